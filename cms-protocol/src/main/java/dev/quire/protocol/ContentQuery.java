@@ -1,0 +1,46 @@
+package dev.quire.protocol;
+
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+/**
+ * Queries answered from the read model by query actors registered with the receptionist under
+ * {@link #SERVICE_KEY}. Gateways use them to load and follow the published site.
+ */
+public interface ContentQuery extends QuireSerializable {
+
+  ServiceKey<ContentQuery> SERVICE_KEY = ServiceKey.create(ContentQuery.class, "content-query");
+
+  /** Every item (any status) changed after {@code afterSeq}, oldest change first. */
+  record ChangesSince(long afterSeq, int limit, ActorRef<Changes> replyTo)
+      implements ContentQuery {}
+
+  /** {@code more} is true when the limit cut the list. */
+  record Changes(List<ReadItem> items, long lastSeq, boolean more) implements QuireSerializable {}
+
+  /** A page of items, newest update first; null filters match everything. */
+  record ListItems(
+      ContentKind kind,
+      ContentStatus status,
+      String tag,
+      int page,
+      int size,
+      ActorRef<Page> replyTo)
+      implements ContentQuery {}
+
+  /** Items without bodies (lists stay small); {@code total} counts every match. */
+  record Page(List<ReadItem> items, int page, int size, long total) implements QuireSerializable {}
+
+  record Revisions(String contentId, ActorRef<RevisionList> replyTo) implements ContentQuery {}
+
+  record RevisionList(String contentId, List<RevisionEntry> revisions)
+      implements QuireSerializable {}
+
+  /** Published posts counted by month, newest first. */
+  record Archive(ActorRef<ArchiveMonths> replyTo) implements ContentQuery {}
+
+  record ArchiveMonth(int year, int month, int posts) implements QuireSerializable {}
+
+  record ArchiveMonths(List<ArchiveMonth> months) implements QuireSerializable {}
+}

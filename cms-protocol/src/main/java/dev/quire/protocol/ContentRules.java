@@ -1,0 +1,182 @@
+package dev.quire.protocol;
+
+import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The one set of rules content must satisfy, shared by the entity (the authority) and the importers
+ * (which check whole folders before writing anything). Limits come from {@code
+ * quire.content.limits}.
+ */
+public final class ContentRules {
+
+  private static final Pattern SLUG = Pattern.compile("[a-z0-9]+(?:-[a-z0-9]+)*");
+  private static final Pattern TAG = Pattern.compile("[\\p{L}\\p{N}]+(?:[- _.][\\p{L}\\p{N}]+)*");
+
+  /** Slugs a page may not take because the site's own routes answer there. */
+  public static final Set<String> RESERVED_SLUGS =
+      Set.of(
+          "blog",
+          "posts",
+          "tags",
+          "api",
+          "assets",
+          "healthz",
+          "admin",
+          "feed",
+          "feed.xml",
+          "sitemap.xml",
+          "search",
+          "og",
+          "media",
+          "login",
+          "logout",
+          "archive",
+          "robots.txt");
+
+  public record Limits(
+      int maxTitle,
+      int maxSlug,
+      int maxBody,
+      int maxDescription,
+      int maxTags,
+      int maxTag,
+      int maxUrl,
+      int maxAuthor) {
+
+    public static Limits fromConfig(Config c) {
+      Config l = c.getConfig("quire.content.limits");
+      return new Limits(
+          l.getInt("title-chars"),
+          l.getInt("slug-chars"),
+          l.getInt("body-chars"),
+          l.getInt("description-chars"),
+          l.getInt("tags"),
+          l.getInt("tag-chars"),
+          l.getInt("url-chars"),
+          l.getInt("author-chars"));
+    }
+  }
+
+  private final Limits limits;
+
+  public ContentRules(Limits limits) {
+    this.limits = limits;
+  }
+
+  public Limits limits() {
+    return limits;
+  }
+
+  public List<FieldError> validate(ContentKind kind, ContentFields f) {
+    List<FieldError> errors = new ArrayList<>();
+    if (kind == null) {
+      errors.add(new FieldError("kind", "is required (post or page)"));
+    }
+    if (f.title() == null || f.title().isBlank()) {
+      errors.add(new FieldError("title", "must not be empty"));
+    } else if (f.title().length() > limits.maxTitle()) {
+      errors.add(tooLong("title", f.title(), limits.maxTitle()));
+    }
+    slugProblem(f.slug()).ifPresent(errors::add);
+    if (kind == ContentKind.PAGE && f.slug() != null && RESERVED_SLUGS.contains(f.slug())) {
+      errors.add(new FieldError("slug", "'" + f.slug() + "' is reserved for the site's own pages"));
+    }
+    if (f.body().length() > limits.maxBody()) {
+      errors.add(tooLong("body", f.body(), limits.maxBody()));
+    }
+    if (f.description().length() > limits.maxDescription()) {
+      errors.add(tooLong("description", f.description(), limits.maxDescription()));
+    }
+    if (f.tags().size() > limits.maxTags()) {
+      errors.add(
+          new FieldError(
+              "tags",
+              "has " + f.tags().size() + " tags, at most " + limits.maxTags() + " allowed"));
+    }
+    Set<String> seen = new HashSet<>();
+    for (String tag : f.tags()) {
+      if (tag == null || tag.isBlank()) {
+        errors.add(new FieldError("tags", "contains an empty tag"));
+      } else if (tag.length() > limits.maxTag()) {
+        errors.add(tooLong("tags", tag, limits.maxTag()));
+      } else if (!TAG.matcher(tag).matches()) {
+        errors.add(
+            new FieldError(
+                "tags", "'" + tag + "' may hold letters, digits and single - _ . or spaces"));
+      } else if (!seen.add(tag.toLowerCase(Locale.ROOT))) {
+        errors.add(new FieldError("tags", "'" + tag + "' is listed twice"));
+      }
+    }
+    String cover = f.coverImage();
+    if (cover.length() > limits.maxUrl()) {
+      errors.add(tooLong("cover_image", cover, limits.maxUrl()));
+    } else if (!cover.isEmpty() && !isSafeUrl(cover)) {
+      errors.add(
+          new FieldError(
+              "cover_image", "must be a relative path or an http(s) URL, was '" + cover + "'"));
+    }
+    if (f.author().length() > limits.maxAuthor()) {
+      errors.add(tooLong("author", f.author(), limits.maxAuthor()));
+    }
+    return errors;
+  }
+
+  public java.util.Optional<FieldError> slugProblem(String slug) {
+    if (slug == null || slug.isEmpty()) {
+      return java.util.Optional.of(new FieldError("slug", "must not be empty"));
+    }
+    if (slug.length() > limits.maxSlug()) {
+      return java.util.Optional.of(tooLong("slug", slug, limits.maxSlug()));
+    }
+    if (!SLUG.matcher(slug).matches()) {
+      return java.util.Optional.of(
+          new FieldError(
+              "slug",
+              "'"
+                  + slug
+                  + "' must be lowercase letters a-z, digits and single hyphens (e.g. my-first-post)"));
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** Tags compare case-insensitively; stored as the editor wrote them, trimmed. */
+  public static List<String> normaliseTags(List<String> tags) {
+    List<String> out = new ArrayList<>();
+    for (String t : tags) {
+      if (t != null && !t.isBlank()) {
+        out.add(t.strip());
+      }
+    }
+    return out;
+  }
+
+  /** Suggests a slug from a title: "Hello, World!" becomes "hello-world". */
+  public static String slugify(String title) {
+    String s =
+        java.text.Normalizer.normalize(title, java.text.Normalizer.Form.NFKD)
+            .replaceAll("\\p{M}", "")
+            .toLowerCase(Locale.ROOT)
+            .replaceAll("[^a-z0-9]+", "-")
+            .replaceAll("(^-+|-+$)", "");
+    return s.isEmpty() ? "untitled" : s;
+  }
+
+  static boolean isSafeUrl(String url) {
+    String lower = url.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("http://") || lower.startsWith("https://")) {
+      return true;
+    }
+    return !lower.contains(":") && !lower.startsWith("//");
+  }
+
+  private static FieldError tooLong(String field, String value, int max) {
+    return new FieldError(
+        field, "is " + value.length() + " characters long, at most " + max + " allowed");
+  }
+}

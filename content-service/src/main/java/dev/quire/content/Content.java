@@ -1,0 +1,570 @@
+package dev.quire.content;
+
+import dev.quire.protocol.ContentCommand;
+import dev.quire.protocol.ContentCommand.Archive;
+import dev.quire.protocol.ContentCommand.CheckSlug;
+import dev.quire.protocol.ContentCommand.CreateDraft;
+import dev.quire.protocol.ContentCommand.Edit;
+import dev.quire.protocol.ContentCommand.Get;
+import dev.quire.protocol.ContentCommand.Publish;
+import dev.quire.protocol.ContentCommand.PublishDue;
+import dev.quire.protocol.ContentCommand.Schedule;
+import dev.quire.protocol.ContentCommand.Unpublish;
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.ContentReply.Accepted;
+import dev.quire.protocol.ContentReply.Rejected;
+import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.ErrorCode;
+import dev.quire.protocol.FieldError;
+import dev.quire.protocol.QuireSerializable;
+import dev.quire.protocol.SlugCommand;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * One post or page: the only writer of its content. Validates every command against its state,
+ * journals events, and answers every command. A new or changed slug is first claimed from the
+ * slug's own entity ({@link SlugClaim}); other commands wait (stashed) until that answer arrives,
+ * so two items can never hold the same slug.
+ */
+public final class Content
+    extends EventSourcedBehaviorWithEnforcedReplies<ContentCommand, Content.Event, Content.State> {
+
+  /** Every content event carries this tag; the read-model projection follows it. */
+  public static final String TAG = "content";
+
+  // ---- events: never renamed; a shape change needs a migration (see EventReplayFixtureTest) ----
+
+  public sealed interface Event extends QuireSerializable {
+    String contentId();
+
+    long revision();
+
+    Instant at();
+
+    String actor();
+  }
+
+  public record DraftCreated(
+      String contentId,
+      long revision,
+      ContentKind kind,
+      ContentFields fields,
+      Instant at,
+      String actor)
+      implements Event {}
+
+  /**
+   * {@code aliasAdded}: the old slug keeps answering with a redirect (the item had been published).
+   * {@code slugReleased}: the old slug was never public and is free again.
+   */
+  public record Edited(
+      String contentId,
+      long revision,
+      ContentFields fields,
+      String aliasAdded,
+      String slugReleased,
+      Instant at,
+      String actor)
+      implements Event {}
+
+  public record Published(String contentId, long revision, Instant at, String actor)
+      implements Event {}
+
+  public record PublishScheduled(
+      String contentId, long revision, Instant publishAt, Instant at, String actor)
+      implements Event {}
+
+  public record Unpublished(String contentId, long revision, Instant at, String actor)
+      implements Event {}
+
+  public record Archived(String contentId, long revision, Instant at, String actor)
+      implements Event {}
+
+  // ---- state ----
+
+  /** Immutable; {@code kind == null} until the item is created. */
+  public record State(
+      ContentKind kind,
+      ContentStatus status,
+      long revision,
+      ContentFields fields,
+      Instant createdAt,
+      Instant updatedAt,
+      Instant publishedAt,
+      Instant scheduledAt,
+      List<String> aliases)
+      implements QuireSerializable {
+
+    public State {
+      aliases = aliases == null ? List.of() : List.copyOf(aliases);
+    }
+
+    static State empty() {
+      return new State(null, null, 0, null, null, null, null, null, List.of());
+    }
+
+    boolean exists() {
+      return kind != null;
+    }
+
+    /** A slug the item answers to: its own, or one it redirects from. */
+    boolean answersTo(String slug) {
+      return exists() && (fields.slug().equals(slug) || aliases.contains(slug));
+    }
+
+    ContentSnapshot snapshot(String id) {
+      return new ContentSnapshot(
+          id,
+          kind,
+          status,
+          revision,
+          fields,
+          createdAt,
+          updatedAt,
+          publishedAt,
+          scheduledAt,
+          aliases);
+    }
+
+    State apply(Event event) {
+      long rev = event.revision();
+      Instant at = event.at();
+      if (event instanceof DraftCreated e) {
+        return new State(
+            e.kind(), ContentStatus.DRAFT, rev, e.fields(), at, at, null, null, List.of());
+      } else if (event instanceof Edited e) {
+        List<String> newAliases = new ArrayList<>(aliases);
+        newAliases.remove(e.fields().slug());
+        if (e.aliasAdded() != null && !newAliases.contains(e.aliasAdded())) {
+          newAliases.add(e.aliasAdded());
+        }
+        return new State(
+            kind, status, rev, e.fields(), createdAt, at, publishedAt, scheduledAt, newAliases);
+      } else if (event instanceof Published e) {
+        Instant first = publishedAt != null ? publishedAt : at;
+        return new State(
+            kind, ContentStatus.PUBLISHED, rev, fields, createdAt, at, first, null, aliases);
+      } else if (event instanceof PublishScheduled e) {
+        return new State(
+            kind,
+            ContentStatus.SCHEDULED,
+            rev,
+            fields,
+            createdAt,
+            at,
+            publishedAt,
+            e.publishAt(),
+            aliases);
+      } else if (event instanceof Unpublished) {
+        return new State(
+            kind, ContentStatus.DRAFT, rev, fields, createdAt, at, publishedAt, null, aliases);
+      } else if (event instanceof Archived) {
+        return new State(
+            kind, ContentStatus.ARCHIVED, rev, fields, createdAt, at, publishedAt, null, aliases);
+      }
+      throw new IllegalStateException("unknown event " + event);
+    }
+  }
+
+  /** Local only: the slug entity's answer to a claim, piped back to this entity. */
+  private record SlugClaimed(ContentCommand original, SlugCommand.ClaimReply reply, String failure)
+      implements ContentCommand {}
+
+  // ---- which commands each status accepts: the whole lifecycle in one table ----
+
+  private static final Set<ContentStatus> EDITABLE =
+      EnumSet.of(ContentStatus.DRAFT, ContentStatus.SCHEDULED, ContentStatus.PUBLISHED);
+  private static final Set<ContentStatus> PUBLISHABLE =
+      EnumSet.of(ContentStatus.DRAFT, ContentStatus.SCHEDULED, ContentStatus.ARCHIVED);
+  private static final Set<ContentStatus> SCHEDULABLE =
+      EnumSet.of(ContentStatus.DRAFT, ContentStatus.SCHEDULED);
+  private static final Set<ContentStatus> UNPUBLISHABLE =
+      EnumSet.of(ContentStatus.PUBLISHED, ContentStatus.SCHEDULED);
+  private static final Set<ContentStatus> ARCHIVABLE =
+      EnumSet.of(ContentStatus.DRAFT, ContentStatus.SCHEDULED, ContentStatus.PUBLISHED);
+
+  // ---- wiring ----
+
+  public record Settings(ContentRules rules, Duration claimTimeout, int snapshotEvery) {}
+
+  public static void init(ActorSystem<?> system, Settings settings, SlugRegistry registry) {
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(
+                    ContentCommand.ENTITY_KEY,
+                    ctx -> create(ctx.getEntityId(), settings, registry, Clock.systemUTC()))
+                .withRole("content"));
+  }
+
+  public static Behavior<ContentCommand> create(
+      String contentId, Settings settings, SlugRegistry registry, Clock clock) {
+    return Behaviors.setup(ctx -> new Content(contentId, settings, registry, clock, ctx));
+  }
+
+  private final String contentId;
+  private final Settings settings;
+  private final SlugRegistry registry;
+  private final Clock clock;
+  private final ActorContext<ContentCommand> context;
+
+  /**
+   * Transient, not state: true while a slug claim is in flight. Lost on restart, which is fine: the
+   * claim is idempotent and the editor's ask times out and is retried.
+   */
+  private boolean awaitingSlug;
+
+  private Content(
+      String contentId,
+      Settings settings,
+      SlugRegistry registry,
+      Clock clock,
+      ActorContext<ContentCommand> context) {
+    super(PersistenceId.of(ContentCommand.ENTITY_KEY.name(), contentId));
+    this.contentId = contentId;
+    this.settings = settings;
+    this.registry = registry;
+    this.clock = clock;
+    this.context = context;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty();
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(TAG);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<ContentCommand, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(SlugClaimed.class, this::onSlugClaimed)
+        .onCommand(c -> awaitingSlug, c -> Effect().stash())
+        .onCommand(Get.class, this::onGet)
+        .onCommand(CheckSlug.class, this::onCheckSlug)
+        .onCommand(CreateDraft.class, this::onCreate)
+        .onCommand(Edit.class, this::onEdit)
+        .onCommand(Publish.class, this::onPublish)
+        .onCommand(Schedule.class, this::onSchedule)
+        .onCommand(Unpublish.class, this::onUnpublish)
+        .onCommand(Archive.class, this::onArchive)
+        .onCommand(PublishDue.class, this::onPublishDue)
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onGet(State state, Get cmd) {
+    if (!state.exists()) {
+      return Effect().reply(cmd.replyTo(), notFound());
+    }
+    return Effect().reply(cmd.replyTo(), new Accepted(state.snapshot(contentId)));
+  }
+
+  private ReplyEffect<Event, State> onCheckSlug(State state, CheckSlug cmd) {
+    return Effect().reply(cmd.replyTo(), new SlugCommand.Ownership(state.answersTo(cmd.slug())));
+  }
+
+  private ReplyEffect<Event, State> onCreate(State state, CreateDraft cmd) {
+    if (state.exists()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              Rejected.of(ErrorCode.ALREADY_EXISTS, "id", "content " + contentId + " exists"));
+    }
+    ContentFields fields = normalise(cmd.fields());
+    List<FieldError> errors = settings.rules().validate(cmd.kind(), fields);
+    if (!errors.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), invalid(errors));
+    }
+    return claimThen(cmd, fields.slug());
+  }
+
+  private ReplyEffect<Event, State> onEdit(State state, Edit cmd) {
+    ReplyEffect<Event, State> refused =
+        refuse(state, cmd.expectedRevision(), EDITABLE, "edit", cmd.replyTo());
+    if (refused != null) {
+      return refused;
+    }
+    ContentFields fields = normalise(cmd.fields());
+    List<FieldError> errors = settings.rules().validate(state.kind(), fields);
+    if (!errors.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), invalid(errors));
+    }
+    if (fields.equals(state.fields())) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state.snapshot(contentId)));
+    }
+    if (state.answersTo(fields.slug())) {
+      return persistEdit(state, cmd, fields);
+    }
+    return claimThen(cmd, fields.slug());
+  }
+
+  private ReplyEffect<Event, State> claimThen(ContentCommand original, String slug) {
+    awaitingSlug = true;
+    context.ask(
+        SlugCommand.ClaimReply.class,
+        registry.slug(slug),
+        settings.claimTimeout(),
+        replyTo -> new SlugCommand.Claim(contentId, replyTo),
+        (reply, failure) ->
+            new SlugClaimed(original, reply, failure == null ? null : failure.toString()));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onSlugClaimed(State state, SlugClaimed msg) {
+    awaitingSlug = false;
+    ContentCommand original = msg.original();
+    ActorRef<ContentReply> replyTo = replyTo(original);
+    if (msg.failure() != null) {
+      return Effect()
+          .none()
+          .thenReply(
+              replyTo,
+              s ->
+                  Rejected.of(
+                      ErrorCode.UNAVAILABLE, "slug", "the slug registry did not answer in time"))
+          .thenUnstashAll();
+    }
+    String slug = fieldsOf(original).slug();
+    if (!msg.reply().granted()) {
+      return Effect()
+          .none()
+          .thenReply(
+              replyTo,
+              s ->
+                  Rejected.of(
+                      ErrorCode.SLUG_TAKEN,
+                      "slug",
+                      "'" + slug + "' is already used by content " + msg.reply().owner()))
+          .thenUnstashAll();
+    }
+    if (original instanceof CreateDraft c) {
+      if (state.exists()) {
+        return Effect()
+            .none()
+            .thenReply(
+                replyTo,
+                s ->
+                    Rejected.of(ErrorCode.ALREADY_EXISTS, "id", "content " + contentId + " exists"))
+            .thenUnstashAll();
+      }
+      Event created =
+          new DraftCreated(contentId, 1, c.kind(), normalise(c.fields()), now(), actor(c.actor()));
+      return Effect()
+          .persist(created)
+          .thenReply(replyTo, s -> new Accepted(s.snapshot(contentId)))
+          .thenUnstashAll();
+    }
+    Edit e = (Edit) original;
+    Rejected refused = rejection(state, e.expectedRevision(), EDITABLE, "edit");
+    if (refused != null) {
+      // The claim stays with us; the slug registry hands it on once we no longer use it.
+      return Effect().none().thenReply(replyTo, s -> refused).thenUnstashAll();
+    }
+    return persistEdit(state, e, normalise(e.fields()));
+  }
+
+  private ReplyEffect<Event, State> persistEdit(State state, Edit cmd, ContentFields fields) {
+    String oldSlug = state.fields().slug();
+    String alias = null;
+    String released = null;
+    if (!oldSlug.equals(fields.slug())) {
+      if (state.publishedAt() != null) {
+        alias = oldSlug;
+      } else {
+        released = oldSlug;
+      }
+    }
+    Event edited =
+        new Edited(
+            contentId, state.revision() + 1, fields, alias, released, now(), actor(cmd.actor()));
+    String toRelease = released;
+    return Effect()
+        .persist(edited)
+        .thenRun(
+            s -> {
+              if (toRelease != null) {
+                registry.slug(toRelease).tell(new SlugCommand.Release(contentId));
+              }
+            })
+        .thenReply(cmd.replyTo(), s -> new Accepted(s.snapshot(contentId)))
+        .thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> onPublish(State state, Publish cmd) {
+    ReplyEffect<Event, State> refused =
+        refuse(state, cmd.expectedRevision(), PUBLISHABLE, "publish", cmd.replyTo());
+    if (refused != null) {
+      return refused;
+    }
+    return persist(
+        new Published(contentId, state.revision() + 1, now(), actor(cmd.actor())), cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onSchedule(State state, Schedule cmd) {
+    ReplyEffect<Event, State> refused =
+        refuse(state, cmd.expectedRevision(), SCHEDULABLE, "schedule", cmd.replyTo());
+    if (refused != null) {
+      return refused;
+    }
+    if (cmd.at() == null || !cmd.at().isAfter(now())) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              Rejected.of(
+                  ErrorCode.INVALID, "at", "must be a time in the future, was " + cmd.at()));
+    }
+    return persist(
+        new PublishScheduled(contentId, state.revision() + 1, cmd.at(), now(), actor(cmd.actor())),
+        cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onUnpublish(State state, Unpublish cmd) {
+    ReplyEffect<Event, State> refused =
+        refuse(state, cmd.expectedRevision(), UNPUBLISHABLE, "unpublish", cmd.replyTo());
+    if (refused != null) {
+      return refused;
+    }
+    return persist(
+        new Unpublished(contentId, state.revision() + 1, now(), actor(cmd.actor())), cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onArchive(State state, Archive cmd) {
+    ReplyEffect<Event, State> refused =
+        refuse(state, cmd.expectedRevision(), ARCHIVABLE, "archive", cmd.replyTo());
+    if (refused != null) {
+      return refused;
+    }
+    return persist(
+        new Archived(contentId, state.revision() + 1, now(), actor(cmd.actor())), cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onPublishDue(State state, PublishDue cmd) {
+    if (state.status() != ContentStatus.SCHEDULED || state.scheduledAt().isAfter(now())) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              Rejected.of(ErrorCode.INVALID_TRANSITION, "status", "nothing is due for publishing"));
+    }
+    return persist(
+        new Published(contentId, state.revision() + 1, now(), "scheduler"), cmd.replyTo());
+  }
+
+  private ReplyEffect<Event, State> persist(Event event, ActorRef<ContentReply> replyTo) {
+    return Effect().persist(event).thenReply(replyTo, s -> new Accepted(s.snapshot(contentId)));
+  }
+
+  /** The common refusals, in the order an editor would want to hear them; null when allowed. */
+  private ReplyEffect<Event, State> refuse(
+      State state,
+      Long expectedRevision,
+      Set<ContentStatus> allowed,
+      String action,
+      ActorRef<ContentReply> replyTo) {
+    Rejected rejection = rejection(state, expectedRevision, allowed, action);
+    return rejection == null ? null : Effect().reply(replyTo, rejection);
+  }
+
+  private Rejected rejection(
+      State state, Long expectedRevision, Set<ContentStatus> allowed, String action) {
+    if (!state.exists()) {
+      return notFound();
+    }
+    if (expectedRevision != null && expectedRevision != state.revision()) {
+      return Rejected.of(
+          ErrorCode.STALE_REVISION,
+          "revision",
+          "you edited revision "
+              + expectedRevision
+              + " but the item is at revision "
+              + state.revision()
+              + "; reload and apply your change again");
+    }
+    if (!allowed.contains(state.status())) {
+      return Rejected.of(
+          ErrorCode.INVALID_TRANSITION,
+          "status",
+          "cannot " + action + " an item that is " + state.status().id());
+    }
+    return null;
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+  }
+
+  private Rejected notFound() {
+    return Rejected.of(ErrorCode.NOT_FOUND, "id", "no content with id " + contentId);
+  }
+
+  private static Rejected invalid(List<FieldError> errors) {
+    FieldError first = errors.get(0);
+    StringBuilder message = new StringBuilder();
+    for (FieldError e : errors) {
+      if (message.length() > 0) {
+        message.append("; ");
+      }
+      message.append(e);
+    }
+    return Rejected.of(ErrorCode.INVALID, first.field(), message.toString());
+  }
+
+  private static ContentFields normalise(ContentFields f) {
+    return new ContentFields(
+        f.title() == null ? null : f.title().strip(),
+        f.slug() == null ? null : f.slug().strip(),
+        f.body(),
+        f.description().strip(),
+        ContentRules.normaliseTags(f.tags()),
+        f.coverImage().strip(),
+        f.author().strip(),
+        f.date());
+  }
+
+  private static ContentFields fieldsOf(ContentCommand c) {
+    return c instanceof CreateDraft cd ? cd.fields() : ((Edit) c).fields();
+  }
+
+  private static ActorRef<ContentReply> replyTo(ContentCommand c) {
+    return c instanceof CreateDraft cd ? cd.replyTo() : ((Edit) c).replyTo();
+  }
+
+  private static String actor(String actor) {
+    return actor == null || actor.isBlank() ? "unknown" : actor;
+  }
+
+  private Instant now() {
+    return clock.instant();
+  }
+}

@@ -1,0 +1,127 @@
+package dev.quire.content;
+
+import com.typesafe.config.Config;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.quire.content.project.ContentProjection;
+import dev.quire.content.project.ReadModel;
+import dev.quire.content.project.SqlDialect;
+import dev.quire.content.project.TransactionalSession;
+import dev.quire.content.query.ContentQueries;
+import dev.quire.content.query.PublishScheduler;
+import dev.quire.content.render.MarkdownRenderer;
+import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.ContentTopic;
+import java.sql.Connection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
+
+/**
+ * Starts the content role on this node: database schema, the sharded {@link Content} and {@link
+ * SlugClaim} entities, the read-model projection, the query actor and the publish scheduler.
+ */
+public final class ContentService {
+
+  private ContentService() {}
+
+  /** What the rest of the node may need from a started content role. */
+  public record Handle(HikariDataSource dataSource, ReadModel readModel) {}
+
+  public static CompletionStage<Handle> init(ActorSystem<?> system) {
+    Config config = system.settings().config();
+    Config q = config.getConfig("quire.content");
+    Executor jdbc =
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("quire.jdbc-dispatcher"));
+    HikariDataSource dataSource = dataSource(config, "quire-read-model");
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "close-read-model-pool",
+            () -> {
+              dataSource.close();
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
+    ReadModel readModel =
+        new ReadModel(
+            SqlDialect.fromJdbcUrl(config.getString("quire.db.url")), new MarkdownRenderer());
+
+    return SchemaUtils.createIfNotExists(system)
+        .thenCompose(
+            done ->
+                CompletableFuture.runAsync(
+                    () -> {
+                      try (Connection c = dataSource.getConnection()) {
+                        readModel.createSchema(c);
+                      } catch (Exception e) {
+                        throw new IllegalStateException(
+                            "cannot create the read-model schema: " + e.getMessage(), e);
+                      }
+                    },
+                    jdbc))
+        .thenCompose(
+            done ->
+                JdbcProjection.createTablesIfNotExists(
+                    () -> new TransactionalSession(dataSource), system))
+        .thenApply(
+            done -> {
+              SlugRegistry registry = SlugRegistry.sharded(system);
+              Content.Settings settings =
+                  new Content.Settings(
+                      new ContentRules(ContentRules.Limits.fromConfig(config)),
+                      q.getDuration("slug-claim-timeout"),
+                      q.getInt("snapshot-every"));
+              Content.init(system, settings, registry);
+              SlugClaim.init(system, q.getDuration("slug-claim-timeout"), registry);
+
+              ActorRef<Topic.Command<ContentTopic>> topic =
+                  system.systemActorOf(
+                      Topic.create(ContentTopic.class, ContentTopic.NAME),
+                      "content-topic-publisher",
+                      Props.empty());
+              ContentProjection.init(
+                  system,
+                  dataSource,
+                  readModel,
+                  topic,
+                  q.getInt("projection.batch-size"),
+                  q.getDuration("projection.batch-window"));
+              system.systemActorOf(
+                  ContentQueries.create(
+                      dataSource, readModel, jdbc, q.getInt("query.max-page-size")),
+                  "content-queries",
+                  Props.empty());
+              PublishScheduler.init(
+                  system,
+                  dataSource,
+                  readModel,
+                  jdbc,
+                  q.getDuration("scheduler.interval"),
+                  q.getInt("scheduler.batch"));
+              return new Handle(dataSource, readModel);
+            });
+  }
+
+  /** A pool on {@code quire.db}; the journal has its own (Slick's) on the same database. */
+  public static HikariDataSource dataSource(Config config, String poolName) {
+    Config db = config.getConfig("quire.db");
+    HikariConfig hc = new HikariConfig();
+    hc.setPoolName(poolName);
+    hc.setJdbcUrl(db.getString("url"));
+    hc.setUsername(db.getString("user"));
+    hc.setPassword(db.getString("password"));
+    hc.setMaximumPoolSize(db.getInt("read-model-pool-size"));
+    hc.setMinimumIdle(1);
+    hc.setConnectionTimeout(db.getDuration("connection-timeout").toMillis());
+    return new HikariDataSource(hc);
+  }
+}

@@ -1,0 +1,566 @@
+package dev.quire.content.project;
+
+import dev.quire.content.Content;
+import dev.quire.content.render.MarkdownRenderer;
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.ReadItem;
+import dev.quire.protocol.RevisionEntry;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The content read model: published content with rendered HTML, the tag index, the archive by month
+ * ({@code archive_month}), slug aliases and every item's revision list. Written only by {@link
+ * ContentProjectionHandler}; {@code seq} grows with every change so followers can ask for what
+ * changed after the last change they saw. A single projection instance writes, so seq order is
+ * commit order.
+ */
+public final class ReadModel {
+
+  private final SqlDialect dialect;
+  private final MarkdownRenderer renderer;
+
+  public ReadModel(SqlDialect dialect, MarkdownRenderer renderer) {
+    this.dialect = dialect;
+    this.renderer = renderer;
+  }
+
+  public void createSchema(Connection c) throws SQLException {
+    String text = dialect.textType();
+    String[] ddl = {
+      "CREATE TABLE IF NOT EXISTS content_item ("
+          + "id VARCHAR(64) PRIMARY KEY, kind VARCHAR(8) NOT NULL, status VARCHAR(16) NOT NULL,"
+          + " revision BIGINT NOT NULL, slug VARCHAR(200) NOT NULL, title VARCHAR(400) NOT NULL,"
+          + " description VARCHAR(2000) NOT NULL, tags VARCHAR(4000) NOT NULL,"
+          + " cover_image VARCHAR(1000) NOT NULL, author VARCHAR(400) NOT NULL,"
+          + " content_date BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+          + " published_at BIGINT, scheduled_at BIGINT, archive_month INT,"
+          + " body "
+          + text
+          + " NOT NULL, html "
+          + text
+          + " NOT NULL, word_count INT NOT NULL, seq BIGINT NOT NULL)",
+      "CREATE INDEX IF NOT EXISTS content_item_seq ON content_item (seq)",
+      "CREATE INDEX IF NOT EXISTS content_item_status ON content_item (status, kind)",
+      "CREATE INDEX IF NOT EXISTS content_item_slug ON content_item (slug)",
+      "CREATE TABLE IF NOT EXISTS content_tag (content_id VARCHAR(64) NOT NULL,"
+          + " tag_key VARCHAR(100) NOT NULL, PRIMARY KEY (content_id, tag_key))",
+      "CREATE INDEX IF NOT EXISTS content_tag_key ON content_tag (tag_key)",
+      "CREATE TABLE IF NOT EXISTS slug_alias (slug VARCHAR(200) PRIMARY KEY,"
+          + " content_id VARCHAR(64) NOT NULL)",
+      "CREATE INDEX IF NOT EXISTS slug_alias_content ON slug_alias (content_id)",
+      "CREATE TABLE IF NOT EXISTS content_revision (content_id VARCHAR(64) NOT NULL,"
+          + " revision BIGINT NOT NULL, event VARCHAR(40) NOT NULL, at BIGINT NOT NULL,"
+          + " actor VARCHAR(400) NOT NULL, status VARCHAR(16) NOT NULL,"
+          + " title VARCHAR(400) NOT NULL, slug VARCHAR(200) NOT NULL, body "
+          + text
+          + " NOT NULL, PRIMARY KEY (content_id, revision))"
+    };
+    try (Statement st = c.createStatement()) {
+      for (String sql : ddl) {
+        st.execute(sql);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- writes (projection only)
+
+  public long maxSeq(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM content_item")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** Applies one event at {@code seq}. Replays are harmless: the row ends up the same. */
+  public void apply(Connection c, Content.Event event, long seq) throws SQLException {
+    String id = event.contentId();
+    if (event instanceof Content.DraftCreated e) {
+      deleteItem(c, id);
+      insertItem(c, id, e.kind(), e.fields(), e.revision(), e.at(), seq);
+      replaceTags(c, id, e.fields().tags());
+      addRevision(c, e, ContentStatus.DRAFT, e.fields());
+      return;
+    }
+    ItemRow row = loadRow(c, id);
+    if (row == null) {
+      throw new IllegalStateException("read model has no row for " + id + " at " + event);
+    }
+    if (event instanceof Content.Edited e) {
+      ContentFields f = e.fields();
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "UPDATE content_item SET revision=?, slug=?, title=?, description=?, tags=?,"
+                  + " cover_image=?, author=?, content_date=?, updated_at=?, archive_month=?,"
+                  + " body=?, html=?, word_count=?, seq=? WHERE id=?")) {
+        ps.setLong(1, e.revision());
+        ps.setString(2, f.slug());
+        ps.setString(3, f.title());
+        ps.setString(4, f.description());
+        ps.setString(5, String.join("\n", f.tags()));
+        ps.setString(6, f.coverImage());
+        ps.setString(7, f.author());
+        setInstant(ps, 8, f.date());
+        ps.setLong(9, e.at().toEpochMilli());
+        ps.setInt(10, archiveMonth(f.date() != null ? f.date() : row.publishedAt));
+        ps.setString(11, f.body());
+        ps.setString(12, renderer.render(f.body()));
+        ps.setInt(13, MarkdownRenderer.wordCount(f.body()));
+        ps.setLong(14, seq);
+        ps.setString(15, id);
+        ps.executeUpdate();
+      }
+      replaceTags(c, id, f.tags());
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM slug_alias WHERE slug=?")) {
+        ps.setString(1, f.slug());
+        ps.executeUpdate();
+      }
+      if (e.aliasAdded() != null) {
+        try (PreparedStatement del = c.prepareStatement("DELETE FROM slug_alias WHERE slug=?");
+            PreparedStatement ins =
+                c.prepareStatement("INSERT INTO slug_alias (slug, content_id) VALUES (?, ?)")) {
+          del.setString(1, e.aliasAdded());
+          del.executeUpdate();
+          ins.setString(1, e.aliasAdded());
+          ins.setString(2, id);
+          ins.executeUpdate();
+        }
+      }
+      addRevision(c, e, row.status, f);
+      return;
+    }
+    ContentStatus status;
+    Instant publishedAt = row.publishedAt;
+    Instant scheduledAt = null;
+    if (event instanceof Content.Published e) {
+      status = ContentStatus.PUBLISHED;
+      publishedAt = publishedAt != null ? publishedAt : e.at();
+    } else if (event instanceof Content.PublishScheduled e) {
+      status = ContentStatus.SCHEDULED;
+      scheduledAt = e.publishAt();
+    } else if (event instanceof Content.Unpublished) {
+      status = ContentStatus.DRAFT;
+    } else if (event instanceof Content.Archived) {
+      status = ContentStatus.ARCHIVED;
+    } else {
+      throw new IllegalStateException("unknown event " + event);
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE content_item SET status=?, revision=?, updated_at=?, published_at=?,"
+                + " scheduled_at=?, archive_month=?, seq=? WHERE id=?")) {
+      ps.setString(1, status.id());
+      ps.setLong(2, event.revision());
+      ps.setLong(3, event.at().toEpochMilli());
+      setInstant(ps, 4, publishedAt);
+      setInstant(ps, 5, scheduledAt);
+      ps.setInt(6, archiveMonth(row.date != null ? row.date : publishedAt));
+      ps.setLong(7, seq);
+      ps.setString(8, id);
+      ps.executeUpdate();
+    }
+    addRevision(c, event, status, null);
+  }
+
+  private void insertItem(
+      Connection c,
+      String id,
+      ContentKind kind,
+      ContentFields f,
+      long revision,
+      Instant at,
+      long seq)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO content_item (id, kind, status, revision, slug, title, description,"
+                + " tags, cover_image, author, content_date, created_at, updated_at,"
+                + " published_at, scheduled_at, archive_month, body, html, word_count, seq)"
+                + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,?,?,?,?,?)")) {
+      ps.setString(1, id);
+      ps.setString(2, kind.id());
+      ps.setString(3, ContentStatus.DRAFT.id());
+      ps.setLong(4, revision);
+      ps.setString(5, f.slug());
+      ps.setString(6, f.title());
+      ps.setString(7, f.description());
+      ps.setString(8, String.join("\n", f.tags()));
+      ps.setString(9, f.coverImage());
+      ps.setString(10, f.author());
+      setInstant(ps, 11, f.date());
+      ps.setLong(12, at.toEpochMilli());
+      ps.setLong(13, at.toEpochMilli());
+      ps.setInt(14, archiveMonth(f.date() != null ? f.date() : at));
+      ps.setString(15, f.body());
+      ps.setString(16, renderer.render(f.body()));
+      ps.setInt(17, MarkdownRenderer.wordCount(f.body()));
+      ps.setLong(18, seq);
+      ps.executeUpdate();
+    }
+  }
+
+  private void deleteItem(Connection c, String id) throws SQLException {
+    for (String sql :
+        List.of(
+            "DELETE FROM content_item WHERE id=?",
+            "DELETE FROM content_tag WHERE content_id=?",
+            "DELETE FROM slug_alias WHERE content_id=?",
+            "DELETE FROM content_revision WHERE content_id=?")) {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setString(1, id);
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  private void replaceTags(Connection c, String id, List<String> tags) throws SQLException {
+    try (PreparedStatement del = c.prepareStatement("DELETE FROM content_tag WHERE content_id=?")) {
+      del.setString(1, id);
+      del.executeUpdate();
+    }
+    try (PreparedStatement ins =
+        c.prepareStatement("INSERT INTO content_tag (content_id, tag_key) VALUES (?, ?)")) {
+      for (String key : tags.stream().map(ReadModel::tagKey).distinct().toList()) {
+        ins.setString(1, id);
+        ins.setString(2, key);
+        ins.addBatch();
+      }
+      ins.executeBatch();
+    }
+  }
+
+  private void addRevision(
+      Connection c, Content.Event e, ContentStatus status, ContentFields fields)
+      throws SQLException {
+    String title;
+    String slug;
+    String body;
+    if (fields != null) {
+      title = fields.title();
+      slug = fields.slug();
+      body = fields.body();
+    } else {
+      // A status change: the text is that of the previous revision.
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT title, slug, body FROM content_revision WHERE content_id=?"
+                  + " AND revision<? ORDER BY revision DESC")) {
+        ps.setString(1, e.contentId());
+        ps.setLong(2, e.revision());
+        ps.setMaxRows(1);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw new IllegalStateException("no earlier revision for " + e);
+          }
+          title = rs.getString(1);
+          slug = rs.getString(2);
+          body = rs.getString(3);
+        }
+      }
+    }
+    try (PreparedStatement del =
+            c.prepareStatement("DELETE FROM content_revision WHERE content_id=? AND revision=?");
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO content_revision (content_id, revision, event, at, actor, status,"
+                    + " title, slug, body) VALUES (?,?,?,?,?,?,?,?,?)")) {
+      del.setString(1, e.contentId());
+      del.setLong(2, e.revision());
+      del.executeUpdate();
+      ps.setString(1, e.contentId());
+      ps.setLong(2, e.revision());
+      ps.setString(3, eventName(e));
+      ps.setLong(4, e.at().toEpochMilli());
+      ps.setString(5, e.actor());
+      ps.setString(6, status.id());
+      ps.setString(7, title);
+      ps.setString(8, slug);
+      ps.setString(9, body);
+      ps.executeUpdate();
+    }
+  }
+
+  /** "DraftCreated" becomes "draft-created": stable names for the API. */
+  static String eventName(Content.Event e) {
+    return e.getClass()
+        .getSimpleName()
+        .replaceAll("([a-z])([A-Z])", "$1-$2")
+        .toLowerCase(Locale.ROOT);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  private static final String ITEM_COLUMNS =
+      "id, kind, status, revision, slug, title, description, tags, cover_image, author,"
+          + " content_date, created_at, updated_at, published_at, scheduled_at, word_count, seq";
+
+  public ContentQuery.Changes changesSince(Connection c, long afterSeq, int limit)
+      throws SQLException {
+    List<ReadItem> items = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT "
+                + ITEM_COLUMNS
+                + ", body, html FROM content_item WHERE seq > ? ORDER BY seq")) {
+      ps.setLong(1, afterSeq);
+      ps.setMaxRows(limit + 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          items.add(item(rs, true));
+        }
+      }
+    }
+    boolean more = items.size() > limit;
+    if (more) {
+      items = items.subList(0, limit);
+    }
+    items = withAliases(c, items);
+    long last = items.isEmpty() ? afterSeq : items.get(items.size() - 1).seq();
+    return new ContentQuery.Changes(List.copyOf(items), last, more);
+  }
+
+  public ContentQuery.Page list(
+      Connection c, ContentKind kind, ContentStatus status, String tag, int page, int size)
+      throws SQLException {
+    StringBuilder where = new StringBuilder(" WHERE 1=1");
+    List<String> args = new ArrayList<>();
+    if (kind != null) {
+      where.append(" AND kind=?");
+      args.add(kind.id());
+    }
+    if (status != null) {
+      where.append(" AND status=?");
+      args.add(status.id());
+    }
+    if (tag != null) {
+      where.append(" AND id IN (SELECT content_id FROM content_tag WHERE tag_key=?)");
+      args.add(tagKey(tag));
+    }
+    long total;
+    try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM content_item" + where)) {
+      bind(ps, args);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        total = rs.getLong(1);
+      }
+    }
+    List<ReadItem> items = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT "
+                + ITEM_COLUMNS
+                + " FROM content_item"
+                + where
+                + " ORDER BY updated_at DESC, id LIMIT ? OFFSET ?")) {
+      bind(ps, args);
+      ps.setInt(args.size() + 1, size);
+      ps.setLong(args.size() + 2, (long) (page - 1) * size);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          items.add(item(rs, false));
+        }
+      }
+    }
+    return new ContentQuery.Page(withAliases(c, items), page, size, total);
+  }
+
+  public List<RevisionEntry> revisions(Connection c, String contentId) throws SQLException {
+    List<RevisionEntry> out = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT revision, event, at, actor, status, title, slug, body FROM content_revision"
+                + " WHERE content_id=? ORDER BY revision DESC")) {
+      ps.setString(1, contentId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new RevisionEntry(
+                  rs.getLong(1),
+                  rs.getString(2),
+                  Instant.ofEpochMilli(rs.getLong(3)),
+                  rs.getString(4),
+                  ContentStatus.parse(rs.getString(5)),
+                  rs.getString(6),
+                  rs.getString(7),
+                  rs.getString(8)));
+        }
+      }
+    }
+    return out;
+  }
+
+  public List<ContentQuery.ArchiveMonth> archive(Connection c) throws SQLException {
+    List<ContentQuery.ArchiveMonth> out = new ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT archive_month, COUNT(*) FROM content_item WHERE status='published'"
+                    + " AND kind='post' GROUP BY archive_month ORDER BY archive_month DESC")) {
+      while (rs.next()) {
+        int ym = rs.getInt(1);
+        out.add(new ContentQuery.ArchiveMonth(ym / 100, ym % 100, rs.getInt(2)));
+      }
+    }
+    return out;
+  }
+
+  /** Ids of scheduled items whose time has come, oldest first. */
+  public List<String> dueForPublishing(Connection c, Instant now, int limit) throws SQLException {
+    List<String> ids = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT id FROM content_item WHERE status='scheduled' AND scheduled_at <= ?"
+                + " ORDER BY scheduled_at")) {
+      ps.setLong(1, now.toEpochMilli());
+      ps.setMaxRows(limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getString(1));
+        }
+      }
+    }
+    return ids;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private record ItemRow(ContentStatus status, Instant publishedAt, Instant date) {}
+
+  private ItemRow loadRow(Connection c, String id) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT status, published_at, content_date FROM content_item WHERE id=?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        return new ItemRow(ContentStatus.parse(rs.getString(1)), instant(rs, 2), instant(rs, 3));
+      }
+    }
+  }
+
+  private List<ReadItem> withAliases(Connection c, List<ReadItem> items) throws SQLException {
+    if (items.isEmpty()) {
+      return items;
+    }
+    Map<String, List<String>> aliases = new HashMap<>();
+    String marks = String.join(",", java.util.Collections.nCopies(items.size(), "?"));
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT content_id, slug FROM slug_alias WHERE content_id IN (" + marks + ")")) {
+      for (int i = 0; i < items.size(); i++) {
+        ps.setString(i + 1, items.get(i).id());
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          aliases.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
+        }
+      }
+    }
+    Map<String, ReadItem> out = new LinkedHashMap<>();
+    for (ReadItem i : items) {
+      List<String> a = aliases.getOrDefault(i.id(), List.of());
+      out.put(
+          i.id(),
+          new ReadItem(
+              i.id(),
+              i.kind(),
+              i.status(),
+              i.revision(),
+              i.slug(),
+              i.title(),
+              i.description(),
+              i.tags(),
+              i.coverImage(),
+              i.author(),
+              i.date(),
+              i.createdAt(),
+              i.updatedAt(),
+              i.publishedAt(),
+              i.scheduledAt(),
+              i.body(),
+              i.html(),
+              i.wordCount(),
+              a,
+              i.seq()));
+    }
+    return new ArrayList<>(out.values());
+  }
+
+  private static ReadItem item(ResultSet rs, boolean withBody) throws SQLException {
+    String tags = rs.getString("tags");
+    return new ReadItem(
+        rs.getString("id"),
+        ContentKind.parse(rs.getString("kind")),
+        ContentStatus.parse(rs.getString("status")),
+        rs.getLong("revision"),
+        rs.getString("slug"),
+        rs.getString("title"),
+        rs.getString("description"),
+        tags.isEmpty() ? List.of() : Arrays.asList(tags.split("\n")),
+        rs.getString("cover_image"),
+        rs.getString("author"),
+        instant(rs, "content_date"),
+        instant(rs, "created_at"),
+        instant(rs, "updated_at"),
+        instant(rs, "published_at"),
+        instant(rs, "scheduled_at"),
+        withBody ? rs.getString("body") : null,
+        withBody ? rs.getString("html") : null,
+        rs.getInt("word_count"),
+        List.of(),
+        rs.getLong("seq"));
+  }
+
+  public static String tagKey(String tag) {
+    return tag.strip().toLowerCase(Locale.ROOT).replaceAll("[\\s_.]+", "-");
+  }
+
+  private static int archiveMonth(Instant at) {
+    ZonedDateTime t = at.atZone(ZoneOffset.UTC);
+    return t.getYear() * 100 + t.getMonthValue();
+  }
+
+  private static void bind(PreparedStatement ps, List<String> args) throws SQLException {
+    for (int i = 0; i < args.size(); i++) {
+      ps.setString(i + 1, args.get(i));
+    }
+  }
+
+  private static void setInstant(PreparedStatement ps, int i, Instant at) throws SQLException {
+    if (at == null) {
+      ps.setNull(i, Types.BIGINT);
+    } else {
+      ps.setLong(i, at.toEpochMilli());
+    }
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+  }
+
+  private static Instant instant(ResultSet rs, int column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+  }
+}
