@@ -156,6 +156,11 @@ public final class ContentRules {
     return out;
   }
 
+  /** The URL form of a tag: "Event Sourcing" and "event-sourcing" are the same tag. */
+  public static String tagKey(String tag) {
+    return tag.strip().toLowerCase(Locale.ROOT).replaceAll("[\\s_.]+", "-");
+  }
+
   /** Suggests a slug from a title: "Hello, World!" becomes "hello-world". */
   public static String slugify(String title) {
     String s =

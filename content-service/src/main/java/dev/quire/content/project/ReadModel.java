@@ -531,8 +531,8 @@ public final class ReadModel {
         rs.getLong("seq"));
   }
 
-  public static String tagKey(String tag) {
-    return tag.strip().toLowerCase(Locale.ROOT).replaceAll("[\\s_.]+", "-");
+  private static String tagKey(String tag) {
+    return dev.quire.protocol.ContentRules.tagKey(tag);
   }
 
   private static int archiveMonth(Instant at) {

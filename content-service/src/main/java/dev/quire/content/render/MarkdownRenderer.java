@@ -68,7 +68,7 @@ public final class MarkdownRenderer {
             .addAttributes("td", "align")
             .addAttributes("ol", "start")
             .addAttributes("details", "open")
-            .addEnforcedAttribute("input", "disabled", "")
+            .addEnforcedAttribute("input", "disabled", "disabled")
             .addProtocols("a", "href", "#", "http", "https", "mailto")
             .addProtocols("img", "src", "http", "https")
             .preserveRelativeLinks(true);

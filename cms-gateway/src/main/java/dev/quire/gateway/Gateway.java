@@ -1,0 +1,185 @@
+package dev.quire.gateway;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.extractUri;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
+import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
+import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.typesafe.config.Config;
+import dev.quire.gateway.api.ApiToken;
+import dev.quire.gateway.content.ContentClient;
+import dev.quire.gateway.http.ErrorMapper;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.module.CmsModule;
+import dev.quire.gateway.module.ModuleContext;
+import dev.quire.gateway.module.ModuleRegistry;
+import dev.quire.gateway.render.Templates;
+import dev.quire.gateway.site.PageRenderer;
+import dev.quire.gateway.site.SiteSettings;
+import dev.quire.gateway.site.SiteState;
+import dev.quire.protocol.ContentCommand;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The gateway role: loads the enabled modules, keeps the published site in memory, and serves HTTP.
+ * It reaches content only through cms-protocol messages, so it runs unchanged beside the content
+ * role or on a node of its own.
+ */
+public final class Gateway {
+
+  private Gateway() {}
+
+  /** A started gateway: the HTTP binding and its in-memory site. */
+  public record Started(ServerBinding binding, SiteState site) {}
+
+  public static CompletionStage<Started> init(ActorSystem<?> system, ApiToken token) {
+    Config config = system.settings().config();
+    Config g = config.getConfig("quire.gateway");
+    if (!Cluster.get(system).selfMember().hasRole("content")) {
+      // Not a content node: reach the entities through a sharding proxy.
+      ClusterSharding.get(system)
+          .init(Entity.of(ContentCommand.ENTITY_KEY, ctx -> Behaviors.empty()).withRole("content"));
+      ClusterSharding.get(system)
+          .init(
+              Entity.of(dev.quire.protocol.SlugCommand.ENTITY_KEY, ctx -> Behaviors.empty())
+                  .withRole("content"));
+    }
+    ContentClient content = new ContentClient(system, g.getDuration("ask-timeout"));
+    ZoneId zone = ZoneId.of(config.getString("quire.site.time-zone"));
+    SiteState site =
+        new SiteState(
+            system,
+            content,
+            new SiteState.Settings(
+                g.getInt("catch-up-page"),
+                g.getDuration("catch-up-interval"),
+                g.getInt("page-memo-entries"),
+                zone));
+    List<CmsModule> modules = ModuleRegistry.enabled(g.getStringList("modules"));
+    List<io.pebbletemplates.pebble.extension.Extension> extensions = new ArrayList<>();
+    modules.forEach(m -> extensions.addAll(m.pebbleExtensions()));
+    String themeDir = g.getString("theme-dir");
+    Templates templates =
+        new Templates(
+            themeDir.isBlank() ? null : Path.of(themeDir),
+            g.getBoolean("dev-mode"),
+            g.getBoolean("strict-templates"),
+            extensions);
+    PageRenderer pages = new PageRenderer(templates, SiteSettings.fromConfig(config), site, zone);
+    ObjectMapper json =
+        new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    ModuleContext ctx = new Context(system, config, content, site, templates, pages, json);
+    modules.forEach(m -> m.start(ctx));
+    ErrorMapper errors = new ErrorMapper(json, pages, g.getInt("retry-after-seconds"));
+
+    List<Route> api = new ArrayList<>();
+    List<Route> pub = new ArrayList<>();
+    for (CmsModule m : modules) {
+      m.apiRoutes(ctx).ifPresent(api::add);
+      m.publicRoutes(ctx).ifPresent(pub::add);
+    }
+    Route apiRoute =
+        handleExceptions(
+            errors.jsonExceptions(),
+            () ->
+                handleRejections(
+                    errors.jsonRejections(),
+                    () ->
+                        withSizeLimit(
+                            g.getBytes("api.max-body-bytes"),
+                            () -> authorised(token, errors, () -> anyOf(api)))));
+    Route health =
+        path(
+            "healthz",
+            () ->
+                get(
+                    () ->
+                        site.ready()
+                            ? complete("ok")
+                            : complete(StatusCodes.SERVICE_UNAVAILABLE, "loading")));
+    List<Route> all = new ArrayList<>();
+    all.add(health);
+    all.add(pathPrefix("api", () -> pathPrefix("v1", () -> apiRoute)));
+    all.add(pathPrefix("api", () -> apiRoute));
+    all.addAll(pub);
+    Route root =
+        extractUri(uri -> handleExceptions(errors.htmlExceptions(uri::path), () -> anyOf(all)));
+    return Http.get(system)
+        .newServerAt(g.getString("http.host"), g.getInt("http.port"))
+        .bind(root)
+        .thenApply(binding -> new Started(binding, site));
+  }
+
+  private static Route anyOf(List<Route> routes) {
+    if (routes.isEmpty()) {
+      return org.apache.pekko.http.javadsl.server.Directives.reject();
+    }
+    return concat(routes.get(0), routes.subList(1, routes.size()).toArray(new Route[0]));
+  }
+
+  private static Route authorised(
+      ApiToken token, ErrorMapper errors, java.util.function.Supplier<Route> inner) {
+    return optionalHeaderValueByName(
+        "Authorization",
+        header -> {
+          String presented =
+              header
+                  .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
+                  .map(h -> h.substring(7).strip())
+                  .orElse(null);
+          if (token.matches(presented)) {
+            return inner.get();
+          }
+          HttpResponse denied =
+              errors
+                  .toJson(
+                      new HttpError(
+                          401,
+                          "unauthorized",
+                          "Authorization",
+                          header.isEmpty()
+                              ? "send the API token as 'Authorization: Bearer <token>'"
+                              : "the API token is not valid"))
+                  .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"quire\""));
+          return complete(denied);
+        });
+  }
+
+  private record Context(
+      ActorSystem<?> system,
+      Config config,
+      ContentClient content,
+      SiteState site,
+      Templates templates,
+      PageRenderer pages,
+      ObjectMapper json)
+      implements ModuleContext {}
+}

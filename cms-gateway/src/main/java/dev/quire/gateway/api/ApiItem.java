@@ -1,0 +1,70 @@
+package dev.quire.gateway.api;
+
+import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.ReadItem;
+import java.time.Instant;
+import java.util.List;
+
+/** A content item as the JSON API shows it. {@code body} is null in lists. */
+public record ApiItem(
+    String id,
+    String kind,
+    String status,
+    long revision,
+    String title,
+    String slug,
+    String body,
+    String description,
+    List<String> tags,
+    String coverImage,
+    String author,
+    Instant date,
+    Instant createdAt,
+    Instant updatedAt,
+    Instant publishedAt,
+    Instant scheduledAt,
+    List<String> aliases) {
+
+  static ApiItem of(ContentSnapshot s) {
+    var f = s.fields();
+    return new ApiItem(
+        s.id(),
+        s.kind().id(),
+        s.status().id(),
+        s.revision(),
+        f.title(),
+        f.slug(),
+        f.body(),
+        f.description(),
+        f.tags(),
+        f.coverImage(),
+        f.author(),
+        f.date(),
+        s.createdAt(),
+        s.updatedAt(),
+        s.publishedAt(),
+        s.scheduledAt(),
+        s.aliases());
+  }
+
+  static ApiItem of(ReadItem i) {
+    return new ApiItem(
+        i.id(),
+        i.kind().id(),
+        i.status().id(),
+        i.revision(),
+        i.title(),
+        i.slug(),
+        i.body(),
+        i.description(),
+        i.tags(),
+        i.coverImage(),
+        i.author(),
+        i.date(),
+        i.createdAt(),
+        i.updatedAt(),
+        i.publishedAt(),
+        i.scheduledAt(),
+        i.aliases());
+  }
+}

@@ -1,0 +1,61 @@
+package dev.quire.gateway.api;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/**
+ * The API's bearer token: {@code QUIRE_API_TOKEN} when set, else the one in {@code
+ * <data>/api-token}, created on first start with owner-only permissions and printed once.
+ */
+public final class ApiToken {
+
+  private static final int TOKEN_BYTES = 32;
+  private final byte[] token;
+
+  private ApiToken(String token) {
+    this.token = token.getBytes(StandardCharsets.UTF_8);
+  }
+
+  public static ApiToken of(String token) {
+    return new ApiToken(token);
+  }
+
+  /** Loads or creates the token; {@code created} is told the new token so it can be shown once. */
+  public static ApiToken load(
+      String fromEnv, Path dataDir, java.util.function.Consumer<String> created)
+      throws IOException {
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return new ApiToken(fromEnv.strip());
+    }
+    Path file = dataDir.resolve("api-token");
+    if (Files.exists(file)) {
+      return new ApiToken(Files.readString(file, StandardCharsets.UTF_8).strip());
+    }
+    byte[] raw = new byte[TOKEN_BYTES];
+    new SecureRandom().nextBytes(raw);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    Files.createDirectories(dataDir);
+    Path tmp =
+        Files.createTempFile(
+            dataDir,
+            "api-token",
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tmp, token + "\n", StandardCharsets.UTF_8);
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    created.accept(token);
+    return new ApiToken(token);
+  }
+
+  /** Constant-time, so the comparison does not leak how much of a guess was right. */
+  public boolean matches(String presented) {
+    return presented != null
+        && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));
+  }
+}

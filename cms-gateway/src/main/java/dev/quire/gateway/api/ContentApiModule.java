@@ -1,0 +1,358 @@
+package dev.quire.gateway.api;
+
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.Directives.put;
+
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.quire.gateway.content.ContentClient;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.module.CmsModule;
+import dev.quire.gateway.module.ModuleContext;
+import dev.quire.protocol.ContentCommand;
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.ContentStatus;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * {@code /api/v1/content}: create, read, list, edit (with the revision the editor started from),
+ * publish, schedule, unpublish, archive and the revision list. A 2xx answer to a write means the
+ * event is in the journal.
+ */
+public final class ContentApiModule implements CmsModule {
+
+  private ContentClient content;
+  private ObjectMapper json;
+  private int defaultPageSize;
+  private int maxPageSize;
+
+  @Override
+  public String id() {
+    return "api";
+  }
+
+  @Override
+  public void start(ModuleContext ctx) {
+    this.content = ctx.content();
+    this.json = ctx.json();
+    this.defaultPageSize = ctx.config().getInt("quire.gateway.api.default-page-size");
+    this.maxPageSize = ctx.config().getInt("quire.gateway.api.max-page-size");
+  }
+
+  @Override
+  public Optional<Route> apiRoutes(ModuleContext ctx) {
+    return Optional.of(
+        pathPrefix(
+            "content",
+            () ->
+                concat(
+                    pathEndOrSingleSlash(
+                        () ->
+                            concat(
+                                get(() -> parameterMap(q -> completeWithFuture(list(q)))),
+                                post(() -> body(b -> completeWithFuture(create(b)))))),
+                    pathPrefix(
+                        PathMatchers.segment(),
+                        id ->
+                            concat(
+                                pathEndOrSingleSlash(
+                                    () ->
+                                        concat(
+                                            get(() -> completeWithFuture(read(id))),
+                                            put(() -> body(b -> completeWithFuture(edit(id, b)))))),
+                                action(id, "publish"),
+                                action(id, "schedule"),
+                                action(id, "unpublish"),
+                                action(id, "archive"),
+                                path(
+                                    "revisions",
+                                    () -> get(() -> completeWithFuture(revisions(id)))))))));
+  }
+
+  private Route body(java.util.function.Function<String, Route> inner) {
+    return entity(Unmarshaller.entityToString(), inner::apply);
+  }
+
+  private Route action(String id, String name) {
+    return path(name, () -> post(() -> body(b -> completeWithFuture(act(id, name, b)))));
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  private CompletionStage<HttpResponse> create(String body) {
+    ContentInput in = parse(body, ContentInput.class);
+    ContentKind kind;
+    try {
+      kind = ContentKind.parse(in.kind());
+    } catch (IllegalArgumentException e) {
+      throw HttpError.badRequest("kind", e.getMessage());
+    }
+    String slug =
+        in.slug() == null || in.slug().isBlank()
+            ? (in.title() == null ? null : ContentRules.slugify(in.title()))
+            : in.slug();
+    String id = UUID.randomUUID().toString();
+    ContentFields fields = fields(in, slug);
+    return content
+        .command(id, r -> new ContentCommand.CreateDraft(kind, fields, "api", r))
+        .thenApply(reply -> item(reply, StatusCodes.CREATED));
+  }
+
+  private CompletionStage<HttpResponse> edit(String id, String body) {
+    ContentInput in = parse(body, ContentInput.class);
+    if (in.revision() == null) {
+      throw HttpError.badRequest(
+          "revision", "is required: send the revision you started editing from");
+    }
+    if (in.kind() != null) {
+      throw HttpError.badRequest("kind", "cannot change after creation");
+    }
+    return content
+        .command(id, r -> new ContentCommand.Get(r))
+        .thenCompose(
+            current -> {
+              if (current instanceof ContentReply.Rejected rej) {
+                throw HttpError.of(rej);
+              }
+              // Fields left out of the body keep their current values.
+              ContentFields now = ((ContentReply.Accepted) current).content().fields();
+              ContentFields merged =
+                  new ContentFields(
+                      or(in.title(), now.title()),
+                      or(in.slug(), now.slug()),
+                      or(in.body(), now.body()),
+                      or(in.description(), now.description()),
+                      in.tags() != null ? in.tags() : now.tags(),
+                      or(in.coverImage(), now.coverImage()),
+                      or(in.author(), now.author()),
+                      in.date() != null ? in.date() : now.date());
+              return content.command(
+                  id, r -> new ContentCommand.Edit(in.revision(), merged, "api", r));
+            })
+        .thenApply(reply -> item(reply, StatusCodes.OK));
+  }
+
+  private CompletionStage<HttpResponse> act(String id, String name, String body) {
+    ActionInput in = body.isBlank() ? ActionInput.NONE : parse(body, ActionInput.class);
+    Long rev = in.revision();
+    java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<ContentReply>, ContentCommand>
+        make =
+            switch (name) {
+              case "publish" -> r -> new ContentCommand.Publish(rev, "api", r);
+              case "unpublish" -> r -> new ContentCommand.Unpublish(rev, "api", r);
+              case "archive" -> r -> new ContentCommand.Archive(rev, "api", r);
+              case "schedule" -> {
+                if (in.at() == null) {
+                  throw HttpError.badRequest(
+                      "at", "is required: an ISO-8601 instant such as 2030-01-01T09:00:00Z");
+                }
+                yield r -> new ContentCommand.Schedule(rev, in.at(), "api", r);
+              }
+              default -> throw new IllegalArgumentException(name);
+            };
+    return content.command(id, make).thenApply(reply -> item(reply, StatusCodes.OK));
+  }
+
+  private CompletionStage<HttpResponse> read(String id) {
+    return content.command(id, ContentCommand.Get::new).thenApply(r -> item(r, StatusCodes.OK));
+  }
+
+  private CompletionStage<HttpResponse> list(Map<String, String> q) {
+    String slug = q.get("slug");
+    if (slug != null) {
+      // Answered by the slug registry and the entity, so an import can trust it right away.
+      return content
+          .slugOwner(slug)
+          .thenCompose(
+              owner ->
+                  owner.isEmpty()
+                      ? CompletableFuture.completedFuture(
+                          ok(Map.of("items", List.of(), "page", 1, "size", 1, "total", 0)))
+                      : content
+                          .command(owner, ContentCommand.Get::new)
+                          .thenApply(
+                              r ->
+                                  ok(
+                                      Map.of(
+                                          "items",
+                                          r instanceof ContentReply.Accepted a
+                                              ? List.of(ApiItem.of(a.content()))
+                                              : List.of(),
+                                          "page",
+                                          1,
+                                          "size",
+                                          1,
+                                          "total",
+                                          r instanceof ContentReply.Accepted ? 1 : 0))));
+    }
+    ContentKind kind = enumParam(q, "kind", ContentKind::parse);
+    ContentStatus status = enumParam(q, "status", ContentStatus::parse);
+    int page = intParam(q, "page", 1, 1, Integer.MAX_VALUE / maxPageSize);
+    int size = intParam(q, "size", defaultPageSize, 1, maxPageSize);
+    return content
+        .list(kind, status, q.get("tag"), page, size)
+        .thenApply(
+            p -> {
+              Map<String, Object> out = new LinkedHashMap<>();
+              out.put("items", p.items().stream().map(ApiItem::of).toList());
+              out.put("page", p.page());
+              out.put("size", p.size());
+              out.put("total", p.total());
+              return ok(out);
+            });
+  }
+
+  private CompletionStage<HttpResponse> revisions(String id) {
+    return content
+        .command(id, ContentCommand.Get::new)
+        .thenCompose(
+            r -> {
+              if (r instanceof ContentReply.Rejected rej) {
+                throw HttpError.of(rej);
+              }
+              return content.revisions(id);
+            })
+        .thenApply(
+            list ->
+                ok(
+                    Map.of(
+                        "id",
+                        id,
+                        "items",
+                        list.revisions().stream()
+                            .map(
+                                e -> {
+                                  Map<String, Object> m = new LinkedHashMap<>();
+                                  m.put("revision", e.revision());
+                                  m.put("event", e.event());
+                                  m.put("at", e.at());
+                                  m.put("actor", e.actor());
+                                  m.put("status", e.status().id());
+                                  m.put("title", e.title());
+                                  m.put("slug", e.slug());
+                                  m.put("body", e.body());
+                                  return m;
+                                })
+                            .toList())));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static ContentFields fields(ContentInput in, String slug) {
+    return new ContentFields(
+        in.title(),
+        slug,
+        in.body(),
+        in.description(),
+        in.tags(),
+        in.coverImage(),
+        in.author(),
+        in.date());
+  }
+
+  private HttpResponse item(ContentReply reply, StatusCode success) {
+    if (reply instanceof ContentReply.Rejected r) {
+      throw HttpError.of(r);
+    }
+    return respond(success, ApiItem.of(((ContentReply.Accepted) reply).content()));
+  }
+
+  private HttpResponse ok(Object body) {
+    return respond(StatusCodes.OK, body);
+  }
+
+  private HttpResponse respond(StatusCode status, Object body) {
+    try {
+      return HttpResponse.create()
+          .withStatus(status)
+          .withEntity(
+              HttpEntities.create(ContentTypes.APPLICATION_JSON, json.writeValueAsBytes(body)));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private <T> T parse(String body, Class<T> type) {
+    if (body.isBlank()) {
+      throw HttpError.badRequest("", "the request needs a JSON body");
+    }
+    try {
+      return json.readValue(body, type);
+    } catch (UnrecognizedPropertyException e) {
+      throw HttpError.badRequest(
+          e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'");
+    } catch (JsonMappingException e) {
+      String field = e.getPath().isEmpty() ? "" : String.valueOf(e.getPath().get(0).getFieldName());
+      throw HttpError.badRequest(field, "has the wrong type: " + e.getOriginalMessage());
+    } catch (Exception e) {
+      String where =
+          e instanceof com.fasterxml.jackson.core.JsonProcessingException jp
+                  && jp.getLocation() != null
+              ? " at line "
+                  + jp.getLocation().getLineNr()
+                  + ", column "
+                  + jp.getLocation().getColumnNr()
+              : "";
+      throw HttpError.badRequest("", "the body is not valid JSON" + where);
+    }
+  }
+
+  private static String or(String value, String fallback) {
+    return value != null ? value : fallback;
+  }
+
+  private static <E> E enumParam(
+      Map<String, String> q, String name, java.util.function.Function<String, E> parse) {
+    String v = q.get(name);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return parse.apply(v);
+    } catch (IllegalArgumentException e) {
+      throw HttpError.badRequest(name, e.getMessage());
+    }
+  }
+
+  private static int intParam(Map<String, String> q, String name, int dflt, int min, int max) {
+    String v = q.get(name);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n < min || n > max) {
+        throw HttpError.badRequest(name, "must be between " + min + " and " + max + ", was " + n);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw HttpError.badRequest(name, "must be a whole number, was '" + v + "'");
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package dev.quire.gateway.content;
+
+import dev.quire.gateway.http.HttpError;
+import dev.quire.protocol.ContentCommand;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.SlugCommand;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * The gateway's one way to content: commands to the sharded entities and queries to the read-model
+ * query actors, all as cms-protocol messages. Timeouts become "unavailable" (503), never an
+ * internal error.
+ */
+public final class ContentClient {
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+  private final AtomicReference<List<ActorRef<ContentQuery>>> queryActors =
+      new AtomicReference<>(List.of());
+
+  public ContentClient(ActorSystem<?> system, Duration timeout) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.timeout = timeout;
+    system.systemActorOf(
+        Behaviors.<Receptionist.Listing>setup(
+            ctx -> {
+              ctx.getSystem()
+                  .receptionist()
+                  .tell(Receptionist.subscribe(ContentQuery.SERVICE_KEY, ctx.getSelf()));
+              return Behaviors.receiveMessage(
+                  listing -> {
+                    queryActors.set(
+                        List.copyOf(listing.getServiceInstances(ContentQuery.SERVICE_KEY)));
+                    return Behaviors.same();
+                  });
+            }),
+        "content-query-directory",
+        Props.empty());
+  }
+
+  /** Sends a command to the item's entity. A rejection is returned, not thrown. */
+  public CompletionStage<ContentReply> command(
+      String contentId, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
+    return mapTimeout(
+        sharding.entityRefFor(ContentCommand.ENTITY_KEY, contentId).ask(make::apply, timeout),
+        "content " + contentId);
+  }
+
+  /** The item holding {@code slug}, or empty. Answered by the slug's own entity: never stale. */
+  public CompletionStage<String> slugOwner(String slug) {
+    return mapTimeout(
+        sharding
+            .entityRefFor(SlugCommand.ENTITY_KEY, slug)
+            .<SlugCommand.Owner>ask(SlugCommand.GetOwner::new, timeout)
+            .thenApply(SlugCommand.Owner::contentId),
+        "slug registry");
+  }
+
+  public CompletionStage<ContentQuery.Changes> changesSince(long afterSeq, int limit) {
+    return query(r -> new ContentQuery.ChangesSince(afterSeq, limit, r));
+  }
+
+  public CompletionStage<ContentQuery.Page> list(
+      ContentKind kind, ContentStatus status, String tag, int page, int size) {
+    return query(r -> new ContentQuery.ListItems(kind, status, tag, page, size, r));
+  }
+
+  public CompletionStage<ContentQuery.RevisionList> revisions(String contentId) {
+    return query(r -> new ContentQuery.Revisions(contentId, r));
+  }
+
+  public CompletionStage<ContentQuery.ArchiveMonths> archive() {
+    return query(ContentQuery.Archive::new);
+  }
+
+  public boolean queriesReachable() {
+    return !queryActors.get().isEmpty();
+  }
+
+  private <R> CompletionStage<R> query(
+      org.apache.pekko.japi.function.Function<ActorRef<R>, ContentQuery> make) {
+    List<ActorRef<ContentQuery>> actors = queryActors.get();
+    if (actors.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          HttpError.unavailable("no content query service is reachable yet"));
+    }
+    ActorRef<ContentQuery> target =
+        actors.get(Math.floorMod(Thread.currentThread().hashCode(), actors.size()));
+    return mapTimeout(
+        AskPattern.ask(target, make, timeout, system.scheduler()), "content query service");
+  }
+
+  private static <T> CompletionStage<T> mapTimeout(CompletionStage<T> stage, String what) {
+    return stage.exceptionally(
+        e -> {
+          Throwable cause =
+              e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof TimeoutException) {
+            throw HttpError.unavailable(what + " did not answer in time; try again");
+          }
+          if (cause instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new CompletionException(cause);
+        });
+  }
+}

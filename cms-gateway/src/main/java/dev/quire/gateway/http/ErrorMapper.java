@@ -1,0 +1,134 @@
+package dev.quire.gateway.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quire.gateway.site.PageRenderer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place errors become responses: JSON ({@code {"error": {code, field, message}}}) for the
+ * API, theme-rendered HTML pages for the site. Unexpected exceptions are logged with an id that the
+ * visitor sees, and never leak internals.
+ */
+public final class ErrorMapper {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
+  private final ObjectMapper json;
+  private final PageRenderer pages;
+  private final int retryAfterSeconds;
+
+  public ErrorMapper(ObjectMapper json, PageRenderer pages, int retryAfterSeconds) {
+    this.json = json;
+    this.pages = pages;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  public ExceptionHandler jsonExceptions() {
+    return ExceptionHandler.newBuilder()
+        .matchAny(e -> complete(toJson(asHttpError(unwrap(e)))))
+        .build();
+  }
+
+  public ExceptionHandler htmlExceptions(java.util.function.Supplier<String> path) {
+    return ExceptionHandler.newBuilder()
+        .matchAny(
+            e -> {
+              HttpError error = asHttpError(unwrap(e));
+              HttpResponse r =
+                  HttpResponse.create()
+                      .withStatus(error.status())
+                      .withEntity(
+                          HttpEntities.create(
+                              ContentTypes.TEXT_HTML_UTF8, safePage(error, path.get())));
+              return complete(withRetry(r, error));
+            })
+        .build();
+  }
+
+  /** Pekko's own rejections (bad JSON, wrong method, unknown path) in the API's JSON shape. */
+  public RejectionHandler jsonRejections() {
+    return RejectionHandler.defaultHandler()
+        .mapRejectionResponse(
+            response -> {
+              HttpEntity entity = response.entity();
+              String text = entity instanceof HttpEntity.Strict s ? s.getData().utf8String() : "";
+              int status = response.status().intValue();
+              String code =
+                  status == 404
+                      ? "not_found"
+                      : status == 405
+                          ? "method_not_allowed"
+                          : status == 413
+                              ? "too_large"
+                              : status == 401 ? "unauthorized" : "invalid";
+              return toJson(
+                      new HttpError(
+                          status,
+                          code,
+                          "",
+                          text.isBlank() ? response.status().reason() : text.strip()))
+                  .withHeaders(response.getHeaders());
+            });
+  }
+
+  public HttpResponse toJson(HttpError e) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("code", e.code());
+    body.put("field", e.field());
+    body.put("message", e.getMessage());
+    try {
+      byte[] bytes = json.writeValueAsBytes(Map.of("error", body));
+      return withRetry(
+          HttpResponse.create()
+              .withStatus(e.status())
+              .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, bytes)),
+          e);
+    } catch (Exception ex) {
+      throw new IllegalStateException(ex);
+    }
+  }
+
+  private HttpResponse withRetry(HttpResponse r, HttpError e) {
+    return e.status() == 503
+        ? r.addHeader(RawHeader.create("Retry-After", String.valueOf(retryAfterSeconds)))
+        : r;
+  }
+
+  private byte[] safePage(HttpError error, String path) {
+    try {
+      return pages.errorPage(error.status(), error.status() == 404 ? error.getMessage() : "", path);
+    } catch (RuntimeException renderFailure) {
+      LOG.error("the error page itself failed to render", renderFailure);
+      return ("<!doctype html><title>Error</title><h1>" + error.status() + "</h1>")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  private static HttpError asHttpError(Throwable e) {
+    if (e instanceof HttpError h) {
+      return h;
+    }
+    String id = java.util.UUID.randomUUID().toString().substring(0, 8);
+    LOG.error("unexpected error {}", id, e);
+    return new HttpError(500, "internal", "", "internal error (reference " + id + ")");
+  }
+}

@@ -1,0 +1,61 @@
+package dev.quire.gateway.http;
+
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.ErrorCode;
+import java.util.Locale;
+
+/**
+ * The one exception routes throw for an answer that is not a success. {@link ErrorMapper} turns it
+ * into HTML or JSON. {@code field} names the offending input, or is empty.
+ */
+public class HttpError extends RuntimeException {
+
+  private final int status;
+  private final String code;
+  private final String field;
+
+  public HttpError(int status, String code, String field, String message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field == null ? "" : field;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String code() {
+    return code;
+  }
+
+  public String field() {
+    return field;
+  }
+
+  public static HttpError notFound(String message) {
+    return new HttpError(404, "not_found", "", message);
+  }
+
+  public static HttpError badRequest(String field, String message) {
+    return new HttpError(400, "invalid", field, message);
+  }
+
+  public static HttpError unavailable(String message) {
+    return new HttpError(503, "unavailable", "", message);
+  }
+
+  public static HttpError of(ContentReply.Rejected r) {
+    return new HttpError(
+        statusOf(r.code()), r.code().name().toLowerCase(Locale.ROOT), r.field(), r.message());
+  }
+
+  static int statusOf(ErrorCode code) {
+    return switch (code) {
+      case INVALID -> 400;
+      case NOT_FOUND -> 404;
+      case STALE_REVISION, SLUG_TAKEN, ALREADY_EXISTS, INVALID_TRANSITION -> 409;
+      case UNAVAILABLE -> 503;
+    };
+  }
+}

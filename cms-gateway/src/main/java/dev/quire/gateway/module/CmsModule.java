@@ -1,0 +1,36 @@
+package dev.quire.gateway.module;
+
+import io.pebbletemplates.pebble.extension.Extension;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * How every feature plugs into the gateway, the built-in ones included. A module is found with
+ * {@link java.util.ServiceLoader} but runs only when its {@link #id()} is listed in {@code
+ * quire.gateway.modules}; the list's order is the order its routes are tried. Its templates live
+ * under its own namespace, {@code templates/<id>/} in the theme.
+ */
+public interface CmsModule {
+
+  /** Lowercase, unique; also the module's template namespace. */
+  String id();
+
+  /** Called once before any route is asked for. */
+  default void start(ModuleContext context) {}
+
+  /** Routes on the public site, tried in module order. */
+  default Optional<Route> publicRoutes(ModuleContext context) {
+    return Optional.empty();
+  }
+
+  /** Routes under {@code /api/v1}; the gateway applies the API's size limit and error format. */
+  default Optional<Route> apiRoutes(ModuleContext context) {
+    return Optional.empty();
+  }
+
+  /** Pebble functions, filters and globals this module's templates need. */
+  default List<Extension> pebbleExtensions() {
+    return List.of();
+  }
+}

@@ -1,0 +1,30 @@
+package dev.quire.gateway.module;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import dev.quire.gateway.content.ContentClient;
+import dev.quire.gateway.render.Templates;
+import dev.quire.gateway.site.PageRenderer;
+import dev.quire.gateway.site.SiteState;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * The narrow view of the gateway a module gets: content (through protocol messages only), the
+ * in-memory site, templates and JSON. Nothing here reaches the write side's classes or tables.
+ */
+public interface ModuleContext {
+  ActorSystem<?> system();
+
+  Config config();
+
+  ContentClient content();
+
+  SiteState site();
+
+  Templates templates();
+
+  /** Theme pages with the variables every page has. */
+  PageRenderer pages();
+
+  ObjectMapper json();
+}

@@ -1,0 +1,123 @@
+package dev.quire.gateway.render;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Theme assets (CSS, images, fonts) with content-hashed names: {@code css/site.css} is served as
+ * {@code /assets/css/site.1a2b3c4d.css} so it can be cached for a year and still change on the next
+ * deploy. Files in the theme directory on disk win over the built-in theme; in dev mode they are
+ * re-read on every request.
+ */
+public final class Assets {
+
+  public static final String PREFIX = "/assets/";
+  private static final Pattern SAFE =
+      Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\\.[a-z0-9]+");
+  private static final Pattern HASHED = Pattern.compile("(.+)\\.([0-9a-f]{10})(\\.[a-z0-9]+)");
+  private static final Map<String, String> TYPES =
+      Map.ofEntries(
+          Map.entry("css", "text/css; charset=UTF-8"),
+          Map.entry("js", "text/javascript; charset=UTF-8"),
+          Map.entry("svg", "image/svg+xml"),
+          Map.entry("png", "image/png"),
+          Map.entry("jpg", "image/jpeg"),
+          Map.entry("jpeg", "image/jpeg"),
+          Map.entry("webp", "image/webp"),
+          Map.entry("gif", "image/gif"),
+          Map.entry("ico", "image/x-icon"),
+          Map.entry("woff2", "font/woff2"),
+          Map.entry("txt", "text/plain; charset=UTF-8"));
+
+  /** One asset: its bytes, media type and the hash in its public name. */
+  public record Asset(String name, byte[] bytes, String contentType, String hash) {
+    public String url() {
+      int dot = name.lastIndexOf('.');
+      return PREFIX + name.substring(0, dot) + "." + hash + name.substring(dot);
+    }
+  }
+
+  /** What a request for an asset path resolved to; {@code fingerprinted} allows long caching. */
+  public record Lookup(Asset asset, boolean fingerprinted) {}
+
+  private final Path themeDir;
+  private final boolean devMode;
+  private final Map<String, Optional<Asset>> cache = new ConcurrentHashMap<>();
+
+  public Assets(Path themeDir, boolean devMode) {
+    this.themeDir = themeDir;
+    this.devMode = devMode;
+  }
+
+  /** The public URL of an asset, e.g. for {@code asset("css/site.css")} in a template. */
+  public String url(String name) {
+    return find(name)
+        .map(Asset::url)
+        .orElseThrow(() -> new IllegalArgumentException("no theme asset named '" + name + "'"));
+  }
+
+  /** Resolves a path below {@code /assets/}; never leaves the theme's assets folder. */
+  public Optional<Lookup> resolve(String path) {
+    var m = HASHED.matcher(path);
+    if (m.matches()) {
+      String name = m.group(1) + m.group(3);
+      return find(name).map(a -> new Lookup(a, a.hash().equals(m.group(2))));
+    }
+    return find(path).map(a -> new Lookup(a, false));
+  }
+
+  private Optional<Asset> find(String name) {
+    if (!SAFE.matcher(name).matches()) {
+      return Optional.empty();
+    }
+    if (devMode) {
+      return load(name);
+    }
+    return cache.computeIfAbsent(name, this::load);
+  }
+
+  private Optional<Asset> load(String name) {
+    try {
+      byte[] bytes = null;
+      if (themeDir != null) {
+        Path p = themeDir.resolve("assets").resolve(name).normalize();
+        if (p.startsWith(themeDir.resolve("assets").normalize()) && Files.isRegularFile(p)) {
+          bytes = Files.readAllBytes(p);
+        }
+      }
+      if (bytes == null) {
+        try (InputStream in =
+            Assets.class.getClassLoader().getResourceAsStream("themes/default/assets/" + name)) {
+          if (in == null) {
+            return Optional.empty();
+          }
+          bytes = in.readAllBytes();
+        }
+      }
+      String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+      String type = TYPES.getOrDefault(ext, "application/octet-stream");
+      return Optional.of(new Asset(name, bytes, type, hash(bytes)));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read theme asset " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String hash(byte[] bytes) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(bytes);
+      return HexFormat.of().formatHex(d).substring(0, 10);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package dev.quire.gateway.render;
+
+import io.pebbletemplates.pebble.PebbleEngine;
+import io.pebbletemplates.pebble.extension.AbstractExtension;
+import io.pebbletemplates.pebble.extension.Extension;
+import io.pebbletemplates.pebble.extension.Function;
+import io.pebbletemplates.pebble.loader.ClasspathLoader;
+import io.pebbletemplates.pebble.loader.DelegatingLoader;
+import io.pebbletemplates.pebble.loader.FileLoader;
+import io.pebbletemplates.pebble.loader.Loader;
+import io.pebbletemplates.pebble.template.EvaluationContext;
+import io.pebbletemplates.pebble.template.PebbleTemplate;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pebble with autoescaping, loading {@code <theme-dir>/templates/...} first and the built-in
+ * default theme second, so a theme directory overrides any single template. In dev mode nothing is
+ * cached and edits on disk show on the next request.
+ */
+public final class Templates {
+
+  private final PebbleEngine engine;
+  private final Assets assets;
+
+  public Templates(Path themeDir, boolean devMode, boolean strict, List<Extension> extensions) {
+    this.assets = new Assets(themeDir, devMode);
+    List<Loader<?>> loaders = new ArrayList<>();
+    if (themeDir != null && Files.isDirectory(themeDir.resolve("templates"))) {
+      FileLoader file = new FileLoader(themeDir.resolve("templates").toString());
+      file.setCharset(StandardCharsets.UTF_8.name());
+      loaders.add(file);
+    }
+    ClasspathLoader classpath = new ClasspathLoader(Templates.class.getClassLoader());
+    classpath.setPrefix("themes/default/templates");
+    classpath.setCharset(StandardCharsets.UTF_8.name());
+    loaders.add(classpath);
+    PebbleEngine.Builder builder =
+        new PebbleEngine.Builder()
+            .loader(new DelegatingLoader(loaders))
+            .autoEscaping(true)
+            .strictVariables(strict)
+            .cacheActive(!devMode)
+            .extension(new AssetExtension(assets));
+    extensions.forEach(builder::extension);
+    this.engine = builder.build();
+  }
+
+  public Assets assets() {
+    return assets;
+  }
+
+  public String render(String name, Map<String, Object> model) {
+    PebbleTemplate template = engine.getTemplate(name);
+    StringWriter out = new StringWriter(8192);
+    try {
+      template.evaluate(out, model);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
+  }
+
+  public byte[] renderBytes(String name, Map<String, Object> model) {
+    return render(name, model).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** {@code asset("css/site.css")}: the fingerprinted URL of a theme asset. */
+  private static final class AssetExtension extends AbstractExtension {
+    private final Assets assets;
+
+    AssetExtension(Assets assets) {
+      this.assets = assets;
+    }
+
+    @Override
+    public Map<String, Function> getFunctions() {
+      return Map.of(
+          "asset",
+          new Function() {
+            @Override
+            public List<String> getArgumentNames() {
+              return List.of("name");
+            }
+
+            @Override
+            public Object execute(
+                Map<String, Object> args,
+                PebbleTemplate self,
+                EvaluationContext context,
+                int lineNumber) {
+              return assets.url(String.valueOf(args.get("name")));
+            }
+          });
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.quire.gateway.site;
+
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.ReadItem;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+/** A published item as templates see it: everything precomputed once per change, not per view. */
+public record ItemView(
+    String id,
+    String kind,
+    String title,
+    String slug,
+    String url,
+    String description,
+    List<TagRef> tags,
+    String coverImage,
+    String author,
+    String dateIso,
+    String dateDisplay,
+    String updatedIso,
+    String html,
+    int readingMinutes,
+    Instant sortDate,
+    List<String> aliases) {
+
+  public record TagRef(String name, String key, String url) {}
+
+  private static final DateTimeFormatter DISPLAY =
+      DateTimeFormatter.ofPattern("d MMMM yyyy", Locale.ENGLISH);
+  private static final int WORDS_PER_MINUTE = 230;
+
+  public static ItemView of(ReadItem item, ZoneId zone) {
+    Instant date = item.displayDate();
+    String url = urlFor(item.kind(), item.slug());
+    List<TagRef> tags =
+        item.tags().stream()
+            .map(
+                t -> new TagRef(t, ContentRules.tagKey(t), "/tags/" + ContentRules.tagKey(t) + "/"))
+            .toList();
+    return new ItemView(
+        item.id(),
+        item.kind().id(),
+        item.title(),
+        item.slug(),
+        url,
+        item.description(),
+        tags,
+        coverUrl(item.coverImage()),
+        item.author(),
+        DateTimeFormatter.ISO_LOCAL_DATE.format(date.atZone(zone)),
+        DISPLAY.format(date.atZone(zone)),
+        DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(item.updatedAt().atZone(zone)),
+        item.html() == null ? "" : item.html(),
+        Math.max(1, Math.round(item.wordCount() / (float) WORDS_PER_MINUTE)),
+        date,
+        item.aliases());
+  }
+
+  /** A relative cover ("cover.webp") is served from the site root, like the seed blog's. */
+  static String coverUrl(String cover) {
+    if (cover.isEmpty() || cover.startsWith("/") || cover.contains("://")) {
+      return cover;
+    }
+    return "/" + cover;
+  }
+
+  public static String urlFor(ContentKind kind, String slug) {
+    return kind == ContentKind.POST ? "/posts/" + slug + "/" : "/" + slug + "/";
+  }
+
+  public boolean isPost() {
+    return "post".equals(kind);
+  }
+}

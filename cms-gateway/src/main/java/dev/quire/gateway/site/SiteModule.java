@@ -1,0 +1,255 @@
+package dev.quire.gateway.site;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+
+import dev.quire.gateway.module.CmsModule;
+import dev.quire.gateway.module.ModuleContext;
+import dev.quire.gateway.render.Assets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.CacheControl;
+import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
+import org.apache.pekko.http.javadsl.model.headers.ETag;
+import org.apache.pekko.http.javadsl.model.headers.EntityTag;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The public site: home, paginated blog index, posts, pages, tags, legacy {@code /blog/<slug>/}
+ * redirects, redirects from old slugs, theme assets and the themed 404. Pages render from the
+ * in-memory {@link SiteSnapshot} and are memoised with it, so a request after the first is a map
+ * lookup; a publish swaps the snapshot and with it every memoised page.
+ */
+public final class SiteModule implements CmsModule {
+
+  private static final HttpHeader PAGE_CACHE = CacheControl.create(CacheDirectives.NO_CACHE);
+  private static final HttpHeader LONG_CACHE =
+      RawHeader.create("Cache-Control", "public, max-age=31536000, immutable");
+  private static final HttpHeader SHORT_CACHE =
+      RawHeader.create("Cache-Control", "public, max-age=300");
+  private static final HttpHeader NOSNIFF = RawHeader.create("X-Content-Type-Options", "nosniff");
+
+  /** Part of every ETag so a restart with another theme never answers 304 to a stale copy. */
+  private final String boot = UUID.randomUUID().toString().substring(0, 8);
+
+  private SiteState state;
+  private SiteSettings site;
+  private PageRenderer pages;
+  private Assets assets;
+  private boolean devMode;
+
+  @Override
+  public String id() {
+    return "site";
+  }
+
+  @Override
+  public void start(ModuleContext ctx) {
+    this.state = ctx.site();
+    this.site = SiteSettings.fromConfig(ctx.config());
+    this.pages = ctx.pages();
+    this.assets = ctx.templates().assets();
+    this.devMode = ctx.config().getBoolean("quire.gateway.dev-mode");
+  }
+
+  @Override
+  public Optional<Route> publicRoutes(ModuleContext ctx) {
+    return Optional.of(get(() -> extractRequest(req -> complete(handle(req)))));
+  }
+
+  HttpResponse handle(HttpRequest req) {
+    String path = req.getUri().path();
+    if (path.startsWith(Assets.PREFIX)) {
+      return asset(path.substring(Assets.PREFIX.length()));
+    }
+    SiteSnapshot snap = state.snapshot();
+    SiteSnapshot.Rendered page =
+        devMode ? resolve(snap, path) : snap.page(path, () -> resolve(snap, path));
+    if (page.status() == 301) {
+      return HttpResponse.create()
+          .withStatus(StatusCodes.MOVED_PERMANENTLY)
+          .addHeader(
+              Location.create(new String(page.body(), java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    if (page.status() == 200 && !devMode) {
+      Optional<HttpHeader> inm = req.getHeader("If-None-Match").map(h -> (HttpHeader) h);
+      if (inm.isPresent() && inm.get().value().contains(page.etag())) {
+        return HttpResponse.create()
+            .withStatus(StatusCodes.NOT_MODIFIED)
+            .addHeader(ETag.create(EntityTag.create(page.etag(), false)));
+      }
+    }
+    HttpResponse response =
+        HttpResponse.create()
+            .withStatus(page.status())
+            .withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, page.body()))
+            .addHeader(PAGE_CACHE)
+            .addHeader(NOSNIFF);
+    if (page.status() == 200 && !devMode) {
+      response = response.addHeader(ETag.create(EntityTag.create(page.etag(), false)));
+    }
+    return response;
+  }
+
+  private SiteSnapshot.Rendered resolve(SiteSnapshot snap, String path) {
+    if (!path.endsWith("/")) {
+      // /posts/x answers at /posts/x/; anything else without a trailing slash is unknown.
+      SiteSnapshot.Rendered withSlash = resolve(snap, path + "/");
+      return withSlash.status() == 404 ? withSlash : redirect(path + "/");
+    }
+    String[] parts = path.substring(1).split("/", -1);
+    int n = parts.length - 1; // segments before the trailing empty one
+    if (path.equals("/")) {
+      List<ItemView> posts = snap.posts();
+      int count = Math.min(site.homePosts(), posts.size());
+      return ok(
+          snap,
+          "site/home.peb",
+          path,
+          Map.of("posts", posts.subList(0, count), "hasMore", posts.size() > count));
+    }
+    if (n == 1 && parts[0].equals("blog")) {
+      return blogPage(snap, path, 1);
+    }
+    if (n == 3 && parts[0].equals("blog") && parts[1].equals("page")) {
+      int page = parsePage(parts[2]);
+      if (page == 1) {
+        return redirect("/blog/");
+      }
+      return page < 1 ? notFound(snap, path) : blogPage(snap, path, page);
+    }
+    if (n == 2 && parts[0].equals("blog")) {
+      // The legacy URL form of a post.
+      ItemView item = findPost(snap, parts[1]);
+      return item == null ? notFound(snap, path) : redirect(item.url());
+    }
+    if (n == 2 && parts[0].equals("posts")) {
+      ItemView item = snap.bySlug(parts[1]);
+      if (item != null && item.isPost()) {
+        return ok(snap, "site/post.peb", path, Map.of("post", item));
+      }
+      ItemView moved = item != null ? item : snap.byAlias(parts[1]);
+      return moved == null ? notFound(snap, path) : redirect(moved.url());
+    }
+    if (n == 2 && parts[0].equals("tags")) {
+      List<ItemView> posts = snap.tagged(parts[1]);
+      if (posts.isEmpty()) {
+        return notFound(snap, path);
+      }
+      return ok(snap, "site/tag.peb", path, Map.of("tag", snap.tagName(parts[1]), "posts", posts));
+    }
+    if (n == 1) {
+      ItemView item = snap.bySlug(parts[0]);
+      if (item != null && !item.isPost()) {
+        return ok(snap, "site/page.peb", path, Map.of("page", item));
+      }
+      ItemView moved = item != null ? item : snap.byAlias(parts[0]);
+      return moved == null ? notFound(snap, path) : redirect(moved.url());
+    }
+    return notFound(snap, path);
+  }
+
+  private ItemView findPost(SiteSnapshot snap, String slug) {
+    ItemView item = snap.bySlug(slug);
+    if (item == null) {
+      item = snap.byAlias(slug);
+    }
+    return item != null && item.isPost() ? item : null;
+  }
+
+  private SiteSnapshot.Rendered blogPage(SiteSnapshot snap, String path, int page) {
+    List<ItemView> posts = snap.posts();
+    int size = site.pageSize();
+    int totalPages = Math.max(1, (posts.size() + size - 1) / size);
+    if (page > totalPages) {
+      return notFound(snap, path);
+    }
+    int from = (page - 1) * size;
+    Map<String, Object> pagination =
+        Map.of(
+            "page",
+            page,
+            "totalPages",
+            totalPages,
+            "hasPrev",
+            page > 1,
+            "hasNext",
+            page < totalPages,
+            "prevUrl",
+            page == 2 ? "/blog/" : "/blog/page/" + (page - 1) + "/",
+            "nextUrl",
+            "/blog/page/" + (page + 1) + "/");
+    return ok(
+        snap,
+        "site/blog.peb",
+        path,
+        Map.of(
+            "posts",
+            posts.subList(from, Math.min(from + size, posts.size())),
+            "pagination",
+            pagination));
+  }
+
+  private SiteSnapshot.Rendered ok(
+      SiteSnapshot snap, String template, String path, Map<String, Object> vars) {
+    byte[] body = pages.render(snap, template, path, vars);
+    return new SiteSnapshot.Rendered(200, body, snap.seq() + "-" + boot);
+  }
+
+  private SiteSnapshot.Rendered notFound(SiteSnapshot snap, String path) {
+    byte[] body =
+        pages.render(
+            snap,
+            "site/404.peb",
+            path,
+            Map.of("status", 404, "message", "There is nothing at this address."));
+    return new SiteSnapshot.Rendered(404, body, "");
+  }
+
+  private static SiteSnapshot.Rendered redirect(String location) {
+    // Locations are built from validated slugs: always a local path, never another host.
+    return new SiteSnapshot.Rendered(
+        301, location.getBytes(java.nio.charset.StandardCharsets.UTF_8), "");
+  }
+
+  private static int parsePage(String s) {
+    if (s.isEmpty() || s.length() > 6 || !s.chars().allMatch(Character::isDigit)) {
+      return -1;
+    }
+    return Integer.parseInt(s);
+  }
+
+  private HttpResponse asset(String path) {
+    return assets
+        .resolve(path)
+        .map(
+            l ->
+                HttpResponse.create()
+                    .withEntity(
+                        HttpEntities.create(
+                            org.apache.pekko.http.javadsl.model.ContentTypes.parse(
+                                l.asset().contentType()),
+                            l.asset().bytes()))
+                    .addHeader(l.fingerprinted() && !devMode ? LONG_CACHE : SHORT_CACHE)
+                    .addHeader(NOSNIFF))
+        .orElseGet(
+            () ->
+                HttpResponse.create()
+                    .withStatus(404)
+                    .withEntity(
+                        HttpEntities.create(
+                            ContentTypes.TEXT_HTML_UTF8,
+                            pages.errorPage(404, "No such file.", Assets.PREFIX + path))));
+  }
+}

@@ -1,0 +1,140 @@
+package dev.quire.gateway.site;
+
+import dev.quire.gateway.content.ContentClient;
+import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.ContentTopic;
+import dev.quire.protocol.ReadItem;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+
+/**
+ * The published site held in this gateway's memory. An actor follows the read model: it loads
+ * everything after the last seq it has, on start, when the content topic says something changed,
+ * and on a periodic catch-up tick (so a lost notification only delays, never loses, a change).
+ * Routes read the current {@link SiteSnapshot} without locks.
+ */
+public final class SiteState {
+
+  public record Settings(int fetchPage, Duration catchUpInterval, int memoLimit, ZoneId zone) {}
+
+  private final AtomicReference<SiteSnapshot> current;
+  private volatile boolean ready;
+
+  public SiteState(ActorSystem<?> system, ContentClient content, Settings settings) {
+    this.current = new AtomicReference<>(SiteSnapshot.empty(settings.memoLimit()));
+    system.systemActorOf(follower(content, settings), "site-state", Props.empty());
+  }
+
+  public SiteSnapshot snapshot() {
+    return current.get();
+  }
+
+  /** True once the whole published site has been loaded at least once. */
+  public boolean ready() {
+    return ready;
+  }
+
+  sealed interface Msg {}
+
+  private record Poke(long seq) implements Msg {}
+
+  private record Tick() implements Msg {}
+
+  private record Loaded(ContentQuery.Changes changes) implements Msg {}
+
+  private record LoadFailed(String reason) implements Msg {}
+
+  private Behavior<Msg> follower(ContentClient content, Settings settings) {
+    return Behaviors.setup(
+        ctx -> {
+          ActorRef<Topic.Command<ContentTopic>> topic =
+              ctx.spawn(Topic.create(ContentTopic.class, ContentTopic.NAME), "content-topic");
+          ActorRef<ContentTopic> pokes =
+              ctx.messageAdapter(ContentTopic.class, n -> new Poke(n.seq()));
+          topic.tell(Topic.subscribe(pokes));
+          return Behaviors.withTimers(
+              timers -> {
+                timers.startTimerWithFixedDelay(
+                    new Tick(), Duration.ZERO, settings.catchUpInterval());
+                Map<String, ItemView> items = new HashMap<>();
+                long[] lastSeq = {0};
+                long[] wanted = {0};
+                boolean[] inFlight = {false};
+                Runnable fetch =
+                    () -> {
+                      inFlight[0] = true;
+                      ctx.pipeToSelf(
+                          content.changesSince(lastSeq[0], settings.fetchPage()),
+                          (changes, failure) ->
+                              failure != null
+                                  ? new LoadFailed(failure.toString())
+                                  : new Loaded(changes));
+                    };
+                return Behaviors.receive(Msg.class)
+                    .onMessage(
+                        Poke.class,
+                        p -> {
+                          wanted[0] = Math.max(wanted[0], p.seq());
+                          if (!inFlight[0] && p.seq() > lastSeq[0]) {
+                            fetch.run();
+                          }
+                          return Behaviors.same();
+                        })
+                    .onMessage(
+                        Tick.class,
+                        t -> {
+                          if (!inFlight[0] && content.queriesReachable()) {
+                            fetch.run();
+                          }
+                          return Behaviors.same();
+                        })
+                    .onMessage(
+                        LoadFailed.class,
+                        f -> {
+                          inFlight[0] = false;
+                          ctx.getLog().debug("site catch-up failed: {}", f.reason());
+                          return Behaviors.same();
+                        })
+                    .onMessage(
+                        Loaded.class,
+                        l -> {
+                          inFlight[0] = false;
+                          ContentQuery.Changes changes = l.changes();
+                          for (ReadItem item : changes.items()) {
+                            if (item.status() == ContentStatus.PUBLISHED) {
+                              items.put(item.id(), ItemView.of(item, settings.zone()));
+                            } else {
+                              items.remove(item.id());
+                            }
+                          }
+                          boolean changed = changes.lastSeq() > lastSeq[0];
+                          lastSeq[0] = changes.lastSeq();
+                          if (changes.more()) {
+                            fetch.run();
+                            return Behaviors.same();
+                          }
+                          if (changed || !ready) {
+                            current.set(
+                                new SiteSnapshot(lastSeq[0], items.values(), settings.memoLimit()));
+                          }
+                          ready = true;
+                          if (wanted[0] > lastSeq[0]) {
+                            fetch.run();
+                          }
+                          return Behaviors.same();
+                        })
+                    .build();
+              });
+        });
+  }
+}

@@ -1,0 +1,42 @@
+package dev.quire.cli;
+
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentSnapshot;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where an import writes and an export reads: a stopped site opened directly ({@link LocalTarget})
+ * or a running one over its API ({@link HttpTarget}). A refused command completes exceptionally
+ * with {@link Refused}.
+ */
+public interface ContentTarget extends AutoCloseable {
+
+  CompletionStage<Optional<ContentSnapshot>> findBySlug(String slug);
+
+  CompletionStage<ContentSnapshot> create(ContentKind kind, ContentFields fields);
+
+  CompletionStage<ContentSnapshot> edit(String id, long revision, ContentFields fields);
+
+  CompletionStage<ContentSnapshot> publish(String id, long revision);
+
+  CompletionStage<ContentSnapshot> schedule(String id, long revision, Instant at);
+
+  CompletionStage<ContentSnapshot> unpublish(String id, long revision);
+
+  /** Every item, any status (for export). */
+  CompletionStage<List<ContentSnapshot>> all();
+
+  /** A command the site refused, with the field and reason it gave. */
+  final class Refused extends RuntimeException {
+    public final String field;
+
+    public Refused(String field, String message) {
+      super(message);
+      this.field = field;
+    }
+  }
+}

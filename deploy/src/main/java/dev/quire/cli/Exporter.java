@@ -1,0 +1,47 @@
+package dev.quire.cli;
+
+import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.ContentStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.List;
+
+/** Writes items back as the Markdown folder format, one {@code <slug>.md} per item. */
+public final class Exporter {
+
+  /** What the export wrote; archived items have no place in the format and are counted. */
+  public record Summary(int written, int archivedSkipped) {}
+
+  private Exporter() {}
+
+  public static Summary write(List<ContentSnapshot> items, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    int written = 0;
+    int archived = 0;
+    for (ContentSnapshot s : items) {
+      if (s.status() == ContentStatus.ARCHIVED) {
+        archived++;
+        continue;
+      }
+      boolean draft = s.status() == ContentStatus.DRAFT;
+      Instant publishAt =
+          switch (s.status()) {
+            case SCHEDULED -> s.scheduledAt();
+            case PUBLISHED -> s.fields().date() != null ? s.fields().date() : s.publishedAt();
+            default -> null;
+          };
+      String text = MarkdownFolder.format(s.kind(), s.fields(), draft, publishAt);
+      // Slugs are validated ([a-z0-9-]), so the name cannot leave the folder.
+      Path file = dir.resolve(s.fields().slug() + ".md");
+      Path tmp = dir.resolve("." + s.fields().slug() + ".md.tmp");
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      written++;
+    }
+    return new Summary(written, archived);
+  }
+}

@@ -1,0 +1,205 @@
+package dev.quire.cli;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.ContentStatus;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** Talks to a running site through {@code /api/v1/content} with its bearer token. */
+public final class HttpTarget implements ContentTarget {
+
+  private final URI base;
+  private final String token;
+  private final Duration timeout;
+  private final HttpClient http;
+  private final ObjectMapper json =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  public HttpTarget(String server, String token, Duration timeout) {
+    String s = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
+    if (!s.startsWith("http://") && !s.startsWith("https://")) {
+      throw new IllegalArgumentException("--server must be an http(s) URL, was " + server);
+    }
+    this.base = URI.create(s + "/api/v1/content");
+    this.token = token;
+    this.timeout = timeout;
+    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+  }
+
+  @Override
+  public CompletionStage<Optional<ContentSnapshot>> findBySlug(String slug) {
+    return send("GET", "?slug=" + URLEncoder.encode(slug, StandardCharsets.UTF_8), null)
+        .thenApply(
+            n ->
+                n.get("items").isEmpty()
+                    ? Optional.empty()
+                    : Optional.of(snapshot(n.get("items").get(0))));
+  }
+
+  @Override
+  public CompletionStage<ContentSnapshot> create(ContentKind kind, ContentFields f) {
+    Map<String, Object> body = fields(f);
+    body.put("kind", kind.id());
+    return send("POST", "", body).thenApply(this::snapshot);
+  }
+
+  @Override
+  public CompletionStage<ContentSnapshot> edit(String id, long revision, ContentFields f) {
+    Map<String, Object> body = fields(f);
+    body.put("revision", revision);
+    return send("PUT", "/" + id, body).thenApply(this::snapshot);
+  }
+
+  @Override
+  public CompletionStage<ContentSnapshot> publish(String id, long revision) {
+    return send("POST", "/" + id + "/publish", Map.of("revision", revision))
+        .thenApply(this::snapshot);
+  }
+
+  @Override
+  public CompletionStage<ContentSnapshot> schedule(String id, long revision, Instant at) {
+    return send("POST", "/" + id + "/schedule", Map.of("revision", revision, "at", at.toString()))
+        .thenApply(this::snapshot);
+  }
+
+  @Override
+  public CompletionStage<ContentSnapshot> unpublish(String id, long revision) {
+    return send("POST", "/" + id + "/unpublish", Map.of("revision", revision))
+        .thenApply(this::snapshot);
+  }
+
+  @Override
+  public CompletionStage<List<ContentSnapshot>> all() {
+    return page(1, new ArrayList<>());
+  }
+
+  private CompletionStage<List<ContentSnapshot>> page(int page, List<ContentSnapshot> acc) {
+    int size = 200;
+    return send("GET", "?page=" + page + "&size=" + size, null)
+        .thenCompose(
+            n -> {
+              List<CompletableFuture<ContentSnapshot>> full = new ArrayList<>();
+              for (JsonNode item : n.get("items")) {
+                full.add(
+                    send("GET", "/" + item.get("id").asText(), null)
+                        .thenApply(this::snapshot)
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(full.toArray(CompletableFuture[]::new))
+                  .thenCompose(
+                      v -> {
+                        full.forEach(f -> acc.add(f.join()));
+                        return (long) page * size < n.get("total").asLong()
+                            ? page(page + 1, acc)
+                            : CompletableFuture.completedFuture(acc);
+                      });
+            });
+  }
+
+  private static Map<String, Object> fields(ContentFields f) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("title", f.title());
+    m.put("slug", f.slug());
+    m.put("body", f.body());
+    m.put("description", f.description());
+    m.put("tags", f.tags());
+    m.put("coverImage", f.coverImage());
+    m.put("author", f.author());
+    m.put("date", f.date() == null ? null : f.date().toString());
+    return m;
+  }
+
+  private ContentSnapshot snapshot(JsonNode n) {
+    List<String> tags = new ArrayList<>();
+    n.get("tags").forEach(t -> tags.add(t.asText()));
+    List<String> aliases = new ArrayList<>();
+    n.path("aliases").forEach(t -> aliases.add(t.asText()));
+    ContentFields f =
+        new ContentFields(
+            n.get("title").asText(),
+            n.get("slug").asText(),
+            n.path("body").asText(""),
+            n.path("description").asText(""),
+            tags,
+            n.path("coverImage").asText(""),
+            n.path("author").asText(""),
+            instant(n.get("date")));
+    return new ContentSnapshot(
+        n.get("id").asText(),
+        ContentKind.parse(n.get("kind").asText()),
+        ContentStatus.parse(n.get("status").asText()),
+        n.get("revision").asLong(),
+        f,
+        instant(n.get("createdAt")),
+        instant(n.get("updatedAt")),
+        instant(n.get("publishedAt")),
+        instant(n.get("scheduledAt")),
+        aliases);
+  }
+
+  private static Instant instant(JsonNode n) {
+    return n == null || n.isNull() ? null : Instant.parse(n.asText());
+  }
+
+  private CompletionStage<JsonNode> send(String method, String path, Object body) {
+    try {
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(base + path))
+              .timeout(timeout)
+              .header("Authorization", "Bearer " + token)
+              .header("Accept", "application/json");
+      if (body != null) {
+        b.header("Content-Type", "application/json")
+            .method(method, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
+      } else {
+        b.method(method, HttpRequest.BodyPublishers.noBody());
+      }
+      return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
+          .thenApply(
+              r -> {
+                JsonNode n;
+                try {
+                  n = json.readTree(r.body());
+                } catch (Exception e) {
+                  throw new IllegalStateException(
+                      method + " " + base + path + " answered " + r.statusCode() + " without JSON");
+                }
+                if (r.statusCode() >= 400) {
+                  JsonNode err = n.path("error");
+                  throw new Refused(
+                      err.path("field").asText(""),
+                      err.path("message").asText("HTTP " + r.statusCode()));
+                }
+                return n;
+              });
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,367 @@
+package dev.quire.cli;
+
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.FieldError;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * The Markdown folder format: one {@code *.md} file per item, YAML front matter between {@code ---}
+ * lines ({@code title}, {@code slug}, {@code date}, {@code publish_date}, {@code tags} as a comma
+ * list or YAML list, {@code description}, {@code cover_image}, {@code draft}, {@code kind}, {@code
+ * author}), then the Markdown body. Front matter is parsed with SnakeYAML's node API so every
+ * problem can name its file and line.
+ */
+public final class MarkdownFolder {
+
+  public static final Set<String> KEYS =
+      Set.of(
+          "title",
+          "slug",
+          "date",
+          "publish_date",
+          "tags",
+          "description",
+          "cover_image",
+          "draft",
+          "kind",
+          "author");
+
+  /** Larger files are refused before they are read. */
+  private final long maxFileBytes;
+
+  private final ContentRules rules;
+
+  public MarkdownFolder(ContentRules rules, long maxFileBytes) {
+    this.rules = rules;
+    this.maxFileBytes = maxFileBytes;
+  }
+
+  /** One file as read: what to store, and how it should be published. */
+  public record Entry(
+      Path file, ContentKind kind, ContentFields fields, boolean draft, Instant publishAt) {}
+
+  /** A problem, printed as {@code file:line: field: message}. */
+  public record Problem(Path file, int line, String field, String message) {
+    @Override
+    public String toString() {
+      return file + ":" + line + ": " + field + ": " + message;
+    }
+  }
+
+  public record Result(List<Entry> entries, List<Problem> problems, List<Problem> warnings) {}
+
+  public Result read(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IOException(dir + " is not a directory");
+    }
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files =
+          s.filter(p -> p.toString().endsWith(".md") && Files.isRegularFile(p)).sorted().toList();
+    }
+    List<Entry> entries = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
+    List<Problem> warnings = new ArrayList<>();
+    Map<String, Path> slugs = new HashMap<>();
+    for (Path f : files) {
+      Entry e = readFile(f, problems, warnings);
+      if (e == null) {
+        continue;
+      }
+      Path other = slugs.putIfAbsent(e.fields().slug(), f);
+      if (other != null) {
+        problems.add(
+            new Problem(f, 2, "slug", "'" + e.fields().slug() + "' is also used by " + other));
+      }
+      entries.add(e);
+    }
+    return new Result(entries, problems, warnings);
+  }
+
+  Entry readFile(Path f, List<Problem> problems, List<Problem> warnings) throws IOException {
+    long size = Files.size(f);
+    if (size > maxFileBytes) {
+      problems.add(
+          new Problem(f, 1, "file", "is " + size + " bytes, at most " + maxFileBytes + " allowed"));
+      return null;
+    }
+    String text = Files.readString(f, StandardCharsets.UTF_8).replace("\r\n", "\n");
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
+    if (!text.startsWith("---\n")) {
+      problems.add(new Problem(f, 1, "front matter", "the file must start with a '---' line"));
+      return null;
+    }
+    int end = text.indexOf("\n---", 3);
+    while (end >= 0 && !(end + 4 == text.length() || text.charAt(end + 4) == '\n')) {
+      end = text.indexOf("\n---", end + 4);
+    }
+    if (end < 0) {
+      problems.add(new Problem(f, 1, "front matter", "has no closing '---' line"));
+      return null;
+    }
+    String yaml = text.substring(4, end + 1);
+    String body = end + 5 <= text.length() ? text.substring(Math.min(text.length(), end + 5)) : "";
+    body = body.startsWith("\n") ? body.substring(1) : body;
+
+    Map<String, Node> nodes = new LinkedHashMap<>();
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      options.setMaxAliasesForCollections(10);
+      options.setCodePointLimit(1_000_000);
+      Node root = new Yaml(options).compose(new StringReader(yaml));
+      if (root != null && !(root instanceof MappingNode)) {
+        problems.add(new Problem(f, 2, "front matter", "must be 'key: value' lines"));
+        return null;
+      }
+      if (root != null) {
+        for (NodeTuple t : ((MappingNode) root).getValue()) {
+          if (t.getKeyNode() instanceof ScalarNode k) {
+            nodes.put(k.getValue(), t.getValueNode());
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      int line = 2;
+      if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException m
+          && m.getProblemMark() != null) {
+        line = m.getProblemMark().getLine() + 2;
+      }
+      String msg = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
+      problems.add(new Problem(f, line, "front matter", "is not valid YAML: " + msg));
+      return null;
+    }
+    for (Map.Entry<String, Node> e : nodes.entrySet()) {
+      if (!KEYS.contains(e.getKey())) {
+        warnings.add(new Problem(f, line(e.getValue()), e.getKey(), "unknown key, ignored"));
+      }
+    }
+    int before = problems.size();
+    String title = scalar(f, nodes, "title", problems);
+    String slug = scalar(f, nodes, "slug", problems);
+    if (slug == null && title != null) {
+      slug = ContentRules.slugify(title);
+    }
+    String kindText = scalar(f, nodes, "kind", problems);
+    ContentKind kind = ContentKind.POST;
+    if (kindText != null) {
+      try {
+        kind = ContentKind.parse(kindText);
+      } catch (IllegalArgumentException ex) {
+        problems.add(new Problem(f, line(nodes.get("kind")), "kind", ex.getMessage()));
+      }
+    }
+    Instant date = date(f, nodes, "date", problems);
+    Instant publishAt = date(f, nodes, "publish_date", problems);
+    String draftText = scalar(f, nodes, "draft", problems);
+    boolean draft = false;
+    if (draftText != null) {
+      if (!draftText.equals("true") && !draftText.equals("false")) {
+        problems.add(
+            new Problem(
+                f,
+                line(nodes.get("draft")),
+                "draft",
+                "must be true or false, was '" + draftText + "'"));
+      }
+      draft = draftText.equals("true");
+    }
+    List<String> tags = tags(f, nodes.get("tags"), problems);
+    if (title == null && !nodes.containsKey("title")) {
+      problems.add(new Problem(f, 1, "title", "is required"));
+    }
+    ContentFields fields =
+        new ContentFields(
+            title,
+            slug,
+            body,
+            scalar(f, nodes, "description", problems),
+            tags,
+            scalar(f, nodes, "cover_image", problems),
+            scalar(f, nodes, "author", problems),
+            date);
+    for (FieldError err : rules.validate(kind, fields)) {
+      String key = err.field();
+      Node n = nodes.get(key);
+      int line = n != null ? line(n) : key.equals("body") ? lineOf(text, end) : 1;
+      problems.add(new Problem(f, line, key, err.message()));
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    return new Entry(f, kind, fields, draft, publishAt != null ? publishAt : date);
+  }
+
+  private static int lineOf(String text, int index) {
+    int line = 1;
+    for (int i = 0; i < index && i < text.length(); i++) {
+      if (text.charAt(i) == '\n') {
+        line++;
+      }
+    }
+    return line + 2;
+  }
+
+  private static int line(Node n) {
+    // Node marks count from 0 within the front matter, which starts on line 2.
+    return n.getStartMark().getLine() + 2;
+  }
+
+  private static String scalar(
+      Path f, Map<String, Node> nodes, String key, List<Problem> problems) {
+    Node n = nodes.get(key);
+    if (n == null) {
+      return null;
+    }
+    if (n instanceof ScalarNode s) {
+      String v = s.getValue();
+      return v.isEmpty() && s.getTag().getValue().endsWith(":null") ? null : v;
+    }
+    problems.add(new Problem(f, line(n), key, "must be a single value"));
+    return null;
+  }
+
+  private static Instant date(Path f, Map<String, Node> nodes, String key, List<Problem> problems) {
+    String v = scalar(f, nodes, key, problems);
+    if (v == null || v.isBlank()) {
+      return null;
+    }
+    try {
+      if (v.length() == 10) {
+        return LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
+      }
+      return OffsetDateTime.parse(v.replace(' ', 'T')).toInstant();
+    } catch (DateTimeParseException e) {
+      try {
+        return Instant.parse(v);
+      } catch (DateTimeParseException e2) {
+        problems.add(
+            new Problem(
+                f,
+                line(nodes.get(key)),
+                key,
+                "'" + v + "' is not a date (use 2026-05-06 or 2026-05-06T09:30:00Z)"));
+        return null;
+      }
+    }
+  }
+
+  private static List<String> tags(Path f, Node n, List<Problem> problems) {
+    if (n == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    if (n instanceof ScalarNode s) {
+      for (String t : s.getValue().split(",")) {
+        if (!t.isBlank()) {
+          out.add(t.strip());
+        }
+      }
+    } else if (n instanceof SequenceNode seq) {
+      for (Node item : seq.getValue()) {
+        if (item instanceof ScalarNode s) {
+          out.add(s.getValue().strip());
+        } else {
+          problems.add(new Problem(f, line(item), "tags", "each tag must be a plain value"));
+        }
+      }
+    } else {
+      problems.add(new Problem(f, line(n), "tags", "must be a comma list or a YAML list"));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** Writes one item back in the same format; {@link #read} gives back the same fields. */
+  public static String format(ContentKind kind, ContentFields f, boolean draft, Instant publishAt) {
+    StringBuilder b = new StringBuilder("---\n");
+    b.append("title: ").append(quote(f.title())).append('\n');
+    b.append("slug: ").append(f.slug()).append('\n');
+    if (kind != ContentKind.POST) {
+      b.append("kind: ").append(kind.id()).append('\n');
+    }
+    if (f.date() != null) {
+      b.append("date: ").append(instant(f.date())).append('\n');
+    }
+    if (publishAt != null) {
+      b.append("publish_date: ").append(instant(publishAt)).append('\n');
+    }
+    if (!f.tags().isEmpty()) {
+      b.append("tags: [");
+      for (int i = 0; i < f.tags().size(); i++) {
+        b.append(i > 0 ? ", " : "").append(quote(f.tags().get(i)));
+      }
+      b.append("]\n");
+    }
+    if (!f.description().isEmpty()) {
+      b.append("description: ").append(quote(f.description())).append('\n');
+    }
+    if (!f.coverImage().isEmpty()) {
+      b.append("cover_image: ").append(quote(f.coverImage())).append('\n');
+    }
+    if (!f.author().isEmpty()) {
+      b.append("author: ").append(quote(f.author())).append('\n');
+    }
+    if (draft) {
+      b.append("draft: true\n");
+    }
+    b.append("---\n\n").append(f.body());
+    return b.toString();
+  }
+
+  private static String instant(Instant i) {
+    if (i.atZone(ZoneOffset.UTC).toLocalTime().toSecondOfDay() == 0 && i.getNano() == 0) {
+      return i.atZone(ZoneOffset.UTC).toLocalDate().toString();
+    }
+    return i.toString();
+  }
+
+  /** Double-quoted YAML scalar: safe for any text, including ':' and '#'. */
+  private static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format("\\x%02x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+}

@@ -1,0 +1,124 @@
+package dev.quire.cli;
+
+import dev.quire.protocol.ContentRules;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = "Run the site: every role in one JVM on the embedded database.")
+final class ServeCommand implements Callable<Integer> {
+
+  @Option(names = "--port", description = "HTTP port (default 8080 or $QUIRE_PORT).")
+  Integer port;
+
+  @Option(
+      names = "--host",
+      description = "Address to listen on (default 127.0.0.1 or $QUIRE_HOST).")
+  String host;
+
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "Data directory (default ./data or $QUIRE_DATA).")
+  String data;
+
+  @Option(names = "--demo", description = "Fill an empty site with demo posts and pages.")
+  boolean demo;
+
+  @Option(names = "--dev", description = "Reload templates and assets from disk on every request.")
+  boolean dev;
+
+  @Option(
+      names = "--theme",
+      paramLabel = "DIR",
+      description = "Theme directory overriding the built-in theme.")
+  String theme;
+
+  @Override
+  public Integer call() throws Exception {
+    long t0 = System.nanoTime();
+    Map<String, Object> o = new java.util.HashMap<>();
+    if (port != null) {
+      o.put("quire.gateway.http.port", port);
+    }
+    if (host != null) {
+      o.put("quire.gateway.http.host", host);
+    }
+    if (data != null) {
+      o.put("quire.data-dir", data);
+    }
+    if (dev) {
+      o.put("quire.gateway.dev-mode", true);
+    }
+    if (theme != null) {
+      o.put("quire.gateway.theme-dir", theme);
+    }
+    QuireNode node;
+    try {
+      node = QuireNode.start(QuireNode.config(o), true, System.out);
+    } catch (QuireNode.DataDirLocked e) {
+      System.err.println("error: " + e.getMessage());
+      return 3;
+    }
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    node.close();
+                  } catch (Exception ignored) {
+                    // the JVM is going away
+                  }
+                }));
+    if (demo) {
+      loadDemo(node);
+    }
+    var addr = node.gateway().binding().localAddress();
+    System.out.printf(
+        "Quire is serving http://%s:%d/ (started in %d ms)%n",
+        addr.getHostString(), addr.getPort(), (System.nanoTime() - t0) / 1_000_000);
+    node.awaitTermination();
+    return 0;
+  }
+
+  private static void loadDemo(QuireNode node) throws Exception {
+    var config = node.system().settings().config();
+    LocalTarget target =
+        new LocalTarget(node.system(), config.getDuration("quire.cli.ask-timeout"), "demo");
+    if (!target.all().toCompletableFuture().get(1, TimeUnit.MINUTES).isEmpty()) {
+      System.out.println("The site has content already: --demo added nothing.");
+      return;
+    }
+    Path dir = Files.createTempDirectory("quire-demo");
+    try (InputStream index = ServeCommand.class.getResourceAsStream("/demo/index.txt")) {
+      for (String name : new String(index.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        if (name.isBlank()) {
+          continue;
+        }
+        try (InputStream in = ServeCommand.class.getResourceAsStream("/demo/" + name.strip())) {
+          Files.write(dir.resolve(name.strip()), in.readAllBytes());
+        }
+      }
+    }
+    MarkdownFolder.Result r =
+        new MarkdownFolder(
+                new ContentRules(ContentRules.Limits.fromConfig(config)),
+                config.getBytes("quire.cli.max-file-bytes"))
+            .read(dir);
+    if (!r.problems().isEmpty()) {
+      throw new IllegalStateException("demo content is invalid: " + r.problems());
+    }
+    Importer.Summary s = new Importer(target, 16, Clock.systemUTC()).run(r.entries());
+    System.out.println("Demo content: " + s);
+  }
+}

@@ -1,0 +1,40 @@
+package dev.quire.cli;
+
+import com.typesafe.config.Config;
+import java.io.PrintStream;
+import java.time.Duration;
+
+/** Opens the content target a command asked for, and closes whatever it started. */
+final class TargetSession implements AutoCloseable {
+
+  final ContentTarget target;
+  final Config config;
+  private final QuireNode node;
+
+  private TargetSession(ContentTarget target, Config config, QuireNode node) {
+    this.target = target;
+    this.config = config;
+    this.node = node;
+  }
+
+  static TargetSession open(SiteOptions site, String actor, PrintStream err) throws Exception {
+    Config config = QuireNode.config(site.overrides());
+    Duration timeout = config.getDuration("quire.cli.ask-timeout");
+    if (site.server != null) {
+      if (site.token() == null) {
+        throw new IllegalArgumentException("--server needs --token (or QUIRE_API_TOKEN)");
+      }
+      return new TargetSession(new HttpTarget(site.server, site.token(), timeout), config, null);
+    }
+    QuireNode node = QuireNode.start(config, false, err);
+    return new TargetSession(new LocalTarget(node.system(), timeout, actor), config, node);
+  }
+
+  @Override
+  public void close() throws Exception {
+    target.close();
+    if (node != null) {
+      node.close();
+    }
+  }
+}
