@@ -1,0 +1,292 @@
+package dev.quire.content;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.quire.protocol.ContentCommand;
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.ErrorCode;
+import dev.quire.protocol.SlugCommand;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Content aggregate against real SlugClaim entities (in-memory journal), with Pekko's
+ * serialization checks on for every command, event and state.
+ */
+class ContentTest {
+
+  static final ActorTestKit KIT =
+      ActorTestKit.create(
+          EventSourcedBehaviorTestKit.config()
+              .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
+              .withFallback(ConfigFactory.load()));
+
+  static final Instant NOW = Instant.parse("2026-11-20T10:00:00Z");
+
+  /** A clock the test moves forward. */
+  static final class TestClock extends Clock {
+    volatile Instant now = NOW;
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  static final TestClock CLOCK = new TestClock();
+  static final ContentRules RULES =
+      new ContentRules(ContentRules.Limits.fromConfig(ConfigFactory.load()));
+  static final Content.Settings SETTINGS = new Content.Settings(RULES, Duration.ofSeconds(3), 100);
+
+  /** Real entities on both sides, spawned locally instead of through sharding. */
+  static final class LocalRegistry implements SlugRegistry {
+    final Map<String, ActorRef<SlugCommand>> slugs = new ConcurrentHashMap<>();
+    final Map<String, ActorRef<ContentCommand>> contents = new ConcurrentHashMap<>();
+
+    @Override
+    public RecipientRef<SlugCommand> slug(String slug) {
+      return slugs.computeIfAbsent(
+          slug,
+          s ->
+              KIT.spawn(
+                  SlugClaim.create(s, Duration.ofSeconds(3), this),
+                  "slug-" + s + "-" + System.nanoTime()));
+    }
+
+    @Override
+    public RecipientRef<ContentCommand> content(String id) {
+      return contents.computeIfAbsent(id, i -> KIT.spawn(Content.create(i, SETTINGS, this, CLOCK)));
+    }
+  }
+
+  LocalRegistry registry;
+  EventSourcedBehaviorTestKit<ContentCommand, Content.Event, Content.State> kit;
+
+  @BeforeEach
+  void setUp() {
+    PersistenceTestKit.create(KIT.system()).clearAll();
+    CLOCK.now = NOW;
+    registry = new LocalRegistry();
+    kit = newKit("c1");
+  }
+
+  EventSourcedBehaviorTestKit<ContentCommand, Content.Event, Content.State> newKit(String id) {
+    return EventSourcedBehaviorTestKit.create(
+        KIT.system(), Content.create(id, SETTINGS, registry, CLOCK));
+  }
+
+  @AfterAll
+  static void tearDown() {
+    KIT.shutdownTestKit();
+  }
+
+  static ContentFields fields(String title, String slug) {
+    return new ContentFields(title, slug, "Hello *world*", "d", List.of("a", "b"), "", "me", null);
+  }
+
+  ContentReply.Accepted accepted(
+      CommandResultWithReply<ContentCommand, Content.Event, Content.State, ContentReply> r) {
+    assertThat(r.reply()).isInstanceOf(ContentReply.Accepted.class);
+    return (ContentReply.Accepted) r.reply();
+  }
+
+  ContentReply.Rejected rejected(
+      CommandResultWithReply<ContentCommand, Content.Event, Content.State, ContentReply> r) {
+    assertThat(r.reply()).isInstanceOf(ContentReply.Rejected.class);
+    return (ContentReply.Rejected) r.reply();
+  }
+
+  CommandResultWithReply<ContentCommand, Content.Event, Content.State, ContentReply> create(
+      EventSourcedBehaviorTestKit<ContentCommand, Content.Event, Content.State> k, String slug) {
+    return k.<ContentReply>runCommand(
+        r -> new ContentCommand.CreateDraft(ContentKind.POST, fields("T", slug), "ed", r));
+  }
+
+  @Test
+  void createsADraftAtRevisionOne() {
+    var r = create(kit, "first");
+    var s = accepted(r).content();
+    assertThat(s.status()).isEqualTo(ContentStatus.DRAFT);
+    assertThat(s.revision()).isEqualTo(1);
+    assertThat(r.event()).isInstanceOf(Content.DraftCreated.class);
+  }
+
+  @Test
+  void rejectsInvalidFieldsNamingTheField() {
+    var r =
+        kit.<ContentReply>runCommand(
+            ref ->
+                new ContentCommand.CreateDraft(
+                    ContentKind.POST, fields(" ", "Bad Slug"), "ed", ref));
+    var rej = rejected(r);
+    assertThat(rej.code()).isEqualTo(ErrorCode.INVALID);
+    assertThat(rej.field()).isEqualTo("title");
+    assertThat(rej.message()).contains("slug").contains("lowercase");
+    assertThat(r.hasNoEvents()).isTrue();
+  }
+
+  @Test
+  void rejectsOversizeBody() {
+    String big = "x".repeat(RULES.limits().maxBody() + 1);
+    var f = new ContentFields("T", "big", big, "", List.of(), "", "", null);
+    var rej =
+        rejected(
+            kit.<ContentReply>runCommand(
+                r -> new ContentCommand.CreateDraft(ContentKind.POST, f, "ed", r)));
+    assertThat(rej.field()).isEqualTo("body");
+    assertThat(rej.message()).contains("at most " + RULES.limits().maxBody());
+  }
+
+  @Test
+  void staleRevisionIsAConflictNotAnOverwrite() {
+    create(kit, "post");
+    var edit1 =
+        kit.<ContentReply>runCommand(r -> new ContentCommand.Edit(1, fields("T2", "post"), "a", r));
+    assertThat(accepted(edit1).content().revision()).isEqualTo(2);
+    var stale =
+        rejected(
+            kit.<ContentReply>runCommand(
+                r -> new ContentCommand.Edit(1, fields("T3", "post"), "b", r)));
+    assertThat(stale.code()).isEqualTo(ErrorCode.STALE_REVISION);
+    assertThat(stale.field()).isEqualTo("revision");
+    assertThat(kit.getState().fields().title()).isEqualTo("T2");
+  }
+
+  @Test
+  void lifecycleTransitionsAndInvalidOnes() {
+    create(kit, "life");
+    assertThat(
+            rejected(kit.<ContentReply>runCommand(r -> new ContentCommand.Unpublish(null, "a", r)))
+                .code())
+        .isEqualTo(ErrorCode.INVALID_TRANSITION);
+    var pub =
+        accepted(kit.<ContentReply>runCommand(r -> new ContentCommand.Publish(1L, "a", r)))
+            .content();
+    assertThat(pub.status()).isEqualTo(ContentStatus.PUBLISHED);
+    assertThat(pub.publishedAt()).isEqualTo(NOW);
+    assertThat(
+            rejected(kit.<ContentReply>runCommand(r -> new ContentCommand.Publish(null, "a", r)))
+                .message())
+        .contains("cannot publish an item that is published");
+    accepted(kit.<ContentReply>runCommand(r -> new ContentCommand.Archive(null, "a", r)));
+    assertThat(
+            rejected(
+                    kit.<ContentReply>runCommand(
+                        r -> new ContentCommand.Edit(3, fields("x", "life"), "a", r)))
+                .code())
+        .isEqualTo(ErrorCode.INVALID_TRANSITION);
+  }
+
+  @Test
+  void schedulingNeedsAFutureTimeAndPublishesWhenDue() {
+    create(kit, "later");
+    var past =
+        rejected(
+            kit.<ContentReply>runCommand(
+                r -> new ContentCommand.Schedule(null, NOW.minusSeconds(1), "a", r)));
+    assertThat(past.field()).isEqualTo("at");
+    var s =
+        accepted(
+            kit.<ContentReply>runCommand(
+                r -> new ContentCommand.Schedule(null, NOW.plusSeconds(60), "a", r)));
+    assertThat(s.content().status()).isEqualTo(ContentStatus.SCHEDULED);
+    // Not yet due at NOW.
+    assertThat(rejected(kit.<ContentReply>runCommand(ContentCommand.PublishDue::new)).code())
+        .isEqualTo(ErrorCode.INVALID_TRANSITION);
+    CLOCK.now = NOW.plusSeconds(61);
+    // A restarted incarnation replays the schedule from the journal and publishes when due.
+    kit.restart();
+    assertThat(kit.getState().status()).isEqualTo(ContentStatus.SCHEDULED);
+    assertThat(
+            accepted(kit.<ContentReply>runCommand(ContentCommand.PublishDue::new))
+                .content()
+                .status())
+        .isEqualTo(ContentStatus.PUBLISHED);
+  }
+
+  // ---- slug uniqueness: real Content and SlugClaim entities talking to each other ----
+
+  ContentReply send(
+      String id, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
+    TestProbe<ContentReply> probe = KIT.createTestProbe();
+    registry.content(id).tell(make.apply(probe.getRef()));
+    return probe.receiveMessage(Duration.ofSeconds(5));
+  }
+
+  ContentReply createVia(String id, String slug) {
+    return send(
+        id, r -> new ContentCommand.CreateDraft(ContentKind.POST, fields("T", slug), "ed", r));
+  }
+
+  @Test
+  void slugsAreUniqueAcrossItems() {
+    assertThat(createVia("u1", "taken")).isInstanceOf(ContentReply.Accepted.class);
+    ContentReply second = createVia("u2", "taken");
+    assertThat(second).isInstanceOf(ContentReply.Rejected.class);
+    assertThat(((ContentReply.Rejected) second).code()).isEqualTo(ErrorCode.SLUG_TAKEN);
+    assertThat(((ContentReply.Rejected) second).message()).contains("u1");
+    assertThat(send("u2", ContentCommand.Get::new)).isInstanceOf(ContentReply.Rejected.class);
+  }
+
+  @Test
+  void aPublishedSlugChangeKeepsTheOldOneAsAliasAndHoldsIt() {
+    createVia("p1", "old");
+    send("p1", r -> new ContentCommand.Publish(null, "a", r));
+    ContentReply moved = send("p1", r -> new ContentCommand.Edit(2, fields("T", "new"), "a", r));
+    assertThat(((ContentReply.Accepted) moved).content().aliases()).containsExactly("old");
+    // The old slug keeps redirecting to p1: nobody else may take it.
+    ContentReply other = createVia("p2", "old");
+    assertThat(((ContentReply.Rejected) other).code()).isEqualTo(ErrorCode.SLUG_TAKEN);
+  }
+
+  @Test
+  void aDraftSlugChangeReleasesTheOldSlug() {
+    createVia("d1", "draft-old");
+    ContentReply edited =
+        send("d1", r -> new ContentCommand.Edit(1, fields("T", "draft-new"), "a", r));
+    assertThat(edited).isInstanceOf(ContentReply.Accepted.class);
+    ContentReply other = createVia("d2", "draft-old");
+    assertThat(other).isInstanceOf(ContentReply.Accepted.class);
+    assertThat(((ContentReply.Accepted) other).content().fields().slug()).isEqualTo("draft-old");
+  }
+
+  @Test
+  void aClaimWhoseItemNeverGotCreatedIsRecovered() {
+    // A claim left behind by a create that never persisted (e.g. a crash in between).
+    TestProbe<SlugCommand.ClaimReply> probe = KIT.createTestProbe();
+    registry.slug("orphan").tell(new SlugCommand.Claim("ghost", probe.getRef()));
+    assertThat(probe.receiveMessage().granted()).isTrue();
+    // ghost does not exist, so it does not use the slug: the next claim wins it.
+    assertThat(createVia("real", "orphan")).isInstanceOf(ContentReply.Accepted.class);
+  }
+}
