@@ -122,7 +122,7 @@ public final class Content
       aliases = aliases == null ? List.of() : List.copyOf(aliases);
     }
 
-    static State empty() {
+    public static State empty() {
       return new State(null, null, 0, null, null, null, null, null, List.of());
     }
 
@@ -149,7 +149,7 @@ public final class Content
           aliases);
     }
 
-    State apply(Event event) {
+    public State apply(Event event) {
       long rev = event.revision();
       Instant at = event.at();
       if (event instanceof DraftCreated e) {

@@ -120,7 +120,7 @@ public final class ReadModel {
         ps.setString(7, f.author());
         setInstant(ps, 8, f.date());
         ps.setLong(9, e.at().toEpochMilli());
-        ps.setInt(10, archiveMonth(f.date() != null ? f.date() : row.publishedAt));
+        setMonth(ps, 10, f.date() != null ? f.date() : row.publishedAt);
         ps.setString(11, f.body());
         ps.setString(12, renderer.render(f.body()));
         ps.setInt(13, MarkdownRenderer.wordCount(f.body()));
@@ -172,7 +172,7 @@ public final class ReadModel {
       ps.setLong(3, event.at().toEpochMilli());
       setInstant(ps, 4, publishedAt);
       setInstant(ps, 5, scheduledAt);
-      ps.setInt(6, archiveMonth(row.date != null ? row.date : publishedAt));
+      setMonth(ps, 6, row.date != null ? row.date : publishedAt);
       ps.setLong(7, seq);
       ps.setString(8, id);
       ps.executeUpdate();
@@ -208,7 +208,7 @@ public final class ReadModel {
       setInstant(ps, 11, f.date());
       ps.setLong(12, at.toEpochMilli());
       ps.setLong(13, at.toEpochMilli());
-      ps.setInt(14, archiveMonth(f.date() != null ? f.date() : at));
+      setMonth(ps, 14, f.date());
       ps.setString(15, f.body());
       ps.setString(16, renderer.render(f.body()));
       ps.setInt(17, MarkdownRenderer.wordCount(f.body()));
@@ -535,9 +535,14 @@ public final class ReadModel {
     return dev.quire.protocol.ContentRules.tagKey(tag);
   }
 
-  private static int archiveMonth(Instant at) {
-    ZonedDateTime t = at.atZone(ZoneOffset.UTC);
-    return t.getYear() * 100 + t.getMonthValue();
+  /** yyyymm of the date a post is filed under; NULL until it has one (undated drafts). */
+  private static void setMonth(PreparedStatement ps, int i, Instant at) throws SQLException {
+    if (at == null) {
+      ps.setNull(i, Types.INTEGER);
+    } else {
+      ZonedDateTime t = at.atZone(ZoneOffset.UTC);
+      ps.setInt(i, t.getYear() * 100 + t.getMonthValue());
+    }
   }
 
   private static void bind(PreparedStatement ps, List<String> args) throws SQLException {

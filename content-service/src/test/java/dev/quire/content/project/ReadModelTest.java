@@ -1,0 +1,145 @@
+package dev.quire.content.project;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quire.content.Content;
+import dev.quire.content.render.MarkdownRenderer;
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.ReadItem;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The projection handler and read-model queries against a real (in-memory) H2 database. */
+class ReadModelTest {
+
+  static final Instant T0 = Instant.parse("2026-03-04T05:06:07Z");
+  JdbcDataSource ds;
+  Connection keepAlive;
+  ReadModel rm = new ReadModel(SqlDialect.H2, new MarkdownRenderer());
+
+  @BeforeEach
+  void setUp() throws Exception {
+    ds = new JdbcDataSource();
+    ds.setURL("jdbc:h2:mem:rm" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
+    keepAlive = ds.getConnection();
+    rm.createSchema(keepAlive);
+    rm.createSchema(keepAlive); // idempotent: runs at every start
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    keepAlive.close();
+  }
+
+  static ContentFields fields(String slug, String body, List<String> tags) {
+    return new ContentFields("Title " + slug, slug, body, "desc", tags, "", "ann", null);
+  }
+
+  void project(Content.Event... events) throws Exception {
+    AtomicLong notified = new AtomicLong();
+    var handler = new ContentProjectionHandler(rm, notified::set);
+    TransactionalSession session = new TransactionalSession(ds);
+    handler.process(
+        session,
+        java.util.Arrays.stream(events)
+            .map(
+                e ->
+                    org.apache.pekko.projection.eventsourced.EventEnvelope.create(
+                        org.apache.pekko.persistence.query.Sequence.apply(1),
+                        "Content|" + e.contentId(),
+                        e.revision(),
+                        e,
+                        0L))
+            .toList());
+    assertThat(notified.get()).as("no notification before commit").isZero();
+    session.commit();
+    session.close();
+    assertThat(notified.get()).as("subscribers hear the new seq after commit").isPositive();
+  }
+
+  @Test
+  void buildsPublishedContentWithHtmlTagsAliasesAndRevisions() throws Exception {
+    project(
+        new Content.DraftCreated(
+            "a",
+            1,
+            ContentKind.POST,
+            fields("one", "# Hi\n\n*x*", List.of("Java", "Event Sourcing")),
+            T0,
+            "ed"),
+        new Content.Published("a", 2, T0.plusSeconds(10), "ed"),
+        new Content.Edited(
+            "a",
+            3,
+            fields("two", "changed", List.of("java")),
+            "one",
+            null,
+            T0.plusSeconds(20),
+            "ed"));
+    try (Connection c = ds.getConnection()) {
+      ContentQuery.Changes changes = rm.changesSince(c, 0, 100);
+      assertThat(changes.items()).hasSize(1);
+      ReadItem item = changes.items().get(0);
+      assertThat(item.status()).isEqualTo(ContentStatus.PUBLISHED);
+      assertThat(item.slug()).isEqualTo("two");
+      assertThat(item.aliases()).containsExactly("one");
+      assertThat(item.html()).isEqualTo("<p>changed</p>\n");
+      assertThat(item.publishedAt()).isEqualTo(T0.plusSeconds(10));
+      assertThat(item.revision()).isEqualTo(3);
+      assertThat(rm.changesSince(c, changes.lastSeq(), 100).items()).isEmpty();
+
+      assertThat(rm.list(c, ContentKind.POST, null, "JAVA", 1, 10).total()).isEqualTo(1);
+      assertThat(rm.list(c, null, null, "event-sourcing", 1, 10).total()).isZero();
+
+      var revs = rm.revisions(c, "a");
+      assertThat(revs)
+          .extracting(r -> r.event())
+          .containsExactly("edited", "published", "draft-created");
+      assertThat(revs.get(1).body()).isEqualTo("# Hi\n\n*x*");
+
+      assertThat(rm.archive(c)).containsExactly(new ContentQuery.ArchiveMonth(2026, 3, 1));
+    }
+  }
+
+  @Test
+  void replayingTheSameEventsGivesTheSameRows() throws Exception {
+    Content.Event created =
+        new Content.DraftCreated(
+            "b", 1, ContentKind.PAGE, fields("about", "x", List.of()), T0, "ed");
+    project(created);
+    project(created); // at-least-once delivery after a crash between write and offset
+    try (Connection c = ds.getConnection()) {
+      assertThat(rm.list(c, null, null, null, 1, 10).total()).isEqualTo(1);
+      assertThat(rm.revisions(c, "b")).hasSize(1);
+    }
+  }
+
+  @Test
+  void findsScheduledItemsWhenDueAndDropsUnpublished() throws Exception {
+    project(
+        new Content.DraftCreated(
+            "s", 1, ContentKind.POST, fields("soon", "x", List.of()), T0, "ed"),
+        new Content.PublishScheduled("s", 2, T0.plusSeconds(3600), T0, "ed"),
+        new Content.DraftCreated(
+            "u", 1, ContentKind.POST, fields("gone", "x", List.of()), T0, "ed"),
+        new Content.Published("u", 2, T0, "ed"),
+        new Content.Unpublished("u", 3, T0.plusSeconds(1), "ed"));
+    try (Connection c = ds.getConnection()) {
+      assertThat(rm.dueForPublishing(c, T0.plusSeconds(3599), 10)).isEmpty();
+      assertThat(rm.dueForPublishing(c, T0.plusSeconds(3600), 10)).containsExactly("s");
+      assertThat(rm.list(c, null, ContentStatus.PUBLISHED, null, 1, 10).total()).isZero();
+      assertThat(rm.list(c, null, ContentStatus.DRAFT, null, 1, 10).items())
+          .extracting(ReadItem::id)
+          .containsExactly("u");
+    }
+  }
+}
