@@ -69,6 +69,13 @@ public final class QuireNode implements AutoCloseable {
 
   public static QuireNode start(Config config, boolean withGateway, java.io.PrintStream out)
       throws Exception {
+    return start(config, withGateway, out, System.getenv("QUIRE_API_TOKEN"));
+  }
+
+  /** {@code apiToken} null or blank: use (or create) the one in the data directory. */
+  public static QuireNode start(
+      Config config, boolean withGateway, java.io.PrintStream out, String apiToken)
+      throws Exception {
     Path dataDir = Path.of(config.getString("quire.data-dir")).toAbsolutePath();
     Files.createDirectories(dataDir);
     FileLock lock = lock(dataDir);
@@ -86,10 +93,9 @@ public final class QuireNode implements AutoCloseable {
               .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
       Gateway.Started gw = null;
       if (withGateway) {
-        String envToken = System.getenv("QUIRE_API_TOKEN");
         ApiToken token =
             ApiToken.load(
-                envToken,
+                apiToken,
                 dataDir,
                 t ->
                     out.println(

@@ -1,0 +1,350 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The all-in-one server on a free port, driven over loopback HTTP the way users drive it: the
+ * {@code quire} command imports a folder into the running site, the API edits and publishes, and
+ * the public pages show it.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EndToEndTest {
+
+  static final String TOKEN = "e2e-token-0123456789";
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+  @TempDir static Path tmp;
+  static QuireNode node;
+  static String base;
+
+  @BeforeAll
+  static void start() throws Exception {
+    var config =
+        QuireNode.config(
+            Map.of(
+                "quire.data-dir",
+                tmp.resolve("data").toString(),
+                "quire.gateway.http.port",
+                0,
+                "quire.content.scheduler.interval",
+                "200ms",
+                "quire.gateway.strict-templates",
+                true));
+    node = QuireNode.start(config, true, System.out, TOKEN);
+    base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+    await(() -> get("/healthz").statusCode() == 200, Duration.ofSeconds(20));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    node.close();
+  }
+
+  static Path folder() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("md"));
+    Files.writeString(
+        dir.resolve("a.md"),
+        """
+        ---
+        title: Rewriting my blog in Rust
+        slug: rewriting-my-blog-in-rust
+        date: 2026-05-06
+        publish_date: 2026-05-06
+        tags: rust, webdev, performance
+        description: A single 3.5 MB binary.
+        cover_image: rust.webp
+        ---
+
+        Hello **world**. <script>alert(1)</script>
+
+        | a | b |
+        |---|---|
+        | 1 | 2 |
+        """);
+    Files.writeString(
+        dir.resolve("b.md"),
+        """
+        ---
+        title: Second post
+        slug: second
+        date: 2026-05-01
+        tags: [rust, notes]
+        ---
+
+        Second body.
+        """);
+    Files.writeString(
+        dir.resolve("about.md"),
+        """
+        ---
+        title: About
+        slug: about
+        kind: page
+        ---
+
+        About us.
+        """);
+    Files.writeString(
+        dir.resolve("draft.md"),
+        """
+        ---
+        title: Not yet
+        slug: not-yet
+        draft: true
+        ---
+
+        Secret.
+        """);
+    return dir;
+  }
+
+  @Test
+  @Order(1)
+  void importsIntoTheRunningSiteThroughTheCommand() throws Exception {
+    Path dir = folder();
+    assertThat(
+            Main.run(
+                "import", "markdown", dir.toString(), "--data", tmp.resolve("data").toString()))
+        .as("the data directory is locked by the running server")
+        .isEqualTo(3);
+    assertThat(Main.run("import", "markdown", dir.toString(), "--server", base, "--token", TOKEN))
+        .isZero();
+    await(() -> get("/posts/second/").statusCode() == 200, Duration.ofSeconds(5));
+
+    String home = get("/").body();
+    assertThat(home).contains("Rewriting my blog in Rust").contains("Second post");
+    assertThat(home).doesNotContain("Not yet");
+    String post = get("/posts/rewriting-my-blog-in-rust/").body();
+    assertThat(post).contains("<strong>world</strong>").doesNotContain("<script>alert");
+    assertThat(post).contains("<table>").contains("href=\"/tags/rust/\"");
+    assertThat(post).contains("content=\"" + "http://localhost:8080/rust.webp\"");
+    assertThat(get("/about/").body()).contains("About us.");
+    assertThat(get("/not-yet/").statusCode()).isEqualTo(404);
+    assertThat(get("/posts/not-yet/").statusCode()).isEqualTo(404);
+    assertThat(get("/tags/rust/").body()).contains("Second post").contains("Rewriting");
+
+    // Re-importing the same folder changes nothing.
+    var before = api("GET", "/api/v1/content?slug=second", null).body();
+    assertThat(Main.run("import", "markdown", dir.toString(), "--server", base, "--token", TOKEN))
+        .isZero();
+    assertThat(api("GET", "/api/v1/content?slug=second", null).body()).isEqualTo(before);
+  }
+
+  @Test
+  @Order(2)
+  void badFilesAreAllReportedAndNothingIsImported() throws Exception {
+    Path bad = Files.createDirectories(tmp.resolve("bad"));
+    Files.writeString(bad.resolve("one.md"), "---\ntitle: Fine\nslug: Bad Slug\n---\nx\n");
+    Files.writeString(
+        bad.resolve("two.md"), "---\ntitle: Also fine\nslug: good-one\ndate: 2026-13-45\n---\nx\n");
+    var err = new java.io.ByteArrayOutputStream();
+    var old = System.err;
+    System.setErr(new java.io.PrintStream(err, true));
+    int code;
+    try {
+      code = Main.run("import", "markdown", bad.toString(), "--server", base, "--token", TOKEN);
+    } finally {
+      System.setErr(old);
+    }
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("one.md:3: slug: 'Bad Slug' must be lowercase")
+        .contains("two.md:4: date: '2026-13-45' is not a date");
+    assertThat(api("GET", "/api/v1/content?slug=good-one", null).body()).contains("\"total\":0");
+  }
+
+  @Test
+  @Order(3)
+  void legacyUrlsRedirectsAndErrors() throws Exception {
+    var legacy = get("/blog/second/");
+    assertThat(legacy.statusCode()).isEqualTo(301);
+    assertThat(legacy.headers().firstValue("Location")).hasValue("/posts/second/");
+    assertThat(get("/posts/second").statusCode()).isEqualTo(301);
+    var missing = get("/posts/nope/");
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.body()).contains("<html").contains("Page not found");
+    assertThat(get("/blog/").body()).contains("Second post");
+    assertThat(get("/blog/page/1/").statusCode()).isEqualTo(301);
+    assertThat(get("/blog/page/9/").statusCode()).isEqualTo(404);
+    // Assets: fingerprinted and cached for a year.
+    String css =
+        get("/").body().replaceAll("(?s).*href=\"(/assets/css/site\\.[0-9a-f]+\\.css)\".*", "$1");
+    var asset = get(css);
+    assertThat(asset.statusCode()).isEqualTo(200);
+    assertThat(asset.headers().firstValue("Cache-Control"))
+        .hasValue("public, max-age=31536000, immutable");
+    assertThat(get("/assets/../../etc/passwd").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @Order(4)
+  void apiWritesArePublishedWithinASecondAndConflictsAreRefused() throws Exception {
+    assertThat(api("GET", "/api/v1/content", null, "wrong").statusCode()).isEqualTo(401);
+    var created =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"Fresh\",\"slug\":\"fresh\",\"body\":\"Fresh body\",\"tags\":[\"new\"]}");
+    assertThat(created.statusCode()).isEqualTo(201);
+    JsonNode item = JSON.readTree(created.body());
+    String id = item.get("id").asText();
+    assertThat(item.get("revision").asLong()).isEqualTo(1);
+    assertThat(item.get("status").asText()).isEqualTo("draft");
+
+    var taken =
+        api("POST", "/api/v1/content", "{\"kind\":\"post\",\"title\":\"Dup\",\"slug\":\"fresh\"}");
+    assertThat(taken.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(taken.body()).at("/error/field").asText()).isEqualTo("slug");
+
+    var badType = api("POST", "/api/v1/content", "{\"kind\":\"post\",\"title\":\"x\",\"tags\":5}");
+    assertThat(badType.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(badType.body()).at("/error/field").asText()).isEqualTo("tags");
+    var unknown =
+        api("POST", "/api/v1/content", "{\"kind\":\"post\",\"title\":\"x\",\"colour\":1}");
+    assertThat(JSON.readTree(unknown.body()).at("/error/message").asText()).contains("colour");
+
+    var edited = api("PUT", "/api/v1/content/" + id, "{\"revision\":1,\"title\":\"Fresher\"}");
+    assertThat(edited.statusCode()).isEqualTo(200);
+    var stale = api("PUT", "/api/v1/content/" + id, "{\"revision\":1,\"title\":\"Lost update\"}");
+    assertThat(stale.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(stale.body()).at("/error/code").asText()).isEqualTo("stale_revision");
+
+    long t0 = System.nanoTime();
+    assertThat(api("POST", "/api/v1/content/" + id + "/publish", "{\"revision\":2}").statusCode())
+        .isEqualTo(200);
+    await(() -> get("/posts/fresh/").statusCode() == 200, Duration.ofSeconds(1));
+    long visibleMs = (System.nanoTime() - t0) / 1_000_000;
+    System.out.println("publish visible on the site after " + visibleMs + " ms");
+    assertThat(get("/posts/fresh/").body()).contains("Fresher");
+
+    // A published slug that changes keeps answering with a redirect.
+    assertThat(
+            api("PUT", "/api/v1/content/" + id, "{\"revision\":3,\"slug\":\"fresh-2\"}")
+                .statusCode())
+        .isEqualTo(200);
+    await(() -> get("/posts/fresh-2/").statusCode() == 200, Duration.ofSeconds(2));
+    var old = get("/posts/fresh/");
+    assertThat(old.statusCode()).isEqualTo(301);
+    assertThat(old.headers().firstValue("Location")).hasValue("/posts/fresh-2/");
+
+    var revisions = JSON.readTree(api("GET", "/api/v1/content/" + id + "/revisions", null).body());
+    assertThat(revisions.get("items")).hasSize(4);
+    assertThat(revisions.get("items").get(0).get("event").asText()).isEqualTo("edited");
+
+    var list = JSON.readTree(api("GET", "/api/v1/content?status=published&size=2", null).body());
+    assertThat(list.get("total").asInt()).isGreaterThanOrEqualTo(3);
+    assertThat(list.get("items")).hasSize(2);
+  }
+
+  @Test
+  @Order(5)
+  void scheduledContentAppearsOnItsOwn() throws Exception {
+    var created =
+        JSON.readTree(
+            api(
+                    "POST",
+                    "/api/v1/content",
+                    "{\"kind\":\"post\",\"title\":\"Later\",\"slug\":\"later\"}")
+                .body());
+    String id = created.get("id").asText();
+    String at = Instant.now().plusSeconds(2).toString();
+    assertThat(
+            api("POST", "/api/v1/content/" + id + "/schedule", "{\"at\":\"" + at + "\"}")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(get("/posts/later/").statusCode()).isEqualTo(404);
+    await(() -> get("/posts/later/").statusCode() == 200, Duration.ofSeconds(8));
+  }
+
+  @Test
+  @Order(6)
+  void exportWritesTheFolderFormatBack() throws Exception {
+    Path out = tmp.resolve("export");
+    assertThat(Main.run("export", "markdown", out.toString(), "--server", base, "--token", TOKEN))
+        .isZero();
+    String a = Files.readString(out.resolve("rewriting-my-blog-in-rust.md"));
+    assertThat(a)
+        .contains("tags: [\"rust\", \"webdev\", \"performance\"]")
+        .contains("date: 2026-05-06");
+    assertThat(Files.readString(out.resolve("not-yet.md"))).contains("draft: true");
+    // Reading the export back gives the same fields as the original files.
+    var rules =
+        new dev.quire.protocol.ContentRules(
+            dev.quire.protocol.ContentRules.Limits.fromConfig(node.system().settings().config()));
+    var original = new MarkdownFolder(rules, 1 << 20).read(tmp.resolve("md"));
+    var exported = new MarkdownFolder(rules, 1 << 20).read(out);
+    for (var e : original.entries()) {
+      var match =
+          exported.entries().stream()
+              .filter(x -> x.fields().slug().equals(e.fields().slug()))
+              .findFirst()
+              .orElseThrow();
+      assertThat(match.fields()).isEqualTo(e.fields());
+      assertThat(match.kind()).isEqualTo(e.kind());
+      assertThat(match.draft()).isEqualTo(e.draft());
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> api(String method, String path, String body) throws Exception {
+    return api(method, path, body, TOKEN);
+  }
+
+  static HttpResponse<String> api(String method, String path, String body, String token)
+      throws Exception {
+    var b =
+        HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token);
+    if (body != null) {
+      b.header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(body));
+    } else {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  static void await(Check check, Duration within) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      if (check.ok()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not true within " + within);
+      }
+      Thread.sleep(20);
+    }
+  }
+}
