@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Write throughput on the embedded default (H2 file, every ack durable):
+#  1. acknowledged edits/s through the sharded Content entities (target >= 10,000/s)
+#  2. `quire import markdown` of 10,000 posts into a stopped site (target <= 10 s)
+# Env: ITEMS (1000), EDITS (20000), IN_FLIGHT (256), POSTS (10000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ITEMS=${ITEMS:-1000}; EDITS=${EDITS:-20000}; IN_FLIGHT=${IN_FLIGHT:-256}; POSTS=${POSTS:-10000}
+[ -f deploy/target/quire.jar ] || mvn -q -DskipTests package
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+
+echo "== edits through the entities ($EDITS edits over $ITEMS items, $IN_FLIGHT in flight)" >&2
+edits_line=$(java -Xmx512m -cp deploy/target/quire.jar dev.quire.cli.BenchWrites "$work/edits" "$ITEMS" "$EDITS" "$IN_FLIGHT" 2>/dev/null | grep '^edits=')
+echo "$edits_line" >&2
+
+echo "== generating $POSTS posts" >&2
+mkdir -p "$work/posts"
+for i in $(seq 1 "$POSTS"); do
+  printf -- '---\ntitle: Post %d\nslug: post-%d\ndate: 2025-%02d-%02d\ntags: bench, t%d\ndescription: Generated post %d.\n---\n\n## Heading %d\n\nSome *Markdown* body for post %d, with a [link](/posts/post-1/) and `code`.\n\n- one\n- two\n' \
+    "$i" "$i" $(( (i % 12) + 1 )) $(( (i % 28) + 1 )) $(( i % 20 )) "$i" "$i" "$i" > "$work/posts/post-$i.md"
+done
+echo "== quire import markdown ($POSTS posts, stopped site)" >&2
+t0=$(date +%s.%N)
+./quire import markdown "$work/posts" --data "$work/site" 2>/dev/null | tail -1 >&2
+t1=$(date +%s.%N)
+import_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')
+
+eps=$(sed -E 's/.*edits_per_s=([0-9]+).*/\1/' <<<"$edits_line")
+p99=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$edits_line")
+printf '\n| measure | result | target |\n|---|---:|---:|\n'
+printf '| acknowledged edits/s (H2, durable acks) | %s | >= 10,000 |\n' "$eps"
+printf '| edit ack p99 (ms) | %s | |\n' "$p99"
+printf '| import %d posts, stopped site, whole command (s) | %.1f | <= 10 |\n' "$POSTS" "$import_s"
