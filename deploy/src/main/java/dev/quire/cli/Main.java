@@ -25,6 +25,8 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    // Start logging before any thread asks for a logger: avoids SLF4J's replay warning.
+    org.slf4j.LoggerFactory.getILoggerFactory();
     System.exit(run(args));
   }
 

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Read benchmark: 1,000 generated posts imported into a fresh site, then wrk (50 connections,
+# 2 threads, loopback) on /, /blog/ and a post page, against Quire and against nginx serving
+# the very same bytes as static files, measured in the same run.
+# Env: PORT (18080), NGINX_PORT (18081), DURATION seconds per route (15), POSTS (1000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-18080}; NGINX_PORT=${NGINX_PORT:-18081}; DURATION=${DURATION:-15}; POSTS=${POSTS:-1000}
+log() { echo "site.sh: $*" >&2; }
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+  log "installing wrk and nginx"; apt-get update -qq && apt-get install -y -qq wrk nginx curl >/dev/null
+fi
+[ -f deploy/target/quire.jar ] || mvn -q -DskipTests package
+work=$(mktemp -d)
+server=""; 
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+log "generating $POSTS posts"
+mkdir -p "$work/posts"
+for i in $(seq 1 "$POSTS"); do
+  y=$(( 2023 + i % 4 )); m=$(( 1 + i % 12 )); d=$(( 1 + i % 28 ))
+  {
+    printf -- '---\ntitle: Benchmark post %d\nslug: benchmark-post-%d\ndate: %d-%02d-%02d\ntags: bench, tag-%d\ndescription: A generated post for benchmarking, number %d.\n---\n\n' "$i" "$i" "$y" "$m" "$d" $(( i % 10 )) "$i"
+    for s in 1 2 3; do
+      printf '## Section %d of post %d\n\n' "$s" "$i"
+      printf 'This paragraph of post %d talks about caching, event sourcing and why a site should answer fast. It links to [another post](/posts/benchmark-post-%d/) and uses `inline code` and *emphasis* the way real posts do. ' "$i" $(( (i % POSTS) + 1 ))
+      printf 'Readers skim, so the second sentence restates the point: measure, then change one thing, then measure again, and keep the numbers. %.0s' 1 2 3 4 5 6
+      printf '\n\n- first point for section %d\n- second point, a little longer than the first\n- third point\n\n```java\nrecord Post(String slug, String title) {}\nvar p = new Post("benchmark-post-%d", "Post %d");\n```\n\n' "$s" "$i" "$i"
+    done
+  } > "$work/posts/post-$i.md"
+done
+
+log "importing into a stopped site"
+t0=$(date +%s%N)
+./quire import markdown "$work/posts" --data "$work/data" >/dev/null 2>&1
+import_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+
+log "starting quire on :$PORT"
+t0=$(date +%s%N)
+QUIRE_API_TOKEN=bench ./quire serve --port "$PORT" --data "$work/data" > "$work/serve.log" 2>&1 &
+server=$!
+until curl -fs -o /dev/null "http://127.0.0.1:$PORT/"; do
+  sleep 0.01
+  kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+done
+first_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# The AppCDS archive is written when the first run exits; measure start-up again with it.
+kill "$server"; wait "$server" 2>/dev/null || true
+t0=$(date +%s%N)
+QUIRE_API_TOKEN=bench ./quire serve --port "$PORT" --data "$work/data" > "$work/serve.log" 2>&1 &
+server=$!
+until curl -fs -o /dev/null "http://127.0.0.1:$PORT/"; do sleep 0.01; done
+first_cds_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+sleep 3
+jpid=$(pgrep -P "$server" java || echo "$server")
+rss() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$jpid/status"; }
+idle_start=$(rss)
+
+routes=("/" "/blog/" "/posts/benchmark-post-$(( POSTS / 2 ))/")
+mkdir -p "$work/www"
+for r in "${routes[@]}"; do
+  mkdir -p "$work/www$r"; curl -fs "http://127.0.0.1:$PORT$r" > "$work/www${r}index.html"
+done
+cat > "$work/nginx.conf" <<NGINX
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  default_type text/html;
+  server { listen 127.0.0.1:$NGINX_PORT; root $work/www; index index.html; }
+}
+NGINX
+nginx -c "$work/nginx.conf" -p "$work"
+
+bench() { # url -> "rps p99ms"
+  wrk -t2 -c50 -d"${DURATION}s" --latency "$1" | awk '
+    /Requests\/sec/ {rps=$2}
+    /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
+    END {printf "%.0f %.2f\n", rps, p99}'
+}
+log "warming up"
+for r in "${routes[@]}"; do wrk -t2 -c50 -d5s "http://127.0.0.1:$PORT$r" >/dev/null; done
+printf '\n| route | Quire req/s | Quire p99 ms | nginx req/s | nginx p99 ms | Quire/nginx |\n|---|---:|---:|---:|---:|---:|\n'
+for r in "${routes[@]}"; do
+  read -r q qp < <(bench "http://127.0.0.1:$PORT$r")
+  read -r n np < <(bench "http://127.0.0.1:$NGINX_PORT$r")
+  printf '| `%s` | %s | %s | %s | %s | %d%% |\n' "$r" "$q" "$qp" "$n" "$np" $(( 100 * q / n ))
+done
+sleep 5
+printf '\n| measure | result | target |\n|---|---:|---:|\n'
+printf '| idle RSS after start, 1,000 posts (MB) | %s | <= 160 |\n' "$idle_start"
+printf '| RSS after the load, idle (MB) | %s | |\n' "$(rss)"
+printf '| launch to first page, first run (ms) | %s | <= 2000 |\n' "$first_ms"
+printf '| launch to first page, with the AppCDS archive (ms) | %s | <= 2000 |\n' "$first_cds_ms"
+printf '| import %d posts into a stopped site (ms) | %s | |\n' "$POSTS" "$import_ms"
+printf '\nTargets: post page >= 70%% of nginx, / and /blog/ >= 60%%, p99 <= 10 ms. JVM: %s\n' "$(ps -o args= -p "$jpid" | grep -o -- '-Xmx[^ ]*')"
