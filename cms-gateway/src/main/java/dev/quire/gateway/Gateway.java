@@ -78,6 +78,7 @@ public final class Gateway {
             new SiteState.Settings(
                 g.getInt("catch-up-page"),
                 g.getDuration("catch-up-interval"),
+                g.getDuration("startup-poll"),
                 g.getInt("page-memo-entries"),
                 zone));
     List<CmsModule> modules = ModuleRegistry.enabled(g.getStringList("modules"));

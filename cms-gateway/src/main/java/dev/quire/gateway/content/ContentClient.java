@@ -29,6 +29,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  */
 public final class ContentClient {
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ContentClient.class);
+
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Duration timeout;
@@ -49,6 +52,7 @@ public final class ContentClient {
                   listing -> {
                     queryActors.set(
                         List.copyOf(listing.getServiceInstances(ContentQuery.SERVICE_KEY)));
+                    LOG.info("content query services reachable: {}", queryActors.get().size());
                     return Behaviors.same();
                   });
             }),

@@ -73,6 +73,16 @@ public final class SiteModule implements CmsModule {
     if (path.startsWith(Assets.PREFIX)) {
       return asset(path.substring(Assets.PREFIX.length()));
     }
+    if (!state.ready()) {
+      // Never a blank site while the content is still loading.
+      return HttpResponse.create()
+          .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
+          .addHeader(RawHeader.create("Retry-After", "1"))
+          .withEntity(
+              HttpEntities.create(
+                  ContentTypes.TEXT_HTML_UTF8,
+                  pages.errorPage(503, "The site is starting; try again in a moment.", path)));
+    }
     SiteSnapshot snap = state.snapshot();
     SiteSnapshot.Rendered page =
         devMode ? resolve(snap, path) : snap.page(path, () -> resolve(snap, path));

@@ -25,7 +25,11 @@ import org.apache.pekko.actor.typed.pubsub.Topic;
  */
 public final class SiteState {
 
-  public record Settings(int fetchPage, Duration catchUpInterval, int memoLimit, ZoneId zone) {}
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SiteState.class);
+
+  /** {@code startupPoll}: how often to look for the content service until the first load. */
+  public record Settings(
+      int fetchPage, Duration catchUpInterval, Duration startupPoll, int memoLimit, ZoneId zone) {}
 
   private final AtomicReference<SiteSnapshot> current;
   private volatile boolean ready;
@@ -64,8 +68,9 @@ public final class SiteState {
           topic.tell(Topic.subscribe(pokes));
           return Behaviors.withTimers(
               timers -> {
+                // Poll briskly until the site is loaded, then settle to the catch-up interval.
                 timers.startTimerWithFixedDelay(
-                    new Tick(), Duration.ZERO, settings.catchUpInterval());
+                    "tick", new Tick(), Duration.ZERO, settings.startupPoll());
                 Map<String, ItemView> items = new HashMap<>();
                 long[] lastSeq = {0};
                 long[] wanted = {0};
@@ -73,12 +78,19 @@ public final class SiteState {
                 Runnable fetch =
                     () -> {
                       inFlight[0] = true;
+                      long t0 = System.nanoTime();
+                      LOG.debug("fetching changes after seq {}", lastSeq[0]);
                       ctx.pipeToSelf(
                           content.changesSince(lastSeq[0], settings.fetchPage()),
-                          (changes, failure) ->
-                              failure != null
-                                  ? new LoadFailed(failure.toString())
-                                  : new Loaded(changes));
+                          (changes, failure) -> {
+                            LOG.debug(
+                                "fetch after seq {} took {} ms",
+                                lastSeq[0],
+                                (System.nanoTime() - t0) / 1_000_000);
+                            return failure != null
+                                ? new LoadFailed(failure.toString())
+                                : new Loaded(changes);
+                          });
                     };
                 return Behaviors.receive(Msg.class)
                     .onMessage(
@@ -93,6 +105,12 @@ public final class SiteState {
                     .onMessage(
                         Tick.class,
                         t -> {
+                          if (!ready) {
+                            LOG.debug(
+                                "tick: inFlight={} reachable={}",
+                                inFlight[0],
+                                content.queriesReachable());
+                          }
                           if (!inFlight[0] && content.queriesReachable()) {
                             fetch.run();
                           }
@@ -102,7 +120,7 @@ public final class SiteState {
                         LoadFailed.class,
                         f -> {
                           inFlight[0] = false;
-                          ctx.getLog().debug("site catch-up failed: {}", f.reason());
+                          LOG.info("site catch-up failed (will retry): {}", f.reason());
                           return Behaviors.same();
                         })
                     .onMessage(
@@ -126,6 +144,14 @@ public final class SiteState {
                           if (changed || !ready) {
                             current.set(
                                 new SiteSnapshot(lastSeq[0], items.values(), settings.memoLimit()));
+                          }
+                          if (!ready) {
+                            timers.startTimerWithFixedDelay(
+                                "tick", new Tick(), settings.catchUpInterval());
+                            LOG.info(
+                                "site loaded: {} published items at seq {}",
+                                items.size(),
+                                lastSeq[0]);
                           }
                           ready = true;
                           if (wanted[0] > lastSeq[0]) {
