@@ -52,7 +52,7 @@ public final class ContentClient {
                   listing -> {
                     queryActors.set(
                         List.copyOf(listing.getServiceInstances(ContentQuery.SERVICE_KEY)));
-                    LOG.info("content query services reachable: {}", queryActors.get().size());
+                    LOG.debug("content query services reachable: {}", queryActors.get().size());
                     return Behaviors.same();
                   });
             }),
