@@ -86,12 +86,6 @@ public final class SiteModule implements CmsModule {
     SiteSnapshot snap = state.snapshot();
     SiteSnapshot.Rendered page =
         devMode ? resolve(snap, path) : snap.page(path, () -> resolve(snap, path));
-    if (page.status() == 301) {
-      return HttpResponse.create()
-          .withStatus(StatusCodes.MOVED_PERMANENTLY)
-          .addHeader(
-              Location.create(new String(page.body(), java.nio.charset.StandardCharsets.UTF_8)));
-    }
     if (page.status() == 200 && !devMode) {
       Optional<HttpHeader> inm = req.getHeader("If-None-Match").map(h -> (HttpHeader) h);
       if (inm.isPresent() && inm.get().value().contains(page.etag())) {
@@ -100,16 +94,7 @@ public final class SiteModule implements CmsModule {
             .addHeader(ETag.create(EntityTag.create(page.etag(), false)));
       }
     }
-    HttpResponse response =
-        HttpResponse.create()
-            .withStatus(page.status())
-            .withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, page.body()))
-            .addHeader(PAGE_CACHE)
-            .addHeader(NOSNIFF);
-    if (page.status() == 200 && !devMode) {
-      response = response.addHeader(ETag.create(EntityTag.create(page.etag(), false)));
-    }
-    return response;
+    return page.response();
   }
 
   private SiteSnapshot.Rendered resolve(SiteSnapshot snap, String path) {
@@ -213,8 +198,20 @@ public final class SiteModule implements CmsModule {
 
   private SiteSnapshot.Rendered ok(
       SiteSnapshot snap, String template, String path, Map<String, Object> vars) {
-    byte[] body = pages.render(snap, template, path, vars);
-    return new SiteSnapshot.Rendered(200, body, snap.seq() + "-" + boot);
+    return page(200, pages.render(snap, template, path, vars), snap.seq() + "-" + boot);
+  }
+
+  private SiteSnapshot.Rendered page(int status, byte[] body, String etag) {
+    HttpResponse response =
+        HttpResponse.create()
+            .withStatus(status)
+            .withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, body))
+            .addHeader(PAGE_CACHE)
+            .addHeader(NOSNIFF);
+    if (status == 200 && !devMode) {
+      response = response.addHeader(ETag.create(EntityTag.create(etag, false)));
+    }
+    return new SiteSnapshot.Rendered(status, etag, response);
   }
 
   private SiteSnapshot.Rendered notFound(SiteSnapshot snap, String path) {
@@ -224,13 +221,17 @@ public final class SiteModule implements CmsModule {
             "site/404.peb",
             path,
             Map.of("status", 404, "message", "There is nothing at this address."));
-    return new SiteSnapshot.Rendered(404, body, "");
+    return page(404, body, "");
   }
 
   private static SiteSnapshot.Rendered redirect(String location) {
     // Locations are built from validated slugs: always a local path, never another host.
     return new SiteSnapshot.Rendered(
-        301, location.getBytes(java.nio.charset.StandardCharsets.UTF_8), "");
+        301,
+        "",
+        HttpResponse.create()
+            .withStatus(StatusCodes.MOVED_PERMANENTLY)
+            .addHeader(Location.create(location)));
   }
 
   private static int parsePage(String s) {

@@ -17,8 +17,12 @@ public final class SiteSnapshot {
 
   public record NavLink(String title, String url) {}
 
-  /** A rendered response body, memoised per snapshot. */
-  public record Rendered(int status, byte[] body, String etag) {}
+  /**
+   * A rendered page, memoised per snapshot: the complete response is built once, so serving it
+   * again copies nothing ({@code HttpResponse} is immutable).
+   */
+  public record Rendered(
+      int status, String etag, org.apache.pekko.http.javadsl.model.HttpResponse response) {}
 
   private final long seq;
   private final List<ItemView> posts;
