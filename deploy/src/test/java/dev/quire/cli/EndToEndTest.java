@@ -40,6 +40,12 @@ class EndToEndTest {
 
   @BeforeAll
   static void start() throws Exception {
+    // A theme directory overriding one template of the built-in theme.
+    Path theme = Files.createDirectories(tmp.resolve("theme/templates/site"));
+    Files.writeString(
+        theme.resolve("page.peb"),
+        "{% extends \"site/layout.peb\" %}{% block content %}"
+            + "<div class=\"my-theme\">{{ page.html | raw }}</div>{% endblock %}");
     var config =
         QuireNode.config(
             Map.of(
@@ -50,7 +56,9 @@ class EndToEndTest {
                 "quire.content.scheduler.interval",
                 "200ms",
                 "quire.gateway.strict-templates",
-                true));
+                true,
+                "quire.gateway.theme-dir",
+                tmp.resolve("theme").toString()));
     node = QuireNode.start(config, true, System.out, TOKEN);
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
     await(() -> get("/healthz").statusCode() == 200, Duration.ofSeconds(20));
@@ -139,7 +147,10 @@ class EndToEndTest {
     assertThat(post).contains("<strong>world</strong>").doesNotContain("<script>alert");
     assertThat(post).contains("<table>").contains("href=\"/tags/rust/\"");
     assertThat(post).contains("content=\"" + "http://localhost:8080/rust.webp\"");
-    assertThat(get("/about/").body()).contains("About us.");
+    assertThat(get("/about/").body())
+        .as("the theme directory overrides page.peb; the rest is the built-in theme")
+        .contains("<div class=\"my-theme\"><p>About us.</p>")
+        .contains("class=\"site-header\"");
     assertThat(get("/not-yet/").statusCode()).isEqualTo(404);
     assertThat(get("/posts/not-yet/").statusCode()).isEqualTo(404);
     assertThat(get("/tags/rust/").body()).contains("Second post").contains("Rewriting");
