@@ -36,6 +36,30 @@ public record ReadItem(
     aliases = aliases == null ? List.of() : List.copyOf(aliases);
   }
 
+  public ReadItem withAliases(List<String> newAliases) {
+    return new ReadItem(
+        id,
+        kind,
+        status,
+        revision,
+        slug,
+        title,
+        description,
+        tags,
+        coverImage,
+        author,
+        date,
+        createdAt,
+        updatedAt,
+        publishedAt,
+        scheduledAt,
+        body,
+        html,
+        wordCount,
+        newAliases,
+        seq);
+  }
+
   /** The date a reader sees: the claimed date, else the publish time, else creation. */
   public Instant displayDate() {
     if (date != null) {

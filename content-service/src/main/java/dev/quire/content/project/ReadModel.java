@@ -20,7 +20,6 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -476,34 +475,7 @@ public final class ReadModel {
         }
       }
     }
-    Map<String, ReadItem> out = new LinkedHashMap<>();
-    for (ReadItem i : items) {
-      List<String> a = aliases.getOrDefault(i.id(), List.of());
-      out.put(
-          i.id(),
-          new ReadItem(
-              i.id(),
-              i.kind(),
-              i.status(),
-              i.revision(),
-              i.slug(),
-              i.title(),
-              i.description(),
-              i.tags(),
-              i.coverImage(),
-              i.author(),
-              i.date(),
-              i.createdAt(),
-              i.updatedAt(),
-              i.publishedAt(),
-              i.scheduledAt(),
-              i.body(),
-              i.html(),
-              i.wordCount(),
-              a,
-              i.seq()));
-    }
-    return new ArrayList<>(out.values());
+    return items.stream().map(i -> i.withAliases(aliases.getOrDefault(i.id(), List.of()))).toList();
   }
 
   private static ReadItem item(ResultSet rs, boolean withBody) throws SQLException {
