@@ -63,7 +63,12 @@ public final class MarkdownFolder {
 
   /** One file as read: what to store, and how it should be published. */
   public record Entry(
-      Path file, ContentKind kind, ContentFields fields, boolean draft, Instant publishAt) {}
+      Path file,
+      ContentKind kind,
+      ContentFields fields,
+      boolean draft,
+      Instant publishAt,
+      int slugLine) {}
 
   /** A problem, printed as {@code file:line: field: message}. */
   public record Problem(Path file, int line, String field, String message) {
@@ -96,7 +101,9 @@ public final class MarkdownFolder {
       Path other = slugs.putIfAbsent(e.fields().slug(), f);
       if (other != null) {
         problems.add(
-            new Problem(f, 2, "slug", "'" + e.fields().slug() + "' is also used by " + other));
+            new Problem(
+                f, e.slugLine(), "slug", "'" + e.fields().slug() + "' is also used by " + other));
+        continue;
       }
       entries.add(e);
     }
@@ -216,7 +223,8 @@ public final class MarkdownFolder {
     if (problems.size() > before) {
       return null;
     }
-    return new Entry(f, kind, fields, draft, publishAt != null ? publishAt : date);
+    int slugLine = nodes.containsKey("slug") ? line(nodes.get("slug")) : line(nodes.get("title"));
+    return new Entry(f, kind, fields, draft, publishAt != null ? publishAt : date, slugLine);
   }
 
   private static int lineOf(String text, int index) {

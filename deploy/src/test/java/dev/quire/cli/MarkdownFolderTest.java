@@ -1,0 +1,113 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentRules;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MarkdownFolderTest {
+
+  static final ContentRules RULES =
+      new ContentRules(ContentRules.Limits.fromConfig(ConfigFactory.load()));
+  final MarkdownFolder folder = new MarkdownFolder(RULES, 10_000);
+
+  @TempDir Path dir;
+
+  MarkdownFolder.Result read(String... nameAndText) throws Exception {
+    for (int i = 0; i < nameAndText.length; i += 2) {
+      Files.writeString(dir.resolve(nameAndText[i]), nameAndText[i + 1]);
+    }
+    return folder.read(dir);
+  }
+
+  List<String> problems(MarkdownFolder.Result r) {
+    return r.problems().stream()
+        .map(p -> dir.relativize(p.file()) + ":" + p.line() + ": " + p.field() + ": " + p.message())
+        .toList();
+  }
+
+  @Test
+  void readsTheSeedFormatWithBothTagStyles() throws Exception {
+    var r =
+        read(
+            "a.md",
+            "---\ntitle: Rewriting my blog in Rust\nslug: rewriting-my-blog-in-rust\ndate: 2026-05-06\n"
+                + "publish_date: 2026-05-06\ntags: rust, webdev, performance\n"
+                + "description: One line.\ncover_image: rust.webp\n---\n\nBody *here*.\n",
+            "b.md",
+            "\uFEFF---\r\ntitle: Page\r\nkind: page\r\ntags:\r\n  - one\r\n  - two\r\ndraft: true\r\n---\r\nText\r\n");
+    assertThat(r.problems()).isEmpty();
+    var a = r.entries().get(0);
+    assertThat(a.fields().tags()).containsExactly("rust", "webdev", "performance");
+    assertThat(a.fields().date()).isEqualTo(Instant.parse("2026-05-06T00:00:00Z"));
+    assertThat(a.fields().body()).isEqualTo("Body *here*.\n");
+    assertThat(a.fields().coverImage()).isEqualTo("rust.webp");
+    var b = r.entries().get(1);
+    assertThat(b.kind()).isEqualTo(ContentKind.PAGE);
+    assertThat(b.fields().slug()).as("slug made from the title").isEqualTo("page");
+    assertThat(b.fields().tags()).containsExactly("one", "two");
+    assertThat(b.draft()).isTrue();
+    assertThat(b.fields().body()).isEqualTo("Text\n");
+  }
+
+  @Test
+  void reportsEveryProblemWithFileLineAndField() throws Exception {
+    var r =
+        read(
+            "1.md", "---\ntitle: Ok\nslug: Not OK\n---\nx",
+            "2.md", "---\nslug: no-title\ndraft: maybe\n---\nx",
+            "3.md", "no front matter",
+            "4.md", "---\ntitle: [unclosed\n---\nx",
+            "5.md", "---\ntitle: Dup\nslug: same\n---\n",
+            "6.md", "---\ntitle: Dup again\nslug: same\n---\n",
+            "7.md", "---\ntitle: Big\n---\n" + "x".repeat(10_000));
+    assertThat(problems(r))
+        .contains(
+            "1.md:3: slug: 'Not OK' must be lowercase letters a-z, digits and single hyphens (e.g. my-first-post)",
+            "2.md:3: draft: must be true or false, was 'maybe'",
+            "2.md:1: title: is required",
+            "3.md:1: front matter: the file must start with a '---' line",
+            "6.md:3: slug: 'same' is also used by " + dir.resolve("5.md"))
+        .anyMatch(p -> p.startsWith("4.md:") && p.contains("front matter: is not valid YAML"))
+        .anyMatch(p -> p.startsWith("7.md:1: file: is 100") && p.contains("at most 10000 allowed"));
+    assertThat(r.entries())
+        .extracting(e -> e.file().getFileName().toString())
+        .containsExactly("5.md");
+  }
+
+  @Test
+  void unknownKeysAreWarningsNotErrors() throws Exception {
+    var r = read("a.md", "---\ntitle: T\nlayout: post\n---\nx");
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.warnings())
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.field()).isEqualTo("layout");
+              assertThat(w.line()).isEqualTo(3);
+            });
+  }
+
+  @Test
+  void formatReadsBackToTheSameFields() throws Exception {
+    var r =
+        read(
+            "a.md",
+            "---\ntitle: \"Quotes \\\" and: colons # too\"\nslug: q\ndate: 2026-01-02T03:04:05Z\n"
+                + "tags: [a b, c]\ndescription: d\nauthor: Ann\n---\n\nBody\n\n  indented\n");
+    var e = r.entries().get(0);
+    Files.delete(dir.resolve("a.md"));
+    Files.writeString(
+        dir.resolve("q.md"), MarkdownFolder.format(e.kind(), e.fields(), false, e.publishAt()));
+    var again = folder.read(dir).entries().get(0);
+    assertThat(again.fields()).isEqualTo(e.fields());
+    assertThat(again.publishAt()).isEqualTo(e.publishAt());
+  }
+}
