@@ -129,7 +129,13 @@ public final class Gateway {
     List<Route> all = new ArrayList<>();
     all.add(health);
     all.add(pathPrefix("api", () -> pathPrefix("v1", () -> apiRoute)));
-    all.add(pathPrefix("api", () -> apiRoute));
+    all.add(
+        pathPrefix(
+            "api",
+            () ->
+                complete(
+                    errors.toJson(
+                        HttpError.notFound("there is no API here; it lives under /api/v1/")))));
     all.addAll(pub);
     Route root =
         extractUri(uri -> handleExceptions(errors.htmlExceptions(uri::path), () -> anyOf(all)));

@@ -212,6 +212,9 @@ class EndToEndTest {
   @Order(4)
   void apiWritesArePublishedWithinASecondAndConflictsAreRefused() throws Exception {
     assertThat(api("GET", "/api/v1/content", null, "wrong").statusCode()).isEqualTo(401);
+    var noApi = api("GET", "/api/content", null);
+    assertThat(noApi.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(noApi.body()).at("/error/code").asText()).isEqualTo("not_found");
     var created =
         api(
             "POST",
