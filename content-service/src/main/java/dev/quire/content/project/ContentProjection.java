@@ -52,10 +52,7 @@ public final class ContentProjection {
                             () ->
                                 new ContentProjectionHandler(
                                     readModel,
-                                    seq ->
-                                        topic.tell(
-                                            Topic.publish(
-                                                ContentProjectionHandler.notification(seq)))),
+                                    seq -> topic.tell(Topic.publish(new ContentTopic(seq)))),
                             system)
                         .withGroup(batchSize, batchWindow)),
             ShardedDaemonProcessSettings.create(system).withRole("content"),

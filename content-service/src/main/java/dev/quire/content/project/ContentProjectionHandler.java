@@ -1,7 +1,6 @@
 package dev.quire.content.project;
 
 import dev.quire.content.Content;
-import dev.quire.protocol.ContentTopic;
 import java.util.List;
 import java.util.function.LongConsumer;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
@@ -36,10 +35,5 @@ public final class ContentProjectionHandler
               return seq;
             });
     session.afterCommit(() -> committed.accept(last));
-  }
-
-  /** Messages for subscribers; kept here so the topic's payload has one source. */
-  static ContentTopic notification(long seq) {
-    return new ContentTopic(seq);
   }
 }
