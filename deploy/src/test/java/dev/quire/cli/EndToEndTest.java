@@ -266,6 +266,9 @@ class EndToEndTest {
     assertThat(revisions.get("items")).hasSize(4);
     assertThat(revisions.get("items").get(0).get("event").asText()).isEqualTo("edited");
 
+    var archive = JSON.readTree(api("GET", "/api/v1/archive", null).body()).get("months");
+    assertThat(archive.get(0).get("posts").asInt()).isPositive();
+    assertThat(archive.findValuesAsText("month")).contains("5");
     var list = JSON.readTree(api("GET", "/api/v1/content?status=published&size=2", null).body());
     assertThat(list.get("total").asInt()).isGreaterThanOrEqualTo(3);
     assertThat(list.get("items")).hasSize(2);

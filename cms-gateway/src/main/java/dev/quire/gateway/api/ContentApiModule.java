@@ -41,9 +41,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * {@code /api/v1/content}: create, read, list, edit (with the revision the editor started from),
- * publish, schedule, unpublish, archive and the revision list. A 2xx answer to a write means the
- * event is in the journal.
+ * {@code /api/v1/archive} and {@code /api/v1/content}: create, read, list, edit (with the revision
+ * the editor started from), publish, schedule, unpublish, archive and the revision list. A 2xx
+ * answer to a write means the event is in the journal.
  */
 public final class ContentApiModule implements CmsModule {
 
@@ -67,32 +67,39 @@ public final class ContentApiModule implements CmsModule {
 
   @Override
   public Optional<Route> apiRoutes(ModuleContext ctx) {
+    Route archive = path("archive", () -> get(() -> completeWithFuture(archive())));
     return Optional.of(
-        pathPrefix(
-            "content",
-            () ->
-                concat(
-                    pathEndOrSingleSlash(
-                        () ->
-                            concat(
-                                get(() -> parameterMap(q -> completeWithFuture(list(q)))),
-                                post(() -> body(b -> completeWithFuture(create(b)))))),
-                    pathPrefix(
-                        PathMatchers.segment(),
-                        id ->
-                            concat(
-                                pathEndOrSingleSlash(
-                                    () ->
-                                        concat(
-                                            get(() -> completeWithFuture(read(id))),
-                                            put(() -> body(b -> completeWithFuture(edit(id, b)))))),
-                                action(id, "publish"),
-                                action(id, "schedule"),
-                                action(id, "unpublish"),
-                                action(id, "archive"),
-                                path(
-                                    "revisions",
-                                    () -> get(() -> completeWithFuture(revisions(id)))))))));
+        concat(
+            archive,
+            pathPrefix(
+                "content",
+                () ->
+                    concat(
+                        pathEndOrSingleSlash(
+                            () ->
+                                concat(
+                                    get(() -> parameterMap(q -> completeWithFuture(list(q)))),
+                                    post(() -> body(b -> completeWithFuture(create(b)))))),
+                        pathPrefix(
+                            PathMatchers.segment(),
+                            id ->
+                                concat(
+                                    pathEndOrSingleSlash(
+                                        () ->
+                                            concat(
+                                                get(() -> completeWithFuture(read(id))),
+                                                put(
+                                                    () ->
+                                                        body(
+                                                            b ->
+                                                                completeWithFuture(edit(id, b)))))),
+                                    action(id, "publish"),
+                                    action(id, "schedule"),
+                                    action(id, "unpublish"),
+                                    action(id, "archive"),
+                                    path(
+                                        "revisions",
+                                        () -> get(() -> completeWithFuture(revisions(id))))))))));
   }
 
   private Route body(java.util.function.Function<String, Route> inner) {
@@ -226,6 +233,11 @@ public final class ContentApiModule implements CmsModule {
               out.put("total", p.total());
               return ok(out);
             });
+  }
+
+  /** Published posts per month, newest first: the archive read model. */
+  private CompletionStage<HttpResponse> archive() {
+    return content.archive().thenApply(a -> ok(Map.of("months", a.months())));
   }
 
   private CompletionStage<HttpResponse> revisions(String id) {
