@@ -37,6 +37,23 @@ public final class ContentService {
   /** What the rest of the node may need from a started content role. */
   public record Handle(HikariDataSource dataSource, ReadModel readModel) {}
 
+  /**
+   * H2 hands out the journal's {@code ordering} values from a sequence that is written back (a
+   * commit of its own) every {@code CACHE} values, 32 by default: under load that was a quarter of
+   * the journal's database time. A bigger cache only means a bigger gap in {@code ordering} after a
+   * crash, which the read journal already tolerates.
+   */
+  private static void tuneJournal(Connection c, Config config) throws java.sql.SQLException {
+    if (SqlDialect.fromJdbcUrl(config.getString("quire.db.url")) != SqlDialect.H2) {
+      return;
+    }
+    try (var st = c.createStatement()) {
+      st.execute(
+          "ALTER TABLE \"event_journal\" ALTER COLUMN \"ordering\" SET CACHE "
+              + config.getLong("quire.db.h2-ordering-cache"));
+    }
+  }
+
   public static CompletionStage<Handle> init(ActorSystem<?> system) {
     Config config = system.settings().config();
     Config q = config.getConfig("quire.content");
@@ -62,6 +79,7 @@ public final class ContentService {
                     () -> {
                       try (Connection c = dataSource.getConnection()) {
                         readModel.createSchema(c);
+                        tuneJournal(c, config);
                       } catch (Exception e) {
                         throw new IllegalStateException(
                             "cannot create the read-model schema: " + e.getMessage(), e);

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * sharded Content entities on the configured database. Every edit carries the revision it read, so
  * each one is a real optimistic-concurrency edit, and an ack means the event is in the journal.
  *
- * <p>Usage: {@code java -cp quire.jar dev.quire.cli.BenchWrites DATA_DIR ITEMS EDITS IN_FLIGHT}
+ * <p>Usage: {@code java -cp quire.jar dev.quire.cli.BenchWrites DATA_DIR ITEMS EDITS IN_FLIGHT
+ * [WARMUP]} (warm-up edits default to half the measured ones).
  */
 public final class BenchWrites {
 
@@ -27,6 +28,7 @@ public final class BenchWrites {
     int items = Integer.parseInt(args[1]);
     int edits = Integer.parseInt(args[2]);
     int inFlight = Integer.parseInt(args[3]);
+    int warmup = args.length > 4 ? Integer.parseInt(args[4]) : edits / 2;
     var config = QuireNode.config(Map.of("quire.data-dir", data));
     try (QuireNode node = QuireNode.start(config, false, System.err)) {
       LocalTarget target = new LocalTarget(node.system(), Duration.ofSeconds(60), "bench");
@@ -43,37 +45,14 @@ public final class BenchWrites {
       for (var f : created) {
         idle.add(f.get());
       }
+      // Warm-up (not measured): the same edits for a while first, so the JIT has compiled the
+      // write path and the figure is the steady state rather than C2 at work.
+      runEdits(target, idle, warmup, inFlight, 0, new long[warmup], new AtomicLong());
       // Edits: at most one in flight per item (each carries the revision it read).
       long[] latencies = new long[edits];
       AtomicLong failures = new AtomicLong();
-      Semaphore slots = new Semaphore(inFlight);
       long start = System.nanoTime();
-      for (int n = 0; n < edits; n++) {
-        slots.acquire();
-        ContentSnapshot s;
-        synchronized (idle) {
-          s = idle.poll();
-        }
-        int index = n;
-        long t0 = System.nanoTime();
-        target
-            .edit(
-                s.id(),
-                s.revision(),
-                fields(Integer.parseInt(s.fields().slug().substring(6)), n + 1))
-            .whenComplete(
-                (next, e) -> {
-                  latencies[index] = System.nanoTime() - t0;
-                  synchronized (idle) {
-                    idle.add(e == null ? next : s);
-                  }
-                  if (e != null) {
-                    failures.incrementAndGet();
-                  }
-                  slots.release();
-                });
-      }
-      slots.acquire(inFlight);
+      runEdits(target, idle, edits, inFlight, warmup, latencies, failures);
       double seconds = (System.nanoTime() - start) / 1e9;
       Arrays.sort(latencies);
       System.out.printf(
@@ -87,6 +66,45 @@ public final class BenchWrites {
           latencies[(int) (edits * 0.99)] / 1e6,
           failures.get());
     }
+  }
+
+  /** Runs {@code edits} edits with at most {@code inFlight} outstanding; returns when all acked. */
+  private static void runEdits(
+      LocalTarget target,
+      ArrayDeque<ContentSnapshot> idle,
+      int edits,
+      int inFlight,
+      int versionBase,
+      long[] latencies,
+      AtomicLong failures)
+      throws InterruptedException {
+    Semaphore slots = new Semaphore(inFlight);
+    for (int n = 0; n < edits; n++) {
+      slots.acquire();
+      ContentSnapshot s;
+      synchronized (idle) {
+        s = idle.poll();
+      }
+      int index = n;
+      long t0 = System.nanoTime();
+      target
+          .edit(
+              s.id(),
+              s.revision(),
+              fields(Integer.parseInt(s.fields().slug().substring(6)), versionBase + n + 1))
+          .whenComplete(
+              (next, e) -> {
+                latencies[index] = System.nanoTime() - t0;
+                synchronized (idle) {
+                  idle.add(e == null ? next : s);
+                }
+                if (e != null) {
+                  failures.incrementAndGet();
+                }
+                slots.release();
+              });
+    }
+    slots.acquire(inFlight);
   }
 
   private static ContentFields fields(int item, int version) {

@@ -1,5 +1,6 @@
 package dev.quire.cli;
 
+import dev.quire.gateway.content.Asks;
 import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
@@ -38,9 +39,11 @@ public final class LocalTarget implements ContentTarget {
 
   @Override
   public CompletionStage<Optional<ContentSnapshot>> findBySlug(String slug) {
-    return sharding
-        .entityRefFor(SlugCommand.ENTITY_KEY, slug)
-        .<SlugCommand.Owner>ask(SlugCommand.GetOwner::new, timeout)
+    return Asks.on(
+            sharding
+                .entityRefFor(SlugCommand.ENTITY_KEY, slug)
+                .<SlugCommand.Owner>ask(SlugCommand.GetOwner::new, timeout),
+            system.executionContext())
         .thenCompose(
             owner ->
                 owner.contentId().isEmpty()
@@ -89,9 +92,11 @@ public final class LocalTarget implements ContentTarget {
 
   private CompletionStage<ContentSnapshot> ask(
       String id, Function<ActorRef<ContentReply>, ContentCommand> make) {
-    return sharding
-        .entityRefFor(ContentCommand.ENTITY_KEY, id)
-        .<ContentReply>ask(make::apply, timeout)
+    return Asks.on(
+            sharding
+                .entityRefFor(ContentCommand.ENTITY_KEY, id)
+                .<ContentReply>ask(make::apply, timeout),
+            system.executionContext())
         .thenApply(
             reply -> {
               if (reply instanceof ContentReply.Rejected r) {

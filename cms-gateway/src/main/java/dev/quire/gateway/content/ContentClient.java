@@ -64,16 +64,20 @@ public final class ContentClient {
   public CompletionStage<ContentReply> command(
       String contentId, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
     return mapTimeout(
-        sharding.entityRefFor(ContentCommand.ENTITY_KEY, contentId).ask(make::apply, timeout),
+        Asks.on(
+            sharding.entityRefFor(ContentCommand.ENTITY_KEY, contentId).ask(make::apply, timeout),
+            system.executionContext()),
         "content " + contentId);
   }
 
   /** The item holding {@code slug}, or empty. Answered by the slug's own entity: never stale. */
   public CompletionStage<String> slugOwner(String slug) {
     return mapTimeout(
-        sharding
-            .entityRefFor(SlugCommand.ENTITY_KEY, slug)
-            .<SlugCommand.Owner>ask(SlugCommand.GetOwner::new, timeout)
+        Asks.on(
+                sharding
+                    .entityRefFor(SlugCommand.ENTITY_KEY, slug)
+                    .<SlugCommand.Owner>ask(SlugCommand.GetOwner::new, timeout),
+                system.executionContext())
             .thenApply(SlugCommand.Owner::contentId),
         "slug registry");
   }
@@ -109,7 +113,9 @@ public final class ContentClient {
     ActorRef<ContentQuery> target =
         actors.get(Math.floorMod(Thread.currentThread().hashCode(), actors.size()));
     return mapTimeout(
-        AskPattern.ask(target, make, timeout, system.scheduler()), "content query service");
+        Asks.on(
+            AskPattern.ask(target, make, timeout, system.scheduler()), system.executionContext()),
+        "content query service");
   }
 
   private static <T> CompletionStage<T> mapTimeout(CompletionStage<T> stage, String what) {
