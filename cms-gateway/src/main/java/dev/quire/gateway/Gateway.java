@@ -97,7 +97,8 @@ public final class Gateway {
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    ModuleContext ctx = new Context(system, config, content, site, templates, pages, json);
+    ModuleContext ctx =
+        new Context(system, config, content, site, templates, pages, json, List.copyOf(modules));
     modules.forEach(m -> m.start(ctx));
     ErrorMapper errors = new ErrorMapper(json, pages, g.getInt("retry-after-seconds"));
 
@@ -187,6 +188,7 @@ public final class Gateway {
       SiteState site,
       Templates templates,
       PageRenderer pages,
-      ObjectMapper json)
+      ObjectMapper json,
+      List<CmsModule> modules)
       implements ModuleContext {}
 }

@@ -79,7 +79,14 @@ public final class QuireNode implements AutoCloseable {
     Path dataDir = Path.of(config.getString("quire.data-dir")).toAbsolutePath();
     Files.createDirectories(dataDir);
     FileLock lock = lock(dataDir);
-    List<String> roles = withGateway ? List.of("content", "gateway") : List.of("content");
+    // The embedding role runs with the site (serve), not in the short-lived nodes of import/export.
+    boolean withEmbedding = withGateway && config.getBoolean("quire.embedding.enabled");
+    List<String> roles =
+        withGateway
+            ? (withEmbedding
+                ? List.of("content", "gateway", "embedding")
+                : List.of("content", "gateway"))
+            : List.of("content");
     Config withRoles =
         ConfigFactory.parseMap(Map.of("pekko.cluster.roles", roles)).withFallback(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "quire", withRoles);
@@ -91,6 +98,16 @@ public final class QuireNode implements AutoCloseable {
           ContentService.init(system)
               .toCompletableFuture()
               .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (withEmbedding) {
+        // Loads the model off the actor threads; the site does not wait for it.
+        dev.quire.embedding.EmbeddingService.init(system)
+            .whenComplete(
+                (ref, e) -> {
+                  if (e != null) {
+                    out.println("The embedding service did not start: " + e.getMessage());
+                  }
+                });
+      }
       Gateway.Started gw = null;
       if (withGateway) {
         ApiToken token =

@@ -323,6 +323,103 @@ class EndToEndTest {
     }
   }
 
+  @Test
+  @Order(7)
+  void semanticSearchRelatedPostsAndUnpublishLeavesTheIndex() throws Exception {
+    String bread1 =
+        publishNew(
+            "sourdough-basics",
+            "Sourdough basics",
+            "Feed the starter, mix flour and water, let the dough rise overnight and bake the loaf"
+                + " in a hot oven until the crust is dark.");
+    String bread2 =
+        publishNew(
+            "rye-loaf",
+            "A dense rye loaf",
+            "Rye flour makes a heavy dough; knead it briefly, proof it in a basket and bake the"
+                + " bread slowly.");
+    String db =
+        publishNew(
+            "index-tuning",
+            "Tuning database indexes",
+            "A B-tree index speeds up range queries; check the query plan before adding another"
+                + " index to a table.");
+
+    // Embedded within seconds of publishing (the real model, in this JVM's embedding role).
+    await(
+        () -> {
+          var r = api("GET", "/api/v1/search/semantic?q=baking+bread+at+home&k=3", null);
+          if (r.statusCode() != 200) {
+            return false;
+          }
+          String first = JSON.readTree(r.body()).at("/items/0/id").asText();
+          var indexes = api("GET", "/api/v1/search/semantic?q=query+plans+and+indexes&k=2", null);
+          return (first.equals(bread1) || first.equals(bread2))
+              && JSON.readTree(indexes.body()).at("/items/0/id").asText().equals(db);
+        },
+        Duration.ofSeconds(30));
+    var search =
+        JSON.readTree(
+            api("GET", "/api/v1/search/semantic?q=query+plans+and+indexes&k=2", null).body());
+    assertThat(search.at("/items/0/id").asText()).isEqualTo(db);
+    assertThat(search.at("/items/0/slug").asText()).isEqualTo("index-tuning");
+    assertThat(search.at("/items/0/title").asText()).isEqualTo("Tuning database indexes");
+    assertThat(search.at("/items/0/score").asDouble())
+        .isGreaterThan(search.at("/items/1/score").asDouble());
+    assertThat(search.get("model").asText()).isEqualTo("all-minilm-l6-v2-q");
+
+    var related =
+        JSON.readTree(api("GET", "/api/v1/content/" + bread1 + "/related?k=1", null).body());
+    assertThat(related.at("/items/0/id").asText()).isEqualTo(bread2);
+
+    // The post page shows related posts once the background fetch answered.
+    await(
+        () -> get("/posts/sourdough-basics/").body().contains("href=\"/posts/rye-loaf/\""),
+        Duration.ofSeconds(10));
+
+    // Bad input names the field; unknown items are 404.
+    var badK = api("GET", "/api/v1/search/semantic?q=x&k=500", null);
+    assertThat(badK.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(badK.body()).at("/error/field").asText()).isEqualTo("k");
+    assertThat(api("GET", "/api/v1/search/semantic?k=3", null).statusCode()).isEqualTo(400);
+    assertThat(api("GET", "/api/v1/content/nope/related", null).statusCode()).isEqualTo(404);
+    assertThat(api("GET", "/api/v1/search/semantic?q=x", null, "wrong").statusCode())
+        .isEqualTo(401);
+
+    // Unpublished content leaves the index.
+    long rev =
+        JSON.readTree(api("GET", "/api/v1/content/" + bread2, null).body())
+            .get("revision")
+            .asLong();
+    assertThat(
+            api("POST", "/api/v1/content/" + bread2 + "/unpublish", "{\"revision\":" + rev + "}")
+                .statusCode())
+        .isEqualTo(200);
+    await(
+        () -> api("GET", "/api/v1/content/" + bread2 + "/related", null).statusCode() == 404,
+        Duration.ofSeconds(30));
+
+    var status = JSON.readTree(api("GET", "/api/v1/embeddings/status", null).body());
+    assertThat(status.get("model").asText()).isEqualTo("all-minilm-l6-v2-q");
+    assertThat(status.get("documents").asLong()).isGreaterThanOrEqualTo(2);
+    assertThat(status.get("chunks").asLong())
+        .isGreaterThanOrEqualTo(status.get("documents").asLong());
+  }
+
+  private static String publishNew(String slug, String title, String body) throws Exception {
+    var created =
+        api(
+            "POST",
+            "/api/v1/content",
+            JSON.writeValueAsString(
+                Map.of("kind", "post", "title", title, "slug", slug, "body", body)));
+    assertThat(created.statusCode()).isEqualTo(201);
+    String id = JSON.readTree(created.body()).get("id").asText();
+    assertThat(api("POST", "/api/v1/content/" + id + "/publish", "{\"revision\":1}").statusCode())
+        .isEqualTo(200);
+    return id;
+  }
+
   // ---------------------------------------------------------------- helpers
 
   static HttpResponse<String> get(String path) throws Exception {

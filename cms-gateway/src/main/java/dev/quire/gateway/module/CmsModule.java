@@ -29,6 +29,23 @@ public interface CmsModule {
     return Optional.empty();
   }
 
+  /**
+   * A piece of a site page contributed by a module: one of its own templates, which sees {@code
+   * vars} as the variable {@code vars}. {@code complete} false means "not ready yet" (say, still
+   * being fetched): the page is served with it but not memoised, so a later request renders it
+   * again.
+   */
+  record Fragment(String template, java.util.Map<String, Object> vars, boolean complete) {}
+
+  /**
+   * Fragments for a slot of a site page, in module order. Called while the page renders, so it must
+   * answer at once from memory (start any fetch in the background). Slots: {@code "post.after"}
+   * (after a post's body), with the post's {@code ItemView} as {@code item}.
+   */
+  default List<Fragment> fragments(String slot, Object item, long siteSeq) {
+    return List.of();
+  }
+
   /** Pebble functions, filters and globals this module's templates need. */
   default List<Extension> pebbleExtensions() {
     return List.of();

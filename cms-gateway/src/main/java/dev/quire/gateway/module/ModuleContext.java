@@ -27,4 +27,7 @@ public interface ModuleContext {
   PageRenderer pages();
 
   ObjectMapper json();
+
+  /** The enabled modules, in order (for pages that gather fragments from all of them). */
+  java.util.List<CmsModule> modules();
 }

@@ -48,6 +48,7 @@ public final class SiteModule implements CmsModule {
   private PageRenderer pages;
   private Assets assets;
   private boolean devMode;
+  private List<CmsModule> modules;
 
   @Override
   public String id() {
@@ -61,6 +62,7 @@ public final class SiteModule implements CmsModule {
     this.pages = ctx.pages();
     this.assets = ctx.templates().assets();
     this.devMode = ctx.config().getBoolean("quire.gateway.dev-mode");
+    this.modules = ctx.modules();
   }
 
   @Override
@@ -132,7 +134,17 @@ public final class SiteModule implements CmsModule {
     if (n == 2 && parts[0].equals("posts")) {
       ItemView item = snap.bySlug(parts[1]);
       if (item != null && item.isPost()) {
-        return ok(snap, "site/post.peb", path, Map.of("post", item));
+        List<CmsModule.Fragment> fragments = new java.util.ArrayList<>();
+        boolean complete = true;
+        for (CmsModule m : modules) {
+          for (CmsModule.Fragment f : m.fragments("post.after", item, snap.seq())) {
+            fragments.add(f);
+            complete &= f.complete();
+          }
+        }
+        SiteSnapshot.Rendered page =
+            ok(snap, "site/post.peb", path, Map.of("post", item, "fragments", fragments));
+        return complete ? page : page.once();
       }
       ItemView moved = item != null ? item : snap.byAlias(parts[1]);
       return moved == null ? notFound(snap, path) : redirect(moved.url());

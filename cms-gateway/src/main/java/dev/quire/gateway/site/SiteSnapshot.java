@@ -22,7 +22,21 @@ public final class SiteSnapshot {
    * again copies nothing ({@code HttpResponse} is immutable).
    */
   public record Rendered(
-      int status, String etag, org.apache.pekko.http.javadsl.model.HttpResponse response) {}
+      int status,
+      String etag,
+      org.apache.pekko.http.javadsl.model.HttpResponse response,
+      boolean keep) {
+
+    public Rendered(
+        int status, String etag, org.apache.pekko.http.javadsl.model.HttpResponse response) {
+      this(status, etag, response, true);
+    }
+
+    /** The same page, served this once but not memoised (a part of it was not ready). */
+    public Rendered once() {
+      return new Rendered(status, etag, response, false);
+    }
+  }
 
   private final long seq;
   private final List<ItemView> posts;
@@ -111,7 +125,7 @@ public final class SiteSnapshot {
     }
     r = render.get();
     // 404s are not kept: arbitrary paths must not crowd out real pages.
-    if (r.status() != 404 && memo.size() < memoLimit) {
+    if (r.keep() && r.status() != 404 && memo.size() < memoLimit) {
       memo.putIfAbsent(key, r);
     }
     return r;

@@ -1,0 +1,127 @@
+package dev.quire.gateway.semantic;
+
+import dev.quire.gateway.content.Asks;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.protocol.EmbeddingQuery;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * The gateway's facade to the embedding service (role {@code embedding}), found through the
+ * receptionist. No reachable service, a timeout or a failed query become {@link HttpError} 503s
+ * with the reason.
+ */
+public final class EmbeddingClient {
+
+  private final ActorSystem<?> system;
+  private final Duration timeout;
+  private final AtomicReference<List<ActorRef<EmbeddingQuery>>> services =
+      new AtomicReference<>(List.of());
+
+  public EmbeddingClient(ActorSystem<?> system, Duration timeout) {
+    this.system = system;
+    this.timeout = timeout;
+    system.systemActorOf(
+        Behaviors.<Receptionist.Listing>setup(
+            ctx -> {
+              ctx.getSystem()
+                  .receptionist()
+                  .tell(Receptionist.subscribe(EmbeddingQuery.SERVICE_KEY, ctx.getSelf()));
+              return Behaviors.receiveMessage(
+                  listing -> {
+                    services.set(
+                        List.copyOf(listing.getServiceInstances(EmbeddingQuery.SERVICE_KEY)));
+                    return Behaviors.same();
+                  });
+            }),
+        "embedding-directory",
+        Props.empty());
+  }
+
+  public boolean reachable() {
+    return !services.get().isEmpty();
+  }
+
+  public CompletionStage<EmbeddingQuery.Hits> similar(String text, int k) {
+    return this.<EmbeddingQuery.Hits>ask(r -> new EmbeddingQuery.Similar(text, k, r), timeout)
+        .thenApply(EmbeddingClient::ok);
+  }
+
+  public CompletionStage<EmbeddingQuery.Hits> related(String contentId, int k, Duration within) {
+    return this.<EmbeddingQuery.Hits>ask(r -> new EmbeddingQuery.Related(contentId, k, r), within)
+        .thenApply(EmbeddingClient::ok);
+  }
+
+  public CompletionStage<EmbeddingQuery.PassageHits> passages(String text, int k) {
+    return this.<EmbeddingQuery.PassageHits>ask(
+            r -> new EmbeddingQuery.Passages(text, k, r), timeout)
+        .thenApply(
+            h -> {
+              if (h.error() != null) {
+                throw failure(h.error());
+              }
+              return h;
+            });
+  }
+
+  public CompletionStage<EmbeddingQuery.Status> status() {
+    return this.<EmbeddingQuery.Status>ask(EmbeddingQuery.GetStatus::new, timeout);
+  }
+
+  public CompletionStage<EmbeddingQuery.Status> reindex() {
+    return this.<EmbeddingQuery.Status>ask(EmbeddingQuery.Reindex::new, timeout);
+  }
+
+  private static EmbeddingQuery.Hits ok(EmbeddingQuery.Hits h) {
+    if (h.error() != null) {
+      throw failure(h.error());
+    }
+    return h;
+  }
+
+  /** Problems with the request name their field ("q: ...", "k: ..."): 400; the rest is 503. */
+  private static HttpError failure(String error) {
+    int colon = error.indexOf(':');
+    String field = colon > 0 ? error.substring(0, colon) : "";
+    if (field.equals("q") || field.equals("k")) {
+      return HttpError.badRequest(field, error.substring(colon + 1).strip());
+    }
+    return HttpError.unavailable(error);
+  }
+
+  private <R> CompletionStage<R> ask(
+      org.apache.pekko.japi.function.Function<ActorRef<R>, EmbeddingQuery> make, Duration within) {
+    List<ActorRef<EmbeddingQuery>> all = services.get();
+    if (all.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          HttpError.unavailable("the embedding service is not running or not reachable"));
+    }
+    ActorRef<EmbeddingQuery> target =
+        all.get(Math.floorMod(Thread.currentThread().hashCode(), all.size()));
+    return Asks.on(
+            AskPattern.ask(target, make, within, system.scheduler()), system.executionContext())
+        .exceptionally(
+            e -> {
+              Throwable c =
+                  e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+              if (c instanceof TimeoutException) {
+                throw HttpError.unavailable("the embedding service did not answer in time");
+              }
+              if (c instanceof RuntimeException re) {
+                throw re;
+              }
+              throw new CompletionException(c);
+            });
+  }
+}

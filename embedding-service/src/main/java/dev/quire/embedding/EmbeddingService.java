@@ -1,0 +1,528 @@
+package dev.quire.embedding;
+
+import com.typesafe.config.Config;
+import dev.quire.embedding.index.VectorIndex;
+import dev.quire.embedding.model.Embedder;
+import dev.quire.embedding.model.ModelSpec;
+import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.ContentTopic;
+import dev.quire.protocol.EmbeddingQuery;
+import dev.quire.protocol.ReadItem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * The embedding role: keeps a vector index of every published item up to date with the read model,
+ * and answers {@link EmbeddingQuery} messages from anywhere in the cluster.
+ *
+ * <p>It follows content exactly as a gateway does, through protocol messages only: the content
+ * topic pokes it, it asks a {@link ContentQuery} actor for the changes after the seq its index has
+ * reached, embeds what changed (text hash differs), removes what is no longer published, and
+ * commits the vectors together with the new seq. A restart resumes from that seq.
+ */
+public final class EmbeddingService {
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(EmbeddingService.class);
+
+  /** Settings from {@code quire.embedding}. */
+  public record Settings(
+      ModelSpec model,
+      Path dir,
+      int inferenceThreads,
+      int intraOpThreads,
+      int maxBatch,
+      int chunkWords,
+      int chunkOverlapWords,
+      int fetchPage,
+      Duration catchUpInterval,
+      Duration queryTimeout,
+      int maxK,
+      int maxQueryChars) {
+
+    public static Settings fromConfig(Config config) {
+      Config c = config.getConfig("quire.embedding");
+      String id = c.getString("model");
+      ModelSpec model =
+          ModelSpec.byId(id)
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "quire.embedding.model: unknown model "
+                              + id
+                              + "; known: "
+                              + ModelSpec.KNOWN.stream().map(ModelSpec::id).toList()));
+      return new Settings(
+          model,
+          Path.of(c.getString("dir")).toAbsolutePath(),
+          c.getInt("inference-threads"),
+          c.getInt("intra-op-threads"),
+          c.getInt("max-batch"),
+          c.getInt("chunk-words"),
+          c.getInt("chunk-overlap-words"),
+          c.getInt("fetch-page"),
+          c.getDuration("catch-up-interval"),
+          c.getDuration("content-query-timeout"),
+          c.getInt("max-k"),
+          c.getInt("max-query-chars"));
+    }
+  }
+
+  /** Loads the model and index (blocking: call off the actor threads) and starts the service. */
+  public static CompletionStage<ActorRef<EmbeddingQuery>> init(ActorSystem<?> system) {
+    Settings settings = Settings.fromConfig(system.settings().config());
+    Executor index =
+        system
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig("quire.embedding.index-dispatcher"));
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            Files.createDirectories(settings.dir());
+            Embedder embedder =
+                Embedder.load(
+                    settings.model(), settings.dir().resolve("models"), settings.intraOpThreads());
+            VectorIndex vectors =
+                new VectorIndex(
+                    settings.dir().resolve("index").resolve(settings.model().id()),
+                    settings.model().id());
+            return system.systemActorOf(
+                create(settings, embedder, vectors), "embedding-service", Props.empty());
+          } catch (Exception e) {
+            throw new IllegalStateException("the embedding service cannot start: " + e, e);
+          }
+        },
+        index);
+  }
+
+  static Behavior<EmbeddingQuery> create(Settings s, Embedder embedder, VectorIndex index) {
+    return Behaviors.<Object>setup(
+            ctx ->
+                Behaviors.withTimers(
+                    timers -> new EmbeddingService(ctx, timers, s, embedder, index).behavior()))
+        .narrow();
+  }
+
+  // Internal messages (local only); EmbeddingQuery is the public part of the protocol.
+  interface Msg {}
+
+  private record ReindexTotal(long items) implements Msg {}
+
+  private record Listing(List<ActorRef<ContentQuery>> actors) implements Msg {}
+
+  private record Poke(long seq) implements Msg {}
+
+  private record Tick() implements Msg {}
+
+  private record Loaded(ContentQuery.Changes changes, Throwable failure) implements Msg {}
+
+  private record Indexed(long seq, boolean more, int embedded, Throwable failure) implements Msg {}
+
+  private final ActorContext<Object> ctx;
+  private final Settings settings;
+  private final Embedder embedder;
+  private final VectorIndex index;
+  private final Chunker chunker;
+  private final Executor indexExecutor;
+  private final ActorRef<Batcher.Msg> batcher;
+  private List<ActorRef<ContentQuery>> queryActors = List.of();
+  private long indexedSeq;
+  private long contentSeq;
+  private long behindSince; // nanoTime when the index first fell behind contentSeq, or 0
+  private boolean inFlight;
+  private boolean reindexRequested;
+  private boolean reindexing;
+  private long reindexDone;
+  private long reindexTotal;
+
+  private EmbeddingService(
+      ActorContext<Object> ctx,
+      TimerScheduler<Object> timers,
+      Settings settings,
+      Embedder embedder,
+      VectorIndex index) {
+    this.ctx = ctx;
+    this.settings = settings;
+    this.embedder = embedder;
+    this.index = index;
+    this.chunker = new Chunker(settings.chunkWords(), settings.chunkOverlapWords());
+    this.indexExecutor =
+        ctx.getSystem()
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig("quire.embedding.index-dispatcher"));
+    Executor inference =
+        ctx.getSystem()
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig("quire.embedding.inference-dispatcher"));
+    this.batcher =
+        ctx.spawn(
+            Batcher.create(embedder, inference, settings.inferenceThreads(), settings.maxBatch()),
+            "batcher");
+    this.indexedSeq = index.indexedSeq();
+    this.contentSeq = indexedSeq;
+
+    ActorRef<EmbeddingQuery> self = ctx.getSelf().narrow();
+    ctx.getSystem().receptionist().tell(Receptionist.register(EmbeddingQuery.SERVICE_KEY, self));
+    ctx.getSystem()
+        .receptionist()
+        .tell(
+            Receptionist.subscribe(
+                ContentQuery.SERVICE_KEY,
+                ctx.messageAdapter(
+                    Receptionist.Listing.class,
+                    l ->
+                        new Listing(
+                            List.copyOf(l.getServiceInstances(ContentQuery.SERVICE_KEY))))));
+    ActorRef<Topic.Command<ContentTopic>> topic =
+        ctx.spawn(Topic.create(ContentTopic.class, ContentTopic.NAME), "content-topic");
+    topic.tell(Topic.subscribe(ctx.messageAdapter(ContentTopic.class, t -> new Poke(t.seq()))));
+    timers.startTimerWithFixedDelay("catch-up", new Tick(), settings.catchUpInterval());
+    LOG.info(
+        "embedding service started: model {}, index at seq {}", settings.model().id(), indexedSeq);
+  }
+
+  private Behavior<Object> behavior() {
+    return Behaviors.receive(Object.class)
+        .onMessage(EmbeddingQuery.class, this::onQuery)
+        .onMessage(
+            ReindexTotal.class,
+            t -> {
+              reindexTotal = t.items();
+              return Behaviors.same();
+            })
+        .onMessage(
+            Listing.class,
+            l -> {
+              queryActors = l.actors();
+              fetchIfIdle();
+              return Behaviors.same();
+            })
+        .onMessage(
+            Poke.class,
+            p -> {
+              noteContentSeq(p.seq());
+              fetchIfIdle();
+              return Behaviors.same();
+            })
+        .onMessage(
+            Tick.class,
+            t -> {
+              fetchIfIdle();
+              return Behaviors.same();
+            })
+        .onMessage(Loaded.class, this::onLoaded)
+        .onMessage(Indexed.class, this::onIndexed)
+        .onSignal(
+            PostStop.class,
+            s -> {
+              try {
+                index.close();
+              } finally {
+                embedder.close();
+              }
+              return Behaviors.same();
+            })
+        .build();
+  }
+
+  private void noteContentSeq(long seq) {
+    if (seq > contentSeq) {
+      contentSeq = seq;
+    }
+    if (contentSeq > indexedSeq && behindSince == 0) {
+      behindSince = System.nanoTime();
+    }
+  }
+
+  // ---- following the read model ----
+
+  private void fetchIfIdle() {
+    if (inFlight || queryActors.isEmpty()) {
+      return;
+    }
+    if (reindexRequested) {
+      reindexRequested = false;
+      reindexing = true;
+      indexedSeq = 0;
+      reindexDone = 0;
+    }
+    inFlight = true;
+    ActorRef<ContentQuery> target =
+        queryActors.get((int) Math.floorMod(indexedSeq, (long) queryActors.size()));
+    long after = indexedSeq;
+    ctx.ask(
+        ContentQuery.Changes.class,
+        target,
+        settings.queryTimeout(),
+        r -> new ContentQuery.ChangesSince(after, settings.fetchPage(), r),
+        Loaded::new);
+  }
+
+  private Behavior<Object> onLoaded(Loaded l) {
+    if (l.failure() != null) {
+      inFlight = false;
+      LOG.info("embedding catch-up failed (will retry): {}", l.failure().toString());
+      return Behaviors.same();
+    }
+    ContentQuery.Changes changes = l.changes();
+    noteContentSeq(changes.lastSeq());
+    boolean force = reindexing;
+    ctx.pipeToSelf(
+        apply(changes.items(), changes.lastSeq(), force),
+        (embedded, failure) ->
+            new Indexed(
+                changes.lastSeq(), changes.more(), embedded == null ? 0 : embedded, failure));
+    return Behaviors.same();
+  }
+
+  /** Plans on the index dispatcher, embeds on the inference one, writes back on the index one. */
+  private CompletionStage<Integer> apply(List<ReadItem> items, long seq, boolean force) {
+    record Work(ReadItem item, String hash, List<String> chunks) {}
+    String model = settings.model().id();
+    return CompletableFuture.supplyAsync(
+            () -> {
+              List<Work> work = new ArrayList<>();
+              for (ReadItem item : items) {
+                if (item.status() != ContentStatus.PUBLISHED) {
+                  work.add(new Work(item, null, List.of()));
+                  continue;
+                }
+                String text = Chunker.text(item.title(), item.description(), item.html());
+                String hash = Chunker.hash(model, text);
+                try {
+                  if (force || !hash.equals(index.hash(item.id()))) {
+                    work.add(new Work(item, hash, chunker.chunks(text)));
+                  }
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              }
+              return work;
+            },
+            indexExecutor)
+        .thenCompose(
+            work -> {
+              List<CompletableFuture<float[][]>> vectors = new ArrayList<>();
+              for (Work w : work) {
+                vectors.add(Batcher.embed(batcher, w.chunks(), false));
+              }
+              return CompletableFuture.allOf(vectors.toArray(CompletableFuture[]::new))
+                  .thenApplyAsync(
+                      done -> {
+                        int embedded = 0;
+                        try {
+                          for (int i = 0; i < work.size(); i++) {
+                            Work w = work.get(i);
+                            if (w.hash() == null || w.chunks().isEmpty()) {
+                              index.remove(w.item().id());
+                              continue;
+                            }
+                            float[][] v = vectors.get(i).join();
+                            index.put(
+                                new VectorIndex.Entry(
+                                    w.item().id(),
+                                    w.item().slug(),
+                                    w.item().title(),
+                                    w.hash(),
+                                    mean(v),
+                                    w.chunks(),
+                                    List.of(v)));
+                            embedded++;
+                          }
+                          index.commit(seq);
+                        } catch (java.io.IOException e) {
+                          throw new java.io.UncheckedIOException(e);
+                        }
+                        return embedded;
+                      },
+                      indexExecutor);
+            });
+  }
+
+  /** The document vector: the normalised mean of its chunks' vectors. */
+  static float[] mean(float[][] chunks) {
+    float[] v = new float[chunks[0].length];
+    for (float[] c : chunks) {
+      for (int d = 0; d < v.length; d++) {
+        v[d] += c[d];
+      }
+    }
+    return ModelSpec.Pooling.normalise(v);
+  }
+
+  private Behavior<Object> onIndexed(Indexed i) {
+    inFlight = false;
+    if (i.failure() != null) {
+      LOG.warn(
+          "embedding changes after seq {} failed (will retry): {}",
+          indexedSeq,
+          i.failure().toString());
+      return Behaviors.same();
+    }
+    indexedSeq = Math.max(indexedSeq, i.seq());
+    if (reindexing) {
+      reindexDone += i.embedded();
+    }
+    if (i.embedded() > 0) {
+      LOG.debug("embedded {} item(s); index at seq {}", i.embedded(), indexedSeq);
+    }
+    if (i.more() || contentSeq > indexedSeq || reindexRequested) {
+      fetchIfIdle();
+    } else {
+      behindSince = 0;
+      if (reindexing) {
+        reindexing = false;
+        reindexTotal = reindexDone;
+        LOG.info("reindex done: {} item(s) re-embedded", reindexDone);
+      }
+    }
+    return Behaviors.same();
+  }
+
+  // ---- queries ----
+
+  private Behavior<Object> onQuery(EmbeddingQuery q) {
+    String model = settings.model().id();
+    if (q instanceof EmbeddingQuery.Similar s) {
+      String problem = check(s.text(), s.k());
+      if (problem != null) {
+        s.replyTo().tell(new EmbeddingQuery.Hits(List.of(), model, true, problem));
+        return Behaviors.same();
+      }
+      Batcher.embed(batcher, List.of(s.text()), true)
+          .thenApplyAsync(v -> search(() -> index.similar(v[0], s.k(), null)), indexExecutor)
+          .whenComplete(
+              (hits, e) ->
+                  s.replyTo()
+                      .tell(
+                          e == null
+                              ? new EmbeddingQuery.Hits(hits, model, true, null)
+                              : new EmbeddingQuery.Hits(List.of(), model, true, cause(e))));
+    } else if (q instanceof EmbeddingQuery.Related r) {
+      int k = Math.min(Math.max(r.k(), 1), settings.maxK());
+      CompletableFuture.supplyAsync(
+              () -> {
+                float[] v = search(() -> index.vector(r.contentId()));
+                return v == null
+                    ? new EmbeddingQuery.Hits(List.of(), model, false, null)
+                    : new EmbeddingQuery.Hits(
+                        search(() -> index.similar(v, k, r.contentId())), model, true, null);
+              },
+              indexExecutor)
+          .whenComplete(
+              (hits, e) ->
+                  r.replyTo()
+                      .tell(
+                          e == null
+                              ? hits
+                              : new EmbeddingQuery.Hits(List.of(), model, true, cause(e))));
+    } else if (q instanceof EmbeddingQuery.Passages p) {
+      String problem = check(p.text(), p.k());
+      if (problem != null) {
+        p.replyTo().tell(new EmbeddingQuery.PassageHits(List.of(), model, problem));
+        return Behaviors.same();
+      }
+      Batcher.embed(batcher, List.of(p.text()), true)
+          .thenApplyAsync(v -> search(() -> index.passages(v[0], p.k())), indexExecutor)
+          .whenComplete(
+              (hits, e) ->
+                  p.replyTo()
+                      .tell(
+                          e == null
+                              ? new EmbeddingQuery.PassageHits(hits, model, null)
+                              : new EmbeddingQuery.PassageHits(List.of(), model, cause(e))));
+    } else if (q instanceof EmbeddingQuery.GetStatus g) {
+      status(g.replyTo());
+    } else if (q instanceof EmbeddingQuery.Reindex r) {
+      if (!reindexing) {
+        reindexRequested = true;
+        reindexDone = 0;
+        // The total is what is indexed now; new publishes during the run are counted as they come.
+        ctx.pipeToSelf(
+            CompletableFuture.supplyAsync(() -> search(() -> index.count(false)), indexExecutor),
+            (n, e) -> new ReindexTotal(n == null ? 0 : n));
+        reindexing = true;
+        fetchIfIdle();
+      }
+      status(r.replyTo());
+    }
+    return Behaviors.same();
+  }
+
+  private void status(ActorRef<EmbeddingQuery.Status> replyTo) {
+    long seq = indexedSeq;
+    long content = contentSeq;
+    long since = behindSince;
+    boolean re = reindexing;
+    long done = reindexDone;
+    long total = reindexTotal;
+    CompletableFuture.supplyAsync(
+            () -> new long[] {search(() -> index.count(false)), search(() -> index.count(true))},
+            indexExecutor)
+        .whenComplete(
+            (counts, e) ->
+                replyTo.tell(
+                    new EmbeddingQuery.Status(
+                        settings.model().id(),
+                        counts == null ? -1 : counts[0],
+                        counts == null ? -1 : counts[1],
+                        seq,
+                        Math.max(content, seq),
+                        since == 0 ? 0 : (System.nanoTime() - since) / 1_000_000,
+                        re,
+                        done,
+                        Math.max(total, done),
+                        embedder.loadMillis())));
+  }
+
+  private String check(String text, int k) {
+    if (text == null || text.isBlank()) {
+      return "q: the query text is empty";
+    }
+    if (text.length() > settings.maxQueryChars()) {
+      return "q: the query text is longer than " + settings.maxQueryChars() + " characters";
+    }
+    if (k < 1 || k > settings.maxK()) {
+      return "k: must be between 1 and " + settings.maxK();
+    }
+    return null;
+  }
+
+  interface IoCall<T> {
+    T call() throws java.io.IOException;
+  }
+
+  private static <T> T search(IoCall<T> call) {
+    try {
+      return call.call();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static String cause(Throwable e) {
+    Throwable c =
+        e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            ? e.getCause()
+            : e;
+    return "the embedding service failed: " + c.getMessage();
+  }
+}

@@ -1,0 +1,264 @@
+package dev.quire.embedding.index;
+
+import dev.quire.protocol.EmbeddingQuery.Hit;
+import dev.quire.protocol.EmbeddingQuery.Passage;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.FSDirectory;
+
+/**
+ * The vectors of one model, persisted in a Lucene index on disk and searched through its HNSW
+ * graphs. Each published item has one document with its document vector and one per chunk; all
+ * carry the content id, the model id and the hash of the embedded text, so a restart re-embeds
+ * nothing that did not change. The read-model seq the index has caught up to is stored in the
+ * commit itself, atomically with the vectors.
+ *
+ * <p>Not thread-safe for writes: the service calls it from one single-threaded dispatcher.
+ */
+public final class VectorIndex implements Closeable {
+
+  public static final String SEQ = "seq";
+  private static final String ID = "id";
+  private static final String TYPE = "type";
+  private static final String DOC = "doc";
+  private static final String CHUNK = "chunk";
+  private static final String DOC_VECTOR = "doc_vector";
+  private static final String CHUNK_VECTOR = "chunk_vector";
+  private static final String STORED_VECTOR = "vector";
+
+  /** What is stored for an item: its document vector and its chunks with their vectors. */
+  public record Entry(
+      String id,
+      String slug,
+      String title,
+      String hash,
+      float[] vector,
+      List<String> chunks,
+      List<float[]> chunkVectors) {}
+
+  private final String modelId;
+  private final FSDirectory directory;
+  private final IndexWriter writer;
+  private final SearcherManager searchers;
+
+  public VectorIndex(Path dir, String modelId) throws IOException {
+    this.modelId = modelId;
+    this.directory = FSDirectory.open(dir);
+    this.writer = new IndexWriter(directory, new IndexWriterConfig());
+    this.searchers = new SearcherManager(writer, null);
+  }
+
+  public String modelId() {
+    return modelId;
+  }
+
+  /** The read-model seq of the last commit (0 for a new index). */
+  public long indexedSeq() {
+    Iterable<Map.Entry<String, String>> data = writer.getLiveCommitData();
+    if (data != null) {
+      for (Map.Entry<String, String> e : data) {
+        if (e.getKey().equals(SEQ)) {
+          return Long.parseLong(e.getValue());
+        }
+      }
+    }
+    return 0;
+  }
+
+  public void put(Entry e) throws IOException {
+    List<Document> docs = new ArrayList<>();
+    Document doc = base(e.id(), DOC, e);
+    doc.add(new KnnFloatVectorField(DOC_VECTOR, e.vector(), VectorSimilarityFunction.DOT_PRODUCT));
+    doc.add(new StoredField(STORED_VECTOR, toBytes(e.vector())));
+    docs.add(doc);
+    for (int i = 0; i < e.chunks().size(); i++) {
+      Document c = base(e.id(), CHUNK, e);
+      c.add(new StoredField(CHUNK, i));
+      c.add(new StoredField("text", e.chunks().get(i)));
+      c.add(
+          new KnnFloatVectorField(
+              CHUNK_VECTOR, e.chunkVectors().get(i), VectorSimilarityFunction.DOT_PRODUCT));
+      docs.add(c);
+    }
+    writer.updateDocuments(new Term(ID, e.id()), docs);
+  }
+
+  private Document base(String id, String type, Entry e) {
+    Document d = new Document();
+    d.add(new StringField(ID, id, Field.Store.YES));
+    d.add(new StringField(TYPE, type, Field.Store.YES));
+    d.add(new StringField("model", modelId, Field.Store.YES));
+    d.add(new StoredField("slug", e.slug()));
+    d.add(new StoredField("title", e.title()));
+    d.add(new StoredField("hash", e.hash()));
+    return d;
+  }
+
+  public void remove(String id) throws IOException {
+    writer.deleteDocuments(new Term(ID, id));
+  }
+
+  /** Makes everything since the last commit durable and visible, with the seq it reached. */
+  public void commit(long seq) throws IOException {
+    writer.setLiveCommitData(Map.of(SEQ, Long.toString(seq), "model", modelId).entrySet());
+    writer.commit();
+    searchers.maybeRefreshBlocking();
+  }
+
+  /** The stored hash of an item's embedded text, or null if the item is not indexed. */
+  public String hash(String id) throws IOException {
+    Document d = docOf(id);
+    return d == null ? null : d.get("hash");
+  }
+
+  /** An item's document vector, or null if it is not indexed. */
+  public float[] vector(String id) throws IOException {
+    Document d = docOf(id);
+    return d == null ? null : fromBytes(d.getBinaryValue(STORED_VECTOR).bytes);
+  }
+
+  private Document docOf(String id) throws IOException {
+    IndexSearcher s = searchers.acquire();
+    try {
+      Query q =
+          new BooleanQuery.Builder()
+              .add(new TermQuery(new Term(ID, id)), BooleanClause.Occur.FILTER)
+              .add(new TermQuery(new Term(TYPE, DOC)), BooleanClause.Occur.FILTER)
+              .build();
+      TopDocs top = s.search(q, 1);
+      return top.scoreDocs.length == 0 ? null : s.storedFields().document(top.scoreDocs[0].doc);
+    } finally {
+      searchers.release(s);
+    }
+  }
+
+  /** Items nearest to {@code query}, best first, {@code excludeId} (nullable) left out. */
+  public List<Hit> similar(float[] query, int k, String excludeId) throws IOException {
+    Query filter = null;
+    if (excludeId != null) {
+      filter =
+          new BooleanQuery.Builder()
+              .add(new MatchAllDocsQuery(), BooleanClause.Occur.MUST)
+              .add(new TermQuery(new Term(ID, excludeId)), BooleanClause.Occur.MUST_NOT)
+              .build();
+    }
+    IndexSearcher s = searchers.acquire();
+    try {
+      TopDocs top = s.search(new KnnFloatVectorQuery(DOC_VECTOR, query, k, filter), k);
+      List<Hit> hits = new ArrayList<>();
+      for (ScoreDoc sd : top.scoreDocs) {
+        Document d = s.storedFields().document(sd.doc);
+        hits.add(new Hit(d.get(ID), d.get("slug"), d.get("title"), cosine(sd.score)));
+      }
+      return hits;
+    } finally {
+      searchers.release(s);
+    }
+  }
+
+  /** Chunks nearest to {@code query}, best first. */
+  public List<Passage> passages(float[] query, int k) throws IOException {
+    IndexSearcher s = searchers.acquire();
+    try {
+      TopDocs top = s.search(new KnnFloatVectorQuery(CHUNK_VECTOR, query, k), k);
+      List<Passage> out = new ArrayList<>();
+      for (ScoreDoc sd : top.scoreDocs) {
+        Document d = s.storedFields().document(sd.doc);
+        out.add(
+            new Passage(
+                d.get(ID),
+                d.get("slug"),
+                d.get("title"),
+                d.getField(CHUNK).numericValue().intValue(),
+                d.get("text"),
+                cosine(sd.score)));
+      }
+      return out;
+    } finally {
+      searchers.release(s);
+    }
+  }
+
+  /** Number of indexed items ({@code chunks} false) or chunks ({@code chunks} true). */
+  public long count(boolean chunks) throws IOException {
+    IndexSearcher s = searchers.acquire();
+    try {
+      return s.count(new TermQuery(new Term(TYPE, chunks ? CHUNK : DOC)));
+    } finally {
+      searchers.release(s);
+    }
+  }
+
+  /** Every indexed item id (for a reindex's progress and for clean-up). */
+  public List<String> ids() throws IOException {
+    IndexSearcher s = searchers.acquire();
+    try {
+      TopDocs top =
+          s.search(new TermQuery(new Term(TYPE, DOC)), Math.max(1, s.getIndexReader().maxDoc()));
+      List<String> ids = new ArrayList<>();
+      for (ScoreDoc sd : top.scoreDocs) {
+        ids.add(s.storedFields().document(sd.doc).get(ID));
+      }
+      return ids;
+    } finally {
+      searchers.release(s);
+    }
+  }
+
+  /** Lucene's DOT_PRODUCT score is (1 + dot) / 2; callers get the cosine back. */
+  private static double cosine(float score) {
+    return 2.0 * score - 1.0;
+  }
+
+  private static byte[] toBytes(float[] v) {
+    ByteBuffer b = ByteBuffer.allocate(v.length * Float.BYTES);
+    b.asFloatBuffer().put(v);
+    return b.array();
+  }
+
+  private static float[] fromBytes(byte[] bytes) {
+    float[] v = new float[bytes.length / Float.BYTES];
+    ByteBuffer.wrap(bytes).asFloatBuffer().get(v);
+    return v;
+  }
+
+  public static boolean exists(Path dir) {
+    try (FSDirectory d = FSDirectory.open(dir)) {
+      return DirectoryReader.indexExists(d);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    searchers.close();
+    writer.close();
+    directory.close();
+  }
+}

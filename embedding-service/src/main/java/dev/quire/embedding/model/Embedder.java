@@ -1,0 +1,161 @@
+package dev.quire.embedding.model;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.Batchifier;
+import ai.djl.translate.NoopTranslator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * A sentence-embedding model (BERT family, ONNX) run through DJL's ONNX Runtime engine. The weights
+ * and tokenizer ship inside a Maven artifact; they are copied to a file once (DJL loads models from
+ * a path) and nothing is ever downloaded: DJL runs in offline mode.
+ *
+ * <p>Thread safety: the model is loaded once; a {@link Predictor} is not thread-safe, so each
+ * inference thread gets its own. Pooling and normalisation are done on the float array in Java
+ * (DJL's NDArray maths on ONNX Runtime outputs falls back to an engine without {@code norm}).
+ */
+public final class Embedder implements AutoCloseable {
+
+  static {
+    // Before any DJL class looks for an engine: never reach for the network.
+    System.setProperty("ai.djl.offline", "true");
+  }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Embedder.class);
+
+  private final ModelSpec spec;
+  private final HuggingFaceTokenizer tokenizer;
+  private final ZooModel<NDList, NDList> model;
+  private final ThreadLocal<Predictor<NDList, NDList>> predictors;
+  private final long loadMillis;
+
+  private Embedder(
+      ModelSpec spec, HuggingFaceTokenizer tokenizer, ZooModel<NDList, NDList> model, long ms) {
+    this.spec = spec;
+    this.tokenizer = tokenizer;
+    this.model = model;
+    this.predictors = ThreadLocal.withInitial(model::newPredictor);
+    this.loadMillis = ms;
+  }
+
+  /** Loads {@code spec}'s files from the classpath, copying them under {@code modelDir} first. */
+  public static Embedder load(ModelSpec spec, Path modelDir, int intraOpThreads)
+      throws IOException {
+    long t0 = System.nanoTime();
+    Path dir = modelDir.resolve(spec.id());
+    Files.createDirectories(dir);
+    Path onnx = extract(spec.onnxResource(), dir.resolve("model.onnx"));
+    Path tokenizerJson = extract(spec.tokenizerResource(), dir.resolve("tokenizer.json"));
+    HuggingFaceTokenizer tokenizer =
+        HuggingFaceTokenizer.builder()
+            .optTokenizerPath(tokenizerJson)
+            .optMaxLength(spec.maxTokens())
+            .optTruncation(true)
+            .optPadding(true)
+            .build();
+    Criteria<NDList, NDList> criteria =
+        Criteria.builder()
+            .setTypes(NDList.class, NDList.class)
+            .optModelPath(onnx)
+            .optEngine("OnnxRuntime")
+            .optTranslator(new NoopTranslator(Batchifier.fromString("none")))
+            .optOption("intraOpNumThreads", Integer.toString(intraOpThreads))
+            .optOption("interOpNumThreads", "1")
+            .build();
+    try {
+      ZooModel<NDList, NDList> model = criteria.loadModel();
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      LOG.info("embedding model {} loaded in {} ms", spec.id(), ms);
+      return new Embedder(spec, tokenizer, model, ms);
+    } catch (Exception e) {
+      tokenizer.close();
+      throw new IOException("cannot load the embedding model " + spec.id() + ": " + e, e);
+    }
+  }
+
+  /** Copies a classpath resource to {@code target} unless an identical-size copy is there. */
+  private static Path extract(String resource, Path target) throws IOException {
+    try (InputStream in = Embedder.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IOException(
+            "model file " + resource + " is not on the classpath (is the model artifact there?)");
+      }
+      Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      if (Files.exists(target) && Files.mismatch(tmp, target) == -1) {
+        Files.delete(tmp);
+      } else {
+        Files.move(
+            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
+    return target;
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public long loadMillis() {
+    return loadMillis;
+  }
+
+  /** Number of tokens {@code text} takes, special tokens included, before truncation. */
+  public int tokenCount(String text) {
+    return tokenizer.encode(text, true, false).getIds().length;
+  }
+
+  /** One L2-normalised vector per text, in order; texts longer than the window are truncated. */
+  public float[][] embed(List<String> texts) {
+    if (texts.isEmpty()) {
+      return new float[0][];
+    }
+    Encoding[] encodings = tokenizer.batchEncode(texts);
+    int batch = encodings.length;
+    int len = encodings[0].getIds().length;
+    long[][] ids = new long[batch][];
+    long[][] mask = new long[batch][];
+    long[][] types = new long[batch][];
+    for (int i = 0; i < batch; i++) {
+      ids[i] = encodings[i].getIds();
+      mask[i] = encodings[i].getAttentionMask();
+      types[i] = encodings[i].getTypeIds();
+    }
+    try (NDManager manager = model.getNDManager().newSubManager()) {
+      NDArray idArray = manager.create(ids);
+      idArray.setName("input_ids");
+      NDArray maskArray = manager.create(mask);
+      maskArray.setName("attention_mask");
+      NDArray typeArray = manager.create(types);
+      typeArray.setName("token_type_ids");
+      NDList out = predictors.get().predict(new NDList(idArray, maskArray, typeArray));
+      float[] states = out.get(0).toFloatArray();
+      int dim = states.length / (batch * len);
+      float[][] vectors = new float[batch][];
+      for (int b = 0; b < batch; b++) {
+        vectors[b] = spec.pooling().pool(states, b, len, dim, mask[b]);
+      }
+      return vectors;
+    } catch (ai.djl.translate.TranslateException e) {
+      throw new IllegalStateException("embedding inference failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    model.close();
+    tokenizer.close();
+  }
+}

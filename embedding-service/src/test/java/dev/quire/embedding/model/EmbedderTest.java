@@ -1,0 +1,110 @@
+package dev.quire.embedding.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real model, loaded from the Maven artifact: meaning, not only shape. */
+class EmbedderTest {
+
+  @TempDir static Path dir;
+  static Embedder embedder;
+  static final List<URI> networkAttempts = new CopyOnWriteArrayList<>();
+  static ProxySelector previous;
+
+  @BeforeAll
+  static void load() throws IOException {
+    // Every URL connection the JVM opens asks the default ProxySelector first: record any, and
+    // refuse it, while the model loads.
+    previous = ProxySelector.getDefault();
+    ProxySelector.setDefault(
+        new ProxySelector() {
+          @Override
+          public List<Proxy> select(URI uri) {
+            networkAttempts.add(uri);
+            throw new IllegalStateException("no network in this test: " + uri);
+          }
+
+          @Override
+          public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {}
+        });
+    try {
+      embedder = Embedder.load(ModelSpec.MINILM_L6_V2_Q, dir, 2);
+    } finally {
+      ProxySelector.setDefault(previous);
+    }
+  }
+
+  @AfterAll
+  static void close() {
+    embedder.close();
+  }
+
+  @Test
+  void loadsOfflineFromTheArtifact() {
+    assertThat(System.getProperty("ai.djl.offline")).isEqualTo("true");
+    assertThat(networkAttempts).isEmpty();
+    assertThat(dir.resolve("all-minilm-l6-v2-q/model.onnx")).exists();
+  }
+
+  @Test
+  void vectorsAreNormalisedAndDeterministic() {
+    float[][] v = embedder.embed(List.of("A short sentence.", "A short sentence.", "Other."));
+    assertThat(v).hasNumberOfRows(3);
+    assertThat(v[0]).hasSize(384);
+    assertThat(ModelSpec.dot(v[0], v[0])).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-4f));
+    assertThat(ModelSpec.dot(v[0], v[1])).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-4f));
+  }
+
+  @Test
+  void batchingDoesNotChangeTheVectors() {
+    // Padding to the longest text in a batch must not leak into the mean (the mask excludes it).
+    // Not bit-identical: the int8 model quantizes activations with scales computed over the whole
+    // batch tensor, which moves the cosine by about 0.008 (fp32 models agree to 1e-6).
+    String s = "Padding must not change this vector.";
+    float[] alone = embedder.embed(List.of(s))[0];
+    float[] inBatch =
+        embedder.embed(List.of("A much longer sentence that forces padding of the others.", s))[1];
+    assertThat(ModelSpec.dot(alone, inBatch)).isGreaterThan(0.985f);
+  }
+
+  @Test
+  void paraphrasesScoreAboveUnrelatedSentences() throws IOException {
+    List<String[]> triplets = new ArrayList<>();
+    try (InputStream in = getClass().getResourceAsStream("/triplets.tsv")) {
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isBlank() && !line.startsWith("#")) {
+          triplets.add(line.split("\t"));
+        }
+      }
+    }
+    assertThat(triplets).hasSizeGreaterThanOrEqualTo(30);
+    double gapSum = 0;
+    List<String> failures = new ArrayList<>();
+    for (String[] t : triplets) {
+      float[][] v = embedder.embed(List.of(t[0], t[1], t[2]));
+      float para = ModelSpec.dot(v[0], v[1]);
+      float unrelated = ModelSpec.dot(v[0], v[2]);
+      gapSum += para - unrelated;
+      if (para < unrelated + 0.2f) {
+        failures.add(t[0] + " (paraphrase " + para + ", unrelated " + unrelated + ")");
+      }
+    }
+    assertThat(failures).as("triplets without a clear margin").isEmpty();
+    assertThat(gapSum / triplets.size()).isGreaterThan(0.4);
+  }
+}
