@@ -89,10 +89,7 @@ public final class EmbeddingService {
   /** Loads the model and index (blocking: call off the actor threads) and starts the service. */
   public static CompletionStage<ActorRef<EmbeddingQuery>> init(ActorSystem<?> system) {
     Settings settings = Settings.fromConfig(system.settings().config());
-    Executor index =
-        system
-            .dispatchers()
-            .lookup(DispatcherSelector.fromConfig("quire.embedding.index-dispatcher"));
+    Executor index = indexDispatcher(system);
     return CompletableFuture.supplyAsync(
         () -> {
           try {
@@ -113,6 +110,13 @@ public final class EmbeddingService {
         index);
   }
 
+  /** Lucene I/O: one thread, so the index has a single writer. */
+  private static Executor indexDispatcher(ActorSystem<?> system) {
+    return system
+        .dispatchers()
+        .lookup(DispatcherSelector.fromConfig("quire.embedding.index-dispatcher"));
+  }
+
   static Behavior<EmbeddingQuery> create(Settings s, Embedder embedder, VectorIndex index) {
     return Behaviors.<Object>setup(
             ctx ->
@@ -122,19 +126,18 @@ public final class EmbeddingService {
   }
 
   // Internal messages (local only); EmbeddingQuery is the public part of the protocol.
-  interface Msg {}
 
-  private record ReindexTotal(long items) implements Msg {}
+  private record ReindexTotal(long items) {}
 
-  private record Listing(List<ActorRef<ContentQuery>> actors) implements Msg {}
+  private record Listing(List<ActorRef<ContentQuery>> actors) {}
 
-  private record Poke(long seq) implements Msg {}
+  private record Poke(long seq) {}
 
-  private record Tick() implements Msg {}
+  private record Tick() {}
 
-  private record Loaded(ContentQuery.Changes changes, Throwable failure) implements Msg {}
+  private record Loaded(ContentQuery.Changes changes, Throwable failure) {}
 
-  private record Indexed(long seq, boolean more, int embedded, Throwable failure) implements Msg {}
+  private record Indexed(long seq, boolean more, int embedded, Throwable failure) {}
 
   private final ActorContext<Object> ctx;
   private final Settings settings;
@@ -164,10 +167,7 @@ public final class EmbeddingService {
     this.embedder = embedder;
     this.index = index;
     this.chunker = new Chunker(settings.chunkWords(), settings.chunkOverlapWords());
-    this.indexExecutor =
-        ctx.getSystem()
-            .dispatchers()
-            .lookup(DispatcherSelector.fromConfig("quire.embedding.index-dispatcher"));
+    this.indexExecutor = indexDispatcher(ctx.getSystem());
     Executor inference =
         ctx.getSystem()
             .dispatchers()

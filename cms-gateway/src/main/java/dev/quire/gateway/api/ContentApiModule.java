@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.quire.gateway.content.ContentClient;
 import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.protocol.ContentCommand;
@@ -31,8 +32,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -300,14 +299,7 @@ public final class ContentApiModule implements CmsModule {
   }
 
   private HttpResponse respond(StatusCode status, Object body) {
-    try {
-      return HttpResponse.create()
-          .withStatus(status)
-          .withEntity(
-              HttpEntities.create(ContentTypes.APPLICATION_JSON, json.writeValueAsBytes(body)));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return JsonResponses.of(json, status, body);
   }
 
   private <T> T parse(String body, Class<T> type) {

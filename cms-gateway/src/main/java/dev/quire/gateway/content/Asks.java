@@ -1,8 +1,11 @@
 package dev.quire.gateway.content;
 
+import dev.quire.gateway.http.HttpError;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Moves the answer of a Pekko Java-DSL {@code ask} onto a given executor.
@@ -30,5 +33,21 @@ public final class Asks {
         },
         executor);
     return settled;
+  }
+
+  /** An ask that timed out becomes "unavailable" (503) naming {@code what}, not an error. */
+  public static <T> CompletionStage<T> unavailableOnTimeout(CompletionStage<T> stage, String what) {
+    return stage.exceptionally(
+        e -> {
+          Throwable cause =
+              e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof TimeoutException) {
+            throw HttpError.unavailable(what + " did not answer in time; try again");
+          }
+          if (cause instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new CompletionException(cause);
+        });
   }
 }

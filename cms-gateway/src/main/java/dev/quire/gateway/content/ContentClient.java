@@ -8,18 +8,11 @@ import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.ContentStatus;
 import dev.quire.protocol.SlugCommand;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
@@ -29,41 +22,23 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  */
 public final class ContentClient {
 
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(ContentClient.class);
-
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Duration timeout;
-  private final AtomicReference<List<ActorRef<ContentQuery>>> queryActors =
-      new AtomicReference<>(List.of());
+  private final ServiceDirectory<ContentQuery> queryActors;
 
   public ContentClient(ActorSystem<?> system, Duration timeout) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
-    system.systemActorOf(
-        Behaviors.<Receptionist.Listing>setup(
-            ctx -> {
-              ctx.getSystem()
-                  .receptionist()
-                  .tell(Receptionist.subscribe(ContentQuery.SERVICE_KEY, ctx.getSelf()));
-              return Behaviors.receiveMessage(
-                  listing -> {
-                    queryActors.set(
-                        List.copyOf(listing.getServiceInstances(ContentQuery.SERVICE_KEY)));
-                    LOG.debug("content query services reachable: {}", queryActors.get().size());
-                    return Behaviors.same();
-                  });
-            }),
-        "content-query-directory",
-        Props.empty());
+    this.queryActors =
+        new ServiceDirectory<>(system, ContentQuery.SERVICE_KEY, "content-query-directory");
   }
 
   /** Sends a command to the item's entity. A rejection is returned, not thrown. */
   public CompletionStage<ContentReply> command(
       String contentId, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
-    return mapTimeout(
+    return Asks.unavailableOnTimeout(
         Asks.on(
             sharding.entityRefFor(ContentCommand.ENTITY_KEY, contentId).ask(make::apply, timeout),
             system.executionContext()),
@@ -72,7 +47,7 @@ public final class ContentClient {
 
   /** The item holding {@code slug}, or empty. Answered by the slug's own entity: never stale. */
   public CompletionStage<String> slugOwner(String slug) {
-    return mapTimeout(
+    return Asks.unavailableOnTimeout(
         Asks.on(
                 sharding
                     .entityRefFor(SlugCommand.ENTITY_KEY, slug)
@@ -100,36 +75,23 @@ public final class ContentClient {
   }
 
   public boolean queriesReachable() {
-    return !queryActors.get().isEmpty();
+    return queryActors.reachable();
   }
 
   private <R> CompletionStage<R> query(
       org.apache.pekko.japi.function.Function<ActorRef<R>, ContentQuery> make) {
-    List<ActorRef<ContentQuery>> actors = queryActors.get();
-    if (actors.isEmpty()) {
-      return CompletableFuture.failedFuture(
-          HttpError.unavailable("no content query service is reachable yet"));
-    }
-    ActorRef<ContentQuery> target =
-        actors.get(Math.floorMod(Thread.currentThread().hashCode(), actors.size()));
-    return mapTimeout(
-        Asks.on(
-            AskPattern.ask(target, make, timeout, system.scheduler()), system.executionContext()),
-        "content query service");
-  }
-
-  private static <T> CompletionStage<T> mapTimeout(CompletionStage<T> stage, String what) {
-    return stage.exceptionally(
-        e -> {
-          Throwable cause =
-              e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-          if (cause instanceof TimeoutException) {
-            throw HttpError.unavailable(what + " did not answer in time; try again");
-          }
-          if (cause instanceof RuntimeException re) {
-            throw re;
-          }
-          throw new CompletionException(cause);
-        });
+    return queryActors
+        .pick()
+        .map(
+            target ->
+                Asks.unavailableOnTimeout(
+                    Asks.on(
+                        AskPattern.ask(target, make, timeout, system.scheduler()),
+                        system.executionContext()),
+                    "content query service"))
+        .orElseGet(
+            () ->
+                CompletableFuture.failedFuture(
+                    HttpError.unavailable("no content query service is reachable yet")));
   }
 }

@@ -1,21 +1,15 @@
 package dev.quire.gateway.semantic;
 
 import dev.quire.gateway.content.Asks;
+import dev.quire.gateway.content.ServiceDirectory;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.protocol.EmbeddingQuery;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
  * The gateway's facade to the embedding service (role {@code embedding}), found through the
@@ -26,31 +20,17 @@ public final class EmbeddingClient {
 
   private final ActorSystem<?> system;
   private final Duration timeout;
-  private final AtomicReference<List<ActorRef<EmbeddingQuery>>> services =
-      new AtomicReference<>(List.of());
+  private final ServiceDirectory<EmbeddingQuery> services;
 
   public EmbeddingClient(ActorSystem<?> system, Duration timeout) {
     this.system = system;
     this.timeout = timeout;
-    system.systemActorOf(
-        Behaviors.<Receptionist.Listing>setup(
-            ctx -> {
-              ctx.getSystem()
-                  .receptionist()
-                  .tell(Receptionist.subscribe(EmbeddingQuery.SERVICE_KEY, ctx.getSelf()));
-              return Behaviors.receiveMessage(
-                  listing -> {
-                    services.set(
-                        List.copyOf(listing.getServiceInstances(EmbeddingQuery.SERVICE_KEY)));
-                    return Behaviors.same();
-                  });
-            }),
-        "embedding-directory",
-        Props.empty());
+    this.services =
+        new ServiceDirectory<>(system, EmbeddingQuery.SERVICE_KEY, "embedding-directory");
   }
 
   public boolean reachable() {
-    return !services.get().isEmpty();
+    return services.reachable();
   }
 
   public CompletionStage<EmbeddingQuery.Hits> similar(String text, int k) {
@@ -102,26 +82,19 @@ public final class EmbeddingClient {
 
   private <R> CompletionStage<R> ask(
       org.apache.pekko.japi.function.Function<ActorRef<R>, EmbeddingQuery> make, Duration within) {
-    List<ActorRef<EmbeddingQuery>> all = services.get();
-    if (all.isEmpty()) {
-      return CompletableFuture.failedFuture(
-          HttpError.unavailable("the embedding service is not running or not reachable"));
-    }
-    ActorRef<EmbeddingQuery> target =
-        all.get(Math.floorMod(Thread.currentThread().hashCode(), all.size()));
-    return Asks.on(
-            AskPattern.ask(target, make, within, system.scheduler()), system.executionContext())
-        .exceptionally(
-            e -> {
-              Throwable c =
-                  e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-              if (c instanceof TimeoutException) {
-                throw HttpError.unavailable("the embedding service did not answer in time");
-              }
-              if (c instanceof RuntimeException re) {
-                throw re;
-              }
-              throw new CompletionException(c);
-            });
+    return services
+        .pick()
+        .map(
+            target ->
+                Asks.unavailableOnTimeout(
+                    Asks.on(
+                        AskPattern.ask(target, make, within, system.scheduler()),
+                        system.executionContext()),
+                    "the embedding service"))
+        .orElseGet(
+            () ->
+                CompletableFuture.failedFuture(
+                    HttpError.unavailable(
+                        "the embedding service is not running or not reachable")));
   }
 }

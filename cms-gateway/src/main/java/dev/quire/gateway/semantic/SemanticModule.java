@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.gateway.site.ItemView;
@@ -19,8 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -165,14 +164,7 @@ public final class SemanticModule implements CmsModule {
   }
 
   private HttpResponse respond(StatusCode status, Object body) {
-    try {
-      return HttpResponse.create()
-          .withStatus(status)
-          .withEntity(
-              HttpEntities.create(ContentTypes.APPLICATION_JSON, json.writeValueAsBytes(body)));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return JsonResponses.of(json, status, body);
   }
 
   // ---- related posts on the post page ----

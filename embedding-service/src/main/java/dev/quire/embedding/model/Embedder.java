@@ -85,22 +85,27 @@ public final class Embedder implements AutoCloseable {
     }
   }
 
-  /** Copies a classpath resource to {@code target} unless an identical-size copy is there. */
+  /**
+   * Copies a classpath resource to {@code target} unless a copy of the same size is there (the
+   * directory is named after the model id, so its files never change). Written to a temporary file
+   * and moved, so a crash never leaves a half-copied model behind.
+   */
   private static Path extract(String resource, Path target) throws IOException {
-    try (InputStream in = Embedder.class.getClassLoader().getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IOException(
-            "model file " + resource + " is not on the classpath (is the model artifact there?)");
-      }
-      Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-      if (Files.exists(target) && Files.mismatch(tmp, target) == -1) {
-        Files.delete(tmp);
-      } else {
-        Files.move(
-            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      }
+    java.net.URL url = Embedder.class.getClassLoader().getResource(resource);
+    if (url == null) {
+      throw new IOException(
+          "model file " + resource + " is not on the classpath (is the model artifact there?)");
     }
+    java.net.URLConnection connection = url.openConnection();
+    long size = connection.getContentLengthLong();
+    if (size >= 0 && Files.exists(target) && Files.size(target) == size) {
+      return target;
+    }
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    try (InputStream in = connection.getInputStream()) {
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+    }
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     return target;
   }
 
