@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       ImportCommand.class,
       ExportCommand.class,
+      EmbeddingsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

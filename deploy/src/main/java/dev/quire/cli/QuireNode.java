@@ -16,10 +16,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
 
 /**
  * One Quire process: the actor system with the roles asked for. The embedded default is a one-node
@@ -67,37 +69,115 @@ public final class QuireNode implements AutoCloseable {
     }
   }
 
+  /** The roles of the short-lived nodes of import/export: content only. */
+  public static final List<String> CONTENT_ONLY = List.of("content");
+
   public static QuireNode start(Config config, boolean withGateway, java.io.PrintStream out)
       throws Exception {
-    return start(config, withGateway, out, System.getenv("QUIRE_API_TOKEN"));
+    return start(
+        config, withGateway ? roles(config) : CONTENT_ONLY, out, System.getenv("QUIRE_API_TOKEN"));
+  }
+
+  /** {@code withGateway}: the roles of {@code quire.roles}; otherwise content only. */
+  public static QuireNode start(
+      Config config, boolean withGateway, java.io.PrintStream out, String apiToken)
+      throws Exception {
+    return start(config, withGateway ? roles(config) : CONTENT_ONLY, out, apiToken);
+  }
+
+  /**
+   * The roles this node runs: {@code quire.roles}, a list or a comma-separated string (so that
+   * {@code QUIRE_ROLES=gateway,content} works). Unknown names are refused.
+   */
+  public static List<String> roles(Config config) {
+    List<String> roles = listOrCsv(config, "quire.roles");
+    for (String r : roles) {
+      if (!KNOWN_ROLES.contains(r)) {
+        throw new IllegalArgumentException(
+            "quire.roles: unknown role '"
+                + r
+                + "' (known: "
+                + String.join(", ", KNOWN_ROLES)
+                + ")");
+      }
+    }
+    if (roles.isEmpty()) {
+      throw new IllegalArgumentException("quire.roles: at least one role is needed");
+    }
+    return roles;
+  }
+
+  public static final List<String> KNOWN_ROLES = List.of("gateway", "content", "embedding");
+
+  static List<String> listOrCsv(Config config, String path) {
+    if (!config.hasPath(path)) {
+      return List.of();
+    }
+    if (config.getValue(path).valueType() == com.typesafe.config.ConfigValueType.LIST) {
+      return config.getStringList(path).stream().map(String::strip).toList();
+    }
+    return java.util.Arrays.stream(config.getString(path).split(","))
+        .map(String::strip)
+        .filter(x -> !x.isEmpty())
+        .toList();
+  }
+
+  /**
+   * Seed nodes ({@code quire.cluster.seed-nodes}, "host:port" entries): empty means the embedded
+   * default, a one-node cluster that joins itself.
+   */
+  static List<Address> seedNodes(Config config) {
+    String system = config.getString("quire.cluster.system-name");
+    return listOrCsv(config, "quire.cluster.seed-nodes").stream()
+        .map(
+            hp -> {
+              int colon = hp.lastIndexOf(':');
+              if (colon <= 0) {
+                throw new IllegalArgumentException(
+                    "quire.cluster.seed-nodes: '" + hp + "' is not host:port");
+              }
+              return new Address(
+                  "pekko",
+                  system,
+                  hp.substring(0, colon),
+                  Integer.parseInt(hp.substring(colon + 1)));
+            })
+        .toList();
   }
 
   /** {@code apiToken} null or blank: use (or create) the one in the data directory. */
   public static QuireNode start(
-      Config config, boolean withGateway, java.io.PrintStream out, String apiToken)
+      Config config, List<String> roles, java.io.PrintStream out, String apiToken)
       throws Exception {
     Path dataDir = Path.of(config.getString("quire.data-dir")).toAbsolutePath();
     Files.createDirectories(dataDir);
     FileLock lock = lock(dataDir);
-    // The embedding role runs with the site (serve), not in the short-lived nodes of import/export.
-    boolean withEmbedding = withGateway && config.getBoolean("quire.embedding.enabled");
-    List<String> roles =
-        withGateway
-            ? (withEmbedding
-                ? List.of("content", "gateway", "embedding")
-                : List.of("content", "gateway"))
-            : List.of("content");
+    boolean withGateway = roles.contains("gateway");
+    boolean withContent = roles.contains("content");
+    boolean withEmbedding =
+        roles.contains("embedding") && config.getBoolean("quire.embedding.enabled");
+    List<String> clusterRoles =
+        roles.stream().filter(r -> !r.equals("embedding") || withEmbedding).toList();
     Config withRoles =
-        ConfigFactory.parseMap(Map.of("pekko.cluster.roles", roles)).withFallback(config);
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "quire", withRoles);
+        ConfigFactory.parseMap(Map.of("pekko.cluster.roles", clusterRoles)).withFallback(config);
+    ActorSystem<Void> system =
+        ActorSystem.create(
+            Behaviors.empty(), config.getString("quire.cluster.system-name"), withRoles);
     try {
       Cluster cluster = Cluster.get(system);
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      List<Address> seeds = seedNodes(config);
+      if (seeds.isEmpty()) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      } else {
+        cluster.manager().tell(new JoinSeedNodes(seeds));
+      }
       Duration startTimeout = config.getDuration("quire.start-timeout");
       ContentService.Handle content =
-          ContentService.init(system)
-              .toCompletableFuture()
-              .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+          withContent
+              ? ContentService.init(system)
+                  .toCompletableFuture()
+                  .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              : null;
       if (withEmbedding) {
         // Loads the model off the actor threads; the site does not wait for it.
         dev.quire.embedding.EmbeddingService.init(system)

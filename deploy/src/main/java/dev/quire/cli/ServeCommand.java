@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Run the site: every role in one JVM on the embedded database.")
+    description = {
+      "Run the site: by default every role in one JVM on the embedded database.",
+      "With --roles and --seed a process runs only some roles and joins a cluster."
+    })
 final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--port", description = "HTTP port (default 8080 or $QUIRE_PORT).")
@@ -44,6 +48,35 @@ final class ServeCommand implements Callable<Integer> {
       description = "Theme directory overriding the built-in theme.")
   String theme;
 
+  @Option(
+      names = "--roles",
+      paramLabel = "ROLES",
+      split = ",",
+      description =
+          "Roles of this process, comma-separated: gateway, content, embedding"
+              + " (default: all, or $QUIRE_ROLES).")
+  List<String> roles;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "HOST:PORT",
+      split = ",",
+      description =
+          "Cluster seed node(s) to join (default: none, a one-node cluster; or"
+              + " $QUIRE_SEED_NODES).")
+  List<String> seeds;
+
+  @Option(
+      names = "--cluster-port",
+      description =
+          "Cluster (Artery) port of this node (default: a free port, or $QUIRE_CLUSTER_PORT).")
+  Integer clusterPort;
+
+  @Option(
+      names = "--cluster-host",
+      description = "Cluster address of this node (default 127.0.0.1 or $QUIRE_CLUSTER_HOST).")
+  String clusterHost;
+
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
@@ -63,12 +96,31 @@ final class ServeCommand implements Callable<Integer> {
     if (theme != null) {
       o.put("quire.gateway.theme-dir", theme);
     }
+    if (roles != null) {
+      o.put("quire.roles", roles);
+    }
+    if (seeds != null) {
+      o.put("quire.cluster.seed-nodes", seeds);
+    }
+    if (clusterPort != null) {
+      o.put("pekko.remote.artery.canonical.port", clusterPort);
+    }
+    if (clusterHost != null) {
+      o.put("pekko.remote.artery.canonical.hostname", clusterHost);
+    }
     QuireNode node;
+    List<String> nodeRoles;
     try {
-      node = QuireNode.start(QuireNode.config(o), true, System.out);
-    } catch (QuireNode.DataDirLocked e) {
+      var config = QuireNode.config(o);
+      nodeRoles = QuireNode.roles(config);
+      if (demo && !nodeRoles.contains("content")) {
+        System.err.println("error: --demo needs the content role in this process");
+        return 2;
+      }
+      node = QuireNode.start(config, nodeRoles, System.out, System.getenv("QUIRE_API_TOKEN"));
+    } catch (QuireNode.DataDirLocked | IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
-      return 3;
+      return e instanceof QuireNode.DataDirLocked ? 3 : 2;
     }
     Runtime.getRuntime()
         .addShutdownHook(
@@ -83,10 +135,19 @@ final class ServeCommand implements Callable<Integer> {
     if (demo) {
       loadDemo(node);
     }
-    var addr = node.gateway().binding().localAddress();
+    var cluster = org.apache.pekko.cluster.typed.Cluster.get(node.system()).selfMember().address();
+    if (node.gateway() != null) {
+      var addr = node.gateway().binding().localAddress();
+      System.out.printf(
+          "Quire is serving http://%s:%d/ (started in %d ms)%n",
+          addr.getHostString(), addr.getPort(), (System.nanoTime() - t0) / 1_000_000);
+    }
     System.out.printf(
-        "Quire is serving http://%s:%d/ (started in %d ms)%n",
-        addr.getHostString(), addr.getPort(), (System.nanoTime() - t0) / 1_000_000);
+        "Node %s:%d runs %s (started in %d ms)%n",
+        cluster.host().get(),
+        cluster.port().get(),
+        String.join(",", nodeRoles),
+        (System.nanoTime() - t0) / 1_000_000);
     node.awaitTermination();
     return 0;
   }

@@ -368,6 +368,15 @@ class EndToEndTest {
         .isGreaterThan(search.at("/items/1/score").asDouble());
     assertThat(search.get("model").asText()).isEqualTo("all-minilm-l6-v2-q");
 
+    // Passages: the best-matching chunk with its text (what the crawler checks citations with).
+    var passages =
+        JSON.readTree(
+            api("GET", "/api/v1/search/passages?q=proof+rye+dough+in+a+basket&k=2", null).body());
+    assertThat(passages.at("/items/0/id").asText()).isEqualTo(bread2);
+    assertThat(passages.at("/items/0/text").asText()).contains("proof it in a basket");
+    assertThat(passages.at("/items/0/chunk").isInt()).isTrue();
+    assertThat(api("GET", "/api/v1/search/passages?k=2", null).statusCode()).isEqualTo(400);
+
     var related =
         JSON.readTree(api("GET", "/api/v1/content/" + bread1 + "/related?k=1", null).body());
     assertThat(related.at("/items/0/id").asText()).isEqualTo(bread2);

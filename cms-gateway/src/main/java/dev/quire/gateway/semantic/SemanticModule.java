@@ -32,6 +32,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  *   <li>{@code GET /api/v1/search/semantic?q=TEXT&k=N} and {@code GET
  *       /api/v1/content/<id>/related?k=N}, each {@code {"items": [{"id", "slug", "title",
  *       "score"}], "model"}} best first;
+ *   <li>{@code GET /api/v1/search/passages?q=TEXT&k=N}: the best-matching chunks of published
+ *       items, with their text;
  *   <li>{@code GET /api/v1/embeddings/status} and {@code POST /api/v1/embeddings/reindex};
  *   <li>"Related posts" under each post page. The page never waits for them: they come from a
  *       per-site-version cache filled in the background (bounded by a timeout from config), and a
@@ -90,6 +92,25 @@ public final class SemanticModule implements CmsModule {
                                     k ->
                                         completeWithFuture(
                                             hits(client.similar(q.orElse(""), parseK(k))))))));
+    Route passages =
+        path(
+            segment("search").slash("passages"),
+            () ->
+                get(
+                    () ->
+                        parameterOptional(
+                            "q",
+                            q ->
+                                parameterOptional(
+                                    "k",
+                                    k ->
+                                        completeWithFuture(
+                                            client
+                                                .passages(q.orElse(""), parseK(k))
+                                                .thenApply(
+                                                    h ->
+                                                        respond(
+                                                            StatusCodes.OK, passageBody(h))))))));
     Route relatedRoute =
         path(
             segment("content").slash(segment()).slash("related"),
@@ -129,7 +150,7 @@ public final class SemanticModule implements CmsModule {
                     () ->
                         completeWithFuture(
                             client.reindex().thenApply(s -> respond(StatusCodes.ACCEPTED, s)))));
-    return Optional.of(concat(search, relatedRoute, status, reindex));
+    return Optional.of(concat(search, passages, relatedRoute, status, reindex));
   }
 
   private int parseK(Optional<String> k) {
@@ -145,6 +166,24 @@ public final class SemanticModule implements CmsModule {
 
   private CompletionStage<HttpResponse> hits(CompletionStage<EmbeddingQuery.Hits> hits) {
     return hits.thenApply(h -> respond(StatusCodes.OK, body(h)));
+  }
+
+  private static Map<String, Object> passageBody(EmbeddingQuery.PassageHits h) {
+    List<Map<String, Object>> items = new ArrayList<>();
+    for (EmbeddingQuery.Passage p : h.items()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", p.id());
+      m.put("slug", p.slug());
+      m.put("title", p.title());
+      m.put("chunk", p.chunk());
+      m.put("text", p.text());
+      m.put("score", Math.round(p.score() * 10_000) / 10_000.0);
+      items.add(m);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("items", items);
+    body.put("model", h.model());
+    return body;
   }
 
   private static Map<String, Object> body(EmbeddingQuery.Hits h) {

@@ -1,0 +1,253 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The embedding role in its own JVM: one process runs gateway + content (with the demo site), a
+ * second runs only the embedding role and joins it over Pekko Cluster. Semantic search through the
+ * first process's HTTP API is answered by the second; when the second dies, the API says 503 and
+ * the pages still render.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EmbeddingRoleClusterTest {
+
+  static final String TOKEN = "cluster-token-0123456789";
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir static Path tmp;
+  static final List<Process> processes = new ArrayList<>();
+  static Process site;
+  static Process embedding;
+  static String base;
+
+  @BeforeAll
+  static void start() throws Exception {
+    int http = freePort();
+    int seedPort = freePort();
+    int embeddingPort = freePort();
+    base = "http://127.0.0.1:" + http;
+    site =
+        jvm(
+            "site",
+            "serve",
+            "--demo",
+            "--port",
+            String.valueOf(http),
+            "--data",
+            tmp.resolve("site").toString(),
+            "--roles",
+            "gateway,content",
+            "--cluster-port",
+            String.valueOf(seedPort),
+            "--seed",
+            "127.0.0.1:" + seedPort);
+    embedding =
+        jvm(
+            "embedding",
+            "serve",
+            "--data",
+            tmp.resolve("embedding").toString(),
+            "--roles",
+            "embedding",
+            "--cluster-port",
+            String.valueOf(embeddingPort),
+            "--seed",
+            "127.0.0.1:" + seedPort);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (Process p : processes) {
+      p.destroy();
+    }
+    for (Process p : processes) {
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theEmbeddingNodeAnswersTheGatewaysQueries() throws Exception {
+    // The site process has no embedding role: an answer can only come from the other JVM.
+    await(
+        () -> {
+          var r = api("GET", "/api/v1/embeddings/status");
+          return r.statusCode() == 200 && JSON.readTree(r.body()).get("documents").asLong() >= 10;
+        },
+        Duration.ofSeconds(120),
+        "the embedding node indexed the demo site");
+    JsonNode hits =
+        JSON.readTree(
+            api("GET", "/api/v1/search/semantic?q=moving+my+old+WordPress+blog&k=3").body());
+    assertThat(hits.at("/items/0/slug").asText()).isEqualTo("moving-from-wordpress");
+    assertThat(hits.get("model").asText()).isEqualTo("all-minilm-l6-v2-q");
+
+    // The post page of the gateway shows related posts fetched from the embedding JVM.
+    await(
+        () -> get("/posts/fast-pages/").body().contains("class=\"related\""),
+        Duration.ofSeconds(20),
+        "related posts on a post page");
+  }
+
+  @Test
+  @Order(2)
+  void theCommandLineShowsStatusAndReindexesThroughTheServer() throws Exception {
+    var status = runCli("embeddings", "status", "--server", base, "--token", TOKEN);
+    assertThat(status.code).as(status.err).isZero();
+    assertThat(status.out).contains("model        all-minilm-l6-v2-q").contains("documents");
+
+    var reindex = runCli("embeddings", "reindex", "--server", base, "--token", TOKEN);
+    assertThat(reindex.code).as(reindex.err).isZero();
+    // Every published demo item (posts and pages) is embedded again.
+    long documents =
+        JSON.readTree(api("GET", "/api/v1/embeddings/status").body()).get("documents").asLong();
+    assertThat(reindex.out).matches("(?s)Re-embedded " + documents + " item\\(s\\) in .*");
+
+    var badToken = runCli("embeddings", "status", "--server", base, "--token", "wrong");
+    assertThat(badToken.code).isEqualTo(1);
+    assertThat(badToken.err).contains("401");
+  }
+
+  @Test
+  @Order(3)
+  void whenTheEmbeddingNodeDiesTheApiSays503AndPagesStillRender() throws Exception {
+    new ProcessBuilder("kill", "-9", String.valueOf(embedding.pid())).start().waitFor();
+    assertThat(embedding.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    var r = api("GET", "/api/v1/search/semantic?q=anything");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(JSON.readTree(r.body()).at("/error/message").asText()).contains("embedding");
+    assertThat(get("/posts/search-that-understands/").statusCode()).isEqualTo(200);
+    assertThat(get("/").statusCode()).isEqualTo(200);
+  }
+
+  // ---- helpers ----
+
+  record Cli(int code, String out, String err) {}
+
+  static Cli runCli(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    var o = new ByteArrayOutputStream();
+    var e = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    try {
+      int code = Main.run(args);
+      return new Cli(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  static Process jvm(String name, String... args) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-Xmx384m");
+    // Two nodes: keep the oldest (the site, which starts first) when the other one dies, rather
+    // than keep-majority's tie-break on the lower address.
+    cmd.add("-Dpekko.cluster.split-brain-resolver.active-strategy=keep-oldest");
+    cmd.add("-Dpekko.cluster.split-brain-resolver.keep-oldest.down-if-alone=off");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Main.class.getName());
+    cmd.addAll(List.of(args));
+    Path log = tmp.resolve(name + ".log");
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("QUIRE_API_TOKEN", TOKEN);
+    Process p = pb.start();
+    processes.add(p);
+    return p;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static HttpResponse<String> api(String method, String path) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Authorization", "Bearer " + TOKEN)
+            .timeout(Duration.ofSeconds(10))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  static void await(Check check, Duration within, String what) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      try {
+        if (check.ok()) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // the process is still starting
+      }
+      for (Process p : processes) {
+        if (!p.isAlive() && p != embedding) {
+          throw new AssertionError("a node died; see its log in " + tmp);
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        String logs = "";
+        for (String n : List.of("site", "embedding")) {
+          Path log = tmp.resolve(n + ".log");
+          if (Files.exists(log)) {
+            String text = Files.readString(log);
+            logs +=
+                "\n--- "
+                    + n
+                    + ".log (tail) ---\n"
+                    + text.substring(Math.max(0, text.length() - 3000));
+          }
+        }
+        throw new AssertionError(what + ": not true within " + within + logs);
+      }
+      Thread.sleep(200);
+    }
+  }
+}
