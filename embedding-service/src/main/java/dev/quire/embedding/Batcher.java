@@ -12,20 +12,25 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * Runs inference in batches on the inference dispatcher. Requests that arrive while every inference
- * thread is busy wait here and go into the next batch together (up to {@code maxBatch} texts), so
- * load raises the batch size rather than the queueing. Queries go before indexing work. A local
- * actor: its messages carry futures and never leave the JVM.
+ * Runs inference in batches, in two lanes. Queries (a visitor is waiting) run on their own thread
+ * and model session, so they never wait behind a batch of indexing work; indexing runs on the
+ * inference dispatcher. In each lane, requests that arrive while its threads are busy wait here and
+ * go into the next batch together (up to {@code maxBatch} texts), so load raises the batch size
+ * rather than the queueing. A local actor: its messages carry futures and never leave the JVM.
  */
 public final class Batcher {
 
   public sealed interface Msg {}
 
-  /** {@code interactive}: a visitor is waiting (queries), served before background indexing. */
+  /** {@code interactive}: a visitor is waiting (queries); runs in the query lane. */
   public record Embed(List<String> texts, boolean interactive, CompletableFuture<float[][]> result)
       implements Msg {}
 
-  private record Done(List<Embed> batch, float[][] vectors, Throwable failure) implements Msg {}
+  /** A model session, the executor it runs on and how many batches may run at once. */
+  public record Lane(Embedder embedder, Executor executor, int threads) {}
+
+  private record Done(boolean interactive, List<Embed> batch, float[][] vectors, Throwable failure)
+      implements Msg {}
 
   /** Sends {@code texts} to the batcher; completes with one vector per text. */
   public static CompletableFuture<float[][]> embed(
@@ -39,26 +44,23 @@ public final class Batcher {
     return f;
   }
 
-  public static Behavior<Msg> create(
-      Embedder embedder, Executor inference, int threads, int maxBatch) {
-    return Behaviors.setup(ctx -> new Batcher(ctx, embedder, inference, threads, maxBatch).idle());
+  public static Behavior<Msg> create(Lane queries, Lane background, int maxBatch) {
+    return Behaviors.setup(ctx -> new Batcher(ctx, queries, background, maxBatch).idle());
   }
 
   private final ActorContext<Msg> ctx;
-  private final Embedder embedder;
-  private final Executor inference;
-  private final int threads;
+  private final Lane queryLane;
+  private final Lane backgroundLane;
   private final int maxBatch;
   private final ArrayDeque<Embed> interactive = new ArrayDeque<>();
   private final ArrayDeque<Embed> background = new ArrayDeque<>();
-  private int running;
+  private int runningQueries;
+  private int runningBackground;
 
-  private Batcher(
-      ActorContext<Msg> ctx, Embedder embedder, Executor inference, int threads, int maxBatch) {
+  private Batcher(ActorContext<Msg> ctx, Lane queries, Lane background, int maxBatch) {
     this.ctx = ctx;
-    this.embedder = embedder;
-    this.inference = inference;
-    this.threads = threads;
+    this.queryLane = queries;
+    this.backgroundLane = background;
     this.maxBatch = maxBatch;
   }
 
@@ -79,7 +81,11 @@ public final class Batcher {
         .onMessage(
             Done.class,
             d -> {
-              running--;
+              if (d.interactive()) {
+                runningQueries--;
+              } else {
+                runningBackground--;
+              }
               int offset = 0;
               for (Embed e : d.batch()) {
                 if (d.failure() != null) {
@@ -124,20 +130,26 @@ public final class Batcher {
   }
 
   private void startBatches() {
-    while (running < threads && (!interactive.isEmpty() || !background.isEmpty())) {
-      List<Embed> batch = new ArrayList<>();
-      List<String> texts = new ArrayList<>();
-      for (ArrayDeque<Embed> queue : List.of(interactive, background)) {
-        while (!queue.isEmpty() && texts.size() + queue.peek().texts().size() <= maxBatch) {
-          Embed e = queue.poll();
-          batch.add(e);
-          texts.addAll(e.texts());
-        }
-      }
-      running++;
-      ctx.pipeToSelf(
-          CompletableFuture.supplyAsync(() -> embedder.embed(texts), inference),
-          (vectors, failure) -> new Done(batch, vectors, failure));
+    while (runningQueries < queryLane.threads() && !interactive.isEmpty()) {
+      runningQueries++;
+      start(true, queryLane, interactive);
     }
+    while (runningBackground < backgroundLane.threads() && !background.isEmpty()) {
+      runningBackground++;
+      start(false, backgroundLane, background);
+    }
+  }
+
+  private void start(boolean isInteractive, Lane lane, ArrayDeque<Embed> queue) {
+    List<Embed> batch = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    while (!queue.isEmpty() && texts.size() + queue.peek().texts().size() <= maxBatch) {
+      Embed e = queue.poll();
+      batch.add(e);
+      texts.addAll(e.texts());
+    }
+    ctx.pipeToSelf(
+        CompletableFuture.supplyAsync(() -> lane.embedder().embed(texts), lane.executor()),
+        (vectors, failure) -> new Done(isInteractive, batch, vectors, failure));
   }
 }

@@ -49,6 +49,8 @@ public final class EmbeddingService {
       Path dir,
       int inferenceThreads,
       int intraOpThreads,
+      int queryIntraOpThreads,
+      boolean allowSpinning,
       int maxBatch,
       int chunkWords,
       int chunkOverlapWords,
@@ -75,6 +77,8 @@ public final class EmbeddingService {
           Path.of(c.getString("dir")).toAbsolutePath(),
           c.getInt("inference-threads"),
           c.getInt("intra-op-threads"),
+          c.getInt("query-intra-op-threads"),
+          c.getBoolean("allow-spinning"),
           c.getInt("max-batch"),
           c.getInt("chunk-words"),
           c.getInt("chunk-overlap-words"),
@@ -94,15 +98,26 @@ public final class EmbeddingService {
         () -> {
           try {
             Files.createDirectories(settings.dir());
+            Path models = settings.dir().resolve("models");
             Embedder embedder =
                 Embedder.load(
-                    settings.model(), settings.dir().resolve("models"), settings.intraOpThreads());
+                    settings.model(), models, settings.intraOpThreads(), settings.allowSpinning());
+            // A second session of the same model for queries: its own thread, fewer intra-op
+            // threads (a short query gains nothing from more), never behind indexing work.
+            Embedder queryEmbedder =
+                Embedder.load(
+                    settings.model(),
+                    models,
+                    settings.queryIntraOpThreads(),
+                    settings.allowSpinning());
             VectorIndex vectors =
                 new VectorIndex(
                     settings.dir().resolve("index").resolve(settings.model().id()),
                     settings.model().id());
             return system.systemActorOf(
-                create(settings, embedder, vectors), "embedding-service", Props.empty());
+                create(settings, embedder, queryEmbedder, vectors),
+                "embedding-service",
+                Props.empty());
           } catch (Exception e) {
             throw new IllegalStateException("the embedding service cannot start: " + e, e);
           }
@@ -117,11 +132,14 @@ public final class EmbeddingService {
         .lookup(DispatcherSelector.fromConfig("quire.embedding.index-dispatcher"));
   }
 
-  static Behavior<EmbeddingQuery> create(Settings s, Embedder embedder, VectorIndex index) {
+  static Behavior<EmbeddingQuery> create(
+      Settings s, Embedder embedder, Embedder queryEmbedder, VectorIndex index) {
     return Behaviors.<Object>setup(
             ctx ->
                 Behaviors.withTimers(
-                    timers -> new EmbeddingService(ctx, timers, s, embedder, index).behavior()))
+                    timers ->
+                        new EmbeddingService(ctx, timers, s, embedder, queryEmbedder, index)
+                            .behavior()))
         .narrow();
   }
 
@@ -142,6 +160,7 @@ public final class EmbeddingService {
   private final ActorContext<Object> ctx;
   private final Settings settings;
   private final Embedder embedder;
+  private final Embedder queryEmbedder;
   private final VectorIndex index;
   private final Chunker chunker;
   private final Executor indexExecutor;
@@ -161,20 +180,30 @@ public final class EmbeddingService {
       TimerScheduler<Object> timers,
       Settings settings,
       Embedder embedder,
+      Embedder queryEmbedder,
       VectorIndex index) {
     this.ctx = ctx;
     this.settings = settings;
     this.embedder = embedder;
+    this.queryEmbedder = queryEmbedder;
     this.index = index;
     this.chunker = new Chunker(settings.chunkWords(), settings.chunkOverlapWords());
     this.indexExecutor = indexDispatcher(ctx.getSystem());
-    Executor inference =
-        ctx.getSystem()
-            .dispatchers()
-            .lookup(DispatcherSelector.fromConfig("quire.embedding.inference-dispatcher"));
+    var dispatchers = ctx.getSystem().dispatchers();
     this.batcher =
         ctx.spawn(
-            Batcher.create(embedder, inference, settings.inferenceThreads(), settings.maxBatch()),
+            Batcher.create(
+                new Batcher.Lane(
+                    queryEmbedder,
+                    dispatchers.lookup(
+                        DispatcherSelector.fromConfig("quire.embedding.query-dispatcher")),
+                    1),
+                new Batcher.Lane(
+                    embedder,
+                    dispatchers.lookup(
+                        DispatcherSelector.fromConfig("quire.embedding.inference-dispatcher")),
+                    settings.inferenceThreads()),
+                settings.maxBatch()),
             "batcher");
     this.indexedSeq = index.indexedSeq();
     this.contentSeq = indexedSeq;
@@ -237,6 +266,7 @@ public final class EmbeddingService {
                 index.close();
               } finally {
                 embedder.close();
+                queryEmbedder.close();
               }
               return Behaviors.same();
             })

@@ -1,21 +1,23 @@
 package dev.quire.embedding.model;
 
+import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.NoopTranslator;
+import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A sentence-embedding model (BERT family, ONNX) run through DJL's ONNX Runtime engine. The weights
@@ -37,26 +39,38 @@ public final class Embedder implements AutoCloseable {
 
   private final ModelSpec spec;
   private final HuggingFaceTokenizer tokenizer;
-  private final ZooModel<NDList, NDList> model;
+  private static final String MODEL_NAME = "model";
+
+  private final Model model;
   private final ThreadLocal<Predictor<NDList, NDList>> predictors;
   private final long loadMillis;
 
-  private Embedder(
-      ModelSpec spec, HuggingFaceTokenizer tokenizer, ZooModel<NDList, NDList> model, long ms) {
+  private Embedder(ModelSpec spec, HuggingFaceTokenizer tokenizer, Model model, long ms) {
     this.spec = spec;
     this.tokenizer = tokenizer;
     this.model = model;
-    this.predictors = ThreadLocal.withInitial(model::newPredictor);
+    NoopTranslator translator = new NoopTranslator(Batchifier.fromString("none"));
+    this.predictors = ThreadLocal.withInitial(() -> model.newPredictor(translator));
     this.loadMillis = ms;
   }
 
   /** Loads {@code spec}'s files from the classpath, copying them under {@code modelDir} first. */
   public static Embedder load(ModelSpec spec, Path modelDir, int intraOpThreads)
       throws IOException {
+    return load(spec, modelDir, intraOpThreads, true);
+  }
+
+  /**
+   * {@code allowSpinning}: ONNX Runtime's intra-op threads busy-wait between operators (its
+   * default). Faster on a machine the model has to itself; off gives the CPU back to other
+   * processes.
+   */
+  public static Embedder load(
+      ModelSpec spec, Path modelDir, int intraOpThreads, boolean allowSpinning) throws IOException {
     long t0 = System.nanoTime();
     Path dir = modelDir.resolve(spec.id());
     Files.createDirectories(dir);
-    Path onnx = extract(spec.onnxResource(), dir.resolve("model.onnx"));
+    extract(spec.onnxResource(), dir.resolve(MODEL_NAME + ".onnx"));
     Path tokenizerJson = extract(spec.tokenizerResource(), dir.resolve("tokenizer.json"));
     HuggingFaceTokenizer tokenizer =
         HuggingFaceTokenizer.builder()
@@ -65,21 +79,27 @@ public final class Embedder implements AutoCloseable {
             .optTruncation(true)
             .optPadding(true)
             .build();
-    Criteria<NDList, NDList> criteria =
-        Criteria.builder()
-            .setTypes(NDList.class, NDList.class)
-            .optModelPath(onnx)
-            .optEngine("OnnxRuntime")
-            .optTranslator(new NoopTranslator(Batchifier.fromString("none")))
-            .optOption("intraOpNumThreads", Integer.toString(intraOpThreads))
-            .optOption("interOpNumThreads", "1")
-            .build();
+    Model model = Model.newInstance(spec.id(), Device.cpu(), "OnnxRuntime");
     try {
-      ZooModel<NDList, NDList> model = criteria.loadModel();
+      OrtSession.SessionOptions session = new OrtSession.SessionOptions();
+      session.addConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
+      // OrtModel takes a prepared SessionOptions under "sessionOptions" and applies the thread
+      // counts to it.
+      model.load(
+          dir,
+          MODEL_NAME,
+          Map.of(
+              "sessionOptions",
+              session,
+              "intraOpNumThreads",
+              Integer.toString(intraOpThreads),
+              "interOpNumThreads",
+              "1"));
       long ms = (System.nanoTime() - t0) / 1_000_000;
       LOG.info("embedding model {} loaded in {} ms", spec.id(), ms);
       return new Embedder(spec, tokenizer, model, ms);
     } catch (Exception e) {
+      model.close();
       tokenizer.close();
       throw new IOException("cannot load the embedding model " + spec.id() + ": " + e, e);
     }
