@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       ExportCommand.class,
       EmbeddingsCommand.class,
+      BundleCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

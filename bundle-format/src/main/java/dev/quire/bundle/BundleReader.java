@@ -1,0 +1,777 @@
+package dev.quire.bundle;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * Reads a bundle. {@link #verify} checks everything (names, limits, sizes, checksums, the root
+ * checksum, every record's schema and the references between records) before a caller writes
+ * anything; the {@code forEach...} methods then stream the records for an import. Entry names are
+ * only ever compared with the layout's names, never turned into paths.
+ */
+public final class BundleReader implements AutoCloseable {
+
+  /** What a verified bundle holds. */
+  public record VerifyReport(Manifest manifest, long entries, long uncompressedBytes) {}
+
+  @FunctionalInterface
+  public interface RecordConsumer<T> {
+    void accept(T record) throws IOException, BundleException;
+  }
+
+  private final ZipFile zip;
+  private final Limits limits;
+  private final Manifest manifest;
+  private boolean verified;
+
+  private BundleReader(ZipFile zip, Limits limits, Manifest manifest) {
+    this.zip = zip;
+    this.limits = limits;
+    this.manifest = manifest;
+  }
+
+  /** Opens the file and reads its manifest; refuses a newer major version or a foreign file. */
+  public static BundleReader open(Path file, Limits limits) throws IOException, BundleException {
+    ZipFile zip;
+    try {
+      zip = new ZipFile(file.toFile(), StandardCharsets.UTF_8);
+    } catch (ZipException e) {
+      throw new BundleException(
+          null,
+          file + " is not a readable bundle (truncated or not a zip file): " + e.getMessage());
+    }
+    try {
+      if (zip.size() > limits.maxEntries()) {
+        throw new BundleException(
+            null,
+            "the bundle has "
+                + zip.size()
+                + " entries, more than the limit of "
+                + limits.maxEntries());
+      }
+      ZipEntry m = zip.getEntry(Layout.MANIFEST);
+      if (m == null) {
+        throw new BundleException(
+            Layout.MANIFEST, "missing: this is not a Quire bundle, or it is truncated");
+      }
+      byte[] bytes;
+      try (InputStream in =
+          bounded(zip, m, limits.maxRecordEntryBytes(), limits.maxCompressionRatio())) {
+        bytes = in.readAllBytes();
+      }
+      Manifest manifest;
+      try {
+        manifest = Layout.JSON.readValue(bytes, Manifest.class);
+      } catch (JsonProcessingException e) {
+        throw new BundleException(Layout.MANIFEST, "not valid JSON: " + e.getOriginalMessage());
+      }
+      checkVersion(manifest);
+      return new BundleReader(zip, limits, manifest);
+    } catch (IOException | BundleException | RuntimeException e) {
+      zip.close();
+      throw e;
+    }
+  }
+
+  private static void checkVersion(Manifest m) throws BundleException {
+    if (!Manifest.FORMAT.equals(m.format())) {
+      throw new BundleException(
+          Layout.MANIFEST, "field 'format': '" + m.format() + "' is not " + Manifest.FORMAT);
+    }
+    String v = m.formatVersion() == null ? "" : m.formatVersion();
+    int dot = v.indexOf('.');
+    int major;
+    try {
+      major = Integer.parseInt(dot < 0 ? v : v.substring(0, dot));
+    } catch (NumberFormatException e) {
+      throw new BundleException(
+          Layout.MANIFEST, "field 'formatVersion': '" + v + "' is not MAJOR.MINOR");
+    }
+    if (major > Manifest.MAJOR) {
+      throw new BundleException(
+          Layout.MANIFEST,
+          "bundle format "
+              + v
+              + " is newer than this reader ("
+              + Manifest.MAJOR
+              + ".x); upgrade Quire to read it");
+    }
+    if (major < 1) {
+      throw new BundleException(Layout.MANIFEST, "field 'formatVersion': unknown version " + v);
+    }
+  }
+
+  public Manifest manifest() {
+    return manifest;
+  }
+
+  /**
+   * Checks the whole bundle; throws on the first problem, naming the entry (and line). Reads every
+   * byte once, in bounded memory (the sets of item ids and media hashes are the only state that
+   * grows, bounded by {@link Limits#maxItems()}).
+   */
+  public VerifyReport verify(ProgressListener progress) throws IOException, BundleException {
+    Map<String, Manifest.Entry> listed = new LinkedHashMap<>();
+    for (Manifest.Entry e : manifest.entries()) {
+      if (e.name() == null
+          || !Layout.VALID_NAME.matcher(e.name()).matches()
+          || e.name().equals(Layout.MANIFEST)) {
+        throw new BundleException(
+            Layout.MANIFEST, "lists an invalid entry name '" + e.name() + "'");
+      }
+      if (listed.put(e.name(), e) != null) {
+        throw new BundleException(Layout.MANIFEST, "lists '" + e.name() + "' twice");
+      }
+    }
+    // Every entry in the zip: a known name, listed in the manifest.
+    Enumeration<? extends ZipEntry> all = zip.entries();
+    Set<String> present = new HashSet<>();
+    while (all.hasMoreElements()) {
+      ZipEntry z = all.nextElement();
+      String name = z.getName();
+      if (!Layout.VALID_NAME.matcher(name).matches()) {
+        throw new BundleException(
+            name, "not a name a bundle may contain (entry names are never used as paths)");
+      }
+      if (!present.add(name)) {
+        throw new BundleException(name, "appears twice in the zip");
+      }
+      if (!name.equals(Layout.MANIFEST) && !listed.containsKey(name)) {
+        throw new BundleException(name, "is in the zip but not listed in the manifest");
+      }
+    }
+    for (String name : listed.keySet()) {
+      if (!present.contains(name)) {
+        throw new BundleException(name, "is listed in the manifest but missing from the zip");
+      }
+    }
+    String root = Layout.rootChecksum(manifest.entries());
+    if (!root.equals(manifest.rootChecksum())) {
+      throw new BundleException(
+          Layout.MANIFEST,
+          "field 'rootChecksum' does not match the entries it lists (the manifest was altered)");
+    }
+    long declaredTotal = 0;
+    for (Manifest.Entry e : manifest.entries()) {
+      declaredTotal += e.size();
+    }
+    if (declaredTotal > limits.maxTotalBytes()) {
+      throw new BundleException(
+          null,
+          "the bundle unpacks to "
+              + declaredTotal
+              + " bytes, more than the limit of "
+              + limits.maxTotalBytes());
+    }
+    // Sizes and checksums of every entry; records are parsed in the same pass, media first so that
+    // items can be checked against them, items before their history.
+    Checker checker = new Checker();
+    long done = 0;
+    List<String> order = new ArrayList<>(listed.keySet());
+    order.sort(
+        (a, b) ->
+            Integer.compare(rank(a), rank(b)) != 0
+                ? Integer.compare(rank(a), rank(b))
+                : a.compareTo(b));
+    for (String name : order) {
+      Manifest.Entry e = listed.get(name);
+      checkEntry(e, checker);
+      progress.progress("verify", ++done, order.size());
+    }
+    checker.finish();
+    verified = true;
+    return new VerifyReport(manifest, listed.size(), declaredTotal);
+  }
+
+  private static int rank(String name) {
+    if (name.equals(Layout.MEDIA_INDEX)) {
+      return 0;
+    }
+    if (Layout.isMediaBlob(name)) {
+      return 1;
+    }
+    if (name.startsWith(Layout.ITEMS_PREFIX)) {
+      return 2;
+    }
+    if (name.startsWith(Layout.EVENTS_PREFIX)) {
+      return 3;
+    }
+    return 4;
+  }
+
+  private void checkEntry(Manifest.Entry e, Checker checker) throws IOException, BundleException {
+    ZipEntry z = zip.getEntry(e.name());
+    long limit =
+        Layout.isMediaBlob(e.name()) ? limits.maxMediaEntryBytes() : limits.maxRecordEntryBytes();
+    if (e.size() > limit) {
+      throw new BundleException(
+          e.name(), "is " + e.size() + " bytes, more than the limit of " + limit);
+    }
+    MessageDigest digest = Layout.sha256();
+    long size = 0;
+    try (InputStream raw = bounded(zip, z, limit)) {
+      InputStream in = new java.security.DigestInputStream(raw, digest);
+      if (Layout.isMediaBlob(e.name())) {
+        size = in.transferTo(OutputStreamSink.INSTANCE);
+      } else {
+        CountingStream counting = new CountingStream(in);
+        checker.records(e.name(), counting);
+        size = counting.count;
+      }
+    } catch (LimitExceeded over) {
+      throw new BundleException(e.name(), over.getMessage().substring(e.name().length() + 2));
+    } catch (ZipException | java.io.EOFException bad) {
+      throw new BundleException(e.name(), "is corrupt or truncated: " + bad.getMessage());
+    }
+    if (size != e.size()) {
+      throw new BundleException(
+          e.name(),
+          "is " + size + " bytes, the manifest says " + e.size() + " (truncated or altered)");
+    }
+    String sha = Layout.hex(digest.digest());
+    if (!sha.equals(e.sha256())) {
+      throw new BundleException(
+          e.name(), "SHA-256 does not match the manifest (the entry was altered)");
+    }
+    if (Layout.isMediaBlob(e.name())) {
+      String hash = e.name().substring(Layout.MEDIA_PREFIX.length());
+      if (!hash.equals(sha)) {
+        throw new BundleException(e.name(), "content does not hash to its name");
+      }
+      checker.blob(hash, size);
+    }
+  }
+
+  /** Per-record checks and cross-references, fed entry by entry in {@link #rank} order. */
+  private final class Checker {
+    final Map<String, Long> mediaIndexed = new HashMap<>();
+    final Set<String> blobs = new HashSet<>();
+    final Map<String, Long> itemRevisions = new HashMap<>();
+    final Map<String, Long> lastEventRevision = new HashMap<>();
+    final Set<String> slugs = new HashSet<>();
+    long items;
+    long events;
+    long redirects;
+    long menus;
+
+    void records(String name, InputStream in) throws IOException, BundleException {
+      if (name.equals(Layout.MENUS)) {
+        List<Menu> list = parse(name, 0, readSmall(name, in), new TypeReference<List<Menu>>() {});
+        for (Menu m : list) {
+          require(name, 0, m.name() != null && !m.name().isBlank(), "menu 'name' is missing");
+          for (Menu.Link l : m.links()) {
+            require(
+                name, 0, l.label() != null && l.url() != null, "a link needs 'label' and 'url'");
+          }
+        }
+        menus = list.size();
+        return;
+      }
+      if (name.equals(Layout.SETTINGS)) {
+        parse(name, 0, readSmall(name, in), new TypeReference<Map<String, String>>() {});
+        return;
+      }
+      forEachLine(
+          name,
+          in,
+          (line, text) -> {
+            if (name.equals(Layout.MEDIA_INDEX)) {
+              MediaEntry m = parse(name, line, text, MediaEntry.class);
+              require(
+                  name,
+                  line,
+                  m.sha256() != null && Layout.SHA256.matcher(m.sha256()).matches(),
+                  "field 'sha256': not a SHA-256 hex digest");
+              require(name, line, m.size() >= 0, "field 'size': negative");
+              mediaIndexed.put(m.sha256(), m.size());
+            } else if (name.startsWith(Layout.ITEMS_PREFIX)) {
+              item(name, line, parse(name, line, text, BundleItem.class));
+            } else if (name.startsWith(Layout.EVENTS_PREFIX)) {
+              event(name, line, parse(name, line, text, BundleEvent.class));
+            } else if (name.equals(Layout.REDIRECTS)) {
+              Redirect r = parse(name, line, text, Redirect.class);
+              requirePath(name, line, "from", r.from());
+              requirePath(name, line, "to", r.to());
+              require(
+                  name,
+                  line,
+                  r.status() == 301 || r.status() == 302 || r.status() == 308,
+                  "field 'status': " + r.status() + " is not 301, 302 or 308");
+              redirects++;
+            }
+          });
+    }
+
+    void blob(String hash, long size) throws BundleException {
+      Long indexed = mediaIndexed.get(hash);
+      if (indexed == null) {
+        throw new BundleException(Layout.MEDIA_PREFIX + hash, "is not in " + Layout.MEDIA_INDEX);
+      }
+      if (indexed != size) {
+        throw new BundleException(
+            Layout.MEDIA_INDEX,
+            "gives " + hash + " a size of " + indexed + ", the blob has " + size);
+      }
+      blobs.add(hash);
+    }
+
+    void item(String name, long line, BundleItem i) throws BundleException {
+      require(name, line, i.id() != null && !i.id().isBlank(), "field 'id': missing");
+      require(
+          name,
+          line,
+          BundleItem.KINDS.contains(i.kind()),
+          "field 'kind': '" + i.kind() + "' is not one of " + BundleItem.KINDS);
+      require(
+          name,
+          line,
+          BundleItem.STATUSES.contains(i.status()),
+          "field 'status': '" + i.status() + "' is not one of " + BundleItem.STATUSES);
+      require(name, line, i.revision() >= 1, "field 'revision': must be 1 or more");
+      require(name, line, i.title() != null && !i.title().isBlank(), "field 'title': missing");
+      require(
+          name,
+          line,
+          i.slug() != null && Layout.SLUG.matcher(i.slug()).matches(),
+          "field 'slug': '" + i.slug() + "' is not lower-case words joined by '-'");
+      require(
+          name,
+          line,
+          slugs.add(i.slug()),
+          "field 'slug': '" + i.slug() + "' is used by another item");
+      for (String a : i.aliases()) {
+        require(
+            name,
+            line,
+            Layout.SLUG.matcher(a).matches(),
+            "field 'aliases': '" + a + "' is not a slug");
+      }
+      for (String h : i.media()) {
+        require(
+            name,
+            line,
+            mediaIndexed.containsKey(h),
+            "field 'media': " + h + " is not in the bundle");
+      }
+      require(
+          name,
+          line,
+          itemRevisions.put(i.id(), i.revision()) == null,
+          "field 'id': " + i.id() + " appears twice");
+      items++;
+      if (items > limits.maxItems()) {
+        throw new BundleException(name, line, "more than " + limits.maxItems() + " items");
+      }
+    }
+
+    void event(String name, long line, BundleEvent e) throws BundleException {
+      require(
+          name,
+          line,
+          manifest.includesHistory(),
+          "history in a bundle whose manifest says includesHistory=false");
+      require(
+          name,
+          line,
+          e.itemId() != null && itemRevisions.containsKey(e.itemId()),
+          "field 'itemId': " + e.itemId() + " is not an item of this bundle");
+      require(
+          name,
+          line,
+          BundleEvent.TYPES.contains(e.type()),
+          "field 'type': '" + e.type() + "' is not one of " + BundleEvent.TYPES);
+      require(name, line, e.at() != null, "field 'at': missing");
+      long last = lastEventRevision.getOrDefault(e.itemId(), 0L);
+      require(
+          name,
+          line,
+          e.revision() == last + 1,
+          "field 'revision': "
+              + e.revision()
+              + " follows "
+              + last
+              + " for item "
+              + e.itemId()
+              + " (revisions run 1, 2, 3, ...)");
+      lastEventRevision.put(e.itemId(), e.revision());
+      if (e.type().equals("created")) {
+        require(name, line, e.revision() == 1, "field 'type': 'created' must be revision 1");
+        require(
+            name,
+            line,
+            BundleItem.KINDS.contains(e.kind()),
+            "field 'kind': missing or unknown on 'created'");
+      }
+      if (e.type().equals("created") || e.type().equals("edited")) {
+        require(name, line, e.fields() != null, "field 'fields': missing on '" + e.type() + "'");
+        require(
+            name,
+            line,
+            e.fields().slug() != null && Layout.SLUG.matcher(e.fields().slug()).matches(),
+            "field 'fields.slug': not a slug");
+      }
+      if (e.type().equals("scheduled")) {
+        require(name, line, e.publishAt() != null, "field 'publishAt': missing on 'scheduled'");
+      }
+      events++;
+    }
+
+    void finish() throws BundleException {
+      for (String h : mediaIndexed.keySet()) {
+        if (!blobs.contains(h)) {
+          throw new BundleException(
+              Layout.MEDIA_INDEX, "lists " + h + " but the bundle has no such blob");
+        }
+      }
+      if (manifest.includesHistory()) {
+        for (var e : itemRevisions.entrySet()) {
+          long last = lastEventRevision.getOrDefault(e.getKey(), 0L);
+          if (last != e.getValue()) {
+            throw new BundleException(
+                null,
+                "the history of item "
+                    + e.getKey()
+                    + " ends at revision "
+                    + last
+                    + " but the item is at revision "
+                    + e.getValue());
+          }
+        }
+      }
+      Manifest.Counts c = manifest.counts();
+      if (c == null) {
+        throw new BundleException(Layout.MANIFEST, "field 'counts': missing");
+      }
+      count("items", c.items(), items);
+      count("events", c.events(), events);
+      count("media", c.media(), blobs.size());
+      count("redirects", c.redirects(), redirects);
+      count("menus", c.menus(), menus);
+    }
+
+    private void count(String field, long declared, long actual) throws BundleException {
+      if (declared != actual) {
+        throw new BundleException(
+            Layout.MANIFEST,
+            "field 'counts." + field + "': says " + declared + ", the bundle holds " + actual);
+      }
+    }
+  }
+
+  // ---- streaming the records (after verify) ----
+
+  public void forEachItem(RecordConsumer<BundleItem> consumer) throws IOException, BundleException {
+    forEachRecord(Layout.ITEMS_PREFIX, BundleItem.class, consumer);
+  }
+
+  public void forEachEvent(RecordConsumer<BundleEvent> consumer)
+      throws IOException, BundleException {
+    forEachRecord(Layout.EVENTS_PREFIX, BundleEvent.class, consumer);
+  }
+
+  public void forEachMedia(RecordConsumer<MediaEntry> consumer)
+      throws IOException, BundleException {
+    forEachRecord(Layout.MEDIA_INDEX, MediaEntry.class, consumer);
+  }
+
+  public List<Redirect> redirects() throws IOException, BundleException {
+    List<Redirect> out = new ArrayList<>();
+    forEachRecord(Layout.REDIRECTS, Redirect.class, out::add);
+    return out;
+  }
+
+  public List<Menu> menus() throws IOException, BundleException {
+    return readJson(Layout.MENUS, new TypeReference<List<Menu>>() {}, List.of());
+  }
+
+  public Map<String, String> settings() throws IOException, BundleException {
+    return readJson(Layout.SETTINGS, new TypeReference<Map<String, String>>() {}, Map.of());
+  }
+
+  /** The blob's bytes; the stream fails at its end if they do not hash to {@code sha256}. */
+  public InputStream openMedia(String sha256) throws IOException, BundleException {
+    requireVerified();
+    if (sha256 == null || !Layout.SHA256.matcher(sha256).matches()) {
+      throw new BundleException(null, "'" + sha256 + "' is not a SHA-256 hex digest");
+    }
+    String name = Layout.MEDIA_PREFIX + sha256;
+    ZipEntry z = zip.getEntry(name);
+    if (z == null) {
+      throw new BundleException(name, "missing");
+    }
+    MessageDigest digest = Layout.sha256();
+    InputStream in =
+        new java.security.DigestInputStream(bounded(zip, z, limits.maxMediaEntryBytes()), digest);
+    return new FilterInputStream(in) {
+      private boolean checked;
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b < 0) {
+          check();
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        int n = super.read(buf, off, len);
+        if (n < 0) {
+          check();
+        }
+        return n;
+      }
+
+      private void check() throws IOException {
+        if (!checked) {
+          checked = true;
+          if (!Layout.hex(digest.digest()).equals(sha256)) {
+            throw new IOException(name + ": content changed since it was verified");
+          }
+        }
+      }
+    };
+  }
+
+  private <T> void forEachRecord(String prefix, Class<T> type, RecordConsumer<T> consumer)
+      throws IOException, BundleException {
+    requireVerified();
+    List<String> names = new ArrayList<>();
+    for (Manifest.Entry e : manifest.entries()) {
+      if (e.name().startsWith(prefix)) {
+        names.add(e.name());
+      }
+    }
+    names.sort(String::compareTo);
+    for (String name : names) {
+      try (InputStream in = bounded(zip, zip.getEntry(name), limits.maxRecordEntryBytes())) {
+        forEachLine(name, in, (line, text) -> consumer.accept(parse(name, line, text, type)));
+      }
+    }
+  }
+
+  private <T> T readJson(String name, TypeReference<T> type, T absent)
+      throws IOException, BundleException {
+    requireVerified();
+    ZipEntry z = zip.getEntry(name);
+    if (z == null) {
+      return absent;
+    }
+    try (InputStream in = bounded(zip, z, limits.maxRecordEntryBytes())) {
+      return parse(name, 0, readSmall(name, in), type);
+    }
+  }
+
+  private void requireVerified() {
+    if (!verified) {
+      throw new IllegalStateException("verify() the bundle before reading its records");
+    }
+  }
+
+  // ---- bounded reading ----
+
+  private interface LineConsumer {
+    void accept(long line, String text) throws IOException, BundleException;
+  }
+
+  private void forEachLine(String name, InputStream in, LineConsumer consumer)
+      throws IOException, BundleException {
+    BufferedReader r =
+        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+    long line = 0;
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while (true) {
+      sb.setLength(0);
+      while ((c = r.read()) >= 0 && c != '\n') {
+        if (sb.length() >= limits.maxLineBytes()) {
+          throw new BundleException(
+              name, line + 1, "a record longer than " + limits.maxLineBytes() + " characters");
+        }
+        sb.append((char) c);
+      }
+      if (c < 0 && sb.length() == 0) {
+        return;
+      }
+      line++;
+      if (sb.length() > 0) {
+        consumer.accept(line, sb.toString());
+      }
+      if (c < 0) {
+        return;
+      }
+    }
+  }
+
+  private String readSmall(String name, InputStream in) throws IOException, BundleException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[8192];
+    int n;
+    while ((n = in.read(buf)) > 0) {
+      out.write(buf, 0, n);
+      if (out.size() > limits.maxLineBytes()) {
+        throw new BundleException(name, "larger than " + limits.maxLineBytes() + " bytes");
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static <T> T parse(String name, long line, String text, Class<T> type)
+      throws BundleException {
+    try {
+      return Layout.JSON.readValue(text, type);
+    } catch (JsonProcessingException e) {
+      throw new BundleException(name, line, "not a valid record: " + e.getOriginalMessage());
+    }
+  }
+
+  private static <T> T parse(String name, long line, String text, TypeReference<T> type)
+      throws BundleException {
+    try {
+      return Layout.JSON.readValue(text, type);
+    } catch (JsonProcessingException e) {
+      throw new BundleException(name, line, "not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private static void require(String name, long line, boolean ok, String message)
+      throws BundleException {
+    if (!ok) {
+      throw new BundleException(name, line, message);
+    }
+  }
+
+  private static void requirePath(String name, long line, String field, String path)
+      throws BundleException {
+    require(
+        name,
+        line,
+        path != null
+            && path.startsWith("/")
+            && !path.startsWith("//")
+            && !path.contains("\\")
+            && path.chars().noneMatch(ch -> ch < 0x20),
+        "field '"
+            + field
+            + "': '"
+            + path
+            + "' is not a path on this site (must start with one '/')");
+  }
+
+  /**
+   * The entry's decompressed bytes, cut off at {@code limit} and at {@code maxCompressionRatio}
+   * times its compressed size: the real size is counted as it is read, never taken from the header.
+   */
+  private InputStream bounded(ZipFile zip, ZipEntry z, long limit) throws IOException {
+    return bounded(zip, z, limit, limits.maxCompressionRatio());
+  }
+
+  private static InputStream bounded(ZipFile zip, ZipEntry z, long limit, int ratio)
+      throws IOException {
+    long compressed = Math.max(z.getCompressedSize(), 1);
+    long byRatio =
+        z.getMethod() == ZipEntry.STORED ? limit : Math.max(compressed * ratio, 64 * 1024);
+    long cap = Math.min(limit, byRatio);
+    String why =
+        cap == limit
+            ? "the size limit of " + limit + " bytes"
+            : "a compression ratio of " + ratio + ":1 (a zip bomb?)";
+    return new FilterInputStream(zip.getInputStream(z)) {
+      long read;
+
+      private void count(long n) throws IOException {
+        read += n;
+        if (read > cap) {
+          throw new LimitExceeded(z.getName() + ": inflates past " + why);
+        }
+      }
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          count(1);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          count(n);
+        }
+        return n;
+      }
+    };
+  }
+
+  /** An entry went past a limit while being read. */
+  static final class LimitExceeded extends IOException {
+    LimitExceeded(String message) {
+      super(message);
+    }
+  }
+
+  private static final class CountingStream extends FilterInputStream {
+    long count;
+
+    CountingStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+  }
+
+  private static final class OutputStreamSink extends java.io.OutputStream {
+    static final OutputStreamSink INSTANCE = new OutputStreamSink();
+
+    @Override
+    public void write(int b) {}
+
+    @Override
+    public void write(byte[] b, int off, int len) {}
+  }
+
+  @Override
+  public void close() throws IOException {
+    zip.close();
+  }
+}

@@ -1,0 +1,267 @@
+package dev.quire.bundle;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Writes a bundle in bounded memory, whatever the number of items or the size of the media: records
+ * go to JSON Lines parts spooled beside the target, media blobs stream through SHA-256 into a spool
+ * file and then into the zip (once per hash), and the manifest goes last. The bundle is written to
+ * {@code FILE.partial} and moved into place by {@link #finish()}, so a crash never leaves a file
+ * that looks like a whole bundle.
+ */
+public final class BundleWriter implements AutoCloseable {
+
+  /** How a bundle is labelled; {@code itemsPerPart} records per JSON Lines part. */
+  public record Options(
+      String createdBy,
+      Manifest.Site site,
+      boolean includesHistory,
+      int itemsPerPart,
+      Clock clock) {
+    public Options(String createdBy, Manifest.Site site, boolean includesHistory) {
+      this(createdBy, site, includesHistory, 10_000, Clock.systemUTC());
+    }
+  }
+
+  private final Path target;
+  private final Path partial;
+  private final Path spool;
+  private final Options options;
+  private final ProgressListener progress;
+  private final ZipOutputStream zip;
+  private final List<Manifest.Entry> entries = new ArrayList<>();
+  private final Set<String> mediaStored = new HashSet<>();
+  private final Part items;
+  private final Part events;
+  private final Part mediaIndex;
+  private final Part redirects;
+  private List<Menu> menus = List.of();
+  private Map<String, String> settings = Map.of();
+  private long mediaBytes;
+  private boolean finished;
+
+  private BundleWriter(Path target, Options options, ProgressListener progress) throws IOException {
+    this.target = target.toAbsolutePath();
+    this.partial = this.target.resolveSibling(this.target.getFileName() + ".partial");
+    this.spool =
+        Files.createTempDirectory(this.target.getParent(), "." + target.getFileName() + ".spool");
+    this.options = options;
+    this.progress = progress;
+    this.zip =
+        new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16));
+    this.zip.setLevel(Deflater.DEFAULT_COMPRESSION);
+    this.items = new Part(Layout.ITEMS_PREFIX, options.itemsPerPart());
+    this.events = new Part(Layout.EVENTS_PREFIX, options.itemsPerPart());
+    this.mediaIndex = new Part(Layout.MEDIA_INDEX, Integer.MAX_VALUE);
+    this.redirects = new Part(Layout.REDIRECTS, Integer.MAX_VALUE);
+  }
+
+  public static BundleWriter create(Path file, Options options) throws IOException {
+    return create(file, options, ProgressListener.NONE);
+  }
+
+  public static BundleWriter create(Path file, Options options, ProgressListener progress)
+      throws IOException {
+    return new BundleWriter(file, options, progress);
+  }
+
+  public void item(BundleItem item) throws IOException {
+    items.write(item);
+    progress.progress("items", items.total, -1);
+  }
+
+  public void event(BundleEvent event) throws IOException {
+    if (!options.includesHistory()) {
+      throw new IllegalStateException("this bundle was created without history");
+    }
+    events.write(event);
+  }
+
+  /**
+   * Streams {@code data} into the bundle and returns its entry; a blob whose hash is already stored
+   * is not stored again.
+   */
+  public MediaEntry media(InputStream data, String contentType, String filename)
+      throws IOException {
+    Path tmp = Files.createTempFile(spool, "media", ".blob");
+    try {
+      MessageDigest digest = Layout.sha256();
+      long size;
+      try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), digest)) {
+        size = data.transferTo(out);
+      }
+      String hash = Layout.hex(digest.digest());
+      MediaEntry entry = new MediaEntry(hash, size, contentType, filename);
+      if (mediaStored.add(hash)) {
+        try (InputStream in = Files.newInputStream(tmp)) {
+          copyEntry(Layout.MEDIA_PREFIX + hash, in, ZipEntry.DEFLATED);
+        }
+        mediaBytes += size;
+        mediaIndex.write(entry);
+        progress.progress("media", mediaStored.size(), -1);
+      }
+      return entry;
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  public void redirect(Redirect r) throws IOException {
+    redirects.write(r);
+  }
+
+  public void menus(List<Menu> value) {
+    this.menus = List.copyOf(value);
+  }
+
+  public void settings(Map<String, String> value) {
+    this.settings = new TreeMap<>(value);
+  }
+
+  /** Writes the record parts and the manifest, and moves the bundle into place. */
+  public Manifest finish() throws IOException {
+    for (Part p : List.of(items, events, mediaIndex, redirects)) {
+      p.flushInto();
+    }
+    writeJson(Layout.MENUS, menus);
+    writeJson(Layout.SETTINGS, settings);
+    Manifest.Counts counts =
+        new Manifest.Counts(
+            items.total,
+            events.total,
+            mediaStored.size(),
+            mediaBytes,
+            redirects.total,
+            menus.size());
+    Manifest manifest =
+        new Manifest(
+            Manifest.FORMAT,
+            Manifest.VERSION,
+            options.createdBy(),
+            options.clock().instant(),
+            options.site(),
+            options.includesHistory(),
+            counts,
+            entries,
+            Layout.rootChecksum(entries));
+    zip.putNextEntry(new ZipEntry(Layout.MANIFEST));
+    zip.write(Layout.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
+    zip.closeEntry();
+    zip.close();
+    Files.move(
+        partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    finished = true;
+    deleteSpool();
+    return manifest;
+  }
+
+  /** Without {@link #finish()}: removes the partial file, leaving nothing behind. */
+  @Override
+  public void close() throws IOException {
+    if (!finished) {
+      try {
+        zip.close();
+      } catch (IOException ignored) {
+        // the partial file is deleted next
+      }
+      Files.deleteIfExists(partial);
+      deleteSpool();
+    }
+  }
+
+  private void writeJson(String name, Object value) throws IOException {
+    byte[] bytes = Layout.JSON.writeValueAsBytes(value);
+    copyEntry(name, new java.io.ByteArrayInputStream(bytes), ZipEntry.DEFLATED);
+  }
+
+  /** Streams one entry into the zip, recording its size and SHA-256 for the manifest. */
+  private void copyEntry(String name, InputStream in, int method) throws IOException {
+    ZipEntry e = new ZipEntry(name);
+    e.setMethod(method);
+    zip.putNextEntry(e);
+    MessageDigest digest = Layout.sha256();
+    byte[] buf = new byte[1 << 16];
+    long size = 0;
+    int n;
+    while ((n = in.read(buf)) > 0) {
+      digest.update(buf, 0, n);
+      zip.write(buf, 0, n);
+      size += n;
+    }
+    zip.closeEntry();
+    entries.add(new Manifest.Entry(name, size, Layout.hex(digest.digest())));
+  }
+
+  private void deleteSpool() throws IOException {
+    try (var s = Files.list(spool)) {
+      for (Path p : s.toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+    Files.deleteIfExists(spool);
+  }
+
+  /** JSON Lines spooled to files of at most {@code perPart} records each. */
+  private final class Part {
+    private final String prefix;
+    private final int perPart;
+    private final List<Path> files = new ArrayList<>();
+    private OutputStream out;
+    private long inPart;
+    long total;
+
+    Part(String prefix, int perPart) {
+      this.prefix = prefix;
+      this.perPart = perPart;
+    }
+
+    void write(Object record) throws IOException {
+      if (out == null || inPart >= perPart) {
+        if (out != null) {
+          out.close();
+        }
+        Path f = Files.createTempFile(spool, "part", ".jsonl");
+        files.add(f);
+        out = new BufferedOutputStream(Files.newOutputStream(f), 1 << 16);
+        inPart = 0;
+      }
+      out.write(Layout.JSON.writeValueAsBytes(record));
+      out.write('\n');
+      inPart++;
+      total++;
+    }
+
+    void flushInto() throws IOException {
+      if (out != null) {
+        out.close();
+        out = null;
+      }
+      for (int i = 0; i < files.size(); i++) {
+        String name = prefix.endsWith(".jsonl") ? prefix : Layout.part(prefix, i + 1);
+        try (InputStream in = Files.newInputStream(files.get(i))) {
+          copyEntry(name, in, ZipEntry.DEFLATED);
+        }
+        Files.delete(files.get(i));
+      }
+      files.clear();
+    }
+  }
+}

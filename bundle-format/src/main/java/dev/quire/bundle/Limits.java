@@ -1,0 +1,63 @@
+package dev.quire.bundle;
+
+/**
+ * What a reader accepts before it reads anything else: a bundle over any limit is refused with the
+ * limit named. The defaults fit a large site (a million items, 64 GB of media) and refuse zip
+ * bombs: an entry that inflates more than {@code maxCompressionRatio} times is cut off there.
+ */
+public record Limits(
+    int maxEntries,
+    long maxRecordEntryBytes,
+    long maxMediaEntryBytes,
+    long maxTotalBytes,
+    int maxCompressionRatio,
+    int maxLineBytes,
+    long maxItems) {
+
+  public static final Limits DEFAULT =
+      new Limits(2_000_000, 256L << 20, 4L << 30, 64L << 30, 200, 8 << 20, 1_000_000);
+
+  public Limits withMaxEntries(int n) {
+    return new Limits(
+        n,
+        maxRecordEntryBytes,
+        maxMediaEntryBytes,
+        maxTotalBytes,
+        maxCompressionRatio,
+        maxLineBytes,
+        maxItems);
+  }
+
+  public Limits withMaxMediaEntryBytes(long n) {
+    return new Limits(
+        maxEntries,
+        maxRecordEntryBytes,
+        n,
+        maxTotalBytes,
+        maxCompressionRatio,
+        maxLineBytes,
+        maxItems);
+  }
+
+  public Limits withMaxCompressionRatio(int n) {
+    return new Limits(
+        maxEntries,
+        maxRecordEntryBytes,
+        maxMediaEntryBytes,
+        maxTotalBytes,
+        n,
+        maxLineBytes,
+        maxItems);
+  }
+
+  public Limits withMaxTotalBytes(long n) {
+    return new Limits(
+        maxEntries,
+        maxRecordEntryBytes,
+        maxMediaEntryBytes,
+        n,
+        maxCompressionRatio,
+        maxLineBytes,
+        maxItems);
+  }
+}
