@@ -1,6 +1,7 @@
 package dev.quire.protocol;
 
 import java.time.Instant;
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
@@ -31,6 +32,15 @@ public interface ContentCommand extends QuireSerializable {
       implements ContentCommand {}
 
   record Archive(Long expectedRevision, String actor, ActorRef<ContentReply> replyTo)
+      implements ContentCommand {}
+
+  /**
+   * Recreates an item with its whole history, as another Quire journaled it: the events are written
+   * as given (revisions, times, actors), all at once, only if the item does not exist yet and the
+   * history is a valid life of an item. Its slug and old slugs are claimed first. Used by bundle
+   * import and migrations, which must keep dates and revisions.
+   */
+  record Restore(List<HistoryStep> history, ActorRef<ContentReply> replyTo)
       implements ContentCommand {}
 
   /** Sent by the publish scheduler when a scheduled item's time has come. */

@@ -37,6 +37,19 @@ public interface ContentQuery extends QuireSerializable {
   record RevisionList(String contentId, List<RevisionEntry> revisions)
       implements QuireSerializable {}
 
+  /**
+   * The item's full history from the journal (the source of truth, not the read model), oldest
+   * first; empty {@code steps} when the item does not exist.
+   */
+  record History(String contentId, ActorRef<HistoryList> replyTo) implements ContentQuery {}
+
+  record HistoryList(String contentId, List<HistoryStep> steps) implements QuireSerializable {}
+
+  /** Ids of every content item in the journal, any status, in no particular order. */
+  record AllIds(ActorRef<IdList> replyTo) implements ContentQuery {}
+
+  record IdList(List<String> ids) implements QuireSerializable {}
+
   /** Published posts counted by month, newest first. */
   record Archive(ActorRef<ArchiveMonths> replyTo) implements ContentQuery {}
 

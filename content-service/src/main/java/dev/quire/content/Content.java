@@ -8,6 +8,7 @@ import dev.quire.protocol.ContentCommand.Edit;
 import dev.quire.protocol.ContentCommand.Get;
 import dev.quire.protocol.ContentCommand.Publish;
 import dev.quire.protocol.ContentCommand.PublishDue;
+import dev.quire.protocol.ContentCommand.Restore;
 import dev.quire.protocol.ContentCommand.Schedule;
 import dev.quire.protocol.ContentCommand.Unpublish;
 import dev.quire.protocol.ContentFields;
@@ -20,6 +21,7 @@ import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ContentStatus;
 import dev.quire.protocol.ErrorCode;
 import dev.quire.protocol.FieldError;
+import dev.quire.protocol.HistoryStep;
 import dev.quire.protocol.QuireSerializable;
 import dev.quire.protocol.SlugCommand;
 import java.time.Clock;
@@ -236,6 +238,14 @@ public final class Content
    */
   private boolean awaitingSlug;
 
+  /** Transient: the slug whose claim is in flight. */
+  private String claiming;
+
+  /** Transient: for a {@link Restore} in flight, its events and the slugs still to claim. */
+  private List<Event> restoring;
+
+  private List<String> restoreClaims;
+
   private Content(
       String contentId,
       Settings settings,
@@ -280,6 +290,7 @@ public final class Content
         .onCommand(Unpublish.class, this::onUnpublish)
         .onCommand(Archive.class, this::onArchive)
         .onCommand(PublishDue.class, this::onPublishDue)
+        .onCommand(Restore.class, this::onRestore)
         .build();
   }
 
@@ -331,6 +342,7 @@ public final class Content
 
   private ReplyEffect<Event, State> claimThen(ContentCommand original, String slug) {
     awaitingSlug = true;
+    claiming = slug;
     context.ask(
         SlugCommand.ClaimReply.class,
         registry.slug(slug),
@@ -355,7 +367,7 @@ public final class Content
                       ErrorCode.UNAVAILABLE, "slug", "the slug registry did not answer in time"))
           .thenUnstashAll();
     }
-    String slug = fieldsOf(original).slug();
+    String slug = claiming;
     if (!msg.reply().granted()) {
       return Effect()
           .none()
@@ -367,6 +379,9 @@ public final class Content
                       "slug",
                       "'" + slug + "' is already used by content " + msg.reply().owner()))
           .thenUnstashAll();
+    }
+    if (original instanceof Restore r) {
+      return onRestoreClaimed(state, r);
     }
     if (original instanceof CreateDraft c) {
       if (state.exists()) {
@@ -480,6 +495,176 @@ public final class Content
         new Published(contentId, state.revision() + 1, now(), "scheduler"), cmd.replyTo());
   }
 
+  // ---- restore: an item's whole history written back as another Quire journaled it ----
+
+  private ReplyEffect<Event, State> onRestore(State state, Restore cmd) {
+    if (state.exists()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              Rejected.of(ErrorCode.ALREADY_EXISTS, "id", "content " + contentId + " exists"));
+    }
+    List<Event> events = new ArrayList<>();
+    State end = State.empty();
+    List<HistoryStep> history = cmd.history() == null ? List.of() : cmd.history();
+    if (history.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), Rejected.of(ErrorCode.INVALID, "history", "is empty"));
+    }
+    for (int i = 0; i < history.size(); i++) {
+      HistoryStep step = history.get(i);
+      String where = "history[" + i + "]";
+      Rejected problem = checkStep(end, step, i, where);
+      if (problem != null) {
+        return Effect().reply(cmd.replyTo(), problem);
+      }
+      Event event = toEvent(step);
+      events.add(event);
+      end = end.apply(event);
+    }
+    List<String> slugs = new ArrayList<>();
+    slugs.add(end.fields().slug());
+    end.aliases().forEach(slugs::add);
+    restoring = List.copyOf(events);
+    restoreClaims = new ArrayList<>(slugs);
+    return claimThen(cmd, restoreClaims.remove(0));
+  }
+
+  private ReplyEffect<Event, State> onRestoreClaimed(State state, Restore cmd) {
+    if (!restoreClaims.isEmpty()) {
+      return claimThen(cmd, restoreClaims.remove(0));
+    }
+    List<Event> events = restoring;
+    restoring = null;
+    restoreClaims = null;
+    if (state.exists()) {
+      return Effect()
+          .none()
+          .thenReply(
+              cmd.replyTo(),
+              s -> Rejected.of(ErrorCode.ALREADY_EXISTS, "id", "content " + contentId + " exists"))
+          .thenUnstashAll();
+    }
+    // One atomic write: the item appears with its whole history or not at all.
+    return Effect()
+        .persist(events)
+        .thenReply(cmd.replyTo(), s -> new Accepted(s.snapshot(contentId)))
+        .thenUnstashAll();
+  }
+
+  /** Null when {@code step} may follow {@code before}; else why not, naming the step. */
+  private Rejected checkStep(State before, HistoryStep step, int index, String where) {
+    if (step == null) {
+      return Rejected.of(ErrorCode.INVALID, where, "is missing");
+    }
+    if (step.revision() != index + 1) {
+      return Rejected.of(
+          ErrorCode.INVALID,
+          where + ".revision",
+          "must be " + (index + 1) + " (revisions run 1, 2, 3, ...), was " + step.revision());
+    }
+    if (step.at() == null) {
+      return Rejected.of(ErrorCode.INVALID, where + ".at", "is missing");
+    }
+    String type = step.type() == null ? "" : step.type();
+    if (index == 0 != type.equals("created")) {
+      return Rejected.of(
+          ErrorCode.INVALID,
+          where + ".type",
+          index == 0 ? "the first event must be 'created'" : "'created' may only come first");
+    }
+    Set<ContentStatus> allowed =
+        switch (type) {
+          case "created" -> null;
+          case "edited" -> EDITABLE;
+          case "published" -> PUBLISHABLE;
+          case "scheduled" -> SCHEDULABLE;
+          case "unpublished" -> UNPUBLISHABLE;
+          case "archived" -> ARCHIVABLE;
+          default -> Set.of();
+        };
+    if (allowed != null && allowed.isEmpty()) {
+      return Rejected.of(ErrorCode.INVALID, where + ".type", "unknown event type '" + type + "'");
+    }
+    if (allowed != null && !allowed.contains(before.status())) {
+      return Rejected.of(
+          ErrorCode.INVALID_TRANSITION,
+          where + ".type",
+          "cannot be '" + type + "' while the item is " + before.status().id());
+    }
+    if (type.equals("created") || type.equals("edited")) {
+      ContentKind kind = type.equals("created") ? step.kind() : before.kind();
+      if (kind == null) {
+        return Rejected.of(ErrorCode.INVALID, where + ".kind", "is missing");
+      }
+      if (step.fields() == null) {
+        return Rejected.of(ErrorCode.INVALID, where + ".fields", "is missing");
+      }
+      List<FieldError> errors = settings.rules().validate(kind, step.fields());
+      if (!errors.isEmpty()) {
+        Rejected r = invalid(errors);
+        return Rejected.of(r.code(), where + ".fields." + r.field(), r.message());
+      }
+    }
+    if (type.equals("edited") && step.aliasAdded() != null) {
+      var bad = settings.rules().slugProblem(step.aliasAdded());
+      if (bad.isPresent()) {
+        return Rejected.of(ErrorCode.INVALID, where + ".aliasAdded", bad.get().message());
+      }
+    }
+    if (type.equals("scheduled") && step.publishAt() == null) {
+      return Rejected.of(ErrorCode.INVALID, where + ".publishAt", "is missing");
+    }
+    return null;
+  }
+
+  private Event toEvent(HistoryStep s) {
+    String who = actor(s.actor());
+    return switch (s.type()) {
+      case "created" ->
+          new DraftCreated(contentId, s.revision(), s.kind(), s.fields(), s.at(), who);
+      case "edited" ->
+          new Edited(
+              contentId, s.revision(), s.fields(), s.aliasAdded(), s.slugReleased(), s.at(), who);
+      case "published" -> new Published(contentId, s.revision(), s.at(), who);
+      case "scheduled" -> new PublishScheduled(contentId, s.revision(), s.publishAt(), s.at(), who);
+      case "unpublished" -> new Unpublished(contentId, s.revision(), s.at(), who);
+      case "archived" -> new Archived(contentId, s.revision(), s.at(), who);
+      default -> throw new IllegalArgumentException("unknown event type " + s.type());
+    };
+  }
+
+  /** The history step an event is: what export writes and {@link Restore} reads back. */
+  public static HistoryStep step(Event event) {
+    if (event instanceof DraftCreated e) {
+      return new HistoryStep(
+          e.revision(), "created", e.at(), e.actor(), e.kind(), e.fields(), null, null, null);
+    } else if (event instanceof Edited e) {
+      return new HistoryStep(
+          e.revision(),
+          "edited",
+          e.at(),
+          e.actor(),
+          null,
+          e.fields(),
+          null,
+          e.aliasAdded(),
+          e.slugReleased());
+    } else if (event instanceof Published e) {
+      return new HistoryStep(
+          e.revision(), "published", e.at(), e.actor(), null, null, null, null, null);
+    } else if (event instanceof PublishScheduled e) {
+      return new HistoryStep(
+          e.revision(), "scheduled", e.at(), e.actor(), null, null, e.publishAt(), null, null);
+    } else if (event instanceof Unpublished e) {
+      return new HistoryStep(
+          e.revision(), "unpublished", e.at(), e.actor(), null, null, null, null, null);
+    } else if (event instanceof Archived e) {
+      return new HistoryStep(
+          e.revision(), "archived", e.at(), e.actor(), null, null, null, null, null);
+    }
+    throw new IllegalStateException("unknown event " + event);
+  }
+
   private ReplyEffect<Event, State> persist(Event event, ActorRef<ContentReply> replyTo) {
     return Effect().persist(event).thenReply(replyTo, s -> new Accepted(s.snapshot(contentId)));
   }
@@ -552,11 +737,10 @@ public final class Content
         f.date());
   }
 
-  private static ContentFields fieldsOf(ContentCommand c) {
-    return c instanceof CreateDraft cd ? cd.fields() : ((Edit) c).fields();
-  }
-
   private static ActorRef<ContentReply> replyTo(ContentCommand c) {
+    if (c instanceof Restore r) {
+      return r.replyTo();
+    }
     return c instanceof CreateDraft cd ? cd.replyTo() : ((Edit) c).replyTo();
   }
 

@@ -10,6 +10,7 @@ import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.ContentRules;
 import dev.quire.protocol.ContentStatus;
 import dev.quire.protocol.ErrorCode;
+import dev.quire.protocol.HistoryStep;
 import dev.quire.protocol.SlugCommand;
 import java.time.Clock;
 import java.time.Duration;
@@ -288,5 +289,90 @@ class ContentTest {
     assertThat(probe.receiveMessage().granted()).isTrue();
     // ghost does not exist, so it does not use the slug: the next claim wins it.
     assertThat(createVia("real", "orphan")).isInstanceOf(ContentReply.Accepted.class);
+  }
+
+  // ---- restore: an item's history written back as another Quire journaled it ----
+
+  static List<HistoryStep> movedAndPublishedHistory() {
+    Instant t = Instant.parse("2019-03-01T08:00:00Z");
+    return List.of(
+        new HistoryStep(
+            1, "created", t, "ann", ContentKind.POST, fields("T", "was"), null, null, null),
+        new HistoryStep(2, "published", t.plusSeconds(60), "ann", null, null, null, null, null),
+        new HistoryStep(
+            3, "edited", t.plusSeconds(120), "bob", null, fields("T2", "now"), null, "was", null));
+  }
+
+  @Test
+  void restoreWritesTheHistoryAsGivenAndClaimsSlugAndAliases() {
+    ContentReply r = send("r1", ref -> new ContentCommand.Restore(movedAndPublishedHistory(), ref));
+    var s = ((ContentReply.Accepted) r).content();
+    assertThat(s.revision()).isEqualTo(3);
+    assertThat(s.status()).isEqualTo(ContentStatus.PUBLISHED);
+    assertThat(s.createdAt()).isEqualTo(Instant.parse("2019-03-01T08:00:00Z"));
+    assertThat(s.publishedAt()).isEqualTo(Instant.parse("2019-03-01T08:01:00Z"));
+    assertThat(s.fields().slug()).isEqualTo("now");
+    assertThat(s.aliases()).containsExactly("was");
+    // Both the slug and the old slug are held: nobody else may take them.
+    assertThat(((ContentReply.Rejected) createVia("x1", "now")).code())
+        .isEqualTo(ErrorCode.SLUG_TAKEN);
+    assertThat(((ContentReply.Rejected) createVia("x2", "was")).code())
+        .isEqualTo(ErrorCode.SLUG_TAKEN);
+    // Restoring over an existing item is refused: import never overwrites by accident.
+    ContentReply again =
+        send("r1", ref -> new ContentCommand.Restore(movedAndPublishedHistory(), ref));
+    assertThat(((ContentReply.Rejected) again).code()).isEqualTo(ErrorCode.ALREADY_EXISTS);
+  }
+
+  @Test
+  void restoreRefusesAnImpossibleHistoryNamingTheStepAndWritesNothing() {
+    List<HistoryStep> gap = new java.util.ArrayList<>(movedAndPublishedHistory());
+    gap.remove(1);
+    var r1 = rejected(kit.<ContentReply>runCommand(ref -> new ContentCommand.Restore(gap, ref)));
+    assertThat(r1.field()).isEqualTo("history[1].revision");
+    List<HistoryStep> badTransition =
+        List.of(
+            movedAndPublishedHistory().get(0),
+            new HistoryStep(2, "unpublished", NOW, "a", null, null, null, null, null));
+    var r2 =
+        rejected(
+            kit.<ContentReply>runCommand(ref -> new ContentCommand.Restore(badTransition, ref)));
+    assertThat(r2.code()).isEqualTo(ErrorCode.INVALID_TRANSITION);
+    assertThat(r2.message()).contains("unpublished").contains("draft");
+    List<HistoryStep> badFields =
+        List.of(
+            new HistoryStep(
+                1,
+                "created",
+                NOW,
+                "a",
+                ContentKind.POST,
+                fields("T", "Bad Slug"),
+                null,
+                null,
+                null));
+    var r3 =
+        rejected(kit.<ContentReply>runCommand(ref -> new ContentCommand.Restore(badFields, ref)));
+    assertThat(r3.field()).isEqualTo("history[0].fields.slug");
+    assertThat(kit.getState().exists()).isFalse();
+  }
+
+  @Test
+  void restoreLosesToAnItemThatHoldsTheSlug() {
+    assertThat(createVia("holder", "now")).isInstanceOf(ContentReply.Accepted.class);
+    ContentReply r = send("r2", ref -> new ContentCommand.Restore(movedAndPublishedHistory(), ref));
+    assertThat(((ContentReply.Rejected) r).code()).isEqualTo(ErrorCode.SLUG_TAKEN);
+    assertThat(send("r2", ContentCommand.Get::new)).isInstanceOf(ContentReply.Rejected.class);
+  }
+
+  @Test
+  void historyStepsRoundTripThroughEvents() {
+    var r =
+        kit.<ContentReply>runCommand(
+            ref -> new ContentCommand.Restore(movedAndPublishedHistory(), ref));
+    accepted(r);
+    // The events the entity journaled read back (as export reads them) as the very steps given.
+    assertThat(r.events().stream().map(Content::step).toList())
+        .isEqualTo(movedAndPublishedHistory());
   }
 }

@@ -1,15 +1,21 @@
 package dev.quire.content.query;
 
+import dev.quire.content.Content;
 import dev.quire.content.project.ReadModel;
+import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentQuery;
 import java.sql.Connection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * Answers {@link ContentQuery} messages from the read model. The actor itself never blocks: each
@@ -64,6 +70,44 @@ public final class ContentQueries {
                               new ContentQuery.RevisionList(
                                   q.contentId(), readModel.revisions(c, q.contentId()))))
               .onMessage(
+                  ContentQuery.History.class,
+                  q -> {
+                    String pid = ContentCommand.ENTITY_KEY.name() + "|" + q.contentId();
+                    journal(ctx.getSystem())
+                        .currentEventsByPersistenceId(pid, 0L, Long.MAX_VALUE)
+                        .map(env -> Content.step((Content.Event) env.event()))
+                        .runWith(Sink.seq(), ctx.getSystem())
+                        .whenComplete(
+                            (steps, failure) -> {
+                              if (failure != null) {
+                                LOG.warn("history of {} failed: {}", pid, failure.toString());
+                              } else {
+                                q.replyTo()
+                                    .tell(new ContentQuery.HistoryList(q.contentId(), steps));
+                              }
+                            });
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  ContentQuery.AllIds.class,
+                  q -> {
+                    String prefix = ContentCommand.ENTITY_KEY.name() + "|";
+                    journal(ctx.getSystem())
+                        .currentPersistenceIds()
+                        .filter(pid -> pid.startsWith(prefix))
+                        .map(pid -> pid.substring(prefix.length()))
+                        .runWith(Sink.seq(), ctx.getSystem())
+                        .whenComplete(
+                            (ids, failure) -> {
+                              if (failure != null) {
+                                LOG.warn("listing content ids failed: {}", failure.toString());
+                              } else {
+                                q.replyTo().tell(new ContentQuery.IdList(ids));
+                              }
+                            });
+                    return Behaviors.same();
+                  })
+              .onMessage(
                   ContentQuery.Archive.class,
                   q ->
                       run(
@@ -73,6 +117,11 @@ public final class ContentQueries {
                           c -> new ContentQuery.ArchiveMonths(readModel.archive(c))))
               .build();
         });
+  }
+
+  private static JdbcReadJournal journal(ActorSystem<?> system) {
+    return PersistenceQuery.get(system)
+        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
   }
 
   interface Query<R> {
