@@ -68,6 +68,10 @@ public final class Gateway {
           .init(
               Entity.of(dev.quire.protocol.SlugCommand.ENTITY_KEY, ctx -> Behaviors.empty())
                   .withRole("content"));
+      ClusterSharding.get(system)
+          .init(
+              Entity.of(dev.quire.protocol.RedirectCommand.ENTITY_KEY, ctx -> Behaviors.empty())
+                  .withRole("content"));
     }
     ContentClient content = new ContentClient(system, g.getDuration("ask-timeout"));
     ZoneId zone = ZoneId.of(config.getString("quire.site.time-zone"));

@@ -100,6 +100,12 @@ public final class ContentService {
                       q.getInt("snapshot-every"));
               Content.init(system, settings, registry);
               SlugClaim.init(system, q.getDuration("slug-claim-timeout"), registry);
+              SiteRedirects.init(
+                  system,
+                  new SiteRedirects.Settings(
+                      q.getInt("redirects.max-rules"),
+                      q.getInt("redirects.max-batch"),
+                      q.getInt("redirects.snapshot-every")));
 
               ActorRef<Topic.Command<ContentTopic>> topic =
                   system.systemActorOf(

@@ -415,6 +415,43 @@ class EndToEndTest {
         .isGreaterThanOrEqualTo(status.get("documents").asLong());
   }
 
+  @Test
+  @Order(8)
+  void redirectTableAnswersOldPermalinksAndRefusesOpenRedirects() throws Exception {
+    var put =
+        api(
+            "POST",
+            "/api/v1/redirects",
+            "{\"redirects\":[{\"from\":\"/2014/05/old-post/\",\"to\":\"/posts/second/\"},"
+                + "{\"from\":\"/?p=12\",\"to\":\"/about/\",\"status\":302}]}");
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    var moved = get("/2014/05/old-post/");
+    assertThat(moved.statusCode()).isEqualTo(301);
+    assertThat(moved.headers().firstValue("Location")).hasValue("/posts/second/");
+    // Without the trailing slash too, and a query-string permalink (WordPress's ?p=N).
+    assertThat(get("/2014/05/old-post").statusCode()).isEqualTo(301);
+    var byQuery = get("/?p=12");
+    assertThat(byQuery.statusCode()).isEqualTo(302);
+    assertThat(byQuery.headers().firstValue("Location")).hasValue("/about/");
+    assertThat(get("/").statusCode()).isEqualTo(200);
+
+    for (String evil : new String[] {"https://evil.example/", "//evil.example/", "/\\evil"}) {
+      var refused =
+          api(
+              "POST",
+              "/api/v1/redirects",
+              JSON.writeValueAsString(Map.of("from", "/x/", "to", evil)));
+      assertThat(refused.statusCode()).as(evil).isEqualTo(400);
+      assertThat(JSON.readTree(refused.body()).at("/error/field").asText()).isEqualTo("to");
+    }
+    var list = JSON.readTree(api("GET", "/api/v1/redirects", null).body());
+    assertThat(list.get("total").asInt()).isEqualTo(2);
+    assertThat(
+            api("DELETE", "/api/v1/redirects?from=%2F2014%2F05%2Fold-post%2F", null).statusCode())
+        .isEqualTo(200);
+    assertThat(get("/2014/05/old-post/").statusCode()).isEqualTo(404);
+  }
+
   private static String publishNew(String slug, String title, String body) throws Exception {
     var created =
         api(

@@ -1,0 +1,273 @@
+package dev.quire.gateway.redirect;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.delete;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.parameter;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.Directives.reject;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quire.gateway.content.Asks;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.http.JsonResponses;
+import dev.quire.gateway.module.CmsModule;
+import dev.quire.gateway.module.ModuleContext;
+import dev.quire.protocol.RedirectCommand;
+import dev.quire.protocol.RedirectReply;
+import dev.quire.protocol.RedirectRule;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * Moved URLs. The site's redirect table is journaled by the content role's {@code SiteRedirects}
+ * entity; this module keeps a copy in memory (checked every {@code
+ * quire.gateway.redirects.refresh-interval}, at once after a change made here) and answers a GET
+ * for a {@code from} path with its redirect before any other public route. {@code
+ * /api/v1/redirects} lists, adds and removes rules.
+ */
+public final class RedirectsModule implements CmsModule {
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(RedirectsModule.class);
+
+  /** The table as this gateway last saw it. */
+  private record Table(long version, Map<String, RedirectRule> byFrom) {}
+
+  private final AtomicReference<Table> table = new AtomicReference<>(new Table(-1, Map.of()));
+  private final AtomicBoolean fetching = new AtomicBoolean();
+  private ActorSystem<?> system;
+  private ObjectMapper json;
+  private Duration timeout;
+
+  @Override
+  public String id() {
+    return "redirects";
+  }
+
+  @Override
+  public void start(ModuleContext ctx) {
+    this.system = ctx.system();
+    this.json = ctx.json();
+    this.timeout = ctx.config().getDuration("quire.gateway.ask-timeout");
+    Duration every = ctx.config().getDuration("quire.gateway.redirects.refresh-interval");
+    system
+        .scheduler()
+        .scheduleWithFixedDelay(Duration.ZERO, every, this::refresh, system.executionContext());
+  }
+
+  /** Fetches the table unless a fetch is under way; only a changed table is sent. */
+  void refresh() {
+    if (!fetching.compareAndSet(false, true)) {
+      return;
+    }
+    long known = table.get().version();
+    Asks.on(
+            table()
+                .<RedirectCommand.RedirectTable>ask(
+                    r -> new RedirectCommand.Get(known, r), timeout),
+            system.executionContext())
+        .whenComplete(
+            (t, failure) -> {
+              fetching.set(false);
+              if (failure != null) {
+                LOG.debug("redirect table not reachable yet: {}", failure.toString());
+              } else if (!t.unchanged()) {
+                Map<String, RedirectRule> byFrom = new HashMap<>();
+                t.rules().forEach(r -> byFrom.put(r.from(), r));
+                table.set(new Table(t.version(), Map.copyOf(byFrom)));
+              }
+            });
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<RedirectCommand> table() {
+    return ClusterSharding.get(system)
+        .entityRefFor(RedirectCommand.ENTITY_KEY, RedirectCommand.SITE);
+  }
+
+  /** The rule for a request: path with query first, then the path alone, then the other slash. */
+  Optional<RedirectRule> match(String path, Optional<String> query) {
+    Map<String, RedirectRule> rules = table.get().byFrom();
+    if (rules.isEmpty()) {
+      return Optional.empty();
+    }
+    if (query.isPresent()) {
+      RedirectRule r = rules.get(path + "?" + query.get());
+      if (r != null) {
+        return Optional.of(r);
+      }
+    }
+    RedirectRule r = rules.get(path);
+    if (r == null && path.length() > 1) {
+      r = rules.get(path.endsWith("/") ? path.substring(0, path.length() - 1) : path + "/");
+    }
+    return Optional.ofNullable(r);
+  }
+
+  @Override
+  public Optional<Route> publicRoutes(ModuleContext ctx) {
+    return Optional.of(
+        extractRequest(
+            req -> {
+              if (req.method() != HttpMethods.GET && req.method() != HttpMethods.HEAD) {
+                return reject();
+              }
+              Optional<RedirectRule> rule =
+                  match(req.getUri().path(), req.getUri().rawQueryString());
+              return rule.map(r -> complete(redirect(r))).orElseGet(() -> reject());
+            }));
+  }
+
+  private static HttpResponse redirect(RedirectRule r) {
+    return HttpResponse.create()
+        .withStatus(StatusCodes.get(r.status()))
+        .addHeader(Location.create(r.to()))
+        .addHeader(RawHeader.create("Cache-Control", "public, max-age=300"));
+  }
+
+  @Override
+  public Optional<Route> apiRoutes(ModuleContext ctx) {
+    return Optional.of(
+        pathPrefix(
+            "redirects",
+            () ->
+                pathEndOrSingleSlash(
+                    () ->
+                        concat(
+                            get(() -> completeWithFuture(list())),
+                            post(
+                                () ->
+                                    entity(
+                                        Unmarshaller.entityToString(),
+                                        body -> completeWithFuture(put(body)))),
+                            delete(
+                                () ->
+                                    parameter(
+                                        "from", from -> completeWithFuture(remove(from))))))));
+  }
+
+  private CompletionStage<HttpResponse> list() {
+    return Asks.unavailableOnTimeout(
+            Asks.on(
+                table()
+                    .<RedirectCommand.RedirectTable>ask(
+                        r -> new RedirectCommand.Get(-1, r), timeout),
+                system.executionContext()),
+            "the redirect table")
+        .thenApply(
+            t -> {
+              List<RedirectRule> rules = new ArrayList<>(t.rules());
+              rules.sort(Comparator.comparing(RedirectRule::from));
+              Map<String, Object> out = new LinkedHashMap<>();
+              out.put("version", t.version());
+              out.put("total", rules.size());
+              out.put("items", rules);
+              return JsonResponses.of(json, StatusCodes.OK, out);
+            });
+  }
+
+  /** Body: one rule {@code {"from","to","status"}} or {@code {"redirects":[...]}}. */
+  private CompletionStage<HttpResponse> put(String body) {
+    List<RedirectRule> rules = parseRules(body);
+    return write(r -> new RedirectCommand.Put(rules, "api", r));
+  }
+
+  private CompletionStage<HttpResponse> remove(String from) {
+    return write(r -> new RedirectCommand.Remove(from, "api", r));
+  }
+
+  private CompletionStage<HttpResponse> write(
+      java.util.function.Function<ActorRef<RedirectReply>, RedirectCommand> make) {
+    return Asks.unavailableOnTimeout(
+            Asks.on(table().<RedirectReply>ask(make::apply, timeout), system.executionContext()),
+            "the redirect table")
+        .thenApply(
+            reply -> {
+              if (reply instanceof RedirectReply.Refused f) {
+                throw HttpError.of(
+                    dev.quire.protocol.ContentReply.Rejected.of(f.code(), f.field(), f.message()));
+              }
+              RedirectReply.Stored s = (RedirectReply.Stored) reply;
+              refresh();
+              return JsonResponses.of(
+                  json, StatusCodes.OK, Map.of("version", s.version(), "total", s.count()));
+            });
+  }
+
+  private List<RedirectRule> parseRules(String body) {
+    if (body.isBlank()) {
+      throw HttpError.badRequest("", "the request needs a JSON body");
+    }
+    JsonNode root;
+    try {
+      root = json.readTree(body);
+    } catch (Exception e) {
+      throw HttpError.badRequest("", "the body is not valid JSON");
+    }
+    List<RedirectRule> rules = new ArrayList<>();
+    if (root.has("redirects")) {
+      JsonNode list = root.get("redirects");
+      if (!list.isArray()) {
+        throw HttpError.badRequest("redirects", "must be an array of {from, to, status}");
+      }
+      for (int i = 0; i < list.size(); i++) {
+        rules.add(rule(list.get(i), "redirects[" + i + "]."));
+      }
+    } else {
+      rules.add(rule(root, ""));
+    }
+    return rules;
+  }
+
+  private static RedirectRule rule(JsonNode n, String where) {
+    if (!n.isObject()) {
+      throw HttpError.badRequest(where.isEmpty() ? "" : where, "must be an object");
+    }
+    var names = n.fieldNames();
+    while (names.hasNext()) {
+      String f = names.next();
+      if (!List.of("from", "to", "status").contains(f)) {
+        throw HttpError.badRequest(where + f, "unknown field '" + f + "'");
+      }
+    }
+    int status = n.has("status") ? n.get("status").asInt(-1) : 301;
+    RedirectRule r = new RedirectRule(text(n, "from"), text(n, "to"), status);
+    r.problem()
+        .ifPresent(
+            p -> {
+              throw HttpError.badRequest(where + p.field(), p.message());
+            });
+    return r;
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+}

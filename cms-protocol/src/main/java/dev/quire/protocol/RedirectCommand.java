@@ -1,0 +1,34 @@
+package dev.quire.protocol;
+
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * Commands to the site's redirect table: one sharded entity ({@link #SITE}) journals every change,
+ * so moved URLs are never lost and gateways anywhere read the same table.
+ */
+public interface RedirectCommand extends QuireSerializable {
+
+  EntityTypeKey<RedirectCommand> ENTITY_KEY =
+      EntityTypeKey.create(RedirectCommand.class, "Redirects");
+
+  /** The entity id of the site's one redirect table. */
+  String SITE = "site";
+
+  /** Adds or replaces (by {@code from}) every rule, all or none. */
+  record Put(List<RedirectRule> rules, String actor, ActorRef<RedirectReply> replyTo)
+      implements RedirectCommand {}
+
+  record Remove(String from, String actor, ActorRef<RedirectReply> replyTo)
+      implements RedirectCommand {}
+
+  /**
+   * The table, unless the asker already has {@code knownVersion}: then {@code rules} is null and
+   * {@code unchanged} true, so a gateway's periodic check costs nothing.
+   */
+  record Get(long knownVersion, ActorRef<RedirectTable> replyTo) implements RedirectCommand {}
+
+  record RedirectTable(long version, boolean unchanged, List<RedirectRule> rules)
+      implements QuireSerializable {}
+}

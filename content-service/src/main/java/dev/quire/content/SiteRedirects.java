@@ -1,0 +1,198 @@
+package dev.quire.content;
+
+import dev.quire.protocol.ErrorCode;
+import dev.quire.protocol.FieldError;
+import dev.quire.protocol.QuireSerializable;
+import dev.quire.protocol.RedirectCommand;
+import dev.quire.protocol.RedirectCommand.Get;
+import dev.quire.protocol.RedirectCommand.Put;
+import dev.quire.protocol.RedirectCommand.RedirectTable;
+import dev.quire.protocol.RedirectCommand.Remove;
+import dev.quire.protocol.RedirectReply;
+import dev.quire.protocol.RedirectRule;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The site's redirect table (moved URLs that are not slug changes: old permalinks from a migration,
+ * retired sections). One entity; every change is journaled, a batch in one event so an import of
+ * thousands of rules is one write, all or nothing.
+ */
+public final class SiteRedirects
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        RedirectCommand, SiteRedirects.Event, SiteRedirects.State> {
+
+  // ---- events: never renamed ----
+
+  public sealed interface Event extends QuireSerializable {}
+
+  public record RulesPut(List<RedirectRule> rules, Instant at, String actor) implements Event {}
+
+  public record RuleRemoved(String from, Instant at, String actor) implements Event {}
+
+  /** Immutable: every change makes a new map. {@code version} counts changes. */
+  public record State(long version, Map<String, RedirectRule> rules) implements QuireSerializable {
+    public State {
+      rules = Collections.unmodifiableMap(new LinkedHashMap<>(rules));
+    }
+
+    State apply(Event event) {
+      Map<String, RedirectRule> next = new LinkedHashMap<>(rules);
+      if (event instanceof RulesPut p) {
+        p.rules().forEach(r -> next.put(r.from(), r));
+      } else if (event instanceof RuleRemoved r) {
+        next.remove(r.from());
+      }
+      return new State(version + 1, next);
+    }
+  }
+
+  /** {@code maxRules}: the whole table; {@code maxBatch}: one Put. */
+  public record Settings(int maxRules, int maxBatch, int snapshotEvery) {}
+
+  public static void init(ActorSystem<?> system, Settings settings) {
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(
+                    RedirectCommand.ENTITY_KEY,
+                    ctx -> create(ctx.getEntityId(), settings, Clock.systemUTC()))
+                .withRole("content"));
+  }
+
+  public static Behavior<RedirectCommand> create(String id, Settings settings, Clock clock) {
+    return new SiteRedirects(id, settings, clock);
+  }
+
+  private final Settings settings;
+  private final Clock clock;
+
+  private SiteRedirects(String id, Settings settings, Clock clock) {
+    super(PersistenceId.of(RedirectCommand.ENTITY_KEY.name(), id));
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(0, Map.of());
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<RedirectCommand, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Put.class, this::onPut)
+        .onCommand(Remove.class, this::onRemove)
+        .onCommand(
+            Get.class,
+            (state, cmd) ->
+                Effect()
+                    .reply(
+                        cmd.replyTo(),
+                        cmd.knownVersion() == state.version()
+                            ? new RedirectTable(state.version(), true, null)
+                            : new RedirectTable(
+                                state.version(), false, List.copyOf(state.rules().values()))))
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onPut(State state, Put cmd) {
+    List<RedirectRule> rules = cmd.rules() == null ? List.of() : cmd.rules();
+    if (rules.isEmpty()) {
+      return refuse(cmd, ErrorCode.INVALID, "redirects", "is empty");
+    }
+    if (rules.size() > settings.maxBatch()) {
+      return refuse(
+          cmd,
+          ErrorCode.INVALID,
+          "redirects",
+          "has " + rules.size() + " rules; at most " + settings.maxBatch() + " per request");
+    }
+    Set<String> seen = new HashSet<>();
+    int added = 0;
+    for (int i = 0; i < rules.size(); i++) {
+      RedirectRule r = rules.get(i);
+      Optional<FieldError> problem =
+          r == null ? Optional.of(new FieldError("", "is missing")) : r.problem();
+      if (problem.isPresent()) {
+        return refuse(
+            cmd,
+            ErrorCode.INVALID,
+            "redirects[" + i + "]." + problem.get().field(),
+            problem.get().message());
+      }
+      if (!seen.add(r.from())) {
+        return refuse(
+            cmd,
+            ErrorCode.INVALID,
+            "redirects[" + i + "].from",
+            "'" + r.from() + "' appears twice in one request");
+      }
+      if (!state.rules().containsKey(r.from())) {
+        added++;
+      }
+    }
+    if (state.rules().size() + added > settings.maxRules()) {
+      return refuse(
+          cmd,
+          ErrorCode.INVALID,
+          "redirects",
+          "the site would have "
+              + (state.rules().size() + added)
+              + " redirects; the limit is "
+              + settings.maxRules()
+              + " (quire.content.redirects.max-rules)");
+    }
+    return Effect()
+        .persist(new RulesPut(List.copyOf(rules), clock.instant(), actor(cmd.actor())))
+        .thenReply(cmd.replyTo(), s -> new RedirectReply.Stored(s.version(), s.rules().size()));
+  }
+
+  private ReplyEffect<Event, State> onRemove(State state, Remove cmd) {
+    if (cmd.from() == null || !state.rules().containsKey(cmd.from())) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new RedirectReply.Refused(
+                  ErrorCode.NOT_FOUND, "from", "there is no redirect from '" + cmd.from() + "'"));
+    }
+    return Effect()
+        .persist(new RuleRemoved(cmd.from(), clock.instant(), actor(cmd.actor())))
+        .thenReply(cmd.replyTo(), s -> new RedirectReply.Stored(s.version(), s.rules().size()));
+  }
+
+  private ReplyEffect<Event, State> refuse(Put cmd, ErrorCode code, String field, String message) {
+    return Effect().reply(cmd.replyTo(), new RedirectReply.Refused(code, field, message));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+  }
+
+  private static String actor(String actor) {
+    return actor == null || actor.isBlank() ? "unknown" : actor;
+  }
+}
