@@ -452,6 +452,53 @@ class EndToEndTest {
     assertThat(get("/2014/05/old-post/").statusCode()).isEqualTo(404);
   }
 
+  @Test
+  @Order(9)
+  void mediaIsStoredOnceByContentAndServedSafely() throws Exception {
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 1, 2, 3, 4};
+    var up1 = upload(png, "image/png", "My%20Photo.png");
+    assertThat(up1.statusCode()).as(up1.body()).isEqualTo(201);
+    JsonNode m = JSON.readTree(up1.body());
+    String sha = m.get("sha256").asText();
+    assertThat(sha)
+        .isEqualTo(
+            java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(png)));
+    assertThat(m.get("filename").asText()).isEqualTo("My-Photo.png");
+    // The same bytes again are the same blob.
+    assertThat(JSON.readTree(upload(png, "image/png", "again.png").body()).get("sha256").asText())
+        .isEqualTo(sha);
+    var served =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + m.get("url").asText())).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(served.statusCode()).isEqualTo(200);
+    assertThat(served.body()).isEqualTo(png);
+    assertThat(served.headers().firstValue("Content-Type")).hasValue("image/png");
+    assertThat(served.headers().firstValue("Cache-Control"))
+        .hasValue("public, max-age=31536000, immutable");
+    // An uploaded HTML file is a download in a sandbox, never a page on the site's origin.
+    var html =
+        JSON.readTree(upload("<script>alert(1)</script>".getBytes(), "text/html", "x.html").body());
+    var h = get(html.get("url").asText());
+    assertThat(h.headers().firstValue("Content-Disposition").orElse("")).startsWith("attachment");
+    assertThat(h.headers().firstValue("Content-Security-Policy").orElse("")).contains("sandbox");
+    assertThat(get("/media/" + "0".repeat(64) + "/x.png").statusCode()).isEqualTo(404);
+    assertThat(get("/media/..%2F..%2Fquire.mv.db/x").statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(api("GET", "/api/v1/media", null).body()).get("total").asInt())
+        .isEqualTo(2);
+  }
+
+  static HttpResponse<String> upload(byte[] bytes, String type, String name) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + "/api/v1/media?filename=" + name))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", type)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   private static String publishNew(String slug, String title, String body) throws Exception {
     var created =
         api(

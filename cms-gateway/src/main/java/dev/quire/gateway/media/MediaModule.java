@@ -1,0 +1,183 @@
+package dev.quire.gateway.media;
+
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.getFromFile;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeaders;
+import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.http.JsonResponses;
+import dev.quire.gateway.module.CmsModule;
+import dev.quire.gateway.module.ModuleContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.StreamConverters;
+
+/**
+ * Media: {@code /media/<sha256>/<name>} serves a stored blob (cached for a year: the URL names the
+ * bytes), {@code POST /api/v1/media?filename=} stores the request body, {@code GET /api/v1/media}
+ * lists. Only images, audio, video and PDF are shown inline; anything else is a download, and every
+ * answer is {@code nosniff} with a sandboxing CSP, so an uploaded HTML or SVG file cannot run
+ * script on the site's origin.
+ */
+public final class MediaModule implements CmsModule {
+
+  private static final Set<String> INLINE_PREFIXES = Set.of("image/", "audio/", "video/");
+  private static final Set<String> INLINE_TYPES = Set.of("application/pdf");
+
+  private MediaStore store;
+  private Executor blocking;
+  private Materializer materializer;
+  private ObjectMapper json;
+  private long maxUpload;
+  private Duration uploadTimeout;
+
+  @Override
+  public String id() {
+    return "media";
+  }
+
+  /** The store this node's media lives in ({@code quire.media.dir}). */
+  public static MediaStore store(com.typesafe.config.Config config) {
+    return new MediaStore(Path.of(config.getString("quire.media.dir")), Clock.systemUTC());
+  }
+
+  @Override
+  public void start(ModuleContext ctx) {
+    this.store = store(ctx.config());
+    this.blocking =
+        ctx.system().dispatchers().lookup(DispatcherSelector.fromConfig("quire.media.dispatcher"));
+    this.materializer = Materializer.matFromSystem(ctx.system());
+    this.json = ctx.json();
+    this.maxUpload = ctx.config().getBytes("quire.media.max-upload-bytes");
+    this.uploadTimeout = ctx.config().getDuration("quire.media.upload-timeout");
+  }
+
+  @Override
+  public Optional<Route> publicRoutes(ModuleContext ctx) {
+    return Optional.of(
+        pathPrefix(
+            "media",
+            () ->
+                path(
+                    PathMatchers.segment().slash(PathMatchers.segment()),
+                    (sha, name) -> get(() -> completeOrServe(sha)))));
+  }
+
+  private Route completeOrServe(String sha) {
+    Optional<MediaStore.Media> media;
+    try {
+      media = MediaStore.isSha(sha) ? store.get(sha) : Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (media.isEmpty()) {
+      throw HttpError.notFound("no such media file");
+    }
+    MediaStore.Media m = media.get();
+    boolean inline =
+        INLINE_TYPES.contains(m.contentType())
+            || INLINE_PREFIXES.stream().anyMatch(p -> m.contentType().startsWith(p))
+                && !m.contentType().equals("image/svg+xml");
+    ContentType type = org.apache.pekko.http.javadsl.model.ContentTypes.parse(m.contentType());
+    List<HttpHeader> headers =
+        List.of(
+            RawHeader.create("Cache-Control", "public, max-age=31536000, immutable"),
+            RawHeader.create("X-Content-Type-Options", "nosniff"),
+            RawHeader.create("Content-Security-Policy", "default-src 'none'; sandbox"),
+            RawHeader.create(
+                "Content-Disposition",
+                (inline ? "inline" : "attachment") + "; filename=\"" + m.filename() + "\""));
+    return respondWithHeaders(headers, () -> getFromFile(store.blob(sha).toFile(), type));
+  }
+
+  @Override
+  public Optional<Route> apiRoutes(ModuleContext ctx) {
+    Route upload =
+        withSizeLimit(
+            maxUpload,
+            () ->
+                parameterOptional(
+                    "filename",
+                    name ->
+                        extractRequestEntity(
+                            entity -> completeWithFuture(upload(entity, name.orElse("file"))))));
+    Route list = get(() -> completeWithFuture(list()));
+    return Optional.of(
+        pathPrefix("media", () -> pathEndOrSingleSlash(() -> concat(list, post(() -> upload)))));
+  }
+
+  private CompletionStage<HttpResponse> upload(HttpEntity entity, String filename) {
+    InputStream in =
+        entity.getDataBytes().runWith(StreamConverters.asInputStream(uploadTimeout), materializer);
+    String type = entity.getContentType().mediaType().toString();
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (in) {
+            MediaStore.Media m = store.put(in, type, filename, maxUpload);
+            return JsonResponses.of(json, StatusCodes.CREATED, view(m));
+          } catch (MediaStore.TooLarge e) {
+            throw new HttpError(413, "too_large", "body", e.getMessage());
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        blocking);
+  }
+
+  private CompletionStage<HttpResponse> list() {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            List<Map<String, Object>> items = store.list().stream().map(MediaModule::view).toList();
+            return JsonResponses.of(
+                json, StatusCodes.OK, Map.of("items", items, "total", items.size()));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        blocking);
+  }
+
+  private static Map<String, Object> view(MediaStore.Media m) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("sha256", m.sha256());
+    v.put("size", m.size());
+    v.put("contentType", m.contentType());
+    v.put("filename", m.filename());
+    v.put("createdAt", m.createdAt());
+    v.put("url", m.url());
+    return v;
+  }
+}
