@@ -315,8 +315,8 @@ public final class BundleReader implements AutoCloseable {
               require(
                   name,
                   line,
-                  r.status() == 301 || r.status() == 302 || r.status() == 308,
-                  "field 'status': " + r.status() + " is not 301, 302 or 308");
+                  r.status() == 301 || r.status() == 302 || r.status() == 307 || r.status() == 308,
+                  "field 'status': " + r.status() + " is not 301, 302, 307 or 308");
               redirects++;
             }
           });

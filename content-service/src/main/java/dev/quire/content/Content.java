@@ -505,20 +505,12 @@ public final class Content
               Rejected.of(ErrorCode.ALREADY_EXISTS, "id", "content " + contentId + " exists"));
     }
     List<Event> events = new ArrayList<>();
-    State end = State.empty();
-    List<HistoryStep> history = cmd.history() == null ? List.of() : cmd.history();
-    if (history.isEmpty()) {
-      return Effect().reply(cmd.replyTo(), Rejected.of(ErrorCode.INVALID, "history", "is empty"));
+    Rejected problem = replay(contentId, settings.rules(), cmd.history(), events);
+    if (problem != null) {
+      return Effect().reply(cmd.replyTo(), problem);
     }
-    for (int i = 0; i < history.size(); i++) {
-      HistoryStep step = history.get(i);
-      String where = "history[" + i + "]";
-      Rejected problem = checkStep(end, step, i, where);
-      if (problem != null) {
-        return Effect().reply(cmd.replyTo(), problem);
-      }
-      Event event = toEvent(step);
-      events.add(event);
+    State end = State.empty();
+    for (Event event : events) {
       end = end.apply(event);
     }
     List<String> slugs = new ArrayList<>();
@@ -551,8 +543,38 @@ public final class Content
         .thenUnstashAll();
   }
 
+  /**
+   * Checks a whole history as {@link Restore} would, without writing: null when it may be restored,
+   * else the first problem, naming the step and field. An importer runs this over a whole bundle
+   * before it changes anything.
+   */
+  public static Rejected checkHistory(
+      String contentId, ContentRules rules, List<HistoryStep> history) {
+    return replay(contentId, rules, history, new ArrayList<>());
+  }
+
+  private static Rejected replay(
+      String contentId, ContentRules rules, List<HistoryStep> history, List<Event> out) {
+    if (history == null || history.isEmpty()) {
+      return Rejected.of(ErrorCode.INVALID, "history", "is empty");
+    }
+    State end = State.empty();
+    for (int i = 0; i < history.size(); i++) {
+      HistoryStep step = history.get(i);
+      Rejected problem = checkStep(rules, end, step, i, "history[" + i + "]");
+      if (problem != null) {
+        return problem;
+      }
+      Event event = toEvent(contentId, step);
+      out.add(event);
+      end = end.apply(event);
+    }
+    return null;
+  }
+
   /** Null when {@code step} may follow {@code before}; else why not, naming the step. */
-  private Rejected checkStep(State before, HistoryStep step, int index, String where) {
+  private static Rejected checkStep(
+      ContentRules rules, State before, HistoryStep step, int index, String where) {
     if (step == null) {
       return Rejected.of(ErrorCode.INVALID, where, "is missing");
     }
@@ -599,14 +621,14 @@ public final class Content
       if (step.fields() == null) {
         return Rejected.of(ErrorCode.INVALID, where + ".fields", "is missing");
       }
-      List<FieldError> errors = settings.rules().validate(kind, step.fields());
+      List<FieldError> errors = rules.validate(kind, step.fields());
       if (!errors.isEmpty()) {
         Rejected r = invalid(errors);
         return Rejected.of(r.code(), where + ".fields." + r.field(), r.message());
       }
     }
     if (type.equals("edited") && step.aliasAdded() != null) {
-      var bad = settings.rules().slugProblem(step.aliasAdded());
+      var bad = rules.slugProblem(step.aliasAdded());
       if (bad.isPresent()) {
         return Rejected.of(ErrorCode.INVALID, where + ".aliasAdded", bad.get().message());
       }
@@ -617,7 +639,7 @@ public final class Content
     return null;
   }
 
-  private Event toEvent(HistoryStep s) {
+  private static Event toEvent(String contentId, HistoryStep s) {
     String who = actor(s.actor());
     return switch (s.type()) {
       case "created" ->

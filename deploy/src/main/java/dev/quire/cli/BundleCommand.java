@@ -1,29 +1,219 @@
 package dev.quire.cli;
 
+import com.typesafe.config.Config;
 import dev.quire.bundle.BundleException;
 import dev.quire.bundle.BundleReader;
 import dev.quire.bundle.Limits;
 import dev.quire.bundle.Manifest;
+import dev.quire.gateway.media.MediaModule;
+import dev.quire.protocol.ContentRules;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code quire bundle verify|inspect FILE}: site bundles (see bundle-format/SPEC.md). */
+/** {@code quire bundle export|import|verify|inspect FILE}: site bundles (bundle-format/SPEC.md). */
 @Command(
     name = "bundle",
     description = "Site bundles: one file with a whole site (bundle-format/SPEC.md).",
-    subcommands = {BundleCommand.Verify.class, BundleCommand.Inspect.class})
+    subcommands = {
+      BundleCommand.Export.class,
+      BundleCommand.Import.class,
+      BundleCommand.Verify.class,
+      BundleCommand.Inspect.class
+    })
 final class BundleCommand implements Runnable {
+
+  /** Reasons shown when an import is refused; the count of the rest follows. */
+  private static final int MAX_LISTED = 50;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
+  }
+
+  /** Bundle export and import open the data directory itself: the site must be stopped. */
+  static LocalTarget local(TargetSession session) {
+    return (LocalTarget) session.target;
+  }
+
+  static boolean refuseServer(SiteOptions site) {
+    if (site.server != null) {
+      System.err.println(
+          "error: bundles are exported from and imported into a stopped site's data directory"
+              + " (--data DIR); stop the server first");
+      return true;
+    }
+    return false;
+  }
+
+  @Command(
+      name = "export",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Write the whole site into FILE: every item with its history, media, redirects and",
+        "settings. The site must be stopped (it reads --data DIR). FILE appears only when",
+        "complete."
+      })
+  static final class Export implements Callable<Integer> {
+
+    @Parameters(paramLabel = "FILE", description = "The bundle to write (e.g. site.quire).")
+    Path file;
+
+    @Option(
+        names = "--no-history",
+        description = "Only each item as it stands, not the events that made it.")
+    boolean noHistory;
+
+    @Mixin SiteOptions site = new SiteOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      if (refuseServer(site)) {
+        return 2;
+      }
+      long t0 = System.nanoTime();
+      try (TargetSession session = TargetSession.open(site, "export", System.err)) {
+        Config config = session.config;
+        Manifest m =
+            new BundleExport(
+                    local(session),
+                    MediaModule.store(config),
+                    config.getInt("quire.cli.import-parallelism"),
+                    config.getDuration("quire.cli.ask-timeout"))
+                .run(
+                    file,
+                    !noHistory,
+                    new Manifest.Site(
+                        config.getString("quire.site.title"),
+                        config.getString("quire.site.base-url")),
+                    SiteSettings.of(config),
+                    "quire 0.1.0");
+        Manifest.Counts c = m.counts();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+            "Exported %d item(s), %d event(s), %d media blob(s) (%.1f MB), %d redirect(s) to %s"
+                + " (%.1f MB) in %.1f s.%nroot checksum %s%n",
+            c.items(),
+            c.events(),
+            c.media(),
+            c.mediaBytes() / 1e6,
+            c.redirects(),
+            file,
+            Files.size(file) / 1e6,
+            seconds,
+            m.rootChecksum());
+        return 0;
+      } catch (QuireNode.DataDirLocked e) {
+        System.err.println("error: " + e.getMessage());
+        return 3;
+      }
+    }
+  }
+
+  @Command(
+      name = "import",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Import a bundle into a stopped site (--data DIR). The bundle is verified and every",
+        "item checked against the site first; on any problem nothing is written. Existing",
+        "content is never deleted."
+      })
+  static final class Import implements Callable<Integer> {
+
+    @Parameters(paramLabel = "FILE", description = "The bundle.")
+    Path file;
+
+    @Option(
+        names = "--policy",
+        paramLabel = "skip|overwrite|fail",
+        defaultValue = "fail",
+        description = {
+          "For items, redirects and settings the site already has: skip (keep the site's),",
+          "overwrite (the bundle's version becomes a new revision) or fail (change nothing).",
+          "Default: ${DEFAULT-VALUE}."
+        })
+    BundleImport.Policy policy;
+
+    @Mixin SiteOptions site = new SiteOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      if (refuseServer(site)) {
+        return 2;
+      }
+      if (!Files.isRegularFile(file)) {
+        System.err.println("error: " + file + " is not a file");
+        return 2;
+      }
+      long t0 = System.nanoTime();
+      try (BundleReader bundle = BundleReader.open(file, Limits.DEFAULT)) {
+        try (ProgressBar bar =
+            EmbeddingsCommand.bar("Verifying", bundle.manifest().entries().size())) {
+          bundle.verify((phase, done, total) -> bar.stepTo(done));
+        }
+        try (TargetSession session = TargetSession.open(site, "import", System.err)) {
+          Config config = session.config;
+          BundleImport.Summary s =
+              new BundleImport(
+                      local(session),
+                      MediaModule.store(config),
+                      new ContentRules(ContentRules.Limits.fromConfig(config)),
+                      config,
+                      config.getInt("quire.cli.import-parallelism"),
+                      config.getDuration("quire.cli.ask-timeout"),
+                      Clock.systemUTC())
+                  .run(bundle, policy);
+          s.notes().forEach(n -> System.out.println("note: " + n));
+          s.failures().forEach(f -> System.err.println("failed: " + f));
+          System.out.printf(
+              "Imported %s in %.1f s: %d item(s) created, %d overwritten, %d skipped, %d"
+                  + " unchanged; %d media blob(s) added (%.1f MB), %d already here; %d"
+                  + " redirect(s) written, %d kept; settings %s.%n",
+              file,
+              (System.nanoTime() - t0) / 1e9,
+              s.created(),
+              s.overwritten(),
+              s.skipped(),
+              s.unchanged(),
+              s.mediaAdded(),
+              s.mediaBytesAdded() / 1e6,
+              s.mediaPresent(),
+              s.redirectsAdded(),
+              s.redirectsKept(),
+              s.settings());
+          if (!s.failures().isEmpty()) {
+            System.err.println(
+                s.failures().size()
+                    + " write(s) failed after the checks passed; run the import again with"
+                    + " --policy skip to finish it");
+            return 1;
+          }
+          return 0;
+        }
+      } catch (BundleException e) {
+        System.err.println("error: " + e.getMessage());
+        System.err.println("Nothing was imported.");
+        return 2;
+      } catch (BundleImport.Refused e) {
+        System.err.println("error: " + e.getMessage() + "; nothing was imported:");
+        e.reasons.stream().limit(MAX_LISTED).forEach(r -> System.err.println("  " + r));
+        if (e.reasons.size() > MAX_LISTED) {
+          System.err.println("  ... and " + (e.reasons.size() - MAX_LISTED) + " more");
+        }
+        return 2;
+      } catch (QuireNode.DataDirLocked e) {
+        System.err.println("error: " + e.getMessage());
+        return 3;
+      }
+    }
   }
 
   @Command(

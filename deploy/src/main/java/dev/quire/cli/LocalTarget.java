@@ -4,8 +4,13 @@ import dev.quire.gateway.content.Asks;
 import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentQuery;
 import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.HistoryStep;
+import dev.quire.protocol.RedirectCommand;
+import dev.quire.protocol.RedirectReply;
+import dev.quire.protocol.RedirectRule;
 import dev.quire.protocol.SlugCommand;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +22,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -29,6 +36,7 @@ public final class LocalTarget implements ContentTarget {
   private final ClusterSharding sharding;
   private final Duration timeout;
   private final String actor;
+  private volatile ActorRef<ContentQuery> queries;
 
   public LocalTarget(ActorSystem<?> system, Duration timeout, String actor) {
     this.system = system;
@@ -88,6 +96,122 @@ public final class LocalTarget implements ContentTarget {
         .filter(pid -> pid.startsWith(prefix))
         .mapAsync(8, pid -> ask(pid.substring(prefix.length()), ContentCommand.Get::new))
         .runWith(Sink.seq(), system);
+  }
+
+  public CompletionStage<ContentSnapshot> archive(String id, long revision) {
+    return ask(id, r -> new ContentCommand.Archive(revision, actor, r));
+  }
+
+  // ---- what a bundle needs: the journal's view of every item, restore, the redirect table ----
+
+  /** The owner of {@code slug} (current or old), if any. */
+  public CompletionStage<Optional<String>> slugOwner(String slug) {
+    return Asks.on(
+            sharding
+                .entityRefFor(SlugCommand.ENTITY_KEY, slug)
+                .<SlugCommand.Owner>ask(SlugCommand.GetOwner::new, timeout),
+            system.executionContext())
+        .thenApply(o -> o.contentId().isEmpty() ? Optional.empty() : Optional.of(o.contentId()));
+  }
+
+  /** The item with this id, or empty when there is none. */
+  public CompletionStage<Optional<ContentSnapshot>> get(String id) {
+    return Asks.on(
+            sharding
+                .entityRefFor(ContentCommand.ENTITY_KEY, id)
+                .<ContentReply>ask(ContentCommand.Get::new, timeout),
+            system.executionContext())
+        .thenApply(
+            reply ->
+                reply instanceof ContentReply.Accepted a
+                    ? Optional.of(a.content())
+                    : Optional.<ContentSnapshot>empty());
+  }
+
+  /** Every content id in the journal, in the journal's order. */
+  public CompletionStage<List<String>> ids() {
+    return queries()
+        .thenCompose(
+            q ->
+                AskPattern.<ContentQuery, ContentQuery.IdList>ask(
+                    q, ContentQuery.AllIds::new, timeout, system.scheduler()))
+        .thenApply(ContentQuery.IdList::ids);
+  }
+
+  /** An item's events as history steps, revision 1 first. */
+  public CompletionStage<List<HistoryStep>> history(String id) {
+    return queries()
+        .thenCompose(
+            q ->
+                AskPattern.<ContentQuery, ContentQuery.HistoryList>ask(
+                    q, r -> new ContentQuery.History(id, r), timeout, system.scheduler()))
+        .thenApply(ContentQuery.HistoryList::steps);
+  }
+
+  /** Writes a new item's whole history in one journal write (see {@code Content.Restore}). */
+  public CompletionStage<ContentSnapshot> restore(String id, List<HistoryStep> history) {
+    return ask(id, r -> new ContentCommand.Restore(history, r));
+  }
+
+  public CompletionStage<List<RedirectRule>> redirects() {
+    return Asks.on(
+            redirectTable()
+                .<RedirectCommand.RedirectTable>ask(r -> new RedirectCommand.Get(-1, r), timeout),
+            system.executionContext())
+        .thenApply(RedirectCommand.RedirectTable::rules);
+  }
+
+  /** Adds or replaces rules (by {@code from}) in one journaled change. */
+  public CompletionStage<Long> putRedirects(List<RedirectRule> rules) {
+    return Asks.on(
+            redirectTable()
+                .<RedirectReply>ask(r -> new RedirectCommand.Put(rules, actor, r), timeout),
+            system.executionContext())
+        .thenApply(
+            reply -> {
+              if (reply instanceof RedirectReply.Refused r) {
+                throw new Refused(r.field(), r.message());
+              }
+              return ((RedirectReply.Stored) reply).version();
+            });
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<RedirectCommand>
+      redirectTable() {
+    return sharding.entityRefFor(RedirectCommand.ENTITY_KEY, RedirectCommand.SITE);
+  }
+
+  /** The content query actor, once it has registered (it starts with the node). */
+  private CompletionStage<ActorRef<ContentQuery>> queries() {
+    if (queries != null) {
+      return CompletableFuture.completedFuture(queries);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    return findQueries(deadline);
+  }
+
+  private CompletionStage<ActorRef<ContentQuery>> findQueries(long deadline) {
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+            system.receptionist(),
+            r -> Receptionist.find(ContentQuery.SERVICE_KEY, r),
+            timeout,
+            system.scheduler())
+        .thenCompose(
+            listing -> {
+              var found = listing.getServiceInstances(ContentQuery.SERVICE_KEY);
+              if (!found.isEmpty()) {
+                queries = found.iterator().next();
+                return CompletableFuture.completedFuture(queries);
+              }
+              if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the content queries did not start");
+              }
+              return org.apache.pekko.pattern.Patterns.after(
+                  Duration.ofMillis(50),
+                  system.classicSystem().scheduler(),
+                  system.executionContext(),
+                  () -> findQueries(deadline));
+            });
   }
 
   private CompletionStage<ContentSnapshot> ask(

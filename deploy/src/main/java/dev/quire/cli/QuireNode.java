@@ -43,7 +43,10 @@ public final class QuireNode implements AutoCloseable {
     this.gateway = gw;
   }
 
-  /** Settings from the command line win over the environment, which wins over the .conf files. */
+  /**
+   * Settings from the command line win over the environment, which wins over the .conf files; the
+   * data directory's {@code site.conf} (site settings an import wrote) wins over the packaged ones.
+   */
   public static Config config(Map<String, Object> overrides) {
     Config unresolved =
         ConfigFactory.parseMap(overrides)
@@ -53,6 +56,15 @@ public final class QuireNode implements AutoCloseable {
     // The database URL is built from the data directory; H2 wants it absolute.
     String dataDir = unresolved.resolve().getString("quire.data-dir");
     String absolute = Path.of(dataDir).toAbsolutePath().normalize().toString();
+    java.io.File siteConf = Path.of(absolute, SiteSettings.FILE).toFile();
+    if (siteConf.isFile()) {
+      unresolved =
+          ConfigFactory.parseMap(overrides)
+              .withFallback(ConfigFactory.defaultOverrides())
+              .withFallback(ConfigFactory.parseFile(siteConf))
+              .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))
+              .withFallback(ConfigFactory.defaultReferenceUnresolved());
+    }
     return ConfigFactory.parseMap(Map.of("quire.data-dir", absolute))
         .withFallback(unresolved)
         .resolve();

@@ -70,7 +70,11 @@ class EndToEndTest {
   }
 
   static Path folder() throws Exception {
-    Path dir = Files.createDirectories(tmp.resolve("md"));
+    return writeFolder(Files.createDirectories(tmp.resolve("md")));
+  }
+
+  /** Four Markdown files: two posts, a page and a draft, with the front matter editors write. */
+  static Path writeFolder(Path dir) throws Exception {
     Files.writeString(
         dir.resolve("a.md"),
         """

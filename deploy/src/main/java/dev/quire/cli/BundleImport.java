@@ -1,0 +1,612 @@
+package dev.quire.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.quire.bundle.BundleException;
+import dev.quire.bundle.BundleItem;
+import dev.quire.bundle.BundleReader;
+import dev.quire.bundle.Redirect;
+import dev.quire.content.Content;
+import dev.quire.gateway.media.MediaStore;
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.FieldError;
+import dev.quire.protocol.HistoryStep;
+import dev.quire.protocol.RedirectRule;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import me.tongfei.progressbar.ProgressBar;
+
+/**
+ * Imports a verified bundle into a stopped site, in two passes. The first only reads: it decides
+ * what happens to every item, redirect and setting, runs each new item's history through the same
+ * checks {@code Content.Restore} applies, and stops with every reason when anything could not be
+ * written, or, under {@link Policy#FAIL}, when anything already exists. Only then does the second
+ * pass write: media, items (a new item's history in one journal write), redirects, settings. An
+ * import never deletes: existing items are skipped or get a new revision.
+ */
+final class BundleImport {
+
+  enum Policy {
+    SKIP,
+    OVERWRITE,
+    FAIL
+  }
+
+  /** The bundle cannot be imported as asked; nothing was written. */
+  static final class Refused extends Exception {
+    final List<String> reasons;
+
+    Refused(String what, List<String> reasons) {
+      super(what);
+      this.reasons = List.copyOf(reasons);
+    }
+  }
+
+  record Summary(
+      long created,
+      long overwritten,
+      long skipped,
+      long unchanged,
+      long mediaAdded,
+      long mediaBytesAdded,
+      long mediaPresent,
+      long redirectsAdded,
+      long redirectsKept,
+      String settings,
+      List<String> notes,
+      List<String> failures) {}
+
+  private enum Action {
+    CREATE,
+    OVERWRITE,
+    SKIP,
+    UNCHANGED
+  }
+
+  /** What happens to one bundle item; {@code siteRevision} is where the site's copy stands. */
+  private record Plan(Action action, long bundleRevision, long siteRevision) {}
+
+  private static final int MAX_REASONS = 50;
+
+  private final LocalTarget site;
+  private final MediaStore media;
+  private final ContentRules rules;
+  private final Config config;
+  private final int parallelism;
+  private final Duration timeout;
+  private final Clock clock;
+
+  BundleImport(
+      LocalTarget site,
+      MediaStore media,
+      ContentRules rules,
+      Config config,
+      int parallelism,
+      Duration timeout,
+      Clock clock) {
+    this.site = site;
+    this.media = media;
+    this.rules = rules;
+    this.config = config;
+    this.parallelism = parallelism;
+    this.timeout = timeout;
+    this.clock = clock;
+  }
+
+  // ---- pass 1: decide and check, write nothing ----
+
+  private final Map<String, Plan> plans = new HashMap<>();
+  private final Set<String> claimed = new HashSet<>();
+  private final List<String> problems = new ArrayList<>();
+  private final List<String> conflicts = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
+  private final Map<String, RedirectRule> redirectsToPut = new LinkedHashMap<>();
+  private long redirectsKept;
+  private boolean writeSettings;
+  private String settingsOutcome = "none in the bundle";
+
+  Summary run(BundleReader bundle, Policy policy) throws Exception {
+    plan(bundle, policy);
+    if (!problems.isEmpty()) {
+      throw new Refused(problems.size() + " problem(s) in the bundle", problems);
+    }
+    if (policy == Policy.FAIL && !conflicts.isEmpty()) {
+      throw new Refused(
+          conflicts.size()
+              + " item(s), redirect(s) or setting(s) already on this site"
+              + " (--policy fail)",
+          conflicts);
+    }
+    return write(bundle);
+  }
+
+  private void plan(BundleReader bundle, Policy policy) throws Exception {
+    boolean history = bundle.manifest().includesHistory();
+    List<BundleItem> batch = new ArrayList<>();
+    try (ProgressBar bar = EmbeddingsCommand.bar("Checking", bundle.manifest().counts().items())) {
+      bundle.forEachItem(
+          i -> {
+            batch.add(i);
+            if (batch.size() >= parallelism) {
+              planItems(batch, policy, history);
+              bar.stepBy(batch.size());
+              batch.clear();
+            }
+          });
+      planItems(batch, policy, history);
+      bar.stepBy(batch.size());
+    }
+    if (history) {
+      forEachHistory(
+          bundle,
+          (id, steps) -> {
+            if (plans.get(id).action() == Action.CREATE) {
+              check(id, Content.checkHistory(id, rules, steps));
+            }
+          });
+    }
+    planRedirects(bundle, policy);
+    planSettings(bundle, policy);
+    int menus = bundle.menus().size();
+    if (menus > 0) {
+      notes.add(menus + " menu(s) in the bundle were not imported: this Quire has no menus yet");
+    }
+  }
+
+  private void planItems(List<BundleItem> batch, Policy policy, boolean history)
+      throws java.io.IOException {
+    List<CompletableFuture<Optional<ContentSnapshot>>> existing = new ArrayList<>();
+    List<List<CompletableFuture<Optional<String>>>> owners = new ArrayList<>();
+    for (BundleItem i : batch) {
+      existing.add(site.get(i.id()).toCompletableFuture());
+      List<CompletableFuture<Optional<String>>> o = new ArrayList<>();
+      o.add(site.slugOwner(i.slug()).toCompletableFuture());
+      for (String alias : i.aliases()) {
+        o.add(site.slugOwner(alias).toCompletableFuture());
+      }
+      owners.add(o);
+    }
+    for (int n = 0; n < batch.size(); n++) {
+      BundleItem item = batch.get(n);
+      Optional<ContentSnapshot> current = awaitIo(existing.get(n));
+      Set<String> others = new HashSet<>();
+      for (var owner : owners.get(n)) {
+        awaitIo(owner).filter(id -> !id.equals(item.id())).ifPresent(others::add);
+      }
+      String label = "item " + item.id() + " ('" + item.slug() + "')";
+      Plan plan;
+      if (current.isPresent()) {
+        ContentSnapshot s = current.get();
+        if (s.fields().equals(BundleMapping.fields(item))
+            && s.status().id().equals(item.status())) {
+          plan = new Plan(Action.UNCHANGED, item.revision(), s.revision());
+        } else {
+          conflicts.add(label + " exists on this site at revision " + s.revision());
+          plan = new Plan(Action.SKIP, item.revision(), s.revision());
+          if (policy == Policy.OVERWRITE) {
+            if (!others.isEmpty()) {
+              problem(label + ": its slug belongs to item " + others.iterator().next());
+            }
+            fieldsCheck(label, ContentKind.parse(item.kind()), BundleMapping.fields(item));
+            plan = new Plan(Action.OVERWRITE, item.revision(), s.revision());
+          }
+        }
+      } else if (!others.isEmpty()) {
+        conflicts.add(
+            label
+                + ": its slug or an old slug belongs to item "
+                + others.iterator().next()
+                + " on this site");
+        if (policy == Policy.OVERWRITE) {
+          problem(
+              label
+                  + ": its slug belongs to another item on this site, which overwrite would"
+                  + " not replace; import with --policy skip, or change the slug");
+        }
+        plan = new Plan(Action.SKIP, item.revision(), 0);
+      } else {
+        plan = new Plan(Action.CREATE, item.revision(), 0);
+        for (String slug : slugsOf(item)) {
+          if (!claimed.add(slug)) {
+            problem(label + ": slug '" + slug + "' is also used by another item of the bundle");
+          }
+        }
+        if (!history) {
+          check(item.id(), Content.checkHistory(item.id(), rules, synthesize(item)));
+          for (String alias : item.aliases()) {
+            RedirectRule r = aliasRedirect(item, alias);
+            redirectsToPut.put(r.from(), r);
+          }
+        }
+      }
+      plans.put(item.id(), plan);
+    }
+  }
+
+  private static List<String> slugsOf(BundleItem item) {
+    List<String> all = new ArrayList<>();
+    all.add(item.slug());
+    all.addAll(item.aliases());
+    return all;
+  }
+
+  private static RedirectRule aliasRedirect(BundleItem item, String alias) {
+    String prefix = item.kind().equals("page") ? "/" : "/posts/";
+    return new RedirectRule(prefix + alias + "/", prefix + item.slug() + "/", 301);
+  }
+
+  private List<HistoryStep> synthesize(BundleItem item) {
+    return BundleMapping.synthesize(item, clock.instant());
+  }
+
+  private void fieldsCheck(String label, ContentKind kind, ContentFields fields) {
+    for (FieldError e : rules.validate(kind, fields)) {
+      problem(label + ": field '" + e.field() + "': " + e.message());
+    }
+  }
+
+  private void check(String id, ContentReply.Rejected rejected) {
+    if (rejected != null) {
+      problem(
+          "item "
+              + id
+              + ": field '"
+              + rejected.field()
+              + "': "
+              + rejected.message()
+              + " (the site would refuse this history)");
+    }
+  }
+
+  private void problem(String p) {
+    problems.add(p);
+  }
+
+  private void planRedirects(BundleReader bundle, Policy policy) throws Exception {
+    Map<String, RedirectRule> current = new HashMap<>();
+    for (RedirectRule r : await(site.redirects())) {
+      current.put(r.from(), r);
+    }
+    for (Redirect r : bundle.redirects()) {
+      RedirectRule rule = new RedirectRule(r.from(), r.to(), r.status());
+      Optional<FieldError> bad = rule.problem();
+      if (bad.isPresent()) {
+        problem("redirects.jsonl: " + r.from() + ": " + bad.get());
+        continue;
+      }
+      redirectsToPut.put(rule.from(), rule);
+    }
+    for (var it = redirectsToPut.values().iterator(); it.hasNext(); ) {
+      RedirectRule rule = it.next();
+      RedirectRule there = current.get(rule.from());
+      if (there == null) {
+        continue;
+      }
+      if (there.equals(rule)) {
+        it.remove();
+        redirectsKept++;
+        continue;
+      }
+      conflicts.add(
+          "redirect from "
+              + rule.from()
+              + " goes to "
+              + there.to()
+              + " on this site, "
+              + rule.to()
+              + " in the bundle");
+      if (policy != Policy.OVERWRITE) {
+        it.remove();
+        redirectsKept++;
+      }
+    }
+    long max = config.getLong("quire.content.redirects.max-rules");
+    long after =
+        current.size()
+            + redirectsToPut.keySet().stream().filter(f -> !current.containsKey(f)).count();
+    if (after > max) {
+      problem(
+          "redirects: the site would hold "
+              + after
+              + " redirects, more than"
+              + " quire.content.redirects.max-rules ("
+              + max
+              + ")");
+    }
+  }
+
+  private void planSettings(BundleReader bundle, Policy policy) throws Exception {
+    Map<String, String> settings = bundle.settings();
+    if (settings.isEmpty()) {
+      return;
+    }
+    SiteSettings.problems(settings).forEach(this::problem);
+    List<String> unknown = SiteSettings.unknown(settings);
+    if (!unknown.isEmpty()) {
+      notes.add("settings this Quire does not know were not imported: " + unknown);
+    }
+    Path file = SiteSettings.file(config);
+    if (!Files.exists(file)) {
+      writeSettings = true;
+      settingsOutcome = "written to " + file;
+      return;
+    }
+    Map<String, String> there =
+        SiteSettings.of(ConfigFactory.parseFile(file.toFile()).resolve().withFallback(config));
+    Map<String, String> wanted = new HashMap<>(there);
+    settings.forEach(
+        (k, v) -> {
+          if (SiteSettings.KEYS.containsKey(k)) {
+            wanted.put(k, v);
+          }
+        });
+    if (wanted.equals(there)) {
+      settingsOutcome = "unchanged";
+      return;
+    }
+    conflicts.add("settings: " + file + " already holds this site's settings");
+    if (policy == Policy.OVERWRITE) {
+      writeSettings = true;
+      settingsOutcome = "replaced in " + file;
+    } else {
+      settingsOutcome = "kept the site's own (" + file + ")";
+    }
+  }
+
+  // ---- pass 2: write ----
+
+  private Summary write(BundleReader bundle) throws Exception {
+    List<String> failures = new ArrayList<>();
+    long[] mediaAdded = {0, 0, 0};
+    try (ProgressBar bar = EmbeddingsCommand.bar("Media", bundle.manifest().counts().media())) {
+      bundle.forEachMedia(
+          m -> {
+            if (media.get(m.sha256()).isPresent()) {
+              mediaAdded[2]++;
+            } else {
+              MediaStore.Media stored;
+              try (InputStream in = bundle.openMedia(m.sha256())) {
+                stored = media.put(in, m.contentType(), m.filename(), m.size());
+              }
+              if (!stored.sha256().equals(m.sha256())) {
+                throw new BundleException(
+                    "media/" + m.sha256(), "stored as " + stored.sha256() + ": bytes changed");
+              }
+              mediaAdded[0]++;
+              mediaAdded[1] += m.size();
+            }
+            bar.step();
+          });
+    }
+    Window window = new Window(failures);
+    long[] counts = new long[4];
+    for (Plan p : plans.values()) {
+      counts[p.action().ordinal()]++;
+    }
+    try (ProgressBar bar = EmbeddingsCommand.bar("Items", bundle.manifest().counts().items())) {
+      if (bundle.manifest().includesHistory()) {
+        forEachHistory(
+            bundle,
+            (id, steps) -> {
+              if (plans.get(id).action() == Action.CREATE) {
+                window.submit(id, () -> site.restore(id, steps));
+              }
+              bar.step();
+            });
+      }
+      bundle.forEachItem(
+          item -> {
+            Plan plan = plans.get(item.id());
+            if (plan.action() == Action.CREATE && !bundle.manifest().includesHistory()) {
+              List<HistoryStep> steps = synthesize(item);
+              window.submit(item.id(), () -> site.restore(item.id(), steps));
+              bar.step();
+            } else if (plan.action() == Action.OVERWRITE) {
+              window.submit(item.id(), () -> overwrite(item, plan.siteRevision()));
+            }
+            if (!bundle.manifest().includesHistory() && plan.action() != Action.CREATE) {
+              bar.step();
+            }
+          });
+      window.drain();
+    }
+    List<RedirectRule> rules = new ArrayList<>(redirectsToPut.values());
+    int batch = config.getInt("quire.content.redirects.max-batch");
+    for (int from = 0; from < rules.size(); from += batch) {
+      await(site.putRedirects(rules.subList(from, Math.min(rules.size(), from + batch))));
+    }
+    if (writeSettings) {
+      Map<String, String> settings = new LinkedHashMap<>();
+      Path file = SiteSettings.file(config);
+      if (Files.exists(file)) {
+        settings.putAll(
+            SiteSettings.of(ConfigFactory.parseFile(file.toFile()).resolve().withFallback(config)));
+      }
+      bundle
+          .settings()
+          .forEach(
+              (k, v) -> {
+                if (SiteSettings.KEYS.containsKey(k)) {
+                  settings.put(k, v);
+                }
+              });
+      SiteSettings.write(file, settings);
+    }
+    return new Summary(
+        counts[Action.CREATE.ordinal()] - window.failedCreates(plans),
+        counts[Action.OVERWRITE.ordinal()],
+        counts[Action.SKIP.ordinal()],
+        counts[Action.UNCHANGED.ordinal()],
+        mediaAdded[0],
+        mediaAdded[1],
+        mediaAdded[2],
+        rules.size(),
+        redirectsKept,
+        settingsOutcome,
+        notes,
+        failures);
+  }
+
+  /** Brings an existing item to the bundle's fields and status, each step a new revision. */
+  private CompletionStage<ContentSnapshot> overwrite(BundleItem item, long revision) {
+    ContentFields fields = BundleMapping.fields(item);
+    ContentStatus target = ContentStatus.parse(item.status());
+    CompletionStage<ContentSnapshot> at = site.get(item.id()).thenApply(Optional::orElseThrow);
+    // An archived item cannot be edited: it is published again first, as an editor would.
+    at =
+        at.thenCompose(
+            s ->
+                s.status() == ContentStatus.ARCHIVED && !s.fields().equals(fields)
+                    ? site.publish(s.id(), s.revision())
+                    : CompletableFuture.completedFuture(s));
+    at =
+        at.thenCompose(
+            s ->
+                s.fields().equals(fields)
+                    ? CompletableFuture.completedFuture(s)
+                    : site.edit(s.id(), s.revision(), fields));
+    return at.thenCompose(s -> moveTo(s, target, item));
+  }
+
+  private CompletionStage<ContentSnapshot> moveTo(
+      ContentSnapshot s, ContentStatus target, BundleItem item) {
+    if (s.status() == target) {
+      return CompletableFuture.completedFuture(s);
+    }
+    return switch (target) {
+      case PUBLISHED -> site.publish(s.id(), s.revision());
+      case ARCHIVED -> site.archive(s.id(), s.revision());
+      case DRAFT ->
+          s.status() == ContentStatus.ARCHIVED
+              ? site.publish(s.id(), s.revision())
+                  .thenCompose(p -> site.unpublish(p.id(), p.revision()))
+              : site.unpublish(s.id(), s.revision());
+      case SCHEDULED -> {
+        CompletionStage<ContentSnapshot> draft =
+            s.status() == ContentStatus.DRAFT
+                ? CompletableFuture.completedFuture(s)
+                : moveTo(s, ContentStatus.DRAFT, item);
+        java.time.Instant when = item.scheduledAt() != null ? item.scheduledAt() : clock.instant();
+        yield draft.thenCompose(d -> site.schedule(d.id(), d.revision(), when));
+      }
+    };
+  }
+
+  // ---- reading the history grouped by item, in bounded memory ----
+
+  @FunctionalInterface
+  private interface HistoryConsumer {
+    void accept(String itemId, List<HistoryStep> steps) throws Exception;
+  }
+
+  /**
+   * Hands over each item's history once its last event (the item's revision) has been read. A
+   * bundle written by Quire keeps an item's events together, so one history is held at a time.
+   */
+  private void forEachHistory(BundleReader bundle, HistoryConsumer consumer) throws Exception {
+    Map<String, List<HistoryStep>> open = new HashMap<>();
+    try {
+      bundle.forEachEvent(
+          e -> {
+            List<HistoryStep> steps = open.computeIfAbsent(e.itemId(), k -> new ArrayList<>());
+            steps.add(BundleMapping.step(e));
+            if (e.revision() == plans.get(e.itemId()).bundleRevision()) {
+              open.remove(e.itemId());
+              try {
+                consumer.accept(e.itemId(), steps);
+              } catch (RuntimeException | java.io.IOException | BundleException ex) {
+                throw ex;
+              } catch (Exception ex) {
+                throw new java.io.IOException(ex);
+              }
+            }
+          });
+    } catch (java.io.IOException e) {
+      if (e.getCause() instanceof Exception inner && !(inner instanceof java.io.IOException)) {
+        throw inner;
+      }
+      throw e;
+    }
+  }
+
+  /** At most {@code parallelism} writes in flight; a failed one is recorded, not fatal. */
+  private final class Window {
+    private final ArrayDeque<CompletableFuture<?>> inFlight = new ArrayDeque<>();
+    private final List<String> failures;
+    private final Set<String> failedIds = new HashSet<>();
+
+    Window(List<String> failures) {
+      this.failures = failures;
+    }
+
+    void submit(String id, Supplier<CompletionStage<?>> write) {
+      while (inFlight.size() >= parallelism) {
+        inFlight.poll().join();
+      }
+      inFlight.add(
+          write
+              .get()
+              .toCompletableFuture()
+              .handle(
+                  (ok, error) -> {
+                    if (error != null) {
+                      Throwable cause = error.getCause() != null ? error.getCause() : error;
+                      synchronized (failures) {
+                        failedIds.add(id);
+                        if (failures.size() < MAX_REASONS) {
+                          failures.add("item " + id + ": " + cause.getMessage());
+                        }
+                      }
+                    }
+                    return null;
+                  }));
+    }
+
+    void drain() {
+      while (!inFlight.isEmpty()) {
+        inFlight.poll().join();
+      }
+    }
+
+    long failedCreates(Map<String, Plan> plans) {
+      synchronized (failures) {
+        return failedIds.stream().filter(id -> plans.get(id).action() == Action.CREATE).count();
+      }
+    }
+  }
+
+  private <T> T awaitIo(CompletionStage<T> stage) throws java.io.IOException {
+    try {
+      return await(stage);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new java.io.IOException("the site did not answer: " + e, e);
+    }
+  }
+
+  private <T> T await(CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+  }
+}
