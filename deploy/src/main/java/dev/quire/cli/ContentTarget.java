@@ -3,6 +3,8 @@ package dev.quire.cli;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.RedirectRule;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +31,15 @@ public interface ContentTarget extends AutoCloseable {
 
   /** Every item, any status (for export). */
   CompletionStage<List<ContentSnapshot>> all();
+
+  /**
+   * Stores a media file (once per content hash) and answers its URL on the site, {@code
+   * /media/<sha256>/<name>}.
+   */
+  CompletionStage<String> putMedia(Path file, String contentType, String filename);
+
+  /** Adds redirects, replacing any with the same {@code from}. */
+  CompletionStage<Void> addRedirects(List<RedirectRule> rules);
 
   /** A command the site refused, with the field and reason it gave. */
   final class Refused extends RuntimeException {

@@ -9,12 +9,14 @@ import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.RedirectRule;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +30,7 @@ import java.util.concurrent.CompletionStage;
 /** Talks to a running site through {@code /api/v1/content} with its bearer token. */
 public final class HttpTarget implements ContentTarget {
 
+  private final URI api;
   private final URI base;
   private final String token;
   private final Duration timeout;
@@ -43,6 +46,7 @@ public final class HttpTarget implements ContentTarget {
     if (!s.startsWith("http://") && !s.startsWith("https://")) {
       throw new IllegalArgumentException("--server must be an http(s) URL, was " + server);
     }
+    this.api = URI.create(s + "/api/v1");
     this.base = URI.create(s + "/api/v1/content");
     this.token = token;
     this.timeout = timeout;
@@ -119,6 +123,50 @@ public final class HttpTarget implements ContentTarget {
             });
   }
 
+  @Override
+  public CompletionStage<String> putMedia(Path file, String contentType, String filename) {
+    try {
+      HttpRequest request =
+          HttpRequest.newBuilder(
+                  URI.create(
+                      api
+                          + "/media?filename="
+                          + URLEncoder.encode(filename, StandardCharsets.UTF_8)))
+              .timeout(timeout)
+              .header("Authorization", "Bearer " + token)
+              .header("Accept", "application/json")
+              .header("Content-Type", contentType)
+              .POST(HttpRequest.BodyPublishers.ofFile(file))
+              .build();
+      return exchange(request, "POST /media").thenApply(n -> n.get("url").asText());
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletionStage<Void> addRedirects(List<RedirectRule> rules) {
+    try {
+      List<Map<String, Object>> list = new ArrayList<>();
+      for (RedirectRule r : rules) {
+        list.add(Map.of("from", r.from(), "to", r.to(), "status", r.status()));
+      }
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(api + "/redirects"))
+              .timeout(timeout)
+              .header("Authorization", "Bearer " + token)
+              .header("Accept", "application/json")
+              .header("Content-Type", "application/json")
+              .POST(
+                  HttpRequest.BodyPublishers.ofByteArray(
+                      json.writeValueAsBytes(Map.of("redirects", list))))
+              .build();
+      return exchange(request, "POST /redirects").thenApply(n -> null);
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   private static Map<String, Object> fields(ContentFields f) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("title", f.title());
@@ -177,27 +225,31 @@ public final class HttpTarget implements ContentTarget {
       } else {
         b.method(method, HttpRequest.BodyPublishers.noBody());
       }
-      return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
-          .thenApply(
-              r -> {
-                JsonNode n;
-                try {
-                  n = json.readTree(r.body());
-                } catch (Exception e) {
-                  throw new IllegalStateException(
-                      method + " " + base + path + " answered " + r.statusCode() + " without JSON");
-                }
-                if (r.statusCode() >= 400) {
-                  JsonNode err = n.path("error");
-                  throw new Refused(
-                      err.path("field").asText(""),
-                      err.path("message").asText("HTTP " + r.statusCode()));
-                }
-                return n;
-              });
+      return exchange(b.build(), method + " " + base + path);
     } catch (Exception e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  private CompletionStage<JsonNode> exchange(HttpRequest request, String what) {
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .thenApply(
+            r -> {
+              JsonNode n;
+              try {
+                n = json.readTree(r.body());
+              } catch (Exception e) {
+                throw new IllegalStateException(
+                    what + " answered " + r.statusCode() + " without JSON");
+              }
+              if (r.statusCode() >= 400) {
+                JsonNode err = n.path("error");
+                throw new Refused(
+                    err.path("field").asText(""),
+                    err.path("message").asText("HTTP " + r.statusCode()));
+              }
+              return n;
+            });
   }
 
   @Override

@@ -1,9 +1,16 @@
 package dev.quire.cli;
 
+import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.RedirectRule;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -12,7 +19,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "import",
     description = "Import content into a site.",
-    subcommands = {ImportCommand.Markdown.class})
+    subcommands = {ImportCommand.Markdown.class, ImportCommand.WordPress.class})
 final class ImportCommand implements Runnable {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -71,6 +78,133 @@ final class ImportCommand implements Runnable {
         System.out.printf(
             "Imported %d file(s) in %.1f s: %s%n",
             result.entries().size(), (System.nanoTime() - start) / 1e9, s);
+        return s.failures().isEmpty() ? 0 : 1;
+      } catch (QuireNode.DataDirLocked e) {
+        System.err.println("error: " + e.getMessage());
+        return 3;
+      }
+    }
+  }
+
+  @Command(
+      name = "wordpress",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Import a WordPress export (Tools > Export, a WXR .xml file): posts and pages with their",
+        "categories and tags, authors, dates and status; bodies converted from HTML to Markdown;",
+        "featured images and attachments as media when --media names the export's",
+        "wp-content/uploads folder; every old permalink (and ?p=ID) kept as a redirect.",
+        "Comments are counted and left out. Everything is checked first; on any problem",
+        "nothing is imported. Running it again updates what changed."
+      })
+  static final class WordPress implements Callable<Integer> {
+
+    @Parameters(paramLabel = "FILE.xml", description = "The WordPress export.")
+    Path file;
+
+    @Option(
+        names = "--media",
+        paramLabel = "DIR",
+        description = "The site's wp-content/uploads folder (a copy), for images and attachments.")
+    Path media;
+
+    @Mixin SiteOptions site = new SiteOptions();
+
+    @Option(names = "--dry-run", description = "Check and convert, print what would happen, stop.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws Exception {
+      var config = QuireNode.config(site.overrides());
+      if (!Files.isRegularFile(file)) {
+        System.err.println("error: " + file + " is not a file");
+        return 2;
+      }
+      if (media != null && !Files.isDirectory(media)) {
+        System.err.println("error: --media " + media + " is not a directory");
+        return 2;
+      }
+      WordPressWxr.Export wxr;
+      try {
+        wxr = WordPressWxr.read(file, config.getBytes("quire.cli.wordpress.max-file-bytes"));
+      } catch (WordPressWxr.Unreadable e) {
+        System.err.println("error: " + e.getMessage());
+        System.err.println("Nothing was imported.");
+        return 2;
+      }
+      WordPressImport.Plan plan =
+          new WordPressImport(
+                  new ContentRules(ContentRules.Limits.fromConfig(config)),
+                  media,
+                  Clock.systemUTC().instant())
+              .plan(file, wxr);
+      plan.warnings().forEach(w -> System.err.println("warning: " + w));
+      if (!plan.problems().isEmpty()) {
+        plan.problems().forEach(System.err::println);
+        System.err.println(
+            plan.problems().size() + " problem(s) in " + file + "; nothing was imported.");
+        return 2;
+      }
+      long posts = plan.entries().stream().filter(e -> e.kind() == ContentKind.POST).count();
+      long mediaBytes = 0;
+      for (WordPressImport.MediaFile m : plan.media()) {
+        mediaBytes += Files.size(m.file());
+      }
+      System.out.printf(
+          "Read %s (%s): %d post(s), %d page(s), %d media file(s) (%.1f MB), %d redirect(s);"
+              + " %d comment(s) left out%s.%n",
+          file,
+          wxr.title(),
+          posts,
+          plan.entries().size() - posts,
+          plan.media().size(),
+          mediaBytes / 1e6,
+          plan.redirects().size(),
+          plan.comments(),
+          plan.skipped().isEmpty() ? "" : "; skipped " + plan.skipped());
+      if (dryRun) {
+        return 0;
+      }
+      long start = System.nanoTime();
+      try (TargetSession session = TargetSession.open(site, "import", System.err)) {
+        Duration wait = session.config.getDuration("quire.cli.ask-timeout");
+        try (ProgressBar bar = EmbeddingsCommand.bar("Media", plan.media().size())) {
+          for (WordPressImport.MediaFile m : plan.media()) {
+            String url =
+                session
+                    .target
+                    .putMedia(m.file(), m.contentType(), m.filename())
+                    .toCompletableFuture()
+                    .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            if (!url.startsWith("/media/" + m.sha256() + "/")) {
+              throw new IllegalStateException(m.file() + " changed while it was imported");
+            }
+            bar.step();
+          }
+        }
+        Importer.Summary s =
+            new Importer(
+                    session.target,
+                    session.config.getInt("quire.cli.import-parallelism"),
+                    Clock.systemUTC())
+                .run(plan.entries());
+        int batch = session.config.getInt("quire.cli.redirect-batch");
+        List<RedirectRule> redirects = plan.redirects();
+        for (int from = 0; from < redirects.size(); from += batch) {
+          session
+              .target
+              .addRedirects(redirects.subList(from, Math.min(redirects.size(), from + batch)))
+              .toCompletableFuture()
+              .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        s.failures().forEach(f -> System.err.println("failed: " + f));
+        System.out.printf(
+            "Imported %d item(s) in %.1f s: %s; %d media file(s), %d redirect(s).%n",
+            plan.entries().size(),
+            (System.nanoTime() - start) / 1e9,
+            s,
+            plan.media().size(),
+            redirects.size());
         return s.failures().isEmpty() ? 0 : 1;
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());

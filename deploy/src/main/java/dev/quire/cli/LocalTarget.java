@@ -1,6 +1,7 @@
 package dev.quire.cli;
 
 import dev.quire.gateway.content.Asks;
+import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
@@ -12,6 +13,10 @@ import dev.quire.protocol.RedirectCommand;
 import dev.quire.protocol.RedirectReply;
 import dev.quire.protocol.RedirectRule;
 import dev.quire.protocol.SlugCommand;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,6 +27,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -37,8 +43,18 @@ public final class LocalTarget implements ContentTarget {
   private final Duration timeout;
   private final String actor;
   private volatile ActorRef<ContentQuery> queries;
+  private final MediaStore media;
+  private final long maxMediaBytes;
 
   public LocalTarget(ActorSystem<?> system, Duration timeout, String actor) {
+    this(system, timeout, actor, null, 0);
+  }
+
+  /** {@code media}: where {@link #putMedia} stores files, at most {@code maxMediaBytes} each. */
+  public LocalTarget(
+      ActorSystem<?> system, Duration timeout, String actor, MediaStore media, long maxMediaBytes) {
+    this.media = media;
+    this.maxMediaBytes = maxMediaBytes;
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
@@ -96,6 +112,28 @@ public final class LocalTarget implements ContentTarget {
         .filter(pid -> pid.startsWith(prefix))
         .mapAsync(8, pid -> ask(pid.substring(prefix.length()), ContentCommand.Get::new))
         .runWith(Sink.seq(), system);
+  }
+
+  @Override
+  public CompletionStage<String> putMedia(Path file, String contentType, String filename) {
+    if (media == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("no media store"));
+    }
+    // File I/O and hashing: on the media dispatcher, never on the actors' threads.
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (InputStream in = Files.newInputStream(file)) {
+            return media.put(in, contentType, filename, maxMediaBytes).url();
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(file + ": " + e.getMessage(), e);
+          }
+        },
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("quire.media.dispatcher")));
+  }
+
+  @Override
+  public CompletionStage<Void> addRedirects(List<RedirectRule> rules) {
+    return putRedirects(rules).thenApply(v -> null);
   }
 
   public CompletionStage<ContentSnapshot> archive(String id, long revision) {

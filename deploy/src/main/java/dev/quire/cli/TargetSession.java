@@ -27,7 +27,14 @@ final class TargetSession implements AutoCloseable {
       return new TargetSession(new HttpTarget(site.server, site.token(), timeout), config, null);
     }
     QuireNode node = QuireNode.start(config, false, err);
-    return new TargetSession(new LocalTarget(node.system(), timeout, actor), config, node);
+    LocalTarget local =
+        new LocalTarget(
+            node.system(),
+            timeout,
+            actor,
+            dev.quire.gateway.media.MediaModule.store(config),
+            config.getBytes("quire.media.max-upload-bytes"));
+    return new TargetSession(local, config, node);
   }
 
   @Override

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -491,6 +493,43 @@ class EndToEndTest {
     assertThat(get("/media/..%2F..%2Fquire.mv.db/x").statusCode()).isEqualTo(404);
     assertThat(JSON.readTree(api("GET", "/api/v1/media", null).body()).get("total").asInt())
         .isEqualTo(2);
+  }
+
+  @Test
+  @Order(10)
+  void aWordPressExportIsImportedIntoTheRunningSiteOverItsApi() throws Exception {
+    Path wxr = tmp.resolve("wp.xml");
+    try (var in = EndToEndTest.class.getResourceAsStream("/wordpress/export.xml")) {
+      Files.copy(in, wxr);
+    }
+    Path uploads =
+        Files.createDirectories(tmp.resolve("wp-uploads/2024/05")).getParent().getParent();
+    Files.write(uploads.resolve("2024/05/cat.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 9});
+    var r =
+        EmbeddingRoleClusterTest.runCli(
+            "import",
+            "wordpress",
+            wxr.toString(),
+            "--media",
+            uploads.toString(),
+            "--server",
+            base,
+            "--token",
+            TOKEN);
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("1 media file(s), ");
+    // Old permalinks, pretty and ?p=ID, answer with the new address; the cover image is served.
+    var old = get("/2024/05/hello-world/");
+    assertThat(old.statusCode()).isEqualTo(301);
+    assertThat(old.headers().firstValue("Location").orElse("")).endsWith("/posts/hello-world/");
+    assertThat(get("/?p=1").headers().firstValue("Location").orElse(""))
+        .endsWith("/posts/hello-world/");
+    await(() -> get("/posts/hello-world/").statusCode() == 200, Duration.ofSeconds(5));
+    String page = get("/posts/hello-world/").body();
+    assertThat(page).contains("Hello &amp; welcome").contains("<strong>the new</strong>");
+    Matcher cover = Pattern.compile("/media/[0-9a-f]{64}/cat\\.jpg").matcher(page);
+    assertThat(cover.find()).as(page).isTrue();
+    assertThat(get(cover.group()).statusCode()).isEqualTo(200);
   }
 
   static HttpResponse<String> upload(byte[] bytes, String type, String name) throws Exception {

@@ -1,0 +1,445 @@
+package dev.quire.cli;
+
+import com.vladsch.flexmark.html2md.converter.FlexmarkHtmlConverter;
+import com.vladsch.flexmark.util.data.MutableDataSet;
+import dev.quire.gateway.media.MediaStore;
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.FieldError;
+import dev.quire.protocol.RedirectRule;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+
+/**
+ * Turns a WordPress export into what Quire stores, before anything is written: posts and pages as
+ * import entries (HTML converted to Markdown with flexmark's html2md converter), the uploaded files
+ * the export points at (found under the {@code wp-content/uploads} copy the user gives) as media,
+ * and every old permalink as a redirect. Problems are collected, never half-applied.
+ */
+final class WordPressImport {
+
+  /** A media file to store: where it is on disk and the site URL it will have. */
+  record MediaFile(Path file, String contentType, String filename, String sha256, String url) {}
+
+  record Plan(
+      List<MarkdownFolder.Entry> entries,
+      List<MediaFile> media,
+      List<RedirectRule> redirects,
+      List<MarkdownFolder.Problem> problems,
+      List<String> warnings,
+      Map<String, Integer> skipped,
+      int comments,
+      int attachments) {}
+
+  /** {@code .../wp-content/uploads/<path>} in any URL the export holds. */
+  private static final Pattern UPLOAD_URL =
+      Pattern.compile(
+          "(?:https?:)?//[^\\s\"'<>()]+?/wp-content/uploads/([^\\s\"'<>()?#]+)|"
+              + "(?<![\\w/])/wp-content/uploads/([^\\s\"'<>()?#]+)");
+
+  private static final Pattern SHORTCODE =
+      Pattern.compile("\\[/?[a-z_][a-z0-9_-]*(?:\\s[^\\]]*)?]");
+  private static final Pattern CAPTION = Pattern.compile("\\[/?caption(?:\\s[^\\]]*)?]");
+  private static final Pattern BLOCK_TAG =
+      Pattern.compile(
+          "<(p|div|h[1-6]|ul|ol|table|blockquote|pre|figure)[\\s>]", Pattern.CASE_INSENSITIVE);
+  private static final Pattern NOT_TAG_CHARS = Pattern.compile("[^\\p{L}\\p{N}]+");
+  private static final Set<String> DEFAULT_CATEGORIES = Set.of("uncategorized");
+  private static final Pattern LANGUAGE =
+      Pattern.compile("(?:^|\\s)(?:language-|lang-|brush:\\s*)([a-z0-9+#-]{1,20})");
+
+  /** Marks a code block without a language through the converter; removed after it. */
+  private static final String PLAIN_CODE = "quire-plain-code";
+
+  private final ContentRules rules;
+  private final Path mediaDir;
+  private final Instant now;
+  private final FlexmarkHtmlConverter html2md =
+      FlexmarkHtmlConverter.builder(
+              new MutableDataSet().set(FlexmarkHtmlConverter.SETEXT_HEADINGS, false))
+          .build();
+
+  /** {@code mediaDir}: the export's {@code wp-content/uploads} folder, or null. */
+  WordPressImport(ContentRules rules, Path mediaDir, Instant now) {
+    this.rules = rules;
+    this.mediaDir = mediaDir == null ? null : mediaDir.toAbsolutePath().normalize();
+    this.now = now;
+  }
+
+  Plan plan(Path file, WordPressWxr.Export wxr) throws IOException {
+    List<MarkdownFolder.Entry> entries = new ArrayList<>();
+    List<MarkdownFolder.Problem> problems = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    Map<String, Integer> skipped = new LinkedHashMap<>();
+    Map<String, MediaFile> media = new LinkedHashMap<>(); // by the uploads path
+    Map<String, RedirectRule> redirects = new LinkedHashMap<>();
+    Map<Long, WordPressWxr.Item> attachments = new HashMap<>();
+    Set<String> slugs = new HashSet<>();
+    int missingFiles = 0;
+    int shortcodes = 0;
+
+    for (WordPressWxr.Item i : wxr.items()) {
+      if (i.type().equals("attachment")) {
+        attachments.put(i.id(), i);
+        // Every attachment whose file was given is kept, used or not.
+        String path = uploadsPath(i);
+        if (path != null && mediaFile(path, media) == null && mediaDir != null) {
+          missingFiles++;
+        }
+      }
+    }
+    for (WordPressWxr.Item i : wxr.items()) {
+      if (!i.type().equals("post") && !i.type().equals("page")) {
+        if (!i.type().equals("attachment")) {
+          skipped.merge("type " + i.type(), 1, Integer::sum);
+        }
+        continue;
+      }
+      String status = i.status();
+      boolean draft;
+      Instant publishAt = null;
+      switch (status) {
+        case "publish" -> draft = false;
+        case "future" -> {
+          draft = false;
+          publishAt = i.date() != null ? i.date() : now;
+        }
+        case "draft", "pending" -> draft = true;
+        case "private" -> {
+          draft = true;
+          warnings.add(
+              where(file, i) + "private, imported as a draft (Quire has no private items)");
+        }
+        default -> {
+          skipped.merge("status " + (status.isEmpty() ? "(none)" : status), 1, Integer::sum);
+          continue;
+        }
+      }
+      ContentKind kind = i.type().equals("page") ? ContentKind.PAGE : ContentKind.POST;
+
+      // The body: WordPress's own paragraphs, caption shortcodes unwrapped, uploads re-pointed.
+      String html = i.content();
+      html = CAPTION.matcher(html).replaceAll("");
+      Matcher sc = SHORTCODE.matcher(Jsoup.parse(html).text());
+      while (sc.find()) {
+        shortcodes++;
+      }
+      if (!BLOCK_TAG.matcher(html).find()) {
+        html = autop(html);
+      }
+      StringBuilder rewritten = new StringBuilder();
+      Matcher m = UPLOAD_URL.matcher(html);
+      while (m.find()) {
+        String path = m.group(1) != null ? m.group(1) : m.group(2);
+        MediaFile f = mediaFile(path, media);
+        if (f == null && mediaDir != null) {
+          missingFiles++;
+        }
+        m.appendReplacement(rewritten, Matcher.quoteReplacement(f != null ? f.url() : m.group()));
+      }
+      m.appendTail(rewritten);
+      String body = toMarkdown(rewritten.toString());
+
+      String cover = "";
+      if (i.thumbnailId() != null) {
+        WordPressWxr.Item a = attachments.get(i.thumbnailId());
+        if (a == null) {
+          warnings.add(
+              where(file, i) + "featured image " + i.thumbnailId() + " is not in the export");
+        } else {
+          String path = uploadsPath(a);
+          MediaFile f = path == null ? null : mediaFile(path, media);
+          cover = f != null ? f.url() : a.attachmentUrl();
+        }
+      }
+
+      String title = Jsoup.parse(i.title()).text().strip();
+      if (title.isEmpty()) {
+        title = "Untitled " + i.id();
+        warnings.add(where(file, i) + "no title; imported as '" + title + "'");
+      }
+      String slug = slugFor(i, kind, title, slugs, warnings, file);
+      List<String> tags = tags(i, warnings, file);
+      String description = Jsoup.parse(i.excerpt()).text().strip();
+      int maxDescription = rules.limits().maxDescription();
+      if (description.length() > maxDescription) {
+        description = description.substring(0, maxDescription - 1).strip() + "…";
+        warnings.add(where(file, i) + "excerpt shortened to " + maxDescription + " characters");
+      }
+      String author = wxr.authors().getOrDefault(i.creator(), i.creator());
+      ContentFields fields =
+          new ContentFields(title, slug, body, description, tags, cover, author, i.date());
+      for (FieldError e : rules.validate(kind, fields)) {
+        problems.add(
+            new MarkdownFolder.Problem(
+                file, i.line(), e.field(), e.message() + " (WordPress item " + i.id() + ")"));
+      }
+      entries.add(new MarkdownFolder.Entry(file, kind, fields, draft, publishAt, i.line()));
+
+      if (!draft) {
+        String to = (kind == ContentKind.PAGE ? "/" : "/posts/") + slug + "/";
+        oldPath(i.link()).ifPresent(from -> redirect(redirects, from, to, warnings, file, i));
+        redirect(
+            redirects,
+            (kind == ContentKind.PAGE ? "/?page_id=" : "/?p=") + i.id(),
+            to,
+            warnings,
+            file,
+            i);
+      }
+    }
+    if (missingFiles > 0) {
+      warnings.add(
+          missingFiles
+              + " uploaded file reference(s) not found under "
+              + mediaDir
+              + "; they keep pointing at the old site");
+    } else if (mediaDir == null && attachments.size() > 0) {
+      warnings.add(
+          attachments.size()
+              + " attachment(s) not imported: give the export's wp-content/uploads folder with"
+              + " --media DIR; images keep pointing at the old site");
+    }
+    if (shortcodes > 0) {
+      warnings.add(shortcodes + " WordPress shortcode(s) left in the text as they were");
+    }
+    return new Plan(
+        entries,
+        List.copyOf(media.values()),
+        List.copyOf(redirects.values()),
+        problems,
+        warnings,
+        skipped,
+        wxr.comments(),
+        attachments.size());
+  }
+
+  /**
+   * HTML to Markdown. Code blocks first get a language class (from {@code language-x}, {@code
+   * lang-x}, SyntaxHighlighter's {@code brush: x} or none) so they come out fenced, as Quire's
+   * editors write them, rather than indented.
+   */
+  String toMarkdown(String html) {
+    Document doc = Jsoup.parseBodyFragment(html);
+    doc.outputSettings().prettyPrint(false);
+    for (Element pre : doc.select("pre")) {
+      Element code = pre.selectFirst("> code");
+      String lang = language(pre, code);
+      if (code == null) {
+        code = new Element("code");
+        for (org.jsoup.nodes.Node n : new ArrayList<>(pre.childNodes())) {
+          code.appendChild(n);
+        }
+        pre.appendChild(code);
+      }
+      code.attr("class", "language-" + (lang == null ? PLAIN_CODE : lang));
+    }
+    String md = html2md.convert(doc.body().html()).strip();
+    return md.replace("```" + PLAIN_CODE + "\n", "```\n");
+  }
+
+  private static String language(Element pre, Element code) {
+    List<String> hints = new ArrayList<>();
+    if (code != null) {
+      hints.add(code.className());
+    }
+    hints.add(pre.className());
+    hints.add(pre.attr("lang"));
+    for (String hint : hints) {
+      Matcher m = LANGUAGE.matcher(hint.toLowerCase(Locale.ROOT));
+      if (m.find()) {
+        return m.group(1);
+      }
+    }
+    String lang = pre.attr("lang").toLowerCase(Locale.ROOT).strip();
+    return lang.matches("[a-z0-9+#-]{1,20}") ? lang : null;
+  }
+
+  private static String where(Path file, WordPressWxr.Item i) {
+    return file.getFileName() + ":" + i.line() + ": WordPress item " + i.id() + ": ";
+  }
+
+  /** WordPress's wpautop, the part that matters: blank lines are paragraphs, newlines breaks. */
+  static String autop(String text) {
+    StringBuilder out = new StringBuilder();
+    for (String para : text.strip().split("\\n\\s*\\n")) {
+      if (!para.isBlank()) {
+        out.append("<p>").append(para.strip().replace("\n", "<br>\n")).append("</p>\n");
+      }
+    }
+    return out.toString();
+  }
+
+  private String slugFor(
+      WordPressWxr.Item i,
+      ContentKind kind,
+      String title,
+      Set<String> taken,
+      List<String> warnings,
+      Path file) {
+    String slug = i.slug().isEmpty() ? ContentRules.slugify(title) : decode(i.slug());
+    if (rules.slugProblem(slug).isPresent()) {
+      slug = ContentRules.slugify(slug);
+    }
+    boolean reserved = kind == ContentKind.PAGE && ContentRules.RESERVED_SLUGS.contains(slug);
+    if (reserved || rules.slugProblem(slug).isPresent() || taken.contains(slug)) {
+      String was = slug;
+      slug = ContentRules.slugify(slug + "-" + i.id());
+      warnings.add(
+          where(file, i)
+              + "slug '"
+              + was
+              + "' "
+              + (reserved ? "is reserved for the site's own pages" : "is taken or not usable")
+              + "; imported as '"
+              + slug
+              + "'");
+    }
+    taken.add(slug);
+    return slug;
+  }
+
+  private static String decode(String slug) {
+    try {
+      return java.net.URLDecoder.decode(slug, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return slug;
+    }
+  }
+
+  private List<String> tags(WordPressWxr.Item i, List<String> warnings, Path file) {
+    Map<String, String> byKey = new LinkedHashMap<>();
+    List<String> names = new ArrayList<>();
+    for (String c : i.categories()) {
+      if (!DEFAULT_CATEGORIES.contains(c.toLowerCase(Locale.ROOT))) {
+        names.add(c);
+      }
+    }
+    names.addAll(i.tags());
+    for (String name : names) {
+      String clean = NOT_TAG_CHARS.matcher(Jsoup.parse(name).text()).replaceAll(" ").strip();
+      if (clean.length() > rules.limits().maxTag()) {
+        clean = clean.substring(0, rules.limits().maxTag()).strip();
+      }
+      if (!clean.isEmpty()) {
+        byKey.putIfAbsent(clean.toLowerCase(Locale.ROOT), clean);
+      }
+    }
+    List<String> tags = new ArrayList<>(byKey.values());
+    int max = rules.limits().maxTags();
+    if (tags.size() > max) {
+      warnings.add(where(file, i) + tags.size() + " categories and tags; kept the first " + max);
+      tags = tags.subList(0, max);
+    }
+    return tags;
+  }
+
+  private static Optional<String> oldPath(String link) {
+    if (link == null || link.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      URI u = new URI(link.strip());
+      String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+      return Optional.of(u.getRawQuery() == null ? path : path + "?" + u.getRawQuery());
+    } catch (java.net.URISyntaxException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static void redirect(
+      Map<String, RedirectRule> out,
+      String from,
+      String to,
+      List<String> warnings,
+      Path file,
+      WordPressWxr.Item i) {
+    if (from.equals(to) || from.equals("/")) {
+      return;
+    }
+    RedirectRule rule = new RedirectRule(from, to, 301);
+    Optional<FieldError> bad = rule.problem();
+    if (bad.isPresent()) {
+      warnings.add(where(file, i) + "old URL " + from + " kept no redirect: " + bad.get());
+      return;
+    }
+    out.putIfAbsent(from, rule);
+  }
+
+  private static String uploadsPath(WordPressWxr.Item attachment) {
+    if (!attachment.attachedFile().isEmpty()) {
+      return attachment.attachedFile();
+    }
+    Matcher m = UPLOAD_URL.matcher(attachment.attachmentUrl());
+    return m.find() ? (m.group(1) != null ? m.group(1) : m.group(2)) : null;
+  }
+
+  /**
+   * The file under the uploads folder for {@code path}, hashed, or null when there is none. A path
+   * that leaves the folder (.., links) is never opened.
+   */
+  private MediaFile mediaFile(String path, Map<String, MediaFile> known) throws IOException {
+    if (mediaDir == null || path == null) {
+      return null;
+    }
+    String p = decode(path);
+    if (known.containsKey(p)) {
+      return known.get(p);
+    }
+    if (p.contains("\\") || p.contains("\0") || p.startsWith("/")) {
+      return null;
+    }
+    Path f = mediaDir.resolve(p).normalize();
+    if (!f.startsWith(mediaDir) || !Files.isRegularFile(f)) {
+      return null;
+    }
+    if (!f.toRealPath().startsWith(mediaDir.toRealPath())) {
+      return null;
+    }
+    String name = f.getFileName().toString();
+    String type = MediaStore.normaliseType(URLConnection.guessContentTypeFromName(name));
+    if (type.equals("application/octet-stream")
+        && name.toLowerCase(Locale.ROOT).endsWith(".webp")) {
+      type = "image/webp";
+    }
+    String sha = sha256(f);
+    MediaFile mf =
+        new MediaFile(f, type, name, sha, "/media/" + sha + "/" + MediaStore.safeName(name));
+    known.put(p, mf);
+    return mf;
+  }
+
+  private static String sha256(Path f) throws IOException {
+    try (InputStream in =
+        new DigestInputStream(Files.newInputStream(f), MessageDigest.getInstance("SHA-256"))) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      return java.util.HexFormat.of()
+          .formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

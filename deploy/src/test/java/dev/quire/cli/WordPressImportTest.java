@@ -1,0 +1,232 @@
+package dev.quire.cli;
+
+import static dev.quire.cli.BundleRoundTripTest.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quire.gateway.media.MediaStore;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.RedirectRule;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code quire import wordpress} on a WXR fixture written for these tests (every item kind and
+ * status a migration meets) with a copy of its uploads folder, into a real data directory.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WordPressImportTest {
+
+  @TempDir static Path tmp;
+  static Path wxr;
+  static Path uploads;
+
+  @BeforeAll
+  static void fixture() throws Exception {
+    wxr = tmp.resolve("export.xml");
+    try (var in = WordPressImportTest.class.getResourceAsStream("/wordpress/export.xml")) {
+      Files.copy(in, wxr);
+    }
+    uploads = Files.createDirectories(tmp.resolve("uploads/2024/05")).getParent().getParent();
+    Files.write(uploads.resolve("2024/05/cat.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3});
+    Files.write(
+        uploads.resolve("2024/05/cat-300x200.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 4});
+    Files.writeString(uploads.resolve("2024/05/report.pdf"), "%PDF-1.4 report");
+    // Outside the uploads folder: an export naming ../../secret must not reach it.
+    Files.writeString(tmp.resolve("secret.txt"), "not for the site");
+  }
+
+  static String sha(Path f) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
+  }
+
+  @Test
+  @Order(1)
+  void postsPagesMediaAndOldPermalinksArriveAsQuireContent() throws Exception {
+    Path data = tmp.resolve("site");
+    var r =
+        EmbeddingRoleClusterTest.runCli(
+            "import",
+            "wordpress",
+            wxr.toString(),
+            "--media",
+            uploads.toString(),
+            "--data",
+            data.toString());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out())
+        .contains("Read " + wxr + " (Old Blog): 5 post(s), 2 page(s), 3 media file(s)")
+        .contains("2 comment(s) left out")
+        .contains("status trash=1")
+        .contains("type nav_menu_item=1");
+    assertThat(r.err())
+        .contains(
+            "export.xml:157: WordPress item 5: slug 'blog' is reserved for the site's own pages; imported as 'blog-5'")
+        .contains("WordPress item 6: private, imported as a draft")
+        .contains("1 WordPress shortcode(s) left in the text");
+
+    Map<String, ContentSnapshot> bySlug = new HashMap<>();
+    List<RedirectRule>[] redirects = new List[1];
+    List<MediaStore.Media>[] media = new List[1];
+    BundleRoundTripTest.withSite(
+        data,
+        (site, store) -> {
+          for (String id : await(site.ids())) {
+            ContentSnapshot s = await(site.get(id)).orElseThrow();
+            bySlug.put(s.fields().slug(), s);
+          }
+          redirects[0] = await(site.redirects());
+          media[0] = store.list();
+        });
+    assertThat(bySlug.keySet())
+        .containsExactlyInAnyOrder(
+            "hello-world",
+            "notes-on-the-block-editor",
+            "coming-soon",
+            "about",
+            "blog-5",
+            "only-for-me",
+            "a-cat");
+
+    String cat = "/media/" + sha(uploads.resolve("2024/05/cat.jpg")) + "/cat.jpg";
+    String small = "/media/" + sha(uploads.resolve("2024/05/cat-300x200.jpg")) + "/cat-300x200.jpg";
+    String report = "/media/" + sha(uploads.resolve("2024/05/report.pdf")) + "/report.pdf";
+    assertThat(media[0])
+        .extracting(MediaStore.Media::url)
+        .containsExactlyInAnyOrder(cat, small, report);
+
+    ContentSnapshot hello = bySlug.get("hello-world");
+    assertThat(hello.status()).isEqualTo(ContentStatus.PUBLISHED);
+    assertThat(hello.kind()).isEqualTo(ContentKind.POST);
+    assertThat(hello.fields().title()).isEqualTo("Hello & welcome");
+    assertThat(hello.fields().author()).isEqualTo("Ada Lovelace");
+    assertThat(hello.fields().date()).isEqualTo(Instant.parse("2024-05-06T10:00:00Z"));
+    assertThat(hello.fields().tags()).containsExactly("News", "Java", "C");
+    assertThat(hello.fields().description()).isEqualTo("The first post on the old blog.");
+    assertThat(hello.fields().coverImage()).isEqualTo(cat);
+    assertThat(hello.fields().body())
+        .contains("Welcome to **the new** blog. Read [the docs](https://example.org/docs).")
+        .contains("![A cat](" + small + ")")
+        .contains("* first")
+        .doesNotContain("<p>")
+        .doesNotContain("wp-content");
+
+    ContentSnapshot notes = bySlug.get("notes-on-the-block-editor");
+    assertThat(notes.status()).isEqualTo(ContentStatus.DRAFT);
+    assertThat(notes.fields().author()).isEqualTo("bob");
+    assertThat(notes.fields().date()).isEqualTo(Instant.parse("2024-06-01T08:30:00Z"));
+    assertThat(notes.fields().body())
+        .contains("## Code")
+        .contains("```\nint x = 1;\n```")
+        .doesNotContain("wp:paragraph")
+        .doesNotContain("<script>");
+
+    assertThat(bySlug.get("coming-soon").status()).isEqualTo(ContentStatus.SCHEDULED);
+    assertThat(bySlug.get("coming-soon").scheduledAt())
+        .isEqualTo(Instant.parse("2031-01-01T09:00:00Z"));
+    assertThat(bySlug.get("about").kind()).isEqualTo(ContentKind.PAGE);
+    assertThat(bySlug.get("about").fields().body()).contains("[report](" + report + ")");
+    assertThat(bySlug.get("blog-5").status()).isEqualTo(ContentStatus.PUBLISHED);
+    assertThat(bySlug.get("only-for-me").status()).isEqualTo(ContentStatus.DRAFT);
+    assertThat(bySlug.get("a-cat").fields().body())
+        .contains("![cat](" + cat + ")")
+        .contains("[gallery ids=")
+        .doesNotContain("[caption");
+
+    assertThat(redirects[0])
+        .contains(
+            new RedirectRule("/2024/05/hello-world/", "/posts/hello-world/", 301),
+            new RedirectRule("/?p=1", "/posts/hello-world/", 301),
+            new RedirectRule("/?p=3", "/posts/coming-soon/", 301),
+            new RedirectRule("/?page_id=4", "/about/", 301),
+            new RedirectRule("/blog/", "/blog-5/", 301),
+            new RedirectRule("/2024/08/a-cat/", "/posts/a-cat/", 301))
+        .noneMatch(x -> x.from().equals("/about/"))
+        .noneMatch(x -> x.to().contains("only-for-me") || x.to().contains("notes-on"));
+
+    // Running it again changes nothing.
+    var again =
+        EmbeddingRoleClusterTest.runCli(
+            "import",
+            "wordpress",
+            wxr.toString(),
+            "--media",
+            uploads.toString(),
+            "--data",
+            data.toString());
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.out())
+        .contains("0 created, 0 updated, 0 published, 0 scheduled, 0 unpublished, 7 unchanged");
+  }
+
+  @Test
+  @Order(2)
+  void brokenOrHostileExportsAreRefusedWithTheLineAndNothingIsWritten() throws Exception {
+    Path data = tmp.resolve("untouched");
+    Path broken = tmp.resolve("broken.xml");
+    String xml = Files.readString(wxr);
+    Files.writeString(
+        broken, xml.replace("<wp:post_id>4</wp:post_id>", "<wp:post_id>4</wp:post_idx>"));
+    var r =
+        EmbeddingRoleClusterTest.runCli(
+            "import", "wordpress", broken.toString(), "--data", data.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("broken.xml:")
+        .contains("not well-formed XML")
+        .contains("Nothing was imported.");
+
+    // XXE: an external entity naming a local file is not expanded into the site.
+    Path xxe = tmp.resolve("xxe.xml");
+    Files.writeString(
+        xxe,
+        xml.replace(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>",
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><!DOCTYPE rss [<!ENTITY xxe SYSTEM \""
+                    + tmp.resolve("secret.txt").toUri()
+                    + "\">]>")
+            .replace("Who we are.", "Who we are. &xxe;"),
+        StandardCharsets.UTF_8);
+    var x =
+        EmbeddingRoleClusterTest.runCli(
+            "import", "wordpress", xxe.toString(), "--data", data.toString());
+    assertThat(x.code()).isEqualTo(2);
+    assertThat(x.err()).contains("xxe.xml:1: a <!DOCTYPE> declaration");
+    assertThat(x.out() + x.err()).doesNotContain("not for the site");
+
+    // A body over the site's limit: named by file, line and field, and nothing imported.
+    Path huge = tmp.resolve("huge.xml");
+    Files.writeString(huge, xml.replace("<p>Later.</p>", "<p>" + "x".repeat(1_100_000) + "</p>"));
+    var h =
+        EmbeddingRoleClusterTest.runCli(
+            "import", "wordpress", huge.toString(), "--data", data.toString());
+    assertThat(h.code()).isEqualTo(2);
+    assertThat(h.err()).contains("huge.xml:").contains(": body: ").contains("nothing was imported");
+    assertThat(Files.exists(data)).isFalse();
+
+    // An attachment whose file name climbs out of the uploads folder is not read.
+    Path climbing = tmp.resolve("climb.xml");
+    Files.writeString(
+        climbing, xml.replace("<![CDATA[2024/05/report.pdf]]>", "<![CDATA[../../secret.txt]]>"));
+    var c =
+        EmbeddingRoleClusterTest.runCli(
+            "import", "wordpress", climbing.toString(), "--media", uploads.toString(), "--dry-run");
+    assertThat(c.code()).as(c.err()).isZero();
+    assertThat(c.out())
+        .contains("3 media file(s)"); // cat.jpg, cat-300x200.jpg and report.pdf via the About link
+  }
+}
