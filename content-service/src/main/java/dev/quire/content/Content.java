@@ -655,6 +655,18 @@ public final class Content
     };
   }
 
+  /**
+   * The item a history describes, replayed here as the entity would replay its journal: an export
+   * reads each history once and needs no entity started for it.
+   */
+  public static ContentSnapshot replay(String contentId, List<HistoryStep> history) {
+    State state = State.empty();
+    for (HistoryStep step : history) {
+      state = state.apply(toEvent(contentId, step));
+    }
+    return state.snapshot(contentId);
+  }
+
   /** The history step an event is: what export writes and {@link Restore} reads back. */
   public static HistoryStep step(Event event) {
     if (event instanceof DraftCreated e) {

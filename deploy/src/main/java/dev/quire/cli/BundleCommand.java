@@ -86,7 +86,9 @@ final class BundleCommand implements Runnable {
             new BundleExport(
                     local(session),
                     MediaModule.store(config),
-                    config.getInt("quire.cli.import-parallelism"),
+                    session.node().content().dataSource(),
+                    session.node().system(),
+                    config.getInt("quire.cli.export-fetch-size"),
                     config.getDuration("quire.cli.ask-timeout"))
                 .run(
                     file,
@@ -169,7 +171,9 @@ final class BundleCommand implements Runnable {
                       config,
                       config.getInt("quire.cli.import-parallelism"),
                       config.getDuration("quire.cli.ask-timeout"),
-                      Clock.systemUTC())
+                      Clock.systemUTC(),
+                      session.node().content().dataSource(),
+                      session.node().system())
                   .run(bundle, policy);
           s.notes().forEach(n -> System.out.println("note: " + n));
           s.failures().forEach(f -> System.err.println("failed: " + f));

@@ -3,6 +3,8 @@ package dev.quire.cli;
 import dev.quire.bundle.BundleWriter;
 import dev.quire.bundle.Manifest;
 import dev.quire.bundle.Redirect;
+import dev.quire.content.Content;
+import dev.quire.content.JournalHistories;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.HistoryStep;
@@ -11,32 +13,41 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import me.tongfei.progressbar.ProgressBar;
+import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * Writes a stopped site into a bundle: every stored media blob, every item (with its journaled
- * history unless asked not to), the redirect table and the site settings. Items are read {@code
- * parallelism} at a time and written in journal order, so memory holds one batch, not the site.
+ * history unless asked not to), the redirect table and the site settings. Items come from one
+ * ordered read of the journal, one history at a time, so memory holds one item, not the site.
  */
 final class BundleExport {
 
   private final LocalTarget site;
   private final MediaStore media;
-  private final int parallelism;
+  private final DataSource db;
+  private final ActorSystem<?> system;
+  private final int fetchSize;
   private final Duration timeout;
 
-  BundleExport(LocalTarget site, MediaStore media, int parallelism, Duration timeout) {
+  BundleExport(
+      LocalTarget site,
+      MediaStore media,
+      DataSource db,
+      ActorSystem<?> system,
+      int fetchSize,
+      Duration timeout) {
     this.site = site;
     this.media = media;
-    this.parallelism = parallelism;
+    this.db = db;
+    this.system = system;
+    this.fetchSize = fetchSize;
     this.timeout = timeout;
   }
 
@@ -47,7 +58,7 @@ final class BundleExport {
       Map<String, String> settings,
       String createdBy)
       throws Exception {
-    List<String> ids = await(site.ids());
+    long items = JournalHistories.count(db);
     List<MediaStore.Media> blobs = media.list();
     BundleWriter.Options options = new BundleWriter.Options(createdBy, siteInfo, withHistory);
     try (BundleWriter writer = BundleWriter.create(file, options)) {
@@ -60,31 +71,22 @@ final class BundleExport {
           bar.step();
         }
       }
-      try (ProgressBar bar = EmbeddingsCommand.bar("Items", ids.size())) {
-        for (int from = 0; from < ids.size(); from += parallelism) {
-          List<String> batch = ids.subList(from, Math.min(ids.size(), from + parallelism));
-          List<CompletableFuture<Optional<ContentSnapshot>>> items = new ArrayList<>();
-          List<CompletableFuture<List<HistoryStep>>> histories = new ArrayList<>();
-          for (String id : batch) {
-            items.add(site.get(id).toCompletableFuture());
-            histories.add(
-                withHistory
-                    ? site.history(id).toCompletableFuture()
-                    : CompletableFuture.completedFuture(List.of()));
-          }
-          for (int i = 0; i < batch.size(); i++) {
-            Optional<ContentSnapshot> item = await(items.get(i));
-            if (item.isEmpty()) {
-              continue;
-            }
-            ContentSnapshot s = item.get();
-            writer.item(BundleMapping.item(s, BundleMapping.mediaUsed(s.fields(), stored)));
-            for (HistoryStep step : await(histories.get(i))) {
-              writer.event(BundleMapping.event(s.id(), step));
-            }
-          }
-          bar.stepBy(batch.size());
-        }
+      try (ProgressBar bar = EmbeddingsCommand.bar("Items", items)) {
+        // One ordered read of the journal; each history replayed here into the item it made.
+        JournalHistories.forEach(
+            db,
+            system,
+            fetchSize,
+            (id, history) -> {
+              ContentSnapshot s = Content.replay(id, history);
+              writer.item(BundleMapping.item(s, BundleMapping.mediaUsed(s.fields(), stored)));
+              if (withHistory) {
+                for (HistoryStep step : history) {
+                  writer.event(BundleMapping.event(id, step));
+                }
+              }
+              bar.step();
+            });
       }
       for (RedirectRule r : await(site.redirects())) {
         writer.redirect(new Redirect(r.from(), r.to(), r.status()));

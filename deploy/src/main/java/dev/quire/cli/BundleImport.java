@@ -7,6 +7,7 @@ import dev.quire.bundle.BundleItem;
 import dev.quire.bundle.BundleReader;
 import dev.quire.bundle.Redirect;
 import dev.quire.content.Content;
+import dev.quire.content.JournalHistories;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
@@ -35,7 +36,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 import me.tongfei.progressbar.ProgressBar;
+import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * Imports a verified bundle into a stopped site, in two passes. The first only reads: it decides
@@ -96,7 +99,11 @@ final class BundleImport {
   private final int parallelism;
   private final Duration timeout;
   private final Clock clock;
+  private final DataSource db;
+  private final ActorSystem<?> system;
+  private final int fetchSize;
 
+  /** {@code db} and {@code system}: the stopped site's journal, read once to plan. */
   BundleImport(
       LocalTarget site,
       MediaStore media,
@@ -104,7 +111,12 @@ final class BundleImport {
       Config config,
       int parallelism,
       Duration timeout,
-      Clock clock) {
+      Clock clock,
+      DataSource db,
+      ActorSystem<?> system) {
+    this.db = db;
+    this.system = system;
+    this.fetchSize = config.getInt("quire.cli.export-fetch-size");
     this.site = site;
     this.media = media;
     this.rules = rules;
@@ -117,6 +129,8 @@ final class BundleImport {
   // ---- pass 1: decide and check, write nothing ----
 
   private final Map<String, Plan> plans = new HashMap<>();
+  private Set<String> siteIds = Set.of();
+  private Map<String, String> slugOwners = Map.of();
   private final Set<String> claimed = new HashSet<>();
   private final List<String> problems = new ArrayList<>();
   private final List<String> conflicts = new ArrayList<>();
@@ -143,6 +157,8 @@ final class BundleImport {
 
   private void plan(BundleReader bundle, Policy policy) throws Exception {
     boolean history = bundle.manifest().includesHistory();
+    siteIds = JournalHistories.contentIds(db);
+    slugOwners = JournalHistories.slugOwners(db, system, fetchSize);
     List<BundleItem> batch = new ArrayList<>();
     try (ProgressBar bar = EmbeddingsCommand.bar("Checking", bundle.manifest().counts().items())) {
       bundle.forEachItem(
@@ -176,23 +192,23 @@ final class BundleImport {
 
   private void planItems(List<BundleItem> batch, Policy policy, boolean history)
       throws java.io.IOException {
+    // Only items the site already has are asked for; everything else is known from the journal.
     List<CompletableFuture<Optional<ContentSnapshot>>> existing = new ArrayList<>();
-    List<List<CompletableFuture<Optional<String>>>> owners = new ArrayList<>();
     for (BundleItem i : batch) {
-      existing.add(site.get(i.id()).toCompletableFuture());
-      List<CompletableFuture<Optional<String>>> o = new ArrayList<>();
-      o.add(site.slugOwner(i.slug()).toCompletableFuture());
-      for (String alias : i.aliases()) {
-        o.add(site.slugOwner(alias).toCompletableFuture());
-      }
-      owners.add(o);
+      existing.add(
+          siteIds.contains(i.id())
+              ? site.get(i.id()).toCompletableFuture()
+              : CompletableFuture.completedFuture(Optional.empty()));
     }
     for (int n = 0; n < batch.size(); n++) {
       BundleItem item = batch.get(n);
       Optional<ContentSnapshot> current = awaitIo(existing.get(n));
       Set<String> others = new HashSet<>();
-      for (var owner : owners.get(n)) {
-        awaitIo(owner).filter(id -> !id.equals(item.id())).ifPresent(others::add);
+      for (String slug : slugsOf(item)) {
+        String owner = slugOwners.get(slug);
+        if (owner != null && !owner.equals(item.id())) {
+          others.add(owner);
+        }
       }
       String label = "item " + item.id() + " ('" + item.slug() + "')";
       Plan plan;

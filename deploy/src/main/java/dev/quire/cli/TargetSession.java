@@ -37,6 +37,11 @@ final class TargetSession implements AutoCloseable {
     return new TargetSession(local, config, node);
   }
 
+  /** The node started for a local session; null for {@code --server}. */
+  QuireNode node() {
+    return node;
+  }
+
   @Override
   public void close() throws Exception {
     target.close();
