@@ -104,15 +104,28 @@ public final class BundleWriter implements AutoCloseable {
     Path tmp = Files.createTempFile(spool, "media", ".blob");
     try {
       MessageDigest digest = Layout.sha256();
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
       long size;
-      try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), digest)) {
+      try (OutputStream out =
+          new java.util.zip.CheckedOutputStream(
+              new DigestOutputStream(Files.newOutputStream(tmp), digest), crc)) {
         size = data.transferTo(out);
       }
       String hash = Layout.hex(digest.digest());
       MediaEntry entry = new MediaEntry(hash, size, contentType, filename);
       if (mediaStored.add(hash)) {
         try (InputStream in = Files.newInputStream(tmp)) {
-          copyEntry(Layout.MEDIA_PREFIX + hash, in, ZipEntry.DEFLATED);
+          if (alreadyCompressed(contentType)) {
+            // Deflating a JPEG or a video costs time and saves nothing: stored as it is.
+            ZipEntry stored = new ZipEntry(Layout.MEDIA_PREFIX + hash);
+            stored.setMethod(ZipEntry.STORED);
+            stored.setSize(size);
+            stored.setCompressedSize(size);
+            stored.setCrc(crc.getValue());
+            copyEntry(stored, in);
+          } else {
+            copyEntry(Layout.MEDIA_PREFIX + hash, in, ZipEntry.DEFLATED);
+          }
         }
         mediaBytes += size;
         mediaIndex.write(entry);
@@ -192,10 +205,27 @@ public final class BundleWriter implements AutoCloseable {
     copyEntry(name, new java.io.ByteArrayInputStream(bytes), ZipEntry.DEFLATED);
   }
 
+  /** Types whose bytes are compressed already (images, audio, video, archives, fonts). */
+  static boolean alreadyCompressed(String contentType) {
+    String t = contentType == null ? "" : contentType.toLowerCase(java.util.Locale.ROOT);
+    return (t.startsWith("image/") && !t.equals("image/svg+xml") && !t.equals("image/bmp"))
+        || t.startsWith("video/")
+        || (t.startsWith("audio/") && !t.equals("audio/wav") && !t.equals("audio/x-wav"))
+        || t.equals("application/zip")
+        || t.equals("application/gzip")
+        || t.equals("application/pdf")
+        || t.startsWith("font/woff");
+  }
+
   /** Streams one entry into the zip, recording its size and SHA-256 for the manifest. */
   private void copyEntry(String name, InputStream in, int method) throws IOException {
     ZipEntry e = new ZipEntry(name);
     e.setMethod(method);
+    copyEntry(e, in);
+  }
+
+  private void copyEntry(ZipEntry e, InputStream in) throws IOException {
+    String name = e.getName();
     zip.putNextEntry(e);
     MessageDigest digest = Layout.sha256();
     byte[] buf = new byte[1 << 16];

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       ExportCommand.class,
       EmbeddingsCommand.class,
       BundleCommand.class,
+      CrawlCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

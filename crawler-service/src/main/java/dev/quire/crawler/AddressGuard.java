@@ -1,0 +1,108 @@
+package dev.quire.crawler;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import okhttp3.Dns;
+
+/**
+ * The crawler's DNS: a host that resolves to a loopback, link-local, private, unique-local,
+ * carrier-grade NAT, multicast or unspecified address is refused unless it is allowed by name.
+ * OkHttp connects only to the addresses this returns, for the first request and every redirect
+ * alike, so a name cannot pass the check and then connect somewhere else (no DNS rebinding gap).
+ */
+public final class AddressGuard implements Dns {
+
+  /** A host the guard refused; the message names the host and the address. */
+  public static final class Blocked extends UnknownHostException {
+    public Blocked(String host, InetAddress address) {
+      super(
+          host
+              + " resolves to "
+              + address.getHostAddress()
+              + ", a private or local address; allow it with --allow-host "
+              + host
+              + " (or quire.crawler.allow-hosts)");
+    }
+  }
+
+  private final Set<String> allowed;
+  private final Dns dns;
+
+  public AddressGuard(Set<String> allowedHosts) {
+    this(allowedHosts, Dns.SYSTEM);
+  }
+
+  AddressGuard(Set<String> allowedHosts, Dns dns) {
+    this.allowed =
+        allowedHosts.stream()
+            .map(h -> h.toLowerCase(Locale.ROOT))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    this.dns = dns;
+  }
+
+  public boolean allows(String host) {
+    return allowed.contains(host.toLowerCase(Locale.ROOT));
+  }
+
+  @Override
+  public List<InetAddress> lookup(String hostname) throws UnknownHostException {
+    List<InetAddress> addresses = dns.lookup(hostname);
+    if (allows(hostname)) {
+      return addresses;
+    }
+    for (InetAddress a : addresses) {
+      if (!isPublic(a)) {
+        throw new Blocked(hostname, a);
+      }
+    }
+    return addresses;
+  }
+
+  /** True for an address on the public internet. */
+  public static boolean isPublic(InetAddress a) {
+    if (a.isLoopbackAddress()
+        || a.isLinkLocalAddress()
+        || a.isSiteLocalAddress()
+        || a.isAnyLocalAddress()
+        || a.isMulticastAddress()) {
+      return false;
+    }
+    byte[] b = a.getAddress();
+    if (a instanceof Inet4Address) {
+      int first = b[0] & 0xff;
+      int second = b[1] & 0xff;
+      return !(first == 0 // "this" network
+          || (first == 100 && second >= 64 && second <= 127) // carrier-grade NAT
+          || (first == 192 && second == 0 && (b[2] & 0xff) == 0) // IETF protocol assignments
+          || (first == 198 && (second == 18 || second == 19)) // benchmarking
+          || first >= 240); // reserved, broadcast
+    }
+    if (a instanceof Inet6Address six) {
+      if (six.isIPv4CompatibleAddress()) {
+        return false;
+      }
+      int first = b[0] & 0xff;
+      if ((first & 0xfe) == 0xfc) { // fc00::/7 unique local
+        return false;
+      }
+      // ::ffff:a.b.c.d, an IPv4 address in IPv6 clothing
+      boolean mapped = true;
+      for (int i = 0; i < 10; i++) {
+        mapped &= b[i] == 0;
+      }
+      if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+        try {
+          return isPublic(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
+        } catch (UnknownHostException e) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+}

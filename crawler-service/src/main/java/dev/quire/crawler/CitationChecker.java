@@ -1,0 +1,155 @@
+package dev.quire.crawler;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+
+/**
+ * Does a cited source say what the post says? For each post page of a crawl (a page under {@code
+ * /posts/}), every outbound link inside its article and the paragraph that holds it: the source is
+ * fetched (through the same guarded {@link Fetcher}), its main text cut into overlapping word
+ * windows, and the passages ranked by meaning against the paragraph. The best score gives the
+ * verdict against the thresholds in {@code quire.crawler.citations}.
+ */
+public final class CitationChecker {
+
+  /** Scores passages against a claim by meaning: cosine similarity, one per passage. */
+  @FunctionalInterface
+  public interface Similarity {
+    double[] scores(String claim, List<String> passages) throws Exception;
+  }
+
+  public static final String SUPPORTED = "supported";
+  public static final String WEAK = "weakly supported";
+  public static final String NOT_SUPPORTED = "not supported";
+  public static final String UNREACHABLE = "unreachable";
+
+  private final CrawlConfig.Citations config;
+  private final Fetcher fetcher;
+  private final Similarity similarity;
+
+  public CitationChecker(CrawlConfig config, Fetcher fetcher, Similarity similarity) {
+    this.config = config.citations();
+    this.fetcher = fetcher;
+    this.similarity = similarity;
+  }
+
+  /** Called after each source, for a progress bar. */
+  @FunctionalInterface
+  public interface Progress {
+    void update(int done, int total);
+  }
+
+  public List<Report.Citation> check(Crawler.Result crawl, Progress progress) throws Exception {
+    String origin = Crawler.origin(crawl.start());
+    List<Object[]> todo = new ArrayList<>();
+    for (Crawler.Visit v : crawl.pages()) {
+      if (v.info() == null || !isPost(v.result().finalUrl())) {
+        continue;
+      }
+      for (PageInfo.Link l : v.info().links()) {
+        if (l.paragraph() != null && !Crawler.origin(l.url()).equals(origin)) {
+          todo.add(new Object[] {v.result().finalUrl(), l});
+        }
+      }
+    }
+    Map<String, Object> sources = new LinkedHashMap<>(); // url -> passages or error
+    List<Report.Citation> out = new ArrayList<>();
+    int done = 0;
+    for (Object[] t : todo) {
+      String post = (String) t[0];
+      PageInfo.Link link = (PageInfo.Link) t[1];
+      Object source = sources.computeIfAbsent(link.url(), this::source);
+      if (source instanceof String error) {
+        out.add(new Report.Citation(post, link.paragraph(), link.url(), UNREACHABLE, 0, error));
+      } else {
+        @SuppressWarnings("unchecked")
+        List<String> passages = (List<String>) source;
+        double[] scores = similarity.scores(link.paragraph(), passages);
+        int best = 0;
+        for (int i = 1; i < scores.length; i++) {
+          if (scores[i] > scores[best]) {
+            best = i;
+          }
+        }
+        double score = scores.length == 0 ? 0 : scores[best];
+        out.add(
+            new Report.Citation(
+                post,
+                link.paragraph(),
+                link.url(),
+                verdict(score),
+                Math.round(score * 1000) / 1000.0,
+                passages.isEmpty() ? "" : passages.get(best)));
+      }
+      progress.update(++done, todo.size());
+    }
+    return out;
+  }
+
+  public String verdict(double score) {
+    if (score >= config.supported()) {
+      return SUPPORTED;
+    }
+    return score >= config.weaklySupported() ? WEAK : NOT_SUPPORTED;
+  }
+
+  static boolean isPost(String url) {
+    try {
+      String path = java.net.URI.create(url).getPath();
+      return path != null && path.startsWith("/posts/") && path.length() > "/posts/".length();
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** The source's passages, or a String saying why there are none. */
+  private Object source(String url) {
+    Fetcher.Result r = fetcher.fetch(url, true);
+    if (!r.ok()) {
+      return r.status() == 0 ? r.error() : "answers " + r.status();
+    }
+    if (!r.html() || r.body() == null) {
+      return "not an HTML page (" + r.contentType() + ")";
+    }
+    List<String> passages = split(mainText(r.body(), r.finalUrl()));
+    return passages.isEmpty() ? "no text on the page" : passages;
+  }
+
+  /** The page's main text: its article or main element, without navigation and boilerplate. */
+  static String mainText(byte[] html, String url) {
+    Document doc = Jsoup.parse(new String(html, java.nio.charset.StandardCharsets.UTF_8), url);
+    doc.select("script, style, noscript, nav, header, footer, aside, form, template").remove();
+    Element main = doc.selectFirst("article");
+    if (main == null) {
+      main = doc.selectFirst("main, [role=main]");
+    }
+    if (main == null) {
+      main = doc.body();
+    }
+    return main == null ? "" : main.text();
+  }
+
+  List<String> split(String text) {
+    String[] words = text.strip().split("\\s+");
+    if (words.length == 0 || words[0].isEmpty()) {
+      return List.of();
+    }
+    int size = Math.max(8, config.passageWords());
+    int step = Math.max(1, size / 2);
+    List<String> out = new ArrayList<>();
+    for (int from = 0; from < words.length && out.size() < config.maxPassages(); from += step) {
+      int to = Math.min(words.length, from + size);
+      out.add(String.join(" ", Arrays.copyOfRange(words, from, to)));
+      if (to == words.length) {
+        break;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,153 @@
+package dev.quire.crawler;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** What a crawl may do: {@code quire.crawler.*}, with the command line's overrides. */
+public record CrawlConfig(
+    String userAgent,
+    String robotsAgent,
+    Duration connectTimeout,
+    Duration readTimeout,
+    Duration callTimeout,
+    long maxResponseBytes,
+    int maxRedirects,
+    int maxPages,
+    int maxDepth,
+    int maxExternalChecks,
+    int concurrency,
+    int perHostConcurrency,
+    Duration politenessDelay,
+    Duration slowPage,
+    Set<String> allowHosts,
+    Citations citations) {
+
+  /** Thresholds and passage sizes of the citation check. */
+  public record Citations(
+      double supported, double weaklySupported, int passageWords, int maxPassages) {}
+
+  public CrawlConfig {
+    allowHosts = Set.copyOf(allowHosts);
+  }
+
+  public static CrawlConfig from(Config root) {
+    Config c = root.getConfig("quire.crawler");
+    Config cit = c.getConfig("citations");
+    Set<String> allow = new TreeSet<>();
+    if (c.getValue("allow-hosts").valueType() == com.typesafe.config.ConfigValueType.STRING) {
+      for (String h : c.getString("allow-hosts").split(",")) {
+        if (!h.isBlank()) {
+          allow.add(h.strip().toLowerCase(java.util.Locale.ROOT));
+        }
+      }
+    } else {
+      c.getStringList("allow-hosts").forEach(h -> allow.add(h.toLowerCase(java.util.Locale.ROOT)));
+    }
+    return new CrawlConfig(
+        c.getString("user-agent"),
+        c.getString("robots-agent"),
+        c.getDuration("connect-timeout"),
+        c.getDuration("read-timeout"),
+        c.getDuration("call-timeout"),
+        c.getBytes("max-response-bytes"),
+        c.getInt("max-redirects"),
+        c.getInt("max-pages"),
+        c.getInt("max-depth"),
+        c.getInt("max-external-checks"),
+        c.getInt("concurrency"),
+        c.getInt("per-host-concurrency"),
+        c.getDuration("politeness-delay"),
+        c.getDuration("slow-page"),
+        allow,
+        new Citations(
+            cit.getDouble("supported"),
+            cit.getDouble("weakly-supported"),
+            cit.getInt("passage-words"),
+            cit.getInt("max-passages")));
+  }
+
+  public CrawlConfig withMaxPages(int n) {
+    return new CrawlConfig(
+        userAgent,
+        robotsAgent,
+        connectTimeout,
+        readTimeout,
+        callTimeout,
+        maxResponseBytes,
+        maxRedirects,
+        n,
+        maxDepth,
+        maxExternalChecks,
+        concurrency,
+        perHostConcurrency,
+        politenessDelay,
+        slowPage,
+        allowHosts,
+        citations);
+  }
+
+  public CrawlConfig withPolitenessDelay(Duration d) {
+    return new CrawlConfig(
+        userAgent,
+        robotsAgent,
+        connectTimeout,
+        readTimeout,
+        callTimeout,
+        maxResponseBytes,
+        maxRedirects,
+        maxPages,
+        maxDepth,
+        maxExternalChecks,
+        concurrency,
+        perHostConcurrency,
+        d,
+        slowPage,
+        allowHosts,
+        citations);
+  }
+
+  public CrawlConfig withMoreAllowedHosts(List<String> hosts) {
+    Set<String> all = new TreeSet<>(allowHosts);
+    hosts.forEach(h -> all.add(h.toLowerCase(java.util.Locale.ROOT)));
+    return new CrawlConfig(
+        userAgent,
+        robotsAgent,
+        connectTimeout,
+        readTimeout,
+        callTimeout,
+        maxResponseBytes,
+        maxRedirects,
+        maxPages,
+        maxDepth,
+        maxExternalChecks,
+        concurrency,
+        perHostConcurrency,
+        politenessDelay,
+        slowPage,
+        all,
+        citations);
+  }
+
+  public CrawlConfig withConcurrency(int total, int perHost) {
+    return new CrawlConfig(
+        userAgent,
+        robotsAgent,
+        connectTimeout,
+        readTimeout,
+        callTimeout,
+        maxResponseBytes,
+        maxRedirects,
+        maxPages,
+        maxDepth,
+        maxExternalChecks,
+        total,
+        perHost,
+        politenessDelay,
+        slowPage,
+        allowHosts,
+        citations);
+  }
+}

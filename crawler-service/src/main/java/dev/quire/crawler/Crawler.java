@@ -1,0 +1,313 @@
+package dev.quire.crawler;
+
+import crawlercommons.robots.BaseRobotRules;
+import crawlercommons.robots.SimpleRobotRules;
+import crawlercommons.robots.SimpleRobotRulesParser;
+import crawlercommons.sitemaps.AbstractSiteMap;
+import crawlercommons.sitemaps.SiteMap;
+import crawlercommons.sitemaps.SiteMapIndex;
+import crawlercommons.sitemaps.SiteMapParser;
+import crawlercommons.sitemaps.SiteMapURL;
+import java.net.URI;
+import java.net.URL;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The crawl: from the start URL and the sitemap, every page of the start URL's origin within the
+ * page and depth limits, each outbound link and image checked once. Obeys robots.txt
+ * (crawler-commons) on every host it asks, keeps a pause between two requests to one host and a
+ * limit on requests in flight per host and in total. Runs on its own threads; {@link #cancel()}
+ * stops it between requests.
+ */
+public final class Crawler {
+
+  /** A fetched page of the site, with where it was first found ("sitemap" or a page URL). */
+  public record Visit(
+      String url, int depth, String foundOn, Fetcher.Result result, PageInfo info) {}
+
+  public record Result(
+      String start,
+      Instant startedAt,
+      long millis,
+      List<Visit> pages,
+      Map<String, Fetcher.Result> checked,
+      Set<String> sitemap,
+      boolean sitemapFound,
+      List<String> disallowed,
+      boolean cancelled,
+      boolean pageLimitReached) {}
+
+  /** Called on the crawl's thread after each page or check. */
+  @FunctionalInterface
+  public interface Progress {
+    void update(int pages, int checks, int queued);
+  }
+
+  private record Task(String url, int depth, String foundOn, boolean page) {}
+
+  private final CrawlConfig config;
+  private final Fetcher fetcher;
+  private final AtomicBoolean cancelled = new AtomicBoolean();
+
+  public Crawler(CrawlConfig config, Fetcher fetcher) {
+    this.config = config;
+    this.fetcher = fetcher;
+  }
+
+  public void cancel() {
+    cancelled.set(true);
+  }
+
+  public Result crawl(String start, Progress progress) throws InterruptedException {
+    long t0 = System.nanoTime();
+    Instant startedAt = Instant.now();
+    String origin = origin(start);
+    Map<String, BaseRobotRules> robots = new HashMap<>();
+    Map<String, Long> nextSlot = new HashMap<>();
+    Map<String, Integer> inFlightByHost = new HashMap<>();
+    Deque<Task> frontier = new ArrayDeque<>();
+    Set<String> seenPages = new LinkedHashSet<>();
+    Set<String> seenChecks = new LinkedHashSet<>();
+    List<Visit> pages = new ArrayList<>();
+    Map<String, Fetcher.Result> checked = new LinkedHashMap<>();
+    List<String> disallowed = new ArrayList<>();
+
+    BaseRobotRules siteRules = robots(origin, robots);
+    Set<String> sitemap = new LinkedHashSet<>();
+    boolean sitemapFound = readSitemaps(origin, siteRules, sitemap);
+
+    seenPages.add(start);
+    frontier.add(new Task(start, 0, null, true));
+    for (String u : sitemap) {
+      if (origin(u).equals(origin) && seenPages.add(u)) {
+        frontier.add(new Task(u, 1, "sitemap", true));
+      }
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, config.concurrency()),
+            r -> {
+              Thread t = new Thread(r, "quire-crawler");
+              t.setDaemon(true);
+              return t;
+            });
+    CompletionService<Object[]> done = new ExecutorCompletionService<>(pool);
+    int inFlight = 0;
+    boolean limitReached = false;
+    long delay = config.politenessDelay().toNanos();
+    try {
+      while (!cancelled.get() && (!frontier.isEmpty() || inFlight > 0)) {
+        // Start what may start now: a free slot overall and on the task's host, the pause kept.
+        long now = System.nanoTime();
+        long wakeAt = Long.MAX_VALUE;
+        int scanned = 0;
+        int size = frontier.size();
+        while (inFlight < config.concurrency() && scanned < size) {
+          Task task = frontier.poll();
+          scanned++;
+          String host = origin(task.url());
+          if (!robots(host, robots).isAllowed(task.url())) {
+            disallowed.add(task.url());
+            continue;
+          }
+          if (task.page() && pages.size() + inFlight >= config.maxPages()) {
+            limitReached = true;
+            continue;
+          }
+          long slot = nextSlot.getOrDefault(host, 0L);
+          int busy = inFlightByHost.getOrDefault(host, 0);
+          if (slot > now || busy >= config.perHostConcurrency()) {
+            frontier.addLast(task);
+            if (slot > now) {
+              wakeAt = Math.min(wakeAt, slot);
+            }
+            continue;
+          }
+          nextSlot.put(host, now + delay);
+          inFlightByHost.merge(host, 1, Integer::sum);
+          inFlight++;
+          done.submit(() -> new Object[] {task, fetcher.fetch(task.url(), task.page())});
+        }
+        if (inFlight == 0) {
+          if (frontier.isEmpty()) {
+            break;
+          }
+          long wait =
+              wakeAt == Long.MAX_VALUE ? 10_000_000L : Math.max(0, wakeAt - System.nanoTime());
+          TimeUnit.NANOSECONDS.sleep(Math.min(wait, 1_000_000_000L));
+          continue;
+        }
+        long wait =
+            wakeAt == Long.MAX_VALUE
+                ? 1_000_000_000L
+                : Math.max(1_000_000L, wakeAt - System.nanoTime());
+        Future<Object[]> f = done.poll(wait, TimeUnit.NANOSECONDS);
+        if (f == null) {
+          continue;
+        }
+        Object[] out;
+        try {
+          out = f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException("a fetch failed unexpectedly", e.getCause());
+        }
+        inFlight--;
+        Task task = (Task) out[0];
+        Fetcher.Result r = (Fetcher.Result) out[1];
+        inFlightByHost.merge(origin(task.url()), -1, Integer::sum);
+        if (!task.page()) {
+          checked.put(task.url(), r);
+        } else {
+          PageInfo info = null;
+          boolean inScope = origin(r.finalUrl()).equals(origin);
+          if (r.ok() && r.html() && r.body() != null && inScope) {
+            info = PageInfo.parse(r.body(), r.finalUrl());
+            for (PageInfo.Link l : info.links()) {
+              enqueue(l.url(), task, origin, frontier, seenPages, seenChecks, checked.size());
+            }
+            for (PageInfo.Image img : info.images()) {
+              if (img.src().startsWith("http")
+                  && seenChecks.add(img.src())
+                  && seenChecks.size() <= config.maxExternalChecks()) {
+                frontier.add(new Task(img.src(), task.depth() + 1, task.url(), false));
+              }
+            }
+          }
+          pages.add(new Visit(task.url(), task.depth(), task.foundOn(), r, info));
+        }
+        progress.update(pages.size(), checked.size(), frontier.size() + inFlight);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return new Result(
+        start,
+        startedAt,
+        (System.nanoTime() - t0) / 1_000_000,
+        pages,
+        checked,
+        sitemap,
+        sitemapFound,
+        disallowed,
+        cancelled.get(),
+        limitReached);
+  }
+
+  private void enqueue(
+      String url,
+      Task from,
+      String origin,
+      Deque<Task> frontier,
+      Set<String> seenPages,
+      Set<String> seenChecks,
+      int checks) {
+    if (origin(url).equals(origin)) {
+      if (from.depth() + 1 <= config.maxDepth() && seenPages.add(url)) {
+        frontier.add(new Task(url, from.depth() + 1, from.url(), true));
+      } else if (from.depth() + 1 > config.maxDepth()
+          && !seenPages.contains(url)
+          && seenChecks.add(url)) {
+        frontier.add(new Task(url, from.depth() + 1, from.url(), false));
+      }
+    } else if (seenChecks.size() < config.maxExternalChecks() && seenChecks.add(url)) {
+      frontier.add(new Task(url, from.depth() + 1, from.url(), false));
+    }
+  }
+
+  private BaseRobotRules robots(String origin, Map<String, BaseRobotRules> cache) {
+    return cache.computeIfAbsent(
+        origin,
+        o -> {
+          Fetcher.Result r = fetcher.fetch(o + "/robots.txt", true);
+          SimpleRobotRulesParser parser = new SimpleRobotRulesParser();
+          if (r.status() == 0) {
+            // Unreachable or blocked: as if allowed; the pages' own fetches show the problem.
+            return new SimpleRobotRules(SimpleRobotRules.RobotRulesMode.ALLOW_ALL);
+          }
+          if (r.status() >= 400) {
+            return parser.failedFetch(r.status());
+          }
+          byte[] body = r.body() == null ? new byte[0] : r.body();
+          return parser.parseContent(
+              o + "/robots.txt", body, "text/plain", Collections.singleton(config.robotsAgent()));
+        });
+  }
+
+  /** The sitemap URLs robots.txt names, or {@code /sitemap.xml}; index files followed once. */
+  private boolean readSitemaps(String origin, BaseRobotRules rules, Set<String> out) {
+    List<String> roots = new ArrayList<>(rules.getSitemaps());
+    if (roots.isEmpty()) {
+      roots.add(origin + "/sitemap.xml");
+    }
+    SiteMapParser parser = new SiteMapParser(false);
+    boolean found = false;
+    Deque<String> todo = new ArrayDeque<>(roots);
+    Set<String> seen = new LinkedHashSet<>();
+    while (!todo.isEmpty() && seen.size() < MAX_SITEMAPS) {
+      String u = todo.poll();
+      if (!seen.add(u)) {
+        continue;
+      }
+      Fetcher.Result r = fetcher.fetch(u, true);
+      if (!r.ok() || r.body() == null) {
+        continue;
+      }
+      try {
+        AbstractSiteMap map = parser.parseSiteMap(r.contentType(), r.body(), new URL(r.finalUrl()));
+        found = true;
+        if (map instanceof SiteMapIndex index) {
+          for (AbstractSiteMap child : index.getSitemaps()) {
+            todo.add(child.getUrl().toString());
+          }
+        } else if (map instanceof SiteMap sm) {
+          for (SiteMapURL su : sm.getSiteMapUrls()) {
+            if (out.size() >= config.maxPages()) {
+              break;
+            }
+            out.add(PageInfo.strip(su.getUrl().toString()));
+          }
+        }
+      } catch (Exception e) {
+        // Not a sitemap we can read: reported as no sitemap.
+      }
+    }
+    return found;
+  }
+
+  private static final int MAX_SITEMAPS = 50;
+
+  /** {@code scheme://host[:port]} in lower case, the unit of scope and politeness. */
+  public static String origin(String url) {
+    try {
+      URI u = URI.create(url);
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+      String host = u.getHost() == null ? "" : u.getHost().toLowerCase(Locale.ROOT);
+      int port = u.getPort();
+      boolean defaultPort =
+          port == -1
+              || (scheme.equals("http") && port == 80)
+              || (scheme.equals("https") && port == 443);
+      return scheme + "://" + host + (defaultPort ? "" : ":" + port);
+    } catch (IllegalArgumentException e) {
+      return "";
+    }
+  }
+}

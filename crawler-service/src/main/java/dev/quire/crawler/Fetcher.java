@@ -1,0 +1,206 @@
+package dev.quire.crawler;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
+
+/**
+ * One HTTP exchange as the crawler needs it, on OkHttp: gzip handled by the client, timeouts on
+ * connect, read and the whole call, redirects followed here (so each hop is recorded, loops are
+ * caught and every hop's host goes through the {@link AddressGuard}), bodies read up to a limit.
+ * Blocking: call it from the crawler's own threads.
+ */
+public final class Fetcher {
+
+  /** One redirect hop: the URL asked for and the status it answered with. */
+  public record Hop(String url, int status) {}
+
+  /**
+   * What came back. {@code status} is 0 when there was no HTTP answer ({@code error} says why:
+   * timeout, refused, blocked, too many redirects, redirect loop). {@code body} is null unless
+   * asked for and the type is HTML or XML.
+   */
+  public record Result(
+      String url,
+      String finalUrl,
+      int status,
+      List<Hop> redirects,
+      String contentType,
+      byte[] body,
+      boolean truncated,
+      long millis,
+      String error,
+      boolean blocked) {
+    public boolean ok() {
+      return status >= 200 && status < 300;
+    }
+
+    public boolean broken() {
+      return status == 0 || status >= 400;
+    }
+
+    public boolean html() {
+      return contentType != null
+          && (contentType.startsWith("text/html") || contentType.startsWith("application/xhtml"));
+    }
+  }
+
+  private final OkHttpClient client;
+  private final CrawlConfig config;
+
+  public Fetcher(CrawlConfig config, AddressGuard guard) {
+    this.config = config;
+    this.client =
+        new OkHttpClient.Builder()
+            .dns(guard)
+            .followRedirects(false)
+            .followSslRedirects(false)
+            .retryOnConnectionFailure(false)
+            .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .callTimeout(config.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .connectionPool(
+                new okhttp3.ConnectionPool(Math.max(5, config.concurrency()), 1, TimeUnit.MINUTES))
+            .dispatcher(dispatcher(config))
+            .build();
+  }
+
+  private static okhttp3.Dispatcher dispatcher(CrawlConfig config) {
+    okhttp3.Dispatcher d = new okhttp3.Dispatcher();
+    d.setMaxRequests(Math.max(1, config.concurrency()));
+    d.setMaxRequestsPerHost(Math.max(1, config.perHostConcurrency()));
+    return d;
+  }
+
+  /** GET with the body when it is HTML or XML ({@code wantBody}), else HEAD falling back to GET. */
+  public Result fetch(String url, boolean wantBody) {
+    long t0 = System.nanoTime();
+    List<Hop> hops = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    String current = url;
+    boolean head = !wantBody;
+    for (int hop = 0; ; hop++) {
+      HttpUrl httpUrl = HttpUrl.parse(current);
+      if (httpUrl == null) {
+        return failure(url, current, hops, t0, "not an http(s) URL", false);
+      }
+      if (!seen.add(current)) {
+        return failure(url, current, hops, t0, "redirect loop back to " + current, false);
+      }
+      if (hop > config.maxRedirects()) {
+        return failure(
+            url, current, hops, t0, "more than " + config.maxRedirects() + " redirects", false);
+      }
+      Request.Builder rb =
+          new Request.Builder()
+              .url(httpUrl)
+              .header("User-Agent", config.userAgent())
+              .header("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5");
+      Request request = head ? rb.head().build() : rb.get().build();
+      try (Response r = client.newCall(request).execute()) {
+        int status = r.code();
+        if (head && (status == 405 || status == 403 || status == 501)) {
+          // Some servers refuse HEAD; ask again with GET, not counting a hop.
+          head = false;
+          seen.remove(current);
+          hop--;
+          continue;
+        }
+        if (r.isRedirect()) {
+          String location = r.header("Location");
+          HttpUrl next = location == null ? null : httpUrl.resolve(location);
+          hops.add(new Hop(current, status));
+          if (next == null) {
+            return new Result(
+                url,
+                current,
+                status,
+                hops,
+                null,
+                null,
+                false,
+                ms(t0),
+                "redirect without a usable Location",
+                false);
+          }
+          current = next.toString();
+          continue;
+        }
+        String type = contentType(r);
+        byte[] body = null;
+        boolean truncated = false;
+        ResponseBody rbody = r.body();
+        if (!head && rbody != null && wantBody && (isHtml(type) || isXml(type))) {
+          Buffer buf = new Buffer();
+          BufferedSource source = rbody.source();
+          long limit = config.maxResponseBytes();
+          while (buf.size() <= limit) {
+            if (source.read(buf, 64 * 1024) == -1) {
+              break;
+            }
+          }
+          truncated = buf.size() > limit;
+          body = buf.readByteArray(Math.min(buf.size(), limit));
+        }
+        return new Result(url, current, status, hops, type, body, truncated, ms(t0), null, false);
+      } catch (AddressGuard.Blocked e) {
+        return failure(url, current, hops, t0, "blocked: " + e.getMessage(), true);
+      } catch (InterruptedIOException e) {
+        return failure(url, current, hops, t0, "timed out", false);
+      } catch (java.net.UnknownHostException e) {
+        return failure(url, current, hops, t0, "unknown host " + httpUrl.host(), false);
+      } catch (java.net.ConnectException e) {
+        return failure(url, current, hops, t0, "connection refused", false);
+      } catch (IOException e) {
+        return failure(
+            url, current, hops, t0, e.getClass().getSimpleName() + ": " + e.getMessage(), false);
+      }
+    }
+  }
+
+  private static String contentType(Response r) {
+    String t = r.header("Content-Type");
+    return t == null ? null : t.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+  }
+
+  static boolean isHtml(String type) {
+    return type != null && (type.equals("text/html") || type.equals("application/xhtml+xml"));
+  }
+
+  static boolean isXml(String type) {
+    return type != null
+        && (type.endsWith("/xml") || type.endsWith("+xml") || type.equals("text/plain"));
+  }
+
+  private static Result failure(
+      String url, String at, List<Hop> hops, long t0, String error, boolean blocked) {
+    return new Result(url, at, 0, hops, null, null, false, ms(t0), error, blocked);
+  }
+
+  private static long ms(long t0) {
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+
+  /** Releases the client's threads and connections. */
+  public void close() {
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+  }
+
+  static String normalise(URI u) {
+    return u.toString();
+  }
+}

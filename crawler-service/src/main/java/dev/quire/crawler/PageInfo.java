@@ -1,0 +1,82 @@
+package dev.quire.crawler;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+
+/** What the audit reads from one HTML page, parsed with jsoup against its final URL. */
+public record PageInfo(
+    String title,
+    String description,
+    String canonical,
+    Map<String, String> openGraph,
+    List<Link> links,
+    List<Image> images,
+    List<String> mixedContent) {
+
+  /**
+   * A link on the page: absolute {@code url} without fragment, the element as a selector, its text,
+   * and, for links inside the page's {@code <article>}, the paragraph that holds it.
+   */
+  public record Link(String url, String element, String text, String paragraph) {}
+
+  /** An image: its source and whether it has an {@code alt} attribute (empty is fine). */
+  public record Image(String src, String element, boolean hasAlt) {}
+
+  private static final int MAX_ELEMENT_CHARS = 200;
+
+  public static PageInfo parse(byte[] html, String url) {
+    Document doc = Jsoup.parse(new String(html, java.nio.charset.StandardCharsets.UTF_8), url);
+    Map<String, String> og = new LinkedHashMap<>();
+    for (Element m : doc.select("meta[property^=og:]")) {
+      og.putIfAbsent(m.attr("property"), m.attr("content"));
+    }
+    List<Link> links = new ArrayList<>();
+    for (Element a : doc.select("a[href]")) {
+      String abs = strip(a.absUrl("href"));
+      if (abs.startsWith("http://") || abs.startsWith("https://")) {
+        Element article = a.closest("article");
+        String paragraph = null;
+        if (article != null) {
+          Element block = a.closest("p, li, blockquote, td, figcaption, dd");
+          paragraph = (block != null ? block : a).text();
+        }
+        links.add(new Link(abs, selector("a", "href", a.attr("href")), a.text(), paragraph));
+      }
+    }
+    List<Image> images = new ArrayList<>();
+    for (Element img : doc.select("img[src]")) {
+      String abs = strip(img.absUrl("src"));
+      images.add(new Image(abs, selector("img", "src", img.attr("src")), img.hasAttr("alt")));
+    }
+    List<String> mixed = new ArrayList<>();
+    if (url.startsWith("https://")) {
+      for (Element e :
+          doc.select(
+              "img[src], script[src], iframe[src], source[src], video[src], audio[src], link[rel=stylesheet][href]")) {
+        String attr = e.hasAttr("src") ? "src" : "href";
+        if (e.absUrl(attr).startsWith("http://")) {
+          mixed.add(selector(e.tagName(), attr, e.attr(attr)));
+        }
+      }
+    }
+    String description = doc.select("meta[name=description]").attr("content").strip();
+    String canonical = doc.select("link[rel=canonical]").attr("abs:href").strip();
+    return new PageInfo(doc.title().strip(), description, canonical, og, links, images, mixed);
+  }
+
+  static String strip(String url) {
+    int hash = url.indexOf('#');
+    return hash >= 0 ? url.substring(0, hash) : url;
+  }
+
+  static String selector(String tag, String attr, String value) {
+    String v =
+        value.length() > MAX_ELEMENT_CHARS ? value.substring(0, MAX_ELEMENT_CHARS) + "…" : value;
+    return tag + "[" + attr + "=\"" + v.replace("\"", "\\\"") + "\"]";
+  }
+}

@@ -1,0 +1,263 @@
+package dev.quire.crawler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.quire.crawler.FixtureSite.Page;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The crawl engine and the audit against two fixture sites on loopback: the site under audit
+ * (reached as 127.0.0.1, its own host, so allowed) and "another host" (reached as localhost, a
+ * loopback name the guard refuses unless it is allowed).
+ */
+class CrawlerTest {
+
+  FixtureSite site;
+  FixtureSite other;
+
+  static String page(String title, String extraHead, String body) {
+    return "<!doctype html><html><head>"
+        + (title == null ? "" : "<title>" + title + "</title>")
+        + extraHead
+        + "</head><body>"
+        + body
+        + "</body></html>";
+  }
+
+  String meta(String path) {
+    return "<meta name=\"description\" content=\"d\"><link rel=\"canonical\" href=\""
+        + site.url(path)
+        + "\">"
+        + "<meta property=\"og:title\" content=\"t\"><meta property=\"og:type\" content=\"website\">"
+        + "<meta property=\"og:url\" content=\""
+        + site.url(path)
+        + "\"><meta property=\"og:image\" content=\"/i.png\">";
+  }
+
+  @BeforeEach
+  void sites() throws Exception {
+    site = new FixtureSite("127.0.0.1");
+    other = new FixtureSite("localhost");
+    other.pages.put("/ok", Page.html(page("Fine", "", "fine")));
+    site.pages.put(
+        "/robots.txt",
+        new Page(
+            200,
+            "text/plain",
+            "User-agent: *\nDisallow: /private/\n\nSitemap: " + site.url("/sitemap.xml") + "\n",
+            Map.of(),
+            0));
+    site.pages.put(
+        "/sitemap.xml",
+        new Page(
+            200,
+            "application/xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
+                + "<url><loc>"
+                + site.url("/")
+                + "</loc></url><url><loc>"
+                + site.url("/a/")
+                + "</loc></url>"
+                + "<url><loc>"
+                + site.url("/orphan/")
+                + "</loc></url><url><loc>"
+                + site.url("/gone/")
+                + "</loc></url>"
+                + "</urlset>",
+            Map.of(),
+            0));
+    site.pages.put(
+        "/",
+        Page.html(
+            page(
+                "Home",
+                meta("/"),
+                "<a href=\"/a/\">a</a> <a href=\"/b/\">b</a> <a href=\"/missing/\">missing</a>"
+                    + " <a href=\"/r1\">chain</a> <a href=\"/loop1\">loop</a> <a href=\"/private/\">private</a>"
+                    + " <a href=\"/to-other\">hop</a> <a href=\"/slow/\">slow</a>"
+                    + " <a href=\""
+                    + other.url("/ok")
+                    + "\">other</a>"
+                    + " <img src=\"/i.png\"> <img src=\"/j.png\" alt=\"\">")));
+    site.pages.put("/i.png", new Page(200, "image/png", "png", Map.of(), 0));
+    site.pages.put("/a/", Page.html(page(null, "", "<a href=\"/\">home</a>")));
+    site.pages.put("/b/", Page.html(page("Home", meta("/b/"), "<a href=\"/a/\">a</a>")));
+    site.pages.put("/orphan/", Page.html(page("Orphan", meta("/orphan/"), "alone")));
+    site.pages.put("/private/", Page.html(page("Private", "", "secret")));
+    site.pages.put(
+        "/slow/", new Page(200, "text/html", page("Slow", meta("/slow/"), "zzz"), Map.of(), 400));
+    site.pages.put("/r1", Page.redirect(301, "/r2"));
+    site.pages.put("/r2", Page.redirect(302, "/a/"));
+    site.pages.put("/loop1", Page.redirect(301, "/loop2"));
+    site.pages.put("/loop2", Page.redirect(301, "/loop1"));
+    site.pages.put("/to-other", Page.redirect(302, other.url("/ok")));
+  }
+
+  @AfterEach
+  void stop() {
+    site.close();
+    other.close();
+  }
+
+  CrawlConfig config(String... allow) {
+    Set<String> hosts = new java.util.HashSet<>(List.of(allow));
+    hosts.add("127.0.0.1");
+    return CrawlConfig.from(
+            ConfigFactory.parseMap(Map.of("quire.crawler.slow-page", "300ms"))
+                .withFallback(ConfigFactory.defaultReference()))
+        .withPolitenessDelay(Duration.ofMillis(5))
+        .withMoreAllowedHosts(List.copyOf(hosts));
+  }
+
+  List<Finding> audit(CrawlConfig c, Crawler.Result[] out) throws Exception {
+    Fetcher fetcher = new Fetcher(c, new AddressGuard(c.allowHosts()));
+    try {
+      Crawler.Result r = new Crawler(c, fetcher).crawl(site.url("/"), (p, k, q) -> {});
+      if (out != null) {
+        out[0] = r;
+      }
+      return new Audit(c).findings(r);
+    } finally {
+      fetcher.close();
+    }
+  }
+
+  static boolean has(List<Finding> fs, String kind, String page, String element) {
+    return fs.stream()
+        .anyMatch(
+            f ->
+                f.kind().equals(kind)
+                    && f.page().equals(page)
+                    && (element == null || f.element().equals(element)));
+  }
+
+  @Test
+  void findsWhatIsBrokenOrMissingAndNamesThePageAndElement() throws Exception {
+    Crawler.Result[] crawl = new Crawler.Result[1];
+    List<Finding> f = audit(config(), crawl);
+    String home = site.url("/");
+    assertThat(has(f, "broken-link", home, "a[href=\"/missing/\"]")).as(f.toString()).isTrue();
+    assertThat(f)
+        .filteredOn(x -> x.kind().equals("broken-link"))
+        .allMatch(x -> x.severity() == Finding.Severity.ERROR);
+    assertThat(has(f, "redirect-chain", home, "a[href=\"/r1\"]")).as(f.toString()).isTrue();
+    assertThat(has(f, "redirect-loop", home, "a[href=\"/loop1\"]")).as(f.toString()).isTrue();
+    assertThat(has(f, "missing-title", site.url("/a/"), "<title>")).isTrue();
+    assertThat(has(f, "missing-description", site.url("/a/"), null)).isTrue();
+    assertThat(has(f, "missing-canonical", site.url("/a/"), null)).isTrue();
+    assertThat(has(f, "missing-open-graph", site.url("/a/"), null)).isTrue();
+    assertThat(has(f, "duplicate-title", home, "<title>")).isTrue();
+    assertThat(has(f, "duplicate-title", site.url("/b/"), "<title>")).isTrue();
+    assertThat(has(f, "image-missing-alt", home, "img[src=\"/i.png\"]")).isTrue();
+    assertThat(has(f, "image-missing-alt", home, "img[src=\"/j.png\"]"))
+        .as("alt=\"\" is decoration, fine")
+        .isFalse();
+    assertThat(has(f, "broken-image", home, "img[src=\"/j.png\"]")).isTrue();
+    assertThat(has(f, "not-in-sitemap", site.url("/b/"), null)).isTrue();
+    assertThat(has(f, "sitemap-only", site.url("/orphan/"), null)).isTrue();
+    assertThat(has(f, "sitemap-url-broken", site.url("/gone/"), null)).isTrue();
+    assertThat(has(f, "slow-page", site.url("/slow/"), null)).isTrue();
+    assertThat(has(f, "robots-disallowed", site.url("/private/"), null)).isTrue();
+    assertThat(site.hits("/private/")).as("robots.txt is obeyed").isZero();
+    // Pages that are fine have no findings of their own but the sitemap ones.
+    assertThat(f)
+        .noneMatch(x -> x.page().equals(site.url("/orphan/")) && !x.kind().equals("sitemap-only"));
+    assertThat(crawl[0].pages()).extracting(Crawler.Visit::url).contains(site.url("/orphan/"));
+  }
+
+  @Test
+  void neverReachesAPrivateAddressUnlessTheHostIsAllowed() throws Exception {
+    List<Finding> f = audit(config(), null);
+    assertThat(other.totalHits()).as("localhost is loopback: nothing may reach it").isZero();
+    assertThat(has(f, "blocked-link", site.url("/"), "a[href=\"" + other.url("/ok") + "\"]"))
+        .as(f.toString())
+        .isTrue();
+    // A redirect on the allowed site into the private host is stopped at that hop.
+    assertThat(has(f, "blocked-link", site.url("/"), "a[href=\"/to-other\"]"))
+        .as(f.toString())
+        .isTrue();
+
+    other.pages.remove("/ok");
+    List<Finding> allowed = audit(config("localhost"), null);
+    assertThat(other.hits("/ok")).isPositive();
+    assertThat(
+            has(
+                allowed,
+                "broken-outbound-link",
+                site.url("/"),
+                "a[href=\"" + other.url("/ok") + "\"]"))
+        .as(allowed.toString())
+        .isTrue();
+  }
+
+  @Test
+  void theGuardKnowsPrivateAndLocalAddresses() throws Exception {
+    for (String a :
+        List.of(
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "224.0.0.1")) {
+      assertThat(AddressGuard.isPublic(InetAddress.getByName(a))).as(a).isFalse();
+    }
+    for (String a : List.of("93.184.216.34", "1.1.1.1", "2606:4700:4700::1111")) {
+      assertThat(AddressGuard.isPublic(InetAddress.getByName(a))).as(a).isTrue();
+    }
+    AddressGuard guard =
+        new AddressGuard(
+            Set.of("intranet.example"), host -> List.of(InetAddress.getByName("10.0.0.5")));
+    assertThat(guard.lookup("intranet.example")).hasSize(1);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> guard.lookup("evil.example"))
+        .isInstanceOf(AddressGuard.Blocked.class)
+        .hasMessageContaining("evil.example resolves to 10.0.0.5");
+  }
+
+  @Test
+  void pageAndSizeLimitsHold() throws Exception {
+    CrawlConfig c = config().withMaxPages(3);
+    Crawler.Result[] crawl = new Crawler.Result[1];
+    audit(c, crawl);
+    assertThat(crawl[0].pages()).hasSize(3);
+    assertThat(crawl[0].pageLimitReached()).isTrue();
+  }
+
+  @Test
+  void theReportIsJsonAndEscapedHtml() throws Exception {
+    site.pages.put(
+        "/a/", Page.html(page("A", "", "<a href=\"/nope?q=<script>alert(1)</script>\">x</a>")));
+    Crawler.Result[] crawl = new Crawler.Result[1];
+    List<Finding> f = audit(config(), crawl);
+    Report r = Report.of(crawl[0], f, List.of());
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("report");
+    r.write(dir);
+    var json = Report.json().readTree(dir.resolve("report.json").toFile());
+    assertThat(json.get("findings").get(0).fieldNames())
+        .toIterable()
+        .containsExactly("page", "element", "kind", "severity", "message");
+    assertThat(json.get("counts").get("error").asLong())
+        .isEqualTo(r.counts().get("error"))
+        .isPositive();
+    String html = java.nio.file.Files.readString(dir.resolve("report.html"));
+    assertThat(f).anyMatch(x -> x.element().contains("<script>alert(1)</script>"));
+    assertThat(html)
+        .contains("broken-link")
+        .contains("&lt;script&gt;alert(1)")
+        .doesNotContain("<script>alert(1)</script>");
+  }
+}

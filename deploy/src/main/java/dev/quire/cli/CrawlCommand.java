@@ -1,0 +1,224 @@
+package dev.quire.cli;
+
+import com.typesafe.config.Config;
+import dev.quire.crawler.AddressGuard;
+import dev.quire.crawler.Audit;
+import dev.quire.crawler.CitationChecker;
+import dev.quire.crawler.CrawlConfig;
+import dev.quire.crawler.Crawler;
+import dev.quire.crawler.Fetcher;
+import dev.quire.crawler.Finding;
+import dev.quire.crawler.Report;
+import dev.quire.embedding.EmbeddingService;
+import dev.quire.embedding.model.Embedder;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code quire crawl [URL]}: the site audit, and citation checks when asked. */
+@Command(
+    name = "crawl",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Audit a site: broken links (internal and outbound), redirect chains and loops, missing",
+      "titles, descriptions, canonical URLs and Open Graph tags, duplicate titles, images",
+      "without alt text, mixed content, sitemap gaps, slow pages. With --verify-citations, also",
+      "whether each source a post links to supports the paragraph that cites it.",
+      "Writes report.json and report.html into --out; exits 1 when it finds errors, so it can",
+      "gate a deploy. Loopback, link-local and private addresses are refused except for the",
+      "start URL's host, the site's base URL host and --allow-host."
+    })
+final class CrawlCommand implements Callable<Integer> {
+
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "URL",
+      description = "Where to start (default: the site's quire.site.base-url).")
+  String url;
+
+  @Option(names = "--max-pages", paramLabel = "N", description = "Pages to visit at most.")
+  Integer maxPages;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Where the reports go (default: ./crawl-report).")
+  Path out = Path.of("crawl-report");
+
+  @Option(names = "--verify-citations", description = "Check that cited sources support the text.")
+  boolean verifyCitations;
+
+  @Option(
+      names = "--allow-host",
+      paramLabel = "HOST",
+      description = "A host that may resolve to a private or local address (repeatable).")
+  List<String> allowHosts = new ArrayList<>();
+
+  @Option(
+      names = "--delay",
+      paramLabel = "MS",
+      description =
+          "Pause between two requests to one host (default: quire.crawler.politeness-delay).")
+  Long delayMillis;
+
+  @Option(names = "--concurrency", paramLabel = "N", description = "Requests in flight at once.")
+  Integer concurrency;
+
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "Data directory, for the embedding model files (default: ./data).")
+  String data;
+
+  @Override
+  public Integer call() throws Exception {
+    java.util.Map<String, Object> overrides = new java.util.HashMap<>();
+    if (data != null) {
+      overrides.put("quire.data-dir", data);
+    }
+    Config config = QuireNode.config(overrides);
+    String start = url != null ? url : config.getString("quire.site.base-url");
+    URI u;
+    try {
+      u = URI.create(start);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: '" + start + "' is not a URL");
+      return 2;
+    }
+    if (u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))) {
+      System.err.println("error: '" + start + "' is not an http(s) URL");
+      return 2;
+    }
+    CrawlConfig cc = CrawlConfig.from(config);
+    if (maxPages != null) {
+      cc = cc.withMaxPages(maxPages);
+    }
+    if (delayMillis != null) {
+      cc = cc.withPolitenessDelay(Duration.ofMillis(delayMillis));
+    }
+    if (concurrency != null) {
+      cc = cc.withConcurrency(concurrency, Math.max(cc.perHostConcurrency(), concurrency));
+    }
+    Set<String> allowed = new HashSet<>(allowHosts);
+    allowed.add(u.getHost());
+    String base = URI.create(config.getString("quire.site.base-url")).getHost();
+    if (base != null) {
+      allowed.add(base);
+    }
+    cc = cc.withMoreAllowedHosts(new ArrayList<>(allowed));
+    Fetcher fetcher = new Fetcher(cc, new AddressGuard(cc.allowHosts()));
+    try {
+      Crawler crawler = new Crawler(cc, fetcher);
+      Crawler.Result result;
+      try (ProgressBar bar = EmbeddingsCommand.bar("Crawling", -1)) {
+        result =
+            crawler.crawl(
+                start,
+                (pages, checks, queued) -> {
+                  bar.maxHint(pages + checks + queued);
+                  bar.stepTo(pages + checks);
+                  bar.setExtraMessage(pages + " page(s), " + checks + " link(s)");
+                });
+      }
+      List<Finding> findings = new Audit(cc).findings(result);
+      List<Report.Citation> citations = List.of();
+      if (verifyCitations) {
+        citations = citations(config, cc, fetcher, result);
+      }
+      Report report = Report.of(result, findings, citations);
+      report.write(out);
+      print(report);
+      return report.errors() > 0 ? 1 : 0;
+    } finally {
+      fetcher.close();
+    }
+  }
+
+  private static List<Report.Citation> citations(
+      Config config, CrawlConfig cc, Fetcher fetcher, Crawler.Result result) throws Exception {
+    // The embedding service's model, loaded in this process (the command runs without a cluster).
+    EmbeddingService.Settings s = EmbeddingService.Settings.fromConfig(config);
+    try (Embedder embedder =
+        Embedder.load(s.model(), s.dir().resolve("models"), s.intraOpThreads())) {
+      CitationChecker checker =
+          new CitationChecker(cc, fetcher, (claim, passages) -> cosines(embedder, claim, passages));
+      try (ProgressBar bar = EmbeddingsCommand.bar("Citations", -1)) {
+        return checker.check(
+            result,
+            (done, total) -> {
+              bar.maxHint(total);
+              bar.stepTo(done);
+            });
+      }
+    }
+  }
+
+  static double[] cosines(Embedder embedder, String claim, List<String> passages) {
+    float[] q = embedder.embed(List.of(claim))[0];
+    double[] out = new double[passages.size()];
+    int batch = 32;
+    for (int from = 0; from < passages.size(); from += batch) {
+      List<String> part = passages.subList(from, Math.min(passages.size(), from + batch));
+      float[][] v = embedder.embed(part);
+      for (int i = 0; i < v.length; i++) {
+        out[from + i] = cosine(q, v[i]);
+      }
+    }
+    return out;
+  }
+
+  static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+  }
+
+  private void print(Report r) {
+    System.out.printf(
+        "Crawled %s: %d page(s), %d link(s) and image(s) checked in %.1f s%s.%n",
+        r.start(),
+        r.pages(),
+        r.checkedLinks(),
+        r.millis() / 1000.0,
+        r.pageLimitReached() ? " (page limit reached)" : "");
+    System.out.printf(
+        "%d error(s), %d warning(s), %d note(s).%n",
+        r.counts().get("error"), r.counts().get("warning"), r.counts().get("info"));
+    r.findings().stream()
+        .filter(f -> f.severity() == Finding.Severity.ERROR)
+        .limit(20)
+        .forEach(
+            f ->
+                System.out.println(
+                    "  error "
+                        + f.kind()
+                        + ": "
+                        + f.page()
+                        + " "
+                        + f.element()
+                        + ": "
+                        + f.message()));
+    if (!r.citations().isEmpty()) {
+      java.util.Map<String, Long> verdicts = new java.util.TreeMap<>();
+      r.citations().forEach(c -> verdicts.merge(c.verdict(), 1L, Long::sum));
+      System.out.println("Citations: " + verdicts);
+    }
+    System.out.println(
+        "Reports: " + out.resolve("report.json") + ", " + out.resolve("report.html"));
+  }
+}
