@@ -73,6 +73,12 @@ public final class Gateway {
               Entity.of(dev.quire.protocol.RedirectCommand.ENTITY_KEY, ctx -> Behaviors.empty())
                   .withRole("content"));
     }
+    if (!Cluster.get(system).selfMember().hasRole("crawler")) {
+      ClusterSharding.get(system)
+          .init(
+              Entity.of(dev.quire.protocol.CrawlJobCommand.ENTITY_KEY, ctx -> Behaviors.empty())
+                  .withRole("crawler"));
+    }
     ContentClient content = new ContentClient(system, g.getDuration("ask-timeout"));
     ZoneId zone = ZoneId.of(config.getString("quire.site.time-zone"));
     SiteState site =

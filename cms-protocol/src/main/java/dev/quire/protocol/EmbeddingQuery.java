@@ -22,6 +22,21 @@ public interface EmbeddingQuery extends QuireSerializable {
   /** The chunks of published items that best match {@code text} (for citation checks). */
   record Passages(String text, int k, ActorRef<PassageHits> replyTo) implements EmbeddingQuery {}
 
+  /**
+   * How close in meaning each of {@code passages} is to {@code text} (cosine similarity, in the
+   * order given): the crawler's citation check. At most {@link #MAX_SCORED} passages.
+   */
+  record Score(String text, List<String> passages, ActorRef<Scores> replyTo)
+      implements EmbeddingQuery {}
+
+  int MAX_SCORED = 500;
+
+  record Scores(List<Double> scores, String model, String error) implements QuireSerializable {
+    public Scores {
+      scores = scores == null ? List.of() : List.copyOf(scores);
+    }
+  }
+
   record GetStatus(ActorRef<Status> replyTo) implements EmbeddingQuery {}
 
   /** Re-embeds every published item in the background; answers with the status at the start. */

@@ -63,6 +63,30 @@ public final class AddressGuard implements Dns {
     return addresses;
   }
 
+  /**
+   * OkHttp connects to an IP literal without asking the DNS, so a URL with one is checked here
+   * before the request: the same rule, the same refusal.
+   */
+  public void checkLiteral(String host) throws Blocked {
+    if (allows(host) || !isIpLiteral(host)) {
+      return;
+    }
+    try {
+      InetAddress a = InetAddress.getByName(host); // a literal: parsed, not resolved
+      if (!isPublic(a)) {
+        throw new Blocked(host, a);
+      }
+    } catch (Blocked b) {
+      throw b;
+    } catch (UnknownHostException e) {
+      // not a literal after all: the DNS path checks it
+    }
+  }
+
+  static boolean isIpLiteral(String host) {
+    return host.contains(":") || host.matches("[0-9.]+");
+  }
+
   /** True for an address on the public internet. */
   public static boolean isPublic(InetAddress a) {
     if (a.isLoopbackAddress()

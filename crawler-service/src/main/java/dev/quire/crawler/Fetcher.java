@@ -60,9 +60,11 @@ public final class Fetcher {
 
   private final OkHttpClient client;
   private final CrawlConfig config;
+  private final AddressGuard guard;
 
   public Fetcher(CrawlConfig config, AddressGuard guard) {
     this.config = config;
+    this.guard = guard;
     this.client =
         new OkHttpClient.Builder()
             .dns(guard)
@@ -103,6 +105,11 @@ public final class Fetcher {
       if (hop > config.maxRedirects()) {
         return failure(
             url, current, hops, t0, "more than " + config.maxRedirects() + " redirects", false);
+      }
+      try {
+        guard.checkLiteral(httpUrl.host());
+      } catch (AddressGuard.Blocked e) {
+        return failure(url, current, hops, t0, "blocked: " + e.getMessage(), true);
       }
       Request.Builder rb =
           new Request.Builder()

@@ -86,6 +86,9 @@ class CrawlerTest {
                     + " <a href=\""
                     + other.url("/ok")
                     + "\">other</a>"
+                    + " <a href=\""
+                    + other.url("/ok").replace("localhost", "127.0.0.2")
+                    + "\">literal</a>"
                     + " <img src=\"/i.png\"> <img src=\"/j.png\" alt=\"\">")));
     site.pages.put("/i.png", new Page(200, "image/png", "png", Map.of(), 0));
     site.pages.put("/a/", Page.html(page(null, "", "<a href=\"/\">home</a>")));
@@ -178,6 +181,11 @@ class CrawlerTest {
     List<Finding> f = audit(config(), null);
     assertThat(other.totalHits()).as("localhost is loopback: nothing may reach it").isZero();
     assertThat(has(f, "blocked-link", site.url("/"), "a[href=\"" + other.url("/ok") + "\"]"))
+        .as(f.toString())
+        .isTrue();
+    // An IP literal (which OkHttp would connect to without asking the DNS) is checked too.
+    String literal = other.url("/ok").replace("localhost", "127.0.0.2");
+    assertThat(has(f, "blocked-link", site.url("/"), "a[href=\"" + literal + "\"]"))
         .as(f.toString())
         .isTrue();
     // A redirect on the allowed site into the private host is stopped at that hop.

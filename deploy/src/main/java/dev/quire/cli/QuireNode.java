@@ -119,7 +119,8 @@ public final class QuireNode implements AutoCloseable {
     return roles;
   }
 
-  public static final List<String> KNOWN_ROLES = List.of("gateway", "content", "embedding");
+  public static final List<String> KNOWN_ROLES =
+      List.of("gateway", "content", "embedding", "crawler");
 
   static List<String> listOrCsv(Config config, String path) {
     if (!config.hasPath(path)) {
@@ -199,6 +200,9 @@ public final class QuireNode implements AutoCloseable {
                     out.println("The embedding service did not start: " + e.getMessage());
                   }
                 });
+      }
+      if (roles.contains("crawler")) {
+        dev.quire.crawler.CrawlerService.init(system);
       }
       Gateway.Started gw = null;
       if (withGateway) {

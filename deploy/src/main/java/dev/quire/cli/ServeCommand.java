@@ -53,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "ROLES",
       split = ",",
       description =
-          "Roles of this process, comma-separated: gateway, content, embedding"
+          "Roles of this process, comma-separated: gateway, content, embedding, crawler"
               + " (default: all, or $QUIRE_ROLES).")
   List<String> roles;
 

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,7 +61,11 @@ class EndToEndTest {
                 "quire.gateway.strict-templates",
                 true,
                 "quire.gateway.theme-dir",
-                tmp.resolve("theme").toString()));
+                tmp.resolve("theme").toString(),
+                "quire.crawler.allow-hosts",
+                List.of("127.0.0.1"),
+                "quire.crawler.politeness-delay",
+                "0ms"));
     node = QuireNode.start(config, true, System.out, TOKEN);
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
     await(() -> get("/healthz").statusCode() == 200, Duration.ofSeconds(20));
@@ -530,6 +535,53 @@ class EndToEndTest {
     Matcher cover = Pattern.compile("/media/[0-9a-f]{64}/cat\\.jpg").matcher(page);
     assertThat(cover.find()).as(page).isTrue();
     assertThat(get(cover.group()).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @Order(11)
+  void aSiteAuditRunsThroughTheApiAndItsReportIsKept() throws Exception {
+    var started = api("POST", "/api/v1/crawls", "{\"url\": \"" + base + "/\", \"maxPages\": 40}");
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    String id = JSON.readTree(started.body()).get("id").asText();
+    JsonNode[] job = new JsonNode[1];
+    await(
+        () -> {
+          job[0] = JSON.readTree(api("GET", "/api/v1/crawls/" + id, null).body());
+          return job[0].get("state").asText().equals("finished");
+        },
+        Duration.ofSeconds(60));
+    JsonNode report = job[0].get("report");
+    assertThat(report.get("pages").asInt()).isGreaterThan(3);
+    assertThat(job[0].get("pages").asInt()).isEqualTo(report.get("pages").asInt());
+    assertThat(report.get("findings").isArray()).isTrue();
+    for (JsonNode f : report.get("findings")) {
+      assertThat(f.get("page").asText()).startsWith(base);
+      assertThat(f.get("severity").asText()).isIn("error", "warning", "info");
+    }
+    // The theme's pages carry their metadata: no page of the site misses a title.
+    assertThat(report.get("findings").toString()).doesNotContain("missing-title");
+    JsonNode list = JSON.readTree(api("GET", "/api/v1/crawls", null).body());
+    assertThat(list.get("items").toString()).contains(id);
+    assertThat(list.get("items").get(0).has("report")).as("lists leave reports out").isFalse();
+
+    var bad = api("POST", "/api/v1/crawls", "{\"url\": \"ftp://example.org/\"}");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("\"field\":\"url\"");
+    assertThat(api("POST", "/api/v1/crawls", "{\"depth\": 3}").body())
+        .contains("unknown field 'depth'");
+    assertThat(api("GET", "/api/v1/crawls/no-such-job", null).statusCode()).isEqualTo(404);
+    // Only the site's host and allowed hosts may be private: the API cannot open the others.
+    var inside = api("POST", "/api/v1/crawls", "{\"url\": \"http://10.0.0.1/\", \"maxPages\": 1}");
+    String insideId = JSON.readTree(inside.body()).get("id").asText();
+    await(
+        () -> {
+          job[0] = JSON.readTree(api("GET", "/api/v1/crawls/" + insideId, null).body());
+          return job[0].get("state").asText().equals("finished");
+        },
+        Duration.ofSeconds(30));
+    assertThat(job[0].get("report").get("findings").toString())
+        .contains("start-unreachable")
+        .contains("blocked");
   }
 
   static HttpResponse<String> upload(byte[] bytes, String type, String name) throws Exception {

@@ -273,6 +273,18 @@ public final class EmbeddingService {
         .build();
   }
 
+  static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+  }
+
   private void noteContentSeq(long seq) {
     if (seq > contentSeq) {
       contentSeq = seq;
@@ -431,6 +443,34 @@ public final class EmbeddingService {
 
   private Behavior<Object> onQuery(EmbeddingQuery q) {
     String model = settings.model().id();
+    if (q instanceof EmbeddingQuery.Score sc) {
+      String problem = check(sc.text(), 1);
+      if (problem == null && sc.passages().size() > EmbeddingQuery.MAX_SCORED) {
+        problem = "passages: at most " + EmbeddingQuery.MAX_SCORED;
+      }
+      if (problem != null) {
+        sc.replyTo().tell(new EmbeddingQuery.Scores(List.of(), model, problem));
+        return Behaviors.same();
+      }
+      java.util.List<String> texts = new java.util.ArrayList<>();
+      texts.add(sc.text());
+      texts.addAll(sc.passages());
+      // The background lane: a citation check must not delay visitors' searches.
+      Batcher.embed(batcher, texts, false)
+          .whenComplete(
+              (v, e) -> {
+                if (e != null) {
+                  sc.replyTo().tell(new EmbeddingQuery.Scores(List.of(), model, cause(e)));
+                  return;
+                }
+                java.util.List<Double> scores = new java.util.ArrayList<>();
+                for (int i = 1; i < v.length; i++) {
+                  scores.add(cosine(v[0], v[i]));
+                }
+                sc.replyTo().tell(new EmbeddingQuery.Scores(scores, model, null));
+              });
+      return Behaviors.same();
+    }
     if (q instanceof EmbeddingQuery.Similar s) {
       String problem = check(s.text(), s.k());
       if (problem != null) {

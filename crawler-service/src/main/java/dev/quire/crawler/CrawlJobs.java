@@ -1,0 +1,508 @@
+package dev.quire.crawler;
+
+import com.typesafe.config.Config;
+import dev.quire.protocol.CrawlJobCommand;
+import dev.quire.protocol.CrawlJobCommand.Cancel;
+import dev.quire.protocol.CrawlJobCommand.Get;
+import dev.quire.protocol.CrawlJobCommand.Job;
+import dev.quire.protocol.CrawlJobCommand.Jobs;
+import dev.quire.protocol.CrawlJobCommand.ListJobs;
+import dev.quire.protocol.CrawlJobCommand.Start;
+import dev.quire.protocol.CrawlJobCommand.Wake;
+import dev.quire.protocol.QuireSerializable;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * A site's crawl jobs: queued, run one at a time on the crawler dispatcher, progress and outcome
+ * journaled. A job that was running when its node stopped runs again when the entity comes back
+ * (the crawler role wakes it at start).
+ */
+public final class CrawlJobs
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        CrawlJobCommand, CrawlJobs.Event, CrawlJobs.State> {
+
+  // ---- events: never renamed ----
+
+  public sealed interface Event extends QuireSerializable {}
+
+  public record Queued(
+      String id, String url, int maxPages, boolean verifyCitations, String actor, Instant at)
+      implements Event {}
+
+  public record Started(String id, Instant at) implements Event {}
+
+  public record Progressed(String id, int pages, int checks) implements Event {}
+
+  public record Finished(
+      String id, Instant at, int pages, int checks, Map<String, Long> counts, String report)
+      implements Event {}
+
+  public record Failed(String id, Instant at, String message) implements Event {}
+
+  public record Cancelled(String id, Instant at, String actor) implements Event {}
+
+  // ---- state: immutable ----
+
+  /** Jobs in the order queued; at most {@code maxKept} ended ones are kept. */
+  public record State(Map<String, Job> jobs) implements QuireSerializable {
+    public State {
+      jobs = Collections.unmodifiableMap(new LinkedHashMap<>(jobs));
+    }
+
+    Job running() {
+      return jobs.values().stream()
+          .filter(j -> j.state().equals("running"))
+          .findFirst()
+          .orElse(null);
+    }
+
+    Job nextQueued() {
+      return jobs.values().stream()
+          .filter(j -> j.state().equals("queued"))
+          .findFirst()
+          .orElse(null);
+    }
+
+    State apply(Event e, int maxKept) {
+      Map<String, Job> next = new LinkedHashMap<>(jobs);
+      if (e instanceof Queued q) {
+        next.put(
+            q.id(),
+            new Job(
+                q.id(),
+                "queued",
+                q.url(),
+                q.maxPages(),
+                q.verifyCitations(),
+                q.actor(),
+                q.at(),
+                null,
+                null,
+                0,
+                0,
+                Map.of(),
+                null,
+                null,
+                null));
+      } else if (e instanceof Started s) {
+        next.computeIfPresent(
+            s.id(),
+            (k, j) ->
+                with(j, "running", s.at(), null, j.pages(), j.checks(), j.counts(), null, null));
+      } else if (e instanceof Progressed p) {
+        next.computeIfPresent(
+            p.id(),
+            (k, j) ->
+                with(
+                    j,
+                    j.state(),
+                    j.startedAt(),
+                    null,
+                    p.pages(),
+                    p.checks(),
+                    j.counts(),
+                    null,
+                    null));
+      } else if (e instanceof Finished f) {
+        next.computeIfPresent(
+            f.id(),
+            (k, j) ->
+                with(
+                    j,
+                    "finished",
+                    j.startedAt(),
+                    f.at(),
+                    f.pages(),
+                    f.checks(),
+                    f.counts(),
+                    null,
+                    f.report()));
+      } else if (e instanceof Failed f) {
+        next.computeIfPresent(
+            f.id(),
+            (k, j) ->
+                with(
+                    j,
+                    "failed",
+                    j.startedAt(),
+                    f.at(),
+                    j.pages(),
+                    j.checks(),
+                    j.counts(),
+                    f.message(),
+                    null));
+      } else if (e instanceof Cancelled c) {
+        next.computeIfPresent(
+            c.id(),
+            (k, j) ->
+                with(
+                    j,
+                    "cancelled",
+                    j.startedAt(),
+                    c.at(),
+                    j.pages(),
+                    j.checks(),
+                    j.counts(),
+                    "cancelled by " + c.actor(),
+                    null));
+      }
+      List<String> ended =
+          next.values().stream().filter(j -> j.endedAt() != null).map(Job::id).toList();
+      for (int i = 0; i < ended.size() - maxKept; i++) {
+        next.remove(ended.get(i));
+      }
+      return new State(next);
+    }
+
+    private static Job with(
+        Job j,
+        String state,
+        Instant startedAt,
+        Instant endedAt,
+        int pages,
+        int checks,
+        Map<String, Long> counts,
+        String message,
+        String report) {
+      return new Job(
+          j.id(),
+          state,
+          j.url(),
+          j.maxPages(),
+          j.verifyCitations(),
+          j.actor(),
+          j.queuedAt(),
+          startedAt,
+          endedAt,
+          pages,
+          checks,
+          counts,
+          message,
+          report,
+          null);
+    }
+  }
+
+  // ---- messages from the running crawl to the entity (local only) ----
+
+  private record Progress(String id, int pages, int checks) implements CrawlJobCommand {}
+
+  private record Begin(String id) implements CrawlJobCommand {}
+
+  private record Done(String id, Report report, String reportJson, String failure)
+      implements CrawlJobCommand {}
+
+  /** What a job needs from outside: how to run a crawl. */
+  public interface Runner {
+    /** Runs the job to its report (blocking), calling {@code progress} now and then. */
+    Report run(Job job, Crawler.Progress progress, java.util.function.Consumer<Crawler> started)
+        throws Exception;
+  }
+
+  public record Settings(
+      int maxKept, int progressEvery, int snapshotEvery, int maxPages, String defaultUrl) {
+    public static Settings fromConfig(Config c) {
+      Config j = c.getConfig("quire.crawler.jobs");
+      return new Settings(
+          j.getInt("max-kept"),
+          j.getInt("progress-every"),
+          j.getInt("snapshot-every"),
+          c.getInt("quire.crawler.max-pages"),
+          c.getString("quire.site.base-url"));
+    }
+  }
+
+  public static void init(ActorSystem<?> system, Settings settings, Runner runner) {
+    Executor executor =
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("quire.crawler.dispatcher"));
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(
+                    CrawlJobCommand.ENTITY_KEY,
+                    ctx -> create(ctx.getEntityId(), settings, runner, executor, Clock.systemUTC()))
+                .withRole("crawler"));
+  }
+
+  public static Behavior<CrawlJobCommand> create(
+      String id, Settings settings, Runner runner, Executor executor, Clock clock) {
+    return Behaviors.setup(ctx -> new CrawlJobs(id, settings, runner, executor, clock, ctx));
+  }
+
+  private final Settings settings;
+  private final Runner runner;
+  private final Executor executor;
+  private final Clock clock;
+  private final ActorContext<CrawlJobCommand> ctx;
+
+  /** Transient: the crawl running now (its id and engine), to cancel it. */
+  private String runningId;
+
+  private volatile Crawler runningCrawler;
+  private boolean cancelRequested;
+
+  private CrawlJobs(
+      String id,
+      Settings settings,
+      Runner runner,
+      Executor executor,
+      Clock clock,
+      ActorContext<CrawlJobCommand> ctx) {
+    super(PersistenceId.of(CrawlJobCommand.ENTITY_KEY.name(), id));
+    this.settings = settings;
+    this.runner = runner;
+    this.executor = executor;
+    this.clock = clock;
+    this.ctx = ctx;
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(Map.of());
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> ctx.getSelf().tell(new Wake()))
+        .build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<CrawlJobCommand, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Start.class, this::onStart)
+        .onCommand(
+            Get.class,
+            (s, c) ->
+                Effect()
+                    .reply(
+                        c.replyTo(),
+                        s.jobs().containsKey(c.id())
+                            ? s.jobs().get(c.id())
+                            : refused(c.id(), "not_found")))
+        .onCommand(
+            ListJobs.class,
+            (s, c) ->
+                Effect()
+                    .reply(
+                        c.replyTo(),
+                        new Jobs(s.jobs().values().stream().map(CrawlJobs::summary).toList())))
+        .onCommand(Cancel.class, this::onCancel)
+        .onCommand(
+            Wake.class,
+            (s, c) -> {
+              runNext(s);
+              return Effect().noReply();
+            })
+        .onCommand(Progress.class, this::onProgress)
+        .onCommand(
+            Begin.class,
+            (s, b) ->
+                s.jobs().containsKey(b.id()) && "queued".equals(s.jobs().get(b.id()).state())
+                    ? Effect().persist(new Started(b.id(), clock.instant())).thenNoReply()
+                    : Effect().noReply())
+        .onCommand(Done.class, this::onDone)
+        .build();
+  }
+
+  /** A job without its report, for lists. */
+  static Job summary(Job j) {
+    return new Job(
+        j.id(),
+        j.state(),
+        j.url(),
+        j.maxPages(),
+        j.verifyCitations(),
+        j.actor(),
+        j.queuedAt(),
+        j.startedAt(),
+        j.endedAt(),
+        j.pages(),
+        j.checks(),
+        j.counts(),
+        j.message(),
+        null,
+        null);
+  }
+
+  private static Job refused(String id, String error) {
+    return new Job(
+        id, null, null, 0, false, null, null, null, null, 0, 0, Map.of(), null, null, error);
+  }
+
+  private ReplyEffect<Event, State> onStart(State state, Start cmd) {
+    String url =
+        cmd.url() == null || cmd.url().isBlank() ? settings.defaultUrl() : cmd.url().strip();
+    String problem = urlProblem(url);
+    if (problem == null && (cmd.maxPages() < 0 || cmd.maxPages() > settings.maxPages())) {
+      problem = "maxPages: between 1 and " + settings.maxPages();
+    }
+    if (problem != null) {
+      Job r =
+          new Job(
+              null, null, url, 0, false, null, null, null, null, 0, 0, Map.of(), problem, null,
+              "invalid");
+      return Effect().reply(cmd.replyTo(), r);
+    }
+    int max = cmd.maxPages() == 0 ? settings.maxPages() : cmd.maxPages();
+    String id = UUID.randomUUID().toString();
+    return Effect()
+        .persist(new Queued(id, url, max, cmd.verifyCitations(), cmd.actor(), clock.instant()))
+        .thenRun(this::runNext)
+        .thenReply(cmd.replyTo(), s -> s.jobs().get(id));
+  }
+
+  static String urlProblem(String url) {
+    try {
+      URI u = URI.create(url);
+      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+        return "url: '" + url + "' is not an http(s) URL";
+      }
+      return url.length() > 2000 ? "url: longer than 2000 characters" : null;
+    } catch (IllegalArgumentException e) {
+      return "url: '" + url + "' is not a URL";
+    }
+  }
+
+  private ReplyEffect<Event, State> onCancel(State state, Cancel cmd) {
+    Job j = state.jobs().get(cmd.id());
+    if (j == null) {
+      return Effect().reply(cmd.replyTo(), refused(cmd.id(), "not_found"));
+    }
+    if (cmd.id().equals(runningId)) {
+      cancelRequested = true;
+      Crawler c = runningCrawler;
+      if (c != null) {
+        c.cancel();
+      }
+      return Effect().reply(cmd.replyTo(), j);
+    }
+    if (j.endedAt() != null) {
+      return Effect().reply(cmd.replyTo(), j);
+    }
+    return Effect()
+        .persist(new Cancelled(cmd.id(), clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), s -> s.jobs().get(cmd.id()));
+  }
+
+  private ReplyEffect<Event, State> onProgress(State state, Progress p) {
+    Job j = state.jobs().get(p.id());
+    if (j == null || !"running".equals(j.state())) {
+      return Effect().noReply();
+    }
+    return Effect().persist(new Progressed(p.id(), p.pages(), p.checks())).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onDone(State state, Done d) {
+    runningId = null;
+    runningCrawler = null;
+    boolean cancelled = cancelRequested || (d.report() != null && d.report().cancelled());
+    cancelRequested = false;
+    Event e;
+    if (cancelled) {
+      e = new Cancelled(d.id(), clock.instant(), "request");
+    } else if (d.failure() != null) {
+      e = new Failed(d.id(), clock.instant(), d.failure());
+    } else {
+      e =
+          new Finished(
+              d.id(),
+              clock.instant(),
+              d.report().pages(),
+              d.report().checkedLinks(),
+              d.report().counts(),
+              d.reportJson());
+    }
+    return Effect().persist(e).thenRun(this::runNext).thenNoReply();
+  }
+
+  /** Starts the job that should run now, if none is running in this incarnation. */
+  private void runNext(State state) {
+    if (runningId != null) {
+      return;
+    }
+    Job job = state.running();
+    if (job == null) {
+      job = state.nextQueued();
+      if (job == null) {
+        return;
+      }
+      // The Started event is journaled by a self-message: this runs as a side effect.
+      ctx.getSelf().tell(new Begin(job.id()));
+    }
+    launch(job);
+  }
+
+  private void launch(Job job) {
+    runningId = job.id();
+    cancelRequested = false;
+    String id = job.id();
+    var self = ctx.getSelf();
+    int every = Math.max(1, settings.progressEvery());
+    CompletableFuture<Done> run =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                Report r =
+                    runner.run(
+                        job,
+                        (pages, checks, queued) -> {
+                          if (pages % every == 0 && pages > 0) {
+                            self.tell(new Progress(id, pages, checks));
+                          }
+                        },
+                        c -> runningCrawler = c);
+                return new Done(id, r, Report.json().writeValueAsString(r), null);
+              } catch (Exception e) {
+                return new Done(
+                    id, null, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+              }
+            },
+            executor);
+    ctx.pipeToSelf(
+        run,
+        (done, failure) -> done != null ? done : new Done(id, null, null, String.valueOf(failure)));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onAnyEvent((s, e) -> s.apply(e, settings.maxKept()));
+  }
+
+  static List<String> ids(State s) {
+    return new ArrayList<>(s.jobs().keySet());
+  }
+}
