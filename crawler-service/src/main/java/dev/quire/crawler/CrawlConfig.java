@@ -89,6 +89,26 @@ public record CrawlConfig(
         citations);
   }
 
+  public CrawlConfig withMaxDepth(int n) {
+    return new CrawlConfig(
+        userAgent,
+        robotsAgent,
+        connectTimeout,
+        readTimeout,
+        callTimeout,
+        maxResponseBytes,
+        maxRedirects,
+        maxPages,
+        n,
+        maxExternalChecks,
+        concurrency,
+        perHostConcurrency,
+        politenessDelay,
+        slowPage,
+        allowHosts,
+        citations);
+  }
+
   public CrawlConfig withPolitenessDelay(Duration d) {
     return new CrawlConfig(
         userAgent,

@@ -49,6 +49,12 @@ final class CrawlCommand implements Callable<Integer> {
   Integer maxPages;
 
   @Option(
+      names = "--max-depth",
+      paramLabel = "N",
+      description = "Links to follow from the start, at most.")
+  Integer maxDepth;
+
+  @Option(
       names = "--out",
       paramLabel = "DIR",
       description = "Where the reports go (default: ./crawl-report).")
@@ -101,6 +107,9 @@ final class CrawlCommand implements Callable<Integer> {
     CrawlConfig cc = CrawlConfig.from(config);
     if (maxPages != null) {
       cc = cc.withMaxPages(maxPages);
+    }
+    if (maxDepth != null) {
+      cc = cc.withMaxDepth(maxDepth);
     }
     if (delayMillis != null) {
       cc = cc.withPolitenessDelay(Duration.ofMillis(delayMillis));
