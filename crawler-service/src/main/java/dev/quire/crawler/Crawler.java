@@ -76,7 +76,8 @@ public final class Crawler {
     cancelled.set(true);
   }
 
-  public Result crawl(String start, Progress progress) throws InterruptedException {
+  public Result crawl(String startUrl, Progress progress) throws InterruptedException {
+    String start = PageInfo.strip(startUrl);
     long t0 = System.nanoTime();
     Instant startedAt = Instant.now();
     String origin = origin(start);
@@ -111,6 +112,7 @@ public final class Crawler {
             });
     CompletionService<Object[]> done = new ExecutorCompletionService<>(pool);
     int inFlight = 0;
+    int inFlightPages = 0;
     boolean limitReached = false;
     long delay = config.politenessDelay().toNanos();
     try {
@@ -128,7 +130,7 @@ public final class Crawler {
             disallowed.add(task.url());
             continue;
           }
-          if (task.page() && pages.size() + inFlight >= config.maxPages()) {
+          if (task.page() && pages.size() + inFlightPages >= config.maxPages()) {
             limitReached = true;
             continue;
           }
@@ -144,6 +146,9 @@ public final class Crawler {
           nextSlot.put(host, now + delay);
           inFlightByHost.merge(host, 1, Integer::sum);
           inFlight++;
+          if (task.page()) {
+            inFlightPages++;
+          }
           done.submit(() -> new Object[] {task, fetcher.fetch(task.url(), task.page())});
         }
         if (inFlight == 0) {
@@ -173,6 +178,9 @@ public final class Crawler {
         Task task = (Task) out[0];
         Fetcher.Result r = (Fetcher.Result) out[1];
         inFlightByHost.merge(origin(task.url()), -1, Integer::sum);
+        if (task.page()) {
+          inFlightPages--;
+        }
         if (!task.page()) {
           checked.put(task.url(), r);
         } else {

@@ -69,9 +69,16 @@ public record PageInfo(
     return new PageInfo(doc.title().strip(), description, canonical, og, links, images, mixed);
   }
 
+  /**
+   * The URL as the crawler keys it: without fragment, and in OkHttp's canonical form (scheme and
+   * host in lower case, default port dropped, an empty path as {@code /}), so {@code
+   * http://Example.org} and {@code http://example.org/#top} are one page.
+   */
   static String strip(String url) {
     int hash = url.indexOf('#');
-    return hash >= 0 ? url.substring(0, hash) : url;
+    String u = hash >= 0 ? url.substring(0, hash) : url;
+    okhttp3.HttpUrl parsed = okhttp3.HttpUrl.parse(u);
+    return parsed == null ? u : parsed.toString();
   }
 
   static String selector(String tag, String attr, String value) {

@@ -123,7 +123,8 @@ class CrawlerTest {
   List<Finding> audit(CrawlConfig c, Crawler.Result[] out) throws Exception {
     Fetcher fetcher = new Fetcher(c, new AddressGuard(c.allowHosts()));
     try {
-      Crawler.Result r = new Crawler(c, fetcher).crawl(site.url("/"), (p, k, q) -> {});
+      // Started from the bare origin, as people type it; the home page links to "/".
+      Crawler.Result r = new Crawler(c, fetcher).crawl(site.url(""), (p, k, q) -> {});
       if (out != null) {
         out[0] = r;
       }
@@ -174,6 +175,11 @@ class CrawlerTest {
     assertThat(f)
         .noneMatch(x -> x.page().equals(site.url("/orphan/")) && !x.kind().equals("sitemap-only"));
     assertThat(crawl[0].pages()).extracting(Crawler.Visit::url).contains(site.url("/orphan/"));
+    // "/" and the bare origin are one page, not two pages with the same title.
+    assertThat(crawl[0].pages())
+        .extracting(Crawler.Visit::url)
+        .doesNotHaveDuplicates()
+        .doesNotContain(site.url(""));
   }
 
   @Test
