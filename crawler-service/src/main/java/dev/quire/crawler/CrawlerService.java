@@ -13,6 +13,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 
 /**
  * The crawler role on a node: the sharded {@link CrawlJobs} entity, run with the settings of {@code
@@ -57,11 +59,28 @@ public final class CrawlerService {
             fetcher.close();
           }
         };
-    CrawlJobs.init(system, CrawlJobs.Settings.fromConfig(config), runner);
-    // A job that was running when this node (or the entity's last node) stopped runs again.
-    ClusterSharding.get(system)
-        .entityRefFor(CrawlJobCommand.ENTITY_KEY, CrawlJobCommand.SITE)
-        .tell(new CrawlJobCommand.Wake());
+    Runnable start =
+        () -> {
+          CrawlJobs.init(system, CrawlJobs.Settings.fromConfig(config), runner);
+          // A job that was running when this node (or the entity's last node) stopped runs again.
+          ClusterSharding.get(system)
+              .entityRefFor(CrawlJobCommand.ENTITY_KEY, CrawlJobCommand.SITE)
+              .tell(new CrawlJobCommand.Wake());
+        };
+    if (Cluster.get(system).selfMember().hasRole("content")) {
+      start.run(); // the content role has created the journal's schema already
+    } else {
+      // A crawler-only node journals its jobs too: the schema first (idempotent, race-free).
+      SchemaUtils.createIfNotExists(system)
+          .whenComplete(
+              (done, e) -> {
+                if (e != null) {
+                  system.log().error("crawler: the journal schema could not be created", e);
+                } else {
+                  start.run();
+                }
+              });
+    }
   }
 
   /** Blocking (the crawl's own thread): the embedding service's cosine scores. */

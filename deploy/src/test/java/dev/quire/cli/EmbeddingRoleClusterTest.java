@@ -28,10 +28,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The embedding role in its own JVM: one process runs gateway + content (with the demo site), a
- * second runs only the embedding role and joins it over Pekko Cluster. Semantic search through the
- * first process's HTTP API is answered by the second; when the second dies, the API says 503 and
- * the pages still render.
+ * The embedding and crawler roles in their own JVMs: one process runs gateway + content (with the
+ * demo site), a second only the embedding role, a third only the crawler role, joined over Pekko
+ * Cluster. Semantic search through the first process's HTTP API is answered by the second; when the
+ * second dies, the API says 503 and the pages still render.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EmbeddingRoleClusterTest {
@@ -45,6 +45,7 @@ class EmbeddingRoleClusterTest {
   static final List<Process> processes = new ArrayList<>();
   static Process site;
   static Process embedding;
+  static Process crawler;
   static String base;
 
   @BeforeAll
@@ -66,6 +67,18 @@ class EmbeddingRoleClusterTest {
             "gateway,content",
             "--cluster-port",
             String.valueOf(seedPort),
+            "--seed",
+            "127.0.0.1:" + seedPort);
+    crawler =
+        jvm(
+            "crawler",
+            "serve",
+            "--data",
+            tmp.resolve("crawler").toString(),
+            "--roles",
+            "crawler",
+            "--cluster-port",
+            String.valueOf(freePort()),
             "--seed",
             "127.0.0.1:" + seedPort);
     embedding =
@@ -149,6 +162,52 @@ class EmbeddingRoleClusterTest {
     assertThat(get("/").statusCode()).isEqualTo(200);
   }
 
+  @Test
+  @Order(4)
+  void theCrawlerRoleInItsOwnJvmRunsTheSiteAuditAskedOfTheGateway() throws Exception {
+    // The site process has no crawler role. "localhost" is the site's base-URL host, the one
+    // private host the crawler may reach without configuration.
+    String site = base.replace("127.0.0.1", "localhost") + "/";
+    String[] id = new String[1];
+    await(
+        () -> {
+          var r = post("/api/v1/crawls", "{\"url\": \"" + site + "\", \"maxPages\": 30}");
+          if (r.statusCode() == 202) {
+            id[0] = JSON.readTree(r.body()).get("id").asText();
+          }
+          return id[0] != null;
+        },
+        Duration.ofSeconds(60),
+        "the crawler node took the job");
+    JsonNode[] job = new JsonNode[1];
+    await(
+        () -> {
+          job[0] = JSON.readTree(api("GET", "/api/v1/crawls/" + id[0]).body());
+          return "finished".equals(job[0].path("state").asText());
+        },
+        Duration.ofSeconds(90),
+        "the crawl finished");
+    assertThat(job[0].at("/report/pages").asInt()).isGreaterThanOrEqualTo(10);
+    assertThat(job[0].at("/report/start").asText()).isEqualTo(site);
+
+    crawler.destroyForcibly();
+    assertThat(crawler.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    var gone = post("/api/v1/crawls", "{}");
+    assertThat(gone.statusCode()).isEqualTo(503);
+    assertThat(get("/").statusCode()).isEqualTo(200);
+  }
+
+  static HttpResponse<String> post(String path, String body) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   // ---- helpers ----
 
   record Cli(int code, String out, String err) {}
@@ -228,13 +287,13 @@ class EmbeddingRoleClusterTest {
         // the process is still starting
       }
       for (Process p : processes) {
-        if (!p.isAlive() && p != embedding) {
+        if (!p.isAlive() && p != embedding && p != crawler) {
           throw new AssertionError("a node died; see its log in " + tmp);
         }
       }
       if (System.nanoTime() > deadline) {
         String logs = "";
-        for (String n : List.of("site", "embedding")) {
+        for (String n : List.of("site", "embedding", "crawler")) {
           Path log = tmp.resolve(n + ".log");
           if (Files.exists(log)) {
             String text = Files.readString(log);
