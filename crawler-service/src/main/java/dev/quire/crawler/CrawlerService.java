@@ -36,6 +36,7 @@ public final class CrawlerService {
     }
     CrawlConfig cc = base.withMoreAllowedHosts(allowed);
     Duration similarityTimeout = config.getDuration("quire.crawler.jobs.similarity-timeout");
+    long maxReportBytes = config.getBytes("quire.crawler.jobs.max-report-bytes");
     CrawlJobs.Runner runner =
         (job, progress, started) -> {
           CrawlConfig c = cc.withMaxPages(job.maxPages());
@@ -54,7 +55,7 @@ public final class CrawlerService {
                           (claim, passages) -> score(system, claim, passages, similarityTimeout))
                       .check(result, (d, t) -> {});
             }
-            return Report.of(result, findings, citations);
+            return Report.of(result, findings, citations).limitTo(maxReportBytes);
           } finally {
             fetcher.close();
           }

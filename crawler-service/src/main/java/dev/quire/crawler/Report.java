@@ -33,7 +33,9 @@ public record Report(
     boolean cancelled,
     Map<String, Long> counts,
     List<Finding> findings,
-    List<Citation> citations) {
+    List<Citation> citations,
+    int omittedFindings,
+    int omittedCitations) {
 
   /** A cited source and how well it supports the paragraph that cites it. */
   public record Citation(
@@ -63,7 +65,43 @@ public record Report(
         crawl.cancelled(),
         counts,
         List.copyOf(findings),
-        List.copyOf(citations));
+        List.copyOf(citations),
+        0,
+        0);
+  }
+
+  /**
+   * This report with as many findings (most severe first) and citations as fit in {@code
+   * maxJsonBytes} of JSON; {@code counts} still count them all and {@code omitted*} say how many
+   * were left out. A crawl job keeps and sends its report bounded like this (cluster messages and
+   * the job's journal have limits); {@code quire crawl} writes the whole one.
+   */
+  public Report limitTo(long maxJsonBytes) throws IOException {
+    int keepFindings = findings.size();
+    int keepCitations = citations.size();
+    Report r = this;
+    while (JSON.writeValueAsBytes(r).length > maxJsonBytes && keepFindings + keepCitations > 0) {
+      if (keepFindings >= keepCitations) {
+        keepFindings /= 2;
+      } else {
+        keepCitations /= 2;
+      }
+      r =
+          new Report(
+              start,
+              startedAt,
+              millis,
+              pages,
+              checkedLinks,
+              pageLimitReached,
+              cancelled,
+              counts,
+              List.copyOf(findings.subList(0, keepFindings)),
+              List.copyOf(citations.subList(0, keepCitations)),
+              omittedFindings + findings.size() - keepFindings,
+              omittedCitations + citations.size() - keepCitations);
+    }
+    return r;
   }
 
   public long errors() {

@@ -267,6 +267,13 @@ class CrawlerTest {
     assertThat(json.get("counts").get("error").asLong())
         .isEqualTo(r.counts().get("error"))
         .isPositive();
+    // Bounded for a job: fewer findings, the rest counted, the counts untouched.
+    Report small = r.limitTo(2_000);
+    assertThat(Report.json().writeValueAsBytes(small).length).isLessThanOrEqualTo(2_000);
+    assertThat(small.findings().size() + small.omittedFindings()).isEqualTo(r.findings().size());
+    assertThat(small.omittedFindings()).isPositive();
+    assertThat(small.counts()).isEqualTo(r.counts());
+    assertThat(small.findings()).isEqualTo(r.findings().subList(0, small.findings().size()));
     String html = java.nio.file.Files.readString(dir.resolve("report.html"));
     assertThat(f).anyMatch(x -> x.element().contains("<script>alert(1)</script>"));
     assertThat(html)
