@@ -179,22 +179,10 @@ final class CrawlCommand implements Callable<Integer> {
       List<String> part = passages.subList(from, Math.min(passages.size(), from + batch));
       float[][] v = embedder.embed(part);
       for (int i = 0; i < v.length; i++) {
-        out[from + i] = cosine(q, v[i]);
+        out[from + i] = EmbeddingService.cosine(q, v[i]);
       }
     }
     return out;
-  }
-
-  static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += a[i] * b[i];
-      na += a[i] * a[i];
-      nb += b[i] * b[i];
-    }
-    return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
   }
 
   private void print(Report r) {

@@ -273,7 +273,8 @@ public final class EmbeddingService {
         .build();
   }
 
-  static double cosine(float[] a, float[] b) {
+  /** Cosine similarity of two vectors (0 when either is all zeros). */
+  public static double cosine(float[] a, float[] b) {
     double dot = 0;
     double na = 0;
     double nb = 0;
