@@ -72,24 +72,29 @@ public final class ContentService {
         new ReadModel(
             SqlDialect.fromJdbcUrl(config.getString("quire.db.url")), new MarkdownRenderer());
 
-    return SchemaUtils.createIfNotExists(system)
-        .thenCompose(
-            done ->
-                CompletableFuture.runAsync(
-                    () -> {
-                      try (Connection c = dataSource.getConnection()) {
-                        readModel.createSchema(c);
-                        tuneJournal(c, config);
-                      } catch (Exception e) {
-                        throw new IllegalStateException(
-                            "cannot create the read-model schema: " + e.getMessage(), e);
-                      }
-                    },
-                    jdbc))
-        .thenCompose(
-            done ->
-                JdbcProjection.createTablesIfNotExists(
-                    () -> new TransactionalSession(dataSource), system))
+    return withRetries(
+            () ->
+                SchemaUtils.createIfNotExists(system)
+                    .thenCompose(
+                        done ->
+                            CompletableFuture.runAsync(
+                                () -> {
+                                  try (Connection c = dataSource.getConnection()) {
+                                    readModel.createSchema(c);
+                                    tuneJournal(c, config);
+                                  } catch (Exception e) {
+                                    throw new IllegalStateException(
+                                        "cannot create the read-model schema: " + e.getMessage(),
+                                        e);
+                                  }
+                                },
+                                jdbc))
+                    .thenCompose(
+                        done ->
+                            JdbcProjection.createTablesIfNotExists(
+                                () -> new TransactionalSession(dataSource), system)),
+            SCHEMA_ATTEMPTS,
+            system)
         .thenApply(
             done -> {
               SlugRegistry registry = SlugRegistry.sharded(system);
@@ -133,6 +138,37 @@ public final class ContentService {
                   q.getInt("scheduler.batch"));
               return new Handle(dataSource, readModel);
             });
+  }
+
+  private static final int SCHEMA_ATTEMPTS = 5;
+
+  /**
+   * Content nodes starting together on PostgreSQL race in {@code CREATE TABLE IF NOT EXISTS} (the
+   * loser gets a duplicate-key error from the catalog). Every statement is idempotent, so the loser
+   * runs the whole step again after a short pause, by which time the tables exist.
+   */
+  private static CompletionStage<Object> withRetries(
+      java.util.function.Supplier<CompletionStage<?>> step, int attempts, ActorSystem<?> system) {
+    return step.get()
+        .<CompletionStage<Object>>handle(
+            (done, failure) -> {
+              if (failure == null) {
+                return CompletableFuture.completedFuture(done);
+              }
+              if (attempts <= 1) {
+                return CompletableFuture.failedFuture(failure);
+              }
+              system
+                  .log()
+                  .info(
+                      "schema creation raced another node ({}); trying again", failure.toString());
+              return org.apache.pekko.pattern.Patterns.after(
+                  java.time.Duration.ofMillis(200 + (long) (Math.random() * 800)),
+                  system.classicSystem().scheduler(),
+                  system.executionContext(),
+                  () -> withRetries(step, attempts - 1, system));
+            })
+        .thenCompose(x -> x);
   }
 
   /** A pool on {@code quire.db}; the journal has its own (Slick's) on the same database. */

@@ -129,7 +129,11 @@ class ContentFailoverClusterTest {
                 // unreachability (failure detection takes ~3 s more), so its shards move within ~10
                 // s.
                 "-Dpekko.cluster.split-brain-resolver.active-strategy=keep-majority",
-                "-Dpekko.cluster.split-brain-resolver.stable-after=3s",
+                "-Dpekko.cluster.split-brain-resolver.stable-after=2s",
+                "-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=2s",
+                "-Dpekko.cluster.sharding.retry-interval=500ms",
+                "-Dpekko.cluster.sharding.waiting-for-state-timeout=1s",
+                "-Dpekko.cluster.sharding.updating-state-timeout=1s",
                 "-cp",
                 System.getProperty("java.class.path"),
                 Main.class.getName()));
@@ -170,7 +174,16 @@ class ContentFailoverClusterTest {
     return Files.exists(log) ? Files.readString(log) : "";
   }
 
+  /** The tail of each node's log, and the whole logs kept in target/ for a failed run. */
   static String logs() throws Exception {
+    Path keep = Files.createDirectories(Path.of("target", "failover-logs"));
+    for (String n : List.of("content1", "content2", "gateway")) {
+      Path log = tmp.resolve(n + ".log");
+      if (Files.exists(log)) {
+        Files.copy(
+            log, keep.resolve(n + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
     StringBuilder sb = new StringBuilder();
     for (String n : List.of("content1", "content2", "gateway")) {
       Path log = tmp.resolve(n + ".log");
@@ -235,6 +248,8 @@ class ContentFailoverClusterTest {
     AtomicLong killedAt = new AtomicLong();
     Map<String, Long> resumedAfter = new ConcurrentHashMap<>();
     AtomicInteger unavailable = new AtomicInteger();
+    // Items whose writes failed after the kill: their entities were on the killed node.
+    Set<String> moved = ConcurrentHashMap.newKeySet();
     AtomicInteger pageFailures = new AtomicInteger();
     AtomicInteger pagesServed = new AtomicInteger();
     List<Thread> threads = new ArrayList<>();
@@ -277,9 +292,15 @@ class ContentFailoverClusterTest {
                         }
                       } else {
                         unavailable.incrementAndGet();
+                        if (killedAt.get() != 0) {
+                          moved.add(id);
+                        }
                       }
                     } catch (Exception e) {
                       unavailable.incrementAndGet();
+                      if (killedAt.get() != 0) {
+                        moved.add(id);
+                      }
                     }
                   }
                 }
@@ -328,6 +349,13 @@ class ContentFailoverClusterTest {
     long worst =
         resumedAfter.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1_000_000;
     long total = acked.values().stream().mapToLong(Set::size).sum();
+    long firstMoved =
+        moved.stream().mapToLong(id -> resumedAfter.get(id)).min().orElse(-1) / 1_000_000;
+    System.out.printf(
+        "failover: %d item(s) had their entities on the killed node; the first wrote again %d ms"
+            + " after the kill%n",
+        moved.size(), firstMoved);
+    assertThat(moved).as("some entities lived on the killed node").isNotEmpty();
     System.out.printf(
         "failover: %d acknowledged writes (%d before the kill), every item writable again %d ms after"
             + " the kill; %d writes refused or timed out meanwhile; pages %d served, %d failed%n",
