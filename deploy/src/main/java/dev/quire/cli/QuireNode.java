@@ -221,6 +221,13 @@ public final class QuireNode implements AutoCloseable {
                 .toCompletableFuture()
                 .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
       }
+      NodeReady.started(system.classicSystem());
+      if (config.getBoolean("quire.management.enabled")) {
+        org.apache.pekko.management.javadsl.PekkoManagement.get(system.classicSystem())
+            .start()
+            .toCompletableFuture()
+            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      }
       return new QuireNode(system, lock, content, gw);
     } catch (Exception e) {
       system.terminate();

@@ -49,6 +49,14 @@ final class ServeCommand implements Callable<Integer> {
   String theme;
 
   @Option(
+      names = "--management-port",
+      paramLabel = "N",
+      description =
+          "Serve Pekko Management's health checks (/alive, /ready) and /cluster/members on this"
+              + " port (127.0.0.1 unless QUIRE_MANAGEMENT_HOST).")
+  Integer managementPort;
+
+  @Option(
       names = "--roles",
       paramLabel = "ROLES",
       split = ",",
@@ -95,6 +103,10 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (theme != null) {
       o.put("quire.gateway.theme-dir", theme);
+    }
+    if (managementPort != null) {
+      o.put("quire.management.enabled", true);
+      o.put("pekko.management.http.port", managementPort);
     }
     if (roles != null) {
       o.put("quire.roles", roles);

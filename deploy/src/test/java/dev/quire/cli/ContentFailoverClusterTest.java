@@ -52,6 +52,7 @@ class ContentFailoverClusterTest {
   static Process content2;
   static Process gateway;
   static String base;
+  static int management;
 
   @BeforeAll
   static void start() throws Exception {
@@ -63,6 +64,7 @@ class ContentFailoverClusterTest {
     int seed = EmbeddingRoleClusterTest.freePort();
     int http = EmbeddingRoleClusterTest.freePort();
     base = "http://127.0.0.1:" + http;
+    management = EmbeddingRoleClusterTest.freePort();
     content1 =
         jvm(
             "content1",
@@ -95,6 +97,8 @@ class ContentFailoverClusterTest {
             "gateway",
             "--port",
             String.valueOf(http),
+            "--management-port",
+            String.valueOf(management),
             "--data",
             tmp.resolve("g").toString(),
             "--cluster-port",
@@ -215,6 +219,34 @@ class ContentFailoverClusterTest {
       assertThat(System.nanoTime()).as("content nodes did not start" + logs()).isLessThan(up);
       Thread.sleep(200);
     }
+    // The gateway's management port: alive, ready once started, and the members with roles.
+    String mgmt = "http://127.0.0.1:" + management;
+    long ready = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    int readyStatus = 0;
+    while (readyStatus != 200 && System.nanoTime() < ready) {
+      try {
+        readyStatus =
+            HTTP.send(
+                    HttpRequest.newBuilder(URI.create(mgmt + "/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode();
+      } catch (java.io.IOException notYet) {
+        Thread.sleep(200);
+      }
+    }
+    assertThat(readyStatus).as("/ready" + logs()).isEqualTo(200);
+    assertThat(
+            HTTP.send(
+                    HttpRequest.newBuilder(URI.create(mgmt + "/alive")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(200);
+    String members =
+        HTTP.send(
+                HttpRequest.newBuilder(URI.create(mgmt + "/cluster/members")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(members).contains("\"content\"").contains("\"gateway\"");
     // The cluster is up when the gateway creates items through the content nodes.
     List<String> ids = new ArrayList<>();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
