@@ -152,7 +152,7 @@ public final class Gateway {
         extractUri(uri -> handleExceptions(errors.htmlExceptions(uri::path), () -> anyOf(all)));
     return Http.get(system)
         .newServerAt(g.getString("http.host"), g.getInt("http.port"))
-        .bind(root)
+        .bind(dev.quire.gateway.http.HttpMetrics.timed(root))
         .thenApply(binding -> new Started(binding, site));
   }
 

@@ -247,6 +247,16 @@ class ContentFailoverClusterTest {
                 HttpResponse.BodyHandlers.ofString())
             .body();
     assertThat(members).contains("\"content\"").contains("\"gateway\"");
+    call("GET", "/", null);
+    String metrics =
+        HTTP.send(
+                HttpRequest.newBuilder(URI.create(mgmt + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(metrics)
+        .contains("jvm_memory_used_bytes")
+        .contains(
+            "quire_http_requests_seconds_count{method=\"GET\",route=\"home\",status=\"200\"}");
     // The cluster is up when the gateway creates items through the content nodes.
     List<String> ids = new ArrayList<>();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
