@@ -70,88 +70,30 @@ public record CrawlConfig(
   }
 
   public CrawlConfig withMaxPages(int n) {
-    return new CrawlConfig(
-        userAgent,
-        robotsAgent,
-        connectTimeout,
-        readTimeout,
-        callTimeout,
-        maxResponseBytes,
-        maxRedirects,
-        n,
-        maxDepth,
-        maxExternalChecks,
-        concurrency,
-        perHostConcurrency,
-        politenessDelay,
-        slowPage,
-        allowHosts,
-        citations);
+    return copy(n, maxDepth, concurrency, perHostConcurrency, politenessDelay, allowHosts);
   }
 
   public CrawlConfig withMaxDepth(int n) {
-    return new CrawlConfig(
-        userAgent,
-        robotsAgent,
-        connectTimeout,
-        readTimeout,
-        callTimeout,
-        maxResponseBytes,
-        maxRedirects,
-        maxPages,
-        n,
-        maxExternalChecks,
-        concurrency,
-        perHostConcurrency,
-        politenessDelay,
-        slowPage,
-        allowHosts,
-        citations);
+    return copy(maxPages, n, concurrency, perHostConcurrency, politenessDelay, allowHosts);
   }
 
   public CrawlConfig withPolitenessDelay(Duration d) {
-    return new CrawlConfig(
-        userAgent,
-        robotsAgent,
-        connectTimeout,
-        readTimeout,
-        callTimeout,
-        maxResponseBytes,
-        maxRedirects,
-        maxPages,
-        maxDepth,
-        maxExternalChecks,
-        concurrency,
-        perHostConcurrency,
-        d,
-        slowPage,
-        allowHosts,
-        citations);
+    return copy(maxPages, maxDepth, concurrency, perHostConcurrency, d, allowHosts);
   }
 
   public CrawlConfig withMoreAllowedHosts(List<String> hosts) {
     Set<String> all = new TreeSet<>(allowHosts);
     hosts.forEach(h -> all.add(h.toLowerCase(java.util.Locale.ROOT)));
-    return new CrawlConfig(
-        userAgent,
-        robotsAgent,
-        connectTimeout,
-        readTimeout,
-        callTimeout,
-        maxResponseBytes,
-        maxRedirects,
-        maxPages,
-        maxDepth,
-        maxExternalChecks,
-        concurrency,
-        perHostConcurrency,
-        politenessDelay,
-        slowPage,
-        all,
-        citations);
+    return copy(maxPages, maxDepth, concurrency, perHostConcurrency, politenessDelay, all);
   }
 
   public CrawlConfig withConcurrency(int total, int perHost) {
+    return copy(maxPages, maxDepth, total, perHost, politenessDelay, allowHosts);
+  }
+
+  /** This configuration with the settings a command line or a job may change. */
+  private CrawlConfig copy(
+      int pages, int depth, int total, int perHost, Duration delay, Set<String> allow) {
     return new CrawlConfig(
         userAgent,
         robotsAgent,
@@ -160,14 +102,14 @@ public record CrawlConfig(
         callTimeout,
         maxResponseBytes,
         maxRedirects,
-        maxPages,
-        maxDepth,
+        pages,
+        depth,
         maxExternalChecks,
         total,
         perHost,
-        politenessDelay,
+        delay,
         slowPage,
-        allowHosts,
+        allow,
         citations);
   }
 }

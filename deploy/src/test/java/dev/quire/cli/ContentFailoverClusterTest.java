@@ -109,14 +109,7 @@ class ContentFailoverClusterTest {
 
   @AfterAll
   static void stop() throws Exception {
-    for (Process p : processes) {
-      p.destroy();
-    }
-    for (Process p : processes) {
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    }
+    EmbeddingRoleClusterTest.stopAll(processes);
     if (pg != null) {
       pg.close();
     }

@@ -97,6 +97,11 @@ class EmbeddingRoleClusterTest {
 
   @AfterAll
   static void stop() throws Exception {
+    stopAll(processes);
+  }
+
+  /** Asks each node to stop (SIGTERM: a graceful leave), then kills what has not within 30 s. */
+  static void stopAll(List<Process> processes) throws InterruptedException {
     for (Process p : processes) {
       p.destroy();
     }
