@@ -47,29 +47,30 @@ public final class CitationChecker {
 
   public List<Report.Citation> check(Crawler.Result crawl, Progress progress) throws Exception {
     String origin = Crawler.origin(crawl.start());
-    List<Object[]> todo = new ArrayList<>();
+    List<Cited> cited = new ArrayList<>();
     for (Crawler.Visit v : crawl.pages()) {
       if (v.info() == null || !isPost(v.result().finalUrl())) {
         continue;
       }
       for (PageInfo.Link l : v.info().links()) {
         if (l.paragraph() != null && !Crawler.origin(l.url()).equals(origin)) {
-          todo.add(new Object[] {v.result().finalUrl(), l});
+          cited.add(new Cited(v.result().finalUrl(), l));
         }
       }
     }
-    Map<String, Object> sources = new LinkedHashMap<>(); // url -> passages or error
+    Map<String, Source> sources = new LinkedHashMap<>(); // each source fetched once
     List<Report.Citation> out = new ArrayList<>();
     int done = 0;
-    for (Object[] t : todo) {
-      String post = (String) t[0];
-      PageInfo.Link link = (PageInfo.Link) t[1];
-      Object source = sources.computeIfAbsent(link.url(), this::source);
-      if (source instanceof String error) {
-        out.add(new Report.Citation(post, link.paragraph(), link.url(), UNREACHABLE, 0, error));
+    for (Cited c : cited) {
+      String post = c.post();
+      PageInfo.Link link = c.link();
+      Source source = sources.computeIfAbsent(link.url(), this::source);
+      if (source.error() != null) {
+        out.add(
+            new Report.Citation(
+                post, link.paragraph(), link.url(), UNREACHABLE, 0, source.error()));
       } else {
-        @SuppressWarnings("unchecked")
-        List<String> passages = (List<String>) source;
+        List<String> passages = source.passages();
         double[] scores = similarity.scores(link.paragraph(), passages);
         int best = 0;
         for (int i = 1; i < scores.length; i++) {
@@ -87,7 +88,7 @@ public final class CitationChecker {
                 Math.round(score * 1000) / 1000.0,
                 passages.isEmpty() ? "" : passages.get(best)));
       }
-      progress.update(++done, todo.size());
+      progress.update(++done, cited.size());
     }
     return out;
   }
@@ -108,17 +109,26 @@ public final class CitationChecker {
     }
   }
 
-  /** The source's passages, or a String saying why there are none. */
-  private Object source(String url) {
+  /** A post's outbound link in its article. */
+  private record Cited(String post, PageInfo.Link link) {}
+
+  /** A fetched source: its passages, or why there are none. */
+  private record Source(List<String> passages, String error) {
+    static Source failed(String why) {
+      return new Source(List.of(), why);
+    }
+  }
+
+  private Source source(String url) {
     Fetcher.Result r = fetcher.fetch(url, true);
     if (!r.ok()) {
-      return r.status() == 0 ? r.error() : "answers " + r.status();
+      return Source.failed(r.status() == 0 ? r.error() : "answers " + r.status());
     }
     if (!r.html() || r.body() == null) {
-      return "not an HTML page (" + r.contentType() + ")";
+      return Source.failed("not an HTML page (" + r.contentType() + ")");
     }
     List<String> passages = split(mainText(r.body(), r.finalUrl()));
-    return passages.isEmpty() ? "no text on the page" : passages;
+    return passages.isEmpty() ? Source.failed("no text on the page") : new Source(passages, null);
   }
 
   /** The page's main text: its article or main element, without navigation and boilerplate. */

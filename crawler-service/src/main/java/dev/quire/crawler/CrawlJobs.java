@@ -13,7 +13,6 @@ import dev.quire.protocol.QuireSerializable;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -500,9 +499,5 @@ public final class CrawlJobs
     return newEventHandlerBuilder()
         .forAnyState()
         .onAnyEvent((s, e) -> s.apply(e, settings.maxKept()));
-  }
-
-  static List<String> ids(State s) {
-    return new ArrayList<>(s.jobs().keySet());
   }
 }

@@ -63,6 +63,8 @@ public final class Crawler {
 
   private record Task(String url, int depth, String foundOn, boolean page) {}
 
+  private record Fetched(Task task, Fetcher.Result result) {}
+
   private final CrawlConfig config;
   private final Fetcher fetcher;
   private final AtomicBoolean cancelled = new AtomicBoolean();
@@ -110,7 +112,7 @@ public final class Crawler {
               t.setDaemon(true);
               return t;
             });
-    CompletionService<Object[]> done = new ExecutorCompletionService<>(pool);
+    CompletionService<Fetched> done = new ExecutorCompletionService<>(pool);
     int inFlight = 0;
     int inFlightPages = 0;
     boolean limitReached = false;
@@ -149,7 +151,7 @@ public final class Crawler {
           if (task.page()) {
             inFlightPages++;
           }
-          done.submit(() -> new Object[] {task, fetcher.fetch(task.url(), task.page())});
+          done.submit(() -> new Fetched(task, fetcher.fetch(task.url(), task.page())));
         }
         if (inFlight == 0) {
           if (frontier.isEmpty()) {
@@ -164,19 +166,19 @@ public final class Crawler {
             wakeAt == Long.MAX_VALUE
                 ? 1_000_000_000L
                 : Math.max(1_000_000L, wakeAt - System.nanoTime());
-        Future<Object[]> f = done.poll(wait, TimeUnit.NANOSECONDS);
+        Future<Fetched> f = done.poll(wait, TimeUnit.NANOSECONDS);
         if (f == null) {
           continue;
         }
-        Object[] out;
+        Fetched out;
         try {
           out = f.get();
         } catch (java.util.concurrent.ExecutionException e) {
           throw new IllegalStateException("a fetch failed unexpectedly", e.getCause());
         }
         inFlight--;
-        Task task = (Task) out[0];
-        Fetcher.Result r = (Fetcher.Result) out[1];
+        Task task = out.task();
+        Fetcher.Result r = out.result();
         inFlightByHost.merge(origin(task.url()), -1, Integer::sum);
         if (task.page()) {
           inFlightPages--;
@@ -189,7 +191,7 @@ public final class Crawler {
           if (r.ok() && r.html() && r.body() != null && inScope) {
             info = PageInfo.parse(r.body(), r.finalUrl());
             for (PageInfo.Link l : info.links()) {
-              enqueue(l.url(), task, origin, frontier, seenPages, seenChecks, checked.size());
+              enqueue(l.url(), task, origin, frontier, seenPages, seenChecks);
             }
             for (PageInfo.Image img : info.images()) {
               if (img.src().startsWith("http")
@@ -225,8 +227,7 @@ public final class Crawler {
       String origin,
       Deque<Task> frontier,
       Set<String> seenPages,
-      Set<String> seenChecks,
-      int checks) {
+      Set<String> seenChecks) {
     if (origin(url).equals(origin)) {
       if (from.depth() + 1 <= config.maxDepth() && seenPages.add(url)) {
         frontier.add(new Task(url, from.depth() + 1, from.url(), true));

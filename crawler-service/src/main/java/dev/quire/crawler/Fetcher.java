@@ -2,7 +2,6 @@ package dev.quire.crawler;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -205,9 +204,5 @@ public final class Fetcher {
   public void close() {
     client.dispatcher().executorService().shutdown();
     client.connectionPool().evictAll();
-  }
-
-  static String normalise(URI u) {
-    return u.toString();
   }
 }

@@ -137,7 +137,10 @@ final class BundleImport {
   private final List<String> notes = new ArrayList<>();
   private final Map<String, RedirectRule> redirectsToPut = new LinkedHashMap<>();
   private long redirectsKept;
-  private boolean writeSettings;
+
+  /** The site settings this import writes to site.conf; null when it writes none. */
+  private Map<String, String> settingsToWrite;
+
   private String settingsOutcome = "none in the bundle";
 
   Summary run(BundleReader bundle, Policy policy) throws Exception {
@@ -363,27 +366,29 @@ final class BundleImport {
       notes.add("settings this Quire does not know were not imported: " + unknown);
     }
     Path file = SiteSettings.file(config);
-    if (!Files.exists(file)) {
-      writeSettings = true;
-      settingsOutcome = "written to " + file;
-      return;
-    }
     Map<String, String> there =
-        SiteSettings.of(ConfigFactory.parseFile(file.toFile()).resolve().withFallback(config));
-    Map<String, String> wanted = new HashMap<>(there);
+        Files.exists(file)
+            ? SiteSettings.of(ConfigFactory.parseFile(file.toFile()).resolve().withFallback(config))
+            : Map.of();
+    Map<String, String> wanted = new LinkedHashMap<>(there);
     settings.forEach(
         (k, v) -> {
           if (SiteSettings.KEYS.containsKey(k)) {
             wanted.put(k, v);
           }
         });
+    if (!Files.exists(file)) {
+      settingsToWrite = wanted;
+      settingsOutcome = "written to " + file;
+      return;
+    }
     if (wanted.equals(there)) {
       settingsOutcome = "unchanged";
       return;
     }
     conflicts.add("settings: " + file + " already holds this site's settings");
     if (policy == Policy.OVERWRITE) {
-      writeSettings = true;
+      settingsToWrite = wanted;
       settingsOutcome = "replaced in " + file;
     } else {
       settingsOutcome = "kept the site's own (" + file + ")";
@@ -452,22 +457,8 @@ final class BundleImport {
     for (int from = 0; from < rules.size(); from += batch) {
       await(site.putRedirects(rules.subList(from, Math.min(rules.size(), from + batch))));
     }
-    if (writeSettings) {
-      Map<String, String> settings = new LinkedHashMap<>();
-      Path file = SiteSettings.file(config);
-      if (Files.exists(file)) {
-        settings.putAll(
-            SiteSettings.of(ConfigFactory.parseFile(file.toFile()).resolve().withFallback(config)));
-      }
-      bundle
-          .settings()
-          .forEach(
-              (k, v) -> {
-                if (SiteSettings.KEYS.containsKey(k)) {
-                  settings.put(k, v);
-                }
-              });
-      SiteSettings.write(file, settings);
+    if (settingsToWrite != null) {
+      SiteSettings.write(SiteSettings.file(config), settingsToWrite);
     }
     return new Summary(
         counts[Action.CREATE.ordinal()] - window.failedCreates(plans),

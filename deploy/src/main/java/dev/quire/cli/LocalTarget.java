@@ -63,18 +63,12 @@ public final class LocalTarget implements ContentTarget {
 
   @Override
   public CompletionStage<Optional<ContentSnapshot>> findBySlug(String slug) {
-    return Asks.on(
-            sharding
-                .entityRefFor(SlugCommand.ENTITY_KEY, slug)
-                .<SlugCommand.Owner>ask(SlugCommand.GetOwner::new, timeout),
-            system.executionContext())
+    return slugOwner(slug)
         .thenCompose(
             owner ->
-                owner.contentId().isEmpty()
-                    ? CompletableFuture.completedFuture(Optional.empty())
-                    : ask(owner.contentId(), ContentCommand.Get::new)
-                        .thenApply(Optional::of)
-                        .exceptionally(e -> Optional.empty()));
+                owner.isEmpty()
+                    ? CompletableFuture.completedFuture(Optional.<ContentSnapshot>empty())
+                    : get(owner.get()));
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.mapResponse;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -43,17 +44,27 @@ public final class HttpMetrics {
               METHODS.contains(request.method().name()) ? request.method().name() : "other";
           return mapResponse(
               response -> {
-                Timer.builder("quire.http.requests")
-                    .description("HTTP exchanges by route group, method and status")
-                    .tag("route", group)
-                    .tag("method", method)
-                    .tag("status", String.valueOf(response.status().intValue()))
-                    .register(Metrics.globalRegistry)
+                timer(group, method, response.status().intValue())
                     .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                 return response;
               },
               () -> inner);
         });
+  }
+
+  /** Timers by route, method and status: a map lookup per request, not a meter registration. */
+  private static final ConcurrentHashMap<String, Timer> TIMERS = new ConcurrentHashMap<>();
+
+  private static Timer timer(String group, String method, int status) {
+    return TIMERS.computeIfAbsent(
+        group + ' ' + method + ' ' + status,
+        k ->
+            Timer.builder("quire.http.requests")
+                .description("HTTP exchanges by route group, method and status")
+                .tag("route", group)
+                .tag("method", method)
+                .tag("status", String.valueOf(status))
+                .register(Metrics.globalRegistry));
   }
 
   static String group(String path) {
