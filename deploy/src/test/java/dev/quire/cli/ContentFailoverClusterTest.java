@@ -240,7 +240,12 @@ class ContentFailoverClusterTest {
                 HttpResponse.BodyHandlers.ofString())
             .body();
     assertThat(members).contains("\"content\"").contains("\"gateway\"");
-    call("GET", "/", null);
+    // The home page answers 503 until the gateway has loaded the site: wait for a 200.
+    long loaded = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (call("GET", "/", null).statusCode() != 200) {
+      assertThat(System.nanoTime()).as("the gateway loaded the site" + logs()).isLessThan(loaded);
+      Thread.sleep(200);
+    }
     String metrics =
         HTTP.send(
                 HttpRequest.newBuilder(URI.create(mgmt + "/metrics")).build(),
