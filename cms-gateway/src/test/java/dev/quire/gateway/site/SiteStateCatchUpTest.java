@@ -1,0 +1,152 @@
+package dev.quire.gateway.site;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.quire.gateway.content.ContentClient;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.ContentTopic;
+import dev.quire.protocol.ReadItem;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway's in-memory site follows the read model even when a change notification never
+ * arrives: it loads what it missed on its periodic catch-up tick. The content service's query actor
+ * is stood in for by a small actor answering {@code ChangesSince} from a list, because the point is
+ * to change the read model without the notification the real projection always sends (the
+ * multi-process ContentFailoverClusterTest covers a gateway restarted against the real service).
+ */
+class SiteStateCatchUpTest {
+
+  ActorTestKit kit;
+
+  @BeforeEach
+  void start() {
+    kit =
+        ActorTestKit.create(
+            "site-state",
+            ConfigFactory.parseString(
+                    "pekko.actor.provider = cluster\n"
+                        + "pekko.remote.artery.canonical.port = 0\n"
+                        + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n")
+                .withFallback(ConfigFactory.load()));
+    Cluster cluster = Cluster.get(kit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+  }
+
+  @AfterEach
+  void stop() {
+    kit.shutdownTestKit();
+  }
+
+  static ReadItem published(String id, String slug, long seq) {
+    Instant t = Instant.parse("2026-01-01T00:00:00Z");
+    return new ReadItem(
+        id,
+        ContentKind.POST,
+        ContentStatus.PUBLISHED,
+        1,
+        slug,
+        "Title " + slug,
+        "",
+        List.of(),
+        "",
+        "",
+        t,
+        t,
+        t,
+        t,
+        null,
+        "body",
+        "<p>body</p>",
+        1,
+        List.of(),
+        seq);
+  }
+
+  /** The read model's stand-in: answers ChangesSince from {@code readModel}. */
+  void readModel(List<ReadItem> readModel) {
+    ActorRef<ContentQuery> queries =
+        kit.spawn(
+            Behaviors.receive(ContentQuery.class)
+                .onMessage(
+                    ContentQuery.ChangesSince.class,
+                    q -> {
+                      List<ReadItem> after =
+                          readModel.stream().filter(i -> i.seq() > q.afterSeq()).toList();
+                      long last = readModel.stream().mapToLong(ReadItem::seq).max().orElse(0);
+                      q.replyTo().tell(new ContentQuery.Changes(after, last, false));
+                      return Behaviors.same();
+                    })
+                .build());
+    kit.system().receptionist().tell(Receptionist.register(ContentQuery.SERVICE_KEY, queries));
+  }
+
+  SiteState site(Duration catchUp) {
+    return new SiteState(
+        kit.system(),
+        new ContentClient(kit.system(), Duration.ofSeconds(3)),
+        new SiteState.Settings(200, catchUp, Duration.ofMillis(50), 100, ZoneOffset.UTC));
+  }
+
+  @Test
+  void aChangeWhoseNotificationIsLostStillReachesTheSiteOnTheCatchUpTick() throws Exception {
+    List<ReadItem> readModel = new CopyOnWriteArrayList<>(List.of(published("a", "first", 1)));
+    readModel(readModel);
+    Duration catchUp = Duration.ofMillis(500);
+    SiteState site = site(catchUp);
+    awaitUntil(site::ready, Duration.ofSeconds(10));
+    assertThat(site.snapshot().bySlug("first")).isNotNull();
+
+    // A change lands in the read model and its notification is lost: nothing is published.
+    readModel.add(published("b", "second", 2));
+    awaitUntil(() -> site.snapshot().bySlug("second") != null, catchUp.multipliedBy(6));
+    assertThat(site.snapshot().seq()).isEqualTo(2);
+    assertThat(site.snapshot().size()).isEqualTo(2);
+  }
+
+  @Test
+  void aNotificationIsActedOnAtOnceWithoutWaitingForTheTick() throws Exception {
+    List<ReadItem> readModel = new CopyOnWriteArrayList<>(List.of(published("a", "first", 1)));
+    readModel(readModel);
+    // A tick so rare it cannot be what loads the change below.
+    SiteState site = site(Duration.ofHours(1));
+    awaitUntil(site::ready, Duration.ofSeconds(10));
+    readModel.add(published("b", "second", 2));
+    ActorRef<Topic.Command<ContentTopic>> topic =
+        kit.spawn(Topic.create(ContentTopic.class, ContentTopic.NAME));
+    awaitUntil(
+        () -> {
+          // Re-sent until the topic's subscriber list has spread to the publisher.
+          topic.tell(Topic.publish(new ContentTopic(2)));
+          return site.snapshot().bySlug("second") != null;
+        },
+        Duration.ofSeconds(10));
+    assertThat(site.snapshot().seq()).isEqualTo(2);
+  }
+
+  static void awaitUntil(java.util.function.BooleanSupplier done, Duration within)
+      throws InterruptedException {
+    long until = System.nanoTime() + within.toNanos();
+    while (!done.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition within " + within).isLessThan(until);
+      Thread.sleep(20);
+    }
+  }
+}
