@@ -158,6 +158,22 @@ public final class QuireNode implements AutoCloseable {
         .toList();
   }
 
+  /**
+   * {@code quire.cluster.join}: "seeds" (the seed nodes above) or "bootstrap" (Pekko Management
+   * Cluster Bootstrap finds the other nodes through Pekko Discovery: a fixed list of management
+   * endpoints, or the Kubernetes API).
+   */
+  static boolean joinsByBootstrap(Config config) {
+    String join = config.getString("quire.cluster.join");
+    return switch (join) {
+      case "bootstrap" -> true;
+      case "seeds" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "quire.cluster.join: '" + join + "' is neither 'seeds' nor 'bootstrap'");
+    };
+  }
+
   /** {@code apiToken} null or blank: use (or create) the one in the data directory. */
   public static QuireNode start(
       Config config, List<String> roles, java.io.PrintStream out, String apiToken)
@@ -177,14 +193,26 @@ public final class QuireNode implements AutoCloseable {
         ActorSystem.create(
             Behaviors.empty(), config.getString("quire.cluster.system-name"), withRoles);
     try {
+      Duration startTimeout = config.getDuration("quire.start-timeout");
+      boolean bootstrap = joinsByBootstrap(config);
+      if (config.getBoolean("quire.management.enabled") || bootstrap) {
+        // Up before the roles: /alive answers at once, /ready once every role has started, and
+        // Cluster Bootstrap's contact points are served from here.
+        org.apache.pekko.management.javadsl.PekkoManagement.get(system.classicSystem())
+            .start()
+            .toCompletableFuture()
+            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      }
       Cluster cluster = Cluster.get(system);
       List<Address> seeds = seedNodes(config);
-      if (seeds.isEmpty()) {
+      if (bootstrap) {
+        org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap.get(system.classicSystem())
+            .start();
+      } else if (seeds.isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       } else {
         cluster.manager().tell(new JoinSeedNodes(seeds));
       }
-      Duration startTimeout = config.getDuration("quire.start-timeout");
       ContentService.Handle content =
           withContent
               ? ContentService.init(system)
@@ -221,13 +249,21 @@ public final class QuireNode implements AutoCloseable {
                 .toCompletableFuture()
                 .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
       }
-      NodeReady.started(system.classicSystem());
-      if (config.getBoolean("quire.management.enabled")) {
-        org.apache.pekko.management.javadsl.PekkoManagement.get(system.classicSystem())
-            .start()
-            .toCompletableFuture()
-            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      List<org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey<?>> sharded =
+          new java.util.ArrayList<>();
+      if (withContent) {
+        sharded.add(dev.quire.protocol.ContentCommand.ENTITY_KEY);
+        sharded.add(dev.quire.protocol.SlugCommand.ENTITY_KEY);
+        sharded.add(dev.quire.protocol.RedirectCommand.ENTITY_KEY);
       }
+      if (roles.contains("crawler")) {
+        sharded.add(dev.quire.protocol.CrawlJobCommand.ENTITY_KEY);
+      }
+      if (config.getBoolean("quire.management.enabled") && !sharded.isEmpty()) {
+        ShardingGauges.start(
+            system, sharded, config.getDuration("quire.management.sharding-metrics-interval"));
+      }
+      NodeReady.started(system.classicSystem());
       return new QuireNode(system, lock, content, gw);
     } catch (Exception e) {
       system.terminate();

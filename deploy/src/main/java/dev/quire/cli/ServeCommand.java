@@ -75,6 +75,17 @@ final class ServeCommand implements Callable<Integer> {
   List<String> seeds;
 
   @Option(
+      names = "--contact-points",
+      paramLabel = "HOST:PORT",
+      split = ",",
+      description =
+          "Join through Pekko Management Cluster Bootstrap instead of seed nodes: the management"
+              + " endpoints (host:management-port) of the nodes to probe. Needs"
+              + " --management-port. (For Kubernetes: QUIRE_CLUSTER_JOIN=bootstrap and"
+              + " QUIRE_DISCOVERY_METHOD=kubernetes-api.)")
+  List<String> contactPoints;
+
+  @Option(
       names = "--cluster-port",
       description =
           "Cluster (Artery) port of this node (default: a free port, or $QUIRE_CLUSTER_PORT).")
@@ -113,6 +124,37 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (seeds != null) {
       o.put("quire.cluster.seed-nodes", seeds);
+    }
+    if (contactPoints != null) {
+      if (seeds != null) {
+        System.err.println("error: --contact-points and --seed are two ways to join: give one");
+        return 2;
+      }
+      if (managementPort == null) {
+        System.err.println(
+            "error: --contact-points needs --management-port (the other nodes probe it)");
+        return 2;
+      }
+      List<Map<String, Object>> endpoints = new java.util.ArrayList<>();
+      for (String hp : contactPoints) {
+        int colon = hp.lastIndexOf(':');
+        int p;
+        try {
+          p = colon > 0 ? Integer.parseInt(hp.substring(colon + 1)) : -1;
+        } catch (NumberFormatException e) {
+          p = -1;
+        }
+        if (p <= 0 || p > 65535) {
+          System.err.println("error: --contact-points: '" + hp + "' is not host:port");
+          return 2;
+        }
+        endpoints.add(Map.of("host", hp.substring(0, colon), "port", p));
+      }
+      o.put("quire.cluster.join", "bootstrap");
+      o.put(
+          "pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method", "config");
+      o.put("pekko.management.cluster.bootstrap.contact-point-discovery.service-name", "quire");
+      o.put("pekko.discovery.config.services.quire.endpoints", endpoints);
     }
     if (clusterPort != null) {
       o.put("pekko.remote.artery.canonical.port", clusterPort);

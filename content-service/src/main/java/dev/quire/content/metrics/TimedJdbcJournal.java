@@ -1,0 +1,64 @@
+package dev.quire.content.metrics;
+
+import com.typesafe.config.Config;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.persistence.AtomicWrite;
+import org.apache.pekko.persistence.jdbc.journal.JdbcAsyncWriteJournal;
+import scala.collection.immutable.Seq;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.FutureConverters;
+import scala.runtime.BoxedUnit;
+import scala.util.Try;
+
+/**
+ * The JDBC journal with its writes timed: {@code quire.journal.writes} is the time from a batch of
+ * events reaching the journal to the database confirming it (what every acknowledged edit waits
+ * for), {@code quire.journal.events} the events written. Configured as {@code jdbc-journal.class}.
+ */
+public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
+
+  private static final Timer WRITES =
+      Timer.builder("quire.journal.writes")
+          .description("Journal write latency: a batch of events handed over until stored")
+          .publishPercentiles(0.5, 0.99)
+          .register(Metrics.globalRegistry);
+  private static final Counter EVENTS =
+      Counter.builder("quire.journal.events")
+          .description("Events written to the journal")
+          .register(Metrics.globalRegistry);
+  private static final Timer FAILED =
+      Timer.builder("quire.journal.write.failures")
+          .description("Journal writes that failed, and how long they took to fail")
+          .register(Metrics.globalRegistry);
+
+  public TimedJdbcJournal(Config config) {
+    super(config);
+  }
+
+  @Override
+  public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
+    long t0 = System.nanoTime();
+    long events = 0;
+    var it = messages.iterator();
+    while (it.hasNext()) {
+      events += it.next().size();
+    }
+    long count = events;
+    Future<Seq<Try<BoxedUnit>>> f = super.asyncWriteMessages(messages);
+    FutureConverters.asJava(f)
+        .whenComplete(
+            (r, e) -> {
+              long took = System.nanoTime() - t0;
+              if (e == null) {
+                WRITES.record(took, TimeUnit.NANOSECONDS);
+                EVENTS.increment(count);
+              } else {
+                FAILED.record(took, TimeUnit.NANOSECONDS);
+              }
+            });
+    return f;
+  }
+}
