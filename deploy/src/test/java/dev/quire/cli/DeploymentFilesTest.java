@@ -102,6 +102,28 @@ class DeploymentFilesTest {
       manifests = s.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
     }
     assertThat(manifests).isNotEmpty();
+    // The service account the nodes run as may list and watch pods (and nothing else).
+    String podReader = null;
+    List<JsonNode> all = new java.util.ArrayList<>();
+    for (Path file : manifests) {
+      all.addAll(docs(file));
+    }
+    JsonNode reader =
+        all.stream().filter(d -> d.path("kind").asText().equals("Role")).findFirst().orElseThrow();
+    assertThat(reader.at("/rules/0/resources").toString()).contains("pods");
+    assertThat(reader.at("/rules/0/verbs").toString()).contains("list").contains("watch");
+    for (JsonNode d : all) {
+      if (d.path("kind").asText().equals("RoleBinding")
+          && d.at("/roleRef/name").asText().equals(reader.at("/metadata/name").asText())) {
+        podReader = d.at("/subjects/0/name").asText();
+      }
+    }
+    String account = podReader;
+    assertThat(all)
+        .anyMatch(
+            d ->
+                d.path("kind").asText().equals("ServiceAccount")
+                    && d.at("/metadata/name").asText().equals(account));
     for (Path file : manifests) {
       assertThat(known)
           .as(file + " sets only variables Quire reads")
@@ -117,14 +139,24 @@ class DeploymentFilesTest {
         JsonNode c = doc.at("/spec/template/spec/containers/0");
         assertThat(c.path("image").asText()).as(file + ": image").isEqualTo(image);
         String role = null;
+        Map<String, String> podEnv = new HashMap<>();
         for (JsonNode e : c.path("env")) {
           if (e.path("name").asText().equals("QUIRE_ROLES")) {
             role = e.path("value").asText();
           }
-          if (e.path("name").asText().equals("QUIRE_SEED_NODES")) {
-            assertThat(e.path("value").asText()).endsWith(":" + remoting);
-          }
+          podEnv.put(e.path("name").asText(), e.path("value").asText());
         }
+        // Cluster Bootstrap through the Kubernetes API: the pods are found by label app=<service
+        // name> with a port named "management", with the pod-reader service account.
+        assertThat(podEnv)
+            .as(file + ": bootstrap")
+            .containsEntry("QUIRE_CLUSTER_JOIN", "bootstrap")
+            .containsEntry("QUIRE_DISCOVERY_METHOD", "kubernetes-api")
+            .containsEntry("QUIRE_DISCOVERY_PORT_NAME", "management")
+            .containsKey("QUIRE_MANAGEMENT_HOST")
+            .containsKey("QUIRE_K8S_NAMESPACE");
+        assertThat(doc.at("/spec/template/metadata/labels/app").asText()).isEqualTo("quire");
+        assertThat(doc.at("/spec/template/spec/serviceAccountName").asText()).isEqualTo(podReader);
         assertThat(QuireNode.KNOWN_ROLES).as(file + ": QUIRE_ROLES").contains(role);
         roles.add(role);
         Map<String, String> ports = new HashMap<>();
