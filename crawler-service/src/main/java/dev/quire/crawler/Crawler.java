@@ -268,10 +268,10 @@ public final class Crawler {
     }
     SiteMapParser parser = new SiteMapParser(false);
     boolean found = false;
-    Deque<String> todo = new ArrayDeque<>(roots);
+    Deque<String> pending = new ArrayDeque<>(roots);
     Set<String> seen = new LinkedHashSet<>();
-    while (!todo.isEmpty() && seen.size() < MAX_SITEMAPS) {
-      String u = todo.poll();
+    while (!pending.isEmpty() && seen.size() < MAX_SITEMAPS) {
+      String u = pending.poll();
       if (!seen.add(u)) {
         continue;
       }
@@ -284,7 +284,7 @@ public final class Crawler {
         found = true;
         if (map instanceof SiteMapIndex index) {
           for (AbstractSiteMap child : index.getSitemaps()) {
-            todo.add(child.getUrl().toString());
+            pending.add(child.getUrl().toString());
           }
         } else if (map instanceof SiteMap sm) {
           for (SiteMapURL su : sm.getSiteMapUrls()) {

@@ -142,20 +142,29 @@ public final class QuireNode implements AutoCloseable {
   static List<Address> seedNodes(Config config) {
     String system = config.getString("quire.cluster.system-name");
     return listOrCsv(config, "quire.cluster.seed-nodes").stream()
-        .map(
-            hp -> {
-              int colon = hp.lastIndexOf(':');
-              if (colon <= 0) {
-                throw new IllegalArgumentException(
-                    "quire.cluster.seed-nodes: '" + hp + "' is not host:port");
-              }
-              return new Address(
-                  "pekko",
-                  system,
-                  hp.substring(0, colon),
-                  Integer.parseInt(hp.substring(colon + 1)));
-            })
+        .map(hp -> hostPort(hp, "quire.cluster.seed-nodes"))
+        .map(hp -> new Address("pekko", system, hp.host(), hp.port()))
         .toList();
+  }
+
+  /** A "host:port" of a seed node or contact point. */
+  record HostPort(String host, int port) {}
+
+  /** Parses "host:port"; {@code where} names the setting or option in the error. */
+  static HostPort hostPort(String hp, String where) {
+    int colon = hp.lastIndexOf(':');
+    int port = -1;
+    if (colon > 0) {
+      try {
+        port = Integer.parseInt(hp.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+    }
+    if (port <= 0 || port > 65535) {
+      throw new IllegalArgumentException(where + ": '" + hp + "' is not host:port");
+    }
+    return new HostPort(hp.substring(0, colon), port);
   }
 
   /**

@@ -137,18 +137,14 @@ final class ServeCommand implements Callable<Integer> {
       }
       List<Map<String, Object>> endpoints = new java.util.ArrayList<>();
       for (String hp : contactPoints) {
-        int colon = hp.lastIndexOf(':');
-        int p;
+        QuireNode.HostPort contact;
         try {
-          p = colon > 0 ? Integer.parseInt(hp.substring(colon + 1)) : -1;
-        } catch (NumberFormatException e) {
-          p = -1;
-        }
-        if (p <= 0 || p > 65535) {
-          System.err.println("error: --contact-points: '" + hp + "' is not host:port");
+          contact = QuireNode.hostPort(hp, "--contact-points");
+        } catch (IllegalArgumentException e) {
+          System.err.println("error: " + e.getMessage());
           return 2;
         }
-        endpoints.add(Map.of("host", hp.substring(0, colon), "port", p));
+        endpoints.add(Map.of("host", contact.host(), "port", contact.port()));
       }
       o.put("quire.cluster.join", "bootstrap");
       o.put(
