@@ -210,8 +210,11 @@ public final class BenchCluster {
                     long k = killedAt.get();
                     if (now > 0) {
                       revision.put(id, now);
-                      if (k != 0) {
-                        resumedAfter.putIfAbsent(id, System.nanoTime() - k);
+                      if (k != 0
+                          && resumedAfter.putIfAbsent(id, System.nanoTime() - k) == null
+                          && failedAfterKill.contains(id)) {
+                        System.err.println(
+                            "moved item " + id + " written again at " + java.time.Instant.now());
                       }
                     } else if (now < -1) {
                       revision.put(id, -now - 1);
@@ -230,6 +233,8 @@ public final class BenchCluster {
         ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid));
     killedAt.set(System.nanoTime());
     victim.destroyForcibly();
+    // For lining the nodes' logs up with the kill.
+    System.err.println("killed " + pid + " at " + java.time.Instant.now());
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (resumedAfter.size() < ids.size() && System.nanoTime() < until) {
       Thread.sleep(100);
