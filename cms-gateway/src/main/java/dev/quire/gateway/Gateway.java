@@ -79,7 +79,9 @@ public final class Gateway {
               Entity.of(dev.quire.protocol.CrawlJobCommand.ENTITY_KEY, ctx -> Behaviors.empty())
                   .withRole("crawler"));
     }
-    ContentClient content = new ContentClient(system, g.getDuration("ask-timeout"));
+    ContentClient content =
+        new ContentClient(
+            system, g.getDuration("ask-timeout"), g.getDuration("failover-ask-timeout"));
     ZoneId zone = ZoneId.of(config.getString("quire.site.time-zone"));
     SiteState site =
         new SiteState(
@@ -110,7 +112,11 @@ public final class Gateway {
     ModuleContext ctx =
         new Context(system, config, content, site, templates, pages, json, List.copyOf(modules));
     modules.forEach(m -> m.start(ctx));
-    ErrorMapper errors = new ErrorMapper(json, pages, g.getInt("retry-after-seconds"));
+    ErrorMapper errors =
+        new ErrorMapper(
+            json,
+            pages,
+            () -> content.reachability().retryAfterSeconds(g.getInt("retry-after-seconds")));
 
     List<Route> api = new ArrayList<>();
     List<Route> pub = new ArrayList<>();

@@ -24,13 +24,22 @@ public final class ContentClient {
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
-  private final Duration timeout;
+  private final ContentReachability reachability;
   private final ServiceDirectory<ContentQuery> queryActors;
 
+  /** One timeout, whatever the cluster's state (tests). */
   public ContentClient(ActorSystem<?> system, Duration timeout) {
+    this(system, timeout, timeout);
+  }
+
+  /**
+   * {@code timeout} normally, {@code failoverTimeout} while a content node is unreachable (see
+   * {@link ContentReachability}).
+   */
+  public ContentClient(ActorSystem<?> system, Duration timeout, Duration failoverTimeout) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
-    this.timeout = timeout;
+    this.reachability = new ContentReachability(system, "content", timeout, failoverTimeout);
     this.queryActors =
         new ServiceDirectory<>(system, ContentQuery.SERVICE_KEY, "content-query-directory");
   }
@@ -40,7 +49,9 @@ public final class ContentClient {
       String contentId, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
     return Asks.unavailableOnTimeout(
         Asks.on(
-            sharding.entityRefFor(ContentCommand.ENTITY_KEY, contentId).ask(make::apply, timeout),
+            sharding
+                .entityRefFor(ContentCommand.ENTITY_KEY, contentId)
+                .ask(make::apply, askTimeout()),
             system.executionContext()),
         "content " + contentId);
   }
@@ -51,7 +62,7 @@ public final class ContentClient {
         Asks.on(
                 sharding
                     .entityRefFor(SlugCommand.ENTITY_KEY, slug)
-                    .<SlugCommand.Owner>ask(SlugCommand.GetOwner::new, timeout),
+                    .<SlugCommand.Owner>ask(SlugCommand.GetOwner::new, askTimeout()),
                 system.executionContext())
             .thenApply(SlugCommand.Owner::contentId),
         "slug registry");
@@ -74,6 +85,15 @@ public final class ContentClient {
     return query(ContentQuery.Archive::new);
   }
 
+  /** How long an ask to content waits now: shorter while a content node is unreachable. */
+  public Duration askTimeout() {
+    return reachability.askTimeout();
+  }
+
+  public ContentReachability reachability() {
+    return reachability;
+  }
+
   public boolean queriesReachable() {
     return queryActors.reachable();
   }
@@ -86,7 +106,7 @@ public final class ContentClient {
             target ->
                 Asks.unavailableOnTimeout(
                     Asks.on(
-                        AskPattern.ask(target, make, timeout, system.scheduler()),
+                        AskPattern.ask(target, make, askTimeout(), system.scheduler()),
                         system.executionContext()),
                     "content query service"))
         .orElseGet(

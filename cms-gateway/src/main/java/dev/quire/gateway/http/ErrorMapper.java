@@ -27,9 +27,10 @@ public final class ErrorMapper {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
   private final ObjectMapper json;
   private final PageRenderer pages;
-  private final int retryAfterSeconds;
+  private final java.util.function.LongSupplier retryAfterSeconds;
 
-  public ErrorMapper(ObjectMapper json, PageRenderer pages, int retryAfterSeconds) {
+  public ErrorMapper(
+      ObjectMapper json, PageRenderer pages, java.util.function.LongSupplier retryAfterSeconds) {
     this.json = json;
     this.pages = pages;
     this.retryAfterSeconds = retryAfterSeconds;
@@ -102,7 +103,8 @@ public final class ErrorMapper {
 
   private HttpResponse withRetry(HttpResponse r, HttpError e) {
     return e.status() == 503
-        ? r.addHeader(RawHeader.create("Retry-After", String.valueOf(retryAfterSeconds)))
+        ? r.addHeader(
+            RawHeader.create("Retry-After", String.valueOf(retryAfterSeconds.getAsLong())))
         : r;
   }
 

@@ -64,7 +64,8 @@ public final class RedirectsModule implements CmsModule {
   private final AtomicBoolean fetching = new AtomicBoolean();
   private ActorSystem<?> system;
   private ObjectMapper json;
-  private Duration timeout;
+  // Asks wait as long as the content client says: shorter while a content node is unreachable.
+  private dev.quire.gateway.content.ContentClient content;
 
   @Override
   public String id() {
@@ -75,7 +76,7 @@ public final class RedirectsModule implements CmsModule {
   public void start(ModuleContext ctx) {
     this.system = ctx.system();
     this.json = ctx.json();
-    this.timeout = ctx.config().getDuration("quire.gateway.ask-timeout");
+    this.content = ctx.content();
     Duration every = ctx.config().getDuration("quire.gateway.redirects.refresh-interval");
     system
         .scheduler()
@@ -91,7 +92,7 @@ public final class RedirectsModule implements CmsModule {
     Asks.on(
             table()
                 .<RedirectCommand.RedirectTable>ask(
-                    r -> new RedirectCommand.Get(known, r), timeout),
+                    r -> new RedirectCommand.Get(known, r), content.askTimeout()),
             system.executionContext())
         .whenComplete(
             (t, failure) -> {
@@ -177,7 +178,7 @@ public final class RedirectsModule implements CmsModule {
             Asks.on(
                 table()
                     .<RedirectCommand.RedirectTable>ask(
-                        r -> new RedirectCommand.Get(-1, r), timeout),
+                        r -> new RedirectCommand.Get(-1, r), content.askTimeout()),
                 system.executionContext()),
             "the redirect table")
         .thenApply(
@@ -205,7 +206,9 @@ public final class RedirectsModule implements CmsModule {
   private CompletionStage<HttpResponse> write(
       java.util.function.Function<ActorRef<RedirectReply>, RedirectCommand> make) {
     return Asks.unavailableOnTimeout(
-            Asks.on(table().<RedirectReply>ask(make::apply, timeout), system.executionContext()),
+            Asks.on(
+                table().<RedirectReply>ask(make::apply, content.askTimeout()),
+                system.executionContext()),
             "the redirect table")
         .thenApply(
             reply -> {
