@@ -100,7 +100,7 @@ start_pg() {
 start_nginx() {
   mkdir -p "$dir/nginx"
   cat > "$dir/nginx/nginx.conf" <<EOF
-worker_processes 1;
+worker_processes auto;
 pid $dir/nginx/nginx.pid;
 error_log $dir/logs/nginx-error.log;
 events { worker_connections 1024; }
