@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.quire.content.project.ContentProjection;
 import dev.quire.content.project.ReadModel;
+import dev.quire.content.project.ReadModelSchema;
 import dev.quire.content.project.SqlDialect;
 import dev.quire.content.project.TransactionalSession;
 import dev.quire.content.query.ContentQueries;
@@ -79,8 +80,10 @@ public final class ContentService {
                         done ->
                             CompletableFuture.runAsync(
                                 () -> {
+                                  ReadModelSchema.migrate(
+                                      dataSource,
+                                      SqlDialect.fromJdbcUrl(config.getString("quire.db.url")));
                                   try (Connection c = dataSource.getConnection()) {
-                                    readModel.createSchema(c);
                                     tuneJournal(c, config);
                                   } catch (Exception e) {
                                     throw new IllegalStateException(
@@ -143,9 +146,11 @@ public final class ContentService {
   private static final int SCHEMA_ATTEMPTS = 5;
 
   /**
-   * Content nodes starting together on PostgreSQL race in {@code CREATE TABLE IF NOT EXISTS} (the
-   * loser gets a duplicate-key error from the catalog). Every statement is idempotent, so the loser
-   * runs the whole step again after a short pause, by which time the tables exist.
+   * Content nodes starting together on PostgreSQL race in the journal's and the projection's {@code
+   * CREATE TABLE IF NOT EXISTS} (the libraries' own schema; the loser gets a duplicate-key error
+   * from the catalog). Those statements are idempotent, and the read model's migrations are
+   * serialised by Flyway's lock, so the loser runs the whole step again after a short pause, by
+   * which time the tables exist.
    */
   private static CompletionStage<Object> withRetries(
       java.util.function.Supplier<CompletionStage<?>> step, int attempts, ActorSystem<?> system) {

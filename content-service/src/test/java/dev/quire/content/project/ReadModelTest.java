@@ -31,8 +31,8 @@ class ReadModelTest {
     ds = new JdbcDataSource();
     ds.setURL("jdbc:h2:mem:rm" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
     keepAlive = ds.getConnection();
-    rm.createSchema(keepAlive);
-    rm.createSchema(keepAlive); // idempotent: runs at every start
+    ReadModelSchema.migrate(ds, SqlDialect.H2);
+    ReadModelSchema.migrate(ds, SqlDialect.H2); // runs at every start: nothing pending then
   }
 
   @AfterEach

@@ -1,0 +1,38 @@
+package dev.quire.content.project;
+
+import java.util.Map;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+
+/**
+ * The read model's tables, versioned with Flyway: {@code db/quire/read-model/V<n>__<what>.sql} in
+ * this module, applied in order at start and recorded in {@value #HISTORY_TABLE}.
+ *
+ * <p>On PostgreSQL Flyway holds an advisory lock while it migrates, so of several content nodes
+ * starting together one applies a new version and the others find it applied. A database from
+ * before versioning (the tables, no history) is given a baseline at version 0, under version 1,
+ * which creates only what is missing. An applied migration whose file was changed afterwards stops
+ * the start with Flyway's checksum error: a migration is changed by adding the next one.
+ */
+public final class ReadModelSchema {
+
+  public static final String HISTORY_TABLE = "quire_schema_history";
+  public static final String LOCATION = "classpath:db/quire/read-model";
+
+  private ReadModelSchema() {}
+
+  /** Applies every pending migration; blocking (JDBC), so run it on the JDBC dispatcher. */
+  public static MigrateResult migrate(DataSource dataSource, SqlDialect dialect) {
+    return Flyway.configure(ReadModelSchema.class.getClassLoader())
+        .dataSource(dataSource)
+        .locations(LOCATION)
+        .table(HISTORY_TABLE)
+        .placeholders(Map.of("text", dialect.textType()))
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
+        .baselineDescription("tables from before versioned migrations")
+        .load()
+        .migrate();
+  }
+}
