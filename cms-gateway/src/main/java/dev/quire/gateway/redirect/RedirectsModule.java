@@ -88,21 +88,32 @@ public final class RedirectsModule implements CmsModule {
     if (!fetching.compareAndSet(false, true)) {
       return;
     }
+    fetch()
+        .whenComplete(
+            (done, failure) -> {
+              fetching.set(false);
+              if (failure != null) {
+                LOG.debug("redirect table not reachable yet: {}", failure.toString());
+              }
+            });
+  }
+
+  /** Asks for the table if it changed since the version held, and installs it. */
+  private CompletionStage<Void> fetch() {
     long known = table.get().version();
-    Asks.on(
+    return Asks.on(
             table()
                 .<RedirectCommand.RedirectTable>ask(
                     r -> new RedirectCommand.Get(known, r), content.askTimeout()),
             system.executionContext())
-        .whenComplete(
-            (t, failure) -> {
-              fetching.set(false);
-              if (failure != null) {
-                LOG.debug("redirect table not reachable yet: {}", failure.toString());
-              } else if (!t.unchanged()) {
+        .thenAccept(
+            t -> {
+              if (!t.unchanged()) {
                 Map<String, RedirectRule> byFrom = new HashMap<>();
                 t.rules().forEach(r -> byFrom.put(r.from(), r));
-                table.set(new Table(t.version(), Map.copyOf(byFrom)));
+                Table next = new Table(t.version(), Map.copyOf(byFrom));
+                // Fetches may overlap (the timer's and a write's): never go back to an older one.
+                table.accumulateAndGet(next, (held, n) -> n.version() > held.version() ? n : held);
               }
             });
   }
@@ -216,11 +227,24 @@ public final class RedirectsModule implements CmsModule {
                 throw HttpError.of(
                     dev.quire.protocol.ContentReply.Rejected.of(f.code(), f.field(), f.message()));
               }
-              RedirectReply.Stored s = (RedirectReply.Stored) reply;
-              refresh();
-              return JsonResponses.of(
-                  json, StatusCodes.OK, Map.of("version", s.version(), "total", s.count()));
-            });
+              return (RedirectReply.Stored) reply;
+            })
+        // Read your writes on this gateway: the answer waits until the table it serves from has
+        // the stored version (other gateways follow on their refresh interval). Should that
+        // fetch fail, the change is stored all the same, and the next refresh brings it.
+        .thenCompose(
+            stored ->
+                fetch()
+                    .handle(
+                        (done, failure) -> {
+                          if (failure != null) {
+                            LOG.debug("redirect table not refreshed after a write: {}", failure);
+                          }
+                          return JsonResponses.of(
+                              json,
+                              StatusCodes.OK,
+                              Map.of("version", stored.version(), "total", stored.count()));
+                        }));
   }
 
   private List<RedirectRule> parseRules(String body) {
