@@ -112,11 +112,9 @@ public final class Gateway {
     ModuleContext ctx =
         new Context(system, config, content, site, templates, pages, json, List.copyOf(modules));
     modules.forEach(m -> m.start(ctx));
+    int retryAfter = g.getInt("retry-after-seconds");
     ErrorMapper errors =
-        new ErrorMapper(
-            json,
-            pages,
-            () -> content.reachability().retryAfterSeconds(g.getInt("retry-after-seconds")));
+        new ErrorMapper(json, pages, () -> content.reachability().retryAfterSeconds(retryAfter));
 
     List<Route> api = new ArrayList<>();
     List<Route> pub = new ArrayList<>();

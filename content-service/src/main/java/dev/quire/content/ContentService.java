@@ -44,8 +44,9 @@ public final class ContentService {
    * the journal's database time. A bigger cache only means a bigger gap in {@code ordering} after a
    * crash, which the read journal already tolerates.
    */
-  private static void tuneJournal(Connection c, Config config) throws java.sql.SQLException {
-    if (SqlDialect.fromJdbcUrl(config.getString("quire.db.url")) != SqlDialect.H2) {
+  private static void tuneJournal(Connection c, SqlDialect dialect, Config config)
+      throws java.sql.SQLException {
+    if (dialect != SqlDialect.H2) {
       return;
     }
     try (var st = c.createStatement()) {
@@ -69,9 +70,8 @@ public final class ContentService {
               dataSource.close();
               return CompletableFuture.completedFuture(Done.getInstance());
             });
-    ReadModel readModel =
-        new ReadModel(
-            SqlDialect.fromJdbcUrl(config.getString("quire.db.url")), new MarkdownRenderer());
+    SqlDialect dialect = SqlDialect.fromJdbcUrl(config.getString("quire.db.url"));
+    ReadModel readModel = new ReadModel(dialect, new MarkdownRenderer());
 
     return withRetries(
             () ->
@@ -80,11 +80,9 @@ public final class ContentService {
                         done ->
                             CompletableFuture.runAsync(
                                 () -> {
-                                  ReadModelSchema.migrate(
-                                      dataSource,
-                                      SqlDialect.fromJdbcUrl(config.getString("quire.db.url")));
                                   try (Connection c = dataSource.getConnection()) {
-                                    tuneJournal(c, config);
+                                    ReadModelSchema.migrate(dataSource, dialect);
+                                    tuneJournal(c, dialect, config);
                                   } catch (Exception e) {
                                     throw new IllegalStateException(
                                         "cannot create the read-model schema: " + e.getMessage(),
