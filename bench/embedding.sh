@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Embedding benchmark (2 cores, loopback), printed as one table:
-#  1. in process (dev.quire.embedding.EmbeddingBench): passages/s of ~128 tokens at batch 1, 8
-#     and 32 for the raw model and through the service's batcher (the overhead is the difference),
+#  1. in process (dev.quire.embedding.EmbeddingBench): passages/s of ~128 tokens, 1, 8 and 32
+#     at a time, for the raw model (on as many threads as the service) and through the service's
+#     batcher; the overhead is the service against the raw model run with the service's batch
+#     size and threads,
 #     single-query embed latency, Lucene HNSW query latency at 10,000 documents, model load time
 #     and RSS;
 #  2. end to end: POSTS posts of ~WORDS words imported into a stopped site, `quire serve` embeds
@@ -97,17 +99,19 @@ lat() { awk -v q="$1" '$1 == q {print $2}' "$work/wrk.txt"; }
 non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt"); non2xx=${non2xx:-0}
 rss_end=$(rss)
 
-raw32=$(v raw_b32); svc32=$(v service_b32)
-overhead=$(awk -v r="$raw32" -v s="$svc32" 'BEGIN{printf "%.1f", (r-s)/r*100}')
+rawcfg=$(v raw_service_config); svc32=$(v service_b32)
+overhead=$(awk -v r="$rawcfg" -v s="$svc32" 'BEGIN{printf "%.1f", (r-s)/r*100}')
 printf '\n| measure | result | target / reference |\n|---|---:|---:|\n'
 printf '| model | %s | |\n' "$(v model)"
 printf '| model load (ms) | %s | |\n' "$(v load_ms)"
 printf '| RSS after model load, bench JVM (MB) | %s | |\n' "$(v rss_after_load_mb)"
 printf '| passage length (tokens, avg) | %s | ~128 |\n' "$(v passage_tokens_avg)"
+printf '| inference threads x ONNX Runtime threads each; texts per batch | %s; %s | |\n' "$(v threads)" "$(v max_batch)"
 for b in 1 8 32; do
-  printf '| passages/s, batch %d: raw model / through the service | %s / %s | >= 140 (service) |\n' "$b" "$(v raw_b$b)" "$(v service_b$b)"
+  printf '| passages/s, %d at a time: raw model in calls of %d / through the service | %s / %s | >= 140 (service) |\n' "$b" "$b" "$(v raw_b$b)" "$(v service_b$b)"
 done
-printf '| service overhead at batch 32 | %s%% | < 10%% |\n' "$overhead"
+printf '| passages/s, raw model as the service runs it (calls of %s on %s threads) | %s | reference |\n' "$(v max_batch)" "$(v threads | cut -dx -f1)" "$rawcfg"
+printf '| service overhead, 32 at a time against that reference | %s%% | < 10%% |\n' "$overhead"
 printf '| passages/s, single-text requests all in flight (batcher coalesces) | %s | |\n' "$(v service_singles_concurrent)"
 printf '| query embed p50 / p99 (ms), in process | %s / %s | reference for HTTP |\n' "$(v query_embed_p50_ms)" "$(v query_embed_p99_ms)"
 printf '| vector query k=10 at %s docs, p50 / p99 (ms) | %s / %s | |\n' "$(v index_docs)" "$(v index_query_p50_ms)" "$(v index_query_p99_ms)"

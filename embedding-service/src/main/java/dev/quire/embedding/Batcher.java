@@ -15,8 +15,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * Runs inference in batches, in two lanes. Queries (a visitor is waiting) run on their own thread
  * and model session, so they never wait behind a batch of indexing work; indexing runs on the
  * inference dispatcher. In each lane, requests that arrive while its threads are busy wait here and
- * go into the next batch together (up to {@code maxBatch} texts), so load raises the batch size
- * rather than the queueing. A local actor: its messages carry futures and never leave the JVM.
+ * go into the next batch together (up to the lane's {@code maxBatch} texts), so load raises the
+ * batch size rather than the queueing. A local actor: its messages carry futures and never leave
+ * the JVM.
  */
 public final class Batcher {
 
@@ -26,8 +27,17 @@ public final class Batcher {
   public record Embed(List<String> texts, boolean interactive, CompletableFuture<float[][]> result)
       implements Msg {}
 
-  /** A model session, the executor it runs on and how many batches may run at once. */
-  public record Lane(Embedder embedder, Executor executor, int threads) {}
+  /**
+   * A model session, the executor it runs on, how many batches may run at once and the most texts
+   * in one batch.
+   */
+  public record Lane(Embedder embedder, Executor executor, int threads, int maxBatch) {
+    public Lane {
+      if (threads < 1 || maxBatch < 1) {
+        throw new IllegalArgumentException("a lane needs at least one thread and one text a batch");
+      }
+    }
+  }
 
   private record Done(boolean interactive, List<Embed> batch, float[][] vectors, Throwable failure)
       implements Msg {}
@@ -44,24 +54,26 @@ public final class Batcher {
     return f;
   }
 
-  public static Behavior<Msg> create(Lane queries, Lane background, int maxBatch) {
-    return Behaviors.setup(ctx -> new Batcher(ctx, queries, background, maxBatch).idle());
+  public static Behavior<Msg> create(Lane queries, Lane background) {
+    return Behaviors.setup(ctx -> new Batcher(ctx, queries, background).idle());
   }
 
   private final ActorContext<Msg> ctx;
   private final Lane queryLane;
   private final Lane backgroundLane;
-  private final int maxBatch;
   private final ArrayDeque<Embed> interactive = new ArrayDeque<>();
   private final ArrayDeque<Embed> background = new ArrayDeque<>();
   private int runningQueries;
   private int runningBackground;
 
-  private Batcher(ActorContext<Msg> ctx, Lane queries, Lane background, int maxBatch) {
+  private Batcher(ActorContext<Msg> ctx, Lane queries, Lane background) {
     this.ctx = ctx;
     this.queryLane = queries;
     this.backgroundLane = background;
-    this.maxBatch = maxBatch;
+  }
+
+  private Lane lane(boolean interactive) {
+    return interactive ? queryLane : backgroundLane;
   }
 
   private Behavior<Msg> idle() {
@@ -69,8 +81,9 @@ public final class Batcher {
         .onMessage(
             Embed.class,
             e -> {
-              // A request bigger than a batch is split so one long text cannot hog a thread.
-              if (e.texts().size() > maxBatch) {
+              // A request bigger than a batch is split into batch-sized slices up front (one flat
+              // future over them), so one long text cannot hog a thread.
+              if (e.texts().size() > lane(e.interactive()).maxBatch()) {
                 split(e);
               } else {
                 (e.interactive() ? interactive : background).add(e);
@@ -104,6 +117,7 @@ public final class Batcher {
   }
 
   private void split(Embed e) {
+    int maxBatch = lane(e.interactive()).maxBatch();
     List<CompletableFuture<float[][]>> parts = new ArrayList<>();
     for (int from = 0; from < e.texts().size(); from += maxBatch) {
       CompletableFuture<float[][]> part = new CompletableFuture<>();
@@ -129,6 +143,36 @@ public final class Batcher {
             });
   }
 
+  /**
+   * {@code e} (at most a batch) as two requests, its first {@code n} texts and the rest; {@code
+   * e}'s future completes with both parts' vectors in order once both are done.
+   */
+  private static Embed[] cut(Embed e, int n) {
+    CompletableFuture<float[][]> head = new CompletableFuture<>();
+    CompletableFuture<float[][]> tail = new CompletableFuture<>();
+    head.thenCombine(
+            tail,
+            (a, b) -> {
+              float[][] all = new float[a.length + b.length][];
+              System.arraycopy(a, 0, all, 0, a.length);
+              System.arraycopy(b, 0, all, a.length, b.length);
+              return all;
+            })
+        .whenComplete(
+            (all, failure) -> {
+              if (failure != null) {
+                e.result().completeExceptionally(failure);
+              } else {
+                e.result().complete(all);
+              }
+            });
+    List<String> texts = e.texts();
+    return new Embed[] {
+      new Embed(texts.subList(0, n), e.interactive(), head),
+      new Embed(texts.subList(n, texts.size()), e.interactive(), tail)
+    };
+  }
+
   private void startBatches() {
     while (runningQueries < queryLane.threads() && !interactive.isEmpty()) {
       runningQueries++;
@@ -143,8 +187,17 @@ public final class Batcher {
   private void start(boolean isInteractive, Lane lane, ArrayDeque<Embed> queue) {
     List<Embed> batch = new ArrayList<>();
     List<String> texts = new ArrayList<>();
-    while (!queue.isEmpty() && texts.size() + queue.peek().texts().size() <= maxBatch) {
+    // Fill the batch exactly: a request (at most a batch, see split) that does not fit is cut once,
+    // its rest stays first in line and fits the next batch, so no batch runs part empty while work
+    // waits.
+    while (!queue.isEmpty() && texts.size() < lane.maxBatch()) {
       Embed e = queue.poll();
+      int room = lane.maxBatch() - texts.size();
+      if (e.texts().size() > room) {
+        Embed[] parts = cut(e, room);
+        queue.addFirst(parts[1]);
+        e = parts[0];
+      }
       batch.add(e);
       texts.addAll(e.texts());
     }

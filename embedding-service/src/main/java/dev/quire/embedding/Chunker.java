@@ -9,9 +9,10 @@ import java.util.List;
 import org.jsoup.Jsoup;
 
 /**
- * Splits an item's text into overlapping word windows that fit the model's token window (about 1.3
- * tokens per English word: 160 words stay under 256 tokens). The first chunk starts with the title
- * and description, so short items are one chunk that carries all their meaning.
+ * Splits an item's text into overlapping word windows that fit the model's token window (about 1.1
+ * to 1.3 tokens per English word: the default 160 words stay under 256 tokens). The first chunk
+ * starts with the title and description, so short items are one chunk that carries all their
+ * meaning.
  */
 public final class Chunker {
 
@@ -56,11 +57,19 @@ public final class Chunker {
     }
   }
 
-  /** Identifies the embedded text under a model: equal hashes need no new embedding. */
-  public static String hash(String modelId, String text) {
+  /**
+   * Identifies the embedded text under a model and this chunking: equal hashes need no new
+   * embedding; a change of either re-embeds the item in the background.
+   */
+  public String hash(String modelId, String text) {
+    return digest(modelId + "/chunks:" + windowWords + "-" + overlapWords, text);
+  }
+
+  /** Identifies {@code text} under {@code key} (model and chunking). */
+  static String digest(String key, String text) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(modelId.getBytes(StandardCharsets.UTF_8));
+      sha.update(key.getBytes(StandardCharsets.UTF_8));
       sha.update((byte) 0);
       sha.update(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(sha.digest(), 0, 16);

@@ -43,6 +43,7 @@ import org.apache.lucene.store.FSDirectory;
 public final class VectorIndex implements Closeable {
 
   public static final String SEQ = "seq";
+  private static final String CHUNKING = "chunking";
   private static final String ID = "id";
   private static final String TYPE = "type";
   private static final String DOC = "doc";
@@ -62,12 +63,23 @@ public final class VectorIndex implements Closeable {
       List<float[]> chunkVectors) {}
 
   private final String modelId;
+  private final String chunking;
   private final FSDirectory directory;
   private final IndexWriter writer;
   private final SearcherManager searchers;
 
   public VectorIndex(Path dir, String modelId) throws IOException {
+    this(dir, modelId, "");
+  }
+
+  /**
+   * {@code chunking} names how texts are cut into chunks (e.g. "100-20"); it is kept with each
+   * commit, and an index committed under another chunking reports seq 0, so everything is embedded
+   * again in the background (the old vectors answer queries until each item is replaced).
+   */
+  public VectorIndex(Path dir, String modelId, String chunking) throws IOException {
     this.modelId = modelId;
+    this.chunking = chunking;
     this.directory = FSDirectory.open(dir);
     this.writer = new IndexWriter(directory, new IndexWriterConfig());
     this.searchers = new SearcherManager(writer, null);
@@ -77,17 +89,24 @@ public final class VectorIndex implements Closeable {
     return modelId;
   }
 
-  /** The read-model seq of the last commit (0 for a new index). */
+  /**
+   * The read-model seq of the last commit: 0 for a new index or one committed under another
+   * chunking.
+   */
   public long indexedSeq() {
     Iterable<Map.Entry<String, String>> data = writer.getLiveCommitData();
+    long seq = 0;
+    String committedChunking = "";
     if (data != null) {
       for (Map.Entry<String, String> e : data) {
         if (e.getKey().equals(SEQ)) {
-          return Long.parseLong(e.getValue());
+          seq = Long.parseLong(e.getValue());
+        } else if (e.getKey().equals(CHUNKING)) {
+          committedChunking = e.getValue();
         }
       }
     }
-    return 0;
+    return committedChunking.equals(chunking) ? seq : 0;
   }
 
   public void put(Entry e) throws IOException {
@@ -125,7 +144,8 @@ public final class VectorIndex implements Closeable {
 
   /** Makes everything since the last commit durable and visible, with the seq it reached. */
   public void commit(long seq) throws IOException {
-    writer.setLiveCommitData(Map.of(SEQ, Long.toString(seq), "model", modelId).entrySet());
+    writer.setLiveCommitData(
+        Map.of(SEQ, Long.toString(seq), "model", modelId, CHUNKING, chunking).entrySet());
     writer.commit();
     searchers.maybeRefreshBlocking();
   }
