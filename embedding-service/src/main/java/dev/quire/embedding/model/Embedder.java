@@ -44,6 +44,12 @@ public final class Embedder implements AutoCloseable {
   private final Model model;
   private final ThreadLocal<Predictor<NDList, NDList>> predictors;
   private final long loadMillis;
+  // Inference holds the read side, close() the write side: closing waits for running inferences
+  // (freeing the ONNX Runtime session under one crashed the JVM with SIGSEGV at shutdown), and an
+  // inference after close fails with an exception instead of touching freed memory.
+  private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private boolean closed;
 
   private Embedder(ModelSpec spec, HuggingFaceTokenizer tokenizer, Model model, long ms) {
     this.spec = spec;
@@ -139,7 +145,19 @@ public final class Embedder implements AutoCloseable {
 
   /** Number of tokens {@code text} takes, special tokens included, before truncation. */
   public int tokenCount(String text) {
-    return tokenizer.encode(text, true, false).getIds().length;
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      return tokenizer.encode(text, true, false).getIds().length;
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the embedding model " + spec.id() + " is closed");
+    }
   }
 
   /** One L2-normalised vector per text, in order; texts longer than the window are truncated. */
@@ -147,6 +165,16 @@ public final class Embedder implements AutoCloseable {
     if (texts.isEmpty()) {
       return new float[0][];
     }
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      return infer(texts);
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  private float[][] infer(List<String> texts) {
     Encoding[] encodings = tokenizer.batchEncode(texts);
     int batch = encodings.length;
     int len = encodings[0].getIds().length;
@@ -178,9 +206,19 @@ public final class Embedder implements AutoCloseable {
     }
   }
 
+  /** Waits for running inferences, then frees the model; later calls fail. Idempotent. */
   @Override
   public void close() {
-    model.close();
-    tokenizer.close();
+    lifecycle.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      model.close();
+      tokenizer.close();
+    } finally {
+      lifecycle.writeLock().unlock();
+    }
   }
 }

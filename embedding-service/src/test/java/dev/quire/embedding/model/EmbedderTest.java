@@ -107,4 +107,54 @@ class EmbedderTest {
     assertThat(failures).as("triplets without a clear margin").isEmpty();
     assertThat(gapSum / triplets.size()).isGreaterThan(0.4);
   }
+
+  /**
+   * Closing while another thread is inside the model waits for it: freeing the ONNX Runtime session
+   * under a running inference crashed the JVM (SIGSEGV in libonnxruntime) when a site stopped while
+   * it was embedding. A later call fails cleanly.
+   */
+  @Test
+  void closeWaitsForRunningInferencesAndLaterCallsFail() throws Exception {
+    Embedder own = Embedder.load(ModelSpec.MINILM_L6_V2_Q, dir, 1);
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      texts.add(
+          ("a long passage about closing a model while it runs, number " + i + ". ").repeat(12));
+    }
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(2);
+      List<java.util.concurrent.Future<Integer>> runs = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        runs.add(
+            pool.submit(
+                () -> {
+                  started.countDown();
+                  int done = 0;
+                  try {
+                    while (true) {
+                      own.embed(texts);
+                      done++;
+                    }
+                  } catch (IllegalStateException closed) {
+                    assertThat(closed).hasMessageContaining("closed");
+                    return done;
+                  }
+                }));
+      }
+      started.await();
+      Thread.sleep(300);
+      own.close();
+      for (var run : runs) {
+        assertThat(run.get(30, java.util.concurrent.TimeUnit.SECONDS)).isPositive();
+      }
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> own.embed(List.of("after close")))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("closed");
+      own.close(); // idempotent
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
