@@ -172,16 +172,7 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return e instanceof QuireNode.DataDirLocked ? 3 : 2;
     }
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    node.close();
-                  } catch (Exception ignored) {
-                    // the JVM is going away
-                  }
-                }));
+    stopOnSignals(node);
     if (demo) {
       loadDemo(node);
     }
@@ -200,6 +191,38 @@ final class ServeCommand implements Callable<Integer> {
         (System.nanoTime() - t0) / 1_000_000);
     node.awaitTermination();
     return 0;
+  }
+
+  /**
+   * TERM and INT stop the node (cluster leave, actors, models, databases) and only then exit. ONNX
+   * Runtime frees its environment from a JVM shutdown hook, and JVM hooks all run at once: with the
+   * node stopped from a hook too, an inference still running crashed the JVM with SIGSEGV (and left
+   * an hs_err file behind). Stopping first means no model is in use when the hooks run. The hook
+   * stays for other ways out (System.exit); stopping is bounded by the actor system's terminate
+   * timeout.
+   */
+  private static void stopOnSignals(QuireNode node) {
+    Runnable stop =
+        () -> {
+          try {
+            node.close();
+          } catch (Exception ignored) {
+            // already stopped, or the JVM is going away
+          }
+        };
+    for (String name : List.of("TERM", "INT")) {
+      sun.misc.Signal.handle(
+          new sun.misc.Signal(name),
+          signal ->
+              new Thread(
+                      () -> {
+                        stop.run();
+                        System.exit(0);
+                      },
+                      "quire-stop")
+                  .start());
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(stop, "quire-stop-hook"));
   }
 
   private static void loadDemo(QuireNode node) throws Exception {

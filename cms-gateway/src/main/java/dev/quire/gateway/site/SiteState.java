@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -33,6 +35,7 @@ public final class SiteState {
 
   private final AtomicReference<SiteSnapshot> current;
   private volatile boolean ready;
+  private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
   public SiteState(ActorSystem<?> system, ContentClient content, Settings settings) {
     this.current = new AtomicReference<>(SiteSnapshot.empty(settings.memoLimit()));
@@ -46,6 +49,11 @@ public final class SiteState {
   /** True once the whole published site has been loaded at least once. */
   public boolean ready() {
     return ready;
+  }
+
+  /** Completes once the whole published site has been loaded at least once. */
+  public CompletionStage<Void> whenLoaded() {
+    return loaded.copy(); // a caller completing its copy cannot mark the site loaded
   }
 
   sealed interface Msg {}
@@ -154,6 +162,7 @@ public final class SiteState {
                                 lastSeq[0]);
                           }
                           ready = true;
+                          loaded.complete(null);
                           if (wanted[0] > lastSeq[0]) {
                             fetch.run();
                           }
