@@ -148,7 +148,7 @@ start_node() {
   local args=(serve --roles "$role" --data "$dir/nodes/$name" --management-port "$mgmt"
     --contact-points "$contact_points")
   [ "$http" != 0 ] && args+=(--port "$http")
-  QUIRE_API_TOKEN=$(cat "$dir/api-token") QUIRE_MEDIA_DIR="$dir/media" \
+  QUIRE_API_TOKEN=$(cat "$dir/api-token") QUIRE_MEDIA_DIR="$dir/media" MALLOC_ARENA_MAX=2 \
     setsid nohup java -Xms64m -Xmx"$heap" -XX:+UseSerialGC ${QUIRE_JAVA_OPTS:-} -jar "$jar" \
     "${args[@]}" > "$dir/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$dir/pids/$name.pid"
