@@ -148,7 +148,11 @@ final class EmbeddingsCommand implements Runnable {
         "indexed      change %d of %d, lag %s%n",
         s.indexedSeq(),
         s.contentSeq(),
-        s.indexedSeq() >= s.contentSeq() ? "none" : s.lagMillis() + " ms");
+        s.lagMillis() == 0
+            ? "none"
+            : s.indexedSeq() >= s.contentSeq()
+                ? "not known yet (checking the read model)"
+                : s.lagMillis() + " ms");
     out.printf(
         "reindex      %s%n",
         s.reindexing()

@@ -223,6 +223,9 @@ public final class EmbeddingService {
     this.indexedSeq = index.indexedSeq();
     this.contentSeq = indexedSeq;
     this.fetchedSeq = indexedSeq;
+    // Not known to be caught up until the first round with the read model has ended: until then
+    // contentSeq is only what the index had, and a status saying "no lag" would be a guess.
+    this.behindSince = System.nanoTime();
 
     ActorRef<EmbeddingQuery> self = ctx.getSelf().narrow();
     ctx.getSystem().receptionist().tell(Receptionist.register(EmbeddingQuery.SERVICE_KEY, self));
