@@ -345,14 +345,29 @@ public final class EmbeddingService {
         Loaded::new);
   }
 
+  /**
+   * After a failed page: once no page is in flight and no fetch is outstanding (a fetch sent before
+   * the failure would continue past the failed page), the next round starts again after what the
+   * index has committed.
+   */
+  private void drainIfIdle() {
+    if (pageFailed && pagesInFlight == 0 && !fetching) {
+      pageFailed = false;
+      fetchedSeq = indexedSeq;
+      lastWrite = CompletableFuture.completedFuture(0);
+    }
+  }
+
   private Behavior<Object> onLoaded(Loaded l) {
     fetching = false;
     if (l.failure() != null) {
       LOG.info("embedding catch-up failed (will retry): {}", l.failure().toString());
+      drainIfIdle();
       return Behaviors.same();
     }
     if (pageFailed) {
-      return Behaviors.same(); // fetched before a page failed: refetched after the drain
+      drainIfIdle(); // fetched before a page failed: dropped, refetched after the drain
+      return Behaviors.same();
     }
     ContentQuery.Changes changes = l.changes();
     noteContentSeq(changes.lastSeq());
@@ -491,12 +506,7 @@ public final class EmbeddingService {
             i.failure().toString());
       }
       pageFailed = true;
-      if (pagesInFlight == 0) {
-        // Drained: the next round starts again after what the index has committed.
-        pageFailed = false;
-        fetchedSeq = indexedSeq;
-        lastWrite = CompletableFuture.completedFuture(0);
-      }
+      drainIfIdle();
       return Behaviors.same();
     }
     indexedSeq = Math.max(indexedSeq, i.seq());
