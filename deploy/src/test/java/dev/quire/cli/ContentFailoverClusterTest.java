@@ -138,18 +138,9 @@ class ContentFailoverClusterTest {
   }
 
   private static Process launch(String name, String logName) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-Xmx384m",
-                // No failure-detection or resolver settings here: the shipped cluster.conf ones
-                // are what this test holds to the failover budget.
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
-    cmd.addAll(argsOf.get(name));
+    // No failure-detection or resolver settings here: the shipped cluster.conf ones are what this
+    // test holds to the failover budget.
+    List<String> cmd = TestJvm.command("384m", List.of(), Main.class, argsOf.get(name));
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)

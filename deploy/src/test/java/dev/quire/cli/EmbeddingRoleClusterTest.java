@@ -234,18 +234,16 @@ class EmbeddingRoleClusterTest {
   }
 
   static Process jvm(String name, String... args) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.add("-Xmx384m");
-    // Two nodes: keep the oldest (the site, which starts first) when the other one dies, rather
-    // than keep-majority's tie-break on the lower address.
-    cmd.add("-Dpekko.cluster.split-brain-resolver.active-strategy=keep-oldest");
-    cmd.add("-Dpekko.cluster.split-brain-resolver.keep-oldest.down-if-alone=off");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
-    cmd.addAll(List.of(args));
+    List<String> cmd =
+        TestJvm.command(
+            "384m",
+            // Two nodes: keep the oldest (the site, which starts first) when the other one dies,
+            // rather than keep-majority's tie-break on the lower address.
+            List.of(
+                "-Dpekko.cluster.split-brain-resolver.active-strategy=keep-oldest",
+                "-Dpekko.cluster.split-brain-resolver.keep-oldest.down-if-alone=off"),
+            Main.class,
+            List.of(args));
     Path log = tmp.resolve(name + ".log");
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -27,15 +27,9 @@ class KillNineTest {
   @Test
   void everyAcknowledgedWriteSurvivesSigkill(@TempDir Path tmp) throws Exception {
     Path data = tmp.resolve("data");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process writer =
         new ProcessBuilder(
-                java,
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                KillNineWriter.class.getName(),
-                data.toString())
+                TestJvm.command("256m", List.of(), KillNineWriter.class, List.of(data.toString())))
             .redirectError(tmp.resolve("writer.log").toFile())
             .start();
     Map<String, String> acked = new LinkedHashMap<>();

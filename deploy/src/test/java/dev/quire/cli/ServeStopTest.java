@@ -2,7 +2,6 @@ package dev.quire.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -28,24 +28,20 @@ class ServeStopTest {
 
   @Test
   void sigtermDuringEmbeddingExitsCleanly(@TempDir Path tmp) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    int port = EmbeddingRoleClusterTest.freePort();
     ProcessBuilder pb =
         new ProcessBuilder(
-                java,
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "serve",
-                "--demo",
-                "--port",
-                String.valueOf(port),
-                "--data",
-                tmp.resolve("data").toString())
+                TestJvm.command(
+                    "256m",
+                    List.of(),
+                    Main.class,
+                    List.of(
+                        "serve",
+                        "--demo",
+                        "--port",
+                        String.valueOf(port),
+                        "--data",
+                        tmp.resolve("data").toString())))
             .directory(tmp.toFile())
             .redirectErrorStream(true)
             .redirectOutput(tmp.resolve("serve.log").toFile());

@@ -160,7 +160,7 @@ public final class EmbeddingService {
 
   private record Loaded(ContentQuery.Changes changes, Throwable failure) {}
 
-  private record Indexed(long seq, boolean more, int embedded, Throwable failure) {}
+  private record Indexed(long seq, int embedded, Throwable failure) {}
 
   private final ActorContext<Object> ctx;
   private final Settings settings;
@@ -381,8 +381,7 @@ public final class EmbeddingService {
     ctx.pipeToSelf(
         written,
         (embedded, failure) ->
-            new Indexed(
-                changes.lastSeq(), changes.more(), embedded == null ? 0 : embedded, failure));
+            new Indexed(changes.lastSeq(), embedded == null ? 0 : embedded, failure));
     if (changes.more()) {
       fetchIfIdle();
     }
