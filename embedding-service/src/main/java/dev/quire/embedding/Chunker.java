@@ -9,23 +9,41 @@ import java.util.List;
 import org.jsoup.Jsoup;
 
 /**
- * Splits an item's text into overlapping word windows that fit the model's token window (about 1.1
- * to 1.3 tokens per English word: the default 160 words stay under 256 tokens). The first chunk
- * starts with the title and description, so short items are one chunk that carries all their
- * meaning.
+ * Splits an item's text into overlapping windows counted in the model's own tokens, so every chunk
+ * fits the model's window whatever the text (prose, code, other scripts: a word count can run over
+ * the window and be cut silently) and no chunk is shorter than it needs to be. Chunks end at a
+ * sentence end where one falls in the last quarter of the window, else between words; the next
+ * chunk starts {@code overlap} tokens earlier, at a sentence or word start. The first chunk starts
+ * with the title and description, so short items are one chunk that carries all their meaning.
  */
 public final class Chunker {
 
-  private final int windowWords;
-  private final int overlapWords;
+  /** The character spans {@code {start, end}} of a text's tokens, special tokens left out. */
+  @FunctionalInterface
+  public interface Spans {
+    int[][] of(String text);
+  }
 
-  public Chunker(int windowWords, int overlapWords) {
-    if (windowWords < 1 || overlapWords < 0 || overlapWords >= windowWords) {
+  private final int windowTokens;
+  private final int overlapTokens;
+  private final Spans spans;
+
+  /**
+   * {@code windowTokens}: text tokens per chunk (the model's special tokens come on top); {@code
+   * overlapTokens}: tokens a chunk repeats from the one before.
+   */
+  public Chunker(int windowTokens, int overlapTokens, Spans spans) {
+    if (windowTokens < 2 || overlapTokens < 0 || overlapTokens > windowTokens / 2) {
       throw new IllegalArgumentException(
-          "chunk-words must be positive and chunk-overlap-words smaller than it");
+          "chunk-tokens must be at least 2 and chunk-overlap-tokens at most half of it (got "
+              + windowTokens
+              + " and "
+              + overlapTokens
+              + ")");
     }
-    this.windowWords = windowWords;
-    this.overlapWords = overlapWords;
+    this.windowTokens = windowTokens;
+    this.overlapTokens = overlapTokens;
+    this.spans = spans;
   }
 
   /** The text that is embedded for an item: title, description and the rendered body as text. */
@@ -42,19 +60,97 @@ public final class Chunker {
   }
 
   public List<String> chunks(String text) {
-    String[] words = text.strip().split("\\s+");
+    String t = text.strip();
     List<String> out = new ArrayList<>();
-    if (words.length == 0 || (words.length == 1 && words[0].isEmpty())) {
+    if (t.isEmpty()) {
       return out;
     }
-    int step = windowWords - overlapWords;
-    for (int start = 0; ; start += step) {
-      int end = Math.min(words.length, start + windowWords);
-      out.add(String.join(" ", java.util.Arrays.copyOfRange(words, start, end)));
-      if (end == words.length) {
+    int[][] s = spans.of(t);
+    int n = s.length;
+    if (n <= windowTokens) {
+      out.add(t);
+      return out;
+    }
+    int start = 0;
+    while (true) {
+      int limit = start + windowTokens; // first token not in this chunk at most
+      if (limit >= n) {
+        out.add(t.substring(s[start][0], s[n - 1][1]));
         return out;
       }
+      int end = cut(s, t, start, limit);
+      out.add(t.substring(s[start][0], s[end - 1][1]));
+      start = next(s, t, start, end);
     }
+  }
+
+  /** Where the chunk starting at {@code start} ends (exclusive), at most {@code limit}. */
+  private int cut(int[][] s, String t, int start, int limit) {
+    int sentenceFloor = limit - windowTokens / 4;
+    for (int i = limit; i > Math.max(start, sentenceFloor); i--) {
+      if (sentenceStart(s, t, i)) {
+        return i;
+      }
+    }
+    for (int i = limit; i > start + windowTokens / 2; i--) {
+      if (wordStart(s, i)) {
+        return i;
+      }
+    }
+    return limit; // one word longer than half a window: cut inside it
+  }
+
+  /** Where the chunk after [{@code start}, {@code end}) starts: always after {@code start}. */
+  private int next(int[][] s, String t, int start, int end) {
+    if (overlapTokens == 0) {
+      return end;
+    }
+    int from = Math.max(start + 1, end - overlapTokens);
+    for (int i = from; i < end - overlapTokens / 2; i++) {
+      if (sentenceStart(s, t, i)) {
+        return i;
+      }
+    }
+    for (int i = from; i < end; i++) {
+      if (wordStart(s, i)) {
+        return i;
+      }
+    }
+    return from; // no white space there (one long word, or a script without spaces)
+  }
+
+  /** Token {@code i} starts a word: there is white space between it and the token before. */
+  private static boolean wordStart(int[][] s, int i) {
+    return i == 0 || s[i][0] > s[i - 1][1];
+  }
+
+  /** Token {@code i} starts a sentence: a word start after a token ending in . ! ? or a line. */
+  private static boolean sentenceStart(int[][] s, String t, int i) {
+    if (i == 0) {
+      return true;
+    }
+    if (!wordStart(s, i)) {
+      return false;
+    }
+    char last = t.charAt(s[i - 1][1] - 1);
+    if (last == '.' || last == '!' || last == '?') {
+      return true;
+    }
+    for (int c = s[i - 1][1]; c < s[i][0]; c++) {
+      if (t.charAt(c) == '\n') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Names this chunking, as recorded with the index's commits. */
+  public String name() {
+    return name(windowTokens, overlapTokens);
+  }
+
+  public static String name(int windowTokens, int overlapTokens) {
+    return "tokens-" + windowTokens + "-" + overlapTokens;
   }
 
   /**
@@ -62,7 +158,7 @@ public final class Chunker {
    * embedding; a change of either re-embeds the item in the background.
    */
   public String hash(String modelId, String text) {
-    return digest(modelId + "/chunks:" + windowWords + "-" + overlapWords, text);
+    return digest(modelId + "/chunks:" + name(), text);
   }
 
   /** Identifies {@code text} under {@code key} (model and chunking). */

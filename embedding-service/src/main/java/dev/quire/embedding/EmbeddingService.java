@@ -53,14 +53,32 @@ public final class EmbeddingService {
       boolean allowSpinning,
       int maxBatch,
       int queryMaxBatch,
-      int chunkWords,
-      int chunkOverlapWords,
+      int chunkTokens,
+      int chunkOverlapTokens,
       int fetchPage,
       int pipelinePages,
+      Duration commitInterval,
       Duration catchUpInterval,
       Duration queryTimeout,
       int maxK,
       int maxQueryChars) {
+
+    /** {@code chunk-tokens}, checked against the model's window (its special tokens included). */
+    private static int chunkTokens(Config c, ModelSpec model) {
+      int tokens = c.getInt("chunk-tokens");
+      int room = model.maxTokens() - model.specialTokens();
+      if (tokens > room) {
+        throw new IllegalArgumentException(
+            "quire.embedding.chunk-tokens: "
+                + tokens
+                + " is more than the "
+                + room
+                + " text tokens model "
+                + model.id()
+                + " takes");
+      }
+      return tokens;
+    }
 
     public static Settings fromConfig(Config config) {
       Config c = config.getConfig("quire.embedding");
@@ -83,10 +101,11 @@ public final class EmbeddingService {
           c.getBoolean("allow-spinning"),
           c.getInt("max-batch"),
           c.getInt("query-max-batch"),
-          c.getInt("chunk-words"),
-          c.getInt("chunk-overlap-words"),
+          chunkTokens(c, model),
+          c.getInt("chunk-overlap-tokens"),
           c.getInt("fetch-page"),
           c.getInt("pipeline-pages"),
+          c.getDuration("commit-interval"),
           c.getDuration("catch-up-interval"),
           c.getDuration("content-query-timeout"),
           c.getInt("max-k"),
@@ -118,7 +137,7 @@ public final class EmbeddingService {
                 new VectorIndex(
                     settings.dir().resolve("index").resolve(settings.model().id()),
                     settings.model().id(),
-                    settings.chunkWords() + "-" + settings.chunkOverlapWords());
+                    Chunker.name(settings.chunkTokens(), settings.chunkOverlapTokens()));
             return system.systemActorOf(
                 create(settings, embedder, queryEmbedder, vectors),
                 "embedding-service",
@@ -184,6 +203,8 @@ public final class EmbeddingService {
   private boolean fetchedMore;
   private boolean pageFailed; // a page failed: drain the pipeline, then refetch from indexedSeq
   private CompletableFuture<Integer> lastWrite = CompletableFuture.completedFuture(0);
+  // Read and written only on the index dispatcher (one thread).
+  private long lastCommitNanos = System.nanoTime();
   private boolean reindexRequested;
   private boolean reindexing;
   private long reindexDone;
@@ -201,7 +222,8 @@ public final class EmbeddingService {
     this.embedder = embedder;
     this.queryEmbedder = queryEmbedder;
     this.index = index;
-    this.chunker = new Chunker(settings.chunkWords(), settings.chunkOverlapWords());
+    this.chunker =
+        new Chunker(settings.chunkTokens(), settings.chunkOverlapTokens(), embedder::tokenSpans);
     this.indexExecutor = indexDispatcher(ctx.getSystem());
     var dispatchers = ctx.getSystem().dispatchers();
     this.batcher =
@@ -376,7 +398,7 @@ public final class EmbeddingService {
     fetchedSeq = Math.max(fetchedSeq, changes.lastSeq());
     fetchedMore = changes.more();
     CompletableFuture<Integer> written =
-        apply(changes.items(), changes.lastSeq(), force, lastWrite);
+        apply(changes.items(), changes.lastSeq(), force, !changes.more(), lastWrite);
     lastWrite = written;
     ctx.pipeToSelf(
         written,
@@ -391,10 +413,15 @@ public final class EmbeddingService {
   /**
    * Plans on the index dispatcher, embeds on the inference one, writes back on the index one once
    * {@code previous} (the page before) is written; fails if that page failed, so the index never
-   * commits a seq past a page it lacks.
+   * commits a seq past a page it lacks. The write is committed (durable and searchable) when it is
+   * the {@code last} page known or {@code commit-interval} has passed since the last commit.
    */
   private CompletableFuture<Integer> apply(
-      List<ReadItem> items, long seq, boolean force, CompletableFuture<Integer> previous) {
+      List<ReadItem> items,
+      long seq,
+      boolean force,
+      boolean last,
+      CompletableFuture<Integer> previous) {
     record Work(ReadItem item, String hash, List<String> chunks) {}
     String model = settings.model().id();
     return CompletableFuture.supplyAsync(
@@ -474,7 +501,14 @@ public final class EmbeddingService {
                                     List.of(v)));
                             embedded++;
                           }
-                          index.commit(seq);
+                          if (last
+                              || System.nanoTime() - lastCommitNanos
+                                  >= settings.commitInterval().toNanos()) {
+                            index.commit(seq);
+                            lastCommitNanos = System.nanoTime();
+                          } else {
+                            index.written(seq);
+                          }
                         } catch (java.io.IOException e) {
                           throw new java.io.UncheckedIOException(e);
                         }

@@ -144,10 +144,19 @@ public final class VectorIndex implements Closeable {
 
   /** Makes everything since the last commit durable and visible, with the seq it reached. */
   public void commit(long seq) throws IOException {
-    writer.setLiveCommitData(
-        Map.of(SEQ, Long.toString(seq), "model", modelId, CHUNKING, chunking).entrySet());
+    written(seq);
     writer.commit();
     searchers.maybeRefreshBlocking();
+  }
+
+  /**
+   * Records that the writes so far reach {@code seq} without committing them: the next commit, or
+   * closing the index, makes them durable with it. A crash before that loses only the work since
+   * the last commit, which a restart redoes from the committed seq.
+   */
+  public void written(long seq) {
+    writer.setLiveCommitData(
+        Map.of(SEQ, Long.toString(seq), "model", modelId, CHUNKING, chunking).entrySet());
   }
 
   /** The stored hash of an item's embedded text, or null if the item is not indexed. */

@@ -39,6 +39,8 @@ public final class Embedder implements AutoCloseable {
 
   private final ModelSpec spec;
   private final HuggingFaceTokenizer tokenizer;
+  // The same vocabulary without truncation or padding: splits whole texts into chunks.
+  private final HuggingFaceTokenizer spanTokenizer;
   private static final String MODEL_NAME = "model";
 
   private final Model model;
@@ -51,9 +53,15 @@ public final class Embedder implements AutoCloseable {
       new java.util.concurrent.locks.ReentrantReadWriteLock();
   private boolean closed;
 
-  private Embedder(ModelSpec spec, HuggingFaceTokenizer tokenizer, Model model, long ms) {
+  private Embedder(
+      ModelSpec spec,
+      HuggingFaceTokenizer tokenizer,
+      HuggingFaceTokenizer spanTokenizer,
+      Model model,
+      long ms) {
     this.spec = spec;
     this.tokenizer = tokenizer;
+    this.spanTokenizer = spanTokenizer;
     this.model = model;
     NoopTranslator translator = new NoopTranslator(Batchifier.fromString("none"));
     this.predictors = ThreadLocal.withInitial(() -> model.newPredictor(translator));
@@ -85,6 +93,13 @@ public final class Embedder implements AutoCloseable {
             .optTruncation(true)
             .optPadding(true)
             .build();
+    HuggingFaceTokenizer spanTokenizer =
+        HuggingFaceTokenizer.builder()
+            .optTokenizerPath(tokenizerJson)
+            .optTruncation(false)
+            .optPadding(false)
+            .optAddSpecialTokens(false)
+            .build();
     Model model = Model.newInstance(spec.id(), Device.cpu(), "OnnxRuntime");
     try {
       OrtSession.SessionOptions session = new OrtSession.SessionOptions();
@@ -103,10 +118,11 @@ public final class Embedder implements AutoCloseable {
               "1"));
       long ms = (System.nanoTime() - t0) / 1_000_000;
       LOG.info("embedding model {} loaded in {} ms", spec.id(), ms);
-      return new Embedder(spec, tokenizer, model, ms);
+      return new Embedder(spec, tokenizer, spanTokenizer, model, ms);
     } catch (Exception e) {
       model.close();
       tokenizer.close();
+      spanTokenizer.close();
       throw new IOException("cannot load the embedding model " + spec.id() + ": " + e, e);
     }
   }
@@ -149,6 +165,39 @@ public final class Embedder implements AutoCloseable {
     try {
       checkOpen();
       return tokenizer.encode(text, true, false).getIds().length;
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /**
+   * The character spans {@code {start, end}} (UTF-16 indexes into {@code text}) of its tokens,
+   * special tokens left out, the whole text however long.
+   */
+  public int[][] tokenSpans(String text) {
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      ai.djl.huggingface.tokenizers.jni.CharSpan[] spans =
+          spanTokenizer.encode(text, false, false).getCharTokenSpans();
+      // The tokenizer counts code points; Java strings count UTF-16 units (two for an emoji).
+      int[] utf16 = null;
+      int codePoints = text.codePointCount(0, text.length());
+      if (codePoints != text.length()) {
+        utf16 = new int[codePoints + 1];
+        for (int cp = 0, at = 0; cp < codePoints; cp++) {
+          utf16[cp] = at;
+          at += Character.charCount(text.codePointAt(at));
+          utf16[cp + 1] = at;
+        }
+      }
+      int[][] out = new int[spans.length][];
+      for (int i = 0; i < spans.length; i++) {
+        int start = spans[i].getStart();
+        int end = spans[i].getEnd();
+        out[i] = utf16 == null ? new int[] {start, end} : new int[] {utf16[start], utf16[end]};
+      }
+      return out;
     } finally {
       lifecycle.readLock().unlock();
     }
@@ -217,6 +266,7 @@ public final class Embedder implements AutoCloseable {
       closed = true;
       model.close();
       tokenizer.close();
+      spanTokenizer.close();
     } finally {
       lifecycle.writeLock().unlock();
     }

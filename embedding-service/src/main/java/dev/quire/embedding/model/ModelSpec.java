@@ -19,6 +19,11 @@ public record ModelSpec(
           256,
           Pooling.MEAN);
 
+  /** Tokens the model adds to every text: [CLS] and [SEP] for the BERT family. */
+  public int specialTokens() {
+    return 2;
+  }
+
   public static final List<ModelSpec> KNOWN = List.of(MINILM_L6_V2_Q);
 
   public static Optional<ModelSpec> byId(String id) {

@@ -41,9 +41,10 @@ class VectorIndexChunkingTest {
   @Test
   void theTextHashDependsOnTheChunking() {
     String text = "The same text, cut two ways.";
-    assertThat(new Chunker(100, 20).hash("m", text))
-        .isEqualTo(new Chunker(100, 20).hash("m", text))
-        .isNotEqualTo(new Chunker(160, 40).hash("m", text))
-        .isNotEqualTo(new Chunker(100, 20).hash("other-model", text));
+    Chunker.Spans words = dev.quire.embedding.ChunkerTest::whitespaceSpans;
+    assertThat(new Chunker(100, 20, words).hash("m", text))
+        .isEqualTo(new Chunker(100, 20, words).hash("m", text))
+        .isNotEqualTo(new Chunker(160, 40, words).hash("m", text))
+        .isNotEqualTo(new Chunker(100, 20, words).hash("other-model", text));
   }
 }
