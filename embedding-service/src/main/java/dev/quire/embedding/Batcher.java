@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -16,8 +16,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * and model session, so they never wait behind a batch of indexing work; indexing runs on the
  * inference dispatcher. In each lane, requests that arrive while its threads are busy wait here and
  * go into the next batch together (up to the lane's {@code maxBatch} texts), so load raises the
- * batch size rather than the queueing. A local actor: its messages carry futures and never leave
- * the JVM.
+ * batch size rather than the queueing.
+ *
+ * <p>A lane's threads take their next batch themselves as soon as one is done: handing every batch
+ * back through an actor cost a wake-up of a dispatcher thread on CPUs the model keeps busy (~11% of
+ * the raw model's passages/s on 2 cores in {@code bench/embedding.sh}). The actor only takes
+ * requests in; its messages carry futures and never leave the JVM.
  */
 public final class Batcher {
 
@@ -28,19 +32,21 @@ public final class Batcher {
       implements Msg {}
 
   /**
-   * A model session, the executor it runs on, how many batches may run at once and the most texts
-   * in one batch.
+   * A model session, the executor it runs on, how many batches may run at once, the most texts in
+   * one batch, and a count of the batches it has run.
    */
-  public record Lane(Embedder embedder, Executor executor, int threads, int maxBatch) {
+  public record Lane(
+      Embedder embedder, Executor executor, int threads, int maxBatch, AtomicLong batches) {
     public Lane {
       if (threads < 1 || maxBatch < 1) {
         throw new IllegalArgumentException("a lane needs at least one thread and one text a batch");
       }
     }
-  }
 
-  private record Done(boolean interactive, List<Embed> batch, float[][] vectors, Throwable failure)
-      implements Msg {}
+    public Lane(Embedder embedder, Executor executor, int threads, int maxBatch) {
+      this(embedder, executor, threads, maxBatch, new AtomicLong());
+    }
+  }
 
   /** Sends {@code texts} to the batcher; completes with one vector per text. */
   public static CompletableFuture<float[][]> embed(
@@ -55,92 +61,148 @@ public final class Batcher {
   }
 
   public static Behavior<Msg> create(Lane queries, Lane background) {
-    return Behaviors.setup(ctx -> new Batcher(ctx, queries, background).idle());
+    return Behaviors.setup(
+        ctx -> {
+          Queue interactive = new Queue(queries);
+          Queue backgroundQueue = new Queue(background);
+          return Behaviors.receive(Msg.class)
+              .onMessage(
+                  Embed.class,
+                  e -> {
+                    (e.interactive() ? interactive : backgroundQueue).submit(e);
+                    return Behaviors.same();
+                  })
+              .build();
+        });
   }
 
-  private final ActorContext<Msg> ctx;
-  private final Lane queryLane;
-  private final Lane backgroundLane;
-  private final ArrayDeque<Embed> interactive = new ArrayDeque<>();
-  private final ArrayDeque<Embed> background = new ArrayDeque<>();
-  private int runningQueries;
-  private int runningBackground;
+  private Batcher() {}
 
-  private Batcher(ActorContext<Msg> ctx, Lane queries, Lane background) {
-    this.ctx = ctx;
-    this.queryLane = queries;
-    this.backgroundLane = background;
-  }
+  /** One lane's waiting requests and the threads working them off. */
+  static final class Queue {
+    private final Lane lane;
+    // Guarded by this: the requests waiting, their texts and the threads at work.
+    private final ArrayDeque<Embed> waiting = new ArrayDeque<>();
+    private int waitingTexts;
+    private int running;
 
-  private Lane lane(boolean interactive) {
-    return interactive ? queryLane : backgroundLane;
-  }
-
-  private Behavior<Msg> idle() {
-    return Behaviors.receive(Msg.class)
-        .onMessage(
-            Embed.class,
-            e -> {
-              // A request bigger than a batch is split into batch-sized slices up front (one flat
-              // future over them), so one long text cannot hog a thread.
-              if (e.texts().size() > lane(e.interactive()).maxBatch()) {
-                split(e);
-              } else {
-                (e.interactive() ? interactive : background).add(e);
-              }
-              startBatches();
-              return Behaviors.same();
-            })
-        .onMessage(
-            Done.class,
-            d -> {
-              if (d.interactive()) {
-                runningQueries--;
-              } else {
-                runningBackground--;
-              }
-              int offset = 0;
-              for (Embed e : d.batch()) {
-                if (d.failure() != null) {
-                  e.result().completeExceptionally(d.failure());
-                } else {
-                  float[][] part = new float[e.texts().size()][];
-                  System.arraycopy(d.vectors(), offset, part, 0, part.length);
-                  e.result().complete(part);
-                }
-                offset += e.texts().size();
-              }
-              startBatches();
-              return Behaviors.same();
-            })
-        .build();
-  }
-
-  private void split(Embed e) {
-    int maxBatch = lane(e.interactive()).maxBatch();
-    List<CompletableFuture<float[][]>> parts = new ArrayList<>();
-    for (int from = 0; from < e.texts().size(); from += maxBatch) {
-      CompletableFuture<float[][]> part = new CompletableFuture<>();
-      parts.add(part);
-      List<String> slice = e.texts().subList(from, Math.min(e.texts().size(), from + maxBatch));
-      (e.interactive() ? interactive : background).add(new Embed(slice, e.interactive(), part));
+    Queue(Lane lane) {
+      this.lane = lane;
     }
-    CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-        .whenComplete(
-            (ok, failure) -> {
-              if (failure != null) {
-                e.result().completeExceptionally(failure);
-                return;
-              }
-              float[][] all = new float[e.texts().size()][];
-              int offset = 0;
-              for (CompletableFuture<float[][]> p : parts) {
-                float[][] v = p.join();
-                System.arraycopy(v, 0, all, offset, v.length);
-                offset += v.length;
-              }
-              e.result().complete(all);
-            });
+
+    void submit(Embed e) {
+      // A request bigger than a batch is split into batch-sized slices up front (one flat future
+      // over them), so one long text cannot hog a thread.
+      List<Embed> parts = e.texts().size() > lane.maxBatch() ? split(e) : List.of(e);
+      int start;
+      synchronized (this) {
+        for (Embed part : parts) {
+          waiting.add(part);
+          waitingTexts += part.texts().size();
+        }
+        int batches = (waitingTexts + lane.maxBatch() - 1) / lane.maxBatch();
+        start = Math.max(0, Math.min(lane.threads() - running, batches));
+        running += start;
+      }
+      for (int i = 0; i < start; i++) {
+        try {
+          lane.executor().execute(this::work);
+        } catch (RuntimeException rejected) {
+          synchronized (this) {
+            running--;
+          }
+          fail(rejected);
+        }
+      }
+    }
+
+    /** Runs batches until none is waiting. */
+    private void work() {
+      while (true) {
+        List<Embed> batch = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        synchronized (this) {
+          if (waiting.isEmpty()) {
+            running--;
+            return;
+          }
+          // Fill the batch exactly: a request (at most a batch, see split) that does not fit is
+          // cut once, its rest stays first in line and fits the next batch, so no batch runs part
+          // empty while work waits.
+          while (!waiting.isEmpty() && texts.size() < lane.maxBatch()) {
+            Embed e = waiting.poll();
+            int room = lane.maxBatch() - texts.size();
+            if (e.texts().size() > room) {
+              Embed[] cut = cut(e, room);
+              waiting.addFirst(cut[1]);
+              e = cut[0];
+            }
+            batch.add(e);
+            texts.addAll(e.texts());
+          }
+          waitingTexts -= texts.size();
+        }
+        float[][] vectors;
+        try {
+          vectors = lane.embedder().embed(texts);
+        } catch (RuntimeException | Error failure) {
+          lane.batches().incrementAndGet();
+          batch.forEach(e -> e.result().completeExceptionally(failure));
+          continue;
+        }
+        lane.batches().incrementAndGet();
+        int offset = 0;
+        for (Embed e : batch) {
+          float[][] part = new float[e.texts().size()][];
+          System.arraycopy(vectors, offset, part, 0, part.length);
+          offset += part.length;
+          e.result().complete(part);
+        }
+      }
+    }
+
+    /** The executor refused to run a worker: fails what is waiting if no worker is left. */
+    private void fail(Throwable failure) {
+      List<Embed> failed = new ArrayList<>();
+      synchronized (this) {
+        if (running > 0) {
+          return;
+        }
+        failed.addAll(waiting);
+        waiting.clear();
+        waitingTexts = 0;
+      }
+      failed.forEach(e -> e.result().completeExceptionally(failure));
+    }
+
+    private List<Embed> split(Embed e) {
+      int maxBatch = lane.maxBatch();
+      List<Embed> slices = new ArrayList<>();
+      List<CompletableFuture<float[][]>> parts = new ArrayList<>();
+      for (int from = 0; from < e.texts().size(); from += maxBatch) {
+        CompletableFuture<float[][]> part = new CompletableFuture<>();
+        parts.add(part);
+        List<String> slice = e.texts().subList(from, Math.min(e.texts().size(), from + maxBatch));
+        slices.add(new Embed(slice, e.interactive(), part));
+      }
+      CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+          .whenComplete(
+              (ok, failure) -> {
+                if (failure != null) {
+                  e.result().completeExceptionally(failure);
+                  return;
+                }
+                float[][] all = new float[e.texts().size()][];
+                int offset = 0;
+                for (CompletableFuture<float[][]> p : parts) {
+                  float[][] v = p.join();
+                  System.arraycopy(v, 0, all, offset, v.length);
+                  offset += v.length;
+                }
+                e.result().complete(all);
+              });
+      return slices;
+    }
   }
 
   /**
@@ -171,38 +233,5 @@ public final class Batcher {
       new Embed(texts.subList(0, n), e.interactive(), head),
       new Embed(texts.subList(n, texts.size()), e.interactive(), tail)
     };
-  }
-
-  private void startBatches() {
-    while (runningQueries < queryLane.threads() && !interactive.isEmpty()) {
-      runningQueries++;
-      start(true, queryLane, interactive);
-    }
-    while (runningBackground < backgroundLane.threads() && !background.isEmpty()) {
-      runningBackground++;
-      start(false, backgroundLane, background);
-    }
-  }
-
-  private void start(boolean isInteractive, Lane lane, ArrayDeque<Embed> queue) {
-    List<Embed> batch = new ArrayList<>();
-    List<String> texts = new ArrayList<>();
-    // Fill the batch exactly: a request (at most a batch, see split) that does not fit is cut once,
-    // its rest stays first in line and fits the next batch, so no batch runs part empty while work
-    // waits.
-    while (!queue.isEmpty() && texts.size() < lane.maxBatch()) {
-      Embed e = queue.poll();
-      int room = lane.maxBatch() - texts.size();
-      if (e.texts().size() > room) {
-        Embed[] parts = cut(e, room);
-        queue.addFirst(parts[1]);
-        e = parts[0];
-      }
-      batch.add(e);
-      texts.addAll(e.texts());
-    }
-    ctx.pipeToSelf(
-        CompletableFuture.supplyAsync(() -> lane.embedder().embed(texts), lane.executor()),
-        (vectors, failure) -> new Done(isInteractive, batch, vectors, failure));
   }
 }

@@ -1,6 +1,7 @@
 package dev.quire.embedding;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quire.embedding.model.Embedder;
 import dev.quire.embedding.model.ModelSpec;
@@ -11,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
@@ -43,17 +43,6 @@ class BatcherTest {
     embedder.close();
   }
 
-  /** Runs tasks on {@link #pool} and counts them: one task is one batch. */
-  static final class CountingExecutor implements java.util.concurrent.Executor {
-    final AtomicInteger batches = new AtomicInteger();
-
-    @Override
-    public void execute(Runnable task) {
-      batches.incrementAndGet();
-      pool.execute(task);
-    }
-  }
-
   static final String[] SUBJECTS = {
     "The baker",
     "A mountain guide",
@@ -79,14 +68,10 @@ class BatcherTest {
 
   @Test
   void everyRequestGetsItsOwnVectorsInOrderAndBatchesAreFilled() {
-    CountingExecutor background = new CountingExecutor();
-    CountingExecutor queries = new CountingExecutor();
     int maxBatch = 2;
-    ActorRef<Batcher.Msg> batcher =
-        testKit.spawn(
-            Batcher.create(
-                new Batcher.Lane(embedder, queries, 1, 8),
-                new Batcher.Lane(embedder, background, 2, maxBatch)));
+    Batcher.Lane queries = new Batcher.Lane(embedder, pool, 1, 8);
+    Batcher.Lane background = new Batcher.Lane(embedder, pool, 2, maxBatch);
+    ActorRef<Batcher.Msg> batcher = testKit.spawn(Batcher.create(queries, background));
 
     // Ten requests of three texts each, sent at once: the old packing ran each as a batch of two
     // and a batch of one (20 batches); filled batches need 15.
@@ -117,19 +102,16 @@ class BatcherTest {
     }
     float[][] q = queryResult.join();
     assertThat(cosine(q[0], embedder.embed(List.of(query.get(0)))[0])).isGreaterThan(0.98);
-    assertThat(queries.batches.get()).isEqualTo(1);
+    assertThat(queries.batches().get()).isEqualTo(1);
     // 30 texts in batches of 2 is 15; the first batches may start before the rest arrived.
-    assertThat(background.batches.get()).isBetween(15, 15 + 2);
+    assertThat(background.batches().get()).isBetween(15L, 15L + 2);
   }
 
   @Test
   void aRequestLargerThanABatchIsSplitAndReassembledInOrder() {
-    CountingExecutor background = new CountingExecutor();
+    Batcher.Lane background = new Batcher.Lane(embedder, pool, 2, 3);
     ActorRef<Batcher.Msg> batcher =
-        testKit.spawn(
-            Batcher.create(
-                new Batcher.Lane(embedder, new CountingExecutor(), 1, 8),
-                new Batcher.Lane(embedder, background, 2, 3)));
+        testKit.spawn(Batcher.create(new Batcher.Lane(embedder, pool, 1, 8), background));
     List<String> texts = new ArrayList<>();
     for (int i = 0; i < 11; i++) {
       texts.add(text(0, i));
@@ -140,7 +122,23 @@ class BatcherTest {
     for (int i = 0; i < got.length; i++) {
       assertThat(nearest(got[i], alone)).as("text %d", i).isEqualTo(i);
     }
-    assertThat(background.batches.get()).isEqualTo(4);
+    assertThat(background.batches().get()).isEqualTo(4);
+  }
+
+  @Test
+  void aFailedBatchFailsItsRequestsAndTheLaneCarriesOn() throws Exception {
+    Embedder closed = Embedder.load(ModelSpec.MINILM_L6_V2_Q, dir, 1);
+    closed.close();
+    Batcher.Lane background = new Batcher.Lane(closed, pool, 2, 2);
+    ActorRef<Batcher.Msg> batcher =
+        testKit.spawn(Batcher.create(new Batcher.Lane(embedder, pool, 1, 8), background));
+    List<String> texts = List.of(text(1, 0), text(1, 1), text(1, 2), text(1, 3), text(1, 4));
+    CompletableFuture<float[][]> first = Batcher.embed(batcher, texts, false);
+    CompletableFuture<float[][]> second = Batcher.embed(batcher, List.of(text(2, 0)), false);
+    assertThatThrownBy(first::join).hasMessageContaining("closed");
+    assertThatThrownBy(second::join).hasMessageContaining("closed");
+    // The query lane, on a working model, still answers.
+    assertThat(Batcher.embed(batcher, List.of("bread"), true).join()).hasNumberOfRows(1);
   }
 
   /** Index of the vector in {@code candidates} closest to {@code v}. */
