@@ -143,14 +143,13 @@ public final class Batcher {
           waitingTexts -= texts.size();
         }
         float[][] vectors;
+        lane.batches().incrementAndGet();
         try {
           vectors = lane.embedder().embed(texts);
         } catch (RuntimeException | Error failure) {
-          lane.batches().incrementAndGet();
           batch.forEach(e -> e.result().completeExceptionally(failure));
           continue;
         }
-        lane.batches().incrementAndGet();
         int offset = 0;
         for (Embed e : batch) {
           float[][] part = new float[e.texts().size()][];

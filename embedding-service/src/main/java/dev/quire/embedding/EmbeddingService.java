@@ -369,8 +369,8 @@ public final class EmbeddingService {
 
   /**
    * After a failed page: once no page is in flight and no fetch is outstanding (a fetch sent before
-   * the failure would continue past the failed page), the next round starts again after what the
-   * index has committed.
+   * the failure would continue past the failed page), the next round starts again after the last
+   * page written (pages written but not yet committed are still in the index writer).
    */
   private void drainIfIdle() {
     if (pageFailed && pagesInFlight == 0 && !fetching) {
@@ -450,26 +450,16 @@ public final class EmbeddingService {
               // The page's chunks go to the batcher as one request ordered by length, so a batch
               // holds chunks of about the same length and pads little (an item's short last chunk
               // batched with a full one padded ~9% of all tokens of a 1,000-post reindex).
-              List<String> texts = new ArrayList<>();
-              List<int[]> origin = new ArrayList<>(); // {work index, chunk index} of each text
+              record Piece(int item, int chunk, String text) {}
+              List<Piece> pieces = new ArrayList<>();
               for (int i = 0; i < work.size(); i++) {
                 List<String> chunks = work.get(i).chunks();
                 for (int c = 0; c < chunks.size(); c++) {
-                  texts.add(chunks.get(c));
-                  origin.add(new int[] {i, c});
+                  pieces.add(new Piece(i, c, chunks.get(c)));
                 }
               }
-              Integer[] order = new Integer[texts.size()];
-              for (int k = 0; k < order.length; k++) {
-                order[k] = k;
-              }
-              java.util.Arrays.sort(
-                  order, java.util.Comparator.comparingInt(k -> texts.get(k).length()));
-              List<String> sorted = new ArrayList<>(texts.size());
-              for (Integer k : order) {
-                sorted.add(texts.get(k));
-              }
-              return Batcher.embed(batcher, sorted, false)
+              pieces.sort(java.util.Comparator.comparingInt(p -> p.text().length()));
+              return Batcher.embed(batcher, pieces.stream().map(Piece::text).toList(), false)
                   .thenCombine(previous, (embeddedVectors, ignored) -> embeddedVectors)
                   .thenApplyAsync(
                       flat -> {
@@ -477,9 +467,8 @@ public final class EmbeddingService {
                         for (int i = 0; i < work.size(); i++) {
                           vectors[i] = new float[work.get(i).chunks().size()][];
                         }
-                        for (int k = 0; k < order.length; k++) {
-                          int[] at = origin.get(order[k]);
-                          vectors[at[0]][at[1]] = flat[k];
+                        for (int k = 0; k < pieces.size(); k++) {
+                          vectors[pieces.get(k).item()][pieces.get(k).chunk()] = flat[k];
                         }
                         int embedded = 0;
                         try {

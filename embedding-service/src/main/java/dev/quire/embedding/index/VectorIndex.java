@@ -73,9 +73,9 @@ public final class VectorIndex implements Closeable {
   }
 
   /**
-   * {@code chunking} names how texts are cut into chunks (e.g. "100-20"); it is kept with each
-   * commit, and an index committed under another chunking reports seq 0, so everything is embedded
-   * again in the background (the old vectors answer queries until each item is replaced).
+   * {@code chunking} names how texts are cut into chunks (e.g. "tokens-160-24"); it is kept with
+   * each commit, and an index committed under another chunking reports seq 0, so everything is
+   * embedded again in the background (the old vectors answer queries until each item is replaced).
    */
   public VectorIndex(Path dir, String modelId, String chunking) throws IOException {
     this.modelId = modelId;

@@ -161,13 +161,7 @@ public final class Embedder implements AutoCloseable {
 
   /** Number of tokens {@code text} takes, special tokens included, before truncation. */
   public int tokenCount(String text) {
-    lifecycle.readLock().lock();
-    try {
-      checkOpen();
-      return tokenizer.encode(text, true, false).getIds().length;
-    } finally {
-      lifecycle.readLock().unlock();
-    }
+    return whileOpen(() -> tokenizer.encode(text, true, false).getIds().length);
   }
 
   /**
@@ -175,37 +169,42 @@ public final class Embedder implements AutoCloseable {
    * special tokens left out, the whole text however long.
    */
   public int[][] tokenSpans(String text) {
-    lifecycle.readLock().lock();
-    try {
-      checkOpen();
-      ai.djl.huggingface.tokenizers.jni.CharSpan[] spans =
-          spanTokenizer.encode(text, false, false).getCharTokenSpans();
-      // The tokenizer counts code points; Java strings count UTF-16 units (two for an emoji).
-      int[] utf16 = null;
-      int codePoints = text.codePointCount(0, text.length());
-      if (codePoints != text.length()) {
-        utf16 = new int[codePoints + 1];
-        for (int cp = 0, at = 0; cp < codePoints; cp++) {
-          utf16[cp] = at;
-          at += Character.charCount(text.codePointAt(at));
-          utf16[cp + 1] = at;
-        }
-      }
-      int[][] out = new int[spans.length][];
-      for (int i = 0; i < spans.length; i++) {
-        int start = spans[i].getStart();
-        int end = spans[i].getEnd();
-        out[i] = utf16 == null ? new int[] {start, end} : new int[] {utf16[start], utf16[end]};
-      }
-      return out;
-    } finally {
-      lifecycle.readLock().unlock();
-    }
+    return whileOpen(() -> spans(text));
   }
 
-  private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException("the embedding model " + spec.id() + " is closed");
+  private int[][] spans(String text) {
+    ai.djl.huggingface.tokenizers.jni.CharSpan[] spans =
+        spanTokenizer.encode(text, false, false).getCharTokenSpans();
+    // The tokenizer counts code points; Java strings count UTF-16 units (two for an emoji).
+    int[] utf16 = null;
+    int codePoints = text.codePointCount(0, text.length());
+    if (codePoints != text.length()) {
+      utf16 = new int[codePoints + 1];
+      for (int cp = 0, at = 0; cp < codePoints; cp++) {
+        utf16[cp] = at;
+        at += Character.charCount(text.codePointAt(at));
+        utf16[cp + 1] = at;
+      }
+    }
+    int[][] out = new int[spans.length][];
+    for (int i = 0; i < spans.length; i++) {
+      int start = spans[i].getStart();
+      int end = spans[i].getEnd();
+      out[i] = utf16 == null ? new int[] {start, end} : new int[] {utf16[start], utf16[end]};
+    }
+    return out;
+  }
+
+  /** Runs {@code call} with the model held open: close() waits for it; after close() it fails. */
+  private <T> T whileOpen(java.util.function.Supplier<T> call) {
+    lifecycle.readLock().lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("the embedding model " + spec.id() + " is closed");
+      }
+      return call.get();
+    } finally {
+      lifecycle.readLock().unlock();
     }
   }
 
@@ -214,13 +213,7 @@ public final class Embedder implements AutoCloseable {
     if (texts.isEmpty()) {
       return new float[0][];
     }
-    lifecycle.readLock().lock();
-    try {
-      checkOpen();
-      return infer(texts);
-    } finally {
-      lifecycle.readLock().unlock();
-    }
+    return whileOpen(() -> infer(texts));
   }
 
   private float[][] infer(List<String> texts) {
