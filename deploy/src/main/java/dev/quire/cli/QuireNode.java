@@ -189,12 +189,17 @@ public final class QuireNode implements AutoCloseable {
       Config config, List<String> roles, java.io.PrintStream out, String apiToken)
       throws Exception {
     Path dataDir = Path.of(config.getString("quire.data-dir")).toAbsolutePath();
+    boolean withEmbedding =
+        roles.contains("embedding") && config.getBoolean("quire.embedding.enabled");
+    if (withEmbedding) {
+      // The model starts in the background after the site: a bad setting is refused now, naming
+      // the key, rather than lost in a background start.
+      dev.quire.embedding.EmbeddingService.Settings.fromConfig(config);
+    }
     Files.createDirectories(dataDir);
     FileLock lock = lock(dataDir);
     boolean withGateway = roles.contains("gateway");
     boolean withContent = roles.contains("content");
-    boolean withEmbedding =
-        roles.contains("embedding") && config.getBoolean("quire.embedding.enabled");
     List<String> clusterRoles =
         roles.stream().filter(r -> !r.equals("embedding") || withEmbedding).toList();
     Config withRoles =

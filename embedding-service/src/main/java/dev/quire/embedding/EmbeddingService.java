@@ -80,6 +80,20 @@ public final class EmbeddingService {
       return tokens;
     }
 
+    /** {@code chunk-overlap-tokens}: at most half a chunk, so every chunk moves the text on. */
+    private static int chunkOverlapTokens(Config c, int chunkTokens) {
+      int overlap = c.getInt("chunk-overlap-tokens");
+      if (overlap < 0 || overlap > chunkTokens / 2) {
+        throw new IllegalArgumentException(
+            "quire.embedding.chunk-overlap-tokens: "
+                + overlap
+                + " must be between 0 and half of chunk-tokens ("
+                + chunkTokens / 2
+                + ")");
+      }
+      return overlap;
+    }
+
     public static Settings fromConfig(Config config) {
       Config c = config.getConfig("quire.embedding");
       String id = c.getString("model");
@@ -92,6 +106,7 @@ public final class EmbeddingService {
                               + id
                               + "; known: "
                               + ModelSpec.KNOWN.stream().map(ModelSpec::id).toList()));
+      int chunkTokens = chunkTokens(c, model);
       return new Settings(
           model,
           Path.of(c.getString("dir")).toAbsolutePath(),
@@ -101,8 +116,8 @@ public final class EmbeddingService {
           c.getBoolean("allow-spinning"),
           c.getInt("max-batch"),
           c.getInt("query-max-batch"),
-          chunkTokens(c, model),
-          c.getInt("chunk-overlap-tokens"),
+          chunkTokens,
+          chunkOverlapTokens(c, chunkTokens),
           c.getInt("fetch-page"),
           c.getInt("pipeline-pages"),
           c.getDuration("commit-interval"),

@@ -1,0 +1,43 @@
+package dev.quire.embedding;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.junit.jupiter.api.Test;
+
+/** Chunk settings that cannot work are refused at start, naming the key and the limit. */
+class SettingsTest {
+
+  private static Config with(String overrides) {
+    return ConfigFactory.parseString(overrides).withFallback(ConfigFactory.load());
+  }
+
+  @Test
+  void theDefaultsLoad() {
+    EmbeddingService.Settings s = EmbeddingService.Settings.fromConfig(ConfigFactory.load());
+    assertThat(s.chunkTokens()).isEqualTo(160);
+    assertThat(s.chunkOverlapTokens()).isEqualTo(24);
+  }
+
+  @Test
+  void aChunkLongerThanTheModelsWindowIsRefused() {
+    assertThatThrownBy(
+            () -> EmbeddingService.Settings.fromConfig(with("quire.embedding.chunk-tokens = 300")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("quire.embedding.chunk-tokens: 300")
+        .hasMessageContaining("254 text tokens");
+  }
+
+  @Test
+  void anOverlapOfMoreThanHalfAChunkIsRefused() {
+    assertThatThrownBy(
+            () ->
+                EmbeddingService.Settings.fromConfig(
+                    with("quire.embedding.chunk-overlap-tokens = 100")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("quire.embedding.chunk-overlap-tokens: 100")
+        .hasMessageContaining("(80)");
+  }
+}
