@@ -14,9 +14,28 @@ public interface ContentCommand extends QuireSerializable {
 
   EntityTypeKey<ContentCommand> ENTITY_KEY = EntityTypeKey.create(ContentCommand.class, "Content");
 
-  record CreateDraft(
-      ContentKind kind, ContentFields fields, String actor, ActorRef<ContentReply> replyTo)
+  /**
+   * Creates the item. {@code then} says what it becomes in the same atomic write: a draft,
+   * published now, or scheduled; an import or an API client that wants an item published gets it
+   * with one journal write and one round trip instead of two.
+   */
+  record Create(
+      ContentKind kind,
+      ContentFields fields,
+      Initially then,
+      String actor,
+      ActorRef<ContentReply> replyTo)
       implements ContentCommand {}
+
+  /** The status a new item starts in: a draft, published, or scheduled for {@code scheduleAt}. */
+  record Initially(ContentStatus status, Instant scheduleAt) {
+    public static final Initially DRAFT = new Initially(ContentStatus.DRAFT, null);
+    public static final Initially PUBLISHED = new Initially(ContentStatus.PUBLISHED, null);
+
+    public static Initially scheduled(Instant at) {
+      return new Initially(ContentStatus.SCHEDULED, at);
+    }
+  }
 
   record Edit(
       long expectedRevision, ContentFields fields, String actor, ActorRef<ContentReply> replyTo)

@@ -3,9 +3,10 @@ package dev.quire.content;
 import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentCommand.Archive;
 import dev.quire.protocol.ContentCommand.CheckSlug;
-import dev.quire.protocol.ContentCommand.CreateDraft;
+import dev.quire.protocol.ContentCommand.Create;
 import dev.quire.protocol.ContentCommand.Edit;
 import dev.quire.protocol.ContentCommand.Get;
+import dev.quire.protocol.ContentCommand.Initially;
 import dev.quire.protocol.ContentCommand.Publish;
 import dev.quire.protocol.ContentCommand.PublishDue;
 import dev.quire.protocol.ContentCommand.Restore;
@@ -283,7 +284,7 @@ public final class Content
         .onCommand(c -> awaitingSlug, c -> Effect().stash())
         .onCommand(Get.class, this::onGet)
         .onCommand(CheckSlug.class, this::onCheckSlug)
-        .onCommand(CreateDraft.class, this::onCreate)
+        .onCommand(Create.class, this::onCreate)
         .onCommand(Edit.class, this::onEdit)
         .onCommand(Publish.class, this::onPublish)
         .onCommand(Schedule.class, this::onSchedule)
@@ -305,12 +306,16 @@ public final class Content
     return Effect().reply(cmd.replyTo(), new SlugCommand.Ownership(state.answersTo(cmd.slug())));
   }
 
-  private ReplyEffect<Event, State> onCreate(State state, CreateDraft cmd) {
+  private ReplyEffect<Event, State> onCreate(State state, Create cmd) {
     if (state.exists()) {
       return Effect()
           .reply(
               cmd.replyTo(),
               Rejected.of(ErrorCode.ALREADY_EXISTS, "id", "content " + contentId + " exists"));
+    }
+    Rejected badStart = initialRefusal(cmd.then());
+    if (badStart != null) {
+      return Effect().reply(cmd.replyTo(), badStart);
     }
     ContentFields fields = normalise(cmd.fields());
     List<FieldError> errors = settings.rules().validate(cmd.kind(), fields);
@@ -383,7 +388,7 @@ public final class Content
     if (original instanceof Restore r) {
       return onRestoreClaimed(state, r);
     }
-    if (original instanceof CreateDraft c) {
+    if (original instanceof Create c) {
       if (state.exists()) {
         return Effect()
             .none()
@@ -393,10 +398,19 @@ public final class Content
                     Rejected.of(ErrorCode.ALREADY_EXISTS, "id", "content " + contentId + " exists"))
             .thenUnstashAll();
       }
-      Event created =
-          new DraftCreated(contentId, 1, c.kind(), normalise(c.fields()), now(), actor(c.actor()));
+      Instant at = now();
+      String who = actor(c.actor());
+      Event created = new DraftCreated(contentId, 1, c.kind(), normalise(c.fields()), at, who);
+      Initially then = c.then() == null ? Initially.DRAFT : c.then();
+      List<Event> events =
+          switch (then.status()) {
+            case PUBLISHED -> List.of(created, new Published(contentId, 2, at, who));
+            case SCHEDULED ->
+                List.of(created, new PublishScheduled(contentId, 2, then.scheduleAt(), at, who));
+            default -> List.of(created);
+          };
       return Effect()
-          .persist(created)
+          .persist(events)
           .thenReply(replyTo, s -> new Accepted(s.snapshot(contentId)))
           .thenUnstashAll();
     }
@@ -699,6 +713,32 @@ public final class Content
     throw new IllegalStateException("unknown event " + event);
   }
 
+  /** Why a create cannot start in the status it asks for; null when it can. */
+  private Rejected initialRefusal(Initially then) {
+    if (then == null) {
+      return null;
+    }
+    return switch (then.status()) {
+      case DRAFT, PUBLISHED ->
+          then.scheduleAt() == null
+              ? null
+              : Rejected.of(
+                  ErrorCode.INVALID,
+                  "at",
+                  "is only for status scheduled, not " + then.status().id());
+      case SCHEDULED ->
+          then.scheduleAt() != null && then.scheduleAt().isAfter(now())
+              ? null
+              : Rejected.of(
+                  ErrorCode.INVALID,
+                  "at",
+                  "must be a time in the future, was " + then.scheduleAt());
+      case ARCHIVED ->
+          Rejected.of(
+              ErrorCode.INVALID, "status", "a new item starts as draft, published or scheduled");
+    };
+  }
+
   private ReplyEffect<Event, State> persist(Event event, ActorRef<ContentReply> replyTo) {
     return Effect().persist(event).thenReply(replyTo, s -> new Accepted(s.snapshot(contentId)));
   }
@@ -775,7 +815,7 @@ public final class Content
     if (c instanceof Restore r) {
       return r.replyTo();
     }
-    return c instanceof CreateDraft cd ? cd.replyTo() : ((Edit) c).replyTo();
+    return c instanceof Create cd ? cd.replyTo() : ((Edit) c).replyTo();
   }
 
   private static String actor(String actor) {

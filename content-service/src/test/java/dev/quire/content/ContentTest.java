@@ -130,7 +130,9 @@ class ContentTest {
   CommandResultWithReply<ContentCommand, Content.Event, Content.State, ContentReply> create(
       EventSourcedBehaviorTestKit<ContentCommand, Content.Event, Content.State> k, String slug) {
     return k.<ContentReply>runCommand(
-        r -> new ContentCommand.CreateDraft(ContentKind.POST, fields("T", slug), "ed", r));
+        r ->
+            new ContentCommand.Create(
+                ContentKind.POST, fields("T", slug), ContentCommand.Initially.DRAFT, "ed", r));
   }
 
   @Test
@@ -147,8 +149,12 @@ class ContentTest {
     var r =
         kit.<ContentReply>runCommand(
             ref ->
-                new ContentCommand.CreateDraft(
-                    ContentKind.POST, fields(" ", "Bad Slug"), "ed", ref));
+                new ContentCommand.Create(
+                    ContentKind.POST,
+                    fields(" ", "Bad Slug"),
+                    ContentCommand.Initially.DRAFT,
+                    "ed",
+                    ref));
     var rej = rejected(r);
     assertThat(rej.code()).isEqualTo(ErrorCode.INVALID);
     assertThat(rej.field()).isEqualTo("title");
@@ -163,7 +169,9 @@ class ContentTest {
     var rej =
         rejected(
             kit.<ContentReply>runCommand(
-                r -> new ContentCommand.CreateDraft(ContentKind.POST, f, "ed", r)));
+                r ->
+                    new ContentCommand.Create(
+                        ContentKind.POST, f, ContentCommand.Initially.DRAFT, "ed", r)));
     assertThat(rej.field()).isEqualTo("body");
     assertThat(rej.message()).contains("at most " + RULES.limits().maxBody());
   }
@@ -237,6 +245,58 @@ class ContentTest {
 
   // ---- slug uniqueness: real Content and SlugClaim entities talking to each other ----
 
+  CommandResultWithReply<ContentCommand, Content.Event, Content.State, ContentReply> createAs(
+      String slug, ContentCommand.Initially then) {
+    return kit.<ContentReply>runCommand(
+        r -> new ContentCommand.Create(ContentKind.POST, fields("T", slug), then, "ed", r));
+  }
+
+  @Test
+  void createsPublishedInOneAtomicWrite() {
+    var r = createAs("born-public", ContentCommand.Initially.PUBLISHED);
+    var s = accepted(r).content();
+    assertThat(s.status()).isEqualTo(ContentStatus.PUBLISHED);
+    assertThat(s.revision()).isEqualTo(2);
+    assertThat(s.publishedAt()).isEqualTo(NOW);
+    assertThat(r.events())
+        .hasSize(2)
+        .satisfiesExactly(
+            e -> assertThat(e).isInstanceOf(Content.DraftCreated.class),
+            e -> assertThat(e).isInstanceOf(Content.Published.class));
+    // The history shows both steps, as if created then published.
+    assertThat(kit.restart().state().revision()).isEqualTo(2);
+  }
+
+  @Test
+  void createsScheduledAndPublishesWhenDue() {
+    Instant at = NOW.plusSeconds(3600);
+    var r = createAs("born-later", ContentCommand.Initially.scheduled(at));
+    var s = accepted(r).content();
+    assertThat(s.status()).isEqualTo(ContentStatus.SCHEDULED);
+    assertThat(s.scheduledAt()).isEqualTo(at);
+    assertThat(r.events()).hasSize(2);
+    assertThat(r.events().get(1)).isInstanceOf(Content.PublishScheduled.class);
+  }
+
+  @Test
+  void refusesAStartStatusThatCannotBe() {
+    var past = rejected(createAs("past", ContentCommand.Initially.scheduled(NOW.minusSeconds(1))));
+    assertThat(past.code()).isEqualTo(ErrorCode.INVALID);
+    assertThat(past.field()).isEqualTo("at");
+    assertThat(past.message()).contains("future");
+    var noTime = rejected(createAs("no-time", ContentCommand.Initially.scheduled(null)));
+    assertThat(noTime.field()).isEqualTo("at");
+    var archived =
+        rejected(createAs("arch", new ContentCommand.Initially(ContentStatus.ARCHIVED, null)));
+    assertThat(archived.field()).isEqualTo("status");
+    var publishedAt =
+        rejected(createAs("pub-at", new ContentCommand.Initially(ContentStatus.PUBLISHED, NOW)));
+    assertThat(publishedAt.field()).isEqualTo("at");
+    // Nothing was written, and the slugs were not claimed: another item can take them.
+    assertThat(kit.getState().exists()).isFalse();
+    assertThat(createVia("other", "past")).isInstanceOf(ContentReply.Accepted.class);
+  }
+
   ContentReply send(
       String id, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
     TestProbe<ContentReply> probe = KIT.createTestProbe();
@@ -246,7 +306,10 @@ class ContentTest {
 
   ContentReply createVia(String id, String slug) {
     return send(
-        id, r -> new ContentCommand.CreateDraft(ContentKind.POST, fields("T", slug), "ed", r));
+        id,
+        r ->
+            new ContentCommand.Create(
+                ContentKind.POST, fields("T", slug), ContentCommand.Initially.DRAFT, "ed", r));
   }
 
   @Test

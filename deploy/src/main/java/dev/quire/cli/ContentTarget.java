@@ -1,5 +1,6 @@
 package dev.quire.cli;
 
+import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentSnapshot;
@@ -19,7 +20,17 @@ public interface ContentTarget extends AutoCloseable {
 
   CompletionStage<Optional<ContentSnapshot>> findBySlug(String slug);
 
-  CompletionStage<ContentSnapshot> create(ContentKind kind, ContentFields fields);
+  /** Creates a draft. */
+  default CompletionStage<ContentSnapshot> create(ContentKind kind, ContentFields fields) {
+    return create(kind, fields, ContentCommand.Initially.DRAFT);
+  }
+
+  /**
+   * Creates an item that starts as {@code then} says (draft, published or scheduled), in one write:
+   * an import of a published post costs one command, not a create and a publish.
+   */
+  CompletionStage<ContentSnapshot> create(
+      ContentKind kind, ContentFields fields, ContentCommand.Initially then);
 
   CompletionStage<ContentSnapshot> edit(String id, long revision, ContentFields fields);
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentSnapshot;
@@ -64,9 +65,14 @@ public final class HttpTarget implements ContentTarget {
   }
 
   @Override
-  public CompletionStage<ContentSnapshot> create(ContentKind kind, ContentFields f) {
+  public CompletionStage<ContentSnapshot> create(
+      ContentKind kind, ContentFields f, ContentCommand.Initially then) {
     Map<String, Object> body = fields(f);
     body.put("kind", kind.id());
+    body.put("status", then.status().id());
+    if (then.scheduleAt() != null) {
+      body.put("at", then.scheduleAt().toString());
+    }
     return send("POST", "", body).thenApply(this::snapshot);
   }
 

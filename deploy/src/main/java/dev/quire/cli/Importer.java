@@ -1,5 +1,6 @@
 package dev.quire.cli;
 
+import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ContentStatus;
 import java.time.Clock;
@@ -79,7 +80,15 @@ public final class Importer {
                   existing -> {
                     if (existing.isEmpty()) {
                       created.incrementAndGet();
-                      return target.create(e.kind(), e.fields());
+                      // Created in the status its file asks for, in one write; the status step
+                      // below then finds nothing to do.
+                      ContentCommand.Initially then = initially(e);
+                      switch (then.status()) {
+                        case PUBLISHED -> published.incrementAndGet();
+                        case SCHEDULED -> scheduled.incrementAndGet();
+                        default -> {}
+                      }
+                      return target.create(e.kind(), e.fields(), then);
                     }
                     ContentSnapshot s = existing.get();
                     if (s.kind() != e.kind()) {
@@ -124,6 +133,17 @@ public final class Importer {
         unpublished.get(),
         unchanged.get(),
         List.copyOf(failures));
+  }
+
+  /** The status a new item starts in, from its file. */
+  private ContentCommand.Initially initially(MarkdownFolder.Entry e) {
+    if (e.draft()) {
+      return ContentCommand.Initially.DRAFT;
+    }
+    if (e.publishAt() != null && e.publishAt().isAfter(clock.instant())) {
+      return ContentCommand.Initially.scheduled(e.publishAt());
+    }
+    return ContentCommand.Initially.PUBLISHED;
   }
 
   private CompletionStage<ContentSnapshot> status(

@@ -72,9 +72,10 @@ public final class LocalTarget implements ContentTarget {
   }
 
   @Override
-  public CompletionStage<ContentSnapshot> create(ContentKind kind, ContentFields fields) {
+  public CompletionStage<ContentSnapshot> create(
+      ContentKind kind, ContentFields fields, ContentCommand.Initially then) {
     return ask(
-        UUID.randomUUID().toString(), r -> new ContentCommand.CreateDraft(kind, fields, actor, r));
+        UUID.randomUUID().toString(), r -> new ContentCommand.Create(kind, fields, then, actor, r));
   }
 
   @Override

@@ -302,7 +302,54 @@ class EndToEndTest {
                 .statusCode())
         .isEqualTo(200);
     assertThat(get("/posts/later/").statusCode()).isEqualTo(404);
+
+    // Or in one call: created scheduled (or published) in a single journal write.
+    String soon = Instant.now().plusSeconds(2).toString();
+    var born =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"Born later\",\"slug\":\"born-later\","
+                + "\"status\":\"scheduled\",\"at\":\""
+                + soon
+                + "\"}");
+    assertThat(born.statusCode()).isEqualTo(201);
+    assertThat(JSON.readTree(born.body()).get("status").asText()).isEqualTo("scheduled");
+    assertThat(JSON.readTree(born.body()).get("revision").asLong()).isEqualTo(2);
+    var live =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"Born live\",\"slug\":\"born-live\","
+                + "\"status\":\"published\"}");
+    assertThat(live.statusCode()).isEqualTo(201);
+    assertThat(JSON.readTree(live.body()).get("status").asText()).isEqualTo("published");
+    await(() -> get("/posts/born-live/").statusCode() == 200, Duration.ofSeconds(2));
+    assertThat(get("/posts/born-later/").statusCode()).isEqualTo(404);
     await(() -> get("/posts/later/").statusCode() == 200, Duration.ofSeconds(8));
+    await(() -> get("/posts/born-later/").statusCode() == 200, Duration.ofSeconds(8));
+
+    // A start status that cannot be is refused naming the field, and nothing is created.
+    for (String[] bad :
+        new String[][] {
+          {"{\"status\":\"archived\"}", "status"},
+          {"{\"status\":\"scheduled\"}", "at"},
+          {"{\"status\":\"scheduled\",\"at\":\"2001-01-01T00:00:00Z\"}", "at"},
+          {"{\"status\":\"published\",\"at\":\"2099-01-01T00:00:00Z\"}", "at"},
+        }) {
+      String body = bad[0].replace("{", "{\"kind\":\"post\",\"title\":\"Nope\",\"slug\":\"nope\",");
+      var refused = api("POST", "/api/v1/content", body);
+      assertThat(refused.statusCode()).as(body).isEqualTo(400);
+      assertThat(JSON.readTree(refused.body()).at("/error/field").asText())
+          .as(body)
+          .isEqualTo(bad[1]);
+    }
+    assertThat(api("GET", "/api/v1/content?slug=nope", null).body()).contains("\"items\":[]");
+    String bornId = JSON.readTree(born.body()).get("id").asText();
+    var statusByPut =
+        api("PUT", "/api/v1/content/" + bornId, "{\"revision\":2,\"status\":\"draft\"}");
+    assertThat(statusByPut.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(statusByPut.body()).at("/error/field").asText()).isEqualTo("status");
   }
 
   @Test

@@ -125,13 +125,46 @@ public final class ContentApiModule implements CmsModule {
             : in.slug();
     String id = UUID.randomUUID().toString();
     ContentFields fields = fields(in, slug);
+    ContentCommand.Initially then = initially(in);
     return content
-        .command(id, r -> new ContentCommand.CreateDraft(kind, fields, "api", r))
+        .command(id, r -> new ContentCommand.Create(kind, fields, then, "api", r))
         .thenApply(reply -> item(reply, StatusCodes.CREATED));
+  }
+
+  /** The status a created item starts in: {@code status} and, when scheduled, {@code at}. */
+  private static ContentCommand.Initially initially(ContentInput in) {
+    if (in.status() == null || in.status().equals("draft")) {
+      if (in.at() != null) {
+        throw HttpError.badRequest("at", "is only for \"status\": \"scheduled\"");
+      }
+      return ContentCommand.Initially.DRAFT;
+    }
+    return switch (in.status()) {
+      case "published" -> {
+        if (in.at() != null) {
+          throw HttpError.badRequest("at", "is only for \"status\": \"scheduled\"");
+        }
+        yield ContentCommand.Initially.PUBLISHED;
+      }
+      case "scheduled" -> {
+        if (in.at() == null) {
+          throw HttpError.badRequest("at", "is required with \"status\": \"scheduled\"");
+        }
+        yield ContentCommand.Initially.scheduled(in.at());
+      }
+      default ->
+          throw HttpError.badRequest(
+              "status", "must be draft, published or scheduled, was '" + in.status() + "'");
+    };
   }
 
   private CompletionStage<HttpResponse> edit(String id, String body) {
     ContentInput in = parse(body, ContentInput.class);
+    if (in.status() != null || in.at() != null) {
+      throw HttpError.badRequest(
+          in.status() != null ? "status" : "at",
+          "is set on create only; use the publish, schedule, unpublish and archive actions");
+    }
     if (in.revision() == null) {
       throw HttpError.badRequest(
           "revision", "is required: send the revision you started editing from");

@@ -15,4 +15,8 @@ public record ContentInput(
     @JsonAlias("cover_image") String coverImage,
     String author,
     Instant date,
-    Long revision) {}
+    Long revision,
+    // On create only: the status the item starts in (draft, published, scheduled) and, for
+    // scheduled, when it goes public.
+    String status,
+    Instant at) {}
