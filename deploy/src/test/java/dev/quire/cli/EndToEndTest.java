@@ -76,6 +76,23 @@ class EndToEndTest {
     node.close();
   }
 
+  @Test
+  @Order(12)
+  void theShutdownFindsTheReadModelsKeepAlivePinger() throws Exception {
+    // ContentProjection stops this pinger by its path before the cluster shuts down: a ping that
+    // landed after the hand-off held the stop for 10 s. A Pekko that renamed the pinger would bring
+    // that back silently, and only now and then; this fails at once instead.
+    var pinger =
+        node.system()
+            .classicSystem()
+            .actorSelection(dev.quire.content.project.ContentProjection.KEEP_ALIVE_PATH)
+            .resolveOne(Duration.ofSeconds(3))
+            .toCompletableFuture()
+            .get();
+    assertThat(pinger.path().toStringWithoutAddress())
+        .isEqualTo(dev.quire.content.project.ContentProjection.KEEP_ALIVE_PATH);
+  }
+
   static Path folder() throws Exception {
     return writeFolder(Files.createDirectories(tmp.resolve("md")));
   }

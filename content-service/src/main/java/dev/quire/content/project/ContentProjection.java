@@ -29,6 +29,9 @@ public final class ContentProjection {
 
   public static final String NAME = "content-read-model";
 
+  /** Where Pekko keeps this daemon process's keep-alive pinger (its internal naming). */
+  public static final String KEEP_ALIVE_PATH = "/system/ShardedDaemonProcessKeepAlive-" + NAME;
+
   private ContentProjection() {}
 
   public static void init(
@@ -69,8 +72,7 @@ public final class ContentProjection {
    * buffer to empty: it never does, so a stop that a ping happened to land in (2 of 14 one-file
    * {@code quire import}s measured) took the phase's whole 10 s timeout. The pinger is stopped
    * before the cluster shutdown phases; other nodes' pingers keep the projection alive. The
-   * pinger's name is Pekko's (internal); if a later Pekko renames it, nothing is stopped and
-   * ServeStopTest fails on the region's timeout warning.
+   * pinger's name is Pekko's (internal): EndToEndTest checks that it is found there.
    */
   private static void stopKeepAliveBeforeHandOff(ActorSystem<?> system) {
     var classic = system.classicSystem();
@@ -80,7 +82,7 @@ public final class ContentProjection {
             "stop-" + NAME + "-keep-alive",
             () ->
                 classic
-                    .actorSelection("/system/ShardedDaemonProcessKeepAlive-" + NAME)
+                    .actorSelection(KEEP_ALIVE_PATH)
                     .resolveOne(KEEP_ALIVE_LOOKUP)
                     .handle(
                         (ref, notFound) -> {
