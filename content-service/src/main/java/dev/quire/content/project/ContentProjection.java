@@ -69,7 +69,7 @@ public final class ContentProjection {
    * The daemon process's keep-alive pinger (one per node, every second here, see cluster.conf) goes
    * on pinging the region while the node shuts down. Once the projection's shard is handed off,
    * each ping waits in the region's buffer, and the region's graceful shutdown waits for that
-   * buffer to empty: it never does, so a stop that a ping happened to land in (2 of 14 one-file
+   * buffer to empty: it never does, so a stop that a ping happened to land in (2 of 15 one-file
    * {@code quire import}s measured) took the phase's whole 10 s timeout. The pinger is stopped
    * before the cluster shutdown phases; other nodes' pingers keep the projection alive. The
    * pinger's name is Pekko's (internal): EndToEndTest checks that it is found there.
