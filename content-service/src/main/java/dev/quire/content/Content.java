@@ -726,13 +726,15 @@ public final class Content
                   ErrorCode.INVALID,
                   "at",
                   "is only for status scheduled, not " + then.status().id());
-      case SCHEDULED ->
-          then.scheduleAt() != null && then.scheduleAt().isAfter(now())
-              ? null
-              : Rejected.of(
-                  ErrorCode.INVALID,
-                  "at",
-                  "must be a time in the future, was " + then.scheduleAt());
+      case SCHEDULED -> {
+        if (then.scheduleAt() == null) {
+          yield Rejected.of(ErrorCode.INVALID, "at", "is required for status scheduled");
+        }
+        yield then.scheduleAt().isAfter(now())
+            ? null
+            : Rejected.of(
+                ErrorCode.INVALID, "at", "must be a time in the future, was " + then.scheduleAt());
+      }
       case ARCHIVED ->
           Rejected.of(
               ErrorCode.INVALID, "status", "a new item starts as draft, published or scheduled");

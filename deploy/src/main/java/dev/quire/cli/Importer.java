@@ -4,6 +4,7 @@ import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ContentStatus;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -135,7 +136,7 @@ public final class Importer {
         List.copyOf(failures));
   }
 
-  /** The status a new item starts in, from its file. */
+  /** The status its file asks for: what a new item starts in, and what an existing one moves to. */
   private ContentCommand.Initially initially(MarkdownFolder.Entry e) {
     if (e.draft()) {
       return ContentCommand.Initially.DRAFT;
@@ -153,24 +154,26 @@ public final class Importer {
       AtomicInteger scheduled,
       AtomicInteger unpublished) {
     ContentStatus now = s.status();
-    if (e.draft()) {
+    ContentCommand.Initially want = initially(e);
+    if (want.status() == ContentStatus.DRAFT) {
       if (now == ContentStatus.PUBLISHED || now == ContentStatus.SCHEDULED) {
         unpublished.incrementAndGet();
         return target.unpublish(s.id(), s.revision());
       }
       return CompletableFuture.completedFuture(s);
     }
-    if (e.publishAt() != null && e.publishAt().isAfter(clock.instant())) {
-      if (now == ContentStatus.SCHEDULED && e.publishAt().equals(s.scheduledAt())) {
+    if (want.status() == ContentStatus.SCHEDULED) {
+      Instant at = want.scheduleAt();
+      if (now == ContentStatus.SCHEDULED && at.equals(s.scheduledAt())) {
         return CompletableFuture.completedFuture(s);
       }
       scheduled.incrementAndGet();
       if (now == ContentStatus.PUBLISHED) {
         return target
             .unpublish(s.id(), s.revision())
-            .thenCompose(u -> target.schedule(u.id(), u.revision(), e.publishAt()));
+            .thenCompose(u -> target.schedule(u.id(), u.revision(), at));
       }
-      return target.schedule(s.id(), s.revision(), e.publishAt());
+      return target.schedule(s.id(), s.revision(), at);
     }
     if (now != ContentStatus.PUBLISHED) {
       published.incrementAndGet();
