@@ -42,7 +42,8 @@ public final class ContentService {
    * H2 hands out the journal's {@code ordering} values from a sequence that is written back (a
    * commit of its own) every {@code CACHE} values, 32 by default: under load that was a quarter of
    * the journal's database time. A bigger cache only means a bigger gap in {@code ordering} after a
-   * crash, which the read journal already tolerates.
+   * crash, which the read journal already tolerates. It also keeps LOB values up to {@code
+   * quire.db.h2-inplace-lob-bytes} in their rows (see reference.conf).
    */
   private static void tuneJournal(Connection c, SqlDialect dialect, Config config)
       throws java.sql.SQLException {
@@ -53,6 +54,8 @@ public final class ContentService {
       st.execute(
           "ALTER TABLE \"event_journal\" ALTER COLUMN \"ordering\" SET CACHE "
               + config.getLong("quire.db.h2-ordering-cache"));
+      // A database setting H2 keeps in the file: LOB values written from now on stay in the row.
+      st.execute("SET MAX_LENGTH_INPLACE_LOB " + config.getInt("quire.db.h2-inplace-lob-bytes"));
     }
   }
 

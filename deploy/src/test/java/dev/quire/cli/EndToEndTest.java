@@ -658,6 +658,26 @@ class EndToEndTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  @Test
+  @Order(20)
+  void h2KeepsEventPayloadsAndPageTextInTheRow() throws Exception {
+    // H2 sends BLOB/CLOB values over 256 bytes to a separate LOB store by default: a copy per
+    // insert and a cleaner thread, ~40% of the write throughput in bench/writes.sh. The content
+    // role raises the limit at every start; this fails if that stops happening.
+    try (var c = node.content().dataSource().getConnection();
+        var st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS"
+                    + " WHERE SETTING_NAME = 'MAX_LENGTH_INPLACE_LOB'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1))
+          .isEqualTo(
+              String.valueOf(
+                  node.system().settings().config().getInt("quire.db.h2-inplace-lob-bytes")));
+    }
+  }
+
   private static String publishNew(String slug, String title, String body) throws Exception {
     var created =
         api(
