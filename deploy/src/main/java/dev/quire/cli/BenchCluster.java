@@ -41,6 +41,7 @@ public final class BenchCluster {
   private BenchCluster() {}
 
   public static void main(String[] args) throws Exception {
+    CommonPool.ensureParallel();
     if (args.length < 4) {
       System.err.println(
           "usage: BenchCluster writes URL TOKEN ITEMS SECONDS CLIENTS | failover URL TOKEN ITEMS"

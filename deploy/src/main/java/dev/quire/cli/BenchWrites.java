@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BenchWrites {
 
   public static void main(String[] args) throws Exception {
+    CommonPool.ensureParallel();
     String data = args[0];
     int items = Integer.parseInt(args[1]);
     int edits = Integer.parseInt(args[2]);

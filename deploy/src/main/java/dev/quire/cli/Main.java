@@ -28,6 +28,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    CommonPool.ensureParallel();
     // Start logging before any thread asks for a logger: avoids SLF4J's replay warning.
     org.slf4j.LoggerFactory.getILoggerFactory();
     System.exit(run(args));
