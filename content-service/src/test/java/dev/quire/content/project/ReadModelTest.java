@@ -111,6 +111,40 @@ class ReadModelTest {
   }
 
   @Test
+  void editsKeepTagsAndAliasesTheyDoNotChangeAndAnItemCanTakeBackItsOldSlug() throws Exception {
+    project(
+        new Content.DraftCreated(
+            "c", 1, ContentKind.POST, fields("first", "v1", List.of("Java")), T0, "ed"),
+        new Content.Published("c", 2, T0.plusSeconds(1), "ed"),
+        new Content.Edited(
+            "c",
+            3,
+            fields("second", "v2", List.of("Java")),
+            "first",
+            null,
+            T0.plusSeconds(2),
+            "ed"),
+        new Content.Edited(
+            "c", 4, fields("second", "v3", List.of("Java")), null, null, T0.plusSeconds(3), "ed"));
+    try (Connection c = ds.getConnection()) {
+      ReadItem item = rm.changesSince(c, 0, 10).items().get(0);
+      assertThat(item.html()).isEqualTo("<p>v3</p>\n");
+      assertThat(item.aliases()).containsExactly("first");
+      assertThat(rm.list(c, null, null, "java", 1, 10).total()).isEqualTo(1);
+    }
+    project(
+        new Content.Edited(
+            "c", 5, fields("first", "v4", List.of("Go")), "second", null, T0.plusSeconds(4), "ed"));
+    try (Connection c = ds.getConnection()) {
+      ReadItem item = rm.changesSince(c, 0, 10).items().get(0);
+      assertThat(item.slug()).isEqualTo("first");
+      assertThat(item.aliases()).containsExactly("second");
+      assertThat(rm.list(c, null, null, "java", 1, 10).total()).isZero();
+      assertThat(rm.list(c, null, null, "go", 1, 10).total()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void replayingTheSameEventsGivesTheSameRows() throws Exception {
     Content.Event created =
         new Content.DraftCreated(
