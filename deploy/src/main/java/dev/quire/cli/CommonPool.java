@@ -1,7 +1,5 @@
 package dev.quire.cli;
 
-import java.util.concurrent.ForkJoinPool;
-
 /**
  * Gives {@code ForkJoinPool.commonPool()} at least two threads, before anything uses it.
  *
@@ -28,14 +26,5 @@ public final class CommonPool {
         && Runtime.getRuntime().availableProcessors() - 1 < MIN_PARALLELISM) {
       System.setProperty(PARALLELISM, Integer.toString(MIN_PARALLELISM));
     }
-  }
-
-  /**
-   * Whether {@code CompletableFuture}'s async callbacks run on the common pool (not a thread each).
-   */
-  public static boolean callbacksShareThreads() {
-    return new java.util.concurrent.CompletableFuture<Void>().defaultExecutor()
-            instanceof ForkJoinPool
-        && ForkJoinPool.getCommonPoolParallelism() >= MIN_PARALLELISM;
   }
 }

@@ -3,6 +3,7 @@ package dev.quire.cli;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import scala.concurrent.Promise;
 import scala.jdk.javaapi.FutureConverters;
@@ -16,6 +17,12 @@ import scala.jdk.javaapi.FutureConverters;
 public final class CommonPoolProbe {
 
   static final int CALLBACKS = 500;
+
+  /** Whether {@code CompletableFuture}'s async callbacks run on the common pool. */
+  static boolean callbacksShareThreads() {
+    return new CompletableFuture<Void>().defaultExecutor() instanceof ForkJoinPool
+        && ForkJoinPool.getCommonPoolParallelism() >= CommonPool.MIN_PARALLELISM;
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || !args[0].equals("untouched")) {
@@ -40,7 +47,7 @@ public final class CommonPoolProbe {
     }
     System.out.println(
         "shared="
-            + CommonPool.callbacksShareThreads()
+            + callbacksShareThreads()
             + " started="
             + (threads.getTotalStartedThreadCount() - before));
   }

@@ -137,11 +137,10 @@ public final class ContentApiModule implements CmsModule {
    * field), so the API and an import are held to the same rules.
    */
   private static ContentCommand.Initially initially(ContentInput in) {
-    if (in.status() == null) {
-      return new ContentCommand.Initially(ContentStatus.DRAFT, in.at());
-    }
     try {
-      return new ContentCommand.Initially(ContentStatus.parse(in.status()), in.at());
+      ContentStatus status =
+          in.status() == null ? ContentStatus.DRAFT : ContentStatus.parse(in.status());
+      return new ContentCommand.Initially(status, in.at());
     } catch (IllegalArgumentException e) {
       throw HttpError.badRequest(
           "status", "must be draft, published or scheduled, was '" + in.status() + "'");
