@@ -3,6 +3,7 @@ package dev.quire.content.project;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -22,8 +23,29 @@ public final class ReadModelSchema {
 
   private ReadModelSchema() {}
 
-  /** Applies every pending migration; blocking (JDBC), so run it on the JDBC dispatcher. */
+  /** How often a migration that lost the race to create the history table is tried again. */
+  static final int ATTEMPTS = 3;
+
+  /**
+   * Applies every pending migration; blocking (JDBC), so run it on the JDBC dispatcher.
+   *
+   * <p>Flyway's lock covers migrating, not creating the history table: a node that finds the table
+   * another node has just created, still empty, refuses to baseline ("already exists, and is
+   * empty"). Trying again then finds the history and the lock, and applies nothing twice.
+   */
   public static MigrateResult migrate(DataSource dataSource, SqlDialect dialect) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return migrateOnce(dataSource, dialect);
+      } catch (FlywayException e) {
+        if (attempt >= ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static MigrateResult migrateOnce(DataSource dataSource, SqlDialect dialect) {
     return Flyway.configure(ReadModelSchema.class.getClassLoader())
         .dataSource(dataSource)
         .locations(LOCATION)
