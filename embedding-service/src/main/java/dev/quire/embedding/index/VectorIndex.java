@@ -9,14 +9,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
@@ -30,6 +36,7 @@ import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * The vectors of one model, persisted in a Lucene index on disk and searched through its HNSW
@@ -44,11 +51,13 @@ public final class VectorIndex implements Closeable {
 
   public static final String SEQ = "seq";
   private static final String CHUNKING = "chunking";
-  private static final String ID = "id";
-  private static final String TYPE = "type";
-  private static final String DOC = "doc";
+  static final String ID = "id";
+  static final String TYPE = "type";
+  static final String DOC = "doc";
   private static final String CHUNK = "chunk";
-  private static final String DOC_VECTOR = "doc_vector";
+  static final String SLUG = "slug";
+  static final String TITLE = "title";
+  static final String DOC_VECTOR = "doc_vector";
   private static final String CHUNK_VECTOR = "chunk_vector";
   private static final String STORED_VECTOR = "vector";
 
@@ -114,6 +123,11 @@ public final class VectorIndex implements Closeable {
     Document doc = base(e.id(), DOC, e);
     doc.add(new KnnFloatVectorField(DOC_VECTOR, e.vector(), VectorSimilarityFunction.DOT_PRODUCT));
     doc.add(new StoredField(STORED_VECTOR, toBytes(e.vector())));
+    // What a search hit shows, as doc values: reading stored fields decompresses the block the
+    // document sits in (with its chunks' texts), which cost most of a semantic search's CPU.
+    doc.add(new BinaryDocValuesField(dv(ID), new BytesRef(e.id())));
+    doc.add(new BinaryDocValuesField(dv(SLUG), new BytesRef(e.slug())));
+    doc.add(new BinaryDocValuesField(dv(TITLE), new BytesRef(e.title())));
     docs.add(doc);
     for (int i = 0; i < e.chunks().size(); i++) {
       Document c = base(e.id(), CHUNK, e);
@@ -132,8 +146,8 @@ public final class VectorIndex implements Closeable {
     d.add(new StringField(ID, id, Field.Store.YES));
     d.add(new StringField(TYPE, type, Field.Store.YES));
     d.add(new StringField("model", modelId, Field.Store.YES));
-    d.add(new StoredField("slug", e.slug()));
-    d.add(new StoredField("title", e.title()));
+    d.add(new StoredField(SLUG, e.slug()));
+    d.add(new StoredField(TITLE, e.title()));
     d.add(new StoredField("hash", e.hash()));
     return d;
   }
@@ -161,17 +175,18 @@ public final class VectorIndex implements Closeable {
 
   /** The stored hash of an item's embedded text, or null if the item is not indexed. */
   public String hash(String id) throws IOException {
-    Document d = docOf(id);
+    Document d = docOf(id, Set.of("hash"));
     return d == null ? null : d.get("hash");
   }
 
   /** An item's document vector, or null if it is not indexed. */
   public float[] vector(String id) throws IOException {
-    Document d = docOf(id);
+    Document d = docOf(id, Set.of(STORED_VECTOR));
     return d == null ? null : fromBytes(d.getBinaryValue(STORED_VECTOR).bytes);
   }
 
-  private Document docOf(String id) throws IOException {
+  /** {@code fields} of an item's document, or null if the item is not indexed. */
+  private Document docOf(String id, Set<String> fields) throws IOException {
     IndexSearcher s = searchers.acquire();
     try {
       Query q =
@@ -180,7 +195,9 @@ public final class VectorIndex implements Closeable {
               .add(new TermQuery(new Term(TYPE, DOC)), BooleanClause.Occur.FILTER)
               .build();
       TopDocs top = s.search(q, 1);
-      return top.scoreDocs.length == 0 ? null : s.storedFields().document(top.scoreDocs[0].doc);
+      return top.scoreDocs.length == 0
+          ? null
+          : s.storedFields().document(top.scoreDocs[0].doc, fields);
     } finally {
       searchers.release(s);
     }
@@ -199,10 +216,11 @@ public final class VectorIndex implements Closeable {
     IndexSearcher s = searchers.acquire();
     try {
       TopDocs top = s.search(new KnnFloatVectorQuery(DOC_VECTOR, query, k, filter), k);
+      HitFields fields = new HitFields(s);
       List<Hit> hits = new ArrayList<>();
       for (ScoreDoc sd : top.scoreDocs) {
-        Document d = s.storedFields().document(sd.doc);
-        hits.add(new Hit(d.get(ID), d.get("slug"), d.get("title"), cosine(sd.score)));
+        String[] f = fields.read(sd.doc);
+        hits.add(new Hit(f[0], f[1], f[2], cosine(sd.score)));
       }
       return hits;
     } finally {
@@ -215,14 +233,15 @@ public final class VectorIndex implements Closeable {
     IndexSearcher s = searchers.acquire();
     try {
       TopDocs top = s.search(new KnnFloatVectorQuery(CHUNK_VECTOR, query, k), k);
+      StoredFields stored = s.storedFields();
       List<Passage> out = new ArrayList<>();
       for (ScoreDoc sd : top.scoreDocs) {
-        Document d = s.storedFields().document(sd.doc);
+        Document d = stored.document(sd.doc, PASSAGE_FIELDS);
         out.add(
             new Passage(
                 d.get(ID),
-                d.get("slug"),
-                d.get("title"),
+                d.get(SLUG),
+                d.get(TITLE),
                 d.getField(CHUNK).numericValue().intValue(),
                 d.get("text"),
                 cosine(sd.score)));
@@ -249,13 +268,61 @@ public final class VectorIndex implements Closeable {
     try {
       TopDocs top =
           s.search(new TermQuery(new Term(TYPE, DOC)), Math.max(1, s.getIndexReader().maxDoc()));
+      HitFields fields = new HitFields(s);
       List<String> ids = new ArrayList<>();
       for (ScoreDoc sd : top.scoreDocs) {
-        ids.add(s.storedFields().document(sd.doc).get(ID));
+        ids.add(fields.read(sd.doc)[0]);
       }
       return ids;
     } finally {
       searchers.release(s);
+    }
+  }
+
+  private static final Set<String> PASSAGE_FIELDS = Set.of(ID, SLUG, TITLE, CHUNK, "text");
+  private static final Set<String> HIT_FIELDS = Set.of(ID, SLUG, TITLE);
+
+  /** The doc-values field beside a stored one (a Lucene field keeps one schema in an index). */
+  static String dv(String field) {
+    return field + "_dv";
+  }
+
+  /**
+   * Reads the id, slug and title of document hits, from doc values; documents indexed before those
+   * existed (an index written by an earlier version) have none, and are read from their stored
+   * fields instead.
+   */
+  private static final class HitFields {
+    private final IndexSearcher searcher;
+    private StoredFields stored;
+
+    HitFields(IndexSearcher searcher) {
+      this.searcher = searcher;
+    }
+
+    String[] read(int doc) throws IOException {
+      List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+      LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+      int local = doc - leaf.docBase;
+      String id = docValue(leaf, ID, local);
+      String slug = docValue(leaf, SLUG, local);
+      String title = docValue(leaf, TITLE, local);
+      if (id != null && slug != null && title != null) {
+        return new String[] {id, slug, title};
+      }
+      if (stored == null) {
+        stored = searcher.storedFields();
+      }
+      Document d = stored.document(doc, HIT_FIELDS);
+      return new String[] {d.get(ID), d.get(SLUG), d.get(TITLE)};
+    }
+
+    private static String docValue(LeafReaderContext leaf, String field, int doc)
+        throws IOException {
+      BinaryDocValues values = leaf.reader().getBinaryDocValues(dv(field));
+      return values != null && values.advanceExact(doc)
+          ? values.binaryValue().utf8ToString()
+          : null;
     }
   }
 

@@ -217,16 +217,24 @@ public final class Embedder implements AutoCloseable {
   }
 
   private float[][] infer(List<String> texts) {
-    Encoding[] encodings = tokenizer.batchEncode(texts);
-    int batch = encodings.length;
-    int len = encodings[0].getIds().length;
+    // One text at a time, padded here: the tokenizer's batch call hands the texts to its own
+    // thread pool (one thread per core), which on the query path woke two more threads for every
+    // visitor's query, and the batches here are small and already run on several threads.
+    int batch = texts.size();
+    Encoding[] encodings = new Encoding[batch];
+    int len = 0;
+    for (int i = 0; i < batch; i++) {
+      encodings[i] = tokenizer.encode(texts.get(i));
+      len = Math.max(len, encodings[i].getIds().length);
+    }
     long[][] ids = new long[batch][];
     long[][] mask = new long[batch][];
     long[][] types = new long[batch][];
     for (int i = 0; i < batch; i++) {
-      ids[i] = encodings[i].getIds();
-      mask[i] = encodings[i].getAttentionMask();
-      types[i] = encodings[i].getTypeIds();
+      // Padding positions have attention mask 0: the model ignores them and so does pooling.
+      ids[i] = java.util.Arrays.copyOf(encodings[i].getIds(), len);
+      mask[i] = java.util.Arrays.copyOf(encodings[i].getAttentionMask(), len);
+      types[i] = java.util.Arrays.copyOf(encodings[i].getTypeIds(), len);
     }
     try (NDManager manager = model.getNDManager().newSubManager()) {
       NDArray idArray = manager.create(ids);
