@@ -115,6 +115,13 @@ public final class EmbeddingBench {
           out("raw_b" + b, String.format("%.1f", raw));
           out("service_b" + b, String.format("%.1f", service));
         }
+        // One request of one text in flight at a time keeps one inference thread busy: its
+        // reference is the raw model in calls of one on one thread.
+        double rawOneThread = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+          rawOneThread = Math.max(rawOneThread, rawRate(embedder, texts, 1, 1));
+        }
+        out("raw_b1_one_thread", String.format("%.1f", rawOneThread));
         // Every passage its own request, all at once: the batcher coalesces them.
         long t0 = System.nanoTime();
         List<CompletableFuture<float[][]>> all = new ArrayList<>();
