@@ -2,7 +2,6 @@ package dev.quire.gateway;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
-import static org.apache.pekko.http.javadsl.server.Directives.extractUri;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
@@ -122,16 +121,14 @@ public final class Gateway {
       m.apiRoutes(ctx).ifPresent(api::add);
       m.publicRoutes(ctx).ifPresent(pub::add);
     }
-    Route apiRoute =
-        handleExceptions(
-            errors.jsonExceptions(),
-            () ->
-                handleRejections(
-                    errors.jsonRejections(),
-                    () ->
-                        withSizeLimit(
-                            g.getBytes("api.max-body-bytes"),
-                            () -> authorised(token, errors, () -> anyOf(api)))));
+    // Routes are built once, here. The inner route a directive is given is evaluated for every
+    // request that reaches it, so building the tree inside those lambdas (as this did) rebuilt
+    // the concatenation of every module's routes, and an exception handler, on every request.
+    Route apiRoutes = anyOf(api);
+    Route apiAuthorised = authorised(token, errors, () -> apiRoutes);
+    Route apiLimited = withSizeLimit(g.getBytes("api.max-body-bytes"), () -> apiAuthorised);
+    Route apiRejections = handleRejections(errors.jsonRejections(), () -> apiLimited);
+    Route apiRoute = handleExceptions(errors.jsonExceptions(), () -> apiRejections);
     Route health =
         path(
             "healthz",
@@ -152,8 +149,8 @@ public final class Gateway {
                     errors.toJson(
                         HttpError.notFound("there is no API here; it lives under /api/v1/")))));
     all.addAll(pub);
-    Route root =
-        extractUri(uri -> handleExceptions(errors.htmlExceptions(uri::path), () -> anyOf(all)));
+    Route allRoutes = anyOf(all);
+    Route root = handleExceptions(errors.htmlExceptions(), () -> allRoutes);
     return Http.get(system)
         .newServerAt(g.getString("http.host"), g.getInt("http.port"))
         .bind(dev.quire.gateway.http.HttpMetrics.timed(root))

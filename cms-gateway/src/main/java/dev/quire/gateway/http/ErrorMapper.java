@@ -1,6 +1,7 @@
 package dev.quire.gateway.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.extractUri;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.site.PageRenderer;
@@ -42,18 +43,21 @@ public final class ErrorMapper {
         .build();
   }
 
-  public ExceptionHandler htmlExceptions(java.util.function.Supplier<String> path) {
+  public ExceptionHandler htmlExceptions() {
     return ExceptionHandler.newBuilder()
         .matchAny(
             e -> {
               HttpError error = asHttpError(unwrap(e));
-              HttpResponse r =
-                  HttpResponse.create()
-                      .withStatus(error.status())
-                      .withEntity(
-                          HttpEntities.create(
-                              ContentTypes.TEXT_HTML_UTF8, safePage(error, path.get())));
-              return complete(withRetry(r, error));
+              return extractUri(
+                  uri -> {
+                    HttpResponse r =
+                        HttpResponse.create()
+                            .withStatus(error.status())
+                            .withEntity(
+                                HttpEntities.create(
+                                    ContentTypes.TEXT_HTML_UTF8, safePage(error, uri.path())));
+                    return complete(withRetry(r, error));
+                  });
             })
         .build();
   }

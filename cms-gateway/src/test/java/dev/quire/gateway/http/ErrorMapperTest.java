@@ -1,0 +1,118 @@
+package dev.quire.gateway.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.quire.gateway.content.ContentClient;
+import dev.quire.gateway.render.Templates;
+import dev.quire.gateway.site.PageRenderer;
+import dev.quire.gateway.site.SiteSettings;
+import dev.quire.gateway.site.SiteState;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A public route that fails answers with the theme's error page for the path that was asked for,
+ * over real HTTP on loopback. The gateway builds its exception handler once, so the page must take
+ * the path from the request it handles, not from the one the handler was built for.
+ */
+class ErrorMapperTest {
+
+  ActorTestKit kit;
+  ServerBinding binding;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void start() throws Exception {
+    Config config =
+        ConfigFactory.parseString(
+                "quire.site.base-url = \"https://example.test\"\n"
+                    + "pekko.actor.provider = cluster\n"
+                    + "pekko.remote.artery.canonical.port = 0\n"
+                    + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n")
+            .withFallback(ConfigFactory.load());
+    kit = ActorTestKit.create("error-mapper", config);
+    SiteState site =
+        new SiteState(
+            kit.system(),
+            new ContentClient(kit.system(), Duration.ofSeconds(1)),
+            new SiteState.Settings(
+                200, Duration.ofHours(1), Duration.ofHours(1), 100, ZoneOffset.UTC));
+    PageRenderer pages =
+        new PageRenderer(
+            new Templates(null, false, true, List.of()),
+            SiteSettings.fromConfig(config),
+            site,
+            ZoneOffset.UTC);
+    ErrorMapper errors = new ErrorMapper(new ObjectMapper(), pages, () -> 7);
+    Route failing =
+        concat(
+            path(
+                "down",
+                () -> {
+                  throw HttpError.unavailable("the content service is not reachable");
+                }),
+            path(
+                "broken",
+                () -> {
+                  throw new IllegalStateException("a bug");
+                }));
+    binding =
+        Http.get(kit.system())
+            .newServerAt("127.0.0.1", 0)
+            .bind(handleExceptions(errors.htmlExceptions(), () -> failing))
+            .toCompletableFuture()
+            .get();
+  }
+
+  @AfterEach
+  void stop() {
+    binding.unbind().toCompletableFuture().join();
+    kit.shutdownTestKit();
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + path))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void failuresAnswerWithTheThemesErrorPageForThePathAskedFor() throws Exception {
+    HttpResponse<String> down = get("/down");
+    assertThat(down.statusCode()).isEqualTo(503);
+    assertThat(down.headers().firstValue("Retry-After")).hasValue("7");
+    assertThat(down.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(down.body())
+        .contains("Something went wrong")
+        .contains("<link rel=\"canonical\" href=\"https://example.test/down\">");
+
+    HttpResponse<String> broken = get("/broken");
+    assertThat(broken.statusCode()).isEqualTo(500);
+    assertThat(broken.body())
+        .contains("Something went wrong")
+        .contains("<link rel=\"canonical\" href=\"https://example.test/broken\">")
+        .as("no internals leak into the page")
+        .doesNotContain("a bug");
+  }
+}
