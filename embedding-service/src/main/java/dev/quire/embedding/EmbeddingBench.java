@@ -151,7 +151,7 @@ public final class EmbeddingBench {
         out("query_embed_p50_ms", ms(lat, 0.50));
         out("query_embed_p99_ms", ms(lat, 0.99));
 
-        indexBench(work, embedder, queries);
+        indexBench(work, embedder, queries, settings.searchCandidates());
       } finally {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().join();
@@ -203,14 +203,14 @@ public final class EmbeddingBench {
    * hundred real embeddings (HNSW's cost depends on count and dimension, not on meaning); the query
    * vectors are real embeddings of the query texts.
    */
-  private static void indexBench(Path work, Embedder embedder, List<String> queries)
+  private static void indexBench(Path work, Embedder embedder, List<String> queries, int candidates)
       throws IOException {
     Path dir = work.resolve("bench-index");
     deleteTree(dir);
     Random random = new Random(42);
     float[][] centres = embedder.embed(queries);
     long t0 = System.nanoTime();
-    try (VectorIndex index = new VectorIndex(dir, embedder.spec().id())) {
+    try (VectorIndex index = new VectorIndex(dir, embedder.spec().id(), candidates)) {
       for (int i = 0; i < INDEX_DOCS; i++) {
         float[] doc = jitter(centres[i % centres.length], random);
         List<String> chunks = new ArrayList<>();

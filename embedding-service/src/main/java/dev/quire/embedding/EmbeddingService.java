@@ -61,7 +61,8 @@ public final class EmbeddingService {
       Duration catchUpInterval,
       Duration queryTimeout,
       int maxK,
-      int maxQueryChars) {
+      int maxQueryChars,
+      int searchCandidates) {
 
     /** {@code chunk-tokens}, checked against the model's window (its special tokens included). */
     private static int chunkTokens(Config c, ModelSpec model) {
@@ -78,6 +79,16 @@ public final class EmbeddingService {
                 + " takes");
       }
       return tokens;
+    }
+
+    /** {@code search-candidates}: at least 1, so a query always walks the graph. */
+    private static int searchCandidates(Config c) {
+      int n = c.getInt("search-candidates");
+      if (n < 1) {
+        throw new IllegalArgumentException(
+            "quire.embedding.search-candidates: " + n + " must be at least 1");
+      }
+      return n;
     }
 
     /** {@code chunk-overlap-tokens}: at most half a chunk, so every chunk moves the text on. */
@@ -124,7 +135,8 @@ public final class EmbeddingService {
           c.getDuration("catch-up-interval"),
           c.getDuration("content-query-timeout"),
           c.getInt("max-k"),
-          c.getInt("max-query-chars"));
+          c.getInt("max-query-chars"),
+          searchCandidates(c));
     }
   }
 
@@ -152,7 +164,8 @@ public final class EmbeddingService {
                 new VectorIndex(
                     settings.dir().resolve("index").resolve(settings.model().id()),
                     settings.model().id(),
-                    Chunker.name(settings.chunkTokens(), settings.chunkOverlapTokens()));
+                    Chunker.name(settings.chunkTokens(), settings.chunkOverlapTokens()),
+                    settings.searchCandidates());
             return system.systemActorOf(
                 create(settings, embedder, queryEmbedder, vectors),
                 "embedding-service",

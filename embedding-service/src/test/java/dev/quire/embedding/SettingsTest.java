@@ -7,7 +7,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import org.junit.jupiter.api.Test;
 
-/** Chunk settings that cannot work are refused at start, naming the key and the limit. */
+/** Settings that cannot work are refused at start, naming the key and the limit. */
 class SettingsTest {
 
   private static Config with(String overrides) {
@@ -19,6 +19,16 @@ class SettingsTest {
     EmbeddingService.Settings s = EmbeddingService.Settings.fromConfig(ConfigFactory.load());
     assertThat(s.chunkTokens()).isEqualTo(160);
     assertThat(s.chunkOverlapTokens()).isEqualTo(24);
+    assertThat(s.searchCandidates()).isEqualTo(100);
+  }
+
+  @Test
+  void noSearchCandidatesIsRefused() {
+    assertThatThrownBy(
+            () ->
+                EmbeddingService.Settings.fromConfig(with("quire.embedding.search-candidates = 0")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("quire.embedding.search-candidates: 0 must be at least 1");
   }
 
   @Test

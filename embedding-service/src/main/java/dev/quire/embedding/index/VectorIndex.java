@@ -73,22 +73,32 @@ public final class VectorIndex implements Closeable {
 
   private final String modelId;
   private final String chunking;
+  // Nearest neighbours each HNSW search collects before the best k are kept: a search for k alone
+  // walks the graphs with a beam of k, and on the demo site a query for the best 3 missed the
+  // item that a query for 10 ranked first.
+  private final int candidates;
   private final FSDirectory directory;
   private final IndexWriter writer;
   private final SearcherManager searchers;
 
-  public VectorIndex(Path dir, String modelId) throws IOException {
-    this(dir, modelId, "");
+  public VectorIndex(Path dir, String modelId, int candidates) throws IOException {
+    this(dir, modelId, "", candidates);
   }
 
   /**
    * {@code chunking} names how texts are cut into chunks (e.g. "tokens-160-24"); it is kept with
    * each commit, and an index committed under another chunking reports seq 0, so everything is
    * embedded again in the background (the old vectors answer queries until each item is replaced).
+   * {@code candidates}: how many nearest neighbours a search collects before it keeps the best k
+   * ({@code quire.embedding.search-candidates}).
    */
-  public VectorIndex(Path dir, String modelId, String chunking) throws IOException {
+  public VectorIndex(Path dir, String modelId, String chunking, int candidates) throws IOException {
+    if (candidates < 1) {
+      throw new IllegalArgumentException("candidates must be at least 1, was " + candidates);
+    }
     this.modelId = modelId;
     this.chunking = chunking;
+    this.candidates = candidates;
     this.directory = FSDirectory.open(dir);
     this.writer = new IndexWriter(directory, new IndexWriterConfig());
     this.searchers = new SearcherManager(writer, null);
@@ -215,7 +225,8 @@ public final class VectorIndex implements Closeable {
     }
     IndexSearcher s = searchers.acquire();
     try {
-      TopDocs top = s.search(new KnnFloatVectorQuery(DOC_VECTOR, query, k, filter), k);
+      TopDocs top =
+          s.search(new KnnFloatVectorQuery(DOC_VECTOR, query, Math.max(k, candidates), filter), k);
       HitFields fields = new HitFields(s);
       List<Hit> hits = new ArrayList<>();
       for (ScoreDoc sd : top.scoreDocs) {
@@ -232,7 +243,8 @@ public final class VectorIndex implements Closeable {
   public List<Passage> passages(float[] query, int k) throws IOException {
     IndexSearcher s = searchers.acquire();
     try {
-      TopDocs top = s.search(new KnnFloatVectorQuery(CHUNK_VECTOR, query, k), k);
+      TopDocs top =
+          s.search(new KnnFloatVectorQuery(CHUNK_VECTOR, query, Math.max(k, candidates)), k);
       StoredFields stored = s.storedFields();
       List<Passage> out = new ArrayList<>();
       for (ScoreDoc sd : top.scoreDocs) {

@@ -21,7 +21,7 @@ class VectorIndexChunkingTest {
 
   @Test
   void anIndexCommittedUnderAnotherChunkingStartsAgainFromSeqZero() throws Exception {
-    try (VectorIndex index = new VectorIndex(dir, "m", "100-20")) {
+    try (VectorIndex index = new VectorIndex(dir, "m", "100-20", 100)) {
       assertThat(index.indexedSeq()).isZero();
       index.put(
           new VectorIndex.Entry(
@@ -29,10 +29,10 @@ class VectorIndexChunkingTest {
       index.commit(42);
       assertThat(index.indexedSeq()).isEqualTo(42);
     }
-    try (VectorIndex same = new VectorIndex(dir, "m", "100-20")) {
+    try (VectorIndex same = new VectorIndex(dir, "m", "100-20", 100)) {
       assertThat(same.indexedSeq()).as("same chunking: carry on").isEqualTo(42);
     }
-    try (VectorIndex other = new VectorIndex(dir, "m", "160-40")) {
+    try (VectorIndex other = new VectorIndex(dir, "m", "160-40", 100)) {
       assertThat(other.indexedSeq()).as("other chunking: embed everything again").isZero();
       assertThat(other.hash("id-1")).as("old vectors answer until replaced").isEqualTo("h1");
     }

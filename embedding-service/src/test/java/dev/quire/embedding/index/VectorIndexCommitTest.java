@@ -23,7 +23,7 @@ class VectorIndexCommitTest {
 
   @Test
   void writtenPagesBecomeVisibleAtTheCommitAndSurviveAClose() throws Exception {
-    try (VectorIndex index = new VectorIndex(dir, "m", "c")) {
+    try (VectorIndex index = new VectorIndex(dir, "m", "c", 100)) {
       index.put(entry("a"));
       index.commit(10);
       index.put(entry("b"));
@@ -33,7 +33,7 @@ class VectorIndexCommitTest {
       index.put(entry("c"));
       index.written(30);
     } // closed without a commit: the close commits what was written, with its seq
-    try (VectorIndex reopened = new VectorIndex(dir, "m", "c")) {
+    try (VectorIndex reopened = new VectorIndex(dir, "m", "c", 100)) {
       assertThat(reopened.indexedSeq()).isEqualTo(30);
       assertThat(reopened.count(false)).isEqualTo(3);
       assertThat(reopened.hash("c")).isEqualTo("h-c");

@@ -43,7 +43,7 @@ class VectorIndexHitsTest {
       w.addDocument(old);
       w.commit();
     }
-    try (VectorIndex index = new VectorIndex(dir, "m")) {
+    try (VectorIndex index = new VectorIndex(dir, "m", 100)) {
       index.put(
           new VectorIndex.Entry(
               "new-id",
