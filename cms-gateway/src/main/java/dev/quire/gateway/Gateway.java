@@ -31,7 +31,6 @@ import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -58,16 +57,6 @@ public final class Gateway {
   public record Started(ServerBinding binding, SiteState site) {}
 
   public static CompletionStage<Started> init(ActorSystem<?> system, ApiToken token) {
-    return init(system, token, CompletableFuture.completedFuture(null));
-  }
-
-  /**
-   * Prepares the gateway (modules, templates, the in-memory site) at once, and opens its port only
-   * once {@code rolesReady} completes: in a node that also runs the content role, that role starts
-   * meanwhile on other threads, and a request must not reach its entities before they exist.
-   */
-  public static CompletionStage<Started> init(
-      ActorSystem<?> system, ApiToken token, CompletionStage<?> rolesReady) {
     Config config = system.settings().config();
     Config g = config.getConfig("quire.gateway");
     if (!Cluster.get(system).selfMember().hasRole("content")) {
@@ -162,13 +151,9 @@ public final class Gateway {
     all.addAll(pub);
     Route allRoutes = anyOf(all);
     Route root = handleExceptions(errors.htmlExceptions(), () -> allRoutes);
-    Route timed = dev.quire.gateway.http.HttpMetrics.timed(root);
-    return rolesReady
-        .thenCompose(
-            ready ->
-                Http.get(system)
-                    .newServerAt(g.getString("http.host"), g.getInt("http.port"))
-                    .bind(timed))
+    return Http.get(system)
+        .newServerAt(g.getString("http.host"), g.getInt("http.port"))
+        .bind(dev.quire.gateway.http.HttpMetrics.timed(root))
         .thenApply(binding -> new Started(binding, site));
   }
 

@@ -228,22 +228,16 @@ public final class QuireNode implements AutoCloseable {
       } else {
         cluster.manager().tell(new JoinSeedNodes(seeds));
       }
-      // The content role starts on other threads (schema, sharding, projections) while this one
-      // prepares the gateway; the gateway opens its port once the roles here have started. The
-      // two took ~0.8 and ~0.9-1.7 s one after the other on a 1,000-post site (2 cores).
-      CompletableFuture<ContentService.Handle> contentStart =
+      ContentService.Handle content =
           withContent
-              ? ContentService.init(system).toCompletableFuture()
-              : CompletableFuture.completedFuture(null);
-      CompletableFuture<ContentService.Handle> rolesReady =
-          contentStart.thenApply(
-              handle -> {
-                if (roles.contains("crawler")) {
-                  dev.quire.crawler.CrawlerService.init(system);
-                }
-                return handle;
-              });
-      CompletableFuture<Gateway.Started> gatewayStart = null;
+              ? ContentService.init(system)
+                  .toCompletableFuture()
+                  .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              : null;
+      if (roles.contains("crawler")) {
+        dev.quire.crawler.CrawlerService.init(system);
+      }
+      Gateway.Started gw = null;
       if (withGateway) {
         ApiToken token =
             ApiToken.load(
@@ -255,14 +249,11 @@ public final class QuireNode implements AutoCloseable {
                             + dataDir.resolve("api-token")
                             + "):\n  "
                             + t));
-        gatewayStart = Gateway.init(system, token, rolesReady).toCompletableFuture();
+        gw =
+            Gateway.init(system, token)
+                .toCompletableFuture()
+                .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
       }
-      ContentService.Handle content =
-          rolesReady.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
-      Gateway.Started gw =
-          gatewayStart == null
-              ? null
-              : gatewayStart.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
       if (withEmbedding) {
         // Loads the model off the actor threads. Beside a gateway it waits until the site has
         // loaded (or quire.embedding.start-wait has passed): the model load takes a core for about
