@@ -18,6 +18,7 @@ public final class ServiceDirectory<T> {
 
   private final ServiceKey<T> key;
   private final AtomicReference<List<ActorRef<T>>> instances = new AtomicReference<>(List.of());
+  private final List<Runnable> onReachable = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public ServiceDirectory(ActorSystem<?> system, ServiceKey<T> key, String actorName) {
     this.key = key;
@@ -27,7 +28,11 @@ public final class ServiceDirectory<T> {
               ctx.getSystem().receptionist().tell(Receptionist.subscribe(key, ctx.getSelf()));
               return Behaviors.receiveMessage(
                   listing -> {
-                    instances.set(List.copyOf(listing.getServiceInstances(key)));
+                    List<ActorRef<T>> now = List.copyOf(listing.getServiceInstances(key));
+                    boolean cameBack = instances.getAndSet(now).isEmpty() && !now.isEmpty();
+                    if (cameBack) {
+                      onReachable.forEach(Runnable::run);
+                    }
                     return Behaviors.same();
                   });
             }),
@@ -37,6 +42,14 @@ public final class ServiceDirectory<T> {
 
   public boolean reachable() {
     return !instances.get().isEmpty();
+  }
+
+  /**
+   * Runs {@code action} (on the directory's actor; keep it short) each time the service becomes
+   * reachable after none was: at its first start and after every outage.
+   */
+  public void whenReachable(Runnable action) {
+    onReachable.add(action);
   }
 
   /** One instance, spread over callers by thread; empty while none is reachable. */

@@ -33,6 +33,11 @@ public final class EmbeddingClient {
     return services.reachable();
   }
 
+  /** Runs {@code action} each time the embedding service becomes reachable after none was. */
+  public void whenReachable(Runnable action) {
+    services.whenReachable(action);
+  }
+
   public CompletionStage<EmbeddingQuery.Hits> similar(String text, int k) {
     return this.<EmbeddingQuery.Hits>ask(r -> new EmbeddingQuery.Similar(text, k, r), timeout)
         .thenApply(EmbeddingClient::ok);

@@ -74,6 +74,11 @@ public final class SemanticModule implements CmsModule {
     this.relatedPosts = c.getInt("related-posts");
     this.relatedTimeout = c.getDuration("related-timeout");
     this.cacheEntries = c.getInt("related-cache-entries");
+    // A post page rendered while the service was unreachable is complete without related posts
+    // and memoised; when the service comes (back), such pages must render again to gain them.
+    // Without this, the posts visited in the seconds before the model loaded after a start kept
+    // no related posts until the next content change.
+    client.whenReachable(() -> site.snapshot().forgetPages());
   }
 
   @Override

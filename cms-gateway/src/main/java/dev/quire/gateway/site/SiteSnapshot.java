@@ -117,6 +117,14 @@ public final class SiteSnapshot {
     return bySlug.size();
   }
 
+  /**
+   * Drops the memoised pages: each renders again at its next request. For a part of pages that
+   * changes without the content changing (related posts once their service is reachable).
+   */
+  public void forgetPages() {
+    memo.clear();
+  }
+
   /** The memoised page for {@code key}, rendering it once if absent (bounded by count). */
   public Rendered page(String key, java.util.function.Supplier<Rendered> render) {
     Rendered r = memo.get(key);
