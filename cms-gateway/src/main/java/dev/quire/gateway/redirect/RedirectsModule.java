@@ -88,24 +88,18 @@ public final class RedirectsModule implements CmsModule {
     if (!fetching.compareAndSet(false, true)) {
       return;
     }
-    CompletionStage<Void> fetched;
-    try {
-      fetched = fetch();
-    } catch (RuntimeException notYet) {
-      // The ask itself can throw (e.g. the Redirects sharding not started yet in this node):
-      // thrown out of here it would end the refresh schedule and leave the flag set, and the table
-      // would never load. The next tick tries again.
-      fetching.set(false);
-      LOG.debug("redirect table not reachable yet: {}", notYet.toString());
-      return;
-    }
-    fetched.whenComplete(
-        (done, failure) -> {
-          fetching.set(false);
-          if (failure != null) {
-            LOG.debug("redirect table not reachable yet: {}", failure.toString());
-          }
-        });
+    // Composed onto a completed stage, so an ask that throws (e.g. the Redirects sharding not
+    // started yet in this node) becomes a failed fetch like any other: thrown out of here it would
+    // end the refresh schedule and leave the flag set, and the table would never load.
+    java.util.concurrent.CompletableFuture.completedStage(null)
+        .thenCompose(ignored -> fetch())
+        .whenComplete(
+            (done, failure) -> {
+              fetching.set(false);
+              if (failure != null) {
+                LOG.debug("redirect table not reachable yet: {}", failure.toString());
+              }
+            });
   }
 
   /** Asks for the table if it changed since the version held, and installs it. */

@@ -230,8 +230,8 @@ public final class VectorIndex implements Closeable {
       HitFields fields = new HitFields(s);
       List<Hit> hits = new ArrayList<>();
       for (ScoreDoc sd : top.scoreDocs) {
-        String[] f = fields.read(sd.doc);
-        hits.add(new Hit(f[0], f[1], f[2], cosine(sd.score)));
+        Named n = fields.read(sd.doc);
+        hits.add(new Hit(n.id(), n.slug(), n.title(), cosine(sd.score)));
       }
       return hits;
     } finally {
@@ -283,7 +283,7 @@ public final class VectorIndex implements Closeable {
       HitFields fields = new HitFields(s);
       List<String> ids = new ArrayList<>();
       for (ScoreDoc sd : top.scoreDocs) {
-        ids.add(fields.read(sd.doc)[0]);
+        ids.add(fields.read(sd.doc).id());
       }
       return ids;
     } finally {
@@ -299,6 +299,9 @@ public final class VectorIndex implements Closeable {
     return field + "_dv";
   }
 
+  /** What a hit shows of its item. */
+  private record Named(String id, String slug, String title) {}
+
   /**
    * Reads the id, slug and title of document hits, from doc values; documents indexed before those
    * existed (an index written by an earlier version) have none, and are read from their stored
@@ -312,7 +315,7 @@ public final class VectorIndex implements Closeable {
       this.searcher = searcher;
     }
 
-    String[] read(int doc) throws IOException {
+    Named read(int doc) throws IOException {
       List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
       LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
       int local = doc - leaf.docBase;
@@ -320,13 +323,13 @@ public final class VectorIndex implements Closeable {
       String slug = docValue(leaf, SLUG, local);
       String title = docValue(leaf, TITLE, local);
       if (id != null && slug != null && title != null) {
-        return new String[] {id, slug, title};
+        return new Named(id, slug, title);
       }
       if (stored == null) {
         stored = searcher.storedFields();
       }
       Document d = stored.document(doc, HIT_FIELDS);
-      return new String[] {d.get(ID), d.get(SLUG), d.get(TITLE)};
+      return new Named(d.get(ID), d.get(SLUG), d.get(TITLE));
     }
 
     private static String docValue(LeafReaderContext leaf, String field, int doc)

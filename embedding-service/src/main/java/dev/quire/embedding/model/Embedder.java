@@ -91,7 +91,7 @@ public final class Embedder implements AutoCloseable {
             .optTokenizerPath(tokenizerJson)
             .optMaxLength(spec.maxTokens())
             .optTruncation(true)
-            .optPadding(true)
+            .optPadding(false) // texts are encoded one at a time and padded in infer()
             .build();
     HuggingFaceTokenizer spanTokenizer =
         HuggingFaceTokenizer.builder()

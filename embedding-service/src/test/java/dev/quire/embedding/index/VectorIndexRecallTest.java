@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.apache.lucene.util.VectorUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,14 +45,6 @@ class VectorIndexRecallTest {
     return v;
   }
 
-  static double dot(float[] a, float[] b) {
-    double d = 0;
-    for (int i = 0; i < a.length; i++) {
-      d += a[i] * b[i];
-    }
-    return d;
-  }
-
   /** Mean share of the exact best K that the index returns, over random queries. */
   double recall(Path where, int candidates) throws Exception {
     Random random = new Random(7);
@@ -74,7 +67,7 @@ class VectorIndexRecallTest {
         Set<String> exact = new HashSet<>();
         IntStream.range(0, DOCS)
             .boxed()
-            .sorted(Comparator.comparingDouble(i -> -dot(query, vectors.get(i))))
+            .sorted(Comparator.comparingDouble(i -> -VectorUtil.dotProduct(query, vectors.get(i))))
             .limit(K)
             .forEach(i -> exact.add("id-" + i));
         List<Hit> hits = index.similar(query, K, null);
