@@ -93,6 +93,67 @@ class EndToEndTest {
         .isEqualTo(dev.quire.content.project.ContentProjection.KEEP_ALIVE_PATH);
   }
 
+  @Test
+  @Order(13)
+  void pagesAndAssetsAreSentGzippedToClientsThatAskAndHeadIsAnswered() throws Exception {
+    var plain = bytes("/posts/second/", Map.of());
+    var gz = bytes("/posts/second/", Map.of("Accept-Encoding", "gzip, deflate, br"));
+    assertThat(gz.statusCode()).isEqualTo(200);
+    assertThat(gz.headers().firstValue("Content-Encoding")).hasValue("gzip");
+    assertThat(gz.headers().firstValue("Vary")).hasValue("Accept-Encoding");
+    assertThat(plain.headers().firstValue("Vary")).hasValue("Accept-Encoding");
+    assertThat(plain.headers().firstValue("Content-Encoding")).isEmpty();
+    assertThat(gunzip(gz.body())).isEqualTo(plain.body());
+    assertThat(gz.body().length).isLessThan(plain.body().length / 2);
+    // Each copy has its own entity tag, and a revalidation answers 304 only for the same copy.
+    String plainTag = plain.headers().firstValue("ETag").orElseThrow();
+    String gzTag = gz.headers().firstValue("ETag").orElseThrow();
+    assertThat(gzTag).isEqualTo(plainTag.substring(0, plainTag.length() - 1) + "-gz\"");
+    assertThat(
+            bytes("/posts/second/", Map.of("Accept-Encoding", "gzip", "If-None-Match", gzTag))
+                .statusCode())
+        .isEqualTo(304);
+    assertThat(
+            bytes("/posts/second/", Map.of("Accept-Encoding", "gzip", "If-None-Match", plainTag))
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(bytes("/posts/second/", Map.of("If-None-Match", plainTag)).statusCode())
+        .isEqualTo(304);
+    // Theme assets too.
+    String css =
+        get("/").body().replaceAll("(?s).*href=\"(/assets/css/site\\.[0-9a-f]+\\.css)\".*", "$1");
+    var cssGz = bytes(css, Map.of("Accept-Encoding", "gzip"));
+    assertThat(cssGz.headers().firstValue("Content-Encoding")).hasValue("gzip");
+    assertThat(cssGz.headers().firstValue("Cache-Control"))
+        .hasValue("public, max-age=31536000, immutable");
+    assertThat(new String(gunzip(cssGz.body()), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo(get(css).body());
+    // HEAD: the GET's status and headers, no body.
+    var head =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/posts/second/"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    assertThat(head.headers().firstValue("Content-Length"))
+        .hasValue(Integer.toString(plain.body().length));
+    assertThat(head.headers().firstValue("ETag")).hasValue(plainTag);
+  }
+
+  static HttpResponse<byte[]> bytes(String path, Map<String, String> headers) throws Exception {
+    var b = HttpRequest.newBuilder(URI.create(base + path));
+    headers.forEach(b::header);
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  static byte[] gunzip(byte[] gz) throws Exception {
+    try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz))) {
+      return in.readAllBytes();
+    }
+  }
+
   static Path folder() throws Exception {
     return writeFolder(Files.createDirectories(tmp.resolve("md")));
   }

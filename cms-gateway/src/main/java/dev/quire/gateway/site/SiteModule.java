@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 
+import dev.quire.gateway.http.Compression;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.gateway.render.Assets;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -39,6 +41,7 @@ public final class SiteModule implements CmsModule {
   private static final HttpHeader SHORT_CACHE =
       RawHeader.create("Cache-Control", "public, max-age=300");
   private static final HttpHeader NOSNIFF = RawHeader.create("X-Content-Type-Options", "nosniff");
+  private static final HttpHeader VARY = RawHeader.create("Vary", "Accept-Encoding");
 
   /** Part of every ETag so a restart with another theme never answers 304 to a stale copy. */
   private final String boot = UUID.randomUUID().toString().substring(0, 8);
@@ -49,6 +52,8 @@ public final class SiteModule implements CmsModule {
   private Assets assets;
   private boolean devMode;
   private List<CmsModule> modules;
+  private Compression compression;
+  private final Map<String, Compression.Variants> assetResponses = new ConcurrentHashMap<>();
 
   @Override
   public String id() {
@@ -63,6 +68,7 @@ public final class SiteModule implements CmsModule {
     this.assets = ctx.templates().assets();
     this.devMode = ctx.config().getBoolean("quire.gateway.dev-mode");
     this.modules = ctx.modules();
+    this.compression = new Compression(Compression.Settings.fromConfig(ctx.config()));
   }
 
   @Override
@@ -73,7 +79,7 @@ public final class SiteModule implements CmsModule {
   HttpResponse handle(HttpRequest req) {
     String path = req.getUri().path();
     if (path.startsWith(Assets.PREFIX)) {
-      return asset(path.substring(Assets.PREFIX.length()));
+      return asset(req, path.substring(Assets.PREFIX.length()));
     }
     if (!state.ready()) {
       // Never a blank site while the content is still loading.
@@ -88,15 +94,19 @@ public final class SiteModule implements CmsModule {
     SiteSnapshot snap = state.snapshot();
     SiteSnapshot.Rendered page =
         devMode ? resolve(snap, path) : snap.page(path, () -> resolve(snap, path));
+    boolean gzip = page.gzip() != null && Compression.acceptsGzip(req);
     if (page.status() == 200 && !devMode) {
-      Optional<HttpHeader> inm = req.getHeader("If-None-Match").map(h -> (HttpHeader) h);
-      if (inm.isPresent() && inm.get().value().contains(page.etag())) {
-        return HttpResponse.create()
-            .withStatus(StatusCodes.NOT_MODIFIED)
-            .addHeader(ETag.create(EntityTag.create(page.etag(), false)));
+      // Each copy has its own tag: the compressed one's ends in GZIP_ETAG_SUFFIX.
+      String tag = gzip ? page.etag() + Compression.GZIP_ETAG_SUFFIX : page.etag();
+      if (Compression.noneMatchHits(req, tag)) {
+        HttpResponse notModified =
+            HttpResponse.create()
+                .withStatus(StatusCodes.NOT_MODIFIED)
+                .addHeader(ETag.create(EntityTag.create(tag, false)));
+        return page.gzip() == null ? notModified : notModified.addHeader(VARY);
       }
     }
-    return page.response();
+    return gzip ? page.gzip() : page.response();
   }
 
   private SiteSnapshot.Rendered resolve(SiteSnapshot snap, String path) {
@@ -214,16 +224,15 @@ public final class SiteModule implements CmsModule {
   }
 
   private SiteSnapshot.Rendered page(int status, byte[] body, String etag) {
-    HttpResponse response =
-        HttpResponse.create()
-            .withStatus(status)
-            .withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, body))
-            .addHeader(PAGE_CACHE)
-            .addHeader(NOSNIFF);
+    HttpResponse head =
+        HttpResponse.create().withStatus(status).addHeader(PAGE_CACHE).addHeader(NOSNIFF);
     if (status == 200 && !devMode) {
-      response = response.addHeader(ETag.create(EntityTag.create(etag, false)));
+      // Compressed once here, with the page, not on every request that accepts gzip.
+      var v = compression.variants(head, ContentTypes.TEXT_HTML_UTF8, body, etag);
+      return new SiteSnapshot.Rendered(status, etag, v.identity(), v.gzip(), true);
     }
-    return new SiteSnapshot.Rendered(status, etag, response);
+    return new SiteSnapshot.Rendered(
+        status, etag, head.withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, body)));
   }
 
   private SiteSnapshot.Rendered notFound(SiteSnapshot snap, String path) {
@@ -246,6 +255,18 @@ public final class SiteModule implements CmsModule {
             .addHeader(Location.create(location)));
   }
 
+  private Compression.Variants assetVariants(Assets.Lookup l) {
+    HttpResponse head =
+        HttpResponse.create()
+            .addHeader(l.fingerprinted() && !devMode ? LONG_CACHE : SHORT_CACHE)
+            .addHeader(NOSNIFF);
+    var type = ContentTypes.parse(l.asset().contentType());
+    return devMode
+        ? new Compression.Variants(
+            head.withEntity(HttpEntities.create(type, l.asset().bytes())), null)
+        : compression.variants(head, type, l.asset().bytes(), null);
+  }
+
   private static int parsePage(String s) {
     if (s.isEmpty() || s.length() > 6 || !s.chars().allMatch(Character::isDigit)) {
       return -1;
@@ -253,19 +274,19 @@ public final class SiteModule implements CmsModule {
     return Integer.parseInt(s);
   }
 
-  private HttpResponse asset(String path) {
+  private HttpResponse asset(HttpRequest req, String path) {
     return assets
         .resolve(path)
         .map(
             l ->
-                HttpResponse.create()
-                    .withEntity(
-                        HttpEntities.create(
-                            org.apache.pekko.http.javadsl.model.ContentTypes.parse(
-                                l.asset().contentType()),
-                            l.asset().bytes()))
-                    .addHeader(l.fingerprinted() && !devMode ? LONG_CACHE : SHORT_CACHE)
-                    .addHeader(NOSNIFF))
+                devMode
+                    ? assetVariants(l).identity()
+                    // At most two entries per theme asset: Assets resolves only files that exist.
+                    : assetResponses
+                        .computeIfAbsent(
+                            l.asset().url() + (l.fingerprinted() ? "" : " plain"),
+                            k -> assetVariants(l))
+                        .choose(req))
         .orElseGet(
             () ->
                 HttpResponse.create()

@@ -19,22 +19,24 @@ public final class SiteSnapshot {
 
   /**
    * A rendered page, memoised per snapshot: the complete response is built once, so serving it
-   * again copies nothing ({@code HttpResponse} is immutable).
+   * again copies nothing ({@code HttpResponse} is immutable). {@code gzip}, when not null, is the
+   * same page compressed, for clients that accept it.
    */
   public record Rendered(
       int status,
       String etag,
       org.apache.pekko.http.javadsl.model.HttpResponse response,
+      org.apache.pekko.http.javadsl.model.HttpResponse gzip,
       boolean keep) {
 
     public Rendered(
         int status, String etag, org.apache.pekko.http.javadsl.model.HttpResponse response) {
-      this(status, etag, response, true);
+      this(status, etag, response, null, true);
     }
 
     /** The same page, served this once but not memoised (a part of it was not ready). */
     public Rendered once() {
-      return new Rendered(status, etag, response, false);
+      return new Rendered(status, etag, response, gzip, false);
     }
   }
 
