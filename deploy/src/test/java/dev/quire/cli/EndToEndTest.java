@@ -142,6 +142,48 @@ class EndToEndTest {
     assertThat(head.headers().firstValue("ETag")).hasValue(plainTag);
   }
 
+  @Test
+  @Order(14)
+  void tagPagesArePagedLikeTheBlog() throws Exception {
+    // 12 posts with one tag: 10 (quire.site.page-size) on /tags/paged/, 2 on its page 2.
+    for (int i = 1; i <= 12; i++) {
+      var created =
+          api(
+              "POST",
+              "/api/v1/content",
+              JSON.writeValueAsString(
+                  Map.of(
+                      "kind",
+                      "post",
+                      "title",
+                      "Paged post " + i,
+                      "slug",
+                      "paged-" + i,
+                      "body",
+                      "Post " + i + " of a long tag.",
+                      "tags",
+                      List.of("Paged"),
+                      "status",
+                      "published")));
+      assertThat(created.statusCode()).isEqualTo(201);
+    }
+    await(() -> get("/tags/paged/page/2/").statusCode() == 200, Duration.ofSeconds(5));
+    Pattern card = Pattern.compile("href=\"/posts/paged-\\d+/\"");
+    var first = get("/tags/paged/");
+    assertThat(card.matcher(first.body()).results().count()).isEqualTo(10);
+    assertThat(first.body()).contains("href=\"/tags/paged/page/2/\"").contains("Page 1 of 2");
+    var second = get("/tags/paged/page/2/");
+    assertThat(card.matcher(second.body()).results().count()).isEqualTo(2);
+    assertThat(second.body()).contains("href=\"/tags/paged/\"").contains("Page 2 of 2");
+    var one = get("/tags/paged/page/1/");
+    assertThat(one.statusCode()).isEqualTo(301);
+    assertThat(one.headers().firstValue("Location")).hasValue("/tags/paged/");
+    assertThat(get("/tags/paged/page/3/").statusCode()).isEqualTo(404);
+    assertThat(get("/tags/paged/page/0/").statusCode()).isEqualTo(404);
+    assertThat(get("/tags/paged/page/x/").statusCode()).isEqualTo(404);
+    assertThat(get("/tags/nope/page/2/").statusCode()).isEqualTo(404);
+  }
+
   static HttpResponse<byte[]> bytes(String path, Map<String, String> headers) throws Exception {
     var b = HttpRequest.newBuilder(URI.create(base + path));
     headers.forEach(b::header);

@@ -159,12 +159,20 @@ public final class SiteModule implements CmsModule {
       ItemView moved = item != null ? item : snap.byAlias(parts[1]);
       return moved == null ? notFound(snap, path) : redirect(moved.url());
     }
-    if (n == 2 && parts[0].equals("tags")) {
+    if ((n == 2 || n == 4 && parts[2].equals("page")) && parts[0].equals("tags")) {
+      // /tags/<tag>/ and /tags/<tag>/page/N/, paged like the blog: a tag on every post would
+      // otherwise list the whole site on one page.
       List<ItemView> posts = snap.tagged(parts[1]);
-      if (posts.isEmpty()) {
+      int page = n == 2 ? 1 : parsePage(parts[3]);
+      String first = "/tags/" + parts[1] + "/";
+      if (posts.isEmpty() || page < 1) {
         return notFound(snap, path);
       }
-      return ok(snap, "site/tag.peb", path, Map.of("tag", snap.tagName(parts[1]), "posts", posts));
+      if (n == 4 && page == 1) {
+        return redirect(first);
+      }
+      return listPage(
+          snap, path, posts, page, first, "site/tag.peb", Map.of("tag", snap.tagName(parts[1])));
     }
     if (n == 1) {
       ItemView item = snap.bySlug(parts[0]);
@@ -186,7 +194,21 @@ public final class SiteModule implements CmsModule {
   }
 
   private SiteSnapshot.Rendered blogPage(SiteSnapshot snap, String path, int page) {
-    List<ItemView> posts = snap.posts();
+    return listPage(snap, path, snap.posts(), page, "/blog/", "site/blog.peb", Map.of());
+  }
+
+  /**
+   * Page {@code page} of {@code posts}, {@code quire.site.page-size} to a page: the first at {@code
+   * first}, the others at {@code first + "page/N/"}; past the last is a 404.
+   */
+  private SiteSnapshot.Rendered listPage(
+      SiteSnapshot snap,
+      String path,
+      List<ItemView> posts,
+      int page,
+      String first,
+      String template,
+      Map<String, Object> vars) {
     int size = site.pageSize();
     int totalPages = Math.max(1, (posts.size() + size - 1) / size);
     if (page > totalPages) {
@@ -204,18 +226,13 @@ public final class SiteModule implements CmsModule {
             "hasNext",
             page < totalPages,
             "prevUrl",
-            page == 2 ? "/blog/" : "/blog/page/" + (page - 1) + "/",
+            page == 2 ? first : first + "page/" + (page - 1) + "/",
             "nextUrl",
-            "/blog/page/" + (page + 1) + "/");
-    return ok(
-        snap,
-        "site/blog.peb",
-        path,
-        Map.of(
-            "posts",
-            posts.subList(from, Math.min(from + size, posts.size())),
-            "pagination",
-            pagination));
+            first + "page/" + (page + 1) + "/");
+    Map<String, Object> all = new java.util.HashMap<>(vars);
+    all.put("posts", posts.subList(from, Math.min(from + size, posts.size())));
+    all.put("pagination", pagination);
+    return ok(snap, template, path, all);
   }
 
   private SiteSnapshot.Rendered ok(
