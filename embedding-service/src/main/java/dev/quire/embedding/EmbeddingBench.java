@@ -56,12 +56,16 @@ public final class EmbeddingBench {
     try (Embedder embedder =
             Embedder.load(
                 settings.model(), models, settings.intraOpThreads(), settings.allowSpinning());
-        Embedder queryEmbedder =
-            Embedder.load(
-                settings.model(),
-                models,
-                settings.queryIntraOpThreads(),
-                settings.allowSpinning())) {
+        Embedder ownQueryEmbedder =
+            EmbeddingService.sharesSession(settings)
+                ? null
+                : Embedder.load(
+                    settings.model(),
+                    models,
+                    settings.queryIntraOpThreads(),
+                    settings.allowSpinning())) {
+      // As the service does: queries share the indexing session unless their thread count differs.
+      Embedder queryEmbedder = ownQueryEmbedder == null ? embedder : ownQueryEmbedder;
       out("model", settings.model().id());
       out("load_ms", embedder.loadMillis());
       out("threads", settings.inferenceThreads() + "x" + settings.intraOpThreads());

@@ -114,6 +114,52 @@ class EmbedderTest {
    * it was embedding. A later call fails cleanly.
    */
   @Test
+  void threadsSharingOneSessionGetTheVectorsOneThreadGets() throws Exception {
+    // The service's indexing threads and its query thread share one session of the model, each
+    // with its own predictor: concurrent inferences must not mix their inputs or outputs.
+    Embedder shared = Embedder.load(ModelSpec.MINILM_L6_V2_Q, dir, 1);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      List<List<String>> work = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+          texts.add(("thread " + t + " passage " + i + " about event sourcing. ").repeat(t + 1));
+        }
+        work.add(texts);
+      }
+      List<float[][]> alone = new ArrayList<>();
+      for (List<String> texts : work) {
+        alone.add(shared.embed(texts));
+      }
+      List<java.util.concurrent.Future<Boolean>> runs = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        int thread = t;
+        runs.add(
+            pool.submit(
+                () -> {
+                  for (int round = 0; round < 20; round++) {
+                    float[][] v = shared.embed(work.get(thread));
+                    for (int i = 0; i < v.length; i++) {
+                      if (ModelSpec.dot(v[i], alone.get(thread)[i]) < 0.9999f) {
+                        return false;
+                      }
+                    }
+                  }
+                  return true;
+                }));
+      }
+      for (var run : runs) {
+        assertThat(run.get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+      shared.close();
+    }
+  }
+
+  @Test
   void closeWaitsForRunningInferencesAndLaterCallsFail() throws Exception {
     Embedder own = Embedder.load(ModelSpec.MINILM_L6_V2_Q, dir, 1);
     List<String> texts = new ArrayList<>();
