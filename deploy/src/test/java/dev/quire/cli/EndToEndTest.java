@@ -109,10 +109,12 @@ class EndToEndTest {
     String plainTag = plain.headers().firstValue("ETag").orElseThrow();
     String gzTag = gz.headers().firstValue("ETag").orElseThrow();
     assertThat(gzTag).isEqualTo(plainTag.substring(0, plainTag.length() - 1) + "-gz\"");
-    assertThat(
-            bytes("/posts/second/", Map.of("Accept-Encoding", "gzip", "If-None-Match", gzTag))
-                .statusCode())
-        .isEqualTo(304);
+    var notModified =
+        bytes("/posts/second/", Map.of("Accept-Encoding", "gzip", "If-None-Match", gzTag));
+    assertThat(notModified.statusCode()).isEqualTo(304);
+    assertThat(notModified.headers().firstValue("ETag")).hasValue(gzTag);
+    assertThat(notModified.headers().firstValue("Vary")).hasValue("Accept-Encoding");
+    assertThat(notModified.headers().firstValue("Cache-Control")).hasValue("no-cache");
     assertThat(
             bytes("/posts/second/", Map.of("Accept-Encoding", "gzip", "If-None-Match", plainTag))
                 .statusCode())
@@ -182,6 +184,29 @@ class EndToEndTest {
     assertThat(get("/tags/paged/page/0/").statusCode()).isEqualTo(404);
     assertThat(get("/tags/paged/page/x/").statusCode()).isEqualTo(404);
     assertThat(get("/tags/nope/page/2/").statusCode()).isEqualTo(404);
+    // A tag may hold any letter: its page answers at the percent-encoded path browsers ask for
+    // (it was a 404: the path reaches the site still encoded), and so do its redirects.
+    var cafe =
+        api(
+            "POST",
+            "/api/v1/content",
+            JSON.writeValueAsString(
+                Map.of(
+                    "kind", "post",
+                    "title", "Coffee",
+                    "slug", "coffee",
+                    "body", "On coffee.",
+                    "tags", List.of("Café"),
+                    "status", "published")));
+    assertThat(cafe.statusCode()).isEqualTo(201);
+    await(() -> get("/tags/caf%C3%A9/").statusCode() == 200, Duration.ofSeconds(5));
+    var cafeOne = get("/tags/caf%C3%A9/page/1/");
+    assertThat(cafeOne.statusCode()).isEqualTo(301);
+    assertThat(cafeOne.headers().firstValue("Location")).hasValue("/tags/caf%C3%A9/");
+    assertThat(get("/tags/caf%C3%A9/").body()).contains("Posts tagged “Café”");
+    var cafeNoSlash = get("/tags/caf%C3%A9");
+    assertThat(cafeNoSlash.statusCode()).isEqualTo(301);
+    assertThat(cafeNoSlash.headers().firstValue("Location")).hasValue("/tags/caf%C3%A9/");
   }
 
   static HttpResponse<byte[]> bytes(String path, Map<String, String> headers) throws Exception {

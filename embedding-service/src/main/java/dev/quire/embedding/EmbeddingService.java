@@ -156,8 +156,8 @@ public final class EmbeddingService {
             // visitor's query never queues behind indexing. With one intra-op thread each, ONNX
             // Runtime runs an inference on the calling thread, and concurrent runs on one session
             // are safe: they share it, and the model's weights are in memory once (an idle,
-            // embedded 1,000-post site held ~50 MB less RSS, at the same search req/s). A
-            // different intra-op count for queries needs a session of its own.
+            // embedded 1,000-post site held ~50 MB less RSS, at the same search req/s). More
+            // intra-op threads on either side mean a session of its own for queries.
             Embedder queryEmbedder =
                 sharesSession(settings)
                     ? embedder
@@ -183,9 +183,13 @@ public final class EmbeddingService {
         index);
   }
 
-  /** Whether queries use the indexing session (see {@link #init}). */
+  /**
+   * Whether queries use the indexing session (see {@link #init}): only with one intra-op thread
+   * each, when an inference runs on its caller's thread. With more, the lanes would share the
+   * session's intra-op pool, and a query would wait behind indexing work in it.
+   */
   static boolean sharesSession(Settings settings) {
-    return settings.queryIntraOpThreads() == settings.intraOpThreads();
+    return settings.queryIntraOpThreads() == 1 && settings.intraOpThreads() == 1;
   }
 
   /** Lucene I/O: one thread, so the index has a single writer. */

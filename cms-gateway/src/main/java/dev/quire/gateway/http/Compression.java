@@ -30,7 +30,9 @@ public final class Compression {
   /** Added to a page's entity tag for its gzip copy: two representations, two tags (RFC 9110). */
   public static final String GZIP_ETAG_SUFFIX = "-gz";
 
-  private static final HttpHeader VARY = RawHeader.create("Vary", "Accept-Encoding");
+  /** On every response that has a compressed sibling, and on its 304s. */
+  public static final HttpHeader VARY = RawHeader.create("Vary", "Accept-Encoding");
+
   private static final HttpHeader GZIP = ContentEncoding.create(HttpEncodings.GZIP);
 
   /** {@code quire.gateway.compression}. */

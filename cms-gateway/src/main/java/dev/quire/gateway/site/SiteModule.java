@@ -41,7 +41,6 @@ public final class SiteModule implements CmsModule {
   private static final HttpHeader SHORT_CACHE =
       RawHeader.create("Cache-Control", "public, max-age=300");
   private static final HttpHeader NOSNIFF = RawHeader.create("X-Content-Type-Options", "nosniff");
-  private static final HttpHeader VARY = RawHeader.create("Vary", "Accept-Encoding");
 
   /** Part of every ETag so a restart with another theme never answers 304 to a stale copy. */
   private final String boot = UUID.randomUUID().toString().substring(0, 8);
@@ -99,11 +98,13 @@ public final class SiteModule implements CmsModule {
       // Each copy has its own tag: the compressed one's ends in GZIP_ETAG_SUFFIX.
       String tag = gzip ? page.etag() + Compression.GZIP_ETAG_SUFFIX : page.etag();
       if (Compression.noneMatchHits(req, tag)) {
+        // A 304 repeats the headers the 200 would carry that caches key on (RFC 9110 15.4.5).
         HttpResponse notModified =
             HttpResponse.create()
                 .withStatus(StatusCodes.NOT_MODIFIED)
-                .addHeader(ETag.create(EntityTag.create(tag, false)));
-        return page.gzip() == null ? notModified : notModified.addHeader(VARY);
+                .addHeader(ETag.create(EntityTag.create(tag, false)))
+                .addHeader(PAGE_CACHE);
+        return page.gzip() == null ? notModified : notModified.addHeader(Compression.VARY);
       }
     }
     return gzip ? page.gzip() : page.response();
@@ -162,7 +163,8 @@ public final class SiteModule implements CmsModule {
     if ((n == 2 || n == 4 && parts[2].equals("page")) && parts[0].equals("tags")) {
       // /tags/<tag>/ and /tags/<tag>/page/N/, paged like the blog: a tag on every post would
       // otherwise list the whole site on one page.
-      List<ItemView> posts = snap.tagged(parts[1]);
+      String key = decodeSegment(parts[1]);
+      List<ItemView> posts = key == null ? List.of() : snap.tagged(key);
       int page = n == 2 ? 1 : parsePage(parts[3]);
       String first = "/tags/" + parts[1] + "/";
       if (posts.isEmpty() || page < 1) {
@@ -172,7 +174,7 @@ public final class SiteModule implements CmsModule {
         return redirect(first);
       }
       return listPage(
-          snap, path, posts, page, first, "site/tag.peb", Map.of("tag", snap.tagName(parts[1])));
+          snap, path, posts, page, first, "site/tag.peb", Map.of("tag", snap.tagName(key)));
     }
     if (n == 1) {
       ItemView item = snap.bySlug(parts[0]);
@@ -263,13 +265,31 @@ public final class SiteModule implements CmsModule {
   }
 
   private static SiteSnapshot.Rendered redirect(String location) {
-    // Locations are built from validated slugs: always a local path, never another host.
+    // Locations are built from validated slugs and the request's own (still percent-encoded)
+    // path: always a local path, never another host.
     return new SiteSnapshot.Rendered(
         301,
         "",
         HttpResponse.create()
             .withStatus(StatusCodes.MOVED_PERMANENTLY)
             .addHeader(Location.create(location)));
+  }
+
+  /**
+   * A path segment as the text it encodes ("caf%C3%A9" is "café"): Pekko gives the path as it came,
+   * percent-encoded, and a tag may hold any letter. Null when it does not decode.
+   */
+  static String decodeSegment(String segment) {
+    if (segment.indexOf('%') < 0) {
+      return segment;
+    }
+    try {
+      // A path keeps "+" as itself; URLDecoder (form decoding) would make it a space.
+      return java.net.URLDecoder.decode(
+          segment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private Compression.Variants assetVariants(Assets.Lookup l) {

@@ -108,11 +108,6 @@ class EmbedderTest {
     assertThat(gapSum / triplets.size()).isGreaterThan(0.4);
   }
 
-  /**
-   * Closing while another thread is inside the model waits for it: freeing the ONNX Runtime session
-   * under a running inference crashed the JVM (SIGSEGV in libonnxruntime) when a site stopped while
-   * it was embedding. A later call fails cleanly.
-   */
   @Test
   void threadsSharingOneSessionGetTheVectorsOneThreadGets() throws Exception {
     // The service's indexing threads and its query thread share one session of the model, each
@@ -159,6 +154,11 @@ class EmbedderTest {
     }
   }
 
+  /**
+   * Closing while another thread is inside the model waits for it: freeing the ONNX Runtime session
+   * under a running inference crashed the JVM (SIGSEGV in libonnxruntime) when a site stopped while
+   * it was embedding. A later call fails cleanly.
+   */
   @Test
   void closeWaitsForRunningInferencesAndLaterCallsFail() throws Exception {
     Embedder own = Embedder.load(ModelSpec.MINILM_L6_V2_Q, dir, 1);
