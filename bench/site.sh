@@ -2,7 +2,9 @@
 # Read benchmark: 1,000 generated posts imported into a fresh site, then wrk (50 connections,
 # 2 threads, loopback) on /, /blog/ and a post page, against Quire and against nginx serving
 # the very same bytes as static files, measured in the same run, once the embedding role has
-# embedded the imported posts (it does so in the background after the start).
+# embedded the imported posts (it does so in the background after the start). The post page is
+# measured once more as browsers ask for it (Accept-Encoding: gzip), against nginx serving a
+# precompressed copy (gzip_static).
 # Env: PORT (18080), NGINX_PORT (18081), DURATION seconds per route (15), POSTS (1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,9 @@ if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
 fi
 [ -f deploy/target/quire.jar ] || mvn -q -DskipTests package
 work=$(mktemp -d)
+# nginx's workers run as an unprivileged user: mktemp's 0700 directory answered them 403 Forbidden
+# (a 153-byte error page) for every file, and the reference rows measured that until 2026-12-03.
+chmod 755 "$work"
 server=""; 
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -84,6 +89,8 @@ routes=("/" "/blog/" "/posts/benchmark-post-$(( POSTS / 2 ))/")
 mkdir -p "$work/www"
 for r in "${routes[@]}"; do
   mkdir -p "$work/www$r"; curl -fs "http://127.0.0.1:$PORT$r" > "$work/www${r}index.html"
+  # nginx's best case for compressed pages: gzip_static serves this precompressed copy.
+  gzip -6 -k -n "$work/www${r}index.html"
 done
 cat > "$work/nginx.conf" <<NGINX
 worker_processes auto;
@@ -95,26 +102,50 @@ http {
   sendfile on;
   tcp_nopush on;
   keepalive_requests 100000;
+  # Production settings for static files: keep descriptors and metadata of open files cached.
+  open_file_cache max=1000 inactive=60s;
+  gzip_static on;
+  gzip_vary on;
   default_type text/html;
   server { listen 127.0.0.1:$NGINX_PORT; root $work/www; index index.html; }
 }
 NGINX
 nginx -c "$work/nginx.conf" -p "$work"
+# Both servers must answer every route with the same page before anything is measured.
+for r in "${routes[@]}"; do
+  curl -fs "http://127.0.0.1:$NGINX_PORT$r" | cmp -s - "$work/www${r}index.html" \
+    || { log "nginx does not serve $r as Quire does"; exit 1; }
+done
 
-bench() { # url -> "rps p99ms"
-  wrk -t2 -c50 -d"${DURATION}s" --latency "$1" | awk '
+bench() { # url [wrk options] -> "rps p99ms"; fails on any answer other than 2xx/3xx
+  wrk -t2 -c50 -d"${DURATION}s" --latency "${@:2}" "$1" | awk '
+    /Non-2xx or 3xx responses/ {bad=$NF}
     /Requests\/sec/ {rps=$2}
     /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
-    END {printf "%.0f %.2f\n", rps, p99}'
+    END {if (bad) {print "wrk: " bad " answers were not 2xx/3xx" > "/dev/stderr"; exit 1}; printf "%.0f %.2f\n", rps, p99}'
 }
 log "warming up"
 for r in "${routes[@]}"; do wrk -t2 -c50 -d5s "http://127.0.0.1:$PORT$r" >/dev/null; done
+wrk -t2 -c50 -d5s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT${routes[2]}" >/dev/null
 printf '\n| route | Quire req/s | Quire p99 ms | nginx req/s | nginx p99 ms | Quire/nginx |\n|---|---:|---:|---:|---:|---:|\n'
 for r in "${routes[@]}"; do
-  read -r q qp < <(bench "http://127.0.0.1:$PORT$r")
-  read -r n np < <(bench "http://127.0.0.1:$NGINX_PORT$r")
+  q_out=$(bench "http://127.0.0.1:$PORT$r"); read -r q qp <<<"$q_out"
+  n_out=$(bench "http://127.0.0.1:$NGINX_PORT$r"); read -r n np <<<"$n_out"
   printf '| `%s` | %s | %s | %s | %s | %d%% |\n' "$r" "$q" "$qp" "$n" "$np" $(( 100 * q / n ))
 done
+# What browsers get: they all send Accept-Encoding: gzip. Quire sends the copy it compressed once
+# with the page; nginx sends the precompressed file (gzip_static).
+post="${routes[2]}"
+gz=(-H 'Accept-Encoding: gzip')
+[ "$(curl -s "${gz[@]}" -o /dev/null -w '%header{content-encoding}' "http://127.0.0.1:$PORT$post")" = gzip ] \
+  || { log "Quire did not answer gzip for $post"; exit 1; }
+[ "$(curl -s "${gz[@]}" -o /dev/null -w '%header{content-encoding}' "http://127.0.0.1:$NGINX_PORT$post")" = gzip ] \
+  || { log "nginx did not answer gzip for $post"; exit 1; }
+q_out=$(bench "http://127.0.0.1:$PORT$post" "${gz[@]}"); read -r q qp <<<"$q_out"
+n_out=$(bench "http://127.0.0.1:$NGINX_PORT$post" "${gz[@]}"); read -r n np <<<"$n_out"
+printf '| `%s`, gzip (%s bytes; plain %s) | %s | %s | %s | %s | %d%% |\n' "$post" \
+  "$(curl -s "${gz[@]}" -o /dev/null -w '%{size_download}' "http://127.0.0.1:$PORT$post")" \
+  "$(wc -c < "$work/www${post}index.html")" "$q" "$qp" "$n" "$np" $(( 100 * q / n ))
 sleep 5
 printf '\n| measure | result | target |\n|---|---:|---:|\n'
 printf '| idle RSS after start, 1,000 posts (MB) | %s | <= 160 |\n' "$idle_start"
