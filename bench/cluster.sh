@@ -82,9 +82,17 @@ http {
 }
 EOF
 nginx -p "$work/static" -c "$work/static/nginx.conf"
+# The reference must serve the page the gateways serve, byte for byte.
+curl -fs "http://127.0.0.1:$static_port$page" | cmp -s - "$work/static/root/posts/cluster-post-50/index.html" \
+  || { log "static nginx does not serve $page"; exit 1; }
 
-reads() { # url -> "req/s p99"
+reads() { # url -> "req/s p99"; a run with any answer other than 2xx/3xx ends the bench
   wrk -t2 -c50 -d"${DURATION}s" --latency "$1" > "$work/wrk.out"
+  if grep -q 'Non-2xx or 3xx' "$work/wrk.out"; then
+    log "$1: $(grep 'Non-2xx or 3xx' "$work/wrk.out") (wrk counts them as requests)"
+    echo "failed"
+    return
+  fi
   local rps p99
   rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$work/wrk.out")
   p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.out")
@@ -96,6 +104,9 @@ read -r one_rps one_p99 < <(reads "$gw1$page")
 read -r two_rps two_p99 < <(reads "$lb$page")
 read -r ref_rps ref_p99 < <(reads "http://127.0.0.1:$static_port$page")
 read -r hop_rps hop_p99 < <(reads "http://127.0.0.1:$proxy_port$page")
+for r in "$one_rps" "$two_rps" "$ref_rps" "$hop_rps"; do
+  [ "$r" != failed ] || { log "a read run had non-2xx answers; its figures would be wrong"; exit 1; }
+done
 
 log "failover: SIGKILL to content2 under writes"
 victim=$(cat "$QUIRE_CLUSTER_DIR/pids/content2.pid")
