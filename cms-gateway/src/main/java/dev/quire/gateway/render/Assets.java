@@ -83,7 +83,22 @@ public final class Assets {
     if (devMode) {
       return load(name);
     }
-    return cache.computeIfAbsent(name, this::load);
+    Optional<Asset> cached = cache.get(name);
+    if (cached != null) {
+      return cached;
+    }
+    // Only assets that exist are kept: a miss is any name a visitor makes up, and keeping those
+    // let the map grow with every request for another made-up name.
+    Optional<Asset> loaded = load(name);
+    if (loaded.isPresent()) {
+      cache.putIfAbsent(name, loaded);
+    }
+    return loaded;
+  }
+
+  /** How many assets are held in memory (tests). */
+  int cachedCount() {
+    return cache.size();
   }
 
   private Optional<Asset> load(String name) {
