@@ -56,16 +56,8 @@ public final class EmbeddingBench {
     try (Embedder embedder =
             Embedder.load(
                 settings.model(), models, settings.intraOpThreads(), settings.allowSpinning());
-        Embedder ownQueryEmbedder =
-            EmbeddingService.sharesSession(settings)
-                ? null
-                : Embedder.load(
-                    settings.model(),
-                    models,
-                    settings.queryIntraOpThreads(),
-                    settings.allowSpinning())) {
-      // As the service does: queries share the indexing session unless their thread count differs.
-      Embedder queryEmbedder = ownQueryEmbedder == null ? embedder : ownQueryEmbedder;
+        // As the service does: queries share the indexing session when they can.
+        Embedder queryEmbedder = EmbeddingService.queryEmbedder(settings, models, embedder)) {
       out("model", settings.model().id());
       out("load_ms", embedder.loadMillis());
       out("threads", settings.inferenceThreads() + "x" + settings.intraOpThreads());

@@ -158,14 +158,7 @@ public final class EmbeddingService {
             // are safe: they share it, and the model's weights are in memory once (an idle,
             // embedded 1,000-post site held ~50 MB less RSS, at the same search req/s). More
             // intra-op threads on either side mean a session of its own for queries.
-            Embedder queryEmbedder =
-                sharesSession(settings)
-                    ? embedder
-                    : Embedder.load(
-                        settings.model(),
-                        models,
-                        settings.queryIntraOpThreads(),
-                        settings.allowSpinning());
+            Embedder queryEmbedder = queryEmbedder(settings, models, embedder);
             VectorIndex vectors =
                 new VectorIndex(
                     settings.dir().resolve("index").resolve(settings.model().id()),
@@ -181,6 +174,18 @@ public final class EmbeddingService {
           }
         },
         index);
+  }
+
+  /**
+   * The embedder queries run on: {@code indexing} itself when they share its session, else a second
+   * session of the model. Closing both is safe either way ({@link Embedder#close} is idempotent).
+   */
+  static Embedder queryEmbedder(Settings settings, Path models, Embedder indexing)
+      throws java.io.IOException {
+    return sharesSession(settings)
+        ? indexing
+        : Embedder.load(
+            settings.model(), models, settings.queryIntraOpThreads(), settings.allowSpinning());
   }
 
   /**

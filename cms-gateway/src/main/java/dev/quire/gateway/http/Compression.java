@@ -14,6 +14,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.AcceptEncoding;
 import org.apache.pekko.http.javadsl.model.headers.ContentEncoding;
+import org.apache.pekko.http.javadsl.model.headers.ETag;
+import org.apache.pekko.http.javadsl.model.headers.EntityTag;
 import org.apache.pekko.http.javadsl.model.headers.HttpEncodingRange;
 import org.apache.pekko.http.javadsl.model.headers.HttpEncodings;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -96,9 +98,7 @@ public final class Compression {
     if (etag == null || etag.isEmpty()) {
       return head;
     }
-    return head.addHeader(
-        org.apache.pekko.http.javadsl.model.headers.ETag.create(
-            org.apache.pekko.http.javadsl.model.headers.EntityTag.create(etag + suffix, false)));
+    return head.addHeader(ETag.create(EntityTag.create(etag + suffix, false)));
   }
 
   /** Text compresses; images (other than SVG), fonts and archives are compressed already. */

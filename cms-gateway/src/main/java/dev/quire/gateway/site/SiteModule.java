@@ -316,14 +316,14 @@ public final class SiteModule implements CmsModule {
         .resolve(path)
         .map(
             l ->
-                devMode
-                    ? assetVariants(l).identity()
-                    // At most two entries per theme asset: Assets resolves only files that exist.
-                    : assetResponses
-                        .computeIfAbsent(
+                (devMode
+                        ? assetVariants(l)
+                        // At most two entries per theme asset: Assets resolves only files that
+                        // exist.
+                        : assetResponses.computeIfAbsent(
                             l.asset().url() + (l.fingerprinted() ? "" : " plain"),
-                            k -> assetVariants(l))
-                        .choose(req))
+                            k -> assetVariants(l)))
+                    .choose(req))
         .orElseGet(
             () ->
                 HttpResponse.create()
