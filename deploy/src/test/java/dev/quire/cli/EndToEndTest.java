@@ -540,6 +540,7 @@ class EndToEndTest {
   @Test
   @Order(7)
   void semanticSearchRelatedPostsAndUnpublishLeavesTheIndex() throws Exception {
+    String aboutTag = get("/about/").headers().firstValue("ETag").orElseThrow();
     String bread1 =
         publishNew(
             "sourdough-basics",
@@ -595,10 +596,27 @@ class EndToEndTest {
         JSON.readTree(api("GET", "/api/v1/content/" + bread1 + "/related?k=1", null).body());
     assertThat(related.at("/items/0/id").asText()).isEqualTo(bread2);
 
-    // The post page shows related posts once the background fetch answered.
+    // The post page shows related posts once the background fetch answered. Its first request
+    // starts that fetch and is answered without them; the page that has them is another copy,
+    // so it has another ETag, and a client holding the first copy gets the new one, not a 304.
+    var first = get("/posts/sourdough-basics/");
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.body()).doesNotContain("href=\"/posts/rye-loaf/\"");
+    String firstTag = first.headers().firstValue("ETag").orElseThrow();
     await(
         () -> get("/posts/sourdough-basics/").body().contains("href=\"/posts/rye-loaf/\""),
         Duration.ofSeconds(10));
+    String settledTag = get("/posts/sourdough-basics/").headers().firstValue("ETag").orElseThrow();
+    assertThat(settledTag).isNotEqualTo(firstTag);
+    var revalidated = get("/posts/sourdough-basics/", Map.of("If-None-Match", firstTag));
+    assertThat(revalidated.statusCode()).isEqualTo(200);
+    assertThat(revalidated.body()).contains("href=\"/posts/rye-loaf/\"");
+    assertThat(get("/posts/sourdough-basics/", Map.of("If-None-Match", settledTag)).statusCode())
+        .isEqualTo(304);
+    // A page whose bytes did not change keeps its ETag across the publishes above, so clients
+    // and caches revalidating it get a 304 instead of the whole page again.
+    assertThat(get("/about/").headers().firstValue("ETag")).hasValue(aboutTag);
+    assertThat(get("/about/", Map.of("If-None-Match", aboutTag)).statusCode()).isEqualTo(304);
 
     // Bad input names the field; unknown items are 404.
     var badK = api("GET", "/api/v1/search/semantic?q=x&k=500", null);
@@ -837,6 +855,12 @@ class EndToEndTest {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create(base + path)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
+    var b = HttpRequest.newBuilder(URI.create(base + path));
+    headers.forEach(b::header);
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   static HttpResponse<String> api(String method, String path, String body) throws Exception {

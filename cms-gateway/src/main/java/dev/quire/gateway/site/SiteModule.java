@@ -11,7 +11,6 @@ import dev.quire.gateway.render.Assets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -42,8 +41,8 @@ public final class SiteModule implements CmsModule {
       RawHeader.create("Cache-Control", "public, max-age=300");
   private static final HttpHeader NOSNIFF = RawHeader.create("X-Content-Type-Options", "nosniff");
 
-  /** Part of every ETag so a restart with another theme never answers 304 to a stale copy. */
-  private final String boot = UUID.randomUUID().toString().substring(0, 8);
+  /** Bytes of the page's SHA-256 in its ETag: 128 bits, far past any chance of a collision. */
+  private static final int ETAG_BYTES = 16;
 
   private SiteState state;
   private SiteSettings site;
@@ -239,7 +238,22 @@ public final class SiteModule implements CmsModule {
 
   private SiteSnapshot.Rendered ok(
       SiteSnapshot snap, String template, String path, Map<String, Object> vars) {
-    return page(200, pages.render(snap, template, path, vars), snap.seq() + "-" + boot);
+    byte[] body = pages.render(snap, template, path, vars);
+    return page(200, body, etagOf(body));
+  }
+
+  /**
+   * A page's ETag names its bytes: a copy that changes without the content changing (related posts
+   * arriving, another theme after a restart) gets a new tag, an unchanged page keeps its tag across
+   * publishes of other items, and every gateway node gives the same page the same tag.
+   */
+  static String etagOf(byte[] body) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(body);
+      return java.util.HexFormat.of().formatHex(digest, 0, ETAG_BYTES);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
   }
 
   private SiteSnapshot.Rendered page(int status, byte[] body, String etag) {
