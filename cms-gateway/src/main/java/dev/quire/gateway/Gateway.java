@@ -153,7 +153,9 @@ public final class Gateway {
     Route root = handleExceptions(errors.htmlExceptions(), () -> allRoutes);
     return Http.get(system)
         .newServerAt(g.getString("http.host"), g.getInt("http.port"))
-        .bind(dev.quire.gateway.http.HttpMetrics.timed(root))
+        .bind(
+            dev.quire.gateway.http.HttpMetrics.timed(
+                dev.quire.gateway.http.HeadRequests.answeredAsGet(root)))
         .thenApply(binding -> new Started(binding, site));
   }
 

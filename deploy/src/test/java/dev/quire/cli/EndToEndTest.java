@@ -41,8 +41,13 @@ class EndToEndTest {
   static QuireNode node;
   static String base;
 
+  private static final io.micrometer.core.instrument.simple.SimpleMeterRegistry METRICS =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
   @BeforeAll
   static void start() throws Exception {
+    // The node exports metrics only with a management port; this registry lets the test read them.
+    io.micrometer.core.instrument.Metrics.addRegistry(METRICS);
     // A theme directory overriding one template of the built-in theme.
     Path theme = Files.createDirectories(tmp.resolve("theme/templates/site"));
     Files.writeString(
@@ -73,6 +78,7 @@ class EndToEndTest {
 
   @AfterAll
   static void stop() throws Exception {
+    io.micrometer.core.instrument.Metrics.removeRegistry(METRICS);
     node.close();
   }
 
@@ -150,6 +156,14 @@ class EndToEndTest {
     assertThat(head.headers().firstValue("Content-Length"))
         .hasValue(Integer.toString(plain.body().length));
     assertThat(head.headers().firstValue("ETag")).hasValue(plainTag);
+    // ... and the request metrics count it as a HEAD, not as a GET.
+    var headTimer =
+        METRICS
+            .find("quire.http.requests")
+            .tags("method", "HEAD", "route", "posts", "status", "200")
+            .timer();
+    assertThat(headTimer).isNotNull();
+    assertThat(headTimer.count()).isGreaterThanOrEqualTo(1);
   }
 
   @Test

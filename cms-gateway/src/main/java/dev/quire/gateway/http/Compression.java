@@ -16,6 +16,7 @@ import org.apache.pekko.http.javadsl.model.headers.AcceptEncoding;
 import org.apache.pekko.http.javadsl.model.headers.ContentEncoding;
 import org.apache.pekko.http.javadsl.model.headers.ETag;
 import org.apache.pekko.http.javadsl.model.headers.EntityTag;
+import org.apache.pekko.http.javadsl.model.headers.HttpEncoding;
 import org.apache.pekko.http.javadsl.model.headers.HttpEncodingRange;
 import org.apache.pekko.http.javadsl.model.headers.HttpEncodings;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -113,26 +114,37 @@ public final class Compression {
         || media.equals("application/javascript");
   }
 
+  private static final HttpEncoding X_GZIP =
+      org.apache.pekko.http.scaladsl.model.headers.HttpEncoding.custom("x-gzip");
+
   /**
-   * Whether the request accepts gzip: its {@code Accept-Encoding} names gzip, or {@code *}, with a
-   * q-value above 0; an explicit {@code gzip;q=0} refuses it whatever {@code *} says. No header, or
-   * one that does not parse, means the plain body.
+   * Whether the request accepts gzip: its {@code Accept-Encoding} names gzip (or x-gzip), or {@code
+   * *}, with a q-value above 0; an explicit {@code gzip;q=0} refuses it whatever {@code *} says. No
+   * header, or one that does not parse, means the plain body.
    */
   public static boolean acceptsGzip(HttpRequest request) {
     var header = request.getHeader(AcceptEncoding.class);
     if (header.isEmpty()) {
       return false;
     }
-    float explicit = -1;
+    float gzip = -1;
+    float xGzip = -1;
     float wildcard = -1;
     for (HttpEncodingRange range : header.get().getEncodings()) {
       // Only the wildcard range matches two different codings.
       if (range.matches(HttpEncodings.IDENTITY) && range.matches(HttpEncodings.GZIP)) {
         wildcard = Math.max(wildcard, range.qValue());
       } else if (range.matches(HttpEncodings.GZIP)) {
-        explicit = Math.max(explicit, range.qValue());
+        gzip = Math.max(gzip, range.qValue());
+      } else if (range.matches(X_GZIP)) {
+        xGzip = Math.max(xGzip, range.qValue());
       }
     }
+    // x-gzip is gzip's old name (RFC 9110 8.4.1.3); a refusal under either name refuses both.
+    if (gzip == 0 || xGzip == 0) {
+      return false;
+    }
+    float explicit = Math.max(gzip, xGzip);
     return (explicit >= 0 ? explicit : wildcard) > 0;
   }
 

@@ -47,6 +47,11 @@ class CompressionTest {
     assertThat(accepts("gzip;q=0, *")).isFalse();
     assertThat(accepts("*, gzip;q=0")).isFalse();
     assertThat(accepts("*;q=0, gzip")).isTrue();
+    // x-gzip is gzip's old name, to be treated as gzip (RFC 9110 8.4.1.3).
+    assertThat(accepts("x-gzip")).isTrue();
+    assertThat(accepts("X-GZIP;q=0.3, deflate")).isTrue();
+    assertThat(accepts("x-gzip;q=0")).isFalse();
+    assertThat(accepts("gzip;q=0, x-gzip")).isFalse();
   }
 
   @Test
