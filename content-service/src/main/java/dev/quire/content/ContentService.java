@@ -130,7 +130,11 @@ public final class ContentService {
                   q.getDuration("projection.batch-window"));
               system.systemActorOf(
                   ContentQueries.create(
-                      dataSource, readModel, jdbc, q.getInt("query.max-page-size")),
+                      dataSource,
+                      readModel,
+                      jdbc,
+                      q.getInt("query.max-page-size"),
+                      q.getBytes("query.max-reply-bytes")),
                   "content-queries",
                   Props.empty());
               PublishScheduler.init(

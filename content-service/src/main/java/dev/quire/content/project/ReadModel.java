@@ -273,9 +273,17 @@ public final class ReadModel {
       "id, kind, status, revision, slug, title, description, tags, cover_image, author,"
           + " content_date, created_at, updated_at, published_at, scheduled_at, word_count, seq";
 
-  public ContentQuery.Changes changesSince(Connection c, long afterSeq, int limit)
+  /**
+   * Items changed after {@code afterSeq}, oldest change first: at most {@code limit} of them, and
+   * no more than {@code maxBytes} of text (UTF-8) once the first is in. The answer crosses the
+   * cluster as one message, which Pekko's remoting refuses past its frame size: a count alone let a
+   * page of long posts grow past it, and the gateway then never loaded the site. One item is always
+   * sent, whatever its size, so that a follower always moves on.
+   */
+  public ContentQuery.Changes changesSince(Connection c, long afterSeq, int limit, long maxBytes)
       throws SQLException {
     List<ReadItem> items = new ArrayList<>();
+    boolean more = false;
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT "
@@ -283,15 +291,23 @@ public final class ReadModel {
                 + ", body, html FROM content_item WHERE seq > ? ORDER BY seq")) {
       ps.setLong(1, afterSeq);
       ps.setMaxRows(limit + 1);
+      long bytes = 0;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          items.add(item(rs, true));
+          if (items.size() == limit) {
+            more = true;
+            break;
+          }
+          ReadItem item = item(rs, true);
+          long size = textBytes(item);
+          if (!items.isEmpty() && bytes + size > maxBytes) {
+            more = true;
+            break;
+          }
+          items.add(item);
+          bytes += size;
         }
       }
-    }
-    boolean more = items.size() > limit;
-    if (more) {
-      items = items.subList(0, limit);
     }
     items = withAliases(c, items);
     long last = items.isEmpty() ? afterSeq : items.get(items.size() - 1).seq();
@@ -463,6 +479,43 @@ public final class ReadModel {
         rs.getInt("word_count"),
         List.of(),
         rs.getLong("seq"));
+  }
+
+  /** The UTF-8 size of an item's text: what its share of a serialized message grows with. */
+  static long textBytes(ReadItem item) {
+    long n =
+        utf8(item.id())
+            + utf8(item.slug())
+            + utf8(item.title())
+            + utf8(item.description())
+            + utf8(item.coverImage())
+            + utf8(item.author())
+            + utf8(item.body())
+            + utf8(item.html());
+    for (String t : item.tags()) {
+      n += utf8(t);
+    }
+    return n;
+  }
+
+  static long utf8(String s) {
+    if (s == null) {
+      return 0;
+    }
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch < 0x80) {
+        n += 1;
+      } else if (ch < 0x800) {
+        n += 2;
+      } else if (Character.isSurrogate(ch)) {
+        n += 2; // a pair is four bytes
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   private static String tagKey(String tag) {

@@ -26,8 +26,20 @@ public final class ContentQueries {
 
   private ContentQueries() {}
 
+  /**
+   * The text budget of an answer: {@code max} when it crosses the cluster as one remoting message
+   * (bounded by the frame size), none when the asker is in this JVM and gets the object itself.
+   */
+  static long replyBytes(ActorRef<?> replyTo, long max) {
+    return replyTo.path().address().hasLocalScope() ? Long.MAX_VALUE : max;
+  }
+
   public static Behavior<ContentQuery> create(
-      DataSource dataSource, ReadModel readModel, Executor jdbc, int maxPageSize) {
+      DataSource dataSource,
+      ReadModel readModel,
+      Executor jdbc,
+      int maxPageSize,
+      long maxReplyBytes) {
     return Behaviors.setup(
         ctx -> {
           ctx.getSystem()
@@ -43,7 +55,10 @@ public final class ContentQueries {
                           q.replyTo(),
                           c ->
                               readModel.changesSince(
-                                  c, q.afterSeq(), Math.max(1, Math.min(q.limit(), maxPageSize)))))
+                                  c,
+                                  q.afterSeq(),
+                                  Math.max(1, Math.min(q.limit(), maxPageSize)),
+                                  replyBytes(q.replyTo(), maxReplyBytes))))
               .onMessage(
                   ContentQuery.ListItems.class,
                   q ->

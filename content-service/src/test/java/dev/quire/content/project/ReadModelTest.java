@@ -67,6 +67,45 @@ class ReadModelTest {
   }
 
   @Test
+  void catchUpPagesAreBoundedByTheirTextAsWellAsTheirCount() throws Exception {
+    // Five items of ~40 KB of text each (body and HTML): a 100 KB budget takes two per page, a
+    // count of three cuts first only when the budget is larger; an item larger than the budget
+    // still comes, alone, so a follower always moves on.
+    String big = "word ".repeat(4_000); // 20,000 chars of body, about as much HTML
+    for (int i = 1; i <= 5; i++) {
+      project(
+          new Content.DraftCreated(
+              "i" + i, 1, ContentKind.POST, fields("item-" + i, big, List.of()), T0, "ed"));
+    }
+    try (Connection c = ds.getConnection()) {
+      long one = ReadModel.textBytes(rm.changesSince(c, 0, 1, Long.MAX_VALUE).items().get(0));
+      assertThat(one).isBetween(40_000L, 45_000L);
+      List<String> seen = new java.util.ArrayList<>();
+      long after = 0;
+      List<Integer> pageSizes = new java.util.ArrayList<>();
+      while (true) {
+        ContentQuery.Changes page = rm.changesSince(c, after, 100, 100_000);
+        page.items().forEach(it -> seen.add(it.id()));
+        pageSizes.add(page.items().size());
+        long text = page.items().stream().mapToLong(ReadModel::textBytes).sum();
+        assertThat(text).isLessThanOrEqualTo(100_000);
+        after = page.lastSeq();
+        if (!page.more()) {
+          break;
+        }
+      }
+      assertThat(seen).containsExactly("i1", "i2", "i3", "i4", "i5");
+      assertThat(pageSizes).containsExactly(2, 2, 1);
+      assertThat(rm.changesSince(c, 0, 3, 10_000_000).items()).hasSize(3);
+      assertThat(rm.changesSince(c, 0, 3, 10_000_000).more()).isTrue();
+      ContentQuery.Changes tiny = rm.changesSince(c, 0, 100, 10);
+      assertThat(tiny.items()).extracting(ReadItem::id).containsExactly("i1");
+      assertThat(tiny.more()).isTrue();
+    }
+    assertThat(ReadModel.utf8("aé€😀")).isEqualTo(1 + 2 + 3 + 4);
+  }
+
+  @Test
   void buildsPublishedContentWithHtmlTagsAliasesAndRevisions() throws Exception {
     project(
         new Content.DraftCreated(
@@ -86,7 +125,7 @@ class ReadModelTest {
             T0.plusSeconds(20),
             "ed"));
     try (Connection c = ds.getConnection()) {
-      ContentQuery.Changes changes = rm.changesSince(c, 0, 100);
+      ContentQuery.Changes changes = rm.changesSince(c, 0, 100, Long.MAX_VALUE);
       assertThat(changes.items()).hasSize(1);
       ReadItem item = changes.items().get(0);
       assertThat(item.status()).isEqualTo(ContentStatus.PUBLISHED);
@@ -95,7 +134,7 @@ class ReadModelTest {
       assertThat(item.html()).isEqualTo("<p>changed</p>\n");
       assertThat(item.publishedAt()).isEqualTo(T0.plusSeconds(10));
       assertThat(item.revision()).isEqualTo(3);
-      assertThat(rm.changesSince(c, changes.lastSeq(), 100).items()).isEmpty();
+      assertThat(rm.changesSince(c, changes.lastSeq(), 100, Long.MAX_VALUE).items()).isEmpty();
 
       assertThat(rm.list(c, ContentKind.POST, null, "JAVA", 1, 10).total()).isEqualTo(1);
       assertThat(rm.list(c, null, null, "event-sourcing", 1, 10).total()).isZero();
@@ -127,7 +166,7 @@ class ReadModelTest {
         new Content.Edited(
             "c", 4, fields("second", "v3", List.of("Java")), null, null, T0.plusSeconds(3), "ed"));
     try (Connection c = ds.getConnection()) {
-      ReadItem item = rm.changesSince(c, 0, 10).items().get(0);
+      ReadItem item = rm.changesSince(c, 0, 10, Long.MAX_VALUE).items().get(0);
       assertThat(item.html()).isEqualTo("<p>v3</p>\n");
       assertThat(item.aliases()).containsExactly("first");
       assertThat(rm.list(c, null, null, "java", 1, 10).total()).isEqualTo(1);
@@ -136,7 +175,7 @@ class ReadModelTest {
         new Content.Edited(
             "c", 5, fields("first", "v4", List.of("Go")), "second", null, T0.plusSeconds(4), "ed"));
     try (Connection c = ds.getConnection()) {
-      ReadItem item = rm.changesSince(c, 0, 10).items().get(0);
+      ReadItem item = rm.changesSince(c, 0, 10, Long.MAX_VALUE).items().get(0);
       assertThat(item.slug()).isEqualTo("first");
       assertThat(item.aliases()).containsExactly("second");
       assertThat(rm.list(c, null, null, "java", 1, 10).total()).isZero();
