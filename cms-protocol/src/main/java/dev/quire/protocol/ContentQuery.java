@@ -12,7 +12,10 @@ public interface ContentQuery extends QuireSerializable {
 
   ServiceKey<ContentQuery> SERVICE_KEY = ServiceKey.create(ContentQuery.class, "content-query");
 
-  /** Every item (any status) changed after {@code afterSeq}, oldest change first. */
+  /**
+   * Every item (any status) changed after {@code afterSeq}, oldest change first, with its HTML and
+   * without its Markdown body ({@code body} is null: editors read it from the entity).
+   */
   record ChangesSince(long afterSeq, int limit, ActorRef<Changes> replyTo)
       implements ContentQuery {}
 

@@ -274,11 +274,12 @@ public final class ReadModel {
           + " content_date, created_at, updated_at, published_at, scheduled_at, word_count, seq";
 
   /**
-   * Items changed after {@code afterSeq}, oldest change first: at most {@code limit} of them, and
-   * no more than {@code maxBytes} of text (UTF-8) once the first is in. The answer crosses the
-   * cluster as one message, which Pekko's remoting refuses past its frame size: a count alone let a
-   * page of long posts grow past it, and the gateway then never loaded the site. One item is always
-   * sent, whatever its size, so that a follower always moves on.
+   * Items changed after {@code afterSeq}, oldest change first, with their HTML but not their
+   * Markdown body: at most {@code limit} of them, and no more than {@code maxBytes} of text (UTF-8)
+   * once the first is in. The answer crosses the cluster as one message, which Pekko's remoting
+   * refuses past its frame size: a count alone let a page of long posts grow past it, and the
+   * gateway then never loaded the site. One item is always sent, whatever its size, so that a
+   * follower always moves on.
    */
   public ContentQuery.Changes changesSince(Connection c, long afterSeq, int limit, long maxBytes)
       throws SQLException {
@@ -286,9 +287,7 @@ public final class ReadModel {
     boolean more = false;
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT "
-                + ITEM_COLUMNS
-                + ", body, html FROM content_item WHERE seq > ? ORDER BY seq")) {
+            "SELECT " + ITEM_COLUMNS + ", html FROM content_item WHERE seq > ? ORDER BY seq")) {
       ps.setLong(1, afterSeq);
       ps.setMaxRows(limit + 1);
       long bytes = 0;
@@ -456,7 +455,12 @@ public final class ReadModel {
     return items.stream().map(i -> i.withAliases(aliases.getOrDefault(i.id(), List.of()))).toList();
   }
 
-  private static ReadItem item(ResultSet rs, boolean withBody) throws SQLException {
+  /**
+   * A row as a {@link ReadItem}, with its rendered HTML when {@code withHtml}. Never with the
+   * Markdown body: the site and the embedding role follow the read model for the HTML, and the body
+   * (which only editors need, from the entity) would double what each page reads and sends.
+   */
+  private static ReadItem item(ResultSet rs, boolean withHtml) throws SQLException {
     String tags = rs.getString("tags");
     return new ReadItem(
         rs.getString("id"),
@@ -474,8 +478,8 @@ public final class ReadModel {
         instant(rs, "updated_at"),
         instant(rs, "published_at"),
         instant(rs, "scheduled_at"),
-        withBody ? rs.getString("body") : null,
-        withBody ? rs.getString("html") : null,
+        null,
+        withHtml ? rs.getString("html") : null,
         rs.getInt("word_count"),
         List.of(),
         rs.getLong("seq"));

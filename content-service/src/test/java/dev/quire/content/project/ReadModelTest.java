@@ -68,9 +68,9 @@ class ReadModelTest {
 
   @Test
   void catchUpPagesAreBoundedByTheirTextAsWellAsTheirCount() throws Exception {
-    // Five items of ~40 KB of text each (body and HTML): a 100 KB budget takes two per page, a
-    // count of three cuts first only when the budget is larger; an item larger than the budget
-    // still comes, alone, so a follower always moves on.
+    // Five items of ~20 KB of HTML each (pages carry no Markdown body): a 50 KB budget takes two
+    // per page, a count of three cuts first only when the budget is larger; an item larger than
+    // the budget still comes, alone, so a follower always moves on.
     String big = "word ".repeat(4_000); // 20,000 chars of body, about as much HTML
     for (int i = 1; i <= 5; i++) {
       project(
@@ -78,17 +78,19 @@ class ReadModelTest {
               "i" + i, 1, ContentKind.POST, fields("item-" + i, big, List.of()), T0, "ed"));
     }
     try (Connection c = ds.getConnection()) {
-      long one = ReadModel.textBytes(rm.changesSince(c, 0, 1, Long.MAX_VALUE).items().get(0));
-      assertThat(one).isBetween(40_000L, 45_000L);
+      ReadItem first = rm.changesSince(c, 0, 1, Long.MAX_VALUE).items().get(0);
+      assertThat(first.body()).isNull();
+      assertThat(first.html()).startsWith("<p>word word");
+      assertThat(ReadModel.textBytes(first)).isBetween(20_000L, 22_000L);
       List<String> seen = new java.util.ArrayList<>();
       long after = 0;
       List<Integer> pageSizes = new java.util.ArrayList<>();
       while (true) {
-        ContentQuery.Changes page = rm.changesSince(c, after, 100, 100_000);
+        ContentQuery.Changes page = rm.changesSince(c, after, 100, 50_000);
         page.items().forEach(it -> seen.add(it.id()));
         pageSizes.add(page.items().size());
         long text = page.items().stream().mapToLong(ReadModel::textBytes).sum();
-        assertThat(text).isLessThanOrEqualTo(100_000);
+        assertThat(text).isLessThanOrEqualTo(50_000);
         after = page.lastSeq();
         if (!page.more()) {
           break;
