@@ -153,6 +153,11 @@ public final class Gateway {
     Route root = handleExceptions(errors.htmlExceptions(), () -> allRoutes);
     return Http.get(system)
         .newServerAt(g.getString("http.host"), g.getInt("http.port"))
+        // HEAD is answered by HeadRequests, so that the metrics see it (the management port
+        // keeps Pekko's own conversion, on in quire-http.conf).
+        .withSettings(
+            org.apache.pekko.http.javadsl.settings.ServerSettings.create(system.classicSystem())
+                .withTransparentHeadRequests(false))
         .bind(
             dev.quire.gateway.http.HttpMetrics.timed(
                 dev.quire.gateway.http.HeadRequests.answeredAsGet(root)))

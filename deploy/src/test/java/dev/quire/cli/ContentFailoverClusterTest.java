@@ -641,10 +641,12 @@ class ContentFailoverClusterTest {
         Duration.ofSeconds(10),
         "gateway2 serves the new post");
 
-    // Long posts, each larger than Pekko remoting's ordinary 256 KiB frame even compressed, and
-    // together larger than its 2 MiB large-message frame: the entity's answers to gateway2 and
-    // the restarted gateway's catch-up pages must still cross between the JVMs. (Before, such a
-    // page was discarded as oversized and the gateway answered 503 for ever.)
+    // Long posts of poorly compressible text: each item's HTML is larger than Pekko remoting's
+    // ordinary 256 KiB frame even compressed, and all of them together larger than its 2 MiB
+    // large-message frame. The restarted gateway's catch-up must still bring them across, in
+    // pages bounded by quire.content.query.max-reply-bytes. (Before, such a page was discarded
+    // as oversized and the gateway answered 503 for ever; with the large-message stream but no
+    // byte bound it fails the same way.)
     java.util.Random random = new java.util.Random(42);
     List<String> longIds = new java.util.ArrayList<>();
     for (int i = 1; i <= LONG_POSTS; i++) {
@@ -653,6 +655,26 @@ class ContentFailoverClusterTest {
     var longItem = retryingOn503(base2, "GET", "/api/v1/content/" + longIds.get(0), null);
     assertThat(longItem.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(longItem.body()).get("body").asText()).hasSize(LONG_BODY_CHARS);
+    // A body of random CJK characters (three bytes each in UTF-8) compresses worse still: the
+    // create and the edit carrying it are larger than the ordinary frame on their way from
+    // gateway2 to the entity. (Before, the command was dropped and the save answered 503.)
+    String cjk = randomCjk(random, CJK_BODY_CHARS);
+    String cjkId = publishLong(base2, "long-cjk", cjk);
+    var cjkItem = retryingOn503(base2, "GET", "/api/v1/content/" + cjkId, null);
+    long cjkRevision = JSON.readTree(cjkItem.body()).get("revision").asLong();
+    String edited = new StringBuilder(cjk).reverse().toString();
+    var edit =
+        retryingOn503(
+            base2,
+            "PUT",
+            "/api/v1/content/" + cjkId,
+            JSON.writeValueAsString(Map.of("revision", cjkRevision, "body", edited)));
+    assertThat(edit.statusCode()).as(edit.body()).isEqualTo(200);
+    assertThat(
+            JSON.readTree(retryingOn503(base2, "GET", "/api/v1/content/" + cjkId, null).body())
+                .get("body")
+                .asText())
+        .isEqualTo(edited);
 
     restart("gateway", "gateway-back");
     await(
@@ -668,8 +690,24 @@ class ContentFailoverClusterTest {
     }
   }
 
-  static final int LONG_POSTS = 6;
+  static final int LONG_POSTS = 14;
   static final int LONG_BODY_CHARS = 240_000;
+  static final int CJK_BODY_CHARS = 200_000;
+
+  /** Random CJK ideographs in words: about 600 KB of UTF-8 that gzip barely shrinks. */
+  static String randomCjk(java.util.Random random, int chars) {
+    StringBuilder sb = new StringBuilder(chars);
+    while (sb.length() < chars) {
+      int word = 1 + random.nextInt(4);
+      for (int k = 0; k < word && sb.length() < chars; k++) {
+        sb.append((char) (0x4E00 + random.nextInt(0x9FFF - 0x4E00 + 1)));
+      }
+      if (sb.length() < chars) {
+        sb.append(' ');
+      }
+    }
+    return sb.toString();
+  }
 
   /** Words of random letters and digits: text that compresses poorly, as a worst case. */
   static String randomText(java.util.Random random, int chars) {

@@ -145,6 +145,12 @@ class EndToEndTest {
     assertThat(new String(gunzip(cssGz.body()), java.nio.charset.StandardCharsets.UTF_8))
         .isEqualTo(get(css).body());
     // HEAD: the GET's status and headers, no body.
+    var getTimer =
+        METRICS
+            .find("quire.http.requests")
+            .tags("method", "GET", "route", "posts", "status", "200")
+            .timer();
+    long getsBefore = getTimer == null ? 0 : getTimer.count();
     var head =
         HTTP.send(
             HttpRequest.newBuilder(URI.create(base + "/posts/second/"))
@@ -164,6 +170,7 @@ class EndToEndTest {
             .timer();
     assertThat(headTimer).isNotNull();
     assertThat(headTimer.count()).isGreaterThanOrEqualTo(1);
+    assertThat(getTimer == null ? 0 : getTimer.count()).isEqualTo(getsBefore);
   }
 
   @Test
