@@ -35,10 +35,28 @@ public interface ContentQuery extends QuireSerializable {
   /** Items without bodies (lists stay small); {@code total} counts every match. */
   record Page(List<ReadItem> items, int page, int size, long total) implements QuireSerializable {}
 
-  record Revisions(String contentId, ActorRef<RevisionList> replyTo) implements ContentQuery {}
+  /**
+   * An item's revisions, newest first: those older than {@code beforeRevision} (0: from the
+   * newest). An answer that crosses the cluster stops at the query actor's text budget, with {@code
+   * more} set: the asker asks again from the oldest revision it got. (A node from before this field
+   * asks without it, 0, and gets every revision in one answer, as it did.)
+   */
+  record Revisions(String contentId, long beforeRevision, ActorRef<RevisionList> replyTo)
+      implements ContentQuery {
 
-  record RevisionList(String contentId, List<RevisionEntry> revisions)
-      implements QuireSerializable {}
+    public Revisions(String contentId, ActorRef<RevisionList> replyTo) {
+      this(contentId, 0, replyTo);
+    }
+  }
+
+  /** {@code more}: older revisions than the last one here remain (ask again from it). */
+  record RevisionList(String contentId, List<RevisionEntry> revisions, boolean more)
+      implements QuireSerializable {
+
+    public RevisionList(String contentId, List<RevisionEntry> revisions) {
+      this(contentId, revisions, false);
+    }
+  }
 
   /**
    * The item's full history from the journal (the source of truth, not the read model), oldest

@@ -675,6 +675,45 @@ class ContentFailoverClusterTest {
                 .get("body")
                 .asText())
         .isEqualTo(edited);
+    // Its history: every revision carries its whole body, ~600 KB each, more than one message
+    // between the nodes holds; the gateway asks for it in as many answers as it takes.
+    long revision = cjkRevision + 1;
+    String last = edited;
+    for (int i = 0; i < CJK_EXTRA_EDITS; i++) {
+      last = (i % 2 == 0) ? cjk : edited;
+      last = last.substring(i + 1) + last.substring(0, i + 1);
+      var more =
+          retryingOn503(
+              base2,
+              "PUT",
+              "/api/v1/content/" + cjkId,
+              JSON.writeValueAsString(Map.of("revision", revision, "body", last)));
+      assertThat(more.statusCode()).as(more.body()).isEqualTo(200);
+      revision++;
+    }
+    // The list is the read model's, which follows the journal within moments.
+    long newest = revision;
+    com.fasterxml.jackson.databind.JsonNode[] items =
+        new com.fasterxml.jackson.databind.JsonNode[1];
+    await(
+        () -> {
+          try {
+            var history =
+                retryingOn503(base2, "GET", "/api/v1/content/" + cjkId + "/revisions", null);
+            assertThat(history.statusCode()).as(history.body()).isEqualTo(200);
+            items[0] = JSON.readTree(history.body()).get("items");
+            return items[0].get(0).get("revision").asLong() == newest;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        },
+        Duration.ofSeconds(20),
+        "the revision list has the last edit");
+    var revisions = items[0];
+    assertThat(revisions.size()).isEqualTo((int) revision);
+    assertThat(revisions.get(0).get("revision").asLong()).isEqualTo(revision);
+    assertThat(revisions.get(0).get("body").asText()).isEqualTo(last);
+    assertThat(revisions.get(revisions.size() - 1).get("revision").asLong()).isEqualTo(1);
 
     restart("gateway", "gateway-back");
     await(
@@ -693,6 +732,7 @@ class ContentFailoverClusterTest {
   static final int LONG_POSTS = 14;
   static final int LONG_BODY_CHARS = 240_000;
   static final int CJK_BODY_CHARS = 200_000;
+  static final int CJK_EXTRA_EDITS = 4;
 
   /** Random CJK ideographs in words: about 600 KB of UTF-8 that gzip barely shrinks. */
   static String randomCjk(java.util.Random random, int chars) {

@@ -6,8 +6,10 @@ import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentQuery;
 import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.RevisionEntry;
 import dev.quire.protocol.SlugCommand;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -77,8 +79,29 @@ public final class ContentClient {
     return query(r -> new ContentQuery.ListItems(kind, status, tag, page, size, r));
   }
 
+  /**
+   * Every revision of an item, newest first. Asked for in as many answers as the content node's
+   * size bound makes of them (one, unless the item's bodies add up to more than what one message
+   * between nodes carries).
+   */
   public CompletionStage<ContentQuery.RevisionList> revisions(String contentId) {
-    return query(r -> new ContentQuery.Revisions(contentId, r));
+    return revisionsBefore(contentId, 0, new java.util.ArrayList<>());
+  }
+
+  private CompletionStage<ContentQuery.RevisionList> revisionsBefore(
+      String contentId, long before, List<RevisionEntry> got) {
+    return this.<ContentQuery.RevisionList>query(
+            r -> new ContentQuery.Revisions(contentId, before, r))
+        .thenCompose(
+            page -> {
+              got.addAll(page.revisions());
+              if (!page.more() || page.revisions().isEmpty()) {
+                return CompletableFuture.completedFuture(
+                    new ContentQuery.RevisionList(contentId, List.copyOf(got), false));
+              }
+              long oldest = page.revisions().get(page.revisions().size() - 1).revision();
+              return revisionsBefore(contentId, oldest, got);
+            });
   }
 
   public CompletionStage<ContentQuery.ArchiveMonths> archive() {

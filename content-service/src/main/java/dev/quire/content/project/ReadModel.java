@@ -359,15 +359,29 @@ public final class ReadModel {
   }
 
   public List<RevisionEntry> revisions(Connection c, String contentId) throws SQLException {
+    return revisions(c, contentId, 0, Long.MAX_VALUE).revisions();
+  }
+
+  /**
+   * An item's revisions, newest first, older than {@code beforeRevision} (0: all), and no more than
+   * {@code maxBytes} of text (UTF-8) once the first is in: each revision carries its whole body,
+   * and an answer that crosses the cluster is one message (see {@link #changesSince}).
+   */
+  public ContentQuery.RevisionList revisions(
+      Connection c, String contentId, long beforeRevision, long maxBytes) throws SQLException {
     List<RevisionEntry> out = new ArrayList<>();
+    boolean more = false;
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT revision, event, at, actor, status, title, slug, body FROM content_revision"
-                + " WHERE content_id=? ORDER BY revision DESC")) {
+                + " WHERE content_id=? AND (?=0 OR revision<?) ORDER BY revision DESC")) {
       ps.setString(1, contentId);
+      ps.setLong(2, beforeRevision);
+      ps.setLong(3, beforeRevision);
+      long bytes = 0;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(
+          RevisionEntry e =
               new RevisionEntry(
                   rs.getLong(1),
                   rs.getString(2),
@@ -376,11 +390,19 @@ public final class ReadModel {
                   ContentStatus.parse(rs.getString(5)),
                   rs.getString(6),
                   rs.getString(7),
-                  rs.getString(8)));
+                  rs.getString(8));
+          long size = utf8(e.event()) + utf8(e.actor()) + utf8(e.title());
+          size += utf8(e.slug()) + utf8(e.body());
+          if (!out.isEmpty() && bytes + size > maxBytes) {
+            more = true;
+            break;
+          }
+          out.add(e);
+          bytes += size;
         }
       }
     }
-    return out;
+    return new ContentQuery.RevisionList(contentId, List.copyOf(out), more);
   }
 
   public List<ContentQuery.ArchiveMonth> archive(Connection c) throws SQLException {

@@ -82,8 +82,11 @@ public final class ContentQueries {
                           jdbc,
                           q.replyTo(),
                           c ->
-                              new ContentQuery.RevisionList(
-                                  q.contentId(), readModel.revisions(c, q.contentId()))))
+                              readModel.revisions(
+                                  c,
+                                  q.contentId(),
+                                  q.beforeRevision(),
+                                  replyBytes(q.replyTo(), maxReplyBytes))))
               .onMessage(
                   ContentQuery.History.class,
                   q -> {

@@ -108,6 +108,42 @@ class ReadModelTest {
   }
 
   @Test
+  void revisionListsArePagedByTheirTextNewestFirst() throws Exception {
+    String big = "word ".repeat(4_000); // 20,000 chars per revision's body
+    project(
+        new Content.DraftCreated("r", 1, ContentKind.POST, fields("r", big, List.of()), T0, "ed"));
+    for (int rev = 2; rev <= 5; rev++) {
+      project(
+          new Content.Edited(
+              "r", rev, fields("r", big + rev, List.of()), null, null, T0.plusSeconds(rev), "ed"));
+    }
+    try (Connection c = ds.getConnection()) {
+      List<Long> seen = new java.util.ArrayList<>();
+      List<Integer> sizes = new java.util.ArrayList<>();
+      long before = 0;
+      while (true) {
+        ContentQuery.RevisionList page = rm.revisions(c, "r", before, 45_000);
+        page.revisions().forEach(e -> seen.add(e.revision()));
+        sizes.add(page.revisions().size());
+        if (!page.more()) {
+          break;
+        }
+        before = page.revisions().get(page.revisions().size() - 1).revision();
+      }
+      assertThat(seen).containsExactly(5L, 4L, 3L, 2L, 1L);
+      assertThat(sizes).containsExactly(2, 2, 1);
+      // Without a budget (an asker in the same JVM): every revision in one answer.
+      ContentQuery.RevisionList all = rm.revisions(c, "r", 0, Long.MAX_VALUE);
+      assertThat(all.revisions()).hasSize(5);
+      assertThat(all.more()).isFalse();
+      // A budget smaller than one revision still gives one, so the asker moves on.
+      ContentQuery.RevisionList one = rm.revisions(c, "r", 3, 10);
+      assertThat(one.revisions()).extracting(e -> e.revision()).containsExactly(2L);
+      assertThat(one.more()).isTrue();
+    }
+  }
+
+  @Test
   void buildsPublishedContentWithHtmlTagsAliasesAndRevisions() throws Exception {
     project(
         new Content.DraftCreated(
