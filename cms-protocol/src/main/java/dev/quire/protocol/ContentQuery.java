@@ -37,15 +37,17 @@ public interface ContentQuery extends QuireSerializable {
 
   /**
    * An item's revisions, newest first: those older than {@code beforeRevision} (0: from the
-   * newest). An answer that crosses the cluster stops at the query actor's text budget, with {@code
-   * more} set: the asker asks again from the oldest revision it got. (A node from before this field
-   * asks without it, 0, and gets every revision in one answer, as it did.)
+   * newest). When {@code paged}, an answer that crosses the cluster stops at the query actor's text
+   * budget, with {@code more} set, and the asker asks again from the oldest revision it got. A node
+   * from before these fields asks without them (0, false) and gets every revision in one answer, as
+   * it did.
    */
-  record Revisions(String contentId, long beforeRevision, ActorRef<RevisionList> replyTo)
+  record Revisions(
+      String contentId, long beforeRevision, boolean paged, ActorRef<RevisionList> replyTo)
       implements ContentQuery {
 
     public Revisions(String contentId, ActorRef<RevisionList> replyTo) {
-      this(contentId, 0, replyTo);
+      this(contentId, 0, false, replyTo);
     }
   }
 

@@ -91,7 +91,7 @@ public final class ContentClient {
   private CompletionStage<ContentQuery.RevisionList> revisionsBefore(
       String contentId, long before, List<RevisionEntry> got) {
     return this.<ContentQuery.RevisionList>query(
-            r -> new ContentQuery.Revisions(contentId, before, r))
+            r -> new ContentQuery.Revisions(contentId, before, true, r))
         .thenCompose(
             page -> {
               got.addAll(page.revisions());

@@ -86,7 +86,9 @@ public final class ContentQueries {
                                   c,
                                   q.contentId(),
                                   q.beforeRevision(),
-                                  replyBytes(q.replyTo(), maxReplyBytes))))
+                                  q.paged()
+                                      ? replyBytes(q.replyTo(), maxReplyBytes)
+                                      : Long.MAX_VALUE)))
               .onMessage(
                   ContentQuery.History.class,
                   q -> {
