@@ -663,13 +663,7 @@ class ContentFailoverClusterTest {
     var cjkItem = retryingOn503(base2, "GET", "/api/v1/content/" + cjkId, null);
     long cjkRevision = JSON.readTree(cjkItem.body()).get("revision").asLong();
     String edited = new StringBuilder(cjk).reverse().toString();
-    var edit =
-        retryingOn503(
-            base2,
-            "PUT",
-            "/api/v1/content/" + cjkId,
-            JSON.writeValueAsString(Map.of("revision", cjkRevision, "body", edited)));
-    assertThat(edit.statusCode()).as(edit.body()).isEqualTo(200);
+    editBody(base2, cjkId, cjkRevision, edited);
     assertThat(
             JSON.readTree(retryingOn503(base2, "GET", "/api/v1/content/" + cjkId, null).body())
                 .get("body")
@@ -682,13 +676,7 @@ class ContentFailoverClusterTest {
     for (int i = 0; i < CJK_EXTRA_EDITS; i++) {
       last = (i % 2 == 0) ? cjk : edited;
       last = last.substring(i + 1) + last.substring(0, i + 1);
-      var more =
-          retryingOn503(
-              base2,
-              "PUT",
-              "/api/v1/content/" + cjkId,
-              JSON.writeValueAsString(Map.of("revision", revision, "body", last)));
-      assertThat(more.statusCode()).as(more.body()).isEqualTo(200);
+      editBody(base2, cjkId, revision, last);
       revision++;
     }
     // The list is the read model's, which follows the journal within moments.
@@ -763,6 +751,17 @@ class ContentFailoverClusterTest {
       }
     }
     return sb.toString();
+  }
+
+  /** Replaces an item's body through {@code site}, from {@code revision}; expects 200. */
+  static void editBody(String site, String id, long revision, String body) throws Exception {
+    var edit =
+        retryingOn503(
+            site,
+            "PUT",
+            "/api/v1/content/" + id,
+            JSON.writeValueAsString(Map.of("revision", revision, "body", body)));
+    assertThat(edit.statusCode()).as(edit.body()).isEqualTo(200);
   }
 
   /** Creates and publishes a post through {@code site}; the id, also after a retried create. */

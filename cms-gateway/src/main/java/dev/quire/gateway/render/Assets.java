@@ -121,18 +121,25 @@ public final class Assets {
       }
       String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
       String type = TYPES.getOrDefault(ext, "application/octet-stream");
-      return Optional.of(new Asset(name, bytes, type, hash(bytes)));
+      return Optional.of(new Asset(name, bytes, type, sha256Hex(bytes, FINGERPRINT_CHARS)));
     } catch (IOException e) {
       throw new IllegalStateException("cannot read theme asset " + name + ": " + e.getMessage(), e);
     }
   }
 
-  private static String hash(byte[] bytes) {
+  /** Hex digits of an asset's SHA-256 in its fingerprinted name. */
+  private static final int FINGERPRINT_CHARS = 10;
+
+  /**
+   * The first {@code hexChars} hex digits of the SHA-256 of {@code bytes}: asset fingerprints and
+   * page ETags name their bytes this way.
+   */
+  public static String sha256Hex(byte[] bytes, int hexChars) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(bytes);
-      return HexFormat.of().formatHex(d).substring(0, 10);
+      return HexFormat.of().formatHex(d).substring(0, hexChars);
     } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      throw new IllegalStateException("the JDK has no SHA-256", e);
     }
   }
 }

@@ -41,8 +41,8 @@ public final class SiteModule implements CmsModule {
       RawHeader.create("Cache-Control", "public, max-age=300");
   private static final HttpHeader NOSNIFF = RawHeader.create("X-Content-Type-Options", "nosniff");
 
-  /** Bytes of the page's SHA-256 in its ETag: 128 bits, far past any chance of a collision. */
-  private static final int ETAG_BYTES = 16;
+  /** Hex digits of the page's SHA-256 in its ETag: 128 bits, far past any chance of a collision. */
+  private static final int ETAG_HEX_CHARS = 32;
 
   private SiteState state;
   private SiteSettings site;
@@ -248,12 +248,7 @@ public final class SiteModule implements CmsModule {
    * publishes of other items, and every gateway node gives the same page the same tag.
    */
   static String etagOf(byte[] body) {
-    try {
-      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(body);
-      return java.util.HexFormat.of().formatHex(digest, 0, ETAG_BYTES);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-256", e);
-    }
+    return Assets.sha256Hex(body, ETAG_HEX_CHARS);
   }
 
   private SiteSnapshot.Rendered page(int status, byte[] body, String etag) {
