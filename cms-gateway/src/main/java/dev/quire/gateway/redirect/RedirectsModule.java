@@ -31,9 +31,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -78,9 +82,21 @@ public final class RedirectsModule implements CmsModule {
     this.json = ctx.json();
     this.content = ctx.content();
     Duration every = ctx.config().getDuration("quire.gateway.redirects.refresh-interval");
-    system
-        .scheduler()
-        .scheduleWithFixedDelay(Duration.ZERO, every, this::refresh, system.executionContext());
+    Cancellable schedule =
+        system
+            .scheduler()
+            .scheduleWithFixedDelay(Duration.ZERO, every, this::refresh, system.executionContext());
+    // The refresh stops when the node starts to shut down. A Get sent after that into a shard
+    // region that is handing off its shards is buffered with nowhere to go, and the region's
+    // graceful shutdown then waits its whole timeout (10 s) for that buffer to drain.
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+            "stop-redirect-refresh",
+            () -> {
+              schedule.cancel();
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
   }
 
   /** Fetches the table unless a fetch is under way; only a changed table is sent. */
@@ -91,7 +107,7 @@ public final class RedirectsModule implements CmsModule {
     // Composed onto a completed stage, so an ask that throws (e.g. the Redirects sharding not
     // started yet in this node) becomes a failed fetch like any other: thrown out of here it would
     // end the refresh schedule and leave the flag set, and the table would never load.
-    java.util.concurrent.CompletableFuture.completedStage(null)
+    CompletableFuture.completedStage(null)
         .thenCompose(ignored -> fetch())
         .whenComplete(
             (done, failure) -> {
