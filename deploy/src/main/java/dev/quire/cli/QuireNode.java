@@ -3,6 +3,7 @@ package dev.quire.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.quire.content.ContentService;
+import dev.quire.content.project.SqlDialect;
 import dev.quire.gateway.Gateway;
 import dev.quire.gateway.api.ApiToken;
 import java.io.IOException;
@@ -66,9 +67,37 @@ public final class QuireNode implements AutoCloseable {
               .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))
               .withFallback(ConfigFactory.defaultReferenceUnresolved());
     }
-    return ConfigFactory.parseMap(Map.of("quire.data-dir", absolute))
-        .withFallback(unresolved)
-        .resolve();
+    Config resolved =
+        ConfigFactory.parseMap(Map.of("quire.data-dir", absolute))
+            .withFallback(unresolved)
+            .resolve();
+    return ConfigFactory.parseMap(
+            Map.of("jdbc-journal.parallelism", journalWriteParallelism(resolved)))
+        .withFallback(resolved);
+  }
+
+  /**
+   * {@code quire.db.journal-write-parallelism}: a number, or "auto": one writer on H2, the
+   * library's own {@code jdbc-journal.parallelism} on any other database.
+   */
+  static int journalWriteParallelism(Config config) {
+    String key = "quire.db.journal-write-parallelism";
+    String value = config.getString(key).trim();
+    if (value.equals("auto")) {
+      return SqlDialect.fromJdbcUrl(config.getString("quire.db.url")) == SqlDialect.H2
+          ? 1
+          : config.getInt("jdbc-journal.parallelism");
+    }
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        key + ": expected \"auto\" or a whole number of at least 1, got \"" + value + "\"");
   }
 
   /** Thrown when another process holds the data directory. */

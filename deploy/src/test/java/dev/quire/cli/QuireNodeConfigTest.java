@@ -1,0 +1,46 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The node's configuration as the quire command assembles it. */
+class QuireNodeConfigTest {
+
+  static Config config(Map<String, Object> overrides) throws Exception {
+    Map<String, Object> all = new HashMap<>(overrides);
+    all.put("quire.data-dir", Files.createTempDirectory("quire-config").toString());
+    return QuireNode.config(all);
+  }
+
+  @Test
+  void theJournalHasOneWriterOnH2AndTheLibrarysDefaultElsewhere() throws Exception {
+    assertThat(config(Map.of()).getInt("jdbc-journal.parallelism")).isEqualTo(1);
+    Config postgres = config(Map.of("quire.db.url", "jdbc:postgresql://127.0.0.1:5432/quire"));
+    assertThat(postgres.getInt("jdbc-journal.parallelism")).isEqualTo(8);
+    Config set = config(Map.of("quire.db.journal-write-parallelism", "4"));
+    assertThat(set.getInt("jdbc-journal.parallelism")).isEqualTo(4);
+  }
+
+  @Test
+  void aBadParallelismNamesTheSettingAndTheValue() {
+    for (String bad : new String[] {"0", "many", "-2"}) {
+      assertThatThrownBy(() -> config(Map.of("quire.db.journal-write-parallelism", bad)))
+          .hasMessageContaining("quire.db.journal-write-parallelism")
+          .hasMessageContaining("\"" + bad + "\"");
+    }
+  }
+
+  @Test
+  void theDataDirectoryIsMadeAbsolute() throws Exception {
+    Config c = QuireNode.config(Map.of("quire.data-dir", "relative/dir"));
+    assertThat(Path.of(c.getString("quire.data-dir")).isAbsolute()).isTrue();
+    assertThat(c.getString("quire.db.url")).contains(c.getString("quire.data-dir"));
+  }
+}
