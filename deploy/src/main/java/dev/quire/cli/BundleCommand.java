@@ -169,7 +169,7 @@ final class BundleCommand implements Runnable {
                       MediaModule.store(config),
                       new ContentRules(ContentRules.Limits.fromConfig(config)),
                       config,
-                      config.getInt("quire.cli.import-parallelism"),
+                      config.getInt("quire.cli.bundle-import-parallelism"),
                       config.getDuration("quire.cli.ask-timeout"),
                       Clock.systemUTC(),
                       session.node().content().dataSource(),

@@ -69,10 +69,7 @@ final class ImportCommand implements Runnable {
       long start = System.nanoTime();
       try (TargetSession session = TargetSession.open(site, "import", System.err)) {
         Importer.Summary s =
-            new Importer(
-                    session.target,
-                    session.config.getInt("quire.cli.import-parallelism"),
-                    Clock.systemUTC())
+            new Importer(session.target, session.importParallelism(), Clock.systemUTC())
                 .run(result.entries());
         s.failures().forEach(f -> System.err.println("failed: " + f));
         System.out.printf(
@@ -183,10 +180,7 @@ final class ImportCommand implements Runnable {
           }
         }
         Importer.Summary s =
-            new Importer(
-                    session.target,
-                    session.config.getInt("quire.cli.import-parallelism"),
-                    Clock.systemUTC())
+            new Importer(session.target, session.importParallelism(), Clock.systemUTC())
                 .run(plan.entries());
         int batch = session.config.getInt("quire.cli.redirect-batch");
         List<RedirectRule> redirects = plan.redirects();

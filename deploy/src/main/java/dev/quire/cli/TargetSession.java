@@ -37,6 +37,15 @@ final class TargetSession implements AutoCloseable {
     return new TargetSession(local, config, node);
   }
 
+  /**
+   * How many items an import keeps in flight: {@code quire.cli.import-parallelism} into a stopped
+   * site, {@code quire.cli.server-import-parallelism} over HTTP into a running one.
+   */
+  int importParallelism() {
+    return config.getInt(
+        node == null ? "quire.cli.server-import-parallelism" : "quire.cli.import-parallelism");
+  }
+
   /** The node started for a local session; null for {@code --server}. */
   QuireNode node() {
     return node;
