@@ -37,6 +37,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -196,6 +197,13 @@ public final class Content
   private record SlugClaimed(ContentCommand original, SlugCommand.ClaimReply reply, String failure)
       implements ContentCommand {}
 
+  /**
+   * Local only: sharding's request that this entity stop (passivation, hand-off). While a slug
+   * claim is under way it waits in the stash like any other command, so an entity is never stopped
+   * between asking for its slug and persisting what it was asked to do.
+   */
+  record Passivate() implements ContentCommand {}
+
   // ---- which commands each status accepts: the whole lifecycle in one table ----
 
   private static final Set<ContentStatus> EDITABLE =
@@ -213,13 +221,30 @@ public final class Content
 
   public record Settings(ContentRules rules, Duration claimTimeout, int snapshotEvery) {}
 
-  public static void init(ActorSystem<?> system, Settings settings, SlugRegistry registry) {
+  public static void init(
+      ActorSystem<?> system, Settings settings, SlugRegistry registry, int activeEntityLimit) {
     ClusterSharding.get(system)
         .init(
             Entity.of(
                     ContentCommand.ENTITY_KEY,
                     ctx -> create(ctx.getEntityId(), settings, registry, Clock.systemUTC()))
+                .withSettings(boundedPassivation(system, activeEntityLimit))
+                .withStopMessage(new Passivate())
                 .withRole("content"));
+  }
+
+  /**
+   * The configured idle passivation, plus at most {@code activeEntityLimit} entities alive in a
+   * node's region (least recently used stop first): an import or a bulk change touches every item
+   * within the idle timeout, and without a bound every entity it started stayed in the heap.
+   */
+  static ClusterShardingSettings boundedPassivation(ActorSystem<?> system, int activeEntityLimit) {
+    ClusterShardingSettings settings = ClusterShardingSettings.create(system);
+    return settings.withPassivationStrategy(
+        settings
+            .passivationStrategySettings()
+            .withActiveEntityLimit(activeEntityLimit)
+            .withLeastRecentlyUsedReplacement());
   }
 
   public static Behavior<ContentCommand> create(
@@ -282,6 +307,7 @@ public final class Content
         .forAnyState()
         .onCommand(SlugClaimed.class, this::onSlugClaimed)
         .onCommand(c -> awaitingSlug, c -> Effect().stash())
+        .onCommand(Passivate.class, c -> Effect().stop().thenNoReply())
         .onCommand(Get.class, this::onGet)
         .onCommand(CheckSlug.class, this::onCheckSlug)
         .onCommand(Create.class, this::onCreate)

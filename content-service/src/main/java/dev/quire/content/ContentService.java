@@ -107,8 +107,9 @@ public final class ContentService {
                       new ContentRules(ContentRules.Limits.fromConfig(config)),
                       q.getDuration("slug-claim-timeout"),
                       q.getInt("snapshot-every"));
-              Content.init(system, settings, registry);
-              SlugClaim.init(system, q.getDuration("slug-claim-timeout"), registry);
+              int activeLimit = q.getInt("active-entity-limit");
+              Content.init(system, settings, registry, activeLimit);
+              SlugClaim.init(system, q.getDuration("slug-claim-timeout"), registry, activeLimit);
               SiteRedirects.init(
                   system,
                   new SiteRedirects.Settings(

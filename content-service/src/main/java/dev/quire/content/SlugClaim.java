@@ -42,12 +42,18 @@ public final class SlugClaim
 
   private record OwnerChecked(Claim claim, boolean stillUsed) implements SlugCommand {}
 
-  public static void init(ActorSystem<?> system, Duration checkTimeout, SlugRegistry registry) {
+  /** Local only: sharding's request to stop; waits in the stash while an owner is checked. */
+  record Passivate() implements SlugCommand {}
+
+  public static void init(
+      ActorSystem<?> system, Duration checkTimeout, SlugRegistry registry, int activeEntityLimit) {
     ClusterSharding.get(system)
         .init(
             Entity.of(
                     SlugCommand.ENTITY_KEY,
                     ctx -> create(ctx.getEntityId(), checkTimeout, registry))
+                .withSettings(Content.boundedPassivation(system, activeEntityLimit))
+                .withStopMessage(new Passivate())
                 .withRole("content"));
   }
 
@@ -87,6 +93,7 @@ public final class SlugClaim
         .forAnyState()
         .onCommand(OwnerChecked.class, this::onOwnerChecked)
         .onCommand(c -> checkingOwner, c -> Effect().stash())
+        .onCommand(Passivate.class, c -> Effect().stop().thenNoReply())
         .onCommand(Claim.class, this::onClaim)
         .onCommand(Release.class, this::onRelease)
         .onCommand(

@@ -438,4 +438,57 @@ class ContentTest {
     assertThat(r.events().stream().map(Content::step).toList())
         .isEqualTo(movedAndPublishedHistory());
   }
+
+  /**
+   * Sharding stops entities to bound how many are alive (Content.boundedPassivation). A stop that
+   * arrives while the entity waits for its slug's answer must wait too: stopped there, the create
+   * would never be persisted or answered.
+   */
+  @Test
+  void aStopAskedForDuringASlugClaimWaitsUntilTheCreateIsDone() {
+    TestProbe<SlugCommand> slugs = KIT.createTestProbe();
+    SlugRegistry probeSlugs =
+        new SlugRegistry() {
+          @Override
+          public RecipientRef<SlugCommand> slug(String slug) {
+            return slugs.ref();
+          }
+
+          @Override
+          public RecipientRef<ContentCommand> content(String contentId) {
+            throw new UnsupportedOperationException("no owner checks in this test");
+          }
+        };
+    ActorRef<ContentCommand> entity =
+        KIT.spawn(Content.create("c-stop", SETTINGS, probeSlugs, CLOCK));
+    TestProbe<ContentReply> replies = KIT.createTestProbe();
+    entity.tell(
+        new ContentCommand.Create(
+            ContentKind.POST,
+            fields("Stopping", "stopping"),
+            ContentCommand.Initially.DRAFT,
+            "ed",
+            replies.ref()));
+    SlugCommand.Claim claim = slugs.expectMessageClass(SlugCommand.Claim.class);
+
+    entity.tell(new Content.Passivate());
+    replies.expectNoMessage(Duration.ofMillis(200));
+    claim.replyTo().tell(new SlugCommand.ClaimReply(true, "c-stop"));
+
+    ContentReply created = replies.receiveMessage(Duration.ofSeconds(5));
+    assertThat(created).isInstanceOf(ContentReply.Accepted.class);
+    assertThat(((ContentReply.Accepted) created).content().revision()).isEqualTo(1);
+    replies.expectTerminated(entity, Duration.ofSeconds(5));
+  }
+
+  @Test
+  void anIdleEntityStopsWhenAsked() {
+    ActorRef<ContentCommand> entity =
+        KIT.spawn(Content.create("c-idle", SETTINGS, registry, CLOCK));
+    TestProbe<ContentReply> replies = KIT.createTestProbe();
+    entity.tell(new ContentCommand.Get(replies.ref()));
+    replies.receiveMessage(Duration.ofSeconds(5));
+    entity.tell(new Content.Passivate());
+    replies.expectTerminated(entity, Duration.ofSeconds(5));
+  }
 }
