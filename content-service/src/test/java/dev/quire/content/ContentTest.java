@@ -491,4 +491,38 @@ class ContentTest {
     entity.tell(new Content.Passivate());
     replies.expectTerminated(entity, Duration.ofSeconds(5));
   }
+
+  /** The slug's entity likewise: a stop during an owner check waits for the claim's answer. */
+  @Test
+  void aSlugStopAskedForDuringAnOwnerCheckWaitsUntilTheClaimIsAnswered() {
+    TestProbe<ContentCommand> owners = KIT.createTestProbe();
+    SlugRegistry probeOwners =
+        new SlugRegistry() {
+          @Override
+          public RecipientRef<SlugCommand> slug(String slug) {
+            throw new UnsupportedOperationException("the test talks to the slug directly");
+          }
+
+          @Override
+          public RecipientRef<ContentCommand> content(String contentId) {
+            return owners.ref();
+          }
+        };
+    ActorRef<SlugCommand> slug =
+        KIT.spawn(SlugClaim.create("held", Duration.ofSeconds(3), probeOwners));
+    TestProbe<SlugCommand.ClaimReply> claims = KIT.createTestProbe();
+    slug.tell(new SlugCommand.Claim("first", claims.ref()));
+    assertThat(claims.receiveMessage(Duration.ofSeconds(5)).granted()).isTrue();
+
+    slug.tell(new SlugCommand.Claim("second", claims.ref()));
+    ContentCommand.CheckSlug check = owners.expectMessageClass(ContentCommand.CheckSlug.class);
+    slug.tell(new SlugClaim.Passivate());
+    claims.expectNoMessage(Duration.ofMillis(200));
+    check.replyTo().tell(new SlugCommand.Ownership(false));
+
+    SlugCommand.ClaimReply reply = claims.receiveMessage(Duration.ofSeconds(5));
+    assertThat(reply.granted()).isTrue();
+    assertThat(reply.owner()).isEqualTo("second");
+    claims.expectTerminated(slug, Duration.ofSeconds(5));
+  }
 }
