@@ -116,8 +116,34 @@ public final class QuireNode implements AutoCloseable {
 
   public static QuireNode start(Config config, boolean withGateway, java.io.PrintStream out)
       throws Exception {
-    return start(
-        config, withGateway ? roles(config) : CONTENT_ONLY, out, System.getenv("QUIRE_API_TOKEN"));
+    if (withGateway) {
+      return start(config, roles(config), out, System.getenv("QUIRE_API_TOKEN"));
+    }
+    return start(aloneAtShutdown(config), CONTENT_ONLY, out, System.getenv("QUIRE_API_TOKEN"));
+  }
+
+  /**
+   * Leaving the cluster, for a node that is a cluster of its own. (The shard regions still shut
+   * down gracefully before: that is how the projection, a sharded daemon process, finishes its
+   * batch and stops before the database pools close.)
+   */
+  static final List<String> CLUSTER_EXIT_PHASES = List.of("cluster-leave", "cluster-exiting");
+
+  /**
+   * A command's short-lived content node (import, export, bundle) that joins only itself: at its
+   * stop there is no other node to hand singletons over to, and leaving the cluster only waits (~1
+   * s: each singleton manager's hand-over retry before it gives up). A node given seed nodes or
+   * Cluster Bootstrap may have company and keeps the whole graceful exit.
+   */
+  static Config aloneAtShutdown(Config config) {
+    if (joinsByBootstrap(config) || !seedNodes(config).isEmpty()) {
+      return config;
+    }
+    Map<String, Object> off = new java.util.HashMap<>();
+    for (String phase : CLUSTER_EXIT_PHASES) {
+      off.put("pekko.coordinated-shutdown.phases." + phase + ".enabled", false);
+    }
+    return ConfigFactory.parseMap(off).withFallback(config);
   }
 
   /** {@code withGateway}: the roles of {@code quire.roles}; otherwise content only. */

@@ -43,4 +43,23 @@ class QuireNodeConfigTest {
     assertThat(Path.of(c.getString("quire.data-dir")).isAbsolute()).isTrue();
     assertThat(c.getString("quire.db.url")).contains(c.getString("quire.data-dir"));
   }
+
+  @Test
+  void aCommandsNodeAloneSkipsLeavingTheClusterAndOneWithCompanyDoesNot() throws Exception {
+    String leave = "pekko.coordinated-shutdown.phases.cluster-leave.enabled";
+    String exiting = "pekko.coordinated-shutdown.phases.cluster-exiting.enabled";
+    String regions = "pekko.coordinated-shutdown.phases.cluster-sharding-shutdown-region.enabled";
+    Config alone = QuireNode.aloneAtShutdown(config(Map.of()));
+    assertThat(alone.getBoolean(leave)).isFalse();
+    assertThat(alone.getBoolean(exiting)).isFalse();
+    assertThat(alone.hasPath(regions))
+        .as("the projection stops with the shard regions, before the pools close: left on")
+        .isFalse();
+    Config seeded =
+        QuireNode.aloneAtShutdown(config(Map.of("quire.cluster.seed-nodes", "127.0.0.1:25520")));
+    assertThat(seeded.hasPath(leave)).isFalse();
+    assertThat(seeded.hasPath(exiting)).isFalse();
+    Config bootstrap = QuireNode.aloneAtShutdown(config(Map.of("quire.cluster.join", "bootstrap")));
+    assertThat(bootstrap.hasPath(leave)).isFalse();
+  }
 }
