@@ -1,0 +1,44 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code quire import markdown} into a stopped site opens the site while it checks the files. A
+ * folder that fails the check leaves nothing imported and the site closed again (its data directory
+ * unlocked for the next command).
+ */
+class ImportCommandTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void aFolderThatFailsItsCheckImportsNothingAndLeavesTheSiteClosed() throws Exception {
+    Path data = tmp.resolve("data");
+    Path bad = Files.createDirectories(tmp.resolve("bad"));
+    Files.writeString(bad.resolve("ok.md"), "---\ntitle: Fine\nslug: fine\n---\nBody.\n");
+    Files.writeString(bad.resolve("broken.md"), "---\ntitle: Broken\nslug: Not A Slug\n---\nx\n");
+    assertThat(Main.run("import", "markdown", bad.toString(), "--data", data.toString()))
+        .as("a problem in one file: exit 2, nothing imported")
+        .isEqualTo(2);
+
+    Path good = Files.createDirectories(tmp.resolve("good"));
+    Files.writeString(good.resolve("other.md"), "---\ntitle: Other\nslug: other\n---\nBody.\n");
+    assertThat(Main.run("import", "markdown", good.toString(), "--data", data.toString()))
+        .as("the data directory was unlocked by the failed import")
+        .isZero();
+
+    Path out = tmp.resolve("out");
+    assertThat(Main.run("export", "markdown", out.toString(), "--data", data.toString())).isZero();
+    try (Stream<Path> files = Files.list(out)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .as("only the second folder's post was imported")
+          .containsExactly("other.md");
+    }
+  }
+}
