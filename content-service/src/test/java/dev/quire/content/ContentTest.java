@@ -439,6 +439,28 @@ class ContentTest {
         .isEqualTo(movedAndPublishedHistory());
   }
 
+  /** Every slug answered by {@code slugs}, every item by {@code contents}; null: not expected. */
+  static SlugRegistry fixedRegistry(
+      RecipientRef<SlugCommand> slugs, RecipientRef<ContentCommand> contents) {
+    return new SlugRegistry() {
+      @Override
+      public RecipientRef<SlugCommand> slug(String slug) {
+        if (slugs == null) {
+          throw new UnsupportedOperationException("no slug claims expected in this test");
+        }
+        return slugs;
+      }
+
+      @Override
+      public RecipientRef<ContentCommand> content(String contentId) {
+        if (contents == null) {
+          throw new UnsupportedOperationException("no owner checks expected in this test");
+        }
+        return contents;
+      }
+    };
+  }
+
   /**
    * Sharding stops entities to bound how many are alive (Content.boundedPassivation). A stop that
    * arrives while the entity waits for its slug's answer must wait too: stopped there, the create
@@ -447,18 +469,7 @@ class ContentTest {
   @Test
   void aStopAskedForDuringASlugClaimWaitsUntilTheCreateIsDone() {
     TestProbe<SlugCommand> slugs = KIT.createTestProbe();
-    SlugRegistry probeSlugs =
-        new SlugRegistry() {
-          @Override
-          public RecipientRef<SlugCommand> slug(String slug) {
-            return slugs.ref();
-          }
-
-          @Override
-          public RecipientRef<ContentCommand> content(String contentId) {
-            throw new UnsupportedOperationException("no owner checks in this test");
-          }
-        };
+    SlugRegistry probeSlugs = fixedRegistry(slugs.ref(), null);
     ActorRef<ContentCommand> entity =
         KIT.spawn(Content.create("c-stop", SETTINGS, probeSlugs, CLOCK));
     TestProbe<ContentReply> replies = KIT.createTestProbe();
@@ -496,18 +507,7 @@ class ContentTest {
   @Test
   void aSlugStopAskedForDuringAnOwnerCheckWaitsUntilTheClaimIsAnswered() {
     TestProbe<ContentCommand> owners = KIT.createTestProbe();
-    SlugRegistry probeOwners =
-        new SlugRegistry() {
-          @Override
-          public RecipientRef<SlugCommand> slug(String slug) {
-            throw new UnsupportedOperationException("the test talks to the slug directly");
-          }
-
-          @Override
-          public RecipientRef<ContentCommand> content(String contentId) {
-            return owners.ref();
-          }
-        };
+    SlugRegistry probeOwners = fixedRegistry(null, owners.ref());
     ActorRef<SlugCommand> slug =
         KIT.spawn(SlugClaim.create("held", Duration.ofSeconds(3), probeOwners));
     TestProbe<SlugCommand.ClaimReply> claims = KIT.createTestProbe();

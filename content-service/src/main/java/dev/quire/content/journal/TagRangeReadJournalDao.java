@@ -6,6 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.jdbc.PekkoSerialization;
@@ -71,23 +73,25 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
     var journal = config.eventJournalTableConfiguration();
     var tags = config.eventTagTableConfiguration();
     EventJournalTableColumnNames c = journal.columnNames();
-    String j = "j.";
+    // In the order row() reads them.
     String columns =
-        String.join(
-            ", ",
-            j + q(c.ordering()),
-            j + q(c.deleted()),
-            j + q(c.persistenceId()),
-            j + q(c.sequenceNumber()),
-            j + q(c.writer()),
-            j + q(c.writeTimestamp()),
-            j + q(c.adapterManifest()),
-            j + q(c.eventPayload()),
-            j + q(c.eventSerId()),
-            j + q(c.eventSerManifest()),
-            j + q(c.metaPayload()),
-            j + q(c.metaSerId()),
-            j + q(c.metaSerManifest()));
+        Stream.of(
+                c.ordering(),
+                c.deleted(),
+                c.persistenceId(),
+                c.sequenceNumber(),
+                c.writer(),
+                c.writeTimestamp(),
+                c.adapterManifest(),
+                c.eventPayload(),
+                c.eventSerId(),
+                c.eventSerManifest(),
+                c.metaPayload(),
+                c.metaSerId(),
+                c.metaSerManifest())
+            .map(name -> "j." + q(name))
+            .collect(Collectors.joining(", "));
+    String ordering = "j." + q(c.ordering());
     return "SELECT "
         + columns
         + " FROM "
@@ -96,18 +100,18 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
         + table(tags.schemaName(), tags.tableName())
         + " t ON t."
         + q(tags.columnNames().eventId())
-        + " = j."
-        + q(c.ordering())
+        + " = "
+        + ordering
         + " WHERE t."
         + q(tags.columnNames().tag())
-        + " = ? AND j."
-        + q(c.ordering())
-        + " > ? AND j."
-        + q(c.ordering())
+        + " = ? AND "
+        + ordering
+        + " > ? AND "
+        + ordering
         + " <= ? AND j."
         + q(c.deleted())
-        + " = FALSE ORDER BY j."
-        + q(c.ordering())
+        + " = FALSE ORDER BY "
+        + ordering
         + " LIMIT ?";
   }
 
