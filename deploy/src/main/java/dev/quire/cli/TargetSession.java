@@ -27,14 +27,24 @@ final class TargetSession implements AutoCloseable {
       return new TargetSession(new HttpTarget(site.server, site.token(), timeout), config, null);
     }
     QuireNode node = QuireNode.start(config, false, err);
-    LocalTarget local =
-        new LocalTarget(
-            node.system(),
-            timeout,
-            actor,
-            dev.quire.gateway.media.MediaModule.store(config),
-            config.getBytes("quire.media.max-upload-bytes"));
-    return new TargetSession(local, config, node);
+    try {
+      LocalTarget local =
+          new LocalTarget(
+              node.system(),
+              timeout,
+              actor,
+              dev.quire.gateway.media.MediaModule.store(config),
+              config.getBytes("quire.media.max-upload-bytes"));
+      return new TargetSession(local, config, node);
+    } catch (Exception | Error e) {
+      // Nobody else holds the node: left running, it would keep the data directory locked.
+      try {
+        node.close();
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
   }
 
   /**

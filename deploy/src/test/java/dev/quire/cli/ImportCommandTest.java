@@ -41,4 +41,22 @@ class ImportCommandTest {
           .containsExactly("other.md");
     }
   }
+
+  @Test
+  void aSiteThatFailsToOpenAfterItsNodeStartedIsClosedAgain() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Path posts = Files.createDirectories(tmp.resolve("posts"));
+    Files.writeString(posts.resolve("one.md"), "---\ntitle: One\nslug: one\n---\nBody.\n");
+    // A setting read only once the node runs: the local target's media limit.
+    Path siteConf = data.resolve(SiteSettings.FILE);
+    Files.writeString(siteConf, "quire.media.max-upload-bytes = \"lots\"\n");
+    assertThat(Main.run("import", "markdown", posts.toString(), "--data", data.toString()))
+        .as("the bad setting fails the command")
+        .isNotZero();
+
+    Files.delete(siteConf);
+    assertThat(Main.run("import", "markdown", posts.toString(), "--data", data.toString()))
+        .as("the node started for the failed command was stopped, so the directory is free")
+        .isZero();
+  }
 }
