@@ -4,6 +4,7 @@ import dev.quire.gateway.content.Asks;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentIds;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentQuery;
 import dev.quire.protocol.ContentReply;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -74,8 +74,7 @@ public final class LocalTarget implements ContentTarget {
   @Override
   public CompletionStage<ContentSnapshot> create(
       ContentKind kind, ContentFields fields, ContentCommand.Initially then) {
-    return ask(
-        UUID.randomUUID().toString(), r -> new ContentCommand.Create(kind, fields, then, actor, r));
+    return ask(ContentIds.next(), r -> new ContentCommand.Create(kind, fields, then, actor, r));
   }
 
   @Override

@@ -411,6 +411,9 @@ class EndToEndTest {
     assertThat(created.statusCode()).isEqualTo(201);
     JsonNode item = JSON.readTree(created.body());
     String id = item.get("id").asText();
+    assertThat(java.util.UUID.fromString(id).version())
+        .as("a time-ordered id, so the indexes keyed by it grow at their right edge")
+        .isEqualTo(7);
     assertThat(item.get("revision").asLong()).isEqualTo(1);
     assertThat(item.get("status").asText()).isEqualTo("draft");
 

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +43,19 @@ class ImportCommandTest {
       assertThat(files.map(p -> p.getFileName().toString()))
           .as("only the second folder's post was imported")
           .containsExactly("other.md");
+    }
+    // The item's id (in its persistence id, which the journal indexes) is time-ordered.
+    try (Connection c =
+            DriverManager.getConnection("jdbc:h2:file:" + data.resolve("quire"), "quire", "");
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT DISTINCT \"persistence_id\" FROM \"event_journal\""
+                        + " WHERE \"persistence_id\" LIKE 'Content|%'")) {
+      assertThat(rs.next()).isTrue();
+      String id = rs.getString(1).substring("Content|".length());
+      assertThat(UUID.fromString(id).version()).isEqualTo(7);
+      assertThat(rs.next()).as("one item").isFalse();
     }
   }
 

@@ -21,6 +21,7 @@ import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentIds;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.ContentRules;
@@ -29,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -123,7 +123,7 @@ public final class ContentApiModule implements CmsModule {
         in.slug() == null || in.slug().isBlank()
             ? (in.title() == null ? null : ContentRules.slugify(in.title()))
             : in.slug();
-    String id = UUID.randomUUID().toString();
+    String id = ContentIds.next();
     ContentFields fields = fields(in, slug);
     ContentCommand.Initially then = initially(in);
     return content
