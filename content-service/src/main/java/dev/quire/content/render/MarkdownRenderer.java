@@ -1,6 +1,8 @@
 package dev.quire.content.render;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import org.commonmark.Extension;
 import org.commonmark.ext.autolink.AutolinkExtension;
 import org.commonmark.ext.footnotes.FootnotesExtension;
@@ -8,6 +10,12 @@ import org.commonmark.ext.gfm.strikethrough.StrikethroughExtension;
 import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
 import org.commonmark.ext.task.list.items.TaskListItemsExtension;
+import org.commonmark.node.AbstractVisitor;
+import org.commonmark.node.HtmlBlock;
+import org.commonmark.node.HtmlInline;
+import org.commonmark.node.Image;
+import org.commonmark.node.Link;
+import org.commonmark.node.Node;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.html.HtmlRenderer;
 import org.jsoup.Jsoup;
@@ -19,6 +27,16 @@ import org.jsoup.safety.Safelist;
  * jsoup's allow-list sanitizer then removes whatever raw HTML in the Markdown could run script or
  * break out of the page, keeping what the renderer itself emits (code language classes, heading
  * ids, footnote links, task-list checkboxes). Thread-safe: parser and renderer are immutable.
+ *
+ * <p>Most documents hold no raw HTML. For those, commonmark-java's own output is already within the
+ * allow-list: it escapes every text and attribute value, and emits only the elements and attributes
+ * of its renderers, all of which the allow-list keeps. What remains is the link and image
+ * addresses, which the Markdown author chooses: when each of them has a scheme the allow-list
+ * accepts (or none), the document skips jsoup, which took ~60% of the rendering time (97 against 37
+ * microseconds for the benchmark post; the projection renders every created or edited item).
+ * Anything else (raw HTML, a {@code javascript:} or {@code data:} address, an address this check
+ * cannot read) goes through jsoup as before. {@code MarkdownRendererTest} checks that both paths
+ * give the same document.
  */
 public final class MarkdownRenderer {
 
@@ -62,7 +80,13 @@ public final class MarkdownRenderer {
             .addAttributes("pre", "class")
             .addAttributes("section", "class", "data-footnotes")
             .addAttributes("sup", "class")
-            .addAttributes("a", "class", "data-footnote-ref", "data-footnote-backref")
+            .addAttributes(
+                "a",
+                "class",
+                "data-footnote-ref",
+                "data-footnote-backref",
+                "data-footnote-backref-idx",
+                "aria-label")
             .addAttributes("input", "type", "checked", "disabled")
             .addAttributes("th", "align")
             .addAttributes("td", "align")
@@ -75,9 +99,116 @@ public final class MarkdownRenderer {
   }
 
   public String render(String markdown) {
-    String raw = renderer.render(parser.parse(markdown == null ? "" : markdown));
+    Node doc = parser.parse(markdown == null ? "" : markdown);
+    String raw = renderer.render(doc);
+    return needsSanitizer(doc) ? sanitize(raw) : raw;
+  }
+
+  /**
+   * jsoup's allow-list applied to rendered HTML: what every document with raw HTML goes through.
+   */
+  String sanitize(String html) {
     Document.OutputSettings out = new Document.OutputSettings().prettyPrint(false);
-    return Jsoup.clean(raw, SANITIZE_BASE, safelist, out);
+    return Jsoup.clean(html, SANITIZE_BASE, safelist, out);
+  }
+
+  /** The allow-list, for tests that check the renderer's own output against it. */
+  Safelist safelist() {
+    return safelist;
+  }
+
+  /**
+   * Whether a parsed document needs jsoup: it has raw HTML, or a link or image address whose scheme
+   * the allow-list does not accept.
+   */
+  static boolean needsSanitizer(Node doc) {
+    boolean[] needs = {false};
+    doc.accept(
+        new AbstractVisitor() {
+          @Override
+          public void visit(HtmlBlock node) {
+            needs[0] = true;
+          }
+
+          @Override
+          public void visit(HtmlInline node) {
+            needs[0] = true;
+          }
+
+          @Override
+          public void visit(Link node) {
+            needs[0] |= !allowed(node.getDestination(), LINK_SCHEMES);
+            visitChildren(node);
+          }
+
+          @Override
+          public void visit(Image node) {
+            needs[0] |= !allowed(node.getDestination(), IMAGE_SCHEMES);
+            visitChildren(node);
+          }
+        });
+    return needs[0];
+  }
+
+  /** Schemes the allow-list accepts in {@code a href} and {@code img src} (see the constructor). */
+  private static final Set<String> LINK_SCHEMES = Set.of("http", "https", "mailto");
+
+  private static final Set<String> IMAGE_SCHEMES = Set.of("http", "https");
+
+  /**
+   * Whether an address is relative, or has one of {@code schemes}, read as a browser reads it: tabs
+   * and line breaks anywhere and spaces or control characters at either end do not count, and a
+   * scheme is letters, digits, {@code + - .} before the first colon that comes before any {@code /
+   * ? #}. Anything this does not recognise counts as not allowed, which only sends the document
+   * through jsoup.
+   */
+  static boolean allowed(String address, Set<String> schemes) {
+    if (address == null) {
+      return true;
+    }
+    StringBuilder s = new StringBuilder(address.length());
+    for (int i = 0; i < address.length(); i++) {
+      char c = address.charAt(i);
+      if (c == '\t' || c == '\n' || c == '\r') {
+        continue;
+      }
+      if (c <= ' ' && (s.length() == 0 || i == address.length() - 1)) {
+        continue;
+      }
+      if (c < ' ' || c == 0x7f) {
+        return false;
+      }
+      s.append(c);
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '/' || c == '?' || c == '#') {
+        return true;
+      }
+      if (c == ':') {
+        return i > 0 && schemes.contains(s.substring(0, i).toLowerCase(Locale.ROOT));
+      }
+      boolean schemeChar =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
+      if (!schemeChar) {
+        // Not a scheme: a relative address (e.g. "my post.html"), unless a colon follows.
+        return s.indexOf(":", i) < 0 || firstOf(s, i) < s.indexOf(":", i);
+      }
+    }
+    return true;
+  }
+
+  /** Index of the first of {@code / ? #} at or after {@code from}, or the length. */
+  private static int firstOf(CharSequence s, int from) {
+    for (int i = from; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '/' || c == '?' || c == '#') {
+        return i;
+      }
+    }
+    return s.length();
   }
 
   /** Words in the Markdown source: enough for a reading-time estimate. */

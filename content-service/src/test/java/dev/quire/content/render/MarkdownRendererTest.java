@@ -2,6 +2,19 @@ package dev.quire.content.render;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import org.commonmark.ext.autolink.AutolinkExtension;
+import org.commonmark.ext.footnotes.FootnotesExtension;
+import org.commonmark.ext.gfm.strikethrough.StrikethroughExtension;
+import org.commonmark.ext.gfm.tables.TablesExtension;
+import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
+import org.commonmark.ext.task.list.items.TaskListItemsExtension;
+import org.commonmark.parser.Parser;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Attribute;
+import org.jsoup.nodes.Element;
+import org.jsoup.nodes.TextNode;
+import org.jsoup.safety.Cleaner;
 import org.junit.jupiter.api.Test;
 
 class MarkdownRendererTest {
@@ -18,7 +31,8 @@ class MarkdownRendererTest {
     assertThat(html).contains("<table>").contains("<td align=\"right\">2</td>");
     assertThat(html).contains("<del>gone</del>");
     assertThat(html).contains("<a href=\"https://example.org\">https://example.org</a>");
-    assertThat(html).contains("<input type=\"checkbox\" disabled checked");
+    assertThat(Jsoup.parseBodyFragment(html).select("input[type=checkbox][disabled][checked]"))
+        .hasSize(1);
     assertThat(html).contains("class=\"footnotes\"").contains("href=\"#fn-1\"");
     assertThat(html).contains("<code class=\"language-java\">int x;");
   }
@@ -34,6 +48,135 @@ class MarkdownRendererTest {
     assertThat(html).doesNotContain("javascript:");
     assertThat(html).contains("<a href=\"/posts/ok/\">ok</a>");
     assertThat(html).contains("<details><summary>More</summary>kept</details>");
+  }
+
+  /** Markdown without raw HTML: the documents that skip jsoup. */
+  static final List<String> PLAIN =
+      List.of(
+          "## A heading\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n~~gone~~ https://example.org and"
+              + " www.example.com, mail@example.org\n\n- [x] done\n- [ ] todo\n\nText[^1] and"
+              + " \"quotes\" & a < b > 'c'.\n\n[^1]: The note, [linked](https://example.org/a?b=1&c=2#d)."
+              + "\n\n```java\nint x = a < b && c > \"d\";\n```\n",
+          "![alt \"q\" <b>](/img/a.png \"a \\\"title\\\"\")\n\n[rel](../other/ \"t\") [frag](#top)"
+              + " [q](?page=2) [mail](mailto:me@example.org) <https://example.org/x>\n\n1. one\n2. two\n"
+              + "\n> quoted *em* **strong** `code <b>`\n\n***\n\nline  \nbreak\n",
+          "# Title with `code` and [link](https://example.org)\n\n5. five\n6. six\n\n"
+              + "- [ ] [a task](https://example.org)\n\n| x |\n|---|\n| ~~y~~ |\n\nA[^n] B[^n].\n\n"
+              + "[^n]: Twice.\n",
+          "[my post](my post.html) [colon later](a/b:c) [port](localhost:8080/x) [spaced]("
+              + "<https://example.org/a b>)\n");
+
+  @Test
+  void htmlFreeMarkdownSkipsJsoupAndGivesTheSameDocument() {
+    for (String markdown : PLAIN) {
+      String html = md.render(markdown);
+      // The output is within the allow-list: cleaning it would discard nothing.
+      assertThat(new Cleaner(md.safelist()).isValid(Jsoup.parseBodyFragment(html, BASE)))
+          .as("within the allow-list: %s", html)
+          .isTrue();
+      // And it is the document the jsoup path makes, element for element, attribute for attribute.
+      assertThat(dom(html)).as(markdown).isEqualTo(dom(md.sanitize(html)));
+    }
+    assertThat(MarkdownRenderer.needsSanitizer(parser().parse(PLAIN.get(0))))
+        .as("the first document takes the fast path")
+        .isFalse();
+  }
+
+  @Test
+  void unsafeAddressesWithoutRawHtmlStillGoThroughJsoup() {
+    List<String> unsafe =
+        List.of(
+            "[a](javascript:alert(1))",
+            "[a](JaVaScRiPt:alert(1))",
+            "[a](java&#x09;script:alert(1))",
+            "[a](java%0ascript:alert(1))",
+            "[a](&#x20;javascript:alert(1))",
+            "[a](vbscript:msgbox(1))",
+            "[a](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+            "<javascript:alert(1)>",
+            "![i](data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=)",
+            "![i](javascript:alert(1))",
+            "![i](mailto:me@example.org)",
+            "[a](javascript&#58;alert(1))");
+    for (String markdown : unsafe) {
+      assertThat(MarkdownRenderer.needsSanitizer(parser().parse(markdown))).as(markdown).isTrue();
+      // Text may say "javascript:"; no address in an attribute may.
+      for (Element e : Jsoup.parseBodyFragment(md.render(markdown)).select("[href], [src]")) {
+        String address =
+            (e.attr("href") + e.attr("src"))
+                .replaceAll("[\\s\\x00-\\x1f]", "")
+                .toLowerCase(java.util.Locale.ROOT);
+        assertThat(address)
+            .as("%s: %s", markdown, e)
+            .doesNotStartWith("javascript:")
+            .doesNotStartWith("vbscript:")
+            .doesNotStartWith("data:");
+        if (e.tagName().equals("img")) {
+          assertThat(address).as("%s: %s", markdown, e).doesNotStartWith("mailto:");
+        }
+      }
+    }
+  }
+
+  @Test
+  void addressesAreReadAsABrowserReadsThem() {
+    var links = java.util.Set.of("http", "https", "mailto");
+    assertThat(MarkdownRenderer.allowed("https://example.org", links)).isTrue();
+    assertThat(MarkdownRenderer.allowed("HTTPS://example.org", links)).isTrue();
+    assertThat(MarkdownRenderer.allowed("/posts/a/", links)).isTrue();
+    assertThat(MarkdownRenderer.allowed("#top", links)).isTrue();
+    assertThat(MarkdownRenderer.allowed("a/b:c", links)).isTrue();
+    assertThat(MarkdownRenderer.allowed("", links)).isTrue();
+    assertThat(MarkdownRenderer.allowed(" \tjava\nscript:x", links)).isFalse();
+    assertThat(MarkdownRenderer.allowed("\u0000javascript:x", links)).isFalse();
+    assertThat(MarkdownRenderer.allowed("java\u0000script:x", links)).isFalse();
+    assertThat(MarkdownRenderer.allowed("ftp://example.org", links)).isFalse();
+    assertThat(MarkdownRenderer.allowed(":x", links)).isFalse();
+    assertThat(MarkdownRenderer.allowed("my post:1", links)).as("unsure: jsoup decides").isFalse();
+  }
+
+  private static final String BASE = "https://quire.invalid/";
+
+  private static Parser parser() {
+    return Parser.builder()
+        .extensions(
+            List.of(
+                TablesExtension.create(),
+                StrikethroughExtension.create(),
+                AutolinkExtension.create(),
+                HeadingAnchorExtension.create(),
+                FootnotesExtension.create(),
+                TaskListItemsExtension.create()))
+        .build();
+  }
+
+  /**
+   * A document as jsoup reads it, in one canonical form: each element with its attributes in order
+   * of name (an attribute without a value as an empty one), each text as it is.
+   */
+  private static String dom(String html) {
+    StringBuilder out = new StringBuilder();
+    Jsoup.parseBodyFragment(html)
+        .body()
+        .traverse(
+            (node, depth) -> {
+              if (node instanceof Element e) {
+                out.append('<').append(e.tagName());
+                e.attributes().asList().stream()
+                    .sorted(java.util.Comparator.comparing(Attribute::getKey))
+                    .forEach(
+                        at ->
+                            out.append(' ')
+                                .append(at.getKey())
+                                .append("='")
+                                .append(at.getValue())
+                                .append('\''));
+                out.append('>');
+              } else if (node instanceof TextNode t) {
+                out.append(t.getWholeText());
+              }
+            });
+    return out.toString().strip();
   }
 
   @Test
