@@ -2,11 +2,14 @@ package dev.quire.cli;
 
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentQuery;
 import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.ReadItem;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The write benchmark behind {@code bench/writes.sh}: acknowledged edits per second through the
  * sharded Content entities on the configured database. Every edit carries the revision it read, so
  * each one is a real optimistic-concurrency edit, and an ack means the event is in the journal.
+ * Then how long, from the same start, until the read model holds every edit: the projection runs
+ * beside the writes on the same cores and database, and trails them.
  *
  * <p>Usage: {@code java -cp quire.jar dev.quire.cli.BenchWrites DATA_DIR ITEMS EDITS IN_FLIGHT
  * [WARMUP]} (warm-up edits default to half the measured ones).
@@ -55,9 +60,22 @@ public final class BenchWrites {
       long start = System.nanoTime();
       runEdits(target, idle, edits, inFlight, warmup, latencies, failures);
       double seconds = (System.nanoTime() - start) / 1e9;
+      // The projection trails the journal, and shares the cores and the database with the
+      // writes: how long until the read model (what the site is built from) holds every edit.
+      Map<String, Long> expected = new HashMap<>();
+      idle.forEach(c -> expected.put(c.id(), c.revision()));
+      long deadline = System.nanoTime() + READ_MODEL_WAIT.toNanos();
+      while (!readModelHas(target, expected)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the read model did not catch up in " + READ_MODEL_WAIT);
+        }
+        Thread.sleep(READ_MODEL_POLL.toMillis());
+      }
+      double toReadModel = (System.nanoTime() - start) / 1e9;
       Arrays.sort(latencies);
       System.out.printf(
-          "edits=%d items=%d in_flight=%d seconds=%.2f edits_per_s=%.0f p50_ms=%.1f p99_ms=%.1f failed=%d%n",
+          "edits=%d items=%d in_flight=%d seconds=%.2f edits_per_s=%.0f p50_ms=%.1f p99_ms=%.1f"
+              + " failed=%d read_model_s=%.2f edits_per_s_read_model=%.0f%n",
           edits,
           items,
           inFlight,
@@ -65,8 +83,36 @@ public final class BenchWrites {
           edits / seconds,
           latencies[edits / 2] / 1e6,
           latencies[(int) (edits * 0.99)] / 1e6,
-          failures.get());
+          failures.get(),
+          toReadModel,
+          edits / toReadModel);
     }
+  }
+
+  private static final Duration READ_MODEL_WAIT = Duration.ofMinutes(5);
+  private static final Duration READ_MODEL_POLL = Duration.ofMillis(20);
+  private static final int READ_MODEL_PAGE = 500;
+
+  /** Whether the read model has every item at (at least) the revision its last edit returned. */
+  private static boolean readModelHas(LocalTarget target, Map<String, Long> expected)
+      throws Exception {
+    int seen = 0;
+    for (int page = 1; seen < expected.size(); page++) {
+      ContentQuery.Page p = target.readModelPage(page, READ_MODEL_PAGE).toCompletableFuture().get();
+      if (p.items().isEmpty()) {
+        return false;
+      }
+      for (ReadItem item : p.items()) {
+        Long want = expected.get(item.id());
+        if (want != null) {
+          if (item.revision() < want) {
+            return false;
+          }
+          seen++;
+        }
+      }
+    }
+    return true;
   }
 
   /** Runs {@code edits} edits with at most {@code inFlight} outstanding; returns when all acked. */

@@ -160,6 +160,18 @@ public final class LocalTarget implements ContentTarget {
                     : Optional.<ContentSnapshot>empty());
   }
 
+  /** A page of the read model's items (any kind and status), newest update first. */
+  public CompletionStage<ContentQuery.Page> readModelPage(int page, int size) {
+    return queries()
+        .thenCompose(
+            q ->
+                AskPattern.<ContentQuery, ContentQuery.Page>ask(
+                    q,
+                    r -> new ContentQuery.ListItems(null, null, null, page, size, r),
+                    timeout,
+                    system.scheduler()));
+  }
+
   /** Every content id in the journal, in the journal's order. */
   public CompletionStage<List<String>> ids() {
     return queries()
