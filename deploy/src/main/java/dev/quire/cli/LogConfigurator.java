@@ -1,0 +1,63 @@
+package dev.quire.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ConfiguratorRank;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+
+/**
+ * The quire command's logging, set up in code: one console appender on standard error, WARN for
+ * libraries, INFO for Quire. Levels: {@code QUIRE_LOG} (Quire's, default INFO), {@code
+ * QUIRE_PEKKO_LOG} (Pekko's, default WARN) and {@code QUIRE_ROOT_LOG} (everything else, default
+ * WARN), as environment variables or system properties.
+ *
+ * <p>Why not a {@code logback.xml}: logback reads XML through Joran and the JDK's XML parser, ~250
+ * ms and ~1,000 classes before the first log line, on every command (measured on this machine, with
+ * and without the class archive); this takes a few milliseconds. A site that wants its own logging
+ * points logback at a file ({@code QUIRE_JAVA_OPTS=-Dlogback.configurationFile=FILE}), and this
+ * steps aside, as it does for a {@code logback-test.xml} on the class path. Registered through
+ * {@code META-INF/services/ch.qos.logback.classic.spi.Configurator}.
+ */
+@ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
+public final class LogConfigurator extends ContextAwareBase implements Configurator {
+
+  static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{24} - %msg%n";
+
+  @Override
+  public ExecutionStatus configure(LoggerContext context) {
+    ClassLoader loader = LogConfigurator.class.getClassLoader();
+    if (System.getProperty("logback.configurationFile") != null
+        || loader.getResource("logback-test.xml") != null) {
+      return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+    }
+    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    encoder.setContext(context);
+    encoder.setPattern(PATTERN);
+    encoder.start();
+    ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+    console.setContext(context);
+    console.setName("STDERR");
+    console.setTarget("System.err");
+    console.setEncoder(encoder);
+    console.start();
+    Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+    root.setLevel(level("QUIRE_ROOT_LOG", Level.WARN));
+    root.addAppender(console);
+    context.getLogger("org.apache.pekko").setLevel(level("QUIRE_PEKKO_LOG", Level.WARN));
+    context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
+    context.getLogger("slick").setLevel(Level.WARN);
+    context.getLogger("dev.quire").setLevel(level("QUIRE_LOG", Level.INFO));
+    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+  }
+
+  /** A level from a system property or the environment; an unknown name gives the default. */
+  static Level level(String name, Level fallback) {
+    String value = System.getProperty(name, System.getenv(name));
+    return Level.toLevel(value, fallback);
+  }
+}
