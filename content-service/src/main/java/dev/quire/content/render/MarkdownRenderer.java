@@ -99,9 +99,14 @@ public final class MarkdownRenderer {
   }
 
   public String render(String markdown) {
-    Node doc = parser.parse(markdown == null ? "" : markdown);
+    Node doc = parse(markdown);
     String raw = renderer.render(doc);
     return needsSanitizer(doc) ? sanitize(raw) : raw;
+  }
+
+  /** The Markdown as commonmark-java reads it, with this renderer's extensions. */
+  Node parse(String markdown) {
+    return parser.parse(markdown == null ? "" : markdown);
   }
 
   /**
