@@ -55,10 +55,12 @@ public final class ReadModel {
   public void apply(Connection c, Content.Event event, long seq) throws SQLException {
     String id = event.contentId();
     if (event instanceof Content.DraftCreated e) {
-      deleteItem(c, id);
+      // A replay finds the item's rows and replaces them; a new item (the usual case) has none,
+      // so its tag and revision rows are only inserted.
+      boolean replay = deleteItem(c, id);
       insertItem(c, id, e.kind(), e.fields(), e.revision(), e.at(), seq);
-      replaceTags(c, id, e.fields().tags());
-      addRevision(c, e, ContentStatus.DRAFT, e.fields());
+      insertTags(c, id, e.fields().tags());
+      addRevision(c, e, ContentStatus.DRAFT, e.fields(), replay);
       return;
     }
     ItemRow row = loadRow(c, id);
@@ -105,7 +107,7 @@ public final class ReadModel {
           ins.executeUpdate();
         }
       }
-      addRevision(c, e, row.status, f);
+      addRevision(c, e, row.status, f, true);
       return;
     }
     ContentStatus status;
@@ -138,7 +140,7 @@ public final class ReadModel {
       ps.setString(8, id);
       ps.executeUpdate();
     }
-    addRevision(c, event, status, null);
+    addRevision(c, event, status, null, true);
   }
 
   private void insertItem(
@@ -178,10 +180,19 @@ public final class ReadModel {
     }
   }
 
-  private void deleteItem(Connection c, String id) throws SQLException {
+  /**
+   * Removes an item's rows; false when it had no item row, and so no other rows either (they are
+   * only ever written with it, in the same transaction).
+   */
+  private boolean deleteItem(Connection c, String id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM content_item WHERE id=?")) {
+      ps.setString(1, id);
+      if (ps.executeUpdate() == 0) {
+        return false;
+      }
+    }
     for (String sql :
         List.of(
-            "DELETE FROM content_item WHERE id=?",
             "DELETE FROM content_tag WHERE content_id=?",
             "DELETE FROM slug_alias WHERE content_id=?",
             "DELETE FROM content_revision WHERE content_id=?")) {
@@ -190,6 +201,7 @@ public final class ReadModel {
         ps.executeUpdate();
       }
     }
+    return true;
   }
 
   private void replaceTags(Connection c, String id, List<String> tags) throws SQLException {
@@ -197,6 +209,10 @@ public final class ReadModel {
       del.setString(1, id);
       del.executeUpdate();
     }
+    insertTags(c, id, tags);
+  }
+
+  private void insertTags(Connection c, String id, List<String> tags) throws SQLException {
     try (PreparedStatement ins =
         c.prepareStatement("INSERT INTO content_tag (content_id, tag_key) VALUES (?, ?)")) {
       for (String key : tags.stream().map(ReadModel::tagKey).distinct().toList()) {
@@ -208,8 +224,9 @@ public final class ReadModel {
     }
   }
 
+  /** {@code mayExist}: a replay may have written this revision's row already; replace it. */
   private void addRevision(
-      Connection c, Content.Event e, ContentStatus status, ContentFields fields)
+      Connection c, Content.Event e, ContentStatus status, ContentFields fields, boolean mayExist)
       throws SQLException {
     String title;
     String slug;
@@ -237,15 +254,18 @@ public final class ReadModel {
         }
       }
     }
-    try (PreparedStatement del =
-            c.prepareStatement("DELETE FROM content_revision WHERE content_id=? AND revision=?");
-        PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO content_revision (content_id, revision, event, at, actor, status,"
-                    + " title, slug, body) VALUES (?,?,?,?,?,?,?,?,?)")) {
-      del.setString(1, e.contentId());
-      del.setLong(2, e.revision());
-      del.executeUpdate();
+    if (mayExist) {
+      try (PreparedStatement del =
+          c.prepareStatement("DELETE FROM content_revision WHERE content_id=? AND revision=?")) {
+        del.setString(1, e.contentId());
+        del.setLong(2, e.revision());
+        del.executeUpdate();
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO content_revision (content_id, revision, event, at, actor, status,"
+                + " title, slug, body) VALUES (?,?,?,?,?,?,?,?,?)")) {
       ps.setString(1, e.contentId());
       ps.setLong(2, e.revision());
       ps.setString(3, eventName(e));

@@ -235,6 +235,30 @@ class ReadModelTest {
   }
 
   @Test
+  void replayingAnItemsWholeHistoryReplacesItsTagsAliasesAndRevisions() throws Exception {
+    Content.Event[] history = {
+      new Content.DraftCreated(
+          "h", 1, ContentKind.POST, fields("one", "v1", List.of("Java", "Go")), T0, "ed"),
+      new Content.Published("h", 2, T0.plusSeconds(1), "ed"),
+      new Content.Edited(
+          "h", 3, fields("two", "v2", List.of("Java")), "one", null, T0.plusSeconds(2), "ed")
+    };
+    project(history);
+    // A new item's create only inserts; its replay must find and replace every row it wrote.
+    project(history);
+    try (Connection c = ds.getConnection()) {
+      assertThat(rm.list(c, null, null, null, 1, 10).total()).isEqualTo(1);
+      assertThat(rm.revisions(c, "h")).hasSize(3);
+      assertThat(rm.list(c, null, null, "java", 1, 10).total()).isEqualTo(1);
+      assertThat(rm.list(c, null, null, "go", 1, 10).total()).isZero();
+      ReadItem item = rm.changesSince(c, 0, 10, Long.MAX_VALUE).items().get(0);
+      assertThat(item.slug()).isEqualTo("two");
+      assertThat(item.aliases()).containsExactly("one");
+      assertThat(item.revision()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void findsScheduledItemsWhenDueAndDropsUnpublished() throws Exception {
     project(
         new Content.DraftCreated(
