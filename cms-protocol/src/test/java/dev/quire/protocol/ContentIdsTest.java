@@ -33,4 +33,35 @@ class ContentIdsTest {
     sorted.sort(null);
     assertThat(sorted).isEqualTo(ids);
   }
+
+  @Test
+  void idsMadeOnManyThreadsAtOnceAreUnique() throws Exception {
+    // The API creates items concurrently: two equal ids would make two items one entity.
+    int threads = 4;
+    int each = 50_000;
+    java.util.Set<String> all = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread w =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                } catch (InterruptedException e) {
+                  return;
+                }
+                for (int i = 0; i < each; i++) {
+                  all.add(ContentIds.next());
+                }
+              });
+      w.start();
+      workers.add(w);
+    }
+    start.countDown();
+    for (Thread w : workers) {
+      w.join();
+    }
+    assertThat(all).hasSize(threads * each);
+  }
 }
