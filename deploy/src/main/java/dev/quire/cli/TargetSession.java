@@ -26,15 +26,12 @@ final class TargetSession implements AutoCloseable {
       }
       return new TargetSession(new HttpTarget(site.server, site.token(), timeout), config, null);
     }
+    // The local target's settings are read before the node starts: a bad one fails at once.
+    var media = dev.quire.gateway.media.MediaModule.store(config);
+    long maxMediaBytes = config.getBytes("quire.media.max-upload-bytes");
     QuireNode node = QuireNode.start(config, false, err);
     try {
-      LocalTarget local =
-          new LocalTarget(
-              node.system(),
-              timeout,
-              actor,
-              dev.quire.gateway.media.MediaModule.store(config),
-              config.getBytes("quire.media.max-upload-bytes"));
+      LocalTarget local = new LocalTarget(node.system(), timeout, actor, media, maxMediaBytes);
       return new TargetSession(local, config, node);
     } catch (Exception | Error e) {
       // Nobody else holds the node: left running, it would keep the data directory locked.

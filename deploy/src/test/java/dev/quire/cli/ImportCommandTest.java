@@ -60,11 +60,11 @@ class ImportCommandTest {
   }
 
   @Test
-  void aSiteThatFailsToOpenAfterItsNodeStartedIsClosedAgain() throws Exception {
+  void aBadSettingForTheLocalSiteFailsTheCommandAndLeavesTheDirectoryFree() throws Exception {
     Path data = Files.createDirectories(tmp.resolve("data"));
     Path posts = Files.createDirectories(tmp.resolve("posts"));
     Files.writeString(posts.resolve("one.md"), "---\ntitle: One\nslug: one\n---\nBody.\n");
-    // A setting read only once the node runs: the local target's media limit.
+    // The local target's media limit: read before the node starts (it once left a node running).
     Path siteConf = data.resolve(SiteSettings.FILE);
     Files.writeString(siteConf, "quire.media.max-upload-bytes = \"lots\"\n");
     assertThat(Main.run("import", "markdown", posts.toString(), "--data", data.toString()))
@@ -73,7 +73,7 @@ class ImportCommandTest {
 
     Files.delete(siteConf);
     assertThat(Main.run("import", "markdown", posts.toString(), "--data", data.toString()))
-        .as("the node started for the failed command was stopped, so the directory is free")
+        .as("no node of the failed command holds the directory")
         .isZero();
   }
 }

@@ -3,6 +3,8 @@ package dev.quire.content.render;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.commonmark.Extension;
 import org.commonmark.ext.autolink.AutolinkExtension;
 import org.commonmark.ext.footnotes.FootnotesExtension;
@@ -171,50 +173,24 @@ public final class MarkdownRenderer {
     if (address == null) {
       return true;
     }
-    StringBuilder s = new StringBuilder(address.length());
-    for (int i = 0; i < address.length(); i++) {
-      char c = address.charAt(i);
-      if (c == '\t' || c == '\n' || c == '\r') {
-        continue;
-      }
-      if (c <= ' ' && (s.length() == 0 || i == address.length() - 1)) {
-        continue;
-      }
-      if (c < ' ' || c == 0x7f) {
+    String s = BREAKS.matcher(address).replaceAll("").trim();
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < ' ' || s.charAt(i) == 0x7f) {
         return false;
       }
-      s.append(c);
     }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '/' || c == '?' || c == '#') {
-        return true;
-      }
-      if (c == ':') {
-        return i > 0 && schemes.contains(s.substring(0, i).toLowerCase(Locale.ROOT));
-      }
-      boolean schemeChar =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
-      if (!schemeChar) {
-        // Not a scheme: a relative address (e.g. "my post.html"), unless a colon follows.
-        return s.indexOf(":", i) < 0 || firstOf(s, i) < s.indexOf(":", i);
-      }
+    int colon = s.indexOf(':');
+    Matcher path = PATH_START.matcher(s);
+    if (colon < 0 || (path.find() && path.start() < colon)) {
+      return true; // relative: no scheme
     }
-    return true;
+    String scheme = s.substring(0, colon);
+    return SCHEME.matcher(scheme).matches() && schemes.contains(scheme.toLowerCase(Locale.ROOT));
   }
 
-  /** Index of the first of {@code / ? #} at or after {@code from}, or the length. */
-  private static int firstOf(CharSequence s, int from) {
-    for (int i = from; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '/' || c == '?' || c == '#') {
-        return i;
-      }
-    }
-    return s.length();
-  }
+  private static final Pattern BREAKS = Pattern.compile("[\t\n\r]");
+  private static final Pattern PATH_START = Pattern.compile("[/?#]");
+  private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*");
 
   /** Words in the Markdown source: enough for a reading-time estimate. */
   public static int wordCount(String markdown) {
