@@ -8,6 +8,7 @@ import dev.quire.protocol.ReadItem;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -80,6 +81,8 @@ public final class SiteState {
                 timers.startTimerWithFixedDelay(
                     "tick", new Tick(), Duration.ZERO, settings.startupPoll());
                 Map<String, ItemView> items = new HashMap<>();
+                // What changed since the current snapshot, over every page of one catch-up.
+                Map<String, SiteSnapshot.Change> pending = new LinkedHashMap<>();
                 long[] lastSeq = {0};
                 long[] wanted = {0};
                 boolean[] inFlight = {false};
@@ -137,11 +140,19 @@ public final class SiteState {
                           inFlight[0] = false;
                           ContentQuery.Changes changes = l.changes();
                           for (ReadItem item : changes.items()) {
-                            if (item.status() == ContentStatus.PUBLISHED) {
-                              items.put(item.id(), ItemView.of(item, settings.zone()));
-                            } else {
-                              items.remove(item.id());
-                            }
+                            ItemView after =
+                                item.status() == ContentStatus.PUBLISHED
+                                    ? ItemView.of(item, settings.zone())
+                                    : null;
+                            ItemView before =
+                                after != null
+                                    ? items.put(item.id(), after)
+                                    : items.remove(item.id());
+                            pending.merge(
+                                item.id(),
+                                new SiteSnapshot.Change(before, after),
+                                (first, then) ->
+                                    new SiteSnapshot.Change(first.before(), then.after()));
                           }
                           boolean changed = changes.lastSeq() > lastSeq[0];
                           lastSeq[0] = changes.lastSeq();
@@ -149,9 +160,9 @@ public final class SiteState {
                             fetch.run();
                             return Behaviors.same();
                           }
-                          if (changed || !ready) {
-                            current.set(
-                                new SiteSnapshot(lastSeq[0], items.values(), settings.memoLimit()));
+                          if (changed || !ready || !pending.isEmpty()) {
+                            current.set(current.get().with(lastSeq[0], pending.values()));
+                            pending.clear();
                           }
                           if (!ready) {
                             timers.startTimerWithFixedDelay(

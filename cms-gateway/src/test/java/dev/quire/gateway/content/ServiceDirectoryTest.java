@@ -65,7 +65,7 @@ class ServiceDirectoryTest {
 
   @Test
   void forgottenPagesRenderAgain() {
-    SiteSnapshot snapshot = new SiteSnapshot(1, List.of(), 100);
+    SiteSnapshot snapshot = SiteSnapshot.of(1, List.of(), 100);
     AtomicInteger renders = new AtomicInteger();
     java.util.function.Supplier<SiteSnapshot.Rendered> render =
         () -> {

@@ -1,0 +1,236 @@
+package dev.quire.gateway.site;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quire.protocol.ContentRules;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A snapshot changed step by step must be the site a full rebuild makes of the same items. The
+ * reference below is the rebuild the gateway did before snapshots were updated in place: filter,
+ * sort and index everything.
+ */
+class SiteSnapshotTest {
+
+  private static final List<String> TAGS =
+      List.of("Event Sourcing", "event-sourcing", "Java", "Rust", "a b", "a-b", "Pekko", "web");
+  private static final int IDS = 120;
+  private static final int SLUGS = 160;
+  private static final int ALIASES = 40;
+
+  @Test
+  void changesAppliedStepByStepGiveTheSiteAFullRebuildGives() {
+    for (long seed = 1; seed <= 20; seed++) {
+      Random random = new Random(seed);
+      Map<String, ItemView> published = new HashMap<>();
+      Set<String> everSlug = new LinkedHashSet<>();
+      Set<String> everAlias = new LinkedHashSet<>();
+      Set<String> everTag = new LinkedHashSet<>();
+      SiteSnapshot snapshot = SiteSnapshot.empty(10);
+      for (int batch = 1; batch <= 60; batch++) {
+        // As SiteState collects them over the pages of one catch-up: the first "before" and
+        // the last "after" of each id.
+        Map<String, SiteSnapshot.Change> pending = new LinkedHashMap<>();
+        int size = 1 + random.nextInt(batch % 10 == 0 ? 80 : 8);
+        for (int i = 0; i < size; i++) {
+          String id = "id-" + random.nextInt(IDS);
+          ItemView before = published.get(id);
+          ItemView after =
+              random.nextInt(5) == 0 ? null : randomVersion(random, id, before, published);
+          if (after == null) {
+            published.remove(id);
+          } else {
+            published.put(id, after);
+            everSlug.add(after.slug());
+            everAlias.addAll(after.aliases());
+            after.tags().forEach(t -> everTag.add(t.key()));
+          }
+          pending.merge(
+              id,
+              new SiteSnapshot.Change(before, after),
+              (first, then) -> new SiteSnapshot.Change(first.before(), then.after()));
+        }
+        SiteSnapshot previous = snapshot;
+        List<ItemView> postsBefore = List.copyOf(previous.posts());
+        snapshot = previous.with(batch, pending.values());
+
+        String where = "seed " + seed + ", batch " + batch;
+        assertSameSite(snapshot, published, everSlug, everAlias, everTag, where);
+        assertThat(snapshot.seq()).isEqualTo(batch);
+        assertThat(previous.posts())
+            .as("the previous snapshot is unchanged")
+            .isEqualTo(postsBefore);
+      }
+      // A fresh build of the same items is the same site too.
+      assertSameSite(
+          SiteSnapshot.of(99, published.values(), 10),
+          published,
+          everSlug,
+          everAlias,
+          everTag,
+          "seed " + seed + ", built at once");
+    }
+  }
+
+  @Test
+  void aSlugGivenUpAndTakenInOneBatchBelongsToItsNewOwner() {
+    ItemView a = view("a", "post", "old-home", List.of(), List.of(), Instant.EPOCH, "A");
+    ItemView b = view("b", "post", "elsewhere", List.of(), List.of(), Instant.EPOCH, "B");
+    SiteSnapshot s = SiteSnapshot.of(1, List.of(a, b), 10);
+    ItemView bTakesIt = view("b", "post", "old-home", List.of(), List.of(), Instant.EPOCH, "B");
+    ItemView aMoves = view("a", "post", "new-home", List.of(), List.of(), Instant.EPOCH, "A");
+    // The taker comes first in the batch: the giver's removal must not undo it.
+    SiteSnapshot next =
+        s.with(
+            2, List.of(new SiteSnapshot.Change(b, bTakesIt), new SiteSnapshot.Change(a, aMoves)));
+    assertThat(next.bySlug("old-home")).isSameAs(bTakesIt);
+    assertThat(next.bySlug("new-home")).isSameAs(aMoves);
+    assertThat(next.bySlug("elsewhere")).isNull();
+    assertThat(s.bySlug("old-home")).isSameAs(a);
+  }
+
+  @Test
+  void aPostWithTwoSpellingsOfOneTagIsListedUnderItOnce() {
+    ItemView p =
+        view("p", "post", "p", List.of("a b", "a-b"), List.of(), Instant.EPOCH, "Spelled twice");
+    SiteSnapshot s = SiteSnapshot.of(1, List.of(p), 10);
+    assertThat(s.tagged("a-b")).containsExactly(p);
+    assertThat(s.tagName("a-b")).isEqualTo("a b");
+  }
+
+  private static void assertSameSite(
+      SiteSnapshot s,
+      Map<String, ItemView> published,
+      Set<String> everSlug,
+      Set<String> everAlias,
+      Set<String> everTag,
+      String where) {
+    Comparator<ItemView> newestFirst =
+        Comparator.comparing(ItemView::sortDate).reversed().thenComparing(ItemView::id);
+    List<ItemView> posts =
+        published.values().stream().filter(ItemView::isPost).sorted(newestFirst).toList();
+    List<ItemView> pages =
+        published.values().stream()
+            .filter(v -> !v.isPost())
+            .sorted(
+                Comparator.comparing(ItemView::title, String.CASE_INSENSITIVE_ORDER)
+                    .thenComparing(ItemView::id))
+            .toList();
+    assertThat(s.posts()).as(where).containsExactlyElementsOf(posts);
+    assertThat(s.nav())
+        .as(where)
+        .containsExactlyElementsOf(
+            pages.stream().map(p -> new SiteSnapshot.NavLink(p.title(), p.url())).toList());
+    assertThat(s.size()).as(where).isEqualTo(published.size());
+    for (String slug : everSlug) {
+      ItemView owner =
+          published.values().stream().filter(v -> v.slug().equals(slug)).findFirst().orElse(null);
+      assertThat(s.bySlug(slug)).as(where + ", slug " + slug).isEqualTo(owner);
+    }
+    for (String alias : everAlias) {
+      ItemView owner =
+          published.values().stream()
+              .filter(v -> v.aliases().contains(alias))
+              .findFirst()
+              .orElse(null);
+      assertThat(s.byAlias(alias)).as(where + ", alias " + alias).isEqualTo(owner);
+    }
+    for (String key : everTag) {
+      List<ItemView> tagged =
+          posts.stream().filter(p -> p.tags().stream().anyMatch(t -> t.key().equals(key))).toList();
+      assertThat(s.tagged(key)).as(where + ", tag " + key).containsExactlyElementsOf(tagged);
+      String name =
+          tagged.isEmpty()
+              ? null
+              : tagged.get(0).tags().stream()
+                  .filter(t -> t.key().equals(key))
+                  .findFirst()
+                  .orElseThrow()
+                  .name();
+      assertThat(s.tagName(key)).as(where + ", name of tag " + key).isEqualTo(name);
+    }
+  }
+
+  /**
+   * A new published version of {@code id}: a slug and aliases no other published item holds (as the
+   * slug claims guarantee), a few tags, one of a few dates (so that ties happen).
+   */
+  private static ItemView randomVersion(
+      Random random, String id, ItemView before, Map<String, ItemView> published) {
+    Set<String> takenSlugs = new java.util.HashSet<>();
+    Set<String> takenAliases = new java.util.HashSet<>();
+    published.forEach(
+        (other, v) -> {
+          if (!other.equals(id)) {
+            takenSlugs.add(v.slug());
+            takenAliases.addAll(v.aliases());
+          }
+        });
+    String slug = before != null && random.nextBoolean() ? before.slug() : null;
+    while (slug == null || takenSlugs.contains(slug)) {
+      slug = "s" + random.nextInt(SLUGS);
+    }
+    List<String> aliases = new ArrayList<>();
+    for (int i = random.nextInt(3); i > 0; i--) {
+      String a = "a" + random.nextInt(ALIASES);
+      if (!takenAliases.contains(a) && !aliases.contains(a)) {
+        aliases.add(a);
+      }
+    }
+    List<String> tags = new ArrayList<>();
+    for (int i = random.nextInt(4); i > 0; i--) {
+      String t = TAGS.get(random.nextInt(TAGS.size()));
+      if (tags.stream().noneMatch(x -> x.equalsIgnoreCase(t))) {
+        tags.add(t);
+      }
+    }
+    String kind = before != null ? before.kind() : random.nextInt(6) == 0 ? "page" : "post";
+    Instant date = Instant.ofEpochSecond(86_400L * random.nextInt(15));
+    return view(id, kind, slug, tags, aliases, date, "Title " + (char) ('a' + random.nextInt(6)));
+  }
+
+  private static ItemView view(
+      String id,
+      String kind,
+      String slug,
+      List<String> tags,
+      List<String> aliases,
+      Instant date,
+      String title) {
+    List<ItemView.TagRef> refs =
+        tags.stream()
+            .map(
+                t ->
+                    new ItemView.TagRef(
+                        t, ContentRules.tagKey(t), "/tags/" + ContentRules.tagKey(t) + "/"))
+            .toList();
+    String url = kind.equals("post") ? "/posts/" + slug + "/" : "/" + slug + "/";
+    return new ItemView(
+        id,
+        kind,
+        title,
+        slug,
+        url,
+        "",
+        refs,
+        "",
+        "",
+        "",
+        "",
+        "",
+        "<p>" + id + "</p>",
+        1,
+        date,
+        List.copyOf(aliases));
+  }
+}
