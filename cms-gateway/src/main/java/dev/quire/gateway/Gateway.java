@@ -160,7 +160,19 @@ public final class Gateway {
                 .withTransparentHeadRequests(false))
         .bind(
             dev.quire.gateway.http.HttpMetrics.timed(
-                dev.quire.gateway.http.HeadRequests.answeredAsGet(root)))
+                dev.quire.gateway.http.HeadRequests.answeredAsGet(
+                    dev.quire.gateway.http.ResponseDeadline.within(
+                        g.getDuration("http.response-timeout"),
+                        request -> {
+                          HttpError late =
+                              HttpError.unavailable(
+                                  "the server did not answer in time; please try again");
+                          String path = request.getUri().path();
+                          return path.startsWith("/api/")
+                              ? errors.toJson(late)
+                              : errors.toHtml(late, path);
+                        },
+                        root))))
         .thenApply(binding -> new Started(binding, site));
   }
 

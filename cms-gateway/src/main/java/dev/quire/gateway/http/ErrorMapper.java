@@ -48,18 +48,18 @@ public final class ErrorMapper {
         .matchAny(
             e -> {
               HttpError error = asHttpError(unwrap(e));
-              return extractUri(
-                  uri -> {
-                    HttpResponse r =
-                        HttpResponse.create()
-                            .withStatus(error.status())
-                            .withEntity(
-                                HttpEntities.create(
-                                    ContentTypes.TEXT_HTML_UTF8, safePage(error, uri.path())));
-                    return complete(withRetry(r, error));
-                  });
+              return extractUri(uri -> complete(toHtml(error, uri.path())));
             })
         .build();
+  }
+
+  /** {@code error} as the theme's error page for {@code path}. */
+  public HttpResponse toHtml(HttpError error, String path) {
+    HttpResponse r =
+        HttpResponse.create()
+            .withStatus(error.status())
+            .withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, safePage(error, path)));
+    return withRetry(r, error);
   }
 
   /** Pekko's own rejections (bad JSON, wrong method, unknown path) in the API's JSON shape. */
