@@ -155,25 +155,34 @@ public final class Gateway {
         .newServerAt(g.getString("http.host"), g.getInt("http.port"))
         // HEAD is answered by HeadRequests, so that the metrics see it (the management port
         // keeps Pekko's own conversion, on in quire-http.conf).
-        .withSettings(
-            org.apache.pekko.http.javadsl.settings.ServerSettings.create(system.classicSystem())
-                .withTransparentHeadRequests(false))
+        .withSettings(httpSettings(system))
         .bind(
             dev.quire.gateway.http.HttpMetrics.timed(
                 dev.quire.gateway.http.HeadRequests.answeredAsGet(
                     dev.quire.gateway.http.ResponseDeadline.within(
                         g.getDuration("http.response-timeout"),
-                        request -> {
-                          HttpError late =
-                              HttpError.unavailable(
-                                  "the server did not answer in time; please try again");
-                          String path = request.getUri().path();
-                          return path.startsWith("/api/")
-                              ? errors.toJson(late)
-                              : errors.toHtml(late, path);
-                        },
+                        request ->
+                            errors.forPath(
+                                HttpError.unavailable(
+                                    "the server did not answer in time; please try again"),
+                                request.getUri().path()),
+                        system.executionContext(),
                         root))))
         .thenApply(binding -> new Started(binding, site));
+  }
+
+  /**
+   * The gateway port's server settings: HEAD is answered by {@code HeadRequests}, and Pekko's
+   * per-request timer is off, {@code ResponseDeadline} bounding the routes instead (the management
+   * port keeps both, from quire-http.conf).
+   */
+  static org.apache.pekko.http.javadsl.settings.ServerSettings httpSettings(ActorSystem<?> system) {
+    var settings =
+        org.apache.pekko.http.javadsl.settings.ServerSettings.create(system.classicSystem());
+    return settings
+        .withTransparentHeadRequests(false)
+        .withTimeouts(
+            settings.getTimeouts().withRequestTimeout(scala.concurrent.duration.Duration.Inf()));
   }
 
   private static Route anyOf(List<Route> routes) {

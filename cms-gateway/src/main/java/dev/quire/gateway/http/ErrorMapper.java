@@ -53,6 +53,11 @@ public final class ErrorMapper {
         .build();
   }
 
+  /** {@code error} as the API's JSON under {@code /api/}, as the theme's error page elsewhere. */
+  public HttpResponse forPath(HttpError error, String path) {
+    return path.startsWith("/api/") ? toJson(error) : toHtml(error, path);
+  }
+
   /** {@code error} as the theme's error page for {@code path}. */
   public HttpResponse toHtml(HttpError error, String path) {
     HttpResponse r =

@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.mapRouteResultFutu
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -19,19 +20,28 @@ import org.apache.pekko.http.javadsl.server.RouteResults;
  * A bound on how long a route may take to answer: past it the visitor gets the answer {@code
  * timedOut} makes for the request (a 503), and the route's late answer is dropped.
  *
- * <p>This stands in for Pekko HTTP's {@code request-timeout}, which quire-http.conf turns off. That
- * one arms a scheduler timer for every request, the memoised pages included, and cancels it when
- * the answer comes: on the post page under wrk (50 connections) it cost 3-6% of the throughput and
- * about doubled the p99 (10.1-16.9 ms against 4.2-5.9 ms in six interleaved pairs). Here a route
- * that has already answered when it returns (every page served from memory) arms nothing; only a
- * route still working (an ask to another service, a query, a PDF) gets a timer.
+ * <p>This stands in for Pekko HTTP's {@code request-timeout}, which the gateway's port turns off
+ * ({@code Gateway.httpSettings}). That one arms a scheduler timer for every request, the memoised
+ * pages included, and cancels it when the answer comes: on the post page under wrk (50
+ * connections), turning it off raised the throughput by 3-6% and cut the p99 from 10.1-16.9 ms to
+ * 4.2-5.9 ms (six interleaved pairs). Here a route that has already answered when it returns (every
+ * page served from memory) arms nothing; only a route still working (an ask to another service, a
+ * query, a PDF) gets a timer.
  */
 public final class ResponseDeadline {
 
   private ResponseDeadline() {}
 
+  /**
+   * {@code timedOut} runs on {@code executor}, not on the JDK's one timer thread that fires every
+   * {@code orTimeout} in the process: rendering an error page there would hold up every other
+   * timeout behind it when many requests time out at once.
+   */
   public static Route within(
-      Duration limit, Function<HttpRequest, HttpResponse> timedOut, Route inner) {
+      Duration limit,
+      Function<HttpRequest, HttpResponse> timedOut,
+      Executor executor,
+      Route inner) {
     long millis = limit.toMillis();
     return extractRequest(
         request ->
@@ -43,7 +53,7 @@ public final class ResponseDeadline {
                   }
                   return f.copy()
                       .orTimeout(millis, TimeUnit.MILLISECONDS)
-                      .exceptionally(
+                      .exceptionallyAsync(
                           failure -> {
                             Throwable cause =
                                 failure instanceof CompletionException && failure.getCause() != null
@@ -55,7 +65,8 @@ public final class ResponseDeadline {
                             throw failure instanceof CompletionException c
                                 ? c
                                 : new CompletionException(failure);
-                          });
+                          },
+                          executor);
                 },
                 () -> inner));
   }

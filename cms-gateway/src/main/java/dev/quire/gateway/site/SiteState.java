@@ -67,6 +67,24 @@ public final class SiteState {
 
   private record LoadFailed(String reason) implements Msg {}
 
+  /**
+   * The site with {@code pending} applied; if that fails (a broken invariant would otherwise stop
+   * this actor and freeze the site), the site built again from every published item.
+   */
+  private static SiteSnapshot next(
+      SiteSnapshot site,
+      long seq,
+      Map<String, SiteSnapshot.Change> pending,
+      Map<String, ItemView> items,
+      Settings settings) {
+    try {
+      return site.with(seq, pending.values());
+    } catch (RuntimeException e) {
+      LOG.error("applying {} change(s) to the site failed; building it again", pending.size(), e);
+      return SiteSnapshot.of(seq, items.values(), settings.memoLimit());
+    }
+  }
+
   private Behavior<Msg> follower(ContentClient content, Settings settings) {
     return Behaviors.setup(
         ctx -> {
@@ -161,7 +179,7 @@ public final class SiteState {
                             return Behaviors.same();
                           }
                           if (changed || !ready || !pending.isEmpty()) {
-                            current.set(current.get().with(lastSeq[0], pending.values()));
+                            current.set(next(current.get(), lastSeq[0], pending, items, settings));
                             pending.clear();
                           }
                           if (!ready) {

@@ -1,8 +1,10 @@
 package dev.quire.gateway.http;
 
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -73,11 +76,24 @@ class ErrorMapperTest {
                 "broken",
                 () -> {
                   throw new IllegalStateException("a bug");
-                }));
+                }),
+            path("slow", () -> completeWithFuture(new CompletableFuture<>())),
+            path(
+                segment("api").slash("v1").slash("slow"),
+                () -> completeWithFuture(new CompletableFuture<>())));
     binding =
         Http.get(kit.system())
             .newServerAt("127.0.0.1", 0)
-            .bind(handleExceptions(errors.htmlExceptions(), () -> failing))
+            // As the gateway wires it: past the deadline, the error in the form the path wants.
+            .bind(
+                ResponseDeadline.within(
+                    Duration.ofMillis(300),
+                    request ->
+                        errors.forPath(
+                            HttpError.unavailable("the server did not answer in time"),
+                            request.getUri().path()),
+                    kit.system().executionContext(),
+                    handleExceptions(errors.htmlExceptions(), () -> failing)))
             .toCompletableFuture()
             .get();
   }
@@ -114,5 +130,22 @@ class ErrorMapperTest {
         .contains("<link rel=\"canonical\" href=\"https://example.test/broken\">")
         .as("no internals leak into the page")
         .doesNotContain("a bug");
+  }
+
+  @Test
+  void aRouteTooSlowToAnswerGetsAPageOrTheApisJsonByItsPath() throws Exception {
+    HttpResponse<String> page = get("/slow");
+    assertThat(page.statusCode()).isEqualTo(503);
+    assertThat(page.headers().firstValue("Retry-After")).hasValue("7");
+    assertThat(page.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(page.body()).contains("<link rel=\"canonical\" href=\"https://example.test/slow\">");
+
+    HttpResponse<String> api = get("/api/v1/slow");
+    assertThat(api.statusCode()).isEqualTo(503);
+    assertThat(api.headers().firstValue("Retry-After")).hasValue("7");
+    assertThat(api.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(new ObjectMapper().readTree(api.body()).at("/error/code").asText())
+        .isEqualTo("unavailable");
   }
 }

@@ -46,6 +46,15 @@ class ResponseDeadlineTest {
             path("late", () -> completeWithFuture(after(100, "late"))),
             path("never", () -> completeWithFuture(new CompletableFuture<HttpResponse>())),
             path(
+                "failsLate",
+                () ->
+                    completeWithFuture(
+                        after(100, "unused")
+                            .<HttpResponse>thenApply(
+                                r -> {
+                                  throw new IllegalStateException("broken late");
+                                }))),
+            path(
                 "fails",
                 () ->
                     completeWithFuture(
@@ -61,6 +70,7 @@ class ResponseDeadlineTest {
                         HttpResponse.create()
                             .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
                             .withEntity("too slow: " + request.getUri().path()),
+                    system.executionContext(),
                     routes))
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
@@ -108,7 +118,10 @@ class ResponseDeadlineTest {
 
   @Test
   void aFailureIsStillAFailureNotATimeout() throws Exception {
-    var r = get("/fails");
-    assertThat(r.statusCode()).isEqualTo(500);
+    assertThat(get("/fails").statusCode()).isEqualTo(500);
+    // Failing while the deadline is armed: still the route's failure, at once, not a 503 later.
+    long t0 = System.nanoTime();
+    assertThat(get("/failsLate").statusCode()).isEqualTo(500);
+    assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(LIMIT.toMillis());
   }
 }

@@ -12,8 +12,12 @@ import dev.quire.protocol.ReadItem;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -56,16 +60,20 @@ class SiteStateCatchUpTest {
   }
 
   static ReadItem published(String id, String slug, long seq) {
-    Instant t = Instant.parse("2026-01-01T00:00:00Z");
+    return row(id, ContentStatus.PUBLISHED, slug, List.of(), seq);
+  }
+
+  static ReadItem row(String id, ContentStatus status, String slug, List<String> tags, long seq) {
+    Instant t = Instant.parse("2026-01-01T00:00:00Z").plusSeconds(seq);
     return new ReadItem(
         id,
         ContentKind.POST,
-        ContentStatus.PUBLISHED,
+        status,
         1,
         slug,
         "Title " + slug,
         "",
-        List.of(),
+        tags,
         "",
         "",
         t,
@@ -92,6 +100,42 @@ class SiteStateCatchUpTest {
                           readModel.stream().filter(i -> i.seq() > q.afterSeq()).toList();
                       long last = readModel.stream().mapToLong(ReadItem::seq).max().orElse(0);
                       q.replyTo().tell(new ContentQuery.Changes(after, last, false));
+                      return Behaviors.same();
+                    })
+                .build());
+    kit.system().receptionist().tell(Receptionist.register(ContentQuery.SERVICE_KEY, queries));
+  }
+
+  /**
+   * A read model holding each item's latest row, answering in pages of the asked limit as the real
+   * one does; it leaves unanswered (the ask times out) the first request for changes after {@code
+   * failOnceAfter}.
+   */
+  void pagedReadModel(Map<String, ReadItem> rows, long failOnceAfter) {
+    AtomicBoolean failed = new AtomicBoolean();
+    ActorRef<ContentQuery> queries =
+        kit.spawn(
+            Behaviors.receive(ContentQuery.class)
+                .onMessage(
+                    ContentQuery.ChangesSince.class,
+                    q -> {
+                      if (q.afterSeq() == failOnceAfter && failed.compareAndSet(false, true)) {
+                        return Behaviors.same();
+                      }
+                      List<ReadItem> after =
+                          rows.values().stream()
+                              .filter(i -> i.seq() > q.afterSeq())
+                              .sorted(Comparator.comparingLong(ReadItem::seq))
+                              .toList();
+                      List<ReadItem> page = after.subList(0, Math.min(q.limit(), after.size()));
+                      long last =
+                          page.isEmpty()
+                              ? rows.values().stream().mapToLong(ReadItem::seq).max().orElse(0)
+                              : page.get(page.size() - 1).seq();
+                      q.replyTo()
+                          .tell(
+                              new ContentQuery.Changes(
+                                  List.copyOf(page), last, after.size() > page.size()));
                       return Behaviors.same();
                     })
                 .build());
@@ -139,6 +183,46 @@ class SiteStateCatchUpTest {
         },
         Duration.ofSeconds(10));
     assertThat(site.snapshot().seq()).isEqualTo(2);
+  }
+
+  @Test
+  void aCatchUpOverSeveralPagesWithAFailureBetweenThemShowsOnlyWholeStates() throws Exception {
+    Map<String, ReadItem> rows = new ConcurrentHashMap<>();
+    rows.put("a", row("a", ContentStatus.PUBLISHED, "one", List.of("x"), 1));
+    rows.put("b", row("b", ContentStatus.PUBLISHED, "two", List.of("x"), 2));
+    pagedReadModel(rows, 3);
+    // One item per page, so that every change below arrives on a page of its own.
+    SiteState site =
+        new SiteState(
+            kit.system(),
+            new ContentClient(kit.system(), Duration.ofMillis(300)),
+            new SiteState.Settings(
+                1, Duration.ofMillis(200), Duration.ofMillis(50), 100, ZoneOffset.UTC));
+    awaitUntil(site::ready, Duration.ofSeconds(10));
+    assertThat(site.snapshot().tagged("x")).extracting(ItemView::id).containsExactly("b", "a");
+
+    // a moves to a new slug and tag, b is unpublished, c takes a's old slug; the page after the
+    // first of these goes unanswered once.
+    rows.put("a", row("a", ContentStatus.PUBLISHED, "uno", List.of("y"), 3));
+    rows.put("b", row("b", ContentStatus.DRAFT, "two", List.of("x"), 4));
+    rows.put("c", row("c", ContentStatus.PUBLISHED, "one", List.of("x"), 5));
+    java.util.Set<Long> seen = new java.util.TreeSet<>();
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (site.snapshot().seq() < 5) {
+      seen.add(site.snapshot().seq());
+      assertThat(System.nanoTime()).as("caught up within 10 s").isLessThan(until);
+      Thread.sleep(1);
+    }
+    assertThat(seen).as("no snapshot between the pages of one catch-up").containsOnly(2L);
+
+    SiteSnapshot s = site.snapshot();
+    assertThat(s.bySlug("one").id()).isEqualTo("c");
+    assertThat(s.bySlug("uno").id()).isEqualTo("a");
+    assertThat(s.bySlug("two")).isNull();
+    assertThat(s.tagged("x")).extracting(ItemView::id).containsExactly("c");
+    assertThat(s.tagged("y")).extracting(ItemView::id).containsExactly("a");
+    assertThat(s.posts()).extracting(ItemView::id).containsExactly("c", "a");
+    assertThat(s.size()).isEqualTo(2);
   }
 
   static void awaitUntil(java.util.function.BooleanSupplier done, Duration within)
