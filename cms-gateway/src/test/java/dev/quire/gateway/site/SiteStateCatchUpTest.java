@@ -16,7 +16,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -32,8 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The gateway's in-memory site follows the read model even when a change notification never
  * arrives: it loads what it missed on its periodic catch-up tick. The content service's query actor
- * is stood in for by a small actor answering {@code ChangesSince} from a list, because the point is
- * to change the read model without the notification the real projection always sends (the
+ * is stood in for by a small actor answering {@code ChangesSince} from a map of rows, because the
+ * point is to change the read model without the notification the real projection always sends (the
  * multi-process ContentFailoverClusterTest covers a gateway restarted against the real service).
  */
 class SiteStateCatchUpTest {
@@ -88,30 +87,12 @@ class SiteStateCatchUpTest {
         seq);
   }
 
-  /** The read model's stand-in: answers ChangesSince from {@code readModel}. */
-  void readModel(List<ReadItem> readModel) {
-    ActorRef<ContentQuery> queries =
-        kit.spawn(
-            Behaviors.receive(ContentQuery.class)
-                .onMessage(
-                    ContentQuery.ChangesSince.class,
-                    q -> {
-                      List<ReadItem> after =
-                          readModel.stream().filter(i -> i.seq() > q.afterSeq()).toList();
-                      long last = readModel.stream().mapToLong(ReadItem::seq).max().orElse(0);
-                      q.replyTo().tell(new ContentQuery.Changes(after, last, false));
-                      return Behaviors.same();
-                    })
-                .build());
-    kit.system().receptionist().tell(Receptionist.register(ContentQuery.SERVICE_KEY, queries));
-  }
-
   /**
    * A read model holding each item's latest row, answering in pages of the asked limit as the real
    * one does; it leaves unanswered (the ask times out) the first request for changes after {@code
-   * failOnceAfter}.
+   * failOnceAfter} (-1: none).
    */
-  void pagedReadModel(Map<String, ReadItem> rows, long failOnceAfter) {
+  void readModel(Map<String, ReadItem> rows, long failOnceAfter) {
     AtomicBoolean failed = new AtomicBoolean();
     ActorRef<ContentQuery> queries =
         kit.spawn(
@@ -151,15 +132,16 @@ class SiteStateCatchUpTest {
 
   @Test
   void aChangeWhoseNotificationIsLostStillReachesTheSiteOnTheCatchUpTick() throws Exception {
-    List<ReadItem> readModel = new CopyOnWriteArrayList<>(List.of(published("a", "first", 1)));
-    readModel(readModel);
+    Map<String, ReadItem> readModel =
+        new ConcurrentHashMap<>(Map.of("a", published("a", "first", 1)));
+    readModel(readModel, -1);
     Duration catchUp = Duration.ofMillis(500);
     SiteState site = site(catchUp);
     awaitUntil(site::ready, Duration.ofSeconds(10));
     assertThat(site.snapshot().bySlug("first")).isNotNull();
 
     // A change lands in the read model and its notification is lost: nothing is published.
-    readModel.add(published("b", "second", 2));
+    readModel.put("b", published("b", "second", 2));
     awaitUntil(() -> site.snapshot().bySlug("second") != null, catchUp.multipliedBy(6));
     assertThat(site.snapshot().seq()).isEqualTo(2);
     assertThat(site.snapshot().size()).isEqualTo(2);
@@ -167,12 +149,13 @@ class SiteStateCatchUpTest {
 
   @Test
   void aNotificationIsActedOnAtOnceWithoutWaitingForTheTick() throws Exception {
-    List<ReadItem> readModel = new CopyOnWriteArrayList<>(List.of(published("a", "first", 1)));
-    readModel(readModel);
+    Map<String, ReadItem> readModel =
+        new ConcurrentHashMap<>(Map.of("a", published("a", "first", 1)));
+    readModel(readModel, -1);
     // A tick so rare it cannot be what loads the change below.
     SiteState site = site(Duration.ofHours(1));
     awaitUntil(site::ready, Duration.ofSeconds(10));
-    readModel.add(published("b", "second", 2));
+    readModel.put("b", published("b", "second", 2));
     ActorRef<Topic.Command<ContentTopic>> topic =
         kit.spawn(Topic.create(ContentTopic.class, ContentTopic.NAME));
     awaitUntil(
@@ -190,7 +173,7 @@ class SiteStateCatchUpTest {
     Map<String, ReadItem> rows = new ConcurrentHashMap<>();
     rows.put("a", row("a", ContentStatus.PUBLISHED, "one", List.of("x"), 1));
     rows.put("b", row("b", ContentStatus.PUBLISHED, "two", List.of("x"), 2));
-    pagedReadModel(rows, 3);
+    readModel(rows, 3);
     // One item per page, so that every change below arrives on a page of its own.
     SiteState site =
         new SiteState(
