@@ -49,7 +49,16 @@ public final class SiteSnapshot {
    * being changed (null if it was not published), {@code after} its published version now (null if
    * it is no longer published).
    */
-  public record Change(ItemView before, ItemView after) {}
+  public record Change(ItemView before, ItemView after) {
+
+    /**
+     * This change and then {@code later} to the same item, as one: the first before, the last
+     * after.
+     */
+    public Change then(Change later) {
+      return new Change(before, later.after());
+    }
+  }
 
   /** Posts, newest first; the id breaks ties, so the order is total. */
   static final Comparator<ItemView> NEWEST_FIRST =
@@ -120,7 +129,7 @@ public final class SiteSnapshot {
       changed.add(c.before() != null ? c.before().id() : c.after().id());
       for (ItemView v : new ItemView[] {c.before(), c.after()}) {
         if (v != null && v.isPost()) {
-          v.tags().forEach(t -> tagsTouched.add(t.key()));
+          tagsTouched.addAll(tagKeys(v));
         }
       }
       if (c.after() != null) {

@@ -169,8 +169,7 @@ public final class SiteState {
                             pending.merge(
                                 item.id(),
                                 new SiteSnapshot.Change(before, after),
-                                (first, then) ->
-                                    new SiteSnapshot.Change(first.before(), then.after()));
+                                SiteSnapshot.Change::then);
                           }
                           boolean changed = changes.lastSeq() > lastSeq[0];
                           lastSeq[0] = changes.lastSeq();

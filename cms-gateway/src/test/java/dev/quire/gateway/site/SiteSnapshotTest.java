@@ -55,10 +55,7 @@ class SiteSnapshotTest {
             everAlias.addAll(after.aliases());
             after.tags().forEach(t -> everTag.add(t.key()));
           }
-          pending.merge(
-              id,
-              new SiteSnapshot.Change(before, after),
-              (first, then) -> new SiteSnapshot.Change(first.before(), then.after()));
+          pending.merge(id, new SiteSnapshot.Change(before, after), SiteSnapshot.Change::then);
         }
         SiteSnapshot previous = snapshot;
         List<ItemView> postsBefore = List.copyOf(previous.posts());
