@@ -1,0 +1,127 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code ./quire} launcher's choice of JVM options, run as a user runs it: the repository's
+ * script in a copy of the layout it expects. The jar is not built when the tests run (the package
+ * phase comes after them), so a {@code java} script first on the PATH records the command the
+ * launcher would run instead of starting it. Whether the JVM takes an option is still asked of the
+ * real JVM running these tests; only an older JDK 17 without {@code TrimNativeHeapInterval}, which
+ * this machine does not have, is played by that script refusing the option.
+ */
+class LauncherTest {
+
+  static final Path REPO = Path.of("").toAbsolutePath().getParent();
+  static final String REAL_JAVA =
+      Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+  @TempDir Path dir;
+
+  /** The launcher and an empty stand-in jar laid out as in a checkout, and the recording java. */
+  void layOut() throws IOException {
+    Files.copy(REPO.resolve("quire"), dir.resolve("quire"));
+    Files.setPosixFilePermissions(
+        dir.resolve("quire"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.createDirectories(dir.resolve("deploy/target"));
+    Files.createFile(dir.resolve("deploy/target/quire.jar"));
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    // A probe (-version) goes to the real JVM, or is refused when REFUSE_TRIM is set; anything
+    // else is the command the launcher runs, written down one argument per line.
+    Files.writeString(
+        bin.resolve("java"),
+        String.join(
+            "\n",
+            "#!/bin/sh",
+            "for a in \"$@\"; do",
+            "  if [ \"$a\" = -version ]; then",
+            "    echo probe >> \"$PROBES\"",
+            "    case \"$*\" in *TrimNativeHeapInterval*)",
+            "      if [ -n \"${REFUSE_TRIM:-}\" ]; then",
+            "        echo \"Unrecognized VM option '${1#-XX:}'\" >&2; exit 1",
+            "      fi ;;",
+            "    esac",
+            "    exec " + REAL_JAVA + " \"$@\"",
+            "  fi",
+            "done",
+            "printf '%s\\n' \"$@\" > \"$ARGS\"",
+            ""));
+    Files.setPosixFilePermissions(
+        bin.resolve("java"), PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  /** Runs {@code ./quire args} and returns the JVM options it would start java with. */
+  List<String> launch(Map<String, String> env, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(dir.resolve("quire").toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().remove("QUIRE_NATIVE_TRIM_MS");
+    pb.environment().put("PATH", dir.resolve("bin") + ":" + System.getenv("PATH"));
+    pb.environment().put("ARGS", dir.resolve("args").toString());
+    pb.environment().put("PROBES", dir.resolve("probes").toString());
+    pb.environment().putAll(env);
+    Files.deleteIfExists(dir.resolve("args"));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    List<String> all = Files.readAllLines(dir.resolve("args"));
+    return all.subList(0, all.indexOf("-jar"));
+  }
+
+  long probes() throws IOException {
+    Path p = dir.resolve("probes");
+    return Files.exists(p) ? Files.readAllLines(p).size() : 0;
+  }
+
+  @Test
+  void theServerTrimsTheNativeHeapAndAsksTheJvmOnlyOnce() throws Exception {
+    layOut();
+    assertThat(launch(Map.of(), "serve", "--demo")).contains("-XX:TrimNativeHeapInterval=5000");
+    assertThat(probes()).isEqualTo(1);
+    assertThat(Files.readString(dir.resolve("deploy/target/quire.native-trim")).trim())
+        .isEqualTo("yes");
+    // The answer is kept beside the jar: a second start asks nothing.
+    assertThat(launch(Map.of("QUIRE_NATIVE_TRIM_MS", "20000"), "serve"))
+        .contains("-XX:TrimNativeHeapInterval=20000");
+    assertThat(probes()).isEqualTo(1);
+    // A new jar asks again.
+    Files.setLastModifiedTime(
+        dir.resolve("deploy/target/quire.jar"),
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+    assertThat(launch(Map.of(), "serve")).contains("-XX:TrimNativeHeapInterval=5000");
+    assertThat(probes()).isEqualTo(2);
+  }
+
+  @Test
+  void zeroTurnsTrimmingOffAndOtherCommandsDoNotTrim() throws Exception {
+    layOut();
+    assertThat(launch(Map.of("QUIRE_NATIVE_TRIM_MS", "0"), "serve"))
+        .noneMatch(o -> o.contains("TrimNativeHeapInterval"));
+    assertThat(launch(Map.of(), "import", "markdown", "posts"))
+        .noneMatch(o -> o.contains("TrimNativeHeapInterval"))
+        .contains("-XX:+UseParallelGC");
+    assertThat(probes()).isZero();
+  }
+
+  @Test
+  void aJvmWithoutTheOptionStillStarts() throws Exception {
+    layOut();
+    List<String> options = launch(Map.of("REFUSE_TRIM", "1"), "serve");
+    assertThat(options).noneMatch(o -> o.contains("TrimNativeHeapInterval"));
+    assertThat(options).contains("-Xmx256m", "-XX:+UseSerialGC");
+    assertThat(Files.readString(dir.resolve("deploy/target/quire.native-trim")).trim())
+        .isEqualTo("no");
+  }
+}
