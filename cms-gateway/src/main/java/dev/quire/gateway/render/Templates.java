@@ -29,9 +29,11 @@ public final class Templates {
 
   private final PebbleEngine engine;
   private final Assets assets;
+  private final boolean devMode;
 
   public Templates(Path themeDir, boolean devMode, boolean strict, List<Extension> extensions) {
     this.assets = new Assets(themeDir, devMode);
+    this.devMode = devMode;
     List<Loader<?>> loaders = new ArrayList<>();
     if (themeDir != null && Files.isDirectory(themeDir.resolve("templates"))) {
       FileLoader file = new FileLoader(themeDir.resolve("templates").toString());
@@ -51,6 +53,17 @@ public final class Templates {
             .extension(new AssetExtension(assets));
     extensions.forEach(builder::extension);
     this.engine = builder.build();
+  }
+
+  /**
+   * Compiles {@code names} into the template cache now, so that no visitor waits for it; nothing in
+   * dev mode, where nothing is cached. A template that does not compile throws here as it would at
+   * its first request.
+   */
+  public void precompile(List<String> names) {
+    if (!devMode) {
+      names.forEach(engine::getTemplate);
+    }
   }
 
   public Assets assets() {

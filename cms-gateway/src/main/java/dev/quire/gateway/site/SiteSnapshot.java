@@ -283,6 +283,11 @@ public final class SiteSnapshot {
     memo.clear();
   }
 
+  /** Whether the page for {@code key} is memoised (for diagnostics and tests). */
+  public boolean memoised(String key) {
+    return memo.containsKey(key);
+  }
+
   /** The memoised page for {@code key}, rendering it once if absent (bounded by count). */
   public Rendered page(String key, java.util.function.Supplier<Rendered> render) {
     Rendered r = memo.get(key);

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * is stood in for by a small actor answering {@code ChangesSince} from a map of rows, because the
  * point is to change the read model without the notification the real projection always sends (the
  * multi-process ContentFailoverClusterTest covers a gateway restarted against the real service).
+ * The same stand-in serves the site module's warm-up: the home page rendered before any request.
  */
 class SiteStateCatchUpTest {
 
@@ -206,6 +207,68 @@ class SiteStateCatchUpTest {
     assertThat(s.tagged("y")).extracting(ItemView::id).containsExactly("a");
     assertThat(s.posts()).extracting(ItemView::id).containsExactly("c", "a");
     assertThat(s.size()).isEqualTo(2);
+  }
+
+  @Test
+  void theHomePageIsRenderedIntoTheLoadedSiteBeforeAnyoneAsksForIt() throws Exception {
+    Map<String, ReadItem> rows = new ConcurrentHashMap<>();
+    rows.put("a", published("a", "first", 1));
+    rows.put("b", published("b", "second", 2));
+    readModel(rows, -1);
+    SiteState site = site(Duration.ofHours(1));
+    com.typesafe.config.Config config = kit.system().settings().config();
+    dev.quire.gateway.render.Templates templates =
+        new dev.quire.gateway.render.Templates(null, false, true, List.of());
+    PageRenderer pages =
+        new PageRenderer(templates, SiteSettings.fromConfig(config), site, ZoneOffset.UTC);
+    SiteModule module = new SiteModule();
+    module.start(
+        new dev.quire.gateway.module.ModuleContext() {
+          public org.apache.pekko.actor.typed.ActorSystem<?> system() {
+            return kit.system();
+          }
+
+          public com.typesafe.config.Config config() {
+            return config;
+          }
+
+          public ContentClient content() {
+            throw new UnsupportedOperationException("the site module reads the site only");
+          }
+
+          public SiteState site() {
+            return site;
+          }
+
+          public dev.quire.gateway.render.Templates templates() {
+            return templates;
+          }
+
+          public PageRenderer pages() {
+            return pages;
+          }
+
+          public com.fasterxml.jackson.databind.ObjectMapper json() {
+            return new com.fasterxml.jackson.databind.ObjectMapper();
+          }
+
+          public List<dev.quire.gateway.module.CmsModule> modules() {
+            return List.of(module);
+          }
+        });
+    // Nobody asks for a page: the module renders the home page of the loaded site by itself.
+    awaitUntil(() -> site.ready() && site.snapshot().memoised("/"), Duration.ofSeconds(10));
+    assertThat(site.snapshot().memoised("/blog/")).isFalse();
+    var home = module.handle(org.apache.pekko.http.javadsl.model.HttpRequest.GET("/"));
+    assertThat(home.status().intValue()).isEqualTo(200);
+    String html =
+        home.entity()
+            .toStrict(5_000, org.apache.pekko.stream.Materializer.createMaterializer(kit.system()))
+            .toCompletableFuture()
+            .get()
+            .getData()
+            .utf8String();
+    assertThat(html).contains("Title first").contains("Title second");
   }
 
   static void awaitUntil(java.util.function.BooleanSupplier done, Duration within)
