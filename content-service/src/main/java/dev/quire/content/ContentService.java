@@ -56,6 +56,7 @@ public final class ContentService {
               + config.getLong("quire.db.h2-ordering-cache"));
       // A database setting H2 keeps in the file: LOB values written from now on stay in the row.
       st.execute("SET MAX_LENGTH_INPLACE_LOB " + config.getInt("quire.db.h2-inplace-lob-bytes"));
+      st.execute("SET CACHE_SIZE " + config.getInt("quire.db.h2-cache-kb"));
     }
   }
 

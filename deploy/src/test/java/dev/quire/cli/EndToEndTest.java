@@ -853,11 +853,16 @@ class EndToEndTest {
 
   @Test
   @Order(20)
-  void h2WritesEveryCommitAtOnceAndSkipsCompactionAtClose() throws Exception {
+  void h2WritesEveryCommitAtOnceSkipsCompactionAtCloseAndKeepsASmallCache() throws Exception {
     // The embedded default's URL: WRITE_DELAY=0 is what makes an acknowledged write durable (see
     // KillNineTest), and MAX_COMPACT_TIME=0 saves ~0.4 s at every stop (reference.conf).
     assertThat(h2Setting("WRITE_DELAY")).isEqualTo("0");
     assertThat(h2Setting("MAX_COMPACT_TIME")).isEqualTo("0");
+    // The page cache the content role sets at every start (H2 reports it in MB).
+    assertThat(h2Setting("info.CACHE_MAX_SIZE"))
+        .isEqualTo(
+            String.valueOf(
+                node.system().settings().config().getInt("quire.db.h2-cache-kb") / 1024));
   }
 
   /** A setting of the running H2 database, as INFORMATION_SCHEMA.SETTINGS reports it. */
