@@ -62,8 +62,9 @@ class DeploymentFilesTest {
         }
       }
     }
-    // Read by code or by the launcher rather than through the configuration files.
-    names.addAll(List.of("QUIRE_API_TOKEN", "QUIRE_HEAP"));
+    // Read by code or by the launcher (and the systemd unit) rather than through the configuration
+    // files.
+    names.addAll(List.of("QUIRE_API_TOKEN", "QUIRE_HEAP", "QUIRE_NATIVE_TRIM_MS"));
     return names;
   }
 

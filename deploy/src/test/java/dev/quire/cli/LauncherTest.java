@@ -17,15 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
  * The {@code ./quire} launcher's choice of JVM options, run as a user runs it: the repository's
  * script in a copy of the layout it expects. The jar is not built when the tests run (the package
  * phase comes after them), so a {@code java} script first on the PATH records the command the
- * launcher would run instead of starting it. Whether the JVM takes an option is still asked of the
- * real JVM running these tests; only an older JDK 17 without {@code TrimNativeHeapInterval}, which
- * this machine does not have, is played by that script refusing the option.
+ * launcher would run instead of starting it, and answers the launcher's question whether the JVM
+ * takes {@code TrimNativeHeapInterval}: yes as JDK 17.0.15 does, or no as an older JDK 17 (which
+ * this machine does not have) would.
  */
 class LauncherTest {
 
   static final Path REPO = Path.of("").toAbsolutePath().getParent();
-  static final String REAL_JAVA =
-      Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
   @TempDir Path dir;
 
@@ -37,8 +35,8 @@ class LauncherTest {
     Files.createDirectories(dir.resolve("deploy/target"));
     Files.createFile(dir.resolve("deploy/target/quire.jar"));
     Path bin = Files.createDirectories(dir.resolve("bin"));
-    // A probe (-version) goes to the real JVM, or is refused when REFUSE_TRIM is set; anything
-    // else is the command the launcher runs, written down one argument per line.
+    // A probe (-version) is answered, or refused when REFUSE_TRIM is set; anything else is the
+    // command the launcher runs, written down one argument per line.
     Files.writeString(
         bin.resolve("java"),
         String.join(
@@ -52,17 +50,24 @@ class LauncherTest {
             "        echo \"Unrecognized VM option '${1#-XX:}'\" >&2; exit 1",
             "      fi ;;",
             "    esac",
-            "    exec " + REAL_JAVA + " \"$@\"",
+            "    echo 'openjdk version \"17.0.15\"' >&2; exit 0",
             "  fi",
             "done",
             "printf '%s\\n' \"$@\" > \"$ARGS\"",
             ""));
     Files.setPosixFilePermissions(
         bin.resolve("java"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    jdkVersion("17.0.15+6");
   }
 
-  /** Runs {@code ./quire args} and returns the JVM options it would start java with. */
-  List<String> launch(Map<String, String> env, String... args) throws Exception {
+  /** The JVM's identity, as a JDK's release file (beside its bin directory) gives it. */
+  void jdkVersion(String version) throws IOException {
+    Files.writeString(dir.resolve("release"), "JAVA_RUNTIME_VERSION=\"" + version + "\"\n");
+  }
+
+  record Run(int exit, String output) {}
+
+  Run run(Map<String, String> env, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(dir.resolve("quire").toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
@@ -75,7 +80,13 @@ class LauncherTest {
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
+    return new Run(p.exitValue(), out);
+  }
+
+  /** Runs {@code ./quire args} and returns the JVM options it would start java with. */
+  List<String> launch(Map<String, String> env, String... args) throws Exception {
+    Run r = run(env, args);
+    assertThat(r.exit()).as(r.output()).isZero();
     List<String> all = Files.readAllLines(dir.resolve("args"));
     return all.subList(0, all.indexOf("-jar"));
   }
@@ -86,26 +97,37 @@ class LauncherTest {
   }
 
   @Test
-  void theServerTrimsTheNativeHeapAndAsksTheJvmOnlyOnce() throws Exception {
+  void theServerTrimsTheNativeHeapAndAsksEachJvmOnlyOnce() throws Exception {
     layOut();
     assertThat(launch(Map.of(), "serve", "--demo")).contains("-XX:TrimNativeHeapInterval=5000");
     assertThat(probes()).isEqualTo(1);
-    assertThat(Files.readString(dir.resolve("deploy/target/quire.native-trim")).trim())
-        .isEqualTo("yes");
     // The answer is kept beside the jar: a second start asks nothing.
     assertThat(launch(Map.of("QUIRE_NATIVE_TRIM_MS", "20000"), "serve"))
         .contains("-XX:TrimNativeHeapInterval=20000");
     assertThat(probes()).isEqualTo(1);
-    // A new jar asks again.
-    Files.setLastModifiedTime(
-        dir.resolve("deploy/target/quire.jar"),
-        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
-    assertThat(launch(Map.of(), "serve")).contains("-XX:TrimNativeHeapInterval=5000");
+    // Another JDK at the same path (an upgrade or a switch) is asked again; an older one that
+    // refuses the option does not get it, and that answer is kept too.
+    jdkVersion("17.0.8+7");
+    assertThat(launch(Map.of("REFUSE_TRIM", "1"), "serve"))
+        .noneMatch(o -> o.contains("TrimNativeHeapInterval"))
+        .contains("-Xmx256m", "-XX:+UseSerialGC");
+    assertThat(probes()).isEqualTo(2);
+    assertThat(launch(Map.of(), "serve")).noneMatch(o -> o.contains("TrimNativeHeapInterval"));
     assertThat(probes()).isEqualTo(2);
   }
 
   @Test
-  void zeroTurnsTrimmingOffAndOtherCommandsDoNotTrim() throws Exception {
+  void aJvmWithoutAReleaseFileIsAskedAtEveryStart() throws Exception {
+    layOut();
+    Files.delete(dir.resolve("release"));
+    assertThat(launch(Map.of(), "serve")).contains("-XX:TrimNativeHeapInterval=5000");
+    assertThat(launch(Map.of("REFUSE_TRIM", "1"), "serve"))
+        .noneMatch(o -> o.contains("TrimNativeHeapInterval"));
+    assertThat(probes()).isEqualTo(2);
+  }
+
+  @Test
+  void zeroTurnsTrimmingOffOtherCommandsDoNotTrimAndNonsenseIsRefused() throws Exception {
     layOut();
     assertThat(launch(Map.of("QUIRE_NATIVE_TRIM_MS", "0"), "serve"))
         .noneMatch(o -> o.contains("TrimNativeHeapInterval"));
@@ -113,15 +135,9 @@ class LauncherTest {
         .noneMatch(o -> o.contains("TrimNativeHeapInterval"))
         .contains("-XX:+UseParallelGC");
     assertThat(probes()).isZero();
-  }
-
-  @Test
-  void aJvmWithoutTheOptionStillStarts() throws Exception {
-    layOut();
-    List<String> options = launch(Map.of("REFUSE_TRIM", "1"), "serve");
-    assertThat(options).noneMatch(o -> o.contains("TrimNativeHeapInterval"));
-    assertThat(options).contains("-Xmx256m", "-XX:+UseSerialGC");
-    assertThat(Files.readString(dir.resolve("deploy/target/quire.native-trim")).trim())
-        .isEqualTo("no");
+    Run bad = run(Map.of("QUIRE_NATIVE_TRIM_MS", "5s"), "serve");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.output()).contains("QUIRE_NATIVE_TRIM_MS").contains("'5s'");
+    assertThat(Files.exists(dir.resolve("args"))).as("java never started").isFalse();
   }
 }

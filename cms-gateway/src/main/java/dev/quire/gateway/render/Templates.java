@@ -56,14 +56,23 @@ public final class Templates {
   }
 
   /**
-   * Compiles {@code names} into the template cache now, so that no visitor waits for it; nothing in
-   * dev mode, where nothing is cached. A template that does not compile throws here as it would at
-   * its first request.
+   * Compiles {@code names} into the template cache now, so that visitors need not wait for it;
+   * nothing in dev mode, where nothing is cached. A template that does not compile is named in the
+   * list returned (with its error) and the others still compile; its first request fails as it
+   * would have anyway.
    */
-  public void precompile(List<String> names) {
+  public List<String> precompile(List<String> names) {
+    List<String> failed = new ArrayList<>();
     if (!devMode) {
-      names.forEach(engine::getTemplate);
+      for (String name : names) {
+        try {
+          engine.getTemplate(name);
+        } catch (RuntimeException e) {
+          failed.add(name + ": " + e.getMessage());
+        }
+      }
     }
+    return failed;
   }
 
   public Assets assets() {

@@ -46,7 +46,9 @@ public final class SiteModule implements CmsModule {
           "site/tag.peb",
           "site/page.peb",
           "site/404.peb",
-          "site/500.peb");
+          "site/500.peb",
+          "site/post-card.peb",
+          "site/pagination.peb");
 
   private static final HttpHeader PAGE_CACHE = CacheControl.create(CacheDirectives.NO_CACHE);
   private static final HttpHeader LONG_CACHE =
@@ -89,7 +91,8 @@ public final class SiteModule implements CmsModule {
   /**
    * The first visitor should not pay for compiling templates and rendering the home page cold (~390
    * ms on a 1,000-post site): the templates compile while the site loads, and the home page of the
-   * loaded site is rendered into its memo, both off the request path.
+   * loaded site is rendered into its memo, both off the request path. A visitor who comes while
+   * that render runs renders the page too, as before.
    */
   private void warmUp(ModuleContext ctx) {
     java.util.concurrent.Executor blocking =
@@ -97,7 +100,11 @@ public final class SiteModule implements CmsModule {
             .dispatchers()
             .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
     java.util.concurrent.CompletableFuture.runAsync(
-            () -> ctx.templates().precompile(TEMPLATES), blocking)
+            () ->
+                ctx.templates()
+                    .precompile(TEMPLATES)
+                    .forEach(f -> LOG.warn("a site template does not compile: {}", f)),
+            blocking)
         .thenCompose(v -> state.whenLoaded())
         .thenRunAsync(
             () -> {
@@ -108,7 +115,7 @@ public final class SiteModule implements CmsModule {
         .whenComplete(
             (v, e) -> {
               if (e != null) {
-                LOG.warn("warming the site up before the first request failed: {}", e.toString());
+                LOG.warn("rendering the home page before the first request failed", e);
               }
             });
   }
