@@ -138,11 +138,15 @@ EOF
 
 alive() { [ -f "$dir/pids/$1.pid" ] && kill -0 "$(cat "$dir/pids/$1.pid")" 2>/dev/null; }
 
-# The JVM trims the native heap every 5 s, as ./quire serve does, when this JDK has the option.
+# The JVM trims the native heap as ./quire serve does (QUIRE_NATIVE_TRIM_MS, 5000), when this JDK
+# has the option; asked by `up` only.
 trim_opt=()
-if java -XX:TrimNativeHeapInterval=5000 -version >/dev/null 2>&1; then
-  trim_opt=(-XX:TrimNativeHeapInterval=5000)
-fi
+trim_options() {
+  local ms=${QUIRE_NATIVE_TRIM_MS:-5000}
+  if [ "$ms" != 0 ] && java -XX:TrimNativeHeapInterval="$ms" -version >/dev/null 2>&1; then
+    trim_opt=(-XX:TrimNativeHeapInterval="$ms")
+  fi
+}
 
 start_node() {
   local name=$1 role=$2 heap=$3 http=$4 mgmt=$5
@@ -166,6 +170,7 @@ up() {
     exit 2
   fi
   need_tools
+  trim_options
   mkdir -p "$dir/media"
   [ -f "$dir/api-token" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/api-token"
   start_pg

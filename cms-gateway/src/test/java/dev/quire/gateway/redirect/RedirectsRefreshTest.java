@@ -6,11 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.quire.gateway.content.ContentClient;
-import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
-import dev.quire.gateway.render.Templates;
-import dev.quire.gateway.site.PageRenderer;
-import dev.quire.gateway.site.SiteState;
 import dev.quire.protocol.RedirectCommand;
 import dev.quire.protocol.RedirectRule;
 import java.time.Duration;
@@ -82,46 +78,8 @@ class RedirectsRefreshTest {
   }
 
   static ModuleContext context(ActorSystem<?> system, Config config, ContentClient content) {
-    return new ModuleContext() {
-      @Override
-      public ActorSystem<?> system() {
-        return system;
-      }
-
-      @Override
-      public Config config() {
-        return config;
-      }
-
-      @Override
-      public ContentClient content() {
-        return content;
-      }
-
-      @Override
-      public SiteState site() {
-        throw new UnsupportedOperationException("not used by the redirects module");
-      }
-
-      @Override
-      public Templates templates() {
-        throw new UnsupportedOperationException("not used by the redirects module");
-      }
-
-      @Override
-      public PageRenderer pages() {
-        throw new UnsupportedOperationException("not used by the redirects module");
-      }
-
-      @Override
-      public ObjectMapper json() {
-        return new ObjectMapper();
-      }
-
-      @Override
-      public List<CmsModule> modules() {
-        return List.of();
-      }
-    };
+    // The redirects module uses neither the site nor its templates.
+    return new dev.quire.gateway.module.TestModuleContext(
+        system, config, content, null, null, null, new ObjectMapper(), List.of());
   }
 }

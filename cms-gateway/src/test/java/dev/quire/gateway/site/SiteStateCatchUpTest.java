@@ -222,40 +222,17 @@ class SiteStateCatchUpTest {
     PageRenderer pages =
         new PageRenderer(templates, SiteSettings.fromConfig(config), site, ZoneOffset.UTC);
     SiteModule module = new SiteModule();
+    // The site module reads the site only: no content client.
     module.start(
-        new dev.quire.gateway.module.ModuleContext() {
-          public org.apache.pekko.actor.typed.ActorSystem<?> system() {
-            return kit.system();
-          }
-
-          public com.typesafe.config.Config config() {
-            return config;
-          }
-
-          public ContentClient content() {
-            throw new UnsupportedOperationException("the site module reads the site only");
-          }
-
-          public SiteState site() {
-            return site;
-          }
-
-          public dev.quire.gateway.render.Templates templates() {
-            return templates;
-          }
-
-          public PageRenderer pages() {
-            return pages;
-          }
-
-          public com.fasterxml.jackson.databind.ObjectMapper json() {
-            return new com.fasterxml.jackson.databind.ObjectMapper();
-          }
-
-          public List<dev.quire.gateway.module.CmsModule> modules() {
-            return List.of(module);
-          }
-        });
+        new dev.quire.gateway.module.TestModuleContext(
+            kit.system(),
+            config,
+            null,
+            site,
+            templates,
+            pages,
+            new com.fasterxml.jackson.databind.ObjectMapper(),
+            List.of(module)));
     // Nobody asks for a page: the module renders the home page of the loaded site by itself.
     awaitUntil(() -> site.ready() && site.snapshot().memoised("/"), Duration.ofSeconds(10));
     assertThat(site.snapshot().memoised("/blog/")).isFalse();
