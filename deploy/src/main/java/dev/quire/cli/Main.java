@@ -28,10 +28,30 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    scalaConsoleOnStandardError();
     CommonPool.ensureParallel();
     // Start logging before any thread asks for a logger: avoids SLF4J's replay warning.
     org.slf4j.LoggerFactory.getILoggerFactory();
     System.exit(run(args));
+  }
+
+  /**
+   * Library code written in Scala prints through {@code scala.Console}, which takes {@code
+   * System.out} once, when it is first used. Pekko Projection 1.0.0 (the newest on Maven Central)
+   * prints a leftover {@code "# stop <projection>"} there whenever a projection stops, which put a
+   * stray last line into the output of {@code quire import} (and every command that runs the
+   * content role): scripts that read the result with {@code tail -1} got that line instead.
+   * Initialised while {@code System.out} points at standard error, the console writes there, with
+   * the logs, and standard output carries only what the command itself prints.
+   */
+  static void scalaConsoleOnStandardError() {
+    java.io.PrintStream stdout = System.out;
+    System.setOut(System.err);
+    try {
+      scala.Console$.MODULE$.out();
+    } finally {
+      System.setOut(stdout);
+    }
   }
 
   public static int run(String... args) {
