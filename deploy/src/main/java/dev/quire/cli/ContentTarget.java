@@ -43,6 +43,15 @@ public interface ContentTarget extends AutoCloseable {
   /** Every item, any status (for export). */
   CompletionStage<List<ContentSnapshot>> all();
 
+  /** An item as the site lists it: which slug it has, and which old slugs still answer for it. */
+  record SlugUse(String id, ContentKind kind, String slug, List<String> aliases) {}
+
+  /**
+   * Every item's slug and old slugs, from the site's read model (which trails the journal by a
+   * moment): what an import checks its files against before it writes anything.
+   */
+  CompletionStage<List<SlugUse>> slugUses();
+
   /**
    * Stores a media file (once per content hash) and answers its URL on the site, {@code
    * /media/<sha256>/<name>}.

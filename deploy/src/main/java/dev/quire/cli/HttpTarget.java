@@ -31,6 +31,9 @@ import java.util.concurrent.CompletionStage;
 /** Talks to a running site through {@code /api/v1/content} with its bearer token. */
 public final class HttpTarget implements ContentTarget {
 
+  /** Items per page when listing: the API's largest page (quire.gateway.api.max-page-size). */
+  private static final int API_PAGE = 200;
+
   private final URI api;
   private final URI base;
   private final String token;
@@ -107,7 +110,7 @@ public final class HttpTarget implements ContentTarget {
   }
 
   private CompletionStage<List<ContentSnapshot>> page(int page, List<ContentSnapshot> acc) {
-    int size = 200;
+    int size = API_PAGE;
     return send("GET", "?page=" + page + "&size=" + size, null)
         .thenCompose(
             n -> {
@@ -126,6 +129,32 @@ public final class HttpTarget implements ContentTarget {
                             ? page(page + 1, acc)
                             : CompletableFuture.completedFuture(acc);
                       });
+            });
+  }
+
+  @Override
+  public CompletionStage<List<SlugUse>> slugUses() {
+    return slugUses(1, new ArrayList<>());
+  }
+
+  private CompletionStage<List<SlugUse>> slugUses(int page, List<SlugUse> acc) {
+    int size = API_PAGE;
+    return send("GET", "?page=" + page + "&size=" + size, null)
+        .thenCompose(
+            n -> {
+              for (JsonNode item : n.get("items")) {
+                List<String> aliases = new ArrayList<>();
+                item.path("aliases").forEach(a -> aliases.add(a.asText()));
+                acc.add(
+                    new SlugUse(
+                        item.get("id").asText(),
+                        ContentKind.parse(item.get("kind").asText()),
+                        item.get("slug").asText(),
+                        aliases));
+              }
+              return n.get("items").isEmpty() || (long) page * size >= n.get("total").asLong()
+                  ? CompletableFuture.completedFuture(acc)
+                  : slugUses(page + 1, acc);
             });
   }
 

@@ -86,6 +86,9 @@ final class ImportCommand implements Runnable {
       }
       long start = System.nanoTime();
       try (TargetSession session = opened(opening)) {
+        if (conflicts(session, result.entries(), dir)) {
+          return 2;
+        }
         Importer.Summary s =
             new Importer(session.target, session.importParallelism(), Clock.systemUTC())
                 .run(result.entries());
@@ -99,6 +102,38 @@ final class ImportCommand implements Runnable {
         return 3;
       }
     }
+  }
+
+  /**
+   * Checks the entries against what the site has (see {@link Importer#conflicts}); prints every
+   * problem and answers true when there is one, so that nothing is imported.
+   */
+  static boolean conflicts(TargetSession session, List<MarkdownFolder.Entry> entries, Path source)
+      throws Exception {
+    Duration wait = session.config.getDuration("quire.cli.ask-timeout");
+    List<ContentTarget.SlugUse> site;
+    try {
+      site =
+          session
+              .target
+              .slugUses()
+              .toCompletableFuture()
+              .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause() != null ? e.getCause() : e;
+      throw new java.io.IOException(
+          "could not read the site's items: " + (c.getMessage() != null ? c.getMessage() : c), c);
+    }
+    List<MarkdownFolder.Problem> problems = Importer.conflicts(entries, site);
+    problems.forEach(System.err::println);
+    if (!problems.isEmpty()) {
+      System.err.println(
+          problems.size()
+              + " problem(s) in "
+              + source
+              + " against the site; nothing was imported.");
+    }
+    return !problems.isEmpty();
   }
 
   /** The session opened in the background, or what opening it threw. */
@@ -208,6 +243,9 @@ final class ImportCommand implements Runnable {
       }
       long start = System.nanoTime();
       try (TargetSession session = TargetSession.open(site, "import", System.err)) {
+        if (conflicts(session, plan.entries(), file)) {
+          return 2;
+        }
         Duration wait = session.config.getDuration("quire.cli.ask-timeout");
         try (ProgressBar bar = EmbeddingsCommand.bar("Media", plan.media().size())) {
           for (WordPressImport.MediaFile m : plan.media()) {

@@ -5,7 +5,10 @@ import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ContentStatus;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -55,6 +58,60 @@ public final class Importer {
     this.target = target;
     this.parallelism = parallelism;
     this.clock = clock;
+  }
+
+  /**
+   * What in {@code entries} the site would refuse, found before anything is written: a file that
+   * makes a page of the site a post (or the other way round), and a file whose slug is an old slug
+   * of an item the site has since renamed (importing it would rename that item back). Checked
+   * against the site's read model; a change another editor makes during the import still fails only
+   * its own file, in {@link #run}.
+   */
+  public static List<MarkdownFolder.Problem> conflicts(
+      List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site) {
+    Map<String, ContentTarget.SlugUse> bySlug = new HashMap<>();
+    Map<String, ContentTarget.SlugUse> byAlias = new HashMap<>();
+    for (ContentTarget.SlugUse u : site) {
+      bySlug.put(u.slug(), u);
+      u.aliases().forEach(a -> byAlias.put(a, u));
+    }
+    List<MarkdownFolder.Problem> problems = new ArrayList<>();
+    for (MarkdownFolder.Entry e : entries) {
+      String slug = e.fields().slug();
+      ContentTarget.SlugUse current = bySlug.get(slug);
+      if (current != null && current.kind() != e.kind()) {
+        problems.add(
+            new MarkdownFolder.Problem(
+                e.file(),
+                e.slugLine(),
+                "kind",
+                "the site has '"
+                    + slug
+                    + "' as a "
+                    + current.kind().id()
+                    + ", this file as a "
+                    + e.kind().id()
+                    + " (set 'kind: "
+                    + current.kind().id()
+                    + "' or use another slug)"));
+      }
+      ContentTarget.SlugUse renamed = current == null ? byAlias.get(slug) : null;
+      if (renamed != null) {
+        problems.add(
+            new MarkdownFolder.Problem(
+                e.file(),
+                e.slugLine(),
+                "slug",
+                "'"
+                    + slug
+                    + "' is an old slug of the item now at '"
+                    + renamed.slug()
+                    + "' (renamed on the site; its old URL redirects there): use 'slug: "
+                    + renamed.slug()
+                    + "' to update that item"));
+      }
+    }
+    return problems;
   }
 
   public Summary run(List<MarkdownFolder.Entry> entries) throws InterruptedException {
@@ -116,9 +173,12 @@ public final class Importer {
                       Throwable c = failure.getCause() != null ? failure.getCause() : failure;
                       String field =
                           c instanceof ContentTarget.Refused r && !r.field.isEmpty()
-                              ? r.field + ": "
-                              : "";
-                      failures.add(e.file() + ": " + field + c.getMessage());
+                              ? r.field
+                              : "item";
+                      String why = c.getMessage() != null ? c.getMessage() : c.toString();
+                      failures.add(
+                          new MarkdownFolder.Problem(e.file(), e.slugLine(), field, why)
+                              .toString());
                     }
                     inFlight.release();
                     return true;

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +38,9 @@ import org.apache.pekko.stream.javadsl.Sink;
 
 /** Talks to the entities of a node started in this process (the site itself is stopped). */
 public final class LocalTarget implements ContentTarget {
+
+  /** Items per read-model page when listing slugs (the query actor's largest page). */
+  private static final int SLUG_USE_PAGE = 500;
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -158,6 +162,22 @@ public final class LocalTarget implements ContentTarget {
                 reply instanceof ContentReply.Accepted a
                     ? Optional.of(a.content())
                     : Optional.<ContentSnapshot>empty());
+  }
+
+  @Override
+  public CompletionStage<List<SlugUse>> slugUses() {
+    return slugUses(1, new ArrayList<>());
+  }
+
+  private CompletionStage<List<SlugUse>> slugUses(int page, List<SlugUse> acc) {
+    return readModelPage(page, SLUG_USE_PAGE)
+        .thenCompose(
+            p -> {
+              p.items().forEach(i -> acc.add(new SlugUse(i.id(), i.kind(), i.slug(), i.aliases())));
+              return p.items().isEmpty() || (long) page * SLUG_USE_PAGE >= p.total()
+                  ? CompletableFuture.completedFuture(acc)
+                  : slugUses(page + 1, acc);
+            });
   }
 
   /** A page of the read model's items (any kind and status), newest update first. */

@@ -55,6 +55,27 @@ public final class Main implements Runnable {
   }
 
   public static int run(String... args) {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    return new CommandLine(new Main())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(Main::userError)
+        .execute(args);
+  }
+
+  /**
+   * What a user can put right (a bad argument, a missing folder, a site that cannot be reached) is
+   * one line naming it, not a stack trace: exit 2 for an argument, 1 for the rest. Anything else is
+   * a fault in Quire and keeps its stack trace.
+   */
+  static int userError(Exception e, CommandLine cmd, CommandLine.ParseResult parsed)
+      throws Exception {
+    if (e instanceof IllegalArgumentException) {
+      cmd.getErr().println("error: " + e.getMessage());
+      return 2;
+    }
+    if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+      cmd.getErr().println("error: " + e.getMessage());
+      return 1;
+    }
+    throw e;
   }
 }

@@ -94,28 +94,33 @@ public final class MarkdownFolder {
     List<Problem> warnings = new ArrayList<>();
     Map<String, Path> slugs = new HashMap<>();
     for (Path f : files) {
-      Entry e = readFile(f, problems, warnings);
-      if (e == null) {
-        continue;
-      }
-      Path other = slugs.putIfAbsent(e.fields().slug(), f);
+      Read r = readFile(f, problems, warnings);
+      // A file with other problems still claims its slug: a second file with the same slug is
+      // reported now, not in the next run after the first problems are fixed.
+      Path other = r.slug() == null ? null : slugs.putIfAbsent(r.slug(), f);
       if (other != null) {
         problems.add(
-            new Problem(
-                f, e.slugLine(), "slug", "'" + e.fields().slug() + "' is also used by " + other));
+            new Problem(f, r.slugLine(), "slug", "'" + r.slug() + "' is also used by " + other));
         continue;
       }
-      entries.add(e);
+      if (r.entry() != null) {
+        entries.add(r.entry());
+      }
     }
     return new Result(entries, problems, warnings);
   }
 
-  Entry readFile(Path f, List<Problem> problems, List<Problem> warnings) throws IOException {
+  /** A file read: its entry when it has no problem, and the slug it asks for when it has one. */
+  record Read(Entry entry, String slug, int slugLine) {
+    static final Read NOTHING = new Read(null, null, 1);
+  }
+
+  Read readFile(Path f, List<Problem> problems, List<Problem> warnings) throws IOException {
     long size = Files.size(f);
     if (size > maxFileBytes) {
       problems.add(
           new Problem(f, 1, "file", "is " + size + " bytes, at most " + maxFileBytes + " allowed"));
-      return null;
+      return Read.NOTHING;
     }
     String text = Files.readString(f, StandardCharsets.UTF_8).replace("\r\n", "\n");
     if (text.startsWith("\uFEFF")) {
@@ -123,7 +128,7 @@ public final class MarkdownFolder {
     }
     if (!text.startsWith("---\n")) {
       problems.add(new Problem(f, 1, "front matter", "the file must start with a '---' line"));
-      return null;
+      return Read.NOTHING;
     }
     int end = text.indexOf("\n---", 3);
     while (end >= 0 && !(end + 4 == text.length() || text.charAt(end + 4) == '\n')) {
@@ -131,7 +136,7 @@ public final class MarkdownFolder {
     }
     if (end < 0) {
       problems.add(new Problem(f, 1, "front matter", "has no closing '---' line"));
-      return null;
+      return Read.NOTHING;
     }
     String yaml = text.substring(4, end + 1);
     String body = end + 5 <= text.length() ? text.substring(Math.min(text.length(), end + 5)) : "";
@@ -146,7 +151,7 @@ public final class MarkdownFolder {
       Node root = new Yaml(options).compose(new StringReader(yaml));
       if (root != null && !(root instanceof MappingNode)) {
         problems.add(new Problem(f, 2, "front matter", "must be 'key: value' lines"));
-        return null;
+        return Read.NOTHING;
       }
       if (root != null) {
         for (NodeTuple t : ((MappingNode) root).getValue()) {
@@ -163,7 +168,7 @@ public final class MarkdownFolder {
       }
       String msg = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
       problems.add(new Problem(f, line, "front matter", "is not valid YAML: " + msg));
-      return null;
+      return Read.NOTHING;
     }
     for (Map.Entry<String, Node> e : nodes.entrySet()) {
       if (!KEYS.contains(e.getKey())) {
@@ -220,11 +225,17 @@ public final class MarkdownFolder {
       int line = n != null ? line(n) : key.equals("body") ? lineOf(text, end) : 1;
       problems.add(new Problem(f, line, key, err.message()));
     }
+    int slugLine =
+        nodes.containsKey("slug")
+            ? line(nodes.get("slug"))
+            : nodes.containsKey("title") ? line(nodes.get("title")) : 1;
     if (problems.size() > before) {
-      return null;
+      return new Read(null, slug, slugLine);
     }
-    int slugLine = nodes.containsKey("slug") ? line(nodes.get("slug")) : line(nodes.get("title"));
-    return new Entry(f, kind, fields, draft, publishAt != null ? publishAt : date, slugLine);
+    return new Read(
+        new Entry(f, kind, fields, draft, publishAt != null ? publishAt : date, slugLine),
+        slug,
+        slugLine);
   }
 
   private static int lineOf(String text, int index) {
@@ -361,9 +372,16 @@ public final class MarkdownFolder {
         case '\\' -> b.append("\\\\");
         case '\n' -> b.append("\\n");
         case '\t' -> b.append("\\t");
+        // YAML reads these as line breaks inside a quoted value (folded to a space): escaped,
+        // a title holding one comes back the same.
+        case '\u0085' -> b.append("\\N");
+        case '\u2028' -> b.append("\\L");
+        case '\u2029' -> b.append("\\P");
         default -> {
-          if (c < 0x20) {
+          if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
             b.append(String.format("\\x%02x", (int) c));
+          } else if (c == '\ufffe' || c == '\uffff') {
+            b.append(String.format("\\u%04x", (int) c));
           } else {
             b.append(c);
           }

@@ -2,6 +2,8 @@ package dev.quire.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quire.protocol.ContentFields;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -56,6 +58,73 @@ class ImportCommandTest {
       String id = rs.getString(1).substring("Content|".length());
       assertThat(UUID.fromString(id).version()).isEqualTo(7);
       assertThat(rs.next()).as("one item").isFalse();
+    }
+  }
+
+  @Test
+  void aFileTheSiteWouldRefuseStopsTheWholeImportBeforeAnythingIsWritten() throws Exception {
+    Path data = tmp.resolve("data");
+    Path first = Files.createDirectories(tmp.resolve("first"));
+    Files.writeString(
+        first.resolve("about.md"), "---\ntitle: About\nslug: about\nkind: page\n---\nUs.\n");
+    Files.writeString(first.resolve("zed.md"), "---\ntitle: Zed\nslug: zed\n---\nZ.\n");
+    assertThat(Main.run("import", "markdown", first.toString(), "--data", data.toString()))
+        .isZero();
+    // An editor renames the published post on the site: 'zed' becomes an old slug that redirects.
+    SiteOptions site = new SiteOptions();
+    site.data = data.toString();
+    try (var session =
+        TargetSession.open(
+            site, "test", new java.io.PrintStream(OutputStream.nullOutputStream()))) {
+      var item = session.target.findBySlug("zed").toCompletableFuture().get().orElseThrow();
+      var f = item.fields();
+      session
+          .target
+          .edit(
+              item.id(),
+              item.revision(),
+              new ContentFields(
+                  f.title(),
+                  "zed-two",
+                  f.body(),
+                  f.description(),
+                  f.tags(),
+                  f.coverImage(),
+                  f.author(),
+                  f.date()))
+          .toCompletableFuture()
+          .get();
+    }
+
+    Path folder = Files.createDirectories(tmp.resolve("folder"));
+    Files.writeString(
+        folder.resolve("1.md"), "---\ntitle: Brand new\nslug: brand-new\n---\nNew.\n");
+    Files.writeString(folder.resolve("2.md"), "---\ntitle: About\nslug: about\n---\nA post?\n");
+    Files.writeString(folder.resolve("3.md"), "---\ntitle: Zed\nslug: zed\n---\nOld name.\n");
+    var err = new java.io.ByteArrayOutputStream();
+    var stderr = System.err;
+    int code;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      code = Main.run("import", "markdown", folder.toString(), "--data", data.toString());
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(code).as("problems against the site: exit 2").isEqualTo(2);
+    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains(
+            folder.resolve("2.md")
+                + ":3: kind: the site has 'about' as a page, this file as a post",
+            folder.resolve("3.md") + ":3: slug: 'zed' is an old slug of the item now at 'zed-two'",
+            "2 problem(s) in " + folder + " against the site; nothing was imported.");
+
+    Path after = tmp.resolve("after");
+    assertThat(Main.run("export", "markdown", after.toString(), "--data", data.toString()))
+        .isZero();
+    try (Stream<Path> files = Files.list(after)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .as("the new post of the refused folder was not imported, and nothing was renamed back")
+          .containsExactlyInAnyOrder("about.md", "zed-two.md");
     }
   }
 

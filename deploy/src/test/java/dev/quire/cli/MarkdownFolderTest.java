@@ -83,6 +83,33 @@ class MarkdownFolderTest {
   }
 
   @Test
+  void aFileWithOtherProblemsStillHasItsDuplicateSlugReported() throws Exception {
+    var r =
+        read(
+            "a.md", "---\ntitle: A\nslug: same\n---\nx",
+            "b.md", "---\ntitle: B\nslug: same\ndate: bad\n---\nx");
+    assertThat(problems(r))
+        .containsExactlyInAnyOrder(
+            "b.md:4: date: 'bad' is not a date (use 2026-05-06 or 2026-05-06T09:30:00Z)",
+            "b.md:3: slug: 'same' is also used by " + dir.resolve("a.md"));
+  }
+
+  @Test
+  void textYamlReadsAsALineBreakComesBackTheSame() throws Exception {
+    var r = read("a.md", "---\ntitle: T\nslug: t\n---\nx");
+    var e = r.entries().get(0);
+    String odd = "one\u2028two\u2029three\u0085four\u007fend";
+    var fields =
+        new dev.quire.protocol.ContentFields(
+            odd, "t", "x", odd, List.of("a tag"), "", odd, e.fields().date());
+    Files.writeString(
+        dir.resolve("a.md"), MarkdownFolder.format(e.kind(), fields, false, e.publishAt()));
+    var again = folder.read(dir);
+    assertThat(again.problems()).isEmpty();
+    assertThat(again.entries().get(0).fields()).isEqualTo(fields);
+  }
+
+  @Test
   void unknownKeysAreWarningsNotErrors() throws Exception {
     var r = read("a.md", "---\ntitle: T\nlayout: post\n---\nx");
     assertThat(r.problems()).isEmpty();
