@@ -12,6 +12,50 @@ public record RedirectRule(String from, String to, int status) implements QuireS
 
   public static final Set<Integer> STATUSES = Set.of(301, 302, 307, 308);
 
+  /**
+   * Both paths as a URL carries them: what may not appear raw in one (non-ASCII text such as {@code
+   * /café/}, quotes, angle brackets) is percent-encoded as UTF-8. A request for {@code /caf%C3%A9/}
+   * then finds the rule, and its {@code Location} header can be sent: a raw {@code é} there made
+   * every request for the rule answer 500. Rules stored before are read the same way.
+   */
+  public RedirectRule {
+    from = encoded(from);
+    to = encoded(to);
+  }
+
+  private static final String RAW_NOT_ALLOWED = "\"<>{}|^`";
+
+  /** {@code path} with every character a URL may not hold raw percent-encoded as UTF-8. */
+  public static String encoded(String path) {
+    if (path == null) {
+      return null;
+    }
+    StringBuilder b = null;
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      // Spaces and control characters stay as they are, for pathProblem to refuse.
+      boolean raw = c < 0x80 && RAW_NOT_ALLOWED.indexOf(c) < 0;
+      if (raw && b == null) {
+        continue;
+      }
+      if (b == null) {
+        b = new StringBuilder(path.length() + 16).append(path, 0, i);
+      }
+      if (raw) {
+        b.append(c);
+        continue;
+      }
+      int end = Character.isHighSurrogate(c) && i + 1 < path.length() ? i + 2 : i + 1;
+      for (byte x : path.substring(i, end).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+        b.append('%').append(HEX[(x >> 4) & 0xf]).append(HEX[x & 0xf]);
+      }
+      i = end - 1;
+    }
+    return b == null ? path : b.toString();
+  }
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
   /** The longest path a rule may hold. */
   public static final int MAX_PATH = 2000;
 
@@ -35,8 +79,9 @@ public record RedirectRule(String from, String to, int status) implements QuireS
   }
 
   /**
-   * A site path: starts with exactly one {@code /}, no backslash (browsers read {@code /\} as
-   * {@code //}), no spaces or control characters, at most {@link #MAX_PATH} characters.
+   * A site path: starts with exactly one {@code /} and has no {@code //}, no backslash (browsers
+   * read {@code /\} as {@code //}), no spaces or control characters, at most {@link #MAX_PATH}
+   * characters.
    */
   public static Optional<FieldError> pathProblem(String field, String path) {
     if (path == null || path.isEmpty()) {
@@ -46,11 +91,13 @@ public record RedirectRule(String from, String to, int status) implements QuireS
       return Optional.of(
           new FieldError(field, "is " + path.length() + " characters; at most " + MAX_PATH));
     }
-    if (path.charAt(0) != '/' || path.startsWith("//")) {
+    int query = path.indexOf('?');
+    if (path.charAt(0) != '/' || (query < 0 ? path : path.substring(0, query)).contains("//")) {
       return Optional.of(
           new FieldError(
               field,
-              "must be a path on this site starting with a single '/' (no scheme or host), was '"
+              "must be a path on this site starting with a single '/', with no '//' (no scheme"
+                  + " or host), was '"
                   + path
                   + "'"));
     }

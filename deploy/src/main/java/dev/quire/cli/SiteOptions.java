@@ -33,7 +33,9 @@ public final class SiteOptions {
     return o;
   }
 
+  /** --token, else $QUIRE_API_TOKEN; an empty one is none. */
   String token() {
-    return token != null ? token : System.getenv("QUIRE_API_TOKEN");
+    String t = token != null ? token : System.getenv("QUIRE_API_TOKEN");
+    return t == null || t.isBlank() ? null : t;
   }
 }

@@ -129,6 +129,41 @@ class ImportCommandTest {
   }
 
   @Test
+  void whatAUserCanPutRightIsOneLineNotAStackTrace() throws Exception {
+    var err = new java.io.ByteArrayOutputStream();
+    var stderr = System.err;
+    int missing;
+    int noToken;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      missing =
+          Main.run(
+              "import",
+              "markdown",
+              tmp.resolve("nowhere").toString(),
+              "--data",
+              tmp.resolve("data").toString());
+      noToken =
+          Main.run(
+              "import",
+              "markdown",
+              Files.createDirectories(tmp.resolve("posts")).toString(),
+              "--server",
+              "http://127.0.0.1:9");
+    } finally {
+      System.setErr(stderr);
+    }
+    String printed = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(missing).isEqualTo(1);
+    assertThat(noToken).isEqualTo(2);
+    assertThat(printed)
+        .contains("error: " + tmp.resolve("nowhere") + " is not a directory")
+        .contains("error: --server needs --token")
+        .doesNotContain("Exception")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
   void aBadSettingForTheLocalSiteFailsTheCommandAndLeavesTheDirectoryFree() throws Exception {
     Path data = Files.createDirectories(tmp.resolve("data"));
     Path posts = Files.createDirectories(tmp.resolve("posts"));
