@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * One step of an item's history, as the journal recorded it. {@code fields} and {@code kind} are
  * set for {@code created}, {@code fields} for {@code edited}; {@code publishAt} for {@code
- * scheduled}.
+ * scheduled}, and on {@code published} when the item counts as published since another time than
+ * {@code at} (an imported post's past publish date).
  */
 public record BundleEvent(
     String itemId,

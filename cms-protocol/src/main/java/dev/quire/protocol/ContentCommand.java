@@ -27,13 +27,22 @@ public interface ContentCommand extends QuireSerializable {
       ActorRef<ContentReply> replyTo)
       implements ContentCommand {}
 
-  /** The status a new item starts in: a draft, published, or scheduled for {@code scheduleAt}. */
+  /**
+   * The status a new item starts in: a draft, published, or scheduled for {@code scheduleAt}. For
+   * published, {@code scheduleAt} may give the time the item counts as published since (not after
+   * now): an import's past {@code publish_date}, which an export then writes back.
+   */
   record Initially(ContentStatus status, Instant scheduleAt) {
     public static final Initially DRAFT = new Initially(ContentStatus.DRAFT, null);
     public static final Initially PUBLISHED = new Initially(ContentStatus.PUBLISHED, null);
 
     public static Initially scheduled(Instant at) {
       return new Initially(ContentStatus.SCHEDULED, at);
+    }
+
+    /** Published, counting as published since {@code since} (null: since now). */
+    public static Initially publishedSince(Instant since) {
+      return new Initially(ContentStatus.PUBLISHED, since);
     }
   }
 

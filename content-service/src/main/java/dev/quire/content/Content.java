@@ -94,8 +94,17 @@ public final class Content
       String actor)
       implements Event {}
 
-  public record Published(String contentId, long revision, Instant at, String actor)
-      implements Event {}
+  /**
+   * {@code publishedAt}: when the item counts as first published, if that is not {@code at} (an
+   * imported post's past publish date); null in every event written before it existed.
+   */
+  public record Published(
+      String contentId, long revision, Instant at, String actor, Instant publishedAt)
+      implements Event {
+    public Published(String contentId, long revision, Instant at, String actor) {
+      this(contentId, revision, at, actor, null);
+    }
+  }
 
   public record PublishScheduled(
       String contentId, long revision, Instant publishAt, Instant at, String actor)
@@ -168,7 +177,8 @@ public final class Content
         return new State(
             kind, status, rev, e.fields(), createdAt, at, publishedAt, scheduledAt, newAliases);
       } else if (event instanceof Published e) {
-        Instant first = publishedAt != null ? publishedAt : at;
+        Instant first =
+            publishedAt != null ? publishedAt : e.publishedAt() != null ? e.publishedAt() : at;
         return new State(
             kind, ContentStatus.PUBLISHED, rev, fields, createdAt, at, first, null, aliases);
       } else if (event instanceof PublishScheduled e) {
@@ -430,7 +440,8 @@ public final class Content
       Initially then = c.then() == null ? Initially.DRAFT : c.then();
       List<Event> events =
           switch (then.status()) {
-            case PUBLISHED -> List.of(created, new Published(contentId, 2, at, who));
+            case PUBLISHED ->
+                List.of(created, new Published(contentId, 2, at, who, then.scheduleAt()));
             case SCHEDULED ->
                 List.of(created, new PublishScheduled(contentId, 2, then.scheduleAt(), at, who));
             default -> List.of(created);
@@ -687,7 +698,7 @@ public final class Content
       case "edited" ->
           new Edited(
               contentId, s.revision(), s.fields(), s.aliasAdded(), s.slugReleased(), s.at(), who);
-      case "published" -> new Published(contentId, s.revision(), s.at(), who);
+      case "published" -> new Published(contentId, s.revision(), s.at(), who, s.publishAt());
       case "scheduled" -> new PublishScheduled(contentId, s.revision(), s.publishAt(), s.at(), who);
       case "unpublished" -> new Unpublished(contentId, s.revision(), s.at(), who);
       case "archived" -> new Archived(contentId, s.revision(), s.at(), who);
@@ -725,7 +736,7 @@ public final class Content
           e.slugReleased());
     } else if (event instanceof Published e) {
       return new HistoryStep(
-          e.revision(), "published", e.at(), e.actor(), null, null, null, null, null);
+          e.revision(), "published", e.at(), e.actor(), null, null, e.publishedAt(), null, null);
     } else if (event instanceof PublishScheduled e) {
       return new HistoryStep(
           e.revision(), "scheduled", e.at(), e.actor(), null, null, e.publishAt(), null, null);
@@ -745,13 +756,20 @@ public final class Content
       return null;
     }
     return switch (then.status()) {
-      case DRAFT, PUBLISHED ->
+      case DRAFT ->
           then.scheduleAt() == null
+              ? null
+              : Rejected.of(
+                  ErrorCode.INVALID, "at", "is for status scheduled or published, not draft");
+      case PUBLISHED ->
+          then.scheduleAt() == null || !then.scheduleAt().isAfter(now())
               ? null
               : Rejected.of(
                   ErrorCode.INVALID,
                   "at",
-                  "is only for status scheduled, not " + then.status().id());
+                  "is when a published item counts as published since, so not in the future ("
+                      + then.scheduleAt()
+                      + "); use status scheduled to publish it then");
       case SCHEDULED -> {
         if (then.scheduleAt() == null) {
           yield Rejected.of(ErrorCode.INVALID, "at", "is required for status scheduled");

@@ -268,6 +268,22 @@ class ContentTest {
   }
 
   @Test
+  void anImportedPostCountsAsPublishedSinceItsPastPublishDate() {
+    Instant since = NOW.minusSeconds(86_400 * 400);
+    var r = createAs("old-post", ContentCommand.Initially.publishedSince(since));
+    var s = accepted(r).content();
+    assertThat(s.status()).isEqualTo(ContentStatus.PUBLISHED);
+    assertThat(s.publishedAt()).isEqualTo(since);
+    assertThat(s.updatedAt()).as("the write itself happened now").isEqualTo(NOW);
+    assertThat(((Content.Published) r.events().get(1)).publishedAt()).isEqualTo(since);
+    assertThat(kit.restart().state().publishedAt()).as("replayed").isEqualTo(since);
+    // Its history step carries the time, so a bundle of it keeps it too.
+    var step = Content.step(r.events().get(1));
+    assertThat(Content.replay("x", List.of(Content.step(r.events().get(0)), step)).publishedAt())
+        .isEqualTo(since);
+  }
+
+  @Test
   void createsScheduledAndPublishesWhenDue() {
     Instant at = NOW.plusSeconds(3600);
     var r = createAs("born-later", ContentCommand.Initially.scheduled(at));
@@ -289,9 +305,13 @@ class ContentTest {
     var archived =
         rejected(createAs("arch", new ContentCommand.Initially(ContentStatus.ARCHIVED, null)));
     assertThat(archived.field()).isEqualTo("status");
-    var publishedAt =
-        rejected(createAs("pub-at", new ContentCommand.Initially(ContentStatus.PUBLISHED, NOW)));
-    assertThat(publishedAt.field()).isEqualTo("at");
+    var publishedLater =
+        rejected(createAs("pub-at", ContentCommand.Initially.publishedSince(NOW.plusSeconds(1))));
+    assertThat(publishedLater.field()).isEqualTo("at");
+    assertThat(publishedLater.message()).contains("not in the future", "status scheduled");
+    var draftAt =
+        rejected(createAs("draft-at", new ContentCommand.Initially(ContentStatus.DRAFT, NOW)));
+    assertThat(draftAt.field()).isEqualTo("at");
     // Nothing was written, and the slugs were not claimed: another item can take them.
     assertThat(kit.getState().exists()).isFalse();
     assertThat(createVia("other", "past")).isInstanceOf(ContentReply.Accepted.class);

@@ -31,7 +31,12 @@ public final class Exporter {
       Instant publishAt =
           switch (s.status()) {
             case SCHEDULED -> s.scheduledAt();
-            case PUBLISHED -> s.fields().date() != null ? s.fields().date() : s.publishedAt();
+            // When the item counts as published since; left out when it is its date, which an
+            // import takes for the publication time of a file without publish_date.
+            case PUBLISHED ->
+                s.publishedAt() == null || s.publishedAt().equals(s.fields().date())
+                    ? null
+                    : s.publishedAt();
             default -> null;
           };
       String text = MarkdownFolder.format(s.kind(), s.fields(), draft, publishAt);

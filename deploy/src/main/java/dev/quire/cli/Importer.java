@@ -204,7 +204,9 @@ public final class Importer {
     if (e.publishAt() != null && e.publishAt().isAfter(clock.instant())) {
       return ContentCommand.Initially.scheduled(e.publishAt());
     }
-    return ContentCommand.Initially.PUBLISHED;
+    // A past publish_date (or date) is when the item counts as published: an export writes it
+    // back, so a round trip keeps it. An item the site has already published keeps its own.
+    return ContentCommand.Initially.publishedSince(e.publishAt());
   }
 
   private CompletionStage<ContentSnapshot> status(

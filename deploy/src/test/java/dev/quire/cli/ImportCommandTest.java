@@ -129,6 +129,42 @@ class ImportCommandTest {
   }
 
   @Test
+  void publishDateSurvivesAnExportAndAnImportIntoAnotherSite() throws Exception {
+    Path posts = Files.createDirectories(tmp.resolve("posts"));
+    Files.writeString(
+        posts.resolve("dated.md"),
+        "---\ntitle: Dated\nslug: dated\ndate: 2025-03-04\n"
+            + "publish_date: 2025-03-05T10:30:00Z\n---\nD.\n");
+    Files.writeString(
+        posts.resolve("plain.md"), "---\ntitle: Plain\nslug: plain\ndate: 2024-02-01\n---\nP.\n");
+    Files.writeString(
+        posts.resolve("undated.md"),
+        "---\ntitle: Undated\nslug: undated\npublish_date: 2023-07-08T09:10:11Z\n---\nU.\n");
+    Path one = tmp.resolve("one");
+    assertThat(Main.run("import", "markdown", posts.toString(), "--data", one.toString())).isZero();
+    Path out1 = tmp.resolve("out1");
+    assertThat(Main.run("export", "markdown", out1.toString(), "--data", one.toString())).isZero();
+    assertThat(Files.readString(out1.resolve("dated.md")))
+        .contains("date: 2025-03-04\n", "publish_date: 2025-03-05T10:30:00Z\n");
+    assertThat(Files.readString(out1.resolve("plain.md")))
+        .as("published on its date: nothing more to say")
+        .contains("date: 2024-02-01\n")
+        .doesNotContain("publish_date");
+    assertThat(Files.readString(out1.resolve("undated.md")))
+        .contains("publish_date: 2023-07-08T09:10:11Z\n");
+
+    Path two = tmp.resolve("two");
+    assertThat(Main.run("import", "markdown", out1.toString(), "--data", two.toString())).isZero();
+    Path out2 = tmp.resolve("out2");
+    assertThat(Main.run("export", "markdown", out2.toString(), "--data", two.toString())).isZero();
+    for (String f : new String[] {"dated.md", "plain.md", "undated.md"}) {
+      assertThat(Files.readString(out2.resolve(f)))
+          .as("%s after a second site", f)
+          .isEqualTo(Files.readString(out1.resolve(f)));
+    }
+  }
+
+  @Test
   void whatAUserCanPutRightIsOneLineNotAStackTrace() throws Exception {
     var err = new java.io.ByteArrayOutputStream();
     var stderr = System.err;

@@ -115,7 +115,8 @@ public final class ReadModel {
     Instant scheduledAt = null;
     if (event instanceof Content.Published e) {
       status = ContentStatus.PUBLISHED;
-      publishedAt = publishedAt != null ? publishedAt : e.at();
+      publishedAt =
+          publishedAt != null ? publishedAt : e.publishedAt() != null ? e.publishedAt() : e.at();
     } else if (event instanceof Content.PublishScheduled e) {
       status = ContentStatus.SCHEDULED;
       scheduledAt = e.publishAt();
