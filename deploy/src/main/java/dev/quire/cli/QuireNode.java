@@ -243,6 +243,27 @@ public final class QuireNode implements AutoCloseable {
   public static QuireNode start(
       Config config, List<String> roles, java.io.PrintStream out, String apiToken)
       throws Exception {
+    return start(config, roles, out, apiToken, system -> {});
+  }
+
+  /** Work for a node's roles before its gateway serves anything (e.g. {@code serve --demo}). */
+  @FunctionalInterface
+  public interface BeforeGateway {
+    void run(ActorSystem<Void> system) throws Exception;
+  }
+
+  /**
+   * As {@link #start(Config, List, java.io.PrintStream, String)}, running {@code beforeGateway}
+   * once the content role is up and before the gateway starts: what it writes is in the site the
+   * gateway loads before {@code /healthz} says ready.
+   */
+  public static QuireNode start(
+      Config config,
+      List<String> roles,
+      java.io.PrintStream out,
+      String apiToken,
+      BeforeGateway beforeGateway)
+      throws Exception {
     Path dataDir = Path.of(config.getString("quire.data-dir")).toAbsolutePath();
     boolean withEmbedding =
         roles.contains("embedding") && config.getBoolean("quire.embedding.enabled");
@@ -292,6 +313,7 @@ public final class QuireNode implements AutoCloseable {
       if (roles.contains("crawler")) {
         dev.quire.crawler.CrawlerService.init(system);
       }
+      beforeGateway.run(system);
       Gateway.Started gw = null;
       if (withGateway) {
         ApiToken token =

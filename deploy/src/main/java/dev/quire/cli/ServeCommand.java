@@ -22,6 +22,9 @@ import picocli.CommandLine.Option;
     })
 final class ServeCommand implements Callable<Integer> {
 
+  /** How often --demo looks whether the read model holds the demo yet. */
+  private static final long DEMO_POLL_MILLIS = 20;
+
   @Option(names = "--port", description = "HTTP port (default 8080 or $QUIRE_PORT).")
   Integer port;
 
@@ -167,15 +170,20 @@ final class ServeCommand implements Callable<Integer> {
         System.err.println("error: --demo needs the content role in this process");
         return 2;
       }
-      node = QuireNode.start(config, nodeRoles, System.out, System.getenv("QUIRE_API_TOKEN"));
+      // The demo is written before the gateway starts, so /healthz says ready only once the
+      // site it serves holds it (it once answered 200 for an empty site for about 0.5 s).
+      node =
+          QuireNode.start(
+              config,
+              nodeRoles,
+              System.out,
+              System.getenv("QUIRE_API_TOKEN"),
+              demo ? ServeCommand::loadDemo : system -> {});
     } catch (QuireNode.DataDirLocked | IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return e instanceof QuireNode.DataDirLocked ? 3 : 2;
     }
     stopOnSignals(node);
-    if (demo) {
-      loadDemo(node);
-    }
     var cluster = org.apache.pekko.cluster.typed.Cluster.get(node.system()).selfMember().address();
     if (node.gateway() != null) {
       var addr = node.gateway().binding().localAddress();
@@ -225,10 +233,11 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "quire-stop-hook"));
   }
 
-  private static void loadDemo(QuireNode node) throws Exception {
-    var config = node.system().settings().config();
+  private static void loadDemo(org.apache.pekko.actor.typed.ActorSystem<Void> system)
+      throws Exception {
+    var config = system.settings().config();
     LocalTarget target =
-        new LocalTarget(node.system(), config.getDuration("quire.cli.ask-timeout"), "demo");
+        new LocalTarget(system, config.getDuration("quire.cli.ask-timeout"), "demo");
     if (!target.all().toCompletableFuture().get(1, TimeUnit.MINUTES).isEmpty()) {
       System.out.println("The site has content already: --demo added nothing.");
       return;
@@ -254,5 +263,14 @@ final class ServeCommand implements Callable<Integer> {
     }
     Importer.Summary s = new Importer(target, 16, Clock.systemUTC()).run(r.entries());
     System.out.println("Demo content: " + s);
+    // The gateway loads the site from the read model: wait until the projection holds the demo.
+    long deadline = System.nanoTime() + config.getDuration("quire.start-timeout").toNanos();
+    while (target.readModelPage(1, 1).toCompletableFuture().get(1, TimeUnit.MINUTES).total()
+        < r.entries().size()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the read model did not take in the demo content in time");
+      }
+      Thread.sleep(DEMO_POLL_MILLIS);
+    }
   }
 }

@@ -1,0 +1,74 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code quire serve --demo} on an empty data directory: {@code /healthz} says ready only once the
+ * site it serves holds the demo. It once answered 200 for the empty site for about half a second,
+ * while the demo was still being written. Run as {@code quire} runs it, in a JVM of its own.
+ */
+class ServeDemoTest {
+
+  @Test
+  void healthzIsReadyOnlyOnceTheDemoIsServed(@TempDir Path tmp) throws Exception {
+    int port = EmbeddingRoleClusterTest.freePort();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                TestJvm.command(
+                    "256m",
+                    List.of(),
+                    Main.class,
+                    List.of(
+                        "serve",
+                        "--demo",
+                        "--port",
+                        String.valueOf(port),
+                        "--data",
+                        tmp.resolve("data").toString())))
+            .directory(tmp.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("serve.log").toFile());
+    pb.environment().put("QUIRE_API_TOKEN", "demo-test-token");
+    pb.environment().put("QUIRE_EMBEDDING_ENABLED", "false");
+    Process serve = pb.start();
+    try {
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+      String base = "http://127.0.0.1:" + port;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (status(http, base + "/healthz") != 200) {
+        assertThat(serve.isAlive()).as("serve exited early; see serve.log").isTrue();
+        assertThat(System.nanoTime()).as("never ready").isLessThan(deadline);
+        Thread.sleep(10);
+      }
+      // The first moment it says ready, the demo is there.
+      assertThat(status(http, base + "/posts/welcome-to-quire/")).isEqualTo(200);
+      assertThat(Files.readString(tmp.resolve("serve.log"))).contains("Demo content: ");
+    } finally {
+      serve.destroy();
+      serve.waitFor(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private static int status(HttpClient http, String url) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (Exception e) {
+      return -1; // not listening yet
+    }
+  }
+}
