@@ -49,6 +49,9 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     root.setLevel(level("QUIRE_ROOT_LOG", Level.WARN));
     root.addAppender(console);
     context.getLogger("org.apache.pekko").setLevel(level("QUIRE_PEKKO_LOG", Level.WARN));
+    // A port that cannot be bound is reported by the command that asked for it, in one line
+    // ("error: cannot serve HTTP: ... Address already in use"), not as Pekko's stack trace too.
+    context.getLogger("org.apache.pekko.io.TcpListener").setLevel(Level.OFF);
     context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
     context.getLogger("slick").setLevel(Level.WARN);
     context.getLogger("dev.quire").setLevel(level("QUIRE_LOG", Level.INFO));

@@ -102,12 +102,15 @@ public final class QuireNode implements AutoCloseable {
 
   /** Thrown when another process holds the data directory. */
   public static final class DataDirLocked extends RuntimeException {
+    public final Path dir;
+
     DataDirLocked(Path dir) {
       super(
           "the data directory "
               + dir
               + " is in use by a running Quire; stop it, or send the work to it with"
               + " --server URL --token TOKEN");
+      this.dir = dir;
     }
   }
 
@@ -316,20 +319,28 @@ public final class QuireNode implements AutoCloseable {
       beforeGateway.run(system);
       Gateway.Started gw = null;
       if (withGateway) {
-        ApiToken token =
-            ApiToken.load(
-                apiToken,
-                dataDir,
-                t ->
-                    out.println(
-                        "Created the API token (shown once; kept in "
-                            + dataDir.resolve("api-token")
-                            + "):\n  "
-                            + t));
-        gw =
-            Gateway.init(system, token)
-                .toCompletableFuture()
-                .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        String[] created = {null};
+        ApiToken token = ApiToken.load(apiToken, dataDir, t -> created[0] = t);
+        try {
+          gw =
+              Gateway.init(system, token)
+                  .toCompletableFuture()
+                  .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+          // A token made by a start that then failed (its port taken) was never shown: the next
+          // start makes and shows another.
+          if (created[0] != null) {
+            Files.deleteIfExists(dataDir.resolve("api-token"));
+          }
+          throw e;
+        }
+        if (created[0] != null) {
+          out.println(
+              "Created the API token (shown once; kept in "
+                  + dataDir.resolve("api-token")
+                  + "):\n  "
+                  + created[0]);
+        }
       }
       if (withEmbedding) {
         // Loads the model off the actor threads. Beside a gateway it waits until the site has

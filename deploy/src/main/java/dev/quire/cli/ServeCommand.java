@@ -25,6 +25,8 @@ final class ServeCommand implements Callable<Integer> {
   /** How often --demo looks whether the read model holds the demo yet. */
   private static final long DEMO_POLL_MILLIS = 20;
 
+  private static final int MAX_PORT = 65_535;
+
   @Option(names = "--port", description = "HTTP port (default 8080 or $QUIRE_PORT).")
   Integer port;
 
@@ -102,6 +104,25 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
+    // Refused before a node starts (it once booted a whole node to say so).
+    for (var p :
+        Map.of(
+                "--port",
+                port == null ? 1 : port,
+                "--cluster-port",
+                clusterPort == null ? 1 : clusterPort)
+            .entrySet()) {
+      if (p.getValue() < 0 || p.getValue() > MAX_PORT) {
+        System.err.println(
+            "error: "
+                + p.getKey()
+                + " must be a port from 0 to "
+                + MAX_PORT
+                + ", was "
+                + p.getValue());
+        return 2;
+      }
+    }
     Map<String, Object> o = new java.util.HashMap<>();
     if (port != null) {
       o.put("quire.gateway.http.port", port);
@@ -179,9 +200,24 @@ final class ServeCommand implements Callable<Integer> {
               System.out,
               System.getenv("QUIRE_API_TOKEN"),
               demo ? ServeCommand::loadDemo : system -> {});
-    } catch (QuireNode.DataDirLocked | IllegalArgumentException e) {
+    } catch (QuireNode.DataDirLocked e) {
+      System.err.println(
+          "error: the data directory "
+              + e.dir
+              + " is in use by a running Quire; stop it, or give this one another --data");
+      return 3;
+    } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
-      return e instanceof QuireNode.DataDirLocked ? 3 : 2;
+      return 2;
+    } catch (java.util.concurrent.ExecutionException e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof java.net.BindException
+            || c.getClass().getSimpleName().equals("BindFailedException")) {
+          System.err.println("error: cannot serve HTTP: " + c.getMessage());
+          return 1;
+        }
+      }
+      throw e;
     }
     stopOnSignals(node);
     var cluster = org.apache.pekko.cluster.typed.Cluster.get(node.system()).selfMember().address();

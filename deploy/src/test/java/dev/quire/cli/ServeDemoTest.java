@@ -61,6 +61,53 @@ class ServeDemoTest {
     }
   }
 
+  @Test
+  void aTakenPortOrABadOneIsOneLineAndLeavesNoUnshownToken(@TempDir Path tmp) throws Exception {
+    try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Path data = tmp.resolve("data");
+      Process serve =
+          new ProcessBuilder(
+                  TestJvm.command(
+                      "256m",
+                      List.of(),
+                      Main.class,
+                      List.of(
+                          "serve",
+                          "--port",
+                          String.valueOf(taken.getLocalPort()),
+                          "--data",
+                          data.toString())))
+              .directory(tmp.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(tmp.resolve("serve.log").toFile())
+              .start();
+      assertThat(serve.waitFor(90, TimeUnit.SECONDS)).as("gave up").isTrue();
+      String log = Files.readString(tmp.resolve("serve.log"));
+      assertThat(serve.exitValue()).as(log).isEqualTo(1);
+      assertThat(log)
+          .contains("error: cannot serve HTTP: ")
+          .contains(String.valueOf(taken.getLocalPort()))
+          .doesNotContain("Created the API token")
+          .doesNotContain("\tat ");
+      assertThat(data.resolve("api-token")).as("no token that was never shown").doesNotExist();
+    }
+    Process badPort =
+        new ProcessBuilder(
+                TestJvm.command(
+                    "256m",
+                    List.of(),
+                    Main.class,
+                    List.of("serve", "--port", "99999", "--data", tmp.resolve("d2").toString())))
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("bad.log").toFile())
+            .start();
+    assertThat(badPort.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(badPort.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(tmp.resolve("bad.log")))
+        .isEqualTo("error: --port must be a port from 0 to 65535, was 99999\n");
+    assertThat(tmp.resolve("d2")).as("refused before anything was written").doesNotExist();
+  }
+
   private static int status(HttpClient http, String url) {
     try {
       return http.send(
