@@ -108,6 +108,17 @@ public final class Gateway {
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    // What a client sends is taken as it is: a key twice is refused (not the last one kept), and
+    // a number or true where text is expected is a wrong type, not quietly the text "123".
+    json.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    for (var shape :
+        List.of(
+            com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer,
+            com.fasterxml.jackson.databind.cfg.CoercionInputShape.Float,
+            com.fasterxml.jackson.databind.cfg.CoercionInputShape.Boolean)) {
+      json.coercionConfigFor(com.fasterxml.jackson.databind.type.LogicalType.Textual)
+          .setCoercion(shape, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
+    }
     ModuleContext ctx =
         new Context(system, config, content, site, templates, pages, json, List.copyOf(modules));
     modules.forEach(m -> m.start(ctx));

@@ -334,8 +334,15 @@ public final class ContentApiModule implements CmsModule {
       throw HttpError.badRequest(
           e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'");
     } catch (JsonMappingException e) {
-      String field = e.getPath().isEmpty() ? "" : String.valueOf(e.getPath().get(0).getFieldName());
-      throw HttpError.badRequest(field, "has the wrong type: " + e.getOriginalMessage());
+      if (e.getPath().isEmpty()) {
+        throw HttpError.badRequest("", "the body must be a JSON object");
+      }
+      String field = String.valueOf(e.getPath().get(0).getFieldName());
+      Class<?> target =
+          e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m
+              ? m.getTargetType()
+              : null;
+      throw HttpError.badRequest(field, expected(e.getPath().size() > 1 ? List.class : target));
     } catch (Exception e) {
       String where =
           e instanceof com.fasterxml.jackson.core.JsonProcessingException jp
@@ -344,9 +351,38 @@ public final class ContentApiModule implements CmsModule {
                   + jp.getLocation().getLineNr()
                   + ", column "
                   + jp.getLocation().getColumnNr()
+                  + (jp.getOriginalMessage() != null
+                          && jp.getOriginalMessage().startsWith("Duplicate field")
+                      ? ": "
+                          + jp.getOriginalMessage().replace("Duplicate field", "the key")
+                          + " is given twice"
+                      : "")
               : "";
       throw HttpError.badRequest("", "the body is not valid JSON" + where);
     }
+  }
+
+  /** What a field of type {@code target} must be, in the words of the API's docs. */
+  private static String expected(Class<?> target) {
+    if (target == null) {
+      return "has the wrong type";
+    }
+    if (java.util.Collection.class.isAssignableFrom(target)) {
+      return "must be a list of strings, e.g. [\"news\", \"java\"]";
+    }
+    if (target == java.time.Instant.class) {
+      return "must be an ISO-8601 instant such as 2030-01-01T09:00:00Z";
+    }
+    if (target == Long.class
+        || target == long.class
+        || target == Integer.class
+        || target == int.class) {
+      return "must be a whole number";
+    }
+    if (target == Boolean.class || target == boolean.class) {
+      return "must be true or false";
+    }
+    return "must be a string";
   }
 
   private static String or(String value, String fallback) {

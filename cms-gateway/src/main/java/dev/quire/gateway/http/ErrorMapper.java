@@ -83,6 +83,19 @@ public final class ErrorMapper {
                           : status == 413
                               ? "too_large"
                               : status == 401 ? "unauthorized" : "invalid";
+              if (status == 413) {
+                // Pekko's text names its exception class; say what was too large, and the limit.
+                var limit = java.util.regex.Pattern.compile("\\((\\d+) bytes\\)").matcher(text);
+                return toJson(
+                        new HttpError(
+                            status,
+                            code,
+                            "body",
+                            limit.find()
+                                ? "is larger than the limit of " + limit.group(1) + " bytes"
+                                : "is too large"))
+                    .withHeaders(response.getHeaders());
+              }
               return toJson(
                       new HttpError(
                           status,

@@ -47,7 +47,18 @@ public class HttpError extends RuntimeException {
 
   public static HttpError of(ContentReply.Rejected r) {
     return new HttpError(
-        statusOf(r.code()), r.code().name().toLowerCase(Locale.ROOT), r.field(), r.message());
+        statusOf(r.code()),
+        r.code().name().toLowerCase(Locale.ROOT),
+        apiName(r.field()),
+        r.message().replace("cover_image: ", "coverImage: "));
+  }
+
+  /**
+   * The API's name for a field the content rules name as the front matter does: {@code cover_image}
+   * is {@code coverImage} in JSON.
+   */
+  static String apiName(String field) {
+    return "cover_image".equals(field) ? "coverImage" : field;
   }
 
   static int statusOf(ErrorCode code) {
