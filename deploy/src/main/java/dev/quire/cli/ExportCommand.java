@@ -1,6 +1,8 @@
 package dev.quire.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -26,6 +28,14 @@ final class ExportCommand implements Runnable {
       description = "Write every post and page as <slug>.md with front matter into DIR.")
   static final class Markdown implements Callable<Integer> {
 
+    /** An embedded database's URL, and the suffix H2 gives its file. */
+    static final String H2_FILE_URL = "jdbc:h2:file:";
+
+    static final String H2_SUFFIX = ".mv.db";
+
+    /** How many of the folder's other files the warning names. */
+    static final int OTHERS_SHOWN = 5;
+
     @Parameters(paramLabel = "DIR", description = "Folder to write into (created if missing).")
     Path dir;
 
@@ -33,9 +43,41 @@ final class ExportCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (site.server == null) {
+        // An export reads a site: a mistyped --data must not create an empty one and export it.
+        var config = QuireNode.config(site.overrides());
+        String url = config.getString("quire.db.url");
+        if (url.startsWith(H2_FILE_URL)) {
+          String base = url.substring(H2_FILE_URL.length()).split(";", 2)[0];
+          Path db = Path.of(base + H2_SUFFIX).toAbsolutePath();
+          if (!Files.exists(db)) {
+            System.err.println(
+                "error: there is no site at "
+                    + db.getParent()
+                    + " (no "
+                    + db.getFileName()
+                    + "); check --data, or use --server for a running site");
+            return 2;
+          }
+        }
+      }
       try (TargetSession session = TargetSession.open(site, "export", System.err)) {
         var items = session.target.all().toCompletableFuture().get(10, TimeUnit.MINUTES);
         Exporter.Summary s = Exporter.write(items, dir);
+        List<String> others = Exporter.others(items, dir);
+        if (!others.isEmpty()) {
+          System.err.println(
+              "warning: "
+                  + dir
+                  + " also holds "
+                  + others.size()
+                  + " .md file(s) that are not items of the site now ("
+                  + String.join(", ", others.subList(0, Math.min(others.size(), OTHERS_SHOWN)))
+                  + (others.size() > OTHERS_SHOWN ? ", ..." : "")
+                  + "), e.g. from an earlier export of an item since renamed: an import of the"
+                  + " folder would take them too. Export into an empty folder to get only the"
+                  + " site.");
+        }
         System.out.println(
             "Exported "
                 + s.written()

@@ -18,6 +18,23 @@ public final class Exporter {
 
   private Exporter() {}
 
+  /** The {@code *.md} files in {@code dir} that are not one of {@code items}, by name. */
+  public static List<String> others(List<ContentSnapshot> items, Path dir) throws IOException {
+    java.util.Set<String> mine = new java.util.HashSet<>();
+    for (ContentSnapshot s : items) {
+      if (s.status() != ContentStatus.ARCHIVED) {
+        mine.add(s.fields().slug() + ".md");
+      }
+    }
+    try (var files = Files.list(dir)) {
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".md") && !mine.contains(n))
+          .sorted()
+          .toList();
+    }
+  }
+
   public static Summary write(List<ContentSnapshot> items, Path dir) throws IOException {
     Files.createDirectories(dir);
     int written = 0;

@@ -20,6 +20,11 @@ final class TargetSession implements AutoCloseable {
   static TargetSession open(SiteOptions site, String actor, PrintStream err) throws Exception {
     Config config = QuireNode.config(site.overrides());
     Duration timeout = config.getDuration("quire.cli.ask-timeout");
+    if (site.server != null && site.data != null) {
+      throw new IllegalArgumentException(
+          "--server and --data name two sites; give --server for a running one, --data for a"
+              + " stopped one");
+    }
     if (site.server != null) {
       if (site.token() == null) {
         throw new IllegalArgumentException("--server needs --token (or QUIRE_API_TOKEN)");

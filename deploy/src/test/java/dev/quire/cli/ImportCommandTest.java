@@ -165,6 +165,52 @@ class ImportCommandTest {
   }
 
   @Test
+  void anExportNeedsASiteAndSaysWhatElseIsInItsFolder() throws Exception {
+    var err = new java.io.ByteArrayOutputStream();
+    var stderr = System.err;
+    Path typo = tmp.resolve("typo");
+    Path data = tmp.resolve("data");
+    Path posts = Files.createDirectories(tmp.resolve("posts"));
+    Files.writeString(posts.resolve("a.md"), "---\ntitle: A\nslug: a\n---\nA.\n");
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    Files.writeString(out.resolve("old-name.md"), "---\ntitle: Old\nslug: old-name\n---\nO.\n");
+    int missing;
+    int both;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      missing = Main.run("export", "markdown", out.toString(), "--data", typo.toString());
+      both =
+          Main.run(
+              "export",
+              "markdown",
+              out.toString(),
+              "--data",
+              data.toString(),
+              "--server",
+              "http://127.0.0.1:9",
+              "--token",
+              "t");
+      assertThat(Main.run("import", "markdown", posts.toString(), "--data", data.toString()))
+          .isZero();
+      assertThat(Main.run("export", "markdown", out.toString(), "--data", data.toString()))
+          .isZero();
+    } finally {
+      System.setErr(stderr);
+    }
+    String printed = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(missing).isEqualTo(2);
+    assertThat(typo).as("no empty site made at the mistyped path").doesNotExist();
+    assertThat(both).isEqualTo(2);
+    assertThat(printed)
+        .contains("error: there is no site at " + typo.toAbsolutePath() + " (no quire.mv.db)")
+        .contains("error: --server and --data name two sites")
+        .contains("warning: " + out + " also holds 1 .md file(s) that are not items of the site")
+        .contains("(old-name.md)");
+    assertThat(out.resolve("a.md")).exists();
+    assertThat(out.resolve("old-name.md")).as("left alone: not the export's to delete").exists();
+  }
+
+  @Test
   void whatAUserCanPutRightIsOneLineNotAStackTrace() throws Exception {
     var err = new java.io.ByteArrayOutputStream();
     var stderr = System.err;
