@@ -116,6 +116,7 @@ public final class MarkdownFolder {
   }
 
   Read readFile(Path f, List<Problem> problems, List<Problem> warnings) throws IOException {
+    int before = problems.size();
     long size = Files.size(f);
     if (size > maxFileBytes) {
       problems.add(
@@ -156,7 +157,17 @@ public final class MarkdownFolder {
       if (root != null) {
         for (NodeTuple t : ((MappingNode) root).getValue()) {
           if (t.getKeyNode() instanceof ScalarNode k) {
-            nodes.put(k.getValue(), t.getValueNode());
+            // SnakeYAML checks duplicate keys when it builds objects, not when it composes
+            // nodes: a second 'title:' silently won.
+            Node first = nodes.putIfAbsent(k.getValue(), t.getValueNode());
+            if (first != null) {
+              problems.add(
+                  new Problem(
+                      f,
+                      line(k),
+                      k.getValue(),
+                      "is given twice (first on line " + line(first) + ")"));
+            }
           }
         }
       }
@@ -175,7 +186,6 @@ public final class MarkdownFolder {
         warnings.add(new Problem(f, line(e.getValue()), e.getKey(), "unknown key, ignored"));
       }
     }
-    int before = problems.size();
     String title = scalar(f, nodes, "title", problems);
     String slug = scalar(f, nodes, "slug", problems);
     if (slug == null && title != null) {

@@ -95,6 +95,13 @@ class MarkdownFolderTest {
   }
 
   @Test
+  void aKeyGivenTwiceIsAProblemNotTheLastOneWinning() throws Exception {
+    var r = read("a.md", "---\ntitle: One\nslug: a\ntitle: Two\n---\nx");
+    assertThat(problems(r)).containsExactly("a.md:4: title: is given twice (first on line 2)");
+    assertThat(r.entries()).isEmpty();
+  }
+
+  @Test
   void textYamlReadsAsALineBreakComesBackTheSame() throws Exception {
     var r = read("a.md", "---\ntitle: T\nslug: t\n---\nx");
     var e = r.entries().get(0);
