@@ -23,7 +23,7 @@ public record RedirectRule(String from, String to, int status) implements QuireS
     to = encoded(to);
   }
 
-  private static final String RAW_NOT_ALLOWED = "\"<>{}|^`";
+  private static final String RAW_NOT_ALLOWED = "\"<>{}|^`[]";
 
   /** {@code path} with every character a URL may not hold raw percent-encoded as UTF-8. */
   public static String encoded(String path) {
@@ -35,6 +35,22 @@ public record RedirectRule(String from, String to, int status) implements QuireS
       char c = path.charAt(i);
       // Spaces and control characters stay as they are, for pathProblem to refuse.
       boolean raw = c < 0x80 && RAW_NOT_ALLOWED.indexOf(c) < 0;
+      // An escape's hex digits in upper case, as requests arrive: %c3%a9 and %C3%A9 are one path.
+      if (c == '%'
+          && i + 2 < path.length()
+          && Character.digit(path.charAt(i + 1), 16) >= 0
+          && Character.digit(path.charAt(i + 2), 16) >= 0) {
+        String hex = path.substring(i + 1, i + 3);
+        String upper = hex.toUpperCase(java.util.Locale.ROOT);
+        if (!hex.equals(upper) && b == null) {
+          b = new StringBuilder(path.length() + 16).append(path, 0, i);
+        }
+        if (b != null) {
+          b.append('%').append(upper);
+        }
+        i += 2;
+        continue;
+      }
       if (raw && b == null) {
         continue;
       }

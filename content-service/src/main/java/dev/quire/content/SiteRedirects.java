@@ -47,10 +47,16 @@ public final class SiteRedirects
 
   public record RuleRemoved(String from, Instant at, String actor) implements Event {}
 
-  /** Immutable: every change makes a new map. {@code version} counts changes. */
+  /**
+   * Immutable: every change makes a new map. {@code version} counts changes. Keyed by each rule's
+   * {@code from} as {@link RedirectRule} holds it (percent-encoded), also for a snapshot or events
+   * written while rules kept raw non-ASCII paths: a rule and its removal then still meet.
+   */
   public record State(long version, Map<String, RedirectRule> rules) implements QuireSerializable {
     public State {
-      rules = Collections.unmodifiableMap(new LinkedHashMap<>(rules));
+      Map<String, RedirectRule> byFrom = new LinkedHashMap<>();
+      rules.values().forEach(r -> byFrom.put(r.from(), r));
+      rules = Collections.unmodifiableMap(byFrom);
     }
 
     State apply(Event event) {
@@ -58,7 +64,7 @@ public final class SiteRedirects
       if (event instanceof RulesPut p) {
         p.rules().forEach(r -> next.put(r.from(), r));
       } else if (event instanceof RuleRemoved r) {
-        next.remove(r.from());
+        next.remove(RedirectRule.encoded(r.from()));
       }
       return new State(version + 1, next);
     }
@@ -171,7 +177,9 @@ public final class SiteRedirects
   }
 
   private ReplyEffect<Event, State> onRemove(State state, Remove cmd) {
-    if (cmd.from() == null || !state.rules().containsKey(cmd.from())) {
+    // A path as typed (/café/) or as a URL carries it (/caf%C3%A9/): both name the same rule.
+    String from = RedirectRule.encoded(cmd.from());
+    if (from == null || !state.rules().containsKey(from)) {
       return Effect()
           .reply(
               cmd.replyTo(),
@@ -179,7 +187,7 @@ public final class SiteRedirects
                   ErrorCode.NOT_FOUND, "from", "there is no redirect from '" + cmd.from() + "'"));
     }
     return Effect()
-        .persist(new RuleRemoved(cmd.from(), clock.instant(), actor(cmd.actor())))
+        .persist(new RuleRemoved(from, clock.instant(), actor(cmd.actor())))
         .thenReply(cmd.replyTo(), s -> new RedirectReply.Stored(s.version(), s.rules().size()));
   }
 

@@ -34,12 +34,25 @@ class EventReplayFixtureTest {
   }
 
   @Test
-  void storedEventsOfVersion1StillReplay() throws Exception {
+  void storedEventsOfVersion2StillReplay() throws Exception {
+    // Version 2: Published may carry publishedAt, the time an imported post counts as published.
+    List<Content.Event> events = read("content-events-v2.tsv");
+    assertThat(events).hasSize(2);
+    Content.State state = Content.State.empty();
+    for (Content.Event e : events) {
+      state = state.apply(e);
+    }
+    assertThat(state.status()).isEqualTo(ContentStatus.PUBLISHED);
+    assertThat(state.publishedAt()).isEqualTo(Instant.parse("2025-03-05T10:30:00Z"));
+    assertThat(state.updatedAt()).isEqualTo(Instant.parse("2026-06-01T10:00:00Z"));
+  }
+
+  static List<Content.Event> read(String fixture) throws Exception {
     Serialization serialization = SerializationExtension.get(KIT.system());
     List<Content.Event> events = new ArrayList<>();
     for (String line :
         Files.readAllLines(
-            Path.of("src/test/resources/fixtures/content-events-v1.tsv"), StandardCharsets.UTF_8)) {
+            Path.of("src/test/resources/fixtures/" + fixture), StandardCharsets.UTF_8)) {
       if (line.isBlank()) {
         continue;
       }
@@ -51,6 +64,12 @@ class EventReplayFixtureTest {
               .get();
       events.add((Content.Event) event);
     }
+    return events;
+  }
+
+  @Test
+  void storedEventsOfVersion1StillReplay() throws Exception {
+    List<Content.Event> events = read("content-events-v1.tsv");
     assertThat(events).hasSize(6);
     Content.State state = Content.State.empty();
     for (Content.Event e : events) {

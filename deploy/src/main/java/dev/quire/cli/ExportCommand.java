@@ -62,7 +62,14 @@ final class ExportCommand implements Runnable {
         }
       }
       try (TargetSession session = TargetSession.open(site, "export", System.err)) {
-        var items = session.target.all().toCompletableFuture().get(10, TimeUnit.MINUTES);
+        var items =
+            session
+                .target
+                .all()
+                .toCompletableFuture()
+                .get(
+                    session.config.getDuration("quire.cli.list-timeout").toMillis(),
+                    TimeUnit.MILLISECONDS);
         Exporter.Summary s = Exporter.write(items, dir);
         List<String> others = Exporter.others(items, dir);
         if (!others.isEmpty()) {

@@ -152,7 +152,8 @@ public final class HttpTarget implements ContentTarget {
                         item.get("slug").asText(),
                         aliases));
               }
-              return n.get("items").isEmpty() || (long) page * size >= n.get("total").asLong()
+              // The server may answer smaller pages than asked: count what came.
+              return n.get("items").isEmpty() || acc.size() >= n.get("total").asLong()
                   ? CompletableFuture.completedFuture(acc)
                   : slugUses(page + 1, acc);
             });

@@ -110,7 +110,7 @@ final class ImportCommand implements Runnable {
    */
   static boolean conflicts(TargetSession session, List<MarkdownFolder.Entry> entries, Path source)
       throws Exception {
-    Duration wait = session.config.getDuration("quire.cli.ask-timeout");
+    Duration wait = session.config.getDuration("quire.cli.list-timeout");
     List<ContentTarget.SlugUse> site;
     try {
       site =
@@ -119,6 +119,9 @@ final class ImportCommand implements Runnable {
               .slugUses()
               .toCompletableFuture()
               .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new java.io.IOException(
+          "listing the site's items took longer than quire.cli.list-timeout (" + wait + ")", e);
     } catch (ExecutionException e) {
       Throwable c = e.getCause() != null ? e.getCause() : e;
       throw new java.io.IOException(

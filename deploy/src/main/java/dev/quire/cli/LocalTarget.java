@@ -174,7 +174,8 @@ public final class LocalTarget implements ContentTarget {
         .thenCompose(
             p -> {
               p.items().forEach(i -> acc.add(new SlugUse(i.id(), i.kind(), i.slug(), i.aliases())));
-              return p.items().isEmpty() || (long) page * SLUG_USE_PAGE >= p.total()
+              // The query actor may answer smaller pages than asked: count what came.
+              return p.items().isEmpty() || acc.size() >= p.total()
                   ? CompletableFuture.completedFuture(acc)
                   : slugUses(page + 1, acc);
             });

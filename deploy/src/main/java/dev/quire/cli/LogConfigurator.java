@@ -26,6 +26,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
 
+  static final String TCP_LISTENER = "org.apache.pekko.io.TcpListener";
+
   static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{24} - %msg%n";
 
   @Override
@@ -44,14 +46,27 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     console.setName("STDERR");
     console.setTarget("System.err");
     console.setEncoder(encoder);
+    // A port that cannot be bound is reported by the command that asked for it, in one line
+    // ("error: cannot serve HTTP: ... Address already in use"), not as Pekko's stack trace too.
+    // Only that message: the listener's other errors (a failed accept) are still logged.
+    ch.qos.logback.core.filter.Filter<ILoggingEvent> bindFailed =
+        new ch.qos.logback.core.filter.Filter<>() {
+          @Override
+          public ch.qos.logback.core.spi.FilterReply decide(ILoggingEvent e) {
+            return TCP_LISTENER.equals(e.getLoggerName())
+                    && e.getMessage() != null
+                    && e.getMessage().startsWith("Bind failed")
+                ? ch.qos.logback.core.spi.FilterReply.DENY
+                : ch.qos.logback.core.spi.FilterReply.NEUTRAL;
+          }
+        };
+    bindFailed.start();
+    console.addFilter(bindFailed);
     console.start();
     Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(level("QUIRE_ROOT_LOG", Level.WARN));
     root.addAppender(console);
     context.getLogger("org.apache.pekko").setLevel(level("QUIRE_PEKKO_LOG", Level.WARN));
-    // A port that cannot be bound is reported by the command that asked for it, in one line
-    // ("error: cannot serve HTTP: ... Address already in use"), not as Pekko's stack trace too.
-    context.getLogger("org.apache.pekko.io.TcpListener").setLevel(Level.OFF);
     context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
     context.getLogger("slick").setLevel(Level.WARN);
     context.getLogger("dev.quire").setLevel(level("QUIRE_LOG", Level.INFO));

@@ -72,8 +72,26 @@ public final class Main implements Runnable {
       cmd.getErr().println("error: " + e.getMessage());
       return 2;
     }
-    if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
-      cmd.getErr().println("error: " + e.getMessage());
+    Throwable io = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+    if (io instanceof java.nio.file.FileSystemException f) {
+      // Its message is often the path alone ("/out"): say what went wrong with it.
+      String why =
+          f.getReason() != null
+              ? f.getReason()
+              : f instanceof java.nio.file.NoSuchFileException
+                  ? "no such file or directory"
+                  : f instanceof java.nio.file.FileAlreadyExistsException
+                      ? "already exists (as a file, where a folder is needed?)"
+                      : f instanceof java.nio.file.AccessDeniedException
+                          ? "permission denied"
+                          : f instanceof java.nio.file.NotDirectoryException
+                              ? "not a directory"
+                              : f.getClass().getSimpleName();
+      cmd.getErr().println("error: " + f.getFile() + ": " + why);
+      return 1;
+    }
+    if (io instanceof java.io.IOException) {
+      cmd.getErr().println("error: " + io.getMessage());
       return 1;
     }
     throw e;

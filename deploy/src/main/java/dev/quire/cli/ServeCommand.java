@@ -211,8 +211,7 @@ final class ServeCommand implements Callable<Integer> {
       return 2;
     } catch (java.util.concurrent.ExecutionException e) {
       for (Throwable c = e; c != null; c = c.getCause()) {
-        if (c instanceof java.net.BindException
-            || c.getClass().getSimpleName().equals("BindFailedException")) {
+        if (c instanceof java.net.BindException) {
           System.err.println("error: cannot serve HTTP: " + c.getMessage());
           return 1;
         }
@@ -274,7 +273,9 @@ final class ServeCommand implements Callable<Integer> {
     var config = system.settings().config();
     LocalTarget target =
         new LocalTarget(system, config.getDuration("quire.cli.ask-timeout"), "demo");
-    if (!target.all().toCompletableFuture().get(1, TimeUnit.MINUTES).isEmpty()) {
+    long listMillis = config.getDuration("quire.cli.list-timeout").toMillis();
+    long askMillis = config.getDuration("quire.cli.ask-timeout").toMillis();
+    if (!target.all().toCompletableFuture().get(listMillis, TimeUnit.MILLISECONDS).isEmpty()) {
       System.out.println("The site has content already: --demo added nothing.");
       return;
     }
@@ -299,10 +300,16 @@ final class ServeCommand implements Callable<Integer> {
     }
     Importer.Summary s = new Importer(target, 16, Clock.systemUTC()).run(r.entries());
     System.out.println("Demo content: " + s);
+    s.failures().forEach(f -> System.err.println("demo: failed: " + f));
+    long expected = r.entries().size() - s.failures().size();
     // The gateway loads the site from the read model: wait until the projection holds the demo.
     long deadline = System.nanoTime() + config.getDuration("quire.start-timeout").toNanos();
-    while (target.readModelPage(1, 1).toCompletableFuture().get(1, TimeUnit.MINUTES).total()
-        < r.entries().size()) {
+    while (target
+            .readModelPage(1, 1)
+            .toCompletableFuture()
+            .get(askMillis, TimeUnit.MILLISECONDS)
+            .total()
+        < expected) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("the read model did not take in the demo content in time");
       }

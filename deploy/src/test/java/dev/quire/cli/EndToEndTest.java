@@ -724,6 +724,10 @@ class EndToEndTest {
             api("DELETE", "/api/v1/redirects?from=%2F2014%2F05%2Fold-post%2F", null).statusCode())
         .isEqualTo(200);
     assertThat(get("/2014/05/old-post/").statusCode()).isEqualTo(404);
+    // The accented rule, named as typed (the query decodes to /ancien-café/).
+    assertThat(api("DELETE", "/api/v1/redirects?from=%2Fancien-caf%C3%A9%2F", null).statusCode())
+        .isEqualTo(200);
+    assertThat(get("/ancien-caf%C3%A9/").statusCode()).isEqualTo(404);
   }
 
   @Test
@@ -936,6 +940,7 @@ class EndToEndTest {
         "{\"kind\":\"post\",\"title\":\"T\",\"tags\":[1]}",
         new String[] {"tags", "must be a list of strings"});
     cases.put("[]", new String[] {"", "the body must be a JSON object"});
+    cases.put("null", new String[] {"", "the body must be a JSON object"});
     cases.put(
         "{\"kind\":\"post\",\"title\":\"T\",\"status\":\"scheduled\",\"at\":\"garbage\"}",
         new String[] {"at", "must be an ISO-8601 instant"});

@@ -194,6 +194,15 @@ class ImportCommandTest {
           .isZero();
       assertThat(Main.run("export", "markdown", out.toString(), "--data", data.toString()))
           .isZero();
+      assertThat(
+              Main.run(
+                  "export",
+                  "markdown",
+                  out.resolve("a.md").resolve("sub").toString(),
+                  "--data",
+                  data.toString()))
+          .as("a file where the folder should be")
+          .isEqualTo(1);
     } finally {
       System.setErr(stderr);
     }
@@ -205,7 +214,9 @@ class ImportCommandTest {
         .contains("error: there is no site at " + typo.toAbsolutePath() + " (no quire.mv.db)")
         .contains("error: --server and --data name two sites")
         .contains("warning: " + out + " also holds 1 .md file(s) that are not items of the site")
-        .contains("(old-name.md)");
+        .contains("(old-name.md)")
+        .contains("error: " + out.resolve("a.md").resolve("sub") + ": Not a directory")
+        .doesNotContain("\tat ");
     assertThat(out.resolve("a.md")).exists();
     assertThat(out.resolve("old-name.md")).as("left alone: not the export's to delete").exists();
   }

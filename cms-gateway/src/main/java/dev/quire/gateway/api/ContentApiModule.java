@@ -328,8 +328,9 @@ public final class ContentApiModule implements CmsModule {
     if (body.isBlank()) {
       throw HttpError.badRequest("", "the request needs a JSON body");
     }
+    T value;
     try {
-      return json.readValue(body, type);
+      value = json.readValue(body, type);
     } catch (UnrecognizedPropertyException e) {
       throw HttpError.badRequest(
           e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'");
@@ -360,6 +361,10 @@ public final class ContentApiModule implements CmsModule {
               : "";
       throw HttpError.badRequest("", "the body is not valid JSON" + where);
     }
+    if (value == null) { // the body was the literal null
+      throw HttpError.badRequest("", "the body must be a JSON object");
+    }
+    return value;
   }
 
   /** What a field of type {@code target} must be, in the words of the API's docs. */
