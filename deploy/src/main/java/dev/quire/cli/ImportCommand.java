@@ -61,6 +61,11 @@ final class ImportCommand implements Runnable {
       // The site opens (for a stopped site: a node starts, ~2 s) while the files are checked
       // (~0.7 s for 10,000 posts). Nothing is written until every file has passed; when one has
       // not, the site is closed unused.
+      // A site this command creates (a new --data) is removed again when nothing is imported.
+      Path newSite =
+          site.server == null && !Files.exists(Path.of(config.getString("quire.data-dir")))
+              ? Path.of(config.getString("quire.data-dir"))
+              : null;
       ExecutorService opener = Executors.newSingleThreadExecutor();
       Future<TargetSession> opening =
           dryRun ? null : opener.submit(() -> TargetSession.open(site, "import", System.err));
@@ -70,11 +75,13 @@ final class ImportCommand implements Runnable {
         result = folder.read(dir);
       } catch (Exception | Error e) {
         closeUnused(opening);
+        removeNewSite(newSite);
         throw e;
       }
       result.warnings().forEach(w -> System.err.println("warning: " + w));
       if (!result.problems().isEmpty()) {
         closeUnused(opening);
+        removeNewSite(newSite);
         result.problems().forEach(System.err::println);
         System.err.println(
             result.problems().size() + " problem(s) in " + dir + "; nothing was imported.");
@@ -137,6 +144,27 @@ final class ImportCommand implements Runnable {
               + " against the site; nothing was imported.");
     }
     return !problems.isEmpty();
+  }
+
+  /** The files an empty site consists of, in the order they can go. */
+  static final List<String> NEW_SITE_FILES = List.of("quire.mv.db", "quire.trace.db", "quire.lock");
+
+  /**
+   * Removes a data directory this command created and closed unused: its database, its lock and
+   * then the directory, if nothing else appeared in it.
+   */
+  static void removeNewSite(Path dir) throws java.io.IOException {
+    if (dir == null || !Files.isDirectory(dir)) {
+      return;
+    }
+    for (String name : NEW_SITE_FILES) {
+      Files.deleteIfExists(dir.resolve(name));
+    }
+    try (var left = Files.list(dir)) {
+      if (left.findAny().isEmpty()) {
+        Files.delete(dir);
+      }
+    }
   }
 
   /** The session opened in the background, or what opening it threw. */

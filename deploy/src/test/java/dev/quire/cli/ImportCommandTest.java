@@ -32,6 +32,7 @@ class ImportCommandTest {
     assertThat(Main.run("import", "markdown", bad.toString(), "--data", data.toString()))
         .as("a problem in one file: exit 2, nothing imported")
         .isEqualTo(2);
+    assertThat(data).as("the site the failed import opened was new: removed again").doesNotExist();
 
     Path good = Files.createDirectories(tmp.resolve("good"));
     Files.writeString(good.resolve("other.md"), "---\ntitle: Other\nslug: other\n---\nBody.\n");
