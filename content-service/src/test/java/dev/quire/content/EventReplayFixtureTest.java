@@ -38,13 +38,18 @@ class EventReplayFixtureTest {
     // Version 2: Published may carry publishedAt, the time an imported post counts as published.
     List<Content.Event> events = read("content-events-v2.tsv");
     assertThat(events).hasSize(2);
+    Content.State state = replay(events);
+    assertThat(state.status()).isEqualTo(ContentStatus.PUBLISHED);
+    assertThat(state.publishedAt()).isEqualTo(Instant.parse("2025-03-05T10:30:00Z"));
+    assertThat(state.updatedAt()).isEqualTo(Instant.parse("2026-06-01T10:00:00Z"));
+  }
+
+  static Content.State replay(List<Content.Event> events) {
     Content.State state = Content.State.empty();
     for (Content.Event e : events) {
       state = state.apply(e);
     }
-    assertThat(state.status()).isEqualTo(ContentStatus.PUBLISHED);
-    assertThat(state.publishedAt()).isEqualTo(Instant.parse("2025-03-05T10:30:00Z"));
-    assertThat(state.updatedAt()).isEqualTo(Instant.parse("2026-06-01T10:00:00Z"));
+    return state;
   }
 
   static List<Content.Event> read(String fixture) throws Exception {
@@ -71,10 +76,7 @@ class EventReplayFixtureTest {
   void storedEventsOfVersion1StillReplay() throws Exception {
     List<Content.Event> events = read("content-events-v1.tsv");
     assertThat(events).hasSize(6);
-    Content.State state = Content.State.empty();
-    for (Content.Event e : events) {
-      state = state.apply(e);
-    }
+    Content.State state = replay(events);
     assertThat(state.status()).isEqualTo(ContentStatus.ARCHIVED);
     assertThat(state.revision()).isEqualTo(6);
     assertThat(state.fields().slug()).isEqualTo("hello-again");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,21 +31,16 @@ class CommandOutputTest {
     Path out = tmp.resolve("stdout.txt");
     Path err = tmp.resolve("stderr.txt");
     Process p =
-        new ProcessBuilder(
-                TestJvm.command(
-                    "256m",
-                    List.of(),
-                    Main.class,
-                    List.of(
-                        "import",
-                        "markdown",
-                        posts.toString(),
-                        "--data",
-                        tmp.resolve("data").toString())))
-            .directory(tmp.toFile())
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
+        TestJvm.quire(
+            tmp,
+            out,
+            err,
+            Map.of(),
+            "import",
+            "markdown",
+            posts.toString(),
+            "--data",
+            tmp.resolve("data").toString());
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("import finished in 2 minutes").isTrue();
     assertThat(p.exitValue()).as("exit code; stderr: %s", Files.readString(err)).isZero();
     List<String> lines = Files.readAllLines(out);

@@ -9,7 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,25 +24,11 @@ class ServeDemoTest {
   @Test
   void healthzIsReadyOnlyOnceTheDemoIsServed(@TempDir Path tmp) throws Exception {
     int port = EmbeddingRoleClusterTest.freePort();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                TestJvm.command(
-                    "256m",
-                    List.of(),
-                    Main.class,
-                    List.of(
-                        "serve",
-                        "--demo",
-                        "--port",
-                        String.valueOf(port),
-                        "--data",
-                        tmp.resolve("data").toString())))
-            .directory(tmp.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("serve.log").toFile());
-    pb.environment().put("QUIRE_API_TOKEN", "demo-test-token");
-    pb.environment().put("QUIRE_EMBEDDING_ENABLED", "false");
-    Process serve = pb.start();
+    Process serve =
+        TestJvm.serveDemo(
+            tmp,
+            port,
+            Map.of("QUIRE_API_TOKEN", "demo-test-token", "QUIRE_EMBEDDING_ENABLED", "false"));
     try {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
       String base = "http://127.0.0.1:" + port;
@@ -65,22 +51,18 @@ class ServeDemoTest {
   void aTakenPortOrABadOneIsOneLineAndLeavesNoUnshownToken(@TempDir Path tmp) throws Exception {
     try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       Path data = tmp.resolve("data");
+      Path logFile = tmp.resolve("serve.log");
       Process serve =
-          new ProcessBuilder(
-                  TestJvm.command(
-                      "256m",
-                      List.of(),
-                      Main.class,
-                      List.of(
-                          "serve",
-                          "--port",
-                          String.valueOf(taken.getLocalPort()),
-                          "--data",
-                          data.toString())))
-              .directory(tmp.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(tmp.resolve("serve.log").toFile())
-              .start();
+          TestJvm.quire(
+              tmp,
+              logFile,
+              logFile,
+              Map.of(),
+              "serve",
+              "--port",
+              String.valueOf(taken.getLocalPort()),
+              "--data",
+              data.toString());
       assertThat(serve.waitFor(90, TimeUnit.SECONDS)).as("gave up").isTrue();
       String log = Files.readString(tmp.resolve("serve.log"));
       assertThat(serve.exitValue()).as(log).isEqualTo(1);
@@ -91,16 +73,18 @@ class ServeDemoTest {
           .doesNotContain("\tat ");
       assertThat(data.resolve("api-token")).as("no token that was never shown").doesNotExist();
     }
+    Path badLog = tmp.resolve("bad.log");
     Process badPort =
-        new ProcessBuilder(
-                TestJvm.command(
-                    "256m",
-                    List.of(),
-                    Main.class,
-                    List.of("serve", "--port", "99999", "--data", tmp.resolve("d2").toString())))
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("bad.log").toFile())
-            .start();
+        TestJvm.quire(
+            tmp,
+            badLog,
+            badLog,
+            Map.of(),
+            "serve",
+            "--port",
+            "99999",
+            "--data",
+            tmp.resolve("d2").toString());
     assertThat(badPort.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(badPort.exitValue()).isEqualTo(2);
     assertThat(Files.readString(tmp.resolve("bad.log")))

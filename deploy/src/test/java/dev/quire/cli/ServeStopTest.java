@@ -9,7 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -29,24 +29,7 @@ class ServeStopTest {
   @Test
   void sigtermDuringEmbeddingExitsCleanly(@TempDir Path tmp) throws Exception {
     int port = EmbeddingRoleClusterTest.freePort();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                TestJvm.command(
-                    "256m",
-                    List.of(),
-                    Main.class,
-                    List.of(
-                        "serve",
-                        "--demo",
-                        "--port",
-                        String.valueOf(port),
-                        "--data",
-                        tmp.resolve("data").toString())))
-            .directory(tmp.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("serve.log").toFile());
-    pb.environment().put("QUIRE_API_TOKEN", TOKEN);
-    Process serve = pb.start();
+    Process serve = TestJvm.serveDemo(tmp, port, Map.of("QUIRE_API_TOKEN", TOKEN));
     try {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
       String base = "http://127.0.0.1:" + port;

@@ -3,6 +3,7 @@ package dev.quire.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Commands for tests that run a class in a JVM of its own, on this test run's classpath. */
 final class TestJvm {
@@ -21,5 +22,44 @@ final class TestJvm {
     cmd.add(main.getName());
     cmd.addAll(args);
     return cmd;
+  }
+
+  /**
+   * The quire command ({@link Main}) in a JVM of its own with a 256 MB heap, run in {@code dir}:
+   * standard output to {@code out}, standard error to {@code err} (both to one log when they are
+   * the same file), with {@code env} added to this JVM's environment.
+   */
+  static Process quire(Path dir, Path out, Path err, Map<String, String> env, String... args)
+      throws java.io.IOException {
+    ProcessBuilder pb =
+        new ProcessBuilder(command("256m", List.of(), Main.class, List.of(args)))
+            .directory(dir.toFile())
+            .redirectOutput(out.toFile());
+    if (err.equals(out)) {
+      pb.redirectErrorStream(true);
+    } else {
+      pb.redirectError(err.toFile());
+    }
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /**
+   * {@code quire serve --demo} on {@code port} with its data in {@code tmp/data}, logging to {@code
+   * tmp/serve.log}.
+   */
+  static Process serveDemo(Path tmp, int port, Map<String, String> env) throws java.io.IOException {
+    Path log = tmp.resolve("serve.log");
+    return quire(
+        tmp,
+        log,
+        log,
+        env,
+        "serve",
+        "--demo",
+        "--port",
+        String.valueOf(port),
+        "--data",
+        tmp.resolve("data").toString());
   }
 }
