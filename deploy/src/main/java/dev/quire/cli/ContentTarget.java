@@ -20,6 +20,9 @@ public interface ContentTarget extends AutoCloseable {
 
   CompletionStage<Optional<ContentSnapshot>> findBySlug(String slug);
 
+  /** The item with this id, or empty when the site has none. */
+  CompletionStage<Optional<ContentSnapshot>> get(String id);
+
   /** Creates a draft. */
   default CompletionStage<ContentSnapshot> create(ContentKind kind, ContentFields fields) {
     return create(kind, fields, ContentCommand.Initially.DRAFT);

@@ -56,7 +56,7 @@ public final class Exporter {
                     : s.publishedAt();
             default -> null;
           };
-      String text = MarkdownFolder.format(s.kind(), s.fields(), draft, publishAt);
+      String text = MarkdownFolder.format(s.id(), s.kind(), s.fields(), draft, publishAt);
       // Slugs are validated ([a-z0-9-]), so the name cannot leave the folder.
       Path file = dir.resolve(s.fields().slug() + ".md");
       Path tmp = dir.resolve("." + s.fields().slug() + ".md.tmp");

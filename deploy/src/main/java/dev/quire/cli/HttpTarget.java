@@ -68,6 +68,24 @@ public final class HttpTarget implements ContentTarget {
   }
 
   @Override
+  public CompletionStage<Optional<ContentSnapshot>> get(String id) {
+    return send("GET", "/" + URLEncoder.encode(id, StandardCharsets.UTF_8), null)
+        .handle(
+            (n, failure) -> {
+              if (failure == null) {
+                return Optional.of(snapshot(n));
+              }
+              Throwable c = failure.getCause() != null ? failure.getCause() : failure;
+              if (c instanceof Refused r && "id".equals(r.field)) {
+                return Optional.<ContentSnapshot>empty(); // the site has no item with this id
+              }
+              throw failure instanceof java.util.concurrent.CompletionException ce
+                  ? ce
+                  : new java.util.concurrent.CompletionException(c);
+            });
+  }
+
+  @Override
   public CompletionStage<ContentSnapshot> create(
       ContentKind kind, ContentFields f, ContentCommand.Initially then) {
     Map<String, Object> body = fields(f);

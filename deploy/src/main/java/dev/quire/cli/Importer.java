@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -71,13 +72,53 @@ public final class Importer {
       List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site) {
     Map<String, ContentTarget.SlugUse> bySlug = new HashMap<>();
     Map<String, ContentTarget.SlugUse> byAlias = new HashMap<>();
+    Map<String, ContentTarget.SlugUse> byId = new HashMap<>();
     for (ContentTarget.SlugUse u : site) {
       bySlug.put(u.slug(), u);
+      byId.put(u.id(), u);
       u.aliases().forEach(a -> byAlias.put(a, u));
     }
     List<MarkdownFolder.Problem> problems = new ArrayList<>();
     for (MarkdownFolder.Entry e : entries) {
       String slug = e.fields().slug();
+      ContentTarget.SlugUse own = e.id() == null ? null : byId.get(e.id());
+      if (own != null) {
+        // The file names its item: a new slug renames it, unless another item holds that slug.
+        ContentTarget.SlugUse holder = bySlug.get(slug);
+        ContentTarget.SlugUse oldHolder = byAlias.get(slug);
+        if (own.kind() != e.kind()) {
+          problems.add(
+              new MarkdownFolder.Problem(
+                  e.file(),
+                  e.slugLine(),
+                  "kind",
+                  "the site has item "
+                      + own.id()
+                      + " as a "
+                      + own.kind().id()
+                      + ", this file as a "
+                      + e.kind().id()));
+        }
+        ContentTarget.SlugUse other =
+            holder != null && !holder.id().equals(own.id())
+                ? holder
+                : oldHolder != null && !oldHolder.id().equals(own.id()) ? oldHolder : null;
+        if (other != null) {
+          problems.add(
+              new MarkdownFolder.Problem(
+                  e.file(),
+                  e.slugLine(),
+                  "slug",
+                  "'"
+                      + slug
+                      + "' belongs to another item of the site (now at '"
+                      + other.slug()
+                      + "'), so item "
+                      + own.id()
+                      + " cannot be renamed to it"));
+        }
+        continue;
+      }
       ContentTarget.SlugUse current = bySlug.get(slug);
       if (current != null && current.kind() != e.kind()) {
         problems.add(
@@ -127,8 +168,7 @@ public final class Importer {
       inFlight.acquire();
       long[] before = {-1};
       CompletionStage<Boolean> done =
-          target
-              .findBySlug(e.fields().slug())
+          find(e)
               .thenApply(
                   existing -> {
                     before[0] = existing.map(ContentSnapshot::revision).orElse(-1L);
@@ -194,6 +234,23 @@ public final class Importer {
         unpublished.get(),
         unchanged.get(),
         List.copyOf(failures));
+  }
+
+  /**
+   * The item a file is about: the one with its {@code id} when the site has it (the file may have a
+   * new slug: the item is renamed), else the one holding its slug.
+   */
+  private CompletionStage<Optional<ContentSnapshot>> find(MarkdownFolder.Entry e) {
+    if (e.id() == null) {
+      return target.findBySlug(e.fields().slug());
+    }
+    return target
+        .get(e.id())
+        .thenCompose(
+            byId ->
+                byId.isPresent()
+                    ? CompletableFuture.completedFuture(byId)
+                    : target.findBySlug(e.fields().slug()));
   }
 
   /** The status its file asks for: what a new item starts in, and what an existing one moves to. */

@@ -151,6 +151,7 @@ public final class LocalTarget implements ContentTarget {
   }
 
   /** The item with this id, or empty when there is none. */
+  @Override
   public CompletionStage<Optional<ContentSnapshot>> get(String id) {
     return Asks.on(
             sharding

@@ -38,6 +38,9 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 public final class MarkdownFolder {
 
+  /** What an item id looks like (a UUID as the site makes them, or an imported one). */
+  static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9-]{1,64}");
+
   public static final Set<String> KEYS =
       Set.of(
           "title",
@@ -49,7 +52,8 @@ public final class MarkdownFolder {
           "cover_image",
           "draft",
           "kind",
-          "author");
+          "author",
+          "id");
 
   /** Larger files are refused before they are read. */
   private final long maxFileBytes;
@@ -62,13 +66,28 @@ public final class MarkdownFolder {
   }
 
   /** One file as read: what to store, and how it should be published. */
+  /**
+   * {@code id}: the item the file was exported from, when it says (an export writes it), so that a
+   * file whose slug was changed renames its item instead of making a new one; null otherwise.
+   */
   public record Entry(
       Path file,
       ContentKind kind,
       ContentFields fields,
       boolean draft,
       Instant publishAt,
-      int slugLine) {}
+      int slugLine,
+      String id) {
+    public Entry(
+        Path file,
+        ContentKind kind,
+        ContentFields fields,
+        boolean draft,
+        Instant publishAt,
+        int slugLine) {
+      this(file, kind, fields, draft, publishAt, slugLine, null);
+    }
+  }
 
   /** A problem, printed as {@code file:line: field: message}. */
   public record Problem(Path file, int line, String field, String message) {
@@ -93,8 +112,17 @@ public final class MarkdownFolder {
     List<Problem> problems = new ArrayList<>();
     List<Problem> warnings = new ArrayList<>();
     Map<String, Path> slugs = new HashMap<>();
+    Map<String, Path> ids = new HashMap<>();
     for (Path f : files) {
       Read r = readFile(f, problems, warnings);
+      Path sameId =
+          r.entry() == null || r.entry().id() == null ? null : ids.putIfAbsent(r.entry().id(), f);
+      if (sameId != null) {
+        problems.add(
+            new Problem(
+                f, r.slugLine(), "id", "'" + r.entry().id() + "' is also the id in " + sameId));
+        continue;
+      }
       // A file with other problems still claims its slug: a second file with the same slug is
       // reported now, not in the next run after the first problems are fixed.
       Path other = r.slug() == null ? null : slugs.putIfAbsent(r.slug(), f);
@@ -191,6 +219,15 @@ public final class MarkdownFolder {
     if (slug == null && title != null) {
       slug = ContentRules.slugify(title);
     }
+    String id = scalar(f, nodes, "id", problems);
+    if (id != null && !ID.matcher(id).matches()) {
+      problems.add(
+          new Problem(
+              f,
+              line(nodes.get("id")),
+              "id",
+              "'" + id + "' is not an item id (letters, digits and hyphens, as an export writes)"));
+    }
     String kindText = scalar(f, nodes, "kind", problems);
     ContentKind kind = ContentKind.POST;
     if (kindText != null) {
@@ -243,7 +280,7 @@ public final class MarkdownFolder {
       return new Read(null, slug, slugLine);
     }
     return new Read(
-        new Entry(f, kind, fields, draft, publishAt != null ? publishAt : date, slugLine),
+        new Entry(f, kind, fields, draft, publishAt != null ? publishAt : date, slugLine, id),
         slug,
         slugLine);
   }
@@ -331,9 +368,18 @@ public final class MarkdownFolder {
 
   /** Writes one item back in the same format; {@link #read} gives back the same fields. */
   public static String format(ContentKind kind, ContentFields f, boolean draft, Instant publishAt) {
+    return format(null, kind, f, draft, publishAt);
+  }
+
+  /** As {@link #format(ContentKind, ContentFields, boolean, Instant)}, with the item's id. */
+  public static String format(
+      String id, ContentKind kind, ContentFields f, boolean draft, Instant publishAt) {
     StringBuilder b = new StringBuilder("---\n");
     b.append("title: ").append(quote(f.title())).append('\n');
     b.append("slug: ").append(f.slug()).append('\n');
+    if (id != null) {
+      b.append("id: ").append(id).append('\n');
+    }
     if (kind != ContentKind.POST) {
       b.append("kind: ").append(kind.id()).append('\n');
     }

@@ -564,6 +564,25 @@ class EndToEndTest {
       assertThat(match.kind()).isEqualTo(e.kind());
       assertThat(match.draft()).isEqualTo(e.draft());
     }
+    // The export names each item's id: imported back over the API, a file with a new slug
+    // renames its item (found by id) instead of making a second one.
+    Path second = out.resolve("second.md");
+    String secondText = Files.readString(second);
+    assertThat(secondText).containsPattern("(?m)^id: [0-9a-f-]{36}$");
+    Path rename = Files.createDirectories(tmp.resolve("rename"));
+    Files.writeString(
+        rename.resolve("second.md"), secondText.replace("slug: second\n", "slug: second-post\n"));
+    assertThat(
+            Main.run("import", "markdown", rename.toString(), "--server", base, "--token", TOKEN))
+        .isZero();
+    await(() -> get("/posts/second-post/").statusCode() == 200, Duration.ofSeconds(5));
+    assertThat(get("/posts/second/").statusCode()).as("the old URL redirects").isEqualTo(301);
+    Files.writeString(rename.resolve("second.md"), secondText);
+    assertThat(
+            Main.run("import", "markdown", rename.toString(), "--server", base, "--token", TOKEN))
+        .as("and back")
+        .isZero();
+    await(() -> get("/posts/second/").statusCode() == 200, Duration.ofSeconds(5));
   }
 
   @Test

@@ -95,6 +95,29 @@ class MarkdownFolderTest {
   }
 
   @Test
+  void anIdIsReadBackAndAWrongOrRepeatedOneIsAProblem() throws Exception {
+    var r =
+        read(
+            "a.md", "---\ntitle: A\nslug: a\nid: 0190-abc\n---\nx",
+            "b.md", "---\ntitle: B\nslug: b\nid: 0190-abc\n---\nx",
+            "c.md", "---\ntitle: C\nslug: c\nid: ../x\n---\nx");
+    assertThat(r.entries())
+        .singleElement()
+        .satisfies(e -> assertThat(e.id()).isEqualTo("0190-abc"));
+    assertThat(problems(r))
+        .containsExactlyInAnyOrder(
+            "b.md:3: id: '0190-abc' is also the id in " + dir.resolve("a.md"),
+            "c.md:4: id: '../x' is not an item id (letters, digits and hyphens, as an export writes)");
+    var e = r.entries().get(0);
+    Files.writeString(
+        dir.resolve("a.md"),
+        MarkdownFolder.format(e.id(), e.kind(), e.fields(), false, e.publishAt()));
+    Files.delete(dir.resolve("b.md"));
+    Files.delete(dir.resolve("c.md"));
+    assertThat(folder.read(dir).entries()).singleElement().isEqualTo(e);
+  }
+
+  @Test
   void aKeyGivenTwiceIsAProblemNotTheLastOneWinning() throws Exception {
     var r = read("a.md", "---\ntitle: One\nslug: a\ntitle: Two\n---\nx");
     assertThat(problems(r)).containsExactly("a.md:4: title: is given twice (first on line 2)");
