@@ -2,6 +2,7 @@ package dev.quire.protocol;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
 
 /** Every content command is answered with exactly one of these. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
@@ -14,7 +15,21 @@ public sealed interface ContentReply extends QuireSerializable {
   record Accepted(ContentSnapshot content) implements ContentReply {}
 
   /** {@code field} names the offending field, or is empty when the whole command is refused. */
-  record Rejected(ErrorCode code, String field, String message) implements ContentReply {
+  /**
+   * {@code field} names the first field at fault and {@code message} says what is wrong with all;
+   * {@code errors} lists each field with its own message when the input had several problems (empty
+   * otherwise, and in replies from nodes older than it).
+   */
+  record Rejected(ErrorCode code, String field, String message, List<FieldError> errors)
+      implements ContentReply {
+    public Rejected {
+      errors = errors == null ? List.of() : List.copyOf(errors);
+    }
+
+    public Rejected(ErrorCode code, String field, String message) {
+      this(code, field, message, List.of());
+    }
+
     public static Rejected of(ErrorCode code, String field, String message) {
       return new Rejected(code, field == null ? "" : field, message);
     }

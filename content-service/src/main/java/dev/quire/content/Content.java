@@ -842,7 +842,7 @@ public final class Content
       }
       message.append(e);
     }
-    return Rejected.of(ErrorCode.INVALID, first.field(), message.toString());
+    return new Rejected(ErrorCode.INVALID, first.field(), message.toString(), errors);
   }
 
   private static ContentFields normalise(ContentFields f) {

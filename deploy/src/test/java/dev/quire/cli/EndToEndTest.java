@@ -982,6 +982,17 @@ class EndToEndTest {
           .doesNotContain("dev.quire")
           .doesNotContain("Exception");
     }
+    // Several fields at fault: each is listed with its own message, in the API's names.
+    var several =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"\",\"coverImage\":\"javascript:alert(1)\"}");
+    assertThat(several.statusCode()).isEqualTo(400);
+    JsonNode severalError = JSON.readTree(several.body()).get("error");
+    assertThat(severalError.get("field").asText()).isEqualTo("title");
+    assertThat(severalError.get("errors").findValuesAsText("field"))
+        .containsExactly("title", "coverImage");
     var huge =
         api(
             "POST",

@@ -111,6 +111,13 @@ public final class ErrorMapper {
     body.put("code", e.code());
     body.put("field", e.field());
     body.put("message", e.getMessage());
+    if (!e.errors().isEmpty()) {
+      body.put(
+          "errors",
+          e.errors().stream()
+              .map(f -> Map.of("field", f.field(), "message", f.message()))
+              .toList());
+    }
     try {
       byte[] bytes = json.writeValueAsBytes(Map.of("error", body));
       return withRetry(

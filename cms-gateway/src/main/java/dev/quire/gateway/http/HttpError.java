@@ -2,6 +2,8 @@ package dev.quire.gateway.http;
 
 import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.ErrorCode;
+import dev.quire.protocol.FieldError;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -13,12 +15,23 @@ public class HttpError extends RuntimeException {
   private final int status;
   private final String code;
   private final String field;
+  private final List<FieldError> errors;
 
   public HttpError(int status, String code, String field, String message) {
+    this(status, code, field, message, List.of());
+  }
+
+  /** {@code errors}: each field at fault with its own message, when there were several. */
+  public HttpError(int status, String code, String field, String message, List<FieldError> errors) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field == null ? "" : field;
+    this.errors = List.copyOf(errors);
+  }
+
+  public List<FieldError> errors() {
+    return errors;
   }
 
   public int status() {
@@ -50,7 +63,12 @@ public class HttpError extends RuntimeException {
         statusOf(r.code()),
         r.code().name().toLowerCase(Locale.ROOT),
         apiName(r.field()),
-        r.message().replace("cover_image: ", "coverImage: "));
+        r.message().replace("cover_image: ", "coverImage: "),
+        r.errors().size() < 2
+            ? List.of()
+            : r.errors().stream()
+                .map(e -> new FieldError(apiName(e.field()), e.message()))
+                .toList());
   }
 
   /**
