@@ -982,6 +982,10 @@ class EndToEndTest {
           .doesNotContain("dev.quire")
           .doesNotContain("Exception");
     }
+    // A method the path does not take: 405, and Allow names HEAD too (answered as GET).
+    var notAllowed = api("DELETE", "/api/v1/content", null);
+    assertThat(notAllowed.statusCode()).isEqualTo(405);
+    assertThat(notAllowed.headers().firstValue("Allow").orElseThrow()).contains("GET, HEAD");
     // Several fields at fault: each is listed with its own message, in the API's names.
     var several =
         api(

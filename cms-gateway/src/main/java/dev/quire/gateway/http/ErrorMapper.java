@@ -102,8 +102,31 @@ public final class ErrorMapper {
                           code,
                           "",
                           text.isBlank() ? response.status().reason() : text.strip()))
-                  .withHeaders(response.getHeaders());
+                  .withHeaders(withHead(response.getHeaders()));
             });
+  }
+
+  /**
+   * A 405's {@code Allow} with HEAD wherever GET is allowed: the gateway answers HEAD as GET
+   * ({@code HeadRequests}), so routes name only GET and Pekko's header left HEAD out.
+   */
+  static Iterable<org.apache.pekko.http.javadsl.model.HttpHeader> withHead(
+      Iterable<org.apache.pekko.http.javadsl.model.HttpHeader> headers) {
+    java.util.List<org.apache.pekko.http.javadsl.model.HttpHeader> out =
+        new java.util.ArrayList<>();
+    for (var h : headers) {
+      if (h.is("allow")) {
+        java.util.List<String> methods =
+            new java.util.ArrayList<>(java.util.Arrays.asList(h.value().split(",\\s*")));
+        if (methods.contains("GET") && !methods.contains("HEAD")) {
+          methods.add(methods.indexOf("GET") + 1, "HEAD");
+        }
+        out.add(RawHeader.create("Allow", String.join(", ", methods)));
+      } else {
+        out.add(h);
+      }
+    }
+    return out;
   }
 
   public HttpResponse toJson(HttpError e) {
