@@ -28,10 +28,10 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    scalaConsoleOnStandardError();
     CommonPool.ensureParallel();
     // Start logging before any thread asks for a logger: avoids SLF4J's replay warning.
     org.slf4j.LoggerFactory.getILoggerFactory();
+    scalaConsoleToLog();
     System.exit(run(args));
   }
 
@@ -41,16 +41,41 @@ public final class Main implements Runnable {
    * prints a leftover {@code "# stop <projection>"} there whenever a projection stops, which put a
    * stray last line into the output of {@code quire import} (and every command that runs the
    * content role): scripts that read the result with {@code tail -1} got that line instead.
-   * Initialised while {@code System.out} points at standard error, the console writes there, with
-   * the logs, and standard output carries only what the command itself prints.
+   * Initialised while {@code System.out} is a stream that logs each line (logger {@code
+   * scala.Console}, at INFO: hidden at the default levels, shown with {@code QUIRE_ROOT_LOG=INFO}),
+   * the console stays out of standard output, which carries only what the command prints.
    */
-  static void scalaConsoleOnStandardError() {
+  static void scalaConsoleToLog() {
     java.io.PrintStream stdout = System.out;
-    System.setOut(System.err);
+    System.setOut(
+        new java.io.PrintStream(
+            new LineLog(org.slf4j.LoggerFactory.getLogger("scala.Console")),
+            true,
+            java.nio.charset.StandardCharsets.UTF_8));
     try {
       scala.Console$.MODULE$.out();
     } finally {
       System.setOut(stdout);
+    }
+  }
+
+  /** An output stream that logs each line written to it. */
+  static final class LineLog extends java.io.OutputStream {
+    private final org.slf4j.Logger log;
+    private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+    LineLog(org.slf4j.Logger log) {
+      this.log = log;
+    }
+
+    @Override
+    public synchronized void write(int b) {
+      if (b == '\n') {
+        log.info("{}", line.toString(java.nio.charset.StandardCharsets.UTF_8));
+        line.reset();
+      } else {
+        line.write(b);
+      }
     }
   }
 

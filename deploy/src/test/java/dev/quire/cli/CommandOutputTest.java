@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * its own, as {@code quire} runs it, because what is tested is where the process's output goes:
  * Pekko Projection 1.0.0 prints {@code "# stop ..."} through Scala's console when a projection
  * stops, which was the last line of every {@code quire import} (see {@link
- * Main#scalaConsoleOnStandardError}).
+ * Main#scalaConsoleToLog}).
  */
 class CommandOutputTest {
 
@@ -43,6 +43,9 @@ class CommandOutputTest {
             tmp.resolve("data").toString());
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("import finished in 2 minutes").isTrue();
     assertThat(p.exitValue()).as("exit code; stderr: %s", Files.readString(err)).isZero();
+    assertThat(Files.readString(err))
+        .as("nor on standard error at the default log levels")
+        .doesNotContain("# stop");
     List<String> lines = Files.readAllLines(out);
     assertThat(lines)
         .as("standard output of the import")
