@@ -73,6 +73,25 @@ public interface ContentQuery extends QuireSerializable {
 
   record IdList(List<String> ids) implements QuireSerializable {}
 
+  /**
+   * Which item holds which slug: items (any status) with an id after {@code afterId} ("" for the
+   * first page), in id order, at most {@code limit} (the query actor's largest page bounds it).
+   * Paged by id, so each page is an index range however large the site: an import checks its files
+   * against this before it writes.
+   */
+  record Slugs(String afterId, int limit, ActorRef<SlugPage> replyTo) implements ContentQuery {}
+
+  /** {@code aliases}: the item's old slugs, which redirect to it. */
+  record SlugEntry(String id, ContentKind kind, String slug, List<String> aliases)
+      implements QuireSerializable {
+    public SlugEntry {
+      aliases = aliases == null ? List.of() : List.copyOf(aliases);
+    }
+  }
+
+  /** {@code more}: there are items after the last of these. */
+  record SlugPage(List<SlugEntry> items, boolean more) implements QuireSerializable {}
+
   /** Published posts counted by month, newest first. */
   record Archive(ActorRef<ArchiveMonths> replyTo) implements ContentQuery {}
 

@@ -167,18 +167,25 @@ public final class LocalTarget implements ContentTarget {
 
   @Override
   public CompletionStage<List<SlugUse>> slugUses() {
-    return slugUses(1, new ArrayList<>());
+    return slugUses("", new ArrayList<>());
   }
 
-  private CompletionStage<List<SlugUse>> slugUses(int page, List<SlugUse> acc) {
-    return readModelPage(page, SLUG_USE_PAGE)
+  /** Pages by id (an index range each), so the whole listing costs as much as the site is big. */
+  private CompletionStage<List<SlugUse>> slugUses(String afterId, List<SlugUse> acc) {
+    return queries()
+        .thenCompose(
+            q ->
+                AskPattern.<ContentQuery, ContentQuery.SlugPage>ask(
+                    q,
+                    r -> new ContentQuery.Slugs(afterId, SLUG_USE_PAGE, r),
+                    timeout,
+                    system.scheduler()))
         .thenCompose(
             p -> {
               p.items().forEach(i -> acc.add(new SlugUse(i.id(), i.kind(), i.slug(), i.aliases())));
-              // The query actor may answer smaller pages than asked: count what came.
-              return p.items().isEmpty() || acc.size() >= p.total()
+              return !p.more() || p.items().isEmpty()
                   ? CompletableFuture.completedFuture(acc)
-                  : slugUses(page + 1, acc);
+                  : slugUses(p.items().get(p.items().size() - 1).id(), acc);
             });
   }
 

@@ -477,17 +477,50 @@ public final class ReadModel {
     }
   }
 
-  private List<ReadItem> withAliases(Connection c, List<ReadItem> items) throws SQLException {
-    if (items.isEmpty()) {
-      return items;
+  /**
+   * Items after {@code afterId} in id order with their slugs and old slugs (see
+   * ContentQuery.Slugs).
+   */
+  public ContentQuery.SlugPage slugs(Connection c, String afterId, int limit) throws SQLException {
+    List<String[]> rows = new ArrayList<>();
+    boolean more = false;
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT id, kind, slug FROM content_item WHERE id > ? ORDER BY id")) {
+      ps.setString(1, afterId == null ? "" : afterId);
+      ps.setMaxRows(limit + 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (rows.size() == limit) {
+            more = true;
+            break;
+          }
+          rows.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+        }
+      }
     }
+    Map<String, List<String>> aliases = aliases(c, rows.stream().map(r -> r[0]).toList());
+    List<ContentQuery.SlugEntry> items = new ArrayList<>(rows.size());
+    for (String[] r : rows) {
+      items.add(
+          new ContentQuery.SlugEntry(
+              r[0], ContentKind.parse(r[1]), r[2], aliases.getOrDefault(r[0], List.of())));
+    }
+    return new ContentQuery.SlugPage(items, more);
+  }
+
+  /** The old slugs of each of {@code ids} that has any. */
+  private static Map<String, List<String>> aliases(Connection c, List<String> ids)
+      throws SQLException {
     Map<String, List<String>> aliases = new HashMap<>();
-    String marks = String.join(",", java.util.Collections.nCopies(items.size(), "?"));
+    if (ids.isEmpty()) {
+      return aliases;
+    }
+    String marks = String.join(",", java.util.Collections.nCopies(ids.size(), "?"));
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT content_id, slug FROM slug_alias WHERE content_id IN (" + marks + ")")) {
-      for (int i = 0; i < items.size(); i++) {
-        ps.setString(i + 1, items.get(i).id());
+      for (int i = 0; i < ids.size(); i++) {
+        ps.setString(i + 1, ids.get(i));
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -495,6 +528,14 @@ public final class ReadModel {
         }
       }
     }
+    return aliases;
+  }
+
+  private List<ReadItem> withAliases(Connection c, List<ReadItem> items) throws SQLException {
+    if (items.isEmpty()) {
+      return items;
+    }
+    Map<String, List<String>> aliases = aliases(c, items.stream().map(ReadItem::id).toList());
     return items.stream().map(i -> i.withAliases(aliases.getOrDefault(i.id(), List.of()))).toList();
   }
 

@@ -109,6 +109,16 @@ public final class ContentQueries {
                     return Behaviors.same();
                   })
               .onMessage(
+                  ContentQuery.Slugs.class,
+                  q ->
+                      run(
+                          dataSource,
+                          jdbc,
+                          q.replyTo(),
+                          c ->
+                              readModel.slugs(
+                                  c, q.afterId(), Math.max(1, Math.min(q.limit(), maxPageSize)))))
+              .onMessage(
                   ContentQuery.AllIds.class,
                   q -> {
                     String prefix = ContentCommand.ENTITY_KEY.name() + "|";

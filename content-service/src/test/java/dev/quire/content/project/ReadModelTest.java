@@ -188,6 +188,41 @@ class ReadModelTest {
   }
 
   @Test
+  void slugsArePagedByIdWithEachItemsOldSlugs() throws Exception {
+    for (String id : List.of("c", "a", "e", "b", "d")) {
+      project(
+          new Content.DraftCreated(
+              id, 1, ContentKind.POST, fields("s-" + id, "x", List.of()), T0, "ed"));
+    }
+    project(
+        new Content.Published("b", 2, T0.plusSeconds(1), "ed"),
+        new Content.Edited("b", 3, fields("s-b2", "x", List.of()), "s-b", null, T0, "ed"));
+    try (Connection c = ds.getConnection()) {
+      List<ContentQuery.SlugEntry> seen = new java.util.ArrayList<>();
+      List<Integer> pageSizes = new java.util.ArrayList<>();
+      String after = "";
+      while (true) {
+        ContentQuery.SlugPage page = rm.slugs(c, after, 2);
+        seen.addAll(page.items());
+        pageSizes.add(page.items().size());
+        if (!page.more()) {
+          break;
+        }
+        after = page.items().get(page.items().size() - 1).id();
+      }
+      assertThat(pageSizes).containsExactly(2, 2, 1);
+      assertThat(seen)
+          .extracting(ContentQuery.SlugEntry::id)
+          .containsExactly("a", "b", "c", "d", "e");
+      ContentQuery.SlugEntry b = seen.get(1);
+      assertThat(b.slug()).isEqualTo("s-b2");
+      assertThat(b.aliases()).containsExactly("s-b");
+      assertThat(b.kind()).isEqualTo(ContentKind.POST);
+      assertThat(seen.get(0).aliases()).isEmpty();
+    }
+  }
+
+  @Test
   void editsKeepTagsAndAliasesTheyDoNotChangeAndAnItemCanTakeBackItsOldSlug() throws Exception {
     project(
         new Content.DraftCreated(
