@@ -74,14 +74,18 @@ final class ImportCommand implements Runnable {
       try {
         result = folder.read(dir);
       } catch (Exception | Error e) {
-        closeUnused(opening);
-        removeNewSite(newSite);
+        // Only a site this command opened (and so held) is its to remove: another process may
+        // have made the directory meanwhile, and then the open failed on its lock.
+        if (closeUnused(opening)) {
+          removeNewSite(newSite);
+        }
         throw e;
       }
       result.warnings().forEach(w -> System.err.println("warning: " + w));
       if (!result.problems().isEmpty()) {
-        closeUnused(opening);
-        removeNewSite(newSite);
+        if (closeUnused(opening)) {
+          removeNewSite(newSite);
+        }
         result.problems().forEach(System.err::println);
         System.err.println(
             result.problems().size() + " problem(s) in " + dir + "; nothing was imported.");
@@ -182,14 +186,15 @@ final class ImportCommand implements Runnable {
   /**
    * Waits for a session opened in the background and closes it; one that failed to open is fine.
    */
-  static void closeUnused(Future<TargetSession> opening) {
+  static boolean closeUnused(Future<TargetSession> opening) {
     if (opening == null) {
-      return;
+      return false;
     }
     try (TargetSession unused = opened(opening)) {
-      // opened only to be closed: a check failed
+      return true; // opened only to be closed: a check failed
     } catch (Exception e) {
       // nothing was opened, so nothing to close; the check's problems are what to report
+      return false;
     }
   }
 

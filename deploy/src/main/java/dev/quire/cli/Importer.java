@@ -79,9 +79,38 @@ public final class Importer {
       u.aliases().forEach(a -> byAlias.put(a, u));
     }
     List<MarkdownFolder.Problem> problems = new ArrayList<>();
+    // The site's items that files name by id: a file without one must not reach them by slug.
+    Map<String, MarkdownFolder.Entry> claimed = new HashMap<>();
+    for (MarkdownFolder.Entry e : entries) {
+      if (e.id() != null && byId.containsKey(e.id())) {
+        claimed.put(e.id(), e);
+      }
+    }
     for (MarkdownFolder.Entry e : entries) {
       String slug = e.fields().slug();
       ContentTarget.SlugUse own = e.id() == null ? null : byId.get(e.id());
+      if (own == null) {
+        ContentTarget.SlugUse reached =
+            bySlug.containsKey(slug) ? bySlug.get(slug) : byAlias.get(slug);
+        MarkdownFolder.Entry claimer = reached == null ? null : claimed.get(reached.id());
+        if (claimer != null) {
+          problems.add(
+              new MarkdownFolder.Problem(
+                  e.file(),
+                  e.slugLine(),
+                  "slug",
+                  "'"
+                      + slug
+                      + "' is a slug of item "
+                      + reached.id()
+                      + ", which "
+                      + claimer.file().getFileName()
+                      + " names by its id (as '"
+                      + claimer.fields().slug()
+                      + "'): give this file another slug"));
+          continue;
+        }
+      }
       if (own != null) {
         // The file names its item: a new slug renames it, unless another item holds that slug.
         ContentTarget.SlugUse holder = bySlug.get(slug);

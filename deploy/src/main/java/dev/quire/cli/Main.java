@@ -71,7 +71,7 @@ public final class Main implements Runnable {
     @Override
     public synchronized void write(int b) {
       if (b == '\n') {
-        log.info("{}", line.toString(java.nio.charset.StandardCharsets.UTF_8));
+        log.info("{}", line.toString(java.nio.charset.StandardCharsets.UTF_8).stripTrailing());
         line.reset();
       } else {
         line.write(b);

@@ -115,20 +115,20 @@ public final class MarkdownFolder {
     Map<String, Path> ids = new HashMap<>();
     for (Path f : files) {
       Read r = readFile(f, problems, warnings);
-      Path sameId =
-          r.entry() == null || r.entry().id() == null ? null : ids.putIfAbsent(r.entry().id(), f);
-      if (sameId != null) {
-        problems.add(
-            new Problem(
-                f, r.slugLine(), "id", "'" + r.entry().id() + "' is also the id in " + sameId));
-        continue;
-      }
       // A file with other problems still claims its slug: a second file with the same slug is
       // reported now, not in the next run after the first problems are fixed.
       Path other = r.slug() == null ? null : slugs.putIfAbsent(r.slug(), f);
       if (other != null) {
         problems.add(
             new Problem(f, r.slugLine(), "slug", "'" + r.slug() + "' is also used by " + other));
+        continue;
+      }
+      Path sameId =
+          r.entry() == null || r.entry().id() == null ? null : ids.putIfAbsent(r.entry().id(), f);
+      if (sameId != null) {
+        problems.add(
+            new Problem(
+                f, r.idLine(), "id", "'" + r.entry().id() + "' is also the id in " + sameId));
         continue;
       }
       if (r.entry() != null) {
@@ -139,8 +139,8 @@ public final class MarkdownFolder {
   }
 
   /** A file read: its entry when it has no problem, and the slug it asks for when it has one. */
-  record Read(Entry entry, String slug, int slugLine) {
-    static final Read NOTHING = new Read(null, null, 1);
+  record Read(Entry entry, String slug, int slugLine, int idLine) {
+    static final Read NOTHING = new Read(null, null, 1, 1);
   }
 
   Read readFile(Path f, List<Problem> problems, List<Problem> warnings) throws IOException {
@@ -276,13 +276,15 @@ public final class MarkdownFolder {
         nodes.containsKey("slug")
             ? line(nodes.get("slug"))
             : nodes.containsKey("title") ? line(nodes.get("title")) : 1;
+    int idLine = nodes.containsKey("id") ? line(nodes.get("id")) : slugLine;
     if (problems.size() > before) {
-      return new Read(null, slug, slugLine);
+      return new Read(null, slug, slugLine, idLine);
     }
     return new Read(
         new Entry(f, kind, fields, draft, publishAt != null ? publishAt : date, slugLine, id),
         slug,
-        slugLine);
+        slugLine,
+        idLine);
   }
 
   private static int lineOf(String text, int index) {

@@ -240,8 +240,22 @@ class ImportCommandTest {
     Path clash = Files.createDirectories(tmp.resolve("clash"));
     Files.writeString(
         clash.resolve("renamable.md"), exported.replace("slug: renamable\n", "slug: other\n"));
-    assertThat(Main.run("import", "markdown", clash.toString(), "--data", data.toString()))
-        .isEqualTo(2);
+    Run refused = run("import", "markdown", clash.toString(), "--data", data.toString());
+    assertThat(refused.code()).isEqualTo(2);
+    assertThat(refused.err())
+        .contains(
+            "slug: 'other' belongs to another item of the site (now at 'other')",
+            "nothing was imported");
+    // A new file may not take the slug of an item another file renames by its id.
+    Path claim = Files.createDirectories(tmp.resolve("claim"));
+    Files.writeString(
+        claim.resolve("renamable.md"), exported.replace("slug: renamable\n", "slug: moved\n"));
+    Files.writeString(claim.resolve("new.md"), "---\ntitle: New\nslug: renamable\n---\nN.\n");
+    Run claimed = run("import", "markdown", claim.toString(), "--data", data.toString());
+    assertThat(claimed.code()).isEqualTo(2);
+    assertThat(claimed.err())
+        .contains("new.md:3: slug: 'renamable' is a slug of item ")
+        .contains("which renamable.md names by its id (as 'moved')");
 
     Files.delete(out.resolve("renamable.md"));
     Files.writeString(
@@ -265,6 +279,21 @@ class ImportCommandTest {
       var item = session.target.findBySlug("renamable").toCompletableFuture().get().orElseThrow();
       assertThat(item.fields().slug()).isEqualTo("renamed");
       assertThat(item.aliases()).as("the old URL keeps answering").containsExactly("renamable");
+    }
+  }
+
+  /** What a command answered, and what it printed on standard error. */
+  record Run(int code, String err) {}
+
+  static Run run(String... args) {
+    var err = new java.io.ByteArrayOutputStream();
+    var stderr = System.err;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      int code = Main.run(args);
+      return new Run(code, err.toString(java.nio.charset.StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(stderr);
     }
   }
 

@@ -106,7 +106,7 @@ class MarkdownFolderTest {
         .satisfies(e -> assertThat(e.id()).isEqualTo("0190-abc"));
     assertThat(problems(r))
         .containsExactlyInAnyOrder(
-            "b.md:3: id: '0190-abc' is also the id in " + dir.resolve("a.md"),
+            "b.md:4: id: '0190-abc' is also the id in " + dir.resolve("a.md"),
             "c.md:4: id: '../x' is not an item id (letters, digits and hyphens, as an export writes)");
     var e = r.entries().get(0);
     Files.writeString(

@@ -485,9 +485,10 @@ public final class ReadModel {
     List<String[]> rows = new ArrayList<>();
     boolean more = false;
     try (PreparedStatement ps =
-        c.prepareStatement("SELECT id, kind, slug FROM content_item WHERE id > ? ORDER BY id")) {
+        c.prepareStatement(
+            "SELECT id, kind, slug FROM content_item WHERE id > ? ORDER BY id LIMIT ?")) {
       ps.setString(1, afterId == null ? "" : afterId);
-      ps.setMaxRows(limit + 1);
+      ps.setInt(2, limit + 1);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           if (rows.size() == limit) {
