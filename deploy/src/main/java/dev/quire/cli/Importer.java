@@ -95,9 +95,8 @@ public final class Importer {
         MarkdownFolder.Entry claimer = reached == null ? null : claimed.get(reached.id());
         if (claimer != null) {
           problems.add(
-              new MarkdownFolder.Problem(
-                  e.file(),
-                  e.slugLine(),
+              problem(
+                  e,
                   "slug",
                   "'"
                       + slug
@@ -117,9 +116,8 @@ public final class Importer {
         ContentTarget.SlugUse oldHolder = byAlias.get(slug);
         if (own.kind() != e.kind()) {
           problems.add(
-              new MarkdownFolder.Problem(
-                  e.file(),
-                  e.slugLine(),
+              problem(
+                  e,
                   "kind",
                   "the site has item "
                       + own.id()
@@ -134,9 +132,8 @@ public final class Importer {
                 : oldHolder != null && !oldHolder.id().equals(own.id()) ? oldHolder : null;
         if (other != null) {
           problems.add(
-              new MarkdownFolder.Problem(
-                  e.file(),
-                  e.slugLine(),
+              problem(
+                  e,
                   "slug",
                   "'"
                       + slug
@@ -151,9 +148,8 @@ public final class Importer {
       ContentTarget.SlugUse current = bySlug.get(slug);
       if (current != null && current.kind() != e.kind()) {
         problems.add(
-            new MarkdownFolder.Problem(
-                e.file(),
-                e.slugLine(),
+            problem(
+                e,
                 "kind",
                 "the site has '"
                     + slug
@@ -168,9 +164,8 @@ public final class Importer {
       ContentTarget.SlugUse renamed = current == null ? byAlias.get(slug) : null;
       if (renamed != null) {
         problems.add(
-            new MarkdownFolder.Problem(
-                e.file(),
-                e.slugLine(),
+            problem(
+                e,
                 "slug",
                 "'"
                     + slug
@@ -182,6 +177,12 @@ public final class Importer {
       }
     }
     return problems;
+  }
+
+  /** A problem with {@code e}, on the line of its slug. */
+  private static MarkdownFolder.Problem problem(
+      MarkdownFolder.Entry e, String field, String message) {
+    return new MarkdownFolder.Problem(e.file(), e.slugLine(), field, message);
   }
 
   public Summary run(List<MarkdownFolder.Entry> entries) throws InterruptedException {
@@ -245,9 +246,7 @@ public final class Importer {
                               ? r.field
                               : "item";
                       String why = c.getMessage() != null ? c.getMessage() : c.toString();
-                      failures.add(
-                          new MarkdownFolder.Problem(e.file(), e.slugLine(), field, why)
-                              .toString());
+                      failures.add(problem(e, field, why).toString());
                     }
                     inFlight.release();
                     return true;

@@ -57,7 +57,7 @@ public final class ContentQueries {
                               readModel.changesSince(
                                   c,
                                   q.afterSeq(),
-                                  Math.max(1, Math.min(q.limit(), maxPageSize)),
+                                  page(q.limit(), maxPageSize),
                                   replyBytes(q.replyTo(), maxReplyBytes))))
               .onMessage(
                   ContentQuery.ListItems.class,
@@ -73,7 +73,7 @@ public final class ContentQueries {
                                   q.status(),
                                   q.tag(),
                                   Math.max(1, q.page()),
-                                  Math.max(1, Math.min(q.size(), maxPageSize)))))
+                                  page(q.size(), maxPageSize))))
               .onMessage(
                   ContentQuery.Revisions.class,
                   q ->
@@ -115,9 +115,7 @@ public final class ContentQueries {
                           dataSource,
                           jdbc,
                           q.replyTo(),
-                          c ->
-                              readModel.slugs(
-                                  c, q.afterId(), Math.max(1, Math.min(q.limit(), maxPageSize)))))
+                          c -> readModel.slugs(c, q.afterId(), page(q.limit(), maxPageSize))))
               .onMessage(
                   ContentQuery.AllIds.class,
                   q -> {
@@ -178,4 +176,9 @@ public final class ContentQueries {
 
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(ContentQueries.class);
+
+  /** A page size asked for, within 1 and the largest page. */
+  private static int page(int asked, int maxPageSize) {
+    return Math.max(1, Math.min(asked, maxPageSize));
+  }
 }
