@@ -120,7 +120,8 @@ public final class Gateway {
           .setCoercion(shape, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
     }
     ModuleContext ctx =
-        new Context(system, config, content, site, templates, pages, json, List.copyOf(modules));
+        new ModuleContext.Of(
+            system, config, content, site, templates, pages, json, List.copyOf(modules));
     modules.forEach(m -> m.start(ctx));
     int retryAfter = g.getInt("retry-after-seconds");
     ErrorMapper errors =
@@ -230,15 +231,4 @@ public final class Gateway {
           return complete(denied);
         });
   }
-
-  private record Context(
-      ActorSystem<?> system,
-      Config config,
-      ContentClient content,
-      SiteState site,
-      Templates templates,
-      PageRenderer pages,
-      ObjectMapper json,
-      List<CmsModule> modules)
-      implements ModuleContext {}
 }

@@ -43,9 +43,9 @@ final class ExportCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      var config = QuireNode.config(site.overrides());
       if (site.server == null) {
         // An export reads a site: a mistyped --data must not create an empty one and export it.
-        var config = QuireNode.config(site.overrides());
         String url = config.getString("quire.db.url");
         if (url.startsWith(H2_FILE_URL)) {
           String base = url.substring(H2_FILE_URL.length()).split(";", 2)[0];
@@ -61,7 +61,7 @@ final class ExportCommand implements Runnable {
           }
         }
       }
-      try (TargetSession session = TargetSession.open(site, "export", System.err)) {
+      try (TargetSession session = TargetSession.open(site, config, "export", System.err)) {
         var items =
             session
                 .target

@@ -124,43 +124,32 @@ public final class HttpTarget implements ContentTarget {
 
   @Override
   public CompletionStage<List<ContentSnapshot>> all() {
-    return page(1, new ArrayList<>());
-  }
-
-  private CompletionStage<List<ContentSnapshot>> page(int page, List<ContentSnapshot> acc) {
-    int size = API_PAGE;
-    return send("GET", "?page=" + page + "&size=" + size, null)
-        .thenCompose(
-            n -> {
+    List<ContentSnapshot> acc = new ArrayList<>();
+    return eachPage(
+            1,
+            0,
+            items -> {
               List<CompletableFuture<ContentSnapshot>> full = new ArrayList<>();
-              for (JsonNode item : n.get("items")) {
-                full.add(
-                    send("GET", "/" + item.get("id").asText(), null)
-                        .thenApply(this::snapshot)
-                        .toCompletableFuture());
-              }
+              items.forEach(
+                  item ->
+                      full.add(
+                          send("GET", "/" + item.get("id").asText(), null)
+                              .thenApply(this::snapshot)
+                              .toCompletableFuture()));
               return CompletableFuture.allOf(full.toArray(CompletableFuture[]::new))
-                  .thenCompose(
-                      v -> {
-                        full.forEach(f -> acc.add(f.join()));
-                        return (long) page * size < n.get("total").asLong()
-                            ? page(page + 1, acc)
-                            : CompletableFuture.completedFuture(acc);
-                      });
-            });
+                  .thenRun(() -> full.forEach(f -> acc.add(f.join())));
+            })
+        .thenApply(v -> acc);
   }
 
   @Override
   public CompletionStage<List<SlugUse>> slugUses() {
-    return slugUses(1, new ArrayList<>());
-  }
-
-  private CompletionStage<List<SlugUse>> slugUses(int page, List<SlugUse> acc) {
-    int size = API_PAGE;
-    return send("GET", "?page=" + page + "&size=" + size, null)
-        .thenCompose(
-            n -> {
-              for (JsonNode item : n.get("items")) {
+    List<SlugUse> acc = new ArrayList<>();
+    return eachPage(
+            1,
+            0,
+            items -> {
+              for (JsonNode item : items) {
                 List<String> aliases = new ArrayList<>();
                 item.path("aliases").forEach(a -> aliases.add(a.asText()));
                 acc.add(
@@ -170,10 +159,30 @@ public final class HttpTarget implements ContentTarget {
                         item.get("slug").asText(),
                         aliases));
               }
-              // The server may answer smaller pages than asked: count what came.
-              return n.get("items").isEmpty() || acc.size() >= n.get("total").asLong()
-                  ? CompletableFuture.completedFuture(acc)
-                  : slugUses(page + 1, acc);
+              return CompletableFuture.completedFuture(null);
+            })
+        .thenApply(v -> acc);
+  }
+
+  /**
+   * Hands every page of the site's item list (without bodies) to {@code onPage}, one after the
+   * other, from page {@code page} on, {@code seen} items having come before it. The server may
+   * answer smaller pages than asked: the pages end when as many items as it counts have come.
+   */
+  private CompletionStage<Void> eachPage(
+      int page, long seen, java.util.function.Function<JsonNode, CompletionStage<Void>> onPage) {
+    return send("GET", "?page=" + page + "&size=" + API_PAGE, null)
+        .thenCompose(
+            n -> {
+              JsonNode items = n.get("items");
+              long now = seen + items.size();
+              return onPage
+                  .apply(items)
+                  .thenCompose(
+                      v ->
+                          items.isEmpty() || now >= n.get("total").asLong()
+                              ? CompletableFuture.<Void>completedFuture(null)
+                              : eachPage(page + 1, now, onPage));
             });
   }
 

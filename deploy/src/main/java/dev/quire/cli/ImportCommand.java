@@ -62,13 +62,13 @@ final class ImportCommand implements Runnable {
       // (~0.7 s for 10,000 posts). Nothing is written until every file has passed; when one has
       // not, the site is closed unused.
       // A site this command creates (a new --data) is removed again when nothing is imported.
-      Path newSite =
-          site.server == null && !Files.exists(Path.of(config.getString("quire.data-dir")))
-              ? Path.of(config.getString("quire.data-dir"))
-              : null;
+      Path dataDir = Path.of(config.getString("quire.data-dir"));
+      Path newSite = site.server == null && !Files.exists(dataDir) ? dataDir : null;
       ExecutorService opener = Executors.newSingleThreadExecutor();
       Future<TargetSession> opening =
-          dryRun ? null : opener.submit(() -> TargetSession.open(site, "import", System.err));
+          dryRun
+              ? null
+              : opener.submit(() -> TargetSession.open(site, config, "import", System.err));
       opener.shutdown();
       MarkdownFolder.Result result;
       try {
@@ -278,7 +278,7 @@ final class ImportCommand implements Runnable {
         return 0;
       }
       long start = System.nanoTime();
-      try (TargetSession session = TargetSession.open(site, "import", System.err)) {
+      try (TargetSession session = TargetSession.open(site, config, "import", System.err)) {
         if (conflicts(session, plan.entries(), file)) {
           return 2;
         }

@@ -18,7 +18,12 @@ final class TargetSession implements AutoCloseable {
   }
 
   static TargetSession open(SiteOptions site, String actor, PrintStream err) throws Exception {
-    Config config = QuireNode.config(site.overrides());
+    return open(site, QuireNode.config(site.overrides()), actor, err);
+  }
+
+  /** As {@link #open(SiteOptions, String, PrintStream)}, with the command's config already read. */
+  static TargetSession open(SiteOptions site, Config config, String actor, PrintStream err)
+      throws Exception {
     Duration timeout = config.getDuration("quire.cli.ask-timeout");
     if (site.server != null && site.data != null) {
       throw new IllegalArgumentException(

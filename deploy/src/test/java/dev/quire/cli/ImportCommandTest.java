@@ -102,17 +102,9 @@ class ImportCommandTest {
         folder.resolve("1.md"), "---\ntitle: Brand new\nslug: brand-new\n---\nNew.\n");
     Files.writeString(folder.resolve("2.md"), "---\ntitle: About\nslug: about\n---\nA post?\n");
     Files.writeString(folder.resolve("3.md"), "---\ntitle: Zed\nslug: zed\n---\nOld name.\n");
-    var err = new java.io.ByteArrayOutputStream();
-    var stderr = System.err;
-    int code;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
-      code = Main.run("import", "markdown", folder.toString(), "--data", data.toString());
-    } finally {
-      System.setErr(stderr);
-    }
-    assertThat(code).as("problems against the site: exit 2").isEqualTo(2);
-    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+    Run refused = run("import", "markdown", folder.toString(), "--data", data.toString());
+    assertThat(refused.code()).as("problems against the site: exit 2").isEqualTo(2);
+    assertThat(refused.err())
         .contains(
             folder.resolve("2.md")
                 + ":3: kind: the site has 'about' as a page, this file as a post",
@@ -168,50 +160,40 @@ class ImportCommandTest {
 
   @Test
   void anExportNeedsASiteAndSaysWhatElseIsInItsFolder() throws Exception {
-    var err = new java.io.ByteArrayOutputStream();
-    var stderr = System.err;
     Path typo = tmp.resolve("typo");
     Path data = tmp.resolve("data");
     Path posts = Files.createDirectories(tmp.resolve("posts"));
     Files.writeString(posts.resolve("a.md"), "---\ntitle: A\nslug: a\n---\nA.\n");
     Path out = Files.createDirectories(tmp.resolve("out"));
     Files.writeString(out.resolve("old-name.md"), "---\ntitle: Old\nslug: old-name\n---\nO.\n");
-    int missing;
-    int both;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
-      missing = Main.run("export", "markdown", out.toString(), "--data", typo.toString());
-      both =
-          Main.run(
-              "export",
-              "markdown",
-              out.toString(),
-              "--data",
-              data.toString(),
-              "--server",
-              "http://127.0.0.1:9",
-              "--token",
-              "t");
-      assertThat(Main.run("import", "markdown", posts.toString(), "--data", data.toString()))
-          .isZero();
-      assertThat(Main.run("export", "markdown", out.toString(), "--data", data.toString()))
-          .isZero();
-      assertThat(
-              Main.run(
-                  "export",
-                  "markdown",
-                  out.resolve("a.md").resolve("sub").toString(),
-                  "--data",
-                  data.toString()))
-          .as("a file where the folder should be")
-          .isEqualTo(1);
-    } finally {
-      System.setErr(stderr);
-    }
-    String printed = err.toString(java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(missing).isEqualTo(2);
+    Run missing = run("export", "markdown", out.toString(), "--data", typo.toString());
+    Run both =
+        run(
+            "export",
+            "markdown",
+            out.toString(),
+            "--data",
+            data.toString(),
+            "--server",
+            "http://127.0.0.1:9",
+            "--token",
+            "t");
+    assertThat(Main.run("import", "markdown", posts.toString(), "--data", data.toString()))
+        .isZero();
+    Run exported = run("export", "markdown", out.toString(), "--data", data.toString());
+    assertThat(exported.code()).isZero();
+    Run blocked =
+        run(
+            "export",
+            "markdown",
+            out.resolve("a.md").resolve("sub").toString(),
+            "--data",
+            data.toString());
+    assertThat(blocked.code()).as("a file where the folder should be").isEqualTo(1);
+    String printed = missing.err() + both.err() + exported.err() + blocked.err();
+    assertThat(missing.code()).isEqualTo(2);
     assertThat(typo).as("no empty site made at the mistyped path").doesNotExist();
-    assertThat(both).isEqualTo(2);
+    assertThat(both.code()).isEqualTo(2);
     assertThat(printed)
         .contains("error: there is no site at " + typo.toAbsolutePath() + " (no quire.mv.db)")
         .contains("error: --server and --data name two sites")
@@ -299,32 +281,23 @@ class ImportCommandTest {
 
   @Test
   void whatAUserCanPutRightIsOneLineNotAStackTrace() throws Exception {
-    var err = new java.io.ByteArrayOutputStream();
-    var stderr = System.err;
-    int missing;
-    int noToken;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
-      missing =
-          Main.run(
-              "import",
-              "markdown",
-              tmp.resolve("nowhere").toString(),
-              "--data",
-              tmp.resolve("data").toString());
-      noToken =
-          Main.run(
-              "import",
-              "markdown",
-              Files.createDirectories(tmp.resolve("posts")).toString(),
-              "--server",
-              "http://127.0.0.1:9");
-    } finally {
-      System.setErr(stderr);
-    }
-    String printed = err.toString(java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(missing).isEqualTo(1);
-    assertThat(noToken).isEqualTo(2);
+    Run missing =
+        run(
+            "import",
+            "markdown",
+            tmp.resolve("nowhere").toString(),
+            "--data",
+            tmp.resolve("data").toString());
+    Run noToken =
+        run(
+            "import",
+            "markdown",
+            Files.createDirectories(tmp.resolve("posts")).toString(),
+            "--server",
+            "http://127.0.0.1:9");
+    String printed = missing.err() + noToken.err();
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(noToken.code()).isEqualTo(2);
     assertThat(printed)
         .contains("error: " + tmp.resolve("nowhere") + " is not a directory")
         .contains("error: --server needs --token")

@@ -30,4 +30,16 @@ public interface ModuleContext {
 
   /** The enabled modules, in order (for pages that gather fragments from all of them). */
   java.util.List<CmsModule> modules();
+
+  /** A context of these parts: the gateway's own, and a test's (null for parts it does not use). */
+  record Of(
+      ActorSystem<?> system,
+      Config config,
+      ContentClient content,
+      SiteState site,
+      Templates templates,
+      PageRenderer pages,
+      ObjectMapper json,
+      java.util.List<CmsModule> modules)
+      implements ModuleContext {}
 }

@@ -79,7 +79,7 @@ class RedirectsRefreshTest {
 
   static ModuleContext context(ActorSystem<?> system, Config config, ContentClient content) {
     // The redirects module uses neither the site nor its templates.
-    return new dev.quire.gateway.module.TestModuleContext(
+    return new dev.quire.gateway.module.ModuleContext.Of(
         system, config, content, null, null, null, new ObjectMapper(), List.of());
   }
 }

@@ -224,7 +224,7 @@ class SiteStateCatchUpTest {
     SiteModule module = new SiteModule();
     // The site module reads the site only: no content client.
     module.start(
-        new dev.quire.gateway.module.TestModuleContext(
+        new dev.quire.gateway.module.ModuleContext.Of(
             kit.system(),
             config,
             null,
