@@ -104,6 +104,8 @@ final class ImportCommand implements Runnable {
             new Importer(session.target, session.importParallelism(), Clock.systemUTC())
                 .run(result.entries());
         s.failures().forEach(f -> System.err.println("failed: " + f));
+        // Part of the import: the site is served from the read model (see TargetSession).
+        session.awaitReadModel(System.err);
         System.out.printf(
             "Imported %d file(s) in %.1f s: %s%n",
             result.entries().size(), (System.nanoTime() - start) / 1e9, s);

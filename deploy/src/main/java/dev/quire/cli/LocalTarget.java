@@ -1,5 +1,7 @@
 package dev.quire.cli;
 
+import dev.quire.content.Content;
+import dev.quire.content.project.ContentProjection;
 import dev.quire.gateway.content.Asks;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentCommand;
@@ -33,7 +35,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.javadsl.ProjectionManagement;
 import org.apache.pekko.stream.javadsl.Sink;
 
 /** Talks to the entities of a node started in this process (the site itself is stopped). */
@@ -305,4 +310,22 @@ public final class LocalTarget implements ContentTarget {
 
   @Override
   public void close() {}
+
+  /**
+   * Whether the read model (what the site is served from) holds every content event the journal
+   * holds now: no tagged event lies after the projection's stored offset.
+   */
+  public CompletionStage<Boolean> readModelCaughtUp() {
+    ProjectionId id = ProjectionId.of(ContentProjection.NAME, Content.TAG);
+    return ProjectionManagement.get(system)
+        .<Offset>getOffset(id)
+        .thenCompose(
+            offset ->
+                PersistenceQuery.get(system)
+                    .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
+                    .currentEventsByTag(Content.TAG, offset.orElse(Offset.noOffset()))
+                    .take(1)
+                    .runWith(Sink.seq(), system))
+        .thenApply(List::isEmpty);
+  }
 }

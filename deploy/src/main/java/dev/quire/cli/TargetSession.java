@@ -3,6 +3,9 @@ package dev.quire.cli;
 import com.typesafe.config.Config;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Opens the content target a command asked for, and closes whatever it started. */
 final class TargetSession implements AutoCloseable {
@@ -10,6 +13,7 @@ final class TargetSession implements AutoCloseable {
   final ContentTarget target;
   final Config config;
   private final QuireNode node;
+  private boolean readModelAwaited;
 
   private TargetSession(ContentTarget target, Config config, QuireNode node) {
     this.target = target;
@@ -68,11 +72,55 @@ final class TargetSession implements AutoCloseable {
     return node;
   }
 
+  /**
+   * For a stopped site: waits until its read model holds everything written so far, at most {@code
+   * quire.cli.read-model-timeout}, so that the next {@code quire serve} serves the whole site from
+   * its first page rather than taking in the rest of an import while it already answers. Says so on
+   * {@code err} when the time runs out (what was written is in the journal either way). Nothing to
+   * wait for over {@code --server}: the running site's projection goes on.
+   */
+  void awaitReadModel(PrintStream err) throws InterruptedException {
+    if (!(target instanceof LocalTarget local) || readModelAwaited) {
+      return;
+    }
+    readModelAwaited = true;
+    Duration limit = config.getDuration("quire.cli.read-model-timeout");
+    long poll = config.getDuration("quire.cli.read-model-poll").toMillis();
+    long deadline = System.nanoTime() + limit.toNanos();
+    String failed = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+        if (local.readModelCaughtUp().toCompletableFuture().get(left, TimeUnit.MILLISECONDS)) {
+          return;
+        }
+        failed = null;
+      } catch (ExecutionException | TimeoutException e) {
+        Throwable c = e.getCause() != null ? e.getCause() : e;
+        failed = c.getMessage() != null ? c.getMessage() : c.toString();
+      }
+      Thread.sleep(poll);
+    }
+    err.println(
+        "warning: the site's read model had not taken in every change after"
+            + " quire.cli.read-model-timeout ("
+            + limit
+            + (failed == null ? "" : "; asking it how far it got failed: " + failed)
+            + "); everything written is stored, and the site takes in the rest when it next"
+            + " starts");
+  }
+
   @Override
   public void close() throws Exception {
-    target.close();
-    if (node != null) {
-      node.close();
+    try {
+      if (node != null) {
+        awaitReadModel(System.err);
+      }
+    } finally {
+      target.close();
+      if (node != null) {
+        node.close();
+      }
     }
   }
 }
