@@ -85,7 +85,7 @@ public final class ContentService {
                             CompletableFuture.runAsync(
                                 () -> {
                                   try (Connection c = dataSource.getConnection()) {
-                                    ReadModelSchema.migrate(dataSource, dialect);
+                                    ReadModelSchema.migrateIfBehind(dataSource, dialect);
                                     tuneJournal(c, dialect, config);
                                   } catch (Exception e) {
                                     throw new IllegalStateException(

@@ -1,5 +1,9 @@
 package dev.quire.content.project;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -42,6 +46,44 @@ public final class ReadModelSchema {
           throw e;
         }
       }
+    }
+  }
+
+  /**
+   * The newest migration under {@link #LOCATION}; {@code ReadModelSchemaTest} checks it against the
+   * files there, so a new migration file fails the build until this names it.
+   */
+  static final String NEWEST = "1";
+
+  /**
+   * As {@link #migrate}, unless the history says the newest migration is applied: then Flyway does
+   * not run at all. Flyway scans the classpath for migrations, reads the history and validates
+   * every checksum at each start, ~0.2 s of a node's start with nothing to do. Answers whether it
+   * ran.
+   */
+  public static boolean migrateIfBehind(DataSource dataSource, SqlDialect dialect) {
+    if (upToDate(dataSource)) {
+      return false;
+    }
+    migrate(dataSource, dialect);
+    return true;
+  }
+
+  /**
+   * Whether the history's newest entry is {@link #NEWEST}, applied successfully. A database without
+   * the history table (new, or from before versioning) is not.
+   */
+  static boolean upToDate(DataSource dataSource) {
+    try (Connection c = dataSource.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT \"version\", \"success\" FROM \""
+                    + HISTORY_TABLE
+                    + "\" ORDER BY \"installed_rank\" DESC LIMIT 1")) {
+      return rs.next() && NEWEST.equals(rs.getString(1)) && rs.getBoolean(2);
+    } catch (SQLException e) {
+      return false; // no history yet: Flyway creates it
     }
   }
 

@@ -119,4 +119,55 @@ class ReadModelSchemaTest {
     // A second start finds nothing to do.
     assertThat(ReadModelSchema.migrate(ds, SqlDialect.POSTGRES).migrationsExecuted).isZero();
   }
+
+  /**
+   * A start skips Flyway only when the history's newest entry is the newest migration file: a new
+   * database, one from before versioning, one whose newest migration failed and one an older Quire
+   * left (behind the files) all run it.
+   */
+  @Test
+  void flywayIsSkippedOnlyWhenTheNewestMigrationIsApplied() throws Exception {
+    DataSource ds = database("skip");
+    assertThat(ReadModelSchema.upToDate(ds)).as("a new database").isFalse();
+    assertThat(ReadModelSchema.migrateIfBehind(ds, SqlDialect.POSTGRES)).isTrue();
+    assertThat(ReadModelSchema.upToDate(ds)).isTrue();
+    assertThat(ReadModelSchema.migrateIfBehind(ds, SqlDialect.POSTGRES))
+        .as("the next start")
+        .isFalse();
+
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "UPDATE " + ReadModelSchema.HISTORY_TABLE + " SET success = FALSE WHERE version = '1'");
+    }
+    assertThat(ReadModelSchema.upToDate(ds)).as("the newest migration failed").isFalse();
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "UPDATE "
+              + ReadModelSchema.HISTORY_TABLE
+              + " SET success = TRUE, version = '0.5' WHERE version = '1'");
+    }
+    assertThat(ReadModelSchema.upToDate(ds)).as("an older Quire's history").isFalse();
+  }
+
+  /** NEWEST names the newest file under the migrations' location. */
+  @Test
+  void newestNamesTheNewestMigrationFile() throws Exception {
+    java.net.URL dir =
+        ReadModelSchema.class
+            .getClassLoader()
+            .getResource(ReadModelSchema.LOCATION.substring("classpath:".length()));
+    assertThat(dir).isNotNull();
+    try (var files = java.nio.file.Files.list(java.nio.file.Path.of(dir.toURI()))) {
+      String newest =
+          files
+              .map(f -> f.getFileName().toString())
+              .filter(n -> n.matches("V\\d+__.*\\.sql"))
+              .map(n -> n.substring(1, n.indexOf("__")))
+              .max(java.util.Comparator.comparingInt(Integer::parseInt))
+              .orElseThrow();
+      assertThat(ReadModelSchema.NEWEST).isEqualTo(newest);
+    }
+  }
 }
