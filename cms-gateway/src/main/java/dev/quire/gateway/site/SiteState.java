@@ -157,6 +157,13 @@ public final class SiteState {
                         l -> {
                           inFlight[0] = false;
                           ContentQuery.Changes changes = l.changes();
+                          boolean changed = changes.lastSeq() > lastSeq[0];
+                          lastSeq[0] = changes.lastSeq();
+                          if (changes.more()) {
+                            // The next page is read (on the content side) while this one is
+                            // applied here.
+                            fetch.run();
+                          }
                           for (ReadItem item : changes.items()) {
                             ItemView after =
                                 item.status() == ContentStatus.PUBLISHED
@@ -171,10 +178,7 @@ public final class SiteState {
                                 new SiteSnapshot.Change(before, after),
                                 SiteSnapshot.Change::then);
                           }
-                          boolean changed = changes.lastSeq() > lastSeq[0];
-                          lastSeq[0] = changes.lastSeq();
                           if (changes.more()) {
-                            fetch.run();
                             return Behaviors.same();
                           }
                           if (changed || !ready || !pending.isEmpty()) {
