@@ -82,7 +82,8 @@ public interface ContentQuery extends QuireSerializable {
   record Slugs(String afterId, int limit, ActorRef<SlugPage> replyTo) implements ContentQuery {}
 
   /** {@code aliases}: the item's old slugs, which redirect to it. */
-  record SlugEntry(String id, ContentKind kind, String slug, List<String> aliases)
+  record SlugEntry(
+      String id, ContentKind kind, String slug, List<String> aliases, ContentStatus status)
       implements QuireSerializable {
     public SlugEntry {
       aliases = aliases == null ? List.of() : List.copyOf(aliases);

@@ -47,7 +47,12 @@ public interface ContentTarget extends AutoCloseable {
   CompletionStage<List<ContentSnapshot>> all();
 
   /** An item as the site lists it: which slug it has, and which old slugs still answer for it. */
-  record SlugUse(String id, ContentKind kind, String slug, List<String> aliases) {}
+  record SlugUse(
+      String id,
+      ContentKind kind,
+      String slug,
+      List<String> aliases,
+      dev.quire.protocol.ContentStatus status) {}
 
   /**
    * Every item's slug and old slugs, from the site's read model (which trails the journal by a

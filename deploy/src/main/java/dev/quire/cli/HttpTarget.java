@@ -157,7 +157,8 @@ public final class HttpTarget implements ContentTarget {
                         item.get("id").asText(),
                         ContentKind.parse(item.get("kind").asText()),
                         item.get("slug").asText(),
-                        aliases));
+                        aliases,
+                        dev.quire.protocol.ContentStatus.parse(item.get("status").asText())));
               }
               return CompletableFuture.completedFuture(null);
             })

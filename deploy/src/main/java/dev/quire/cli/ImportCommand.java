@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -124,6 +125,9 @@ final class ImportCommand implements Runnable {
   static boolean conflicts(TargetSession session, List<MarkdownFolder.Entry> entries, Path source)
       throws Exception {
     Duration wait = session.config.getDuration("quire.cli.list-timeout");
+    // The slugs come from the read model: into a stopped site, let it take in what the site
+    // journaled last (a server stopped with kill -9 may have left some of it behind).
+    session.awaitReadModel(System.err);
     List<ContentTarget.SlugUse> site;
     try {
       site =
@@ -140,7 +144,21 @@ final class ImportCommand implements Runnable {
       throw new java.io.IOException(
           "could not read the site's items: " + (c.getMessage() != null ? c.getMessage() : c), c);
     }
-    List<MarkdownFolder.Problem> problems = Importer.conflicts(entries, site);
+    List<MarkdownFolder.Problem> problems = new ArrayList<>(Importer.conflicts(entries, site));
+    for (var reached : Importer.archivedReached(entries, site).entrySet()) {
+      String id = reached.getValue().id();
+      try {
+        session
+            .target
+            .get(id)
+            .toCompletableFuture()
+            .get(wait.toMillis(), TimeUnit.MILLISECONDS)
+            .flatMap(item -> Importer.archivedEdit(reached.getKey(), item))
+            .ifPresent(problems::add);
+      } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+        throw new java.io.IOException("could not read the site's item " + id + ": " + e, e);
+      }
+    }
     problems.forEach(System.err::println);
     if (!problems.isEmpty()) {
       System.err.println(

@@ -179,6 +179,54 @@ public final class Importer {
     return problems;
   }
 
+  /**
+   * The archived items the files would reach, each under its file: the one a file names by id, else
+   * the one holding its slug. An archived item cannot be edited, so the import's check reads these
+   * and refuses a file that would change one ({@link #archivedEdit}).
+   */
+  public static Map<MarkdownFolder.Entry, ContentTarget.SlugUse> archivedReached(
+      List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site) {
+    Map<String, ContentTarget.SlugUse> bySlug = new HashMap<>();
+    Map<String, ContentTarget.SlugUse> byId = new HashMap<>();
+    for (ContentTarget.SlugUse u : site) {
+      bySlug.put(u.slug(), u);
+      byId.put(u.id(), u);
+    }
+    Map<MarkdownFolder.Entry, ContentTarget.SlugUse> reached = new java.util.LinkedHashMap<>();
+    for (MarkdownFolder.Entry e : entries) {
+      ContentTarget.SlugUse u = e.id() == null ? null : byId.get(e.id());
+      if (u == null) {
+        u = bySlug.get(e.fields().slug());
+      }
+      if (u != null && u.status() == ContentStatus.ARCHIVED) {
+        reached.put(e, u);
+      }
+    }
+    return reached;
+  }
+
+  /**
+   * The problem with a file that would change {@code item}, archived on the site (its fields
+   * differ: the import would edit it, and the site refuses edits of an archived item). A file that
+   * matches it changes nothing but its status, as for any other item.
+   */
+  public static Optional<MarkdownFolder.Problem> archivedEdit(
+      MarkdownFolder.Entry e, ContentSnapshot item) {
+    if (item.status() != ContentStatus.ARCHIVED || item.fields().equals(e.fields())) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        problem(
+            e,
+            "item",
+            "the site has item "
+                + item.id()
+                + " ('"
+                + item.fields().slug()
+                + "') archived, and an archived item cannot be edited: publish it again on the"
+                + " site first, or leave this file out"));
+  }
+
   /** A problem with {@code e}, on the line of its slug. */
   private static MarkdownFolder.Problem problem(
       MarkdownFolder.Entry e, String field, String message) {

@@ -1,7 +1,6 @@
 package dev.quire.cli;
 
 import dev.quire.content.Content;
-import dev.quire.content.project.ContentProjection;
 import dev.quire.gateway.content.Asks;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentCommand;
@@ -37,8 +36,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.projection.ProjectionId;
-import org.apache.pekko.projection.javadsl.ProjectionManagement;
 import org.apache.pekko.stream.javadsl.Sink;
 
 /** Talks to the entities of a node started in this process (the site itself is stopped). */
@@ -187,7 +184,11 @@ public final class LocalTarget implements ContentTarget {
                     system.scheduler()))
         .thenCompose(
             p -> {
-              p.items().forEach(i -> acc.add(new SlugUse(i.id(), i.kind(), i.slug(), i.aliases())));
+              p.items()
+                  .forEach(
+                      i ->
+                          acc.add(
+                              new SlugUse(i.id(), i.kind(), i.slug(), i.aliases(), i.status())));
               return !p.more() || p.items().isEmpty()
                   ? CompletableFuture.completedFuture(acc)
                   : slugUses(p.items().get(p.items().size() - 1).id(), acc);
@@ -312,20 +313,16 @@ public final class LocalTarget implements ContentTarget {
   public void close() {}
 
   /**
-   * Whether the read model (what the site is served from) holds every content event the journal
-   * holds now: no tagged event lies after the projection's stored offset.
+   * Whether the journal holds no content event after {@code offset} (a journal ordering): with the
+   * read-model projection's stored offset, whether the read model (what the site is served from)
+   * has taken in everything written so far.
    */
-  public CompletionStage<Boolean> readModelCaughtUp() {
-    ProjectionId id = ProjectionId.of(ContentProjection.NAME, Content.TAG);
-    return ProjectionManagement.get(system)
-        .<Offset>getOffset(id)
-        .thenCompose(
-            offset ->
-                PersistenceQuery.get(system)
-                    .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
-                    .currentEventsByTag(Content.TAG, offset.orElse(Offset.noOffset()))
-                    .take(1)
-                    .runWith(Sink.seq(), system))
+  public CompletionStage<Boolean> noContentEventsAfter(long offset) {
+    return PersistenceQuery.get(system)
+        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
+        .currentEventsByTag(Content.TAG, Offset.sequence(offset))
+        .take(1)
+        .runWith(Sink.seq(), system)
         .thenApply(List::isEmpty);
   }
 }

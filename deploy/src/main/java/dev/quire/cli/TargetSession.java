@@ -13,7 +13,9 @@ final class TargetSession implements AutoCloseable {
   final ContentTarget target;
   final Config config;
   private final QuireNode node;
-  private boolean readModelAwaited;
+
+  /** The read model did not catch up in time once: the session does not wait again. */
+  private boolean readModelLate;
 
   private TargetSession(ContentTarget target, Config config, QuireNode node) {
     this.target = target;
@@ -80,10 +82,9 @@ final class TargetSession implements AutoCloseable {
    * wait for over {@code --server}: the running site's projection goes on.
    */
   void awaitReadModel(PrintStream err) throws InterruptedException {
-    if (!(target instanceof LocalTarget local) || readModelAwaited) {
+    if (!(target instanceof LocalTarget local) || node == null || readModelLate) {
       return;
     }
-    readModelAwaited = true;
     Duration limit = config.getDuration("quire.cli.read-model-timeout");
     long poll = config.getDuration("quire.cli.read-model-poll").toMillis();
     long deadline = System.nanoTime() + limit.toNanos();
@@ -91,16 +92,24 @@ final class TargetSession implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       try {
         long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-        if (local.readModelCaughtUp().toCompletableFuture().get(left, TimeUnit.MILLISECONDS)) {
+        long offset =
+            dev.quire.content.project.ContentProjection.storedOffset(
+                    node.content().dataSource(), node.system().settings().config())
+                .orElse(0);
+        if (local
+            .noContentEventsAfter(offset)
+            .toCompletableFuture()
+            .get(left, TimeUnit.MILLISECONDS)) {
           return;
         }
         failed = null;
-      } catch (ExecutionException | TimeoutException e) {
+      } catch (ExecutionException | TimeoutException | java.sql.SQLException e) {
         Throwable c = e.getCause() != null ? e.getCause() : e;
         failed = c.getMessage() != null ? c.getMessage() : c.toString();
       }
       Thread.sleep(poll);
     }
+    readModelLate = true;
     err.println(
         "warning: the site's read model had not taken in every change after"
             + " quire.cli.read-model-timeout ("

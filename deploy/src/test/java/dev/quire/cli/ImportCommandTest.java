@@ -340,6 +340,56 @@ class ImportCommandTest {
     }
   }
 
+  /**
+   * An archived item cannot be edited: a file that would change one is refused by the check, before
+   * anything is written (it used to fail half-way through the import). A file that matches it only
+   * publishes it again, as the folder says.
+   */
+  @Test
+  void aFileThatWouldEditAnArchivedItemIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Path data = tmp.resolve("data");
+    Path folder = Files.createDirectories(tmp.resolve("folder"));
+    String old = "---\ntitle: Old news\nslug: old-news\n---\nAs it was.\n";
+    Files.writeString(folder.resolve("old-news.md"), old);
+    assertThat(Main.run("import", "markdown", folder.toString(), "--data", data.toString()))
+        .isZero();
+    SiteOptions site = new SiteOptions();
+    site.data = data.toString();
+    try (var session =
+        TargetSession.open(
+            site, "test", new java.io.PrintStream(OutputStream.nullOutputStream()))) {
+      var item = session.target.findBySlug("old-news").toCompletableFuture().get().orElseThrow();
+      ((LocalTarget) session.target)
+          .archive(item.id(), item.revision())
+          .toCompletableFuture()
+          .get();
+    }
+
+    Files.writeString(
+        folder.resolve("old-news.md"),
+        "---\ntitle: Old news\nslug: old-news\n---\nAs it is now.\n");
+    Files.writeString(folder.resolve("fresh.md"), "---\ntitle: Fresh\nslug: fresh\n---\nNew.\n");
+    Run refused = run("import", "markdown", folder.toString(), "--data", data.toString());
+    assertThat(refused.code()).as(refused.err()).isEqualTo(2);
+    assertThat(refused.err())
+        .contains(folder.resolve("old-news.md") + ":3: item: the site has item ")
+        .contains("('old-news') archived, and an archived item cannot be edited");
+
+    Files.delete(folder.resolve("fresh.md"));
+    Files.writeString(folder.resolve("old-news.md"), old);
+    Run same = run("import", "markdown", folder.toString(), "--data", data.toString());
+    assertThat(same.code()).as(same.err()).isZero();
+    try (var session =
+        TargetSession.open(
+            site, "test", new java.io.PrintStream(OutputStream.nullOutputStream()))) {
+      var item = session.target.findBySlug("old-news").toCompletableFuture().get().orElseThrow();
+      assertThat(item.status())
+          .as("published again, as the file says; the refused folder wrote nothing")
+          .isEqualTo(dev.quire.protocol.ContentStatus.PUBLISHED);
+      assertThat(session.target.findBySlug("fresh").toCompletableFuture().get()).isEmpty();
+    }
+  }
+
   @Test
   void aBadSettingForTheLocalSiteFailsTheCommandAndLeavesTheDirectoryFree() throws Exception {
     Path data = Files.createDirectories(tmp.resolve("data"));

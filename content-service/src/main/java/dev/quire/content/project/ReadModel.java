@@ -486,7 +486,7 @@ public final class ReadModel {
     boolean more = false;
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT id, kind, slug FROM content_item WHERE id > ? ORDER BY id LIMIT ?")) {
+            "SELECT id, kind, slug, status FROM content_item WHERE id > ? ORDER BY id LIMIT ?")) {
       ps.setString(1, afterId == null ? "" : afterId);
       ps.setInt(2, limit + 1);
       try (ResultSet rs = ps.executeQuery()) {
@@ -495,7 +495,8 @@ public final class ReadModel {
             more = true;
             break;
           }
-          rows.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+          rows.add(
+              new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)});
         }
       }
     }
@@ -504,7 +505,11 @@ public final class ReadModel {
     for (String[] r : rows) {
       items.add(
           new ContentQuery.SlugEntry(
-              r[0], ContentKind.parse(r[1]), r[2], aliases.getOrDefault(r[0], List.of())));
+              r[0],
+              ContentKind.parse(r[1]),
+              r[2],
+              aliases.getOrDefault(r[0], List.of()),
+              ContentStatus.parse(r[3])));
     }
     return new ContentQuery.SlugPage(items, more);
   }
