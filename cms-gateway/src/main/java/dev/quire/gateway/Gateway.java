@@ -162,7 +162,8 @@ public final class Gateway {
                         HttpError.notFound("there is no API here; it lives under /api/v1/")))));
     all.addAll(pub);
     Route allRoutes = anyOf(all);
-    Route root = handleExceptions(errors.htmlExceptions(), () -> allRoutes);
+    Route htmlRejections = handleRejections(errors.htmlRejections(), () -> allRoutes);
+    Route root = handleExceptions(errors.htmlExceptions(), () -> htmlRejections);
     return Http.get(system)
         .newServerAt(g.getString("http.host"), g.getInt("http.port"))
         // HEAD is answered by HeadRequests, so that the metrics see it (the management port

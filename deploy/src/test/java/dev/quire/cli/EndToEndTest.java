@@ -986,6 +986,12 @@ class EndToEndTest {
     var notAllowed = api("DELETE", "/api/v1/content", null);
     assertThat(notAllowed.statusCode()).isEqualTo(405);
     assertThat(notAllowed.headers().firstValue("Allow").orElseThrow()).contains("GET, HEAD");
+    // Outside the API too, as the theme's error page.
+    var posted = api("POST", "/", "{}");
+    assertThat(posted.statusCode()).isEqualTo(405);
+    assertThat(posted.headers().firstValue("Allow").orElseThrow()).isEqualTo("GET, HEAD");
+    assertThat(posted.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
+    assertThat(posted.body()).contains("This address answers GET, HEAD only.");
     // Several fields at fault: each is listed with its own message, in the API's names.
     var several =
         api(

@@ -107,6 +107,43 @@ public final class ErrorMapper {
   }
 
   /**
+   * A method the page's address does not take (a form posted to a post page, a DELETE of the home
+   * page): 405 as the theme's error page, with an {@code Allow} that names HEAD beside GET, as the
+   * API's does. Pekko's own answer was plain text naming GET only. Other rejections go on to the
+   * handlers around.
+   */
+  public RejectionHandler htmlRejections() {
+    return RejectionHandler.newBuilder()
+        .handleAll(
+            org.apache.pekko.http.javadsl.server.MethodRejection.class,
+            rejections ->
+                extractUri(
+                    uri -> {
+                      java.util.List<String> methods = new java.util.ArrayList<>();
+                      for (var r : rejections) {
+                        String m = r.supported().name();
+                        if (!methods.contains(m)) {
+                          methods.add(m);
+                        }
+                        if (m.equals("GET") && !methods.contains("HEAD")) {
+                          methods.add("HEAD");
+                        }
+                      }
+                      String allow = String.join(", ", methods);
+                      return complete(
+                          toHtml(
+                                  new HttpError(
+                                      405,
+                                      "method_not_allowed",
+                                      "",
+                                      "This address answers " + allow + " only."),
+                                  uri.path())
+                              .addHeader(RawHeader.create("Allow", allow)));
+                    }))
+        .build();
+  }
+
+  /**
    * A 405's {@code Allow} with HEAD wherever GET is allowed: the gateway answers HEAD as GET
    * ({@code HeadRequests}), so routes name only GET and Pekko's header left HEAD out.
    */
@@ -162,7 +199,9 @@ public final class ErrorMapper {
 
   private byte[] safePage(HttpError error, String path) {
     try {
-      return pages.errorPage(error.status(), error.status() == 404 ? error.getMessage() : "", path);
+      // Messages the gateway writes for visitors; a 500's may name internals, so it is not shown.
+      boolean shown = error.status() == 404 || error.status() == 405 || error.status() == 503;
+      return pages.errorPage(error.status(), shown ? error.getMessage() : "", path);
     } catch (RuntimeException renderFailure) {
       LOG.error("the error page itself failed to render", renderFailure);
       return ("<!doctype html><title>Error</title><h1>" + error.status() + "</h1>")
