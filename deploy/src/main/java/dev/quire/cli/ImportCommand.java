@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -127,7 +128,9 @@ final class ImportCommand implements Runnable {
     Duration wait = session.config.getDuration("quire.cli.list-timeout");
     // The slugs come from the read model: into a stopped site, let it take in what the site
     // journaled last (a server stopped with kill -9 may have left some of it behind).
-    session.awaitReadModel(System.err);
+    session.awaitReadModel(
+        System.err,
+        "the files are checked against what it holds now, which may miss the newest changes");
     List<ContentTarget.SlugUse> site;
     try {
       site =
@@ -153,10 +156,19 @@ final class ImportCommand implements Runnable {
             .get(id)
             .toCompletableFuture()
             .get(wait.toMillis(), TimeUnit.MILLISECONDS)
-            .flatMap(item -> Importer.archivedEdit(reached.getKey(), item))
+            .flatMap(item -> Importer.archivedEdit(reached.getKey(), item, Instant.now()))
             .ifPresent(problems::add);
-      } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
-        throw new java.io.IOException("could not read the site's item " + id + ": " + e, e);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new java.io.IOException(
+            "reading the site's item " + id + " took longer than quire.cli.list-timeout", e);
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause() != null ? e.getCause() : e;
+        throw new java.io.IOException(
+            "could not read the site's item "
+                + id
+                + ": "
+                + (c.getMessage() != null ? c.getMessage() : c),
+            c);
       }
     }
     problems.forEach(System.err::println);

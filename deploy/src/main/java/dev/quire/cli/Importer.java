@@ -206,13 +206,22 @@ public final class Importer {
   }
 
   /**
-   * The problem with a file that would change {@code item}, archived on the site (its fields
-   * differ: the import would edit it, and the site refuses edits of an archived item). A file that
-   * matches it changes nothing but its status, as for any other item.
+   * The problem with a file that would change {@code item}, archived on the site: the site refuses
+   * to edit or schedule an archived item, so a file whose fields differ, or whose publish date is
+   * after {@code now}, would fail half-way through the import. A file that matches it publishes it
+   * again (as the folder says); one with {@code draft: true} leaves it archived.
    */
   public static Optional<MarkdownFolder.Problem> archivedEdit(
-      MarkdownFolder.Entry e, ContentSnapshot item) {
-    if (item.status() != ContentStatus.ARCHIVED || item.fields().equals(e.fields())) {
+      MarkdownFolder.Entry e, ContentSnapshot item, Instant now) {
+    if (item.status() != ContentStatus.ARCHIVED) {
+      return Optional.empty();
+    }
+    String what;
+    if (!item.fields().equals(e.fields())) {
+      what = "edited";
+    } else if (!e.draft() && e.publishAt() != null && e.publishAt().isAfter(now)) {
+      what = "scheduled";
+    } else {
       return Optional.empty();
     }
     return Optional.of(
@@ -223,8 +232,9 @@ public final class Importer {
                 + item.id()
                 + " ('"
                 + item.fields().slug()
-                + "') archived, and an archived item cannot be edited: publish it again on the"
-                + " site first, or leave this file out"));
+                + "') archived, and an archived item cannot be "
+                + what
+                + ": publish it again on the site first, or leave this file out"));
   }
 
   /** A problem with {@code e}, on the line of its slug. */

@@ -14,8 +14,8 @@ final class TargetSession implements AutoCloseable {
   final Config config;
   private final QuireNode node;
 
-  /** The read model did not catch up in time once: the session does not wait again. */
-  private boolean readModelLate;
+  /** Asking how far the read model has got failed once: the session does not ask again. */
+  private boolean readModelUnknown;
 
   private TargetSession(ContentTarget target, Config config, QuireNode node) {
     this.target = target;
@@ -82,14 +82,30 @@ final class TargetSession implements AutoCloseable {
    * wait for over {@code --server}: the running site's projection goes on.
    */
   void awaitReadModel(PrintStream err) throws InterruptedException {
-    if (!(target instanceof LocalTarget local) || node == null || readModelLate) {
+    awaitReadModel(
+        err, "everything written is stored, and the site takes in the rest when it next starts");
+  }
+
+  /**
+   * As {@link #awaitReadModel(PrintStream)}; {@code otherwise} says on {@code err} what follows
+   * when the read model is still behind at {@code quire.cli.read-model-timeout} (0: no wait). A
+   * failure to find out how far it got (not a slow answer) is said once, and the session does not
+   * ask again.
+   */
+  void awaitReadModel(PrintStream err, String otherwise) throws InterruptedException {
+    if (!(target instanceof LocalTarget local) || node == null || readModelUnknown) {
       return;
     }
     Duration limit = config.getDuration("quire.cli.read-model-timeout");
+    if (limit.isZero()) {
+      return;
+    }
     long poll = config.getDuration("quire.cli.read-model-poll").toMillis();
     long deadline = System.nanoTime() + limit.toNanos();
-    String failed = null;
     while (System.nanoTime() < deadline) {
+      if (node.system().getWhenTerminated().toCompletableFuture().isDone()) {
+        return; // nothing to ask any more: the node has stopped
+      }
       try {
         long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
         long offset =
@@ -102,21 +118,26 @@ final class TargetSession implements AutoCloseable {
             .get(left, TimeUnit.MILLISECONDS)) {
           return;
         }
-        failed = null;
-      } catch (ExecutionException | TimeoutException | java.sql.SQLException e) {
-        Throwable c = e.getCause() != null ? e.getCause() : e;
-        failed = c.getMessage() != null ? c.getMessage() : c.toString();
+      } catch (TimeoutException e) {
+        break; // the deadline came while asking
+      } catch (ExecutionException | java.sql.SQLException | RuntimeException e) {
+        Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        readModelUnknown = true;
+        err.println(
+            "warning: could not find out how far the site's read model has got ("
+                + (c.getMessage() != null ? c.getMessage() : c.toString())
+                + "); "
+                + otherwise);
+        return;
       }
       Thread.sleep(poll);
     }
-    readModelLate = true;
     err.println(
         "warning: the site's read model had not taken in every change after"
             + " quire.cli.read-model-timeout ("
-            + limit
-            + (failed == null ? "" : "; asking it how far it got failed: " + failed)
-            + "); everything written is stored, and the site takes in the rest when it next"
-            + " starts");
+            + limit.toSeconds()
+            + " s); "
+            + otherwise);
   }
 
   @Override

@@ -327,7 +327,9 @@ class ImportCommandTest {
               + i
               + ".\n");
     }
-    assertThat(Main.run("import", "markdown", dir.toString(), "--data", data.toString())).isZero();
+    Run imported = run("import", "markdown", dir.toString(), "--data", data.toString());
+    assertThat(imported.code()).as(imported.err()).isZero();
+    assertThat(imported.err()).as("the wait ended by catching up").doesNotContain("warning:");
     try (Connection c =
             DriverManager.getConnection("jdbc:h2:file:" + data.resolve("quire"), "quire", "");
         ResultSet rs =
@@ -337,6 +339,21 @@ class ImportCommandTest {
                         + " AND html IS NOT NULL")) {
       rs.next();
       assertThat(rs.getInt(1)).as("published posts in the read model").isEqualTo(posts);
+    }
+    // What the wait reads: the projection's stored offset, at the newest content event.
+    org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
+    ds.setURL("jdbc:h2:file:" + data.resolve("quire"));
+    ds.setUser("quire");
+    try (Connection c = ds.getConnection();
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT MAX(\"event_id\") FROM \"event_tag\" WHERE \"tag\" = 'content'")) {
+      rs.next();
+      assertThat(
+              dev.quire.content.project.ContentProjection.storedOffset(
+                  ds, com.typesafe.config.ConfigFactory.load()))
+          .hasValue(rs.getLong(1));
     }
   }
 
@@ -374,6 +391,13 @@ class ImportCommandTest {
     assertThat(refused.err())
         .contains(folder.resolve("old-news.md") + ":3: item: the site has item ")
         .contains("('old-news') archived, and an archived item cannot be edited");
+
+    Files.writeString(
+        folder.resolve("old-news.md"),
+        "---\ntitle: Old news\nslug: old-news\npublish_date: 2099-01-01\n---\nAs it was.\n");
+    Run scheduled = run("import", "markdown", folder.toString(), "--data", data.toString());
+    assertThat(scheduled.code()).as(scheduled.err()).isEqualTo(2);
+    assertThat(scheduled.err()).contains("archived, and an archived item cannot be scheduled");
 
     Files.delete(folder.resolve("fresh.md"));
     Files.writeString(folder.resolve("old-news.md"), old);
