@@ -12,7 +12,8 @@ import org.flywaydb.core.api.output.MigrateResult;
 
 /**
  * The read model's tables, versioned with Flyway: {@code db/quire/read-model/V<n>__<what>.sql} in
- * this module, applied in order at start and recorded in {@value #HISTORY_TABLE}.
+ * this module, applied in order at start and recorded in {@value #HISTORY_TABLE} (Flyway runs only
+ * when the history does not end with {@link #NEWEST}: see {@link #migrateIfBehind}).
  *
  * <p>On PostgreSQL Flyway holds an advisory lock while it migrates, so of several content nodes
  * starting together one applies a new version and the others find it applied. A database from
