@@ -72,11 +72,7 @@ class ImportCommandTest {
     assertThat(Main.run("import", "markdown", first.toString(), "--data", data.toString()))
         .isZero();
     // An editor renames the published post on the site: 'zed' becomes an old slug that redirects.
-    SiteOptions site = new SiteOptions();
-    site.data = data.toString();
-    try (var session =
-        TargetSession.open(
-            site, "test", new java.io.PrintStream(OutputStream.nullOutputStream()))) {
+    try (var session = localSite(data)) {
       var item = session.target.findBySlug("zed").toCompletableFuture().get().orElseThrow();
       var f = item.fields();
       session
@@ -253,11 +249,7 @@ class ImportCommandTest {
     }
     String id = exported.lines().filter(l -> l.startsWith("id: ")).findFirst().orElseThrow();
     assertThat(Files.readString(again.resolve("renamed.md"))).contains(id);
-    SiteOptions site = new SiteOptions();
-    site.data = data.toString();
-    try (var session =
-        TargetSession.open(
-            site, "test", new java.io.PrintStream(OutputStream.nullOutputStream()))) {
+    try (var session = localSite(data)) {
       var item = session.target.findBySlug("renamable").toCompletableFuture().get().orElseThrow();
       assertThat(item.fields().slug()).isEqualTo("renamed");
       assertThat(item.aliases()).as("the old URL keeps answering").containsExactly("renamable");
@@ -265,6 +257,14 @@ class ImportCommandTest {
   }
 
   /** What a command answered, and what it printed on standard error. */
+  /** The stopped site in {@code data}, opened as a command opens it. */
+  static TargetSession localSite(Path data) throws Exception {
+    SiteOptions site = new SiteOptions();
+    site.data = data.toString();
+    return TargetSession.open(
+        site, "test", new java.io.PrintStream(OutputStream.nullOutputStream()));
+  }
+
   record Run(int code, String err) {}
 
   static Run run(String... args) {
@@ -370,11 +370,7 @@ class ImportCommandTest {
     Files.writeString(folder.resolve("old-news.md"), old);
     assertThat(Main.run("import", "markdown", folder.toString(), "--data", data.toString()))
         .isZero();
-    SiteOptions site = new SiteOptions();
-    site.data = data.toString();
-    try (var session =
-        TargetSession.open(
-            site, "test", new java.io.PrintStream(OutputStream.nullOutputStream()))) {
+    try (var session = localSite(data)) {
       var item = session.target.findBySlug("old-news").toCompletableFuture().get().orElseThrow();
       ((LocalTarget) session.target)
           .archive(item.id(), item.revision())
@@ -403,9 +399,7 @@ class ImportCommandTest {
     Files.writeString(folder.resolve("old-news.md"), old);
     Run same = run("import", "markdown", folder.toString(), "--data", data.toString());
     assertThat(same.code()).as(same.err()).isZero();
-    try (var session =
-        TargetSession.open(
-            site, "test", new java.io.PrintStream(OutputStream.nullOutputStream()))) {
+    try (var session = localSite(data)) {
       var item = session.target.findBySlug("old-news").toCompletableFuture().get().orElseThrow();
       assertThat(item.status())
           .as("published again, as the file says; the refused folder wrote nothing")
