@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -131,45 +132,19 @@ final class ImportCommand implements Runnable {
     session.awaitReadModel(
         System.err,
         "the files are checked against what it holds now, which may miss the newest changes");
-    List<ContentTarget.SlugUse> site;
-    try {
-      site =
-          session
-              .target
-              .slugUses()
-              .toCompletableFuture()
-              .get(wait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new java.io.IOException(
-          "listing the site's items took longer than quire.cli.list-timeout (" + wait + ")", e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause() != null ? e.getCause() : e;
-      throw new java.io.IOException(
-          "could not read the site's items: " + (c.getMessage() != null ? c.getMessage() : c), c);
-    }
+    List<ContentTarget.SlugUse> site =
+        within(
+            session.target.slugUses(), wait, "listing the site's items", "read the site's items");
     List<MarkdownFolder.Problem> problems = new ArrayList<>(Importer.conflicts(entries, site));
     for (var reached : Importer.archivedReached(entries, site).entrySet()) {
       String id = reached.getValue().id();
-      try {
-        session
-            .target
-            .get(id)
-            .toCompletableFuture()
-            .get(wait.toMillis(), TimeUnit.MILLISECONDS)
-            .flatMap(item -> Importer.archivedEdit(reached.getKey(), item, Instant.now()))
-            .ifPresent(problems::add);
-      } catch (java.util.concurrent.TimeoutException e) {
-        throw new java.io.IOException(
-            "reading the site's item " + id + " took longer than quire.cli.list-timeout", e);
-      } catch (ExecutionException e) {
-        Throwable c = e.getCause() != null ? e.getCause() : e;
-        throw new java.io.IOException(
-            "could not read the site's item "
-                + id
-                + ": "
-                + (c.getMessage() != null ? c.getMessage() : c),
-            c);
-      }
+      within(
+              session.target.get(id),
+              wait,
+              "reading the site's item " + id,
+              "read the site's item " + id)
+          .flatMap(item -> Importer.archivedEdit(reached.getKey(), item, Instant.now()))
+          .ifPresent(problems::add);
     }
     problems.forEach(System.err::println);
     if (!problems.isEmpty()) {
@@ -180,6 +155,24 @@ final class ImportCommand implements Runnable {
               + " against the site; nothing was imported.");
     }
     return !problems.isEmpty();
+  }
+
+  /**
+   * What {@code answer} brings within {@code wait} ({@code quire.cli.list-timeout}); a slow or
+   * failed answer is an IOException naming what was asked ({@code doing}, {@code done}).
+   */
+  private static <T> T within(CompletionStage<T> answer, Duration wait, String doing, String done)
+      throws java.io.IOException, InterruptedException {
+    try {
+      return answer.toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new java.io.IOException(
+          doing + " took longer than quire.cli.list-timeout (" + wait + ")", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause() != null ? e.getCause() : e;
+      throw new java.io.IOException(
+          "could not " + done + ": " + (c.getMessage() != null ? c.getMessage() : c), c);
+    }
   }
 
   /** The files an empty site consists of, in the order they can go. */

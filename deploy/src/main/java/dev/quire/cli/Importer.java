@@ -70,14 +70,10 @@ public final class Importer {
    */
   public static List<MarkdownFolder.Problem> conflicts(
       List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site) {
-    Map<String, ContentTarget.SlugUse> bySlug = new HashMap<>();
-    Map<String, ContentTarget.SlugUse> byAlias = new HashMap<>();
-    Map<String, ContentTarget.SlugUse> byId = new HashMap<>();
-    for (ContentTarget.SlugUse u : site) {
-      bySlug.put(u.slug(), u);
-      byId.put(u.id(), u);
-      u.aliases().forEach(a -> byAlias.put(a, u));
-    }
+    SiteIndex index = SiteIndex.of(site);
+    Map<String, ContentTarget.SlugUse> bySlug = index.bySlug();
+    Map<String, ContentTarget.SlugUse> byAlias = index.byAlias();
+    Map<String, ContentTarget.SlugUse> byId = index.byId();
     List<MarkdownFolder.Problem> problems = new ArrayList<>();
     // The site's items that files name by id: a file without one must not reach them by slug.
     Map<String, MarkdownFolder.Entry> claimed = new HashMap<>();
@@ -186,17 +182,12 @@ public final class Importer {
    */
   public static Map<MarkdownFolder.Entry, ContentTarget.SlugUse> archivedReached(
       List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site) {
-    Map<String, ContentTarget.SlugUse> bySlug = new HashMap<>();
-    Map<String, ContentTarget.SlugUse> byId = new HashMap<>();
-    for (ContentTarget.SlugUse u : site) {
-      bySlug.put(u.slug(), u);
-      byId.put(u.id(), u);
-    }
+    SiteIndex index = SiteIndex.of(site);
     Map<MarkdownFolder.Entry, ContentTarget.SlugUse> reached = new java.util.LinkedHashMap<>();
     for (MarkdownFolder.Entry e : entries) {
-      ContentTarget.SlugUse u = e.id() == null ? null : byId.get(e.id());
+      ContentTarget.SlugUse u = e.id() == null ? null : index.byId().get(e.id());
       if (u == null) {
-        u = bySlug.get(e.fields().slug());
+        u = index.bySlug().get(e.fields().slug());
       }
       if (u != null && u.status() == ContentStatus.ARCHIVED) {
         reached.put(e, u);
@@ -219,7 +210,7 @@ public final class Importer {
     String what;
     if (!item.fields().equals(e.fields())) {
       what = "edited";
-    } else if (!e.draft() && e.publishAt() != null && e.publishAt().isAfter(now)) {
+    } else if (initially(e, now).status() == ContentStatus.SCHEDULED) {
       what = "scheduled";
     } else {
       return Optional.empty();
@@ -235,6 +226,23 @@ public final class Importer {
                 + "') archived, and an archived item cannot be "
                 + what
                 + ": publish it again on the site first, or leave this file out"));
+  }
+
+  /** The site's items by slug, by old slug and by id. */
+  private record SiteIndex(
+      Map<String, ContentTarget.SlugUse> bySlug,
+      Map<String, ContentTarget.SlugUse> byAlias,
+      Map<String, ContentTarget.SlugUse> byId) {
+
+    static SiteIndex of(List<ContentTarget.SlugUse> site) {
+      SiteIndex index = new SiteIndex(new HashMap<>(), new HashMap<>(), new HashMap<>());
+      for (ContentTarget.SlugUse u : site) {
+        index.bySlug.put(u.slug(), u);
+        index.byId.put(u.id(), u);
+        u.aliases().forEach(a -> index.byAlias.put(a, u));
+      }
+      return index;
+    }
   }
 
   /** A problem with {@code e}, on the line of its slug. */
@@ -341,10 +349,14 @@ public final class Importer {
 
   /** The status its file asks for: what a new item starts in, and what an existing one moves to. */
   private ContentCommand.Initially initially(MarkdownFolder.Entry e) {
+    return initially(e, clock.instant());
+  }
+
+  private static ContentCommand.Initially initially(MarkdownFolder.Entry e, Instant now) {
     if (e.draft()) {
       return ContentCommand.Initially.DRAFT;
     }
-    if (e.publishAt() != null && e.publishAt().isAfter(clock.instant())) {
+    if (e.publishAt() != null && e.publishAt().isAfter(now)) {
       return ContentCommand.Initially.scheduled(e.publishAt());
     }
     // A past publish_date (or date) is when the item counts as published: an export writes it

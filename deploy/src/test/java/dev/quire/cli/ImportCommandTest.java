@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -41,12 +42,9 @@ class ImportCommandTest {
         .isZero();
 
     Path out = tmp.resolve("out");
-    assertThat(Main.run("export", "markdown", out.toString(), "--data", data.toString())).isZero();
-    try (Stream<Path> files = Files.list(out)) {
-      assertThat(files.map(p -> p.getFileName().toString()))
-          .as("only the second folder's post was imported")
-          .containsExactly("other.md");
-    }
+    assertThat(exportedFiles(data, out))
+        .as("only the second folder's post was imported")
+        .containsExactly("other.md");
     // The item's id (in its persistence id, which the journal indexes) is time-ordered.
     try (Connection c =
             DriverManager.getConnection("jdbc:h2:file:" + data.resolve("quire"), "quire", "");
@@ -108,13 +106,9 @@ class ImportCommandTest {
             "2 problem(s) in " + folder + " against the site; nothing was imported.");
 
     Path after = tmp.resolve("after");
-    assertThat(Main.run("export", "markdown", after.toString(), "--data", data.toString()))
-        .isZero();
-    try (Stream<Path> files = Files.list(after)) {
-      assertThat(files.map(p -> p.getFileName().toString()))
-          .as("the new post of the refused folder was not imported, and nothing was renamed back")
-          .containsExactlyInAnyOrder("about.md", "zed-two.md");
-    }
+    assertThat(exportedFiles(data, after))
+        .as("the new post of the refused folder was not imported, and nothing was renamed back")
+        .containsExactlyInAnyOrder("about.md", "zed-two.md");
   }
 
   @Test
@@ -240,13 +234,9 @@ class ImportCommandTest {
         out.resolve("renamed.md"), exported.replace("slug: renamable\n", "slug: renamed\n"));
     assertThat(Main.run("import", "markdown", out.toString(), "--data", data.toString())).isZero();
     Path again = tmp.resolve("again");
-    assertThat(Main.run("export", "markdown", again.toString(), "--data", data.toString()))
-        .isZero();
-    try (Stream<Path> files = Files.list(again)) {
-      assertThat(files.map(p -> p.getFileName().toString()))
-          .as("renamed, not copied")
-          .containsExactlyInAnyOrder("renamed.md", "other.md");
-    }
+    assertThat(exportedFiles(data, again))
+        .as("renamed, not copied")
+        .containsExactlyInAnyOrder("renamed.md", "other.md");
     String id = exported.lines().filter(l -> l.startsWith("id: ")).findFirst().orElseThrow();
     assertThat(Files.readString(again.resolve("renamed.md"))).contains(id);
     try (var session = localSite(data)) {
@@ -263,6 +253,14 @@ class ImportCommandTest {
     site.data = data.toString();
     return TargetSession.open(
         site, "test", new java.io.PrintStream(OutputStream.nullOutputStream()));
+  }
+
+  /** Exports the site in {@code data} into {@code out}; the names of the files written. */
+  static List<String> exportedFiles(Path data, Path out) throws Exception {
+    assertThat(Main.run("export", "markdown", out.toString(), "--data", data.toString())).isZero();
+    try (Stream<Path> files = Files.list(out)) {
+      return files.map(p -> p.getFileName().toString()).toList();
+    }
   }
 
   record Run(int code, String err) {}

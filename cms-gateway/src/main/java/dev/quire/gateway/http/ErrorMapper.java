@@ -119,17 +119,14 @@ public final class ErrorMapper {
             rejections ->
                 extractUri(
                     uri -> {
-                      java.util.List<String> methods = new java.util.ArrayList<>();
-                      for (var r : rejections) {
-                        String m = r.supported().name();
-                        if (!methods.contains(m)) {
-                          methods.add(m);
-                        }
-                        if (m.equals("GET") && !methods.contains("HEAD")) {
-                          methods.add("HEAD");
-                        }
-                      }
-                      String allow = String.join(", ", methods);
+                      String allow =
+                          String.join(
+                              ", ",
+                              headBesideGet(
+                                  rejections.stream()
+                                      .map(r -> r.supported().name())
+                                      .distinct()
+                                      .toList()));
                       return complete(
                           toHtml(
                                   new HttpError(
@@ -147,18 +144,26 @@ public final class ErrorMapper {
    * A 405's {@code Allow} with HEAD wherever GET is allowed: the gateway answers HEAD as GET
    * ({@code HeadRequests}), so routes name only GET and Pekko's header left HEAD out.
    */
+  static java.util.List<String> headBesideGet(java.util.List<String> allowed) {
+    java.util.List<String> methods = new java.util.ArrayList<>(allowed);
+    if (methods.contains("GET") && !methods.contains("HEAD")) {
+      methods.add(methods.indexOf("GET") + 1, "HEAD");
+    }
+    return methods;
+  }
+
+  /** {@code headers}, a 405's {@code Allow} given HEAD beside GET ({@link #headBesideGet}). */
   static Iterable<org.apache.pekko.http.javadsl.model.HttpHeader> withHead(
       Iterable<org.apache.pekko.http.javadsl.model.HttpHeader> headers) {
     java.util.List<org.apache.pekko.http.javadsl.model.HttpHeader> out =
         new java.util.ArrayList<>();
     for (var h : headers) {
       if (h.is("allow")) {
-        java.util.List<String> methods =
-            new java.util.ArrayList<>(java.util.Arrays.asList(h.value().split(",\\s*")));
-        if (methods.contains("GET") && !methods.contains("HEAD")) {
-          methods.add(methods.indexOf("GET") + 1, "HEAD");
-        }
-        out.add(RawHeader.create("Allow", String.join(", ", methods)));
+        out.add(
+            RawHeader.create(
+                "Allow",
+                String.join(
+                    ", ", headBesideGet(java.util.Arrays.asList(h.value().split(",\\s*"))))));
       } else {
         out.add(h);
       }
