@@ -46,8 +46,7 @@ class ImportCommandTest {
         .as("only the second folder's post was imported")
         .containsExactly("other.md");
     // The item's id (in its persistence id, which the journal indexes) is time-ordered.
-    try (Connection c =
-            DriverManager.getConnection("jdbc:h2:file:" + data.resolve("quire"), "quire", "");
+    try (Connection c = siteDatabase(data);
         ResultSet rs =
             c.createStatement()
                 .executeQuery(
@@ -263,6 +262,11 @@ class ImportCommandTest {
     }
   }
 
+  /** The H2 database of the stopped site in {@code data}. */
+  static Connection siteDatabase(Path data) throws java.sql.SQLException {
+    return DriverManager.getConnection("jdbc:h2:file:" + data.resolve("quire"), "quire", "");
+  }
+
   record Run(int code, String err) {}
 
   static Run run(String... args) {
@@ -328,8 +332,7 @@ class ImportCommandTest {
     Run imported = run("import", "markdown", dir.toString(), "--data", data.toString());
     assertThat(imported.code()).as(imported.err()).isZero();
     assertThat(imported.err()).as("the wait ended by catching up").doesNotContain("warning:");
-    try (Connection c =
-            DriverManager.getConnection("jdbc:h2:file:" + data.resolve("quire"), "quire", "");
+    try (Connection c = siteDatabase(data);
         ResultSet rs =
             c.createStatement()
                 .executeQuery(
