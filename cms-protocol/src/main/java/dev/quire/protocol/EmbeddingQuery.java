@@ -67,7 +67,9 @@ public interface EmbeddingQuery extends QuireSerializable {
   /**
    * {@code indexedSeq} is the read-model seq the index has caught up to, {@code contentSeq} the
    * newest one this service has heard of; {@code lagMillis} is how long the oldest change not yet
-   * indexed has waited (0 when caught up).
+   * indexed has waited (0 when caught up). {@code modelLoaded} is false while the model is unloaded
+   * for lack of use ({@code quire.embedding.unload-idle-model-after}); {@code modelLoadMillis} is
+   * how long its last load took.
    */
   record Status(
       String model,
@@ -79,6 +81,7 @@ public interface EmbeddingQuery extends QuireSerializable {
       boolean reindexing,
       long reindexDone,
       long reindexTotal,
-      long modelLoadMillis)
+      long modelLoadMillis,
+      boolean modelLoaded)
       implements QuireSerializable {}
 }

@@ -142,7 +142,12 @@ final class EmbeddingsCommand implements Runnable {
   }
 
   static void print(EmbeddingQuery.Status s, PrintStream out) {
-    out.printf("model        %s (loaded in %d ms)%n", s.model(), s.modelLoadMillis());
+    out.printf(
+        "model        %s (%s)%n",
+        s.model(),
+        s.modelLoaded()
+            ? "loaded in " + s.modelLoadMillis() + " ms"
+            : "unloaded while unused; the next search loads it again");
     out.printf("documents    %d (%d chunk vectors)%n", s.documents(), s.chunks());
     out.printf(
         "indexed      change %d of %d, lag %s%n",

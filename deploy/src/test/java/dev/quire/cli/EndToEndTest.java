@@ -70,7 +70,11 @@ class EndToEndTest {
                 "quire.crawler.allow-hosts",
                 List.of("127.0.0.1"),
                 "quire.crawler.politeness-delay",
-                "0ms"));
+                "0ms",
+                // Short, so the test sees the model unloaded and loaded again (and every search
+                // here may find it either way).
+                "quire.embedding.unload-idle-model-after",
+                "4s"));
     node = QuireNode.start(config, true, System.out, TOKEN);
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
     await(() -> get("/healthz").statusCode() == 200, Duration.ofSeconds(20));
@@ -693,6 +697,33 @@ class EndToEndTest {
     assertThat(status.get("documents").asLong()).isGreaterThanOrEqualTo(2);
     assertThat(status.get("chunks").asLong())
         .isGreaterThanOrEqualTo(status.get("documents").asLong());
+
+    // Unused for a while, the model is unloaded (its memory freed); related items need no model,
+    // and the next search loads it again and answers as before.
+    await(
+        () ->
+            !JSON.readTree(api("GET", "/api/v1/embeddings/status", null).body())
+                .get("modelLoaded")
+                .asBoolean(),
+        Duration.ofSeconds(30));
+    assertThat(
+            JSON.readTree(api("GET", "/api/v1/content/" + bread1 + "/related?k=1", null).body())
+                .at("/items/0/id")
+                .asText())
+        .isNotEmpty();
+    assertThat(
+            JSON.readTree(api("GET", "/api/v1/embeddings/status", null).body())
+                .get("modelLoaded")
+                .asBoolean())
+        .as("related items loaded no model")
+        .isFalse();
+    var again =
+        JSON.readTree(
+            api("GET", "/api/v1/search/semantic?q=query+plans+and+indexes&k=2", null).body());
+    assertThat(again.at("/items/0/id").asText()).isEqualTo(db);
+    var loaded = JSON.readTree(api("GET", "/api/v1/embeddings/status", null).body());
+    assertThat(loaded.get("modelLoaded").asBoolean()).isTrue();
+    assertThat(loaded.get("modelLoadMillis").asLong()).isPositive();
   }
 
   @Test

@@ -62,7 +62,8 @@ public final class EmbeddingService {
       Duration queryTimeout,
       int maxK,
       int maxQueryChars,
-      int searchCandidates) {
+      int searchCandidates,
+      Duration unloadIdleModelAfter) {
 
     /** {@code chunk-tokens}, checked against the model's window (its special tokens included). */
     private static int chunkTokens(Config c, ModelSpec model) {
@@ -89,6 +90,18 @@ public final class EmbeddingService {
             "quire.embedding.search-candidates: " + n + " must be at least 1");
       }
       return n;
+    }
+
+    /** {@code unload-idle-model-after}: zero keeps the model loaded; never negative. */
+    private static Duration unloadIdleModelAfter(Config c) {
+      Duration d = c.getDuration("unload-idle-model-after");
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(
+            "quire.embedding.unload-idle-model-after: "
+                + c.getString("unload-idle-model-after")
+                + " is negative (0 keeps the model loaded)");
+      }
+      return d;
     }
 
     /** {@code chunk-overlap-tokens}: at most half a chunk, so every chunk moves the text on. */
@@ -136,7 +149,8 @@ public final class EmbeddingService {
           c.getDuration("content-query-timeout"),
           c.getInt("max-k"),
           c.getInt("max-query-chars"),
-          searchCandidates(c));
+          searchCandidates(c),
+          unloadIdleModelAfter(c));
     }
   }
 
@@ -224,6 +238,8 @@ public final class EmbeddingService {
   private record Poke(long seq) {}
 
   private record Tick() {}
+
+  private record IdleCheck() {}
 
   private record Loaded(ContentQuery.Changes changes, Throwable failure) {}
 
@@ -313,6 +329,12 @@ public final class EmbeddingService {
         ctx.spawn(Topic.create(ContentTopic.class, ContentTopic.NAME), "content-topic");
     topic.tell(Topic.subscribe(ctx.messageAdapter(ContentTopic.class, t -> new Poke(t.seq()))));
     timers.startTimerWithFixedDelay("catch-up", new Tick(), settings.catchUpInterval());
+    if (!settings.unloadIdleModelAfter().isZero()) {
+      // Checked every half of the idle time: the model goes between one and one and a half of it
+      // after its last use.
+      timers.startTimerWithFixedDelay(
+          "idle-model", new IdleCheck(), settings.unloadIdleModelAfter().dividedBy(2));
+    }
     LOG.info(
         "embedding service started: model {}, index at seq {}", settings.model().id(), indexedSeq);
   }
@@ -346,6 +368,12 @@ public final class EmbeddingService {
               fetchIfIdle();
               return Behaviors.same();
             })
+        .onMessage(
+            IdleCheck.class,
+            t -> {
+              unloadIdleModel();
+              return Behaviors.same();
+            })
         .onMessage(Loaded.class, this::onLoaded)
         .onMessage(Indexed.class, this::onIndexed)
         .onSignal(
@@ -360,6 +388,28 @@ public final class EmbeddingService {
               return Behaviors.same();
             })
         .build();
+  }
+
+  /**
+   * Frees the model's memory (its ONNX Runtime session: ~100 MB of an idle site's RSS) when nothing
+   * has used it for {@code unload-idle-model-after}; the next search, citation check or change to
+   * embed loads it again. Related items need no model: they compare stored vectors. Off the actor
+   * thread, since closing a session takes a few milliseconds; never waits for an inference.
+   */
+  private void unloadIdleModel() {
+    Duration idle = settings.unloadIdleModelAfter();
+    CompletableFuture.runAsync(
+            () -> {
+              embedder.unloadIfIdle(idle);
+              queryEmbedder.unloadIfIdle(idle);
+            },
+            indexExecutor)
+        .whenComplete(
+            (ok, e) -> {
+              if (e != null) {
+                LOG.warn("unloading the idle embedding model failed: {}", e.toString());
+              }
+            });
   }
 
   /** Cosine similarity of two vectors (0 when either is all zeros). */
@@ -720,7 +770,8 @@ public final class EmbeddingService {
                         re,
                         done,
                         Math.max(total, done),
-                        embedder.loadMillis())));
+                        embedder.loadMillis(),
+                        embedder.isLoaded() || queryEmbedder.isLoaded())));
   }
 
   private String check(String text, int k) {

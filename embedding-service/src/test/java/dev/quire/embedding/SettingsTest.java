@@ -20,6 +20,22 @@ class SettingsTest {
     assertThat(s.chunkTokens()).isEqualTo(160);
     assertThat(s.chunkOverlapTokens()).isEqualTo(24);
     assertThat(s.searchCandidates()).isEqualTo(100);
+    assertThat(s.unloadIdleModelAfter()).isEqualTo(java.time.Duration.ofMinutes(2));
+  }
+
+  @Test
+  void aNegativeIdleTimeIsRefusedAndZeroKeepsTheModel() {
+    assertThatThrownBy(
+            () ->
+                EmbeddingService.Settings.fromConfig(
+                    with("quire.embedding.unload-idle-model-after = -1s")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("quire.embedding.unload-idle-model-after: -1s is negative");
+    assertThat(
+            EmbeddingService.Settings.fromConfig(
+                    with("quire.embedding.unload-idle-model-after = 0"))
+                .unloadIdleModelAfter())
+        .isZero();
   }
 
   @Test

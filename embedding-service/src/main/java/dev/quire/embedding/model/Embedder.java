@@ -24,9 +24,10 @@ import java.util.Map;
  * and tokenizer ship inside a Maven artifact; they are copied to a file once (DJL loads models from
  * a path) and nothing is ever downloaded: DJL runs in offline mode.
  *
- * <p>Thread safety: the model is loaded once; a {@link Predictor} is not thread-safe, so each
- * inference thread gets its own. Pooling and normalisation are done on the float array in Java
- * (DJL's NDArray maths on ONNX Runtime outputs falls back to an engine without {@code norm}).
+ * <p>Thread safety: a {@link Predictor} is not thread-safe, so each inference thread gets its own.
+ * A model unused for a while can be unloaded ({@link #unloadIfIdle}) and is loaded again by its
+ * next use. Pooling and normalisation are done on the float array in Java (DJL's NDArray maths on
+ * ONNX Runtime outputs falls back to an engine without {@code norm}).
  */
 public final class Embedder implements AutoCloseable {
 
@@ -38,34 +39,47 @@ public final class Embedder implements AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Embedder.class);
 
   private final ModelSpec spec;
-  private final HuggingFaceTokenizer tokenizer;
-  // The same vocabulary without truncation or padding: splits whole texts into chunks.
-  private final HuggingFaceTokenizer spanTokenizer;
+  private final Path dir;
+  private final int intraOpThreads;
+  private final boolean allowSpinning;
   private static final String MODEL_NAME = "model";
 
-  private final Model model;
-  private final ThreadLocal<Predictor<NDList, NDList>> predictors;
-  private final long loadMillis;
-  // Inference holds the read side, close() the write side: closing waits for running inferences
-  // (freeing the ONNX Runtime session under one crashed the JVM with SIGSEGV at shutdown), and an
-  // inference after close fails with an exception instead of touching freed memory.
-  private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle =
-      new java.util.concurrent.locks.ReentrantReadWriteLock();
-  private boolean closed;
-
-  private Embedder(
-      ModelSpec spec,
+  /**
+   * The loaded model: its ONNX Runtime session, its tokenizers and the predictors on it. A {@link
+   * Predictor} is not thread-safe, so each inference thread gets its own.
+   */
+  private record Loaded(
       HuggingFaceTokenizer tokenizer,
+      // The same vocabulary without truncation or padding: splits whole texts into chunks.
       HuggingFaceTokenizer spanTokenizer,
       Model model,
-      long ms) {
+      ThreadLocal<Predictor<NDList, NDList>> predictors) {
+
+    void close() {
+      model.close();
+      tokenizer.close();
+      spanTokenizer.close();
+    }
+  }
+
+  // Inference holds the read side; loading, unloading and close() the write side. Unloading and
+  // closing wait for running inferences (freeing the ONNX Runtime session under one crashed the
+  // JVM with SIGSEGV at shutdown), and an inference after close fails with an exception instead
+  // of touching freed memory.
+  private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private volatile Loaded loaded; // written under the write lock
+  private boolean closed; // guarded by lifecycle
+  private volatile long lastUseNanos = System.nanoTime();
+  private volatile long loadMillis;
+  private final java.util.concurrent.atomic.AtomicInteger loads =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private Embedder(ModelSpec spec, Path dir, int intraOpThreads, boolean allowSpinning) {
     this.spec = spec;
-    this.tokenizer = tokenizer;
-    this.spanTokenizer = spanTokenizer;
-    this.model = model;
-    NoopTranslator translator = new NoopTranslator(Batchifier.fromString("none"));
-    this.predictors = ThreadLocal.withInitial(() -> model.newPredictor(translator));
-    this.loadMillis = ms;
+    this.dir = dir;
+    this.intraOpThreads = intraOpThreads;
+    this.allowSpinning = allowSpinning;
   }
 
   /** Loads {@code spec}'s files from the classpath, copying them under {@code modelDir} first. */
@@ -81,11 +95,19 @@ public final class Embedder implements AutoCloseable {
    */
   public static Embedder load(
       ModelSpec spec, Path modelDir, int intraOpThreads, boolean allowSpinning) throws IOException {
-    long t0 = System.nanoTime();
     Path dir = modelDir.resolve(spec.id());
     Files.createDirectories(dir);
     extract(spec.onnxResource(), dir.resolve(MODEL_NAME + ".onnx"));
-    Path tokenizerJson = extract(spec.tokenizerResource(), dir.resolve("tokenizer.json"));
+    extract(spec.tokenizerResource(), dir.resolve("tokenizer.json"));
+    Embedder embedder = new Embedder(spec, dir, intraOpThreads, allowSpinning);
+    embedder.loaded = embedder.open();
+    return embedder;
+  }
+
+  /** Opens the model's session and tokenizers from the files {@link #load} extracted. */
+  private Loaded open() throws IOException {
+    long t0 = System.nanoTime();
+    Path tokenizerJson = dir.resolve("tokenizer.json");
     HuggingFaceTokenizer tokenizer =
         HuggingFaceTokenizer.builder()
             .optTokenizerPath(tokenizerJson)
@@ -117,8 +139,19 @@ public final class Embedder implements AutoCloseable {
               "interOpNumThreads",
               "1"));
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      LOG.info("embedding model {} loaded in {} ms", spec.id(), ms);
-      return new Embedder(spec, tokenizer, spanTokenizer, model, ms);
+      loadMillis = ms;
+      lastUseNanos = System.nanoTime();
+      LOG.info(
+          "embedding model {} loaded in {} ms{}",
+          spec.id(),
+          ms,
+          loads.incrementAndGet() > 1 ? " (again, after it was unloaded while idle)" : "");
+      NoopTranslator translator = new NoopTranslator(Batchifier.fromString("none"));
+      return new Loaded(
+          tokenizer,
+          spanTokenizer,
+          model,
+          ThreadLocal.withInitial(() -> model.newPredictor(translator)));
     } catch (Exception e) {
       model.close();
       tokenizer.close();
@@ -155,13 +188,50 @@ public final class Embedder implements AutoCloseable {
     return spec;
   }
 
+  /** How long the model's last load took. */
   public long loadMillis() {
     return loadMillis;
   }
 
+  /** Whether the model is in memory now (it is unloaded by {@link #unloadIfIdle}). */
+  public boolean isLoaded() {
+    return loaded != null;
+  }
+
+  /** How many times the model has been loaded: once, plus once after every unload that was used. */
+  public int loads() {
+    return loads.get();
+  }
+
+  /**
+   * Frees the model's session and tokenizers if nothing has used them for {@code idle} and no
+   * inference is running; the next use loads them again (about as long as {@link #loadMillis}).
+   * Never waits: a running inference means the model is not idle. Returns whether it unloaded.
+   */
+  public boolean unloadIfIdle(java.time.Duration idle) {
+    if (loaded == null || System.nanoTime() - lastUseNanos < idle.toNanos()) {
+      return false;
+    }
+    if (!lifecycle.writeLock().tryLock()) {
+      return false;
+    }
+    try {
+      Loaded l = loaded;
+      if (closed || l == null || System.nanoTime() - lastUseNanos < idle.toNanos()) {
+        return false;
+      }
+      loaded = null;
+      l.close();
+      LOG.info("embedding model {} unloaded after {} s unused", spec.id(), idle.toSeconds());
+      return true;
+    } finally {
+      lifecycle.writeLock().unlock();
+    }
+  }
+
   /** Number of tokens {@code text} takes, special tokens included, before truncation. */
   public int tokenCount(String text) {
-    return whileOpen(() -> tokenizer.encode(text, true, false).getIds().length);
+    return whileOpen(m -> m.tokenizer().encode(text, true, false).getIds().length);
   }
 
   /**
@@ -169,10 +239,10 @@ public final class Embedder implements AutoCloseable {
    * special tokens left out, the whole text however long.
    */
   public int[][] tokenSpans(String text) {
-    return whileOpen(() -> spans(text));
+    return whileOpen(m -> spans(m.spanTokenizer(), text));
   }
 
-  private int[][] spans(String text) {
+  private static int[][] spans(HuggingFaceTokenizer spanTokenizer, String text) {
     ai.djl.huggingface.tokenizers.jni.CharSpan[] spans =
         spanTokenizer.encode(text, false, false).getCharTokenSpans();
     // The tokenizer counts code points; Java strings count UTF-16 units (two for an emoji).
@@ -195,16 +265,44 @@ public final class Embedder implements AutoCloseable {
     return out;
   }
 
-  /** Runs {@code call} with the model held open: close() waits for it; after close() it fails. */
-  private <T> T whileOpen(java.util.function.Supplier<T> call) {
-    lifecycle.readLock().lock();
-    try {
-      if (closed) {
-        throw new IllegalStateException("the embedding model " + spec.id() + " is closed");
+  /**
+   * Runs {@code call} with the model held open, loading it first if it was unloaded while idle:
+   * unloading and close() wait for it; after close() it fails.
+   */
+  private <T> T whileOpen(java.util.function.Function<Loaded, T> call) {
+    while (true) {
+      lifecycle.readLock().lock();
+      try {
+        if (closed) {
+          throw new IllegalStateException("the embedding model " + spec.id() + " is closed");
+        }
+        Loaded l = loaded;
+        if (l != null) {
+          lastUseNanos = System.nanoTime();
+          try {
+            return call.apply(l);
+          } finally {
+            lastUseNanos = System.nanoTime();
+          }
+        }
+      } finally {
+        lifecycle.readLock().unlock();
       }
-      return call.get();
+      reload();
+    }
+  }
+
+  /** Loads the model again after an unload (another thread may have done so meanwhile). */
+  private void reload() {
+    lifecycle.writeLock().lock();
+    try {
+      if (!closed && loaded == null) {
+        loaded = open();
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     } finally {
-      lifecycle.readLock().unlock();
+      lifecycle.writeLock().unlock();
     }
   }
 
@@ -213,10 +311,10 @@ public final class Embedder implements AutoCloseable {
     if (texts.isEmpty()) {
       return new float[0][];
     }
-    return whileOpen(() -> infer(texts));
+    return whileOpen(m -> infer(m, texts));
   }
 
-  private float[][] infer(List<String> texts) {
+  private float[][] infer(Loaded m, List<String> texts) {
     // One text at a time, padded here: the tokenizer's batch call hands the texts to its own
     // thread pool (one thread per core), which on the query path woke two more threads for every
     // visitor's query, and the batches here are small and already run on several threads.
@@ -224,7 +322,7 @@ public final class Embedder implements AutoCloseable {
     Encoding[] encodings = new Encoding[batch];
     int len = 0;
     for (int i = 0; i < batch; i++) {
-      encodings[i] = tokenizer.encode(texts.get(i));
+      encodings[i] = m.tokenizer().encode(texts.get(i));
       len = Math.max(len, encodings[i].getIds().length);
     }
     long[][] ids = new long[batch][];
@@ -236,14 +334,14 @@ public final class Embedder implements AutoCloseable {
       mask[i] = java.util.Arrays.copyOf(encodings[i].getAttentionMask(), len);
       types[i] = java.util.Arrays.copyOf(encodings[i].getTypeIds(), len);
     }
-    try (NDManager manager = model.getNDManager().newSubManager()) {
+    try (NDManager manager = m.model().getNDManager().newSubManager()) {
       NDArray idArray = manager.create(ids);
       idArray.setName("input_ids");
       NDArray maskArray = manager.create(mask);
       maskArray.setName("attention_mask");
       NDArray typeArray = manager.create(types);
       typeArray.setName("token_type_ids");
-      NDList out = predictors.get().predict(new NDList(idArray, maskArray, typeArray));
+      NDList out = m.predictors().get().predict(new NDList(idArray, maskArray, typeArray));
       float[] states = out.get(0).toFloatArray();
       int dim = states.length / (batch * len);
       float[][] vectors = new float[batch][];
@@ -265,9 +363,11 @@ public final class Embedder implements AutoCloseable {
         return;
       }
       closed = true;
-      model.close();
-      tokenizer.close();
-      spanTokenizer.close();
+      Loaded l = loaded;
+      loaded = null;
+      if (l != null) {
+        l.close();
+      }
     } finally {
       lifecycle.writeLock().unlock();
     }

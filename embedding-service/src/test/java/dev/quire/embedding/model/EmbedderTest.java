@@ -155,6 +155,75 @@ class EmbedderTest {
   }
 
   /**
+   * An unused model is freed (its session is most of an idle site's native memory) and the next
+   * call loads it again, tokenizers included, with the same vectors as before.
+   */
+  @Test
+  void anUnusedModelIsUnloadedAndItsNextUseLoadsItAgain() throws IOException {
+    try (Embedder own = Embedder.load(ModelSpec.MINILM_L6_V2_Q, dir, 1)) {
+      String text = "Bread rises slowly overnight in a cool kitchen.";
+      float[] before = own.embed(List.of(text))[0];
+      assertThat(own.unloadIfIdle(java.time.Duration.ofHours(1))).as("used just now").isFalse();
+      assertThat(own.isLoaded()).isTrue();
+
+      assertThat(own.unloadIfIdle(java.time.Duration.ZERO)).isTrue();
+      assertThat(own.isLoaded()).isFalse();
+      assertThat(own.unloadIfIdle(java.time.Duration.ZERO)).as("nothing left to unload").isFalse();
+
+      float[] after = own.embed(List.of(text))[0];
+      assertThat(own.isLoaded()).isTrue();
+      assertThat(own.loads()).isEqualTo(2);
+      assertThat(ModelSpec.dot(before, after)).isGreaterThan(0.9999f);
+
+      assertThat(own.unloadIfIdle(java.time.Duration.ZERO)).isTrue();
+      assertThat(own.tokenSpans("two words")).hasNumberOfRows(2);
+      assertThat(own.loads()).isEqualTo(3);
+    }
+  }
+
+  /**
+   * Unloading only takes an idle model: a thread that unloads whenever it can, racing one that
+   * embeds, never frees the session under an inference (that crashed the JVM at shutdown once, see
+   * below) and never makes a call fail; the calls that find it unloaded load it again.
+   */
+  @Test
+  void unloadingNeverFreesTheModelUnderARunningInference() throws Exception {
+    try (Embedder own = Embedder.load(ModelSpec.MINILM_L6_V2_Q, dir, 1)) {
+      List<String> texts =
+          List.of("a passage about unloading a model while it runs. ".repeat(12), "a short one");
+      float[][] reference = own.embed(texts);
+      java.util.concurrent.atomic.AtomicBoolean stop =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger unloads =
+          new java.util.concurrent.atomic.AtomicInteger();
+      Thread unloader =
+          new Thread(
+              () -> {
+                while (!stop.get()) {
+                  if (own.unloadIfIdle(java.time.Duration.ZERO)) {
+                    unloads.incrementAndGet();
+                  }
+                  Thread.onSpinWait();
+                }
+              });
+      unloader.start();
+      try {
+        for (int round = 0; round < 6; round++) {
+          float[][] v = own.embed(texts);
+          for (int i = 0; i < v.length; i++) {
+            assertThat(ModelSpec.dot(v[i], reference[i])).isGreaterThan(0.9999f);
+          }
+        }
+      } finally {
+        stop.set(true);
+        unloader.join();
+      }
+      assertThat(unloads.get()).as("the race happened").isPositive();
+      assertThat(own.loads()).isGreaterThan(1);
+    }
+  }
+
+  /**
    * Closing while another thread is inside the model waits for it: freeing the ONNX Runtime session
    * under a running inference crashed the JVM (SIGSEGV in libonnxruntime) when a site stopped while
    * it was embedding. A later call fails cleanly.
