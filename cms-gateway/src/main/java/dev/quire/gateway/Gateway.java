@@ -8,12 +8,10 @@ import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
 import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.reject;
 import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.typesafe.config.Config;
 import dev.quire.gateway.api.ApiToken;
 import dev.quire.gateway.content.ContentClient;
@@ -42,6 +40,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -103,22 +102,7 @@ public final class Gateway {
             g.getBoolean("strict-templates"),
             extensions);
     PageRenderer pages = new PageRenderer(templates, SiteSettings.fromConfig(config), site, zone);
-    ObjectMapper json =
-        new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    // What a client sends is taken as it is: a key twice is refused (not the last one kept), and
-    // a number or true where text is expected is a wrong type, not quietly the text "123".
-    json.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-    for (var shape :
-        List.of(
-            com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer,
-            com.fasterxml.jackson.databind.cfg.CoercionInputShape.Float,
-            com.fasterxml.jackson.databind.cfg.CoercionInputShape.Boolean)) {
-      json.coercionConfigFor(com.fasterxml.jackson.databind.type.LogicalType.Textual)
-          .setCoercion(shape, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
-    }
+    ObjectMapper json = dev.quire.gateway.api.ApiJson.mapper();
     ModuleContext ctx =
         new ModuleContext.Of(
             system, config, content, site, templates, pages, json, List.copyOf(modules));
@@ -152,14 +136,21 @@ public final class Gateway {
                             : complete(StatusCodes.SERVICE_UNAVAILABLE, "loading")));
     List<Route> all = new ArrayList<>();
     all.add(health);
-    all.add(pathPrefix("api", () -> pathPrefix("v1", () -> apiRoute)));
+    // "api" and "v1" as whole path segments: pathPrefix("api") matches the text, so it took
+    // /api-docs/ (a page) and /apidocs/ (a redirect) and answered them with the API's 404.
+    HttpResponse noApiHere =
+        errors.toJson(HttpError.notFound("there is no API here; it lives under /api/v1/"));
     all.add(
         pathPrefix(
-            "api",
-            () ->
-                complete(
-                    errors.toJson(
-                        HttpError.notFound("there is no API here; it lives under /api/v1/")))));
+            PathMatchers.segment(),
+            first ->
+                !first.equals("api")
+                    ? reject()
+                    : concat(
+                        pathPrefix(
+                            PathMatchers.segment(),
+                            second -> second.equals("v1") ? apiRoute : reject()),
+                        complete(noApiHere))));
     all.addAll(pub);
     Route allRoutes = anyOf(all);
     Route htmlRejections = handleRejections(errors.htmlRejections(), () -> allRoutes);
@@ -213,7 +204,9 @@ public final class Gateway {
           String presented =
               header
                   .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
-                  .map(h -> h.substring(7).strip())
+                  // ASCII spaces only (trim): strip() also took Unicode spaces away, so a
+                  // header of "Bearer " and an EM SPACE presented an empty token.
+                  .map(h -> h.substring(7).trim())
                   .orElse(null);
           if (token.matches(presented)) {
             return inner.get();

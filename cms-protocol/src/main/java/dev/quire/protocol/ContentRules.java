@@ -2,7 +2,6 @@ package dev.quire.protocol;
 
 import com.typesafe.config.Config;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -99,7 +98,9 @@ public final class ContentRules {
               "tags",
               "has " + f.tags().size() + " tags, at most " + limits.maxTags() + " allowed"));
     }
-    Set<String> seen = new HashSet<>();
+    // Tags that share a URL are one tag: "Event Sourcing" and "event_sourcing" twice on a post
+    // listed it twice, both linking to /tags/event-sourcing/.
+    java.util.Map<String, String> seen = new java.util.HashMap<>();
     for (String tag : f.tags()) {
       if (tag == null || tag.isBlank()) {
         errors.add(new FieldError("tags", "contains an empty tag"));
@@ -109,8 +110,20 @@ public final class ContentRules {
         errors.add(
             new FieldError(
                 "tags", "'" + tag + "' may hold letters, digits and single - _ . or spaces"));
-      } else if (!seen.add(tag.toLowerCase(Locale.ROOT))) {
-        errors.add(new FieldError("tags", "'" + tag + "' is listed twice"));
+      } else if (seen.putIfAbsent(tagKey(tag), tag) != null) {
+        String first = seen.get(tagKey(tag));
+        errors.add(
+            new FieldError(
+                "tags",
+                first.equals(tag)
+                    ? "'" + tag + "' is listed twice"
+                    : "'"
+                        + tag
+                        + "' is the same tag as '"
+                        + first
+                        + "' (both are /tags/"
+                        + tagKey(tag)
+                        + "/)"));
       }
     }
     String cover = f.coverImage();

@@ -542,8 +542,11 @@ public final class Content
               cmd.replyTo(),
               Rejected.of(ErrorCode.INVALID_TRANSITION, "status", "nothing is due for publishing"));
     }
+    // Published as of the time it was scheduled for, also when the scheduler runs late (the site
+    // was down then): its date and its place in the site's order do not depend on the delay.
     return persist(
-        new Published(contentId, state.revision() + 1, now(), "scheduler"), cmd.replyTo());
+        new Published(contentId, state.revision() + 1, now(), "scheduler", state.scheduledAt()),
+        cmd.replyTo());
   }
 
   // ---- restore: an item's whole history written back as another Quire journaled it ----

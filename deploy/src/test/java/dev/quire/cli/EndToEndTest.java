@@ -219,6 +219,9 @@ class EndToEndTest {
     assertThat(get("/tags/paged/page/3/").statusCode()).isEqualTo(404);
     assertThat(get("/tags/paged/page/0/").statusCode()).isEqualTo(404);
     assertThat(get("/tags/paged/page/x/").statusCode()).isEqualTo(404);
+    // One URL per page: a zero-padded number answers 301 to the page's own URL.
+    assertThat(get("/tags/paged/page/02/").headers().firstValue("Location"))
+        .hasValue("/tags/paged/page/2/");
     assertThat(get("/tags/nope/page/2/").statusCode()).isEqualTo(404);
     // A tag may hold any letter: its page answers at the percent-encoded path browsers ask for
     // (it was a 404: the path reaches the site still encoded), and so do its redirects.
@@ -243,6 +246,25 @@ class EndToEndTest {
     var cafeNoSlash = get("/tags/caf%C3%A9");
     assertThat(cafeNoSlash.statusCode()).isEqualTo(301);
     assertThat(cafeNoSlash.headers().firstValue("Location")).hasValue("/tags/caf%C3%A9/");
+    // A tag as written on a post ("Café", "Event Sourcing") answers 301 to its one URL.
+    var asWritten = get("/tags/Caf%C3%A9/");
+    assertThat(asWritten.statusCode()).isEqualTo(301);
+    assertThat(asWritten.headers().firstValue("Location")).hasValue("/tags/caf%C3%A9/");
+    assertThat(get("/tags/PAGED/page/2/").headers().firstValue("Location"))
+        .hasValue("/tags/paged/page/2/");
+    assertThat(get("/tags/Nope/").statusCode()).isEqualTo(404);
+    // A redirect keeps the query it was asked with.
+    assertThat(get("/tags/caf%C3%A9?utm_source=feed&x=1").headers().firstValue("Location"))
+        .hasValue("/tags/caf%C3%A9/?utm_source=feed&x=1");
+    // Tags that share a URL are one tag: listing it twice under two spellings is refused.
+    var twice =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"T\",\"tags\":[\"Event Sourcing\",\"event_sourcing\"]}");
+    assertThat(twice.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(twice.body()).at("/error/message").asText())
+        .contains("'event_sourcing' is the same tag as 'Event Sourcing'");
   }
 
   static HttpResponse<byte[]> bytes(String path, Map<String, String> headers) throws Exception {
@@ -472,6 +494,8 @@ class EndToEndTest {
     var list = JSON.readTree(api("GET", "/api/v1/content?status=published&size=2", null).body());
     assertThat(list.get("total").asInt()).isGreaterThanOrEqualTo(3);
     assertThat(list.get("items")).hasSize(2);
+    assertThat(list.at("/items/0").has("body")).as("lists leave the body out").isFalse();
+    assertThat(list.at("/items/0").has("title")).isTrue();
   }
 
   @Test
@@ -734,8 +758,22 @@ class EndToEndTest {
             "POST",
             "/api/v1/redirects",
             "{\"redirects\":[{\"from\":\"/2014/05/old-post/\",\"to\":\"/posts/second/\"},"
-                + "{\"from\":\"/?p=12\",\"to\":\"/about/\",\"status\":302}]}");
+                + "{\"from\":\"/?p=12\",\"to\":\"/about/\",\"status\":302},"
+                + "{\"from\":\"/apidocs/\",\"to\":\"/about/\"}]}");
     assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    // A path that only starts with "api" is the site's, not the API's: once its 404 took them.
+    assertThat(get("/apidocs/").headers().firstValue("Location")).hasValue("/about/");
+    var apiDocs =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"page\",\"title\":\"API docs\",\"slug\":\"api-docs\","
+                + "\"status\":\"published\",\"body\":\"How to use the API.\"}");
+    assertThat(apiDocs.statusCode()).as(apiDocs.body()).isEqualTo(201);
+    await(() -> get("/api-docs/").statusCode() == 200, Duration.ofSeconds(10));
+    assertThat(get("/api-docs/").body()).contains("How to use the API.");
+    assertThat(get("/api/").statusCode()).isEqualTo(404);
+    assertThat(get("/api/v2/content").statusCode()).isEqualTo(404);
     var moved = get("/2014/05/old-post/");
     assertThat(moved.statusCode()).isEqualTo(301);
     assertThat(moved.headers().firstValue("Location")).hasValue("/posts/second/");
@@ -769,7 +807,7 @@ class EndToEndTest {
       assertThat(JSON.readTree(refused.body()).at("/error/field").asText()).isEqualTo("to");
     }
     var list = JSON.readTree(api("GET", "/api/v1/redirects", null).body());
-    assertThat(list.get("total").asInt()).isEqualTo(3);
+    assertThat(list.get("total").asInt()).isEqualTo(4);
     assertThat(
             api("DELETE", "/api/v1/redirects?from=%2F2014%2F05%2Fold-post%2F", null).statusCode())
         .isEqualTo(200);
@@ -995,6 +1033,16 @@ class EndToEndTest {
         "{\"kind\":\"post\",\"title\":\"T\",\"status\":\"scheduled\",\"at\":\"garbage\"}",
         new String[] {"at", "must be an ISO-8601 instant"});
     cases.put("{\"kind\":\"post\",\"title\":123}", new String[] {"title", "must be a string"});
+    // Numbers are taken as sent too: text, a fraction or a number of seconds are refused.
+    cases.put(
+        "{\"kind\":\"post\",\"title\":\"T\",\"revision\":\"6\"}",
+        new String[] {"revision", "must be a whole number"});
+    cases.put(
+        "{\"kind\":\"post\",\"title\":\"T\",\"revision\":5.9}",
+        new String[] {"revision", "must be a whole number"});
+    cases.put(
+        "{\"kind\":\"post\",\"title\":\"T\",\"status\":\"scheduled\",\"at\":1893456000000}",
+        new String[] {"at", "must be an ISO-8601 instant"});
     cases.put(
         "{\"kind\":\"post\",\"title\":\"One\",\"title\":\"Two\"}",
         new String[] {"", "the key 'title' is given twice"});
@@ -1014,6 +1062,9 @@ class EndToEndTest {
           .doesNotContain("Exception");
     }
     // A method the path does not take: 405, and Allow names HEAD too (answered as GET).
+    var emptySlug = api("GET", "/api/v1/content?slug=", null);
+    assertThat(emptySlug.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(emptySlug.body()).at("/error/field").asText()).isEqualTo("slug");
     var notAllowed = api("DELETE", "/api/v1/content", null);
     assertThat(notAllowed.statusCode()).isEqualTo(405);
     assertThat(notAllowed.headers().firstValue("Allow").orElseThrow()).contains("GET, HEAD");

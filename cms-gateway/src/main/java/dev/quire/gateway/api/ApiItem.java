@@ -5,7 +5,7 @@ import dev.quire.protocol.ReadItem;
 import java.time.Instant;
 import java.util.List;
 
-/** A content item as the JSON API shows it. {@code body} is null in lists. */
+/** A content item as the JSON API shows it. {@code body} is null in lists, and left out. */
 public record ApiItem(
     String id,
     String kind,
@@ -13,7 +13,10 @@ public record ApiItem(
     long revision,
     String title,
     String slug,
-    String body,
+    // Left out of lists (docs/api.md: "items without body"), not sent as null.
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        String body,
     String description,
     List<String> tags,
     String coverImage,

@@ -19,6 +19,10 @@ public final class ApiToken {
   private final byte[] token;
 
   private ApiToken(String token) {
+    if (token.isEmpty()) {
+      // An empty token would match an empty presented one: every client would be let in.
+      throw new IllegalArgumentException("the API token is empty");
+    }
     this.token = token.getBytes(StandardCharsets.UTF_8);
   }
 
@@ -35,7 +39,14 @@ public final class ApiToken {
     }
     Path file = dataDir.resolve("api-token");
     if (Files.exists(file)) {
-      return new ApiToken(Files.readString(file, StandardCharsets.UTF_8).strip());
+      String stored = Files.readString(file, StandardCharsets.UTF_8).strip();
+      if (stored.isEmpty()) {
+        throw new IOException(
+            file
+                + " is empty, and an empty token would let any client in: delete the file to have"
+                + " a new token made at the next start, or set QUIRE_API_TOKEN");
+      }
+      return new ApiToken(stored);
     }
     byte[] raw = new byte[TOKEN_BYTES];
     new SecureRandom().nextBytes(raw);
@@ -53,9 +64,13 @@ public final class ApiToken {
     return new ApiToken(token);
   }
 
-  /** Constant-time, so the comparison does not leak how much of a guess was right. */
+  /**
+   * Constant-time, so the comparison does not leak how much of a guess was right. The presented
+   * value is compared as sent: nothing is stripped from it here.
+   */
   public boolean matches(String presented) {
     return presented != null
+        && !presented.isEmpty()
         && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));
   }
 }

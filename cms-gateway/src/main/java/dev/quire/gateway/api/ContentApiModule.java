@@ -213,6 +213,9 @@ public final class ContentApiModule implements CmsModule {
 
   private CompletionStage<HttpResponse> list(Map<String, String> q) {
     String slug = q.get("slug");
+    if (slug != null && slug.isEmpty()) {
+      throw HttpError.badRequest("slug", "must not be empty");
+    }
     if (slug != null) {
       // Answered by the slug registry and the entity, so an import can trust it right away.
       return content

@@ -8,6 +8,8 @@ import dev.quire.gateway.http.Compression;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.gateway.render.Assets;
+import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.RedirectRule;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -143,6 +145,12 @@ public final class SiteModule implements CmsModule {
     SiteSnapshot snap = state.snapshot();
     SiteSnapshot.Rendered page =
         devMode ? resolve(snap, path) : snap.page(path, () -> resolve(snap, path));
+    if (page.status() == 301) {
+      String query = req.getUri().rawQueryString().orElse("");
+      if (!query.isEmpty()) {
+        return withQuery(page.response(), query);
+      }
+    }
     boolean gzip = page.gzip() != null && Compression.acceptsGzip(req);
     if (page.status() == 200 && !devMode) {
       // Each copy has its own tag: the compressed one's ends in GZIP_ETAG_SUFFIX.
@@ -185,6 +193,9 @@ public final class SiteModule implements CmsModule {
       if (page == 1) {
         return redirect("/blog/");
       }
+      if (page > 1 && !parts[2].equals(Integer.toString(page))) {
+        return redirect("/blog/page/" + page + "/"); // one URL per page: not also /page/02/
+      }
       return page < 1 ? notFound(snap, path) : blogPage(snap, path, page);
     }
     if (n == 2 && parts[0].equals("blog")) {
@@ -217,11 +228,24 @@ public final class SiteModule implements CmsModule {
       List<ItemView> posts = key == null ? List.of() : snap.tagged(key);
       int page = n == 2 ? 1 : parsePage(parts[3]);
       String first = "/tags/" + parts[1] + "/";
+      if (posts.isEmpty() && key != null && page >= 1) {
+        // "Event Sourcing", "UPPER" or "snake_case" as written on a post: the tag's one URL is
+        // its key (ContentRules.tagKey), as the site links it.
+        String canonical = ContentRules.tagKey(key);
+        if (!canonical.equals(key) && !snap.tagged(canonical).isEmpty()) {
+          return redirect(
+              RedirectRule.encoded(
+                  "/tags/" + canonical + "/" + (page > 1 ? "page/" + page + "/" : "")));
+        }
+      }
       if (posts.isEmpty() || page < 1) {
         return notFound(snap, path);
       }
       if (n == 4 && page == 1) {
         return redirect(first);
+      }
+      if (n == 4 && !parts[3].equals(Integer.toString(page))) {
+        return redirect(first + "page/" + page + "/");
       }
       return listPage(
           snap, path, posts, page, first, "site/tag.peb", Map.of("tag", snap.tagName(key)));
@@ -322,6 +346,26 @@ public final class SiteModule implements CmsModule {
             path,
             Map.of("status", 404, "message", "There is nothing at this address."));
     return page(404, body, "");
+  }
+
+  /**
+   * A redirect keeps the request's query (?utm_source=..., a search): pages are kept by path alone,
+   * so it is added here, per request. Still a local path: only the query is added.
+   */
+  private static HttpResponse withQuery(HttpResponse moved, String query) {
+    return moved
+        .getHeader(Location.class)
+        .map(
+            l -> {
+              try {
+                return moved
+                    .removeHeader(Location.create("/").name())
+                    .addHeader(Location.create(l.getUri().toString() + "?" + query));
+              } catch (RuntimeException e) { // a query Location does not take: drop it
+                return moved;
+              }
+            })
+        .orElse(moved);
   }
 
   private static SiteSnapshot.Rendered redirect(String location) {

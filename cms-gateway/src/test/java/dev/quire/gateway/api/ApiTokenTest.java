@@ -1,0 +1,52 @@
+package dev.quire.gateway.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The API's one credential: never empty, compared as presented. */
+class ApiTokenTest {
+
+  @TempDir Path data;
+
+  @Test
+  void aFirstStartMakesAnOwnerOnlyTokenAndTheNextStartReadsIt() throws IOException {
+    String[] shown = {null};
+    ApiToken made = ApiToken.load(null, data, t -> shown[0] = t);
+    assertThat(shown[0]).hasSizeGreaterThanOrEqualTo(40);
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("api-token"))))
+        .isEqualTo("rw-------");
+    assertThat(made.matches(shown[0])).isTrue();
+    ApiToken again = ApiToken.load(null, data, t -> shown[0] = "shown twice");
+    assertThat(again.matches(Files.readString(data.resolve("api-token")).strip())).isTrue();
+    assertThat(shown[0]).isNotEqualTo("shown twice");
+  }
+
+  @Test
+  void anEmptyTokenFileIsRefusedInsteadOfLettingEveryoneIn() throws IOException {
+    Files.writeString(data.resolve("api-token"), " \n");
+    assertThatThrownBy(() -> ApiToken.load(null, data, t -> {}))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(data.resolve("api-token").toString())
+        .hasMessageContaining("is empty");
+    assertThatThrownBy(() -> ApiToken.of("")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void onlyTheTokenItselfMatches() {
+    ApiToken token = ApiToken.of("s3cret");
+    assertThat(token.matches("s3cret")).isTrue();
+    assertThat(token.matches(null)).isFalse();
+    assertThat(token.matches("")).isFalse();
+    assertThat(token.matches("s3cre")).isFalse();
+    assertThat(token.matches("s3cret\u2003")).isFalse();
+    assertThat(ApiToken.of("from-env").matches("from-env")).isTrue();
+  }
+}
