@@ -751,6 +751,53 @@ class EndToEndTest {
   }
 
   @Test
+  @Order(14)
+  void readersGetAnAtomFeedAndSearchEnginesASitemap() throws Exception {
+    var feed = get("/feed.xml");
+    assertThat(feed.statusCode()).isEqualTo(200);
+    assertThat(feed.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("application/atom+xml");
+    var dbf = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+    dbf.setNamespaceAware(true);
+    var doc =
+        dbf.newDocumentBuilder()
+            .parse(
+                new java.io.ByteArrayInputStream(
+                    feed.body().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    var titles = new java.util.ArrayList<String>();
+    var entries = doc.getElementsByTagNameNS("http://www.w3.org/2005/Atom", "entry");
+    for (int i = 0; i < entries.getLength(); i++) {
+      titles.add(
+          ((org.w3c.dom.Element) entries.item(i))
+              .getElementsByTagNameNS("http://www.w3.org/2005/Atom", "title")
+              .item(0)
+              .getTextContent());
+    }
+    // The newest published posts, as the home page lists them (the feed holds up to 20).
+    String newest =
+        JSON.readTree(api("GET", "/api/v1/content?kind=post&status=published&size=1", null).body())
+            .at("/items/0/title")
+            .asText();
+    assertThat(titles).isNotEmpty().contains(newest);
+    assertThat(get("/").body()).contains("<link rel=\"alternate\" type=\"application/atom+xml\"");
+    // Readers poll: an unchanged feed is a 304.
+    String tag = feed.headers().firstValue("ETag").orElseThrow();
+    assertThat(get("/feed.xml", Map.of("If-None-Match", tag)).statusCode()).isEqualTo(304);
+
+    var sitemap = get("/sitemap.xml");
+    assertThat(sitemap.statusCode()).isEqualTo(200);
+    assertThat(sitemap.body())
+        .contains("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"")
+        .contains("<loc>http://localhost:8080/posts/second/</loc>")
+        .contains("<loc>http://localhost:8080/about/</loc>")
+        .contains("<loc>http://localhost:8080/tags/rust/</loc>");
+    assertThat(get("/sitemap-2.xml").statusCode()).as("one file is enough here").isEqualTo(404);
+    var robots = get("/robots.txt");
+    assertThat(robots.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain");
+    assertThat(robots.body()).contains("Sitemap: http://localhost:8080/sitemap.xml");
+  }
+
+  @Test
   @Order(8)
   void redirectTableAnswersOldPermalinksAndRefusesOpenRedirects() throws Exception {
     var put =

@@ -1,0 +1,379 @@
+package dev.quire.gateway.feeds;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.reject;
+
+import com.typesafe.config.Config;
+import dev.quire.gateway.http.Compression;
+import dev.quire.gateway.module.CmsModule;
+import dev.quire.gateway.module.ModuleContext;
+import dev.quire.gateway.render.Assets;
+import dev.quire.gateway.site.ItemView;
+import dev.quire.gateway.site.SiteSettings;
+import dev.quire.gateway.site.SiteSnapshot;
+import dev.quire.gateway.site.SiteState;
+import dev.quire.protocol.RedirectRule;
+import io.pebbletemplates.pebble.extension.AbstractExtension;
+import io.pebbletemplates.pebble.extension.Extension;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamWriter;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.CacheControl;
+import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
+import org.apache.pekko.http.javadsl.model.headers.ETag;
+import org.apache.pekko.http.javadsl.model.headers.EntityTag;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * What readers and search engines fetch besides pages: an Atom feed of the newest posts ({@code
+ * /feed.xml}, full content), a sitemap of every published URL ({@code /sitemap.xml}; past {@code
+ * sitemap-max-urls} a sitemap index of {@code /sitemap-N.xml} files, as the protocol requires) and
+ * {@code /robots.txt} pointing at it. Built from the gateway's in-memory site like its pages: once
+ * per change, kept with the site's pages, compressed once, with an ETag for conditional requests.
+ * XML is written by the JDK's StAX writer, which escapes text and attributes.
+ */
+public final class FeedsModule implements CmsModule {
+
+  static final String FEED = "/feed.xml";
+  static final String SITEMAP = "/sitemap.xml";
+  static final String ROBOTS = "/robots.txt";
+  private static final String ATOM = "http://www.w3.org/2005/Atom";
+  private static final String XML_NS = "http://www.w3.org/XML/1998/namespace";
+  private static final String SITEMAPS = "http://www.sitemaps.org/schemas/sitemap/0.9";
+  private static final ContentType.WithCharset ATOM_TYPE =
+      MediaTypes.applicationWithOpenCharset("atom+xml").toContentType(HttpCharsets.UTF_8);
+  private static final ContentType.WithCharset XML_TYPE =
+      MediaTypes.APPLICATION_XML.toContentType(HttpCharsets.UTF_8);
+
+  /** Hex digits of the body's SHA-256 in the ETag, as the site's pages have. */
+  private static final int ETAG_HEX_CHARS = 32;
+
+  /** {@code quire.gateway.feeds}. */
+  record Settings(int entries, int sitemapMaxUrls) {
+    static Settings fromConfig(Config config) {
+      Config c = config.getConfig("quire.gateway.feeds");
+      int entries = c.getInt("entries");
+      int max = c.getInt("sitemap-max-urls");
+      if (entries < 1 || max < 1) {
+        throw new IllegalArgumentException(
+            "quire.gateway.feeds: entries and sitemap-max-urls must be at least 1");
+      }
+      return new Settings(entries, max);
+    }
+  }
+
+  private SiteState state;
+  private SiteSettings site;
+  private Settings settings;
+  private Compression compression;
+
+  @Override
+  public String id() {
+    return "feeds";
+  }
+
+  @Override
+  public void start(ModuleContext ctx) {
+    this.state = ctx.site();
+    this.site = SiteSettings.fromConfig(ctx.config());
+    this.settings = Settings.fromConfig(ctx.config());
+    this.compression = new Compression(Compression.Settings.fromConfig(ctx.config()));
+  }
+
+  @Override
+  public List<Extension> pebbleExtensions() {
+    // The layout links the feed only when this module runs (it tests "feedUrl is defined").
+    return List.of(
+        new AbstractExtension() {
+          @Override
+          public Map<String, Object> getGlobalVariables() {
+            return Map.of("feedUrl", FEED);
+          }
+        });
+  }
+
+  @Override
+  public Optional<Route> publicRoutes(ModuleContext ctx) {
+    return Optional.of(
+        get(
+            () ->
+                extractRequest(
+                    req -> {
+                      String path = req.getUri().path();
+                      return ours(path) ? complete(handle(req, path)) : reject();
+                    })));
+  }
+
+  private boolean ours(String path) {
+    return path.equals(FEED)
+        || path.equals(SITEMAP)
+        || path.equals(ROBOTS)
+        || sitemapPart(path) > 0;
+  }
+
+  /** N of {@code /sitemap-N.xml}, or -1. */
+  static int sitemapPart(String path) {
+    if (!path.startsWith("/sitemap-") || !path.endsWith(".xml")) {
+      return -1;
+    }
+    String n = path.substring("/sitemap-".length(), path.length() - ".xml".length());
+    if (n.isEmpty()
+        || n.length() > 6
+        || n.startsWith("0")
+        || !n.chars().allMatch(Character::isDigit)) {
+      return -1;
+    }
+    return Integer.parseInt(n);
+  }
+
+  private HttpResponse handle(HttpRequest req, String path) {
+    if (!state.ready()) {
+      return HttpResponse.create()
+          .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
+          .addHeader(RawHeader.create("Retry-After", "1"));
+    }
+    SiteSnapshot snap = state.snapshot();
+    SiteSnapshot.Rendered r = snap.page(path, () -> render(snap, path));
+    if (r.status() != 200) {
+      return r.response();
+    }
+    boolean gzip = r.gzip() != null && Compression.acceptsGzip(req);
+    String tag = gzip ? r.etag() + Compression.GZIP_ETAG_SUFFIX : r.etag();
+    if (Compression.noneMatchHits(req, tag)) {
+      HttpResponse notModified =
+          HttpResponse.create()
+              .withStatus(StatusCodes.NOT_MODIFIED)
+              .addHeader(ETag.create(EntityTag.create(tag, false)))
+              .addHeader(CacheControl.create(CacheDirectives.NO_CACHE));
+      return r.gzip() == null ? notModified : notModified.addHeader(Compression.VARY);
+    }
+    return gzip ? r.gzip() : r.response();
+  }
+
+  private SiteSnapshot.Rendered render(SiteSnapshot snap, String path) {
+    List<String> urls = sitemapUrls(snap);
+    int parts =
+        Math.max(1, (urls.size() + settings.sitemapMaxUrls() - 1) / settings.sitemapMaxUrls());
+    if (path.equals(FEED)) {
+      return ok(ATOM_TYPE, atom(snap.posts(), site, settings.entries()));
+    }
+    if (path.equals(ROBOTS)) {
+      return ok(
+          ContentTypes.TEXT_PLAIN_UTF8,
+          ("User-agent: *\nDisallow: /api/\n\nSitemap: " + site.baseUrl() + SITEMAP + "\n")
+              .getBytes(StandardCharsets.UTF_8));
+    }
+    if (path.equals(SITEMAP)) {
+      return ok(XML_TYPE, parts == 1 ? urlset(urls, site) : sitemapIndex(parts, site));
+    }
+    int part = sitemapPart(path);
+    if (parts == 1 || part > parts) {
+      return new SiteSnapshot.Rendered(
+          404, "", HttpResponse.create().withStatus(StatusCodes.NOT_FOUND));
+    }
+    int from = (part - 1) * settings.sitemapMaxUrls();
+    return ok(
+        XML_TYPE,
+        urlset(urls.subList(from, Math.min(urls.size(), from + settings.sitemapMaxUrls())), site));
+  }
+
+  private SiteSnapshot.Rendered ok(ContentType type, byte[] body) {
+    String etag = Assets.sha256Hex(body, ETAG_HEX_CHARS);
+    HttpResponse head =
+        HttpResponse.create()
+            .withStatus(StatusCodes.OK)
+            .addHeader(CacheControl.create(CacheDirectives.NO_CACHE));
+    var v = compression.variants(head, type, body, etag);
+    return new SiteSnapshot.Rendered(200, etag, v.identity(), v.gzip(), true);
+  }
+
+  /** Site-relative paths of everything published: home, blog, posts, pages, tags. */
+  static List<String> sitemapUrls(SiteSnapshot snap) {
+    List<String> urls = new ArrayList<>();
+    urls.add("/");
+    if (!snap.posts().isEmpty()) {
+      urls.add("/blog/");
+    }
+    java.util.Set<String> tags = new java.util.TreeSet<>();
+    for (ItemView p : snap.posts()) {
+      urls.add(p.url());
+      p.tags().forEach(t -> tags.add(t.url()));
+    }
+    snap.nav().forEach(n -> urls.add(n.url()));
+    urls.addAll(tags);
+    return urls;
+  }
+
+  /** An Atom feed (RFC 4287) of the newest {@code entries} posts, with their whole HTML. */
+  static byte[] atom(List<ItemView> posts, SiteSettings site, int entries) {
+    List<ItemView> newest = posts.subList(0, Math.min(entries, posts.size()));
+    return xml(
+        w -> {
+          w.writeStartElement("feed");
+          w.writeDefaultNamespace(ATOM);
+          w.writeAttribute("xml", XML_NS, "lang", site.language());
+          w.writeAttribute("xml", XML_NS, "base", site.baseUrl() + "/");
+          text(w, "title", site.title());
+          if (!site.description().isBlank()) {
+            text(w, "subtitle", site.description());
+          }
+          link(w, null, site.baseUrl() + "/");
+          link(w, "self", site.baseUrl() + FEED);
+          text(w, "id", site.baseUrl() + "/");
+          text(
+              w,
+              "updated",
+              newest.stream()
+                  .map(p -> java.time.OffsetDateTime.parse(p.updatedIso()).toInstant())
+                  .max(Instant::compareTo)
+                  .orElse(Instant.EPOCH)
+                  .toString());
+          w.writeStartElement("author");
+          text(w, "name", site.author().isBlank() ? site.title() : site.author());
+          w.writeEndElement();
+          text(w, "generator", "Quire");
+          for (ItemView p : newest) {
+            w.writeStartElement("entry");
+            text(w, "title", p.title());
+            link(w, null, site.baseUrl() + RedirectRule.encoded(p.url()));
+            text(w, "id", entryId(p, site));
+            text(w, "published", p.sortDate().toString());
+            text(w, "updated", p.updatedIso());
+            if (!p.author().isBlank()) {
+              w.writeStartElement("author");
+              text(w, "name", p.author());
+              w.writeEndElement();
+            }
+            for (ItemView.TagRef t : p.tags()) {
+              w.writeEmptyElement("category");
+              w.writeAttribute("term", t.key());
+              w.writeAttribute("label", t.name());
+            }
+            if (!p.description().isBlank()) {
+              text(w, "summary", p.description());
+            }
+            w.writeStartElement("content");
+            w.writeAttribute("type", "html");
+            w.writeCharacters(xmlChars(p.html()));
+            w.writeEndElement();
+            w.writeEndElement();
+          }
+          w.writeEndElement();
+        });
+  }
+
+  /** An entry's id never changes: its item's id, not its URL (a renamed post keeps its id). */
+  static String entryId(ItemView p, SiteSettings site) {
+    try {
+      return "urn:uuid:" + java.util.UUID.fromString(p.id());
+    } catch (IllegalArgumentException notUuid) {
+      return site.baseUrl() + "/#" + RedirectRule.encoded(p.id());
+    }
+  }
+
+  static byte[] urlset(List<String> paths, SiteSettings site) {
+    return xml(
+        w -> {
+          w.writeStartElement("urlset");
+          w.writeDefaultNamespace(SITEMAPS);
+          for (String path : paths) {
+            w.writeStartElement("url");
+            text(w, "loc", site.baseUrl() + RedirectRule.encoded(path));
+            w.writeEndElement();
+          }
+          w.writeEndElement();
+        });
+  }
+
+  static byte[] sitemapIndex(int parts, SiteSettings site) {
+    return xml(
+        w -> {
+          w.writeStartElement("sitemapindex");
+          w.writeDefaultNamespace(SITEMAPS);
+          for (int i = 1; i <= parts; i++) {
+            w.writeStartElement("sitemap");
+            text(w, "loc", site.baseUrl() + "/sitemap-" + i + ".xml");
+            w.writeEndElement();
+          }
+          w.writeEndElement();
+        });
+  }
+
+  private interface Body {
+    void write(XMLStreamWriter w) throws XMLStreamException;
+  }
+
+  private static byte[] xml(Body body) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      XMLStreamWriter w = XMLOutputFactory.newFactory().createXMLStreamWriter(out, "UTF-8");
+      w.writeStartDocument("UTF-8", "1.0");
+      w.writeCharacters("\n");
+      body.write(w);
+      w.writeEndDocument();
+      w.close();
+    } catch (XMLStreamException e) {
+      throw new IllegalStateException("cannot write XML: " + e.getMessage(), e);
+    }
+    return out.toByteArray();
+  }
+
+  private static void text(XMLStreamWriter w, String element, String value)
+      throws XMLStreamException {
+    w.writeStartElement(element);
+    w.writeCharacters(xmlChars(value));
+    w.writeEndElement();
+  }
+
+  /**
+   * {@code s} without the characters XML 1.0 cannot hold (control characters other than tab and
+   * line ends, lone surrogates, U+FFFE/U+FFFF): one in a post's text would make the whole feed
+   * unreadable to every reader.
+   */
+  static String xmlChars(String s) {
+    StringBuilder b = null;
+    for (int i = 0; i < s.length(); ) {
+      int c = s.codePointAt(i);
+      int n = Character.charCount(c);
+      boolean ok =
+          c == 0x9
+              || c == 0xA
+              || c == 0xD
+              || (c >= 0x20 && c <= 0xD7FF)
+              || (c >= 0xE000 && c <= 0xFFFD)
+              || (c >= 0x10000 && c <= 0x10FFFF);
+      if (!ok && b == null) {
+        b = new StringBuilder(s.length()).append(s, 0, i);
+      } else if (ok && b != null) {
+        b.appendCodePoint(c);
+      }
+      i += n;
+    }
+    return b == null ? s : b.toString();
+  }
+
+  private static void link(XMLStreamWriter w, String rel, String href) throws XMLStreamException {
+    w.writeEmptyElement("link");
+    if (rel != null) {
+      w.writeAttribute("rel", rel);
+    }
+    w.writeAttribute("href", href);
+  }
+}

@@ -1,0 +1,103 @@
+package dev.quire.gateway.feeds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quire.gateway.site.ItemView;
+import dev.quire.gateway.site.SiteSettings;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/** The feed and sitemap are well-formed XML whatever the content holds. */
+class FeedsModuleTest {
+
+  static final SiteSettings SITE =
+      new SiteSettings("Site & <Co>", "About things", "https://example.org", "en", "", 10, 10);
+
+  static ItemView post(String id, String title, String slug, String html, List<String> tags) {
+    return new ItemView(
+        id,
+        "post",
+        title,
+        slug,
+        "/posts/" + slug + "/",
+        "A <summary>",
+        tags.stream()
+            .map(t -> new ItemView.TagRef(t, t.toLowerCase(), "/tags/" + t.toLowerCase() + "/"))
+            .toList(),
+        "",
+        "Ann",
+        "2026-01-02",
+        "2 January 2026",
+        "2026-01-03T10:00:00Z",
+        html,
+        1,
+        Instant.parse("2026-01-02T09:00:00Z"),
+        List.of());
+  }
+
+  static Document parse(byte[] xml) throws Exception {
+    DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+    f.setNamespaceAware(true);
+    return f.newDocumentBuilder().parse(new ByteArrayInputStream(xml));
+  }
+
+  @Test
+  void theFeedIsAtomWithEscapedTextAndWholeHtml() throws Exception {
+    var posts =
+        List.of(
+            post(
+                "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+                "Tom & \"Jerry\" <script>",
+                "tom-jerry",
+                "<p>Body with <em>markup</em> and a control \u0001 character</p>",
+                List.of("Café")),
+            post("legacy-id", "Second", "second", "<p>Two</p>", List.of()));
+    Document d = parse(FeedsModule.atom(posts, SITE, 1));
+    Element feed = d.getDocumentElement();
+    assertThat(feed.getNamespaceURI()).isEqualTo("http://www.w3.org/2005/Atom");
+    assertThat(feed.getAttributeNS("http://www.w3.org/XML/1998/namespace", "base"))
+        .isEqualTo("https://example.org/");
+    assertThat(feed.getElementsByTagName("title").item(0).getTextContent())
+        .isEqualTo("Site & <Co>");
+    assertThat(feed.getElementsByTagName("entry").getLength()).as("entries = 1").isEqualTo(1);
+    Element entry = (Element) feed.getElementsByTagName("entry").item(0);
+    assertThat(entry.getElementsByTagName("title").item(0).getTextContent())
+        .isEqualTo("Tom & \"Jerry\" <script>");
+    assertThat(entry.getElementsByTagName("id").item(0).getTextContent())
+        .isEqualTo("urn:uuid:0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+    assertThat(((Element) entry.getElementsByTagName("link").item(0)).getAttribute("href"))
+        .isEqualTo("https://example.org/posts/tom-jerry/");
+    assertThat(entry.getElementsByTagName("content").item(0).getTextContent())
+        .isEqualTo("<p>Body with <em>markup</em> and a control  character</p>");
+    assertThat(((Element) entry.getElementsByTagName("category").item(0)).getAttribute("label"))
+        .isEqualTo("Café");
+    assertThat(entry.getElementsByTagName("published").item(0).getTextContent())
+        .isEqualTo("2026-01-02T09:00:00Z");
+    assertThat(feed.getElementsByTagName("updated").item(0).getTextContent())
+        .isEqualTo("2026-01-03T10:00:00Z");
+    assertThat(FeedsModule.entryId(posts.get(1), SITE)).isEqualTo("https://example.org/#legacy-id");
+  }
+
+  @Test
+  void aSitemapPastItsLimitIsAnIndexOfParts() throws Exception {
+    Document set = parse(FeedsModule.urlset(List.of("/", "/posts/a/", "/tags/café/"), SITE));
+    assertThat(set.getElementsByTagName("loc").item(2).getTextContent())
+        .isEqualTo("https://example.org/tags/caf%C3%A9/");
+    Document index = parse(FeedsModule.sitemapIndex(3, SITE));
+    assertThat(index.getDocumentElement().getLocalName()).isEqualTo("sitemapindex");
+    assertThat(index.getElementsByTagName("loc").item(2).getTextContent())
+        .isEqualTo("https://example.org/sitemap-3.xml");
+    assertThat(FeedsModule.sitemapPart("/sitemap-2.xml")).isEqualTo(2);
+    assertThat(FeedsModule.sitemapPart("/sitemap-02.xml")).isEqualTo(-1);
+    assertThat(FeedsModule.sitemapPart("/sitemap-.xml")).isEqualTo(-1);
+    assertThat(FeedsModule.sitemapPart("/sitemap-x.xml")).isEqualTo(-1);
+    assertThat(new String(FeedsModule.urlset(List.of(), SITE), StandardCharsets.UTF_8))
+        .contains("<urlset");
+  }
+}
