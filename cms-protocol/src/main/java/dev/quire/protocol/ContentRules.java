@@ -98,9 +98,7 @@ public final class ContentRules {
               "tags",
               "has " + f.tags().size() + " tags, at most " + limits.maxTags() + " allowed"));
     }
-    // Tags that share a URL are one tag: "Event Sourcing" and "event_sourcing" twice on a post
-    // listed it twice, both linking to /tags/event-sourcing/.
-    java.util.Map<String, String> seen = new java.util.HashMap<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (String tag : f.tags()) {
       if (tag == null || tag.isBlank()) {
         errors.add(new FieldError("tags", "contains an empty tag"));
@@ -110,20 +108,8 @@ public final class ContentRules {
         errors.add(
             new FieldError(
                 "tags", "'" + tag + "' may hold letters, digits and single - _ . or spaces"));
-      } else if (seen.putIfAbsent(tagKey(tag), tag) != null) {
-        String first = seen.get(tagKey(tag));
-        errors.add(
-            new FieldError(
-                "tags",
-                first.equals(tag)
-                    ? "'" + tag + "' is listed twice"
-                    : "'"
-                        + tag
-                        + "' is the same tag as '"
-                        + first
-                        + "' (both are /tags/"
-                        + tagKey(tag)
-                        + "/)"));
+      } else if (!seen.add(tag.toLowerCase(Locale.ROOT))) {
+        errors.add(new FieldError("tags", "'" + tag + "' is listed twice"));
       }
     }
     String cover = f.coverImage();
@@ -158,12 +144,22 @@ public final class ContentRules {
     return java.util.Optional.empty();
   }
 
-  /** Tags compare case-insensitively; stored as the editor wrote them, trimmed. */
+  /**
+   * Tags as written, trimmed, each once: spellings that share a URL ("Event Sourcing" and
+   * "event_sourcing", both /tags/event-sourcing/) are one tag, kept as first written. (A post once
+   * listed such a pair twice, both linking to one tag page.) Exact repeats are left for {@link
+   * #validate}, which refuses them by name.
+   */
   public static List<String> normaliseTags(List<String> tags) {
     List<String> out = new ArrayList<>();
+    java.util.Map<String, String> byKey = new java.util.HashMap<>();
     for (String t : tags) {
       if (t != null && !t.isBlank()) {
-        out.add(t.strip());
+        String tag = t.strip();
+        String first = byKey.putIfAbsent(tagKey(tag), tag);
+        if (first == null || first.equalsIgnoreCase(tag)) {
+          out.add(tag);
+        }
       }
     }
     return out;

@@ -252,6 +252,7 @@ public final class EmbeddingService {
   private final VectorIndex index;
   private final Chunker chunker;
   private final Executor indexExecutor;
+  private final Executor chunkExecutor;
   private final ActorRef<Batcher.Msg> batcher;
   private List<ActorRef<ContentQuery>> queryActors = List.of();
   private long indexedSeq;
@@ -289,6 +290,7 @@ public final class EmbeddingService {
     this.chunker =
         new Chunker(settings.chunkTokens(), settings.chunkOverlapTokens(), embedder::tokenSpans);
     this.indexExecutor = indexDispatcher(ctx.getSystem());
+    this.chunkExecutor = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     var dispatchers = ctx.getSystem().dispatchers();
     this.batcher =
         ctx.spawn(
@@ -520,29 +522,43 @@ public final class EmbeddingService {
       boolean force,
       boolean last,
       CompletableFuture<Integer> previous) {
+    record Plan(ReadItem item, String hash, String text) {}
     record Work(ReadItem item, String hash, List<String> chunks) {}
     String model = settings.model().id();
     return CompletableFuture.supplyAsync(
             () -> {
-              List<Work> work = new ArrayList<>();
+              List<Plan> plans = new ArrayList<>();
               for (ReadItem item : items) {
                 if (item.status() != ContentStatus.PUBLISHED) {
-                  work.add(new Work(item, null, List.of()));
+                  plans.add(new Plan(item, null, null));
                   continue;
                 }
                 String text = Chunker.text(item.title(), item.description(), item.html());
                 String hash = chunker.hash(model, text);
                 try {
                   if (force || !hash.equals(index.hash(item.id()))) {
-                    work.add(new Work(item, hash, chunker.chunks(text)));
+                    plans.add(new Plan(item, hash, text));
                   }
                 } catch (java.io.IOException e) {
                   throw new java.io.UncheckedIOException(e);
                 }
               }
-              return work;
+              return plans;
             },
             indexExecutor)
+        // Chunking needs the model's tokenizer, which may have to load again after an idle
+        // unload (0.4-1 s): off the index's one thread, where related items and searches queue.
+        .thenApplyAsync(
+            plans ->
+                plans.stream()
+                    .map(
+                        p ->
+                            new Work(
+                                p.item(),
+                                p.hash(),
+                                p.text() == null ? List.of() : chunker.chunks(p.text())))
+                    .toList(),
+            chunkExecutor)
         .thenCompose(
             work -> {
               // The page's chunks go to the batcher as one request ordered by length, so a batch
@@ -771,6 +787,7 @@ public final class EmbeddingService {
                         done,
                         Math.max(total, done),
                         embedder.loadMillis(),
+                        // Whether the model's memory is held: by either session, when they differ.
                         embedder.isLoaded() || queryEmbedder.isLoaded())));
   }
 

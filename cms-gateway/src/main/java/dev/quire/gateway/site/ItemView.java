@@ -37,11 +37,14 @@ public record ItemView(
   public static ItemView of(ReadItem item, ZoneId zone) {
     Instant date = item.displayDate();
     String url = urlFor(item.kind(), item.slug());
-    List<TagRef> tags =
-        item.tags().stream()
-            .map(
-                t -> new TagRef(t, ContentRules.tagKey(t), "/tags/" + ContentRules.tagKey(t) + "/"))
-            .toList();
+    // One link per tag page: an item stored before spellings of one tag were merged on write
+    // ("Event Sourcing" and "event_sourcing") shows it once.
+    java.util.Map<String, TagRef> byKey = new java.util.LinkedHashMap<>();
+    for (String t : item.tags()) {
+      String key = ContentRules.tagKey(t);
+      byKey.putIfAbsent(key, new TagRef(t, key, "/tags/" + key + "/"));
+    }
+    List<TagRef> tags = List.copyOf(byKey.values());
     return new ItemView(
         item.id(),
         item.kind().id(),

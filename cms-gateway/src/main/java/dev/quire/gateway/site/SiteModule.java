@@ -194,7 +194,11 @@ public final class SiteModule implements CmsModule {
         return redirect("/blog/");
       }
       if (page > 1 && !parts[2].equals(Integer.toString(page))) {
-        return redirect("/blog/page/" + page + "/"); // one URL per page: not also /page/02/
+        // One URL per page: not also /page/02/. Not kept in the page memo (any number of zeros
+        // could fill it), and only for a page that exists.
+        return page > totalPages(snap.posts())
+            ? notFound(snap, path)
+            : redirect("/blog/page/" + page + "/").once();
       }
       return page < 1 ? notFound(snap, path) : blogPage(snap, path, page);
     }
@@ -233,9 +237,11 @@ public final class SiteModule implements CmsModule {
         // its key (ContentRules.tagKey), as the site links it.
         String canonical = ContentRules.tagKey(key);
         if (!canonical.equals(key) && !snap.tagged(canonical).isEmpty()) {
+          // Not kept in the page memo: a tag has any number of spellings.
           return redirect(
-              RedirectRule.encoded(
-                  "/tags/" + canonical + "/" + (page > 1 ? "page/" + page + "/" : "")));
+                  RedirectRule.encoded(
+                      "/tags/" + canonical + "/" + (page > 1 ? "page/" + page + "/" : "")))
+              .once();
         }
       }
       if (posts.isEmpty() || page < 1) {
@@ -245,7 +251,9 @@ public final class SiteModule implements CmsModule {
         return redirect(first);
       }
       if (n == 4 && !parts[3].equals(Integer.toString(page))) {
-        return redirect(first + "page/" + page + "/");
+        return page > totalPages(posts)
+            ? notFound(snap, path)
+            : redirect(first + "page/" + page + "/").once();
       }
       return listPage(
           snap, path, posts, page, first, "site/tag.peb", Map.of("tag", snap.tagName(key)));
@@ -285,11 +293,11 @@ public final class SiteModule implements CmsModule {
       String first,
       String template,
       Map<String, Object> vars) {
-    int size = site.pageSize();
-    int totalPages = Math.max(1, (posts.size() + size - 1) / size);
+    int totalPages = totalPages(posts);
     if (page > totalPages) {
       return notFound(snap, path);
     }
+    int size = site.pageSize();
     int from = (page - 1) * size;
     Map<String, Object> pagination =
         Map.of(
@@ -309,6 +317,11 @@ public final class SiteModule implements CmsModule {
     all.put("posts", posts.subList(from, Math.min(from + size, posts.size())));
     all.put("pagination", pagination);
     return ok(snap, template, path, all);
+  }
+
+  private int totalPages(List<ItemView> posts) {
+    int size = site.pageSize();
+    return Math.max(1, (posts.size() + size - 1) / size);
   }
 
   private SiteSnapshot.Rendered ok(

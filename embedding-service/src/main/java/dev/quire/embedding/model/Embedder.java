@@ -53,19 +53,23 @@ public final class Embedder implements AutoCloseable {
       // The same vocabulary without truncation or padding: splits whole texts into chunks.
       HuggingFaceTokenizer spanTokenizer,
       Model model,
-      ThreadLocal<Predictor<NDList, NDList>> predictors) {
+      ThreadLocal<Predictor<NDList, NDList>> predictors,
+      // Every predictor made on this session, closed with it: after an unload the inference
+      // threads' ThreadLocal maps still hold the old ones until they are cleaned out.
+      List<Predictor<NDList, NDList>> made) {
 
     void close() {
+      made.forEach(Predictor::close);
       model.close();
       tokenizer.close();
       spanTokenizer.close();
     }
   }
 
-  // Inference holds the read side; loading, unloading and close() the write side. Unloading and
-  // closing wait for running inferences (freeing the ONNX Runtime session under one crashed the
-  // JVM with SIGSEGV at shutdown), and an inference after close fails with an exception instead
-  // of touching freed memory.
+  // Inference holds the read side; loading, unloading and close() the write side. close() waits
+  // for running inferences (freeing the ONNX Runtime session under one crashed the JVM with
+  // SIGSEGV at shutdown), unloading never waits (it only takes a model no call holds), and an
+  // inference after close fails with an exception instead of touching freed memory.
   private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle =
       new java.util.concurrent.locks.ReentrantReadWriteLock();
   private volatile Loaded loaded; // written under the write lock
@@ -95,35 +99,41 @@ public final class Embedder implements AutoCloseable {
    */
   public static Embedder load(
       ModelSpec spec, Path modelDir, int intraOpThreads, boolean allowSpinning) throws IOException {
-    Path dir = modelDir.resolve(spec.id());
-    Files.createDirectories(dir);
-    extract(spec.onnxResource(), dir.resolve(MODEL_NAME + ".onnx"));
-    extract(spec.tokenizerResource(), dir.resolve("tokenizer.json"));
-    Embedder embedder = new Embedder(spec, dir, intraOpThreads, allowSpinning);
+    Embedder embedder =
+        new Embedder(spec, modelDir.resolve(spec.id()), intraOpThreads, allowSpinning);
     embedder.loaded = embedder.open();
     return embedder;
   }
 
-  /** Opens the model's session and tokenizers from the files {@link #load} extracted. */
+  /**
+   * Opens the model's session and tokenizers, copying their files out of the jar first if they are
+   * missing or not whole (also at a load after an unload: the data directory may have been tidied
+   * meanwhile). Whatever was opened is closed again if a later part fails.
+   */
   private Loaded open() throws IOException {
     long t0 = System.nanoTime();
-    Path tokenizerJson = dir.resolve("tokenizer.json");
-    HuggingFaceTokenizer tokenizer =
-        HuggingFaceTokenizer.builder()
-            .optTokenizerPath(tokenizerJson)
-            .optMaxLength(spec.maxTokens())
-            .optTruncation(true)
-            .optPadding(false) // texts are encoded one at a time and padded in infer()
-            .build();
-    HuggingFaceTokenizer spanTokenizer =
-        HuggingFaceTokenizer.builder()
-            .optTokenizerPath(tokenizerJson)
-            .optTruncation(false)
-            .optPadding(false)
-            .optAddSpecialTokens(false)
-            .build();
-    Model model = Model.newInstance(spec.id(), Device.cpu(), "OnnxRuntime");
+    Files.createDirectories(dir);
+    extract(spec.onnxResource(), dir.resolve(MODEL_NAME + ".onnx"));
+    Path tokenizerJson = extract(spec.tokenizerResource(), dir.resolve("tokenizer.json"));
+    HuggingFaceTokenizer tokenizer = null;
+    HuggingFaceTokenizer spanTokenizer = null;
+    Model model = null;
     try {
+      tokenizer =
+          HuggingFaceTokenizer.builder()
+              .optTokenizerPath(tokenizerJson)
+              .optMaxLength(spec.maxTokens())
+              .optTruncation(true)
+              .optPadding(false) // texts are encoded one at a time and padded in infer()
+              .build();
+      spanTokenizer =
+          HuggingFaceTokenizer.builder()
+              .optTokenizerPath(tokenizerJson)
+              .optTruncation(false)
+              .optPadding(false)
+              .optAddSpecialTokens(false)
+              .build();
+      model = Model.newInstance(spec.id(), Device.cpu(), "OnnxRuntime");
       OrtSession.SessionOptions session = new OrtSession.SessionOptions();
       session.addConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
       // OrtModel takes a prepared SessionOptions under "sessionOptions" and applies the thread
@@ -147,15 +157,29 @@ public final class Embedder implements AutoCloseable {
           ms,
           loads.incrementAndGet() > 1 ? " (again, after it was unloaded while idle)" : "");
       NoopTranslator translator = new NoopTranslator(Batchifier.fromString("none"));
+      List<Predictor<NDList, NDList>> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Model opened = model;
       return new Loaded(
           tokenizer,
           spanTokenizer,
           model,
-          ThreadLocal.withInitial(() -> model.newPredictor(translator)));
+          ThreadLocal.withInitial(
+              () -> {
+                Predictor<NDList, NDList> p = opened.newPredictor(translator);
+                made.add(p);
+                return p;
+              }),
+          made);
     } catch (Exception e) {
-      model.close();
-      tokenizer.close();
-      spanTokenizer.close();
+      for (AutoCloseable c : new AutoCloseable[] {model, tokenizer, spanTokenizer}) {
+        if (c != null) {
+          try {
+            c.close();
+          } catch (Exception ignored) {
+            // the load's own failure is the one to report
+          }
+        }
+      }
       throw new IOException("cannot load the embedding model " + spec.id() + ": " + e, e);
     }
   }

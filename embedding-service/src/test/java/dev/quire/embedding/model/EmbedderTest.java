@@ -178,6 +178,12 @@ class EmbedderTest {
       assertThat(own.unloadIfIdle(java.time.Duration.ZERO)).isTrue();
       assertThat(own.tokenSpans("two words")).hasNumberOfRows(2);
       assertThat(own.loads()).isEqualTo(3);
+
+      // Files tidied away while it was unloaded are copied out of the jar again.
+      assertThat(own.unloadIfIdle(java.time.Duration.ZERO)).isTrue();
+      java.nio.file.Files.delete(dir.resolve("all-minilm-l6-v2-q/model.onnx"));
+      java.nio.file.Files.writeString(dir.resolve("all-minilm-l6-v2-q/tokenizer.json"), "{");
+      assertThat(ModelSpec.dot(own.embed(List.of(text))[0], before)).isGreaterThan(0.9999f);
     }
   }
 
@@ -207,16 +213,32 @@ class EmbedderTest {
                 }
               });
       unloader.start();
+      // Two callers, as the service's inference threads: both may find it unloaded at once, and
+      // one loads it while the other waits for that load.
+      java.util.concurrent.ExecutorService callers =
+          java.util.concurrent.Executors.newFixedThreadPool(2);
       try {
-        for (int round = 0; round < 6; round++) {
-          float[][] v = own.embed(texts);
-          for (int i = 0; i < v.length; i++) {
-            assertThat(ModelSpec.dot(v[i], reference[i])).isGreaterThan(0.9999f);
-          }
+        List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+          runs.add(
+              callers.submit(
+                  () -> {
+                    for (int round = 0; round < 5; round++) {
+                      float[][] v = own.embed(texts);
+                      for (int i = 0; i < v.length; i++) {
+                        assertThat(ModelSpec.dot(v[i], reference[i])).isGreaterThan(0.9999f);
+                      }
+                    }
+                    return null;
+                  }));
+        }
+        for (var run : runs) {
+          run.get(120, java.util.concurrent.TimeUnit.SECONDS);
         }
       } finally {
         stop.set(true);
         unloader.join();
+        callers.shutdownNow();
       }
       assertThat(unloads.get()).as("the race happened").isPositive();
       assertThat(own.loads()).isGreaterThan(1);
