@@ -36,8 +36,6 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
-import org.apache.pekko.http.javadsl.model.headers.ETag;
-import org.apache.pekko.http.javadsl.model.headers.EntityTag;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -61,6 +59,9 @@ public final class FeedsModule implements CmsModule {
       MediaTypes.applicationWithOpenCharset("atom+xml").toContentType(HttpCharsets.UTF_8);
   private static final ContentType.WithCharset XML_TYPE =
       MediaTypes.APPLICATION_XML.toContentType(HttpCharsets.UTF_8);
+
+  private static final org.apache.pekko.http.javadsl.model.HttpHeader NO_CACHE =
+      CacheControl.create(CacheDirectives.NO_CACHE);
 
   /** Hex digits of the body's SHA-256 in the ETag, as the site's pages have. */
   private static final int ETAG_HEX_CHARS = 32;
@@ -151,20 +152,7 @@ public final class FeedsModule implements CmsModule {
     }
     SiteSnapshot snap = state.snapshot();
     SiteSnapshot.Rendered r = snap.page(path, () -> render(snap, path));
-    if (r.status() != 200) {
-      return r.response();
-    }
-    boolean gzip = r.gzip() != null && Compression.acceptsGzip(req);
-    String tag = gzip ? r.etag() + Compression.GZIP_ETAG_SUFFIX : r.etag();
-    if (Compression.noneMatchHits(req, tag)) {
-      HttpResponse notModified =
-          HttpResponse.create()
-              .withStatus(StatusCodes.NOT_MODIFIED)
-              .addHeader(ETag.create(EntityTag.create(tag, false)))
-              .addHeader(CacheControl.create(CacheDirectives.NO_CACHE));
-      return r.gzip() == null ? notModified : notModified.addHeader(Compression.VARY);
-    }
-    return gzip ? r.gzip() : r.response();
+    return r.answer(req, NO_CACHE);
   }
 
   private SiteSnapshot.Rendered render(SiteSnapshot snap, String path) {
@@ -196,10 +184,7 @@ public final class FeedsModule implements CmsModule {
 
   private SiteSnapshot.Rendered ok(ContentType type, byte[] body) {
     String etag = Assets.sha256Hex(body, ETAG_HEX_CHARS);
-    HttpResponse head =
-        HttpResponse.create()
-            .withStatus(StatusCodes.OK)
-            .addHeader(CacheControl.create(CacheDirectives.NO_CACHE));
+    HttpResponse head = HttpResponse.create().withStatus(StatusCodes.OK).addHeader(NO_CACHE);
     var v = compression.variants(head, type, body, etag);
     return new SiteSnapshot.Rendered(200, etag, v.identity(), v.gzip(), true);
   }

@@ -22,8 +22,6 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
-import org.apache.pekko.http.javadsl.model.headers.ETag;
-import org.apache.pekko.http.javadsl.model.headers.EntityTag;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -151,21 +149,8 @@ public final class SiteModule implements CmsModule {
         return withQuery(page.response(), query);
       }
     }
-    boolean gzip = page.gzip() != null && Compression.acceptsGzip(req);
-    if (page.status() == 200 && !devMode) {
-      // Each copy has its own tag: the compressed one's ends in GZIP_ETAG_SUFFIX.
-      String tag = gzip ? page.etag() + Compression.GZIP_ETAG_SUFFIX : page.etag();
-      if (Compression.noneMatchHits(req, tag)) {
-        // A 304 repeats the headers the 200 would carry that caches key on (RFC 9110 15.4.5).
-        HttpResponse notModified =
-            HttpResponse.create()
-                .withStatus(StatusCodes.NOT_MODIFIED)
-                .addHeader(ETag.create(EntityTag.create(tag, false)))
-                .addHeader(PAGE_CACHE);
-        return page.gzip() == null ? notModified : notModified.addHeader(Compression.VARY);
-      }
-    }
-    return gzip ? page.gzip() : page.response();
+    // In dev mode a page is rendered per request, without a tag to revalidate.
+    return devMode ? page.response() : page.answer(req, PAGE_CACHE);
   }
 
   private SiteSnapshot.Rendered resolve(SiteSnapshot snap, String path) {

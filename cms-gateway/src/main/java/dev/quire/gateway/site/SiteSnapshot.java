@@ -42,6 +42,34 @@ public final class SiteSnapshot {
     public Rendered once() {
       return new Rendered(status, etag, response, gzip, false);
     }
+
+    /**
+     * The copy for {@code req}: compressed if it accepts gzip and there is such a copy; a 304 when
+     * a 200's tag matches its If-None-Match. Each copy has its own tag (the compressed one's ends
+     * in {@code Compression.GZIP_ETAG_SUFFIX}); a 304 repeats the headers the 200 would carry that
+     * caches key on (RFC 9110 15.4.5): the tag, {@code cache} and Vary.
+     */
+    public org.apache.pekko.http.javadsl.model.HttpResponse answer(
+        org.apache.pekko.http.javadsl.model.HttpRequest req,
+        org.apache.pekko.http.javadsl.model.HttpHeader cache) {
+      boolean compressed = gzip != null && dev.quire.gateway.http.Compression.acceptsGzip(req);
+      if (status == 200) {
+        String tag = compressed ? etag + dev.quire.gateway.http.Compression.GZIP_ETAG_SUFFIX : etag;
+        if (dev.quire.gateway.http.Compression.noneMatchHits(req, tag)) {
+          var notModified =
+              org.apache.pekko.http.javadsl.model.HttpResponse.create()
+                  .withStatus(org.apache.pekko.http.javadsl.model.StatusCodes.NOT_MODIFIED)
+                  .addHeader(
+                      org.apache.pekko.http.javadsl.model.headers.ETag.create(
+                          org.apache.pekko.http.javadsl.model.headers.EntityTag.create(tag, false)))
+                  .addHeader(cache);
+          return gzip == null
+              ? notModified
+              : notModified.addHeader(dev.quire.gateway.http.Compression.VARY);
+        }
+      }
+      return compressed ? gzip : response;
+    }
   }
 
   /**
