@@ -4,7 +4,9 @@
 # the very same bytes as static files, measured in the same run, once the embedding role has
 # embedded the imported posts (it does so in the background after the start). The post page is
 # measured once more as browsers ask for it (Accept-Encoding: gzip), against nginx serving a
-# precompressed copy (gzip_static).
+# precompressed copy (gzip_static). Idle RSS is taken twice: just after the embedding (the model
+# loaded) and once the role has unloaded the unused model (quire.embedding.unload-idle-model-after,
+# 2 minutes by default, so the run takes that much longer).
 # Env: PORT (18080), NGINX_PORT (18081), DURATION seconds per route (15), POSTS (1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
