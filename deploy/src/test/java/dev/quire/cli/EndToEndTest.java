@@ -833,6 +833,9 @@ class EndToEndTest {
     var byQuery = get("/?p=12");
     assertThat(byQuery.statusCode()).isEqualTo(302);
     assertThat(byQuery.headers().firstValue("Location")).hasValue("/about/");
+    // A path's rule keeps the query it was asked with; a rule that matched the query does not.
+    assertThat(get("/2014/05/old-post/?utm_source=feed").headers().firstValue("Location"))
+        .hasValue("/posts/second/?utm_source=feed");
     assertThat(get("/").statusCode()).isEqualTo(200);
 
     // A path in other scripts than ASCII is kept percent-encoded, as a URL carries it: the raw

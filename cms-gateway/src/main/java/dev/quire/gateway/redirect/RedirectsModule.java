@@ -170,16 +170,34 @@ public final class RedirectsModule implements CmsModule {
               if (req.method() != HttpMethods.GET && req.method() != HttpMethods.HEAD) {
                 return reject();
               }
-              Optional<RedirectRule> rule =
-                  match(req.getUri().path(), req.getUri().rawQueryString());
-              return rule.map(r -> complete(redirect(r))).orElseGet(() -> reject());
+              Optional<String> query = req.getUri().rawQueryString();
+              Optional<RedirectRule> rule = match(req.getUri().path(), query);
+              return rule.map(r -> complete(redirect(r, query.orElse(""))))
+                  .orElseGet(() -> reject());
             }));
   }
 
-  private static HttpResponse redirect(RedirectRule r) {
+  /**
+   * A rule of a path keeps the request's query (a campaign's ?utm_source=..., a search), as the
+   * site's own 301s do; a rule that matched a query (WordPress's /?p=12) or whose target has one of
+   * its own answers with its target as stored.
+   */
+  static String location(RedirectRule r, String query) {
+    return query.isEmpty() || r.from().contains("?") || r.to().contains("?")
+        ? r.to()
+        : r.to() + "?" + query;
+  }
+
+  private static HttpResponse redirect(RedirectRule r, String query) {
+    Location location;
+    try {
+      location = Location.create(location(r, query));
+    } catch (RuntimeException e) { // a query Location does not take: the target as stored
+      location = Location.create(r.to());
+    }
     return HttpResponse.create()
         .withStatus(StatusCodes.get(r.status()))
-        .addHeader(Location.create(r.to()))
+        .addHeader(location)
         .addHeader(RawHeader.create("Cache-Control", "public, max-age=300"));
   }
 
