@@ -102,6 +102,8 @@ public final class Gateway {
             g.getBoolean("strict-templates"),
             extensions);
     PageRenderer pages = new PageRenderer(templates, SiteSettings.fromConfig(config), site, zone);
+    dev.quire.gateway.http.ParsingErrorPage.use(
+        (status, message) -> pages.errorPage(status, message, "/"));
     ObjectMapper json = dev.quire.gateway.api.ApiJson.mapper();
     ModuleContext ctx =
         new ModuleContext.Of(
@@ -185,6 +187,7 @@ public final class Gateway {
         org.apache.pekko.http.javadsl.settings.ServerSettings.create(system.classicSystem());
     return settings
         .withTransparentHeadRequests(false)
+        .withParsingErrorHandler(dev.quire.gateway.http.ParsingErrorPage.class.getName())
         .withTimeouts(
             settings.getTimeouts().withRequestTimeout(scala.concurrent.duration.Duration.Inf()));
   }

@@ -1116,6 +1116,11 @@ class EndToEndTest {
           .doesNotContain("Exception");
     }
     // A method the path does not take: 405, and Allow names HEAD too (answered as GET).
+    // A URL the HTTP parser cannot read gets the theme's page too (sent raw: the client refuses
+    // it).
+    String unreadable = raw("GET /%ZZ/ HTTP/1.1\r\nHost: x\r\n");
+    assertThat(unreadable).startsWith("HTTP/1.1 400").contains("text/html");
+    assertThat(unreadable).contains("The address could not be read").contains("class=\"error\"");
     var emptySlug = api("GET", "/api/v1/content?slug=", null);
     assertThat(emptySlug.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(emptySlug.body()).at("/error/field").asText()).isEqualTo("slug");
@@ -1149,6 +1154,21 @@ class EndToEndTest {
     assertThat(tooLarge.get("field").asText()).isEqualTo("body");
     assertThat(tooLarge.get("message").asText())
         .isEqualTo("is larger than the limit of 1048576 bytes");
+  }
+
+  /** The whole answer to a request written to the socket as given, without a body. */
+  static String raw(String head) throws Exception {
+    var uri = URI.create(base);
+    try (var socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              (head + "Connection: close\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return new String(
+          socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   static HttpResponse<String> api(String method, String path, String body) throws Exception {
