@@ -2,6 +2,7 @@ package dev.quire.gateway;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.extractUnmatchedPath;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
@@ -40,7 +41,6 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -142,17 +142,10 @@ public final class Gateway {
     // /api-docs/ (a page) and /apidocs/ (a redirect) and answered them with the API's 404.
     HttpResponse noApiHere =
         errors.toJson(HttpError.notFound("there is no API here; it lives under /api/v1/"));
-    all.add(
-        pathPrefix(
-            PathMatchers.segment(),
-            first ->
-                !first.equals("api")
-                    ? reject()
-                    : concat(
-                        pathPrefix(
-                            PathMatchers.segment(),
-                            second -> second.equals("v1") ? apiRoute : reject()),
-                        complete(noApiHere))));
+    // The text match first, so a page's request pays one prefix test, as before.
+    Route underApi =
+        concat(pathPrefix("v1", () -> wholeSegment(() -> apiRoute)), complete(noApiHere));
+    all.add(pathPrefix("api", () -> wholeSegment(() -> underApi)));
     all.addAll(pub);
     Route allRoutes = anyOf(all);
     Route htmlRejections = handleRejections(errors.htmlRejections(), () -> allRoutes);
@@ -190,6 +183,12 @@ public final class Gateway {
         .withParsingErrorHandler(dev.quire.gateway.http.ParsingErrorPage.class.getName())
         .withTimeouts(
             settings.getTimeouts().withRequestTimeout(scala.concurrent.duration.Duration.Inf()));
+  }
+
+  /** {@code inner} if the segment a path prefix just matched ends there, else no match. */
+  private static Route wholeSegment(java.util.function.Supplier<Route> inner) {
+    return extractUnmatchedPath(
+        rest -> rest.isEmpty() || rest.startsWith("/") ? inner.get() : reject());
   }
 
   private static Route anyOf(List<Route> routes) {
