@@ -9,7 +9,6 @@ import com.typesafe.config.Config;
 import dev.quire.gateway.http.Compression;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
-import dev.quire.gateway.render.Assets;
 import dev.quire.gateway.site.ItemView;
 import dev.quire.gateway.site.SiteSettings;
 import dev.quire.gateway.site.SiteSnapshot;
@@ -62,9 +61,6 @@ public final class FeedsModule implements CmsModule {
 
   private static final org.apache.pekko.http.javadsl.model.HttpHeader NO_CACHE =
       CacheControl.create(CacheDirectives.NO_CACHE);
-
-  /** Hex digits of the body's SHA-256 in the ETag, as the site's pages have. */
-  private static final int ETAG_HEX_CHARS = 32;
 
   /** {@code quire.gateway.feeds}. */
   record Settings(int entries, int sitemapMaxUrls) {
@@ -156,9 +152,6 @@ public final class FeedsModule implements CmsModule {
   }
 
   private SiteSnapshot.Rendered render(SiteSnapshot snap, String path) {
-    List<String> urls = sitemapUrls(snap);
-    int parts =
-        Math.max(1, (urls.size() + settings.sitemapMaxUrls() - 1) / settings.sitemapMaxUrls());
     if (path.equals(FEED)) {
       return ok(ATOM_TYPE, atom(snap.posts(), site, settings.entries()));
     }
@@ -168,6 +161,10 @@ public final class FeedsModule implements CmsModule {
           ("User-agent: *\nDisallow: /api/\n\nSitemap: " + site.baseUrl() + SITEMAP + "\n")
               .getBytes(StandardCharsets.UTF_8));
     }
+    // The sitemap and its parts: the site's URLs are listed only for them.
+    List<String> urls = sitemapUrls(snap);
+    int parts =
+        Math.max(1, (urls.size() + settings.sitemapMaxUrls() - 1) / settings.sitemapMaxUrls());
     if (path.equals(SITEMAP)) {
       return ok(XML_TYPE, parts == 1 ? urlset(urls, site) : sitemapIndex(parts, site));
     }
@@ -183,7 +180,7 @@ public final class FeedsModule implements CmsModule {
   }
 
   private SiteSnapshot.Rendered ok(ContentType type, byte[] body) {
-    String etag = Assets.sha256Hex(body, ETAG_HEX_CHARS);
+    String etag = dev.quire.gateway.site.SiteModule.etagOf(body);
     HttpResponse head = HttpResponse.create().withStatus(StatusCodes.OK).addHeader(NO_CACHE);
     var v = compression.variants(head, type, body, etag);
     return new SiteSnapshot.Rendered(200, etag, v.identity(), v.gzip(), true);

@@ -44,7 +44,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
@@ -182,22 +181,11 @@ public final class RedirectsModule implements CmsModule {
    * site's own 301s do; a rule that matched a query (WordPress's /?p=12) or whose target has one of
    * its own answers with its target as stored.
    */
-  static String location(RedirectRule r, String query) {
-    return query.isEmpty() || r.from().contains("?") || r.to().contains("?")
-        ? r.to()
-        : r.to() + "?" + query;
-  }
-
   private static HttpResponse redirect(RedirectRule r, String query) {
-    Location location;
-    try {
-      location = Location.create(location(r, query));
-    } catch (RuntimeException e) { // a query Location does not take: the target as stored
-      location = Location.create(r.to());
-    }
+    boolean keepQuery = !r.from().contains("?") && !r.to().contains("?");
     return HttpResponse.create()
         .withStatus(StatusCodes.get(r.status()))
-        .addHeader(location)
+        .addHeader(dev.quire.gateway.http.Locations.withQuery(r.to(), keepQuery ? query : ""))
         .addHeader(RawHeader.create("Cache-Control", "public, max-age=300"));
   }
 

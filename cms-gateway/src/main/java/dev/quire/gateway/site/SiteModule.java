@@ -181,9 +181,7 @@ public final class SiteModule implements CmsModule {
       if (page > 1 && !parts[2].equals(Integer.toString(page))) {
         // One URL per page: not also /page/02/. Not kept in the page memo (any number of zeros
         // could fill it), and only for a page that exists.
-        return page > totalPages(snap.posts())
-            ? notFound(snap, path)
-            : redirect("/blog/page/" + page + "/").once();
+        return paddedPage(snap, path, snap.posts(), "/blog/", page);
       }
       return page < 1 ? notFound(snap, path) : blogPage(snap, path, page);
     }
@@ -236,9 +234,7 @@ public final class SiteModule implements CmsModule {
         return redirect(first);
       }
       if (n == 4 && !parts[3].equals(Integer.toString(page))) {
-        return page > totalPages(posts)
-            ? notFound(snap, path)
-            : redirect(first + "page/" + page + "/").once();
+        return paddedPage(snap, path, posts, first, page);
       }
       return listPage(
           snap, path, posts, page, first, "site/tag.peb", Map.of("tag", snap.tagName(key)));
@@ -304,6 +300,17 @@ public final class SiteModule implements CmsModule {
     return ok(snap, template, path, all);
   }
 
+  /**
+   * Page {@code page} asked for with leading zeros: a 301 to its one URL, answered but not kept in
+   * the page memo (any number of zeros could fill it), or a 404 past the last page.
+   */
+  private SiteSnapshot.Rendered paddedPage(
+      SiteSnapshot snap, String path, List<ItemView> posts, String first, int page) {
+    return page > totalPages(posts)
+        ? notFound(snap, path)
+        : redirect(first + "page/" + page + "/").once();
+  }
+
   private int totalPages(List<ItemView> posts) {
     int size = site.pageSize();
     return Math.max(1, (posts.size() + size - 1) / size);
@@ -320,7 +327,7 @@ public final class SiteModule implements CmsModule {
    * arriving, another theme after a restart) gets a new tag, an unchanged page keeps its tag across
    * publishes of other items, and every gateway node gives the same page the same tag.
    */
-  static String etagOf(byte[] body) {
+  public static String etagOf(byte[] body) {
     return Assets.sha256Hex(body, ETAG_HEX_CHARS);
   }
 
@@ -354,15 +361,11 @@ public final class SiteModule implements CmsModule {
     return moved
         .getHeader(Location.class)
         .map(
-            l -> {
-              try {
-                return moved
-                    .removeHeader(Location.create("/").name())
-                    .addHeader(Location.create(l.getUri().toString() + "?" + query));
-              } catch (RuntimeException e) { // a query Location does not take: drop it
-                return moved;
-              }
-            })
+            l ->
+                moved
+                    .removeHeader("Location")
+                    .addHeader(
+                        dev.quire.gateway.http.Locations.withQuery(l.getUri().toString(), query)))
         .orElse(moved);
   }
 
