@@ -123,6 +123,17 @@ class EmbeddingRoleClusterTest {
         },
         Duration.ofSeconds(120),
         "the embedding node indexed the demo site");
+    // The index commits a page of the demo at a time, and the demo is written while it starts:
+    // ten documents need not include the one asked for below yet.
+    await(
+        () ->
+            JSON.readTree(
+                    api("GET", "/api/v1/search/semantic?q=moving+my+old+WordPress+blog&k=3").body())
+                .at("/items/0/slug")
+                .asText()
+                .equals("moving-from-wordpress"),
+        Duration.ofSeconds(60),
+        "the embedding node indexed the post asked for");
     JsonNode hits =
         JSON.readTree(
             api("GET", "/api/v1/search/semantic?q=moving+my+old+WordPress+blog&k=3").body());

@@ -11,40 +11,103 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code quire serve --demo} on an empty data directory: {@code /healthz} says ready only once the
- * site it serves holds the demo. It once answered 200 for the empty site for about half a second,
- * while the demo was still being written. Run as {@code quire} runs it, in a JVM of its own.
+ * {@code quire serve --demo} on an empty data directory, run as {@code quire} runs it, in a JVM of
+ * its own, without the embedding role: {@code /healthz} says ready only once the site it serves
+ * holds the demo (it once answered 200 for the empty site for about half a second, while the demo
+ * was still being written); the site's search then matches words alone and says so, on the page and
+ * live in a real browser ({@link LiveSearchBrowser}).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServeDemoTest {
 
-  @Test
-  void healthzIsReadyOnlyOnceTheDemoIsServed(@TempDir Path tmp) throws Exception {
+  @TempDir static Path demoDir;
+  static Process serve;
+  static String base;
+  static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(2))
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .build();
+
+  @BeforeAll
+  static void start() throws Exception {
     int port = EmbeddingRoleClusterTest.freePort();
-    Process serve =
+    serve =
         TestJvm.serveDemo(
-            tmp,
+            demoDir,
             port,
             Map.of("QUIRE_API_TOKEN", "demo-test-token", "QUIRE_EMBEDDING_ENABLED", "false"));
-    try {
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      String base = "http://127.0.0.1:" + port;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (status(http, base + "/healthz") != 200) {
-        assertThat(serve.isAlive()).as("serve exited early; see serve.log").isTrue();
-        assertThat(System.nanoTime()).as("never ready").isLessThan(deadline);
-        Thread.sleep(10);
-      }
-      // The first moment it says ready, the demo is there.
-      assertThat(status(http, base + "/posts/welcome-to-quire/")).isEqualTo(200);
-      assertThat(Files.readString(tmp.resolve("serve.log"))).contains("Demo content: ");
-    } finally {
-      serve.destroy();
-      serve.waitFor(60, TimeUnit.SECONDS);
+    base = "http://127.0.0.1:" + port;
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    serve.destroy();
+    serve.waitFor(60, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @Order(1)
+  void healthzIsReadyOnlyOnceTheDemoIsServed() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (status(HTTP, base + "/healthz") != 200) {
+      assertThat(serve.isAlive()).as("serve exited early; see serve.log").isTrue();
+      assertThat(System.nanoTime()).as("never ready").isLessThan(deadline);
+      Thread.sleep(10);
     }
+    // The first moment it says ready, the demo is there.
+    assertThat(status(HTTP, base + "/posts/welcome-to-quire/")).isEqualTo(200);
+    assertThat(Files.readString(demoDir.resolve("serve.log"))).contains("Demo content: ");
+  }
+
+  @Test
+  @Order(2)
+  void withoutTheEmbeddingRoleSearchMatchesWordsAndSaysSo() throws Exception {
+    ready();
+    String page = body("/search/?q=markdown");
+    assertThat(page)
+        .contains("href=\"/posts/writing-in-markdown/\"")
+        .contains("href=\"/markdown-style-guide/\"")
+        .contains("Matches your words")
+        .doesNotContain("Close in meaning")
+        .contains("search by meaning is not running on this site");
+    assertThat(body("/search/?q=xyzzy")).contains("Nothing found for “xyzzy”.");
+    // A page is found like a post; a draft is not found at all.
+    assertThat(body("/search/?q=about")).contains("href=\"/about/\"");
+    assertThat(body("/search/?q=" + "reader+survey")).doesNotContain("/posts/reader-survey/");
+  }
+
+  @Test
+  @Order(3)
+  void searchResultsFollowTheTypingInARealBrowser() throws Exception {
+    ready();
+    LiveSearchBrowser.check(base);
+  }
+
+  private static void ready() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (status(HTTP, base + "/healthz") != 200) {
+      assertThat(System.nanoTime()).as("never ready").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  private static String body(String path) throws Exception {
+    var r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(path).isEqualTo(200);
+    return r.body();
   }
 
   @Test

@@ -205,8 +205,17 @@ public final class ErrorMapper {
   private byte[] safePage(HttpError error, String path) {
     try {
       // Messages the gateway writes for visitors; a 500's may name internals, so it is not shown.
-      boolean shown = error.status() == 404 || error.status() == 405 || error.status() == 503;
-      return pages.errorPage(error.status(), shown ? error.getMessage() : "", path);
+      // A 400 names the input at fault ("q: at most 200 characters, ...").
+      boolean shown =
+          error.status() == 400
+              || error.status() == 404
+              || error.status() == 405
+              || error.status() == 503;
+      String message =
+          error.status() == 400 && !error.field().isEmpty()
+              ? error.field() + ": " + error.getMessage()
+              : error.getMessage();
+      return pages.errorPage(error.status(), shown ? message : "", path);
     } catch (RuntimeException renderFailure) {
       LOG.error("the error page itself failed to render", renderFailure);
       return ("<!doctype html><title>Error</title><h1>" + error.status() + "</h1>")

@@ -25,8 +25,29 @@ public final class EmbeddingClient {
   public EmbeddingClient(ActorSystem<?> system, Duration timeout) {
     this.system = system;
     this.timeout = timeout;
-    this.services =
-        new ServiceDirectory<>(system, EmbeddingQuery.SERVICE_KEY, "embedding-directory");
+    this.services = DirectoryId.INSTANCE.apply(system).services;
+  }
+
+  /**
+   * One directory of embedding services per actor system, shared by every client on it (the
+   * semantic and search modules each have a client, with its own timeout).
+   */
+  static final class Directory implements org.apache.pekko.actor.typed.Extension {
+    final ServiceDirectory<EmbeddingQuery> services;
+
+    Directory(ActorSystem<?> system) {
+      this.services =
+          new ServiceDirectory<>(system, EmbeddingQuery.SERVICE_KEY, "embedding-directory");
+    }
+  }
+
+  static final class DirectoryId extends org.apache.pekko.actor.typed.ExtensionId<Directory> {
+    static final DirectoryId INSTANCE = new DirectoryId();
+
+    @Override
+    public Directory createExtension(ActorSystem<?> system) {
+      return new Directory(system);
+    }
   }
 
   public boolean reachable() {

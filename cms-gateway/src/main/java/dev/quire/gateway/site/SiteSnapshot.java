@@ -278,6 +278,11 @@ public final class SiteSnapshot {
     return posts;
   }
 
+  /** Published pages, by title. */
+  public List<ItemView> pages() {
+    return pages;
+  }
+
   public ItemView bySlug(String slug) {
     return bySlug.get(slug);
   }

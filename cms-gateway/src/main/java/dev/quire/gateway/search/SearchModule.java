@@ -1,0 +1,365 @@
+package dev.quire.gateway.search;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.reject;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import dev.quire.gateway.http.Compression;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.http.JsonResponses;
+import dev.quire.gateway.http.Locations;
+import dev.quire.gateway.module.CmsModule;
+import dev.quire.gateway.module.ModuleContext;
+import dev.quire.gateway.semantic.EmbeddingClient;
+import dev.quire.gateway.site.ItemView;
+import dev.quire.gateway.site.PageRenderer;
+import dev.quire.gateway.site.SiteSnapshot;
+import dev.quire.gateway.site.SiteState;
+import dev.quire.protocol.EmbeddingQuery;
+import io.pebbletemplates.pebble.extension.AbstractExtension;
+import io.pebbletemplates.pebble.extension.Extension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.CacheControl;
+import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The site's search ({@link SiteSearch}: words and meaning, fused): a page at {@code /search/?q=}
+ * that works without JavaScript and updates as the reader types with it (the theme's {@code
+ * js/search.js} fetches the same page and swaps its results in), a search box in every page's
+ * header, and {@code GET /api/v1/search?q=&k=} for the API.
+ *
+ * <p>Words are matched in the gateway's memory. Meaning comes from the embedding service, bounded
+ * by a timeout and by a number of queries in flight; when it is not running, too slow or busy, the
+ * results come from words alone and the page says so. Results are never memoised (any text is a
+ * query); the page is marked {@code noindex}.
+ */
+public final class SearchModule implements CmsModule {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SearchModule.class);
+
+  static final String PATH = "/search/";
+  private static final HttpHeader NO_CACHE = CacheControl.create(CacheDirectives.NO_CACHE);
+  private static final HttpHeader NOINDEX = RawHeader.create("X-Robots-Tag", "noindex");
+  private static final HttpHeader NOSNIFF = RawHeader.create("X-Content-Type-Options", "nosniff");
+
+  /** {@code quire.gateway.search}. */
+  record Settings(
+      int results,
+      int maxResults,
+      int maxQueryChars,
+      int maxWords,
+      int candidates,
+      double minScore,
+      Duration meaningTimeout,
+      int maxMeaningInFlight,
+      int rrfK,
+      Duration liveDelay) {
+
+    static Settings fromConfig(Config config) {
+      Config c = config.getConfig("quire.gateway.search");
+      Settings s =
+          new Settings(
+              c.getInt("results"),
+              c.getInt("max-results"),
+              c.getInt("max-query-chars"),
+              c.getInt("max-words"),
+              c.getInt("candidates"),
+              c.getDouble("min-score"),
+              c.getDuration("meaning-timeout"),
+              c.getInt("max-meaning-in-flight"),
+              c.getInt("rrf-k"),
+              c.getDuration("live-delay"));
+      if (s.results < 1 || s.maxResults < s.results || s.candidates < s.maxResults) {
+        throw new IllegalArgumentException(
+            "quire.gateway.search: need 1 <= results <= max-results <= candidates, got "
+                + s.results
+                + ", "
+                + s.maxResults
+                + ", "
+                + s.candidates);
+      }
+      if (s.maxQueryChars < 1 || s.maxWords < 1 || s.maxMeaningInFlight < 0 || s.rrfK < 1) {
+        throw new IllegalArgumentException(
+            "quire.gateway.search: max-query-chars, max-words and rrf-k must be at least 1, and"
+                + " max-meaning-in-flight at least 0");
+      }
+      return s;
+    }
+  }
+
+  /**
+   * What a search found. {@code meaning} says whether the embedding service's ranking is part of
+   * it; {@code notice}, when not empty, why it is not.
+   */
+  record Outcome(String query, List<SiteSearch.Result> results, boolean meaning, String notice) {}
+
+  /** What templates see as {@code search}: the box's target and limit, on every page. */
+  public static final class Box {
+    private volatile int maxChars = 1;
+
+    public String getUrl() {
+      return PATH;
+    }
+
+    public int getMaxChars() {
+      return maxChars;
+    }
+  }
+
+  private final Box box = new Box();
+  private final AtomicInteger meaningInFlight = new AtomicInteger();
+  private volatile SiteSearch.Index index;
+  private Settings settings;
+  private EmbeddingClient client;
+  private SiteState site;
+  private PageRenderer pages;
+  private ObjectMapper json;
+  private Compression compression;
+
+  @Override
+  public String id() {
+    return "search";
+  }
+
+  @Override
+  public void start(ModuleContext ctx) {
+    this.settings = Settings.fromConfig(ctx.config());
+    this.client = new EmbeddingClient(ctx.system(), settings.meaningTimeout());
+    this.site = ctx.site();
+    this.pages = ctx.pages();
+    this.json = ctx.json();
+    this.compression = new Compression(Compression.Settings.fromConfig(ctx.config()));
+    box.maxChars = settings.maxQueryChars();
+  }
+
+  @Override
+  public List<Extension> pebbleExtensions() {
+    // The layout shows the search box only when this module runs ("search is defined").
+    return List.of(
+        new AbstractExtension() {
+          @Override
+          public Map<String, Object> getGlobalVariables() {
+            return Map.of("search", box);
+          }
+        });
+  }
+
+  @Override
+  public Optional<Route> publicRoutes(ModuleContext ctx) {
+    return Optional.of(
+        get(
+            () ->
+                extractRequest(
+                    req -> {
+                      String path = req.getUri().path();
+                      if (path.equals("/search")) {
+                        return complete(
+                            HttpResponse.create()
+                                .withStatus(StatusCodes.MOVED_PERMANENTLY)
+                                .addHeader(
+                                    Locations.withQuery(
+                                        PATH, req.getUri().rawQueryString().orElse(""))));
+                      }
+                      return path.equals(PATH) ? completeWithFuture(page(req)) : reject();
+                    })));
+  }
+
+  @Override
+  public Optional<Route> apiRoutes(ModuleContext ctx) {
+    return Optional.of(
+        path(
+            "search",
+            () ->
+                get(
+                    () ->
+                        parameterOptional(
+                            "q",
+                            q ->
+                                parameterOptional(
+                                    "k",
+                                    k ->
+                                        completeWithFuture(
+                                            search(q.orElse(""), parseK(k))
+                                                .thenApply(this::apiBody)))))));
+  }
+
+  private int parseK(Optional<String> k) {
+    if (k.isEmpty()) {
+      return settings.results();
+    }
+    int n;
+    try {
+      n = Integer.parseInt(k.get());
+    } catch (NumberFormatException e) {
+      throw HttpError.badRequest("k", "must be a whole number, was '" + k.get() + "'");
+    }
+    if (n < 1 || n > settings.maxResults()) {
+      throw HttpError.badRequest("k", "must be between 1 and " + settings.maxResults());
+    }
+    return n;
+  }
+
+  private CompletionStage<HttpResponse> page(HttpRequest req) {
+    String q = req.getUri().query().get("q").orElse("");
+    return search(q, settings.results())
+        .thenApply(
+            outcome -> {
+              Map<String, Object> vars = new LinkedHashMap<>();
+              vars.put("query", outcome.query());
+              vars.put("results", outcome.results());
+              vars.put("meaning", outcome.meaning());
+              vars.put("notice", outcome.notice());
+              vars.put("liveDelayMs", settings.liveDelay().toMillis());
+              byte[] body = pages.render("search/search.peb", PATH, vars);
+              HttpResponse head =
+                  HttpResponse.create().addHeader(NO_CACHE).addHeader(NOINDEX).addHeader(NOSNIFF);
+              return compression
+                  .variants(head, ContentTypes.TEXT_HTML_UTF8, body, null)
+                  .choose(req);
+            });
+  }
+
+  /**
+   * Searches the site as it is now. A query over the limit is refused naming {@code q}; an empty
+   * one finds nothing; the embedding service's part is left out, and the outcome says why, when it
+   * is not running, does not answer in time, or has {@code max-meaning-in-flight} queries already.
+   */
+  CompletionStage<Outcome> search(String rawQuery, int k) {
+    String q = rawQuery.strip();
+    int length = q.codePointCount(0, q.length());
+    if (length > settings.maxQueryChars()) {
+      return CompletableFuture.failedFuture(
+          HttpError.badRequest(
+              "q",
+              "at most "
+                  + settings.maxQueryChars()
+                  + " characters, was "
+                  + length
+                  + " characters"));
+    }
+    List<String> words = SiteSearch.words(q, settings.maxWords());
+    if (words.isEmpty()) {
+      return CompletableFuture.completedFuture(new Outcome(q, List.of(), false, ""));
+    }
+    SiteSnapshot snap = site.snapshot();
+    List<ItemView> byWords = SiteSearch.byWords(indexOf(snap), words, settings.candidates());
+    return byMeaning(q, snap)
+        .thenApply(
+            meaning ->
+                new Outcome(
+                    q,
+                    SiteSearch.fuse(byWords, meaning.items(), settings.rrfK(), k),
+                    meaning.asked(),
+                    meaning.notice()));
+  }
+
+  private record Meaning(List<ItemView> items, boolean asked, String notice) {}
+
+  private CompletionStage<Meaning> byMeaning(String q, SiteSnapshot snap) {
+    if (settings.maxMeaningInFlight() == 0) {
+      return CompletableFuture.completedFuture(new Meaning(List.of(), false, ""));
+    }
+    if (!client.reachable()) {
+      return CompletableFuture.completedFuture(
+          wordsOnly("the search by meaning is not running on this site"));
+    }
+    if (meaningInFlight.incrementAndGet() > settings.maxMeaningInFlight()) {
+      meaningInFlight.decrementAndGet();
+      return CompletableFuture.completedFuture(wordsOnly("the search by meaning is busy"));
+    }
+    return client
+        .similar(q, settings.candidates())
+        .handle(
+            (hits, failure) -> {
+              meaningInFlight.decrementAndGet();
+              if (failure != null) {
+                LOG.debug("search by meaning failed for a query: {}", failure.toString());
+                return wordsOnly("the search by meaning did not answer");
+              }
+              return new Meaning(published(hits, snap), true, "");
+            });
+  }
+
+  private static Meaning wordsOnly(String why) {
+    return new Meaning(
+        List.of(),
+        false,
+        why + ", so these results match words in titles, tags and descriptions only.");
+  }
+
+  /** The hits above the minimum similarity that are published in {@code snap}, best first. */
+  private List<ItemView> published(EmbeddingQuery.Hits hits, SiteSnapshot snap) {
+    List<ItemView> items = new ArrayList<>();
+    for (EmbeddingQuery.Hit h : hits.items()) {
+      ItemView v = snap.bySlug(h.slug());
+      if (h.score() >= settings.minScore() && v != null && v.id().equals(h.id())) {
+        items.add(v);
+      }
+    }
+    return items;
+  }
+
+  /** The word index of {@code snap}, built at the first search of each site version. */
+  private SiteSearch.Index indexOf(SiteSnapshot snap) {
+    SiteSearch.Index i = index;
+    if (i == null || i.seq() != snap.seq()) {
+      i = SiteSearch.Index.of(snap);
+      index = i;
+    }
+    return i;
+  }
+
+  private HttpResponse apiBody(Outcome o) {
+    List<Map<String, Object>> items = new ArrayList<>();
+    for (SiteSearch.Result r : o.results()) {
+      ItemView v = r.item();
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", v.id());
+      m.put("kind", v.kind());
+      m.put("slug", v.slug());
+      m.put("title", v.title());
+      m.put("url", v.url());
+      m.put("description", v.description());
+      m.put("date", v.dateIso());
+      List<String> matched = new ArrayList<>();
+      if (r.words()) {
+        matched.add("words");
+      }
+      if (r.meaning()) {
+        matched.add("meaning");
+      }
+      m.put("matched", matched);
+      m.put("score", Math.round(r.score() * 1_000_000) / 1_000_000.0);
+      items.add(m);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("query", o.query());
+    body.put("items", items);
+    body.put("meaning", o.meaning());
+    if (!o.notice().isEmpty()) {
+      body.put("notice", o.notice());
+    }
+    return JsonResponses.of(json, StatusCodes.OK, body);
+  }
+}

@@ -1,0 +1,193 @@
+package dev.quire.gateway.search;
+
+import dev.quire.gateway.site.ItemView;
+import dev.quire.gateway.site.SiteSnapshot;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The site's search, as the demo post "Search that understands what you meant" asks for: both
+ * kinds, and the reader sees why each result matched.
+ *
+ * <ul>
+ *   <li><b>Words</b>: every word of the query starts a word of the item's title, tags or
+ *       description ("rus" finds "Rust", "cafe" finds "Café"); a title counts more than a tag, a
+ *       tag more than the description. Exact and instant, from the gateway's memory.
+ *   <li><b>Meaning</b>: the embedding service's nearest published items to the query, over their
+ *       whole text, above a minimum similarity.
+ * </ul>
+ *
+ * The two rankings are merged by reciprocal rank fusion (each list adds {@code 1 / (k + rank)} to
+ * an item's score): an item both find rises above one that only one finds, and neither kind's raw
+ * scores, which are not comparable, decide alone.
+ */
+public final class SiteSearch {
+
+  /** Weight of a query word found at the start of a word in each field. */
+  static final int TITLE = 4;
+
+  static final int TAG = 2;
+  static final int DESCRIPTION = 1;
+
+  private static final Pattern MARKS = Pattern.compile("\\p{M}+");
+
+  private SiteSearch() {}
+
+  /** A result: the item, its fused score, and which kinds of search found it. */
+  public record Result(ItemView item, double score, boolean words, boolean meaning) {}
+
+  /** One item's fields as word matching sees them: folded, with a space before every word. */
+  record Entry(ItemView item, String title, String tags, String description) {}
+
+  /** A site version's items prepared for word matching, built once per version. */
+  public static final class Index {
+    private final long seq;
+    private final List<Entry> entries;
+
+    private Index(long seq, List<Entry> entries) {
+      this.seq = seq;
+      this.entries = entries;
+    }
+
+    public long seq() {
+      return seq;
+    }
+
+    public int size() {
+      return entries.size();
+    }
+
+    /** Every published post and page of {@code snapshot}. */
+    public static Index of(SiteSnapshot snapshot) {
+      List<Entry> entries = new ArrayList<>(snapshot.posts().size() + snapshot.pages().size());
+      for (List<ItemView> items : List.of(snapshot.posts(), snapshot.pages())) {
+        for (ItemView v : items) {
+          StringBuilder tags = new StringBuilder();
+          v.tags().forEach(t -> tags.append(' ').append(t.name()));
+          entries.add(new Entry(v, fold(v.title()), fold(tags.toString()), fold(v.description())));
+        }
+      }
+      return new Index(snapshot.seq(), List.copyOf(entries));
+    }
+  }
+
+  /**
+   * {@code text} for matching: lower case, accents dropped ("Café" is "cafe"), and every run of
+   * anything but letters and digits one space, with a space in front, so that {@code " " + word} is
+   * found exactly where a word starts.
+   */
+  static String fold(String text) {
+    if (text == null || text.isEmpty()) {
+      return " ";
+    }
+    String plain = MARKS.matcher(Normalizer.normalize(text, Normalizer.Form.NFD)).replaceAll("");
+    StringBuilder out = new StringBuilder(plain.length() + 1).append(' ');
+    boolean space = true;
+    for (int i = 0; i < plain.length(); ) {
+      int cp = plain.codePointAt(i);
+      i += Character.charCount(cp);
+      if (Character.isLetterOrDigit(cp)) {
+        out.appendCodePoint(Character.toLowerCase(cp));
+        space = false;
+      } else if (!space) {
+        out.append(' ');
+        space = true;
+      }
+    }
+    return out.toString();
+  }
+
+  /** Words shorter than this are left out of a query that has a longer one. */
+  static final int SHORT_WORD = 3;
+
+  /**
+   * The query's distinct words, folded, at most {@code max} of them. Words of one or two letters
+   * ("of", "a", "to") are left out when the query has a longer word: every word must match, and
+   * "speed of page loads" should not fail on "of". Alone, they stay ("go", or "ru" while typing).
+   */
+  static List<String> words(String query, int max) {
+    LinkedHashSet<String> all = new LinkedHashSet<>();
+    for (String w : fold(query).trim().split(" ")) {
+      if (!w.isEmpty()) {
+        all.add(w);
+      }
+    }
+    boolean anyLong = all.stream().anyMatch(w -> w.length() >= SHORT_WORD);
+    return all.stream().filter(w -> !anyLong || w.length() >= SHORT_WORD).limit(max).toList();
+  }
+
+  /**
+   * The items in which every word starts a word of a field, best first (a title match counts most;
+   * ties go to the newer item), at most {@code limit}.
+   */
+  static List<ItemView> byWords(Index index, List<String> words, int limit) {
+    if (words.isEmpty()) {
+      return List.of();
+    }
+    record Scored(ItemView item, int score) {}
+    List<Scored> found = new ArrayList<>();
+    for (Entry e : index.entries) {
+      int score = 0;
+      for (String w : words) {
+        String needle = " " + w;
+        int best =
+            e.title().contains(needle)
+                ? TITLE
+                : e.tags().contains(needle)
+                    ? TAG
+                    : e.description().contains(needle) ? DESCRIPTION : 0;
+        if (best == 0) {
+          score = 0;
+          break;
+        }
+        score += best;
+      }
+      if (score > 0) {
+        found.add(new Scored(e.item(), score));
+      }
+    }
+    found.sort(
+        Comparator.comparingInt(Scored::score)
+            .reversed()
+            .thenComparing(s -> s.item().sortDate(), Comparator.reverseOrder())
+            .thenComparing(s -> s.item().id()));
+    return found.stream().limit(limit).map(Scored::item).toList();
+  }
+
+  /**
+   * The two rankings fused: each adds {@code 1 / (rrfK + rank)} (rank from 1) to an item's score;
+   * best first, ties to the item words found, then the newer. At most {@code limit}.
+   */
+  static List<Result> fuse(List<ItemView> byWords, List<ItemView> byMeaning, int rrfK, int limit) {
+    Map<String, double[]> scores = new HashMap<>();
+    Map<String, ItemView> items = new HashMap<>();
+    Map<String, boolean[]> why = new HashMap<>();
+    for (int list = 0; list < 2; list++) {
+      List<ItemView> ranked = list == 0 ? byWords : byMeaning;
+      for (int i = 0; i < ranked.size(); i++) {
+        ItemView v = ranked.get(i);
+        items.putIfAbsent(v.id(), v);
+        scores.computeIfAbsent(v.id(), k -> new double[1])[0] += 1.0 / (rrfK + i + 1);
+        why.computeIfAbsent(v.id(), k -> new boolean[2])[list] = true;
+      }
+    }
+    List<Result> results = new ArrayList<>();
+    for (var e : items.entrySet()) {
+      boolean[] w = why.get(e.getKey());
+      results.add(new Result(e.getValue(), scores.get(e.getKey())[0], w[0], w[1]));
+    }
+    results.sort(
+        Comparator.comparingDouble(Result::score)
+            .reversed()
+            .thenComparing(r -> !r.words())
+            .thenComparing(r -> r.item().sortDate(), Comparator.reverseOrder())
+            .thenComparing(r -> r.item().id()));
+    return results.size() > limit ? List.copyOf(results.subList(0, limit)) : results;
+  }
+}

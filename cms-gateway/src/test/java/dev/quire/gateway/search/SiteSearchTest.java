@@ -1,0 +1,108 @@
+package dev.quire.gateway.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quire.gateway.site.ItemView;
+import dev.quire.gateway.site.SiteSnapshot;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Word matching and the fusion of the two rankings, on a real in-memory site. */
+class SiteSearchTest {
+
+  static ItemView item(
+      String id, String kind, String title, String description, String date, String... tags) {
+    String slug = "s-" + id;
+    return new ItemView(
+        id,
+        kind,
+        title,
+        slug,
+        kind.equals("post") ? "/posts/" + slug + "/" : "/" + slug + "/",
+        description,
+        java.util.Arrays.stream(tags)
+            .map(t -> new ItemView.TagRef(t, t.toLowerCase(), "/tags/" + t.toLowerCase() + "/"))
+            .toList(),
+        "",
+        "",
+        date,
+        date,
+        date + "T00:00:00Z",
+        "<p>body</p>",
+        1,
+        Instant.parse(date + "T00:00:00Z"),
+        List.of());
+  }
+
+  static final ItemView RUST =
+      item("1", "post", "Rewriting my blog in Rust", "A 3.5 MB binary.", "2026-01-01", "rust");
+  static final ItemView CAFE =
+      item("2", "post", "Notes from a café", "Coffee and code.", "2026-02-01", "Life");
+  static final ItemView TAGGED =
+      item("3", "post", "Borrow checker stories", "Lifetimes, mostly.", "2026-03-01", "Rust");
+  static final ItemView DESCRIBED =
+      item("4", "post", "Why I left Go", "And moved to Rust.", "2026-04-01");
+  static final ItemView ABOUT = item("5", "page", "About", "Who writes this blog.", "2026-01-01");
+
+  static SiteSearch.Index index() {
+    SiteSnapshot snap =
+        SiteSnapshot.of(7, List.of(RUST, CAFE, TAGGED, DESCRIBED, ABOUT), 100).with(8, List.of());
+    return SiteSearch.Index.of(snap);
+  }
+
+  @Test
+  void wordsAreFoldedAndCapped() {
+    assertThat(SiteSearch.words("  Café, CAFÉ & Crème-brûlée!  ", 10))
+        .containsExactly("cafe", "creme", "brulee");
+    assertThat(SiteSearch.words("a b c d", 2)).containsExactly("a", "b");
+    // Short words drop out beside a longer one, and stay alone.
+    assertThat(SiteSearch.words("speed of a page", 10)).containsExactly("speed", "page");
+    assertThat(SiteSearch.words("Go", 10)).containsExactly("go");
+    assertThat(SiteSearch.words("one two three four", 2)).containsExactly("one", "two");
+    assertThat(SiteSearch.words(" \t ?! ", 5)).isEmpty();
+    assertThat(SiteSearch.fold("Rust's 3.5 MB")).isEqualTo(" rust s 3 5 mb");
+  }
+
+  @Test
+  void everyWordMustStartAWordAndTitlesCountMost() {
+    SiteSearch.Index idx = index();
+    assertThat(idx.size()).as("posts and pages").isEqualTo(5);
+    // Title beats tag beats description; within a weight, newer first.
+    assertThat(SiteSearch.byWords(idx, List.of("rust"), 10))
+        .containsExactly(RUST, TAGGED, DESCRIBED);
+    // A prefix, as the reader types.
+    assertThat(SiteSearch.byWords(idx, List.of("ru"), 10)).containsExactly(RUST, TAGGED, DESCRIBED);
+    // Inside a word is not the start of one: "ust" finds nothing.
+    assertThat(SiteSearch.byWords(idx, List.of("ust"), 10)).isEmpty();
+    // Accents folded both ways.
+    assertThat(SiteSearch.byWords(idx, List.of("cafe"), 10)).containsExactly(CAFE);
+    // All words must match, each in any field.
+    assertThat(SiteSearch.byWords(idx, List.of("rust", "blog"), 10)).containsExactly(RUST);
+    assertThat(SiteSearch.byWords(idx, List.of("rust", "coffee"), 10)).isEmpty();
+    // Pages are found too.
+    assertThat(SiteSearch.byWords(idx, List.of("who"), 10)).containsExactly(ABOUT);
+    assertThat(SiteSearch.byWords(idx, List.of("rust"), 2)).containsExactly(RUST, TAGGED);
+  }
+
+  @Test
+  void bothKindsOfSearchAreFusedByRank() {
+    // CAFE is second by words and first by meaning; RUST first by words only; ABOUT by meaning
+    // only.
+    List<SiteSearch.Result> r = SiteSearch.fuse(List.of(RUST, CAFE), List.of(CAFE, ABOUT), 60, 10);
+    assertThat(r).extracting(SiteSearch.Result::item).containsExactly(CAFE, RUST, ABOUT);
+    assertThat(r.get(0).words()).isTrue();
+    assertThat(r.get(0).meaning()).isTrue();
+    assertThat(r.get(0).score()).isEqualTo(1.0 / 62 + 1.0 / 61);
+    assertThat(r.get(1).words()).isTrue();
+    assertThat(r.get(1).meaning()).isFalse();
+    assertThat(r.get(2).words()).isFalse();
+    assertThat(r.get(2).meaning()).isTrue();
+    // The same rank in one list each: the one words found first.
+    assertThat(SiteSearch.fuse(List.of(TAGGED), List.of(DESCRIBED), 60, 10))
+        .extracting(SiteSearch.Result::item)
+        .containsExactly(TAGGED, DESCRIBED);
+    assertThat(SiteSearch.fuse(List.of(RUST, CAFE), List.of(ABOUT), 60, 2)).hasSize(2);
+    assertThat(SiteSearch.fuse(List.of(), List.of(), 60, 10)).isEmpty();
+  }
+}
