@@ -74,7 +74,11 @@ class EndToEndTest {
                 // Short, so the test sees the model unloaded and loaded again (and every search
                 // here may find it either way).
                 "quire.embedding.unload-idle-model-after",
-                "4s"));
+                "4s",
+                // A search may come while the model is loading again on a busy CI machine: the
+                // site search waits for it rather than falling back to words alone.
+                "quire.gateway.search.meaning-timeout",
+                "10s"));
     node = QuireNode.start(config, true, System.out, TOKEN);
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
     await(() -> get("/healthz").statusCode() == 200, Duration.ofSeconds(20));
