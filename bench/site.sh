@@ -6,7 +6,8 @@
 # measured once more as browsers ask for it (Accept-Encoding: gzip), against nginx serving a
 # precompressed copy (gzip_static). Idle RSS is taken twice: just after the embedding (the model
 # loaded) and once the role has unloaded the unused model (quire.embedding.unload-idle-model-after,
-# 2 minutes by default, so the run takes that much longer).
+# 2 minutes by default, so the run takes that much longer). Last, the site search page against the
+# embedding role's query alone (4 connections).
 # Env: PORT (18080), NGINX_PORT (18081), DURATION seconds per route (15), POSTS (1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -172,3 +173,17 @@ printf '| launch to first page, with the AppCDS archive (ms) | %s | <= 2000 |\n'
 printf '| import %d posts into a stopped site (ms) | %s | |\n' "$POSTS" "$import_ms"
 printf '| embedding role catching up with them after the start, before the measurements above (s) | %s | |\n' "$embed_s"
 printf '\nTargets: post page >= 70%% of nginx, / and /blog/ >= 60%%, p99 <= 10 ms. JVM: %s\n' "$(ps -o args= -p "$jpid" | grep -o -- '-Xmx[^ ]*')"
+# The site's search, after the memory figures (a search loads the model again): its page, which
+# fuses words and meaning, at 4 connections, against the embedding role's query alone through the
+# API (the part of the page's work that is inference), measured in the same run.
+log "measuring the search"
+sq="q=benchmark+post+50"
+auth=(-H "Authorization: Bearer bench")
+curl -fs -o /dev/null "http://127.0.0.1:$PORT/search/?$sq"
+wrk -t2 -c4 -d5s "http://127.0.0.1:$PORT/search/?$sq" >/dev/null
+s_out=$(bench "http://127.0.0.1:$PORT/search/?$sq" -c4); read -r s sp <<<"$s_out"
+r_out=$(bench "http://127.0.0.1:$PORT/api/v1/search/semantic?$sq&k=50" -c4 "${auth[@]}"); read -r r rp <<<"$r_out"
+meaning=$(curl -fs "${auth[@]}" "http://127.0.0.1:$PORT/api/v1/search?$sq" | grep -o '"meaning":[a-z]*' | cut -d: -f2)
+printf '\n| search, 4 connections | req/s | p99 ms |\n|---|---:|---:|\n'
+printf '| `/search/?%s` (words and meaning fused; meaning answered: %s) | %s | %s |\n' "$sq" "$meaning" "$s" "$sp"
+printf '| `/api/v1/search/semantic?%s&k=50` (meaning alone, the reference) | %s | %s |\n' "$sq" "$r" "$rp"
