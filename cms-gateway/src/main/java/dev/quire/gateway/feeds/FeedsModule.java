@@ -14,7 +14,6 @@ import dev.quire.gateway.site.SiteSettings;
 import dev.quire.gateway.site.SiteSnapshot;
 import dev.quire.gateway.site.SiteState;
 import dev.quire.protocol.RedirectRule;
-import io.pebbletemplates.pebble.extension.AbstractExtension;
 import io.pebbletemplates.pebble.extension.Extension;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -97,13 +96,7 @@ public final class FeedsModule implements CmsModule {
   @Override
   public List<Extension> pebbleExtensions() {
     // The layout links the feed only when this module runs (it tests "feedUrl is defined").
-    return List.of(
-        new AbstractExtension() {
-          @Override
-          public Map<String, Object> getGlobalVariables() {
-            return Map.of("feedUrl", FEED);
-          }
-        });
+    return List.of(CmsModule.globals(Map.of("feedUrl", FEED)));
   }
 
   @Override

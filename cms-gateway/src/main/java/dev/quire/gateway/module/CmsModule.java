@@ -50,4 +50,15 @@ public interface CmsModule {
   default List<Extension> pebbleExtensions() {
     return List.of();
   }
+
+  /** An extension that only adds {@code vars} as global variables of every template. */
+  static Extension globals(java.util.Map<String, Object> vars) {
+    java.util.Map<String, Object> copy = java.util.Map.copyOf(vars);
+    return new io.pebbletemplates.pebble.extension.AbstractExtension() {
+      @Override
+      public java.util.Map<String, Object> getGlobalVariables() {
+        return copy;
+      }
+    };
+  }
 }

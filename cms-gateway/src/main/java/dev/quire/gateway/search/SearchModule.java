@@ -22,7 +22,6 @@ import dev.quire.gateway.site.PageRenderer;
 import dev.quire.gateway.site.SiteSnapshot;
 import dev.quire.gateway.site.SiteState;
 import dev.quire.protocol.EmbeddingQuery;
-import io.pebbletemplates.pebble.extension.AbstractExtension;
 import io.pebbletemplates.pebble.extension.Extension;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -104,6 +104,15 @@ public final class SearchModule implements CmsModule {
             "quire.gateway.search: max-query-chars, max-words and rrf-k must be at least 1, and"
                 + " max-meaning-in-flight at least 0");
       }
+      if (s.meaningTimeout.isNegative() || s.meaningTimeout.isZero() || s.liveDelay.isNegative()) {
+        throw new IllegalArgumentException(
+            "quire.gateway.search: meaning-timeout must be above 0 and live-delay at least 0");
+      }
+      if (s.minScore < -1 || s.minScore > 1) {
+        throw new IllegalArgumentException(
+            "quire.gateway.search.min-score is a cosine similarity, from -1 to 1; was "
+                + s.minScore);
+      }
       return s;
     }
   }
@@ -129,7 +138,7 @@ public final class SearchModule implements CmsModule {
 
   private final Box box = new Box();
   private final AtomicInteger meaningInFlight = new AtomicInteger();
-  private volatile SiteSearch.Index index;
+  private volatile IndexOf index;
   private Settings settings;
   private EmbeddingClient client;
   private SiteState site;
@@ -156,13 +165,7 @@ public final class SearchModule implements CmsModule {
   @Override
   public List<Extension> pebbleExtensions() {
     // The layout shows the search box only when this module runs ("search is defined").
-    return List.of(
-        new AbstractExtension() {
-          @Override
-          public Map<String, Object> getGlobalVariables() {
-            return Map.of("search", box);
-          }
-        });
+    return List.of(CmsModule.globals(Map.of("search", box)));
   }
 
   @Override
@@ -200,7 +203,7 @@ public final class SearchModule implements CmsModule {
                                     "k",
                                     k ->
                                         completeWithFuture(
-                                            search(q.orElse(""), parseK(k))
+                                            search(q.orElse(""), parseK(k), site.snapshot())
                                                 .thenApply(this::apiBody)))))));
   }
 
@@ -221,8 +224,16 @@ public final class SearchModule implements CmsModule {
   }
 
   private CompletionStage<HttpResponse> page(HttpRequest req) {
-    String q = req.getUri().query().get("q").orElse("");
-    return search(q, settings.results())
+    String q;
+    try {
+      // Pekko's request parser (strict URI parsing, the default) refuses a malformed query
+      // before any route; should it be relaxed, that is a 400 naming q here, not a 500.
+      q = req.getUri().query().get("q").orElse("");
+    } catch (org.apache.pekko.http.scaladsl.model.IllegalUriException e) {
+      return CompletableFuture.failedFuture(
+          HttpError.badRequest("q", "is not valid percent-encoded text"));
+    }
+    return search(q, settings.results(), site.snapshot())
         .thenApply(
             outcome -> {
               Map<String, Object> vars = new LinkedHashMap<>();
@@ -234,9 +245,11 @@ public final class SearchModule implements CmsModule {
               byte[] body = pages.render("search/search.peb", PATH, vars);
               HttpResponse head =
                   HttpResponse.create().addHeader(NO_CACHE).addHeader(NOINDEX).addHeader(NOSNIFF);
-              return compression
-                  .variants(head, ContentTypes.TEXT_HTML_UTF8, body, null)
-                  .choose(req);
+              // Rendered for this request alone: compressed only for a client that takes it.
+              return Compression.acceptsGzip(req)
+                  ? compression.variants(head, ContentTypes.TEXT_HTML_UTF8, body, null).choose(req)
+                  : head.addHeader(Compression.VARY)
+                      .withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, body));
             });
   }
 
@@ -245,7 +258,7 @@ public final class SearchModule implements CmsModule {
    * one finds nothing; the embedding service's part is left out, and the outcome says why, when it
    * is not running, does not answer in time, or has {@code max-meaning-in-flight} queries already.
    */
-  CompletionStage<Outcome> search(String rawQuery, int k) {
+  CompletionStage<Outcome> search(String rawQuery, int k, SiteSnapshot snap) {
     String q = rawQuery.strip();
     int length = q.codePointCount(0, q.length());
     if (length > settings.maxQueryChars()) {
@@ -262,7 +275,6 @@ public final class SearchModule implements CmsModule {
     if (words.isEmpty()) {
       return CompletableFuture.completedFuture(new Outcome(q, List.of(), false, ""));
     }
-    SiteSnapshot snap = site.snapshot();
     List<ItemView> byWords = SiteSearch.byWords(indexOf(snap), words, settings.candidates());
     return byMeaning(q, snap)
         .thenApply(
@@ -288,17 +300,39 @@ public final class SearchModule implements CmsModule {
       meaningInFlight.decrementAndGet();
       return CompletableFuture.completedFuture(wordsOnly("the search by meaning is busy"));
     }
-    return client
-        .similar(q, settings.candidates())
-        .handle(
-            (hits, failure) -> {
-              meaningInFlight.decrementAndGet();
-              if (failure != null) {
-                LOG.debug("search by meaning failed for a query: {}", failure.toString());
-                return wordsOnly("the search by meaning did not answer");
-              }
-              return new Meaning(published(hits, snap), true, "");
-            });
+    CompletionStage<EmbeddingQuery.Hits> asked;
+    try {
+      asked = client.similar(q, settings.candidates());
+    } catch (RuntimeException e) {
+      // Never leave the slot taken: handle() below frees it on every outcome.
+      asked = CompletableFuture.failedFuture(e);
+    }
+    return asked.handle(
+        (hits, failure) -> {
+          meaningInFlight.decrementAndGet();
+          if (failure != null) {
+            Throwable cause =
+                failure instanceof java.util.concurrent.CompletionException
+                        && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure;
+            if (cause instanceof HttpError e && e.status() == 400) {
+              // The embedding role refused what this module sent: its limits (max-k, the
+              // query's length) are below quire.gateway.search's. A setting to fix, not a
+              // passing outage.
+              LOG.warn(
+                  "the embedding role refused a search ({}: {}); check"
+                      + " quire.gateway.search.candidates and max-query-chars against its"
+                      + " limits",
+                  e.field(),
+                  e.getMessage());
+            } else {
+              LOG.debug("search by meaning failed for a query: {}", cause.toString());
+            }
+            return wordsOnly("the search by meaning did not answer");
+          }
+          return new Meaning(published(hits, snap), true, "");
+        });
   }
 
   private static Meaning wordsOnly(String why) {
@@ -320,14 +354,21 @@ public final class SearchModule implements CmsModule {
     return items;
   }
 
-  /** The word index of {@code snap}, built at the first search of each site version. */
+  /** A word index and the published lists it was built from. */
+  private record IndexOf(List<ItemView> posts, List<ItemView> pages, SiteSearch.Index index) {}
+
+  /**
+   * The word index of {@code snap}'s published items, built again only when they changed: a
+   * snapshot keeps its lists when a change publishes nothing (a draft saved), so the lists'
+   * identity says whether the index still holds.
+   */
   private SiteSearch.Index indexOf(SiteSnapshot snap) {
-    SiteSearch.Index i = index;
-    if (i == null || i.seq() != snap.seq()) {
-      i = SiteSearch.Index.of(snap);
+    IndexOf i = index;
+    if (i == null || i.posts() != snap.posts() || i.pages() != snap.pages()) {
+      i = new IndexOf(snap.posts(), snap.pages(), SiteSearch.Index.of(snap));
       index = i;
     }
-    return i;
+    return i.index();
   }
 
   private HttpResponse apiBody(Outcome o) {

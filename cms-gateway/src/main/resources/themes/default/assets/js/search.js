@@ -11,7 +11,10 @@
     return;
   }
   var input = form.querySelector("input[name=q]");
-  var delay = parseInt(form.getAttribute("data-live-search"), 10) || 150;
+  var delay = parseInt(form.getAttribute("data-live-search"), 10);
+  if (isNaN(delay) || delay < 0) {
+    delay = 150;
+  }
   var timer = 0;
   var inFlight = null;
   var shown = input.value.trim();
@@ -20,28 +23,44 @@
     return form.action.split("?")[0] + (q ? "?q=" + encodeURIComponent(q) : "");
   }
 
+  function results() {
+    return document.getElementById("search-results");
+  }
+
   function show(q) {
-    if (q === shown) {
-      return;
-    }
+    // Whatever is still coming is for an older query: drop it, even when this one is what the
+    // page already shows ("a" typed and deleted before its answer came).
     if (inFlight) {
       inFlight.abort();
+      inFlight = null;
+    }
+    if (q === shown) {
+      results().setAttribute("aria-busy", "false");
+      return;
     }
     var controller = new AbortController();
     inFlight = controller;
-    var results = document.getElementById("search-results");
-    results.setAttribute("aria-busy", "true");
+    results().setAttribute("aria-busy", "true");
     fetch(urlFor(q), { signal: controller.signal, headers: { Accept: "text/html" } })
       .then(function (response) {
         return response.text();
       })
       .then(function (html) {
+        if (controller.signal.aborted) {
+          return;
+        }
         var page = new DOMParser().parseFromString(html, "text/html");
         var fresh = page.getElementById("search-results");
         if (!fresh) {
           throw new Error("no results in the answer");
         }
-        document.getElementById("search-results").replaceWith(document.adoptNode(fresh));
+        // The live region stays, and only what it holds changes: screen readers announce a
+        // change inside a region they know, not a region that arrives already filled.
+        var region = results();
+        region.replaceChildren.apply(region, Array.from(fresh.childNodes).map(function (n) {
+          return document.adoptNode(n);
+        }));
+        region.setAttribute("aria-busy", "false");
         document.title = page.title;
         history.replaceState(null, "", urlFor(q));
         shown = q;
@@ -49,7 +68,7 @@
       .catch(function (e) {
         if (e.name !== "AbortError") {
           // Leave the page as it is; pressing Enter still submits the form.
-          document.getElementById("search-results").setAttribute("aria-busy", "false");
+          results().setAttribute("aria-busy", "false");
         }
       })
       .finally(function () {
