@@ -790,6 +790,49 @@ class EndToEndTest {
 
   @Test
   @Order(14)
+  void postsAndPagesArePrintedAsPdf() throws Exception {
+    var pdf =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/posts/rewriting-my-blog-in-rust.pdf"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(pdf.statusCode()).isEqualTo(200);
+    assertThat(pdf.headers().firstValue("Content-Type")).hasValue("application/pdf");
+    assertThat(pdf.headers().firstValue("Content-Disposition"))
+        .hasValue("inline; filename=\"rewriting-my-blog-in-rust.pdf\"");
+    try (var doc = org.apache.pdfbox.Loader.loadPDF(pdf.body())) {
+      var stripper = new org.apache.pdfbox.text.PDFTextStripper();
+      stripper.setSortByPosition(true);
+      String text = stripper.getText(doc);
+      assertThat(text)
+          .contains("Rewriting my blog in Rust")
+          .contains("Hello world.")
+          .contains("A single 3.5 MB binary.")
+          .contains("http://localhost:8080/posts/rewriting-my-blog-in-rust/")
+          .doesNotContain("alert(1)");
+      assertThat(doc.getDocumentInformation().getTitle())
+          .isEqualTo("Rewriting my blog in Rust · Quire");
+    }
+    // Kept once made: the same bytes, and a reader revalidating gets a 304.
+    String tag = pdf.headers().firstValue("ETag").orElseThrow();
+    assertThat(
+            get("/posts/rewriting-my-blog-in-rust.pdf", Map.of("If-None-Match", tag)).statusCode())
+        .isEqualTo(304);
+    // The post page links it; a page prints at its own address, and nothing else prints.
+    assertThat(get("/posts/rewriting-my-blog-in-rust/").body())
+        .contains("<a href=\"/posts/rewriting-my-blog-in-rust.pdf\" type=\"application/pdf\">");
+    assertThat(get("/about.pdf").statusCode()).isEqualTo(200);
+    assertThat(get("/posts/about.pdf").statusCode()).isEqualTo(404);
+    assertThat(get("/rewriting-my-blog-in-rust.pdf").statusCode()).isEqualTo(404);
+    var draft = get("/posts/not-yet.pdf");
+    assertThat(draft.statusCode()).isEqualTo(404);
+    assertThat(draft.body()).contains("class=\"error\"").doesNotContain("Secret");
+    assertThat(get("/posts/nothing-here.pdf").statusCode()).isEqualTo(404);
+    assertThat(get("/posts/a/b.pdf").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @Order(14)
   void readersGetAnAtomFeedAndSearchEnginesASitemap() throws Exception {
     // The newest published post as the read model has it; the site follows the read model, so
     // wait until the site holds it too before reading the feed.

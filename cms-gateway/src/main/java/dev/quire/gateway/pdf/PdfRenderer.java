@@ -1,0 +1,101 @@
+package dev.quire.gateway.pdf;
+
+import com.openhtmltopdf.extend.FSStream;
+import com.openhtmltopdf.outputdevice.helper.ExternalResourceControlPriority;
+import com.openhtmltopdf.outputdevice.helper.ExternalResourceType;
+import com.openhtmltopdf.pdfboxout.PdfRendererBuilder;
+import dev.quire.gateway.media.MediaStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jsoup.Jsoup;
+import org.jsoup.helper.W3CDom;
+
+/**
+ * A theme-rendered HTML document (the {@code pdf/document.peb} template) as a PDF, laid out by
+ * openhtmltopdf on PDFBox: no browser, no network. The HTML is read by jsoup (the read model's HTML
+ * is HTML5, not the XHTML openhtmltopdf parses) and handed over as a W3C DOM.
+ *
+ * <p>The only outside resources a document may load are images stored in the site's media ({@code
+ * /media/<sha256>/<name>} under the site's base URL), read from the media directory. Anything else
+ * a post links (another host, a private address, a file: URL, CSS, fonts) is refused before it is
+ * fetched: rendering a page must never make the server reach out (SSRF) or wait on someone else.
+ */
+public final class PdfRenderer {
+
+  private static final Pattern MEDIA = Pattern.compile("^/media/([0-9a-f]{64})/[^/?#]+$");
+
+  private final String baseUrl;
+  private final MediaStore media;
+
+  /** {@code baseUrl}: the site's, without a trailing slash; relative links resolve against it. */
+  public PdfRenderer(String baseUrl, MediaStore media) {
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.media = media;
+  }
+
+  /** The PDF of {@code html}, a whole HTML document. */
+  public byte[] render(String html) {
+    org.w3c.dom.Document dom = W3CDom.convert(Jsoup.parse(html, baseUrl + "/"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PdfRendererBuilder builder = new PdfRendererBuilder();
+    builder.useFastMode();
+    builder.withW3cDocument(dom, baseUrl + "/");
+    for (ExternalResourceControlPriority when : ExternalResourceControlPriority.values()) {
+      builder.useExternalResourceAccessControl(this::allowed, when);
+    }
+    // Whatever passes the check above is read from the media directory, never over the network.
+    builder.useProtocolsStreamImplementation(this::open, "http", "https", "file", "jar");
+    builder.toStream(out);
+    try {
+      builder.run();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** Only raster images stored in this site's media (checked before and after resolving). */
+  boolean allowed(String uri, ExternalResourceType type) {
+    return type == ExternalResourceType.IMAGE_RASTER && mediaSha(uri) != null;
+  }
+
+  /** The SHA-256 of a media URL of this site ({@code /media/...} or its absolute form), or null. */
+  String mediaSha(String uri) {
+    if (uri == null) {
+      return null;
+    }
+    String path = uri.startsWith(baseUrl + "/") ? uri.substring(baseUrl.length()) : uri;
+    Matcher m = MEDIA.matcher(path);
+    return m.matches() ? m.group(1) : null;
+  }
+
+  private FSStream open(String uri) {
+    String sha = mediaSha(uri);
+    return new FSStream() {
+      @Override
+      public InputStream getStream() {
+        try {
+          return sha == null || !Files.isRegularFile(media.blob(sha))
+              ? null
+              : Files.newInputStream(media.blob(sha));
+        } catch (IOException e) {
+          return null;
+        }
+      }
+
+      @Override
+      public Reader getReader() {
+        InputStream in = getStream();
+        return in == null ? null : new InputStreamReader(in, StandardCharsets.UTF_8);
+      }
+    };
+  }
+}

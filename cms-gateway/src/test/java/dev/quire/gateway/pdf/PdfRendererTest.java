@@ -1,0 +1,115 @@
+package dev.quire.gateway.pdf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.openhtmltopdf.outputdevice.helper.ExternalResourceType;
+import com.sun.net.httpserver.HttpServer;
+import dev.quire.gateway.media.MediaStore;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
+import org.apache.pdfbox.text.PDFTextStripper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A document becomes a real PDF whose text is the post's, loading only the site's own media. */
+class PdfRendererTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void thePdfHoldsTheTextAndOnlyTheSitesOwnImages() throws Exception {
+    MediaStore media = new MediaStore(tmp.resolve("media"), Clock.systemUTC());
+    BufferedImage image = new BufferedImage(40, 20, BufferedImage.TYPE_INT_RGB);
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(image, "png", png);
+    String sha =
+        media
+            .put(new ByteArrayInputStream(png.toByteArray()), "image/png", "dot.png", 1 << 20)
+            .sha256();
+    // A server on loopback stands for any address a post might point at: it must never be asked.
+    AtomicInteger asked = new AtomicInteger();
+    HttpServer other = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    other.createContext(
+        "/",
+        ex -> {
+          asked.incrementAndGet();
+          ex.getResponseHeaders().add("Content-Type", "image/png");
+          ex.sendResponseHeaders(200, png.size());
+          ex.getResponseBody().write(png.toByteArray());
+          ex.close();
+        });
+    other.start();
+    try {
+      String elsewhere = "http://127.0.0.1:" + other.getAddress().getPort();
+      String html =
+          "<!doctype html><html><head><title>T</title>"
+              + "<link rel=\"stylesheet\" href=\""
+              + elsewhere
+              + "/x.css\"></head><body><h1>Rewriting my blog in Rust</h1>"
+              + "<p>Hello <strong>world</strong> &amp; caf\u00e9.<br></p>"
+              + "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
+              + "<pre><code class=\"language-java\">record Post(String slug) {}</code></pre>"
+              + "<p><img src=\"/media/"
+              + sha
+              + "/dot.png\" alt=\"ours\"><img src=\""
+              + elsewhere
+              + "/tracker.png\" alt=\"theirs\"><img src=\"file:///etc/passwd\" alt=\"file\"></p>"
+              + "</body></html>";
+      byte[] pdf = new PdfRenderer("https://example.org", media).render(html);
+      assertThat(new String(pdf, 0, 5, java.nio.charset.StandardCharsets.US_ASCII))
+          .isEqualTo("%PDF-");
+      try (PDDocument doc = Loader.loadPDF(pdf)) {
+        PDFTextStripper stripper = new PDFTextStripper();
+        // In reading order: a bold word is another font's run, written after the line's others.
+        stripper.setSortByPosition(true);
+        String text = stripper.getText(doc);
+        assertThat(text)
+            .contains("Rewriting my blog in Rust")
+            .contains("Hello world & caf\u00e9.")
+            .contains("record Post(String slug) {}");
+        assertThat(text.replaceAll("\\s+", " ")).contains("a b 1 2");
+        int images = 0;
+        for (var name : doc.getPage(0).getResources().getXObjectNames()) {
+          if (doc.getPage(0).getResources().getXObject(name) instanceof PDImageXObject) {
+            images++;
+          }
+        }
+        assertThat(images).as("the site's own image, and no other").isEqualTo(1);
+      }
+      assertThat(asked.get()).as("requests to another address").isZero();
+    } finally {
+      other.stop(0);
+    }
+  }
+
+  @Test
+  void onlyThisSitesMediaPassesTheCheck() {
+    PdfRenderer r = new PdfRenderer("https://example.org/", new MediaStore(tmp, Clock.systemUTC()));
+    String sha = "a".repeat(64);
+    assertThat(r.allowed("/media/" + sha + "/x.png", ExternalResourceType.IMAGE_RASTER)).isTrue();
+    assertThat(
+            r.allowed(
+                "https://example.org/media/" + sha + "/x.png", ExternalResourceType.IMAGE_RASTER))
+        .isTrue();
+    assertThat(r.allowed("/media/" + sha + "/x.png", ExternalResourceType.CSS)).isFalse();
+    assertThat(
+            r.allowed(
+                "https://example.org.evil/media/" + sha + "/x.png",
+                ExternalResourceType.IMAGE_RASTER))
+        .isFalse();
+    assertThat(r.allowed("/media/" + sha + "/../../x.png", ExternalResourceType.IMAGE_RASTER))
+        .isFalse();
+    assertThat(r.allowed("/media/nothex/x.png", ExternalResourceType.IMAGE_RASTER)).isFalse();
+    assertThat(r.allowed("http://169.254.169.254/latest", ExternalResourceType.IMAGE_RASTER))
+        .isFalse();
+  }
+}
