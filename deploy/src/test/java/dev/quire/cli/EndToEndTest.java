@@ -633,6 +633,9 @@ class EndToEndTest {
         .isZero();
     await(() -> get("/posts/second-post/").statusCode() == 200, Duration.ofSeconds(5));
     assertThat(get("/posts/second/").statusCode()).as("the old URL redirects").isEqualTo(301);
+    var oldPdf = get("/posts/second.pdf");
+    assertThat(oldPdf.statusCode()).as("and so does its PDF's").isEqualTo(301);
+    assertThat(oldPdf.headers().firstValue("Location")).hasValue("/posts/second-post.pdf");
     Files.writeString(rename.resolve("second.md"), secondText);
     assertThat(
             Main.run("import", "markdown", rename.toString(), "--server", base, "--token", TOKEN))

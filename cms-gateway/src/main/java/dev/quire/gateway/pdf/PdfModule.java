@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.reject;
 
 import com.typesafe.config.Config;
+import dev.quire.gateway.http.Compression;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.gateway.module.CmsModule;
@@ -35,18 +36,26 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
+import org.apache.pekko.http.javadsl.model.headers.ETag;
+import org.apache.pekko.http.javadsl.model.headers.EntityTag;
+import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * PDF export: every published post at {@code /posts/<slug>.pdf} and page at {@code /<slug>.pdf},
- * printed from the theme's {@code pdf/document.peb} by {@link PdfRenderer}, with a "Download as
- * PDF" link under each post. A PDF is rendered at its first request after the item changed, on the
- * blocking dispatcher and at most {@code max-concurrent} at a time (past that a 503 with
- * Retry-After), then kept, keyed by the item's id and its last change, up to {@code cache-entries}.
- * Answers carry an ETag, so a reader revalidating gets a 304.
+ * PDF export: every published post at {@code /posts/<slug>.pdf} and page at {@code /<slug>.pdf} (an
+ * old slug answers 301 to the new one's), printed from the theme's {@code pdf/document.peb} by
+ * {@link PdfRenderer}, with a "Download as PDF" link under each post.
+ *
+ * <p>A PDF is named by the ETag of the document it is printed from (the item, the template and the
+ * site's settings, all in that HTML), which is the same on every gateway node and across restarts,
+ * so a reader revalidating gets a 304 without anything being printed. A PDF is printed at the first
+ * request after its document changed, once however many readers ask at that moment, on the blocking
+ * dispatcher and at most {@code max-concurrent} at a time (past that a 503 with Retry-After), and
+ * kept per item, least recently used going first past {@code cache-bytes}.
  */
 public final class PdfModule implements CmsModule {
 
@@ -55,29 +64,42 @@ public final class PdfModule implements CmsModule {
   private static final HttpHeader NOSNIFF = RawHeader.create("X-Content-Type-Options", "nosniff");
   private static final String SUFFIX = ".pdf";
 
+  /** What may name a PDF: a slug (ContentRules' form) under /posts/ or at the root. */
+  private static final java.util.regex.Pattern PATH =
+      java.util.regex.Pattern.compile("^/(posts/)?[a-z0-9]+(-[a-z0-9]+)*\\.pdf$");
+
   /** {@code quire.gateway.pdf}. */
-  record Settings(int cacheEntries, int maxConcurrent) {
+  record Settings(long cacheBytes, int maxConcurrent, long maxImagePixels) {
     static Settings fromConfig(Config config) {
       Config c = config.getConfig("quire.gateway.pdf");
-      Settings s = new Settings(c.getInt("cache-entries"), c.getInt("max-concurrent"));
-      if (s.cacheEntries < 0 || s.maxConcurrent < 1) {
+      Settings s =
+          new Settings(
+              c.getBytes("cache-bytes"), c.getInt("max-concurrent"), c.getLong("max-image-pixels"));
+      if (s.cacheBytes < 0 || s.maxConcurrent < 1 || s.maxImagePixels < 1) {
         throw new IllegalArgumentException(
-            "quire.gateway.pdf: cache-entries must be at least 0 and max-concurrent at least 1");
+            "quire.gateway.pdf: cache-bytes must be at least 0, max-concurrent and"
+                + " max-image-pixels at least 1");
       }
       return s;
     }
   }
 
-  private record Kept(String etag, HttpResponse response) {}
+  /** A printed PDF and the ETag of the document it was printed from. */
+  private record Kept(String etag, byte[] pdf) {}
 
-  private final ConcurrentHashMap<String, Kept> kept = new ConcurrentHashMap<>();
+  /** Kept PDFs by item id, least recently used first; guarded by {@code this}. */
+  private final java.util.LinkedHashMap<String, Kept> kept =
+      new java.util.LinkedHashMap<>(16, 0.75f, true);
+
+  private long keptBytes;
+  private final ConcurrentHashMap<String, CompletableFuture<Kept>> printing =
+      new ConcurrentHashMap<>();
   private Settings settings;
   private SiteState site;
-  private SiteSettings siteSettings;
   private PageRenderer pages;
   private PdfRenderer renderer;
   private Executor blocking;
-  private Semaphore rendering;
+  private Semaphore slots;
   private boolean devMode;
 
   @Override
@@ -89,15 +111,15 @@ public final class PdfModule implements CmsModule {
   public void start(ModuleContext ctx) {
     this.settings = Settings.fromConfig(ctx.config());
     this.site = ctx.site();
-    this.siteSettings = SiteSettings.fromConfig(ctx.config());
     this.pages = ctx.pages();
     this.devMode = ctx.config().getBoolean("quire.gateway.dev-mode");
     this.renderer =
         new PdfRenderer(
-            siteSettings.baseUrl(),
-            new MediaStore(Path.of(ctx.config().getString("quire.media.dir")), Clock.systemUTC()));
+            SiteSettings.fromConfig(ctx.config()).baseUrl(),
+            new MediaStore(Path.of(ctx.config().getString("quire.media.dir")), Clock.systemUTC()),
+            settings.maxImagePixels());
     this.blocking = ctx.system().dispatchers().lookup(DispatcherSelector.blocking());
-    this.rendering = new Semaphore(settings.maxConcurrent());
+    this.slots = new Semaphore(settings.maxConcurrent());
   }
 
   /** The PDF's URL of a post or page: its URL without the trailing slash, plus ".pdf". */
@@ -121,77 +143,128 @@ public final class PdfModule implements CmsModule {
                 extractRequest(
                     req -> {
                       String path = req.getUri().path();
-                      return path.endsWith(SUFFIX)
+                      return path.endsWith(SUFFIX) && PATH.matcher(path).matches()
                           ? completeWithFuture(answer(req, path))
                           : reject();
                     })));
   }
 
+  static boolean isPostPath(String path) {
+    return path.startsWith("/posts/");
+  }
+
+  static String slugOf(String path) {
+    String stem = path.substring(0, path.length() - SUFFIX.length());
+    return isPostPath(path) ? stem.substring("/posts/".length()) : stem.substring(1);
+  }
+
   /** The published item {@code path} names: {@code /posts/<slug>.pdf} or {@code /<slug>.pdf}. */
   static ItemView itemFor(SiteSnapshot snap, String path) {
-    String stem = path.substring(0, path.length() - SUFFIX.length());
-    boolean post = stem.startsWith("/posts/");
-    String slug = post ? stem.substring("/posts/".length()) : stem.substring(1);
-    if (slug.isEmpty() || slug.contains("/")) {
+    if (!PATH.matcher(path).matches()) {
       return null;
     }
-    ItemView item = snap.bySlug(slug);
-    return item != null && item.isPost() == post ? item : null;
+    ItemView item = snap.bySlug(slugOf(path));
+    return item != null && item.isPost() == isPostPath(path) ? item : null;
   }
 
   private CompletionStage<HttpResponse> answer(HttpRequest req, String path) {
+    if (!site.ready()) {
+      // As the site's pages: never a 404 for content that is still loading.
+      return CompletableFuture.failedFuture(
+          HttpError.unavailable("The site is starting; try again in a moment."));
+    }
     SiteSnapshot snap = site.snapshot();
-    ItemView item = site.ready() ? itemFor(snap, path) : null;
+    ItemView item = itemFor(snap, path);
     if (item == null) {
+      ItemView moved = snap.byAlias(slugOf(path));
+      if (moved != null && moved.isPost() == isPostPath(path)) {
+        return CompletableFuture.completedFuture(
+            HttpResponse.create()
+                .withStatus(StatusCodes.MOVED_PERMANENTLY)
+                .addHeader(Location.create(pdfUrl(moved))));
+      }
       return CompletableFuture.failedFuture(
           HttpError.notFound("There is no published post or page to print at this address."));
     }
-    String key = item.id() + "@" + item.updatedIso();
-    Kept k = devMode ? null : kept.get(key);
-    if (k != null) {
-      return CompletableFuture.completedFuture(answer(req, k));
+    byte[] html = pages.render(snap, "pdf/document.peb", item.url(), Map.of("item", item));
+    String etag = SiteModule.etagOf(html);
+    if (Compression.noneMatchHits(req, etag)) {
+      return CompletableFuture.completedFuture(
+          HttpResponse.create()
+              .withStatus(StatusCodes.NOT_MODIFIED)
+              .addHeader(ETag.create(EntityTag.create(etag, false)))
+              .addHeader(NO_CACHE));
     }
-    if (!rendering.tryAcquire()) {
+    Kept k = keptFor(item.id());
+    if (k != null && k.etag().equals(etag)) {
+      return CompletableFuture.completedFuture(respond(item, k));
+    }
+    return print(item, html, etag).thenApply(made -> respond(item, made));
+  }
+
+  /** The PDF of {@code html}: printed once however many ask for it while it is being printed. */
+  private CompletionStage<Kept> print(ItemView item, byte[] html, String etag) {
+    String key = item.id() + "@" + etag;
+    CompletableFuture<Kept> mine = new CompletableFuture<>();
+    CompletableFuture<Kept> running = printing.putIfAbsent(key, mine);
+    if (running != null) {
+      return running;
+    }
+    if (!slots.tryAcquire()) {
+      printing.remove(key, mine);
       return CompletableFuture.failedFuture(
           HttpError.unavailable("PDFs are being made for other readers; try again in a moment."));
     }
-    return CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                byte[] html =
-                    pages.render(snap, "pdf/document.peb", item.url(), Map.of("item", item));
-                byte[] pdf = renderer.render(new String(html, StandardCharsets.UTF_8));
-                String etag = SiteModule.etagOf(pdf);
-                HttpResponse response =
-                    HttpResponse.create()
-                        .addHeader(NO_CACHE)
-                        .addHeader(NOSNIFF)
-                        .addHeader(
-                            RawHeader.create(
-                                "Content-Disposition",
-                                "inline; filename=\"" + item.slug() + SUFFIX + "\""))
-                        .addHeader(
-                            org.apache.pekko.http.javadsl.model.headers.ETag.create(
-                                org.apache.pekko.http.javadsl.model.headers.EntityTag.create(
-                                    etag, false)))
-                        .withEntity(HttpEntities.create(PDF, pdf));
-                Kept made = new Kept(etag, response);
-                if (!devMode && settings.cacheEntries() > 0) {
-                  if (kept.size() >= settings.cacheEntries()) {
-                    kept.clear();
-                  }
-                  kept.put(key, made);
-                }
-                return made;
-              } finally {
-                rendering.release();
-              }
-            },
-            blocking)
-        .thenApply(made -> answer(req, made));
+    try {
+      blocking.execute(
+          () -> {
+            try {
+              Kept made = new Kept(etag, renderer.render(new String(html, StandardCharsets.UTF_8)));
+              keep(item.id(), made);
+              mine.complete(made);
+            } catch (Throwable t) {
+              mine.completeExceptionally(t);
+            } finally {
+              slots.release();
+              printing.remove(key, mine);
+            }
+          });
+    } catch (RuntimeException refused) {
+      // The dispatcher refused the task (the system is stopping): free what was taken.
+      slots.release();
+      printing.remove(key, mine);
+      return CompletableFuture.failedFuture(
+          HttpError.unavailable("the server is stopping; try again in a moment"));
+    }
+    return mine;
   }
 
-  private static HttpResponse answer(HttpRequest req, Kept k) {
-    return new SiteSnapshot.Rendered(200, k.etag(), k.response()).answer(req, NO_CACHE);
+  private synchronized Kept keptFor(String id) {
+    return kept.get(id);
+  }
+
+  /** Keeps {@code k} as {@code id}'s PDF, dropping the least recently used past cache-bytes. */
+  private synchronized void keep(String id, Kept k) {
+    if (devMode || k.pdf().length > settings.cacheBytes() / 4) {
+      return; // one PDF may not take more than a quarter of the cache
+    }
+    Kept old = kept.put(id, k);
+    keptBytes += k.pdf().length - (old == null ? 0 : old.pdf().length);
+    var eldest = kept.values().iterator();
+    while (keptBytes > settings.cacheBytes() && eldest.hasNext()) {
+      keptBytes -= eldest.next().pdf().length;
+      eldest.remove();
+    }
+  }
+
+  private static HttpResponse respond(ItemView item, Kept k) {
+    return HttpResponse.create()
+        .addHeader(NO_CACHE)
+        .addHeader(NOSNIFF)
+        .addHeader(ETag.create(EntityTag.create(k.etag(), false)))
+        .addHeader(
+            RawHeader.create(
+                "Content-Disposition", "inline; filename=\"" + item.slug() + SUFFIX + "\""))
+        .withEntity(HttpEntities.create(PDF, k.pdf()));
   }
 }

@@ -32,18 +32,38 @@ public final class PdfRenderer {
 
   private static final Pattern MEDIA = Pattern.compile("^/media/([0-9a-f]{64})/[^/?#]+$");
 
+  static {
+    // openhtmltopdf logs through java.util.logging to its own console handler, past logback, and
+    // warns with the whole URL of every resource refused below; failures still reach the caller.
+    com.openhtmltopdf.util.XRLog.setLoggingEnabled(false);
+  }
+
   private final String baseUrl;
   private final MediaStore media;
+  private final long maxImagePixels;
 
-  /** {@code baseUrl}: the site's, without a trailing slash; relative links resolve against it. */
-  public PdfRenderer(String baseUrl, MediaStore media) {
+  /**
+   * {@code baseUrl}: the site's, without a trailing slash; relative links resolve against it.
+   * {@code maxImagePixels}: a media image larger than this (width times height, read from its
+   * header) is left out rather than decoded, so a small file cannot unpack into gigabytes.
+   */
+  public PdfRenderer(String baseUrl, MediaStore media, long maxImagePixels) {
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.media = media;
+    this.maxImagePixels = maxImagePixels;
   }
 
   /** The PDF of {@code html}, a whole HTML document. */
   public byte[] render(String html) {
-    org.w3c.dom.Document dom = W3CDom.convert(Jsoup.parse(html, baseUrl + "/"));
+    org.jsoup.nodes.Document page = Jsoup.parse(html, baseUrl + "/");
+    // Images other than the site's media are dropped before the layout sees them (their alt text
+    // stays): the library has paths (an img of a data: PDF) that do not ask the check below.
+    for (org.jsoup.nodes.Element img : page.select("img")) {
+      if (mediaSha(img.absUrl("src")) == null) {
+        img.replaceWith(new org.jsoup.nodes.TextNode(img.attr("alt")));
+      }
+    }
+    org.w3c.dom.Document dom = W3CDom.convert(page);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PdfRendererBuilder builder = new PdfRendererBuilder();
     builder.useFastMode();
@@ -52,7 +72,8 @@ public final class PdfRenderer {
       builder.useExternalResourceAccessControl(this::allowed, when);
     }
     // Whatever passes the check above is read from the media directory, never over the network.
-    builder.useProtocolsStreamImplementation(this::open, "http", "https", "file", "jar");
+    builder.useProtocolsStreamImplementation(
+        this::open, "http", "https", "file", "jar", "data", "classpath", "ftp", "jrt");
     builder.toStream(out);
     try {
       builder.run();
@@ -77,13 +98,32 @@ public final class PdfRenderer {
     return m.matches() ? m.group(1) : null;
   }
 
+  /** Whether the image at {@code file} is at most {@code maxImagePixels}, by its header alone. */
+  boolean withinPixels(java.nio.file.Path file) throws IOException {
+    try (var in = javax.imageio.ImageIO.createImageInputStream(file.toFile())) {
+      var readers = in == null ? null : javax.imageio.ImageIO.getImageReaders(in);
+      if (readers == null || !readers.hasNext()) {
+        return false; // not an image the JDK reads (WebP, AVIF): left out
+      }
+      var reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        return (long) reader.getWidth(0) * reader.getHeight(0) <= maxImagePixels;
+      } finally {
+        reader.dispose();
+      }
+    }
+  }
+
   private FSStream open(String uri) {
     String sha = mediaSha(uri);
     return new FSStream() {
       @Override
       public InputStream getStream() {
         try {
-          return sha == null || !Files.isRegularFile(media.blob(sha))
+          return sha == null
+                  || !Files.isRegularFile(media.blob(sha))
+                  || !withinPixels(media.blob(sha))
               ? null
               : Files.newInputStream(media.blob(sha));
         } catch (IOException e) {

@@ -62,9 +62,12 @@ class PdfRendererTest {
               + sha
               + "/dot.png\" alt=\"ours\"><img src=\""
               + elsewhere
-              + "/tracker.png\" alt=\"theirs\"><img src=\"file:///etc/passwd\" alt=\"file\"></p>"
+              + "/tracker.png\" alt=\"theirs\"><img src=\"file:///etc/passwd\" alt=\"file\">"
+              + "<img src=\"data:image/png;base64,"
+              + java.util.Base64.getEncoder().encodeToString(png.toByteArray())
+              + "\" alt=\"inline\"></p>"
               + "</body></html>";
-      byte[] pdf = new PdfRenderer("https://example.org", media).render(html);
+      byte[] pdf = new PdfRenderer("https://example.org", media, 40_000_000).render(html);
       assertThat(new String(pdf, 0, 5, java.nio.charset.StandardCharsets.US_ASCII))
           .isEqualTo("%PDF-");
       try (PDDocument doc = Loader.loadPDF(pdf)) {
@@ -92,8 +95,45 @@ class PdfRendererTest {
   }
 
   @Test
+  void aMediaImageOverThePixelLimitIsLeftOutNotDecoded() throws Exception {
+    MediaStore media = new MediaStore(tmp.resolve("media"), Clock.systemUTC());
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    // 3000 x 2000 of one colour: a few kilobytes of file, 24 MB once decoded.
+    ImageIO.write(new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB), "png", png);
+    String sha =
+        media
+            .put(new ByteArrayInputStream(png.toByteArray()), "image/png", "big.png", 1 << 22)
+            .sha256();
+    String html =
+        "<html><body><p>Before</p><p><img src=\"/media/" + sha + "/big.png\"></p></body></html>";
+    PdfRenderer tight = new PdfRenderer("https://example.org", media, 1_000_000);
+    assertThat(tight.withinPixels(media.blob(sha))).isFalse();
+    try (PDDocument doc = Loader.loadPDF(tight.render(html))) {
+      assertThat(images(doc)).isZero();
+    }
+    PdfRenderer roomy = new PdfRenderer("https://example.org", media, 6_000_000);
+    try (PDDocument doc = Loader.loadPDF(roomy.render(html))) {
+      // (A picture wider than the page may be drawn on two: printed at all is what counts.)
+      assertThat(images(doc)).as("at the limit it is printed").isPositive();
+    }
+  }
+
+  private static int images(PDDocument doc) throws java.io.IOException {
+    int n = 0;
+    for (var page : doc.getPages()) {
+      for (var name : page.getResources().getXObjectNames()) {
+        if (page.getResources().getXObject(name) instanceof PDImageXObject) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  @Test
   void onlyThisSitesMediaPassesTheCheck() {
-    PdfRenderer r = new PdfRenderer("https://example.org/", new MediaStore(tmp, Clock.systemUTC()));
+    PdfRenderer r =
+        new PdfRenderer("https://example.org/", new MediaStore(tmp, Clock.systemUTC()), 40_000_000);
     String sha = "a".repeat(64);
     assertThat(r.allowed("/media/" + sha + "/x.png", ExternalResourceType.IMAGE_RASTER)).isTrue();
     assertThat(

@@ -9,9 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Word matching and the fusion of the two rankings, on a real in-memory site. */
-class SiteSearchTest {
+public class SiteSearchTest {
 
-  static ItemView item(
+  public static ItemView item(
       String id, String kind, String title, String description, String date, String... tags) {
     String slug = "s-" + id;
     return new ItemView(
@@ -35,15 +35,16 @@ class SiteSearchTest {
         List.of());
   }
 
-  static final ItemView RUST =
+  public static final ItemView RUST =
       item("1", "post", "Rewriting my blog in Rust", "A 3.5 MB binary.", "2026-01-01", "rust");
-  static final ItemView CAFE =
+  public static final ItemView CAFE =
       item("2", "post", "Notes from a café", "Coffee and code.", "2026-02-01", "Life");
-  static final ItemView TAGGED =
+  public static final ItemView TAGGED =
       item("3", "post", "Borrow checker stories", "Lifetimes, mostly.", "2026-03-01", "Rust");
-  static final ItemView DESCRIBED =
+  public static final ItemView DESCRIBED =
       item("4", "post", "Why I left Go", "And moved to Rust.", "2026-04-01");
-  static final ItemView ABOUT = item("5", "page", "About", "Who writes this blog.", "2026-01-01");
+  public static final ItemView ABOUT =
+      item("5", "page", "About", "Who writes this blog.", "2026-01-01");
 
   static SiteSearch.Index index() {
     SiteSnapshot snap =
