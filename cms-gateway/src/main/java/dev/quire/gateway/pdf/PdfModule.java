@@ -189,11 +189,7 @@ public final class PdfModule implements CmsModule {
     byte[] html = pages.render(snap, "pdf/document.peb", item.url(), Map.of("item", item));
     String etag = SiteModule.etagOf(html);
     if (Compression.noneMatchHits(req, etag)) {
-      return CompletableFuture.completedFuture(
-          HttpResponse.create()
-              .withStatus(StatusCodes.NOT_MODIFIED)
-              .addHeader(ETag.create(EntityTag.create(etag, false)))
-              .addHeader(NO_CACHE));
+      return CompletableFuture.completedFuture(SiteSnapshot.Rendered.notModified(etag, NO_CACHE));
     }
     Kept k = keptFor(item.id());
     if (k != null && k.etag().equals(etag)) {

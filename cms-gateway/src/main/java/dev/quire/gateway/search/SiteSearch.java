@@ -45,18 +45,12 @@ public final class SiteSearch {
   /** One item's fields as word matching sees them: folded, with a space before every word. */
   record Entry(ItemView item, String title, String tags, String description) {}
 
-  /** A site version's items prepared for word matching, built once per version. */
+  /** A site's published items prepared for word matching, built once per change to them. */
   public static final class Index {
-    private final long seq;
     private final List<Entry> entries;
 
-    private Index(long seq, List<Entry> entries) {
-      this.seq = seq;
+    private Index(List<Entry> entries) {
       this.entries = entries;
-    }
-
-    public long seq() {
-      return seq;
     }
 
     public int size() {
@@ -73,7 +67,7 @@ public final class SiteSearch {
           entries.add(new Entry(v, fold(v.title()), fold(tags.toString()), fold(v.description())));
         }
       }
-      return new Index(snapshot.seq(), List.copyOf(entries));
+      return new Index(List.copyOf(entries));
     }
   }
 

@@ -56,19 +56,24 @@ public final class SiteSnapshot {
       if (status == 200) {
         String tag = compressed ? etag + dev.quire.gateway.http.Compression.GZIP_ETAG_SUFFIX : etag;
         if (dev.quire.gateway.http.Compression.noneMatchHits(req, tag)) {
-          var notModified =
-              org.apache.pekko.http.javadsl.model.HttpResponse.create()
-                  .withStatus(org.apache.pekko.http.javadsl.model.StatusCodes.NOT_MODIFIED)
-                  .addHeader(
-                      org.apache.pekko.http.javadsl.model.headers.ETag.create(
-                          org.apache.pekko.http.javadsl.model.headers.EntityTag.create(tag, false)))
-                  .addHeader(cache);
+          var notModified = notModified(tag, cache);
           return gzip == null
               ? notModified
               : notModified.addHeader(dev.quire.gateway.http.Compression.VARY);
         }
       }
       return compressed ? gzip : response;
+    }
+
+    /** A 304 for {@code tag}, repeating {@code cache} as the 200 would carry it. */
+    public static org.apache.pekko.http.javadsl.model.HttpResponse notModified(
+        String tag, org.apache.pekko.http.javadsl.model.HttpHeader cache) {
+      return org.apache.pekko.http.javadsl.model.HttpResponse.create()
+          .withStatus(org.apache.pekko.http.javadsl.model.StatusCodes.NOT_MODIFIED)
+          .addHeader(
+              org.apache.pekko.http.javadsl.model.headers.ETag.create(
+                  org.apache.pekko.http.javadsl.model.headers.EntityTag.create(tag, false)))
+          .addHeader(cache);
     }
   }
 
