@@ -139,7 +139,7 @@ public final class Content
       return new State(null, null, 0, null, null, null, null, null, List.of());
     }
 
-    boolean exists() {
+    public boolean exists() {
       return kind != null;
     }
 
@@ -148,7 +148,7 @@ public final class Content
       return exists() && (fields.slug().equals(slug) || aliases.contains(slug));
     }
 
-    ContentSnapshot snapshot(String id) {
+    public ContentSnapshot snapshot(String id) {
       return new ContentSnapshot(
           id,
           kind,

@@ -525,6 +525,105 @@ class EndToEndTest {
   }
 
   @Test
+  @Order(4)
+  void everyRevisionCanBeReadComparedAndRevertedTo() throws Exception {
+    String first = "line one\nline two\nline three\n";
+    var created =
+        JSON.readTree(
+            api(
+                    "POST",
+                    "/api/v1/content",
+                    "{\"kind\":\"post\",\"title\":\"History\",\"slug\":\"history-post\","
+                        + "\"tags\":[\"a\"],\"body\":"
+                        + JSON.writeValueAsString(first)
+                        + "}")
+                .body());
+    String id = created.get("id").asText();
+    String base = "/api/v1/content/" + id;
+    assertThat(
+            api(
+                    "PUT",
+                    base,
+                    "{\"revision\":1,\"title\":\"History, revised\",\"tags\":[\"a\",\"b\"],"
+                        + "\"body\":\"line one\\nline 2\\nline three\\nline four\\n\"}")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(api("POST", base + "/publish", "{\"revision\":2}").statusCode()).isEqualTo(200);
+
+    // One revision, replayed from the journal: every field as it was, and the event that made it.
+    JsonNode r1 = JSON.readTree(api("GET", base + "/revisions/1", null).body());
+    assertThat(r1.get("event").asText()).isEqualTo("draft-created");
+    assertThat(r1.get("actor").asText()).isEqualTo("api");
+    assertThat(r1.get("latestRevision").asLong()).isEqualTo(3);
+    assertThat(r1.at("/item/revision").asLong()).isEqualTo(1);
+    assertThat(r1.at("/item/title").asText()).isEqualTo("History");
+    assertThat(r1.at("/item/body").asText()).isEqualTo(first);
+    assertThat(r1.at("/item/status").asText()).isEqualTo("draft");
+    assertThat(r1.at("/item/tags").toString()).isEqualTo("[\"a\"]");
+    JsonNode r3 = JSON.readTree(api("GET", base + "/revisions/3", null).body());
+    assertThat(r3.get("event").asText()).isEqualTo("published");
+    assertThat(r3.at("/item/status").asText()).isEqualTo("published");
+    assertThat(r3.at("/item/title").asText()).isEqualTo("History, revised");
+    var beyond = api("GET", base + "/revisions/4", null);
+    assertThat(beyond.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(beyond.body()).at("/error/field").asText()).isEqualTo("revision");
+    assertThat(JSON.readTree(beyond.body()).at("/error/message").asText())
+        .contains("revision 4 does not exist")
+        .contains("at revision 3");
+    for (String bad : List.of("0", "x", "-1")) {
+      var r = api("GET", base + "/revisions/" + bad, null);
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      assertThat(JSON.readTree(r.body()).at("/error/field").asText()).isEqualTo("revision");
+    }
+    var nobody = api("GET", "/api/v1/content/no-such-item/revisions/1", null);
+    assertThat(nobody.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(nobody.body()).at("/error/field").asText()).isEqualTo("id");
+
+    // What changed, field by field, and the body as a unified line diff; "to" is the newest.
+    JsonNode diff = JSON.readTree(api("GET", base + "/diff?from=1", null).body());
+    assertThat(diff.get("to").asLong()).isEqualTo(3);
+    assertThat(diff.get("changes").findValuesAsText("field"))
+        .containsExactly("status", "title", "tags", "body");
+    JsonNode body = diff.get("changes").get(3);
+    assertThat(body.get("added").asInt()).isEqualTo(2);
+    assertThat(body.get("removed").asInt()).isEqualTo(1);
+    assertThat(body.get("unified").asText())
+        .startsWith("--- revision 1\n+++ revision 3\n@@ -1,3 +1,4 @@")
+        .contains("\n-line two\n+line 2\n")
+        .endsWith("\n+line four");
+    assertThat(diff.at("/changes/0/from").asText()).isEqualTo("draft");
+    assertThat(diff.at("/changes/0/to").asText()).isEqualTo("published");
+    JsonNode same = JSON.readTree(api("GET", base + "/diff?from=2&to=3", null).body());
+    assertThat(same.get("changes").findValuesAsText("field")).containsExactly("status");
+    assertThat(api("GET", base + "/diff", null).statusCode()).isEqualTo(400);
+    var diffBeyond = api("GET", base + "/diff?from=1&to=9", null);
+    assertThat(diffBeyond.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(diffBeyond.body()).at("/error/field").asText()).isEqualTo("to");
+
+    // Reverting is an edit like any other: from a stale revision it is refused, and otherwise
+    // the old fields come back as a new revision while the item stays published.
+    var stale = api("POST", base + "/revert", "{\"to\":1,\"revision\":2}");
+    assertThat(stale.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(stale.body()).at("/error/code").asText()).isEqualTo("stale_revision");
+    var noTarget = api("POST", base + "/revert", "{\"revision\":3}");
+    assertThat(noTarget.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(noTarget.body()).at("/error/field").asText()).isEqualTo("to");
+    var reverted = api("POST", base + "/revert", "{\"to\":1,\"revision\":3}");
+    assertThat(reverted.statusCode()).isEqualTo(200);
+    JsonNode now = JSON.readTree(reverted.body());
+    assertThat(now.get("revision").asLong()).isEqualTo(4);
+    assertThat(now.get("status").asText()).isEqualTo("published");
+    assertThat(now.get("title").asText()).isEqualTo("History");
+    assertThat(now.get("body").asText()).isEqualTo(first);
+    await(() -> get("/posts/history-post/").body().contains("line two"), Duration.ofSeconds(2));
+    JsonNode back = JSON.readTree(api("GET", base + "/diff?from=1&to=4", null).body());
+    assertThat(back.get("changes").findValuesAsText("field")).containsExactly("status");
+    JsonNode list = JSON.readTree(api("GET", base + "/revisions", null).body());
+    assertThat(list.at("/items/0/revision").asLong()).isEqualTo(4);
+    assertThat(list.at("/items/0/event").asText()).isEqualTo("edited");
+  }
+
+  @Test
   @Order(5)
   void scheduledContentAppearsOnItsOwn() throws Exception {
     var created =

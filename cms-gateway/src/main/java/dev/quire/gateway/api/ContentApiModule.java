@@ -23,6 +23,7 @@ import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentIds;
 import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentQuery;
 import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.ContentRules;
 import dev.quire.protocol.ContentStatus;
@@ -50,6 +51,8 @@ public final class ContentApiModule implements CmsModule {
   private ObjectMapper json;
   private int defaultPageSize;
   private int maxPageSize;
+  private RevisionDiff.Limits diffLimits;
+  private java.util.concurrent.Executor blocking;
 
   @Override
   public String id() {
@@ -62,6 +65,11 @@ public final class ContentApiModule implements CmsModule {
     this.json = ctx.json();
     this.defaultPageSize = ctx.config().getInt("quire.gateway.api.default-page-size");
     this.maxPageSize = ctx.config().getInt("quire.gateway.api.max-page-size");
+    this.diffLimits = RevisionDiff.Limits.fromConfig(ctx.config());
+    this.blocking =
+        ctx.system()
+            .dispatchers()
+            .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
   }
 
   @Override
@@ -98,7 +106,27 @@ public final class ContentApiModule implements CmsModule {
                                     action(id, "archive"),
                                     path(
                                         "revisions",
-                                        () -> get(() -> completeWithFuture(revisions(id))))))))));
+                                        () -> get(() -> completeWithFuture(revisions(id)))),
+                                    path(
+                                        PathMatchers.segment("revisions")
+                                            .slash(PathMatchers.segment()),
+                                        n -> get(() -> completeWithFuture(revision(id, n)))),
+                                    path(
+                                        "diff",
+                                        () ->
+                                            get(
+                                                () ->
+                                                    parameterMap(
+                                                        q -> completeWithFuture(diff(id, q))))),
+                                    path(
+                                        "revert",
+                                        () ->
+                                            post(
+                                                () ->
+                                                    body(
+                                                        b ->
+                                                            completeWithFuture(
+                                                                revert(id, b)))))))))));
   }
 
   private Route body(java.util.function.Function<String, Route> inner) {
@@ -262,6 +290,118 @@ public final class ContentApiModule implements CmsModule {
   /** Published posts per month, newest first: the archive read model. */
   private CompletionStage<HttpResponse> archive() {
     return content.archive().thenApply(a -> ok(Map.of("months", a.months())));
+  }
+
+  // ------------------------------------------- one revision, diffs and reverts (from the journal)
+
+  /**
+   * {@code GET .../revisions/<n>}: the item as it stood at revision n, with the event that made
+   * that revision.
+   */
+  private CompletionStage<HttpResponse> revision(String id, String n) {
+    long rev = revisionNumber("revision", n);
+    return stateAt(id, rev, "revision")
+        .thenApply(
+            st -> {
+              Map<String, Object> out = new LinkedHashMap<>();
+              out.put("id", id);
+              out.put("revision", rev);
+              out.put("event", st.event());
+              out.put("at", st.at());
+              out.put("actor", st.actor());
+              out.put("latestRevision", st.latest());
+              out.put("item", ApiItem.of(st.item()));
+              return ok(out);
+            });
+  }
+
+  /**
+   * {@code GET .../diff?from=n&to=m}: what changed from revision n to revision m ({@code to}
+   * defaults to the newest).
+   */
+  private CompletionStage<HttpResponse> diff(String id, Map<String, String> q) {
+    String fromParam = q.get("from");
+    if (fromParam == null) {
+      throw HttpError.badRequest("from", "is required: the revision to compare from");
+    }
+    long from = revisionNumber("from", fromParam);
+    Long to = q.get("to") == null ? null : revisionNumber("to", q.get("to"));
+    return stateAt(id, from, "from")
+        .thenCompose(
+            a -> {
+              long target = to != null ? to : a.latest();
+              return stateAt(id, target, "to")
+                  .thenApplyAsync(
+                      b -> {
+                        Map<String, Object> out = new LinkedHashMap<>();
+                        out.put("id", id);
+                        out.put("from", from);
+                        out.put("to", target);
+                        out.put("latestRevision", b.latest());
+                        out.put("changes", RevisionDiff.changes(a.item(), b.item(), diffLimits));
+                        return ok(out);
+                      },
+                      // A line diff is CPU work bounded by quire.gateway.api.diff: not on the
+                      // threads that answer requests.
+                      blocking);
+            });
+  }
+
+  /**
+   * {@code POST .../revert} {@code {"to": n, "revision": m}}: the fields of revision n come back as
+   * a new revision, made like any edit (the same rules, the slug claimed again, a stale {@code
+   * revision} refused); the item's status stays as it is.
+   */
+  private CompletionStage<HttpResponse> revert(String id, String body) {
+    RevertInput in = parse(body, RevertInput.class);
+    if (in.to() == null) {
+      throw HttpError.badRequest("to", "is required: the revision to go back to");
+    }
+    if (in.to() < 1) {
+      throw HttpError.badRequest("to", "must be a revision number, 1 or more, was " + in.to());
+    }
+    if (in.revision() == null) {
+      throw HttpError.badRequest(
+          "revision", "is required: send the revision you are reverting from");
+    }
+    return stateAt(id, in.to(), "to")
+        .thenCompose(
+            st ->
+                content.command(
+                    id, r -> new ContentCommand.Edit(in.revision(), st.item().fields(), "api", r)))
+        .thenApply(reply -> item(reply, StatusCodes.OK));
+  }
+
+  /** The item at {@code rev}; a 404 naming {@code param} when there is no such item or revision. */
+  private CompletionStage<ContentQuery.RevisionState> stateAt(String id, long rev, String param) {
+    return content
+        .revisionAt(id, rev)
+        .thenApply(
+            st -> {
+              if (st.latest() == 0) {
+                throw new HttpError(404, "not_found", "id", "no content with id " + id);
+              }
+              if (st.item() == null) {
+                throw new HttpError(
+                    404,
+                    "not_found",
+                    param,
+                    "revision " + rev + " does not exist: the item is at revision " + st.latest());
+              }
+              return st;
+            });
+  }
+
+  private static long revisionNumber(String field, String value) {
+    try {
+      long n = Long.parseLong(value);
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw HttpError.badRequest(field, "must be a revision number, 1 or more, was '" + value + "'");
   }
 
   private CompletionStage<HttpResponse> revisions(String id) {

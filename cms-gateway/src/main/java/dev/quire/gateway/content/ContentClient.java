@@ -104,6 +104,14 @@ public final class ContentClient {
             });
   }
 
+  /**
+   * The item as it stood at {@code revision}, from the journal (see {@link
+   * ContentQuery.RevisionAt}).
+   */
+  public CompletionStage<ContentQuery.RevisionState> revisionAt(String contentId, long revision) {
+    return query(r -> new ContentQuery.RevisionAt(contentId, revision, r));
+  }
+
   public CompletionStage<ContentQuery.ArchiveMonths> archive() {
     return query(ContentQuery.Archive::new);
   }

@@ -281,7 +281,7 @@ public final class ReadModel {
   }
 
   /** "DraftCreated" becomes "draft-created": stable names for the API. */
-  static String eventName(Content.Event e) {
+  public static String eventName(Content.Event e) {
     return e.getClass()
         .getSimpleName()
         .replaceAll("([a-z])([A-Z])", "$1-$2")

@@ -109,6 +109,32 @@ public final class ContentQueries {
                     return Behaviors.same();
                   })
               .onMessage(
+                  ContentQuery.RevisionAt.class,
+                  q -> {
+                    String pid = ContentCommand.ENTITY_KEY.name() + "|" + q.contentId();
+                    // Folded as the events stream by: memory stays that of one item however long
+                    // its history.
+                    journal(ctx.getSystem())
+                        .currentEventsByPersistenceId(pid, 0L, Long.MAX_VALUE)
+                        .runFold(
+                            Replay.START,
+                            (r, env) -> r.next((Content.Event) env.event(), q.revision()),
+                            ctx.getSystem())
+                        .whenComplete(
+                            (r, failure) -> {
+                              if (failure != null) {
+                                LOG.warn(
+                                    "revision {} of {} failed: {}",
+                                    q.revision(),
+                                    pid,
+                                    failure.toString());
+                              } else {
+                                q.replyTo().tell(r.answer(q.contentId(), q.revision()));
+                              }
+                            });
+                    return Behaviors.same();
+                  })
+              .onMessage(
                   ContentQuery.Slugs.class,
                   q ->
                       run(
@@ -145,6 +171,34 @@ public final class ContentQueries {
                           c -> new ContentQuery.ArchiveMonths(readModel.archive(c))))
               .build();
         });
+  }
+
+  /**
+   * An item's events folded up to one revision: its state then, the event that made it, and how far
+   * the history goes.
+   */
+  record Replay(Content.State state, Content.Event event, long latest) {
+    static final Replay START = new Replay(Content.State.empty(), null, 0);
+
+    Replay next(Content.Event e, long upTo) {
+      long latest = Math.max(this.latest, e.revision());
+      return e.revision() <= upTo
+          ? new Replay(state.apply(e), e, latest)
+          : new Replay(state, event, latest);
+    }
+
+    ContentQuery.RevisionState answer(String contentId, long revision) {
+      if (event == null || event.revision() != revision) {
+        return new ContentQuery.RevisionState(contentId, latest, null, null, null, null);
+      }
+      return new ContentQuery.RevisionState(
+          contentId,
+          latest,
+          state.exists() ? state.snapshot(contentId) : null,
+          ReadModel.eventName(event),
+          event.at(),
+          event.actor());
+    }
   }
 
   private static JdbcReadJournal journal(ActorSystem<?> system) {
