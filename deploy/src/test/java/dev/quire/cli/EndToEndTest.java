@@ -939,6 +939,36 @@ class EndToEndTest {
     assertThat(draft.body()).contains("class=\"error\"").doesNotContain("Secret");
     assertThat(get("/posts/nothing-here.pdf").statusCode()).isEqualTo(404);
     assertThat(get("/posts/a/b.pdf").statusCode()).isEqualTo(404);
+
+    // The theme's document asks for the Unicode font after its own: Greek, Cyrillic and Polish
+    // letters print as themselves, not as '#'.
+    String words =
+        "\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac \u0420\u0443\u0441\u0441\u043a\u0438\u0439 Za\u017c\u00f3\u0142\u0107";
+    assertThat(
+            api(
+                    "POST",
+                    "/api/v1/content",
+                    "{\"kind\":\"page\",\"title\":\"\u0391\u03b8\u03ae\u03bd\u03b1\",\"slug\":\"athina\","
+                        + "\"status\":\"published\",\"body\":\""
+                        + words
+                        + "\"}")
+                .statusCode())
+        .isEqualTo(201);
+    await(() -> get("/athina/").statusCode() == 200, Duration.ofSeconds(5));
+    var unicode =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/athina.pdf")).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(unicode.statusCode()).isEqualTo(200);
+    try (var doc = org.apache.pdfbox.Loader.loadPDF(unicode.body())) {
+      var stripper = new org.apache.pdfbox.text.PDFTextStripper();
+      stripper.setSortByPosition(true);
+      String text = stripper.getText(doc);
+      assertThat(text)
+          .contains("\u0391\u03b8\u03ae\u03bd\u03b1")
+          .contains(words)
+          .doesNotContain("#");
+    }
   }
 
   @Test

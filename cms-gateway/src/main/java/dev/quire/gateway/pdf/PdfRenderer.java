@@ -38,6 +38,17 @@ public final class PdfRenderer {
     com.openhtmltopdf.util.XRLog.setLoggingEnabled(false);
   }
 
+  /**
+   * The family name under which documents can ask for a font with Greek, Cyrillic and Central and
+   * Eastern European letters: Liberation Sans (SIL Open Font License), the copy PDFBox carries in
+   * its jar, so nothing is fetched or installed for it. It has no CJK, Arabic or Hebrew letters:
+   * those still print as '#'.
+   */
+  public static final String UNICODE_FAMILY = "Quire Unicode";
+
+  private static final String UNICODE_FONT =
+      "/org/apache/pdfbox/resources/ttf/LiberationSans-Regular.ttf";
+
   private final String baseUrl;
   private final MediaStore media;
   private final long maxImagePixels;
@@ -74,6 +85,15 @@ public final class PdfRenderer {
     // Whatever passes the check above is read from the media directory, never over the network.
     builder.useProtocolsStreamImplementation(
         this::open, "http", "https", "file", "jar", "data", "classpath", "ftp", "jrt");
+    // After the document's own fonts in each font-family list (pdf/document.peb): the letters
+    // PDF's standard fonts lack (they hold Western European ones only) are set in this one
+    // instead of printing as '#'. Only the glyphs used are embedded.
+    builder.useFont(
+        () -> PdfRenderer.class.getResourceAsStream(UNICODE_FONT),
+        UNICODE_FAMILY,
+        400,
+        com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle.NORMAL,
+        true);
     builder.toStream(out);
     try {
       builder.run();

@@ -95,6 +95,26 @@ class PdfRendererTest {
   }
 
   @Test
+  void lettersTheStandardFontsLackAreSetInTheUnicodeFontNotPrintedAsHashes() throws Exception {
+    MediaStore media = new MediaStore(tmp.resolve("media"), Clock.systemUTC());
+    String words =
+        "\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac \u0420\u0443\u0441\u0441\u043a\u0438\u0439 Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105";
+    String html =
+        "<!doctype html><html><head><title>T</title><style>body { font-family: serif, \""
+            + PdfRenderer.UNICODE_FAMILY
+            + "\"; }</style></head><body><p>Plain caf\u00e9, then "
+            + words
+            + ".</p></body></html>";
+    byte[] pdf = new PdfRenderer("https://example.org", media, 40_000_000).render(html);
+    try (PDDocument doc = Loader.loadPDF(pdf)) {
+      PDFTextStripper stripper = new PDFTextStripper();
+      stripper.setSortByPosition(true);
+      String text = stripper.getText(doc);
+      assertThat(text).contains("Plain caf\u00e9, then").contains(words).doesNotContain("#");
+    }
+  }
+
+  @Test
   void aMediaImageOverThePixelLimitIsLeftOutNotDecoded() throws Exception {
     MediaStore media = new MediaStore(tmp.resolve("media"), Clock.systemUTC());
     ByteArrayOutputStream png = new ByteArrayOutputStream();
