@@ -973,6 +973,59 @@ class EndToEndTest {
 
   @Test
   @Order(14)
+  void sharedLinksShowACoverOrAGeneratedCard() throws Exception {
+    // A post with a cover image shows it; one without gets its generated card, 1200x630.
+    String withCover = get("/posts/rewriting-my-blog-in-rust/").body();
+    assertThat(withCover)
+        .contains("<meta property=\"og:image\" content=\"http://localhost:8080/rust.webp\">")
+        .doesNotContain("/og/posts/")
+        .contains("<meta name=\"twitter:card\" content=\"summary_large_image\">");
+    String plain = get("/posts/second/").body();
+    assertThat(plain)
+        .contains(
+            "<meta property=\"og:image\" content=\"http://localhost:8080/og/posts/second.png\">")
+        .contains("<meta property=\"og:image:width\" content=\"1200\">")
+        .contains("<meta property=\"og:image:alt\" content=\"Second post\">");
+    assertThat(get("/").body())
+        .contains("<meta property=\"og:image\" content=\"http://localhost:8080/og/site.png\">");
+    assertThat(get("/about/").body())
+        .as("this site's theme overrides page.peb without the ogImage block: the layout's card")
+        .contains("<meta property=\"og:image\" content=\"http://localhost:8080/og/site.png\">");
+
+    var card =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/og/posts/second.png")).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(card.statusCode()).isEqualTo(200);
+    assertThat(card.headers().firstValue("Content-Type")).hasValue("image/png");
+    var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(card.body()));
+    assertThat(image.getWidth()).isEqualTo(1200);
+    assertThat(image.getHeight()).isEqualTo(630);
+    String tag = card.headers().firstValue("ETag").orElseThrow();
+    assertThat(get("/og/posts/second.png", Map.of("If-None-Match", tag)).statusCode())
+        .isEqualTo(304);
+    for (String path : List.of("/og/site.png", "/og/pages/about.png")) {
+      var other =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(base + path)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(other.statusCode()).as(path).isEqualTo(200);
+      assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(other.body())))
+          .as(path)
+          .isNotNull();
+    }
+    // Only published items have cards, each under its own kind; an old slug moves with its item.
+    assertThat(get("/og/posts/not-yet.png").statusCode()).isEqualTo(404);
+    assertThat(get("/og/pages/second.png").statusCode()).isEqualTo(404);
+    assertThat(get("/og/posts/nothing-here.png").statusCode()).isEqualTo(404);
+    assertThat(get("/og/posts/Second.png").statusCode()).isEqualTo(404);
+    var moved = get("/og/posts/fresh.png");
+    assertThat(moved.statusCode()).isEqualTo(301);
+    assertThat(moved.headers().firstValue("Location")).hasValue("/og/posts/fresh-2.png");
+  }
+
+  @Test
+  @Order(14)
   void readersGetAnAtomFeedAndSearchEnginesASitemap() throws Exception {
     // The newest published post as the read model has it; the site follows the read model, so
     // wait until the site holds it too before reading the feed.

@@ -87,6 +87,24 @@ class ServeDemoTest {
   }
 
   @Test
+  @Order(2)
+  void theDefaultThemeNamesEachPagesOwnCard() throws Exception {
+    ready();
+    assertThat(body("/about/"))
+        .contains(
+            "<meta property=\"og:image\" content=\"http://localhost:8080/og/pages/about.png\">");
+    var card =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/og/pages/about.png"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(card.statusCode()).isEqualTo(200);
+    assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(card.body())).getWidth())
+        .isEqualTo(1200);
+  }
+
+  @Test
   @Order(3)
   void searchResultsFollowTheTypingInARealBrowser() throws Exception {
     ready();

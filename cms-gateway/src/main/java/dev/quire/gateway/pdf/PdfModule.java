@@ -11,6 +11,7 @@ import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
+import dev.quire.gateway.render.MadeOnDemand;
 import dev.quire.gateway.site.ItemView;
 import dev.quire.gateway.site.PageRenderer;
 import dev.quire.gateway.site.SiteModule;
@@ -25,9 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Semaphore;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -84,23 +82,11 @@ public final class PdfModule implements CmsModule {
     }
   }
 
-  /** A printed PDF and the ETag of the document it was printed from. */
-  private record Kept(String etag, byte[] pdf) {}
-
-  /** Kept PDFs by item id, least recently used first; guarded by {@code this}. */
-  private final java.util.LinkedHashMap<String, Kept> kept =
-      new java.util.LinkedHashMap<>(16, 0.75f, true);
-
-  private long keptBytes;
-  private final ConcurrentHashMap<String, CompletableFuture<Kept>> printing =
-      new ConcurrentHashMap<>();
   private Settings settings;
   private SiteState site;
   private PageRenderer pages;
   private PdfRenderer renderer;
-  private Executor blocking;
-  private Semaphore slots;
-  private boolean devMode;
+  private MadeOnDemand printed;
 
   @Override
   public String id() {
@@ -112,14 +98,18 @@ public final class PdfModule implements CmsModule {
     this.settings = Settings.fromConfig(ctx.config());
     this.site = ctx.site();
     this.pages = ctx.pages();
-    this.devMode = ctx.config().getBoolean("quire.gateway.dev-mode");
     this.renderer =
         new PdfRenderer(
             SiteSettings.fromConfig(ctx.config()).baseUrl(),
             new MediaStore(Path.of(ctx.config().getString("quire.media.dir")), Clock.systemUTC()),
             settings.maxImagePixels());
-    this.blocking = ctx.system().dispatchers().lookup(DispatcherSelector.blocking());
-    this.slots = new Semaphore(settings.maxConcurrent());
+    this.printed =
+        new MadeOnDemand(
+            settings.cacheBytes(),
+            settings.maxConcurrent(),
+            !ctx.config().getBoolean("quire.gateway.dev-mode"),
+            ctx.system().dispatchers().lookup(DispatcherSelector.blocking()),
+            "PDFs are being made for other readers; try again in a moment.");
   }
 
   /** The PDF's URL of a post or page: its URL without the trailing slash, plus ".pdf". */
@@ -191,69 +181,12 @@ public final class PdfModule implements CmsModule {
     if (Compression.noneMatchHits(req, etag)) {
       return CompletableFuture.completedFuture(SiteSnapshot.Rendered.notModified(etag, NO_CACHE));
     }
-    Kept k = keptFor(item.id());
-    if (k != null && k.etag().equals(etag)) {
-      return CompletableFuture.completedFuture(respond(item, k));
-    }
-    return print(item, html, etag).thenApply(made -> respond(item, made));
+    return printed
+        .get(item.id(), etag, () -> renderer.render(new String(html, StandardCharsets.UTF_8)))
+        .thenApply(made -> respond(item, made));
   }
 
-  /** The PDF of {@code html}: printed once however many ask for it while it is being printed. */
-  private CompletionStage<Kept> print(ItemView item, byte[] html, String etag) {
-    String key = item.id() + "@" + etag;
-    CompletableFuture<Kept> mine = new CompletableFuture<>();
-    CompletableFuture<Kept> running = printing.putIfAbsent(key, mine);
-    if (running != null) {
-      return running;
-    }
-    if (!slots.tryAcquire()) {
-      printing.remove(key, mine);
-      return CompletableFuture.failedFuture(
-          HttpError.unavailable("PDFs are being made for other readers; try again in a moment."));
-    }
-    try {
-      blocking.execute(
-          () -> {
-            try {
-              Kept made = new Kept(etag, renderer.render(new String(html, StandardCharsets.UTF_8)));
-              keep(item.id(), made);
-              mine.complete(made);
-            } catch (Throwable t) {
-              mine.completeExceptionally(t);
-            } finally {
-              slots.release();
-              printing.remove(key, mine);
-            }
-          });
-    } catch (RuntimeException refused) {
-      // The dispatcher refused the task (the system is stopping): free what was taken.
-      slots.release();
-      printing.remove(key, mine);
-      return CompletableFuture.failedFuture(
-          HttpError.unavailable("the server is stopping; try again in a moment"));
-    }
-    return mine;
-  }
-
-  private synchronized Kept keptFor(String id) {
-    return kept.get(id);
-  }
-
-  /** Keeps {@code k} as {@code id}'s PDF, dropping the least recently used past cache-bytes. */
-  private synchronized void keep(String id, Kept k) {
-    if (devMode || k.pdf().length > settings.cacheBytes() / 4) {
-      return; // one PDF may not take more than a quarter of the cache
-    }
-    Kept old = kept.put(id, k);
-    keptBytes += k.pdf().length - (old == null ? 0 : old.pdf().length);
-    var eldest = kept.values().iterator();
-    while (keptBytes > settings.cacheBytes() && eldest.hasNext()) {
-      keptBytes -= eldest.next().pdf().length;
-      eldest.remove();
-    }
-  }
-
-  private static HttpResponse respond(ItemView item, Kept k) {
+  private static HttpResponse respond(ItemView item, MadeOnDemand.Kept k) {
     return HttpResponse.create()
         .addHeader(NO_CACHE)
         .addHeader(NOSNIFF)
@@ -261,6 +194,6 @@ public final class PdfModule implements CmsModule {
         .addHeader(
             RawHeader.create(
                 "Content-Disposition", "inline; filename=\"" + item.slug() + SUFFIX + "\""))
-        .withEntity(HttpEntities.create(PDF, k.pdf()));
+        .withEntity(HttpEntities.create(PDF, k.bytes()));
   }
 }

@@ -1,0 +1,351 @@
+package dev.quire.gateway.og;
+
+import com.typesafe.config.Config;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.AffineTransform;
+import java.awt.geom.GeneralPath;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.imageio.ImageIO;
+import org.apache.fontbox.ttf.CmapLookup;
+import org.apache.fontbox.ttf.GlyphData;
+import org.apache.fontbox.ttf.TTFParser;
+import org.apache.fontbox.ttf.TrueTypeFont;
+import org.apache.pdfbox.io.RandomAccessReadBuffer;
+
+/**
+ * Draws a social card (the Open Graph image shared links show): the site's name, an item's title as
+ * large as fits, a line of facts and the site's host, on a plain background, as a PNG.
+ *
+ * <p>Letters are drawn as the outlines of Liberation Sans (SIL Open Font License; the copy PDFBox
+ * carries in its jar), read with PDFBox's FontBox and filled by Java2D as shapes. Java2D's own text
+ * would pick its fonts through the operating system's (fontconfig and whatever fonts are
+ * installed), so a card would look different on each server; outlines from one font file look the
+ * same everywhere and need nothing installed. The font has Latin, Greek and Cyrillic letters;
+ * others (CJK, Arabic, Hebrew) are drawn as its empty box.
+ */
+public final class CardRenderer {
+
+  /** What a card says. {@code subtitle} and {@code meta} may be empty. */
+  public record Card(String site, String title, String subtitle, String meta, String host) {}
+
+  /** {@code quire.gateway.og}: size and colours. */
+  public record Style(
+      int width,
+      int height,
+      int margin,
+      Color background,
+      Color text,
+      Color accent,
+      Color muted,
+      int siteSize,
+      int titleMaxSize,
+      int titleMinSize,
+      int titleMaxLines,
+      int subtitleSize,
+      int subtitleMaxLines,
+      int metaSize) {
+
+    public static Style fromConfig(Config config) {
+      Config c = config.getConfig("quire.gateway.og");
+      Style s =
+          new Style(
+              c.getInt("width"),
+              c.getInt("height"),
+              c.getInt("margin"),
+              colour(c, "background"),
+              colour(c, "text"),
+              colour(c, "accent"),
+              colour(c, "muted"),
+              c.getInt("site-size"),
+              c.getInt("title-max-size"),
+              c.getInt("title-min-size"),
+              c.getInt("title-max-lines"),
+              c.getInt("subtitle-size"),
+              c.getInt("subtitle-max-lines"),
+              c.getInt("meta-size"));
+      if (s.width < 200
+          || s.height < 100
+          || s.width > 4000
+          || s.height > 4000
+          || s.margin * 2 >= Math.min(s.width, s.height)
+          || s.titleMinSize < 8
+          || s.titleMaxSize < s.titleMinSize
+          || s.titleMaxLines < 1
+          || s.subtitleMaxLines < 0) {
+        throw new IllegalArgumentException(
+            "quire.gateway.og: width and height must be 200x100 to 4000x4000 with room inside"
+                + " the margin, title-max-size at least title-min-size (8 or more), title-max-lines"
+                + " at least 1");
+      }
+      return s;
+    }
+
+    private static Color colour(Config c, String key) {
+      String v = c.getString(key);
+      if (!v.matches("#[0-9a-fA-F]{6}")) {
+        throw new IllegalArgumentException(
+            "quire.gateway.og." + key + " must be a colour such as #1c2331, was '" + v + "'");
+      }
+      return new Color(Integer.parseInt(v.substring(1), 16));
+    }
+
+    /** What the drawing depends on besides the card, for the card's ETag. */
+    String key() {
+      return String.join(
+          ",",
+          String.valueOf(width),
+          String.valueOf(height),
+          String.valueOf(margin),
+          Integer.toHexString(background.getRGB()),
+          Integer.toHexString(text.getRGB()),
+          Integer.toHexString(accent.getRGB()),
+          Integer.toHexString(muted.getRGB()),
+          String.valueOf(siteSize),
+          String.valueOf(titleMaxSize),
+          String.valueOf(titleMinSize),
+          String.valueOf(titleMaxLines),
+          String.valueOf(subtitleSize),
+          String.valueOf(subtitleMaxLines),
+          String.valueOf(metaSize));
+    }
+  }
+
+  private static final String FONT = "/org/apache/pdfbox/resources/ttf/LiberationSans-Regular.ttf";
+  private static final String ELLIPSIS = "\u2026";
+  private static final double LINE_HEIGHT = 1.15;
+
+  /** A letter's shape in font units (y up) and how far it moves the pen. */
+  private record Glyph(GeneralPath path, int advance) {}
+
+  private final Style style;
+  private final TrueTypeFont font;
+  private final CmapLookup cmap;
+  private final int unitsPerEm;
+  private final ConcurrentHashMap<Integer, Glyph> glyphs = new ConcurrentHashMap<>();
+
+  public CardRenderer(Style style) {
+    this.style = style;
+    try (InputStream in = CardRenderer.class.getResourceAsStream(FONT)) {
+      if (in == null) {
+        throw new IllegalStateException("the font " + FONT + " is not on the class path");
+      }
+      this.font = new TTFParser().parse(new RandomAccessReadBuffer(in));
+      this.cmap = font.getUnicodeCmapLookup();
+      this.unitsPerEm = font.getUnitsPerEm();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public Style style() {
+    return style;
+  }
+
+  /** The card as a PNG. */
+  public byte[] render(Card card) {
+    int w = style.width();
+    int h = style.height();
+    int m = style.margin();
+    BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    try {
+      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+      g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+      g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
+      g.setColor(style.background());
+      g.fillRect(0, 0, w, h);
+      int textWidth = w - 2 * m;
+
+      // The site's name, then a short rule in the accent colour.
+      int y = m + style.siteSize();
+      g.setColor(style.accent());
+      draw(g, fit(card.site(), style.siteSize(), textWidth), m, y, style.siteSize(), true);
+      int ruleY = y + style.siteSize() / 2;
+      g.fillRect(m, ruleY, style.siteSize() * 2, Math.max(2, style.siteSize() / 8));
+
+      // The bottom line: facts on the left, the host on the right.
+      int bottom = h - m;
+      g.setColor(style.muted());
+      double hostWidth = width(card.host(), style.metaSize());
+      if (!card.host().isEmpty()) {
+        draw(g, card.host(), w - m - hostWidth, bottom, style.metaSize(), false);
+      }
+      double metaRoom = textWidth - hostWidth - (card.host().isEmpty() ? 0 : style.metaSize());
+      draw(g, fit(card.meta(), style.metaSize(), metaRoom), m, bottom, style.metaSize(), false);
+
+      // The title, as large as lets it fit, then the subtitle, between the two.
+      int top = ruleY + style.siteSize() + style.titleMaxSize() / 4;
+      int room = bottom - style.metaSize() * 2 - top;
+      List<String> subAll =
+          style.subtitleMaxLines() == 0 || card.subtitle().isBlank()
+              ? List.of()
+              : lines(card.subtitle(), style.subtitleSize(), textWidth);
+      double subLine = style.subtitleSize() * LINE_HEIGHT;
+      double subHeight = Math.min(subAll.size(), style.subtitleMaxLines()) * subLine;
+      int size = style.titleMaxSize();
+      List<String> all = lines(card.title(), size, textWidth);
+      while (size > style.titleMinSize()
+          && (all.size() > style.titleMaxLines()
+              || all.size() * size * LINE_HEIGHT + subHeight > room)) {
+        size = Math.max(style.titleMinSize(), size - 4);
+        all = lines(card.title(), size, textWidth);
+      }
+      List<String> title = firstLines(all, style.titleMaxLines(), size, textWidth);
+      g.setColor(style.text());
+      double baseline = top + size;
+      for (String l : title) {
+        draw(g, l, m, baseline, size, true);
+        baseline += size * LINE_HEIGHT;
+      }
+      // The subtitle in the lines left above the bottom line, the last cut with an ellipsis.
+      baseline += style.subtitleSize() * (LINE_HEIGHT - 1) + style.subtitleSize() / 2.0;
+      double last = bottom - style.metaSize() * 1.5;
+      int fits = baseline > last ? 0 : 1 + (int) ((last - baseline) / subLine);
+      g.setColor(style.muted());
+      for (String l :
+          firstLines(
+              subAll, Math.min(fits, style.subtitleMaxLines()), style.subtitleSize(), textWidth)) {
+        draw(g, l, m, baseline, style.subtitleSize(), false);
+        baseline += subLine;
+      }
+    } finally {
+      g.dispose();
+    }
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(image, "png", png);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return png.toByteArray();
+  }
+
+  /**
+   * {@code text} in lines of at most {@code maxWidth} pixels at {@code size}, broken between words
+   * (inside a word only when it is wider than a line), as many as it takes.
+   */
+  List<String> lines(String text, int size, double maxWidth) {
+    List<String> lines = new ArrayList<>();
+    String current = "";
+    for (String word : text.strip().split("\\s+")) {
+      if (word.isEmpty()) {
+        continue;
+      }
+      String candidate = current.isEmpty() ? word : current + " " + word;
+      if (width(candidate, size) <= maxWidth) {
+        current = candidate;
+        continue;
+      }
+      if (!current.isEmpty()) {
+        lines.add(current);
+      }
+      while (width(word, size) > maxWidth) {
+        int cut = word.offsetByCodePoints(0, 1);
+        while (cut < word.length()
+            && width(word.substring(0, word.offsetByCodePoints(cut, 1)), size) <= maxWidth) {
+          cut = word.offsetByCodePoints(cut, 1);
+        }
+        lines.add(word.substring(0, cut));
+        word = word.substring(cut);
+      }
+      current = word;
+    }
+    if (!current.isEmpty()) {
+      lines.add(current);
+    }
+    return lines;
+  }
+
+  /** The first {@code maxLines} of {@code lines}; when some are left out, the last ends in "…". */
+  List<String> firstLines(List<String> lines, int maxLines, int size, double maxWidth) {
+    if (lines.size() <= maxLines) {
+      return lines;
+    }
+    if (maxLines == 0) {
+      return List.of();
+    }
+    List<String> kept = new ArrayList<>(lines.subList(0, maxLines));
+    kept.set(maxLines - 1, ellipsised(kept.get(maxLines - 1), size, maxWidth));
+    return kept;
+  }
+
+  /** {@code text} if it fits in {@code maxWidth}, else as much of it as fits before an ellipsis. */
+  String fit(String text, int size, double maxWidth) {
+    return width(text, size) <= maxWidth ? text : ellipsised(text, size, maxWidth);
+  }
+
+  private String ellipsised(String text, int size, double maxWidth) {
+    int end = text.length();
+    while (end > 0 && width(text.substring(0, end).stripTrailing() + ELLIPSIS, size) > maxWidth) {
+      end = text.offsetByCodePoints(end, -1);
+    }
+    return text.substring(0, end).stripTrailing() + ELLIPSIS;
+  }
+
+  /** The width of {@code text} in pixels at {@code size}. */
+  double width(String text, int size) {
+    double units = 0;
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      units += glyph(cp).advance();
+      i += Character.charCount(cp);
+    }
+    return units * size / unitsPerEm;
+  }
+
+  private void draw(Graphics2D g, String text, double x, double baseline, int size, boolean bold) {
+    double scale = (double) size / unitsPerEm;
+    double pen = x;
+    BasicStroke embolden = new BasicStroke((float) (size * 0.035));
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      Glyph glyph = glyph(cp);
+      if (glyph.path() != null) {
+        AffineTransform at = new AffineTransform(scale, 0, 0, -scale, pen, baseline);
+        Shape shape = at.createTransformedShape(glyph.path());
+        g.fill(shape);
+        if (bold) {
+          // The font file has one weight: strokes around the letters thicken them.
+          g.setStroke(embolden);
+          g.draw(shape);
+        }
+      }
+      pen += glyph.advance() * scale;
+    }
+  }
+
+  private Glyph glyph(int codePoint) {
+    Glyph g = glyphs.get(codePoint);
+    if (g != null) {
+      return g;
+    }
+    // FontBox reads the font lazily from one buffer: one reader at a time.
+    synchronized (font) {
+      return glyphs.computeIfAbsent(codePoint, this::load);
+    }
+  }
+
+  private Glyph load(int codePoint) {
+    try {
+      int gid =
+          Character.isWhitespace(codePoint) ? cmap.getGlyphId(' ') : cmap.getGlyphId(codePoint);
+      GlyphData data = font.getGlyph().getGlyph(gid);
+      GeneralPath path = data == null ? null : data.getPath();
+      return new Glyph(path, font.getAdvanceWidth(gid));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

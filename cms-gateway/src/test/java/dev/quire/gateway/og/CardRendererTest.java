@@ -1,0 +1,102 @@
+package dev.quire.gateway.og;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.ConfigFactory;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+/** Cards are PNGs of the configured size with the text drawn, as large as fits, never past it. */
+class CardRendererTest {
+
+  private final CardRenderer renderer =
+      new CardRenderer(CardRenderer.Style.fromConfig(ConfigFactory.load()));
+
+  private static BufferedImage read(byte[] png) throws Exception {
+    return ImageIO.read(new ByteArrayInputStream(png));
+  }
+
+  /** How many pixels in a band of rows differ from the background. */
+  private static int inked(BufferedImage image, int fromY, int toY, int background) {
+    int n = 0;
+    for (int y = fromY; y < toY; y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        if ((image.getRGB(x, y) & 0xffffff) != background) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  @Test
+  void aCardIsAPngOfTheConfiguredSizeWithItsTextDrawn() throws Exception {
+    var style = renderer.style();
+    BufferedImage card =
+        read(
+            renderer.render(
+                new CardRenderer.Card(
+                    "Quire", "Fast pages", "Served from memory.", "1 May 2026", "example.org")));
+    assertThat(card.getWidth()).isEqualTo(1200);
+    assertThat(card.getHeight()).isEqualTo(630);
+    int bg = style.background().getRGB() & 0xffffff;
+    assertThat(card.getRGB(5, 5) & 0xffffff).isEqualTo(bg);
+    assertThat(inked(card, style.margin() + 150, style.margin() + 260, bg))
+        .as("the title's letters")
+        .isGreaterThan(2000);
+    assertThat(inked(card, 0, style.margin() - 10, bg)).as("nothing above the margin").isZero();
+    assertThat(inked(card, card.getHeight() - style.margin() + 12, card.getHeight(), bg))
+        .as("nothing below the bottom line's letters")
+        .isZero();
+  }
+
+  @Test
+  void differentTextsDrawDifferentCards() {
+    byte[] a = renderer.render(new CardRenderer.Card("S", "One title", "", "", "h"));
+    byte[] b = renderer.render(new CardRenderer.Card("S", "Another title", "", "", "h"));
+    assertThat(a).isNotEqualTo(b);
+  }
+
+  @Test
+  void textIsWrappedToTheWidthAndCutWithAnEllipsisPastTheLastLine() {
+    String title = "word ".repeat(80).strip();
+    List<String> lines = renderer.lines(title, 76, 1040);
+    assertThat(lines.size()).isGreaterThan(4);
+    for (String l : lines) {
+      assertThat(renderer.width(l, 76)).isLessThanOrEqualTo(1040);
+    }
+    List<String> four = renderer.firstLines(lines, 4, 76, 1040);
+    assertThat(four).hasSize(4);
+    assertThat(four.get(3)).endsWith("\u2026");
+    assertThat(renderer.width(four.get(3), 76)).isLessThanOrEqualTo(1040);
+    // A word wider than a line is cut inside it.
+    List<String> cut = renderer.lines("a".repeat(200), 76, 1040);
+    assertThat(cut.size()).isGreaterThan(1);
+    assertThat(String.join("", cut)).isEqualTo("a".repeat(200));
+    assertThat(renderer.fit("short", 28, 1000)).isEqualTo("short");
+    assertThat(renderer.fit("long ".repeat(100), 28, 300)).endsWith("\u2026");
+  }
+
+  @Test
+  void greekAndCyrillicHaveTheirOwnLettersNotTheMissingGlyphBox() {
+    // The missing-glyph box has one width for every letter it stands for; real letters differ.
+    assertThat(renderer.width("\u0399", 100)).isNotEqualTo(renderer.width("\u0416", 100));
+    assertThat(renderer.width("\u4e2d", 100))
+        .as("CJK has no letter in this font: the box")
+        .isEqualTo(renderer.width("\u6587", 100));
+  }
+
+  @Test
+  void aBadStyleIsRefusedNamingTheSetting() {
+    var bad =
+        ConfigFactory.parseString("quire.gateway.og.background = \"navy\"")
+            .withFallback(ConfigFactory.load());
+    assertThatThrownBy(() -> CardRenderer.Style.fromConfig(bad))
+        .hasMessageContaining("quire.gateway.og.background")
+        .hasMessageContaining("navy");
+  }
+}
