@@ -53,6 +53,7 @@ public final class ContentApiModule implements CmsModule {
   private int maxPageSize;
   private RevisionDiff.Limits diffLimits;
   private java.util.concurrent.Executor blocking;
+  private java.util.concurrent.Semaphore diffSlots;
 
   @Override
   public String id() {
@@ -66,6 +67,9 @@ public final class ContentApiModule implements CmsModule {
     this.defaultPageSize = ctx.config().getInt("quire.gateway.api.default-page-size");
     this.maxPageSize = ctx.config().getInt("quire.gateway.api.max-page-size");
     this.diffLimits = RevisionDiff.Limits.fromConfig(ctx.config());
+    this.diffSlots =
+        new java.util.concurrent.Semaphore(
+            ctx.config().getInt("quire.gateway.api.diff.max-concurrent"));
     this.blocking =
         ctx.system()
             .dispatchers()
@@ -330,21 +334,40 @@ public final class ContentApiModule implements CmsModule {
         .thenCompose(
             a -> {
               long target = to != null ? to : a.latest();
-              return stateAt(id, target, "to")
-                  .thenApplyAsync(
-                      b -> {
-                        Map<String, Object> out = new LinkedHashMap<>();
-                        out.put("id", id);
-                        out.put("from", from);
-                        out.put("to", target);
-                        out.put("latestRevision", b.latest());
-                        out.put("changes", RevisionDiff.changes(a.item(), b.item(), diffLimits));
-                        return ok(out);
-                      },
-                      // A line diff is CPU work bounded by quire.gateway.api.diff: not on the
-                      // threads that answer requests.
-                      blocking);
+              return stateAt(id, target, "to").thenCompose(b -> compare(id, from, target, a, b));
             });
+  }
+
+  /**
+   * The diff of two revisions: CPU work bounded by {@code quire.gateway.api.diff} (lines, time), on
+   * the blocking dispatcher rather than the threads that answer requests, at most {@code
+   * max-concurrent} at once (past that a 503).
+   */
+  private CompletionStage<HttpResponse> compare(
+      String id, long from, long to, ContentQuery.RevisionState a, ContentQuery.RevisionState b) {
+    if (!diffSlots.tryAcquire()) {
+      throw HttpError.unavailable("Other diffs are being made; try again in a moment.");
+    }
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              Map<String, Object> out = new LinkedHashMap<>();
+              out.put("id", id);
+              out.put("from", from);
+              out.put("to", to);
+              out.put("latestRevision", b.latest());
+              out.put("changes", RevisionDiff.changes(a.item(), b.item(), diffLimits));
+              return ok(out);
+            } finally {
+              diffSlots.release();
+            }
+          },
+          blocking);
+    } catch (RuntimeException refused) {
+      diffSlots.release();
+      throw HttpError.unavailable("the server is stopping; try again in a moment");
+    }
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.quire.gateway.api;
 
 import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
-import com.github.difflib.algorithm.DiffAlgorithmListener;
 import com.github.difflib.algorithm.myers.MyersDiffWithLinearSpace;
 import com.github.difflib.patch.AbstractDelta;
 import com.github.difflib.patch.ChangeDelta;
@@ -20,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiPredicate;
 
 /**
  * What changed between two revisions of an item: each field that differs, in the order an editor
@@ -28,7 +28,8 @@ import java.util.Objects;
  *
  * <p>A line diff costs time in the product of the lines and the changes, so it is bounded: a body
  * past {@code maxLines} on either side, or a diff still running after {@code budget}, is reported
- * as changed with its line counts and {@code "unified": null}, and {@code omitted} says why.
+ * as changed with its line counts and {@code "unified": null}, and {@code omitted} says why (as it
+ * does for two bodies that differ only in a final newline, which a line diff cannot show).
  */
 public final class RevisionDiff {
 
@@ -100,9 +101,14 @@ public final class RevisionDiff {
               + limits.maxLines()
               + ")");
     }
+    if (a.equals(b)) {
+      // The texts differ in a final newline only, which a line diff does not show.
+      return omitted(m, "the bodies differ only in a final newline");
+    }
     Patch<String> patch;
     try {
-      patch = DiffUtils.diff(a, b, new MyersDiffWithLinearSpace<>(), deadline(limits.budget()));
+      patch =
+          DiffUtils.diff(a, b, new MyersDiffWithLinearSpace<>(equalUntil(limits.budget())), null);
     } catch (OverBudget e) {
       return omitted(
           m,
@@ -180,21 +186,21 @@ public final class RevisionDiff {
     }
   }
 
-  private static DiffAlgorithmListener deadline(Duration budget) {
+  /**
+   * Line equality that also watches the clock: the algorithm compares lines throughout, also in its
+   * first and longest search, where its progress callback is not called; every {@code CHECK_EVERY}
+   * comparisons the time is looked at, and past the budget the diff stops.
+   */
+  private static BiPredicate<String, String> equalUntil(Duration budget) {
     long end = System.nanoTime() + budget.toNanos();
-    return new DiffAlgorithmListener() {
-      @Override
-      public void diffStart() {}
-
-      @Override
-      public void diffStep(int value, int max) {
-        if (System.nanoTime() > end) {
-          throw new OverBudget();
-        }
+    int[] compared = {0};
+    return (x, y) -> {
+      if (++compared[0] % CHECK_EVERY == 0 && System.nanoTime() > end) {
+        throw new OverBudget();
       }
-
-      @Override
-      public void diffEnd() {}
+      return x.equals(y);
     };
   }
+
+  private static final int CHECK_EVERY = 1024;
 }

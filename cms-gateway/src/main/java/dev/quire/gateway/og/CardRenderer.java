@@ -31,8 +31,9 @@ import org.apache.pdfbox.io.RandomAccessReadBuffer;
  * carries in its jar), read with PDFBox's FontBox and filled by Java2D as shapes. Java2D's own text
  * would pick its fonts through the operating system's (fontconfig and whatever fonts are
  * installed), so a card would look different on each server; outlines from one font file look the
- * same everywhere and need nothing installed. The font has Latin, Greek and Cyrillic letters;
- * others (CJK, Arabic, Hebrew) are drawn as its empty box.
+ * same everywhere and need nothing installed. The font has Latin, Greek, Cyrillic and Hebrew
+ * letters (Hebrew laid out left to right: there is no bidirectional layout here); others (CJK,
+ * Arabic) are drawn as its empty box. It has one weight: bold is drawn by stroking the outlines.
  */
 public final class CardRenderer {
 
@@ -82,11 +83,15 @@ public final class CardRenderer {
           || s.titleMinSize < 8
           || s.titleMaxSize < s.titleMinSize
           || s.titleMaxLines < 1
-          || s.subtitleMaxLines < 0) {
+          || s.subtitleMaxLines < 0
+          || s.siteSize < 8
+          || s.subtitleSize < 8
+          || s.metaSize < 8) {
         throw new IllegalArgumentException(
             "quire.gateway.og: width and height must be 200x100 to 4000x4000 with room inside"
-                + " the margin, title-max-size at least title-min-size (8 or more), title-max-lines"
-                + " at least 1");
+                + " the margin; title-max-size at least title-min-size; site-size, title-min-size,"
+                + " subtitle-size and meta-size at least 8; title-max-lines at least 1 and"
+                + " subtitle-max-lines at least 0");
       }
       return s;
     }
@@ -132,6 +137,10 @@ public final class CardRenderer {
   private final TrueTypeFont font;
   private final CmapLookup cmap;
   private final int unitsPerEm;
+
+  /** By code point: its glyph id. By glyph id: the glyph, shared by code points that map to it. */
+  private final ConcurrentHashMap<Integer, Integer> glyphIds = new ConcurrentHashMap<>();
+
   private final ConcurrentHashMap<Integer, Glyph> glyphs = new ConcurrentHashMap<>();
 
   public CardRenderer(Style style) {
@@ -238,7 +247,8 @@ public final class CardRenderer {
   List<String> lines(String text, int size, double maxWidth) {
     List<String> lines = new ArrayList<>();
     String current = "";
-    for (String word : text.strip().split("\\s+")) {
+    // Any Unicode space separates words (the ideographic one too), not only ASCII ones.
+    for (String word : text.strip().split("(?U)\\s+")) {
       if (word.isEmpty()) {
         continue;
       }
@@ -327,20 +337,22 @@ public final class CardRenderer {
   }
 
   private Glyph glyph(int codePoint) {
-    Glyph g = glyphs.get(codePoint);
+    Integer gid = glyphIds.get(codePoint);
+    Glyph g = gid == null ? null : glyphs.get(gid);
     if (g != null) {
       return g;
     }
     // FontBox reads the font lazily from one buffer: one reader at a time.
     synchronized (font) {
-      return glyphs.computeIfAbsent(codePoint, this::load);
+      int id =
+          glyphIds.computeIfAbsent(
+              codePoint, cp -> cmap.getGlyphId(Character.isWhitespace(cp) ? ' ' : cp));
+      return glyphs.computeIfAbsent(id, this::load);
     }
   }
 
-  private Glyph load(int codePoint) {
+  private Glyph load(int gid) {
     try {
-      int gid =
-          Character.isWhitespace(codePoint) ? cmap.getGlyphId(' ') : cmap.getGlyphId(codePoint);
       GlyphData data = font.getGlyph().getGlyph(gid);
       GeneralPath path = data == null ? null : data.getPath();
       return new Glyph(path, font.getAdvanceWidth(gid));

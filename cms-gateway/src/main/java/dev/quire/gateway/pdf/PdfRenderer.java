@@ -41,8 +41,9 @@ public final class PdfRenderer {
   /**
    * The family name under which documents can ask for a font with Greek, Cyrillic and Central and
    * Eastern European letters: Liberation Sans (SIL Open Font License), the copy PDFBox carries in
-   * its jar, so nothing is fetched or installed for it. It has no CJK, Arabic or Hebrew letters:
-   * those still print as '#'.
+   * its jar, so nothing is fetched or installed for it. It has Hebrew letters too, laid out left to
+   * right (no bidirectional layout is set up); it has no CJK or Arabic letters: those still print
+   * as '#'. One face: bold and italic text in these letters is set upright and regular.
    */
   public static final String UNICODE_FAMILY = "Quire Unicode";
 

@@ -65,8 +65,10 @@ public final class MadeOnDemand {
       return running;
     }
     if (!slots.tryAcquire()) {
+      // Completed, not just dropped: a reader who joined this making meanwhile hears it too.
       making.remove(key, mine);
-      return CompletableFuture.failedFuture(HttpError.unavailable(busy));
+      mine.completeExceptionally(HttpError.unavailable(busy));
+      return mine;
     }
     try {
       executor.execute(
@@ -93,8 +95,9 @@ public final class MadeOnDemand {
       // The executor refused the task (the system is stopping): free what was taken.
       slots.release();
       making.remove(key, mine);
-      return CompletableFuture.failedFuture(
+      mine.completeExceptionally(
           HttpError.unavailable("the server is stopping; try again in a moment"));
+      return mine;
     }
     return mine;
   }

@@ -69,6 +69,15 @@ class RevisionDiffTest {
   }
 
   @Test
+  void bodiesThatDifferOnlyInTheFinalNewlineSaySo() {
+    var a = at(1, ContentStatus.DRAFT, fields("T", "one\ntwo\n", List.of()));
+    var b = at(2, ContentStatus.DRAFT, fields("T", "one\ntwo", List.of()));
+    Map<String, Object> body = RevisionDiff.changes(a, b, LIMITS).get(0);
+    assertThat(body).containsEntry("field", "body").containsEntry("unified", null);
+    assertThat((String) body.get("omitted")).contains("final newline");
+  }
+
+  @Test
   void aBodyPastTheLineLimitIsReportedWithoutALineDiff() {
     var limits = new RevisionDiff.Limits(100, Duration.ofSeconds(5), 3);
     String big = IntStream.range(0, 101).mapToObj(i -> "l" + i).collect(Collectors.joining("\n"));
@@ -83,7 +92,8 @@ class RevisionDiffTest {
 
   @Test
   void aDiffPastItsTimeBudgetStopsAndSaysSo() {
-    // Two unrelated bodies of 5,000 lines: far more than a nanosecond of work.
+    // Two unrelated bodies of 5,000 lines: far more than a nanosecond of work. The budget is
+    // watched in the line comparisons, which run from the first step of the search on.
     String x = IntStream.range(0, 5000).mapToObj(i -> "x" + i).collect(Collectors.joining("\n"));
     String y = IntStream.range(0, 5000).mapToObj(i -> "y" + i).collect(Collectors.joining("\n"));
     var limits = new RevisionDiff.Limits(10_000, Duration.ofNanos(1), 3);

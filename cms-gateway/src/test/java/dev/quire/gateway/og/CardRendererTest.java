@@ -77,17 +77,24 @@ class CardRendererTest {
     List<String> cut = renderer.lines("a".repeat(200), 76, 1040);
     assertThat(cut.size()).isGreaterThan(1);
     assertThat(String.join("", cut)).isEqualTo("a".repeat(200));
+    assertThat(renderer.lines("one\u3000two", 76, 150)).containsExactly("one", "two");
+    // A line narrower than one letter still ends: one letter per line.
+    assertThat(renderer.lines("WW", 76, 1)).containsExactly("W", "W");
     assertThat(renderer.fit("short", 28, 1000)).isEqualTo("short");
     assertThat(renderer.fit("long ".repeat(100), 28, 300)).endsWith("\u2026");
   }
 
   @Test
   void greekAndCyrillicHaveTheirOwnLettersNotTheMissingGlyphBox() {
-    // The missing-glyph box has one width for every letter it stands for; real letters differ.
-    assertThat(renderer.width("\u0399", 100)).isNotEqualTo(renderer.width("\u0416", 100));
-    assertThat(renderer.width("\u4e2d", 100))
+    // The missing-glyph box has one width for every letter it stands for: a narrow Greek iota and
+    // a wide Cyrillic zhe each differ from it, so each is its own letter.
+    double box = renderer.width("\u4e2d", 100);
+    assertThat(renderer.width("\u6587", 100))
         .as("CJK has no letter in this font: the box")
-        .isEqualTo(renderer.width("\u6587", 100));
+        .isEqualTo(box);
+    assertThat(renderer.width("\u0399", 100)).as("Greek").isNotEqualTo(box);
+    assertThat(renderer.width("\u0416", 100)).as("Cyrillic").isNotEqualTo(box);
+    assertThat(renderer.width("\u0399", 100)).isNotEqualTo(renderer.width("\u0416", 100));
   }
 
   @Test

@@ -88,6 +88,49 @@ class MadeOnDemandTest {
   }
 
   @Test
+  void aMakingRefusedForWantOfASlotIsAnsweredAndNotLeftToJoin() throws Exception {
+    // The refusal completes the making itself, so anyone who joined it in the moment before hears
+    // it too (that moment is between two statements: not reproduced here).
+    MadeOnDemand made = new MadeOnDemand(1000, 1, true, pool, "busy");
+    CountDownLatch release = new CountDownLatch(1);
+    var holding =
+        made.get(
+            "a",
+            "e",
+            () -> {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+              return bytes(1);
+            });
+    var refused = made.get("b", "e", () -> bytes(1)).toCompletableFuture();
+    assertThat(refused).isCompletedExceptionally();
+    release.countDown();
+    await(holding);
+    // A making refused for want of a slot is not left behind for later askers to join.
+    assertThat(await(made.get("b", "e", () -> bytes(4))).bytes()).hasSize(4);
+  }
+
+  @Test
+  void aMakingTheExecutorRefusesIsAnsweredAtOnce() {
+    MadeOnDemand made =
+        new MadeOnDemand(
+            1000,
+            1,
+            true,
+            task -> {
+              throw new java.util.concurrent.RejectedExecutionException("stopping");
+            },
+            "busy");
+    assertThat(made.get("a", "e", () -> bytes(1)).toCompletableFuture()).isCompletedExceptionally();
+    // Its slot was given back: the next asker is refused by the executor again, not as busy.
+    assertThatThrownBy(() -> made.get("b", "e", () -> bytes(1)).toCompletableFuture().join())
+        .hasRootCauseMessage("the server is stopping; try again in a moment");
+  }
+
+  @Test
   void theLeastRecentlyUsedGoFirstAndNoFileTakesMoreThanAQuarter() throws Exception {
     MadeOnDemand made = new MadeOnDemand(100, 2, true, pool, "busy");
     await(made.get("a", "e", () -> bytes(25)));
