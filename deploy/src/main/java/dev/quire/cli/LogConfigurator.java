@@ -69,6 +69,10 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     context.getLogger("org.apache.pekko").setLevel(level("QUIRE_PEKKO_LOG", Level.WARN));
     context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
     context.getLogger("slick").setLevel(Level.WARN);
+    // PDFBox warns at the first PDF that it draws the Symbol and ZapfDingbats standard fonts with
+    // the Liberation Sans in its jar, as every server without those fonts installed does: not
+    // something an operator can or need act on.
+    context.getLogger("org.apache.pdfbox.pdmodel.font.PDType1Font").setLevel(Level.ERROR);
     context.getLogger("dev.quire").setLevel(level("QUIRE_LOG", Level.INFO));
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }

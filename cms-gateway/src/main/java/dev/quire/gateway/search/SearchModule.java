@@ -87,7 +87,12 @@ public final class SearchModule implements CmsModule {
               c.getInt("candidates"),
               c.getDouble("min-score"),
               c.getDuration("meaning-timeout"),
-              c.getInt("max-meaning-in-flight"),
+              // Semantic search turned off for this site (quire.embedding.enabled = false): words
+              // alone, and no notice that meaning is missing, since that is what was asked for.
+              config.hasPath("quire.embedding.enabled")
+                      && !config.getBoolean("quire.embedding.enabled")
+                  ? 0
+                  : c.getInt("max-meaning-in-flight"),
               c.getInt("rrf-k"),
               c.getDuration("live-delay"));
       if (s.results < 1 || s.maxResults < s.results || s.candidates < s.maxResults) {

@@ -180,6 +180,29 @@ class SearchModuleTest {
   }
 
   @Test
+  void meaningTurnedOffIsNotMentionedButMeaningMissingIs() throws Exception {
+    // No embedding role in this actor system: expected but not there, the page says so.
+    SearchModule expecting = new SearchModule();
+    expecting.start(
+        new ModuleContext.Of(
+            kit.system(), config(Map.of()), null, null, null, null, null, List.of()));
+    assertThat(done(expecting.search("cafe", 10, SITE)).notice())
+        .startsWith("the search by meaning is not running on this site");
+    // The site turned semantic search off: words alone, and nothing said about it.
+    Config off =
+        ConfigFactory.parseMap(Map.of("quire.embedding.enabled", false))
+            .withFallback(config(Map.of()))
+            .resolve();
+    assertThat(SearchModule.Settings.fromConfig(off).maxMeaningInFlight()).isZero();
+    SearchModule turnedOff = new SearchModule();
+    turnedOff.start(
+        new ModuleContext.Of(kit.system(), off, null, null, null, null, null, List.of()));
+    var words = done(turnedOff.search("cafe", 10, SITE));
+    assertThat(words.results()).extracting(r -> r.item().id()).containsExactly("2");
+    assertThat(words.notice()).isEmpty();
+  }
+
+  @Test
   void settingsOutOfRangeStopTheStartNamingThem() {
     assertThatThrownBy(() -> SearchModule.Settings.fromConfig(config(Map.of("min-score", 1.5))))
         .hasMessageContaining("min-score");
