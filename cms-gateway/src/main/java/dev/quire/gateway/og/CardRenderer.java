@@ -134,9 +134,15 @@ public final class CardRenderer {
   private record Glyph(GeneralPath path, int advance) {}
 
   private final Style style;
-  private final TrueTypeFont font;
-  private final CmapLookup cmap;
-  private final int unitsPerEm;
+
+  /** The font file as FontBox reads it; guarded by its own monitor (see {@link #glyph}). */
+  private record Face(TrueTypeFont font, CmapLookup cmap, int unitsPerEm) {}
+
+  /**
+   * Read at the first card, not at start: a site whose cards nobody asks for (or until someone
+   * does) does not spend its start-up reading a font.
+   */
+  private volatile Face face;
 
   /** By code point: its glyph id. By glyph id: the glyph, shared by code points that map to it. */
   private final ConcurrentHashMap<Integer, Integer> glyphIds = new ConcurrentHashMap<>();
@@ -145,15 +151,26 @@ public final class CardRenderer {
 
   public CardRenderer(Style style) {
     this.style = style;
-    try (InputStream in = CardRenderer.class.getResourceAsStream(FONT)) {
-      if (in == null) {
-        throw new IllegalStateException("the font " + FONT + " is not on the class path");
+  }
+
+  private Face face() {
+    Face f = face;
+    if (f != null) {
+      return f;
+    }
+    synchronized (this) {
+      if (face == null) {
+        try (InputStream in = CardRenderer.class.getResourceAsStream(FONT)) {
+          if (in == null) {
+            throw new IllegalStateException("the font " + FONT + " is not on the class path");
+          }
+          TrueTypeFont font = new TTFParser().parse(new RandomAccessReadBuffer(in));
+          face = new Face(font, font.getUnicodeCmapLookup(), font.getUnitsPerEm());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
       }
-      this.font = new TTFParser().parse(new RandomAccessReadBuffer(in));
-      this.cmap = font.getUnicodeCmapLookup();
-      this.unitsPerEm = font.getUnitsPerEm();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return face;
     }
   }
 
@@ -311,11 +328,11 @@ public final class CardRenderer {
       units += glyph(cp).advance();
       i += Character.charCount(cp);
     }
-    return units * size / unitsPerEm;
+    return units * size / face().unitsPerEm();
   }
 
   private void draw(Graphics2D g, String text, double x, double baseline, int size, boolean bold) {
-    double scale = (double) size / unitsPerEm;
+    double scale = (double) size / face().unitsPerEm();
     double pen = x;
     BasicStroke embolden = new BasicStroke((float) (size * 0.035));
     for (int i = 0; i < text.length(); ) {
@@ -342,16 +359,17 @@ public final class CardRenderer {
     if (g != null) {
       return g;
     }
+    Face f = face();
     // FontBox reads the font lazily from one buffer: one reader at a time.
-    synchronized (font) {
+    synchronized (f.font()) {
       int id =
           glyphIds.computeIfAbsent(
-              codePoint, cp -> cmap.getGlyphId(Character.isWhitespace(cp) ? ' ' : cp));
-      return glyphs.computeIfAbsent(id, this::load);
+              codePoint, cp -> f.cmap().getGlyphId(Character.isWhitespace(cp) ? ' ' : cp));
+      return glyphs.computeIfAbsent(id, glyphId -> load(f.font(), glyphId));
     }
   }
 
-  private Glyph load(int gid) {
+  private static Glyph load(TrueTypeFont font, int gid) {
     try {
       GlyphData data = font.getGlyph().getGlyph(gid);
       GeneralPath path = data == null ? null : data.getPath();
