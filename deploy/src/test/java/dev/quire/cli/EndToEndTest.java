@@ -911,9 +911,7 @@ class EndToEndTest {
     assertThat(pdf.headers().firstValue("Content-Disposition"))
         .hasValue("inline; filename=\"rewriting-my-blog-in-rust.pdf\"");
     try (var doc = org.apache.pdfbox.Loader.loadPDF(pdf.body())) {
-      var stripper = new org.apache.pdfbox.text.PDFTextStripper();
-      stripper.setSortByPosition(true);
-      String text = stripper.getText(doc);
+      String text = textOf(doc);
       assertThat(text)
           .contains("Rewriting my blog in Rust")
           .contains("Hello world.")
@@ -961,9 +959,7 @@ class EndToEndTest {
             HttpResponse.BodyHandlers.ofByteArray());
     assertThat(unicode.statusCode()).isEqualTo(200);
     try (var doc = org.apache.pdfbox.Loader.loadPDF(unicode.body())) {
-      var stripper = new org.apache.pdfbox.text.PDFTextStripper();
-      stripper.setSortByPosition(true);
-      String text = stripper.getText(doc);
+      String text = textOf(doc);
       assertThat(text)
           .contains("\u0391\u03b8\u03ae\u03bd\u03b1")
           .contains(words)
@@ -1547,6 +1543,13 @@ class EndToEndTest {
         },
         Duration.ofSeconds(10));
     await(() -> node.gateway().site().snapshot().seq() >= seq[0], Duration.ofSeconds(10));
+  }
+
+  /** A PDF's text in reading order (a bold run is another font's, written after its line). */
+  static String textOf(org.apache.pdfbox.pdmodel.PDDocument doc) throws java.io.IOException {
+    var stripper = new org.apache.pdfbox.text.PDFTextStripper();
+    stripper.setSortByPosition(true);
+    return stripper.getText(doc);
   }
 
   interface Check {

@@ -28,6 +28,18 @@ class MadeOnDemandTest {
     return new byte[n];
   }
 
+  /** A making that holds its slot until {@code release} opens, then gives {@code n} bytes. */
+  private static java.util.function.Supplier<byte[]> afterRelease(CountDownLatch release, int n) {
+    return () -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return bytes(n);
+    };
+  }
+
   private static MadeOnDemand.Kept await(CompletionStage<MadeOnDemand.Kept> s) throws Exception {
     return s.toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
@@ -65,18 +77,7 @@ class MadeOnDemandTest {
   void pastMaxConcurrentAReaderIsToldToComeBack() throws Exception {
     MadeOnDemand made = new MadeOnDemand(1000, 1, true, pool, "drawing for others");
     CountDownLatch release = new CountDownLatch(1);
-    var busy =
-        made.get(
-            "a",
-            "e",
-            () -> {
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-              }
-              return bytes(1);
-            });
+    var busy = made.get("a", "e", afterRelease(release, 1));
     assertThatThrownBy(() -> await(made.get("b", "e", () -> bytes(1))))
         .isInstanceOf(ExecutionException.class)
         .cause()
@@ -93,18 +94,7 @@ class MadeOnDemandTest {
     // it too (that moment is between two statements: not reproduced here).
     MadeOnDemand made = new MadeOnDemand(1000, 1, true, pool, "busy");
     CountDownLatch release = new CountDownLatch(1);
-    var holding =
-        made.get(
-            "a",
-            "e",
-            () -> {
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-              }
-              return bytes(1);
-            });
+    var holding = made.get("a", "e", afterRelease(release, 1));
     var refused = made.get("b", "e", () -> bytes(1)).toCompletableFuture();
     assertThat(refused).isCompletedExceptionally();
     release.countDown();
