@@ -113,6 +113,10 @@ public final class SiteSnapshot {
   private final int memoLimit;
   private final ConcurrentHashMap<String, Rendered> memo = new ConcurrentHashMap<>();
 
+  /** How many times the pages were forgotten ({@link #forgetPages}). */
+  private final java.util.concurrent.atomic.AtomicLong forgotten =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private SiteSnapshot(
       long seq,
       List<ItemView> posts,
@@ -318,6 +322,7 @@ public final class SiteSnapshot {
    * changes without the content changing (related posts once their service is reachable).
    */
   public void forgetPages() {
+    forgotten.incrementAndGet();
     memo.clear();
   }
 
@@ -332,10 +337,15 @@ public final class SiteSnapshot {
     if (r != null) {
       return r;
     }
+    long before = forgotten.get();
     r = render.get();
     // 404s are not kept: arbitrary paths must not crowd out real pages.
     if (r.keep() && r.status() != 404 && memo.size() < memoLimit) {
-      memo.putIfAbsent(key, r);
+      // A page rendered while the pages were being forgotten may hold what was forgotten: it is
+      // not kept. (Put first, then checked: a forget after the check clears it anyway.)
+      if (memo.putIfAbsent(key, r) == null && forgotten.get() != before) {
+        memo.remove(key, r);
+      }
     }
     return r;
   }

@@ -230,4 +230,25 @@ class SiteSnapshotTest {
         date,
         List.copyOf(aliases));
   }
+
+  @Test
+  void aPageRenderedWhileThePagesAreForgottenIsServedButNotKept() {
+    SiteSnapshot snap = SiteSnapshot.empty(100);
+    var response = org.apache.pekko.http.javadsl.model.HttpResponse.create();
+    // The pages are forgotten (related posts became reachable) while this one renders.
+    SiteSnapshot.Rendered during =
+        snap.page(
+            "/a/",
+            () -> {
+              snap.forgetPages();
+              return new SiteSnapshot.Rendered(200, "e1", response);
+            });
+    assertThat(during.etag()).isEqualTo("e1");
+    assertThat(snap.memoised("/a/")).isFalse();
+    // Rendered after that, it is kept as usual.
+    snap.page("/a/", () -> new SiteSnapshot.Rendered(200, "e2", response));
+    assertThat(snap.memoised("/a/")).isTrue();
+    assertThat(snap.page("/a/", () -> new SiteSnapshot.Rendered(200, "e3", response)).etag())
+        .isEqualTo("e2");
+  }
 }
