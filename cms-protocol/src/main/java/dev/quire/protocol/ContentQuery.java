@@ -71,24 +71,19 @@ public interface ContentQuery extends QuireSerializable {
   /**
    * The item as it stood at {@code revision}, replayed from the journal (the source of truth, not
    * the read model): every field, its status then, and the event that made that revision. What an
-   * editor reads, compares and reverts to.
+   * editor reads, compares and reverts to. Only the events up to that revision are read.
    */
   record RevisionAt(String contentId, long revision, ActorRef<RevisionState> replyTo)
       implements ContentQuery {}
 
   /**
-   * {@code item}: the item at the revision asked for, null when there is no such item or revision;
-   * {@code event}, {@code at} and {@code actor}: the event that made that revision (named as in the
-   * revision list: draft-created, edited, published, ...); {@code latest}: the item's newest
-   * revision, 0 when there is no such item.
+   * {@code item}: the item at the revision asked for, null when there is no such item or revision
+   * (the item's entity says which, and what its newest revision is); {@code event}, {@code at} and
+   * {@code actor}: the event that made that revision (named as in the revision list: draft-created,
+   * edited, published, ...).
    */
   record RevisionState(
-      String contentId,
-      long latest,
-      ContentSnapshot item,
-      String event,
-      java.time.Instant at,
-      String actor)
+      String contentId, ContentSnapshot item, String event, java.time.Instant at, String actor)
       implements QuireSerializable {}
 
   /** Ids of every content item in the journal, any status, in no particular order. */

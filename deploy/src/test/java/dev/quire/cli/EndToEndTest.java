@@ -618,6 +618,13 @@ class EndToEndTest {
     await(() -> get("/posts/history-post/").body().contains("line two"), Duration.ofSeconds(2));
     JsonNode back = JSON.readTree(api("GET", base + "/diff?from=1&to=4", null).body());
     assertThat(back.get("changes").findValuesAsText("field")).containsExactly("status");
+    // Two revisions before the newest, read from the journal, compared either way round.
+    JsonNode older = JSON.readTree(api("GET", base + "/diff?from=3&to=1", null).body());
+    assertThat(older.get("latestRevision").asLong()).isEqualTo(4);
+    assertThat(older.get("changes").findValuesAsText("field"))
+        .containsExactly("status", "title", "tags", "body");
+    assertThat(older.at("/changes/0/from").asText()).isEqualTo("published");
+    assertThat(older.at("/changes/0/to").asText()).isEqualTo("draft");
     JsonNode list = JSON.readTree(api("GET", base + "/revisions", null).body());
     assertThat(list.at("/items/0/revision").asLong()).isEqualTo(4);
     assertThat(list.at("/items/0/event").asText()).isEqualTo("edited");

@@ -26,6 +26,7 @@ import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentQuery;
 import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ContentStatus;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -304,24 +305,27 @@ public final class ContentApiModule implements CmsModule {
    */
   private CompletionStage<HttpResponse> revision(String id, String n) {
     long rev = revisionNumber("revision", n);
-    return stateAt(id, rev, "revision")
-        .thenApply(
-            st -> {
-              Map<String, Object> out = new LinkedHashMap<>();
-              out.put("id", id);
-              out.put("revision", rev);
-              out.put("event", st.event());
-              out.put("at", st.at());
-              out.put("actor", st.actor());
-              out.put("latestRevision", st.latest());
-              out.put("item", ApiItem.of(st.item()));
-              return ok(out);
-            });
+    return current(id)
+        .thenCompose(
+            now ->
+                stateAt(id, rev, "revision", now)
+                    .thenApply(
+                        st -> {
+                          Map<String, Object> out = new LinkedHashMap<>();
+                          out.put("id", id);
+                          out.put("revision", rev);
+                          out.put("event", st.event());
+                          out.put("at", st.at());
+                          out.put("actor", st.actor());
+                          out.put("latestRevision", now.revision());
+                          out.put("item", ApiItem.of(st.item()));
+                          return ok(out);
+                        }));
   }
 
   /**
    * {@code GET .../diff?from=n&to=m}: what changed from revision n to revision m ({@code to}
-   * defaults to the newest).
+   * defaults to the newest, which the entity holds, so only revision n is read from the journal).
    */
   private CompletionStage<HttpResponse> diff(String id, Map<String, String> q) {
     String fromParam = q.get("from");
@@ -330,11 +334,19 @@ public final class ContentApiModule implements CmsModule {
     }
     long from = revisionNumber("from", fromParam);
     Long to = q.get("to") == null ? null : revisionNumber("to", q.get("to"));
-    return stateAt(id, from, "from")
+    return current(id)
         .thenCompose(
-            a -> {
-              long target = to != null ? to : a.latest();
-              return stateAt(id, target, "to").thenCompose(b -> compare(id, from, target, a, b));
+            now -> {
+              long target = to != null ? to : now.revision();
+              CompletionStage<ContentSnapshot> b =
+                  target == now.revision()
+                      ? CompletableFuture.completedFuture(now)
+                      : stateAt(id, target, "to", now).thenApply(ContentQuery.RevisionState::item);
+              return stateAt(id, from, "from", now)
+                  .thenCompose(
+                      a ->
+                          b.thenCompose(
+                              bItem -> compare(id, from, target, now.revision(), a.item(), bItem)));
             });
   }
 
@@ -344,7 +356,7 @@ public final class ContentApiModule implements CmsModule {
    * max-concurrent} at once (past that a 503).
    */
   private CompletionStage<HttpResponse> compare(
-      String id, long from, long to, ContentQuery.RevisionState a, ContentQuery.RevisionState b) {
+      String id, long from, long to, long latest, ContentSnapshot a, ContentSnapshot b) {
     if (!diffSlots.tryAcquire()) {
       throw HttpError.unavailable("Other diffs are being made; try again in a moment.");
     }
@@ -356,8 +368,8 @@ public final class ContentApiModule implements CmsModule {
               out.put("id", id);
               out.put("from", from);
               out.put("to", to);
-              out.put("latestRevision", b.latest());
-              out.put("changes", RevisionDiff.changes(a.item(), b.item(), diffLimits));
+              out.put("latestRevision", latest);
+              out.put("changes", RevisionDiff.changes(a, b, diffLimits));
               return ok(out);
             } finally {
               diffSlots.release();
@@ -387,7 +399,8 @@ public final class ContentApiModule implements CmsModule {
       throw HttpError.badRequest(
           "revision", "is required: send the revision you are reverting from");
     }
-    return stateAt(id, in.to(), "to")
+    return current(id)
+        .thenCompose(now -> stateAt(id, in.to(), "to", now))
         .thenCompose(
             st ->
                 content.command(
@@ -395,24 +408,45 @@ public final class ContentApiModule implements CmsModule {
         .thenApply(reply -> item(reply, StatusCodes.OK));
   }
 
-  /** The item at {@code rev}; a 404 naming {@code param} when there is no such item or revision. */
-  private CompletionStage<ContentQuery.RevisionState> stateAt(String id, long rev, String param) {
+  /** The item as its entity holds it now; a 404 naming {@code id} when there is none. */
+  private CompletionStage<ContentSnapshot> current(String id) {
+    return content
+        .command(id, ContentCommand.Get::new)
+        .thenApply(
+            reply -> {
+              if (reply instanceof ContentReply.Rejected rej) {
+                throw HttpError.of(rej);
+              }
+              return ((ContentReply.Accepted) reply).content();
+            });
+  }
+
+  /**
+   * The item at {@code rev}, read from the journal up to that revision; a 404 naming {@code param}
+   * when the item ({@code now}) has no such revision.
+   */
+  private CompletionStage<ContentQuery.RevisionState> stateAt(
+      String id, long rev, String param, ContentSnapshot now) {
+    if (rev > now.revision()) {
+      return CompletableFuture.failedFuture(beyond(rev, param, now));
+    }
     return content
         .revisionAt(id, rev)
         .thenApply(
             st -> {
-              if (st.latest() == 0) {
-                throw new HttpError(404, "not_found", "id", "no content with id " + id);
-              }
               if (st.item() == null) {
-                throw new HttpError(
-                    404,
-                    "not_found",
-                    param,
-                    "revision " + rev + " does not exist: the item is at revision " + st.latest());
+                throw beyond(rev, param, now);
               }
               return st;
             });
+  }
+
+  private static HttpError beyond(long rev, String param, ContentSnapshot now) {
+    return new HttpError(
+        404,
+        "not_found",
+        param,
+        "revision " + rev + " does not exist: the item is at revision " + now.revision());
   }
 
   private static long revisionNumber(String field, String value) {

@@ -112,10 +112,11 @@ public final class ContentQueries {
                   ContentQuery.RevisionAt.class,
                   q -> {
                     String pid = ContentCommand.ENTITY_KEY.name() + "|" + q.contentId();
-                    // Folded as the events stream by: memory stays that of one item however long
-                    // its history.
+                    // The events up to that revision only (revisions are the journal's sequence
+                    // numbers), folded as they stream by: memory stays that of one item however
+                    // long its history.
                     journal(ctx.getSystem())
-                        .currentEventsByPersistenceId(pid, 0L, Long.MAX_VALUE)
+                        .currentEventsByPersistenceId(pid, 0L, q.revision())
                         .runFold(
                             Replay.START,
                             (r, env) -> r.next((Content.Event) env.event(), q.revision()),
@@ -173,28 +174,21 @@ public final class ContentQueries {
         });
   }
 
-  /**
-   * An item's events folded up to one revision: its state then, the event that made it, and how far
-   * the history goes.
-   */
-  record Replay(Content.State state, Content.Event event, long latest) {
-    static final Replay START = new Replay(Content.State.empty(), null, 0);
+  /** An item's events folded up to one revision: its state then, and the event that made it. */
+  record Replay(Content.State state, Content.Event event) {
+    static final Replay START = new Replay(Content.State.empty(), null);
 
     Replay next(Content.Event e, long upTo) {
-      long latest = Math.max(this.latest, e.revision());
-      return e.revision() <= upTo
-          ? new Replay(state.apply(e), e, latest)
-          : new Replay(state, event, latest);
+      return e.revision() <= upTo ? new Replay(state.apply(e), e) : this;
     }
 
     ContentQuery.RevisionState answer(String contentId, long revision) {
-      if (event == null || event.revision() != revision) {
-        return new ContentQuery.RevisionState(contentId, latest, null, null, null, null);
+      if (event == null || event.revision() != revision || !state.exists()) {
+        return new ContentQuery.RevisionState(contentId, null, null, null, null);
       }
       return new ContentQuery.RevisionState(
           contentId,
-          latest,
-          state.exists() ? state.snapshot(contentId) : null,
+          state.snapshot(contentId),
           ReadModel.eventName(event),
           event.at(),
           event.actor());

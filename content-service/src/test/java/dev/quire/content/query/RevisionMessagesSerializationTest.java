@@ -53,9 +53,9 @@ class RevisionMessagesSerializationTest {
             t,
             null,
             List.of("old-slug"));
-    var answered = new ContentQuery.RevisionState("id-1", 9, item, "edited", t, "api");
+    var answered = new ContentQuery.RevisionState("id-1", item, "edited", t, "api");
     assertThat(serialization.verifySerialization(answered, true)).isEqualTo(answered);
-    var none = new ContentQuery.RevisionState("id-1", 9, null, null, null, null);
+    var none = new ContentQuery.RevisionState("id-1", null, null, null, null);
     assertThat(serialization.verifySerialization(none, true)).isEqualTo(none);
   }
 }
