@@ -599,6 +599,9 @@ class EndToEndTest {
     var diffBeyond = api("GET", base + "/diff?from=1&to=9", null);
     assertThat(diffBeyond.statusCode()).isEqualTo(404);
     assertThat(JSON.readTree(diffBeyond.body()).at("/error/field").asText()).isEqualTo("to");
+    var fromBeyond = api("GET", base + "/diff?from=9", null);
+    assertThat(fromBeyond.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(fromBeyond.body()).at("/error/field").asText()).isEqualTo("from");
 
     // Reverting is an edit like any other: from a stale revision it is refused, and otherwise
     // the old fields come back as a new revision while the item stays published.

@@ -48,6 +48,9 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  */
 public final class ContentApiModule implements CmsModule {
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ContentApiModule.class);
+
   private ContentClient content;
   private ObjectMapper json;
   private int defaultPageSize;
@@ -338,15 +341,22 @@ public final class ContentApiModule implements CmsModule {
         .thenCompose(
             now -> {
               long target = to != null ? to : now.revision();
-              CompletionStage<ContentSnapshot> b =
-                  target == now.revision()
-                      ? CompletableFuture.completedFuture(now)
-                      : stateAt(id, target, "to", now).thenApply(ContentQuery.RevisionState::item);
+              // Both bounds first: no journal read for a diff that is refused anyway.
+              if (from > now.revision()) {
+                throw beyond(from, "from", now);
+              }
+              if (target > now.revision()) {
+                throw beyond(target, "to", now);
+              }
               return stateAt(id, from, "from", now)
                   .thenCompose(
                       a ->
-                          b.thenCompose(
-                              bItem -> compare(id, from, target, now.revision(), a.item(), bItem)));
+                          (target == now.revision()
+                                  ? CompletableFuture.completedFuture(now)
+                                  : stateAt(id, target, "to", now)
+                                      .thenApply(ContentQuery.RevisionState::item))
+                              .thenCompose(
+                                  b -> compare(id, from, target, now.revision(), a.item(), b)));
             });
   }
 
@@ -435,7 +445,15 @@ public final class ContentApiModule implements CmsModule {
         .thenApply(
             st -> {
               if (st.item() == null) {
-                throw beyond(rev, param, now);
+                // The entity has this revision, so its events are in the journal: not an answer
+                // to give as "no such revision".
+                LOG.warn(
+                    "the journal gave no revision {} of {} (at revision {})",
+                    rev,
+                    id,
+                    now.revision());
+                throw HttpError.unavailable(
+                    "revision " + rev + " of this item could not be read; try again in a moment");
               }
               return st;
             });

@@ -151,6 +151,10 @@ public final class CardRenderer {
 
   public CardRenderer(Style style) {
     this.style = style;
+    // Read at the first card, but known to be there at start: a jar without it fails now.
+    if (CardRenderer.class.getResource(FONT) == null) {
+      throw new IllegalStateException("the font " + FONT + " is not on the class path");
+    }
   }
 
   private Face face() {
