@@ -129,6 +129,13 @@ public final class ContentQueries {
                                     q.revision(),
                                     pid,
                                     failure.toString());
+                                // An answer without the item, at once: the gateway, which knows
+                                // the revision exists, says it could not be read (503) instead
+                                // of waiting for its ask to time out.
+                                q.replyTo()
+                                    .tell(
+                                        new ContentQuery.RevisionState(
+                                            q.contentId(), null, null, null, null));
                               } else {
                                 q.replyTo().tell(r.answer(q.contentId(), q.revision()));
                               }
