@@ -7,8 +7,8 @@
 # precompressed copy (gzip_static). Idle RSS is taken twice: just after the embedding (the model
 # loaded) and once the role has unloaded the unused model (quire.embedding.unload-idle-model-after,
 # 2 minutes by default, so the run takes that much longer). Last, the site search page against the
-# embedding role's query alone (4 connections).
-# Env: PORT (18080), NGINX_PORT (18081), DURATION seconds per route (15), POSTS (1000).
+# embedding role's query alone (4 connections), and the Open Graph cards.
+# Env: PORT (18080), NGINX_PORT (18081), DURATION seconds per route (15), POSTS (1000), CARDS (20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-18080}; NGINX_PORT=${NGINX_PORT:-18081}; DURATION=${DURATION:-15}; POSTS=${POSTS:-1000}
@@ -187,3 +187,20 @@ meaning=$(curl -fs "${auth[@]}" "http://127.0.0.1:$PORT/api/v1/search?$sq" | gre
 printf '\n| search, 4 connections | req/s | p99 ms |\n|---|---:|---:|\n'
 printf '| `/search/?%s` (words and meaning fused; meaning answered: %s) | %s | %s |\n' "$sq" "$meaning" "$s" "$sp"
 printf '| `/api/v1/search/semantic?%s&k=50` (meaning alone, the reference) | %s | %s |\n' "$sq" "$r" "$rp"
+# Generated Open Graph cards: drawing one (the first request for each of CARDS posts' cards, one
+# after another), and a card kept after its drawing, against nginx serving the same PNG.
+CARDS=${CARDS:-20}
+log "measuring the Open Graph cards"
+t0=$(date +%s%N)
+# Every fourth generated post is dated 2023, so published (some later ones are scheduled).
+for i in $(seq 4 4 $(( 4 * CARDS ))); do
+  curl -fs -o /dev/null "http://127.0.0.1:$PORT/og/posts/benchmark-post-$i.png"
+done
+draw_ms=$(( ($(date +%s%N) - t0) / 1000000 / CARDS ))
+card="/og/posts/benchmark-post-$(( POSTS / 2 )).png"
+curl -fs "http://127.0.0.1:$PORT$card" > "$work/www/card.png"
+c_out=$(bench "http://127.0.0.1:$PORT$card"); read -r c cp <<<"$c_out"
+n_out=$(bench "http://127.0.0.1:$NGINX_PORT/card.png"); read -r n np <<<"$n_out"
+printf '\n| Open Graph card (%s bytes) | result | nginx, same PNG |\n|---|---:|---:|\n' "$(wc -c < "$work/www/card.png")"
+printf '| drawn at its first request, %s cards one after another (ms per card, HTTP included) | %s | |\n' "$CARDS" "$draw_ms"
+printf '| a kept card, 50 connections: req/s, p99 ms | %s, %s | %s, %s |\n' "$c" "$cp" "$n" "$np"
