@@ -197,15 +197,11 @@ public final class ContentApiModule implements CmsModule {
     if (in.kind() != null) {
       throw HttpError.badRequest("kind", "cannot change after creation");
     }
-    return content
-        .command(id, r -> new ContentCommand.Get(r))
+    return current(id)
         .thenCompose(
             current -> {
-              if (current instanceof ContentReply.Rejected rej) {
-                throw HttpError.of(rej);
-              }
               // Fields left out of the body keep their current values.
-              ContentFields now = ((ContentReply.Accepted) current).content().fields();
+              ContentFields now = current.fields();
               ContentFields merged =
                   new ContentFields(
                       or(in.title(), now.title()),
@@ -480,15 +476,8 @@ public final class ContentApiModule implements CmsModule {
   }
 
   private CompletionStage<HttpResponse> revisions(String id) {
-    return content
-        .command(id, ContentCommand.Get::new)
-        .thenCompose(
-            r -> {
-              if (r instanceof ContentReply.Rejected rej) {
-                throw HttpError.of(rej);
-              }
-              return content.revisions(id);
-            })
+    return current(id)
+        .thenCompose(now -> content.revisions(id))
         .thenApply(
             list ->
                 ok(

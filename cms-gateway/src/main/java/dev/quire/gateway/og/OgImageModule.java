@@ -215,8 +215,7 @@ public final class OgImageModule implements CmsModule {
 
   private CompletionStage<HttpResponse> answer(HttpRequest req, String path) {
     if (!site.ready()) {
-      return CompletableFuture.failedFuture(
-          HttpError.unavailable("The site is starting; try again in a moment."));
+      return CompletableFuture.failedFuture(HttpError.unavailable(SiteState.STARTING));
     }
     String id;
     CardRenderer.Card card;
@@ -230,10 +229,10 @@ public final class OgImageModule implements CmsModule {
       }
       boolean post = m.group(1).equals("posts");
       SiteSnapshot snap = site.snapshot();
-      ItemView item = snap.bySlug(m.group(2));
-      if (item == null || item.isPost() != post) {
-        ItemView moved = snap.byAlias(m.group(2));
-        if (moved != null && moved.isPost() == post) {
+      ItemView item = snap.item(m.group(2), post);
+      if (item == null) {
+        ItemView moved = snap.movedFrom(m.group(2), post);
+        if (moved != null) {
           return CompletableFuture.completedFuture(
               HttpResponse.create()
                   .withStatus(StatusCodes.MOVED_PERMANENTLY)

@@ -153,21 +153,18 @@ public final class PdfModule implements CmsModule {
     if (!PATH.matcher(path).matches()) {
       return null;
     }
-    ItemView item = snap.bySlug(slugOf(path));
-    return item != null && item.isPost() == isPostPath(path) ? item : null;
+    return snap.item(slugOf(path), isPostPath(path));
   }
 
   private CompletionStage<HttpResponse> answer(HttpRequest req, String path) {
     if (!site.ready()) {
-      // As the site's pages: never a 404 for content that is still loading.
-      return CompletableFuture.failedFuture(
-          HttpError.unavailable("The site is starting; try again in a moment."));
+      return CompletableFuture.failedFuture(HttpError.unavailable(SiteState.STARTING));
     }
     SiteSnapshot snap = site.snapshot();
     ItemView item = itemFor(snap, path);
     if (item == null) {
-      ItemView moved = snap.byAlias(slugOf(path));
-      if (moved != null && moved.isPost() == isPostPath(path)) {
+      ItemView moved = snap.movedFrom(slugOf(path), isPostPath(path));
+      if (moved != null) {
         return CompletableFuture.completedFuture(
             HttpResponse.create()
                 .withStatus(StatusCodes.MOVED_PERMANENTLY)

@@ -137,8 +137,7 @@ public final class SiteModule implements CmsModule {
           .addHeader(RawHeader.create("Retry-After", "1"))
           .withEntity(
               HttpEntities.create(
-                  ContentTypes.TEXT_HTML_UTF8,
-                  pages.errorPage(503, "The site is starting; try again in a moment.", path)));
+                  ContentTypes.TEXT_HTML_UTF8, pages.errorPage(503, SiteState.STARTING, path)));
     }
     SiteSnapshot snap = state.snapshot();
     SiteSnapshot.Rendered page =

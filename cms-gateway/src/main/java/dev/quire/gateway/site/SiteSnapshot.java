@@ -301,6 +301,18 @@ public final class SiteSnapshot {
     return byAlias.get(slug);
   }
 
+  /** The published post ({@code post}) or page at {@code slug}, or null. */
+  public ItemView item(String slug, boolean post) {
+    ItemView i = bySlug.get(slug);
+    return i != null && i.isPost() == post ? i : null;
+  }
+
+  /** The published post ({@code post}) or page that {@code slug} named before, or null. */
+  public ItemView movedFrom(String slug, boolean post) {
+    ItemView i = byAlias.get(slug);
+    return i != null && i.isPost() == post ? i : null;
+  }
+
   public List<ItemView> tagged(String tagKey) {
     return byTag.getOrDefault(tagKey, List.of());
   }

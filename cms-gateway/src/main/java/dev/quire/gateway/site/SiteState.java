@@ -47,6 +47,12 @@ public final class SiteState {
     return current.get();
   }
 
+  /**
+   * What a reader is told while the site is still loading: never a 404 for content that is not in
+   * memory yet.
+   */
+  public static final String STARTING = "The site is starting; try again in a moment.";
+
   /** True once the whole published site has been loaded at least once. */
   public boolean ready() {
     return ready;
