@@ -70,6 +70,14 @@ public final class Gateway {
           .init(
               Entity.of(dev.quire.protocol.RedirectCommand.ENTITY_KEY, ctx -> Behaviors.empty())
                   .withRole("content"));
+      ClusterSharding.get(system)
+          .init(
+              Entity.of(dev.quire.protocol.UserCommand.ENTITY_KEY, ctx -> Behaviors.empty())
+                  .withRole("content"));
+      ClusterSharding.get(system)
+          .init(
+              Entity.of(dev.quire.protocol.SessionCommand.ENTITY_KEY, ctx -> Behaviors.empty())
+                  .withRole("content"));
     }
     if (!Cluster.get(system).selfMember().hasRole("crawler")) {
       ClusterSharding.get(system)
@@ -107,7 +115,21 @@ public final class Gateway {
     ObjectMapper json = dev.quire.gateway.api.ApiJson.mapper();
     ModuleContext ctx =
         new ModuleContext.Of(
-            system, config, content, site, templates, pages, json, List.copyOf(modules));
+            system,
+            config,
+            content,
+            site,
+            templates,
+            pages,
+            json,
+            List.copyOf(modules),
+            new dev.quire.gateway.api.Revisions(
+                content,
+                dev.quire.gateway.api.RevisionDiff.Limits.fromConfig(config),
+                system
+                    .dispatchers()
+                    .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()),
+                g.getInt("api.diff.max-concurrent")));
     modules.forEach(m -> m.start(ctx));
     int retryAfter = g.getInt("retry-after-seconds");
     ErrorMapper errors =

@@ -117,6 +117,14 @@ public final class ContentService {
                       q.getInt("redirects.max-rules"),
                       q.getInt("redirects.max-batch"),
                       q.getInt("redirects.snapshot-every")));
+              dev.quire.content.users.Users.init(
+                  system,
+                  new dev.quire.content.users.Users.Settings(
+                      q.getInt("users.max-users"),
+                      q.getInt("users.login-attempts"),
+                      q.getDuration("users.lockout-window"),
+                      q.getInt("users.snapshot-every")));
+              dev.quire.content.users.AdminSession.init(system);
 
               ActorRef<Topic.Command<ContentTopic>> topic =
                   system.systemActorOf(

@@ -341,6 +341,26 @@ public final class QuireNode implements AutoCloseable {
                   + "):\n  "
                   + created[0]);
         }
+        String adminUrl =
+            "http://"
+                + config.getString("quire.gateway.http.host")
+                + ":"
+                + gw.binding().localAddress().getPort()
+                + "/admin/";
+        dev.quire.gateway.admin.FirstAdmin.ensure(system, dataDir)
+            .whenComplete(
+                (file, e) -> {
+                  if (e != null) {
+                    out.println("Could not make the first admin user: " + e.getMessage());
+                  } else if (file.isPresent()) {
+                    out.println(
+                        "Created the admin user 'admin'; its password is in "
+                            + file.get()
+                            + " (sign in at "
+                            + adminUrl
+                            + " and change it)");
+                  }
+                });
       }
       if (withEmbedding) {
         // Loads the model off the actor threads. Beside a gateway it waits until the site has

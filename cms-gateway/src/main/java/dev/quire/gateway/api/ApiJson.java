@@ -68,4 +68,75 @@ public final class ApiJson {
       return InstantDeserializer.INSTANT.deserialize(p, ctx);
     }
   }
+
+  /**
+   * {@code body} as {@code type}, or a 400 naming the field (unknown, of the wrong type) or the
+   * line and column where the JSON breaks.
+   */
+  public static <T> T parse(ObjectMapper json, String body, Class<T> type) {
+    if (body.isBlank()) {
+      throw dev.quire.gateway.http.HttpError.badRequest("", "the request needs a JSON body");
+    }
+    T value;
+    try {
+      value = json.readValue(body, type);
+    } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+      throw dev.quire.gateway.http.HttpError.badRequest(
+          e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'");
+    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+      if (e.getPath().isEmpty()) {
+        throw dev.quire.gateway.http.HttpError.badRequest("", "the body must be a JSON object");
+      }
+      String field = String.valueOf(e.getPath().get(0).getFieldName());
+      Class<?> target =
+          e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m
+              ? m.getTargetType()
+              : null;
+      throw dev.quire.gateway.http.HttpError.badRequest(
+          field, expected(e.getPath().size() > 1 ? java.util.List.class : target));
+    } catch (Exception e) {
+      String where =
+          e instanceof com.fasterxml.jackson.core.JsonProcessingException jp
+                  && jp.getLocation() != null
+              ? " at line "
+                  + jp.getLocation().getLineNr()
+                  + ", column "
+                  + jp.getLocation().getColumnNr()
+                  + (jp.getOriginalMessage() != null
+                          && jp.getOriginalMessage().startsWith("Duplicate field")
+                      ? ": "
+                          + jp.getOriginalMessage().replace("Duplicate field", "the key")
+                          + " is given twice"
+                      : "")
+              : "";
+      throw dev.quire.gateway.http.HttpError.badRequest("", "the body is not valid JSON" + where);
+    }
+    if (value == null) { // the body was the literal null
+      throw dev.quire.gateway.http.HttpError.badRequest("", "the body must be a JSON object");
+    }
+    return value;
+  }
+
+  /** What a field of type {@code target} must be, in the words of the API's docs. */
+  private static String expected(Class<?> target) {
+    if (target == null) {
+      return "has the wrong type";
+    }
+    if (java.util.Collection.class.isAssignableFrom(target)) {
+      return "must be a list of strings, e.g. [\"news\", \"java\"]";
+    }
+    if (target == java.time.Instant.class) {
+      return "must be an ISO-8601 instant such as 2030-01-01T09:00:00Z";
+    }
+    if (target == Long.class
+        || target == long.class
+        || target == Integer.class
+        || target == int.class) {
+      return "must be a whole number";
+    }
+    if (target == Boolean.class || target == boolean.class) {
+      return "must be true or false";
+    }
+    return "must be a string";
+  }
 }

@@ -11,9 +11,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
 
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.quire.gateway.content.ContentClient;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
@@ -55,9 +53,7 @@ public final class ContentApiModule implements CmsModule {
   private ObjectMapper json;
   private int defaultPageSize;
   private int maxPageSize;
-  private RevisionDiff.Limits diffLimits;
-  private java.util.concurrent.Executor blocking;
-  private java.util.concurrent.Semaphore diffSlots;
+  private Revisions history;
 
   @Override
   public String id() {
@@ -70,14 +66,7 @@ public final class ContentApiModule implements CmsModule {
     this.json = ctx.json();
     this.defaultPageSize = ctx.config().getInt("quire.gateway.api.default-page-size");
     this.maxPageSize = ctx.config().getInt("quire.gateway.api.max-page-size");
-    this.diffLimits = RevisionDiff.Limits.fromConfig(ctx.config());
-    this.diffSlots =
-        new java.util.concurrent.Semaphore(
-            ctx.config().getInt("quire.gateway.api.diff.max-concurrent"));
-    this.blocking =
-        ctx.system()
-            .dispatchers()
-            .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
+    this.history = ctx.revisions();
   }
 
   @Override
@@ -333,59 +322,18 @@ public final class ContentApiModule implements CmsModule {
     }
     long from = revisionNumber("from", fromParam);
     Long to = q.get("to") == null ? null : revisionNumber("to", q.get("to"));
-    return current(id)
-        .thenCompose(
-            now -> {
-              long target = to != null ? to : now.revision();
-              // Both bounds first: no journal read for a diff that is refused anyway.
-              if (from > now.revision()) {
-                throw beyond(from, "from", now);
-              }
-              if (target > now.revision()) {
-                throw beyond(target, "to", now);
-              }
-              return stateAt(id, from, "from", now)
-                  .thenCompose(
-                      a ->
-                          (target == now.revision()
-                                  ? CompletableFuture.completedFuture(now)
-                                  : stateAt(id, target, "to", now)
-                                      .thenApply(ContentQuery.RevisionState::item))
-                              .thenCompose(
-                                  b -> compare(id, from, target, now.revision(), a.item(), b)));
-            });
-  }
-
-  /**
-   * The diff of two revisions: CPU work bounded by {@code quire.gateway.api.diff} (lines, time), on
-   * the blocking dispatcher rather than the threads that answer requests, at most {@code
-   * max-concurrent} at once (past that a 503).
-   */
-  private CompletionStage<HttpResponse> compare(
-      String id, long from, long to, long latest, ContentSnapshot a, ContentSnapshot b) {
-    if (!diffSlots.tryAcquire()) {
-      throw HttpError.unavailable("Other diffs are being made; try again in a moment.");
-    }
-    try {
-      return CompletableFuture.supplyAsync(
-          () -> {
-            try {
+    return history
+        .diff(id, from, to)
+        .thenApply(
+            c -> {
               Map<String, Object> out = new LinkedHashMap<>();
               out.put("id", id);
-              out.put("from", from);
-              out.put("to", to);
-              out.put("latestRevision", latest);
-              out.put("changes", RevisionDiff.changes(a, b, diffLimits));
+              out.put("from", c.from());
+              out.put("to", c.to());
+              out.put("latestRevision", c.now().revision());
+              out.put("changes", c.changes());
               return ok(out);
-            } finally {
-              diffSlots.release();
-            }
-          },
-          blocking);
-    } catch (RuntimeException refused) {
-      diffSlots.release();
-      throw HttpError.unavailable("the server is stopping; try again in a moment");
-    }
+            });
   }
 
   /**
@@ -405,74 +353,22 @@ public final class ContentApiModule implements CmsModule {
       throw HttpError.badRequest(
           "revision", "is required: send the revision you are reverting from");
     }
-    return current(id)
-        .thenCompose(now -> stateAt(id, in.to(), "to", now))
-        .thenCompose(
-            st ->
-                content.command(
-                    id, r -> new ContentCommand.Edit(in.revision(), st.item().fields(), "api", r)))
+    return history
+        .revert(id, in.to(), in.revision(), "api")
         .thenApply(reply -> item(reply, StatusCodes.OK));
   }
 
-  /** The item as its entity holds it now; a 404 naming {@code id} when there is none. */
   private CompletionStage<ContentSnapshot> current(String id) {
-    return content
-        .command(id, ContentCommand.Get::new)
-        .thenApply(
-            reply -> {
-              if (reply instanceof ContentReply.Rejected rej) {
-                throw HttpError.of(rej);
-              }
-              return ((ContentReply.Accepted) reply).content();
-            });
+    return history.current(id);
   }
 
-  /**
-   * The item at {@code rev}, read from the journal up to that revision; a 404 naming {@code param}
-   * when the item ({@code now}) has no such revision.
-   */
   private CompletionStage<ContentQuery.RevisionState> stateAt(
       String id, long rev, String param, ContentSnapshot now) {
-    if (rev > now.revision()) {
-      return CompletableFuture.failedFuture(beyond(rev, param, now));
-    }
-    return content
-        .revisionAt(id, rev)
-        .thenApply(
-            st -> {
-              if (st.item() == null) {
-                // The entity has this revision, so its events are in the journal: not an answer
-                // to give as "no such revision".
-                LOG.warn(
-                    "the journal gave no revision {} of {} (at revision {})",
-                    rev,
-                    id,
-                    now.revision());
-                throw HttpError.unavailable(
-                    "revision " + rev + " of this item could not be read; try again in a moment");
-              }
-              return st;
-            });
-  }
-
-  private static HttpError beyond(long rev, String param, ContentSnapshot now) {
-    return new HttpError(
-        404,
-        "not_found",
-        param,
-        "revision " + rev + " does not exist: the item is at revision " + now.revision());
+    return history.stateAt(id, rev, param, now);
   }
 
   private static long revisionNumber(String field, String value) {
-    try {
-      long n = Long.parseLong(value);
-      if (n >= 1) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // answered below
-    }
-    throw HttpError.badRequest(field, "must be a revision number, 1 or more, was '" + value + "'");
+    return Revisions.number(field, value);
   }
 
   private CompletionStage<HttpResponse> revisions(String id) {
@@ -532,69 +428,7 @@ public final class ContentApiModule implements CmsModule {
   }
 
   private <T> T parse(String body, Class<T> type) {
-    if (body.isBlank()) {
-      throw HttpError.badRequest("", "the request needs a JSON body");
-    }
-    T value;
-    try {
-      value = json.readValue(body, type);
-    } catch (UnrecognizedPropertyException e) {
-      throw HttpError.badRequest(
-          e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'");
-    } catch (JsonMappingException e) {
-      if (e.getPath().isEmpty()) {
-        throw HttpError.badRequest("", "the body must be a JSON object");
-      }
-      String field = String.valueOf(e.getPath().get(0).getFieldName());
-      Class<?> target =
-          e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m
-              ? m.getTargetType()
-              : null;
-      throw HttpError.badRequest(field, expected(e.getPath().size() > 1 ? List.class : target));
-    } catch (Exception e) {
-      String where =
-          e instanceof com.fasterxml.jackson.core.JsonProcessingException jp
-                  && jp.getLocation() != null
-              ? " at line "
-                  + jp.getLocation().getLineNr()
-                  + ", column "
-                  + jp.getLocation().getColumnNr()
-                  + (jp.getOriginalMessage() != null
-                          && jp.getOriginalMessage().startsWith("Duplicate field")
-                      ? ": "
-                          + jp.getOriginalMessage().replace("Duplicate field", "the key")
-                          + " is given twice"
-                      : "")
-              : "";
-      throw HttpError.badRequest("", "the body is not valid JSON" + where);
-    }
-    if (value == null) { // the body was the literal null
-      throw HttpError.badRequest("", "the body must be a JSON object");
-    }
-    return value;
-  }
-
-  /** What a field of type {@code target} must be, in the words of the API's docs. */
-  private static String expected(Class<?> target) {
-    if (target == null) {
-      return "has the wrong type";
-    }
-    if (java.util.Collection.class.isAssignableFrom(target)) {
-      return "must be a list of strings, e.g. [\"news\", \"java\"]";
-    }
-    if (target == java.time.Instant.class) {
-      return "must be an ISO-8601 instant such as 2030-01-01T09:00:00Z";
-    }
-    if (target == Long.class
-        || target == long.class
-        || target == Integer.class
-        || target == int.class) {
-      return "must be a whole number";
-    }
-    if (target == Boolean.class || target == boolean.class) {
-      return "must be true or false";
-    }
-    return "must be a string";
+    return ApiJson.parse(json, body, type);
   }
 
   private static String or(String value, String fallback) {

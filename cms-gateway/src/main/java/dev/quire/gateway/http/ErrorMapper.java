@@ -223,6 +223,11 @@ public final class ErrorMapper {
     }
   }
 
+  /** What a failed route's exception is to the visitor: itself if an HttpError, else a 500. */
+  public static HttpError httpError(Throwable e) {
+    return asHttpError(unwrap(e));
+  }
+
   private static Throwable unwrap(Throwable e) {
     while (e instanceof CompletionException && e.getCause() != null) {
       e = e.getCause();

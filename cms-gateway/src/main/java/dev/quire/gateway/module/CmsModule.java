@@ -30,6 +30,19 @@ public interface CmsModule {
   }
 
   /**
+   * Pages of the admin, under {@code /admin/} behind its sign-in; each route asks {@code admin} for
+   * the permission it needs. Only called when the admin module is enabled.
+   */
+  default Optional<Route> adminRoutes(ModuleContext context, Admin admin) {
+    return Optional.empty();
+  }
+
+  /** This module's entries in the admin's navigation, in order. */
+  default List<Admin.Link> adminLinks() {
+    return List.of();
+  }
+
+  /**
    * A piece of a site page contributed by a module: one of its own templates, which sees {@code
    * vars} as the variable {@code vars}. {@code complete} false means "not ready yet" (say, still
    * being fetched): the page is served with it but not memoised, so a later request renders it

@@ -31,6 +31,9 @@ public interface ModuleContext {
   /** The enabled modules, in order (for pages that gather fragments from all of them). */
   java.util.List<CmsModule> modules();
 
+  /** Items' histories: one read, diff and revert for the API and the admin. */
+  dev.quire.gateway.api.Revisions revisions();
+
   /** A context of these parts: the gateway's own, and a test's (null for parts it does not use). */
   record Of(
       ActorSystem<?> system,
@@ -40,6 +43,21 @@ public interface ModuleContext {
       Templates templates,
       PageRenderer pages,
       ObjectMapper json,
-      java.util.List<CmsModule> modules)
-      implements ModuleContext {}
+      java.util.List<CmsModule> modules,
+      dev.quire.gateway.api.Revisions revisions)
+      implements ModuleContext {
+
+    /** A test's context, without histories. */
+    public Of(
+        ActorSystem<?> system,
+        Config config,
+        ContentClient content,
+        SiteState site,
+        Templates templates,
+        PageRenderer pages,
+        ObjectMapper json,
+        java.util.List<CmsModule> modules) {
+      this(system, config, content, site, templates, pages, json, modules, null);
+    }
+  }
 }

@@ -1,0 +1,711 @@
+package dev.quire.gateway.admin;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.extractUnmatchedPath;
+import static org.apache.pekko.http.javadsl.server.Directives.extractUri;
+import static org.apache.pekko.http.javadsl.server.Directives.formFieldMap;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
+import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
+import static org.apache.pekko.http.javadsl.server.Directives.optionalCookie;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.Directives.reject;
+import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeaders;
+import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
+
+import com.typesafe.config.Config;
+import dev.quire.gateway.http.ErrorMapper;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.module.Admin;
+import dev.quire.gateway.module.CmsModule;
+import dev.quire.gateway.module.ModuleContext;
+import dev.quire.protocol.Role;
+import dev.quire.protocol.SessionCommand;
+import dev.quire.protocol.UserCommand;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpCookie;
+import org.apache.pekko.http.javadsl.model.headers.HttpCookiePair;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.headers.SameSite;
+import org.apache.pekko.http.javadsl.model.headers.SetCookie;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.Rejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The admin, under {@code /admin/}: sign-in and sign-out, the shell every module's admin pages run
+ * in (see {@link Admin}), and its own pages: content, users and the editor's account. Sessions are
+ * sharded entities, so a sign-in on one gateway node holds on all and a sign-out anywhere ends it
+ * everywhere. Passwords are Argon2id hashes, checked on the blocking dispatcher, a bounded number
+ * at once; sign-ins are limited per account (in the user directory) and per client address (here).
+ * Every form carries a CSRF token derived from the session's secret.
+ */
+public final class AdminModule implements CmsModule, Admin {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AdminModule.class);
+
+  static final String SESSION_COOKIE = "quire_admin";
+  static final String LOGIN_COOKIE = "quire_login";
+  static final String PATH = "/admin";
+
+  private ModuleContext ctx;
+  private AdminClient client;
+  private PasswordHasher hasher;
+  private LoginLimiter limiter;
+  private Semaphore hashSlots;
+  private Executor blocking;
+  private Duration lifetime;
+  private boolean secureCookies;
+  private long maxFormBytes;
+  private int minPassword;
+  private int maxPassword;
+  private ZoneId zone;
+  private List<Admin.Link> links = List.of();
+  private ContentPages contentPages;
+  private UserPages userPages;
+
+  @Override
+  public String id() {
+    return "admin";
+  }
+
+  @Override
+  public void start(ModuleContext context) {
+    this.ctx = context;
+    Config c = context.config().getConfig("quire.gateway.admin");
+    this.client = new AdminClient(context.system(), context.content());
+    this.hasher = new PasswordHasher(PasswordHasher.Params.fromConfig(c.getConfig("argon2")));
+    this.limiter =
+        new LoginLimiter(
+            c.getInt("login.per-address-attempts"),
+            c.getDuration("login.per-address-window"),
+            c.getInt("login.addresses-remembered"),
+            Clock.systemUTC());
+    this.hashSlots = new Semaphore(c.getInt("argon2.max-concurrent"));
+    this.blocking =
+        context
+            .system()
+            .dispatchers()
+            .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
+    this.lifetime = c.getDuration("session-lifetime");
+    String secure = c.getString("secure-cookies");
+    this.secureCookies =
+        "auto".equals(secure)
+            ? context.config().getString("quire.site.base-url").startsWith("https:")
+            : Boolean.parseBoolean(secure);
+    this.maxFormBytes = c.getBytes("max-form-bytes");
+    this.minPassword = c.getInt("password.min-length");
+    this.maxPassword = c.getInt("password.max-length");
+    this.zone = ZoneId.of(context.config().getString("quire.site.time-zone"));
+    this.contentPages = new ContentPages(context, this, zone);
+    this.userPages = new UserPages(this, client);
+  }
+
+  @Override
+  public List<Admin.Link> adminLinks() {
+    return List.of(
+        new Admin.Link("Content", "/admin/content/", Role.Permission.WRITE_DRAFTS),
+        new Admin.Link("Users", "/admin/users/", Role.Permission.MANAGE_USERS),
+        new Admin.Link("Account", "/admin/account", Role.Permission.WRITE_DRAFTS));
+  }
+
+  @Override
+  public Optional<Route> adminRoutes(ModuleContext context, Admin admin) {
+    return Optional.of(concat(contentPages.routes(), userPages.routes()));
+  }
+
+  @Override
+  public Optional<Route> apiRoutes(ModuleContext context) {
+    return Optional.of(userPages.apiRoutes(context.json()));
+  }
+
+  @Override
+  public Optional<Route> publicRoutes(ModuleContext context) {
+    List<Admin.Link> all = new ArrayList<>();
+    List<Route> pages = new ArrayList<>();
+    for (CmsModule m : context.modules()) {
+      all.addAll(m.adminLinks());
+      m.adminRoutes(context, this).ifPresent(pages::add);
+    }
+    this.links = List.copyOf(all);
+    Route home =
+        pathEndOrSingleSlash(
+            () ->
+                get(
+                    () ->
+                        signedIn(
+                            Role.Permission.WRITE_DRAFTS,
+                            e -> complete(seeOther("/admin/content/")))));
+    List<Route> routes = new ArrayList<>();
+    routes.add(path("login", () -> concat(get(this::loginPage), post(this::login))));
+    routes.add(
+        path(
+            "logout",
+            () ->
+                post(
+                    () ->
+                        signedIn(
+                            null,
+                            e ->
+                                form(
+                                    e,
+                                    f ->
+                                        optionalCookie(
+                                            SESSION_COOKIE,
+                                            c ->
+                                                onSuccess(
+                                                    logout(c.map(HttpCookiePair::value).orElse("")),
+                                                    r -> complete(r))))))));
+    routes.add(home);
+    routes.addAll(pages);
+    Route admin = concat(routes.get(0), routes.subList(1, routes.size()).toArray(new Route[0]));
+    ExceptionHandler errors =
+        ExceptionHandler.newBuilder()
+            .matchAny(
+                e -> {
+                  Throwable cause = e;
+                  while (cause instanceof java.util.concurrent.CompletionException
+                      && cause.getCause() != null) {
+                    cause = cause.getCause();
+                  }
+                  if (cause
+                      instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException) {
+                    return complete(
+                        errorPage(
+                            new HttpError(
+                                413,
+                                "too_large",
+                                "",
+                                "The form is larger than "
+                                    + maxFormBytes
+                                    + " bytes (quire.gateway.admin.max-form-bytes).")));
+                  }
+                  return complete(errorPage(ErrorMapper.httpError(e)));
+                })
+            .build();
+    // Everything under /admin/ is the admin's to answer: a path no page has is its 404, a form
+    // that cannot be read its 400, never the site's pages.
+    RejectionHandler rejections =
+        RejectionHandler.newBuilder()
+            .handleAll(
+                MethodRejection.class,
+                rs ->
+                    complete(
+                        errorPage(
+                            new HttpError(
+                                405,
+                                "method_not_allowed",
+                                "",
+                                "This admin address answers "
+                                    + String.join(
+                                        ", ",
+                                        rs.stream()
+                                            .map(r -> r.supported().name())
+                                            .distinct()
+                                            .toList())
+                                    + " only."))))
+            .handle(
+                Rejection.class,
+                r ->
+                    complete(
+                        errorPage(
+                            HttpError.badRequest(
+                                "", "The request could not be read (" + r + ")."))))
+            .handleNotFound(
+                extractUri(
+                    uri ->
+                        complete(
+                            errorPage(
+                                HttpError.notFound(
+                                    "There is no admin page at " + uri.path() + ".")))))
+            .build();
+    Route guarded =
+        respondWithHeaders(
+            securityHeaders(),
+            () -> handleExceptions(errors, () -> handleRejections(rejections, () -> admin)));
+    return Optional.of(
+        pathPrefix(
+            "admin",
+            () ->
+                extractUnmatchedPath(
+                    rest -> rest.isEmpty() || rest.startsWith("/") ? guarded : reject())));
+  }
+
+  /** Never cached, never framed, no scripts or styles but the site's own. */
+  private static List<HttpHeader> securityHeaders() {
+    return List.of(
+        RawHeader.create("Cache-Control", "no-store"),
+        RawHeader.create(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self';"
+                + " base-uri 'none'"),
+        RawHeader.create("X-Frame-Options", "DENY"),
+        RawHeader.create("X-Content-Type-Options", "nosniff"),
+        RawHeader.create("Referrer-Policy", "same-origin"));
+  }
+
+  // ------------------------------------------------------------------ Admin, for every module
+
+  @Override
+  public Route signedIn(Role.Permission need, Function<Editor, Route> inner) {
+    return optionalCookie(
+        SESSION_COOKIE,
+        cookie ->
+            extractUri(
+                uri -> {
+                  String back = uri.path() + uri.rawQueryString().map(q -> "?" + q).orElse("");
+                  if (cookie.isEmpty()) {
+                    return complete(toLogin(back, false));
+                  }
+                  String secret = cookie.get().value();
+                  return onSuccess(
+                      editor(secret),
+                      found -> {
+                        if (found.isEmpty()) {
+                          return complete(toLogin(back, true));
+                        }
+                        Editor e = found.get();
+                        if (need != null && !e.may(need)) {
+                          return complete(
+                              page(
+                                  e,
+                                  StatusCodes.FORBIDDEN,
+                                  "admin/message.peb",
+                                  Map.of(
+                                      "heading",
+                                      "Not allowed",
+                                      "message",
+                                      "Your role ("
+                                          + e.role().id()
+                                          + ") does not allow this. Ask an admin.")));
+                        }
+                        return inner.apply(e);
+                      });
+                }));
+  }
+
+  /** The editor a session secret belongs to, if the session is open and the user still valid. */
+  private CompletionStage<Optional<Editor>> editor(String secret) {
+    if (secret.isEmpty() || secret.length() > 100) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return client
+        .session(secret, SessionCommand.Check::new)
+        .thenCompose(
+            s -> {
+              if (!s.open()) {
+                return CompletableFuture.completedFuture(Optional.<Editor>empty());
+              }
+              return client
+                  .<UserCommand.UserReply>users(r -> new UserCommand.GetUser(s.username(), r))
+                  .thenApply(
+                      reply -> {
+                        if (reply instanceof UserCommand.UserReply.Done d
+                            && !d.user().disabled()
+                            && d.user().credentials() == s.credentials()) {
+                          return Optional.of(
+                              new Editor(
+                                  d.user().username(),
+                                  d.user().displayName(),
+                                  d.user().role(),
+                                  Secrets.csrf(secret)));
+                        }
+                        return Optional.<Editor>empty();
+                      });
+            });
+  }
+
+  @Override
+  public Route form(Editor editor, Function<Map<String, String>, Route> inner) {
+    return withSizeLimit(
+        maxFormBytes,
+        () ->
+            formFieldMap(
+                fields -> {
+                  if (!Secrets.same(fields.get("_csrf"), editor.csrf())) {
+                    return complete(
+                        page(
+                            editor,
+                            StatusCodes.FORBIDDEN,
+                            "admin/message.peb",
+                            Map.of(
+                                "heading",
+                                "Form expired",
+                                "message",
+                                "This form did not come from your current session (it may be from"
+                                    + " before you signed in again). Go back, reload the page and"
+                                    + " send it again.")));
+                  }
+                  return inner.apply(fields);
+                }));
+  }
+
+  @Override
+  public HttpResponse page(
+      Editor editor, StatusCode status, String template, Map<String, Object> vars) {
+    Map<String, Object> model = new HashMap<>(vars);
+    model.put("editor", editor);
+    model.put(
+        "nav",
+        editor == null
+            ? List.of()
+            : links.stream()
+                .filter(l -> l.permission() == null || editor.may(l.permission()))
+                .toList());
+    model.put("siteTitle", ctx.config().getString("quire.site.title"));
+    return HttpResponse.create()
+        .withStatus(status)
+        .withEntity(
+            HttpEntities.create(
+                ContentTypes.TEXT_HTML_UTF8, ctx.templates().renderBytes(template, model)));
+  }
+
+  @Override
+  public HttpResponse seeOther(String path) {
+    if (!path.startsWith(PATH + "/")) {
+      throw new IllegalArgumentException("not an admin path: " + path);
+    }
+    return HttpResponse.create().withStatus(StatusCodes.SEE_OTHER).addHeader(Location.create(path));
+  }
+
+  HttpResponse errorPage(HttpError error) {
+    Map<String, Object> vars = new HashMap<>();
+    vars.put("heading", error.status() == 404 ? "Not found" : "Something went wrong");
+    vars.put("message", error.getMessage());
+    HttpResponse r = page(null, StatusCodes.get(error.status()), "admin/message.peb", vars);
+    return error.status() == 503 ? r.addHeader(RawHeader.create("Retry-After", "5")) : r;
+  }
+
+  // ---------------------------------------------------------------- sign-in and sign-out
+
+  /** Where to go after signing in: an admin path of this site, else the admin's home. */
+  static String safeNext(String next) {
+    if (next == null
+        || !next.startsWith(PATH + "/")
+        || next.startsWith(PATH + "/login")
+        || next.contains("\\")
+        || next.contains("//")
+        || next.contains("/..")
+        || next.contains("/./")
+        || next.chars().anyMatch(ch -> ch < 0x21 || ch == 0x7f)) {
+      return PATH + "/";
+    }
+    return next;
+  }
+
+  private HttpResponse toLogin(String back, boolean expired) {
+    String target =
+        PATH
+            + "/login?next="
+            + java.net.URLEncoder.encode(safeNext(back), java.nio.charset.StandardCharsets.UTF_8)
+            + (expired ? "&expired=1" : "");
+    HttpResponse r =
+        HttpResponse.create().withStatus(StatusCodes.SEE_OTHER).addHeader(Location.create(target));
+    return expired ? r.addHeader(SetCookie.create(gone(SESSION_COOKIE))) : r;
+  }
+
+  private Route loginPage() {
+    return parameterOptional(
+        "next",
+        next ->
+            parameterOptional(
+                "expired",
+                expired ->
+                    parameterOptional(
+                        "done",
+                        done -> {
+                          String token = Secrets.random();
+                          Map<String, Object> vars = new HashMap<>();
+                          vars.put("next", safeNext(next.orElse(null)));
+                          vars.put("loginCsrf", token);
+                          if (expired.isPresent()) {
+                            vars.put("notice", "Your session has ended. Please sign in again.");
+                          } else if (done.filter("out"::equals).isPresent()) {
+                            vars.put("notice", "You are signed out.");
+                          }
+                          return complete(
+                              page(null, StatusCodes.OK, "admin/login.peb", vars)
+                                  .addHeader(
+                                      SetCookie.create(
+                                          cookie(LOGIN_COOKIE, token, Duration.ofHours(1)))));
+                        })));
+  }
+
+  private Route login() {
+    return withSizeLimit(
+        maxFormBytes,
+        () ->
+            optionalCookie(
+                LOGIN_COOKIE,
+                loginCookie ->
+                    extractRequest(
+                        request ->
+                            formFieldMap(
+                                f -> {
+                                  String address =
+                                      request
+                                          .getAttribute(AttributeKeys.remoteAddress)
+                                          .flatMap(a -> a.getAddress())
+                                          .map(java.net.InetAddress::getHostAddress)
+                                          .orElse("unknown");
+                                  return onSuccess(
+                                      signIn(
+                                          f,
+                                          loginCookie.map(HttpCookiePair::value).orElse(null),
+                                          address),
+                                      r -> complete(r));
+                                }))));
+  }
+
+  private CompletionStage<HttpResponse> signIn(
+      Map<String, String> f, String loginCookie, String address) {
+    String username = f.getOrDefault("username", "").strip().toLowerCase(java.util.Locale.ROOT);
+    String password = f.getOrDefault("password", "");
+    String next = safeNext(f.get("next"));
+    if (!Secrets.same(f.get("_csrf"), loginCookie)) {
+      return done(
+          loginAgain(
+              StatusCodes.FORBIDDEN,
+              username,
+              next,
+              "The sign-in form expired. Please try again."));
+    }
+    if (!limiter.allowed(address)) {
+      return done(
+          loginAgain(
+              StatusCodes.TOO_MANY_REQUESTS,
+              username,
+              next,
+              "Too many failed sign-ins from your address. Wait a few minutes and try again."));
+    }
+    if (username.isEmpty() || password.isEmpty()) {
+      return done(
+          loginAgain(StatusCodes.BAD_REQUEST, username, next, "Enter your username and password."));
+    }
+    if (password.length() > maxPassword || username.length() > 64) {
+      limiter.failed(address);
+      return done(
+          loginAgain(StatusCodes.UNAUTHORIZED, username, next, "Wrong username or password."));
+    }
+    return client
+        .<UserCommand.LoginTicket>users(r -> new UserCommand.BeginLogin(username, r))
+        .thenCompose(
+            ticket -> {
+              if (ticket.lockedUntil() != null) {
+                return done(
+                    loginAgain(
+                        StatusCodes.TOO_MANY_REQUESTS,
+                        username,
+                        next,
+                        "Too many sign-in attempts for this account. Try again after "
+                            + java.time.format.DateTimeFormatter.ofPattern("HH:mm")
+                                .withZone(zone)
+                                .format(ticket.lockedUntil())
+                            + " ("
+                            + zone.getId()
+                            + ")."));
+              }
+              return offThread(
+                      () ->
+                          ticket.user() == null
+                              ? hasher.verifyNobody(password)
+                              : hasher.verify(password, ticket.passwordHash()))
+                  .thenCompose(
+                      right -> {
+                        if (!right) {
+                          limiter.failed(address);
+                          LOG.info("failed sign-in for '{}' from {}", username, address);
+                          return done(
+                              loginAgain(
+                                  StatusCodes.UNAUTHORIZED,
+                                  username,
+                                  next,
+                                  "Wrong username or password."));
+                        }
+                        if (ticket.user().disabled()) {
+                          return done(
+                              loginAgain(
+                                  StatusCodes.FORBIDDEN,
+                                  username,
+                                  next,
+                                  "This account is disabled. Ask an admin."));
+                        }
+                        return client
+                            .<UserCommand.UserReply>users(
+                                r -> new UserCommand.LoginSucceeded(username, r))
+                            .thenCompose(
+                                reply ->
+                                    openSession(
+                                        ticket.user().username(), ticket.user().credentials()))
+                            .thenApply(
+                                secret ->
+                                    seeOther(next)
+                                        .addHeader(
+                                            SetCookie.create(
+                                                cookie(SESSION_COOKIE, secret, lifetime)))
+                                        .addHeader(SetCookie.create(gone(LOGIN_COOKIE))));
+                      });
+            });
+  }
+
+  /** Opens a new session for {@code username}; its secret goes into the cookie. */
+  CompletionStage<String> openSession(String username, long credentials) {
+    String secret = Secrets.random();
+    Instant expires = Instant.now().plus(lifetime);
+    return client
+        .session(secret, r -> new SessionCommand.Open(username, credentials, expires, r))
+        .thenApply(
+            s -> {
+              if (!s.open()) {
+                throw HttpError.unavailable("could not open a session; please try again");
+              }
+              return secret;
+            });
+  }
+
+  /** The session cookie for a new secret (after a password change: the old session has ended). */
+  HttpHeader sessionCookie(String secret) {
+    return SetCookie.create(cookie(SESSION_COOKIE, secret, lifetime));
+  }
+
+  /** Ends the session in its entity, so the cookie is worthless on every gateway from now on. */
+  private CompletionStage<HttpResponse> logout(String secret) {
+    return client
+        .session(secret, SessionCommand.Close::new)
+        .thenApply(
+            s ->
+                seeOther(PATH + "/login?done=out")
+                    .addHeader(SetCookie.create(gone(SESSION_COOKIE))));
+  }
+
+  private HttpResponse loginAgain(StatusCode status, String username, String next, String error) {
+    String token = Secrets.random();
+    Map<String, Object> vars = new HashMap<>();
+    vars.put("next", next);
+    vars.put("username", username);
+    vars.put("error", error);
+    vars.put("loginCsrf", token);
+    return page(null, status, "admin/login.peb", vars)
+        .addHeader(SetCookie.create(cookie(LOGIN_COOKIE, token, Duration.ofHours(1))));
+  }
+
+  private HttpCookie cookie(String name, String value, Duration maxAge) {
+    return HttpCookie.create(name, value)
+        .withPath(PATH)
+        .withHttpOnly(true)
+        .withSecure(secureCookies)
+        .withSameSite(SameSite.Strict)
+        .withMaxAge(maxAge.toSeconds());
+  }
+
+  private HttpCookie gone(String name) {
+    return cookie(name, "", Duration.ZERO);
+  }
+
+  // ---------------------------------------------------------------- passwords
+
+  /** Hashes {@code password} on the blocking dispatcher (bounded; a 503 past the bound). */
+  CompletionStage<String> hash(String password) {
+    return offThread(() -> hasher.hash(password));
+  }
+
+  /** Checks the signed-in editor's password (counted as a sign-in attempt). */
+  CompletionStage<Boolean> checkPassword(String username, String password) {
+    if (password.length() > maxPassword) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return client
+        .<UserCommand.LoginTicket>users(r -> new UserCommand.BeginLogin(username, r))
+        .thenCompose(
+            t -> {
+              if (t.lockedUntil() != null) {
+                throw new HttpError(
+                    429,
+                    "locked",
+                    "password",
+                    "Too many attempts for this account; try again later.");
+              }
+              return offThread(() -> t.user() != null && hasher.verify(password, t.passwordHash()));
+            });
+  }
+
+  /** Null when {@code password} is acceptable, else what is wrong with it. */
+  String passwordProblem(String password, String repeat) {
+    if (password == null || password.length() < minPassword) {
+      return "must be at least " + minPassword + " characters";
+    }
+    if (password.length() > maxPassword) {
+      return "must be at most " + maxPassword + " characters";
+    }
+    if (repeat != null && !repeat.equals(password)) {
+      return "the two passwords differ";
+    }
+    return null;
+  }
+
+  private <T> CompletionStage<T> offThread(Supplier<T> work) {
+    if (!hashSlots.tryAcquire()) {
+      return CompletableFuture.failedFuture(
+          HttpError.unavailable("The server is busy checking passwords; try again in a moment."));
+    }
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              return work.get();
+            } finally {
+              hashSlots.release();
+            }
+          },
+          blocking);
+    } catch (RuntimeException refused) {
+      hashSlots.release();
+      return CompletableFuture.failedFuture(
+          HttpError.unavailable("the server is stopping; try again in a moment"));
+    }
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+
+  AdminClient client() {
+    return client;
+  }
+
+  /** The first admin, for a site without users (see {@link FirstAdmin}). */
+  PasswordHasher hasher() {
+    return hasher;
+  }
+}

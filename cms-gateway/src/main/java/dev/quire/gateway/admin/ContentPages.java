@@ -1,0 +1,690 @@
+package dev.quire.gateway.admin;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+
+import dev.quire.gateway.api.Revisions;
+import dev.quire.gateway.content.ContentClient;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.module.Admin;
+import dev.quire.gateway.module.Admin.Editor;
+import dev.quire.gateway.module.ModuleContext;
+import dev.quire.protocol.ContentCommand;
+import dev.quire.protocol.ContentFields;
+import dev.quire.protocol.ContentIds;
+import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.ContentRules;
+import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.ErrorCode;
+import dev.quire.protocol.FieldError;
+import dev.quire.protocol.Role.Permission;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The admin's content pages: the list, a new post or page, the edit form with its actions (publish,
+ * schedule, unpublish, archive), the history with diffs and reverts. Writes are the same commands
+ * the API sends, by the signed-in editor's name. A refused save shows the form again with what the
+ * editor wrote, so nothing typed is lost; a save that meets a newer revision says so and offers to
+ * compare or to save over it.
+ */
+final class ContentPages {
+
+  private static final DateTimeFormatter DATE = DateTimeFormatter.ISO_LOCAL_DATE;
+  private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm");
+  private static final DateTimeFormatter SHOWN = DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm");
+  private static final int PAGE_SIZE = 25;
+
+  /** Every field the edit form shows, so that a template never meets a missing one. */
+  private static final List<String> FORM_FIELDS =
+      List.of(
+          "kind",
+          "title",
+          "slug",
+          "description",
+          "tags",
+          "coverImage",
+          "author",
+          "date",
+          "dateWas",
+          "body",
+          "revision");
+
+  private final ContentClient content;
+  private final Revisions revisions;
+  private final Admin admin;
+  private final ZoneId zone;
+  private final String baseUrl;
+
+  ContentPages(ModuleContext ctx, Admin admin, ZoneId zone) {
+    this.content = ctx.content();
+    this.revisions = ctx.revisions();
+    this.admin = admin;
+    this.zone = zone;
+    this.baseUrl = ctx.config().getString("quire.site.base-url");
+  }
+
+  Route routes() {
+    return pathPrefix(
+        "content",
+        () ->
+            concat(
+                pathEndOrSingleSlash(
+                    () ->
+                        get(
+                            () ->
+                                admin.signedIn(
+                                    Permission.WRITE_DRAFTS,
+                                    e ->
+                                        parameterMap(
+                                            q -> onSuccess(list(e, q), r -> complete(r)))))),
+                path(
+                    "new",
+                    () ->
+                        admin.signedIn(
+                            Permission.WRITE_DRAFTS,
+                            e ->
+                                concat(
+                                    get(
+                                        () ->
+                                            parameterMap(
+                                                q -> complete(blank(e, kindOf(q.get("kind")))))),
+                                    post(
+                                        () ->
+                                            admin.form(
+                                                e,
+                                                f -> onSuccess(create(e, f), r -> complete(r))))))),
+                pathPrefix(
+                    PathMatchers.segment(),
+                    id ->
+                        admin.signedIn(
+                            Permission.WRITE_DRAFTS,
+                            e ->
+                                concat(
+                                    pathEndOrSingleSlash(
+                                        () ->
+                                            concat(
+                                                get(
+                                                    () ->
+                                                        parameterMap(
+                                                            q ->
+                                                                onSuccess(
+                                                                    edit(e, id, q.get("done")),
+                                                                    r -> complete(r)))),
+                                                post(
+                                                    () ->
+                                                        admin.form(
+                                                            e,
+                                                            f ->
+                                                                onSuccess(
+                                                                    save(e, id, f),
+                                                                    r -> complete(r)))))),
+                                    action(e, id, "publish"),
+                                    action(e, id, "schedule"),
+                                    action(e, id, "unpublish"),
+                                    action(e, id, "archive"),
+                                    path(
+                                        "history",
+                                        () ->
+                                            get(() -> onSuccess(history(e, id), r -> complete(r)))),
+                                    path(
+                                        "diff",
+                                        () ->
+                                            get(
+                                                () ->
+                                                    parameterMap(
+                                                        q ->
+                                                            onSuccess(
+                                                                diff(e, id, q),
+                                                                r -> complete(r))))),
+                                    path(
+                                        "revert",
+                                        () ->
+                                            post(
+                                                () ->
+                                                    admin.form(
+                                                        e,
+                                                        f ->
+                                                            onSuccess(
+                                                                revert(e, id, f),
+                                                                r -> complete(r))))))))));
+  }
+
+  private Route action(Editor e, String id, String name) {
+    return path(
+        name,
+        () ->
+            post(
+                () ->
+                    e.may(Permission.PUBLISH)
+                        ? admin.form(e, f -> onSuccess(act(e, id, name, f), r -> complete(r)))
+                        : complete(notAllowed(e, name))));
+  }
+
+  // ------------------------------------------------------------------ list
+
+  private CompletionStage<HttpResponse> list(Editor e, Map<String, String> q) {
+    ContentStatus status = null;
+    if (q.get("status") != null && !q.get("status").isEmpty()) {
+      try {
+        status = ContentStatus.parse(q.get("status"));
+      } catch (IllegalArgumentException ex) {
+        throw HttpError.badRequest("status", ex.getMessage());
+      }
+    }
+    int page = 1;
+    try {
+      page = Math.max(1, Integer.parseInt(q.getOrDefault("page", "1")));
+    } catch (NumberFormatException ex) {
+      throw HttpError.badRequest("page", "must be a number, was '" + q.get("page") + "'");
+    }
+    ContentStatus shown = status;
+    int current = page;
+    return content
+        .list(null, status, null, page, PAGE_SIZE)
+        .thenApply(
+            p -> {
+              Map<String, Object> vars = new HashMap<>();
+              vars.put(
+                  "items",
+                  p.items().stream()
+                      .map(
+                          i -> {
+                            Map<String, Object> m = new HashMap<>();
+                            m.put("id", i.id());
+                            m.put("title", i.title());
+                            m.put("kind", i.kind().id());
+                            m.put("status", i.status().id());
+                            m.put("slug", i.slug());
+                            m.put("revision", i.revision());
+                            m.put("updated", shown(i.updatedAt()));
+                            return m;
+                          })
+                      .toList());
+              vars.put("status", shown == null ? "" : shown.id());
+              vars.put("page", current);
+              vars.put("pages", Math.max(1, (p.total() + PAGE_SIZE - 1) / PAGE_SIZE));
+              vars.put("total", p.total());
+              return admin.page(e, StatusCodes.OK, "admin/content-list.peb", vars);
+            });
+  }
+
+  // ------------------------------------------------------------------ create and edit
+
+  private static ContentKind kindOf(String kind) {
+    try {
+      return kind == null ? ContentKind.POST : ContentKind.parse(kind);
+    } catch (IllegalArgumentException ex) {
+      throw HttpError.badRequest("kind", ex.getMessage());
+    }
+  }
+
+  private HttpResponse blank(Editor e, ContentKind kind) {
+    Map<String, Object> form = new HashMap<>();
+    form.put("kind", kind.id());
+    form.put("author", e.displayName());
+    return formPage(e, StatusCodes.OK, null, form, Map.of(), null);
+  }
+
+  private CompletionStage<HttpResponse> create(Editor e, Map<String, String> f) {
+    ContentKind kind = kindOf(f.get("kind"));
+    Map<String, String> errors = new LinkedHashMap<>();
+    ContentFields fields = fields(f, errors);
+    if (!errors.isEmpty()) {
+      return done(formPage(e, StatusCodes.BAD_REQUEST, null, new HashMap<>(f), errors, null));
+    }
+    String id = ContentIds.next();
+    return content
+        .command(
+            id,
+            r ->
+                new ContentCommand.Create(
+                    kind, fields, ContentCommand.Initially.DRAFT, e.username(), r))
+        .thenApply(
+            reply -> {
+              if (reply instanceof ContentReply.Rejected rej) {
+                return formPage(e, status(rej), null, new HashMap<>(f), errorsOf(rej), null);
+              }
+              return admin.seeOther("/admin/content/" + id + "/?done=created");
+            });
+  }
+
+  private CompletionStage<HttpResponse> edit(Editor e, String id, String done) {
+    return revisions
+        .current(id)
+        .thenApply(
+            item -> {
+              Map<String, Object> form = formOf(item);
+              return formPage(e, StatusCodes.OK, item, form, Map.of(), notice(done));
+            });
+  }
+
+  private CompletionStage<HttpResponse> save(Editor e, String id, Map<String, String> f) {
+    return revisions
+        .current(id)
+        .thenCompose(
+            now -> {
+              if (now.status() != ContentStatus.DRAFT && !e.may(Permission.PUBLISH)) {
+                return done(notAllowed(e, "edit a " + now.status().id() + " item"));
+              }
+              Map<String, String> errors = new LinkedHashMap<>();
+              ContentFields fields = fields(f, errors);
+              long revision = revisionOf(f.get("revision"));
+              if (!errors.isEmpty()) {
+                return done(
+                    formPage(
+                        e, StatusCodes.BAD_REQUEST, now, withRevision(f, revision), errors, null));
+              }
+              return content
+                  .command(id, r -> new ContentCommand.Edit(revision, fields, e.username(), r))
+                  .thenApply(
+                      reply -> {
+                        if (reply instanceof ContentReply.Rejected rej) {
+                          if (rej.code() == ErrorCode.STALE_REVISION) {
+                            Map<String, Object> conflict = new HashMap<>();
+                            conflict.put("yours", revision);
+                            conflict.put("latest", now.revision());
+                            return formPage(
+                                e,
+                                StatusCodes.CONFLICT,
+                                now,
+                                withRevision(f, revision),
+                                Map.of(),
+                                null,
+                                conflict);
+                          }
+                          return formPage(
+                              e, status(rej), now, withRevision(f, revision), errorsOf(rej), null);
+                        }
+                        return admin.seeOther("/admin/content/" + id + "/?done=saved");
+                      });
+            });
+  }
+
+  private CompletionStage<HttpResponse> act(
+      Editor e, String id, String name, Map<String, String> f) {
+    Long revision = f.get("revision") == null ? null : revisionOf(f.get("revision"));
+    java.time.Instant at = null;
+    if (name.equals("schedule")) {
+      String when = f.getOrDefault("at", "").strip();
+      try {
+        at = LocalDateTime.parse(when, LOCAL).atZone(zone).toInstant();
+      } catch (DateTimeParseException ex) {
+        return revisions
+            .current(id)
+            .thenApply(
+                now ->
+                    formPage(
+                        e,
+                        StatusCodes.BAD_REQUEST,
+                        now,
+                        formOf(now),
+                        Map.of(
+                            "at",
+                            "must be a date and time like 2026-12-31T09:30, was '" + when + "'"),
+                        null));
+      }
+    }
+    Instant scheduleAt = at;
+    String actor = e.username();
+    return content
+        .command(
+            id,
+            r ->
+                switch (name) {
+                  case "publish" -> new ContentCommand.Publish(revision, actor, r);
+                  case "schedule" -> new ContentCommand.Schedule(revision, scheduleAt, actor, r);
+                  case "unpublish" -> new ContentCommand.Unpublish(revision, actor, r);
+                  default -> new ContentCommand.Archive(revision, actor, r);
+                })
+        .thenCompose(
+            reply -> {
+              if (reply instanceof ContentReply.Rejected rej) {
+                return revisions
+                    .current(id)
+                    .thenApply(
+                        now ->
+                            formPage(
+                                e,
+                                status(rej),
+                                now,
+                                formOf(now),
+                                Map.of(
+                                    rej.field() == null || rej.field().isEmpty()
+                                        ? "status"
+                                        : rej.field(),
+                                    rej.message()),
+                                null));
+              }
+              return done(admin.seeOther("/admin/content/" + id + "/?done=" + name));
+            });
+  }
+
+  // ------------------------------------------------------------------ history
+
+  private CompletionStage<HttpResponse> history(Editor e, String id) {
+    return revisions
+        .current(id)
+        .thenCompose(
+            now ->
+                content
+                    .revisions(id)
+                    .thenApply(
+                        list -> {
+                          Map<String, Object> vars = new HashMap<>();
+                          vars.put("item", itemVars(now));
+                          vars.put(
+                              "revisions",
+                              list.revisions().stream()
+                                  .map(
+                                      r -> {
+                                        Map<String, Object> m = new HashMap<>();
+                                        m.put("revision", r.revision());
+                                        m.put("event", r.event());
+                                        m.put("at", shown(r.at()));
+                                        m.put("actor", r.actor());
+                                        m.put("status", r.status().id());
+                                        m.put("title", r.title());
+                                        return m;
+                                      })
+                                  .toList());
+                          vars.put("mayRevert", mayWrite(e, now));
+                          return admin.page(e, StatusCodes.OK, "admin/history.peb", vars);
+                        }));
+  }
+
+  private CompletionStage<HttpResponse> diff(Editor e, String id, Map<String, String> q) {
+    if (q.get("from") == null) {
+      throw HttpError.badRequest("from", "is required: the revision to compare from");
+    }
+    long from = Revisions.number("from", q.get("from"));
+    Long to =
+        q.get("to") == null || q.get("to").isEmpty() ? null : Revisions.number("to", q.get("to"));
+    return revisions
+        .diff(id, from, to)
+        .thenApply(
+            c -> {
+              Map<String, Object> vars = new HashMap<>();
+              vars.put("item", itemVars(c.now()));
+              vars.put("from", c.from());
+              vars.put("to", c.to());
+              List<Map<String, Object>> fields = new ArrayList<>();
+              Map<String, Object> body = null;
+              for (Map<String, Object> change : c.changes()) {
+                if ("body".equals(change.get("field"))) {
+                  body = new HashMap<>(change);
+                  Object unified = change.get("unified");
+                  if (unified instanceof String u) {
+                    body.put(
+                        "lines",
+                        Arrays.stream(u.split("\n", -1)).map(ContentPages::diffLine).toList());
+                  }
+                } else {
+                  fields.add(change);
+                }
+              }
+              vars.put("fields", fields);
+              vars.put("body", body);
+              vars.put("same", c.changes().isEmpty());
+              return admin.page(e, StatusCodes.OK, "admin/diff.peb", vars);
+            });
+  }
+
+  private static Map<String, String> diffLine(String line) {
+    String kind =
+        line.startsWith("+++") || line.startsWith("---")
+            ? "file"
+            : line.startsWith("@@")
+                ? "hunk"
+                : line.startsWith("+") ? "added" : line.startsWith("-") ? "removed" : "same";
+    return Map.of("text", line, "kind", kind);
+  }
+
+  private CompletionStage<HttpResponse> revert(Editor e, String id, Map<String, String> f) {
+    long to = Revisions.number("to", f.getOrDefault("to", ""));
+    long revision = revisionOf(f.get("revision"));
+    return revisions
+        .current(id)
+        .thenCompose(
+            now -> {
+              if (!mayWrite(e, now)) {
+                return done(notAllowed(e, "revert a " + now.status().id() + " item"));
+              }
+              return revisions
+                  .revert(id, to, revision, e.username())
+                  .thenApply(
+                      reply -> {
+                        if (reply instanceof ContentReply.Rejected rej) {
+                          return admin.page(
+                              e,
+                              status(rej),
+                              "admin/message.peb",
+                              Map.of(
+                                  "heading",
+                                  "Not reverted",
+                                  "message",
+                                  rej.message(),
+                                  "back",
+                                  "/admin/content/" + id + "/history"));
+                        }
+                        return admin.seeOther("/admin/content/" + id + "/?done=reverted");
+                      });
+            });
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static boolean mayWrite(Editor e, ContentSnapshot item) {
+    return item.status() == ContentStatus.DRAFT
+        ? e.may(Permission.WRITE_DRAFTS)
+        : e.may(Permission.PUBLISH);
+  }
+
+  private HttpResponse notAllowed(Editor e, String what) {
+    return admin.page(
+        e,
+        StatusCodes.FORBIDDEN,
+        "admin/message.peb",
+        Map.of(
+            "heading",
+            "Not allowed",
+            "message",
+            "Your role (" + e.role().id() + ") may not " + what + ". Ask an editor or an admin."));
+  }
+
+  /**
+   * The form's fields as the entity wants them. A browser sends a textarea's line ends as CRLF;
+   * they are stored as LF, else every save would change every line. A date left as the form showed
+   * it keeps the time it had ({@code dateWas}), so opening and saving changes nothing.
+   */
+  private ContentFields fields(Map<String, String> f, Map<String, String> errors) {
+    String title = f.getOrDefault("title", "").strip();
+    String slug = f.getOrDefault("slug", "").strip();
+    if (slug.isEmpty() && !title.isEmpty()) {
+      slug = ContentRules.slugify(title);
+    }
+    List<String> tags =
+        Arrays.stream(f.getOrDefault("tags", "").split(","))
+            .map(String::strip)
+            .filter(t -> !t.isEmpty())
+            .toList();
+    Instant date = null;
+    String shownDate = f.getOrDefault("date", "").strip();
+    String was = f.getOrDefault("dateWas", "");
+    if (!shownDate.isEmpty()) {
+      try {
+        Instant previous = was.isEmpty() ? null : Instant.parse(was);
+        if (previous != null && DATE.format(previous.atZone(zone)).equals(shownDate)) {
+          date = previous;
+        } else {
+          date = LocalDate.parse(shownDate, DATE).atStartOfDay(zone).toInstant();
+        }
+      } catch (DateTimeParseException ex) {
+        errors.put("date", "must be a date like 2026-12-31, was '" + shownDate + "'");
+      }
+    }
+    return new ContentFields(
+        title,
+        slug,
+        f.getOrDefault("body", "").replace("\r\n", "\n").replace('\r', '\n'),
+        f.getOrDefault("description", "").strip(),
+        tags,
+        f.getOrDefault("coverImage", "").strip(),
+        f.getOrDefault("author", "").strip(),
+        date);
+  }
+
+  private Map<String, Object> formOf(ContentSnapshot item) {
+    ContentFields f = item.fields();
+    Map<String, Object> form = new HashMap<>();
+    form.put("kind", item.kind().id());
+    form.put("title", f.title());
+    form.put("slug", f.slug());
+    form.put("description", f.description());
+    form.put("tags", String.join(", ", f.tags()));
+    form.put("coverImage", f.coverImage());
+    form.put("author", f.author());
+    form.put("date", f.date() == null ? "" : DATE.format(f.date().atZone(zone)));
+    form.put("dateWas", f.date() == null ? "" : f.date().toString());
+    form.put("body", f.body());
+    form.put("revision", item.revision());
+    return form;
+  }
+
+  private static Map<String, Object> withRevision(Map<String, String> f, long revision) {
+    Map<String, Object> form = new HashMap<>(f);
+    form.put("revision", revision);
+    return form;
+  }
+
+  private Map<String, Object> itemVars(ContentSnapshot item) {
+    Map<String, Object> m = new HashMap<>();
+    m.put("id", item.id());
+    m.put("kind", item.kind().id());
+    m.put("status", item.status().id());
+    m.put("revision", item.revision());
+    m.put("title", item.fields().title());
+    m.put("slug", item.fields().slug());
+    m.put("updated", shown(item.updatedAt()));
+    m.put("scheduledAt", item.scheduledAt() == null ? "" : shown(item.scheduledAt()));
+    m.put("publishedAt", item.publishedAt() == null ? "" : shown(item.publishedAt()));
+    if (item.status() == ContentStatus.PUBLISHED) {
+      m.put(
+          "url", (item.kind() == ContentKind.POST ? "/posts/" : "/") + item.fields().slug() + "/");
+    }
+    return m;
+  }
+
+  private HttpResponse formPage(
+      Editor e,
+      StatusCode status,
+      ContentSnapshot item,
+      Map<String, ?> form,
+      Map<String, String> errors,
+      String notice) {
+    return formPage(e, status, item, form, errors, notice, null);
+  }
+
+  private HttpResponse formPage(
+      Editor e,
+      StatusCode status,
+      ContentSnapshot item,
+      Map<String, ?> form,
+      Map<String, String> errors,
+      String notice,
+      Map<String, Object> conflict) {
+    Map<String, Object> full = new HashMap<>(form);
+    for (String key : FORM_FIELDS) {
+      full.putIfAbsent(key, "");
+    }
+    full.remove("_csrf");
+    Map<String, Object> vars = new HashMap<>();
+    vars.put("form", full);
+    vars.put("errors", errors);
+    vars.put("mayWrite", item == null || mayWrite(e, item));
+    vars.put("mayPublish", e.may(Permission.PUBLISH));
+    if (notice != null) {
+      vars.put("notice", notice);
+    }
+    if (conflict != null) {
+      vars.put("conflict", conflict);
+    }
+    if (item != null) {
+      vars.put("item", itemVars(item));
+      vars.put("scheduleDefault", LOCAL.format(Instant.now().plusSeconds(3600).atZone(zone)));
+    }
+    vars.put("zone", zone.getId());
+    vars.put("baseUrl", baseUrl);
+    return admin.page(e, status, "admin/edit.peb", vars);
+  }
+
+  private static String notice(String done) {
+    if (done == null) {
+      return null;
+    }
+    return switch (done) {
+      case "created" -> "Created as a draft.";
+      case "saved" -> "Saved.";
+      case "publish" -> "Published.";
+      case "schedule" -> "Scheduled.";
+      case "unpublish" -> "Unpublished: it is a draft again.";
+      case "archive" -> "Archived.";
+      case "reverted" -> "Reverted: the old text is now the newest revision.";
+      default -> null;
+    };
+  }
+
+  private static long revisionOf(String value) {
+    return Revisions.number("revision", value == null ? "" : value);
+  }
+
+  private String shown(Instant t) {
+    return t == null ? "" : SHOWN.format(t.atZone(zone));
+  }
+
+  private static StatusCode status(ContentReply.Rejected r) {
+    return StatusCodes.get(HttpError.of(r).status());
+  }
+
+  private static Map<String, String> errorsOf(ContentReply.Rejected r) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (r.errors() != null && !r.errors().isEmpty()) {
+      for (FieldError fe : r.errors()) {
+        out.putIfAbsent(fe.field(), fe.message());
+      }
+    } else {
+      out.put(r.field() == null || r.field().isEmpty() ? "form" : r.field(), r.message());
+    }
+    return out;
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+}

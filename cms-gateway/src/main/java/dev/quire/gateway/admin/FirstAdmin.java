@@ -1,0 +1,126 @@
+package dev.quire.gateway.admin;
+
+import com.typesafe.config.Config;
+import dev.quire.protocol.Role;
+import dev.quire.protocol.UserCommand;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * A new site's first admin: when the user directory is empty, the user {@code admin} is made with a
+ * random password, written to {@code <data-dir>/admin-password} (owner-only) for the operator to
+ * read once and change. Gateways starting at once race harmlessly: the directory takes one {@code
+ * admin}, refuses the other, and only the node whose user was made writes the file.
+ */
+public final class FirstAdmin {
+
+  public static final String USERNAME = "admin";
+  public static final String FILE = "admin-password";
+  private static final int PASSWORD_LENGTH = 20;
+
+  private FirstAdmin() {}
+
+  /**
+   * Makes the first admin if the site has no users, trying again while the content role is not
+   * reachable yet (a cluster's gateway may start first). Answers the file written, or empty when
+   * the site already had users or the feature is off.
+   */
+  public static CompletionStage<Optional<Path>> ensure(ActorSystem<?> system, Path dataDir) {
+    Config config = system.settings().config();
+    if (!config.getBoolean("quire.gateway.admin.first-admin")
+        || !config.getStringList("quire.gateway.modules").contains("admin")) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    Duration timeout = config.getDuration("quire.gateway.ask-timeout");
+    PasswordHasher hasher =
+        new PasswordHasher(
+            PasswordHasher.Params.fromConfig(config.getConfig("quire.gateway.admin.argon2")));
+    return attempt(system, dataDir, hasher, timeout, 0);
+  }
+
+  private static CompletionStage<Optional<Path>> attempt(
+      ActorSystem<?> system, Path dataDir, PasswordHasher hasher, Duration timeout, int tries) {
+    var users = ClusterSharding.get(system).entityRefFor(UserCommand.ENTITY_KEY, UserCommand.SITE);
+    return users
+        .<UserCommand.UserList>ask(UserCommand.ListUsers::new, timeout)
+        .thenCompose(
+            list -> {
+              if (!list.users().isEmpty()) {
+                return CompletableFuture.completedFuture(Optional.<Path>empty());
+              }
+              String password = Secrets.password(PASSWORD_LENGTH);
+              return CompletableFuture.supplyAsync(
+                      () -> hasher.hash(password),
+                      system.dispatchers().lookup(DispatcherSelector.blocking()))
+                  .thenCompose(
+                      hash ->
+                          users.<UserCommand.UserReply>ask(
+                              r ->
+                                  new UserCommand.Add(
+                                      USERNAME, "Administrator", Role.ADMIN, hash, "setup", r),
+                              timeout))
+                  .thenApply(
+                      reply ->
+                          reply instanceof UserCommand.UserReply.Done
+                              ? Optional.of(write(dataDir, password))
+                              : Optional.<Path>empty());
+            })
+        .handle(
+            (done, failure) -> {
+              if (failure == null) {
+                return CompletableFuture.completedFuture(done);
+              }
+              if (tries >= 60 || system.getWhenTerminated().toCompletableFuture().isDone()) {
+                return CompletableFuture.<Optional<Path>>failedFuture(failure);
+              }
+              CompletableFuture<Optional<Path>> later = new CompletableFuture<>();
+              system
+                  .scheduler()
+                  .scheduleOnce(
+                      timeout,
+                      () ->
+                          attempt(system, dataDir, hasher, timeout, tries + 1)
+                              .whenComplete(
+                                  (v, e) -> {
+                                    if (e != null) {
+                                      later.completeExceptionally(e);
+                                    } else {
+                                      later.complete(v);
+                                    }
+                                  }),
+                      system.executionContext());
+              return later;
+            })
+        .thenCompose(x -> x);
+  }
+
+  private static Path write(Path dataDir, String password) {
+    try {
+      Files.createDirectories(dataDir);
+      Path file = dataDir.resolve(FILE);
+      Path tmp =
+          Files.createTempFile(
+              dataDir,
+              FILE,
+              ".tmp",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(tmp, password + "\n", StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package dev.quire.gateway.admin;
+
+import com.typesafe.config.Config;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+
+/**
+ * Argon2id password hashes (Bouncy Castle's implementation), stored in the PHC string format that
+ * other tools read: {@code $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>}. The
+ * parameters are read back from each hash, so raising them in config applies to new passwords and
+ * old hashes still verify. Slow by design (tens of milliseconds and {@code m} KiB each): callers
+ * run it off the threads that answer requests and bound how many run at once.
+ */
+public final class PasswordHasher {
+
+  /** OWASP's first Argon2id choice: 19 MiB, 2 passes, 1 lane. */
+  public record Params(int memoryKib, int iterations, int parallelism) {
+    public static Params fromConfig(Config c) {
+      return new Params(
+          (int) (c.getBytes("memory") / 1024), c.getInt("iterations"), c.getInt("parallelism"));
+    }
+  }
+
+  private static final int SALT_BYTES = 16;
+  private static final int HASH_BYTES = 32;
+
+  /** A stored hash asking for more memory than this is refused rather than run. */
+  private static final int MAX_MEMORY_KIB = 1 << 20;
+
+  private static final int MAX_PASSES = 64;
+  private static final Pattern PHC =
+      Pattern.compile(
+          "\\$argon2id\\$v=19\\$m=(\\d{1,8}),t=(\\d{1,3}),p=(\\d{1,2})\\$([A-Za-z0-9+/]{11,88})\\$([A-Za-z0-9+/]{16,88})");
+
+  private final Params params;
+  private final SecureRandom random = new SecureRandom();
+  private final String dummy;
+
+  public PasswordHasher(Params params) {
+    this.params = params;
+    // Checked against when a username does not exist, so that a wrong name and a wrong password
+    // take the same time and a guesser cannot tell them apart.
+    this.dummy = hash("not a password of anyone's");
+  }
+
+  public String hash(String password) {
+    byte[] salt = new byte[SALT_BYTES];
+    random.nextBytes(salt);
+    byte[] out =
+        derive(
+            password,
+            salt,
+            params.memoryKib(),
+            params.iterations(),
+            params.parallelism(),
+            HASH_BYTES);
+    Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
+    return "$argon2id$v=19$m="
+        + params.memoryKib()
+        + ",t="
+        + params.iterations()
+        + ",p="
+        + params.parallelism()
+        + "$"
+        + b64.encodeToString(salt)
+        + "$"
+        + b64.encodeToString(out);
+  }
+
+  /** Whether {@code password} matches {@code stored}; false for a hash this cannot read. */
+  public boolean verify(String password, String stored) {
+    Matcher m = stored == null ? null : PHC.matcher(stored);
+    if (m == null || !m.matches()) {
+      return false;
+    }
+    int memory = Integer.parseInt(m.group(1));
+    int passes = Integer.parseInt(m.group(2));
+    int lanes = Integer.parseInt(m.group(3));
+    if (memory > MAX_MEMORY_KIB
+        || memory < 8 * lanes
+        || passes < 1
+        || passes > MAX_PASSES
+        || lanes < 1) {
+      return false;
+    }
+    Base64.Decoder b64 = Base64.getDecoder();
+    byte[] salt;
+    byte[] expected;
+    try {
+      salt = b64.decode(m.group(4));
+      expected = b64.decode(m.group(5));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    byte[] actual = derive(password, salt, memory, passes, lanes, expected.length);
+    return MessageDigest.isEqual(actual, expected);
+  }
+
+  /** Spends the time a real check takes, and answers false. */
+  public boolean verifyNobody(String password) {
+    verify(password, dummy);
+    return false;
+  }
+
+  private static byte[] derive(
+      String password, byte[] salt, int memoryKib, int passes, int lanes, int length) {
+    Argon2Parameters p =
+        new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+            .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+            .withMemoryAsKB(memoryKib)
+            .withIterations(passes)
+            .withParallelism(lanes)
+            .withSalt(salt)
+            .build();
+    Argon2BytesGenerator generator = new Argon2BytesGenerator();
+    generator.init(p);
+    byte[] out = new byte[length];
+    generator.generateBytes(password.getBytes(StandardCharsets.UTF_8), out);
+    return out;
+  }
+}

@@ -1,0 +1,427 @@
+package dev.quire.gateway.admin;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.Directives.put;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quire.gateway.api.ApiJson;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.module.Admin.Editor;
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.Role;
+import dev.quire.protocol.Role.Permission;
+import dev.quire.protocol.UserCommand;
+import dev.quire.protocol.UserCommand.UserReply;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * Users: the admin's users page (admins only: add, change role, disable, set a password), every
+ * editor's own account page (change one's password), and the same writes in the JSON API under
+ * {@code /api/v1/users} for scripts, behind the API token.
+ */
+final class UserPages {
+
+  private final AdminModule admin;
+  private final AdminClient client;
+
+  UserPages(AdminModule admin, AdminClient client) {
+    this.admin = admin;
+    this.client = client;
+  }
+
+  /** What the API takes: every field optional on a change; null means "as it is". */
+  record UserInput(
+      String username, String displayName, String role, Boolean disabled, String password) {}
+
+  Route routes() {
+    return concat(
+        pathPrefix(
+            "users",
+            () ->
+                admin.signedIn(
+                    Permission.MANAGE_USERS,
+                    e ->
+                        concat(
+                            pathEndOrSingleSlash(
+                                () ->
+                                    concat(
+                                        get(
+                                            () ->
+                                                parameterOptional(
+                                                    "done",
+                                                    done ->
+                                                        onSuccess(
+                                                            usersPage(
+                                                                e,
+                                                                StatusCodes.OK,
+                                                                done.map(UserPages::notice)
+                                                                    .orElse(null),
+                                                                Map.of(),
+                                                                Map.of()),
+                                                            r -> complete(r)))),
+                                        post(
+                                            () ->
+                                                admin.form(
+                                                    e,
+                                                    f -> onSuccess(add(e, f), r -> complete(r)))))),
+                            path(
+                                PathMatchers.segment(),
+                                name ->
+                                    post(
+                                        () ->
+                                            admin.form(
+                                                e,
+                                                f ->
+                                                    onSuccess(
+                                                        change(e, name, f), r -> complete(r)))))))),
+        path(
+            "account",
+            () ->
+                admin.signedIn(
+                    null,
+                    e ->
+                        concat(
+                            get(
+                                () ->
+                                    parameterOptional(
+                                        "done",
+                                        done ->
+                                            complete(
+                                                accountPage(
+                                                    e,
+                                                    StatusCodes.OK,
+                                                    done.isPresent()
+                                                        ? "Your password is changed."
+                                                        : null,
+                                                    null)))),
+                            post(
+                                () ->
+                                    admin.form(
+                                        e, f -> onSuccess(changeOwn(e, f), r -> complete(r))))))));
+  }
+
+  // ------------------------------------------------------------------ users page
+
+  private CompletionStage<HttpResponse> usersPage(
+      Editor e,
+      StatusCode status,
+      String notice,
+      Map<String, String> errors,
+      Map<String, String> form) {
+    return client
+        .<UserCommand.UserList>users(UserCommand.ListUsers::new)
+        .thenApply(
+            list -> {
+              Map<String, Object> vars = new HashMap<>();
+              vars.put("users", list.users());
+              vars.put("roles", List.of("author", "editor", "admin"));
+              vars.put("errors", errors);
+              vars.put("form", form);
+              if (notice != null) {
+                vars.put("notice", notice);
+              }
+              return admin.page(e, status, "admin/users.peb", vars);
+            });
+  }
+
+  private CompletionStage<HttpResponse> add(Editor e, Map<String, String> f) {
+    String username = f.getOrDefault("username", "").strip().toLowerCase(java.util.Locale.ROOT);
+    Role role;
+    try {
+      role = Role.parse(f.getOrDefault("role", ""));
+    } catch (IllegalArgumentException ex) {
+      return usersPage(e, StatusCodes.BAD_REQUEST, null, Map.of("role", ex.getMessage()), keep(f));
+    }
+    String problem = admin.passwordProblem(f.get("password"), null);
+    if (problem != null) {
+      return usersPage(e, StatusCodes.BAD_REQUEST, null, Map.of("password", problem), keep(f));
+    }
+    return admin
+        .hash(f.get("password"))
+        .thenCompose(
+            hash ->
+                client.<UserReply>users(
+                    r ->
+                        new UserCommand.Add(
+                            username, f.get("displayName"), role, hash, e.username(), r)))
+        .thenCompose(
+            reply ->
+                reply instanceof UserReply.Refused no
+                    ? usersPage(e, statusOf(no), null, Map.of(no.field(), no.message()), keep(f))
+                    : done(admin.seeOther("/admin/users/?done=added")));
+  }
+
+  /** One user's row: a change of name, role or disabled, or a new password (one form each). */
+  private CompletionStage<HttpResponse> change(Editor e, String name, Map<String, String> f) {
+    String password = f.get("password");
+    CompletionStage<UserReply> reply;
+    if (password != null) {
+      String problem = admin.passwordProblem(password, null);
+      if (problem != null) {
+        return usersPage(
+            e, StatusCodes.BAD_REQUEST, null, Map.of("password:" + name, problem), Map.of());
+      }
+      reply =
+          admin
+              .hash(password)
+              .thenCompose(
+                  hash ->
+                      client.users(r -> new UserCommand.SetPassword(name, hash, e.username(), r)));
+    } else {
+      Role role;
+      try {
+        role = f.get("role") == null ? null : Role.parse(f.get("role"));
+      } catch (IllegalArgumentException ex) {
+        return usersPage(
+            e, StatusCodes.BAD_REQUEST, null, Map.of("role:" + name, ex.getMessage()), Map.of());
+      }
+      Boolean disabled = f.get("disabled") == null ? null : "true".equals(f.get("disabled"));
+      reply =
+          client.users(
+              r ->
+                  new UserCommand.Change(
+                      name, f.get("displayName"), role, disabled, e.username(), r));
+    }
+    return reply.thenCompose(
+        r ->
+            r instanceof UserReply.Refused no
+                ? usersPage(
+                    e, statusOf(no), null, Map.of(no.field() + ":" + name, no.message()), Map.of())
+                : done(admin.seeOther("/admin/users/?done=changed")));
+  }
+
+  // ------------------------------------------------------------------ own account
+
+  private HttpResponse accountPage(
+      Editor e, StatusCode status, String notice, Map<String, String> errors) {
+    Map<String, Object> vars = new HashMap<>();
+    vars.put("errors", errors == null ? Map.of() : errors);
+    if (notice != null) {
+      vars.put("notice", notice);
+    }
+    return admin.page(e, status, "admin/account.peb", vars);
+  }
+
+  /**
+   * A new password for the signed-in editor, once the current one is given (a stolen session alone
+   * cannot change it). Every session of theirs ends, this one too; they get a new one at once.
+   */
+  private CompletionStage<HttpResponse> changeOwn(Editor e, Map<String, String> f) {
+    String problem = admin.passwordProblem(f.get("password"), f.get("repeat"));
+    if (problem != null) {
+      return done(accountPage(e, StatusCodes.BAD_REQUEST, null, Map.of("password", problem)));
+    }
+    return admin
+        .checkPassword(e.username(), f.getOrDefault("current", ""))
+        .thenCompose(
+            right -> {
+              if (!right) {
+                return done(
+                    accountPage(
+                        e,
+                        StatusCodes.FORBIDDEN,
+                        null,
+                        Map.of("current", "is not your current password")));
+              }
+              return admin
+                  .hash(f.get("password"))
+                  .thenCompose(
+                      hash ->
+                          client.<UserReply>users(
+                              r ->
+                                  new UserCommand.SetPassword(e.username(), hash, e.username(), r)))
+                  .thenCompose(
+                      reply -> {
+                        if (reply instanceof UserReply.Refused no) {
+                          throw HttpError.of(
+                              new ContentReply.Rejected(
+                                  no.code(), no.field(), no.message(), List.of()));
+                        }
+                        UserCommand.UserView now = ((UserReply.Done) reply).user();
+                        return client
+                            .<UserReply>users(r -> new UserCommand.LoginSucceeded(e.username(), r))
+                            .thenCompose(x -> admin.openSession(now.username(), now.credentials()));
+                      })
+                  .thenApply(
+                      secret ->
+                          admin
+                              .seeOther("/admin/account?done=1")
+                              .addHeader(admin.sessionCookie(secret)));
+            });
+  }
+
+  // ------------------------------------------------------------------ API
+
+  Route apiRoutes(ObjectMapper json) {
+    return pathPrefix(
+        "users",
+        () ->
+            concat(
+                pathEndOrSingleSlash(
+                    () ->
+                        concat(
+                            get(
+                                () ->
+                                    onSuccess(
+                                        client.<UserCommand.UserList>users(
+                                            UserCommand.ListUsers::new),
+                                        list ->
+                                            complete(
+                                                ok(json, 200, Map.of("items", list.users()))))),
+                            post(
+                                () ->
+                                    entity(
+                                        Unmarshaller.entityToString(),
+                                        body -> onSuccess(apiAdd(json, body), r -> complete(r)))))),
+                path(
+                    PathMatchers.segment(),
+                    name ->
+                        concat(
+                            get(
+                                () ->
+                                    onSuccess(
+                                        client.<UserReply>users(
+                                            r -> new UserCommand.GetUser(name, r)),
+                                        r -> complete(answer(json, 200, r)))),
+                            put(
+                                () ->
+                                    entity(
+                                        Unmarshaller.entityToString(),
+                                        body ->
+                                            onSuccess(
+                                                apiChange(json, name, body),
+                                                r -> complete(r))))))));
+  }
+
+  private CompletionStage<HttpResponse> apiAdd(ObjectMapper json, String body) {
+    UserInput in = ApiJson.parse(json, body, UserInput.class);
+    if (in.username() == null || in.username().isBlank()) {
+      throw HttpError.badRequest("username", "is required");
+    }
+    Role role = role(in.role() == null ? "" : in.role());
+    String problem = admin.passwordProblem(in.password(), null);
+    if (problem != null) {
+      throw HttpError.badRequest("password", problem);
+    }
+    if (in.disabled() != null) {
+      throw HttpError.badRequest("disabled", "is set on a change only");
+    }
+    return admin
+        .hash(in.password())
+        .thenCompose(
+            hash ->
+                client.<UserReply>users(
+                    r ->
+                        new UserCommand.Add(in.username(), in.displayName(), role, hash, "api", r)))
+        .thenApply(r -> answer(json, 201, r));
+  }
+
+  private CompletionStage<HttpResponse> apiChange(ObjectMapper json, String name, String body) {
+    UserInput in = ApiJson.parse(json, body, UserInput.class);
+    if (in.username() != null && !in.username().equals(name)) {
+      throw HttpError.badRequest("username", "cannot change; add a new user instead");
+    }
+    Role role = in.role() == null ? null : role(in.role());
+    if (in.password() != null) {
+      String problem = admin.passwordProblem(in.password(), null);
+      if (problem != null) {
+        throw HttpError.badRequest("password", problem);
+      }
+    }
+    CompletionStage<UserReply> changed =
+        in.displayName() == null && role == null && in.disabled() == null
+            ? client.users(r -> new UserCommand.GetUser(name, r))
+            : client.users(
+                r -> new UserCommand.Change(name, in.displayName(), role, in.disabled(), "api", r));
+    return changed
+        .thenCompose(
+            r -> {
+              if (r instanceof UserReply.Refused || in.password() == null) {
+                return done(r);
+              }
+              return admin
+                  .hash(in.password())
+                  .thenCompose(
+                      hash ->
+                          client.<UserReply>users(
+                              x -> new UserCommand.SetPassword(name, hash, "api", x)));
+            })
+        .thenApply(r -> answer(json, 200, r));
+  }
+
+  private static Role role(String value) {
+    try {
+      return Role.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw HttpError.badRequest("role", e.getMessage());
+    }
+  }
+
+  private static HttpResponse answer(ObjectMapper json, int status, UserReply reply) {
+    if (reply instanceof UserReply.Refused no) {
+      throw HttpError.of(new ContentReply.Rejected(no.code(), no.field(), no.message(), List.of()));
+    }
+    return ok(json, status, ((UserReply.Done) reply).user());
+  }
+
+  private static HttpResponse ok(ObjectMapper json, int status, Object body) {
+    try {
+      return HttpResponse.create()
+          .withStatus(status)
+          .withEntity(
+              HttpEntities.create(ContentTypes.APPLICATION_JSON, json.writeValueAsBytes(body)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static StatusCode statusOf(UserReply.Refused no) {
+    return StatusCodes.get(
+        HttpError.of(new ContentReply.Rejected(no.code(), no.field(), no.message(), List.of()))
+            .status());
+  }
+
+  /** The add form's fields to show again: never the password. */
+  private static Map<String, String> keep(Map<String, String> f) {
+    Map<String, String> form = new HashMap<>(f);
+    form.remove("password");
+    form.remove("_csrf");
+    return form;
+  }
+
+  private static String notice(String done) {
+    return switch (done) {
+      case "added" -> "User added.";
+      case "changed" ->
+          "Saved. The user's sessions have ended if their role, state or password changed.";
+      default -> null;
+    };
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+}

@@ -1,0 +1,170 @@
+package dev.quire.gateway.api;
+
+import dev.quire.gateway.content.ContentClient;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.protocol.ContentCommand;
+import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.ContentSnapshot;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+
+/**
+ * An item's history as the API and the admin read it: the item now (from its entity), the item at a
+ * revision (from the journal), the diff of two revisions (bounded CPU work on the blocking
+ * dispatcher), and a revert (an ordinary edit with old fields). One instance per gateway, so its
+ * {@code max-concurrent} holds for both.
+ */
+public final class Revisions {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Revisions.class);
+
+  private final ContentClient content;
+  private final RevisionDiff.Limits limits;
+  private final Executor blocking;
+  private final Semaphore diffSlots;
+
+  public Revisions(
+      ContentClient content, RevisionDiff.Limits limits, Executor blocking, int maxConcurrent) {
+    this.content = content;
+    this.limits = limits;
+    this.blocking = blocking;
+    this.diffSlots = new Semaphore(maxConcurrent);
+  }
+
+  /** What changed from {@code from} to {@code to}, with the newest revision when compared. */
+  public record Compared(
+      long from, long to, ContentSnapshot now, List<Map<String, Object>> changes) {}
+
+  /** The item as its entity holds it now; a 404 naming {@code id} when there is none. */
+  public CompletionStage<ContentSnapshot> current(String id) {
+    return content
+        .command(id, ContentCommand.Get::new)
+        .thenApply(
+            reply -> {
+              if (reply instanceof ContentReply.Rejected rej) {
+                throw HttpError.of(rej);
+              }
+              return ((ContentReply.Accepted) reply).content();
+            });
+  }
+
+  /**
+   * The item at {@code rev}, read from the journal up to that revision; a 404 naming {@code param}
+   * when the item ({@code now}) has no such revision.
+   */
+  public CompletionStage<ContentQuery.RevisionState> stateAt(
+      String id, long rev, String param, ContentSnapshot now) {
+    if (rev > now.revision()) {
+      return CompletableFuture.failedFuture(beyond(rev, param, now));
+    }
+    return content
+        .revisionAt(id, rev)
+        .thenApply(
+            st -> {
+              if (st.item() == null) {
+                // The entity has this revision, so its events are in the journal: not an answer
+                // to give as "no such revision".
+                LOG.warn(
+                    "the journal gave no revision {} of {} (at revision {})",
+                    rev,
+                    id,
+                    now.revision());
+                throw HttpError.unavailable(
+                    "revision " + rev + " of this item could not be read; try again in a moment");
+              }
+              return st;
+            });
+  }
+
+  /**
+   * The diff from revision {@code from} to {@code to} (null: the newest, which the entity holds, so
+   * only revision {@code from} is read from the journal). Both bounds are checked before any
+   * journal read.
+   */
+  public CompletionStage<Compared> diff(String id, long from, Long to) {
+    return current(id)
+        .thenCompose(
+            now -> {
+              long target = to != null ? to : now.revision();
+              if (from > now.revision()) {
+                throw beyond(from, "from", now);
+              }
+              if (target > now.revision()) {
+                throw beyond(target, "to", now);
+              }
+              return stateAt(id, from, "from", now)
+                  .thenCompose(
+                      a ->
+                          (target == now.revision()
+                                  ? CompletableFuture.completedFuture(now)
+                                  : stateAt(id, target, "to", now)
+                                      .thenApply(ContentQuery.RevisionState::item))
+                              .thenCompose(b -> compare(from, target, now, a.item(), b)));
+            });
+  }
+
+  /**
+   * The fields of revision {@code to} written back as a new revision, made like any edit (the same
+   * rules, the slug claimed again, a stale {@code revision} refused); the status stays as it is.
+   */
+  public CompletionStage<ContentReply> revert(String id, long to, long revision, String actor) {
+    return current(id)
+        .thenCompose(now -> stateAt(id, to, "to", now))
+        .thenCompose(
+            st ->
+                content.command(
+                    id, r -> new ContentCommand.Edit(revision, st.item().fields(), actor, r)));
+  }
+
+  /**
+   * CPU work bounded by {@code quire.gateway.api.diff} (lines, time), on the blocking dispatcher
+   * rather than the threads that answer requests, at most {@code max-concurrent} at once (past that
+   * a 503).
+   */
+  private CompletionStage<Compared> compare(
+      long from, long to, ContentSnapshot now, ContentSnapshot a, ContentSnapshot b) {
+    if (!diffSlots.tryAcquire()) {
+      throw HttpError.unavailable("Other diffs are being made; try again in a moment.");
+    }
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              return new Compared(from, to, now, RevisionDiff.changes(a, b, limits));
+            } finally {
+              diffSlots.release();
+            }
+          },
+          blocking);
+    } catch (RuntimeException refused) {
+      diffSlots.release();
+      throw HttpError.unavailable("the server is stopping; try again in a moment");
+    }
+  }
+
+  private static HttpError beyond(long rev, String param, ContentSnapshot now) {
+    return new HttpError(
+        404,
+        "not_found",
+        param,
+        "revision " + rev + " does not exist: the item is at revision " + now.revision());
+  }
+
+  /** A revision number from a request: 1 or more, else a 400 naming {@code field}. */
+  public static long number(String field, String value) {
+    try {
+      long n = Long.parseLong(value);
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw HttpError.badRequest(field, "must be a revision number, 1 or more, was '" + value + "'");
+  }
+}

@@ -1,0 +1,44 @@
+package dev.quire.gateway.module;
+
+import dev.quire.protocol.Role;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * What a module's admin pages get from the admin (module "admin"): the signed-in editor, checked
+ * against the permission a route needs; forms checked for their CSRF token; pages in the admin's
+ * layout. Every admin path is under {@code /admin/}.
+ */
+public interface Admin {
+
+  /** An entry of the admin's navigation, shown to editors whose role has {@code permission}. */
+  record Link(String label, String path, Role.Permission permission) {}
+
+  /** Who is signed in; {@code csrf} goes into every form as the field {@code _csrf}. */
+  record Editor(String username, String displayName, Role role, String csrf) {
+    public boolean may(Role.Permission p) {
+      return role.may(p);
+    }
+  }
+
+  /**
+   * {@code inner} for a signed-in editor whose role has {@code need}; without a session the sign-in
+   * page (coming back here after), with a role that lacks it a 403 page.
+   */
+  Route signedIn(Role.Permission need, Function<Editor, Route> inner);
+
+  /**
+   * A POSTed form's fields, bounded in size, once its {@code _csrf} field matches the editor's
+   * session; otherwise a 403 page and {@code inner} does not run. Line ends are as sent.
+   */
+  Route form(Editor editor, Function<Map<String, String>, Route> inner);
+
+  /** A page in the admin's layout: {@code template} sees {@code vars} and {@code editor}. */
+  HttpResponse page(Editor editor, StatusCode status, String template, Map<String, Object> vars);
+
+  /** 303 to {@code path}, which must be an admin path ({@code /admin/...}). */
+  HttpResponse seeOther(String path);
+}

@@ -1,0 +1,72 @@
+package dev.quire.gateway.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+import org.junit.jupiter.api.Test;
+
+class PasswordHasherTest {
+
+  /** Small parameters: the same code paths, a fraction of the time. */
+  final PasswordHasher hasher = new PasswordHasher(new PasswordHasher.Params(1024, 1, 1));
+
+  @Test
+  void hashesAreArgon2idPhcStringsWithTheirOwnSaltAndVerify() {
+    String a = hasher.hash("correct horse battery");
+    String b = hasher.hash("correct horse battery");
+    assertThat(a).startsWith("$argon2id$v=19$m=1024,t=1,p=1$");
+    assertThat(a).as("a fresh salt each time").isNotEqualTo(b);
+    assertThat(hasher.verify("correct horse battery", a)).isTrue();
+    assertThat(hasher.verify("correct horse batterY", a)).isFalse();
+    assertThat(hasher.verify("", a)).isFalse();
+    assertThat(hasher.verify("ünïcødé pässwörd", hasher.hash("ünïcødé pässwörd"))).isTrue();
+    assertThat(hasher.verifyNobody("anything")).isFalse();
+  }
+
+  @Test
+  void aHashMadeWithOtherParametersStillVerifies() {
+    String old = new PasswordHasher(new PasswordHasher.Params(2048, 2, 2)).hash("s3cret-enough");
+    assertThat(old).contains("m=2048,t=2,p=2");
+    assertThat(hasher.verify("s3cret-enough", old)).isTrue();
+  }
+
+  @Test
+  void theRfc9106TestVectorIsReadAsThePhcStringOfTheReferenceImplementation() {
+    // The reference implementation's argon2 tool prints, for password "password", salt
+    // "somesalt", t=2, m=65536, p=1 (its README):
+    String reference =
+        "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
+    assertThat(hasher.verify("password", reference)).isTrue();
+    assertThat(hasher.verify("passwore", reference)).isFalse();
+    // And Bouncy Castle, asked directly, gives the same bytes.
+    Argon2BytesGenerator g = new Argon2BytesGenerator();
+    g.init(
+        new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+            .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+            .withMemoryAsKB(65536)
+            .withIterations(2)
+            .withParallelism(1)
+            .withSalt("somesalt".getBytes(StandardCharsets.UTF_8))
+            .build());
+    byte[] out = new byte[32];
+    g.generateBytes("password".getBytes(StandardCharsets.UTF_8), out);
+    assertThat(java.util.Base64.getEncoder().withoutPadding().encodeToString(out))
+        .isEqualTo("CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc");
+  }
+
+  @Test
+  void unreadableOrExcessiveHashesAreRefusedWithoutRunning() {
+    assertThat(hasher.verify("x", null)).isFalse();
+    assertThat(hasher.verify("x", "")).isFalse();
+    assertThat(hasher.verify("x", "$2b$12$abcdefghijklmnopqrstuv")).as("bcrypt").isFalse();
+    assertThat(hasher.verify("x", "$argon2i$v=19$m=1024,t=1,p=1$c29tZXNhbHQ$c29tZXNhbHQxMjM0NTY"))
+        .as("argon2i, not id")
+        .isFalse();
+    // 4 GiB of memory asked for by a stored hash: refused, not attempted.
+    assertThat(
+            hasher.verify("x", "$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHQ$c29tZXNhbHQxMjM0NTY"))
+        .isFalse();
+  }
+}

@@ -1,0 +1,101 @@
+package dev.quire.protocol;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * Commands to the site's user directory: one sharded entity ({@link #SITE}) journals every account
+ * change and every login attempt, so a lockout holds whichever gateway the attempts reach.
+ * Passwords arrive already hashed (Argon2id, by the gateway, off the actors' threads); the
+ * directory never sees one in clear.
+ */
+public interface UserCommand extends QuireSerializable {
+
+  EntityTypeKey<UserCommand> ENTITY_KEY = EntityTypeKey.create(UserCommand.class, "Users");
+
+  /** The entity id of the site's one user directory. */
+  String SITE = "site";
+
+  /** Lowercase letters, digits, dot, dash and underscore; 1 to 64 of them. */
+  Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
+  int MAX_DISPLAY_NAME = 100;
+
+  record Add(
+      String username,
+      String displayName,
+      Role role,
+      String passwordHash,
+      String actor,
+      ActorRef<UserReply> replyTo)
+      implements UserCommand {}
+
+  /** Changes what is not null; a change of role or of disabled ends the user's sessions. */
+  record Change(
+      String username,
+      String displayName,
+      Role role,
+      Boolean disabled,
+      String actor,
+      ActorRef<UserReply> replyTo)
+      implements UserCommand {}
+
+  /** A new password hash; ends the user's sessions. */
+  record SetPassword(
+      String username, String passwordHash, String actor, ActorRef<UserReply> replyTo)
+      implements UserCommand {}
+
+  /**
+   * Counts a login attempt before the password is checked, and answers the hash to check it
+   * against; past the attempts allowed in the window it answers {@code lockedUntil} instead, and
+   * counts nothing. Attempts are counted first so that guesses sent at once through many gateways
+   * are held to the same limit.
+   */
+  record BeginLogin(String username, ActorRef<LoginTicket> replyTo) implements UserCommand {}
+
+  /** The password was right: the attempts counted so far are forgotten. */
+  record LoginSucceeded(String username, ActorRef<UserReply> replyTo) implements UserCommand {}
+
+  record GetUser(String username, ActorRef<UserReply> replyTo) implements UserCommand {}
+
+  record ListUsers(ActorRef<UserList> replyTo) implements UserCommand {}
+
+  /**
+   * An account as others may see it: never its hash. {@code credentials} counts changes of
+   * password, role and disabled; a session opened under an older count is no longer valid.
+   */
+  record UserView(
+      String username,
+      String displayName,
+      Role role,
+      boolean disabled,
+      long credentials,
+      Instant createdAt,
+      Instant lastLogin)
+      implements QuireSerializable {}
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = UserReply.Done.class, name = "done"),
+    @JsonSubTypes.Type(value = UserReply.Refused.class, name = "refused")
+  })
+  sealed interface UserReply extends QuireSerializable {
+    record Done(UserView user) implements UserReply {}
+
+    record Refused(ErrorCode code, String field, String message) implements UserReply {}
+  }
+
+  record UserList(List<UserView> users) implements QuireSerializable {}
+
+  /**
+   * {@code user} null: no such user. {@code lockedUntil} set: too many attempts, try after it (the
+   * hash is then null).
+   */
+  record LoginTicket(UserView user, String passwordHash, Instant lockedUntil)
+      implements QuireSerializable {}
+}

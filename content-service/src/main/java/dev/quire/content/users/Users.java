@@ -1,0 +1,412 @@
+package dev.quire.content.users;
+
+import dev.quire.protocol.ErrorCode;
+import dev.quire.protocol.QuireSerializable;
+import dev.quire.protocol.Role;
+import dev.quire.protocol.UserCommand;
+import dev.quire.protocol.UserCommand.Add;
+import dev.quire.protocol.UserCommand.BeginLogin;
+import dev.quire.protocol.UserCommand.Change;
+import dev.quire.protocol.UserCommand.GetUser;
+import dev.quire.protocol.UserCommand.ListUsers;
+import dev.quire.protocol.UserCommand.LoginSucceeded;
+import dev.quire.protocol.UserCommand.LoginTicket;
+import dev.quire.protocol.UserCommand.SetPassword;
+import dev.quire.protocol.UserCommand.UserList;
+import dev.quire.protocol.UserCommand.UserReply;
+import dev.quire.protocol.UserCommand.UserView;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The site's user directory: every account, its role and password hash, and the login attempts that
+ * count towards a lockout. One entity, since a site has editors by the dozen, not the million;
+ * every change is journaled with who made it. It refuses a change that would leave the site without
+ * an enabled admin.
+ */
+public final class Users
+    extends EventSourcedBehaviorWithEnforcedReplies<UserCommand, Users.Event, Users.State> {
+
+  // ---- events: never renamed ----
+
+  public sealed interface Event extends QuireSerializable {}
+
+  public record UserAdded(
+      String username, String displayName, Role role, String passwordHash, Instant at, String actor)
+      implements Event {}
+
+  /** Null fields are unchanged. */
+  public record UserChanged(
+      String username, String displayName, Role role, Boolean disabled, Instant at, String actor)
+      implements Event {}
+
+  public record PasswordSet(String username, String passwordHash, Instant at, String actor)
+      implements Event {}
+
+  public record LoginAttempted(String username, Instant at) implements Event {}
+
+  public record LoggedIn(String username, Instant at) implements Event {}
+
+  /** One account; {@code attempts}: login attempts since the last success, oldest first. */
+  public record Account(
+      String username,
+      String displayName,
+      Role role,
+      String passwordHash,
+      boolean disabled,
+      long credentials,
+      Instant createdAt,
+      Instant lastLogin,
+      List<Instant> attempts)
+      implements QuireSerializable {
+    public Account {
+      attempts = attempts == null ? List.of() : List.copyOf(attempts);
+    }
+
+    UserView view() {
+      return new UserView(username, displayName, role, disabled, credentials, createdAt, lastLogin);
+    }
+  }
+
+  /** Immutable: every event makes a new map. */
+  public record State(Map<String, Account> accounts) implements QuireSerializable {
+    public State {
+      accounts = Collections.unmodifiableMap(new TreeMap<>(accounts));
+    }
+
+    State with(Account a) {
+      Map<String, Account> next = new TreeMap<>(accounts);
+      next.put(a.username(), a);
+      return new State(next);
+    }
+
+    long enabledAdmins() {
+      return accounts.values().stream()
+          .filter(a -> a.role() == Role.ADMIN && !a.disabled())
+          .count();
+    }
+
+    State apply(Event event, int keepAttempts) {
+      if (event instanceof UserAdded e) {
+        return with(
+            new Account(
+                e.username(),
+                e.displayName(),
+                e.role(),
+                e.passwordHash(),
+                false,
+                1,
+                e.at(),
+                null,
+                List.of()));
+      }
+      if (event instanceof UserChanged e) {
+        Account a = accounts.get(e.username());
+        boolean credentialsChange =
+            (e.role() != null && e.role() != a.role())
+                || (e.disabled() != null && e.disabled() != a.disabled());
+        return with(
+            new Account(
+                a.username(),
+                e.displayName() != null ? e.displayName() : a.displayName(),
+                e.role() != null ? e.role() : a.role(),
+                a.passwordHash(),
+                e.disabled() != null ? e.disabled() : a.disabled(),
+                credentialsChange ? a.credentials() + 1 : a.credentials(),
+                a.createdAt(),
+                a.lastLogin(),
+                a.attempts()));
+      }
+      if (event instanceof PasswordSet e) {
+        Account a = accounts.get(e.username());
+        return with(
+            new Account(
+                a.username(),
+                a.displayName(),
+                a.role(),
+                e.passwordHash(),
+                a.disabled(),
+                a.credentials() + 1,
+                a.createdAt(),
+                a.lastLogin(),
+                List.of()));
+      }
+      if (event instanceof LoginAttempted e) {
+        Account a = accounts.get(e.username());
+        List<Instant> attempts = new ArrayList<>(a.attempts());
+        attempts.add(e.at());
+        while (attempts.size() > keepAttempts) {
+          attempts.remove(0);
+        }
+        return with(
+            new Account(
+                a.username(),
+                a.displayName(),
+                a.role(),
+                a.passwordHash(),
+                a.disabled(),
+                a.credentials(),
+                a.createdAt(),
+                a.lastLogin(),
+                attempts));
+      }
+      if (event instanceof LoggedIn e) {
+        Account a = accounts.get(e.username());
+        return with(
+            new Account(
+                a.username(),
+                a.displayName(),
+                a.role(),
+                a.passwordHash(),
+                a.disabled(),
+                a.credentials(),
+                a.createdAt(),
+                e.at(),
+                List.of()));
+      }
+      throw new IllegalStateException("unknown event " + event);
+    }
+  }
+
+  /**
+   * {@code maxAttempts} login attempts per account within {@code window}, counted from the last
+   * success; {@code maxUsers} accounts in all.
+   */
+  public record Settings(int maxUsers, int maxAttempts, Duration window, int snapshotEvery) {}
+
+  public static void init(ActorSystem<?> system, Settings settings) {
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(
+                    UserCommand.ENTITY_KEY,
+                    ctx -> create(ctx.getEntityId(), settings, Clock.systemUTC()))
+                .withRole("content"));
+  }
+
+  public static Behavior<UserCommand> create(String id, Settings settings, Clock clock) {
+    return new Users(id, settings, clock);
+  }
+
+  private final Settings settings;
+  private final Clock clock;
+
+  private Users(String id, Settings settings, Clock clock) {
+    super(PersistenceId.of(UserCommand.ENTITY_KEY.name(), id));
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(Map.of());
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<UserCommand, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Add.class, this::onAdd)
+        .onCommand(Change.class, this::onChange)
+        .onCommand(SetPassword.class, this::onSetPassword)
+        .onCommand(BeginLogin.class, this::onBeginLogin)
+        .onCommand(LoginSucceeded.class, this::onLoginSucceeded)
+        .onCommand(
+            GetUser.class,
+            (state, cmd) -> {
+              Account a = state.accounts().get(cmd.username());
+              return Effect()
+                  .reply(
+                      cmd.replyTo(),
+                      a == null ? noSuchUser(cmd.username()) : new UserReply.Done(a.view()));
+            })
+        .onCommand(
+            ListUsers.class,
+            (state, cmd) ->
+                Effect()
+                    .reply(
+                        cmd.replyTo(),
+                        new UserList(
+                            state.accounts().values().stream().map(Account::view).toList())))
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onAdd(State state, Add cmd) {
+    String name = cmd.username();
+    if (name == null || !UserCommand.USERNAME.matcher(name).matches()) {
+      return refuse(
+          cmd.replyTo(),
+          ErrorCode.INVALID,
+          "username",
+          "must be 1 to 64 of a-z, 0-9, '.', '-' and '_', starting with a letter or digit");
+    }
+    if (state.accounts().containsKey(name)) {
+      return refuse(cmd.replyTo(), ErrorCode.ALREADY_EXISTS, "username", "'" + name + "' is taken");
+    }
+    if (state.accounts().size() >= settings.maxUsers()) {
+      return refuse(
+          cmd.replyTo(),
+          ErrorCode.INVALID,
+          "username",
+          "the site has "
+              + state.accounts().size()
+              + " users, the limit (quire.content.users.max-users)");
+    }
+    String problem = displayNameProblem(cmd.displayName());
+    if (problem != null) {
+      return refuse(cmd.replyTo(), ErrorCode.INVALID, "displayName", problem);
+    }
+    if (cmd.role() == null) {
+      return refuse(cmd.replyTo(), ErrorCode.INVALID, "role", "is required");
+    }
+    if (cmd.passwordHash() == null || cmd.passwordHash().isBlank()) {
+      return refuse(cmd.replyTo(), ErrorCode.INVALID, "password", "is required");
+    }
+    String display =
+        cmd.displayName() == null || cmd.displayName().isBlank() ? name : cmd.displayName().strip();
+    return Effect()
+        .persist(
+            new UserAdded(
+                name, display, cmd.role(), cmd.passwordHash(), clock.instant(), actor(cmd.actor())))
+        .thenReply(cmd.replyTo(), s -> new UserReply.Done(s.accounts().get(name).view()));
+  }
+
+  private ReplyEffect<Event, State> onChange(State state, Change cmd) {
+    Account a = state.accounts().get(cmd.username());
+    if (a == null) {
+      return Effect().reply(cmd.replyTo(), noSuchUser(cmd.username()));
+    }
+    if (cmd.displayName() != null) {
+      String problem = displayNameProblem(cmd.displayName());
+      if (problem != null) {
+        return refuse(cmd.replyTo(), ErrorCode.INVALID, "displayName", problem);
+      }
+    }
+    boolean losesAdmin =
+        a.role() == Role.ADMIN
+            && !a.disabled()
+            && ((cmd.role() != null && cmd.role() != Role.ADMIN)
+                || Boolean.TRUE.equals(cmd.disabled()));
+    if (losesAdmin && state.enabledAdmins() <= 1) {
+      return refuse(
+          cmd.replyTo(),
+          ErrorCode.INVALID_TRANSITION,
+          cmd.role() != null && cmd.role() != Role.ADMIN ? "role" : "disabled",
+          "'" + a.username() + "' is the site's only enabled admin; make another admin first");
+    }
+    String display = cmd.displayName() == null ? null : cmd.displayName().strip();
+    return Effect()
+        .persist(
+            new UserChanged(
+                a.username(),
+                display == null || display.isEmpty() ? null : display,
+                cmd.role(),
+                cmd.disabled(),
+                clock.instant(),
+                actor(cmd.actor())))
+        .thenReply(cmd.replyTo(), s -> new UserReply.Done(s.accounts().get(a.username()).view()));
+  }
+
+  private ReplyEffect<Event, State> onSetPassword(State state, SetPassword cmd) {
+    Account a = state.accounts().get(cmd.username());
+    if (a == null) {
+      return Effect().reply(cmd.replyTo(), noSuchUser(cmd.username()));
+    }
+    if (cmd.passwordHash() == null || cmd.passwordHash().isBlank()) {
+      return refuse(cmd.replyTo(), ErrorCode.INVALID, "password", "is required");
+    }
+    return Effect()
+        .persist(
+            new PasswordSet(a.username(), cmd.passwordHash(), clock.instant(), actor(cmd.actor())))
+        .thenReply(cmd.replyTo(), s -> new UserReply.Done(s.accounts().get(a.username()).view()));
+  }
+
+  private ReplyEffect<Event, State> onBeginLogin(State state, BeginLogin cmd) {
+    Account a = cmd.username() == null ? null : state.accounts().get(cmd.username());
+    if (a == null) {
+      return Effect().reply(cmd.replyTo(), new LoginTicket(null, null, null));
+    }
+    Instant now = clock.instant();
+    Instant since = now.minus(settings.window());
+    List<Instant> recent = a.attempts().stream().filter(t -> t.isAfter(since)).toList();
+    if (recent.size() >= settings.maxAttempts()) {
+      Instant until = recent.get(recent.size() - settings.maxAttempts()).plus(settings.window());
+      return Effect().reply(cmd.replyTo(), new LoginTicket(a.view(), null, until));
+    }
+    return Effect()
+        .persist(new LoginAttempted(a.username(), now))
+        .thenReply(
+            cmd.replyTo(),
+            s -> {
+              Account after = s.accounts().get(a.username());
+              return new LoginTicket(after.view(), after.passwordHash(), null);
+            });
+  }
+
+  private ReplyEffect<Event, State> onLoginSucceeded(State state, LoginSucceeded cmd) {
+    Account a = state.accounts().get(cmd.username());
+    if (a == null) {
+      return Effect().reply(cmd.replyTo(), noSuchUser(cmd.username()));
+    }
+    return Effect()
+        .persist(new LoggedIn(a.username(), clock.instant()))
+        .thenReply(cmd.replyTo(), s -> new UserReply.Done(s.accounts().get(a.username()).view()));
+  }
+
+  private static String displayNameProblem(String displayName) {
+    if (displayName != null && displayName.strip().length() > UserCommand.MAX_DISPLAY_NAME) {
+      return "is "
+          + displayName.strip().length()
+          + " characters; at most "
+          + UserCommand.MAX_DISPLAY_NAME;
+    }
+    if (displayName != null && displayName.chars().anyMatch(Character::isISOControl)) {
+      return "must not contain control characters";
+    }
+    return null;
+  }
+
+  private static UserReply noSuchUser(String username) {
+    return new UserReply.Refused(
+        ErrorCode.NOT_FOUND, "username", "there is no user '" + username + "'");
+  }
+
+  private ReplyEffect<Event, State> refuse(
+      org.apache.pekko.actor.typed.ActorRef<UserReply> replyTo,
+      ErrorCode code,
+      String field,
+      String message) {
+    return Effect().reply(replyTo, new UserReply.Refused(code, field, message));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onAnyEvent((state, event) -> state.apply(event, settings.maxAttempts()));
+  }
+
+  private static String actor(String actor) {
+    return actor == null || actor.isBlank() ? "unknown" : actor;
+  }
+}

@@ -1,0 +1,199 @@
+package dev.quire.content.users;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.quire.protocol.ErrorCode;
+import dev.quire.protocol.Role;
+import dev.quire.protocol.UserCommand;
+import dev.quire.protocol.UserCommand.LoginTicket;
+import dev.quire.protocol.UserCommand.UserReply;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The user directory with Pekko's serialization checks on for every command, event, reply and
+ * state: accounts, the last-admin rule, and the login lockout on a clock the test moves.
+ */
+class UsersTest {
+
+  static final ActorTestKit KIT =
+      ActorTestKit.create(
+          EventSourcedBehaviorTestKit.config()
+              .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
+              .withFallback(ConfigFactory.load()));
+
+  static final Instant NOW = Instant.parse("2026-12-04T10:00:00Z");
+
+  static final class TestClock extends Clock {
+    volatile Instant now = NOW;
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  final TestClock clock = new TestClock();
+  EventSourcedBehaviorTestKit<UserCommand, Users.Event, Users.State> kit;
+
+  @BeforeEach
+  void fresh() {
+    kit =
+        EventSourcedBehaviorTestKit.create(
+            KIT.system(),
+            Users.create("site", new Users.Settings(3, 3, Duration.ofMinutes(15), 50), clock));
+  }
+
+  @AfterAll
+  static void stop() {
+    KIT.shutdownTestKit();
+  }
+
+  UserReply add(String name, Role role) {
+    return kit.<UserReply>runCommand(
+            r -> new UserCommand.Add(name, null, role, "$argon2id$hash-of-" + name, "setup", r))
+        .reply();
+  }
+
+  UserReply change(String name, Role role, Boolean disabled) {
+    return kit.<UserReply>runCommand(
+            r -> new UserCommand.Change(name, null, role, disabled, "admin", r))
+        .reply();
+  }
+
+  LoginTicket begin(String name) {
+    return kit.<LoginTicket>runCommand(r -> new UserCommand.BeginLogin(name, r)).reply();
+  }
+
+  @Test
+  void accountsAreAddedOnceWithValidNamesUpToTheLimit() {
+    UserReply added = add("alice", Role.AUTHOR);
+    assertThat(added).isInstanceOf(UserReply.Done.class);
+    UserCommand.UserView alice = ((UserReply.Done) added).user();
+    assertThat(alice.displayName()).isEqualTo("alice");
+    assertThat(alice.credentials()).isEqualTo(1);
+    assertThat(alice.createdAt()).isEqualTo(NOW);
+
+    assertThat(refusal(add("alice", Role.EDITOR)).code()).isEqualTo(ErrorCode.ALREADY_EXISTS);
+    UserReply.Refused bad = refusal(add("Alice Smith", Role.AUTHOR));
+    assertThat(bad.field()).isEqualTo("username");
+    assertThat(bad.code()).isEqualTo(ErrorCode.INVALID);
+    var noRole =
+        refusal(
+            kit.<UserReply>runCommand(r -> new UserCommand.Add("bob", null, null, "h", "a", r))
+                .reply());
+    assertThat(noRole.field()).isEqualTo("role");
+    var longName =
+        refusal(
+            kit.<UserReply>runCommand(
+                    r -> new UserCommand.Add("bob", "x".repeat(101), Role.AUTHOR, "h", "a", r))
+                .reply());
+    assertThat(longName.field()).isEqualTo("displayName");
+
+    add("bob", Role.EDITOR);
+    add("carol", Role.ADMIN);
+    UserReply.Refused full = refusal(add("dave", Role.AUTHOR));
+    assertThat(full.message()).contains("quire.content.users.max-users");
+
+    var list = kit.<UserCommand.UserList>runCommand(UserCommand.ListUsers::new).reply();
+    assertThat(list.users())
+        .extracting(UserCommand.UserView::username)
+        .containsExactly("alice", "bob", "carol");
+  }
+
+  @Test
+  void theLastEnabledAdminCannotBeDemotedOrDisabled() {
+    add("root", Role.ADMIN);
+    add("ed", Role.EDITOR);
+    assertThat(refusal(change("root", Role.EDITOR, null)).field()).isEqualTo("role");
+    assertThat(refusal(change("root", null, true)).field()).isEqualTo("disabled");
+    assertThat(change("ed", Role.ADMIN, null)).isInstanceOf(UserReply.Done.class);
+    // With a second admin, the first may step down.
+    UserReply.Done demoted = (UserReply.Done) change("root", Role.EDITOR, null);
+    assertThat(demoted.user().role()).isEqualTo(Role.EDITOR);
+    assertThat(refusal(change("nobody", null, true)).code()).isEqualTo(ErrorCode.NOT_FOUND);
+  }
+
+  @Test
+  void changesOfPasswordRoleOrStateCountAsNewCredentials() {
+    add("root", Role.ADMIN);
+    add("ann", Role.AUTHOR);
+    assertThat(view(change("ann", null, null)).credentials()).isEqualTo(1);
+    var renamed =
+        view(
+            kit.<UserReply>runCommand(
+                    r -> new UserCommand.Change("ann", "Ann Lee", null, null, "root", r))
+                .reply());
+    assertThat(renamed.displayName()).isEqualTo("Ann Lee");
+    assertThat(renamed.credentials()).as("a new name is not a new credential").isEqualTo(1);
+    assertThat(view(change("ann", Role.EDITOR, null)).credentials()).isEqualTo(2);
+    assertThat(view(change("ann", null, true)).credentials()).isEqualTo(3);
+    assertThat(view(change("ann", null, true)).credentials()).as("no change").isEqualTo(3);
+    var reset =
+        kit.<UserReply>runCommand(r -> new UserCommand.SetPassword("ann", "new-hash", "root", r))
+            .reply();
+    assertThat(view(reset).credentials()).isEqualTo(4);
+    assertThat(begin("ann").passwordHash()).isEqualTo("new-hash");
+  }
+
+  @Test
+  void loginAttemptsAreCountedBeforeTheCheckAndLockTheAccountForTheWindow() {
+    add("root", Role.ADMIN);
+    assertThat(begin("ghost").user()).as("no such user").isNull();
+
+    for (int i = 0; i < 3; i++) {
+      LoginTicket t = begin("root");
+      assertThat(t.lockedUntil()).isNull();
+      assertThat(t.passwordHash()).isEqualTo("$argon2id$hash-of-root");
+      clock.now = clock.now.plusSeconds(60);
+    }
+    // Three attempts in the window (one a minute): the fourth is refused until the first leaves.
+    var locked = kit.<LoginTicket>runCommand(r -> new UserCommand.BeginLogin("root", r));
+    assertThat(locked.hasNoEvents()).isTrue();
+    assertThat(locked.reply().passwordHash()).isNull();
+    assertThat(locked.reply().lockedUntil()).isEqualTo(NOW.plus(Duration.ofMinutes(15)));
+
+    clock.now = NOW.plus(Duration.ofMinutes(15)).plusSeconds(1);
+    assertThat(begin("root").lockedUntil()).as("the first attempt left the window").isNull();
+    // A success forgets the attempts so far.
+    kit.<UserReply>runCommand(r -> new UserCommand.LoginSucceeded("root", r));
+    for (int i = 0; i < 3; i++) {
+      assertThat(begin("root").lockedUntil()).isNull();
+    }
+    assertThat(begin("root").lockedUntil()).isNotNull();
+
+    // The state survives a restart (replayed from the journal).
+    kit.restart();
+    assertThat(begin("root").lockedUntil()).isNotNull();
+    var view = view(kit.<UserReply>runCommand(r -> new UserCommand.GetUser("root", r)).reply());
+    assertThat(view.lastLogin()).isEqualTo(NOW.plus(Duration.ofMinutes(15)).plusSeconds(1));
+  }
+
+  static UserReply.Refused refusal(UserReply reply) {
+    assertThat(reply).isInstanceOf(UserReply.Refused.class);
+    return (UserReply.Refused) reply;
+  }
+
+  static UserCommand.UserView view(UserReply reply) {
+    assertThat(reply).isInstanceOf(UserReply.Done.class);
+    return ((UserReply.Done) reply).user();
+  }
+}

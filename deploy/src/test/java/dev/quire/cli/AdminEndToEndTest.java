@@ -1,0 +1,379 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The admin over HTTP on loopback against the all-in-one server (H2, no embedding role): the first
+ * admin's password file, sign-in with its CSRF and cookies, writing, conflicts that keep the
+ * editor's text, publishing seen on the site, history, diff and revert, roles, the per-account
+ * lockout, and a session that dies at sign-out. The browser's side is {@link AdminBrowser}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AdminEndToEndTest {
+
+  static final String TOKEN = "admin-e2e-token-0123456789";
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path tmp;
+  static QuireNode node;
+  static String base;
+  static String adminPassword;
+
+  @BeforeAll
+  static void start() throws Exception {
+    var config =
+        QuireNode.config(
+            Map.of(
+                "quire.data-dir",
+                tmp.resolve("data").toString(),
+                "quire.gateway.http.port",
+                0,
+                "quire.gateway.strict-templates",
+                true,
+                "quire.embedding.enabled",
+                false,
+                // Cheap hashes: the same code, less of the CI machine's time.
+                "quire.gateway.admin.argon2.memory",
+                "1m",
+                "quire.gateway.admin.argon2.iterations",
+                1));
+    var out = new java.io.ByteArrayOutputStream();
+    node = QuireNode.start(config, true, new java.io.PrintStream(out, true), TOKEN);
+    base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+    Path file = tmp.resolve("data/admin-password");
+    EndToEndTest.await(() -> Files.exists(file), Duration.ofSeconds(20));
+    EndToEndTest.await(
+        () -> out.toString().contains("Created the admin user"), Duration.ofSeconds(5));
+    assertThat(out.toString()).contains(file.toString()).contains("/admin/");
+    assertThat(Files.getPosixFilePermissions(file))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    adminPassword = Files.readString(file).strip();
+    assertThat(adminPassword).hasSize(20);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    node.close();
+  }
+
+  @Test
+  @Order(1)
+  void signInNeedsTheFormsTokenAndTheRightPasswordAndGivesAStrictCookie() throws Exception {
+    AdminForms browser = new AdminForms(base);
+    var away = browser.get("/admin/content/?status=draft");
+    assertThat(away.statusCode()).isEqualTo(303);
+    assertThat(AdminForms.location(away))
+        .isEqualTo("/admin/login?next=%2Fadmin%2Fcontent%2F%3Fstatus%3Ddraft");
+
+    var page = browser.get("/admin/login");
+    assertThat(page.headers().firstValue("Content-Security-Policy").orElse(""))
+        .contains("frame-ancestors 'none'");
+    assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+    assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
+    // Without the sign-in form's token (a page of another site posting it): refused.
+    var forged =
+        browser.post(
+            "/admin/login",
+            Map.of("_csrf", "forged", "username", "admin", "password", adminPassword));
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(forged.headers().allValues("Set-Cookie"))
+        .noneMatch(c -> c.startsWith("quire_admin="));
+
+    var wrong = browser.signIn("admin", "not-the-password");
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(wrong.body()).contains("Wrong username or password.");
+    var nobody = browser.signIn("nobody", "not-the-password");
+    assertThat(nobody.statusCode()).isEqualTo(401);
+    assertThat(nobody.body())
+        .as("the same answer as a wrong password")
+        .contains("Wrong username or password.");
+
+    var in = browser.signIn("admin", adminPassword);
+    assertThat(in.statusCode()).as(in.body()).isEqualTo(303);
+    assertThat(AdminForms.location(in)).isEqualTo("/admin/");
+    String cookie =
+        in.headers().allValues("Set-Cookie").stream()
+            .filter(c -> c.startsWith("quire_admin="))
+            .findFirst()
+            .orElseThrow();
+    assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict").contains("Path=/admin");
+    var home = browser.get("/admin/content/");
+    assertThat(home.statusCode()).isEqualTo(200);
+    assertThat(home.body()).contains("Administrator (admin)");
+  }
+
+  @Test
+  @Order(2)
+  void editorsWriteSeeConflictsWithoutLosingTextPublishAndRevert() throws Exception {
+    AdminForms admin = signedIn("admin", adminPassword);
+    var created =
+        admin.submit(
+            "/admin/content/new?kind=post",
+            "/admin/content/new",
+            Map.of(
+                "kind", "post",
+                "title", "Written in the <admin>",
+                "tags", "admin, notes",
+                "body", "First line\r\nSecond line\r\n"));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(303);
+    String location = AdminForms.location(created);
+    assertThat(location).matches("/admin/content/[^/]+/\\?done=created");
+    String id = location.split("/")[3];
+    String edit = "/admin/content/" + id + "/";
+    JsonNode stored = item(id);
+    assertThat(stored.get("slug").asText()).isEqualTo("written-in-the-admin");
+    assertThat(stored.get("body").asText())
+        .as("stored with LF")
+        .isEqualTo("First line\nSecond line\n");
+    assertThat(stored.get("status").asText()).isEqualTo("draft");
+    // The list is the read model's, which follows the journal within moments.
+    EndToEndTest.await(
+        () -> admin.get("/admin/content/").body().contains("Written in the &lt;admin&gt;"),
+        Duration.ofSeconds(5));
+    assertThat(admin.get("/admin/content/").body()).doesNotContain("<admin>");
+
+    // Open, save unchanged: the date shown as a day keeps its time; the body keeps its lines.
+    var saved =
+        admin.submit(edit, edit, form(admin, edit, Map.of("title", "Written in the admin")));
+    assertThat(saved.statusCode()).as(saved.body()).isEqualTo(303);
+    assertThat(item(id).get("revision").asLong()).isEqualTo(2);
+    assertThat(item(id).get("body").asText()).isEqualTo("First line\nSecond line\n");
+
+    // A second editor still on revision 1: refused, and the page gives back what they typed.
+    Map<String, String> stale = form(admin, edit, Map.of("body", "My late edit"));
+    stale.put("revision", "1");
+    var conflict = admin.submit(edit, edit, stale);
+    assertThat(conflict.statusCode()).isEqualTo(409);
+    assertThat(conflict.body())
+        .contains("Someone saved this item after you opened it")
+        .contains("My late edit")
+        .contains("diff?from=1")
+        .contains("Save mine over it");
+    assertThat(item(id).get("revision").asLong()).isEqualTo(2);
+    // Saving over it is a deliberate second step, from the newest revision the page now carries.
+    var over = admin.post(edit, hiddenFields(conflict.body()));
+    assertThat(over.statusCode()).as(over.body()).isEqualTo(303);
+    assertThat(item(id).get("body").asText()).isEqualTo("My late edit");
+
+    // A form without the session's token changes nothing.
+    var forged = admin.post(edit, Map.of("_csrf", "x", "revision", "3", "title", "Forged"));
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(item(id).get("title").asText()).isEqualTo("Written in the admin");
+
+    var published = admin.submit(edit, edit + "publish", Map.of("revision", "3"));
+    assertThat(published.statusCode()).as(published.body()).isEqualTo(303);
+    EndToEndTest.await(() -> status("/posts/written-in-the-admin/") == 200, Duration.ofSeconds(5));
+    assertThat(
+            EndToEndTest.HTTP
+                .send(
+                    HttpRequest.newBuilder(URI.create(base + "/posts/written-in-the-admin/"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body())
+        .contains("My late edit");
+
+    var history = admin.get(edit + "history");
+    assertThat(history.body()).contains("draft-created").contains("published").contains(">admin<");
+    var diff = admin.get(edit + "diff?from=1&to=3");
+    assertThat(diff.statusCode()).isEqualTo(200);
+    assertThat(diff.body())
+        .contains("<span class=\"removed\">-First line</span>")
+        .contains("<span class=\"added\">+My late edit</span>")
+        .contains("Written in the &lt;admin&gt;");
+    var reverted =
+        admin.submit(edit + "history", edit + "revert", Map.of("to", "1", "revision", "4"));
+    assertThat(reverted.statusCode()).as(reverted.body()).isEqualTo(303);
+    JsonNode now = item(id);
+    assertThat(now.get("title").asText()).isEqualTo("Written in the <admin>");
+    assertThat(now.get("status").asText()).isEqualTo("published");
+    EndToEndTest.await(
+        () ->
+            EndToEndTest.HTTP
+                .send(
+                    HttpRequest.newBuilder(URI.create(base + "/posts/written-in-the-admin/"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body()
+                .contains("Second line"),
+        Duration.ofSeconds(5));
+
+    var bad =
+        admin.submit(edit, edit, form(admin, edit, Map.of("title", "", "date", "31/12/2026")));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("must be a date like 2026-12-31");
+  }
+
+  @Test
+  @Order(3)
+  void anAuthorWritesDraftsOnlyAndUsersAreTheAdminsToManage() throws Exception {
+    var added =
+        api(
+            "POST",
+            "/api/v1/users",
+            "{\"username\": \"writer\", \"displayName\": \"Wren Writer\", \"role\": \"author\","
+                + " \"password\": \"writer-password-1\"}");
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+    assertThat(added.body()).doesNotContain("argon2").doesNotContain("writer-password-1");
+    var weak =
+        api(
+            "POST",
+            "/api/v1/users",
+            "{\"username\": \"w2\", \"role\": \"author\", \"password\": \"short\"}");
+    assertThat(weak.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(weak.body()).at("/error/field").asText()).isEqualTo("password");
+
+    AdminForms writer = signedIn("writer", "writer-password-1");
+    String published = firstPublishedId();
+    var publish =
+        writer.submit(
+            "/admin/content/new?kind=post", "/admin/content/" + published + "/unpublish", Map.of());
+    assertThat(publish.statusCode()).isEqualTo(403);
+    var editLive =
+        writer.submit(
+            "/admin/content/new?kind=post",
+            "/admin/content/" + published + "/",
+            Map.of("revision", "1", "title", "Changed by an author"));
+    assertThat(editLive.statusCode()).isEqualTo(403);
+    assertThat(writer.get("/admin/users/").statusCode()).isEqualTo(403);
+    var draft =
+        writer.submit(
+            "/admin/content/new?kind=page",
+            "/admin/content/new",
+            Map.of("kind", "page", "title", "An author's page", "body", "Draft."));
+    assertThat(draft.statusCode()).as(draft.body()).isEqualTo(303);
+    String draftId = AdminForms.location(draft).split("/")[3];
+    assertThat(item(draftId).get("kind").asText()).isEqualTo("page");
+
+    // The admin disables the author: the author's session ends at its next request.
+    AdminForms admin = signedIn("admin", adminPassword);
+    var disabled = admin.submit("/admin/users/", "/admin/users/writer", Map.of("disabled", "true"));
+    assertThat(disabled.statusCode()).as(disabled.body()).isEqualTo(303);
+    var after = writer.get("/admin/content/");
+    assertThat(after.statusCode()).isEqualTo(303);
+    assertThat(AdminForms.location(after)).contains("expired=1");
+    assertThat(new AdminForms(base).signIn("writer", "writer-password-1").body())
+        .contains("This account is disabled.");
+  }
+
+  @Test
+  @Order(4)
+  void repeatedWrongPasswordsLockTheAccountForTheWindow() throws Exception {
+    var added =
+        api(
+            "POST",
+            "/api/v1/users",
+            "{\"username\": \"target\", \"role\": \"editor\", \"password\": \"target-password-1\"}");
+    assertThat(added.statusCode()).isEqualTo(201);
+    AdminForms guesser = new AdminForms(base);
+    for (int i = 0; i < 5; i++) {
+      assertThat(guesser.signIn("target", "guess-" + i).statusCode()).isEqualTo(401);
+    }
+    var locked = guesser.signIn("target", "target-password-1");
+    assertThat(locked.statusCode()).isEqualTo(429);
+    assertThat(locked.body()).contains("Too many sign-in attempts for this account");
+    assertThat(locked.headers().allValues("Set-Cookie"))
+        .noneMatch(c -> c.startsWith("quire_admin="));
+  }
+
+  @Test
+  @Order(5)
+  void signingOutEndsTheSessionForEveryCopyOfItsCookie() throws Exception {
+    AdminForms admin = signedIn("admin", adminPassword);
+    AdminForms stolen = admin.copyTo(base);
+    assertThat(stolen.get("/admin/content/").statusCode()).isEqualTo(200);
+    var out = admin.submit("/admin/content/", "/admin/logout", Map.of());
+    assertThat(out.statusCode()).isEqualTo(303);
+    assertThat(AdminForms.location(out)).isEqualTo("/admin/login?done=out");
+    var replay = stolen.get("/admin/content/");
+    assertThat(replay.statusCode()).isEqualTo(303);
+    assertThat(AdminForms.location(replay)).contains("/admin/login");
+    // And a sign-in page never sends the editor off the site afterwards.
+    var evil = new AdminForms(base).get("/admin/login?next=//evil.example/");
+    assertThat(evil.body()).contains("name=\"next\" value=\"/admin/\"");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static AdminForms signedIn(String user, String password) throws Exception {
+    AdminForms b = new AdminForms(base);
+    var in = b.signIn(user, password);
+    assertThat(in.statusCode()).as(in.body()).isEqualTo(303);
+    return b;
+  }
+
+  /** The edit form's fields as the page shows them, with {@code changes} over them. */
+  static Map<String, String> form(AdminForms b, String edit, Map<String, String> changes)
+      throws Exception {
+    Map<String, String> f = hiddenAndInputs(b.get(edit).body());
+    f.remove("_csrf");
+    f.putAll(changes);
+    return f;
+  }
+
+  static Map<String, String> hiddenFields(String html) {
+    return hiddenAndInputs(html);
+  }
+
+  /** The edit form's inputs and textarea, read from the page as a browser would submit them. */
+  static Map<String, String> hiddenAndInputs(String html) {
+    var doc = org.jsoup.Jsoup.parse(html);
+    var form = doc.getElementById("edit-form");
+    assertThat(form).as("the edit form in: " + html).isNotNull();
+    Map<String, String> f = new java.util.LinkedHashMap<>();
+    for (var e : form.select("input[name], textarea[name]")) {
+      // A browser drops the one newline that may open a textarea's content (HTML's parsing
+      // rules); jsoup keeps it, so it is dropped here as a browser would.
+      String value = e.tagName().equals("textarea") ? e.wholeText() : e.val();
+      f.put(
+          e.attr("name"),
+          e.tagName().equals("textarea") && value.startsWith("\n") ? value.substring(1) : value);
+    }
+    return f;
+  }
+
+  static String firstPublishedId() throws Exception {
+    var list = api("GET", "/api/v1/content?status=published", null);
+    return JSON.readTree(list.body()).at("/items/0/id").asText();
+  }
+
+  static JsonNode item(String id) throws Exception {
+    return JSON.readTree(api("GET", "/api/v1/content/" + id, null).body());
+  }
+
+  static int status(String path) throws Exception {
+    return EndToEndTest.HTTP
+        .send(
+            HttpRequest.newBuilder(URI.create(base + path)).build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
+  static HttpResponse<String> api(String method, String path, String body) throws Exception {
+    var b =
+        HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + TOKEN);
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    return EndToEndTest.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
