@@ -310,6 +310,55 @@ class AdminEndToEndTest {
     assertThat(evil.body()).contains("name=\"next\" value=\"/admin/\"");
   }
 
+  @Test
+  @Order(6)
+  void theFirstAdminChangesThePasswordOthersSessionsEndAndTheFileGoes() throws Exception {
+    AdminForms admin = signedIn("admin", adminPassword);
+    AdminForms elsewhere = signedIn("admin", adminPassword);
+    var wrong =
+        admin.submit(
+            "/admin/account",
+            "/admin/account",
+            Map.of(
+                "current", "nope", "password", "a-new-password-1", "repeat", "a-new-password-1"));
+    assertThat(wrong.statusCode()).isEqualTo(403);
+    assertThat(wrong.body()).contains("is not your current password");
+    var differ =
+        admin.submit(
+            "/admin/account",
+            "/admin/account",
+            Map.of(
+                "current",
+                adminPassword,
+                "password",
+                "a-new-password-1",
+                "repeat",
+                "a-new-password-2"));
+    assertThat(differ.statusCode()).isEqualTo(400);
+    assertThat(differ.body()).contains("the two passwords differ");
+
+    var changed =
+        admin.submit(
+            "/admin/account",
+            "/admin/account",
+            Map.of(
+                "current",
+                adminPassword,
+                "password",
+                "a-new-password-1",
+                "repeat",
+                "a-new-password-1"));
+    assertThat(changed.statusCode()).as(changed.body()).isEqualTo(303);
+    // This browser got a new session; the other one's ended with the old password.
+    assertThat(admin.get("/admin/account?done=1").body()).contains("Your password is changed.");
+    assertThat(elsewhere.get("/admin/content/").statusCode()).isEqualTo(303);
+    EndToEndTest.await(
+        () -> !Files.exists(tmp.resolve("data/admin-password")), Duration.ofSeconds(5));
+    assertThat(new AdminForms(base).signIn("admin", adminPassword).statusCode()).isEqualTo(401);
+    assertThat(new AdminForms(base).signIn("admin", "a-new-password-1").statusCode())
+        .isEqualTo(303);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   static AdminForms signedIn(String user, String password) throws Exception {

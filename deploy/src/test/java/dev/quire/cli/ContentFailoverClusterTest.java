@@ -596,6 +596,33 @@ class ContentFailoverClusterTest {
     load.assertClean();
   }
 
+  /**
+   * Sessions are sharded entities on the content nodes: signed in through one gateway, the same
+   * cookie works on the other, and signing out on the other ends it on the first too.
+   */
+  private void anAdminSessionHoldsOnEveryGatewayAndEndsOnAllAtSignOut(String base2)
+      throws Exception {
+    var added =
+        retryingOn503(
+            base,
+            "POST",
+            "/api/v1/users",
+            "{\"username\": \"ops\", \"role\": \"editor\", \"password\": \"ops-password-123\"}");
+    assertThat(added.statusCode()).as(added.body()).isIn(201, 409);
+    AdminForms one = new AdminForms(base);
+    var in = one.signIn("ops", "ops-password-123");
+    assertThat(in.statusCode()).as(in.body()).isEqualTo(303);
+    AdminForms two = one.copyTo(base2);
+    var there = two.get("/admin/content/");
+    assertThat(there.statusCode()).as("the session on the other gateway").isEqualTo(200);
+    assertThat(there.body()).contains("ops (editor)");
+    var out = two.submit("/admin/content/", "/admin/logout", java.util.Map.of());
+    assertThat(out.statusCode()).isEqualTo(303);
+    var back = one.get("/admin/content/");
+    assertThat(back.statusCode()).as("signed out on the other gateway").isEqualTo(303);
+    assertThat(AdminForms.location(back)).startsWith("/admin/login");
+  }
+
   @Test
   @Order(3)
   void aRestartedGatewayCatchesUpWithWhatWasPublishedWhileItWasDown() throws Exception {
@@ -610,6 +637,7 @@ class ContentFailoverClusterTest {
         "--management-port",
         String.valueOf(EmbeddingRoleClusterTest.freePort()));
     await(() -> status(base2 + "/") == 200, Duration.ofSeconds(120), "gateway2 loaded the site");
+    anAdminSessionHoldsOnEveryGatewayAndEndsOnAllAtSignOut(base2);
     Process gateway = nodes.get("gateway");
     gateway.destroyForcibly();
     assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();

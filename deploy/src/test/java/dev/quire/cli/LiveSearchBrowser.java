@@ -32,6 +32,14 @@ final class LiveSearchBrowser {
 
   /** Runs the checks against the demo site at {@code base} (served without the embedding role). */
   static void check(String base) {
+    withBrowser(driver -> run(driver, base));
+  }
+
+  /**
+   * Runs {@code checks} in a headless chromium, or skips the test when there is none (fails it when
+   * {@code QUIRE_REQUIRE_BROWSER=1}).
+   */
+  static void withBrowser(java.util.function.Consumer<WebDriver> checks) {
     boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
     if ("1".equals(System.getenv("QUIRE_REQUIRE_BROWSER"))) {
       assertThat(present)
@@ -53,7 +61,7 @@ final class LiveSearchBrowser {
         new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
     WebDriver driver = new ChromeDriver(service, options);
     try {
-      run(driver, base);
+      checks.accept(driver);
     } finally {
       driver.quit();
     }

@@ -113,6 +113,15 @@ class ServeDemoTest {
     LiveSearchBrowser.check(base);
   }
 
+  @Test
+  @Order(4)
+  void theFirstAdminSignsInWritesAndPublishesInARealBrowser() throws Exception {
+    ready();
+    assertThat(Files.readString(demoDir.resolve("serve.log")))
+        .contains("Created the admin user 'admin'; its password is in " + demoDir.resolve("data"));
+    AdminBrowser.check(base, demoDir.resolve("data"), "demo-test-token");
+  }
+
   private static void ready() throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (status(HTTP, base + "/healthz") != 200) {

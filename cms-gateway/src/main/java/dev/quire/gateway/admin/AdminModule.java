@@ -704,8 +704,24 @@ public final class AdminModule implements CmsModule, Admin {
     return client;
   }
 
-  /** The first admin, for a site without users (see {@link FirstAdmin}). */
-  PasswordHasher hasher() {
-    return hasher;
+  /**
+   * Once the first admin's password is changed, the file {@link FirstAdmin} wrote no longer opens
+   * anything: it goes, so that nobody later mistakes it for a way in. (On another gateway node's
+   * disk, it stays until its operator deletes it; it is then only stale.)
+   */
+  void forgetFirstPassword(String username) {
+    if (!FirstAdmin.USERNAME.equals(username)) {
+      return;
+    }
+    java.nio.file.Path file =
+        java.nio.file.Path.of(ctx.config().getString("quire.data-dir")).resolve(FirstAdmin.FILE);
+    blocking.execute(
+        () -> {
+          try {
+            java.nio.file.Files.deleteIfExists(file);
+          } catch (java.io.IOException e) {
+            LOG.warn("could not delete {}: {}", file, e.getMessage());
+          }
+        });
   }
 }

@@ -40,13 +40,16 @@ public final class PasswordHasher {
 
   private final Params params;
   private final SecureRandom random = new SecureRandom();
-  private final String dummy;
+
+  /**
+   * Checked against when a username does not exist, so that a wrong name and a wrong password take
+   * the same time and a guesser cannot tell them apart. Made at the first such check, not at start
+   * (a hash is tens of milliseconds the first page should not wait for).
+   */
+  private volatile String dummy;
 
   public PasswordHasher(Params params) {
     this.params = params;
-    // Checked against when a username does not exist, so that a wrong name and a wrong password
-    // take the same time and a guesser cannot tell them apart.
-    this.dummy = hash("not a password of anyone's");
   }
 
   public String hash(String password) {
@@ -104,7 +107,12 @@ public final class PasswordHasher {
 
   /** Spends the time a real check takes, and answers false. */
   public boolean verifyNobody(String password) {
-    verify(password, dummy);
+    String d = dummy;
+    if (d == null) {
+      d = hash("not a password of anyone's");
+      dummy = d;
+    }
+    verify(password, d);
     return false;
   }
 

@@ -208,7 +208,14 @@ final class UserPages {
             r instanceof UserReply.Refused no
                 ? usersPage(
                     e, statusOf(no), null, Map.of(no.field() + ":" + name, no.message()), Map.of())
-                : done(admin.seeOther("/admin/users/?done=changed")));
+                : done(afterChange(name, password != null)));
+  }
+
+  private HttpResponse afterChange(String name, boolean newPassword) {
+    if (newPassword) {
+      admin.forgetFirstPassword(name);
+    }
+    return admin.seeOther("/admin/users/?done=changed");
   }
 
   // ------------------------------------------------------------------ own account
@@ -259,6 +266,7 @@ final class UserPages {
                                   no.code(), no.field(), no.message(), List.of()));
                         }
                         UserCommand.UserView now = ((UserReply.Done) reply).user();
+                        admin.forgetFirstPassword(now.username());
                         return client
                             .<UserReply>users(r -> new UserCommand.LoginSucceeded(e.username(), r))
                             .thenCompose(x -> admin.openSession(now.username(), now.credentials()));
@@ -365,7 +373,14 @@ final class UserPages {
                   .thenCompose(
                       hash ->
                           client.<UserReply>users(
-                              x -> new UserCommand.SetPassword(name, hash, "api", x)));
+                              x -> new UserCommand.SetPassword(name, hash, "api", x)))
+                  .thenApply(
+                      x -> {
+                        if (x instanceof UserReply.Done) {
+                          admin.forgetFirstPassword(name);
+                        }
+                        return x;
+                      });
             })
         .thenApply(r -> answer(json, 200, r));
   }
