@@ -1,0 +1,79 @@
+package dev.quire.content.users;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.quire.protocol.Role;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * User and session events as version 1 stores them (serializer id, manifest, JSON) must still
+ * deserialize and replay to the same state: if this fails, an event's shape changed, and it needs a
+ * migration rather than an edit of the fixture.
+ */
+class UserEventsFixtureTest {
+
+  static final ActorTestKit KIT =
+      ActorTestKit.create(
+          ConfigFactory.parseString("pekko.actor.provider = local")
+              .withFallback(ConfigFactory.load()));
+
+  @AfterAll
+  static void stop() {
+    KIT.shutdownTestKit();
+  }
+
+  @Test
+  void storedUserAndSessionEventsOfVersion1StillReplay() throws Exception {
+    List<Object> events = read("user-events-v1.tsv");
+    assertThat(events).hasSize(10);
+    Users.State state = new Users.State(Map.of());
+    for (Object e : events.subList(0, 8)) {
+      state = state.apply((Users.Event) e, 5);
+    }
+    Users.Account ann = state.accounts().get("ann");
+    assertThat(ann.displayName()).isEqualTo("Ann Lee");
+    assertThat(ann.role()).isEqualTo(Role.EDITOR);
+    assertThat(ann.credentials()).as("added, role changed, password set").isEqualTo(3);
+    assertThat(ann.passwordHash()).contains("bmV3c2FsdG5ld3NhbHQ");
+    assertThat(ann.lastLogin()).isEqualTo(Instant.parse("2026-12-04T10:03:01Z"));
+    assertThat(ann.attempts()).containsExactly(Instant.parse("2026-12-04T12:05:00Z"));
+    assertThat(state.enabledAdmins()).isEqualTo(1);
+
+    AdminSession.SessionOpened opened = (AdminSession.SessionOpened) events.get(8);
+    assertThat(opened.credentials()).isEqualTo(3);
+    assertThat(opened.expiresAt()).isEqualTo(Instant.parse("2026-12-05T00:05:01Z"));
+    assertThat(((AdminSession.SessionClosed) events.get(9)).at())
+        .isEqualTo(Instant.parse("2026-12-04T13:00:00Z"));
+  }
+
+  static List<Object> read(String fixture) throws Exception {
+    Serialization serialization = SerializationExtension.get(KIT.system());
+    List<Object> events = new ArrayList<>();
+    for (String line :
+        Files.readAllLines(
+            Path.of("src/test/resources/fixtures/" + fixture), StandardCharsets.UTF_8)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] parts = line.split("\t", 3);
+      events.add(
+          serialization
+              .deserialize(
+                  parts[2].getBytes(StandardCharsets.UTF_8), Integer.parseInt(parts[0]), parts[1])
+              .get());
+    }
+    return events;
+  }
+}
