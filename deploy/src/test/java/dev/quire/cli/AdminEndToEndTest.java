@@ -282,6 +282,13 @@ class AdminEndToEndTest {
             "/api/v1/users",
             "{\"username\": \"target\", \"role\": \"editor\", \"password\": \"target-password-1\"}");
     assertThat(added.statusCode()).isEqualTo(201);
+    assertThat(
+            api(
+                    "POST",
+                    "/api/v1/users",
+                    "{\"username\": \"target2\", \"role\": \"editor\", \"password\": \"target2-password-1\"}")
+                .statusCode())
+        .isEqualTo(201);
     AdminForms guesser = new AdminForms(base);
     for (int i = 0; i < 5; i++) {
       assertThat(guesser.signIn("target", "guess-" + i).statusCode()).isEqualTo(401);
@@ -357,6 +364,90 @@ class AdminEndToEndTest {
     assertThat(new AdminForms(base).signIn("admin", adminPassword).statusCode()).isEqualTo(401);
     assertThat(new AdminForms(base).signIn("admin", "a-new-password-1").statusCode())
         .isEqualTo(303);
+  }
+
+  @Test
+  @Order(7)
+  void mediaAndRedirectsHaveTheirOwnAdminPagesThroughTheModuleInterface() throws Exception {
+    AdminForms editor = signedIn("target2", "target2-password-1");
+    // A PNG's first bytes are enough for the store: it keeps what it is given, by its hash.
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 1, 2, 3, 4};
+    String token = AdminForms.csrf(editor.get("/admin/media/").body());
+    var forged =
+        editor.postMultipart(
+            "/admin/media/",
+            java.util.List.<String[]>of(new String[] {"_csrf", "forged"}),
+            "x.png",
+            png);
+    assertThat(forged.statusCode()).isEqualTo(403);
+    var tokenLast = editor.postMultipart("/admin/media/", java.util.List.of(), "x.png", png);
+    assertThat(tokenLast.statusCode()).as("no token before the file").isEqualTo(403);
+    var noFile =
+        editor.postMultipart(
+            "/admin/media/",
+            java.util.List.<String[]>of(new String[] {"_csrf", token}),
+            null,
+            null);
+    assertThat(noFile.statusCode()).isEqualTo(400);
+    var uploaded =
+        editor.postMultipart(
+            "/admin/media/",
+            java.util.List.<String[]>of(new String[] {"_csrf", token}),
+            "diagram.png",
+            png);
+    assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(303);
+    assertThat(AdminForms.location(uploaded)).isEqualTo("/admin/media/?done=diagram.png");
+    String page = editor.get("/admin/media/").body();
+    var url = java.util.regex.Pattern.compile("/media/[0-9a-f]{64}/diagram\\.png").matcher(page);
+    assertThat(url.find()).as(page).isTrue();
+    assertThat(page).contains("![](" + url.group() + ")");
+    var served =
+        AdminForms.HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + url.group())).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(served.body()).isEqualTo(png);
+
+    var bad =
+        editor.submit(
+            "/admin/redirects/",
+            "/admin/redirects/",
+            Map.of("from", "//evil.example/", "to", "/x/", "status", "301"));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("field-error");
+    var added =
+        editor.submit(
+            "/admin/redirects/",
+            "/admin/redirects/",
+            Map.of(
+                "from",
+                "/2019/old-post.html",
+                "to",
+                "/posts/written-in-the-admin/",
+                "status",
+                "301"));
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(303);
+    var followed =
+        AdminForms.HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/2019/old-post.html")).build(),
+            HttpResponse.BodyHandlers.discarding());
+    assertThat(followed.statusCode()).isEqualTo(301);
+    assertThat(AdminForms.location(followed)).endsWith("/posts/written-in-the-admin/");
+    assertThat(editor.get("/admin/redirects/").body()).contains("/2019/old-post.html");
+    var removed =
+        editor.submit(
+            "/admin/redirects/", "/admin/redirects/remove", Map.of("from", "/2019/old-post.html"));
+    assertThat(removed.statusCode()).isEqualTo(303);
+    assertThat(editor.get("/admin/redirects/").body()).doesNotContain("/2019/old-post.html");
+
+    // Redirects are for editors: an author has no such page, and no link to it.
+    api(
+        "POST",
+        "/api/v1/users",
+        "{\"username\": \"author2\", \"role\": \"author\", \"password\": \"author2-password\"}");
+    AdminForms author = signedIn("author2", "author2-password");
+    assertThat(author.get("/admin/redirects/").statusCode()).isEqualTo(403);
+    String nav = author.get("/admin/media/").body();
+    assertThat(nav).contains("href=\"/admin/media/\"").doesNotContain("href=\"/admin/redirects/\"");
   }
 
   // ---------------------------------------------------------------- helpers

@@ -64,6 +64,46 @@ final class AdminForms {
             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
   }
 
+  /**
+   * A multipart/form-data POST, its parts in the order given, as a browser sends a form with a
+   * file: each part a {@code name}, and for a file a {@code filename} and bytes.
+   */
+  HttpResponse<String> postMultipart(
+      String path, java.util.List<String[]> fields, String fileName, byte[] file) throws Exception {
+    String boundary = "----quire-test-" + System.nanoTime();
+    var out = new java.io.ByteArrayOutputStream();
+    for (String[] f : fields) {
+      out.writeBytes(
+          ("--"
+                  + boundary
+                  + "\r\nContent-Disposition: form-data; name=\""
+                  + f[0]
+                  + "\"\r\n\r\n"
+                  + f[1]
+                  + "\r\n")
+              .getBytes(StandardCharsets.UTF_8));
+    }
+    if (fileName != null) {
+      out.writeBytes(
+          ("--"
+                  + boundary
+                  + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+                  + fileName
+                  + "\"\r\nContent-Type: image/png\r\n\r\n")
+              .getBytes(StandardCharsets.UTF_8));
+      out.writeBytes(file);
+      out.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+    }
+    out.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return keep(
+        HTTP.send(
+            request(path)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
+  }
+
   /** Posts {@code form} with the CSRF token of the page at {@code formPage}. */
   HttpResponse<String> submit(String formPage, String action, Map<String, String> form)
       throws Exception {

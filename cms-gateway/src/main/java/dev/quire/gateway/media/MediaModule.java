@@ -2,6 +2,7 @@ package dev.quire.gateway.media;
 
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.getFromFile;
@@ -16,8 +17,10 @@ import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
+import dev.quire.gateway.module.Admin;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
+import dev.quire.protocol.Role;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -37,10 +40,12 @@ import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.Multipart;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.StreamConverters;
 
@@ -52,6 +57,9 @@ import org.apache.pekko.stream.javadsl.StreamConverters;
  * script on the site's origin.
  */
 public final class MediaModule implements CmsModule {
+
+  /** A multipart upload's bytes besides the file: the token, the part headers, the boundaries. */
+  private static final long FORM_OVERHEAD_BYTES = 64 * 1024;
 
   private static final Set<String> INLINE_PREFIXES = Set.of("image/", "audio/", "video/");
   private static final Set<String> INLINE_TYPES = Set.of("application/pdf");
@@ -168,6 +176,152 @@ public final class MediaModule implements CmsModule {
           }
         },
         blocking);
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  @Override
+  public List<Admin.Link> adminLinks() {
+    return List.of(new Admin.Link("Media", "/admin/media/", Role.Permission.WRITE_DRAFTS));
+  }
+
+  /**
+   * {@code /admin/media/}: every stored file, newest first, with the Markdown that shows it, and an
+   * upload form. The upload is multipart: its first part must be the form's CSRF token, checked
+   * before the file is read; the file streams to the store as the API's upload does, within the
+   * same size limit.
+   */
+  @Override
+  public Optional<Route> adminRoutes(ModuleContext ctx, Admin admin) {
+    return Optional.of(
+        pathPrefix(
+            "media",
+            () ->
+                pathEndOrSingleSlash(
+                    () ->
+                        admin.signedIn(
+                            Role.Permission.WRITE_DRAFTS,
+                            e ->
+                                concat(
+                                    get(
+                                        () ->
+                                            parameterOptional(
+                                                "done",
+                                                done ->
+                                                    completeWithFuture(
+                                                        adminPage(admin, e, done.orElse(null))))),
+                                    post(
+                                        () ->
+                                            withSizeLimit(
+                                                maxUpload + FORM_OVERHEAD_BYTES,
+                                                () ->
+                                                    entity(
+                                                        Unmarshaller.entityToMultipartFormData(),
+                                                        form ->
+                                                            completeWithFuture(
+                                                                adminUpload(
+                                                                    admin, e, form))))))))));
+  }
+
+  private CompletionStage<HttpResponse> adminPage(Admin admin, Admin.Editor e, String done) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            List<Map<String, Object>> items =
+                store.list().stream()
+                    .sorted(java.util.Comparator.comparing(MediaStore.Media::createdAt).reversed())
+                    .map(
+                        m -> {
+                          Map<String, Object> v = view(m);
+                          v.put("image", m.contentType().startsWith("image/"));
+                          v.put(
+                              "markdown",
+                              (m.contentType().startsWith("image/")
+                                      ? "![]("
+                                      : "[" + m.filename() + "](")
+                                  + m.url()
+                                  + ")");
+                          return v;
+                        })
+                    .toList();
+            Map<String, Object> vars = new LinkedHashMap<>();
+            vars.put("items", items);
+            vars.put("maxUploadMb", maxUpload / (1024 * 1024));
+            if (done != null) {
+              vars.put("notice", "Uploaded: " + done);
+            }
+            return admin.page(e, StatusCodes.OK, "media/admin.peb", vars);
+          } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+          }
+        },
+        blocking);
+  }
+
+  private CompletionStage<HttpResponse> adminUpload(
+      Admin admin, Admin.Editor e, Multipart.FormData form) {
+    return form.getParts()
+        .prefixAndTail(1)
+        .runWith(org.apache.pekko.stream.javadsl.Sink.head(), materializer)
+        .thenCompose(
+            first -> {
+              Multipart.FormData.BodyPart token =
+                  first.first().isEmpty() ? null : first.first().get(0);
+              if (token == null || !"_csrf".equals(token.getName())) {
+                first.second().runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), materializer);
+                return CompletableFuture.completedFuture(refused(admin, e));
+              }
+              return token
+                  .getEntity()
+                  .toStrict(uploadTimeout.toMillis(), materializer)
+                  .thenCompose(
+                      strict -> {
+                        String sent = strict.getData().utf8String();
+                        if (!Admin.csrfMatches(e, sent)) {
+                          first
+                              .second()
+                              .runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), materializer);
+                          return CompletableFuture.completedFuture(refused(admin, e));
+                        }
+                        return first
+                            .second()
+                            .filter(p -> "file".equals(p.getName()))
+                            .runWith(
+                                org.apache.pekko.stream.javadsl.Sink.headOption(), materializer)
+                            .thenCompose(
+                                file -> {
+                                  if (file.isEmpty()
+                                      || file.get().getFilename().orElse("").isEmpty()) {
+                                    throw HttpError.badRequest("file", "choose a file to upload");
+                                  }
+                                  Multipart.FormData.BodyPart part = file.get();
+                                  return upload(part.getEntity(), part.getFilename().get())
+                                      .thenApply(
+                                          r ->
+                                              admin.seeOther(
+                                                  "/admin/media/?done="
+                                                      + java.net.URLEncoder.encode(
+                                                          MediaStore.safeName(
+                                                              part.getFilename().get()),
+                                                          java.nio.charset.StandardCharsets
+                                                              .UTF_8)));
+                                });
+                      });
+            });
+  }
+
+  private static HttpResponse refused(Admin admin, Admin.Editor e) {
+    return admin.page(
+        e,
+        StatusCodes.FORBIDDEN,
+        "admin/message.peb",
+        Map.of(
+            "heading",
+            "Form expired",
+            "message",
+            "This upload did not come from your current session. Reload the page and try again.",
+            "back",
+            "/admin/media/"));
   }
 
   private static Map<String, Object> view(MediaStore.Media m) {

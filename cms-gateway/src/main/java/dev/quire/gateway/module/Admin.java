@@ -41,4 +41,15 @@ public interface Admin {
 
   /** 303 to {@code path}, which must be an admin path ({@code /admin/...}). */
   HttpResponse seeOther(String path);
+
+  /**
+   * Whether {@code token} is the editor's CSRF token, compared in constant time: for a form the
+   * module reads itself (a file upload, whose first part carries the token).
+   */
+  static boolean csrfMatches(Editor editor, String token) {
+    return token != null
+        && java.security.MessageDigest.isEqual(
+            token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            editor.csrf().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
 }

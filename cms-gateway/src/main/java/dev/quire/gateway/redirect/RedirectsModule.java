@@ -8,6 +8,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.parameter;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
@@ -18,11 +20,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.content.Asks;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
+import dev.quire.gateway.module.Admin;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.protocol.RedirectCommand;
 import dev.quire.protocol.RedirectReply;
 import dev.quire.protocol.RedirectRule;
+import dev.quire.protocol.Role;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -211,6 +215,19 @@ public final class RedirectsModule implements CmsModule {
   }
 
   private CompletionStage<HttpResponse> list() {
+    return current()
+        .thenApply(
+            t -> {
+              Map<String, Object> out = new LinkedHashMap<>();
+              out.put("version", t.version());
+              out.put("total", t.rules().size());
+              out.put("items", t.rules());
+              return JsonResponses.of(json, StatusCodes.OK, out);
+            });
+  }
+
+  /** The whole table from its entity, rules sorted by {@code from}. */
+  private CompletionStage<RedirectCommand.RedirectTable> current() {
     return Asks.unavailableOnTimeout(
             Asks.on(
                 table()
@@ -222,11 +239,7 @@ public final class RedirectsModule implements CmsModule {
             t -> {
               List<RedirectRule> rules = new ArrayList<>(t.rules());
               rules.sort(Comparator.comparing(RedirectRule::from));
-              Map<String, Object> out = new LinkedHashMap<>();
-              out.put("version", t.version());
-              out.put("total", rules.size());
-              out.put("items", rules);
-              return JsonResponses.of(json, StatusCodes.OK, out);
+              return new RedirectCommand.RedirectTable(t.version(), false, List.copyOf(rules));
             });
   }
 
@@ -242,35 +255,202 @@ public final class RedirectsModule implements CmsModule {
 
   private CompletionStage<HttpResponse> write(
       java.util.function.Function<ActorRef<RedirectReply>, RedirectCommand> make) {
-    return Asks.unavailableOnTimeout(
-            Asks.on(
-                table().<RedirectReply>ask(make::apply, content.askTimeout()),
-                system.executionContext()),
-            "the redirect table")
+    return send(make)
         .thenApply(
             reply -> {
               if (reply instanceof RedirectReply.Refused f) {
                 throw HttpError.of(
                     dev.quire.protocol.ContentReply.Rejected.of(f.code(), f.field(), f.message()));
               }
-              return (RedirectReply.Stored) reply;
-            })
-        // Read your writes on this gateway: the answer waits until the table it serves from has
-        // the stored version (other gateways follow on their refresh interval). Should that
-        // fetch fail, the change is stored all the same, and the next refresh brings it.
+              RedirectReply.Stored stored = (RedirectReply.Stored) reply;
+              return JsonResponses.of(
+                  json,
+                  StatusCodes.OK,
+                  Map.of("version", stored.version(), "total", stored.count()));
+            });
+  }
+
+  /**
+   * Sends a change to the table. Read your writes on this gateway: a stored change is answered once
+   * the table it serves from has it (other gateways follow on their refresh interval). Should that
+   * fetch fail, the change is stored all the same, and the next refresh brings it.
+   */
+  private CompletionStage<RedirectReply> send(
+      java.util.function.Function<ActorRef<RedirectReply>, RedirectCommand> make) {
+    return Asks.unavailableOnTimeout(
+            Asks.on(
+                table().<RedirectReply>ask(make::apply, content.askTimeout()),
+                system.executionContext()),
+            "the redirect table")
         .thenCompose(
-            stored ->
-                fetch()
-                    .handle(
-                        (done, failure) -> {
-                          if (failure != null) {
-                            LOG.debug("redirect table not refreshed after a write: {}", failure);
-                          }
-                          return JsonResponses.of(
-                              json,
-                              StatusCodes.OK,
-                              Map.of("version", stored.version(), "total", stored.count()));
-                        }));
+            reply ->
+                reply instanceof RedirectReply.Refused
+                    ? CompletableFuture.completedFuture(reply)
+                    : fetch()
+                        .handle(
+                            (done, failure) -> {
+                              if (failure != null) {
+                                LOG.debug(
+                                    "redirect table not refreshed after a write: {}", failure);
+                              }
+                              return reply;
+                            }));
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  @Override
+  public List<Admin.Link> adminLinks() {
+    return List.of(new Admin.Link("Redirects", "/admin/redirects/", Role.Permission.PUBLISH));
+  }
+
+  /**
+   * {@code /admin/redirects/}: the table, a form to add or replace a rule, and a remove button per
+   * rule; editors and admins (a redirect changes what visitors reach, as publishing does).
+   */
+  @Override
+  public Optional<Route> adminRoutes(ModuleContext ctx, Admin admin) {
+    return Optional.of(
+        pathPrefix(
+            "redirects",
+            () ->
+                admin.signedIn(
+                    Role.Permission.PUBLISH,
+                    e ->
+                        concat(
+                            pathEndOrSingleSlash(
+                                () ->
+                                    concat(
+                                        get(
+                                            () ->
+                                                parameterOptional(
+                                                    "done",
+                                                    done ->
+                                                        completeWithFuture(
+                                                            adminPage(
+                                                                admin,
+                                                                e,
+                                                                StatusCodes.OK,
+                                                                done.map(RedirectsModule::notice)
+                                                                    .orElse(null),
+                                                                Map.of(),
+                                                                Map.of())))),
+                                        post(
+                                            () ->
+                                                admin.form(
+                                                    e,
+                                                    f ->
+                                                        completeWithFuture(
+                                                            adminAdd(admin, e, f)))))),
+                            path(
+                                "remove",
+                                () ->
+                                    post(
+                                        () ->
+                                            admin.form(
+                                                e,
+                                                f ->
+                                                    completeWithFuture(
+                                                        adminRemove(admin, e, f)))))))));
+  }
+
+  private CompletionStage<HttpResponse> adminPage(
+      Admin admin,
+      Admin.Editor e,
+      org.apache.pekko.http.javadsl.model.StatusCode status,
+      String notice,
+      Map<String, String> errors,
+      Map<String, String> form) {
+    return current()
+        .thenApply(
+            t -> {
+              Map<String, Object> vars = new LinkedHashMap<>();
+              vars.put("rules", t.rules());
+              vars.put("statuses", List.of(301, 302, 307, 308));
+              vars.put("errors", errors);
+              Map<String, String> shown = new LinkedHashMap<>();
+              shown.put("from", form.getOrDefault("from", ""));
+              shown.put("to", form.getOrDefault("to", ""));
+              shown.put("status", form.getOrDefault("status", "301"));
+              vars.put("form", shown);
+              if (notice != null) {
+                vars.put("notice", notice);
+              }
+              return admin.page(e, status, "redirects/admin.peb", vars);
+            });
+  }
+
+  private CompletionStage<HttpResponse> adminAdd(
+      Admin admin, Admin.Editor e, Map<String, String> f) {
+    int status;
+    try {
+      status = Integer.parseInt(f.getOrDefault("status", "301"));
+    } catch (NumberFormatException ex) {
+      return adminPage(
+          admin,
+          e,
+          StatusCodes.BAD_REQUEST,
+          null,
+          Map.of("status", "must be 301, 302, 307 or 308"),
+          f);
+    }
+    RedirectRule rule =
+        new RedirectRule(
+            f.getOrDefault("from", "").strip(), f.getOrDefault("to", "").strip(), status);
+    java.util.Optional<dev.quire.protocol.FieldError> problem = rule.problem();
+    if (problem.isPresent()) {
+      return adminPage(
+          admin,
+          e,
+          StatusCodes.BAD_REQUEST,
+          null,
+          Map.of(problem.get().field(), problem.get().message()),
+          f);
+    }
+    return send(r -> new RedirectCommand.Put(List.of(rule), e.username(), r))
+        .thenCompose(
+            reply ->
+                reply instanceof RedirectReply.Refused no
+                    ? adminPage(
+                        admin,
+                        e,
+                        StatusCodes.BAD_REQUEST,
+                        null,
+                        Map.of(fieldOf(no.field()), no.message()),
+                        f)
+                    : CompletableFuture.completedFuture(
+                        admin.seeOther("/admin/redirects/?done=added")));
+  }
+
+  private CompletionStage<HttpResponse> adminRemove(
+      Admin admin, Admin.Editor e, Map<String, String> f) {
+    String from = f.getOrDefault("from", "");
+    return send(r -> new RedirectCommand.Remove(from, e.username(), r))
+        .thenCompose(
+            reply ->
+                reply instanceof RedirectReply.Refused no
+                    ? adminPage(
+                        admin,
+                        e,
+                        StatusCodes.NOT_FOUND,
+                        null,
+                        Map.of("remove", no.message()),
+                        Map.of())
+                    : CompletableFuture.completedFuture(
+                        admin.seeOther("/admin/redirects/?done=removed")));
+  }
+
+  /** "redirects[0].to" as the form's field, "to". */
+  private static String fieldOf(String field) {
+    return field == null ? "form" : field.substring(field.lastIndexOf('.') + 1);
+  }
+
+  private static String notice(String done) {
+    return switch (done) {
+      case "added" -> "Saved: the redirect answers on every gateway within seconds.";
+      case "removed" -> "Removed.";
+      default -> null;
+    };
   }
 
   private List<RedirectRule> parseRules(String body) {
