@@ -86,6 +86,14 @@ public interface ContentQuery extends QuireSerializable {
       String contentId, ContentSnapshot item, String event, java.time.Instant at, String actor)
       implements QuireSerializable {}
 
+  /**
+   * Markdown rendered as the site would render it (the same extensions and sanitizer), for an
+   * editor's preview: nothing is stored.
+   */
+  record Preview(String markdown, ActorRef<Rendered> replyTo) implements ContentQuery {}
+
+  record Rendered(String html) implements QuireSerializable {}
+
   /** Ids of every content item in the journal, any status, in no particular order. */
   record AllIds(ActorRef<IdList> replyTo) implements ContentQuery {}
 

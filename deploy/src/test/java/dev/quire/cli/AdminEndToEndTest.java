@@ -173,6 +173,28 @@ class AdminEndToEndTest {
     assertThat(over.statusCode()).as(over.body()).isEqualTo(303);
     assertThat(item(id).get("body").asText()).isEqualTo("My late edit");
 
+    // A preview renders what is typed as the site would, and stores nothing.
+    Map<String, String> draft =
+        form(admin, edit, Map.of("body", "Some *emphasis* and <script>x()</script>"));
+    draft.put("preview", "1");
+    var preview = admin.submit(edit, edit, draft);
+    assertThat(preview.statusCode()).isEqualTo(200);
+    assertThat(preview.body())
+        .contains("<em>emphasis</em>")
+        .doesNotContain("<script>x()")
+        .contains("Some *emphasis* and &lt;script&gt;");
+    assertThat(item(id).get("body").asText()).isEqualTo("My late edit");
+    var newPreview =
+        admin.submit(
+            "/admin/content/new?kind=page",
+            "/admin/content/new",
+            Map.of("kind", "page", "title", "Not yet", "body", "# Heading", "preview", "1"));
+    assertThat(newPreview.statusCode()).isEqualTo(200);
+    assertThat(newPreview.body())
+        .contains("<h1")
+        .contains("Heading</h1>")
+        .contains("action=\"/admin/content/new\"");
+
     // A form without the session's token changes nothing.
     var forged = admin.post(edit, Map.of("_csrf", "x", "revision", "3", "title", "Forged"));
     assertThat(forged.statusCode()).isEqualTo(403);

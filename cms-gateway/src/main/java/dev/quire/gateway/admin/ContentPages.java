@@ -12,6 +12,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.post;
 
 import dev.quire.gateway.api.Revisions;
 import dev.quire.gateway.content.ContentClient;
+import dev.quire.gateway.http.ErrorMapper;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.module.Admin;
 import dev.quire.gateway.module.Admin.Editor;
@@ -60,6 +61,7 @@ final class ContentPages {
   private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm");
   private static final DateTimeFormatter SHOWN = DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm");
   private static final int PAGE_SIZE = 25;
+  private static final String NEW = "/admin/content/new";
 
   /** Every field the edit form shows, so that a template never meets a missing one. */
   private static final List<String> FORM_FIELDS =
@@ -259,20 +261,79 @@ final class ContentPages {
     if (!errors.isEmpty()) {
       return done(formPage(e, StatusCodes.BAD_REQUEST, null, new HashMap<>(f), errors, null));
     }
+    if (f.containsKey("preview")) {
+      return preview(e, null, NEW, new HashMap<>(f), fields.body());
+    }
     String id = ContentIds.next();
+    return kept(
+        e,
+        null,
+        NEW,
+        new HashMap<>(f),
+        content
+            .command(
+                id,
+                r ->
+                    new ContentCommand.Create(
+                        kind, fields, ContentCommand.Initially.DRAFT, e.username(), r))
+            .thenApply(
+                reply -> {
+                  if (reply instanceof ContentReply.Rejected rej) {
+                    return formPage(e, status(rej), null, new HashMap<>(f), errorsOf(rej), null);
+                  }
+                  return admin.seeOther("/admin/content/" + id + "/?done=created");
+                }));
+  }
+
+  /**
+   * The form shown with the rendered body under it: nothing is stored, and the fields stay as
+   * typed. A preview that cannot be made says so, with the text kept.
+   */
+  private CompletionStage<HttpResponse> preview(
+      Editor e, ContentSnapshot item, String action, Map<String, Object> form, String body) {
+    form.remove("preview");
     return content
-        .command(
-            id,
-            r ->
-                new ContentCommand.Create(
-                    kind, fields, ContentCommand.Initially.DRAFT, e.username(), r))
-        .thenApply(
-            reply -> {
-              if (reply instanceof ContentReply.Rejected rej) {
-                return formPage(e, status(rej), null, new HashMap<>(f), errorsOf(rej), null);
+        .preview(body)
+        .handle(
+            (html, failure) -> {
+              Map<String, Object> extra = new HashMap<>();
+              extra.put("action", action);
+              if (failure != null) {
+                extra.put("previewError", ErrorMapper.httpError(failure).getMessage());
+              } else {
+                extra.put("preview", html);
               }
-              return admin.seeOther("/admin/content/" + id + "/?done=created");
+              return formPage(e, StatusCodes.OK, item, form, Map.of(), null, extra);
             });
+  }
+
+  /**
+   * {@code page}, or, when it failed (a content node unreachable, a timeout), the form again with
+   * what the editor typed and why it was not saved: a failed save never costs the text.
+   */
+  private CompletionStage<HttpResponse> kept(
+      Editor e,
+      ContentSnapshot item,
+      String action,
+      Map<String, Object> form,
+      CompletionStage<HttpResponse> page) {
+    return page.handle(
+        (done, failure) -> {
+          if (failure == null) {
+            return done;
+          }
+          HttpError error = ErrorMapper.httpError(failure);
+          Map<String, Object> extra = new HashMap<>();
+          extra.put("action", action);
+          return formPage(
+              e,
+              StatusCodes.get(error.status()),
+              item,
+              form,
+              Map.of("form", "Not saved: " + error.getMessage() + " Your text is below."),
+              null,
+              extra);
+        });
   }
 
   private CompletionStage<HttpResponse> edit(Editor e, String id, String done) {
@@ -286,6 +347,30 @@ final class ContentPages {
   }
 
   private CompletionStage<HttpResponse> save(Editor e, String id, Map<String, String> f) {
+    String action = "/admin/content/" + id + "/";
+    if (f.containsKey("preview")) {
+      Map<String, String> errors = new LinkedHashMap<>();
+      ContentFields typed = fields(f, errors);
+      return kept(
+          e,
+          null,
+          action,
+          new HashMap<>(f),
+          revisions
+              .current(id)
+              .thenCompose(
+                  now ->
+                      preview(
+                          e,
+                          now,
+                          action,
+                          withRevision(f, revisionOf(f.get("revision"))),
+                          typed.body())));
+    }
+    return kept(e, null, action, new HashMap<>(f), saved(e, id, f));
+  }
+
+  private CompletionStage<HttpResponse> saved(Editor e, String id, Map<String, String> f) {
     return revisions
         .current(id)
         .thenCompose(
@@ -317,7 +402,7 @@ final class ContentPages {
                                 withRevision(f, revision),
                                 Map.of(),
                                 null,
-                                conflict);
+                                Map.of("conflict", conflict));
                           }
                           return formPage(
                               e, status(rej), now, withRevision(f, revision), errorsOf(rej), null);
@@ -618,7 +703,7 @@ final class ContentPages {
       Map<String, ?> form,
       Map<String, String> errors,
       String notice,
-      Map<String, Object> conflict) {
+      Map<String, Object> extra) {
     Map<String, Object> full = new HashMap<>(form);
     for (String key : FORM_FIELDS) {
       full.putIfAbsent(key, "");
@@ -632,9 +717,10 @@ final class ContentPages {
     if (notice != null) {
       vars.put("notice", notice);
     }
-    if (conflict != null) {
-      vars.put("conflict", conflict);
+    if (extra != null) {
+      vars.putAll(extra);
     }
+    vars.putIfAbsent("action", item == null ? NEW : "/admin/content/" + item.id() + "/");
     if (item != null) {
       vars.put("item", itemVars(item));
       vars.put("scheduleDefault", LOCAL.format(Instant.now().plusSeconds(3600).atZone(zone)));

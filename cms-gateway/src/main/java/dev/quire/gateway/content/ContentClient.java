@@ -112,6 +112,12 @@ public final class ContentClient {
     return query(r -> new ContentQuery.RevisionAt(contentId, revision, r));
   }
 
+  /** {@code markdown} rendered as the site renders it (for an editor's preview). */
+  public CompletionStage<String> preview(String markdown) {
+    return this.<ContentQuery.Rendered>query(r -> new ContentQuery.Preview(markdown, r))
+        .thenApply(ContentQuery.Rendered::html);
+  }
+
   public CompletionStage<ContentQuery.ArchiveMonths> archive() {
     return query(ContentQuery.Archive::new);
   }

@@ -36,6 +36,11 @@ public final class ReadModel {
   private final SqlDialect dialect;
   private final MarkdownRenderer renderer;
 
+  /** {@code markdown} as the read model would render it, for a preview (nothing is stored). */
+  public String render(String markdown) {
+    return renderer.render(markdown);
+  }
+
   public ReadModel(SqlDialect dialect, MarkdownRenderer renderer) {
     this.dialect = dialect;
     this.renderer = renderer;

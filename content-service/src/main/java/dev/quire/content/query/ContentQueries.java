@@ -151,6 +151,17 @@ public final class ContentQueries {
                           q.replyTo(),
                           c -> readModel.slugs(c, q.afterId(), page(q.limit(), maxPageSize))))
               .onMessage(
+                  ContentQuery.Preview.class,
+                  q -> {
+                    // Rendering is CPU work: off the actor's thread, as the queries are.
+                    CompletableFuture.runAsync(
+                        () ->
+                            q.replyTo()
+                                .tell(new ContentQuery.Rendered(readModel.render(q.markdown()))),
+                        jdbc);
+                    return Behaviors.same();
+                  })
+              .onMessage(
                   ContentQuery.AllIds.class,
                   q -> {
                     String prefix = ContentCommand.ENTITY_KEY.name() + "|";

@@ -1,0 +1,69 @@
+package dev.quire.content.users;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ErrorCode;
+import dev.quire.protocol.Role;
+import dev.quire.protocol.SessionCommand;
+import dev.quire.protocol.UserCommand;
+import java.time.Instant;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin's messages cross the cluster between a gateway and a content node: each survives
+ * Pekko's Jackson serialization as the same value (answers with and without their optional parts).
+ */
+class AdminMessagesSerializationTest {
+
+  static ActorTestKit kit;
+
+  @BeforeAll
+  static void start() {
+    kit = ActorTestKit.create("admin-messages");
+  }
+
+  @AfterAll
+  static void stop() {
+    kit.shutdownTestKit();
+  }
+
+  @Test
+  void usersSessionsAndPreviewsRoundTrip() {
+    SerializationTestKit s = new SerializationTestKit(kit.system());
+    Instant t = Instant.parse("2026-12-04T10:15:30.123456Z");
+    var userReplies = kit.<UserCommand.UserReply>createTestProbe().ref();
+    var view = new UserCommand.UserView("ann", "Ann Lée", Role.EDITOR, false, 3, t, null);
+    for (Object m :
+        List.of(
+            new UserCommand.Add("ann", "Ann", Role.AUTHOR, "$argon2id$x", "admin", userReplies),
+            new UserCommand.Change("ann", null, Role.ADMIN, true, "admin", userReplies),
+            new UserCommand.SetPassword("ann", "$argon2id$y", "ann", userReplies),
+            new UserCommand.BeginLogin("ann", kit.<UserCommand.LoginTicket>createTestProbe().ref()),
+            new UserCommand.LoginSucceeded("ann", userReplies),
+            new UserCommand.GetUser("ann", userReplies),
+            new UserCommand.ListUsers(kit.<UserCommand.UserList>createTestProbe().ref()),
+            new UserCommand.UserReply.Done(view),
+            new UserCommand.UserReply.Refused(ErrorCode.NOT_FOUND, "username", "no"),
+            new UserCommand.UserList(List.of(view)),
+            new UserCommand.LoginTicket(view, "$argon2id$z", null),
+            new UserCommand.LoginTicket(view, null, t),
+            new UserCommand.LoginTicket(null, null, null),
+            new SessionCommand.Open(
+                "ann", 3, t, kit.<SessionCommand.SessionState>createTestProbe().ref()),
+            new SessionCommand.Check(kit.<SessionCommand.SessionState>createTestProbe().ref()),
+            new SessionCommand.Close(kit.<SessionCommand.SessionState>createTestProbe().ref()),
+            new SessionCommand.SessionState(true, "ann", 3, t),
+            SessionCommand.SessionState.CLOSED,
+            new ContentQuery.Preview(
+                "# T\u00edtulo", kit.<ContentQuery.Rendered>createTestProbe().ref()),
+            new ContentQuery.Rendered("<h1>T\u00edtulo</h1>"))) {
+      assertThat(s.verifySerialization(m, true)).as(m.toString()).isEqualTo(m);
+    }
+  }
+}
