@@ -78,6 +78,10 @@ public final class Gateway {
           .init(
               Entity.of(dev.quire.protocol.SessionCommand.ENTITY_KEY, ctx -> Behaviors.empty())
                   .withRole("content"));
+      ClusterSharding.get(system)
+          .init(
+              Entity.of(dev.quire.protocol.MenuCommand.ENTITY_KEY, ctx -> Behaviors.empty())
+                  .withRole("content"));
     }
     if (!Cluster.get(system).selfMember().hasRole("crawler")) {
       ClusterSharding.get(system)

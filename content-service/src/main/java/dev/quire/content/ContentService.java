@@ -125,6 +125,10 @@ public final class ContentService {
                       q.getDuration("users.lockout-window"),
                       q.getInt("users.snapshot-every")));
               dev.quire.content.users.AdminSession.init(system);
+              SiteMenus.init(
+                  system,
+                  new SiteMenus.Settings(
+                      q.getInt("menus.max-menus"), q.getInt("menus.snapshot-every")));
 
               ActorRef<Topic.Command<ContentTopic>> topic =
                   system.systemActorOf(

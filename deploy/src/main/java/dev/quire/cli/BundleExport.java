@@ -91,8 +91,16 @@ final class BundleExport {
       for (RedirectRule r : await(site.redirects())) {
         writer.redirect(new Redirect(r.from(), r.to(), r.status()));
       }
-      // This Quire has no menus yet: the bundle says so with an empty list.
-      writer.menus(List.of());
+      writer.menus(
+          await(site.menus()).stream()
+              .map(
+                  m ->
+                      new dev.quire.bundle.Menu(
+                          m.name(),
+                          m.links().stream()
+                              .map(l -> new dev.quire.bundle.Menu.Link(l.label(), l.url()))
+                              .toList()))
+              .toList());
       writer.settings(settings);
       return writer.finish();
     }

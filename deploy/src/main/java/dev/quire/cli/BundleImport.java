@@ -136,6 +136,7 @@ final class BundleImport {
   private final List<String> conflicts = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
   private final Map<String, RedirectRule> redirectsToPut = new LinkedHashMap<>();
+  private final List<dev.quire.protocol.SiteMenu> menusToPut = new ArrayList<>();
   private long redirectsKept;
 
   /** The site settings this import writes to site.conf; null when it writes none. */
@@ -187,10 +188,7 @@ final class BundleImport {
     }
     planRedirects(bundle, policy);
     planSettings(bundle, policy);
-    int menus = bundle.menus().size();
-    if (menus > 0) {
-      notes.add(menus + " menu(s) in the bundle were not imported: this Quire has no menus yet");
-    }
+    planMenus(bundle, policy);
   }
 
   private void planItems(List<BundleItem> batch, Policy policy, boolean history)
@@ -355,6 +353,66 @@ final class BundleImport {
     }
   }
 
+  /**
+   * Menus by name: a new one is added; one the site has the same is kept; one that differs is a
+   * conflict, replaced with {@code overwrite} and kept otherwise (as redirects are).
+   */
+  private void planMenus(BundleReader bundle, Policy policy) throws Exception {
+    Map<String, dev.quire.protocol.SiteMenu> current = new HashMap<>();
+    for (dev.quire.protocol.SiteMenu m : await(site.menus())) {
+      current.put(m.name(), m);
+    }
+    int added = 0;
+    int kept = 0;
+    for (dev.quire.bundle.Menu m : bundle.menus()) {
+      dev.quire.protocol.SiteMenu menu =
+          new dev.quire.protocol.SiteMenu(
+              m.name(),
+              m.links().stream()
+                  .map(l -> new dev.quire.protocol.SiteMenu.Link(l.label(), l.url()))
+                  .toList());
+      Optional<FieldError> bad = menu.problem();
+      if (bad.isPresent()) {
+        problem(
+            "menus.json: menu '"
+                + m.name()
+                + "': "
+                + bad.get().field()
+                + ": "
+                + bad.get().message());
+        continue;
+      }
+      dev.quire.protocol.SiteMenu there = current.get(menu.name());
+      if (menu.equals(there)) {
+        kept++;
+        continue;
+      }
+      if (there != null) {
+        conflicts.add("menu '" + menu.name() + "' differs on this site and in the bundle");
+        if (policy != Policy.OVERWRITE) {
+          kept++;
+          continue;
+        }
+      }
+      menusToPut.add(menu);
+      added++;
+    }
+    long max = config.getLong("quire.content.menus.max-menus");
+    long after =
+        current.size() + menusToPut.stream().filter(m -> !current.containsKey(m.name())).count();
+    if (after > max) {
+      problem(
+          "menus: the site would hold "
+              + after
+              + " menus, more than quire.content.menus.max-menus ("
+              + max
+              + ")");
+    }
+    if (added + kept > 0) {
+      notes.add("menus: " + added + " set from the bundle, " + kept + " kept as the site has them");
+    }
+  }
+
   private void planSettings(BundleReader bundle, Policy policy) throws Exception {
     Map<String, String> settings = bundle.settings();
     if (settings.isEmpty()) {
@@ -456,6 +514,9 @@ final class BundleImport {
     int batch = config.getInt("quire.content.redirects.max-batch");
     for (int from = 0; from < rules.size(); from += batch) {
       await(site.putRedirects(rules.subList(from, Math.min(rules.size(), from + batch))));
+    }
+    for (dev.quire.protocol.SiteMenu menu : menusToPut) {
+      await(site.putMenu(menu));
     }
     if (settingsToWrite != null) {
       SiteSettings.write(SiteSettings.file(config), settingsToWrite);

@@ -255,6 +255,35 @@ public final class LocalTarget implements ContentTarget {
             });
   }
 
+  public CompletionStage<List<dev.quire.protocol.SiteMenu>> menus() {
+    return Asks.on(
+            sharding
+                .entityRefFor(
+                    dev.quire.protocol.MenuCommand.ENTITY_KEY, dev.quire.protocol.MenuCommand.SITE)
+                .<dev.quire.protocol.MenuCommand.MenuTable>ask(
+                    r -> new dev.quire.protocol.MenuCommand.Get(-1, r), timeout),
+            system.executionContext())
+        .thenApply(dev.quire.protocol.MenuCommand.MenuTable::menus);
+  }
+
+  /** Sets one menu, all its links at once. */
+  public CompletionStage<Long> putMenu(dev.quire.protocol.SiteMenu menu) {
+    return Asks.on(
+            sharding
+                .entityRefFor(
+                    dev.quire.protocol.MenuCommand.ENTITY_KEY, dev.quire.protocol.MenuCommand.SITE)
+                .<dev.quire.protocol.MenuCommand.MenuReply>ask(
+                    r -> new dev.quire.protocol.MenuCommand.Put(menu, actor, r), timeout),
+            system.executionContext())
+        .thenApply(
+            reply -> {
+              if (reply instanceof dev.quire.protocol.MenuCommand.MenuReply.Refused r) {
+                throw new Refused(r.field(), r.message());
+              }
+              return ((dev.quire.protocol.MenuCommand.MenuReply.Stored) reply).version();
+            });
+  }
+
   private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<RedirectCommand>
       redirectTable() {
     return sharding.entityRefFor(RedirectCommand.ENTITY_KEY, RedirectCommand.SITE);

@@ -472,6 +472,68 @@ class AdminEndToEndTest {
     assertThat(nav).contains("href=\"/admin/media/\"").doesNotContain("href=\"/admin/redirects/\"");
   }
 
+  @Test
+  @Order(8)
+  void theMainMenuReplacesTheHeadersPagesOnEveryPageUntilItIsRemoved() throws Exception {
+    AdminForms editor = signedIn("target2", "target2-password-1");
+    var bad =
+        editor.submit(
+            "/admin/menus/",
+            "/admin/menus/",
+            Map.of(
+                "new", "1", "name", "main", "links", "Home | /\r\nEvil | javascript:alert(1)\r\n"));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body())
+        .contains("link 2, address: must be a path on the site")
+        .as("what was typed is kept")
+        .contains("Evil | javascript:alert(1)");
+    var made =
+        editor.submit(
+            "/admin/menus/",
+            "/admin/menus/",
+            Map.of(
+                "new", "1",
+                "name", "main",
+                "links",
+                    "Start | /\r\nThe admin post | /posts/written-in-the-admin/\r\nCode | https://example.org/code\r\n"));
+    assertThat(made.statusCode()).as(made.body()).isEqualTo(303);
+    // Every page shows it at once on this gateway: the memoised pages were dropped.
+    String home = publicPage("/");
+    assertThat(home)
+        .contains("<a href=\"/\" aria-current=\"page\">Start</a>")
+        .contains(">The admin post</a>")
+        .contains("<a href=\"https://example.org/code\">Code</a>");
+    var api = api("GET", "/api/v1/menus", null);
+    assertThat(JSON.readTree(api.body()).at("/items/0/links/2/url").asText())
+        .isEqualTo("https://example.org/code");
+    var put =
+        api(
+            "PUT",
+            "/api/v1/menus/footer",
+            "{\"links\": [{\"label\": \"Feed\", \"url\": \"/feed.xml\"}]}");
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    var refused =
+        api("PUT", "/api/v1/menus/footer", "{\"links\": [{\"label\": \"\", \"url\": \"/\"}]}");
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(refused.body()).at("/error/field").asText())
+        .isEqualTo("links[0].label");
+    assertThat(editor.get("/admin/menus/").body()).contains("Feed | /feed.xml");
+
+    var removed = editor.submit("/admin/menus/", "/admin/menus/remove", Map.of("name", "main"));
+    assertThat(removed.statusCode()).isEqualTo(303);
+    assertThat(publicPage("/")).doesNotContain(">Start</a>").contains(">Blog</a>");
+    assertThat(api("DELETE", "/api/v1/menus/footer", null).statusCode()).isEqualTo(200);
+    assertThat(api("DELETE", "/api/v1/menus/footer", null).statusCode()).isEqualTo(404);
+  }
+
+  static String publicPage(String path) throws Exception {
+    return AdminForms.HTTP
+        .send(
+            HttpRequest.newBuilder(URI.create(base + path)).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
   // ---------------------------------------------------------------- helpers
 
   static AdminForms signedIn(String user, String password) throws Exception {

@@ -51,6 +51,7 @@ class BundleRoundTripTest {
       Map<String, ContentSnapshot> items,
       Map<String, List<HistoryStep>> history,
       List<RedirectRule> redirects,
+      List<dev.quire.protocol.SiteMenu> menus,
       Map<String, String> media) {}
 
   static <T> T await(CompletionStage<T> s) throws Exception {
@@ -96,7 +97,9 @@ class BundleRoundTripTest {
             blobs.put(
                 m.sha256(), m.contentType() + "|" + m.filename() + "|" + m.size() + "|" + bytes);
           }
-          out[0] = new Site(items, history, redirects, blobs);
+          List<dev.quire.protocol.SiteMenu> menus = new ArrayList<>(await(site.menus()));
+          menus.sort(java.util.Comparator.comparing(dev.quire.protocol.SiteMenu::name));
+          out[0] = new Site(items, history, redirects, menus, blobs);
         });
     return out[0];
   }
@@ -148,8 +151,17 @@ class BundleRoundTripTest {
                   List.of(
                       new RedirectRule("/2019/01/hello.html", "/posts/new-name/", 301),
                       new RedirectRule("/feed.xml", "/feed/", 308))));
+          await(
+              site.putMenu(
+                  new dev.quire.protocol.SiteMenu(
+                      "main",
+                      List.of(
+                          new dev.quire.protocol.SiteMenu.Link("Writing", "/blog/"),
+                          new dev.quire.protocol.SiteMenu.Link(
+                              "Source", "https://example.org/src")))));
         });
     original = read(a);
+    assertThat(original.menus()).hasSize(1);
     assertThat(original.items()).hasSize(5);
     assertThat(original.media()).hasSize(2);
     bundle = tmp.resolve("a.quire");
@@ -177,6 +189,8 @@ class BundleRoundTripTest {
     assertThat(copy.items()).isEqualTo(original.items());
     assertThat(copy.history()).isEqualTo(original.history());
     assertThat(copy.redirects()).isEqualTo(original.redirects());
+    assertThat(copy.menus()).isEqualTo(original.menus());
+    assertThat(r.out()).contains("menus: 1 set from the bundle");
     assertThat(copy.media()).isEqualTo(original.media());
     // The old slug still belongs to the moved post on the new site.
     withSite(b, (site, media) -> assertThat(await(site.slugOwner("old-name"))).isPresent());

@@ -62,7 +62,23 @@ class AdminMessagesSerializationTest {
             SessionCommand.SessionState.CLOSED,
             new ContentQuery.Preview(
                 "# T\u00edtulo", kit.<ContentQuery.Rendered>createTestProbe().ref()),
-            new ContentQuery.Rendered("<h1>T\u00edtulo</h1>"))) {
+            new ContentQuery.Rendered("<h1>T\u00edtulo</h1>"),
+            new dev.quire.protocol.MenuCommand.Put(
+                new dev.quire.protocol.SiteMenu(
+                    "main", List.of(new dev.quire.protocol.SiteMenu.Link("Caf\u00e9", "/cafe/"))),
+                "ed",
+                kit.<dev.quire.protocol.MenuCommand.MenuReply>createTestProbe().ref()),
+            new dev.quire.protocol.MenuCommand.Remove(
+                "main",
+                "ed",
+                kit.<dev.quire.protocol.MenuCommand.MenuReply>createTestProbe().ref()),
+            new dev.quire.protocol.MenuCommand.Get(
+                3, kit.<dev.quire.protocol.MenuCommand.MenuTable>createTestProbe().ref()),
+            new dev.quire.protocol.MenuCommand.MenuTable(3, true, null),
+            new dev.quire.protocol.MenuCommand.MenuTable(
+                4, false, List.of(new dev.quire.protocol.SiteMenu("main", List.of()))),
+            new dev.quire.protocol.MenuCommand.MenuReply.Stored(4),
+            new dev.quire.protocol.MenuCommand.MenuReply.Refused(ErrorCode.INVALID, "name", "x"))) {
       assertThat(s.verifySerialization(m, true)).as(m.toString()).isEqualTo(m);
     }
   }

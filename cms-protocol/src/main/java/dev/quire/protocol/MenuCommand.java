@@ -1,0 +1,40 @@
+package dev.quire.protocol;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * Commands to the site's menus: one sharded entity ({@link #SITE}) journals every change, so every
+ * gateway shows the same navigation and a bundle carries it.
+ */
+public interface MenuCommand extends QuireSerializable {
+
+  EntityTypeKey<MenuCommand> ENTITY_KEY = EntityTypeKey.create(MenuCommand.class, "Menus");
+
+  String SITE = "site";
+
+  /** Sets the menu of that name, all its links at once (a new one, or in place of the old). */
+  record Put(SiteMenu menu, String actor, ActorRef<MenuReply> replyTo) implements MenuCommand {}
+
+  record Remove(String name, String actor, ActorRef<MenuReply> replyTo) implements MenuCommand {}
+
+  /** Every menu, unless the asker has {@code knownVersion}: then {@code unchanged}. */
+  record Get(long knownVersion, ActorRef<MenuTable> replyTo) implements MenuCommand {}
+
+  record MenuTable(long version, boolean unchanged, List<SiteMenu> menus)
+      implements QuireSerializable {}
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = MenuReply.Stored.class, name = "stored"),
+    @JsonSubTypes.Type(value = MenuReply.Refused.class, name = "refused")
+  })
+  sealed interface MenuReply extends QuireSerializable {
+    record Stored(long version) implements MenuReply {}
+
+    record Refused(ErrorCode code, String field, String message) implements MenuReply {}
+  }
+}
