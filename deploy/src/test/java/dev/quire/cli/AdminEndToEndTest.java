@@ -334,6 +334,24 @@ class AdminEndToEndTest {
     var replay = stolen.get("/admin/content/");
     assertThat(replay.statusCode()).isEqualTo(303);
     assertThat(AdminForms.location(replay)).contains("/admin/login");
+    // A form sent after the session ended is not saved, and what it carried is shown back.
+    var late =
+        stolen.post(
+            "/admin/content/new",
+            Map.of(
+                "_csrf",
+                "x",
+                "kind",
+                "post",
+                "title",
+                "Late",
+                "body",
+                "Typed <b>before</b> the end"));
+    assertThat(late.statusCode()).isEqualTo(401);
+    assertThat(late.body())
+        .contains("Not saved: your session has ended")
+        .contains("Typed &lt;b&gt;before&lt;/b&gt; the end")
+        .doesNotContain("name=\"_csrf\" value=\"x\"");
     // And a sign-in page never sends the editor off the site afterwards.
     var evil = new AdminForms(base).get("/admin/login?next=//evil.example/");
     assertThat(evil.body()).contains("name=\"next\" value=\"/admin/\"");
@@ -524,6 +542,39 @@ class AdminEndToEndTest {
     assertThat(publicPage("/")).doesNotContain(">Start</a>").contains(">Blog</a>");
     assertThat(api("DELETE", "/api/v1/menus/footer", null).statusCode()).isEqualTo(200);
     assertThat(api("DELETE", "/api/v1/menus/footer", null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @Order(9)
+  void publishingFromTheFormSavesWhatIsTypedFirstAndAStaleFormIsAConflict() throws Exception {
+    AdminForms editor = signedIn("target2", "target2-password-1");
+    var created =
+        editor.submit(
+            "/admin/content/new?kind=post",
+            "/admin/content/new",
+            Map.of("kind", "post", "title", "Typed then published", "body", "v1"));
+    String id = AdminForms.location(created).split("/")[3];
+    String edit = "/admin/content/" + id + "/";
+    var published =
+        editor.submit(
+            edit, edit + "publish", form(editor, edit, Map.of("body", "v2, never saved alone")));
+    assertThat(published.statusCode()).as(published.body()).isEqualTo(303);
+    JsonNode now = item(id);
+    assertThat(now.get("status").asText()).isEqualTo("published");
+    assertThat(now.get("body").asText()).isEqualTo("v2, never saved alone");
+    assertThat(now.get("revision").asLong()).as("created, edited, published").isEqualTo(3);
+
+    // A form from before the publish is refused as a conflict, before anything is sent.
+    Map<String, String> old = form(editor, edit, Map.of("body", "from an old tab"));
+    old.put("revision", "1");
+    var stale = editor.submit(edit, edit, old);
+    assertThat(stale.statusCode()).isEqualTo(409);
+    assertThat(stale.body()).contains("from an old tab").contains("it is now at 3");
+    var revert =
+        editor.submit(edit + "history", edit + "revert", Map.of("to", "1", "revision", "2"));
+    assertThat(revert.statusCode()).isEqualTo(409);
+    assertThat(revert.body()).contains("The item changed since you opened its history");
+    assertThat(item(id).get("revision").asLong()).isEqualTo(3);
   }
 
   static String publicPage(String path) throws Exception {

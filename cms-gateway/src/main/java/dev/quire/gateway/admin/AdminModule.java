@@ -83,6 +83,7 @@ public final class AdminModule implements CmsModule, Admin {
   private AdminClient client;
   private PasswordHasher hasher;
   private LoginLimiter limiter;
+  private LoginLimiter unknownNames;
   private Semaphore hashSlots;
   private Executor blocking;
   private Duration lifetime;
@@ -110,6 +111,13 @@ public final class AdminModule implements CmsModule, Admin {
         new LoginLimiter(
             c.getInt("login.per-address-attempts"),
             c.getDuration("login.per-address-window"),
+            c.getInt("login.addresses-remembered"),
+            Clock.systemUTC());
+    // A name that does not exist locks as an account does, so the lockout names no account.
+    this.unknownNames =
+        new LoginLimiter(
+            context.config().getInt("quire.content.users.login-attempts"),
+            context.config().getDuration("quire.content.users.lockout-window"),
             c.getInt("login.addresses-remembered"),
             Clock.systemUTC());
     this.hashSlots = new Semaphore(c.getInt("argon2.max-concurrent"));
@@ -237,11 +245,29 @@ public final class AdminModule implements CmsModule, Admin {
                                     + " only."))))
             .handle(
                 Rejection.class,
-                r ->
-                    complete(
-                        errorPage(
-                            HttpError.badRequest(
-                                "", "The request could not be read (" + r + ")."))))
+                r -> {
+                  boolean tooLarge =
+                      r
+                              instanceof
+                              org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection
+                                  m
+                          && m.getCause()
+                              instanceof
+                              org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+                  return complete(
+                      errorPage(
+                          tooLarge
+                              ? new HttpError(
+                                  413,
+                                  "too_large",
+                                  "",
+                                  "The form is larger than "
+                                      + maxFormBytes
+                                      + " bytes (quire.gateway.admin.max-form-bytes).")
+                              : HttpError.badRequest(
+                                  "",
+                                  "The form could not be read. Reload the page and try again.")));
+                })
             .handleNotFound(
                 extractUri(
                     uri ->
@@ -286,14 +312,14 @@ public final class AdminModule implements CmsModule, Admin {
                 uri -> {
                   String back = uri.path() + uri.rawQueryString().map(q -> "?" + q).orElse("");
                   if (cookie.isEmpty()) {
-                    return complete(toLogin(back, false));
+                    return away(back, false);
                   }
                   String secret = cookie.get().value();
                   return onSuccess(
                       editor(secret),
                       found -> {
                         if (found.isEmpty()) {
-                          return complete(toLogin(back, true));
+                          return away(back, true);
                         }
                         Editor e = found.get();
                         if (need != null && !e.may(need)) {
@@ -315,9 +341,57 @@ public final class AdminModule implements CmsModule, Admin {
                 }));
   }
 
+  /**
+   * Without a valid session: a page load goes to the sign-in page (and back here after); a form
+   * sent goes nowhere, and its fields are shown on a page of their own, so what was typed is not
+   * lost with the session.
+   */
+  private Route away(String back, boolean expired) {
+    return extractRequest(
+        request -> {
+          boolean form =
+              request.method() == org.apache.pekko.http.javadsl.model.HttpMethods.POST
+                  && request
+                      .entity()
+                      .getContentType()
+                      .mediaType()
+                      .equals(
+                          org.apache.pekko.http.javadsl.model.MediaTypes
+                              .APPLICATION_X_WWW_FORM_URLENCODED);
+          if (!form) {
+            return complete(toLogin(back, expired));
+          }
+          return withSizeLimit(
+              maxFormBytes,
+              () ->
+                  formFieldMap(
+                      f -> {
+                        Map<String, Object> vars = new HashMap<>();
+                        Map<String, String> kept = new java.util.TreeMap<>(f);
+                        kept.remove("_csrf");
+                        kept.remove("password");
+                        kept.remove("current");
+                        kept.remove("repeat");
+                        vars.put("fields", kept);
+                        vars.put("signIn", PATH + "/login?next=" + urlEncoded(safeNext(back)));
+                        return complete(
+                            page(null, StatusCodes.UNAUTHORIZED, "admin/unsaved.peb", vars));
+                      }));
+        });
+  }
+
+  private static String urlEncoded(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** A cookie this admin could have set: 256 bits in URL-safe base64, nothing else. */
+  private static final java.util.regex.Pattern SECRET =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_-]{43}");
+
   /** The editor a session secret belongs to, if the session is open and the user still valid. */
   private CompletionStage<Optional<Editor>> editor(String secret) {
-    if (secret.isEmpty() || secret.length() > 100) {
+    // Anything else is not asked about: no entity is started for a made-up cookie.
+    if (!SECRET.matcher(secret).matches()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     return client
@@ -418,10 +492,23 @@ public final class AdminModule implements CmsModule, Admin {
         || next.contains("//")
         || next.contains("/..")
         || next.contains("/./")
-        || next.chars().anyMatch(ch -> ch < 0x21 || ch == 0x7f)) {
+        || next.chars().anyMatch(ch -> ch < 0x21 || ch >= 0x7f)
+        || badEscape(next)) {
       return PATH + "/";
     }
     return next;
+  }
+
+  /** A {@code %} not followed by two hex digits: a Location header could not carry it. */
+  private static boolean badEscape(String s) {
+    for (int i = s.indexOf('%'); i >= 0; i = s.indexOf('%', i + 1)) {
+      if (i + 2 >= s.length()
+          || Character.digit(s.charAt(i + 1), 16) < 0
+          || Character.digit(s.charAt(i + 2), 16) < 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private HttpResponse toLogin(String back, boolean expired) {
@@ -473,12 +560,14 @@ public final class AdminModule implements CmsModule, Admin {
                         request ->
                             formFieldMap(
                                 f -> {
+                                  // The connection's address (never a header a client can
+                                  // write); null when unknown, and then not counted.
                                   String address =
                                       request
                                           .getAttribute(AttributeKeys.remoteAddress)
                                           .flatMap(a -> a.getAddress())
-                                          .map(java.net.InetAddress::getHostAddress)
-                                          .orElse("unknown");
+                                          .map(LoginLimiter::addressKey)
+                                          .orElse(null);
                                   return onSuccess(
                                       signIn(
                                           f,
@@ -518,65 +607,68 @@ public final class AdminModule implements CmsModule, Admin {
       return done(
           loginAgain(StatusCodes.UNAUTHORIZED, username, next, "Wrong username or password."));
     }
+    Instant unknownLocked = unknownNames.lockedUntil(username);
+    if (unknownLocked != null) {
+      return done(locked(username, next, unknownLocked));
+    }
+    // A hashing slot first, then the attempt: a busy node answers 503 without counting an
+    // attempt against the account of someone who could not even be checked.
+    return inSlot(
+        () ->
+            client
+                .<UserCommand.LoginTicket>users(r -> new UserCommand.BeginLogin(username, r))
+                .thenCompose(
+                    ticket -> {
+                      if (ticket.lockedUntil() != null) {
+                        return done(locked(username, next, ticket.lockedUntil()));
+                      }
+                      return onBlocking(
+                              () ->
+                                  ticket.user() == null
+                                      ? hasher.verifyNobody(password)
+                                      : hasher.verify(password, ticket.passwordHash()))
+                          .thenCompose(right -> afterCheck(ticket, right, username, next, address));
+                    }));
+  }
+
+  private HttpResponse locked(String username, String next, Instant until) {
+    return loginAgain(
+        StatusCodes.TOO_MANY_REQUESTS,
+        username,
+        next,
+        "Too many sign-in attempts for this account. Try again after "
+            + java.time.format.DateTimeFormatter.ofPattern("HH:mm").withZone(zone).format(until)
+            + " ("
+            + zone.getId()
+            + ").");
+  }
+
+  private CompletionStage<HttpResponse> afterCheck(
+      UserCommand.LoginTicket ticket, boolean right, String username, String next, String address) {
+    if (!right) {
+      limiter.failed(address);
+      if (ticket.user() == null) {
+        unknownNames.failed(username);
+      } else {
+        // Only existing accounts are logged: a password typed into the name field is not.
+        LOG.info("failed sign-in for '{}' from {}", ticket.user().username(), address);
+      }
+      return done(
+          loginAgain(StatusCodes.UNAUTHORIZED, username, next, "Wrong username or password."));
+    }
+    if (ticket.user().disabled()) {
+      return done(
+          loginAgain(
+              StatusCodes.FORBIDDEN, username, next, "This account is disabled. Ask an admin."));
+    }
     return client
-        .<UserCommand.LoginTicket>users(r -> new UserCommand.BeginLogin(username, r))
-        .thenCompose(
-            ticket -> {
-              if (ticket.lockedUntil() != null) {
-                return done(
-                    loginAgain(
-                        StatusCodes.TOO_MANY_REQUESTS,
-                        username,
-                        next,
-                        "Too many sign-in attempts for this account. Try again after "
-                            + java.time.format.DateTimeFormatter.ofPattern("HH:mm")
-                                .withZone(zone)
-                                .format(ticket.lockedUntil())
-                            + " ("
-                            + zone.getId()
-                            + ")."));
-              }
-              return offThread(
-                      () ->
-                          ticket.user() == null
-                              ? hasher.verifyNobody(password)
-                              : hasher.verify(password, ticket.passwordHash()))
-                  .thenCompose(
-                      right -> {
-                        if (!right) {
-                          limiter.failed(address);
-                          LOG.info("failed sign-in for '{}' from {}", username, address);
-                          return done(
-                              loginAgain(
-                                  StatusCodes.UNAUTHORIZED,
-                                  username,
-                                  next,
-                                  "Wrong username or password."));
-                        }
-                        if (ticket.user().disabled()) {
-                          return done(
-                              loginAgain(
-                                  StatusCodes.FORBIDDEN,
-                                  username,
-                                  next,
-                                  "This account is disabled. Ask an admin."));
-                        }
-                        return client
-                            .<UserCommand.UserReply>users(
-                                r -> new UserCommand.LoginSucceeded(username, r))
-                            .thenCompose(
-                                reply ->
-                                    openSession(
-                                        ticket.user().username(), ticket.user().credentials()))
-                            .thenApply(
-                                secret ->
-                                    seeOther(next)
-                                        .addHeader(
-                                            SetCookie.create(
-                                                cookie(SESSION_COOKIE, secret, lifetime)))
-                                        .addHeader(SetCookie.create(gone(LOGIN_COOKIE))));
-                      });
-            });
+        .<UserCommand.UserReply>users(r -> new UserCommand.LoginSucceeded(username, r))
+        .thenCompose(reply -> openSession(ticket.user().username(), ticket.user().credentials()))
+        .thenApply(
+            secret ->
+                seeOther(next)
+                    .addHeader(SetCookie.create(cookie(SESSION_COOKIE, secret, lifetime)))
+                    .addHeader(SetCookie.create(gone(LOGIN_COOKIE))));
   }
 
   /** Opens a new session for {@code username}; its secret goes into the cookie. */
@@ -637,7 +729,7 @@ public final class AdminModule implements CmsModule, Admin {
 
   /** Hashes {@code password} on the blocking dispatcher (bounded; a 503 past the bound). */
   CompletionStage<String> hash(String password) {
-    return offThread(() -> hasher.hash(password));
+    return inSlot(() -> onBlocking(() -> hasher.hash(password)));
   }
 
   /** Checks the signed-in editor's password (counted as a sign-in attempt). */
@@ -645,19 +737,22 @@ public final class AdminModule implements CmsModule, Admin {
     if (password.length() > maxPassword) {
       return CompletableFuture.completedFuture(false);
     }
-    return client
-        .<UserCommand.LoginTicket>users(r -> new UserCommand.BeginLogin(username, r))
-        .thenCompose(
-            t -> {
-              if (t.lockedUntil() != null) {
-                throw new HttpError(
-                    429,
-                    "locked",
-                    "password",
-                    "Too many attempts for this account; try again later.");
-              }
-              return offThread(() -> t.user() != null && hasher.verify(password, t.passwordHash()));
-            });
+    return inSlot(
+        () ->
+            client
+                .<UserCommand.LoginTicket>users(r -> new UserCommand.BeginLogin(username, r))
+                .thenCompose(
+                    t -> {
+                      if (t.lockedUntil() != null) {
+                        throw new HttpError(
+                            429,
+                            "locked",
+                            "password",
+                            "Too many attempts for this account; try again later.");
+                      }
+                      return onBlocking(
+                          () -> t.user() != null && hasher.verify(password, t.passwordHash()));
+                    }));
   }
 
   /** Null when {@code password} is acceptable, else what is wrong with it. */
@@ -674,23 +769,29 @@ public final class AdminModule implements CmsModule, Admin {
     return null;
   }
 
-  private <T> CompletionStage<T> offThread(Supplier<T> work) {
+  /**
+   * {@code work} holding one of the {@code argon2.max-concurrent} hashing slots until it ends; none
+   * free: a 503 at once, before anything is asked or counted.
+   */
+  private <T> CompletionStage<T> inSlot(Supplier<CompletionStage<T>> work) {
     if (!hashSlots.tryAcquire()) {
       return CompletableFuture.failedFuture(
           HttpError.unavailable("The server is busy checking passwords; try again in a moment."));
     }
+    CompletionStage<T> running;
     try {
-      return CompletableFuture.supplyAsync(
-          () -> {
-            try {
-              return work.get();
-            } finally {
-              hashSlots.release();
-            }
-          },
-          blocking);
-    } catch (RuntimeException refused) {
+      running = work.get();
+    } catch (RuntimeException e) {
       hashSlots.release();
+      return CompletableFuture.failedFuture(e);
+    }
+    return running.whenComplete((v, e) -> hashSlots.release());
+  }
+
+  private <T> CompletionStage<T> onBlocking(Supplier<T> work) {
+    try {
+      return CompletableFuture.supplyAsync(work, blocking);
+    } catch (RuntimeException refused) {
       return CompletableFuture.failedFuture(
           HttpError.unavailable("the server is stopping; try again in a moment"));
     }

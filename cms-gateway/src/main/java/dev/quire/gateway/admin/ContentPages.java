@@ -371,6 +371,20 @@ final class ContentPages {
   }
 
   private CompletionStage<HttpResponse> saved(Editor e, String id, Map<String, String> f) {
+    return saved(e, id, f, now -> done(admin.seeOther("/admin/content/" + id + "/?done=saved")));
+  }
+
+  /**
+   * Saves the form's fields, then {@code then} with the item as saved. The form's revision must be
+   * the item's: checked here, before anything is sent, so that a role allowed to edit drafts only
+   * cannot slip an edit in as the item is published (every change of status is a new revision, so
+   * the entity refuses the edit if one came between), and again by the entity.
+   */
+  private CompletionStage<HttpResponse> saved(
+      Editor e,
+      String id,
+      Map<String, String> f,
+      java.util.function.Function<ContentSnapshot, CompletionStage<HttpResponse>> then) {
     return revisions
         .current(id)
         .thenCompose(
@@ -381,6 +395,9 @@ final class ContentPages {
               Map<String, String> errors = new LinkedHashMap<>();
               ContentFields fields = fields(f, errors);
               long revision = revisionOf(f.get("revision"));
+              if (revision != now.revision()) {
+                return done(conflict(e, now, f, revision));
+              }
               if (!errors.isEmpty()) {
                 return done(
                     formPage(
@@ -388,39 +405,61 @@ final class ContentPages {
               }
               return content
                   .command(id, r -> new ContentCommand.Edit(revision, fields, e.username(), r))
-                  .thenApply(
+                  .thenCompose(
                       reply -> {
                         if (reply instanceof ContentReply.Rejected rej) {
                           if (rej.code() == ErrorCode.STALE_REVISION) {
-                            Map<String, Object> conflict = new HashMap<>();
-                            conflict.put("yours", revision);
-                            conflict.put("latest", now.revision());
-                            return formPage(
-                                e,
-                                StatusCodes.CONFLICT,
-                                now,
-                                withRevision(f, revision),
-                                Map.of(),
-                                null,
-                                Map.of("conflict", conflict));
+                            // Saved by someone else since the check: say where it is now.
+                            return revisions
+                                .current(id)
+                                .thenApply(latest -> conflict(e, latest, f, revision));
                           }
-                          return formPage(
-                              e, status(rej), now, withRevision(f, revision), errorsOf(rej), null);
+                          return done(
+                              formPage(
+                                  e,
+                                  status(rej),
+                                  now,
+                                  withRevision(f, revision),
+                                  errorsOf(rej),
+                                  null));
                         }
-                        return admin.seeOther("/admin/content/" + id + "/?done=saved");
+                        return then.apply(((ContentReply.Accepted) reply).content());
                       });
             });
   }
 
+  /** The form again with what the editor typed, saying the item moved on since they opened it. */
+  private HttpResponse conflict(Editor e, ContentSnapshot now, Map<String, String> f, long yours) {
+    Map<String, Object> conflict = new HashMap<>();
+    conflict.put("yours", yours);
+    conflict.put("latest", now.revision());
+    return formPage(
+        e,
+        StatusCodes.CONFLICT,
+        now,
+        withRevision(f, yours),
+        Map.of(),
+        null,
+        Map.of("conflict", conflict));
+  }
+
+  /**
+   * Publish, schedule, unpublish or archive. Sent from the edit form (its buttons), what the form
+   * holds is saved first and the action applies to that revision, so an unsaved edit is never left
+   * behind by a publish; sent alone (the API's way, or a form with only a revision), it applies to
+   * the revision given.
+   */
   private CompletionStage<HttpResponse> act(
       Editor e, String id, String name, Map<String, String> f) {
-    Long revision = f.get("revision") == null ? null : revisionOf(f.get("revision"));
+    boolean fromForm = f.containsKey("title");
     java.time.Instant at = null;
     if (name.equals("schedule")) {
       String when = f.getOrDefault("at", "").strip();
       try {
         at = LocalDateTime.parse(when, LOCAL).atZone(zone).toInstant();
       } catch (DateTimeParseException ex) {
+        Map<String, String> error =
+            Map.of("at", "must be a date and time like 2026-12-31T09:30, was '" + when + "'");
         return revisions
             .current(id)
             .thenApply(
@@ -429,14 +468,26 @@ final class ContentPages {
                         e,
                         StatusCodes.BAD_REQUEST,
                         now,
-                        formOf(now),
-                        Map.of(
-                            "at",
-                            "must be a date and time like 2026-12-31T09:30, was '" + when + "'"),
+                        fromForm ? withRevision(f, revisionOf(f.get("revision"))) : formOf(now),
+                        error,
                         null));
       }
     }
     Instant scheduleAt = at;
+    if (fromForm) {
+      return kept(
+          e,
+          null,
+          "/admin/content/" + id + "/",
+          new HashMap<>(f),
+          saved(e, id, f, now -> apply(e, id, name, now.revision(), scheduleAt)));
+    }
+    Long revision = f.get("revision") == null ? null : revisionOf(f.get("revision"));
+    return apply(e, id, name, revision, scheduleAt);
+  }
+
+  private CompletionStage<HttpResponse> apply(
+      Editor e, String id, String name, Long revision, Instant scheduleAt) {
     String actor = e.username();
     return content
         .command(
@@ -560,6 +611,24 @@ final class ContentPages {
             now -> {
               if (!mayWrite(e, now)) {
                 return done(notAllowed(e, "revert a " + now.status().id() + " item"));
+              }
+              if (revision != now.revision()) {
+                return done(
+                    admin.page(
+                        e,
+                        StatusCodes.CONFLICT,
+                        "admin/message.peb",
+                        Map.of(
+                            "heading",
+                            "Not reverted",
+                            "message",
+                            "The item changed since you opened its history (you saw revision "
+                                + revision
+                                + ", it is now at "
+                                + now.revision()
+                                + "). Look at the history again before reverting.",
+                            "back",
+                            "/admin/content/" + id + "/history")));
               }
               return revisions
                   .revert(id, to, revision, e.username())

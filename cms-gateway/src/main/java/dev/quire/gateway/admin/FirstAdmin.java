@@ -47,23 +47,42 @@ public final class FirstAdmin {
     PasswordHasher hasher =
         new PasswordHasher(
             PasswordHasher.Params.fromConfig(config.getConfig("quire.gateway.admin.argon2")));
-    return attempt(system, dataDir, hasher, timeout, 0);
+    return attempt(system, dataDir, hasher, timeout, 0, new boolean[1]);
   }
 
+  /**
+   * One try. The password file is written before the user is added, and removed if the directory
+   * refuses (another gateway made {@code admin} first): so an {@code admin} this node made always
+   * has its password on disk, also when the answer to the add was lost and a later try finds the
+   * user there ({@code wrote} remembers that this run wrote the file).
+   */
   private static CompletionStage<Optional<Path>> attempt(
-      ActorSystem<?> system, Path dataDir, PasswordHasher hasher, Duration timeout, int tries) {
+      ActorSystem<?> system,
+      Path dataDir,
+      PasswordHasher hasher,
+      Duration timeout,
+      int tries,
+      boolean[] wrote) {
     var users = ClusterSharding.get(system).entityRefFor(UserCommand.ENTITY_KEY, UserCommand.SITE);
+    var blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     return users
         .<UserCommand.UserList>ask(UserCommand.ListUsers::new, timeout)
         .thenCompose(
             list -> {
               if (!list.users().isEmpty()) {
-                return CompletableFuture.completedFuture(Optional.<Path>empty());
+                boolean ours =
+                    wrote[0] && list.users().stream().anyMatch(u -> USERNAME.equals(u.username()));
+                return CompletableFuture.completedFuture(
+                    ours ? Optional.of(dataDir.resolve(FILE)) : Optional.<Path>empty());
               }
               String password = Secrets.password(PASSWORD_LENGTH);
               return CompletableFuture.supplyAsync(
-                      () -> hasher.hash(password),
-                      system.dispatchers().lookup(DispatcherSelector.blocking()))
+                      () -> {
+                        Path file = write(dataDir, password);
+                        wrote[0] = true;
+                        return hasher.hash(password);
+                      },
+                      blocking)
                   .thenCompose(
                       hash ->
                           users.<UserCommand.UserReply>ask(
@@ -71,11 +90,20 @@ public final class FirstAdmin {
                                   new UserCommand.Add(
                                       USERNAME, "Administrator", Role.ADMIN, hash, "setup", r),
                               timeout))
-                  .thenApply(
-                      reply ->
-                          reply instanceof UserCommand.UserReply.Done
-                              ? Optional.of(write(dataDir, password))
-                              : Optional.<Path>empty());
+                  .thenApplyAsync(
+                      reply -> {
+                        if (reply instanceof UserCommand.UserReply.Done) {
+                          return Optional.of(dataDir.resolve(FILE));
+                        }
+                        try {
+                          Files.deleteIfExists(dataDir.resolve(FILE));
+                        } catch (IOException e) {
+                          throw new UncheckedIOException(e);
+                        }
+                        wrote[0] = false;
+                        return Optional.<Path>empty();
+                      },
+                      blocking);
             })
         .handle(
             (done, failure) -> {
@@ -91,7 +119,7 @@ public final class FirstAdmin {
                   .scheduleOnce(
                       timeout,
                       () ->
-                          attempt(system, dataDir, hasher, timeout, tries + 1)
+                          attempt(system, dataDir, hasher, timeout, tries + 1, wrote)
                               .whenComplete(
                                   (v, e) -> {
                                     if (e != null) {

@@ -28,7 +28,9 @@ class AdminRulesTest {
           "/admin/login?next=/admin/",
           "/admin/x\r\nSet-Cookie: a=b",
           "/posts/hello/",
-          "javascript:alert(1)"
+          "javascript:alert(1)",
+          "/admin/caf\u00e9/",
+          "/admin/x%zz"
         }) {
       assertThat(AdminModule.safeNext(evil)).as(evil).isEqualTo("/admin/");
     }
@@ -53,6 +55,30 @@ class AdminRulesTest {
     limiter.failed("10.0.0.2");
     limiter.failed("10.0.0.3");
     assertThat(limiter.allowed("10.0.0.1")).isTrue();
+  }
+
+  @Test
+  void zeroTurnsTheLimitOffAndIpv6CountsBySlash64() throws Exception {
+    MutableClock clock = new MutableClock();
+    LoginLimiter off = new LoginLimiter(0, Duration.ofMinutes(10), 10, clock);
+    off.failed("10.0.0.1");
+    assertThat(off.allowed("10.0.0.1")).as("0 turns it off").isTrue();
+    LoginLimiter limiter = new LoginLimiter(1, Duration.ofMinutes(10), 10, clock);
+    limiter.failed(LoginLimiter.addressKey(java.net.InetAddress.getByName("2001:db8:1:2::1")));
+    assertThat(
+            limiter.allowed(
+                LoginLimiter.addressKey(java.net.InetAddress.getByName("2001:db8:1:2:ffff::9"))))
+        .as("the same /64")
+        .isFalse();
+    assertThat(
+            limiter.lockedUntil(
+                LoginLimiter.addressKey(java.net.InetAddress.getByName("2001:db8:1:2::7"))))
+        .isEqualTo(clock.now.plus(Duration.ofMinutes(10)));
+    assertThat(
+            limiter.allowed(
+                LoginLimiter.addressKey(java.net.InetAddress.getByName("2001:db8:1:3::1"))))
+        .isTrue();
+    assertThat(limiter.allowed(null)).as("no address: not counted").isTrue();
   }
 
   @Test

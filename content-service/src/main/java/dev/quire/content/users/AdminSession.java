@@ -74,7 +74,7 @@ public final class AdminSession
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Open.class, this::onOpen)
-        .onCommand(Check.class, (state, cmd) -> Effect().reply(cmd.replyTo(), answer(state)))
+        .onCommand(Check.class, this::onCheck)
         .onCommand(Close.class, this::onClose)
         .build();
   }
@@ -90,9 +90,21 @@ public final class AdminSession
         .thenReply(cmd.replyTo(), this::answer);
   }
 
+  /**
+   * A session that is not open stops its entity at once: a made-up or old cookie costs one journal
+   * read, and keeps nothing in memory.
+   */
+  private ReplyEffect<Event, State> onCheck(State state, Check cmd) {
+    SessionState answer = answer(state);
+    if (!answer.open()) {
+      return Effect().stop().thenReply(cmd.replyTo(), s -> answer);
+    }
+    return Effect().reply(cmd.replyTo(), answer);
+  }
+
   private ReplyEffect<Event, State> onClose(State state, Close cmd) {
     if (state.username() == null || state.closed()) {
-      return Effect().reply(cmd.replyTo(), SessionState.CLOSED);
+      return Effect().stop().thenReply(cmd.replyTo(), s -> SessionState.CLOSED);
     }
     return Effect()
         .persist(new SessionClosed(clock.instant()))

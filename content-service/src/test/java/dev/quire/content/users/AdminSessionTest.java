@@ -7,6 +7,8 @@ import dev.quire.protocol.SessionCommand;
 import dev.quire.protocol.SessionCommand.SessionState;
 import java.time.Instant;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -20,53 +22,75 @@ class AdminSessionTest {
               .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
               .withFallback(ConfigFactory.load()));
 
+  static final Instant EXPIRES = UsersTest.NOW.plusSeconds(3600);
+
   @AfterAll
   static void stop() {
     KIT.shutdownTestKit();
   }
 
   @Test
-  void aSessionOpensOnceEndsAtCloseOrExpiryAndNeverOpensAgain() {
+  void aSessionOpensOnceAndEndsAtClose() {
     UsersTest.TestClock clock = new UsersTest.TestClock();
     var kit =
         EventSourcedBehaviorTestKit.<SessionCommand, AdminSession.Event, AdminSession.State>create(
             KIT.system(), AdminSession.create("abc", clock));
-    assertThat(check(kit).open()).as("never opened").isFalse();
-
-    Instant expires = UsersTest.NOW.plusSeconds(3600);
     SessionState opened =
-        kit.<SessionState>runCommand(r -> new SessionCommand.Open("ann", 7, expires, r)).reply();
+        kit.<SessionState>runCommand(r -> new SessionCommand.Open("ann", 7, EXPIRES, r)).reply();
     assertThat(opened.open()).isTrue();
     assertThat(opened.username()).isEqualTo("ann");
     assertThat(opened.credentials()).isEqualTo(7);
     // A second open of the same id (a replayed or colliding secret) is refused.
     var again =
-        kit.<SessionState>runCommand(r -> new SessionCommand.Open("mallory", 1, expires, r));
+        kit.<SessionState>runCommand(r -> new SessionCommand.Open("mallory", 1, EXPIRES, r));
     assertThat(again.reply().open()).isFalse();
     assertThat(again.hasNoEvents()).isTrue();
-    assertThat(check(kit).username()).isEqualTo("ann");
-
-    clock.now = expires;
-    assertThat(check(kit).open()).as("at its expiry").isFalse();
-    clock.now = expires.minusSeconds(1);
-    assertThat(check(kit).open()).isTrue();
-
+    clock.now = EXPIRES.minusSeconds(1);
+    assertThat(kit.<SessionState>runCommand(SessionCommand.Check::new).reply().username())
+        .isEqualTo("ann");
     kit.restart();
-    assertThat(check(kit).open()).as("after a restart").isTrue();
+    assertThat(kit.<SessionState>runCommand(SessionCommand.Check::new).reply().open())
+        .as("after a restart")
+        .isTrue();
     var closed = kit.<SessionState>runCommand(SessionCommand.Close::new);
     assertThat(closed.reply().open()).isFalse();
     assertThat(closed.events()).hasSize(1);
-    kit.restart();
-    assertThat(check(kit).open()).as("closed for good").isFalse();
-    assertThat(
-            kit.<SessionState>runCommand(r -> new SessionCommand.Open("ann", 7, expires, r))
-                .reply()
-                .open())
-        .isFalse();
   }
 
-  private static SessionState check(
-      EventSourcedBehaviorTestKit<SessionCommand, AdminSession.Event, AdminSession.State> kit) {
-    return kit.<SessionState>runCommand(SessionCommand.Check::new).reply();
+  /**
+   * A session that is not open (never opened: a made-up cookie; closed; expired) answers "closed"
+   * and stops its entity, so it holds no memory; sharding starts it again from the journal for a
+   * later message, and it is still closed.
+   */
+  @Test
+  void aSessionThatIsNotOpenAnswersClosedAndStops() {
+    UsersTest.TestClock clock = new UsersTest.TestClock();
+    TestProbe<SessionState> replies = KIT.createTestProbe();
+
+    ActorRef<SessionCommand> madeUp = KIT.spawn(AdminSession.create("made-up", clock));
+    madeUp.tell(new SessionCommand.Check(replies.ref()));
+    assertThat(replies.receiveMessage()).isEqualTo(SessionState.CLOSED);
+    replies.expectTerminated(madeUp);
+
+    ActorRef<SessionCommand> s = KIT.spawn(AdminSession.create("expiring", clock));
+    s.tell(new SessionCommand.Open("ann", 1, EXPIRES, replies.ref()));
+    assertThat(replies.receiveMessage().open()).isTrue();
+    clock.now = EXPIRES;
+    s.tell(new SessionCommand.Check(replies.ref()));
+    assertThat(replies.receiveMessage().open()).as("at its expiry").isFalse();
+    replies.expectTerminated(s);
+
+    ActorRef<SessionCommand> c = KIT.spawn(AdminSession.create("closing", clock));
+    c.tell(new SessionCommand.Open("ann", 1, EXPIRES.plusSeconds(3600), replies.ref()));
+    assertThat(replies.receiveMessage().open()).isTrue();
+    c.tell(new SessionCommand.Close(replies.ref()));
+    assertThat(replies.receiveMessage().open()).isFalse();
+    KIT.stop(c);
+    ActorRef<SessionCommand> back = KIT.spawn(AdminSession.create("closing", clock));
+    back.tell(new SessionCommand.Open("ann", 1, EXPIRES.plusSeconds(3600), replies.ref()));
+    assertThat(replies.receiveMessage().open()).as("closed for good").isFalse();
+    back.tell(new SessionCommand.Check(replies.ref()));
+    assertThat(replies.receiveMessage().open()).isFalse();
+    replies.expectTerminated(back);
   }
 }
