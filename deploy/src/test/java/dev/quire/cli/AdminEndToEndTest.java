@@ -50,6 +50,8 @@ class AdminEndToEndTest {
                 true,
                 "quire.embedding.enabled",
                 false,
+                "quire.crawler.politeness-delay",
+                "0ms",
                 // Cheap hashes: the same code, less of the CI machine's time.
                 "quire.gateway.admin.argon2.memory",
                 "1m",
@@ -575,6 +577,32 @@ class AdminEndToEndTest {
     assertThat(revert.statusCode()).isEqualTo(409);
     assertThat(revert.body()).contains("The item changed since you opened its history");
     assertThat(item(id).get("revision").asLong()).isEqualTo(3);
+  }
+
+  @Test
+  @Order(10)
+  void anEditorRunsASiteAuditAndReadsItsReportInTheAdmin() throws Exception {
+    AdminForms editor = signedIn("target2", "target2-password-1");
+    var bad =
+        editor.submit(
+            "/admin/audits/", "/admin/audits/", Map.of("url", "ftp://x/", "maxPages", "5"));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("role=\"alert\"");
+    var started =
+        editor.submit(
+            "/admin/audits/", "/admin/audits/", Map.of("url", base + "/", "maxPages", "10"));
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(303);
+    String job = AdminForms.location(started);
+    assertThat(job).matches("/admin/audits/[^/]+");
+    EndToEndTest.await(
+        () -> editor.get(job).body().contains("<span id=\"audit-state\">finished</span>"),
+        Duration.ofSeconds(60));
+    String report = editor.get(job).body();
+    assertThat(report).contains("<h2>Findings</h2>");
+    assertThat(editor.get("/admin/audits/").body()).contains(base + "/").contains(">finished<");
+    // Authors do not run audits.
+    assertThat(signedIn("author2", "author2-password").get("/admin/audits/").statusCode())
+        .isEqualTo(403);
   }
 
   static String publicPage(String path) throws Exception {

@@ -123,6 +123,205 @@ public final class CrawlsModule implements CmsModule {
         j -> job(j, StatusCodes.ACCEPTED));
   }
 
+  // ---------------------------------------------------------------- admin
+
+  @Override
+  public List<dev.quire.gateway.module.Admin.Link> adminLinks() {
+    return List.of(
+        new dev.quire.gateway.module.Admin.Link(
+            "Site audit", "/admin/audits/", dev.quire.protocol.Role.Permission.PUBLISH));
+  }
+
+  /**
+   * {@code /admin/audits/}: the audits run so far (newest first) with a form to start one, and each
+   * audit's report: findings, most severe first, and the citations checked. Editors and admins.
+   */
+  @Override
+  public Optional<Route> adminRoutes(ModuleContext ctx, dev.quire.gateway.module.Admin admin) {
+    String base = ctx.config().getString("quire.site.base-url");
+    int defaultPages = ctx.config().getInt("quire.gateway.audits.default-max-pages");
+    return Optional.of(
+        pathPrefix(
+            "audits",
+            () ->
+                admin.signedIn(
+                    dev.quire.protocol.Role.Permission.PUBLISH,
+                    e ->
+                        concat(
+                            pathEndOrSingleSlash(
+                                () ->
+                                    concat(
+                                        get(
+                                            () ->
+                                                completeWithFuture(
+                                                    listPage(admin, e, base, defaultPages, null))),
+                                        post(
+                                            () ->
+                                                admin.form(
+                                                    e,
+                                                    f ->
+                                                        completeWithFuture(
+                                                            startFromForm(
+                                                                admin,
+                                                                e,
+                                                                f,
+                                                                base,
+                                                                defaultPages)))))),
+                            path(
+                                PathMatchers.segment().slash("cancel"),
+                                id ->
+                                    post(
+                                        () ->
+                                            admin.form(
+                                                e,
+                                                f ->
+                                                    completeWithFuture(
+                                                        this.<CrawlJobCommand.Job>askJob(
+                                                                r ->
+                                                                    new CrawlJobCommand.Cancel(
+                                                                        id, e.username(), r))
+                                                            .thenApply(
+                                                                j ->
+                                                                    admin.seeOther(
+                                                                        "/admin/audits/"
+                                                                            + j.id())))))),
+                            path(
+                                PathMatchers.segment(),
+                                id ->
+                                    get(
+                                        () ->
+                                            completeWithFuture(
+                                                this.<CrawlJobCommand.Job>askJob(
+                                                        r -> new CrawlJobCommand.Get(id, r))
+                                                    .thenApply(j -> jobPage(admin, e, j)))))))));
+  }
+
+  private CompletionStage<HttpResponse> listPage(
+      dev.quire.gateway.module.Admin admin,
+      dev.quire.gateway.module.Admin.Editor e,
+      String base,
+      int defaultPages,
+      String error) {
+    return this.<CrawlJobCommand.Jobs>askJob(CrawlJobCommand.ListJobs::new)
+        .thenApply(
+            jobs -> {
+              List<Map<String, Object>> items = new java.util.ArrayList<>();
+              jobs.items().stream()
+                  .sorted(
+                      java.util.Comparator.comparing(
+                              CrawlJobCommand.Job::queuedAt,
+                              java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder()))
+                          .reversed())
+                  .forEach(j -> items.add(summary(j)));
+              Map<String, Object> vars = new LinkedHashMap<>();
+              vars.put("jobs", items);
+              vars.put("base", base);
+              vars.put("maxPages", defaultPages);
+              if (error != null) {
+                vars.put("error", error);
+              }
+              return admin.page(
+                  e,
+                  error == null ? StatusCodes.OK : StatusCodes.BAD_REQUEST,
+                  "crawls/admin.peb",
+                  vars);
+            });
+  }
+
+  private CompletionStage<HttpResponse> startFromForm(
+      dev.quire.gateway.module.Admin admin,
+      dev.quire.gateway.module.Admin.Editor e,
+      Map<String, String> f,
+      String base,
+      int defaultPages) {
+    String url = f.getOrDefault("url", "").strip();
+    int pages;
+    try {
+      pages = Integer.parseInt(f.getOrDefault("maxPages", String.valueOf(defaultPages)).strip());
+    } catch (NumberFormatException ex) {
+      return listPage(admin, e, base, defaultPages, "Pages: must be a whole number.");
+    }
+    boolean citations =
+        "on".equals(f.get("verifyCitations")) || "true".equals(f.get("verifyCitations"));
+    return this.<CrawlJobCommand.Job>askJob(
+            r -> new CrawlJobCommand.Start(url, pages, citations, e.username(), r))
+        .thenCompose(
+            j ->
+                j.error() != null
+                    ? listPage(admin, e, base, defaultPages, j.message())
+                    : java.util.concurrent.CompletableFuture.completedFuture(
+                        admin.seeOther("/admin/audits/" + j.id())));
+  }
+
+  private Map<String, Object> summary(CrawlJobCommand.Job j) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("id", j.id());
+    v.put("state", j.state());
+    v.put("url", j.url());
+    v.put("pages", j.pages());
+    v.put("checks", j.checks());
+    v.put("queuedAt", j.queuedAt() == null ? "" : j.queuedAt().toString());
+    v.put("errors", j.counts() == null ? 0 : j.counts().getOrDefault("error", 0L));
+    v.put("warnings", j.counts() == null ? 0 : j.counts().getOrDefault("warning", 0L));
+    v.put("verifyCitations", j.verifyCitations());
+    v.put("message", j.message() == null ? "" : j.message());
+    return v;
+  }
+
+  @SuppressWarnings("unchecked")
+  private HttpResponse jobPage(
+      dev.quire.gateway.module.Admin admin,
+      dev.quire.gateway.module.Admin.Editor e,
+      CrawlJobCommand.Job j) {
+    if ("not_found".equals(j.error())) {
+      throw HttpError.notFound("There is no audit " + j.id() + ".");
+    }
+    Map<String, Object> vars = new LinkedHashMap<>();
+    vars.put("job", summary(j));
+    vars.put("running", "queued".equals(j.state()) || "running".equals(j.state()));
+    Map<String, Object> report = Map.of();
+    if (j.report() != null) {
+      try {
+        report = json.readValue(j.report(), Map.class);
+      } catch (Exception ex) {
+        throw new IllegalStateException("a stored report is not JSON", ex);
+      }
+    }
+    vars.put(
+        "findings",
+        linked((List<Map<String, Object>>) report.getOrDefault("findings", List.of()), "page"));
+    vars.put(
+        "citations",
+        linked(
+            linked((List<Map<String, Object>>) report.getOrDefault("citations", List.of()), "post"),
+            "source"));
+    vars.put("omittedFindings", report.getOrDefault("omittedFindings", 0));
+    vars.put("omittedCitations", report.getOrDefault("omittedCitations", 0));
+    vars.put("finished", j.report() != null);
+    return admin.page(e, StatusCodes.OK, "crawls/admin-job.peb", vars);
+  }
+
+  /**
+   * Each row with {@code <key>Link} true when its address may be a link (http or https): a report
+   * quotes addresses found on pages, and a {@code javascript:} one is shown as text, never linked.
+   */
+  private static List<Map<String, Object>> linked(List<Map<String, Object>> rows, String key) {
+    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    for (Map<String, Object> row : rows) {
+      Map<String, Object> r = new LinkedHashMap<>(row);
+      String url = String.valueOf(row.getOrDefault(key, ""));
+      r.putIfAbsent(key, "");
+      r.put(key + "Link", url.startsWith("https://") || url.startsWith("http://"));
+      out.add(r);
+    }
+    return out;
+  }
+
+  private <T> CompletionStage<T> askJob(Function<ActorRef<T>, CrawlJobCommand> make) {
+    return Asks.unavailableOnTimeout(
+        Asks.on(jobs().<T>ask(make::apply, timeout), system.executionContext()), "the crawler");
+  }
+
   private <T> CompletionStage<HttpResponse> ask(
       Function<ActorRef<T>, CrawlJobCommand> make, Function<T, HttpResponse> answer) {
     return Asks.unavailableOnTimeout(
