@@ -14,8 +14,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.put;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.api.ApiJson;
-import dev.quire.gateway.content.Asks;
 import dev.quire.gateway.content.ContentClient;
+import dev.quire.gateway.content.FollowedTable;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.Admin;
@@ -29,7 +29,6 @@ import dev.quire.protocol.MenuCommand.MenuReply;
 import dev.quire.protocol.Role;
 import dev.quire.protocol.SiteMenu;
 import io.pebbletemplates.pebble.extension.Extension;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,15 +37,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.Cancellable;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -70,7 +63,7 @@ public final class MenusModule implements CmsModule {
   private final Map<String, List<SiteMenu.Link>> shown = new ConcurrentHashMap<>();
 
   private final AtomicLong version = new AtomicLong(-1);
-  private final AtomicBoolean fetching = new AtomicBoolean();
+  private FollowedTable<MenuCommand, MenuCommand.MenuTable> followed;
   private ActorSystem<?> system;
   private ContentClient content;
   private SiteState site;
@@ -93,46 +86,27 @@ public final class MenusModule implements CmsModule {
     this.content = ctx.content();
     this.site = ctx.site();
     this.json = ctx.json();
-    Duration every = ctx.config().getDuration("quire.gateway.menus.refresh-interval");
-    Cancellable schedule =
-        system
-            .scheduler()
-            .scheduleWithFixedDelay(Duration.ZERO, every, this::refresh, system.executionContext());
-    // As the redirect table's refresh: stopped before the shard regions hand off.
-    CoordinatedShutdown.get(system)
-        .addTask(
-            CoordinatedShutdown.PhaseBeforeServiceUnbind(),
-            "stop-menu-refresh",
-            () -> {
-              schedule.cancel();
-              return CompletableFuture.completedFuture(Done.getInstance());
-            });
-  }
-
-  void refresh() {
-    if (!fetching.compareAndSet(false, true)) {
-      return;
-    }
-    CompletableFuture.completedStage(null)
-        .thenCompose(ignored -> fetch())
-        .whenComplete(
-            (done, failure) -> {
-              fetching.set(false);
-              if (failure != null) {
-                LOG.debug("menus not reachable yet: {}", failure.toString());
+    this.followed =
+        new FollowedTable<>(
+            system,
+            content,
+            MenuCommand.ENTITY_KEY,
+            MenuCommand.SITE,
+            "the menus",
+            new FollowedTable.Reads<MenuCommand, MenuCommand.MenuTable>() {
+              @Override
+              public MenuCommand get(long knownVersion, ActorRef<MenuCommand.MenuTable> replyTo) {
+                return new MenuCommand.Get(knownVersion, replyTo);
               }
-            });
-  }
 
-  /** Asks for the menus if they changed since the version held, and shows them. */
-  private CompletionStage<Void> fetch() {
-    long known = version.get();
-    return Asks.on(
-            menus()
-                .<MenuCommand.MenuTable>ask(
-                    r -> new MenuCommand.Get(known, r), content.askTimeout()),
-            system.executionContext())
-        .thenAccept(this::install);
+              @Override
+              public long version(MenuCommand.MenuTable answer) {
+                return answer.version();
+              }
+            },
+            this::install);
+    followed.follow(
+        ctx.config().getDuration("quire.gateway.menus.refresh-interval"), "stop-menu-refresh");
   }
 
   private synchronized void install(MenuCommand.MenuTable t) {
@@ -149,42 +123,15 @@ public final class MenusModule implements CmsModule {
     }
   }
 
-  private EntityRef<MenuCommand> menus() {
-    return ClusterSharding.get(system).entityRefFor(MenuCommand.ENTITY_KEY, MenuCommand.SITE);
-  }
-
   /** Every menu from the entity, by name. */
   private CompletionStage<List<SiteMenu>> current() {
-    return Asks.unavailableOnTimeout(
-            Asks.on(
-                menus()
-                    .<MenuCommand.MenuTable>ask(
-                        r -> new MenuCommand.Get(-1, r), content.askTimeout()),
-                system.executionContext()),
-            "the menus")
-        .thenApply(MenuCommand.MenuTable::menus);
+    return followed.current().thenApply(MenuCommand.MenuTable::menus);
   }
 
   /** A change, answered once this gateway shows it (others follow on their refresh). */
   private CompletionStage<MenuReply> send(
       java.util.function.Function<ActorRef<MenuReply>, MenuCommand> make) {
-    return Asks.unavailableOnTimeout(
-            Asks.on(
-                menus().<MenuReply>ask(make::apply, content.askTimeout()),
-                system.executionContext()),
-            "the menus")
-        .thenCompose(
-            reply ->
-                reply instanceof MenuReply.Refused
-                    ? CompletableFuture.completedFuture(reply)
-                    : fetch()
-                        .handle(
-                            (done, failure) -> {
-                              if (failure != null) {
-                                LOG.debug("menus not refreshed after a write: {}", failure);
-                              }
-                              return reply;
-                            }));
+    return followed.send(make, reply -> !(reply instanceof MenuReply.Refused));
   }
 
   // ---------------------------------------------------------------- API

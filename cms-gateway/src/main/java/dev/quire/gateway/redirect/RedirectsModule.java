@@ -17,7 +17,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.reject;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.quire.gateway.content.Asks;
+import dev.quire.gateway.content.FollowedTable;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.Admin;
@@ -27,7 +27,6 @@ import dev.quire.protocol.RedirectCommand;
 import dev.quire.protocol.RedirectReply;
 import dev.quire.protocol.RedirectRule;
 import dev.quire.protocol.Role;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -37,14 +36,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.Cancellable;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -68,7 +62,7 @@ public final class RedirectsModule implements CmsModule {
   private record Table(long version, Map<String, RedirectRule> byFrom) {}
 
   private final AtomicReference<Table> table = new AtomicReference<>(new Table(-1, Map.of()));
-  private final AtomicBoolean fetching = new AtomicBoolean();
+  private FollowedTable<RedirectCommand, RedirectCommand.RedirectTable> followed;
   private ActorSystem<?> system;
   private ObjectMapper json;
   // Asks wait as long as the content client says: shorter while a content node is unreachable.
@@ -84,66 +78,44 @@ public final class RedirectsModule implements CmsModule {
     this.system = ctx.system();
     this.json = ctx.json();
     this.content = ctx.content();
-    Duration every = ctx.config().getDuration("quire.gateway.redirects.refresh-interval");
-    Cancellable schedule =
-        system
-            .scheduler()
-            .scheduleWithFixedDelay(Duration.ZERO, every, this::refresh, system.executionContext());
-    // The refresh stops when the node starts to shut down. A Get sent after that into a shard
-    // region that is handing off its shards is buffered with nowhere to go, and the region's
-    // graceful shutdown then waits its whole timeout (10 s) for that buffer to drain.
-    CoordinatedShutdown.get(system)
-        .addTask(
-            CoordinatedShutdown.PhaseBeforeServiceUnbind(),
-            "stop-redirect-refresh",
-            () -> {
-              schedule.cancel();
-              return CompletableFuture.completedFuture(Done.getInstance());
-            });
+    this.followed =
+        new FollowedTable<>(
+            system,
+            content,
+            RedirectCommand.ENTITY_KEY,
+            RedirectCommand.SITE,
+            "the redirect table",
+            new FollowedTable.Reads<RedirectCommand, RedirectCommand.RedirectTable>() {
+              @Override
+              public RedirectCommand get(
+                  long knownVersion, ActorRef<RedirectCommand.RedirectTable> replyTo) {
+                return new RedirectCommand.Get(knownVersion, replyTo);
+              }
+
+              @Override
+              public long version(RedirectCommand.RedirectTable answer) {
+                return answer.version();
+              }
+            },
+            this::install);
+    followed.follow(
+        ctx.config().getDuration("quire.gateway.redirects.refresh-interval"),
+        "stop-redirect-refresh");
   }
 
   /** Fetches the table unless a fetch is under way; only a changed table is sent. */
   void refresh() {
-    if (!fetching.compareAndSet(false, true)) {
-      return;
+    followed.refresh();
+  }
+
+  private void install(RedirectCommand.RedirectTable t) {
+    if (!t.unchanged()) {
+      Map<String, RedirectRule> byFrom = new HashMap<>();
+      t.rules().forEach(r -> byFrom.put(r.from(), r));
+      Table next = new Table(t.version(), Map.copyOf(byFrom));
+      // Fetches may overlap (the timer's and a write's): never go back to an older one.
+      table.accumulateAndGet(next, (held, n) -> n.version() > held.version() ? n : held);
     }
-    // Composed onto a completed stage, so an ask that throws (e.g. the Redirects sharding not
-    // started yet in this node) becomes a failed fetch like any other: thrown out of here it would
-    // end the refresh schedule and leave the flag set, and the table would never load.
-    CompletableFuture.completedStage(null)
-        .thenCompose(ignored -> fetch())
-        .whenComplete(
-            (done, failure) -> {
-              fetching.set(false);
-              if (failure != null) {
-                LOG.debug("redirect table not reachable yet: {}", failure.toString());
-              }
-            });
-  }
-
-  /** Asks for the table if it changed since the version held, and installs it. */
-  private CompletionStage<Void> fetch() {
-    long known = table.get().version();
-    return Asks.on(
-            table()
-                .<RedirectCommand.RedirectTable>ask(
-                    r -> new RedirectCommand.Get(known, r), content.askTimeout()),
-            system.executionContext())
-        .thenAccept(
-            t -> {
-              if (!t.unchanged()) {
-                Map<String, RedirectRule> byFrom = new HashMap<>();
-                t.rules().forEach(r -> byFrom.put(r.from(), r));
-                Table next = new Table(t.version(), Map.copyOf(byFrom));
-                // Fetches may overlap (the timer's and a write's): never go back to an older one.
-                table.accumulateAndGet(next, (held, n) -> n.version() > held.version() ? n : held);
-              }
-            });
-  }
-
-  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<RedirectCommand> table() {
-    return ClusterSharding.get(system)
-        .entityRefFor(RedirectCommand.ENTITY_KEY, RedirectCommand.SITE);
   }
 
   /** The rule for a request: path with query first, then the path alone, then the other slash. */
@@ -228,13 +200,8 @@ public final class RedirectsModule implements CmsModule {
 
   /** The whole table from its entity, rules sorted by {@code from}. */
   private CompletionStage<RedirectCommand.RedirectTable> current() {
-    return Asks.unavailableOnTimeout(
-            Asks.on(
-                table()
-                    .<RedirectCommand.RedirectTable>ask(
-                        r -> new RedirectCommand.Get(-1, r), content.askTimeout()),
-                system.executionContext()),
-            "the redirect table")
+    return followed
+        .current()
         .thenApply(
             t -> {
               List<RedirectRule> rules = new ArrayList<>(t.rules());
@@ -270,31 +237,10 @@ public final class RedirectsModule implements CmsModule {
             });
   }
 
-  /**
-   * Sends a change to the table. Read your writes on this gateway: a stored change is answered once
-   * the table it serves from has it (other gateways follow on their refresh interval). Should that
-   * fetch fail, the change is stored all the same, and the next refresh brings it.
-   */
+  /** Sends a change to the table; a stored one is answered once this gateway holds it. */
   private CompletionStage<RedirectReply> send(
       java.util.function.Function<ActorRef<RedirectReply>, RedirectCommand> make) {
-    return Asks.unavailableOnTimeout(
-            Asks.on(
-                table().<RedirectReply>ask(make::apply, content.askTimeout()),
-                system.executionContext()),
-            "the redirect table")
-        .thenCompose(
-            reply ->
-                reply instanceof RedirectReply.Refused
-                    ? CompletableFuture.completedFuture(reply)
-                    : fetch()
-                        .handle(
-                            (done, failure) -> {
-                              if (failure != null) {
-                                LOG.debug(
-                                    "redirect table not refreshed after a write: {}", failure);
-                              }
-                              return reply;
-                            }));
+    return followed.send(make, reply -> !(reply instanceof RedirectReply.Refused));
   }
 
   // ---------------------------------------------------------------- admin
