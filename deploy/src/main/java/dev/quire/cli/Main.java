@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       EmbeddingsCommand.class,
       BundleCommand.class,
       CrawlCommand.class,
+      UserCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

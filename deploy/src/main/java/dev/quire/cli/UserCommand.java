@@ -1,0 +1,426 @@
+package dev.quire.cli;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import dev.quire.gateway.admin.PasswordHasher;
+import dev.quire.protocol.Role;
+import java.io.Console;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code quire user list|add|passwd|set}: the admin's users from the command line, for a running
+ * site ({@code --server}, through {@code /api/v1/users}) or a stopped one (a content node in this
+ * process on the data directory). The way back in when no admin can sign in: {@code quire user
+ * passwd admin} sets a new password and clears the account's lockout.
+ */
+@Command(
+    name = "user",
+    description = "The admin's users: list, add, set a password, change a role or disable.",
+    subcommands = {
+      UserCommand.ListUsers.class,
+      UserCommand.Add.class,
+      UserCommand.Passwd.class,
+      UserCommand.Set.class
+    })
+final class UserCommand implements Runnable {
+
+  static final ObjectMapper JSON =
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Where a password comes from: a file's first line, else the terminal, asked twice. */
+  static final class PasswordOptions {
+    @Option(
+        names = "--password-file",
+        paramLabel = "FILE",
+        description = "Read the password from the first line of FILE (else it is asked for).")
+    Path file;
+
+    String read() throws Exception {
+      if (file != null) {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        if (lines.isEmpty() || lines.get(0).isEmpty()) {
+          throw new Refused("password", file + " is empty");
+        }
+        return lines.get(0);
+      }
+      Console console = System.console();
+      if (console == null) {
+        throw new Refused("password", "no terminal to ask on: pass --password-file FILE");
+      }
+      char[] first = console.readPassword("New password: ");
+      char[] again = console.readPassword("Again: ");
+      if (first == null || again == null || !new String(first).equals(new String(again))) {
+        throw new Refused("password", "the two passwords differ");
+      }
+      return new String(first);
+    }
+  }
+
+  abstract static class Base implements Callable<Integer> {
+    @Mixin SiteOptions site = new SiteOptions();
+
+    abstract void run(Users users) throws Exception;
+
+    @Override
+    public Integer call() throws Exception {
+      try (Users users = Users.open(site)) {
+        run(users);
+        return 0;
+      } catch (Refused e) {
+        System.err.println("error: " + e.field + ": " + e.getMessage());
+        return 2;
+      } catch (QuireNode.DataDirLocked e) {
+        System.err.println("error: " + e.getMessage());
+        return 3;
+      }
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the users.")
+  static final class ListUsers extends Base {
+    @Override
+    void run(Users users) throws Exception {
+      for (JsonNode u : users.list()) {
+        System.out.printf(
+            "%-24s %-7s %-8s %s%n",
+            u.path("username").asText(),
+            u.path("role").asText(),
+            u.path("disabled").asBoolean() ? "disabled" : "active",
+            u.path("displayName").asText());
+      }
+    }
+  }
+
+  @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a user.")
+  static final class Add extends Base {
+    @Parameters(index = "0", paramLabel = "USERNAME")
+    String username;
+
+    @Option(names = "--role", required = true, description = "author, editor or admin.")
+    String role;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The name shown.")
+    String displayName;
+
+    @Mixin PasswordOptions password = new PasswordOptions();
+
+    @Override
+    void run(Users users) throws Exception {
+      ObjectNode body = JSON.createObjectNode();
+      body.put("username", username).put("role", role).put("password", password.read());
+      if (displayName != null) {
+        body.put("displayName", displayName);
+      }
+      JsonNode u = users.add(body);
+      System.out.println(
+          "Added " + u.path("username").asText() + " (" + u.path("role").asText() + ").");
+    }
+  }
+
+  @Command(
+      name = "passwd",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Set a user's password: their sessions end and their sign-in lockout is cleared."
+      })
+  static final class Passwd extends Base {
+    @Parameters(index = "0", paramLabel = "USERNAME")
+    String username;
+
+    @Mixin PasswordOptions password = new PasswordOptions();
+
+    @Override
+    void run(Users users) throws Exception {
+      ObjectNode body = JSON.createObjectNode().put("password", password.read());
+      users.change(username, body);
+      System.out.println("Set a new password for " + username + ".");
+    }
+  }
+
+  @Command(
+      name = "set",
+      mixinStandardHelpOptions = true,
+      description = "Change a user's role, name or state (their sessions end).")
+  static final class Set extends Base {
+    @Parameters(index = "0", paramLabel = "USERNAME")
+    String username;
+
+    @Option(names = "--role", description = "author, editor or admin.")
+    String role;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The name shown.")
+    String displayName;
+
+    @Option(
+        names = "--disabled",
+        arity = "1",
+        paramLabel = "true|false",
+        description = "Disable (true) or enable (false).")
+    Boolean disabled;
+
+    @Override
+    void run(Users users) throws Exception {
+      ObjectNode body = JSON.createObjectNode();
+      if (role != null) {
+        body.put("role", role);
+      }
+      if (displayName != null) {
+        body.put("displayName", displayName);
+      }
+      if (disabled != null) {
+        body.put("disabled", disabled);
+      }
+      JsonNode u = users.change(username, body);
+      System.out.println(
+          u.path("username").asText()
+              + ": "
+              + u.path("role").asText()
+              + (u.path("disabled").asBoolean() ? ", disabled" : ", active"));
+    }
+  }
+
+  /** A refusal, naming the field, as the API or the user directory gave it. */
+  static final class Refused extends Exception {
+    final String field;
+
+    Refused(String field, String message) {
+      super(message);
+      this.field = field;
+    }
+  }
+
+  /** The users of a running site (the API) or of a stopped one (the entity, in this process). */
+  abstract static class Users implements AutoCloseable {
+    abstract List<JsonNode> list() throws Exception;
+
+    /** {@code body}: the API's fields ({@code username, role, password, displayName}). */
+    abstract JsonNode add(ObjectNode body) throws Exception;
+
+    /** {@code body}: the API's fields to change ({@code role, displayName, disabled, password}). */
+    abstract JsonNode change(String username, ObjectNode body) throws Exception;
+
+    @Override
+    public void close() throws Exception {}
+
+    static Users open(SiteOptions site) throws Exception {
+      Config config = QuireNode.config(site.overrides());
+      if (site.server != null) {
+        if (site.token() == null) {
+          throw new Refused("--token", "--server needs --token (or QUIRE_API_TOKEN)");
+        }
+        return new Remote(config, site.server, site.token());
+      }
+      return new Local(config);
+    }
+  }
+
+  static final class Remote extends Users {
+    private final String base;
+    private final String token;
+    private final Duration timeout;
+    private final HttpClient http;
+
+    Remote(Config config, String server, String token) throws Refused {
+      String s = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
+      if (!s.startsWith("http://") && !s.startsWith("https://")) {
+        throw new Refused("--server", "must be an http(s) URL, was " + server);
+      }
+      this.base = s + "/api/v1/users";
+      this.token = token;
+      this.timeout = config.getDuration("quire.cli.ask-timeout");
+      this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    @Override
+    List<JsonNode> list() throws Exception {
+      List<JsonNode> out = new ArrayList<>();
+      send("GET", "", null).path("items").forEach(out::add);
+      return out;
+    }
+
+    @Override
+    JsonNode add(ObjectNode body) throws Exception {
+      return send("POST", "", body);
+    }
+
+    @Override
+    JsonNode change(String username, ObjectNode body) throws Exception {
+      return send("PUT", "/" + java.net.URLEncoder.encode(username, StandardCharsets.UTF_8), body);
+    }
+
+    private JsonNode send(String method, String path, ObjectNode body) throws Exception {
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(base + path))
+              .timeout(timeout)
+              .header("Authorization", "Bearer " + token)
+              .header("Content-Type", "application/json");
+      b.method(
+          method,
+          body == null
+              ? HttpRequest.BodyPublishers.noBody()
+              : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+      HttpResponse<String> r;
+      try {
+        r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      } catch (java.io.IOException e) {
+        throw new Refused("--server", "no answer from " + base + ": " + e);
+      }
+      JsonNode answer;
+      try {
+        answer = JSON.readTree(r.body());
+      } catch (Exception e) {
+        throw new Refused("--server", method + " answered " + r.statusCode() + ": " + r.body());
+      }
+      if (r.statusCode() / 100 != 2) {
+        JsonNode err = answer.path("error");
+        throw new Refused(err.path("field").asText("?"), err.path("message").asText(r.body()));
+      }
+      return answer;
+    }
+  }
+
+  /**
+   * A stopped site: a content node on its data directory for the command's length, asked through
+   * the same entity the admin uses; passwords hashed here, as a gateway would.
+   */
+  static final class Local extends Users {
+    private final QuireNode node;
+    private final Duration timeout;
+    private final PasswordHasher hasher;
+
+    Local(Config config) throws Exception {
+      this.node = QuireNode.start(config, false, System.err);
+      this.timeout = config.getDuration("quire.cli.ask-timeout");
+      this.hasher =
+          new PasswordHasher(
+              PasswordHasher.Params.fromConfig(config.getConfig("quire.gateway.admin.argon2")));
+    }
+
+    private <R> R ask(
+        org.apache.pekko.japi.function.Function<
+                org.apache.pekko.actor.typed.ActorRef<R>, dev.quire.protocol.UserCommand>
+            make)
+        throws Exception {
+      return ClusterSharding.get(node.system())
+          .entityRefFor(
+              dev.quire.protocol.UserCommand.ENTITY_KEY, dev.quire.protocol.UserCommand.SITE)
+          .<R>ask(make, timeout)
+          .toCompletableFuture()
+          .get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    List<JsonNode> list() throws Exception {
+      dev.quire.protocol.UserCommand.UserList l =
+          ask(dev.quire.protocol.UserCommand.ListUsers::new);
+      List<JsonNode> out = new ArrayList<>();
+      l.users().forEach(u -> out.add(view(u)));
+      return out;
+    }
+
+    @Override
+    JsonNode add(ObjectNode body) throws Exception {
+      Role role = role(body.path("role").asText());
+      String password = checked(body.path("password").asText());
+      String hash = hasher.hash(password);
+      String name = body.hasNonNull("displayName") ? body.get("displayName").asText() : null;
+      return done(
+          ask(
+              r ->
+                  new dev.quire.protocol.UserCommand.Add(
+                      body.path("username").asText(), name, role, hash, "cli", r)));
+    }
+
+    @Override
+    JsonNode change(String username, ObjectNode body) throws Exception {
+      JsonNode last = null;
+      if (body.has("role") || body.has("displayName") || body.has("disabled")) {
+        Role role = body.has("role") ? role(body.get("role").asText()) : null;
+        String name = body.has("displayName") ? body.get("displayName").asText() : null;
+        Boolean disabled = body.has("disabled") ? body.get("disabled").asBoolean() : null;
+        last =
+            done(
+                ask(
+                    r ->
+                        new dev.quire.protocol.UserCommand.Change(
+                            username, name, role, disabled, "cli", r)));
+      }
+      if (body.has("password")) {
+        String hash = hasher.hash(checked(body.get("password").asText()));
+        last =
+            done(
+                ask(r -> new dev.quire.protocol.UserCommand.SetPassword(username, hash, "cli", r)));
+      }
+      if (last == null) {
+        last = done(ask(r -> new dev.quire.protocol.UserCommand.GetUser(username, r)));
+      }
+      return last;
+    }
+
+    /** The same bounds the admin and the API hold a password to. */
+    private String checked(String password) throws Refused {
+      Config c = node.system().settings().config().getConfig("quire.gateway.admin.password");
+      if (password.length() < c.getInt("min-length")
+          || password.length() > c.getInt("max-length")) {
+        throw new Refused(
+            "password",
+            "must be " + c.getInt("min-length") + " to " + c.getInt("max-length") + " characters");
+      }
+      return password;
+    }
+
+    private static Role role(String value) throws Refused {
+      try {
+        return Role.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new Refused("role", e.getMessage());
+      }
+    }
+
+    private static JsonNode done(dev.quire.protocol.UserCommand.UserReply reply) throws Refused {
+      if (reply instanceof dev.quire.protocol.UserCommand.UserReply.Refused no) {
+        throw new Refused(no.field(), no.message());
+      }
+      return view(((dev.quire.protocol.UserCommand.UserReply.Done) reply).user());
+    }
+
+    private static JsonNode view(dev.quire.protocol.UserCommand.UserView u) {
+      return JSON.createObjectNode()
+          .put("username", u.username())
+          .put("displayName", u.displayName())
+          .put("role", u.role().id())
+          .put("disabled", u.disabled());
+    }
+
+    @Override
+    public void close() throws Exception {
+      node.close();
+    }
+  }
+}

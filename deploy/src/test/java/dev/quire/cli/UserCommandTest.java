@@ -1,0 +1,113 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code quire user}: on a stopped site (a content node in the command's process) and on a running
+ * one over the API, including the way back in when the admin's password is lost.
+ */
+class UserCommandTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void usersAreManagedOnAStoppedSite() throws Exception {
+    String data = tmp.resolve("data").toString();
+    Path pw = Files.writeString(tmp.resolve("pw"), "editor-password-1\n");
+    Path shortPw = Files.writeString(tmp.resolve("short"), "short\n");
+
+    var added =
+        EmbeddingRoleClusterTest.runCli(
+            "user",
+            "add",
+            "ed",
+            "--role",
+            "editor",
+            "--name",
+            "Ed Itor",
+            "--password-file",
+            pw.toString(),
+            "--data",
+            data);
+    assertThat(added.code()).as(added.err()).isZero();
+    assertThat(added.out()).contains("Added ed (editor).");
+
+    var weak =
+        EmbeddingRoleClusterTest.runCli(
+            "user", "passwd", "ed", "--password-file", shortPw.toString(), "--data", data);
+    assertThat(weak.code()).isEqualTo(2);
+    assertThat(weak.err()).contains("error: password: must be 10 to 1024 characters");
+
+    var badRole =
+        EmbeddingRoleClusterTest.runCli("user", "set", "ed", "--role", "boss", "--data", data);
+    assertThat(badRole.code()).isEqualTo(2);
+    assertThat(badRole.err()).contains("error: role: role must be author, editor or admin");
+
+    var set =
+        EmbeddingRoleClusterTest.runCli(
+            "user", "set", "ed", "--role", "admin", "--disabled", "false", "--data", data);
+    assertThat(set.code()).as(set.err()).isZero();
+    assertThat(set.out()).contains("ed: admin, active");
+
+    var list = EmbeddingRoleClusterTest.runCli("user", "list", "--data", data);
+    assertThat(list.code()).as(list.err()).isZero();
+    assertThat(list.out()).containsPattern("ed\\s+admin\\s+active\\s+Ed Itor");
+    var missing =
+        EmbeddingRoleClusterTest.runCli(
+            "user", "passwd", "nobody", "--password-file", pw.toString(), "--data", data);
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("username: there is no user 'nobody'");
+  }
+
+  @Test
+  void aLostAdminPasswordIsResetThroughTheRunningSitesApi() throws Exception {
+    var config =
+        QuireNode.config(
+            Map.of(
+                "quire.data-dir",
+                tmp.resolve("site").toString(),
+                "quire.gateway.http.port",
+                0,
+                "quire.embedding.enabled",
+                false));
+    String token = "user-command-token-0123456789";
+    try (QuireNode node =
+        QuireNode.start(
+            config,
+            true,
+            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+            token)) {
+      String base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+      EndToEndTest.await(
+          () -> Files.exists(tmp.resolve("site/admin-password")), java.time.Duration.ofSeconds(20));
+      Path pw = Files.writeString(tmp.resolve("new"), "a-brand-new-password\n");
+      var reset =
+          EmbeddingRoleClusterTest.runCli(
+              "user",
+              "passwd",
+              "admin",
+              "--password-file",
+              pw.toString(),
+              "--server",
+              base,
+              "--token",
+              token);
+      assertThat(reset.code()).as(reset.err()).isZero();
+      assertThat(new AdminForms(base).signIn("admin", "a-brand-new-password").statusCode())
+          .isEqualTo(303);
+      var list =
+          EmbeddingRoleClusterTest.runCli("user", "list", "--server", base, "--token", token);
+      assertThat(list.out()).containsPattern("admin\\s+admin\\s+active\\s+Administrator");
+      var wrongToken =
+          EmbeddingRoleClusterTest.runCli("user", "list", "--server", base, "--token", "nope");
+      assertThat(wrongToken.code()).isEqualTo(2);
+      assertThat(wrongToken.err()).contains("the API token is not valid");
+    }
+  }
+}
