@@ -315,11 +315,13 @@ final class UserCommand implements Runnable {
     private final PasswordHasher hasher;
 
     Local(Config config) throws Exception {
-      this.node = QuireNode.start(config, false, System.err);
+      // Everything that can fail on a bad setting first: the node, once started, holds the data
+      // directory's lock, and only close() stops it.
       this.timeout = config.getDuration("quire.cli.ask-timeout");
       this.hasher =
           new PasswordHasher(
               PasswordHasher.Params.fromConfig(config.getConfig("quire.gateway.admin.argon2")));
+      this.node = QuireNode.start(config, false, System.err);
     }
 
     private <R> R ask(

@@ -581,25 +581,36 @@ class AdminEndToEndTest {
 
   @Test
   @Order(10)
-  void anEditorRunsASiteAuditAndReadsItsReportInTheAdmin() throws Exception {
+  void aSiteAuditRunsFromTheAdminAndAnEditorAuditsOnlyThisSite() throws Exception {
     AdminForms editor = signedIn("target2", "target2-password-1");
-    var bad =
+    // An editor audits this site only (quire.site.base-url, here the default): the admin is not a
+    // way to make the server fetch an inner address.
+    var inner =
         editor.submit(
+            "/admin/audits/",
+            "/admin/audits/",
+            Map.of("url", "http://169.254.169.254/latest/", "maxPages", "5"));
+    assertThat(inner.statusCode()).isEqualTo(400);
+    assertThat(inner.body()).contains("An editor audits this site only");
+    // An admin may start anywhere the crawler allows; this site runs on a port of its own.
+    AdminForms admin = signedIn("admin", "a-new-password-1");
+    var bad =
+        admin.submit(
             "/admin/audits/", "/admin/audits/", Map.of("url", "ftp://x/", "maxPages", "5"));
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.body()).contains("role=\"alert\"");
     var started =
-        editor.submit(
+        admin.submit(
             "/admin/audits/", "/admin/audits/", Map.of("url", base + "/", "maxPages", "10"));
     assertThat(started.statusCode()).as(started.body()).isEqualTo(303);
     String job = AdminForms.location(started);
     assertThat(job).matches("/admin/audits/[^/]+");
     EndToEndTest.await(
-        () -> editor.get(job).body().contains("<span id=\"audit-state\">finished</span>"),
+        () -> admin.get(job).body().contains("<span id=\"audit-state\">finished</span>"),
         Duration.ofSeconds(60));
-    String report = editor.get(job).body();
+    String report = admin.get(job).body();
     assertThat(report).contains("<h2>Findings</h2>");
-    assertThat(editor.get("/admin/audits/").body()).contains(base + "/").contains(">finished<");
+    assertThat(admin.get("/admin/audits/").body()).contains(base + "/").contains(">finished<");
     // Authors do not run audits.
     assertThat(signedIn("author2", "author2-password").get("/admin/audits/").statusCode())
         .isEqualTo(403);

@@ -612,24 +612,32 @@ public final class AdminModule implements CmsModule, Admin {
       return done(locked(username, next, unknownLocked));
     }
     // A hashing slot first, then the attempt: a busy node answers 503 without counting an
-    // attempt against the account of someone who could not even be checked.
+    // attempt against the account of someone who could not even be checked. The slot is given
+    // back once the hash is checked, before the session is opened.
     return inSlot(
-        () ->
-            client
-                .<UserCommand.LoginTicket>users(r -> new UserCommand.BeginLogin(username, r))
-                .thenCompose(
-                    ticket -> {
-                      if (ticket.lockedUntil() != null) {
-                        return done(locked(username, next, ticket.lockedUntil()));
-                      }
-                      return onBlocking(
-                              () ->
-                                  ticket.user() == null
-                                      ? hasher.verifyNobody(password)
-                                      : hasher.verify(password, ticket.passwordHash()))
-                          .thenCompose(right -> afterCheck(ticket, right, username, next, address));
-                    }));
+            () ->
+                client
+                    .<UserCommand.LoginTicket>users(r -> new UserCommand.BeginLogin(username, r))
+                    .thenCompose(
+                        ticket ->
+                            ticket.lockedUntil() != null
+                                ? done(new Checked(ticket, false))
+                                : onBlocking(
+                                    () ->
+                                        new Checked(
+                                            ticket,
+                                            ticket.user() == null
+                                                ? hasher.verifyNobody(password)
+                                                : hasher.verify(password, ticket.passwordHash())))))
+        .thenCompose(
+            c ->
+                c.ticket().lockedUntil() != null
+                    ? done(locked(username, next, c.ticket().lockedUntil()))
+                    : afterCheck(c.ticket(), c.right(), username, next, address));
   }
+
+  /** A sign-in attempt's ticket and whether the password was right. */
+  private record Checked(UserCommand.LoginTicket ticket, boolean right) {}
 
   private HttpResponse locked(String username, String next, Instant until) {
     return loginAgain(

@@ -243,6 +243,13 @@ public final class CrawlsModule implements CmsModule {
     }
     boolean citations =
         "on".equals(f.get("verifyCitations")) || "true".equals(f.get("verifyCitations"));
+    // The crawler's own guard lets the start address through whatever it is: an editor may start
+    // only at this site, so the admin cannot be used to make the server fetch an inner address
+    // (the API's token, and an admin here, may start anywhere).
+    if (!e.may(dev.quire.protocol.Role.Permission.MANAGE_USERS) && !sameOrigin(url, base)) {
+      return listPage(
+          admin, e, base, defaultPages, "An editor audits this site only: start at " + base + ".");
+    }
     return this.<CrawlJobCommand.Job>askJob(
             r -> new CrawlJobCommand.Start(url, pages, citations, e.username(), r))
         .thenCompose(
@@ -299,6 +306,22 @@ public final class CrawlsModule implements CmsModule {
     vars.put("omittedCitations", report.getOrDefault("omittedCitations", 0));
     vars.put("finished", j.report() != null);
     return admin.page(e, StatusCodes.OK, "crawls/admin-job.peb", vars);
+  }
+
+  /** Whether {@code url} is on the same scheme, host and port as {@code base}. */
+  static boolean sameOrigin(String url, String base) {
+    try {
+      java.net.URI u = new java.net.URI(url);
+      java.net.URI b = new java.net.URI(base);
+      return u.getScheme() != null
+          && u.getScheme().equalsIgnoreCase(b.getScheme())
+          && u.getHost() != null
+          && u.getHost().equalsIgnoreCase(b.getHost())
+          && u.getPort() == b.getPort()
+          && u.getRawUserInfo() == null;
+    } catch (java.net.URISyntaxException ex) {
+      return false;
+    }
   }
 
   /**

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Instant;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -49,19 +50,37 @@ public final class AdminSession
     ClusterSharding.get(system)
         .init(
             Entity.of(
-                    SessionCommand.ENTITY_KEY, ctx -> create(ctx.getEntityId(), Clock.systemUTC()))
+                    SessionCommand.ENTITY_KEY,
+                    ctx ->
+                        Behaviors.<SessionCommand>setup(
+                            actor ->
+                                new AdminSession(
+                                    ctx.getEntityId(),
+                                    Clock.systemUTC(),
+                                    () ->
+                                        ctx.getShard()
+                                            .tell(
+                                                new ClusterSharding.Passivate<>(actor.getSelf())))))
                 .withRole("content"));
   }
 
+  /** An entity outside sharding (tests): nothing to passivate with. */
   public static Behavior<SessionCommand> create(String id, Clock clock) {
-    return new AdminSession(id, clock);
+    return create(id, clock, () -> {});
+  }
+
+  /** {@code passivate}: what asks the entity's shard to passivate it. */
+  public static Behavior<SessionCommand> create(String id, Clock clock, Runnable passivate) {
+    return new AdminSession(id, clock, passivate);
   }
 
   private final Clock clock;
+  private final Runnable passivate;
 
-  private AdminSession(String id, Clock clock) {
+  private AdminSession(String id, Clock clock, Runnable passivate) {
     super(PersistenceId.of(SessionCommand.ENTITY_KEY.name(), id));
     this.clock = clock;
+    this.passivate = passivate;
   }
 
   @Override
@@ -91,20 +110,25 @@ public final class AdminSession
   }
 
   /**
-   * A session that is not open stops its entity at once: a made-up or old cookie costs one journal
-   * read, and keeps nothing in memory.
+   * A session that is not open asks its shard to passivate it: a made-up or old cookie costs one
+   * journal read and keeps nothing in memory. Passivation, not a stop: sharding holds the messages
+   * that arrive meanwhile for the next incarnation, where a stop would drop the checks of other
+   * requests already queued.
    */
   private ReplyEffect<Event, State> onCheck(State state, Check cmd) {
     SessionState answer = answer(state);
     if (!answer.open()) {
-      return Effect().stop().thenReply(cmd.replyTo(), s -> answer);
+      return Effect().none().thenRun(s -> passivate.run()).thenReply(cmd.replyTo(), s -> answer);
     }
     return Effect().reply(cmd.replyTo(), answer);
   }
 
   private ReplyEffect<Event, State> onClose(State state, Close cmd) {
     if (state.username() == null || state.closed()) {
-      return Effect().stop().thenReply(cmd.replyTo(), s -> SessionState.CLOSED);
+      return Effect()
+          .none()
+          .thenRun(s -> passivate.run())
+          .thenReply(cmd.replyTo(), s -> SessionState.CLOSED);
     }
     return Effect()
         .persist(new SessionClosed(clock.instant()))

@@ -7,8 +7,6 @@ import dev.quire.protocol.SessionCommand;
 import dev.quire.protocol.SessionCommand.SessionState;
 import java.time.Instant;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -59,38 +57,40 @@ class AdminSessionTest {
 
   /**
    * A session that is not open (never opened: a made-up cookie; closed; expired) answers "closed"
-   * and stops its entity, so it holds no memory; sharding starts it again from the journal for a
-   * later message, and it is still closed.
+   * and asks to be passivated, so it holds no memory; it is still closed when started again.
    */
   @Test
-  void aSessionThatIsNotOpenAnswersClosedAndStops() {
+  void aSessionThatIsNotOpenAnswersClosedAndAsksToBePassivated() {
     UsersTest.TestClock clock = new UsersTest.TestClock();
-    TestProbe<SessionState> replies = KIT.createTestProbe();
+    java.util.concurrent.atomic.AtomicInteger passivations =
+        new java.util.concurrent.atomic.AtomicInteger();
+    var kit =
+        EventSourcedBehaviorTestKit.<SessionCommand, AdminSession.Event, AdminSession.State>create(
+            KIT.system(), AdminSession.create("made-up", clock, passivations::incrementAndGet));
+    assertThat(kit.<SessionState>runCommand(SessionCommand.Check::new).reply())
+        .isEqualTo(SessionState.CLOSED);
+    assertThat(passivations.get()).isEqualTo(1);
 
-    ActorRef<SessionCommand> madeUp = KIT.spawn(AdminSession.create("made-up", clock));
-    madeUp.tell(new SessionCommand.Check(replies.ref()));
-    assertThat(replies.receiveMessage()).isEqualTo(SessionState.CLOSED);
-    replies.expectTerminated(madeUp);
-
-    ActorRef<SessionCommand> s = KIT.spawn(AdminSession.create("expiring", clock));
-    s.tell(new SessionCommand.Open("ann", 1, EXPIRES, replies.ref()));
-    assertThat(replies.receiveMessage().open()).isTrue();
+    var s =
+        EventSourcedBehaviorTestKit.<SessionCommand, AdminSession.Event, AdminSession.State>create(
+            KIT.system(), AdminSession.create("expiring", clock, passivations::incrementAndGet));
+    assertThat(
+            s.<SessionState>runCommand(r -> new SessionCommand.Open("ann", 1, EXPIRES, r))
+                .reply()
+                .open())
+        .isTrue();
+    assertThat(s.<SessionState>runCommand(SessionCommand.Check::new).reply().open()).isTrue();
+    assertThat(passivations.get()).as("an open session stays").isEqualTo(1);
     clock.now = EXPIRES;
-    s.tell(new SessionCommand.Check(replies.ref()));
-    assertThat(replies.receiveMessage().open()).as("at its expiry").isFalse();
-    replies.expectTerminated(s);
-
-    ActorRef<SessionCommand> c = KIT.spawn(AdminSession.create("closing", clock));
-    c.tell(new SessionCommand.Open("ann", 1, EXPIRES.plusSeconds(3600), replies.ref()));
-    assertThat(replies.receiveMessage().open()).isTrue();
-    c.tell(new SessionCommand.Close(replies.ref()));
-    assertThat(replies.receiveMessage().open()).isFalse();
-    KIT.stop(c);
-    ActorRef<SessionCommand> back = KIT.spawn(AdminSession.create("closing", clock));
-    back.tell(new SessionCommand.Open("ann", 1, EXPIRES.plusSeconds(3600), replies.ref()));
-    assertThat(replies.receiveMessage().open()).as("closed for good").isFalse();
-    back.tell(new SessionCommand.Check(replies.ref()));
-    assertThat(replies.receiveMessage().open()).isFalse();
-    replies.expectTerminated(back);
+    assertThat(s.<SessionState>runCommand(SessionCommand.Check::new).reply().open())
+        .as("at its expiry")
+        .isFalse();
+    assertThat(passivations.get()).isEqualTo(2);
+    var closed = s.<SessionState>runCommand(SessionCommand.Close::new);
+    assertThat(closed.events()).as("an expired session is still closed for the record").hasSize(1);
+    s.<SessionState>runCommand(SessionCommand.Close::new);
+    assertThat(passivations.get()).as("closing a closed session").isEqualTo(3);
+    s.restart();
+    assertThat(s.<SessionState>runCommand(SessionCommand.Check::new).reply().open()).isFalse();
   }
 }
