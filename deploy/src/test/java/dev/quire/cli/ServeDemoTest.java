@@ -117,8 +117,14 @@ class ServeDemoTest {
   @Order(4)
   void theFirstAdminSignsInWritesAndPublishesInARealBrowser() throws Exception {
     ready();
-    assertThat(Files.readString(demoDir.resolve("serve.log")))
-        .contains("Created the admin user 'admin'; its password is in " + demoDir.resolve("data"));
+    // Printed once the user is added (the password file is written just before).
+    EndToEndTest.await(
+        () ->
+            Files.readString(demoDir.resolve("serve.log"))
+                .contains(
+                    "Created the admin user 'admin'; its password is in "
+                        + demoDir.resolve("data")),
+        Duration.ofSeconds(20));
     AdminBrowser.check(base, demoDir.resolve("data"), "demo-test-token");
   }
 

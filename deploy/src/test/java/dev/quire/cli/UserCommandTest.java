@@ -77,15 +77,14 @@ class UserCommandTest {
                 "quire.embedding.enabled",
                 false));
     String token = "user-command-token-0123456789";
+    var out = new java.io.ByteArrayOutputStream();
     try (QuireNode node =
-        QuireNode.start(
-            config,
-            true,
-            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-            token)) {
+        QuireNode.start(config, true, new java.io.PrintStream(out, true), token)) {
       String base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+      // The file is written before the user is added: wait for the line that says it was added.
       EndToEndTest.await(
-          () -> Files.exists(tmp.resolve("site/admin-password")), java.time.Duration.ofSeconds(20));
+          () -> out.toString().contains("Created the admin user"),
+          java.time.Duration.ofSeconds(20));
       Path pw = Files.writeString(tmp.resolve("new"), "a-brand-new-password\n");
       var reset =
           EmbeddingRoleClusterTest.runCli(
