@@ -809,10 +809,6 @@ public final class AdminModule implements CmsModule, Admin {
     return CompletableFuture.completedFuture(value);
   }
 
-  AdminClient client() {
-    return client;
-  }
-
   /**
    * Once the first admin's password is changed, the file {@link FirstAdmin} wrote no longer opens
    * anything: it goes, so that nobody later mistakes it for a way in. (On another gateway node's

@@ -78,7 +78,7 @@ public final class FirstAdmin {
               String password = Secrets.password(PASSWORD_LENGTH);
               return CompletableFuture.supplyAsync(
                       () -> {
-                        Path file = write(dataDir, password);
+                        write(dataDir, password);
                         wrote[0] = true;
                         return hasher.hash(password);
                       },

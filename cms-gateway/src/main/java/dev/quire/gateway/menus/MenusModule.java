@@ -57,8 +57,6 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  */
 public final class MenusModule implements CmsModule {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MenusModule.class);
-
   /** What templates see: menu name to its links; replaced whole, never half-updated. */
   private final Map<String, List<SiteMenu.Link>> shown = new ConcurrentHashMap<>();
 

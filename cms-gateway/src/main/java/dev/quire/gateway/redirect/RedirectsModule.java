@@ -55,9 +55,6 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  */
 public final class RedirectsModule implements CmsModule {
 
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(RedirectsModule.class);
-
   /** The table as this gateway last saw it. */
   private record Table(long version, Map<String, RedirectRule> byFrom) {}
 
