@@ -85,8 +85,13 @@ final class AdminBrowser {
     driver.findElement(By.id("publish")).click();
     wait.until(d -> d.getCurrentUrl().endsWith("/?done=publish"));
     assertThat(driver.findElement(By.id("item-status")).getText()).isEqualTo("published");
-    driver.get(base + "/posts/typed-in-a-browser/");
-    wait.until(d -> d.getTitle().contains("Typed in a browser"));
+    // The site follows the read model within moments of the publish: load the page until it is
+    // there (a page loaded once before that is the site's 404, and stays so).
+    wait.until(
+        d -> {
+          d.get(base + "/posts/typed-in-a-browser/");
+          return d.getTitle().contains("Typed in a browser");
+        });
     assertThat(driver.findElement(By.tagName("article")).getText())
         .contains("Indented, and Markdown.");
 
