@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import dev.quire.gateway.api.ApiToken;
 import dev.quire.gateway.content.ContentClient;
+import dev.quire.gateway.content.ContentReachability;
 import dev.quire.gateway.http.ErrorMapper;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.module.CmsModule;
@@ -91,7 +92,11 @@ public final class Gateway {
     }
     ContentClient content =
         new ContentClient(
-            system, g.getDuration("ask-timeout"), g.getDuration("failover-ask-timeout"));
+            system,
+            new ContentReachability.Timeouts(
+                g.getDuration("ask-timeout"),
+                g.getDuration("failover-ask-timeout"),
+                g.getDuration("failover-after-removal")));
     ZoneId zone = ZoneId.of(config.getString("quire.site.time-zone"));
     SiteState site =
         new SiteState(

@@ -39,9 +39,17 @@ public final class ContentClient {
    * {@link ContentReachability}).
    */
   public ContentClient(ActorSystem<?> system, Duration timeout, Duration failoverTimeout) {
+    this(system, new ContentReachability.Timeouts(timeout, failoverTimeout, Duration.ZERO));
+  }
+
+  /**
+   * {@code timeouts.normal()} normally, {@code timeouts.failover()} while content fails over (see
+   * {@link ContentReachability}).
+   */
+  public ContentClient(ActorSystem<?> system, ContentReachability.Timeouts timeouts) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
-    this.reachability = new ContentReachability(system, "content", timeout, failoverTimeout);
+    this.reachability = new ContentReachability(system, "content", timeouts);
     this.queryActors =
         new ServiceDirectory<>(system, ContentQuery.SERVICE_KEY, "content-query-directory");
   }

@@ -3,6 +3,7 @@ package dev.quire.gateway.content;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -13,17 +14,24 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
- * Whether a node of the content role is unreachable right now, and so how long the gateway waits
- * for an answer from content.
+ * Whether content is failing over right now, and so how long the gateway waits for an answer from
+ * content.
  *
  * <p>Between a content node's crash and its removal from the cluster (failure detection, the
  * resolver's stable-after and the leader's removal: about 6 s), sharding still routes its entities'
  * messages to it, and they are lost. An ask then waits out its whole timeout before the client is
  * told to retry, and the retry can be lost the same way: with the normal timeout the client sees
  * the failover in steps of that timeout. While a content node is unreachable the gateway waits only
- * the shorter failover timeout, and says so in {@code Retry-After}; once the node is removed,
- * sharding buffers messages for its entities until they start on a survivor, and the normal timeout
- * applies again. In one JVM nothing is ever unreachable.
+ * the shorter failover timeout, and says so in {@code Retry-After}. In one JVM nothing is ever
+ * unreachable.
+ *
+ * <p>The removal does not end it at once. This gateway may see the removal a gossip round before
+ * the node that runs the shard coordinator, which meanwhile still names the removed node as the
+ * home of its shards, so messages sent there are lost too; and the coordinator then waits the
+ * down-removal margin before it places those shards on a survivor. So the failover timeout holds
+ * for {@code afterRemoval} more (a failover test, killing the node that did not run the
+ * coordinator, saw asks lost this way wait the normal 5 s and the first moved write come 12 s after
+ * the kill; the shards had been placed on the survivor 3.4 s before that write).
  *
  * <p>An ask sent just before the crash was noticed still runs with the normal timeout, and by the
  * time it ends the node may already be removed: for two normal timeouts after a content node became
@@ -34,16 +42,20 @@ import org.apache.pekko.cluster.typed.Subscribe;
  */
 public final class ContentReachability {
 
-  private final Set<Address> unreachable = ConcurrentHashMap.newKeySet();
-  private volatile long
-      lastLoss; // nanoTime a content node last became unreachable or left; 0: never
-  private final Duration normal;
-  private final Duration failover;
+  /** How long to wait for content, normally and while it fails over. */
+  public record Timeouts(Duration normal, Duration failover, Duration afterRemoval) {}
 
-  public ContentReachability(
-      ActorSystem<?> system, String role, Duration normal, Duration failover) {
-    this.normal = normal;
-    this.failover = failover;
+  private final Set<Address> unreachable = ConcurrentHashMap.newKeySet();
+  // nanoTime a content node last became unreachable or left; 0: never
+  private volatile long lastLoss;
+  // nanoTime a content node was last removed; 0: never
+  private volatile long lastRemoval;
+  private final Timeouts timeouts;
+  private final LongSupplier nanoTime;
+
+  /** Follows the cluster's reachability and membership events for members of {@code role}. */
+  public ContentReachability(ActorSystem<?> system, String role, Timeouts timeouts) {
+    this(timeouts, System::nanoTime);
     system.systemActorOf(
         Behaviors.<ClusterEvent.ClusterDomainEvent>setup(
             ctx -> {
@@ -59,15 +71,11 @@ public final class ContentReachability {
                   event -> {
                     if (event instanceof ClusterEvent.UnreachableMember u
                         && u.member().hasRole(role)) {
-                      unreachable.add(u.member().address());
-                      lastLoss = System.nanoTime();
+                      unreachable(u.member().address());
                     } else if (event instanceof ClusterEvent.ReachableMember r) {
-                      unreachable.remove(r.member().address());
+                      reachable(r.member().address());
                     } else if (event instanceof ClusterEvent.MemberRemoved m) {
-                      unreachable.remove(m.member().address());
-                      if (m.member().hasRole(role)) {
-                        lastLoss = System.nanoTime();
-                      }
+                      removed(m.member().address(), m.member().hasRole(role));
                     }
                     return Behaviors.same();
                   });
@@ -76,14 +84,45 @@ public final class ContentReachability {
         Props.empty());
   }
 
-  /** True while a content node is unreachable and not yet removed. */
+  /** Without the cluster: the events come through the methods below (tests). */
+  ContentReachability(Timeouts timeouts, LongSupplier nanoTime) {
+    this.timeouts = timeouts;
+    this.nanoTime = nanoTime;
+  }
+
+  void unreachable(Address node) {
+    unreachable.add(node);
+    lastLoss = nanoTime.getAsLong();
+  }
+
+  void reachable(Address node) {
+    unreachable.remove(node);
+  }
+
+  void removed(Address node, boolean content) {
+    unreachable.remove(node);
+    if (content) {
+      long now = nanoTime.getAsLong();
+      lastLoss = now;
+      lastRemoval = now;
+    }
+  }
+
+  /**
+   * True while a content node is unreachable and not yet removed, and for {@code afterRemoval}
+   * after a removal.
+   */
   public boolean degraded() {
-    return !unreachable.isEmpty();
+    if (!unreachable.isEmpty()) {
+      return true;
+    }
+    long removal = lastRemoval;
+    return removal != 0 && nanoTime.getAsLong() - removal < timeouts.afterRemoval().toNanos();
   }
 
   /** How long to wait for content now: the failover timeout while degraded. */
   public Duration askTimeout() {
-    return degraded() ? failover : normal;
+    return degraded() ? timeouts.failover() : timeouts.normal();
   }
 
   /**
@@ -95,9 +134,9 @@ public final class ContentReachability {
    */
   public long retryAfterSeconds(long normalSeconds) {
     long loss = lastLoss;
-    boolean recentLoss = loss != 0 && System.nanoTime() - loss < 2 * normal.toNanos();
+    boolean recentLoss = loss != 0 && nanoTime.getAsLong() - loss < 2 * timeouts.normal().toNanos();
     return degraded() || recentLoss
-        ? Math.max(1, (failover.toMillis() + 999) / 1000)
+        ? Math.max(1, (timeouts.failover().toMillis() + 999) / 1000)
         : normalSeconds;
   }
 }
