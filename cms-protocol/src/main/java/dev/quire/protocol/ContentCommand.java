@@ -63,6 +63,22 @@ public interface ContentCommand extends QuireSerializable {
       implements ContentCommand {}
 
   /**
+   * An edit and an unpublish ({@code to} DRAFT) or archive ({@code to} ARCHIVED) in one write: the
+   * admin's "save and unpublish" and "save and archive". Either all of it is stored or none, so a
+   * refused field never leaves the item withdrawn without the edit, and a published item is
+   * unpublished before the edit, so text meant to leave the site is never on it: events
+   * [Unpublished, Edited] or [Unpublished, Edited, Archived] for a published item; [Edited,
+   * Unpublished] or [Edited, Archived] otherwise. No Edited event when the fields are unchanged.
+   */
+  record EditAndWithdraw(
+      long expectedRevision,
+      ContentFields fields,
+      ContentStatus to,
+      String actor,
+      ActorRef<ContentReply> replyTo)
+      implements ContentCommand {}
+
+  /**
    * Recreates an item with its whole history, as another Quire journaled it: the events are written
    * as given (revisions, times, actors), all at once, only if the item does not exist yet and the
    * history is a valid life of an item. Its slug and old slugs are claimed first. Used by bundle

@@ -5,6 +5,7 @@ import dev.quire.protocol.ContentCommand.Archive;
 import dev.quire.protocol.ContentCommand.CheckSlug;
 import dev.quire.protocol.ContentCommand.Create;
 import dev.quire.protocol.ContentCommand.Edit;
+import dev.quire.protocol.ContentCommand.EditAndWithdraw;
 import dev.quire.protocol.ContentCommand.Get;
 import dev.quire.protocol.ContentCommand.Initially;
 import dev.quire.protocol.ContentCommand.Publish;
@@ -326,6 +327,7 @@ public final class Content
         .onCommand(Schedule.class, this::onSchedule)
         .onCommand(Unpublish.class, this::onUnpublish)
         .onCommand(Archive.class, this::onArchive)
+        .onCommand(EditAndWithdraw.class, this::onEditAndWithdraw)
         .onCommand(PublishDue.class, this::onPublishDue)
         .onCommand(Restore.class, this::onRestore)
         .build();
@@ -451,6 +453,13 @@ public final class Content
           .thenReply(replyTo, s -> new Accepted(s.snapshot(contentId)))
           .thenUnstashAll();
     }
+    if (original instanceof EditAndWithdraw w) {
+      Rejected refused = withdrawRefusal(state, w);
+      if (refused != null) {
+        return Effect().none().thenReply(replyTo, s -> refused).thenUnstashAll();
+      }
+      return persistEditAndWithdraw(state, w, normalise(w.fields()));
+    }
     Edit e = (Edit) original;
     Rejected refused = rejection(state, e.expectedRevision(), EDITABLE, "edit");
     if (refused != null) {
@@ -461,6 +470,25 @@ public final class Content
   }
 
   private ReplyEffect<Event, State> persistEdit(State state, Edit cmd, ContentFields fields) {
+    Edited edited = edited(state, fields, state.revision() + 1, now(), actor(cmd.actor()));
+    String toRelease = edited.slugReleased();
+    return Effect()
+        .persist(edited)
+        .thenRun(
+            s -> {
+              if (toRelease != null) {
+                registry.slug(toRelease).tell(new SlugCommand.Release(contentId));
+              }
+            })
+        .thenReply(cmd.replyTo(), s -> new Accepted(s.snapshot(contentId)))
+        .thenUnstashAll();
+  }
+
+  /**
+   * The edit of {@code fields} at {@code revision}: a published item's old slug stays as an alias
+   * (its URL keeps answering with a redirect), a never-published one's is released.
+   */
+  private Edited edited(State state, ContentFields fields, long revision, Instant at, String who) {
     String oldSlug = state.fields().slug();
     String alias = null;
     String released = null;
@@ -471,16 +499,66 @@ public final class Content
         released = oldSlug;
       }
     }
-    Event edited =
-        new Edited(
-            contentId, state.revision() + 1, fields, alias, released, now(), actor(cmd.actor()));
-    String toRelease = released;
+    return new Edited(contentId, revision, fields, alias, released, at, who);
+  }
+
+  private ReplyEffect<Event, State> onEditAndWithdraw(State state, EditAndWithdraw cmd) {
+    Rejected refused = withdrawRefusal(state, cmd);
+    if (refused != null) {
+      return Effect().reply(cmd.replyTo(), refused);
+    }
+    ContentFields fields = normalise(cmd.fields());
+    List<FieldError> errors = settings.rules().validate(state.kind(), fields);
+    if (!errors.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), invalid(errors));
+    }
+    if (fields.equals(state.fields()) || state.answersTo(fields.slug())) {
+      return persistEditAndWithdraw(state, cmd, fields);
+    }
+    return claimThen(cmd, fields.slug());
+  }
+
+  /** Why {@code cmd} cannot apply to the item as it is now, or null. */
+  private Rejected withdrawRefusal(State state, EditAndWithdraw cmd) {
+    return switch (cmd.to()) {
+      case DRAFT -> rejection(state, cmd.expectedRevision(), UNPUBLISHABLE, "unpublish");
+      case ARCHIVED -> rejection(state, cmd.expectedRevision(), ARCHIVABLE, "archive");
+      default ->
+          Rejected.of(
+              ErrorCode.INVALID,
+              "to",
+              "must be draft (unpublish) or archived, was " + cmd.to().id());
+    };
+  }
+
+  private ReplyEffect<Event, State> persistEditAndWithdraw(
+      State state, EditAndWithdraw cmd, ContentFields fields) {
+    Instant at = now();
+    String who = actor(cmd.actor());
+    List<Event> events = new ArrayList<>();
+    long revision = state.revision();
+    boolean published = state.status() == ContentStatus.PUBLISHED;
+    if (published) {
+      events.add(new Unpublished(contentId, ++revision, at, who));
+    }
+    String toRelease = null;
+    if (!fields.equals(state.fields())) {
+      Edited edited = edited(state, fields, ++revision, at, who);
+      toRelease = edited.slugReleased();
+      events.add(edited);
+    }
+    if (cmd.to() == ContentStatus.ARCHIVED) {
+      events.add(new Archived(contentId, ++revision, at, who));
+    } else if (!published) {
+      events.add(new Unpublished(contentId, ++revision, at, who));
+    }
+    String release = toRelease;
     return Effect()
-        .persist(edited)
+        .persist(events)
         .thenRun(
             s -> {
-              if (toRelease != null) {
-                registry.slug(toRelease).tell(new SlugCommand.Release(contentId));
+              if (release != null) {
+                registry.slug(release).tell(new SlugCommand.Release(contentId));
               }
             })
         .thenReply(cmd.replyTo(), s -> new Accepted(s.snapshot(contentId)))
@@ -863,6 +941,9 @@ public final class Content
   private static ActorRef<ContentReply> replyTo(ContentCommand c) {
     if (c instanceof Restore r) {
       return r.replyTo();
+    }
+    if (c instanceof EditAndWithdraw w) {
+      return w.replyTo();
     }
     return c instanceof Create cd ? cd.replyTo() : ((Edit) c).replyTo();
   }

@@ -217,6 +217,92 @@ class ContentTest {
   }
 
   @Test
+  void saveAndUnpublishOrArchiveTakeAPublishedItemOffTheSiteBeforeTheEditInOneWrite() {
+    create(kit, "withdrawn");
+    accepted(kit.<ContentReply>runCommand(r -> new ContentCommand.Publish(1L, "a", r)));
+    var off =
+        kit.<ContentReply>runCommand(
+            r ->
+                new ContentCommand.EditAndWithdraw(
+                    2, fields("New text", "withdrawn"), ContentStatus.DRAFT, "a", r));
+    assertThat(off.events())
+        .satisfiesExactly(
+            e -> assertThat(e).isInstanceOf(Content.Unpublished.class),
+            e -> assertThat(e).isInstanceOf(Content.Edited.class));
+    var draft = accepted(off).content();
+    assertThat(draft.status()).isEqualTo(ContentStatus.DRAFT);
+    assertThat(draft.revision()).isEqualTo(4);
+    assertThat(draft.fields().title()).isEqualTo("New text");
+
+    // A draft: the edit, then the archive; unchanged fields add no edit.
+    var archived =
+        kit.<ContentReply>runCommand(
+            r ->
+                new ContentCommand.EditAndWithdraw(
+                    4, fields("New text", "withdrawn"), ContentStatus.ARCHIVED, "a", r));
+    assertThat(archived.events())
+        .satisfiesExactly(e -> assertThat(e).isInstanceOf(Content.Archived.class));
+    assertThat(accepted(archived).content().revision()).isEqualTo(5);
+
+    // Published again, then archived with a new slug: unpublished, edited (old slug an alias),
+    // archived; and the state survives a restart.
+    accepted(kit.<ContentReply>runCommand(r -> new ContentCommand.Publish(5L, "a", r)));
+    var moved =
+        kit.<ContentReply>runCommand(
+            r ->
+                new ContentCommand.EditAndWithdraw(
+                    6, fields("Moved", "moved-away"), ContentStatus.ARCHIVED, "a", r));
+    assertThat(moved.events())
+        .satisfiesExactly(
+            e -> assertThat(e).isInstanceOf(Content.Unpublished.class),
+            e -> assertThat(e).isInstanceOf(Content.Edited.class),
+            e -> assertThat(e).isInstanceOf(Content.Archived.class));
+    assertThat(accepted(moved).content().aliases()).containsExactly("withdrawn");
+    assertThat(kit.restart().state().revision()).isEqualTo(9);
+  }
+
+  @Test
+  void saveAndUnpublishStoresNothingWhenAnyPartIsRefused() {
+    create(kit, "kept");
+    accepted(kit.<ContentReply>runCommand(r -> new ContentCommand.Publish(1L, "a", r)));
+    // A refused field: not unpublished either.
+    var bad =
+        kit.<ContentReply>runCommand(
+            r ->
+                new ContentCommand.EditAndWithdraw(
+                    2, fields(" ", "kept"), ContentStatus.DRAFT, "a", r));
+    assertThat(rejected(bad).field()).isEqualTo("title");
+    assertThat(bad.events()).isEmpty();
+    // A stale revision, and a target that is not a withdrawal.
+    assertThat(
+            rejected(
+                    kit.<ContentReply>runCommand(
+                        r ->
+                            new ContentCommand.EditAndWithdraw(
+                                1, fields("x", "kept"), ContentStatus.DRAFT, "a", r)))
+                .code())
+        .isEqualTo(ErrorCode.STALE_REVISION);
+    assertThat(
+            rejected(
+                    kit.<ContentReply>runCommand(
+                        r ->
+                            new ContentCommand.EditAndWithdraw(
+                                2, fields("x", "kept"), ContentStatus.PUBLISHED, "a", r)))
+                .field())
+        .isEqualTo("to");
+    // A slug another item holds: refused after the claim, nothing stored.
+    createVia("other", "taken");
+    var taken =
+        kit.<ContentReply>runCommand(
+            r ->
+                new ContentCommand.EditAndWithdraw(
+                    2, fields("x", "taken"), ContentStatus.DRAFT, "a", r));
+    assertThat(rejected(taken).code()).isEqualTo(ErrorCode.SLUG_TAKEN);
+    assertThat(kit.getState().status()).isEqualTo(ContentStatus.PUBLISHED);
+    assertThat(kit.getState().revision()).isEqualTo(2);
+  }
+
+  @Test
   void schedulingNeedsAFutureTimeAndPublishesWhenDue() {
     create(kit, "later");
     var past =

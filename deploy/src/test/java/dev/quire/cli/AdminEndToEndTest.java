@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -577,6 +579,58 @@ class AdminEndToEndTest {
     assertThat(revert.statusCode()).isEqualTo(409);
     assertThat(revert.body()).contains("The item changed since you opened its history");
     assertThat(item(id).get("revision").asLong()).isEqualTo(3);
+
+    // "Save and unpublish" of a published item takes it off the site before the typed text is
+    // stored, so that text is never live: unpublished (4), then edited (5).
+    var unpublished =
+        editor.submit(edit, edit + "unpublish", form(editor, edit, Map.of("body", "v3, private")));
+    assertThat(unpublished.statusCode()).as(unpublished.body()).isEqualTo(303);
+    assertThat(events(id)).startsWith("edited", "unpublished", "published");
+    now = item(id);
+    assertThat(now.get("status").asText()).isEqualTo("draft");
+    assertThat(now.get("body").asText()).isEqualTo("v3, private");
+
+    // "Save and archive" the same way: unpublished, edited, archived.
+    editor.submit(edit, edit + "publish", form(editor, edit, Map.of()));
+    assertThat(item(id).get("status").asText()).isEqualTo("published");
+    var archived =
+        editor.submit(edit, edit + "archive", form(editor, edit, Map.of("body", "v4, retired")));
+    assertThat(archived.statusCode()).as(archived.body()).isEqualTo(303);
+    assertThat(events(id)).startsWith("archived", "edited", "unpublished", "published");
+    now = item(id);
+    assertThat(now.get("status").asText()).isEqualTo("archived");
+    assertThat(now.get("body").asText()).isEqualTo("v4, retired");
+
+    // A refused field leaves the published item as it was: nothing is sent. (An archived item's
+    // page has only "Publish again", which sends the revision alone.)
+    editor.submit(edit, edit + "publish", Map.of("revision", item(id).get("revision").asText()));
+    assertThat(item(id).get("status").asText()).isEqualTo("published");
+    long before = item(id).get("revision").asLong();
+    var refused = editor.submit(edit, edit + "unpublish", form(editor, edit, Map.of("title", " ")));
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(item(id).get("status").asText()).isEqualTo("published");
+    assertThat(item(id).get("revision").asLong()).isEqualTo(before);
+  }
+
+  /**
+   * The events of an item's revisions, newest first, once the revision list (a projection) has the
+   * item's current revision (at most 10 s).
+   */
+  static List<String> events(String id) throws Exception {
+    long current = item(id).get("revision").asLong();
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      JsonNode items =
+          JSON.readTree(api("GET", "/api/v1/content/" + id + "/revisions", null).body())
+              .get("items");
+      if (items.size() > 0 && items.get(0).get("revision").asLong() >= current
+          || System.nanoTime() > until) {
+        List<String> out = new ArrayList<>();
+        items.forEach(r -> out.add(r.get("event").asText()));
+        return out;
+      }
+      Thread.sleep(50);
+    }
   }
 
   @Test

@@ -480,10 +480,62 @@ final class ContentPages {
           null,
           "/admin/content/" + id + "/",
           new HashMap<>(f),
-          saved(e, id, f, now -> apply(e, id, name, now.revision(), scheduleAt)));
+          name.equals("unpublish") || name.equals("archive")
+              ? savedAndWithdrawn(e, id, name, f)
+              : saved(e, id, f, now -> apply(e, id, name, now.revision(), scheduleAt)));
     }
     Long revision = f.get("revision") == null ? null : revisionOf(f.get("revision"));
     return apply(e, id, name, revision, scheduleAt);
+  }
+
+  /**
+   * "Save and unpublish" or "save and archive": one command, so the edit and the withdrawal are
+   * stored together or not at all (a refused field or a taken slug leaves the item as it was), and
+   * a published item leaves the site before the edit, so text meant to leave with it is never on it
+   * ({@link ContentCommand.EditAndWithdraw}).
+   */
+  private CompletionStage<HttpResponse> savedAndWithdrawn(
+      Editor e, String id, String name, Map<String, String> f) {
+    return revisions
+        .current(id)
+        .thenCompose(
+            now -> {
+              Map<String, String> errors = new LinkedHashMap<>();
+              ContentFields fields = fields(f, errors);
+              long revision = revisionOf(f.get("revision"));
+              if (revision != now.revision()) {
+                return done(conflict(e, now, f, revision));
+              }
+              if (!errors.isEmpty()) {
+                return done(
+                    formPage(
+                        e, StatusCodes.BAD_REQUEST, now, withRevision(f, revision), errors, null));
+              }
+              ContentStatus to =
+                  name.equals("archive") ? ContentStatus.ARCHIVED : ContentStatus.DRAFT;
+              return content
+                  .command(
+                      id,
+                      r ->
+                          new ContentCommand.EditAndWithdraw(revision, fields, to, e.username(), r))
+                  .thenCompose(
+                      reply -> {
+                        if (reply instanceof ContentReply.Rejected rej) {
+                          if (rej.code() == ErrorCode.STALE_REVISION) {
+                            return revisions
+                                .current(id)
+                                .thenApply(latest -> conflict(e, latest, f, revision));
+                          }
+                          Map<String, String> why =
+                              rej.field() == null || rej.field().isEmpty()
+                                  ? Map.of("status", rej.message())
+                                  : errorsOf(rej);
+                          return done(
+                              formPage(e, status(rej), now, withRevision(f, revision), why, null));
+                        }
+                        return done(admin.seeOther("/admin/content/" + id + "/?done=" + name));
+                      });
+            });
   }
 
   private CompletionStage<HttpResponse> apply(
