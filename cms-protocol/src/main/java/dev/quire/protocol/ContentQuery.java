@@ -92,7 +92,8 @@ public interface ContentQuery extends QuireSerializable {
    */
   record Preview(String markdown, ActorRef<Rendered> replyTo) implements ContentQuery {}
 
-  record Rendered(String html) implements QuireSerializable {}
+  /** The body's HTML, and its words as the site counts them (for the reading time). */
+  record Rendered(String html, int wordCount) implements QuireSerializable {}
 
   /** Ids of every content item in the journal, any status, in no particular order. */
   record AllIds(ActorRef<IdList> replyTo) implements ContentQuery {}

@@ -82,6 +82,25 @@ final class AdminBrowser {
     String after = stored(base, id, apiToken);
     assertThat(after).contains("\"revision\":1").contains("\"body\":\"" + json(BODY) + "\"");
 
+    // "Preview as page" opens the typed text in the site's own page, in a new tab; nothing saved.
+    String editor = driver.getWindowHandle();
+    driver.findElement(By.id("field-title")).sendKeys(", previewed");
+    driver.findElement(By.id("page-preview-button")).click();
+    wait.until(d -> d.getWindowHandles().size() == 2);
+    for (String handle : driver.getWindowHandles()) {
+      if (!handle.equals(editor)) {
+        driver.switchTo().window(handle);
+      }
+    }
+    wait.until(d -> !d.findElements(By.cssSelector(".preview-banner")).isEmpty());
+    assertThat(driver.findElement(By.cssSelector("h1.post__title")).getText())
+        .isEqualTo("Typed in a browser, previewed");
+    driver.close();
+    driver.switchTo().window(editor);
+    assertThat(stored(base, id, apiToken)).isEqualTo(after);
+    // Opened afresh (a reload could give back the typed title), so the publish below saves nothing.
+    driver.get(base + "/admin/content/" + id + "/");
+
     driver.findElement(By.id("publish")).click();
     wait.until(d -> d.getCurrentUrl().endsWith("/?done=publish"));
     assertThat(driver.findElement(By.id("item-status")).getText()).isEqualTo("published");

@@ -612,6 +612,62 @@ class AdminEndToEndTest {
     assertThat(item(id).get("revision").asLong()).isEqualTo(before);
   }
 
+  @Test
+  @Order(11)
+  void previewAsPageShowsTheTypedTextInTheSitesOwnTemplatesAndStoresNothing() throws Exception {
+    AdminForms editor = signedIn("target2", "target2-password-1");
+    var created =
+        editor.submit(
+            "/admin/content/new?kind=post",
+            "/admin/content/new",
+            Map.of("kind", "post", "title", "Preview me", "body", "saved text"));
+    String id = AdminForms.location(created).split("/")[3];
+    String edit = "/admin/content/" + id + "/";
+    assertThat(editor.get(edit).body()).contains("formaction=\"" + edit + "page-preview\"");
+
+    var page =
+        editor.submit(
+            edit,
+            edit + "page-preview",
+            form(
+                editor,
+                edit,
+                Map.of("title", "Typed <title>", "body", "Some **bold** words\n\n- one\n")));
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(page.headers().firstValue("X-Robots-Tag")).hasValue("noindex");
+    assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(page.body())
+        .contains("class=\"site-header\"")
+        .contains("<h1 class=\"post__title\">Typed &lt;title&gt;</h1>")
+        .contains("<strong>bold</strong>")
+        .contains("class=\"preview-banner\"")
+        .contains("<meta name=\"robots\" content=\"noindex\">");
+    JsonNode stored = item(id);
+    assertThat(stored.get("title").asText()).isEqualTo("Preview me");
+    assertThat(stored.get("revision").asLong()).isEqualTo(1);
+
+    // An item not created yet: a page, in the page template.
+    var fresh =
+        editor.submit(
+            "/admin/content/new?kind=page",
+            "/admin/content/new/page-preview",
+            Map.of("kind", "page", "title", "About us, drafted", "body", "Hello"));
+    assertThat(fresh.statusCode()).as(fresh.body()).isEqualTo(200);
+    assertThat(fresh.body()).contains("About us, drafted").contains("class=\"preview-banner\"");
+
+    // Without the form's token nothing is shown; a bad date names the field.
+    assertThat(editor.post(edit + "page-preview", Map.of("title", "x")).statusCode())
+        .isEqualTo(403);
+    var badDate =
+        editor.submit(edit, edit + "page-preview", form(editor, edit, Map.of("date", "soon")));
+    assertThat(badDate.statusCode()).isEqualTo(400);
+    assertThat(badDate.body()).contains("soon");
+    // The public site does not have the post: it is a draft.
+    assertThat(status("/posts/preview-me/")).isEqualTo(404);
+  }
+
   /**
    * The events of an item's revisions, newest first, once the revision list (a projection) has the
    * item's current revision (at most 10 s).

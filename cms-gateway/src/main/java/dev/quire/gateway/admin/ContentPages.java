@@ -27,6 +27,7 @@ import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ContentStatus;
 import dev.quire.protocol.ErrorCode;
 import dev.quire.protocol.FieldError;
+import dev.quire.protocol.ReadItem;
 import dev.quire.protocol.Role.Permission;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -45,6 +46,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -80,6 +82,7 @@ final class ContentPages {
 
   private final ContentClient content;
   private final Revisions revisions;
+  private final List<dev.quire.gateway.module.CmsModule> modules;
   private final Admin admin;
   private final ZoneId zone;
   private final String baseUrl;
@@ -87,6 +90,7 @@ final class ContentPages {
   ContentPages(ModuleContext ctx, Admin admin, ZoneId zone) {
     this.content = ctx.content();
     this.revisions = ctx.revisions();
+    this.modules = ctx.modules();
     this.admin = admin;
     this.zone = zone;
     this.baseUrl = ctx.config().getString("quire.site.base-url");
@@ -147,6 +151,17 @@ final class ContentPages {
                                                                 onSuccess(
                                                                     save(e, id, f),
                                                                     r -> complete(r)))))),
+                                    path(
+                                        "page-preview",
+                                        () ->
+                                            post(
+                                                () ->
+                                                    admin.form(
+                                                        e,
+                                                        f ->
+                                                            onSuccess(
+                                                                pagePreview(e, id, f),
+                                                                r -> complete(r))))),
                                     action(e, id, "publish"),
                                     action(e, id, "schedule"),
                                     action(e, id, "unpublish"),
@@ -301,10 +316,72 @@ final class ContentPages {
               if (failure != null) {
                 extra.put("previewError", ErrorMapper.httpError(failure).getMessage());
               } else {
-                extra.put("preview", html);
+                extra.put("preview", html.html());
               }
               return formPage(e, StatusCodes.OK, item, form, Map.of(), null, extra);
             });
+  }
+
+  /**
+   * "Preview as page" (the form's button opens it in a new tab): what the form holds, shown by the
+   * site's own templates in the site's layout as it is now, with a preview banner. Nothing is
+   * stored. {@code id} is "new" for an item not created yet. A field that cannot be read shows the
+   * form with the error instead.
+   */
+  private CompletionStage<HttpResponse> pagePreview(Editor e, String id, Map<String, String> f) {
+    Map<String, String> errors = new LinkedHashMap<>();
+    ContentFields fields = fields(f, errors);
+    CompletionStage<ContentSnapshot> current =
+        id.equals("new") ? done(null) : revisions.current(id);
+    return current.thenCompose(
+        now -> {
+          if (!errors.isEmpty()) {
+            Map<String, Object> form = new HashMap<>(f);
+            return done(formPage(e, StatusCodes.BAD_REQUEST, now, form, errors, null));
+          }
+          return content
+              .preview(fields.body())
+              .thenApply(
+                  rendered -> {
+                    Instant at = Instant.now();
+                    ReadItem item =
+                        new ReadItem(
+                            now == null ? "preview" : now.id(),
+                            now == null ? kindOf(f.get("kind")) : now.kind(),
+                            now == null ? ContentStatus.DRAFT : now.status(),
+                            now == null ? 0 : now.revision(),
+                            fields.slug(),
+                            fields.title(),
+                            fields.description(),
+                            fields.tags(),
+                            fields.coverImage(),
+                            fields.author(),
+                            fields.date(),
+                            now == null ? at : now.createdAt(),
+                            at,
+                            now == null ? null : now.publishedAt(),
+                            null,
+                            fields.body(),
+                            rendered.html(),
+                            rendered.wordCount(),
+                            List.of(),
+                            0);
+                    byte[] page =
+                        modules.stream()
+                            .map(m -> m.previewPage(item))
+                            .filter(java.util.Objects::nonNull)
+                            .findFirst()
+                            .orElse(null);
+                    if (page == null) {
+                      throw HttpError.notFound(
+                          "no enabled module shows items (is the \"site\" module enabled?)");
+                    }
+                    return HttpResponse.create()
+                        .withEntity(
+                            org.apache.pekko.http.javadsl.model.ContentTypes.TEXT_HTML_UTF8, page)
+                        .addHeader(RawHeader.create("X-Robots-Tag", "noindex"));
+                  });
+        });
   }
 
   /**

@@ -121,9 +121,8 @@ public final class ContentClient {
   }
 
   /** {@code markdown} rendered as the site renders it (for an editor's preview). */
-  public CompletionStage<String> preview(String markdown) {
-    return this.<ContentQuery.Rendered>query(r -> new ContentQuery.Preview(markdown, r))
-        .thenApply(ContentQuery.Rendered::html);
+  public CompletionStage<ContentQuery.Rendered> preview(String markdown) {
+    return query(r -> new ContentQuery.Preview(markdown, r));
   }
 
   public CompletionStage<ContentQuery.ArchiveMonths> archive() {

@@ -60,6 +60,14 @@ public interface CmsModule {
   }
 
   /** Pebble functions, filters and globals this module's templates need. */
+  /**
+   * {@code item}, which is not on the site, as the site would show it: the admin's "preview as
+   * page". Nothing is stored or kept. Null from a module that does not show items.
+   */
+  default byte[] previewPage(dev.quire.protocol.ReadItem item) {
+    return null;
+  }
+
   default List<Extension> pebbleExtensions() {
     return List.of();
   }

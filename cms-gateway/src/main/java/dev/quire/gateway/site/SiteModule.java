@@ -67,6 +67,7 @@ public final class SiteModule implements CmsModule {
   private boolean devMode;
   private List<CmsModule> modules;
   private Compression compression;
+  private java.time.ZoneId zone;
   private final Map<String, Compression.Variants> assetResponses = new ConcurrentHashMap<>();
 
   @Override
@@ -82,6 +83,7 @@ public final class SiteModule implements CmsModule {
     this.assets = ctx.templates().assets();
     this.devMode = ctx.config().getBoolean("quire.gateway.dev-mode");
     this.modules = ctx.modules();
+    this.zone = java.time.ZoneId.of(ctx.config().getString("quire.site.time-zone"));
     this.compression = new Compression(Compression.Settings.fromConfig(ctx.config()));
     if (!devMode) {
       warmUp(ctx);
@@ -118,6 +120,25 @@ public final class SiteModule implements CmsModule {
                 LOG.warn("rendering the home page before the first request failed", e);
               }
             });
+  }
+
+  /**
+   * The post or page template with the item, in the layout of the site as it is now (its menus and
+   * pages), and {@code preview} set so that the layout says it is a preview and asks robots not to
+   * index it. No fragments: related posts and the like are of saved items.
+   */
+  @Override
+  public byte[] previewPage(dev.quire.protocol.ReadItem item) {
+    ItemView view = ItemView.of(item, zone);
+    Map<String, Object> vars = new java.util.HashMap<>();
+    vars.put("preview", true);
+    if (view.isPost()) {
+      vars.put("post", view);
+      vars.put("fragments", List.of());
+      return pages.render(state.snapshot(), "site/post.peb", view.url(), vars);
+    }
+    vars.put("page", view);
+    return pages.render(state.snapshot(), "site/page.peb", view.url(), vars);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.quire.content.query;
 
 import dev.quire.content.Content;
 import dev.quire.content.project.ReadModel;
+import dev.quire.content.render.MarkdownRenderer;
 import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentQuery;
 import java.sql.Connection;
@@ -157,7 +158,10 @@ public final class ContentQueries {
                     CompletableFuture.runAsync(
                         () ->
                             q.replyTo()
-                                .tell(new ContentQuery.Rendered(readModel.render(q.markdown()))),
+                                .tell(
+                                    new ContentQuery.Rendered(
+                                        readModel.render(q.markdown()),
+                                        MarkdownRenderer.wordCount(q.markdown()))),
                         jdbc);
                     return Behaviors.same();
                   })

@@ -62,7 +62,7 @@ class AdminMessagesSerializationTest {
             SessionCommand.SessionState.CLOSED,
             new ContentQuery.Preview(
                 "# T\u00edtulo", kit.<ContentQuery.Rendered>createTestProbe().ref()),
-            new ContentQuery.Rendered("<h1>T\u00edtulo</h1>"),
+            new ContentQuery.Rendered("<h1>T\u00edtulo</h1>", 1),
             new dev.quire.protocol.MenuCommand.Put(
                 new dev.quire.protocol.SiteMenu(
                     "main", List.of(new dev.quire.protocol.SiteMenu.Link("Caf\u00e9", "/cafe/"))),
