@@ -251,6 +251,11 @@ final class UserCommand implements Runnable {
       if (!s.startsWith("http://") && !s.startsWith("https://")) {
         throw new Refused("--server", "must be an http(s) URL, was " + server);
       }
+      if (s.startsWith("http://") && !loopback(s)) {
+        System.err.println(
+            "warning: --server is plain http: the API token and any password travel unencrypted;"
+                + " use https for a site on another machine");
+      }
       this.base = s + "/api/v1/users";
       this.token = token;
       this.timeout = config.getDuration("quire.cli.ask-timeout");
@@ -295,13 +300,49 @@ final class UserCommand implements Runnable {
       try {
         answer = JSON.readTree(r.body());
       } catch (Exception e) {
-        throw new Refused("--server", method + " answered " + r.statusCode() + ": " + r.body());
+        answer = null;
       }
-      if (r.statusCode() / 100 != 2) {
-        JsonNode err = answer.path("error");
-        throw new Refused(err.path("field").asText("?"), err.path("message").asText(r.body()));
+      boolean ok = r.statusCode() / 100 == 2;
+      if (ok && answer != null && !answer.isMissingNode()) {
+        return answer;
       }
-      return answer;
+      JsonNode err =
+          answer == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : answer;
+      String field = err.path("error").path("field").asText("");
+      String message = err.path("error").path("message").asText("");
+      if (message.isEmpty()) {
+        // Not the API's JSON error: say what answered, and how, rather than print nothing.
+        message =
+            method
+                + " "
+                + base
+                + path
+                + " answered "
+                + r.statusCode()
+                + (r.statusCode() == 401 ? " (is --token this site's API token?)" : "")
+                + (r.body().isBlank() ? " with an empty body" : ": " + abbreviated(r.body()));
+      }
+      throw new Refused(field.isEmpty() ? "--server" : field, message);
+    }
+
+    /** At most a line of a body that is not the API's: an HTML error page can be long. */
+    private static String abbreviated(String body) {
+      String line = body.strip().replaceAll("\\s+", " ");
+      return line.length() <= 200 ? line : line.substring(0, 200) + "...";
+    }
+
+    /** Whether {@code url}'s host is this machine: plain http to it never leaves the machine. */
+    static boolean loopback(String url) {
+      try {
+        String host = URI.create(url).getHost();
+        return host != null
+            && (host.equals("localhost")
+                || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")
+                || host.equals("[::1]")
+                || host.equals("::1"));
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
     }
   }
 

@@ -356,6 +356,20 @@ class AdminEndToEndTest {
         .contains("Not saved: your session has ended")
         .contains("Typed &lt;b&gt;before&lt;/b&gt; the end")
         .doesNotContain("name=\"_csrf\" value=\"x\"");
+    // A form opened before signing in again carries the old session's token: nothing is done,
+    // and what it held is shown back too, read only, without the token.
+    AdminForms again = signedIn("admin", adminPassword);
+    Map<String, String> opened = new java.util.HashMap<>();
+    opened.put("_csrf", AdminForms.csrf(again.get("/admin/content/new?kind=post").body()));
+    opened.putAll(Map.of("kind", "post", "title", "Opened earlier", "body", "Kept <i>text</i>"));
+    assertThat(again.signIn("admin", adminPassword).statusCode()).isEqualTo(303);
+    var stale = again.post("/admin/content/new", opened);
+    assertThat(stale.statusCode()).isEqualTo(403);
+    assertThat(stale.body())
+        .contains("Not saved: this form is from an earlier session")
+        .contains("Kept &lt;i&gt;text&lt;/i&gt;")
+        .doesNotContain(opened.get("_csrf"));
+    assertThat(again.get("/admin/content/").body()).doesNotContain("Opened earlier");
     // And a sign-in page never sends the editor off the site afterwards.
     var evil = new AdminForms(base).get("/admin/login?next=//evil.example/");
     assertThat(evil.body()).contains("name=\"next\" value=\"/admin/\"");

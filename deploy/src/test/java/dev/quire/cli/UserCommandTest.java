@@ -107,6 +107,24 @@ class UserCommandTest {
           EmbeddingRoleClusterTest.runCli("user", "list", "--server", base, "--token", "nope");
       assertThat(wrongToken.code()).isEqualTo(2);
       assertThat(wrongToken.err()).contains("the API token is not valid");
+      // Loopback http is not warned about; an answer that is not the API's says what answered.
+      assertThat(list.err()).doesNotContain("warning");
+      var wrongPath =
+          EmbeddingRoleClusterTest.runCli(
+              "user", "list", "--server", base + "/not-quire", "--token", token);
+      assertThat(wrongPath.code()).isEqualTo(2);
+      assertThat(wrongPath.err())
+          .startsWith("error: --server: GET " + base + "/not-quire/api/v1/users answered 404")
+          .doesNotContain("?:");
     }
+  }
+
+  @Test
+  void plainHttpIsWarnedAboutOnlyOffThisMachine() {
+    assertThat(UserCommand.Remote.loopback("http://127.0.0.1:8080")).isTrue();
+    assertThat(UserCommand.Remote.loopback("http://localhost:8080/")).isTrue();
+    assertThat(UserCommand.Remote.loopback("http://[::1]:8080")).isTrue();
+    assertThat(UserCommand.Remote.loopback("http://cms.example.org")).isFalse();
+    assertThat(UserCommand.Remote.loopback("http://127.example.org")).isFalse();
   }
 }

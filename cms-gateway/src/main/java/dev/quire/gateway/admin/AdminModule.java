@@ -367,17 +367,22 @@ public final class AdminModule implements CmsModule, Admin {
                   formFieldMap(
                       f -> {
                         Map<String, Object> vars = new HashMap<>();
-                        Map<String, String> kept = new java.util.TreeMap<>(f);
-                        kept.remove("_csrf");
-                        kept.remove("password");
-                        kept.remove("current");
-                        kept.remove("repeat");
-                        vars.put("fields", kept);
+                        vars.put("fields", keptFields(f));
                         vars.put("signIn", PATH + "/login?next=" + urlEncoded(safeNext(back)));
                         return complete(
                             page(null, StatusCodes.UNAUTHORIZED, "admin/unsaved.peb", vars));
                       }));
         });
+  }
+
+  /** What a form that was not saved held, to show back: never its token or a password. */
+  private static Map<String, String> keptFields(Map<String, String> f) {
+    Map<String, String> kept = new java.util.TreeMap<>(f);
+    kept.remove("_csrf");
+    kept.remove("password");
+    kept.remove("current");
+    kept.remove("repeat");
+    return kept;
   }
 
   private static String urlEncoded(String s) {
@@ -428,18 +433,13 @@ public final class AdminModule implements CmsModule, Admin {
             formFieldMap(
                 fields -> {
                   if (!Secrets.same(fields.get("_csrf"), editor.csrf())) {
-                    return complete(
-                        page(
-                            editor,
-                            StatusCodes.FORBIDDEN,
-                            "admin/message.peb",
-                            Map.of(
-                                "heading",
-                                "Form expired",
-                                "message",
-                                "This form did not come from your current session (it may be from"
-                                    + " before you signed in again). Go back, reload the page and"
-                                    + " send it again.")));
+                    // Most likely a form opened before the editor signed in again (its token is
+                    // the old session's): nothing is done, and what it held is shown back, read
+                    // only, as for an ended session, so the typing is not lost either.
+                    Map<String, Object> vars = new HashMap<>();
+                    vars.put("fields", keptFields(fields));
+                    vars.put("stale", true);
+                    return complete(page(editor, StatusCodes.FORBIDDEN, "admin/unsaved.peb", vars));
                   }
                   return inner.apply(fields);
                 }));
