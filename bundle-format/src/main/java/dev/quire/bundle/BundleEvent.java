@@ -19,7 +19,24 @@ public record BundleEvent(
     Fields fields,
     Instant publishAt,
     String aliasAdded,
-    String slugReleased) {
+    String slugReleased,
+    Long revertedTo) {
+
+  /** An event that is not a revert (and one read from a bundle written before reverts said so). */
+  public BundleEvent(
+      String itemId,
+      long revision,
+      String type,
+      Instant at,
+      String actor,
+      String kind,
+      Fields fields,
+      Instant publishAt,
+      String aliasAdded,
+      String slugReleased) {
+    this(
+        itemId, revision, type, at, actor, kind, fields, publishAt, aliasAdded, slugReleased, null);
+  }
 
   public static final List<String> TYPES =
       List.of("created", "edited", "published", "scheduled", "unpublished", "archived");

@@ -433,6 +433,15 @@ public final class BundleReader implements AutoCloseable {
       if (e.type().equals("scheduled")) {
         require(name, line, e.publishAt() != null, "field 'publishAt': missing on 'scheduled'");
       }
+      if (e.revertedTo() != null) {
+        require(
+            name,
+            line,
+            e.type().equals("edited") && e.revertedTo() >= 1 && e.revertedTo() < e.revision(),
+            "field 'revertedTo': "
+                + e.revertedTo()
+                + " must be an earlier revision, on an 'edited' event");
+      }
       events++;
     }
 

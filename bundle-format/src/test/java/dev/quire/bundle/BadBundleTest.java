@@ -194,6 +194,15 @@ class BadBundleTest {
   }
 
   @Test
+  void aRevertMarkOnAnythingButAnEditIsCaught() throws Exception {
+    // Every event of the fixture (created, published) says it reverted to revision 1.
+    replaceIn("history/events-000001.jsonl", "\"revertedTo\":null", "\"revertedTo\":1");
+    assertRefused(
+        write("revert.quire", entries),
+        "field 'revertedTo': 1 must be an earlier revision, on an 'edited' event");
+  }
+
+  @Test
   void anAlteredManifestEntryBreaksTheRootChecksum() throws Exception {
     editManifest(m -> entry(m, "menus.json").put("sha256", "00".repeat(32)), false);
     assertRefused(

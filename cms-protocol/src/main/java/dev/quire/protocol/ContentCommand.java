@@ -46,9 +46,23 @@ public interface ContentCommand extends QuireSerializable {
     }
   }
 
+  /**
+   * Sets the item's fields. {@code revertedTo}: the revision whose fields these are, when the edit
+   * is a revert (the history then says so); null for an ordinary edit.
+   */
   record Edit(
-      long expectedRevision, ContentFields fields, String actor, ActorRef<ContentReply> replyTo)
-      implements ContentCommand {}
+      long expectedRevision,
+      ContentFields fields,
+      String actor,
+      ActorRef<ContentReply> replyTo,
+      Long revertedTo)
+      implements ContentCommand {
+
+    public Edit(
+        long expectedRevision, ContentFields fields, String actor, ActorRef<ContentReply> replyTo) {
+      this(expectedRevision, fields, actor, replyTo, null);
+    }
+  }
 
   record Publish(Long expectedRevision, String actor, ActorRef<ContentReply> replyTo)
       implements ContentCommand {}

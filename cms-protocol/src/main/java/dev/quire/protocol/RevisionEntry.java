@@ -2,7 +2,10 @@ package dev.quire.protocol;
 
 import java.time.Instant;
 
-/** One step in an item's history: the event that made the revision and what it looked like. */
+/**
+ * One step in an item's history: the event that made the revision and what it looked like; for a
+ * revert ({@code event} "reverted"), {@code revertedTo} is the revision written back, else null.
+ */
 public record RevisionEntry(
     long revision,
     String event,
@@ -11,5 +14,20 @@ public record RevisionEntry(
     ContentStatus status,
     String title,
     String slug,
-    String body)
-    implements QuireSerializable {}
+    String body,
+    Long revertedTo)
+    implements QuireSerializable {
+
+  /** An entry that is not a revert. */
+  public RevisionEntry(
+      long revision,
+      String event,
+      Instant at,
+      String actor,
+      ContentStatus status,
+      String title,
+      String slug,
+      String body) {
+    this(revision, event, at, actor, status, title, slug, body, null);
+  }
+}

@@ -85,6 +85,10 @@ public final class Content
    * {@code aliasAdded}: the old slug keeps answering with a redirect (the item had been published).
    * {@code slugReleased}: the old slug was never public and is free again.
    */
+  /**
+   * {@code revertedTo}: for a revert, the revision whose fields this wrote back; null for an
+   * ordinary edit, and in every event written before it existed.
+   */
   public record Edited(
       String contentId,
       long revision,
@@ -92,8 +96,21 @@ public final class Content
       String aliasAdded,
       String slugReleased,
       Instant at,
-      String actor)
-      implements Event {}
+      String actor,
+      Long revertedTo)
+      implements Event {
+
+    public Edited(
+        String contentId,
+        long revision,
+        ContentFields fields,
+        String aliasAdded,
+        String slugReleased,
+        Instant at,
+        String actor) {
+      this(contentId, revision, fields, aliasAdded, slugReleased, at, actor, null);
+    }
+  }
 
   /**
    * {@code publishedAt}: when the item counts as first published, if that is not {@code at} (an
@@ -369,6 +386,18 @@ public final class Content
     if (refused != null) {
       return refused;
     }
+    if (cmd.revertedTo() != null && (cmd.revertedTo() < 1 || cmd.revertedTo() > state.revision())) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              Rejected.of(
+                  ErrorCode.INVALID,
+                  "to",
+                  "must be a revision of this item, 1 to "
+                      + state.revision()
+                      + ", was "
+                      + cmd.revertedTo()));
+    }
     ContentFields fields = normalise(cmd.fields());
     List<FieldError> errors = settings.rules().validate(state.kind(), fields);
     if (!errors.isEmpty()) {
@@ -470,7 +499,8 @@ public final class Content
   }
 
   private ReplyEffect<Event, State> persistEdit(State state, Edit cmd, ContentFields fields) {
-    Edited edited = edited(state, fields, state.revision() + 1, now(), actor(cmd.actor()));
+    Edited edited =
+        edited(state, fields, state.revision() + 1, now(), actor(cmd.actor()), cmd.revertedTo());
     String toRelease = edited.slugReleased();
     return Effect()
         .persist(edited)
@@ -488,7 +518,8 @@ public final class Content
    * The edit of {@code fields} at {@code revision}: a published item's old slug stays as an alias
    * (its URL keeps answering with a redirect), a never-published one's is released.
    */
-  private Edited edited(State state, ContentFields fields, long revision, Instant at, String who) {
+  private Edited edited(
+      State state, ContentFields fields, long revision, Instant at, String who, Long revertedTo) {
     String oldSlug = state.fields().slug();
     String alias = null;
     String released = null;
@@ -499,7 +530,7 @@ public final class Content
         released = oldSlug;
       }
     }
-    return new Edited(contentId, revision, fields, alias, released, at, who);
+    return new Edited(contentId, revision, fields, alias, released, at, who, revertedTo);
   }
 
   private ReplyEffect<Event, State> onEditAndWithdraw(State state, EditAndWithdraw cmd) {
@@ -543,7 +574,7 @@ public final class Content
     }
     String toRelease = null;
     if (!fields.equals(state.fields())) {
-      Edited edited = edited(state, fields, ++revision, at, who);
+      Edited edited = edited(state, fields, ++revision, at, who, null);
       toRelease = edited.slugReleased();
       events.add(edited);
     }
@@ -765,6 +796,20 @@ public final class Content
         return Rejected.of(ErrorCode.INVALID, where + ".aliasAdded", bad.get().message());
       }
     }
+    if (step.revertedTo() != null
+        && (!type.equals("edited")
+            || step.revertedTo() < 1
+            || step.revertedTo() >= step.revision())) {
+      return Rejected.of(
+          ErrorCode.INVALID,
+          where + ".revertedTo",
+          "must be an earlier revision, on an edit only; was "
+              + step.revertedTo()
+              + " on a '"
+              + type
+              + "' at revision "
+              + step.revision());
+    }
     if (type.equals("scheduled") && step.publishAt() == null) {
       return Rejected.of(ErrorCode.INVALID, where + ".publishAt", "is missing");
     }
@@ -778,7 +823,14 @@ public final class Content
           new DraftCreated(contentId, s.revision(), s.kind(), s.fields(), s.at(), who);
       case "edited" ->
           new Edited(
-              contentId, s.revision(), s.fields(), s.aliasAdded(), s.slugReleased(), s.at(), who);
+              contentId,
+              s.revision(),
+              s.fields(),
+              s.aliasAdded(),
+              s.slugReleased(),
+              s.at(),
+              who,
+              s.revertedTo());
       case "published" -> new Published(contentId, s.revision(), s.at(), who, s.publishAt());
       case "scheduled" -> new PublishScheduled(contentId, s.revision(), s.publishAt(), s.at(), who);
       case "unpublished" -> new Unpublished(contentId, s.revision(), s.at(), who);
@@ -814,7 +866,8 @@ public final class Content
           e.fields(),
           null,
           e.aliasAdded(),
-          e.slugReleased());
+          e.slugReleased(),
+          e.revertedTo());
     } else if (event instanceof Published e) {
       return new HistoryStep(
           e.revision(), "published", e.at(), e.actor(), null, null, e.publishedAt(), null, null);

@@ -262,6 +262,32 @@ class ContentTest {
   }
 
   @Test
+  void aRevertIsAnEditThatNamesTheRevisionItWroteBack() {
+    create(kit, "reverting");
+    accepted(
+        kit.<ContentReply>runCommand(
+            r -> new ContentCommand.Edit(1, fields("Second", "reverting"), "a", r)));
+    var back =
+        kit.<ContentReply>runCommand(
+            r -> new ContentCommand.Edit(2, fields("T", "reverting"), "a", r, 1L));
+    assertThat(back.events())
+        .singleElement()
+        .satisfies(e -> assertThat(((Content.Edited) e).revertedTo()).isEqualTo(1L));
+    assertThat(accepted(back).content().fields().title()).isEqualTo("T");
+    // Through export and restore too: the step carries it.
+    assertThat(Content.step(back.events().get(0)).revertedTo()).isEqualTo(1L);
+    // A revision the item does not have yet, or none, is refused, and nothing is stored.
+    for (long to : new long[] {0, 4}) {
+      var bad =
+          kit.<ContentReply>runCommand(
+              r -> new ContentCommand.Edit(3, fields("x", "reverting"), "a", r, to));
+      assertThat(rejected(bad).field()).isEqualTo("to");
+      assertThat(bad.events()).isEmpty();
+    }
+    assertThat(kit.restart().state().revision()).isEqualTo(3);
+  }
+
+  @Test
   void saveAndUnpublishStoresNothingWhenAnyPartIsRefused() {
     create(kit, "kept");
     accepted(kit.<ContentReply>runCommand(r -> new ContentCommand.Publish(1L, "a", r)));

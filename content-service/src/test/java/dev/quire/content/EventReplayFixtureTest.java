@@ -44,6 +44,25 @@ class EventReplayFixtureTest {
     assertThat(state.updatedAt()).isEqualTo(Instant.parse("2026-06-01T10:00:00Z"));
   }
 
+  @Test
+  void storedEventsOfVersion3StillReplay() throws Exception {
+    // Version 3: Edited may carry revertedTo, the revision a revert wrote back.
+    List<Content.Event> events = read("content-events-v3.tsv");
+    assertThat(events).hasSize(3);
+    assertThat(((Content.Edited) events.get(1)).revertedTo()).isNull();
+    assertThat(((Content.Edited) events.get(2)).revertedTo()).isEqualTo(1L);
+    Content.State state = replay(events);
+    assertThat(state.revision()).isEqualTo(3);
+    assertThat(state.fields().body()).isEqualTo("First words");
+    // Events from before revertedTo existed read as plain edits.
+    assertThat(
+            read("content-events-v1.tsv").stream()
+                .filter(e -> e instanceof Content.Edited)
+                .map(e -> ((Content.Edited) e).revertedTo()))
+        .isNotEmpty()
+        .containsOnlyNulls();
+  }
+
   static Content.State replay(List<Content.Event> events) {
     Content.State state = Content.State.empty();
     for (Content.Event e : events) {

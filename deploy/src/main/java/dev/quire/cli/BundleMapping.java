@@ -71,7 +71,8 @@ final class BundleMapping {
         s.fields() == null ? null : fields(s.fields()),
         s.publishAt(),
         s.aliasAdded(),
-        s.slugReleased());
+        s.slugReleased(),
+        s.revertedTo());
   }
 
   static HistoryStep step(BundleEvent e) {
@@ -84,7 +85,8 @@ final class BundleMapping {
         e.fields() == null ? null : fields(e.fields()),
         e.publishAt(),
         e.aliasAdded(),
-        e.slugReleased());
+        e.slugReleased(),
+        e.revertedTo());
   }
 
   static BundleEvent.Fields fields(ContentFields f) {

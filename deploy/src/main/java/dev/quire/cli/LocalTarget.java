@@ -322,7 +322,8 @@ public final class LocalTarget implements ContentTarget {
             });
   }
 
-  private CompletionStage<ContentSnapshot> ask(
+  /** Any command to an item's entity, its snapshot the answer (package-private for tests). */
+  CompletionStage<ContentSnapshot> ask(
       String id, Function<ActorRef<ContentReply>, ContentCommand> make) {
     return Asks.on(
             sharding

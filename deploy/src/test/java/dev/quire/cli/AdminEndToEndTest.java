@@ -227,6 +227,14 @@ class AdminEndToEndTest {
     var reverted =
         admin.submit(edit + "history", edit + "revert", Map.of("to", "1", "revision", "4"));
     assertThat(reverted.statusCode()).as(reverted.body()).isEqualTo(303);
+    // The history says it was a revert, and to which revision.
+    assertThat(events(id)).first().isEqualTo("reverted");
+    JsonNode listed =
+        JSON.readTree(api("GET", "/api/v1/content/" + id + "/revisions", null).body())
+            .get("items")
+            .get(0);
+    assertThat(listed.get("revertedTo").asLong()).isEqualTo(1);
+    assertThat(admin.get(edit + "history").body()).contains("reverted to 1");
     JsonNode now = item(id);
     assertThat(now.get("title").asText()).isEqualTo("Written in the <admin>");
     assertThat(now.get("status").asText()).isEqualTo("published");

@@ -55,14 +55,17 @@ class BundleCommandTest {
     var ok = EmbeddingRoleClusterTest.runCli("bundle", "verify", file.toString());
     assertThat(ok.code()).as(ok.err()).isZero();
     assertThat(ok.out())
-        .contains("is a whole bundle (format 1.0): 1 item(s), 0 event(s), 1 media blob(s)")
+        .contains(
+            "is a whole bundle (format "
+                + dev.quire.bundle.Manifest.VERSION
+                + "): 1 item(s), 0 event(s), 1 media blob(s)")
         .contains("1 redirect(s)");
 
     var inspect =
         EmbeddingRoleClusterTest.runCli("bundle", "inspect", "--entries", file.toString());
     assertThat(inspect.code()).isZero();
     assertThat(inspect.out())
-        .contains("format       quire-bundle 1.0")
+        .contains("format       quire-bundle " + dev.quire.bundle.Manifest.VERSION)
         .contains("content/items-000001.jsonl");
 
     byte[] all = Files.readAllBytes(file);

@@ -671,7 +671,11 @@ final class ContentPages {
                                       r -> {
                                         Map<String, Object> m = new HashMap<>();
                                         m.put("revision", r.revision());
-                                        m.put("event", r.event());
+                                        m.put(
+                                            "event",
+                                            r.revertedTo() == null
+                                                ? r.event()
+                                                : r.event() + " to " + r.revertedTo());
                                         m.put("at", shown(r.at()));
                                         m.put("actor", r.actor());
                                         m.put("status", r.status().id());

@@ -393,6 +393,9 @@ public final class ContentApiModule implements CmsModule {
                                   m.put("title", e.title());
                                   m.put("slug", e.slug());
                                   m.put("body", e.body());
+                                  if (e.revertedTo() != null) {
+                                    m.put("revertedTo", e.revertedTo());
+                                  }
                                   return m;
                                 })
                             .toList())));

@@ -118,7 +118,7 @@ public final class Revisions {
         .thenCompose(
             st ->
                 content.command(
-                    id, r -> new ContentCommand.Edit(revision, st.item().fields(), actor, r)));
+                    id, r -> new ContentCommand.Edit(revision, st.item().fields(), actor, r, to)));
   }
 
   /**

@@ -271,7 +271,7 @@ public final class ReadModel {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO content_revision (content_id, revision, event, at, actor, status,"
-                + " title, slug, body) VALUES (?,?,?,?,?,?,?,?,?)")) {
+                + " title, slug, body, reverted_to) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
       ps.setString(1, e.contentId());
       ps.setLong(2, e.revision());
       ps.setString(3, eventName(e));
@@ -281,12 +281,23 @@ public final class ReadModel {
       ps.setString(7, title);
       ps.setString(8, slug);
       ps.setString(9, body);
+      if (e instanceof Content.Edited ed && ed.revertedTo() != null) {
+        ps.setLong(10, ed.revertedTo());
+      } else {
+        ps.setNull(10, java.sql.Types.BIGINT);
+      }
       ps.executeUpdate();
     }
   }
 
-  /** "DraftCreated" becomes "draft-created": stable names for the API. */
+  /**
+   * "DraftCreated" becomes "draft-created": stable names for the API; an edit that was a revert is
+   * "reverted".
+   */
   public static String eventName(Content.Event e) {
+    if (e instanceof Content.Edited ed && ed.revertedTo() != null) {
+      return "reverted";
+    }
     return e.getClass()
         .getSimpleName()
         .replaceAll("([a-z])([A-Z])", "$1-$2")
@@ -399,7 +410,8 @@ public final class ReadModel {
     boolean more = false;
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT revision, event, at, actor, status, title, slug, body FROM content_revision"
+            "SELECT revision, event, at, actor, status, title, slug, body, reverted_to FROM"
+                + " content_revision"
                 + " WHERE content_id=? AND (?=0 OR revision<?) ORDER BY revision DESC")) {
       ps.setString(1, contentId);
       ps.setLong(2, beforeRevision);
@@ -416,7 +428,8 @@ public final class ReadModel {
                   ContentStatus.parse(rs.getString(5)),
                   rs.getString(6),
                   rs.getString(7),
-                  rs.getString(8));
+                  rs.getString(8),
+                  rs.getObject(9) == null ? null : rs.getLong(9));
           long size = utf8(e.event()) + utf8(e.actor()) + utf8(e.title());
           size += utf8(e.slug()) + utf8(e.body());
           if (!out.isEmpty() && bytes + size > maxBytes) {

@@ -94,10 +94,11 @@ class ReadModelSchemaTest {
       applied += r.migrationsExecuted;
     }
     pool.shutdown();
-    assertThat(applied).as("migrations executed over all nodes").isEqualTo(1);
-    assertThat(history(ds)).containsExactly("1 SQL true");
+    assertThat(applied).as("migrations executed over all nodes").isEqualTo(2);
+    assertThat(history(ds)).containsExactly("1 SQL true", "2 SQL true");
     assertThat(count(ds, "SELECT COUNT(*) FROM content_item")).isZero();
-    assertThat(count(ds, "SELECT COUNT(*) FROM content_revision")).isZero();
+    // Version 2's column is there.
+    assertThat(count(ds, "SELECT COUNT(reverted_to) FROM content_revision")).isZero();
   }
 
   @Test
@@ -111,8 +112,8 @@ class ReadModelSchemaTest {
       st.execute("INSERT INTO slug_alias VALUES ('old-slug', 'item-1')");
     }
     MigrateResult r = ReadModelSchema.migrate(ds, SqlDialect.POSTGRES);
-    assertThat(r.migrationsExecuted).isEqualTo(1);
-    assertThat(history(ds)).containsExactly("0 BASELINE true", "1 SQL true");
+    assertThat(r.migrationsExecuted).isEqualTo(2);
+    assertThat(history(ds)).containsExactly("0 BASELINE true", "1 SQL true", "2 SQL true");
     assertThat(count(ds, "SELECT COUNT(*) FROM slug_alias WHERE content_id = 'item-1'"))
         .isEqualTo(1);
     assertThat(count(ds, "SELECT COUNT(*) FROM content_item")).isZero();
@@ -138,7 +139,11 @@ class ReadModelSchemaTest {
     try (Connection c = ds.getConnection();
         Statement st = c.createStatement()) {
       st.execute(
-          "UPDATE " + ReadModelSchema.HISTORY_TABLE + " SET success = FALSE WHERE version = '1'");
+          "UPDATE "
+              + ReadModelSchema.HISTORY_TABLE
+              + " SET success = FALSE WHERE version = '"
+              + ReadModelSchema.NEWEST
+              + "'");
     }
     assertThat(ReadModelSchema.upToDate(ds)).as("the newest migration failed").isFalse();
     try (Connection c = ds.getConnection();
@@ -146,7 +151,9 @@ class ReadModelSchemaTest {
       st.execute(
           "UPDATE "
               + ReadModelSchema.HISTORY_TABLE
-              + " SET success = TRUE, version = '0.5' WHERE version = '1'");
+              + " SET success = TRUE, version = '0.5' WHERE version = '"
+              + ReadModelSchema.NEWEST
+              + "'");
     }
     assertThat(ReadModelSchema.upToDate(ds)).as("an older Quire's history").isFalse();
   }

@@ -146,6 +146,25 @@ class ReadModelTest {
   }
 
   @Test
+  void aRevertIsListedAsRevertedWithTheRevisionItWroteBack() throws Exception {
+    project(
+        new Content.DraftCreated(
+            "rv", 1, ContentKind.POST, fields("one", "first", List.of()), T0, "ed"),
+        new Content.Edited(
+            "rv", 2, fields("one", "second", List.of()), null, null, T0.plusSeconds(5), "ed"),
+        new Content.Edited(
+            "rv", 3, fields("one", "first", List.of()), null, null, T0.plusSeconds(9), "ann", 1L));
+    try (Connection c = ds.getConnection()) {
+      var revs = rm.revisions(c, "rv");
+      assertThat(revs)
+          .extracting(r -> r.event())
+          .containsExactly("reverted", "edited", "draft-created");
+      assertThat(revs).extracting(r -> r.revertedTo()).containsExactly(1L, null, null);
+      assertThat(revs.get(0).body()).isEqualTo("first");
+    }
+  }
+
+  @Test
   void buildsPublishedContentWithHtmlTagsAliasesAndRevisions() throws Exception {
     project(
         new Content.DraftCreated(
@@ -183,6 +202,7 @@ class ReadModelTest {
       assertThat(revs)
           .extracting(r -> r.event())
           .containsExactly("edited", "published", "draft-created");
+      assertThat(revs).extracting(r -> r.revertedTo()).containsOnlyNulls();
       assertThat(revs.get(1).body()).isEqualTo("# Hi\n\n*x*");
 
       assertThat(rm.archive(c)).containsExactly(new ContentQuery.ArchiveMonth(2026, 3, 1));
