@@ -83,11 +83,9 @@ public final class Content
 
   /**
    * {@code aliasAdded}: the old slug keeps answering with a redirect (the item had been published).
-   * {@code slugReleased}: the old slug was never public and is free again.
-   */
-  /**
-   * {@code revertedTo}: for a revert, the revision whose fields this wrote back; null for an
-   * ordinary edit, and in every event written before it existed.
+   * {@code slugReleased}: the old slug was never public and is free again. {@code revertedTo}: for
+   * a revert, the revision whose fields this wrote back; null for an ordinary edit, and in every
+   * event written before it existed.
    */
   public record Edited(
       String contentId,
@@ -501,16 +499,24 @@ public final class Content
   private ReplyEffect<Event, State> persistEdit(State state, Edit cmd, ContentFields fields) {
     Edited edited =
         edited(state, fields, state.revision() + 1, now(), actor(cmd.actor()), cmd.revertedTo());
-    String toRelease = edited.slugReleased();
+    return persistReleasing(List.of(edited), edited.slugReleased(), cmd.replyTo());
+  }
+
+  /**
+   * {@code events} persisted, then the slug the item gave up (if any) released for others to take,
+   * and the item as it is then answered.
+   */
+  private ReplyEffect<Event, State> persistReleasing(
+      List<Event> events, String released, ActorRef<ContentReply> replyTo) {
     return Effect()
-        .persist(edited)
+        .persist(events)
         .thenRun(
             s -> {
-              if (toRelease != null) {
-                registry.slug(toRelease).tell(new SlugCommand.Release(contentId));
+              if (released != null) {
+                registry.slug(released).tell(new SlugCommand.Release(contentId));
               }
             })
-        .thenReply(cmd.replyTo(), s -> new Accepted(s.snapshot(contentId)))
+        .thenReply(replyTo, s -> new Accepted(s.snapshot(contentId)))
         .thenUnstashAll();
   }
 
@@ -583,17 +589,7 @@ public final class Content
     } else if (!published) {
       events.add(new Unpublished(contentId, ++revision, at, who));
     }
-    String release = toRelease;
-    return Effect()
-        .persist(events)
-        .thenRun(
-            s -> {
-              if (release != null) {
-                registry.slug(release).tell(new SlugCommand.Release(contentId));
-              }
-            })
-        .thenReply(cmd.replyTo(), s -> new Accepted(s.snapshot(contentId)))
-        .thenUnstashAll();
+    return persistReleasing(events, toRelease, cmd.replyTo());
   }
 
   private ReplyEffect<Event, State> onPublish(State state, Publish cmd) {

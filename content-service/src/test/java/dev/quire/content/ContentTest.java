@@ -288,6 +288,18 @@ class ContentTest {
   }
 
   @Test
+  void saveAndArchiveOfANeverPublishedItemReleasesItsOldSlug() {
+    createVia("never-out", "first-name");
+    send(
+        "never-out",
+        r ->
+            new ContentCommand.EditAndWithdraw(
+                1, fields("T", "second-name"), ContentStatus.ARCHIVED, "a", r));
+    // Never public: no alias keeps the old slug, and another item may take it.
+    assertThat(createVia("other", "first-name")).isInstanceOf(ContentReply.Accepted.class);
+  }
+
+  @Test
   void saveAndUnpublishStoresNothingWhenAnyPartIsRefused() {
     create(kit, "kept");
     accepted(kit.<ContentReply>runCommand(r -> new ContentCommand.Publish(1L, "a", r)));

@@ -686,8 +686,13 @@ class AdminEndToEndTest {
         editor.submit(edit, edit + "page-preview", form(editor, edit, Map.of("date", "soon")));
     assertThat(badDate.statusCode()).isEqualTo(400);
     assertThat(badDate.body()).contains("soon");
-    // The public site does not have the post: it is a draft.
-    assertThat(status("/posts/preview-me/")).isEqualTo(404);
+    // Images from other https hosts are allowed on the preview, as on the site; the rest of the
+    // admin keeps its own policy.
+    assertThat(page.headers().firstValue("Content-Security-Policy"))
+        .hasValueSatisfying(p -> assertThat(p).contains("img-src 'self' data: https:"));
+    assertThat(page.headers().allValues("Content-Security-Policy")).hasSize(1);
+    assertThat(editor.get(edit).headers().firstValue("Content-Security-Policy"))
+        .hasValueSatisfying(p -> assertThat(p).contains("img-src 'self' data:;"));
   }
 
   /**

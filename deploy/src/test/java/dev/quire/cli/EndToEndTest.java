@@ -630,7 +630,10 @@ class EndToEndTest {
     assertThat(older.at("/changes/0/to").asText()).isEqualTo("draft");
     JsonNode list = JSON.readTree(api("GET", base + "/revisions", null).body());
     assertThat(list.at("/items/0/revision").asLong()).isEqualTo(4);
-    assertThat(list.at("/items/0/event").asText()).isEqualTo("edited");
+    // The revert says what it was, and which revision it wrote back; the edits before it do not.
+    assertThat(list.at("/items/0/event").asText()).isEqualTo("reverted");
+    assertThat(list.at("/items/0/revertedTo").asLong()).isEqualTo(1);
+    assertThat(list.get("items").get(1).has("revertedTo")).isFalse();
   }
 
   @Test

@@ -17,7 +17,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSla
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.reject;
-import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeaders;
+import static org.apache.pekko.http.javadsl.server.Directives.respondWithDefaultHeaders;
 import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
 import com.typesafe.config.Config;
@@ -276,8 +276,9 @@ public final class AdminModule implements CmsModule, Admin {
                                 HttpError.notFound(
                                     "There is no admin page at " + uri.path() + ".")))))
             .build();
+    // Defaults: a page that needs another policy (the page preview's images) sets its own.
     Route guarded =
-        respondWithHeaders(
+        respondWithDefaultHeaders(
             securityHeaders(),
             () -> handleExceptions(errors, () -> handleRejections(rejections, () -> admin)));
     return Optional.of(

@@ -379,7 +379,15 @@ final class ContentPages {
                     return HttpResponse.create()
                         .withEntity(
                             org.apache.pekko.http.javadsl.model.ContentTypes.TEXT_HTML_UTF8, page)
-                        .addHeader(RawHeader.create("X-Robots-Tag", "noindex"));
+                        .addHeader(RawHeader.create("X-Robots-Tag", "noindex"))
+                        // The admin's policy, but images from anywhere https, as the public page
+                        // shows them (a cover or an image in the body on another host).
+                        .addHeader(
+                            RawHeader.create(
+                                "Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data: https:;"
+                                    + " frame-ancestors 'none'; form-action 'self'; base-uri"
+                                    + " 'none'"));
                   });
         });
   }
@@ -462,6 +470,31 @@ final class ContentPages {
       String id,
       Map<String, String> f,
       java.util.function.Function<ContentSnapshot, CompletionStage<HttpResponse>> then) {
+    return sent(
+        e,
+        id,
+        f,
+        (fields, revision) -> r -> new ContentCommand.Edit(revision, fields, e.username(), r),
+        then);
+  }
+
+  /**
+   * The form checked against the item as it is now (the editor's role, the revision, the fields),
+   * then {@code command}, made of the form's fields and revision, sent; {@code then} with the item
+   * as the entity answered. A refusal shows the form again with the text kept: a stale revision as
+   * a conflict, anything else naming the field.
+   */
+  private CompletionStage<HttpResponse> sent(
+      Editor e,
+      String id,
+      Map<String, String> f,
+      java.util.function.BiFunction<
+              ContentFields,
+              Long,
+              java.util.function.Function<
+                  org.apache.pekko.actor.typed.ActorRef<ContentReply>, ContentCommand>>
+          command,
+      java.util.function.Function<ContentSnapshot, CompletionStage<HttpResponse>> then) {
     return revisions
         .current(id)
         .thenCompose(
@@ -481,7 +514,7 @@ final class ContentPages {
                         e, StatusCodes.BAD_REQUEST, now, withRevision(f, revision), errors, null));
               }
               return content
-                  .command(id, r -> new ContentCommand.Edit(revision, fields, e.username(), r))
+                  .command(id, command.apply(fields, revision))
                   .thenCompose(
                       reply -> {
                         if (reply instanceof ContentReply.Rejected rej) {
@@ -573,46 +606,14 @@ final class ContentPages {
    */
   private CompletionStage<HttpResponse> savedAndWithdrawn(
       Editor e, String id, String name, Map<String, String> f) {
-    return revisions
-        .current(id)
-        .thenCompose(
-            now -> {
-              Map<String, String> errors = new LinkedHashMap<>();
-              ContentFields fields = fields(f, errors);
-              long revision = revisionOf(f.get("revision"));
-              if (revision != now.revision()) {
-                return done(conflict(e, now, f, revision));
-              }
-              if (!errors.isEmpty()) {
-                return done(
-                    formPage(
-                        e, StatusCodes.BAD_REQUEST, now, withRevision(f, revision), errors, null));
-              }
-              ContentStatus to =
-                  name.equals("archive") ? ContentStatus.ARCHIVED : ContentStatus.DRAFT;
-              return content
-                  .command(
-                      id,
-                      r ->
-                          new ContentCommand.EditAndWithdraw(revision, fields, to, e.username(), r))
-                  .thenCompose(
-                      reply -> {
-                        if (reply instanceof ContentReply.Rejected rej) {
-                          if (rej.code() == ErrorCode.STALE_REVISION) {
-                            return revisions
-                                .current(id)
-                                .thenApply(latest -> conflict(e, latest, f, revision));
-                          }
-                          Map<String, String> why =
-                              rej.field() == null || rej.field().isEmpty()
-                                  ? Map.of("status", rej.message())
-                                  : errorsOf(rej);
-                          return done(
-                              formPage(e, status(rej), now, withRevision(f, revision), why, null));
-                        }
-                        return done(admin.seeOther("/admin/content/" + id + "/?done=" + name));
-                      });
-            });
+    ContentStatus to = name.equals("archive") ? ContentStatus.ARCHIVED : ContentStatus.DRAFT;
+    return sent(
+        e,
+        id,
+        f,
+        (fields, revision) ->
+            r -> new ContentCommand.EditAndWithdraw(revision, fields, to, e.username(), r),
+        item -> done(admin.seeOther("/admin/content/" + id + "/?done=" + name)));
   }
 
   private CompletionStage<HttpResponse> apply(

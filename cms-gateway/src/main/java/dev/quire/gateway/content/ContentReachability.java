@@ -10,6 +10,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 
@@ -25,13 +26,13 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * the shorter failover timeout, and says so in {@code Retry-After}. In one JVM nothing is ever
  * unreachable.
  *
- * <p>The removal does not end it at once. This gateway may see the removal a gossip round before
- * the node that runs the shard coordinator, which meanwhile still names the removed node as the
- * home of its shards, so messages sent there are lost too; and the coordinator then waits the
- * down-removal margin before it places those shards on a survivor. So the failover timeout holds
- * for {@code afterRemoval} more (a failover test, killing the node that did not run the
- * coordinator, saw asks lost this way wait the normal 5 s and the first moved write come 12 s after
- * the kill; the shards had been placed on the survivor 3.4 s before that write).
+ * <p>The removal of a downed node does not end it at once. This gateway may see the removal a
+ * gossip round before the node that runs the shard coordinator, which meanwhile still names the
+ * removed node as the home of its shards, so messages sent there are lost too; and the coordinator
+ * then waits the down-removal margin before it places those shards on a survivor. So the failover
+ * timeout holds for {@code afterRemoval} more (a failover test, killing the node that did not run
+ * the coordinator, saw asks lost this way wait the normal 5 s and the first moved write come 12 s
+ * after the kill; the shards had been placed on the survivor 3.4 s before that write).
  *
  * <p>An ask sent just before the crash was noticed still runs with the normal timeout, and by the
  * time it ends the node may already be removed: for two normal timeouts after a content node became
@@ -75,7 +76,10 @@ public final class ContentReachability {
                     } else if (event instanceof ClusterEvent.ReachableMember r) {
                       reachable(r.member().address());
                     } else if (event instanceof ClusterEvent.MemberRemoved m) {
-                      removed(m.member().address(), m.member().hasRole(role));
+                      removed(
+                          m.member().address(),
+                          m.member().hasRole(role),
+                          m.previousStatus() == MemberStatus.down());
                     }
                     return Behaviors.same();
                   });
@@ -99,12 +103,20 @@ public final class ContentReachability {
     unreachable.remove(node);
   }
 
-  void removed(Address node, boolean content) {
+  /**
+   * {@code downed}: removed after being downed (a crash, a partition), not after leaving. A node
+   * that leaves hands its shards over before it is removed, so nothing sent to it is lost and the
+   * normal timeout stays: a short one would only turn slow answers from entities recovering on the
+   * survivors into 503s during a rolling restart.
+   */
+  void removed(Address node, boolean content, boolean downed) {
     unreachable.remove(node);
     if (content) {
       long now = nanoTime.getAsLong();
       lastLoss = now;
-      lastRemoval = now;
+      if (downed) {
+        lastRemoval = now;
+      }
     }
   }
 

@@ -59,7 +59,6 @@ public interface CmsModule {
     return List.of();
   }
 
-  /** Pebble functions, filters and globals this module's templates need. */
   /**
    * {@code item}, which is not on the site, as the site would show it: the admin's "preview as
    * page". Nothing is stored or kept. Null from a module that does not show items.
@@ -68,6 +67,7 @@ public interface CmsModule {
     return null;
   }
 
+  /** Pebble functions, filters and globals this module's templates need. */
   default List<Extension> pebbleExtensions() {
     return List.of();
   }

@@ -34,7 +34,7 @@ class ContentReachabilityTest {
     assertThat(reachability.retryAfterSeconds(5)).isEqualTo(1);
 
     advance(Duration.ofSeconds(4));
-    reachability.removed(content, true);
+    reachability.removed(content, true, true);
     // The coordinator may still send the removed node's shards there, then waits its margin.
     assertThat(reachability.askTimeout()).isEqualTo(FAILOVER);
     advance(AFTER_REMOVAL.minusMillis(1));
@@ -54,7 +54,14 @@ class ContentReachabilityTest {
     assertThat(reachability.askTimeout()).isEqualTo(NORMAL);
 
     Address gateway = new Address("pekko", "quire", "127.0.0.1", 25522);
-    reachability.removed(gateway, false);
+    reachability.removed(gateway, false, true);
+    assertThat(reachability.askTimeout()).isEqualTo(NORMAL);
+  }
+
+  @Test
+  void aNodeThatLeftGracefullyKeepsTheNormalTimeout() {
+    // A rolling restart: the node hands its shards over, leaves and is removed; never unreachable.
+    reachability.removed(content, true, false);
     assertThat(reachability.askTimeout()).isEqualTo(NORMAL);
   }
 
@@ -64,7 +71,7 @@ class ContentReachabilityTest {
         new ContentReachability(
             new ContentReachability.Timeouts(NORMAL, FAILOVER, Duration.ZERO), now::get);
     atOnce.unreachable(content);
-    atOnce.removed(content, true);
+    atOnce.removed(content, true, true);
     assertThat(atOnce.askTimeout()).isEqualTo(NORMAL);
   }
 }

@@ -58,4 +58,39 @@ class RevisionMessagesSerializationTest {
     var none = new ContentQuery.RevisionState("id-1", null, null, null, null);
     assertThat(serialization.verifySerialization(none, true)).isEqualTo(none);
   }
+
+  /**
+   * What 2026-12-04 added to the messages that cross between a gateway and a content node: a
+   * revert's revision on the edit command, in the revision list and in an exported history step;
+   * the atomic save-and-withdraw command; the preview's word count. Each survives as the same
+   * value, with the new field set and without it.
+   */
+  @Test
+  void revertsWithdrawalsAndPreviewsRoundTrip() {
+    SerializationTestKit serialization = new SerializationTestKit(kit.system());
+    TestProbe<dev.quire.protocol.ContentReply> replies = kit.createTestProbe();
+    Instant t = Instant.parse("2026-12-04T10:15:30Z");
+    ContentFields f = new ContentFields("T", "slug", "body", "d", List.of("a"), "", "A", null);
+    for (var cmd :
+        List.of(
+            new dev.quire.protocol.ContentCommand.Edit(3, f, "ann", replies.ref(), 1L),
+            new dev.quire.protocol.ContentCommand.Edit(3, f, "ann", replies.ref()),
+            new dev.quire.protocol.ContentCommand.EditAndWithdraw(
+                3, f, ContentStatus.ARCHIVED, "ann", replies.ref()))) {
+      assertThat(serialization.verifySerialization(cmd, true)).isEqualTo(cmd);
+    }
+    var reverted =
+        new dev.quire.protocol.RevisionEntry(
+            4, "reverted", t, "ann", ContentStatus.DRAFT, "T", "slug", "body", 1L);
+    var plain =
+        new dev.quire.protocol.RevisionEntry(
+            3, "edited", t, "ann", ContentStatus.DRAFT, "T", "slug", "body");
+    var list = new ContentQuery.RevisionList("id-1", List.of(reverted, plain));
+    assertThat(serialization.verifySerialization(list, true)).isEqualTo(list);
+    var step =
+        new dev.quire.protocol.HistoryStep(4, "edited", t, "ann", null, f, null, null, null, 1L);
+    assertThat(serialization.verifySerialization(step, true)).isEqualTo(step);
+    var rendered = new ContentQuery.Rendered("<p>x</p>", 1);
+    assertThat(serialization.verifySerialization(rendered, true)).isEqualTo(rendered);
+  }
 }
