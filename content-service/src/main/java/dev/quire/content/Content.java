@@ -371,9 +371,9 @@ public final class Content
       return Effect().reply(cmd.replyTo(), badStart);
     }
     ContentFields fields = normalise(cmd.fields());
-    List<FieldError> errors = settings.rules().validate(cmd.kind(), fields);
-    if (!errors.isEmpty()) {
-      return Effect().reply(cmd.replyTo(), invalid(errors));
+    Rejected badFields = fieldRefusal(cmd.kind(), fields);
+    if (badFields != null) {
+      return Effect().reply(cmd.replyTo(), badFields);
     }
     return claimThen(cmd, fields.slug());
   }
@@ -397,9 +397,9 @@ public final class Content
                       + cmd.revertedTo()));
     }
     ContentFields fields = normalise(cmd.fields());
-    List<FieldError> errors = settings.rules().validate(state.kind(), fields);
-    if (!errors.isEmpty()) {
-      return Effect().reply(cmd.replyTo(), invalid(errors));
+    Rejected badFields = fieldRefusal(state.kind(), fields);
+    if (badFields != null) {
+      return Effect().reply(cmd.replyTo(), badFields);
     }
     if (fields.equals(state.fields())) {
       return Effect().reply(cmd.replyTo(), new Accepted(state.snapshot(contentId)));
@@ -545,14 +545,20 @@ public final class Content
       return Effect().reply(cmd.replyTo(), refused);
     }
     ContentFields fields = normalise(cmd.fields());
-    List<FieldError> errors = settings.rules().validate(state.kind(), fields);
-    if (!errors.isEmpty()) {
-      return Effect().reply(cmd.replyTo(), invalid(errors));
+    Rejected badFields = fieldRefusal(state.kind(), fields);
+    if (badFields != null) {
+      return Effect().reply(cmd.replyTo(), badFields);
     }
     if (fields.equals(state.fields()) || state.answersTo(fields.slug())) {
       return persistEditAndWithdraw(state, cmd, fields);
     }
     return claimThen(cmd, fields.slug());
+  }
+
+  /** Why normalised {@code fields} break the site's rules for a {@code kind}, or null. */
+  private Rejected fieldRefusal(ContentKind kind, ContentFields fields) {
+    List<FieldError> errors = settings.rules().validate(kind, fields);
+    return errors.isEmpty() ? null : invalid(errors);
   }
 
   /** Why {@code cmd} cannot apply to the item as it is now, or null. */

@@ -151,17 +151,7 @@ final class ContentPages {
                                                                 onSuccess(
                                                                     save(e, id, f),
                                                                     r -> complete(r)))))),
-                                    path(
-                                        "page-preview",
-                                        () ->
-                                            post(
-                                                () ->
-                                                    admin.form(
-                                                        e,
-                                                        f ->
-                                                            onSuccess(
-                                                                pagePreview(e, id, f),
-                                                                r -> complete(r))))),
+                                    formPost(e, "page-preview", f -> pagePreview(e, id, f)),
                                     action(e, id, "publish"),
                                     action(e, id, "schedule"),
                                     action(e, id, "unpublish"),
@@ -180,17 +170,16 @@ final class ContentPages {
                                                             onSuccess(
                                                                 diff(e, id, q),
                                                                 r -> complete(r))))),
-                                    path(
-                                        "revert",
-                                        () ->
-                                            post(
-                                                () ->
-                                                    admin.form(
-                                                        e,
-                                                        f ->
-                                                            onSuccess(
-                                                                revert(e, id, f),
-                                                                r -> complete(r))))))))));
+                                    formPost(e, "revert", f -> revert(e, id, f)))))));
+  }
+
+  /** A POST of a form at {@code name}, its CSRF token checked, answered by {@code handle}. */
+  private Route formPost(
+      Editor e,
+      String name,
+      java.util.function.Function<Map<String, String>, CompletionStage<HttpResponse>> handle) {
+    return path(
+        name, () -> post(() -> admin.form(e, f -> onSuccess(handle.apply(f), r -> complete(r)))));
   }
 
   private Route action(Editor e, String id, String name) {
