@@ -54,12 +54,33 @@ public interface UserCommand extends QuireSerializable {
    * Counts a login attempt before the password is checked, and answers the hash to check it
    * against; past the attempts allowed in the window it answers {@code lockedUntil} instead, and
    * counts nothing. Attempts are counted first so that guesses sent at once through many gateways
-   * are held to the same limit.
+   * are held to the same limit. {@code device}: the {@link #DEVICE_HASH} of the browser's device
+   * secret, or null; when the account trusts it (see {@link LoginSucceeded}) the attempt counts
+   * against that device instead of the account.
    */
-  record BeginLogin(String username, ActorRef<LoginTicket> replyTo) implements UserCommand {}
+  record BeginLogin(String username, String device, ActorRef<LoginTicket> replyTo)
+      implements UserCommand {
+    /** An attempt from a browser without a device secret: counted against the account. */
+    public BeginLogin(String username, ActorRef<LoginTicket> replyTo) {
+      this(username, null, replyTo);
+    }
+  }
 
-  /** The password was right: the attempts counted so far are forgotten. */
-  record LoginSucceeded(String username, ActorRef<UserReply> replyTo) implements UserCommand {}
+  /**
+   * The password was right: the account's attempts counted so far are forgotten, and {@code device}
+   * (a {@link #DEVICE_HASH}, or null) is trusted from now on: a later {@link BeginLogin} that names
+   * it counts against that device alone, so a lockout of the account by someone else's guesses does
+   * not keep its owner out of the browser they signed in from before.
+   */
+  record LoginSucceeded(String username, String device, ActorRef<UserReply> replyTo)
+      implements UserCommand {
+    public LoginSucceeded(String username, ActorRef<UserReply> replyTo) {
+      this(username, null, replyTo);
+    }
+  }
+
+  /** A device's id: the SHA-256 (hex) of the secret in the browser's device cookie. */
+  java.util.regex.Pattern DEVICE_HASH = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
   record GetUser(String username, ActorRef<UserReply> replyTo) implements UserCommand {}
 

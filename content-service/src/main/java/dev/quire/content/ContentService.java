@@ -123,7 +123,9 @@ public final class ContentService {
                       q.getInt("users.max-users"),
                       q.getInt("users.login-attempts"),
                       q.getDuration("users.lockout-window"),
-                      q.getInt("users.snapshot-every")));
+                      q.getInt("users.snapshot-every"),
+                      q.getInt("users.trusted-devices"),
+                      q.getDuration("users.device-trust")));
               dev.quire.content.users.AdminSession.init(system);
               SiteMenus.init(
                   system,

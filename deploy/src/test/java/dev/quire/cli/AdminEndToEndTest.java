@@ -332,6 +332,40 @@ class AdminEndToEndTest {
     assertThat(locked.body()).contains("Too many sign-in attempts for this account");
     assertThat(locked.headers().allValues("Set-Cookie"))
         .noneMatch(c -> c.startsWith("quire_admin="));
+
+    // The owner of target2 signed in from this browser before: it keeps a device cookie.
+    AdminForms owner = new AdminForms(base);
+    var first = owner.signIn("target2", "target2-password-1");
+    assertThat(first.statusCode()).isEqualTo(303);
+    String device =
+        first.headers().allValues("Set-Cookie").stream()
+            .filter(c -> c.startsWith("quire_device="))
+            .findFirst()
+            .orElseThrow();
+    assertThat(device)
+        .contains("HttpOnly")
+        .contains("SameSite=Strict")
+        .contains("Path=/admin")
+        .contains("Max-Age=" + java.time.Duration.ofDays(90).toSeconds());
+    assertThat(owner.submit("/admin/content/", "/admin/logout", Map.of()).statusCode())
+        .isEqualTo(303);
+    assertThat(owner.cookies).doesNotContainKey("quire_admin").containsKey("quire_device");
+    // Someone else locks the account ...
+    for (int i = 0; i < 5; i++) {
+      assertThat(guesser.signIn("target2", "guess-" + i).statusCode()).isEqualTo(401);
+    }
+    assertThat(guesser.signIn("target2", "target2-password-1").statusCode()).isEqualTo(429);
+    // ... also with a device cookie of their own making ...
+    AdminForms forger = new AdminForms(base);
+    forger.cookies.put("quire_device", "A".repeat(43));
+    assertThat(forger.signIn("target2", "target2-password-1").statusCode()).isEqualTo(429);
+    // ... but not for the owner's browser, which signs in.
+    var again = owner.signIn("target2", "target2-password-1");
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(303);
+    assertThat(owner.get("/admin/content/").statusCode()).isEqualTo(200);
+    assertThat(owner.cookies.get("quire_device"))
+        .as("the browser keeps its device secret")
+        .isEqualTo(device.substring("quire_device=".length(), device.indexOf(';')));
   }
 
   @Test

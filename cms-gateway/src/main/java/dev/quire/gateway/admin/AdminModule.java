@@ -77,6 +77,13 @@ public final class AdminModule implements CmsModule, Admin {
 
   static final String SESSION_COOKIE = "quire_admin";
   static final String LOGIN_COOKIE = "quire_login";
+
+  /**
+   * The browser's device secret, set at a successful sign-in and kept at sign-out: the accounts it
+   * signed in to trust it (quire.content.users.trusted-devices), so their lockout does not hold it.
+   */
+  static final String DEVICE_COOKIE = "quire_device";
+
   static final String PATH = "/admin";
 
   private ModuleContext ctx;
@@ -87,6 +94,10 @@ public final class AdminModule implements CmsModule, Admin {
   private Semaphore hashSlots;
   private Executor blocking;
   private Duration lifetime;
+
+  /** How long a device stays trusted after its last sign-in; null: devices are not trusted. */
+  private Duration deviceTrust;
+
   private boolean secureCookies;
   private long maxFormBytes;
   private int minPassword;
@@ -127,6 +138,10 @@ public final class AdminModule implements CmsModule, Admin {
             .dispatchers()
             .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
     this.lifetime = c.getDuration("session-lifetime");
+    this.deviceTrust =
+        context.config().getInt("quire.content.users.trusted-devices") > 0
+            ? context.config().getDuration("quire.content.users.device-trust")
+            : null;
     String secure = c.getString("secure-cookies");
     this.secureCookies =
         "auto".equals(secure)
@@ -557,29 +572,38 @@ public final class AdminModule implements CmsModule, Admin {
             optionalCookie(
                 LOGIN_COOKIE,
                 loginCookie ->
-                    extractRequest(
-                        request ->
-                            formFieldMap(
-                                f -> {
-                                  // The connection's address (never a header a client can
-                                  // write); null when unknown, and then not counted.
-                                  String address =
-                                      request
-                                          .getAttribute(AttributeKeys.remoteAddress)
-                                          .flatMap(a -> a.getAddress())
-                                          .map(LoginLimiter::addressKey)
-                                          .orElse(null);
-                                  return onSuccess(
-                                      signIn(
-                                          f,
-                                          loginCookie.map(HttpCookiePair::value).orElse(null),
-                                          address),
-                                      r -> complete(r));
-                                }))));
+                    optionalCookie(
+                        DEVICE_COOKIE,
+                        deviceCookie ->
+                            extractRequest(
+                                request ->
+                                    formFieldMap(
+                                        f -> {
+                                          // The connection's address (never a header a client can
+                                          // write); null when unknown, and then not counted.
+                                          String address =
+                                              request
+                                                  .getAttribute(AttributeKeys.remoteAddress)
+                                                  .flatMap(a -> a.getAddress())
+                                                  .map(LoginLimiter::addressKey)
+                                                  .orElse(null);
+                                          return onSuccess(
+                                              signIn(
+                                                  f,
+                                                  loginCookie
+                                                      .map(HttpCookiePair::value)
+                                                      .orElse(null),
+                                                  address,
+                                                  deviceCookie
+                                                      .map(HttpCookiePair::value)
+                                                      .filter(Secrets::wellFormed)
+                                                      .orElse(null)),
+                                              r -> complete(r));
+                                        })))));
   }
 
   private CompletionStage<HttpResponse> signIn(
-      Map<String, String> f, String loginCookie, String address) {
+      Map<String, String> f, String loginCookie, String address, String device) {
     String username = f.getOrDefault("username", "").strip().toLowerCase(java.util.Locale.ROOT);
     String password = f.getOrDefault("password", "");
     String next = safeNext(f.get("next"));
@@ -618,7 +642,8 @@ public final class AdminModule implements CmsModule, Admin {
     return inSlot(
             () ->
                 client
-                    .<UserCommand.LoginTicket>users(r -> new UserCommand.BeginLogin(username, r))
+                    .<UserCommand.LoginTicket>users(
+                        r -> new UserCommand.BeginLogin(username, deviceId(device), r))
                     .thenCompose(
                         ticket ->
                             ticket.lockedUntil() != null
@@ -634,7 +659,7 @@ public final class AdminModule implements CmsModule, Admin {
             c ->
                 c.ticket().lockedUntil() != null
                     ? done(locked(username, next, c.ticket().lockedUntil()))
-                    : afterCheck(c.ticket(), c.right(), username, next, address));
+                    : afterCheck(c.ticket(), c.right(), username, next, address, device));
   }
 
   /** A sign-in attempt's ticket and whether the password was right. */
@@ -653,7 +678,12 @@ public final class AdminModule implements CmsModule, Admin {
   }
 
   private CompletionStage<HttpResponse> afterCheck(
-      UserCommand.LoginTicket ticket, boolean right, String username, String next, String address) {
+      UserCommand.LoginTicket ticket,
+      boolean right,
+      String username,
+      String next,
+      String address,
+      String device) {
     if (!right) {
       limiter.failed(address);
       if (ticket.user() == null) {
@@ -670,14 +700,28 @@ public final class AdminModule implements CmsModule, Admin {
           loginAgain(
               StatusCodes.FORBIDDEN, username, next, "This account is disabled. Ask an admin."));
     }
+    // The browser keeps its device secret (one per browser, whichever accounts it signs in to),
+    // or gets one now; its hash becomes trusted by this account.
+    String deviceSecret = deviceTrust == null ? null : device != null ? device : Secrets.random();
     return client
-        .<UserCommand.UserReply>users(r -> new UserCommand.LoginSucceeded(username, r))
+        .<UserCommand.UserReply>users(
+            r -> new UserCommand.LoginSucceeded(username, deviceId(deviceSecret), r))
         .thenCompose(reply -> openSession(ticket.user().username(), ticket.user().credentials()))
         .thenApply(
-            secret ->
-                seeOther(next)
-                    .addHeader(SetCookie.create(cookie(SESSION_COOKIE, secret, lifetime)))
-                    .addHeader(SetCookie.create(gone(LOGIN_COOKIE))));
+            secret -> {
+              HttpResponse r =
+                  seeOther(next)
+                      .addHeader(SetCookie.create(cookie(SESSION_COOKIE, secret, lifetime)))
+                      .addHeader(SetCookie.create(gone(LOGIN_COOKIE)));
+              return deviceSecret == null
+                  ? r
+                  : r.addHeader(SetCookie.create(cookie(DEVICE_COOKIE, deviceSecret, deviceTrust)));
+            });
+  }
+
+  /** What the user directory knows a device by: its secret's hash (null for none). */
+  private static String deviceId(String deviceSecret) {
+    return deviceSecret == null ? null : Secrets.sessionId(deviceSecret);
   }
 
   /** Opens a new session for {@code username}; its secret goes into the cookie. */
@@ -741,15 +785,21 @@ public final class AdminModule implements CmsModule, Admin {
     return inSlot(() -> onBlocking(() -> hasher.hash(password)));
   }
 
-  /** Checks the signed-in editor's password (counted as a sign-in attempt). */
-  CompletionStage<Boolean> checkPassword(String username, String password) {
+  /**
+   * Checks the signed-in editor's password (counted as a sign-in attempt: against {@code device},
+   * the browser's device secret, when the account trusts it).
+   */
+  CompletionStage<Boolean> checkPassword(String username, String password, String device) {
     if (password.length() > maxPassword) {
       return CompletableFuture.completedFuture(false);
     }
     return inSlot(
         () ->
             client
-                .<UserCommand.LoginTicket>users(r -> new UserCommand.BeginLogin(username, r))
+                .<UserCommand.LoginTicket>users(
+                    r ->
+                        new UserCommand.BeginLogin(
+                            username, Secrets.wellFormed(device) ? deviceId(device) : null, r))
                 .thenCompose(
                     t -> {
                       if (t.lockedUntil() != null) {

@@ -25,6 +25,11 @@ final class Secrets {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
   }
 
+  /** Whether {@code value} has the shape of {@link #random()}'s secrets (43 URL-safe chars). */
+  static boolean wellFormed(String value) {
+    return value != null && value.length() == 43 && value.matches("[A-Za-z0-9_-]+");
+  }
+
   /** A random password of {@code length} letters and digits (no look-alikes). */
   static String password(int length) {
     String alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";

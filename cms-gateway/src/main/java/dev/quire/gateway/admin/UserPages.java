@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
+import static org.apache.pekko.http.javadsl.server.Directives.optionalCookie;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
@@ -31,6 +32,7 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpCookiePair;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
@@ -117,8 +119,20 @@ final class UserPages {
                                                     null)))),
                             post(
                                 () ->
-                                    admin.form(
-                                        e, f -> onSuccess(changeOwn(e, f), r -> complete(r))))))));
+                                    optionalCookie(
+                                        AdminModule.DEVICE_COOKIE,
+                                        device ->
+                                            admin.form(
+                                                e,
+                                                f ->
+                                                    onSuccess(
+                                                        changeOwn(
+                                                            e,
+                                                            f,
+                                                            device
+                                                                .map(HttpCookiePair::value)
+                                                                .orElse(null)),
+                                                        r -> complete(r)))))))));
   }
 
   // ------------------------------------------------------------------ users page
@@ -234,13 +248,13 @@ final class UserPages {
    * A new password for the signed-in editor, once the current one is given (a stolen session alone
    * cannot change it). Every session of theirs ends, this one too; they get a new one at once.
    */
-  private CompletionStage<HttpResponse> changeOwn(Editor e, Map<String, String> f) {
+  private CompletionStage<HttpResponse> changeOwn(Editor e, Map<String, String> f, String device) {
     String problem = admin.passwordProblem(f.get("password"), f.get("repeat"));
     if (problem != null) {
       return done(accountPage(e, StatusCodes.BAD_REQUEST, null, Map.of("password", problem)));
     }
     return admin
-        .checkPassword(e.username(), f.getOrDefault("current", ""))
+        .checkPassword(e.username(), f.getOrDefault("current", ""), device)
         .thenCompose(
             right -> {
               if (!right) {

@@ -59,11 +59,45 @@ public final class Users
   public record PasswordSet(String username, String passwordHash, Instant at, String actor)
       implements Event {}
 
-  public record LoginAttempted(String username, Instant at) implements Event {}
+  /**
+   * {@code device}: the hash of the trusted device the attempt came from, which counts it against
+   * that device instead of the account; null (as in every event stored before devices were): the
+   * account.
+   */
+  public record LoginAttempted(String username, Instant at, String device) implements Event {
+    public LoginAttempted(String username, Instant at) {
+      this(username, at, null);
+    }
+  }
 
-  public record LoggedIn(String username, Instant at) implements Event {}
+  /**
+   * {@code device}: the hash of the browser's device secret, trusted from now on for this account
+   * (see {@link Device}); null (as in every event stored before devices were): none.
+   */
+  public record LoggedIn(String username, Instant at, String device) implements Event {
+    public LoggedIn(String username, Instant at) {
+      this(username, at, null);
+    }
+  }
 
-  /** One account; {@code attempts}: login attempts since the last success, oldest first. */
+  /**
+   * A browser this account signed in from (OWASP's "device cookies"): its secret's hash, its last
+   * successful sign-in, and the failed attempts made from it since. While trusted, attempts from it
+   * count against it alone, so someone guessing from elsewhere, who can lock the account, cannot
+   * lock its owner out of their own browser.
+   */
+  public record Device(String hash, Instant lastLogin, List<Instant> attempts)
+      implements QuireSerializable {
+    public Device {
+      attempts = attempts == null ? List.of() : List.copyOf(attempts);
+    }
+  }
+
+  /**
+   * One account; {@code attempts}: login attempts since the last success from anywhere but a
+   * trusted device, oldest first; {@code devices}: the browsers it signed in from, least recently
+   * first.
+   */
   public record Account(
       String username,
       String displayName,
@@ -73,10 +107,37 @@ public final class Users
       long credentials,
       Instant createdAt,
       Instant lastLogin,
-      List<Instant> attempts)
+      List<Instant> attempts,
+      List<Device> devices)
       implements QuireSerializable {
     public Account {
       attempts = attempts == null ? List.of() : List.copyOf(attempts);
+      devices = devices == null ? List.of() : List.copyOf(devices);
+    }
+
+    /** The device with this hash, if it signed in here since {@code trustedSince}; else null. */
+    Device trusted(String hash, Instant trustedSince) {
+      if (hash == null) {
+        return null;
+      }
+      return devices.stream()
+          .filter(d -> d.hash().equals(hash) && d.lastLogin().isAfter(trustedSince))
+          .findFirst()
+          .orElse(null);
+    }
+
+    Account withAttempts(List<Instant> next) {
+      return new Account(
+          username,
+          displayName,
+          role,
+          passwordHash,
+          disabled,
+          credentials,
+          createdAt,
+          lastLogin,
+          next,
+          devices);
     }
 
     UserView view() {
@@ -102,7 +163,12 @@ public final class Users
           .count();
     }
 
+    /** For events of accounts without devices (their fixture): ten devices kept. */
     State apply(Event event, int keepAttempts) {
+      return apply(event, keepAttempts, 10);
+    }
+
+    State apply(Event event, int keepAttempts, int keepDevices) {
       if (event instanceof UserAdded e) {
         return with(
             new Account(
@@ -114,6 +180,7 @@ public final class Users
                 1,
                 e.at(),
                 null,
+                List.of(),
                 List.of()));
       }
       if (event instanceof UserChanged e) {
@@ -131,7 +198,8 @@ public final class Users
                 credentialsChange ? a.credentials() + 1 : a.credentials(),
                 a.createdAt(),
                 a.lastLogin(),
-                a.attempts()));
+                a.attempts(),
+                a.devices()));
       }
       if (event instanceof PasswordSet e) {
         Account a = accounts.get(e.username());
@@ -145,50 +213,82 @@ public final class Users
                 a.credentials() + 1,
                 a.createdAt(),
                 a.lastLogin(),
-                List.of()));
+                List.of(),
+                a.devices()));
       }
       if (event instanceof LoginAttempted e) {
         Account a = accounts.get(e.username());
-        List<Instant> attempts = new ArrayList<>(a.attempts());
-        attempts.add(e.at());
-        while (attempts.size() > keepAttempts) {
-          attempts.remove(0);
+        int at = deviceIndex(a, e.device());
+        if (at < 0) {
+          return with(a.withAttempts(appended(a.attempts(), e.at(), keepAttempts)));
         }
-        return with(
-            new Account(
-                a.username(),
-                a.displayName(),
-                a.role(),
-                a.passwordHash(),
-                a.disabled(),
-                a.credentials(),
-                a.createdAt(),
-                a.lastLogin(),
-                attempts));
+        Device d = a.devices().get(at);
+        List<Device> devices = new ArrayList<>(a.devices());
+        devices.set(
+            at, new Device(d.hash(), d.lastLogin(), appended(d.attempts(), e.at(), keepAttempts)));
+        return with(withDevices(a, a.lastLogin(), a.attempts(), devices));
       }
       if (event instanceof LoggedIn e) {
         Account a = accounts.get(e.username());
-        return with(
-            new Account(
-                a.username(),
-                a.displayName(),
-                a.role(),
-                a.passwordHash(),
-                a.disabled(),
-                a.credentials(),
-                a.createdAt(),
-                e.at(),
-                List.of()));
+        List<Device> devices = new ArrayList<>(a.devices());
+        if (e.device() != null) {
+          devices.removeIf(d -> d.hash().equals(e.device()));
+          devices.add(new Device(e.device(), e.at(), List.of()));
+          while (devices.size() > keepDevices) {
+            devices.remove(0);
+          }
+        }
+        return with(withDevices(a, e.at(), List.of(), devices));
       }
       throw new IllegalStateException("unknown event " + event);
+    }
+
+    private static int deviceIndex(Account a, String hash) {
+      for (int i = 0; hash != null && i < a.devices().size(); i++) {
+        if (a.devices().get(i).hash().equals(hash)) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    private static List<Instant> appended(List<Instant> attempts, Instant at, int keep) {
+      List<Instant> next = new ArrayList<>(attempts);
+      next.add(at);
+      while (next.size() > keep) {
+        next.remove(0);
+      }
+      return next;
+    }
+
+    private static Account withDevices(
+        Account a, Instant lastLogin, List<Instant> attempts, List<Device> devices) {
+      return new Account(
+          a.username(),
+          a.displayName(),
+          a.role(),
+          a.passwordHash(),
+          a.disabled(),
+          a.credentials(),
+          a.createdAt(),
+          lastLogin,
+          attempts,
+          devices);
     }
   }
 
   /**
    * {@code maxAttempts} login attempts per account within {@code window}, counted from the last
-   * success; {@code maxUsers} accounts in all.
+   * success; {@code maxUsers} accounts in all; per account the last {@code trustedDevices} browsers
+   * it signed in from, each trusted for {@code deviceTrust} after its last sign-in.
    */
-  public record Settings(int maxUsers, int maxAttempts, Duration window, int snapshotEvery) {}
+  public record Settings(
+      int maxUsers,
+      int maxAttempts,
+      Duration window,
+      int snapshotEvery,
+      int trustedDevices,
+      Duration deviceTrust) {}
 
   public static void init(ActorSystem<?> system, Settings settings) {
     ClusterSharding.get(system)
@@ -348,13 +448,17 @@ public final class Users
     }
     Instant now = clock.instant();
     Instant since = now.minus(settings.window());
-    List<Instant> recent = a.attempts().stream().filter(t -> t.isAfter(since)).toList();
+    // From a trusted device the attempt counts against that device alone: a lockout of the
+    // account by guesses from elsewhere does not hold its owner's own browser.
+    Device device = a.trusted(cmd.device(), now.minus(settings.deviceTrust()));
+    List<Instant> counted = device == null ? a.attempts() : device.attempts();
+    List<Instant> recent = counted.stream().filter(t -> t.isAfter(since)).toList();
     if (recent.size() >= settings.maxAttempts()) {
       Instant until = recent.get(recent.size() - settings.maxAttempts()).plus(settings.window());
       return Effect().reply(cmd.replyTo(), new LoginTicket(a.view(), null, until));
     }
     return Effect()
-        .persist(new LoginAttempted(a.username(), now))
+        .persist(new LoginAttempted(a.username(), now, device == null ? null : device.hash()))
         .thenReply(
             cmd.replyTo(),
             s -> {
@@ -369,8 +473,13 @@ public final class Users
       return Effect().reply(cmd.replyTo(), noSuchUser(cmd.username()));
     }
     return Effect()
-        .persist(new LoggedIn(a.username(), clock.instant()))
+        .persist(new LoggedIn(a.username(), clock.instant(), deviceHash(cmd.device())))
         .thenReply(cmd.replyTo(), s -> new UserReply.Done(s.accounts().get(a.username()).view()));
+  }
+
+  /** A device hash as the gateway makes it (SHA-256, hex); anything else is not kept. */
+  private static String deviceHash(String device) {
+    return device != null && UserCommand.DEVICE_HASH.matcher(device).matches() ? device : null;
   }
 
   private static String displayNameProblem(String displayName) {
@@ -403,7 +512,9 @@ public final class Users
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onAnyEvent((state, event) -> state.apply(event, settings.maxAttempts()));
+        .onAnyEvent(
+            (state, event) ->
+                state.apply(event, settings.maxAttempts(), settings.trustedDevices()));
   }
 
   private static String actor(String actor) {

@@ -46,6 +46,26 @@ class AdminMessagesSerializationTest {
             new UserCommand.SetPassword("ann", "$argon2id$y", "ann", userReplies),
             new UserCommand.BeginLogin("ann", kit.<UserCommand.LoginTicket>createTestProbe().ref()),
             new UserCommand.LoginSucceeded("ann", userReplies),
+            new UserCommand.BeginLogin(
+                "ann", "a".repeat(64), kit.<UserCommand.LoginTicket>createTestProbe().ref()),
+            new UserCommand.LoginSucceeded("ann", "a".repeat(64), userReplies),
+            new Users.LoginAttempted("ann", t, "a".repeat(64)),
+            new Users.LoggedIn("ann", t, "a".repeat(64)),
+            new Users.LoggedIn("ann", t),
+            new Users.State(
+                java.util.Map.of(
+                    "ann",
+                    new Users.Account(
+                        "ann",
+                        "Ann",
+                        Role.AUTHOR,
+                        "$argon2id$x",
+                        false,
+                        2,
+                        t,
+                        t,
+                        List.of(t),
+                        List.of(new Users.Device("a".repeat(64), t, List.of(t)))))),
             new UserCommand.GetUser("ann", userReplies),
             new UserCommand.ListUsers(kit.<UserCommand.UserList>createTestProbe().ref()),
             new UserCommand.UserReply.Done(view),

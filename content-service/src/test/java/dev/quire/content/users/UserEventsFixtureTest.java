@@ -58,6 +58,25 @@ class UserEventsFixtureTest {
         .isEqualTo(Instant.parse("2026-12-04T13:00:00Z"));
   }
 
+  /** Version 2 (devices): a sign-in that trusts a device, and attempts from elsewhere and it. */
+  @Test
+  void storedDeviceEventsOfVersion2StillReplay() throws Exception {
+    List<Object> events = read("user-events-v2.tsv");
+    Users.State state = new Users.State(Map.of());
+    for (Object e : events) {
+      state = state.apply((Users.Event) e, 5, 10);
+    }
+    Users.Account ann = state.accounts().get("ann");
+    assertThat(ann.lastLogin()).isEqualTo(Instant.parse("2026-12-04T10:02:00Z"));
+    assertThat(ann.attempts()).containsExactly(Instant.parse("2026-12-04T10:03:00Z"));
+    assertThat(ann.devices())
+        .containsExactly(
+            new Users.Device(
+                "a".repeat(64),
+                Instant.parse("2026-12-04T10:02:00Z"),
+                List.of(Instant.parse("2026-12-04T10:04:00Z"))));
+  }
+
   static List<Object> read(String fixture) throws Exception {
     Serialization serialization = SerializationExtension.get(KIT.system());
     List<Object> events = new ArrayList<>();

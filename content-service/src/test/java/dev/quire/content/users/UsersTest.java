@@ -59,7 +59,10 @@ class UsersTest {
     kit =
         EventSourcedBehaviorTestKit.create(
             KIT.system(),
-            Users.create("site", new Users.Settings(3, 3, Duration.ofMinutes(15), 50), clock));
+            Users.create(
+                "site",
+                new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 2, Duration.ofDays(90)),
+                clock));
   }
 
   @AfterAll
@@ -185,6 +188,76 @@ class UsersTest {
     assertThat(begin("root").lockedUntil()).isNotNull();
     var view = view(kit.<UserReply>runCommand(r -> new UserCommand.GetUser("root", r)).reply());
     assertThat(view.lastLogin()).isEqualTo(NOW.plus(Duration.ofMinutes(15)).plusSeconds(1));
+  }
+
+  static final String LAPTOP = "a".repeat(64);
+  static final String PHONE = "b".repeat(64);
+  static final String TABLET = "c".repeat(64);
+
+  LoginTicket begin(String name, String device) {
+    return kit.<LoginTicket>runCommand(r -> new UserCommand.BeginLogin(name, device, r)).reply();
+  }
+
+  void succeeded(String name, String device) {
+    kit.<UserReply>runCommand(r -> new UserCommand.LoginSucceeded(name, device, r));
+  }
+
+  @Test
+  void aTrustedDeviceIsNotHeldByTheAccountsLockoutButByItsOwn() {
+    add("root", Role.ADMIN);
+    succeeded("root", LAPTOP);
+    // Someone elsewhere locks the account.
+    for (int i = 0; i < 3; i++) {
+      assertThat(begin("root").lockedUntil()).isNull();
+    }
+    assertThat(begin("root").lockedUntil()).as("the account is locked").isNotNull();
+    assertThat(begin("root", PHONE).lockedUntil())
+        .as("a device the account never signed in from is held as the account")
+        .isNotNull();
+
+    // The owner's browser still gets a ticket, and its attempt is counted against it alone.
+    var fromLaptop =
+        kit.<LoginTicket>runCommand(r -> new UserCommand.BeginLogin("root", LAPTOP, r));
+    assertThat(fromLaptop.reply().lockedUntil()).isNull();
+    assertThat(fromLaptop.reply().passwordHash()).isEqualTo("$argon2id$hash-of-root");
+    assertThat(fromLaptop.event()).isEqualTo(new Users.LoginAttempted("root", NOW, LAPTOP));
+    // Guessing from a stolen device cookie locks that device after the same number of attempts.
+    assertThat(begin("root", LAPTOP).lockedUntil()).isNull();
+    assertThat(begin("root", LAPTOP).lockedUntil()).isNull();
+    assertThat(begin("root", LAPTOP).lockedUntil()).as("the device is locked").isNotNull();
+
+    // A success from the laptop clears its attempts and the account's (as any success does).
+    clock.now = NOW.plus(Duration.ofMinutes(15)).plusSeconds(1);
+    succeeded("root", LAPTOP);
+    assertThat(kit.getState().accounts().get("root").attempts()).isEmpty();
+    assertThat(kit.getState().accounts().get("root").devices())
+        .singleElement()
+        .satisfies(d -> assertThat(d.attempts()).isEmpty());
+
+    // The last two devices are kept, the least recently signed in from forgotten first.
+    succeeded("root", PHONE);
+    succeeded("root", TABLET);
+    assertThat(kit.getState().accounts().get("root").devices())
+        .extracting(Users.Device::hash)
+        .containsExactly(PHONE, TABLET);
+    // A malformed device is not kept.
+    succeeded("root", "not-a-hash");
+    assertThat(kit.getState().accounts().get("root").devices()).hasSize(2);
+
+    // Trust ends 90 days after a device's last sign-in; the state survives a restart.
+    for (int i = 0; i < 3; i++) {
+      begin("root");
+    }
+    kit.restart();
+    assertThat(begin("root").lockedUntil()).isNotNull();
+    assertThat(begin("root", TABLET).lockedUntil()).isNull();
+    clock.now = clock.now.plus(Duration.ofDays(90));
+    for (int i = 0; i < 3; i++) {
+      begin("root");
+    }
+    assertThat(begin("root", TABLET).lockedUntil())
+        .as("no longer trusted: held as the account")
+        .isNotNull();
   }
 
   static UserReply.Refused refusal(UserReply reply) {
