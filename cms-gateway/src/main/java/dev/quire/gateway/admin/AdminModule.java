@@ -19,6 +19,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.reject;
 import static org.apache.pekko.http.javadsl.server.Directives.respondWithDefaultHeaders;
 import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.typesafe.config.Config;
 import dev.quire.gateway.http.ErrorMapper;
@@ -84,6 +85,12 @@ public final class AdminModule implements CmsModule, Admin {
    */
   static final String DEVICE_COOKIE = "quire_device";
 
+  /**
+   * The editing page may say a session is in use once per this fraction of the idle timeout, as
+   * often as the content role journals a use (its AdminSession.SEEN_STEPS).
+   */
+  private static final int KEEP_ALIVE_STEPS = 12;
+
   static final String PATH = "/admin";
 
   private ModuleContext ctx;
@@ -94,6 +101,9 @@ public final class AdminModule implements CmsModule, Admin {
   private Semaphore hashSlots;
   private Executor blocking;
   private Duration lifetime;
+
+  /** How long a session may go unused; null: no limit but its lifetime. */
+  private Duration idleTimeout;
 
   /** How long a device stays trusted after its last sign-in; null: devices are not trusted. */
   private Duration deviceTrust;
@@ -138,6 +148,8 @@ public final class AdminModule implements CmsModule, Admin {
             .dispatchers()
             .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
     this.lifetime = c.getDuration("session-lifetime");
+    Duration idle = c.getDuration("session-idle-timeout");
+    this.idleTimeout = idle.isZero() || idle.isNegative() ? null : idle;
     this.deviceTrust =
         context.config().getInt("quire.content.users.trusted-devices") > 0
             ? context.config().getDuration("quire.content.users.device-trust")
@@ -210,6 +222,23 @@ public final class AdminModule implements CmsModule, Admin {
                                                 onSuccess(
                                                     logout(c.map(HttpCookiePair::value).orElse("")),
                                                     r -> complete(r))))))));
+    // The editing page's script says, while someone types, that the session is in use (the check
+    // in signedIn is what counts); nothing else happens.
+    routes.add(
+        path(
+            segment("session").slash("keepalive"),
+            () ->
+                post(
+                    () ->
+                        signedIn(
+                            null,
+                            e ->
+                                form(
+                                    e,
+                                    f ->
+                                        complete(
+                                            HttpResponse.create()
+                                                .withStatus(StatusCodes.NO_CONTENT)))))));
     routes.add(home);
     routes.addAll(pages);
     Route admin = concat(routes.get(0), routes.subList(1, routes.size()).toArray(new Route[0]));
@@ -474,6 +503,8 @@ public final class AdminModule implements CmsModule, Admin {
                 .filter(l -> l.permission() == null || editor.may(l.permission()))
                 .toList());
     model.put("siteTitle", ctx.config().getString("quire.site.title"));
+    // How often the editing page's script may say the session is in use; 0: no idle timeout.
+    model.put("keepAliveMs", idleTimeout == null ? 0L : idleTimeout.toMillis() / KEEP_ALIVE_STEPS);
     return HttpResponse.create()
         .withStatus(status)
         .withEntity(
@@ -729,7 +760,8 @@ public final class AdminModule implements CmsModule, Admin {
     String secret = Secrets.random();
     Instant expires = Instant.now().plus(lifetime);
     return client
-        .session(secret, r -> new SessionCommand.Open(username, credentials, expires, r))
+        .session(
+            secret, r -> new SessionCommand.Open(username, credentials, expires, idleTimeout, r))
         .thenApply(
             s -> {
               if (!s.open()) {

@@ -7,6 +7,7 @@ import dev.quire.protocol.SessionCommand.Close;
 import dev.quire.protocol.SessionCommand.Open;
 import dev.quire.protocol.SessionCommand.SessionState;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -31,20 +32,55 @@ public final class AdminSession
 
   public sealed interface Event extends QuireSerializable {}
 
-  public record SessionOpened(String username, long credentials, Instant at, Instant expiresAt)
-      implements Event {}
+  /** {@code idleTimeout}: null for none (as in every event stored before idle timeouts were). */
+  public record SessionOpened(
+      String username, long credentials, Instant at, Instant expiresAt, Duration idleTimeout)
+      implements Event {
+    public SessionOpened(String username, long credentials, Instant at, Instant expiresAt) {
+      this(username, credentials, at, expiresAt, null);
+    }
+  }
 
   public record SessionClosed(Instant at) implements Event {}
 
-  /** {@code username} null: never opened. */
-  public record State(String username, long credentials, Instant expiresAt, boolean closed)
+  /** The session was used at {@code at}: its idle timeout counts from here. */
+  public record SessionSeen(Instant at) implements Event {}
+
+  /**
+   * {@code username} null: never opened. {@code lastSeen}: the last use journaled (see {@link
+   * #SEEN_STEPS}); {@code idleTimeout} null: none.
+   */
+  public record State(
+      String username,
+      long credentials,
+      Instant expiresAt,
+      boolean closed,
+      Duration idleTimeout,
+      Instant lastSeen)
       implements QuireSerializable {
-    static final State NEW = new State(null, 0, null, false);
+    static final State NEW = new State(null, 0, null, false, null, null);
 
     boolean openAt(Instant now) {
-      return username != null && !closed && now.isBefore(expiresAt);
+      return username != null
+          && !closed
+          && now.isBefore(expiresAt)
+          && (idleTimeout == null || lastSeen == null || now.isBefore(lastSeen.plus(idleTimeout)));
+    }
+
+    /** Whether a use at {@code now} should be journaled: a step has passed since the last. */
+    boolean seenIsStale(Instant now) {
+      return idleTimeout != null
+          && lastSeen != null
+          && !now.isBefore(lastSeen.plus(idleTimeout.dividedBy(SEEN_STEPS)));
     }
   }
+
+  /**
+   * A session's use is journaled at most once per this fraction of its idle timeout (10 minutes of
+   * 2 hours), not at every request: the session then ends between 11/12 of the idle timeout and all
+   * of it after its last request.
+   */
+  static final int SEEN_STEPS = 12;
 
   public static void init(ActorSystem<?> system) {
     ClusterSharding.get(system)
@@ -105,7 +141,12 @@ public final class AdminSession
     }
     return Effect()
         .persist(
-            new SessionOpened(cmd.username(), cmd.credentials(), clock.instant(), cmd.expiresAt()))
+            new SessionOpened(
+                cmd.username(),
+                cmd.credentials(),
+                clock.instant(),
+                cmd.expiresAt(),
+                positive(cmd.idleTimeout())))
         .thenReply(cmd.replyTo(), this::answer);
   }
 
@@ -120,7 +161,15 @@ public final class AdminSession
     if (!answer.open()) {
       return Effect().none().thenRun(s -> passivate.run()).thenReply(cmd.replyTo(), s -> answer);
     }
+    Instant now = clock.instant();
+    if (state.seenIsStale(now)) {
+      return Effect().persist(new SessionSeen(now)).thenReply(cmd.replyTo(), s -> answer);
+    }
     return Effect().reply(cmd.replyTo(), answer);
+  }
+
+  private static Duration positive(Duration d) {
+    return d == null || d.isZero() || d.isNegative() ? null : d;
   }
 
   private ReplyEffect<Event, State> onClose(State state, Close cmd) {
@@ -147,10 +196,29 @@ public final class AdminSession
         .forAnyState()
         .onEvent(
             SessionOpened.class,
-            (state, e) -> new State(e.username(), e.credentials(), e.expiresAt(), false))
+            (state, e) ->
+                new State(
+                    e.username(), e.credentials(), e.expiresAt(), false, e.idleTimeout(), e.at()))
         .onEvent(
             SessionClosed.class,
-            (state, e) -> new State(state.username(), state.credentials(), state.expiresAt(), true))
+            (state, e) ->
+                new State(
+                    state.username(),
+                    state.credentials(),
+                    state.expiresAt(),
+                    true,
+                    state.idleTimeout(),
+                    state.lastSeen()))
+        .onEvent(
+            SessionSeen.class,
+            (state, e) ->
+                new State(
+                    state.username(),
+                    state.credentials(),
+                    state.expiresAt(),
+                    state.closed(),
+                    state.idleTimeout(),
+                    e.at()))
         .build();
   }
 }

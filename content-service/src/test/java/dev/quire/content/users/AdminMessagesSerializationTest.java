@@ -76,6 +76,15 @@ class AdminMessagesSerializationTest {
             new UserCommand.LoginTicket(null, null, null),
             new SessionCommand.Open(
                 "ann", 3, t, kit.<SessionCommand.SessionState>createTestProbe().ref()),
+            new SessionCommand.Open(
+                "ann",
+                3,
+                t,
+                java.time.Duration.ofHours(2),
+                kit.<SessionCommand.SessionState>createTestProbe().ref()),
+            new AdminSession.SessionOpened("ann", 3, t, t, java.time.Duration.ofHours(2)),
+            new AdminSession.SessionSeen(t),
+            new AdminSession.State("ann", 3, t, false, java.time.Duration.ofHours(2), t),
             new SessionCommand.Check(kit.<SessionCommand.SessionState>createTestProbe().ref()),
             new SessionCommand.Close(kit.<SessionCommand.SessionState>createTestProbe().ref()),
             new SessionCommand.SessionState(true, "ann", 3, t),

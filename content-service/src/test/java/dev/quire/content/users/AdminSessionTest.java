@@ -56,6 +56,52 @@ class AdminSessionTest {
   }
 
   /**
+   * With an idle timeout a session ends once that long passes without a check; a check journals the
+   * use at most once per twelfth of it, so a session in use stays open until its lifetime.
+   */
+  @Test
+  void aSessionWithAnIdleTimeoutEndsWhenUnusedThatLong() {
+    UsersTest.TestClock clock = new UsersTest.TestClock();
+    java.time.Duration idle = java.time.Duration.ofMinutes(120);
+    Instant expires = UsersTest.NOW.plus(java.time.Duration.ofHours(12));
+    var kit =
+        EventSourcedBehaviorTestKit.<SessionCommand, AdminSession.Event, AdminSession.State>create(
+            KIT.system(), AdminSession.create("idle", clock));
+    assertThat(
+            kit.<SessionState>runCommand(r -> new SessionCommand.Open("ann", 1, expires, idle, r))
+                .reply()
+                .open())
+        .isTrue();
+    // Used every 9 minutes for 10 hours: open all along; journaled every 10 minutes or so.
+    int seen = 0;
+    for (int i = 0; i < 66; i++) {
+      clock.now = clock.now.plus(java.time.Duration.ofMinutes(9));
+      var check = kit.<SessionState>runCommand(SessionCommand.Check::new);
+      assertThat(check.reply().open()).as("check at " + clock.now).isTrue();
+      seen += check.events().size();
+    }
+    assertThat(seen).as("uses journaled").isBetween(33, 66);
+    kit.restart();
+    Instant last = kit.getState().lastSeen();
+    assertThat(last).isAfter(clock.now.minus(idle.dividedBy(12)));
+    // Unused: still open just before the idle timeout after the last journaled use, closed at it.
+    clock.now = last.plus(idle).minusSeconds(1);
+    assertThat(kit.<SessionState>runCommand(SessionCommand.Check::new).reply().open()).isTrue();
+    clock.now = kit.getState().lastSeen().plus(idle);
+    var ended = kit.<SessionState>runCommand(SessionCommand.Check::new);
+    assertThat(ended.reply().open()).isFalse();
+    assertThat(ended.hasNoEvents()).isTrue();
+    // Its lifetime still ends a session in use.
+    var busy =
+        EventSourcedBehaviorTestKit.<SessionCommand, AdminSession.Event, AdminSession.State>create(
+            KIT.system(), AdminSession.create("busy", clock));
+    Instant soon = clock.now.plus(java.time.Duration.ofMinutes(30));
+    busy.<SessionState>runCommand(r -> new SessionCommand.Open("ann", 1, soon, idle, r));
+    clock.now = soon;
+    assertThat(busy.<SessionState>runCommand(SessionCommand.Check::new).reply().open()).isFalse();
+  }
+
+  /**
    * A session that is not open (never opened: a made-up cookie; closed; expired) answers "closed"
    * and asks to be passivated, so it holds no memory; it is still closed when started again.
    */

@@ -53,6 +53,7 @@ class UserEventsFixtureTest {
 
     AdminSession.SessionOpened opened = (AdminSession.SessionOpened) events.get(8);
     assertThat(opened.credentials()).isEqualTo(3);
+    assertThat(opened.idleTimeout()).as("stored before idle timeouts: none").isNull();
     assertThat(opened.expiresAt()).isEqualTo(Instant.parse("2026-12-05T00:05:01Z"));
     assertThat(((AdminSession.SessionClosed) events.get(9)).at())
         .isEqualTo(Instant.parse("2026-12-04T13:00:00Z"));
@@ -63,7 +64,7 @@ class UserEventsFixtureTest {
   void storedDeviceEventsOfVersion2StillReplay() throws Exception {
     List<Object> events = read("user-events-v2.tsv");
     Users.State state = new Users.State(Map.of());
-    for (Object e : events) {
+    for (Object e : events.subList(0, 4)) {
       state = state.apply((Users.Event) e, 5, 10);
     }
     Users.Account ann = state.accounts().get("ann");
@@ -75,6 +76,12 @@ class UserEventsFixtureTest {
                 "a".repeat(64),
                 Instant.parse("2026-12-04T10:02:00Z"),
                 List.of(Instant.parse("2026-12-04T10:04:00Z"))));
+
+    // A session with an idle timeout, and a use of it.
+    var opened = (AdminSession.SessionOpened) events.get(4);
+    assertThat(opened.idleTimeout()).isEqualTo(java.time.Duration.ofHours(2));
+    assertThat(((AdminSession.SessionSeen) events.get(5)).at())
+        .isEqualTo(Instant.parse("2026-12-04T10:12:00Z"));
   }
 
   static List<Object> read(String fixture) throws Exception {

@@ -1,0 +1,144 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The admin's idle timeout, on a node whose sessions end after {@value #IDLE_SECONDS} s unused:
+ * over HTTP, a session in use stays open past it and an unused one ends; in chromium, the editing
+ * page keeps its session open while someone types for longer than that, and says at once when it
+ * has ended anyway.
+ */
+class AdminIdleSessionTest {
+
+  static final int IDLE_SECONDS = 4;
+
+  @TempDir static Path tmp;
+  static QuireNode node;
+  static String base;
+  static String password;
+
+  @BeforeAll
+  static void start() throws Exception {
+    var config =
+        QuireNode.config(
+            Map.of(
+                "quire.data-dir",
+                tmp.resolve("data").toString(),
+                "quire.gateway.http.port",
+                0,
+                "quire.gateway.strict-templates",
+                true,
+                "quire.embedding.enabled",
+                false,
+                "quire.gateway.admin.session-idle-timeout",
+                IDLE_SECONDS + "s",
+                // Cheap hashes: the same code, less of the CI machine's time.
+                "quire.gateway.admin.argon2.memory",
+                "1m",
+                "quire.gateway.admin.argon2.iterations",
+                1));
+    node =
+        QuireNode.start(
+            config,
+            true,
+            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+            "idle-test-token");
+    base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+    Path file = tmp.resolve("data/admin-password");
+    EndToEndTest.await(() -> Files.exists(file), Duration.ofSeconds(20));
+    EndToEndTest.await(() -> !Files.readString(file).isBlank(), Duration.ofSeconds(5));
+    password = Files.readString(file).strip();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    node.close();
+  }
+
+  @Test
+  void aSessionInUseOutlivesTheIdleTimeoutAndAnUnusedOneEnds() throws Exception {
+    AdminForms editor = new AdminForms(base);
+    assertThat(editor.signIn("admin", password).statusCode()).isEqualTo(303);
+    // A request every 1.5 s for 6 s, longer than the idle timeout: still signed in.
+    for (int i = 0; i < 4; i++) {
+      Thread.sleep(1500);
+      assertThat(editor.get("/admin/content/").statusCode()).as("request " + i).isEqualTo(200);
+    }
+    // The script's keep-alive is a use like any other, and needs the form's token.
+    Thread.sleep(1500);
+    var page = editor.get("/admin/content/new");
+    assertThat(page.body())
+        .contains("data-keepalive-ms=\"" + IDLE_SECONDS * 1000 / 12 + "\"")
+        .containsPattern("<script src=\"/assets/js/admin-keepalive\\.[0-9a-f]{10}\\.js\" defer>");
+    var alive =
+        editor.post("/admin/session/keepalive", Map.of("_csrf", AdminForms.csrf(page.body())));
+    assertThat(alive.statusCode()).isEqualTo(204);
+    var forged = editor.post("/admin/session/keepalive", Map.of("_csrf", "forged"));
+    assertThat(forged.statusCode()).isEqualTo(403);
+
+    Thread.sleep(IDLE_SECONDS * 1000L + 500);
+    var after = editor.get("/admin/content/");
+    assertThat(after.statusCode()).isEqualTo(303);
+    assertThat(AdminForms.location(after)).contains("/admin/login").contains("expired=1");
+    assertThat(
+            editor
+                .post("/admin/session/keepalive", Map.of("_csrf", AdminForms.csrf(page.body())))
+                .statusCode())
+        .as("nor does a keep-alive open it again")
+        .isNotEqualTo(204);
+  }
+
+  @Test
+  void theEditingPageKeepsItsSessionOpenWhileSomeoneTypes() {
+    LiveSearchBrowser.withBrowser(
+        driver -> {
+          var wait = new WebDriverWait(driver, Duration.ofSeconds(15));
+          driver.get(base + "/admin/login");
+          driver.findElement(By.id("username")).sendKeys("admin");
+          driver.findElement(By.id("password")).sendKeys(password);
+          driver.findElement(By.id("sign-in")).click();
+          wait.until(d -> d.getCurrentUrl().equals(base + "/admin/content/"));
+
+          driver.get(base + "/admin/content/new");
+          driver.findElement(By.id("field-title")).sendKeys("Written slowly");
+          var body = driver.findElement(By.id("field-body"));
+          // A key every 0.5 s for twice the idle timeout, with no page loaded or form sent.
+          long until = System.nanoTime() + Duration.ofSeconds(2L * IDLE_SECONDS).toNanos();
+          while (System.nanoTime() < until) {
+            body.sendKeys("a");
+            sleep(500);
+          }
+          assertThat(driver.findElement(By.id("session-ended")).isDisplayed()).isFalse();
+          driver.findElement(By.id("save")).click();
+          wait.until(d -> d.getCurrentUrl().endsWith("/?done=created"));
+          assertThat(driver.findElement(By.id("field-title")).getAttribute("value"))
+              .as("saved, not shown back unsaved")
+              .isEqualTo("Written slowly");
+
+          // Left alone past the idle timeout, the session ends; the next keystroke says so.
+          sleep(IDLE_SECONDS * 1000L + 500);
+          driver.findElement(By.id("field-body")).sendKeys("b");
+          wait.until(d -> d.findElement(By.id("session-ended")).isDisplayed());
+        });
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
