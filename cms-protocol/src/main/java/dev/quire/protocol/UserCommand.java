@@ -26,6 +26,11 @@ public interface UserCommand extends QuireSerializable {
 
   int MAX_DISPLAY_NAME = 100;
 
+  /**
+   * A new account. A name that is taken is refused, except by the very same add again (same role
+   * and password hash, whose salt no other add has, the account unchanged since): a retry whose
+   * first answer was lost, answered as done.
+   */
   record Add(
       String username,
       String displayName,

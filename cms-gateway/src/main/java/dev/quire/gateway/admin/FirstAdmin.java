@@ -47,14 +47,25 @@ public final class FirstAdmin {
     PasswordHasher hasher =
         new PasswordHasher(
             PasswordHasher.Params.fromConfig(config.getConfig("quire.gateway.admin.argon2")));
-    return attempt(system, dataDir, hasher, timeout, 0, new boolean[1]);
+    return attempt(system, dataDir, hasher, timeout, 0, new Made());
+  }
+
+  /**
+   * What this run made, once, for all its tries: the password (on disk once written) and its hash.
+   * Every try adds the same hash, so an add whose answer was lost and a later try's add are one
+   * (the directory answers the second as done), and the file always holds the password of the
+   * {@code admin} this run made.
+   */
+  private static final class Made {
+    volatile String hash;
+    volatile boolean wrote;
   }
 
   /**
    * One try. The password file is written before the user is added, and removed if the directory
    * refuses (another gateway made {@code admin} first): so an {@code admin} this node made always
    * has its password on disk, also when the answer to the add was lost and a later try finds the
-   * user there ({@code wrote} remembers that this run wrote the file).
+   * user there.
    */
   private static CompletionStage<Optional<Path>> attempt(
       ActorSystem<?> system,
@@ -62,7 +73,7 @@ public final class FirstAdmin {
       PasswordHasher hasher,
       Duration timeout,
       int tries,
-      boolean[] wrote) {
+      Made made) {
     var users = ClusterSharding.get(system).entityRefFor(UserCommand.ENTITY_KEY, UserCommand.SITE);
     var blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     return users
@@ -71,16 +82,20 @@ public final class FirstAdmin {
             list -> {
               if (!list.users().isEmpty()) {
                 boolean ours =
-                    wrote[0] && list.users().stream().anyMatch(u -> USERNAME.equals(u.username()));
+                    made.wrote
+                        && list.users().stream().anyMatch(u -> USERNAME.equals(u.username()));
                 return CompletableFuture.completedFuture(
                     ours ? Optional.of(dataDir.resolve(FILE)) : Optional.<Path>empty());
               }
-              String password = Secrets.password(PASSWORD_LENGTH);
               return CompletableFuture.supplyAsync(
                       () -> {
-                        write(dataDir, password);
-                        wrote[0] = true;
-                        return hasher.hash(password);
+                        if (made.hash == null) {
+                          String password = Secrets.password(PASSWORD_LENGTH);
+                          write(dataDir, password);
+                          made.wrote = true;
+                          made.hash = hasher.hash(password);
+                        }
+                        return made.hash;
                       },
                       blocking)
                   .thenCompose(
@@ -100,7 +115,7 @@ public final class FirstAdmin {
                         } catch (IOException e) {
                           throw new UncheckedIOException(e);
                         }
-                        wrote[0] = false;
+                        made.wrote = false;
                         return Optional.<Path>empty();
                       },
                       blocking);
@@ -119,7 +134,7 @@ public final class FirstAdmin {
                   .scheduleOnce(
                       timeout,
                       () ->
-                          attempt(system, dataDir, hasher, timeout, tries + 1, wrote)
+                          attempt(system, dataDir, hasher, timeout, tries + 1, made)
                               .whenComplete(
                                   (v, e) -> {
                                     if (e != null) {

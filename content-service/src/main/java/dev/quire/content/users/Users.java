@@ -360,7 +360,16 @@ public final class Users
           "username",
           "must be 1 to 64 of a-z, 0-9, '.', '-' and '_', starting with a letter or digit");
     }
-    if (state.accounts().containsKey(name)) {
+    Account existing = state.accounts().get(name);
+    if (existing != null
+        && existing.role() == cmd.role()
+        && existing.passwordHash().equals(cmd.passwordHash())
+        && existing.credentials() == 1) {
+      // The same add again (its hash has its own random salt, so no other add has it): a retry
+      // whose first answer was lost. Answered as done, changing nothing.
+      return Effect().reply(cmd.replyTo(), new UserReply.Done(existing.view()));
+    }
+    if (existing != null) {
       return refuse(cmd.replyTo(), ErrorCode.ALREADY_EXISTS, "username", "'" + name + "' is taken");
     }
     if (state.accounts().size() >= settings.maxUsers()) {

@@ -96,6 +96,17 @@ class UsersTest {
     assertThat(alice.createdAt()).isEqualTo(NOW);
 
     assertThat(refusal(add("alice", Role.EDITOR)).code()).isEqualTo(ErrorCode.ALREADY_EXISTS);
+    // The very same add again (a retry whose answer was lost): done, and nothing stored.
+    var retry =
+        kit.<UserReply>runCommand(
+            r ->
+                new UserCommand.Add("alice", null, Role.AUTHOR, "$argon2id$hash-of-alice", "s", r));
+    assertThat(retry.reply()).isEqualTo(added);
+    assertThat(retry.hasNoEvents()).isTrue();
+    var otherHash =
+        kit.<UserReply>runCommand(
+            r -> new UserCommand.Add("alice", null, Role.AUTHOR, "$argon2id$another", "s", r));
+    assertThat(refusal(otherHash.reply()).code()).isEqualTo(ErrorCode.ALREADY_EXISTS);
     UserReply.Refused bad = refusal(add("Alice Smith", Role.AUTHOR));
     assertThat(bad.field()).isEqualTo("username");
     assertThat(bad.code()).isEqualTo(ErrorCode.INVALID);
@@ -155,6 +166,13 @@ class UsersTest {
             .reply();
     assertThat(view(reset).credentials()).isEqualTo(4);
     assertThat(begin("ann").passwordHash()).isEqualTo("new-hash");
+    // Once changed, the account is no longer what its first add made: that add is refused.
+    var root =
+        kit.<UserReply>runCommand(r -> new UserCommand.SetPassword("root", "other", "root", r));
+    assertThat(view(root.reply()).credentials()).isEqualTo(2);
+    kit.<UserReply>runCommand(
+        r -> new UserCommand.SetPassword("root", "$argon2id$hash-of-root", "root", r));
+    assertThat(refusal(add("root", Role.ADMIN)).code()).isEqualTo(ErrorCode.ALREADY_EXISTS);
   }
 
   @Test
