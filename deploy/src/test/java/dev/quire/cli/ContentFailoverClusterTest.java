@@ -632,6 +632,25 @@ class ContentFailoverClusterTest {
     assertThat(AdminForms.location(back)).startsWith("/admin/login");
   }
 
+  /**
+   * Failed sign-ins for a username that does not exist are counted for the whole cluster (the
+   * gateways' LoginGuard entities), as an account's are: five spread over two gateways lock it on
+   * both, with an account's answer, so counting answers across gateways tells no one which names
+   * exist. (Counted per gateway, neither had seen five.)
+   */
+  private void aNameThatDoesNotExistLocksAcrossGatewaysAsAnAccountDoes(String base2)
+      throws Exception {
+    for (int i = 0; i < 5; i++) {
+      var wrong = new AdminForms(i % 2 == 0 ? base : base2).signIn("no-such-user", "guess-" + i);
+      assertThat(wrong.statusCode()).as("attempt " + i + ": " + wrong.body()).isEqualTo(401);
+    }
+    for (String gateway : List.of(base, base2)) {
+      var locked = new AdminForms(gateway).signIn("no-such-user", "guess-5");
+      assertThat(locked.statusCode()).as(gateway).isEqualTo(429);
+      assertThat(locked.body()).contains("Too many sign-in attempts for this account");
+    }
+  }
+
   @Test
   @Order(3)
   void aRestartedGatewayCatchesUpWithWhatWasPublishedWhileItWasDown() throws Exception {
@@ -647,6 +666,7 @@ class ContentFailoverClusterTest {
         String.valueOf(EmbeddingRoleClusterTest.freePort()));
     await(() -> status(base2 + "/") == 200, Duration.ofSeconds(120), "gateway2 loaded the site");
     anAdminSessionHoldsOnEveryGatewayAndEndsOnAllAtSignOut(base2);
+    aNameThatDoesNotExistLocksAcrossGatewaysAsAnAccountDoes(base2);
     Process gateway = nodes.get("gateway");
     gateway.destroyForcibly();
     assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -30,7 +30,6 @@ import dev.quire.gateway.module.ModuleContext;
 import dev.quire.protocol.Role;
 import dev.quire.protocol.SessionCommand;
 import dev.quire.protocol.UserCommand;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -45,6 +44,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -96,8 +97,8 @@ public final class AdminModule implements CmsModule, Admin {
   private ModuleContext ctx;
   private AdminClient client;
   private PasswordHasher hasher;
-  private LoginLimiter limiter;
-  private LoginLimiter unknownNames;
+  private LoginGuard.Settings guardSettings;
+  private Duration guardTimeout;
   private Semaphore hashSlots;
   private Executor blocking;
   private Duration lifetime;
@@ -128,19 +129,16 @@ public final class AdminModule implements CmsModule, Admin {
     Config c = context.config().getConfig("quire.gateway.admin");
     this.client = new AdminClient(context.system(), context.content());
     this.hasher = new PasswordHasher(PasswordHasher.Params.fromConfig(c.getConfig("argon2")));
-    this.limiter =
-        new LoginLimiter(
+    // A name that does not exist locks as an account does, so the lockout names no account.
+    this.guardSettings =
+        new LoginGuard.Settings(
             c.getInt("login.per-address-attempts"),
             c.getDuration("login.per-address-window"),
-            c.getInt("login.addresses-remembered"),
-            Clock.systemUTC());
-    // A name that does not exist locks as an account does, so the lockout names no account.
-    this.unknownNames =
-        new LoginLimiter(
             context.config().getInt("quire.content.users.login-attempts"),
             context.config().getDuration("quire.content.users.lockout-window"),
-            c.getInt("login.addresses-remembered"),
-            Clock.systemUTC());
+            c.getInt("login.addresses-remembered"));
+    LoginGuard.init(context.system(), guardSettings);
+    this.guardTimeout = context.config().getDuration("quire.gateway.ask-timeout");
     this.hashSlots = new Semaphore(c.getInt("argon2.max-concurrent"));
     this.blocking =
         context
@@ -616,7 +614,7 @@ public final class AdminModule implements CmsModule, Admin {
                                               request
                                                   .getAttribute(AttributeKeys.remoteAddress)
                                                   .flatMap(a -> a.getAddress())
-                                                  .map(LoginLimiter::addressKey)
+                                                  .map(LoginGuard::address)
                                                   .orElse(null);
                                           return onSuccess(
                                               signIn(
@@ -646,27 +644,49 @@ public final class AdminModule implements CmsModule, Admin {
               next,
               "The sign-in form expired. Please try again."));
     }
-    if (!limiter.allowed(address)) {
-      return done(
-          loginAgain(
-              StatusCodes.TOO_MANY_REQUESTS,
-              username,
-              next,
-              "Too many failed sign-ins from your address. Wait a few minutes and try again."));
-    }
     if (username.isEmpty() || password.isEmpty()) {
       return done(
           loginAgain(StatusCodes.BAD_REQUEST, username, next, "Enter your username and password."));
     }
-    if (password.length() > maxPassword || username.length() > 64) {
-      limiter.failed(address);
-      return done(
-          loginAgain(StatusCodes.UNAUTHORIZED, username, next, "Wrong username or password."));
-    }
-    Instant unknownLocked = unknownNames.lockedUntil(username);
-    if (unknownLocked != null) {
-      return done(locked(username, next, unknownLocked));
-    }
+    boolean tooLong = password.length() > maxPassword || username.length() > 64;
+    // The client address's and the name's failures, counted cluster-wide (see LoginGuard); the
+    // name's as if it did not exist, which only counts if it does not (see afterCheck).
+    CompletionStage<Instant> addressLocked = guard(addressKey(address), LoginGuard.Check::new);
+    CompletionStage<Instant> nameLocked =
+        tooLong ? done(null) : guard(nameKey(username), LoginGuard.Check::new);
+    return addressLocked
+        .thenCombine(nameLocked, (a, n) -> new Instant[] {a, n})
+        .thenCompose(
+            lockedUntil -> {
+              if (lockedUntil[0] != null) {
+                return done(
+                    loginAgain(
+                        StatusCodes.TOO_MANY_REQUESTS,
+                        username,
+                        next,
+                        "Too many failed sign-ins from your address. Wait a few minutes and try"
+                            + " again."));
+              }
+              if (tooLong) {
+                return guard(addressKey(address), LoginGuard.Fail::new)
+                    .thenApply(
+                        v ->
+                            loginAgain(
+                                StatusCodes.UNAUTHORIZED,
+                                username,
+                                next,
+                                "Wrong username or password."));
+              }
+              if (lockedUntil[1] != null) {
+                return done(locked(username, next, lockedUntil[1]));
+              }
+              return checked(username, password, next, address, device);
+            });
+  }
+
+  /** The sign-in once the client address and the name may try: the account's own check. */
+  private CompletionStage<HttpResponse> checked(
+      String username, String password, String next, String address, String device) {
     // A hashing slot first, then the attempt: a busy node answers 503 without counting an
     // attempt against the account of someone who could not even be checked. The slot is given
     // back once the hash is checked, before the session is opened.
@@ -708,6 +728,38 @@ public final class AdminModule implements CmsModule, Admin {
             + ").");
   }
 
+  /** The guard's key for a client address (null: unknown, or that limit is off). */
+  private String addressKey(String address) {
+    return address == null || guardSettings.addressMax() <= 0 ? null : address;
+  }
+
+  /** The guard's key for a username that may not exist (null: that limit is off). */
+  private String nameKey(String username) {
+    return guardSettings.nameMax() <= 0 ? null : LoginGuard.name(username);
+  }
+
+  /**
+   * Asks the guard entity of {@code key} (null: nothing asked): until when it is locked. A guard
+   * that does not answer in time does not keep anyone out (each account's own lockout, in the user
+   * directory, still holds), and says so in the log.
+   */
+  private CompletionStage<Instant> guard(
+      String key,
+      java.util.function.Function<ActorRef<LoginGuard.Verdict>, LoginGuard.Command> message) {
+    if (key == null) {
+      return done(null);
+    }
+    return ClusterSharding.get(ctx.system())
+        .entityRefFor(LoginGuard.KEY, key)
+        .<LoginGuard.Verdict>ask(message::apply, guardTimeout)
+        .thenApply(LoginGuard.Verdict::lockedUntil)
+        .exceptionally(
+            e -> {
+              LOG.warn("the sign-in guard did not answer, not counted: {}", e.toString());
+              return null;
+            });
+  }
+
   private CompletionStage<HttpResponse> afterCheck(
       UserCommand.LoginTicket ticket,
       boolean right,
@@ -716,15 +768,16 @@ public final class AdminModule implements CmsModule, Admin {
       String address,
       String device) {
     if (!right) {
-      limiter.failed(address);
-      if (ticket.user() == null) {
-        unknownNames.failed(username);
-      } else {
+      if (ticket.user() != null) {
         // Only existing accounts are logged: a password typed into the name field is not.
         LOG.info("failed sign-in for '{}' from {}", ticket.user().username(), address);
       }
-      return done(
-          loginAgain(StatusCodes.UNAUTHORIZED, username, next, "Wrong username or password."));
+      return guard(addressKey(address), LoginGuard.Fail::new)
+          .thenCombine(
+              ticket.user() == null ? guard(nameKey(username), LoginGuard.Fail::new) : done(null),
+              (a, n) ->
+                  loginAgain(
+                      StatusCodes.UNAUTHORIZED, username, next, "Wrong username or password."));
     }
     if (ticket.user().disabled()) {
       return done(

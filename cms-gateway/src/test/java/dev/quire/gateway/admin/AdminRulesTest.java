@@ -8,7 +8,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
-/** Where a sign-in may send the editor, the per-address limit, and the session secrets. */
+/**
+ * Where a sign-in may send the editor, the sign-in guard (per address, per unknown name), and the
+ * session secrets.
+ */
 class AdminRulesTest {
 
   @Test
@@ -36,49 +39,99 @@ class AdminRulesTest {
     }
   }
 
-  @Test
-  void anAddressIsTurnedAwayAfterItsFailuresUntilTheyLeaveTheWindow() {
-    MutableClock clock = new MutableClock();
-    LoginLimiter limiter = new LoginLimiter(3, Duration.ofMinutes(10), 2, clock);
-    for (int i = 0; i < 3; i++) {
-      assertThat(limiter.allowed("10.0.0.1")).isTrue();
-      limiter.failed("10.0.0.1");
+  static final LoginGuard.Settings GUARD =
+      new LoginGuard.Settings(3, Duration.ofMinutes(10), 2, Duration.ofMinutes(15), 100);
+
+  /** A guard entity outside sharding, with Pekko's serialization checks on its messages. */
+  static final class Guard {
+    final org.apache.pekko.actor.testkit.typed.javadsl.BehaviorTestKit<LoginGuard.Command> kit;
+    final org.apache.pekko.actor.testkit.typed.javadsl.TestInbox<LoginGuard.Verdict> inbox =
+        org.apache.pekko.actor.testkit.typed.javadsl.TestInbox.create();
+
+    Guard(String key, Clock clock) {
+      kit =
+          org.apache.pekko.actor.testkit.typed.javadsl.BehaviorTestKit.create(
+              LoginGuard.create(key, GUARD, clock));
     }
-    assertThat(limiter.allowed("10.0.0.1")).isFalse();
-    assertThat(limiter.allowed("10.0.0.2")).as("another address").isTrue();
-    clock.now = clock.now.plus(Duration.ofMinutes(10)).plusMillis(1);
-    assertThat(limiter.allowed("10.0.0.1")).isTrue();
-    // Bounded: a third address makes it forget the least recently failed one.
-    limiter.failed("10.0.0.1");
-    limiter.failed("10.0.0.1");
-    limiter.failed("10.0.0.1");
-    limiter.failed("10.0.0.2");
-    limiter.failed("10.0.0.3");
-    assertThat(limiter.allowed("10.0.0.1")).isTrue();
+
+    Instant check() {
+      kit.run(new LoginGuard.Check(inbox.getRef()));
+      return inbox.receiveMessage().lockedUntil();
+    }
+
+    Instant fail() {
+      kit.run(new LoginGuard.Fail(inbox.getRef()));
+      return inbox.receiveMessage().lockedUntil();
+    }
+  }
+
+  @Test
+  void anAddressIsTurnedAwayAfterItsFailuresUntilTheyLeaveTheWindow() throws Exception {
+    MutableClock clock = new MutableClock();
+    Guard address =
+        new Guard(LoginGuard.address(java.net.InetAddress.getByName("10.0.0.1")), clock);
+    Instant start = clock.now;
+    for (int i = 0; i < 3; i++) {
+      assertThat(address.check()).isNull();
+      clock.now = clock.now.plusSeconds(60);
+      address.fail();
+    }
+    assertThat(address.check()).isEqualTo(start.plusSeconds(60).plus(Duration.ofMinutes(10)));
+    clock.now = start.plusSeconds(60).plus(Duration.ofMinutes(10)).plusMillis(1);
+    assertThat(address.check()).as("the first failure left the window").isNull();
+    assertThat(address.fail()).as("the third in the window again").isNotNull();
+
+    // A name that does not exist counts by the account limit (2 in 15 minutes here).
+    Guard name = new Guard(LoginGuard.name("ghost"), clock);
+    assertThat(name.fail()).isNull();
+    assertThat(name.fail()).isEqualTo(clock.now.plus(Duration.ofMinutes(15)));
   }
 
   @Test
   void zeroTurnsTheLimitOffAndIpv6CountsBySlash64() throws Exception {
     MutableClock clock = new MutableClock();
-    LoginLimiter off = new LoginLimiter(0, Duration.ofMinutes(10), 10, clock);
-    off.failed("10.0.0.1");
-    assertThat(off.allowed("10.0.0.1")).as("0 turns it off").isTrue();
-    LoginLimiter limiter = new LoginLimiter(1, Duration.ofMinutes(10), 10, clock);
-    limiter.failed(LoginLimiter.addressKey(java.net.InetAddress.getByName("2001:db8:1:2::1")));
-    assertThat(
-            limiter.allowed(
-                LoginLimiter.addressKey(java.net.InetAddress.getByName("2001:db8:1:2:ffff::9"))))
+    var offKit =
+        org.apache.pekko.actor.testkit.typed.javadsl.BehaviorTestKit.create(
+            LoginGuard.create(
+                "address:10.0.0.1",
+                new LoginGuard.Settings(0, Duration.ofMinutes(10), 5, Duration.ofMinutes(15), 10),
+                clock));
+    var inbox = org.apache.pekko.actor.testkit.typed.javadsl.TestInbox.<LoginGuard.Verdict>create();
+    offKit.run(new LoginGuard.Fail(inbox.getRef()));
+    offKit.run(new LoginGuard.Check(inbox.getRef()));
+    assertThat(inbox.receiveMessage().lockedUntil()).as("0 turns it off").isNull();
+    assertThat(inbox.receiveMessage().lockedUntil()).isNull();
+
+    assertThat(LoginGuard.address(java.net.InetAddress.getByName("2001:db8:1:2::1")))
         .as("the same /64")
-        .isFalse();
-    assertThat(
-            limiter.lockedUntil(
-                LoginLimiter.addressKey(java.net.InetAddress.getByName("2001:db8:1:2::7"))))
-        .isEqualTo(clock.now.plus(Duration.ofMinutes(10)));
-    assertThat(
-            limiter.allowed(
-                LoginLimiter.addressKey(java.net.InetAddress.getByName("2001:db8:1:3::1"))))
-        .isTrue();
-    assertThat(limiter.allowed(null)).as("no address: not counted").isTrue();
+        .isEqualTo(LoginGuard.address(java.net.InetAddress.getByName("2001:db8:1:2:ffff::9")))
+        .isNotEqualTo(LoginGuard.address(java.net.InetAddress.getByName("2001:db8:1:3::1")))
+        .startsWith("address:v6:");
+    assertThat(LoginGuard.address(java.net.InetAddress.getByName("10.0.0.1")))
+        .isEqualTo("address:10.0.0.1")
+        .isNotEqualTo(LoginGuard.name("10.0.0.1"));
+  }
+
+  @Test
+  void theGuardsMessagesCrossNodes() {
+    var kit =
+        org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create(
+            com.typesafe.config.ConfigFactory.parseString("pekko.actor.provider = local")
+                .withFallback(com.typesafe.config.ConfigFactory.load()));
+    try {
+      var s = new org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit(kit.system());
+      var probe = kit.<LoginGuard.Verdict>createTestProbe().ref();
+      for (Object m :
+          java.util.List.of(
+              new LoginGuard.Check(probe),
+              new LoginGuard.Fail(probe),
+              new LoginGuard.Verdict(null),
+              new LoginGuard.Verdict(Instant.parse("2026-12-04T10:15:30.123Z")))) {
+        assertThat(s.verifySerialization(m, true)).isEqualTo(m);
+      }
+    } finally {
+      kit.shutdownTestKit();
+    }
   }
 
   @Test

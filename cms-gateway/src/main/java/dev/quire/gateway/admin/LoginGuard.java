@@ -1,0 +1,164 @@
+package dev.quire.gateway.admin;
+
+import dev.quire.protocol.QuireSerializable;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * Failed sign-ins per key, for the whole cluster: one sharded entity per key on the gateway nodes,
+ * so that every gateway counts the same failures. Past {@code max} failures within {@code window} a
+ * key is turned away until its oldest failure leaves the window. Two kinds of key: a client address
+ * ({@link #address}: one address guessing across many accounts; an IPv6 address counts by its /64,
+ * what one host is usually given), and a username that does not exist ({@link #name}: it locks as
+ * an account does, after as many attempts, so that the lockout does not tell which names exist,
+ * also when the attempts are spread over gateways). Kept in memory only: a key is forgotten once
+ * unused for its window (by then every failure in it has left the window), or when a node holds
+ * {@code remembered} keys, the least recently used first.
+ */
+public final class LoginGuard {
+
+  public static final EntityTypeKey<Command> KEY =
+      EntityTypeKey.create(Command.class, "LoginGuard");
+
+  private static final String ADDRESS = "address:";
+  private static final String NAME = "name:";
+
+  private LoginGuard() {}
+
+  public sealed interface Command extends QuireSerializable {}
+
+  /** Whether the key may try now. */
+  public record Check(ActorRef<Verdict> replyTo) implements Command {}
+
+  /** A failure of the key, counted before the answer (the key's verdict after it). */
+  public record Fail(ActorRef<Verdict> replyTo) implements Command {}
+
+  /** {@code lockedUntil}: until when the key is turned away; null when it may try. */
+  public record Verdict(Instant lockedUntil) implements QuireSerializable {}
+
+  /**
+   * Per kind of key: at most {@code max} failures within {@code window} (0 turns that kind off);
+   * {@code remembered} keys per node.
+   */
+  public record Settings(
+      int addressMax, Duration addressWindow, int nameMax, Duration nameWindow, int remembered) {
+
+    Limit limitFor(String entityId) {
+      return entityId.startsWith(NAME)
+          ? new Limit(nameMax, nameWindow)
+          : new Limit(addressMax, addressWindow);
+    }
+
+    /** The longer window: a key unused that long holds no failure that still counts. */
+    Duration longestWindow() {
+      return addressWindow.compareTo(nameWindow) >= 0 ? addressWindow : nameWindow;
+    }
+  }
+
+  record Limit(int max, Duration window) {}
+
+  /** The failures still in the window, oldest first. Immutable. */
+  record Failures(List<Long> times) {
+    static final Failures NONE = new Failures(List.of());
+
+    Failures {
+      times = List.copyOf(times);
+    }
+
+    Failures prune(long now, Limit limit) {
+      long since = now - limit.window().toMillis();
+      int first = 0;
+      while (first < times.size() && times.get(first) <= since) {
+        first++;
+      }
+      return first == 0 ? this : new Failures(times.subList(first, times.size()));
+    }
+
+    Failures plus(long now, Limit limit) {
+      List<Long> next = new ArrayList<>(prune(now, limit).times());
+      next.add(now);
+      while (next.size() > limit.max()) {
+        next.remove(0);
+      }
+      return new Failures(next);
+    }
+
+    Instant lockedUntil(Limit limit) {
+      return limit.max() <= 0 || times.size() < limit.max()
+          ? null
+          : Instant.ofEpochMilli(times.get(0) + limit.window().toMillis());
+    }
+  }
+
+  /** The key a client address counts under: itself, or its /64 for IPv6. */
+  public static String address(java.net.InetAddress address) {
+    if (address instanceof java.net.Inet6Address v6) {
+      byte[] b = v6.getAddress();
+      StringBuilder key = new StringBuilder(ADDRESS).append("v6:");
+      for (int i = 0; i < 8; i++) {
+        key.append(String.format("%02x", b[i]));
+      }
+      return key.toString();
+    }
+    return ADDRESS + address.getHostAddress();
+  }
+
+  /** The key a username that does not exist counts under. */
+  public static String name(String username) {
+    return NAME + username;
+  }
+
+  /** Starts the entities on this node (a gateway's); other gateways reach them through theirs. */
+  public static void init(ActorSystem<?> system, Settings settings) {
+    ClusterShardingSettings sharding = ClusterShardingSettings.create(system);
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings, Clock.systemUTC()))
+                .withSettings(
+                    sharding.withPassivationStrategy(
+                        sharding
+                            .passivationStrategySettings()
+                            .withIdleEntityPassivation(settings.longestWindow())
+                            .withActiveEntityLimit(settings.remembered())
+                            .withLeastRecentlyUsedReplacement()))
+                .withRole("gateway"));
+  }
+
+  public static Behavior<Command> create(String entityId, Settings settings, Clock clock) {
+    return counting(settings.limitFor(entityId), clock, Failures.NONE);
+  }
+
+  private static Behavior<Command> counting(Limit limit, Clock clock, Failures failures) {
+    return Behaviors.receive(Command.class)
+        .onMessage(
+            Check.class,
+            c -> {
+              Failures now = failures.prune(clock.millis(), limit);
+              c.replyTo().tell(new Verdict(now.lockedUntil(limit)));
+              return counting(limit, clock, now);
+            })
+        .onMessage(
+            Fail.class,
+            f -> {
+              if (limit.max() <= 0) {
+                f.replyTo().tell(new Verdict(null));
+                return Behaviors.same();
+              }
+              Failures next = failures.plus(clock.millis(), limit);
+              f.replyTo().tell(new Verdict(next.lockedUntil(limit)));
+              return counting(limit, clock, next);
+            })
+        .build();
+  }
+}
