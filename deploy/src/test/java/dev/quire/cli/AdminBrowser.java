@@ -114,12 +114,75 @@ final class AdminBrowser {
     assertThat(driver.findElement(By.tagName("article")).getText())
         .contains("Indented, and Markdown.");
 
+    // Typing is kept in the browser: a tab that goes away unsaved (here a reload) offers it back.
+    String itemPage = base + "/admin/content/" + id + "/";
+    driver.get(itemPage);
+    driver.findElement(By.id("field-body")).sendKeys("Typed, never saved.");
+    wait.until(d -> keptDrafts(d) == 1);
+    driver.get(itemPage);
+    wait.until(d -> d.findElement(By.id("draft-notice")).isDisplayed());
+    // Someone else saves a newer revision meanwhile (through the API).
+    String current = stored(base, id, apiToken);
+    long revision = Long.parseLong(current.replaceAll(".*\"revision\":(\\d+).*", "$1"));
+    assertThat(
+            api(
+                base,
+                apiToken,
+                "PUT",
+                "/api/v1/content/" + id,
+                "{\"revision\": " + revision + ", \"title\": \"Typed in a browser, retitled\"}"))
+        .isEqualTo(200);
+    driver.findElement(By.id("draft-restore")).click();
+    assertThat(driver.findElement(By.id("field-body")).getAttribute("value"))
+        .endsWith("Typed, never saved.");
+    // The restored text keeps the revision it was typed on: saving it is a conflict, not an
+    // overwrite of the newer title.
+    driver.findElement(By.id("save")).click();
+    wait.until(d -> !d.findElements(By.id("conflict")).isEmpty());
+    assertThat(stored(base, id, apiToken)).contains("retitled").doesNotContain("never saved");
+    driver.findElement(By.id("save")).click();
+    wait.until(d -> d.getCurrentUrl().endsWith("/?done=saved"));
+    assertThat(stored(base, id, apiToken)).contains("Typed, never saved.");
+    assertThat(keptDrafts(driver)).as("a successful save forgets it").isZero();
+    driver.get(itemPage);
+    assertThat(driver.findElement(By.id("draft-notice")).isDisplayed()).isFalse();
+
+    // Signing out forgets what this browser kept.
+    driver.findElement(By.id("field-description")).sendKeys("left unsaved");
+    wait.until(d -> keptDrafts(d) == 1);
     driver.get(base + "/admin/content/");
     driver.findElement(By.id("sign-out")).click();
     wait.until(d -> d.getCurrentUrl().endsWith("/admin/login?done=out"));
     assertThat(driver.getPageSource()).contains("You are signed out.");
+    wait.until(d -> keptDrafts(d) == 0);
     driver.get(base + "/admin/content/");
     wait.until(d -> d.getCurrentUrl().startsWith(base + "/admin/login"));
+  }
+
+  /** How many drafts the editing page's script keeps in this browser's localStorage. */
+  private static long keptDrafts(WebDriver driver) {
+    Object n =
+        ((org.openqa.selenium.JavascriptExecutor) driver)
+            .executeScript(
+                "return Object.keys(window.localStorage)"
+                    + ".filter(function (k) { return k.indexOf('quire-draft:') === 0; }).length;");
+    return ((Number) n).longValue();
+  }
+
+  private static int api(String base, String token, String method, String path, String json) {
+    try {
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create(base + path))
+                  .header("Authorization", "Bearer " + token)
+                  .header("Content-Type", "application/json")
+                  .method(method, HttpRequest.BodyPublishers.ofString(json))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .statusCode();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static String stored(String base, String id, String token) {

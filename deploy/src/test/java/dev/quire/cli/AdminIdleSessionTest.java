@@ -80,7 +80,7 @@ class AdminIdleSessionTest {
     var page = editor.get("/admin/content/new");
     assertThat(page.body())
         .contains("data-keepalive-ms=\"" + IDLE_SECONDS * 1000 / 12 + "\"")
-        .containsPattern("<script src=\"/assets/js/admin-keepalive\\.[0-9a-f]{10}\\.js\" defer>");
+        .containsPattern("<script src=\"/assets/js/admin-editor\\.[0-9a-f]{10}\\.js\" defer>");
     var alive =
         editor.post("/admin/session/keepalive", Map.of("_csrf", AdminForms.csrf(page.body())));
     assertThat(alive.statusCode()).isEqualTo(204);

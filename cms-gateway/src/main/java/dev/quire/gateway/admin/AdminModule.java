@@ -585,6 +585,8 @@ public final class AdminModule implements CmsModule, Admin {
                             vars.put("notice", "Your session has ended. Please sign in again.");
                           } else if (done.filter("out"::equals).isPresent()) {
                             vars.put("notice", "You are signed out.");
+                            // The editing page's drafts kept in this browser go with the sign-in.
+                            vars.put("signedOut", true);
                           }
                           return complete(
                               page(null, StatusCodes.OK, "admin/login.peb", vars)
