@@ -22,15 +22,33 @@ public interface ContentQuery extends QuireSerializable {
   /** {@code more} is true when the limit cut the list. */
   record Changes(List<ReadItem> items, long lastSeq, boolean more) implements QuireSerializable {}
 
-  /** A page of items, newest update first; null filters match everything. */
+  /**
+   * A page of items, newest update first; null filters match everything. {@code text}: the items
+   * whose title, slug or description contains it, ignoring case (at most {@link #MAX_FIND_TEXT}
+   * characters).
+   */
   record ListItems(
       ContentKind kind,
       ContentStatus status,
       String tag,
+      String text,
       int page,
       int size,
       ActorRef<Page> replyTo)
-      implements ContentQuery {}
+      implements ContentQuery {
+    public ListItems(
+        ContentKind kind,
+        ContentStatus status,
+        String tag,
+        int page,
+        int size,
+        ActorRef<Page> replyTo) {
+      this(kind, status, tag, null, page, size, replyTo);
+    }
+  }
+
+  /** The longest text {@link ListItems} looks for. */
+  int MAX_FIND_TEXT = 200;
 
   /** Items without bodies (lists stay small); {@code total} counts every match. */
   record Page(List<ReadItem> items, int page, int size, long total) implements QuireSerializable {}

@@ -797,6 +797,48 @@ class AdminEndToEndTest {
 
   // ---------------------------------------------------------------- helpers
 
+  @Test
+  @Order(12)
+  void editorsFindItemsByTitleSlugOrDescriptionAndKind() throws Exception {
+    for (String item :
+        List.of(
+            "{\"kind\": \"post\", \"title\": \"Findable <alpha>\", \"slug\": \"fa\"}",
+            "{\"kind\": \"page\", \"title\": \"Beta\", \"slug\": \"findable-beta\"}",
+            "{\"kind\": \"post\", \"title\": \"Gamma\", \"description\": \"Not FINDABLE.\"}",
+            "{\"kind\": \"post\", \"title\": \"Delta\", \"slug\": \"delta\"}")) {
+      assertThat(api("POST", "/api/v1/content", item).statusCode()).isEqualTo(201);
+    }
+    // The list is the read model: it follows the writes within moments.
+    EndToEndTest.await(
+        () ->
+            JSON.readTree(api("GET", "/api/v1/content?q=findable", null).body())
+                    .get("total")
+                    .asInt()
+                == 3,
+        Duration.ofSeconds(10));
+    var byKind = JSON.readTree(api("GET", "/api/v1/content?q=FINDABLE&kind=post", null).body());
+    assertThat(byKind.get("total").asInt()).isEqualTo(2);
+    var tooLong = api("GET", "/api/v1/content?q=" + "x".repeat(201), null);
+    assertThat(tooLong.statusCode()).isEqualTo(400);
+    assertThat(tooLong.body()).contains("\"field\":\"q\"");
+
+    AdminForms admin = signedIn("target2", "target2-password-1");
+    var found = admin.get("/admin/content/?q=findable&kind=post");
+    assertThat(found.statusCode()).isEqualTo(200);
+    assertThat(found.body())
+        .contains("Findable &lt;alpha&gt;")
+        .contains(">Gamma<")
+        .doesNotContain(">Beta<")
+        .doesNotContain(">Delta<")
+        .contains("value=\"findable\"")
+        .contains("2 in all.");
+    var pages = admin.get("/admin/content/?q=findable&kind=page");
+    assertThat(pages.body()).contains(">Beta<").doesNotContain(">Gamma<");
+    assertThat(admin.get("/admin/content/?q=nothing-like-this").body())
+        .contains("Nothing matches.");
+    assertThat(admin.get("/admin/content/?kind=video").statusCode()).isEqualTo(400);
+  }
+
   static AdminForms signedIn(String user, String password) throws Exception {
     AdminForms b = new AdminForms(base);
     var in = b.signIn(user, password);

@@ -21,6 +21,7 @@ import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentIds;
 import dev.quire.protocol.ContentKind;
+import dev.quire.protocol.ContentQuery;
 import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.ContentRules;
 import dev.quire.protocol.ContentSnapshot;
@@ -210,10 +211,29 @@ final class ContentPages {
     } catch (NumberFormatException ex) {
       throw HttpError.badRequest("page", "must be a number, was '" + q.get("page") + "'");
     }
+    ContentKind kind = null;
+    if (q.get("kind") != null && !q.get("kind").isEmpty()) {
+      try {
+        kind = ContentKind.parse(q.get("kind"));
+      } catch (IllegalArgumentException ex) {
+        throw HttpError.badRequest("kind", ex.getMessage());
+      }
+    }
+    String find = q.getOrDefault("q", "").strip();
+    if (find.length() > ContentQuery.MAX_FIND_TEXT) {
+      throw HttpError.badRequest(
+          "q",
+          "The search is "
+              + find.length()
+              + " characters long; at most "
+              + ContentQuery.MAX_FIND_TEXT
+              + " are looked for.");
+    }
     ContentStatus shown = status;
+    ContentKind shownKind = kind;
     int current = page;
     return content
-        .list(null, status, null, page, PAGE_SIZE)
+        .list(kind, status, null, find.isEmpty() ? null : find, page, PAGE_SIZE)
         .thenApply(
             p -> {
               Map<String, Object> vars = new HashMap<>();
@@ -234,6 +254,8 @@ final class ContentPages {
                           })
                       .toList());
               vars.put("status", shown == null ? "" : shown.id());
+              vars.put("kind", shownKind == null ? "" : shownKind.id());
+              vars.put("q", find);
               vars.put("page", current);
               vars.put("pages", Math.max(1, (p.total() + PAGE_SIZE - 1) / PAGE_SIZE));
               vars.put("total", p.total());

@@ -267,8 +267,13 @@ public final class ContentApiModule implements CmsModule {
     ContentStatus status = enumParam(q, "status", ContentStatus::parse);
     int page = intParam(q, "page", 1, 1, Integer.MAX_VALUE / maxPageSize);
     int size = intParam(q, "size", defaultPageSize, 1, maxPageSize);
+    String text = q.get("q");
+    if (text != null && text.length() > ContentQuery.MAX_FIND_TEXT) {
+      throw HttpError.badRequest(
+          "q", "is " + text.length() + " characters; at most " + ContentQuery.MAX_FIND_TEXT);
+    }
     return content
-        .list(kind, status, q.get("tag"), page, size)
+        .list(kind, status, q.get("tag"), text, page, size)
         .thenApply(
             p -> {
               Map<String, Object> out = new LinkedHashMap<>();

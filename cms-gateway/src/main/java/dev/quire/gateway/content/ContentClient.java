@@ -84,7 +84,13 @@ public final class ContentClient {
 
   public CompletionStage<ContentQuery.Page> list(
       ContentKind kind, ContentStatus status, String tag, int page, int size) {
-    return query(r -> new ContentQuery.ListItems(kind, status, tag, page, size, r));
+    return list(kind, status, tag, null, page, size);
+  }
+
+  /** {@code text}: only items whose title, slug or description contains it (null: any). */
+  public CompletionStage<ContentQuery.Page> list(
+      ContentKind kind, ContentStatus status, String tag, String text, int page, int size) {
+    return query(r -> new ContentQuery.ListItems(kind, status, tag, text, page, size, r));
   }
 
   /**

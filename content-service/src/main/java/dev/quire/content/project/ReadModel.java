@@ -353,6 +353,23 @@ public final class ReadModel {
   public ContentQuery.Page list(
       Connection c, ContentKind kind, ContentStatus status, String tag, int page, int size)
       throws SQLException {
+    return list(c, kind, status, tag, null, page, size);
+  }
+
+  /**
+   * {@code text} (null or blank: any): items whose title, slug or description contains it, ignoring
+   * case; a scan of the items, which is what an editor's search of a site's thousands costs (cut to
+   * {@link ContentQuery#MAX_FIND_TEXT} characters).
+   */
+  public ContentQuery.Page list(
+      Connection c,
+      ContentKind kind,
+      ContentStatus status,
+      String tag,
+      String text,
+      int page,
+      int size)
+      throws SQLException {
     StringBuilder where = new StringBuilder(" WHERE 1=1");
     List<String> args = new ArrayList<>();
     if (kind != null) {
@@ -366,6 +383,20 @@ public final class ReadModel {
     if (tag != null) {
       where.append(" AND id IN (SELECT content_id FROM content_tag WHERE tag_key=?)");
       args.add(tagKey(tag));
+    }
+    if (text != null && !text.isBlank()) {
+      String find = text.strip().toLowerCase(java.util.Locale.ROOT);
+      if (find.length() > ContentQuery.MAX_FIND_TEXT) {
+        find = find.substring(0, ContentQuery.MAX_FIND_TEXT);
+      }
+      String pattern =
+          "%" + find.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+      where.append(
+          " AND (LOWER(title) LIKE ? ESCAPE '\\' OR LOWER(slug) LIKE ? ESCAPE '\\'"
+              + " OR LOWER(description) LIKE ? ESCAPE '\\')");
+      args.add(pattern);
+      args.add(pattern);
+      args.add(pattern);
     }
     long total;
     try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM content_item" + where)) {

@@ -73,6 +73,7 @@ public final class ContentQueries {
                                   q.kind(),
                                   q.status(),
                                   q.tag(),
+                                  q.text(),
                                   Math.max(1, q.page()),
                                   page(q.size(), maxPageSize))))
               .onMessage(

@@ -67,6 +67,14 @@ class ReadModelSchemaTest {
   }
 
   @Test
+  void itemsAreFoundByTextOnPostgres() throws Exception {
+    DataSource ds = database("find_text");
+    ReadModelSchema.migrate(ds, SqlDialect.POSTGRES);
+    ReadModelTest.findsByTitleSlugOrDescription(
+        ds, new ReadModel(SqlDialect.POSTGRES, new dev.quire.content.render.MarkdownRenderer()));
+  }
+
+  @Test
   void nodesStartingTogetherApplyEachVersionOnce() throws Exception {
     DataSource ds = database("together");
     int nodes = 4;

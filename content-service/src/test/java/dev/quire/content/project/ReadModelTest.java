@@ -47,6 +47,11 @@ class ReadModelTest {
   }
 
   void project(Content.Event... events) throws Exception {
+    project(ds, rm, events);
+  }
+
+  static void project(javax.sql.DataSource ds, ReadModel rm, Content.Event... events)
+      throws Exception {
     AtomicLong notified = new AtomicLong();
     var handler = new ContentProjectionHandler(rm, notified::set);
     TransactionalSession session = new TransactionalSession(ds);
@@ -66,6 +71,61 @@ class ReadModelTest {
     session.commit();
     session.close();
     assertThat(notified.get()).as("subscribers hear the new seq after commit").isPositive();
+  }
+
+  @Test
+  void itemsAreFoundByWhatTheirTitleSlugOrDescriptionContains() throws Exception {
+    findsByTitleSlugOrDescription(ds, rm);
+  }
+
+  /** Also run on PostgreSQL ({@link ReadModelSchemaTest}). */
+  static void findsByTitleSlugOrDescription(javax.sql.DataSource ds, ReadModel rm)
+      throws Exception {
+    project(
+        ds,
+        rm,
+        new Content.DraftCreated(
+            "f1",
+            1,
+            ContentKind.POST,
+            new ContentFields(
+                "Caf\u00e9 Notes", "cafe-notes", "b", "Weekly", List.of(), "", "ann", null),
+            T0,
+            "ed"),
+        new Content.DraftCreated(
+            "f2",
+            1,
+            ContentKind.PAGE,
+            new ContentFields("About", "about_us", "b", "100% of us", List.of(), "", "ann", null),
+            T0.plusSeconds(1),
+            "ed"),
+        new Content.DraftCreated(
+            "f3",
+            1,
+            ContentKind.POST,
+            new ContentFields("Aboutness", "aboutness", "b", "x", List.of(), "", "ann", null),
+            T0.plusSeconds(2),
+            "ed"));
+    try (Connection c = ds.getConnection()) {
+      java.util.function.Function<String, List<String>> find =
+          text -> {
+            try {
+              return rm.list(c, null, null, null, text, 1, 10).items().stream()
+                  .map(ReadItem::id)
+                  .toList();
+            } catch (java.sql.SQLException e) {
+              throw new IllegalStateException(e);
+            }
+          };
+      assertThat(find.apply("CAF\u00c9")).as("title, any case").containsExactly("f1");
+      assertThat(find.apply("weekly")).as("description").containsExactly("f1");
+      assertThat(find.apply("about")).as("newest first").containsExactly("f3", "f2");
+      assertThat(find.apply("t_u")).as("_ is a character, not a wildcard").containsExactly("f2");
+      assertThat(find.apply("100%")).containsExactly("f2");
+      assertThat(find.apply("0%o")).as("% is a character too").isEmpty();
+      assertThat(find.apply("  ")).as("blank: any").hasSize(3);
+      assertThat(rm.list(c, ContentKind.POST, null, null, "about", 1, 10).total()).isEqualTo(1);
+    }
   }
 
   @Test
