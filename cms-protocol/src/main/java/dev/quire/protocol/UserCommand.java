@@ -72,15 +72,17 @@ public interface UserCommand extends QuireSerializable {
   }
 
   /**
-   * The password was right: the account's attempts counted so far are forgotten, and {@code device}
-   * (a {@link #DEVICE_HASH}, or null) is trusted from now on: a later {@link BeginLogin} that names
-   * it counts against that device alone, so a lockout of the account by someone else's guesses does
-   * not keep its owner out of the browser they signed in from before.
+   * The password was right. {@code device} (a {@link #DEVICE_HASH}, or null) is trusted from now
+   * on: a later {@link BeginLogin} that names it counts against that device alone, so a lockout of
+   * the account by someone else's guesses does not keep its owner out of the browser they signed in
+   * from before. {@code via}: the device the sign-in came from (null: none), which {@code device},
+   * a fresh secret, replaces; when the account knew it, only its attempts are forgotten, otherwise
+   * the account's.
    */
-  record LoginSucceeded(String username, String device, ActorRef<UserReply> replyTo)
+  record LoginSucceeded(String username, String device, String via, ActorRef<UserReply> replyTo)
       implements UserCommand {
     public LoginSucceeded(String username, ActorRef<UserReply> replyTo) {
-      this(username, null, replyTo);
+      this(username, null, null, replyTo);
     }
   }
 

@@ -144,6 +144,13 @@ final class AdminBrowser {
     wait.until(d -> d.getCurrentUrl().endsWith("/?done=saved"));
     assertThat(stored(base, id, apiToken)).contains("Typed, never saved.");
     assertThat(keptDrafts(driver)).as("a successful save forgets it").isZero();
+    // Typed after the save, then the answer page (?done=saved) reloaded: kept, and offered.
+    driver.findElement(By.id("field-body")).sendKeys(" More.");
+    wait.until(d -> keptDrafts(d) == 1);
+    driver.navigate().refresh();
+    wait.until(d -> d.findElement(By.id("draft-notice")).isDisplayed());
+    driver.findElement(By.id("draft-discard")).click();
+    assertThat(keptDrafts(driver)).isZero();
     driver.get(itemPage);
     assertThat(driver.findElement(By.id("draft-notice")).isDisplayed()).isFalse();
 

@@ -363,9 +363,23 @@ class AdminEndToEndTest {
     var again = owner.signIn("target2", "target2-password-1");
     assertThat(again.statusCode()).as(again.body()).isEqualTo(303);
     assertThat(owner.get("/admin/content/").statusCode()).isEqualTo(200);
+    String before = device.substring("quire_device=".length(), device.indexOf(';'));
     assertThat(owner.cookies.get("quire_device"))
-        .as("the browser keeps its device secret")
-        .isEqualTo(device.substring("quire_device=".length(), device.indexOf(';')));
+        .as("a new device secret at every sign-in")
+        .hasSize(43)
+        .isNotEqualTo(before);
+    // The old secret (say, copied from the browser earlier) is trusted no more. The owner's
+    // sign-in left the account's count for others as it was: still locked.
+    AdminForms copied = new AdminForms(base);
+    copied.cookies.put("quire_device", before);
+    assertThat(copied.signIn("target2", "target2-password-1").statusCode()).isEqualTo(429);
+    // An admin setting a new password unlocks the account for every browser (and trusts none).
+    assertThat(
+            api("PUT", "/api/v1/users/target2", "{\"password\": \"target2-password-1\"}")
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(new AdminForms(base).signIn("target2", "target2-password-1").statusCode())
+        .isEqualTo(303);
   }
 
   @Test

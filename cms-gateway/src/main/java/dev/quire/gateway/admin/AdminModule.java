@@ -87,6 +87,14 @@ public final class AdminModule implements CmsModule, Admin {
   static final String DEVICE_COOKIE = "quire_device";
 
   /**
+   * Set by a sign-out for the sign-in page it leads to (then cleared): the user whose drafts kept
+   * in the browser by the editing page's script are forgotten there.
+   */
+  static final String SIGNED_OUT_COOKIE = "quire_signed_out";
+
+  private static final Duration SIGNED_OUT_MARK_LIFETIME = Duration.ofMinutes(1);
+
+  /**
    * The editing page may say a session is in use once per this fraction of the idle timeout, as
    * often as the content role journals a use (its AdminSession.SEEN_STEPS).
    */
@@ -138,7 +146,7 @@ public final class AdminModule implements CmsModule, Admin {
             context.config().getDuration("quire.content.users.lockout-window"),
             c.getInt("login.addresses-remembered"));
     LoginGuard.init(context.system(), guardSettings);
-    this.guardTimeout = context.config().getDuration("quire.gateway.ask-timeout");
+    this.guardTimeout = c.getDuration("login.guard-timeout");
     this.hashSlots = new Semaphore(c.getInt("argon2.max-concurrent"));
     this.blocking =
         context
@@ -218,7 +226,9 @@ public final class AdminModule implements CmsModule, Admin {
                                             SESSION_COOKIE,
                                             c ->
                                                 onSuccess(
-                                                    logout(c.map(HttpCookiePair::value).orElse("")),
+                                                    logout(
+                                                        c.map(HttpCookiePair::value).orElse(""),
+                                                        e.username()),
                                                     r -> complete(r))))))));
     // The editing page's script says, while someone types, that the session is in use (the check
     // in signedIn is what counts); nothing else happens.
@@ -576,24 +586,38 @@ public final class AdminModule implements CmsModule, Admin {
                 expired ->
                     parameterOptional(
                         "done",
-                        done -> {
-                          String token = Secrets.random();
-                          Map<String, Object> vars = new HashMap<>();
-                          vars.put("next", safeNext(next.orElse(null)));
-                          vars.put("loginCsrf", token);
-                          if (expired.isPresent()) {
-                            vars.put("notice", "Your session has ended. Please sign in again.");
-                          } else if (done.filter("out"::equals).isPresent()) {
-                            vars.put("notice", "You are signed out.");
-                            // The editing page's drafts kept in this browser go with the sign-in.
-                            vars.put("signedOut", true);
-                          }
-                          return complete(
-                              page(null, StatusCodes.OK, "admin/login.peb", vars)
-                                  .addHeader(
-                                      SetCookie.create(
-                                          cookie(LOGIN_COOKIE, token, Duration.ofHours(1)))));
-                        })));
+                        done ->
+                            optionalCookie(
+                                SIGNED_OUT_COOKIE,
+                                signedOut -> {
+                                  String token = Secrets.random();
+                                  Map<String, Object> vars = new HashMap<>();
+                                  vars.put("next", safeNext(next.orElse(null)));
+                                  vars.put("loginCsrf", token);
+                                  if (expired.isPresent()) {
+                                    vars.put(
+                                        "notice", "Your session has ended. Please sign in again.");
+                                  } else if (done.filter("out"::equals).isPresent()) {
+                                    vars.put("notice", "You are signed out.");
+                                  }
+                                  // Right after a sign-out (its one-time cookie, which a link
+                                  // from elsewhere cannot set): what the editing page kept in
+                                  // this browser for that user goes with the sign-in.
+                                  signedOut
+                                      .map(HttpCookiePair::value)
+                                      .filter(v -> UserCommand.USERNAME.matcher(v).matches())
+                                      .ifPresent(who -> vars.put("signedOut", who));
+                                  HttpResponse r =
+                                      page(null, StatusCodes.OK, "admin/login.peb", vars)
+                                          .addHeader(
+                                              SetCookie.create(
+                                                  cookie(
+                                                      LOGIN_COOKIE, token, Duration.ofHours(1))));
+                                  return complete(
+                                      signedOut.isPresent()
+                                          ? r.addHeader(SetCookie.create(gone(SIGNED_OUT_COOKIE)))
+                                          : r);
+                                }))));
   }
 
   private Route login() {
@@ -651,16 +675,11 @@ public final class AdminModule implements CmsModule, Admin {
           loginAgain(StatusCodes.BAD_REQUEST, username, next, "Enter your username and password."));
     }
     boolean tooLong = password.length() > maxPassword || username.length() > 64;
-    // The client address's and the name's failures, counted cluster-wide (see LoginGuard); the
-    // name's as if it did not exist, which only counts if it does not (see afterCheck).
-    CompletionStage<Instant> addressLocked = guard(addressKey(address), LoginGuard.Check::new);
-    CompletionStage<Instant> nameLocked =
-        tooLong ? done(null) : guard(nameKey(username), LoginGuard.Check::new);
-    return addressLocked
-        .thenCombine(nameLocked, (a, n) -> new Instant[] {a, n})
+    // The client address's failures, counted for the whole cluster (see LoginGuard).
+    return guard(addressKey(address), LoginGuard.Check::new)
         .thenCompose(
-            lockedUntil -> {
-              if (lockedUntil[0] != null) {
+            addressLocked -> {
+              if (addressLocked != null) {
                 return done(
                     loginAgain(
                         StatusCodes.TOO_MANY_REQUESTS,
@@ -679,44 +698,60 @@ public final class AdminModule implements CmsModule, Admin {
                                 next,
                                 "Wrong username or password."));
               }
-              if (lockedUntil[1] != null) {
-                return done(locked(username, next, lockedUntil[1]));
-              }
               return checked(username, password, next, address, device);
             });
   }
 
-  /** The sign-in once the client address and the name may try: the account's own check. */
+  /**
+   * The sign-in once the client address may try. The user directory counts the attempt against the
+   * account (or refuses it, locked); a name that does not exist is counted the same way, in one
+   * step, by its guard entity, so that the two cannot be told apart, also by attempts sent at once.
+   * A hashing slot first: a busy node answers 503 without counting an attempt against the account
+   * of someone who could not even be checked. The slot is given back once the hash is checked,
+   * before the session is opened.
+   */
   private CompletionStage<HttpResponse> checked(
       String username, String password, String next, String address, String device) {
-    // A hashing slot first, then the attempt: a busy node answers 503 without counting an
-    // attempt against the account of someone who could not even be checked. The slot is given
-    // back once the hash is checked, before the session is opened.
     return inSlot(
             () ->
                 client
                     .<UserCommand.LoginTicket>users(
-                        r -> new UserCommand.BeginLogin(username, deviceId(device), r))
+                        r -> new UserCommand.BeginLogin(username, trustedId(device), r))
                     .thenCompose(
-                        ticket ->
-                            ticket.lockedUntil() != null
-                                ? done(new Checked(ticket, false))
-                                : onBlocking(
-                                    () ->
-                                        new Checked(
-                                            ticket,
-                                            ticket.user() == null
-                                                ? hasher.verifyNobody(password)
-                                                : hasher.verify(password, ticket.passwordHash())))))
+                        ticket -> {
+                          if (ticket.lockedUntil() != null) {
+                            return done(new Checked(ticket, false, ticket.lockedUntil()));
+                          }
+                          CompletionStage<Instant> nameLocked =
+                              ticket.user() == null
+                                  ? guard(nameKey(username), LoginGuard.Attempt::new)
+                                  : done(null);
+                          return nameLocked.thenCompose(
+                              locked ->
+                                  locked != null
+                                      ? done(new Checked(ticket, false, locked))
+                                      : onBlocking(
+                                          () ->
+                                              new Checked(
+                                                  ticket,
+                                                  ticket.user() == null
+                                                      ? hasher.verifyNobody(password)
+                                                      : hasher.verify(
+                                                          password, ticket.passwordHash()),
+                                                  null)));
+                        }))
         .thenCompose(
             c ->
-                c.ticket().lockedUntil() != null
-                    ? done(locked(username, next, c.ticket().lockedUntil()))
+                c.lockedUntil() != null
+                    ? done(locked(username, next, c.lockedUntil()))
                     : afterCheck(c.ticket(), c.right(), username, next, address, device));
   }
 
-  /** A sign-in attempt's ticket and whether the password was right. */
-  private record Checked(UserCommand.LoginTicket ticket, boolean right) {}
+  /**
+   * A sign-in attempt's ticket and whether the password was right; {@code lockedUntil} set: the
+   * account, or the name that does not exist, is locked (nothing was checked).
+   */
+  private record Checked(UserCommand.LoginTicket ticket, boolean right, Instant lockedUntil) {}
 
   private HttpResponse locked(String username, String next, Instant until) {
     return loginAgain(
@@ -774,10 +809,10 @@ public final class AdminModule implements CmsModule, Admin {
         // Only existing accounts are logged: a password typed into the name field is not.
         LOG.info("failed sign-in for '{}' from {}", ticket.user().username(), address);
       }
+      // (A name that does not exist had its attempt counted before the check, as an account.)
       return guard(addressKey(address), LoginGuard.Fail::new)
-          .thenCombine(
-              ticket.user() == null ? guard(nameKey(username), LoginGuard.Fail::new) : done(null),
-              (a, n) ->
+          .thenApply(
+              a ->
                   loginAgain(
                       StatusCodes.UNAUTHORIZED, username, next, "Wrong username or password."));
     }
@@ -786,12 +821,15 @@ public final class AdminModule implements CmsModule, Admin {
           loginAgain(
               StatusCodes.FORBIDDEN, username, next, "This account is disabled. Ask an admin."));
     }
-    // The browser keeps its device secret (one per browser, whichever accounts it signs in to),
-    // or gets one now; its hash becomes trusted by this account.
-    String deviceSecret = deviceTrust == null ? null : device != null ? device : Secrets.random();
+    // The browser gets a new device secret at every sign-in (one per browser, whichever accounts
+    // it signs in to), which this account trusts from now on in place of the one it came with:
+    // a secret someone else planted in the browser is never the one trusted.
+    String deviceSecret = deviceTrust == null ? null : Secrets.random();
     return client
         .<UserCommand.UserReply>users(
-            r -> new UserCommand.LoginSucceeded(username, deviceId(deviceSecret), r))
+            r ->
+                new UserCommand.LoginSucceeded(
+                    username, deviceId(deviceSecret), trustedId(device), r))
         .thenCompose(reply -> openSession(ticket.user().username(), ticket.user().credentials()))
         .thenApply(
             secret -> {
@@ -808,6 +846,11 @@ public final class AdminModule implements CmsModule, Admin {
   /** What the user directory knows a device by: its secret's hash (null for none). */
   private static String deviceId(String deviceSecret) {
     return deviceSecret == null ? null : Secrets.sessionId(deviceSecret);
+  }
+
+  /** The device id to name in a sign-in, when devices are trusted at all (else null). */
+  private String trustedId(String deviceSecret) {
+    return deviceTrust == null ? null : deviceId(deviceSecret);
   }
 
   /** Opens a new session for {@code username}; its secret goes into the cookie. */
@@ -832,13 +875,16 @@ public final class AdminModule implements CmsModule, Admin {
   }
 
   /** Ends the session in its entity, so the cookie is worthless on every gateway from now on. */
-  private CompletionStage<HttpResponse> logout(String secret) {
+  private CompletionStage<HttpResponse> logout(String secret, String username) {
     return client
         .session(secret, SessionCommand.Close::new)
         .thenApply(
             s ->
                 seeOther(PATH + "/login?done=out")
-                    .addHeader(SetCookie.create(gone(SESSION_COOKIE))));
+                    .addHeader(SetCookie.create(gone(SESSION_COOKIE)))
+                    .addHeader(
+                        SetCookie.create(
+                            cookie(SIGNED_OUT_COOKIE, username, SIGNED_OUT_MARK_LIFETIME))));
   }
 
   private HttpResponse loginAgain(StatusCode status, String username, String next, String error) {
@@ -886,7 +932,7 @@ public final class AdminModule implements CmsModule, Admin {
                 .<UserCommand.LoginTicket>users(
                     r ->
                         new UserCommand.BeginLogin(
-                            username, Secrets.wellFormed(device) ? deviceId(device) : null, r))
+                            username, Secrets.wellFormed(device) ? trustedId(device) : null, r))
                 .thenCompose(
                     t -> {
                       if (t.lockedUntil() != null) {

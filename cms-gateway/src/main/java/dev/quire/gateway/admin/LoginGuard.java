@@ -44,6 +44,13 @@ public final class LoginGuard {
   /** A failure of the key, counted before the answer (the key's verdict after it). */
   public record Fail(ActorRef<Verdict> replyTo) implements Command {}
 
+  /**
+   * An attempt, counted if the key may try (and then answered with a null {@code lockedUntil}),
+   * refused without counting if not: what the user directory does for an account, in one step, so
+   * that attempts at once for a name that does not exist meet the limit exactly as an account's.
+   */
+  public record Attempt(ActorRef<Verdict> replyTo) implements Command {}
+
   /** {@code lockedUntil}: until when the key is turned away; null when it may try. */
   public record Verdict(Instant lockedUntil) implements QuireSerializable {}
 
@@ -147,6 +154,18 @@ public final class LoginGuard {
               Failures now = failures.prune(clock.millis(), limit);
               c.replyTo().tell(new Verdict(now.lockedUntil(limit)));
               return counting(limit, clock, now);
+            })
+        .onMessage(
+            Attempt.class,
+            a -> {
+              Failures now = failures.prune(clock.millis(), limit);
+              Instant locked = now.lockedUntil(limit);
+              if (locked != null || limit.max() <= 0) {
+                a.replyTo().tell(new Verdict(locked));
+                return counting(limit, clock, now);
+              }
+              a.replyTo().tell(new Verdict(null));
+              return counting(limit, clock, now.plus(clock.millis(), limit));
             })
         .onMessage(
             Fail.class,

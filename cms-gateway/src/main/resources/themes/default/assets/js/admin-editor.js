@@ -1,15 +1,17 @@
 /*
  * Quire admin, the editing page. Without this script the admin works as before; with it:
  *
- * 1. Typing is kept in this browser (localStorage) as it happens, so a crashed tab, a closed
- *    window or a lost connection does not lose it: when the page opens again with text that was
- *    never saved, it offers to restore it. Restored text keeps the revision it was typed on, so
- *    saving it over a newer revision is a conflict the server shows, never a silent overwrite.
- *    A successful save (the page comes back with ?done=...) forgets it; so does signing out.
+ * 1. Typing is kept in this browser (localStorage, per user and item) as it happens, so a crashed
+ *    tab, a closed window or a lost connection does not lose it: when the page opens again and the
+ *    form differs from what was kept, it offers to restore it. Restored text keeps the revision it
+ *    was typed on, so saving it over a newer revision is a conflict the server shows, never a
+ *    silent overwrite. What was kept is forgotten once a form carrying it was saved (the page that
+ *    answers the save has ?done=...; a reload of that page forgets nothing more), when discarded,
+ *    and when its user signs out.
  * 2. A sign-in ends after quire.gateway.admin.session-idle-timeout without a request, and writing
  *    a long post sends none: while the form is typed in, this tells the server at most once per
  *    data-keepalive-ms that the editor is still there, and if the sign-in has ended anyway (its
- *    lifetime, a sign-out elsewhere) it says so above the form at once.
+ *    lifetime, a sign-out elsewhere) the next keystroke that asks shows it above the form.
  */
 (function () {
   "use strict";
@@ -21,13 +23,15 @@
     storage = null; // storage off (private mode, policy): only the keep-alive works
   }
 
-  // On the sign-in page after signing out: forget every kept draft on this browser.
-  if (document.querySelector("[data-forget-drafts]")) {
+  // On the sign-in page right after a sign-out: forget what was kept for that user here.
+  var forget = document.querySelector("[data-forget-drafts]");
+  if (forget) {
+    var prefix = PREFIX + forget.getAttribute("data-forget-drafts") + ":";
     if (storage) {
       for (var i = storage.length - 1; i >= 0; i--) {
-        var key = storage.key(i);
-        if (key && key.indexOf(PREFIX) === 0) {
-          storage.removeItem(key);
+        var k = storage.key(i);
+        if (k && k.indexOf(prefix) === 0) {
+          storage.removeItem(k);
         }
       }
     }
@@ -55,37 +59,68 @@
     return out;
   }
 
+  function read(key) {
+    try {
+      return JSON.parse(storage.getItem(key) || "null");
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function write(key, submitted) {
+    try {
+      storage.setItem(
+        key,
+        JSON.stringify({
+          at: Date.now(),
+          revision: revisionField ? revisionField.value : "",
+          fields: values(),
+          submitted: submitted
+        })
+      );
+    } catch (e) {
+      // full or refused: the form itself still holds the text
+    }
+  }
+
   // ---- 1. drafts kept in this browser ----
   var draftKey = form.getAttribute("data-draft-key");
-  if (storage && draftKey) {
-    var key = PREFIX + draftKey;
-    var revisionField = field("revision");
-    var opened = values();
+  var user = form.getAttribute("data-draft-user");
+  var revisionField = field("revision");
+  if (storage && draftKey && user) {
+    var key = PREFIX + user + ":" + draftKey;
     var saveTimer = 0;
 
-    if (/[?&]done=/.test(window.location.search)) {
-      storage.removeItem(key); // this page is the answer to a successful save
+    // The answer to a save: forget what that form carried (only once: not on a reload of it).
+    var done = /[?&]done=([a-z-]+)/.exec(window.location.search);
+    var handled = window.history.state && window.history.state.quireDone;
+    if (done && !handled) {
+      var answered = [key];
       var kind = field("kind");
-      if (/[?&]done=created/.test(window.location.search) && kind) {
-        storage.removeItem(PREFIX + "new-" + kind.value); // what the new-item form kept
+      if (done[1] === "created" && kind) {
+        answered.push(PREFIX + user + ":new-" + kind.value); // the new-item form's
+      }
+      answered.forEach(function (k) {
+        var was = read(k);
+        if (was && was.submitted) {
+          storage.removeItem(k);
+        }
+      });
+      try {
+        window.history.replaceState({ quireDone: true }, "");
+      } catch (e) {
+        // no history state: a reload may forget a kept draft that was sent, never one typed since
       }
     }
 
-    var kept = null;
-    try {
-      kept = JSON.parse(storage.getItem(key) || "null");
-    } catch (e) {
-      kept = null;
-    }
+    var opened = values();
+    var kept = read(key);
     var differs =
       kept &&
       kept.fields &&
       FIELDS.some(function (name) {
         return name in kept.fields && kept.fields[name] !== opened[name];
       });
-    if (kept && !differs) {
-      storage.removeItem(key);
-    }
     var notice = document.getElementById("draft-notice");
     if (differs && notice) {
       var when = new Date(kept.at);
@@ -104,6 +139,7 @@
           revisionField.value = kept.revision;
         }
         notice.hidden = true;
+        write(key, false);
       });
       document.getElementById("draft-discard").addEventListener("click", function () {
         storage.removeItem(key);
@@ -114,19 +150,19 @@
     form.addEventListener("input", function () {
       window.clearTimeout(saveTimer);
       saveTimer = window.setTimeout(function () {
-        try {
-          storage.setItem(
-            key,
-            JSON.stringify({
-              at: Date.now(),
-              revision: revisionField ? revisionField.value : "",
-              fields: values()
-            })
-          );
-        } catch (e) {
-          // full or refused: the form itself still holds the text
-        }
+        write(key, false);
       }, 300);
+    });
+
+    // Sent to be saved (not a preview, which saves nothing): forgotten if the answer says saved.
+    form.addEventListener("submit", function (event) {
+      var by = event.submitter;
+      var previewOnly =
+        by && (by.name === "preview" || by.getAttribute("formtarget") === "_blank");
+      if (!previewOnly && read(key)) {
+        window.clearTimeout(saveTimer);
+        write(key, true);
+      }
     });
   }
 

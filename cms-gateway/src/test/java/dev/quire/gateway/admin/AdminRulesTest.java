@@ -42,7 +42,7 @@ class AdminRulesTest {
   static final LoginGuard.Settings GUARD =
       new LoginGuard.Settings(3, Duration.ofMinutes(10), 2, Duration.ofMinutes(15), 100);
 
-  /** A guard entity outside sharding, with Pekko's serialization checks on its messages. */
+  /** A guard entity outside sharding (its messages' serialization: theGuardsMessagesCrossNodes). */
   static final class Guard {
     final org.apache.pekko.actor.testkit.typed.javadsl.BehaviorTestKit<LoginGuard.Command> kit;
     final org.apache.pekko.actor.testkit.typed.javadsl.TestInbox<LoginGuard.Verdict> inbox =
@@ -63,6 +63,11 @@ class AdminRulesTest {
       kit.run(new LoginGuard.Fail(inbox.getRef()));
       return inbox.receiveMessage().lockedUntil();
     }
+
+    Instant attempt() {
+      kit.run(new LoginGuard.Attempt(inbox.getRef()));
+      return inbox.receiveMessage().lockedUntil();
+    }
   }
 
   @Test
@@ -81,10 +86,19 @@ class AdminRulesTest {
     assertThat(address.check()).as("the first failure left the window").isNull();
     assertThat(address.fail()).as("the third in the window again").isNotNull();
 
-    // A name that does not exist counts by the account limit (2 in 15 minutes here).
+    // A name that does not exist counts by the account limit (2 in 15 minutes here), as the
+    // user directory counts an account's: each attempt before its check, refused once locked.
     Guard name = new Guard(LoginGuard.name("ghost"), clock);
-    assertThat(name.fail()).isNull();
-    assertThat(name.fail()).isEqualTo(clock.now.plus(Duration.ofMinutes(15)));
+    Instant first = clock.now;
+    assertThat(name.attempt()).as("counted").isNull();
+    clock.now = clock.now.plusSeconds(1);
+    assertThat(name.attempt()).as("counted").isNull();
+    assertThat(name.attempt())
+        .as("refused, not counted")
+        .isEqualTo(first.plus(Duration.ofMinutes(15)));
+    clock.now = first.plus(Duration.ofMinutes(15)).plusMillis(1);
+    assertThat(name.attempt()).as("the first left the window").isNull();
+    assertThat(name.check()).isNotNull();
   }
 
   @Test
@@ -125,6 +139,7 @@ class AdminRulesTest {
           java.util.List.of(
               new LoginGuard.Check(probe),
               new LoginGuard.Fail(probe),
+              new LoginGuard.Attempt(probe),
               new LoginGuard.Verdict(null),
               new LoginGuard.Verdict(Instant.parse("2026-12-04T10:15:30.123Z")))) {
         assertThat(s.verifySerialization(m, true)).isEqualTo(m);

@@ -71,12 +71,15 @@ public final class Users
   }
 
   /**
-   * {@code device}: the hash of the browser's device secret, trusted from now on for this account
-   * (see {@link Device}); null (as in every event stored before devices were): none.
+   * {@code device}: the hash of the browser's new device secret, trusted from now on for this
+   * account (see {@link Device}); {@code via}: the hash of the secret it had, which the new one
+   * replaces. A sign-in through a device the account knew forgets that device's attempts only, so
+   * that its owner signing in does not give someone guessing from elsewhere a fresh count; any
+   * other forgets the account's. Both null (as in every event stored before devices were): none.
    */
-  public record LoggedIn(String username, Instant at, String device) implements Event {
+  public record LoggedIn(String username, Instant at, String device, String via) implements Event {
     public LoggedIn(String username, Instant at) {
-      this(username, at, null);
+      this(username, at, null, null);
     }
   }
 
@@ -214,7 +217,9 @@ public final class Users
                 a.createdAt(),
                 a.lastLogin(),
                 List.of(),
-                a.devices()));
+                // A new password (perhaps because the account was taken over) trusts no browser
+                // of before: each is trusted again at its next sign-in.
+                List.of()));
       }
       if (event instanceof LoginAttempted e) {
         Account a = accounts.get(e.username());
@@ -230,15 +235,16 @@ public final class Users
       }
       if (event instanceof LoggedIn e) {
         Account a = accounts.get(e.username());
+        boolean throughDevice = deviceIndex(a, e.via()) >= 0;
         List<Device> devices = new ArrayList<>(a.devices());
+        devices.removeIf(d -> d.hash().equals(e.via()) || d.hash().equals(e.device()));
         if (e.device() != null) {
-          devices.removeIf(d -> d.hash().equals(e.device()));
           devices.add(new Device(e.device(), e.at(), List.of()));
           while (devices.size() > keepDevices) {
             devices.remove(0);
           }
         }
-        return with(withDevices(a, e.at(), List.of(), devices));
+        return with(withDevices(a, e.at(), throughDevice ? a.attempts() : List.of(), devices));
       }
       throw new IllegalStateException("unknown event " + event);
     }
@@ -459,7 +465,10 @@ public final class Users
     Instant since = now.minus(settings.window());
     // From a trusted device the attempt counts against that device alone: a lockout of the
     // account by guesses from elsewhere does not hold its owner's own browser.
-    Device device = a.trusted(cmd.device(), now.minus(settings.deviceTrust()));
+    Device device =
+        settings.trustedDevices() > 0
+            ? a.trusted(cmd.device(), now.minus(settings.deviceTrust()))
+            : null;
     List<Instant> counted = device == null ? a.attempts() : device.attempts();
     List<Instant> recent = counted.stream().filter(t -> t.isAfter(since)).toList();
     if (recent.size() >= settings.maxAttempts()) {
@@ -482,7 +491,9 @@ public final class Users
       return Effect().reply(cmd.replyTo(), noSuchUser(cmd.username()));
     }
     return Effect()
-        .persist(new LoggedIn(a.username(), clock.instant(), deviceHash(cmd.device())))
+        .persist(
+            new LoggedIn(
+                a.username(), clock.instant(), deviceHash(cmd.device()), deviceHash(cmd.via())))
         .thenReply(cmd.replyTo(), s -> new UserReply.Done(s.accounts().get(a.username()).view()));
   }
 

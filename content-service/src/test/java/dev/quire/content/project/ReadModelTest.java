@@ -105,6 +105,13 @@ class ReadModelTest {
             ContentKind.POST,
             new ContentFields("Aboutness", "aboutness", "b", "x", List.of(), "", "ann", null),
             T0.plusSeconds(2),
+            "ed"),
+        new Content.DraftCreated(
+            "f4",
+            1,
+            ContentKind.POST,
+            new ContentFields("Tour", "tour", "b", "y", List.of(), "", "ann", null),
+            T0.plusSeconds(3),
             "ed"));
     try (Connection c = ds.getConnection()) {
       java.util.function.Function<String, List<String>> find =
@@ -120,10 +127,12 @@ class ReadModelTest {
       assertThat(find.apply("CAF\u00c9")).as("title, any case").containsExactly("f1");
       assertThat(find.apply("weekly")).as("description").containsExactly("f1");
       assertThat(find.apply("about")).as("newest first").containsExactly("f3", "f2");
-      assertThat(find.apply("t_u")).as("_ is a character, not a wildcard").containsExactly("f2");
+      assertThat(find.apply("t_u"))
+          .as("_ is a character, not a wildcard (which would match Tour)")
+          .containsExactly("f2");
       assertThat(find.apply("100%")).containsExactly("f2");
       assertThat(find.apply("0%o")).as("% is a character too").isEmpty();
-      assertThat(find.apply("  ")).as("blank: any").hasSize(3);
+      assertThat(find.apply("  ")).as("blank: any").hasSize(4);
       assertThat(rm.list(c, ContentKind.POST, null, null, "about", 1, 10).total()).isEqualTo(1);
     }
   }

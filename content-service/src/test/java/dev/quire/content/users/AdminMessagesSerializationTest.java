@@ -48,9 +48,9 @@ class AdminMessagesSerializationTest {
             new UserCommand.LoginSucceeded("ann", userReplies),
             new UserCommand.BeginLogin(
                 "ann", "a".repeat(64), kit.<UserCommand.LoginTicket>createTestProbe().ref()),
-            new UserCommand.LoginSucceeded("ann", "a".repeat(64), userReplies),
+            new UserCommand.LoginSucceeded("ann", "a".repeat(64), "b".repeat(64), userReplies),
             new Users.LoginAttempted("ann", t, "a".repeat(64)),
-            new Users.LoggedIn("ann", t, "a".repeat(64)),
+            new Users.LoggedIn("ann", t, "a".repeat(64), "b".repeat(64)),
             new Users.LoggedIn("ann", t),
             new Users.State(
                 java.util.Map.of(
@@ -89,6 +89,14 @@ class AdminMessagesSerializationTest {
             new SessionCommand.Close(kit.<SessionCommand.SessionState>createTestProbe().ref()),
             new SessionCommand.SessionState(true, "ann", 3, t),
             SessionCommand.SessionState.CLOSED,
+            new ContentQuery.ListItems(
+                dev.quire.protocol.ContentKind.POST,
+                null,
+                null,
+                "caf\u00e9 50%",
+                2,
+                25,
+                kit.<ContentQuery.Page>createTestProbe().ref()),
             new ContentQuery.Preview(
                 "# T\u00edtulo", kit.<ContentQuery.Rendered>createTestProbe().ref()),
             new ContentQuery.Rendered("<h1>T\u00edtulo</h1>", 1),

@@ -76,11 +76,17 @@ class UserEventsFixtureTest {
                 "a".repeat(64),
                 Instant.parse("2026-12-04T10:02:00Z"),
                 List.of(Instant.parse("2026-12-04T10:04:00Z"))));
+    // Signed in through that device, with a new secret: the account's attempt stays.
+    ann = state.apply((Users.Event) events.get(4), 5, 10).accounts().get("ann");
+    assertThat(ann.attempts()).containsExactly(Instant.parse("2026-12-04T10:03:00Z"));
+    assertThat(ann.devices())
+        .containsExactly(
+            new Users.Device("e".repeat(64), Instant.parse("2026-12-04T10:05:00Z"), List.of()));
 
     // A session with an idle timeout, and a use of it.
-    var opened = (AdminSession.SessionOpened) events.get(4);
+    var opened = (AdminSession.SessionOpened) events.get(5);
     assertThat(opened.idleTimeout()).isEqualTo(java.time.Duration.ofHours(2));
-    assertThat(((AdminSession.SessionSeen) events.get(5)).at())
+    assertThat(((AdminSession.SessionSeen) events.get(6)).at())
         .isEqualTo(Instant.parse("2026-12-04T10:12:00Z"));
   }
 

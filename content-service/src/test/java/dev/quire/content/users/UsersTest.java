@@ -209,6 +209,7 @@ class UsersTest {
   }
 
   static final String LAPTOP = "a".repeat(64);
+  static final String LAPTOP_NEXT = "d".repeat(64);
   static final String PHONE = "b".repeat(64);
   static final String TABLET = "c".repeat(64);
 
@@ -216,14 +217,15 @@ class UsersTest {
     return kit.<LoginTicket>runCommand(r -> new UserCommand.BeginLogin(name, device, r)).reply();
   }
 
-  void succeeded(String name, String device) {
-    kit.<UserReply>runCommand(r -> new UserCommand.LoginSucceeded(name, device, r));
+  /** A sign-in that gives the browser the new secret {@code device}, replacing {@code via}. */
+  void succeeded(String name, String device, String via) {
+    kit.<UserReply>runCommand(r -> new UserCommand.LoginSucceeded(name, device, via, r));
   }
 
   @Test
   void aTrustedDeviceIsNotHeldByTheAccountsLockoutButByItsOwn() {
     add("root", Role.ADMIN);
-    succeeded("root", LAPTOP);
+    succeeded("root", LAPTOP, null);
     // Someone elsewhere locks the account.
     for (int i = 0; i < 3; i++) {
       assertThat(begin("root").lockedUntil()).isNull();
@@ -244,22 +246,33 @@ class UsersTest {
     assertThat(begin("root", LAPTOP).lockedUntil()).isNull();
     assertThat(begin("root", LAPTOP).lockedUntil()).as("the device is locked").isNotNull();
 
-    // A success from the laptop clears its attempts and the account's (as any success does).
-    clock.now = NOW.plus(Duration.ofMinutes(15)).plusSeconds(1);
-    succeeded("root", LAPTOP);
-    assertThat(kit.getState().accounts().get("root").attempts()).isEmpty();
+    // The owner signs in through the laptop (a minute later, its new secret replacing the old):
+    // the laptop's attempts are forgotten, the account's are not, so the one guessing elsewhere
+    // gets no fresh count.
+    clock.now = NOW.plusSeconds(60);
+    succeeded("root", LAPTOP_NEXT, LAPTOP);
+    assertThat(begin("root").lockedUntil()).as("still locked for others").isNotNull();
+    assertThat(begin("root", LAPTOP).lockedUntil()).as("the old secret is not trusted").isNotNull();
     assertThat(kit.getState().accounts().get("root").devices())
         .singleElement()
-        .satisfies(d -> assertThat(d.attempts()).isEmpty());
+        .satisfies(
+            d -> {
+              assertThat(d.hash()).isEqualTo(LAPTOP_NEXT);
+              assertThat(d.attempts()).isEmpty();
+            });
+    assertThat(begin("root", LAPTOP_NEXT).lockedUntil()).isNull();
+
+    // A sign-in not through a known device forgets the account's attempts, as before devices.
+    succeeded("root", PHONE, "f".repeat(64));
+    assertThat(begin("root").lockedUntil()).isNull();
 
     // The last two devices are kept, the least recently signed in from forgotten first.
-    succeeded("root", PHONE);
-    succeeded("root", TABLET);
+    succeeded("root", TABLET, null);
     assertThat(kit.getState().accounts().get("root").devices())
         .extracting(Users.Device::hash)
         .containsExactly(PHONE, TABLET);
     // A malformed device is not kept.
-    succeeded("root", "not-a-hash");
+    succeeded("root", "not-a-hash", null);
     assertThat(kit.getState().accounts().get("root").devices()).hasSize(2);
 
     // Trust ends 90 days after a device's last sign-in; the state survives a restart.
@@ -275,6 +288,32 @@ class UsersTest {
     }
     assertThat(begin("root", TABLET).lockedUntil())
         .as("no longer trusted: held as the account")
+        .isNotNull();
+
+    // A new password trusts no browser of before.
+    succeeded("root", TABLET, null);
+    kit.<UserReply>runCommand(r -> new UserCommand.SetPassword("root", "h2", "admin", r));
+    assertThat(kit.getState().accounts().get("root").devices()).isEmpty();
+  }
+
+  @Test
+  void withNoTrustedDevicesEveryAttemptCountsAgainstTheAccount() {
+    var none =
+        EventSourcedBehaviorTestKit.<UserCommand, Users.Event, Users.State>create(
+            KIT.system(),
+            Users.create(
+                "site",
+                new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 0, Duration.ofDays(90)),
+                clock));
+    none.<UserReply>runCommand(r -> new UserCommand.Add("root", null, Role.ADMIN, "h", "s", r));
+    none.<UserReply>runCommand(r -> new UserCommand.LoginSucceeded("root", LAPTOP, null, r));
+    for (int i = 0; i < 3; i++) {
+      none.<LoginTicket>runCommand(r -> new UserCommand.BeginLogin("root", r));
+    }
+    assertThat(
+            none.<LoginTicket>runCommand(r -> new UserCommand.BeginLogin("root", LAPTOP, r))
+                .reply()
+                .lockedUntil())
         .isNotNull();
   }
 
