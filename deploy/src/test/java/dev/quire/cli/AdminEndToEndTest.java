@@ -39,26 +39,26 @@ class AdminEndToEndTest {
   static String base;
   static String adminPassword;
 
+  /**
+   * An all-in-one node for admin tests in {@code dataDir}: any port, strict templates, no
+   * embedding, and cheap password hashes (the same code, less of the CI machine's time); {@code
+   * more} on top.
+   */
+  static com.typesafe.config.Config adminNodeConfig(Path dataDir, Map<String, Object> more) {
+    Map<String, Object> values = new java.util.HashMap<>(more);
+    values.put("quire.data-dir", dataDir.toString());
+    values.put("quire.gateway.http.port", 0);
+    values.put("quire.gateway.strict-templates", true);
+    values.put("quire.embedding.enabled", false);
+    values.put("quire.gateway.admin.argon2.memory", "1m");
+    values.put("quire.gateway.admin.argon2.iterations", 1);
+    return QuireNode.config(values);
+  }
+
   @BeforeAll
   static void start() throws Exception {
     var config =
-        QuireNode.config(
-            Map.of(
-                "quire.data-dir",
-                tmp.resolve("data").toString(),
-                "quire.gateway.http.port",
-                0,
-                "quire.gateway.strict-templates",
-                true,
-                "quire.embedding.enabled",
-                false,
-                "quire.crawler.politeness-delay",
-                "0ms",
-                // Cheap hashes: the same code, less of the CI machine's time.
-                "quire.gateway.admin.argon2.memory",
-                "1m",
-                "quire.gateway.admin.argon2.iterations",
-                1));
+        adminNodeConfig(tmp.resolve("data"), Map.of("quire.crawler.politeness-delay", "0ms"));
     var out = new java.io.ByteArrayOutputStream();
     node = QuireNode.start(config, true, new java.io.PrintStream(out, true), TOKEN);
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();

@@ -31,23 +31,9 @@ class AdminIdleSessionTest {
   @BeforeAll
   static void start() throws Exception {
     var config =
-        QuireNode.config(
-            Map.of(
-                "quire.data-dir",
-                tmp.resolve("data").toString(),
-                "quire.gateway.http.port",
-                0,
-                "quire.gateway.strict-templates",
-                true,
-                "quire.embedding.enabled",
-                false,
-                "quire.gateway.admin.session-idle-timeout",
-                IDLE_SECONDS + "s",
-                // Cheap hashes: the same code, less of the CI machine's time.
-                "quire.gateway.admin.argon2.memory",
-                "1m",
-                "quire.gateway.admin.argon2.iterations",
-                1));
+        AdminEndToEndTest.adminNodeConfig(
+            tmp.resolve("data"),
+            Map.of("quire.gateway.admin.session-idle-timeout", IDLE_SECONDS + "s"));
     node =
         QuireNode.start(
             config,

@@ -214,39 +214,22 @@ public final class AdminModule implements CmsModule, Admin {
         path(
             "logout",
             () ->
-                post(
-                    () ->
-                        signedIn(
-                            null,
-                            e ->
-                                form(
-                                    e,
-                                    f ->
-                                        optionalCookie(
-                                            SESSION_COOKIE,
-                                            c ->
-                                                onSuccess(
-                                                    logout(
-                                                        c.map(HttpCookiePair::value).orElse(""),
-                                                        e.username()),
-                                                    r -> complete(r))))))));
+                signedInPost(
+                    e ->
+                        optionalCookie(
+                            SESSION_COOKIE,
+                            c ->
+                                onSuccess(
+                                    logout(c.map(HttpCookiePair::value).orElse(""), e.username()),
+                                    r -> complete(r))))));
     // The editing page's script says, while someone types, that the session is in use (the check
     // in signedIn is what counts); nothing else happens.
     routes.add(
         path(
             segment("session").slash("keepalive"),
             () ->
-                post(
-                    () ->
-                        signedIn(
-                            null,
-                            e ->
-                                form(
-                                    e,
-                                    f ->
-                                        complete(
-                                            HttpResponse.create()
-                                                .withStatus(StatusCodes.NO_CONTENT)))))));
+                signedInPost(
+                    e -> complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)))));
     routes.add(home);
     routes.addAll(pages);
     Route admin = concat(routes.get(0), routes.subList(1, routes.size()).toArray(new Route[0]));
@@ -339,6 +322,11 @@ public final class AdminModule implements CmsModule, Admin {
             () ->
                 extractUnmatchedPath(
                     rest -> rest.isEmpty() || rest.startsWith("/") ? guarded : reject())));
+  }
+
+  /** A form POST by any signed-in editor, its CSRF token checked. */
+  private Route signedInPost(Function<Editor, Route> inner) {
+    return post(() -> signedIn(null, e -> form(e, f -> inner.apply(e))));
   }
 
   /** Never cached, never framed, no scripts or styles but the site's own. */

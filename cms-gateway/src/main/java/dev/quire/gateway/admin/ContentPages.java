@@ -196,29 +196,29 @@ final class ContentPages {
 
   // ------------------------------------------------------------------ list
 
-  private CompletionStage<HttpResponse> list(Editor e, Map<String, String> q) {
-    ContentStatus status = null;
-    if (q.get("status") != null && !q.get("status").isEmpty()) {
-      try {
-        status = ContentStatus.parse(q.get("status"));
-      } catch (IllegalArgumentException ex) {
-        throw HttpError.badRequest("status", ex.getMessage());
-      }
+  /** The query parameter {@code name} parsed, null when absent or empty; a bad one is a 400. */
+  private static <T> T optional(
+      Map<String, String> q, String name, java.util.function.Function<String, T> parse) {
+    String value = q.get(name);
+    if (value == null || value.isEmpty()) {
+      return null;
     }
+    try {
+      return parse.apply(value);
+    } catch (IllegalArgumentException ex) {
+      throw HttpError.badRequest(name, ex.getMessage());
+    }
+  }
+
+  private CompletionStage<HttpResponse> list(Editor e, Map<String, String> q) {
+    ContentStatus status = optional(q, "status", ContentStatus::parse);
     int page = 1;
     try {
       page = Math.max(1, Integer.parseInt(q.getOrDefault("page", "1")));
     } catch (NumberFormatException ex) {
       throw HttpError.badRequest("page", "must be a number, was '" + q.get("page") + "'");
     }
-    ContentKind kind = null;
-    if (q.get("kind") != null && !q.get("kind").isEmpty()) {
-      try {
-        kind = ContentKind.parse(q.get("kind"));
-      } catch (IllegalArgumentException ex) {
-        throw HttpError.badRequest("kind", ex.getMessage());
-      }
-    }
+    ContentKind kind = optional(q, "kind", ContentKind::parse);
     String find = q.getOrDefault("q", "").strip();
     if (find.length() > ContentQuery.MAX_FIND_TEXT) {
       throw HttpError.badRequest(
