@@ -1072,6 +1072,28 @@ class EndToEndTest {
     String tag = feed.headers().firstValue("ETag").orElseThrow();
     assertThat(get("/feed.xml", Map.of("If-None-Match", tag)).statusCode()).isEqualTo(304);
 
+    // Each tag has a feed of its own, linked from its page; only the tag's own URL has one.
+    var tagged =
+        node.gateway().site().snapshot().posts().stream()
+            .filter(p -> !p.tags().isEmpty())
+            .findFirst()
+            .orElseThrow();
+    var tagRef = tagged.tags().get(0);
+    var tagFeed = get(tagRef.url() + "feed.xml");
+    assertThat(tagFeed.statusCode()).isEqualTo(200);
+    assertThat(tagFeed.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("application/atom+xml");
+    assertThat(tagFeed.body())
+        .contains(": " + tagRef.name().replace("&", "&amp;").replace("<", "&lt;") + "</title>")
+        .contains("/feed.xml\"");
+    int tagEntries = tagFeed.body().split("<entry>", -1).length - 1;
+    assertThat(tagEntries)
+        .isEqualTo(Math.min(20, node.gateway().site().snapshot().tagged(tagRef.key()).size()));
+    assertThat(get(tagRef.url()).body())
+        .contains("type=\"application/atom+xml\"")
+        .contains("href=\"" + tagRef.url() + "feed.xml\"");
+    assertThat(get("/tags/no-such-tag-at-all/feed.xml").statusCode()).isEqualTo(404);
+
     var sitemap = get("/sitemap.xml");
     assertThat(sitemap.statusCode()).isEqualTo(200);
     assertThat(sitemap.body())

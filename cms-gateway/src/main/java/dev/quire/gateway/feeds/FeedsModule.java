@@ -50,6 +50,8 @@ public final class FeedsModule implements CmsModule {
   static final String FEED = "/feed.xml";
   static final String SITEMAP = "/sitemap.xml";
   static final String ROBOTS = "/robots.txt";
+  private static final String TAGS = "/tags/";
+  private static final String TAG_FEED = "/feed.xml";
   private static final String ATOM = "http://www.w3.org/2005/Atom";
   private static final String XML_NS = "http://www.w3.org/XML/1998/namespace";
   private static final String SITEMAPS = "http://www.sitemaps.org/schemas/sitemap/0.9";
@@ -115,7 +117,23 @@ public final class FeedsModule implements CmsModule {
     return path.equals(FEED)
         || path.equals(SITEMAP)
         || path.equals(ROBOTS)
-        || sitemapPart(path) > 0;
+        || sitemapPart(path) > 0
+        || tagOfFeed(path) != null;
+  }
+
+  /**
+   * The tag key (decoded) of {@code /tags/<key>/feed.xml}, a tag's own feed, or null. The key is
+   * one path segment, as the tag page's.
+   */
+  static String tagOfFeed(String path) {
+    if (!path.startsWith(TAGS) || !path.endsWith(TAG_FEED)) {
+      return null;
+    }
+    String segment = path.substring(TAGS.length(), path.length() - TAG_FEED.length());
+    if (segment.isEmpty() || segment.indexOf('/') >= 0) {
+      return null;
+    }
+    return dev.quire.gateway.site.SiteModule.decodeSegment(segment);
   }
 
   /** N of {@code /sitemap-N.xml}, or -1. */
@@ -147,6 +165,26 @@ public final class FeedsModule implements CmsModule {
   private SiteSnapshot.Rendered render(SiteSnapshot snap, String path) {
     if (path.equals(FEED)) {
       return ok(ATOM_TYPE, atom(snap.posts(), site, settings.entries()));
+    }
+    String tag = tagOfFeed(path);
+    if (tag != null) {
+      // Only a tag's own URL (its key, as the site links it): a tag page's other spellings
+      // redirect there, and its feed's are not found.
+      List<ItemView> tagged = snap.tagged(tag);
+      if (tagged.isEmpty()) {
+        return new SiteSnapshot.Rendered(
+            404, "", HttpResponse.create().withStatus(StatusCodes.NOT_FOUND));
+      }
+      String page = TAGS + tag + "/";
+      return ok(
+          ATOM_TYPE,
+          atom(
+              tagged,
+              site,
+              settings.entries(),
+              site.title() + ": " + snap.tagName(tag),
+              page + TAG_FEED.substring(1),
+              page));
     }
     if (path.equals(ROBOTS)) {
       return ok(
@@ -198,6 +236,20 @@ public final class FeedsModule implements CmsModule {
 
   /** An Atom feed (RFC 4287) of the newest {@code entries} posts, with their whole HTML. */
   static byte[] atom(List<ItemView> posts, SiteSettings site, int entries) {
+    return atom(posts, site, entries, site.title(), FEED, "/");
+  }
+
+  /**
+   * The same for {@code posts} (newest first) as the page at {@code pagePath} lists them: its own
+   * {@code title}, its {@code self} path, and the page as its link and id.
+   */
+  static byte[] atom(
+      List<ItemView> posts,
+      SiteSettings site,
+      int entries,
+      String title,
+      String selfPath,
+      String pagePath) {
     List<ItemView> newest = posts.subList(0, Math.min(entries, posts.size()));
     return xml(
         w -> {
@@ -205,13 +257,13 @@ public final class FeedsModule implements CmsModule {
           w.writeDefaultNamespace(ATOM);
           w.writeAttribute("xml", XML_NS, "lang", site.language());
           w.writeAttribute("xml", XML_NS, "base", site.baseUrl() + "/");
-          text(w, "title", site.title());
+          text(w, "title", title);
           if (!site.description().isBlank()) {
             text(w, "subtitle", site.description());
           }
-          link(w, null, site.baseUrl() + "/");
-          link(w, "self", site.baseUrl() + FEED);
-          text(w, "id", site.baseUrl() + "/");
+          link(w, null, site.baseUrl() + RedirectRule.encoded(pagePath));
+          link(w, "self", site.baseUrl() + RedirectRule.encoded(selfPath));
+          text(w, "id", site.baseUrl() + RedirectRule.encoded(pagePath));
           text(
               w,
               "updated",

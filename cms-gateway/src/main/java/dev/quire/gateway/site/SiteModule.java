@@ -257,7 +257,13 @@ public final class SiteModule implements CmsModule {
         return paddedPage(snap, path, posts, first, page);
       }
       return listPage(
-          snap, path, posts, page, first, "site/tag.peb", Map.of("tag", snap.tagName(key)));
+          snap,
+          path,
+          posts,
+          page,
+          first,
+          "site/tag.peb",
+          Map.of("tag", snap.tagName(key), "tagFeed", RedirectRule.encoded(first + "feed.xml")));
     }
     if (n == 1) {
       ItemView item = snap.bySlug(parts[0]);
@@ -404,7 +410,7 @@ public final class SiteModule implements CmsModule {
    * A path segment as the text it encodes ("caf%C3%A9" is "café"): Pekko gives the path as it came,
    * percent-encoded, and a tag may hold any letter. Null when it does not decode.
    */
-  static String decodeSegment(String segment) {
+  public static String decodeSegment(String segment) {
     if (segment.indexOf('%') < 0) {
       return segment;
     }

@@ -85,6 +85,38 @@ class FeedsModuleTest {
   }
 
   @Test
+  void aTagsFeedHasItsOwnTitleSelfLinkAndId() throws Exception {
+    var posts = List.of(post("t1", "Tagged", "tagged", "<p>T</p>", List.of("Café")));
+    Element feed =
+        parse(
+                FeedsModule.atom(
+                    posts,
+                    SITE,
+                    20,
+                    "Site & <Co>: Café",
+                    "/tags/caf\u00e9/feed.xml",
+                    "/tags/caf\u00e9/"))
+            .getDocumentElement();
+    assertThat(feed.getElementsByTagName("title").item(0).getTextContent())
+        .isEqualTo("Site & <Co>: Café");
+    assertThat(feed.getElementsByTagName("id").item(0).getTextContent())
+        .isEqualTo("https://example.org/tags/caf%C3%A9/");
+    var links = feed.getElementsByTagName("link");
+    assertThat(((Element) links.item(0)).getAttribute("href"))
+        .isEqualTo("https://example.org/tags/caf%C3%A9/");
+    assertThat(((Element) links.item(1)).getAttribute("rel")).isEqualTo("self");
+    assertThat(((Element) links.item(1)).getAttribute("href"))
+        .isEqualTo("https://example.org/tags/caf%C3%A9/feed.xml");
+
+    assertThat(FeedsModule.tagOfFeed("/tags/java/feed.xml")).isEqualTo("java");
+    assertThat(FeedsModule.tagOfFeed("/tags/caf%C3%A9/feed.xml")).isEqualTo("caf\u00e9");
+    assertThat(FeedsModule.tagOfFeed("/tags//feed.xml")).isNull();
+    assertThat(FeedsModule.tagOfFeed("/tags/a/b/feed.xml")).isNull();
+    assertThat(FeedsModule.tagOfFeed("/tags/%zz/feed.xml")).isNull();
+    assertThat(FeedsModule.tagOfFeed("/feed.xml")).isNull();
+  }
+
+  @Test
   void aSitemapPastItsLimitIsAnIndexOfParts() throws Exception {
     Document set = parse(FeedsModule.urlset(List.of("/", "/posts/a/", "/tags/café/"), SITE));
     assertThat(set.getElementsByTagName("loc").item(2).getTextContent())
