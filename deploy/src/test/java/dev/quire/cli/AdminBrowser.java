@@ -157,6 +157,10 @@ final class AdminBrowser {
     // Signing out forgets what this browser kept.
     driver.findElement(By.id("field-description")).sendKeys("left unsaved");
     wait.until(d -> keptDrafts(d) == 1);
+    // A link to the signed-out page (from anywhere) is not a sign-out: nothing is forgotten.
+    driver.get(base + "/admin/login?done=out");
+    assertThat(driver.getPageSource()).contains("You are signed out.");
+    assertThat(keptDrafts(driver)).isEqualTo(1);
     driver.get(base + "/admin/content/");
     driver.findElement(By.id("sign-out")).click();
     wait.until(d -> d.getCurrentUrl().endsWith("/admin/login?done=out"));

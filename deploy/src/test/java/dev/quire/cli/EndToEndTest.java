@@ -1093,6 +1093,11 @@ class EndToEndTest {
         .contains("type=\"application/atom+xml\"")
         .contains("href=\"" + tagRef.url() + "feed.xml\"");
     assertThat(get("/tags/no-such-tag-at-all/feed.xml").statusCode()).isEqualTo(404);
+    assertThat(get("/tags/feed.xml").statusCode()).isEqualTo(404);
+    // Another spelling of the same tag (its page redirects to the key) has no feed of its own.
+    String spelled = "/tags/" + tagRef.key().toUpperCase(java.util.Locale.ROOT) + "/feed.xml";
+    assertThat(tagRef.key()).isNotEqualTo(tagRef.key().toUpperCase(java.util.Locale.ROOT));
+    assertThat(get(spelled).statusCode()).isEqualTo(404);
 
     var sitemap = get("/sitemap.xml");
     assertThat(sitemap.statusCode()).isEqualTo(200);

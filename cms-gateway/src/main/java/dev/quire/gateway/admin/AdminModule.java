@@ -809,26 +809,43 @@ public final class AdminModule implements CmsModule, Admin {
           loginAgain(
               StatusCodes.FORBIDDEN, username, next, "This account is disabled. Ask an admin."));
     }
-    // The browser gets a new device secret at every sign-in (one per browser, whichever accounts
-    // it signs in to), which this account trusts from now on in place of the one it came with:
-    // a secret someone else planted in the browser is never the one trusted.
-    String deviceSecret = deviceTrust == null ? null : Secrets.random();
+    // The browser gets a new device secret at every sign-in (one per browser: the accounts it
+    // signed in to before trust the new one in place of the old), which this account trusts from
+    // now on: a secret someone else planted in the browser is never the one trusted. (A sign-in
+    // whose answer never reaches the browser leaves it with a secret no longer trusted: it is
+    // trusted again at its next sign-in.)
+    return trustThisBrowser(username, device)
+        .thenCompose(
+            deviceCookie ->
+                openSession(ticket.user().username(), ticket.user().credentials())
+                    .thenApply(
+                        secret -> {
+                          HttpResponse r =
+                              seeOther(next)
+                                  .addHeader(
+                                      SetCookie.create(cookie(SESSION_COOKIE, secret, lifetime)))
+                                  .addHeader(SetCookie.create(gone(LOGIN_COOKIE)));
+                          return deviceCookie.isEmpty() ? r : r.addHeader(deviceCookie.get());
+                        }));
+  }
+
+  /**
+   * Records a successful sign-in of {@code username} from this browser (it came with the device
+   * secret {@code presented}, or none): the account forgets the attempts counted against it, and
+   * trusts the new secret whose cookie this answers (empty when devices are not trusted).
+   */
+  CompletionStage<Optional<HttpHeader>> trustThisBrowser(String username, String presented) {
+    String secret = deviceTrust == null ? null : Secrets.random();
+    String via = Secrets.wellFormed(presented) ? trustedId(presented) : null;
     return client
         .<UserCommand.UserReply>users(
-            r ->
-                new UserCommand.LoginSucceeded(
-                    username, deviceId(deviceSecret), trustedId(device), r))
-        .thenCompose(reply -> openSession(ticket.user().username(), ticket.user().credentials()))
+            r -> new UserCommand.LoginSucceeded(username, deviceId(secret), via, r))
         .thenApply(
-            secret -> {
-              HttpResponse r =
-                  seeOther(next)
-                      .addHeader(SetCookie.create(cookie(SESSION_COOKIE, secret, lifetime)))
-                      .addHeader(SetCookie.create(gone(LOGIN_COOKIE)));
-              return deviceSecret == null
-                  ? r
-                  : r.addHeader(SetCookie.create(cookie(DEVICE_COOKIE, deviceSecret, deviceTrust)));
-            });
+            reply ->
+                secret == null
+                    ? Optional.<HttpHeader>empty()
+                    : Optional.<HttpHeader>of(
+                        SetCookie.create(cookie(DEVICE_COOKIE, secret, deviceTrust))));
   }
 
   /** What the user directory knows a device by: its secret's hash (null for none). */

@@ -281,15 +281,25 @@ final class UserPages {
                         }
                         UserCommand.UserView now = ((UserReply.Done) reply).user();
                         admin.forgetFirstPassword(now.username());
-                        return client
-                            .<UserReply>users(r -> new UserCommand.LoginSucceeded(e.username(), r))
-                            .thenCompose(x -> admin.openSession(now.username(), now.credentials()));
-                      })
-                  .thenApply(
-                      secret ->
-                          admin
-                              .seeOther("/admin/account?done=1")
-                              .addHeader(admin.sessionCookie(secret)));
+                        // The new password trusts no browser of before; this one, where it was
+                        // typed, is trusted again at once, as after a sign-in.
+                        return admin
+                            .trustThisBrowser(e.username(), device)
+                            .thenCompose(
+                                deviceCookie ->
+                                    admin
+                                        .openSession(now.username(), now.credentials())
+                                        .thenApply(
+                                            secret -> {
+                                              HttpResponse r =
+                                                  admin
+                                                      .seeOther("/admin/account?done=1")
+                                                      .addHeader(admin.sessionCookie(secret));
+                                              return deviceCookie.isEmpty()
+                                                  ? r
+                                                  : r.addHeader(deviceCookie.get());
+                                            }));
+                      });
             });
   }
 

@@ -126,7 +126,9 @@ public final class FeedsModule implements CmsModule {
    * one path segment, as the tag page's.
    */
   static String tagOfFeed(String path) {
-    if (!path.startsWith(TAGS) || !path.endsWith(TAG_FEED)) {
+    if (path.length() <= TAGS.length() + TAG_FEED.length()
+        || !path.startsWith(TAGS)
+        || !path.endsWith(TAG_FEED)) {
       return null;
     }
     String segment = path.substring(TAGS.length(), path.length() - TAG_FEED.length());
@@ -168,14 +170,17 @@ public final class FeedsModule implements CmsModule {
     }
     String tag = tagOfFeed(path);
     if (tag != null) {
-      // Only a tag's own URL (its key, as the site links it): a tag page's other spellings
-      // redirect there, and its feed's are not found.
+      // Only the tag's own URL (its key, as the site links it) has a feed: another spelling
+      // ("Java", whose page redirects to the key) or a tag that does not exist is a 404, kept out
+      // of the page memo so made-up paths do not fill it. (Pekko gives the path re-encoded in one
+      // form, so "%6Aava" arrives as "java".)
       List<ItemView> tagged = snap.tagged(tag);
+      String page = TAGS + tag + "/";
       if (tagged.isEmpty()) {
         return new SiteSnapshot.Rendered(
-            404, "", HttpResponse.create().withStatus(StatusCodes.NOT_FOUND));
+                404, "", HttpResponse.create().withStatus(StatusCodes.NOT_FOUND))
+            .once();
       }
-      String page = TAGS + tag + "/";
       return ok(
           ATOM_TYPE,
           atom(

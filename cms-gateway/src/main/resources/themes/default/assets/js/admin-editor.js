@@ -90,6 +90,7 @@
   if (storage && draftKey && user) {
     var key = PREFIX + user + ":" + draftKey;
     var saveTimer = 0;
+    var pending = false;
 
     // The answer to a save: forget what that form carried (only once: not on a reload of it).
     var done = /[?&]done=([a-z-]+)/.exec(window.location.search);
@@ -149,7 +150,9 @@
 
     form.addEventListener("input", function () {
       window.clearTimeout(saveTimer);
+      pending = true;
       saveTimer = window.setTimeout(function () {
+        pending = false;
         write(key, false);
       }, 300);
     });
@@ -159,8 +162,9 @@
       var by = event.submitter;
       var previewOnly =
         by && (by.name === "preview" || by.getAttribute("formtarget") === "_blank");
-      if (!previewOnly && read(key)) {
+      if (!previewOnly && (pending || read(key))) {
         window.clearTimeout(saveTimer);
+        pending = false;
         write(key, true);
       }
     });

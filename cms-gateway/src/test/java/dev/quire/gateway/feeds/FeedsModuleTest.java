@@ -114,6 +114,8 @@ class FeedsModuleTest {
     assertThat(FeedsModule.tagOfFeed("/tags/a/b/feed.xml")).isNull();
     assertThat(FeedsModule.tagOfFeed("/tags/%zz/feed.xml")).isNull();
     assertThat(FeedsModule.tagOfFeed("/feed.xml")).isNull();
+    assertThat(FeedsModule.tagOfFeed("/tags/feed.xml")).as("no key (the two overlap)").isNull();
+    assertThat(FeedsModule.tagOfFeed("/tags/x/feed.xml")).isEqualTo("x");
   }
 
   @Test

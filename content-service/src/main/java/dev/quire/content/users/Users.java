@@ -171,7 +171,12 @@ public final class Users
       return apply(event, keepAttempts, 10);
     }
 
+    /** For events replayed with the default trust (their fixture): 90 days. */
     State apply(Event event, int keepAttempts, int keepDevices) {
+      return apply(event, keepAttempts, keepDevices, Duration.ofDays(90));
+    }
+
+    State apply(Event event, int keepAttempts, int keepDevices, Duration deviceTrust) {
       if (event instanceof UserAdded e) {
         return with(
             new Account(
@@ -235,7 +240,8 @@ public final class Users
       }
       if (event instanceof LoggedIn e) {
         Account a = accounts.get(e.username());
-        boolean throughDevice = deviceIndex(a, e.via()) >= 0;
+        // Through a device the account trusted: the account's count (others' guesses) stays.
+        boolean throughDevice = a.trusted(e.via(), e.at().minus(deviceTrust)) != null;
         List<Device> devices = new ArrayList<>(a.devices());
         devices.removeIf(d -> d.hash().equals(e.via()) || d.hash().equals(e.device()));
         if (e.device() != null) {
@@ -244,7 +250,22 @@ public final class Users
             devices.remove(0);
           }
         }
-        return with(withDevices(a, e.at(), throughDevice ? a.attempts() : List.of(), devices));
+        State next =
+            with(withDevices(a, e.at(), throughDevice ? a.attempts() : List.of(), devices));
+        if (e.via() == null || e.device() == null) {
+          return next;
+        }
+        // One secret per browser: the other accounts it signed in to trust its new one instead.
+        for (Account other : accounts.values()) {
+          int i = other.username().equals(a.username()) ? -1 : deviceIndex(other, e.via());
+          if (i >= 0) {
+            List<Device> theirs = new ArrayList<>(other.devices());
+            Device d = theirs.get(i);
+            theirs.set(i, new Device(e.device(), d.lastLogin(), d.attempts()));
+            next = next.with(withDevices(other, other.lastLogin(), other.attempts(), theirs));
+          }
+        }
+        return next;
       }
       throw new IllegalStateException("unknown event " + event);
     }
@@ -534,7 +555,11 @@ public final class Users
         .forAnyState()
         .onAnyEvent(
             (state, event) ->
-                state.apply(event, settings.maxAttempts(), settings.trustedDevices()));
+                state.apply(
+                    event,
+                    settings.maxAttempts(),
+                    settings.trustedDevices(),
+                    settings.deviceTrust()));
   }
 
   private static String actor(String actor) {

@@ -297,6 +297,38 @@ class UsersTest {
   }
 
   @Test
+  void oneBrowserSignedInToTwoAccountsStaysTrustedByBoth() {
+    add("root", Role.ADMIN);
+    add("ann", Role.EDITOR);
+    succeeded("root", LAPTOP, null);
+    // The same browser signs in to ann: it came with LAPTOP and leaves with LAPTOP_NEXT.
+    succeeded("ann", LAPTOP_NEXT, LAPTOP);
+    assertThat(kit.getState().accounts().get("root").devices())
+        .extracting(Users.Device::hash)
+        .containsExactly(LAPTOP_NEXT);
+    for (int i = 0; i < 3; i++) {
+      begin("root");
+    }
+    assertThat(begin("root").lockedUntil()).isNotNull();
+    assertThat(begin("root", LAPTOP_NEXT).lockedUntil())
+        .as("root still trusts the browser under its new secret")
+        .isNull();
+    assertThat(begin("root", LAPTOP).lockedUntil()).as("not its old one").isNotNull();
+  }
+
+  @Test
+  void aSignInThroughADeviceNoLongerTrustedForgetsTheAccountsCount() {
+    add("root", Role.ADMIN);
+    succeeded("root", LAPTOP, null);
+    clock.now = NOW.plus(Duration.ofDays(91));
+    for (int i = 0; i < 2; i++) {
+      begin("root", LAPTOP); // counted against the account: the laptop is no longer trusted
+    }
+    succeeded("root", LAPTOP_NEXT, LAPTOP);
+    assertThat(kit.getState().accounts().get("root").attempts()).isEmpty();
+  }
+
+  @Test
   void withNoTrustedDevicesEveryAttemptCountsAgainstTheAccount() {
     var none =
         EventSourcedBehaviorTestKit.<UserCommand, Users.Event, Users.State>create(
