@@ -1103,7 +1103,7 @@ class EndToEndTest {
     assertThat(sitemap.statusCode()).isEqualTo(200);
     assertThat(sitemap.body())
         .contains("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"")
-        .contains("<loc>http://localhost:8080/posts/second/</loc>")
+        .contains("<loc>http://localhost:8080/posts/second/</loc><lastmod>")
         .contains("<loc>http://localhost:8080/about/</loc>")
         .contains("<loc>http://localhost:8080/tags/rust/</loc>");
     assertThat(get("/sitemap-2.xml").statusCode()).as("one file is enough here").isEqualTo(404);

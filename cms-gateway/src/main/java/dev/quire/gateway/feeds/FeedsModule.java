@@ -198,7 +198,7 @@ public final class FeedsModule implements CmsModule {
               .getBytes(StandardCharsets.UTF_8));
     }
     // The sitemap and its parts: the site's URLs are listed only for them.
-    List<String> urls = sitemapUrls(snap);
+    List<SitemapUrl> urls = sitemapUrls(snap);
     int parts =
         Math.max(1, (urls.size() + settings.sitemapMaxUrls() - 1) / settings.sitemapMaxUrls());
     if (path.equals(SITEMAP)) {
@@ -222,21 +222,42 @@ public final class FeedsModule implements CmsModule {
     return new SiteSnapshot.Rendered(200, etag, v.identity(), v.gzip(), true);
   }
 
-  /** Site-relative paths of everything published: home, blog, posts, pages, tags. */
-  static List<String> sitemapUrls(SiteSnapshot snap) {
-    List<String> urls = new ArrayList<>();
-    urls.add("/");
-    if (!snap.posts().isEmpty()) {
-      urls.add("/blog/");
-    }
-    java.util.Set<String> tags = new java.util.TreeSet<>();
+  /**
+   * A sitemap entry: a site-relative path and when what it shows last changed (W3C date-time), or
+   * null when unknown.
+   */
+  record SitemapUrl(String path, String lastmod) {}
+
+  /**
+   * Everything published: home, blog, posts, pages, tags, each with its last change (a list page's
+   * is its newest post's), so search engines revisit what changed and only that.
+   */
+  static List<SitemapUrl> sitemapUrls(SiteSnapshot snap) {
+    List<SitemapUrl> urls = new ArrayList<>();
+    String newest = null;
+    java.util.Map<String, String> tags = new java.util.TreeMap<>();
     for (ItemView p : snap.posts()) {
-      urls.add(p.url());
-      p.tags().forEach(t -> tags.add(t.url()));
+      newest = later(newest, p.updatedIso());
+      for (ItemView.TagRef t : p.tags()) {
+        tags.merge(t.url(), p.updatedIso(), FeedsModule::later);
+      }
     }
-    snap.nav().forEach(n -> urls.add(n.url()));
-    urls.addAll(tags);
+    urls.add(new SitemapUrl("/", newest));
+    if (!snap.posts().isEmpty()) {
+      urls.add(new SitemapUrl("/blog/", newest));
+    }
+    snap.posts().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
+    snap.pages().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
+    tags.forEach((url, lastmod) -> urls.add(new SitemapUrl(url, lastmod)));
     return urls;
+  }
+
+  /** The later of two ISO-8601 date-times (null: none). */
+  private static String later(String a, String b) {
+    if (a == null || b == null) {
+      return a == null ? b : a;
+    }
+    return java.time.OffsetDateTime.parse(a).isBefore(java.time.OffsetDateTime.parse(b)) ? b : a;
   }
 
   /** An Atom feed (RFC 4287) of the newest {@code entries} posts, with their whole HTML. */
@@ -320,14 +341,17 @@ public final class FeedsModule implements CmsModule {
     }
   }
 
-  static byte[] urlset(List<String> paths, SiteSettings site) {
+  static byte[] urlset(List<SitemapUrl> urls, SiteSettings site) {
     return xml(
         w -> {
           w.writeStartElement("urlset");
           w.writeDefaultNamespace(SITEMAPS);
-          for (String path : paths) {
+          for (SitemapUrl url : urls) {
             w.writeStartElement("url");
-            text(w, "loc", site.baseUrl() + RedirectRule.encoded(path));
+            text(w, "loc", site.baseUrl() + RedirectRule.encoded(url.path()));
+            if (url.lastmod() != null) {
+              text(w, "lastmod", url.lastmod());
+            }
             w.writeEndElement();
           }
           w.writeEndElement();

@@ -118,11 +118,76 @@ class FeedsModuleTest {
     assertThat(FeedsModule.tagOfFeed("/tags/x/feed.xml")).isEqualTo("x");
   }
 
+  static ItemView withUpdated(ItemView v, String kind, String url, String updated) {
+    return new ItemView(
+        v.id(),
+        kind,
+        v.title(),
+        v.slug(),
+        url,
+        v.description(),
+        v.tags(),
+        v.coverImage(),
+        v.author(),
+        v.dateIso(),
+        v.dateDisplay(),
+        updated,
+        v.html(),
+        v.readingMinutes(),
+        v.sortDate(),
+        v.aliases());
+  }
+
+  @Test
+  void theSitemapSaysWhenEachPageLastChanged() {
+    var older =
+        withUpdated(
+            post("a", "A", "a", "<p>a</p>", List.of("Java")),
+            "post",
+            "/posts/a/",
+            "2026-01-03T10:00:00Z");
+    var newer =
+        withUpdated(
+            post("b", "B", "b", "<p>b</p>", List.of("Java", "Go")),
+            "post",
+            "/posts/b/",
+            "2026-02-01T08:00:00+01:00");
+    var page =
+        withUpdated(
+            post("p", "About", "about", "<p>p</p>", List.of()),
+            "page",
+            "/about/",
+            "2026-01-05T00:00:00Z");
+    var urls =
+        FeedsModule.sitemapUrls(
+            dev.quire.gateway.site.SiteSnapshot.of(3, List.of(older, newer, page), 10));
+    java.util.Map<String, String> lastmod = new java.util.HashMap<>();
+    urls.forEach(u -> lastmod.put(u.path(), u.lastmod()));
+    assertThat(lastmod)
+        .containsEntry("/", "2026-02-01T08:00:00+01:00")
+        .containsEntry("/blog/", "2026-02-01T08:00:00+01:00")
+        .containsEntry("/posts/a/", "2026-01-03T10:00:00Z")
+        .containsEntry("/about/", "2026-01-05T00:00:00Z")
+        .containsEntry("/tags/java/", "2026-02-01T08:00:00+01:00")
+        .containsEntry("/tags/go/", "2026-02-01T08:00:00+01:00")
+        .hasSize(7);
+  }
+
   @Test
   void aSitemapPastItsLimitIsAnIndexOfParts() throws Exception {
-    Document set = parse(FeedsModule.urlset(List.of("/", "/posts/a/", "/tags/café/"), SITE));
+    Document set =
+        parse(
+            FeedsModule.urlset(
+                List.of(
+                    new FeedsModule.SitemapUrl("/", null),
+                    new FeedsModule.SitemapUrl("/posts/a/", "2026-01-03T10:00:00Z"),
+                    new FeedsModule.SitemapUrl("/tags/café/", null)),
+                SITE));
     assertThat(set.getElementsByTagName("loc").item(2).getTextContent())
         .isEqualTo("https://example.org/tags/caf%C3%A9/");
+    assertThat(set.getElementsByTagName("lastmod").getLength()).isEqualTo(1);
+    assertThat(set.getElementsByTagName("lastmod").item(0).getTextContent())
+        .isEqualTo("2026-01-03T10:00:00Z");
     Document index = parse(FeedsModule.sitemapIndex(3, SITE));
     assertThat(index.getDocumentElement().getLocalName()).isEqualTo("sitemapindex");
     assertThat(index.getElementsByTagName("loc").item(2).getTextContent())
