@@ -56,6 +56,13 @@ public interface UserCommand extends QuireSerializable {
       implements UserCommand {}
 
   /**
+   * Ends every session of the user, on every gateway ("sign out everywhere"), changing nothing
+   * else: their {@link UserView#credentials()} count moves on.
+   */
+  record EndSessions(String username, String actor, ActorRef<UserReply> replyTo)
+      implements UserCommand {}
+
+  /**
    * Counts a login attempt before the password is checked, and answers the hash to check it
    * against; past the attempts allowed in the window it answers {@code lockedUntil} instead, and
    * counts nothing. Attempts are counted first so that guesses sent at once through many gateways

@@ -853,6 +853,33 @@ class AdminEndToEndTest {
     assertThat(admin.get("/admin/content/?kind=video").statusCode()).isEqualTo(400);
   }
 
+  @Test
+  @Order(13)
+  void signingOutEverywhereElseEndsEveryOtherSessionAndKeepsThisOne() throws Exception {
+    AdminForms laptop = signedIn("target2", "target2-password-1");
+    AdminForms phone = signedIn("target2", "target2-password-1");
+    assertThat(phone.get("/admin/content/").statusCode()).isEqualTo(200);
+    assertThat(laptop.get("/admin/account").body()).contains("id=\"end-other-sessions\"");
+    var ended = laptop.submit("/admin/account", "/admin/account/sessions", Map.of());
+    assertThat(ended.statusCode()).isEqualTo(303);
+    assertThat(AdminForms.location(ended)).isEqualTo("/admin/account?done=sessions");
+    assertThat(laptop.get("/admin/account?done=sessions").body())
+        .contains("You are signed out everywhere else.");
+    var there = phone.get("/admin/content/");
+    assertThat(there.statusCode()).isEqualTo(303);
+    assertThat(AdminForms.location(there)).contains("/admin/login");
+    // Without the form's token: refused, nothing ended.
+    assertThat(laptop.post("/admin/account/sessions", Map.of("_csrf", "forged")).statusCode())
+        .isEqualTo(403);
+    assertThat(laptop.get("/admin/content/").statusCode()).isEqualTo(200);
+
+    // The API ends them all, this one too.
+    var viaApi = api("DELETE", "/api/v1/users/target2/sessions", null);
+    assertThat(viaApi.statusCode()).as(viaApi.body()).isEqualTo(200);
+    assertThat(laptop.get("/admin/content/").statusCode()).isEqualTo(303);
+    assertThat(api("DELETE", "/api/v1/users/nobody/sessions", null).statusCode()).isEqualTo(404);
+  }
+
   static AdminForms signedIn(String user, String password) throws Exception {
     AdminForms b = new AdminForms(base);
     var in = b.signIn(user, password);

@@ -2,6 +2,7 @@ package dev.quire.gateway.admin;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
@@ -97,6 +98,17 @@ final class UserPages {
                                                 f ->
                                                     onSuccess(
                                                         change(e, name, f), r -> complete(r)))))))),
+        // "Sign out everywhere else": every session of the editor ends, this one is opened anew.
+        path(
+            PathMatchers.segment("account").slash("sessions"),
+            () ->
+                admin.signedIn(
+                    null,
+                    e ->
+                        post(
+                            () ->
+                                admin.form(
+                                    e, f -> onSuccess(endOtherSessions(e), r -> complete(r)))))),
         path(
             "account",
             () ->
@@ -113,9 +125,13 @@ final class UserPages {
                                                 accountPage(
                                                     e,
                                                     StatusCodes.OK,
-                                                    done.isPresent()
-                                                        ? "Your password is changed."
-                                                        : null,
+                                                    done.map(
+                                                            d ->
+                                                                "sessions".equals(d)
+                                                                    ? "You are signed out"
+                                                                        + " everywhere else."
+                                                                    : "Your password is changed.")
+                                                        .orElse(null),
                                                     null)))),
                             post(
                                 () ->
@@ -244,6 +260,26 @@ final class UserPages {
     return admin.page(e, status, "admin/account.peb", vars);
   }
 
+  /** Ends every session of the editor, then opens one for this browser, which stays signed in. */
+  private CompletionStage<HttpResponse> endOtherSessions(Editor e) {
+    return client
+        .<UserReply>users(r -> new UserCommand.EndSessions(e.username(), e.username(), r))
+        .thenCompose(
+            reply -> {
+              if (reply instanceof UserReply.Refused no) {
+                throw HttpError.of(
+                    new ContentReply.Rejected(no.code(), no.field(), no.message(), List.of()));
+              }
+              UserCommand.UserView now = ((UserReply.Done) reply).user();
+              return admin.openSession(now.username(), now.credentials());
+            })
+        .thenApply(
+            secret ->
+                admin
+                    .seeOther("/admin/account?done=sessions")
+                    .addHeader(admin.sessionCookie(secret)));
+  }
+
   /**
    * A new password for the signed-in editor, once the current one is given (a stolen session alone
    * cannot change it). Every session of theirs ends, this one too; they get a new one at once.
@@ -326,6 +362,16 @@ final class UserPages {
                                     entity(
                                         Unmarshaller.entityToString(),
                                         body -> onSuccess(apiAdd(json, body), r -> complete(r)))))),
+                // Signs the user out everywhere (their password and all else unchanged).
+                path(
+                    PathMatchers.segment().slash("sessions"),
+                    name ->
+                        delete(
+                            () ->
+                                onSuccess(
+                                    client.<UserReply>users(
+                                        r -> new UserCommand.EndSessions(name, "api", r)),
+                                    r -> complete(answer(json, 200, r))))),
                 path(
                     PathMatchers.segment(),
                     name ->

@@ -7,6 +7,7 @@ import dev.quire.protocol.UserCommand;
 import dev.quire.protocol.UserCommand.Add;
 import dev.quire.protocol.UserCommand.BeginLogin;
 import dev.quire.protocol.UserCommand.Change;
+import dev.quire.protocol.UserCommand.EndSessions;
 import dev.quire.protocol.UserCommand.GetUser;
 import dev.quire.protocol.UserCommand.ListUsers;
 import dev.quire.protocol.UserCommand.LoginSucceeded;
@@ -58,6 +59,9 @@ public final class Users
 
   public record PasswordSet(String username, String passwordHash, Instant at, String actor)
       implements Event {}
+
+  /** Every session of the user ended (their credentials count moved on); nothing else changed. */
+  public record SessionsEnded(String username, Instant at, String actor) implements Event {}
 
   /**
    * {@code device}: the hash of the trusted device the attempt came from, which counts it against
@@ -204,6 +208,21 @@ public final class Users
                 a.passwordHash(),
                 e.disabled() != null ? e.disabled() : a.disabled(),
                 credentialsChange ? a.credentials() + 1 : a.credentials(),
+                a.createdAt(),
+                a.lastLogin(),
+                a.attempts(),
+                a.devices()));
+      }
+      if (event instanceof SessionsEnded e) {
+        Account a = accounts.get(e.username());
+        return with(
+            new Account(
+                a.username(),
+                a.displayName(),
+                a.role(),
+                a.passwordHash(),
+                a.disabled(),
+                a.credentials() + 1,
                 a.createdAt(),
                 a.lastLogin(),
                 a.attempts(),
@@ -356,6 +375,19 @@ public final class Users
         .onCommand(Add.class, this::onAdd)
         .onCommand(Change.class, this::onChange)
         .onCommand(SetPassword.class, this::onSetPassword)
+        .onCommand(
+            EndSessions.class,
+            (state, cmd) -> {
+              Account a = state.accounts().get(cmd.username());
+              if (a == null) {
+                return Effect().reply(cmd.replyTo(), noSuchUser(cmd.username()));
+              }
+              return Effect()
+                  .persist(new SessionsEnded(a.username(), clock.instant(), actor(cmd.actor())))
+                  .thenReply(
+                      cmd.replyTo(),
+                      s -> new UserReply.Done(s.accounts().get(a.username()).view()));
+            })
         .onCommand(BeginLogin.class, this::onBeginLogin)
         .onCommand(LoginSucceeded.class, this::onLoginSucceeded)
         .onCommand(

@@ -67,6 +67,8 @@ class AdminMessagesSerializationTest {
                         List.of(t),
                         List.of(new Users.Device("a".repeat(64), t, List.of(t)))))),
             new UserCommand.GetUser("ann", userReplies),
+            new UserCommand.EndSessions("ann", "admin", userReplies),
+            new Users.SessionsEnded("ann", t, "admin"),
             new UserCommand.ListUsers(kit.<UserCommand.UserList>createTestProbe().ref()),
             new UserCommand.UserReply.Done(view),
             new UserCommand.UserReply.Refused(ErrorCode.NOT_FOUND, "username", "no"),

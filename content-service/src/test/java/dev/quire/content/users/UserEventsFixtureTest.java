@@ -88,6 +88,11 @@ class UserEventsFixtureTest {
     assertThat(opened.idleTimeout()).isEqualTo(java.time.Duration.ofHours(2));
     assertThat(((AdminSession.SessionSeen) events.get(6)).at())
         .isEqualTo(Instant.parse("2026-12-04T10:12:00Z"));
+
+    // "Sign out everywhere": the credentials count moves on.
+    long before = state.accounts().get("ann").credentials();
+    assertThat(state.apply((Users.Event) events.get(7), 5, 10).accounts().get("ann").credentials())
+        .isEqualTo(before + 1);
   }
 
   static List<Object> read(String fixture) throws Exception {

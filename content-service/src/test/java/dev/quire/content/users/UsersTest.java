@@ -166,6 +166,17 @@ class UsersTest {
             .reply();
     assertThat(view(reset).credentials()).isEqualTo(4);
     assertThat(begin("ann").passwordHash()).isEqualTo("new-hash");
+    // "Sign out everywhere": a new credentials count, nothing else.
+    var ended = kit.<UserReply>runCommand(r -> new UserCommand.EndSessions("ann", "ann", r));
+    assertThat(view(ended.reply()).credentials()).isEqualTo(5);
+    assertThat(ended.event()).isInstanceOf(Users.SessionsEnded.class);
+    assertThat(begin("ann").passwordHash()).isEqualTo("new-hash");
+    assertThat(
+            refusal(
+                    kit.<UserReply>runCommand(r -> new UserCommand.EndSessions("nobody", "a", r))
+                        .reply())
+                .code())
+        .isEqualTo(ErrorCode.NOT_FOUND);
     // Once changed, the account is no longer what its first add made: that add is refused.
     var root =
         kit.<UserReply>runCommand(r -> new UserCommand.SetPassword("root", "other", "root", r));
