@@ -34,12 +34,14 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "user",
-    description = "The admin's users: list, add, set a password, change a role or disable.",
+    description =
+        "The admin's users: list, add, set a password, change a role or disable, sign out.",
     subcommands = {
       UserCommand.ListUsers.class,
       UserCommand.Add.class,
       UserCommand.Passwd.class,
-      UserCommand.Set.class
+      UserCommand.Set.class,
+      UserCommand.SignOut.class
     })
 final class UserCommand implements Runnable {
 
@@ -215,6 +217,21 @@ final class UserCommand implements Runnable {
     }
   }
 
+  @Command(
+      name = "sign-out",
+      mixinStandardHelpOptions = true,
+      description = "End every admin session of a user, on every gateway (nothing else changes).")
+  static final class SignOut extends Base {
+    @Parameters(index = "0", paramLabel = "USERNAME")
+    String username;
+
+    @Override
+    void run(Users users) throws Exception {
+      users.endSessions(username);
+      System.out.println("Ended every session of " + username + ".");
+    }
+  }
+
   /** The users of a running site (the API) or of a stopped one (the entity, in this process). */
   abstract static class Users implements AutoCloseable {
     abstract List<JsonNode> list() throws Exception;
@@ -224,6 +241,9 @@ final class UserCommand implements Runnable {
 
     /** {@code body}: the API's fields to change ({@code role, displayName, disabled, password}). */
     abstract JsonNode change(String username, ObjectNode body) throws Exception;
+
+    /** Ends every session of {@code username}. */
+    abstract JsonNode endSessions(String username) throws Exception;
 
     @Override
     public void close() throws Exception {}
@@ -277,6 +297,14 @@ final class UserCommand implements Runnable {
     @Override
     JsonNode change(String username, ObjectNode body) throws Exception {
       return send("PUT", "/" + java.net.URLEncoder.encode(username, StandardCharsets.UTF_8), body);
+    }
+
+    @Override
+    JsonNode endSessions(String username) throws Exception {
+      return send(
+          "DELETE",
+          "/" + java.net.URLEncoder.encode(username, StandardCharsets.UTF_8) + "/sessions",
+          null);
     }
 
     private JsonNode send(String method, String path, ObjectNode body) throws Exception {
@@ -424,6 +452,11 @@ final class UserCommand implements Runnable {
         last = done(ask(r -> new dev.quire.protocol.UserCommand.GetUser(username, r)));
       }
       return last;
+    }
+
+    @Override
+    JsonNode endSessions(String username) throws Exception {
+      return done(ask(r -> new dev.quire.protocol.UserCommand.EndSessions(username, "cli", r)));
     }
 
     /** The same bounds the admin and the API hold a password to. */

@@ -63,6 +63,13 @@ class UserCommandTest {
             "user", "passwd", "nobody", "--password-file", pw.toString(), "--data", data);
     assertThat(missing.code()).isEqualTo(2);
     assertThat(missing.err()).contains("username: there is no user 'nobody'");
+
+    var signOut = EmbeddingRoleClusterTest.runCli("user", "sign-out", "ed", "--data", data);
+    assertThat(signOut.code()).as(signOut.err()).isZero();
+    assertThat(signOut.out()).contains("Ended every session of ed.");
+    var nobody = EmbeddingRoleClusterTest.runCli("user", "sign-out", "nobody", "--data", data);
+    assertThat(nobody.code()).isEqualTo(2);
+    assertThat(nobody.err()).contains("username: there is no user 'nobody'");
   }
 
   @Test
@@ -98,7 +105,15 @@ class UserCommandTest {
               "--token",
               token);
       assertThat(reset.code()).as(reset.err()).isZero();
-      assertThat(new AdminForms(base).signIn("admin", "a-brand-new-password").statusCode())
+      AdminForms admin = new AdminForms(base);
+      assertThat(admin.signIn("admin", "a-brand-new-password").statusCode()).isEqualTo(303);
+      assertThat(admin.get("/admin/content/").statusCode()).isEqualTo(200);
+      var signOut =
+          EmbeddingRoleClusterTest.runCli(
+              "user", "sign-out", "admin", "--server", base, "--token", token);
+      assertThat(signOut.code()).as(signOut.err()).isZero();
+      assertThat(admin.get("/admin/content/").statusCode())
+          .as("the session ended through the running site")
           .isEqualTo(303);
       var list =
           EmbeddingRoleClusterTest.runCli("user", "list", "--server", base, "--token", token);
