@@ -56,8 +56,9 @@ public interface UserCommand extends QuireSerializable {
       implements UserCommand {}
 
   /**
-   * Ends every session of the user, on every gateway ("sign out everywhere"), changing nothing
-   * else: their {@link UserView#credentials()} count moves on.
+   * Ends every session of the user, on every gateway ("sign out everywhere"): their {@link
+   * UserView#credentials()} count moves on, and no browser is trusted any more (see {@link
+   * LoginSucceeded}); password and role unchanged.
    */
   record EndSessions(String username, String actor, ActorRef<UserReply> replyTo)
       implements UserCommand {}
@@ -102,7 +103,8 @@ public interface UserCommand extends QuireSerializable {
 
   /**
    * An account as others may see it: never its hash. {@code credentials} counts changes of
-   * password, role and disabled; a session opened under an older count is no longer valid.
+   * password, role and disabled, and every {@link EndSessions}; a session opened under an older
+   * count is no longer valid.
    */
   record UserView(
       String username,

@@ -27,10 +27,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code quire user list|add|passwd|set}: the admin's users from the command line, for a running
- * site ({@code --server}, through {@code /api/v1/users}) or a stopped one (a content node in this
- * process on the data directory). The way back in when no admin can sign in: {@code quire user
- * passwd admin} sets a new password and clears the account's lockout.
+ * {@code quire user list|add|passwd|set|sign-out}: the admin's users from the command line, for a
+ * running site ({@code --server}, through {@code /api/v1/users}) or a stopped one (a content node
+ * in this process on the data directory). The way back in when no admin can sign in: {@code quire
+ * user passwd admin} sets a new password and clears the account's lockout.
  */
 @Command(
     name = "user",

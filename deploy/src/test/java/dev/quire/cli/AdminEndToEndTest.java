@@ -863,6 +863,9 @@ class AdminEndToEndTest {
     var ended = laptop.submit("/admin/account", "/admin/account/sessions", Map.of());
     assertThat(ended.statusCode()).isEqualTo(303);
     assertThat(AdminForms.location(ended)).isEqualTo("/admin/account?done=sessions");
+    assertThat(ended.headers().allValues("Set-Cookie"))
+        .as("this browser is trusted again, with a new secret")
+        .anyMatch(c -> c.startsWith("quire_device=") && !c.contains("Max-Age=0"));
     assertThat(laptop.get("/admin/account?done=sessions").body())
         .contains("You are signed out everywhere else.");
     var there = phone.get("/admin/content/");

@@ -107,8 +107,19 @@ final class UserPages {
                     e ->
                         post(
                             () ->
-                                admin.form(
-                                    e, f -> onSuccess(endOtherSessions(e), r -> complete(r)))))),
+                                optionalCookie(
+                                    AdminModule.DEVICE_COOKIE,
+                                    device ->
+                                        admin.form(
+                                            e,
+                                            f ->
+                                                onSuccess(
+                                                    endOtherSessions(
+                                                        e,
+                                                        device
+                                                            .map(HttpCookiePair::value)
+                                                            .orElse(null)),
+                                                    r -> complete(r))))))),
         path(
             "account",
             () ->
@@ -260,8 +271,11 @@ final class UserPages {
     return admin.page(e, status, "admin/account.peb", vars);
   }
 
-  /** Ends every session of the editor, then opens one for this browser, which stays signed in. */
-  private CompletionStage<HttpResponse> endOtherSessions(Editor e) {
+  /**
+   * Ends every session of the editor (and every browser's trust), then opens a session for this
+   * browser, trusted again with a new device secret: it stays signed in.
+   */
+  private CompletionStage<HttpResponse> endOtherSessions(Editor e, String device) {
     return client
         .<UserReply>users(r -> new UserCommand.EndSessions(e.username(), e.username(), r))
         .thenCompose(
@@ -271,13 +285,23 @@ final class UserPages {
                     new ContentReply.Rejected(no.code(), no.field(), no.message(), List.of()));
               }
               UserCommand.UserView now = ((UserReply.Done) reply).user();
-              return admin.openSession(now.username(), now.credentials());
-            })
-        .thenApply(
-            secret ->
-                admin
-                    .seeOther("/admin/account?done=sessions")
-                    .addHeader(admin.sessionCookie(secret)));
+              return admin
+                  .trustThisBrowser(now.username(), device)
+                  .thenCompose(
+                      deviceCookie ->
+                          admin
+                              .openSession(now.username(), now.credentials())
+                              .thenApply(
+                                  secret -> {
+                                    HttpResponse r =
+                                        admin
+                                            .seeOther("/admin/account?done=sessions")
+                                            .addHeader(admin.sessionCookie(secret));
+                                    return deviceCookie.isEmpty()
+                                        ? r
+                                        : r.addHeader(deviceCookie.get());
+                                  }));
+            });
   }
 
   /**

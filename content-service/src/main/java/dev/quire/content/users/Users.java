@@ -60,7 +60,10 @@ public final class Users
   public record PasswordSet(String username, String passwordHash, Instant at, String actor)
       implements Event {}
 
-  /** Every session of the user ended (their credentials count moved on); nothing else changed. */
+  /**
+   * Every session of the user ended (their credentials count moved on) and no browser trusted any
+   * more (a lost laptop's included); password and role unchanged.
+   */
   public record SessionsEnded(String username, Instant at, String actor) implements Event {}
 
   /**
@@ -226,7 +229,7 @@ public final class Users
                 a.createdAt(),
                 a.lastLogin(),
                 a.attempts(),
-                a.devices()));
+                List.of()));
       }
       if (event instanceof PasswordSet e) {
         Account a = accounts.get(e.username());

@@ -305,6 +305,10 @@ class UsersTest {
     succeeded("root", TABLET, null);
     kit.<UserReply>runCommand(r -> new UserCommand.SetPassword("root", "h2", "admin", r));
     assertThat(kit.getState().accounts().get("root").devices()).isEmpty();
+    // Nor does signing out everywhere.
+    succeeded("root", TABLET, null);
+    kit.<UserReply>runCommand(r -> new UserCommand.EndSessions("root", "root", r));
+    assertThat(kit.getState().accounts().get("root").devices()).isEmpty();
   }
 
   @Test
