@@ -102,24 +102,7 @@ final class UserPages {
         path(
             PathMatchers.segment("account").slash("sessions"),
             () ->
-                admin.signedIn(
-                    null,
-                    e ->
-                        post(
-                            () ->
-                                optionalCookie(
-                                    AdminModule.DEVICE_COOKIE,
-                                    device ->
-                                        admin.form(
-                                            e,
-                                            f ->
-                                                onSuccess(
-                                                    endOtherSessions(
-                                                        e,
-                                                        device
-                                                            .map(HttpCookiePair::value)
-                                                            .orElse(null)),
-                                                    r -> complete(r))))))),
+                admin.signedIn(null, e -> ownForm(e, (f, device) -> endOtherSessions(e, device)))),
         path(
             "account",
             () ->
@@ -144,22 +127,7 @@ final class UserPages {
                                                                     : "Your password is changed.")
                                                         .orElse(null),
                                                     null)))),
-                            post(
-                                () ->
-                                    optionalCookie(
-                                        AdminModule.DEVICE_COOKIE,
-                                        device ->
-                                            admin.form(
-                                                e,
-                                                f ->
-                                                    onSuccess(
-                                                        changeOwn(
-                                                            e,
-                                                            f,
-                                                            device
-                                                                .map(HttpCookiePair::value)
-                                                                .orElse(null)),
-                                                        r -> complete(r)))))))));
+                            ownForm(e, (f, device) -> changeOwn(e, f, device))))));
   }
 
   // ------------------------------------------------------------------ users page
@@ -272,6 +240,27 @@ final class UserPages {
   }
 
   /**
+   * A form the signed-in editor sends about their own account, its CSRF token checked; {@code work}
+   * gets its fields and the browser's device secret (or null).
+   */
+  private Route ownForm(
+      Editor e,
+      java.util.function.BiFunction<Map<String, String>, String, CompletionStage<HttpResponse>>
+          work) {
+    return post(
+        () ->
+            optionalCookie(
+                AdminModule.DEVICE_COOKIE,
+                device ->
+                    admin.form(
+                        e,
+                        f ->
+                            onSuccess(
+                                work.apply(f, device.map(HttpCookiePair::value).orElse(null)),
+                                r -> complete(r)))));
+  }
+
+  /**
    * Ends every session of the editor (and every browser's trust), then opens a session for this
    * browser, trusted again with a new device secret: it stays signed in.
    */
@@ -284,24 +273,30 @@ final class UserPages {
                 throw HttpError.of(
                     new ContentReply.Rejected(no.code(), no.field(), no.message(), List.of()));
               }
-              UserCommand.UserView now = ((UserReply.Done) reply).user();
-              return admin
-                  .trustThisBrowser(now.username(), device)
-                  .thenCompose(
-                      deviceCookie ->
-                          admin
-                              .openSession(now.username(), now.credentials())
-                              .thenApply(
-                                  secret -> {
-                                    HttpResponse r =
-                                        admin
-                                            .seeOther("/admin/account?done=sessions")
-                                            .addHeader(admin.sessionCookie(secret));
-                                    return deviceCookie.isEmpty()
-                                        ? r
-                                        : r.addHeader(deviceCookie.get());
-                                  }));
+              return signedInAgain(
+                  ((UserReply.Done) reply).user(), device, "/admin/account?done=sessions");
             });
+  }
+
+  /**
+   * After the editor's own change that ended all their sessions and trusted browsers: this browser
+   * is trusted again with a new device secret and gets a new session (under {@code now}'s
+   * credentials count), then goes to {@code next}.
+   */
+  private CompletionStage<HttpResponse> signedInAgain(
+      UserCommand.UserView now, String device, String next) {
+    return admin
+        .trustThisBrowser(now.username(), device)
+        .thenCompose(
+            deviceCookie ->
+                admin
+                    .openSession(now.username(), now.credentials())
+                    .thenApply(
+                        secret -> {
+                          HttpResponse r =
+                              admin.seeOther(next).addHeader(admin.sessionCookie(secret));
+                          return deviceCookie.isEmpty() ? r : r.addHeader(deviceCookie.get());
+                        }));
   }
 
   /**
@@ -343,22 +338,7 @@ final class UserPages {
                         admin.forgetFirstPassword(now.username());
                         // The new password trusts no browser of before; this one, where it was
                         // typed, is trusted again at once, as after a sign-in.
-                        return admin
-                            .trustThisBrowser(e.username(), device)
-                            .thenCompose(
-                                deviceCookie ->
-                                    admin
-                                        .openSession(now.username(), now.credentials())
-                                        .thenApply(
-                                            secret -> {
-                                              HttpResponse r =
-                                                  admin
-                                                      .seeOther("/admin/account?done=1")
-                                                      .addHeader(admin.sessionCookie(secret));
-                                              return deviceCookie.isEmpty()
-                                                  ? r
-                                                  : r.addHeader(deviceCookie.get());
-                                            }));
+                        return signedInAgain(now, device, "/admin/account?done=1");
                       });
             });
   }
