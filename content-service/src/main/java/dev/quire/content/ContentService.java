@@ -76,6 +76,15 @@ public final class ContentService {
             });
     SqlDialect dialect = SqlDialect.fromJdbcUrl(config.getString("quire.db.url"));
     ReadModel readModel = new ReadModel(dialect, new MarkdownRenderer());
+    // Read (and checked) before anything starts: a bad setting is named at once.
+    dev.quire.content.users.Users.Settings users =
+        new dev.quire.content.users.Users.Settings(
+            q.getInt("users.max-users"),
+            q.getInt("users.login-attempts"),
+            q.getDuration("users.lockout-window"),
+            q.getInt("users.snapshot-every"),
+            q.getInt("users.trusted-devices"),
+            q.getDuration("users.device-trust"));
 
     return withRetries(
             () ->
@@ -117,15 +126,7 @@ public final class ContentService {
                       q.getInt("redirects.max-rules"),
                       q.getInt("redirects.max-batch"),
                       q.getInt("redirects.snapshot-every")));
-              dev.quire.content.users.Users.init(
-                  system,
-                  new dev.quire.content.users.Users.Settings(
-                      q.getInt("users.max-users"),
-                      q.getInt("users.login-attempts"),
-                      q.getDuration("users.lockout-window"),
-                      q.getInt("users.snapshot-every"),
-                      q.getInt("users.trusted-devices"),
-                      q.getDuration("users.device-trust")));
+              dev.quire.content.users.Users.init(system, users);
               dev.quire.content.users.AdminSession.init(system);
               SiteMenus.init(
                   system,

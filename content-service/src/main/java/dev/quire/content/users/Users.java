@@ -337,7 +337,18 @@ public final class Users
       Duration window,
       int snapshotEvery,
       int trustedDevices,
-      Duration deviceTrust) {}
+      Duration deviceTrust) {
+    public Settings {
+      if (trustedDevices < 0) {
+        throw new IllegalArgumentException(
+            "quire.content.users.trusted-devices must be 0 (none) or more, was " + trustedDevices);
+      }
+      if (deviceTrust.isNegative() || deviceTrust.isZero()) {
+        throw new IllegalArgumentException(
+            "quire.content.users.device-trust must be longer than 0, was " + deviceTrust);
+      }
+    }
+  }
 
   public static void init(ActorSystem<?> system, Settings settings) {
     ClusterSharding.get(system)

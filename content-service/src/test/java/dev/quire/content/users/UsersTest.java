@@ -344,6 +344,17 @@ class UsersTest {
   }
 
   @Test
+  void badDeviceSettingsAreRefusedNamingTheSetting() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new Users.Settings(3, 3, Duration.ofMinutes(15), 50, -1, Duration.ofDays(90)))
+        .hasMessageContaining("quire.content.users.trusted-devices")
+        .hasMessageContaining("-1");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 10, Duration.ZERO))
+        .hasMessageContaining("quire.content.users.device-trust");
+  }
+
+  @Test
   void withNoTrustedDevicesEveryAttemptCountsAgainstTheAccount() {
     var none =
         EventSourcedBehaviorTestKit.<UserCommand, Users.Event, Users.State>create(
