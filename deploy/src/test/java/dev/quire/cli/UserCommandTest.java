@@ -107,12 +107,14 @@ class UserCommandTest {
       assertThat(reset.code()).as(reset.err()).isZero();
       AdminForms admin = new AdminForms(base);
       assertThat(admin.signIn("admin", "a-brand-new-password").statusCode()).isEqualTo(303);
-      assertThat(admin.get("/admin/content/").statusCode()).isEqualTo(200);
+      // The account page needs only the session (the content list also needs the read model's
+      // query service, which a node just started may not have yet: a 503 then).
+      assertThat(admin.get("/admin/account").statusCode()).isEqualTo(200);
       var signOut =
           EmbeddingRoleClusterTest.runCli(
               "user", "sign-out", "admin", "--server", base, "--token", token);
       assertThat(signOut.code()).as(signOut.err()).isZero();
-      assertThat(admin.get("/admin/content/").statusCode())
+      assertThat(admin.get("/admin/account").statusCode())
           .as("the session ended through the running site")
           .isEqualTo(303);
       var list =
