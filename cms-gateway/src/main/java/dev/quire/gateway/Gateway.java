@@ -61,28 +61,17 @@ public final class Gateway {
     Config g = config.getConfig("quire.gateway");
     if (!Cluster.get(system).selfMember().hasRole("content")) {
       // Not a content node: reach the entities through a sharding proxy.
-      ClusterSharding.get(system)
-          .init(Entity.of(ContentCommand.ENTITY_KEY, ctx -> Behaviors.empty()).withRole("content"));
-      ClusterSharding.get(system)
-          .init(
-              Entity.of(dev.quire.protocol.SlugCommand.ENTITY_KEY, ctx -> Behaviors.empty())
-                  .withRole("content"));
-      ClusterSharding.get(system)
-          .init(
-              Entity.of(dev.quire.protocol.RedirectCommand.ENTITY_KEY, ctx -> Behaviors.empty())
-                  .withRole("content"));
-      ClusterSharding.get(system)
-          .init(
-              Entity.of(dev.quire.protocol.UserCommand.ENTITY_KEY, ctx -> Behaviors.empty())
-                  .withRole("content"));
-      ClusterSharding.get(system)
-          .init(
-              Entity.of(dev.quire.protocol.SessionCommand.ENTITY_KEY, ctx -> Behaviors.empty())
-                  .withRole("content"));
-      ClusterSharding.get(system)
-          .init(
-              Entity.of(dev.quire.protocol.MenuCommand.ENTITY_KEY, ctx -> Behaviors.empty())
-                  .withRole("content"));
+      for (org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey<?> key :
+          List.of(
+              ContentCommand.ENTITY_KEY,
+              dev.quire.protocol.SlugCommand.ENTITY_KEY,
+              dev.quire.protocol.RedirectCommand.ENTITY_KEY,
+              dev.quire.protocol.UserCommand.ENTITY_KEY,
+              dev.quire.protocol.SessionCommand.ENTITY_KEY,
+              dev.quire.protocol.MenuCommand.ENTITY_KEY,
+              dev.quire.protocol.ProfileCommand.ENTITY_KEY)) {
+        proxy(system, key, "content");
+      }
     }
     if (!Cluster.get(system).selfMember().hasRole("crawler")) {
       ClusterSharding.get(system)
@@ -118,7 +107,12 @@ public final class Gateway {
             g.getBoolean("dev-mode"),
             g.getBoolean("strict-templates"),
             extensions);
-    PageRenderer pages = new PageRenderer(templates, SiteSettings.fromConfig(config), site, zone);
+    // What editors set in the admin (the "settings" module) goes over the configuration's values.
+    dev.quire.gateway.site.LiveSettings settings =
+        new dev.quire.gateway.site.LiveSettings(
+            SiteSettings.fromConfig(config), SiteSettings.pinned(System::getenv));
+    settings.onChange(() -> site.snapshot().forgetPages());
+    PageRenderer pages = new PageRenderer(templates, settings, site, zone);
     dev.quire.gateway.http.ParsingErrorPage.use(
         (status, message) -> pages.errorPage(status, message, "/"));
     ObjectMapper json = dev.quire.gateway.api.ApiJson.mapper();
@@ -138,7 +132,8 @@ public final class Gateway {
                 system
                     .dispatchers()
                     .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()),
-                g.getInt("api.diff.max-concurrent")));
+                g.getInt("api.diff.max-concurrent")),
+            settings);
     modules.forEach(m -> m.start(ctx));
     int retryAfter = g.getInt("retry-after-seconds");
     ErrorMapper errors =
@@ -257,5 +252,13 @@ public final class Gateway {
                   .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"quire\""));
           return complete(denied);
         });
+  }
+
+  /** The sharding proxy of entities that run on nodes of {@code role}, not this one. */
+  private static <M> void proxy(
+      ActorSystem<?> system,
+      org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey<M> key,
+      String role) {
+    ClusterSharding.get(system).init(Entity.of(key, ctx -> Behaviors.<M>empty()).withRole(role));
   }
 }

@@ -8,7 +8,8 @@ import java.util.Set;
 
 /**
  * What a user of the admin may do. An author writes drafts; an editor also publishes, schedules,
- * unpublishes, archives and edits what is live; an admin also manages users.
+ * unpublishes, archives and edits what is live; an admin also manages users and the site's
+ * settings.
  */
 public enum Role {
   AUTHOR(EnumSet.of(Permission.WRITE_DRAFTS)),
@@ -22,7 +23,9 @@ public enum Role {
     /** Publish, schedule, unpublish, archive, revert, and edit items that are not drafts. */
     PUBLISH,
     /** Add users, change their role, disable them, set their passwords. */
-    MANAGE_USERS
+    MANAGE_USERS,
+    /** Change what the site says about itself: title, description, author, language, paging. */
+    MANAGE_SITE
   }
 
   private final Set<Permission> permissions;

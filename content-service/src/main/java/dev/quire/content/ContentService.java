@@ -132,6 +132,8 @@ public final class ContentService {
                   system,
                   new SiteMenus.Settings(
                       q.getInt("menus.max-menus"), q.getInt("menus.snapshot-every")));
+              SiteProfileEntity.init(
+                  system, new SiteProfileEntity.Settings(q.getInt("profile.snapshot-every")));
 
               ActorRef<Topic.Command<ContentTopic>> topic =
                   system.systemActorOf(

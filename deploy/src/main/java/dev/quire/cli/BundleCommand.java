@@ -10,7 +10,9 @@ import dev.quire.protocol.ContentRules;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,9 +84,20 @@ final class BundleCommand implements Runnable {
       long t0 = System.nanoTime();
       try (TargetSession session = TargetSession.open(site, "export", System.err)) {
         Config config = session.config;
+        LocalTarget local = local(session);
+        Map<String, String> settings =
+            SiteSettings.of(
+                config,
+                local
+                    .profile()
+                    .toCompletableFuture()
+                    .get(
+                        config.getDuration("quire.cli.ask-timeout").toMillis(),
+                        TimeUnit.MILLISECONDS)
+                    .profile());
         Manifest m =
             new BundleExport(
-                    local(session),
+                    local,
                     MediaModule.store(config),
                     session.node().content().dataSource(),
                     session.node().system(),
@@ -93,10 +106,8 @@ final class BundleCommand implements Runnable {
                 .run(
                     file,
                     !noHistory,
-                    new Manifest.Site(
-                        config.getString("quire.site.title"),
-                        config.getString("quire.site.base-url")),
-                    SiteSettings.of(config),
+                    new Manifest.Site(settings.get("title"), settings.get("base-url")),
+                    settings,
                     "quire 0.1.0");
         Manifest.Counts c = m.counts();
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -144,6 +144,11 @@ final class BundleImport {
 
   private String settingsOutcome = "none in the bundle";
 
+  /** The site profile this import sets, at the version it was planned against; null: none. */
+  private dev.quire.protocol.SiteProfile profileToPut;
+
+  private long profileBase;
+
   Summary run(BundleReader bundle, Policy policy) throws Exception {
     plan(bundle, policy);
     if (!problems.isEmpty()) {
@@ -413,6 +418,12 @@ final class BundleImport {
     }
   }
 
+  /**
+   * Settings: the site's profile (title, description, ... as editors set them in the admin) is set
+   * from the bundle's, a change journaled like theirs; it conflicts when the site's editors set it
+   * to something else. The deployment's settings (address, time zone) go to {@code site.conf} as
+   * before: written when there is none, conflicting when it holds others.
+   */
   private void planSettings(BundleReader bundle, Policy policy) throws Exception {
     Map<String, String> settings = bundle.settings();
     if (settings.isEmpty()) {
@@ -423,33 +434,88 @@ final class BundleImport {
     if (!unknown.isEmpty()) {
       notes.add("settings this Quire does not know were not imported: " + unknown);
     }
+    List<String> outcomes = new ArrayList<>();
+    planProfile(settings, policy, outcomes);
+    planDeploymentSettings(settings, policy, outcomes);
+    settingsOutcome = outcomes.isEmpty() ? "none in the bundle" : String.join("; ", outcomes);
+  }
+
+  private void planProfile(Map<String, String> settings, Policy policy, List<String> outcomes)
+      throws Exception {
+    Map<String, String> fromBundle = new LinkedHashMap<>();
+    settings.forEach(
+        (k, v) -> {
+          if (dev.quire.protocol.SiteProfile.KEYS.contains(k)) {
+            fromBundle.put(k, v);
+          }
+        });
+    if (fromBundle.isEmpty() || !SiteSettings.problems(settings).isEmpty()) {
+      return; // what is wrong is reported already
+    }
+    var there = await(site.profile());
+    Map<String, String> wanted = new LinkedHashMap<>(there.profile().asSettings());
+    wanted.putAll(fromBundle);
+    dev.quire.protocol.SiteProfile profile = dev.quire.protocol.SiteProfile.fromSettings(wanted);
+    profile
+        .problem()
+        .ifPresent(p -> problem("settings.json: setting '" + p.field() + "': " + p.message()));
+    if (profile.equals(there.profile())) {
+      outcomes.add("profile unchanged");
+      return;
+    }
+    if (there.version() == 0) {
+      profileToPut = profile;
+      profileBase = there.version();
+      outcomes.add("profile set");
+      return;
+    }
+    conflicts.add(
+        "settings: the site's profile (title, description, ...) was set by "
+            + there.changedBy()
+            + " and differs from the bundle's");
+    if (policy == Policy.OVERWRITE) {
+      profileToPut = profile;
+      profileBase = there.version();
+      outcomes.add("profile replaced");
+    } else {
+      outcomes.add("kept the site's own profile");
+    }
+  }
+
+  private void planDeploymentSettings(
+      Map<String, String> settings, Policy policy, List<String> outcomes) throws Exception {
+    Map<String, String> fromBundle = new LinkedHashMap<>();
+    settings.forEach(
+        (k, v) -> {
+          if (SiteSettings.DEPLOYMENT.contains(k)) {
+            fromBundle.put(k, v);
+          }
+        });
+    if (fromBundle.isEmpty()) {
+      return;
+    }
     Path file = SiteSettings.file(config);
     Map<String, String> there =
         Files.exists(file)
             ? SiteSettings.of(ConfigFactory.parseFile(file.toFile()).resolve().withFallback(config))
             : Map.of();
     Map<String, String> wanted = new LinkedHashMap<>(there);
-    settings.forEach(
-        (k, v) -> {
-          if (SiteSettings.KEYS.containsKey(k)) {
-            wanted.put(k, v);
-          }
-        });
+    wanted.putAll(fromBundle);
     if (!Files.exists(file)) {
       settingsToWrite = wanted;
-      settingsOutcome = "written to " + file;
+      outcomes.add("written to " + file);
       return;
     }
     if (wanted.equals(there)) {
-      settingsOutcome = "unchanged";
+      outcomes.add(file + " unchanged");
       return;
     }
     conflicts.add("settings: " + file + " already holds this site's settings");
     if (policy == Policy.OVERWRITE) {
       settingsToWrite = wanted;
-      settingsOutcome = "replaced in " + file;
+      outcomes.add("replaced in " + file);
     } else {
-      settingsOutcome = "kept the site's own (" + file + ")";
+      outcomes.add("kept the site's own (" + file + ")");
     }
   }
 
@@ -520,6 +586,9 @@ final class BundleImport {
     }
     if (settingsToWrite != null) {
       SiteSettings.write(SiteSettings.file(config), settingsToWrite);
+    }
+    if (profileToPut != null) {
+      await(site.putProfile(profileToPut, profileBase));
     }
     return new Summary(
         counts[Action.CREATE.ordinal()] - window.failedCreates(plans),

@@ -284,6 +284,40 @@ public final class LocalTarget implements ContentTarget {
             });
   }
 
+  /** The site's profile as its editors set it (title, description, ...). */
+  public CompletionStage<dev.quire.protocol.ProfileCommand.ProfileTable> profile() {
+    return Asks.on(
+        profileEntity()
+            .<dev.quire.protocol.ProfileCommand.ProfileTable>ask(
+                r -> new dev.quire.protocol.ProfileCommand.Get(-1, r), timeout),
+        system.executionContext());
+  }
+
+  /** Sets the whole profile, if it is still at {@code baseVersion}. */
+  public CompletionStage<Long> putProfile(
+      dev.quire.protocol.SiteProfile profile, long baseVersion) {
+    return Asks.on(
+            profileEntity()
+                .<dev.quire.protocol.ProfileCommand.ProfileReply>ask(
+                    r -> new dev.quire.protocol.ProfileCommand.Put(profile, baseVersion, actor, r),
+                    timeout),
+            system.executionContext())
+        .thenApply(
+            reply -> {
+              if (reply instanceof dev.quire.protocol.ProfileCommand.ProfileReply.Refused r) {
+                throw new Refused(r.field(), r.message());
+              }
+              return ((dev.quire.protocol.ProfileCommand.ProfileReply.Stored) reply).version();
+            });
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<
+          dev.quire.protocol.ProfileCommand>
+      profileEntity() {
+    return sharding.entityRefFor(
+        dev.quire.protocol.ProfileCommand.ENTITY_KEY, dev.quire.protocol.ProfileCommand.SITE);
+  }
+
   private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<RedirectCommand>
       redirectTable() {
     return sharding.entityRefFor(RedirectCommand.ENTITY_KEY, RedirectCommand.SITE);

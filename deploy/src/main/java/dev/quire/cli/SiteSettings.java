@@ -45,7 +45,31 @@ final class SiteSettings {
     return java.util.Collections.unmodifiableMap(k);
   }
 
-  /** The settings in effect, as strings. */
+  /**
+   * The settings that stay the deployment's ({@code <data>/site.conf}); the others are the site's
+   * profile, which its editors set in the admin and an import sets like them.
+   */
+  static final java.util.Set<String> DEPLOYMENT = java.util.Set.of("base-url", "time-zone");
+
+  /**
+   * The settings in effect: the configuration's, with what the editors set ({@code profile}) over
+   * them, except where this process's environment sets one (as a gateway shows them).
+   */
+  static Map<String, String> of(Config config, dev.quire.protocol.SiteProfile profile) {
+    Map<String, String> out = of(config);
+    java.util.Set<String> pinned = dev.quire.gateway.site.SiteSettings.pinned(System::getenv);
+    profile
+        .asSettings()
+        .forEach(
+            (k, v) -> {
+              if (!pinned.contains(k)) {
+                out.put(k, v);
+              }
+            });
+    return out;
+  }
+
+  /** The settings of the configuration, as strings. */
   static Map<String, String> of(Config config) {
     Map<String, String> out = new LinkedHashMap<>();
     for (String key : KEYS.keySet()) {

@@ -883,6 +883,98 @@ class AdminEndToEndTest {
     assertThat(api("DELETE", "/api/v1/users/nobody/sessions", null).statusCode()).isEqualTo(404);
   }
 
+  @Test
+  @Order(14)
+  void adminsSetTheSitesTitleAndPagingOverTheConfigurationAndEveryPageShowsIt() throws Exception {
+    AdminForms admin = signedIn("admin", "a-new-password-1"); // changed in an earlier test
+    var page = admin.get("/admin/settings/");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body())
+        .as("an empty field shows the configuration's value")
+        .contains("placeholder=\"Quire\"")
+        .contains("name=\"version\" value=\"0\"");
+    assertThat(signedIn("target2", "target2-password-1").get("/admin/settings/").statusCode())
+        .as("an editor may not")
+        .isEqualTo(403);
+    assertThat(publicPage("/")).contains("<title>Quire");
+    int posts =
+        JSON.readTree(api("GET", "/api/v1/content?status=published&kind=post", null).body())
+            .get("total")
+            .asInt();
+    assertThat(posts).as("published posts, for the paging checks").isBetween(2, 10);
+    String lastPage = "/blog/page/" + posts + "/";
+    assertThat(status(lastPage)).as("ten posts a page: one page").isEqualTo(404);
+
+    Map<String, String> form =
+        new java.util.HashMap<>(
+            Map.of(
+                "version", "0",
+                "title", "Field <Notes> & co",
+                "description", "Notes from the field.",
+                "author", "",
+                "language", "en-GB",
+                "home-posts", "2",
+                "page-size", "1"));
+    var bad = new java.util.HashMap<>(form);
+    bad.put("page-size", "0");
+    var refused = admin.submit("/admin/settings/", "/admin/settings/", bad);
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body())
+        .contains("0 is not between 1 and 1000")
+        .as("what was typed is kept")
+        .contains("value=\"Field &lt;Notes&gt; &amp; co\"");
+    bad.put("page-size", "many");
+    assertThat(admin.submit("/admin/settings/", "/admin/settings/", bad).body())
+        .contains("&#39;many&#39; is not a whole number");
+    assertThat(admin.post("/admin/settings/", Map.of("_csrf", "forged")).statusCode())
+        .isEqualTo(403);
+
+    var saved = admin.submit("/admin/settings/", "/admin/settings/", form);
+    assertThat(saved.statusCode()).as(saved.body()).isEqualTo(303);
+    assertThat(AdminForms.location(saved)).isEqualTo("/admin/settings/?done=1");
+    // Every page shows it at once on this gateway (the memoised pages were dropped), escaped.
+    String home = publicPage("/");
+    assertThat(home)
+        .contains("<title>Field &lt;Notes&gt; &amp; co")
+        .contains("lang=\"en-GB\"")
+        .doesNotContain("<title>Quire");
+    assertThat(status(lastPage)).as("one post a page").isEqualTo(200);
+    assertThat(publicPage("/feed.xml"))
+        .contains("<title>Field &lt;Notes&gt; &amp; co</title>")
+        .contains("<subtitle>Notes from the field.</subtitle>");
+    assertThat(admin.get("/admin/settings/").body())
+        .contains("Last changed by admin")
+        .contains("name=\"version\" value=\"1\"");
+
+    // A form opened before that change is a conflict, not a silent overwrite.
+    var stale = admin.submit("/admin/settings/", "/admin/settings/", form);
+    assertThat(stale.statusCode()).isEqualTo(409);
+    assertThat(stale.body()).contains("changed by admin since version 0");
+
+    var api = JSON.readTree(api("GET", "/api/v1/settings", null).body());
+    assertThat(api.at("/version").asLong()).isEqualTo(1);
+    assertThat(api.at("/settings/title").asText()).isEqualTo("Field <Notes> & co");
+    assertThat(api.at("/settings/author").asText()).as("unset: the configuration's").isEmpty();
+    assertThat(api.at("/set/pageSize").asInt()).isEqualTo(1);
+    assertThat(api.at("/set/author").isNull()).isTrue();
+    assertThat(api.at("/configured/title").asText()).isEqualTo("Quire");
+    assertThat(api.at("/changedBy").asText()).isEqualTo("admin");
+    var wrong = api("PUT", "/api/v1/settings", "{\"pageSize\": 0}");
+    assertThat(wrong.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(wrong.body()).at("/error/field").asText()).isEqualTo("pageSize");
+    assertThat(api("PUT", "/api/v1/settings", "{\"colour\": \"red\"}").statusCode()).isEqualTo(400);
+    var staleApi = api("PUT", "/api/v1/settings", "{\"title\": \"X\", \"version\": 0}");
+    assertThat(staleApi.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(staleApi.body()).at("/error/field").asText()).isEqualTo("version");
+
+    // Nothing set: back to the configuration's values.
+    var cleared = api("PUT", "/api/v1/settings", "{}");
+    assertThat(cleared.statusCode()).as(cleared.body()).isEqualTo(200);
+    assertThat(JSON.readTree(cleared.body()).at("/version").asLong()).isEqualTo(2);
+    assertThat(publicPage("/")).contains("<title>Quire");
+    assertThat(status(lastPage)).isEqualTo(404);
+  }
+
   static AdminForms signedIn(String user, String password) throws Exception {
     AdminForms b = new AdminForms(base);
     var in = b.signIn(user, password);

@@ -52,7 +52,8 @@ class BundleRoundTripTest {
       Map<String, List<HistoryStep>> history,
       List<RedirectRule> redirects,
       List<dev.quire.protocol.SiteMenu> menus,
-      Map<String, String> media) {}
+      Map<String, String> media,
+      Map<String, String> settings) {}
 
   static <T> T await(CompletionStage<T> s) throws Exception {
     return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -99,7 +100,13 @@ class BundleRoundTripTest {
           }
           List<dev.quire.protocol.SiteMenu> menus = new ArrayList<>(await(site.menus()));
           menus.sort(java.util.Comparator.comparing(dev.quire.protocol.SiteMenu::name));
-          out[0] = new Site(items, history, redirects, menus, blobs);
+          // What the site says about itself: its configuration with its editors' profile over it.
+          Map<String, String> settings =
+              new TreeMap<>(
+                  SiteSettings.of(
+                      QuireNode.config(Map.of("quire.data-dir", data.toString())),
+                      await(site.profile()).profile()));
+          out[0] = new Site(items, history, redirects, menus, blobs, settings);
         });
     return out[0];
   }
@@ -166,9 +173,17 @@ class BundleRoundTripTest {
                           new dev.quire.protocol.SiteMenu.Link("Writing", "/blog/"),
                           new dev.quire.protocol.SiteMenu.Link(
                               "Source", "https://example.org/src")))));
+          await(
+              site.putProfile(
+                  new dev.quire.protocol.SiteProfile("Field Notes", null, "Ada", "en-GB", null, 5),
+                  0));
         });
     original = read(a);
     assertThat(original.menus()).hasSize(1);
+    assertThat(original.settings())
+        .containsEntry("title", "Field Notes")
+        .containsEntry("page-size", "5")
+        .containsEntry("description", "A site made with Quire.");
     assertThat(original.history().values().stream().flatMap(List::stream))
         .filteredOn(h -> h.revertedTo() != null)
         .singleElement()
@@ -202,6 +217,10 @@ class BundleRoundTripTest {
     assertThat(copy.redirects()).isEqualTo(original.redirects());
     assertThat(copy.menus()).isEqualTo(original.menus());
     assertThat(r.out()).contains("menus: 1 set from the bundle");
+    assertThat(copy.settings())
+        .as("the site says the same of itself")
+        .isEqualTo(original.settings());
+    assertThat(r.out()).contains("settings profile set; written to");
     assertThat(copy.media()).isEqualTo(original.media());
     // The old slug still belongs to the moved post on the new site.
     withSite(b, (site, media) -> assertThat(await(site.slugOwner("old-name"))).isPresent());

@@ -234,6 +234,17 @@ class ContentFailoverClusterTest {
     }
   }
 
+  static String page(String url) {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (Exception notYet) {
+      return "";
+    }
+  }
+
   static int status(String url) {
     try {
       return HTTP.send(
@@ -656,6 +667,9 @@ class ContentFailoverClusterTest {
   void aRestartedGatewayCatchesUpWithWhatWasPublishedWhileItWasDown() throws Exception {
     int port2 = EmbeddingRoleClusterTest.freePort();
     String base2 = "http://127.0.0.1:" + port2;
+    // The site's title, set by its editors through the first gateway before the second starts.
+    var titled = retryingOn503(base, "PUT", "/api/v1/settings", "{\"title\": \"Cluster Notes\"}");
+    assertThat(titled.statusCode()).as(titled.body()).isEqualTo(200);
     node(
         "gateway2",
         "--roles",
@@ -665,6 +679,16 @@ class ContentFailoverClusterTest {
         "--management-port",
         String.valueOf(EmbeddingRoleClusterTest.freePort()));
     await(() -> status(base2 + "/") == 200, Duration.ofSeconds(120), "gateway2 loaded the site");
+    assertThat(page(base2 + "/"))
+        .as("a gateway serves no page before it knows the editors' settings")
+        .contains("<title>Cluster Notes");
+    // A change through the second gateway shows on the first within its refresh interval.
+    var retitled = call(base2, "PUT", "/api/v1/settings", "{\"title\": \"Cluster Notes 2\"}");
+    assertThat(retitled.statusCode()).as(retitled.body()).isEqualTo(200);
+    await(
+        () -> page(base + "/").contains("<title>Cluster Notes 2"),
+        Duration.ofSeconds(10),
+        "the first gateway shows the title set through the second");
     anAdminSessionHoldsOnEveryGatewayAndEndsOnAllAtSignOut(base2);
     aNameThatDoesNotExistLocksAcrossGatewaysAsAnAccountDoes(base2);
     Process gateway = nodes.get("gateway");

@@ -78,7 +78,7 @@ public final class FeedsModule implements CmsModule {
   }
 
   private SiteState state;
-  private SiteSettings site;
+  private dev.quire.gateway.site.LiveSettings live;
   private Settings settings;
   private Compression compression;
 
@@ -90,7 +90,7 @@ public final class FeedsModule implements CmsModule {
   @Override
   public void start(ModuleContext ctx) {
     this.state = ctx.site();
-    this.site = SiteSettings.fromConfig(ctx.config());
+    this.live = ctx.settings();
     this.settings = Settings.fromConfig(ctx.config());
     this.compression = new Compression(Compression.Settings.fromConfig(ctx.config()));
   }
@@ -165,6 +165,7 @@ public final class FeedsModule implements CmsModule {
   }
 
   private SiteSnapshot.Rendered render(SiteSnapshot snap, String path) {
+    SiteSettings site = live.get();
     if (path.equals(FEED)) {
       return ok(ATOM_TYPE, atom(snap.posts(), site, settings.entries()));
     }

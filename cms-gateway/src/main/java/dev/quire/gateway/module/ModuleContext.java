@@ -34,6 +34,12 @@ public interface ModuleContext {
   /** Items' histories: one read, diff and revert for the API and the admin. */
   dev.quire.gateway.api.Revisions revisions();
 
+  /**
+   * The site's settings as pages show them now (the configuration's, with what editors set over
+   * them); read them at each use, never keep a copy.
+   */
+  dev.quire.gateway.site.LiveSettings settings();
+
   /** A context of these parts: the gateway's own, and a test's (null for parts it does not use). */
   record Of(
       ActorSystem<?> system,
@@ -44,10 +50,11 @@ public interface ModuleContext {
       PageRenderer pages,
       ObjectMapper json,
       java.util.List<CmsModule> modules,
-      dev.quire.gateway.api.Revisions revisions)
+      dev.quire.gateway.api.Revisions revisions,
+      dev.quire.gateway.site.LiveSettings settings)
       implements ModuleContext {
 
-    /** A test's context, without histories. */
+    /** A test's context, without histories, with the configuration's site settings. */
     public Of(
         ActorSystem<?> system,
         Config config,
@@ -57,7 +64,20 @@ public interface ModuleContext {
         PageRenderer pages,
         ObjectMapper json,
         java.util.List<CmsModule> modules) {
-      this(system, config, content, site, templates, pages, json, modules, null);
+      this(
+          system,
+          config,
+          content,
+          site,
+          templates,
+          pages,
+          json,
+          modules,
+          null,
+          config == null || !config.hasPath("quire.site")
+              ? null
+              : dev.quire.gateway.site.LiveSettings.fixed(
+                  dev.quire.gateway.site.SiteSettings.fromConfig(config)));
     }
   }
 }

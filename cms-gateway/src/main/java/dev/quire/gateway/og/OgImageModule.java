@@ -88,7 +88,7 @@ public final class OgImageModule implements CmsModule {
 
   private final Images images = new Images();
   private SiteState site;
-  private SiteSettings settings;
+  private dev.quire.gateway.site.LiveSettings live;
   private CardRenderer renderer;
   private MadeOnDemand drawn;
   private HttpHeader cacheControl;
@@ -102,7 +102,7 @@ public final class OgImageModule implements CmsModule {
   public void start(ModuleContext ctx) {
     var c = ctx.config().getConfig("quire.gateway.og");
     this.site = ctx.site();
-    this.settings = SiteSettings.fromConfig(ctx.config());
+    this.live = ctx.settings();
     this.renderer = new CardRenderer(CardRenderer.Style.fromConfig(ctx.config()));
     this.drawn =
         new MadeOnDemand(
@@ -173,12 +173,14 @@ public final class OgImageModule implements CmsModule {
 
   /** What a card shows for the site. */
   CardRenderer.Card siteCard() {
+    SiteSettings settings = live.get();
     String about = settings.description().isBlank() ? settings.title() : settings.description();
     return new CardRenderer.Card(settings.title(), about, "", "", host());
   }
 
   /** What a card shows for a post or page. */
   CardRenderer.Card card(ItemView item) {
+    SiteSettings settings = live.get();
     String meta = "";
     if (item.isPost()) {
       meta = item.dateDisplay() + " \u00b7 " + item.readingMinutes() + " min read";
@@ -190,6 +192,7 @@ public final class OgImageModule implements CmsModule {
   }
 
   private String host() {
+    SiteSettings settings = live.get();
     try {
       String h = URI.create(settings.baseUrl()).getHost();
       return h == null ? "" : h;

@@ -13,11 +13,11 @@ import java.util.Map;
 public final class PageRenderer {
 
   private final Templates templates;
-  private final SiteSettings site;
+  private final LiveSettings site;
   private final SiteState state;
   private final ZoneId zone;
 
-  public PageRenderer(Templates templates, SiteSettings site, SiteState state, ZoneId zone) {
+  public PageRenderer(Templates templates, LiveSettings site, SiteState state, ZoneId zone) {
     this.templates = templates;
     this.site = site;
     this.state = state;
@@ -31,11 +31,16 @@ public final class PageRenderer {
   public byte[] render(
       SiteSnapshot snapshot, String template, String path, Map<String, Object> vars) {
     Map<String, Object> model = new HashMap<>(vars);
-    model.put("site", site);
+    model.put("site", site.get());
     model.put("nav", snapshot.nav());
     model.put("currentPath", path);
     model.put("year", Year.now(zone).getValue());
     return templates.renderBytes(template, model);
+  }
+
+  /** The site's settings, as pages show them now. */
+  public LiveSettings settings() {
+    return site;
   }
 
   public byte[] errorPage(int status, String message, String path) {

@@ -61,7 +61,7 @@ public final class SiteModule implements CmsModule {
   private static final int ETAG_HEX_CHARS = 32;
 
   private SiteState state;
-  private SiteSettings site;
+  private LiveSettings site;
   private PageRenderer pages;
   private Assets assets;
   private boolean devMode;
@@ -78,7 +78,7 @@ public final class SiteModule implements CmsModule {
   @Override
   public void start(ModuleContext ctx) {
     this.state = ctx.site();
-    this.site = SiteSettings.fromConfig(ctx.config());
+    this.site = ctx.settings();
     this.pages = ctx.pages();
     this.assets = ctx.templates().assets();
     this.devMode = ctx.config().getBoolean("quire.gateway.dev-mode");
@@ -183,7 +183,7 @@ public final class SiteModule implements CmsModule {
     int n = parts.length - 1; // segments before the trailing empty one
     if (path.equals("/")) {
       List<ItemView> posts = snap.posts();
-      int count = Math.min(site.homePosts(), posts.size());
+      int count = Math.min(site.get().homePosts(), posts.size());
       return ok(
           snap,
           "site/home.peb",
@@ -304,7 +304,7 @@ public final class SiteModule implements CmsModule {
     if (page > totalPages) {
       return notFound(snap, path);
     }
-    int size = site.pageSize();
+    int size = site.get().pageSize();
     int from = (page - 1) * size;
     Map<String, Object> pagination =
         Map.of(
@@ -338,7 +338,7 @@ public final class SiteModule implements CmsModule {
   }
 
   private int totalPages(List<ItemView> posts) {
-    int size = site.pageSize();
+    int size = site.get().pageSize();
     return Math.max(1, (posts.size() + size - 1) / size);
   }
 

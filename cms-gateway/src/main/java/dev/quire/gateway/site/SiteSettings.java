@@ -1,8 +1,16 @@
 package dev.quire.gateway.site;
 
 import com.typesafe.config.Config;
+import dev.quire.protocol.SiteProfile;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
-/** {@code site} in templates: what the site says about itself ({@code quire.site}). */
+/**
+ * {@code site} in templates: what the site says about itself ({@code quire.site}), with what its
+ * editors set in the admin ({@link SiteProfile}) over the configuration's values.
+ */
 public record SiteSettings(
     String title,
     String description,
@@ -11,6 +19,16 @@ public record SiteSettings(
     String author,
     int homePosts,
     int pageSize) {
+
+  /**
+   * The environment variable that sets each profile setting in the packaged configuration. One that
+   * is set pins its setting: the operator's word wins over the admin's, which shows it so.
+   */
+  public static final Map<String, String> ENVIRONMENT =
+      Map.of(
+          "title", "QUIRE_SITE_TITLE",
+          "description", "QUIRE_SITE_DESCRIPTION",
+          "author", "QUIRE_SITE_AUTHOR");
 
   public static SiteSettings fromConfig(Config c) {
     Config s = c.getConfig("quire.site");
@@ -23,5 +41,40 @@ public record SiteSettings(
         s.getString("author"),
         s.getInt("home-posts"),
         s.getInt("page-size"));
+  }
+
+  /** The profile settings (by name) an environment variable sets, given how to read one. */
+  public static Set<String> pinned(Function<String, String> environment) {
+    return ENVIRONMENT.entrySet().stream()
+        .filter(e -> environment.apply(e.getValue()) != null)
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toUnmodifiableSet());
+  }
+
+  /** These settings with each value {@code profile} sets, except the {@code pinned} ones. */
+  public SiteSettings with(SiteProfile profile, Set<String> pinned) {
+    return new SiteSettings(
+        pick(profile.title(), title, pinned.contains("title")),
+        pick(profile.description(), description, pinned.contains("description")),
+        baseUrl,
+        pick(profile.language(), language, pinned.contains("language")),
+        pick(profile.author(), author, pinned.contains("author")),
+        pick(profile.homePosts(), homePosts, pinned.contains("home-posts")),
+        pick(profile.pageSize(), pageSize, pinned.contains("page-size")));
+  }
+
+  private static <T> T pick(T set, T configured, boolean pinned) {
+    return set == null || pinned ? configured : set;
+  }
+
+  /** Each profile setting's value here, by name ({@code home-posts}, ...), as text. */
+  public Map<String, String> profileSettings() {
+    return Map.of(
+        "title", title,
+        "description", description,
+        "author", author,
+        "language", language,
+        "home-posts", Integer.toString(homePosts),
+        "page-size", Integer.toString(pageSize));
   }
 }

@@ -36,6 +36,9 @@ public final class SiteState {
 
   private final AtomicReference<SiteSnapshot> current;
   private volatile boolean ready;
+  private final java.util.List<CompletableFuture<?>> gates =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile boolean gatesOpen = true;
   private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
   public SiteState(ActorSystem<?> system, ContentClient content, Settings settings) {
@@ -53,14 +56,36 @@ public final class SiteState {
    */
   public static final String STARTING = "The site is starting; try again in a moment.";
 
-  /** True once the whole published site has been loaded at least once. */
+  /**
+   * True once the whole published site has been loaded at least once, and what pages are made with
+   * besides (see {@link #holdUntil}) is known.
+   */
   public boolean ready() {
-    return ready;
+    return ready && gatesOpen;
   }
 
-  /** Completes once the whole published site has been loaded at least once. */
+  /** Completes once {@link #ready} is true. */
   public CompletionStage<Void> whenLoaded() {
-    return loaded.copy(); // a caller completing its copy cannot mark the site loaded
+    CompletableFuture<Void> all = loaded.copy();
+    for (CompletableFuture<?> g : gates) {
+      all = all.thenCombine(g, (a, b) -> null);
+    }
+    return all; // a caller completing its copy cannot mark the site loaded
+  }
+
+  /**
+   * Keeps the site not ready until {@code gate} completes: for what every page shows that is not
+   * content (the site's title as its editors set it), so that no page is served without it. Called
+   * while the gateway starts, before its first request.
+   */
+  public void holdUntil(CompletionStage<?> gate) {
+    CompletableFuture<?> g = gate.toCompletableFuture();
+    gates.add(g);
+    gatesOpen = false;
+    g.whenComplete((v, e) -> gatesOpen = gates.stream().allMatch(CompletableFuture::isDone));
+    if (g.isDone()) {
+      gatesOpen = gates.stream().allMatch(CompletableFuture::isDone);
+    }
   }
 
   sealed interface Msg {}

@@ -61,7 +61,7 @@ class ErrorMapperTest {
     PageRenderer pages =
         new PageRenderer(
             new Templates(null, false, true, List.of()),
-            SiteSettings.fromConfig(config),
+            dev.quire.gateway.site.LiveSettings.fixed(SiteSettings.fromConfig(config)),
             site,
             ZoneOffset.UTC);
     ErrorMapper errors = new ErrorMapper(new ObjectMapper(), pages, () -> 7);

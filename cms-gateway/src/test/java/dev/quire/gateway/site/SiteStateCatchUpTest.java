@@ -220,7 +220,8 @@ class SiteStateCatchUpTest {
     dev.quire.gateway.render.Templates templates =
         new dev.quire.gateway.render.Templates(null, false, true, List.of());
     PageRenderer pages =
-        new PageRenderer(templates, SiteSettings.fromConfig(config), site, ZoneOffset.UTC);
+        new PageRenderer(
+            templates, LiveSettings.fixed(SiteSettings.fromConfig(config)), site, ZoneOffset.UTC);
     SiteModule module = new SiteModule();
     // The site module reads the site only: no content client.
     module.start(

@@ -1,0 +1,363 @@
+package dev.quire.gateway.settings;
+
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.Directives.put;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quire.gateway.api.ApiJson;
+import dev.quire.gateway.content.FollowedTable;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.http.JsonResponses;
+import dev.quire.gateway.module.Admin;
+import dev.quire.gateway.module.CmsModule;
+import dev.quire.gateway.module.ModuleContext;
+import dev.quire.gateway.site.LiveSettings;
+import dev.quire.gateway.site.SiteSettings;
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.FieldError;
+import dev.quire.protocol.ProfileCommand;
+import dev.quire.protocol.ProfileCommand.ProfileReply;
+import dev.quire.protocol.ProfileCommand.ProfileTable;
+import dev.quire.protocol.Role;
+import dev.quire.protocol.SiteProfile;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * The site's settings as its admins set them: title, description, author, language and how many
+ * posts a page lists, kept by the content role's {@code SiteProfile} entity (so every gateway shows
+ * the same, a change is journaled with who made it, and a bundle carries it) and shown over the
+ * configuration's {@code quire.site.*}, which stay the defaults. A gateway follows the entity
+ * (every {@code quire.gateway.settings.refresh-interval}, and at once after a write through it),
+ * and serves no page before it knows the settings; a change drops the memoised pages. A setting
+ * whose environment variable is set on a gateway ({@code QUIRE_SITE_TITLE}, ...) is that
+ * operator's: the admin shows it and leaves it alone. Edited at {@code /admin/settings/} and
+ * through {@code /api/v1/settings}.
+ */
+public final class SettingsModule implements CmsModule {
+
+  private FollowedTable<ProfileCommand, ProfileTable> followed;
+  private LiveSettings live;
+  private ObjectMapper json;
+
+  @Override
+  public String id() {
+    return "settings";
+  }
+
+  @Override
+  public void start(ModuleContext ctx) {
+    this.live = ctx.settings();
+    this.json = ctx.json();
+    this.followed =
+        new FollowedTable<>(
+            ctx.system(),
+            ctx.content(),
+            ProfileCommand.ENTITY_KEY,
+            ProfileCommand.SITE,
+            "the site's settings",
+            new FollowedTable.Reads<ProfileCommand, ProfileTable>() {
+              @Override
+              public ProfileCommand get(long knownVersion, ActorRef<ProfileTable> replyTo) {
+                return new ProfileCommand.Get(knownVersion, replyTo);
+              }
+
+              @Override
+              public long version(ProfileTable answer) {
+                return answer.version();
+              }
+            },
+            this::install);
+    // No page is served with the configuration's title when the editors set another.
+    ctx.site().holdUntil(live.known());
+    followed.follow(
+        ctx.config().getDuration("quire.gateway.settings.refresh-interval"),
+        "stop-settings-refresh");
+  }
+
+  private void install(ProfileTable t) {
+    if (!t.unchanged()) {
+      live.install(t.profile());
+    }
+  }
+
+  private CompletionStage<ProfileReply> send(SiteProfile profile, long baseVersion, String actor) {
+    return followed.send(
+        r -> new ProfileCommand.Put(profile, baseVersion, actor, r),
+        reply -> !(reply instanceof ProfileReply.Refused));
+  }
+
+  // ---------------------------------------------------------------- API
+
+  /** A {@code PUT}'s body: the whole profile (a missing field is not set), and the version. */
+  record SettingsInput(
+      String title,
+      String description,
+      String author,
+      String language,
+      Integer homePosts,
+      Integer pageSize,
+      Long version) {}
+
+  @Override
+  public Optional<Route> apiRoutes(ModuleContext ctx) {
+    return Optional.of(
+        pathPrefix(
+            "settings",
+            () ->
+                pathEndOrSingleSlash(
+                    () ->
+                        concat(
+                            get(
+                                () ->
+                                    completeWithFuture(
+                                        followed.current().thenApply(this::apiView))),
+                            put(
+                                () ->
+                                    entity(
+                                        Unmarshaller.entityToString(),
+                                        body -> completeWithFuture(apiPut(body))))))));
+  }
+
+  private HttpResponse apiView(ProfileTable t) {
+    SiteProfile p = t.profile();
+    Map<String, Object> set = new LinkedHashMap<>();
+    set.put("title", p.title());
+    set.put("description", p.description());
+    set.put("author", p.author());
+    set.put("language", p.language());
+    set.put("homePosts", p.homePosts());
+    set.put("pageSize", p.pageSize());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("version", t.version());
+    body.put("settings", view(live.configured().with(p, live.pinned())));
+    body.put("set", set);
+    body.put("configured", view(live.configured()));
+    body.put("pinned", live.pinned().stream().map(SettingsModule::camel).sorted().toList());
+    body.put("changedBy", t.changedBy());
+    body.put("changedAt", t.changedAt());
+    return JsonResponses.of(json, StatusCodes.OK, body);
+  }
+
+  private static Map<String, Object> view(SiteSettings s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("title", s.title());
+    m.put("description", s.description());
+    m.put("author", s.author());
+    m.put("language", s.language());
+    m.put("homePosts", s.homePosts());
+    m.put("pageSize", s.pageSize());
+    m.put("baseUrl", s.baseUrl());
+    return m;
+  }
+
+  /** {@code home-posts} as the API names it: {@code homePosts}. */
+  private static String camel(String setting) {
+    int dash = setting.indexOf('-');
+    return dash < 0
+        ? setting
+        : setting.substring(0, dash)
+            + Character.toUpperCase(setting.charAt(dash + 1))
+            + setting.substring(dash + 2);
+  }
+
+  private CompletionStage<HttpResponse> apiPut(String body) {
+    SettingsInput in = ApiJson.parse(json, body, SettingsInput.class);
+    SiteProfile profile =
+        new SiteProfile(
+            in.title(),
+            in.description(),
+            in.author(),
+            in.language(),
+            in.homePosts(),
+            in.pageSize());
+    Optional<FieldError> problem = profile.problem();
+    if (problem.isPresent()) {
+      throw HttpError.badRequest(camel(problem.get().field()), problem.get().message());
+    }
+    long base = in.version() == null ? ProfileCommand.ANY_VERSION : in.version();
+    return send(profile, base, "api")
+        .thenCompose(
+            reply -> {
+              if (reply instanceof ProfileReply.Refused no) {
+                throw HttpError.of(
+                    new ContentReply.Rejected(
+                        no.code(), camel(no.field()), no.message(), List.of()));
+              }
+              return followed.current().thenApply(this::apiView);
+            });
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  @Override
+  public List<Admin.Link> adminLinks() {
+    return List.of(new Admin.Link("Settings", "/admin/settings/", Role.Permission.MANAGE_SITE));
+  }
+
+  @Override
+  public Optional<Route> adminRoutes(ModuleContext ctx, Admin admin) {
+    return Optional.of(
+        pathPrefix(
+            "settings",
+            () ->
+                admin.signedIn(
+                    Role.Permission.MANAGE_SITE,
+                    e ->
+                        pathEndOrSingleSlash(
+                            () ->
+                                concat(
+                                    get(
+                                        () ->
+                                            parameterOptional(
+                                                "done",
+                                                done ->
+                                                    completeWithFuture(
+                                                        followed
+                                                            .current()
+                                                            .thenApply(
+                                                                t ->
+                                                                    page(
+                                                                        admin,
+                                                                        e,
+                                                                        StatusCodes.OK,
+                                                                        t,
+                                                                        done.isPresent()
+                                                                            ? "Saved: every page"
+                                                                                + " shows it now."
+                                                                            : null,
+                                                                        null,
+                                                                        null))))),
+                                    post(
+                                        () ->
+                                            admin.form(
+                                                e,
+                                                f -> completeWithFuture(save(admin, e, f)))))))));
+  }
+
+  private CompletionStage<HttpResponse> save(Admin admin, Admin.Editor e, Map<String, String> f) {
+    Map<String, String> typed = new LinkedHashMap<>();
+    for (String key : SiteProfile.KEYS) {
+      typed.put(key, f.getOrDefault(key, ""));
+    }
+    long base;
+    try {
+      base = Long.parseLong(f.getOrDefault("version", ""));
+    } catch (NumberFormatException ex) {
+      base = ProfileCommand.ANY_VERSION;
+    }
+    SiteProfile profile;
+    try {
+      profile = SiteProfile.fromSettings(typed);
+    } catch (IllegalArgumentException ex) {
+      String message = ex.getMessage();
+      int colon = message.indexOf(": ");
+      return refusedPage(
+          admin,
+          e,
+          typed,
+          new FieldError(message.substring(0, colon), message.substring(colon + 2)));
+    }
+    Optional<FieldError> problem = profile.problem();
+    if (problem.isPresent()) {
+      return refusedPage(admin, e, typed, problem.get());
+    }
+    return send(profile, base, e.username())
+        .thenCompose(
+            reply ->
+                reply instanceof ProfileReply.Refused no
+                    ? refusedPage(admin, e, typed, new FieldError(no.field(), no.message()))
+                    : CompletableFuture.completedFuture(admin.seeOther("/admin/settings/?done=1")));
+  }
+
+  /**
+   * The form again, with what was typed and why it was refused; the latest version to save over.
+   */
+  private CompletionStage<HttpResponse> refusedPage(
+      Admin admin, Admin.Editor e, Map<String, String> typed, FieldError error) {
+    return followed
+        .current()
+        .thenApply(
+            t ->
+                page(
+                    admin,
+                    e,
+                    "version".equals(error.field())
+                        ? StatusCodes.CONFLICT
+                        : StatusCodes.BAD_REQUEST,
+                    t,
+                    null,
+                    typed,
+                    error));
+  }
+
+  private HttpResponse page(
+      Admin admin,
+      Admin.Editor e,
+      StatusCode status,
+      ProfileTable t,
+      String notice,
+      Map<String, String> typed,
+      FieldError error) {
+    Map<String, String> set = t.profile().asSettings();
+    Map<String, String> configured = live.configured().profileSettings();
+    List<Map<String, Object>> fields = new ArrayList<>();
+    for (String key : SiteProfile.KEYS) {
+      Map<String, Object> v = new LinkedHashMap<>();
+      v.put("key", key);
+      v.put("value", typed == null ? set.getOrDefault(key, "") : typed.get(key));
+      v.put("configured", configured.get(key));
+      String env = SiteSettings.ENVIRONMENT.get(key);
+      if (live.pinned().contains(key)) {
+        v.put("pinnedBy", env);
+        v.put("stored", set.getOrDefault(key, ""));
+      }
+      if (error != null && key.equals(error.field())) {
+        v.put("error", error.message());
+      }
+      fields.add(v);
+    }
+    Map<String, Object> vars = new LinkedHashMap<>();
+    vars.put("fields", fields);
+    vars.put("version", t.version());
+    vars.put("changedBy", t.changedBy());
+    vars.put(
+        "changedAt",
+        t.changedAt() == null
+            ? null
+            : java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+                .withZone(java.time.ZoneOffset.UTC)
+                .format(java.time.Instant.parse(t.changedAt())));
+    vars.put("baseUrl", live.configured().baseUrl());
+    if (error != null && !SiteProfile.KEYS.contains(error.field())) {
+      vars.put(
+          "problem",
+          error.message()
+              + ("version".equals(error.field())
+                  ? ". The form shows what you typed; saving it again replaces that change."
+                  : ""));
+    }
+    if (notice != null) {
+      vars.put("notice", notice);
+    }
+    return admin.page(e, status, "settings/admin.peb", vars);
+  }
+}

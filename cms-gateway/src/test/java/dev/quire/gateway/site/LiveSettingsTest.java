@@ -1,0 +1,59 @@
+package dev.quire.gateway.site;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quire.protocol.SiteProfile;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class LiveSettingsTest {
+
+  static final SiteSettings CONFIGURED =
+      new SiteSettings("Quire", "A site.", "https://example.org", "en", "", 10, 10);
+
+  @Test
+  void theEditorsProfileGoesOverTheConfigurationExceptWhatTheEnvironmentSets() {
+    assertThat(SiteSettings.pinned(Map.of("QUIRE_SITE_TITLE", "Ops title")::get))
+        .containsExactly("title");
+    LiveSettings live = new LiveSettings(CONFIGURED, Set.of("title"));
+    assertThat(live.known()).isNotDone();
+    assertThat(live.get()).isEqualTo(CONFIGURED);
+    AtomicInteger changes = new AtomicInteger();
+    live.onChange(changes::incrementAndGet);
+
+    live.install(new SiteProfile("Editors' title", "Theirs.", null, "de", null, 3));
+    assertThat(live.known()).isDone();
+    assertThat(live.get())
+        .isEqualTo(new SiteSettings("Quire", "Theirs.", "https://example.org", "de", "", 10, 3));
+    assertThat(changes).hasValue(1);
+
+    // The same again, or a change only to what the environment pins: nothing shows differently.
+    live.install(new SiteProfile("Editors' title", "Theirs.", null, "de", null, 3));
+    live.install(new SiteProfile("Another title", "Theirs.", null, "de", null, 3));
+    assertThat(changes).hasValue(1);
+    assertThat(live.profile().title()).isEqualTo("Another title");
+
+    live.install(SiteProfile.NONE);
+    assertThat(live.get()).isEqualTo(CONFIGURED);
+    assertThat(changes).hasValue(2);
+  }
+
+  @Test
+  void aProfileIsCheckedNamingTheSettingAndReadFromSettingsByName() {
+    SiteProfile p =
+        SiteProfile.fromSettings(Map.of("title", " Notes ", "page-size", "20", "author", ""));
+    assertThat(p).isEqualTo(new SiteProfile("Notes", null, null, null, null, 20));
+    assertThat(p.asSettings())
+        .containsExactly(Map.entry("title", "Notes"), Map.entry("page-size", "20"));
+    assertThat(new SiteProfile(null, null, null, "pt-BR", null, null).problem()).isEmpty();
+    assertThat(new SiteProfile(null, null, null, "<script>", null, null).problem())
+        .hasValueSatisfying(e -> assertThat(e.field()).isEqualTo("language"));
+    assertThat(new SiteProfile(null, null, "a\nb", null, null, null).problem())
+        .hasValueSatisfying(e -> assertThat(e.field()).isEqualTo("author"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> SiteProfile.fromSettings(Map.of("home-posts", "ten")))
+        .hasMessage("home-posts: 'ten' is not a whole number");
+  }
+}
