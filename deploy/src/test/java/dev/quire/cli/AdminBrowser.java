@@ -154,6 +154,25 @@ final class AdminBrowser {
     driver.get(itemPage);
     assertThat(driver.findElement(By.id("draft-notice")).isDisplayed()).isFalse();
 
+    // The site's settings, from the admin's navigation: the title shows on the site at once.
+    driver.findElement(By.linkText("Settings")).click();
+    wait.until(d -> d.getCurrentUrl().equals(base + "/admin/settings/"));
+    assertThat(driver.findElement(By.id("setting-title")).getAttribute("placeholder"))
+        .isEqualTo("Quire");
+    driver.findElement(By.id("setting-title")).sendKeys("Browser <Notes>");
+    driver.findElement(By.id("settings-save")).click();
+    wait.until(d -> d.getCurrentUrl().endsWith("/admin/settings/?done=1"));
+    assertThat(driver.findElement(By.cssSelector("p.notice")).getText()).startsWith("Saved");
+    driver.get(base + "/");
+    assertThat(driver.getTitle()).isEqualTo("Browser <Notes>");
+    driver.get(base + "/admin/settings/");
+    driver.findElement(By.id("setting-title")).clear();
+    driver.findElement(By.id("settings-save")).click();
+    wait.until(d -> d.getCurrentUrl().endsWith("/admin/settings/?done=1"));
+    driver.get(base + "/");
+    assertThat(driver.getTitle()).as("emptied: the configuration's again").isEqualTo("Quire");
+    driver.get(itemPage);
+
     // Signing out forgets what this browser kept.
     driver.findElement(By.id("field-description")).sendKeys("left unsaved");
     wait.until(d -> keptDrafts(d) == 1);
