@@ -88,7 +88,7 @@ public final class Gateway {
                 g.getDuration("failover-after-removal")));
     ZoneId zone = ZoneId.of(config.getString("quire.site.time-zone"));
     SiteState site =
-        new SiteState(
+        SiteState.deferred(
             system,
             content,
             new SiteState.Settings(
@@ -135,6 +135,7 @@ public final class Gateway {
                 g.getInt("api.diff.max-concurrent")),
             settings);
     modules.forEach(m -> m.start(ctx));
+    site.start();
     int retryAfter = g.getInt("retry-after-seconds");
     ErrorMapper errors =
         new ErrorMapper(json, pages, () -> content.reachability().retryAfterSeconds(retryAfter));

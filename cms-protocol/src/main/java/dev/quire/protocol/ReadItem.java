@@ -37,6 +37,15 @@ public record ReadItem(
   }
 
   public ReadItem withAliases(List<String> newAliases) {
+    return with(html, newAliases);
+  }
+
+  /** This item with its HTML rewritten (the gateway adds to it what pages show). */
+  public ReadItem withHtml(String newHtml) {
+    return with(newHtml, aliases);
+  }
+
+  private ReadItem with(String newHtml, List<String> newAliases) {
     return new ReadItem(
         id,
         kind,
@@ -54,7 +63,7 @@ public record ReadItem(
         publishedAt,
         scheduledAt,
         body,
-        html,
+        newHtml,
         wordCount,
         newAliases,
         seq);

@@ -1304,6 +1304,65 @@ class EndToEndTest {
         .contains("blocked");
   }
 
+  @Test
+  @Order(30)
+  void aPostsImagesComeWithTheirSizeAndNarrowerCopiesForSmallScreens() throws Exception {
+    java.awt.image.BufferedImage photo =
+        new java.awt.image.BufferedImage(1800, 1200, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    var out = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(photo, "jpg", out);
+    var up = upload(out.toByteArray(), "image/jpeg", "harbour.jpg");
+    assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
+    String url = JSON.readTree(up.body()).get("url").asText();
+    String sha = JSON.readTree(up.body()).get("sha256").asText();
+    var created =
+        api(
+            "POST",
+            "/api/v1/content",
+            JSON.writeValueAsString(
+                Map.of(
+                    "kind", "post",
+                    "title", "The harbour",
+                    "slug", "the-harbour",
+                    "body", "Morning light.\n\n![The harbour at dawn](" + url + ")\n",
+                    "status", "published")));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    await(() -> get("/posts/the-harbour/").statusCode() == 200, Duration.ofSeconds(5));
+    var img =
+        org.jsoup.Jsoup.parse(get("/posts/the-harbour/").body())
+            .selectFirst("img[alt=The harbour at dawn]");
+    assertThat(img).isNotNull();
+    assertThat(img.attr("width")).isEqualTo("1800");
+    assertThat(img.attr("height")).isEqualTo("1200");
+    assertThat(img.attr("loading")).isEqualTo("lazy");
+    assertThat(img.attr("sizes")).isNotBlank();
+    String w800 = "/media/" + sha + "/w800/harbour.jpg";
+    assertThat(img.attr("srcset"))
+        .contains(w800 + " 800w")
+        .contains("/w1600/harbour.jpg 1600w")
+        .endsWith(url + " 1800w");
+
+    // The copy a phone asks for: made at the first request, an image that wide.
+    var copy =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + w800)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(copy.statusCode()).isEqualTo(200);
+    assertThat(copy.headers().firstValue("Content-Type")).hasValue("image/jpeg");
+    assertThat(copy.headers().firstValue("Cache-Control"))
+        .hasValue("public, max-age=31536000, immutable");
+    var shown = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(copy.body()));
+    assertThat(shown.getWidth()).isEqualTo(800);
+    assertThat(shown.getHeight()).isEqualTo(533);
+    // A width there is no copy at is the original; what the store does not hold is a 404.
+    var notAWidth = get("/media/" + sha + "/w700/harbour.jpg");
+    assertThat(notAWidth.statusCode()).isEqualTo(301);
+    assertThat(notAWidth.headers().firstValue("Location")).hasValue(url);
+    assertThat(get("/media/" + "0".repeat(64) + "/w800/x.jpg").statusCode()).isEqualTo(404);
+    assertThat(get("/media/" + sha + "/w800/..%2F..%2Fquire.mv.db").statusCode()).isEqualTo(404);
+    assertThat(get("/media/" + sha + "/w99999999/harbour.jpg").statusCode()).isEqualTo(404);
+  }
+
   static HttpResponse<String> upload(byte[] bytes, String type, String name) throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create(base + "/api/v1/media?filename=" + name))

@@ -58,6 +58,12 @@ import org.apache.pekko.stream.javadsl.StreamConverters;
  */
 public final class MediaModule implements CmsModule {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MediaModule.class);
+
+  /** {@code w800}: a copy's width, in pixels. */
+  private static final java.util.regex.Pattern WIDTH =
+      java.util.regex.Pattern.compile("w(\\d{1,5})");
+
   /** A multipart upload's bytes besides the file: the token, the part headers, the boundaries. */
   private static final long FORM_OVERHEAD_BYTES = 64 * 1024;
 
@@ -65,6 +71,8 @@ public final class MediaModule implements CmsModule {
   private static final Set<String> INLINE_TYPES = Set.of("application/pdf");
 
   private MediaStore store;
+  private ImageVariants variants;
+  private java.util.concurrent.Semaphore making;
   private Executor blocking;
   private Materializer materializer;
   private ObjectMapper json;
@@ -90,6 +98,12 @@ public final class MediaModule implements CmsModule {
     this.json = ctx.json();
     this.maxUpload = ctx.config().getBytes("quire.media.max-upload-bytes");
     this.uploadTimeout = ctx.config().getDuration("quire.media.upload-timeout");
+    this.variants = new ImageVariants(store, ImageVariants.Settings.fromConfig(ctx.config()));
+    this.making =
+        new java.util.concurrent.Semaphore(
+            ctx.config().getInt("quire.media.images.max-concurrent"));
+    // Each published item's images get their sizes and narrower copies before the site shows it.
+    ctx.site().transformHtml(variants::rewrite);
   }
 
   @Override
@@ -98,9 +112,96 @@ public final class MediaModule implements CmsModule {
         pathPrefix(
             "media",
             () ->
-                path(
-                    PathMatchers.segment().slash(PathMatchers.segment()),
-                    (sha, name) -> get(() -> completeOrServe(sha)))));
+                pathPrefix(
+                    PathMatchers.segment(),
+                    sha ->
+                        concat(
+                            path(PathMatchers.segment(), name -> get(() -> completeOrServe(sha))),
+                            pathPrefix(
+                                PathMatchers.segment(WIDTH),
+                                width ->
+                                    path(
+                                        PathMatchers.segment(),
+                                        name ->
+                                            get(
+                                                () ->
+                                                    completeWithFuture(
+                                                        variant(sha, width, name)))))))));
+  }
+
+  /**
+   * {@code /media/<sha256>/w<width>/<name>}: the image's copy at that width (see {@link
+   * ImageVariants}), made at its first request, at most {@code quire.media.images.max-concurrent}
+   * at once: past that, and should the making fail, a temporary redirect to the original, which the
+   * reader's browser shows scaled (the page gave it its size). A width the image has no copy at
+   * (not one of the widths, not narrower than it, not a JPEG or PNG) is a permanent redirect to the
+   * original; a file the store does not hold, or a name not as the store makes them, a 404.
+   */
+  private CompletionStage<HttpResponse> variant(String sha, String widthDigits, String name) {
+    if (!MediaStore.isSha(sha) || !MediaStore.safeName(name).equals(name)) {
+      return CompletableFuture.failedFuture(HttpError.notFound("no such media file"));
+    }
+    int width = Integer.parseInt(widthDigits);
+    String original = "/media/" + sha + "/" + name;
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            Optional<MediaStore.Media> media = store.get(sha);
+            if (media.isEmpty()) {
+              throw HttpError.notFound("no such media file");
+            }
+            Optional<Path> file = variants.kept(sha, width);
+            if (file.isEmpty()) {
+              if (!making.tryAcquire()) {
+                return redirect(StatusCodes.FOUND, original);
+              }
+              try {
+                file = variants.variant(sha, width);
+              } finally {
+                making.release();
+              }
+            }
+            if (file.isEmpty()) {
+              return redirect(StatusCodes.MOVED_PERMANENTLY, original);
+            }
+            MediaStore.Media m = media.get();
+            return HttpResponse.create()
+                .withEntity(
+                    org.apache.pekko.http.javadsl.model.ContentTypes.parse(m.contentType()),
+                    java.nio.file.Files.readAllBytes(file.get()))
+                .addHeaders(servedHeaders(m, true));
+          } catch (IOException | RuntimeException e) {
+            if (e instanceof HttpError) {
+              throw (HttpError) e;
+            }
+            LOG.warn(
+                "a copy of media {} at width {} could not be made: {}", sha, width, e.toString());
+            return redirect(StatusCodes.FOUND, original);
+          }
+        },
+        blocking);
+  }
+
+  private static HttpResponse redirect(
+      org.apache.pekko.http.javadsl.model.StatusCode status, String path) {
+    return HttpResponse.create()
+        .withStatus(status)
+        .addHeader(org.apache.pekko.http.javadsl.model.headers.Location.create(path))
+        .addHeader(
+            RawHeader.create(
+                "Cache-Control",
+                status == StatusCodes.FOUND ? "no-store" : "public, max-age=31536000, immutable"));
+  }
+
+  /** The headers every stored file and copy is served with. */
+  private static List<HttpHeader> servedHeaders(MediaStore.Media m, boolean inline) {
+    return List.of(
+        RawHeader.create("Cache-Control", "public, max-age=31536000, immutable"),
+        RawHeader.create("X-Content-Type-Options", "nosniff"),
+        RawHeader.create("Content-Security-Policy", "default-src 'none'; sandbox"),
+        RawHeader.create(
+            "Content-Disposition",
+            (inline ? "inline" : "attachment") + "; filename=\"" + m.filename() + "\""));
   }
 
   private Route completeOrServe(String sha) {
@@ -119,15 +220,8 @@ public final class MediaModule implements CmsModule {
             || INLINE_PREFIXES.stream().anyMatch(p -> m.contentType().startsWith(p))
                 && !m.contentType().equals("image/svg+xml");
     ContentType type = org.apache.pekko.http.javadsl.model.ContentTypes.parse(m.contentType());
-    List<HttpHeader> headers =
-        List.of(
-            RawHeader.create("Cache-Control", "public, max-age=31536000, immutable"),
-            RawHeader.create("X-Content-Type-Options", "nosniff"),
-            RawHeader.create("Content-Security-Policy", "default-src 'none'; sandbox"),
-            RawHeader.create(
-                "Content-Disposition",
-                (inline ? "inline" : "attachment") + "; filename=\"" + m.filename() + "\""));
-    return respondWithHeaders(headers, () -> getFromFile(store.blob(sha).toFile(), type));
+    return respondWithHeaders(
+        servedHeaders(m, inline), () -> getFromFile(store.blob(sha).toFile(), type));
   }
 
   @Override

@@ -7,8 +7,10 @@ import dev.quire.protocol.ContentTopic;
 import dev.quire.protocol.ReadItem;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -41,9 +43,73 @@ public final class SiteState {
   private volatile boolean gatesOpen = true;
   private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
+  /** Rewrites a published item's HTML before the site shows it (a module's, see below). */
+  @FunctionalInterface
+  public interface HtmlTransform {
+    String apply(String html) throws java.io.IOException;
+  }
+
+  private final List<HtmlTransform> transforms = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final CompletableFuture<Void> started = new CompletableFuture<>();
+  private final java.util.concurrent.Executor transformExecutor;
+
+  /** A site that starts loading at once. */
   public SiteState(ActorSystem<?> system, ContentClient content, Settings settings) {
+    this(system, content, settings, true);
+  }
+
+  private SiteState(
+      ActorSystem<?> system, ContentClient content, Settings settings, boolean startNow) {
     this.current = new AtomicReference<>(SiteSnapshot.empty(settings.memoLimit()));
+    this.transformExecutor =
+        system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
+    if (startNow) {
+      started.complete(null);
+    }
     system.systemActorOf(follower(content, settings), "site-state", Props.empty());
+  }
+
+  /**
+   * A site that loads nothing until {@link #start}: the gateway's, so that what modules add while
+   * they start ({@link #transformHtml}) applies to the first load too.
+   */
+  public static SiteState deferred(
+      ActorSystem<?> system, ContentClient content, Settings settings) {
+    return new SiteState(system, content, settings, false);
+  }
+
+  /** Starts loading the site (for one made {@link #deferred}). */
+  public void start() {
+    started.complete(null);
+  }
+
+  /**
+   * Has every published item's HTML go through {@code transform} before the site shows it, off the
+   * actors' threads (it may read files): a module's way to add to what every page shows. An item
+   * whose transform fails is shown as it was stored, and the failure logged.
+   */
+  public void transformHtml(HtmlTransform transform) {
+    transforms.add(transform);
+  }
+
+  private ContentQuery.Changes transformed(ContentQuery.Changes changes) {
+    if (transforms.isEmpty()) {
+      return changes;
+    }
+    List<ReadItem> items = new ArrayList<>(changes.items().size());
+    for (ReadItem item : changes.items()) {
+      String html = item.html();
+      try {
+        for (HtmlTransform t : transforms) {
+          html = t.apply(html);
+        }
+        items.add(html == null || html.equals(item.html()) ? item : item.withHtml(html));
+      } catch (java.io.IOException | RuntimeException e) {
+        LOG.warn("the HTML of item {} is shown as stored: {}", item.id(), e.toString());
+        items.add(item);
+      }
+    }
+    return new ContentQuery.Changes(items, changes.lastSeq(), changes.more());
   }
 
   public SiteSnapshot snapshot() {
@@ -140,8 +206,11 @@ public final class SiteState {
                       inFlight[0] = true;
                       long t0 = System.nanoTime();
                       LOG.debug("fetching changes after seq {}", lastSeq[0]);
+                      long after = lastSeq[0];
                       ctx.pipeToSelf(
-                          content.changesSince(lastSeq[0], settings.fetchPage()),
+                          started
+                              .thenCompose(v -> content.changesSince(after, settings.fetchPage()))
+                              .thenApplyAsync(this::transformed, transformExecutor),
                           (changes, failure) -> {
                             LOG.debug(
                                 "fetch after seq {} took {} ms",

@@ -1,0 +1,187 @@
+package dev.quire.gateway.media;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real images written by ImageIO, stored in a real media store on disk. */
+class ImageVariantsTest {
+
+  @TempDir Path dir;
+
+  static final ImageVariants.Settings SETTINGS =
+      new ImageVariants.Settings(List.of(480, 800, 1200, 1600), 100_000_000, 0.8f, "100vw", 100);
+
+  static byte[] image(int w, int h, String format) throws Exception {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    var g = img.createGraphics();
+    g.setColor(Color.ORANGE);
+    g.fillRect(0, 0, w, h / 2); // the top half orange, to see which way up a copy is
+    g.dispose();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(ImageIO.write(img, format, out)).isTrue();
+    return out.toByteArray();
+  }
+
+  /**
+   * A JPEG whose EXIF says "turn it a quarter clockwise to show it" (orientation 6), as phone
+   * cameras write them: an APP1 segment after the JFIF one.
+   */
+  static byte[] turnedJpeg(int storedW, int storedH) throws Exception {
+    byte[] jpeg = image(storedW, storedH, "jpg");
+    int app0End = 4 + ((jpeg[4] & 0xff) << 8 | (jpeg[5] & 0xff)); // SOI, then APP0's length
+    byte[] exif = {
+      (byte) 0xff,
+      (byte) 0xe1,
+      0,
+      34,
+      'E',
+      'x',
+      'i',
+      'f',
+      0,
+      0,
+      'M',
+      'M',
+      0,
+      42,
+      0,
+      0,
+      0,
+      8,
+      0,
+      1,
+      0x01,
+      0x12,
+      0,
+      3,
+      0,
+      0,
+      0,
+      1,
+      0,
+      6,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0
+    };
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(jpeg, 0, app0End);
+    out.write(exif);
+    out.write(jpeg, app0End, jpeg.length - app0End);
+    return out.toByteArray();
+  }
+
+  MediaStore.Media put(MediaStore store, byte[] bytes, String type, String name) throws Exception {
+    return store.put(new ByteArrayInputStream(bytes), type, name, 1 << 26);
+  }
+
+  @Test
+  void imagesGetTheirSizeAndNarrowerCopiesAndTheRestIsLeftAlone() throws Exception {
+    MediaStore store = new MediaStore(dir, Clock.systemUTC());
+    ImageVariants images = new ImageVariants(store, SETTINGS);
+    var photo = put(store, image(2000, 1000, "jpg"), "image/jpeg", "photo.jpg");
+    var small = put(store, image(300, 200, "png"), "image/png", "small.png");
+    var gif = put(store, image(900, 600, "gif"), "image/gif", "moving.gif");
+
+    assertThat(images.size(photo.sha256())).contains(new ImageVariants.Size(2000, 1000));
+    assertThat(images.size(gif.sha256())).as("GIFs keep their animation").isEmpty();
+
+    String html =
+        "<p>Look: <img src=\""
+            + photo.url()
+            + "\" alt=\"A &amp; &quot;B&quot;\"></p>\n"
+            + "<p><img src=\""
+            + small.url()
+            + "\" alt=\"small\"></p>\n"
+            + "<p><img src=\""
+            + gif.url()
+            + "\" alt=\"gif\">"
+            + "<img src=\"https://example.org/x.jpg\" alt=\"elsewhere\"></p>";
+    var doc = org.jsoup.Jsoup.parseBodyFragment(images.rewrite(html));
+    var imgs = doc.select("img");
+    var big = imgs.get(0);
+    assertThat(big.attr("alt")).isEqualTo("A & \"B\"");
+    assertThat(big.attr("width")).isEqualTo("2000");
+    assertThat(big.attr("height")).isEqualTo("1000");
+    assertThat(big.attr("loading")).isEqualTo("lazy");
+    assertThat(big.attr("sizes")).isEqualTo("100vw");
+    String sha = photo.sha256();
+    assertThat(big.attr("srcset"))
+        .isEqualTo(
+            "/media/"
+                + sha
+                + "/w480/photo.jpg 480w, /media/"
+                + sha
+                + "/w800/photo.jpg 800w, "
+                + "/media/"
+                + sha
+                + "/w1200/photo.jpg 1200w, /media/"
+                + sha
+                + "/w1600/photo.jpg 1600w, "
+                + photo.url()
+                + " 2000w");
+    assertThat(imgs.get(1).attr("width")).isEqualTo("300");
+    assertThat(imgs.get(1).hasAttr("srcset")).as("nothing narrower to offer").isFalse();
+    assertThat(imgs.get(2).attributes().size()).as("a GIF as it was").isEqualTo(2);
+    assertThat(imgs.get(3).attributes().size()).as("another site's image").isEqualTo(2);
+    assertThat(images.rewrite("<p>No images.</p>")).isEqualTo("<p>No images.</p>");
+
+    // A copy: the width asked for, the same shape, kept on disk and not made again.
+    Path copy = images.variant(sha, 800).orElseThrow();
+    BufferedImage made = ImageIO.read(copy.toFile());
+    assertThat(made.getWidth()).isEqualTo(800);
+    assertThat(made.getHeight()).isEqualTo(400);
+    long madeAt = Files.getLastModifiedTime(copy).toMillis();
+    assertThat(images.kept(sha, 800)).contains(copy);
+    assertThat(images.variant(sha, 800)).contains(copy);
+    assertThat(Files.getLastModifiedTime(copy).toMillis()).isEqualTo(madeAt);
+    assertThat(images.variant(sha, 700)).as("not one of the widths").isEmpty();
+    assertThat(images.variant(small.sha256(), 480)).as("not narrower").isEmpty();
+    assertThat(images.kept(gif.sha256(), 480)).isEmpty();
+    assertThat(store.list()).as("copies are not media of their own").hasSize(3);
+  }
+
+  @Test
+  void aTurnedPhotoIsSizedAndCopiedAsItIsShown() throws Exception {
+    MediaStore store = new MediaStore(dir, Clock.systemUTC());
+    ImageVariants images = new ImageVariants(store, SETTINGS);
+    var turned = put(store, turnedJpeg(1200, 800), "image/jpeg", "phone.jpg");
+    assertThat(images.size(turned.sha256())).contains(new ImageVariants.Size(800, 1200));
+    BufferedImage copy = ImageIO.read(images.variant(turned.sha256(), 480).orElseThrow().toFile());
+    assertThat(copy.getWidth()).isEqualTo(480);
+    assertThat(copy.getHeight()).isEqualTo(720);
+    // Stored with its orange half on top, turned a quarter clockwise: orange on the right.
+    assertThat(new Color(copy.getRGB(400, 360)).getRed()).isGreaterThan(200);
+    assertThat(new Color(copy.getRGB(80, 360)).getRed()).isLessThan(60);
+  }
+
+  @Test
+  void anImageOverThePixelLimitGetsItsSizeButNoCopies() throws Exception {
+    MediaStore store = new MediaStore(dir, Clock.systemUTC());
+    ImageVariants images =
+        new ImageVariants(
+            store, new ImageVariants.Settings(List.of(480, 800), 1_000_000, 0.8f, "100vw", 100));
+    var photo = put(store, image(2000, 1000, "jpg"), "image/jpeg", "big.jpg");
+    var img =
+        org.jsoup.Jsoup.parseBodyFragment(
+                images.rewrite("<img src=\"" + photo.url() + "\" alt=\"\">"))
+            .selectFirst("img");
+    assertThat(img.attr("width")).isEqualTo("2000");
+    assertThat(img.hasAttr("srcset")).isFalse();
+    assertThat(images.variant(photo.sha256(), 480)).isEmpty();
+  }
+}
