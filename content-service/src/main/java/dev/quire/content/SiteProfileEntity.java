@@ -112,6 +112,11 @@ public final class SiteProfileEntity
       return refuse(
           cmd.replyTo(), ErrorCode.INVALID, problem.get().field(), problem.get().message());
     }
+    // The same profile is done, whatever version it started from: a retried save (its answer
+    // lost, a double click) is not a conflict with itself.
+    if (cmd.profile().equals(state.profile())) {
+      return Effect().reply(cmd.replyTo(), new ProfileReply.Stored(state.version()));
+    }
     if (cmd.baseVersion() != ProfileCommand.ANY_VERSION && cmd.baseVersion() != state.version()) {
       return refuse(
           cmd.replyTo(),
@@ -124,9 +129,6 @@ public final class SiteProfileEntity
               + " (now "
               + state.version()
               + ")");
-    }
-    if (cmd.profile().equals(state.profile())) {
-      return Effect().reply(cmd.replyTo(), new ProfileReply.Stored(state.version()));
     }
     return Effect()
         .persist(new ProfileSet(cmd.profile(), clock.instant(), actor(cmd.actor())))

@@ -1,7 +1,6 @@
 package dev.quire.cli;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.quire.bundle.BundleException;
 import dev.quire.bundle.BundleItem;
 import dev.quire.bundle.BundleReader;
@@ -19,7 +18,6 @@ import dev.quire.protocol.FieldError;
 import dev.quire.protocol.HistoryStep;
 import dev.quire.protocol.RedirectRule;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -440,6 +438,13 @@ final class BundleImport {
     settingsOutcome = outcomes.isEmpty() ? "none in the bundle" : String.join("; ", outcomes);
   }
 
+  /**
+   * The bundle holds the settings as its site showed them, its configuration's and its admins'
+   * alike. What this site already shows the same is left alone; a value that is this site's
+   * configured one is left unset (the configuration keeps saying it); any other is set. It
+   * conflicts only with what this site says of its own: a value its admins set, or its {@code
+   * site.conf} holds.
+   */
   private void planProfile(Map<String, String> settings, Policy policy, List<String> outcomes)
       throws Exception {
     Map<String, String> fromBundle = new LinkedHashMap<>();
@@ -452,36 +457,79 @@ final class BundleImport {
     if (fromBundle.isEmpty() || !SiteSettings.problems(settings).isEmpty()) {
       return; // what is wrong is reported already
     }
+    // A value this Quire refuses that an older one took (any language): left out, said so.
+    for (String key : List.copyOf(fromBundle.keySet())) {
+      var alone = dev.quire.protocol.SiteProfile.fromSettings(Map.of(key, fromBundle.get(key)));
+      var bad = alone.problem();
+      if (bad.isPresent()) {
+        notes.add("setting '" + key + "' was not imported: " + bad.get().message());
+        fromBundle.remove(key);
+      }
+    }
     var there = await(site.profile());
-    Map<String, String> wanted = new LinkedHashMap<>(there.profile().asSettings());
-    wanted.putAll(fromBundle);
+    Map<String, String> configured = SiteSettings.of(config);
+    Map<String, String> shown = SiteSettings.of(config, there.profile());
+    Map<String, String> own = there.profile().asSettings();
+    Map<String, String> wanted = new LinkedHashMap<>(own);
+    List<String> ownDiffering = new ArrayList<>();
+    fromBundle.forEach(
+        (k, v) -> {
+          String bundleValue =
+              dev.quire.protocol.SiteProfile.fromSettings(Map.of(k, v))
+                  .asSettings()
+                  .getOrDefault(k, "");
+          if (bundleValue.equals(shown.getOrDefault(k, ""))) {
+            return;
+          }
+          if (own.containsKey(k) || SiteSettings.fileHolds(config, k)) {
+            ownDiffering.add(k);
+          }
+          if (bundleValue.equals(configured.getOrDefault(k, ""))) {
+            wanted.remove(k);
+          } else {
+            wanted.put(k, bundleValue);
+          }
+        });
     dev.quire.protocol.SiteProfile profile = dev.quire.protocol.SiteProfile.fromSettings(wanted);
-    profile
-        .problem()
-        .ifPresent(p -> problem("settings.json: setting '" + p.field() + "': " + p.message()));
     if (profile.equals(there.profile())) {
       outcomes.add("profile unchanged");
       return;
     }
-    if (there.version() == 0) {
+    if (ownDiffering.isEmpty()) {
       profileToPut = profile;
       profileBase = there.version();
       outcomes.add("profile set");
       return;
     }
     conflicts.add(
-        "settings: the site's profile (title, description, ...) was set by "
-            + there.changedBy()
-            + " and differs from the bundle's");
+        "settings: this site's own "
+            + String.join(", ", ownDiffering)
+            + " (set in its admin or its site.conf) differ from the bundle's");
     if (policy == Policy.OVERWRITE) {
       profileToPut = profile;
       profileBase = there.version();
       outcomes.add("profile replaced");
-    } else {
-      outcomes.add("kept the site's own profile");
+      return;
     }
+    // Skip: the site keeps what it says of its own; the bundle's other settings are taken.
+    for (String k : ownDiffering) {
+      if (own.containsKey(k)) {
+        wanted.put(k, own.get(k));
+      } else {
+        wanted.remove(k);
+      }
+    }
+    profile = dev.quire.protocol.SiteProfile.fromSettings(wanted);
+    if (!profile.equals(there.profile())) {
+      profileToPut = profile;
+      profileBase = there.version();
+    }
+    outcomes.add("kept the site's own " + String.join(", ", ownDiffering));
   }
 
+  /**
+   * Address and time zone: {@code site.conf}, which a conflict is only about when it holds them.
+   */
   private void planDeploymentSettings(
       Map<String, String> settings, Policy policy, List<String> outcomes) throws Exception {
     Map<String, String> fromBundle = new LinkedHashMap<>();
@@ -495,22 +543,23 @@ final class BundleImport {
       return;
     }
     Path file = SiteSettings.file(config);
-    Map<String, String> there =
-        Files.exists(file)
-            ? SiteSettings.of(ConfigFactory.parseFile(file.toFile()).resolve().withFallback(config))
-            : Map.of();
+    Map<String, String> there = SiteSettings.inFile(file);
     Map<String, String> wanted = new LinkedHashMap<>(there);
     wanted.putAll(fromBundle);
-    if (!Files.exists(file)) {
-      settingsToWrite = wanted;
-      outcomes.add("written to " + file);
-      return;
-    }
     if (wanted.equals(there)) {
       outcomes.add(file + " unchanged");
       return;
     }
-    conflicts.add("settings: " + file + " already holds this site's settings");
+    boolean differs =
+        fromBundle.entrySet().stream()
+            .anyMatch(
+                e -> there.containsKey(e.getKey()) && !there.get(e.getKey()).equals(e.getValue()));
+    if (!differs) {
+      settingsToWrite = wanted;
+      outcomes.add("written to " + file);
+      return;
+    }
+    conflicts.add("settings: " + file + " already holds this site's address or time zone");
     if (policy == Policy.OVERWRITE) {
       settingsToWrite = wanted;
       outcomes.add("replaced in " + file);

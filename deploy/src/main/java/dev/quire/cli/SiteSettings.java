@@ -81,6 +81,27 @@ final class SiteSettings {
     return out;
   }
 
+  /** The settings {@code file} itself holds (none when there is no such file), by name. */
+  static Map<String, String> inFile(Path file) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (!Files.exists(file)) {
+      return out;
+    }
+    Config c = com.typesafe.config.ConfigFactory.parseFile(file.toFile()).resolve();
+    for (String key : KEYS.keySet()) {
+      String path = "quire.site." + key;
+      if (c.hasPath(path)) {
+        out.put(key, c.getString(path));
+      }
+    }
+    return out;
+  }
+
+  /** Whether the site's {@code site.conf} sets {@code key}. */
+  static boolean fileHolds(Config config, String key) {
+    return inFile(file(config)).containsKey(key);
+  }
+
   static Path file(Config config) {
     return Path.of(config.getString("quire.data-dir")).resolve(FILE);
   }
@@ -147,7 +168,8 @@ final class SiteSettings {
   static void write(Path file, Map<String, String> settings) throws IOException {
     StringBuilder conf = new StringBuilder();
     conf.append("# Site settings, written by `quire bundle import`. Edit freely; an environment\n")
-        .append("# variable named on the line below a setting still wins over it.\n")
+        .append("# variable named on the line below a setting still wins over it, and so does\n")
+        .append("# what admins set in the admin's Settings (title, description, ...).\n")
         .append("quire.site {\n");
     for (var e : settings.entrySet()) {
       String env = KEYS.get(e.getKey());

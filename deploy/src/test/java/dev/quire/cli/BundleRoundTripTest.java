@@ -234,6 +234,60 @@ class BundleRoundTripTest {
         .contains("0 item(s) created, 0 overwritten, 0 skipped, 5 unchanged")
         .contains("2 already here");
     assertThat(read(b)).isEqualTo(original);
+    assertThat(again.out()).contains("settings profile unchanged");
+    // Only what differs from the configuration was stored: the rest stays the configuration's.
+    withSite(
+        b,
+        (site, media) ->
+            assertThat(await(site.profile()).profile())
+                .isEqualTo(
+                    new dev.quire.protocol.SiteProfile(
+                        "Field Notes", null, "Ada", "en-GB", null, 5)));
+  }
+
+  @Test
+  @Order(7)
+  void settingsConflictOnlyWithWhatTheSiteSaysOfItsOwn() throws Exception {
+    // The site the bundle came from: everything it shows is the bundle's already.
+    var home =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "import", bundle.toString(), "--data", tmp.resolve("a").toString());
+    assertThat(home.code()).as(home.err()).isZero();
+    assertThat(home.out()).contains("settings profile unchanged");
+
+    // A site whose admins set their own title: a conflict, until the policy says.
+    Path g = tmp.resolve("own-settings");
+    withSite(
+        g,
+        (site, media) ->
+            await(
+                site.putProfile(
+                    new dev.quire.protocol.SiteProfile("Mine", null, null, null, null, null), 0)));
+    var fail =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "import", bundle.toString(), "--data", g.toString());
+    assertThat(fail.code()).isEqualTo(2);
+    assertThat(fail.err()).contains("this site's own title").contains("nothing was imported");
+    var skip =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "import", bundle.toString(), "--data", g.toString(), "--policy", "skip");
+    assertThat(skip.code()).as(skip.err()).isZero();
+    assertThat(read(g).settings()).containsEntry("title", "Mine").containsEntry("page-size", "5");
+    var overwrite =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "import", bundle.toString(), "--data", g.toString(), "--policy", "overwrite");
+    assertThat(overwrite.code()).as(overwrite.err()).isZero();
+    assertThat(read(g).settings()).isEqualTo(original.settings());
+
+    // A title in site.conf (as an older Quire's import wrote it) is the site's own too.
+    Path h = tmp.resolve("conf-settings");
+    Files.createDirectories(h);
+    Files.writeString(h.resolve(SiteSettings.FILE), "quire.site { title = \"Old conf title\" }\n");
+    var conf =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "import", bundle.toString(), "--data", h.toString());
+    assertThat(conf.code()).isEqualTo(2);
+    assertThat(conf.err()).contains("this site's own title");
   }
 
   @Test

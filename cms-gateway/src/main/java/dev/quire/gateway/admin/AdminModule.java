@@ -498,7 +498,7 @@ public final class AdminModule implements CmsModule, Admin {
             : links.stream()
                 .filter(l -> l.permission() == null || editor.may(l.permission()))
                 .toList());
-    model.put("siteTitle", ctx.config().getString("quire.site.title"));
+    model.put("siteTitle", ctx.settings().get().title());
     // How often the editing page's script may say the session is in use; 0: no idle timeout.
     model.put("keepAliveMs", idleTimeout == null ? 0L : idleTimeout.toMillis() / KEEP_ALIVE_STEPS);
     return HttpResponse.create()

@@ -54,6 +54,9 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  */
 public final class SettingsModule implements CmsModule {
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(SettingsModule.class);
+
   private FollowedTable<ProfileCommand, ProfileTable> followed;
   private LiveSettings live;
   private ObjectMapper json;
@@ -86,8 +89,32 @@ public final class SettingsModule implements CmsModule {
               }
             },
             this::install);
-    // No page is served with the configuration's title when the editors set another.
-    ctx.site().holdUntil(live.known());
+    // No page is served with the configuration's title when the editors set another. Should the
+    // entity not answer (a content role older than this gateway), the site opens start-wait
+    // after its content loaded, with the configuration's settings until it does.
+    java.time.Duration startWait = ctx.config().getDuration("quire.gateway.settings.start-wait");
+    CompletableFuture<Void> waited =
+        ctx.site()
+            .contentLoaded()
+            .toCompletableFuture()
+            .thenCompose(
+                v ->
+                    CompletableFuture.runAsync(
+                        () -> {},
+                        CompletableFuture.delayedExecutor(
+                            startWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)));
+    CompletableFuture<Void> known = live.known().toCompletableFuture();
+    waited.thenRun(
+        () -> {
+          if (!known.isDone()) {
+            LOG.warn(
+                "the site's settings (the content role's SiteProfile entity) did not answer within"
+                    + " quire.gateway.settings.start-wait ({}) of the site loading; pages show the"
+                    + " configuration's until they do",
+                startWait);
+          }
+        });
+    ctx.site().holdUntil(known.applyToEither(waited, v -> v));
     followed.follow(
         ctx.config().getDuration("quire.gateway.settings.refresh-interval"),
         "stop-settings-refresh");
@@ -95,7 +122,7 @@ public final class SettingsModule implements CmsModule {
 
   private void install(ProfileTable t) {
     if (!t.unchanged()) {
-      live.install(t.profile());
+      live.install(t.version(), t.profile());
     }
   }
 
@@ -202,7 +229,15 @@ public final class SettingsModule implements CmsModule {
                     new ContentReply.Rejected(
                         no.code(), camel(no.field()), no.message(), List.of()));
               }
-              return followed.current().thenApply(this::apiView);
+              // Stored: should the read that follows fail, the answer says only that.
+              long version = ((ProfileReply.Stored) reply).version();
+              return followed
+                  .current()
+                  .thenApply(this::apiView)
+                  .exceptionally(
+                      e ->
+                          JsonResponses.of(
+                              json, StatusCodes.OK, Map.of("version", version, "stored", true)));
             });
   }
 
@@ -241,8 +276,11 @@ public final class SettingsModule implements CmsModule {
                                                                         StatusCodes.OK,
                                                                         t,
                                                                         done.isPresent()
-                                                                            ? "Saved: every page"
-                                                                                + " shows it now."
+                                                                            ? "Saved. Every page"
+                                                                                + " here shows it"
+                                                                                + " now, on other"
+                                                                                + " servers within"
+                                                                                + " seconds."
                                                                             : null,
                                                                         null,
                                                                         null))))),
@@ -258,6 +296,8 @@ public final class SettingsModule implements CmsModule {
     for (String key : SiteProfile.KEYS) {
       typed.put(key, f.getOrDefault(key, ""));
     }
+    // The description's box wraps; a line break typed in it is a space in a meta tag or a feed.
+    typed.put("description", typed.get("description").replaceAll("\\s*[\\r\\n]+\\s*", " "));
     long base;
     try {
       base = Long.parseLong(f.getOrDefault("version", ""));

@@ -20,6 +20,7 @@ public final class LiveSettings {
   private final CompletableFuture<Void> known = new CompletableFuture<>();
   private volatile SiteSettings current;
   private volatile SiteProfile profile = SiteProfile.NONE;
+  private long version = -1; // guarded by this
 
   public LiveSettings(SiteSettings configured, Set<String> pinned) {
     this.configured = configured;
@@ -65,8 +66,16 @@ public final class LiveSettings {
     listeners.add(listener);
   }
 
-  /** Shows {@code next}; tells the listeners when what shows changed. */
-  public synchronized void install(SiteProfile next) {
+  /**
+   * Shows {@code next}, the profile at {@code nextVersion}, unless one at that version or later is
+   * shown already (answers to reads may arrive out of order); tells the listeners when what shows
+   * changed.
+   */
+  public synchronized void install(long nextVersion, SiteProfile next) {
+    if (nextVersion <= version) {
+      return;
+    }
+    version = nextVersion;
     SiteSettings before = current;
     profile = next;
     current = configured.with(next, pinned);

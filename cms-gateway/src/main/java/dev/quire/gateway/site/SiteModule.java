@@ -300,11 +300,11 @@ public final class SiteModule implements CmsModule {
       String first,
       String template,
       Map<String, Object> vars) {
-    int totalPages = totalPages(posts);
+    int size = site.get().pageSize(); // read once: an admin may change it meanwhile
+    int totalPages = totalPages(posts, size);
     if (page > totalPages) {
       return notFound(snap, path);
     }
-    int size = site.get().pageSize();
     int from = (page - 1) * size;
     Map<String, Object> pagination =
         Map.of(
@@ -332,13 +332,12 @@ public final class SiteModule implements CmsModule {
    */
   private SiteSnapshot.Rendered paddedPage(
       SiteSnapshot snap, String path, List<ItemView> posts, String first, int page) {
-    return page > totalPages(posts)
+    return page > totalPages(posts, site.get().pageSize())
         ? notFound(snap, path)
         : redirect(first + "page/" + page + "/").once();
   }
 
-  private int totalPages(List<ItemView> posts) {
-    int size = site.get().pageSize();
+  private static int totalPages(List<ItemView> posts, int size) {
     return Math.max(1, (posts.size() + size - 1) / size);
   }
 

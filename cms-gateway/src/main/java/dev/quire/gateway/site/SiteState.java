@@ -40,7 +40,8 @@ public final class SiteState {
   private volatile boolean ready;
   private final java.util.List<CompletableFuture<?>> gates =
       new java.util.concurrent.CopyOnWriteArrayList<>();
-  private volatile boolean gatesOpen = true;
+  private final java.util.concurrent.atomic.AtomicInteger gatesShut =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
   /** Rewrites a published item's HTML before the site shows it (a module's, see below). */
@@ -127,10 +128,15 @@ public final class SiteState {
    * besides (see {@link #holdUntil}) is known.
    */
   public boolean ready() {
-    return ready && gatesOpen;
+    return ready && gatesShut.get() == 0;
   }
 
-  /** Completes once {@link #ready} is true. */
+  /** Completes once the whole published site has been loaded at least once. */
+  public CompletionStage<Void> contentLoaded() {
+    return loaded.copy();
+  }
+
+  /** Completes once {@link #ready} is true (for the gates added before it is called). */
   public CompletionStage<Void> whenLoaded() {
     CompletableFuture<Void> all = loaded.copy();
     for (CompletableFuture<?> g : gates) {
@@ -147,11 +153,8 @@ public final class SiteState {
   public void holdUntil(CompletionStage<?> gate) {
     CompletableFuture<?> g = gate.toCompletableFuture();
     gates.add(g);
-    gatesOpen = false;
-    g.whenComplete((v, e) -> gatesOpen = gates.stream().allMatch(CompletableFuture::isDone));
-    if (g.isDone()) {
-      gatesOpen = gates.stream().allMatch(CompletableFuture::isDone);
-    }
+    gatesShut.incrementAndGet();
+    g.whenComplete((v, e) -> gatesShut.decrementAndGet());
   }
 
   sealed interface Msg {}

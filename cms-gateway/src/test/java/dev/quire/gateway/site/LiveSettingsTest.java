@@ -23,19 +23,23 @@ class LiveSettingsTest {
     AtomicInteger changes = new AtomicInteger();
     live.onChange(changes::incrementAndGet);
 
-    live.install(new SiteProfile("Editors' title", "Theirs.", null, "de", null, 3));
+    live.install(1, new SiteProfile("Editors' title", "Theirs.", null, "de", null, 3));
     assertThat(live.known()).isDone();
     assertThat(live.get())
         .isEqualTo(new SiteSettings("Quire", "Theirs.", "https://example.org", "de", "", 10, 3));
     assertThat(changes).hasValue(1);
 
     // The same again, or a change only to what the environment pins: nothing shows differently.
-    live.install(new SiteProfile("Editors' title", "Theirs.", null, "de", null, 3));
-    live.install(new SiteProfile("Another title", "Theirs.", null, "de", null, 3));
+    live.install(2, new SiteProfile("Editors' title", "Theirs.", null, "de", null, 3));
+    live.install(3, new SiteProfile("Another title", "Theirs.", null, "de", null, 3));
     assertThat(changes).hasValue(1);
     assertThat(live.profile().title()).isEqualTo("Another title");
+    // An older answer arriving late (two reads crossed) is not shown over a newer one.
+    live.install(2, new SiteProfile("Stale", "Older.", null, "de", null, 3));
+    assertThat(live.get().description()).isEqualTo("Theirs.");
+    assertThat(changes).hasValue(1);
 
-    live.install(SiteProfile.NONE);
+    live.install(4, SiteProfile.NONE);
     assertThat(live.get()).isEqualTo(CONFIGURED);
     assertThat(changes).hasValue(2);
   }
@@ -48,6 +52,9 @@ class LiveSettingsTest {
     assertThat(p.asSettings())
         .containsExactly(Map.entry("title", "Notes"), Map.entry("page-size", "20"));
     assertThat(new SiteProfile(null, null, null, "pt-BR", null, null).problem()).isEmpty();
+    assertThat(new SiteProfile(null, null, null, "en_US", null, null).language())
+        .as("a locale's spelling is the tag")
+        .isEqualTo("en-US");
     assertThat(new SiteProfile(null, null, null, "<script>", null, null).problem())
         .hasValueSatisfying(e -> assertThat(e.field()).isEqualTo("language"));
     assertThat(new SiteProfile(null, null, "a\nb", null, null, null).problem())
