@@ -946,10 +946,17 @@ class AdminEndToEndTest {
         .contains("Last changed by admin")
         .contains("name=\"version\" value=\"1\"");
 
-    // A form opened before that change is a conflict, not a silent overwrite.
-    var stale = admin.submit("/admin/settings/", "/admin/settings/", form);
+    // The same form sent again (its answer lost, a double click) is done, not a conflict.
+    assertThat(admin.submit("/admin/settings/", "/admin/settings/", form).statusCode())
+        .isEqualTo(303);
+    // Another change from a form opened before that one is a conflict, not a silent overwrite.
+    var other = new java.util.HashMap<>(form);
+    other.put("title", "Someone else's title");
+    var stale = admin.submit("/admin/settings/", "/admin/settings/", other);
     assertThat(stale.statusCode()).isEqualTo(409);
-    assertThat(stale.body()).contains("changed by admin since version 0");
+    assertThat(stale.body())
+        .contains("changed by admin since version 0")
+        .contains("value=\"Someone else&#39;s title\"");
 
     var api = JSON.readTree(api("GET", "/api/v1/settings", null).body());
     assertThat(api.at("/version").asLong()).isEqualTo(1);
