@@ -118,6 +118,18 @@ public final class SettingsModule implements CmsModule {
     followed.follow(
         ctx.config().getDuration("quire.gateway.settings.refresh-interval"),
         "stop-settings-refresh");
+    // Until the settings are known the site is held: ask as briskly as the site's own first load
+    // does, not every refresh-interval (a first ask sent before sharding is up fails).
+    org.apache.pekko.actor.Cancellable brisk =
+        ctx.system()
+            .scheduler()
+            .scheduleWithFixedDelay(
+                java.time.Duration.ZERO,
+                ctx.config().getDuration("quire.gateway.startup-poll"),
+                followed::refresh,
+                ctx.system().executionContext());
+    known.whenComplete((v, e) -> brisk.cancel());
+    waited.whenComplete((v, e) -> brisk.cancel());
   }
 
   private void install(ProfileTable t) {
