@@ -325,7 +325,7 @@ public final class FeedsModule implements CmsModule {
             }
             w.writeStartElement("content");
             w.writeAttribute("type", "html");
-            w.writeCharacters(xmlChars(p.html()));
+            w.writeCharacters(xmlChars(forReaders(p.html())));
             w.writeEndElement();
             w.writeEndElement();
           }
@@ -334,6 +334,19 @@ public final class FeedsModule implements CmsModule {
   }
 
   /** An entry's id never changes: its item's id, not its URL (a renamed post keeps its id). */
+  /**
+   * An item's HTML as a feed carries it: without the copies and sizes the site adds to its images
+   * for screens ({@code srcset}'s site-relative URLs are not resolved by every feed reader, which
+   * would then show a broken image). The attributes are as the gateway wrote them (jsoup escapes
+   * their values), so a pattern finds them.
+   */
+  static String forReaders(String html) {
+    return html.contains(" srcset=\"") ? SCREEN_ONLY.matcher(html).replaceAll("") : html;
+  }
+
+  private static final java.util.regex.Pattern SCREEN_ONLY =
+      java.util.regex.Pattern.compile(" (srcset|sizes|loading|decoding)=\"[^\"]*\"");
+
   static String entryId(ItemView p, SiteSettings site) {
     try {
       return "urn:uuid:" + java.util.UUID.fromString(p.id());

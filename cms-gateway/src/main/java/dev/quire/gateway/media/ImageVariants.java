@@ -38,7 +38,12 @@ public final class ImageVariants {
 
   /** {@code quire.media.images}. */
   public record Settings(
-      List<Integer> widths, long maxPixels, float jpegQuality, String sizes, int sizesKept) {
+      List<Integer> widths,
+      long maxPixels,
+      long decodePixels,
+      float jpegQuality,
+      String sizes,
+      int sizesKept) {
 
     public static Settings fromConfig(Config config) {
       Config c = config.getConfig("quire.media.images");
@@ -53,7 +58,12 @@ public final class ImageVariants {
             "quire.media.images.jpeg-quality must be above 0 and at most 1, was " + q);
       }
       return new Settings(
-          widths, c.getLong("max-pixels"), (float) q, c.getString("sizes"), c.getInt("sizes-kept"));
+          widths,
+          c.getLong("max-pixels"),
+          c.getLong("decode-pixels"),
+          (float) q,
+          c.getString("sizes"),
+          c.getInt("sizes-kept"));
     }
   }
 
@@ -69,6 +79,7 @@ public final class ImageVariants {
   private final MediaStore store;
   private final Settings settings;
   private final Map<String, Optional<Size>> sizes = new ConcurrentHashMap<>();
+  private final java.util.Set<String> failed = ConcurrentHashMap.newKeySet();
 
   public ImageVariants(MediaStore store, Settings settings) {
     this.store = store;
@@ -81,14 +92,20 @@ public final class ImageVariants {
 
   /**
    * The size of stored image {@code sha} from its header, if it is a JPEG or PNG this can read;
-   * remembered (a blob never changes). Reads files: never on an actor's or a route's thread.
+   * remembered (a blob never changes) unless the store did not hold it or the read failed. Reads
+   * files: never on an actor's or a route's thread.
    */
   public Optional<Size> size(String sha) throws IOException {
     Optional<Size> known = sizes.get(sha);
     if (known != null) {
       return known;
     }
-    Optional<Size> size = readSize(sha);
+    Optional<MediaStore.Media> media = store.get(sha);
+    if (media.isEmpty()) {
+      return Optional.empty(); // not (yet) here: asked again next time
+    }
+    String format = FORMATS.get(media.get().contentType());
+    Optional<Size> size = format == null ? Optional.empty() : readSize(sha, format);
     if (sizes.size() >= settings.sizesKept()) {
       sizes.clear(); // a crude bound; each entry is read again from a header when asked
     }
@@ -96,33 +113,22 @@ public final class ImageVariants {
     return size;
   }
 
-  private Optional<Size> readSize(String sha) throws IOException {
-    Optional<MediaStore.Media> media = store.get(sha);
-    if (media.isEmpty() || !FORMATS.containsKey(media.get().contentType())) {
-      return Optional.empty();
-    }
+  /**
+   * The image's size from its header only: metadata is not read (a PNG's text chunks, unpacked,
+   * could be any size), and a JPEG's EXIF orientation is found by walking its segments to the first
+   * APP1 (each at most 64 KiB). A file whose bytes are not the stored type has no size.
+   */
+  private Optional<Size> readSize(String sha, String format) throws IOException {
     try (ImageInputStream in = ImageIO.createImageInputStream(store.blob(sha).toFile())) {
-      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-      if (readers == null || !readers.hasNext()) {
+      ImageReader reader = reader(in, format);
+      if (reader == null) {
         return Optional.empty();
       }
-      ImageReader reader = readers.next();
       try {
-        reader.setInput(in);
+        reader.setInput(in, true, true);
         int w = reader.getWidth(0);
         int h = reader.getHeight(0);
-        Orientation o = null;
-        try {
-          o = ExifUtils.getExifOrientation(reader, 0);
-        } catch (IOException | RuntimeException noExif) {
-          // no orientation: as stored
-        }
-        boolean turned =
-            o == Orientation.LEFT_TOP
-                || o == Orientation.RIGHT_TOP
-                || o == Orientation.RIGHT_BOTTOM
-                || o == Orientation.LEFT_BOTTOM;
-        return Optional.of(turned ? new Size(h, w) : new Size(w, h));
+        return Optional.of(turned(orientation(sha, format)) ? new Size(h, w) : new Size(w, h));
       } finally {
         reader.dispose();
       }
@@ -131,70 +137,165 @@ public final class ImageVariants {
     }
   }
 
+  /** The reader of the stored type for {@code in}, or null when its bytes are another kind. */
+  private static ImageReader reader(ImageInputStream in, String format) throws IOException {
+    if (in == null) {
+      return null;
+    }
+    Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+    if (!readers.hasNext()) {
+      return null;
+    }
+    ImageReader reader = readers.next();
+    String name = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
+    if (!(format.equals("jpg") ? name.equals("jpeg") : name.equals("png"))) {
+      reader.dispose();
+      return null;
+    }
+    return reader;
+  }
+
+  private static boolean turned(Orientation o) {
+    return o == Orientation.LEFT_TOP
+        || o == Orientation.RIGHT_TOP
+        || o == Orientation.RIGHT_BOTTOM
+        || o == Orientation.LEFT_BOTTOM;
+  }
+
+  /** A JPEG's EXIF orientation (null: none, or a PNG), from its APP1 segment alone. */
+  private Orientation orientation(String sha, String format) throws IOException {
+    if (!format.equals("jpg")) {
+      return null;
+    }
+    try (var in =
+        new java.io.DataInputStream(
+            new java.io.BufferedInputStream(Files.newInputStream(store.blob(sha))))) {
+      if (in.readUnsignedShort() != 0xFFD8) {
+        return null;
+      }
+      while (true) {
+        int marker = in.readUnsignedShort();
+        if ((marker & 0xFF00) != 0xFF00 || marker == 0xFFDA || marker == 0xFFD9) {
+          return null; // the image data starts: no EXIF before it
+        }
+        int length = in.readUnsignedShort() - 2;
+        if (length < 0) {
+          return null;
+        }
+        if (marker == 0xFFE1) {
+          byte[] app1 = in.readNBytes(length);
+          if (app1.length > 4 && app1[0] == 'E' && app1[1] == 'x' && app1[2] == 'i') {
+            try {
+              return ExifUtils.getOrientationFromExif(app1);
+            } catch (RuntimeException malformed) {
+              return null;
+            }
+          }
+        } else {
+          in.skipNBytes(length);
+        }
+      }
+    } catch (java.io.EOFException truncated) {
+      return null;
+    }
+  }
+
   /** The widths copies of an image of {@code size} are made at: those narrower than it. */
   public List<Integer> widthsFor(Size size) {
     if ((long) size.width() * size.height() > settings.maxPixels()) {
       return List.of();
     }
-    return settings.widths().stream().filter(w -> w < size.width()).toList();
+    // A copy is at most decode-pixels too (a very tall image's narrow copy is still tall).
+    return settings.widths().stream()
+        .filter(w -> w < size.width())
+        .filter(w -> (long) w * w * size.height() / size.width() <= settings.decodePixels())
+        .toList();
   }
 
   /**
-   * The copy of image {@code sha} {@code width} pixels wide: the kept one, or made now and kept
-   * (written to a temporary file and moved, so a reader never sees half of one). Empty when there
-   * is no such copy to make (not an image made copies of, not one of the widths, not narrower).
-   * Reads and writes files and decodes the image: on the media dispatcher only.
+   * A copy, or why there is none: {@code permanent} when that can never change (the image is not
+   * wider than the copy, or not a JPEG or PNG), so a reader may be sent to the original for good.
    */
-  public Optional<Path> variant(String sha, int width) throws IOException {
-    Optional<Size> size = size(sha);
-    if (size.isEmpty() || !widthsFor(size.get()).contains(width)) {
-      return Optional.empty();
+  public record Copy(Path file, boolean permanent) {}
+
+  /**
+   * The copy of image {@code sha} {@code width} pixels wide (one of the widths): the kept one, or
+   * made now and kept (written to a temporary file and moved, so a reader never sees half of one).
+   * A copy that failed to be made (a JPEG in CMYK) is not tried again while this runs. Reads and
+   * writes files and decodes the image: on the media dispatcher only.
+   */
+  public Copy variant(String sha, int width) throws IOException {
+    Optional<MediaStore.Media> media = store.get(sha);
+    String format = media.isEmpty() ? null : FORMATS.get(media.get().contentType());
+    Optional<Size> size = format == null ? Optional.empty() : size(sha);
+    if (size.isEmpty()) {
+      return new Copy(null, media.isPresent() && format == null);
     }
-    String format = FORMATS.get(store.get(sha).orElseThrow().contentType());
+    if (size.get().width() <= width) {
+      return new Copy(null, true);
+    }
+    if (!widthsFor(size.get()).contains(width) || failed.contains(sha + "-" + width)) {
+      return new Copy(null, false); // the limits are configuration: not for good
+    }
     Path file = variantFile(sha, width, format);
     if (Files.exists(file)) {
-      return Optional.of(file);
+      return new Copy(file, false);
     }
     Files.createDirectories(file.getParent());
     Path tmp = Files.createTempFile(file.getParent(), sha + "-" + width, ".tmp");
     try {
       try (OutputStream out = Files.newOutputStream(tmp)) {
         scaled(sha, size.get(), width, format, out);
+      } catch (IOException | RuntimeException e) {
+        if (failed.size() < settings.sizesKept()) {
+          failed.add(sha + "-" + width);
+        }
+        throw e;
       }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
     } finally {
       Files.deleteIfExists(tmp);
     }
-    return Optional.of(file);
+    return new Copy(file, false);
   }
 
   /**
    * Writes image {@code sha} ({@code size} as shown) scaled to {@code width} as shown. The decoder
-   * skips pixels down to about twice the width (so memory follows the copy, not the original),
-   * Thumbnailator scales the rest of the way and turns it as its EXIF orientation says.
+   * skips pixels so that it holds less than twice the copy's width and at most {@code
+   * decode-pixels}; Thumbnailator scales the rest of the way, into full colour (a palette PNG's
+   * copy keeps its colours and transparency), and turns it as its EXIF orientation says.
    */
   private void scaled(String sha, Size size, int width, String format, OutputStream out)
       throws IOException {
     try (ImageInputStream in = ImageIO.createImageInputStream(store.blob(sha).toFile())) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-      if (!readers.hasNext()) {
-        throw new IOException("no reader for media " + sha);
+      ImageReader reader = reader(in, format);
+      if (reader == null) {
+        throw new IOException("media " + sha + " is not a readable " + format);
       }
-      ImageReader reader = readers.next();
       try {
-        reader.setInput(in);
-        Orientation o = null;
-        try {
-          o = ExifUtils.getExifOrientation(reader, 0);
-        } catch (IOException | RuntimeException noExif) {
-          // as stored
-        }
+        reader.setInput(in, true, true);
+        long storedPixels = (long) reader.getWidth(0) * reader.getHeight(0);
+        int skip =
+            (int)
+                Math.max(
+                    Math.max(1, size.width() / width),
+                    Math.ceil(Math.sqrt((double) storedPixels / settings.decodePixels())));
         javax.imageio.ImageReadParam param = reader.getDefaultReadParam();
-        int skip = Math.max(1, size.width() / (2 * width));
         param.setSourceSubsampling(skip, skip, 0, 0);
         java.awt.image.BufferedImage decoded = reader.read(0, param);
         // The width is the copy's as shown: Thumbnailator sizes what its filters made.
-        var made = Thumbnails.of(decoded).width(width);
+        var made =
+            Thumbnails.of(decoded)
+                .width(width)
+                .imageType(
+                    format.equals("png")
+                        ? java.awt.image.BufferedImage.TYPE_INT_ARGB
+                        : java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Orientation o = orientation(sha, format);
         if (o != null && o != Orientation.TOP_LEFT) {
           made =
               made.addFilter(
@@ -237,8 +338,8 @@ public final class ImageVariants {
 
   /**
    * {@code html} with each {@code <img>} of a stored JPEG or PNG given its size, the narrower
-   * copies, {@code sizes} and lazy loading; what it cannot size is left as it is. Reads image
-   * headers: never on an actor's or a route's thread.
+   * copies, {@code sizes} and lazy loading (but the first); what it cannot size is left as it is.
+   * Reads image headers: never on an actor's or a route's thread.
    */
   public String rewrite(String html) throws IOException {
     if (html == null || !html.contains("<img") || !html.contains("/media/")) {
@@ -247,6 +348,7 @@ public final class ImageVariants {
     Document doc = Jsoup.parseBodyFragment(html);
     doc.outputSettings().prettyPrint(false);
     boolean changed = false;
+    boolean first = true;
     for (Element img : doc.select("img[src^=/media/]")) {
       Matcher m = URL.matcher(img.attr("src"));
       if (!m.matches()) {
@@ -257,14 +359,23 @@ public final class ImageVariants {
         continue;
       }
       Size s = size.get();
-      if (!img.hasAttr("width") && !img.hasAttr("height")) {
+      boolean sizedByAuthor = img.hasAttr("width") || img.hasAttr("height");
+      if (!sizedByAuthor) {
         img.attr("width", Integer.toString(s.width()));
         img.attr("height", Integer.toString(s.height()));
       }
-      img.attr("loading", "lazy");
+      // The first image may be the post's main one: it loads at once, the rest as they near.
+      if (!first) {
+        img.attr("loading", "lazy");
+      }
+      first = false;
       img.attr("decoding", "async");
       List<Integer> widths = widthsFor(s);
-      if (!widths.isEmpty()) {
+      // Copies only under the name the store gives (the copies' route takes no other), and not
+      // where the author set a size: "sizes" would not know it.
+      if (!widths.isEmpty()
+          && !sizedByAuthor
+          && MediaStore.safeName(m.group(2)).equals(m.group(2))) {
         StringBuilder set = new StringBuilder();
         for (int w : widths) {
           set.append(variantUrl(m.group(1), w, m.group(2))).append(' ').append(w).append("w, ");

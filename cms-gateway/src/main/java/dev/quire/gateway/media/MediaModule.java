@@ -142,6 +142,9 @@ public final class MediaModule implements CmsModule {
       return CompletableFuture.failedFuture(HttpError.notFound("no such media file"));
     }
     int width = Integer.parseInt(widthDigits);
+    if (!variants.settings().widths().contains(width)) {
+      return CompletableFuture.failedFuture(HttpError.notFound("no copy of that width"));
+    }
     String original = "/media/" + sha + "/" + name;
     return CompletableFuture.supplyAsync(
         () -> {
@@ -151,24 +154,28 @@ public final class MediaModule implements CmsModule {
               throw HttpError.notFound("no such media file");
             }
             Optional<Path> file = variants.kept(sha, width);
-            if (file.isEmpty()) {
-              if (!making.tryAcquire()) {
-                return redirect(StatusCodes.FOUND, original);
-              }
+            ImageVariants.Copy copy;
+            if (file.isPresent()) {
+              copy = new ImageVariants.Copy(file.get(), false);
+            } else if (!making.tryAcquire()) {
+              return redirect(StatusCodes.FOUND, original);
+            } else {
               try {
-                file = variants.variant(sha, width);
+                copy = variants.variant(sha, width);
               } finally {
                 making.release();
               }
             }
-            if (file.isEmpty()) {
-              return redirect(StatusCodes.MOVED_PERMANENTLY, original);
+            if (copy.file() == null) {
+              return redirect(
+                  copy.permanent() ? StatusCodes.MOVED_PERMANENTLY : StatusCodes.FOUND, original);
             }
             MediaStore.Media m = media.get();
             return HttpResponse.create()
                 .withEntity(
-                    org.apache.pekko.http.javadsl.model.ContentTypes.parse(m.contentType()),
-                    java.nio.file.Files.readAllBytes(file.get()))
+                    org.apache.pekko.http.javadsl.model.HttpEntities.create(
+                        org.apache.pekko.http.javadsl.model.ContentTypes.parse(m.contentType()),
+                        copy.file().toFile()))
                 .addHeaders(servedHeaders(m, true));
           } catch (IOException | RuntimeException e) {
             if (e instanceof HttpError) {

@@ -13,6 +13,7 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jsoup.Jsoup;
@@ -73,6 +74,12 @@ public final class PdfRenderer {
     for (org.jsoup.nodes.Element img : page.select("img")) {
       if (mediaSha(img.absUrl("src")) == null) {
         img.replaceWith(new org.jsoup.nodes.TextNode(img.attr("alt")));
+      } else {
+        // What the site adds for screens (its size, copies, lazy loading): the library would set
+        // the height in pixels and stretch an image the page narrows, and it reads no srcset.
+        for (String a : List.of("width", "height", "srcset", "sizes", "loading", "decoding")) {
+          img.removeAttr(a);
+        }
       }
     }
     org.w3c.dom.Document dom = W3CDom.convert(page);

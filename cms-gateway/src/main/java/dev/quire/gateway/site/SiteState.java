@@ -100,6 +100,10 @@ public final class SiteState {
     List<ReadItem> items = new ArrayList<>(changes.items().size());
     for (ReadItem item : changes.items()) {
       String html = item.html();
+      if (item.status() != ContentStatus.PUBLISHED) {
+        items.add(item); // drafts and the rest are not shown: not worth reading files for
+        continue;
+      }
       try {
         for (HtmlTransform t : transforms) {
           html = t.apply(html);

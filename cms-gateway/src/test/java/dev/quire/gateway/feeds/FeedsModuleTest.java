@@ -139,6 +139,20 @@ class FeedsModuleTest {
   }
 
   @Test
+  void aFeedCarriesImagesWithoutWhatTheSiteAddsForScreens() {
+    String shown =
+        "<p><img src=\"/media/abc/p.jpg\" alt=\"a srcset=&quot;x&quot;\" width=\"1800\""
+            + " height=\"1200\" decoding=\"async\" srcset=\"/media/abc/w480/p.jpg 480w,"
+            + " /media/abc/p.jpg 1800w\" sizes=\"100vw\"></p>";
+    assertThat(FeedsModule.forReaders(shown))
+        .isEqualTo(
+            "<p><img src=\"/media/abc/p.jpg\" alt=\"a srcset=&quot;x&quot;\" width=\"1800\""
+                + " height=\"1200\"></p>");
+    assertThat(FeedsModule.forReaders("<p>srcset=\"text\"</p>"))
+        .isEqualTo("<p>srcset=\"text\"</p>");
+  }
+
+  @Test
   void theSitemapSaysWhenEachPageLastChanged() {
     var older =
         withUpdated(

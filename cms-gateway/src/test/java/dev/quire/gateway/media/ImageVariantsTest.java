@@ -20,7 +20,8 @@ class ImageVariantsTest {
   @TempDir Path dir;
 
   static final ImageVariants.Settings SETTINGS =
-      new ImageVariants.Settings(List.of(480, 800, 1200, 1600), 100_000_000, 0.8f, "100vw", 100);
+      new ImageVariants.Settings(
+          List.of(480, 800, 1200, 1600), 40_000_000, 8_000_000, 0.8f, "100vw", 100);
 
   static byte[] image(int w, int h, String format) throws Exception {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
@@ -117,7 +118,8 @@ class ImageVariantsTest {
     assertThat(big.attr("alt")).isEqualTo("A & \"B\"");
     assertThat(big.attr("width")).isEqualTo("2000");
     assertThat(big.attr("height")).isEqualTo("1000");
-    assertThat(big.attr("loading")).isEqualTo("lazy");
+    assertThat(big.hasAttr("loading")).as("the first image loads at once").isFalse();
+    assertThat(imgs.get(1).attr("loading")).isEqualTo("lazy");
     assertThat(big.attr("sizes")).isEqualTo("100vw");
     String sha = photo.sha256();
     assertThat(big.attr("srcset"))
@@ -141,16 +143,18 @@ class ImageVariantsTest {
     assertThat(images.rewrite("<p>No images.</p>")).isEqualTo("<p>No images.</p>");
 
     // A copy: the width asked for, the same shape, kept on disk and not made again.
-    Path copy = images.variant(sha, 800).orElseThrow();
+    Path copy = images.variant(sha, 800).file();
     BufferedImage made = ImageIO.read(copy.toFile());
     assertThat(made.getWidth()).isEqualTo(800);
     assertThat(made.getHeight()).isEqualTo(400);
     long madeAt = Files.getLastModifiedTime(copy).toMillis();
     assertThat(images.kept(sha, 800)).contains(copy);
-    assertThat(images.variant(sha, 800)).contains(copy);
+    assertThat(images.variant(sha, 800).file()).isEqualTo(copy);
     assertThat(Files.getLastModifiedTime(copy).toMillis()).isEqualTo(madeAt);
-    assertThat(images.variant(sha, 700)).as("not one of the widths").isEmpty();
-    assertThat(images.variant(small.sha256(), 480)).as("not narrower").isEmpty();
+    assertThat(images.variant(small.sha256(), 480))
+        .as("not narrower: never")
+        .isEqualTo(new ImageVariants.Copy(null, true));
+    assertThat(images.variant(gif.sha256(), 480)).isEqualTo(new ImageVariants.Copy(null, true));
     assertThat(images.kept(gif.sha256(), 480)).isEmpty();
     assertThat(store.list()).as("copies are not media of their own").hasSize(3);
   }
@@ -161,7 +165,7 @@ class ImageVariantsTest {
     ImageVariants images = new ImageVariants(store, SETTINGS);
     var turned = put(store, turnedJpeg(1200, 800), "image/jpeg", "phone.jpg");
     assertThat(images.size(turned.sha256())).contains(new ImageVariants.Size(800, 1200));
-    BufferedImage copy = ImageIO.read(images.variant(turned.sha256(), 480).orElseThrow().toFile());
+    BufferedImage copy = ImageIO.read(images.variant(turned.sha256(), 480).file().toFile());
     assertThat(copy.getWidth()).isEqualTo(480);
     assertThat(copy.getHeight()).isEqualTo(720);
     // Stored with its orange half on top, turned a quarter clockwise: orange on the right.
@@ -170,11 +174,47 @@ class ImageVariantsTest {
   }
 
   @Test
+  void aPalettePngsCopyKeepsItsColoursAndTransparencyAndBytesOfAnotherTypeGetNone()
+      throws Exception {
+    MediaStore store = new MediaStore(dir, Clock.systemUTC());
+    ImageVariants images = new ImageVariants(store, SETTINGS);
+    // Four colours, one of them transparent: as pngquant and screenshot tools write them.
+    byte[] r = {(byte) 200, 0, 0, 0};
+    byte[] g = {(byte) 30, (byte) 180, 0, 0};
+    byte[] b = {(byte) 90, 0, (byte) 220, 0};
+    byte[] a = {(byte) 255, (byte) 255, (byte) 255, 0};
+    var model = new java.awt.image.IndexColorModel(2, 4, r, g, b, a);
+    BufferedImage indexed = new BufferedImage(1000, 500, BufferedImage.TYPE_BYTE_BINARY, model);
+    var raster = indexed.getRaster();
+    for (int y = 0; y < 500; y++) {
+      for (int x = 0; x < 1000; x++) {
+        raster.setSample(x, y, 0, x < 500 ? 0 : 3); // left: the red-brown, right: transparent
+      }
+    }
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    assertThat(ImageIO.write(indexed, "png", png)).isTrue();
+    var logo = put(store, png.toByteArray(), "image/png", "logo.png");
+    BufferedImage copy = ImageIO.read(images.variant(logo.sha256(), 480).file().toFile());
+    assertThat(copy.getWidth()).isEqualTo(480);
+    Color left = new Color(copy.getRGB(100, 120), true);
+    assertThat(left.getRed()).isBetween(190, 210);
+    assertThat(left.getGreen()).isBetween(20, 40);
+    assertThat(left.getBlue()).isBetween(80, 100);
+    assertThat(new Color(copy.getRGB(400, 120), true).getAlpha()).isZero();
+
+    // PNG bytes stored as a JPEG: no size is claimed for them, and no copy made.
+    var mislabelled = put(store, image(900, 600, "png"), "image/jpeg", "wrong.jpg");
+    assertThat(images.size(mislabelled.sha256())).isEmpty();
+  }
+
+  @Test
   void anImageOverThePixelLimitGetsItsSizeButNoCopies() throws Exception {
     MediaStore store = new MediaStore(dir, Clock.systemUTC());
     ImageVariants images =
         new ImageVariants(
-            store, new ImageVariants.Settings(List.of(480, 800), 1_000_000, 0.8f, "100vw", 100));
+            store,
+            new ImageVariants.Settings(
+                List.of(480, 800), 1_000_000, 8_000_000, 0.8f, "100vw", 100));
     var photo = put(store, image(2000, 1000, "jpg"), "image/jpeg", "big.jpg");
     var img =
         org.jsoup.Jsoup.parseBodyFragment(
@@ -182,6 +222,8 @@ class ImageVariantsTest {
             .selectFirst("img");
     assertThat(img.attr("width")).isEqualTo("2000");
     assertThat(img.hasAttr("srcset")).isFalse();
-    assertThat(images.variant(photo.sha256(), 480)).isEmpty();
+    assertThat(images.variant(photo.sha256(), 480))
+        .as("the limit is configuration: not for good")
+        .isEqualTo(new ImageVariants.Copy(null, false));
   }
 }

@@ -149,6 +149,46 @@ class SiteStateCatchUpTest {
   }
 
   @Test
+  void aDeferredSiteLoadsOnlyOnceStartedWithItsModulesTransformsAndSurvivesAFailingOne()
+      throws Exception {
+    Map<String, ReadItem> readModel =
+        new ConcurrentHashMap<>(
+            Map.of("a", published("a", "first", 1), "b", published("b", "second", 2)));
+    readModel.put("d", row("d", ContentStatus.DRAFT, "draft", List.of(), 3));
+    readModel(readModel, -1);
+    SiteState site =
+        SiteState.deferred(
+            kit.system(),
+            new ContentClient(kit.system(), Duration.ofSeconds(3)),
+            new SiteState.Settings(
+                200, Duration.ofHours(1), Duration.ofMillis(50), 100, ZoneOffset.UTC));
+    var calls = new java.util.concurrent.atomic.AtomicInteger();
+    site.transformHtml(
+        html -> {
+          calls.incrementAndGet();
+          return html.replace("body", "BODY");
+        });
+    // Fails for the second item it sees (items come in journal order: a, then b).
+    var second = new java.util.concurrent.atomic.AtomicInteger();
+    site.transformHtml(
+        html -> {
+          if (second.incrementAndGet() == 2) {
+            throw new java.io.IOException("an image could not be read");
+          }
+          return html + "<!-- t -->";
+        });
+    Thread.sleep(500);
+    assertThat(site.snapshot().size()).as("nothing loads before start()").isZero();
+    site.start();
+    awaitUntil(site::ready, Duration.ofSeconds(10));
+    assertThat(site.snapshot().bySlug("first").html()).isEqualTo("<p>BODY</p><!-- t -->");
+    assertThat(site.snapshot().bySlug("second").html())
+        .as("a failing transform: the item as stored")
+        .isEqualTo("<p>body</p>");
+    assertThat(calls).as("drafts are not transformed").hasValue(2);
+  }
+
+  @Test
   void aNotificationIsActedOnAtOnceWithoutWaitingForTheTick() throws Exception {
     Map<String, ReadItem> readModel =
         new ConcurrentHashMap<>(Map.of("a", published("a", "first", 1)));
