@@ -4,15 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
 import dev.quire.protocol.ContentStatus;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -72,23 +66,7 @@ class EventReplayFixtureTest {
   }
 
   static List<Content.Event> read(String fixture) throws Exception {
-    Serialization serialization = SerializationExtension.get(KIT.system());
-    List<Content.Event> events = new ArrayList<>();
-    for (String line :
-        Files.readAllLines(
-            Path.of("src/test/resources/fixtures/" + fixture), StandardCharsets.UTF_8)) {
-      if (line.isBlank()) {
-        continue;
-      }
-      String[] parts = line.split("\t", 3);
-      Object event =
-          serialization
-              .deserialize(
-                  parts[2].getBytes(StandardCharsets.UTF_8), Integer.parseInt(parts[0]), parts[1])
-              .get();
-      events.add((Content.Event) event);
-    }
-    return events;
+    return StoredEvents.read(KIT.system(), fixture).stream().map(e -> (Content.Event) e).toList();
   }
 
   @Test

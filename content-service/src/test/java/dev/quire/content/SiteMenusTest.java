@@ -106,21 +106,9 @@ class SiteMenusTest {
   /** Menu events as version 1 stores them still replay: a shape change needs a migration. */
   @Test
   void storedMenuEventsOfVersion1StillReplay() throws Exception {
-    var serialization = org.apache.pekko.serialization.SerializationExtension.get(KIT.system());
     SiteMenus.State state = new SiteMenus.State(0, java.util.Map.of());
-    for (String line :
-        java.nio.file.Files.readAllLines(
-            java.nio.file.Path.of("src/test/resources/fixtures/menu-events-v1.tsv"))) {
-      String[] parts = line.split("\t", 3);
-      state =
-          state.apply(
-              (SiteMenus.Event)
-                  serialization
-                      .deserialize(
-                          parts[2].getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                          Integer.parseInt(parts[0]),
-                          parts[1])
-                      .get());
+    for (Object event : StoredEvents.read(KIT.system(), "menu-events-v1.tsv")) {
+      state = state.apply((SiteMenus.Event) event);
     }
     assertThat(state.version()).isEqualTo(3);
     assertThat(state.menus()).containsOnlyKeys("main");

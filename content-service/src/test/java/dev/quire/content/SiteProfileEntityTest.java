@@ -107,21 +107,9 @@ class SiteProfileEntityTest {
   /** Profile events as version 1 stores them still replay: a shape change needs a migration. */
   @Test
   void storedProfileEventsOfVersion1StillReplay() throws Exception {
-    var serialization = org.apache.pekko.serialization.SerializationExtension.get(KIT.system());
     SiteProfileEntity.State state = new SiteProfileEntity.State(0, SiteProfile.NONE, null, null);
-    for (String line :
-        java.nio.file.Files.readAllLines(
-            java.nio.file.Path.of("src/test/resources/fixtures/profile-events-v1.tsv"))) {
-      String[] parts = line.split("\t", 3);
-      state =
-          state.apply(
-              (SiteProfileEntity.Event)
-                  serialization
-                      .deserialize(
-                          parts[2].getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                          Integer.parseInt(parts[0]),
-                          parts[1])
-                      .get());
+    for (Object event : StoredEvents.read(KIT.system(), "profile-events-v1.tsv")) {
+      state = state.apply((SiteProfileEntity.Event) event);
     }
     assertThat(state.version()).isEqualTo(2);
     assertThat(state.by()).isEqualTo("ed");

@@ -4,16 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
 import dev.quire.protocol.Role;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -96,21 +90,6 @@ class UserEventsFixtureTest {
   }
 
   static List<Object> read(String fixture) throws Exception {
-    Serialization serialization = SerializationExtension.get(KIT.system());
-    List<Object> events = new ArrayList<>();
-    for (String line :
-        Files.readAllLines(
-            Path.of("src/test/resources/fixtures/" + fixture), StandardCharsets.UTF_8)) {
-      if (line.isBlank()) {
-        continue;
-      }
-      String[] parts = line.split("\t", 3);
-      events.add(
-          serialization
-              .deserialize(
-                  parts[2].getBytes(StandardCharsets.UTF_8), Integer.parseInt(parts[0]), parts[1])
-              .get());
-    }
-    return events;
+    return dev.quire.content.StoredEvents.read(KIT.system(), fixture);
   }
 }
