@@ -1324,6 +1324,7 @@ class EndToEndTest {
                     "kind", "post",
                     "title", "The harbour",
                     "slug", "the-harbour",
+                    "coverImage", url,
                     "body", "Morning light.\n\n![The harbour at dawn](" + url + ")\n",
                     "status", "published")));
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
@@ -1342,6 +1343,19 @@ class EndToEndTest {
         .contains(w800 + " 800w")
         .contains("/w1600/harbour.jpg 1600w")
         .endsWith(url + " 1800w");
+
+    // The cover too, on the post and on its card on the home page (the newest post's card is
+    // shown full width there). (/blog/ is redirected by a rule of an earlier test.)
+    var cover =
+        org.jsoup.Jsoup.parse(get("/posts/the-harbour/").body()).selectFirst(".post__cover img");
+    assertThat(cover.attr("width")).isEqualTo("1800");
+    assertThat(cover.attr("srcset")).contains(w800 + " 800w");
+    String home = get("/").body();
+    var card =
+        org.jsoup.Jsoup.parse(home).selectFirst("a.card__media[href=\"/posts/the-harbour/\"] img");
+    assertThat(card).as(home).isNotNull();
+    assertThat(card.attr("srcset")).contains("/w480/harbour.jpg 480w");
+    assertThat(card.attr("sizes")).contains("44rem");
 
     // The copy a phone asks for: made at the first request, an image that wide.
     var copy =

@@ -200,6 +200,73 @@ public final class ImageVariants {
     }
   }
 
+  /** The size of the stored image at {@code url} if it was read already; never reads a file. */
+  public Optional<Size> knownSize(String url) {
+    Matcher m = url == null ? null : URL.matcher(url);
+    if (m == null || !m.matches()) {
+      return Optional.empty();
+    }
+    Optional<Size> known = sizes.get(m.group(1));
+    return known == null ? Optional.empty() : known;
+  }
+
+  /** Reads the size of the stored image at {@code url} (a cover's), so pages can name it. */
+  public void readAhead(String url) throws IOException {
+    Matcher m = url == null ? null : URL.matcher(url);
+    if (m != null && m.matches()) {
+      size(m.group(1));
+    }
+  }
+
+  /**
+   * The {@code srcset} of the stored image at {@code url}, from its size read already: empty when
+   * it has no copies, is unread, or its name is not as the store makes them.
+   */
+  public String srcset(String url) {
+    Optional<Size> size = knownSize(url);
+    if (size.isEmpty()) {
+      return "";
+    }
+    Matcher m = URL.matcher(url);
+    List<Integer> widths = widthsFor(size.get());
+    if (!m.matches() || widths.isEmpty() || !MediaStore.safeName(m.group(2)).equals(m.group(2))) {
+      return "";
+    }
+    StringBuilder set = new StringBuilder();
+    for (int w : widths) {
+      set.append(variantUrl(m.group(1), w, m.group(2))).append(' ').append(w).append("w, ");
+    }
+    return set.append(url).append(' ').append(size.get().width()).append('w').toString();
+  }
+
+  /**
+   * {@code images} in templates, defined while the media module runs: a stored image's copies and
+   * size for a theme's own {@code <img>} (a cover), from what the site read ahead; empty or 0 for
+   * any other URL. No method reads a file.
+   */
+  public static final class ForTemplates {
+    private volatile ImageVariants variants;
+
+    void use(ImageVariants v) {
+      this.variants = v;
+    }
+
+    public String srcset(String url) {
+      ImageVariants v = variants;
+      return v == null ? "" : v.srcset(url);
+    }
+
+    public int width(String url) {
+      ImageVariants v = variants;
+      return v == null ? 0 : v.knownSize(url).map(Size::width).orElse(0);
+    }
+
+    public int height(String url) {
+      ImageVariants v = variants;
+      return v == null ? 0 : v.knownSize(url).map(Size::height).orElse(0);
+    }
+  }
+
   /** The widths copies of an image of {@code size} are made at: those narrower than it. */
   public List<Integer> widthsFor(Size size) {
     if ((long) size.width() * size.height() > settings.maxPixels()) {
@@ -370,18 +437,11 @@ public final class ImageVariants {
       }
       first = false;
       img.attr("decoding", "async");
-      List<Integer> widths = widthsFor(s);
       // Copies only under the name the store gives (the copies' route takes no other), and not
       // where the author set a size: "sizes" would not know it.
-      if (!widths.isEmpty()
-          && !sizedByAuthor
-          && MediaStore.safeName(m.group(2)).equals(m.group(2))) {
-        StringBuilder set = new StringBuilder();
-        for (int w : widths) {
-          set.append(variantUrl(m.group(1), w, m.group(2))).append(' ').append(w).append("w, ");
-        }
-        set.append(img.attr("src")).append(' ').append(s.width()).append('w');
-        img.attr("srcset", set.toString());
+      String set = sizedByAuthor ? "" : srcset(img.attr("src"));
+      if (!set.isEmpty()) {
+        img.attr("srcset", set);
         img.attr("sizes", settings.sizes());
       }
       changed = true;

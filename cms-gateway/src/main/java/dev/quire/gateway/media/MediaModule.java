@@ -72,6 +72,7 @@ public final class MediaModule implements CmsModule {
 
   private MediaStore store;
   private ImageVariants variants;
+  private final ImageVariants.ForTemplates templateImages = new ImageVariants.ForTemplates();
   private java.util.concurrent.Semaphore making;
   private Executor blocking;
   private Materializer materializer;
@@ -102,8 +103,22 @@ public final class MediaModule implements CmsModule {
     this.making =
         new java.util.concurrent.Semaphore(
             ctx.config().getInt("quire.media.images.max-concurrent"));
-    // Each published item's images get their sizes and narrower copies before the site shows it.
-    ctx.site().transformHtml(variants::rewrite);
+    // Each published item's images get their sizes and narrower copies before the site shows it,
+    // and its cover's size is read ahead for the templates (which may not read files).
+    ctx.site()
+        .transformItems(
+            item -> {
+              variants.readAhead(item.coverImage());
+              String html = variants.rewrite(item.html());
+              return html == null || html.equals(item.html()) ? item : item.withHtml(html);
+            });
+    templateImages.use(variants);
+  }
+
+  @Override
+  public List<io.pebbletemplates.pebble.extension.Extension> pebbleExtensions() {
+    // The stored images' copies and sizes for a theme's own <img> (covers): see ImageVariants.
+    return List.of(CmsModule.globals(Map.of("images", templateImages)));
   }
 
   @Override

@@ -44,13 +44,13 @@ public final class SiteState {
       new java.util.concurrent.atomic.AtomicInteger();
   private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
-  /** Rewrites a published item's HTML before the site shows it (a module's, see below). */
+  /** Rewrites a published item before the site shows it (a module's, see below). */
   @FunctionalInterface
-  public interface HtmlTransform {
-    String apply(String html) throws java.io.IOException;
+  public interface ItemTransform {
+    ReadItem apply(ReadItem item) throws java.io.IOException;
   }
 
-  private final List<HtmlTransform> transforms = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<ItemTransform> transforms = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final CompletableFuture<Void> started = new CompletableFuture<>();
   private final java.util.concurrent.Executor transformExecutor;
 
@@ -72,7 +72,7 @@ public final class SiteState {
 
   /**
    * A site that loads nothing until {@link #start}: the gateway's, so that what modules add while
-   * they start ({@link #transformHtml}) applies to the first load too.
+   * they start ({@link #transformItems}) applies to the first load too.
    */
   public static SiteState deferred(
       ActorSystem<?> system, ContentClient content, Settings settings) {
@@ -85,11 +85,12 @@ public final class SiteState {
   }
 
   /**
-   * Has every published item's HTML go through {@code transform} before the site shows it, off the
-   * actors' threads (it may read files): a module's way to add to what every page shows. An item
-   * whose transform fails is shown as it was stored, and the failure logged.
+   * Has every published item go through {@code transform} before the site shows it, off the actors'
+   * threads (it may read files): a module's way to add to what every page shows (its HTML
+   * rewritten, what its pages need read ahead). An item whose transform fails is shown as it was
+   * stored, and the failure logged.
    */
-  public void transformHtml(HtmlTransform transform) {
+  public void transformItems(ItemTransform transform) {
     transforms.add(transform);
   }
 
@@ -99,16 +100,16 @@ public final class SiteState {
     }
     List<ReadItem> items = new ArrayList<>(changes.items().size());
     for (ReadItem item : changes.items()) {
-      String html = item.html();
       if (item.status() != ContentStatus.PUBLISHED) {
         items.add(item); // drafts and the rest are not shown: not worth reading files for
         continue;
       }
       try {
-        for (HtmlTransform t : transforms) {
-          html = t.apply(html);
+        ReadItem shown = item;
+        for (ItemTransform t : transforms) {
+          shown = t.apply(shown);
         }
-        items.add(html == null || html.equals(item.html()) ? item : item.withHtml(html));
+        items.add(shown);
       } catch (java.io.IOException | RuntimeException e) {
         LOG.warn("the HTML of item {} is shown as stored: {}", item.id(), e.toString());
         items.add(item);

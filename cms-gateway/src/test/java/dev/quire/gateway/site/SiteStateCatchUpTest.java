@@ -163,19 +163,19 @@ class SiteStateCatchUpTest {
             new SiteState.Settings(
                 200, Duration.ofHours(1), Duration.ofMillis(50), 100, ZoneOffset.UTC));
     var calls = new java.util.concurrent.atomic.AtomicInteger();
-    site.transformHtml(
-        html -> {
+    site.transformItems(
+        item -> {
           calls.incrementAndGet();
-          return html.replace("body", "BODY");
+          return item.withHtml(item.html().replace("body", "BODY"));
         });
     // Fails for the second item it sees (items come in journal order: a, then b).
     var second = new java.util.concurrent.atomic.AtomicInteger();
-    site.transformHtml(
-        html -> {
+    site.transformItems(
+        item -> {
           if (second.incrementAndGet() == 2) {
             throw new java.io.IOException("an image could not be read");
           }
-          return html + "<!-- t -->";
+          return item.withHtml(item.html() + "<!-- t -->");
         });
     Thread.sleep(500);
     assertThat(site.snapshot().size()).as("nothing loads before start()").isZero();
