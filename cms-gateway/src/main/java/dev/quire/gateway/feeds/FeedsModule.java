@@ -333,20 +333,26 @@ public final class FeedsModule implements CmsModule {
         });
   }
 
-  /** An entry's id never changes: its item's id, not its URL (a renamed post keeps its id). */
   /**
-   * An item's HTML as a feed carries it: without the copies and sizes the site adds to its images
-   * for screens ({@code srcset}'s site-relative URLs are not resolved by every feed reader, which
-   * would then show a broken image). The attributes are as the gateway wrote them (jsoup escapes
-   * their values), so a pattern finds them.
+   * An item's HTML as a feed carries it: without the copies and loading hints the site adds to its
+   * images for screens ({@code srcset}'s site-relative URLs are not resolved by every feed reader,
+   * which would then show a broken image). Only {@code img} elements are touched.
    */
   static String forReaders(String html) {
-    return html.contains(" srcset=\"") ? SCREEN_ONLY.matcher(html).replaceAll("") : html;
+    if (!html.contains("srcset=")) {
+      return html;
+    }
+    org.jsoup.nodes.Document doc = org.jsoup.Jsoup.parseBodyFragment(html);
+    doc.outputSettings().prettyPrint(false);
+    for (org.jsoup.nodes.Element img : doc.select("img[srcset]")) {
+      for (String a : List.of("srcset", "sizes", "loading", "decoding")) {
+        img.removeAttr(a);
+      }
+    }
+    return doc.body().html();
   }
 
-  private static final java.util.regex.Pattern SCREEN_ONLY =
-      java.util.regex.Pattern.compile(" (srcset|sizes|loading|decoding)=\"[^\"]*\"");
-
+  /** An entry's id never changes: its item's id, not its URL (a renamed post keeps its id). */
   static String entryId(ItemView p, SiteSettings site) {
     try {
       return "urn:uuid:" + java.util.UUID.fromString(p.id());

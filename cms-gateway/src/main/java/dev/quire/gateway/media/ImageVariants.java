@@ -52,6 +52,12 @@ public final class ImageVariants {
         throw new IllegalArgumentException(
             "quire.media.images.widths must list widths of 1 pixel or more, was " + widths);
       }
+      for (String limit : List.of("max-pixels", "decode-pixels", "sizes-kept")) {
+        if (c.getLong(limit) < 1) {
+          throw new IllegalArgumentException(
+              "quire.media.images." + limit + " must be 1 or more, was " + c.getLong(limit));
+        }
+      }
       double q = c.getDouble("jpeg-quality");
       if (q <= 0 || q > 1) {
         throw new IllegalArgumentException(
@@ -68,22 +74,43 @@ public final class ImageVariants {
   }
 
   /** An image's size as a browser shows it (after its EXIF orientation). */
-  public record Size(int width, int height) {}
+  /**
+   * An image's size as a browser shows it (after its EXIF orientation); {@code copyable} false for
+   * a palette PNG with compressed chunks (text, colour profile), which the JDK's reader unpacks
+   * whatever it is told, so decoding one could take any amount of memory.
+   */
+  public record Size(int width, int height, boolean copyable) {
+    public Size(int width, int height) {
+      this(width, height, true);
+    }
+  }
 
   private static final Map<String, String> FORMATS =
-      Map.of("image/jpeg", "jpg", "image/png", "png");
+      Map.of("image/jpeg", "jpg", "image/jpg", "jpg", "image/pjpeg", "jpg", "image/png", "png");
 
   /** {@code /media/<sha256>/<name>}, as {@code MediaStore.Media#url} makes it. */
   private static final Pattern URL = Pattern.compile("^/media/([0-9a-f]{64})/([A-Za-z0-9._-]+)$");
 
   private final MediaStore store;
   private final Settings settings;
-  private final Map<String, Optional<Size>> sizes = new ConcurrentHashMap<>();
+
+  /** Sizes read, least recently used first past {@code sizes-kept}; guarded by itself. */
+  private final Map<String, Optional<Size>> sizes;
+
   private final java.util.Set<String> failed = ConcurrentHashMap.newKeySet();
 
   public ImageVariants(MediaStore store, Settings settings) {
     this.store = store;
     this.settings = settings;
+    int kept = settings.sizesKept();
+    this.sizes =
+        java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<String, Optional<Size>> eldest) {
+                return size() > kept;
+              }
+            });
   }
 
   public Settings settings() {
@@ -106,9 +133,6 @@ public final class ImageVariants {
     }
     String format = FORMATS.get(media.get().contentType());
     Optional<Size> size = format == null ? Optional.empty() : readSize(sha, format);
-    if (sizes.size() >= settings.sizesKept()) {
-      sizes.clear(); // a crude bound; each entry is read again from a header when asked
-    }
     sizes.put(sha, size);
     return size;
   }
@@ -128,6 +152,9 @@ public final class ImageVariants {
         reader.setInput(in, true, true);
         int w = reader.getWidth(0);
         int h = reader.getHeight(0);
+        if (format.equals("png")) {
+          return Optional.of(new Size(w, h, !riskyPalettePng(sha)));
+        }
         return Optional.of(turned(orientation(sha, format)) ? new Size(h, w) : new Size(w, h));
       } finally {
         reader.dispose();
@@ -174,15 +201,24 @@ public final class ImageVariants {
         return null;
       }
       while (true) {
-        int marker = in.readUnsignedShort();
-        if ((marker & 0xFF00) != 0xFF00 || marker == 0xFFDA || marker == 0xFFD9) {
+        if (in.readUnsignedByte() != 0xFF) {
+          return null; // not a marker where one must be: as stored
+        }
+        int code = in.readUnsignedByte();
+        while (code == 0xFF) {
+          code = in.readUnsignedByte(); // fill bytes before a marker
+        }
+        if (code == 0x01 || (code >= 0xD0 && code <= 0xD8)) {
+          continue; // TEM, RSTn and SOI have no length
+        }
+        if (code == 0xDA || code == 0xD9) {
           return null; // the image data starts: no EXIF before it
         }
         int length = in.readUnsignedShort() - 2;
         if (length < 0) {
           return null;
         }
-        if (marker == 0xFFE1) {
+        if (code == 0xE1) {
           byte[] app1 = in.readNBytes(length);
           if (app1.length > 4 && app1[0] == 'E' && app1[1] == 'x' && app1[2] == 'i') {
             try {
@@ -197,6 +233,41 @@ public final class ImageVariants {
       }
     } catch (java.io.EOFException truncated) {
       return null;
+    }
+  }
+
+  /**
+   * Whether a PNG has a palette (colour type 3) and compressed chunks (zTXt, iTXt, iCCP): the JDK's
+   * reader reads a palette image's metadata even when told not to, unpacking those. Walks the chunk
+   * headers only (8 bytes each, the data skipped).
+   */
+  private boolean riskyPalettePng(String sha) throws IOException {
+    try (var in =
+        new java.io.DataInputStream(
+            new java.io.BufferedInputStream(Files.newInputStream(store.blob(sha))))) {
+      in.skipNBytes(8); // the signature
+      boolean palette = false;
+      while (true) {
+        long length = in.readInt() & 0xFFFFFFFFL;
+        int type = in.readInt();
+        if (type == 0x49484452 && length >= 13) { // IHDR: width, height, depth, colour type, ...
+          in.skipNBytes(9);
+          palette = in.readUnsignedByte() == 3;
+          in.skipNBytes(length - 10 + 4);
+          continue;
+        }
+        if (type == 0x7A545874 || type == 0x69545874 || type == 0x69434350) { // zTXt iTXt iCCP
+          if (palette) {
+            return true;
+          }
+        }
+        if (type == 0x49454E44) { // IEND
+          return false;
+        }
+        in.skipNBytes(length + 4); // the data and its CRC
+      }
+    } catch (java.io.EOFException truncated) {
+      return true; // a PNG that ends early is not decoded here
     }
   }
 
@@ -269,14 +340,22 @@ public final class ImageVariants {
 
   /** The widths copies of an image of {@code size} are made at: those narrower than it. */
   public List<Integer> widthsFor(Size size) {
-    if ((long) size.width() * size.height() > settings.maxPixels()) {
+    if (!size.copyable() || (long) size.width() * size.height() > settings.maxPixels()) {
       return List.of();
     }
-    // A copy is at most decode-pixels too (a very tall image's narrow copy is still tall).
+    // A copy is at most decode-pixels too (a very tall image's narrow copy is still tall), and
+    // never wider than what the decoder keeps of the image (it would be scaled up).
+    int kept = size.width() / skipFor(size, 1);
     return settings.widths().stream()
-        .filter(w -> w < size.width())
+        .filter(w -> w < size.width() && w <= kept)
         .filter(w -> (long) w * w * size.height() / size.width() <= settings.decodePixels())
         .toList();
+  }
+
+  /** How many pixels the decoder steps over: at least {@code least}, within decode-pixels. */
+  private int skipFor(Size size, int least) {
+    double pixels = (double) size.width() * size.height();
+    return (int) Math.max(least, Math.ceil(Math.sqrt(pixels / settings.decodePixels())));
   }
 
   /**
@@ -313,9 +392,12 @@ public final class ImageVariants {
     try {
       try (OutputStream out = Files.newOutputStream(tmp)) {
         scaled(sha, size.get(), width, format, out);
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException | OutOfMemoryError e) {
         if (failed.size() < settings.sizesKept()) {
           failed.add(sha + "-" + width);
+        }
+        if (e instanceof OutOfMemoryError) {
+          throw new IOException("decoding it ran out of memory", e);
         }
         throw e;
       }
@@ -345,12 +427,7 @@ public final class ImageVariants {
       }
       try {
         reader.setInput(in, true, true);
-        long storedPixels = (long) reader.getWidth(0) * reader.getHeight(0);
-        int skip =
-            (int)
-                Math.max(
-                    Math.max(1, size.width() / width),
-                    Math.ceil(Math.sqrt((double) storedPixels / settings.decodePixels())));
+        int skip = skipFor(size, Math.max(1, size.width() / width));
         javax.imageio.ImageReadParam param = reader.getDefaultReadParam();
         param.setSourceSubsampling(skip, skip, 0, 0);
         java.awt.image.BufferedImage decoded = reader.read(0, param);
@@ -431,12 +508,16 @@ public final class ImageVariants {
         img.attr("width", Integer.toString(s.width()));
         img.attr("height", Integer.toString(s.height()));
       }
-      // The first image may be the post's main one: it loads at once, the rest as they near.
-      if (!first) {
+      // The first image may be the post's main one: it loads at once, the rest as they near
+      // (unless the author said otherwise).
+      if (!first && !img.hasAttr("loading")) {
         img.attr("loading", "lazy");
       }
       first = false;
-      img.attr("decoding", "async");
+      if (!sizedByAuthor) {
+        // Also what marks the size as this gateway's (the PDF export drops it, not an author's).
+        img.attr("decoding", "async");
+      }
       // Copies only under the name the store gives (the copies' route takes no other), and not
       // where the author set a size: "sizes" would not know it.
       String set = sizedByAuthor ? "" : srcset(img.attr("src"));

@@ -108,7 +108,7 @@ public final class MediaModule implements CmsModule {
     ctx.site()
         .transformItems(
             item -> {
-              variants.readAhead(item.coverImage());
+              variants.readAhead(dev.quire.gateway.site.ItemView.coverUrl(item.coverImage()));
               String html = variants.rewrite(item.html());
               return html == null || html.equals(item.html()) ? item : item.withHtml(html);
             });
@@ -191,7 +191,11 @@ public final class MediaModule implements CmsModule {
                     org.apache.pekko.http.javadsl.model.HttpEntities.create(
                         org.apache.pekko.http.javadsl.model.ContentTypes.parse(m.contentType()),
                         copy.file().toFile()))
-                .addHeaders(servedHeaders(m, true));
+                .addHeaders(servedHeaders(m, true))
+                .addHeader(
+                    org.apache.pekko.http.javadsl.model.headers.ETag.create(
+                        org.apache.pekko.http.javadsl.model.headers.EntityTag.create(
+                            sha + "-w" + width, false)));
           } catch (IOException | RuntimeException e) {
             if (e instanceof HttpError) {
               throw (HttpError) e;

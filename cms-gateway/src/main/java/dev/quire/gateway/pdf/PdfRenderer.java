@@ -74,9 +74,10 @@ public final class PdfRenderer {
     for (org.jsoup.nodes.Element img : page.select("img")) {
       if (mediaSha(img.absUrl("src")) == null) {
         img.replaceWith(new org.jsoup.nodes.TextNode(img.attr("alt")));
-      } else {
-        // What the site adds for screens (its size, copies, lazy loading): the library would set
-        // the height in pixels and stretch an image the page narrows, and it reads no srcset.
+      } else if ("async".equals(img.attr("decoding"))) {
+        // What the site adds for screens (its size, copies, lazy loading; an author's own size
+        // is kept): the library would set the height in pixels and stretch an image the page
+        // narrows, and it reads no srcset.
         for (String a : List.of("width", "height", "srcset", "sizes", "loading", "decoding")) {
           img.removeAttr(a);
         }

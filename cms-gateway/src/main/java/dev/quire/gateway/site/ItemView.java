@@ -65,7 +65,7 @@ public record ItemView(
   }
 
   /** A relative cover ("cover.webp") is served from the site root, like the seed blog's. */
-  static String coverUrl(String cover) {
+  public static String coverUrl(String cover) {
     if (cover.isEmpty() || cover.startsWith("/") || cover.contains("://")) {
       return cover;
     }

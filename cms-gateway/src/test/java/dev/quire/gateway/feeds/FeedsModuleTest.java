@@ -148,8 +148,14 @@ class FeedsModuleTest {
         .isEqualTo(
             "<p><img src=\"/media/abc/p.jpg\" alt=\"a srcset=&quot;x&quot;\" width=\"1800\""
                 + " height=\"1200\"></p>");
-    assertThat(FeedsModule.forReaders("<p>srcset=\"text\"</p>"))
-        .isEqualTo("<p>srcset=\"text\"</p>");
+    // A code sample that shows such attributes keeps them: only img elements are touched.
+    String sample =
+        "<p><img src=\"/media/abc/p.jpg\" alt=\"\" srcset=\"/media/abc/w480/p.jpg 480w\"></p>"
+            + "<pre><code>&lt;img srcset=\"a 2x\" loading=\"lazy\"&gt;</code></pre>";
+    assertThat(FeedsModule.forReaders(sample))
+        .isEqualTo(
+            "<p><img src=\"/media/abc/p.jpg\" alt=\"\"></p>"
+                + "<pre><code>&lt;img srcset=\"a 2x\" loading=\"lazy\"&gt;</code></pre>");
   }
 
   @Test

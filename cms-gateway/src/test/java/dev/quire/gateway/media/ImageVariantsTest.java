@@ -120,6 +120,14 @@ class ImageVariantsTest {
     assertThat(big.attr("height")).isEqualTo("1000");
     assertThat(big.hasAttr("loading")).as("the first image loads at once").isFalse();
     assertThat(imgs.get(1).attr("loading")).isEqualTo("lazy");
+    // An author's own size is kept, gets no srcset (sizes would not know it) and no mark.
+    var own =
+        org.jsoup.Jsoup.parseBodyFragment(
+                images.rewrite("<img src=\"" + photo.url() + "\" alt=\"\" width=\"200\">"))
+            .selectFirst("img");
+    assertThat(own.attr("width")).isEqualTo("200");
+    assertThat(own.hasAttr("srcset")).isFalse();
+    assertThat(own.hasAttr("decoding")).isFalse();
     assertThat(big.attr("sizes")).isEqualTo("100vw");
     String sha = photo.sha256();
     assertThat(big.attr("srcset"))
@@ -201,6 +209,36 @@ class ImageVariantsTest {
     assertThat(left.getGreen()).isBetween(20, 40);
     assertThat(left.getBlue()).isBetween(80, 100);
     assertThat(new Color(copy.getRGB(400, 120), true).getAlpha()).isZero();
+
+    // The same palette PNG with a compressed text chunk: sized, but no copies (the JDK's reader
+    // would unpack its metadata, whatever size that comes to, to decode it).
+    byte[] plain = png.toByteArray();
+    byte[] text = "Comment\0\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    var deflated = new ByteArrayOutputStream();
+    try (var z = new java.util.zip.DeflaterOutputStream(deflated)) {
+      z.write("a comment".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+    var chunkData = new ByteArrayOutputStream();
+    chunkData.write(text);
+    chunkData.write(deflated.toByteArray());
+    byte[] data = chunkData.toByteArray();
+    var crc = new java.util.zip.CRC32();
+    crc.update("zTXt".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    crc.update(data);
+    var withText = new ByteArrayOutputStream();
+    withText.write(plain, 0, 33); // the signature and IHDR
+    withText.write(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+    withText.write("zTXt".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    withText.write(data);
+    withText.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    withText.write(plain, 33, plain.length - 33);
+    assertThat(ImageIO.read(new ByteArrayInputStream(withText.toByteArray())).getWidth())
+        .as("still a valid PNG")
+        .isEqualTo(1000);
+    var risky = put(store, withText.toByteArray(), "image/png", "risky.png");
+    assertThat(images.size(risky.sha256())).contains(new ImageVariants.Size(1000, 500, false));
+    assertThat(images.widthsFor(images.size(risky.sha256()).orElseThrow())).isEmpty();
+    assertThat(images.variant(risky.sha256(), 480).file()).isNull();
 
     // PNG bytes stored as a JPEG: no size is claimed for them, and no copy made.
     var mislabelled = put(store, image(900, 600, "png"), "image/jpeg", "wrong.jpg");
