@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.getFromFile;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
@@ -230,17 +231,32 @@ public final class MediaModule implements CmsModule {
             (inline ? "inline" : "attachment") + "; filename=\"" + m.filename() + "\""));
   }
 
+  /** The stored file: its record read on the media dispatcher, its bytes by Pekko's file route. */
   private Route completeOrServe(String sha) {
-    Optional<MediaStore.Media> media;
-    try {
-      media = MediaStore.isSha(sha) ? store.get(sha) : Optional.empty();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    if (media.isEmpty()) {
+    if (!MediaStore.isSha(sha)) {
       throw HttpError.notFound("no such media file");
     }
-    MediaStore.Media m = media.get();
+    CompletionStage<Optional<MediaStore.Media>> record =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return store.get(sha);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            blocking);
+    return onSuccess(
+        record,
+        media -> {
+          if (media.isEmpty()) {
+            throw HttpError.notFound("no such media file");
+          }
+          return served(sha, media.get());
+        });
+  }
+
+  private Route served(String sha, MediaStore.Media m) {
     boolean inline =
         INLINE_TYPES.contains(m.contentType())
             || INLINE_PREFIXES.stream().anyMatch(p -> m.contentType().startsWith(p))
