@@ -38,6 +38,9 @@ public record SiteProfile(
     description = unset(description);
     author = unset(author);
     language = unset(language);
+    if (description != null) {
+      description = description.replaceAll("\\s*[\\r\\n]+\\s*", " "); // one line, for meta tags
+    }
     if (language != null) {
       language = language.replace('_', '-'); // en_US, as a locale writes it, is the tag en-US
     }

@@ -68,6 +68,9 @@ class ContentFailoverClusterTest {
   /** The command-line arguments of each node, to start it again under the same name. */
   static final Map<String, List<String>> argsOf = new LinkedHashMap<>();
 
+  /** JVM options of a node, besides the heap: system properties over its configuration. */
+  static final Map<String, List<String>> jvmOf = new LinkedHashMap<>();
+
   /** The running process of each node. */
   static final Map<String, Process> nodes = new ConcurrentHashMap<>();
 
@@ -140,7 +143,8 @@ class ContentFailoverClusterTest {
   private static Process launch(String name, String logName) throws Exception {
     // No failure-detection or resolver settings here: the shipped cluster.conf ones are what this
     // test holds to the failover budget.
-    List<String> cmd = TestJvm.command("384m", List.of(), Main.class, argsOf.get(name));
+    List<String> cmd =
+        TestJvm.command("384m", jvmOf.getOrDefault(name, List.of()), Main.class, argsOf.get(name));
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -670,6 +674,8 @@ class ContentFailoverClusterTest {
     // The site's title, set by its editors through the first gateway before the second starts.
     var titled = retryingOn503(base, "PUT", "/api/v1/settings", "{\"title\": \"Cluster Notes\"}");
     assertThat(titled.statusCode()).as(titled.body()).isEqualTo(200);
+    // Shards may still be moving: the gateway's wait for the settings must not run out first.
+    jvmOf.put("gateway2", List.of("-Dquire.gateway.settings.start-wait=60s"));
     node(
         "gateway2",
         "--roles",
@@ -683,7 +689,8 @@ class ContentFailoverClusterTest {
         .as("a gateway serves no page before it knows the editors' settings")
         .contains("<title>Cluster Notes");
     // A change through the second gateway shows on the first within its refresh interval.
-    var retitled = call(base2, "PUT", "/api/v1/settings", "{\"title\": \"Cluster Notes 2\"}");
+    var retitled =
+        retryingOn503(base2, "PUT", "/api/v1/settings", "{\"title\": \"Cluster Notes 2\"}");
     assertThat(retitled.statusCode()).as(retitled.body()).isEqualTo(200);
     await(
         () -> page(base + "/").contains("<title>Cluster Notes 2"),

@@ -339,12 +339,12 @@ public final class FeedsModule implements CmsModule {
    * which would then show a broken image). Only {@code img} elements are touched.
    */
   static String forReaders(String html) {
-    if (!html.contains("srcset=")) {
+    if (!html.contains("<img")) {
       return html;
     }
     org.jsoup.nodes.Document doc = org.jsoup.Jsoup.parseBodyFragment(html);
     doc.outputSettings().prettyPrint(false);
-    for (org.jsoup.nodes.Element img : doc.select("img[srcset]")) {
+    for (org.jsoup.nodes.Element img : doc.select("img")) {
       for (String a : List.of("srcset", "sizes", "loading", "decoding")) {
         img.removeAttr(a);
       }

@@ -130,6 +130,15 @@ public final class SettingsModule implements CmsModule {
                 ctx.system().executionContext());
     known.whenComplete((v, e) -> brisk.cancel());
     waited.whenComplete((v, e) -> brisk.cancel());
+    // A read sent into a shard region handing off its shards stalls the node's shutdown.
+    org.apache.pekko.actor.CoordinatedShutdown.get(ctx.system())
+        .addTask(
+            org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+            "stop-settings-startup-poll",
+            () -> {
+              brisk.cancel();
+              return CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+            });
   }
 
   private void install(ProfileTable t) {

@@ -145,7 +145,8 @@ public final class SiteState {
   public CompletionStage<Void> whenLoaded() {
     CompletableFuture<Void> all = loaded.copy();
     for (CompletableFuture<?> g : gates) {
-      all = all.thenCombine(g, (a, b) -> null);
+      // A gate that failed is open, as for ready().
+      all = all.thenCombine(g.handle((v, e) -> null), (a, b) -> null);
     }
     return all; // a caller completing its copy cannot mark the site loaded
   }

@@ -52,6 +52,11 @@ class LiveSettingsTest {
     assertThat(p.asSettings())
         .containsExactly(Map.entry("title", "Notes"), Map.entry("page-size", "20"));
     assertThat(new SiteProfile(null, null, null, "pt-BR", null, null).problem()).isEmpty();
+    assertThat(
+            new SiteProfile(null, "Notes\r\n  from the field.\n", null, null, null, null)
+                .description())
+        .as("one line, for meta tags and feeds")
+        .isEqualTo("Notes from the field.");
     assertThat(new SiteProfile(null, null, null, "en_US", null, null).language())
         .as("a locale's spelling is the tag")
         .isEqualTo("en-US");
