@@ -80,14 +80,14 @@ final class ImportCommand implements Runnable {
         // Only a site this command opened (and so held) is its to remove: another process may
         // have made the directory meanwhile, and then the open failed on its lock.
         if (closeUnused(opening)) {
-          removeNewSite(newSite);
+          removeNewSite(newSite, config);
         }
         throw e;
       }
       result.warnings().forEach(w -> System.err.println("warning: " + w));
       if (!result.problems().isEmpty()) {
         if (closeUnused(opening)) {
-          removeNewSite(newSite);
+          removeNewSite(newSite, config);
         }
         result.problems().forEach(System.err::println);
         System.err.println(
@@ -182,10 +182,12 @@ final class ImportCommand implements Runnable {
    * Removes a data directory this command created and closed unused: its database, its lock and
    * then the directory, if nothing else appeared in it.
    */
-  static void removeNewSite(Path dir) throws java.io.IOException {
+  static void removeNewSite(Path dir, com.typesafe.config.Config config)
+      throws java.io.IOException {
     if (dir == null || !Files.isDirectory(dir)) {
       return;
     }
+    closeH2(config);
     for (String name : NEW_SITE_FILES) {
       Files.deleteIfExists(dir.resolve(name));
     }
@@ -193,6 +195,29 @@ final class ImportCommand implements Runnable {
       if (left.findAny().isEmpty()) {
         Files.delete(dir);
       }
+    }
+  }
+
+  /**
+   * Closes the site's H2 database in this JVM, should a connection of the node just stopped still
+   * hold it open (a pool aborts a busy connection on another thread): a file deleted under an open
+   * H2 database stays its store, and the next open of the same URL in this JVM (a test's next
+   * command) would join it and write into the deleted file. Opens nothing that is not there.
+   */
+  static void closeH2(com.typesafe.config.Config config) {
+    String url = config.getString("quire.db.url");
+    if (!url.startsWith(ExportCommand.Markdown.H2_FILE_URL)) {
+      return;
+    }
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                url + ";IFEXISTS=TRUE",
+                config.getString("quire.db.user"),
+                config.getString("quire.db.password"));
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("SHUTDOWN");
+    } catch (java.sql.SQLException e) {
+      // no such database: nothing to close
     }
   }
 
