@@ -470,6 +470,7 @@ final class BundleImport {
     Map<String, String> configured = SiteSettings.of(config);
     Map<String, String> shown = SiteSettings.of(config, there.profile());
     Map<String, String> own = there.profile().asSettings();
+    Map<String, String> inSiteConf = SiteSettings.inFile(SiteSettings.file(config));
     Map<String, String> wanted = new LinkedHashMap<>(own);
     List<String> ownDiffering = new ArrayList<>();
     fromBundle.forEach(
@@ -481,7 +482,7 @@ final class BundleImport {
           if (bundleValue.equals(shown.getOrDefault(k, ""))) {
             return;
           }
-          if (own.containsKey(k) || SiteSettings.fileHolds(config, k)) {
+          if (own.containsKey(k) || inSiteConf.containsKey(k)) {
             ownDiffering.add(k);
           }
           if (bundleValue.equals(configured.getOrDefault(k, ""))) {

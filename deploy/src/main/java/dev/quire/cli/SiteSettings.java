@@ -97,11 +97,6 @@ final class SiteSettings {
     return out;
   }
 
-  /** Whether the site's {@code site.conf} sets {@code key}. */
-  static boolean fileHolds(Config config, String key) {
-    return inFile(file(config)).containsKey(key);
-  }
-
   static Path file(Config config) {
     return Path.of(config.getString("quire.data-dir")).resolve(FILE);
   }

@@ -131,9 +131,18 @@ public final class ImageVariants {
     if (media.isEmpty()) {
       return Optional.empty(); // not (yet) here: asked again next time
     }
-    String format = FORMATS.get(media.get().contentType());
-    Optional<Size> size = format == null ? Optional.empty() : readSize(sha, format);
-    sizes.put(sha, size);
+    return size(media.get());
+  }
+
+  /** As {@link #size(String)}, for a stored file whose record was read already. */
+  private Optional<Size> size(MediaStore.Media media) throws IOException {
+    Optional<Size> known = sizes.get(media.sha256());
+    if (known != null) {
+      return known;
+    }
+    String format = FORMATS.get(media.contentType());
+    Optional<Size> size = format == null ? Optional.empty() : readSize(media.sha256(), format);
+    sizes.put(media.sha256(), size);
     return size;
   }
 
@@ -372,10 +381,16 @@ public final class ImageVariants {
    */
   public Copy variant(String sha, int width) throws IOException {
     Optional<MediaStore.Media> media = store.get(sha);
-    String format = media.isEmpty() ? null : FORMATS.get(media.get().contentType());
-    Optional<Size> size = format == null ? Optional.empty() : size(sha);
+    return media.isEmpty() ? new Copy(null, false) : variant(media.get(), width);
+  }
+
+  /** As {@link #variant(String, int)}, for a stored file whose record was read already. */
+  public Copy variant(MediaStore.Media media, int width) throws IOException {
+    String sha = media.sha256();
+    String format = FORMATS.get(media.contentType());
+    Optional<Size> size = format == null ? Optional.empty() : size(media);
     if (size.isEmpty()) {
-      return new Copy(null, media.isPresent() && format == null);
+      return new Copy(null, format == null);
     }
     if (size.get().width() <= width) {
       return new Copy(null, true);
@@ -459,11 +474,16 @@ public final class ImageVariants {
   /** The copy of image {@code sha} at {@code width} if it was made already; reads the disk. */
   public Optional<Path> kept(String sha, int width) throws IOException {
     Optional<MediaStore.Media> media = store.get(sha);
-    String format = media.isEmpty() ? null : FORMATS.get(media.get().contentType());
+    return media.isEmpty() ? Optional.empty() : kept(media.get(), width);
+  }
+
+  /** As {@link #kept(String, int)}, for a stored file whose record was read already. */
+  public Optional<Path> kept(MediaStore.Media media, int width) {
+    String format = FORMATS.get(media.contentType());
     if (format == null || !settings.widths().contains(width)) {
       return Optional.empty();
     }
-    Path file = variantFile(sha, width, format);
+    Path file = variantFile(media.sha256(), width, format);
     return Files.exists(file) ? Optional.of(file) : Optional.empty();
   }
 

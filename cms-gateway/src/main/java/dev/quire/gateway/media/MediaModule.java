@@ -169,7 +169,8 @@ public final class MediaModule implements CmsModule {
             if (media.isEmpty()) {
               throw HttpError.notFound("no such media file");
             }
-            Optional<Path> file = variants.kept(sha, width);
+            // The record read once here serves the checks below (a JSON file on disk each time).
+            Optional<Path> file = variants.kept(media.get(), width);
             ImageVariants.Copy copy;
             if (file.isPresent()) {
               copy = new ImageVariants.Copy(file.get(), false);
@@ -177,7 +178,7 @@ public final class MediaModule implements CmsModule {
               return redirect(StatusCodes.FOUND, original);
             } else {
               try {
-                copy = variants.variant(sha, width);
+                copy = variants.variant(media.get(), width);
               } finally {
                 making.release();
               }

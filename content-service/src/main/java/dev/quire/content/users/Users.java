@@ -137,6 +137,11 @@ public final class Users
     }
 
     Account withAttempts(List<Instant> next) {
+      return withLogins(lastLogin, next, devices);
+    }
+
+    /** This account with its sign-in record (last sign-in, attempts, trusted devices) as given. */
+    Account withLogins(Instant last, List<Instant> attemptsNow, List<Device> devicesNow) {
       return new Account(
           username,
           displayName,
@@ -145,9 +150,28 @@ public final class Users
           disabled,
           credentials,
           createdAt,
+          last,
+          attemptsNow,
+          devicesNow);
+    }
+
+    /**
+     * This account with {@code hash} for its password, every session of before ended (its
+     * credentials count moves on) and no browser trusted any more: each is trusted again at its
+     * next sign-in. {@code attemptsKept}: the lockout's count that stays.
+     */
+    Account renewed(String hash, List<Instant> attemptsKept) {
+      return new Account(
+          username,
+          displayName,
+          role,
+          hash,
+          disabled,
+          credentials + 1,
+          createdAt,
           lastLogin,
-          next,
-          devices);
+          attemptsKept,
+          List.of());
     }
 
     UserView view() {
@@ -218,35 +242,12 @@ public final class Users
       }
       if (event instanceof SessionsEnded e) {
         Account a = accounts.get(e.username());
-        return with(
-            new Account(
-                a.username(),
-                a.displayName(),
-                a.role(),
-                a.passwordHash(),
-                a.disabled(),
-                a.credentials() + 1,
-                a.createdAt(),
-                a.lastLogin(),
-                a.attempts(),
-                List.of()));
+        return with(a.renewed(a.passwordHash(), a.attempts()));
       }
       if (event instanceof PasswordSet e) {
-        Account a = accounts.get(e.username());
-        return with(
-            new Account(
-                a.username(),
-                a.displayName(),
-                a.role(),
-                e.passwordHash(),
-                a.disabled(),
-                a.credentials() + 1,
-                a.createdAt(),
-                a.lastLogin(),
-                List.of(),
-                // A new password (perhaps because the account was taken over) trusts no browser
-                // of before: each is trusted again at its next sign-in.
-                List.of()));
+        // A new password (perhaps because the account was taken over) trusts no browser of
+        // before, and starts the lockout's count again.
+        return with(accounts.get(e.username()).renewed(e.passwordHash(), List.of()));
       }
       if (event instanceof LoginAttempted e) {
         Account a = accounts.get(e.username());
@@ -258,7 +259,7 @@ public final class Users
         List<Device> devices = new ArrayList<>(a.devices());
         devices.set(
             at, new Device(d.hash(), d.lastLogin(), appended(d.attempts(), e.at(), keepAttempts)));
-        return with(withDevices(a, a.lastLogin(), a.attempts(), devices));
+        return with(a.withLogins(a.lastLogin(), a.attempts(), devices));
       }
       if (event instanceof LoggedIn e) {
         Account a = accounts.get(e.username());
@@ -272,8 +273,7 @@ public final class Users
             devices.remove(0);
           }
         }
-        State next =
-            with(withDevices(a, e.at(), throughDevice ? a.attempts() : List.of(), devices));
+        State next = with(a.withLogins(e.at(), throughDevice ? a.attempts() : List.of(), devices));
         if (e.via() == null || e.device() == null) {
           return next;
         }
@@ -284,7 +284,7 @@ public final class Users
             List<Device> theirs = new ArrayList<>(other.devices());
             Device d = theirs.get(i);
             theirs.set(i, new Device(e.device(), d.lastLogin(), d.attempts()));
-            next = next.with(withDevices(other, other.lastLogin(), other.attempts(), theirs));
+            next = next.with(other.withLogins(other.lastLogin(), other.attempts(), theirs));
           }
         }
         return next;
@@ -308,21 +308,6 @@ public final class Users
         next.remove(0);
       }
       return next;
-    }
-
-    private static Account withDevices(
-        Account a, Instant lastLogin, List<Instant> attempts, List<Device> devices) {
-      return new Account(
-          a.username(),
-          a.displayName(),
-          a.role(),
-          a.passwordHash(),
-          a.disabled(),
-          a.credentials(),
-          a.createdAt(),
-          lastLogin,
-          attempts,
-          devices);
     }
   }
 
