@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +33,11 @@ class ServeDemoTest {
   @TempDir static Path demoDir;
   static Process serve;
   static String base;
+
+  /** The same demo served with the templates' indentation kept (the default drops it). */
+  static Process indented;
+
+  static String indentedBase;
   static final HttpClient HTTP =
       HttpClient.newBuilder()
           .connectTimeout(Duration.ofSeconds(2))
@@ -47,12 +53,28 @@ class ServeDemoTest {
             port,
             Map.of("QUIRE_API_TOKEN", "demo-test-token", "QUIRE_EMBEDDING_ENABLED", "false"));
     base = "http://127.0.0.1:" + port;
+    Path indentedDir = Files.createDirectories(demoDir.resolve("indented"));
+    int indentedPort = EmbeddingRoleClusterTest.freePort();
+    indented =
+        TestJvm.serveDemo(
+            indentedDir,
+            indentedPort,
+            Map.of(
+                "QUIRE_API_TOKEN",
+                "demo-test-token",
+                "QUIRE_EMBEDDING_ENABLED",
+                "false",
+                "QUIRE_TRIM_TEMPLATE_INDENTATION",
+                "false"));
+    indentedBase = "http://127.0.0.1:" + indentedPort;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    serve.destroy();
-    serve.waitFor(60, TimeUnit.SECONDS);
+    for (Process p : new Process[] {serve, indented}) {
+      p.destroy();
+      p.waitFor(60, TimeUnit.SECONDS);
+    }
   }
 
   @Test
@@ -106,6 +128,81 @@ class ServeDemoTest {
         .isEqualTo(1200);
   }
 
+  /**
+   * Dropping the templates' indentation ({@code quire.gateway.trim-template-indentation}, on by
+   * default) changes no page a reader sees: the same elements with the same attributes, the same
+   * text with the same spaces between words, and preformatted text, scripts and styles byte for
+   * byte, on every kind of page of the default theme, against the same demo served with the
+   * indentation kept. And the pages are smaller.
+   */
+  @Test
+  @Order(2)
+  void pagesWithoutTheTemplatesIndentationShowTheSame() throws Exception {
+    ready();
+    ready(indentedBase);
+    long trimmed = 0;
+    long kept = 0;
+    for (String path :
+        List.of(
+            "/",
+            "/blog/",
+            "/blog/page/2/",
+            "/posts/welcome-to-quire/",
+            "/markdown-style-guide/",
+            "/about/",
+            "/tags/markdown/",
+            "/search/?q=markdown",
+            "/search/?q=xyzzy",
+            "/no-such-page/",
+            "/admin/login")) {
+      String a = page(base, path);
+      String b = page(indentedBase, path);
+      assertThat(shown(a)).as(path).isEqualTo(shown(b));
+      trimmed += a.length();
+      kept += b.length();
+    }
+    assertThat(trimmed).as("bytes without indentation").isLessThan(kept * 9 / 10);
+    indented.destroy();
+    indented.waitFor(60, TimeUnit.SECONDS);
+  }
+
+  /**
+   * What a browser shows of a page: every element with its attributes (a sign-in form's CSRF token
+   * and an item's modification time left out: each server makes its own), the text as a browser
+   * spaces it, and the verbatim text of {@code pre}, {@code textarea}, {@code script} and {@code
+   * style}.
+   */
+  private static List<String> shown(String html) {
+    var doc = org.jsoup.Jsoup.parse(html);
+    doc.select("input[name=_csrf]").remove();
+    // When each server wrote its demo.
+    doc.select("meta[property=article:modified_time]").attr("content", "");
+    List<String> out = new java.util.ArrayList<>();
+    out.add("text: " + doc.text());
+    for (var e : doc.getAllElements()) {
+      StringBuilder b = new StringBuilder(e.tagName());
+      e.attributes().asList().stream()
+          .sorted(java.util.Comparator.comparing(org.jsoup.nodes.Attribute::getKey))
+          .forEach(a -> b.append(' ').append(a.getKey()).append("=\"").append(a.getValue()));
+      if (e.is("pre, textarea")) {
+        b.append(" | ").append(e.wholeText());
+      } else if (e.is("script, style")) {
+        b.append(" | ").append(e.data());
+      }
+      out.add(b.toString());
+    }
+    return out;
+  }
+
+  private static String page(String at, String path) throws Exception {
+    var r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(at + path)).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(path).isIn(200, 404);
+    return r.body();
+  }
+
   @Test
   @Order(3)
   void searchResultsFollowTheTypingInARealBrowser() throws Exception {
@@ -129,8 +226,12 @@ class ServeDemoTest {
   }
 
   private static void ready() throws Exception {
+    ready(base);
+  }
+
+  private static void ready(String at) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (status(HTTP, base + "/healthz") != 200) {
+    while (status(HTTP, at + "/healthz") != 200) {
       assertThat(System.nanoTime()).as("never ready").isLessThan(deadline);
       Thread.sleep(50);
     }

@@ -31,7 +31,21 @@ public final class Templates {
   private final Assets assets;
   private final boolean devMode;
 
+  /** As below, with the indentation of template lines dropped (the default configuration). */
   public Templates(Path themeDir, boolean devMode, boolean strict, List<Extension> extensions) {
+    this(themeDir, devMode, strict, true, extensions);
+  }
+
+  /**
+   * {@code trimIndentation}: drop the indentation of template lines as they load ({@link
+   * IndentTrim}), so pages do not carry it.
+   */
+  public Templates(
+      Path themeDir,
+      boolean devMode,
+      boolean strict,
+      boolean trimIndentation,
+      List<Extension> extensions) {
     this.assets = new Assets(themeDir, devMode);
     this.devMode = devMode;
     List<Loader<?>> loaders = new ArrayList<>();
@@ -46,7 +60,10 @@ public final class Templates {
     loaders.add(classpath);
     PebbleEngine.Builder builder =
         new PebbleEngine.Builder()
-            .loader(new DelegatingLoader(loaders))
+            .loader(
+                trimIndentation
+                    ? IndentTrim.loader(new DelegatingLoader(loaders))
+                    : new DelegatingLoader(loaders))
             .autoEscaping(true)
             .strictVariables(strict)
             .cacheActive(!devMode)
