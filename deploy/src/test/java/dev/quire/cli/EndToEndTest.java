@@ -1369,6 +1369,21 @@ class EndToEndTest {
     var shown = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(copy.body()));
     assertThat(shown.getWidth()).isEqualTo(800);
     assertThat(shown.getHeight()).isEqualTo(533);
+    // Kept, it is served as the originals are: a part of it, and a 304 for the copy a browser has.
+    var part =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + w800)).header("Range", "bytes=0-99").build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(part.statusCode()).isEqualTo(206);
+    assertThat(part.body()).isEqualTo(java.util.Arrays.copyOf(copy.body(), 100));
+    assertThat(part.headers().firstValue("Content-Range"))
+        .hasValue("bytes 0-99/" + copy.body().length);
+    String tag = copy.headers().firstValue("ETag").orElseThrow();
+    var again =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + w800)).header("If-None-Match", tag).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(again.statusCode()).isEqualTo(304);
     // An image no wider than a copy is its own copy, for good; a width that is not one of the
     // configured ones, or what the store does not hold, is a 404.
     var small = new java.io.ByteArrayOutputStream();

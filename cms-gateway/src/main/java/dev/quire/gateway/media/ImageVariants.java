@@ -73,7 +73,6 @@ public final class ImageVariants {
     }
   }
 
-  /** An image's size as a browser shows it (after its EXIF orientation). */
   /**
    * An image's size as a browser shows it (after its EXIF orientation); {@code copyable} false for
    * a palette PNG with compressed chunks (text, colour profile), which the JDK's reader unpacks
@@ -469,6 +468,33 @@ public final class ImageVariants {
         reader.dispose();
       }
     }
+  }
+
+  /**
+   * Deletes the temporary files of copies whose writing a stopped process never finished, those
+   * last written over {@code olderThan} ago (a younger one may be another gateway's, writing now
+   * into a shared media directory); returns how many. Reads the disk: on the media dispatcher.
+   */
+  public int sweepUnfinished(java.time.Duration olderThan) throws IOException {
+    Path root = store.dir().resolve("variants");
+    if (!Files.isDirectory(root)) {
+      return 0;
+    }
+    java.time.Instant before = java.time.Instant.now().minus(olderThan);
+    int swept = 0;
+    try (var dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
+      for (Path dir : dirs) {
+        try (var files = Files.newDirectoryStream(dir, "*.tmp")) {
+          for (Path f : files) {
+            if (Files.getLastModifiedTime(f).toInstant().isBefore(before)
+                && Files.deleteIfExists(f)) {
+              swept++;
+            }
+          }
+        }
+      }
+    }
+    return swept;
   }
 
   /** The copy of image {@code sha} at {@code width} if it was made already; reads the disk. */

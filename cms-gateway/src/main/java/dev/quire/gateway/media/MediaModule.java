@@ -1,5 +1,6 @@
 package dev.quire.gateway.media;
 
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
@@ -114,6 +115,19 @@ public final class MediaModule implements CmsModule {
               return html == null || html.equals(item.html()) ? item : item.withHtml(html);
             });
     templateImages.use(variants);
+    java.time.Duration unfinished = ctx.config().getDuration("quire.media.images.unfinished-after");
+    CompletableFuture.runAsync(
+        () -> {
+          try {
+            int swept = variants.sweepUnfinished(unfinished);
+            if (swept > 0) {
+              LOG.info("removed {} unfinished image copies left by an earlier stop", swept);
+            }
+          } catch (IOException | RuntimeException e) {
+            LOG.warn("could not look for unfinished image copies: {}", e.toString());
+          }
+        },
+        blocking);
   }
 
   @Override
@@ -138,11 +152,7 @@ public final class MediaModule implements CmsModule {
                                 width ->
                                     path(
                                         PathMatchers.segment(),
-                                        name ->
-                                            get(
-                                                () ->
-                                                    completeWithFuture(
-                                                        variant(sha, width, name)))))))));
+                                        name -> get(() -> variantRoute(sha, width, name))))))));
   }
 
   /**
@@ -153,7 +163,31 @@ public final class MediaModule implements CmsModule {
    * (not one of the widths, not narrower than it, not a JPEG or PNG) is a permanent redirect to the
    * original; a file the store does not hold, or a name not as the store makes them, a 404.
    */
-  private CompletionStage<HttpResponse> variant(String sha, String widthDigits, String name) {
+  private Route variantRoute(String sha, String widthDigits, String name) {
+    return onSuccess(
+        variant(sha, widthDigits, name),
+        v ->
+            v.redirect() != null
+                ? complete(v.redirect())
+                // Pekko's file route, as for the originals: Range, ETag and Last-Modified with
+                // conditional requests, the bytes streamed.
+                : respondWithHeaders(
+                    servedHeaders(v.media(), true),
+                    () ->
+                        getFromFile(
+                            v.file().toFile(),
+                            org.apache.pekko.http.javadsl.model.ContentTypes.parse(
+                                v.media().contentType()))));
+  }
+
+  /** A copy to serve, or where to send the reader instead. */
+  private record Served(MediaStore.Media media, Path file, HttpResponse redirect) {
+    static Served to(HttpResponse redirect) {
+      return new Served(null, null, redirect);
+    }
+  }
+
+  private CompletionStage<Served> variant(String sha, String widthDigits, String name) {
     if (!MediaStore.isSha(sha) || !MediaStore.safeName(name).equals(name)) {
       return CompletableFuture.failedFuture(HttpError.notFound("no such media file"));
     }
@@ -175,7 +209,7 @@ public final class MediaModule implements CmsModule {
             if (file.isPresent()) {
               copy = new ImageVariants.Copy(file.get(), false);
             } else if (!making.tryAcquire()) {
-              return redirect(StatusCodes.FOUND, original);
+              return Served.to(redirect(StatusCodes.FOUND, original));
             } else {
               try {
                 copy = variants.variant(media.get(), width);
@@ -184,27 +218,19 @@ public final class MediaModule implements CmsModule {
               }
             }
             if (copy.file() == null) {
-              return redirect(
-                  copy.permanent() ? StatusCodes.MOVED_PERMANENTLY : StatusCodes.FOUND, original);
+              return Served.to(
+                  redirect(
+                      copy.permanent() ? StatusCodes.MOVED_PERMANENTLY : StatusCodes.FOUND,
+                      original));
             }
-            MediaStore.Media m = media.get();
-            return HttpResponse.create()
-                .withEntity(
-                    org.apache.pekko.http.javadsl.model.HttpEntities.create(
-                        org.apache.pekko.http.javadsl.model.ContentTypes.parse(m.contentType()),
-                        copy.file().toFile()))
-                .addHeaders(servedHeaders(m, true))
-                .addHeader(
-                    org.apache.pekko.http.javadsl.model.headers.ETag.create(
-                        org.apache.pekko.http.javadsl.model.headers.EntityTag.create(
-                            sha + "-w" + width, false)));
+            return new Served(media.get(), copy.file(), null);
           } catch (IOException | RuntimeException e) {
             if (e instanceof HttpError) {
               throw (HttpError) e;
             }
             LOG.warn(
                 "a copy of media {} at width {} could not be made: {}", sha, width, e.toString());
-            return redirect(StatusCodes.FOUND, original);
+            return Served.to(redirect(StatusCodes.FOUND, original));
           }
         },
         blocking);

@@ -264,4 +264,26 @@ class ImageVariantsTest {
         .as("the limit is configuration: not for good")
         .isEqualTo(new ImageVariants.Copy(null, false));
   }
+
+  @Test
+  void unfinishedCopiesAnEarlierStopLeftAreSweptAndNothingElse() throws Exception {
+    MediaStore store = new MediaStore(dir, Clock.systemUTC());
+    ImageVariants images = new ImageVariants(store, SETTINGS);
+    assertThat(images.sweepUnfinished(java.time.Duration.ofHours(1))).as("no copies yet").isZero();
+    var photo = put(store, image(1000, 500, "jpg"), "image/jpeg", "p.jpg");
+    Path copy = images.variant(photo.sha256(), 480).file();
+    Path old = copy.resolveSibling(photo.sha256() + "-800123.tmp");
+    Path fresh = copy.resolveSibling(photo.sha256() + "-1200456.tmp");
+    java.nio.file.Files.write(old, new byte[] {1});
+    java.nio.file.Files.write(fresh, new byte[] {2});
+    java.nio.file.Files.setLastModifiedTime(
+        old,
+        java.nio.file.attribute.FileTime.from(
+            java.time.Instant.now().minus(java.time.Duration.ofHours(2))));
+    assertThat(images.sweepUnfinished(java.time.Duration.ofHours(1))).isEqualTo(1);
+    assertThat(old).doesNotExist();
+    assertThat(fresh).as("may be another gateway's, writing now").exists();
+    assertThat(copy).as("a finished copy").exists();
+    assertThat(images.kept(photo.sha256(), 480)).hasValue(copy);
+  }
 }
