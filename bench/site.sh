@@ -7,11 +7,15 @@
 # precompressed copy (gzip_static). Idle RSS is taken twice: just after the embedding (the model
 # loaded) and once the role has unloaded the unused model (quire.embedding.unload-idle-model-after,
 # 2 minutes by default, so the run takes that much longer). Last, the site search page against the
-# embedding role's query alone (4 connections), and the Open Graph cards.
-# Env: PORT (18080), NGINX_PORT (18081), DURATION seconds per route (15), POSTS (1000), CARDS (20).
+# embedding role's query alone (4 connections), and the Open Graph cards. A third server answers
+# the same bytes per route: Pekko HTTP alone (dev.quire.cli.BenchPekkoHttp: Quire's version,
+# configuration and heap, a map lookup per request and nothing else), so the table tells Quire's
+# own cost (Quire against it) from the framework's (it against nginx).
+# Env: PORT (18080), NGINX_PORT (18081), PEKKO_PORT (18082), DURATION seconds per route (15),
+# POSTS (1000), CARDS (20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PORT=${PORT:-18080}; NGINX_PORT=${NGINX_PORT:-18081}; DURATION=${DURATION:-15}; POSTS=${POSTS:-1000}
+PORT=${PORT:-18080}; NGINX_PORT=${NGINX_PORT:-18081}; PEKKO_PORT=${PEKKO_PORT:-18082}; DURATION=${DURATION:-15}; POSTS=${POSTS:-1000}
 log() { echo "site.sh: $*" >&2; }
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
   log "installing wrk and nginx"; apt-get update -qq && apt-get install -y -qq wrk nginx curl >/dev/null
@@ -21,8 +25,8 @@ work=$(mktemp -d)
 # nginx's workers run as an unprivileged user: mktemp's 0700 directory answered them 403 Forbidden
 # (a 153-byte error page) for every file, and the reference rows measured that until 2026-12-03.
 chmod 755 "$work"
-server=""; 
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"; }
+server=""; pekko=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null || true; [ -n "$pekko" ] && kill "$pekko" 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 log "generating $POSTS posts"
@@ -119,6 +123,18 @@ for r in "${routes[@]}"; do
   curl -fs "http://127.0.0.1:$NGINX_PORT$r" | cmp -s - "$work/www${r}index.html" \
     || { log "nginx does not serve $r as Quire does"; exit 1; }
 done
+# Pekko HTTP alone, with the launcher's heap and collector.
+java -Xms64m -Xmx"${QUIRE_HEAP:-256m}" -XX:+UseSerialGC -Xss512k -cp deploy/target/quire.jar \
+  dev.quire.cli.BenchPekkoHttp "$PEKKO_PORT" "$work/www" > "$work/pekko.log" 2>&1 &
+pekko=$!
+until curl -fs -o /dev/null "http://127.0.0.1:$PEKKO_PORT/"; do
+  sleep 0.1
+  kill -0 "$pekko" 2>/dev/null || { cat "$work/pekko.log" >&2; exit 1; }
+done
+for r in "${routes[@]}"; do
+  curl -fs "http://127.0.0.1:$PEKKO_PORT$r" | cmp -s - "$work/www${r}index.html" \
+    || { log "Pekko HTTP alone does not serve $r as Quire does"; exit 1; }
+done
 
 bench() { # url [wrk options] -> "rps p99ms"; fails on any answer other than 2xx/3xx
   wrk -t2 -c50 -d"${DURATION}s" --latency "${@:2}" "$1" | awk '
@@ -128,14 +144,20 @@ bench() { # url [wrk options] -> "rps p99ms"; fails on any answer other than 2xx
     END {if (bad) {print "wrk: " bad " answers were not 2xx/3xx" > "/dev/stderr"; exit 1}; printf "%.0f %.2f\n", rps, p99}'
 }
 log "warming up"
-for r in "${routes[@]}"; do wrk -t2 -c50 -d5s "http://127.0.0.1:$PORT$r" >/dev/null; done
+for r in "${routes[@]}"; do
+  wrk -t2 -c50 -d5s "http://127.0.0.1:$PORT$r" >/dev/null
+  wrk -t2 -c50 -d5s "http://127.0.0.1:$PEKKO_PORT$r" >/dev/null
+done
 wrk -t2 -c50 -d5s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT${routes[2]}" >/dev/null
-printf '\n| route | Quire req/s | Quire p99 ms | nginx req/s | nginx p99 ms | Quire/nginx |\n|---|---:|---:|---:|---:|---:|\n'
+printf '\n| route | Quire req/s | Quire p99 ms | nginx req/s | nginx p99 ms | Quire/nginx | Pekko HTTP alone req/s | its p99 ms | it/nginx | Quire/it |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for r in "${routes[@]}"; do
   q_out=$(bench "http://127.0.0.1:$PORT$r"); read -r q qp <<<"$q_out"
   n_out=$(bench "http://127.0.0.1:$NGINX_PORT$r"); read -r n np <<<"$n_out"
-  printf '| `%s` | %s | %s | %s | %s | %d%% |\n' "$r" "$q" "$qp" "$n" "$np" $(( 100 * q / n ))
+  p_out=$(bench "http://127.0.0.1:$PEKKO_PORT$r"); read -r p pp <<<"$p_out"
+  printf '| `%s` | %s | %s | %s | %s | %d%% | %s | %s | %d%% | %d%% |\n' "$r" "$q" "$qp" "$n" "$np" \
+    $(( 100 * q / n )) "$p" "$pp" $(( 100 * p / n )) $(( 100 * q / p ))
 done
+kill "$pekko" 2>/dev/null || true; wait "$pekko" 2>/dev/null || true; pekko=""
 # What browsers get: they all send Accept-Encoding: gzip. Quire sends the copy it compressed once
 # with the page; nginx sends the precompressed file (gzip_static).
 post="${routes[2]}"
