@@ -20,7 +20,9 @@ log() { echo "site.sh: $*" >&2; }
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
   log "installing wrk and nginx"; apt-get update -qq && apt-get install -y -qq wrk nginx curl >/dev/null
 fi
-[ -f deploy/target/quire.jar ] || mvn -q -DskipTests package
+# A jar from before the Pekko HTTP reference was added would fail only after minutes of set-up.
+[ deploy/target/quire.jar -nt deploy/src/main/java/dev/quire/cli/BenchPekkoHttp.java ] \
+  || mvn -q -DskipTests package
 work=$(mktemp -d)
 # nginx's workers run as an unprivileged user: mktemp's 0700 directory answered them 403 Forbidden
 # (a 153-byte error page) for every file, and the reference rows measured that until 2026-12-03.
@@ -123,11 +125,16 @@ for r in "${routes[@]}"; do
   curl -fs "http://127.0.0.1:$NGINX_PORT$r" | cmp -s - "$work/www${r}index.html" \
     || { log "nginx does not serve $r as Quire does"; exit 1; }
 done
-# Pekko HTTP alone, with the launcher's heap and collector.
-java -Xms64m -Xmx"${QUIRE_HEAP:-256m}" -XX:+UseSerialGC -Xss512k -cp deploy/target/quire.jar \
+# Pekko HTTP alone, with the launcher's memory settings and collector.
+if curl -fs -o /dev/null "http://127.0.0.1:$PEKKO_PORT/"; then
+  log "something already answers on PEKKO_PORT $PEKKO_PORT"; exit 1
+fi
+java -Xms64m -Xmx"${QUIRE_HEAP:-256m}" -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=192m \
+  -XX:ReservedCodeCacheSize=64m -cp deploy/target/quire.jar \
   dev.quire.cli.BenchPekkoHttp "$PEKKO_PORT" "$work/www" > "$work/pekko.log" 2>&1 &
 pekko=$!
-until curl -fs -o /dev/null "http://127.0.0.1:$PEKKO_PORT/"; do
+for _ in $(seq 1 600); do
+  curl -fs -o /dev/null "http://127.0.0.1:$PEKKO_PORT/" && break
   sleep 0.1
   kill -0 "$pekko" 2>/dev/null || { cat "$work/pekko.log" >&2; exit 1; }
 done

@@ -106,7 +106,7 @@ public final class Gateway {
             themeDir.isBlank() ? null : Path.of(themeDir),
             g.getBoolean("dev-mode"),
             g.getBoolean("strict-templates"),
-            g.getBoolean("trim-template-indentation"),
+            Templates.Trim.parse(g.getString("trim-template-indentation")),
             extensions);
     // What editors set in the admin (the "settings" module) goes over the configuration's values.
     dev.quire.gateway.site.LiveSettings settings =

@@ -21,8 +21,9 @@ import org.apache.pekko.http.javadsl.settings.ServerSettings;
  * The middle reference of {@code bench/site.sh}: Pekko HTTP alone, at the version, dispatcher and
  * server settings of Quire's gateway (its configuration, Pekko's request timer off as on the
  * gateway's port), answering each page from a map in memory with the headers Quire sends, and
- * nothing else: no routing, modules, conditional requests or metrics. What Quire serves below it is
- * Quire's own cost; what this serves below nginx is the framework's.
+ * nothing else: no routing, modules, conditional requests or metrics. It ships in the jar the
+ * benchmark runs, as {@code BenchWrites} does. What Quire serves below it is Quire's own cost; what
+ * this serves below nginx is the framework's.
  *
  * <p>Usage: {@code java -cp quire.jar dev.quire.cli.BenchPekkoHttp PORT DIR}: {@code
  * DIR/a/b/index.html} is served at {@code /a/b/}, as nginx serves the same directory.
@@ -69,7 +70,14 @@ public final class BenchPekkoHttp {
                     settings
                         .getTimeouts()
                         .withRequestTimeout(scala.concurrent.duration.Duration.Inf())))
-        .bindSync(request -> pages.getOrDefault(request.getUri().path(), notFound))
+        // Asynchronous, as the gateway's routes are bound: a completed future per request.
+        .bind(
+            (org.apache.pekko.japi.function.Function<
+                    org.apache.pekko.http.javadsl.model.HttpRequest,
+                    java.util.concurrent.CompletionStage<HttpResponse>>)
+                request ->
+                    java.util.concurrent.CompletableFuture.completedFuture(
+                        pages.getOrDefault(request.getUri().path(), notFound)))
         .toCompletableFuture()
         .get();
     System.out.println("serving " + pages.keySet() + " on 127.0.0.1:" + port);

@@ -53,7 +53,7 @@ class ServeDemoTest {
             port,
             Map.of("QUIRE_API_TOKEN", "demo-test-token", "QUIRE_EMBEDDING_ENABLED", "false"));
     base = "http://127.0.0.1:" + port;
-    Path indentedDir = Files.createDirectories(demoDir.resolve("indented"));
+    Path indentedDir = Files.createDirectories(indentedDir());
     int indentedPort = EmbeddingRoleClusterTest.freePort();
     indented =
         TestJvm.serveDemo(
@@ -129,10 +129,10 @@ class ServeDemoTest {
   }
 
   /**
-   * Dropping the templates' indentation ({@code quire.gateway.trim-template-indentation}, on by
-   * default) changes no page a reader sees: the same elements with the same attributes, the same
+   * Dropping the built-in theme's indentation ({@code quire.gateway.trim-template-indentation}, on
+   * by default) changes no page a reader sees: the same elements with the same attributes, the same
    * text with the same spaces between words, and preformatted text, scripts and styles byte for
-   * byte, on every kind of page of the default theme, against the same demo served with the
+   * byte, on the public pages and the sign-in form, against the same demo served with the
    * indentation kept. And the pages are smaller.
    */
   @Test
@@ -155,15 +155,107 @@ class ServeDemoTest {
             "/search/?q=xyzzy",
             "/no-such-page/",
             "/admin/login")) {
-      String a = page(base, path);
-      String b = page(indentedBase, path);
-      assertThat(shown(a)).as(path).isEqualTo(shown(b));
+      int status = path.equals("/no-such-page/") ? 404 : 200;
+      String a = page(base, path, status);
+      String b = page(indentedBase, path, status);
+      assertSameShown(path, a, b);
       trimmed += a.length();
       kept += b.length();
     }
     assertThat(trimmed).as("bytes without indentation").isLessThan(kept * 9 / 10);
+    // The admin's pages, signed in on each: those with text areas and the body's line diff too,
+    // after the same edit on both.
+    AdminForms[] admins = {signedIn(base, demoDir), signedIn(indentedBase, indentedDir())};
+    String[] edits = new String[2];
+    for (int i = 0; i < 2; i++) {
+      var list = admins[i].get("/admin/content/");
+      var link = org.jsoup.Jsoup.parse(list.body()).selectFirst("a:containsOwn(Welcome to Quire)");
+      assertThat(link).as(list.body()).isNotNull();
+      edits[i] = link.attr("href");
+      String id = edits[i].replaceAll(".*/content/([^/]+)/.*", "$1");
+      var item =
+          HTTP.send(
+              HttpRequest.newBuilder(
+                      URI.create((i == 0 ? base : indentedBase) + "/api/v1/content/" + id))
+                  .header("Authorization", "Bearer demo-test-token")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(item.body());
+      var edit =
+          HTTP.send(
+              HttpRequest.newBuilder(
+                      URI.create((i == 0 ? base : indentedBase) + "/api/v1/content/" + id))
+                  .header("Authorization", "Bearer demo-test-token")
+                  .header("Content-Type", "application/json")
+                  .PUT(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"revision\":"
+                              + json.get("revision").asInt()
+                              + ",\"body\":"
+                              + new com.fasterxml.jackson.databind.ObjectMapper()
+                                  .writeValueAsString(
+                                      json.get("body").asText() + "\n\n    indented line\n")
+                              + "}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(edit.statusCode()).as(edit.body()).isEqualTo(200);
+    }
+    for (String path :
+        List.of(
+            // (The content list is left out: items the demo wrote in the same millisecond come
+            // in either order.)
+            "/admin/menus/",
+            "/admin/settings/",
+            "/admin/media/",
+            "/admin/redirects/",
+            "/admin/users/",
+            "/admin/account",
+            "{edit}",
+            "{edit}history",
+            "{edit}diff?from=1")) {
+      var a = admins[0].get(path.replace("{edit}", edits[0]));
+      var b = admins[1].get(path.replace("{edit}", edits[1]));
+      assertThat(a.statusCode()).as(path).isEqualTo(200);
+      assertThat(b.statusCode()).as(path).isEqualTo(200);
+      assertSameShown(path, a.body(), b.body());
+      if (path.startsWith("{edit}diff")) {
+        assertThat(org.jsoup.Jsoup.parse(a.body()).select("pre.diff").text())
+            .as("the body's line diff was compared")
+            .contains("indented line");
+      }
+      if (path.equals("{edit}")) {
+        assertThat(org.jsoup.Jsoup.parse(a.body()).select("textarea[name=body]").text())
+            .contains("indented line");
+      }
+      if (path.equals("/admin/users/")) {
+        // The admin's last sign-in, as the admin shows times (it once showed the raw instant).
+        assertThat(org.jsoup.Jsoup.parse(a.body()).select("td time").text())
+            .matches("\\d{1,2} [A-Z][a-z]{2} \\d{4}, \\d{2}:\\d{2}");
+      }
+    }
     indented.destroy();
     indented.waitFor(60, TimeUnit.SECONDS);
+  }
+
+  private static Path indentedDir() {
+    return demoDir.resolve("indented");
+  }
+
+  private static AdminForms signedIn(String at, Path dir) throws Exception {
+    AdminForms admin = new AdminForms(at);
+    String password = Files.readString(dir.resolve("data/admin-password")).strip();
+    assertThat(admin.signIn("admin", password).statusCode()).as(at).isEqualTo(303);
+    return admin;
+  }
+
+  /** Fails naming the first element or text that differs, with both sides of it. */
+  private static void assertSameShown(String path, String a, String b) {
+    List<String> x = shown(a);
+    List<String> y = shown(b);
+    for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+      assertThat(x.get(i)).as(path + ", item " + i).isEqualTo(y.get(i));
+    }
+    assertThat(x).as(path).hasSameSizeAs(y);
   }
 
   /**
@@ -172,11 +264,20 @@ class ServeDemoTest {
    * spaces it, and the verbatim text of {@code pre}, {@code textarea}, {@code script} and {@code
    * style}.
    */
+  private static final String UUID_TEXT =
+      "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
   private static List<String> shown(String html) {
     var doc = org.jsoup.Jsoup.parse(html);
     doc.select("input[name=_csrf]").remove();
-    // When each server wrote its demo.
+    // When each server wrote its demo, and the items' ids it made.
     doc.select("meta[property=article:modified_time]").attr("content", "");
+    doc.select("time").forEach(t -> t.text("").removeAttr("datetime"));
+    doc.getAllElements()
+        .forEach(
+            e ->
+                e.attributes()
+                    .forEach(at -> at.setValue(at.getValue().replaceAll(UUID_TEXT, "<id>"))));
     List<String> out = new java.util.ArrayList<>();
     out.add("text: " + doc.text());
     for (var e : doc.getAllElements()) {
@@ -194,12 +295,12 @@ class ServeDemoTest {
     return out;
   }
 
-  private static String page(String at, String path) throws Exception {
+  private static String page(String at, String path, int status) throws Exception {
     var r =
         HTTP.send(
             HttpRequest.newBuilder(URI.create(at + path)).timeout(Duration.ofSeconds(10)).build(),
             HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(path).isIn(200, 404);
+    assertThat(r.statusCode()).as(at + path).isEqualTo(status);
     return r.body();
   }
 

@@ -170,7 +170,7 @@ public final class AdminModule implements CmsModule, Admin {
     this.maxPassword = c.getInt("password.max-length");
     this.zone = ZoneId.of(context.config().getString("quire.site.time-zone"));
     this.contentPages = new ContentPages(context, this, zone);
-    this.userPages = new UserPages(this, client);
+    this.userPages = new UserPages(this, client, zone);
   }
 
   @Override

@@ -965,6 +965,11 @@ final class ContentPages {
   }
 
   private String shown(Instant t) {
+    return shown(t, zone);
+  }
+
+  /** A time as the admin shows it ("5 Dec 2026, 14:03" in the site's zone); "" for none. */
+  static String shown(Instant t, java.time.ZoneId zone) {
     return t == null ? "" : SHOWN.format(t.atZone(zone));
   }
 

@@ -48,7 +48,10 @@ final class UserPages {
   private final AdminModule admin;
   private final AdminClient client;
 
-  UserPages(AdminModule admin, AdminClient client) {
+  private final java.time.ZoneId zone;
+
+  UserPages(AdminModule admin, AdminClient client, java.time.ZoneId zone) {
+    this.zone = zone;
     this.admin = admin;
     this.client = client;
   }
@@ -144,6 +147,11 @@ final class UserPages {
             list -> {
               Map<String, Object> vars = new HashMap<>();
               vars.put("users", list.users());
+              Map<String, String> lastLogins = new HashMap<>();
+              list.users()
+                  .forEach(
+                      u -> lastLogins.put(u.username(), ContentPages.shown(u.lastLogin(), zone)));
+              vars.put("lastLogins", lastLogins);
               vars.put("roles", List.of("author", "editor", "admin"));
               vars.put("errors", errors);
               vars.put("form", form);

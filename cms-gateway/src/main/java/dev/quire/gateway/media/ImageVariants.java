@@ -482,15 +482,25 @@ public final class ImageVariants {
     }
     java.time.Instant before = java.time.Instant.now().minus(olderThan);
     int swept = 0;
-    try (var dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
+    try (var dirs =
+        Files.newDirectoryStream(
+            root, d -> Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
       for (Path dir : dirs) {
         try (var files = Files.newDirectoryStream(dir, "*.tmp")) {
           for (Path f : files) {
-            if (Files.getLastModifiedTime(f).toInstant().isBefore(before)
-                && Files.deleteIfExists(f)) {
-              swept++;
+            try {
+              if (Files.getLastModifiedTime(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                      .toInstant()
+                      .isBefore(before)
+                  && Files.deleteIfExists(f)) {
+                swept++;
+              }
+            } catch (java.nio.file.NoSuchFileException gone) {
+              // Finished (moved in place) or swept by another gateway since the listing.
             }
           }
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // Removed since the listing.
         }
       }
     }

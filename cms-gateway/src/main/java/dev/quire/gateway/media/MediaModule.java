@@ -170,14 +170,17 @@ public final class MediaModule implements CmsModule {
             v.redirect() != null
                 ? complete(v.redirect())
                 // Pekko's file route, as for the originals: Range, ETag and Last-Modified with
-                // conditional requests, the bytes streamed.
-                : respondWithHeaders(
-                    servedHeaders(v.media(), true),
-                    () ->
-                        getFromFile(
-                            v.file().toFile(),
-                            org.apache.pekko.http.javadsl.model.ContentTypes.parse(
-                                v.media().contentType()))));
+                // conditional requests, the bytes streamed. Should the file be gone by now (it
+                // rejects then), the reader gets the original.
+                : concat(
+                    respondWithHeaders(
+                        servedHeaders(v.media(), true),
+                        () ->
+                            getFromFile(
+                                v.file().toFile(),
+                                org.apache.pekko.http.javadsl.model.ContentTypes.parse(
+                                    v.media().contentType()))),
+                    complete(redirect(StatusCodes.FOUND, "/media/" + sha + "/" + name))));
   }
 
   /** A copy to serve, or where to send the reader instead. */

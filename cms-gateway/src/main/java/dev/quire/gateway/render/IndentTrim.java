@@ -25,6 +25,10 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * What a template prints (a post's body, a title) is never touched: only the template's own text.
+ * The check for those elements sees one template file at a time, so a {@code <pre>} in a layout
+ * around a block another template fills, or a CSS rule {@code white-space: pre} in a theme, is
+ * beyond it: {@code Templates} trims the built-in theme, which holds neither, and a theme
+ * directory's templates only when asked to ({@code quire.gateway.trim-template-indentation}).
  */
 public final class IndentTrim {
 
@@ -38,7 +42,9 @@ public final class IndentTrim {
   public static String trim(String template) {
     StringBuilder out = new StringBuilder(template.length());
     String verbatim = null;
-    boolean breakEaten = false;
+    // A template may be included right after a word on the includer's line: its first line keeps
+    // a space too.
+    boolean breakEaten = true;
     int start = 0;
     int n = template.length();
     while (start < n) {

@@ -31,39 +31,55 @@ public final class Templates {
   private final Assets assets;
   private final boolean devMode;
 
-  /** As below, with the indentation of template lines dropped (the default configuration). */
-  public Templates(Path themeDir, boolean devMode, boolean strict, List<Extension> extensions) {
-    this(themeDir, devMode, strict, true, extensions);
+  /**
+   * Which templates lose the indentation of their lines as they load ({@link IndentTrim}), so pages
+   * do not carry it: {@code quire.gateway.trim-template-indentation}.
+   */
+  public enum Trim {
+    /** None. */
+    OFF,
+    /** The built-in theme's (checked to show the same: {@code ServeDemoTest}). */
+    DEFAULT_THEME,
+    /** The theme directory's too. */
+    ALL;
+
+    /** "off" (or "false"), "default-theme" or "all"; anything else is refused naming the key. */
+    public static Trim parse(String value) {
+      return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+        case "off", "false" -> OFF;
+        case "default-theme" -> DEFAULT_THEME;
+        case "all" -> ALL;
+        default ->
+            throw new IllegalArgumentException(
+                "quire.gateway.trim-template-indentation must be off, default-theme or all, was '"
+                    + value
+                    + "'");
+      };
+    }
   }
 
-  /**
-   * {@code trimIndentation}: drop the indentation of template lines as they load ({@link
-   * IndentTrim}), so pages do not carry it.
-   */
+  /** As below, trimming the built-in theme's templates (the default configuration). */
+  public Templates(Path themeDir, boolean devMode, boolean strict, List<Extension> extensions) {
+    this(themeDir, devMode, strict, Trim.DEFAULT_THEME, extensions);
+  }
+
   public Templates(
-      Path themeDir,
-      boolean devMode,
-      boolean strict,
-      boolean trimIndentation,
-      List<Extension> extensions) {
+      Path themeDir, boolean devMode, boolean strict, Trim trim, List<Extension> extensions) {
     this.assets = new Assets(themeDir, devMode);
     this.devMode = devMode;
     List<Loader<?>> loaders = new ArrayList<>();
     if (themeDir != null && Files.isDirectory(themeDir.resolve("templates"))) {
       FileLoader file = new FileLoader(themeDir.resolve("templates").toString());
       file.setCharset(StandardCharsets.UTF_8.name());
-      loaders.add(file);
+      loaders.add(trim == Trim.ALL ? IndentTrim.loader(file) : file);
     }
     ClasspathLoader classpath = new ClasspathLoader(Templates.class.getClassLoader());
     classpath.setPrefix("themes/default/templates");
     classpath.setCharset(StandardCharsets.UTF_8.name());
-    loaders.add(classpath);
+    loaders.add(trim == Trim.OFF ? classpath : IndentTrim.loader(classpath));
     PebbleEngine.Builder builder =
         new PebbleEngine.Builder()
-            .loader(
-                trimIndentation
-                    ? IndentTrim.loader(new DelegatingLoader(loaders))
-                    : new DelegatingLoader(loaders))
+            .loader(new DelegatingLoader(loaders))
             .autoEscaping(true)
             .strictVariables(strict)
             .cacheActive(!devMode)

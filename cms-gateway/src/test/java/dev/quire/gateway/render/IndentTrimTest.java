@@ -22,7 +22,10 @@ class IndentTrimTest {
     String template = "<ul>\n    <li>one</li>\n\t\t<li>two</li>\n    \n</ul>\n";
     assertThat(IndentTrim.trim(template)).isEqualTo("<ul>\n<li>one</li>\n<li>two</li>\n\n</ul>\n");
     assertThat(IndentTrim.trim("no line break")).isEqualTo("no line break");
-    assertThat(IndentTrim.trim("   last line without one")).isEqualTo("last line without one");
+    assertThat(IndentTrim.trim("x\n   last line without one"))
+        .isEqualTo("x\nlast line without one");
+    // A first line may follow the word before an include: one space stays.
+    assertThat(IndentTrim.trim("   first line")).isEqualTo(" first line");
     assertThat(IndentTrim.trim("")).isEmpty();
   }
 
@@ -74,11 +77,57 @@ class IndentTrimTest {
     }
   }
 
+  @Test
+  void anIncludedTemplatesFirstLineKeepsItsSpaceAfterTheIncludersWord(@TempDir Path theme)
+      throws Exception {
+    Files.createDirectories(theme.resolve("templates/site"));
+    Files.writeString(theme.resolve("templates/site/part.peb"), "    more\n");
+    assertThat(render(theme, "<p>word{% include \"site/part.peb\" %}</p>", true))
+        .isEqualTo("<p>word more\n</p>");
+  }
+
+  @Test
+  void whitespaceControlWindowsLineEndsAndBlocksOnOneLineAreKeptAsPebbleAndBrowsersReadThem(
+      @TempDir Path theme) throws Exception {
+    // "-" trims all the whitespace beside the tag: with or without the indentation, the same.
+    String controlled = "<p>a\n    {%- if yes -%}\n    b\n    {%- endif %}</p>";
+    assertThat(render(theme, controlled, true)).isEqualTo(render(theme, controlled, false));
+    assertThat(render(theme, controlled, true)).isEqualTo("<p>ab</p>");
+    assertThat(IndentTrim.trim("<p>\r\n    x{% if a %}\r\n    y\r\n"))
+        .isEqualTo("<p>\r\nx{% if a %}\r\n y\r\n");
+    assertThat(IndentTrim.trim("<pre>a</pre><pre>\n  kept\n</pre>\n  gone"))
+        .isEqualTo("<pre>a</pre><pre>\n  kept\n</pre>\ngone");
+    assertThat(IndentTrim.trim("</pre><pre>\n  kept\n</pre>"))
+        .isEqualTo("</pre><pre>\n  kept\n</pre>");
+  }
+
+  @Test
+  void aThemeDirectorysTemplatesAreTrimmedOnlyWhenAskedAndTheSettingIsChecked(@TempDir Path theme)
+      throws Exception {
+    Files.createDirectories(theme.resolve("templates/site"));
+    Files.writeString(theme.resolve("templates/site/t.peb"), "<p>\n    x\n</p>");
+    Map<String, Object> none = Map.of();
+    assertThat(
+            new Templates(theme, true, true, Templates.Trim.DEFAULT_THEME, List.of())
+                .render("site/t.peb", none))
+        .isEqualTo("<p>\n    x\n</p>");
+    assertThat(
+            new Templates(theme, true, true, Templates.Trim.ALL, List.of())
+                .render("site/t.peb", none))
+        .isEqualTo("<p>\nx\n</p>");
+    assertThat(Templates.Trim.parse("false")).isEqualTo(Templates.Trim.OFF);
+    assertThat(Templates.Trim.parse(" Default-Theme ")).isEqualTo(Templates.Trim.DEFAULT_THEME);
+    assertThatThrownBy(() -> Templates.Trim.parse("yes"))
+        .hasMessage(
+            "quire.gateway.trim-template-indentation must be off, default-theme or all, was 'yes'");
+  }
+
   private static String render(Path theme, String template, boolean trim) throws Exception {
     Files.createDirectories(theme.resolve("templates/site"));
     Files.writeString(theme.resolve("templates/site/t.peb"), template);
     // Dev mode: read from disk at each render, so each call sees this call's template.
-    return new Templates(theme, true, true, trim, List.of())
+    return new Templates(
+            theme, true, true, trim ? Templates.Trim.ALL : Templates.Trim.OFF, List.of())
         .render("site/t.peb", Map.of("yes", true, "name", "Ann"));
   }
 }
