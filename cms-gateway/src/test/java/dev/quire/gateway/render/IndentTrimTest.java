@@ -104,17 +104,9 @@ class IndentTrimTest {
   @Test
   void aThemeDirectorysTemplatesAreTrimmedOnlyWhenAskedAndTheSettingIsChecked(@TempDir Path theme)
       throws Exception {
-    Files.createDirectories(theme.resolve("templates/site"));
-    Files.writeString(theme.resolve("templates/site/t.peb"), "<p>\n    x\n</p>");
-    Map<String, Object> none = Map.of();
-    assertThat(
-            new Templates(theme, true, true, Templates.Trim.DEFAULT_THEME, List.of())
-                .render("site/t.peb", none))
-        .isEqualTo("<p>\n    x\n</p>");
-    assertThat(
-            new Templates(theme, true, true, Templates.Trim.ALL, List.of())
-                .render("site/t.peb", none))
-        .isEqualTo("<p>\nx\n</p>");
+    String page = "<p>\n    x\n</p>";
+    assertThat(render(theme, page, Templates.Trim.DEFAULT_THEME)).isEqualTo(page);
+    assertThat(render(theme, page, Templates.Trim.ALL)).isEqualTo("<p>\nx\n</p>");
     assertThat(Templates.Trim.parse("false")).isEqualTo(Templates.Trim.OFF);
     assertThat(Templates.Trim.parse(" Default-Theme ")).isEqualTo(Templates.Trim.DEFAULT_THEME);
     assertThatThrownBy(() -> Templates.Trim.parse("yes"))
@@ -122,12 +114,16 @@ class IndentTrimTest {
             "quire.gateway.trim-template-indentation must be off, default-theme or all, was 'yes'");
   }
 
+  /** {@code template} rendered from a theme directory, trimmed ({@code Trim.ALL}) or not. */
   private static String render(Path theme, String template, boolean trim) throws Exception {
+    return render(theme, template, trim ? Templates.Trim.ALL : Templates.Trim.OFF);
+  }
+
+  private static String render(Path theme, String template, Templates.Trim trim) throws Exception {
     Files.createDirectories(theme.resolve("templates/site"));
     Files.writeString(theme.resolve("templates/site/t.peb"), template);
     // Dev mode: read from disk at each render, so each call sees this call's template.
-    return new Templates(
-            theme, true, true, trim ? Templates.Trim.ALL : Templates.Trim.OFF, List.of())
+    return new Templates(theme, true, true, trim, List.of())
         .render("site/t.peb", Map.of("yes", true, "name", "Ann"));
   }
 }
