@@ -31,6 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AdminEndToEndTest {
 
+  /** How admin pages show a time: "5 Dec 2026, 14:03". */
+  static final String ADMIN_TIME = "\\d{1,2} [A-Z][a-z]{2} \\d{4}, \\d{2}:\\d{2}";
+
   static final String TOKEN = "admin-e2e-token-0123456789";
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -795,7 +798,10 @@ class AdminEndToEndTest {
         Duration.ofSeconds(60));
     String report = admin.get(job).body();
     assertThat(report).contains("<h2>Findings</h2>");
-    assertThat(admin.get("/admin/audits/").body()).contains(base + "/").contains(">finished<");
+    String audits = admin.get("/admin/audits/").body();
+    assertThat(audits).contains(base + "/").contains(">finished<");
+    // Queued at: a time as the admin's other pages show it, the instant in its datetime.
+    assertThat(org.jsoup.Jsoup.parse(audits).selectFirst("td time").text()).matches(ADMIN_TIME);
     // Authors do not run audits.
     assertThat(signedIn("author2", "author2-password").get("/admin/audits/").statusCode())
         .isEqualTo(403);
@@ -942,9 +948,14 @@ class AdminEndToEndTest {
     assertThat(publicPage("/feed.xml"))
         .contains("<title>Field &lt;Notes&gt; &amp; co</title>")
         .contains("<subtitle>Notes from the field.</subtitle>");
-    assertThat(admin.get("/admin/settings/").body())
+    String settingsPage = admin.get("/admin/settings/").body();
+    assertThat(settingsPage)
         .contains("Last changed by admin")
         .contains("name=\"version\" value=\"1\"");
+    var changed = org.jsoup.Jsoup.parse(settingsPage).selectFirst("#settings-changed time");
+    assertThat(changed.text()).matches(ADMIN_TIME);
+    assertThat(java.time.Instant.parse(changed.attr("datetime")))
+        .isBetween(java.time.Instant.now().minusSeconds(300), java.time.Instant.now());
 
     // The same form sent again (its answer lost, a double click) is done, not a conflict.
     assertThat(admin.submit("/admin/settings/", "/admin/settings/", form).statusCode())

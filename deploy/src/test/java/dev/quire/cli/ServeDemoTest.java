@@ -230,7 +230,7 @@ class ServeDemoTest {
       if (path.equals("/admin/users/")) {
         // The admin's last sign-in, as the admin shows times (it once showed the raw instant).
         assertThat(org.jsoup.Jsoup.parse(a.body()).select("td time").text())
-            .matches("\\d{1,2} [A-Z][a-z]{2} \\d{4}, \\d{2}:\\d{2}");
+            .matches(AdminEndToEndTest.ADMIN_TIME);
       }
     }
   }

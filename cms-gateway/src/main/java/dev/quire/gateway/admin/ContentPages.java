@@ -62,7 +62,6 @@ final class ContentPages {
 
   private static final DateTimeFormatter DATE = DateTimeFormatter.ISO_LOCAL_DATE;
   private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm");
-  private static final DateTimeFormatter SHOWN = DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm");
   private static final int PAGE_SIZE = 25;
   private static final String NEW = "/admin/content/new";
 
@@ -965,12 +964,7 @@ final class ContentPages {
   }
 
   private String shown(Instant t) {
-    return shown(t, zone);
-  }
-
-  /** A time as the admin shows it ("5 Dec 2026, 14:03" in the site's zone); "" for none. */
-  static String shown(Instant t, java.time.ZoneId zone) {
-    return t == null ? "" : SHOWN.format(t.atZone(zone));
+    return dev.quire.gateway.module.Admin.shownTime(t, zone);
   }
 
   private static StatusCode status(ContentReply.Rejected r) {

@@ -150,7 +150,10 @@ final class UserPages {
               Map<String, String> lastLogins = new HashMap<>();
               list.users()
                   .forEach(
-                      u -> lastLogins.put(u.username(), ContentPages.shown(u.lastLogin(), zone)));
+                      u ->
+                          lastLogins.put(
+                              u.username(),
+                              dev.quire.gateway.module.Admin.shownTime(u.lastLogin(), zone)));
               vars.put("lastLogins", lastLogins);
               vars.put("roles", List.of("author", "editor", "admin"));
               vars.put("errors", errors);

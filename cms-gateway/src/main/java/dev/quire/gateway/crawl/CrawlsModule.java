@@ -52,9 +52,13 @@ public final class CrawlsModule implements CmsModule {
     return "crawls";
   }
 
+  /** The site's zone, for the times admin pages show. */
+  private java.time.ZoneId zone;
+
   @Override
   public void start(ModuleContext ctx) {
     this.system = ctx.system();
+    this.zone = java.time.ZoneId.of(ctx.config().getString("quire.site.time-zone"));
     this.json = ctx.json();
     this.timeout = ctx.config().getDuration("quire.gateway.ask-timeout");
   }
@@ -268,6 +272,7 @@ public final class CrawlsModule implements CmsModule {
     v.put("pages", j.pages());
     v.put("checks", j.checks());
     v.put("queuedAt", j.queuedAt() == null ? "" : j.queuedAt().toString());
+    v.put("queuedAtShown", dev.quire.gateway.module.Admin.shownTime(j.queuedAt(), zone));
     v.put("errors", j.counts() == null ? 0 : j.counts().getOrDefault("error", 0L));
     v.put("warnings", j.counts() == null ? 0 : j.counts().getOrDefault("warning", 0L));
     v.put("verifyCitations", j.verifyCitations());

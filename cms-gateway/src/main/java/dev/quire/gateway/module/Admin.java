@@ -14,6 +14,18 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public interface Admin {
 
+  /**
+   * A time as every admin page shows it, "5 Dec 2026, 14:03" in the site's zone ({@code
+   * quire.site.time-zone}); "" for none. A page puts it in {@code <time datetime="<instant>">}.
+   */
+  static String shownTime(java.time.Instant t, java.time.ZoneId zone) {
+    return t == null ? "" : SHOWN_TIME.format(t.atZone(zone));
+  }
+
+  /** The pattern of {@link #shownTime}. */
+  java.time.format.DateTimeFormatter SHOWN_TIME =
+      java.time.format.DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm", java.util.Locale.ENGLISH);
+
   /** An entry of the admin's navigation, shown to editors whose role has {@code permission}. */
   record Link(String label, String path, Role.Permission permission) {}
 

@@ -66,9 +66,13 @@ public final class SettingsModule implements CmsModule {
     return "settings";
   }
 
+  /** The site's zone, for the times admin pages show. */
+  private java.time.ZoneId zone;
+
   @Override
   public void start(ModuleContext ctx) {
     this.live = ctx.settings();
+    this.zone = java.time.ZoneId.of(ctx.config().getString("quire.site.time-zone"));
     this.json = ctx.json();
     this.followed =
         new FollowedTable<>(
@@ -400,13 +404,13 @@ public final class SettingsModule implements CmsModule {
     vars.put("fields", fields);
     vars.put("version", t.version());
     vars.put("changedBy", t.changedBy());
+    vars.put("changedAt", t.changedAt());
     vars.put(
-        "changedAt",
+        "changedAtShown",
         t.changedAt() == null
             ? null
-            : java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
-                .withZone(java.time.ZoneOffset.UTC)
-                .format(java.time.Instant.parse(t.changedAt())));
+            : dev.quire.gateway.module.Admin.shownTime(
+                java.time.Instant.parse(t.changedAt()), zone));
     vars.put("baseUrl", live.configured().baseUrl());
     if (error != null && !SiteProfile.KEYS.contains(error.field())) {
       vars.put(
