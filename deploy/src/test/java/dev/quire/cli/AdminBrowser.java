@@ -171,6 +171,15 @@ final class AdminBrowser {
     wait.until(d -> d.getCurrentUrl().endsWith("/admin/settings/?done=1"));
     driver.get(base + "/");
     assertThat(driver.getTitle()).as("emptied: the configuration's again").isEqualTo("Quire");
+
+    // A box to tick sits before its words, on their line (it once stood alone, centred in a
+    // text box's width, above them).
+    driver.get(base + "/admin/audits/");
+    var box = driver.findElement(By.id("audit-citations")).getRect();
+    var label = driver.findElement(By.cssSelector("label.inline-check")).getRect();
+    assertThat(box.getWidth()).isLessThan(40);
+    assertThat(box.getX() - label.getX()).isLessThan(10);
+    assertThat(label.getHeight()).isLessThan(40);
     driver.get(itemPage);
 
     // Signing out forgets what this browser kept.
