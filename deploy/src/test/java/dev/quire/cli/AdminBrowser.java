@@ -180,6 +180,16 @@ final class AdminBrowser {
     assertThat(box.getWidth()).isLessThan(40);
     assertThat(box.getX() - label.getX()).isLessThan(10);
     assertThat(label.getHeight()).isLessThan(40);
+    // Inputs in a row's form keep their own width; the Find box is wide enough for its hint.
+    driver.get(base + "/admin/users/");
+    assertThat(
+            driver
+                .findElement(By.cssSelector("form.inline input[name=password]"))
+                .getRect()
+                .getWidth())
+        .isLessThan(300);
+    driver.get(base + "/admin/content/");
+    assertThat(driver.findElement(By.id("find-q")).getRect().getWidth()).isBetween(260, 320);
     driver.get(itemPage);
 
     // Signing out forgets what this browser kept.

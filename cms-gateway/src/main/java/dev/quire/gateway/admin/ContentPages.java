@@ -249,6 +249,7 @@ final class ContentPages {
                             m.put("slug", i.slug());
                             m.put("revision", i.revision());
                             m.put("updated", shown(i.updatedAt()));
+                            m.put("updatedIso", iso(i.updatedAt()));
                             return m;
                           })
                       .toList());
@@ -688,6 +689,7 @@ final class ContentPages {
                                                 ? r.event()
                                                 : r.event() + " to " + r.revertedTo());
                                         m.put("at", shown(r.at()));
+                                        m.put("atIso", iso(r.at()));
                                         m.put("actor", r.actor());
                                         m.put("status", r.status().id());
                                         m.put("title", r.title());
@@ -726,7 +728,7 @@ final class ContentPages {
                         Arrays.stream(u.split("\n", -1)).map(ContentPages::diffLine).toList());
                   }
                 } else {
-                  fields.add(change);
+                  fields.add(shownChange(change));
                 }
               }
               vars.put("fields", fields);
@@ -890,8 +892,10 @@ final class ContentPages {
     m.put("title", item.fields().title());
     m.put("slug", item.fields().slug());
     m.put("updated", shown(item.updatedAt()));
-    m.put("scheduledAt", item.scheduledAt() == null ? "" : shown(item.scheduledAt()));
-    m.put("publishedAt", item.publishedAt() == null ? "" : shown(item.publishedAt()));
+    m.put("updatedIso", iso(item.updatedAt()));
+    m.put("scheduledAt", shown(item.scheduledAt()));
+    m.put("scheduledAtIso", iso(item.scheduledAt()));
+    m.put("publishedAt", shown(item.publishedAt()));
     if (item.status() == ContentStatus.PUBLISHED) {
       m.put(
           "url", (item.kind() == ContentKind.POST ? "/posts/" : "/") + item.fields().slug() + "/");
@@ -965,6 +969,28 @@ final class ContentPages {
 
   private String shown(Instant t) {
     return dev.quire.gateway.module.Admin.shownTime(t, zone);
+  }
+
+  /** An instant for a {@code <time datetime>}; "" for none. */
+  private static String iso(Instant t) {
+    return t == null ? "" : t.toString();
+  }
+
+  /**
+   * A field's change as the diff page shows it: a date as the edit form does (in the site's zone),
+   * tags as the form lists them; other fields as they are.
+   */
+  private Map<String, Object> shownChange(Map<String, Object> change) {
+    Map<String, Object> shown = new HashMap<>(change);
+    for (String side : List.of("from", "to")) {
+      Object v = change.get(side);
+      if (v instanceof Instant t) {
+        shown.put(side, DATE.format(t.atZone(zone)));
+      } else if (v instanceof java.util.Collection<?> c) {
+        shown.put(side, String.join(", ", c.stream().map(String::valueOf).toList()));
+      }
+    }
+    return shown;
   }
 
   private static StatusCode status(ContentReply.Rejected r) {
