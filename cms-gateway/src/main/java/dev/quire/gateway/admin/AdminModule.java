@@ -168,7 +168,7 @@ public final class AdminModule implements CmsModule, Admin {
     this.maxFormBytes = c.getBytes("max-form-bytes");
     this.minPassword = c.getInt("password.min-length");
     this.maxPassword = c.getInt("password.max-length");
-    this.zone = ZoneId.of(context.config().getString("quire.site.time-zone"));
+    this.zone = context.zone();
     this.contentPages = new ContentPages(context, this, zone);
     this.userPages = new UserPages(this, client, zone);
   }

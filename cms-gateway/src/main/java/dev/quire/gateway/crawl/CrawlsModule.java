@@ -58,7 +58,7 @@ public final class CrawlsModule implements CmsModule {
   @Override
   public void start(ModuleContext ctx) {
     this.system = ctx.system();
-    this.zone = java.time.ZoneId.of(ctx.config().getString("quire.site.time-zone"));
+    this.zone = ctx.zone();
     this.json = ctx.json();
     this.timeout = ctx.config().getDuration("quire.gateway.ask-timeout");
   }

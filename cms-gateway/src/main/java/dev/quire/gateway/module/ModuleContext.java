@@ -17,6 +17,11 @@ public interface ModuleContext {
 
   Config config();
 
+  /** The site's time zone ({@code quire.site.time-zone}): dates on pages, times in the admin. */
+  default java.time.ZoneId zone() {
+    return java.time.ZoneId.of(config().getString("quire.site.time-zone"));
+  }
+
   ContentClient content();
 
   SiteState site();

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 
 /**
  * Drops the indentation of template lines as templates load, so pages do not carry the spaces that
- * keep their templates readable: the default theme's home page was 15% spaces. What a browser shows
- * is unchanged, and so are the templates' line numbers in errors:
+ * keep their templates readable: the default theme's home page was ~14% spaces. What a browser
+ * shows is unchanged, and so are the templates' line numbers in errors:
  *
  * <ul>
  *   <li>Only the spaces and tabs that begin a line go, never a line break: whitespace between two

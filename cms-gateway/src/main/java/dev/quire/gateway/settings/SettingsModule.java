@@ -72,7 +72,7 @@ public final class SettingsModule implements CmsModule {
   @Override
   public void start(ModuleContext ctx) {
     this.live = ctx.settings();
-    this.zone = java.time.ZoneId.of(ctx.config().getString("quire.site.time-zone"));
+    this.zone = ctx.zone();
     this.json = ctx.json();
     this.followed =
         new FollowedTable<>(

@@ -83,7 +83,7 @@ public final class SiteModule implements CmsModule {
     this.assets = ctx.templates().assets();
     this.devMode = ctx.config().getBoolean("quire.gateway.dev-mode");
     this.modules = ctx.modules();
-    this.zone = java.time.ZoneId.of(ctx.config().getString("quire.site.time-zone"));
+    this.zone = ctx.zone();
     this.compression = new Compression(Compression.Settings.fromConfig(ctx.config()));
     if (!devMode) {
       warmUp(ctx);
