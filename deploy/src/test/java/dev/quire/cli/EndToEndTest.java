@@ -1646,8 +1646,14 @@ class EndToEndTest {
 
   static HttpResponse<String> api(String method, String path, String body, String token)
       throws Exception {
+    return apiAt(base, method, path, body, token);
+  }
+
+  /** An API call with {@code token} to the server at {@code at} (another test's server). */
+  static HttpResponse<String> apiAt(
+      String at, String method, String path, String body, String token) throws Exception {
     var b =
-        HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token);
+        HttpRequest.newBuilder(URI.create(at + path)).header("Authorization", "Bearer " + token);
     if (body != null) {
       b.header("Content-Type", "application/json")
           .method(method, HttpRequest.BodyPublishers.ofString(body));

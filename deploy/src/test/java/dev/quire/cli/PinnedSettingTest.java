@@ -112,16 +112,6 @@ class PinnedSettingTest {
   }
 
   static HttpResponse<String> api(String base, String method, String body) throws Exception {
-    return EndToEndTest.HTTP.send(
-        HttpRequest.newBuilder(URI.create(base + "/api/v1/settings"))
-            .header("Authorization", "Bearer " + TOKEN)
-            .timeout(Duration.ofSeconds(10))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return EndToEndTest.apiAt(base, method, "/api/v1/settings", body, TOKEN);
   }
 }

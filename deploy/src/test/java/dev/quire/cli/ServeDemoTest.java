@@ -176,33 +176,25 @@ class ServeDemoTest {
       assertThat(link).as(list.body()).isNotNull();
       edits[i] = link.attr("href");
       String id = edits[i].replaceAll(".*/content/([^/]+)/.*", "$1");
-      var item =
-          HTTP.send(
-              HttpRequest.newBuilder(
-                      URI.create((i == 0 ? base : indentedBase) + "/api/v1/content/" + id))
-                  .header("Authorization", "Bearer demo-test-token")
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(item.body());
+      String at = i == 0 ? base : indentedBase;
+      String itemPath = "/api/v1/content/" + id;
+      var json =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(EndToEndTest.apiAt(at, "GET", itemPath, null, "demo-test-token").body());
       var edit =
-          HTTP.send(
-              HttpRequest.newBuilder(
-                      URI.create((i == 0 ? base : indentedBase) + "/api/v1/content/" + id))
-                  .header("Authorization", "Bearer demo-test-token")
-                  .header("Content-Type", "application/json")
-                  .PUT(
-                      HttpRequest.BodyPublishers.ofString(
-                          "{\"revision\":"
-                              + json.get("revision").asInt()
-                              + ",\"tags\":[\"quire\",\"news\"]"
-                              + ",\"date\":\"2026-11-03T09:00:00Z\""
-                              + ",\"body\":"
-                              + new com.fasterxml.jackson.databind.ObjectMapper()
-                                  .writeValueAsString(
-                                      json.get("body").asText() + "\n\n    indented line\n")
-                              + "}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          EndToEndTest.apiAt(
+              at,
+              "PUT",
+              itemPath,
+              "{\"revision\":"
+                  + json.get("revision").asInt()
+                  + ",\"tags\":[\"quire\",\"news\"]"
+                  + ",\"date\":\"2026-11-03T09:00:00Z\""
+                  + ",\"body\":"
+                  + new com.fasterxml.jackson.databind.ObjectMapper()
+                      .writeValueAsString(json.get("body").asText() + "\n\n    indented line\n")
+                  + "}",
+              "demo-test-token");
       assertThat(edit.statusCode()).as(edit.body()).isEqualTo(200);
     }
     for (String path :

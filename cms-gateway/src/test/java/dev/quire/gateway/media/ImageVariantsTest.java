@@ -23,6 +23,11 @@ class ImageVariantsTest {
       new ImageVariants.Settings(
           List.of(480, 800, 1200, 1600), 40_000_000, 8_000_000, 0.8f, "100vw", 100);
 
+  /** The first {@code <img>} of {@code html} as the site shows it, rewritten by {@code images}. */
+  static org.jsoup.nodes.Element rewritten(ImageVariants images, String html) throws Exception {
+    return org.jsoup.Jsoup.parseBodyFragment(images.rewrite(html)).selectFirst("img");
+  }
+
   static byte[] image(int w, int h, String format) throws Exception {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     var g = img.createGraphics();
@@ -121,10 +126,7 @@ class ImageVariantsTest {
     assertThat(big.hasAttr("loading")).as("the first image loads at once").isFalse();
     assertThat(imgs.get(1).attr("loading")).isEqualTo("lazy");
     // An author's own size is kept, gets no srcset (sizes would not know it) and no mark.
-    var own =
-        org.jsoup.Jsoup.parseBodyFragment(
-                images.rewrite("<img src=\"" + photo.url() + "\" alt=\"\" width=\"200\">"))
-            .selectFirst("img");
+    var own = rewritten(images, "<img src=\"" + photo.url() + "\" alt=\"\" width=\"200\">");
     assertThat(own.attr("width")).isEqualTo("200");
     assertThat(own.hasAttr("srcset")).isFalse();
     assertThat(own.hasAttr("decoding")).isFalse();
@@ -254,10 +256,7 @@ class ImageVariantsTest {
             new ImageVariants.Settings(
                 List.of(480, 800), 1_000_000, 8_000_000, 0.8f, "100vw", 100));
     var photo = put(store, image(2000, 1000, "jpg"), "image/jpeg", "big.jpg");
-    var img =
-        org.jsoup.Jsoup.parseBodyFragment(
-                images.rewrite("<img src=\"" + photo.url() + "\" alt=\"\">"))
-            .selectFirst("img");
+    var img = rewritten(images, "<img src=\"" + photo.url() + "\" alt=\"\">");
     assertThat(img.attr("width")).isEqualTo("2000");
     assertThat(img.hasAttr("srcset")).isFalse();
     assertThat(images.variant(photo.sha256(), 480))
