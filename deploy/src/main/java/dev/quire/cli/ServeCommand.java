@@ -206,7 +206,9 @@ final class ServeCommand implements Callable<Integer> {
               + e.dir
               + " is in use by a running Quire; stop it, or give this one another --data");
       return 3;
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
+      // A setting the node refused, or one the configuration library could not read (a duration
+      // that is not one): its message names the key, the value and where it came from.
       System.err.println("error: " + e.getMessage());
       return 2;
     } catch (java.util.concurrent.ExecutionException e) {

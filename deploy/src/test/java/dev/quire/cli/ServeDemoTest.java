@@ -456,6 +456,27 @@ class ServeDemoTest {
     assertThat(Files.readString(tmp.resolve("bad.log")))
         .isEqualTo("error: --port must be a port from 0 to 65535, was 99999\n");
     assertThat(tmp.resolve("d2")).as("refused before anything was written").doesNotExist();
+    // A setting the configuration cannot read is an error line naming it, its value and where it
+    // came from, not a stack trace.
+    Path badSetting = tmp.resolve("bad-setting.log");
+    Process badDuration =
+        TestJvm.quire(
+            tmp,
+            badSetting,
+            badSetting,
+            Map.of("QUIRE_ADMIN_SESSION_IDLE_TIMEOUT", "soon", "QUIRE_EMBEDDING_ENABLED", "false"),
+            "serve",
+            "--port",
+            "0",
+            "--data",
+            tmp.resolve("d3").toString());
+    assertThat(badDuration.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    String said = Files.readString(badSetting);
+    assertThat(badDuration.exitValue()).as(said).isEqualTo(2);
+    assertThat(said)
+        .contains("error: env variables: Invalid value at 'session-idle-timeout'")
+        .contains("soon")
+        .doesNotContain("\tat ");
   }
 
   private static int status(HttpClient http, String url) {
