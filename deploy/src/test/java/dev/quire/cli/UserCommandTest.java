@@ -88,6 +88,18 @@ class UserCommandTest {
     try (QuireNode node =
         QuireNode.start(config, true, new java.io.PrintStream(out, true), token)) {
       String base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+      // The site's pages (its 404 below) answer 503 until it is ready: the API does not wait.
+      EndToEndTest.await(
+          () ->
+              EndToEndTest.HTTP
+                      .send(
+                          java.net.http.HttpRequest.newBuilder(
+                                  java.net.URI.create(base + "/healthz"))
+                              .build(),
+                          java.net.http.HttpResponse.BodyHandlers.discarding())
+                      .statusCode()
+                  == 200,
+          java.time.Duration.ofSeconds(30));
       // The file is written before the user is added: wait for the line that says it was added.
       EndToEndTest.await(
           () -> out.toString().contains("Created the admin user"),
