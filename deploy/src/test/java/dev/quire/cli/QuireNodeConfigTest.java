@@ -29,6 +29,24 @@ class QuireNodeConfigTest {
   }
 
   @Test
+  void entitiesSpreadOverAHundredShardsAndEveryJoinerMustAgree() throws Exception {
+    assertThat(config(Map.of()).getInt("pekko.cluster.sharding.number-of-shards")).isEqualTo(100);
+    Config set = config(Map.of("pekko.cluster.sharding.number-of-shards", "1000"));
+    assertThat(set.getInt("pekko.cluster.sharding.number-of-shards")).isEqualTo(1000);
+    // Pekko's join check that refuses a node with another number (changing it means a full stop).
+    assertThat(
+            config(Map.of())
+                .getString(
+                    "pekko.cluster.configuration-compatibility-check.checkers"
+                        + ".pekko-cluster-sharding-hash-extractor"))
+        .endsWith("JoinConfigCompatCheckerClusterSharding");
+    assertThat(
+            config(Map.of())
+                .getBoolean("pekko.cluster.configuration-compatibility-check.enforce-on-join"))
+        .isTrue();
+  }
+
+  @Test
   void aBadParallelismNamesTheSettingAndTheValue() {
     for (String bad : new String[] {"0", "many", "-2"}) {
       assertThatThrownBy(() -> config(Map.of("quire.db.journal-write-parallelism", bad)))
