@@ -8,12 +8,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import okhttp3.Dns;
+import okhttp3.HttpUrl;
 
 /**
  * The crawler's DNS: a host that resolves to a loopback, link-local, private, unique-local,
- * carrier-grade NAT, multicast or unspecified address is refused unless it is allowed by name.
- * OkHttp connects only to the addresses this returns, for the first request and every redirect
- * alike, so a name cannot pass the check and then connect somewhere else (no DNS rebinding gap).
+ * carrier-grade NAT, multicast or unspecified address is refused unless it is allowed. OkHttp
+ * connects only to the addresses this returns, for the first request and every redirect alike, so a
+ * name cannot pass the check and then connect somewhere else (no DNS rebinding gap).
+ *
+ * <p>Two kinds of allowance. A host the operator names ({@code --allow-host}, {@code
+ * quire.crawler.allow-hosts}) is allowed on any port. The site being crawled is allowed as an
+ * origin only, scheme, host and port ({@link #allowsOrigin}): a request to it goes through {@link
+ * #trusting()}, every other request through this guard. Allowing the site's host by name (as this
+ * did) let a link or a redirect from any page reach every other port of that host, e.g. {@code
+ * http://localhost:5432/} when the site is {@code http://localhost:8080}.
  */
 public final class AddressGuard implements Dns {
 
@@ -31,22 +39,64 @@ public final class AddressGuard implements Dns {
   }
 
   private final Set<String> allowed;
+  private final Set<String> allowedOrigins;
   private final Dns dns;
 
   public AddressGuard(Set<String> allowedHosts) {
-    this(allowedHosts, Dns.SYSTEM);
+    this(allowedHosts, Set.of());
+  }
+
+  /** {@code allowedOrigins}: URLs whose {@link #origin} may be private (the site being crawled). */
+  public AddressGuard(Set<String> allowedHosts, Set<String> allowedOrigins) {
+    this(allowedHosts, allowedOrigins, Dns.SYSTEM);
   }
 
   AddressGuard(Set<String> allowedHosts, Dns dns) {
+    this(allowedHosts, Set.of(), dns);
+  }
+
+  AddressGuard(Set<String> allowedHosts, Set<String> allowedOrigins, Dns dns) {
     this.allowed =
         allowedHosts.stream()
             .map(h -> h.toLowerCase(Locale.ROOT))
             .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    this.allowedOrigins =
+        allowedOrigins.stream()
+            .map(AddressGuard::origin)
+            .filter(java.util.Objects::nonNull)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
     this.dns = dns;
   }
 
+  /** Whether the operator allowed {@code host} by name, on any port. */
   public boolean allows(String host) {
     return allowed.contains(host.toLowerCase(Locale.ROOT));
+  }
+
+  /** Whether {@code url}'s origin (scheme, host, port) is one this guard was given. */
+  public boolean allowsOrigin(HttpUrl url) {
+    return allowedOrigins.contains(origin(url));
+  }
+
+  /**
+   * {@code scheme://host:port} of an http(s) URL, lower case, with the scheme's port when the URL
+   * names none; null for anything else.
+   */
+  public static String origin(String url) {
+    HttpUrl u = url == null ? null : HttpUrl.parse(url);
+    return u == null ? null : origin(u);
+  }
+
+  static String origin(HttpUrl u) {
+    return u.scheme() + "://" + u.host() + ":" + u.port();
+  }
+
+  /**
+   * The resolver without the check, for requests to an allowed origin only (see the class comment):
+   * the client that uses it must be chosen per URL by {@link #allowsOrigin}.
+   */
+  public Dns trusting() {
+    return dns;
   }
 
   @Override
@@ -65,8 +115,15 @@ public final class AddressGuard implements Dns {
 
   /**
    * OkHttp connects to an IP literal without asking the DNS, so a URL with one is checked here
-   * before the request: the same rule, the same refusal.
+   * before the request: the same rule, the same refusal. An allowed origin passes.
    */
+  public void checkLiteral(HttpUrl url) throws Blocked {
+    if (!allowsOrigin(url)) {
+      checkLiteral(url.host());
+    }
+  }
+
+  /** As {@link #checkLiteral(HttpUrl)}, for a host allowed by name only. */
   public void checkLiteral(String host) throws Blocked {
     if (allows(host) || !isIpLiteral(host)) {
       return;

@@ -3,10 +3,9 @@ package dev.quire.crawler;
 import com.typesafe.config.Config;
 import dev.quire.protocol.CrawlJobCommand;
 import dev.quire.protocol.EmbeddingQuery;
-import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -29,18 +28,16 @@ public final class CrawlerService {
   public static void init(ActorSystem<?> system) {
     Config config = system.settings().config();
     CrawlConfig base = CrawlConfig.from(config);
-    List<String> allowed = new ArrayList<>();
-    String siteHost = URI.create(config.getString("quire.site.base-url")).getHost();
-    if (siteHost != null) {
-      allowed.add(siteHost);
-    }
-    CrawlConfig cc = base.withMoreAllowedHosts(allowed);
+    // The site may be on a private address: its origin (scheme, host, port) is allowed, not its
+    // host on every port (an audit starts only on the site's origin, CrawlsModule checks).
+    Set<String> site = Set.of(config.getString("quire.site.base-url"));
+    CrawlConfig cc = base;
     Duration similarityTimeout = config.getDuration("quire.crawler.jobs.similarity-timeout");
     long maxReportBytes = config.getBytes("quire.crawler.jobs.max-report-bytes");
     CrawlJobs.Runner runner =
         (job, progress, started) -> {
           CrawlConfig c = cc.withMaxPages(job.maxPages());
-          Fetcher fetcher = new Fetcher(c, new AddressGuard(c.allowHosts()));
+          Fetcher fetcher = new Fetcher(c, new AddressGuard(c.allowHosts(), site));
           try {
             Crawler crawler = new Crawler(c, fetcher);
             started.accept(crawler);

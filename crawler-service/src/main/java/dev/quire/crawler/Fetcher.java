@@ -61,11 +61,17 @@ public final class Fetcher {
   /**
    * For http URLs. The https client is made from it on the first https URL: TLS set-up (the
    * platform's trust store and SSL context) is ~0.1 s of a crawl's start, and a site on plain http
-   * may never need it. Both share the dispatcher (the concurrency limits) and the connection pool.
+   * may never need it. All share the dispatcher (the concurrency limits) and the connection pool.
+   * The {@code trusted} pair resolves without the guard's check, and serves only URLs whose origin
+   * the guard allows ({@link AddressGuard#allowsOrigin}): the site being crawled, which may be on a
+   * private address. OkHttp keys pooled connections by their resolver too, so a connection made for
+   * the site is never reused for another request.
    */
   private final OkHttpClient client;
 
+  private final OkHttpClient trustedClient;
   private volatile OkHttpClient tlsClient;
+  private volatile OkHttpClient trustedTlsClient;
   private final CrawlConfig config;
   private final AddressGuard guard;
 
@@ -86,27 +92,42 @@ public final class Fetcher {
                 new okhttp3.ConnectionPool(Math.max(5, config.concurrency()), 1, TimeUnit.MINUTES))
             .dispatcher(dispatcher(config))
             .build();
+    this.trustedClient = client.newBuilder().dns(guard.trusting()).build();
   }
 
-  /** The client for {@code url}'s scheme; the https one is made on first use. */
+  /**
+   * The client for {@code url}: by its scheme, and the trusting resolver only for an origin the
+   * guard allows; an https one is made on first use.
+   */
   OkHttpClient clientFor(HttpUrl url) {
+    boolean trusted = guard.allowsOrigin(url);
     if (!url.isHttps()) {
-      return client;
+      return trusted ? trustedClient : client;
     }
-    OkHttpClient tls = tlsClient;
+    OkHttpClient tls = trusted ? trustedTlsClient : tlsClient;
     if (tls == null) {
       synchronized (this) {
-        if (tlsClient == null) {
-          tlsClient =
-              client
-                  .newBuilder()
-                  .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS, ConnectionSpec.CLEARTEXT))
-                  .build();
+        if (trusted) {
+          if (trustedTlsClient == null) {
+            trustedTlsClient = withTls(trustedClient);
+          }
+          tls = trustedTlsClient;
+        } else {
+          if (tlsClient == null) {
+            tlsClient = withTls(client);
+          }
+          tls = tlsClient;
         }
-        tls = tlsClient;
       }
     }
     return tls;
+  }
+
+  private static OkHttpClient withTls(OkHttpClient plain) {
+    return plain
+        .newBuilder()
+        .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS, ConnectionSpec.CLEARTEXT))
+        .build();
   }
 
   private static okhttp3.Dispatcher dispatcher(CrawlConfig config) {
@@ -136,7 +157,7 @@ public final class Fetcher {
             url, current, hops, t0, "more than " + config.maxRedirects() + " redirects", false);
       }
       try {
-        guard.checkLiteral(httpUrl.host());
+        guard.checkLiteral(httpUrl);
       } catch (AddressGuard.Blocked e) {
         return failure(url, current, hops, t0, "blocked: " + e.getMessage(), true);
       }

@@ -213,6 +213,51 @@ class CrawlerTest {
   }
 
   @Test
+  void theSiteIsAllowedAsAnOriginNotItsHostOnEveryPort() throws Exception {
+    // The site on a private address, reached by name (the embedded default's base URL is
+    // http://localhost:8080), and another service on the same host: neither a link nor a redirect
+    // from the site may reach that one. Until the guard allowed origins, the site's host was
+    // allowed by name, and both reached it.
+    FixtureSite local = new FixtureSite("localhost");
+    FixtureSite service = new FixtureSite("localhost");
+    String secret = service.url("/secret");
+    service.pages.put("/secret", Page.html(page("Secret", "", "an internal admin page")));
+    local.pages.put(
+        "/",
+        Page.html(
+            page(
+                "Home",
+                "",
+                "<a href=\"/hop\">hop</a> <a href=\""
+                    + secret
+                    + "\">direct</a>"
+                    + " <a href=\"/about/\">about</a>")));
+    local.pages.put("/about/", Page.html(page("About", "", "about")));
+    local.pages.put("/hop", Page.redirect(302, secret));
+    CrawlConfig c =
+        CrawlConfig.from(ConfigFactory.defaultReference())
+            .withPolitenessDelay(Duration.ofMillis(5));
+    assertThat(c.allowHosts()).as("no host allowed by name").isEmpty();
+    Fetcher fetcher = new Fetcher(c, new AddressGuard(c.allowHosts(), Set.of(local.url("/"))));
+    try {
+      Crawler.Result r = new Crawler(c, fetcher).crawl(local.url(""), (p, k, q) -> {});
+      List<Finding> f = new Audit(c).findings(r);
+      assertThat(local.hits("/about/")).as("the site itself is crawled").isPositive();
+      assertThat(service.totalHits()).as("another port of the site's host").isZero();
+      assertThat(has(f, "blocked-link", local.url("/"), "a[href=\"" + secret + "\"]"))
+          .as(f.toString())
+          .isTrue();
+      assertThat(has(f, "blocked-link", local.url("/"), "a[href=\"/hop\"]"))
+          .as(f.toString())
+          .isTrue();
+    } finally {
+      fetcher.close();
+      local.close();
+      service.close();
+    }
+  }
+
+  @Test
   void theGuardKnowsPrivateAndLocalAddresses() throws Exception {
     for (String a :
         List.of(

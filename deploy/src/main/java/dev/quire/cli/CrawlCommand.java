@@ -35,7 +35,8 @@ import picocli.CommandLine.Parameters;
       "whether each source a post links to supports the paragraph that cites it.",
       "Writes report.json and report.html into --out; exits 1 when it finds errors, so it can",
       "gate a deploy. Loopback, link-local and private addresses are refused except for the",
-      "start URL's host, the site's base URL host and --allow-host."
+      "start URL's and the site's base URL's origin (scheme, host and port) and the hosts",
+      "given with --allow-host (any port)."
     })
 final class CrawlCommand implements Callable<Integer> {
 
@@ -117,14 +118,11 @@ final class CrawlCommand implements Callable<Integer> {
     if (concurrency != null) {
       cc = cc.withConcurrency(concurrency, Math.max(cc.perHostConcurrency(), concurrency));
     }
-    Set<String> allowed = new HashSet<>(allowHosts);
-    allowed.add(u.getHost());
-    String base = URI.create(config.getString("quire.site.base-url")).getHost();
-    if (base != null) {
-      allowed.add(base);
-    }
-    cc = cc.withMoreAllowedHosts(new ArrayList<>(allowed));
-    Fetcher fetcher = new Fetcher(cc, new AddressGuard(cc.allowHosts()));
+    cc = cc.withMoreAllowedHosts(allowHosts);
+    // The site itself may be on a private address: its origin (scheme, host, port) is allowed,
+    // not its host on every port, where a link or a redirect could reach other services.
+    Set<String> site = new HashSet<>(List.of(start, config.getString("quire.site.base-url")));
+    Fetcher fetcher = new Fetcher(cc, new AddressGuard(cc.allowHosts(), site));
     try {
       Crawler crawler = new Crawler(cc, fetcher);
       Crawler.Result result;
