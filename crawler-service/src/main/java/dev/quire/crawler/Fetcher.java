@@ -82,6 +82,9 @@ public final class Fetcher {
         new OkHttpClient.Builder()
             .connectionSpecs(List.of(ConnectionSpec.CLEARTEXT))
             .dns(guard)
+            // Straight to the target: through a proxy (a JVM's http.proxyHost, the system's), the
+            // proxy would resolve the name, and the guard would never see the address.
+            .proxy(java.net.Proxy.NO_PROXY)
             .followRedirects(false)
             .followSslRedirects(false)
             .retryOnConnectionFailure(false)

@@ -78,7 +78,10 @@ class EndToEndTest {
                 // A search may come while the model is loading again on a busy CI machine: the
                 // site search waits for it rather than falling back to words alone.
                 "quire.gateway.search.meaning-timeout",
-                "10s"));
+                "10s",
+                // Short, so that a trickling upload is cut off within the test.
+                "quire.media.upload-max-duration",
+                "2s"));
     node = QuireNode.start(config, true, System.out, TOKEN);
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
     await(() -> get("/healthz").statusCode() == 200, Duration.ofSeconds(20));
@@ -1402,6 +1405,77 @@ class EndToEndTest {
     assertThat(get("/media/" + "0".repeat(64) + "/w800/x.jpg").statusCode()).isEqualTo(404);
     assertThat(get("/media/" + sha + "/w800/..%2F..%2Fquire.mv.db").statusCode()).isEqualTo(404);
     assertThat(get("/media/" + sha + "/w99999999/harbour.jpg").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @Order(14)
+  void uploadsThatTrickleAreCutOffAndHoldUpNoMediaReader() throws Exception {
+    var stored = upload("GIF89a, read while uploads trickle".getBytes(), "image/gif", "t.gif");
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(201);
+    String url = JSON.readTree(stored.body()).get("url").asText();
+    int before = JSON.readTree(api("GET", "/api/v1/media", null).body()).get("total").asInt();
+    // More uploads than the media pools have threads, each sending a byte now and then: the
+    // stall limit (30 s) never trips. Before uploads had their own pool and a limit on the whole,
+    // four of them held every media thread until they ended, and the site's images waited.
+    int port = URI.create(base).getPort();
+    List<java.net.Socket> uploads = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+      s.setSoTimeout(15_000);
+      s.getOutputStream()
+          .write(
+              ("POST /api/v1/media?filename=slow-"
+                      + i
+                      + ".bin HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      + "Authorization: Bearer "
+                      + TOKEN
+                      + "\r\n"
+                      + "Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      uploads.add(s);
+    }
+    long t0 = System.nanoTime();
+    java.util.concurrent.ScheduledExecutorService trickle =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    trickle.scheduleAtFixedRate(
+        () ->
+            uploads.forEach(
+                s -> {
+                  try {
+                    s.getOutputStream().write('x');
+                  } catch (java.io.IOException closed) {
+                    // answered and closed by the server: nothing more to send
+                  }
+                }),
+        0,
+        200,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+    try {
+      Thread.sleep(500);
+      var read = get(url);
+      assertThat(read.statusCode()).isEqualTo(200);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0))
+          .as("a stored image read while five uploads trickle")
+          .isLessThan(Duration.ofMillis(1_900));
+      for (java.net.Socket s : uploads) {
+        String answer =
+            new String(
+                s.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(answer).startsWith("HTTP/1.1 408");
+        assertThat(answer).contains("quire.media.upload-max-duration (PT2S)");
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - t0))
+          .as("every trickling upload cut off near its 2 s limit")
+          .isLessThan(Duration.ofSeconds(10));
+    } finally {
+      trickle.shutdownNow();
+      for (java.net.Socket s : uploads) {
+        s.close();
+      }
+    }
+    assertThat(JSON.readTree(api("GET", "/api/v1/media", null).body()).get("total").asInt())
+        .as("nothing of them stored")
+        .isEqualTo(before);
   }
 
   static HttpResponse<String> upload(byte[] bytes, String type, String name) throws Exception {

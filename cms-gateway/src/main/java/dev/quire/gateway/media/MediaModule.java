@@ -81,6 +81,8 @@ public final class MediaModule implements CmsModule {
   private ObjectMapper json;
   private long maxUpload;
   private Duration uploadTimeout;
+  private Duration uploadMaxDuration;
+  private java.util.concurrent.Executor uploads;
 
   @Override
   public String id() {
@@ -101,6 +103,11 @@ public final class MediaModule implements CmsModule {
     this.json = ctx.json();
     this.maxUpload = ctx.config().getBytes("quire.media.max-upload-bytes");
     this.uploadTimeout = ctx.config().getDuration("quire.media.upload-timeout");
+    this.uploadMaxDuration = ctx.config().getDuration("quire.media.upload-max-duration");
+    this.uploads =
+        ctx.system()
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig("quire.media.upload-dispatcher"));
     this.variants = new ImageVariants(store, ImageVariants.Settings.fromConfig(ctx.config()));
     this.making =
         new java.util.concurrent.Semaphore(
@@ -314,7 +321,10 @@ public final class MediaModule implements CmsModule {
 
   private CompletionStage<HttpResponse> upload(HttpEntity entity, String filename) {
     InputStream in =
-        entity.getDataBytes().runWith(StreamConverters.asInputStream(uploadTimeout), materializer);
+        entity
+            .getDataBytes()
+            .completionTimeout(uploadMaxDuration)
+            .runWith(StreamConverters.asInputStream(uploadTimeout), materializer);
     String type = entity.getContentType().mediaType().toString();
     return CompletableFuture.supplyAsync(
         () -> {
@@ -324,10 +334,35 @@ public final class MediaModule implements CmsModule {
           } catch (MediaStore.TooLarge e) {
             throw new HttpError(413, "too_large", "body", e.getMessage());
           } catch (IOException e) {
+            if (timedOut(e)) {
+              throw new HttpError(
+                  408,
+                  "timeout",
+                  "body",
+                  "the upload stalled for quire.media.upload-timeout ("
+                      + uploadTimeout
+                      + ") or took longer than quire.media.upload-max-duration ("
+                      + uploadMaxDuration
+                      + "); nothing was stored");
+            }
             throw new UncheckedIOException(e);
           }
         },
-        blocking);
+        uploads);
+  }
+
+  /**
+   * Whether reading an upload failed on one of its time limits: the whole upload's (the stream
+   * fails with a TimeoutException) or a stall's (the stream's reader gives up waiting).
+   */
+  static boolean timedOut(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException
+          || t.getMessage() != null && t.getMessage().startsWith("Timeout on waiting")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private CompletionStage<HttpResponse> list() {
