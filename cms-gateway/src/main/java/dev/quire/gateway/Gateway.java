@@ -187,7 +187,7 @@ public final class Gateway {
             dev.quire.gateway.http.HttpMetrics.timed(
                 dev.quire.gateway.http.HeadRequests.answeredAsGet(
                     dev.quire.gateway.http.ResponseDeadline.within(
-                        g.getDuration("http.response-timeout"),
+                        deadlines(modules, g.getDuration("http.response-timeout")),
                         request ->
                             errors.forPath(
                                 HttpError.unavailable(
@@ -211,6 +211,26 @@ public final class Gateway {
         .withParsingErrorHandler(dev.quire.gateway.http.ParsingErrorPage.class.getName())
         .withTimeouts(
             settings.getTimeouts().withRequestTimeout(scala.concurrent.duration.Duration.Inf()));
+  }
+
+  /**
+   * Each request's response deadline: the first module's that names one ({@link
+   * CmsModule#responseDeadline}), else {@code fallback}. Asked only for a route still working when
+   * it returns ({@link dev.quire.gateway.http.ResponseDeadline}): a page served from memory never
+   * asks.
+   */
+  public static java.util.function.Function<
+          org.apache.pekko.http.javadsl.model.HttpRequest, java.time.Duration>
+      deadlines(List<CmsModule> modules, java.time.Duration fallback) {
+    return request -> {
+      for (CmsModule m : modules) {
+        java.util.Optional<java.time.Duration> d = m.responseDeadline(request);
+        if (d.isPresent()) {
+          return d.get();
+        }
+      }
+      return fallback;
+    };
   }
 
   /** {@code inner} if the segment a path prefix just matched ends there, else no match. */

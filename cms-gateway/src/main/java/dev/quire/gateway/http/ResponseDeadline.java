@@ -42,7 +42,15 @@ public final class ResponseDeadline {
       Function<HttpRequest, HttpResponse> timedOut,
       Executor executor,
       Route inner) {
-    long millis = limit.toMillis();
+    return within(request -> limit, timedOut, executor, inner);
+  }
+
+  /** As {@link #within(Duration, Function, Executor, Route)}, with a limit per request. */
+  public static Route within(
+      Function<HttpRequest, Duration> limitFor,
+      Function<HttpRequest, HttpResponse> timedOut,
+      Executor executor,
+      Route inner) {
     return extractRequest(
         request ->
             mapRouteResultFuture(
@@ -52,7 +60,7 @@ public final class ResponseDeadline {
                     return f;
                   }
                   return f.copy()
-                      .orTimeout(millis, TimeUnit.MILLISECONDS)
+                      .orTimeout(limitFor.apply(request).toMillis(), TimeUnit.MILLISECONDS)
                       .exceptionallyAsync(
                           failure -> {
                             Throwable cause =

@@ -41,6 +41,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.Multipart;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -301,6 +302,28 @@ public final class MediaModule implements CmsModule {
     ContentType type = org.apache.pekko.http.javadsl.model.ContentTypes.parse(m.contentType());
     return respondWithHeaders(
         servedHeaders(m, inline), () -> getFromFile(store.blob(sha).toFile(), type));
+  }
+
+  /**
+   * An upload streams its body while its route runs, so it answers within {@code
+   * quire.media.upload-max-duration} instead of the response deadline (20 s: a 64 MB file needed 26
+   * Mbit/s to make it). The deadline is that plus {@code upload-timeout}, so that the upload's own
+   * limits answer first (408, naming them) and the deadline's 503 only backs them.
+   */
+  @Override
+  public Optional<Duration> responseDeadline(HttpRequest request) {
+    return isUpload(request.method().name(), request.getUri().path())
+        ? Optional.of(uploadMaxDuration.plus(uploadTimeout))
+        : Optional.empty();
+  }
+
+  /** An upload: a POST to the API's or the admin's media list. */
+  static boolean isUpload(String method, String path) {
+    return method.equals("POST")
+        && (path.equals("/api/v1/media")
+            || path.equals("/api/v1/media/")
+            || path.equals("/admin/media")
+            || path.equals("/admin/media/"));
   }
 
   @Override

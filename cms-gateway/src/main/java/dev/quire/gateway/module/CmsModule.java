@@ -67,6 +67,17 @@ public interface CmsModule {
     return null;
   }
 
+  /**
+   * The response deadline for {@code request}, when this module answers it and it needs another
+   * than {@code quire.gateway.http.response-timeout} by its nature (an upload streams its body
+   * while the route runs); empty otherwise. Asked for every request before its route runs, in
+   * module order, the first answer winning: decide from the method and path alone, at once.
+   */
+  default Optional<java.time.Duration> responseDeadline(
+      org.apache.pekko.http.javadsl.model.HttpRequest request) {
+    return Optional.empty();
+  }
+
   /** Pebble functions, filters and globals this module's templates need. */
   default List<Extension> pebbleExtensions() {
     return List.of();

@@ -44,6 +44,7 @@ class ResponseDeadlineTest {
         concat(
             path("fast", () -> complete("fast")),
             path("late", () -> completeWithFuture(after(100, "late"))),
+            path("patient", () -> completeWithFuture(after(LIMIT.toMillis() + 300, "patient"))),
             path("never", () -> completeWithFuture(new CompletableFuture<HttpResponse>())),
             path(
                 "failsLate",
@@ -65,7 +66,8 @@ class ResponseDeadlineTest {
             .newServerAt("127.0.0.1", 0)
             .bind(
                 ResponseDeadline.within(
-                    LIMIT,
+                    request ->
+                        request.getUri().path().equals("/patient") ? LIMIT.multipliedBy(5) : LIMIT,
                     request ->
                         HttpResponse.create()
                             .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
@@ -106,6 +108,15 @@ class ResponseDeadlineTest {
     assertThat(tookMs).isBetween(LIMIT.toMillis(), 5_000L);
     // The connection and the server are fine afterwards.
     assertThat(get("/fast").body()).isEqualTo("fast");
+  }
+
+  @Test
+  void aRequestGivenALongerLimitMayTakeItAndOthersMayNot() throws Exception {
+    // /patient answers 300 ms past the common limit, within the five times it is given.
+    var patient = get("/patient");
+    assertThat(patient.statusCode()).isEqualTo(200);
+    assertThat(patient.body()).isEqualTo("patient");
+    assertThat(get("/never").statusCode()).isEqualTo(503);
   }
 
   @Test

@@ -1,0 +1,52 @@
+package dev.quire.gateway.media;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quire.gateway.Gateway;
+import dev.quire.gateway.module.CmsModule;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.junit.jupiter.api.Test;
+
+/** Which requests are uploads, with the longer deadline an upload's body needs to arrive. */
+class MediaUploadDeadlineTest {
+
+  @Test
+  void onlyAPostToAMediaListIsAnUpload() {
+    assertThat(MediaModule.isUpload("POST", "/api/v1/media")).isTrue();
+    assertThat(MediaModule.isUpload("POST", "/admin/media/")).isTrue();
+    assertThat(MediaModule.isUpload("POST", "/admin/media")).isTrue();
+    assertThat(MediaModule.isUpload("GET", "/api/v1/media")).isFalse();
+    assertThat(MediaModule.isUpload("GET", "/admin/media/")).isFalse();
+    assertThat(MediaModule.isUpload("POST", "/media/" + "a".repeat(64) + "/x.png")).isFalse();
+    assertThat(MediaModule.isUpload("POST", "/admin/media/other")).isFalse();
+  }
+
+  @Test
+  void theGatewayTakesTheFirstModulesDeadlineAndTheDefaultOtherwise() {
+    Duration fallback = Duration.ofSeconds(20);
+    CmsModule none = () -> "none";
+    CmsModule uploads =
+        new CmsModule() {
+          @Override
+          public String id() {
+            return "uploads";
+          }
+
+          @Override
+          public java.util.Optional<Duration> responseDeadline(HttpRequest request) {
+            return MediaModule.isUpload(request.method().name(), request.getUri().path())
+                ? java.util.Optional.of(Duration.ofMinutes(10))
+                : java.util.Optional.empty();
+          }
+        };
+    var deadlines = Gateway.deadlines(List.of(none, uploads), fallback);
+    assertThat(deadlines.apply(HttpRequest.POST("/api/v1/media")))
+        .isEqualTo(Duration.ofMinutes(10));
+    assertThat(deadlines.apply(HttpRequest.GET("/api/v1/media"))).isEqualTo(fallback);
+    assertThat(deadlines.apply(HttpRequest.create("/posts/x/").withMethod(HttpMethods.PUT)))
+        .isEqualTo(fallback);
+  }
+}
