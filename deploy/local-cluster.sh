@@ -158,6 +158,8 @@ start_node() {
   local args=(serve --roles "$role" --data "$dir/nodes/$name" --management-port "$mgmt"
     --contact-points "$contact_points")
   [ "$http" != 0 ] && args+=(--port "$http")
+  # Every node knows the site's address (canonical links, feeds); the crawler may audit it.
+  QUIRE_BASE_URL="${QUIRE_BASE_URL:-http://localhost:$lb_port}" \
   QUIRE_API_TOKEN=$(cat "$dir/api-token") QUIRE_MEDIA_DIR="$dir/media" MALLOC_ARENA_MAX=2 \
     setsid nohup java -Xms64m -Xmx"$heap" -XX:+UseSerialGC "${trim_opt[@]}" ${QUIRE_JAVA_OPTS:-} -jar "$jar" \
     "${args[@]}" > "$dir/logs/$name.log" 2>&1 < /dev/null &

@@ -181,8 +181,8 @@ class EmbeddingRoleClusterTest {
   @Test
   @Order(4)
   void theCrawlerRoleInItsOwnJvmRunsTheSiteAuditAskedOfTheGateway() throws Exception {
-    // The site process has no crawler role. "localhost" is the site's base-URL host, the one
-    // private host the crawler may reach without configuration.
+    // The site process has no crawler role. The site's base URL (QUIRE_BASE_URL, set for every
+    // node in jvm()) is the one private origin the crawler may reach without configuration.
     String site = base.replace("127.0.0.1", "localhost") + "/";
     String[] id = new String[1];
     await(
@@ -259,6 +259,8 @@ class EmbeddingRoleClusterTest {
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("QUIRE_API_TOKEN", TOKEN);
+    // The site's address as every node knows it; the crawler may reach it (and no other port).
+    pb.environment().put("QUIRE_BASE_URL", base.replace("127.0.0.1", "localhost"));
     Process p = pb.start();
     processes.add(p);
     return p;
