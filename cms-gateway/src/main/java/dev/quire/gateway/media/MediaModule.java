@@ -84,6 +84,8 @@ public final class MediaModule implements CmsModule {
   private Duration uploadTimeout;
   private Duration uploadMaxDuration;
   private java.util.concurrent.Executor uploads;
+  private int maxConcurrentUploads;
+  private java.util.concurrent.Semaphore uploadSlots;
 
   @Override
   public String id() {
@@ -105,6 +107,8 @@ public final class MediaModule implements CmsModule {
     this.maxUpload = ctx.config().getBytes("quire.media.max-upload-bytes");
     this.uploadTimeout = ctx.config().getDuration("quire.media.upload-timeout");
     this.uploadMaxDuration = ctx.config().getDuration("quire.media.upload-max-duration");
+    this.maxConcurrentUploads = ctx.config().getInt("quire.media.max-concurrent-uploads");
+    this.uploadSlots = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.uploads =
         ctx.system()
             .dispatchers()
@@ -336,18 +340,44 @@ public final class MediaModule implements CmsModule {
                     "filename",
                     name ->
                         extractRequestEntity(
-                            entity -> completeWithFuture(upload(entity, name.orElse("file"))))));
+                            entity ->
+                                completeWithFuture(
+                                    upload(
+                                        entity,
+                                        name.orElse("file"),
+                                        System.nanoTime() + uploadMaxDuration.toNanos())))));
     Route list = get(() -> completeWithFuture(list()));
     return Optional.of(
         pathPrefix("media", () -> pathEndOrSingleSlash(() -> concat(list, post(() -> upload)))));
   }
 
-  private CompletionStage<HttpResponse> upload(HttpEntity entity, String filename) {
-    InputStream in =
-        entity
-            .getDataBytes()
-            .completionTimeout(uploadMaxDuration)
-            .runWith(StreamConverters.asInputStream(uploadTimeout), materializer);
+  /**
+   * Streams {@code entity} into the store; {@code deadline} ({@link System#nanoTime}) is when the
+   * upload, counted from its request, must have arrived whole. At most {@code
+   * quire.media.max-concurrent-uploads} are received at once, each holding one upload thread; one
+   * more is refused at once (503 with Retry-After) rather than queued, where its time would run out
+   * unread.
+   */
+  private CompletionStage<HttpResponse> upload(HttpEntity entity, String filename, long deadline) {
+    if (!uploadSlots.tryAcquire()) {
+      entity.discardBytes(materializer);
+      return CompletableFuture.failedFuture(
+          HttpError.unavailable(
+              "the server is receiving quire.media.max-concurrent-uploads ("
+                  + maxConcurrentUploads
+                  + ") uploads already; try again shortly"));
+    }
+    InputStream in;
+    try {
+      in =
+          entity
+              .getDataBytes()
+              .completionTimeout(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+              .runWith(StreamConverters.asInputStream(uploadTimeout), materializer);
+    } catch (RuntimeException | Error e) {
+      uploadSlots.release();
+      throw e;
+    }
     String type = entity.getContentType().mediaType().toString();
     return CompletableFuture.supplyAsync(
         () -> {
@@ -369,6 +399,8 @@ public final class MediaModule implements CmsModule {
                       + "); nothing was stored");
             }
             throw new UncheckedIOException(e);
+          } finally {
+            uploadSlots.release();
           }
         },
         uploads);
@@ -484,6 +516,8 @@ public final class MediaModule implements CmsModule {
 
   private CompletionStage<HttpResponse> adminUpload(
       Admin admin, Admin.Editor e, Multipart.FormData form) {
+    // The whole form, the parts before the file included, within upload-max-duration.
+    long deadline = System.nanoTime() + uploadMaxDuration.toNanos();
     return form.getParts()
         .prefixAndTail(1)
         .runWith(org.apache.pekko.stream.javadsl.Sink.head(), materializer)
@@ -519,7 +553,8 @@ public final class MediaModule implements CmsModule {
                                     throw HttpError.badRequest("file", "choose a file to upload");
                                   }
                                   Multipart.FormData.BodyPart part = file.get();
-                                  return upload(part.getEntity(), part.getFilename().get())
+                                  return upload(
+                                          part.getEntity(), part.getFilename().get(), deadline)
                                       .thenApply(
                                           r ->
                                               admin.seeOther(
