@@ -27,12 +27,11 @@ public final class CrawlerService {
 
   public static void init(ActorSystem<?> system) {
     Config config = system.settings().config();
-    CrawlConfig base = CrawlConfig.from(config);
+    CrawlConfig cc = CrawlConfig.from(config);
     // The site may be on a private address: its origin (scheme, host, port) is allowed, not its
     // host on every port. A job's start URL gets no allowance of its own: an admin's or the API's
     // start elsewhere is held to the guard like every link.
     Set<String> site = Set.of(config.getString("quire.site.base-url"));
-    CrawlConfig cc = base;
     Duration similarityTimeout = config.getDuration("quire.crawler.jobs.similarity-timeout");
     long maxReportBytes = config.getBytes("quire.crawler.jobs.max-report-bytes");
     CrawlJobs.Runner runner =
