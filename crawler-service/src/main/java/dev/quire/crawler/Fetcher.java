@@ -59,26 +59,56 @@ public final class Fetcher {
   }
 
   /**
-   * For http URLs. The https client is made from it on the first https URL: TLS set-up (the
+   * A client for http URLs, and the https one made from it on the first https URL: TLS set-up (the
    * platform's trust store and SSL context) is ~0.1 s of a crawl's start, and a site on plain http
-   * may never need it. All share the dispatcher (the concurrency limits) and the connection pool.
-   * The {@code trusted} pair resolves without the guard's check, and serves only URLs whose origin
-   * the guard allows ({@link AddressGuard#allowsOrigin}): the site being crawled, which may be on a
-   * private address. OkHttp keys pooled connections by their resolver too, so a connection made for
+   * may never need it.
+   */
+  private static final class Clients {
+    final OkHttpClient plain;
+    private volatile OkHttpClient tls;
+
+    Clients(OkHttpClient plain) {
+      this.plain = plain;
+    }
+
+    OkHttpClient forScheme(HttpUrl url) {
+      if (!url.isHttps()) {
+        return plain;
+      }
+      OkHttpClient t = tls;
+      if (t == null) {
+        synchronized (this) {
+          if (tls == null) {
+            tls =
+                plain
+                    .newBuilder()
+                    .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS, ConnectionSpec.CLEARTEXT))
+                    .build();
+          }
+          t = tls;
+        }
+      }
+      return t;
+    }
+  }
+
+  /**
+   * Through the guard, and {@code trusted}: resolving without the guard's check, for URLs whose
+   * origin the guard allows only ({@link AddressGuard#allowsOrigin}): the site being crawled, which
+   * may be on a private address. All share the dispatcher (the concurrency limits) and the
+   * connection pool; OkHttp keys pooled connections by their resolver too, so a connection made for
    * the site is never reused for another request.
    */
-  private final OkHttpClient client;
+  private final Clients guarded;
 
-  private final OkHttpClient trustedClient;
-  private volatile OkHttpClient tlsClient;
-  private volatile OkHttpClient trustedTlsClient;
+  private final Clients trusted;
   private final CrawlConfig config;
   private final AddressGuard guard;
 
   public Fetcher(CrawlConfig config, AddressGuard guard) {
     this.config = config;
     this.guard = guard;
-    this.client =
+    OkHttpClient client =
         new OkHttpClient.Builder()
             .connectionSpecs(List.of(ConnectionSpec.CLEARTEXT))
             .dns(guard)
@@ -95,7 +125,8 @@ public final class Fetcher {
                 new okhttp3.ConnectionPool(Math.max(5, config.concurrency()), 1, TimeUnit.MINUTES))
             .dispatcher(dispatcher(config))
             .build();
-    this.trustedClient = client.newBuilder().dns(guard.trusting()).build();
+    this.guarded = new Clients(client);
+    this.trusted = new Clients(client.newBuilder().dns(guard.trusting()).build());
   }
 
   /**
@@ -103,34 +134,7 @@ public final class Fetcher {
    * guard allows; an https one is made on first use.
    */
   OkHttpClient clientFor(HttpUrl url) {
-    boolean trusted = guard.allowsOrigin(url);
-    if (!url.isHttps()) {
-      return trusted ? trustedClient : client;
-    }
-    OkHttpClient tls = trusted ? trustedTlsClient : tlsClient;
-    if (tls == null) {
-      synchronized (this) {
-        if (trusted) {
-          if (trustedTlsClient == null) {
-            trustedTlsClient = withTls(trustedClient);
-          }
-          tls = trustedTlsClient;
-        } else {
-          if (tlsClient == null) {
-            tlsClient = withTls(client);
-          }
-          tls = tlsClient;
-        }
-      }
-    }
-    return tls;
-  }
-
-  private static OkHttpClient withTls(OkHttpClient plain) {
-    return plain
-        .newBuilder()
-        .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS, ConnectionSpec.CLEARTEXT))
-        .build();
+    return (guard.allowsOrigin(url) ? trusted : guarded).forScheme(url);
   }
 
   private static okhttp3.Dispatcher dispatcher(CrawlConfig config) {
@@ -256,7 +260,7 @@ public final class Fetcher {
 
   /** Releases the client's threads and connections. */
   public void close() {
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
+    guarded.plain.dispatcher().executorService().shutdown();
+    guarded.plain.connectionPool().evictAll();
   }
 }

@@ -249,7 +249,9 @@ final class ContentPages {
                             m.put("slug", i.slug());
                             m.put("revision", i.revision());
                             m.put("updated", shown(i.updatedAt()));
-                            m.put("updatedIso", iso(i.updatedAt()));
+                            m.put(
+                                "updatedIso",
+                                dev.quire.gateway.module.Admin.timeAttribute(i.updatedAt()));
                             return m;
                           })
                       .toList());
@@ -689,7 +691,9 @@ final class ContentPages {
                                                 ? r.event()
                                                 : r.event() + " to " + r.revertedTo());
                                         m.put("at", shown(r.at()));
-                                        m.put("atIso", iso(r.at()));
+                                        m.put(
+                                            "atIso",
+                                            dev.quire.gateway.module.Admin.timeAttribute(r.at()));
                                         m.put("actor", r.actor());
                                         m.put("status", r.status().id());
                                         m.put("title", r.title());
@@ -892,9 +896,9 @@ final class ContentPages {
     m.put("title", item.fields().title());
     m.put("slug", item.fields().slug());
     m.put("updated", shown(item.updatedAt()));
-    m.put("updatedIso", iso(item.updatedAt()));
+    m.put("updatedIso", dev.quire.gateway.module.Admin.timeAttribute(item.updatedAt()));
     m.put("scheduledAt", shown(item.scheduledAt()));
-    m.put("scheduledAtIso", iso(item.scheduledAt()));
+    m.put("scheduledAtIso", dev.quire.gateway.module.Admin.timeAttribute(item.scheduledAt()));
     m.put("publishedAt", shown(item.publishedAt()));
     if (item.status() == ContentStatus.PUBLISHED) {
       m.put(
@@ -969,11 +973,6 @@ final class ContentPages {
 
   private String shown(Instant t) {
     return dev.quire.gateway.module.Admin.shownTime(t, zone);
-  }
-
-  /** An instant for a {@code <time datetime>}; "" for none. */
-  private static String iso(Instant t) {
-    return t == null ? "" : t.toString();
   }
 
   /**

@@ -271,7 +271,7 @@ public final class CrawlsModule implements CmsModule {
     v.put("url", j.url());
     v.put("pages", j.pages());
     v.put("checks", j.checks());
-    v.put("queuedAt", j.queuedAt() == null ? "" : j.queuedAt().toString());
+    v.put("queuedAt", dev.quire.gateway.module.Admin.timeAttribute(j.queuedAt()));
     v.put("queuedAtShown", dev.quire.gateway.module.Admin.shownTime(j.queuedAt(), zone));
     v.put("errors", j.counts() == null ? 0 : j.counts().getOrDefault("error", 0L));
     v.put("warnings", j.counts() == null ? 0 : j.counts().getOrDefault("warning", 0L));

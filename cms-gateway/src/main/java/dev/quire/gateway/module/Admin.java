@@ -22,6 +22,11 @@ public interface Admin {
     return t == null ? "" : SHOWN_TIME.format(t.atZone(zone));
   }
 
+  /** The instant for the {@code <time datetime>} around a {@link #shownTime}; "" for none. */
+  static String timeAttribute(java.time.Instant t) {
+    return t == null ? "" : t.toString();
+  }
+
   /** The pattern of {@link #shownTime}. */
   java.time.format.DateTimeFormatter SHOWN_TIME =
       java.time.format.DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm", java.util.Locale.ENGLISH);
