@@ -106,6 +106,7 @@ public final class MediaModule implements CmsModule {
     this.json = ctx.json();
     this.maxUpload = ctx.config().getBytes("quire.media.max-upload-bytes");
     this.uploadTimeout = ctx.config().getDuration("quire.media.upload-timeout");
+    checkUploadLimits(ctx.config());
     this.uploadMaxDuration = ctx.config().getDuration("quire.media.upload-max-duration");
     this.maxConcurrentUploads = ctx.config().getInt("quire.media.max-concurrent-uploads");
     this.uploadSlots = new java.util.concurrent.Semaphore(maxConcurrentUploads);
@@ -319,6 +320,24 @@ public final class MediaModule implements CmsModule {
     return isUpload(request.method().name(), request.getUri().path())
         ? Optional.of(uploadMaxDuration.plus(uploadTimeout))
         : Optional.empty();
+  }
+
+  /**
+   * Refuses upload limits that would refuse every upload (no slot, no time), naming the setting and
+   * its value, before the gateway starts.
+   */
+  static void checkUploadLimits(com.typesafe.config.Config c) {
+    int slots = c.getInt("quire.media.max-concurrent-uploads");
+    if (slots < 1) {
+      throw new IllegalArgumentException(
+          "quire.media.max-concurrent-uploads must be at least 1, was " + slots);
+    }
+    for (String key : List.of("quire.media.upload-max-duration", "quire.media.upload-timeout")) {
+      Duration d = c.getDuration(key);
+      if (d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException(key + " must be longer than 0, was " + d);
+      }
+    }
   }
 
   /** An upload: a POST to the API's or the admin's media list. */

@@ -25,6 +25,26 @@ class MediaUploadDeadlineTest {
   }
 
   @Test
+  void uploadLimitsThatWouldRefuseEveryUploadAreRefusedByName() {
+    var reference = com.typesafe.config.ConfigFactory.load();
+    MediaModule.checkUploadLimits(reference);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                MediaModule.checkUploadLimits(
+                    com.typesafe.config.ConfigFactory.parseString(
+                            "quire.media.max-concurrent-uploads = 0")
+                        .withFallback(reference)))
+        .hasMessage("quire.media.max-concurrent-uploads must be at least 1, was 0");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                MediaModule.checkUploadLimits(
+                    com.typesafe.config.ConfigFactory.parseString(
+                            "quire.media.upload-max-duration = 0s")
+                        .withFallback(reference)))
+        .hasMessage("quire.media.upload-max-duration must be longer than 0, was PT0S");
+  }
+
+  @Test
   void theGatewayTakesTheFirstModulesDeadlineAndTheDefaultOtherwise() {
     Duration fallback = Duration.ofSeconds(20);
     CmsModule none = () -> "none";
