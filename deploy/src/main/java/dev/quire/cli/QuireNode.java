@@ -71,6 +71,7 @@ public final class QuireNode implements AutoCloseable {
         ConfigFactory.parseMap(Map.of("quire.data-dir", absolute))
             .withFallback(unresolved)
             .resolve();
+    numberOfShards(resolved);
     return ConfigFactory.parseMap(
             Map.of("jdbc-journal.parallelism", journalWriteParallelism(resolved)))
         .withFallback(resolved);
@@ -98,6 +99,29 @@ public final class QuireNode implements AutoCloseable {
     }
     throw new IllegalArgumentException(
         key + ": expected \"auto\" or a whole number of at least 1, got \"" + value + "\"");
+  }
+
+  /**
+   * {@code pekko.cluster.sharding.number-of-shards} ({@code QUIRE_NUMBER_OF_SHARDS}), checked here
+   * with its whole name: Pekko reads it as sharding starts, where a bad value fails deep in the
+   * start with only its last segment named.
+   */
+  static int numberOfShards(Config config) {
+    String key = "pekko.cluster.sharding.number-of-shards";
+    String value = config.getValue(key).unwrapped().toString().trim();
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        key
+            + " (QUIRE_NUMBER_OF_SHARDS): expected a whole number of at least 1, got \""
+            + value
+            + "\"");
   }
 
   /** Thrown when another process holds the data directory. */

@@ -47,6 +47,15 @@ class QuireNodeConfigTest {
   }
 
   @Test
+  void aBadNumberOfShardsNamesTheSettingAndTheValue() {
+    for (String bad : new String[] {"0", "many", "-2"}) {
+      assertThatThrownBy(() -> config(Map.of("pekko.cluster.sharding.number-of-shards", bad)))
+          .hasMessageContaining("pekko.cluster.sharding.number-of-shards")
+          .hasMessageContaining("\"" + bad + "\"");
+    }
+  }
+
+  @Test
   void aBadParallelismNamesTheSettingAndTheValue() {
     for (String bad : new String[] {"0", "many", "-2"}) {
       assertThatThrownBy(() -> config(Map.of("quire.db.journal-write-parallelism", bad)))
