@@ -165,7 +165,11 @@ public final class ContentRules {
     return out;
   }
 
-  /** The URL form of a tag: "Event Sourcing" and "event-sourcing" are the same tag. */
+  /**
+   * The URL form of a tag: "Event Sourcing" and "event-sourcing" are the same tag. The read model
+   * stores these keys, and an edit that keeps an item's tags leaves its key rows as they are: a
+   * change here needs the read model rebuilt.
+   */
   public static String tagKey(String tag) {
     return tag.strip().toLowerCase(Locale.ROOT).replaceAll("[\\s_.]+", "-");
   }

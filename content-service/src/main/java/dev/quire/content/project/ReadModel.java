@@ -74,6 +74,7 @@ public final class ReadModel {
     }
     if (event instanceof Content.Edited e) {
       ContentFields f = e.fields();
+      String tags = String.join("\n", f.tags());
       try (PreparedStatement ps =
           c.prepareStatement(
               "UPDATE content_item SET revision=?, slug=?, title=?, description=?, tags=?,"
@@ -83,7 +84,7 @@ public final class ReadModel {
         ps.setString(2, f.slug());
         ps.setString(3, f.title());
         ps.setString(4, f.description());
-        ps.setString(5, String.join("\n", f.tags()));
+        ps.setString(5, tags);
         ps.setString(6, f.coverImage());
         ps.setString(7, f.author());
         setInstant(ps, 8, f.date());
@@ -96,7 +97,10 @@ public final class ReadModel {
         ps.setString(15, id);
         ps.executeUpdate();
       }
-      replaceTags(c, id, f.tags());
+      // Most edits keep the tags: their rows stay as they are.
+      if (!tags.equals(row.tags)) {
+        replaceTags(c, id, f.tags());
+      }
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM slug_alias WHERE slug=?")) {
         ps.setString(1, f.slug());
         ps.executeUpdate();
@@ -510,18 +514,19 @@ public final class ReadModel {
 
   // ---------------------------------------------------------------- helpers
 
-  private record ItemRow(ContentStatus status, Instant publishedAt, Instant date) {}
+  private record ItemRow(ContentStatus status, Instant publishedAt, Instant date, String tags) {}
 
   private ItemRow loadRow(Connection c, String id) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT status, published_at, content_date FROM content_item WHERE id=?")) {
+            "SELECT status, published_at, content_date, tags FROM content_item WHERE id=?")) {
       ps.setString(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return null;
         }
-        return new ItemRow(ContentStatus.parse(rs.getString(1)), instant(rs, 2), instant(rs, 3));
+        return new ItemRow(
+            ContentStatus.parse(rs.getString(1)), instant(rs, 2), instant(rs, 3), rs.getString(4));
       }
     }
   }
