@@ -1,6 +1,7 @@
 package dev.quire.protocol;
 
 import com.typesafe.config.Config;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,7 +47,8 @@ public final class ContentRules {
       int maxTags,
       int maxTag,
       int maxUrl,
-      int maxAuthor) {
+      int maxAuthor,
+      int maxNesting) {
 
     public static Limits fromConfig(Config c) {
       Config l = c.getConfig("quire.content.limits");
@@ -58,14 +60,36 @@ public final class ContentRules {
           l.getInt("tags"),
           l.getInt("tag-chars"),
           l.getInt("url-chars"),
-          l.getInt("author-chars"));
+          l.getInt("author-chars"),
+          l.getInt("markdown-nesting"));
     }
   }
 
-  private final Limits limits;
+  /**
+   * Why a body's Markdown nests deeper than {@code maxNesting} levels, or empty. The rules live
+   * here, but the Markdown reader lives with the renderer (content-service), which supplies it.
+   */
+  @FunctionalInterface
+  public interface NestingCheck {
+    java.util.Optional<String> problem(String body, int maxNesting);
+  }
 
+  /** The first and last instants every date on the site can be written as (four-digit years). */
+  public static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+  public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
+  private final Limits limits;
+  private final NestingCheck nesting;
+
+  /** Rules without the Markdown nesting check (for callers that never render). */
   public ContentRules(Limits limits) {
+    this(limits, null);
+  }
+
+  public ContentRules(Limits limits, NestingCheck nesting) {
     this.limits = limits;
+    this.nesting = nesting;
   }
 
   public Limits limits() {
@@ -88,7 +112,12 @@ public final class ContentRules {
     }
     if (f.body().length() > limits.maxBody()) {
       errors.add(tooLong("body", f.body(), limits.maxBody()));
+    } else if (nesting != null) {
+      nesting
+          .problem(f.body(), limits.maxNesting())
+          .ifPresent(p -> errors.add(new FieldError("body", p)));
     }
+    dateProblem("date", f.date()).ifPresent(errors::add);
     if (f.description().length() > limits.maxDescription()) {
       errors.add(tooLong("description", f.description(), limits.maxDescription()));
     }
@@ -124,6 +153,18 @@ public final class ContentRules {
       errors.add(tooLong("author", f.author(), limits.maxAuthor()));
     }
     return errors;
+  }
+
+  /**
+   * Why {@code at} cannot be one of the site's dates, or empty (null is no date): feeds, sitemaps,
+   * pages and the read model write years of four digits.
+   */
+  public static java.util.Optional<FieldError> dateProblem(String field, Instant at) {
+    if (at != null && (at.isBefore(EARLIEST) || at.isAfter(LATEST))) {
+      return java.util.Optional.of(
+          new FieldError(field, "must be in the years 0001 to 9999, was " + at));
+    }
+    return java.util.Optional.empty();
   }
 
   public java.util.Optional<FieldError> slugProblem(String slug) {

@@ -621,6 +621,13 @@ public final class Content
               Rejected.of(
                   ErrorCode.INVALID, "at", "must be a time in the future, was " + cmd.at()));
     }
+    var tooFar = ContentRules.dateProblem("at", cmd.at());
+    if (tooFar.isPresent()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              Rejected.of(ErrorCode.INVALID, tooFar.get().field(), tooFar.get().message()));
+    }
     return persist(
         new PublishScheduled(contentId, state.revision() + 1, cmd.at(), now(), actor(cmd.actor())),
         cmd.replyTo());
@@ -751,6 +758,14 @@ public final class Content
     }
     if (step.at() == null) {
       return Rejected.of(ErrorCode.INVALID, where + ".at", "is missing");
+    }
+    for (var bad :
+        List.of(
+            ContentRules.dateProblem(where + ".at", step.at()),
+            ContentRules.dateProblem(where + ".publishAt", step.publishAt()))) {
+      if (bad.isPresent()) {
+        return Rejected.of(ErrorCode.INVALID, bad.get().field(), bad.get().message());
+      }
     }
     String type = step.type() == null ? "" : step.type();
     if (index == 0 != type.equals("created")) {
@@ -890,6 +905,10 @@ public final class Content
   private Rejected initialRefusal(Initially then) {
     if (then == null) {
       return null;
+    }
+    var outOfRange = ContentRules.dateProblem("at", then.scheduleAt());
+    if (outOfRange.isPresent()) {
+      return Rejected.of(ErrorCode.INVALID, "at", outOfRange.get().message());
     }
     return switch (then.status()) {
       case DRAFT ->

@@ -11,7 +11,6 @@ import dev.quire.content.project.TransactionalSession;
 import dev.quire.content.query.ContentQueries;
 import dev.quire.content.query.PublishScheduler;
 import dev.quire.content.render.MarkdownRenderer;
-import dev.quire.protocol.ContentRules;
 import dev.quire.protocol.ContentTopic;
 import java.sql.Connection;
 import java.util.concurrent.CompletableFuture;
@@ -75,7 +74,9 @@ public final class ContentService {
               return CompletableFuture.completedFuture(Done.getInstance());
             });
     SqlDialect dialect = SqlDialect.fromJdbcUrl(config.getString("quire.db.url"));
-    ReadModel readModel = new ReadModel(dialect, new MarkdownRenderer());
+    ReadModel readModel =
+        new ReadModel(
+            dialect, new MarkdownRenderer(config.getInt("quire.content.limits.markdown-nesting")));
     // Read (and checked) before anything starts: a bad setting is named at once.
     dev.quire.content.users.Users.Settings users =
         new dev.quire.content.users.Users.Settings(
@@ -114,7 +115,7 @@ public final class ContentService {
               SlugRegistry registry = SlugRegistry.sharded(system);
               Content.Settings settings =
                   new Content.Settings(
-                      new ContentRules(ContentRules.Limits.fromConfig(config)),
+                      MarkdownRenderer.contentRules(config),
                       q.getDuration("slug-claim-timeout"),
                       q.getInt("snapshot-every"));
               int activeLimit = q.getInt("active-entity-limit");

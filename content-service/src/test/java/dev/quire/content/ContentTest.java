@@ -3,6 +3,7 @@ package dev.quire.content;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import dev.quire.content.render.MarkdownRenderer;
 import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
@@ -65,8 +66,7 @@ class ContentTest {
   }
 
   static final TestClock CLOCK = new TestClock();
-  static final ContentRules RULES =
-      new ContentRules(ContentRules.Limits.fromConfig(ConfigFactory.load()));
+  static final ContentRules RULES = MarkdownRenderer.contentRules(ConfigFactory.load());
   static final Content.Settings SETTINGS = new Content.Settings(RULES, Duration.ofSeconds(3), 100);
 
   /** Real entities on both sides, spawned locally instead of through sharding. */
@@ -174,6 +174,68 @@ class ContentTest {
                         ContentKind.POST, f, ContentCommand.Initially.DRAFT, "ed", r)));
     assertThat(rej.field()).isEqualTo("body");
     assertThat(rej.message()).contains("at most " + RULES.limits().maxBody());
+  }
+
+  /**
+   * What the projection could not render or store stops at the entity: a body nested deeper than
+   * the limit (200,000 ">" fit the length limit and overflowed the renderer's stack), and dates
+   * outside the years 0001-9999 (the read model's millisecond columns overflowed).
+   */
+  @Test
+  void refusesWhatTheSiteCouldNotRenderOrStoreNamingTheField() {
+    int max = RULES.limits().maxNesting();
+    String deep = "intro\n\n" + ">".repeat(200_000) + " x\n";
+    var tooDeep =
+        rejected(
+            kit.<ContentReply>runCommand(
+                r ->
+                    new ContentCommand.Create(
+                        ContentKind.POST,
+                        new ContentFields("T", "deep", deep, "", List.of(), "", "", null),
+                        ContentCommand.Initially.DRAFT,
+                        "ed",
+                        r)));
+    assertThat(tooDeep.field()).isEqualTo("body");
+    assertThat(tooDeep.message()).contains("200002 levels deep (line 3 of the body)", "at most " + max);
+
+    Instant farOff = Instant.parse("+300000000-01-01T00:00:00Z");
+    var badDate =
+        rejected(
+            kit.runCommand(
+                r ->
+                    new ContentCommand.Create(
+                        ContentKind.POST,
+                        new ContentFields("T", "dated", "x", "", List.of(), "", "", farOff),
+                        ContentCommand.Initially.DRAFT,
+                        "ed",
+                        r)));
+    assertThat(badDate.field()).isEqualTo("date");
+    assertThat(badDate.message()).contains("0001 to 9999", farOff.toString());
+    var badSchedule =
+        rejected(
+            createAs(
+                "later",
+                ContentCommand.Initially.scheduled(Instant.parse("+10000-01-01T00:00:00Z"))));
+    assertThat(badSchedule.field()).isEqualTo("at");
+    assertThat(badSchedule.message()).contains("0001 to 9999");
+    var badPublished =
+        rejected(
+            createAs(
+                "earlier",
+                new ContentCommand.Initially(
+                    ContentStatus.PUBLISHED, Instant.parse("-300000000-01-01T00:00:00Z"))));
+    assertThat(badPublished.field()).isEqualTo("at");
+    // Under the document: max - 2 quotes, a paragraph, its text: as deep as allowed.
+    String deepEnough = ">".repeat(max - 2) + " x";
+    accepted(
+        kit.runCommand(
+            r ->
+                new ContentCommand.Create(
+                    ContentKind.POST,
+                    new ContentFields("T", "ok", deepEnough, "", List.of(), "", "", null),
+                    ContentCommand.Initially.DRAFT,
+                    "ed",
+                    r)));
   }
 
   @Test

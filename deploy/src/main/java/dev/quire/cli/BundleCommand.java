@@ -5,8 +5,8 @@ import dev.quire.bundle.BundleException;
 import dev.quire.bundle.BundleReader;
 import dev.quire.bundle.Limits;
 import dev.quire.bundle.Manifest;
+import dev.quire.content.render.MarkdownRenderer;
 import dev.quire.gateway.media.MediaModule;
-import dev.quire.protocol.ContentRules;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -178,7 +178,7 @@ final class BundleCommand implements Runnable {
               new BundleImport(
                       local(session),
                       MediaModule.store(config),
-                      new ContentRules(ContentRules.Limits.fromConfig(config)),
+                      MarkdownRenderer.contentRules(config),
                       config,
                       config.getInt("quire.cli.bundle-import-parallelism"),
                       config.getDuration("quire.cli.ask-timeout"),

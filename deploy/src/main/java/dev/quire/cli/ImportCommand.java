@@ -1,7 +1,7 @@
 package dev.quire.cli;
 
+import dev.quire.content.render.MarkdownRenderer;
 import dev.quire.protocol.ContentKind;
-import dev.quire.protocol.ContentRules;
 import dev.quire.protocol.RedirectRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,8 +59,7 @@ final class ImportCommand implements Runnable {
       var config = QuireNode.config(site.overrides());
       MarkdownFolder folder =
           new MarkdownFolder(
-              new ContentRules(ContentRules.Limits.fromConfig(config)),
-              config.getBytes("quire.cli.max-file-bytes"));
+              MarkdownRenderer.contentRules(config), config.getBytes("quire.cli.max-file-bytes"));
       // The site opens (for a stopped site: a node starts, ~2 s) while the files are checked
       // (~0.7 s for 10,000 posts). Nothing is written until every file has passed; when one has
       // not, the site is closed unused.
@@ -296,9 +295,7 @@ final class ImportCommand implements Runnable {
       }
       WordPressImport.Plan plan =
           new WordPressImport(
-                  new ContentRules(ContentRules.Limits.fromConfig(config)),
-                  media,
-                  Clock.systemUTC().instant())
+                  MarkdownRenderer.contentRules(config), media, Clock.systemUTC().instant())
               .plan(file, wxr);
       plan.warnings().forEach(w -> System.err.println("warning: " + w));
       if (!plan.problems().isEmpty()) {

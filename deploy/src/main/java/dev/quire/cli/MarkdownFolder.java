@@ -321,14 +321,15 @@ public final class MarkdownFolder {
     if (v == null || v.isBlank()) {
       return null;
     }
+    Instant at;
     try {
-      if (v.length() == 10) {
-        return LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
-      }
-      return OffsetDateTime.parse(v.replace(' ', 'T')).toInstant();
+      at =
+          v.length() == 10
+              ? LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant()
+              : OffsetDateTime.parse(v.replace(' ', 'T')).toInstant();
     } catch (DateTimeParseException e) {
       try {
-        return Instant.parse(v);
+        at = Instant.parse(v);
       } catch (DateTimeParseException e2) {
         problems.add(
             new Problem(
@@ -339,6 +340,12 @@ public final class MarkdownFolder {
         return null;
       }
     }
+    var outOfRange = ContentRules.dateProblem(key, at);
+    if (outOfRange.isPresent()) {
+      problems.add(new Problem(f, line(nodes.get(key)), key, outOfRange.get().message()));
+      return null;
+    }
+    return at;
   }
 
   private static List<String> tags(Path f, Node n, List<Problem> problems) {

@@ -1,6 +1,6 @@
 package dev.quire.cli;
 
-import dev.quire.protocol.ContentRules;
+import dev.quire.content.render.MarkdownRenderer;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -294,8 +294,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     MarkdownFolder.Result r =
         new MarkdownFolder(
-                new ContentRules(ContentRules.Limits.fromConfig(config)),
-                config.getBytes("quire.cli.max-file-bytes"))
+                MarkdownRenderer.contentRules(config), config.getBytes("quire.cli.max-file-bytes"))
             .read(dir);
     if (!r.problems().isEmpty()) {
       throw new IllegalStateException("demo content is invalid: " + r.problems());

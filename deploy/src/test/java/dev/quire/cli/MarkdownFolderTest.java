@@ -3,6 +3,7 @@ package dev.quire.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import dev.quire.content.render.MarkdownRenderer;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentRules;
 import java.nio.file.Files;
@@ -14,8 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MarkdownFolderTest {
 
-  static final ContentRules RULES =
-      new ContentRules(ContentRules.Limits.fromConfig(ConfigFactory.load()));
+  static final ContentRules RULES = MarkdownRenderer.contentRules(ConfigFactory.load());
   final MarkdownFolder folder = new MarkdownFolder(RULES, 10_000);
 
   @TempDir Path dir;
@@ -80,6 +80,23 @@ class MarkdownFolderTest {
     assertThat(r.entries())
         .extracting(e -> e.file().getFileName().toString())
         .containsExactly("5.md");
+  }
+
+  /** What the site could not store or render is refused before the import writes anything. */
+  @Test
+  void datesOutsideTheYearsTheSiteWritesAndTooDeepBodiesAreNamedWithTheirLine() throws Exception {
+    var r =
+        read(
+            "far.md", "---\ntitle: Far\ndate: +10000-01-01T00:00:00Z\n---\nx",
+            "early.md", "---\ntitle: Early\npublish_date: \"-0001-01-01T00:00:00Z\"\n---\nx",
+            "deep.md", "---\ntitle: Deep\n---\n\nintro\n\n" + ">".repeat(500) + " x\n");
+    assertThat(problems(r))
+        .containsExactlyInAnyOrder(
+            "far.md:3: date: must be in the years 0001 to 9999, was +10000-01-01T00:00:00Z",
+            "early.md:3: publish_date: must be in the years 0001 to 9999, was -0001-01-01T00:00:00Z",
+            "deep.md:4: body: nests quotes, lists, links or emphasis 502 levels deep (line 3 of the"
+                + " body); at most 100 allowed");
+    assertThat(r.entries()).isEmpty();
   }
 
   @Test

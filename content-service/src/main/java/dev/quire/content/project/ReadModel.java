@@ -5,6 +5,7 @@ import dev.quire.content.render.MarkdownRenderer;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ContentRules;
 import dev.quire.protocol.ContentStatus;
 import dev.quire.protocol.ReadItem;
 import dev.quire.protocol.RevisionEntry;
@@ -671,11 +672,23 @@ public final class ReadModel {
   }
 
   /** yyyymm of the date a post is filed under; NULL until it has one (undated drafts). */
+  /**
+   * {@code at} within the years the content rules allow. They refuse other dates, but an event
+   * stored before that check may hold one, and a date the columns cannot hold (beyond the year
+   * 292,278,994 in milliseconds) stopped the projection at that event for good.
+   */
+  private static Instant storable(Instant at) {
+    if (at.isBefore(ContentRules.EARLIEST)) {
+      return ContentRules.EARLIEST;
+    }
+    return at.isAfter(ContentRules.LATEST) ? ContentRules.LATEST : at;
+  }
+
   private static void setMonth(PreparedStatement ps, int i, Instant at) throws SQLException {
     if (at == null) {
       ps.setNull(i, Types.INTEGER);
     } else {
-      ZonedDateTime t = at.atZone(ZoneOffset.UTC);
+      ZonedDateTime t = storable(at).atZone(ZoneOffset.UTC);
       ps.setInt(i, t.getYear() * 100 + t.getMonthValue());
     }
   }
@@ -690,7 +703,7 @@ public final class ReadModel {
     if (at == null) {
       ps.setNull(i, Types.BIGINT);
     } else {
-      ps.setLong(i, at.toEpochMilli());
+      ps.setLong(i, storable(at).toEpochMilli());
     }
   }
 

@@ -1,5 +1,8 @@
 package dev.quire.content.render;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.quire.protocol.ContentRules;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -18,10 +21,13 @@ import org.commonmark.node.HtmlInline;
 import org.commonmark.node.Image;
 import org.commonmark.node.Link;
 import org.commonmark.node.Node;
+import org.commonmark.node.SourceSpan;
+import org.commonmark.parser.IncludeSourceSpans;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.html.HtmlRenderer;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Entities;
 import org.jsoup.safety.Safelist;
 
 /**
@@ -48,8 +54,29 @@ public final class MarkdownRenderer {
   private final Parser parser;
   private final HtmlRenderer renderer;
   private final Safelist safelist;
+  private final int maxNesting;
 
+  /** With the configured nesting limit ({@code quire.content.limits.markdown-nesting}). */
   public MarkdownRenderer() {
+    this(ConfigFactory.load().getInt("quire.content.limits.markdown-nesting"));
+  }
+
+  /**
+   * The rules every service and importer checks content with, including this renderer's nesting
+   * check on bodies: what an entity accepts, the projection can render.
+   */
+  public static ContentRules contentRules(Config config) {
+    ContentRules.Limits limits = ContentRules.Limits.fromConfig(config);
+    MarkdownRenderer reader = new MarkdownRenderer(limits.maxNesting());
+    return new ContentRules(limits, reader::nestingProblem);
+  }
+
+  /**
+   * {@code maxNesting}: documents nested deeper are shown as their escaped source instead of
+   * rendered (rendering walks the nesting by recursion).
+   */
+  public MarkdownRenderer(int maxNesting) {
+    this.maxNesting = maxNesting;
     List<Extension> extensions =
         List.of(
             TablesExtension.create(),
@@ -100,10 +127,123 @@ public final class MarkdownRenderer {
             .preserveRelativeLinks(true);
   }
 
+  /**
+   * Safe HTML for {@code markdown}. Never fails on a document: one nested deeper than the limit
+   * (which the content rules refuse, but an event stored before that check may hold) becomes its
+   * escaped source in a {@code <pre>}, so the projection goes on past it.
+   */
   public String render(String markdown) {
-    Node doc = parse(markdown);
-    String raw = renderer.render(doc);
-    return needsSanitizer(doc) ? sanitize(raw) : raw;
+    try {
+      Node doc = parse(markdown);
+      if (depth(doc) > maxNesting) {
+        return unrendered(markdown);
+      }
+      String raw = renderer.render(doc);
+      return needsSanitizer(doc) ? sanitize(raw) : raw;
+    } catch (StackOverflowError e) {
+      // commonmark-java's post-processors walk the tree by recursion while parsing, before the
+      // depth can be checked; the overflow unwinds this call alone (no lock or shared state).
+      return unrendered(markdown);
+    }
+  }
+
+  /** The source, escaped, for a document too deeply nested to render. */
+  private static String unrendered(String markdown) {
+    return "<pre class=\"unrendered\">"
+        + Entities.escape(markdown == null ? "" : markdown)
+        + "</pre>\n";
+  }
+
+  /**
+   * Why {@code markdown} nests deeper than {@code max} levels (quotes, lists, links, emphasis), or
+   * empty; names how deep, and the line where the deepest block starts.
+   */
+  public java.util.Optional<String> nestingProblem(String markdown, int max) {
+    try {
+      if (depth(parse(markdown)) <= max) {
+        return java.util.Optional.empty();
+      }
+    } catch (StackOverflowError e) {
+      // Too deep for the extensions' recursive post-processing: measured below without them.
+    }
+    return java.util.Optional.of(
+        deepest(markdown)
+            .map(
+                d ->
+                    "nests quotes, lists, links or emphasis "
+                        + d[0]
+                        + " levels deep (line "
+                        + d[1]
+                        + " of the body); at most "
+                        + max
+                        + " allowed")
+            .orElse(
+                "nests quotes, lists, links or emphasis too deeply to read; at most "
+                    + max
+                    + " levels allowed"));
+  }
+
+  /**
+   * How deep {@code markdown} nests and the line (from 1) of its deepest block, read by the
+   * CommonMark core alone (no recursive post-processing) with source positions: only for a refusal.
+   */
+  private static java.util.Optional<int[]> deepest(String markdown) {
+    try {
+      Node doc =
+          Parser.builder()
+              .includeSourceSpans(IncludeSourceSpans.BLOCKS)
+              .build()
+              .parse(markdown == null ? "" : markdown);
+      int line = 0;
+      int max = 0;
+      int d = 0;
+      Node n = doc;
+      while (n != null) {
+        if (n.getFirstChild() != null) {
+          n = n.getFirstChild();
+          max = Math.max(max, ++d);
+          List<SourceSpan> spans = n.getSourceSpans();
+          if (d == max && !spans.isEmpty()) {
+            line = spans.get(0).getLineIndex() + 1;
+          }
+          continue;
+        }
+        while (n != doc && n.getNext() == null) {
+          n = n.getParent();
+          d--;
+        }
+        if (n == doc) {
+          break;
+        }
+        n = n.getNext();
+      }
+      return java.util.Optional.of(new int[] {max, Math.max(line, 1)});
+    } catch (StackOverflowError e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** How many levels deep the tree under {@code root} goes, walked without recursion. */
+  static int depth(Node root) {
+    int max = 0;
+    int d = 0;
+    Node n = root;
+    while (n != null) {
+      if (n.getFirstChild() != null) {
+        n = n.getFirstChild();
+        max = Math.max(max, ++d);
+        continue;
+      }
+      while (n != root && n.getNext() == null) {
+        n = n.getParent();
+        d--;
+      }
+      if (n == root) {
+        break;
+      }
+      n = n.getNext();
+    }
+    return max;
   }
 
   /** The Markdown as commonmark-java reads it, with this renderer's extensions. */

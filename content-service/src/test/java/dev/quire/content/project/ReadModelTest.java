@@ -7,10 +7,12 @@ import dev.quire.content.render.MarkdownRenderer;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ContentRules;
 import dev.quire.protocol.ContentStatus;
 import dev.quire.protocol.ReadItem;
 import java.sql.Connection;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.h2.jdbcx.JdbcDataSource;
@@ -404,6 +406,35 @@ class ReadModelTest {
       ReadItem item = rm.changesSince(c, 0, 10, Long.MAX_VALUE).items().get(0);
       assertThat(item.revision()).isEqualTo(3);
       assertThat(item.status()).isEqualTo(ContentStatus.PUBLISHED);
+    }
+  }
+
+  /**
+   * Events the content rules now refuse, but which a journal written before those checks may hold:
+   * the projection goes on past them instead of stopping at them for good.
+   */
+  @Test
+  void anEventStoredBeforeTheRulesCheckedNestingAndDatesStillProjects() throws Exception {
+    Instant farOff = Instant.parse("+300000000-01-01T00:00:00Z");
+    String deep = ">".repeat(200_000) + " x";
+    project(
+        new Content.DraftCreated(
+            "odd",
+            1,
+            ContentKind.POST,
+            new ContentFields("Odd", "odd", deep, "", List.of(), "", "", farOff),
+            T0,
+            "ed"),
+        new Content.Published("odd", 2, T0.plusSeconds(1), "ed", farOff),
+        new Content.DraftCreated(
+            "next", 1, ContentKind.POST, fields("next", "after", List.of()), T0, "ed"));
+    try (Connection c = ds.getConnection()) {
+      List<ReadItem> items = rm.changesSince(c, 0, 10, Long.MAX_VALUE).items();
+      assertThat(items).extracting(ReadItem::id).containsExactly("odd", "next");
+      assertThat(items.get(0).html()).startsWith("<pre class=\"unrendered\">");
+      assertThat(items.get(0).date()).isEqualTo(ContentRules.LATEST.truncatedTo(ChronoUnit.MILLIS));
+      assertThat(items.get(0).publishedAt())
+          .isEqualTo(ContentRules.LATEST.truncatedTo(ChronoUnit.MILLIS));
     }
   }
 

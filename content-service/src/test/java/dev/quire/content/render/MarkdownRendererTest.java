@@ -164,4 +164,29 @@ class MarkdownRendererTest {
     assertThat(MarkdownRenderer.wordCount("Hello, *brave* new-world!")).isEqualTo(4);
     assertThat(MarkdownRenderer.wordCount("")).isZero();
   }
+
+  /**
+   * A document nested past the limit is shown as its escaped source, never fails: the projection
+   * renders every stored body, and one it could not render stopped it for good. Quotes nest in the
+   * block parser (checked by depth after parsing); emphasis this deep overflows commonmark-java's
+   * recursive post-processing while parsing.
+   */
+  @Test
+  void aDocumentNestedPastTheLimitIsItsEscapedSourceAndNeverAnError() {
+    MarkdownRenderer small = new MarkdownRenderer(10);
+    assertThat(small.render("> > > quoted *a*")).contains("<blockquote>").contains("<em>a</em>");
+    String quotes = ">".repeat(200_000) + " <script>alert(1)</script>";
+    String stars = "*".repeat(100_000) + "x" + "*".repeat(100_000);
+    for (String deep : List.of(quotes, stars, ">".repeat(12) + " x")) {
+      String html = small.render(deep);
+      assertThat(html).startsWith("<pre class=\"unrendered\">").doesNotContain("<script");
+      assertThat(Jsoup.parse(html).selectFirst("pre").wholeText()).isEqualTo(deep);
+    }
+    assertThat(md.render(quotes)).startsWith("<pre class=\"unrendered\">");
+    assertThat(md.nestingProblem(quotes, 100))
+        .hasValueSatisfying(
+            p -> assertThat(p).contains("200001 levels deep (line 1 of the body)", "at most 100"));
+    assertThat(md.nestingProblem(stars, 100)).isPresent();
+    assertThat(md.nestingProblem("# Title\n\n- a\n  - b\n\n> *c*", 100)).isEmpty();
+  }
 }
