@@ -196,7 +196,8 @@ class ContentTest {
                         "ed",
                         r)));
     assertThat(tooDeep.field()).isEqualTo("body");
-    assertThat(tooDeep.message()).contains("200002 levels deep (line 3 of the body)", "at most " + max);
+    assertThat(tooDeep.message())
+        .contains("200002 levels deep (line 3 of the body)", "at most " + max);
 
     Instant farOff = Instant.parse("+300000000-01-01T00:00:00Z");
     var badDate =

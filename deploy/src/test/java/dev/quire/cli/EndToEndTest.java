@@ -384,6 +384,28 @@ class EndToEndTest {
     assertThat(Main.run("import", "markdown", dir.toString(), "--server", base, "--token", TOKEN))
         .isZero();
     assertThat(api("GET", "/api/v1/content?slug=second", null).body()).isEqualTo(before);
+
+    // A date given in a file and then taken out again is taken off the item too: the import
+    // sends "date": null, which clears it (a date left out of a PUT keeps its value).
+    Path draft = dir.resolve("draft.md");
+    String undated = Files.readString(draft);
+    Files.writeString(draft, undated.replace("draft: true\n", "draft: true\ndate: 2026-04-01\n"));
+    assertThat(Main.run("import", "markdown", dir.toString(), "--server", base, "--token", TOKEN))
+        .isZero();
+    assertThat(draftDate()).isEqualTo("2026-04-01T00:00:00Z");
+    Files.writeString(draft, undated);
+    assertThat(Main.run("import", "markdown", dir.toString(), "--server", base, "--token", TOKEN))
+        .isZero();
+    assertThat(draftDate()).isNull();
+  }
+
+  /** The imported draft's date as the API gives it, or null. */
+  private static String draftDate() throws Exception {
+    JsonNode item =
+        JSON.readTree(api("GET", "/api/v1/content?slug=not-yet", null).body()).at("/items/0");
+    assertThat(item.path("slug").asText()).isEqualTo("not-yet");
+    JsonNode date = item.get("date");
+    return date == null || date.isNull() ? null : date.asText();
   }
 
   @Test

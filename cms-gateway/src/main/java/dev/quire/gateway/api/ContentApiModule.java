@@ -11,6 +11,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.content.ContentClient;
 import dev.quire.gateway.http.HttpError;
@@ -200,7 +201,7 @@ public final class ContentApiModule implements CmsModule {
                       in.tags() != null ? in.tags() : now.tags(),
                       or(in.coverImage(), now.coverImage()),
                       or(in.author(), now.author()),
-                      in.date() != null ? in.date() : now.date());
+                      in.date() != null || sendsNull(body, "date") ? in.date() : now.date());
               return content.command(
                   id, r -> new ContentCommand.Edit(in.revision(), merged, "api", r));
             })
@@ -433,6 +434,20 @@ public final class ContentApiModule implements CmsModule {
 
   private HttpResponse respond(StatusCode status, Object body) {
     return JsonResponses.of(json, status, body);
+  }
+
+  /**
+   * Whether the (already parsed, so valid) JSON object {@code body} gives {@code field} as {@code
+   * null}: on an edit, a date left out keeps its value and a null one clears it (text fields are
+   * cleared with "", tags with []).
+   */
+  private boolean sendsNull(String body, String field) {
+    try {
+      JsonNode v = json.readTree(body).get(field);
+      return v != null && v.isNull();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("read once already", e);
+    }
   }
 
   private <T> T parse(String body, Class<T> type) {
