@@ -105,6 +105,8 @@ public final class ContentRules {
       errors.add(new FieldError("title", "must not be empty"));
     } else if (f.title().length() > limits.maxTitle()) {
       errors.add(tooLong("title", f.title(), limits.maxTitle()));
+    } else if (hasLineBreak(f.title())) {
+      errors.add(new FieldError("title", "must be one line"));
     }
     slugProblem(f.slug()).ifPresent(errors::add);
     if (kind == ContentKind.PAGE && f.slug() != null && RESERVED_SLUGS.contains(f.slug())) {
@@ -151,6 +153,8 @@ public final class ContentRules {
     }
     if (f.author().length() > limits.maxAuthor()) {
       errors.add(tooLong("author", f.author(), limits.maxAuthor()));
+    } else if (hasLineBreak(f.author())) {
+      errors.add(new FieldError("author", "must be one line"));
     }
     return errors;
   }
@@ -165,6 +169,14 @@ public final class ContentRules {
           new FieldError(field, "must be in the years 0001 to 9999, was " + at));
     }
     return java.util.Optional.empty();
+  }
+
+  /**
+   * Titles and authors are one line wherever they show (a page's title, a feed's entry, the admin's
+   * one-line field, which drops line breaks on the next save).
+   */
+  private static boolean hasLineBreak(String s) {
+    return s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0;
   }
 
   public java.util.Optional<FieldError> slugProblem(String slug) {

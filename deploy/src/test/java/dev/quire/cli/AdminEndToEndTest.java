@@ -287,8 +287,15 @@ class AdminEndToEndTest {
         writer.submit(
             "/admin/content/new?kind=post",
             "/admin/content/" + published + "/",
-            Map.of("revision", "1", "title", "Changed by an author"));
+            Map.of(
+                "revision", "1", "title", "Changed by an author", "body", "Typed by an author."));
     assertThat(editLive.statusCode()).isEqualTo(403);
+    // The item may have been published while the author typed: the text comes back to copy.
+    assertThat(editLive.body())
+        .contains("Not saved: your role may edit drafts only, and this item is published.")
+        .contains("Typed by an author.")
+        .contains("value=\"Changed by an author\"");
+    assertThat(item(published).get("title").asText()).isNotEqualTo("Changed by an author");
     assertThat(writer.get("/admin/users/").statusCode()).isEqualTo(403);
     var draft =
         writer.submit(
@@ -887,6 +894,49 @@ class AdminEndToEndTest {
     assertThat(viaApi.statusCode()).as(viaApi.body()).isEqualTo(200);
     assertThat(laptop.get("/admin/content/").statusCode()).isEqualTo(303);
     assertThat(api("DELETE", "/api/v1/users/nobody/sessions", null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @Order(15)
+  void aDescriptionsLineBreaksSurviveASaveFromTheForm() throws Exception {
+    var created =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\": \"post\", \"title\": \"Two lines\", \"description\": \"line one\\nline"
+                + " two\", \"body\": \"x\"}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = JSON.readTree(created.body()).get("id").asText();
+    AdminForms editor = signedIn("target2", "target2-password-1");
+    var form = editor.get("/admin/content/" + id + "/");
+    assertThat(form.body())
+        .as("a one-line input would drop the line break on the next save")
+        .contains(
+            "<textarea name=\"description\" id=\"field-description\" rows=\"3\">\nline one\nline two</textarea>");
+    var saved =
+        editor.submit(
+            "/admin/content/" + id + "/",
+            "/admin/content/" + id + "/",
+            Map.of(
+                "revision",
+                "1",
+                "title",
+                "Two lines",
+                "description",
+                "line one\nline two",
+                "body",
+                "y"));
+    assertThat(saved.statusCode()).as(saved.body()).isEqualTo(303);
+    assertThat(item(id).get("description").asText()).isEqualTo("line one\nline two");
+    var twoLineTitle =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\": \"post\", \"title\": \"Two\\nlines\", \"body\": \"x\"}");
+    assertThat(twoLineTitle.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(twoLineTitle.body()).at("/error/field").asText()).isEqualTo("title");
+    assertThat(JSON.readTree(twoLineTitle.body()).at("/error/message").asText())
+        .contains("must be one line");
   }
 
   @Test

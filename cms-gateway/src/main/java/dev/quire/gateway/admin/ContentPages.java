@@ -513,7 +513,20 @@ final class ContentPages {
         .thenCompose(
             now -> {
               if (now.status() != ContentStatus.DRAFT && !e.may(Permission.PUBLISH)) {
-                return done(notAllowed(e, "edit a " + now.status().id() + " item"));
+                // Published (or scheduled) since the form was opened, perhaps: the text comes
+                // back, read-only, to copy, as on any other refusal.
+                return done(
+                    formPage(
+                        e,
+                        StatusCodes.FORBIDDEN,
+                        now,
+                        withRevision(f, revisionOf(f.get("revision"))),
+                        Map.of(
+                            "form",
+                            "Not saved: your role may edit drafts only, and this item is "
+                                + now.status().id()
+                                + ". Your text is below, to copy."),
+                        null));
               }
               Map<String, String> errors = new LinkedHashMap<>();
               ContentFields fields = fields(f, errors);
