@@ -6,6 +6,10 @@ import dev.quire.protocol.ContentRules;
 import dev.quire.protocol.FieldError;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,6 +142,19 @@ public final class MarkdownFolder {
     return new Result(entries, problems, warnings);
   }
 
+  /** The offset of the first byte that does not begin or continue a valid UTF-8 sequence. */
+  static int firstNonUtf8(byte[] bytes) {
+    var decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+    CoderResult r = decoder.decode(in, out, true);
+    return r.isError() ? in.position() : bytes.length;
+  }
+
   /** A file read: its entry when it has no problem, and the slug it asks for when it has one. */
   record Read(Entry entry, String slug, int slugLine, int idLine) {
     static final Read NOTHING = new Read(null, null, 1, 1);
@@ -151,7 +168,35 @@ public final class MarkdownFolder {
           new Problem(f, 1, "file", "is " + size + " bytes, at most " + maxFileBytes + " allowed"));
       return Read.NOTHING;
     }
-    String text = Files.readString(f, StandardCharsets.UTF_8).replace("\r\n", "\n");
+    byte[] bytes = Files.readAllBytes(f);
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString()
+              .replace("\r\n", "\n");
+    } catch (CharacterCodingException e) {
+      int at = firstNonUtf8(bytes);
+      int line = 1;
+      for (int i = 0; i < at; i++) {
+        if (bytes[i] == '\n') {
+          line++;
+        }
+      }
+      problems.add(
+          new Problem(
+              f,
+              line,
+              "file",
+              "is not UTF-8 text (byte "
+                  + (at + 1)
+                  + " is not valid UTF-8; save the file as UTF-8 and import again)"));
+      return Read.NOTHING;
+    }
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }

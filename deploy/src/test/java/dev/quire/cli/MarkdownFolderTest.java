@@ -82,6 +82,19 @@ class MarkdownFolderTest {
         .containsExactly("5.md");
   }
 
+  @Test
+  void aFileThatIsNotUtf8IsNamedWithTheLineOfItsFirstBadByte() throws Exception {
+    Files.write(
+        dir.resolve("latin1.md"),
+        "---\ntitle: Caf\u00e9\n---\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    var r = read("ok.md", "---\ntitle: Fine\n---\nx");
+    assertThat(problems(r))
+        .containsExactly(
+            "latin1.md:2: file: is not UTF-8 text (byte 15 is not valid UTF-8; save the file as"
+                + " UTF-8 and import again)");
+    assertThat(r.entries()).extracting(e -> e.fields().title()).containsExactly("Fine");
+  }
+
   /** What the site could not store or render is refused before the import writes anything. */
   @Test
   void datesOutsideTheYearsTheSiteWritesAndTooDeepBodiesAreNamedWithTheirLine() throws Exception {
