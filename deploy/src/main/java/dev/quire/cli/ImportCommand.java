@@ -304,10 +304,36 @@ final class ImportCommand implements Runnable {
             plan.problems().size() + " problem(s) in " + file + "; nothing was imported.");
         return 2;
       }
+      if (config.getInt("quire.cli.redirect-batch") < 1) {
+        // 0 sent empty batches for ever, after everything else was written.
+        System.err.println(
+            "error: quire.cli.redirect-batch must be at least 1, was "
+                + config.getInt("quire.cli.redirect-batch"));
+        return 2;
+      }
       long posts = plan.entries().stream().filter(e -> e.kind() == ContentKind.POST).count();
       long mediaBytes = 0;
+      long maxUpload = config.getBytes("quire.media.max-upload-bytes");
+      List<String> tooLarge = new ArrayList<>();
       for (WordPressImport.MediaFile m : plan.media()) {
-        mediaBytes += Files.size(m.file());
+        long size = Files.size(m.file());
+        mediaBytes += size;
+        if (size > maxUpload) {
+          tooLarge.add(
+              m.file()
+                  + ": file: is "
+                  + size
+                  + " bytes, at most "
+                  + maxUpload
+                  + " allowed (quire.media.max-upload-bytes)");
+        }
+      }
+      if (!tooLarge.isEmpty()) {
+        // Checked before anything is written: the site refuses these uploads, and media before
+        // them would already be stored.
+        tooLarge.forEach(System.err::println);
+        System.err.println(tooLarge.size() + " problem(s) in " + file + "; nothing was imported.");
+        return 2;
       }
       System.out.printf(
           "Read %s (%s): %d post(s), %d page(s), %d media file(s) (%.1f MB), %d redirect(s);"

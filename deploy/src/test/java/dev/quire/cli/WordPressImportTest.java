@@ -218,6 +218,36 @@ class WordPressImportTest {
     assertThat(h.err()).contains("huge.xml:").contains(": body: ").contains("nothing was imported");
     assertThat(Files.exists(data)).isFalse();
 
+    // A media file over the site's upload limit: refused before anything is written (the site
+    // would refuse it, after the media before it were stored). Sparse: no 65 MB on disk.
+    Path bigUploads = tmp.resolve("big-uploads");
+    Files.createDirectories(bigUploads.resolve("2024/05"));
+    for (String f : List.of("cat-300x200.jpg", "report.pdf")) {
+      Files.copy(uploads.resolve("2024/05/" + f), bigUploads.resolve("2024/05/" + f));
+    }
+    Path bigCat = bigUploads.resolve("2024/05/cat.jpg");
+    try (var raf = new java.io.RandomAccessFile(bigCat.toFile(), "rw")) {
+      raf.write(new byte[] {(byte) 0xFF, (byte) 0xD8});
+      raf.setLength(65L << 20);
+    }
+    var big =
+        EmbeddingRoleClusterTest.runCli(
+            "import",
+            "wordpress",
+            wxr.toString(),
+            "--media",
+            bigUploads.toString(),
+            "--data",
+            data.toString());
+    assertThat(big.code()).as(big.out() + big.err()).isEqualTo(2);
+    assertThat(big.err())
+        .contains(
+            bigCat
+                + ": file: is 68157440 bytes, at most 67108864 allowed"
+                + " (quire.media.max-upload-bytes)")
+        .contains("nothing was imported");
+    assertThat(Files.exists(data)).isFalse();
+
     // An attachment whose file name climbs out of the uploads folder is not read.
     Path climbing = tmp.resolve("climb.xml");
     Files.writeString(

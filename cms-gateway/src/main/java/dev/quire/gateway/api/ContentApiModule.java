@@ -67,6 +67,16 @@ public final class ContentApiModule implements CmsModule {
     this.json = ctx.json();
     this.defaultPageSize = ctx.config().getInt("quire.gateway.api.default-page-size");
     this.maxPageSize = ctx.config().getInt("quire.gateway.api.max-page-size");
+    if (maxPageSize < 1 || defaultPageSize < 1 || defaultPageSize > maxPageSize) {
+      // A 0 made every list request fail (a division by it), a default above the maximum every
+      // request that left the size out.
+      throw new IllegalArgumentException(
+          "quire.gateway.api: max-page-size ("
+              + maxPageSize
+              + ") must be at least 1, and default-page-size ("
+              + defaultPageSize
+              + ") between 1 and it");
+    }
     this.history = ctx.revisions();
   }
 
