@@ -1705,6 +1705,38 @@ class EndToEndTest {
           .doesNotContain("dev.quire")
           .doesNotContain("Exception");
     }
+    // The modules that read their bodies as trees take values as sent too.
+    String[][] others = {
+      {"/api/v1/crawls", "{\"maxPages\":\"ten\"}", "maxPages", "must be a whole number"},
+      {"/api/v1/crawls", "{\"maxPages\":4294967297}", "maxPages", "is out of range"},
+      {
+        "/api/v1/crawls",
+        "{\"verifyCitations\":\"yes\"}",
+        "verifyCitations",
+        "must be true or false"
+      },
+      {"/api/v1/crawls", "{\"url\":7}", "url", "must be a string"},
+      {
+        "/api/v1/redirects",
+        "{\"from\":\"/a/\",\"to\":\"/b/\",\"status\":\"301\"}",
+        "status",
+        "must be a whole number"
+      },
+      {
+        "/api/v1/redirects",
+        "{\"redirects\":[{\"from\":\"/a/\",\"to\":7}]}",
+        "redirects[0].to",
+        "must be a string"
+      },
+      {"/api/v1/redirects", "{\"redirects\":[],\"status\":302}", "status", "unknown field"},
+    };
+    for (String[] c : others) {
+      var r = api("POST", c[0], c[1]);
+      assertThat(r.statusCode()).as(c[1]).isEqualTo(400);
+      JsonNode error = JSON.readTree(r.body()).get("error");
+      assertThat(error.get("field").asText()).as(c[1]).isEqualTo(c[2]);
+      assertThat(error.get("message").asText()).as(c[1]).contains(c[3]);
+    }
     // A method the path does not take: 405, and Allow names HEAD too (answered as GET).
     // A URL the HTTP parser cannot read gets the theme's page too (sent raw: the client refuses
     // it).

@@ -118,6 +118,48 @@ public final class ApiJson {
   }
 
   /** What a field of type {@code target} must be, in the words of the API's docs. */
+  // Fields of a body read as a tree (one whose shape varies, or whose errors name a list index):
+  // the same rules as parse, a value of the wrong type refused with the field's name.
+
+  /** The text at {@code field} of {@code n}, null when absent or null. */
+  public static String text(com.fasterxml.jackson.databind.JsonNode n, String field, String where) {
+    var v = n.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw dev.quire.gateway.http.HttpError.badRequest(where + field, expected(String.class));
+    }
+    return v.textValue();
+  }
+
+  /** The whole number (an int) at {@code field} of {@code n}, null when absent or null. */
+  public static Integer whole(
+      com.fasterxml.jackson.databind.JsonNode n, String field, String where) {
+    var v = n.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw dev.quire.gateway.http.HttpError.badRequest(
+          where + field, v.isIntegralNumber() ? "is out of range" : expected(Integer.class));
+    }
+    return v.intValue();
+  }
+
+  /** The boolean at {@code field} of {@code n}, null when absent or null. */
+  public static Boolean bool(
+      com.fasterxml.jackson.databind.JsonNode n, String field, String where) {
+    var v = n.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isBoolean()) {
+      throw dev.quire.gateway.http.HttpError.badRequest(where + field, expected(Boolean.class));
+    }
+    return v.booleanValue();
+  }
+
   private static String expected(Class<?> target) {
     if (target == null) {
       return "has the wrong type";

@@ -11,6 +11,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quire.gateway.api.ApiJson;
 import dev.quire.gateway.content.Asks;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -119,9 +121,10 @@ public final class CrawlsModule implements CmsModule {
                 throw HttpError.badRequest(f, "unknown field '" + f + "'");
               }
             });
-    String url = n.path("url").asText("");
-    int maxPages = n.path("maxPages").asInt(0);
-    boolean citations = n.path("verifyCitations").asBoolean(false);
+    // Taken as sent: "ten" or 4294967297 pages were once read as 0 (the maximum) and 1.
+    String url = Objects.requireNonNullElse(ApiJson.text(n, "url", ""), "");
+    int maxPages = Objects.requireNonNullElse(ApiJson.whole(n, "maxPages", ""), 0);
+    boolean citations = Objects.requireNonNullElse(ApiJson.bool(n, "verifyCitations", ""), false);
     return this.<CrawlJobCommand.Job>ask(
         r -> new CrawlJobCommand.Start(url, maxPages, citations, "api", r),
         j -> job(j, StatusCodes.ACCEPTED));

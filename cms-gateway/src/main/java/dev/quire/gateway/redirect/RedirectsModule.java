@@ -17,6 +17,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.reject;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quire.gateway.api.ApiJson;
 import dev.quire.gateway.content.FollowedTable;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
@@ -407,7 +408,15 @@ public final class RedirectsModule implements CmsModule {
       throw HttpError.badRequest("", "the body is not valid JSON");
     }
     List<RedirectRule> rules = new ArrayList<>();
-    if (root.has("redirects")) {
+    if (root.isObject() && root.has("redirects")) {
+      root.fieldNames()
+          .forEachRemaining(
+              f -> {
+                if (!f.equals("redirects")) {
+                  throw HttpError.badRequest(
+                      f, "unknown field '" + f + "' (a list of rules is {\"redirects\": [...]})");
+                }
+              });
       JsonNode list = root.get("redirects");
       if (!list.isArray()) {
         throw HttpError.badRequest("redirects", "must be an array of {from, to, status}");
@@ -432,18 +441,18 @@ public final class RedirectsModule implements CmsModule {
         throw HttpError.badRequest(where + f, "unknown field '" + f + "'");
       }
     }
-    int status = n.has("status") ? n.get("status").asInt(-1) : 301;
-    RedirectRule r = new RedirectRule(text(n, "from"), text(n, "to"), status);
+    // Taken as sent: "301" was once read as 301, and a number as a path.
+    Integer status = ApiJson.whole(n, "status", where);
+    RedirectRule r =
+        new RedirectRule(
+            ApiJson.text(n, "from", where),
+            ApiJson.text(n, "to", where),
+            status == null ? 301 : status);
     r.problem()
         .ifPresent(
             p -> {
               throw HttpError.badRequest(where + p.field(), p.message());
             });
     return r;
-  }
-
-  private static String text(JsonNode n, String field) {
-    JsonNode v = n.get(field);
-    return v == null || v.isNull() ? null : v.asText();
   }
 }
