@@ -229,6 +229,10 @@ final class BundleImport {
               problem(label + ": its slug belongs to item " + others.iterator().next());
             }
             fieldsCheck(label, ContentKind.parse(item.kind()), BundleMapping.fields(item));
+            if (item.status().equals(ContentStatus.SCHEDULED.id()) && item.scheduledAt() == null) {
+              // Found now, not after the item was unpublished to be scheduled.
+              problem(label + ": is scheduled with no time (scheduledAt)");
+            }
             plan = new Plan(Action.OVERWRITE, item.revision(), s.revision());
           }
         }
@@ -659,6 +663,12 @@ final class BundleImport {
   private CompletionStage<ContentSnapshot> overwrite(BundleItem item, long revision) {
     ContentFields fields = BundleMapping.fields(item);
     ContentStatus target = ContentStatus.parse(item.status());
+    if (target == ContentStatus.SCHEDULED && !item.scheduledAt().isAfter(clock.instant())) {
+      // A schedule whose time has passed (a backup restored later): the site would have published
+      // the item at that time, so it is published; it was unpublished, then refused the schedule.
+      target = ContentStatus.PUBLISHED;
+    }
+    ContentStatus to = target;
     CompletionStage<ContentSnapshot> at = site.get(item.id()).thenApply(Optional::orElseThrow);
     // An archived item cannot be edited: it is published again first, as an editor would.
     at =
@@ -673,7 +683,7 @@ final class BundleImport {
                 s.fields().equals(fields)
                     ? CompletableFuture.completedFuture(s)
                     : site.edit(s.id(), s.revision(), fields));
-    return at.thenCompose(s -> moveTo(s, target, item));
+    return at.thenCompose(s -> moveTo(s, to, item));
   }
 
   private CompletionStage<ContentSnapshot> moveTo(
@@ -694,8 +704,7 @@ final class BundleImport {
             s.status() == ContentStatus.DRAFT
                 ? CompletableFuture.completedFuture(s)
                 : moveTo(s, ContentStatus.DRAFT, item);
-        java.time.Instant when = item.scheduledAt() != null ? item.scheduledAt() : clock.instant();
-        yield draft.thenCompose(d -> site.schedule(d.id(), d.revision(), when));
+        yield draft.thenCompose(d -> site.schedule(d.id(), d.revision(), item.scheduledAt()));
       }
     };
   }

@@ -11,6 +11,7 @@ import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.ContentStatus;
 import dev.quire.protocol.HistoryStep;
 import dev.quire.protocol.RedirectRule;
 import java.io.ByteArrayInputStream;
@@ -474,6 +475,85 @@ class BundleRoundTripTest {
     assertThat(copy.redirects())
         .contains(new RedirectRule("/posts/old-name/", "/posts/new-name/", 301));
     assertThat(copy.media()).isEqualTo(original.media());
+  }
+
+  /** A bundle (no history) holding one item in {@code status}, scheduled at {@code at}. */
+  static Path oneItemBundle(String name, String id, String status, Instant at) throws Exception {
+    Path file = tmp.resolve(name);
+    try (BundleWriter w =
+        BundleWriter.create(
+            file,
+            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), false))) {
+      w.item(
+          new BundleItem(
+              id,
+              "post",
+              status,
+              3,
+              "Live",
+              "live",
+              "From the backup.",
+              "About Live",
+              List.of("java", "Pekko"),
+              "",
+              "Ada",
+              null,
+              null,
+              null,
+              null,
+              at,
+              List.of(),
+              List.of()));
+      w.finish();
+    }
+    return file;
+  }
+
+  /**
+   * A backup taken while an item was scheduled, restored after the site published it: the item
+   * stays on the site (its time has passed), rather than being unpublished and then refused the
+   * schedule. A scheduled item with no time is refused before anything is written.
+   */
+  @Test
+  @Order(7)
+  void overwritingWithAScheduleWhoseTimeHasPassedKeepsTheItemPublished() throws Exception {
+    Path site = tmp.resolve("past-schedule");
+    String[] id = new String[1];
+    withSite(
+        site,
+        (s, media) -> {
+          ContentSnapshot c = await(s.create(ContentKind.POST, fields("Live", "live", "Now.")));
+          id[0] = await(s.publish(c.id(), c.revision())).id();
+        });
+    Path noTime = oneItemBundle("no-time.quire", id[0], "scheduled", null);
+    var refused =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle",
+            "import",
+            noTime.toString(),
+            "--data",
+            site.toString(),
+            "--policy",
+            "overwrite");
+    assertThat(refused.code()).as(refused.out() + refused.err()).isEqualTo(2);
+    assertThat(refused.err()).contains("is scheduled with no time (scheduledAt)");
+    assertThat(read(site).items().get(id[0]).status()).isEqualTo(ContentStatus.PUBLISHED);
+
+    Path past =
+        oneItemBundle("past.quire", id[0], "scheduled", Instant.now().minus(Duration.ofHours(1)));
+    var r =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle",
+            "import",
+            past.toString(),
+            "--data",
+            site.toString(),
+            "--policy",
+            "overwrite");
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    ContentSnapshot after = read(site).items().get(id[0]);
+    assertThat(after.status()).isEqualTo(ContentStatus.PUBLISHED);
+    assertThat(after.fields().body()).isEqualTo("From the backup.");
   }
 
   @Test
