@@ -16,10 +16,25 @@ public interface MenuCommand extends QuireSerializable {
 
   String SITE = "site";
 
-  /** Sets the menu of that name, all its links at once (a new one, or in place of the old). */
-  record Put(SiteMenu menu, String actor, ActorRef<MenuReply> replyTo) implements MenuCommand {}
+  /**
+   * Sets the menu of that name, all its links at once (a new one, or in place of the old). {@code
+   * expectedVersion}, when given, is the menus' version the change started from: another change
+   * since is refused as stale, not overwritten (two editors saving the same page's menus).
+   */
+  record Put(SiteMenu menu, Long expectedVersion, String actor, ActorRef<MenuReply> replyTo)
+      implements MenuCommand {
+    public Put(SiteMenu menu, String actor, ActorRef<MenuReply> replyTo) {
+      this(menu, null, actor, replyTo);
+    }
+  }
 
-  record Remove(String name, String actor, ActorRef<MenuReply> replyTo) implements MenuCommand {}
+  /** Removes a menu; {@code expectedVersion} as for {@link Put}. */
+  record Remove(String name, Long expectedVersion, String actor, ActorRef<MenuReply> replyTo)
+      implements MenuCommand {
+    public Remove(String name, String actor, ActorRef<MenuReply> replyTo) {
+      this(name, null, actor, replyTo);
+    }
+  }
 
   /** Every menu, unless the asker has {@code knownVersion}: then {@code unchanged}. */
   record Get(long knownVersion, ActorRef<MenuTable> replyTo) implements MenuCommand {}

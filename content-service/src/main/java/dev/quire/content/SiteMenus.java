@@ -135,6 +135,13 @@ public final class SiteMenus
     if (cmd.menu().equals(state.menus().get(cmd.menu().name()))) {
       return Effect().reply(cmd.replyTo(), new MenuReply.Stored(state.version()));
     }
+    if (stale(state, cmd.expectedVersion())) {
+      return refuse(
+          cmd.replyTo(),
+          ErrorCode.STALE_REVISION,
+          "version",
+          staleMessage(state, cmd.expectedVersion()));
+    }
     return Effect()
         .persist(new MenuPut(cmd.menu(), clock.instant(), actor(cmd.actor())))
         .thenReply(cmd.replyTo(), s -> new MenuReply.Stored(s.version()));
@@ -145,9 +152,28 @@ public final class SiteMenus
       return refuse(
           cmd.replyTo(), ErrorCode.NOT_FOUND, "name", "there is no menu '" + cmd.name() + "'");
     }
+    if (stale(state, cmd.expectedVersion())) {
+      return refuse(
+          cmd.replyTo(),
+          ErrorCode.STALE_REVISION,
+          "version",
+          staleMessage(state, cmd.expectedVersion()));
+    }
     return Effect()
         .persist(new MenuRemoved(cmd.name(), clock.instant(), actor(cmd.actor())))
         .thenReply(cmd.replyTo(), s -> new MenuReply.Stored(s.version()));
+  }
+
+  private static boolean stale(State state, Long expectedVersion) {
+    return expectedVersion != null && expectedVersion != state.version();
+  }
+
+  private static String staleMessage(State state, long expectedVersion) {
+    return "the menus were changed after version "
+        + expectedVersion
+        + " (they are at "
+        + state.version()
+        + " now)";
   }
 
   private ReplyEffect<Event, State> refuse(

@@ -103,6 +103,44 @@ class SiteMenusTest {
     assertThat(gone.code()).isEqualTo(ErrorCode.NOT_FOUND);
   }
 
+  /** Two editors who opened the menus at the same version: the second save is refused. */
+  @Test
+  void aChangeFromAnOlderVersionIsRefusedNotOverwritten() {
+    var kit =
+        EventSourcedBehaviorTestKit.<MenuCommand, SiteMenus.Event, SiteMenus.State>create(
+            KIT.system(),
+            SiteMenus.create("site", new SiteMenus.Settings(4, 20), Clock.systemUTC()));
+    kit.<MenuReply>runCommand(r -> new MenuCommand.Put(menu("main", "Home", "/"), "ed", r));
+    long opened = kit.getState().version();
+    var first =
+        kit.<MenuReply>runCommand(
+            r -> new MenuCommand.Put(menu("main", "Home", "/", "A", "/a/"), opened, "ann", r));
+    assertThat(first.reply()).isEqualTo(new MenuReply.Stored(opened + 1));
+    var second =
+        kit.<MenuReply>runCommand(
+            r -> new MenuCommand.Put(menu("main", "Home", "/", "B", "/b/"), opened, "bob", r));
+    assertThat(second.hasNoEvents()).isTrue();
+    var refused = (MenuReply.Refused) second.reply();
+    assertThat(refused.code()).isEqualTo(ErrorCode.STALE_REVISION);
+    assertThat(refused.field()).isEqualTo("version");
+    assertThat(refused.message()).contains("after version " + opened);
+    assertThat(kit.getState().menus().get("main")).isEqualTo(menu("main", "Home", "/", "A", "/a/"));
+    // Sending what is already stored is done, whatever the version; removing checks it too.
+    assertThat(
+            kit.<MenuReply>runCommand(
+                    r ->
+                        new MenuCommand.Put(
+                            menu("main", "Home", "/", "A", "/a/"), opened, "bob", r))
+                .reply())
+        .isInstanceOf(MenuReply.Stored.class);
+    var remove = kit.<MenuReply>runCommand(r -> new MenuCommand.Remove("main", opened, "bob", r));
+    assertThat(((MenuReply.Refused) remove.reply()).code()).isEqualTo(ErrorCode.STALE_REVISION);
+    assertThat(
+            kit.<MenuReply>runCommand(r -> new MenuCommand.Remove("main", opened + 1, "bob", r))
+                .reply())
+        .isInstanceOf(MenuReply.Stored.class);
+  }
+
   /** Menu events as version 1 stores them still replay: a shape change needs a migration. */
   @Test
   void storedMenuEventsOfVersion1StillReplay() throws Exception {

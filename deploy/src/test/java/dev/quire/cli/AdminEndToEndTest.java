@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -620,6 +622,56 @@ class AdminEndToEndTest {
     assertThat(JSON.readTree(refused.body()).at("/error/field").asText())
         .isEqualTo("links[0].label");
     assertThat(editor.get("/admin/menus/").body()).contains("Feed | /feed.xml");
+
+    // Two editors open the menus page; the second to save is told, not silently overwritten.
+    Matcher v =
+        Pattern.compile("name=\"version\" value=\"(\\d+)\"")
+            .matcher(editor.get("/admin/menus/").body());
+    assertThat(v.find()).isTrue();
+    String opened = v.group(1);
+    var first =
+        editor.submit(
+            "/admin/menus/",
+            "/admin/menus/",
+            Map.of(
+                "name", "footer", "version", opened, "links", "Feed | /feed.xml\r\nA | /a/\r\n"));
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(303);
+    var second =
+        editor.submit(
+            "/admin/menus/",
+            "/admin/menus/",
+            Map.of(
+                "name", "footer", "version", opened, "links", "Feed | /feed.xml\r\nB | /b/\r\n"));
+    assertThat(second.statusCode()).isEqualTo(409);
+    assertThat(second.body())
+        .contains("Not saved: someone changed the menus after you opened this page")
+        .as("what was typed is kept")
+        .contains("B | /b/");
+    assertThat(JSON.readTree(api("GET", "/api/v1/menus", null).body()).toString())
+        .contains("/a/")
+        .doesNotContain("/b/");
+    var newOverOld =
+        editor.submit(
+            "/admin/menus/",
+            "/admin/menus/",
+            Map.of("new", "1", "name", "footer", "links", "X | /x/"));
+    assertThat(newOverOld.statusCode()).isEqualTo(409);
+    assertThat(newOverOld.body()).contains("there is a menu named footer already");
+    var staleApi =
+        api(
+            "PUT",
+            "/api/v1/menus/footer",
+            "{\"links\": [{\"label\": \"C\", \"url\": \"/c/\"}], \"version\": " + opened + "}");
+    assertThat(staleApi.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(staleApi.body()).at("/error/field").asText()).isEqualTo("version");
+    String now = JSON.readTree(api("GET", "/api/v1/menus", null).body()).get("version").asText();
+    assertThat(
+            api(
+                    "PUT",
+                    "/api/v1/menus/footer",
+                    "{\"links\": [{\"label\": \"C\", \"url\": \"/c/\"}], \"version\": " + now + "}")
+                .statusCode())
+        .isEqualTo(200);
 
     var removed = editor.submit("/admin/menus/", "/admin/menus/remove", Map.of("name", "main"));
     assertThat(removed.statusCode()).isEqualTo(303);

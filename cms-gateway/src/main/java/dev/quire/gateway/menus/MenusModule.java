@@ -23,6 +23,7 @@ import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.gateway.site.SiteState;
 import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.ErrorCode;
 import dev.quire.protocol.FieldError;
 import dev.quire.protocol.MenuCommand;
 import dev.quire.protocol.MenuCommand.MenuReply;
@@ -134,7 +135,8 @@ public final class MenusModule implements CmsModule {
 
   // ---------------------------------------------------------------- API
 
-  record MenuInput(List<SiteMenu.Link> links) {}
+  /** {@code version}, when given: the menus' version the change started from (409 if stale). */
+  record MenuInput(List<SiteMenu.Link> links, Long version) {}
 
   @Override
   public Optional<Route> apiRoutes(ModuleContext ctx) {
@@ -148,13 +150,18 @@ public final class MenusModule implements CmsModule {
                             get(
                                 () ->
                                     completeWithFuture(
-                                        current()
+                                        followed
+                                            .current()
                                             .thenApply(
-                                                list ->
+                                                table ->
                                                     JsonResponses.of(
                                                         json,
                                                         StatusCodes.OK,
-                                                        Map.of("items", list)))))),
+                                                        Map.of(
+                                                            "items",
+                                                            table.menus(),
+                                                            "version",
+                                                            table.version())))))),
                     path(
                         PathMatchers.segment(),
                         name ->
@@ -174,7 +181,7 @@ public final class MenusModule implements CmsModule {
   private CompletionStage<HttpResponse> apiPut(String name, String body) {
     MenuInput in = ApiJson.parse(json, body, MenuInput.class);
     SiteMenu menu = new SiteMenu(name, in.links());
-    return send(r -> new MenuCommand.Put(menu, "api", r)).thenApply(this::apiAnswer);
+    return send(r -> new MenuCommand.Put(menu, in.version(), "api", r)).thenApply(this::apiAnswer);
   }
 
   private HttpResponse apiAnswer(MenuReply reply) {
@@ -244,11 +251,12 @@ public final class MenusModule implements CmsModule {
       String notice,
       Map<String, String> errors,
       Map<String, String> typed) {
-    return current()
+    return followed
+        .current()
         .thenApply(
-            list -> {
+            table -> {
               List<Map<String, Object>> menus = new ArrayList<>();
-              for (SiteMenu m : list) {
+              for (SiteMenu m : table.menus()) {
                 Map<String, Object> v = new LinkedHashMap<>();
                 v.put("name", m.name());
                 v.put(
@@ -257,6 +265,9 @@ public final class MenusModule implements CmsModule {
               }
               Map<String, Object> vars = new LinkedHashMap<>();
               vars.put("menus", menus);
+              // What every form sends back: a save from an older page is refused, not applied
+              // over a change made since (another editor's link would be lost).
+              vars.put("version", table.version());
               vars.put("errors", errors);
               vars.put("newName", typed.getOrDefault("", ""));
               vars.put("newLines", typed.getOrDefault(" ", ""));
@@ -277,6 +288,7 @@ public final class MenusModule implements CmsModule {
     String name = f.getOrDefault("name", "").strip();
     String text = f.getOrDefault("links", "");
     boolean isNew = "1".equals(f.get("new"));
+    Long version = version(f);
     Map<String, String> typed = new LinkedHashMap<>();
     if (isNew) {
       typed.put("", name);
@@ -314,18 +326,53 @@ public final class MenusModule implements CmsModule {
           Map.of(errorKey(isNew, name), readable(problem.get())),
           typed);
     }
-    return send(r -> new MenuCommand.Put(menu, e.username(), r))
+    return (isNew ? current() : CompletableFuture.completedFuture(List.<SiteMenu>of()))
         .thenCompose(
-            reply ->
-                reply instanceof MenuReply.Refused no
+            list ->
+                list.stream().anyMatch(m -> m.name().equals(name))
                     ? page(
                         admin,
                         e,
-                        StatusCodes.BAD_REQUEST,
+                        StatusCodes.CONFLICT,
                         null,
-                        Map.of(errorKey(isNew, name), no.message()),
+                        Map.of("", "there is a menu named " + name + " already: edit it above"),
                         typed)
-                    : CompletableFuture.completedFuture(admin.seeOther("/admin/menus/?done=1")));
+                    : send(r -> new MenuCommand.Put(menu, version, e.username(), r))
+                        .thenCompose(
+                            reply ->
+                                reply instanceof MenuReply.Refused no
+                                    ? refused(admin, e, no, errorKey(isNew, name), typed)
+                                    : CompletableFuture.completedFuture(
+                                        admin.seeOther("/admin/menus/?done=1"))));
+  }
+
+  /** The page again after a refusal, with what was typed; a stale save says what happened. */
+  private CompletionStage<HttpResponse> refused(
+      Admin admin, Admin.Editor e, MenuReply.Refused no, String key, Map<String, String> typed) {
+    boolean stale = no.code() == ErrorCode.STALE_REVISION;
+    return page(
+        admin,
+        e,
+        stale ? StatusCodes.CONFLICT : StatusCodes.BAD_REQUEST,
+        null,
+        Map.of(
+            key,
+            stale
+                ? "Not saved: someone changed the menus after you opened this page. What you"
+                    + " typed is below; the other menus show their newest links. Save again to"
+                    + " put yours over theirs."
+                : no.message()),
+        typed);
+  }
+
+  /** The version a form was rendered at, or null (a form without one). */
+  private static Long version(Map<String, String> f) {
+    try {
+      String v = f.get("version");
+      return v == null || v.isBlank() ? null : Long.parseLong(v.strip());
+    } catch (NumberFormatException ex) {
+      return null;
+    }
   }
 
   private static String errorKey(boolean isNew, String name) {
@@ -349,12 +396,29 @@ public final class MenusModule implements CmsModule {
 
   private CompletionStage<HttpResponse> remove(Admin admin, Admin.Editor e, Map<String, String> f) {
     String name = f.getOrDefault("name", "");
-    return send(r -> new MenuCommand.Remove(name, e.username(), r))
+    Long version = version(f);
+    return send(r -> new MenuCommand.Remove(name, version, e.username(), r))
         .thenCompose(
             reply ->
                 reply instanceof MenuReply.Refused no
-                    ? page(
-                        admin, e, StatusCodes.NOT_FOUND, null, Map.of(name, no.message()), Map.of())
+                    ? no.code() == ErrorCode.STALE_REVISION
+                        ? page(
+                            admin,
+                            e,
+                            StatusCodes.CONFLICT,
+                            null,
+                            Map.of(
+                                name,
+                                "Not removed: someone changed the menus after you opened this"
+                                    + " page. Here they are as they are now."),
+                            Map.of())
+                        : page(
+                            admin,
+                            e,
+                            StatusCodes.NOT_FOUND,
+                            null,
+                            Map.of(name, no.message()),
+                            Map.of())
                     : CompletableFuture.completedFuture(admin.seeOther("/admin/menus/?done=1")));
   }
 }
