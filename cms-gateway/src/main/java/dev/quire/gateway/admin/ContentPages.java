@@ -423,14 +423,17 @@ final class ContentPages {
           HttpError error = ErrorMapper.httpError(failure);
           Map<String, Object> extra = new HashMap<>();
           extra.put("action", action);
+          // A save that timed out may still land (its message waits for the item): saying "not
+          // saved" would have the editor save again, and meet their own save as a conflict.
+          String message =
+              error.status() == StatusCodes.SERVICE_UNAVAILABLE.intValue()
+                  ? "Perhaps not saved: the site did not confirm this save in time, and it may"
+                      + " still be stored. Your text is below: look at "
+                      + (action.endsWith("/new") ? "the content list" : "this item's history")
+                      + " in another tab before saving again."
+                  : "Not saved: " + error.getMessage() + " Your text is below.";
           return formPage(
-              e,
-              StatusCodes.get(error.status()),
-              item,
-              form,
-              Map.of("form", "Not saved: " + error.getMessage() + " Your text is below."),
-              null,
-              extra);
+              e, StatusCodes.get(error.status()), item, form, Map.of("form", message), null, extra);
         });
   }
 

@@ -37,12 +37,27 @@ public final class Asks {
 
   /** An ask that timed out becomes "unavailable" (503) naming {@code what}, not an error. */
   public static <T> CompletionStage<T> unavailableOnTimeout(CompletionStage<T> stage, String what) {
+    return unavailableOnTimeout(stage, what, () -> false);
+  }
+
+  /**
+   * As above; when {@code wasChange} says the ask was a change, the answer says it may still be
+   * applied: the message may be waiting for its entity (a shard moving, a slug being claimed), and
+   * a change sent again at once could land twice or be refused as stale against itself.
+   */
+  public static <T> CompletionStage<T> unavailableOnTimeout(
+      CompletionStage<T> stage, String what, java.util.function.BooleanSupplier wasChange) {
     return stage.exceptionally(
         e -> {
           Throwable cause =
               e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
           if (cause instanceof TimeoutException) {
-            throw HttpError.unavailable(what + " did not answer in time; try again");
+            throw HttpError.unavailable(
+                wasChange.getAsBoolean()
+                    ? what
+                        + " did not answer in time: the change may still be applied. Read it"
+                        + " again before sending the change again"
+                    : what + " did not answer in time; try again");
           }
           if (cause instanceof RuntimeException re) {
             throw re;

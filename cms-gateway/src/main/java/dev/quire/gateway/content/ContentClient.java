@@ -57,13 +57,15 @@ public final class ContentClient {
   /** Sends a command to the item's entity. A rejection is returned, not thrown. */
   public CompletionStage<ContentReply> command(
       String contentId, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
+    ContentCommand[] sent = new ContentCommand[1];
     return Asks.unavailableOnTimeout(
         Asks.on(
             sharding
                 .entityRefFor(ContentCommand.ENTITY_KEY, contentId)
-                .ask(make::apply, askTimeout()),
+                .ask(ref -> sent[0] = make.apply(ref), askTimeout()),
             system.executionContext()),
-        "content " + contentId);
+        "content " + contentId,
+        () -> !(sent[0] instanceof ContentCommand.Get));
   }
 
   /** The item holding {@code slug}, or empty. Answered by the slug's own entity: never stale. */
