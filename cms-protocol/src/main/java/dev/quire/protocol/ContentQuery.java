@@ -61,11 +61,20 @@ public interface ContentQuery extends QuireSerializable {
    * it did.
    */
   record Revisions(
-      String contentId, long beforeRevision, boolean paged, ActorRef<RevisionList> replyTo)
+      String contentId,
+      long beforeRevision,
+      boolean paged,
+      boolean withoutBodies,
+      ActorRef<RevisionList> replyTo)
       implements ContentQuery {
 
     public Revisions(String contentId, ActorRef<RevisionList> replyTo) {
-      this(contentId, 0, false, replyTo);
+      this(contentId, 0, false, false, replyTo);
+    }
+
+    public Revisions(
+        String contentId, long beforeRevision, boolean paged, ActorRef<RevisionList> replyTo) {
+      this(contentId, beforeRevision, paged, false, replyTo);
     }
   }
 

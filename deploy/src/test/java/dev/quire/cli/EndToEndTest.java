@@ -71,6 +71,9 @@ class EndToEndTest {
     // Short and few, so that trickling uploads are cut off and refused within the test.
     settings.put("quire.media.upload-max-duration", "5s");
     settings.put("quire.media.max-concurrent-uploads", 2);
+    // Small, so that a history of long bodies comes in several answers (see the revisions test).
+    settings.put("quire.content.query.max-reply-bytes", "64k");
+    settings.put("quire.gateway.api.revisions-max-chars", 100_000);
     var config = QuireNode.config(settings);
     node = QuireNode.start(config, true, System.out, TOKEN);
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
@@ -1317,6 +1320,60 @@ class EndToEndTest {
     assertThat(job[0].get("report").get("findings").toString())
         .contains("start-unreachable")
         .contains("blocked");
+  }
+
+  /**
+   * A history of long bodies comes in answers bounded by their text (revisions-max-chars 100,000
+   * here), continued with ?before=; without bodies, the whole list at once.
+   */
+  @Test
+  @Order(31)
+  void aLongHistoryComesInBoundedAnswersAndAListWithoutBodiesComesWhole() throws Exception {
+    String body = "A long page. ".repeat(3_000); // 39,000 characters
+    var created =
+        api(
+            "POST",
+            "/api/v1/content",
+            JSON.writeValueAsString(
+                Map.of("kind", "page", "title", "Changelog", "slug", "changelog", "body", body)));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = JSON.readTree(created.body()).get("id").asText();
+    for (int rev = 1; rev < 6; rev++) {
+      var edited =
+          api(
+              "PUT",
+              "/api/v1/content/" + id,
+              JSON.writeValueAsString(Map.of("revision", rev, "body", body + rev)));
+      assertThat(edited.statusCode()).as(edited.body()).isEqualTo(200);
+    }
+    // The list is the read model's, which follows the journal.
+    await(
+        () ->
+            JSON.readTree(
+                        api("GET", "/api/v1/content/" + id + "/revisions?bodies=false", null)
+                            .body())
+                    .get("items")
+                    .size()
+                == 6,
+        Duration.ofSeconds(5));
+    JsonNode first = JSON.readTree(api("GET", "/api/v1/content/" + id + "/revisions", null).body());
+    assertThat(first.get("items").findValuesAsText("revision")).containsExactly("6", "5", "4");
+    assertThat(first.get("more").asBoolean()).isTrue();
+    assertThat(first.get("next").asLong()).isEqualTo(4);
+    assertThat(first.at("/items/0/body").asText()).isEqualTo(body + 5);
+    JsonNode rest =
+        JSON.readTree(api("GET", "/api/v1/content/" + id + "/revisions?before=4", null).body());
+    assertThat(rest.get("items").findValuesAsText("revision")).containsExactly("3", "2", "1");
+    assertThat(rest.get("more").asBoolean()).isFalse();
+    assertThat(rest.has("next")).isFalse();
+    JsonNode listed =
+        JSON.readTree(api("GET", "/api/v1/content/" + id + "/revisions?bodies=false", null).body());
+    assertThat(listed.get("items")).hasSize(6);
+    assertThat(listed.at("/items/0").has("body")).isFalse();
+    assertThat(listed.get("more").asBoolean()).isFalse();
+    var bad = api("GET", "/api/v1/content/" + id + "/revisions?bodies=no", null);
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(bad.body()).at("/error/field").asText()).isEqualTo("bodies");
   }
 
   @Test

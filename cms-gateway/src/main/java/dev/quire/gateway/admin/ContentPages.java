@@ -689,7 +689,7 @@ final class ContentPages {
         .thenCompose(
             now ->
                 content
-                    .revisions(id)
+                    .revisions(id, 0, Long.MAX_VALUE, false)
                     .thenApply(
                         list -> {
                           Map<String, Object> vars = new HashMap<>();

@@ -54,6 +54,7 @@ public final class ContentApiModule implements CmsModule {
   private ObjectMapper json;
   private int defaultPageSize;
   private int maxPageSize;
+  private long revisionsMaxChars;
   private Revisions history;
 
   @Override
@@ -67,6 +68,7 @@ public final class ContentApiModule implements CmsModule {
     this.json = ctx.json();
     this.defaultPageSize = ctx.config().getInt("quire.gateway.api.default-page-size");
     this.maxPageSize = ctx.config().getInt("quire.gateway.api.max-page-size");
+    this.revisionsMaxChars = ctx.config().getLong("quire.gateway.api.revisions-max-chars");
     if (maxPageSize < 1 || defaultPageSize < 1 || defaultPageSize > maxPageSize) {
       // A 0 made every list request fail (a division by it), a default above the maximum every
       // request that left the size out.
@@ -114,7 +116,12 @@ public final class ContentApiModule implements CmsModule {
                                     action(id, "archive"),
                                     path(
                                         "revisions",
-                                        () -> get(() -> completeWithFuture(revisions(id)))),
+                                        () ->
+                                            get(
+                                                () ->
+                                                    parameterMap(
+                                                        q ->
+                                                            completeWithFuture(revisions(id, q))))),
                                     path(
                                         PathMatchers.segment("revisions")
                                             .slash(PathMatchers.segment()),
@@ -387,34 +394,54 @@ public final class ContentApiModule implements CmsModule {
     return Revisions.number(field, value);
   }
 
-  private CompletionStage<HttpResponse> revisions(String id) {
+  /**
+   * {@code ?before=n}: revisions older than n; {@code ?bodies=false}: without bodies. One answer
+   * holds revisions until their text passes {@code revisions-max-chars}; then {@code more} is true
+   * and {@code next} is the {@code before} to ask with.
+   */
+  private CompletionStage<HttpResponse> revisions(String id, Map<String, String> q) {
+    long before = q.containsKey("before") ? revisionNumber("before", q.get("before")) : 0;
+    String bodiesParam = q.getOrDefault("bodies", "true");
+    if (!bodiesParam.equals("true") && !bodiesParam.equals("false")) {
+      throw HttpError.badRequest("bodies", "must be true or false, was '" + bodiesParam + "'");
+    }
+    boolean bodies = bodiesParam.equals("true");
     return current(id)
-        .thenCompose(now -> content.revisions(id))
-        .thenApply(
-            list ->
-                ok(
-                    Map.of(
-                        "id",
-                        id,
-                        "items",
-                        list.revisions().stream()
-                            .map(
-                                e -> {
-                                  Map<String, Object> m = new LinkedHashMap<>();
-                                  m.put("revision", e.revision());
-                                  m.put("event", e.event());
-                                  m.put("at", e.at());
-                                  m.put("actor", e.actor());
-                                  m.put("status", e.status().id());
-                                  m.put("title", e.title());
-                                  m.put("slug", e.slug());
-                                  m.put("body", e.body());
-                                  if (e.revertedTo() != null) {
-                                    m.put("revertedTo", e.revertedTo());
-                                  }
-                                  return m;
-                                })
-                            .toList())));
+        .thenCompose(now -> content.revisions(id, before, revisionsMaxChars, bodies))
+        .thenApply(list -> ok(revisionPage(id, list, bodies)));
+  }
+
+  private static Map<String, Object> revisionPage(
+      String id, ContentQuery.RevisionList list, boolean bodies) {
+    Map<String, Object> page = new LinkedHashMap<>();
+    page.put("id", id);
+    page.put(
+        "items",
+        list.revisions().stream()
+            .map(
+                e -> {
+                  Map<String, Object> m = new LinkedHashMap<>();
+                  m.put("revision", e.revision());
+                  m.put("event", e.event());
+                  m.put("at", e.at());
+                  m.put("actor", e.actor());
+                  m.put("status", e.status().id());
+                  m.put("title", e.title());
+                  m.put("slug", e.slug());
+                  if (bodies) {
+                    m.put("body", e.body());
+                  }
+                  if (e.revertedTo() != null) {
+                    m.put("revertedTo", e.revertedTo());
+                  }
+                  return m;
+                })
+            .toList());
+    page.put("more", list.more());
+    if (list.more()) {
+      page.put("next", list.revisions().get(list.revisions().size() - 1).revision());
+    }
+    return page;
   }
 
   // ---------------------------------------------------------------- helpers

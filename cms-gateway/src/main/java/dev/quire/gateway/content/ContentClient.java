@@ -96,27 +96,43 @@ public final class ContentClient {
   }
 
   /**
-   * Every revision of an item, newest first. Asked for in as many answers as the content node's
-   * size bound makes of them (one, unless the item's bodies add up to more than what one message
-   * between nodes carries).
+   * An item's revisions, newest first, older than {@code before} (0: from the newest), until their
+   * text passes {@code maxChars} (at least one page is given): {@code more} says older ones remain,
+   * to ask for from the last one's revision. Asked for in as many answers as the content node's
+   * size bound makes of them. Without {@code bodies} each body is "" (a list to show, not to read):
+   * a thousand edits of a long page would otherwise fill the heap.
    */
-  public CompletionStage<ContentQuery.RevisionList> revisions(String contentId) {
-    return revisionsBefore(contentId, 0, new java.util.ArrayList<>());
+  public CompletionStage<ContentQuery.RevisionList> revisions(
+      String contentId, long before, long maxChars, boolean bodies) {
+    return revisionsBefore(contentId, before, maxChars, !bodies, new java.util.ArrayList<>(), 0);
   }
 
   private CompletionStage<ContentQuery.RevisionList> revisionsBefore(
-      String contentId, long before, List<RevisionEntry> got) {
+      String contentId,
+      long before,
+      long maxChars,
+      boolean withoutBodies,
+      List<RevisionEntry> got,
+      long chars) {
     return this.<ContentQuery.RevisionList>query(
-            r -> new ContentQuery.Revisions(contentId, before, true, r))
+            r -> new ContentQuery.Revisions(contentId, before, true, withoutBodies, r))
         .thenCompose(
             page -> {
-              got.addAll(page.revisions());
+              long total = chars;
+              for (RevisionEntry e : page.revisions()) {
+                got.add(e);
+                total += e.body().length() + e.title().length() + e.slug().length();
+              }
               if (!page.more() || page.revisions().isEmpty()) {
                 return CompletableFuture.completedFuture(
                     new ContentQuery.RevisionList(contentId, List.copyOf(got), false));
               }
+              if (total >= maxChars) {
+                return CompletableFuture.completedFuture(
+                    new ContentQuery.RevisionList(contentId, List.copyOf(got), true));
+              }
               long oldest = page.revisions().get(page.revisions().size() - 1).revision();
-              return revisionsBefore(contentId, oldest, got);
+              return revisionsBefore(contentId, oldest, maxChars, withoutBodies, got, total);
             });
   }
 

@@ -432,22 +432,25 @@ public final class ReadModel {
   }
 
   public List<RevisionEntry> revisions(Connection c, String contentId) throws SQLException {
-    return revisions(c, contentId, 0, Long.MAX_VALUE).revisions();
+    return revisions(c, contentId, 0, Long.MAX_VALUE, false).revisions();
   }
 
   /**
    * An item's revisions, newest first, older than {@code beforeRevision} (0: all), and no more than
    * {@code maxBytes} of text (UTF-8) once the first is in: each revision carries its whole body,
-   * and an answer that crosses the cluster is one message (see {@link #changesSince}).
+   * and an answer that crosses the cluster is one message (see {@link #changesSince}). {@code
+   * withoutBodies}: each body is "" (a list of revisions to show, not to read).
    */
   public ContentQuery.RevisionList revisions(
-      Connection c, String contentId, long beforeRevision, long maxBytes) throws SQLException {
+      Connection c, String contentId, long beforeRevision, long maxBytes, boolean withoutBodies)
+      throws SQLException {
     List<RevisionEntry> out = new ArrayList<>();
     boolean more = false;
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT revision, event, at, actor, status, title, slug, body, reverted_to FROM"
-                + " content_revision"
+            "SELECT revision, event, at, actor, status, title, slug, "
+                + (withoutBodies ? "''" : "body")
+                + ", reverted_to FROM content_revision"
                 + " WHERE content_id=? AND (?=0 OR revision<?) ORDER BY revision DESC")) {
       ps.setString(1, contentId);
       ps.setLong(2, beforeRevision);

@@ -88,9 +88,10 @@ public final class ContentQueries {
                                   c,
                                   q.contentId(),
                                   q.beforeRevision(),
-                                  q.paged()
-                                      ? replyBytes(q.replyTo(), maxReplyBytes)
-                                      : Long.MAX_VALUE)))
+                                  // Paged by size for an asker in this JVM too: each revision
+                                  // carries its whole body, and an item's history is unbounded.
+                                  q.paged() ? maxReplyBytes : Long.MAX_VALUE,
+                                  q.withoutBodies())))
               .onMessage(
                   ContentQuery.History.class,
                   q -> {

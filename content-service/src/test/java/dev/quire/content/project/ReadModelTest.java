@@ -195,7 +195,7 @@ class ReadModelTest {
       List<Integer> sizes = new java.util.ArrayList<>();
       long before = 0;
       while (true) {
-        ContentQuery.RevisionList page = rm.revisions(c, "r", before, 45_000);
+        ContentQuery.RevisionList page = rm.revisions(c, "r", before, 45_000, false);
         page.revisions().forEach(e -> seen.add(e.revision()));
         sizes.add(page.revisions().size());
         if (!page.more()) {
@@ -206,13 +206,18 @@ class ReadModelTest {
       assertThat(seen).containsExactly(5L, 4L, 3L, 2L, 1L);
       assertThat(sizes).containsExactly(2, 2, 1);
       // Without a budget (an asker in the same JVM): every revision in one answer.
-      ContentQuery.RevisionList all = rm.revisions(c, "r", 0, Long.MAX_VALUE);
+      ContentQuery.RevisionList all = rm.revisions(c, "r", 0, Long.MAX_VALUE, false);
       assertThat(all.revisions()).hasSize(5);
       assertThat(all.more()).isFalse();
       // A budget smaller than one revision still gives one, so the asker moves on.
-      ContentQuery.RevisionList one = rm.revisions(c, "r", 3, 10);
+      ContentQuery.RevisionList one = rm.revisions(c, "r", 3, 10, false);
       assertThat(one.revisions()).extracting(e -> e.revision()).containsExactly(2L);
       assertThat(one.more()).isTrue();
+      // Without bodies (a list to show): all five fit the budget that took three pages above.
+      ContentQuery.RevisionList listed = rm.revisions(c, "r", 0, 45_000, true);
+      assertThat(listed.revisions()).hasSize(5).allSatisfy(e -> assertThat(e.body()).isEmpty());
+      assertThat(listed.revisions().get(0).title()).isEqualTo("Title r");
+      assertThat(listed.more()).isFalse();
     }
   }
 
