@@ -74,14 +74,11 @@ public final class BundleReader implements AutoCloseable {
         throw new BundleException(
             Layout.MANIFEST, "missing: this is not a Quire bundle, or it is truncated");
       }
-      byte[] bytes;
-      try (InputStream in =
-          bounded(zip, m, limits.maxRecordEntryBytes(), limits.maxCompressionRatio())) {
-        bytes = in.readAllBytes();
-      }
       Manifest manifest;
-      try {
-        manifest = Layout.JSON.readValue(bytes, Manifest.class);
+      // Parsed as it inflates (not read into a byte array first), within its own limit.
+      try (InputStream in =
+          bounded(zip, m, limits.maxManifestBytes(), limits.maxCompressionRatio())) {
+        manifest = Layout.JSON.readValue(in, Manifest.class);
       } catch (JsonProcessingException e) {
         throw new BundleException(Layout.MANIFEST, "not valid JSON: " + e.getOriginalMessage());
       }

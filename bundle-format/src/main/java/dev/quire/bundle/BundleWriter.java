@@ -175,8 +175,21 @@ public final class BundleWriter implements AutoCloseable {
             counts,
             entries,
             Layout.rootChecksum(entries));
+    byte[] manifestBytes = Layout.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
+    if (manifestBytes.length > Limits.DEFAULT.maxManifestBytes()) {
+      // Readers would refuse it: better no bundle now than one that cannot be imported.
+      throw new IOException(
+          Layout.MANIFEST
+              + ": would be "
+              + manifestBytes.length
+              + " bytes for "
+              + entries.size()
+              + " entries, over the "
+              + Limits.DEFAULT.maxManifestBytes()
+              + " bytes a reader accepts");
+    }
     zip.putNextEntry(new ZipEntry(Layout.MANIFEST));
-    zip.write(Layout.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
+    zip.write(manifestBytes);
     zip.closeEntry();
     zip.close();
     Files.move(

@@ -12,10 +12,16 @@ public record Limits(
     long maxTotalBytes,
     int maxCompressionRatio,
     int maxLineBytes,
-    long maxItems) {
+    long maxItems,
+    long maxManifestBytes) {
 
+  /**
+   * {@code maxManifestBytes}: the manifest lists every entry (~140 bytes each), and is read whole
+   * into the heap before anything else: 64 MiB holds ~450,000 entries, and a manifest at the record
+   * limit (256 MiB, inflated from a 1.3 MB bundle) ran the command's 256 MB heap out.
+   */
   public static final Limits DEFAULT =
-      new Limits(2_000_000, 256L << 20, 4L << 30, 64L << 30, 200, 8 << 20, 1_000_000);
+      new Limits(2_000_000, 256L << 20, 4L << 30, 64L << 30, 200, 8 << 20, 1_000_000, 64L << 20);
 
   public Limits withMaxEntries(int n) {
     return new Limits(
@@ -25,7 +31,8 @@ public record Limits(
         maxTotalBytes,
         maxCompressionRatio,
         maxLineBytes,
-        maxItems);
+        maxItems,
+        maxManifestBytes);
   }
 
   public Limits withMaxMediaEntryBytes(long n) {
@@ -36,7 +43,8 @@ public record Limits(
         maxTotalBytes,
         maxCompressionRatio,
         maxLineBytes,
-        maxItems);
+        maxItems,
+        maxManifestBytes);
   }
 
   public Limits withMaxCompressionRatio(int n) {
@@ -47,7 +55,20 @@ public record Limits(
         maxTotalBytes,
         n,
         maxLineBytes,
-        maxItems);
+        maxItems,
+        maxManifestBytes);
+  }
+
+  public Limits withMaxManifestBytes(long n) {
+    return new Limits(
+        maxEntries,
+        maxRecordEntryBytes,
+        maxMediaEntryBytes,
+        maxTotalBytes,
+        maxCompressionRatio,
+        maxLineBytes,
+        maxItems,
+        n);
   }
 
   public Limits withMaxTotalBytes(long n) {
@@ -58,6 +79,7 @@ public record Limits(
         n,
         maxCompressionRatio,
         maxLineBytes,
-        maxItems);
+        maxItems,
+        maxManifestBytes);
   }
 }

@@ -114,6 +114,17 @@ class BadBundleTest {
     }
   }
 
+  /** The manifest is read whole into the heap: it has a limit of its own, below a record's. */
+  @Test
+  void aManifestOverItsLimitIsRefusedAtOpenNamingIt() throws Exception {
+    assertThat(Limits.DEFAULT.maxManifestBytes()).isLessThan(Limits.DEFAULT.maxRecordEntryBytes());
+    assertThatThrownBy(() -> BundleReader.open(good, Limits.DEFAULT.withMaxManifestBytes(100)))
+        .hasMessageContaining("manifest.json: inflates past the size limit of 100 bytes");
+    try (BundleReader r = BundleReader.open(good, Limits.DEFAULT)) {
+      assertThat(r.manifest().entries()).isNotEmpty();
+    }
+  }
+
   @Test
   void tooManyEntriesAreRefusedAtOpen() throws Exception {
     assertThatThrownBy(() -> BundleReader.open(good, Limits.DEFAULT.withMaxEntries(5)))
