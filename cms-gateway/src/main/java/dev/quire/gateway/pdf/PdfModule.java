@@ -8,6 +8,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.reject;
 import com.typesafe.config.Config;
 import dev.quire.gateway.http.Compression;
 import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.media.ImageVariants;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
@@ -67,16 +68,27 @@ public final class PdfModule implements CmsModule {
       java.util.regex.Pattern.compile("^/(posts/)?[a-z0-9]+(-[a-z0-9]+)*\\.pdf$");
 
   /** {@code quire.gateway.pdf}. */
-  record Settings(long cacheBytes, int maxConcurrent, long maxImagePixels) {
+  record Settings(long cacheBytes, int maxConcurrent, long maxImagePixels, int imageWidth) {
     static Settings fromConfig(Config config) {
       Config c = config.getConfig("quire.gateway.pdf");
       Settings s =
           new Settings(
-              c.getBytes("cache-bytes"), c.getInt("max-concurrent"), c.getLong("max-image-pixels"));
+              c.getBytes("cache-bytes"),
+              c.getInt("max-concurrent"),
+              c.getLong("max-image-pixels"),
+              c.getInt("image-width"));
       if (s.cacheBytes < 0 || s.maxConcurrent < 1 || s.maxImagePixels < 1) {
         throw new IllegalArgumentException(
             "quire.gateway.pdf: cache-bytes must be at least 0, max-concurrent and"
                 + " max-image-pixels at least 1");
+      }
+      List<Integer> widths = config.getIntList("quire.media.images.widths");
+      if (!widths.contains(s.imageWidth)) {
+        throw new IllegalArgumentException(
+            "quire.gateway.pdf.image-width ("
+                + s.imageWidth
+                + ") must be one of quire.media.images.widths "
+                + widths);
       }
       return s;
     }
@@ -98,11 +110,15 @@ public final class PdfModule implements CmsModule {
     this.settings = Settings.fromConfig(ctx.config());
     this.site = ctx.site();
     this.pages = ctx.pages();
+    MediaStore media =
+        new MediaStore(Path.of(ctx.config().getString("quire.media.dir")), Clock.systemUTC());
     this.renderer =
         new PdfRenderer(
             SiteSettings.fromConfig(ctx.config()).baseUrl(),
-            new MediaStore(Path.of(ctx.config().getString("quire.media.dir")), Clock.systemUTC()),
-            settings.maxImagePixels());
+            media,
+            settings.maxImagePixels(),
+            new ImageVariants(media, ImageVariants.Settings.fromConfig(ctx.config())),
+            settings.imageWidth());
     this.printed =
         new MadeOnDemand(
             settings.cacheBytes(),

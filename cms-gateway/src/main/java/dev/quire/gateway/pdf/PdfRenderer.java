@@ -4,6 +4,7 @@ import com.openhtmltopdf.extend.FSStream;
 import com.openhtmltopdf.outputdevice.helper.ExternalResourceControlPriority;
 import com.openhtmltopdf.outputdevice.helper.ExternalResourceType;
 import com.openhtmltopdf.pdfboxout.PdfRendererBuilder;
+import dev.quire.gateway.media.ImageVariants;
 import dev.quire.gateway.media.MediaStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -54,6 +55,8 @@ public final class PdfRenderer {
   private final String baseUrl;
   private final MediaStore media;
   private final long maxImagePixels;
+  private final ImageVariants variants;
+  private final int imageWidth;
 
   /**
    * {@code baseUrl}: the site's, without a trailing slash; relative links resolve against it.
@@ -61,9 +64,43 @@ public final class PdfRenderer {
    * header) is left out rather than decoded, so a small file cannot unpack into gigabytes.
    */
   public PdfRenderer(String baseUrl, MediaStore media, long maxImagePixels) {
+    this(baseUrl, media, maxImagePixels, null, 0);
+  }
+
+  /**
+   * As above; a JPEG or PNG that decodes to more than the copies' {@code decode-pixels} is printed
+   * from its copy {@code imageWidth} wide (made as the site makes its copies, decoding only what
+   * the copy needs): a 40-megapixel photo decoded whole is 160 MB, and two PDFs are made at once in
+   * a 256 MB heap. Without such a copy it is left out.
+   */
+  public PdfRenderer(
+      String baseUrl,
+      MediaStore media,
+      long maxImagePixels,
+      ImageVariants variants,
+      int imageWidth) {
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.media = media;
     this.maxImagePixels = maxImagePixels;
+    this.variants = variants;
+    this.imageWidth = imageWidth;
+  }
+
+  /** The file printed for media image {@code sha}, or null when it is left out. */
+  java.nio.file.Path printable(String sha) throws IOException {
+    java.nio.file.Path blob = media.blob(sha);
+    if (!Files.isRegularFile(blob) || !withinPixels(blob)) {
+      return null;
+    }
+    if (variants == null) {
+      return blob;
+    }
+    var size = variants.size(sha);
+    if (size.isEmpty()
+        || (long) size.get().width() * size.get().height() <= variants.settings().decodePixels()) {
+      return blob;
+    }
+    return variants.variant(sha, imageWidth).file();
   }
 
   /** The PDF of {@code html}, a whole HTML document. */
@@ -150,11 +187,8 @@ public final class PdfRenderer {
       @Override
       public InputStream getStream() {
         try {
-          return sha == null
-                  || !Files.isRegularFile(media.blob(sha))
-                  || !withinPixels(media.blob(sha))
-              ? null
-              : Files.newInputStream(media.blob(sha));
+          java.nio.file.Path file = sha == null ? null : printable(sha);
+          return file == null ? null : Files.newInputStream(file);
         } catch (IOException e) {
           return null;
         }

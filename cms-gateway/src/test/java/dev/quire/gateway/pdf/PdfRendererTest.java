@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.apache.pdfbox.Loader;
@@ -136,6 +137,53 @@ class PdfRendererTest {
       // (A picture wider than the page may be drawn on two: printed at all is what counts.)
       assertThat(images(doc)).as("at the limit it is printed").isPositive();
     }
+  }
+
+  /**
+   * An image that decodes past the copies' limit is printed from its copy (1200 wide here), decoded
+   * to no more than the copy needs, not from the original.
+   */
+  @Test
+  void aLargeImageIsPrintedFromItsCopyNotDecodedWhole() throws Exception {
+    MediaStore media = new MediaStore(tmp.resolve("media-copies"), Clock.systemUTC());
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB), "png", png);
+    String sha =
+        media
+            .put(new ByteArrayInputStream(png.toByteArray()), "image/png", "big.png", 1 << 22)
+            .sha256();
+    var variants =
+        new dev.quire.gateway.media.ImageVariants(
+            media,
+            new dev.quire.gateway.media.ImageVariants.Settings(
+                List.of(480, 1200), 40_000_000, 2_000_000, 0.82f, "100vw", 16));
+    PdfRenderer renderer =
+        new PdfRenderer("https://example.org", media, 40_000_000, variants, 1200);
+    assertThat(renderer.printable(sha)).isNotNull().isNotEqualTo(media.blob(sha));
+    String html = "<html><body><p><img src=\"/media/" + sha + "/big.png\"></p></body></html>";
+    try (PDDocument doc = Loader.loadPDF(renderer.render(html))) {
+      List<Integer> widths = new java.util.ArrayList<>();
+      for (var page : doc.getPages()) {
+        for (var name : page.getResources().getXObjectNames()) {
+          if (page.getResources().getXObject(name) instanceof PDImageXObject img) {
+            widths.add(img.getWidth());
+          }
+        }
+      }
+      assertThat(widths).isNotEmpty().allSatisfy(w -> assertThat(w).isEqualTo(1200));
+    }
+    // Within the decode limit, the original is printed.
+    PdfRenderer roomy =
+        new PdfRenderer(
+            "https://example.org",
+            media,
+            40_000_000,
+            new dev.quire.gateway.media.ImageVariants(
+                media,
+                new dev.quire.gateway.media.ImageVariants.Settings(
+                    List.of(480, 1200), 40_000_000, 8_000_000, 0.82f, "100vw", 16)),
+            1200);
+    assertThat(roomy.printable(sha)).isEqualTo(media.blob(sha));
   }
 
   private static int images(PDDocument doc) throws java.io.IOException {
