@@ -136,11 +136,7 @@ public final class SiteMenus
       return Effect().reply(cmd.replyTo(), new MenuReply.Stored(state.version()));
     }
     if (stale(state, cmd.expectedVersion())) {
-      return refuse(
-          cmd.replyTo(),
-          ErrorCode.STALE_REVISION,
-          "version",
-          staleMessage(state, cmd.expectedVersion()));
+      return refuseStale(state, cmd.expectedVersion(), cmd.replyTo());
     }
     return Effect()
         .persist(new MenuPut(cmd.menu(), clock.instant(), actor(cmd.actor())))
@@ -153,11 +149,7 @@ public final class SiteMenus
           cmd.replyTo(), ErrorCode.NOT_FOUND, "name", "there is no menu '" + cmd.name() + "'");
     }
     if (stale(state, cmd.expectedVersion())) {
-      return refuse(
-          cmd.replyTo(),
-          ErrorCode.STALE_REVISION,
-          "version",
-          staleMessage(state, cmd.expectedVersion()));
+      return refuseStale(state, cmd.expectedVersion(), cmd.replyTo());
     }
     return Effect()
         .persist(new MenuRemoved(cmd.name(), clock.instant(), actor(cmd.actor())))
@@ -168,12 +160,17 @@ public final class SiteMenus
     return expectedVersion != null && expectedVersion != state.version();
   }
 
-  private static String staleMessage(State state, long expectedVersion) {
-    return "the menus were changed after version "
-        + expectedVersion
-        + " (they are at "
-        + state.version()
-        + " now)";
+  private ReplyEffect<Event, State> refuseStale(
+      State state, long expectedVersion, org.apache.pekko.actor.typed.ActorRef<MenuReply> replyTo) {
+    return refuse(
+        replyTo,
+        ErrorCode.STALE_REVISION,
+        "version",
+        "the menus were changed after version "
+            + expectedVersion
+            + " (they are at "
+            + state.version()
+            + " now)");
   }
 
   private ReplyEffect<Event, State> refuse(

@@ -118,13 +118,7 @@ class PdfRendererTest {
   @Test
   void aMediaImageOverThePixelLimitIsLeftOutNotDecoded() throws Exception {
     MediaStore media = new MediaStore(tmp.resolve("media"), Clock.systemUTC());
-    ByteArrayOutputStream png = new ByteArrayOutputStream();
-    // 3000 x 2000 of one colour: a few kilobytes of file, 24 MB once decoded.
-    ImageIO.write(new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB), "png", png);
-    String sha =
-        media
-            .put(new ByteArrayInputStream(png.toByteArray()), "image/png", "big.png", 1 << 22)
-            .sha256();
+    String sha = bigPng(media);
     String html =
         "<html><body><p>Before</p><p><img src=\"/media/" + sha + "/big.png\"></p></body></html>";
     PdfRenderer tight = new PdfRenderer("https://example.org", media, 1_000_000);
@@ -146,12 +140,7 @@ class PdfRendererTest {
   @Test
   void aLargeImageIsPrintedFromItsCopyNotDecodedWhole() throws Exception {
     MediaStore media = new MediaStore(tmp.resolve("media-copies"), Clock.systemUTC());
-    ByteArrayOutputStream png = new ByteArrayOutputStream();
-    ImageIO.write(new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB), "png", png);
-    String sha =
-        media
-            .put(new ByteArrayInputStream(png.toByteArray()), "image/png", "big.png", 1 << 22)
-            .sha256();
+    String sha = bigPng(media);
     var variants =
         new dev.quire.gateway.media.ImageVariants(
             media,
@@ -184,6 +173,15 @@ class PdfRendererTest {
                     List.of(480, 1200), 40_000_000, 8_000_000, 0.82f, "100vw", 16)),
             1200);
     assertThat(roomy.printable(sha)).isEqualTo(media.blob(sha));
+  }
+
+  /** A 3000 x 2000 PNG of one colour stored in {@code media}: a few KB, 24 MB decoded. */
+  private static String bigPng(MediaStore media) throws Exception {
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB), "png", png);
+    return media
+        .put(new ByteArrayInputStream(png.toByteArray()), "image/png", "big.png", 1 << 22)
+        .sha256();
   }
 
   private static int images(PDDocument doc) throws java.io.IOException {

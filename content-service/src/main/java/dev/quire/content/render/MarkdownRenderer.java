@@ -194,44 +194,42 @@ public final class MarkdownRenderer {
               .includeSourceSpans(IncludeSourceSpans.BLOCKS)
               .build()
               .parse(markdown == null ? "" : markdown);
-      int line = 0;
-      int max = 0;
-      int d = 0;
-      Node n = doc;
-      while (n != null) {
-        if (n.getFirstChild() != null) {
-          n = n.getFirstChild();
-          max = Math.max(max, ++d);
-          List<SourceSpan> spans = n.getSourceSpans();
-          if (d == max && !spans.isEmpty()) {
-            line = spans.get(0).getLineIndex() + 1;
-          }
-          continue;
-        }
-        while (n != doc && n.getNext() == null) {
-          n = n.getParent();
-          d--;
-        }
-        if (n == doc) {
-          break;
-        }
-        n = n.getNext();
-      }
-      return java.util.Optional.of(new int[] {max, Math.max(line, 1)});
+      int[] deepest = walk(doc, true);
+      return java.util.Optional.of(new int[] {deepest[0], Math.max(deepest[1], 1)});
     } catch (StackOverflowError e) {
       return java.util.Optional.empty();
     }
   }
 
-  /** How many levels deep the tree under {@code root} goes, walked without recursion. */
+  /** How many levels deep the tree under {@code root} goes. */
   static int depth(Node root) {
+    return walk(root, false)[0];
+  }
+
+  /**
+   * The tree under {@code root} walked without recursion: how many levels deep it goes, and, with
+   * {@code lines}, the line (from 1; 0 when no node has a position) of the deepest node that has
+   * one.
+   */
+  private static int[] walk(Node root, boolean lines) {
     int max = 0;
-    int d = 0;
-    Node n = root;
+    int line = 0;
+    int lineDepth = 0;
+    int d = 1;
+    Node n = root.getFirstChild();
     while (n != null) {
+      max = Math.max(max, d);
+      if (lines && d > lineDepth) {
+        List<SourceSpan> spans = n.getSourceSpans();
+        // (Some extensions' nodes hold a null span.)
+        if (!spans.isEmpty() && spans.get(0) != null) {
+          line = spans.get(0).getLineIndex() + 1;
+          lineDepth = d;
+        }
+      }
       if (n.getFirstChild() != null) {
         n = n.getFirstChild();
-        max = Math.max(max, ++d);
+        d++;
         continue;
       }
       while (n != root && n.getNext() == null) {
@@ -243,7 +241,7 @@ public final class MarkdownRenderer {
       }
       n = n.getNext();
     }
-    return max;
+    return new int[] {max, line};
   }
 
   /** The Markdown as commonmark-java reads it, with this renderer's extensions. */
