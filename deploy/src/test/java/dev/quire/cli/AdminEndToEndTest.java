@@ -203,6 +203,17 @@ class AdminEndToEndTest {
         .contains("<h1")
         .contains("Heading</h1>")
         .contains("action=\"/admin/content/new\"");
+    // A body over the content limit is refused naming the limit, with the text kept, rather than
+    // sent to be rendered (a message that size is dropped between nodes).
+    var tooLong =
+        admin.submit(
+            "/admin/content/new?kind=page",
+            "/admin/content/new",
+            Map.of("kind", "page", "title", "Long", "body", "y".repeat(300_000), "preview", "1"));
+    assertThat(tooLong.statusCode()).isEqualTo(200);
+    assertThat(tooLong.body())
+        .contains("is 300000 characters, at most 262144 allowed")
+        .contains("y".repeat(300_000));
 
     // A form without the session's token changes nothing.
     var forged = admin.post(edit, Map.of("_csrf", "x", "revision", "3", "title", "Forged"));

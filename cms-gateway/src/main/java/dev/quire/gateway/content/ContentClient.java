@@ -25,6 +25,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 public final class ContentClient {
 
   private final ActorSystem<?> system;
+  private final int maxBody;
   private final ClusterSharding sharding;
   private final ContentReachability reachability;
   private final ServiceDirectory<ContentQuery> queryActors;
@@ -48,6 +49,7 @@ public final class ContentClient {
    */
   public ContentClient(ActorSystem<?> system, ContentReachability.Timeouts timeouts) {
     this.system = system;
+    this.maxBody = system.settings().config().getInt("quire.content.limits.body-chars");
     this.sharding = ClusterSharding.get(system);
     this.reachability = new ContentReachability(system, "content", timeouts);
     this.queryActors =
@@ -145,7 +147,17 @@ public final class ContentClient {
   }
 
   /** {@code markdown} rendered as the site renders it (for an editor's preview). */
+  /**
+   * {@code markdown} rendered as the site would, nothing stored. A body over the content limit is
+   * refused here, naming it: the admin's form takes 4 MiB, and a message that size is dropped by
+   * the cluster's transport, leaving the editor a timeout instead of the reason.
+   */
   public CompletionStage<ContentQuery.Rendered> preview(String markdown) {
+    if (markdown != null && markdown.length() > maxBody) {
+      return CompletableFuture.failedFuture(
+          HttpError.badRequest(
+              "body", "is " + markdown.length() + " characters, at most " + maxBody + " allowed"));
+    }
     return query(r -> new ContentQuery.Preview(markdown, r));
   }
 
