@@ -218,6 +218,23 @@ class WordPressImportTest {
     assertThat(h.err()).contains("huge.xml:").contains(": body: ").contains("nothing was imported");
     assertThat(Files.exists(data)).isFalse();
 
+    // Content nested 50,000 elements deep: a problem of that item, named by its line, and
+    // nothing imported, not a stack trace at the end of the run.
+    Path deep = tmp.resolve("deep.xml");
+    Files.writeString(
+        deep,
+        xml.replace("<p>Later.</p>", "<div>".repeat(50_000) + "Later." + "</div>".repeat(50_000)));
+    var d =
+        EmbeddingRoleClusterTest.runCli(
+            "import", "wordpress", deep.toString(), "--data", data.toString());
+    assertThat(d.code()).as(d.err()).isEqualTo(2);
+    assertThat(d.err())
+        .contains("deep.xml:")
+        .contains("nests too deeply")
+        .contains("nothing was imported")
+        .doesNotContain("StackOverflowError");
+    assertThat(Files.exists(data)).isFalse();
+
     // A media file over the site's upload limit: refused before anything is written (the site
     // would refuse it, after the media before it were stored). Sparse: no 65 MB on disk.
     Path bigUploads = tmp.resolve("big-uploads");
