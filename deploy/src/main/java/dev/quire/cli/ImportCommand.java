@@ -59,7 +59,9 @@ final class ImportCommand implements Runnable {
       var config = QuireNode.config(site.overrides());
       MarkdownFolder folder =
           new MarkdownFolder(
-              MarkdownRenderer.contentRules(config), config.getBytes("quire.cli.max-file-bytes"));
+              MarkdownRenderer.contentRules(config),
+              config.getBytes("quire.cli.max-file-bytes"),
+              config.getBytes("quire.cli.max-folder-bytes"));
       // The site opens (for a stopped site: a node starts, ~2 s) while the files are checked
       // (~0.7 s for 10,000 posts). Nothing is written until every file has passed; when one has
       // not, the site is closed unused.

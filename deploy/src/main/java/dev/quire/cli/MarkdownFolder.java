@@ -62,11 +62,22 @@ public final class MarkdownFolder {
   /** Larger files are refused before they are read. */
   private final long maxFileBytes;
 
+  private final long maxFolderBytes;
+
   private final ContentRules rules;
 
   public MarkdownFolder(ContentRules rules, long maxFileBytes) {
+    this(rules, maxFileBytes, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@code maxFolderBytes}: the folder is read whole before anything is written, so one holding
+   * more Markdown than this is refused before it is read.
+   */
+  public MarkdownFolder(ContentRules rules, long maxFileBytes, long maxFolderBytes) {
     this.rules = rules;
     this.maxFileBytes = maxFileBytes;
+    this.maxFolderBytes = maxFolderBytes;
   }
 
   /** One file as read: what to store, and how it should be published. */
@@ -115,6 +126,25 @@ public final class MarkdownFolder {
     List<Entry> entries = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
     List<Problem> warnings = new ArrayList<>();
+    long total = 0;
+    for (Path f : files) {
+      total += Files.size(f);
+    }
+    if (total > maxFolderBytes) {
+      problems.add(
+          new Problem(
+              dir,
+              1,
+              "folder",
+              "holds "
+                  + total
+                  + " bytes of Markdown in "
+                  + files.size()
+                  + " files, at most "
+                  + maxFolderBytes
+                  + " allowed (quire.cli.max-folder-bytes; raise it with the heap, QUIRE_HEAP)"));
+      return new Result(entries, problems, warnings);
+    }
     Map<String, Path> slugs = new HashMap<>();
     Map<String, Path> ids = new HashMap<>();
     for (Path f : files) {

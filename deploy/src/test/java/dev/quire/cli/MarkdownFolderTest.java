@@ -82,6 +82,19 @@ class MarkdownFolderTest {
         .containsExactly("5.md");
   }
 
+  /** The folder is held whole while it is checked: over its limit, nothing is read. */
+  @Test
+  void aFolderOverItsLimitIsRefusedBeforeItIsRead() throws Exception {
+    read("a.md", "---\ntitle: A\n---\n" + "x".repeat(600), "b.md", "---\ntitle: B\n---\nx");
+    var r = new MarkdownFolder(RULES, 10_000, 500).read(dir);
+    assertThat(problems(r))
+        .containsExactly(
+            ":1: folder: holds 635 bytes of Markdown in 2 files, at most 500 allowed"
+                + " (quire.cli.max-folder-bytes; raise it with the heap, QUIRE_HEAP)");
+    assertThat(r.entries()).isEmpty();
+    assertThat(new MarkdownFolder(RULES, 10_000, 635).read(dir).entries()).hasSize(2);
+  }
+
   @Test
   void aFileThatIsNotUtf8IsNamedWithTheLineOfItsFirstBadByte() throws Exception {
     Files.write(
