@@ -16,8 +16,8 @@ public record Limits(
     long maxManifestBytes) {
 
   /**
-   * {@code maxManifestBytes}: the manifest lists every entry (~140 bytes each), and is read whole
-   * into the heap before anything else: 64 MiB holds ~450,000 entries, and a manifest at the record
+   * {@code maxManifestBytes}: the manifest lists every entry (~200 bytes each), and is read whole
+   * into the heap before anything else: 64 MiB holds ~330,000 entries, and a manifest at the record
    * limit (256 MiB, inflated from a 1.3 MB bundle) ran the command's 256 MB heap out.
    */
   public static final Limits DEFAULT =

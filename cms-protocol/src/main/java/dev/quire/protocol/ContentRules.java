@@ -105,8 +105,6 @@ public final class ContentRules {
       errors.add(new FieldError("title", "must not be empty"));
     } else if (f.title().length() > limits.maxTitle()) {
       errors.add(tooLong("title", f.title(), limits.maxTitle()));
-    } else if (hasLineBreak(f.title())) {
-      errors.add(new FieldError("title", "must be one line"));
     }
     slugProblem(f.slug()).ifPresent(errors::add);
     if (kind == ContentKind.PAGE && f.slug() != null && RESERVED_SLUGS.contains(f.slug())) {
@@ -153,8 +151,6 @@ public final class ContentRules {
     }
     if (f.author().length() > limits.maxAuthor()) {
       errors.add(tooLong("author", f.author(), limits.maxAuthor()));
-    } else if (hasLineBreak(f.author())) {
-      errors.add(new FieldError("author", "must be one line"));
     }
     return errors;
   }
@@ -172,12 +168,18 @@ public final class ContentRules {
   }
 
   /**
-   * Titles and authors are one line wherever they show (a page's title, a feed's entry, the admin's
-   * one-line field, which drops line breaks on the next save).
+   * {@code s} on one line: each line break, with the spaces around it, becomes one space. Titles
+   * and authors are one line wherever they show (a page's title, a feed's entry, the admin's
+   * one-line field, which would drop the breaks on the next save, joining the words); folded, not
+   * refused, so that items stored with a break before this rule still restore and edit.
    */
-  private static boolean hasLineBreak(String s) {
-    return s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0;
+  public static String oneLine(String s) {
+    return s == null || (s.indexOf('\n') < 0 && s.indexOf('\r') < 0)
+        ? s
+        : LINE_BREAKS.matcher(s).replaceAll(" ");
   }
+
+  private static final Pattern LINE_BREAKS = Pattern.compile("[ \t]*[\r\n]+[ \t]*");
 
   public java.util.Optional<FieldError> slugProblem(String slug) {
     if (slug == null || slug.isEmpty()) {

@@ -1002,13 +1002,13 @@ public final class Content
 
   private static ContentFields normalise(ContentFields f) {
     return new ContentFields(
-        f.title() == null ? null : f.title().strip(),
+        f.title() == null ? null : ContentRules.oneLine(f.title().strip()),
         f.slug() == null ? null : f.slug().strip(),
         f.body(),
         f.description().strip(),
         ContentRules.normaliseTags(f.tags()),
         f.coverImage().strip(),
-        f.author().strip(),
+        ContentRules.oneLine(f.author().strip()),
         f.date());
   }
 

@@ -7,7 +7,6 @@ import dev.quire.protocol.FieldError;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -172,8 +171,11 @@ public final class MarkdownFolder {
     return new Result(entries, problems, warnings);
   }
 
-  /** The offset of the first byte that does not begin or continue a valid UTF-8 sequence. */
-  static int firstNonUtf8(byte[] bytes) {
+  /**
+   * {@code bytes} as UTF-8 text, or null when they are not: then {@code badAt[0]} is the offset of
+   * the first byte that does not begin or continue a valid sequence.
+   */
+  static String utf8(byte[] bytes, int[] badAt) {
     var decoder =
         StandardCharsets.UTF_8
             .newDecoder()
@@ -182,7 +184,12 @@ public final class MarkdownFolder {
     ByteBuffer in = ByteBuffer.wrap(bytes);
     java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
     CoderResult r = decoder.decode(in, out, true);
-    return r.isError() ? in.position() : bytes.length;
+    if (r.isError()) {
+      badAt[0] = in.position();
+      return null;
+    }
+    decoder.flush(out);
+    return out.flip().toString();
   }
 
   /** A file read: its entry when it has no problem, and the slug it asks for when it has one. */
@@ -199,18 +206,10 @@ public final class MarkdownFolder {
       return Read.NOTHING;
     }
     byte[] bytes = Files.readAllBytes(f);
-    String text;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString()
-              .replace("\r\n", "\n");
-    } catch (CharacterCodingException e) {
-      int at = firstNonUtf8(bytes);
+    int[] badAt = new int[1];
+    String text = utf8(bytes, badAt);
+    if (text == null) {
+      int at = badAt[0];
       int line = 1;
       for (int i = 0; i < at; i++) {
         if (bytes[i] == '\n') {
@@ -227,6 +226,7 @@ public final class MarkdownFolder {
                   + " is not valid UTF-8; save the file as UTF-8 and import again)"));
       return Read.NOTHING;
     }
+    text = text.replace("\r\n", "\n");
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }
@@ -289,7 +289,8 @@ public final class MarkdownFolder {
         warnings.add(new Problem(f, line(e.getValue()), e.getKey(), "unknown key, ignored"));
       }
     }
-    String title = scalar(f, nodes, "title", problems);
+    // One line, as the site keeps them: a re-import then finds nothing changed.
+    String title = ContentRules.oneLine(scalar(f, nodes, "title", problems));
     String slug = scalar(f, nodes, "slug", problems);
     if (slug == null && title != null) {
       slug = ContentRules.slugify(title);
@@ -339,7 +340,7 @@ public final class MarkdownFolder {
             scalar(f, nodes, "description", problems),
             tags,
             scalar(f, nodes, "cover_image", problems),
-            scalar(f, nodes, "author", problems),
+            ContentRules.oneLine(scalar(f, nodes, "author", problems)),
             date);
     for (FieldError err : rules.validate(kind, fields)) {
       String key = err.field();

@@ -426,7 +426,7 @@ final class ContentPages {
           // A save that timed out may still land (its message waits for the item): saying "not
           // saved" would have the editor save again, and meet their own save as a conflict.
           String message =
-              error.status() == StatusCodes.SERVICE_UNAVAILABLE.intValue()
+              error instanceof dev.quire.gateway.content.Asks.ChangeMayStillApply
                   ? "Perhaps not saved: the site did not confirm this save in time, and it may"
                       + " still be stored. Your text is below: look at "
                       + (action.endsWith("/new") ? "the content list" : "this item's history")

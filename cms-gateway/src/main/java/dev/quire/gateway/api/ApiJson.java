@@ -117,7 +117,6 @@ public final class ApiJson {
     return value;
   }
 
-  /** What a field of type {@code target} must be, in the words of the API's docs. */
   // Fields of a body read as a tree (one whose shape varies, or whose errors name a list index):
   // the same rules as parse, a value of the wrong type refused with the field's name.
 
@@ -160,6 +159,7 @@ public final class ApiJson {
     return v.booleanValue();
   }
 
+  /** What a field of type {@code target} must be, in the words of the API's docs. */
   private static String expected(Class<?> target) {
     if (target == null) {
       return "has the wrong type";

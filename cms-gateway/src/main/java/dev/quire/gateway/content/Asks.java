@@ -35,6 +35,16 @@ public final class Asks {
     return settled;
   }
 
+  /**
+   * The 503 of a change whose ask timed out: unlike any other 503 (a read that timed out, no
+   * content node reachable yet), the change may have been sent and may still be applied.
+   */
+  public static final class ChangeMayStillApply extends HttpError {
+    ChangeMayStillApply(String message) {
+      super(503, "unavailable", "", message);
+    }
+  }
+
   /** An ask that timed out becomes "unavailable" (503) naming {@code what}, not an error. */
   public static <T> CompletionStage<T> unavailableOnTimeout(CompletionStage<T> stage, String what) {
     return unavailableOnTimeout(stage, what, () -> false);
@@ -52,12 +62,13 @@ public final class Asks {
           Throwable cause =
               e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
           if (cause instanceof TimeoutException) {
-            throw HttpError.unavailable(
-                wasChange.getAsBoolean()
-                    ? what
-                        + " did not answer in time: the change may still be applied. Read it"
-                        + " again before sending the change again"
-                    : what + " did not answer in time; try again");
+            if (wasChange.getAsBoolean()) {
+              throw new ChangeMayStillApply(
+                  what
+                      + " did not answer in time: the change may still be applied. Read it"
+                      + " again before sending the change again");
+            }
+            throw HttpError.unavailable(what + " did not answer in time; try again");
           }
           if (cause instanceof RuntimeException re) {
             throw re;

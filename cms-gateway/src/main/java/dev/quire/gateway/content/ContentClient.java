@@ -146,11 +146,11 @@ public final class ContentClient {
     return query(r -> new ContentQuery.RevisionAt(contentId, revision, r));
   }
 
-  /** {@code markdown} rendered as the site renders it (for an editor's preview). */
   /**
-   * {@code markdown} rendered as the site would, nothing stored. A body over the content limit is
-   * refused here, naming it: the admin's form takes 4 MiB, and a message that size is dropped by
-   * the cluster's transport, leaving the editor a timeout instead of the reason.
+   * {@code markdown} rendered as the site renders it (for an editor's preview), nothing stored. A
+   * body over the content limit is refused here, naming it: the admin's form takes 4 MiB, and a
+   * message that size is dropped by the cluster's transport, leaving the editor a timeout instead
+   * of the reason.
    */
   public CompletionStage<ContentQuery.Rendered> preview(String markdown) {
     if (markdown != null && markdown.length() > maxBody) {

@@ -173,9 +173,22 @@ public final class MenusModule implements CmsModule {
                                             body -> completeWithFuture(apiPut(name, body)))),
                                 delete(
                                     () ->
-                                        completeWithFuture(
-                                            send(r -> new MenuCommand.Remove(name, "api", r))
-                                                .thenApply(this::apiAnswer))))))));
+                                        parameterOptional(
+                                            "version",
+                                            v ->
+                                                completeWithFuture(
+                                                    apiRemove(name, v.orElse(null))))))))));
+  }
+
+  /** {@code ?version=}, when given: the menus' version the removal started from (409 if stale). */
+  private CompletionStage<HttpResponse> apiRemove(String name, String version) {
+    Long expected;
+    try {
+      expected = version == null ? null : Long.parseLong(version);
+    } catch (NumberFormatException e) {
+      throw HttpError.badRequest("version", "must be a whole number, was '" + version + "'");
+    }
+    return send(r -> new MenuCommand.Remove(name, expected, "api", r)).thenApply(this::apiAnswer);
   }
 
   private CompletionStage<HttpResponse> apiPut(String name, String body) {

@@ -69,9 +69,9 @@ public final class PdfRenderer {
 
   /**
    * As above; a JPEG or PNG that decodes to more than the copies' {@code decode-pixels} is printed
-   * from its copy {@code imageWidth} wide (made as the site makes its copies, decoding only what
-   * the copy needs): a 40-megapixel photo decoded whole is 160 MB, and two PDFs are made at once in
-   * a 256 MB heap. Without such a copy it is left out.
+   * from its widest copy up to {@code imageWidth} (made as the site makes its copies, decoding only
+   * what the copy needs): a 40-megapixel photo decoded whole is 160 MB, and two PDFs are made at
+   * once in a 256 MB heap. An image the site makes no copy of is printed as before.
    */
   public PdfRenderer(
       String baseUrl,
@@ -100,7 +100,18 @@ public final class PdfRenderer {
         || (long) size.get().width() * size.get().height() <= variants.settings().decodePixels()) {
       return blob;
     }
-    return variants.variant(sha, imageWidth).file();
+    // The widest copy up to imageWidth that the site makes of this image (a very tall one gets
+    // only narrower ones); without one (a palette PNG, a copy that failed), the original, within
+    // max-image-pixels, as before.
+    var width =
+        variants.widthsFor(size.get()).stream().filter(w -> w <= imageWidth).max(Integer::compare);
+    if (width.isPresent()) {
+      java.nio.file.Path copy = variants.variant(sha, width.get()).file();
+      if (copy != null) {
+        return copy;
+      }
+    }
+    return blob;
   }
 
   /** The PDF of {@code html}, a whole HTML document. */

@@ -28,6 +28,9 @@ class AsksTest {
     Throwable change = failure(true);
     assertThat(change).isInstanceOf(HttpError.class);
     assertThat(((HttpError) change).status()).isEqualTo(503);
+    // What the admin tells apart from other 503s (nothing sent: it says "not saved").
+    assertThat(change).isInstanceOf(Asks.ChangeMayStillApply.class);
+    assertThat(failure(false)).isNotInstanceOf(Asks.ChangeMayStillApply.class);
     assertThat(change.getMessage())
         .contains("content c1 did not answer in time: the change may still be applied")
         .doesNotContain("try again");

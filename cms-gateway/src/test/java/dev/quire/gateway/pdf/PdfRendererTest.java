@@ -161,6 +161,12 @@ class PdfRendererTest {
       }
       assertThat(widths).isNotEmpty().allSatisfy(w -> assertThat(w).isEqualTo(1200));
     }
+    // A tall image (1500 x 3000) whose 1200-wide copy the site does not make (the decoder keeps
+    // at most 750 of its width): its widest copy that fits, 480; and one the site makes no copy
+    // of at all (1000 x 9000): the original, as before, not left out.
+    assertThat(renderer.printable(png(media, 1500, 3000)).getFileName().toString()).contains("480");
+    String noCopy = png(media, 1000, 9000);
+    assertThat(renderer.printable(noCopy)).isEqualTo(media.blob(noCopy));
     // Within the decode limit, the original is printed.
     PdfRenderer roomy =
         new PdfRenderer(
@@ -177,10 +183,15 @@ class PdfRendererTest {
 
   /** A 3000 x 2000 PNG of one colour stored in {@code media}: a few KB, 24 MB decoded. */
   private static String bigPng(MediaStore media) throws Exception {
+    return png(media, 3000, 2000);
+  }
+
+  /** A PNG of one colour, {@code width} x {@code height}, stored in {@code media}. */
+  private static String png(MediaStore media, int width, int height) throws Exception {
     ByteArrayOutputStream png = new ByteArrayOutputStream();
-    ImageIO.write(new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB), "png", png);
+    ImageIO.write(new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB), "png", png);
     return media
-        .put(new ByteArrayInputStream(png.toByteArray()), "image/png", "big.png", 1 << 22)
+        .put(new ByteArrayInputStream(png.toByteArray()), "image/png", "img.png", 1 << 22)
         .sha256();
   }
 

@@ -674,7 +674,6 @@ public final class ReadModel {
     return dev.quire.protocol.ContentRules.tagKey(tag);
   }
 
-  /** yyyymm of the date a post is filed under; NULL until it has one (undated drafts). */
   /**
    * {@code at} within the years the content rules allow. They refuse other dates, but an event
    * stored before that check may hold one, and a date the columns cannot hold (beyond the year
@@ -687,6 +686,7 @@ public final class ReadModel {
     return at.isAfter(ContentRules.LATEST) ? ContentRules.LATEST : at;
   }
 
+  /** yyyymm of the date a post is filed under; NULL until it has one (undated drafts). */
   private static void setMonth(PreparedStatement ps, int i, Instant at) throws SQLException {
     if (at == null) {
       ps.setNull(i, Types.INTEGER);
