@@ -82,6 +82,15 @@ class MarkdownFolderTest {
         .containsExactly("5.md");
   }
 
+  /** Titles and authors are one line, as the site keeps them, so a re-import changes nothing. */
+  @Test
+  void aTitleWrittenOnTwoLinesIsReadAsOne() throws Exception {
+    var r = read("t.md", "---\ntitle: |\n  Two\n  lines\nauthor: \"Ada\\n Lovelace\"\n---\nx");
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.entries().get(0).fields().title()).isEqualTo("Two lines");
+    assertThat(r.entries().get(0).fields().author()).isEqualTo("Ada Lovelace");
+  }
+
   /** The folder is held whole while it is checked: over its limit, nothing is read. */
   @Test
   void aFolderOverItsLimitIsRefusedBeforeItIsRead() throws Exception {
