@@ -100,6 +100,7 @@ final class BundleImport {
   private final DataSource db;
   private final ActorSystem<?> system;
   private final int fetchSize;
+  private final long maxHeldChars;
 
   /** {@code db} and {@code system}: the stopped site's journal, read once to plan. */
   BundleImport(
@@ -115,6 +116,7 @@ final class BundleImport {
     this.db = db;
     this.system = system;
     this.fetchSize = config.getInt("quire.cli.export-fetch-size");
+    this.maxHeldChars = config.getLong("quire.cli.bundle-import-max-held-chars");
     this.site = site;
     this.media = media;
     this.rules = rules;
@@ -722,13 +724,31 @@ final class BundleImport {
    */
   private void forEachHistory(BundleReader bundle, HistoryConsumer consumer) throws Exception {
     Map<String, List<HistoryStep>> open = new HashMap<>();
+    Map<String, Long> openChars = new HashMap<>();
+    long[] held = {0};
     try {
       bundle.forEachEvent(
           e -> {
             List<HistoryStep> steps = open.computeIfAbsent(e.itemId(), k -> new ArrayList<>());
-            steps.add(BundleMapping.step(e));
+            HistoryStep step = BundleMapping.step(e);
+            steps.add(step);
+            long chars = chars(step);
+            openChars.merge(e.itemId(), chars, Long::sum);
+            held[0] += chars;
+            if (held[0] > maxHeldChars) {
+              throw new BundleException(
+                  "history/events-*.jsonl",
+                  "holding the histories of "
+                      + open.size()
+                      + " item(s) at once passes "
+                      + maxHeldChars
+                      + " characters of text (quire.cli.bundle-import-max-held-chars): a bundle"
+                      + " Quire writes keeps each item's events together; raise the limit, and the"
+                      + " heap (QUIRE_HEAP), for an item with a history this long");
+            }
             if (e.revision() == plans.get(e.itemId()).bundleRevision()) {
               open.remove(e.itemId());
+              held[0] -= openChars.remove(e.itemId());
               try {
                 consumer.accept(e.itemId(), steps);
               } catch (RuntimeException | java.io.IOException | BundleException ex) {
@@ -744,6 +764,12 @@ final class BundleImport {
       }
       throw e;
     }
+  }
+
+  /** The text a history step holds: what its size in the heap grows with. */
+  private static long chars(HistoryStep step) {
+    ContentFields f = step.fields();
+    return f == null ? 0 : (long) f.body().length() + f.title().length() + f.description().length();
   }
 
   /** At most {@code parallelism} writes in flight; a failed one is recorded, not fatal. */

@@ -1,11 +1,15 @@
 package dev.quire.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quire.bundle.BundleEvent;
 import dev.quire.bundle.BundleItem;
+import dev.quire.bundle.BundleReader;
 import dev.quire.bundle.BundleWriter;
+import dev.quire.bundle.Limits;
 import dev.quire.bundle.Manifest;
+import dev.quire.content.render.MarkdownRenderer;
 import dev.quire.gateway.media.MediaModule;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentFields;
@@ -554,6 +558,82 @@ class BundleRoundTripTest {
     ContentSnapshot after = read(site).items().get(id[0]);
     assertThat(after.status()).isEqualTo(ContentStatus.PUBLISHED);
     assertThat(after.fields().body()).isEqualTo("From the backup.");
+  }
+
+  /**
+   * Item histories are held in the heap while a bundle is read, one at a time as Quire writes them:
+   * a bundle that interleaves items' events past the held-text limit is refused before anything is
+   * written, naming the limit.
+   */
+  @Test
+  @Order(8)
+  void historiesHeldPastTheLimitAreRefusedBeforeAnythingIsWritten() throws Exception {
+    Path interleaved = tmp.resolve("interleaved.quire");
+    String text = "z".repeat(600);
+    try (BundleWriter w =
+        BundleWriter.create(
+            interleaved,
+            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), true))) {
+      for (String id : List.of("i-1", "i-2")) {
+        w.item(
+            new BundleItem(
+                id, "post", "draft", 2, "T " + id, "s-" + id, text + 2, "", List.of(), "", "", null,
+                null, null, null, null, List.of(), List.of()));
+      }
+      // Both items' first events before either's last: both histories are open at once.
+      for (int rev = 1; rev <= 2; rev++) {
+        for (String id : List.of("i-1", "i-2")) {
+          w.event(
+              new BundleEvent(
+                  id,
+                  rev,
+                  rev == 1 ? "created" : "edited",
+                  Instant.EPOCH,
+                  "a",
+                  rev == 1 ? "post" : null,
+                  new BundleEvent.Fields(
+                      "T " + id, "s-" + id, text + rev, "", List.of(), "", "", null),
+                  null,
+                  null,
+                  null));
+        }
+      }
+      w.finish();
+    }
+    Path data = tmp.resolve("held");
+    var config =
+        QuireNode.config(
+            Map.of(
+                "quire.data-dir", data.toString(), "quire.cli.bundle-import-max-held-chars", 1500));
+    try (QuireNode node = QuireNode.start(config, false, System.out);
+        BundleReader reader = BundleReader.open(interleaved, Limits.DEFAULT)) {
+      reader.verify(dev.quire.bundle.ProgressListener.NONE);
+      LocalTarget site = new LocalTarget(node.system(), Duration.ofSeconds(10), "test");
+      BundleImport importer =
+          new BundleImport(
+              site,
+              MediaModule.store(config),
+              MarkdownRenderer.contentRules(config),
+              config,
+              4,
+              Duration.ofSeconds(10),
+              java.time.Clock.systemUTC(),
+              node.content().dataSource(),
+              node.system());
+      assertThatThrownBy(() -> importer.run(reader, BundleImport.Policy.FAIL))
+          .hasMessageContaining("holding the histories of 2 item(s) at once passes 1500")
+          .hasMessageContaining("quire.cli.bundle-import-max-held-chars");
+      assertThat(await(site.get("i-1"))).isEmpty();
+    }
+    // Within the limit (the default), the same bundle imports.
+    var ok =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle",
+            "import",
+            interleaved.toString(),
+            "--data",
+            tmp.resolve("held-ok").toString());
+    assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
   }
 
   @Test
