@@ -687,6 +687,10 @@ class AdminEndToEndTest {
     var removed = editor.submit("/admin/menus/", "/admin/menus/remove", Map.of("name", "main"));
     assertThat(removed.statusCode()).isEqualTo(303);
     assertThat(publicPage("/")).doesNotContain(">Start</a>").contains(">Blog</a>");
+    var negative = api("DELETE", "/api/v1/menus/footer?version=-3", null);
+    assertThat(negative.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(negative.body()).at("/error/message").asText())
+        .isEqualTo("must be 0 or more, was -3");
     assertThat(api("DELETE", "/api/v1/menus/footer?version=" + opened, null).statusCode())
         .as("a removal from an older version is refused too")
         .isEqualTo(409);

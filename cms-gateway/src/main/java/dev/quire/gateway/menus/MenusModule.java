@@ -180,6 +180,13 @@ public final class MenusModule implements CmsModule {
                                                     apiRemove(name, v.orElse(null))))))))));
   }
 
+  /** Versions count changes from 0: a negative one is a mistake, not a stale start. */
+  private static void checkVersion(Long version) {
+    if (version != null && version < 0) {
+      throw HttpError.badRequest("version", "must be 0 or more, was " + version);
+    }
+  }
+
   /** {@code ?version=}, when given: the menus' version the removal started from (409 if stale). */
   private CompletionStage<HttpResponse> apiRemove(String name, String version) {
     Long expected;
@@ -188,11 +195,13 @@ public final class MenusModule implements CmsModule {
     } catch (NumberFormatException e) {
       throw HttpError.badRequest("version", "must be a whole number, was '" + version + "'");
     }
+    checkVersion(expected);
     return send(r -> new MenuCommand.Remove(name, expected, "api", r)).thenApply(this::apiAnswer);
   }
 
   private CompletionStage<HttpResponse> apiPut(String name, String body) {
     MenuInput in = ApiJson.parse(json, body, MenuInput.class);
+    checkVersion(in.version());
     SiteMenu menu = new SiteMenu(name, in.links());
     return send(r -> new MenuCommand.Put(menu, in.version(), "api", r)).thenApply(this::apiAnswer);
   }
