@@ -76,7 +76,8 @@ final class WordPressWxr {
               + size
               + " bytes, more than quire.cli.wordpress.max-file-bytes ("
               + maxBytes
-              + ")");
+              + "; its items are held while they are checked: raise it together with the heap,"
+              + " QUIRE_HEAP)");
     }
     XMLInputFactory factory = XMLInputFactory.newFactory();
     factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);

@@ -218,6 +218,21 @@ class WordPressImportTest {
     assertThat(h.err()).contains("huge.xml:").contains(": body: ").contains("nothing was imported");
     assertThat(Files.exists(data)).isFalse();
 
+    // An export over the file limit (96 MiB: its items are held while checked, and a 283 MB one
+    // ran the default heap out) is refused before it is parsed, naming the limit. Sparse.
+    Path tooBig = tmp.resolve("too-big.xml");
+    try (var raf = new java.io.RandomAccessFile(tooBig.toFile(), "rw")) {
+      raf.setLength(97L << 20);
+    }
+    var t =
+        EmbeddingRoleClusterTest.runCli(
+            "import", "wordpress", tooBig.toString(), "--data", data.toString());
+    assertThat(t.code()).isEqualTo(2);
+    assertThat(t.err())
+        .contains("more than quire.cli.wordpress.max-file-bytes (100663296")
+        .contains("QUIRE_HEAP");
+    assertThat(Files.exists(data)).isFalse();
+
     // Content nested 50,000 elements deep: a problem of that item, named by its line, and
     // nothing imported, not a stack trace at the end of the run.
     Path deep = tmp.resolve("deep.xml");
