@@ -168,16 +168,18 @@ public final class ContentRules {
   }
 
   /**
-   * {@code s} on one line: each line break, with the spaces around it, becomes one space (and one
-   * at either end goes, as a YAML block's last does). Titles and authors are one line wherever they
-   * show (a page's title, a feed's entry, the admin's one-line field, which would drop the breaks
-   * on the next save, joining the words); folded, not refused, so that items stored with a break
-   * before this rule still restore and edit.
+   * {@code s} stripped and on one line: each line break, with the spaces around it, becomes one
+   * space (spaces and breaks at either end go, as a YAML block's last break does). Titles and
+   * authors are one line wherever they show (a page's title, a feed's entry, the admin's one-line
+   * field, which would drop the breaks on the next save, joining the words); folded, not refused,
+   * so that items stored with a break before this rule still restore and edit.
    */
   public static String oneLine(String s) {
-    return s == null || (s.indexOf('\n') < 0 && s.indexOf('\r') < 0)
-        ? s
-        : LINE_BREAKS.matcher(s.strip()).replaceAll(" ");
+    if (s == null) {
+      return null;
+    }
+    String t = s.strip();
+    return t.indexOf('\n') < 0 && t.indexOf('\r') < 0 ? t : LINE_BREAKS.matcher(t).replaceAll(" ");
   }
 
   private static final Pattern LINE_BREAKS = Pattern.compile("[ \t]*[\r\n]+[ \t]*");

@@ -117,6 +117,10 @@ final class BundleImport {
     this.system = system;
     this.fetchSize = config.getInt("quire.cli.export-fetch-size");
     this.maxHeldChars = config.getLong("quire.cli.bundle-import-max-held-chars");
+    if (maxHeldChars < 1) {
+      throw new IllegalArgumentException(
+          "quire.cli.bundle-import-max-held-chars must be at least 1, was " + maxHeldChars);
+    }
     this.site = site;
     this.media = media;
     this.rules = rules;
@@ -766,10 +770,23 @@ final class BundleImport {
     }
   }
 
-  /** The text a history step holds: what its size in the heap grows with. */
+  /**
+   * The text a history step holds, what its size in the heap grows with, plus a fixed cost per
+   * step, so that a history of status changes alone counts too.
+   */
   private static long chars(HistoryStep step) {
     ContentFields f = step.fields();
-    return f == null ? 0 : (long) f.body().length() + f.title().length() + f.description().length();
+    if (f == null) {
+      return STEP_CHARS;
+    }
+    return STEP_CHARS + length(f.body()) + length(f.title()) + length(f.description());
+  }
+
+  /** What a step costs beside its text (its record, times, names), counted as characters. */
+  private static final long STEP_CHARS = 64;
+
+  private static long length(String s) {
+    return s == null ? 0 : s.length();
   }
 
   /** At most {@code parallelism} writes in flight; a failed one is recorded, not fatal. */

@@ -192,6 +192,11 @@ public final class MarkdownFolder {
     return out.flip().toString();
   }
 
+  /** As the site stores it (a YAML block keeps its last line break): a re-import then matches. */
+  private static String stripped(String s) {
+    return s == null ? null : s.strip();
+  }
+
   /** A file read: its entry when it has no problem, and the slug it asks for when it has one. */
   record Read(Entry entry, String slug, int slugLine, int idLine) {
     static final Read NOTHING = new Read(null, null, 1, 1);
@@ -337,9 +342,9 @@ public final class MarkdownFolder {
             title,
             slug,
             body,
-            scalar(f, nodes, "description", problems),
+            stripped(scalar(f, nodes, "description", problems)),
             tags,
-            scalar(f, nodes, "cover_image", problems),
+            stripped(scalar(f, nodes, "cover_image", problems)),
             ContentRules.oneLine(scalar(f, nodes, "author", problems)),
             date);
     for (FieldError err : rules.validate(kind, fields)) {

@@ -202,7 +202,7 @@ final class WordPressImport {
         description = description.substring(0, maxDescription - 1).strip() + "…";
         warnings.add(where(file, i) + "excerpt shortened to " + maxDescription + " characters");
       }
-      String author = wxr.authors().getOrDefault(i.creator(), i.creator());
+      String author = ContentRules.oneLine(wxr.authors().getOrDefault(i.creator(), i.creator()));
       ContentFields fields =
           new ContentFields(title, slug, body, description, tags, cover, author, i.date());
       for (FieldError e : rules.validate(kind, fields)) {

@@ -687,6 +687,13 @@ class AdminEndToEndTest {
     var removed = editor.submit("/admin/menus/", "/admin/menus/remove", Map.of("name", "main"));
     assertThat(removed.statusCode()).isEqualTo(303);
     assertThat(publicPage("/")).doesNotContain(">Start</a>").contains(">Blog</a>");
+    var negativePut =
+        api(
+            "PUT",
+            "/api/v1/menus/footer",
+            "{\"links\": [{\"label\": \"C\", \"url\": \"/c/\"}], \"version\": -3}");
+    assertThat(negativePut.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(negativePut.body()).at("/error/field").asText()).isEqualTo("version");
     var negative = api("DELETE", "/api/v1/menus/footer?version=-3", null);
     assertThat(negative.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(negative.body()).at("/error/message").asText())

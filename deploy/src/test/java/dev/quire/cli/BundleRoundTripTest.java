@@ -625,6 +625,62 @@ class BundleRoundTripTest {
           .hasMessageContaining("quire.cli.bundle-import-max-held-chars");
       assertThat(await(site.get("i-1"))).isEmpty();
     }
+    // Histories one after another, as Quire writes them: each under the limit, more than it
+    // together, and the bundle imports (what one item held is let go when its history ends).
+    Path sequential = tmp.resolve("sequential.quire");
+    try (BundleWriter w =
+        BundleWriter.create(
+            sequential,
+            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), true))) {
+      List<String> ids = List.of("q-1", "q-2", "q-3");
+      for (String id : ids) {
+        w.item(
+            new BundleItem(
+                id, "post", "draft", 1, "T " + id, "s-" + id, text, "", List.of(), "", "", null,
+                null, null, null, null, List.of(), List.of()));
+      }
+      for (String id : ids) {
+        w.event(
+            new BundleEvent(
+                id,
+                1,
+                "created",
+                Instant.EPOCH,
+                "a",
+                "post",
+                new BundleEvent.Fields("T " + id, "s-" + id, text, "", List.of(), "", "", null),
+                null,
+                null,
+                null));
+      }
+      w.finish();
+    }
+    Path sequentialData = tmp.resolve("held-sequential");
+    var sequentialConfig =
+        QuireNode.config(
+            Map.of(
+                "quire.data-dir",
+                sequentialData.toString(),
+                "quire.cli.bundle-import-max-held-chars",
+                1500));
+    try (QuireNode node = QuireNode.start(sequentialConfig, false, System.out);
+        BundleReader reader = BundleReader.open(sequential, Limits.DEFAULT)) {
+      reader.verify(dev.quire.bundle.ProgressListener.NONE);
+      LocalTarget site = new LocalTarget(node.system(), Duration.ofSeconds(10), "test");
+      var summary =
+          new BundleImport(
+                  site,
+                  MediaModule.store(sequentialConfig),
+                  MarkdownRenderer.contentRules(sequentialConfig),
+                  sequentialConfig,
+                  4,
+                  Duration.ofSeconds(10),
+                  java.time.Clock.systemUTC(),
+                  node.content().dataSource(),
+                  node.system())
+              .run(reader, BundleImport.Policy.FAIL);
+      assertThat(summary.created()).isEqualTo(3);
+    }
     // Within the limit (the default), the same bundle imports.
     var ok =
         EmbeddingRoleClusterTest.runCli(

@@ -1,0 +1,23 @@
+package dev.quire.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The rules' small helpers, where a file, a form and the API must agree to the character. */
+class ContentRulesTest {
+
+  @Test
+  void oneLineStripsAndFoldsEachLineBreakWithItsSpacesIntoOneSpace() {
+    assertThat(ContentRules.oneLine("Two\nlines")).isEqualTo("Two lines");
+    assertThat(ContentRules.oneLine("Two \r\n\t lines\n")).isEqualTo("Two lines");
+    assertThat(ContentRules.oneLine("  padded  ")).isEqualTo("padded");
+    assertThat(ContentRules.oneLine("a\n\nb\rc")).isEqualTo("a b c");
+    // Only breaks: nothing left, which the rules then refuse as an empty title.
+    assertThat(ContentRules.oneLine("\r")).isEmpty();
+    assertThat(ContentRules.oneLine(null)).isNull();
+    // Folding twice changes nothing (a re-import compares what it folded with what was stored).
+    String once = ContentRules.oneLine(" x \n y ");
+    assertThat(ContentRules.oneLine(once)).isEqualTo(once).isEqualTo("x y");
+  }
+}
