@@ -63,7 +63,10 @@ class AdminEndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     var config =
-        adminNodeConfig(tmp.resolve("data"), Map.of("quire.crawler.politeness-delay", "0ms"));
+        adminNodeConfig(
+            tmp.resolve("data"),
+            // One file a page, so that the media page's paging shows with two files.
+            Map.of("quire.crawler.politeness-delay", "0ms", "quire.media.admin-page-size", 1));
     var out = new java.io.ByteArrayOutputStream();
     node = QuireNode.start(config, true, new java.io.PrintStream(out, true), TOKEN);
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
@@ -543,6 +546,32 @@ class AdminEndToEndTest {
             HttpRequest.newBuilder(URI.create(base + url.group())).build(),
             HttpResponse.BodyHandlers.ofByteArray());
     assertThat(served.body()).isEqualTo(png);
+    // Newest first, a page at a time (one file a page here).
+    byte[] second = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 5, 6, 7, 8};
+    assertThat(
+            editor
+                .postMultipart(
+                    "/admin/media/",
+                    java.util.List.<String[]>of(
+                        new String[] {
+                          "_csrf", AdminForms.csrf(editor.get("/admin/media/").body())
+                        }),
+                    "second.png",
+                    second)
+                .statusCode())
+        .isEqualTo(303);
+    String first = editor.get("/admin/media/").body();
+    assertThat(first)
+        .contains("second.png")
+        .doesNotContain("diagram.png")
+        .contains("2 in all.")
+        .contains("href=\"/admin/media/?page=2\"")
+        .doesNotContain("id=\"media-newer\"");
+    assertThat(editor.get("/admin/media/?page=2").body())
+        .contains("diagram.png")
+        .doesNotContain("second.png")
+        .contains("href=\"/admin/media/?page=1\"");
+    assertThat(editor.get("/admin/media/?page=0").statusCode()).isEqualTo(400);
 
     var bad =
         editor.submit(

@@ -81,6 +81,7 @@ public final class MediaModule implements CmsModule {
   private Materializer materializer;
   private ObjectMapper json;
   private long maxUpload;
+  private int adminPageSize;
   private Duration uploadTimeout;
   private Duration uploadMaxDuration;
   private java.util.concurrent.Executor uploads;
@@ -105,6 +106,11 @@ public final class MediaModule implements CmsModule {
     this.materializer = Materializer.matFromSystem(ctx.system());
     this.json = ctx.json();
     this.maxUpload = ctx.config().getBytes("quire.media.max-upload-bytes");
+    this.adminPageSize = ctx.config().getInt("quire.media.admin-page-size");
+    if (adminPageSize < 1) {
+      throw new IllegalArgumentException(
+          "quire.media.admin-page-size must be at least 1, was " + adminPageSize);
+    }
     this.uploadTimeout = ctx.config().getDuration("quire.media.upload-timeout");
     checkUploadLimits(ctx.config());
     this.uploadMaxDuration = ctx.config().getDuration("quire.media.upload-max-duration");
@@ -461,10 +467,10 @@ public final class MediaModule implements CmsModule {
   }
 
   /**
-   * {@code /admin/media/}: every stored file, newest first, with the Markdown that shows it, and an
-   * upload form. The upload is multipart: its first part must be the form's CSRF token, checked
-   * before the file is read; the file streams to the store as the API's upload does, within the
-   * same size limit.
+   * {@code /admin/media/}: the stored files, newest first, {@code quire.media.admin-page-size} a
+   * page ({@code ?page=}), with the Markdown that shows each, and an upload form. The upload is
+   * multipart: its first part must be the form's CSRF token, checked before the file is read; the
+   * file streams to the store as the API's upload does, within the same size limit.
    */
   @Override
   public Optional<Route> adminRoutes(ModuleContext ctx, Admin admin) {
@@ -483,8 +489,16 @@ public final class MediaModule implements CmsModule {
                                             parameterOptional(
                                                 "done",
                                                 done ->
-                                                    completeWithFuture(
-                                                        adminPage(admin, e, done.orElse(null))))),
+                                                    parameterOptional(
+                                                        "page",
+                                                        page ->
+                                                            completeWithFuture(
+                                                                adminPage(
+                                                                    admin,
+                                                                    e,
+                                                                    done.orElse(null),
+                                                                    adminPageNumber(
+                                                                        page.orElse("1"))))))),
                                     post(
                                         () ->
                                             withSizeLimit(
@@ -498,13 +512,31 @@ public final class MediaModule implements CmsModule {
                                                                     admin, e, form))))))))));
   }
 
-  private CompletionStage<HttpResponse> adminPage(Admin admin, Admin.Editor e, String done) {
+  /** {@code ?page=} of the admin's media list: a whole number from 1, else 400 naming it. */
+  private static int adminPageNumber(String page) {
+    try {
+      int n = Integer.parseInt(page.strip());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException ex) {
+      // below
+    }
+    throw HttpError.badRequest("page", "must be a whole number from 1, was '" + page + "'");
+  }
+
+  private CompletionStage<HttpResponse> adminPage(
+      Admin admin, Admin.Editor e, String done, int page) {
     return CompletableFuture.supplyAsync(
         () -> {
           try {
+            List<MediaStore.Media> all = store.list();
+            int pages = Math.max(1, (all.size() + adminPageSize - 1) / adminPageSize);
             List<Map<String, Object>> items =
-                store.list().stream()
+                all.stream()
                     .sorted(java.util.Comparator.comparing(MediaStore.Media::createdAt).reversed())
+                    .skip((long) (page - 1) * adminPageSize)
+                    .limit(adminPageSize)
                     .map(
                         m -> {
                           Map<String, Object> v = view(m);
@@ -521,6 +553,9 @@ public final class MediaModule implements CmsModule {
                     .toList();
             Map<String, Object> vars = new LinkedHashMap<>();
             vars.put("items", items);
+            vars.put("page", page);
+            vars.put("pages", pages);
+            vars.put("total", all.size());
             vars.put("maxUploadMb", maxUpload / (1024 * 1024));
             if (done != null) {
               vars.put("notice", "Uploaded: " + done);
