@@ -8,6 +8,7 @@ import dev.quire.bundle.Redirect;
 import dev.quire.content.Content;
 import dev.quire.content.JournalHistories;
 import dev.quire.gateway.media.MediaStore;
+import dev.quire.protocol.ConfigChecks;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentReply;
@@ -116,11 +117,8 @@ final class BundleImport {
     this.db = db;
     this.system = system;
     this.fetchSize = config.getInt("quire.cli.export-fetch-size");
-    this.maxHeldChars = config.getLong("quire.cli.bundle-import-max-held-chars");
-    if (maxHeldChars < 1) {
-      throw new IllegalArgumentException(
-          "quire.cli.bundle-import-max-held-chars must be at least 1, was " + maxHeldChars);
-    }
+    this.maxHeldChars =
+        ConfigChecks.atLeastOneLong(config, "quire.cli.bundle-import-max-held-chars");
     this.site = site;
     this.media = media;
     this.rules = rules;

@@ -1,6 +1,7 @@
 package dev.quire.cli;
 
 import dev.quire.content.render.MarkdownRenderer;
+import dev.quire.protocol.ConfigChecks;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.RedirectRule;
 import java.nio.file.Files;
@@ -306,13 +307,8 @@ final class ImportCommand implements Runnable {
             plan.problems().size() + " problem(s) in " + file + "; nothing was imported.");
         return 2;
       }
-      if (config.getInt("quire.cli.redirect-batch") < 1) {
-        // 0 sent empty batches for ever, after everything else was written.
-        System.err.println(
-            "error: quire.cli.redirect-batch must be at least 1, was "
-                + config.getInt("quire.cli.redirect-batch"));
-        return 2;
-      }
+      // Checked before anything is written: 0 sent empty batches for ever, after the rest.
+      int batch = ConfigChecks.atLeastOne(config, "quire.cli.redirect-batch");
       long posts = plan.entries().stream().filter(e -> e.kind() == ContentKind.POST).count();
       long mediaBytes = 0;
       long maxUpload = config.getBytes("quire.media.max-upload-bytes");
@@ -375,7 +371,6 @@ final class ImportCommand implements Runnable {
         Importer.Summary s =
             new Importer(session.target, session.importParallelism(), Clock.systemUTC())
                 .run(plan.entries());
-        int batch = session.config.getInt("quire.cli.redirect-batch");
         List<RedirectRule> redirects = plan.redirects();
         for (int from = 0; from < redirects.size(); from += batch) {
           session

@@ -89,16 +89,21 @@ public final class QuireNode implements AutoCloseable {
           ? 1
           : config.getInt("jdbc-journal.parallelism");
     }
-    try {
-      int n = Integer.parseInt(value);
-      if (n >= 1) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
+    int n = wholeAtLeastOne(value);
+    if (n < 1) {
+      throw new IllegalArgumentException(
+          key + ": expected \"auto\" or a whole number of at least 1, got \"" + value + "\"");
     }
-    throw new IllegalArgumentException(
-        key + ": expected \"auto\" or a whole number of at least 1, got \"" + value + "\"");
+    return n;
+  }
+
+  /** {@code value} as a whole number of at least 1, or 0 when it is not one. */
+  private static int wholeAtLeastOne(String value) {
+    try {
+      return Math.max(0, Integer.parseInt(value));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /**
@@ -109,19 +114,15 @@ public final class QuireNode implements AutoCloseable {
   static int numberOfShards(Config config) {
     String key = "pekko.cluster.sharding.number-of-shards";
     String value = config.getValue(key).unwrapped().toString().trim();
-    try {
-      int n = Integer.parseInt(value);
-      if (n >= 1) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
+    int n = wholeAtLeastOne(value);
+    if (n < 1) {
+      throw new IllegalArgumentException(
+          key
+              + " (QUIRE_NUMBER_OF_SHARDS): expected a whole number of at least 1, got \""
+              + value
+              + "\"");
     }
-    throw new IllegalArgumentException(
-        key
-            + " (QUIRE_NUMBER_OF_SHARDS): expected a whole number of at least 1, got \""
-            + value
-            + "\"");
+    return n;
   }
 
   /** Thrown when another process holds the data directory. */

@@ -561,29 +561,44 @@ class BundleRoundTripTest {
   }
 
   /**
-   * Item histories are held in the heap while a bundle is read, one at a time as Quire writes them:
-   * a bundle that interleaves items' events past the held-text limit is refused before anything is
-   * written, naming the limit.
+   * A bundle with history of items {@code ids}, each created and edited up to {@code revisions},
+   * every body {@code text} and its revision; {@code interleaved}: every item's first event before
+   * any item's last, so that all their histories are open at once.
    */
-  @Test
-  @Order(8)
-  void historiesHeldPastTheLimitAreRefusedBeforeAnythingIsWritten() throws Exception {
-    Path interleaved = tmp.resolve("interleaved.quire");
-    String text = "z".repeat(600);
+  static Path historyBundle(
+      String name, List<String> ids, int revisions, String text, boolean interleaved)
+      throws Exception {
+    Path file = tmp.resolve(name);
     try (BundleWriter w =
         BundleWriter.create(
-            interleaved,
+            file,
             new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), true))) {
-      for (String id : List.of("i-1", "i-2")) {
+      for (String id : ids) {
         w.item(
             new BundleItem(
-                id, "post", "draft", 2, "T " + id, "s-" + id, text + 2, "", List.of(), "", "", null,
-                null, null, null, null, List.of(), List.of()));
+                id,
+                "post",
+                "draft",
+                revisions,
+                "T " + id,
+                "s-" + id,
+                text + revisions,
+                "",
+                List.of(),
+                "",
+                "",
+                null,
+                null,
+                null,
+                null,
+                null,
+                List.of(),
+                List.of()));
       }
-      // Both items' first events before either's last: both histories are open at once.
-      for (int rev = 1; rev <= 2; rev++) {
-        for (String id : List.of("i-1", "i-2")) {
-          w.event(
+      List<BundleEvent> events = new java.util.ArrayList<>();
+      for (int rev = 1; rev <= revisions; rev++) {
+        for (String id : ids) {
+          events.add(
               new BundleEvent(
                   id,
                   rev,
@@ -598,15 +613,35 @@ class BundleRoundTripTest {
                   null));
         }
       }
+      if (!interleaved) {
+        events.sort(java.util.Comparator.comparing(BundleEvent::itemId));
+      }
+      for (BundleEvent e : events) {
+        w.event(e);
+      }
       w.finish();
     }
-    Path data = tmp.resolve("held");
+    return file;
+  }
+
+  /** What a test does with an importer of a fresh site whose held-text limit is set. */
+  interface HeldImport {
+    void check(LocalTarget site, java.util.concurrent.Callable<BundleImport.Summary> run)
+        throws Exception;
+  }
+
+  /** Runs {@code check} with {@code bundle}'s importer into a new site at {@code data}. */
+  static void withHeldLimit(Path bundle, Path data, long maxHeldChars, HeldImport check)
+      throws Exception {
     var config =
         QuireNode.config(
             Map.of(
-                "quire.data-dir", data.toString(), "quire.cli.bundle-import-max-held-chars", 1500));
+                "quire.data-dir",
+                data.toString(),
+                "quire.cli.bundle-import-max-held-chars",
+                maxHeldChars));
     try (QuireNode node = QuireNode.start(config, false, System.out);
-        BundleReader reader = BundleReader.open(interleaved, Limits.DEFAULT)) {
+        BundleReader reader = BundleReader.open(bundle, Limits.DEFAULT)) {
       reader.verify(dev.quire.bundle.ProgressListener.NONE);
       LocalTarget site = new LocalTarget(node.system(), Duration.ofSeconds(10), "test");
       BundleImport importer =
@@ -620,67 +655,39 @@ class BundleRoundTripTest {
               java.time.Clock.systemUTC(),
               node.content().dataSource(),
               node.system());
-      assertThatThrownBy(() -> importer.run(reader, BundleImport.Policy.FAIL))
-          .hasMessageContaining("holding the histories of 2 item(s) at once passes 1500")
-          .hasMessageContaining("quire.cli.bundle-import-max-held-chars");
-      assertThat(await(site.get("i-1"))).isEmpty();
+      check.check(site, () -> importer.run(reader, BundleImport.Policy.FAIL));
     }
+  }
+
+  /**
+   * Item histories are held in the heap while a bundle is read, one at a time as Quire writes them:
+   * a bundle that interleaves items' events past the held-text limit is refused before anything is
+   * written, naming the limit.
+   */
+  @Test
+  @Order(8)
+  void historiesHeldPastTheLimitAreRefusedBeforeAnythingIsWritten() throws Exception {
+    String text = "z".repeat(600);
+    Path interleaved = historyBundle("interleaved.quire", List.of("i-1", "i-2"), 2, text, true);
+    withHeldLimit(
+        interleaved,
+        tmp.resolve("held"),
+        1500,
+        (site, run) -> {
+          assertThatThrownBy(run::call)
+              .hasMessageContaining("holding the histories of 2 item(s) at once passes 1500")
+              .hasMessageContaining("quire.cli.bundle-import-max-held-chars");
+          assertThat(await(site.get("i-1"))).isEmpty();
+        });
     // Histories one after another, as Quire writes them: each under the limit, more than it
     // together, and the bundle imports (what one item held is let go when its history ends).
-    Path sequential = tmp.resolve("sequential.quire");
-    try (BundleWriter w =
-        BundleWriter.create(
-            sequential,
-            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), true))) {
-      List<String> ids = List.of("q-1", "q-2", "q-3");
-      for (String id : ids) {
-        w.item(
-            new BundleItem(
-                id, "post", "draft", 1, "T " + id, "s-" + id, text, "", List.of(), "", "", null,
-                null, null, null, null, List.of(), List.of()));
-      }
-      for (String id : ids) {
-        w.event(
-            new BundleEvent(
-                id,
-                1,
-                "created",
-                Instant.EPOCH,
-                "a",
-                "post",
-                new BundleEvent.Fields("T " + id, "s-" + id, text, "", List.of(), "", "", null),
-                null,
-                null,
-                null));
-      }
-      w.finish();
-    }
-    Path sequentialData = tmp.resolve("held-sequential");
-    var sequentialConfig =
-        QuireNode.config(
-            Map.of(
-                "quire.data-dir",
-                sequentialData.toString(),
-                "quire.cli.bundle-import-max-held-chars",
-                1500));
-    try (QuireNode node = QuireNode.start(sequentialConfig, false, System.out);
-        BundleReader reader = BundleReader.open(sequential, Limits.DEFAULT)) {
-      reader.verify(dev.quire.bundle.ProgressListener.NONE);
-      LocalTarget site = new LocalTarget(node.system(), Duration.ofSeconds(10), "test");
-      var summary =
-          new BundleImport(
-                  site,
-                  MediaModule.store(sequentialConfig),
-                  MarkdownRenderer.contentRules(sequentialConfig),
-                  sequentialConfig,
-                  4,
-                  Duration.ofSeconds(10),
-                  java.time.Clock.systemUTC(),
-                  node.content().dataSource(),
-                  node.system())
-              .run(reader, BundleImport.Policy.FAIL);
-      assertThat(summary.created()).isEqualTo(3);
-    }
+    Path sequential =
+        historyBundle("sequential.quire", List.of("q-1", "q-2", "q-3"), 1, text, false);
+    withHeldLimit(
+        sequential,
+        tmp.resolve("held-sequential"),
+        1500,
+        (site, run) -> assertThat(run.call().created()).isEqualTo(3));
     // Within the limit (the default), the same bundle imports.
     var ok =
         EmbeddingRoleClusterTest.runCli(

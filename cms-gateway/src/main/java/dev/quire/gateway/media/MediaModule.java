@@ -22,6 +22,7 @@ import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.Admin;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
+import dev.quire.protocol.ConfigChecks;
 import dev.quire.protocol.Role;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,11 +107,7 @@ public final class MediaModule implements CmsModule {
     this.materializer = Materializer.matFromSystem(ctx.system());
     this.json = ctx.json();
     this.maxUpload = ctx.config().getBytes("quire.media.max-upload-bytes");
-    this.adminPageSize = ctx.config().getInt("quire.media.admin-page-size");
-    if (adminPageSize < 1) {
-      throw new IllegalArgumentException(
-          "quire.media.admin-page-size must be at least 1, was " + adminPageSize);
-    }
+    this.adminPageSize = ConfigChecks.atLeastOne(ctx.config(), "quire.media.admin-page-size");
     this.uploadTimeout = ctx.config().getDuration("quire.media.upload-timeout");
     checkUploadLimits(ctx.config());
     this.uploadMaxDuration = ctx.config().getDuration("quire.media.upload-max-duration");
@@ -333,11 +330,7 @@ public final class MediaModule implements CmsModule {
    * its value, before the gateway starts.
    */
   static void checkUploadLimits(com.typesafe.config.Config c) {
-    int slots = c.getInt("quire.media.max-concurrent-uploads");
-    if (slots < 1) {
-      throw new IllegalArgumentException(
-          "quire.media.max-concurrent-uploads must be at least 1, was " + slots);
-    }
+    ConfigChecks.atLeastOne(c, "quire.media.max-concurrent-uploads");
     for (String key : List.of("quire.media.upload-max-duration", "quire.media.upload-timeout")) {
       Duration d = c.getDuration(key);
       if (d.isZero() || d.isNegative()) {

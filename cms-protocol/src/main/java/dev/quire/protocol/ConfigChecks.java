@@ -1,0 +1,28 @@
+package dev.quire.protocol;
+
+import com.typesafe.config.Config;
+
+/**
+ * Settings read once at start that must be at least 1: a 0 there refuses every request, loops for
+ * ever or divides by it. Refused with the setting's whole name and value, one line, before anything
+ * starts or is written.
+ */
+public final class ConfigChecks {
+
+  private ConfigChecks() {}
+
+  public static int atLeastOne(Config config, String key) {
+    return (int) checked(key, config.getInt(key));
+  }
+
+  public static long atLeastOneLong(Config config, String key) {
+    return checked(key, config.getLong(key));
+  }
+
+  private static long checked(String key, long value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(key + " must be at least 1, was " + value);
+    }
+    return value;
+  }
+}
