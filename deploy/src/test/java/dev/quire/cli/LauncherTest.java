@@ -140,4 +140,16 @@ class LauncherTest {
     assertThat(bad.output()).contains("QUIRE_NATIVE_TRIM_MS").contains("'5s'");
     assertThat(Files.exists(dir.resolve("args"))).as("java never started").isFalse();
   }
+
+  @Test
+  void theMarkdownImportStartsItsHeapAtItsMaximumAndOtherCommandsAtSixtyFourMegabytes()
+      throws Exception {
+    layOut();
+    assertThat(launch(Map.of(), "import", "markdown", "posts")).contains("-Xms256m", "-Xmx256m");
+    assertThat(launch(Map.of("QUIRE_HEAP", "512m"), "import", "markdown", "posts"))
+        .contains("-Xms512m", "-Xmx512m");
+    assertThat(launch(Map.of(), "export", "markdown", "out")).contains("-Xms64m", "-Xmx256m");
+    assertThat(launch(Map.of(), "import", "wordpress", "site.xml")).contains("-Xms64m");
+    assertThat(launch(Map.of(), "serve")).contains("-Xms64m", "-Xmx256m");
+  }
 }
