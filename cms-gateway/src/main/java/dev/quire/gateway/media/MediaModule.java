@@ -96,7 +96,10 @@ public final class MediaModule implements CmsModule {
 
   /** The store this node's media lives in ({@code quire.media.dir}). */
   public static MediaStore store(com.typesafe.config.Config config) {
-    return new MediaStore(Path.of(config.getString("quire.media.dir")), Clock.systemUTC());
+    return new MediaStore(
+        Path.of(config.getString("quire.media.dir")),
+        Clock.systemUTC(),
+        config.getDuration("quire.media.list-settle"));
   }
 
   @Override

@@ -10,16 +10,22 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -29,6 +35,15 @@ import java.util.regex.Pattern;
  * under a real name, and the same bytes uploaded twice are stored once. Blocking file I/O: callers
  * run it on a blocking dispatcher. In a cluster every gateway and the importer need the same
  * directory (a shared volume), as with any CMS's uploads.
+ *
+ * <p>{@link #list} keeps what it read of each two-letter directory and reads one again only when
+ * its modification time has moved (a record is added by renaming its file in, which moves it), so a
+ * list of 10,000 records costs 256 {@code stat}s rather than 10,000 files read (250-850 ms before).
+ * This works for records that another process on the shared volume adds too. A directory's time is
+ * trusted only once it is {@code settle} old: a file system stamps times from a coarse clock (a few
+ * milliseconds on ext4), so two changes close together can leave the same time, and the second
+ * would go unseen; {@code settle} also covers a file server's clock running somewhat behind this
+ * one.
  */
 public final class MediaStore {
 
@@ -54,10 +69,21 @@ public final class MediaStore {
 
   private final Path dir;
   private final Clock clock;
+  private final Duration settle;
 
-  public MediaStore(Path dir, Clock clock) {
+  /** What {@link #list} read of one two-letter directory, and the time the directory had then. */
+  private record ShardRead(FileTime modified, boolean settled, List<Media> records) {}
+
+  private final ConcurrentHashMap<String, ShardRead> shardReads = new ConcurrentHashMap<>();
+
+  /**
+   * {@code settle}: how old a directory's modification time must be before a list trusts that it
+   * will move with the next change ({@code quire.media.list-settle}).
+   */
+  public MediaStore(Path dir, Clock clock, Duration settle) {
     this.dir = dir;
     this.clock = clock;
+    this.settle = settle;
   }
 
   public Path dir() {
@@ -150,24 +176,46 @@ public final class MediaStore {
     return dir.resolve(sha.substring(0, 2)).resolve(sha + ".json");
   }
 
-  /** Every stored blob's record, oldest first. */
+  /**
+   * Every stored blob's record, oldest first; a directory unchanged since the last list is not read
+   * again (see the class comment).
+   */
   public List<Media> list() throws IOException {
     List<Media> all = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
       return all;
     }
+    Set<String> present = new HashSet<>();
     try (DirectoryStream<Path> shards = Files.newDirectoryStream(dir, "[0-9a-f][0-9a-f]")) {
       for (Path shard : shards) {
-        try (DirectoryStream<Path> metas = Files.newDirectoryStream(shard, "*.json")) {
-          for (Path m : metas) {
-            String sha = m.getFileName().toString().replace(".json", "");
-            get(sha).ifPresent(all::add);
-          }
+        String name = shard.getFileName().toString();
+        present.add(name);
+        // The time is taken before the files are read: a record added meanwhile moves it past
+        // the one kept, and the next list reads the directory again.
+        FileTime modified = Files.getLastModifiedTime(shard);
+        ShardRead known = shardReads.get(name);
+        if (known == null || !known.settled() || !known.modified().equals(modified)) {
+          known = read(shard, modified);
+          shardReads.put(name, known);
         }
+        all.addAll(known.records());
       }
     }
-    all.sort(java.util.Comparator.comparing(Media::createdAt).thenComparing(Media::sha256));
+    shardReads.keySet().retainAll(present);
+    all.sort(Comparator.comparing(Media::createdAt).thenComparing(Media::sha256));
     return all;
+  }
+
+  private ShardRead read(Path shard, FileTime modified) throws IOException {
+    boolean settled = modified.toInstant().isBefore(clock.instant().minus(settle));
+    List<Media> records = new ArrayList<>();
+    try (DirectoryStream<Path> metas = Files.newDirectoryStream(shard, "*.json")) {
+      for (Path m : metas) {
+        String sha = m.getFileName().toString().replace(".json", "");
+        get(sha).ifPresent(records::add);
+      }
+    }
+    return new ShardRead(modified, settled, List.copyOf(records));
   }
 
   private static void move(Path from, Path to) throws IOException {

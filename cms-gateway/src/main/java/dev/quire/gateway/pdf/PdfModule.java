@@ -9,6 +9,7 @@ import com.typesafe.config.Config;
 import dev.quire.gateway.http.Compression;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.media.ImageVariants;
+import dev.quire.gateway.media.MediaModule;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
@@ -20,8 +21,6 @@ import dev.quire.gateway.site.SiteSettings;
 import dev.quire.gateway.site.SiteSnapshot;
 import dev.quire.gateway.site.SiteState;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,8 +109,7 @@ public final class PdfModule implements CmsModule {
     this.settings = Settings.fromConfig(ctx.config());
     this.site = ctx.site();
     this.pages = ctx.pages();
-    MediaStore media =
-        new MediaStore(Path.of(ctx.config().getString("quire.media.dir")), Clock.systemUTC());
+    MediaStore media = MediaModule.store(ctx.config());
     this.renderer =
         new PdfRenderer(
             SiteSettings.fromConfig(ctx.config()).baseUrl(),

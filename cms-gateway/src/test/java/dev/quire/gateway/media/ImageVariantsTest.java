@@ -97,7 +97,7 @@ class ImageVariantsTest {
 
   @Test
   void imagesGetTheirSizeAndNarrowerCopiesAndTheRestIsLeftAlone() throws Exception {
-    MediaStore store = new MediaStore(dir, Clock.systemUTC());
+    MediaStore store = new MediaStore(dir, Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     ImageVariants images = new ImageVariants(store, SETTINGS);
     var photo = put(store, image(2000, 1000, "jpg"), "image/jpeg", "photo.jpg");
     var small = put(store, image(300, 200, "png"), "image/png", "small.png");
@@ -171,7 +171,7 @@ class ImageVariantsTest {
 
   @Test
   void aTurnedPhotoIsSizedAndCopiedAsItIsShown() throws Exception {
-    MediaStore store = new MediaStore(dir, Clock.systemUTC());
+    MediaStore store = new MediaStore(dir, Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     ImageVariants images = new ImageVariants(store, SETTINGS);
     var turned = put(store, turnedJpeg(1200, 800), "image/jpeg", "phone.jpg");
     assertThat(images.size(turned.sha256())).contains(new ImageVariants.Size(800, 1200));
@@ -186,7 +186,7 @@ class ImageVariantsTest {
   @Test
   void aPalettePngsCopyKeepsItsColoursAndTransparencyAndBytesOfAnotherTypeGetNone()
       throws Exception {
-    MediaStore store = new MediaStore(dir, Clock.systemUTC());
+    MediaStore store = new MediaStore(dir, Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     ImageVariants images = new ImageVariants(store, SETTINGS);
     // Four colours, one of them transparent: as pngquant and screenshot tools write them.
     byte[] r = {(byte) 200, 0, 0, 0};
@@ -249,7 +249,7 @@ class ImageVariantsTest {
 
   @Test
   void anImageOverThePixelLimitGetsItsSizeButNoCopies() throws Exception {
-    MediaStore store = new MediaStore(dir, Clock.systemUTC());
+    MediaStore store = new MediaStore(dir, Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     ImageVariants images =
         new ImageVariants(
             store,
@@ -266,7 +266,7 @@ class ImageVariantsTest {
 
   @Test
   void unfinishedCopiesAnEarlierStopLeftAreSweptAndNothingElse() throws Exception {
-    MediaStore store = new MediaStore(dir, Clock.systemUTC());
+    MediaStore store = new MediaStore(dir, Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     ImageVariants images = new ImageVariants(store, SETTINGS);
     assertThat(images.sweepUnfinished(java.time.Duration.ofHours(1))).as("no copies yet").isZero();
     var photo = put(store, image(1000, 500, "jpg"), "image/jpeg", "p.jpg");

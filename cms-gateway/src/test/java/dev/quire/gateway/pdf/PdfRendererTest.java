@@ -28,7 +28,8 @@ class PdfRendererTest {
 
   @Test
   void thePdfHoldsTheTextAndOnlyTheSitesOwnImages() throws Exception {
-    MediaStore media = new MediaStore(tmp.resolve("media"), Clock.systemUTC());
+    MediaStore media =
+        new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     BufferedImage image = new BufferedImage(40, 20, BufferedImage.TYPE_INT_RGB);
     ByteArrayOutputStream png = new ByteArrayOutputStream();
     ImageIO.write(image, "png", png);
@@ -97,7 +98,8 @@ class PdfRendererTest {
 
   @Test
   void lettersTheStandardFontsLackAreSetInTheUnicodeFontNotPrintedAsHashes() throws Exception {
-    MediaStore media = new MediaStore(tmp.resolve("media"), Clock.systemUTC());
+    MediaStore media =
+        new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     String words =
         "\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac \u0420\u0443\u0441\u0441\u043a\u0438\u0439 Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105";
     String html =
@@ -117,7 +119,8 @@ class PdfRendererTest {
 
   @Test
   void aMediaImageOverThePixelLimitIsLeftOutNotDecoded() throws Exception {
-    MediaStore media = new MediaStore(tmp.resolve("media"), Clock.systemUTC());
+    MediaStore media =
+        new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     String sha = bigPng(media);
     String html =
         "<html><body><p>Before</p><p><img src=\"/media/" + sha + "/big.png\"></p></body></html>";
@@ -139,7 +142,9 @@ class PdfRendererTest {
    */
   @Test
   void aLargeImageIsPrintedFromItsCopyNotDecodedWhole() throws Exception {
-    MediaStore media = new MediaStore(tmp.resolve("media-copies"), Clock.systemUTC());
+    MediaStore media =
+        new MediaStore(
+            tmp.resolve("media-copies"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     String sha = bigPng(media);
     var variants =
         new dev.quire.gateway.media.ImageVariants(
@@ -210,7 +215,10 @@ class PdfRendererTest {
   @Test
   void onlyThisSitesMediaPassesTheCheck() {
     PdfRenderer r =
-        new PdfRenderer("https://example.org/", new MediaStore(tmp, Clock.systemUTC()), 40_000_000);
+        new PdfRenderer(
+            "https://example.org/",
+            new MediaStore(tmp, Clock.systemUTC(), java.time.Duration.ofSeconds(2)),
+            40_000_000);
     String sha = "a".repeat(64);
     assertThat(r.allowed("/media/" + sha + "/x.png", ExternalResourceType.IMAGE_RASTER)).isTrue();
     assertThat(
