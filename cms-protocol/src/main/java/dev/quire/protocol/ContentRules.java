@@ -97,6 +97,16 @@ public final class ContentRules {
   }
 
   public List<FieldError> validate(ContentKind kind, ContentFields f) {
+    return validate(kind, f, null);
+  }
+
+  /**
+   * As {@link #validate(ContentKind, ContentFields)} for an edit of an item whose body is {@code
+   * storedBody}: a body the edit leaves as it was is not read for its nesting again (a long body
+   * costs a parse, on the entity's thread, at every change of its title or tags; and a body stored
+   * before the nesting limit still lets its other fields be changed).
+   */
+  public List<FieldError> validate(ContentKind kind, ContentFields f, String storedBody) {
     List<FieldError> errors = new ArrayList<>();
     if (kind == null) {
       errors.add(new FieldError("kind", "is required (post or page)"));
@@ -112,7 +122,7 @@ public final class ContentRules {
     }
     if (f.body().length() > limits.maxBody()) {
       errors.add(tooLong("body", f.body(), limits.maxBody()));
-    } else if (nesting != null) {
+    } else if (nesting != null && !f.body().equals(storedBody)) {
       nesting
           .problem(f.body(), limits.maxNesting())
           .ifPresent(p -> errors.add(new FieldError("body", p)));

@@ -371,7 +371,7 @@ public final class Content
       return Effect().reply(cmd.replyTo(), badStart);
     }
     ContentFields fields = normalise(cmd.fields());
-    Rejected badFields = fieldRefusal(cmd.kind(), fields);
+    Rejected badFields = fieldRefusal(cmd.kind(), fields, null);
     if (badFields != null) {
       return Effect().reply(cmd.replyTo(), badFields);
     }
@@ -397,7 +397,7 @@ public final class Content
                       + cmd.revertedTo()));
     }
     ContentFields fields = normalise(cmd.fields());
-    Rejected badFields = fieldRefusal(state.kind(), fields);
+    Rejected badFields = fieldRefusal(state.kind(), fields, state.fields());
     if (badFields != null) {
       return Effect().reply(cmd.replyTo(), badFields);
     }
@@ -545,7 +545,7 @@ public final class Content
       return Effect().reply(cmd.replyTo(), refused);
     }
     ContentFields fields = normalise(cmd.fields());
-    Rejected badFields = fieldRefusal(state.kind(), fields);
+    Rejected badFields = fieldRefusal(state.kind(), fields, state.fields());
     if (badFields != null) {
       return Effect().reply(cmd.replyTo(), badFields);
     }
@@ -555,9 +555,13 @@ public final class Content
     return claimThen(cmd, fields.slug());
   }
 
-  /** Why normalised {@code fields} break the site's rules for a {@code kind}, or null. */
-  private Rejected fieldRefusal(ContentKind kind, ContentFields fields) {
-    List<FieldError> errors = settings.rules().validate(kind, fields);
+  /**
+   * Why normalised {@code fields} break the site's rules for a {@code kind}, or null; {@code
+   * stored}: the item's fields now (null for a new item), whose body is not checked again.
+   */
+  private Rejected fieldRefusal(ContentKind kind, ContentFields fields, ContentFields stored) {
+    List<FieldError> errors =
+        settings.rules().validate(kind, fields, stored == null ? null : stored.body());
     return errors.isEmpty() ? null : invalid(errors);
   }
 

@@ -177,6 +177,43 @@ class ContentTest {
   }
 
   /**
+   * A body stored before the nesting limit (here: by an entity with a higher one) is not read again
+   * when an edit leaves it as it is: its title can still be changed. A changed body is.
+   */
+  @Test
+  void anEditThatKeepsTheBodyDoesNotCheckItsNestingAgain() {
+    int max = RULES.limits().maxNesting();
+    String deep = ">".repeat(max + 10) + " x\n";
+    ContentFields stored = new ContentFields("T", "old-deep", deep, "", List.of(), "", "", null);
+    var now = newKit("old");
+    now.initialize(new Content.DraftCreated("old", 1, ContentKind.POST, stored, NOW, "ed"));
+    assertThat(now.getState().fields().body()).isEqualTo(deep);
+    var retitled =
+        accepted(
+            now.runCommand(
+                r ->
+                    new ContentCommand.Edit(
+                        1L,
+                        new ContentFields(
+                            "Retitled", "old-deep", deep, "", List.of(), "", "", null),
+                        "ed",
+                        r)));
+    assertThat(retitled.content().fields().title()).isEqualTo("Retitled");
+    var rebodied =
+        rejected(
+            now.runCommand(
+                r ->
+                    new ContentCommand.Edit(
+                        2L,
+                        new ContentFields(
+                            "Retitled", "old-deep", deep + "more\n", "", List.of(), "", "", null),
+                        "ed",
+                        r)));
+    assertThat(rebodied.field()).isEqualTo("body");
+    assertThat(rebodied.message()).contains("at most " + max);
+  }
+
+  /**
    * What the projection could not render or store stops at the entity: a body nested deeper than
    * the limit (200,000 ">" fit the length limit and overflowed the renderer's stack), and dates
    * outside the years 0001-9999 (the read model's millisecond columns overflowed).
