@@ -25,14 +25,15 @@ import okhttp3.HttpUrl;
  */
 public final class AddressGuard implements Dns {
 
-  /** A host the guard refused; the message names the host and the address. */
+  /**
+   * A host the guard refused; the message names the host, not the address: it ends up in reports
+   * that editors read, and would map the network's private names to addresses for them.
+   */
   public static final class Blocked extends UnknownHostException {
     public Blocked(String host, InetAddress address) {
       super(
           host
-              + " resolves to "
-              + address.getHostAddress()
-              + ", a private or local address; allow it with --allow-host "
+              + " resolves to a private or local address; allow it with --allow-host "
               + host
               + " (or quire.crawler.allow-hosts)");
     }
@@ -177,13 +178,32 @@ public final class AddressGuard implements Dns {
         mapped &= b[i] == 0;
       }
       if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-        try {
-          return isPublic(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
-        } catch (UnknownHostException e) {
-          return false;
-        }
+        return embeddedIsPublic(b, 12);
+      }
+      int second = b[1] & 0xff;
+      // 64:ff9b::/96 (NAT64) and 64:ff9b:1::/48 (local NAT64): a gateway translates them to the
+      // IPv4 address in the last 32 bits, which must be public too.
+      if (first == 0x00 && second == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
+        return embeddedIsPublic(b, 12);
+      }
+      // 2002::/16 (6to4): the IPv4 address follows the prefix.
+      if (first == 0x20 && second == 0x02) {
+        return embeddedIsPublic(b, 2);
+      }
+      // 2001::/32 (Teredo): a tunnel to an obscured IPv4 address; nothing a site links to.
+      if (first == 0x20 && second == 0x01 && b[2] == 0 && b[3] == 0) {
+        return false;
       }
     }
     return true;
+  }
+
+  /** Whether the IPv4 address at {@code b[from..from+4)} is public. */
+  private static boolean embeddedIsPublic(byte[] b, int from) {
+    try {
+      return isPublic(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, from, from + 4)));
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 }

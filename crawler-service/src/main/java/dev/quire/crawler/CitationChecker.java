@@ -29,6 +29,19 @@ public final class CitationChecker {
   public static final String NOT_SUPPORTED = "not supported";
   public static final String UNREACHABLE = "unreachable";
 
+  /**
+   * Not scored: the crawl was cancelled, the crawl's limit of sources was reached, or the
+   * similarity could not be had (the embedding service refused or did not answer); the passage
+   * column says which.
+   */
+  public static final String UNCHECKED = "unchecked";
+
+  /**
+   * Scoring failures in a row after which the rest are not tried: an embedding service that is down
+   * would otherwise cost each citation its whole timeout.
+   */
+  static final int FAILURES_BEFORE_GIVING_UP = 3;
+
   private final CrawlConfig.Citations config;
   private final Fetcher fetcher;
   private final Similarity similarity;
@@ -45,7 +58,17 @@ public final class CitationChecker {
     void update(int done, int total);
   }
 
-  public List<Report.Citation> check(Crawler.Result crawl, Progress progress) throws Exception {
+  public List<Report.Citation> check(Crawler.Result crawl, Progress progress) {
+    return check(crawl, progress, () -> false);
+  }
+
+  /**
+   * Checks every citation of the crawl's posts; {@code cancelled} is asked before each (a job's
+   * Cancel), and once it answers true the rest are reported {@link #UNCHECKED}. A citation whose
+   * similarity fails is reported unchecked too, with why, rather than ending the check.
+   */
+  public List<Report.Citation> check(
+      Crawler.Result crawl, Progress progress, java.util.function.BooleanSupplier cancelled) {
     String origin = Crawler.origin(crawl.start());
     List<Cited> cited = new ArrayList<>();
     for (Crawler.Visit v : crawl.pages()) {
@@ -53,7 +76,10 @@ public final class CitationChecker {
         continue;
       }
       for (PageInfo.Link l : v.info().links()) {
-        if (l.paragraph() != null && !Crawler.origin(l.url()).equals(origin)) {
+        // A paragraph with no text (an image link alone in it) claims nothing to check.
+        if (l.paragraph() != null
+            && !l.paragraph().isBlank()
+            && !Crawler.origin(l.url()).equals(origin)) {
           cited.add(new Cited(v.result().finalUrl(), l));
         }
       }
@@ -61,9 +87,31 @@ public final class CitationChecker {
     Map<String, Source> sources = new LinkedHashMap<>(); // each source fetched once
     List<Report.Citation> out = new ArrayList<>();
     int done = 0;
+    int failuresInARow = 0;
+    String givenUp = null;
     for (Cited c : cited) {
       String post = c.post();
       PageInfo.Link link = c.link();
+      if (givenUp == null && cancelled.getAsBoolean()) {
+        givenUp = "not checked: the crawl was cancelled";
+      }
+      if (givenUp == null
+          && !sources.containsKey(link.url())
+          && sources.size() >= config.maxSources()) {
+        out.add(
+            unchecked(
+                c,
+                "not checked: this crawl's limit of "
+                    + config.maxSources()
+                    + " sources was reached (quire.crawler.citations.max-sources)"));
+        progress.update(++done, cited.size());
+        continue;
+      }
+      if (givenUp != null) {
+        out.add(unchecked(c, givenUp));
+        progress.update(++done, cited.size());
+        continue;
+      }
       Source source = sources.computeIfAbsent(link.url(), this::source);
       if (source.error() != null) {
         out.add(
@@ -71,7 +119,19 @@ public final class CitationChecker {
                 post, link.paragraph(), link.url(), UNREACHABLE, 0, source.error()));
       } else {
         List<String> passages = source.passages();
-        double[] scores = similarity.scores(link.paragraph(), passages);
+        double[] scores;
+        try {
+          scores = similarity.scores(link.paragraph(), passages);
+          failuresInARow = 0;
+        } catch (Exception e) {
+          String why = "not checked: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+          out.add(unchecked(c, why));
+          if (++failuresInARow >= FAILURES_BEFORE_GIVING_UP) {
+            givenUp = why;
+          }
+          progress.update(++done, cited.size());
+          continue;
+        }
         int best = 0;
         for (int i = 1; i < scores.length; i++) {
           if (scores[i] > scores[best]) {
@@ -107,6 +167,10 @@ public final class CitationChecker {
     } catch (IllegalArgumentException e) {
       return false;
     }
+  }
+
+  private static Report.Citation unchecked(Cited c, String why) {
+    return new Report.Citation(c.post(), c.link().paragraph(), c.link().url(), UNCHECKED, 0, why);
   }
 
   /** A post's outbound link in its article. */
@@ -155,7 +219,12 @@ public final class CitationChecker {
     List<String> out = new ArrayList<>();
     for (int from = 0; from < words.length && out.size() < config.maxPassages(); from += step) {
       int to = Math.min(words.length, from + size);
-      out.add(String.join(" ", Arrays.copyOfRange(words, from, to)));
+      String passage = String.join(" ", Arrays.copyOfRange(words, from, to));
+      // Text without spaces (Chinese, Japanese) is one long "word": each passage is bounded.
+      out.add(
+          passage.length() > config.maxPassageChars()
+              ? passage.substring(0, config.maxPassageChars())
+              : passage);
       if (to == words.length) {
         break;
       }

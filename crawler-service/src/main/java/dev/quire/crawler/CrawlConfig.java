@@ -25,9 +25,19 @@ public record CrawlConfig(
     Set<String> allowHosts,
     Citations citations) {
 
-  /** Thresholds and passage sizes of the citation check. */
+  /**
+   * Thresholds and sizes of the citation check: the longest claim (the citing paragraph, cut around
+   * the link beyond it) and passage scored, in characters, and the most sources one crawl fetches
+   * for it.
+   */
   public record Citations(
-      double supported, double weaklySupported, int passageWords, int maxPassages) {}
+      double supported,
+      double weaklySupported,
+      int passageWords,
+      int maxPassages,
+      int maxClaimChars,
+      int maxPassageChars,
+      int maxSources) {}
 
   public CrawlConfig {
     allowHosts = Set.copyOf(allowHosts);
@@ -57,8 +67,8 @@ public record CrawlConfig(
         c.getInt("max-pages"),
         c.getInt("max-depth"),
         c.getInt("max-external-checks"),
-        c.getInt("concurrency"),
-        c.getInt("per-host-concurrency"),
+        dev.quire.protocol.ConfigChecks.atLeastOne(root, "quire.crawler.concurrency"),
+        dev.quire.protocol.ConfigChecks.atLeastOne(root, "quire.crawler.per-host-concurrency"),
         c.getDuration("politeness-delay"),
         c.getDuration("slow-page"),
         allow,
@@ -66,7 +76,13 @@ public record CrawlConfig(
             cit.getDouble("supported"),
             cit.getDouble("weakly-supported"),
             cit.getInt("passage-words"),
-            cit.getInt("max-passages")));
+            cit.getInt("max-passages"),
+            dev.quire.protocol.ConfigChecks.atLeastOne(
+                root, "quire.crawler.citations.max-claim-chars"),
+            dev.quire.protocol.ConfigChecks.atLeastOne(
+                root, "quire.crawler.citations.max-passage-chars"),
+            dev.quire.protocol.ConfigChecks.atLeastOne(
+                root, "quire.crawler.citations.max-sources")));
   }
 
   public CrawlConfig withMaxPages(int n) {

@@ -223,8 +223,14 @@ public final class CrawlJobs
         throws Exception;
   }
 
+  /** {@code maxWaiting}: jobs queued or running at once; one more is refused. */
   public record Settings(
-      int maxKept, int progressEvery, int snapshotEvery, int maxPages, String defaultUrl) {
+      int maxKept,
+      int progressEvery,
+      int snapshotEvery,
+      int maxPages,
+      String defaultUrl,
+      int maxWaiting) {
     public static Settings fromConfig(Config c) {
       Config j = c.getConfig("quire.crawler.jobs");
       return new Settings(
@@ -232,7 +238,8 @@ public final class CrawlJobs
           j.getInt("progress-every"),
           j.getInt("snapshot-every"),
           c.getInt("quire.crawler.max-pages"),
-          c.getString("quire.site.base-url"));
+          c.getString("quire.site.base-url"),
+          dev.quire.protocol.ConfigChecks.atLeastOne(c, "quire.crawler.jobs.max-waiting"));
     }
   }
 
@@ -244,6 +251,13 @@ public final class CrawlJobs
             Entity.of(
                     CrawlJobCommand.ENTITY_KEY,
                     ctx -> create(ctx.getEntityId(), settings, runner, executor, Clock.systemUTC()))
+                // Never stopped for being idle: a running job's outcome comes back to the entity
+                // as a message to itself, which does not count as activity, and the citation
+                // check sends nothing for minutes. Stopped meanwhile, the entity would lose the
+                // outcome and run the job again when woken. One entity per site.
+                .withSettings(
+                    org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings.create(system)
+                        .withNoPassivationStrategy())
                 .withRole("crawler"));
   }
 
@@ -286,7 +300,10 @@ public final class CrawlJobs
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+    // The state holds everything kept (the last max-kept reports); events older than the
+    // snapshots are deleted, or every job's progress and report stayed in the journal for good.
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2)
+        .withDeleteEventsOnSnapshot();
   }
 
   @Override
@@ -372,6 +389,29 @@ public final class CrawlJobs
           new Job(
               null, null, url, 0, false, null, null, null, null, 0, 0, Map.of(), problem, null,
               "invalid");
+      return Effect().reply(cmd.replyTo(), r);
+    }
+    long waiting = state.jobs().values().stream().filter(j -> j.endedAt() == null).count();
+    if (waiting >= settings.maxWaiting()) {
+      Job r =
+          new Job(
+              null,
+              null,
+              url,
+              0,
+              false,
+              null,
+              null,
+              null,
+              null,
+              0,
+              0,
+              Map.of(),
+              waiting
+                  + " crawls are queued or running, the most at once"
+                  + " (quire.crawler.jobs.max-waiting); wait for one to end or cancel one",
+              null,
+              "busy");
       return Effect().reply(cmd.replyTo(), r);
     }
     int max = cmd.maxPages() == 0 ? settings.maxPages() : cmd.maxPages();
@@ -469,6 +509,10 @@ public final class CrawlJobs
     String id = job.id();
     var self = ctx.getSelf();
     int every = Math.max(1, settings.progressEvery());
+    // Once per `every` pages: the progress callback also runs for every link checked, and while
+    // the page count stood at a multiple of `every` each of those was journaled.
+    java.util.concurrent.atomic.AtomicInteger reported =
+        new java.util.concurrent.atomic.AtomicInteger();
     CompletableFuture<Done> run =
         CompletableFuture.supplyAsync(
             () -> {
@@ -477,7 +521,8 @@ public final class CrawlJobs
                     runner.run(
                         job,
                         (pages, checks, queued) -> {
-                          if (pages % every == 0 && pages > 0) {
+                          int last = reported.get();
+                          if (pages >= last + every && reported.compareAndSet(last, pages)) {
                             self.tell(new Progress(id, pages, checks));
                           }
                         },

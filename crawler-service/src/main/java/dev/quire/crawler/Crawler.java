@@ -74,6 +74,11 @@ public final class Crawler {
     this.fetcher = fetcher;
   }
 
+  /** Whether {@link #cancel()} was called (the citation check after the crawl asks too). */
+  public boolean isCancelled() {
+    return cancelled.get();
+  }
+
   public void cancel() {
     cancelled.set(true);
   }
@@ -189,7 +194,7 @@ public final class Crawler {
           PageInfo info = null;
           boolean inScope = origin(r.finalUrl()).equals(origin);
           if (r.ok() && r.html() && r.body() != null && inScope) {
-            info = PageInfo.parse(r.body(), r.finalUrl());
+            info = PageInfo.parse(r.body(), r.finalUrl(), config.citations().maxClaimChars());
             for (PageInfo.Link l : info.links()) {
               enqueue(l.url(), task, origin, frontier, seenPages, seenChecks);
             }
@@ -201,7 +206,9 @@ public final class Crawler {
               }
             }
           }
-          pages.add(new Visit(task.url(), task.depth(), task.foundOn(), r, info));
+          // The body is not kept: what the audit and the citation check read of a page is in
+          // its info, and a crawl of 10,000 pages held up to 5 MB of each.
+          pages.add(new Visit(task.url(), task.depth(), task.foundOn(), r.withoutBody(), info));
         }
         progress.update(pages.size(), checked.size(), frontier.size() + inFlight);
       }

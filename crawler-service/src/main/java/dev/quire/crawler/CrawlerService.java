@@ -50,7 +50,7 @@ public final class CrawlerService {
                           c,
                           fetcher,
                           (claim, passages) -> score(system, claim, passages, similarityTimeout))
-                      .check(result, (d, t) -> {});
+                      .check(result, (d, t) -> {}, crawler::isCancelled);
             }
             return Report.of(result, findings, citations).limitTo(maxReportBytes);
           } finally {

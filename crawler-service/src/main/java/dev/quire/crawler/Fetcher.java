@@ -56,6 +56,23 @@ public final class Fetcher {
       return contentType != null
           && (contentType.startsWith("text/html") || contentType.startsWith("application/xhtml"));
     }
+
+    /** This result without its body (what a crawl keeps once the page is read). */
+    public Result withoutBody() {
+      return body == null
+          ? this
+          : new Result(
+              url,
+              finalUrl,
+              status,
+              redirects,
+              contentType,
+              null,
+              truncated,
+              millis,
+              error,
+              blocked);
+    }
   }
 
   /**

@@ -29,23 +29,34 @@ public record PageInfo(
 
   private static final int MAX_ELEMENT_CHARS = 200;
 
-  public static PageInfo parse(byte[] html, String url) {
+  /**
+   * {@code maxParagraphChars}: a link's paragraph longer than this is cut to this many characters
+   * around the link's text (a paragraph is the citation check's claim).
+   */
+  public static PageInfo parse(byte[] html, String url, int maxParagraphChars) {
     Document doc = Jsoup.parse(new String(html, java.nio.charset.StandardCharsets.UTF_8), url);
     Map<String, String> og = new LinkedHashMap<>();
     for (Element m : doc.select("meta[property^=og:]")) {
       og.putIfAbsent(m.attr("property"), m.attr("content"));
     }
     List<Link> links = new ArrayList<>();
+    // A block's text is read once however many links it holds: read for each link, a paragraph of
+    // 30,000 links (a post body's length allows it) made 30,000 copies of 60 KB.
+    Map<Element, String> blockText = new java.util.IdentityHashMap<>();
     for (Element a : doc.select("a[href]")) {
       String abs = strip(a.absUrl("href"));
       if (abs.startsWith("http://") || abs.startsWith("https://")) {
         Element article = a.closest("article");
         String paragraph = null;
+        String text = a.text();
         if (article != null) {
           Element block = a.closest("p, li, blockquote, td, figcaption, dd");
-          paragraph = (block != null ? block : a).text();
+          paragraph =
+              block == null
+                  ? cut(text, text, maxParagraphChars)
+                  : cut(blockText.computeIfAbsent(block, Element::text), text, maxParagraphChars);
         }
-        links.add(new Link(abs, selector("a", "href", a.attr("href")), a.text(), paragraph));
+        links.add(new Link(abs, selector("a", "href", a.attr("href")), text, paragraph));
       }
     }
     List<Image> images = new ArrayList<>();
@@ -67,6 +78,20 @@ public record PageInfo(
     String description = doc.select("meta[name=description]").attr("content").strip();
     String canonical = doc.select("link[rel=canonical]").attr("abs:href").strip();
     return new PageInfo(doc.title().strip(), description, canonical, og, links, images, mixed);
+  }
+
+  /**
+   * {@code paragraph}, or when it is longer than {@code max} characters, the {@code max} of them
+   * centred on the first place {@code linkText} appears (the start when it does not).
+   */
+  static String cut(String paragraph, String linkText, int max) {
+    if (paragraph.length() <= max) {
+      return paragraph;
+    }
+    int at = linkText.isEmpty() ? -1 : paragraph.indexOf(linkText);
+    int centre = at < 0 ? 0 : at + linkText.length() / 2;
+    int from = Math.max(0, Math.min(paragraph.length() - max, centre - max / 2));
+    return paragraph.substring(from, from + max).strip();
   }
 
   /**

@@ -272,10 +272,21 @@ class CrawlerTest {
             "fd00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
-            "224.0.0.1")) {
+            "224.0.0.1",
+            // IPv4 behind NAT64, 6to4 and Teredo: a private address through a translator.
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::a00:5",
+            "2002:c0a8:0101::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2")) {
       assertThat(AddressGuard.isPublic(InetAddress.getByName(a))).as(a).isFalse();
     }
-    for (String a : List.of("93.184.216.34", "1.1.1.1", "2606:4700:4700::1111")) {
+    for (String a :
+        List.of(
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1")) {
       assertThat(AddressGuard.isPublic(InetAddress.getByName(a))).as(a).isTrue();
     }
     AddressGuard guard =
@@ -284,7 +295,100 @@ class CrawlerTest {
     assertThat(guard.lookup("intranet.example")).hasSize(1);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> guard.lookup("evil.example"))
         .isInstanceOf(AddressGuard.Blocked.class)
-        .hasMessageContaining("evil.example resolves to 10.0.0.5");
+        .hasMessageContaining("evil.example resolves to a private or local address")
+        // Reports reach editors: the private address itself is not named.
+        .hasMessageNotContaining("10.0.0.5");
+  }
+
+  /**
+   * A paragraph of thousands of links (a post body's length allows ~30,000) is read once, and each
+   * link's claim is cut around the link: read per link, it was a copy of the whole paragraph each.
+   */
+  @Test
+  void aLinkParagraphIsBoundedAroundTheLink() {
+    StringBuilder html = new StringBuilder("<article><p>");
+    for (int i = 0; i < 20_000; i++) {
+      html.append("<a href=\"https://example.org/").append(i).append("\">link").append(i);
+      html.append("</a> words ");
+    }
+    html.append("</p></article>");
+    int max = config().citations().maxClaimChars();
+    PageInfo info =
+        PageInfo.parse(
+            html.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "https://site.example/posts/p/",
+            max);
+    assertThat(info.links()).hasSize(20_000);
+    long total = info.links().stream().mapToLong(l -> l.paragraph().length()).sum();
+    assertThat(total).isLessThanOrEqualTo(20_000L * max);
+    assertThat(info.links().get(15_000).paragraph())
+        .hasSizeLessThanOrEqualTo(max)
+        .contains("link15000");
+    assertThat(PageInfo.cut("short", "x", 10)).isEqualTo("short");
+    assertThat(PageInfo.cut("aaaa bbbb cccc dddd", "cccc", 9)).contains("cccc");
+  }
+
+  /** What a crawl keeps of a page is what was read from it, not its body (up to 5 MB each). */
+  @Test
+  void aCrawlKeepsNoPageBodies() throws Exception {
+    Crawler.Result[] crawl = new Crawler.Result[1];
+    audit(config(), crawl);
+    assertThat(crawl[0].pages()).isNotEmpty().allMatch(v -> v.result().body() == null);
+    assertThat(crawl[0].pages()).anyMatch(v -> v.info() != null);
+  }
+
+  /**
+   * A citation whose similarity fails (the embedding service refused or did not answer) is reported
+   * unchecked, with why, instead of failing the whole check; after a few failures in a row the rest
+   * are not tried; a cancelled check reports the rest unchecked.
+   */
+  @Test
+  void citationsThatCannotBeScoredAreReportedUncheckedAndTheRestGoOn() throws Exception {
+    StringBuilder body = new StringBuilder();
+    for (int i = 0; i < 6; i++) {
+      body.append("<p>Claim number ")
+          .append(i)
+          .append(" says <a href=\"")
+          .append(other.url("/src" + i))
+          .append("\">this</a>.</p>");
+      other.pages.put("/src" + i, Page.html(page("S", "", "<p>source text " + i + "</p>")));
+    }
+    site.pages.put("/posts/p/", Page.html(page("P", "", "<article>" + body + "</article>")));
+    site.pages.put("/", Page.html(page("Home", "", "<a href=\"/posts/p/\">p</a>")));
+    CrawlConfig c = config("localhost");
+    Fetcher fetcher = new Fetcher(c, new AddressGuard(c.allowHosts()));
+    try {
+      Crawler.Result r = new Crawler(c, fetcher).crawl(site.url("/"), (p, k, q) -> {});
+      int[] calls = {0};
+      List<Report.Citation> out =
+          new CitationChecker(
+                  c,
+                  fetcher,
+                  (claim, passages) -> {
+                    if (++calls[0] == 1) {
+                      return new double[] {0.9};
+                    }
+                    throw new IllegalStateException("the embedding service is not running");
+                  })
+              .check(r, (d, t) -> {});
+      assertThat(out).hasSize(6);
+      assertThat(out.get(0).verdict())
+          .as(out.get(0).passage())
+          .isEqualTo(CitationChecker.SUPPORTED);
+      assertThat(out.subList(1, 6))
+          .allMatch(x -> x.verdict().equals(CitationChecker.UNCHECKED))
+          .allMatch(x -> x.passage().contains("the embedding service is not running"));
+      assertThat(calls[0]).as("given up after three failures in a row").isEqualTo(4);
+      List<Report.Citation> cancelled =
+          new CitationChecker(c, fetcher, (claim, passages) -> new double[] {0.9})
+              .check(r, (d, t) -> {}, () -> true);
+      assertThat(cancelled)
+          .hasSize(6)
+          .allMatch(x -> x.verdict().equals(CitationChecker.UNCHECKED))
+          .allMatch(x -> x.passage().contains("cancelled"));
+    } finally {
+      fetcher.close();
+    }
   }
 
   @Test

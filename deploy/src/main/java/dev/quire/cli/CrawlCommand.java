@@ -116,6 +116,11 @@ final class CrawlCommand implements Callable<Integer> {
       cc = cc.withPolitenessDelay(Duration.ofMillis(delayMillis));
     }
     if (concurrency != null) {
+      if (concurrency < 1) {
+        // 0 left the crawl waiting for a free slot for ever.
+        System.err.println("error: --concurrency must be at least 1, was " + concurrency);
+        return 2;
+      }
       cc = cc.withConcurrency(concurrency, Math.max(cc.perHostConcurrency(), concurrency));
     }
     cc = cc.withMoreAllowedHosts(allowHosts);

@@ -375,6 +375,9 @@ public final class CrawlsModule implements CmsModule {
     if ("not_found".equals(j.error())) {
       throw HttpError.notFound("no crawl " + j.id());
     }
+    if ("busy".equals(j.error())) {
+      throw new HttpError(429, "busy", "", j.message());
+    }
     if ("invalid".equals(j.error())) {
       String m = j.message() == null ? "invalid" : j.message();
       int colon = m.indexOf(':');

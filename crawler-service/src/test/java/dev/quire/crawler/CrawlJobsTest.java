@@ -1,0 +1,120 @@
+package dev.quire.crawler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.quire.protocol.CrawlJobCommand;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The crawl jobs entity with a runner standing in for the crawl (the crawl itself is {@link
+ * CrawlerTest}'s; here only what the entity journals and refuses matters).
+ */
+class CrawlJobsTest {
+
+  static final ActorTestKit KIT =
+      ActorTestKit.create(EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.load()));
+
+  static final ExecutorService RUNS = Executors.newCachedThreadPool();
+
+  @AfterAll
+  static void tearDown() {
+    RUNS.shutdownNow();
+    KIT.shutdownTestKit();
+  }
+
+  static void await(CountDownLatch latch) {
+    try {
+      if (!latch.await(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the test never released the crawl");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void progressIsJournaledOncePerStepOfPagesAndTheQueueIsBounded() throws Exception {
+    CountDownLatch go = new CountDownLatch(1);
+    CountDownLatch end = new CountDownLatch(1);
+    CrawlJobs.Runner runner =
+        (job, progress, started) -> {
+          await(go);
+          // A crawl reports after every page and every link checked: 100 link checks while the
+          // page count stands at 25, then the 50th page.
+          for (int i = 0; i < 100; i++) {
+            progress.update(25, i, 0);
+          }
+          progress.update(50, 100, 0);
+          await(end);
+          throw new IllegalStateException("the stand-in crawl ends here");
+        };
+    var settings = new CrawlJobs.Settings(20, 25, 50, 100, "http://127.0.0.1:1/", 3);
+    var kit =
+        EventSourcedBehaviorTestKit.<CrawlJobCommand, CrawlJobs.Event, CrawlJobs.State>create(
+            KIT.system(),
+            CrawlJobs.create(CrawlJobCommand.SITE, settings, runner, RUNS, Clock.systemUTC()));
+    CrawlJobCommand.Job first =
+        kit.<CrawlJobCommand.Job>runCommand(
+                r -> new CrawlJobCommand.Start("http://127.0.0.1:1/", 0, false, "ed", r))
+            .reply();
+    assertThat(first.error()).isNull();
+    String id = first.id();
+    awaitState(kit, id, "running");
+    go.countDown();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (kit.getState().jobs().get(id).pages() < 50 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(kit.getState().jobs().get(id).pages()).isEqualTo(50);
+    long progressed =
+        PersistenceTestKit.create(KIT.system())
+            .persistedInStorage(CrawlJobCommand.ENTITY_KEY.name() + "|" + CrawlJobCommand.SITE)
+            .stream()
+            .filter(e -> e instanceof CrawlJobs.Progressed)
+            .count();
+    assertThat(progressed).as("one at 25 pages, one at 50").isEqualTo(2);
+
+    // Three jobs may wait (the running one counts); a fourth is refused, naming the setting.
+    for (int i = 0; i < 2; i++) {
+      assertThat(
+              kit.<CrawlJobCommand.Job>runCommand(
+                      r -> new CrawlJobCommand.Start("http://127.0.0.1:1/", 0, false, "ed", r))
+                  .reply()
+                  .error())
+          .isNull();
+    }
+    CrawlJobCommand.Job refused =
+        kit.<CrawlJobCommand.Job>runCommand(
+                r -> new CrawlJobCommand.Start("http://127.0.0.1:1/", 0, false, "ed", r))
+            .reply();
+    assertThat(refused.error()).isEqualTo("busy");
+    assertThat(refused.message()).contains("quire.crawler.jobs.max-waiting");
+    assertThat(kit.getState().jobs()).hasSize(3);
+    end.countDown();
+    awaitState(kit, id, "failed");
+  }
+
+  static void awaitState(
+      EventSourcedBehaviorTestKit<CrawlJobCommand, CrawlJobs.Event, CrawlJobs.State> kit,
+      String id,
+      String state)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!state.equals(kit.getState().jobs().get(id).state()) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(kit.getState().jobs().get(id).state()).isEqualTo(state);
+  }
+}
