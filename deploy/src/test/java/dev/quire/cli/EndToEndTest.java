@@ -256,6 +256,15 @@ class EndToEndTest {
     assertThat(asWritten.headers().firstValue("Location")).hasValue("/tags/caf%C3%A9/");
     assertThat(get("/tags/PAGED/page/2/").headers().firstValue("Location"))
         .hasValue("/tags/paged/page/2/");
+    // Without the slash too: each spelling answers, none is kept (the memo holds 5,000 pages, and
+    // once full nothing new is kept until the next change).
+    var spelled = get("/tags/Caf%C3%A9");
+    assertThat(spelled.statusCode()).isEqualTo(301);
+    assertThat(spelled.headers().firstValue("Location")).hasValue("/tags/Caf%C3%A9/");
+    assertThat(get("/tags/PAGED/page/02").statusCode()).isEqualTo(301);
+    assertThat(node.gateway().site().snapshot().memoised("/tags/Caf%C3%A9")).isFalse();
+    assertThat(node.gateway().site().snapshot().memoised("/tags/PAGED/page/02")).isFalse();
+    assertThat(node.gateway().site().snapshot().memoised("/tags/caf%C3%A9")).isTrue();
     assertThat(get("/tags/Nope/").statusCode()).isEqualTo(404);
     // A redirect keeps the query it was asked with.
     assertThat(get("/tags/caf%C3%A9?utm_source=feed&x=1").headers().firstValue("Location"))

@@ -177,7 +177,12 @@ public final class SiteModule implements CmsModule {
     if (!path.endsWith("/")) {
       // /posts/x answers at /posts/x/; anything else without a trailing slash is unknown.
       SiteSnapshot.Rendered withSlash = resolve(snap, path + "/");
-      return withSlash.status() == 404 ? withSlash : redirect(path + "/");
+      if (withSlash.status() == 404) {
+        return withSlash;
+      }
+      // What is not memoised with the slash (a tag's other spellings, /blog/page/02/) is not
+      // memoised without it either: any number of them would fill the page memo.
+      return withSlash.keep() ? redirect(path + "/") : redirect(path + "/").once();
     }
     String[] parts = path.substring(1).split("/", -1);
     int n = parts.length - 1; // segments before the trailing empty one
