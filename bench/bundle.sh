@@ -28,14 +28,14 @@ sed -i 's/^Some \*Markdown\*/Some edited *Markdown*/' "$work/posts"/*.md
 
 files=$(( MEDIA_MB / FILE_MB ))
 log "uploading $files media files of $FILE_MB MB through the API"
-QUIRE_API_TOKEN=bench QUIRE_ROLES=gateway,content ./quire serve --port "$PORT" --data "$work/site" > "$work/serve.log" 2>&1 &
+QUIRE_API_TOKEN=bench-token-0123456789 QUIRE_ROLES=gateway,content ./quire serve --port "$PORT" --data "$work/site" > "$work/serve.log" 2>&1 &
 server=$!
 until curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz"; do
   sleep 0.2; kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
 done
 for i in $(seq 1 "$files"); do
   head -c $(( FILE_MB * 1024 * 1024 )) /dev/urandom > "$work/blob"
-  curl -fs -o /dev/null -H "Authorization: Bearer bench" -H "Content-Type: image/jpeg" \
+  curl -fs -o /dev/null -H "Authorization: Bearer bench-token-0123456789" -H "Content-Type: image/jpeg" \
     --data-binary @"$work/blob" "http://127.0.0.1:$PORT/api/v1/media?filename=photo-$i.jpg"
 done
 rm -f "$work/blob"

@@ -64,9 +64,9 @@ log "importing into a stopped site"
 
 log "starting quire on :$PORT; it embeds the $POSTS posts (catch-up)"
 t0=$(date +%s%N)
-QUIRE_API_TOKEN=bench ./quire serve --port "$PORT" --data "$work/data" > "$work/serve.log" 2>&1 &
+QUIRE_API_TOKEN=bench-token-0123456789 ./quire serve --port "$PORT" --data "$work/data" > "$work/serve.log" 2>&1 &
 server=$!
-api() { curl -fs -H "Authorization: Bearer bench" "$@"; }
+api() { curl -fs -H "Authorization: Bearer bench-token-0123456789" "$@"; }
 status() { api "http://127.0.0.1:$PORT/api/v1/embeddings/status" || true; }
 field() { sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
 until s=$(status) && [ -n "$s" ] && [ "$(field documents <<<"$s")" -ge "$POSTS" ] \
@@ -80,7 +80,7 @@ jpid=$(pgrep -P "$server" java || echo "$server")
 rss() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$jpid/status"; }
 
 log "quire embeddings reindex"
-reindex_line=$(./quire embeddings reindex --server "http://127.0.0.1:$PORT" --token bench 2>/dev/null | tail -1)
+reindex_line=$(./quire embeddings reindex --server "http://127.0.0.1:$PORT" --token bench-token-0123456789 2>/dev/null | tail -1)
 log "$reindex_line"
 reindex_s=$(sed -E 's/.* in ([0-9.]+) s .*/\1/' <<<"$reindex_line")
 
@@ -97,9 +97,9 @@ LUA
 # Warm-up (not measured), at the measured concurrency: the JIT compiles the HTTP and query path
 # first. On the demo site, after 5 s at 2 connections C2 was still compiling during the measured
 # window (2.3 s of compiler CPU in 15 s) and p99 was 20-22 ms against 9-11 ms in the windows after.
-wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -H "Authorization: Bearer bench" -s "$work/search.lua" \
+wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -H "Authorization: Bearer bench-token-0123456789" -s "$work/search.lua" \
   "http://127.0.0.1:$PORT" >/dev/null
-wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer bench" \
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer bench-token-0123456789" \
   -s "$work/search.lua" "http://127.0.0.1:$PORT" > "$work/wrk.txt"
 rps=$(awk '/Requests\/sec/ {printf "%d", $2}' "$work/wrk.txt")
 lat() { awk -v q="$1" '$1 == q {print $2}' "$work/wrk.txt"; }

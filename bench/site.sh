@@ -53,7 +53,7 @@ import_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 
 log "starting quire on :$PORT"
 t0=$(date +%s%N)
-QUIRE_API_TOKEN=bench ./quire serve --port "$PORT" --data "$work/data" > "$work/serve.log" 2>&1 &
+QUIRE_API_TOKEN=bench-token-0123456789 ./quire serve --port "$PORT" --data "$work/data" > "$work/serve.log" 2>&1 &
 server=$!
 until curl -fs -o /dev/null "http://127.0.0.1:$PORT/"; do
   sleep 0.01
@@ -63,7 +63,7 @@ first_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 # The AppCDS archive is written when the first run exits; measure start-up again with it.
 kill "$server"; wait "$server" 2>/dev/null || true
 t0=$(date +%s%N)
-QUIRE_API_TOKEN=bench ./quire serve --port "$PORT" --data "$work/data" > "$work/serve.log" 2>&1 &
+QUIRE_API_TOKEN=bench-token-0123456789 ./quire serve --port "$PORT" --data "$work/data" > "$work/serve.log" 2>&1 &
 server=$!
 until curl -fs -o /dev/null "http://127.0.0.1:$PORT/"; do sleep 0.01; done
 first_cds_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -74,7 +74,7 @@ embed_s="-"
 t0=$(date +%s%N)
 status=""
 for _ in $(seq 1 600); do
-  status=$(curl -s -H "Authorization: Bearer bench" "http://127.0.0.1:$PORT/api/v1/embeddings/status" || true)
+  status=$(curl -s -H "Authorization: Bearer bench-token-0123456789" "http://127.0.0.1:$PORT/api/v1/embeddings/status" || true)
   case "$status" in
     *'"indexedSeq"'*)
       indexed=$(sed -E 's/.*"indexedSeq":([0-9]+).*/\1/' <<<"$status")
@@ -181,7 +181,7 @@ printf '| `%s`, gzip (%s bytes; plain %s) | %s | %s | %s | %s | %d%% |\n' "$post
 sleep 5
 after_load=$(rss)
 model_state() {
-  curl -s -H "Authorization: Bearer bench" "http://127.0.0.1:$PORT/api/v1/embeddings/status" \
+  curl -s -H "Authorization: Bearer bench-token-0123456789" "http://127.0.0.1:$PORT/api/v1/embeddings/status" \
     | grep -o '"modelLoaded":[a-z]*' | cut -d: -f2
 }
 after_load_model=$(model_state)
@@ -207,7 +207,7 @@ printf '\nTargets: post page >= 70%% of nginx, / and /blog/ >= 60%%, p99 <= 10 m
 # API (the part of the page's work that is inference), measured in the same run.
 log "measuring the search"
 sq="q=benchmark+post+50"
-auth=(-H "Authorization: Bearer bench")
+auth=(-H "Authorization: Bearer bench-token-0123456789")
 curl -fs -o /dev/null "http://127.0.0.1:$PORT/search/?$sq"
 wrk -t2 -c4 -d5s "http://127.0.0.1:$PORT/search/?$sq" >/dev/null
 s_out=$(bench "http://127.0.0.1:$PORT/search/?$sq" -c4); read -r s sp <<<"$s_out"

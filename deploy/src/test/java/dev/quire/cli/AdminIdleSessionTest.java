@@ -39,7 +39,7 @@ class AdminIdleSessionTest {
             config,
             true,
             new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-            "idle-test-token");
+            "idle-test-token-0123456789");
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
     Path file = tmp.resolve("data/admin-password");
     EndToEndTest.await(() -> Files.exists(file), Duration.ofSeconds(20));

@@ -51,7 +51,11 @@ class ServeDemoTest {
         TestJvm.serveDemo(
             demoDir,
             port,
-            Map.of("QUIRE_API_TOKEN", "demo-test-token", "QUIRE_EMBEDDING_ENABLED", "false"));
+            Map.of(
+                "QUIRE_API_TOKEN",
+                "demo-test-token-0123456789",
+                "QUIRE_EMBEDDING_ENABLED",
+                "false"));
     base = "http://127.0.0.1:" + port;
     Path indentedDir = Files.createDirectories(indentedDir());
     int indentedPort = EmbeddingRoleClusterTest.freePort();
@@ -61,7 +65,7 @@ class ServeDemoTest {
             indentedPort,
             Map.of(
                 "QUIRE_API_TOKEN",
-                "demo-test-token",
+                "demo-test-token-0123456789",
                 "QUIRE_EMBEDDING_ENABLED",
                 "false",
                 "QUIRE_TRIM_TEMPLATE_INDENTATION",
@@ -180,7 +184,9 @@ class ServeDemoTest {
       String itemPath = "/api/v1/content/" + id;
       var json =
           new com.fasterxml.jackson.databind.ObjectMapper()
-              .readTree(EndToEndTest.apiAt(at, "GET", itemPath, null, "demo-test-token").body());
+              .readTree(
+                  EndToEndTest.apiAt(at, "GET", itemPath, null, "demo-test-token-0123456789")
+                      .body());
       var edit =
           EndToEndTest.apiAt(
               at,
@@ -194,7 +200,7 @@ class ServeDemoTest {
                   + new com.fasterxml.jackson.databind.ObjectMapper()
                       .writeValueAsString(json.get("body").asText() + "\n\n    indented line\n")
                   + "}",
-              "demo-test-token");
+              "demo-test-token-0123456789");
       assertThat(edit.statusCode()).as(edit.body()).isEqualTo(200);
     }
     for (String path :
@@ -389,7 +395,7 @@ class ServeDemoTest {
                     "Created the admin user 'admin'; its password is in "
                         + demoDir.resolve("data")),
         Duration.ofSeconds(20));
-    AdminBrowser.check(base, demoDir.resolve("data"), "demo-test-token");
+    AdminBrowser.check(base, demoDir.resolve("data"), "demo-test-token-0123456789");
   }
 
   private static void ready() throws Exception {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServeStopTest {
 
-  static final String TOKEN = "stop-test-token";
+  static final String TOKEN = "stop-test-token-0123456789";
 
   @Test
   void sigtermDuringEmbeddingExitsCleanly(@TempDir Path tmp) throws Exception {

@@ -16,12 +16,36 @@ import java.util.Base64;
 public final class ApiToken {
 
   private static final int TOKEN_BYTES = 32;
+
+  /**
+   * The shortest token taken. The API token can do anything an admin can, and nothing limits how
+   * often a wrong one may be tried; a made one has 43 characters.
+   */
+  static final int MIN_CHARS = 16;
+
+  /** How the placeholders in deploy/k8s and the docs begin. */
+  static final String PLACEHOLDER = "change-me";
+
   private final byte[] token;
 
   private ApiToken(String token) {
     if (token.isEmpty()) {
       // An empty token would match an empty presented one: every client would be let in.
       throw new IllegalArgumentException("the API token is empty");
+    }
+    if (token.startsWith(PLACEHOLDER)) {
+      throw new IllegalArgumentException(
+          "the API token is still the placeholder '"
+              + token
+              + "': set QUIRE_API_TOKEN to a long random one (openssl rand -base64 32)");
+    }
+    if (token.length() < MIN_CHARS) {
+      throw new IllegalArgumentException(
+          "the API token has "
+              + token.length()
+              + " characters, at least "
+              + MIN_CHARS
+              + " are needed: set QUIRE_API_TOKEN to a long random one (openssl rand -base64 32)");
     }
     this.token = token.getBytes(StandardCharsets.UTF_8);
   }

@@ -41,11 +41,31 @@ class ApiTokenTest {
 
   @Test
   void onlyTheTokenItselfMatches() {
-    ApiToken token = ApiToken.of("s3cret");
-    assertThat(token.matches("s3cret")).isTrue();
+    ApiToken token = ApiToken.of("s3cret-s3cret-s3cret");
+    assertThat(token.matches("s3cret-s3cret-s3cret")).isTrue();
     assertThat(token.matches(null)).isFalse();
     assertThat(token.matches("")).isFalse();
-    assertThat(token.matches("s3cre")).isFalse();
-    assertThat(ApiToken.of("from-env").matches("from-env")).isTrue();
+    assertThat(token.matches("s3cret-s3cret-s3cre")).isFalse();
+    assertThat(ApiToken.of("from-env-from-env-1").matches("from-env-from-env-1")).isTrue();
+  }
+
+  /**
+   * The token can do what an admin can: the deployment files' placeholder and short ones fail the
+   * start.
+   */
+  @Test
+  void aPlaceholderOrShortTokenIsRefusedNamingWhatToDo() {
+    assertThatThrownBy(() -> ApiToken.of("change-me-to-a-long-random-token"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("placeholder")
+        .hasMessageContaining("QUIRE_API_TOKEN");
+    assertThatThrownBy(() -> ApiToken.load("change-me-to-a-long-random-token", data, t -> {}))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ApiToken.of("x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1 characters, at least 16");
+    assertThatThrownBy(() -> ApiToken.load("fifteen-chars-x", data, t -> {}))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(ApiToken.of("sixteen-chars-xx").matches("sixteen-chars-xx")).isTrue();
   }
 }
