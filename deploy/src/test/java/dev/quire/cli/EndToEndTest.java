@@ -1241,10 +1241,19 @@ class EndToEndTest {
     var h = get(html.get("url").asText());
     assertThat(h.headers().firstValue("Content-Disposition").orElse("")).startsWith("attachment");
     assertThat(h.headers().firstValue("Content-Security-Policy").orElse("")).contains("sandbox");
+    // A script or stylesheet is served as bytes: a <script src> on the site's own origin (which
+    // the admin's policy allows) ignores the download headers, nosniff refuses this type.
+    var js =
+        JSON.readTree(
+            upload("alert(1)".getBytes(), "text/javascript; charset=utf-8", "x.js").body());
+    assertThat(js.get("contentType").asText()).isEqualTo("text/javascript");
+    var jsServed = get(js.get("url").asText());
+    assertThat(jsServed.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
+    assertThat(jsServed.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
     assertThat(get("/media/" + "0".repeat(64) + "/x.png").statusCode()).isEqualTo(404);
     assertThat(get("/media/..%2F..%2Fquire.mv.db/x").statusCode()).isEqualTo(404);
     assertThat(JSON.readTree(api("GET", "/api/v1/media", null).body()).get("total").asInt())
-        .isEqualTo(2);
+        .isEqualTo(3);
   }
 
   @Test

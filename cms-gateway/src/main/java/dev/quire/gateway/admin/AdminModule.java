@@ -609,6 +609,14 @@ public final class AdminModule implements CmsModule, Admin {
   }
 
   private Route login() {
+    return optionalCookie(SESSION_COOKIE, before -> login(before.map(HttpCookiePair::value)));
+  }
+
+  /**
+   * The sign-in; {@code before}: the session cookie the browser came with. A sign-in that opens a
+   * new session ends that one (else a copy of the old cookie stayed good until it expired).
+   */
+  private Route login(Optional<String> before) {
     return withSizeLimit(
         maxFormBytes,
         () ->
@@ -632,17 +640,41 @@ public final class AdminModule implements CmsModule, Admin {
                                                   .orElse(null);
                                           return onSuccess(
                                               signIn(
-                                                  f,
-                                                  loginCookie
-                                                      .map(HttpCookiePair::value)
-                                                      .orElse(null),
-                                                  address,
-                                                  deviceCookie
-                                                      .map(HttpCookiePair::value)
-                                                      .filter(Secrets::wellFormed)
-                                                      .orElse(null)),
+                                                      f,
+                                                      loginCookie
+                                                          .map(HttpCookiePair::value)
+                                                          .orElse(null),
+                                                      address,
+                                                      deviceCookie
+                                                          .map(HttpCookiePair::value)
+                                                          .filter(Secrets::wellFormed)
+                                                          .orElse(null))
+                                                  .thenCompose(r -> endingBefore(r, before)),
                                               r -> complete(r));
                                         })))));
+  }
+
+  /** {@code r}, once the session {@code before} has ended if {@code r} opened a new one. */
+  private CompletionStage<HttpResponse> endingBefore(HttpResponse r, Optional<String> before) {
+    boolean opened = false;
+    for (org.apache.pekko.http.javadsl.model.HttpHeader h : r.getHeaders()) {
+      opened |=
+          h instanceof SetCookie c
+              && c.cookie().name().equals(SESSION_COOKIE)
+              && !c.cookie().value().isEmpty();
+    }
+    if (!opened || before.isEmpty() || !SECRET.matcher(before.get()).matches()) {
+      return done(r);
+    }
+    return client
+        .session(before.get(), SessionCommand.Close::new)
+        .handle(
+            (s, e) -> {
+              if (e != null) {
+                LOG.warn("the session signed in over did not end: {}", e.toString());
+              }
+              return r;
+            });
   }
 
   private CompletionStage<HttpResponse> signIn(
@@ -860,8 +892,17 @@ public final class AdminModule implements CmsModule, Admin {
 
   /** Opens a new session for {@code username}; its secret goes into the cookie. */
   CompletionStage<String> openSession(String username, long credentials) {
+    return openSession(username, credentials, null);
+  }
+
+  /**
+   * Opens a new session for {@code username} that ends after the configured lifetime, or at {@code
+   * notAfter} when that is sooner (a session opened in place of one that ends then).
+   */
+  CompletionStage<String> openSession(String username, long credentials, Instant notAfter) {
     String secret = Secrets.random();
-    Instant expires = Instant.now().plus(lifetime);
+    Instant full = Instant.now().plus(lifetime);
+    Instant expires = notAfter != null && notAfter.isBefore(full) ? notAfter : full;
     return client
         .session(
             secret, r -> new SessionCommand.Open(username, credentials, expires, idleTimeout, r))
@@ -874,9 +915,32 @@ public final class AdminModule implements CmsModule, Admin {
             });
   }
 
+  /**
+   * When the session of {@code secret} ends at the latest (null: no such open session, and no bound
+   * from it).
+   */
+  CompletionStage<Instant> sessionEnds(String secret) {
+    if (secret == null || !SECRET.matcher(secret).matches()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return client
+        .session(secret, SessionCommand.Check::new)
+        .thenApply(st -> st.open() ? st.expiresAt() : null);
+  }
+
   /** The session cookie for a new secret (after a password change: the old session has ended). */
   HttpHeader sessionCookie(String secret) {
-    return SetCookie.create(cookie(SESSION_COOKIE, secret, lifetime));
+    return sessionCookie(secret, null);
+  }
+
+  /** The session cookie for a new secret whose session ends no later than {@code notAfter}. */
+  HttpHeader sessionCookie(String secret, Instant notAfter) {
+    Duration left = notAfter == null ? lifetime : Duration.between(Instant.now(), notAfter);
+    return SetCookie.create(
+        cookie(
+            SESSION_COOKIE,
+            secret,
+            left.compareTo(lifetime) > 0 ? lifetime : left.isNegative() ? Duration.ZERO : left));
   }
 
   /** Ends the session in its entity, so the cookie is worthless on every gateway from now on. */

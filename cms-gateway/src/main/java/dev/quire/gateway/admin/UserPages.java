@@ -105,7 +105,8 @@ final class UserPages {
         path(
             PathMatchers.segment("account").slash("sessions"),
             () ->
-                admin.signedIn(null, e -> ownForm(e, (f, device) -> endOtherSessions(e, device)))),
+                admin.signedIn(
+                    null, e -> ownForm(e, (f, device, ends) -> endOtherSessions(e, device, ends)))),
         path(
             "account",
             () ->
@@ -130,7 +131,7 @@ final class UserPages {
                                                                     : "Your password is changed.")
                                                         .orElse(null),
                                                     null)))),
-                            ownForm(e, (f, device) -> changeOwn(e, f, device))))));
+                            ownForm(e, (f, device, ends) -> changeOwn(e, f, device, ends))))));
   }
 
   // ------------------------------------------------------------------ users page
@@ -196,6 +197,17 @@ final class UserPages {
   private CompletionStage<HttpResponse> change(Editor e, String name, Map<String, String> f) {
     String password = f.get("password");
     CompletionStage<UserReply> reply;
+    if (password != null && name.equals(e.username())) {
+      // Here no current password is asked for: a stolen session could take the account over.
+      return usersPage(
+          e,
+          StatusCodes.FORBIDDEN,
+          null,
+          Map.of(
+              "password:" + name,
+              "change your own password on your account page, which asks for the current one"),
+          Map.of());
+    }
     if (password != null) {
       String problem = admin.passwordProblem(password, null);
       if (problem != null) {
@@ -250,32 +262,56 @@ final class UserPages {
     return admin.page(e, status, "admin/account.peb", vars);
   }
 
+  /** What a form about the editor's own account does. */
+  @FunctionalInterface
+  private interface OwnWork {
+    /**
+     * {@code device}: the browser's device secret (or null); {@code sessionEnds}: when the session
+     * the form came in ends at the latest (a session opened for this browser after the change ends
+     * no later: else "sign out everywhere else", which asks for no password, would let a stolen
+     * session live on for ever).
+     */
+    CompletionStage<HttpResponse> apply(
+        Map<String, String> fields, String device, java.time.Instant sessionEnds);
+  }
+
   /**
    * A form the signed-in editor sends about their own account, its CSRF token checked; {@code work}
-   * gets its fields and the browser's device secret (or null).
+   * gets its fields, the browser's device secret (or null) and when its session ends.
    */
-  private Route ownForm(
-      Editor e,
-      java.util.function.BiFunction<Map<String, String>, String, CompletionStage<HttpResponse>>
-          work) {
+  private Route ownForm(Editor e, OwnWork work) {
     return post(
         () ->
             optionalCookie(
                 AdminModule.DEVICE_COOKIE,
                 device ->
-                    admin.form(
-                        e,
-                        f ->
-                            onSuccess(
-                                work.apply(f, device.map(HttpCookiePair::value).orElse(null)),
-                                r -> complete(r)))));
+                    optionalCookie(
+                        AdminModule.SESSION_COOKIE,
+                        session ->
+                            admin.form(
+                                e,
+                                f ->
+                                    onSuccess(
+                                        admin
+                                            .sessionEnds(
+                                                session.map(HttpCookiePair::value).orElse(null))
+                                            .thenCompose(
+                                                ends ->
+                                                    work.apply(
+                                                        f,
+                                                        device
+                                                            .map(HttpCookiePair::value)
+                                                            .orElse(null),
+                                                        ends)),
+                                        r -> complete(r))))));
   }
 
   /**
    * Ends every session of the editor (and every browser's trust), then opens a session for this
    * browser, trusted again with a new device secret: it stays signed in.
    */
-  private CompletionStage<HttpResponse> endOtherSessions(Editor e, String device) {
+  private CompletionStage<HttpResponse> endOtherSessions(
+      Editor e, String device, java.time.Instant sessionEnds) {
     return client
         .<UserReply>users(r -> new UserCommand.EndSessions(e.username(), e.username(), r))
         .thenCompose(
@@ -285,27 +321,32 @@ final class UserPages {
                     new ContentReply.Rejected(no.code(), no.field(), no.message(), List.of()));
               }
               return signedInAgain(
-                  ((UserReply.Done) reply).user(), device, "/admin/account?done=sessions");
+                  ((UserReply.Done) reply).user(),
+                  device,
+                  "/admin/account?done=sessions",
+                  sessionEnds);
             });
   }
 
   /**
    * After the editor's own change that ended all their sessions and trusted browsers: this browser
    * is trusted again with a new device secret and gets a new session (under {@code now}'s
-   * credentials count), then goes to {@code next}.
+   * credentials count) that ends no later than {@code sessionEnds}, then goes to {@code next}.
    */
   private CompletionStage<HttpResponse> signedInAgain(
-      UserCommand.UserView now, String device, String next) {
+      UserCommand.UserView now, String device, String next, java.time.Instant sessionEnds) {
     return admin
         .trustThisBrowser(now.username(), device)
         .thenCompose(
             deviceCookie ->
                 admin
-                    .openSession(now.username(), now.credentials())
+                    .openSession(now.username(), now.credentials(), sessionEnds)
                     .thenApply(
                         secret -> {
                           HttpResponse r =
-                              admin.seeOther(next).addHeader(admin.sessionCookie(secret));
+                              admin
+                                  .seeOther(next)
+                                  .addHeader(admin.sessionCookie(secret, sessionEnds));
                           return deviceCookie.isEmpty() ? r : r.addHeader(deviceCookie.get());
                         }));
   }
@@ -314,7 +355,8 @@ final class UserPages {
    * A new password for the signed-in editor, once the current one is given (a stolen session alone
    * cannot change it). Every session of theirs ends, this one too; they get a new one at once.
    */
-  private CompletionStage<HttpResponse> changeOwn(Editor e, Map<String, String> f, String device) {
+  private CompletionStage<HttpResponse> changeOwn(
+      Editor e, Map<String, String> f, String device, java.time.Instant sessionEnds) {
     String problem = admin.passwordProblem(f.get("password"), f.get("repeat"));
     if (problem != null) {
       return done(accountPage(e, StatusCodes.BAD_REQUEST, null, Map.of("password", problem)));
@@ -349,7 +391,7 @@ final class UserPages {
                         admin.forgetFirstPassword(now.username());
                         // The new password trusts no browser of before; this one, where it was
                         // typed, is trusted again at once, as after a sign-in.
-                        return signedInAgain(now, device, "/admin/account?done=1");
+                        return signedInAgain(now, device, "/admin/account?done=1", sessionEnds);
                       });
             });
   }

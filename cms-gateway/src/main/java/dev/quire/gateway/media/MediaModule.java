@@ -310,7 +310,9 @@ public final class MediaModule implements CmsModule {
         INLINE_TYPES.contains(m.contentType())
             || INLINE_PREFIXES.stream().anyMatch(p -> m.contentType().startsWith(p))
                 && !m.contentType().equals("image/svg+xml");
-    ContentType type = org.apache.pekko.http.javadsl.model.ContentTypes.parse(m.contentType());
+    ContentType type =
+        org.apache.pekko.http.javadsl.model.ContentTypes.parse(
+            MediaStore.servedType(m.contentType()));
     return respondWithHeaders(
         servedHeaders(m, inline), () -> getFromFile(store.blob(sha).toFile(), type));
   }

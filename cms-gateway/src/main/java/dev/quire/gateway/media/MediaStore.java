@@ -103,6 +103,37 @@ public final class MediaStore {
     return TYPE.matcher(t).matches() && t.length() <= 100 ? t : "application/octet-stream";
   }
 
+  /**
+   * Types a browser runs or applies when a page of this origin loads the file by {@code <script
+   * src>} or {@code <link rel=stylesheet>} (the admin's policy allows its own origin's), whatever
+   * the download headers say: served as {@code application/octet-stream}, which {@code nosniff}
+   * makes the browser refuse to run. The JavaScript types are the HTML standard's list.
+   */
+  static final java.util.Set<String> ACTIVE_TYPES =
+      java.util.Set.of(
+          "application/ecmascript",
+          "application/javascript",
+          "application/x-ecmascript",
+          "application/x-javascript",
+          "text/ecmascript",
+          "text/javascript",
+          "text/javascript1.0",
+          "text/javascript1.1",
+          "text/javascript1.2",
+          "text/javascript1.3",
+          "text/javascript1.4",
+          "text/javascript1.5",
+          "text/jscript",
+          "text/livescript",
+          "text/x-ecmascript",
+          "text/x-javascript",
+          "text/css");
+
+  /** The type a stored file is served with: its own, unless a page could run or apply it. */
+  public static String servedType(String storedType) {
+    return ACTIVE_TYPES.contains(storedType) ? "application/octet-stream" : storedType;
+  }
+
   /** A display name safe in a URL path segment and a header: [A-Za-z0-9._-], at most 100. */
   public static String safeName(String name) {
     String base = name == null ? "" : name.replaceAll(".*[/\\\\]", "");
