@@ -159,7 +159,10 @@ start_node() {
     --contact-points "$contact_points")
   [ "$http" != 0 ] && args+=(--port "$http")
   # Every node knows the site's address (canonical links, feeds); the crawler may audit it.
+  # The gateways believe the X-Forwarded-For of the nginx in front of them (on this host), so
+  # failed sign-ins are counted per visitor, not all under nginx's address.
   QUIRE_BASE_URL="${QUIRE_BASE_URL:-http://localhost:$lb_port}" \
+  QUIRE_TRUSTED_PROXIES="${QUIRE_TRUSTED_PROXIES:-127.0.0.1,::1}" \
   QUIRE_API_TOKEN=$(cat "$dir/api-token") QUIRE_MEDIA_DIR="$dir/media" MALLOC_ARENA_MAX=2 \
     setsid nohup java -Xms64m -Xmx"$heap" -XX:+UseSerialGC "${trim_opt[@]}" ${QUIRE_JAVA_OPTS:-} -jar "$jar" \
     "${args[@]}" > "$dir/logs/$name.log" 2>&1 < /dev/null &

@@ -46,7 +46,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -107,6 +106,7 @@ public final class AdminModule implements CmsModule, Admin {
   private PasswordHasher hasher;
   private LoginGuard.Settings guardSettings;
   private Duration guardTimeout;
+  private dev.quire.gateway.http.ClientAddress clientAddress;
   private Semaphore hashSlots;
   private Executor blocking;
   private Duration lifetime;
@@ -147,6 +147,7 @@ public final class AdminModule implements CmsModule, Admin {
             c.getInt("login.addresses-remembered"));
     LoginGuard.init(context.system(), guardSettings);
     this.guardTimeout = c.getDuration("login.guard-timeout");
+    this.clientAddress = dev.quire.gateway.http.ClientAddress.fromConfig(context.config());
     this.hashSlots = new Semaphore(c.getInt("argon2.max-concurrent"));
     this.blocking =
         context
@@ -630,12 +631,12 @@ public final class AdminModule implements CmsModule, Admin {
                                 request ->
                                     formFieldMap(
                                         f -> {
-                                          // The connection's address (never a header a client can
-                                          // write); null when unknown, and then not counted.
+                                          // The connection's address, or behind a trusted
+                                          // proxy the client's it names (ClientAddress); null
+                                          // when unknown, and then not counted.
                                           String address =
-                                              request
-                                                  .getAttribute(AttributeKeys.remoteAddress)
-                                                  .flatMap(a -> a.getAddress())
+                                              clientAddress
+                                                  .of(request)
                                                   .map(LoginGuard::address)
                                                   .orElse(null);
                                           return onSuccess(
