@@ -21,6 +21,8 @@ public record CrawlConfig(
     int concurrency,
     int perHostConcurrency,
     Duration politenessDelay,
+    Duration maxCrawlDelay,
+    long maxRobotsBytes,
     Duration slowPage,
     Set<String> allowHosts,
     Citations citations) {
@@ -70,6 +72,8 @@ public record CrawlConfig(
         dev.quire.protocol.ConfigChecks.atLeastOne(root, "quire.crawler.concurrency"),
         dev.quire.protocol.ConfigChecks.atLeastOne(root, "quire.crawler.per-host-concurrency"),
         c.getDuration("politeness-delay"),
+        c.getDuration("max-crawl-delay"),
+        c.getBytes("max-robots-bytes"),
         c.getDuration("slow-page"),
         allow,
         new Citations(
@@ -124,6 +128,8 @@ public record CrawlConfig(
         total,
         perHost,
         delay,
+        maxCrawlDelay,
+        maxRobotsBytes,
         slowPage,
         allow,
         citations);

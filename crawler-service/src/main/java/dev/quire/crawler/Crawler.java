@@ -13,7 +13,6 @@ import java.net.URL;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -121,7 +120,6 @@ public final class Crawler {
     int inFlight = 0;
     int inFlightPages = 0;
     boolean limitReached = false;
-    long delay = config.politenessDelay().toNanos();
     try {
       while (!cancelled.get() && (!frontier.isEmpty() || inFlight > 0)) {
         // Start what may start now: a free slot overall and on the task's host, the pause kept.
@@ -150,7 +148,7 @@ public final class Crawler {
             }
             continue;
           }
-          nextSlot.put(host, now + delay);
+          nextSlot.put(host, now + delayNanos(host, robots));
           inFlightByHost.merge(host, 1, Integer::sum);
           inFlight++;
           if (task.page()) {
@@ -252,7 +250,7 @@ public final class Crawler {
     return cache.computeIfAbsent(
         origin,
         o -> {
-          Fetcher.Result r = fetcher.fetch(o + "/robots.txt", true);
+          Fetcher.Result r = fetcher.fetchText(o + "/robots.txt", config.maxRobotsBytes());
           SimpleRobotRulesParser parser = new SimpleRobotRulesParser();
           if (r.status() == 0) {
             // Unreachable or blocked: as if allowed; the pages' own fetches show the problem.
@@ -262,9 +260,41 @@ public final class Crawler {
             return parser.failedFetch(r.status());
           }
           byte[] body = r.body() == null ? new byte[0] : r.body();
-          return parser.parseContent(
-              o + "/robots.txt", body, "text/plain", Collections.singleton(config.robotsAgent()));
+          return parser.parseContent(o + "/robots.txt", body, "text/plain", robotNames());
         });
+  }
+
+  /**
+   * The names robots.txt groups are matched against (crawler-commons matches a group's {@code
+   * User-agent} exactly, as RFC 9309 says): the configured one, and the product token of the user
+   * agent sent ({@code Quire-Crawler}), which is what a site owner reads in the logs.
+   */
+  private java.util.Collection<String> robotNames() {
+    Set<String> names = new LinkedHashSet<>();
+    names.add(config.robotsAgent().toLowerCase(java.util.Locale.ROOT));
+    String ua = config.userAgent().strip();
+    int end = 0;
+    while (end < ua.length() && ua.charAt(end) != '/' && !Character.isWhitespace(ua.charAt(end))) {
+      end++;
+    }
+    if (end > 0) {
+      names.add(ua.substring(0, end).toLowerCase(java.util.Locale.ROOT));
+    }
+    return names;
+  }
+
+  /**
+   * The pause between two requests to {@code host}: the configured one, or the robots.txt {@code
+   * Crawl-delay} the host asks for when longer, up to {@code max-crawl-delay}.
+   */
+  private long delayNanos(String host, Map<String, BaseRobotRules> robots) {
+    long delay = config.politenessDelay().toNanos();
+    BaseRobotRules rules = robots.get(host);
+    if (rules != null && rules.getCrawlDelay() > 0) {
+      long asked = TimeUnit.MILLISECONDS.toNanos(rules.getCrawlDelay());
+      delay = Math.max(delay, Math.min(asked, config.maxCrawlDelay().toNanos()));
+    }
+    return delay;
   }
 
   /** The sitemap URLs robots.txt names, or {@code /sitemap.xml}; index files followed once. */

@@ -163,6 +163,19 @@ public final class Fetcher {
 
   /** GET with the body when it is HTML or XML ({@code wantBody}), else HEAD falling back to GET. */
   public Result fetch(String url, boolean wantBody) {
+    return fetch(url, wantBody, false, config.maxResponseBytes());
+  }
+
+  /**
+   * GET with the body whatever its type, at most {@code maxBytes} of it: robots.txt, which many
+   * servers send as {@code application/octet-stream} or with no type (read as empty, it allowed
+   * everything).
+   */
+  public Result fetchText(String url, long maxBytes) {
+    return fetch(url, true, true, Math.min(maxBytes, config.maxResponseBytes()));
+  }
+
+  private Result fetch(String url, boolean wantBody, boolean anyType, long limit) {
     long t0 = System.nanoTime();
     List<Hop> hops = new ArrayList<>();
     Set<String> seen = new HashSet<>();
@@ -185,13 +198,21 @@ public final class Fetcher {
       } catch (AddressGuard.Blocked e) {
         return failure(url, current, hops, t0, "blocked: " + e.getMessage(), true);
       }
+      // call-timeout bounds the whole fetch, redirects included: each hop is a call of its own,
+      // and with the whole timeout each, ten slow hops took ten times as long.
+      long left = config.callTimeout().toNanos() - (System.nanoTime() - t0);
+      if (left <= 0) {
+        return failure(url, current, hops, t0, "timed out", false);
+      }
       Request.Builder rb =
           new Request.Builder()
               .url(httpUrl)
               .header("User-Agent", config.userAgent())
               .header("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5");
       Request request = head ? rb.head().build() : rb.get().build();
-      try (Response r = clientFor(httpUrl).newCall(request).execute()) {
+      okhttp3.Call call = clientFor(httpUrl).newCall(request);
+      call.timeout().timeout(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+      try (Response r = call.execute()) {
         int status = r.code();
         if (head && (status == 405 || status == 403 || status == 501)) {
           // Some servers refuse HEAD; ask again with GET, not counting a hop.
@@ -224,10 +245,9 @@ public final class Fetcher {
         byte[] body = null;
         boolean truncated = false;
         ResponseBody rbody = r.body();
-        if (!head && rbody != null && wantBody && (isHtml(type) || isXml(type))) {
+        if (!head && rbody != null && wantBody && (anyType || isHtml(type) || isXml(type))) {
           Buffer buf = new Buffer();
           BufferedSource source = rbody.source();
-          long limit = config.maxResponseBytes();
           while (buf.size() <= limit) {
             if (source.read(buf, 64 * 1024) == -1) {
               break;

@@ -391,6 +391,58 @@ class CrawlerTest {
     }
   }
 
+  /**
+   * robots.txt is read whatever type it is served as (as application/octet-stream it was read as
+   * empty: everything allowed), its group for the user agent's own name (Quire-Crawler) applies,
+   * and its Crawl-delay is kept between two requests to the host.
+   */
+  @Test
+  void robotsTxtIsReadAsSentMatchedByTheUserAgentsNameAndItsCrawlDelayKept() throws Exception {
+    site.pages.put(
+        "/robots.txt",
+        new Page(
+            200,
+            "application/octet-stream",
+            "User-agent: Quire-Crawler\nDisallow: /private/\nCrawl-delay: 0.3\n\n"
+                + "User-agent: *\nDisallow:\n",
+            Map.of(),
+            0));
+    Crawler.Result[] crawl = new Crawler.Result[1];
+    List<Finding> f = audit(config(), crawl);
+    assertThat(site.hits("/private/")).as("the Quire-Crawler group is obeyed").isZero();
+    assertThat(has(f, "robots-disallowed", site.url("/private/"), null)).isTrue();
+    int fetched = crawl[0].pages().size();
+    assertThat(fetched).isGreaterThan(3);
+    assertThat(crawl[0].millis())
+        .as("%d pages from one host, 0.3 s apart", fetched)
+        .isGreaterThanOrEqualTo((long) ((fetched - 1) * 300 * 0.9));
+  }
+
+  /** call-timeout bounds a whole fetch, redirects included, not each hop of it. */
+  @Test
+  void aChainOfSlowRedirectsEndsWithinTheCallTimeout() throws Exception {
+    for (int i = 1; i <= 6; i++) {
+      site.pages.put(
+          "/slow" + i, new Page(302, "text/plain", "", Map.of("Location", "/slow" + (i + 1)), 400));
+    }
+    site.pages.put("/slow7", Page.html(page("End", "", "end")));
+    CrawlConfig c =
+        CrawlConfig.from(
+                ConfigFactory.parseMap(Map.of("quire.crawler.call-timeout", "1s"))
+                    .withFallback(ConfigFactory.defaultReference()))
+            .withMoreAllowedHosts(List.of("127.0.0.1"));
+    Fetcher fetcher = new Fetcher(c, new AddressGuard(c.allowHosts()));
+    try {
+      long t0 = System.nanoTime();
+      Fetcher.Result r = fetcher.fetch(site.url("/slow1"), true);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(r.error()).isEqualTo("timed out");
+      assertThat(ms).as("six hops of 0.4 s, stopped at the 1 s deadline").isLessThan(1_900);
+    } finally {
+      fetcher.close();
+    }
+  }
+
   @Test
   void pageAndSizeLimitsHold() throws Exception {
     CrawlConfig c = config().withMaxPages(3);
