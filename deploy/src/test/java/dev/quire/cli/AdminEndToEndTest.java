@@ -1150,6 +1150,11 @@ class AdminEndToEndTest {
         .contains("lang=\"en-GB\"")
         .doesNotContain("<title>Quire");
     assertThat(status(lastPage)).as("one post a page").isEqualTo(200);
+    // "All posts" goes on from the first post the home page does not show: the third of them, on
+    // page 3 at one a page (it linked page 2, whatever the two settings were).
+    String allPosts = org.jsoup.Jsoup.parse(home).selectFirst(".more-link a").attr("href");
+    assertThat(allPosts).isEqualTo(posts > 2 ? "/blog/page/3/" : "/blog/");
+    assertThat(status(allPosts)).isEqualTo(200);
     assertThat(publicPage("/feed.xml"))
         .contains("<title>Field &lt;Notes&gt; &amp; co</title>")
         .contains("<subtitle>Notes from the field.</subtitle>");

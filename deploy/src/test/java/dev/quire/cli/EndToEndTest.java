@@ -227,6 +227,10 @@ class EndToEndTest {
     assertThat(node.gateway().site().snapshot().memoised("/tags/paged/page/02/")).isFalse();
     assertThat(node.gateway().site().snapshot().memoised("/tags/paged/page/2/")).isTrue();
     assertThat(get("/tags/nope/page/2/").statusCode()).isEqualTo(404);
+    // A 404 names no canonical URL (it named /nothere/ for /nothere).
+    var missing = get("/nothere");
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.body()).contains("noindex").doesNotContain("rel=\"canonical\"");
     // A tag may hold any letter: its page answers at the percent-encoded path browsers ask for
     // (it was a 404: the path reaches the site still encoded), and so do its redirects.
     var cafe =
@@ -260,7 +264,9 @@ class EndToEndTest {
     // once full nothing new is kept until the next change).
     var spelled = get("/tags/Caf%C3%A9");
     assertThat(spelled.statusCode()).isEqualTo(301);
-    assertThat(spelled.headers().firstValue("Location")).hasValue("/tags/Caf%C3%A9/");
+    assertThat(spelled.headers().firstValue("Location"))
+        .as("in one hop, not by way of /tags/Caf%C3%A9/")
+        .hasValue("/tags/caf%C3%A9/");
     assertThat(get("/tags/PAGED/page/02").statusCode()).isEqualTo(301);
     assertThat(node.gateway().site().snapshot().memoised("/tags/Caf%C3%A9")).isFalse();
     assertThat(node.gateway().site().snapshot().memoised("/tags/PAGED/page/02")).isFalse();
@@ -536,6 +542,8 @@ class EndToEndTest {
     var old = get("/posts/fresh/");
     assertThat(old.statusCode()).isEqualTo(301);
     assertThat(old.headers().firstValue("Location")).hasValue("/posts/fresh-2/");
+    // Without the slash: one hop to the new URL, not two.
+    assertThat(get("/posts/fresh").headers().firstValue("Location")).hasValue("/posts/fresh-2/");
 
     var revisions = JSON.readTree(api("GET", "/api/v1/content/" + id + "/revisions", null).body());
     assertThat(revisions.get("items")).hasSize(4);
@@ -950,6 +958,9 @@ class EndToEndTest {
     assertThat(pdf.headers().firstValue("Content-Type")).hasValue("application/pdf");
     assertThat(pdf.headers().firstValue("Content-Disposition"))
         .hasValue("inline; filename=\"rewriting-my-blog-in-rust.pdf\"");
+    // The page is the canonical copy, not this duplicate of it.
+    assertThat(pdf.headers().firstValue("Link"))
+        .hasValue("<http://localhost:8080/posts/rewriting-my-blog-in-rust/>; rel=\"canonical\"");
     try (var doc = org.apache.pdfbox.Loader.loadPDF(pdf.body())) {
       String text = textOf(doc);
       assertThat(text)
@@ -1439,6 +1450,9 @@ class EndToEndTest {
     var cover =
         org.jsoup.Jsoup.parse(get("/posts/the-harbour/").body()).selectFirst(".post__cover img");
     assertThat(cover.attr("width")).isEqualTo("1800");
+    // Decorative: the title is the heading right above it, and was read out twice.
+    assertThat(cover.hasAttr("alt")).isTrue();
+    assertThat(cover.attr("alt")).isEmpty();
     assertThat(cover.attr("srcset")).contains(w800 + " 800w");
     String home = get("/").body();
     var card =

@@ -325,7 +325,8 @@ public final class FeedsModule implements CmsModule {
             }
             w.writeStartElement("content");
             w.writeAttribute("type", "html");
-            w.writeCharacters(xmlChars(forReaders(p.html())));
+            w.writeCharacters(
+                xmlChars(forReaders(p.html(), site.baseUrl() + RedirectRule.encoded(p.url()))));
             w.writeEndElement();
             w.writeEndElement();
           }
@@ -334,22 +335,40 @@ public final class FeedsModule implements CmsModule {
   }
 
   /**
-   * An item's HTML as a feed carries it: without the copies and loading hints the site adds to its
-   * images for screens ({@code srcset}'s site-relative URLs are not resolved by every feed reader,
-   * which would then show a broken image). Only {@code img} elements are touched.
+   * An item's HTML as a feed carries it: links and images made absolute against the item's own URL
+   * {@code itemUrl} (the feed's {@code xml:base} is the site's root, so a footnote's {@code #fn-1}
+   * led to the home page, and not every reader resolves {@code xml:base} at all), and without the
+   * copies and loading hints the site adds to its images for screens ({@code srcset}'s URLs are not
+   * resolved by every feed reader, which would then show a broken image). Only {@code a} and {@code
+   * img} elements are touched.
    */
-  static String forReaders(String html) {
-    if (!html.contains("<img")) {
+  static String forReaders(String html, String itemUrl) {
+    if (!html.contains("<img") && !html.contains("<a ")) {
       return html;
     }
-    org.jsoup.nodes.Document doc = org.jsoup.Jsoup.parseBodyFragment(html);
+    org.jsoup.nodes.Document doc = org.jsoup.Jsoup.parseBodyFragment(html, itemUrl);
     doc.outputSettings().prettyPrint(false);
     for (org.jsoup.nodes.Element img : doc.select("img")) {
       for (String a : List.of("srcset", "sizes", "loading", "decoding")) {
         img.removeAttr(a);
       }
+      absolute(img, "src");
+    }
+    for (org.jsoup.nodes.Element a : doc.select("a[href]")) {
+      absolute(a, "href");
     }
     return doc.body().html();
+  }
+
+  /** {@code e}'s URL attribute resolved against the document's base, when it resolves at all. */
+  private static void absolute(org.jsoup.nodes.Element e, String attribute) {
+    if (!e.hasAttr(attribute)) {
+      return;
+    }
+    String abs = e.absUrl(attribute);
+    if (!abs.isEmpty()) {
+      e.attr(attribute, abs);
+    }
   }
 
   /** An entry's id never changes: its item's id, not its URL (a renamed post keeps its id). */

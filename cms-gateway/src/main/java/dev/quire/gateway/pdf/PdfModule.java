@@ -98,6 +98,7 @@ public final class PdfModule implements CmsModule {
   private PageRenderer pages;
   private PdfRenderer renderer;
   private MadeOnDemand printed;
+  private dev.quire.gateway.site.LiveSettings live;
 
   @Override
   public String id() {
@@ -107,6 +108,7 @@ public final class PdfModule implements CmsModule {
   @Override
   public void start(ModuleContext ctx) {
     this.settings = Settings.fromConfig(ctx.config());
+    this.live = ctx.settings();
     this.site = ctx.site();
     this.pages = ctx.pages();
     MediaStore media = MediaModule.store(ctx.config());
@@ -194,13 +196,25 @@ public final class PdfModule implements CmsModule {
     }
     return printed
         .get(item.id(), etag, () -> renderer.render(new String(html, StandardCharsets.UTF_8)))
-        .thenApply(made -> respond(item, made));
+        .thenApply(made -> respond(item, made, live.get().baseUrl()));
   }
 
-  private static HttpResponse respond(ItemView item, MadeOnDemand.Kept k) {
+  /**
+   * The PDF, naming its page as the canonical copy ({@code Link: rel="canonical"}): every item
+   * links its PDF, so without it search engines could index the PDF as a duplicate of the page.
+   */
+  private static HttpResponse respond(ItemView item, MadeOnDemand.Kept k, String baseUrl) {
     return HttpResponse.create()
         .addHeader(NO_CACHE)
         .addHeader(NOSNIFF)
+        .addHeader(
+            RawHeader.create(
+                "Link",
+                "<"
+                    + baseUrl
+                    + dev.quire.protocol.RedirectRule.encoded(item.url())
+                    + ">;"
+                    + " rel=\"canonical\""))
         .addHeader(ETag.create(EntityTag.create(k.etag(), false)))
         .addHeader(
             RawHeader.create(

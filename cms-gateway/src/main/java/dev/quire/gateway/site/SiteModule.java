@@ -177,7 +177,9 @@ public final class SiteModule implements CmsModule {
     if (!path.endsWith("/")) {
       // /posts/x answers at /posts/x/; anything else without a trailing slash is unknown.
       SiteSnapshot.Rendered withSlash = resolve(snap, path + "/");
-      if (withSlash.status() == 404) {
+      if (withSlash.status() == 404 || withSlash.status() == 301) {
+        // A path that moved answers with where it went, in one hop (/posts/old answered
+        // /posts/old/, which answered /posts/new/).
         return withSlash;
       }
       // What is not memoised with the slash (a tag's other spellings, /blog/page/02/) is not
@@ -188,12 +190,25 @@ public final class SiteModule implements CmsModule {
     int n = parts.length - 1; // segments before the trailing empty one
     if (path.equals("/")) {
       List<ItemView> posts = snap.posts();
-      int count = Math.min(site.get().homePosts(), posts.size());
+      SiteSettings settings = site.get(); // read once: an admin may change it meanwhile
+      int count = Math.min(settings.homePosts(), posts.size());
+      // "All posts" goes on from the first post the home page does not show: the blog page that
+      // holds it. The two settings are set apart (a link to /blog/page/2/ was a 404 with 5 posts
+      // on the home page, 10 a page and 8 in all, and skipped posts with 3 and 10).
+      int nextPage = count / settings.pageSize() + 1;
+      String allPosts =
+          posts.size() > count && nextPage > 1 ? "/blog/page/" + nextPage + "/" : "/blog/";
       return ok(
           snap,
           "site/home.peb",
           path,
-          Map.of("posts", posts.subList(0, count), "hasMore", posts.size() > count));
+          Map.of(
+              "posts",
+              posts.subList(0, count),
+              "hasMore",
+              posts.size() > count,
+              "allPosts",
+              allPosts));
     }
     if (n == 1 && parts[0].equals("blog")) {
       return blogPage(snap, path, 1);

@@ -144,18 +144,37 @@ class FeedsModuleTest {
         "<p><img src=\"/media/abc/p.jpg\" alt=\"a srcset=&quot;x&quot;\" width=\"1800\""
             + " height=\"1200\" decoding=\"async\" srcset=\"/media/abc/w480/p.jpg 480w,"
             + " /media/abc/p.jpg 1800w\" sizes=\"100vw\"></p>";
-    assertThat(FeedsModule.forReaders(shown))
+    String at = "https://example.com/posts/x/";
+    assertThat(FeedsModule.forReaders(shown, at))
         .isEqualTo(
-            "<p><img src=\"/media/abc/p.jpg\" alt=\"a srcset=&quot;x&quot;\" width=\"1800\""
-                + " height=\"1200\"></p>");
+            "<p><img src=\"https://example.com/media/abc/p.jpg\" alt=\"a srcset=&quot;x&quot;\""
+                + " width=\"1800\" height=\"1200\"></p>");
     // A code sample that shows such attributes keeps them: only img elements are touched.
     String sample =
         "<p><img src=\"/media/abc/p.jpg\" alt=\"\" srcset=\"/media/abc/w480/p.jpg 480w\"></p>"
             + "<pre><code>&lt;img srcset=\"a 2x\" loading=\"lazy\"&gt;</code></pre>";
-    assertThat(FeedsModule.forReaders(sample))
+    assertThat(FeedsModule.forReaders(sample, at))
         .isEqualTo(
-            "<p><img src=\"/media/abc/p.jpg\" alt=\"\"></p>"
+            "<p><img src=\"https://example.com/media/abc/p.jpg\" alt=\"\"></p>"
                 + "<pre><code>&lt;img srcset=\"a 2x\" loading=\"lazy\"&gt;</code></pre>");
+  }
+
+  /**
+   * Links are made absolute against the item's own URL: the feed's xml:base is the site's root, so
+   * a footnote's "#fn-1" led readers to the home page. Absolute ones and other schemes stay.
+   */
+  @Test
+  void aFeedsLinksPointWhereTheyDoOnTheItsPage() {
+    String html =
+        "<p>Said<sup><a href=\"#fn-1\" id=\"fnref-1\">1</a></sup>, see <a href=\"../other/\">o</a>,"
+            + " <a href=\"/tags/java/\">t</a>, <a href=\"https://else.example/\">e</a>,"
+            + " <a href=\"mailto:a@b.example\">m</a>.</p>";
+    assertThat(FeedsModule.forReaders(html, "https://example.com/posts/x/"))
+        .contains("href=\"https://example.com/posts/x/#fn-1\"")
+        .contains("href=\"https://example.com/posts/other/\"")
+        .contains("href=\"https://example.com/tags/java/\"")
+        .contains("href=\"https://else.example/\"")
+        .contains("href=\"mailto:a@b.example\"");
   }
 
   @Test
