@@ -70,7 +70,9 @@ final class ExportCommand implements Runnable {
                 .get(
                     session.config.getDuration("quire.cli.list-timeout").toMillis(),
                     TimeUnit.MILLISECONDS);
-        Exporter.Summary s = Exporter.write(items, dir);
+        Exporter.Summary s =
+            Exporter.write(
+                items, dir, java.time.ZoneId.of(session.config.getString("quire.site.time-zone")));
         List<String> others = Exporter.others(items, dir);
         if (!others.isEmpty()) {
           System.err.println(

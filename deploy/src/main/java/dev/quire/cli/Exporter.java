@@ -36,6 +36,12 @@ public final class Exporter {
   }
 
   public static Summary write(List<ContentSnapshot> items, Path dir) throws IOException {
+    return write(items, dir, java.time.ZoneOffset.UTC);
+  }
+
+  /** {@code zone}: the site's, where a date written without a time falls. */
+  public static Summary write(List<ContentSnapshot> items, Path dir, java.time.ZoneId zone)
+      throws IOException {
     Files.createDirectories(dir);
     int written = 0;
     int archived = 0;
@@ -56,7 +62,7 @@ public final class Exporter {
                     : s.publishedAt();
             default -> null;
           };
-      String text = MarkdownFolder.format(s.id(), s.kind(), s.fields(), draft, publishAt);
+      String text = MarkdownFolder.format(s.id(), s.kind(), s.fields(), draft, publishAt, zone);
       // Slugs are validated ([a-z0-9-]), so the name cannot leave the folder.
       Path file = dir.resolve(s.fields().slug() + ".md");
       Path tmp = dir.resolve("." + s.fields().slug() + ".md.tmp");

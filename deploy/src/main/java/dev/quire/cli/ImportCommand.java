@@ -62,7 +62,8 @@ final class ImportCommand implements Runnable {
           new MarkdownFolder(
               MarkdownRenderer.contentRules(config),
               config.getBytes("quire.cli.max-file-bytes"),
-              config.getBytes("quire.cli.max-folder-bytes"));
+              config.getBytes("quire.cli.max-folder-bytes"),
+              java.time.ZoneId.of(config.getString("quire.site.time-zone")));
       // The site opens (for a stopped site: a node starts, ~2 s) while the files are checked
       // (~0.7 s for 10,000 posts). Nothing is written until every file has passed; when one has
       // not, the site is closed unused.

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -65,18 +66,28 @@ public final class MarkdownFolder {
 
   private final ContentRules rules;
 
+  /** The site's time zone: a date without a time ({@code date: 2026-05-06}) is its midnight. */
+  private final ZoneId zone;
+
   public MarkdownFolder(ContentRules rules, long maxFileBytes) {
     this(rules, maxFileBytes, Long.MAX_VALUE);
   }
 
+  public MarkdownFolder(ContentRules rules, long maxFileBytes, long maxFolderBytes) {
+    this(rules, maxFileBytes, maxFolderBytes, ZoneOffset.UTC);
+  }
+
   /**
    * {@code maxFolderBytes}: the folder is read whole before anything is written, so one holding
-   * more Markdown than this is refused before it is read.
+   * more Markdown than this is refused before it is read. {@code zone}: the site's ({@code
+   * quire.site.time-zone}), where a date without a time falls; at midnight UTC, a site in New York
+   * showed a post dated 2024-03-05 as of 4 March (the admin's form took the site's zone already).
    */
-  public MarkdownFolder(ContentRules rules, long maxFileBytes, long maxFolderBytes) {
+  public MarkdownFolder(ContentRules rules, long maxFileBytes, long maxFolderBytes, ZoneId zone) {
     this.rules = rules;
     this.maxFileBytes = maxFileBytes;
     this.maxFolderBytes = maxFolderBytes;
+    this.zone = zone;
   }
 
   /** One file as read: what to store, and how it should be published. */
@@ -318,8 +329,8 @@ public final class MarkdownFolder {
         problems.add(new Problem(f, line(nodes.get("kind")), "kind", ex.getMessage()));
       }
     }
-    Instant date = date(f, nodes, "date", problems);
-    Instant publishAt = date(f, nodes, "publish_date", problems);
+    Instant date = date(f, nodes, "date", problems, zone);
+    Instant publishAt = date(f, nodes, "publish_date", problems, zone);
     String draftText = scalar(f, nodes, "draft", problems);
     boolean draft = false;
     if (draftText != null) {
@@ -397,7 +408,8 @@ public final class MarkdownFolder {
     return null;
   }
 
-  private static Instant date(Path f, Map<String, Node> nodes, String key, List<Problem> problems) {
+  private static Instant date(
+      Path f, Map<String, Node> nodes, String key, List<Problem> problems, ZoneId zone) {
     String v = scalar(f, nodes, key, problems);
     if (v == null || v.isBlank()) {
       return null;
@@ -406,7 +418,7 @@ public final class MarkdownFolder {
     try {
       at =
           v.length() == 10
-              ? LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant()
+              ? LocalDate.parse(v).atStartOfDay(zone).toInstant()
               : OffsetDateTime.parse(v.replace(' ', 'T')).toInstant();
     } catch (DateTimeParseException e) {
       try {
@@ -464,6 +476,15 @@ public final class MarkdownFolder {
   /** As {@link #format(ContentKind, ContentFields, boolean, Instant)}, with the item's id. */
   public static String format(
       String id, ContentKind kind, ContentFields f, boolean draft, Instant publishAt) {
+    return format(id, kind, f, draft, publishAt, ZoneOffset.UTC);
+  }
+
+  /**
+   * As {@link #format(String, ContentKind, ContentFields, boolean, Instant)}, a time at midnight in
+   * the site's {@code zone} written as the date alone (as {@link #read} takes it back).
+   */
+  public static String format(
+      String id, ContentKind kind, ContentFields f, boolean draft, Instant publishAt, ZoneId zone) {
     StringBuilder b = new StringBuilder("---\n");
     b.append("title: ").append(quote(f.title())).append('\n');
     b.append("slug: ").append(f.slug()).append('\n');
@@ -474,10 +495,10 @@ public final class MarkdownFolder {
       b.append("kind: ").append(kind.id()).append('\n');
     }
     if (f.date() != null) {
-      b.append("date: ").append(instant(f.date())).append('\n');
+      b.append("date: ").append(instant(f.date(), zone)).append('\n');
     }
     if (publishAt != null) {
-      b.append("publish_date: ").append(instant(publishAt)).append('\n');
+      b.append("publish_date: ").append(instant(publishAt, zone)).append('\n');
     }
     if (!f.tags().isEmpty()) {
       b.append("tags: [");
@@ -502,9 +523,9 @@ public final class MarkdownFolder {
     return b.toString();
   }
 
-  private static String instant(Instant i) {
-    if (i.atZone(ZoneOffset.UTC).toLocalTime().toSecondOfDay() == 0 && i.getNano() == 0) {
-      return i.atZone(ZoneOffset.UTC).toLocalDate().toString();
+  private static String instant(Instant i, ZoneId zone) {
+    if (i.atZone(zone).toLocalTime().toSecondOfDay() == 0 && i.getNano() == 0) {
+      return i.atZone(zone).toLocalDate().toString();
     }
     return i.toString();
   }

@@ -219,4 +219,24 @@ class MarkdownFolderTest {
     assertThat(again.fields()).isEqualTo(e.fields());
     assertThat(again.publishAt()).isEqualTo(e.publishAt());
   }
+
+  /**
+   * A date without a time is the site's midnight: at midnight UTC, a site in New York showed a post
+   * dated 2024-03-05 as of 4 March. Written back as the date alone, and read back the same.
+   */
+  @Test
+  void aDateWithoutATimeIsMidnightInTheSitesZone() throws Exception {
+    java.time.ZoneId newYork = java.time.ZoneId.of("America/New_York");
+    MarkdownFolder there = new MarkdownFolder(RULES, 10_000, Long.MAX_VALUE, newYork);
+    Files.writeString(dir.resolve("d.md"), "---\ntitle: D\nslug: d\ndate: 2024-03-05\n---\n\nx\n");
+    var e = there.read(dir).entries().get(0);
+    assertThat(e.fields().date()).isEqualTo(java.time.Instant.parse("2024-03-05T05:00:00Z"));
+    String written = MarkdownFolder.format(null, e.kind(), e.fields(), false, null, newYork);
+    assertThat(written).contains("date: 2024-03-05\n");
+    Files.writeString(dir.resolve("d.md"), written);
+    assertThat(there.read(dir).entries().get(0).fields()).isEqualTo(e.fields());
+    // In UTC (the default zone) as before.
+    assertThat(folder.read(dir).entries().get(0).fields().date())
+        .isEqualTo(java.time.Instant.parse("2024-03-05T00:00:00Z"));
+  }
 }
