@@ -25,10 +25,25 @@ public interface RedirectCommand extends QuireSerializable {
 
   /**
    * The table, unless the asker already has {@code knownVersion}: then {@code rules} is null and
-   * {@code unchanged} true, so a gateway's periodic check costs nothing.
+   * {@code unchanged} true, so a gateway's periodic check costs nothing. A table is answered a page
+   * at a time from rule {@code offset} (the first is 0): whole, 25,000 rules passed the 2 MiB a
+   * cluster message may carry, and gateways on other nodes never got them.
    */
-  record Get(long knownVersion, ActorRef<RedirectTable> replyTo) implements RedirectCommand {}
+  record Get(long knownVersion, int offset, ActorRef<RedirectTable> replyTo)
+      implements RedirectCommand {
+    public Get(long knownVersion, ActorRef<RedirectTable> replyTo) {
+      this(knownVersion, 0, replyTo);
+    }
+  }
 
-  record RedirectTable(long version, boolean unchanged, List<RedirectRule> rules)
-      implements QuireSerializable {}
+  /**
+   * A page of the table at {@code version}; {@code next}: the offset of the next page, null when
+   * this page ends the table.
+   */
+  record RedirectTable(long version, boolean unchanged, List<RedirectRule> rules, Integer next)
+      implements QuireSerializable {
+    public RedirectTable(long version, boolean unchanged, List<RedirectRule> rules) {
+      this(version, unchanged, rules, null);
+    }
+  }
 }

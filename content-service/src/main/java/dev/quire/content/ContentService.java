@@ -126,7 +126,9 @@ public final class ContentService {
                   new SiteRedirects.Settings(
                       q.getInt("redirects.max-rules"),
                       q.getInt("redirects.max-batch"),
-                      q.getInt("redirects.snapshot-every")));
+                      q.getInt("redirects.snapshot-every"),
+                      dev.quire.protocol.ConfigChecks.atLeastOne(
+                          config, "quire.content.redirects.page-chars")));
               dev.quire.content.users.Users.init(system, users);
               dev.quire.content.users.AdminSession.init(system);
               SiteMenus.init(

@@ -12,6 +12,7 @@ import dev.quire.protocol.RedirectReply;
 import dev.quire.protocol.RedirectRule;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -70,8 +71,11 @@ public final class SiteRedirects
     }
   }
 
-  /** {@code maxRules}: the whole table; {@code maxBatch}: one Put. */
-  public record Settings(int maxRules, int maxBatch, int snapshotEvery) {}
+  /**
+   * {@code maxRules}: the whole table; {@code maxBatch}: one Put; {@code pageChars}: the rules'
+   * text in one answer to a read, kept under a cluster message's largest frame.
+   */
+  public record Settings(int maxRules, int maxBatch, int snapshotEvery, int pageChars) {}
 
   public static void init(ActorSystem<?> system, Settings settings) {
     ClusterSharding.get(system)
@@ -119,9 +123,32 @@ public final class SiteRedirects
                         cmd.replyTo(),
                         cmd.knownVersion() == state.version()
                             ? new RedirectTable(state.version(), true, null)
-                            : new RedirectTable(
-                                state.version(), false, List.copyOf(state.rules().values()))))
+                            : page(state, Math.max(0, cmd.offset()), settings.pageChars())))
         .build();
+  }
+
+  /**
+   * The rules from {@code offset} on, up to about {@code pageChars} of their text (at least one
+   * rule), and the offset of the next page when there is one.
+   */
+  static RedirectTable page(State state, int offset, int pageChars) {
+    List<RedirectRule> out = new ArrayList<>();
+    long chars = 0;
+    int i = 0;
+    Integer next = null;
+    for (RedirectRule r : state.rules().values()) {
+      if (i++ < offset) {
+        continue;
+      }
+      long size = r.from().length() + (long) r.to().length();
+      if (!out.isEmpty() && chars + size > pageChars) {
+        next = offset + out.size();
+        break;
+      }
+      out.add(r);
+      chars += size;
+    }
+    return new RedirectTable(state.version(), false, List.copyOf(out), next);
   }
 
   private ReplyEffect<Event, State> onPut(State state, Put cmd) {

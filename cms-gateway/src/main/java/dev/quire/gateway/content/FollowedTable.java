@@ -1,6 +1,7 @@
 package dev.quire.gateway.content;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,12 +29,34 @@ public final class FollowedTable<C, T> {
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(FollowedTable.class);
 
-  /** How to read the table: the command for a version held, and the version an answer is at. */
+  /**
+   * How to read the table: the command for a version held, and the version an answer is at. A table
+   * answered a page at a time says where the next page starts ({@link #next}), is read from there
+   * ({@link #page}), and its pages are joined into one answer ({@link #join}).
+   */
   public interface Reads<C, T> {
     C get(long knownVersion, ActorRef<T> replyTo);
 
     long version(T answer);
+
+    /** Where the page after {@code answer} starts; null when it ends the table. */
+    default Integer next(T answer) {
+      return null;
+    }
+
+    /** The command for the page from {@code offset} of the table, whatever version is held. */
+    default C page(int offset, ActorRef<T> replyTo) {
+      throw new UnsupportedOperationException("this table is answered whole");
+    }
+
+    /** The pages of one version, in order, as one answer. */
+    default T join(List<T> pages) {
+      return pages.get(0);
+    }
   }
+
+  /** The most pages one read takes: past it, the table is assumed to keep changing under it. */
+  private static final int MAX_PAGES = 10_000;
 
   private final ActorSystem<?> system;
   private final ContentClient content;
@@ -104,9 +127,7 @@ public final class FollowedTable<C, T> {
   /** Asks for the table if it changed since the version held, and installs the answer. */
   public CompletionStage<Void> fetch() {
     long held = known;
-    return Asks.on(
-            entity().<T>ask(r -> reads.get(held, r), content.askTimeout()),
-            system.executionContext())
+    return read(held)
         .thenAccept(
             answer -> {
               install.accept(answer);
@@ -116,11 +137,49 @@ public final class FollowedTable<C, T> {
 
   /** The whole table, from the entity, whatever this gateway holds. */
   public CompletionStage<T> current() {
-    return Asks.unavailableOnTimeout(
-        Asks.on(
-            entity().<T>ask(r -> reads.get(-1, r), content.askTimeout()),
-            system.executionContext()),
-        what);
+    return Asks.unavailableOnTimeout(read(-1), what);
+  }
+
+  /**
+   * The table unless it is at {@code held}: its first answer and, when that says there is more, the
+   * pages after it, all of one version (a page of another means the table changed meanwhile: the
+   * read fails, and the next one starts over).
+   */
+  private CompletionStage<T> read(long held) {
+    return ask(r -> reads.get(held, r))
+        .thenCompose(
+            first -> {
+              Integer next = reads.next(first);
+              if (next == null) {
+                return CompletableFuture.completedFuture(first);
+              }
+              List<T> pages = new java.util.ArrayList<>(List.of(first));
+              return rest(pages, next, reads.version(first));
+            });
+  }
+
+  private CompletionStage<T> rest(List<T> pages, int offset, long version) {
+    if (pages.size() >= MAX_PAGES) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException(what + " has more than " + MAX_PAGES + " pages"));
+    }
+    return ask(r -> reads.page(offset, r))
+        .thenCompose(
+            page -> {
+              if (reads.version(page) != version) {
+                return CompletableFuture.failedFuture(
+                    new IllegalStateException(what + " changed while it was read"));
+              }
+              pages.add(page);
+              Integer next = reads.next(page);
+              return next == null
+                  ? CompletableFuture.completedFuture(reads.join(pages))
+                  : rest(pages, next, version);
+            });
+  }
+
+  private CompletionStage<T> ask(Function<ActorRef<T>, C> make) {
+    return Asks.on(entity().<T>ask(make::apply, content.askTimeout()), system.executionContext());
   }
 
   /**

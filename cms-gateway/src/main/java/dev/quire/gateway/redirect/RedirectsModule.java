@@ -94,6 +94,25 @@ public final class RedirectsModule implements CmsModule {
               public long version(RedirectCommand.RedirectTable answer) {
                 return answer.version();
               }
+
+              @Override
+              public Integer next(RedirectCommand.RedirectTable answer) {
+                return answer.unchanged() ? null : answer.next();
+              }
+
+              @Override
+              public RedirectCommand page(
+                  int offset, ActorRef<RedirectCommand.RedirectTable> replyTo) {
+                return new RedirectCommand.Get(-1, offset, replyTo);
+              }
+
+              @Override
+              public RedirectCommand.RedirectTable join(List<RedirectCommand.RedirectTable> pages) {
+                List<RedirectRule> all = new ArrayList<>();
+                pages.forEach(p -> all.addAll(p.rules()));
+                return new RedirectCommand.RedirectTable(
+                    pages.get(0).version(), false, List.copyOf(all));
+              }
             },
             this::install);
     followed.follow(

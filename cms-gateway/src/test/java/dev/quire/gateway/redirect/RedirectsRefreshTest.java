@@ -77,6 +77,57 @@ class RedirectsRefreshTest {
     assertThat(module.match("/old/", Optional.empty())).contains(rule);
   }
 
+  /**
+   * A table answered a page at a time is read to its end and installed whole; a page of another
+   * version (the table changed meanwhile) fails that read, and the next one starts over.
+   */
+  @Test
+  void aTableAnsweredInPagesIsReadWhole() throws Exception {
+    Cluster cluster = Cluster.get(kit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    List<RedirectRule> rules = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      rules.add(new RedirectRule("/old-" + i + "/", "/new-" + i + "/", 301));
+    }
+    java.util.concurrent.atomic.AtomicInteger reads =
+        new java.util.concurrent.atomic.AtomicInteger();
+    ClusterSharding.get(kit.system())
+        .init(
+            Entity.of(
+                RedirectCommand.ENTITY_KEY,
+                ctx ->
+                    Behaviors.receive(RedirectCommand.class)
+                        .onMessage(
+                            RedirectCommand.Get.class,
+                            get -> {
+                              // One rule a page; the first read's last page is of a newer
+                              // version, as if the table changed under it.
+                              int at = get.offset();
+                              long version = at == 4 && reads.getAndIncrement() == 0 ? 2 : 1;
+                              get.replyTo()
+                                  .tell(
+                                      new RedirectCommand.RedirectTable(
+                                          version,
+                                          false,
+                                          List.of(rules.get(at)),
+                                          at + 1 < rules.size() ? at + 1 : null));
+                              return Behaviors.same();
+                            })
+                        .build()));
+    ContentClient content = new ContentClient(kit.system(), Duration.ofSeconds(1));
+    RedirectsModule module = new RedirectsModule();
+    module.start(context(kit.system(), config, content));
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (module.match("/old-4/", Optional.empty()).isEmpty()) {
+      assertThat(System.nanoTime()).as("the table loaded within 10 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    for (RedirectRule r : rules) {
+      assertThat(module.match(r.from(), Optional.empty())).contains(r);
+    }
+    assertThat(reads.get()).as("the first read was dropped and read again").isGreaterThan(1);
+  }
+
   static ModuleContext context(ActorSystem<?> system, Config config, ContentClient content) {
     // The redirects module uses neither the site nor its templates.
     return new dev.quire.gateway.module.ModuleContext.Of(
