@@ -57,13 +57,22 @@ public final class ReadModel {
     }
   }
 
-  /** Applies one event at {@code seq}. Replays are harmless: the row ends up the same. */
+  /**
+   * Applies one event at {@code seq}. An event at or below the revision the item's row holds is
+   * skipped: it is applied already (a replay from an older offset), or a second instance of the
+   * projection is behind this one (a node the cluster downed while it ran a batch, still committing
+   * it): applied again, it rolled the row back to an older revision, which then stayed until the
+   * next edit.
+   */
   public void apply(Connection c, Content.Event event, long seq) throws SQLException {
     String id = event.contentId();
     if (event instanceof Content.DraftCreated e) {
-      // A replay finds the item's rows and replaces them; a new item (the usual case) has none,
-      // so its tag and revision rows are only inserted.
-      boolean replay = deleteItem(c, id);
+      Long stored = storedRevision(c, id);
+      if (stored != null && stored >= e.revision()) {
+        return;
+      }
+      // A new item (the usual case) has no rows: its tag and revision rows are only inserted.
+      boolean replay = stored != null && deleteItem(c, id);
       insertItem(c, id, e.kind(), e.fields(), e.revision(), e.at(), seq);
       insertTags(c, id, e.fields().tags());
       addRevision(c, e, ContentStatus.DRAFT, e.fields(), replay);
@@ -72,6 +81,9 @@ public final class ReadModel {
     ItemRow row = loadRow(c, id);
     if (row == null) {
       throw new IllegalStateException("read model has no row for " + id + " at " + event);
+    }
+    if (row.revision() >= event.revision()) {
+      return;
     }
     if (event instanceof Content.Edited e) {
       ContentFields f = e.fields();
@@ -518,19 +530,36 @@ public final class ReadModel {
 
   // ---------------------------------------------------------------- helpers
 
-  private record ItemRow(ContentStatus status, Instant publishedAt, Instant date, String tags) {}
+  private record ItemRow(
+      ContentStatus status, Instant publishedAt, Instant date, String tags, long revision) {}
 
   private ItemRow loadRow(Connection c, String id) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT status, published_at, content_date, tags FROM content_item WHERE id=?")) {
+            "SELECT status, published_at, content_date, tags, revision FROM content_item"
+                + " WHERE id=?")) {
       ps.setString(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return null;
         }
         return new ItemRow(
-            ContentStatus.parse(rs.getString(1)), instant(rs, 2), instant(rs, 3), rs.getString(4));
+            ContentStatus.parse(rs.getString(1)),
+            instant(rs, 2),
+            instant(rs, 3),
+            rs.getString(4),
+            rs.getLong(5));
+      }
+    }
+  }
+
+  /** The revision of the item's row, or null when there is none. */
+  private static Long storedRevision(Connection c, String id) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT revision FROM content_item WHERE id=?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : null;
       }
     }
   }

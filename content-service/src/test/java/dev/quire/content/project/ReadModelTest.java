@@ -415,6 +415,33 @@ class ReadModelTest {
   }
 
   /**
+   * A second instance of the projection that is behind this one (on a node the cluster downed
+   * mid-batch, still committing) applies older events after newer ones: the item keeps its newer
+   * revision instead of rolling back to the older one until its next edit.
+   */
+  @Test
+  void anOlderEventAppliedAfterANewerOneDoesNotRollTheItemBack() throws Exception {
+    Content.Event created =
+        new Content.DraftCreated(
+            "s", 1, ContentKind.POST, fields("one", "v1", List.of("Java")), T0, "ed");
+    Content.Event published = new Content.Published("s", 2, T0.plusSeconds(1), "ed");
+    Content.Event edited =
+        new Content.Edited(
+            "s", 3, fields("two", "v3", List.of("Go")), "one", null, T0.plusSeconds(2), "ed");
+    project(created, published, edited);
+    project(published);
+    project(created);
+    try (Connection c = ds.getConnection()) {
+      ReadItem item = rm.changesSince(c, 0, 10, Long.MAX_VALUE).items().get(0);
+      assertThat(item.revision()).isEqualTo(3);
+      assertThat(item.slug()).isEqualTo("two");
+      assertThat(item.status()).isEqualTo(ContentStatus.PUBLISHED);
+      assertThat(rm.list(c, null, null, "go", 1, 10).total()).isEqualTo(1);
+      assertThat(rm.revisions(c, "s")).extracting(r -> r.revision()).containsExactly(3L, 2L, 1L);
+    }
+  }
+
+  /**
    * Events the content rules now refuse, but which a journal written before those checks may hold:
    * the projection goes on past them instead of stopping at them for good.
    */
