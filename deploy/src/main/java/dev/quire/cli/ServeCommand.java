@@ -235,8 +235,35 @@ final class ServeCommand implements Callable<Integer> {
         String.join(",", nodeRoles),
         (System.nanoTime() - t0) / 1_000_000);
     node.awaitTermination();
+    var reason =
+        org.apache.pekko.actor.CoordinatedShutdown.get(node.system().classicSystem())
+            .getShutdownReason();
+    boolean asked =
+        STOP_REQUESTED.get()
+            || reason
+                .map(
+                    r ->
+                        r
+                            instanceof
+                            org.apache.pekko.actor.CoordinatedShutdown.ClusterLeavingReason$)
+                .orElse(false);
+    if (!asked) {
+      // Neither TERM nor INT nor a leave: the cluster downed this node (the split-brain resolver,
+      // after a long pause or a partition), or it could not join. A non-zero exit, so that a
+      // supervisor starts it again: systemd's Restart=on-failure ignored an exit of 0, and the
+      // node stayed down.
+      System.err.println(
+          "error: the node stopped without being asked to (reason: "
+              + reason.map(r -> r.getClass().getSimpleName().replace("$", "")).orElse("unknown")
+              + "); exiting with 1 so that a supervisor starts it again");
+      return 1;
+    }
     return 0;
   }
+
+  /** Set when TERM or INT asked the node to stop: then stopping is an exit of 0. */
+  static final java.util.concurrent.atomic.AtomicBoolean STOP_REQUESTED =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
    * TERM and INT stop the node (cluster leave, actors, models, databases) and only then exit. ONNX
@@ -261,6 +288,7 @@ final class ServeCommand implements Callable<Integer> {
           signal ->
               new Thread(
                       () -> {
+                        STOP_REQUESTED.set(true);
                         stop.run();
                         System.exit(0);
                       },
@@ -294,7 +322,10 @@ final class ServeCommand implements Callable<Integer> {
     }
     MarkdownFolder.Result r =
         new MarkdownFolder(
-                MarkdownRenderer.contentRules(config), config.getBytes("quire.cli.max-file-bytes"))
+                MarkdownRenderer.contentRules(config),
+                config.getBytes("quire.cli.max-file-bytes"),
+                Long.MAX_VALUE,
+                java.time.ZoneId.of(config.getString("quire.site.time-zone")))
             .read(dir);
     if (!r.problems().isEmpty()) {
       throw new IllegalStateException("demo content is invalid: " + r.problems());
