@@ -332,6 +332,11 @@ public final class QuireNode implements AutoCloseable {
       } else {
         cluster.manager().tell(new JoinSeedNodes(seeds));
       }
+      if (withContent
+          && (bootstrap || !seeds.isEmpty())
+          && SqlDialect.fromJdbcUrl(config.getString("quire.db.url")) == SqlDialect.H2) {
+        H2SingleContentNode.check(system, startTimeout);
+      }
       ContentService.Handle content =
           withContent
               ? ContentService.init(system)
