@@ -62,7 +62,15 @@ public final class Crawler {
 
   private record Task(String url, int depth, String foundOn, boolean page) {}
 
-  private record Fetched(Task task, Fetcher.Result result) {}
+  /**
+   * A fetch done on the pool: a task's, or, with {@code robotsOf} set, the robots.txt of that
+   * origin (then {@code task} is the one that asked, and {@code rules} what was read).
+   */
+  private record Fetched(Task task, Fetcher.Result result, String robotsOf, BaseRobotRules rules) {
+    Fetched(Task task, Fetcher.Result result) {
+      this(task, result, null, null);
+    }
+  }
 
   private final CrawlConfig config;
   private final Fetcher fetcher;
@@ -88,6 +96,7 @@ public final class Crawler {
     Instant startedAt = Instant.now();
     String origin = origin(start);
     Map<String, BaseRobotRules> robots = new HashMap<>();
+    Set<String> robotsPending = new java.util.HashSet<>();
     Map<String, Long> nextSlot = new HashMap<>();
     Map<String, Integer> inFlightByHost = new HashMap<>();
     Deque<Task> frontier = new ArrayDeque<>();
@@ -131,7 +140,20 @@ public final class Crawler {
           Task task = frontier.poll();
           scanned++;
           String host = origin(task.url());
-          if (!robots(host, robots).isAllowed(task.url())) {
+          BaseRobotRules rules = robots.get(host);
+          if (rules == null) {
+            // The host's robots.txt first, fetched on the pool like any request (on this thread,
+            // a slow host held every other one up: 20,000 slow hosts took days).
+            if (robotsPending.add(host)) {
+              nextSlot.put(host, now + config.politenessDelay().toNanos());
+              inFlightByHost.merge(host, 1, Integer::sum);
+              inFlight++;
+              done.submit(() -> new Fetched(task, null, host, readRobots(host)));
+            }
+            frontier.addLast(task);
+            continue;
+          }
+          if (!rules.isAllowed(task.url())) {
             disallowed.add(task.url());
             continue;
           }
@@ -180,6 +202,12 @@ public final class Crawler {
           throw new IllegalStateException("a fetch failed unexpectedly", e.getCause());
         }
         inFlight--;
+        if (out.robotsOf() != null) {
+          robots.put(out.robotsOf(), out.rules());
+          robotsPending.remove(out.robotsOf());
+          inFlightByHost.merge(out.robotsOf(), -1, Integer::sum);
+          continue;
+        }
         Task task = out.task();
         Fetcher.Result r = out.result();
         inFlightByHost.merge(origin(task.url()), -1, Integer::sum);
@@ -247,21 +275,22 @@ public final class Crawler {
   }
 
   private BaseRobotRules robots(String origin, Map<String, BaseRobotRules> cache) {
-    return cache.computeIfAbsent(
-        origin,
-        o -> {
-          Fetcher.Result r = fetcher.fetchText(o + "/robots.txt", config.maxRobotsBytes());
-          SimpleRobotRulesParser parser = new SimpleRobotRulesParser();
-          if (r.status() == 0) {
-            // Unreachable or blocked: as if allowed; the pages' own fetches show the problem.
-            return new SimpleRobotRules(SimpleRobotRules.RobotRulesMode.ALLOW_ALL);
-          }
-          if (r.status() >= 400) {
-            return parser.failedFetch(r.status());
-          }
-          byte[] body = r.body() == null ? new byte[0] : r.body();
-          return parser.parseContent(o + "/robots.txt", body, "text/plain", robotNames());
-        });
+    return cache.computeIfAbsent(origin, this::readRobots);
+  }
+
+  /** The rules of {@code origin}'s robots.txt (blocking: a fetch). */
+  private BaseRobotRules readRobots(String origin) {
+    Fetcher.Result r = fetcher.fetchText(origin + "/robots.txt", config.maxRobotsBytes());
+    SimpleRobotRulesParser parser = new SimpleRobotRulesParser();
+    if (r.status() == 0) {
+      // Unreachable or blocked: as if allowed; the pages' own fetches show the problem.
+      return new SimpleRobotRules(SimpleRobotRules.RobotRulesMode.ALLOW_ALL);
+    }
+    if (r.status() >= 400) {
+      return parser.failedFetch(r.status());
+    }
+    byte[] body = r.body() == null ? new byte[0] : r.body();
+    return parser.parseContent(origin + "/robots.txt", body, "text/plain", robotNames());
   }
 
   /**
