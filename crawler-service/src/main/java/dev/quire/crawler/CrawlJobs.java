@@ -65,12 +65,29 @@ public final class CrawlJobs
 
   public record Cancelled(String id, Instant at, String actor) implements Event {}
 
+  /** A job that was running when its node stopped runs again from the start. */
+  public record Resumed(String id, Instant at) implements Event {}
+
   // ---- state: immutable ----
 
-  /** Jobs in the order queued; at most {@code maxKept} ended ones are kept. */
-  public record State(Map<String, Job> jobs) implements QuireSerializable {
+  /**
+   * Jobs in the order queued; at most {@code maxKept} ended ones are kept. {@code resumes}: how
+   * often each running job has been run again after its node stopped (absent from snapshots taken
+   * before it was counted).
+   */
+  public record State(Map<String, Job> jobs, Map<String, Integer> resumes)
+      implements QuireSerializable {
     public State {
       jobs = Collections.unmodifiableMap(new LinkedHashMap<>(jobs));
+      resumes = resumes == null ? Map.of() : Map.copyOf(resumes);
+    }
+
+    public State(Map<String, Job> jobs) {
+      this(jobs, Map.of());
+    }
+
+    int resumes(String id) {
+      return resumes.getOrDefault(id, 0);
     }
 
     Job running() {
@@ -175,7 +192,13 @@ public final class CrawlJobs
       for (int i = 0; i < ended.size() - maxKept; i++) {
         next.remove(ended.get(i));
       }
-      return new State(next);
+      Map<String, Integer> counted = new java.util.HashMap<>(resumes);
+      if (e instanceof Resumed r) {
+        counted.merge(r.id(), 1, Integer::sum);
+      }
+      counted.keySet().retainAll(next.keySet());
+      counted.keySet().removeIf(id -> next.get(id).endedAt() != null);
+      return new State(next, counted);
     }
 
     private static Job with(
@@ -213,6 +236,9 @@ public final class CrawlJobs
 
   private record Begin(String id) implements CrawlJobCommand {}
 
+  /** Local only: run again the job that was running when the node stopped, or give up on it. */
+  private record Resume(String id) implements CrawlJobCommand {}
+
   private record Done(String id, Report report, String reportJson, String failure)
       implements CrawlJobCommand {}
 
@@ -223,14 +249,18 @@ public final class CrawlJobs
         throws Exception;
   }
 
-  /** {@code maxWaiting}: jobs queued or running at once; one more is refused. */
+  /**
+   * {@code maxWaiting}: jobs queued or running at once; one more is refused. {@code maxResumes}:
+   * how often a job running when its node stopped is run again before it is failed.
+   */
   public record Settings(
       int maxKept,
       int progressEvery,
       int snapshotEvery,
       int maxPages,
       String defaultUrl,
-      int maxWaiting) {
+      int maxWaiting,
+      int maxResumes) {
     public static Settings fromConfig(Config c) {
       Config j = c.getConfig("quire.crawler.jobs");
       return new Settings(
@@ -239,7 +269,8 @@ public final class CrawlJobs
           j.getInt("snapshot-every"),
           c.getInt("quire.crawler.max-pages"),
           c.getString("quire.site.base-url"),
-          dev.quire.protocol.ConfigChecks.atLeastOne(c, "quire.crawler.jobs.max-waiting"));
+          dev.quire.protocol.ConfigChecks.atLeastOne(c, "quire.crawler.jobs.max-waiting"),
+          j.getInt("max-resumes"));
     }
   }
 
@@ -342,6 +373,7 @@ public final class CrawlJobs
               return Effect().noReply();
             })
         .onCommand(Progress.class, this::onProgress)
+        .onCommand(Resume.class, this::onResume)
         .onCommand(
             Begin.class,
             (s, b) ->
@@ -492,15 +524,55 @@ public final class CrawlJobs
       return;
     }
     Job job = state.running();
-    if (job == null) {
-      job = state.nextQueued();
-      if (job == null) {
-        return;
-      }
-      // The Started event is journaled by a self-message: this runs as a side effect.
-      ctx.getSelf().tell(new Begin(job.id()));
+    if (job != null) {
+      // Running when its node stopped: counted first, so that a job that takes its node down
+      // (out of memory) is not run again at every start for ever.
+      runningId = job.id();
+      ctx.getSelf().tell(new Resume(job.id()));
+      return;
     }
+    job = state.nextQueued();
+    if (job == null) {
+      return;
+    }
+    // The Started event is journaled by a self-message: this runs as a side effect.
+    ctx.getSelf().tell(new Begin(job.id()));
     launch(job);
+  }
+
+  private ReplyEffect<Event, State> onResume(State state, Resume r) {
+    Job job = state.jobs().get(r.id());
+    if (job == null || !"running".equals(job.state())) {
+      runningId = null;
+      return Effect().noReply();
+    }
+    if (cancelRequested) {
+      // Cancelled while it waited to be run again.
+      runningId = null;
+      cancelRequested = false;
+      return Effect()
+          .persist(new Cancelled(r.id(), clock.instant(), "request"))
+          .thenRun(this::runNext)
+          .thenNoReply();
+    }
+    if (state.resumes(r.id()) >= settings.maxResumes()) {
+      runningId = null;
+      return Effect()
+          .persist(
+              new Failed(
+                  r.id(),
+                  clock.instant(),
+                  "its node stopped while it ran "
+                      + (state.resumes(r.id()) + 1)
+                      + " times (quire.crawler.jobs.max-resumes); not run again: see the node's"
+                      + " log (out of memory?)"))
+          .thenRun(this::runNext)
+          .thenNoReply();
+    }
+    return Effect()
+        .persist(new Resumed(r.id(), clock.instant()))
+        .thenRun(s -> launch(s.jobs().get(r.id())))
+        .thenNoReply();
   }
 
   private void launch(Job job) {

@@ -60,7 +60,7 @@ class CrawlJobsTest {
           await(end);
           throw new IllegalStateException("the stand-in crawl ends here");
         };
-    var settings = new CrawlJobs.Settings(20, 25, 50, 100, "http://127.0.0.1:1/", 3);
+    var settings = new CrawlJobs.Settings(20, 25, 50, 100, "http://127.0.0.1:1/", 3, 2);
     var kit =
         EventSourcedBehaviorTestKit.<CrawlJobCommand, CrawlJobs.Event, CrawlJobs.State>create(
             KIT.system(),
@@ -104,6 +104,53 @@ class CrawlJobsTest {
     assertThat(kit.getState().jobs()).hasSize(3);
     end.countDown();
     awaitState(kit, id, "failed");
+  }
+
+  /**
+   * A job running when its node stopped runs again when the entity comes back, at most {@code
+   * max-resumes} times: a job that takes its node down (out of memory) ran again at every start.
+   */
+  @Test
+  void aJobRunningWhenItsNodeStoppedRunsAgainAFewTimesThenFails() throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger runs =
+        new java.util.concurrent.atomic.AtomicInteger();
+    CrawlJobs.Runner runner =
+        (job, progress, started) -> {
+          runs.incrementAndGet();
+          await(never);
+          throw new IllegalStateException("never gets here in the test");
+        };
+    var settings = new CrawlJobs.Settings(20, 25, 50, 100, "http://127.0.0.1:1/", 3, 2);
+    var kit =
+        EventSourcedBehaviorTestKit.<CrawlJobCommand, CrawlJobs.Event, CrawlJobs.State>create(
+            KIT.system(), CrawlJobs.create("resumed", settings, runner, RUNS, Clock.systemUTC()));
+    String id =
+        kit.<CrawlJobCommand.Job>runCommand(
+                r -> new CrawlJobCommand.Start("http://127.0.0.1:1/", 0, false, "ed", r))
+            .reply()
+            .id();
+    awaitState(kit, id, "running");
+    for (int resumed = 1; resumed <= 2; resumed++) {
+      kit.restart();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (kit.getState().resumes(id) < resumed && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(kit.getState().resumes(id)).isEqualTo(resumed);
+      assertThat(kit.getState().jobs().get(id).state()).isEqualTo("running");
+    }
+    kit.restart();
+    awaitState(kit, id, "failed");
+    assertThat(kit.getState().jobs().get(id).message())
+        .contains("3 times")
+        .contains("quire.crawler.jobs.max-resumes");
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (runs.get() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(runs.get()).as("the first run and two runs again").isEqualTo(3);
+    never.countDown();
   }
 
   static void awaitState(
