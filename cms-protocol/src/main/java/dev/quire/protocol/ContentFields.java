@@ -20,7 +20,15 @@ public record ContentFields(
 
   public ContentFields {
     description = description == null ? "" : description;
-    tags = tags == null ? List.of() : List.copyOf(tags);
+    // A null tag (JSON's [null]) becomes an empty one, which the content rules refuse by name;
+    // List.copyOf threw on it, and the API answered 500.
+    // (contains(null) throws on an immutable list: asked element by element.)
+    tags =
+        tags == null
+            ? List.of()
+            : tags.stream().anyMatch(java.util.Objects::isNull)
+                ? List.copyOf(tags.stream().map(t -> t == null ? "" : t).toList())
+                : List.copyOf(tags);
     coverImage = coverImage == null ? "" : coverImage;
     author = author == null ? "" : author;
     body = body == null ? "" : body;

@@ -286,6 +286,33 @@ class EndToEndTest {
         .isEqualTo("[\"Event Sourcing\",\"Java\"]");
   }
 
+  /**
+   * A null tag is refused naming the field (it was a 500), and a time sent to publish, unpublish or
+   * archive is refused rather than ignored (a publish "at" a time went live at once).
+   */
+  @Test
+  @Order(40)
+  void aNullTagAndATimeForAnActionThatTakesNoneAreRefusedByName() throws Exception {
+    var nullTag =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"Null tag\",\"tags\":[null, \"kept\"]}");
+    assertThat(nullTag.statusCode()).as(nullTag.body()).isEqualTo(201);
+    assertThat(JSON.readTree(nullTag.body()).get("tags").toString()).isEqualTo("[\"kept\"]");
+    var made =
+        api("POST", "/api/v1/content", "{\"kind\":\"post\",\"title\":\"Timed\",\"body\":\"x\"}");
+    assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
+    String id = JSON.readTree(made.body()).get("id").asText();
+    var publishAt =
+        api("POST", "/api/v1/content/" + id + "/publish", "{\"at\":\"2030-01-01T00:00:00Z\"}");
+    assertThat(publishAt.statusCode()).as(publishAt.body()).isEqualTo(400);
+    assertThat(JSON.readTree(publishAt.body()).at("/error/field").asText()).isEqualTo("at");
+    assertThat(
+            JSON.readTree(api("GET", "/api/v1/content/" + id, null).body()).get("status").asText())
+        .isEqualTo("draft");
+  }
+
   static HttpResponse<byte[]> bytes(String path, Map<String, String> headers) throws Exception {
     var b = HttpRequest.newBuilder(URI.create(base + path));
     headers.forEach(b::header);

@@ -594,11 +594,23 @@ final class ContentPages {
     java.time.Instant at = null;
     if (name.equals("schedule")) {
       String when = f.getOrDefault("at", "").strip();
+      String problem = null;
       try {
-        at = LocalDateTime.parse(when, LOCAL).atZone(zone).toInstant();
+        LocalDateTime local = LocalDateTime.parse(when, LOCAL);
+        if (zone.getRules().getValidOffsets(local).isEmpty()) {
+          // Skipped when the clocks went forward: atZone moved it an hour on without a word.
+          problem =
+              "is in the hour skipped when clocks go forward in "
+                  + zone.getId()
+                  + ": choose another time";
+        } else {
+          at = local.atZone(zone).toInstant();
+        }
       } catch (DateTimeParseException ex) {
-        Map<String, String> error =
-            Map.of("at", "must be a date and time like 2026-12-31T09:30, was '" + when + "'");
+        problem = "must be a date and time like 2026-12-31T09:30, was '" + when + "'";
+      }
+      if (problem != null) {
+        Map<String, String> error = Map.of("at", problem);
         return revisions
             .current(id)
             .thenApply(
@@ -873,7 +885,8 @@ final class ContentPages {
         title,
         slug,
         f.getOrDefault("body", "").replace("\r\n", "\n").replace('\r', '\n'),
-        f.getOrDefault("description", "").strip(),
+        // A text area sends CRLF: as stored (LF), so an unchanged form saves nothing.
+        f.getOrDefault("description", "").replace("\r\n", "\n").replace('\r', '\n').strip(),
         tags,
         f.getOrDefault("coverImage", "").strip(),
         f.getOrDefault("author", "").strip(),

@@ -228,6 +228,10 @@ public final class ContentApiModule implements CmsModule {
   private CompletionStage<HttpResponse> act(String id, String name, String body) {
     ActionInput in = body.isBlank() ? ActionInput.NONE : parse(body, ActionInput.class);
     Long rev = in.revision();
+    if (in.at() != null && !name.equals("schedule")) {
+      // Ignored, a publish "at" a time went live at once: the opposite of what was meant.
+      throw HttpError.badRequest("at", "is only taken by .../schedule; " + name + " happens now");
+    }
     java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<ContentReply>, ContentCommand>
         make =
             switch (name) {
@@ -267,19 +271,28 @@ public final class ContentApiModule implements CmsModule {
                       : content
                           .command(owner, ContentCommand.Get::new)
                           .thenApply(
-                              r ->
-                                  ok(
-                                      Map.of(
-                                          "items",
-                                          r instanceof ContentReply.Accepted a
-                                              ? List.of(ApiItem.of(a.content()))
-                                              : List.of(),
-                                          "page",
-                                          1,
-                                          "size",
-                                          1,
-                                          "total",
-                                          r instanceof ContentReply.Accepted ? 1 : 0))));
+                              r -> {
+                                // Only an item that answers to the slug: the registry can name
+                                // an owner that has let it go meanwhile (its release is sent
+                                // after the rename is stored).
+                                boolean holds =
+                                    r instanceof ContentReply.Accepted a
+                                        && (a.content().fields().slug().equals(slug)
+                                            || a.content().aliases().contains(slug));
+                                return ok(
+                                    Map.of(
+                                        "items",
+                                        holds
+                                            ? List.of(
+                                                ApiItem.of(((ContentReply.Accepted) r).content()))
+                                            : List.of(),
+                                        "page",
+                                        1,
+                                        "size",
+                                        1,
+                                        "total",
+                                        holds ? 1 : 0));
+                              }));
     }
     ContentKind kind = enumParam(q, "kind", ContentKind::parse);
     ContentStatus status = enumParam(q, "status", ContentStatus::parse);
