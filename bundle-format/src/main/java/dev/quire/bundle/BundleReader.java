@@ -75,6 +75,18 @@ public final class BundleReader implements AutoCloseable {
             Layout.MANIFEST, "missing: this is not a Quire bundle, or it is truncated");
       }
       Manifest manifest;
+      // Its entries counted first, as it streams by, against the entries the zip holds: 64 MB of
+      // "{}," made 22 million records, ~700 MB of heap, before any check could refuse them.
+      try (InputStream in =
+          bounded(zip, m, limits.maxManifestBytes(), limits.maxCompressionRatio())) {
+        long listed = countEntries(in);
+        if (listed > zip.size()) {
+          throw new BundleException(
+              Layout.MANIFEST, "lists " + listed + " entries; the bundle holds " + zip.size());
+        }
+      } catch (JsonProcessingException e) {
+        throw new BundleException(Layout.MANIFEST, "not valid JSON: " + e.getOriginalMessage());
+      }
       // Parsed as it inflates (not read into a byte array first), within its own limit.
       try (InputStream in =
           bounded(zip, m, limits.maxManifestBytes(), limits.maxCompressionRatio())) {
@@ -337,12 +349,19 @@ public final class BundleReader implements AutoCloseable {
       require(
           name,
           line,
-          BundleItem.KINDS.contains(i.kind()),
+          Layout.ITEM_ID.matcher(i.id()).matches(),
+          "field 'id': '"
+              + (i.id().length() > 80 ? i.id().substring(0, 80) + "..." : i.id())
+              + "' is not an item id (letters, digits and '-', at most 64)");
+      require(
+          name,
+          line,
+          i.kind() != null && BundleItem.KINDS.contains(i.kind()),
           "field 'kind': '" + i.kind() + "' is not one of " + BundleItem.KINDS);
       require(
           name,
           line,
-          BundleItem.STATUSES.contains(i.status()),
+          i.status() != null && BundleItem.STATUSES.contains(i.status()),
           "field 'status': '" + i.status() + "' is not one of " + BundleItem.STATUSES);
       require(name, line, i.revision() >= 1, "field 'revision': must be 1 or more");
       require(name, line, i.title() != null && !i.title().isBlank(), "field 'title': missing");
@@ -395,9 +414,14 @@ public final class BundleReader implements AutoCloseable {
       require(
           name,
           line,
-          BundleEvent.TYPES.contains(e.type()),
+          e.type() != null && BundleEvent.TYPES.contains(e.type()),
           "field 'type': '" + e.type() + "' is not one of " + BundleEvent.TYPES);
       require(name, line, e.at() != null, "field 'at': missing");
+      require(
+          name,
+          line,
+          e.actor() == null || e.actor().length() <= Layout.MAX_ACTOR,
+          "field 'actor': longer than " + Layout.MAX_ACTOR + " characters");
       long last = lastEventRevision.getOrDefault(e.itemId(), 0L);
       require(
           name,
@@ -416,7 +440,7 @@ public final class BundleReader implements AutoCloseable {
         require(
             name,
             line,
-            BundleItem.KINDS.contains(e.kind()),
+            e.kind() != null && BundleItem.KINDS.contains(e.kind()),
             "field 'kind': missing or unknown on 'created'");
       }
       if (e.type().equals("created") || e.type().equals("edited")) {
@@ -597,20 +621,43 @@ public final class BundleReader implements AutoCloseable {
 
   // ---- bounded reading ----
 
+  /** How many elements the manifest's top-level "entries" array has, read without keeping them. */
+  private static long countEntries(InputStream in) throws IOException {
+    try (com.fasterxml.jackson.core.JsonParser p = Layout.JSON.getFactory().createParser(in)) {
+      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        return 0;
+      }
+      long count = 0;
+      while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+        if ("entries".equals(field) && value == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+          while (p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+            count++;
+            p.skipChildren();
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+      return count;
+    }
+  }
+
   private interface LineConsumer {
     void accept(long line, String text) throws IOException, BundleException;
   }
 
   private void forEachLine(String name, InputStream in, LineConsumer consumer)
       throws IOException, BundleException {
-    BufferedReader r =
-        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+    // Bytes that are not UTF-8 are refused, naming the line, not read as U+FFFD.
+    BufferedReader r = new BufferedReader(new InputStreamReader(in, strictUtf8()), 1 << 16);
     long line = 0;
     StringBuilder sb = new StringBuilder();
     int c;
     while (true) {
       sb.setLength(0);
-      while ((c = r.read()) >= 0 && c != '\n') {
+      while ((c = read(r, name, line + 1)) >= 0 && c != '\n') {
         if (sb.length() >= limits.maxLineBytes()) {
           throw new BundleException(
               name, line + 1, "a record longer than " + limits.maxLineBytes() + " characters");
@@ -630,6 +677,22 @@ public final class BundleReader implements AutoCloseable {
     }
   }
 
+  private static java.nio.charset.CharsetDecoder strictUtf8() {
+    return StandardCharsets.UTF_8
+        .newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+  }
+
+  private static int read(BufferedReader r, String name, long line)
+      throws IOException, BundleException {
+    try {
+      return r.read();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new BundleException(name, line, "is not UTF-8 text");
+    }
+  }
+
   private String readSmall(String name, InputStream in) throws IOException, BundleException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[8192];
@@ -640,7 +703,11 @@ public final class BundleReader implements AutoCloseable {
         throw new BundleException(name, "larger than " + limits.maxLineBytes() + " bytes");
       }
     }
-    return out.toString(StandardCharsets.UTF_8);
+    try {
+      return strictUtf8().decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new BundleException(name, "is not UTF-8 text");
+    }
   }
 
   private static <T> T parse(String name, long line, String text, Class<T> type)

@@ -32,6 +32,13 @@ final class Layout {
               + "|settings\\.json");
 
   static final Pattern SLUG = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+
+  /** An item's id: as Quire makes them (UUIDs) and as the site's read model holds them. */
+  static final Pattern ITEM_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+
+  /** The longest name of who made a step of a history (the site's longest author name). */
+  static final int MAX_ACTOR = 120;
+
   static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   static final ObjectMapper JSON =

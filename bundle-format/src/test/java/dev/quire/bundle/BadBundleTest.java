@@ -228,6 +228,63 @@ class BadBundleTest {
         "manifest.json: field 'counts.items': says 4, the bundle holds 3");
   }
 
+  /**
+   * An item id or an actor longer than the site's read model holds passed, and the restored item
+   * then stopped the site's projection for good; a missing kind threw a NullPointerException.
+   */
+  @Test
+  void idsActorsAndMissingKindsAreRefusedByField() throws Exception {
+    String longId = "x".repeat(65);
+    replaceIn("content/items-000001.jsonl", "\"id\":\"id-1\"", "\"id\":\"" + longId + "\"");
+    assertRefused(
+        write("long-id.quire", entries),
+        "content/items-000001.jsonl:1: field 'id': '" + longId + "' is not an item id");
+    entries = read(good);
+    replaceIn("content/items-000001.jsonl", "\"kind\":\"post\",", "");
+    assertRefused(write("no-kind.quire", entries), "content/items-000001.jsonl:1: field 'kind'");
+    entries = read(good);
+    String events = new String(entries.get("history/events-000001.jsonl"), StandardCharsets.UTF_8);
+    java.util.regex.Matcher actor =
+        java.util.regex.Pattern.compile("\"actor\":\"[^\"]*\"").matcher(events);
+    assertThat(actor.find()).isTrue();
+    replaceIn(
+        "history/events-000001.jsonl",
+        actor.group(),
+        "\"actor\":\"" + "a".repeat(Layout.MAX_ACTOR + 1) + "\"");
+    assertRefused(write("long-actor.quire", entries), "field 'actor': longer than");
+  }
+
+  /** Bytes that are not UTF-8 are refused naming the line, not read as U+FFFD. */
+  @Test
+  void aRecordThatIsNotUtf8IsRefusedNamingItsLine() throws Exception {
+    byte[] items = entries.get("content/items-000001.jsonl");
+    String text = new String(items, StandardCharsets.UTF_8);
+    int at = text.indexOf("\"title\":\"") + "\"title\":\"".length();
+    byte[] bad = new byte[items.length];
+    System.arraycopy(items, 0, bad, 0, items.length);
+    bad[at] = (byte) 0xE9; // Latin-1 e-acute
+    entries.put("content/items-000001.jsonl", bad);
+    reseal();
+    assertRefused(write("latin1.quire", entries), "content/items-000001.jsonl:1: is not UTF-8");
+  }
+
+  /** A manifest listing more entries than the bundle holds is refused before they are read. */
+  @Test
+  void aManifestListingMoreEntriesThanTheBundleHoldsIsRefusedAtOpen() throws Exception {
+    editManifest(
+        m -> {
+          ArrayNode list = (ArrayNode) m.get("entries");
+          for (int i = 0; i < 50; i++) {
+            list.addObject();
+          }
+        },
+        false);
+    Path file = write("many.quire", entries);
+    assertThatThrownBy(() -> BundleReader.open(file, Limits.DEFAULT))
+        .hasMessageContaining("manifest.json: lists")
+        .hasMessageContaining("entries; the bundle holds");
+  }
+
   // ---- helpers ----
 
   private void replaceIn(String entry, String from, String to) throws IOException {

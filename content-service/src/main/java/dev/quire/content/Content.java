@@ -763,6 +763,18 @@ public final class Content
     if (step.at() == null) {
       return Rejected.of(ErrorCode.INVALID, where + ".at", "is missing");
     }
+    // Who made a step is a name, as an author is: past the read model's column it stopped the
+    // projection for good (its batch failed at every retry).
+    if (step.actor() != null && step.actor().length() > rules.limits().maxAuthor()) {
+      return Rejected.of(
+          ErrorCode.INVALID,
+          where + ".actor",
+          "is "
+              + step.actor().length()
+              + " characters; at most "
+              + rules.limits().maxAuthor()
+              + " allowed");
+    }
     for (var bad :
         List.of(
             ContentRules.dateProblem(where + ".at", step.at()),

@@ -647,6 +647,16 @@ class ContentTest {
         rejected(
             kit.<ContentReply>runCommand(ref -> new ContentCommand.Restore(badTransition, ref)));
     assertThat(r2.code()).isEqualTo(ErrorCode.INVALID_TRANSITION);
+    // Who made a step is a name as long as an author's at most: a longer one stopped the read
+    // model's projection for good.
+    String longName = "a".repeat(RULES.limits().maxAuthor() + 1);
+    List<HistoryStep> longActor =
+        List.of(
+            new HistoryStep(
+                1, "created", NOW, longName, ContentKind.POST, fields("T", "t"), null, null, null));
+    var tooLong =
+        rejected(kit.<ContentReply>runCommand(ref -> new ContentCommand.Restore(longActor, ref)));
+    assertThat(tooLong.field()).isEqualTo("history[0].actor");
     assertThat(r2.message()).contains("unpublished").contains("draft");
     List<HistoryStep> badFields =
         List.of(

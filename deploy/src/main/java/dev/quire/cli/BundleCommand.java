@@ -167,6 +167,7 @@ final class BundleCommand implements Runnable {
         return 2;
       }
       long t0 = System.nanoTime();
+      BundleImport[] importer = {null};
       try (BundleReader bundle = BundleReader.open(file, Limits.DEFAULT)) {
         try (ProgressBar bar =
             EmbeddingsCommand.bar("Verifying", bundle.manifest().entries().size())) {
@@ -174,18 +175,18 @@ final class BundleCommand implements Runnable {
         }
         try (TargetSession session = TargetSession.open(site, "import", System.err)) {
           Config config = session.config;
-          BundleImport.Summary s =
+          importer[0] =
               new BundleImport(
-                      local(session),
-                      MediaModule.store(config),
-                      MarkdownRenderer.contentRules(config),
-                      config,
-                      config.getInt("quire.cli.bundle-import-parallelism"),
-                      config.getDuration("quire.cli.ask-timeout"),
-                      Clock.systemUTC(),
-                      session.node().content().dataSource(),
-                      session.node().system())
-                  .run(bundle, policy);
+                  local(session),
+                  MediaModule.store(config),
+                  MarkdownRenderer.contentRules(config),
+                  config,
+                  config.getInt("quire.cli.bundle-import-parallelism"),
+                  config.getDuration("quire.cli.ask-timeout"),
+                  Clock.systemUTC(),
+                  session.node().content().dataSource(),
+                  session.node().system());
+          BundleImport.Summary s = importer[0].run(bundle, policy);
           s.notes().forEach(n -> System.out.println("note: " + n));
           s.failures().forEach(f -> System.err.println("failed: " + f));
           System.out.printf(
@@ -207,14 +208,21 @@ final class BundleCommand implements Runnable {
           if (!s.failures().isEmpty()) {
             System.err.println(
                 s.failures().size()
-                    + " write(s) failed after the checks passed; run the import again with"
-                    + " --policy skip to finish it");
+                    + " write(s) failed after the checks passed; run the import again with the"
+                    + " same --policy to finish it (items already imported compare as unchanged)");
             return 1;
           }
           return 0;
         }
       } catch (BundleException e) {
         System.err.println("error: " + e.getMessage());
+        if (importer[0] != null && importer[0].writing()) {
+          // Found while writing (the checks read every record before): what was written stays.
+          System.err.println(
+              "The import stopped partway: what it wrote before this stays on the site. Items"
+                  + " already imported compare as unchanged when it runs again.");
+          return 1;
+        }
         System.err.println("Nothing was imported.");
         return 2;
       } catch (BundleImport.Refused e) {

@@ -232,10 +232,28 @@ final class BundleImport {
             if (!others.isEmpty()) {
               problem(label + ": its slug belongs to item " + others.iterator().next());
             }
-            fieldsCheck(label, ContentKind.parse(item.kind()), BundleMapping.fields(item));
+            if (!s.kind().id().equals(item.kind())) {
+              // Overwrite edits the site's item, which keeps its kind: the bundle's fields were
+              // checked for the other kind, and the edit (after a publish) was refused.
+              problem(
+                  label
+                      + ": is a "
+                      + item.kind()
+                      + " in the bundle and a "
+                      + s.kind().id()
+                      + " on this site; overwrite does not change an item's kind");
+            }
+            fieldsCheck(label, s.kind(), BundleMapping.fields(item));
             if (item.status().equals(ContentStatus.SCHEDULED.id()) && item.scheduledAt() == null) {
               // Found now, not after the item was unpublished to be scheduled.
               problem(label + ": is scheduled with no time (scheduledAt)");
+            }
+            // Its slugs are taken as a new item's are: a new item of the bundle with the same
+            // slug passed the check, and one of the two failed when written.
+            for (String slug : slugsOf(item)) {
+              if (!claimed.add(slug)) {
+                problem(label + ": slug '" + slug + "' is also used by another item of the bundle");
+              }
             }
             plan = new Plan(Action.OVERWRITE, item.revision(), s.revision());
           }
@@ -579,7 +597,15 @@ final class BundleImport {
 
   // ---- pass 2: write ----
 
+  /** Whether the write pass has begun: past it, a failure leaves what was written so far. */
+  boolean writing() {
+    return writing;
+  }
+
+  private volatile boolean writing;
+
   private Summary write(BundleReader bundle) throws Exception {
+    writing = true;
     List<String> failures = new ArrayList<>();
     long[] mediaAdded = {0, 0, 0};
     try (ProgressBar bar = EmbeddingsCommand.bar("Media", bundle.manifest().counts().media())) {

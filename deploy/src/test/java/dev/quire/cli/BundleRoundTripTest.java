@@ -514,6 +514,44 @@ class BundleRoundTripTest {
   }
 
   /**
+   * Overwrite edits the site's item, which keeps its kind: a bundle that has a site's page as a
+   * post is refused before anything is written (the edit was refused after a publish had already
+   * put an archived page back on the site).
+   */
+  @Test
+  @Order(20)
+  void anOverwriteThatWouldChangeAnItemsKindIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Path site = tmp.resolve("other-kind");
+    String[] id = new String[1];
+    withSite(
+        site,
+        (s, media) -> {
+          ContentSnapshot c = await(s.create(ContentKind.PAGE, fields("Live", "live", "Page.")));
+          ContentSnapshot p = await(s.publish(c.id(), c.revision()));
+          id[0] = await(s.archive(p.id(), p.revision())).id();
+        });
+    Path asPost = oneItemBundle("as-post.quire", id[0], "published", null);
+    var r =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle",
+            "import",
+            asPost.toString(),
+            "--data",
+            site.toString(),
+            "--policy",
+            "overwrite");
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("is a post in the bundle and a page on this site")
+        .contains("nothing was imported");
+    ContentSnapshot after = read(site).items().get(id[0]);
+    assertThat(after.status())
+        .as("still archived, not put back on the site")
+        .isEqualTo(ContentStatus.ARCHIVED);
+    assertThat(after.fields().body()).isEqualTo("Page.");
+  }
+
+  /**
    * A backup taken while an item was scheduled, restored after the site published it: the item
    * stays on the site (its time has passed), rather than being unpublished and then refused the
    * schedule. A scheduled item with no time is refused before anything is written.
