@@ -238,8 +238,10 @@ public final class Content
       EnumSet.of(ContentStatus.DRAFT, ContentStatus.SCHEDULED, ContentStatus.ARCHIVED);
   private static final Set<ContentStatus> SCHEDULABLE =
       EnumSet.of(ContentStatus.DRAFT, ContentStatus.SCHEDULED);
+  // An archived item goes back to the drafts too (before, only publishing it brought it back,
+  // and its text went live on the way).
   private static final Set<ContentStatus> UNPUBLISHABLE =
-      EnumSet.of(ContentStatus.PUBLISHED, ContentStatus.SCHEDULED);
+      EnumSet.of(ContentStatus.PUBLISHED, ContentStatus.SCHEDULED, ContentStatus.ARCHIVED);
   private static final Set<ContentStatus> ARCHIVABLE =
       EnumSet.of(ContentStatus.DRAFT, ContentStatus.SCHEDULED, ContentStatus.PUBLISHED);
 

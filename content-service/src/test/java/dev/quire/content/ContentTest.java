@@ -600,6 +600,25 @@ class ContentTest {
     assertThat(createVia("real", "orphan")).isInstanceOf(ContentReply.Accepted.class);
   }
 
+  /**
+   * An archived item goes back to the drafts without going live on the way (only publishing it
+   * brought it back), keeping its slug; it can then be edited and published as any draft.
+   */
+  @Test
+  void anArchivedItemGoesBackToTheDrafts() {
+    create(kit, "kept");
+    accepted(kit.runCommand(r -> new ContentCommand.Publish(1L, "ed", r)));
+    accepted(kit.runCommand(r -> new ContentCommand.Archive(2L, "ed", r)));
+    var back = accepted(kit.runCommand(r -> new ContentCommand.Unpublish(3L, "ed", r)));
+    assertThat(back.content().status()).isEqualTo(ContentStatus.DRAFT);
+    assertThat(back.content().revision()).isEqualTo(4);
+    assertThat(back.content().fields().slug()).isEqualTo("kept");
+    var edited =
+        accepted(
+            kit.runCommand(r -> new ContentCommand.Edit(4L, fields("Again", "kept"), "ed", r)));
+    assertThat(edited.content().status()).isEqualTo(ContentStatus.DRAFT);
+  }
+
   // ---- restore: an item's history written back as another Quire journaled it ----
 
   static List<HistoryStep> movedAndPublishedHistory() {

@@ -786,9 +786,21 @@ class AdminEndToEndTest {
     now = item(id);
     assertThat(now.get("status").asText()).isEqualTo("archived");
     assertThat(now.get("body").asText()).isEqualTo("v4, retired");
+    // "Move to drafts" takes it off the archive without putting it on the site; "Archive" sends
+    // it back (publishing was the only way out, and its text went live on the way).
+    assertThat(editor.get(edit).body()).contains("id=\"to-drafts\"");
+    var drafted =
+        editor.submit(edit, edit + "unpublish", Map.of("revision", now.get("revision").asText()));
+    assertThat(drafted.statusCode()).as(drafted.body()).isEqualTo(303);
+    assertThat(item(id).get("status").asText()).isEqualTo("draft");
+    assertThat(events(id)).startsWith("unpublished", "archived");
+    var again =
+        editor.submit(edit, edit + "archive", form(editor, edit, Map.of("body", "v4, retired")));
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(303);
+    assertThat(item(id).get("status").asText()).isEqualTo("archived");
 
     // A refused field leaves the published item as it was: nothing is sent. (An archived item's
-    // page has only "Publish again", which sends the revision alone.)
+    // page has only "Publish again" and "Move to drafts", which send the revision alone.)
     editor.submit(edit, edit + "publish", Map.of("revision", item(id).get("revision").asText()));
     assertThat(item(id).get("status").asText()).isEqualTo("published");
     long before = item(id).get("revision").asLong();
