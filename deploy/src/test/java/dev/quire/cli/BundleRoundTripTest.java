@@ -482,6 +482,12 @@ class BundleRoundTripTest {
   }
 
   /** A bundle (no history) holding one item in {@code status}, scheduled at {@code at}. */
+  /** {@code quire bundle import BUNDLE --data SITE --policy overwrite}, in a JVM of its own. */
+  static EmbeddingRoleClusterTest.Cli overwrite(Path bundle, Path site) throws Exception {
+    return EmbeddingRoleClusterTest.runCli(
+        "bundle", "import", bundle.toString(), "--data", site.toString(), "--policy", "overwrite");
+  }
+
   static Path oneItemBundle(String name, String id, String status, Instant at) throws Exception {
     Path file = tmp.resolve(name);
     try (BundleWriter w =
@@ -531,15 +537,7 @@ class BundleRoundTripTest {
           id[0] = await(s.archive(p.id(), p.revision())).id();
         });
     Path asPost = oneItemBundle("as-post.quire", id[0], "published", null);
-    var r =
-        EmbeddingRoleClusterTest.runCli(
-            "bundle",
-            "import",
-            asPost.toString(),
-            "--data",
-            site.toString(),
-            "--policy",
-            "overwrite");
+    var r = overwrite(asPost, site);
     assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
     assertThat(r.err())
         .contains("is a post in the bundle and a page on this site")
@@ -568,30 +566,14 @@ class BundleRoundTripTest {
           id[0] = await(s.publish(c.id(), c.revision())).id();
         });
     Path noTime = oneItemBundle("no-time.quire", id[0], "scheduled", null);
-    var refused =
-        EmbeddingRoleClusterTest.runCli(
-            "bundle",
-            "import",
-            noTime.toString(),
-            "--data",
-            site.toString(),
-            "--policy",
-            "overwrite");
+    var refused = overwrite(noTime, site);
     assertThat(refused.code()).as(refused.out() + refused.err()).isEqualTo(2);
     assertThat(refused.err()).contains("is scheduled with no time (scheduledAt)");
     assertThat(read(site).items().get(id[0]).status()).isEqualTo(ContentStatus.PUBLISHED);
 
     Path past =
         oneItemBundle("past.quire", id[0], "scheduled", Instant.now().minus(Duration.ofHours(1)));
-    var r =
-        EmbeddingRoleClusterTest.runCli(
-            "bundle",
-            "import",
-            past.toString(),
-            "--data",
-            site.toString(),
-            "--policy",
-            "overwrite");
+    var r = overwrite(past, site);
     assertThat(r.code()).as(r.out() + r.err()).isZero();
     ContentSnapshot after = read(site).items().get(id[0]);
     assertThat(after.status()).isEqualTo(ContentStatus.PUBLISHED);
