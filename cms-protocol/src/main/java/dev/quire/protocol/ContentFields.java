@@ -20,7 +20,7 @@ public record ContentFields(
 
   public ContentFields {
     description = description == null ? "" : description;
-    // A null tag (JSON's [null]) becomes an empty one, which the content rules refuse by name;
+    // A null tag (JSON's [null]) becomes an empty one, which is dropped as empty tags are;
     // List.copyOf threw on it, and the API answered 500.
     // (contains(null) throws on an immutable list: asked element by element.)
     tags =

@@ -244,6 +244,10 @@ public final class Content
       EnumSet.of(ContentStatus.PUBLISHED, ContentStatus.SCHEDULED, ContentStatus.ARCHIVED);
   private static final Set<ContentStatus> ARCHIVABLE =
       EnumSet.of(ContentStatus.DRAFT, ContentStatus.SCHEDULED, ContentStatus.PUBLISHED);
+  // An edit saved with the withdrawal: not of an archived item, which cannot be edited (its
+  // history would say "edited while archived", which no restore accepts).
+  private static final Set<ContentStatus> EDITED_AND_UNPUBLISHABLE =
+      EnumSet.of(ContentStatus.PUBLISHED, ContentStatus.SCHEDULED);
 
   // ---- wiring ----
 
@@ -570,7 +574,7 @@ public final class Content
   /** Why {@code cmd} cannot apply to the item as it is now, or null. */
   private Rejected withdrawRefusal(State state, EditAndWithdraw cmd) {
     return switch (cmd.to()) {
-      case DRAFT -> rejection(state, cmd.expectedRevision(), UNPUBLISHABLE, "unpublish");
+      case DRAFT -> rejection(state, cmd.expectedRevision(), EDITED_AND_UNPUBLISHABLE, "unpublish");
       case ARCHIVED -> rejection(state, cmd.expectedRevision(), ARCHIVABLE, "archive");
       default ->
           Rejected.of(

@@ -131,6 +131,9 @@ public final class SiteRedirects
    * The rules from {@code offset} on, up to about {@code pageChars} of their text (at least one
    * rule), and the offset of the next page when there is one.
    */
+  /** A rule's JSON beyond its two paths, rounded up. */
+  static final int RULE_OVERHEAD_CHARS = 48;
+
   static RedirectTable page(State state, int offset, int pageChars) {
     List<RedirectRule> out = new ArrayList<>();
     long chars = 0;
@@ -140,7 +143,9 @@ public final class SiteRedirects
       if (i++ < offset) {
         continue;
       }
-      long size = r.from().length() + (long) r.to().length();
+      // The rule's text and its JSON around it ({"from":"","to":"","status":301},): with short
+      // paths the keys were most of a page, and a page of 83,000 rules came to 3.4 MB.
+      long size = r.from().length() + (long) r.to().length() + RULE_OVERHEAD_CHARS;
       if (!out.isEmpty() && chars + size > pageChars) {
         next = offset + out.size();
         break;

@@ -68,12 +68,18 @@ public final class CrawlJobs
   /** A job that was running when its node stopped runs again from the start. */
   public record Resumed(String id, Instant at) implements Event {}
 
+  /**
+   * The entity was stopped cleanly while the job ran (a node's graceful stop, a rebalance): its
+   * next run again is not counted against it as a crash would be.
+   */
+  public record Interrupted(String id, Instant at) implements Event {}
+
   // ---- state: immutable ----
 
   /**
    * Jobs in the order queued; at most {@code maxKept} ended ones are kept. {@code resumes}: how
-   * often each running job has been run again after its node stopped (absent from snapshots taken
-   * before it was counted).
+   * often each running job has been run again after its node stopped without a clean stop since
+   * (absent from snapshots taken before it was counted).
    */
   public record State(Map<String, Job> jobs, Map<String, Integer> resumes)
       implements QuireSerializable {
@@ -195,6 +201,8 @@ public final class CrawlJobs
       Map<String, Integer> counted = new java.util.HashMap<>(resumes);
       if (e instanceof Resumed r) {
         counted.merge(r.id(), 1, Integer::sum);
+      } else if (e instanceof Interrupted i) {
+        counted.remove(i.id());
       }
       counted.keySet().retainAll(next.keySet());
       counted.keySet().removeIf(id -> next.get(id).endedAt() != null);
@@ -238,6 +246,9 @@ public final class CrawlJobs
 
   /** Local only: run again the job that was running when the node stopped, or give up on it. */
   private record Resume(String id) implements CrawlJobCommand {}
+
+  /** Local only: sharding's request that the entity stop (a graceful stop, a rebalance). */
+  record Stop() implements CrawlJobCommand {}
 
   private record Done(String id, Report report, String reportJson, String failure)
       implements CrawlJobCommand {}
@@ -289,6 +300,7 @@ public final class CrawlJobs
                 .withSettings(
                     org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings.create(system)
                         .withNoPassivationStrategy())
+                .withStopMessage(new Stop())
                 .withRole("crawler"));
   }
 
@@ -374,6 +386,15 @@ public final class CrawlJobs
             })
         .onCommand(Progress.class, this::onProgress)
         .onCommand(Resume.class, this::onResume)
+        .onCommand(
+            Stop.class,
+            (s, stop) ->
+                runningId != null && s.jobs().containsKey(runningId)
+                    ? Effect()
+                        .persist(new Interrupted(runningId, clock.instant()))
+                        .thenStop()
+                        .thenNoReply()
+                    : Effect().stop().thenNoReply())
         .onCommand(
             Begin.class,
             (s, b) ->

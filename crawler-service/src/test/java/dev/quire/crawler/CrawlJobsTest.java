@@ -153,6 +153,48 @@ class CrawlJobsTest {
     never.countDown();
   }
 
+  /**
+   * A clean stop while a job runs (a node's graceful stop, a rebalance) is journaled, and the run
+   * again after it is not counted as a crash: two redeploys during a long crawl failed it.
+   */
+  @Test
+  void aCleanStopWhileAJobRunsIsNotCountedAsACrash() throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    CrawlJobs.Runner runner =
+        (job, progress, started) -> {
+          await(never);
+          throw new IllegalStateException("never gets here in the test");
+        };
+    var settings = new CrawlJobs.Settings(20, 25, 50, 100, "http://127.0.0.1:1/", 3, 2);
+    var entity = KIT.spawn(CrawlJobs.create("stopped", settings, runner, RUNS, Clock.systemUTC()));
+    var replies = KIT.<CrawlJobCommand.Job>createTestProbe();
+    entity.tell(new CrawlJobCommand.Start("http://127.0.0.1:1/", 0, false, "ed", replies.getRef()));
+    String id = replies.receiveMessage().id();
+    var journal = PersistenceTestKit.create(KIT.system());
+    String pid = CrawlJobCommand.ENTITY_KEY.name() + "|stopped";
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (journal.persistedInStorage(pid).stream().noneMatch(e -> e instanceof CrawlJobs.Started)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    var watcher = KIT.createTestProbe();
+    entity.tell(new CrawlJobs.Stop());
+    watcher.expectTerminated(entity, Duration.ofSeconds(10));
+    assertThat(journal.persistedInStorage(pid))
+        .last()
+        .isInstanceOfSatisfying(CrawlJobs.Interrupted.class, i -> assertThat(i.id()).isEqualTo(id));
+    // The count the next run again starts from: reset by the clean stop, kept by a crash.
+    CrawlJobs.State state = new CrawlJobs.State(java.util.Map.of());
+    for (Object e : journal.persistedInStorage(pid)) {
+      state = state.apply((CrawlJobs.Event) e, 20);
+    }
+    var twice = new CrawlJobs.State(state.jobs(), java.util.Map.of(id, 2));
+    java.time.Instant now = java.time.Instant.now();
+    assertThat(twice.apply(new CrawlJobs.Interrupted(id, now), 20).resumes(id)).isZero();
+    assertThat(twice.apply(new CrawlJobs.Resumed(id, now), 20).resumes(id)).isEqualTo(3);
+    never.countDown();
+  }
+
   static void awaitState(
       EventSourcedBehaviorTestKit<CrawlJobCommand, CrawlJobs.Event, CrawlJobs.State> kit,
       String id,

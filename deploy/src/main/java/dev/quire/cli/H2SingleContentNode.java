@@ -23,6 +23,9 @@ final class H2SingleContentNode {
 
   private H2SingleContentNode() {}
 
+  /** Why a node stopped itself: a refusal (exit 2), which a supervisor should not restart. */
+  static final CoordinatedShutdown.Reason REFUSED = new CoordinatedShutdown.Reason() {};
+
   /** Why this node may not run content here; names what to set. */
   static String problem(String other) {
     return "this content node uses the embedded H2 database (its own file), and the cluster has"
@@ -46,8 +49,12 @@ final class H2SingleContentNode {
       }
       Thread.sleep(20);
     }
+    // Only an older content node counts: a younger one still joining refuses itself.
     for (Member m : cluster.state().getMembers()) {
-      if (!m.equals(cluster.selfMember()) && m.hasRole("content")) {
+      if (!m.equals(cluster.selfMember())
+          && m.hasRole("content")
+          && m.status() == MemberStatus.up()
+          && m.isOlderThan(cluster.selfMember())) {
         throw new IllegalArgumentException(problem(m.address().toString()));
       }
     }
@@ -68,8 +75,7 @@ final class H2SingleContentNode {
                 Member self = cluster.selfMember();
                 if (!m.equals(self) && m.hasRole("content") && m.isOlderThan(self)) {
                   ctx.getLog().error(problem(m.address().toString()) + " This node stops.");
-                  CoordinatedShutdown.get(ctx.getSystem().classicSystem())
-                      .run(CoordinatedShutdown.unknownReason());
+                  CoordinatedShutdown.get(ctx.getSystem().classicSystem()).run(REFUSED);
                 }
                 return Behaviors.same();
               });

@@ -247,6 +247,11 @@ final class ServeCommand implements Callable<Integer> {
                             instanceof
                             org.apache.pekko.actor.CoordinatedShutdown.ClusterLeavingReason$)
                 .orElse(false);
+    if (reason.isPresent() && reason.get() == H2SingleContentNode.REFUSED) {
+      // Logged with what to set; exit 2, as for a refusal at start, which the systemd unit does
+      // not restart (a restart would be refused again).
+      return 2;
+    }
     if (!asked) {
       // Neither TERM nor INT nor a leave: the cluster downed this node (the split-brain resolver,
       // after a long pause or a partition), or it could not join. A non-zero exit, so that a

@@ -884,9 +884,9 @@ final class ContentPages {
     return new ContentFields(
         title,
         slug,
-        f.getOrDefault("body", "").replace("\r\n", "\n").replace('\r', '\n'),
+        lineFeeds(f.getOrDefault("body", "")),
         // A text area sends CRLF: as stored (LF), so an unchanged form saves nothing.
-        f.getOrDefault("description", "").replace("\r\n", "\n").replace('\r', '\n').strip(),
+        lineFeeds(f.getOrDefault("description", "")).strip(),
         tags,
         f.getOrDefault("coverImage", "").strip(),
         f.getOrDefault("author", "").strip(),
@@ -1039,5 +1039,10 @@ final class ContentPages {
 
   private static <T> CompletionStage<T> done(T value) {
     return CompletableFuture.completedFuture(value);
+  }
+
+  /** A text area's line breaks (CRLF, as browsers send them, or CR) as stored: LF. */
+  static String lineFeeds(String text) {
+    return text.replace("\r\n", "\n").replace('\r', '\n');
   }
 }

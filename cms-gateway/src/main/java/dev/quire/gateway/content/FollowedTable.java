@@ -146,6 +146,40 @@ public final class FollowedTable<C, T> {
    * read fails, and the next one starts over).
    */
   private CompletionStage<T> read(long held) {
+    return read(held, READ_ATTEMPTS);
+  }
+
+  /**
+   * Tries a read this many times when the table changes under it (a write between its pages): a
+   * writer's own read right after its write, or the admin's list, failed on the first change.
+   */
+  private static final int READ_ATTEMPTS = 3;
+
+  private CompletionStage<T> read(long held, int attempts) {
+    return readOnce(held)
+        .exceptionallyCompose(
+            e ->
+                attempts > 1 && rootCause(e) instanceof TableChanged
+                    ? read(held, attempts - 1)
+                    : CompletableFuture.failedFuture(e));
+  }
+
+  /** The table changed between two pages of a read. */
+  private static final class TableChanged extends IllegalStateException {
+    TableChanged(String what) {
+      super(what + " changed while it was read");
+    }
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable t = e;
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private CompletionStage<T> readOnce(long held) {
     return ask(r -> reads.get(held, r))
         .thenCompose(
             first -> {
@@ -167,8 +201,7 @@ public final class FollowedTable<C, T> {
         .thenCompose(
             page -> {
               if (reads.version(page) != version) {
-                return CompletableFuture.failedFuture(
-                    new IllegalStateException(what + " changed while it was read"));
+                return CompletableFuture.failedFuture(new TableChanged(what));
               }
               pages.add(page);
               Integer next = reads.next(page);

@@ -107,6 +107,14 @@ public final class ClientAddress {
     if (!(IPV4.matcher(t).matches() || IPV6.matcher(t).matches()) || t.length() > 45) {
       return Optional.empty();
     }
+    if (IPV4.matcher(t).matches()) {
+      // 999.1.1.1 is no literal to the JDK, which would then look it up as a name.
+      for (String octet : t.split("\\.")) {
+        if (Integer.parseInt(octet) > 255) {
+          return Optional.empty();
+        }
+      }
+    }
     try {
       return Optional.of(InetAddress.getByName(t));
     } catch (UnknownHostException e) {
