@@ -42,7 +42,7 @@ public record PageInfo(
     List<Link> links = new ArrayList<>();
     // A block's text is read once however many links it holds: read for each link, a paragraph of
     // 30,000 links (a post body's length allows it) made 30,000 copies of 60 KB.
-    Map<Element, String> blockText = new java.util.IdentityHashMap<>();
+    Map<Element, BlockText> blockText = new java.util.IdentityHashMap<>();
     for (Element a : doc.select("a[href]")) {
       String abs = strip(a.absUrl("href"));
       if (abs.startsWith("http://") || abs.startsWith("https://")) {
@@ -51,10 +51,16 @@ public record PageInfo(
         String text = a.text();
         if (article != null) {
           Element block = a.closest("p, li, blockquote, td, figcaption, dd");
-          paragraph =
-              block == null
-                  ? cut(text, text, maxParagraphChars)
-                  : cut(blockText.computeIfAbsent(block, Element::text), text, maxParagraphChars);
+          if (block == null) {
+            paragraph = cut(text, text, maxParagraphChars);
+          } else {
+            BlockText b = blockText.computeIfAbsent(block, PageInfo::blockText);
+            Integer at = b.starts().get(a);
+            paragraph =
+                at == null
+                    ? cut(b.text(), text, maxParagraphChars)
+                    : around(b.text(), at + text.length() / 2, maxParagraphChars);
+          }
         }
         links.add(new Link(abs, selector("a", "href", a.attr("href")), text, paragraph));
       }
@@ -85,13 +91,64 @@ public record PageInfo(
    * centred on the first place {@code linkText} appears (the start when it does not).
    */
   static String cut(String paragraph, String linkText, int max) {
-    if (paragraph.length() <= max) {
-      return paragraph;
-    }
     int at = linkText.isEmpty() ? -1 : paragraph.indexOf(linkText);
-    int centre = at < 0 ? 0 : at + linkText.length() / 2;
-    int from = Math.max(0, Math.min(paragraph.length() - max, centre - max / 2));
-    return paragraph.substring(from, from + max).strip();
+    return around(paragraph, at < 0 ? 0 : at + linkText.length() / 2, max);
+  }
+
+  /**
+   * {@code text}, or when longer than {@code max}, the {@code max} characters around {@code
+   * centre}.
+   */
+  static String around(String text, int centre, int max) {
+    if (text.length() <= max) {
+      return text;
+    }
+    int from = Math.max(0, Math.min(text.length() - max, centre - max / 2));
+    return text.substring(from, from + max).strip();
+  }
+
+  /** A block's text as a reader sees it, and where each link in it starts in that text. */
+  record BlockText(String text, Map<Element, Integer> starts) {}
+
+  /**
+   * The block's text, whitespace collapsed as {@link Element#text()} does (a space between block
+   * elements and at a line break), with the offset at which each {@code a} element's text starts: a
+   * link's claim is cut around the link itself, not around the first place its words appear (a
+   * "[1]" or "source" repeated in a long paragraph gave every later link the first one's claim).
+   */
+  static BlockText blockText(Element block) {
+    StringBuilder sb = new StringBuilder();
+    Map<Element, Integer> starts = new java.util.IdentityHashMap<>();
+    org.jsoup.select.NodeTraversor.traverse(
+        (node, depth) -> {
+          if (node instanceof org.jsoup.nodes.TextNode t) {
+            for (int i = 0; i < t.getWholeText().length(); i++) {
+              char c = t.getWholeText().charAt(i);
+              if (Character.isWhitespace(c) || c == '\u00a0') {
+                if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ' ') {
+                  sb.append(' ');
+                }
+              } else {
+                sb.append(c);
+              }
+            }
+          } else if (node instanceof Element e) {
+            if (sb.length() > 0
+                && (e.isBlock() || e.nameIs("br"))
+                && sb.charAt(sb.length() - 1) != ' ') {
+              sb.append(' ');
+            }
+            if (e.nameIs("a")) {
+              starts.put(e, sb.length());
+            }
+          }
+        },
+        block);
+    int end = sb.length();
+    while (end > 0 && sb.charAt(end - 1) == ' ') {
+      end--;
+    }
+    return new BlockText(sb.substring(0, end), starts);
   }
 
   /**

@@ -324,6 +324,20 @@ class CrawlerTest {
     assertThat(info.links().get(15_000).paragraph())
         .hasSizeLessThanOrEqualTo(max)
         .contains("link15000");
+    // Links with the same text ("[1]") each get the words around themselves, not around the first.
+    StringBuilder cited = new StringBuilder("<article><p>");
+    for (int i = 0; i < 200; i++) {
+      cited.append("claim-").append(i).append(" says <a href=\"https://example.org/s").append(i);
+      cited.append("\">[1]</a> and more words here. ");
+    }
+    cited.append("</p></article>");
+    PageInfo same =
+        PageInfo.parse(
+            cited.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "https://site.example/posts/p/",
+            100);
+    assertThat(same.links()).hasSize(200);
+    assertThat(same.links().get(150).paragraph()).contains("claim-150").doesNotContain("claim-0 ");
     assertThat(PageInfo.cut("short", "x", 10)).isEqualTo("short");
     assertThat(PageInfo.cut("aaaa bbbb cccc dddd", "cccc", 9)).contains("cccc");
   }

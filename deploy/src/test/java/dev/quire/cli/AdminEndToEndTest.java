@@ -798,6 +798,10 @@ class AdminEndToEndTest {
         editor.submit(edit, edit + "archive", form(editor, edit, Map.of("body", "v4, retired")));
     assertThat(again.statusCode()).as(again.body()).isEqualTo(303);
     assertThat(item(id).get("status").asText()).isEqualTo("archived");
+    // An archived item's history offers no revert: it would be refused.
+    assertThat(editor.get(edit + "history").body())
+        .contains("archived")
+        .doesNotContain("Revert to this");
 
     // A refused field leaves the published item as it was: nothing is sent. (An archived item's
     // page has only "Publish again" and "Move to drafts", which send the revision alone.)

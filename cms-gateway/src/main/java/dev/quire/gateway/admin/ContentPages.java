@@ -728,7 +728,11 @@ final class ContentPages {
                                         return m;
                                       })
                                   .toList());
-                          vars.put("mayRevert", mayWrite(e, now));
+                          // An archived item cannot be edited, so a revert of it is refused:
+                          // not offered (move it to the drafts first).
+                          vars.put(
+                              "mayRevert",
+                              now.status() != ContentStatus.ARCHIVED && mayWrite(e, now));
                           return admin.page(e, StatusCodes.OK, "admin/history.peb", vars);
                         }));
   }
