@@ -76,7 +76,9 @@ public final class ContentService {
     SqlDialect dialect = SqlDialect.fromJdbcUrl(config.getString("quire.db.url"));
     ReadModel readModel =
         new ReadModel(
-            dialect, new MarkdownRenderer(config.getInt("quire.content.limits.markdown-nesting")));
+            dialect,
+            new MarkdownRenderer(config.getInt("quire.content.limits.markdown-nesting")),
+            java.time.ZoneId.of(config.getString("quire.site.time-zone")));
     // Read (and checked) before anything starts: a bad setting is named at once.
     dev.quire.content.users.Users.Settings users =
         new dev.quire.content.users.Users.Settings(

@@ -43,9 +43,20 @@ public final class ReadModel {
   }
 
   public ReadModel(SqlDialect dialect, MarkdownRenderer renderer) {
+    this(dialect, renderer, ZoneOffset.UTC);
+  }
+
+  /**
+   * {@code zone}: the site's ({@code quire.site.time-zone}), where a post's month is taken: in UTC,
+   * a post dated 1 March in Berlin was filed under February.
+   */
+  public ReadModel(SqlDialect dialect, MarkdownRenderer renderer, java.time.ZoneId zone) {
     this.dialect = dialect;
     this.renderer = renderer;
+    this.zone = zone;
   }
+
+  private final java.time.ZoneId zone;
 
   // ---------------------------------------------------------------- writes (projection only)
 
@@ -716,11 +727,11 @@ public final class ReadModel {
   }
 
   /** yyyymm of the date a post is filed under; NULL until it has one (undated drafts). */
-  private static void setMonth(PreparedStatement ps, int i, Instant at) throws SQLException {
+  private void setMonth(PreparedStatement ps, int i, Instant at) throws SQLException {
     if (at == null) {
       ps.setNull(i, Types.INTEGER);
     } else {
-      ZonedDateTime t = storable(at).atZone(ZoneOffset.UTC);
+      ZonedDateTime t = storable(at).atZone(zone);
       ps.setInt(i, t.getYear() * 100 + t.getMonthValue());
     }
   }

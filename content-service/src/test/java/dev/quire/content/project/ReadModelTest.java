@@ -285,6 +285,29 @@ class ReadModelTest {
     }
   }
 
+  /** A post is filed under the month of its date in the site's zone, as its page shows it. */
+  @Test
+  void postsAreFiledUnderTheMonthOfTheSitesZone() throws Exception {
+    ReadModel berlin =
+        new ReadModel(SqlDialect.H2, new MarkdownRenderer(), java.time.ZoneId.of("Europe/Berlin"));
+    // Midnight of 1 March in Berlin, 23:00 on 28 February in UTC.
+    Instant firstOfMarch = Instant.parse("2026-02-28T23:00:00Z");
+    project(
+        ds,
+        berlin,
+        new Content.DraftCreated(
+            "m",
+            1,
+            ContentKind.POST,
+            new ContentFields("M", "m", "x", "", List.of(), "", "", firstOfMarch),
+            T0,
+            "ed"),
+        new Content.Published("m", 2, T0, "ed"));
+    try (Connection c = ds.getConnection()) {
+      assertThat(berlin.archive(c)).containsExactly(new ContentQuery.ArchiveMonth(2026, 3, 1));
+    }
+  }
+
   @Test
   void slugsArePagedByIdWithEachItemsOldSlugs() throws Exception {
     for (String id : List.of("c", "a", "e", "b", "d")) {
