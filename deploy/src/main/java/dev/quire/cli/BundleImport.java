@@ -134,6 +134,14 @@ final class BundleImport {
   private Set<String> siteIds = Set.of();
   private Map<String, String> slugOwners = Map.of();
   private final Set<String> claimed = new HashSet<>();
+
+  /**
+   * The slug each new item's record gives, which the check claimed: its history must end there, as
+   * the restore claims what the history says (a history ending at another item's slug passed the
+   * check and failed when written).
+   */
+  private final Map<String, String> recordSlugs = new HashMap<>();
+
   private final List<String> problems = new ArrayList<>();
   private final List<String> conflicts = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
@@ -190,6 +198,23 @@ final class BundleImport {
           (id, steps) -> {
             if (plans.get(id).action() == Action.CREATE) {
               check(id, Content.checkHistory(id, rules, steps));
+              String last = null;
+              for (HistoryStep step : steps) {
+                if (step.fields() != null) {
+                  last = step.fields().slug();
+                }
+              }
+              String record = recordSlugs.get(id);
+              if (last != null && record != null && !last.equals(record)) {
+                problem(
+                    "item "
+                        + id
+                        + ": its history ends at slug '"
+                        + last
+                        + "', its record says '"
+                        + record
+                        + "'");
+              }
             }
           });
     }
@@ -273,6 +298,7 @@ final class BundleImport {
         plan = new Plan(Action.SKIP, item.revision(), 0);
       } else {
         plan = new Plan(Action.CREATE, item.revision(), 0);
+        recordSlugs.put(item.id(), item.slug());
         for (String slug : slugsOf(item)) {
           if (!claimed.add(slug)) {
             problem(label + ": slug '" + slug + "' is also used by another item of the bundle");

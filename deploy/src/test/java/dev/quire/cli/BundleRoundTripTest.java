@@ -452,6 +452,56 @@ class BundleRoundTripTest {
     assertThat(untouched.items()).isEmpty();
     assertThat(untouched.redirects()).isEmpty();
     assertThat(Files.exists(f.resolve(SiteSettings.FILE))).isFalse();
+
+    // A record whose slug is not where its history ends: the check claimed the record's slug,
+    // the restore claims the history's (another item's, and it failed when written).
+    Path split = tmp.resolve("split.quire");
+    try (BundleWriter w =
+        BundleWriter.create(
+            split,
+            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), true))) {
+      w.item(
+          new BundleItem(
+              "split-1",
+              "post",
+              "draft",
+              1,
+              "Split",
+              "new-post",
+              "",
+              "",
+              List.of(),
+              "",
+              "",
+              null,
+              null,
+              null,
+              null,
+              null,
+              List.of(),
+              List.of()));
+      w.event(
+          new BundleEvent(
+              "split-1",
+              1,
+              "created",
+              Instant.EPOCH,
+              "a",
+              "post",
+              new BundleEvent.Fields("Split", "about", "", "", List.of(), "", "", null),
+              null,
+              null,
+              null));
+      w.finish();
+    }
+    Path h = tmp.resolve("h");
+    var mismatch =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "import", split.toString(), "--data", h.toString());
+    assertThat(mismatch.code()).as(mismatch.out() + mismatch.err()).isEqualTo(2);
+    assertThat(mismatch.err())
+        .contains("item split-1: its history ends at slug 'about', its record says 'new-post'");
+    assertThat(read(h).items()).isEmpty();
   }
 
   @Test
