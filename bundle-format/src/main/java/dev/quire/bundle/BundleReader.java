@@ -182,6 +182,14 @@ public final class BundleReader implements AutoCloseable {
     }
     long declaredTotal = 0;
     for (Manifest.Entry e : manifest.entries()) {
+      // A negative size would pull the total under its limit (and overflow the sum).
+      if (e.size() < 0) {
+        throw new BundleException(
+            Layout.MANIFEST, "entry " + e.name() + ": field 'size' is negative (" + e.size() + ")");
+      }
+      if (e.size() > Long.MAX_VALUE - declaredTotal) {
+        throw new BundleException(Layout.MANIFEST, "the entries' sizes add up past any limit");
+      }
       declaredTotal += e.size();
     }
     if (declaredTotal > limits.maxTotalBytes()) {

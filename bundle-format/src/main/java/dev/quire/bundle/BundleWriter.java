@@ -192,6 +192,12 @@ public final class BundleWriter implements AutoCloseable {
     zip.write(manifestBytes);
     zip.closeEntry();
     zip.close();
+    // On disk before its name is: renamed first, a power loss could leave a truncated bundle
+    // under the real name.
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
     Files.move(
         partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     finished = true;

@@ -254,6 +254,13 @@ class BadBundleTest {
     assertRefused(write("long-actor.quire", entries), "field 'actor': longer than");
   }
 
+  /** A negative size in the manifest would pull the declared total under its limit. */
+  @Test
+  void aNegativeSizeInTheManifestIsRefused() throws Exception {
+    editManifest(m -> entry(m, "menus.json").put("size", -5_000_000_000L), true);
+    assertRefused(write("negative.quire", entries), "field 'size' is negative");
+  }
+
   /** Bytes that are not UTF-8 are refused naming the line, not read as U+FFFD. */
   @Test
   void aRecordThatIsNotUtf8IsRefusedNamingItsLine() throws Exception {
