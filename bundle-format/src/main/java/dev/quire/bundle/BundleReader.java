@@ -108,14 +108,12 @@ public final class BundleReader implements AutoCloseable {
           Layout.MANIFEST, "field 'format': '" + m.format() + "' is not " + Manifest.FORMAT);
     }
     String v = m.formatVersion() == null ? "" : m.formatVersion();
-    int dot = v.indexOf('.');
-    int major;
-    try {
-      major = Integer.parseInt(dot < 0 ? v : v.substring(0, dot));
-    } catch (NumberFormatException e) {
+    // Both numbers: "1.banana" was read as 1.
+    if (!v.matches("\\d{1,9}\\.\\d{1,9}")) {
       throw new BundleException(
           Layout.MANIFEST, "field 'formatVersion': '" + v + "' is not MAJOR.MINOR");
     }
+    int major = Integer.parseInt(v.substring(0, v.indexOf('.')));
     if (major > Manifest.MAJOR) {
       throw new BundleException(
           Layout.MANIFEST,
@@ -339,6 +337,9 @@ public final class BundleReader implements AutoCloseable {
           });
     }
 
+    /** The blobs' bytes, for {@code counts.mediaBytes}. */
+    private long blobBytes;
+
     void blob(String hash, long size) throws BundleException {
       Long indexed = mediaIndexed.get(hash);
       if (indexed == null) {
@@ -350,6 +351,7 @@ public final class BundleReader implements AutoCloseable {
             "gives " + hash + " a size of " + indexed + ", the blob has " + size);
       }
       blobs.add(hash);
+      blobBytes += size;
     }
 
     void item(String name, long line, BundleItem i) throws BundleException {
@@ -503,6 +505,7 @@ public final class BundleReader implements AutoCloseable {
       count("items", c.items(), items);
       count("events", c.events(), events);
       count("media", c.media(), blobs.size());
+      count("mediaBytes", c.mediaBytes(), blobBytes);
       count("redirects", c.redirects(), redirects);
       count("menus", c.menus(), menus);
     }

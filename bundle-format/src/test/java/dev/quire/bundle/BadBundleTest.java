@@ -254,6 +254,18 @@ class BadBundleTest {
     assertRefused(write("long-actor.quire", entries), "field 'actor': longer than");
   }
 
+  /** The manifest's counts are all checked, the media's bytes too; a version is two numbers. */
+  @Test
+  void mediaBytesThatDisagreeAndAVersionThatIsNotTwoNumbersAreRefused() throws Exception {
+    editManifest(m -> ((ObjectNode) m.get("counts")).put("mediaBytes", 1), false);
+    assertRefused(write("bytes.quire", entries), "field 'counts.mediaBytes': says 1");
+    entries = read(good);
+    editManifest(m -> m.put("formatVersion", "1.banana"), false);
+    Path file = write("banana.quire", entries);
+    assertThatThrownBy(() -> BundleReader.open(file, Limits.DEFAULT))
+        .hasMessageContaining("field 'formatVersion': '1.banana' is not MAJOR.MINOR");
+  }
+
   /** A negative size in the manifest would pull the declared total under its limit. */
   @Test
   void aNegativeSizeInTheManifestIsRefused() throws Exception {
