@@ -425,6 +425,12 @@ public final class CrawlJobs
         null);
   }
 
+  /** The answer to a Start that is refused: {@code error} "invalid" or "busy", and why. */
+  private static Job refusedStart(String url, String message, String error) {
+    return new Job(
+        null, null, url, 0, false, null, null, null, null, 0, 0, Map.of(), message, null, error);
+  }
+
   private static Job refused(String id, String error) {
     return new Job(
         id, null, null, 0, false, null, null, null, null, 0, 0, Map.of(), null, null, error);
@@ -438,34 +444,19 @@ public final class CrawlJobs
       problem = "maxPages: between 1 and " + settings.maxPages();
     }
     if (problem != null) {
-      Job r =
-          new Job(
-              null, null, url, 0, false, null, null, null, null, 0, 0, Map.of(), problem, null,
-              "invalid");
-      return Effect().reply(cmd.replyTo(), r);
+      return Effect().reply(cmd.replyTo(), refusedStart(url, problem, "invalid"));
     }
     long waiting = state.jobs().values().stream().filter(j -> j.endedAt() == null).count();
     if (waiting >= settings.maxWaiting()) {
-      Job r =
-          new Job(
-              null,
-              null,
-              url,
-              0,
-              false,
-              null,
-              null,
-              null,
-              null,
-              0,
-              0,
-              Map.of(),
-              waiting
-                  + " crawls are queued or running, the most at once"
-                  + " (quire.crawler.jobs.max-waiting); wait for one to end or cancel one",
-              null,
-              "busy");
-      return Effect().reply(cmd.replyTo(), r);
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              refusedStart(
+                  url,
+                  waiting
+                      + " crawls are queued or running, the most at once"
+                      + " (quire.crawler.jobs.max-waiting); wait for one to end or cancel one",
+                  "busy"));
     }
     int max = cmd.maxPages() == 0 ? settings.maxPages() : cmd.maxPages();
     String id = UUID.randomUUID().toString();

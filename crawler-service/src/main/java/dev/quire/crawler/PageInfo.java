@@ -122,8 +122,9 @@ public record PageInfo(
     org.jsoup.select.NodeTraversor.traverse(
         (node, depth) -> {
           if (node instanceof org.jsoup.nodes.TextNode t) {
-            for (int i = 0; i < t.getWholeText().length(); i++) {
-              char c = t.getWholeText().charAt(i);
+            String whole = t.getWholeText();
+            for (int i = 0; i < whole.length(); i++) {
+              char c = whole.charAt(i);
               if (Character.isWhitespace(c) || c == '\u00a0') {
                 if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ' ') {
                   sb.append(' ');

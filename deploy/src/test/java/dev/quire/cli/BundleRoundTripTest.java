@@ -390,52 +390,16 @@ class BundleRoundTripTest {
     // the bundle's schema does not know): refused by the check pass; the site is opened, not
     // written.
     Path tooLong = tmp.resolve("too-long.quire");
-    try (BundleWriter w =
-        BundleWriter.create(
-            tooLong,
-            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), true))) {
+    try (BundleWriter w = withHistory(tooLong)) {
       BundleEvent.Fields ok =
           new BundleEvent.Fields("Fine", "fine", "", "", List.of(), "", "", null);
       BundleEvent.Fields bad =
           new BundleEvent.Fields("x".repeat(5000), "long", "", "", List.of(), "", "", null);
-      w.item(
-          new BundleItem(
-              "ok-1", "post", "draft", 1, "Fine", "fine", "", "", List.of(), "", "", null, null,
-              null, null, null, List.of(), List.of()));
+      w.item(draft("ok-1", 1, "Fine", "fine"));
       w.event(
           new BundleEvent("ok-1", 1, "created", Instant.EPOCH, "a", "post", ok, null, null, null));
-      w.item(
-          new BundleItem(
-              "bad-1",
-              "post",
-              "draft",
-              2,
-              "x".repeat(5000),
-              "long",
-              "",
-              "",
-              List.of(),
-              "",
-              "",
-              null,
-              null,
-              null,
-              null,
-              null,
-              List.of(),
-              List.of()));
-      w.event(
-          new BundleEvent(
-              "bad-1",
-              1,
-              "created",
-              Instant.EPOCH,
-              "a",
-              "post",
-              new BundleEvent.Fields("Fine", "long", "", "", List.of(), "", "", null),
-              null,
-              null,
-              null));
+      w.item(draft("bad-1", 2, "x".repeat(5000), "long"));
+      w.event(created("bad-1", "Fine", "long"));
       w.event(
           new BundleEvent("bad-1", 2, "edited", Instant.EPOCH, "a", null, bad, null, null, null));
       w.finish();
@@ -456,42 +420,9 @@ class BundleRoundTripTest {
     // A record whose slug is not where its history ends: the check claimed the record's slug,
     // the restore claims the history's (another item's, and it failed when written).
     Path split = tmp.resolve("split.quire");
-    try (BundleWriter w =
-        BundleWriter.create(
-            split,
-            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), true))) {
-      w.item(
-          new BundleItem(
-              "split-1",
-              "post",
-              "draft",
-              1,
-              "Split",
-              "new-post",
-              "",
-              "",
-              List.of(),
-              "",
-              "",
-              null,
-              null,
-              null,
-              null,
-              null,
-              List.of(),
-              List.of()));
-      w.event(
-          new BundleEvent(
-              "split-1",
-              1,
-              "created",
-              Instant.EPOCH,
-              "a",
-              "post",
-              new BundleEvent.Fields("Split", "about", "", "", List.of(), "", "", null),
-              null,
-              null,
-              null));
+    try (BundleWriter w = withHistory(split)) {
+      w.item(draft("split-1", 1, "Split", "new-post"));
+      w.event(created("split-1", "Split", "about"));
       w.finish();
     }
     Path h = tmp.resolve("h");
@@ -532,6 +463,34 @@ class BundleRoundTripTest {
   }
 
   /** A bundle (no history) holding one item in {@code status}, scheduled at {@code at}. */
+  /** A bundle writer with history, for bundles a test makes by hand. */
+  static BundleWriter withHistory(Path file) throws Exception {
+    return BundleWriter.create(
+        file, new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), true));
+  }
+
+  /** A draft post's record with nothing but a title and a slug. */
+  static BundleItem draft(String id, long revision, String title, String slug) {
+    return new BundleItem(
+        id, "post", "draft", revision, title, slug, "", "", List.of(), "", "", null, null, null,
+        null, null, List.of(), List.of());
+  }
+
+  /** The first event of such a post's history. */
+  static BundleEvent created(String id, String title, String slug) {
+    return new BundleEvent(
+        id,
+        1,
+        "created",
+        Instant.EPOCH,
+        "a",
+        "post",
+        new BundleEvent.Fields(title, slug, "", "", List.of(), "", "", null),
+        null,
+        null,
+        null);
+  }
+
   /** {@code quire bundle import BUNDLE --data SITE --policy overwrite}, in a JVM of its own. */
   static EmbeddingRoleClusterTest.Cli overwrite(Path bundle, Path site) throws Exception {
     return EmbeddingRoleClusterTest.runCli(
@@ -639,10 +598,7 @@ class BundleRoundTripTest {
       String name, List<String> ids, int revisions, String text, boolean interleaved)
       throws Exception {
     Path file = tmp.resolve(name);
-    try (BundleWriter w =
-        BundleWriter.create(
-            file,
-            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), true))) {
+    try (BundleWriter w = withHistory(file)) {
       for (String id : ids) {
         w.item(
             new BundleItem(

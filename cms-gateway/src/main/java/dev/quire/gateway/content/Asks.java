@@ -55,12 +55,19 @@ public final class Asks {
    * applied: the message may be waiting for its entity (a shard moving, a slug being claimed), and
    * a change sent again at once could land twice or be refused as stale against itself.
    */
+  /** What a failed stage failed with, out of the CompletionExceptions around it. */
+  public static Throwable unwrap(Throwable e) {
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
   public static <T> CompletionStage<T> unavailableOnTimeout(
       CompletionStage<T> stage, String what, java.util.function.BooleanSupplier wasChange) {
     return stage.exceptionally(
         e -> {
-          Throwable cause =
-              e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          Throwable cause = unwrap(e);
           if (cause instanceof TimeoutException) {
             if (wasChange.getAsBoolean()) {
               throw new ChangeMayStillApply(

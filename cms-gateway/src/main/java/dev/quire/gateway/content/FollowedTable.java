@@ -159,7 +159,7 @@ public final class FollowedTable<C, T> {
     return readOnce(held)
         .exceptionallyCompose(
             e ->
-                attempts > 1 && rootCause(e) instanceof TableChanged
+                attempts > 1 && Asks.unwrap(e) instanceof TableChanged
                     ? read(held, attempts - 1)
                     : CompletableFuture.failedFuture(e));
   }
@@ -169,14 +169,6 @@ public final class FollowedTable<C, T> {
     TableChanged(String what) {
       super(what + " changed while it was read");
     }
-  }
-
-  private static Throwable rootCause(Throwable e) {
-    Throwable t = e;
-    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 
   private CompletionStage<T> readOnce(long held) {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.site.PageRenderer;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -39,7 +38,7 @@ public final class ErrorMapper {
 
   public ExceptionHandler jsonExceptions() {
     return ExceptionHandler.newBuilder()
-        .matchAny(e -> complete(toJson(asHttpError(unwrap(e)))))
+        .matchAny(e -> complete(toJson(asHttpError(dev.quire.gateway.content.Asks.unwrap(e)))))
         .build();
   }
 
@@ -47,7 +46,7 @@ public final class ErrorMapper {
     return ExceptionHandler.newBuilder()
         .matchAny(
             e -> {
-              HttpError error = asHttpError(unwrap(e));
+              HttpError error = asHttpError(dev.quire.gateway.content.Asks.unwrap(e));
               return extractUri(uri -> complete(toHtml(error, uri.path())));
             })
         .build();
@@ -225,14 +224,7 @@ public final class ErrorMapper {
 
   /** What a failed route's exception is to the visitor: itself if an HttpError, else a 500. */
   public static HttpError httpError(Throwable e) {
-    return asHttpError(unwrap(e));
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    while (e instanceof CompletionException && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e;
+    return asHttpError(dev.quire.gateway.content.Asks.unwrap(e));
   }
 
   private static HttpError asHttpError(Throwable e) {
