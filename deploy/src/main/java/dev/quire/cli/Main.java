@@ -8,18 +8,25 @@ import picocli.CommandLine.Command;
     name = "quire",
     mixinStandardHelpOptions = true,
     version = "quire 0.1.0",
-    description = "Quire: an event-sourced CMS.",
-    subcommands = {
-      ServeCommand.class,
-      ImportCommand.class,
-      ExportCommand.class,
-      EmbeddingsCommand.class,
-      BundleCommand.class,
-      CrawlCommand.class,
-      UserCommand.class,
-      CommandLine.HelpCommand.class
-    })
+    description = "Quire: an event-sourced CMS.")
 public final class Main implements Runnable {
+
+  /**
+   * The subcommands, in the order {@code quire --help} lists them. Picocli reads a command's
+   * annotations (and loads the classes its options name) when the command is added: all of them
+   * cost the server's start ~0.2 s of the main thread, so a run that names one adds only that one
+   * (see {@link #commandLine}).
+   */
+  private static final java.util.List<Class<?>> SUBCOMMANDS =
+      java.util.List.of(
+          ServeCommand.class,
+          ImportCommand.class,
+          ExportCommand.class,
+          EmbeddingsCommand.class,
+          BundleCommand.class,
+          CrawlCommand.class,
+          UserCommand.class,
+          CommandLine.HelpCommand.class);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -81,10 +88,30 @@ public final class Main implements Runnable {
   }
 
   public static int run(String... args) {
-    return new CommandLine(new Main())
+    return commandLine(args)
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler(Main::userError)
         .execute(args);
+  }
+
+  /**
+   * The {@code quire} command with the subcommand {@code args} start with, or with every one when
+   * they name none of them (no arguments, an option, {@code help}, a misspelt name: picocli then
+   * answers as it would with all of them, suggestions included).
+   */
+  static CommandLine commandLine(String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    String first = args.length > 0 ? args[0] : "";
+    for (Class<?> c : SUBCOMMANDS) {
+      if (first.equals(c.getAnnotation(Command.class).name())
+          && !c.equals(CommandLine.HelpCommand.class)) {
+        return cl.addSubcommand(c);
+      }
+    }
+    for (Class<?> c : SUBCOMMANDS) {
+      cl.addSubcommand(c);
+    }
+    return cl;
   }
 
   /**

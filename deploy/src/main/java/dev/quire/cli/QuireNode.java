@@ -303,6 +303,9 @@ public final class QuireNode implements AutoCloseable {
     Files.createDirectories(dataDir);
     FileLock lock = lock(dataDir);
     boolean withGateway = roles.contains("gateway");
+    if (withGateway) {
+      dev.quire.gateway.http.BindWarmUp.start();
+    }
     boolean withContent = roles.contains("content");
     List<String> clusterRoles =
         roles.stream().filter(r -> !r.equals("embedding") || withEmbedding).toList();

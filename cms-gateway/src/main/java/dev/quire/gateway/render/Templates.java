@@ -81,6 +81,7 @@ public final class Templates {
         new PebbleEngine.Builder()
             .loader(new DelegatingLoader(loaders))
             .autoEscaping(true)
+            .addEscapingStrategy("html", new MarkupEscape())
             .strictVariables(strict)
             .cacheActive(!devMode)
             .extension(new AssetExtension(assets));
