@@ -31,6 +31,9 @@ import java.util.zip.ZipFile;
  */
 public final class BundleReader implements AutoCloseable {
 
+  /** The longest redirect path, in characters: what Quire's redirect table takes. */
+  public static final int MAX_PATH = 2000;
+
   /** What a verified bundle holds. */
   public record VerifyReport(Manifest manifest, long entries, long uncompressedBytes) {}
 
@@ -327,6 +330,11 @@ public final class BundleReader implements AutoCloseable {
               Redirect r = parse(name, line, text, Redirect.class);
               requirePath(name, line, "from", r.from());
               requirePath(name, line, "to", r.to());
+              require(
+                  name,
+                  line,
+                  !r.from().equals(r.to()),
+                  "field 'to': '" + r.to() + "' is the same as 'from': it would loop");
               require(
                   name,
                   line,
@@ -746,21 +754,43 @@ public final class BundleReader implements AutoCloseable {
     }
   }
 
+  /**
+   * A path on the site, as Quire's redirect table takes it (SPEC.md, "Redirect"): at most {@link
+   * #MAX_PATH} characters, one {@code /} first and no {@code //} before a query (no scheme or
+   * host), no backslash (browsers read {@code /\} as {@code //}), space or control character.
+   * Verify once passed paths the import then refused ({@code /a//b}, a space, a redirect to
+   * itself).
+   */
   private static void requirePath(String name, long line, String field, String path)
       throws BundleException {
+    require(name, line, path != null && !path.isEmpty(), "field '" + field + "': missing");
     require(
         name,
         line,
-        path != null
-            && path.startsWith("/")
-            && !path.startsWith("//")
-            && !path.contains("\\")
-            && path.chars().noneMatch(ch -> ch < 0x20),
+        path.length() <= MAX_PATH,
+        "field '" + field + "': " + path.length() + " characters; at most " + MAX_PATH);
+    int query = path.indexOf('?');
+    require(
+        name,
+        line,
+        path.charAt(0) == '/' && !(query < 0 ? path : path.substring(0, query)).contains("//"),
         "field '"
             + field
             + "': '"
             + path
-            + "' is not a path on this site (must start with one '/')");
+            + "' is not a path on this site (must start with one '/', with no '//')");
+    int bad = 0;
+    while (bad < path.length()
+        && path.charAt(bad) > 0x20
+        && path.charAt(bad) != 0x7f
+        && path.charAt(bad) != '\\') {
+      bad++;
+    }
+    require(
+        name,
+        line,
+        bad == path.length(),
+        "field '" + field + "': a space, backslash or control character at position " + (bad + 1));
   }
 
   /**

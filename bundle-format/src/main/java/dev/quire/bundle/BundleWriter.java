@@ -26,6 +26,14 @@ import java.util.zip.ZipOutputStream;
  * file and then into the zip (once per hash), and the manifest goes last. The bundle is written to
  * {@code FILE.partial} and moved into place by {@link #finish()}, so a crash never leaves a file
  * that looks like a whole bundle.
+ *
+ * <p>It writes only what a reader with the same {@link Limits} accepts, and refuses the rest when
+ * it meets it, naming it (the export then fails and leaves no file): a record line over {@code
+ * maxLineBytes}, a media blob over {@code maxMediaEntryBytes}, more than {@code maxItems} items or
+ * {@code maxEntries} entries, more than {@code maxTotalBytes} in all. A part starts a new file
+ * before it would pass a quarter of {@code maxRecordEntryBytes} (readers stream the parts of a kind
+ * as one sequence, so an item's events may span two): counted only in records, 10,000 revisions of
+ * long posts made a part over the reader's 256 MiB limit, and a backup no reader would take.
  */
 public final class BundleWriter implements AutoCloseable {
 
@@ -41,10 +49,14 @@ public final class BundleWriter implements AutoCloseable {
     }
   }
 
+  /** A part starts a new file before it passes 1/PART_SHARE of the reader's record entry limit. */
+  static final int PART_SHARE = 4;
+
   private final Path target;
   private final Path partial;
   private final Path spool;
   private final Options options;
+  private final Limits limits;
   private final ProgressListener progress;
   private final ZipOutputStream zip;
   private final List<Manifest.Entry> entries = new ArrayList<>();
@@ -58,7 +70,9 @@ public final class BundleWriter implements AutoCloseable {
   private long mediaBytes;
   private boolean finished;
 
-  private BundleWriter(Path target, Options options, ProgressListener progress) throws IOException {
+  private BundleWriter(Path target, Options options, ProgressListener progress, Limits limits)
+      throws IOException {
+    this.limits = limits;
     this.target = target.toAbsolutePath();
     this.partial = this.target.resolveSibling(this.target.getFileName() + ".partial");
     this.spool =
@@ -68,10 +82,10 @@ public final class BundleWriter implements AutoCloseable {
     this.zip =
         new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16));
     this.zip.setLevel(Deflater.DEFAULT_COMPRESSION);
-    this.items = new Part(Layout.ITEMS_PREFIX, options.itemsPerPart());
-    this.events = new Part(Layout.EVENTS_PREFIX, options.itemsPerPart());
-    this.mediaIndex = new Part(Layout.MEDIA_INDEX, Integer.MAX_VALUE);
-    this.redirects = new Part(Layout.REDIRECTS, Integer.MAX_VALUE);
+    this.items = new Part(Layout.ITEMS_PREFIX, options.itemsPerPart(), false);
+    this.events = new Part(Layout.EVENTS_PREFIX, options.itemsPerPart(), false);
+    this.mediaIndex = new Part(Layout.MEDIA_INDEX, Integer.MAX_VALUE, true);
+    this.redirects = new Part(Layout.REDIRECTS, Integer.MAX_VALUE, true);
   }
 
   public static BundleWriter create(Path file, Options options) throws IOException {
@@ -80,10 +94,20 @@ public final class BundleWriter implements AutoCloseable {
 
   public static BundleWriter create(Path file, Options options, ProgressListener progress)
       throws IOException {
-    return new BundleWriter(file, options, progress);
+    return create(file, options, progress, Limits.DEFAULT);
+  }
+
+  /** As above, writing only what a reader with {@code limits} accepts. */
+  public static BundleWriter create(
+      Path file, Options options, ProgressListener progress, Limits limits) throws IOException {
+    return new BundleWriter(file, options, progress, limits);
   }
 
   public void item(BundleItem item) throws IOException {
+    if (items.total >= limits.maxItems()) {
+      throw new IOException(
+          "the bundle would hold more than " + limits.maxItems() + " items, which readers refuse");
+    }
     items.write(item);
     progress.progress("items", items.total, -1);
   }
@@ -110,6 +134,16 @@ public final class BundleWriter implements AutoCloseable {
           new java.util.zip.CheckedOutputStream(
               new DigestOutputStream(Files.newOutputStream(tmp), digest), crc)) {
         size = data.transferTo(out);
+      }
+      if (size > limits.maxMediaEntryBytes()) {
+        throw new IOException(
+            "media '"
+                + filename
+                + "' is "
+                + size
+                + " bytes, over the "
+                + limits.maxMediaEntryBytes()
+                + " a reader accepts for one file");
       }
       String hash = Layout.hex(digest.digest());
       MediaEntry entry = new MediaEntry(hash, size, contentType, filename);
@@ -175,8 +209,28 @@ public final class BundleWriter implements AutoCloseable {
             counts,
             entries,
             Layout.rootChecksum(entries));
+    if (entries.size() + 1 > limits.maxEntries()) {
+      throw new IOException(
+          "the bundle would have "
+              + (entries.size() + 1)
+              + " entries, over the "
+              + limits.maxEntries()
+              + " a reader accepts");
+    }
+    long total = 0;
+    for (Manifest.Entry e : entries) {
+      total += e.size();
+    }
+    if (total > limits.maxTotalBytes()) {
+      throw new IOException(
+          "the bundle would hold "
+              + total
+              + " bytes, over the "
+              + limits.maxTotalBytes()
+              + " a reader accepts");
+    }
     byte[] manifestBytes = Layout.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
-    if (manifestBytes.length > Limits.DEFAULT.maxManifestBytes()) {
+    if (manifestBytes.length > limits.maxManifestBytes()) {
       // Readers would refuse it: better no bundle now than one that cannot be imported.
       throw new IOException(
           Layout.MANIFEST
@@ -185,7 +239,7 @@ public final class BundleWriter implements AutoCloseable {
               + " bytes for "
               + entries.size()
               + " entries, over the "
-              + Limits.DEFAULT.maxManifestBytes()
+              + limits.maxManifestBytes()
               + " bytes a reader accepts");
     }
     zip.putNextEntry(new ZipEntry(Layout.MANIFEST));
@@ -268,22 +322,54 @@ public final class BundleWriter implements AutoCloseable {
     Files.deleteIfExists(spool);
   }
 
-  /** JSON Lines spooled to files of at most {@code perPart} records each. */
+  /**
+   * JSON Lines spooled to files of at most {@code perPart} records and a quarter of the reader's
+   * record entry limit each; {@code single}: one entry of a fixed name (the media index, the
+   * redirects), which cannot roll over and is refused past the reader's limit instead.
+   */
   private final class Part {
     private final String prefix;
     private final int perPart;
+    private final boolean single;
     private final List<Path> files = new ArrayList<>();
     private OutputStream out;
     private long inPart;
+    private long bytesInPart;
     long total;
 
-    Part(String prefix, int perPart) {
+    Part(String prefix, int perPart, boolean single) {
       this.prefix = prefix;
       this.perPart = perPart;
+      this.single = single;
     }
 
     void write(Object record) throws IOException {
-      if (out == null || inPart >= perPart) {
+      byte[] line = Layout.JSON.writeValueAsBytes(record);
+      long length = line.length + 1L;
+      if (length > limits.maxLineBytes()) {
+        throw new IOException(
+            name()
+                + ": record "
+                + (total + 1)
+                + describe(record)
+                + " is "
+                + length
+                + " bytes, over the "
+                + limits.maxLineBytes()
+                + " a reader accepts for one line");
+      }
+      if (single && bytesInPart + length > limits.maxRecordEntryBytes()) {
+        throw new IOException(
+            name()
+                + ": would pass the "
+                + limits.maxRecordEntryBytes()
+                + " bytes a reader accepts for it, at record "
+                + (total + 1));
+      }
+      if (out == null
+          || (!single
+              && (inPart >= perPart
+                  || bytesInPart + length > limits.maxRecordEntryBytes() / PART_SHARE))) {
         if (out != null) {
           out.close();
         }
@@ -291,11 +377,28 @@ public final class BundleWriter implements AutoCloseable {
         files.add(f);
         out = new BufferedOutputStream(Files.newOutputStream(f), 1 << 16);
         inPart = 0;
+        bytesInPart = 0;
       }
-      out.write(Layout.JSON.writeValueAsBytes(record));
+      out.write(line);
       out.write('\n');
       inPart++;
+      bytesInPart += length;
       total++;
+    }
+
+    /** The part's name without its number ({@code content/items}, {@code redirects.jsonl}). */
+    private String name() {
+      return prefix.endsWith("-") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    }
+
+    private static String describe(Object record) {
+      if (record instanceof BundleItem i) {
+        return " (item " + i.id() + ", '" + i.slug() + "')";
+      }
+      if (record instanceof BundleEvent e) {
+        return " (item " + e.itemId() + ", revision " + e.revision() + ")";
+      }
+      return "";
     }
 
     void flushInto() throws IOException {

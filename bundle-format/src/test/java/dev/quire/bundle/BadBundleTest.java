@@ -1,6 +1,7 @@
 package dev.quire.bundle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -193,6 +194,28 @@ class BadBundleTest {
           write("redirect.quire", entries),
           "redirects.jsonl:1: field 'to': '" + target + "' is not a path on this site");
     }
+  }
+
+  /** What Quire's redirect table refuses, verify refuses too (it once passed these). */
+  @Test
+  void redirectsTheSiteWouldRefuseAreRefused() throws Exception {
+    String[][] cases = {
+      {"/posts//post-1/", "is not a path on this site"},
+      {"/posts/post 1/", "a space, backslash or control character at position 12"},
+      {"/posts/post-1/\\u007f", "a space, backslash or control character at position 15"},
+      {"/2019/05/old-post/", "is the same as 'from': it would loop"},
+      {"/" + "a".repeat(BundleReader.MAX_PATH), "2001 characters; at most 2000"},
+    };
+    for (String[] c : cases) {
+      entries = read(good);
+      replaceIn("redirects.jsonl", "\"/posts/post-1/\"", "\"" + c[0] + "\"");
+      assertRefused(write("redirect.quire", entries), "redirects.jsonl:1: field 'to': ");
+      assertRefused(write("redirect.quire", entries), c[1]);
+    }
+    // A query may hold what a path may not.
+    entries = read(good);
+    replaceIn("redirects.jsonl", "\"/posts/post-1/\"", "\"/search/?q=a//b\"");
+    assertThatCode(() -> verify(write("redirect.quire", entries))).doesNotThrowAnyException();
   }
 
   @Test
