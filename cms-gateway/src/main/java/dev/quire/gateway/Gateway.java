@@ -53,8 +53,12 @@ public final class Gateway {
 
   private Gateway() {}
 
-  /** A started gateway: the HTTP binding and its in-memory site. */
-  public record Started(ServerBinding binding, SiteState site) {}
+  /**
+   * A started gateway: the HTTP binding, its in-memory site, and {@code firstPage}: completed once
+   * it has answered its first request other than {@code /healthz} ({@link
+   * dev.quire.gateway.http.FirstPage}).
+   */
+  public record Started(ServerBinding binding, SiteState site, CompletionStage<Void> firstPage) {}
 
   public static CompletionStage<Started> init(ActorSystem<?> system, ApiToken token) {
     Config config = system.settings().config();
@@ -178,6 +182,8 @@ public final class Gateway {
     Route allRoutes = anyOf(all);
     Route htmlRejections = handleRejections(errors.htmlRejections(), () -> allRoutes);
     Route root = handleExceptions(errors.htmlExceptions(), () -> htmlRejections);
+    java.util.concurrent.CompletableFuture<Void> firstPage =
+        new java.util.concurrent.CompletableFuture<>();
     return Http.get(system)
         .newServerAt(g.getString("http.host"), g.getInt("http.port"))
         // HEAD is answered by HeadRequests, so that the metrics see it (the management port
@@ -185,17 +191,19 @@ public final class Gateway {
         .withSettings(httpSettings(system))
         .bind(
             dev.quire.gateway.http.HttpMetrics.timed(
-                dev.quire.gateway.http.HeadRequests.answeredAsGet(
-                    dev.quire.gateway.http.ResponseDeadline.within(
-                        deadlines(modules, g.getDuration("http.response-timeout")),
-                        request ->
-                            errors.forPath(
-                                HttpError.unavailable(
-                                    "the server did not answer in time; please try again"),
-                                request.getUri().path()),
-                        system.executionContext(),
-                        root))))
-        .thenApply(binding -> new Started(binding, site));
+                dev.quire.gateway.http.FirstPage.watch(
+                    firstPage,
+                    dev.quire.gateway.http.HeadRequests.answeredAsGet(
+                        dev.quire.gateway.http.ResponseDeadline.within(
+                            deadlines(modules, g.getDuration("http.response-timeout")),
+                            request ->
+                                errors.forPath(
+                                    HttpError.unavailable(
+                                        "the server did not answer in time; please try again"),
+                                    request.getUri().path()),
+                            system.executionContext(),
+                            root)))))
+        .thenApply(binding -> new Started(binding, site, firstPage.minimalCompletionStage()));
   }
 
   /**

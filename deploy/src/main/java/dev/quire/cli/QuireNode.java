@@ -396,15 +396,17 @@ public final class QuireNode implements AutoCloseable {
                 });
       }
       if (withEmbedding) {
-        // Loads the model off the actor threads. Beside a gateway it waits until the site has
-        // loaded (or quire.embedding.start-wait has passed): the model load takes a core for about
-        // a second, and the first page should not wait for background work (2,271-2,956 ms to the
-        // first page against 2,873-3,424 ms loading at once, three runs each, 1,000 posts).
+        // Loads the model off the actor threads. Beside a gateway it waits until the gateway has
+        // answered its first page (or quire.embedding.start-wait has passed): the model load takes
+        // a core for about a second, and after an import its index catch-up both cores for a
+        // minute, and the first visitor should not wait for background work. Waiting for the
+        // site to load: 2,271-2,956 ms to the first page against 2,873-3,424 ms loading at once
+        // (three runs each, 1,000 posts); the first page then still met the catch-up of a fresh
+        // import (5.0-5.8 s in bench/site.sh against ~3.8 s for a site already indexed).
         CompletableFuture<Void> siteLoaded =
             gw == null
                 ? CompletableFuture.completedFuture(null)
-                : gw.site()
-                    .whenLoaded()
+                : gw.firstPage()
                     .toCompletableFuture()
                     .completeOnTimeout(
                         null,
