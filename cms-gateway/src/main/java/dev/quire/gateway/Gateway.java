@@ -117,6 +117,13 @@ public final class Gateway {
         new dev.quire.gateway.site.LiveSettings(
             SiteSettings.fromConfig(config), SiteSettings.pinned(System::getenv));
     settings.onChange(() -> site.snapshot().forgetPages());
+    dev.quire.gateway.site.YearTurn yearTurn =
+        new dev.quire.gateway.site.YearTurn(
+            zone, java.time.Clock.systemUTC(), () -> site.snapshot().forgetPages());
+    java.time.Duration yearCheck = g.getDuration("year-check-interval");
+    system
+        .scheduler()
+        .scheduleWithFixedDelay(yearCheck, yearCheck, yearTurn::check, system.executionContext());
     PageRenderer pages = new PageRenderer(templates, settings, site, zone);
     dev.quire.gateway.http.ParsingErrorPage.use(
         (status, message) -> pages.errorPage(status, message, "/"));
