@@ -31,6 +31,12 @@ import java.util.zip.ZipFile;
  */
 public final class BundleReader implements AutoCloseable {
 
+  /**
+   * An entry may inflate to {@code maxCompressionRatio} times its compressed size, and to at least
+   * this many bytes (a tiny entry's ratio says nothing).
+   */
+  static final long RATIO_FLOOR_BYTES = 64 * 1024;
+
   /** The longest redirect path, in characters: what Quire's redirect table takes. */
   public static final int MAX_PATH = 2000;
 
@@ -805,7 +811,7 @@ public final class BundleReader implements AutoCloseable {
       throws IOException {
     long compressed = Math.max(z.getCompressedSize(), 1);
     long byRatio =
-        z.getMethod() == ZipEntry.STORED ? limit : Math.max(compressed * ratio, 64 * 1024);
+        z.getMethod() == ZipEntry.STORED ? limit : Math.max(compressed * ratio, RATIO_FLOOR_BYTES);
     long cap = Math.min(limit, byRatio);
     String why =
         cap == limit

@@ -27,13 +27,16 @@ import java.util.zip.ZipOutputStream;
  * {@code FILE.partial} and moved into place by {@link #finish()}, so a crash never leaves a file
  * that looks like a whole bundle.
  *
- * <p>It writes only what a reader with the same {@link Limits} accepts, and refuses the rest when
- * it meets it, naming it (the export then fails and leaves no file): a record line over {@code
- * maxLineBytes}, a media blob over {@code maxMediaEntryBytes}, more than {@code maxItems} items or
- * {@code maxEntries} entries, more than {@code maxTotalBytes} in all. A part starts a new file
- * before it would pass a quarter of {@code maxRecordEntryBytes} (readers stream the parts of a kind
- * as one sequence, so an item's events may span two): counted only in records, 10,000 revisions of
- * long posts made a part over the reader's 256 MiB limit, and a backup no reader would take.
+ * <p>Its entries keep within what a reader with the same {@link Limits} accepts, and it refuses the
+ * rest when it meets it, naming it (the export then fails and leaves no file): a record line over
+ * {@code maxLineBytes} characters (as the reader counts them), {@code menus.json} or {@code
+ * settings.json} over that many bytes, a media blob over {@code maxMediaEntryBytes}, more than
+ * {@code maxItems} items or {@code maxEntries} entries, more than {@code maxTotalBytes} in all. A
+ * part starts a new file before it would pass a quarter of {@code maxRecordEntryBytes} (readers
+ * stream the parts of a kind as one sequence, so an item's events may span two): counted only in
+ * records, 10,000 revisions of long posts made a part over the reader's 256 MiB limit, and a backup
+ * no reader would take. An entry that deflates past the reader's {@code maxCompressionRatio} (a
+ * silent WAV, a flat bitmap) is stored instead: the reader takes a stored entry at its size.
  */
 public final class BundleWriter implements AutoCloseable {
 
@@ -68,6 +71,7 @@ public final class BundleWriter implements AutoCloseable {
   private List<Menu> menus = List.of();
   private Map<String, String> settings = Map.of();
   private long mediaBytes;
+  private long totalBytes;
   private boolean finished;
 
   private BundleWriter(Path target, Options options, ProgressListener progress, Limits limits)
@@ -149,8 +153,9 @@ public final class BundleWriter implements AutoCloseable {
       MediaEntry entry = new MediaEntry(hash, size, contentType, filename);
       if (mediaStored.add(hash)) {
         try (InputStream in = Files.newInputStream(tmp)) {
-          if (alreadyCompressed(contentType)) {
-            // Deflating a JPEG or a video costs time and saves nothing: stored as it is.
+          if (alreadyCompressed(contentType) || !deflatesWithinRatio(tmp, size)) {
+            // Deflating a JPEG or a video costs time and saves nothing, and a blob that deflates
+            // past the reader's ratio would be refused as a zip bomb: stored as it is.
             ZipEntry stored = new ZipEntry(Layout.MEDIA_PREFIX + hash);
             stored.setMethod(ZipEntry.STORED);
             stored.setSize(size);
@@ -209,26 +214,6 @@ public final class BundleWriter implements AutoCloseable {
             counts,
             entries,
             Layout.rootChecksum(entries));
-    if (entries.size() + 1 > limits.maxEntries()) {
-      throw new IOException(
-          "the bundle would have "
-              + (entries.size() + 1)
-              + " entries, over the "
-              + limits.maxEntries()
-              + " a reader accepts");
-    }
-    long total = 0;
-    for (Manifest.Entry e : entries) {
-      total += e.size();
-    }
-    if (total > limits.maxTotalBytes()) {
-      throw new IOException(
-          "the bundle would hold "
-              + total
-              + " bytes, over the "
-              + limits.maxTotalBytes()
-              + " a reader accepts");
-    }
     byte[] manifestBytes = Layout.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
     if (manifestBytes.length > limits.maxManifestBytes()) {
       // Readers would refuse it: better no bundle now than one that cannot be imported.
@@ -275,6 +260,15 @@ public final class BundleWriter implements AutoCloseable {
 
   private void writeJson(String name, Object value) throws IOException {
     byte[] bytes = Layout.JSON.writeValueAsBytes(value);
+    if (bytes.length > limits.maxLineBytes()) {
+      throw new IOException(
+          name
+              + ": would be "
+              + bytes.length
+              + " bytes, over the "
+              + limits.maxLineBytes()
+              + " a reader accepts for it");
+    }
     copyEntry(name, new java.io.ByteArrayInputStream(bytes), ZipEntry.DEFLATED);
   }
 
@@ -299,6 +293,15 @@ public final class BundleWriter implements AutoCloseable {
 
   private void copyEntry(ZipEntry e, InputStream in) throws IOException {
     String name = e.getName();
+    // The manifest is one more entry.
+    if (entries.size() + 2 > limits.maxEntries()) {
+      throw new IOException(
+          "the bundle would have more than "
+              + limits.maxEntries()
+              + " entries, which readers refuse (at "
+              + name
+              + ")");
+    }
     zip.putNextEntry(e);
     MessageDigest digest = Layout.sha256();
     byte[] buf = new byte[1 << 16];
@@ -311,6 +314,50 @@ public final class BundleWriter implements AutoCloseable {
     }
     zip.closeEntry();
     entries.add(new Manifest.Entry(name, size, Layout.hex(digest.digest())));
+    totalBytes += size;
+    if (totalBytes > limits.maxTotalBytes()) {
+      throw new IOException(
+          "the bundle would hold more than "
+              + limits.maxTotalBytes()
+              + " bytes, which readers refuse (at "
+              + name
+              + ")");
+    }
+  }
+
+  /**
+   * Whether {@code file}'s {@code size} bytes deflate no more than the reader's {@code
+   * maxCompressionRatio} times (it takes up to that many times an entry's compressed size, and at
+   * least {@link BundleReader#RATIO_FLOOR_BYTES}). Deflating stops as soon as the output so far
+   * answers it, which for ordinary text is within its first few percent.
+   */
+  private boolean deflatesWithinRatio(Path file, long size) throws IOException {
+    if (size <= BundleReader.RATIO_FLOOR_BYTES) {
+      return true;
+    }
+    Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] input = new byte[1 << 16];
+      byte[] output = new byte[1 << 16];
+      long compressed = 0;
+      int n;
+      while ((n = in.read(input)) > 0) {
+        deflater.setInput(input, 0, n);
+        while (!deflater.needsInput()) {
+          compressed += deflater.deflate(output);
+        }
+        if (compressed * limits.maxCompressionRatio() >= size) {
+          return true;
+        }
+      }
+      deflater.finish();
+      while (!deflater.finished()) {
+        compressed += deflater.deflate(output);
+      }
+      return compressed * limits.maxCompressionRatio() >= size;
+    } finally {
+      deflater.end();
+    }
   }
 
   private void deleteSpool() throws IOException {
@@ -346,15 +393,16 @@ public final class BundleWriter implements AutoCloseable {
     void write(Object record) throws IOException {
       byte[] line = Layout.JSON.writeValueAsBytes(record);
       long length = line.length + 1L;
-      if (length > limits.maxLineBytes()) {
+      long chars = utf16Length(line);
+      if (chars > limits.maxLineBytes()) {
         throw new IOException(
             name()
                 + ": record "
                 + (total + 1)
                 + describe(record)
                 + " is "
-                + length
-                + " bytes, over the "
+                + chars
+                + " characters, over the "
                 + limits.maxLineBytes()
                 + " a reader accepts for one line");
       }
@@ -391,6 +439,17 @@ public final class BundleWriter implements AutoCloseable {
       return prefix.endsWith("-") ? prefix.substring(0, prefix.length() - 1) : prefix;
     }
 
+    /** The UTF-16 length of the UTF-8 text {@code utf8}: what the reader counts a line in. */
+    private static long utf16Length(byte[] utf8) {
+      long n = 0;
+      for (byte b : utf8) {
+        if ((b & 0xC0) != 0x80) {
+          n += (b & 0xF8) == 0xF0 ? 2 : 1;
+        }
+      }
+      return n;
+    }
+
     private static String describe(Object record) {
       if (record instanceof BundleItem i) {
         return " (item " + i.id() + ", '" + i.slug() + "')";
@@ -408,8 +467,26 @@ public final class BundleWriter implements AutoCloseable {
       }
       for (int i = 0; i < files.size(); i++) {
         String name = prefix.endsWith(".jsonl") ? prefix : Layout.part(prefix, i + 1);
-        try (InputStream in = Files.newInputStream(files.get(i))) {
-          copyEntry(name, in, ZipEntry.DEFLATED);
+        Path f = files.get(i);
+        long size = Files.size(f);
+        if (deflatesWithinRatio(f, size)) {
+          try (InputStream in = Files.newInputStream(f)) {
+            copyEntry(name, in, ZipEntry.DEFLATED);
+          }
+        } else {
+          java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+          try (InputStream in =
+              new java.util.zip.CheckedInputStream(Files.newInputStream(f), crc)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+          }
+          ZipEntry stored = new ZipEntry(name);
+          stored.setMethod(ZipEntry.STORED);
+          stored.setSize(size);
+          stored.setCompressedSize(size);
+          stored.setCrc(crc.getValue());
+          try (InputStream in = Files.newInputStream(f)) {
+            copyEntry(stored, in);
+          }
         }
         Files.delete(files.get(i));
       }

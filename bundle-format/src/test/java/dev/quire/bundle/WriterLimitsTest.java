@@ -108,6 +108,52 @@ class WriterLimitsTest {
     }
   }
 
+  /** A silent WAV or a run of one letter deflates ~1000:1, past the reader's 200:1. */
+  @Test
+  void entriesThatDeflatePastTheReadersRatioAreStoredAndReadBack() throws Exception {
+    Path file = dir.resolve("flat.quire");
+    byte[] silence = new byte[2 << 20];
+    try (BundleWriter w =
+        BundleWriter.create(file, options(), ProgressListener.NONE, Limits.DEFAULT)) {
+      w.media(new ByteArrayInputStream(silence), "audio/wav", "silence.wav");
+      for (int i = 1; i <= 30; i++) {
+        w.item(item(i, "a".repeat(100_000)));
+        w.event(
+            new BundleEvent(
+                "id-" + i,
+                1,
+                "created",
+                Fixtures.T0,
+                "editor",
+                "post",
+                new BundleEvent.Fields(
+                    "Post " + i,
+                    "post-" + i,
+                    "a".repeat(100_000),
+                    "",
+                    List.of(),
+                    "",
+                    "Ada",
+                    Fixtures.T0),
+                null,
+                null,
+                null));
+      }
+      w.finish();
+    }
+    try (BundleReader r = BundleReader.open(file, Limits.DEFAULT)) {
+      r.verify(ProgressListener.NONE);
+      List<String> ids = new ArrayList<>();
+      r.forEachItem(i -> ids.add(i.id()));
+      assertThat(ids).hasSize(30);
+      List<MediaEntry> media = new ArrayList<>();
+      r.forEachMedia(media::add);
+      try (var in = r.openMedia(media.get(0).sha256())) {
+        assertThat(in.readAllBytes()).isEqualTo(silence);
+      }
+    }
+  }
+
   @Test
   void aRecordOverTheLineLimitIsRefusedNamingItAndNothingIsLeft() throws Exception {
     Path file = dir.resolve("line.quire");
@@ -121,7 +167,7 @@ class WriterLimitsTest {
             })
         .isInstanceOf(IOException.class)
         .hasMessageContaining("content/items: record 2 (item id-2, 'post-2') is ")
-        .hasMessageContaining("over the 1024 a reader accepts for one line");
+        .hasMessageContaining("characters, over the 1024 a reader accepts for one line");
     try (var left = Files.list(dir)) {
       assertThat(left.toList()).isEmpty();
     }

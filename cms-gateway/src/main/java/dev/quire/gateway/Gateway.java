@@ -121,6 +121,10 @@ public final class Gateway {
         new dev.quire.gateway.site.YearTurn(
             zone, java.time.Clock.systemUTC(), () -> site.snapshot().forgetPages());
     java.time.Duration yearCheck = g.getDuration("year-check-interval");
+    if (yearCheck.isNegative() || yearCheck.isZero()) {
+      throw new IllegalArgumentException(
+          "quire.gateway.year-check-interval must be longer than 0, was " + yearCheck);
+    }
     system
         .scheduler()
         .scheduleWithFixedDelay(yearCheck, yearCheck, yearTurn::check, system.executionContext());
@@ -200,6 +204,7 @@ public final class Gateway {
             dev.quire.gateway.http.HttpMetrics.timed(
                 dev.quire.gateway.http.FirstPage.watch(
                     firstPage,
+                    site::ready,
                     dev.quire.gateway.http.HeadRequests.answeredAsGet(
                         dev.quire.gateway.http.ResponseDeadline.within(
                             deadlines(modules, g.getDuration("http.response-timeout")),

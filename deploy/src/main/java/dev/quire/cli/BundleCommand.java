@@ -264,6 +264,27 @@ final class BundleCommand implements Runnable {
         try (ProgressBar bar = EmbeddingsCommand.bar("Verifying", r.manifest().entries().size())) {
           report = r.verify((phase, done, total) -> bar.stepTo(done));
         }
+        // What this site's import would refuse on top of the format: its redirect table reads
+        // each path as a URL carries it (percent-encoded), so "/café/" to "/caf%C3%A9/" loops.
+        java.util.List<dev.quire.bundle.Redirect> redirects = r.redirects();
+        for (int i = 0; i < redirects.size(); i++) {
+          dev.quire.bundle.Redirect x = redirects.get(i);
+          java.util.Optional<dev.quire.protocol.FieldError> bad =
+              new dev.quire.protocol.RedirectRule(x.from(), x.to(), x.status()).problem();
+          if (bad.isPresent()) {
+            System.err.println(
+                "error: "
+                    + "redirects.jsonl"
+                    + ":"
+                    + (i + 1)
+                    + ": field '"
+                    + bad.get().field()
+                    + "': "
+                    + bad.get().message()
+                    + " (Quire's import refuses it)");
+            return 2;
+          }
+        }
         Manifest.Counts c = report.manifest().counts();
         System.out.printf(
             "OK: %s is a whole bundle (format %s): %d item(s), %d event(s), %d media blob(s) of"

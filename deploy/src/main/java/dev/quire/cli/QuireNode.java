@@ -412,7 +412,8 @@ public final class QuireNode implements AutoCloseable {
                         null,
                         config.getDuration("quire.embedding.start-wait").toMillis(),
                         TimeUnit.MILLISECONDS);
-        siteLoaded.thenRun(
+        // On a dispatcher, not on the thread that completed it (the first visitor's response).
+        siteLoaded.thenRunAsync(
             () ->
                 dev.quire.embedding.EmbeddingService.init(system)
                     .whenComplete(
@@ -420,7 +421,8 @@ public final class QuireNode implements AutoCloseable {
                           if (e != null) {
                             out.println("The embedding service did not start: " + e.getMessage());
                           }
-                        }));
+                        }),
+            system.executionContext());
       }
       List<org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey<?>> sharded =
           new java.util.ArrayList<>();

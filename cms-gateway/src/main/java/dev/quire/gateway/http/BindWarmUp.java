@@ -30,7 +30,9 @@ public final class BindWarmUp {
               try {
                 Class.forName(TLS_PLACEBO, true, BindWarmUp.class.getClassLoader());
               } catch (ClassNotFoundException | LinkageError e) {
-                LOG.debug("warming up the HTTP bind failed; the bind does it", e);
+                // The bind meets the same failure (a trust store the JDK cannot read, say) and
+                // reports it as "could not initialise class": this names the cause first.
+                LOG.warn("warming up the HTTP bind failed: {}", e.toString());
               }
             },
             "quire-bind-warm-up");

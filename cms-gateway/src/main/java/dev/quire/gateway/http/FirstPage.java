@@ -16,10 +16,11 @@ public final class FirstPage {
 
   private FirstPage() {}
 
-  public static Route watch(CompletableFuture<Void> served, Route inner) {
+  public static Route watch(
+      CompletableFuture<Void> served, java.util.function.BooleanSupplier ready, Route inner) {
     return extractRequest(
         request ->
-            served.isDone() || request.getUri().path().equals("/healthz")
+            served.isDone() || !ready.getAsBoolean() || request.getUri().path().equals("/healthz")
                 ? inner
                 : mapResponse(
                     response -> {

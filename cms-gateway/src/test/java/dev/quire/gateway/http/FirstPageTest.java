@@ -29,12 +29,15 @@ class FirstPageTest {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "first-page");
     try {
       CompletableFuture<Void> served = new CompletableFuture<>();
+      java.util.concurrent.atomic.AtomicBoolean ready =
+          new java.util.concurrent.atomic.AtomicBoolean();
       ServerBinding binding =
           Http.get(system)
               .newServerAt("127.0.0.1", 0)
               .bind(
                   FirstPage.watch(
                       served,
+                      ready::get,
                       concat(
                           path("healthz", () -> complete("ok")),
                           path(
@@ -45,6 +48,10 @@ class FirstPageTest {
               .get(10, TimeUnit.SECONDS);
       String base = "http://127.0.0.1:" + binding.localAddress().getPort();
       HttpClient http = HttpClient.newHttpClient();
+      // While the site loads: a page of it answered 200 does not count.
+      assertThat(get(http, base + "/page")).isEqualTo(200);
+      assertThat(served).isNotDone();
+      ready.set(true);
       assertThat(get(http, base + "/healthz")).isEqualTo(200);
       assertThat(get(http, base + "/loading")).isEqualTo(503);
       assertThat(served).isNotDone();
