@@ -25,6 +25,19 @@ class PasswordHasherTest {
     assertThat(hasher.verifyNobody("anything")).isFalse();
   }
 
+  /** An unknown name costs one derivation, as a wrong password does, the first time too. */
+  @Test
+  void anUnknownNameCostsWhatAWrongPasswordCosts() {
+    PasswordHasher fresh = new PasswordHasher(new PasswordHasher.Params(1024, 1, 1));
+    assertThat(fresh.verifyNobody("guess")).isFalse();
+    assertThat(fresh.derivations()).isEqualTo(1);
+    assertThat(fresh.verifyNobody("guess again")).isFalse();
+    assertThat(fresh.derivations()).isEqualTo(2);
+    String stored = fresh.hash("the right one");
+    assertThat(fresh.verify("wrong", stored)).isFalse();
+    assertThat(fresh.derivations()).isEqualTo(4);
+  }
+
   @Test
   void aHashMadeWithOtherParametersStillVerifies() {
     String old = new PasswordHasher(new PasswordHasher.Params(2048, 2, 2)).hash("s3cret-enough");
