@@ -61,33 +61,29 @@ class WriterLimitsTest {
         List.of());
   }
 
+  /** An item's first event, with {@code body}. */
+  static BundleEvent created(int i, String body) {
+    return new BundleEvent(
+        "id-" + i,
+        1,
+        "created",
+        Fixtures.T0,
+        "editor",
+        "post",
+        new BundleEvent.Fields(
+            "Post " + i, "post-" + i, body, "", List.of(), "", "Ada", Fixtures.T0),
+        null,
+        null,
+        null);
+  }
+
   @Test
   void partsSplitBySizeSoThatAReaderWithTheSameLimitsTakesThem() throws Exception {
     Path file = dir.resolve("big.quire");
     try (BundleWriter w = BundleWriter.create(file, options(), ProgressListener.NONE, MANY_ITEMS)) {
       for (int i = 1; i <= 40; i++) {
         w.item(item(i, "x".repeat(600)));
-        BundleEvent created = Fixtures.created(i);
-        w.event(
-            new BundleEvent(
-                created.itemId(),
-                1,
-                "created",
-                Fixtures.T0,
-                "editor",
-                "post",
-                new BundleEvent.Fields(
-                    "Post " + i,
-                    "post-" + i,
-                    "y".repeat(600),
-                    "",
-                    List.of(),
-                    "",
-                    "Ada",
-                    Fixtures.T0),
-                null,
-                null,
-                null));
+        w.event(created(i, "y".repeat(600)));
       }
       w.finish();
     }
@@ -118,26 +114,7 @@ class WriterLimitsTest {
       w.media(new ByteArrayInputStream(silence), "audio/wav", "silence.wav");
       for (int i = 1; i <= 30; i++) {
         w.item(item(i, "a".repeat(100_000)));
-        w.event(
-            new BundleEvent(
-                "id-" + i,
-                1,
-                "created",
-                Fixtures.T0,
-                "editor",
-                "post",
-                new BundleEvent.Fields(
-                    "Post " + i,
-                    "post-" + i,
-                    "a".repeat(100_000),
-                    "",
-                    List.of(),
-                    "",
-                    "Ada",
-                    Fixtures.T0),
-                null,
-                null,
-                null));
+        w.event(created(i, "a".repeat(100_000)));
       }
       w.finish();
     }
