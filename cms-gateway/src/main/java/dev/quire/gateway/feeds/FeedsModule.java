@@ -28,6 +28,7 @@ import javax.xml.stream.XMLStreamWriter;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
@@ -81,6 +82,7 @@ public final class FeedsModule implements CmsModule {
   private dev.quire.gateway.site.LiveSettings live;
   private Settings settings;
   private Compression compression;
+  private dev.quire.gateway.site.PageRenderer pages;
 
   @Override
   public String id() {
@@ -93,6 +95,7 @@ public final class FeedsModule implements CmsModule {
     this.live = ctx.settings();
     this.settings = Settings.fromConfig(ctx.config());
     this.compression = new Compression(Compression.Settings.fromConfig(ctx.config()));
+    this.pages = ctx.pages();
   }
 
   @Override
@@ -154,6 +157,11 @@ public final class FeedsModule implements CmsModule {
   }
 
   private HttpResponse handle(HttpRequest req, String path) {
+    if (path.equals(ROBOTS) && !state.ready()) {
+      // It names no content: a crawler that met a 5xx here would take the whole site as
+      // disallowed for a while.
+      return robots(live.get()).answer(req, NO_CACHE);
+    }
     if (!state.ready()) {
       return HttpResponse.create()
           .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
@@ -162,6 +170,25 @@ public final class FeedsModule implements CmsModule {
     SiteSnapshot snap = state.snapshot();
     SiteSnapshot.Rendered r = snap.page(path, () -> render(snap, path));
     return r.answer(req, NO_CACHE);
+  }
+
+  private SiteSnapshot.Rendered robots(SiteSettings site) {
+    return ok(
+        ContentTypes.TEXT_PLAIN_UTF8,
+        ("User-agent: *\nDisallow: /api/\n\nSitemap: " + site.baseUrl() + SITEMAP + "\n")
+            .getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The site's own 404 page (it was an empty body a browser showed as a blank page). */
+  private SiteSnapshot.Rendered notFound(String path, String message) {
+    return new SiteSnapshot.Rendered(
+        404,
+        "",
+        HttpResponse.create()
+            .withStatus(StatusCodes.NOT_FOUND)
+            .withEntity(
+                HttpEntities.create(
+                    ContentTypes.TEXT_HTML_UTF8, pages.errorPage(404, message, path))));
   }
 
   private SiteSnapshot.Rendered render(SiteSnapshot snap, String path) {
@@ -178,9 +205,7 @@ public final class FeedsModule implements CmsModule {
       List<ItemView> tagged = snap.tagged(tag);
       String page = TAGS + tag + "/";
       if (tagged.isEmpty()) {
-        return new SiteSnapshot.Rendered(
-                404, "", HttpResponse.create().withStatus(StatusCodes.NOT_FOUND))
-            .once();
+        return notFound(path, "there is no feed here").once();
       }
       return ok(
           ATOM_TYPE,
@@ -193,10 +218,7 @@ public final class FeedsModule implements CmsModule {
               page));
     }
     if (path.equals(ROBOTS)) {
-      return ok(
-          ContentTypes.TEXT_PLAIN_UTF8,
-          ("User-agent: *\nDisallow: /api/\n\nSitemap: " + site.baseUrl() + SITEMAP + "\n")
-              .getBytes(StandardCharsets.UTF_8));
+      return robots(site);
     }
     // The sitemap and its parts: the site's URLs are listed only for them.
     List<SitemapUrl> urls = sitemapUrls(snap);
@@ -207,8 +229,7 @@ public final class FeedsModule implements CmsModule {
     }
     int part = sitemapPart(path);
     if (parts == 1 || part > parts) {
-      return new SiteSnapshot.Rendered(
-          404, "", HttpResponse.create().withStatus(StatusCodes.NOT_FOUND));
+      return notFound(path, "there is no such part of the sitemap");
     }
     int from = (part - 1) * settings.sitemapMaxUrls();
     return ok(

@@ -43,7 +43,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
@@ -71,8 +70,12 @@ public final class RedirectsModule implements CmsModule {
     return "redirects";
   }
 
+  /** {@code Cache-Control} of a rule's answer: {@code quire.gateway.moved-max-age}. */
+  private org.apache.pekko.http.javadsl.model.HttpHeader cache;
+
   @Override
   public void start(ModuleContext ctx) {
+    this.cache = dev.quire.gateway.site.SiteModule.movedCache(ctx.config());
     this.system = ctx.system();
     this.json = ctx.json();
     this.content = ctx.content();
@@ -174,12 +177,12 @@ public final class RedirectsModule implements CmsModule {
    * site's own 301s do; a rule that matched a query (WordPress's /?p=12) or whose target has one of
    * its own answers with its target as stored.
    */
-  private static HttpResponse redirect(RedirectRule r, String query) {
+  private HttpResponse redirect(RedirectRule r, String query) {
     boolean keepQuery = !r.from().contains("?") && !r.to().contains("?");
     return HttpResponse.create()
         .withStatus(StatusCodes.get(r.status()))
         .addHeader(dev.quire.gateway.http.Locations.withQuery(r.to(), keepQuery ? query : ""))
-        .addHeader(RawHeader.create("Cache-Control", "public, max-age=300"));
+        .addHeader(cache);
   }
 
   @Override

@@ -208,7 +208,7 @@ public final class SearchModule implements CmsModule {
                                     "k",
                                     k ->
                                         completeWithFuture(
-                                            search(q.orElse(""), parseK(k), site.snapshot())
+                                            searchNow(q.orElse(""), parseK(k))
                                                 .thenApply(this::apiBody)))))));
   }
 
@@ -238,7 +238,7 @@ public final class SearchModule implements CmsModule {
       return CompletableFuture.failedFuture(
           HttpError.badRequest("q", "is not valid percent-encoded text"));
     }
-    return search(q, settings.results(), site.snapshot())
+    return searchNow(q, settings.results())
         .thenApply(
             outcome -> {
               Map<String, Object> vars = new LinkedHashMap<>();
@@ -256,6 +256,18 @@ public final class SearchModule implements CmsModule {
                   : head.addHeader(Compression.VARY)
                       .withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, body));
             });
+  }
+
+  /**
+   * {@link #search} of the site as it is now; while it loads, a 503 with Retry-After, as the site's
+   * pages answer (an empty site answered "Nothing found", 200).
+   */
+  private CompletionStage<Outcome> searchNow(String rawQuery, int k) {
+    if (!site.ready()) {
+      return CompletableFuture.failedFuture(
+          HttpError.unavailable(dev.quire.gateway.site.SiteState.STARTING));
+    }
+    return search(rawQuery, k, site.snapshot());
   }
 
   /**

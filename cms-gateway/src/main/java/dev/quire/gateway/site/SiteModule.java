@@ -68,6 +68,7 @@ public final class SiteModule implements CmsModule {
   private List<CmsModule> modules;
   private Compression compression;
   private java.time.ZoneId zone;
+  private HttpHeader movedCache;
   private final Map<String, Compression.Variants> assetResponses = new ConcurrentHashMap<>();
 
   @Override
@@ -85,6 +86,7 @@ public final class SiteModule implements CmsModule {
     this.modules = ctx.modules();
     this.zone = ctx.zone();
     this.compression = new Compression(Compression.Settings.fromConfig(ctx.config()));
+    this.movedCache = movedCache(ctx.config());
     if (!devMode) {
       warmUp(ctx);
     }
@@ -216,7 +218,8 @@ public final class SiteModule implements CmsModule {
     if (n == 3 && parts[0].equals("blog") && parts[1].equals("page")) {
       int page = parsePage(parts[2]);
       if (page == 1) {
-        return redirect("/blog/");
+        // /blog/page/01/ and the like: not kept (any number of zeros could fill the memo).
+        return parts[2].equals("1") ? redirect("/blog/") : redirect("/blog/").once();
       }
       if (page > 1 && !parts[2].equals(Integer.toString(page))) {
         // One URL per page: not also /page/02/. Not kept in the page memo (any number of zeros
@@ -228,7 +231,7 @@ public final class SiteModule implements CmsModule {
     if (n == 2 && parts[0].equals("blog")) {
       // The legacy URL form of a post.
       ItemView item = findPost(snap, parts[1]);
-      return item == null ? notFound(snap, path) : redirect(item.url());
+      return item == null ? notFound(snap, path) : moved(item.url());
     }
     if (n == 2 && parts[0].equals("posts")) {
       ItemView item = snap.bySlug(parts[1]);
@@ -246,7 +249,7 @@ public final class SiteModule implements CmsModule {
         return complete ? page : page.once();
       }
       ItemView moved = item != null ? item : snap.byAlias(parts[1]);
-      return moved == null ? notFound(snap, path) : redirect(moved.url());
+      return moved == null ? notFound(snap, path) : moved(moved.url());
     }
     if ((n == 2 || n == 4 && parts[2].equals("page")) && parts[0].equals("tags")) {
       // /tags/<tag>/ and /tags/<tag>/page/N/, paged like the blog: a tag on every post would
@@ -271,7 +274,7 @@ public final class SiteModule implements CmsModule {
         return notFound(snap, path);
       }
       if (n == 4 && page == 1) {
-        return redirect(first);
+        return parts[3].equals("1") ? redirect(first) : redirect(first).once();
       }
       if (n == 4 && !parts[3].equals(Integer.toString(page))) {
         return paddedPage(snap, path, posts, first, page);
@@ -291,7 +294,7 @@ public final class SiteModule implements CmsModule {
         return ok(snap, "site/page.peb", path, Map.of("page", item));
       }
       ItemView moved = item != null ? item : snap.byAlias(parts[0]);
-      return moved == null ? notFound(snap, path) : redirect(moved.url());
+      return moved == null ? notFound(snap, path) : moved(moved.url());
     }
     return notFound(snap, path);
   }
@@ -412,6 +415,29 @@ public final class SiteModule implements CmsModule {
                     .addHeader(
                         dev.quire.gateway.http.Locations.withQuery(l.getUri().toString(), query)))
         .orElse(moved);
+  }
+
+  /**
+   * Where an item's old slug (or the legacy {@code /blog/<slug>/}) went. A browser keeps a 301 with
+   * no {@code Cache-Control} for good, so a visitor who once followed one never saw a new item that
+   * took the slug later: these may be kept for {@code quire.gateway.moved-max-age} only, as the
+   * redirect table's rules are. The site's fixed redirects (the trailing slash, {@code
+   * /blog/page/1/}) stay as they are.
+   */
+  private SiteSnapshot.Rendered moved(String location) {
+    SiteSnapshot.Rendered r = redirect(location);
+    return new SiteSnapshot.Rendered(
+        r.status(), r.etag(), r.response().addHeader(movedCache), r.gzip(), r.keep());
+  }
+
+  /** The {@code Cache-Control} of redirects whose target may change (see {@link #moved}). */
+  public static HttpHeader movedCache(com.typesafe.config.Config config) {
+    java.time.Duration age = config.getDuration("quire.gateway.moved-max-age");
+    if (age.isNegative()) {
+      throw new IllegalArgumentException(
+          "quire.gateway.moved-max-age must be 0 or more, was " + age);
+    }
+    return RawHeader.create("Cache-Control", "public, max-age=" + age.toSeconds());
   }
 
   private static SiteSnapshot.Rendered redirect(String location) {
