@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -63,13 +62,11 @@ final class ExportCommand implements Runnable {
       }
       try (TargetSession session = TargetSession.open(site, config, "export", System.err)) {
         var items =
-            session
-                .target
-                .all()
-                .toCompletableFuture()
-                .get(
-                    session.config.getDuration("quire.cli.list-timeout").toMillis(),
-                    TimeUnit.MILLISECONDS);
+            ImportCommand.within(
+                session.target.all(),
+                session.config.getDuration("quire.cli.list-timeout"),
+                "reading the site's items",
+                "read the site's items");
         Exporter.Summary s =
             Exporter.write(
                 items, dir, java.time.ZoneId.of(session.config.getString("quire.site.time-zone")));

@@ -39,13 +39,23 @@ public final class HttpTarget implements ContentTarget {
   private final String token;
   private final Duration timeout;
   private final HttpClient http;
+  private final int listPasses;
   private final ObjectMapper json =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-  public HttpTarget(String server, String token, Duration timeout) {
+  /**
+   * {@code listPasses}: how many times the site's list may be read again because an item moved
+   * while it was read ({@link #listed}).
+   */
+  public HttpTarget(String server, String token, Duration timeout, int listPasses) {
+    if (listPasses < 1) {
+      throw new IllegalArgumentException(
+          "quire.cli.list-passes must be 1 or more, was " + listPasses);
+    }
+    this.listPasses = listPasses;
     String s = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
     if (!s.startsWith("http://") && !s.startsWith("https://")) {
       throw new IllegalArgumentException("--server must be an http(s) URL, was " + server);
@@ -125,29 +135,71 @@ public final class HttpTarget implements ContentTarget {
   @Override
   public CompletionStage<List<ContentSnapshot>> all() {
     List<ContentSnapshot> acc = new ArrayList<>();
+    return listed(1).thenCompose(items -> fetch(items, 0, acc)).thenApply(v -> acc);
+  }
+
+  /** Reads the items {@code items} name, a page's worth at a time, from {@code from} on. */
+  private CompletionStage<Void> fetch(List<JsonNode> items, int from, List<ContentSnapshot> acc) {
+    if (from >= items.size()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    List<CompletableFuture<ContentSnapshot>> full = new ArrayList<>();
+    for (JsonNode item : items.subList(from, Math.min(items.size(), from + API_PAGE))) {
+      full.add(
+          send("GET", "/" + item.get("id").asText(), null)
+              .thenApply(this::snapshot)
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(full.toArray(CompletableFuture[]::new))
+        .thenCompose(
+            v -> {
+              full.forEach(f -> acc.add(f.join()));
+              return fetch(items, from + API_PAGE, acc);
+            });
+  }
+
+  /**
+   * Every item of the site's list, each once. The list is paged by offset, newest change first, so
+   * an item saved while it is read moves to the front: the item at a page's edge comes twice and
+   * the moved one (or a new one) not at all, and an export left it out. A read that meets an item
+   * twice is read again, up to {@code quire.cli.list-passes} times: one that meets none missed none
+   * (nothing leaves the list; a move or an addition shows as a repeat).
+   */
+  private CompletionStage<List<JsonNode>> listed(int pass) {
+    Map<String, JsonNode> byId = new java.util.LinkedHashMap<>();
+    int[] twice = {0};
     return eachPage(
             1,
             0,
             items -> {
-              List<CompletableFuture<ContentSnapshot>> full = new ArrayList<>();
-              items.forEach(
-                  item ->
-                      full.add(
-                          send("GET", "/" + item.get("id").asText(), null)
-                              .thenApply(this::snapshot)
-                              .toCompletableFuture()));
-              return CompletableFuture.allOf(full.toArray(CompletableFuture[]::new))
-                  .thenRun(() -> full.forEach(f -> acc.add(f.join())));
+              for (JsonNode item : items) {
+                if (byId.put(item.get("id").asText(), item) != null) {
+                  twice[0]++;
+                }
+              }
+              return CompletableFuture.completedFuture(null);
             })
-        .thenApply(v -> acc);
+        .thenCompose(
+            v -> {
+              if (twice[0] == 0) {
+                return CompletableFuture.completedFuture(List.copyOf(byId.values()));
+              }
+              if (pass >= listPasses) {
+                return CompletableFuture.failedFuture(
+                    new java.io.IOException(
+                        "the site's items kept changing while they were listed ("
+                            + pass
+                            + " times, quire.cli.list-passes); try again when fewer edits run"));
+              }
+              return listed(pass + 1);
+            });
   }
 
   @Override
   public CompletionStage<List<SlugUse>> slugUses() {
     List<SlugUse> acc = new ArrayList<>();
-    return eachPage(
-            1,
-            0,
+    return listed(1)
+        .thenApply(
             items -> {
               for (JsonNode item : items) {
                 List<String> aliases = new ArrayList<>();
@@ -160,9 +212,8 @@ public final class HttpTarget implements ContentTarget {
                         aliases,
                         dev.quire.protocol.ContentStatus.parse(item.get("status").asText())));
               }
-              return CompletableFuture.completedFuture(null);
-            })
-        .thenApply(v -> acc);
+              return acc;
+            });
   }
 
   /**

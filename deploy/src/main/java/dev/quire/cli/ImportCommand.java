@@ -164,7 +164,11 @@ final class ImportCommand implements Runnable {
    * What {@code answer} brings within {@code wait} ({@code quire.cli.list-timeout}); a slow or
    * failed answer is an IOException naming what was asked ({@code doing}, {@code done}).
    */
-  private static <T> T within(CompletionStage<T> answer, Duration wait, String doing, String done)
+  /**
+   * {@code answer} within {@code wait}; a failure or a timeout is an IOException saying what could
+   * not be done and why, which the command prints as one line (a stack trace before, for export).
+   */
+  static <T> T within(CompletionStage<T> answer, Duration wait, String doing, String done)
       throws java.io.IOException, InterruptedException {
     try {
       return answer.toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);

@@ -40,7 +40,11 @@ final class TargetSession implements AutoCloseable {
       if (site.token() == null) {
         throw new IllegalArgumentException("--server needs --token (or QUIRE_API_TOKEN)");
       }
-      return new TargetSession(new HttpTarget(site.server, site.token(), timeout), config, null);
+      return new TargetSession(
+          new HttpTarget(
+              site.server, site.token(), timeout, config.getInt("quire.cli.list-passes")),
+          config,
+          null);
     }
     // The local target's settings are read before the node starts: a bad one fails at once.
     var media = dev.quire.gateway.media.MediaModule.store(config);

@@ -225,6 +225,9 @@ class EndToEndTest {
     assertThat(get("/tags/paged/page/03/").statusCode()).isEqualTo(404);
     // Answered, not kept: any number of zeros (or spellings of a tag) must not fill the page memo.
     assertThat(node.gateway().site().snapshot().memoised("/tags/paged/page/02/")).isFalse();
+    assertThat(get("/tags/paged/page/01/").headers().firstValue("Location"))
+        .hasValue("/tags/paged/");
+    assertThat(node.gateway().site().snapshot().memoised("/tags/paged/page/01/")).isFalse();
     assertThat(node.gateway().site().snapshot().memoised("/tags/paged/page/2/")).isTrue();
     assertThat(get("/tags/nope/page/2/").statusCode()).isEqualTo(404);
     // A 404 names no canonical URL (it named /nothere/ for /nothere).
@@ -442,6 +445,21 @@ class EndToEndTest {
     assertThat(Main.run("import", "markdown", dir.toString(), "--server", base, "--token", TOKEN))
         .isZero();
     assertThat(draftDate()).isNull();
+    // A wrong token on export is one line naming it (it was a stack trace).
+    var denied =
+        EmbeddingRoleClusterTest.runCli(
+            "export",
+            "markdown",
+            dir.resolveSibling("denied-export").toString(),
+            "--server",
+            base,
+            "--token",
+            "not-the-token-0123456789");
+    assertThat(denied.code()).isEqualTo(1);
+    assertThat(denied.err())
+        .startsWith("error: could not read the site's items: ")
+        .contains("not valid")
+        .doesNotContain("\tat ");
   }
 
   /** The imported draft's date as the API gives it, or null. */
