@@ -246,20 +246,20 @@ public final class MarkdownFolder {
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }
-    if (!text.startsWith("---\n")) {
+    // A fence line may end in spaces or tabs, as editors leave them.
+    java.util.regex.Matcher open = OPENING_FENCE.matcher(text);
+    if (!open.lookingAt()) {
       problems.add(new Problem(f, 1, "front matter", "the file must start with a '---' line"));
       return Read.NOTHING;
     }
-    int end = text.indexOf("\n---", 3);
-    while (end >= 0 && !(end + 4 == text.length() || text.charAt(end + 4) == '\n')) {
-      end = text.indexOf("\n---", end + 4);
-    }
-    if (end < 0) {
+    java.util.regex.Matcher close = CLOSING_FENCE.matcher(text);
+    if (!close.find(open.end() - 1)) {
       problems.add(new Problem(f, 1, "front matter", "has no closing '---' line"));
       return Read.NOTHING;
     }
-    String yaml = text.substring(4, end + 1);
-    String body = end + 5 <= text.length() ? text.substring(Math.min(text.length(), end + 5)) : "";
+    int end = close.start();
+    String yaml = text.substring(open.end(), end + 1);
+    String body = text.substring(close.end());
     body = body.startsWith("\n") ? body.substring(1) : body;
 
     Map<String, Node> nodes = new LinkedHashMap<>();
@@ -441,6 +441,11 @@ public final class MarkdownFolder {
     return at;
   }
 
+  private static final java.util.regex.Pattern OPENING_FENCE =
+      java.util.regex.Pattern.compile("---[ \\t]*\\n");
+  private static final java.util.regex.Pattern CLOSING_FENCE =
+      java.util.regex.Pattern.compile("\\n---[ \\t]*(?:\\n|\\z)");
+
   private static List<String> tags(Path f, Node n, List<Problem> problems) {
     if (n == null) {
       return List.of();
@@ -463,7 +468,10 @@ public final class MarkdownFolder {
     } else {
       problems.add(new Problem(f, line(n), "tags", "must be a comma list or a YAML list"));
     }
-    return out;
+    // As the item will hold them: two spellings of one tag ("Event Sourcing", "event-sourcing")
+    // are one, the first kept. Read as written, every re-import of the file was an edit (and one
+    // refused for an archived item), since the site never held what the file said.
+    return ContentRules.normaliseTags(out);
   }
 
   // ---------------------------------------------------------------- writing

@@ -83,6 +83,23 @@ class MarkdownFolderTest {
   }
 
   /** Titles and authors are one line, as the site keeps them, so a re-import changes nothing. */
+  /**
+   * Fence lines with trailing spaces or tabs; two spellings of one tag read as the item will hold
+   * them (one), so a re-import of the file is not an edit each time.
+   */
+  @Test
+  void fencesMayEndInSpacesAndOneTagSpelledTwiceIsOne() throws Exception {
+    var r =
+        read(
+            "f.md",
+            "--- \ntitle: Fenced\ntags: [Event Sourcing, event-sourcing, rust]\n---\t\n\nBody\n---\nafter a rule\n");
+    assertThat(r.problems()).isEmpty();
+    var e = r.entries().get(0);
+    assertThat(e.fields().title()).isEqualTo("Fenced");
+    assertThat(e.fields().tags()).containsExactly("Event Sourcing", "rust");
+    assertThat(e.fields().body()).isEqualTo("Body\n---\nafter a rule\n");
+  }
+
   @Test
   void aTitleWrittenOnTwoLinesIsReadAsOne() throws Exception {
     var r = read("t.md", "---\ntitle: |\n  Two\n  lines\nauthor: \"Ada\\n Lovelace\"\n---\nx");
