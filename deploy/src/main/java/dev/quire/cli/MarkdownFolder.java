@@ -401,11 +401,19 @@ public final class MarkdownFolder {
       return null;
     }
     if (n instanceof ScalarNode s) {
-      String v = s.getValue();
-      return v.isEmpty() && s.getTag().getValue().endsWith(":null") ? null : v;
+      // A plain null or ~ (PyYAML writes None so) is no value, not the text "null"; a quoted
+      // "null" is text. The slug is written unquoted by the export, so "null" is a slug there.
+      return isNull(s) && (s.getValue().isEmpty() || !key.equals("slug")) ? null : s.getValue();
     }
     problems.add(new Problem(f, line(n), key, "must be a single value"));
     return null;
+  }
+
+  /**
+   * A plain scalar YAML reads as null: empty, {@code null}, {@code Null}, {@code NULL}, {@code ~}.
+   */
+  private static boolean isNull(ScalarNode s) {
+    return s.getTag().getValue().endsWith(":null");
   }
 
   private static Instant date(
@@ -451,6 +459,9 @@ public final class MarkdownFolder {
       return List.of();
     }
     List<String> out = new ArrayList<>();
+    if (n instanceof ScalarNode s && isNull(s)) {
+      return List.of();
+    }
     if (n instanceof ScalarNode s) {
       for (String t : s.getValue().split(",")) {
         if (!t.isBlank()) {

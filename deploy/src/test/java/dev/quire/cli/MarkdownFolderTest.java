@@ -100,6 +100,24 @@ class MarkdownFolderTest {
     assertThat(e.fields().body()).isEqualTo("Body\n---\nafter a rule\n");
   }
 
+  /** A plain null or ~ (as PyYAML writes None) is no value; a quoted "null" is text. */
+  @Test
+  void plainNullsAreNoValue() throws Exception {
+    var r =
+        read(
+            "n.md",
+            "---\ntitle: Nulls\nslug: null\ndescription: null\ncover_image: ~\ntags: null\n"
+                + "date: ~\ndraft: Null\nauthor: \"null\"\n---\nx");
+    assertThat(r.problems()).isEmpty();
+    var e = r.entries().get(0);
+    assertThat(e.fields().slug()).isEqualTo("null");
+    assertThat(e.fields().description()).isEmpty();
+    assertThat(e.fields().coverImage()).isEmpty();
+    assertThat(e.fields().tags()).isEmpty();
+    assertThat(e.fields().date()).isNull();
+    assertThat(e.fields().author()).isEqualTo("null");
+  }
+
   @Test
   void aTitleWrittenOnTwoLinesIsReadAsOne() throws Exception {
     var r = read("t.md", "---\ntitle: |\n  Two\n  lines\nauthor: \"Ada\\n Lovelace\"\n---\nx");
