@@ -410,6 +410,19 @@ public final class MarkdownFolder {
   }
 
   /**
+   * A date and time: {@code T} or a space between them, seconds and their fraction optional, then
+   * an offset ({@code Z}, {@code +02:00}, {@code +0200}, after a space as Jekyll writes it) or
+   * none.
+   */
+  private static final java.time.format.DateTimeFormatter DATE_TIME =
+      new java.time.format.DateTimeFormatterBuilder()
+          .append(java.time.format.DateTimeFormatter.ISO_LOCAL_DATE)
+          .appendPattern("['T'][' ']")
+          .append(java.time.format.DateTimeFormatter.ISO_LOCAL_TIME)
+          .appendPattern("[' '][XXX][XX][X]")
+          .toFormatter(java.util.Locale.ROOT);
+
+  /**
    * A plain scalar YAML reads as null: empty, {@code null}, {@code Null}, {@code NULL}, {@code ~}.
    */
   private static boolean isNull(ScalarNode s) {
@@ -424,22 +437,27 @@ public final class MarkdownFolder {
     }
     Instant at;
     try {
-      at =
-          v.length() == 10
-              ? LocalDate.parse(v).atStartOfDay(zone).toInstant()
-              : OffsetDateTime.parse(v.replace(' ', 'T')).toInstant();
-    } catch (DateTimeParseException e) {
-      try {
-        at = Instant.parse(v);
-      } catch (DateTimeParseException e2) {
-        problems.add(
-            new Problem(
-                f,
-                line(nodes.get(key)),
-                key,
-                "'" + v + "' is not a date (use 2026-05-06 or 2026-05-06T09:30:00Z)"));
-        return null;
+      if (v.length() == 10) {
+        at = LocalDate.parse(v).atStartOfDay(zone).toInstant();
+      } else {
+        var parsed = DATE_TIME.parseBest(v, OffsetDateTime::from, java.time.LocalDateTime::from);
+        at =
+            parsed instanceof OffsetDateTime o
+                ? o.toInstant()
+                // A time without a zone (as Zola and Hugo write it) is the site's.
+                : ((java.time.LocalDateTime) parsed).atZone(zone).toInstant();
       }
+    } catch (DateTimeParseException e) {
+      problems.add(
+          new Problem(
+              f,
+              line(nodes.get(key)),
+              key,
+              "'"
+                  + v
+                  + "' is not a date (use 2026-05-06, 2026-05-06T09:30 in the site's zone, or"
+                  + " 2026-05-06T09:30:00Z)"));
+      return null;
     }
     var outOfRange = ContentRules.dateProblem(key, at);
     if (outOfRange.isPresent()) {

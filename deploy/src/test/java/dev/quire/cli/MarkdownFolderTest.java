@@ -100,6 +100,26 @@ class MarkdownFolderTest {
     assertThat(e.fields().body()).isEqualTo("Body\n---\nafter a rule\n");
   }
 
+  /** Dates and times as other generators write them; a time with no zone is the site's. */
+  @Test
+  void datesWithTimesInTheFormsOtherToolsWrite() throws Exception {
+    String[][] cases = {
+      {"2026-05-06T09:30:00Z", "2026-05-06T09:30:00Z"},
+      {"2026-05-06T09:30:00+02:00", "2026-05-06T07:30:00Z"},
+      {"2026-05-06 09:30:00 +0200", "2026-05-06T07:30:00Z"},
+      {"2026-05-06T09:30:00", "2026-05-06T09:30:00Z"},
+      {"2026-05-06 09:30", "2026-05-06T09:30:00Z"},
+      {"2026-05-06T09:30:00.250Z", "2026-05-06T09:30:00.250Z"},
+    };
+    for (String[] c : cases) {
+      var r = read("d.md", "---\ntitle: Dated\ndate: \"" + c[0] + "\"\n---\nx");
+      assertThat(r.problems()).as(c[0]).isEmpty();
+      assertThat(r.entries().get(0).fields().date()).as(c[0]).isEqualTo(Instant.parse(c[1]));
+    }
+    assertThat(problems(read("bad.md", "---\ntitle: Bad\ndate: 2026-05-06 nine\n---\nx")))
+        .anyMatch(p -> p.contains("date: '2026-05-06 nine' is not a date"));
+  }
+
   /** A plain null or ~ (as PyYAML writes None) is no value; a quoted "null" is text. */
   @Test
   void plainNullsAreNoValue() throws Exception {
@@ -177,7 +197,7 @@ class MarkdownFolderTest {
             "b.md", "---\ntitle: B\nslug: same\ndate: bad\n---\nx");
     assertThat(problems(r))
         .containsExactlyInAnyOrder(
-            "b.md:4: date: 'bad' is not a date (use 2026-05-06 or 2026-05-06T09:30:00Z)",
+            "b.md:4: date: 'bad' is not a date (use 2026-05-06, 2026-05-06T09:30 in the site's zone, or 2026-05-06T09:30:00Z)",
             "b.md:3: slug: 'same' is also used by " + dir.resolve("a.md"));
   }
 
