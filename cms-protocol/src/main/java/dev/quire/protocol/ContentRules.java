@@ -242,6 +242,25 @@ public final class ContentRules {
     return tag.strip().toLowerCase(Locale.ROOT).replaceAll("[\\s_.]+", "-");
   }
 
+  /**
+   * {@link #slugify} cut to at most {@code maxChars}, at a word's end where there is one: a title
+   * may be longer than a slug, and a long title with no slug given was refused naming a slug the
+   * author never wrote.
+   */
+  public static String slugify(String title, int maxChars) {
+    String s = slugify(title);
+    if (s.length() <= maxChars) {
+      return s;
+    }
+    int cut = s.lastIndexOf('-', maxChars);
+    return (cut > 0 ? s.substring(0, cut) : s.substring(0, maxChars)).replaceAll("-+$", "");
+  }
+
+  /** {@link #slugify(String, int)} within these rules' slug limit. */
+  public String slugFor(String title) {
+    return slugify(title, limits.maxSlug());
+  }
+
   /** Suggests a slug from a title: "Hello, World!" becomes "hello-world". */
   public static String slugify(String title) {
     String s =

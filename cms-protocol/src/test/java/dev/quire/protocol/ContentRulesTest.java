@@ -20,4 +20,18 @@ class ContentRulesTest {
     String once = ContentRules.oneLine(" x \n y ");
     assertThat(ContentRules.oneLine(once)).isEqualTo(once).isEqualTo("x y");
   }
+
+  /** A slug made from a long title is cut at a word's end within the limit. */
+  @Test
+  void aSlugFromALongTitleIsCutAtAWordsEnd() {
+    String title = "A very long title about event sourcing ".repeat(6).strip();
+    String slug = ContentRules.slugify(title, 120);
+    assertThat(slug)
+        .hasSizeLessThanOrEqualTo(120)
+        .doesNotEndWith("-")
+        .startsWith("a-very-long-title");
+    assertThat(ContentRules.slugify(title).startsWith(slug + "-")).isTrue();
+    assertThat(ContentRules.slugify("x".repeat(200), 120)).isEqualTo("x".repeat(120));
+    assertThat(ContentRules.slugify("Hello, World!", 120)).isEqualTo("hello-world");
+  }
 }

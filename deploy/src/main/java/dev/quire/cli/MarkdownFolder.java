@@ -309,7 +309,7 @@ public final class MarkdownFolder {
     String title = ContentRules.oneLine(scalar(f, nodes, "title", problems));
     String slug = scalar(f, nodes, "slug", problems);
     if (slug == null && title != null) {
-      slug = ContentRules.slugify(title);
+      slug = rules.slugFor(title);
     }
     String id = scalar(f, nodes, "id", problems);
     if (id != null && !ID.matcher(id).matches()) {

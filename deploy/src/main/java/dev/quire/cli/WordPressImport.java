@@ -313,9 +313,9 @@ final class WordPressImport {
       Set<String> taken,
       List<String> warnings,
       Path file) {
-    String slug = i.slug().isEmpty() ? ContentRules.slugify(title) : decode(i.slug());
+    String slug = i.slug().isEmpty() ? rules.slugFor(title) : decode(i.slug());
     if (rules.slugProblem(slug).isPresent()) {
-      slug = ContentRules.slugify(slug);
+      slug = rules.slugFor(slug);
     }
     boolean reserved = kind == ContentKind.PAGE && ContentRules.RESERVED_SLUGS.contains(slug);
     if (reserved || rules.slugProblem(slug).isPresent() || taken.contains(slug)) {

@@ -120,6 +120,18 @@ class MarkdownFolderTest {
         .anyMatch(p -> p.contains("date: '2026-05-06 nine' is not a date"));
   }
 
+  /** A title longer than a slug may be, and no slug: the slug made from it is cut to fit. */
+  @Test
+  void aLongTitleWithoutASlugGetsOneThatFits() throws Exception {
+    String title = "Notes on building an event sourced content system ".repeat(3).strip();
+    var r = read("long.md", "---\ntitle: " + title + "\n---\nx");
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.entries().get(0).fields().slug())
+        .hasSizeLessThanOrEqualTo(120)
+        .startsWith("notes-on-building")
+        .doesNotEndWith("-");
+  }
+
   /** A plain null or ~ (as PyYAML writes None) is no value; a quoted "null" is text. */
   @Test
   void plainNullsAreNoValue() throws Exception {

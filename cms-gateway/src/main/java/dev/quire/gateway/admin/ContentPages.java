@@ -86,6 +86,7 @@ final class ContentPages {
   private final Admin admin;
   private final ZoneId zone;
   private final String baseUrl;
+  private final int maxSlug;
 
   ContentPages(ModuleContext ctx, Admin admin, ZoneId zone) {
     this.content = ctx.content();
@@ -94,6 +95,7 @@ final class ContentPages {
     this.admin = admin;
     this.zone = zone;
     this.baseUrl = ctx.config().getString("quire.site.base-url");
+    this.maxSlug = ctx.config().getInt("quire.content.limits.slug-chars");
   }
 
   Route routes() {
@@ -863,7 +865,7 @@ final class ContentPages {
     String title = f.getOrDefault("title", "").strip();
     String slug = f.getOrDefault("slug", "").strip();
     if (slug.isEmpty() && !title.isEmpty()) {
-      slug = ContentRules.slugify(title);
+      slug = ContentRules.slugify(title, maxSlug);
     }
     List<String> tags =
         Arrays.stream(f.getOrDefault("tags", "").split(","))

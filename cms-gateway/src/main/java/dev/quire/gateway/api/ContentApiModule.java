@@ -62,12 +62,16 @@ public final class ContentApiModule implements CmsModule {
     return "api";
   }
 
+  /** quire.content.limits.slug-chars: a slug made from a title is cut to it. */
+  private int maxSlug;
+
   @Override
   public void start(ModuleContext ctx) {
     this.content = ctx.content();
     this.json = ctx.json();
     this.defaultPageSize = ctx.config().getInt("quire.gateway.api.default-page-size");
     this.maxPageSize = ctx.config().getInt("quire.gateway.api.max-page-size");
+    this.maxSlug = ctx.config().getInt("quire.content.limits.slug-chars");
     this.revisionsMaxChars = ctx.config().getLong("quire.gateway.api.revisions-max-chars");
     if (maxPageSize < 1 || defaultPageSize < 1 || defaultPageSize > maxPageSize) {
       // A 0 made every list request fail (a division by it), a default above the maximum every
@@ -164,7 +168,7 @@ public final class ContentApiModule implements CmsModule {
     }
     String slug =
         in.slug() == null || in.slug().isBlank()
-            ? (in.title() == null ? null : ContentRules.slugify(in.title()))
+            ? (in.title() == null ? null : ContentRules.slugify(in.title(), maxSlug))
             : in.slug();
     String id = ContentIds.next();
     ContentFields fields = fields(in, slug);
