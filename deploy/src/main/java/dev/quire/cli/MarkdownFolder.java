@@ -124,6 +124,43 @@ public final class MarkdownFolder {
 
   public record Result(List<Entry> entries, List<Problem> problems, List<Problem> warnings) {}
 
+  /** How deep {@link #unread} looks for Markdown the import does not read. */
+  private static final int UNREAD_DEPTH = 4;
+
+  /**
+   * A warning when Markdown in {@code dir} is not read: files in subfolders (a Hugo tree of {@code
+   * post/index.md}), or named {@code .MD}. The folder's own {@code *.md} files are what is read,
+   * and such a tree imported "0 files" without a word.
+   */
+  static java.util.Optional<Problem> unread(Path dir) throws IOException {
+    List<Path> unread;
+    try (Stream<Path> s =
+        Files.find(
+            dir,
+            UNREAD_DEPTH,
+            (p, a) -> {
+              String name = p.getFileName().toString();
+              return a.isRegularFile()
+                  && name.toLowerCase(java.util.Locale.ROOT).endsWith(".md")
+                  && (!p.getParent().equals(dir) || !name.endsWith(".md"));
+            })) {
+      unread = s.sorted().toList();
+    }
+    if (unread.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        new Problem(
+            dir,
+            1,
+            "folder",
+            unread.size()
+                + " Markdown file(s) are not read (e.g. "
+                + dir.relativize(unread.get(0))
+                + "): only the folder's own files named *.md are, not those in subfolders or"
+                + " named *.MD"));
+  }
+
   public Result read(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new IOException(dir + " is not a directory");
@@ -136,6 +173,7 @@ public final class MarkdownFolder {
     List<Entry> entries = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
     List<Problem> warnings = new ArrayList<>();
+    unread(dir).ifPresent(warnings::add);
     long total = 0;
     for (Path f : files) {
       total += Files.size(f);

@@ -132,6 +132,21 @@ class MarkdownFolderTest {
         .doesNotEndWith("-");
   }
 
+  /** Markdown the import does not read (a subfolder's, a .MD) is named, not passed over. */
+  @Test
+  void markdownInSubfoldersIsNamedAsNotRead() throws Exception {
+    Files.createDirectories(dir.resolve("post/hello"));
+    Files.writeString(dir.resolve("post/hello/index.md"), "---\ntitle: Nested\n---\nx");
+    var r = read("top.md", "---\ntitle: Top\n---\nx");
+    assertThat(r.entries()).hasSize(1);
+    assertThat(r.warnings())
+        .singleElement()
+        .satisfies(
+            w ->
+                assertThat(w.message())
+                    .startsWith("1 Markdown file(s) are not read (e.g. post/hello/index.md)"));
+  }
+
   /** A plain null or ~ (as PyYAML writes None) is no value; a quoted "null" is text. */
   @Test
   void plainNullsAreNoValue() throws Exception {
