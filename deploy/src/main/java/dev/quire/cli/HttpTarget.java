@@ -31,7 +31,11 @@ import java.util.concurrent.CompletionStage;
 /** Talks to a running site through {@code /api/v1/content} with its bearer token. */
 public final class HttpTarget implements ContentTarget {
 
-  /** Items per page when listing: the API's largest page (quire.gateway.api.max-page-size). */
+  /**
+   * Items per page when listing: the API's largest page by default
+   * (quire.gateway.api.max-page-size); a server set lower is asked for its own default size
+   * instead.
+   */
   private static final int API_PAGE = 200;
 
   private final URI api;
@@ -40,6 +44,13 @@ public final class HttpTarget implements ContentTarget {
   private final Duration timeout;
   private final HttpClient http;
   private final int listPasses;
+
+  /**
+   * The list's page size asked for: ours, or, once a server has refused it (its
+   * quire.gateway.api.max-page-size is smaller), none, which is the server's default.
+   */
+  private volatile String sizeParam = "&size=" + API_PAGE;
+
   private final ObjectMapper json =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
@@ -223,7 +234,18 @@ public final class HttpTarget implements ContentTarget {
    */
   private CompletionStage<Void> eachPage(
       int page, long seen, java.util.function.Function<JsonNode, CompletionStage<Void>> onPage) {
-    return send("GET", "?page=" + page + "&size=" + API_PAGE, null)
+    return send("GET", "?page=" + page + sizeParam, null)
+        .exceptionallyCompose(
+            e -> {
+              Throwable c =
+                  e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+              if (c instanceof Refused r && r.field.equals("size") && !sizeParam.isEmpty()) {
+                // A server whose quire.gateway.api.max-page-size is under ours: its own size.
+                sizeParam = "";
+                return send("GET", "?page=" + page, null);
+              }
+              return CompletableFuture.failedFuture(c);
+            })
         .thenCompose(
             n -> {
               JsonNode items = n.get("items");

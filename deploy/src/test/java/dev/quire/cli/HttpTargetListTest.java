@@ -28,6 +28,7 @@ class HttpTargetListTest {
 
   HttpServer server;
   final AtomicInteger passes = new AtomicInteger();
+  volatile boolean maxPageSize100;
 
   @BeforeEach
   void start() throws Exception {
@@ -38,6 +39,16 @@ class HttpTargetListTest {
           String path = exchange.getRequestURI().getPath();
           String query = exchange.getRequestURI().getQuery();
           String body;
+          if (path.equals("/api/v1/content") && maxPageSize100 && query.contains("size=200")) {
+            byte[] refused =
+                "{\"error\":{\"code\":\"invalid\",\"field\":\"size\",\"message\":\"must be between 1 and 100\"}}"
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(400, refused.length);
+            exchange.getResponseBody().write(refused);
+            exchange.close();
+            return;
+          }
           if (path.equals("/api/v1/content")) {
             int page = query.contains("page=2") ? 2 : 1;
             if (page == 1) {
@@ -110,5 +121,13 @@ class HttpTargetListTest {
     assertThatThrownBy(() -> target.slugUses().toCompletableFuture().get(30, TimeUnit.SECONDS))
         .hasRootCauseInstanceOf(java.io.IOException.class)
         .hasMessageContaining("kept changing while they were listed");
+  }
+
+  /** A server whose max-page-size is under the command's 200 is asked for its own page size. */
+  @Test
+  void aServerWithSmallerPagesIsAskedForItsOwn() throws Exception {
+    maxPageSize100 = true;
+    HttpTarget target = new HttpTarget(url(), "a-token-of-16-chars", Duration.ofSeconds(10), 5);
+    assertThat(target.slugUses().toCompletableFuture().get(30, TimeUnit.SECONDS)).hasSize(ITEMS);
   }
 }
