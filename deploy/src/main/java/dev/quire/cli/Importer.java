@@ -273,16 +273,18 @@ public final class Importer {
               .thenCompose(
                   existing -> {
                     if (existing.isEmpty()) {
-                      created.incrementAndGet();
                       // Created in the status its file asks for, in one write; the status step
-                      // below then finds nothing to do.
+                      // below then finds nothing to do. Counted once written: a refused write
+                      // is "failed", not also "created".
                       ContentCommand.Initially then = initially(e);
-                      switch (then.status()) {
-                        case PUBLISHED -> published.incrementAndGet();
-                        case SCHEDULED -> scheduled.incrementAndGet();
-                        default -> {}
-                      }
-                      return target.create(e.kind(), e.fields(), then);
+                      return counted(
+                          target.create(e.kind(), e.fields(), then),
+                          created,
+                          switch (then.status()) {
+                            case PUBLISHED -> published;
+                            case SCHEDULED -> scheduled;
+                            default -> null;
+                          });
                     }
                     ContentSnapshot s = existing.get();
                     if (s.kind() != e.kind()) {
@@ -296,8 +298,7 @@ public final class Importer {
                     if (s.fields().equals(e.fields())) {
                       return CompletableFuture.completedFuture(s);
                     }
-                    updated.incrementAndGet();
-                    return target.edit(s.id(), s.revision(), e.fields());
+                    return counted(target.edit(s.id(), s.revision(), e.fields()), updated, null);
                   })
               .thenCompose(s -> status(e, s, published, scheduled, unpublished))
               .handle(
@@ -374,8 +375,7 @@ public final class Importer {
     ContentCommand.Initially want = initially(e);
     if (want.status() == ContentStatus.DRAFT) {
       if (now == ContentStatus.PUBLISHED || now == ContentStatus.SCHEDULED) {
-        unpublished.incrementAndGet();
-        return target.unpublish(s.id(), s.revision());
+        return counted(target.unpublish(s.id(), s.revision()), unpublished, null);
       }
       return CompletableFuture.completedFuture(s);
     }
@@ -384,18 +384,32 @@ public final class Importer {
       if (now == ContentStatus.SCHEDULED && at.equals(s.scheduledAt())) {
         return CompletableFuture.completedFuture(s);
       }
-      scheduled.incrementAndGet();
       if (now == ContentStatus.PUBLISHED) {
-        return target
-            .unpublish(s.id(), s.revision())
-            .thenCompose(u -> target.schedule(u.id(), u.revision(), at));
+        return counted(
+            target
+                .unpublish(s.id(), s.revision())
+                .thenCompose(u -> target.schedule(u.id(), u.revision(), at)),
+            scheduled,
+            null);
       }
-      return target.schedule(s.id(), s.revision(), at);
+      return counted(target.schedule(s.id(), s.revision(), at), scheduled, null);
     }
     if (now != ContentStatus.PUBLISHED) {
-      published.incrementAndGet();
-      return target.publish(s.id(), s.revision());
+      return counted(target.publish(s.id(), s.revision()), published, null);
     }
     return CompletableFuture.completedFuture(s);
+  }
+
+  /** {@code write}, counting it in {@code first} (and {@code also}, when not null) once done. */
+  private static <T> CompletionStage<T> counted(
+      CompletionStage<T> write, AtomicInteger first, AtomicInteger also) {
+    return write.thenApply(
+        v -> {
+          first.incrementAndGet();
+          if (also != null) {
+            also.incrementAndGet();
+          }
+          return v;
+        });
   }
 }
