@@ -335,6 +335,17 @@ public final class MarkdownFolder {
         line = m.getProblemMark().getLine() + 2;
       }
       String msg = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
+      if (e instanceof org.yaml.snakeyaml.reader.ReaderException r) {
+        // A character YAML does not allow: its own line, and which it is (it was always line 2,
+        // "special characters are not allowed").
+        int at = Math.min(Math.max(r.getPosition(), 0), yaml.length());
+        line = 2 + (int) yaml.substring(0, at).chars().filter(c -> c == '\n').count();
+        msg =
+            String.format(
+                "U+%04X is not allowed here (a control character: was the file saved in another"
+                    + " encoding, such as Windows-1252?)",
+                r.getCodePoint());
+      }
       problems.add(new Problem(f, line, "front matter", "is not valid YAML: " + msg));
       return Read.NOTHING;
     }
@@ -383,7 +394,8 @@ public final class MarkdownFolder {
       draft = draftText.equals("true");
     }
     List<String> tags = tags(f, nodes.get("tags"), problems);
-    if (title == null && !nodes.containsKey("title")) {
+    boolean titleMissing = title == null && !nodes.containsKey("title");
+    if (titleMissing) {
       problems.add(new Problem(f, 1, "title", "is required"));
     }
     ContentFields fields =
@@ -398,6 +410,11 @@ public final class MarkdownFolder {
             date);
     for (FieldError err : rules.validate(kind, fields)) {
       String key = err.field();
+      if (titleMissing && (key.equals("title") || key.equals("slug") && slug == null)) {
+        // Said once already: "title: is required" (a missing title gave two or three problems,
+        // its own slug's among them).
+        continue;
+      }
       Node n = nodes.get(key);
       int line = n != null ? line(n) : key.equals("body") ? lineOf(text, end) : 1;
       problems.add(new Problem(f, line, key, err.message()));

@@ -147,6 +147,28 @@ class MarkdownFolderTest {
                     .startsWith("1 Markdown file(s) are not read (e.g. post/hello/index.md)"));
   }
 
+  /** A missing title is one problem, not also an empty title and an empty slug made from it. */
+  @Test
+  void aMissingTitleIsOneProblem() throws Exception {
+    assertThat(problems(read("t.md", "---\ndescription: no title, no slug\n---\nx")))
+        .containsExactly("t.md:1: title: is required");
+    // A title given as no value: one problem, on its line.
+    assertThat(
+            problems(read("u.md", "---\ntitle: ~\nslug: given\n---\nx")).stream()
+                .filter(p -> p.startsWith("u.md")))
+        .containsExactly("u.md:2: title: must not be empty");
+  }
+
+  /** A character YAML does not allow is reported on its own line, and named. */
+  @Test
+  void aControlCharacterIsNamedOnItsLine() throws Exception {
+    var r = read("c.md", "---\ntitle: Fine\nslug: fine\ndescription: Don\u0092t panic\n---\nx");
+    assertThat(problems(r))
+        .singleElement()
+        .asString()
+        .startsWith("c.md:4: front matter: is not valid YAML: U+0092 is not allowed here");
+  }
+
   /** A plain null or ~ (as PyYAML writes None) is no value; a quoted "null" is text. */
   @Test
   void plainNullsAreNoValue() throws Exception {
