@@ -256,6 +256,11 @@ public final class ContentRules {
     return (cut > 0 ? s.substring(0, cut) : s.substring(0, maxChars)).replaceAll("-+$", "");
   }
 
+  /** The longest slug these rules take. */
+  public int maxSlug() {
+    return limits.maxSlug();
+  }
+
   /** {@link #slugify(String, int)} within these rules' slug limit. */
   public String slugFor(String title) {
     return slugify(title, limits.maxSlug());

@@ -162,11 +162,8 @@ final class ImportCommand implements Runnable {
 
   /**
    * What {@code answer} brings within {@code wait} ({@code quire.cli.list-timeout}); a slow or
-   * failed answer is an IOException naming what was asked ({@code doing}, {@code done}).
-   */
-  /**
-   * {@code answer} within {@code wait}; a failure or a timeout is an IOException saying what could
-   * not be done and why, which the command prints as one line (a stack trace before, for export).
+   * failed answer is an IOException naming what was asked ({@code doing}, {@code done}), which the
+   * command prints as one line (export printed a stack trace before it used this too).
    */
   static <T> T within(CompletionStage<T> answer, Duration wait, String doing, String done)
       throws java.io.IOException, InterruptedException {

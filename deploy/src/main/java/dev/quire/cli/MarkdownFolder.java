@@ -133,19 +133,32 @@ public final class MarkdownFolder {
    * and such a tree imported "0 files" without a word.
    */
   static java.util.Optional<Problem> unread(Path dir) throws IOException {
-    List<Path> unread;
-    try (Stream<Path> s =
-        Files.find(
-            dir,
-            UNREAD_DEPTH,
-            (p, a) -> {
-              String name = p.getFileName().toString();
-              return a.isRegularFile()
-                  && name.toLowerCase(java.util.Locale.ROOT).endsWith(".md")
-                  && (!p.getParent().equals(dir) || !name.endsWith(".md"));
-            })) {
-      unread = s.sorted().toList();
-    }
+    List<Path> unread = new ArrayList<>();
+    // A walk that skips what it cannot read (lost+found, a root-owned folder): this is a warning,
+    // and must not fail an import that reads none of it.
+    Files.walkFileTree(
+        dir,
+        java.util.EnumSet.noneOf(java.nio.file.FileVisitOption.class),
+        UNREAD_DEPTH,
+        new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult visitFile(
+              Path p, java.nio.file.attribute.BasicFileAttributes a) {
+            String name = String.valueOf(p.getFileName());
+            if (a.isRegularFile()
+                && name.toLowerCase(java.util.Locale.ROOT).endsWith(".md")
+                && (!dir.equals(p.getParent()) || !name.endsWith(".md"))) {
+              unread.add(p);
+            }
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) {
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+        });
+    unread.sort(null);
     if (unread.isEmpty()) {
       return java.util.Optional.empty();
     }
@@ -338,7 +351,10 @@ public final class MarkdownFolder {
       if (e instanceof org.yaml.snakeyaml.reader.ReaderException r) {
         // A character YAML does not allow: its own line, and which it is (it was always line 2,
         // "special characters are not allowed").
-        int at = Math.min(Math.max(r.getPosition(), 0), yaml.length());
+        // The position counts code points, not UTF-16 units.
+        int at =
+            yaml.offsetByCodePoints(
+                0, Math.min(Math.max(r.getPosition(), 0), yaml.codePointCount(0, yaml.length())));
         line = 2 + (int) yaml.substring(0, at).chars().filter(c -> c == '\n').count();
         msg =
             String.format(
@@ -475,7 +491,10 @@ public final class MarkdownFolder {
           .appendPattern("['T'][' ']")
           .append(java.time.format.DateTimeFormatter.ISO_LOCAL_TIME)
           .appendPattern("[' '][XXX][XX][X]")
-          .toFormatter(java.util.Locale.ROOT);
+          .toFormatter(java.util.Locale.ROOT)
+          // 31 February is not a date (SMART, the builder's default, read it as the 28th).
+          .withResolverStyle(java.time.format.ResolverStyle.STRICT)
+          .withChronology(java.time.chrono.IsoChronology.INSTANCE);
 
   /**
    * A plain scalar YAML reads as null: empty, {@code null}, {@code Null}, {@code NULL}, {@code ~}.

@@ -320,7 +320,9 @@ final class WordPressImport {
     boolean reserved = kind == ContentKind.PAGE && ContentRules.RESERVED_SLUGS.contains(slug);
     if (reserved || rules.slugProblem(slug).isPresent() || taken.contains(slug)) {
       String was = slug;
-      slug = ContentRules.slugify(slug + "-" + i.id());
+      // Cut first, so that the id still fits (two long titles cut to one slug met here).
+      String suffix = "-" + ContentRules.slugify(String.valueOf(i.id()));
+      slug = ContentRules.slugify(slug, Math.max(1, rules.maxSlug() - suffix.length())) + suffix;
       warnings.add(
           where(file, i)
               + "slug '"

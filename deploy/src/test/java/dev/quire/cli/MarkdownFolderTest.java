@@ -82,7 +82,6 @@ class MarkdownFolderTest {
         .containsExactly("5.md");
   }
 
-  /** Titles and authors are one line, as the site keeps them, so a re-import changes nothing. */
   /**
    * Fence lines with trailing spaces or tabs; two spellings of one tag read as the item will hold
    * them (one), so a re-import of the file is not an edit each time.
@@ -118,6 +117,8 @@ class MarkdownFolderTest {
     }
     assertThat(problems(read("bad.md", "---\ntitle: Bad\ndate: 2026-05-06 nine\n---\nx")))
         .anyMatch(p -> p.contains("date: '2026-05-06 nine' is not a date"));
+    assertThat(problems(read("feb.md", "---\ntitle: Feb\ndate: \"2026-02-31T10:00Z\"\n---\nx")))
+        .anyMatch(p -> p.contains("date: '2026-02-31T10:00Z' is not a date"));
   }
 
   /** A title longer than a slug may be, and no slug: the slug made from it is cut to fit. */
@@ -162,7 +163,10 @@ class MarkdownFolderTest {
   /** A character YAML does not allow is reported on its own line, and named. */
   @Test
   void aControlCharacterIsNamedOnItsLine() throws Exception {
-    var r = read("c.md", "---\ntitle: Fine\nslug: fine\ndescription: Don\u0092t panic\n---\nx");
+    var r =
+        read(
+            "c.md",
+            "---\ntitle: Fine \uD83D\uDE00\nslug: fine\ndescription: Don\u0092t panic\n---\nx");
     assertThat(problems(r))
         .singleElement()
         .asString()
@@ -187,6 +191,7 @@ class MarkdownFolderTest {
     assertThat(e.fields().author()).isEqualTo("null");
   }
 
+  /** Titles and authors are one line, as the site keeps them, so a re-import changes nothing. */
   @Test
   void aTitleWrittenOnTwoLinesIsReadAsOne() throws Exception {
     var r = read("t.md", "---\ntitle: |\n  Two\n  lines\nauthor: \"Ada\\n Lovelace\"\n---\nx");
