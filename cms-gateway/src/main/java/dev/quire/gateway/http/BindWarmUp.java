@@ -6,8 +6,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Work the gateway's HTTP bind always does, done early on a thread of its own while the node's
  * actor system starts (the main thread leaves about a third of two cores idle then). Pekko HTTP
- * fuses every server connection with a TLS placeholder stage whose class, when first loaded, asks
- * the JDK for its default {@code SSLContext}, which reads and parses the JDK's trusted
+ * fuses every server connection with a pass-through TLS stage (TLSPlacebo) whose class, when first
+ * loaded, asks the JDK for its default {@code SSLContext}, which reads and parses the JDK's trusted
  * certificates: ~100-160 ms of CPU on the main thread, while the first page waits for the bind.
  * Started here, the bind finds it done (or waits on the class's initialisation, never doing it
  * twice). Nothing here has an effect beyond loading classes; a failure is logged and the bind does
@@ -17,7 +17,7 @@ public final class BindWarmUp {
 
   private static final Logger LOG = LoggerFactory.getLogger(BindWarmUp.class);
 
-  /** Pekko HTTP's placeholder TLS stage for plain-HTTP connections (see above). */
+  /** Pekko HTTP's pass-through TLS stage for plain-HTTP connections (see above). */
   static final String TLS_PLACEBO = "org.apache.pekko.stream.scaladsl.TLSPlacebo$";
 
   private BindWarmUp() {}
