@@ -85,12 +85,25 @@ public interface UserCommand extends QuireSerializable {
    * the account by someone else's guesses does not keep its owner out of the browser they signed in
    * from before. {@code via}: the device the sign-in came from (null: none), which {@code device},
    * a fresh secret, replaces; when the account knew it, only its attempts are forgotten, otherwise
-   * the account's.
+   * the account's. {@code rehash} (or null): the same password hashed with the site's present
+   * Argon2 parameters, sent when the one it was checked against, {@code rehashFrom}, has older
+   * ones; it replaces that hash, and only that one (a password set since stays), without ending any
+   * session.
    */
-  record LoginSucceeded(String username, String device, String via, ActorRef<UserReply> replyTo)
+  record LoginSucceeded(
+      String username,
+      String device,
+      String via,
+      String rehashFrom,
+      String rehash,
+      ActorRef<UserReply> replyTo)
       implements UserCommand {
     public LoginSucceeded(String username, ActorRef<UserReply> replyTo) {
-      this(username, null, null, replyTo);
+      this(username, null, null, null, null, replyTo);
+    }
+
+    public LoginSucceeded(String username, String device, String via, ActorRef<UserReply> replyTo) {
+      this(username, device, via, null, null, replyTo);
     }
   }
 

@@ -1066,6 +1066,52 @@ class AdminEndToEndTest {
         .isEqualTo(303);
   }
 
+  /**
+   * An account whose hash was made with other Argon2 parameters than the site's now (here: more
+   * memory than this test's node uses) gets a hash with the present ones at its next sign-in, and
+   * keeps its sessions: the password did not change.
+   */
+  @Test
+  void aSignInHashesAnOlderParametersPasswordAgainAndEndsNoSession() throws Exception {
+    String older =
+        new dev.quire.gateway.admin.PasswordHasher(
+                new dev.quire.gateway.admin.PasswordHasher.Params(2048, 2, 1))
+            .hash("older-params-password-1");
+    var users =
+        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
+            .entityRefFor(
+                dev.quire.protocol.UserCommand.ENTITY_KEY, dev.quire.protocol.UserCommand.SITE);
+    var added =
+        users
+            .<dev.quire.protocol.UserCommand.UserReply>ask(
+                r ->
+                    new dev.quire.protocol.UserCommand.Add(
+                        "veteran", null, dev.quire.protocol.Role.EDITOR, older, "test", r),
+                Duration.ofSeconds(5))
+            .toCompletableFuture()
+            .get();
+    assertThat(added).isInstanceOf(dev.quire.protocol.UserCommand.UserReply.Done.class);
+
+    AdminForms first = signedIn("veteran", "older-params-password-1");
+    String now =
+        users
+            .<dev.quire.protocol.UserCommand.LoginTicket>ask(
+                r -> new dev.quire.protocol.UserCommand.BeginLogin("veteran", r),
+                Duration.ofSeconds(5))
+            .toCompletableFuture()
+            .get()
+            .passwordHash();
+    assertThat(now)
+        .as("this node's parameters: 1 MiB, 1 pass")
+        .startsWith("$argon2id$v=19$m=1024,t=1,p=1$");
+    assertThat(first.get("/admin/content/").statusCode()).as("the session goes on").isEqualTo(200);
+    // The same password opens the account (a second browser: the first keeps its session).
+    AdminForms second = new AdminForms(base);
+    assertThat(second.signIn("veteran", "older-params-password-1").statusCode()).isEqualTo(303);
+    assertThat(new AdminForms(base).signIn("veteran", "other-password-1").statusCode())
+        .isEqualTo(401);
+  }
+
   @Test
   @Order(15)
   void aDescriptionsLineBreaksSurviveASaveFromTheForm() throws Exception {

@@ -751,28 +751,40 @@ public final class AdminModule implements CmsModule, Admin {
                               locked ->
                                   locked != null
                                       ? done(new Checked(ticket, false, locked))
-                                      : onBlocking(
-                                          () ->
-                                              new Checked(
-                                                  ticket,
-                                                  ticket.user() == null
-                                                      ? hasher.verifyNobody(password)
-                                                      : hasher.verify(
-                                                          password, ticket.passwordHash()),
-                                                  null)));
+                                      : onBlocking(() -> check(ticket, password)));
                         }))
         .thenCompose(
             c ->
                 c.lockedUntil() != null
                     ? done(locked(username, next, c.lockedUntil()))
-                    : afterCheck(c.ticket(), c.right(), username, next, address, device));
+                    : afterCheck(c, username, next, address, device));
+  }
+
+  /**
+   * Checks {@code password} against the ticket's hash (or spends that time for a name that does not
+   * exist). A right password whose hash has older Argon2 parameters than the site's is hashed again
+   * here, in the same hashing slot, for the sign-in to store.
+   */
+  private Checked check(UserCommand.LoginTicket ticket, String password) {
+    if (ticket.user() == null) {
+      return new Checked(ticket, hasher.verifyNobody(password), null, null);
+    }
+    boolean right = hasher.verify(password, ticket.passwordHash());
+    String rehash = right && hasher.outdated(ticket.passwordHash()) ? hasher.hash(password) : null;
+    return new Checked(ticket, right, null, rehash);
   }
 
   /**
    * A sign-in attempt's ticket and whether the password was right; {@code lockedUntil} set: the
-   * account, or the name that does not exist, is locked (nothing was checked).
+   * account, or the name that does not exist, is locked (nothing was checked). {@code rehash}: the
+   * password hashed with the present parameters, when its hash had older ones (else null).
    */
-  private record Checked(UserCommand.LoginTicket ticket, boolean right, Instant lockedUntil) {}
+  private record Checked(
+      UserCommand.LoginTicket ticket, boolean right, Instant lockedUntil, String rehash) {
+    Checked(UserCommand.LoginTicket ticket, boolean right, Instant lockedUntil) {
+      this(ticket, right, lockedUntil, null);
+    }
+  }
 
   private HttpResponse locked(String username, String next, Instant until) {
     return loginAgain(
@@ -819,13 +831,9 @@ public final class AdminModule implements CmsModule, Admin {
   }
 
   private CompletionStage<HttpResponse> afterCheck(
-      UserCommand.LoginTicket ticket,
-      boolean right,
-      String username,
-      String next,
-      String address,
-      String device) {
-    if (!right) {
+      Checked checked, String username, String next, String address, String device) {
+    UserCommand.LoginTicket ticket = checked.ticket();
+    if (!checked.right()) {
       if (ticket.user() != null) {
         // Only existing accounts are logged: a password typed into the name field is not.
         LOG.info("failed sign-in for '{}' from {}", ticket.user().username(), address);
@@ -847,7 +855,8 @@ public final class AdminModule implements CmsModule, Admin {
     // now on: a secret someone else planted in the browser is never the one trusted. (A sign-in
     // whose answer never reaches the browser leaves it with a secret no longer trusted: it is
     // trusted again at its next sign-in.)
-    return trustThisBrowser(username, device)
+    String rehashFrom = checked.rehash() == null ? null : ticket.passwordHash();
+    return trustThisBrowser(username, device, rehashFrom, checked.rehash())
         .thenCompose(
             deviceCookie ->
                 openSession(ticket.user().username(), ticket.user().credentials())
@@ -868,11 +877,23 @@ public final class AdminModule implements CmsModule, Admin {
    * trusts the new secret whose cookie this answers (empty when devices are not trusted).
    */
   CompletionStage<Optional<HttpHeader>> trustThisBrowser(String username, String presented) {
+    return trustThisBrowser(username, presented, null, null);
+  }
+
+  /**
+   * As {@link #trustThisBrowser(String, String)}, and replaces the account's hash {@code
+   * rehashFrom} with {@code rehash}, the same password with the present Argon2 parameters (both
+   * null: no change).
+   */
+  private CompletionStage<Optional<HttpHeader>> trustThisBrowser(
+      String username, String presented, String rehashFrom, String rehash) {
     String secret = deviceTrust == null ? null : Secrets.random();
     String via = Secrets.wellFormed(presented) ? trustedId(presented) : null;
     return client
         .<UserCommand.UserReply>users(
-            r -> new UserCommand.LoginSucceeded(username, deviceId(secret), via, r))
+            r ->
+                new UserCommand.LoginSucceeded(
+                    username, deviceId(secret), via, rehashFrom, rehash, r))
         .thenApply(
             reply ->
                 secret == null

@@ -109,6 +109,22 @@ public final class PasswordHasher {
   }
 
   /**
+   * Whether {@code stored}, a hash this can read, was made with other Argon2 parameters (memory,
+   * passes, lanes) than the ones configured now: a sign-in that checks a password against it hashes
+   * the password again, so that raising the parameters reaches every account that signs in, and an
+   * account's check takes as long as an unknown name's.
+   */
+  public boolean outdated(String stored) {
+    Matcher m = stored == null ? null : PHC.matcher(stored);
+    if (m == null || !m.matches()) {
+      return false;
+    }
+    return Integer.parseInt(m.group(1)) != params.memoryKib()
+        || Integer.parseInt(m.group(2)) != params.iterations()
+        || Integer.parseInt(m.group(3)) != params.parallelism();
+  }
+
+  /**
    * Spends the time a real check takes, and answers false. The first call makes the hash it checks
    * against, which is that time already: checking against it too made the first unknown name after
    * a start take twice as long as a wrong password.

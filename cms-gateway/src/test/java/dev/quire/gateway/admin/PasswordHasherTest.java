@@ -46,6 +46,18 @@ class PasswordHasherTest {
   }
 
   @Test
+  void aHashIsOutdatedWhenAnyParameterDiffersFromTheConfiguredOnes() {
+    assertThat(hasher.outdated(hasher.hash("s3cret-enough"))).isFalse();
+    assertThat(hasher.outdated(new PasswordHasher(new PasswordHasher.Params(2048, 1, 1)).hash("x")))
+        .isTrue();
+    assertThat(hasher.outdated(new PasswordHasher(new PasswordHasher.Params(1024, 2, 1)).hash("x")))
+        .isTrue();
+    assertThat(hasher.outdated(new PasswordHasher(new PasswordHasher.Params(1024, 1, 2)).hash("x")))
+        .isTrue();
+    assertThat(hasher.outdated("not a hash")).as("nothing to rehash from").isFalse();
+  }
+
+  @Test
   void theRfc9106TestVectorIsReadAsThePhcStringOfTheReferenceImplementation() {
     // The reference implementation's argon2 tool prints, for password "password", salt
     // "somesalt", t=2, m=65536, p=1 (its README):

@@ -61,6 +61,14 @@ public final class Users
       implements Event {}
 
   /**
+   * The same password, hashed again with the site's present Argon2 parameters at a sign-in that
+   * checked it against a hash with older ones. Unlike {@link PasswordSet}, no session ends and no
+   * browser stops being trusted: the password is the one it was.
+   */
+  public record PasswordRehashed(String username, String passwordHash, Instant at)
+      implements Event {}
+
+  /**
    * Every session of the user ended (their credentials count moved on) and no browser trusted any
    * more (a lost laptop's included); password and role unchanged.
    */
@@ -248,6 +256,21 @@ public final class Users
         // A new password (perhaps because the account was taken over) trusts no browser of
         // before, and starts the lockout's count again.
         return with(accounts.get(e.username()).renewed(e.passwordHash(), List.of()));
+      }
+      if (event instanceof PasswordRehashed e) {
+        Account a = accounts.get(e.username());
+        return with(
+            new Account(
+                a.username(),
+                a.displayName(),
+                a.role(),
+                e.passwordHash(),
+                a.disabled(),
+                a.credentials(),
+                a.createdAt(),
+                a.lastLogin(),
+                a.attempts(),
+                a.devices()));
       }
       if (event instanceof LoginAttempted e) {
         Account a = accounts.get(e.username());
@@ -542,10 +565,18 @@ public final class Users
     if (a == null) {
       return Effect().reply(cmd.replyTo(), noSuchUser(cmd.username()));
     }
+    Instant now = clock.instant();
+    LoggedIn in = new LoggedIn(a.username(), now, deviceHash(cmd.device()), deviceHash(cmd.via()));
+    // Only over the hash the password was checked against: a password set in between stays.
+    boolean rehash =
+        cmd.rehash() != null
+            && cmd.rehash().startsWith("$argon2id$")
+            && a.passwordHash().equals(cmd.rehashFrom())
+            && !cmd.rehash().equals(a.passwordHash());
+    List<Event> events =
+        rehash ? List.of(in, new PasswordRehashed(a.username(), cmd.rehash(), now)) : List.of(in);
     return Effect()
-        .persist(
-            new LoggedIn(
-                a.username(), clock.instant(), deviceHash(cmd.device()), deviceHash(cmd.via())))
+        .persist(events)
         .thenReply(cmd.replyTo(), s -> new UserReply.Done(s.accounts().get(a.username()).view()));
   }
 

@@ -89,6 +89,21 @@ class UserEventsFixtureTest {
         .isEqualTo(before + 1);
   }
 
+  /** Version 3: a sign-in that hashed the password again with newer parameters. */
+  @Test
+  void storedRehashEventsOfVersion3StillReplay() throws Exception {
+    List<Object> events = read("user-events-v3.tsv");
+    Users.State state = new Users.State(Map.of());
+    for (Object e : events) {
+      state = state.apply((Users.Event) e, 5, 10);
+    }
+    Users.Account ann = state.accounts().get("ann");
+    assertThat(ann.passwordHash())
+        .startsWith("$argon2id$v=19$m=47104,t=1,p=1$bmV3c2FsdG5ld3NhbHQ$");
+    assertThat(ann.credentials()).as("a rehash ends no session").isEqualTo(1);
+    assertThat(ann.lastLogin()).isEqualTo(Instant.parse("2026-12-06T09:00:00Z"));
+  }
+
   static List<Object> read(String fixture) throws Exception {
     return dev.quire.content.StoredEvents.read(KIT.system(), fixture);
   }

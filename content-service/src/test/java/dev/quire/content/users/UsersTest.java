@@ -219,6 +219,38 @@ class UsersTest {
     assertThat(view.lastLogin()).isEqualTo(NOW.plus(Duration.ofMinutes(15)).plusSeconds(1));
   }
 
+  @Test
+  void aSignInReplacesTheHashItCheckedWithTheRehashAndEndsNoSession() {
+    add("root", Role.ADMIN);
+    long credentials =
+        view(kit.<UserReply>runCommand(r -> new UserCommand.GetUser("root", r)).reply())
+            .credentials();
+    var in =
+        kit.<UserReply>runCommand(
+            r ->
+                new UserCommand.LoginSucceeded(
+                    "root", null, null, "$argon2id$hash-of-root", "$argon2id$newer-of-root", r));
+    assertThat(in.events()).hasSize(2);
+    assertThat(in.events().get(1))
+        .isEqualTo(new Users.PasswordRehashed("root", "$argon2id$newer-of-root", NOW));
+    assertThat(begin("root").passwordHash()).isEqualTo("$argon2id$newer-of-root");
+    assertThat(view(in.reply()).credentials()).as("no session ends").isEqualTo(credentials);
+
+    // A password set between the check and the sign-in stays: the rehash was of the old one.
+    kit.<UserReply>runCommand(
+        r -> new UserCommand.SetPassword("root", "$argon2id$set-by-admin", "admin", r));
+    var late =
+        kit.<UserReply>runCommand(
+            r ->
+                new UserCommand.LoginSucceeded(
+                    "root", null, null, "$argon2id$newer-of-root", "$argon2id$stale-rehash", r));
+    assertThat(late.events()).hasSize(1).allMatch(e -> e instanceof Users.LoggedIn);
+    assertThat(begin("root").passwordHash()).isEqualTo("$argon2id$set-by-admin");
+
+    kit.restart();
+    assertThat(begin("root").passwordHash()).isEqualTo("$argon2id$set-by-admin");
+  }
+
   static final String LAPTOP = "a".repeat(64);
   static final String LAPTOP_NEXT = "d".repeat(64);
   static final String PHONE = "b".repeat(64);
