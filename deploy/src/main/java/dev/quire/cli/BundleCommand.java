@@ -108,7 +108,8 @@ final class BundleCommand implements Runnable {
                     !noHistory,
                     new Manifest.Site(settings.get("title"), settings.get("base-url")),
                     settings,
-                    "quire 0.1.0");
+                    "quire 0.1.0",
+                    w -> System.err.println("warning: " + w));
         Manifest.Counts c = m.counts();
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf(

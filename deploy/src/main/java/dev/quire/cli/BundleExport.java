@@ -7,6 +7,7 @@ import dev.quire.content.Content;
 import dev.quire.content.JournalHistories;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentSnapshot;
+import dev.quire.protocol.FieldError;
 import dev.quire.protocol.HistoryStep;
 import dev.quire.protocol.RedirectRule;
 import java.io.InputStream;
@@ -16,8 +17,10 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -56,7 +59,8 @@ final class BundleExport {
       boolean withHistory,
       Manifest.Site siteInfo,
       Map<String, String> settings,
-      String createdBy)
+      String createdBy,
+      Consumer<String> warn)
       throws Exception {
     long items = JournalHistories.count(db);
     List<MediaStore.Media> blobs = media.list();
@@ -88,7 +92,7 @@ final class BundleExport {
               bar.step();
             });
       }
-      for (RedirectRule r : await(site.redirects())) {
+      for (RedirectRule r : exportable(await(site.redirects()), warn)) {
         writer.redirect(new Redirect(r.from(), r.to(), r.status()));
       }
       writer.menus(
@@ -104,6 +108,35 @@ final class BundleExport {
       writer.settings(settings);
       return writer.finish();
     }
+  }
+
+  /**
+   * The rules a bundle can carry: a rule the site took before it refused such paths (a {@code //}
+   * inside one, from before 2026-12-04) stays in its table and still answers, but no bundle reader
+   * or import takes it back, so writing it would make the whole export unreadable. Each one left
+   * out is named through {@code warn}, with what is wrong and how to mend it.
+   */
+  static List<RedirectRule> exportable(List<RedirectRule> rules, Consumer<String> warn) {
+    List<RedirectRule> out = new java.util.ArrayList<>(rules.size());
+    for (RedirectRule r : rules) {
+      Optional<FieldError> problem = r.problem();
+      if (problem.isEmpty()) {
+        out.add(r);
+        continue;
+      }
+      warn.accept(
+          "redirect "
+              + r.from()
+              + " -> "
+              + r.to()
+              + " left out of the bundle: its '"
+              + problem.get().field()
+              + "' "
+              + problem.get().message()
+              + ". The site took it before such rules were refused; remove it on the admin's"
+              + " redirects page or through the API, and add it again as a rule the site takes now.");
+    }
+    return out;
   }
 
   private <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {

@@ -250,6 +250,109 @@ class BundleRoundTripTest {
                         "Field Notes", null, "Ada", "en-GB", null, 5)));
   }
 
+  /**
+   * A redirect stored before the site refused a {@code //} inside a path is still in its table, but
+   * no bundle reader takes it: the export leaves it out and says so, and the bundle verifies and
+   * imports. The rule is planted in the journal as that version stored it (the entity refuses it
+   * now): an event-sourced behaviour with the table's persistence id, run before the table's own
+   * entity starts.
+   */
+  @Test
+  void aRedirectTheSiteTookBeforeItRefusedSuchPathsIsLeftOutOfTheExportByName() throws Exception {
+    Path data = tmp.resolve("legacy-redirect");
+    var config = QuireNode.config(Map.of("quire.data-dir", data.toString()));
+    try (QuireNode node = QuireNode.start(config, false, System.out)) {
+      var site = new LocalTarget(node.system(), Duration.ofSeconds(10), "test");
+      {
+        RedirectRule legacy = new RedirectRule("/archive//2019/", "/blog/", 301);
+        assertThat(legacy.problem()).isPresent();
+        var planted = new java.util.concurrent.CompletableFuture<Void>();
+        node.system()
+            .systemActorOf(
+                org.apache.pekko.actor.typed.javadsl.Behaviors.<Void>setup(
+                    ctx -> {
+                      var planter =
+                          ctx.spawn(
+                              new LegacyEvent(
+                                  new dev.quire.content.SiteRedirects.RulesPut(
+                                      List.of(legacy),
+                                      Instant.parse("2026-11-20T10:00:00Z"),
+                                      "admin"),
+                                  planted),
+                              "planter");
+                      planter.tell("plant");
+                      return org.apache.pekko.actor.typed.javadsl.Behaviors.empty();
+                    }),
+                "legacy-redirect",
+                org.apache.pekko.actor.typed.Props.empty());
+        await(planted);
+        await(site.addRedirects(List.of(new RedirectRule("/old-feed/", "/feed.xml", 301))));
+        assertThat(await(site.redirects()))
+            .extracting(RedirectRule::from)
+            .containsExactlyInAnyOrder("/archive//2019/", "/old-feed/");
+      }
+    }
+    Path file = tmp.resolve("legacy-redirect.quire");
+    var out =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "export", file.toString(), "--data", data.toString());
+    assertThat(out.code()).as(out.err()).isZero();
+    assertThat(out.err())
+        .contains("warning: redirect /archive//2019/ -> /blog/ left out of the bundle: its 'from'")
+        .contains("remove it on the admin's redirects page");
+    assertThat(out.out()).contains("1 redirect(s)");
+    var verified = EmbeddingRoleClusterTest.runCli("bundle", "verify", file.toString());
+    assertThat(verified.code()).as(verified.err()).isZero();
+    Path copy = tmp.resolve("legacy-redirect-copy");
+    var imported =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "import", file.toString(), "--data", copy.toString());
+    assertThat(imported.code()).as(imported.err()).isZero();
+    assertThat(read(copy).redirects())
+        .containsExactly(new RedirectRule("/old-feed/", "/feed.xml", 301));
+  }
+
+  /** Persists one event under the redirect table's persistence id, as an older version did. */
+  static final class LegacyEvent
+      extends org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior<
+          String, dev.quire.content.SiteRedirects.Event, Integer> {
+    private final dev.quire.content.SiteRedirects.Event event;
+    private final java.util.concurrent.CompletableFuture<Void> done;
+
+    LegacyEvent(
+        dev.quire.content.SiteRedirects.Event event,
+        java.util.concurrent.CompletableFuture<Void> done) {
+      super(
+          org.apache.pekko.persistence.typed.PersistenceId.of(
+              dev.quire.protocol.RedirectCommand.ENTITY_KEY.name(),
+              dev.quire.protocol.RedirectCommand.SITE));
+      this.event = event;
+      this.done = done;
+    }
+
+    @Override
+    public Integer emptyState() {
+      return 0;
+    }
+
+    @Override
+    public org.apache.pekko.persistence.typed.javadsl.CommandHandler<
+            String, dev.quire.content.SiteRedirects.Event, Integer>
+        commandHandler() {
+      return newCommandHandlerBuilder()
+          .forAnyState()
+          .onAnyCommand(
+              (state, cmd) -> Effect().persist(event).thenRun(s -> done.complete(null)).thenStop());
+    }
+
+    @Override
+    public org.apache.pekko.persistence.typed.javadsl.EventHandler<
+            Integer, dev.quire.content.SiteRedirects.Event>
+        eventHandler() {
+      return newEventHandlerBuilder().forAnyState().onAnyEvent((state, e) -> state + 1);
+    }
+  }
+
   @Test
   @Order(7)
   void settingsConflictOnlyWithWhatTheSiteSaysOfItsOwn() throws Exception {
