@@ -1805,6 +1805,29 @@ class EndToEndTest {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** CRLF from a Windows client is stored as the admin and the import store it: LF. */
+  @Test
+  void aBodySentWithCarriageReturnsIsStoredWithLineFeeds() throws Exception {
+    var created =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"Windows\",\"slug\":\"windows-line-ends\","
+                + "\"body\":\"one\\r\\ntwo\\rthree\\n\"}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    JsonNode item = JSON.readTree(created.body());
+    assertThat(item.get("body").asText()).isEqualTo("one\ntwo\nthree\n");
+    var edited =
+        api(
+            "PUT",
+            "/api/v1/content/" + item.get("id").asText(),
+            "{\"revision\":1,\"body\":\"one\\r\\ntwo\\r\\nthree\\r\\n\"}");
+    assertThat(edited.statusCode()).as(edited.body()).isEqualTo(200);
+    assertThat(JSON.readTree(edited.body()).get("revision").asLong())
+        .as("the same text with other line ends is no change")
+        .isEqualTo(1);
+  }
+
   @Test
   @Order(12)
   void aBodyOfTheWrongShapeIsTurnedAwayNamingTheFieldInTheApisWords() throws Exception {

@@ -19,4 +19,16 @@ public record ContentInput(
     // On create only: the status the item starts in (draft, published, scheduled) and, for
     // scheduled, when it goes public.
     String status,
-    Instant at) {}
+    Instant at) {
+
+  /**
+   * Line breaks in the body as the admin and the Markdown import store them: {@code \r\n} and a
+   * lone {@code \r} become {@code \n}. A body sent with CRLF was kept so, and came back with LF
+   * from an export and import, which then counted it as an edit.
+   */
+  public ContentInput {
+    if (body != null && body.indexOf('\r') >= 0) {
+      body = body.replace("\r\n", "\n").replace('\r', '\n');
+    }
+  }
+}
