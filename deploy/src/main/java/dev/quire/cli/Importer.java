@@ -245,10 +245,11 @@ public final class Importer {
     }
   }
 
-  /** A problem with {@code e}, on the line of its slug. */
+  /** A problem with {@code e}, on the line of its {@code kind} for that field, else its slug's. */
   private static MarkdownFolder.Problem problem(
       MarkdownFolder.Entry e, String field, String message) {
-    return new MarkdownFolder.Problem(e.file(), e.slugLine(), field, message);
+    return new MarkdownFolder.Problem(
+        e.file(), field.equals("kind") ? e.kindLine() : e.slugLine(), field, message);
   }
 
   public Summary run(List<MarkdownFolder.Entry> entries) throws InterruptedException {

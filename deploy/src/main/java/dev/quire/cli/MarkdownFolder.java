@@ -102,7 +102,8 @@ public final class MarkdownFolder {
       boolean draft,
       Instant publishAt,
       int slugLine,
-      String id) {
+      String id,
+      int kindLine) {
     public Entry(
         Path file,
         ContentKind kind,
@@ -110,7 +111,18 @@ public final class MarkdownFolder {
         boolean draft,
         Instant publishAt,
         int slugLine) {
-      this(file, kind, fields, draft, publishAt, slugLine, null);
+      this(file, kind, fields, draft, publishAt, slugLine, null, slugLine);
+    }
+
+    public Entry(
+        Path file,
+        ContentKind kind,
+        ContentFields fields,
+        boolean draft,
+        Instant publishAt,
+        int slugLine,
+        String id) {
+      this(file, kind, fields, draft, publishAt, slugLine, id, slugLine);
     }
   }
 
@@ -444,7 +456,15 @@ public final class MarkdownFolder {
       return new Read(null, slug, slugLine, idLine);
     }
     return new Read(
-        new Entry(f, kind, fields, draft, publishAt != null ? publishAt : date, slugLine, id),
+        new Entry(
+            f,
+            kind,
+            fields,
+            draft,
+            publishAt != null ? publishAt : date,
+            slugLine,
+            id,
+            nodes.containsKey("kind") ? line(nodes.get("kind")) : slugLine),
         slug,
         slugLine,
         idLine);

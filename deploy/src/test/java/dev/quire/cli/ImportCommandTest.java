@@ -93,14 +93,16 @@ class ImportCommandTest {
     Path folder = Files.createDirectories(tmp.resolve("folder"));
     Files.writeString(
         folder.resolve("1.md"), "---\ntitle: Brand new\nslug: brand-new\n---\nNew.\n");
-    Files.writeString(folder.resolve("2.md"), "---\ntitle: About\nslug: about\n---\nA post?\n");
+    // The kind's own line is named, not the slug's.
+    Files.writeString(
+        folder.resolve("2.md"), "---\ntitle: About\nslug: about\nkind: post\n---\nA post?\n");
     Files.writeString(folder.resolve("3.md"), "---\ntitle: Zed\nslug: zed\n---\nOld name.\n");
     Run refused = run("import", "markdown", folder.toString(), "--data", data.toString());
     assertThat(refused.code()).as("problems against the site: exit 2").isEqualTo(2);
     assertThat(refused.err())
         .contains(
             folder.resolve("2.md")
-                + ":3: kind: the site has 'about' as a page, this file as a post",
+                + ":4: kind: the site has 'about' as a page, this file as a post",
             folder.resolve("3.md") + ":3: slug: 'zed' is an old slug of the item now at 'zed-two'",
             "2 problem(s) in " + folder + " against the site; nothing was imported.");
 
