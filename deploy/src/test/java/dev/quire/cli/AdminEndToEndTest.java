@@ -1188,7 +1188,21 @@ class AdminEndToEndTest {
     assertThat(signedIn("target2", "target2-password-1").get("/admin/settings/").statusCode())
         .as("an editor may not")
         .isEqualTo(403);
-    assertThat(publicPage("/")).contains("<title>Quire");
+    String before = publicPage("/");
+    assertThat(before).contains("<title>Quire");
+    // Dates in the language's own long form: the configuration's "en" writes the month first.
+    java.time.LocalDate shown = firstDate(before);
+    assertThat(before)
+        .contains(
+            ">"
+                + shown
+                    .getMonth()
+                    .getDisplayName(java.time.format.TextStyle.FULL, java.util.Locale.ENGLISH)
+                + " "
+                + shown.getDayOfMonth()
+                + ", "
+                + shown.getYear()
+                + "</time>");
     int posts =
         JSON.readTree(api("GET", "/api/v1/content?status=published&kind=post", null).body())
             .get("total")
@@ -1226,6 +1240,18 @@ class AdminEndToEndTest {
     assertThat(AdminForms.location(saved)).isEqualTo("/admin/settings/?done=1");
     // Every page shows it at once on this gateway (the memoised pages were dropped), escaped.
     String home = publicPage("/");
+    java.time.LocalDate day = firstDate(home);
+    assertThat(home)
+        .as("en-GB: the day first")
+        .contains(
+            ">"
+                + day.getDayOfMonth()
+                + " "
+                + day.getMonth()
+                    .getDisplayName(java.time.format.TextStyle.FULL, java.util.Locale.ENGLISH)
+                + " "
+                + day.getYear()
+                + "</time>");
     assertThat(home)
         .contains("<title>Field &lt;Notes&gt; &amp; co")
         .contains("lang=\"en-GB\"")
@@ -1282,6 +1308,13 @@ class AdminEndToEndTest {
     assertThat(JSON.readTree(cleared.body()).at("/version").asLong()).isEqualTo(2);
     assertThat(publicPage("/")).contains("<title>Quire");
     assertThat(status(lastPage)).isEqualTo(404);
+  }
+
+  /** The day of the first {@code <time datetime="yyyy-mm-dd">} on a page. */
+  static java.time.LocalDate firstDate(String page) {
+    Matcher m = Pattern.compile("<time datetime=\"(\\d{4}-\\d{2}-\\d{2})\">").matcher(page);
+    assertThat(m.find()).as("a date on the page").isTrue();
+    return java.time.LocalDate.parse(m.group(1));
   }
 
   static AdminForms signedIn(String user, String password) throws Exception {

@@ -183,7 +183,13 @@ public final class OgImageModule implements CmsModule {
     SiteSettings settings = live.get();
     String meta = "";
     if (item.isPost()) {
-      meta = item.dateDisplay() + " \u00b7 " + item.readingMinutes() + " min read";
+      meta =
+          dev.quire.gateway.render.DisplayDate.longDate(
+                  item.localDate(),
+                  dev.quire.gateway.render.DisplayDate.locale(settings.language()))
+              + " \u00b7 "
+              + item.readingMinutes()
+              + " min read";
       if (!item.author().isBlank()) {
         meta += " \u00b7 " + item.author();
       }

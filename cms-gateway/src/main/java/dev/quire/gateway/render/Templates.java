@@ -114,10 +114,18 @@ public final class Templates {
   }
 
   public String render(String name, Map<String, Object> model) {
+    return render(name, model, java.util.Locale.ENGLISH);
+  }
+
+  /**
+   * {@code name} with {@code model}, in {@code locale}: what the {@code longDate} filter writes
+   * dates in (pages: the site's language).
+   */
+  public String render(String name, Map<String, Object> model, java.util.Locale locale) {
     PebbleTemplate template = engine.getTemplate(name);
     StringWriter out = new StringWriter(8192);
     try {
-      template.evaluate(out, model);
+      template.evaluate(out, model, locale);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -128,12 +136,51 @@ public final class Templates {
     return render(name, model).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** {@code asset("css/site.css")}: the fingerprinted URL of a theme asset. */
+  public byte[] renderBytes(String name, Map<String, Object> model, java.util.Locale locale) {
+    return render(name, model, locale).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * {@code asset("css/site.css")}: the fingerprinted URL of a theme asset; {@code date | longDate}:
+   * a day in the long form of the page's language ({@link DisplayDate}).
+   */
   private static final class AssetExtension extends AbstractExtension {
     private final Assets assets;
 
     AssetExtension(Assets assets) {
       this.assets = assets;
+    }
+
+    @Override
+    public Map<String, io.pebbletemplates.pebble.extension.Filter> getFilters() {
+      return Map.of(
+          "longDate",
+          new io.pebbletemplates.pebble.extension.Filter() {
+            @Override
+            public List<String> getArgumentNames() {
+              return List.of();
+            }
+
+            @Override
+            public Object apply(
+                Object input,
+                Map<String, Object> args,
+                PebbleTemplate self,
+                EvaluationContext context,
+                int lineNumber) {
+              if (input == null) {
+                return "";
+              }
+              if (!(input instanceof java.time.temporal.TemporalAccessor date)) {
+                throw new io.pebbletemplates.pebble.error.PebbleException(
+                    null,
+                    "longDate takes a date, was " + input.getClass().getSimpleName(),
+                    lineNumber,
+                    self.getName());
+              }
+              return DisplayDate.longDate(date, context.getLocale());
+            }
+          });
     }
 
     @Override

@@ -76,6 +76,14 @@ public record ItemView(
     return kind == ContentKind.POST ? "/posts/" + slug + "/" : "/" + slug + "/";
   }
 
+  /**
+   * The item's date as a day in the site's zone, for {@code {{ post.localDate | longDate }}}: in
+   * the site's language. ({@link #dateDisplay} stays the English "5 December 2026".)
+   */
+  public java.time.LocalDate localDate() {
+    return java.time.LocalDate.parse(dateIso);
+  }
+
   public boolean isPost() {
     return "post".equals(kind);
   }

@@ -31,11 +31,13 @@ public final class PageRenderer {
   public byte[] render(
       SiteSnapshot snapshot, String template, String path, Map<String, Object> vars) {
     Map<String, Object> model = new HashMap<>(vars);
-    model.put("site", site.get());
+    SiteSettings settings = site.get();
+    model.put("site", settings);
     model.put("nav", snapshot.nav());
     model.put("currentPath", path);
     model.put("year", Year.now(zone).getValue());
-    return templates.renderBytes(template, model);
+    return templates.renderBytes(
+        template, model, dev.quire.gateway.render.DisplayDate.locale(settings.language()));
   }
 
   /** The site's settings, as pages show them now. */

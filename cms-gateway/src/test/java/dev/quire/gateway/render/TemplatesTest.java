@@ -33,4 +33,25 @@ class TemplatesTest {
     // Nothing is cached in dev mode, so nothing is compiled ahead and nothing can fail here.
     assertThat(new Templates(theme, true, true, List.of()).precompile(SITE)).isEmpty();
   }
+
+  @Test
+  void longDateWritesADayInTheLongFormOfThePagesLanguage(@TempDir Path theme) throws Exception {
+    Files.createDirectories(theme.resolve("templates/t"));
+    Files.writeString(theme.resolve("templates/t/date.peb"), "{{ day | longDate }}");
+    Templates templates = new Templates(theme, false, true, List.of());
+    var day = java.util.Map.<String, Object>of("day", java.time.LocalDate.of(2026, 12, 5));
+    assertThat(templates.render("t/date.peb", day, DisplayDate.locale("en")))
+        .isEqualTo("December 5, 2026");
+    assertThat(templates.render("t/date.peb", day, DisplayDate.locale("en-GB")))
+        .isEqualTo("5 December 2026");
+    assertThat(templates.render("t/date.peb", day, DisplayDate.locale("de")))
+        .isEqualTo("5. Dezember 2026");
+    assertThat(templates.render("t/date.peb", day, DisplayDate.locale("fr")))
+        .isEqualTo("5 d\u00e9cembre 2026");
+    assertThat(templates.render("t/date.peb", day, DisplayDate.locale("pt-BR")))
+        .isEqualTo("5 de dezembro de 2026");
+    assertThat(templates.render("t/date.peb", day, DisplayDate.locale("tlh")))
+        .as("a language without date names in the JDK: English")
+        .isEqualTo("5 December 2026");
+  }
 }
