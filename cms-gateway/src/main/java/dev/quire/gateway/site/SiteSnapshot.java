@@ -111,11 +111,10 @@ public final class SiteSnapshot {
   private final Map<String, String> tagNames;
   private final List<NavLink> nav;
   private final int memoLimit;
-  private final ConcurrentHashMap<String, Rendered> memo = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Rendered> memo;
 
   /** How many times the pages were forgotten ({@link #forgetPages}). */
-  private final java.util.concurrent.atomic.AtomicLong forgotten =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong forgotten;
 
   private SiteSnapshot(
       long seq,
@@ -126,6 +125,33 @@ public final class SiteSnapshot {
       Map<String, List<ItemView>> byTag,
       Map<String, String> tagNames,
       int memoLimit) {
+    this(
+        seq,
+        posts,
+        pages,
+        bySlug,
+        byAlias,
+        byTag,
+        tagNames,
+        memoLimit,
+        new ConcurrentHashMap<>(),
+        new java.util.concurrent.atomic.AtomicLong());
+  }
+
+  /** {@code memo} and {@code forgotten}: shared with a snapshot of the same published site. */
+  private SiteSnapshot(
+      long seq,
+      List<ItemView> posts,
+      List<ItemView> pages,
+      Map<String, ItemView> bySlug,
+      Map<String, ItemView> byAlias,
+      Map<String, List<ItemView>> byTag,
+      Map<String, String> tagNames,
+      int memoLimit,
+      ConcurrentHashMap<String, Rendered> memo,
+      java.util.concurrent.atomic.AtomicLong forgotten) {
+    this.memo = memo;
+    this.forgotten = forgotten;
     this.seq = seq;
     this.posts = posts;
     this.pages = pages;
@@ -174,7 +200,10 @@ public final class SiteSnapshot {
       }
     }
     if (changed.isEmpty()) {
-      return new SiteSnapshot(seq, posts, pages, bySlug, byAlias, byTag, tagNames, memoLimit);
+      // Nothing published changed (a draft was saved, a schedule set): the same pages, so the same
+      // rendered ones. A new memo made every saved draft render the whole site again.
+      return new SiteSnapshot(
+          seq, posts, pages, bySlug, byAlias, byTag, tagNames, memoLimit, memo, forgotten);
     }
     addedPosts.sort(NEWEST_FIRST);
     addedPages.sort(BY_TITLE);

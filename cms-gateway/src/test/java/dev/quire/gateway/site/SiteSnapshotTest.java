@@ -251,4 +251,29 @@ class SiteSnapshotTest {
     assertThat(snap.page("/a/", () -> new SiteSnapshot.Rendered(200, "e3", response)).etag())
         .isEqualTo("e2");
   }
+
+  @Test
+  void aChangeToNothingPublishedKeepsTheRenderedPagesAndAPublishedChangeDropsThem() {
+    ItemView a = view("1", "post", "a", List.of("x"), List.of(), Instant.EPOCH, "A");
+    SiteSnapshot first = SiteSnapshot.of(1, List.of(a), 100);
+    var response = org.apache.pekko.http.javadsl.model.HttpResponse.create();
+    first.page("/", () -> new SiteSnapshot.Rendered(200, "home-1", response));
+    // A draft saved: the read model moved on, nothing published did.
+    SiteSnapshot draftSaved = first.with(2, List.of(new SiteSnapshot.Change(null, null)));
+    assertThat(draftSaved.seq()).isEqualTo(2);
+    assertThat(draftSaved.memoised("/")).as("the same site, the same pages").isTrue();
+    assertThat(
+            draftSaved.page("/", () -> new SiteSnapshot.Rendered(200, "home-2", response)).etag())
+        .isEqualTo("home-1");
+    // Forgetting the pages of one forgets those of the other: they are one set.
+    draftSaved.forgetPages();
+    assertThat(first.memoised("/")).isFalse();
+    draftSaved.page("/", () -> new SiteSnapshot.Rendered(200, "home-3", response));
+    // A published change: the pages render again.
+    ItemView b =
+        view("2", "post", "b", List.of("x"), List.of(), Instant.EPOCH.plusSeconds(60), "B");
+    SiteSnapshot published = draftSaved.with(3, List.of(new SiteSnapshot.Change(null, b)));
+    assertThat(published.memoised("/")).isFalse();
+    assertThat(draftSaved.memoised("/")).as("the snapshot before keeps its own").isTrue();
+  }
 }
