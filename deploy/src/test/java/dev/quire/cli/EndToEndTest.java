@@ -797,6 +797,26 @@ class EndToEndTest {
         api("PUT", "/api/v1/content/" + bornId, "{\"revision\":2,\"status\":\"draft\"}");
     assertThat(statusByPut.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(statusByPut.body()).at("/error/field").asText()).isEqualTo("status");
+
+    // Its revision list says when the schedule was for (once the read model has the revisions).
+    await(
+        () ->
+            api("GET", "/api/v1/content/" + bornId + "/revisions?bodies=false", null)
+                .body()
+                .contains("publish-scheduled"),
+        Duration.ofSeconds(5));
+    JsonNode revisions =
+        JSON.readTree(
+            api("GET", "/api/v1/content/" + bornId + "/revisions?bodies=false", null).body());
+    JsonNode scheduledStep = null;
+    for (JsonNode r : revisions.get("items")) {
+      if (r.get("event").asText().equals("publish-scheduled")) {
+        scheduledStep = r;
+      }
+    }
+    assertThat(scheduledStep).isNotNull();
+    assertThat(Instant.parse(scheduledStep.get("publishAt").asText()))
+        .isEqualTo(Instant.parse(soon).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
   }
 
   @Test

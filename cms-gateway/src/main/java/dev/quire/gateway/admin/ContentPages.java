@@ -717,9 +717,11 @@ final class ContentPages {
                                         m.put("revision", r.revision());
                                         m.put(
                                             "event",
-                                            r.revertedTo() == null
-                                                ? r.event()
-                                                : r.event() + " to " + r.revertedTo());
+                                            r.revertedTo() != null
+                                                ? r.event() + " to " + r.revertedTo()
+                                                : r.publishAt() != null
+                                                    ? r.event() + " for " + shown(r.publishAt())
+                                                    : r.event());
                                         m.put("at", shown(r.at()));
                                         m.put(
                                             "atIso",

@@ -451,6 +451,9 @@ public final class ContentApiModule implements CmsModule {
                   if (e.revertedTo() != null) {
                     m.put("revertedTo", e.revertedTo());
                   }
+                  if (e.publishAt() != null) {
+                    m.put("publishAt", e.publishAt());
+                  }
                   return m;
                 })
             .toList());

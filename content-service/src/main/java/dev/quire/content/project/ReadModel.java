@@ -299,7 +299,7 @@ public final class ReadModel {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO content_revision (content_id, revision, event, at, actor, status,"
-                + " title, slug, body, reverted_to) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+                + " title, slug, body, reverted_to, publish_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
       ps.setString(1, e.contentId());
       ps.setLong(2, e.revision());
       ps.setString(3, eventName(e));
@@ -313,6 +313,11 @@ public final class ReadModel {
         ps.setLong(10, ed.revertedTo());
       } else {
         ps.setNull(10, java.sql.Types.BIGINT);
+      }
+      if (e instanceof Content.PublishScheduled ps2) {
+        ps.setLong(11, ps2.publishAt().toEpochMilli());
+      } else {
+        ps.setNull(11, java.sql.Types.BIGINT);
       }
       ps.executeUpdate();
     }
@@ -473,7 +478,7 @@ public final class ReadModel {
         c.prepareStatement(
             "SELECT revision, event, at, actor, status, title, slug, "
                 + (withoutBodies ? "''" : "body")
-                + ", reverted_to FROM content_revision"
+                + ", reverted_to, publish_at FROM content_revision"
                 + " WHERE content_id=? AND (?=0 OR revision<?) ORDER BY revision DESC")) {
       ps.setString(1, contentId);
       ps.setLong(2, beforeRevision);
@@ -491,7 +496,8 @@ public final class ReadModel {
                   rs.getString(6),
                   rs.getString(7),
                   rs.getString(8),
-                  rs.getObject(9) == null ? null : rs.getLong(9));
+                  rs.getObject(9) == null ? null : rs.getLong(9),
+                  rs.getObject(10) == null ? null : Instant.ofEpochMilli(rs.getLong(10)));
           long size = utf8(e.event()) + utf8(e.actor()) + utf8(e.title());
           size += utf8(e.slug()) + utf8(e.body());
           if (!out.isEmpty() && bytes + size > maxBytes) {

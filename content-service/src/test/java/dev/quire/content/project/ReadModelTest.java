@@ -222,6 +222,23 @@ class ReadModelTest {
   }
 
   @Test
+  void aScheduleIsListedWithTheTimeItWasFor() throws Exception {
+    Instant at = T0.plusSeconds(3_600);
+    project(
+        new Content.DraftCreated(
+            "sc", 1, ContentKind.POST, fields("one", "first", List.of()), T0, "ed"),
+        new Content.PublishScheduled("sc", 2, at, T0.plusSeconds(5), "ed"),
+        new Content.Published("sc", 3, at, "scheduler"));
+    try (Connection c = ds.getConnection()) {
+      var revs = rm.revisions(c, "sc");
+      assertThat(revs)
+          .extracting(r -> r.event())
+          .containsExactly("published", "publish-scheduled", "draft-created");
+      assertThat(revs).extracting(r -> r.publishAt()).containsExactly(null, at, null);
+    }
+  }
+
+  @Test
   void aRevertIsListedAsRevertedWithTheRevisionItWroteBack() throws Exception {
     project(
         new Content.DraftCreated(
