@@ -125,18 +125,38 @@ final class BundleExport {
         continue;
       }
       warn.accept(
-          "redirect "
-              + r.from()
-              + " -> "
-              + r.to()
-              + " left out of the bundle: its '"
-              + problem.get().field()
-              + "' "
-              + problem.get().message()
-              + ". The site took it before such rules were refused; remove it on the admin's"
-              + " redirects page or through the API, and add it again as a rule the site takes now.");
+          printable(
+              "redirect "
+                  + r.from()
+                  + " -> "
+                  + r.to()
+                  + " left out of the bundle: its '"
+                  + problem.get().field()
+                  + "' "
+                  + problem.get().message()
+                  + ". The site took it before such rules were refused; remove it on the admin's"
+                  + " redirects page or through the API, and add it again as a rule the site takes"
+                  + " now."));
     }
     return out;
+  }
+
+  /**
+   * {@code text} with control characters (C0, DEL and C1) written as {@code \\uXXXX}: nothing for a
+   * terminal to run.
+   */
+  static String printable(String text) {
+    StringBuilder b = new StringBuilder(text.length());
+    text.chars()
+        .forEach(
+            c -> {
+              if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                b.append(String.format("\\u%04x", c));
+              } else {
+                b.append((char) c);
+              }
+            });
+    return b.toString();
   }
 
   private <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {

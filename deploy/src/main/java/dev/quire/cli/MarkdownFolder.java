@@ -305,7 +305,8 @@ public final class MarkdownFolder {
                   + " is not valid UTF-8; save the file as UTF-8 and import again)"));
       return Read.NOTHING;
     }
-    text = text.replace("\r\n", "\n");
+    // Windows' CRLF and old Macs' lone CR: lines as the site stores them.
+    text = text.replace("\r\n", "\n").replace('\r', '\n');
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }

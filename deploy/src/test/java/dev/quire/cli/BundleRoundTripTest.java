@@ -310,6 +310,8 @@ class BundleRoundTripTest {
     assertThat(imported.code()).as(imported.err()).isZero();
     assertThat(read(copy).redirects())
         .containsExactly(new RedirectRule("/old-feed/", "/feed.xml", 301));
+    // A stored path's control characters reach the terminal as text, not as escapes it runs.
+    assertThat(BundleExport.printable("/a\u001b[31m/\u009b/")).isEqualTo("/a\\u001b[31m/\\u009b/");
   }
 
   /** Persists one event under the redirect table's persistence id, as an older version did. */

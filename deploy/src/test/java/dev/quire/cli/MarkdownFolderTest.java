@@ -58,6 +58,14 @@ class MarkdownFolderTest {
   }
 
   @Test
+  void oldMacLineEndsAreLinesToo() throws Exception {
+    var r = read("mac.md", "---\rtitle: Classic\rslug: classic\r---\rOne\rTwo\r");
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.entries().get(0).fields().body()).isEqualTo("One\nTwo\n");
+    assertThat(r.entries().get(0).slugLine()).isEqualTo(3);
+  }
+
+  @Test
   void reportsEveryProblemWithFileLineAndField() throws Exception {
     var r =
         read(

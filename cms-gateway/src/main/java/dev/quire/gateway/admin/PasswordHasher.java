@@ -109,19 +109,18 @@ public final class PasswordHasher {
   }
 
   /**
-   * Whether {@code stored}, a hash this can read, was made with other Argon2 parameters (memory,
-   * passes, lanes) than the ones configured now: a sign-in that checks a password against it hashes
-   * the password again, so that raising the parameters reaches every account that signs in, and an
-   * account's check takes as long as an unknown name's.
+   * Whether {@code stored}, a hash this can read, was made with less memory or fewer passes than
+   * configured now: a sign-in that checks a password against it hashes the password again, so that
+   * raised parameters reach each account at its next sign-in. Never to weaker ones: parameters
+   * lowered (by mistake, or test settings in production) leave every hash as it is.
    */
   public boolean outdated(String stored) {
     Matcher m = stored == null ? null : PHC.matcher(stored);
     if (m == null || !m.matches()) {
       return false;
     }
-    return Integer.parseInt(m.group(1)) != params.memoryKib()
-        || Integer.parseInt(m.group(2)) != params.iterations()
-        || Integer.parseInt(m.group(3)) != params.parallelism();
+    return Integer.parseInt(m.group(1)) < params.memoryKib()
+        || Integer.parseInt(m.group(2)) < params.iterations();
   }
 
   /**

@@ -357,6 +357,25 @@ public final class CardRenderer {
     }
   }
 
+  /** Whether the card's font has a glyph for every character of {@code text}. */
+  public boolean canDraw(String text) {
+    return text.codePoints()
+        .allMatch(
+            cp -> {
+              if (Character.isWhitespace(cp)) {
+                return true;
+              }
+              Integer gid = glyphIds.get(cp);
+              if (gid != null) {
+                return gid != 0;
+              }
+              Face f = face();
+              synchronized (f.font()) {
+                return glyphIds.computeIfAbsent(cp, c -> f.cmap().getGlyphId(c)) != 0;
+              }
+            });
+  }
+
   private Glyph glyph(int codePoint) {
     Integer gid = glyphIds.get(codePoint);
     Glyph g = gid == null ? null : glyphs.get(gid);

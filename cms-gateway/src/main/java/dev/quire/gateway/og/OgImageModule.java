@@ -183,10 +183,13 @@ public final class OgImageModule implements CmsModule {
     SiteSettings settings = live.get();
     String meta = "";
     if (item.isPost()) {
-      meta =
+      String date =
           dev.quire.gateway.render.DisplayDate.longDate(
-                  item.localDate(),
-                  dev.quire.gateway.render.DisplayDate.locale(settings.language()))
+              item.localDate(), dev.quire.gateway.render.DisplayDate.locale(settings.language()));
+      // The card's font (Liberation Sans) has no CJK, Arabic or Indic letters: such a date is
+      // drawn in English rather than as empty boxes.
+      meta =
+          (renderer.canDraw(date) ? date : item.dateDisplay())
               + " \u00b7 "
               + item.readingMinutes()
               + " min read";

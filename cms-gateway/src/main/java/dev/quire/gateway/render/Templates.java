@@ -171,10 +171,13 @@ public final class Templates {
               if (input == null) {
                 return "";
               }
-              if (!(input instanceof java.time.temporal.TemporalAccessor date)) {
+              if (!(input instanceof java.time.temporal.TemporalAccessor date)
+                  || !date.isSupported(java.time.temporal.ChronoField.DAY_OF_MONTH)) {
+                // An Instant has no day until it has a zone: post.localDate has one.
                 throw new io.pebbletemplates.pebble.error.PebbleException(
                     null,
-                    "longDate takes a date, was " + input.getClass().getSimpleName(),
+                    "longDate takes a day (a LocalDate such as post.localDate), was "
+                        + input.getClass().getSimpleName(),
                     lineNumber,
                     self.getName());
               }

@@ -372,7 +372,12 @@ public final class SiteSnapshot {
     return memo.containsKey(key);
   }
 
-  /** The memoised page for {@code key}, rendering it once if absent (bounded by count). */
+  /**
+   * The memoised page for {@code key}, rendering it once if absent (bounded by count: a full memo
+   * starts again empty, so that the pages asked for now are kept whatever filled it before, a
+   * crawler's walk through every post say; it used to keep what came first until the published site
+   * changed, and every other page rendered at each request).
+   */
   public Rendered page(String key, java.util.function.Supplier<Rendered> render) {
     Rendered r = memo.get(key);
     if (r != null) {
@@ -381,10 +386,15 @@ public final class SiteSnapshot {
     long before = forgotten.get();
     r = render.get();
     // 404s are not kept: arbitrary paths must not crowd out real pages.
-    if (r.keep() && r.status() != 404 && memo.size() < memoLimit) {
+    if (r.keep() && r.status() != 404) {
+      if (memo.size() >= memoLimit) {
+        memo.clear();
+      }
       // A page rendered while the pages were being forgotten may hold what was forgotten: it is
       // not kept. (Put first, then checked: a forget after the check clears it anyway.)
-      if (memo.putIfAbsent(key, r) == null && forgotten.get() != before) {
+      if (memo.size() < memoLimit
+          && memo.putIfAbsent(key, r) == null
+          && forgotten.get() != before) {
         memo.remove(key, r);
       }
     }

@@ -46,15 +46,22 @@ class PasswordHasherTest {
   }
 
   @Test
-  void aHashIsOutdatedWhenAnyParameterDiffersFromTheConfiguredOnes() {
-    assertThat(hasher.outdated(hasher.hash("s3cret-enough"))).isFalse();
-    assertThat(hasher.outdated(new PasswordHasher(new PasswordHasher.Params(2048, 1, 1)).hash("x")))
+  void aHashIsOutdatedWhenItHasLessMemoryOrFewerPassesThanConfigured() {
+    PasswordHasher strong = new PasswordHasher(new PasswordHasher.Params(2048, 2, 1));
+    assertThat(strong.outdated(strong.hash("s3cret-enough"))).isFalse();
+    assertThat(strong.outdated(new PasswordHasher(new PasswordHasher.Params(1024, 2, 1)).hash("x")))
+        .as("less memory")
         .isTrue();
-    assertThat(hasher.outdated(new PasswordHasher(new PasswordHasher.Params(1024, 2, 1)).hash("x")))
+    assertThat(strong.outdated(new PasswordHasher(new PasswordHasher.Params(2048, 1, 1)).hash("x")))
+        .as("fewer passes")
         .isTrue();
-    assertThat(hasher.outdated(new PasswordHasher(new PasswordHasher.Params(1024, 1, 2)).hash("x")))
-        .isTrue();
-    assertThat(hasher.outdated("not a hash")).as("nothing to rehash from").isFalse();
+    assertThat(strong.outdated(new PasswordHasher(new PasswordHasher.Params(2048, 2, 2)).hash("x")))
+        .as("other lanes, as strong")
+        .isFalse();
+    assertThat(strong.outdated(new PasswordHasher(new PasswordHasher.Params(4096, 3, 1)).hash("x")))
+        .as("stronger than configured: never made weaker")
+        .isFalse();
+    assertThat(strong.outdated("not a hash")).as("nothing to rehash from").isFalse();
   }
 
   @Test

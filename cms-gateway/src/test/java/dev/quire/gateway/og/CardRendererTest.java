@@ -98,6 +98,13 @@ class CardRendererTest {
   }
 
   @Test
+  void theCardSaysWhichTextsItsFontCanDraw() {
+    assertThat(renderer.canDraw("5. Dezember 2026 \u00b7 3 min read")).isTrue();
+    assertThat(renderer.canDraw("5 \u0434\u0435\u043a\u0430\u0431\u0440\u044f 2026")).isTrue();
+    assertThat(renderer.canDraw("2026\u5e7412\u67085\u65e5")).as("CJK").isFalse();
+  }
+
+  @Test
   void aBadStyleIsRefusedNamingTheSetting() {
     var bad =
         ConfigFactory.parseString("quire.gateway.og.background = \"navy\"")

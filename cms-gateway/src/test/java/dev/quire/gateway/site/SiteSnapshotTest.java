@@ -276,4 +276,17 @@ class SiteSnapshotTest {
     assertThat(published.memoised("/")).isFalse();
     assertThat(draftSaved.memoised("/")).as("the snapshot before keeps its own").isTrue();
   }
+
+  @Test
+  void aFullMemoStartsAgainSoThatThePagesAskedForNowAreKept() {
+    SiteSnapshot snap = SiteSnapshot.empty(2);
+    var response = org.apache.pekko.http.javadsl.model.HttpResponse.create();
+    snap.page("/a/", () -> new SiteSnapshot.Rendered(200, "a", response));
+    snap.page("/b/", () -> new SiteSnapshot.Rendered(200, "b", response));
+    assertThat(snap.memoised("/a/")).isTrue();
+    assertThat(snap.memoised("/b/")).isTrue();
+    snap.page("/c/", () -> new SiteSnapshot.Rendered(200, "c", response));
+    assertThat(snap.memoised("/c/")).as("kept, though the memo was full").isTrue();
+    assertThat(snap.memoised("/a/")).isFalse();
+  }
 }

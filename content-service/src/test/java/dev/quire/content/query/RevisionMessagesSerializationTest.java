@@ -85,7 +85,19 @@ class RevisionMessagesSerializationTest {
     var plain =
         new dev.quire.protocol.RevisionEntry(
             3, "edited", t, "ann", ContentStatus.DRAFT, "T", "slug", "body");
-    var list = new ContentQuery.RevisionList("id-1", List.of(reverted, plain));
+    var scheduled =
+        new dev.quire.protocol.RevisionEntry(
+            5,
+            "publish-scheduled",
+            t,
+            "ann",
+            ContentStatus.SCHEDULED,
+            "T",
+            "slug",
+            "",
+            null,
+            t.plusSeconds(3_600));
+    var list = new ContentQuery.RevisionList("id-1", List.of(scheduled, reverted, plain));
     assertThat(serialization.verifySerialization(list, true)).isEqualTo(list);
     var step =
         new dev.quire.protocol.HistoryStep(4, "edited", t, "ann", null, f, null, null, null, 1L);

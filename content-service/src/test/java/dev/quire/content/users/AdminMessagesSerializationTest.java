@@ -49,6 +49,9 @@ class AdminMessagesSerializationTest {
             new UserCommand.BeginLogin(
                 "ann", "a".repeat(64), kit.<UserCommand.LoginTicket>createTestProbe().ref()),
             new UserCommand.LoginSucceeded("ann", "a".repeat(64), "b".repeat(64), userReplies),
+            new UserCommand.LoginSucceeded(
+                "ann", null, null, "$argon2id$old", "$argon2id$new", userReplies),
+            new Users.PasswordRehashed("ann", "$argon2id$new", t),
             new Users.LoginAttempted("ann", t, "a".repeat(64)),
             new Users.LoggedIn("ann", t, "a".repeat(64), "b".repeat(64)),
             new Users.LoggedIn("ann", t),
