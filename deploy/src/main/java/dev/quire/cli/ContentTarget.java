@@ -61,6 +61,15 @@ public interface ContentTarget extends AutoCloseable {
   CompletionStage<List<SlugUse>> slugUses();
 
   /**
+   * The limits the site checks items against, when they may differ from this command's own
+   * configuration (a running site's); empty: the same (a stopped site, opened with this
+   * configuration), or a site too old to say.
+   */
+  default CompletionStage<java.util.Optional<dev.quire.protocol.ContentRules.Limits>> limits() {
+    return java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.empty());
+  }
+
+  /**
    * Stores a media file (once per content hash) and answers its URL on the site, {@code
    * /media/<sha256>/<name>}.
    */

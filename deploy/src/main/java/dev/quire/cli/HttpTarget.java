@@ -304,6 +304,47 @@ public final class HttpTarget implements ContentTarget {
     }
   }
 
+  /** {@code GET /api/v1/limits}; empty from a site that answers 404 (older than the path). */
+  @Override
+  public CompletionStage<Optional<dev.quire.protocol.ContentRules.Limits>> limits() {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(api + "/limits"))
+            .timeout(timeout)
+            .header("Authorization", "Bearer " + token)
+            .header("Accept", "application/json")
+            .GET()
+            .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .thenApply(
+            r -> {
+              if (r.statusCode() == 404) {
+                return Optional.<dev.quire.protocol.ContentRules.Limits>empty();
+              }
+              JsonNode c;
+              try {
+                c = json.readTree(r.body()).path("content");
+              } catch (Exception e) {
+                throw new IllegalStateException(
+                    "GET " + api + "/limits answered " + r.statusCode() + " without JSON");
+              }
+              if (r.statusCode() >= 400 || !c.isObject()) {
+                throw new Refused(
+                    "", "GET " + api + "/limits answered " + r.statusCode() + ": " + r.body());
+              }
+              return Optional.of(
+                  new dev.quire.protocol.ContentRules.Limits(
+                      c.path("titleChars").asInt(),
+                      c.path("slugChars").asInt(),
+                      c.path("bodyChars").asInt(),
+                      c.path("descriptionChars").asInt(),
+                      c.path("tags").asInt(),
+                      c.path("tagChars").asInt(),
+                      c.path("urlChars").asInt(),
+                      c.path("authorChars").asInt(),
+                      c.path("markdownNesting").asInt()));
+            });
+  }
+
   private static Map<String, Object> fields(ContentFields f) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("title", f.title());

@@ -103,7 +103,7 @@ final class ImportCommand implements Runnable {
       }
       long start = System.nanoTime();
       try (TargetSession session = opened(opening)) {
-        if (conflicts(session, result.entries(), dir)) {
+        if (beyondSiteLimits(session, config, dir) || conflicts(session, result.entries(), dir)) {
           return 2;
         }
         Importer.Summary s =
@@ -121,6 +121,56 @@ final class ImportCommand implements Runnable {
         return 3;
       }
     }
+  }
+
+  /**
+   * The files checked again against a running site's own limits ({@code GET /api/v1/limits}) when
+   * they differ from this command's configuration: a site that takes less would refuse some files
+   * half-way through the import. Prints every problem and answers true when there is one, so that
+   * nothing is imported.
+   */
+  static boolean beyondSiteLimits(
+      TargetSession session, com.typesafe.config.Config config, Path dir) throws Exception {
+    java.util.Optional<dev.quire.protocol.ContentRules.Limits> site = otherLimits(session, config);
+    if (site.isEmpty()) {
+      return false;
+    }
+    MarkdownFolder.Result again =
+        new MarkdownFolder(
+                MarkdownRenderer.contentRules(site.get()),
+                config.getBytes("quire.cli.max-file-bytes"),
+                config.getBytes("quire.cli.max-folder-bytes"),
+                java.time.ZoneId.of(config.getString("quire.site.time-zone")))
+            .read(dir);
+    if (again.problems().isEmpty()) {
+      return false;
+    }
+    return printLimitProblems(again.problems(), dir);
+  }
+
+  /** A running site's limits when they differ from {@code config}'s; else empty. */
+  static java.util.Optional<dev.quire.protocol.ContentRules.Limits> otherLimits(
+      TargetSession session, com.typesafe.config.Config config) throws Exception {
+    java.util.Optional<dev.quire.protocol.ContentRules.Limits> site =
+        within(
+            session.target.limits(),
+            session.config.getDuration("quire.cli.list-timeout"),
+            "reading the site's limits",
+            "read the site's limits");
+    return site.filter(l -> !l.equals(dev.quire.protocol.ContentRules.Limits.fromConfig(config)));
+  }
+
+  private static boolean printLimitProblems(List<MarkdownFolder.Problem> problems, Path source) {
+    if (problems.isEmpty()) {
+      return false;
+    }
+    problems.forEach(System.err::println);
+    System.err.println(
+        problems.size()
+            + " problem(s) in "
+            + source
+            + " against the limits of the site it goes to; nothing was imported.");
+    return true;
   }
 
   /**
@@ -352,6 +402,20 @@ final class ImportCommand implements Runnable {
       }
       long start = System.nanoTime();
       try (TargetSession session = TargetSession.open(site, config, "import", System.err)) {
+        // A running site that takes less than this configuration: the plan checked again.
+        java.util.Optional<dev.quire.protocol.ContentRules.Limits> limits =
+            otherLimits(session, config);
+        if (limits.isPresent()
+            && printLimitProblems(
+                new WordPressImport(
+                        MarkdownRenderer.contentRules(limits.get()),
+                        media,
+                        Clock.systemUTC().instant())
+                    .plan(file, wxr)
+                    .problems(),
+                file)) {
+          return 2;
+        }
         if (conflicts(session, plan.entries(), file)) {
           return 2;
         }

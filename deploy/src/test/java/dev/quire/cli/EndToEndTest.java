@@ -1825,6 +1825,19 @@ class EndToEndTest {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  @Test
+  void theApiSaysTheLimitsItsItemsAreCheckedAgainst() throws Exception {
+    var limits = api("GET", "/api/v1/limits", null);
+    assertThat(limits.statusCode()).isEqualTo(200);
+    JsonNode c = JSON.readTree(limits.body()).get("content");
+    var configured =
+        dev.quire.protocol.ContentRules.Limits.fromConfig(node.system().settings().config());
+    assertThat(c.get("titleChars").asInt()).isEqualTo(configured.maxTitle());
+    assertThat(c.get("bodyChars").asInt()).isEqualTo(configured.maxBody());
+    assertThat(c.get("markdownNesting").asInt()).isEqualTo(configured.maxNesting());
+    assertThat(api("GET", "/api/v1/limits", null, "wrong").statusCode()).isEqualTo(401);
+  }
+
   /** CRLF from a Windows client is stored as the admin and the import store it: LF. */
   @Test
   void aBodySentWithCarriageReturnsIsStoredWithLineFeeds() throws Exception {

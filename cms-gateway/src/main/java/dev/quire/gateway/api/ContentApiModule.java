@@ -65,6 +65,9 @@ public final class ContentApiModule implements CmsModule {
   /** quire.content.limits.slug-chars: a slug made from a title is cut to it. */
   private int maxSlug;
 
+  /** {@code GET /api/v1/limits}: this node's {@code quire.content.limits}, as JSON. */
+  private byte[] limitsJson;
+
   @Override
   public void start(ModuleContext ctx) {
     this.content = ctx.content();
@@ -72,6 +75,7 @@ public final class ContentApiModule implements CmsModule {
     this.defaultPageSize = ctx.config().getInt("quire.gateway.api.default-page-size");
     this.maxPageSize = ctx.config().getInt("quire.gateway.api.max-page-size");
     this.maxSlug = ctx.config().getInt("quire.content.limits.slug-chars");
+    this.limitsJson = limitsJson(ContentRules.Limits.fromConfig(ctx.config()));
     this.revisionsMaxChars = ctx.config().getLong("quire.gateway.api.revisions-max-chars");
     if (maxPageSize < 1 || defaultPageSize < 1 || defaultPageSize > maxPageSize) {
       // A 0 made every list request fail (a division by it), a default above the maximum every
@@ -89,9 +93,24 @@ public final class ContentApiModule implements CmsModule {
   @Override
   public Optional<Route> apiRoutes(ModuleContext ctx) {
     Route archive = path("archive", () -> get(() -> completeWithFuture(archive())));
+    // What the site takes, for a client to check its files against before it writes any: quire
+    // import --server.
+    Route limits =
+        path(
+            "limits",
+            () ->
+                get(
+                    () ->
+                        org.apache.pekko.http.javadsl.server.Directives.complete(
+                            HttpResponse.create()
+                                .withEntity(
+                                    org.apache.pekko.http.javadsl.model.ContentTypes
+                                        .APPLICATION_JSON,
+                                    limitsJson))));
     return Optional.of(
         concat(
             archive,
+            limits,
             pathPrefix(
                 "content",
                 () ->
@@ -146,6 +165,28 @@ public final class ContentApiModule implements CmsModule {
                                                         b ->
                                                             completeWithFuture(
                                                                 revert(id, b)))))))))));
+  }
+
+  /**
+   * {@code {"content": {"titleChars", "slugChars", "bodyChars", "descriptionChars", "tags",
+   * "tagChars", "urlChars", "authorChars", "markdownNesting"}}}.
+   */
+  private byte[] limitsJson(ContentRules.Limits l) {
+    Map<String, Object> content = new LinkedHashMap<>();
+    content.put("titleChars", l.maxTitle());
+    content.put("slugChars", l.maxSlug());
+    content.put("bodyChars", l.maxBody());
+    content.put("descriptionChars", l.maxDescription());
+    content.put("tags", l.maxTags());
+    content.put("tagChars", l.maxTag());
+    content.put("urlChars", l.maxUrl());
+    content.put("authorChars", l.maxAuthor());
+    content.put("markdownNesting", l.maxNesting());
+    try {
+      return json.writeValueAsBytes(Map.of("content", content));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private Route body(java.util.function.Function<String, Route> inner) {

@@ -66,7 +66,11 @@ public final class MarkdownRenderer {
    * check on bodies: what an entity accepts, the projection can render.
    */
   public static ContentRules contentRules(Config config) {
-    ContentRules.Limits limits = ContentRules.Limits.fromConfig(config);
+    return contentRules(ContentRules.Limits.fromConfig(config));
+  }
+
+  /** Rules with {@code limits}, the nesting checked as this renderer reads Markdown. */
+  public static ContentRules contentRules(ContentRules.Limits limits) {
     MarkdownRenderer reader = new MarkdownRenderer(limits.maxNesting());
     return new ContentRules(limits, reader::nestingProblem);
   }
