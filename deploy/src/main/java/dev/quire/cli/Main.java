@@ -25,6 +25,7 @@ public final class Main implements Runnable {
           EmbeddingsCommand.class,
           BundleCommand.class,
           CrawlCommand.class,
+          ReadModelCommand.class,
           UserCommand.class,
           CommandLine.HelpCommand.class);
 

@@ -449,7 +449,8 @@ public final class QuireNode implements AutoCloseable {
     }
   }
 
-  private static FileLock lock(Path dataDir) throws IOException {
+  /** The data directory's lock, as a node takes it; {@link DataDirLocked} when another holds it. */
+  static FileLock lock(Path dataDir) throws IOException {
     FileChannel ch =
         FileChannel.open(
             dataDir.resolve("quire.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

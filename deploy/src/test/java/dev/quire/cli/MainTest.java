@@ -15,7 +15,7 @@ import picocli.CommandLine;
 class MainTest {
 
   static final String[] ALL = {
-    "serve", "import", "export", "embeddings", "bundle", "crawl", "user", "help"
+    "serve", "import", "export", "embeddings", "bundle", "crawl", "read-model", "user", "help"
   };
 
   @Test

@@ -111,10 +111,7 @@ public final class ContentProjection {
    */
   public static OptionalLong storedOffset(DataSource dataSource, Config config)
       throws SQLException {
-    Config store = config.getConfig("pekko.projection.jdbc.offset-store");
-    String schema = store.getString("schema");
-    String table =
-        (schema.isEmpty() ? "" : quoted(schema) + ".") + quoted(store.getString("table"));
+    String table = offsetTable(config);
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps =
             c.prepareStatement(
@@ -134,6 +131,13 @@ public final class ContentProjection {
         return OptionalLong.of(Long.parseLong(rs.getString(1)));
       }
     }
+  }
+
+  /** The offset table's name as SQL takes it (quoted, with its schema when one is set). */
+  public static String offsetTable(Config config) {
+    Config store = config.getConfig("pekko.projection.jdbc.offset-store");
+    String schema = store.getString("schema");
+    return (schema.isEmpty() ? "" : quoted(schema) + ".") + quoted(store.getString("table"));
   }
 
   private static String quoted(String name) {
