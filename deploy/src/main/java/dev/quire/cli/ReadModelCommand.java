@@ -74,14 +74,14 @@ final class ReadModelCommand implements Runnable {
         return 2;
       }
       long t0 = System.nanoTime();
-      long dropped;
+      long[] dropped;
       try {
         dropped = drop(config, dir);
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());
         return 3;
       }
-      System.out.println("Dropped the read model (" + dropped + " item(s)); building it again.");
+      System.out.println("Dropped the read model (" + dropped[0] + " item(s)); building it again.");
       // A content node on the directory: its projection starts from the journal's first event.
       try (TargetSession session = TargetSession.open(site, config, "read-model", System.err)) {
         session.awaitReadModel(
@@ -92,6 +92,16 @@ final class ReadModelCommand implements Runnable {
         System.out.printf(
             "Rebuilt the read model from the journal: %d item(s), %d revision(s) in %.1f s.%n",
             counts[0], counts[1], (System.nanoTime() - t0) / 1e9);
+        if (counts[2] < dropped[1]) {
+          // The semantic index follows the read model by this number: it would wait for the
+          // read model to pass where it was before taking in a change.
+          System.err.println(
+              "warning: the read model's change count is "
+                  + counts[2]
+                  + ", below the "
+                  + dropped[1]
+                  + " it had; run `quire embeddings reindex` so that semantic search follows it");
+        }
         return 0;
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());
@@ -103,18 +113,20 @@ final class ReadModelCommand implements Runnable {
   /**
    * Deletes every read-model row and the projection's stored offset, in one transaction, holding
    * the data directory's lock (a running site holds it: {@link QuireNode.DataDirLocked}). Answers
-   * how many items the read model held.
+   * how many items the read model held and its change count ({@code seq}).
    */
-  static long drop(Config config, Path dir) throws Exception {
+  static long[] drop(Config config, Path dir) throws Exception {
     FileLock lock = QuireNode.lock(dir);
     try (HikariDataSource ds = ContentService.dataSource(config, "quire-read-model-rebuild");
         Connection c = ds.getConnection()) {
-      long items;
+      long[] before = new long[2];
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {
-        try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM content_item")) {
+        try (ResultSet rs =
+            st.executeQuery("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM content_item")) {
           rs.next();
-          items = rs.getLong(1);
+          before[0] = rs.getLong(1);
+          before[1] = rs.getLong(2);
         }
         for (String table : TABLES) {
           st.executeUpdate("DELETE FROM " + table);
@@ -130,21 +142,23 @@ final class ReadModelCommand implements Runnable {
         c.rollback();
         throw e;
       }
-      return items;
+      return before;
     } finally {
       lock.release();
       lock.channel().close();
     }
   }
 
-  /** Items and revision rows in the read model. */
+  /** Items, revision rows and the change count ({@code seq}) of the read model. */
   static long[] counts(javax.sql.DataSource ds) throws SQLException {
     try (Connection c = ds.getConnection();
         Statement st = c.createStatement()) {
-      long[] out = new long[2];
-      try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM content_item")) {
+      long[] out = new long[3];
+      try (ResultSet rs =
+          st.executeQuery("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM content_item")) {
         rs.next();
         out[0] = rs.getLong(1);
+        out[2] = rs.getLong(2);
       }
       try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM content_revision")) {
         rs.next();

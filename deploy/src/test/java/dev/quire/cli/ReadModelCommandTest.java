@@ -49,6 +49,9 @@ class ReadModelCommandTest {
     assertThat(r.out())
         .contains("Dropped the read model (3 item(s))")
         .containsPattern("Rebuilt the read model from the journal: 3 item\\(s\\), \\d+ revision");
+    assertThat(r.err())
+        .as("the same events, the same change count: the semantic index still follows")
+        .doesNotContain("change count");
     assertThat(query(data, "SELECT title FROM content_item WHERE slug = 'alpha'"))
         .isEqualTo("Alpha");
     assertThat(
