@@ -112,6 +112,31 @@ public final class ContentService {
                                 () -> new TransactionalSession(dataSource), system)),
             SCHEMA_ATTEMPTS,
             system)
+        .thenCompose(
+            done ->
+                // Outside the retries: a second drop would lose the count the first one read.
+                q.getBoolean("projection.rebuild")
+                    ? CompletableFuture.runAsync(
+                        () -> {
+                          try (Connection c = dataSource.getConnection()) {
+                            long items =
+                                readModel.dropForRebuild(
+                                    c,
+                                    dev.quire.content.project.ContentProjection.offsetTable(config),
+                                    dev.quire.content.project.ContentProjection.NAME);
+                            system
+                                .log()
+                                .info(
+                                    "read model dropped ({} item(s)): the projection builds it"
+                                        + " again from the journal",
+                                    items);
+                          } catch (java.sql.SQLException e) {
+                            throw new IllegalStateException(
+                                "cannot drop the read model: " + e.getMessage(), e);
+                          }
+                        },
+                        jdbc)
+                    : CompletableFuture.completedFuture(null))
         .thenApply(
             done -> {
               SlugRegistry registry = SlugRegistry.sharded(system);

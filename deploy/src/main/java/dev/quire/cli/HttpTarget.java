@@ -304,6 +304,19 @@ public final class HttpTarget implements ContentTarget {
     }
   }
 
+  /** The fields of {@code GET /api/v1/limits}'s {@code content}, in the order of the record. */
+  static final List<String> LIMIT_FIELDS =
+      List.of(
+          "titleChars",
+          "slugChars",
+          "bodyChars",
+          "descriptionChars",
+          "tags",
+          "tagChars",
+          "urlChars",
+          "authorChars",
+          "markdownNesting");
+
   /** {@code GET /api/v1/limits}; empty from a site that answers 404 (older than the path). */
   @Override
   public CompletionStage<Optional<dev.quire.protocol.ContentRules.Limits>> limits() {
@@ -331,17 +344,24 @@ public final class HttpTarget implements ContentTarget {
                 throw new Refused(
                     "", "GET " + api + "/limits answered " + r.statusCode() + ": " + r.body());
               }
+              int[] v = new int[LIMIT_FIELDS.size()];
+              for (int i = 0; i < v.length; i++) {
+                JsonNode f = c.path(LIMIT_FIELDS.get(i));
+                if (!f.canConvertToInt() || f.asInt() < 1) {
+                  throw new Refused(
+                      "",
+                      "GET "
+                          + api
+                          + "/limits answered without a positive '"
+                          + LIMIT_FIELDS.get(i)
+                          + "': "
+                          + r.body());
+                }
+                v[i] = f.asInt();
+              }
               return Optional.of(
                   new dev.quire.protocol.ContentRules.Limits(
-                      c.path("titleChars").asInt(),
-                      c.path("slugChars").asInt(),
-                      c.path("bodyChars").asInt(),
-                      c.path("descriptionChars").asInt(),
-                      c.path("tags").asInt(),
-                      c.path("tagChars").asInt(),
-                      c.path("urlChars").asInt(),
-                      c.path("authorChars").asInt(),
-                      c.path("markdownNesting").asInt()));
+                      v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]));
             });
   }
 

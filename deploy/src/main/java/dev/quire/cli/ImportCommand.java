@@ -103,12 +103,24 @@ final class ImportCommand implements Runnable {
       }
       long start = System.nanoTime();
       try (TargetSession session = opened(opening)) {
-        if (beyondSiteLimits(session, config, dir) || conflicts(session, result.entries(), dir)) {
+        // A running site that takes less than this configuration: the files read again with its
+        // limits, and those entries sent (a slug made from a title is cut to its length).
+        java.util.Optional<dev.quire.protocol.ContentRules.Limits> limits =
+            otherLimits(session, config);
+        List<MarkdownFolder.Entry> entries = result.entries();
+        if (limits.isPresent()) {
+          MarkdownFolder.Result forSite = readFor(limits.get(), config, dir);
+          if (printLimitProblems(forSite.problems(), dir)) {
+            return 2;
+          }
+          entries = forSite.entries();
+        }
+        if (conflicts(session, entries, dir)) {
           return 2;
         }
         Importer.Summary s =
             new Importer(session.target, session.importParallelism(), Clock.systemUTC())
-                .run(result.entries());
+                .run(entries);
         s.failures().forEach(f -> System.err.println("failed: " + f));
         // Part of the import: the site is served from the read model (see TargetSession).
         session.awaitReadModel(System.err);
@@ -124,28 +136,19 @@ final class ImportCommand implements Runnable {
   }
 
   /**
-   * The files checked again against a running site's own limits ({@code GET /api/v1/limits}) when
-   * they differ from this command's configuration: a site that takes less would refuse some files
-   * half-way through the import. Prints every problem and answers true when there is one, so that
-   * nothing is imported.
+   * The folder read with a running site's own limits ({@code GET /api/v1/limits}), which differ
+   * from this command's configuration: a site that takes less refused some files half-way through
+   * the import, and a slug made from a title must be cut to its length, not the command's.
    */
-  static boolean beyondSiteLimits(
-      TargetSession session, com.typesafe.config.Config config, Path dir) throws Exception {
-    java.util.Optional<dev.quire.protocol.ContentRules.Limits> site = otherLimits(session, config);
-    if (site.isEmpty()) {
-      return false;
-    }
-    MarkdownFolder.Result again =
-        new MarkdownFolder(
-                MarkdownRenderer.contentRules(site.get()),
-                config.getBytes("quire.cli.max-file-bytes"),
-                config.getBytes("quire.cli.max-folder-bytes"),
-                java.time.ZoneId.of(config.getString("quire.site.time-zone")))
-            .read(dir);
-    if (again.problems().isEmpty()) {
-      return false;
-    }
-    return printLimitProblems(again.problems(), dir);
+  static MarkdownFolder.Result readFor(
+      dev.quire.protocol.ContentRules.Limits site, com.typesafe.config.Config config, Path dir)
+      throws Exception {
+    return new MarkdownFolder(
+            MarkdownRenderer.contentRules(site),
+            config.getBytes("quire.cli.max-file-bytes"),
+            config.getBytes("quire.cli.max-folder-bytes"),
+            java.time.ZoneId.of(config.getString("quire.site.time-zone")))
+        .read(dir);
   }
 
   /** A running site's limits when they differ from {@code config}'s; else empty. */
@@ -405,16 +408,17 @@ final class ImportCommand implements Runnable {
         // A running site that takes less than this configuration: the plan checked again.
         java.util.Optional<dev.quire.protocol.ContentRules.Limits> limits =
             otherLimits(session, config);
-        if (limits.isPresent()
-            && printLimitProblems(
-                new WordPressImport(
-                        MarkdownRenderer.contentRules(limits.get()),
-                        media,
-                        Clock.systemUTC().instant())
-                    .plan(file, wxr)
-                    .problems(),
-                file)) {
-          return 2;
+        if (limits.isPresent()) {
+          // What is sent is planned with its limits (descriptions, tags and slugs cut to them).
+          plan =
+              new WordPressImport(
+                      MarkdownRenderer.contentRules(limits.get()),
+                      media,
+                      Clock.systemUTC().instant())
+                  .plan(file, wxr);
+          if (printLimitProblems(plan.problems(), file)) {
+            return 2;
+          }
         }
         if (conflicts(session, plan.entries(), file)) {
           return 2;

@@ -449,8 +449,7 @@ public final class QuireNode implements AutoCloseable {
     }
   }
 
-  /** The data directory's lock, as a node takes it; {@link DataDirLocked} when another holds it. */
-  static FileLock lock(Path dataDir) throws IOException {
+  private static FileLock lock(Path dataDir) throws IOException {
     FileChannel ch =
         FileChannel.open(
             dataDir.resolve("quire.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

@@ -94,21 +94,21 @@ final class TargetSession implements AutoCloseable {
    * As {@link #awaitReadModel(PrintStream)}; {@code otherwise} says on {@code err} what follows
    * when the read model is still behind at {@code quire.cli.read-model-timeout} (0: no wait). A
    * failure to find out how far it got (not a slow answer) is said once, and the session does not
-   * ask again.
+   * ask again. True when the read model holds every change (false also for a site not opened here).
    */
-  void awaitReadModel(PrintStream err, String otherwise) throws InterruptedException {
+  boolean awaitReadModel(PrintStream err, String otherwise) throws InterruptedException {
     if (!(target instanceof LocalTarget local) || node == null || readModelUnknown) {
-      return;
+      return false;
     }
     Duration limit = config.getDuration("quire.cli.read-model-timeout");
     if (limit.isZero()) {
-      return;
+      return false;
     }
     long poll = config.getDuration("quire.cli.read-model-poll").toMillis();
     long deadline = System.nanoTime() + limit.toNanos();
     while (System.nanoTime() < deadline) {
       if (node.system().getWhenTerminated().toCompletableFuture().isDone()) {
-        return; // nothing to ask any more: the node has stopped
+        return false; // nothing to ask any more: the node has stopped
       }
       try {
         long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
@@ -120,7 +120,7 @@ final class TargetSession implements AutoCloseable {
             .noContentEventsAfter(offset)
             .toCompletableFuture()
             .get(left, TimeUnit.MILLISECONDS)) {
-          return;
+          return true;
         }
       } catch (TimeoutException e) {
         break; // the deadline came while asking
@@ -132,7 +132,7 @@ final class TargetSession implements AutoCloseable {
                 + (c.getMessage() != null ? c.getMessage() : c.toString())
                 + "); "
                 + otherwise);
-        return;
+        return false;
       }
       Thread.sleep(poll);
     }
@@ -142,6 +142,7 @@ final class TargetSession implements AutoCloseable {
             + limit.toSeconds()
             + " s); "
             + otherwise);
+    return false;
   }
 
   @Override

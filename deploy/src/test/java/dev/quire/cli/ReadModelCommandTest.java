@@ -25,7 +25,8 @@ class ReadModelCommandTest {
   @Test
   void aStoppedSitesReadModelIsBuiltAgainFromTheJournal() throws Exception {
     Path posts = Files.createDirectories(tmp.resolve("posts"));
-    Files.writeString(posts.resolve("a.md"), "---\ntitle: Alpha\nslug: alpha\n---\nA.\n");
+    Files.writeString(
+        posts.resolve("a.md"), "---\ntitle: Alpha\nslug: alpha\ntags: one, two\n---\nA.\n");
     Files.writeString(posts.resolve("b.md"), "---\ntitle: Beta\nslug: beta\n---\nB.\n");
     Files.writeString(
         posts.resolve("later.md"),
@@ -39,6 +40,9 @@ class ReadModelCommandTest {
     // revision without its time, a lost revision row.
     sql(data, "UPDATE content_item SET title = 'Stale' WHERE slug = 'alpha'");
     sql(data, "UPDATE content_revision SET publish_at = NULL");
+    sql(data, "DELETE FROM content_tag");
+    long seqBefore = Long.parseLong(query(data, "SELECT MAX(seq) FROM content_item"));
+    long tagsBefore = 0;
     sql(
         data,
         "DELETE FROM content_revision WHERE revision = 1 AND event = 'draft-created'"
@@ -47,11 +51,13 @@ class ReadModelCommandTest {
     var r = EmbeddingRoleClusterTest.runCli("read-model", "rebuild", "--data", data.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
-        .contains("Dropped the read model (3 item(s))")
         .containsPattern("Rebuilt the read model from the journal: 3 item\\(s\\), \\d+ revision");
-    assertThat(r.err())
-        .as("the same events, the same change count: the semantic index still follows")
-        .doesNotContain("change count");
+    assertThat(Long.parseLong(query(data, "SELECT MIN(seq) FROM content_item")))
+        .as("every rebuilt item is a change after all the site's followers have seen")
+        .isGreaterThan(seqBefore);
+    assertThat(Long.parseLong(query(data, "SELECT COUNT(*) FROM content_tag")))
+        .as("tags as the journal says")
+        .isGreaterThan(tagsBefore);
     assertThat(query(data, "SELECT title FROM content_item WHERE slug = 'alpha'"))
         .isEqualTo("Alpha");
     assertThat(
@@ -68,17 +74,29 @@ class ReadModelCommandTest {
   @Test
   void aRunningSitesDirectoryIsRefusedAndLeftAsItWas() throws Exception {
     Path data = tmp.resolve("running");
+    Path posts = Files.createDirectories(tmp.resolve("one"));
+    Files.writeString(posts.resolve("a.md"), "---\ntitle: Alpha\nslug: alpha\n---\nA.\n");
+    assertThat(
+            EmbeddingRoleClusterTest.runCli(
+                    "import", "markdown", posts.toString(), "--data", data.toString())
+                .code())
+        .isZero();
     var config = QuireNode.config(Map.of("quire.data-dir", data.toString()));
     try (QuireNode node = QuireNode.start(config, false, System.out)) {
       var r = EmbeddingRoleClusterTest.runCli("read-model", "rebuild", "--data", data.toString());
       assertThat(r.code()).isEqualTo(3);
-      assertThat(r.err()).contains("error: ").contains(data.toAbsolutePath().toString());
+      assertThat(r.err())
+          .contains("error: the data directory " + data.toAbsolutePath())
+          .contains("stop it first");
     }
+    assertThat(query(data, "SELECT COUNT(*) FROM content_item"))
+        .as("left as it was")
+        .isEqualTo("1");
     var none =
         EmbeddingRoleClusterTest.runCli(
             "read-model", "rebuild", "--data", tmp.resolve("nothing").toString());
     assertThat(none.code()).isEqualTo(2);
-    assertThat(none.err()).contains("there is no site in");
+    assertThat(none.err()).contains("there is no site at");
   }
 
   static void sql(Path data, String statement) throws Exception {

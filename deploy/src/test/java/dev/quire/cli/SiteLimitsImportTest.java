@@ -96,4 +96,30 @@ class SiteLimitsImportTest {
         .contains("GET /api/v1/limits")
         .anyMatch(a -> a.startsWith("GET /api/v1/content"));
   }
+
+  /**
+   * What is sent is read with the site's limits, not only checked against them: a slug the import
+   * makes from a title is cut to the site's length (the command's own would be refused).
+   */
+  @Test
+  void aSlugMadeFromATitleIsCutToTheSitesLength() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("posts"));
+    Files.writeString(dir.resolve("t.md"), "---\ntitle: Event sourcing in practice\n---\nBody.\n");
+    var config = QuireNode.config(java.util.Map.of("quire.data-dir", tmp.toString()));
+    var own = dev.quire.protocol.ContentRules.Limits.fromConfig(config);
+    var site =
+        new dev.quire.protocol.ContentRules.Limits(
+            own.maxTitle(),
+            14,
+            own.maxBody(),
+            own.maxDescription(),
+            own.maxTags(),
+            own.maxTag(),
+            own.maxUrl(),
+            own.maxAuthor(),
+            own.maxNesting());
+    var read = ImportCommand.readFor(site, config, dir);
+    assertThat(read.problems()).isEmpty();
+    assertThat(read.entries().get(0).fields().slug()).isEqualTo("event-sourcing");
+  }
 }

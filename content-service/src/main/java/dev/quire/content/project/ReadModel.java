@@ -64,7 +64,56 @@ public final class ReadModel {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM content_item")) {
       rs.next();
-      return rs.getLong(1);
+      return Math.max(seqFloor, rs.getLong(1));
+    }
+  }
+
+  /**
+   * The change count a rebuilt read model continues from: what followers (the gateways, the
+   * embedding role's index) have seen stays below every change the rebuild makes, so they take in
+   * each rebuilt item as a change.
+   */
+  private volatile long seqFloor;
+
+  /** The read model's tables, in an order their rows can go in. */
+  public static final List<String> TABLES =
+      List.of("content_revision", "slug_alias", "content_tag", "content_item");
+
+  /**
+   * Deletes every read-model row and the projection's stored offset ({@code offsetTable}, rows of
+   * {@code projection}) in one transaction, and numbers the changes the projection then makes from
+   * above the count it had reached. For a node whose projection has not started. Answers how many
+   * items the read model held.
+   */
+  public long dropForRebuild(Connection c, String offsetTable, String projection)
+      throws SQLException {
+    boolean auto = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try (Statement st = c.createStatement()) {
+      long items;
+      long seq;
+      try (ResultSet rs =
+          st.executeQuery("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM content_item")) {
+        rs.next();
+        items = rs.getLong(1);
+        seq = rs.getLong(2);
+      }
+      for (String table : TABLES) {
+        st.executeUpdate("DELETE FROM " + table);
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement("DELETE FROM " + offsetTable + " WHERE \"projection_name\" = ?")) {
+        ps.setString(1, projection);
+        ps.executeUpdate();
+      }
+      c.commit();
+      seqFloor = Math.max(seqFloor, seq);
+      return items;
+    } catch (SQLException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(auto);
     }
   }
 
