@@ -32,6 +32,21 @@ final class ExportCommand implements Runnable {
 
     static final String H2_SUFFIX = ".mv.db";
 
+    /**
+     * The embedded database file {@code config} names when it does not exist (a mistyped {@code
+     * --data}, which must not create an empty site to read); null when it exists or the database is
+     * not an H2 file.
+     */
+    static Path missingDatabase(com.typesafe.config.Config config) {
+      String url = config.getString("quire.db.url");
+      if (!url.startsWith(H2_FILE_URL)) {
+        return null;
+      }
+      String base = url.substring(H2_FILE_URL.length()).split(";", 2)[0];
+      Path db = Path.of(base + H2_SUFFIX).toAbsolutePath();
+      return Files.exists(db) ? null : db;
+    }
+
     /** How many of the folder's other files the warning names. */
     static final int OTHERS_SHOWN = 5;
 
@@ -45,19 +60,15 @@ final class ExportCommand implements Runnable {
       var config = QuireNode.config(site.overrides());
       if (site.server == null) {
         // An export reads a site: a mistyped --data must not create an empty one and export it.
-        String url = config.getString("quire.db.url");
-        if (url.startsWith(H2_FILE_URL)) {
-          String base = url.substring(H2_FILE_URL.length()).split(";", 2)[0];
-          Path db = Path.of(base + H2_SUFFIX).toAbsolutePath();
-          if (!Files.exists(db)) {
-            System.err.println(
-                "error: there is no site at "
-                    + db.getParent()
-                    + " (no "
-                    + db.getFileName()
-                    + "); check --data, or use --server for a running site");
-            return 2;
-          }
+        Path db = missingDatabase(config);
+        if (db != null) {
+          System.err.println(
+              "error: there is no site at "
+                  + db.getParent()
+                  + " (no "
+                  + db.getFileName()
+                  + "); check --data, or use --server for a running site");
+          return 2;
         }
       }
       try (TargetSession session = TargetSession.open(site, config, "export", System.err)) {

@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.quire.content.project.ReadModel;
 import dev.quire.content.project.SqlDialect;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -64,14 +63,11 @@ final class ReadModelCommand implements Runnable {
         return 2;
       }
       // A mistyped --data must not create an empty site and rebuild nothing.
-      if (url.startsWith(ExportCommand.Markdown.H2_FILE_URL)) {
-        String base = url.substring(ExportCommand.Markdown.H2_FILE_URL.length()).split(";", 2)[0];
-        Path db = Path.of(base + ExportCommand.Markdown.H2_SUFFIX).toAbsolutePath();
-        if (!Files.exists(db)) {
-          System.err.println(
-              "error: there is no site at " + db.getParent() + " (no " + db.getFileName() + ")");
-          return 2;
-        }
+      Path db = ExportCommand.Markdown.missingDatabase(config);
+      if (db != null) {
+        System.err.println(
+            "error: there is no site at " + db.getParent() + " (no " + db.getFileName() + ")");
+        return 2;
       }
       long t0 = System.nanoTime();
       // The node drops the rows under the data directory's lock, before its projection starts
