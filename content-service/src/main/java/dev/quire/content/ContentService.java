@@ -74,6 +74,13 @@ public final class ContentService {
               return CompletableFuture.completedFuture(Done.getInstance());
             });
     SqlDialect dialect = SqlDialect.fromJdbcUrl(config.getString("quire.db.url"));
+    if (q.getBoolean("projection.rebuild") && dialect != SqlDialect.H2) {
+      // Its count to go on from lives in the node that drops the rows; with several content
+      // nodes another one may run the projection.
+      throw new IllegalArgumentException(
+          "quire.content.projection.rebuild is for the embedded H2 site only (quire read-model"
+              + " rebuild)");
+    }
     ReadModel readModel =
         new ReadModel(
             dialect,

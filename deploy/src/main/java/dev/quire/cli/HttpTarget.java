@@ -347,12 +347,12 @@ public final class HttpTarget implements ContentTarget {
               int[] v = new int[LIMIT_FIELDS.size()];
               for (int i = 0; i < v.length; i++) {
                 JsonNode f = c.path(LIMIT_FIELDS.get(i));
-                if (!f.canConvertToInt() || f.asInt() < 1) {
+                if (!f.canConvertToInt() || f.asInt() < 0) {
                   throw new Refused(
                       "",
                       "GET "
                           + api
-                          + "/limits answered without a positive '"
+                          + "/limits answered without a whole number for '"
                           + LIMIT_FIELDS.get(i)
                           + "': "
                           + r.body());

@@ -126,7 +126,7 @@ final class ImportCommand implements Runnable {
         session.awaitReadModel(System.err);
         System.out.printf(
             "Imported %d file(s) in %.1f s: %s%n",
-            result.entries().size(), (System.nanoTime() - start) / 1e9, s);
+            entries.size(), (System.nanoTime() - start) / 1e9, s);
         return s.failures().isEmpty() ? 0 : 1;
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());
@@ -410,12 +410,16 @@ final class ImportCommand implements Runnable {
             otherLimits(session, config);
         if (limits.isPresent()) {
           // What is sent is planned with its limits (descriptions, tags and slugs cut to them).
+          java.util.Set<String> said = new java.util.HashSet<>(plan.warnings());
           plan =
               new WordPressImport(
                       MarkdownRenderer.contentRules(limits.get()),
                       media,
                       Clock.systemUTC().instant())
                   .plan(file, wxr);
+          plan.warnings().stream()
+              .filter(w -> !said.contains(w))
+              .forEach(w -> System.err.println("warning: " + w + " (the site's limits)"));
           if (printLimitProblems(plan.problems(), file)) {
             return 2;
           }

@@ -86,6 +86,13 @@ final class ReadModelCommand implements Runnable {
         if (!done) {
           System.err.printf(
               "The read model holds %d item(s) so far: not every change yet.%n", counts[0]);
+          if (counts[2] <= session.node().content().readModel().seqFloor()) {
+            // Nothing rebuilt was committed: the next start numbers changes from 1 again, below
+            // what the semantic index has seen.
+            System.err.println(
+                "warning: once the site has built its read model, run `quire embeddings reindex`"
+                    + " so that semantic search follows it");
+          }
           return 1;
         }
         System.out.printf(
@@ -100,14 +107,16 @@ final class ReadModelCommand implements Runnable {
     }
   }
 
-  /** Items and revision rows in the read model. */
+  /** Items, revision rows and the change count ({@code seq}) of the read model. */
   static long[] counts(javax.sql.DataSource ds) throws SQLException {
     try (Connection c = ds.getConnection();
         Statement st = c.createStatement()) {
-      long[] out = new long[2];
-      try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM content_item")) {
+      long[] out = new long[3];
+      try (ResultSet rs =
+          st.executeQuery("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM content_item")) {
         rs.next();
         out[0] = rs.getLong(1);
+        out[2] = rs.getLong(2);
       }
       try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM content_revision")) {
         rs.next();

@@ -75,6 +75,11 @@ public final class ReadModel {
    */
   private volatile long seqFloor;
 
+  /** The change count a rebuild continues from (0: none in this process). */
+  public long seqFloor() {
+    return seqFloor;
+  }
+
   /** The read model's tables, in an order their rows can go in. */
   public static final List<String> TABLES =
       List.of("content_revision", "slug_alias", "content_tag", "content_item");
