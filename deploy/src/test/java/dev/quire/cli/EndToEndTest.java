@@ -1825,6 +1825,41 @@ class EndToEndTest {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** The newest post unpublished: the feed and the blog's sitemap entry do not go back in time. */
+  @Test
+  void aFeedsUpdatedTimeDoesNotGoBackWhenItsNewestPostLeaves() throws Exception {
+    var created =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"Here and gone\",\"slug\":\"here-and-gone\","
+                + "\"status\":\"published\"}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = JSON.readTree(created.body()).get("id").asText();
+    awaitSiteFollowed("here-and-gone", "published");
+    Instant before = feedUpdated();
+    var gone = api("POST", "/api/v1/content/" + id + "/unpublish", "{\"revision\":2}");
+    assertThat(gone.statusCode()).as(gone.body()).isEqualTo(200);
+    awaitSiteFollowed("here-and-gone", "draft");
+    assertThat(get("/posts/here-and-gone/").statusCode()).isEqualTo(404);
+    assertThat(feedUpdated()).as("changed when the post left, not before").isAfter(before);
+    var home =
+        java.util.regex.Pattern.compile(
+                "<loc>http://localhost:8080/</loc><lastmod>([^<]+)</lastmod>")
+            .matcher(get("/sitemap.xml").body());
+    assertThat(home.find()).isTrue();
+    assertThat(java.time.OffsetDateTime.parse(home.group(1)).toInstant())
+        .as("the home page's lastmod too")
+        .isAfter(before);
+  }
+
+  private static Instant feedUpdated() throws Exception {
+    String feed = get("/feed.xml").body();
+    var m = java.util.regex.Pattern.compile("<updated>([^<]+)</updated>").matcher(feed);
+    assertThat(m.find()).isTrue();
+    return Instant.parse(m.group(1));
+  }
+
   @Test
   void theApiSaysTheLimitsItsItemsAreCheckedAgainst() throws Exception {
     var limits = api("GET", "/api/v1/limits", null);

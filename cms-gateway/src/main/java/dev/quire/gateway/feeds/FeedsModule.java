@@ -194,7 +194,7 @@ public final class FeedsModule implements CmsModule {
   private SiteSnapshot.Rendered render(SiteSnapshot snap, String path) {
     SiteSettings site = live.get();
     if (path.equals(FEED)) {
-      return ok(ATOM_TYPE, atom(snap.posts(), site, settings.entries()));
+      return ok(ATOM_TYPE, atom(snap.posts(), site, settings.entries(), snap.postsLeftAt()));
     }
     String tag = tagOfFeed(path);
     if (tag != null) {
@@ -215,7 +215,8 @@ public final class FeedsModule implements CmsModule {
               settings.entries(),
               site.title() + ": " + snap.tagName(tag),
               page + TAG_FEED.substring(1),
-              page));
+              page,
+              null));
     }
     if (path.equals(ROBOTS)) {
       return robots(site);
@@ -264,6 +265,10 @@ public final class FeedsModule implements CmsModule {
         tags.merge(t.url(), p.updatedIso(), FeedsModule::later);
       }
     }
+    // A post that left the blog changed its lists then, later perhaps than every post left in it.
+    if (snap.postsLeftAt() != null) {
+      newest = later(newest, snap.postsLeftAt().toString());
+    }
     urls.add(new SitemapUrl("/", newest));
     if (!snap.posts().isEmpty()) {
       urls.add(new SitemapUrl("/blog/", newest));
@@ -284,7 +289,15 @@ public final class FeedsModule implements CmsModule {
 
   /** An Atom feed (RFC 4287) of the newest {@code entries} posts, with their whole HTML. */
   static byte[] atom(List<ItemView> posts, SiteSettings site, int entries) {
-    return atom(posts, site, entries, site.title(), FEED, "/");
+    return atom(posts, site, entries, null);
+  }
+
+  /**
+   * The site's feed; {@code updatedFloor} (or null): a time the feed changed at the latest, a post
+   * that left it, which its {@code <updated>} is never before.
+   */
+  static byte[] atom(List<ItemView> posts, SiteSettings site, int entries, Instant updatedFloor) {
+    return atom(posts, site, entries, site.title(), FEED, "/", updatedFloor);
   }
 
   /**
@@ -297,7 +310,8 @@ public final class FeedsModule implements CmsModule {
       int entries,
       String title,
       String selfPath,
-      String pagePath) {
+      String pagePath,
+      Instant updatedFloor) {
     List<ItemView> newest = posts.subList(0, Math.min(entries, posts.size()));
     return xml(
         w -> {
@@ -315,8 +329,10 @@ public final class FeedsModule implements CmsModule {
           text(
               w,
               "updated",
-              newest.stream()
-                  .map(p -> java.time.OffsetDateTime.parse(p.updatedIso()).toInstant())
+              java.util.stream.Stream.concat(
+                      newest.stream()
+                          .map(p -> java.time.OffsetDateTime.parse(p.updatedIso()).toInstant()),
+                      java.util.stream.Stream.ofNullable(updatedFloor))
                   .max(Instant::compareTo)
                   .orElse(Instant.EPOCH)
                   .toString());

@@ -1,5 +1,6 @@
 package dev.quire.gateway.site;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -116,6 +117,8 @@ public final class SiteSnapshot {
   /** How many times the pages were forgotten ({@link #forgetPages}). */
   private final java.util.concurrent.atomic.AtomicLong forgotten;
 
+  private final Instant postsLeftAt;
+
   private SiteSnapshot(
       long seq,
       List<ItemView> posts,
@@ -135,10 +138,14 @@ public final class SiteSnapshot {
         tagNames,
         memoLimit,
         new ConcurrentHashMap<>(),
-        new java.util.concurrent.atomic.AtomicLong());
+        new java.util.concurrent.atomic.AtomicLong(),
+        null);
   }
 
-  /** {@code memo} and {@code forgotten}: shared with a snapshot of the same published site. */
+  /**
+   * {@code memo} and {@code forgotten}: shared with a snapshot of the same published site; {@code
+   * postsLeftAt}: see {@link #postsLeftAt}.
+   */
   private SiteSnapshot(
       long seq,
       List<ItemView> posts,
@@ -149,7 +156,9 @@ public final class SiteSnapshot {
       Map<String, String> tagNames,
       int memoLimit,
       ConcurrentHashMap<String, Rendered> memo,
-      java.util.concurrent.atomic.AtomicLong forgotten) {
+      java.util.concurrent.atomic.AtomicLong forgotten,
+      Instant postsLeftAt) {
+    this.postsLeftAt = postsLeftAt;
     this.memo = memo;
     this.forgotten = forgotten;
     this.seq = seq;
@@ -203,7 +212,17 @@ public final class SiteSnapshot {
       // Nothing published changed (a draft was saved, a schedule set): the same pages, so the same
       // rendered ones. A new memo made every saved draft render the whole site again.
       return new SiteSnapshot(
-          seq, posts, pages, bySlug, byAlias, byTag, tagNames, memoLimit, memo, forgotten);
+          seq,
+          posts,
+          pages,
+          bySlug,
+          byAlias,
+          byTag,
+          tagNames,
+          memoLimit,
+          memo,
+          forgotten,
+          postsLeftAt);
     }
     addedPosts.sort(NEWEST_FIRST);
     addedPages.sort(BY_TITLE);
@@ -258,7 +277,30 @@ public final class SiteSnapshot {
         Collections.unmodifiableMap(aliases),
         Collections.unmodifiableMap(tags),
         Collections.unmodifiableMap(names),
-        memoLimit);
+        memoLimit,
+        new ConcurrentHashMap<>(),
+        new java.util.concurrent.atomic.AtomicLong(),
+        postsLeftAt);
+  }
+
+  /**
+   * The last time a post that had been published stopped being so (unpublished or archived: its
+   * row's last change), or null. The blog's lists and feed changed then, whatever the posts left in
+   * them say: their {@code lastmod} and {@code <updated>} take the later of the two, so they never
+   * go back in time when a newer post goes. A later edit of such a post moves it on too, which says
+   * a list changed when it did not: the safe side for a crawler.
+   */
+  public Instant postsLeftAt() {
+    return postsLeftAt;
+  }
+
+  /** This site with {@link #postsLeftAt} at {@code at} (the same pages: the memo is shared). */
+  public SiteSnapshot withPostsLeftAt(Instant at) {
+    if (java.util.Objects.equals(at, postsLeftAt)) {
+      return this;
+    }
+    return new SiteSnapshot(
+        seq, posts, pages, bySlug, byAlias, byTag, tagNames, memoLimit, memo, forgotten, at);
   }
 
   /**

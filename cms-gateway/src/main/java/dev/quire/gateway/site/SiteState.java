@@ -208,6 +208,8 @@ public final class SiteState {
                 // What changed since the current snapshot, over every page of one catch-up.
                 Map<String, SiteSnapshot.Change> pending = new LinkedHashMap<>();
                 long[] lastSeq = {0};
+                // The last time a published post stopped being so (see postsLeftAt).
+                java.time.Instant[] postsLeftAt = {null};
                 long[] wanted = {0};
                 boolean[] inFlight = {false};
                 Runnable fetch =
@@ -274,6 +276,14 @@ public final class SiteState {
                             fetch.run();
                           }
                           for (ReadItem item : changes.items()) {
+                            if (item.kind() == dev.quire.protocol.ContentKind.POST
+                                && item.status() != ContentStatus.PUBLISHED
+                                && item.publishedAt() != null
+                                && item.updatedAt() != null
+                                && (postsLeftAt[0] == null
+                                    || item.updatedAt().isAfter(postsLeftAt[0]))) {
+                              postsLeftAt[0] = item.updatedAt();
+                            }
                             ItemView after =
                                 item.status() == ContentStatus.PUBLISHED
                                     ? ItemView.of(item, settings.zone())
@@ -291,7 +301,9 @@ public final class SiteState {
                             return Behaviors.same();
                           }
                           if (changed || !ready || !pending.isEmpty()) {
-                            current.set(next(current.get(), lastSeq[0], pending, items, settings));
+                            current.set(
+                                next(current.get(), lastSeq[0], pending, items, settings)
+                                    .withPostsLeftAt(postsLeftAt[0]));
                             pending.clear();
                           }
                           if (!ready) {

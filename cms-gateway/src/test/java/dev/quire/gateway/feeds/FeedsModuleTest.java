@@ -95,7 +95,8 @@ class FeedsModuleTest {
                     20,
                     "Site & <Co>: Café",
                     "/tags/caf\u00e9/feed.xml",
-                    "/tags/caf\u00e9/"))
+                    "/tags/caf\u00e9/",
+                    null))
             .getDocumentElement();
     assertThat(feed.getElementsByTagName("title").item(0).getTextContent())
         .isEqualTo("Site & <Co>: Café");
@@ -178,7 +179,7 @@ class FeedsModuleTest {
   }
 
   @Test
-  void theSitemapSaysWhenEachPageLastChanged() {
+  void theSitemapSaysWhenEachPageLastChanged() throws Exception {
     var older =
         withUpdated(
             post("a", "A", "a", "<p>a</p>", List.of("Java")),
@@ -210,6 +211,24 @@ class FeedsModuleTest {
         .containsEntry("/tags/java/", "2026-02-01T08:00:00+01:00")
         .containsEntry("/tags/go/", "2026-02-01T08:00:00+01:00")
         .hasSize(7);
+
+    // The newest post unpublished later: the blog's lists changed then, and say so; they do not
+    // go back to the newest post that is left.
+    var left =
+        dev.quire.gateway.site.SiteSnapshot.of(4, List.of(older, page), 10)
+            .withPostsLeftAt(java.time.Instant.parse("2026-02-03T00:00:00Z"));
+    java.util.Map<String, String> after = new java.util.HashMap<>();
+    FeedsModule.sitemapUrls(left).forEach(u -> after.put(u.path(), u.lastmod()));
+    assertThat(after)
+        .containsEntry("/", "2026-02-03T00:00:00Z")
+        .containsEntry("/blog/", "2026-02-03T00:00:00Z")
+        .containsEntry("/posts/a/", "2026-01-03T10:00:00Z");
+    Document feed =
+        parse(
+            FeedsModule.atom(
+                left.posts(), SITE, 20, java.time.Instant.parse("2026-02-03T00:00:00Z")));
+    assertThat(feed.getDocumentElement().getElementsByTagName("updated").item(0).getTextContent())
+        .isEqualTo("2026-02-03T00:00:00Z");
   }
 
   @Test
