@@ -63,6 +63,42 @@ public final class ContentRules {
           l.getInt("author-chars"),
           l.getInt("markdown-nesting"));
     }
+
+    /** The names {@code GET /api/v1/limits} gives these limits, in the order of the record. */
+    public static final List<String> NAMES =
+        List.of(
+            "titleChars",
+            "slugChars",
+            "bodyChars",
+            "descriptionChars",
+            "tags",
+            "tagChars",
+            "urlChars",
+            "authorChars",
+            "markdownNesting");
+
+    /** The limits in the order of {@link #NAMES}. */
+    public List<Integer> values() {
+      return List.of(
+          maxTitle,
+          maxSlug,
+          maxBody,
+          maxDescription,
+          maxTags,
+          maxTag,
+          maxUrl,
+          maxAuthor,
+          maxNesting);
+    }
+
+    /** The limits {@code v} holds in the order of {@link #NAMES}. */
+    public static Limits of(int[] v) {
+      if (v.length != NAMES.size()) {
+        throw new IllegalArgumentException(
+            NAMES.size() + " limits (" + NAMES + "), not " + v.length);
+      }
+      return new Limits(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+    }
   }
 
   /**

@@ -21,20 +21,6 @@ public record RevisionEntry(
     Instant publishAt)
     implements QuireSerializable {
 
-  /** An entry that is not a schedule. */
-  public RevisionEntry(
-      long revision,
-      String event,
-      Instant at,
-      String actor,
-      ContentStatus status,
-      String title,
-      String slug,
-      String body,
-      Long revertedTo) {
-    this(revision, event, at, actor, status, title, slug, body, revertedTo, null);
-  }
-
   /** An entry that is not a revert. */
   public RevisionEntry(
       long revision,

@@ -304,19 +304,6 @@ public final class HttpTarget implements ContentTarget {
     }
   }
 
-  /** The fields of {@code GET /api/v1/limits}'s {@code content}, in the order of the record. */
-  static final List<String> LIMIT_FIELDS =
-      List.of(
-          "titleChars",
-          "slugChars",
-          "bodyChars",
-          "descriptionChars",
-          "tags",
-          "tagChars",
-          "urlChars",
-          "authorChars",
-          "markdownNesting");
-
   /** {@code GET /api/v1/limits}; empty from a site that answers 404 (older than the path). */
   @Override
   public CompletionStage<Optional<dev.quire.protocol.ContentRules.Limits>> limits() {
@@ -344,24 +331,23 @@ public final class HttpTarget implements ContentTarget {
                 throw new Refused(
                     "", "GET " + api + "/limits answered " + r.statusCode() + ": " + r.body());
               }
-              int[] v = new int[LIMIT_FIELDS.size()];
+              List<String> names = dev.quire.protocol.ContentRules.Limits.NAMES;
+              int[] v = new int[names.size()];
               for (int i = 0; i < v.length; i++) {
-                JsonNode f = c.path(LIMIT_FIELDS.get(i));
+                JsonNode f = c.path(names.get(i));
                 if (!f.canConvertToInt() || f.asInt() < 0) {
                   throw new Refused(
                       "",
                       "GET "
                           + api
                           + "/limits answered without a whole number for '"
-                          + LIMIT_FIELDS.get(i)
+                          + names.get(i)
                           + "': "
                           + r.body());
                 }
                 v[i] = f.asInt();
               }
-              return Optional.of(
-                  new dev.quire.protocol.ContentRules.Limits(
-                      v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]));
+              return Optional.of(dev.quire.protocol.ContentRules.Limits.of(v));
             });
   }
 

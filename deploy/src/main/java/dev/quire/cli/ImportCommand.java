@@ -59,11 +59,7 @@ final class ImportCommand implements Runnable {
     public Integer call() throws Exception {
       var config = QuireNode.config(site.overrides());
       MarkdownFolder folder =
-          new MarkdownFolder(
-              MarkdownRenderer.contentRules(config),
-              config.getBytes("quire.cli.max-file-bytes"),
-              config.getBytes("quire.cli.max-folder-bytes"),
-              java.time.ZoneId.of(config.getString("quire.site.time-zone")));
+          folder(dev.quire.protocol.ContentRules.Limits.fromConfig(config), config);
       // The site opens (for a stopped site: a node starts, ~2 s) while the files are checked
       // (~0.7 s for 10,000 posts). Nothing is written until every file has passed; when one has
       // not, the site is closed unused.
@@ -109,7 +105,7 @@ final class ImportCommand implements Runnable {
             otherLimits(session, config);
         List<MarkdownFolder.Entry> entries = result.entries();
         if (limits.isPresent()) {
-          MarkdownFolder.Result forSite = readFor(limits.get(), config, dir);
+          MarkdownFolder.Result forSite = folder(limits.get(), config).read(dir);
           if (printLimitProblems(forSite.problems(), dir)) {
             return 2;
           }
@@ -136,19 +132,17 @@ final class ImportCommand implements Runnable {
   }
 
   /**
-   * The folder read with a running site's own limits ({@code GET /api/v1/limits}), which differ
-   * from this command's configuration: a site that takes less refused some files half-way through
-   * the import, and a slug made from a title must be cut to its length, not the command's.
+   * The folder reader with {@code limits}: this command's own, or a running site's ({@code GET
+   * /api/v1/limits}) when they differ, since a site that takes less refused some files half-way
+   * through the import, and a slug made from a title must be cut to its length, not the command's.
    */
-  static MarkdownFolder.Result readFor(
-      dev.quire.protocol.ContentRules.Limits site, com.typesafe.config.Config config, Path dir)
-      throws Exception {
+  static MarkdownFolder folder(
+      dev.quire.protocol.ContentRules.Limits limits, com.typesafe.config.Config config) {
     return new MarkdownFolder(
-            MarkdownRenderer.contentRules(site),
-            config.getBytes("quire.cli.max-file-bytes"),
-            config.getBytes("quire.cli.max-folder-bytes"),
-            java.time.ZoneId.of(config.getString("quire.site.time-zone")))
-        .read(dir);
+        MarkdownRenderer.contentRules(limits),
+        config.getBytes("quire.cli.max-file-bytes"),
+        config.getBytes("quire.cli.max-folder-bytes"),
+        java.time.ZoneId.of(config.getString("quire.site.time-zone")));
   }
 
   /** A running site's limits when they differ from {@code config}'s; else empty. */

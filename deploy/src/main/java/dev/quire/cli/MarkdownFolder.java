@@ -113,17 +113,6 @@ public final class MarkdownFolder {
         int slugLine) {
       this(file, kind, fields, draft, publishAt, slugLine, null, slugLine);
     }
-
-    public Entry(
-        Path file,
-        ContentKind kind,
-        ContentFields fields,
-        boolean draft,
-        Instant publishAt,
-        int slugLine,
-        String id) {
-      this(file, kind, fields, draft, publishAt, slugLine, id, slugLine);
-    }
   }
 
   /** A problem, printed as {@code file:line: field: message}. */

@@ -118,7 +118,7 @@ class SiteLimitsImportTest {
             own.maxUrl(),
             own.maxAuthor(),
             own.maxNesting());
-    var read = ImportCommand.readFor(site, config, dir);
+    var read = ImportCommand.folder(site, config).read(dir);
     assertThat(read.problems()).isEmpty();
     assertThat(read.entries().get(0).fields().slug()).isEqualTo("event-sourcing");
   }

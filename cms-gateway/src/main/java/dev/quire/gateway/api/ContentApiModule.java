@@ -74,8 +74,9 @@ public final class ContentApiModule implements CmsModule {
     this.json = ctx.json();
     this.defaultPageSize = ctx.config().getInt("quire.gateway.api.default-page-size");
     this.maxPageSize = ctx.config().getInt("quire.gateway.api.max-page-size");
-    this.maxSlug = ctx.config().getInt("quire.content.limits.slug-chars");
-    this.limitsJson = limitsJson(ContentRules.Limits.fromConfig(ctx.config()));
+    ContentRules.Limits limits = ContentRules.Limits.fromConfig(ctx.config());
+    this.maxSlug = limits.maxSlug();
+    this.limitsJson = limitsJson(limits);
     this.revisionsMaxChars = ctx.config().getLong("quire.gateway.api.revisions-max-chars");
     if (maxPageSize < 1 || defaultPageSize < 1 || defaultPageSize > maxPageSize) {
       // A 0 made every list request fail (a division by it), a default above the maximum every
@@ -167,21 +168,13 @@ public final class ContentApiModule implements CmsModule {
                                                                 revert(id, b)))))))))));
   }
 
-  /**
-   * {@code {"content": {"titleChars", "slugChars", "bodyChars", "descriptionChars", "tags",
-   * "tagChars", "urlChars", "authorChars", "markdownNesting"}}}.
-   */
+  /** {@code {"content": {<each of ContentRules.Limits.NAMES>: n}}}. */
   private byte[] limitsJson(ContentRules.Limits l) {
     Map<String, Object> content = new LinkedHashMap<>();
-    content.put("titleChars", l.maxTitle());
-    content.put("slugChars", l.maxSlug());
-    content.put("bodyChars", l.maxBody());
-    content.put("descriptionChars", l.maxDescription());
-    content.put("tags", l.maxTags());
-    content.put("tagChars", l.maxTag());
-    content.put("urlChars", l.maxUrl());
-    content.put("authorChars", l.maxAuthor());
-    content.put("markdownNesting", l.maxNesting());
+    List<Integer> values = l.values();
+    for (int i = 0; i < values.size(); i++) {
+      content.put(ContentRules.Limits.NAMES.get(i), values.get(i));
+    }
     try {
       return json.writeValueAsBytes(Map.of("content", content));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

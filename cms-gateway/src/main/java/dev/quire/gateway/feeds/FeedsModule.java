@@ -287,14 +287,10 @@ public final class FeedsModule implements CmsModule {
     return java.time.OffsetDateTime.parse(a).isBefore(java.time.OffsetDateTime.parse(b)) ? b : a;
   }
 
-  /** An Atom feed (RFC 4287) of the newest {@code entries} posts, with their whole HTML. */
-  static byte[] atom(List<ItemView> posts, SiteSettings site, int entries) {
-    return atom(posts, site, entries, null);
-  }
-
   /**
-   * The site's feed; {@code updatedFloor} (or null): a time the feed changed at the latest, a post
-   * that left it, which its {@code <updated>} is never before.
+   * An Atom feed (RFC 4287) of the newest {@code entries} posts, with their whole HTML: the site's
+   * feed; {@code updatedFloor} (or null): a time the feed changed at the latest, a post that left
+   * it, which its {@code <updated>} is never before.
    */
   static byte[] atom(List<ItemView> posts, SiteSettings site, int entries, Instant updatedFloor) {
     return atom(posts, site, entries, site.title(), FEED, "/", updatedFloor);

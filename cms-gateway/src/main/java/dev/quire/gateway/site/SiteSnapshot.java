@@ -119,29 +119,6 @@ public final class SiteSnapshot {
 
   private final Instant postsLeftAt;
 
-  private SiteSnapshot(
-      long seq,
-      List<ItemView> posts,
-      List<ItemView> pages,
-      Map<String, ItemView> bySlug,
-      Map<String, ItemView> byAlias,
-      Map<String, List<ItemView>> byTag,
-      Map<String, String> tagNames,
-      int memoLimit) {
-    this(
-        seq,
-        posts,
-        pages,
-        bySlug,
-        byAlias,
-        byTag,
-        tagNames,
-        memoLimit,
-        new ConcurrentHashMap<>(),
-        new java.util.concurrent.atomic.AtomicLong(),
-        null);
-  }
-
   /**
    * {@code memo} and {@code forgotten}: shared with a snapshot of the same published site; {@code
    * postsLeftAt}: see {@link #postsLeftAt}.
@@ -174,7 +151,33 @@ public final class SiteSnapshot {
 
   public static SiteSnapshot empty(int memoLimit) {
     return new SiteSnapshot(
-        0, List.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of(), memoLimit);
+        0,
+        List.of(),
+        List.of(),
+        Map.of(),
+        Map.of(),
+        Map.of(),
+        Map.of(),
+        memoLimit,
+        new ConcurrentHashMap<>(),
+        new java.util.concurrent.atomic.AtomicLong(),
+        null);
+  }
+
+  /** This published site at {@code seq}, with {@code postsLeftAt}: the same pages, one memo. */
+  private SiteSnapshot samePages(long seq, Instant postsLeftAt) {
+    return new SiteSnapshot(
+        seq,
+        posts,
+        pages,
+        bySlug,
+        byAlias,
+        byTag,
+        tagNames,
+        memoLimit,
+        memo,
+        forgotten,
+        postsLeftAt);
   }
 
   /** The site made of {@code items} (all published), at {@code seq}. */
@@ -211,18 +214,7 @@ public final class SiteSnapshot {
     if (changed.isEmpty()) {
       // Nothing published changed (a draft was saved, a schedule set): the same pages, so the same
       // rendered ones. A new memo made every saved draft render the whole site again.
-      return new SiteSnapshot(
-          seq,
-          posts,
-          pages,
-          bySlug,
-          byAlias,
-          byTag,
-          tagNames,
-          memoLimit,
-          memo,
-          forgotten,
-          postsLeftAt);
+      return samePages(seq, postsLeftAt);
     }
     addedPosts.sort(NEWEST_FIRST);
     addedPages.sort(BY_TITLE);
@@ -299,8 +291,7 @@ public final class SiteSnapshot {
     if (java.util.Objects.equals(at, postsLeftAt)) {
       return this;
     }
-    return new SiteSnapshot(
-        seq, posts, pages, bySlug, byAlias, byTag, tagNames, memoLimit, memo, forgotten, at);
+    return samePages(seq, at);
   }
 
   /**

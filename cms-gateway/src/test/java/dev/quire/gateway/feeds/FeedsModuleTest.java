@@ -58,7 +58,7 @@ class FeedsModuleTest {
                 "<p>Body with <em>markup</em> and a control \u0001 character</p>",
                 List.of("Café")),
             post("legacy-id", "Second", "second", "<p>Two</p>", List.of()));
-    Document d = parse(FeedsModule.atom(posts, SITE, 1));
+    Document d = parse(FeedsModule.atom(posts, SITE, 1, null));
     Element feed = d.getDocumentElement();
     assertThat(feed.getNamespaceURI()).isEqualTo("http://www.w3.org/2005/Atom");
     assertThat(feed.getAttributeNS("http://www.w3.org/XML/1998/namespace", "base"))

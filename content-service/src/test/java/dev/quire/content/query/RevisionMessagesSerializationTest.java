@@ -81,7 +81,7 @@ class RevisionMessagesSerializationTest {
     }
     var reverted =
         new dev.quire.protocol.RevisionEntry(
-            4, "reverted", t, "ann", ContentStatus.DRAFT, "T", "slug", "body", 1L);
+            4, "reverted", t, "ann", ContentStatus.DRAFT, "T", "slug", "body", 1L, null);
     var plain =
         new dev.quire.protocol.RevisionEntry(
             3, "edited", t, "ann", ContentStatus.DRAFT, "T", "slug", "body");
