@@ -1302,10 +1302,25 @@ class AdminEndToEndTest {
     assertThat(staleApi.statusCode()).isEqualTo(409);
     assertThat(JSON.readTree(staleApi.body()).at("/error/field").asText()).isEqualTo("version");
 
+    // The theme's words follow the language too (the built-in German file), on every page.
+    var german = api("PUT", "/api/v1/settings", "{\"language\": \"de\"}");
+    assertThat(german.statusCode()).as(german.body()).isEqualTo(200);
+    String germanHome = publicPage("/");
+    assertThat(germanHome)
+        .contains("lang=\"de\"")
+        .contains("Min. Lesezeit</span>")
+        .contains(">Alle Beiträge <span")
+        .contains(">Zum Inhalt springen</a>")
+        .doesNotContain("min read");
+    String postUrl = org.jsoup.Jsoup.parse(germanHome).selectFirst(".card__title a").attr("href");
+    assertThat(publicPage(postUrl)).contains("Min. Lesezeit</span>").contains("Alle Beiträge</a>");
+    assertThat(publicPage("/nothere/")).contains(">Seite nicht gefunden</h1>");
+
     // Nothing set: back to the configuration's values.
     var cleared = api("PUT", "/api/v1/settings", "{}");
     assertThat(cleared.statusCode()).as(cleared.body()).isEqualTo(200);
-    assertThat(JSON.readTree(cleared.body()).at("/version").asLong()).isEqualTo(2);
+    assertThat(JSON.readTree(cleared.body()).at("/version").asLong()).isEqualTo(3);
+    assertThat(publicPage("/")).contains("min read</span>");
     assertThat(publicPage("/")).contains("<title>Quire");
     assertThat(status(lastPage)).isEqualTo(404);
   }

@@ -90,6 +90,7 @@ public final class OgImageModule implements CmsModule {
   private SiteState site;
   private dev.quire.gateway.site.LiveSettings live;
   private CardRenderer renderer;
+  private dev.quire.gateway.render.ThemeWords words;
   private MadeOnDemand drawn;
   private HttpHeader cacheControl;
 
@@ -103,6 +104,7 @@ public final class OgImageModule implements CmsModule {
     var c = ctx.config().getConfig("quire.gateway.og");
     this.site = ctx.site();
     this.live = ctx.settings();
+    this.words = ctx.templates().words();
     this.renderer = new CardRenderer(CardRenderer.Style.fromConfig(ctx.config()));
     this.drawn =
         new MadeOnDemand(
@@ -183,21 +185,41 @@ public final class OgImageModule implements CmsModule {
     SiteSettings settings = live.get();
     String meta = "";
     if (item.isPost()) {
-      String date =
-          dev.quire.gateway.render.DisplayDate.longDate(
-              item.localDate(), dev.quire.gateway.render.DisplayDate.locale(settings.language()));
-      // The card's font (Liberation Sans) has no CJK, Arabic or Indic letters: such a date is
-      // drawn in English rather than as empty boxes.
       meta =
-          (renderer.canDraw(date) ? date : item.dateDisplay())
-              + " \u00b7 "
-              + item.readingMinutes()
-              + " min read";
-      if (!item.author().isBlank()) {
-        meta += " \u00b7 " + item.author();
-      }
+          postMeta(
+              item,
+              dev.quire.gateway.render.DisplayDate.locale(settings.language()),
+              words,
+              renderer);
     }
     return new CardRenderer.Card(settings.title(), item.title(), item.description(), meta, host());
+  }
+
+  /**
+   * A post card's line under its title: its day and the theme's reading time ({@code
+   * post.readingTime}) in {@code locale}, and its author. The card's font (Liberation Sans) has no
+   * CJK, Arabic or Indic letters: a day or reading time it cannot draw is drawn in English rather
+   * than as empty boxes.
+   */
+  static String postMeta(
+      ItemView item,
+      java.util.Locale locale,
+      dev.quire.gateway.render.ThemeWords words,
+      CardRenderer renderer) {
+    String date = dev.quire.gateway.render.DisplayDate.longDate(item.localDate(), locale);
+    String reading = readingTime(words, item.readingMinutes(), locale);
+    String meta =
+        (renderer.canDraw(date) ? date : item.dateDisplay())
+            + " \u00b7 "
+            + (renderer.canDraw(reading)
+                ? reading
+                : readingTime(words, item.readingMinutes(), java.util.Locale.ENGLISH));
+    return item.author().isBlank() ? meta : meta + " \u00b7 " + item.author();
+  }
+
+  private static String readingTime(
+      dev.quire.gateway.render.ThemeWords words, int minutes, java.util.Locale locale) {
+    return words.format("post.readingTime", locale, minutes).orElse(minutes + " min read");
   }
 
   private String host() {

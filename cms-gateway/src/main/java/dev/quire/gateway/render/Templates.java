@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Pebble with autoescaping, loading {@code <theme-dir>/templates/...} first and the built-in
@@ -30,6 +31,7 @@ public final class Templates {
   private final PebbleEngine engine;
   private final Assets assets;
   private final boolean devMode;
+  private final ThemeWords words;
 
   /**
    * Which templates lose the indentation of their lines as they load ({@link IndentTrim}), so pages
@@ -67,6 +69,7 @@ public final class Templates {
       Path themeDir, boolean devMode, boolean strict, Trim trim, List<Extension> extensions) {
     this.assets = new Assets(themeDir, devMode);
     this.devMode = devMode;
+    this.words = new ThemeWords(themeDir, devMode);
     List<Loader<?>> loaders = new ArrayList<>();
     if (themeDir != null && Files.isDirectory(themeDir.resolve("templates"))) {
       FileLoader file = new FileLoader(themeDir.resolve("templates").toString());
@@ -84,7 +87,7 @@ public final class Templates {
             .addEscapingStrategy("html", new MarkupEscape())
             .strictVariables(strict)
             .cacheActive(!devMode)
-            .extension(new AssetExtension(assets));
+            .extension(new AssetExtension(assets, words, strict));
     extensions.forEach(builder::extension);
     this.engine = builder.build();
   }
@@ -111,6 +114,11 @@ public final class Templates {
 
   public Assets assets() {
     return assets;
+  }
+
+  /** The theme's words in the site's language (the templates' {@code t} function). */
+  public ThemeWords words() {
+    return words;
   }
 
   public String render(String name, Map<String, Object> model) {
@@ -142,13 +150,19 @@ public final class Templates {
 
   /**
    * {@code asset("css/site.css")}: the fingerprinted URL of a theme asset; {@code date | longDate}:
-   * a day in the long form of the page's language ({@link DisplayDate}).
+   * a day in the long form of the page's language ({@link DisplayDate}); {@code t("key", args...)}:
+   * the theme's word for {@code key} in the page's language ({@link ThemeWords}). A key no word
+   * file has is an error with strict templates, and written as itself otherwise.
    */
   private static final class AssetExtension extends AbstractExtension {
     private final Assets assets;
+    private final ThemeWords words;
+    private final boolean strict;
 
-    AssetExtension(Assets assets) {
+    AssetExtension(Assets assets, ThemeWords words, boolean strict) {
       this.assets = assets;
+      this.words = words;
+      this.strict = strict;
     }
 
     @Override
@@ -189,6 +203,53 @@ public final class Templates {
     @Override
     public Map<String, Function> getFunctions() {
       return Map.of(
+          "t",
+          new Function() {
+            @Override
+            public List<String> getArgumentNames() {
+              return null; // positional: the key, then the pattern's arguments
+            }
+
+            @Override
+            public Object execute(
+                Map<String, Object> args,
+                PebbleTemplate self,
+                EvaluationContext context,
+                int lineNumber) {
+              Object key = args.get("0");
+              if (!(key instanceof String k) || k.isBlank()) {
+                throw new io.pebbletemplates.pebble.error.PebbleException(
+                    null,
+                    "t takes the key of a theme word first, then its arguments",
+                    lineNumber,
+                    self.getName());
+              }
+              Object[] values = new Object[args.size() - 1];
+              for (int i = 0; i < values.length; i++) {
+                values[i] = args.get(String.valueOf(i + 1));
+              }
+              Optional<String> word;
+              try {
+                word = words.format(k, context.getLocale(), values);
+              } catch (IllegalArgumentException e) {
+                // A pattern that wants a number given a word, say, or a file it cannot read.
+                throw new io.pebbletemplates.pebble.error.PebbleException(
+                    e, "theme word '" + k + "': " + e.getMessage(), lineNumber, self.getName());
+              }
+              if (word.isEmpty() && strict) {
+                throw new io.pebbletemplates.pebble.error.PebbleException(
+                    null,
+                    "no theme word '"
+                        + k
+                        + "' in "
+                        + ThemeWords.DIR
+                        + "/words.properties (nor in the theme's, nor for the page's language)",
+                    lineNumber,
+                    self.getName());
+              }
+              return word.orElse(k);
+            }
+          },
           "asset",
           new Function() {
             @Override

@@ -113,4 +113,40 @@ class CardRendererTest {
         .hasMessageContaining("quire.gateway.og.background")
         .hasMessageContaining("navy");
   }
+
+  @Test
+  void aPostCardsLineIsInTheSitesLanguageOrEnglishWhereTheFontHasNoLetters() {
+    var item =
+        dev.quire.gateway.site.ItemView.of(
+            new dev.quire.protocol.ReadItem(
+                "id-1",
+                dev.quire.protocol.ContentKind.POST,
+                dev.quire.protocol.ContentStatus.PUBLISHED,
+                1,
+                "a-post",
+                "A post",
+                "",
+                List.of(),
+                "",
+                "Ada",
+                java.time.Instant.parse("2026-12-05T10:00:00Z"),
+                java.time.Instant.parse("2026-12-05T10:00:00Z"),
+                java.time.Instant.parse("2026-12-05T10:00:00Z"),
+                java.time.Instant.parse("2026-12-05T10:00:00Z"),
+                null,
+                "",
+                "<p>x</p>",
+                600,
+                List.of(),
+                1),
+            java.time.ZoneOffset.UTC);
+    var words = new dev.quire.gateway.render.ThemeWords(null, false);
+    assertThat(OgImageModule.postMeta(item, java.util.Locale.GERMAN, words, renderer))
+        .isEqualTo("5. Dezember 2026 \u00b7 3 Min. Lesezeit \u00b7 Ada");
+    assertThat(OgImageModule.postMeta(item, java.util.Locale.ENGLISH, words, renderer))
+        .isEqualTo("December 5, 2026 \u00b7 3 min read \u00b7 Ada");
+    assertThat(OgImageModule.postMeta(item, java.util.Locale.forLanguageTag("ja"), words, renderer))
+        .as("Japanese: a day the font cannot draw, and no Japanese word file")
+        .isEqualTo(item.dateDisplay() + " \u00b7 3 min read \u00b7 Ada");
+  }
 }

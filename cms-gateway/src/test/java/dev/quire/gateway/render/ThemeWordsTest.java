@@ -1,0 +1,147 @@
+package dev.quire.gateway.render;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The theme's words in the site's language: the built-in files, a theme's, and the t function. */
+class ThemeWordsTest {
+
+  static final List<String> LANGUAGES = List.of("de", "es", "fr", "it", "nl", "pt");
+
+  @Test
+  void everyBuiltInLanguageHasEveryWordAndNothingElse() {
+    var keys = ThemeWords.builtInKeys();
+    assertThat(keys).contains("post.readingTime", "pagination.older", "error.notFound.title");
+    for (String language : LANGUAGES) {
+      assertThat(ThemeWords.builtInFileNamed("words_" + language).keySet())
+          .as(language)
+          .isEqualTo(keys);
+    }
+    // A regional file holds only what differs, and nothing the theme does not use.
+    assertThat(keys).containsAll(ThemeWords.builtInFileNamed("words_pt_BR").keySet());
+  }
+
+  @Test
+  void builtInPatternsWriteNoBareApostropheAndFormatWithTheirArguments() {
+    ThemeWords words = new ThemeWords(null, false);
+    List<String> all = new java.util.ArrayList<>(LANGUAGES);
+    all.add("en");
+    for (String language : all) {
+      Map<String, String> file =
+          ThemeWords.builtInFileNamed(language.equals("en") ? "words" : "words_" + language);
+      for (var e : file.entrySet()) {
+        // MessageFormat drops a single ' (it starts a quoted part): the built-in files write ’.
+        assertThat(e.getValue()).as(language + " " + e.getKey()).doesNotContain("'");
+        Object second = e.getValue().contains("{1,number") ? 8 : "q<x>";
+        String written =
+            words.format(e.getKey(), Locale.forLanguageTag(language), 7, second).orElseThrow();
+        assertThat(written).as(language + " " + e.getKey()).doesNotContain("{").isNotBlank();
+      }
+    }
+  }
+
+  @Test
+  void wordsFollowTheLanguageFromTheMostSpecificFileToEnglish() {
+    ThemeWords words = new ThemeWords(null, false);
+    assertThat(words.format("post.readingTime", Locale.forLanguageTag("de"), 3))
+        .contains("3 Min. Lesezeit");
+    assertThat(words.format("post.readingTime", Locale.forLanguageTag("de-AT"), 3))
+        .contains("3 Min. Lesezeit");
+    assertThat(words.format("post.pdf", Locale.forLanguageTag("pt-BR"))).contains("Baixar em PDF");
+    assertThat(words.format("post.readingTime", Locale.forLanguageTag("pt-BR"), 4))
+        .as("not in words_pt_BR: from words_pt")
+        .contains("4 min de leitura");
+    assertThat(words.format("post.readingTime", Locale.forLanguageTag("ja"), 3))
+        .as("a language without a file: English")
+        .contains("3 min read");
+    assertThat(words.format("no.such.word", Locale.ENGLISH)).isEmpty();
+  }
+
+  @Test
+  void countsTakeTheLanguagesNumberFormAndItsSingular() {
+    ThemeWords words = new ThemeWords(null, false);
+    assertThat(words.format("search.results", Locale.ENGLISH, 1, "x"))
+        .contains("1 result for “x”.");
+    assertThat(words.format("search.results", Locale.ENGLISH, 1234, "x"))
+        .contains("1,234 results for “x”.");
+    assertThat(words.format("search.results", Locale.GERMAN, 1234, "x"))
+        .contains("1.234 Ergebnisse für „x“.");
+    assertThat(words.format("search.results", Locale.FRENCH, 0, "x"))
+        .as("French counts zero in the singular")
+        .contains("0 résultat pour « x ».");
+  }
+
+  @Test
+  void aThemesFileChangesOneWordAndAddsALanguage(@TempDir Path theme) throws Exception {
+    Files.createDirectories(theme.resolve("i18n"));
+    Files.writeString(
+        theme.resolve("i18n/words_de.properties"), "post.readingTime = Lesedauer: {0} Minuten\n");
+    Files.writeString(
+        theme.resolve("i18n/words_sv.properties"), "pagination.older = Äldre inlägg\n");
+    ThemeWords words = new ThemeWords(theme, false);
+    assertThat(words.format("post.readingTime", Locale.GERMAN, 5)).contains("Lesedauer: 5 Minuten");
+    assertThat(words.format("pagination.older", Locale.GERMAN))
+        .as("the rest of German from the built-in file")
+        .contains("Ältere Beiträge");
+    assertThat(words.format("pagination.older", Locale.forLanguageTag("sv")))
+        .contains("Äldre inlägg");
+    assertThat(words.format("pagination.newer", Locale.forLanguageTag("sv")))
+        .as("what Swedish lacks: English")
+        .contains("Newer posts");
+  }
+
+  @Test
+  void aPatternMessageFormatRefusesIsNamedWithItsFileAndKey(@TempDir Path theme) throws Exception {
+    Files.createDirectories(theme.resolve("i18n"));
+    Files.writeString(theme.resolve("i18n/words.properties"), "post.readingTime = {0 min\n");
+    ThemeWords words = new ThemeWords(theme, false);
+    assertThatThrownBy(() -> words.format("post.readingTime", Locale.ENGLISH, 1))
+        .hasMessageContaining("words.properties")
+        .hasMessageContaining("post.readingTime");
+  }
+
+  @Test
+  void theTemplatesFunctionWritesTheWordEscapedAndRefusesAnUnknownKeyWhenStrict(@TempDir Path theme)
+      throws Exception {
+    Files.createDirectories(theme.resolve("templates/t"));
+    Files.writeString(theme.resolve("templates/t/w.peb"), "{{ t(\"tag.title\", tag) }}");
+    Files.writeString(theme.resolve("templates/t/unknown.peb"), "{{ t(\"no.such.word\") }}");
+    Map<String, Object> model = Map.of("tag", "<b>x</b>");
+    Templates strict = new Templates(theme, false, true, List.of());
+    assertThat(strict.render("t/w.peb", model, Locale.GERMAN))
+        .as("the argument is escaped with the rest")
+        .isEqualTo("Beiträge mit dem Schlagwort „&lt;b&gt;x&lt;/b&gt;“");
+    assertThatThrownBy(() -> strict.render("t/unknown.peb", Map.of(), Locale.ENGLISH))
+        .hasMessageContaining("no.such.word")
+        .hasMessageContaining("t/unknown.peb");
+    Templates lenient = new Templates(theme, false, false, List.of());
+    assertThat(lenient.render("t/unknown.peb", Map.of(), Locale.ENGLISH)).isEqualTo("no.such.word");
+  }
+
+  @Test
+  void theBuiltInPagesUseTheWordsOfThePagesLanguage() {
+    Templates templates = new Templates(null, false, true, List.of());
+    Map<String, Object> model = new java.util.HashMap<>();
+    model.put("status", 404);
+    model.put("message", "");
+    model.put(
+        "site", new dev.quire.gateway.site.SiteSettings("Site", "", "http://x", "de", "", 10, 10));
+    model.put("nav", List.of());
+    model.put("currentPath", "/nothere");
+    model.put("year", 2026);
+    String page = templates.render("site/404.peb", model, Locale.GERMAN);
+    assertThat(page)
+        .contains(">Seite nicht gefunden</h1>")
+        .contains(">Zur Startseite</a>")
+        .contains(">Zum Inhalt springen</a>")
+        .doesNotContain("Page not found");
+  }
+}
