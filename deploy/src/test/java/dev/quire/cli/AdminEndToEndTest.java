@@ -204,7 +204,8 @@ class AdminEndToEndTest {
     assertThat(newPreview.statusCode()).isEqualTo(200);
     assertThat(newPreview.body())
         .contains("<h1")
-        .contains("Heading</h1>")
+        .as("the body's h1 goes under the page's title")
+        .contains("Heading</h2>")
         .contains("action=\"/admin/content/new\"");
     // A body over the content limit is refused naming the limit, with the text kept, rather than
     // sent to be rendered (a message that size is dropped between nodes).

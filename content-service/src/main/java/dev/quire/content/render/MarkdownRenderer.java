@@ -16,6 +16,7 @@ import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
 import org.commonmark.ext.task.list.items.TaskListItemsExtension;
 import org.commonmark.node.AbstractVisitor;
+import org.commonmark.node.Heading;
 import org.commonmark.node.HtmlBlock;
 import org.commonmark.node.HtmlInline;
 import org.commonmark.node.Image;
@@ -142,12 +143,48 @@ public final class MarkdownRenderer {
       if (depth(doc) > maxNesting) {
         return unrendered(markdown);
       }
+      underTheTitle(doc);
       String raw = renderer.render(doc);
       return needsSanitizer(doc) ? sanitize(raw) : raw;
     } catch (StackOverflowError e) {
       // commonmark-java's post-processors walk the tree by recursion while parsing, before the
       // depth can be checked; the overflow unwinds this call alone (no lock or shared state).
       return unrendered(markdown);
+    }
+  }
+
+  /**
+   * A page's title is its one {@code h1}, and the body sits under it: a body with a heading of
+   * level 1 ("# Introduction", as Markdown written for a file of its own often begins) has every
+   * heading moved down one level (h1 to h2, ..., h5 to h6; h6 stays), which keeps the body's
+   * outline; a body without one is left as written. Headings written as raw HTML are left as they
+   * are.
+   */
+  static void underTheTitle(Node root) {
+    List<Heading> headings = new java.util.ArrayList<>();
+    boolean top = false;
+    Node n = root.getFirstChild();
+    while (n != null) {
+      if (n instanceof Heading h) {
+        headings.add(h);
+        top |= h.getLevel() == 1;
+      }
+      if (n.getFirstChild() != null) {
+        n = n.getFirstChild();
+        continue;
+      }
+      while (n != root && n.getNext() == null) {
+        n = n.getParent();
+      }
+      if (n == root) {
+        break;
+      }
+      n = n.getNext();
+    }
+    if (top) {
+      for (Heading h : headings) {
+        h.setLevel(Math.min(6, h.getLevel() + 1));
+      }
     }
   }
 

@@ -31,6 +31,26 @@ class MarkdownRendererTest {
   }
 
   @Test
+  void aBodyWithAnH1GoesUnderThePagesTitleAndKeepsItsOutline() {
+    String html = md.render("# Intro\n\nText.\n\n## Part\n\n> ### Quoted\n\n###### Six\n");
+    assertThat(html)
+        .contains("<h2 id=\"intro\">Intro</h2>")
+        .contains("<h3 id=\"part\">Part</h3>")
+        .contains("<h4 id=\"quoted\">Quoted</h4>")
+        .as("h6 stays h6")
+        .contains("<h6 id=\"six\">Six</h6>")
+        .doesNotContain("<h1");
+    assertThat(md.render("## Part\n\n### Sub\n"))
+        .as("a body without an h1 is left as written")
+        .contains("<h2 id=\"part\">Part</h2>")
+        .contains("<h3 id=\"sub\">Sub</h3>");
+    assertThat(md.render("Title\n=====\n\n<h1>Raw</h1>\n"))
+        .as("a setext h1 too; raw HTML is left as it is")
+        .contains("<h2 id=\"title\">Title</h2>")
+        .contains("<h1>Raw</h1>");
+  }
+
+  @Test
   void sanitizesRawHtml() {
     String html =
         md.render(
