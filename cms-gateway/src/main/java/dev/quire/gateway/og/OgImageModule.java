@@ -219,7 +219,13 @@ public final class OgImageModule implements CmsModule {
 
   private static String readingTime(
       dev.quire.gateway.render.ThemeWords words, int minutes, java.util.Locale locale) {
-    return words.format("post.readingTime", locale, minutes).orElse(minutes + " min read");
+    try {
+      return words.format("post.readingTime", locale, minutes).orElse(minutes + " min read");
+    } catch (RuntimeException e) {
+      // A theme's pattern that does not take a number (dev mode reads files as it goes): the card
+      // is still drawn, in English.
+      return minutes + " min read";
+    }
   }
 
   private String host() {

@@ -231,8 +231,9 @@ public final class Templates {
               Optional<String> word;
               try {
                 word = words.format(k, context.getLocale(), values);
-              } catch (IllegalArgumentException e) {
-                // A pattern that wants a number given a word, say, or a file it cannot read.
+              } catch (IllegalArgumentException | UncheckedIOException e) {
+                // A pattern that wants a number given a word, say, or (in dev mode, where files
+                // are read at each use) a file that cannot be read or does not parse.
                 throw new io.pebbletemplates.pebble.error.PebbleException(
                     e, "theme word '" + k + "': " + e.getMessage(), lineNumber, self.getName());
               }

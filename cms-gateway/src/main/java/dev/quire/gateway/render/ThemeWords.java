@@ -51,6 +51,29 @@ public final class ThemeWords {
   public ThemeWords(Path themeDir, boolean devMode) {
     this.themeDir = themeDir;
     this.devMode = devMode;
+    if (!devMode) {
+      // Read and checked now: a theme's file that cannot be read, or a pattern MessageFormat
+      // refuses, stops the gateway's start naming the file and key, not a page at a time.
+      themeFiles().forEach(this::themeFile);
+    }
+  }
+
+  /** The names of the theme directory's word files ("words_de"), if it has any. */
+  private List<String> themeFiles() {
+    Path dir = themeDir == null ? null : themeDir.resolve(DIR);
+    if (dir == null || !Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var files = Files.list(dir)) {
+      return files
+          .map(f -> f.getFileName().toString())
+          .filter(n -> n.startsWith("words") && n.endsWith(".properties"))
+          .map(n -> n.substring(0, n.length() - ".properties".length()))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir, e);
+    }
   }
 
   /**
@@ -80,14 +103,23 @@ public final class ThemeWords {
     return read(BUILT_IN + name + ".properties");
   }
 
-  /** "words_pt_BR", "words_pt", "words" for pt-BR; a script or variant is not looked at. */
+  /**
+   * "words_pt_BR", "words_pt", "words" for pt-BR; "words_zh_TW", "words_zh_Hant", "words_zh",
+   * "words" for zh-Hant-TW (a variant is not looked at). Only what a language tag can hold makes a
+   * name (letters, a region's digits): anything else is skipped, so no name leaves the i18n
+   * directory.
+   */
   static List<String> candidates(Locale locale) {
-    List<String> names = new ArrayList<>(3);
+    List<String> names = new ArrayList<>(4);
     String language = locale.getLanguage();
+    String script = locale.getScript();
     String country = locale.getCountry();
-    if (!language.isEmpty()) {
-      if (!country.isEmpty()) {
+    if (language.matches("[a-z]{2,8}")) {
+      if (country.matches("[A-Z]{2}|[0-9]{3}")) {
         names.add("words_" + language + "_" + country);
+      }
+      if (script.matches("[A-Z][a-z]{3}")) {
+        names.add("words_" + language + "_" + script);
       }
       names.add("words_" + language);
     }

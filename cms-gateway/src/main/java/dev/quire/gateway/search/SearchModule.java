@@ -124,9 +124,15 @@ public final class SearchModule implements CmsModule {
 
   /**
    * What a search found. {@code meaning} says whether the embedding service's ranking is part of
-   * it; {@code notice}, when not empty, why it is not.
+   * it; {@code notice}, when not empty, why it is not (in English, for the API), and {@code
+   * noticeWord} the theme word that says it on the search page ({@code search.notice.*}).
    */
-  record Outcome(String query, List<SiteSearch.Result> results, boolean meaning, String notice) {}
+  record Outcome(
+      String query,
+      List<SiteSearch.Result> results,
+      boolean meaning,
+      String notice,
+      String noticeWord) {}
 
   /** What templates see as {@code search}: the box's target and limit, on every page. */
   public static final class Box {
@@ -246,6 +252,7 @@ public final class SearchModule implements CmsModule {
               vars.put("results", outcome.results());
               vars.put("meaning", outcome.meaning());
               vars.put("notice", outcome.notice());
+              vars.put("noticeWord", outcome.noticeWord());
               vars.put("liveDelayMs", settings.liveDelay().toMillis());
               byte[] body = pages.render("search/search.peb", PATH, vars);
               HttpResponse head =
@@ -290,7 +297,7 @@ public final class SearchModule implements CmsModule {
     }
     List<String> words = SiteSearch.words(q, settings.maxWords());
     if (words.isEmpty()) {
-      return CompletableFuture.completedFuture(new Outcome(q, List.of(), false, ""));
+      return CompletableFuture.completedFuture(new Outcome(q, List.of(), false, "", ""));
     }
     List<ItemView> byWords = SiteSearch.byWords(indexOf(snap), words, settings.candidates());
     return byMeaning(q, snap)
@@ -300,22 +307,23 @@ public final class SearchModule implements CmsModule {
                     q,
                     SiteSearch.fuse(byWords, meaning.items(), settings.rrfK(), k),
                     meaning.asked(),
-                    meaning.notice()));
+                    meaning.notice(),
+                    meaning.noticeWord()));
   }
 
-  private record Meaning(List<ItemView> items, boolean asked, String notice) {}
+  private record Meaning(List<ItemView> items, boolean asked, String notice, String noticeWord) {}
 
   private CompletionStage<Meaning> byMeaning(String q, SiteSnapshot snap) {
     if (settings.maxMeaningInFlight() == 0) {
-      return CompletableFuture.completedFuture(new Meaning(List.of(), false, ""));
+      return CompletableFuture.completedFuture(new Meaning(List.of(), false, "", ""));
     }
     if (!client.reachable()) {
       return CompletableFuture.completedFuture(
-          wordsOnly("the search by meaning is not running on this site"));
+          wordsOnly("the search by meaning is not running on this site", "notRunning"));
     }
     if (meaningInFlight.incrementAndGet() > settings.maxMeaningInFlight()) {
       meaningInFlight.decrementAndGet();
-      return CompletableFuture.completedFuture(wordsOnly("the search by meaning is busy"));
+      return CompletableFuture.completedFuture(wordsOnly("the search by meaning is busy", "busy"));
     }
     CompletionStage<EmbeddingQuery.Hits> asked;
     try {
@@ -346,17 +354,19 @@ public final class SearchModule implements CmsModule {
             } else {
               LOG.debug("search by meaning failed for a query: {}", cause.toString());
             }
-            return wordsOnly("the search by meaning did not answer");
+            return wordsOnly("the search by meaning did not answer", "noAnswer");
           }
-          return new Meaning(published(hits, snap), true, "");
+          return new Meaning(published(hits, snap), true, "", "");
         });
   }
 
-  private static Meaning wordsOnly(String why) {
+  /** {@code word}: the end of its theme word, {@code search.notice.<word>}. */
+  private static Meaning wordsOnly(String why, String word) {
     return new Meaning(
         List.of(),
         false,
-        why + ", so these results match words in titles, tags and descriptions only.");
+        why + ", so these results match words in titles, tags and descriptions only.",
+        "search.notice." + word);
   }
 
   /** The hits above the minimum similarity that are published in {@code snap}, best first. */

@@ -397,7 +397,9 @@ public final class SiteModule implements CmsModule {
             snap,
             "site/404.peb",
             path,
-            Map.of("status", 404, "message", "There is nothing at this address."));
+            // No detail line: the page's own words (error.notFound.*, in the site's language) say
+            // it.
+            Map.of("status", 404, "message", ""));
     return page(404, body, "");
   }
 

@@ -76,7 +76,7 @@ class ThemeWordsTest {
         .contains("1.234 Ergebnisse für „x“.");
     assertThat(words.format("search.results", Locale.FRENCH, 0, "x"))
         .as("French counts zero in the singular")
-        .contains("0 résultat pour « x ».");
+        .contains("0 résultat pour «\u00a0x\u00a0».");
   }
 
   @Test
@@ -101,11 +101,36 @@ class ThemeWordsTest {
   @Test
   void aPatternMessageFormatRefusesIsNamedWithItsFileAndKey(@TempDir Path theme) throws Exception {
     Files.createDirectories(theme.resolve("i18n"));
-    Files.writeString(theme.resolve("i18n/words.properties"), "post.readingTime = {0 min\n");
-    ThemeWords words = new ThemeWords(theme, false);
-    assertThatThrownBy(() -> words.format("post.readingTime", Locale.ENGLISH, 1))
-        .hasMessageContaining("words.properties")
+    Files.writeString(theme.resolve("i18n/words_de.properties"), "post.readingTime = {0 min\n");
+    // At the start (the gateway does not start), not at a page's first render.
+    assertThatThrownBy(() -> new ThemeWords(theme, false))
+        .hasMessageContaining("words_de.properties")
         .hasMessageContaining("post.readingTime");
+    // In dev mode files are read as they are used: the render that uses it fails.
+    ThemeWords dev = new ThemeWords(theme, true);
+    assertThat(dev.format("post.readingTime", Locale.ENGLISH, 1)).contains("1 min read");
+    assertThatThrownBy(() -> dev.format("post.readingTime", Locale.GERMAN, 1))
+        .hasMessageContaining("words_de.properties")
+        .hasMessageContaining("post.readingTime");
+  }
+
+  @Test
+  void filesAreNamedOnlyFromWhatALanguageTagCanHold() {
+    assertThat(ThemeWords.candidates(Locale.forLanguageTag("zh-Hant-TW")))
+        .containsExactly("words_zh_TW", "words_zh_Hant", "words_zh", "words");
+    assertThat(ThemeWords.candidates(Locale.forLanguageTag("es-419")))
+        .containsExactly("words_es_419", "words_es", "words");
+    assertThat(ThemeWords.candidates(new Locale("../../etc/passwd", "x/y")))
+        .containsExactly("words");
+  }
+
+  @Test
+  void pageNumbersAreWrittenWithoutGrouping() {
+    ThemeWords words = new ThemeWords(null, false);
+    assertThat(words.format("pagination.status", Locale.ENGLISH, 1000, 1200))
+        .contains("Page 1000 of 1200");
+    assertThat(words.format("list.pageOf", Locale.GERMAN, 1000, 1200))
+        .contains("Seite 1000 von 1200");
   }
 
   @Test

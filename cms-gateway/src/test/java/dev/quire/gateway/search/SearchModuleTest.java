@@ -104,6 +104,9 @@ class SearchModuleTest {
     var busy = done(module.search("rust", 10, SITE));
     assertThat(busy.meaning()).isFalse();
     assertThat(busy.notice()).startsWith("the search by meaning is busy");
+    assertThat(busy.noticeWord())
+        .as("what the search page says it with")
+        .isEqualTo("search.notice.busy");
     assertThat(busy.results())
         .extracting(r -> r.item().id())
         .containsExactly(
@@ -133,6 +136,7 @@ class SearchModuleTest {
     var timedOut = done(silent);
     assertThat(timedOut.meaning()).isFalse();
     assertThat(timedOut.notice()).startsWith("the search by meaning did not answer");
+    assertThat(timedOut.noticeWord()).isEqualTo("search.notice.noAnswer");
     assertThat(timedOut.results()).hasSize(3);
 
     // A refusal (the role's limits below this module's) frees the slot too.
