@@ -1853,8 +1853,49 @@ class EndToEndTest {
         .isAfter(before);
   }
 
+  /** The newest post of a tag loses it: the tag's feed and sitemap entry do not go back. */
+  @Test
+  void aTagsFeedAndSitemapEntryDoNotGoBackWhenItsNewestPostLosesTheTag() throws Exception {
+    for (String slug : List.of("tag-stays", "tag-goes")) {
+      var created =
+          api(
+              "POST",
+              "/api/v1/content",
+              "{\"kind\":\"post\",\"title\":\""
+                  + slug
+                  + "\",\"slug\":\""
+                  + slug
+                  + "\",\"tags\":[\"Left Behind\"],\"status\":\"published\"}");
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+      awaitSiteFollowed(slug, "published");
+    }
+    String goes =
+        JSON.readTree(api("GET", "/api/v1/content?q=tag-goes", null).body())
+            .at("/items/0/id")
+            .asText();
+    Instant before = feedUpdated("/tags/left-behind/feed.xml");
+    var edited = api("PUT", "/api/v1/content/" + goes, "{\"revision\":2,\"tags\":[]}");
+    assertThat(edited.statusCode()).as(edited.body()).isEqualTo(200);
+    await(
+        () -> !get("/tags/left-behind/").body().contains("/posts/tag-goes/"),
+        Duration.ofSeconds(10));
+    assertThat(feedUpdated("/tags/left-behind/feed.xml"))
+        .as("changed when the post left the tag, not when the one left under it was published")
+        .isAfter(before);
+    var tag =
+        java.util.regex.Pattern.compile(
+                "<loc>http://localhost:8080/tags/left-behind/</loc><lastmod>([^<]+)</lastmod>")
+            .matcher(get("/sitemap.xml").body());
+    assertThat(tag.find()).isTrue();
+    assertThat(java.time.OffsetDateTime.parse(tag.group(1)).toInstant()).isAfter(before);
+  }
+
   private static Instant feedUpdated() throws Exception {
-    String feed = get("/feed.xml").body();
+    return feedUpdated("/feed.xml");
+  }
+
+  private static Instant feedUpdated(String path) throws Exception {
+    String feed = get(path).body();
     var m = java.util.regex.Pattern.compile("<updated>([^<]+)</updated>").matcher(feed);
     assertThat(m.find()).isTrue();
     return Instant.parse(m.group(1));

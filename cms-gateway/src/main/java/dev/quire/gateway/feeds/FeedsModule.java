@@ -216,7 +216,7 @@ public final class FeedsModule implements CmsModule {
               site.title() + ": " + snap.tagName(tag),
               page + TAG_FEED.substring(1),
               page,
-              null));
+              snap.tagLeftAt(tag)));
     }
     if (path.equals(ROBOTS)) {
       return robots(site);
@@ -263,6 +263,10 @@ public final class FeedsModule implements CmsModule {
       newest = later(newest, p.updatedIso());
       for (ItemView.TagRef t : p.tags()) {
         tags.merge(t.url(), p.updatedIso(), FeedsModule::later);
+        // A post that left the tag changed its page then (see SiteSnapshot.tagLeftAt).
+        if (snap.tagLeftAt(t.key()) != null) {
+          tags.merge(t.url(), snap.tagLeftAt(t.key()).toString(), FeedsModule::later);
+        }
       }
     }
     // A post that left the blog changed its lists then, later perhaps than every post left in it.

@@ -118,10 +118,11 @@ public final class SiteSnapshot {
   private final java.util.concurrent.atomic.AtomicLong forgotten;
 
   private final Instant postsLeftAt;
+  private final Map<String, Instant> tagsLeftAt;
 
   /**
    * {@code memo} and {@code forgotten}: shared with a snapshot of the same published site; {@code
-   * postsLeftAt}: see {@link #postsLeftAt}.
+   * postsLeftAt} and {@code tagsLeftAt}: see {@link #postsLeftAt} and {@link #tagLeftAt}.
    */
   private SiteSnapshot(
       long seq,
@@ -134,8 +135,10 @@ public final class SiteSnapshot {
       int memoLimit,
       ConcurrentHashMap<String, Rendered> memo,
       java.util.concurrent.atomic.AtomicLong forgotten,
-      Instant postsLeftAt) {
+      Instant postsLeftAt,
+      Map<String, Instant> tagsLeftAt) {
     this.postsLeftAt = postsLeftAt;
+    this.tagsLeftAt = tagsLeftAt;
     this.memo = memo;
     this.forgotten = forgotten;
     this.seq = seq;
@@ -161,11 +164,15 @@ public final class SiteSnapshot {
         memoLimit,
         new ConcurrentHashMap<>(),
         new java.util.concurrent.atomic.AtomicLong(),
-        null);
+        null,
+        Map.of());
   }
 
-  /** This published site at {@code seq}, with {@code postsLeftAt}: the same pages, one memo. */
-  private SiteSnapshot samePages(long seq, Instant postsLeftAt) {
+  /**
+   * This published site at {@code seq}, with {@code postsLeftAt} and {@code tagsLeftAt}: the same
+   * pages, one memo.
+   */
+  private SiteSnapshot samePages(long seq, Instant postsLeftAt, Map<String, Instant> tagsLeftAt) {
     return new SiteSnapshot(
         seq,
         posts,
@@ -177,7 +184,8 @@ public final class SiteSnapshot {
         memoLimit,
         memo,
         forgotten,
-        postsLeftAt);
+        postsLeftAt,
+        tagsLeftAt);
   }
 
   /** The site made of {@code items} (all published), at {@code seq}. */
@@ -214,7 +222,7 @@ public final class SiteSnapshot {
     if (changed.isEmpty()) {
       // Nothing published changed (a draft was saved, a schedule set): the same pages, so the same
       // rendered ones. A new memo made every saved draft render the whole site again.
-      return samePages(seq, postsLeftAt);
+      return samePages(seq, postsLeftAt, tagsLeftAt);
     }
     addedPosts.sort(NEWEST_FIRST);
     addedPages.sort(BY_TITLE);
@@ -272,7 +280,8 @@ public final class SiteSnapshot {
         memoLimit,
         new ConcurrentHashMap<>(),
         new java.util.concurrent.atomic.AtomicLong(),
-        postsLeftAt);
+        postsLeftAt,
+        tagsLeftAt);
   }
 
   /**
@@ -286,12 +295,25 @@ public final class SiteSnapshot {
     return postsLeftAt;
   }
 
-  /** This site with {@link #postsLeftAt} at {@code at} (the same pages: the memo is shared). */
-  public SiteSnapshot withPostsLeftAt(Instant at) {
-    if (java.util.Objects.equals(at, postsLeftAt)) {
+  /**
+   * The last time a post that had been published left the tag {@code key} (lost it in an edit, or
+   * stopped being published with it), or null: the tag's page and feed changed then, whatever the
+   * posts left under it say, so their {@code lastmod} and {@code <updated>} are never before it. As
+   * for {@link #postsLeftAt}, a later change of such a post moves it on too.
+   */
+  public Instant tagLeftAt(String key) {
+    return tagsLeftAt.get(key);
+  }
+
+  /**
+   * This site with {@link #postsLeftAt} at {@code posts} and {@link #tagLeftAt} as {@code tags}
+   * says (the same pages: the memo is shared).
+   */
+  public SiteSnapshot withLeftAt(Instant posts, Map<String, Instant> tags) {
+    if (java.util.Objects.equals(posts, postsLeftAt) && tags.equals(tagsLeftAt)) {
       return this;
     }
-    return samePages(seq, at);
+    return samePages(seq, posts, Map.copyOf(tags));
   }
 
   /**

@@ -191,6 +191,33 @@ public final class SiteState {
     }
   }
 
+  /**
+   * The tags (keys) a post left with this change: those it had published ({@code before}) and does
+   * not have now ({@code after}, null when it is not published). A post loaded unpublished that had
+   * been published (after a restart, say) may have left its present tags, so those count: the safe
+   * side, as for {@code postsLeftAt}. A tag a published post lost before a restart is not known
+   * after it.
+   */
+  static java.util.Set<String> tagsLeft(ReadItem item, ItemView before, ItemView after) {
+    if (item.kind() != dev.quire.protocol.ContentKind.POST || item.updatedAt() == null) {
+      return java.util.Set.of();
+    }
+    java.util.Set<String> left = new java.util.HashSet<>();
+    if (before != null) {
+      before.tags().forEach(t -> left.add(t.key()));
+    } else if (after == null && item.publishedAt() != null) {
+      item.tags().forEach(t -> left.add(dev.quire.protocol.ContentRules.tagKey(t)));
+    }
+    if (after != null) {
+      after.tags().forEach(t -> left.remove(t.key()));
+    }
+    return left;
+  }
+
+  private static java.time.Instant later(java.time.Instant a, java.time.Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
   private Behavior<Msg> follower(ContentClient content, Settings settings) {
     return Behaviors.setup(
         ctx -> {
@@ -210,6 +237,8 @@ public final class SiteState {
                 long[] lastSeq = {0};
                 // The last time a published post stopped being so (see postsLeftAt).
                 java.time.Instant[] postsLeftAt = {null};
+                // The same for each tag (see SiteSnapshot.tagLeftAt), by key.
+                Map<String, java.time.Instant> tagsLeftAt = new HashMap<>();
                 long[] wanted = {0};
                 boolean[] inFlight = {false};
                 Runnable fetch =
@@ -292,6 +321,10 @@ public final class SiteState {
                                 after != null
                                     ? items.put(item.id(), after)
                                     : items.remove(item.id());
+                            tagsLeft(item, before, after)
+                                .forEach(
+                                    key ->
+                                        tagsLeftAt.merge(key, item.updatedAt(), SiteState::later));
                             pending.merge(
                                 item.id(),
                                 new SiteSnapshot.Change(before, after),
@@ -303,7 +336,7 @@ public final class SiteState {
                           if (changed || !ready || !pending.isEmpty()) {
                             current.set(
                                 next(current.get(), lastSeq[0], pending, items, settings)
-                                    .withPostsLeftAt(postsLeftAt[0]));
+                                    .withLeftAt(postsLeftAt[0], tagsLeftAt));
                             pending.clear();
                           }
                           if (!ready) {

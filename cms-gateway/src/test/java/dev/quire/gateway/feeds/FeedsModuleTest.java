@@ -216,13 +216,17 @@ class FeedsModuleTest {
     // go back to the newest post that is left.
     var left =
         dev.quire.gateway.site.SiteSnapshot.of(4, List.of(older, page), 10)
-            .withPostsLeftAt(java.time.Instant.parse("2026-02-03T00:00:00Z"));
+            .withLeftAt(
+                java.time.Instant.parse("2026-02-03T00:00:00Z"),
+                java.util.Map.of("java", java.time.Instant.parse("2026-02-03T00:00:00Z")));
     java.util.Map<String, String> after = new java.util.HashMap<>();
     FeedsModule.sitemapUrls(left).forEach(u -> after.put(u.path(), u.lastmod()));
     assertThat(after)
         .containsEntry("/", "2026-02-03T00:00:00Z")
         .containsEntry("/blog/", "2026-02-03T00:00:00Z")
-        .containsEntry("/posts/a/", "2026-01-03T10:00:00Z");
+        .containsEntry("/posts/a/", "2026-01-03T10:00:00Z")
+        .as("the tag the newest post left: not back to the post left under it")
+        .containsEntry("/tags/java/", "2026-02-03T00:00:00Z");
     Document feed =
         parse(
             FeedsModule.atom(

@@ -88,6 +88,49 @@ class SiteStateCatchUpTest {
         seq);
   }
 
+  @Test
+  void aPostLeavesTheTagsItHadPublishedAndNoOthers() {
+    java.time.ZoneId utc = java.time.ZoneOffset.UTC;
+    ReadItem before = row("p", ContentStatus.PUBLISHED, "p", List.of("Java", "Event Sourcing"), 1);
+    ReadItem edited = row("p", ContentStatus.PUBLISHED, "p", List.of("Java", "Go"), 2);
+    ItemView was = ItemView.of(before, utc);
+    assertThat(SiteState.tagsLeft(edited, was, ItemView.of(edited, utc)))
+        .as("a tag lost in an edit")
+        .containsExactly("event-sourcing");
+    ReadItem unpublished = row("p", ContentStatus.DRAFT, "p", List.of("Java"), 3);
+    assertThat(SiteState.tagsLeft(unpublished, was, null))
+        .as("unpublished: every tag it had")
+        .containsExactlyInAnyOrder("java", "event-sourcing");
+    assertThat(SiteState.tagsLeft(unpublished, null, null))
+        .as("loaded unpublished after having been published: its present tags, the safe side")
+        .containsExactly("java");
+    ReadItem neverPublished =
+        new ReadItem(
+            "d",
+            ContentKind.POST,
+            ContentStatus.DRAFT,
+            1,
+            "d",
+            "D",
+            "",
+            List.of("Java"),
+            "",
+            "",
+            null,
+            unpublished.createdAt(),
+            unpublished.updatedAt(),
+            null,
+            null,
+            "",
+            "",
+            1,
+            List.of(),
+            4);
+    assertThat(SiteState.tagsLeft(neverPublished, null, null)).isEmpty();
+    ReadItem published = row("n", ContentStatus.PUBLISHED, "n", List.of("Java"), 5);
+    assertThat(SiteState.tagsLeft(published, null, ItemView.of(published, utc))).isEmpty();
+  }
+
   /**
    * A read model holding each item's latest row, answering in pages of the asked limit as the real
    * one does; it leaves unanswered (the ask times out) the first request for changes after {@code
