@@ -37,7 +37,7 @@ final class SiteSettings {
     k.put("title", "QUIRE_SITE_TITLE");
     k.put("description", "QUIRE_SITE_DESCRIPTION");
     k.put("base-url", "QUIRE_BASE_URL");
-    k.put("language", "");
+    k.put("language", "QUIRE_SITE_LANGUAGE");
     k.put("author", "QUIRE_SITE_AUTHOR");
     k.put("time-zone", "QUIRE_TIME_ZONE");
     k.put("home-posts", "");

@@ -28,6 +28,7 @@ public record SiteSettings(
       Map.of(
           "title", "QUIRE_SITE_TITLE",
           "description", "QUIRE_SITE_DESCRIPTION",
+          "language", "QUIRE_SITE_LANGUAGE",
           "author", "QUIRE_SITE_AUTHOR");
 
   public static SiteSettings fromConfig(Config c) {

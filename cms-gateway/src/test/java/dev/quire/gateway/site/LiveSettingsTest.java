@@ -17,6 +17,8 @@ class LiveSettingsTest {
   void theEditorsProfileGoesOverTheConfigurationExceptWhatTheEnvironmentSets() {
     assertThat(SiteSettings.pinned(Map.of("QUIRE_SITE_TITLE", "Ops title")::get))
         .containsExactly("title");
+    assertThat(SiteSettings.pinned(Map.of("QUIRE_SITE_LANGUAGE", "de")::get))
+        .containsExactly("language");
     LiveSettings live = new LiveSettings(CONFIGURED, Set.of("title"));
     assertThat(live.known()).isNotDone();
     assertThat(live.get()).isEqualTo(CONFIGURED);
