@@ -23,11 +23,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * the site's language. They are {@link MessageFormat} patterns in {@code i18n/words.properties}
  * (English, every key) and {@code i18n/words_<language>.properties} beside it (UTF-8), looked up
  * for the page's locale from the most specific file to the least: {@code words_pt_BR}, {@code
- * words_pt}, {@code words}. A theme directory's files come before the built-in theme's at each
- * step, so a theme can change one word of one language, or add a language, without copying the
- * rest. Library: the JDK's {@code MessageFormat}, for arguments, their number forms in the language
- * ("1.234" in German) and singular and plural through {@code choice}; a pattern writes an
- * apostrophe as {@code ''} (or the typographic ’, as the built-in files do).
+ * words_pt}, {@code words} (see {@link #candidates} for scripts). A theme directory's files come
+ * before the built-in theme's at each step, so a theme can change one word of one language, or add
+ * a language, without copying the rest. Library: the JDK's {@code MessageFormat}, for arguments,
+ * their number forms in the language ("1.234" in German) and singular and plural through {@code
+ * choice}; a pattern writes an apostrophe as {@code ''} (or the typographic ’, as the built-in
+ * files do).
  */
 public final class ThemeWords {
 
@@ -39,9 +40,10 @@ public final class ThemeWords {
   private final Path themeDir;
   private final boolean devMode;
 
-  /** File name (e.g. "words_de") to its patterns, built-in then theme; absent: no such file. */
+  /** The built-in theme's files by name ("words_de"), as read (empty: there is no such file). */
   private final Map<String, Map<String, String>> builtIn = new ConcurrentHashMap<>();
 
+  /** The same for the theme directory's (not kept in dev mode). */
   private final Map<String, Map<String, String>> theme = new ConcurrentHashMap<>();
 
   /**
@@ -164,10 +166,17 @@ public final class ThemeWords {
     }
   }
 
-  /** Checked as read: a pattern MessageFormat refuses is named with its file and key. */
+  /**
+   * Checked as read: a pattern MessageFormat refuses is named with its file and key, a file that is
+   * not a properties file (a malformed Unicode escape) with its file.
+   */
   private static Map<String, String> load(Reader in, String where) throws IOException {
     Properties p = new Properties();
-    p.load(in);
+    try {
+      p.load(in);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+    }
     Map<String, String> words = new HashMap<>();
     for (String key : p.stringPropertyNames()) {
       String pattern = p.getProperty(key);

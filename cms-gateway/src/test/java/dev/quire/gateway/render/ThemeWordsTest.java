@@ -106,6 +106,14 @@ class ThemeWordsTest {
     assertThatThrownBy(() -> new ThemeWords(theme, false))
         .hasMessageContaining("words_de.properties")
         .hasMessageContaining("post.readingTime");
+    Files.writeString(theme.resolve("i18n/words_fr.properties"), "post.pdf = \\uZZZZ\n");
+    Files.delete(theme.resolve("i18n/words_de.properties"));
+    assertThatThrownBy(() -> new ThemeWords(theme, false))
+        .as("not a properties file: named with its file")
+        .hasMessageContaining("words_fr.properties")
+        .hasMessageContaining("Malformed");
+    Files.writeString(theme.resolve("i18n/words_fr.properties"), "post.pdf = PDF\n");
+    Files.writeString(theme.resolve("i18n/words_de.properties"), "post.readingTime = {0 min\n");
     // In dev mode files are read as they are used: the render that uses it fails.
     ThemeWords dev = new ThemeWords(theme, true);
     assertThat(dev.format("post.readingTime", Locale.ENGLISH, 1)).contains("1 min read");
