@@ -259,16 +259,20 @@ public final class FeedsModule implements CmsModule {
     List<SitemapUrl> urls = new ArrayList<>();
     String newest = null;
     java.util.Map<String, String> tags = new java.util.TreeMap<>();
+    java.util.Map<String, String> tagKeys = new java.util.HashMap<>();
     for (ItemView p : snap.posts()) {
       newest = later(newest, p.updatedIso());
       for (ItemView.TagRef t : p.tags()) {
         tags.merge(t.url(), p.updatedIso(), FeedsModule::later);
-        // A post that left the tag changed its page then (see SiteSnapshot.tagLeftAt).
-        if (snap.tagLeftAt(t.key()) != null) {
-          tags.merge(t.url(), snap.tagLeftAt(t.key()).toString(), FeedsModule::later);
-        }
+        tagKeys.putIfAbsent(t.url(), t.key());
       }
     }
+    // A post that left a tag changed its page then (see SiteSnapshot.tagLeftAt).
+    tags.replaceAll(
+        (url, lastmod) -> {
+          Instant left = snap.tagLeftAt(tagKeys.get(url));
+          return left == null ? lastmod : later(lastmod, left.toString());
+        });
     // A post that left the blog changed its lists then, later perhaps than every post left in it.
     if (snap.postsLeftAt() != null) {
       newest = later(newest, snap.postsLeftAt().toString());

@@ -34,11 +34,20 @@ public record SiteSettings(
   public static SiteSettings fromConfig(Config c) {
     Config s = c.getConfig("quire.site");
     String base = s.getString("base-url");
+    // As an admin's value is read: en_US (a locale's spelling) is the tag en-US; anything else that
+    // is not a language tag stops the start, naming the key.
+    String language = s.getString("language").strip().replace('_', '-');
+    if (!dev.quire.protocol.SiteProfile.LANGUAGE.matcher(language).matches()) {
+      throw new IllegalArgumentException(
+          "quire.site.language (QUIRE_SITE_LANGUAGE): '"
+              + s.getString("language")
+              + "' is not a language tag such as en or pt-BR");
+    }
     return new SiteSettings(
         s.getString("title"),
         s.getString("description"),
         base.endsWith("/") ? base.substring(0, base.length() - 1) : base,
-        s.getString("language"),
+        language,
         s.getString("author"),
         s.getInt("home-posts"),
         s.getInt("page-size"));

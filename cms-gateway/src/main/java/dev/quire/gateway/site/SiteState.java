@@ -193,19 +193,21 @@ public final class SiteState {
 
   /**
    * The tags (keys) a post left with this change: those it had published ({@code before}) and does
-   * not have now ({@code after}, null when it is not published). A post loaded unpublished that had
-   * been published (after a restart, say) may have left its present tags, so those count: the safe
-   * side, as for {@code postsLeftAt}. A tag a published post lost before a restart is not known
-   * after it.
+   * not have now ({@code after}, null when it is not published). In the {@code firstLoad} (after a
+   * restart, say) a post loaded unpublished that had been published may have left its present tags,
+   * so those count: the safe side, as for {@code postsLeftAt}. A tag a published post lost before a
+   * restart, or a post's since unpublished, is not known after it. Later, a saved draft of such a
+   * post leaves nothing: its tags left when it was unpublished, which was seen then.
    */
-  static java.util.Set<String> tagsLeft(ReadItem item, ItemView before, ItemView after) {
+  static java.util.Set<String> tagsLeft(
+      ReadItem item, ItemView before, ItemView after, boolean firstLoad) {
     if (item.kind() != dev.quire.protocol.ContentKind.POST || item.updatedAt() == null) {
       return java.util.Set.of();
     }
     java.util.Set<String> left = new java.util.HashSet<>();
     if (before != null) {
       before.tags().forEach(t -> left.add(t.key()));
-    } else if (after == null && item.publishedAt() != null) {
+    } else if (firstLoad && after == null && item.publishedAt() != null) {
       item.tags().forEach(t -> left.add(dev.quire.protocol.ContentRules.tagKey(t)));
     }
     if (after != null) {
@@ -305,14 +307,6 @@ public final class SiteState {
                             fetch.run();
                           }
                           for (ReadItem item : changes.items()) {
-                            if (item.kind() == dev.quire.protocol.ContentKind.POST
-                                && item.status() != ContentStatus.PUBLISHED
-                                && item.publishedAt() != null
-                                && item.updatedAt() != null
-                                && (postsLeftAt[0] == null
-                                    || item.updatedAt().isAfter(postsLeftAt[0]))) {
-                              postsLeftAt[0] = item.updatedAt();
-                            }
                             ItemView after =
                                 item.status() == ContentStatus.PUBLISHED
                                     ? ItemView.of(item, settings.zone())
@@ -321,7 +315,18 @@ public final class SiteState {
                                 after != null
                                     ? items.put(item.id(), after)
                                     : items.remove(item.id());
-                            tagsLeft(item, before, after)
+                            // A post that stops being published now, or (in the first load) one
+                            // found unpublished that had been: a saved draft of it later left
+                            // nothing, the blog's lists being as they were.
+                            if (item.kind() == dev.quire.protocol.ContentKind.POST
+                                && after == null
+                                && (before != null || (!ready && item.publishedAt() != null))
+                                && item.updatedAt() != null
+                                && (postsLeftAt[0] == null
+                                    || item.updatedAt().isAfter(postsLeftAt[0]))) {
+                              postsLeftAt[0] = item.updatedAt();
+                            }
+                            tagsLeft(item, before, after, !ready)
                                 .forEach(
                                     key ->
                                         tagsLeftAt.merge(key, item.updatedAt(), SiteState::later));

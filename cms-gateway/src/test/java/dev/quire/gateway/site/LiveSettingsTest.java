@@ -70,4 +70,18 @@ class LiveSettingsTest {
             () -> SiteProfile.fromSettings(Map.of("home-posts", "ten")))
         .hasMessage("home-posts: 'ten' is not a whole number");
   }
+
+  @Test
+  void theConfiguredLanguageIsReadAsATagAndOneThatIsNotIsNamed() {
+    var localeSpelling =
+        com.typesafe.config.ConfigFactory.parseString("quire.site.language = en_US")
+            .withFallback(com.typesafe.config.ConfigFactory.load());
+    assertThat(SiteSettings.fromConfig(localeSpelling).language()).isEqualTo("en-US");
+    var bad =
+        com.typesafe.config.ConfigFactory.parseString("quire.site.language = \"english please\"")
+            .withFallback(com.typesafe.config.ConfigFactory.load());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SiteSettings.fromConfig(bad))
+        .hasMessageContaining("QUIRE_SITE_LANGUAGE")
+        .hasMessageContaining("'english please'");
+  }
 }

@@ -94,16 +94,19 @@ class SiteStateCatchUpTest {
     ReadItem before = row("p", ContentStatus.PUBLISHED, "p", List.of("Java", "Event Sourcing"), 1);
     ReadItem edited = row("p", ContentStatus.PUBLISHED, "p", List.of("Java", "Go"), 2);
     ItemView was = ItemView.of(before, utc);
-    assertThat(SiteState.tagsLeft(edited, was, ItemView.of(edited, utc)))
+    assertThat(SiteState.tagsLeft(edited, was, ItemView.of(edited, utc), false))
         .as("a tag lost in an edit")
         .containsExactly("event-sourcing");
     ReadItem unpublished = row("p", ContentStatus.DRAFT, "p", List.of("Java"), 3);
-    assertThat(SiteState.tagsLeft(unpublished, was, null))
+    assertThat(SiteState.tagsLeft(unpublished, was, null, false))
         .as("unpublished: every tag it had")
         .containsExactlyInAnyOrder("java", "event-sourcing");
-    assertThat(SiteState.tagsLeft(unpublished, null, null))
+    assertThat(SiteState.tagsLeft(unpublished, null, null, true))
         .as("loaded unpublished after having been published: its present tags, the safe side")
         .containsExactly("java");
+    assertThat(SiteState.tagsLeft(unpublished, null, null, false))
+        .as("later, a saved draft of it: it left its tags when it was unpublished")
+        .isEmpty();
     ReadItem neverPublished =
         new ReadItem(
             "d",
@@ -126,9 +129,9 @@ class SiteStateCatchUpTest {
             1,
             List.of(),
             4);
-    assertThat(SiteState.tagsLeft(neverPublished, null, null)).isEmpty();
+    assertThat(SiteState.tagsLeft(neverPublished, null, null, true)).isEmpty();
     ReadItem published = row("n", ContentStatus.PUBLISHED, "n", List.of("Java"), 5);
-    assertThat(SiteState.tagsLeft(published, null, ItemView.of(published, utc))).isEmpty();
+    assertThat(SiteState.tagsLeft(published, null, ItemView.of(published, utc), true)).isEmpty();
   }
 
   /**
