@@ -288,8 +288,9 @@ public final class SiteSnapshot {
    * The last time a post that had been published stopped being so (unpublished or archived: its
    * row's last change), or null. The blog's lists and feed changed then, whatever the posts left in
    * them say: their {@code lastmod} and {@code <updated>} take the later of the two, so they never
-   * go back in time when a newer post goes. A later edit of such a post moves it on too, which says
-   * a list changed when it did not: the safe side for a crawler.
+   * go back in time when a newer post goes. After a restart the gateway takes the last change of
+   * each post that had been published and is not now (the read model keeps no earlier time), which
+   * may say a list changed later than it did: the safe side for a crawler.
    */
   public Instant postsLeftAt() {
     return postsLeftAt;
@@ -298,8 +299,9 @@ public final class SiteSnapshot {
   /**
    * The last time a post that had been published left the tag {@code key} (lost it in an edit, or
    * stopped being published with it), or null: the tag's page and feed changed then, whatever the
-   * posts left under it say, so their {@code lastmod} and {@code <updated>} are never before it. As
-   * for {@link #postsLeftAt}, a later change of such a post moves it on too.
+   * posts left under it say, so their {@code lastmod} and {@code <updated>} are never before it.
+   * After a restart, as for {@link #postsLeftAt}, from the present tags of posts that had been
+   * published and are not now (see {@code SiteState.tagsLeft}).
    */
   public Instant tagLeftAt(String key) {
     return tagsLeftAt.get(key);
