@@ -45,10 +45,22 @@ public final class PageRenderer {
     return site;
   }
 
+  /**
+   * The theme's error page for {@code status}; {@code message} is shown under its own words. The
+   * site's "starting" message ({@link SiteState#STARTING}) is said by the theme's words instead
+   * ({@code error.starting.*}, in the site's language).
+   */
   public byte[] errorPage(int status, String message, String path) {
+    boolean starting = SiteState.STARTING.equals(message);
     return render(
         "site/" + (status == 404 ? 404 : 500) + ".peb",
         path,
-        Map.of("status", status, "message", message == null ? "" : message));
+        Map.of(
+            "status",
+            status,
+            "message",
+            message == null || starting ? "" : message,
+            "starting",
+            starting));
   }
 }

@@ -120,7 +120,8 @@ class ErrorMapperTest {
     assertThat(down.headers().firstValue("Content-Type"))
         .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
     assertThat(down.body())
-        .contains("Something went wrong")
+        .as("a 503 says the page is not available now, not that something broke")
+        .contains("Not available right now")
         .as("an error page is no page's canonical copy")
         .doesNotContain("rel=\"canonical\"")
         .doesNotContain("og:url");
@@ -141,7 +142,7 @@ class ErrorMapperTest {
     assertThat(page.headers().firstValue("Retry-After")).hasValue("7");
     assertThat(page.headers().firstValue("Content-Type"))
         .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
-    assertThat(page.body()).contains("Something went wrong").doesNotContain("rel=\"canonical\"");
+    assertThat(page.body()).contains("Not available right now").doesNotContain("rel=\"canonical\"");
 
     HttpResponse<String> api = get("/api/v1/slow");
     assertThat(api.statusCode()).isEqualTo(503);

@@ -177,4 +177,32 @@ class ThemeWordsTest {
         .contains(">Zum Inhalt springen</a>")
         .doesNotContain("Page not found");
   }
+
+  @Test
+  void theErrorPageSaysTheSiteIsStartingInItsLanguage() {
+    Templates templates = new Templates(null, false, true, List.of());
+    Map<String, Object> model = new java.util.HashMap<>();
+    model.put("status", 503);
+    model.put("message", "");
+    model.put("starting", true);
+    model.put(
+        "site", new dev.quire.gateway.site.SiteSettings("Site", "", "http://x", "de", "", 10, 10));
+    model.put("nav", List.of());
+    model.put("currentPath", "/");
+    model.put("year", 2026);
+    assertThat(templates.render("site/500.peb", model, Locale.GERMAN))
+        .contains("<title>Die Website startet · Site</title>")
+        .contains(">Die Website startet</h1>")
+        .doesNotContain("error__detail");
+    model.put("starting", false);
+    model.put("message", "the server did not answer in time; please try again");
+    assertThat(templates.render("site/500.peb", model, Locale.GERMAN))
+        .contains(">Gerade nicht verfügbar</h1>")
+        .contains("error__detail\">the server did not answer in time");
+    model.put("status", 500);
+    model.put("message", "");
+    assertThat(templates.render("site/500.peb", model, Locale.ENGLISH))
+        .contains("<title>Something went wrong · Site</title>")
+        .contains(">Something went wrong</h1>");
+  }
 }
