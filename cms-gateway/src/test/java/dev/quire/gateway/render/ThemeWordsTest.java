@@ -159,17 +159,26 @@ class ThemeWordsTest {
     assertThat(lenient.render("t/unknown.peb", Map.of(), Locale.ENGLISH)).isEqualTo("no.such.word");
   }
 
-  @Test
-  void theBuiltInPagesUseTheWordsOfThePagesLanguage() {
-    Templates templates = new Templates(null, false, true, List.of());
+  /**
+   * What PageRenderer gives an error page (or, with its item, a PDF's document) of a German site.
+   */
+  static Map<String, Object> errorPageModel(int status, String path) {
     Map<String, Object> model = new java.util.HashMap<>();
-    model.put("status", 404);
+    model.put("status", status);
     model.put("message", "");
+    model.put("starting", false);
     model.put(
         "site", new dev.quire.gateway.site.SiteSettings("Site", "", "http://x", "de", "", 10, 10));
     model.put("nav", List.of());
-    model.put("currentPath", "/nothere");
+    model.put("currentPath", path);
     model.put("year", 2026);
+    return model;
+  }
+
+  @Test
+  void theBuiltInPagesUseTheWordsOfThePagesLanguage() {
+    Templates templates = new Templates(null, false, true, List.of());
+    Map<String, Object> model = errorPageModel(404, "/nothere");
     String page = templates.render("site/404.peb", model, Locale.GERMAN);
     assertThat(page)
         .contains(">Seite nicht gefunden</h1>")
@@ -181,15 +190,8 @@ class ThemeWordsTest {
   @Test
   void theErrorPageSaysTheSiteIsStartingInItsLanguage() {
     Templates templates = new Templates(null, false, true, List.of());
-    Map<String, Object> model = new java.util.HashMap<>();
-    model.put("status", 503);
-    model.put("message", "");
+    Map<String, Object> model = errorPageModel(503, "/");
     model.put("starting", true);
-    model.put(
-        "site", new dev.quire.gateway.site.SiteSettings("Site", "", "http://x", "de", "", 10, 10));
-    model.put("nav", List.of());
-    model.put("currentPath", "/");
-    model.put("year", 2026);
     assertThat(templates.render("site/500.peb", model, Locale.GERMAN))
         .contains("<title>Die Website startet · Site</title>")
         .contains(">Die Website startet</h1>")
@@ -204,5 +206,39 @@ class ThemeWordsTest {
     assertThat(templates.render("site/500.peb", model, Locale.ENGLISH))
         .contains("<title>Something went wrong · Site</title>")
         .contains(">Something went wrong</h1>");
+  }
+
+  @Test
+  void thePdfsDocumentWritesItsReadingTimeInThePagesLanguage() {
+    var post =
+        dev.quire.gateway.site.ItemView.of(
+            new dev.quire.protocol.ReadItem(
+                "id-1",
+                dev.quire.protocol.ContentKind.POST,
+                dev.quire.protocol.ContentStatus.PUBLISHED,
+                1,
+                "a-post",
+                "A post",
+                "",
+                List.of("Java"),
+                "",
+                "",
+                java.time.Instant.parse("2026-12-05T10:00:00Z"),
+                java.time.Instant.parse("2026-12-05T10:00:00Z"),
+                java.time.Instant.parse("2026-12-05T10:00:00Z"),
+                java.time.Instant.parse("2026-12-05T10:00:00Z"),
+                null,
+                "",
+                "<p>x</p>",
+                600,
+                List.of(),
+                1),
+            java.time.ZoneOffset.UTC);
+    Map<String, Object> model = errorPageModel(200, post.url());
+    model.put("item", post);
+    assertThat(
+            new Templates(null, false, true, List.of())
+                .render("pdf/document.peb", model, Locale.GERMAN))
+        .contains("5. Dezember 2026 · 3 Min. Lesezeit · Java");
   }
 }
