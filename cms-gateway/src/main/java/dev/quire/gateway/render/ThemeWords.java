@@ -37,6 +37,13 @@ public final class ThemeWords {
 
   private static final String BUILT_IN = "themes/default/" + DIR + "/";
 
+  /**
+   * The languages the built-in theme has words for, as language tags (English is {@code
+   * words.properties}; {@code ThemeWordsTest} checks each has its file).
+   */
+  public static final List<String> BUILT_IN_LANGUAGES =
+      List.of("de", "en", "es", "fr", "it", "nl", "pt", "pt-BR");
+
   private final Path themeDir;
   private final boolean devMode;
 
@@ -93,6 +100,20 @@ public final class ThemeWords {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The languages this theme has words for: the built-in ones and those of the theme directory's
+   * files ({@code words_sv} is {@code sv}, {@code words_zh_Hant} {@code zh-Hant}), sorted.
+   */
+  public List<String> languages() {
+    java.util.SortedSet<String> tags = new java.util.TreeSet<>(BUILT_IN_LANGUAGES);
+    for (String name : themeFiles()) {
+      if (name.startsWith("words_")) {
+        tags.add(name.substring("words_".length()).replace('_', '-'));
+      }
+    }
+    return List.copyOf(tags);
   }
 
   /** The keys of the built-in English file: every word a built-in template uses. */

@@ -59,6 +59,7 @@ public final class SettingsModule implements CmsModule {
 
   private FollowedTable<ProfileCommand, ProfileTable> followed;
   private LiveSettings live;
+  private dev.quire.gateway.render.ThemeWords words;
   private ObjectMapper json;
 
   @Override
@@ -72,6 +73,7 @@ public final class SettingsModule implements CmsModule {
   @Override
   public void start(ModuleContext ctx) {
     this.live = ctx.settings();
+    this.words = ctx.templates().words();
     this.zone = ctx.zone();
     this.json = ctx.json();
     this.followed =
@@ -412,6 +414,7 @@ public final class SettingsModule implements CmsModule {
             : dev.quire.gateway.module.Admin.shownTime(
                 java.time.Instant.parse(t.changedAt()), zone));
     vars.put("baseUrl", live.configured().baseUrl());
+    vars.put("wordLanguages", String.join(", ", words.languages()));
     if (error != null && !SiteProfile.KEYS.contains(error.field())) {
       vars.put(
           "problem",

@@ -25,6 +25,12 @@ class ThemeWordsTest {
           .as(language)
           .isEqualTo(keys);
     }
+    // What the admin's Settings page names: English and every file.
+    for (String tag : ThemeWords.BUILT_IN_LANGUAGES) {
+      String name = tag.equals("en") ? "words" : "words_" + tag.replace('-', '_');
+      assertThat(ThemeWords.builtInFileNamed(name)).as(tag).isNotEmpty();
+    }
+    assertThat(ThemeWords.BUILT_IN_LANGUAGES).containsAll(LANGUAGES);
     // A regional file holds only what differs, and nothing the theme does not use.
     assertThat(keys).containsAll(ThemeWords.builtInFileNamed("words_pt_BR").keySet());
   }
@@ -96,6 +102,7 @@ class ThemeWordsTest {
     assertThat(words.format("pagination.newer", Locale.forLanguageTag("sv")))
         .as("what Swedish lacks: English")
         .contains("Newer posts");
+    assertThat(words.languages()).contains("sv", "de", "pt-BR", "en");
   }
 
   @Test
