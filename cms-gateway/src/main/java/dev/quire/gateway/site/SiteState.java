@@ -195,9 +195,10 @@ public final class SiteState {
    * The tags (keys) a post left with this change: those it had published ({@code before}) and does
    * not have now ({@code after}, null when it is not published). In the {@code firstLoad} (after a
    * restart, say) a post loaded unpublished that had been published may have left its present tags,
-   * so those count: the safe side, as for {@code postsLeftAt}. A tag a published post lost before a
-   * restart, or a post's since unpublished, is not known after it. Later, a saved draft of such a
-   * post leaves nothing: its tags left when it was unpublished, which was seen then.
+   * so those count: the safe side, as for {@code postsLeftAt}. Not known after a restart: a tag a
+   * published post lost before it, or one an unpublished post's draft dropped after it was
+   * unpublished. Later, a saved draft of such a post leaves nothing: its tags left when it was
+   * unpublished, which was seen then.
    */
   static java.util.Set<String> tagsLeft(
       ReadItem item, ItemView before, ItemView after, boolean firstLoad) {
