@@ -63,16 +63,20 @@ class SiteLimitsImportTest {
     server.stop(0);
   }
 
+  /** {@code quire import markdown DIR --server} into the stand-in site. */
+  private EmbeddingRoleClusterTest.Cli importIntoTheSite(Path dir) {
+    String url = "http://127.0.0.1:" + server.getAddress().getPort();
+    return EmbeddingRoleClusterTest.runCli(
+        "import", "markdown", dir.toString(), "--server", url, "--token", "t-0123456789abcdef");
+  }
+
   @Test
   void filesBeyondTheSitesOwnLimitsAreAllReportedAndNothingIsWritten() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("posts"));
     Files.writeString(dir.resolve("short.md"), "---\ntitle: Short\nslug: short\n---\nBody.\n");
     Files.writeString(
         dir.resolve("long.md"), "---\nslug: long\ntitle: A title longer than twenty\n---\nBody.\n");
-    String url = "http://127.0.0.1:" + server.getAddress().getPort();
-    var r =
-        EmbeddingRoleClusterTest.runCli(
-            "import", "markdown", dir.toString(), "--server", url, "--token", "t-0123456789abcdef");
+    var r = importIntoTheSite(dir);
     assertThat(r.code()).as(r.err()).isEqualTo(2);
     assertThat(r.err())
         .contains(dir.resolve("long.md") + ":3: title: is 26 characters long, at most 20 allowed")
@@ -86,10 +90,7 @@ class SiteLimitsImportTest {
     Path dir = Files.createDirectories(tmp.resolve("posts"));
     Files.writeString(
         dir.resolve("long.md"), "---\nslug: long\ntitle: A title longer than twenty\n---\nBody.\n");
-    String url = "http://127.0.0.1:" + server.getAddress().getPort();
-    var r =
-        EmbeddingRoleClusterTest.runCli(
-            "import", "markdown", dir.toString(), "--server", url, "--token", "t-0123456789abcdef");
+    var r = importIntoTheSite(dir);
     // On to the next step, the site's list (which this stand-in does not have).
     assertThat(r.err()).doesNotContain("against the limits");
     assertThat(asked)

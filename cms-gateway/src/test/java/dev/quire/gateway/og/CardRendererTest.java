@@ -116,30 +116,7 @@ class CardRendererTest {
 
   @Test
   void aPostCardsLineIsInTheSitesLanguageOrEnglishWhereTheFontHasNoLetters() {
-    var item =
-        dev.quire.gateway.site.ItemView.of(
-            new dev.quire.protocol.ReadItem(
-                "id-1",
-                dev.quire.protocol.ContentKind.POST,
-                dev.quire.protocol.ContentStatus.PUBLISHED,
-                1,
-                "a-post",
-                "A post",
-                "",
-                List.of(),
-                "",
-                "Ada",
-                java.time.Instant.parse("2026-12-05T10:00:00Z"),
-                java.time.Instant.parse("2026-12-05T10:00:00Z"),
-                java.time.Instant.parse("2026-12-05T10:00:00Z"),
-                java.time.Instant.parse("2026-12-05T10:00:00Z"),
-                null,
-                "",
-                "<p>x</p>",
-                600,
-                List.of(),
-                1),
-            java.time.ZoneOffset.UTC);
+    var item = dev.quire.gateway.site.TestPosts.published(List.of(), "Ada");
     var words = new dev.quire.gateway.render.ThemeWords(null, false);
     assertThat(OgImageModule.postMeta(item, java.util.Locale.GERMAN, words, renderer))
         .isEqualTo("5. Dezember 2026 \u00b7 3 Min. Lesezeit \u00b7 Ada");

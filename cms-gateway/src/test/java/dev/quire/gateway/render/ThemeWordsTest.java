@@ -217,30 +217,7 @@ class ThemeWordsTest {
 
   @Test
   void thePdfsDocumentWritesItsReadingTimeInThePagesLanguage() {
-    var post =
-        dev.quire.gateway.site.ItemView.of(
-            new dev.quire.protocol.ReadItem(
-                "id-1",
-                dev.quire.protocol.ContentKind.POST,
-                dev.quire.protocol.ContentStatus.PUBLISHED,
-                1,
-                "a-post",
-                "A post",
-                "",
-                List.of("Java"),
-                "",
-                "",
-                java.time.Instant.parse("2026-12-05T10:00:00Z"),
-                java.time.Instant.parse("2026-12-05T10:00:00Z"),
-                java.time.Instant.parse("2026-12-05T10:00:00Z"),
-                java.time.Instant.parse("2026-12-05T10:00:00Z"),
-                null,
-                "",
-                "<p>x</p>",
-                600,
-                List.of(),
-                1),
-            java.time.ZoneOffset.UTC);
+    var post = dev.quire.gateway.site.TestPosts.published(List.of("Java"), "");
     Map<String, Object> model = errorPageModel(200, post.url());
     model.put("item", post);
     assertThat(
