@@ -171,6 +171,15 @@ class EmbeddingRoleClusterTest {
   void whenTheEmbeddingNodeDiesTheApiSays503AndPagesStillRender() throws Exception {
     new ProcessBuilder("kill", "-9", String.valueOf(embedding.pid())).start().waitFor();
     assertThat(embedding.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    // ONNX Runtime's libraries (20 MB) were loaded from under the node's data directory, so the
+    // kill left no copy of them in its temporary directory (it did in /tmp before 2026-12-05).
+    try (var files = Files.walk(tmp.resolve("embedding-tmp"))) {
+      assertThat(files.filter(Files::isRegularFile).toList()).isEmpty();
+    }
+    try (var files = Files.walk(tmp.resolve("embedding").resolve("embeddings"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).toList())
+          .contains(System.mapLibraryName("onnxruntime"));
+    }
     var r = api("GET", "/api/v1/search/semantic?q=anything");
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(JSON.readTree(r.body()).at("/error/message").asText()).contains("embedding");
@@ -252,7 +261,9 @@ class EmbeddingRoleClusterTest {
             // rather than keep-majority's tie-break on the lower address.
             List.of(
                 "-Dpekko.cluster.split-brain-resolver.active-strategy=keep-oldest",
-                "-Dpekko.cluster.split-brain-resolver.keep-oldest.down-if-alone=off"),
+                "-Dpekko.cluster.split-brain-resolver.keep-oldest.down-if-alone=off",
+                // A temporary directory per node, to see what a killed node leaves in it.
+                "-Djava.io.tmpdir=" + Files.createDirectories(tmp.resolve(name + "-tmp"))),
             Main.class,
             List.of(args));
     Path log = tmp.resolve(name + ".log");

@@ -99,6 +99,9 @@ public final class Embedder implements AutoCloseable {
    */
   public static Embedder load(
       ModelSpec spec, Path modelDir, int intraOpThreads, boolean allowSpinning) throws IOException {
+    // Before ONNX Runtime's first use in this JVM: its libraries from under modelDir, not a new
+    // copy in /tmp at every start.
+    OnnxRuntimeLibraries.prepare(modelDir);
     Embedder embedder =
         new Embedder(spec, modelDir.resolve(spec.id()), intraOpThreads, allowSpinning);
     embedder.loaded = embedder.open();
