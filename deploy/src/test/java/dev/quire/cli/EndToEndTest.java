@@ -1755,11 +1755,12 @@ class EndToEndTest {
 
   /**
    * The site's search page and its API, on the bread and index posts above, with the real model:
-   * meaning finds what no word of a title, tag or description does, words find prefixes, and the
-   * page says which found each result.
+   * meaning finds what no word of an item does, words find prefixes, and the page says which found
+   * each result.
    */
   private static void siteSearchFindsWordsAndMeaning() throws Exception {
-    // No title, tag or description holds "baking" or "home": only meaning can find the bread.
+    // No title, tag, description or text holds "baking" or "home": only meaning can find the
+    // bread.
     String byMeaning = get("/search/?q=" + query("baking bread at home")).body();
     assertThat(byMeaning)
         .containsAnyOf("href=\"/posts/sourdough-basics/\"", "href=\"/posts/rye-loaf/\"")

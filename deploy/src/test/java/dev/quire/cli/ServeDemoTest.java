@@ -112,6 +112,11 @@ class ServeDemoTest {
         .doesNotContain("Close in meaning")
         .doesNotContain("search by meaning");
     assertThat(body("/search/?q=xyzzy")).contains("Nothing found for “xyzzy”.");
+    // A word only the text of a post holds (its first paragraph: "...before the tunnel."), found
+    // without the search by meaning.
+    assertThat(body("/search/?q=tunnel"))
+        .contains("href=\"/posts/fast-pages/\"")
+        .contains("Matches your words");
     // A page is found like a post; a draft is not found at all.
     assertThat(body("/search/?q=about")).contains("href=\"/about/\"");
     assertThat(body("/search/?q=" + "reader+survey")).doesNotContain("/posts/reader-survey/");

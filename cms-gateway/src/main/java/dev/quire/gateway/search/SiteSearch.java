@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
  * kinds, and the reader sees why each result matched.
  *
  * <ul>
- *   <li><b>Words</b>: every word of the query starts a word of the item's title, tags or
- *       description ("rus" finds "Rust", "cafe" finds "Café"); a title counts more than a tag, a
- *       tag more than the description. Exact and instant, from the gateway's memory.
+ *   <li><b>Words</b>: every word of the query starts a word of the item's title, tags, description
+ *       or text ("rus" finds "Rust", "cafe" finds "Café"); a title counts more than a tag, a tag
+ *       more than the description, the description more than the text. Exact and instant, from the
+ *       gateway's memory.
  *   <li><b>Meaning</b>: the embedding service's nearest published items to the query, over their
  *       whole text, above a minimum similarity.
  * </ul>
@@ -30,10 +31,11 @@ import java.util.regex.Pattern;
 public final class SiteSearch {
 
   /** Weight of a query word found at the start of a word in each field. */
-  static final int TITLE = 4;
+  static final int TITLE = 8;
 
-  static final int TAG = 2;
-  static final int DESCRIPTION = 1;
+  static final int TAG = 4;
+  static final int DESCRIPTION = 2;
+  static final int TEXT = 1;
 
   private static final Pattern MARKS = Pattern.compile("\\p{M}+");
 
@@ -42,33 +44,86 @@ public final class SiteSearch {
   /** A result: the item, its fused score, and which kinds of search found it. */
   public record Result(ItemView item, double score, boolean words, boolean meaning) {}
 
-  /** One item's fields as word matching sees them: folded, with a space before every word. */
-  record Entry(ItemView item, String title, String tags, String description) {}
+  /**
+   * One item's fields as word matching sees them: folded, with a space before every word. {@code
+   * text} is the item's text (its HTML without the markup) as its distinct words, sorted: a page's
+   * words once each, so matching reads a fraction of the text and the index holds less.
+   */
+  record Entry(ItemView item, String title, String tags, String description, String text) {}
 
   /** A site's published items prepared for word matching, built once per change to them. */
   public static final class Index {
     private final List<Entry> entries;
+    private final Map<String, Entry> byId;
 
     private Index(List<Entry> entries) {
       this.entries = entries;
+      Map<String, Entry> ids = new HashMap<>(entries.size() * 2);
+      entries.forEach(e -> ids.put(e.item().id(), e));
+      this.byId = ids;
     }
 
     public int size() {
       return entries.size();
     }
 
+    /** The entry of the item with {@code id}, or null. */
+    Entry entry(String id) {
+      return byId.get(id);
+    }
+
     /** Every published post and page of {@code snapshot}. */
     public static Index of(SiteSnapshot snapshot) {
+      return of(snapshot, null);
+    }
+
+    /**
+     * Every published post and page of {@code snapshot}, taking from {@code previous} (if not null)
+     * the entries of items unchanged since: a snapshot keeps the same {@link ItemView} for an item
+     * until it changes, so after one publish only that item's text is read again.
+     */
+    public static Index of(SiteSnapshot snapshot, Index previous) {
+      Map<String, Entry> before = previous == null ? Map.of() : previous.byId;
       List<Entry> entries = new ArrayList<>(snapshot.posts().size() + snapshot.pages().size());
       for (List<ItemView> items : List.of(snapshot.posts(), snapshot.pages())) {
         for (ItemView v : items) {
-          StringBuilder tags = new StringBuilder();
-          v.tags().forEach(t -> tags.append(' ').append(t.name()));
-          entries.add(new Entry(v, fold(v.title()), fold(tags.toString()), fold(v.description())));
+          Entry old = before.get(v.id());
+          entries.add(old != null && old.item() == v ? old : entryOf(v));
         }
       }
       return new Index(List.copyOf(entries));
     }
+  }
+
+  static Entry entryOf(ItemView v) {
+    StringBuilder tags = new StringBuilder();
+    v.tags().forEach(t -> tags.append(' ').append(t.name()));
+    return new Entry(
+        v, fold(v.title()), fold(tags.toString()), fold(v.description()), textWords(v.html()));
+  }
+
+  /**
+   * The distinct words of {@code html}'s text, folded and sorted, each after a space ({@code "
+   * alpha beta"}). The text is what jsoup reads out of the HTML: entities decoded, a space between
+   * blocks, code blocks' words included.
+   */
+  static String textWords(String html) {
+    if (html == null || html.isEmpty()) {
+      return " ";
+    }
+    String folded = fold(org.jsoup.Jsoup.parseBodyFragment(html).text());
+    java.util.TreeSet<String> words = new java.util.TreeSet<>();
+    for (String w : folded.split(" ")) {
+      if (!w.isEmpty()) {
+        words.add(w);
+      }
+    }
+    if (words.isEmpty()) {
+      return " ";
+    }
+    StringBuilder out = new StringBuilder(folded.length() / 2);
+    words.forEach(w -> out.append(' ').append(w));
+    return out.toString();
   }
 
   /**
@@ -117,8 +172,8 @@ public final class SiteSearch {
   }
 
   /**
-   * The items in which every word starts a word of a field, best first (a title match counts most;
-   * ties go to the newer item), at most {@code limit}.
+   * The items in which every word starts a word of a field, best first (a title match counts most,
+   * the text least; ties go to the newer item), at most {@code limit}.
    */
   static List<ItemView> byWords(Index index, List<String> words, int limit) {
     if (words.isEmpty()) {
@@ -135,7 +190,9 @@ public final class SiteSearch {
                 ? TITLE
                 : e.tags().contains(needle)
                     ? TAG
-                    : e.description().contains(needle) ? DESCRIPTION : 0;
+                    : e.description().contains(needle)
+                        ? DESCRIPTION
+                        : e.text().contains(needle) ? TEXT : 0;
         if (best == 0) {
           score = 0;
           break;

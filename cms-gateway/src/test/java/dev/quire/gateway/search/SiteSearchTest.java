@@ -86,6 +86,77 @@ public class SiteSearchTest {
     assertThat(SiteSearch.byWords(idx, List.of("rust"), 2)).containsExactly(RUST, TAGGED);
   }
 
+  /** {@code v} with {@code html} as its text. */
+  static ItemView withHtml(ItemView v, String html) {
+    return new ItemView(
+        v.id(),
+        v.kind(),
+        v.title(),
+        v.slug(),
+        v.url(),
+        v.description(),
+        v.tags(),
+        v.coverImage(),
+        v.author(),
+        v.dateIso(),
+        v.dateDisplay(),
+        v.updatedIso(),
+        html,
+        v.readingMinutes(),
+        v.sortDate(),
+        v.aliases());
+  }
+
+  @Test
+  void theTextIsSearchedTooAndCountsLeast() {
+    ItemView borrow =
+        withHtml(
+            TAGGED,
+            "<h2 id=\"x\">Ownership</h2><p>The compiler&#39;s <em>borrow</em>"
+                + " checker&nbsp;rejects it.</p><pre><code class=\"language-rust\">fn"
+                + " main() { let élan = 1; }</code></pre><ul><li>first</li><li>second</li></ul>");
+    ItemView why = withHtml(DESCRIBED, "<p>Rust compiles slowly; Go does not.</p>");
+    SiteSnapshot snap = SiteSnapshot.of(7, List.of(RUST, CAFE, borrow, why, ABOUT), 100);
+    SiteSearch.Index idx = SiteSearch.Index.of(snap);
+    // Words of headings, paragraphs, code and lists; entities decoded, accents folded.
+    assertThat(SiteSearch.byWords(idx, List.of("ownership"), 10)).containsExactly(borrow);
+    assertThat(SiteSearch.byWords(idx, List.of("compiler"), 10)).containsExactly(borrow);
+    assertThat(SiteSearch.byWords(idx, List.of("checker", "rejects"), 10)).containsExactly(borrow);
+    assertThat(SiteSearch.byWords(idx, List.of("elan"), 10)).containsExactly(borrow);
+    assertThat(SiteSearch.byWords(idx, List.of("main"), 10)).containsExactly(borrow);
+    assertThat(SiteSearch.byWords(idx, List.of("second"), 10)).containsExactly(borrow);
+    // Markup is not text: no tag or attribute name is a word of it.
+    assertThat(SiteSearch.byWords(idx, List.of("language"), 10)).isEmpty();
+    assertThat(SiteSearch.byWords(idx, List.of("nbsp"), 10)).isEmpty();
+    assertThat(SiteSearch.byWords(idx, List.of("pre"), 10)).isEmpty();
+    // A prefix of a word of the text; within a weight, the newer item first.
+    assertThat(SiteSearch.byWords(idx, List.of("compil"), 10)).containsExactly(why, borrow);
+    // Title, then tag, then description, then text: "rust" is in all four.
+    assertThat(SiteSearch.byWords(idx, List.of("rust"), 10)).containsExactly(RUST, borrow, why);
+    assertThat(SiteSearch.byWords(idx, List.of("slowly"), 10)).containsExactly(why);
+    assertThat(SiteSearch.textWords("<p>b a b</p><p>a</p>")).isEqualTo(" a b");
+    assertThat(SiteSearch.textWords("")).isEqualTo(" ");
+  }
+
+  @Test
+  void aNewIndexReadsOnlyTheItemsThatChanged() {
+    SiteSnapshot first = SiteSnapshot.of(7, List.of(RUST, CAFE, TAGGED), 100);
+    SiteSearch.Index before = SiteSearch.Index.of(first);
+    ItemView edited = withHtml(CAFE, "<p>Espresso, then code.</p>");
+    SiteSnapshot second = SiteSnapshot.of(8, List.of(RUST, edited, TAGGED), 100);
+    SiteSearch.Index after = SiteSearch.Index.of(second, before);
+    assertThat(SiteSearch.byWords(after, List.of("espresso"), 10)).containsExactly(edited);
+    assertThat(SiteSearch.byWords(before, List.of("espresso"), 10)).isEmpty();
+    // The unchanged items' entries are the very same objects; the edited one's is new.
+    assertThat(after.entry(RUST.id())).isSameAs(before.entry(RUST.id()));
+    assertThat(after.entry(TAGGED.id())).isSameAs(before.entry(TAGGED.id()));
+    assertThat(after.entry(CAFE.id())).isNotSameAs(before.entry(CAFE.id()));
+    // An item gone from the site is gone from the index.
+    SiteSearch.Index third = SiteSearch.Index.of(SiteSnapshot.of(9, List.of(RUST), 100), after);
+    assertThat(third.size()).isEqualTo(1);
+    assertThat(SiteSearch.byWords(third, List.of("espresso"), 10)).isEmpty();
+  }
+
   @Test
   void bothKindsOfSearchAreFusedByRank() {
     // CAFE is second by words and first by meaning; RUST first by words only; ABOUT by meaning
