@@ -1140,6 +1140,20 @@ class EndToEndTest {
     var moved = get("/og/posts/fresh.png");
     assertThat(moved.statusCode()).isEqualTo(301);
     assertThat(moved.headers().firstValue("Location")).hasValue("/og/posts/fresh-2.png");
+    // The card addresses of the blog Quire grew from, /og/<slug>.svg, lead to the item's card:
+    // a post, a page, an old slug; nothing else.
+    for (var svg :
+        Map.of(
+                "/og/second.svg", "/og/posts/second.png",
+                "/og/about.svg", "/og/pages/about.png",
+                "/og/fresh.svg", "/og/posts/fresh-2.png")
+            .entrySet()) {
+      var r = get(svg.getKey());
+      assertThat(r.statusCode()).as(svg.getKey()).isEqualTo(301);
+      assertThat(r.headers().firstValue("Location")).as(svg.getKey()).hasValue(svg.getValue());
+    }
+    assertThat(get("/og/not-yet.svg").statusCode()).isEqualTo(404);
+    assertThat(get("/og/nothing-here.svg").statusCode()).isEqualTo(404);
   }
 
   @Test
@@ -1770,6 +1784,22 @@ class EndToEndTest {
     // A word's start, as a reader types it.
     String byWords = get("/search/?q=tun").body();
     assertThat(byWords).contains("href=\"/posts/index-tuning/\"").contains("Matches your words");
+    // The results alone, as the page's script asks for them as the reader types: the same
+    // results region and the page's title, without the rest of the page.
+    var live = get("/search/live/?q=tun");
+    assertThat(live.statusCode()).isEqualTo(200);
+    assertThat(live.headers().firstValue("X-Robots-Tag")).hasValue("noindex");
+    assertThat(live.body())
+        .contains("<section id=\"search-results\">")
+        .contains("href=\"/posts/index-tuning/\"")
+        .contains("Matches your words")
+        .contains("<title>Search: tun")
+        .doesNotContain("<form")
+        .doesNotContain("<footer")
+        .hasSizeLessThan(byWords.length() / 2);
+    var liveMoved = get("/search/live?q=tun");
+    assertThat(liveMoved.statusCode()).isEqualTo(301);
+    assertThat(liveMoved.headers().firstValue("Location")).hasValue("/search/live/?q=tun");
     // A draft is not on the site, so not in its search either.
     assertThat(get("/search/?q=" + query("Not yet")).body()).doesNotContain("not-yet");
 

@@ -98,6 +98,16 @@ final class LiveSearchBrowser {
                 && results(d).contains("Markdown style guide"));
     assertThat(results(driver)).contains("Writing in Markdown without fighting it");
     assertThat(js.executeScript("return window.quireStayed === true;")).isEqualTo(true);
+    // The script asked for the results alone (/search/live/), not for the whole page again; the
+    // document's title follows the query.
+    assertThat(
+            js.executeScript(
+                "return performance.getEntriesByType('resource').map(e => e.name)"
+                    + ".filter(n => n.includes('/search/')).join(' ');"))
+        .asString()
+        .contains("/search/live/?q=markd")
+        .doesNotContain("/search/?q=");
+    assertThat(driver.getTitle()).startsWith("Search: markd");
 
     // A new query replaces the results; nothing found says so.
     box.sendKeys(Keys.chord(Keys.CONTROL, "a"), "xyzzy");

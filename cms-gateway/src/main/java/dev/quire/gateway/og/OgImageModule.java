@@ -70,6 +70,13 @@ public final class OgImageModule implements CmsModule {
       Pattern.compile("^/og/(posts|pages)/([a-z0-9]+(-[a-z0-9]+)*)\\.png$");
 
   /**
+   * The card's address on the blog this project grew from, {@code /og/<slug>.svg}: answered with a
+   * 301 to the item's card, so links shared from a site moved here keep their image. (Quire draws
+   * PNG: the sites that show link previews do not take SVG.)
+   */
+  private static final Pattern SVG = Pattern.compile("^/og/([a-z0-9]+(-[a-z0-9]+)*)\\.svg$");
+
+  /**
    * {@code ogImages} in templates: defined only when this module runs, with the cards' size (set at
    * start) for {@code og:image:width} and {@code og:image:height}.
    */
@@ -166,8 +173,14 @@ public final class OgImageModule implements CmsModule {
                 extractRequest(
                     req -> {
                       String path = req.getUri().path();
-                      return path.startsWith("/og/")
-                              && (path.equals(SITE) || PATH.matcher(path).matches())
+                      if (!path.startsWith("/og/")) {
+                        return reject();
+                      }
+                      var svg = SVG.matcher(path);
+                      if (svg.matches()) {
+                        return completeWithFuture(fromSvg(svg.group(1)));
+                      }
+                      return path.equals(SITE) || PATH.matcher(path).matches()
                           ? completeWithFuture(answer(req, path))
                           : reject();
                     })));
@@ -251,6 +264,33 @@ public final class OgImageModule implements CmsModule {
             card.meta(),
             card.host());
     return SiteModule.etagOf(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** {@code /og/<slug>.svg}: a 301 to the card of the post, else the page, with that slug now. */
+  private CompletionStage<HttpResponse> fromSvg(String slug) {
+    if (!site.ready()) {
+      return CompletableFuture.failedFuture(HttpError.unavailable(SiteState.STARTING));
+    }
+    SiteSnapshot snap = site.snapshot();
+    // A post, a page, or an item that had this slug (a post first, as the old blog had posts).
+    ItemView item = snap.item(slug, true);
+    if (item == null) {
+      item = snap.item(slug, false);
+    }
+    if (item == null) {
+      item = snap.movedFrom(slug, true);
+    }
+    if (item == null) {
+      item = snap.movedFrom(slug, false);
+    }
+    if (item == null) {
+      return CompletableFuture.failedFuture(
+          HttpError.notFound("There is no published post or page with this image."));
+    }
+    return CompletableFuture.completedFuture(
+        HttpResponse.create()
+            .withStatus(StatusCodes.MOVED_PERMANENTLY)
+            .addHeader(Location.create(imagePath(item))));
   }
 
   private CompletionStage<HttpResponse> answer(HttpRequest req, String path) {

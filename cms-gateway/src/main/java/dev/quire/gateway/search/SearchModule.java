@@ -61,6 +61,13 @@ public final class SearchModule implements CmsModule {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SearchModule.class);
 
   static final String PATH = "/search/";
+
+  /**
+   * The results alone, for the search page's script (the route of the blog this project grew from):
+   * a fraction of the page's bytes per keystroke.
+   */
+  static final String LIVE_PATH = "/search/live/";
+
   private static final HttpHeader NO_CACHE = CacheControl.create(CacheDirectives.NO_CACHE);
   private static final HttpHeader NOINDEX = RawHeader.create("X-Robots-Tag", "noindex");
   private static final HttpHeader NOSNIFF = RawHeader.create("X-Content-Type-Options", "nosniff");
@@ -146,6 +153,10 @@ public final class SearchModule implements CmsModule {
   public static final class Box {
     private volatile int maxChars = 1;
 
+    public String getLiveUrl() {
+      return LIVE_PATH;
+    }
+
     public String getUrl() {
       return PATH;
     }
@@ -209,15 +220,19 @@ public final class SearchModule implements CmsModule {
                 extractRequest(
                     req -> {
                       String path = req.getUri().path();
-                      if (path.equals("/search")) {
+                      if (path.equals("/search") || path.equals("/search/live")) {
                         return complete(
                             HttpResponse.create()
                                 .withStatus(StatusCodes.MOVED_PERMANENTLY)
                                 .addHeader(
                                     Locations.withQuery(
-                                        PATH, req.getUri().rawQueryString().orElse(""))));
+                                        path + "/", req.getUri().rawQueryString().orElse(""))));
                       }
-                      return path.equals(PATH) ? completeWithFuture(page(req)) : reject();
+                      return path.equals(PATH)
+                          ? completeWithFuture(page(req, "search/search.peb"))
+                          : path.equals(LIVE_PATH)
+                              ? completeWithFuture(page(req, "search/live.peb"))
+                              : reject();
                     })));
   }
 
@@ -256,7 +271,8 @@ public final class SearchModule implements CmsModule {
     return n;
   }
 
-  private CompletionStage<HttpResponse> page(HttpRequest req) {
+  /** The search page, or with {@code search/live.peb} its results alone. */
+  private CompletionStage<HttpResponse> page(HttpRequest req, String template) {
     String q;
     try {
       // Pekko's request parser (strict URI parsing, the default) refuses a malformed query
@@ -276,7 +292,7 @@ public final class SearchModule implements CmsModule {
               vars.put("notice", outcome.notice());
               vars.put("noticeWord", outcome.noticeWord());
               vars.put("liveDelayMs", settings.liveDelay().toMillis());
-              byte[] body = pages.render("search/search.peb", PATH, vars);
+              byte[] body = pages.render(template, PATH, vars);
               HttpResponse head =
                   HttpResponse.create().addHeader(NO_CACHE).addHeader(NOINDEX).addHeader(NOSNIFF);
               // Rendered for this request alone: compressed only for a client that takes it.

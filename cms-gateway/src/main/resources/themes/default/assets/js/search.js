@@ -1,7 +1,8 @@
 /*
  * Quire: live results on the search page. Without this script the form still works: it is an
  * ordinary GET form, and the server renders the results. With it, results follow the typing: the
- * script asks the server for the same page and swaps its results in (so the server does all the
+ * script asks the server for the results alone (the form's data-live-source, /search/live/; the
+ * page itself for a theme whose form has none) and swaps them in (so the server does all the
  * escaping), keeps the address bar's ?q= in step, and drops answers that a newer query overtook.
  */
 (function () {
@@ -19,8 +20,10 @@
   var inFlight = null;
   var shown = input.value.trim();
 
-  function urlFor(q) {
-    return form.action.split("?")[0] + (q ? "?q=" + encodeURIComponent(q) : "");
+  var source = form.getAttribute("data-live-source") || form.action;
+
+  function urlFor(q, base) {
+    return (base || form.action).split("?")[0] + (q ? "?q=" + encodeURIComponent(q) : "");
   }
 
   function results() {
@@ -41,7 +44,7 @@
     var controller = new AbortController();
     inFlight = controller;
     results().setAttribute("aria-busy", "true");
-    fetch(urlFor(q), { signal: controller.signal, headers: { Accept: "text/html" } })
+    fetch(urlFor(q, source), { signal: controller.signal, headers: { Accept: "text/html" } })
       .then(function (response) {
         return response.text();
       })
