@@ -68,6 +68,10 @@ final class WordPressImport {
           "<(p|div|h[1-6]|ul|ol|table|blockquote|pre|figure)[\\s>]", Pattern.CASE_INSENSITIVE);
   private static final Pattern NOT_TAG_CHARS = Pattern.compile("[^\\p{L}\\p{N}]+");
   private static final Set<String> DEFAULT_CATEGORIES = Set.of("uncategorized");
+
+  /** The site's Atom feed, and each tag's under its page. */
+  private static final String FEED = "/feed.xml";
+
   private static final Pattern LANGUAGE =
       Pattern.compile("(?:^|\\s)(?:language-|lang-|brush:\\s*)([a-z0-9+#-]{1,20})");
 
@@ -100,6 +104,7 @@ final class WordPressImport {
     Set<String> slugs = new HashSet<>();
     int missingFiles = 0;
     int shortcodes = 0;
+    boolean anyPublished = false;
 
     for (WordPressWxr.Item i : wxr.items()) {
       if (i.type().equals("attachment")) {
@@ -222,7 +227,26 @@ final class WordPressImport {
             warnings,
             file,
             i);
+        // The old site's pages and feeds of this item's categories and tags, at WordPress's
+        // default bases (a site that changed them in its permalink settings keeps its 404s):
+        // to the tag each became, for the terms kept as tags.
+        Set<String> kept = new HashSet<>();
+        tags.forEach(t -> kept.add(ContentRules.tagKey(t)));
+        for (WordPressWxr.Term t : i.terms()) {
+          String key = ContentRules.tagKey(cleanTag(t.name()));
+          if (t.slug().isEmpty() || !kept.contains(key)) {
+            continue;
+          }
+          String old = (t.domain().equals("category") ? "/category/" : "/tag/") + t.slug() + "/";
+          redirect(redirects, old, "/tags/" + key + "/", warnings, file, i);
+          redirect(redirects, old + "feed/", "/tags/" + key + FEED, warnings, file, i);
+        }
+        anyPublished = true;
       }
+    }
+    // The old site's feed, where feed readers subscribed, unless an imported page takes /feed/.
+    if (anyPublished && !slugs.contains("feed")) {
+      redirects.putIfAbsent("/feed/", new RedirectRule("/feed/", FEED, 301));
     }
     if (missingFiles > 0) {
       warnings.add(
@@ -355,10 +379,7 @@ final class WordPressImport {
     }
     names.addAll(i.tags());
     for (String name : names) {
-      String clean = NOT_TAG_CHARS.matcher(Jsoup.parse(name).text()).replaceAll(" ").strip();
-      if (clean.length() > rules.limits().maxTag()) {
-        clean = clean.substring(0, rules.limits().maxTag()).strip();
-      }
+      String clean = cleanTag(name);
       if (!clean.isEmpty()) {
         byKey.putIfAbsent(clean.toLowerCase(Locale.ROOT), clean);
       }
@@ -370,6 +391,17 @@ final class WordPressImport {
       tags = tags.subList(0, max);
     }
     return tags;
+  }
+
+  /**
+   * A WordPress category or tag name as a Quire tag: letters and digits, words, at most the limit.
+   */
+  private String cleanTag(String name) {
+    String clean = NOT_TAG_CHARS.matcher(Jsoup.parse(name).text()).replaceAll(" ").strip();
+    if (clean.length() > rules.limits().maxTag()) {
+      clean = clean.substring(0, rules.limits().maxTag()).strip();
+    }
+    return clean;
   }
 
   private static Optional<String> oldPath(String link) {

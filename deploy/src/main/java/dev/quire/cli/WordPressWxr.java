@@ -42,6 +42,7 @@ final class WordPressWxr {
       String creator,
       List<String> categories,
       List<String> tags,
+      List<Term> terms,
       String content,
       String excerpt,
       Long thumbnailId,
@@ -49,6 +50,13 @@ final class WordPressWxr {
       String attachedFile,
       int comments,
       int line) {}
+
+  /**
+   * A category ({@code domain} "category") or tag ("post_tag") of an item as WordPress named it in
+   * its URLs: {@code slug} is the term's {@code nicename} ({@code /category/<slug>/}), empty when
+   * the export gave none.
+   */
+  record Term(String domain, String name, String slug) {}
 
   /** The file is not a WXR export this reader can use; the message names the line. */
   static final class Unreadable extends Exception {
@@ -219,6 +227,7 @@ final class WordPressWxr {
       Map<String, String> f = new LinkedHashMap<>();
       List<String> categories = new ArrayList<>();
       List<String> tags = new ArrayList<>();
+      List<Term> terms = new ArrayList<>();
       Map<String, String> meta = new LinkedHashMap<>();
       int itemComments = 0;
       while (r.hasNext()) {
@@ -233,11 +242,15 @@ final class WordPressWxr {
         switch (k) {
           case "category" -> {
             String domain = r.getAttributeValue(null, "domain");
+            String nicename = r.getAttributeValue(null, "nicename");
             String name = r.getElementText().strip();
             if ("post_tag".equals(domain)) {
               tags.add(name);
             } else if ("category".equals(domain)) {
               categories.add(name);
+            }
+            if ("post_tag".equals(domain) || "category".equals(domain)) {
+              terms.add(new Term(domain, name, nicename == null ? "" : nicename.strip()));
             }
           }
           case "wp:postmeta" -> postmeta(meta);
@@ -285,6 +298,7 @@ final class WordPressWxr {
           f.getOrDefault("dc:creator", "").strip(),
           categories,
           tags,
+          List.copyOf(terms),
           f.getOrDefault("content:encoded", ""),
           f.getOrDefault("excerpt:encoded", ""),
           thumbnail,

@@ -154,7 +154,16 @@ class WordPressImportTest {
             new RedirectRule("/?p=3", "/posts/coming-soon/", 301),
             new RedirectRule("/?page_id=4", "/about/", 301),
             new RedirectRule("/blog/", "/blog-5/", 301),
-            new RedirectRule("/2024/08/a-cat/", "/posts/a-cat/", 301))
+            new RedirectRule("/2024/08/a-cat/", "/posts/a-cat/", 301),
+            // The old category and tag pages, their feeds, and the site's feed.
+            new RedirectRule("/category/news/", "/tags/news/", 301),
+            new RedirectRule("/category/news/feed/", "/tags/news/feed.xml", 301),
+            new RedirectRule("/tag/java/", "/tags/java/", 301),
+            new RedirectRule("/tag/java/feed/", "/tags/java/feed.xml", 301),
+            new RedirectRule("/tag/c/", "/tags/c/", 301),
+            new RedirectRule("/feed/", "/feed.xml", 301))
+        // "Uncategorized" is no tag here, so its old page keeps no redirect.
+        .noneMatch(x -> x.from().startsWith("/category/uncategorized/"))
         .noneMatch(x -> x.from().equals("/about/"))
         .noneMatch(x -> x.to().contains("only-for-me") || x.to().contains("notes-on"));
 
