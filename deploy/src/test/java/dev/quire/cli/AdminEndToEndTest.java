@@ -574,6 +574,96 @@ class AdminEndToEndTest {
         .contains("href=\"/admin/media/?page=1\"");
     assertThat(editor.get("/admin/media/?page=0").statusCode()).isEqualTo(400);
 
+    // Deleting a file: asked to confirm, then gone, with its address; a forged form deletes
+    // nothing; a file that a published item shows is refused, naming the item.
+    String diagram = url.group();
+    String diagramSha = diagram.substring("/media/".length(), "/media/".length() + 64);
+    assertThat(editor.get("/admin/media/?page=2").body())
+        .contains("href=\"/admin/media/delete/?sha256=" + diagramSha + "\"");
+    var showing =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\": \"post\", \"title\": \"Shows a diagram\", \"slug\":"
+                + " \"shows-a-diagram\", \"body\": \"![]("
+                + diagram
+                + ")\"}");
+    assertThat(showing.statusCode()).as(showing.body()).isEqualTo(201);
+    String showingId = JSON.readTree(showing.body()).get("id").asText();
+    assertThat(
+            api("POST", "/api/v1/content/" + showingId + "/publish", "{\"revision\": 1}")
+                .statusCode())
+        .isEqualTo(200);
+    EndToEndTest.await(
+        () ->
+            editor
+                .get("/admin/media/delete/?sha256=" + diagramSha)
+                .body()
+                .contains("href=\"/posts/shows-a-diagram/\""),
+        Duration.ofSeconds(10));
+    assertThat(editor.get("/admin/media/delete/?sha256=" + diagramSha).body())
+        .contains("id=\"media-used-by\"")
+        .doesNotContain("id=\"delete-form\"");
+    var inUse =
+        editor.post(
+            "/admin/media/delete/",
+            Map.of(
+                "_csrf",
+                AdminForms.csrf(editor.get("/admin/media/").body()),
+                "sha256",
+                diagramSha));
+    assertThat(inUse.statusCode()).isEqualTo(409);
+    assertThat(inUse.body()).contains("/posts/shows-a-diagram/");
+    var apiInUse = api("DELETE", "/api/v1/media/" + diagramSha, null);
+    assertThat(apiInUse.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(apiInUse.body()).at("/error/code").asText()).isEqualTo("in_use");
+    assertThat(
+            api("POST", "/api/v1/content/" + showingId + "/unpublish", "{\"revision\": 2}")
+                .statusCode())
+        .isEqualTo(200);
+    EndToEndTest.await(
+        () ->
+            editor
+                .get("/admin/media/delete/?sha256=" + diagramSha)
+                .body()
+                .contains("id=\"delete-form\""),
+        Duration.ofSeconds(10));
+    var forgedDelete =
+        editor.post("/admin/media/delete/", Map.of("_csrf", "forged", "sha256", diagramSha));
+    assertThat(forgedDelete.statusCode()).isEqualTo(403);
+    assertThat(
+            AdminForms.HTTP
+                .send(
+                    HttpRequest.newBuilder(URI.create(base + diagram)).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode())
+        .isEqualTo(200);
+    var deleted =
+        editor.submit(
+            "/admin/media/delete/?sha256=" + diagramSha,
+            "/admin/media/delete/",
+            Map.of("sha256", diagramSha));
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(303);
+    assertThat(AdminForms.location(deleted)).isEqualTo("/admin/media/?deleted=diagram.png");
+    assertThat(editor.get("/admin/media/?deleted=diagram.png").body())
+        .contains("Deleted: diagram.png")
+        .contains("1 in all.");
+    assertThat(
+            AdminForms.HTTP
+                .send(
+                    HttpRequest.newBuilder(URI.create(base + diagram)).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode())
+        .isEqualTo(404);
+    assertThat(editor.get("/admin/media/delete/?sha256=" + diagramSha).statusCode()).isEqualTo(404);
+    // Over the API: 204, then 404 for a file that is not there.
+    String secondSha =
+        java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(second));
+    assertThat(api("DELETE", "/api/v1/media/" + secondSha, null).statusCode()).isEqualTo(204);
+    assertThat(api("DELETE", "/api/v1/media/" + secondSha, null).statusCode()).isEqualTo(404);
+    assertThat(api("DELETE", "/api/v1/media/not-a-sha", null).statusCode()).isEqualTo(404);
+
     var bad =
         editor.submit(
             "/admin/redirects/",
@@ -615,6 +705,9 @@ class AdminEndToEndTest {
     assertThat(author.get("/admin/redirects/").statusCode()).isEqualTo(403);
     String nav = author.get("/admin/media/").body();
     assertThat(nav).contains("href=\"/admin/media/\"").doesNotContain("href=\"/admin/redirects/\"");
+    // Deleting media is for editors too: an author sees no delete link and cannot ask.
+    assertThat(nav).doesNotContain("/admin/media/delete/");
+    assertThat(author.get("/admin/media/delete/?sha256=" + secondSha).statusCode()).isEqualTo(403);
   }
 
   @Test

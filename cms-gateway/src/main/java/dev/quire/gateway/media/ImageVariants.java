@@ -507,6 +507,26 @@ public final class ImageVariants {
     return swept;
   }
 
+  /** Deletes every copy made of the stored image {@code sha}; returns how many. Reads the disk. */
+  public int forget(String sha) throws IOException {
+    if (!MediaStore.isSha(sha)) {
+      return 0;
+    }
+    Path dir = store.dir().resolve("variants").resolve(sha.substring(0, 2));
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return 0;
+    }
+    int deleted = 0;
+    try (var files = Files.newDirectoryStream(dir, sha + "-*")) {
+      for (Path f : files) {
+        if (Files.deleteIfExists(f)) {
+          deleted++;
+        }
+      }
+    }
+    return deleted;
+  }
+
   /** The copy of image {@code sha} at {@code width} if it was made already; reads the disk. */
   public Optional<Path> kept(String sha, int width) throws IOException {
     Optional<MediaStore.Media> media = store.get(sha);

@@ -3,11 +3,13 @@ package dev.quire.gateway.media;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.getFromFile;
 import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
+import static org.apache.pekko.http.javadsl.server.Directives.parameter;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
@@ -22,6 +24,7 @@ import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.Admin;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
+import dev.quire.gateway.site.ItemView;
 import dev.quire.protocol.ConfigChecks;
 import dev.quire.protocol.Role;
 import java.io.IOException;
@@ -88,6 +91,7 @@ public final class MediaModule implements CmsModule {
   private java.util.concurrent.Executor uploads;
   private int maxConcurrentUploads;
   private java.util.concurrent.Semaphore uploadSlots;
+  private dev.quire.gateway.site.SiteState site; // null in a test without a site
 
   @Override
   public String id() {
@@ -105,6 +109,7 @@ public final class MediaModule implements CmsModule {
   @Override
   public void start(ModuleContext ctx) {
     this.store = store(ctx.config());
+    this.site = ctx.site();
     this.blocking =
         ctx.system().dispatchers().lookup(DispatcherSelector.fromConfig("quire.media.dispatcher"));
     this.materializer = Materializer.matFromSystem(ctx.system());
@@ -371,7 +376,88 @@ public final class MediaModule implements CmsModule {
                                         System.nanoTime() + uploadMaxDuration.toNanos())))));
     Route list = get(() -> completeWithFuture(list()));
     return Optional.of(
-        pathPrefix("media", () -> pathEndOrSingleSlash(() -> concat(list, post(() -> upload)))));
+        pathPrefix(
+            "media",
+            () ->
+                concat(
+                    pathEndOrSingleSlash(() -> concat(list, post(() -> upload))),
+                    path(
+                        PathMatchers.segment(),
+                        sha ->
+                            delete(
+                                () ->
+                                    completeWithFuture(
+                                        remove(sha)
+                                            .thenApply(
+                                                m ->
+                                                    HttpResponse.create()
+                                                        .withStatus(StatusCodes.NO_CONTENT))))))));
+  }
+
+  /**
+   * The published posts and pages that show stored file {@code sha} (in their text or as their
+   * cover), as the site has them now. Drafts and scheduled items are not on the site, so not here.
+   */
+  List<ItemView> usedBy(String sha) {
+    if (site == null) {
+      return List.of();
+    }
+    if (!site.ready()) {
+      throw HttpError.unavailable(dev.quire.gateway.site.SiteState.STARTING);
+    }
+    String ref = "/media/" + sha + "/";
+    List<ItemView> using = new java.util.ArrayList<>();
+    var snap = site.snapshot();
+    for (List<ItemView> items : List.of(snap.posts(), snap.pages())) {
+      for (ItemView v : items) {
+        if (v.html().contains(ref) || (v.coverImage() != null && v.coverImage().contains(ref))) {
+          using.add(v);
+        }
+      }
+    }
+    return using;
+  }
+
+  /**
+   * Deletes stored file {@code sha} and the copies made of it, unless a published item shows it
+   * (409 naming them: unpublish or edit them first). 404 when there is no such file. On the media
+   * dispatcher.
+   */
+  CompletionStage<MediaStore.Media> remove(String sha) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            Optional<MediaStore.Media> media =
+                MediaStore.isSha(sha) ? store.get(sha) : Optional.empty();
+            if (media.isEmpty()) {
+              throw HttpError.notFound("no such media file");
+            }
+            List<ItemView> using = usedBy(sha);
+            if (!using.isEmpty()) {
+              throw new HttpError(
+                  409,
+                  "in_use",
+                  "sha256",
+                  "shown by "
+                      + using.size()
+                      + " published item(s): "
+                      + String.join(", ", using.stream().limit(5).map(ItemView::url).toList())
+                      + (using.size() > 5 ? ", ..." : "")
+                      + "; take it out of them first");
+            }
+            store.delete(sha);
+            int copies = variants.forget(sha);
+            LOG.info(
+                "media {} ({}) deleted, with {} resized cop(ies)",
+                sha,
+                media.get().filename(),
+                copies);
+            return media.get();
+          } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+          }
+        },
+        blocking);
   }
 
   /**
@@ -476,38 +562,123 @@ public final class MediaModule implements CmsModule {
         pathPrefix(
             "media",
             () ->
-                pathEndOrSingleSlash(
+                concat(
+                    pathPrefix("delete", () -> pathEndOrSingleSlash(() -> adminDelete(admin))),
+                    adminList(admin))));
+  }
+
+  /**
+   * {@code /admin/media/delete/}: GET {@code ?sha256=} asks to confirm (or says which published
+   * items show the file, which must let go of it first); the POST of that form deletes it. Needs
+   * the right to publish: a file may be on the site.
+   */
+  private Route adminDelete(Admin admin) {
+    return admin.signedIn(
+        Role.Permission.PUBLISH,
+        e ->
+            concat(
+                get(
                     () ->
-                        admin.signedIn(
-                            Role.Permission.WRITE_DRAFTS,
-                            e ->
-                                concat(
-                                    get(
-                                        () ->
-                                            parameterOptional(
-                                                "done",
-                                                done ->
-                                                    parameterOptional(
-                                                        "page",
-                                                        page ->
-                                                            completeWithFuture(
-                                                                adminPage(
-                                                                    admin,
-                                                                    e,
-                                                                    done.orElse(null),
-                                                                    adminPageNumber(
-                                                                        page.orElse("1"))))))),
-                                    post(
-                                        () ->
-                                            withSizeLimit(
-                                                maxUpload + FORM_OVERHEAD_BYTES,
-                                                () ->
-                                                    entity(
-                                                        Unmarshaller.entityToMultipartFormData(),
-                                                        form ->
-                                                            completeWithFuture(
-                                                                adminUpload(
-                                                                    admin, e, form))))))))));
+                        parameter(
+                            "sha256", sha -> completeWithFuture(adminConfirm(admin, e, sha)))),
+                post(
+                    () ->
+                        admin.form(
+                            e,
+                            fields ->
+                                completeWithFuture(
+                                    remove(fields.getOrDefault("sha256", ""))
+                                        .handle(
+                                            (m, failure) ->
+                                                failure == null
+                                                    ? admin.seeOther(
+                                                        "/admin/media/?deleted="
+                                                            + java.net.URLEncoder.encode(
+                                                                m.filename(),
+                                                                java.nio.charset.StandardCharsets
+                                                                    .UTF_8))
+                                                    : adminConfirmPage(
+                                                        admin,
+                                                        e,
+                                                        fields.getOrDefault("sha256", ""),
+                                                        failure)))))));
+  }
+
+  private CompletionStage<HttpResponse> adminConfirm(Admin admin, Admin.Editor e, String sha) {
+    return CompletableFuture.supplyAsync(() -> adminConfirmPage(admin, e, sha, null), blocking);
+  }
+
+  /** The confirmation page; {@code failure}, when a delete was refused, says why on it. */
+  private HttpResponse adminConfirmPage(
+      Admin admin, Admin.Editor e, String sha, Throwable failure) {
+    Optional<MediaStore.Media> media;
+    try {
+      media = MediaStore.isSha(sha) ? store.get(sha) : Optional.empty();
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+    if (media.isEmpty()) {
+      return admin.page(
+          e,
+          StatusCodes.NOT_FOUND,
+          "admin/message.peb",
+          Map.of("heading", "No such file", "message", "There is no stored file " + sha + "."));
+    }
+    Map<String, Object> vars = new LinkedHashMap<>(view(media.get()));
+    vars.put("image", media.get().contentType().startsWith("image/"));
+    vars.put(
+        "usedBy",
+        usedBy(sha).stream().map(v -> Map.of("title", v.title(), "url", v.url())).toList());
+    if (failure != null) {
+      Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+      vars.put("error", cause.getMessage());
+    }
+    return admin.page(
+        e, failure == null ? StatusCodes.OK : StatusCodes.CONFLICT, "media/delete.peb", vars);
+  }
+
+  private Route adminList(Admin admin) {
+    return pathEndOrSingleSlash(
+        () ->
+            admin.signedIn(
+                Role.Permission.WRITE_DRAFTS,
+                e ->
+                    concat(
+                        get(
+                            () ->
+                                parameterOptional(
+                                    "done",
+                                    done ->
+                                        parameterOptional(
+                                            "deleted",
+                                            deleted ->
+                                                parameterOptional(
+                                                    "page",
+                                                    page ->
+                                                        completeWithFuture(
+                                                            adminPage(
+                                                                admin,
+                                                                e,
+                                                                done.map(d -> "Uploaded: " + d)
+                                                                    .or(
+                                                                        () ->
+                                                                            deleted.map(
+                                                                                d ->
+                                                                                    "Deleted: "
+                                                                                        + d))
+                                                                    .orElse(null),
+                                                                adminPageNumber(
+                                                                    page.orElse("1")))))))),
+                        post(
+                            () ->
+                                withSizeLimit(
+                                    maxUpload + FORM_OVERHEAD_BYTES,
+                                    () ->
+                                        entity(
+                                            Unmarshaller.entityToMultipartFormData(),
+                                            form ->
+                                                completeWithFuture(
+                                                    adminUpload(admin, e, form))))))));
   }
 
   /** {@code ?page=} of the admin's media list: a whole number from 1, else 400 naming it. */
@@ -524,7 +695,7 @@ public final class MediaModule implements CmsModule {
   }
 
   private CompletionStage<HttpResponse> adminPage(
-      Admin admin, Admin.Editor e, String done, int page) {
+      Admin admin, Admin.Editor e, String notice, int page) {
     return CompletableFuture.supplyAsync(
         () -> {
           try {
@@ -555,8 +726,9 @@ public final class MediaModule implements CmsModule {
             vars.put("pages", pages);
             vars.put("total", all.size());
             vars.put("maxUploadMb", maxUpload / (1024 * 1024));
-            if (done != null) {
-              vars.put("notice", "Uploaded: " + done);
+            vars.put("mayDelete", e.may(Role.Permission.PUBLISH));
+            if (notice != null) {
+              vars.put("notice", notice);
             }
             return admin.page(e, StatusCodes.OK, "media/admin.peb", vars);
           } catch (IOException ex) {

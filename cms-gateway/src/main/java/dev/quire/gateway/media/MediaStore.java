@@ -203,6 +203,20 @@ public final class MediaStore {
     return dir.resolve(sha.substring(0, 2)).resolve(sha);
   }
 
+  /**
+   * Deletes a stored blob: its record first, so that no list or read finds it from then on, then
+   * its bytes (a stop between the two leaves bytes nothing names, which storing the same file again
+   * puts back under its record). False when there was none. Blocking file I/O.
+   */
+  public boolean delete(String sha) throws IOException {
+    if (!isSha(sha)) {
+      return false;
+    }
+    boolean had = Files.deleteIfExists(meta(sha));
+    Files.deleteIfExists(blob(sha));
+    return had;
+  }
+
   private Path meta(String sha) {
     return dir.resolve(sha.substring(0, 2)).resolve(sha + ".json");
   }
