@@ -1104,6 +1104,17 @@ class EndToEndTest {
             "<meta property=\"og:image\" content=\"http://localhost:8080/og/posts/second.png\">")
         .contains("<meta property=\"og:image:width\" content=\"1200\">")
         .contains("<meta property=\"og:image:alt\" content=\"Second post\">");
+    // Structured data for search engines: the post as a schema.org BlogPosting, with its image.
+    JsonNode covered = jsonLd(withCover);
+    assertThat(covered.get("@type").asText()).isEqualTo("BlogPosting");
+    assertThat(covered.get("headline").asText()).isEqualTo("Rewriting my blog in Rust");
+    assertThat(covered.get("url").asText())
+        .isEqualTo("http://localhost:8080/posts/rewriting-my-blog-in-rust/");
+    assertThat(covered.get("image").asText()).isEqualTo("http://localhost:8080/rust.webp");
+    assertThat(covered.get("datePublished").asText()).isNotBlank();
+    assertThat(covered.at("/publisher/name").asText()).isNotBlank();
+    assertThat(jsonLd(plain).get("image").asText())
+        .isEqualTo("http://localhost:8080/og/posts/second.png");
     assertThat(get("/").body())
         .contains("<meta property=\"og:image\" content=\"http://localhost:8080/og/site.png\">");
     assertThat(get("/about/").body())
@@ -1765,6 +1776,19 @@ class EndToEndTest {
     assertThat(api("POST", "/api/v1/content/" + id + "/publish", "{\"revision\":1}").statusCode())
         .isEqualTo(200);
     return id;
+  }
+
+  /** The JSON of a page's one {@code application/ld+json} script. */
+  static JsonNode jsonLd(String page) throws Exception {
+    var m =
+        java.util.regex.Pattern.compile(
+                "<script type=\"application/ld\\+json\">(.*?)</script>",
+                java.util.regex.Pattern.DOTALL)
+            .matcher(page);
+    assertThat(m.find()).as("structured data in the page").isTrue();
+    JsonNode node = JSON.readTree(m.group(1));
+    assertThat(m.find()).as("one script of it").isFalse();
+    return node;
   }
 
   /**

@@ -197,6 +197,31 @@ public final class Templates {
               }
               return DisplayDate.longDate(date, context.getLocale());
             }
+          },
+          "jsonLd",
+          new io.pebbletemplates.pebble.extension.Filter() {
+            @Override
+            public List<String> getArgumentNames() {
+              return List.of();
+            }
+
+            @Override
+            public Object apply(
+                Object input,
+                Map<String, Object> args,
+                PebbleTemplate self,
+                EvaluationContext context,
+                int lineNumber) {
+              if (!(input instanceof Map<?, ?>)) {
+                throw new io.pebbletemplates.pebble.error.PebbleException(
+                    null,
+                    "jsonLd takes a map, such as {\"@type\": \"BlogPosting\", ...}",
+                    lineNumber,
+                    self.getName());
+              }
+              return new io.pebbletemplates.pebble.extension.escaper.SafeString(
+                  JsonLd.write(input));
+            }
           });
     }
 

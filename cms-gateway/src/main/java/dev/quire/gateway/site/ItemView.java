@@ -30,6 +30,11 @@ public record ItemView(
 
   public record TagRef(String name, String key, String url) {}
 
+  /** The tags' names, as written: {@code post.tagNames} in templates. */
+  public List<String> tagNames() {
+    return tags.stream().map(TagRef::name).toList();
+  }
+
   private static final DateTimeFormatter DISPLAY =
       DateTimeFormatter.ofPattern("d MMMM yyyy", Locale.ENGLISH);
   private static final int WORDS_PER_MINUTE = 230;
