@@ -244,8 +244,12 @@ public final class SiteModule implements CmsModule {
             complete &= f.complete();
           }
         }
-        SiteSnapshot.Rendered page =
-            ok(snap, "site/post.peb", path, Map.of("post", item, "fragments", fragments));
+        Map<String, Object> vars = new java.util.HashMap<>();
+        vars.put("post", item);
+        vars.put("fragments", fragments);
+        vars.put("newer", snap.newer(item));
+        vars.put("older", snap.older(item));
+        SiteSnapshot.Rendered page = ok(snap, "site/post.peb", path, vars);
         return complete ? page : page.once();
       }
       ItemView moved = item != null ? item : snap.byAlias(parts[1]);

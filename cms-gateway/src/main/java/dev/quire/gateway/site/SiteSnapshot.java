@@ -369,6 +369,37 @@ public final class SiteSnapshot {
   }
 
   /** Published posts, newest first. */
+  /** Each post's place in {@link #posts}, made at its first use (a post page's links). */
+  private volatile Map<String, Integer> postPlaces;
+
+  /**
+   * The post published after {@code post} (the next newer), or null for the newest or an item that
+   * is not a published post here. With {@link #older}, the links under a post: a change to what is
+   * published renders every page again, so a page never links to a neighbour it no longer has.
+   */
+  public ItemView newer(ItemView post) {
+    Integer i = postPlaces().get(post.id());
+    return i == null || i == 0 ? null : posts.get(i - 1);
+  }
+
+  /** The post published before {@code post} (the next older), or null. */
+  public ItemView older(ItemView post) {
+    Integer i = postPlaces().get(post.id());
+    return i == null || i + 1 >= posts.size() ? null : posts.get(i + 1);
+  }
+
+  private Map<String, Integer> postPlaces() {
+    Map<String, Integer> places = postPlaces;
+    if (places == null) {
+      places = new HashMap<>(posts.size() * 2);
+      for (int i = 0; i < posts.size(); i++) {
+        places.put(posts.get(i).id(), i);
+      }
+      postPlaces = places; // made the same by any thread that races here
+    }
+    return places;
+  }
+
   public List<ItemView> posts() {
     return posts;
   }

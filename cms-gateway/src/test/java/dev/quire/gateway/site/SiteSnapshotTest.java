@@ -59,7 +59,26 @@ class SiteSnapshotTest {
         }
         SiteSnapshot previous = snapshot;
         List<ItemView> postsBefore = List.copyOf(previous.posts());
+        // The previous snapshot's neighbours are asked first, so that its places are made
+        // before the change: the new one must not use them.
+        postsBefore.forEach(previous::newer);
         snapshot = previous.with(batch, pending.values());
+        List<ItemView> postsNow = snapshot.posts();
+        for (int i = 0; i < postsNow.size(); i++) {
+          ItemView p = postsNow.get(i);
+          assertThat(snapshot.newer(p)).isSameAs(i == 0 ? null : postsNow.get(i - 1));
+          assertThat(snapshot.older(p))
+              .isSameAs(i + 1 == postsNow.size() ? null : postsNow.get(i + 1));
+        }
+        for (ItemView gone : postsBefore) {
+          if (!published.containsKey(gone.id()) || !published.get(gone.id()).isPost()) {
+            assertThat(snapshot.newer(gone)).isNull();
+            assertThat(snapshot.older(gone)).isNull();
+          }
+        }
+        for (ItemView page : snapshot.pages()) {
+          assertThat(snapshot.newer(page)).isNull();
+        }
 
         String where = "seed " + seed + ", batch " + batch;
         assertSameSite(snapshot, published, everSlug, everAlias, everTag, where);
