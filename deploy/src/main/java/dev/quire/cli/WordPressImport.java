@@ -105,6 +105,7 @@ final class WordPressImport {
     int missingFiles = 0;
     int shortcodes = 0;
     boolean anyPublished = false;
+    boolean feedPage = false; // an imported page at /feed/, which a redirect there would hide
 
     for (WordPressWxr.Item i : wxr.items()) {
       if (i.type().equals("attachment")) {
@@ -216,6 +217,7 @@ final class WordPressImport {
                 file, i.line(), e.field(), e.message() + " (WordPress item " + i.id() + ")"));
       }
       entries.add(new MarkdownFolder.Entry(file, kind, fields, draft, publishAt, i.line()));
+      feedPage |= kind == ContentKind.PAGE && slug.equals("feed");
 
       if (!draft) {
         String to = (kind == ContentKind.PAGE ? "/" : "/posts/") + slug + "/";
@@ -244,8 +246,9 @@ final class WordPressImport {
         anyPublished = true;
       }
     }
-    // The old site's feed, where feed readers subscribed, unless an imported page takes /feed/.
-    if (anyPublished && !slugs.contains("feed")) {
+    // The old site's feed, where feed readers subscribed, unless an imported page (a draft one
+    // too: it may be published later) has that address.
+    if (anyPublished && !feedPage) {
       redirects.putIfAbsent("/feed/", new RedirectRule("/feed/", FEED, 301));
     }
     if (missingFiles > 0) {

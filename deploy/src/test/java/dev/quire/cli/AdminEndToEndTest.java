@@ -660,6 +660,32 @@ class AdminEndToEndTest {
     String secondSha =
         java.util.HexFormat.of()
             .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(second));
+    // A file that is a published post's cover is in use too.
+    var covered =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\": \"post\", \"title\": \"Has a cover\", \"slug\": \"has-a-cover\","
+                + " \"body\": \"Text.\", \"coverImage\": \"/media/"
+                + secondSha
+                + "/second.png\"}");
+    assertThat(covered.statusCode()).as(covered.body()).isEqualTo(201);
+    String coveredId = JSON.readTree(covered.body()).get("id").asText();
+    assertThat(
+            api("POST", "/api/v1/content/" + coveredId + "/publish", "{\"revision\": 1}")
+                .statusCode())
+        .isEqualTo(200);
+    EndToEndTest.await(() -> status("/posts/has-a-cover/") == 200, Duration.ofSeconds(10));
+    var coverInUse = api("DELETE", "/api/v1/media/" + secondSha, null);
+    assertThat(coverInUse.statusCode()).as(coverInUse.body()).isEqualTo(409);
+    assertThat(coverInUse.body()).contains("/posts/has-a-cover/");
+    assertThat(
+            api("POST", "/api/v1/content/" + coveredId + "/unpublish", "{\"revision\": 2}")
+                .statusCode())
+        .isEqualTo(200);
+    EndToEndTest.await(
+        () -> editor.get("/admin/media/delete/?sha256=" + secondSha).body().contains("delete-form"),
+        Duration.ofSeconds(10));
     assertThat(api("DELETE", "/api/v1/media/" + secondSha, null).statusCode()).isEqualTo(204);
     assertThat(api("DELETE", "/api/v1/media/" + secondSha, null).statusCode()).isEqualTo(404);
     assertThat(api("DELETE", "/api/v1/media/not-a-sha", null).statusCode()).isEqualTo(404);

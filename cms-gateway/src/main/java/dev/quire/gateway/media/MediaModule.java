@@ -601,16 +601,34 @@ public final class MediaModule implements CmsModule {
                                                         admin,
                                                         e,
                                                         fields.getOrDefault("sha256", ""),
-                                                        failure)))))));
+                                                        refusal(failure))))))));
+  }
+
+  /**
+   * A refused delete (in use, or gone meanwhile), to show on the confirmation page; any other
+   * failure (the disk) is thrown on, to the error page with a 500, not shown as a refusal.
+   */
+  private static HttpError refusal(Throwable failure) {
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof HttpError h && (h.status() == 409 || h.status() == 404)) {
+      return h;
+    }
+    throw failure instanceof java.util.concurrent.CompletionException c
+        ? c
+        : new java.util.concurrent.CompletionException(failure);
   }
 
   private CompletionStage<HttpResponse> adminConfirm(Admin admin, Admin.Editor e, String sha) {
-    return CompletableFuture.supplyAsync(() -> adminConfirmPage(admin, e, sha, null), blocking);
+    return CompletableFuture.supplyAsync(
+        () -> adminConfirmPage(admin, e, sha, (HttpError) null), blocking);
   }
 
   /** The confirmation page; {@code failure}, when a delete was refused, says why on it. */
   private HttpResponse adminConfirmPage(
-      Admin admin, Admin.Editor e, String sha, Throwable failure) {
+      Admin admin, Admin.Editor e, String sha, HttpError failure) {
     Optional<MediaStore.Media> media;
     try {
       media = MediaStore.isSha(sha) ? store.get(sha) : Optional.empty();
@@ -630,8 +648,7 @@ public final class MediaModule implements CmsModule {
         "usedBy",
         usedBy(sha).stream().map(v -> Map.of("title", v.title(), "url", v.url())).toList());
     if (failure != null) {
-      Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-      vars.put("error", cause.getMessage());
+      vars.put("error", failure.getMessage());
     }
     return admin.page(
         e, failure == null ? StatusCodes.OK : StatusCodes.CONFLICT, "media/delete.peb", vars);

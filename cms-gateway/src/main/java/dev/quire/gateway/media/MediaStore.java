@@ -76,6 +76,12 @@ public final class MediaStore {
 
   private final ConcurrentHashMap<String, ShardRead> shardReads = new ConcurrentHashMap<>();
 
+  private final Object[] stripes = new Object[64];
+
+  {
+    java.util.Arrays.setAll(stripes, i -> new Object());
+  }
+
   /**
    * {@code settle}: how old a directory's modification time must be before a list trusts that it
    * will move with the next change ({@code quire.media.list-settle}).
@@ -169,19 +175,22 @@ public final class MediaStore {
         ch.force(true);
       }
       String hex = HexFormat.of().formatHex(sha.digest());
-      Optional<Media> existing = get(hex);
-      if (existing.isPresent()) {
-        return existing.get();
+      // From the look for the same bytes to the record in place, no delete of them runs here.
+      synchronized (stripe(hex)) {
+        Optional<Media> existing = get(hex);
+        if (existing.isPresent()) {
+          return existing.get();
+        }
+        Path target = blob(hex);
+        Files.createDirectories(target.getParent());
+        move(tmp, target);
+        Media m =
+            new Media(hex, size, normaliseType(contentType), safeName(filename), clock.instant());
+        Path metaTmp = tmpDir.resolve(UUID.randomUUID() + ".json");
+        Files.write(metaTmp, JSON.writeValueAsBytes(m));
+        move(metaTmp, meta(hex));
+        return m;
       }
-      Path target = blob(hex);
-      Files.createDirectories(target.getParent());
-      move(tmp, target);
-      Media m =
-          new Media(hex, size, normaliseType(contentType), safeName(filename), clock.instant());
-      Path metaTmp = tmpDir.resolve(UUID.randomUUID() + ".json");
-      Files.write(metaTmp, JSON.writeValueAsBytes(m));
-      move(metaTmp, meta(hex));
-      return m;
     } finally {
       Files.deleteIfExists(tmp);
     }
@@ -212,9 +221,20 @@ public final class MediaStore {
     if (!isSha(sha)) {
       return false;
     }
-    boolean had = Files.deleteIfExists(meta(sha));
-    Files.deleteIfExists(blob(sha));
-    return had;
+    synchronized (stripe(sha)) {
+      boolean had = Files.deleteIfExists(meta(sha));
+      Files.deleteIfExists(blob(sha));
+      return had;
+    }
+  }
+
+  /**
+   * The lock shared by {@link #put} and {@link #delete} for one hash: an upload of the same bytes
+   * during a delete either finds them still stored or stores them anew, never a record without its
+   * bytes. Within this process only: gateways sharing a volume do not see each other's locks.
+   */
+  private Object stripe(String sha) {
+    return stripes[Integer.parseInt(sha.substring(0, 2), 16) % stripes.length];
   }
 
   private Path meta(String sha) {

@@ -437,7 +437,7 @@ public final class SearchModule implements CmsModule {
    * The word index of {@code snap}'s published items, built again only when they changed: a
    * snapshot keeps its lists when a change publishes nothing (a draft saved), so the lists'
    * identity says whether the index still holds. A build reads the text of each item changed since
-   * the last one (all of them at the first search: ~0.3 s for 1,000 posts of ~1,000 words), on the
+   * the last one (all of them at the first search: ~0.55 s for 1,000 posts of ~1,000 words), on the
    * blocking dispatcher, never on the threads that answer requests; searches meanwhile wait for it,
    * and searches of the same lists share it.
    */

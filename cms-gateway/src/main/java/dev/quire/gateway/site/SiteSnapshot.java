@@ -368,7 +368,6 @@ public final class SiteSnapshot {
     return seq;
   }
 
-  /** Published posts, newest first. */
   /** Each post's place in {@link #posts}, made at its first use (a post page's links). */
   private volatile Map<String, Integer> postPlaces;
 
@@ -400,6 +399,7 @@ public final class SiteSnapshot {
     return places;
   }
 
+  /** Published posts, newest first. */
   public List<ItemView> posts() {
     return posts;
   }

@@ -40,6 +40,9 @@ final class OnnxRuntimeLibraries {
 
   private static boolean done; // guarded by the class
 
+  /** How old a temporary copy must be to count as left by a stopped process. */
+  static final java.time.Duration UNFINISHED_AFTER = java.time.Duration.ofMinutes(10);
+
   private OnnxRuntimeLibraries() {}
 
   /**
@@ -78,6 +81,7 @@ final class OnnxRuntimeLibraries {
     }
     Path dir = modelsDir.resolve("native").resolve("onnxruntime-" + key);
     Files.createDirectories(dir);
+    sweepUnfinished(dir);
     for (int i = 0; i < LIBRARIES.size(); i++) {
       copy(urls.get(i), dir.resolve(System.mapLibraryName(LIBRARIES.get(i))));
     }
@@ -127,6 +131,26 @@ final class OnnxRuntimeLibraries {
       }
     }
     return Long.toHexString(size) + Long.toHexString(crc.getValue());
+  }
+
+  /**
+   * Deletes the temporary copies a stopped process left in {@code dir} (a {@code kill -9} during a
+   * copy), those last written over {@link #UNFINISHED_AFTER} ago: a younger one may be another
+   * process's, copying now.
+   */
+  private static void sweepUnfinished(Path dir) throws IOException {
+    java.time.Instant before = java.time.Instant.now().minus(UNFINISHED_AFTER);
+    try (var files = Files.newDirectoryStream(dir, "*.tmp")) {
+      for (Path f : files) {
+        try {
+          if (Files.getLastModifiedTime(f).toInstant().isBefore(before)) {
+            Files.deleteIfExists(f);
+          }
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // moved into place, or swept by another process, since the listing
+        }
+      }
+    }
   }
 
   /** Copies {@code url} to {@code target} unless a file of its size is there already. */

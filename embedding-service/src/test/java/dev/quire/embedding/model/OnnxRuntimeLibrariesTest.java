@@ -84,6 +84,27 @@ class OnnxRuntimeLibrariesTest {
   }
 
   @Test
+  void aCopyAStoppedProcessLeftIsSweptOnceOld() throws Exception {
+    Path models = dir.resolve("models");
+    Path tmp = Files.createDirectories(dir.resolve("tmp"));
+    assertThat(run(models, tmp, List.of())).contains("dimensions 384");
+    Path nativeDir;
+    try (Stream<Path> s = Files.list(models.resolve("native"))) {
+      nativeDir = s.findFirst().orElseThrow();
+    }
+    // As a kill -9 during a copy leaves it: one old, one that another process may be writing now.
+    Path old = Files.write(nativeDir.resolve("libonnxruntime.so.123.tmp"), new byte[1024]);
+    Files.setLastModifiedTime(
+        old,
+        FileTime.from(
+            java.time.Instant.now().minus(OnnxRuntimeLibraries.UNFINISHED_AFTER).minusSeconds(60)));
+    Path young = Files.write(nativeDir.resolve("libonnxruntime.so.456.tmp"), new byte[1024]);
+    assertThat(run(models, tmp, List.of())).contains("dimensions 384");
+    assertThat(old).doesNotExist();
+    assertThat(young).exists();
+  }
+
+  @Test
   void aPathTheOperatorSetIsKept() throws Exception {
     Path models = dir.resolve("models");
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
@@ -120,10 +141,15 @@ class OnnxRuntimeLibrariesTest {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(LoadAndHalt.class.getName());
     cmd.add(models.toString());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String text = new String(out, StandardCharsets.UTF_8);
+    Path log = Files.createTempFile(tmp.getParent(), "child", ".log");
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    // Waited for with a bound first: a child that hangs fails the test instead of holding it.
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("the child JVM did not end: " + Files.readString(log));
+    }
+    String text = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(text).isZero();
     return text;
   }
