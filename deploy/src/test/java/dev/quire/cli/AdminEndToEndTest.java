@@ -580,20 +580,12 @@ class AdminEndToEndTest {
     String diagramSha = diagram.substring("/media/".length(), "/media/".length() + 64);
     assertThat(editor.get("/admin/media/?page=2").body())
         .contains("href=\"/admin/media/delete/?sha256=" + diagramSha + "\"");
-    var showing =
-        api(
-            "POST",
-            "/api/v1/content",
+    String showingId =
+        publishedPost(
             "{\"kind\": \"post\", \"title\": \"Shows a diagram\", \"slug\":"
                 + " \"shows-a-diagram\", \"body\": \"![]("
                 + diagram
                 + ")\"}");
-    assertThat(showing.statusCode()).as(showing.body()).isEqualTo(201);
-    String showingId = JSON.readTree(showing.body()).get("id").asText();
-    assertThat(
-            api("POST", "/api/v1/content/" + showingId + "/publish", "{\"revision\": 1}")
-                .statusCode())
-        .isEqualTo(200);
     EndToEndTest.await(
         () ->
             editor
@@ -661,20 +653,12 @@ class AdminEndToEndTest {
         java.util.HexFormat.of()
             .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(second));
     // A file that is a published post's cover is in use too.
-    var covered =
-        api(
-            "POST",
-            "/api/v1/content",
+    String coveredId =
+        publishedPost(
             "{\"kind\": \"post\", \"title\": \"Has a cover\", \"slug\": \"has-a-cover\","
                 + " \"body\": \"Text.\", \"coverImage\": \"/media/"
                 + secondSha
                 + "/second.png\"}");
-    assertThat(covered.statusCode()).as(covered.body()).isEqualTo(201);
-    String coveredId = JSON.readTree(covered.body()).get("id").asText();
-    assertThat(
-            api("POST", "/api/v1/content/" + coveredId + "/publish", "{\"revision\": 1}")
-                .statusCode())
-        .isEqualTo(200);
     EndToEndTest.await(() -> status("/posts/has-a-cover/") == 200, Duration.ofSeconds(10));
     var coverInUse = api("DELETE", "/api/v1/media/" + secondSha, null);
     assertThat(coverInUse.statusCode()).as(coverInUse.body()).isEqualTo(409);
@@ -1498,6 +1482,16 @@ class AdminEndToEndTest {
 
   static JsonNode item(String id) throws Exception {
     return JSON.readTree(api("GET", "/api/v1/content/" + id, null).body());
+  }
+
+  /** Creates an item from {@code json} over the API and publishes it; answers its id. */
+  static String publishedPost(String json) throws Exception {
+    var created = api("POST", "/api/v1/content", json);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = JSON.readTree(created.body()).get("id").asText();
+    var published = api("POST", "/api/v1/content/" + id + "/publish", "{\"revision\": 1}");
+    assertThat(published.statusCode()).as(published.body()).isEqualTo(200);
+    return id;
   }
 
   static int status(String path) throws Exception {
