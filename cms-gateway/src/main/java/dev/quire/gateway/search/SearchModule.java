@@ -195,10 +195,10 @@ public final class SearchModule implements CmsModule {
     if (site != null && !settings.indexAfterLoad().isZero()) {
       // The word index built ahead of the first search (which would wait for it), but not
       // beside the site's first pages, which share the same cores.
-      Executor later =
+      Executor afterLoad =
           CompletableFuture.delayedExecutor(
               settings.indexAfterLoad().toMillis(), TimeUnit.MILLISECONDS, blocking);
-      site.whenLoaded().thenRunAsync(() -> indexOf(site.snapshot()), later);
+      site.whenLoaded().thenRunAsync(() -> indexOf(site.snapshot()), afterLoad);
     }
     this.pages = ctx.pages();
     this.json = ctx.json();
