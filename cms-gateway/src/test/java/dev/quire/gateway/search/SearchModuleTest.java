@@ -184,6 +184,46 @@ class SearchModuleTest {
   }
 
   @Test
+  void theWordsIndexFollowsThePublishedSiteAndIsSharedWhileItIsBuilt() throws Exception {
+    SearchModule module = new SearchModule();
+    module.start(
+        new ModuleContext.Of(
+            kit.system(),
+            config(Map.of("max-meaning-in-flight", 0)),
+            null,
+            null,
+            null,
+            null,
+            null,
+            List.of()));
+    // Many searches of one site at once, before any index exists: all answer alike.
+    List<java.util.concurrent.CompletableFuture<SearchModule.Outcome>> many =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      many.add(module.search("rust", 10, SITE).toCompletableFuture());
+    }
+    for (var f : many) {
+      assertThat(done(f).results())
+          .extracting(r -> r.item().id())
+          .containsExactly(
+              SiteSearchTest.RUST.id(), SiteSearchTest.TAGGED.id(), SiteSearchTest.DESCRIBED.id());
+    }
+    // A change to what is published: the next search reads the new site, text included.
+    var essay =
+        SiteSearchTest.withHtml(
+            SiteSearchTest.item("9", "post", "An essay", "", "2026-05-01"),
+            "<p>Ferris the crab.</p>");
+    SiteSnapshot changed = SITE.with(4, List.of(new SiteSnapshot.Change(null, essay)));
+    assertThat(done(module.search("ferris", 10, changed)).results())
+        .extracting(r -> r.item().id())
+        .containsExactly("9");
+    assertThat(done(module.search("ferris", 10, SITE)).results()).isEmpty();
+    // An unpublished item leaves the index with it.
+    SiteSnapshot without = changed.with(5, List.of(new SiteSnapshot.Change(essay, null)));
+    assertThat(done(module.search("ferris", 10, without)).results()).isEmpty();
+  }
+
+  @Test
   void meaningTurnedOffIsNotMentionedButMeaningMissingIs() throws Exception {
     // No embedding role in this actor system: expected but not there, the page says so.
     SearchModule expecting = new SearchModule();
