@@ -623,13 +623,7 @@ class AdminEndToEndTest {
     var forgedDelete =
         editor.post("/admin/media/delete/", Map.of("_csrf", "forged", "sha256", diagramSha));
     assertThat(forgedDelete.statusCode()).isEqualTo(403);
-    assertThat(
-            AdminForms.HTTP
-                .send(
-                    HttpRequest.newBuilder(URI.create(base + diagram)).build(),
-                    HttpResponse.BodyHandlers.discarding())
-                .statusCode())
-        .isEqualTo(200);
+    assertThat(status(diagram)).isEqualTo(200);
     var deleted =
         editor.submit(
             "/admin/media/delete/?sha256=" + diagramSha,
@@ -640,13 +634,7 @@ class AdminEndToEndTest {
     assertThat(editor.get("/admin/media/?deleted=diagram.png").body())
         .contains("Deleted: diagram.png")
         .contains("1 in all.");
-    assertThat(
-            AdminForms.HTTP
-                .send(
-                    HttpRequest.newBuilder(URI.create(base + diagram)).build(),
-                    HttpResponse.BodyHandlers.discarding())
-                .statusCode())
-        .isEqualTo(404);
+    assertThat(status(diagram)).isEqualTo(404);
     assertThat(editor.get("/admin/media/delete/?sha256=" + diagramSha).statusCode()).isEqualTo(404);
     // Over the API: 204, then 404 for a file that is not there.
     String secondSha =

@@ -609,11 +609,8 @@ public final class MediaModule implements CmsModule {
    * failure (the disk) is thrown on, to the error page with a 500, not shown as a refusal.
    */
   private static HttpError refusal(Throwable failure) {
-    Throwable cause =
-        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
-    if (cause instanceof HttpError h && (h.status() == 409 || h.status() == 404)) {
+    if (dev.quire.gateway.content.Asks.unwrap(failure) instanceof HttpError h
+        && (h.status() == 409 || h.status() == 404)) {
       return h;
     }
     throw failure instanceof java.util.concurrent.CompletionException c

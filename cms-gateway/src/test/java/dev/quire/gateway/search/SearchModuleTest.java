@@ -57,6 +57,14 @@ class SearchModuleTest {
     return new EmbeddingQuery.Hit(v.id(), v.slug(), v.title(), score);
   }
 
+  /** A search module started in this test's actor system, with no site, templates or content. */
+  SearchModule started(Config config) {
+    SearchModule module = new SearchModule();
+    module.start(
+        new ModuleContext.Of(kit.system(), config, null, null, null, null, null, List.of()));
+    return module;
+  }
+
   static SearchModule.Outcome done(CompletionStage<SearchModule.Outcome> s) throws Exception {
     return s.toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
@@ -77,17 +85,9 @@ class SearchModuleTest {
     kit.system()
         .receptionist()
         .tell(Receptionist.register(EmbeddingQuery.SERVICE_KEY, role.narrow()));
-    SearchModule module = new SearchModule();
-    module.start(
-        new ModuleContext.Of(
-            kit.system(),
-            config(Map.of("max-meaning-in-flight", 1, "meaning-timeout", "1s", "min-score", 0.3)),
-            null,
-            null,
-            null,
-            null,
-            null,
-            List.of()));
+    SearchModule module =
+        started(
+            config(Map.of("max-meaning-in-flight", 1, "meaning-timeout", "1s", "min-score", 0.3)));
     EmbeddingClient sameDirectory = new EmbeddingClient(kit.system(), Duration.ofSeconds(1));
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (!sameDirectory.reachable()) {
@@ -156,17 +156,8 @@ class SearchModuleTest {
 
   @Test
   void queriesAreBoundedAndEmptyOnesFindNothing() throws Exception {
-    SearchModule module = new SearchModule();
-    module.start(
-        new ModuleContext.Of(
-            kit.system(),
-            config(Map.of("max-query-chars", 10, "max-meaning-in-flight", 0)),
-            null,
-            null,
-            null,
-            null,
-            null,
-            List.of()));
+    SearchModule module =
+        started(config(Map.of("max-query-chars", 10, "max-meaning-in-flight", 0)));
     assertThatThrownBy(() -> done(module.search("x".repeat(11), 10, SITE)))
         .hasRootCauseInstanceOf(dev.quire.gateway.http.HttpError.class)
         .rootCause()
@@ -185,17 +176,7 @@ class SearchModuleTest {
 
   @Test
   void theWordsIndexFollowsThePublishedSiteAndIsSharedWhileItIsBuilt() throws Exception {
-    SearchModule module = new SearchModule();
-    module.start(
-        new ModuleContext.Of(
-            kit.system(),
-            config(Map.of("max-meaning-in-flight", 0)),
-            null,
-            null,
-            null,
-            null,
-            null,
-            List.of()));
+    SearchModule module = started(config(Map.of("max-meaning-in-flight", 0)));
     // Many searches of one site at once, before any index exists: all answer alike.
     List<java.util.concurrent.CompletableFuture<SearchModule.Outcome>> many =
         new java.util.ArrayList<>();
@@ -226,10 +207,7 @@ class SearchModuleTest {
   @Test
   void meaningTurnedOffIsNotMentionedButMeaningMissingIs() throws Exception {
     // No embedding role in this actor system: expected but not there, the page says so.
-    SearchModule expecting = new SearchModule();
-    expecting.start(
-        new ModuleContext.Of(
-            kit.system(), config(Map.of()), null, null, null, null, null, List.of()));
+    SearchModule expecting = started(config(Map.of()));
     assertThat(done(expecting.search("cafe", 10, SITE)).notice())
         .startsWith("the search by meaning is not running on this site");
     // The site turned semantic search off: words alone, and nothing said about it.
@@ -238,9 +216,7 @@ class SearchModuleTest {
             .withFallback(config(Map.of()))
             .resolve();
     assertThat(SearchModule.Settings.fromConfig(off).maxMeaningInFlight()).isZero();
-    SearchModule turnedOff = new SearchModule();
-    turnedOff.start(
-        new ModuleContext.Of(kit.system(), off, null, null, null, null, null, List.of()));
+    SearchModule turnedOff = started(off);
     var words = done(turnedOff.search("cafe", 10, SITE));
     assertThat(words.results()).extracting(r -> r.item().id()).containsExactly("2");
     assertThat(words.notice()).isEmpty();

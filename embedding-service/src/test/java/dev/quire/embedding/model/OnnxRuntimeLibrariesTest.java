@@ -43,13 +43,7 @@ class OnnxRuntimeLibrariesTest {
 
     String first = run(models, tmp, List.of());
     assertThat(first).contains("dimensions 384");
-    Path nativeDir;
-    try (Stream<Path> s = Files.list(models.resolve("native"))) {
-      nativeDir =
-          s.filter(p -> p.getFileName().toString().startsWith("onnxruntime-"))
-              .findFirst()
-              .orElseThrow();
-    }
+    Path nativeDir = nativeDir(models);
     assertThat(first).contains("native path " + nativeDir.toAbsolutePath());
     Path lib = nativeDir.resolve(System.mapLibraryName("onnxruntime"));
     assertThat(lib).isRegularFile();
@@ -70,10 +64,7 @@ class OnnxRuntimeLibrariesTest {
     Path models = dir.resolve("models");
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     assertThat(run(models, tmp, List.of())).contains("dimensions 384");
-    Path lib;
-    try (Stream<Path> s = Files.list(models.resolve("native"))) {
-      lib = s.findFirst().orElseThrow().resolve(System.mapLibraryName("onnxruntime"));
-    }
+    Path lib = nativeDir(models).resolve(System.mapLibraryName("onnxruntime"));
     long size = Files.size(lib);
     // As a disk that filled up, or a hand that truncated it, would leave it.
     try (var ch = java.nio.channels.FileChannel.open(lib, java.nio.file.StandardOpenOption.WRITE)) {
@@ -88,10 +79,7 @@ class OnnxRuntimeLibrariesTest {
     Path models = dir.resolve("models");
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     assertThat(run(models, tmp, List.of())).contains("dimensions 384");
-    Path nativeDir;
-    try (Stream<Path> s = Files.list(models.resolve("native"))) {
-      nativeDir = s.findFirst().orElseThrow();
-    }
+    Path nativeDir = nativeDir(models);
     // As a kill -9 during a copy leaves it: one old, one that another process may be writing now.
     Path old = Files.write(nativeDir.resolve("libonnxruntime.so.123.tmp"), new byte[1024]);
     Files.setLastModifiedTime(
@@ -111,18 +99,25 @@ class OnnxRuntimeLibrariesTest {
     Path own = Files.createDirectories(dir.resolve("own"));
     // The operator's directory, holding the libraries (copied there by a first run).
     assertThat(run(models, tmp, List.of())).contains("dimensions 384");
-    try (Stream<Path> s = Files.list(models.resolve("native"))) {
-      Path copied = s.findFirst().orElseThrow();
-      for (String name : List.of("onnxruntime", "onnxruntime4j_jni")) {
-        Files.copy(
-            copied.resolve(System.mapLibraryName(name)), own.resolve(System.mapLibraryName(name)));
-      }
+    Path copied = nativeDir(models);
+    for (String name : List.of("onnxruntime", "onnxruntime4j_jni")) {
+      Files.copy(
+          copied.resolve(System.mapLibraryName(name)), own.resolve(System.mapLibraryName(name)));
     }
     Path otherModels = dir.resolve("other-models");
     String out =
         run(otherModels, tmp, List.of("-D" + OnnxRuntimeLibraries.PATH_PROPERTY + "=" + own));
     assertThat(out).contains("dimensions 384").contains("native path " + own);
     assertThat(otherModels.resolve("native")).doesNotExist();
+  }
+
+  /** The one directory the first run copied the libraries into, under {@code models}. */
+  private static Path nativeDir(Path models) throws IOException {
+    try (Stream<Path> s = Files.list(models.resolve("native"))) {
+      return s.filter(p -> p.getFileName().toString().startsWith("onnxruntime-"))
+          .findFirst()
+          .orElseThrow();
+    }
   }
 
   private static List<Path> regularFiles(Path root) throws IOException {
