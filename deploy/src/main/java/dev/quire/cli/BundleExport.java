@@ -5,9 +5,9 @@ import dev.quire.bundle.Manifest;
 import dev.quire.bundle.Redirect;
 import dev.quire.content.Content;
 import dev.quire.content.JournalHistories;
+import dev.quire.gateway.backup.BundleMapping;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentSnapshot;
-import dev.quire.protocol.FieldError;
 import dev.quire.protocol.HistoryStep;
 import dev.quire.protocol.RedirectRule;
 import java.io.InputStream;
@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -92,53 +91,14 @@ final class BundleExport {
               bar.step();
             });
       }
-      for (RedirectRule r : exportable(await(site.redirects()), warn)) {
+      for (RedirectRule r :
+          BundleMapping.exportable(await(site.redirects()), w -> warn.accept(printable(w)))) {
         writer.redirect(new Redirect(r.from(), r.to(), r.status()));
       }
-      writer.menus(
-          await(site.menus()).stream()
-              .map(
-                  m ->
-                      new dev.quire.bundle.Menu(
-                          m.name(),
-                          m.links().stream()
-                              .map(l -> new dev.quire.bundle.Menu.Link(l.label(), l.url()))
-                              .toList()))
-              .toList());
+      writer.menus(BundleMapping.menus(await(site.menus())));
       writer.settings(settings);
       return writer.finish();
     }
-  }
-
-  /**
-   * The rules a bundle can carry: a rule the site took before it refused such paths (a {@code //}
-   * inside one, from before 2026-12-04) stays in its table and still answers, but no bundle reader
-   * or import takes it back, so writing it would make the whole export unreadable. Each one left
-   * out is named through {@code warn}, with what is wrong and how to mend it.
-   */
-  static List<RedirectRule> exportable(List<RedirectRule> rules, Consumer<String> warn) {
-    List<RedirectRule> out = new java.util.ArrayList<>(rules.size());
-    for (RedirectRule r : rules) {
-      Optional<FieldError> problem = r.problem();
-      if (problem.isEmpty()) {
-        out.add(r);
-        continue;
-      }
-      warn.accept(
-          printable(
-              "redirect "
-                  + r.from()
-                  + " -> "
-                  + r.to()
-                  + " left out of the bundle: its '"
-                  + problem.get().field()
-                  + "' "
-                  + problem.get().message()
-                  + ". The site took it before such rules were refused; remove it on the admin's"
-                  + " redirects page or through the API, and add it again as a rule the site takes"
-                  + " now."));
-    }
-    return out;
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.quire.bundle.BundleReader;
 import dev.quire.bundle.Redirect;
 import dev.quire.content.Content;
 import dev.quire.content.JournalHistories;
+import dev.quire.gateway.backup.BundleMapping;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ConfigChecks;
 import dev.quire.protocol.ContentFields;

@@ -232,12 +232,39 @@ public final class LocalTarget implements ContentTarget {
     return ask(id, r -> new ContentCommand.Restore(history, r));
   }
 
+  /**
+   * The whole redirect table: every page of it (the entity answers about 500,000 characters of
+   * rules at a time; until 2026-12-06 only the first page was read, and a bundle export of a larger
+   * table left the rest out).
+   */
   public CompletionStage<List<RedirectRule>> redirects() {
+    return redirectsFrom(0, -1, new java.util.ArrayList<>());
+  }
+
+  private CompletionStage<List<RedirectRule>> redirectsFrom(
+      int offset, long version, List<RedirectRule> acc) {
     return Asks.on(
             redirectTable()
-                .<RedirectCommand.RedirectTable>ask(r -> new RedirectCommand.Get(-1, r), timeout),
+                .<RedirectCommand.RedirectTable>ask(
+                    r -> new RedirectCommand.Get(-1, offset, r), timeout),
             system.executionContext())
-        .thenApply(RedirectCommand.RedirectTable::rules);
+        .thenCompose(
+            page -> {
+              if (version >= 0 && page.version() != version) {
+                // A stopped site's table changes only through this command: one that moved
+                // between pages is a second writer, and no table is better than a torn one.
+                throw new IllegalStateException(
+                    "the redirect table changed while it was read (version "
+                        + version
+                        + ", then "
+                        + page.version()
+                        + ")");
+              }
+              acc.addAll(page.rules());
+              return page.next() == null
+                  ? java.util.concurrent.CompletableFuture.completedFuture(List.copyOf(acc))
+                  : redirectsFrom(page.next(), page.version(), acc);
+            });
   }
 
   /** Adds or replaces rules (by {@code from}) in one journaled change. */

@@ -1,4 +1,4 @@
-package dev.quire.cli;
+package dev.quire.gateway.backup;
 
 import dev.quire.bundle.BundleEvent;
 import dev.quire.bundle.BundleItem;
@@ -6,24 +6,28 @@ import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.FieldError;
 import dev.quire.protocol.HistoryStep;
+import dev.quire.protocol.RedirectRule;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Between the site's protocol records and the bundle's: one field for one field. */
-final class BundleMapping {
+public final class BundleMapping {
 
   /** A media URL as {@code MediaStore.Media#url} makes them: {@code /media/<sha256>/<name>}. */
   private static final Pattern MEDIA_URL = Pattern.compile("/media/([0-9a-f]{64})(?=/)");
 
   private BundleMapping() {}
 
-  static BundleItem item(ContentSnapshot s, List<String> media) {
+  public static BundleItem item(ContentSnapshot s, List<String> media) {
     ContentFields f = s.fields();
     return new BundleItem(
         s.id(),
@@ -47,7 +51,7 @@ final class BundleMapping {
   }
 
   /** The stored media an item's body and cover image point at, each once, in order of use. */
-  static List<String> mediaUsed(ContentFields f, Set<String> stored) {
+  public static List<String> mediaUsed(ContentFields f, Set<String> stored) {
     Set<String> used = new LinkedHashSet<>();
     for (String text : new String[] {f.coverImage(), f.body()}) {
       Matcher m = MEDIA_URL.matcher(text == null ? "" : text);
@@ -60,7 +64,51 @@ final class BundleMapping {
     return List.copyOf(used);
   }
 
-  static BundleEvent event(String itemId, HistoryStep s) {
+  /**
+   * The rules a bundle can carry: a rule the site took before it refused such paths (a {@code //}
+   * inside one, from before 2026-12-04) stays in its table and still answers, but no bundle reader
+   * or import takes it back, so writing it would make the whole export unreadable. Each one left
+   * out is named through {@code warn}, with what is wrong and how to mend it (as the rule was
+   * written: a terminal shows it through {@code BundleExport.printable}).
+   */
+  public static List<RedirectRule> exportable(List<RedirectRule> rules, Consumer<String> warn) {
+    List<RedirectRule> out = new ArrayList<>(rules.size());
+    for (RedirectRule r : rules) {
+      Optional<FieldError> problem = r.problem();
+      if (problem.isEmpty()) {
+        out.add(r);
+        continue;
+      }
+      warn.accept(
+          "redirect "
+              + r.from()
+              + " -> "
+              + r.to()
+              + " left out of the bundle: its '"
+              + problem.get().field()
+              + "' "
+              + problem.get().message()
+              + ". The site took it before such rules were refused; remove it on the admin's"
+              + " redirects page or through the API, and add it again as a rule the site takes"
+              + " now.");
+    }
+    return out;
+  }
+
+  /** The site's menus as a bundle carries them. */
+  public static List<dev.quire.bundle.Menu> menus(List<dev.quire.protocol.SiteMenu> menus) {
+    return menus.stream()
+        .map(
+            m ->
+                new dev.quire.bundle.Menu(
+                    m.name(),
+                    m.links().stream()
+                        .map(l -> new dev.quire.bundle.Menu.Link(l.label(), l.url()))
+                        .toList()))
+        .toList();
+  }
+
+  public static BundleEvent event(String itemId, HistoryStep s) {
     return new BundleEvent(
         itemId,
         s.revision(),
@@ -75,7 +123,7 @@ final class BundleMapping {
         s.revertedTo());
   }
 
-  static HistoryStep step(BundleEvent e) {
+  public static HistoryStep step(BundleEvent e) {
     return new HistoryStep(
         e.revision(),
         e.type(),
@@ -89,7 +137,7 @@ final class BundleMapping {
         e.revertedTo());
   }
 
-  static BundleEvent.Fields fields(ContentFields f) {
+  public static BundleEvent.Fields fields(ContentFields f) {
     return new BundleEvent.Fields(
         f.title(),
         f.slug(),
@@ -101,7 +149,7 @@ final class BundleMapping {
         f.date());
   }
 
-  static ContentFields fields(BundleEvent.Fields f) {
+  public static ContentFields fields(BundleEvent.Fields f) {
     return new ContentFields(
         f.title(),
         f.slug(),
@@ -113,7 +161,7 @@ final class BundleMapping {
         f.date());
   }
 
-  static ContentFields fields(BundleItem i) {
+  public static ContentFields fields(BundleItem i) {
     return new ContentFields(
         i.title(),
         i.slug(),
@@ -129,7 +177,7 @@ final class BundleMapping {
    * A history for an item from a bundle made without one: created, then the step to its status. Its
    * old slugs cannot be replayed; the importer turns them into redirects.
    */
-  static List<HistoryStep> synthesize(BundleItem i, Instant now) {
+  public static List<HistoryStep> synthesize(BundleItem i, Instant now) {
     List<HistoryStep> steps = new ArrayList<>();
     Instant created = first(i.createdAt(), i.updatedAt(), i.publishedAt(), now);
     Instant changed = first(i.updatedAt(), created);
