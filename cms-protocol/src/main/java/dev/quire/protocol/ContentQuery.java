@@ -147,6 +147,34 @@ public interface ContentQuery extends QuireSerializable {
   /** {@code more}: there are items after the last of these. */
   record SlugPage(List<SlugEntry> items, boolean more) implements QuireSerializable {}
 
+  /**
+   * One item for a backup of the running site, from the journal (the source of truth, not the read
+   * model). The first page ({@code afterRevision} 0, {@code upTo} 0) holds the item as it stands,
+   * replayed from its whole history, and {@code upTo}, its newest revision then: each later page
+   * asks with that {@code upTo}, so that an item edited meanwhile is still written as one
+   * consistent history, the item's. Then, when {@code withSteps}, its history steps after {@code
+   * afterRevision} and up to {@code upTo}, oldest first: at most the query actor's largest page of
+   * them, and no more text than one reply that crosses the cluster may carry (on the first page the
+   * item's own text counts too, so it may hold no step). {@code more}: ask again after the last
+   * step's revision. An item that does not exist gives a first page with no item and no steps.
+   */
+  record ExportItem(
+      String contentId,
+      long afterRevision,
+      long upTo,
+      boolean withSteps,
+      ActorRef<ExportPage> replyTo)
+      implements ContentQuery {}
+
+  /** {@code item}: on the first page only (null after it, and for an item that does not exist). */
+  record ExportPage(
+      String contentId, ContentSnapshot item, List<HistoryStep> steps, long upTo, boolean more)
+      implements QuireSerializable {
+    public ExportPage {
+      steps = steps == null ? List.of() : List.copyOf(steps);
+    }
+  }
+
   /** Published posts counted by month, newest first. */
   record Archive(ActorRef<ArchiveMonths> replyTo) implements ContentQuery {}
 

@@ -161,6 +161,17 @@ public final class ContentClient {
     return query(r -> new ContentQuery.Preview(markdown, r));
   }
 
+  /** Items (any status) after {@code afterId} in id order, with their slugs: a page of ids. */
+  public CompletionStage<ContentQuery.SlugPage> slugs(String afterId, int limit) {
+    return query(r -> new ContentQuery.Slugs(afterId, limit, r));
+  }
+
+  /** A page of one item for a backup (see {@link ContentQuery.ExportItem}). */
+  public CompletionStage<ContentQuery.ExportPage> exportItem(
+      String contentId, long afterRevision, long upTo, boolean withSteps) {
+    return query(r -> new ContentQuery.ExportItem(contentId, afterRevision, upTo, withSteps, r));
+  }
+
   public CompletionStage<ContentQuery.ArchiveMonths> archive() {
     return query(ContentQuery.Archive::new);
   }

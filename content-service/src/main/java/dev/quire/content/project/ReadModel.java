@@ -750,7 +750,8 @@ public final class ReadModel {
     return n;
   }
 
-  static long utf8(String s) {
+  /** {@code s}'s length in UTF-8 bytes (0 for null), without encoding it. */
+  public static long utf8(String s) {
     if (s == null) {
       return 0;
     }

@@ -187,6 +187,13 @@ public final class ContentQueries {
                     return Behaviors.same();
                   })
               .onMessage(
+                  ContentQuery.ExportItem.class,
+                  q -> {
+                    exportItem(
+                        ctx.getSystem(), q, maxPageSize, replyBytes(q.replyTo(), maxReplyBytes));
+                    return Behaviors.same();
+                  })
+              .onMessage(
                   ContentQuery.Archive.class,
                   q ->
                       run(
@@ -196,6 +203,118 @@ public final class ContentQueries {
                           c -> new ContentQuery.ArchiveMonths(readModel.archive(c))))
               .build();
         });
+  }
+
+  /**
+   * Answers {@link ContentQuery.ExportItem}: the first page folds the whole history (the item as it
+   * stands) and keeps the steps that fit; a later page reads only the revisions it can hold.
+   */
+  private static void exportItem(
+      ActorSystem<?> system, ContentQuery.ExportItem q, int maxSteps, long budget) {
+    String pid = ContentCommand.ENTITY_KEY.name() + "|" + q.contentId();
+    boolean first = q.afterRevision() <= 0 && q.upTo() <= 0;
+    var events =
+        first
+            ? journal(system).currentEventsByPersistenceId(pid, 0L, Long.MAX_VALUE)
+            : journal(system)
+                .currentEventsByPersistenceId(pid, q.afterRevision() + 1, q.upTo())
+                .take(maxSteps);
+    events
+        .runFold(
+            new ExportFold(Content.State.empty(), new java.util.ArrayList<>(), 0L, false),
+            (f, env) -> f.next((Content.Event) env.event(), q.withSteps(), maxSteps, budget),
+            system)
+        .whenComplete(
+            (f, failure) -> {
+              if (failure != null) {
+                // Not answered: the asker's timeout says the content role could not read it.
+                LOG.warn("export of {} failed: {}", pid, failure.toString());
+              } else {
+                q.replyTo().tell(f.page(q, first, budget));
+              }
+            });
+  }
+
+  /**
+   * An export page being read: the item's state so far, the steps kept, their text in bytes, and
+   * whether a step was left out (for the next page).
+   */
+  record ExportFold(
+      Content.State state,
+      java.util.List<dev.quire.protocol.HistoryStep> steps,
+      long bytes,
+      boolean cut) {
+
+    ExportFold next(Content.Event e, boolean withSteps, int maxSteps, long budget) {
+      Content.State next = state.apply(e);
+      if (!withSteps || cut) {
+        return new ExportFold(next, steps, bytes, cut);
+      }
+      dev.quire.protocol.HistoryStep step = Content.step(e);
+      long size = textBytes(step);
+      if (steps.size() >= maxSteps || (!steps.isEmpty() && bytes + size > budget)) {
+        return new ExportFold(next, steps, bytes, true);
+      }
+      steps.add(step);
+      return new ExportFold(next, steps, bytes + size, false);
+    }
+
+    ContentQuery.ExportPage page(ContentQuery.ExportItem q, boolean first, long budget) {
+      if (!first) {
+        long last = steps.isEmpty() ? q.upTo() : steps.get(steps.size() - 1).revision();
+        return new ContentQuery.ExportPage(q.contentId(), null, steps, q.upTo(), last < q.upTo());
+      }
+      if (!state.exists()) {
+        return new ContentQuery.ExportPage(q.contentId(), null, java.util.List.of(), 0, false);
+      }
+      dev.quire.protocol.ContentSnapshot item = state.snapshot(q.contentId());
+      // The item's own text shares the first reply's budget: drop steps from the end until both
+      // fit (maybe all of them; the next page starts after the last one kept).
+      long room = budget - textBytes(item);
+      int keep = steps.size();
+      long total = bytes;
+      while (keep > 0 && total > room) {
+        keep--;
+        total -= textBytes(steps.get(keep));
+      }
+      java.util.List<dev.quire.protocol.HistoryStep> kept = steps.subList(0, keep);
+      long last = keep == 0 ? 0 : kept.get(keep - 1).revision();
+      return new ContentQuery.ExportPage(
+          q.contentId(), item, kept, item.revision(), q.withSteps() && last < item.revision());
+    }
+  }
+
+  /** Room a record takes in a reply beyond its text: names, times, JSON punctuation. */
+  private static final long RECORD_OVERHEAD_BYTES = 512;
+
+  private static long textBytes(dev.quire.protocol.HistoryStep s) {
+    return RECORD_OVERHEAD_BYTES
+        + ReadModel.utf8(s.actor())
+        + ReadModel.utf8(s.aliasAdded())
+        + ReadModel.utf8(s.slugReleased())
+        + (s.fields() == null ? 0 : textBytes(s.fields()));
+  }
+
+  private static long textBytes(dev.quire.protocol.ContentSnapshot s) {
+    long n = RECORD_OVERHEAD_BYTES + textBytes(s.fields());
+    for (String a : s.aliases()) {
+      n += ReadModel.utf8(a) + 4;
+    }
+    return n;
+  }
+
+  private static long textBytes(dev.quire.protocol.ContentFields f) {
+    long n =
+        ReadModel.utf8(f.title())
+            + ReadModel.utf8(f.slug())
+            + ReadModel.utf8(f.body())
+            + ReadModel.utf8(f.description())
+            + ReadModel.utf8(f.coverImage())
+            + ReadModel.utf8(f.author());
+    for (String t : f.tags()) {
+      n += ReadModel.utf8(t) + 4;
+    }
+    return n;
   }
 
   /** An item's events folded up to one revision: its state then, and the event that made it. */
