@@ -41,7 +41,7 @@ final class BundleCommand implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
-  /** Bundle export and import open the data directory itself: the site must be stopped. */
+  /** Bundle import, and export with --data, open the data directory: the site must be stopped. */
   static LocalTarget local(TargetSession session) {
     return (LocalTarget) session.target;
   }
@@ -49,8 +49,9 @@ final class BundleCommand implements Runnable {
   static boolean refuseServer(SiteOptions site) {
     if (site.server != null) {
       System.err.println(
-          "error: bundles are exported from and imported into a stopped site's data directory"
-              + " (--data DIR); stop the server first");
+          "error: a bundle is imported into a stopped site's data directory (--data DIR); stop"
+              + " the server first (a running site's backup is `quire bundle export FILE --server"
+              + " URL`)");
       return true;
     }
     return false;
@@ -60,9 +61,10 @@ final class BundleCommand implements Runnable {
       name = "export",
       mixinStandardHelpOptions = true,
       description = {
-        "Write the whole site into FILE: every item with its history, media, redirects and",
-        "settings. The site must be stopped (it reads --data DIR). FILE appears only when",
-        "complete."
+        "Write the whole site into FILE: every item with its history, media, redirects, menus",
+        "and settings. From a stopped site (--data DIR), or from a running one (--server URL",
+        "--token T), which makes a backup, keeps it (the admin's Backups) and sends it here.",
+        "FILE appears only when complete (and, from a server, verified)."
       })
   static final class Export implements Callable<Integer> {
 
@@ -78,8 +80,8 @@ final class BundleCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (refuseServer(site)) {
-        return 2;
+      if (site.server != null) {
+        return fromServer();
       }
       long t0 = System.nanoTime();
       try (TargetSession session = TargetSession.open(site, "export", System.err)) {
@@ -128,6 +130,51 @@ final class BundleCommand implements Runnable {
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());
         return 3;
+      }
+    }
+
+    /** {@code --server}: the running site makes the backup; this command fetches and checks it. */
+    private int fromServer() throws Exception {
+      if (site.data != null) {
+        System.err.println(
+            "error: --server and --data name two sites; give --server for a running one, --data"
+                + " for a stopped one");
+        return 2;
+      }
+      if (site.token() == null) {
+        System.err.println("error: --server needs --token (or QUIRE_API_TOKEN)");
+        return 2;
+      }
+      Config config = QuireNode.config(site.overrides());
+      long t0 = System.nanoTime();
+      try {
+        ServerBackup.Result r =
+            new ServerBackup(
+                    site.server,
+                    site.token(),
+                    config.getDuration("quire.cli.ask-timeout"),
+                    config.getDuration("quire.cli.poll-interval"),
+                    config.getDuration("quire.cli.backup-timeout"),
+                    System.err)
+                .run(file, !noHistory);
+        Manifest.Counts c = r.manifest().counts();
+        System.out.printf(
+            "Exported %d item(s), %d event(s), %d media blob(s) (%.1f MB), %d redirect(s) to %s"
+                + " (%.1f MB) in %.1f s; the server keeps its copy as %s.%nroot checksum %s%n",
+            c.items(),
+            c.events(),
+            c.media(),
+            c.mediaBytes() / 1e6,
+            c.redirects(),
+            file,
+            Files.size(file) / 1e6,
+            (System.nanoTime() - t0) / 1e9,
+            r.name(),
+            r.manifest().rootChecksum());
+        return 0;
+      } catch (ServerBackup.Failed | dev.quire.bundle.BundleException e) {
+        System.err.println("error: " + BundleExport.printable(e.getMessage()));
+        return 1;
       }
     }
   }

@@ -17,8 +17,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The admin in a real browser (headless chromium through Selenium, see {@link LiveSearchBrowser}):
  * the first admin signs in with the password the first start wrote, writes a post in the form,
  * saves it again unchanged (the browser's own textarea handling must not change the text),
- * publishes it, finds it on the site, and signs out, after which the admin sends the browser to
- * sign in.
+ * publishes it, finds it on the site, makes a backup, and signs out, after which the admin sends
+ * the browser to sign in.
  */
 final class AdminBrowser {
 
@@ -171,6 +171,24 @@ final class AdminBrowser {
     wait.until(d -> d.getCurrentUrl().endsWith("/admin/settings/?done=1"));
     driver.get(base + "/");
     assertThat(driver.getTitle()).as("emptied: the configuration's again").isEqualTo("Quire");
+
+    // A backup from the admin's navigation: the page reloads itself while it is made, until the
+    // backup shows complete with a link to download it.
+    driver.get(base + "/admin/content/");
+    driver.findElement(By.linkText("Backups")).click();
+    wait.until(d -> d.getCurrentUrl().equals(base + "/admin/backups/"));
+    assertThat(driver.findElement(By.id("backup-history")).isSelected()).isTrue();
+    driver.findElement(By.id("backup-start")).click();
+    wait.until(
+        d ->
+            d.findElements(By.cssSelector("#backups .backup-state")).stream()
+                .anyMatch(e -> e.getText().startsWith("complete")));
+    var download = driver.findElement(By.linkText("Download"));
+    assertThat(download.getAttribute("href"))
+        .matches(
+            java.util.regex.Pattern.quote(base) + "/admin/backups/quire-\\d{8}-\\d{6}\\.quire");
+    assertThat(driver.findElement(By.cssSelector("#backups tbody tr")).getText())
+        .contains("by admin");
 
     // A box to tick sits before its words, on their line (it once stood alone, centred in a
     // text box's width, above them).

@@ -1,0 +1,197 @@
+package dev.quire.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quire.bundle.BundleReader;
+import dev.quire.bundle.Limits;
+import dev.quire.bundle.Manifest;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import me.tongfei.progressbar.ProgressBar;
+
+/**
+ * {@code quire bundle export FILE --server URL}: a backup of a running site through its API ({@code
+ * /api/v1/backups}): asks the site to make one, follows it with a progress bar, downloads it beside
+ * {@code FILE}, verifies it whole (every entry's checksum) and only then moves it to {@code FILE}.
+ * The site keeps its copy, listed in the admin's Backups.
+ */
+final class ServerBackup {
+
+  /** A request the server refused, or a server that did not answer as the API does. */
+  static final class Failed extends Exception {
+    Failed(String message) {
+      super(message);
+    }
+  }
+
+  private final URI api;
+  private final String token;
+  private final Duration timeout;
+  private final Duration poll;
+  private final Duration deadline;
+  private final PrintStream err;
+  private final HttpClient http;
+  private final ObjectMapper json = new ObjectMapper();
+
+  ServerBackup(
+      String server,
+      String token,
+      Duration timeout,
+      Duration poll,
+      Duration deadline,
+      PrintStream err) {
+    String s = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
+    if (!s.startsWith("http://") && !s.startsWith("https://")) {
+      throw new IllegalArgumentException("--server must be an http(s) URL, was " + server);
+    }
+    this.api = URI.create(s + "/api/v1/backups");
+    this.token = token;
+    this.timeout = timeout;
+    this.poll = poll;
+    this.deadline = deadline;
+    this.err = err;
+    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+  }
+
+  /** Makes, downloads and verifies a backup into {@code file}; its manifest and server name. */
+  record Result(Manifest manifest, String name) {}
+
+  Result run(Path file, boolean history) throws Exception {
+    JsonNode job = send("POST", "", "{\"history\":" + history + "}", 202);
+    String name = job.path("name").asText();
+    if (!dev.quire.gateway.backup.Backups.NAME.matcher(name).matches()) {
+      throw new Failed("the server named its backup '" + name + "', not a backup's name");
+    }
+    long end = System.nanoTime() + deadline.toNanos();
+    Map<String, ProgressBar> bars = new HashMap<>();
+    try {
+      while ("running".equals(job.path("state").asText())) {
+        String phase = job.path("phase").asText("");
+        long total = Math.max(1, job.path("total").asLong());
+        ProgressBar bar =
+            bars.computeIfAbsent(
+                phase,
+                p -> {
+                  bars.values().forEach(ProgressBar::close);
+                  return EmbeddingsCommand.bar(label(p), total);
+                });
+        bar.maxHint(Math.max(total, job.path("done").asLong()));
+        bar.stepTo(job.path("done").asLong());
+        if (System.nanoTime() > end) {
+          throw new Failed(
+              "the backup "
+                  + name
+                  + " is still being made after "
+                  + deadline
+                  + "; it goes on on the server (see /admin/backups/)");
+        }
+        Thread.sleep(poll.toMillis());
+        job = send("GET", "/" + name, null, 200);
+      }
+    } finally {
+      bars.values().forEach(ProgressBar::close);
+    }
+    if (!"complete".equals(job.path("state").asText())) {
+      throw new Failed("the server's backup " + name + " failed: " + job.path("message").asText());
+    }
+    Path absolute = file.toAbsolutePath();
+    Path partial = absolute.resolveSibling("." + absolute.getFileName() + ".download");
+    try {
+      download(name, partial);
+      Manifest m;
+      try (BundleReader r = BundleReader.open(partial, Limits.DEFAULT);
+          ProgressBar bar = EmbeddingsCommand.bar("Verifying", r.manifest().entries().size())) {
+        m = r.verify((phase, done, total) -> bar.stepTo(done)).manifest();
+      }
+      Files.move(partial, absolute, StandardCopyOption.REPLACE_EXISTING);
+      return new Result(m, name);
+    } finally {
+      Files.deleteIfExists(partial);
+    }
+  }
+
+  private static String label(String phase) {
+    return switch (phase) {
+      case "media" -> "Media";
+      case "items" -> "Items";
+      default -> "Redirects, menus";
+    };
+  }
+
+  private void download(String name, Path to) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(api + "/" + name + "/file"))
+            .header("Authorization", "Bearer " + token)
+            .GET()
+            .build();
+    HttpResponse<Path> r = http.send(request, HttpResponse.BodyHandlers.ofFile(to));
+    if (r.statusCode() != 200) {
+      String body = Files.exists(to) ? Files.readString(to) : "";
+      throw new Failed(
+          "GET " + request.uri() + " answered " + r.statusCode() + ": " + errorMessage(body));
+    }
+  }
+
+  private JsonNode send(String method, String path, String body, int expected) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(api + path))
+            .timeout(timeout)
+            .header("Authorization", "Bearer " + token)
+            .header("Accept", "application/json");
+    if (body != null) {
+      b.header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(body));
+    } else {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    HttpResponse<String> r;
+    try {
+      r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new Failed(method + " " + api + path + ": " + e);
+    }
+    if (r.statusCode() != expected) {
+      throw new Failed(
+          method
+              + " "
+              + api
+              + path
+              + " answered "
+              + r.statusCode()
+              + ": "
+              + errorMessage(r.body())
+              + (r.statusCode() == 404 && path.isEmpty()
+                  ? " (a server without the backups module, or older than this command)"
+                  : ""));
+    }
+    try {
+      return json.readTree(r.body());
+    } catch (IOException e) {
+      throw new Failed(method + " " + api + path + " answered without JSON");
+    }
+  }
+
+  /** The API's error message in {@code body}, else the body itself (shortened). */
+  private String errorMessage(String body) {
+    try {
+      JsonNode n = json.readTree(body);
+      if (n != null && n.path("error").has("message")) {
+        return n.path("error").path("message").asText();
+      }
+    } catch (IOException e) {
+      // not JSON: shown as it is
+    }
+    String b = body == null ? "" : body.strip();
+    return BundleExport.printable(b.length() > 200 ? b.substring(0, 200) + "..." : b);
+  }
+}
