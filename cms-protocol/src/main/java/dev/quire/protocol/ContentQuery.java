@@ -148,6 +148,21 @@ public interface ContentQuery extends QuireSerializable {
   record SlugPage(List<SlugEntry> items, boolean more) implements QuireSerializable {}
 
   /**
+   * Ids of the items the journal holds (any status), after {@code afterId} ("" for the first page)
+   * in id order, at most {@code limit} (the query actor's largest page bounds it). From the
+   * journal, not the read model: an item written a moment ago is listed even while the read model
+   * is behind, so that a backup leaves none out.
+   */
+  record JournalIds(String afterId, int limit, ActorRef<IdPage> replyTo) implements ContentQuery {}
+
+  /** {@code more}: there are ids after the last of these. */
+  record IdPage(List<String> ids, boolean more) implements QuireSerializable {
+    public IdPage {
+      ids = ids == null ? List.of() : List.copyOf(ids);
+    }
+  }
+
+  /**
    * One item for a backup of the running site, from the journal (the source of truth, not the read
    * model). The first page ({@code afterRevision} 0, {@code upTo} 0) holds the item as it stands,
    * replayed from its whole history, and {@code upTo}, its newest revision then: each later page

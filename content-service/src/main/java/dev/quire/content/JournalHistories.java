@@ -57,6 +57,36 @@ public final class JournalHistories {
   }
 
   /**
+   * Content ids the journal holds after {@code afterId} ("" for the first), in id order, at most
+   * {@code limit}, and whether there are more: one index range of the journal per page (each item's
+   * first event), however large the site.
+   */
+  public static dev.quire.protocol.ContentQuery.IdPage contentIdsAfter(
+      Connection c, String afterId, int limit) throws java.sql.SQLException {
+    List<String> ids = new java.util.ArrayList<>();
+    boolean more = false;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT \"persistence_id\" FROM \"event_journal\" WHERE \"persistence_id\" > ? AND"
+                + " \"persistence_id\" LIKE ? AND \"sequence_number\" = 1"
+                + " ORDER BY \"persistence_id\" LIMIT ?")) {
+      ps.setString(1, PREFIX + afterId);
+      ps.setString(2, PREFIX + "%");
+      ps.setInt(3, limit + 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (ids.size() == limit) {
+            more = true;
+            break;
+          }
+          ids.add(rs.getString(1).substring(PREFIX.length()));
+        }
+      }
+    }
+    return new dev.quire.protocol.ContentQuery.IdPage(ids, more);
+  }
+
+  /**
    * Who holds each claimed slug (current slugs and old ones kept as redirects), replayed from the
    * slug entities' journal in one read: what a whole-site import checks its slugs against.
    */

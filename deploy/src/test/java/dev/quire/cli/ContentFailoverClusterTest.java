@@ -48,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       rolling restart, SIGTERM and a graceful leave): no acknowledged write is lost;
  *   <li>the gateway is killed, content is published through a second gateway while it is down, and
  *       the restarted gateway serves it (it catches up from the read model, not from the
- *       notifications it missed).
+ *       notifications it missed);
+ *   <li>a backup made by the gateway holds every item with its whole history.
  * </ol>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -803,6 +804,60 @@ class ContentFailoverClusterTest {
       assertThat(longPage.statusCode()).as("/posts/long-" + i + "/").isEqualTo(200);
       assertThat(longPage.body().length()).isGreaterThan(LONG_BODY_CHARS);
     }
+  }
+
+  /**
+   * A backup made by the gateway, which reaches the content nodes only through cluster messages:
+   * every item written under load with at least each acknowledged revision and every event up to
+   * its revision, and the CJK post whose history (~600 KB a revision) takes one answer per revision
+   * between the nodes, whole.
+   */
+  @Test
+  @Order(4)
+  void aBackupThroughTheGatewayHoldsEveryItemWithItsWholeHistory() throws Exception {
+    var started = retryingOn503(base, "POST", "/api/v1/backups", "{}");
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    String name = JSON.readTree(started.body()).get("name").asText();
+    com.fasterxml.jackson.databind.JsonNode[] job = new com.fasterxml.jackson.databind.JsonNode[1];
+    await(
+        () -> {
+          try {
+            job[0] = JSON.readTree(call("GET", "/api/v1/backups/" + name, null).body());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          return !"running".equals(job[0].path("state").asText());
+        },
+        Duration.ofSeconds(120),
+        "the backup is made");
+    assertThat(job[0].path("state").asText()).as(job[0].toString()).isEqualTo("complete");
+    Path file = tmp.resolve("cluster-backup.quire");
+    var download =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/v1/backups/" + name + "/file"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofFile(file));
+    assertThat(download.statusCode()).isEqualTo(200);
+    Map<String, Long> revisions = new LinkedHashMap<>();
+    Map<String, Integer> bodies = new LinkedHashMap<>();
+    Map<String, Long> events = new LinkedHashMap<>();
+    try (var r = dev.quire.bundle.BundleReader.open(file, dev.quire.bundle.Limits.DEFAULT)) {
+      r.verify(dev.quire.bundle.ProgressListener.NONE);
+      r.forEachItem(
+          i -> {
+            revisions.put(i.id(), i.revision());
+            bodies.put(i.slug(), i.body().length());
+          });
+      r.forEachEvent(e -> events.merge(e.itemId(), 1L, Long::sum));
+    }
+    for (String id : ids) {
+      long newestAcked = acked.get(id).stream().mapToLong(Long::longValue).max().orElse(1);
+      assertThat(revisions.get(id)).as(id).isGreaterThanOrEqualTo(newestAcked);
+    }
+    assertThat(events).isEqualTo(revisions);
+    assertThat(bodies.get("long-cjk")).isEqualTo(CJK_BODY_CHARS);
+    assertThat(bodies.get("long-1")).isEqualTo(LONG_BODY_CHARS);
   }
 
   static final int LONG_POSTS = 14;

@@ -98,7 +98,8 @@ public final class BackupsModule implements CmsModule {
             MediaModule.store(c),
             ctx.system(),
             c.getDuration("quire.gateway.ask-timeout"),
-            c.getInt("quire.gateway.backups.id-page"));
+            c.getInt("quire.gateway.backups.id-page"),
+            c.getDuration("quire.gateway.backups.unavailable-wait"));
     this.backups =
         new Backups(
             Path.of(c.getString("quire.gateway.backups.dir")),

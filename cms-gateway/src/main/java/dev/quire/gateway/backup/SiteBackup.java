@@ -26,16 +26,18 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
  * Writes the running site into a bundle, through protocol messages only (as every gateway reaches
- * content): every media blob of this node's store, every item with its history read from the
- * journal a page at a time, the redirect table, the menus and the settings pages show now. Each
- * item is written as it stood when it was read, with the history that made it; an edit saved
- * meanwhile is in this backup or the next. Runs on a thread that may block (each ask is awaited in
- * turn), and holds one page of one item at a time, not the site.
+ * content): every media blob of this node's store, every item the journal holds (listed from the
+ * journal, so one written a moment ago is in even while the read model is behind) with its history
+ * read from the journal a page at a time, the redirect table, the menus and the settings pages show
+ * now. Each item is written as it stood when it was read, with the history that made it; an edit
+ * saved meanwhile is in this backup or the next. Runs on a thread that may block (each ask is
+ * awaited in turn), and holds one page of one item at a time, not the site.
  */
 public final class SiteBackup {
 
@@ -43,6 +45,9 @@ public final class SiteBackup {
   public interface Progress {
     void at(String phase, long done, long total);
   }
+
+  /** How long a backup waits between asks while the content role is not reachable. */
+  private static final Duration RETRY_PAUSE = Duration.ofMillis(500);
 
   /** Reads of a redirect table that changed between its pages before one is given up. */
   private static final int REDIRECT_READ_ATTEMPTS = 3;
@@ -52,21 +57,25 @@ public final class SiteBackup {
   private final ActorSystem<?> system;
   private final Duration timeout;
   private final int idPage;
+  private final Duration unavailableWait;
 
   /**
-   * {@code timeout}: how long one ask may take; {@code idPage}: how many items' ids one ask lists.
+   * {@code timeout}: how long one ask may take; {@code idPage}: how many items' ids one ask lists;
+   * {@code unavailableWait}: how long asks are repeated while the content role is not reachable.
    */
   public SiteBackup(
       ContentClient content,
       MediaStore media,
       ActorSystem<?> system,
       Duration timeout,
-      int idPage) {
+      int idPage,
+      Duration unavailableWait) {
     this.content = content;
     this.media = media;
     this.system = system;
     this.timeout = timeout;
     this.idPage = idPage;
+    this.unavailableWait = unavailableWait;
   }
 
   /**
@@ -82,7 +91,8 @@ public final class SiteBackup {
       Consumer<String> warn)
       throws Exception {
     List<MediaStore.Media> blobs = media.list();
-    long items = await(content.list(null, null, null, 1, 1)).total();
+    // The read model's count, for the progress shown: the items themselves come from the journal.
+    long items = ask(() -> content.list(null, null, null, 1, 1)).total();
     BundleWriter.Options options =
         new BundleWriter.Options(
             createdBy,
@@ -102,17 +112,18 @@ public final class SiteBackup {
       done = 0;
       String after = "";
       while (true) {
-        ContentQuery.SlugPage page = await(content.slugs(after, idPage));
-        for (ContentQuery.SlugEntry entry : page.items()) {
-          if (item(writer, entry.id(), withHistory, stored)) {
+        String from = after;
+        ContentQuery.IdPage page = ask(() -> content.journalIds(from, idPage));
+        for (String id : page.ids()) {
+          if (item(writer, id, withHistory, stored)) {
             done++;
           }
           progress.at("items", done, Math.max(items, done));
         }
-        if (!page.more() || page.items().isEmpty()) {
+        if (!page.more() || page.ids().isEmpty()) {
           break;
         }
-        after = page.items().get(page.items().size() - 1).id();
+        after = page.ids().get(page.ids().size() - 1);
       }
       progress.at("tables", 0, 1);
       for (RedirectRule r : BundleMapping.exportable(redirects(), warn)) {
@@ -129,7 +140,7 @@ public final class SiteBackup {
   /** Writes one item and its history; false when it is gone (no item has that id). */
   private boolean item(BundleWriter writer, String id, boolean withHistory, Set<String> stored)
       throws Exception {
-    ContentQuery.ExportPage page = await(content.exportItem(id, 0, 0, withHistory));
+    ContentQuery.ExportPage page = ask(() -> content.exportItem(id, 0, 0, withHistory));
     ContentSnapshot item = page.item();
     if (item == null) {
       return false;
@@ -144,7 +155,8 @@ public final class SiteBackup {
       if (!page.more()) {
         break;
       }
-      ContentQuery.ExportPage next = await(content.exportItem(id, at, item.revision(), true));
+      long from = at;
+      ContentQuery.ExportPage next = ask(() -> content.exportItem(id, from, item.revision(), true));
       if (next.steps().isEmpty()) {
         throw new IOException(
             "the history of item "
@@ -171,11 +183,12 @@ public final class SiteBackup {
       while (offset != null) {
         int from = offset;
         RedirectCommand.RedirectTable page =
-            await(
-                Asks.on(
-                    table.<RedirectCommand.RedirectTable>ask(
-                        r -> new RedirectCommand.Get(-1, from, r), timeout),
-                    system.executionContext()));
+            ask(
+                () ->
+                    Asks.on(
+                        table.<RedirectCommand.RedirectTable>ask(
+                            r -> new RedirectCommand.Get(-1, from, r), timeout),
+                        system.executionContext()));
         if (version >= 0 && page.version() != version) {
           changed = true;
           break;
@@ -193,7 +206,7 @@ public final class SiteBackup {
   }
 
   private List<dev.quire.protocol.SiteMenu> menus() throws Exception {
-    return await(
+    return ask(() ->
             Asks.on(
                 ClusterSharding.get(system)
                     .entityRefFor(MenuCommand.ENTITY_KEY, MenuCommand.SITE)
@@ -202,14 +215,30 @@ public final class SiteBackup {
         .menus();
   }
 
-  private <T> T await(CompletionStage<T> stage) throws Exception {
-    try {
-      return stage.toCompletableFuture().get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      Throwable cause = Asks.unwrap(e);
-      throw cause instanceof Exception ex ? ex : e;
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new IOException("the content role did not answer within " + timeout.multipliedBy(2));
+  /**
+   * The answer to {@code ask}, asked again while the content role is not reachable (503: a node
+   * starting, a shard moving), for up to {@code unavailableWait}: a backup started with the site
+   * waits for it rather than failing.
+   */
+  private <T> T ask(Supplier<CompletionStage<T>> ask) throws Exception {
+    long end = System.nanoTime() + unavailableWait.toNanos();
+    while (true) {
+      try {
+        return ask.get().toCompletableFuture().get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        Throwable cause = Asks.unwrap(e);
+        boolean unavailable =
+            cause instanceof java.util.concurrent.TimeoutException
+                || cause instanceof dev.quire.gateway.http.HttpError h && h.status() == 503;
+        if (!unavailable || System.nanoTime() > end) {
+          if (cause instanceof java.util.concurrent.TimeoutException) {
+            throw new IOException(
+                "the content role did not answer within " + timeout.multipliedBy(2));
+          }
+          throw cause instanceof Exception ex ? ex : e;
+        }
+        Thread.sleep(RETRY_PAUSE.toMillis());
+      }
     }
   }
 }

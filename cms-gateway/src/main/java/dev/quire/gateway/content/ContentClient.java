@@ -161,9 +161,9 @@ public final class ContentClient {
     return query(r -> new ContentQuery.Preview(markdown, r));
   }
 
-  /** Items (any status) after {@code afterId} in id order, with their slugs: a page of ids. */
-  public CompletionStage<ContentQuery.SlugPage> slugs(String afterId, int limit) {
-    return query(r -> new ContentQuery.Slugs(afterId, limit, r));
+  /** Ids of the items the journal holds after {@code afterId}, in id order (a page of them). */
+  public CompletionStage<ContentQuery.IdPage> journalIds(String afterId, int limit) {
+    return query(r -> new ContentQuery.JournalIds(afterId, limit, r));
   }
 
   /** A page of one item for a backup (see {@link ContentQuery.ExportItem}). */

@@ -187,6 +187,18 @@ public final class ContentQueries {
                     return Behaviors.same();
                   })
               .onMessage(
+                  ContentQuery.JournalIds.class,
+                  q ->
+                      run(
+                          dataSource,
+                          jdbc,
+                          q.replyTo(),
+                          c ->
+                              dev.quire.content.JournalHistories.contentIdsAfter(
+                                  c,
+                                  q.afterId() == null ? "" : q.afterId(),
+                                  page(q.limit(), maxPageSize))))
+              .onMessage(
                   ContentQuery.ExportItem.class,
                   q -> {
                     exportItem(

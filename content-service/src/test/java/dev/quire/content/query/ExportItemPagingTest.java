@@ -120,6 +120,11 @@ class ExportItemPagingTest {
     }
     var later = new ContentQuery.ExportPage("id-1", null, pages.get(0).steps(), 4, true);
     assertThat(serialization.verifySerialization(later, true)).isEqualTo(later);
+    TestProbe<ContentQuery.IdPage> ids = kit.createTestProbe();
+    var list = new ContentQuery.JournalIds("id-1", 500, ids.ref());
+    assertThat(serialization.verifySerialization(list, true)).isEqualTo(list);
+    var idPage = new ContentQuery.IdPage(List.of("id-2", "id-3"), true);
+    assertThat(serialization.verifySerialization(idPage, true)).isEqualTo(idPage);
   }
 
   // ---------------------------------------------------------------- helpers
