@@ -220,13 +220,18 @@ public final class SiteBackup {
    * starting, a shard moving), for up to {@code unavailableWait}: a backup started with the site
    * waits for it rather than failing.
    */
-  private <T> T ask(Supplier<CompletionStage<T>> ask) throws Exception {
+  <T> T ask(Supplier<CompletionStage<T>> ask) throws Exception {
     long end = System.nanoTime() + unavailableWait.toNanos();
     while (true) {
       try {
         return ask.get().toCompletableFuture().get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-        Throwable cause = Asks.unwrap(e);
+        // get() wraps the failure in an ExecutionException, which Asks.unwrap leaves as it is.
+        Throwable cause =
+            Asks.unwrap(
+                e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                    ? e.getCause()
+                    : e);
         boolean unavailable =
             cause instanceof java.util.concurrent.TimeoutException
                 || cause instanceof dev.quire.gateway.http.HttpError h && h.status() == 503;
