@@ -210,7 +210,49 @@ final class AdminBrowser {
     assertThat(driver.findElement(By.id("find-q")).getRect().getWidth()).isBetween(260, 320);
     driver.get(itemPage);
 
-    // Signing out forgets what this browser kept.
+    // A file chosen under the body is uploaded and its Markdown written at the cursor, the cursor
+    // left between the image's brackets for its alt text; saved, the item shows the image.
+    java.nio.file.Path png;
+    try {
+      png = Files.createTempFile("quire-browser", ".png");
+      Files.write(png, pngBytes(4));
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    var body = driver.findElement(By.id("field-body"));
+    ((org.openqa.selenium.JavascriptExecutor) driver)
+        .executeScript("arguments[0].setSelectionRange(0, 0);", body);
+    driver.findElement(By.id("body-file")).sendKeys(png.toString());
+    wait.until(d -> body.getAttribute("value").startsWith("![](/media/"));
+    assertThat(driver.findElement(By.id("body-file-status")).getText()).startsWith("Inserted ");
+    Object cursor =
+        ((org.openqa.selenium.JavascriptExecutor) driver)
+            .executeScript("return arguments[0].selectionStart;", body);
+    assertThat(((Number) cursor).intValue()).isEqualTo(2);
+    body.sendKeys("a grey square");
+    assertThat(body.getAttribute("value")).startsWith("![a grey square](/media/");
+    // A file pasted into the body (as a screenshot is): the same, at the cursor, here the end.
+    ((org.openqa.selenium.JavascriptExecutor) driver)
+        .executeScript(
+            "var t = arguments[0]; t.setSelectionRange(t.value.length, t.value.length);"
+                + " var bytes = Uint8Array.from(atob(arguments[1]), function (c) {"
+                + " return c.charCodeAt(0); });"
+                + " var dt = new DataTransfer();"
+                + " dt.items.add(new File([bytes], 'pasted.png', {type: 'image/png'}));"
+                + " t.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt,"
+                + " bubbles: true, cancelable: true}));",
+            body,
+            java.util.Base64.getEncoder().encodeToString(pngBytes(2)));
+    wait.until(
+        d ->
+            body.getAttribute("value")
+                .matches("(?s).*!\\[\\]\\(/media/[0-9a-f]{64}/pasted\\.png\\)$"));
+    driver.findElement(By.id("save")).click();
+    wait.until(d -> d.getCurrentUrl().endsWith("/?done=saved"));
+    assertThat(stored(base, id, apiToken)).contains("![a grey square](/media/");
+    driver.get(itemPage);
+
+    // Signing out forgets what this browser kept.    // Signing out forgets what this browser kept.
     driver.findElement(By.id("field-description")).sendKeys("left unsaved");
     wait.until(d -> keptDrafts(d) == 1);
     // A link to the signed-out page (from anywhere) is not a sign-out: nothing is forgotten.
@@ -268,5 +310,18 @@ final class AdminBrowser {
 
   private static String json(String s) {
     return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  }
+
+  /** A grey square PNG, {@code size} pixels a side. */
+  static byte[] pngBytes(int size) {
+    var image =
+        new java.awt.image.BufferedImage(size, size, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    var out = new java.io.ByteArrayOutputStream();
+    try {
+      javax.imageio.ImageIO.write(image, "png", out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 }

@@ -708,6 +708,69 @@ class AdminEndToEndTest {
     assertThat(author.get("/admin/media/delete/?sha256=" + secondSha).statusCode()).isEqualTo(403);
   }
 
+  /**
+   * The editing page's file insert, over HTTP (its script is {@link AdminBrowser}'s): the upload
+   * answers JSON with the Markdown to write, for anyone who writes drafts, and a form of another
+   * session or without a file stores nothing.
+   */
+  @Test
+  @Order(17)
+  void aFileUploadedFromTheEditingPageAnswersTheMarkdownThatShowsIt() throws Exception {
+    var added =
+        api(
+            "POST",
+            "/api/v1/users",
+            "{\"username\": \"inserter\", \"role\": \"author\","
+                + " \"password\": \"inserter-password-1\"}");
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+    AdminForms author = signedIn("inserter", "inserter-password-1");
+    var page = author.get("/admin/content/new?kind=post");
+    assertThat(page.body())
+        .contains("id=\"media-insert\"")
+        .contains("data-upload-url=\"/admin/media/insert\"")
+        .contains("/assets/js/admin-media.");
+    String csrf = AdminForms.csrf(page.body());
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 7, 7, 7, 7};
+    int before = JSON.readTree(api("GET", "/api/v1/media", null).body()).path("total").asInt();
+
+    var forged =
+        author.postMultipart(
+            "/admin/media/insert",
+            List.<String[]>of(new String[] {"_csrf", "forged"}),
+            "dot.png",
+            png);
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(JSON.readTree(forged.body()).at("/error/field").asText()).isEqualTo("_csrf");
+    var noFile =
+        author.postMultipart(
+            "/admin/media/insert", List.<String[]>of(new String[] {"_csrf", csrf}), null, null);
+    assertThat(noFile.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(noFile.body()).at("/error/field").asText()).isEqualTo("file");
+    assertThat(JSON.readTree(api("GET", "/api/v1/media", null).body()).path("total").asInt())
+        .as("nothing stored")
+        .isEqualTo(before);
+
+    var inserted =
+        author.postMultipart(
+            "/admin/media/insert",
+            List.<String[]>of(new String[] {"_csrf", csrf}),
+            "my dot.png",
+            png);
+    assertThat(inserted.statusCode()).as(inserted.body()).isEqualTo(201);
+    JsonNode m = JSON.readTree(inserted.body());
+    assertThat(m.path("markdown").asText()).isEqualTo("![](" + m.path("url").asText() + ")");
+    assertThat(m.path("url").asText()).matches("/media/[0-9a-f]{64}/my-dot\\.png");
+    assertThat(status(m.path("url").asText())).isEqualTo(200);
+    var anonymous =
+        new AdminForms(base)
+            .postMultipart(
+                "/admin/media/insert",
+                List.<String[]>of(new String[] {"_csrf", csrf}),
+                "x.png",
+                png);
+    assertThat(anonymous.statusCode()).as("no session: to the sign-in").isEqualTo(303);
+  }
+
   @Test
   @Order(8)
   void theMainMenuReplacesTheHeadersPagesOnEveryPageUntilItIsRemoved() throws Exception {

@@ -349,13 +349,17 @@ public final class MediaModule implements CmsModule {
     }
   }
 
-  /** An upload: a POST to the API's or the admin's media list. */
+  /** The editing page's upload: the file's Markdown in JSON, for its script to insert. */
+  static final String INSERT_PATH = "/admin/media/insert";
+
+  /** An upload: a POST to the API's or the admin's media list, or from the editing page. */
   static boolean isUpload(String method, String path) {
     return method.equals("POST")
         && (path.equals("/api/v1/media")
             || path.equals("/api/v1/media/")
             || path.equals("/admin/media")
-            || path.equals("/admin/media/"));
+            || path.equals("/admin/media/")
+            || path.equals(INSERT_PATH));
   }
 
   @Override
@@ -371,9 +375,13 @@ public final class MediaModule implements CmsModule {
                             entity ->
                                 completeWithFuture(
                                     upload(
-                                        entity,
-                                        name.orElse("file"),
-                                        System.nanoTime() + uploadMaxDuration.toNanos())))));
+                                            entity,
+                                            name.orElse("file"),
+                                            System.nanoTime() + uploadMaxDuration.toNanos())
+                                        .thenApply(
+                                            m ->
+                                                JsonResponses.of(
+                                                    json, StatusCodes.CREATED, view(m)))))));
     Route list = get(() -> completeWithFuture(list()));
     return Optional.of(
         pathPrefix(
@@ -467,7 +475,8 @@ public final class MediaModule implements CmsModule {
    * more is refused at once (503 with Retry-After) rather than queued, where its time would run out
    * unread.
    */
-  private CompletionStage<HttpResponse> upload(HttpEntity entity, String filename, long deadline) {
+  private CompletionStage<MediaStore.Media> upload(
+      HttpEntity entity, String filename, long deadline) {
     if (!uploadSlots.tryAcquire()) {
       entity.discardBytes(materializer);
       return CompletableFuture.failedFuture(
@@ -491,8 +500,7 @@ public final class MediaModule implements CmsModule {
     return CompletableFuture.supplyAsync(
         () -> {
           try (in) {
-            MediaStore.Media m = store.put(in, type, filename, maxUpload);
-            return JsonResponses.of(json, StatusCodes.CREATED, view(m));
+            return store.put(in, type, filename, maxUpload);
           } catch (MediaStore.TooLarge e) {
             throw new HttpError(413, "too_large", "body", e.getMessage());
           } catch (IOException e) {
@@ -564,7 +572,76 @@ public final class MediaModule implements CmsModule {
             () ->
                 concat(
                     pathPrefix("delete", () -> pathEndOrSingleSlash(() -> adminDelete(admin))),
+                    path("insert", () -> adminInsert(admin)),
                     adminList(admin))));
+  }
+
+  /**
+   * {@code POST /admin/media/insert}: an upload from the editing page (a file chosen, dropped or
+   * pasted into the body), as the media page's form sends it (its first part the CSRF token), for
+   * anyone who may write drafts. Answers JSON, for the page's script: 201 with the stored file and
+   * the Markdown that shows it, or the error (403 for a form of another session, 400, 408, 413, 503
+   * as for the API's uploads) as {@code {"error": {"code", "field", "message"}}}.
+   */
+  private Route adminInsert(Admin admin) {
+    return post(
+        () ->
+            admin.signedIn(
+                Role.Permission.WRITE_DRAFTS,
+                e ->
+                    withSizeLimit(
+                        maxUpload + FORM_OVERHEAD_BYTES,
+                        () ->
+                            entity(
+                                Unmarshaller.entityToMultipartFormData(),
+                                form ->
+                                    completeWithFuture(
+                                        checkedUpload(
+                                                e,
+                                                form,
+                                                (m, sent) -> {
+                                                  Map<String, Object> v = view(m);
+                                                  v.put("markdown", markdown(m));
+                                                  return JsonResponses.of(
+                                                      json, StatusCodes.CREATED, v);
+                                                },
+                                                () ->
+                                                    jsonError(
+                                                        new HttpError(
+                                                            403,
+                                                            "forbidden",
+                                                            "_csrf",
+                                                            "this upload did not come from your"
+                                                                + " current session: reload the"
+                                                                + " page")))
+                                            .exceptionally(
+                                                failure -> {
+                                                  if (dev.quire.gateway.content.Asks.unwrap(failure)
+                                                      instanceof HttpError h) {
+                                                    return jsonError(h);
+                                                  }
+                                                  throw failure
+                                                          instanceof
+                                                          java.util.concurrent.CompletionException c
+                                                      ? c
+                                                      : new java.util.concurrent
+                                                          .CompletionException(failure);
+                                                }))))));
+  }
+
+  private HttpResponse jsonError(HttpError h) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("code", h.code());
+    error.put("field", h.field());
+    error.put("message", h.getMessage());
+    return JsonResponses.of(json, StatusCodes.get(h.status()), Map.of("error", error));
+  }
+
+  /** The Markdown that shows a stored file: an image (alt text to write), or a link to it. */
+  static String markdown(MediaStore.Media m) {
+    return (m.contentType().startsWith("image/") ? "![](" : "[" + m.filename() + "](")
+        + m.url()
+        + ")";
   }
 
   /**
@@ -724,13 +801,7 @@ public final class MediaModule implements CmsModule {
                         m -> {
                           Map<String, Object> v = view(m);
                           v.put("image", m.contentType().startsWith("image/"));
-                          v.put(
-                              "markdown",
-                              (m.contentType().startsWith("image/")
-                                      ? "![]("
-                                      : "[" + m.filename() + "](")
-                                  + m.url()
-                                  + ")");
+                          v.put("markdown", markdown(m));
                           return v;
                         })
                     .toList();
@@ -754,6 +825,27 @@ public final class MediaModule implements CmsModule {
 
   private CompletionStage<HttpResponse> adminUpload(
       Admin admin, Admin.Editor e, Multipart.FormData form) {
+    return checkedUpload(
+        e,
+        form,
+        (m, sent) ->
+            admin.seeOther(
+                "/admin/media/?done="
+                    + java.net.URLEncoder.encode(
+                        MediaStore.safeName(sent), java.nio.charset.StandardCharsets.UTF_8)),
+        () -> refused(admin, e));
+  }
+
+  /**
+   * An admin's multipart upload: its first part must be the form's CSRF token, checked before the
+   * file is read (else {@code refused}); then its {@code file} part is stored, within the upload's
+   * limits, and {@code stored} answers, given the file and the name it was sent with.
+   */
+  private CompletionStage<HttpResponse> checkedUpload(
+      Admin.Editor e,
+      Multipart.FormData form,
+      java.util.function.BiFunction<MediaStore.Media, String, HttpResponse> stored,
+      java.util.function.Supplier<HttpResponse> refused) {
     // The whole form, the parts before the file included, within upload-max-duration.
     long deadline = System.nanoTime() + uploadMaxDuration.toNanos();
     return form.getParts()
@@ -765,7 +857,7 @@ public final class MediaModule implements CmsModule {
                   first.first().isEmpty() ? null : first.first().get(0);
               if (token == null || !"_csrf".equals(token.getName())) {
                 first.second().runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), materializer);
-                return CompletableFuture.completedFuture(refused(admin, e));
+                return CompletableFuture.completedFuture(refused.get());
               }
               return token
                   .getEntity()
@@ -777,7 +869,7 @@ public final class MediaModule implements CmsModule {
                           first
                               .second()
                               .runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), materializer);
-                          return CompletableFuture.completedFuture(refused(admin, e));
+                          return CompletableFuture.completedFuture(refused.get());
                         }
                         return first
                             .second()
@@ -793,15 +885,7 @@ public final class MediaModule implements CmsModule {
                                   Multipart.FormData.BodyPart part = file.get();
                                   return upload(
                                           part.getEntity(), part.getFilename().get(), deadline)
-                                      .thenApply(
-                                          r ->
-                                              admin.seeOther(
-                                                  "/admin/media/?done="
-                                                      + java.net.URLEncoder.encode(
-                                                          MediaStore.safeName(
-                                                              part.getFilename().get()),
-                                                          java.nio.charset.StandardCharsets
-                                                              .UTF_8)));
+                                      .thenApply(m -> stored.apply(m, part.getFilename().get()));
                                 });
                       });
             });
