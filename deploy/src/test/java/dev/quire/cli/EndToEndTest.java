@@ -230,6 +230,16 @@ class EndToEndTest {
     assertThat(node.gateway().site().snapshot().memoised("/tags/paged/page/01/")).isFalse();
     assertThat(node.gateway().site().snapshot().memoised("/tags/paged/page/2/")).isTrue();
     assertThat(get("/tags/nope/page/2/").statusCode()).isEqualTo(404);
+
+    // The index of tags lists this one with its count, and each tag page links to it.
+    var index = get("/tags/");
+    assertThat(index.statusCode()).isEqualTo(200);
+    assertThat(index.body())
+        .contains(
+            "<a href=\"/tags/paged/\">Paged</a> <span class=\"tag-index__count\">12 posts</span>");
+    assertThat(first.body()).contains("<a href=\"/tags/\" id=\"all-tags\">All tags</a>");
+    assertThat(get("/sitemap.xml").body()).contains("<loc>http://localhost:8080/tags/</loc>");
+    assertThat(get("/tags").headers().firstValue("Location")).hasValue("/tags/");
     // A 404 names no canonical URL (it named /nothere/ for /nothere).
     var missing = get("/nothere");
     assertThat(missing.statusCode()).isEqualTo(404);

@@ -284,6 +284,10 @@ public final class FeedsModule implements CmsModule {
     snap.posts().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
     snap.pages().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
     tags.forEach((url, lastmod) -> urls.add(new SitemapUrl(url, lastmod)));
+    // The index of tags, where the site serves it (no page holds its slug): it changes with them.
+    if (!tags.isEmpty() && snap.bySlug("tags") == null && snap.byAlias("tags") == null) {
+      urls.add(new SitemapUrl("/tags/", tags.values().stream().reduce(null, FeedsModule::later)));
+    }
     return urls;
   }
 

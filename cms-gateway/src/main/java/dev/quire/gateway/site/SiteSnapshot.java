@@ -1,5 +1,6 @@
 package dev.quire.gateway.site;
 
+import dev.quire.protocol.RedirectRule;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -397,6 +398,34 @@ public final class SiteSnapshot {
       postPlaces = places; // made the same by any thread that races here
     }
     return places;
+  }
+
+  /** A tag on the index of tags: its name as written, its URL and how many posts carry it. */
+  public record TagCount(String name, String key, String url, int posts) {}
+
+  /** Every tag of a published post, by name (ignoring case), made at its first use. */
+  private volatile List<TagCount> tagIndex;
+
+  /** The index of tags ({@code /tags/}): every tag a published post carries, by name. */
+  public List<TagCount> tagIndex() {
+    List<TagCount> index = tagIndex;
+    if (index == null) {
+      List<TagCount> all = new ArrayList<>(byTag.size());
+      byTag.forEach(
+          (key, tagged) ->
+              all.add(
+                  new TagCount(
+                      tagNames.getOrDefault(key, key),
+                      key,
+                      RedirectRule.encoded("/tags/" + key + "/"),
+                      tagged.size())));
+      all.sort(
+          java.util.Comparator.comparing(TagCount::name, String.CASE_INSENSITIVE_ORDER)
+              .thenComparing(TagCount::key));
+      index = List.copyOf(all);
+      tagIndex = index; // made the same by any thread that races here
+    }
+    return index;
   }
 
   /** Published posts, newest first. */

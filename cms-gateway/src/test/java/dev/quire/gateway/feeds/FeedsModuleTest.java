@@ -210,7 +210,9 @@ class FeedsModuleTest {
         .containsEntry("/about/", "2026-01-05T00:00:00Z")
         .containsEntry("/tags/java/", "2026-02-01T08:00:00+01:00")
         .containsEntry("/tags/go/", "2026-02-01T08:00:00+01:00")
-        .hasSize(7);
+        .as("the index of tags, as new as its newest tag")
+        .containsEntry("/tags/", "2026-02-01T08:00:00+01:00")
+        .hasSize(8);
 
     // The newest post unpublished later: the blog's lists changed then, and say so; they do not
     // go back to the newest post that is left.

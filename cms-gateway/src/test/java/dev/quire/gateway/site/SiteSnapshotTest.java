@@ -124,6 +124,32 @@ class SiteSnapshotTest {
     assertThat(s.tagName("a-b")).isEqualTo("a b");
   }
 
+  @Test
+  void theIndexOfTagsListsEachTagByNameWithItsPostsAndFollowsChanges() {
+    ItemView a = view("a", "post", "a", List.of("Zebra", "apple"), List.of(), Instant.EPOCH, "A");
+    ItemView b = view("b", "post", "b", List.of("apple", "Éclair"), List.of(), Instant.EPOCH, "B");
+    ItemView page = view("p", "page", "about", List.of("ignored"), List.of(), Instant.EPOCH, "P");
+    SiteSnapshot s = SiteSnapshot.of(1, List.of(a, b, page), 10);
+    assertThat(s.tagIndex())
+        .extracting(SiteSnapshot.TagCount::name, SiteSnapshot.TagCount::posts)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("apple", 2),
+            org.assertj.core.groups.Tuple.tuple("Zebra", 1),
+            org.assertj.core.groups.Tuple.tuple("Éclair", 1));
+    assertThat(s.tagIndex().get(0).url()).isEqualTo("/tags/apple/");
+    assertThat(s.tagIndex().get(2).url()).isEqualTo("/tags/%C3%A9clair/");
+    // b loses "apple": the next snapshot's index says so; this one's stays as it was.
+    ItemView b2 = view("b", "post", "b", List.of("Éclair"), List.of(), Instant.EPOCH, "B");
+    SiteSnapshot next = s.with(2, List.of(new SiteSnapshot.Change(b, b2)));
+    assertThat(next.tagIndex())
+        .extracting(SiteSnapshot.TagCount::name, SiteSnapshot.TagCount::posts)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("apple", 1),
+            org.assertj.core.groups.Tuple.tuple("Zebra", 1),
+            org.assertj.core.groups.Tuple.tuple("Éclair", 1));
+    assertThat(s.tagIndex().get(0).posts()).isEqualTo(2);
+  }
+
   private static void assertSameSite(
       SiteSnapshot s,
       Map<String, ItemView> published,
