@@ -240,6 +240,40 @@ class EndToEndTest {
     assertThat(first.body()).contains("<a href=\"/tags/\" id=\"all-tags\">All tags</a>");
     assertThat(get("/sitemap.xml").body()).contains("<loc>http://localhost:8080/tags/</loc>");
     assertThat(get("/tags").headers().firstValue("Location")).hasValue("/tags/");
+
+    // An author's page: their posts, whatever case or spacing each spells the name with.
+    for (String[] p : new String[][] {{"by-ann-1", "Ann Lee"}, {"by-ann-2", "ann  lee"}}) {
+      var byAnn =
+          api(
+              "POST",
+              "/api/v1/content",
+              JSON.writeValueAsString(
+                  Map.of(
+                      "kind",
+                      "post",
+                      "title",
+                      "Written by " + p[1],
+                      "slug",
+                      p[0],
+                      "body",
+                      "Hi.",
+                      "author",
+                      p[1],
+                      "status",
+                      "published")));
+      assertThat(byAnn.statusCode()).as(byAnn.body()).isEqualTo(201);
+    }
+    await(
+        () -> get("/authors/ann-lee/").body().contains("/posts/by-ann-2/"), Duration.ofSeconds(5));
+    var ann = get("/authors/ann-lee/");
+    assertThat(ann.body()).contains("href=\"/posts/by-ann-1/\"").contains("Posts by ann  lee");
+    assertThat(get("/posts/by-ann-1/").body())
+        .contains(
+            "<a href=\"/authors/ann-lee/\" rel=\"author\" class=\"meta__author\">Ann Lee</a>");
+    assertThat(get("/sitemap.xml").body())
+        .contains("<loc>http://localhost:8080/authors/ann-lee/</loc>");
+    assertThat(get("/authors/nobody/").statusCode()).isEqualTo(404);
+    assertThat(get("/authors/ann-lee/page/2/").statusCode()).isEqualTo(404);
     // A 404 names no canonical URL (it named /nothere/ for /nothere).
     var missing = get("/nothere");
     assertThat(missing.statusCode()).isEqualTo(404);

@@ -284,6 +284,14 @@ public final class FeedsModule implements CmsModule {
     snap.posts().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
     snap.pages().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
     tags.forEach((url, lastmod) -> urls.add(new SitemapUrl(url, lastmod)));
+    // Each author's page, as new as the last change to one of their posts.
+    for (String key : new java.util.TreeSet<>(snap.authorKeys())) {
+      List<ItemView> theirs = snap.byAuthor(key);
+      urls.add(
+          new SitemapUrl(
+              theirs.get(0).authorUrl(),
+              theirs.stream().map(ItemView::updatedIso).reduce(null, FeedsModule::later)));
+    }
     // The index of tags, where the site serves it (no page holds its slug): it changes with them.
     if (!tags.isEmpty() && snap.bySlug("tags") == null && snap.byAlias("tags") == null) {
       urls.add(new SitemapUrl("/tags/", tags.values().stream().reduce(null, FeedsModule::later)));

@@ -30,6 +30,29 @@ public record ItemView(
 
   public record TagRef(String name, String key, String url) {}
 
+  /**
+   * The key of the author's page ({@code /authors/<key>/}): the name folded as a tag's is ("Ann
+   * Lee" and "ann lee" are one author), with characters a path segment cannot hold made hyphens; ""
+   * without an author.
+   */
+  public String authorKey() {
+    return authorKey(author);
+  }
+
+  /** {@link #authorKey()} of a name. */
+  public static String authorKey(String name) {
+    if (name == null || name.isBlank()) {
+      return "";
+    }
+    return ContentRules.tagKey(name).replaceAll("[/?#%\\\\]+", "-");
+  }
+
+  /** The author's page, or "" without an author: {@code post.authorUrl} in templates. */
+  public String authorUrl() {
+    String key = authorKey();
+    return key.isEmpty() ? "" : dev.quire.protocol.RedirectRule.encoded("/authors/" + key + "/");
+  }
+
   /** The tags' names, as written: {@code post.tagNames} in templates. */
   public List<String> tagNames() {
     return tags.stream().map(TagRef::name).toList();

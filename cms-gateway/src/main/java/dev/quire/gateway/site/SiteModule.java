@@ -292,6 +292,31 @@ public final class SiteModule implements CmsModule {
           "site/tag.peb",
           Map.of("tag", snap.tagName(key), "tagFeed", RedirectRule.encoded(first + "feed.xml")));
     }
+    if ((n == 2 || n == 4 && parts[2].equals("page")) && parts[0].equals("authors")) {
+      // /authors/<key>/ and /authors/<key>/page/N/: an author's posts, paged like the blog.
+      String key = decodeSegment(parts[1]);
+      List<ItemView> posts = key == null ? List.of() : snap.byAuthor(key);
+      int page = n == 2 ? 1 : parsePage(parts[3]);
+      String first = "/authors/" + parts[1] + "/";
+      if (posts.isEmpty() || page < 1) {
+        return notFound(snap, path);
+      }
+      if (n == 4 && page == 1) {
+        return parts[3].equals("1") ? redirect(first) : redirect(first).once();
+      }
+      if (n == 4 && !parts[3].equals(Integer.toString(page))) {
+        return paddedPage(snap, path, posts, first, page);
+      }
+      // The name as the newest post spells it.
+      return listPage(
+          snap,
+          path,
+          posts,
+          page,
+          first,
+          "site/author.peb",
+          Map.of("author", posts.get(0).author()));
+    }
     if (n == 1) {
       ItemView item = snap.bySlug(parts[0]);
       if (item != null && !item.isPost()) {

@@ -400,6 +400,34 @@ public final class SiteSnapshot {
     return places;
   }
 
+  /**
+   * Published posts by author key ({@link ItemView#authorKey}), newest first; made at first use.
+   */
+  private volatile Map<String, List<ItemView>> byAuthor;
+
+  /** The published posts of the author with {@code key}, newest first (none for an unknown key). */
+  public List<ItemView> byAuthor(String key) {
+    Map<String, List<ItemView>> authors = byAuthor;
+    if (authors == null) {
+      Map<String, List<ItemView>> made = new HashMap<>();
+      for (ItemView p : posts) { // newest first, so each author's list is too
+        if (!p.authorKey().isEmpty()) {
+          made.computeIfAbsent(p.authorKey(), k -> new ArrayList<>()).add(p);
+        }
+      }
+      made.replaceAll((k, v) -> List.copyOf(v));
+      authors = Map.copyOf(made);
+      byAuthor = authors; // made the same by any thread that races here
+    }
+    return authors.getOrDefault(key, List.of());
+  }
+
+  /** Every author key a published post has, for the sitemap. */
+  public java.util.Set<String> authorKeys() {
+    byAuthor("");
+    return byAuthor.keySet();
+  }
+
   /** A tag on the index of tags: its name as written, its URL and how many posts carry it. */
   public record TagCount(String name, String key, String url, int posts) {}
 

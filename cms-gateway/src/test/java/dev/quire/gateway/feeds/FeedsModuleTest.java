@@ -212,7 +212,9 @@ class FeedsModuleTest {
         .containsEntry("/tags/go/", "2026-02-01T08:00:00+01:00")
         .as("the index of tags, as new as its newest tag")
         .containsEntry("/tags/", "2026-02-01T08:00:00+01:00")
-        .hasSize(8);
+        .as("the author of both posts: as new as the later change to either")
+        .containsEntry("/authors/ann/", "2026-02-01T08:00:00+01:00")
+        .hasSize(9);
 
     // The newest post unpublished later: the blog's lists changed then, and say so; they do not
     // go back to the newest post that is left.

@@ -150,6 +150,44 @@ class SiteSnapshotTest {
     assertThat(s.tagIndex().get(0).posts()).isEqualTo(2);
   }
 
+  @Test
+  void postsAreGroupedByTheirAuthorsNameFoldedAsATagsIs() {
+    ItemView a = view("a", "post", "a", List.of(), List.of(), Instant.EPOCH.plusSeconds(2), "A");
+    ItemView b = view("b", "post", "b", List.of(), List.of(), Instant.EPOCH.plusSeconds(1), "B");
+    ItemView c = view("c", "post", "c", List.of(), List.of(), Instant.EPOCH, "C");
+    a = withAuthor(a, "Ann Lee");
+    b = withAuthor(b, "ann  lee");
+    c = withAuthor(c, "AC/DC");
+    SiteSnapshot s = SiteSnapshot.of(1, List.of(a, b, c), 10);
+    assertThat(s.byAuthor("ann-lee")).containsExactly(a, b);
+    assertThat(a.authorUrl()).isEqualTo("/authors/ann-lee/");
+    assertThat(c.authorKey()).isEqualTo("ac-dc");
+    assertThat(s.byAuthor("ac-dc")).containsExactly(c);
+    assertThat(s.authorKeys()).containsExactlyInAnyOrder("ann-lee", "ac-dc");
+    assertThat(s.byAuthor("nobody")).isEmpty();
+    assertThat(withAuthor(a, " ").authorUrl()).isEmpty();
+  }
+
+  private static ItemView withAuthor(ItemView v, String author) {
+    return new ItemView(
+        v.id(),
+        v.kind(),
+        v.title(),
+        v.slug(),
+        v.url(),
+        v.description(),
+        v.tags(),
+        v.coverImage(),
+        author,
+        v.dateIso(),
+        v.dateDisplay(),
+        v.updatedIso(),
+        v.html(),
+        v.readingMinutes(),
+        v.sortDate(),
+        v.aliases());
+  }
+
   private static void assertSameSite(
       SiteSnapshot s,
       Map<String, ItemView> published,
