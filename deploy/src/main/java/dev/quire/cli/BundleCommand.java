@@ -110,7 +110,7 @@ final class BundleCommand implements Runnable {
                     !noHistory,
                     new Manifest.Site(settings.get("title"), settings.get("base-url")),
                     settings,
-                    "quire 0.1.0",
+                    dev.quire.gateway.backup.BundleMapping.CREATED_BY,
                     w -> System.err.println("warning: " + w));
         Manifest.Counts c = m.counts();
         double seconds = (System.nanoTime() - t0) / 1e9;

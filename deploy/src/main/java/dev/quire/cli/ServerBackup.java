@@ -28,7 +28,7 @@ import me.tongfei.progressbar.ProgressBar;
 final class ServerBackup {
 
   /** A request the server refused, or a server that did not answer as the API does. */
-  static final class Failed extends Exception {
+  static class Failed extends Exception {
     Failed(String message) {
       super(message);
     }
@@ -93,10 +93,12 @@ final class ServerBackup {
                   + name
                   + " is still being made after "
                   + deadline
-                  + "; it goes on on the server (see /admin/backups/)");
+                  + "; it goes on on the server (see /admin/backups/). Behind a load balancer,"
+                  + " gateways that do not share a backups directory see only their own: give"
+                  + " --server one gateway's address");
         }
         Thread.sleep(poll.toMillis());
-        job = send("GET", "/" + name, null, 200);
+        job = poll(name, job);
       }
     } finally {
       bars.values().forEach(ProgressBar::close);
@@ -117,6 +119,26 @@ final class ServerBackup {
       return new Result(m, name);
     } finally {
       Files.deleteIfExists(partial);
+    }
+  }
+
+  /**
+   * The backup as the server sees it now. Behind a load balancer another gateway may answer: it
+   * knows a backup only once its file is in the directory they share, and says 404 until then, so a
+   * 404 keeps the last state seen (the deadline still ends the wait).
+   */
+  private JsonNode poll(String name, JsonNode last) throws Exception {
+    try {
+      return send("GET", "/" + name, null, 200);
+    } catch (NotFound notYet) {
+      return last;
+    }
+  }
+
+  /** A 404 from the server. */
+  private static final class NotFound extends Failed {
+    NotFound(String message) {
+      super(message);
     }
   }
 
@@ -161,7 +183,7 @@ final class ServerBackup {
       throw new Failed(method + " " + api + path + ": " + e);
     }
     if (r.statusCode() != expected) {
-      throw new Failed(
+      String message =
           method
               + " "
               + api
@@ -172,7 +194,8 @@ final class ServerBackup {
               + errorMessage(r.body())
               + (r.statusCode() == 404 && path.isEmpty()
                   ? " (a server without the backups module, or older than this command)"
-                  : ""));
+                  : "");
+      throw r.statusCode() == 404 ? new NotFound(message) : new Failed(message);
     }
     try {
       return json.readTree(r.body());

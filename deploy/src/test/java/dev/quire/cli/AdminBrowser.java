@@ -186,7 +186,8 @@ final class AdminBrowser {
     var download = driver.findElement(By.linkText("Download"));
     assertThat(download.getAttribute("href"))
         .matches(
-            java.util.regex.Pattern.quote(base) + "/admin/backups/quire-\\d{8}-\\d{6}\\.quire");
+            java.util.regex.Pattern.quote(base)
+                + "/admin/backups/quire-\\d{8}-\\d{6}(-\\d+)?\\.quire");
     assertThat(driver.findElement(By.cssSelector("#backups tbody tr")).getText())
         .contains("by admin");
 
@@ -252,7 +253,7 @@ final class AdminBrowser {
     assertThat(stored(base, id, apiToken)).contains("![a grey square](/media/");
     driver.get(itemPage);
 
-    // Signing out forgets what this browser kept.    // Signing out forgets what this browser kept.
+    // Signing out forgets what this browser kept.
     driver.findElement(By.id("field-description")).sendKeys("left unsaved");
     wait.until(d -> keptDrafts(d) == 1);
     // A link to the signed-out page (from anywhere) is not a sign-out: nothing is forgotten.

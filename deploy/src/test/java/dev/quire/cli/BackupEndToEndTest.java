@@ -55,7 +55,10 @@ class BackupEndToEndTest {
     // pages: in the site's own file, which the server and the commands run on its directory read.
     Files.createDirectories(data);
     Files.writeString(data.resolve("site.conf"), "quire.content.redirects.page-chars = 2000\n");
-    var config = AdminEndToEndTest.adminNodeConfig(data, Map.of("quire.gateway.backups.keep", 3));
+    // Two item ids an ask: the site's ids come in several pages.
+    var config =
+        AdminEndToEndTest.adminNodeConfig(
+            data, Map.of("quire.gateway.backups.keep", 3, "quire.gateway.backups.id-page", 2));
     node =
         QuireNode.start(
             config, true, new java.io.PrintStream(new java.io.ByteArrayOutputStream()), TOKEN);
@@ -424,7 +427,9 @@ class BackupEndToEndTest {
     JsonNode[] job = {null};
     EndToEndTest.await(
         () -> {
-          job[0] = JSON.readTree(api("GET", "/api/v1/backups/" + name, null).body());
+          var r = api("GET", "/api/v1/backups/" + name, null);
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+          job[0] = JSON.readTree(r.body());
           return !"running".equals(job[0].path("state").asText());
         },
         Duration.ofSeconds(60));

@@ -240,6 +240,26 @@ class EndToEndTest {
     assertThat(first.body()).contains("<a href=\"/tags/\" id=\"all-tags\">All tags</a>");
     assertThat(get("/sitemap.xml").body()).contains("<loc>http://localhost:8080/tags/</loc>");
     assertThat(get("/tags").headers().firstValue("Location")).hasValue("/tags/");
+    // A post may have the slug "tags" (only pages may not): it does not hide the index.
+    var tagsPost =
+        api(
+            "POST",
+            "/api/v1/content",
+            JSON.writeValueAsString(
+                Map.of(
+                    "kind",
+                    "post",
+                    "title",
+                    "On tags",
+                    "slug",
+                    "tags",
+                    "body",
+                    "Tags.",
+                    "status",
+                    "published")));
+    assertThat(tagsPost.statusCode()).as(tagsPost.body()).isEqualTo(201);
+    await(() -> get("/posts/tags/").statusCode() == 200, Duration.ofSeconds(5));
+    assertThat(get("/tags/").body()).contains("id=\"tag-index\"");
 
     // An author's page: their posts, whatever case or spacing each spells the name with.
     for (String[] p : new String[][] {{"by-ann-1", "Ann Lee"}, {"by-ann-2", "ann  lee"}}) {

@@ -114,7 +114,13 @@ public final class Backups {
       job = new Job(name, "running", "media", 0, 0, by, now, null, 0, null, history, null);
       current.set(job);
     }
-    executor.execute(() -> run(job));
+    try {
+      executor.execute(() -> run(job));
+    } catch (RuntimeException e) {
+      failed(job, e);
+      unclaim(job.name());
+      throw e;
+    }
     return Optional.of(job);
   }
 
@@ -130,26 +136,44 @@ public final class Backups {
 
   /**
    * The name for a backup started at {@code now}: its UTC time, numbered after the others of that
-   * second (never a number a pruned one had, which would sort it among the oldest).
+   * second (never a number a pruned one had, which would sort it among the oldest), and claimed
+   * with a {@code .<name>.claim} file created atomically, so that two gateways sharing the
+   * directory never write one name.
    */
   private String freeName(Instant now) throws IOException {
     String stamp = STAMP.format(now);
-    String first = "quire-" + stamp + ".quire";
     int n = 0;
     for (Path p : files()) {
       String name = p.getFileName().toString();
       if (name.startsWith("quire-" + stamp)) {
-        String o = order(name);
-        n = Math.max(n, Integer.parseInt(o.substring(STAMP_CHARS)));
+        n = Math.max(n, Integer.parseInt(order(name).substring(STAMP_CHARS)));
       }
     }
-    if (n == 0 && !Files.exists(dir.resolve(first))) {
-      return first;
+    for (int k = n + 1; k <= MAX_SAME_SECOND; k++) {
+      String name = "quire-" + stamp + (k == 1 ? "" : "-" + k) + ".quire";
+      if (Files.exists(dir.resolve(name))) {
+        continue;
+      }
+      try {
+        Files.createFile(claim(name));
+        return name;
+      } catch (java.nio.file.FileAlreadyExistsException taken) {
+        // another gateway (or a backup killed before it ended) holds it: the next number
+      }
     }
-    if (n >= MAX_SAME_SECOND) {
-      throw new IllegalStateException("more than " + MAX_SAME_SECOND + " backups named " + stamp);
+    throw new IllegalStateException("more than " + MAX_SAME_SECOND + " backups named " + stamp);
+  }
+
+  private Path claim(String name) {
+    return dir.resolve("." + name + ".claim");
+  }
+
+  private void unclaim(String name) {
+    try {
+      Files.deleteIfExists(claim(name));
+    } catch (IOException e) {
+      LOG.warn("backup {}: its claim file stays: {}", name, e.toString());
     }
-    return "quire-" + stamp + "-" + (n + 1) + ".quire";
   }
 
   private void run(Job job) {
@@ -160,6 +184,11 @@ public final class Backups {
               file,
               job.history(),
               (phase, done, total) -> current.updateAndGet(j -> j.at(phase, done, total)));
+      long size = Files.size(file);
+      // Pruned and unclaimed before it shows complete: whoever waits for that sees the directory
+      // as it stays.
+      prune();
+      unclaim(job.name());
       current.set(
           new Job(
               job.name(),
@@ -170,28 +199,33 @@ public final class Backups {
               job.by(),
               job.startedAt(),
               clock.instant(),
-              Files.size(file),
+              size,
               m.counts(),
               job.history(),
               null));
-      prune();
-    } catch (Exception | OutOfMemoryError e) {
+    } catch (Throwable e) {
+      // Any failure ends the job: one left "running" would refuse every later backup here.
       LOG.warn("backup {} failed", job.name(), e);
-      current.set(
-          new Job(
-              job.name(),
-              "failed",
-              null,
-              0,
-              0,
-              job.by(),
-              job.startedAt(),
-              clock.instant(),
-              0,
-              null,
-              job.history(),
-              message(e)));
+      unclaim(job.name());
+      failed(job, e);
     }
+  }
+
+  private void failed(Job job, Throwable e) {
+    current.set(
+        new Job(
+            job.name(),
+            "failed",
+            null,
+            0,
+            0,
+            job.by(),
+            job.startedAt(),
+            clock.instant(),
+            0,
+            null,
+            job.history(),
+            message(e)));
   }
 
   private static String message(Throwable e) {
@@ -251,7 +285,7 @@ public final class Backups {
       out.add(held);
     }
     for (Path p : files()) {
-      out.add(finished(p, held));
+      finished(p, held).ifPresent(out::add);
     }
     out.sort(Comparator.comparing((Job j) -> order(j.name())).reversed());
     return out;
@@ -267,7 +301,7 @@ public final class Backups {
       return Optional.of(held);
     }
     Path p = dir.resolve(name);
-    return Files.isRegularFile(p) ? Optional.of(finished(p, held)) : Optional.empty();
+    return Files.isRegularFile(p) ? finished(p, held) : Optional.empty();
   }
 
   /** A finished backup's file; empty while it is being made, or when there is none. */
@@ -295,29 +329,39 @@ public final class Backups {
     return Files.deleteIfExists(dir.resolve(name));
   }
 
-  private Job finished(Path p, Job held) throws IOException {
+  /** A finished backup's file as a job; empty when it was deleted since it was listed. */
+  private Optional<Job> finished(Path p, Job held) throws IOException {
     String name = p.getFileName().toString();
-    long size = Files.size(p);
-    Instant modified = Files.getLastModifiedTime(p).toInstant();
+    long size;
+    Instant modified;
+    try {
+      size = Files.size(p);
+      modified = Files.getLastModifiedTime(p).toInstant();
+    } catch (java.nio.file.NoSuchFileException gone) {
+      // Pruned or deleted (here or by a gateway sharing the directory) since it was listed.
+      manifests.remove(name);
+      return Optional.empty();
+    }
     Listed l = manifests.get(name);
     if (l == null || l.size() != size || !l.modified().equals(modified)) {
       l = read(p, size, modified);
       manifests.put(name, l);
     }
     boolean mine = held != null && held.name().equals(name);
-    return new Job(
-        name,
-        "complete",
-        null,
-        0,
-        0,
-        mine ? held.by() : null,
-        mine ? held.startedAt() : startedAt(name, modified),
-        modified,
-        size,
-        l.counts(),
-        l.history(),
-        l.counts() == null ? "its manifest could not be read" : null);
+    return Optional.of(
+        new Job(
+            name,
+            "complete",
+            null,
+            0,
+            0,
+            mine ? held.by() : null,
+            mine ? held.startedAt() : startedAt(name, modified),
+            modified,
+            size,
+            l.counts(),
+            l.history(),
+            l.counts() == null ? "its manifest could not be read" : null));
   }
 
   private static Listed read(Path p, long size, Instant modified) {
@@ -387,8 +431,20 @@ public final class Backups {
         }
       }
       Files.deleteIfExists(partial);
+      Files.deleteIfExists(claim(name));
       LOG.info("deleted what the unfinished backup {} left", name);
       swept++;
+    }
+    // A claim whose backup never wrote a partial file (killed at once), once as old.
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, ".quire-*.quire.claim")) {
+      for (Path c : s) {
+        if (Files.getLastModifiedTime(c).toInstant().isBefore(before)
+            && !Files.exists(
+                dir.resolve(
+                    c.getFileName().toString().substring(1).replace(".claim", ".partial")))) {
+          Files.deleteIfExists(c);
+        }
+      }
     }
     return swept;
   }
@@ -400,7 +456,8 @@ public final class Backups {
           .ifPresentOrElse(
               j -> LOG.info("scheduled backup {} started", j.name()),
               () -> LOG.info("scheduled backup skipped: one is being made"));
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // Not thrown on: the scheduler cancels a repeating task that throws.
       LOG.warn("scheduled backup could not start: {}", e.toString());
     }
   }

@@ -58,9 +58,6 @@ public final class BackupsModule implements CmsModule {
 
   private static final List<String> FIELDS = List.of("history");
 
-  /** What made a bundle, in its manifest. */
-  static final String CREATED_BY = "quire 0.1.0";
-
   /** The settings a bundle carries, in the order {@code quire bundle export} writes them. */
   private static final List<String> SETTINGS =
       List.of(
@@ -111,7 +108,7 @@ public final class BackupsModule implements CmsModule {
                     file,
                     history,
                     settings(ctx),
-                    CREATED_BY,
+                    BundleMapping.CREATED_BY,
                     progress,
                     w -> LOG.warn("backup: {}", w)));
     Duration staleAfter = c.getDuration("quire.gateway.backups.stale-after");

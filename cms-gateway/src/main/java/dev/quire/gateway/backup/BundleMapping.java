@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
 /** Between the site's protocol records and the bundle's: one field for one field. */
 public final class BundleMapping {
 
+  /** What made a bundle, in its manifest: the CLI's export and the gateway's backups. */
+  public static final String CREATED_BY = "quire 0.1.0";
+
   /** A media URL as {@code MediaStore.Media#url} makes them: {@code /media/<sha256>/<name>}. */
   private static final Pattern MEDIA_URL = Pattern.compile("/media/([0-9a-f]{64})(?=/)");
 

@@ -100,6 +100,7 @@ public final class SiteBackup {
             withHistory);
     try (BundleWriter writer = BundleWriter.create(file, options)) {
       Set<String> stored = new HashSet<>();
+      Map<String, String> slugOwners = new java.util.HashMap<>();
       long done = 0;
       for (MediaStore.Media m : blobs) {
         try (InputStream in = Files.newInputStream(media.blob(m.sha256()))) {
@@ -115,7 +116,7 @@ public final class SiteBackup {
         String from = after;
         ContentQuery.IdPage page = ask(() -> content.journalIds(from, idPage));
         for (String id : page.ids()) {
-          if (item(writer, id, withHistory, stored)) {
+          if (item(writer, id, withHistory, stored, slugOwners)) {
             done++;
           }
           progress.at("items", done, Math.max(items, done));
@@ -138,12 +139,35 @@ public final class SiteBackup {
   }
 
   /** Writes one item and its history; false when it is gone (no item has that id). */
-  private boolean item(BundleWriter writer, String id, boolean withHistory, Set<String> stored)
+  private boolean item(
+      BundleWriter writer,
+      String id,
+      boolean withHistory,
+      Set<String> stored,
+      Map<String, String> slugOwners)
       throws Exception {
     ContentQuery.ExportPage page = ask(() -> content.exportItem(id, 0, 0, withHistory));
     ContentSnapshot item = page.item();
     if (item == null) {
       return false;
+    }
+    // Each item is read as it stands when its turn comes: a slug one item gave up and another took
+    // while the backup ran would be in it twice, and no import takes such a bundle. Refused here,
+    // so that no backup that cannot be restored is kept.
+    List<String> slugs = new ArrayList<>(item.aliases());
+    slugs.add(item.fields().slug());
+    for (String slug : slugs) {
+      String other = slugOwners.putIfAbsent(slug, id);
+      if (other != null && !other.equals(id)) {
+        throw new IOException(
+            "the slug '"
+                + slug
+                + "' moved from item "
+                + other
+                + " to item "
+                + id
+                + " while the backup ran, so it would be in the backup twice; make another");
+      }
     }
     writer.item(BundleMapping.item(item, BundleMapping.mediaUsed(item.fields(), stored)));
     long at = 0;
@@ -224,7 +248,14 @@ public final class SiteBackup {
     long end = System.nanoTime() + unavailableWait.toNanos();
     while (true) {
       try {
-        return ask.get().toCompletableFuture().get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+        CompletionStage<T> stage;
+        try {
+          stage = ask.get();
+        } catch (RuntimeException thrown) {
+          // An ask that failed before it was sent (no shard region yet): as if it failed after.
+          stage = java.util.concurrent.CompletableFuture.failedFuture(thrown);
+        }
+        return stage.toCompletableFuture().get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
         // get() wraps the failure in an ExecutionException, which Asks.unwrap leaves as it is.
         Throwable cause =
@@ -238,7 +269,11 @@ public final class SiteBackup {
         if (!unavailable || System.nanoTime() > end) {
           if (cause instanceof java.util.concurrent.TimeoutException) {
             throw new IOException(
-                "the content role did not answer within " + timeout.multipliedBy(2));
+                "the content role did not answer within "
+                    + timeout.multipliedBy(2)
+                    + " (asked again for "
+                    + unavailableWait
+                    + ")");
           }
           throw cause instanceof Exception ex ? ex : e;
         }

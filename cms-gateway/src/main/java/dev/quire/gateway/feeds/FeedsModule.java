@@ -293,7 +293,7 @@ public final class FeedsModule implements CmsModule {
               theirs.stream().map(ItemView::updatedIso).reduce(null, FeedsModule::later)));
     }
     // The index of tags, where the site serves it (no page holds its slug): it changes with them.
-    if (!tags.isEmpty() && snap.bySlug("tags") == null && snap.byAlias("tags") == null) {
+    if (!tags.isEmpty() && snap.servesTagIndex()) {
       urls.add(new SitemapUrl("/tags/", tags.values().stream().reduce(null, FeedsModule::later)));
     }
     return urls;

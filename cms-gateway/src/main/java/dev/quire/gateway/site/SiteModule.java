@@ -318,16 +318,14 @@ public final class SiteModule implements CmsModule {
           Map.of("author", posts.get(0).author()));
     }
     if (n == 1) {
+      if (parts[0].equals("tags") && snap.servesTagIndex()) {
+        return ok(snap, "site/tags.peb", path, Map.of("tags", snap.tagIndex()));
+      }
       ItemView item = snap.bySlug(parts[0]);
       if (item != null && !item.isPost()) {
         return ok(snap, "site/page.peb", path, Map.of("page", item));
       }
       ItemView moved = item != null ? item : snap.byAlias(parts[0]);
-      if (moved == null && parts[0].equals("tags") && !snap.tagIndex().isEmpty()) {
-        // The index of tags. The slug "tags" is reserved, so no page takes this address now; one
-        // a site kept from before the reservation (or whose old slug it was) still wins.
-        return ok(snap, "site/tags.peb", path, Map.of("tags", snap.tagIndex()));
-      }
       return moved == null ? notFound(snap, path) : moved(moved.url());
     }
     return notFound(snap, path);

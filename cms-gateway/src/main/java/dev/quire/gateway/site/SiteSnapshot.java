@@ -434,6 +434,20 @@ public final class SiteSnapshot {
   /** Every tag of a published post, by name (ignoring case), made at its first use. */
   private volatile List<TagCount> tagIndex;
 
+  /**
+   * Whether {@code /tags/} is the index of tags: there are tags, and no page holds (or held) the
+   * slug "tags" (reserved for pages now; one a site kept from before wins). A post's slug there
+   * does not hide it: only a page answers at {@code /<slug>/}.
+   */
+  public boolean servesTagIndex() {
+    if (tagIndex().isEmpty()) {
+      return false;
+    }
+    ItemView at = bySlug("tags");
+    ItemView was = byAlias("tags");
+    return (at == null || at.isPost()) && (was == null || was.isPost());
+  }
+
   /** The index of tags ({@code /tags/}): every tag a published post carries, by name. */
   public List<TagCount> tagIndex() {
     List<TagCount> index = tagIndex;

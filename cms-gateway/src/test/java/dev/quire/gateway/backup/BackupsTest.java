@@ -137,6 +137,34 @@ class BackupsTest {
   }
 
   @Test
+  void twoGatewaysSharingTheDirectoryInOneSecondNeverTakeOneName() throws Exception {
+    CountDownLatch go = new CountDownLatch(1);
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      Backups one = new Backups(dir, 0, clock, executor, bundle(go));
+      Backups two = new Backups(dir, 0, clock, other, bundle(go));
+      String first = one.start("ann", true).orElseThrow().name();
+      String second = two.start("bob", true).orElseThrow().name();
+      assertThat(first).isEqualTo("quire-20261206-100000.quire");
+      assertThat(second).isEqualTo("quire-20261206-100000-2.quire");
+      go.countDown();
+      awaitDone(one);
+      awaitDone(two);
+      assertThat(one.list().stream().map(Backups.Job::name))
+          .containsExactly(second, first)
+          .as("both finished files, each listed by both");
+      assertThat(two.list()).hasSize(2);
+      try (var files = Files.list(dir)) {
+        assertThat(files.map(f -> f.getFileName().toString()))
+            .as("no claim left once both are done")
+            .containsExactlyInAnyOrder(first, second);
+      }
+    } finally {
+      other.shutdownNow();
+    }
+  }
+
+  @Test
   void aFailedBackupLeavesNoFileSaysWhyAndIsDismissed() throws Exception {
     Backups b =
         new Backups(
