@@ -112,25 +112,31 @@ final class BundleCommand implements Runnable {
                     settings,
                     dev.quire.gateway.backup.BundleMapping.CREATED_BY,
                     w -> System.err.println("warning: " + w));
-        Manifest.Counts c = m.counts();
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(
-            "Exported %d item(s), %d event(s), %d media blob(s) (%.1f MB), %d redirect(s) to %s"
-                + " (%.1f MB) in %.1f s.%nroot checksum %s%n",
-            c.items(),
-            c.events(),
-            c.media(),
-            c.mediaBytes() / 1e6,
-            c.redirects(),
-            file,
-            Files.size(file) / 1e6,
-            seconds,
-            m.rootChecksum());
+        printExported(m, file, t0, "");
         return 0;
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());
         return 3;
       }
+    }
+
+    /** What an export wrote, with {@code more} after its time: one line, then the checksum. */
+    private static void printExported(Manifest m, Path file, long t0, String more)
+        throws java.io.IOException {
+      Manifest.Counts c = m.counts();
+      System.out.printf(
+          "Exported %d item(s), %d event(s), %d media blob(s) (%.1f MB), %d redirect(s) to %s"
+              + " (%.1f MB) in %.1f s%s.%nroot checksum %s%n",
+          c.items(),
+          c.events(),
+          c.media(),
+          c.mediaBytes() / 1e6,
+          c.redirects(),
+          file,
+          Files.size(file) / 1e6,
+          (System.nanoTime() - t0) / 1e9,
+          more,
+          m.rootChecksum());
     }
 
     /** {@code --server}: the running site makes the backup; this command fetches and checks it. */
@@ -157,20 +163,7 @@ final class BundleCommand implements Runnable {
                     config.getDuration("quire.cli.backup-timeout"),
                     System.err)
                 .run(file, !noHistory);
-        Manifest.Counts c = r.manifest().counts();
-        System.out.printf(
-            "Exported %d item(s), %d event(s), %d media blob(s) (%.1f MB), %d redirect(s) to %s"
-                + " (%.1f MB) in %.1f s; the server keeps its copy as %s.%nroot checksum %s%n",
-            c.items(),
-            c.events(),
-            c.media(),
-            c.mediaBytes() / 1e6,
-            c.redirects(),
-            file,
-            Files.size(file) / 1e6,
-            (System.nanoTime() - t0) / 1e9,
-            r.name(),
-            r.manifest().rootChecksum());
+        printExported(r.manifest(), file, t0, "; the server keeps its copy as " + r.name());
         return 0;
       } catch (ServerBackup.Failed | dev.quire.bundle.BundleException e) {
         System.err.println("error: " + BundleExport.printable(e.getMessage()));

@@ -274,23 +274,18 @@ public final class SiteModule implements CmsModule {
               .once();
         }
       }
-      if (posts.isEmpty() || page < 1) {
-        return notFound(snap, path);
-      }
-      if (n == 4 && page == 1) {
-        return parts[3].equals("1") ? redirect(first) : redirect(first).once();
-      }
-      if (n == 4 && !parts[3].equals(Integer.toString(page))) {
-        return paddedPage(snap, path, posts, first, page);
-      }
-      return listPage(
+      return pagedList(
           snap,
           path,
+          parts,
           posts,
           page,
           first,
           "site/tag.peb",
-          Map.of("tag", snap.tagName(key), "tagFeed", RedirectRule.encoded(first + "feed.xml")));
+          posts.isEmpty()
+              ? Map.of()
+              : Map.of(
+                  "tag", snap.tagName(key), "tagFeed", RedirectRule.encoded(first + "feed.xml")));
     }
     if ((n == 2 || n == 4 && parts[2].equals("page")) && parts[0].equals("authors")) {
       // /authors/<key>/ and /authors/<key>/page/N/: an author's posts, paged like the blog.
@@ -298,24 +293,16 @@ public final class SiteModule implements CmsModule {
       List<ItemView> posts = key == null ? List.of() : snap.byAuthor(key);
       int page = n == 2 ? 1 : parsePage(parts[3]);
       String first = "/authors/" + parts[1] + "/";
-      if (posts.isEmpty() || page < 1) {
-        return notFound(snap, path);
-      }
-      if (n == 4 && page == 1) {
-        return parts[3].equals("1") ? redirect(first) : redirect(first).once();
-      }
-      if (n == 4 && !parts[3].equals(Integer.toString(page))) {
-        return paddedPage(snap, path, posts, first, page);
-      }
       // The name as the newest post spells it.
-      return listPage(
+      return pagedList(
           snap,
           path,
+          parts,
           posts,
           page,
           first,
           "site/author.peb",
-          Map.of("author", posts.get(0).author()));
+          posts.isEmpty() ? Map.of() : Map.of("author", posts.get(0).author()));
     }
     if (n == 1) {
       if (parts[0].equals("tags") && snap.servesTagIndex()) {
@@ -337,6 +324,33 @@ public final class SiteModule implements CmsModule {
       item = snap.byAlias(slug);
     }
     return item != null && item.isPost() ? item : null;
+  }
+
+  /**
+   * A list of posts at {@code first} ({@code parts}: {@code <list>/<key>/} or {@code
+   * <list>/<key>/page/N/}, {@code page} N or 1): a 404 for none or a page below 1, page 1's other
+   * URLs and zero-padded numbers answered with a 301 to the one URL, else the page.
+   */
+  private SiteSnapshot.Rendered pagedList(
+      SiteSnapshot snap,
+      String path,
+      String[] parts,
+      List<ItemView> posts,
+      int page,
+      String first,
+      String template,
+      Map<String, Object> vars) {
+    boolean numbered = parts.length - 1 == 4;
+    if (posts.isEmpty() || page < 1) {
+      return notFound(snap, path);
+    }
+    if (numbered && page == 1) {
+      return parts[3].equals("1") ? redirect(first) : redirect(first).once();
+    }
+    if (numbered && !parts[3].equals(Integer.toString(page))) {
+      return paddedPage(snap, path, posts, first, page);
+    }
+    return listPage(snap, path, posts, page, first, template, vars);
   }
 
   private SiteSnapshot.Rendered blogPage(SiteSnapshot snap, String path, int page) {
