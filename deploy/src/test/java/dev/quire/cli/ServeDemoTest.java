@@ -143,6 +143,25 @@ class ServeDemoTest {
 
   @Test
   @Order(2)
+  void theDemosAuthorsHaveTheirPagesAndItsTagsAnIndex() throws Exception {
+    ready();
+    assertThat(body("/posts/fast-pages/"))
+        .contains(
+            "<a href=\"/authors/mira-quill/\" rel=\"author\" class=\"meta__author\">Mira Quill</a>");
+    String mira = body("/authors/mira-quill/");
+    assertThat(mira)
+        .contains("Posts by Mira Quill")
+        .contains("href=\"/posts/fast-pages/\"")
+        .contains("href=\"/posts/backups-you-can-read/\"")
+        .doesNotContain("href=\"/posts/welcome-to-quire/\"");
+    assertThat(body("/tags/"))
+        .contains(
+            "<a href=\"/tags/backups/\">backups</a> <span class=\"tag-index__count\">1 post</span>")
+        .contains("<a href=\"/tags/quire/\">quire</a>");
+  }
+
+  @Test
+  @Order(2)
   void theDefaultThemeNamesEachPagesOwnCard() throws Exception {
     ready();
     assertThat(body("/about/"))
