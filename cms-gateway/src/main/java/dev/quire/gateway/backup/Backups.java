@@ -146,7 +146,7 @@ public final class Backups {
     for (Path p : files()) {
       String name = p.getFileName().toString();
       if (name.startsWith("quire-" + stamp)) {
-        n = Math.max(n, Integer.parseInt(order(name).substring(STAMP_CHARS)));
+        n = Math.max(n, number(name));
       }
     }
     for (int k = n + 1; k <= MAX_SAME_SECOND; k++) {
@@ -250,11 +250,15 @@ public final class Backups {
    * ("quire-...-2.quire" comes after "quire-....quire", which a plain comparison puts after it).
    */
   static String order(String name) {
-    String stamp = name.substring("quire-".length(), "quire-".length() + STAMP_CHARS);
+    return name.substring("quire-".length(), "quire-".length() + STAMP_CHARS)
+        + String.format(java.util.Locale.ROOT, "%04d", number(name));
+  }
+
+  /** A name's number within its second: 1 for {@code quire-<stamp>.quire}, n for {@code -n}. */
+  private static int number(String name) {
     String rest =
         name.substring("quire-".length() + STAMP_CHARS, name.length() - ".quire".length());
-    int n = rest.isEmpty() ? 1 : Integer.parseInt(rest.substring(1));
-    return stamp + String.format(java.util.Locale.ROOT, "%04d", n);
+    return rest.isEmpty() ? 1 : Integer.parseInt(rest.substring(1));
   }
 
   /** Finished backups' files, newest first (by name: the time they were started). */
@@ -376,10 +380,8 @@ public final class Backups {
   /** When a backup was started, from its name (UTC); its file's time if the name is not one. */
   private static Instant startedAt(String name, Instant fallback) {
     try {
-      return java.time.LocalDateTime.parse(
-              name.substring("quire-".length(), "quire-".length() + STAMP_CHARS),
-              DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-          .toInstant(ZoneOffset.UTC);
+      return Instant.from(
+          STAMP.parse(name.substring("quire-".length(), "quire-".length() + STAMP_CHARS)));
     } catch (RuntimeException e) {
       return fallback;
     }

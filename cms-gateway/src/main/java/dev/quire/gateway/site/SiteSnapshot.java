@@ -407,6 +407,10 @@ public final class SiteSnapshot {
 
   /** The published posts of the author with {@code key}, newest first (none for an unknown key). */
   public List<ItemView> byAuthor(String key) {
+    return authors().getOrDefault(key, List.of());
+  }
+
+  private Map<String, List<ItemView>> authors() {
     Map<String, List<ItemView>> authors = byAuthor;
     if (authors == null) {
       Map<String, List<ItemView>> made = new HashMap<>();
@@ -419,13 +423,12 @@ public final class SiteSnapshot {
       authors = Map.copyOf(made);
       byAuthor = authors; // made the same by any thread that races here
     }
-    return authors.getOrDefault(key, List.of());
+    return authors;
   }
 
   /** Every author key a published post has, for the sitemap. */
   public java.util.Set<String> authorKeys() {
-    byAuthor("");
-    return byAuthor.keySet();
+    return authors().keySet();
   }
 
   /** A tag on the index of tags: its name as written, its URL and how many posts carry it. */
