@@ -28,6 +28,10 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
   static final String TCP_LISTENER = "org.apache.pekko.io.TcpListener";
 
+  static final String DJL_CUDA = "ai.djl.util.cuda.CudaUtils";
+
+  static final String DJL_ONNX_ENGINE = "ai.djl.onnxruntime.engine.OrtEngine";
+
   static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{24} - %msg%n";
 
   @Override
@@ -73,6 +77,12 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     // the Liberation Sans in its jar, as every server without those fonts installed does: not
     // something an operator can or need act on.
     context.getLogger("org.apache.pdfbox.pdmodel.font.PDType1Font").setLevel(Level.ERROR);
+    // DJL asks for a GPU each time the embedding model loads (at the first search after an unload
+    // too), and warns on every machine without CUDA that it found none, and that the CPU build of
+    // ONNX Runtime Quire ships has no CUDA provider: three WARN lines per load about what Quire is
+    // built to do.
+    context.getLogger(DJL_CUDA).setLevel(Level.ERROR);
+    context.getLogger(DJL_ONNX_ENGINE).setLevel(Level.ERROR);
     context.getLogger("dev.quire").setLevel(level("QUIRE_LOG", Level.INFO));
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }

@@ -65,6 +65,21 @@ class LauncherTest {
     Files.writeString(dir.resolve("release"), "JAVA_RUNTIME_VERSION=\"" + version + "\"\n");
   }
 
+  /** A release file as a JDK of that feature version has it. */
+  void jdk(String runtimeVersion, String javaVersion) throws IOException {
+    Files.writeString(
+        dir.resolve("release"),
+        "JAVA_RUNTIME_VERSION=\"" + runtimeVersion + "\"\nJAVA_VERSION=\"" + javaVersion + "\"\n");
+  }
+
+  /** What a JVM told to make a class archive at exit leaves behind: a file newer than the jar. */
+  void madeAtExit(Path archive) throws IOException {
+    Files.writeString(archive, "archive");
+    Files.setLastModifiedTime(
+        dir.resolve("deploy/target/quire.jar"),
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+  }
+
   record Run(int exit, String output) {}
 
   Run run(Map<String, String> env, String... args) throws Exception {
@@ -114,6 +129,42 @@ class LauncherTest {
     assertThat(probes()).isEqualTo(2);
     assertThat(launch(Map.of(), "serve")).noneMatch(o -> o.contains("TrimNativeHeapInterval"));
     assertThat(probes()).isEqualTo(2);
+  }
+
+  @Test
+  void eachJvmMakesItsOwnClassArchiveAndFromJdk25AnAotCache() throws Exception {
+    layOut();
+    jdk("17.0.15+6", "17.0.15");
+    Path jsa = dir.resolve("deploy/target/quire.jsa");
+    assertThat(launch(Map.of(), "serve")).contains("-XX:ArchiveClassesAtExit=" + jsa);
+    madeAtExit(jsa);
+    assertThat(launch(Map.of(), "serve"))
+        .contains("-XX:SharedArchiveFile=" + jsa, "-Xshare:auto")
+        .noneMatch(o -> o.startsWith("-XX:ArchiveClassesAtExit"))
+        .noneMatch(o -> o.startsWith("--sun-misc-unsafe-memory-access"));
+    // Another JVM would ignore that archive without a word: it makes its own.
+    jdk("17.0.16+8", "17.0.16");
+    assertThat(launch(Map.of(), "serve")).contains("-XX:ArchiveClassesAtExit=" + jsa);
+    assertThat(jsa).as("the other JVM's archive is gone").doesNotExist();
+    // JDK 25 makes an AOT cache, and is told what JDK 17 allows without a warning.
+    jdk("25.0.3+9-LTS", "25.0.3");
+    Path aot = dir.resolve("deploy/target/quire.aot");
+    assertThat(launch(Map.of(), "serve"))
+        .contains(
+            "-XX:AOTCacheOutput=" + aot,
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-Xlog:aot=off")
+        .noneMatch(o -> o.contains("ArchiveClassesAtExit") || o.contains("SharedArchiveFile"));
+    madeAtExit(aot);
+    assertThat(launch(Map.of(), "serve"))
+        .contains("-XX:AOTCache=" + aot)
+        .noneMatch(o -> o.startsWith("-XX:AOTCacheOutput"));
+    assertThat(launch(Map.of("QUIRE_CDS", "off"), "serve"))
+        .noneMatch(o -> o.contains("AOTCache") || o.contains("Archive"));
+    // Commands without an archive get none.
+    assertThat(launch(Map.of(), "users", "list"))
+        .noneMatch(o -> o.contains("AOTCache") || o.contains("Archive"));
   }
 
   @Test

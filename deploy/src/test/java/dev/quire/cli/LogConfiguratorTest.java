@@ -22,6 +22,11 @@ class LogConfiguratorTest {
     assertThat(context.getLogger("org.apache.pekko.cluster").getEffectiveLevel())
         .isEqualTo(Level.WARN);
     assertThat(root.getLevel()).isEqualTo(Level.WARN);
+    // DJL's warnings that a CPU-only machine has no GPU are not shown; its errors are.
+    assertThat(context.getLogger(LogConfigurator.DJL_CUDA).getEffectiveLevel())
+        .isEqualTo(Level.ERROR);
+    assertThat(context.getLogger(LogConfigurator.DJL_ONNX_ENGINE).getEffectiveLevel())
+        .isEqualTo(Level.ERROR);
   }
 
   @Test
