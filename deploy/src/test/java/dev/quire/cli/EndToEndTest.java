@@ -294,6 +294,72 @@ class EndToEndTest {
         .contains("<loc>http://localhost:8080/authors/ann-lee/</loc>");
     assertThat(get("/authors/nobody/").statusCode()).isEqualTo(404);
     assertThat(get("/authors/ann-lee/page/2/").statusCode()).isEqualTo(404);
+    // The archive: posts by the month of their date, a page per month.
+    for (String[] p :
+        new String[][] {
+          {"spring-2019-a", "2019-03-10T12:00:00Z"},
+          {"spring-2019-b", "2019-03-20T12:00:00Z"},
+          {"summer-2018", "2018-07-01T12:00:00Z"}
+        }) {
+      var dated =
+          api(
+              "POST",
+              "/api/v1/content",
+              JSON.writeValueAsString(
+                  Map.of(
+                      "kind",
+                      "post",
+                      "title",
+                      "Dated " + p[0],
+                      "slug",
+                      p[0],
+                      "body",
+                      "Then.",
+                      "date",
+                      p[1],
+                      "status",
+                      "published")));
+      assertThat(dated.statusCode()).as(dated.body()).isEqualTo(201);
+    }
+    await(
+        () -> get("/archive/2018/07/").body().contains("/posts/summer-2018/"),
+        Duration.ofSeconds(5));
+    String archive = get("/archive/").body();
+    assertThat(archive)
+        .contains("id=\"y2019\"", "id=\"y2018\"")
+        .contains(
+            "<a href=\"/archive/2019/03/\">March</a> <span class=\"archive__count\">2 posts</span>")
+        .contains(
+            "<a href=\"/archive/2018/07/\">July</a> <span class=\"archive__count\">1 post</span>");
+    assertThat(archive.indexOf("id=\"y2019\""))
+        .as("newest year first")
+        .isLessThan(archive.indexOf("id=\"y2018\""));
+    var march = get("/archive/2019/03/");
+    assertThat(march.statusCode()).isEqualTo(200);
+    assertThat(march.body())
+        .contains("<title>March 2019 · ")
+        .contains("href=\"/posts/spring-2019-a/\"", "href=\"/posts/spring-2019-b/\"")
+        .doesNotContain("/posts/summer-2018/");
+    assertThat(march.body().indexOf("/posts/spring-2019-b/"))
+        .as("newest first")
+        .isLessThan(march.body().indexOf("/posts/spring-2019-a/"));
+    assertThat(get("/archive/2019/").headers().firstValue("Location")).hasValue("/archive/#y2019");
+    assertThat(get("/archive/2019/03/page/1/").headers().firstValue("Location"))
+        .hasValue("/archive/2019/03/");
+    for (String none :
+        List.of(
+            "/archive/2019/3/",
+            "/archive/2019/13/",
+            "/archive/2017/01/",
+            "/archive/2017/",
+            "/archive/19/03/",
+            "/archive/2019/03/page/2/",
+            "/archive/..%2F..%2Fapi-token/01/")) {
+      assertThat(get(none).statusCode()).as(none).isEqualTo(404);
+    }
+    assertThat(get("/sitemap.xml").body())
+        .contains("<loc>http://localhost:8080/archive/</loc>")
+        .contains("<loc>http://localhost:8080/archive/2019/03/</loc>");
     // A 404 names no canonical URL (it named /nothere/ for /nothere).
     var missing = get("/nothere");
     assertThat(missing.statusCode()).isEqualTo(404);

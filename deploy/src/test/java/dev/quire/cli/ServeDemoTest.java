@@ -158,6 +158,16 @@ class ServeDemoTest {
         .contains(
             "<a href=\"/tags/backups/\">backups</a> <span class=\"tag-index__count\">1 post</span>")
         .contains("<a href=\"/tags/quire/\">quire</a>");
+    // The archive of the demo's months, linked from the blog.
+    assertThat(body("/blog/")).contains("<a href=\"/archive/\" id=\"archive-link\">Archive</a>");
+    assertThat(body("/archive/"))
+        .contains("id=\"y2026\"")
+        .contains("<a href=\"/archive/2026/11/\">November</a>")
+        .contains("<a href=\"/archive/2026/04/\">April</a>")
+        .doesNotContain("2099");
+    assertThat(body("/archive/2026/11/"))
+        .contains("<title>November 2026 · ")
+        .contains("href=\"/posts/welcome-to-quire/\"");
   }
 
   @Test
@@ -201,6 +211,8 @@ class ServeDemoTest {
             "/markdown-style-guide/",
             "/about/",
             "/tags/markdown/",
+            "/archive/",
+            "/archive/2026/11/",
             "/search/?q=markdown",
             "/search/?q=xyzzy",
             "/no-such-page/",

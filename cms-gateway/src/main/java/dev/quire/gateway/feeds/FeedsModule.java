@@ -252,8 +252,9 @@ public final class FeedsModule implements CmsModule {
   record SitemapUrl(String path, String lastmod) {}
 
   /**
-   * Everything published: home, blog, posts, pages, tags, each with its last change (a list page's
-   * is its newest post's), so search engines revisit what changed and only that.
+   * Everything published: home, blog, posts, pages, tags, authors, the archive's months, each with
+   * its last change (a list page's is its newest post's), so search engines revisit what changed
+   * and only that.
    */
   static List<SitemapUrl> sitemapUrls(SiteSnapshot snap) {
     List<SitemapUrl> urls = new ArrayList<>();
@@ -295,6 +296,19 @@ public final class FeedsModule implements CmsModule {
     // The index of tags, where the site serves it (no page holds its slug): it changes with them.
     if (!tags.isEmpty() && snap.servesTagIndex()) {
       urls.add(new SitemapUrl("/tags/", tags.values().stream().reduce(null, FeedsModule::later)));
+    }
+    // The archive, where the site serves it, and each month's page, as new as the last change to
+    // one of its posts.
+    if (snap.servesArchive()) {
+      urls.add(new SitemapUrl("/archive/", newest));
+      for (SiteSnapshot.MonthCount m : snap.archive()) {
+        urls.add(
+            new SitemapUrl(
+                m.url(),
+                snap.inMonth(m.month()).stream()
+                    .map(ItemView::updatedIso)
+                    .reduce(null, FeedsModule::later)));
+      }
     }
     return urls;
   }

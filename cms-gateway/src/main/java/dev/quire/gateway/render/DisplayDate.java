@@ -37,6 +37,36 @@ public final class DisplayDate {
     return Locale.forLanguageTag(languageTag.strip());
   }
 
+  private static final DateTimeFormatter FALLBACK_MONTH =
+      DateTimeFormatter.ofPattern("MMMM", Locale.ENGLISH);
+
+  /**
+   * The month of {@code date} (a {@code YearMonth}, or anything with its fields) as a heading in
+   * {@code locale}: its name standing alone ("December", "Dezember", "Décembre"), and the year
+   * after it when {@code withYear}. Languages that write month names in lower case inside a
+   * sentence begin the heading with a capital, as headings do. A language the JDK has no date names
+   * for gets the English name.
+   */
+  public static String monthHeading(TemporalAccessor date, Locale locale, boolean withYear) {
+    String name;
+    if (locale == null || !NAMED.contains(locale.getLanguage())) {
+      name = FALLBACK_MONTH.format(date);
+      locale = Locale.ENGLISH;
+    } else {
+      name = DateTimeFormatter.ofPattern("LLLL", locale).format(date);
+    }
+    if (!name.isEmpty()) {
+      int first = name.codePointAt(0);
+      name =
+          new String(Character.toChars(first)).toUpperCase(locale)
+              + name.substring(Character.charCount(first));
+    }
+    if (!withYear) {
+      return name;
+    }
+    return name + " " + date.get(java.time.temporal.ChronoField.YEAR);
+  }
+
   /** {@code date} (a day, or anything with its fields) in the long form of {@code locale}. */
   public static String longDate(TemporalAccessor date, Locale locale) {
     if (locale == null || !NAMED.contains(locale.getLanguage())) {

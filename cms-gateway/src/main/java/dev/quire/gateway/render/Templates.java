@@ -150,9 +150,10 @@ public final class Templates {
 
   /**
    * {@code asset("css/site.css")}: the fingerprinted URL of a theme asset; {@code date | longDate}:
-   * a day in the long form of the page's language ({@link DisplayDate}); {@code t("key", args...)}:
-   * the theme's word for {@code key} in the page's language ({@link ThemeWords}). A key no word
-   * file has is an error with strict templates, and written as itself otherwise.
+   * a day in the long form of the page's language ({@link DisplayDate}); {@code month | monthName}
+   * and {@code month | monthYear}: a month as a heading in it; {@code t("key", args...)}: the
+   * theme's word for {@code key} in the page's language ({@link ThemeWords}). A key no word file
+   * has is an error with strict templates, and written as itself otherwise.
    */
   private static final class AssetExtension extends AbstractExtension {
     private final Assets assets;
@@ -198,6 +199,10 @@ public final class Templates {
               return DisplayDate.longDate(date, context.getLocale());
             }
           },
+          "monthName",
+          monthFilter("monthName", false),
+          "monthYear",
+          monthFilter("monthYear", true),
           "jsonLd",
           new io.pebbletemplates.pebble.extension.Filter() {
             @Override
@@ -223,6 +228,44 @@ public final class Templates {
                   JsonLd.write(input));
             }
           });
+    }
+
+    /**
+     * {@code month | monthName}: a month's name as a heading in the page's language; {@code month |
+     * monthYear}: with its year ({@link DisplayDate#monthHeading}).
+     */
+    private static io.pebbletemplates.pebble.extension.Filter monthFilter(
+        String name, boolean withYear) {
+      return new io.pebbletemplates.pebble.extension.Filter() {
+        @Override
+        public List<String> getArgumentNames() {
+          return List.of();
+        }
+
+        @Override
+        public Object apply(
+            Object input,
+            Map<String, Object> args,
+            PebbleTemplate self,
+            EvaluationContext context,
+            int lineNumber) {
+          if (input == null) {
+            return "";
+          }
+          if (!(input instanceof java.time.temporal.TemporalAccessor date)
+              || !date.isSupported(java.time.temporal.ChronoField.MONTH_OF_YEAR)
+              || !date.isSupported(java.time.temporal.ChronoField.YEAR)) {
+            throw new io.pebbletemplates.pebble.error.PebbleException(
+                null,
+                name
+                    + " takes a month (a YearMonth such as the archive's, or a LocalDate), was "
+                    + input.getClass().getSimpleName(),
+                lineNumber,
+                self.getName());
+          }
+          return DisplayDate.monthHeading(date, context.getLocale(), withYear);
+        }
+      };
     }
 
     @Override

@@ -277,7 +277,7 @@ public final class SiteModule implements CmsModule {
       return pagedList(
           snap,
           path,
-          parts,
+          n == 4 ? parts[3] : null,
           posts,
           page,
           first,
@@ -297,16 +297,43 @@ public final class SiteModule implements CmsModule {
       return pagedList(
           snap,
           path,
-          parts,
+          n == 4 ? parts[3] : null,
           posts,
           page,
           first,
           "site/author.peb",
           posts.isEmpty() ? Map.of() : Map.of("author", posts.get(0).author()));
     }
+    if ((n == 3 || n == 5 && parts[3].equals("page")) && parts[0].equals("archive")) {
+      // /archive/2026/12/ and /archive/2026/12/page/N/: a month's posts, paged like the blog.
+      java.time.YearMonth month = archiveMonth(parts[1], parts[2]);
+      List<ItemView> posts = month == null ? List.of() : snap.inMonth(month);
+      int page = n == 3 ? 1 : parsePage(parts[4]);
+      return pagedList(
+          snap,
+          path,
+          n == 5 ? parts[4] : null,
+          posts,
+          page,
+          month == null ? path : SiteSnapshot.archiveUrl(month),
+          "site/month.peb",
+          month == null ? Map.of() : Map.of("month", month));
+    }
+    if (n == 2 && parts[0].equals("archive")) {
+      // /archive/2026/: the archive, at that year.
+      boolean hasYear =
+          YEAR.matcher(parts[1]).matches()
+              && snap.servesArchive()
+              && snap.archive().stream()
+                  .anyMatch(m -> m.month().getYear() == Integer.parseInt(parts[1]));
+      return hasYear ? redirect("/archive/#y" + parts[1]) : notFound(snap, path);
+    }
     if (n == 1) {
       if (parts[0].equals("tags") && snap.servesTagIndex()) {
         return ok(snap, "site/tags.peb", path, Map.of("tags", snap.tagIndex()));
+      }
+      if (parts[0].equals("archive") && snap.servesArchive()) {
+        return ok(snap, "site/archive.peb", path, Map.of("years", archiveYears(snap)));
       }
       ItemView item = snap.bySlug(parts[0]);
       if (item != null && !item.isPost()) {
@@ -318,6 +345,38 @@ public final class SiteModule implements CmsModule {
     return notFound(snap, path);
   }
 
+  private static final java.util.regex.Pattern YEAR = java.util.regex.Pattern.compile("[0-9]{4}");
+
+  private static final java.util.regex.Pattern MONTH =
+      java.util.regex.Pattern.compile("0[1-9]|1[0-2]");
+
+  /** The month of {@code /archive/<year>/<month>/}, written as the archive links it, or null. */
+  static java.time.YearMonth archiveMonth(String year, String month) {
+    if (!YEAR.matcher(year).matches() || !MONTH.matcher(month).matches()) {
+      return null;
+    }
+    return java.time.YearMonth.of(Integer.parseInt(year), Integer.parseInt(month));
+  }
+
+  /** A year of the archive page: the year and its months with posts, newest first. */
+  public record ArchiveYear(int year, List<SiteSnapshot.MonthCount> months, int posts) {}
+
+  private static List<ArchiveYear> archiveYears(SiteSnapshot snap) {
+    Map<Integer, List<SiteSnapshot.MonthCount>> byYear = new java.util.LinkedHashMap<>();
+    for (SiteSnapshot.MonthCount m : snap.archive()) {
+      byYear.computeIfAbsent(m.month().getYear(), y -> new java.util.ArrayList<>()).add(m);
+    }
+    List<ArchiveYear> years = new java.util.ArrayList<>();
+    byYear.forEach(
+        (y, months) ->
+            years.add(
+                new ArchiveYear(
+                    y,
+                    List.copyOf(months),
+                    months.stream().mapToInt(SiteSnapshot.MonthCount::posts).sum())));
+    return years;
+  }
+
   private ItemView findPost(SiteSnapshot snap, String slug) {
     ItemView item = snap.bySlug(slug);
     if (item == null) {
@@ -327,27 +386,27 @@ public final class SiteModule implements CmsModule {
   }
 
   /**
-   * A list of posts at {@code first} ({@code parts}: {@code <list>/<key>/} or {@code
-   * <list>/<key>/page/N/}, {@code page} N or 1): a 404 for none or a page below 1, page 1's other
-   * URLs and zero-padded numbers answered with a 301 to the one URL, else the page.
+   * A list of posts at {@code first} ({@code number}: the N of {@code first + "page/N/"} as the
+   * path has it, or null at {@code first}; {@code page} N or 1): a 404 for none or a page below 1,
+   * page 1's other URLs and zero-padded numbers answered with a 301 to the one URL, else the page.
    */
   private SiteSnapshot.Rendered pagedList(
       SiteSnapshot snap,
       String path,
-      String[] parts,
+      String number,
       List<ItemView> posts,
       int page,
       String first,
       String template,
       Map<String, Object> vars) {
-    boolean numbered = parts.length - 1 == 4;
+    boolean numbered = number != null;
     if (posts.isEmpty() || page < 1) {
       return notFound(snap, path);
     }
     if (numbered && page == 1) {
-      return parts[3].equals("1") ? redirect(first) : redirect(first).once();
+      return number.equals("1") ? redirect(first) : redirect(first).once();
     }
-    if (numbered && !parts[3].equals(Integer.toString(page))) {
+    if (numbered && !number.equals(Integer.toString(page))) {
       return paddedPage(snap, path, posts, first, page);
     }
     return listPage(snap, path, posts, page, first, template, vars);

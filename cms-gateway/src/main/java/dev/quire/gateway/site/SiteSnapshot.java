@@ -473,6 +473,65 @@ public final class SiteSnapshot {
     return index;
   }
 
+  /**
+   * A month of the archive: the month, its URL ({@code /archive/2026/12/}) and how many published
+   * posts it holds.
+   */
+  public record MonthCount(java.time.YearMonth month, String url, int posts) {}
+
+  /** The months of the archive with their posts, newest first; made at first use. */
+  private volatile Map<java.time.YearMonth, List<ItemView>> byMonth;
+
+  private Map<java.time.YearMonth, List<ItemView>> months() {
+    Map<java.time.YearMonth, List<ItemView>> months = byMonth;
+    if (months == null) {
+      // Posts are newest first by date, so months come in order and each month's list is too.
+      Map<java.time.YearMonth, List<ItemView>> made = new java.util.LinkedHashMap<>();
+      for (ItemView p : posts) {
+        made.computeIfAbsent(java.time.YearMonth.from(p.localDate()), k -> new ArrayList<>())
+            .add(p);
+      }
+      made.replaceAll((k, v) -> List.copyOf(v));
+      months = Collections.unmodifiableMap(made);
+      byMonth = months; // made the same by any thread that races here
+    }
+    return months;
+  }
+
+  /**
+   * The published posts dated in {@code month} (a day in the site's time zone, as each post shows
+   * it), newest first; none for a month without posts.
+   */
+  public List<ItemView> inMonth(java.time.YearMonth month) {
+    return months().getOrDefault(month, List.of());
+  }
+
+  /** The archive ({@code /archive/}): every month with a published post, newest first. */
+  public List<MonthCount> archive() {
+    List<MonthCount> all = new ArrayList<>();
+    months().forEach((m, inIt) -> all.add(new MonthCount(m, archiveUrl(m), inIt.size())));
+    return all;
+  }
+
+  /** {@code /archive/2026/12/}: a month's page. */
+  public static String archiveUrl(java.time.YearMonth month) {
+    return String.format(
+        java.util.Locale.ROOT, "/archive/%04d/%02d/", month.getYear(), month.getMonthValue());
+  }
+
+  /**
+   * Whether {@code /archive/} is the archive: there are published posts, and no page holds (or
+   * held) the slug "archive", as for {@link #servesTagIndex()}.
+   */
+  public boolean servesArchive() {
+    if (posts.isEmpty()) {
+      return false;
+    }
+    ItemView at = bySlug("archive");
+    ItemView was = byAlias("archive");
+    return (at == null || at.isPost()) && (was == null || was.isPost());
+  }
+
   /** Published posts, newest first. */
   public List<ItemView> posts() {
     return posts;

@@ -214,7 +214,10 @@ class FeedsModuleTest {
         .containsEntry("/tags/", "2026-02-01T08:00:00+01:00")
         .as("the author of both posts: as new as the later change to either")
         .containsEntry("/authors/ann/", "2026-02-01T08:00:00+01:00")
-        .hasSize(9);
+        .as("the archive, and the month of both posts' date (2 January)")
+        .containsEntry("/archive/", "2026-02-01T08:00:00+01:00")
+        .containsEntry("/archive/2026/01/", "2026-02-01T08:00:00+01:00")
+        .hasSize(11);
 
     // The newest post unpublished later: the blog's lists changed then, and say so; they do not
     // go back to the newest post that is left.

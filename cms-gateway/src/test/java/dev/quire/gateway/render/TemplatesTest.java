@@ -54,4 +54,34 @@ class TemplatesTest {
         .as("a language without date names in the JDK: English")
         .isEqualTo("5 December 2026");
   }
+
+  @Test
+  void monthFiltersWriteAMonthAsAHeadingInThePagesLanguage(@TempDir Path theme) throws Exception {
+    Files.createDirectories(theme.resolve("templates/t"));
+    Files.writeString(
+        theme.resolve("templates/t/month.peb"), "{{ m | monthName }}|{{ m | monthYear }}");
+    Files.writeString(theme.resolve("templates/t/wrong.peb"), "{{ 'soon' | monthName }}");
+    Templates templates = new Templates(theme, false, true, List.of());
+    var m = java.util.Map.<String, Object>of("m", java.time.YearMonth.of(2026, 12));
+    assertThat(templates.render("t/month.peb", m, DisplayDate.locale("en")))
+        .isEqualTo("December|December 2026");
+    assertThat(templates.render("t/month.peb", m, DisplayDate.locale("de")))
+        .isEqualTo("Dezember|Dezember 2026");
+    assertThat(templates.render("t/month.peb", m, DisplayDate.locale("fr")))
+        .as("a heading begins with a capital where a sentence would not")
+        .isEqualTo("D\u00e9cembre|D\u00e9cembre 2026");
+    assertThat(templates.render("t/month.peb", m, DisplayDate.locale("pt-BR")))
+        .isEqualTo("Dezembro|Dezembro 2026");
+    assertThat(templates.render("t/month.peb", m, DisplayDate.locale("tlh")))
+        .isEqualTo("December|December 2026");
+    assertThat(
+            templates.render(
+                "t/month.peb",
+                java.util.Map.<String, Object>of("m", java.time.LocalDate.of(2026, 3, 9)),
+                DisplayDate.locale("es")))
+        .isEqualTo("Marzo|Marzo 2026");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> templates.render("t/wrong.peb", java.util.Map.of(), DisplayDate.locale("en")))
+        .hasMessageContaining("monthName takes a month");
+  }
 }

@@ -168,6 +168,84 @@ class SiteSnapshotTest {
     assertThat(withAuthor(a, " ").authorUrl()).isEmpty();
   }
 
+  @Test
+  void theArchiveGroupsPostsByTheMonthOfTheDayTheyShowNewestFirst() {
+    ItemView a =
+        dated(
+            view("a", "post", "a", List.of(), List.of(), Instant.EPOCH, "A"),
+            "2026-12-05T10:00:00Z",
+            "2026-12-05");
+    // Published at 00:30 UTC on 1 December, in a site's zone west of UTC still 30 November: the
+    // day the post shows is what counts.
+    ItemView b =
+        dated(
+            view("b", "post", "b", List.of(), List.of(), Instant.EPOCH, "B"),
+            "2026-12-01T00:30:00Z",
+            "2026-11-30");
+    ItemView c =
+        dated(
+            view("c", "post", "c", List.of(), List.of(), Instant.EPOCH, "C"),
+            "2025-03-10T00:00:00Z",
+            "2025-03-10");
+    ItemView d =
+        dated(
+            view("d", "post", "d", List.of(), List.of(), Instant.EPOCH, "D"),
+            "2025-03-01T00:00:00Z",
+            "2025-03-01");
+    ItemView page =
+        dated(
+            view("p", "page", "about", List.of(), List.of(), Instant.EPOCH, "P"),
+            "2026-10-01T00:00:00Z",
+            "2026-10-01");
+    SiteSnapshot s = SiteSnapshot.of(1, List.of(c, page, a, d, b), 10);
+    assertThat(s.archive())
+        .extracting(
+            SiteSnapshot.MonthCount::month,
+            SiteSnapshot.MonthCount::url,
+            SiteSnapshot.MonthCount::posts)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                java.time.YearMonth.of(2026, 12), "/archive/2026/12/", 1),
+            org.assertj.core.groups.Tuple.tuple(
+                java.time.YearMonth.of(2026, 11), "/archive/2026/11/", 1),
+            org.assertj.core.groups.Tuple.tuple(
+                java.time.YearMonth.of(2025, 3), "/archive/2025/03/", 2));
+    assertThat(s.inMonth(java.time.YearMonth.of(2025, 3))).containsExactly(c, d);
+    assertThat(s.inMonth(java.time.YearMonth.of(2026, 10))).as("pages are not in it").isEmpty();
+    assertThat(s.servesArchive()).isTrue();
+    // b unpublished: the next snapshot's archive has no November; this one's keeps it.
+    SiteSnapshot next = s.with(2, List.of(new SiteSnapshot.Change(b, null)));
+    assertThat(next.archive())
+        .extracting(SiteSnapshot.MonthCount::month)
+        .containsExactly(java.time.YearMonth.of(2026, 12), java.time.YearMonth.of(2025, 3));
+    assertThat(s.inMonth(java.time.YearMonth.of(2026, 11))).containsExactly(b);
+    // No posts, or a page a site kept from before at /archive/: no archive there.
+    assertThat(SiteSnapshot.of(1, List.of(page), 10).servesArchive()).isFalse();
+    ItemView kept =
+        view("k", "page", "archive", List.of(), List.of(), Instant.EPOCH, "Old archive");
+    assertThat(SiteSnapshot.of(1, List.of(a, kept), 10).servesArchive()).isFalse();
+  }
+
+  private static ItemView dated(ItemView v, String at, String day) {
+    return new ItemView(
+        v.id(),
+        v.kind(),
+        v.title(),
+        v.slug(),
+        v.url(),
+        v.description(),
+        v.tags(),
+        v.coverImage(),
+        v.author(),
+        day,
+        v.dateDisplay(),
+        v.updatedIso(),
+        v.html(),
+        v.readingMinutes(),
+        Instant.parse(at),
+        v.aliases());
+  }
+
   private static ItemView withAuthor(ItemView v, String author) {
     return new ItemView(
         v.id(),
