@@ -613,6 +613,33 @@ class AdminEndToEndTest {
             api("POST", "/api/v1/content/" + showingId + "/unpublish", "{\"revision\": 2}")
                 .statusCode())
         .isEqualTo(200);
+    // Unpublished, it is a draft that still uses the file, and would show a missing one when
+    // published again: the delete waits for it too, naming its edit page, until it lets go.
+    EndToEndTest.await(
+        () ->
+            editor
+                .get("/admin/media/delete/?sha256=" + diagramSha)
+                .body()
+                .contains("id=\"media-coming-by\""),
+        Duration.ofSeconds(10));
+    assertThat(editor.get("/admin/media/delete/?sha256=" + diagramSha).body())
+        .contains("<a href=\"/admin/content/" + showingId + "/\">Shows a diagram</a> (draft)")
+        .doesNotContain("id=\"media-used-by\"")
+        .doesNotContain("id=\"delete-form\"");
+    var draftInUse = api("DELETE", "/api/v1/media/" + diagramSha, null);
+    assertThat(draftInUse.statusCode()).as(draftInUse.body()).isEqualTo(409);
+    assertThat(JSON.readTree(draftInUse.body()).at("/error/message").asText())
+        .contains(
+            "used by 1 draft or scheduled item(s): 'Shows a diagram' (/admin/content/"
+                + showingId
+                + "/)");
+    assertThat(status(diagram)).isEqualTo(200);
+    var letGo =
+        api(
+            "PUT",
+            "/api/v1/content/" + showingId,
+            "{\"revision\": 3, \"body\": \"The diagram went.\"}");
+    assertThat(letGo.statusCode()).as(letGo.body()).isEqualTo(200);
     EndToEndTest.await(
         () ->
             editor
@@ -651,13 +678,17 @@ class AdminEndToEndTest {
     var coverInUse = api("DELETE", "/api/v1/media/" + secondSha, null);
     assertThat(coverInUse.statusCode()).as(coverInUse.body()).isEqualTo(409);
     assertThat(coverInUse.body()).contains("/posts/has-a-cover/");
+    // Archived, it no longer holds the file back; the confirmation page says it uses it.
     assertThat(
-            api("POST", "/api/v1/content/" + coveredId + "/unpublish", "{\"revision\": 2}")
+            api("POST", "/api/v1/content/" + coveredId + "/archive", "{\"revision\": 2}")
                 .statusCode())
         .isEqualTo(200);
     EndToEndTest.await(
         () -> editor.get("/admin/media/delete/?sha256=" + secondSha).body().contains("delete-form"),
         Duration.ofSeconds(10));
+    assertThat(editor.get("/admin/media/delete/?sha256=" + secondSha).body())
+        .contains("id=\"media-archived-by\"")
+        .contains("<a href=\"/admin/content/" + coveredId + "/\">Has a cover</a>");
     assertThat(api("DELETE", "/api/v1/media/" + secondSha, null).statusCode()).isEqualTo(204);
     assertThat(api("DELETE", "/api/v1/media/" + secondSha, null).statusCode()).isEqualTo(404);
     assertThat(api("DELETE", "/api/v1/media/not-a-sha", null).statusCode()).isEqualTo(404);

@@ -176,6 +176,14 @@ public final class ContentClient {
     return query(ContentQuery.Archive::new);
   }
 
+  /**
+   * Items of any status whose current body or cover image contains {@code text} (at most {@code
+   * limit} of them, and how many in all): see {@link ContentQuery.Referencing}.
+   */
+  public CompletionStage<ContentQuery.Page> referencing(String text, int limit) {
+    return query(r -> new ContentQuery.Referencing(text, limit, r));
+  }
+
   /** How long an ask to content waits now: shorter while a content node is unreachable. */
   public Duration askTimeout() {
     return reachability.askTimeout();

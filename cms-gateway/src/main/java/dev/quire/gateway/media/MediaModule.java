@@ -92,6 +92,8 @@ public final class MediaModule implements CmsModule {
   private int maxConcurrentUploads;
   private java.util.concurrent.Semaphore uploadSlots;
   private dev.quire.gateway.site.SiteState site; // null in a test without a site
+  private dev.quire.gateway.content.ContentClient content; // null in a test without content
+  private int usersNamed;
 
   @Override
   public String id() {
@@ -110,6 +112,8 @@ public final class MediaModule implements CmsModule {
   public void start(ModuleContext ctx) {
     this.store = store(ctx.config());
     this.site = ctx.site();
+    this.content = ctx.content();
+    this.usersNamed = ConfigChecks.atLeastOne(ctx.config(), "quire.media.users-named");
     this.blocking =
         ctx.system().dispatchers().lookup(DispatcherSelector.fromConfig("quire.media.dispatcher"));
     this.materializer = Materializer.matFromSystem(ctx.system());
@@ -427,45 +431,97 @@ public final class MediaModule implements CmsModule {
   }
 
   /**
-   * Deletes stored file {@code sha} and the copies made of it, unless a published item shows it
-   * (409 naming them: unpublish or edit them first). 404 when there is no such file. On the media
-   * dispatcher.
+   * The items not on the site whose current text or cover uses stored file {@code sha}: drafts,
+   * scheduled and archived items, newest update first (at most {@code quire.media.users-named}),
+   * from the content role's read model. None without a content role (a test).
+   */
+  CompletionStage<OffSite> offSiteUsers(String sha) {
+    if (content == null || !MediaStore.isSha(sha)) {
+      return CompletableFuture.completedFuture(new OffSite(List.of(), List.of(), 0));
+    }
+    return content
+        .referencing("/media/" + sha + "/", usersNamed)
+        .thenApply(
+            page -> {
+              List<dev.quire.protocol.ReadItem> coming = new java.util.ArrayList<>();
+              List<dev.quire.protocol.ReadItem> archived = new java.util.ArrayList<>();
+              for (dev.quire.protocol.ReadItem i : page.items()) {
+                switch (i.status()) {
+                  case DRAFT, SCHEDULED -> coming.add(i);
+                  case ARCHIVED -> archived.add(i);
+                  default -> {} // published: the site's own copy is asked (usedBy)
+                }
+              }
+              // Items past the named ones, of any state: a delete is refused while there are any.
+              long beyond = page.total() - page.items().size();
+              return new OffSite(List.copyOf(coming), List.copyOf(archived), beyond);
+            });
+  }
+
+  /**
+   * Drafts and scheduled items that use a file ({@code coming}: a delete waits for them), archived
+   * ones ({@code archived}: told, not waited for; one brought back shows a missing file), and how
+   * many more matched than were named ({@code more}).
+   */
+  record OffSite(
+      List<dev.quire.protocol.ReadItem> coming,
+      List<dev.quire.protocol.ReadItem> archived,
+      long more) {}
+
+  /**
+   * Deletes stored file {@code sha} and the copies made of it, unless a published item shows it or
+   * a draft or scheduled item uses it (409 naming them: take it out of them first; archived items
+   * do not hold it back). 404 when there is no such file. On the media dispatcher.
    */
   CompletionStage<MediaStore.Media> remove(String sha) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            Optional<MediaStore.Media> media =
-                MediaStore.isSha(sha) ? store.get(sha) : Optional.empty();
-            if (media.isEmpty()) {
-              throw HttpError.notFound("no such media file");
-            }
-            List<ItemView> using = usedBy(sha);
-            if (!using.isEmpty()) {
-              throw new HttpError(
-                  409,
-                  "in_use",
-                  "sha256",
-                  "shown by "
-                      + using.size()
-                      + " published item(s): "
-                      + String.join(", ", using.stream().limit(5).map(ItemView::url).toList())
-                      + (using.size() > 5 ? ", ..." : "")
-                      + "; take it out of them first");
-            }
-            store.delete(sha);
-            int copies = variants.forget(sha);
-            LOG.info(
-                "media {} ({}) deleted, with {} resized cop(ies)",
-                sha,
-                media.get().filename(),
-                copies);
-            return media.get();
-          } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-          }
-        },
-        blocking);
+    return offSiteUsers(sha).thenApplyAsync(offSite -> removeUnused(sha, offSite), blocking);
+  }
+
+  private MediaStore.Media removeUnused(String sha, OffSite offSite) {
+    try {
+      Optional<MediaStore.Media> media = MediaStore.isSha(sha) ? store.get(sha) : Optional.empty();
+      if (media.isEmpty()) {
+        throw HttpError.notFound("no such media file");
+      }
+      List<ItemView> using = usedBy(sha);
+      if (!using.isEmpty() || !offSite.coming().isEmpty() || offSite.more() > 0) {
+        List<String> why = new java.util.ArrayList<>();
+        if (!using.isEmpty()) {
+          why.add(
+              "shown by "
+                  + using.size()
+                  + " published item(s): "
+                  + String.join(", ", using.stream().limit(5).map(ItemView::url).toList())
+                  + (using.size() > 5 ? ", ..." : ""));
+        }
+        if (!offSite.coming().isEmpty()) {
+          List<dev.quire.protocol.ReadItem> coming = offSite.coming();
+          why.add(
+              "used by "
+                  + coming.size()
+                  + " draft or scheduled item(s): "
+                  + String.join(
+                      ", ",
+                      coming.stream()
+                          .limit(5)
+                          .map(i -> "'" + i.title() + "' (/admin/content/" + i.id() + "/)")
+                          .toList())
+                  + (coming.size() > 5 ? ", ..." : ""));
+        }
+        if (offSite.more() > 0) {
+          why.add("used by " + offSite.more() + " more item(s)");
+        }
+        throw new HttpError(
+            409, "in_use", "sha256", String.join("; ", why) + "; take it out of them first");
+      }
+      store.delete(sha);
+      int copies = variants.forget(sha);
+      LOG.info(
+          "media {} ({}) deleted, with {} resized cop(ies)", sha, media.get().filename(), copies);
+      return media.get();
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
   }
 
   /**
@@ -657,7 +713,8 @@ public final class MediaModule implements CmsModule {
                 get(
                     () ->
                         parameter(
-                            "sha256", sha -> completeWithFuture(adminConfirm(admin, e, sha)))),
+                            "sha256",
+                            sha -> completeWithFuture(adminConfirm(admin, e, sha, null)))),
                 post(
                     () ->
                         admin.form(
@@ -668,17 +725,19 @@ public final class MediaModule implements CmsModule {
                                         .handle(
                                             (m, failure) ->
                                                 failure == null
-                                                    ? admin.seeOther(
-                                                        "/admin/media/?deleted="
-                                                            + java.net.URLEncoder.encode(
-                                                                m.filename(),
-                                                                java.nio.charset.StandardCharsets
-                                                                    .UTF_8))
-                                                    : adminConfirmPage(
+                                                    ? CompletableFuture.completedFuture(
+                                                        admin.seeOther(
+                                                            "/admin/media/?deleted="
+                                                                + java.net.URLEncoder.encode(
+                                                                    m.filename(),
+                                                                    java.nio.charset
+                                                                        .StandardCharsets.UTF_8)))
+                                                    : adminConfirm(
                                                         admin,
                                                         e,
                                                         fields.getOrDefault("sha256", ""),
-                                                        refusal(failure))))))));
+                                                        refusal(failure)))
+                                        .thenCompose(page -> page))))));
   }
 
   /**
@@ -695,14 +754,15 @@ public final class MediaModule implements CmsModule {
         : new java.util.concurrent.CompletionException(failure);
   }
 
-  private CompletionStage<HttpResponse> adminConfirm(Admin admin, Admin.Editor e, String sha) {
-    return CompletableFuture.supplyAsync(
-        () -> adminConfirmPage(admin, e, sha, (HttpError) null), blocking);
+  /** The confirmation page; {@code failure}, when a delete was refused, says why on it. */
+  private CompletionStage<HttpResponse> adminConfirm(
+      Admin admin, Admin.Editor e, String sha, HttpError failure) {
+    return offSiteUsers(sha)
+        .thenApplyAsync(offSite -> adminConfirmPage(admin, e, sha, failure, offSite), blocking);
   }
 
-  /** The confirmation page; {@code failure}, when a delete was refused, says why on it. */
   private HttpResponse adminConfirmPage(
-      Admin admin, Admin.Editor e, String sha, HttpError failure) {
+      Admin admin, Admin.Editor e, String sha, HttpError failure, OffSite offSite) {
     Optional<MediaStore.Media> media;
     try {
       media = MediaStore.isSha(sha) ? store.get(sha) : Optional.empty();
@@ -721,11 +781,20 @@ public final class MediaModule implements CmsModule {
     vars.put(
         "usedBy",
         usedBy(sha).stream().map(v -> Map.of("title", v.title(), "url", v.url())).toList());
+    vars.put("comingBy", offSite.coming().stream().map(MediaModule::adminLink).toList());
+    vars.put("moreComing", offSite.more());
+    vars.put("archivedBy", offSite.archived().stream().map(MediaModule::adminLink).toList());
     if (failure != null) {
       vars.put("error", failure.getMessage());
     }
     return admin.page(
         e, failure == null ? StatusCodes.OK : StatusCodes.CONFLICT, "media/delete.peb", vars);
+  }
+
+  /** An item not on the site as the confirmation page names it: its title, state and edit page. */
+  private static Map<String, String> adminLink(dev.quire.protocol.ReadItem i) {
+    return Map.of(
+        "title", i.title(), "status", i.status().id(), "url", "/admin/content/" + i.id() + "/");
   }
 
   private Route adminList(Admin admin) {

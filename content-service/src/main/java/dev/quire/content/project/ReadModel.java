@@ -513,6 +513,50 @@ public final class ReadModel {
     return new ContentQuery.Page(withAliases(c, items), page, size, total);
   }
 
+  /**
+   * Items (any status) whose current body or cover image contains {@code text} as written, newest
+   * update first, at most {@code limit}; {@code total} counts every match ({@link
+   * ContentQuery.Referencing}). A blank text matches nothing.
+   */
+  public ContentQuery.Page referencing(Connection c, String text, int limit) throws SQLException {
+    if (text == null || text.isBlank()) {
+      return new ContentQuery.Page(List.of(), 1, limit, 0);
+    }
+    String find =
+        text.length() > ContentQuery.MAX_FIND_TEXT
+            ? text.substring(0, ContentQuery.MAX_FIND_TEXT)
+            : text;
+    String pattern = "%" + find.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    String where = " WHERE body LIKE ? ESCAPE '\\' OR cover_image LIKE ? ESCAPE '\\'";
+    long total;
+    try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM content_item" + where)) {
+      ps.setString(1, pattern);
+      ps.setString(2, pattern);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        total = rs.getLong(1);
+      }
+    }
+    List<ReadItem> items = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT "
+                + ITEM_COLUMNS
+                + " FROM content_item"
+                + where
+                + " ORDER BY updated_at DESC, id LIMIT ?")) {
+      ps.setString(1, pattern);
+      ps.setString(2, pattern);
+      ps.setInt(3, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          items.add(item(rs, false));
+        }
+      }
+    }
+    return new ContentQuery.Page(withAliases(c, items), 1, limit, total);
+  }
+
   public List<RevisionEntry> revisions(Connection c, String contentId) throws SQLException {
     return revisions(c, contentId, 0, Long.MAX_VALUE, false).revisions();
   }

@@ -206,6 +206,14 @@ public final class ContentQueries {
                     return Behaviors.same();
                   })
               .onMessage(
+                  ContentQuery.Referencing.class,
+                  q ->
+                      run(
+                          dataSource,
+                          jdbc,
+                          q.replyTo(),
+                          c -> readModel.referencing(c, q.text(), page(q.limit(), maxPageSize))))
+              .onMessage(
                   ContentQuery.Archive.class,
                   q ->
                       run(

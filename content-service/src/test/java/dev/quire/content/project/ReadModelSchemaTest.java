@@ -75,6 +75,14 @@ class ReadModelSchemaTest {
   }
 
   @Test
+  void itemsUsingAFileAreFoundOnPostgres() throws Exception {
+    DataSource ds = database("using_text");
+    ReadModelSchema.migrate(ds, SqlDialect.POSTGRES);
+    ReadModelTest.findsItemsUsingText(
+        ds, new ReadModel(SqlDialect.POSTGRES, new dev.quire.content.render.MarkdownRenderer()));
+  }
+
+  @Test
   void nodesStartingTogetherApplyEachVersionOnce() throws Exception {
     DataSource ds = database("together");
     int nodes = 4;

@@ -140,6 +140,65 @@ class ReadModelTest {
   }
 
   @Test
+  void itemsOfAnyStatusAreFoundByTheTextTheirBodyOrCoverHolds() throws Exception {
+    findsItemsUsingText(ds, rm);
+  }
+
+  /** Also run on PostgreSQL ({@link ReadModelSchemaTest}). */
+  static void findsItemsUsingText(javax.sql.DataSource ds, ReadModel rm) throws Exception {
+    String file = "/media/" + "ab".repeat(32) + "/";
+    project(
+        ds,
+        rm,
+        new Content.DraftCreated(
+            "u1",
+            1,
+            ContentKind.POST,
+            new ContentFields(
+                "In body", "in-body", "See ![](" + file + "a.png).", "", List.of(), "", "", null),
+            T0,
+            "ed"),
+        new Content.DraftCreated(
+            "u2",
+            1,
+            ContentKind.PAGE,
+            new ContentFields(
+                "As cover", "as-cover", "Text.", "", List.of(), file + "c.png", "", null),
+            T0.plusSeconds(1),
+            "ed"),
+        new Content.DraftCreated(
+            "u3",
+            1,
+            ContentKind.POST,
+            new ContentFields(
+                "Another file",
+                "another",
+                "![](/media/" + "cd".repeat(32) + "/b.png)",
+                "Mentions " + file + " in its description only",
+                List.of(),
+                "",
+                "",
+                null),
+            T0.plusSeconds(2),
+            "ed"));
+    try (Connection c = ds.getConnection()) {
+      var found = rm.referencing(c, file, 10);
+      assertThat(found.items())
+          .extracting(ReadItem::id)
+          .as("newest first")
+          .containsExactly("u2", "u1");
+      assertThat(found.total()).isEqualTo(2);
+      assertThat(found.items().get(0).body()).as("lists carry no bodies").isNullOrEmpty();
+      var first = rm.referencing(c, file, 1);
+      assertThat(first.items()).extracting(ReadItem::id).containsExactly("u2");
+      assertThat(first.total()).as("all are counted").isEqualTo(2);
+      assertThat(rm.referencing(c, "/MEDIA/", 10).total()).as("as written").isZero();
+      assertThat(rm.referencing(c, "%", 10).total()).as("% is a character").isZero();
+      assertThat(rm.referencing(c, "  ", 10).total()).as("blank: none").isZero();
+    }
+  }
+
+  @Test
   void catchUpPagesAreBoundedByTheirTextAsWellAsTheirCount() throws Exception {
     // Five items of ~20 KB of HTML each (pages carry no Markdown body): a 50 KB budget takes two
     // per page, a count of three cuts first only when the budget is larger; an item larger than
