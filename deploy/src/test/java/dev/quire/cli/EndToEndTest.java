@@ -343,6 +343,10 @@ class EndToEndTest {
     assertThat(march.body().indexOf("/posts/spring-2019-b/"))
         .as("newest first")
         .isLessThan(march.body().indexOf("/posts/spring-2019-a/"));
+    assertThat(get("/posts/spring-2019-a/").body())
+        .as("a post's date links to its month")
+        .contains(
+            "<a href=\"/archive/2019/03/\" class=\"meta__date\"><time datetime=\"2019-03-10\">");
     assertThat(get("/archive/2019/").headers().firstValue("Location")).hasValue("/archive/#y2019");
     assertThat(get("/archive/2019/03/page/1/").headers().firstValue("Location"))
         .hasValue("/archive/2019/03/");

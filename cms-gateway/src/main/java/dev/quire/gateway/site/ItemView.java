@@ -53,6 +53,14 @@ public record ItemView(
     return key.isEmpty() ? "" : dev.quire.protocol.RedirectRule.encoded("/authors/" + key + "/");
   }
 
+  /**
+   * The archive's page of the month of the day this item shows ({@code /archive/2026/12/}): {@code
+   * post.archiveUrl} in templates.
+   */
+  public String archiveUrl() {
+    return SiteSnapshot.archiveUrl(java.time.YearMonth.from(localDate()));
+  }
+
   /** The tags' names, as written: {@code post.tagNames} in templates. */
   public List<String> tagNames() {
     return tags.stream().map(TagRef::name).toList();
