@@ -170,39 +170,21 @@ public final class Templates {
     public Map<String, io.pebbletemplates.pebble.extension.Filter> getFilters() {
       return Map.of(
           "longDate",
-          new io.pebbletemplates.pebble.extension.Filter() {
-            @Override
-            public List<String> getArgumentNames() {
-              return List.of();
-            }
-
-            @Override
-            public Object apply(
-                Object input,
-                Map<String, Object> args,
-                PebbleTemplate self,
-                EvaluationContext context,
-                int lineNumber) {
-              if (input == null) {
-                return "";
-              }
-              if (!(input instanceof java.time.temporal.TemporalAccessor date)
-                  || !date.isSupported(java.time.temporal.ChronoField.DAY_OF_MONTH)) {
-                // An Instant has no day until it has a zone: post.localDate has one.
-                throw new io.pebbletemplates.pebble.error.PebbleException(
-                    null,
-                    "longDate takes a day (a LocalDate such as post.localDate), was "
-                        + input.getClass().getSimpleName(),
-                    lineNumber,
-                    self.getName());
-              }
-              return DisplayDate.longDate(date, context.getLocale());
-            }
-          },
+          // An Instant has no day until it has a zone: post.localDate has one.
+          dateFilter(
+              "longDate takes a day (a LocalDate such as post.localDate)",
+              List.of(java.time.temporal.ChronoField.DAY_OF_MONTH),
+              DisplayDate::longDate),
           "monthName",
-          monthFilter("monthName", false),
+          dateFilter(
+              MONTH_WANTED.formatted("monthName"),
+              MONTH_FIELDS,
+              (d, locale) -> DisplayDate.monthHeading(d, locale, false)),
           "monthYear",
-          monthFilter("monthYear", true),
+          dateFilter(
+              MONTH_WANTED.formatted("monthYear"),
+              MONTH_FIELDS,
+              (d, locale) -> DisplayDate.monthHeading(d, locale, true)),
           "jsonLd",
           new io.pebbletemplates.pebble.extension.Filter() {
             @Override
@@ -230,12 +212,21 @@ public final class Templates {
           });
     }
 
+    private static final String MONTH_WANTED =
+        "%s takes a month (a YearMonth such as the archive's, or a LocalDate)";
+
+    private static final List<java.time.temporal.ChronoField> MONTH_FIELDS =
+        List.of(java.time.temporal.ChronoField.MONTH_OF_YEAR, java.time.temporal.ChronoField.YEAR);
+
     /**
-     * {@code month | monthName}: a month's name as a heading in the page's language; {@code month |
-     * monthYear}: with its year ({@link DisplayDate#monthHeading}).
+     * A filter that writes a date in the page's language with {@code format}: "" for null, and an
+     * error saying {@code wanted} for anything without the {@code fields} it needs.
      */
-    private static io.pebbletemplates.pebble.extension.Filter monthFilter(
-        String name, boolean withYear) {
+    private static io.pebbletemplates.pebble.extension.Filter dateFilter(
+        String wanted,
+        List<java.time.temporal.ChronoField> fields,
+        java.util.function.BiFunction<java.time.temporal.TemporalAccessor, java.util.Locale, String>
+            format) {
       return new io.pebbletemplates.pebble.extension.Filter() {
         @Override
         public List<String> getArgumentNames() {
@@ -253,17 +244,14 @@ public final class Templates {
             return "";
           }
           if (!(input instanceof java.time.temporal.TemporalAccessor date)
-              || !date.isSupported(java.time.temporal.ChronoField.MONTH_OF_YEAR)
-              || !date.isSupported(java.time.temporal.ChronoField.YEAR)) {
+              || !fields.stream().allMatch(date::isSupported)) {
             throw new io.pebbletemplates.pebble.error.PebbleException(
                 null,
-                name
-                    + " takes a month (a YearMonth such as the archive's, or a LocalDate), was "
-                    + input.getClass().getSimpleName(),
+                wanted + ", was " + input.getClass().getSimpleName(),
                 lineNumber,
                 self.getName());
           }
-          return DisplayDate.monthHeading(date, context.getLocale(), withYear);
+          return format.apply(date, context.getLocale());
         }
       };
     }

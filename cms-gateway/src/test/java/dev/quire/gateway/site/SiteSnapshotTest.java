@@ -227,26 +227,14 @@ class SiteSnapshotTest {
   }
 
   private static ItemView dated(ItemView v, String at, String day) {
-    return new ItemView(
-        v.id(),
-        v.kind(),
-        v.title(),
-        v.slug(),
-        v.url(),
-        v.description(),
-        v.tags(),
-        v.coverImage(),
-        v.author(),
-        day,
-        v.dateDisplay(),
-        v.updatedIso(),
-        v.html(),
-        v.readingMinutes(),
-        Instant.parse(at),
-        v.aliases());
+    return with(v, v.author(), day, Instant.parse(at));
   }
 
   private static ItemView withAuthor(ItemView v, String author) {
+    return with(v, author, v.dateIso(), v.sortDate());
+  }
+
+  private static ItemView with(ItemView v, String author, String dateIso, Instant sortDate) {
     return new ItemView(
         v.id(),
         v.kind(),
@@ -257,12 +245,12 @@ class SiteSnapshotTest {
         v.tags(),
         v.coverImage(),
         author,
-        v.dateIso(),
+        dateIso,
         v.dateDisplay(),
         v.updatedIso(),
         v.html(),
         v.readingMinutes(),
-        v.sortDate(),
+        sortDate,
         v.aliases());
   }
 

@@ -476,8 +476,7 @@ public final class ReadModel {
       if (find.length() > ContentQuery.MAX_FIND_TEXT) {
         find = find.substring(0, ContentQuery.MAX_FIND_TEXT);
       }
-      String pattern =
-          "%" + find.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+      String pattern = containing(find);
       where.append(
           " AND (LOWER(title) LIKE ? ESCAPE '\\' OR LOWER(slug) LIKE ? ESCAPE '\\'"
               + " OR LOWER(description) LIKE ? ESCAPE '\\')");
@@ -526,7 +525,7 @@ public final class ReadModel {
         text.length() > ContentQuery.MAX_FIND_TEXT
             ? text.substring(0, ContentQuery.MAX_FIND_TEXT)
             : text;
-    String pattern = "%" + find.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+    String pattern = containing(find);
     String where = " WHERE body LIKE ? ESCAPE '\\' OR cover_image LIKE ? ESCAPE '\\'";
     long total;
     try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM content_item" + where)) {
@@ -555,6 +554,11 @@ public final class ReadModel {
       }
     }
     return new ContentQuery.Page(withAliases(c, items), 1, limit, total);
+  }
+
+  /** A LIKE pattern (with {@code ESCAPE '\\'}) for values containing {@code text} as written. */
+  private static String containing(String text) {
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
   }
 
   public List<RevisionEntry> revisions(Connection c, String contentId) throws SQLException {
