@@ -14,7 +14,11 @@ ITEMS=${ITEMS:-1000}; EDITS=${EDITS:-20000}; IN_FLIGHT=${IN_FLIGHT:-256}; WARMUP
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 echo "== edits through the entities ($EDITS edits over $ITEMS items, $IN_FLIGHT in flight, after $WARMUP unmeasured)" >&2
-edits_line=$(java -Xmx512m -cp deploy/target/quire.jar dev.quire.cli.BenchWrites "$work/edits" "$ITEMS" "$EDITS" "$IN_FLIGHT" "$WARMUP" 2>/dev/null | grep '^edits=')
+# With the JVM settings `./quire serve` runs the write path with (heap, collector, code cache), as
+# bench/site.sh runs its Pekko HTTP reference; before 2026-12-06 this ran with -Xmx512m and the
+# JVM's default collector (G1), which acked more and with a lower p99 than the server does.
+edits_line=$(java -Xms64m -Xmx"${QUIRE_HEAP:-256m}" -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=192m \
+  -XX:ReservedCodeCacheSize=64m -cp deploy/target/quire.jar dev.quire.cli.BenchWrites "$work/edits" "$ITEMS" "$EDITS" "$IN_FLIGHT" "$WARMUP" 2>/dev/null | grep '^edits=')
 echo "$edits_line" >&2
 
 echo "== generating $POSTS posts" >&2
