@@ -77,7 +77,7 @@ measure() { # name, command...: sets secs, rss_mb
 # The launcher keeps an AppCDS archive of the classes `crawl` loads, made on its first run after
 # a build (./quire): that first run is timed too, and the second is the one compared.
 log "quire crawl (first run after a build: the launcher makes its class archive)"
-rm -f deploy/target/quire-crawl.jsa
+rm -f deploy/target/quire-crawl*.jsa deploy/target/quire-crawl*.aot
 measure quire-first ./quire crawl "http://127.0.0.1:$PORT/" --max-pages $(( PAGES * 2 )) --max-depth 100000 --delay 0 \
   --concurrency "$THREADS" --out "$work/quire-first-report"
 first_s=$secs; first_rss=$rss_mb

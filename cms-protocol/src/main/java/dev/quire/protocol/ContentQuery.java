@@ -51,12 +51,17 @@ public interface ContentQuery extends QuireSerializable {
   int MAX_FIND_TEXT = 200;
 
   /**
-   * Items of any status whose current body or cover image contains {@code text} as written (a media
-   * file's address, {@code /media/<sha256>/}), newest update first, at most {@code limit}; the
-   * answer's {@code total} counts every match. A scan of the items' text: for rare questions such
-   * as whether a file may be deleted.
+   * Items in one of {@code statuses} (empty: any) whose current body or cover image contains {@code
+   * text} as written (a media file's address, {@code /media/<sha256>/}), newest update first, at
+   * most {@code limit}; the answer's {@code total} counts every match. A scan of the items' text:
+   * for rare questions such as whether a file may be deleted.
    */
-  record Referencing(String text, int limit, ActorRef<Page> replyTo) implements ContentQuery {}
+  record Referencing(String text, List<ContentStatus> statuses, int limit, ActorRef<Page> replyTo)
+      implements ContentQuery {
+    public Referencing {
+      statuses = statuses == null ? List.of() : List.copyOf(statuses);
+    }
+  }
 
   /** Items without bodies (lists stay small); {@code total} counts every match. */
   record Page(List<ReadItem> items, int page, int size, long total) implements QuireSerializable {}

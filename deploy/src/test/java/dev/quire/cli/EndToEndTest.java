@@ -348,6 +348,10 @@ class EndToEndTest {
         .contains(
             "<a href=\"/archive/2019/03/\" class=\"meta__date\"><time datetime=\"2019-03-10\">");
     assertThat(get("/archive/2019/").headers().firstValue("Location")).hasValue("/archive/#y2019");
+    assertThat(get("/archive/2019/?utm_source=x").headers().firstValue("Location"))
+        .as("the query before the fragment")
+        .hasValue("/archive/?utm_source=x#y2019");
+    assertThat(march.body()).contains("<a href=\"/archive/#y2019\">");
     assertThat(get("/archive/2019/03/page/1/").headers().firstValue("Location"))
         .hasValue("/archive/2019/03/");
     for (String none :

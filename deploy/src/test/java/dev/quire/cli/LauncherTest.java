@@ -131,27 +131,46 @@ class LauncherTest {
     assertThat(probes()).isEqualTo(2);
   }
 
+  /** The archive a launch tells the JVM to make at exit, by the option that names it. */
+  static Path archiveMade(List<String> options, String option) {
+    return options.stream()
+        .filter(o -> o.startsWith(option))
+        .map(o -> Path.of(o.substring(option.length())))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + option + " in " + options));
+  }
+
   @Test
   void eachJvmMakesItsOwnClassArchiveAndFromJdk25AnAotCache() throws Exception {
     layOut();
     jdk("17.0.15+6", "17.0.15");
-    Path jsa = dir.resolve("deploy/target/quire.jsa");
-    assertThat(launch(Map.of(), "serve")).contains("-XX:ArchiveClassesAtExit=" + jsa);
+    Path jsa = archiveMade(launch(Map.of(), "serve"), "-XX:ArchiveClassesAtExit=");
+    assertThat(jsa.getParent()).isEqualTo(dir.resolve("deploy/target"));
+    assertThat(jsa.getFileName().toString()).matches("quire-[0-9]+\\.jsa");
     madeAtExit(jsa);
     assertThat(launch(Map.of(), "serve"))
         .contains("-XX:SharedArchiveFile=" + jsa, "-Xshare:auto")
         .noneMatch(o -> o.startsWith("-XX:ArchiveClassesAtExit"))
         .noneMatch(o -> o.startsWith("--sun-misc-unsafe-memory-access"));
-    // Another JVM would ignore that archive without a word: it makes its own.
+    // Another JVM would ignore that archive without a word: it makes its own beside it, and the
+    // first JVM finds its own again when it runs next.
     jdk("17.0.16+8", "17.0.16");
-    assertThat(launch(Map.of(), "serve")).contains("-XX:ArchiveClassesAtExit=" + jsa);
-    assertThat(jsa).as("the other JVM's archive is gone").doesNotExist();
+    Path other = archiveMade(launch(Map.of(), "serve"), "-XX:ArchiveClassesAtExit=");
+    assertThat(other).isNotEqualTo(jsa);
+    assertThat(jsa).exists();
+    madeAtExit(other);
+    jdk("17.0.15+6", "17.0.15");
+    assertThat(launch(Map.of(), "serve")).contains("-XX:SharedArchiveFile=" + jsa);
+    // Each command has its own.
+    assertThat(archiveMade(launch(Map.of(), "crawl", "http://x/"), "-XX:ArchiveClassesAtExit="))
+        .isNotEqualTo(jsa);
     // JDK 25 makes an AOT cache, and is told what JDK 17 allows without a warning.
     jdk("25.0.3+9-LTS", "25.0.3");
-    Path aot = dir.resolve("deploy/target/quire.aot");
-    assertThat(launch(Map.of(), "serve"))
+    List<String> first = launch(Map.of(), "serve");
+    Path aot = archiveMade(first, "-XX:AOTCacheOutput=");
+    assertThat(aot.getFileName().toString()).matches("quire-[0-9]+\\.aot");
+    assertThat(first)
         .contains(
-            "-XX:AOTCacheOutput=" + aot,
             "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow",
             "-Xlog:aot=off")
@@ -165,6 +184,10 @@ class LauncherTest {
     // Commands without an archive get none.
     assertThat(launch(Map.of(), "users", "list"))
         .noneMatch(o -> o.contains("AOTCache") || o.contains("Archive"));
+    // A JVM without a release file cannot be told from another: one archive, as before.
+    Files.delete(dir.resolve("release"));
+    assertThat(launch(Map.of(), "serve"))
+        .contains("-XX:ArchiveClassesAtExit=" + dir.resolve("deploy/target/quire.jsa"));
   }
 
   @Test

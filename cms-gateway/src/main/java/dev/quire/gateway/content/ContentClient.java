@@ -177,11 +177,13 @@ public final class ContentClient {
   }
 
   /**
-   * Items of any status whose current body or cover image contains {@code text} (at most {@code
-   * limit} of them, and how many in all): see {@link ContentQuery.Referencing}.
+   * Items in one of {@code statuses} (empty: any) whose current body or cover image contains {@code
+   * text} (at most {@code limit} of them, and how many in all): see {@link
+   * ContentQuery.Referencing}.
    */
-  public CompletionStage<ContentQuery.Page> referencing(String text, int limit) {
-    return query(r -> new ContentQuery.Referencing(text, limit, r));
+  public CompletionStage<ContentQuery.Page> referencing(
+      String text, List<dev.quire.protocol.ContentStatus> statuses, int limit) {
+    return query(r -> new ContentQuery.Referencing(text, statuses, limit, r));
   }
 
   /** How long an ask to content waits now: shorter while a content node is unreachable. */

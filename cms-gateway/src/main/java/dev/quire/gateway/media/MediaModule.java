@@ -431,42 +431,48 @@ public final class MediaModule implements CmsModule {
   }
 
   /**
-   * The items not on the site whose current text or cover uses stored file {@code sha}: drafts,
-   * scheduled and archived items, newest update first (at most {@code quire.media.users-named}),
-   * from the content role's read model. None without a content role (a test).
+   * The items not on the site whose current text or cover uses stored file {@code sha}: drafts and
+   * scheduled items, and archived ones, each newest update first (at most {@code
+   * quire.media.users-named} of each), from the content role's read model. None without a content
+   * role (a test).
    */
   CompletionStage<OffSite> offSiteUsers(String sha) {
     if (content == null || !MediaStore.isSha(sha)) {
-      return CompletableFuture.completedFuture(new OffSite(List.of(), List.of(), 0));
+      return CompletableFuture.completedFuture(new OffSite(List.of(), 0, List.of(), 0));
     }
+    String ref = "/media/" + sha + "/";
     return content
-        .referencing("/media/" + sha + "/", usersNamed)
-        .thenApply(
-            page -> {
-              List<dev.quire.protocol.ReadItem> coming = new java.util.ArrayList<>();
-              List<dev.quire.protocol.ReadItem> archived = new java.util.ArrayList<>();
-              for (dev.quire.protocol.ReadItem i : page.items()) {
-                switch (i.status()) {
-                  case DRAFT, SCHEDULED -> coming.add(i);
-                  case ARCHIVED -> archived.add(i);
-                  default -> {} // published: the site's own copy is asked (usedBy)
-                }
-              }
-              // Items past the named ones, of any state: a delete is refused while there are any.
-              long beyond = page.total() - page.items().size();
-              return new OffSite(List.copyOf(coming), List.copyOf(archived), beyond);
-            });
+        .referencing(
+            ref,
+            List.of(
+                dev.quire.protocol.ContentStatus.DRAFT, dev.quire.protocol.ContentStatus.SCHEDULED),
+            usersNamed)
+        .thenCombine(
+            content.referencing(
+                ref, List.of(dev.quire.protocol.ContentStatus.ARCHIVED), usersNamed),
+            (coming, archived) ->
+                new OffSite(
+                    coming.items(),
+                    coming.total() - coming.items().size(),
+                    archived.items(),
+                    archived.total() - archived.items().size()));
   }
 
   /**
-   * Drafts and scheduled items that use a file ({@code coming}: a delete waits for them), archived
-   * ones ({@code archived}: told, not waited for; one brought back shows a missing file), and how
-   * many more matched than were named ({@code more}).
+   * Drafts and scheduled items that use a file ({@code coming}, and how many more than those named:
+   * a delete waits for them all), and archived ones ({@code archived}, and how many more: told, not
+   * waited for; one brought back shows a missing file).
    */
   record OffSite(
       List<dev.quire.protocol.ReadItem> coming,
+      long moreComing,
       List<dev.quire.protocol.ReadItem> archived,
-      long more) {}
+      long moreArchived) {
+
+    boolean holdsBack() {
+      return !coming.isEmpty() || moreComing > 0;
+    }
+  }
 
   /**
    * Deletes stored file {@code sha} and the copies made of it, unless a published item shows it or
@@ -484,7 +490,7 @@ public final class MediaModule implements CmsModule {
         throw HttpError.notFound("no such media file");
       }
       List<ItemView> using = usedBy(sha);
-      if (!using.isEmpty() || !offSite.coming().isEmpty() || offSite.more() > 0) {
+      if (!using.isEmpty() || offSite.holdsBack()) {
         List<String> why = new java.util.ArrayList<>();
         if (!using.isEmpty()) {
           why.add(
@@ -494,11 +500,12 @@ public final class MediaModule implements CmsModule {
                   + String.join(", ", using.stream().limit(5).map(ItemView::url).toList())
                   + (using.size() > 5 ? ", ..." : ""));
         }
-        if (!offSite.coming().isEmpty()) {
+        if (offSite.holdsBack()) {
           List<dev.quire.protocol.ReadItem> coming = offSite.coming();
+          long all = coming.size() + offSite.moreComing();
           why.add(
               "used by "
-                  + coming.size()
+                  + all
                   + " draft or scheduled item(s): "
                   + String.join(
                       ", ",
@@ -506,10 +513,7 @@ public final class MediaModule implements CmsModule {
                           .limit(5)
                           .map(i -> "'" + i.title() + "' (/admin/content/" + i.id() + "/)")
                           .toList())
-                  + (coming.size() > 5 ? ", ..." : ""));
-        }
-        if (offSite.more() > 0) {
-          why.add("used by " + offSite.more() + " more item(s)");
+                  + (all > 5 ? ", ..." : ""));
         }
         throw new HttpError(
             409, "in_use", "sha256", String.join("; ", why) + "; take it out of them first");
@@ -782,8 +786,9 @@ public final class MediaModule implements CmsModule {
         "usedBy",
         usedBy(sha).stream().map(v -> Map.of("title", v.title(), "url", v.url())).toList());
     vars.put("comingBy", offSite.coming().stream().map(MediaModule::adminLink).toList());
-    vars.put("moreComing", offSite.more());
+    vars.put("moreComing", offSite.moreComing());
     vars.put("archivedBy", offSite.archived().stream().map(MediaModule::adminLink).toList());
+    vars.put("moreArchived", offSite.moreArchived());
     if (failure != null) {
       vars.put("error", failure.getMessage());
     }

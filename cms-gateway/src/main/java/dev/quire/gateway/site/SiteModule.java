@@ -317,7 +317,7 @@ public final class SiteModule implements CmsModule {
           page,
           month == null ? path : SiteSnapshot.archiveUrl(month),
           "site/month.peb",
-          month == null ? Map.of() : Map.of("month", month));
+          month == null ? Map.of() : Map.of("month", month, "archiveIndex", snap.servesArchive()));
     }
     if (n == 2 && parts[0].equals("archive")) {
       // /archive/2026/: the archive, at that year.
@@ -345,7 +345,9 @@ public final class SiteModule implements CmsModule {
     return notFound(snap, path);
   }
 
-  private static final java.util.regex.Pattern YEAR = java.util.regex.Pattern.compile("[0-9]{4}");
+  // Five digits for the year 10000, where a post dated at the very end of 9999 falls in a zone
+  // east of UTC.
+  private static final java.util.regex.Pattern YEAR = java.util.regex.Pattern.compile("[0-9]{4,5}");
 
   private static final java.util.regex.Pattern MONTH =
       java.util.regex.Pattern.compile("0[1-9]|1[0-2]");
@@ -413,7 +415,14 @@ public final class SiteModule implements CmsModule {
   }
 
   private SiteSnapshot.Rendered blogPage(SiteSnapshot snap, String path, int page) {
-    return listPage(snap, path, snap.posts(), page, "/blog/", "site/blog.peb", Map.of());
+    return listPage(
+        snap,
+        path,
+        snap.posts(),
+        page,
+        "/blog/",
+        "site/blog.peb",
+        Map.of("archiveIndex", snap.servesArchive()));
   }
 
   /**

@@ -513,11 +513,13 @@ public final class ReadModel {
   }
 
   /**
-   * Items (any status) whose current body or cover image contains {@code text} as written, newest
-   * update first, at most {@code limit}; {@code total} counts every match ({@link
-   * ContentQuery.Referencing}). A blank text matches nothing.
+   * Items in one of {@code statuses} (empty: any) whose current body or cover image contains {@code
+   * text} as written, newest update first, at most {@code limit}; {@code total} counts every match
+   * ({@link ContentQuery.Referencing}). A blank text matches nothing. The count is a second scan,
+   * run only when there are more matches than {@code limit}.
    */
-  public ContentQuery.Page referencing(Connection c, String text, int limit) throws SQLException {
+  public ContentQuery.Page referencing(
+      Connection c, String text, List<ContentStatus> statuses, int limit) throws SQLException {
     if (text == null || text.isBlank()) {
       return new ContentQuery.Page(List.of(), 1, limit, 0);
     }
@@ -526,15 +528,12 @@ public final class ReadModel {
             ? text.substring(0, ContentQuery.MAX_FIND_TEXT)
             : text;
     String pattern = containing(find);
-    String where = " WHERE body LIKE ? ESCAPE '\\' OR cover_image LIKE ? ESCAPE '\\'";
-    long total;
-    try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM content_item" + where)) {
-      ps.setString(1, pattern);
-      ps.setString(2, pattern);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        total = rs.getLong(1);
-      }
+    StringBuilder where =
+        new StringBuilder(" WHERE (body LIKE ? ESCAPE '\\' OR cover_image LIKE ? ESCAPE '\\')");
+    List<String> args = new ArrayList<>(List.of(pattern, pattern));
+    if (!statuses.isEmpty()) {
+      where.append(" AND status IN (").append("?,".repeat(statuses.size() - 1)).append("?)");
+      statuses.forEach(st -> args.add(st.id()));
     }
     List<ReadItem> items = new ArrayList<>();
     try (PreparedStatement ps =
@@ -544,12 +543,22 @@ public final class ReadModel {
                 + " FROM content_item"
                 + where
                 + " ORDER BY updated_at DESC, id LIMIT ?")) {
-      ps.setString(1, pattern);
-      ps.setString(2, pattern);
-      ps.setInt(3, limit);
+      bind(ps, args);
+      ps.setInt(args.size() + 1, limit + 1);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           items.add(item(rs, false));
+        }
+      }
+    }
+    long total = items.size();
+    if (items.size() > limit) {
+      items = new ArrayList<>(items.subList(0, limit));
+      try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM content_item" + where)) {
+        bind(ps, args);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          total = rs.getLong(1);
         }
       }
     }

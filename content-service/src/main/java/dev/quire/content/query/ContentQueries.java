@@ -212,7 +212,9 @@ public final class ContentQueries {
                           dataSource,
                           jdbc,
                           q.replyTo(),
-                          c -> readModel.referencing(c, q.text(), page(q.limit(), maxPageSize))))
+                          c ->
+                              readModel.referencing(
+                                  c, q.text(), q.statuses(), page(q.limit(), maxPageSize))))
               .onMessage(
                   ContentQuery.Archive.class,
                   q ->

@@ -181,20 +181,32 @@ class ReadModelTest {
                 null),
             T0.plusSeconds(2),
             "ed"));
+    // u2 is published, so that the statuses can be asked for.
+    project(ds, rm, new Content.Published("u2", 2, T0.plusSeconds(5), "ed"));
     try (Connection c = ds.getConnection()) {
-      var found = rm.referencing(c, file, 10);
+      List<ContentStatus> any = List.of();
+      var found = rm.referencing(c, file, any, 10);
       assertThat(found.items())
           .extracting(ReadItem::id)
           .as("newest first")
           .containsExactly("u2", "u1");
       assertThat(found.total()).isEqualTo(2);
       assertThat(found.items().get(0).body()).as("lists carry no bodies").isNullOrEmpty();
-      var first = rm.referencing(c, file, 1);
+      var first = rm.referencing(c, file, any, 1);
       assertThat(first.items()).extracting(ReadItem::id).containsExactly("u2");
       assertThat(first.total()).as("all are counted").isEqualTo(2);
-      assertThat(rm.referencing(c, "/MEDIA/", 10).total()).as("as written").isZero();
-      assertThat(rm.referencing(c, "%", 10).total()).as("% is a character").isZero();
-      assertThat(rm.referencing(c, "  ", 10).total()).as("blank: none").isZero();
+      assertThat(rm.referencing(c, "/MEDIA/", any, 10).total()).as("as written").isZero();
+      assertThat(rm.referencing(c, "%", any, 10).total()).as("% is a character").isZero();
+      assertThat(rm.referencing(c, "a_png", any, 10).total()).as("_ is a character").isZero();
+      assertThat(rm.referencing(c, "  ", any, 10).total()).as("blank: none").isZero();
+      var drafts =
+          rm.referencing(c, file, List.of(ContentStatus.DRAFT, ContentStatus.SCHEDULED), 10);
+      assertThat(drafts.items()).extracting(ReadItem::id).containsExactly("u1");
+      assertThat(drafts.total()).isEqualTo(1);
+      assertThat(rm.referencing(c, file, List.of(ContentStatus.PUBLISHED), 10).items())
+          .extracting(ReadItem::id)
+          .containsExactly("u2");
+      assertThat(rm.referencing(c, file, List.of(ContentStatus.ARCHIVED), 10).total()).isZero();
     }
   }
 
