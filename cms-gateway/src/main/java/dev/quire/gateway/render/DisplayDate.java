@@ -37,34 +37,71 @@ public final class DisplayDate {
     return Locale.forLanguageTag(languageTag.strip());
   }
 
-  private static final DateTimeFormatter FALLBACK_MONTH =
-      DateTimeFormatter.ofPattern("MMMM", Locale.ENGLISH);
-
   /**
    * The month of {@code date} (a {@code YearMonth}, or anything with its fields) as a heading in
-   * {@code locale}: its name standing alone ("December", "Dezember", "Décembre"), and the year
-   * after it when {@code withYear}. Languages that write month names in lower case inside a
-   * sentence begin the heading with a capital, as headings do. A language the JDK has no date names
-   * for gets the English name.
+   * {@code locale}: its name standing alone ("December", "Dezember", "Décembre"), or with the year
+   * when {@code withYear}, in the order and words of the language's long date without its day
+   * ("December 2026", "Dezembro de 2026", "2026年12月"). Languages that write month names in lower
+   * case inside a sentence begin the heading with a capital, as headings do. A language the JDK has
+   * no date names for gets English.
    */
   public static String monthHeading(TemporalAccessor date, Locale locale, boolean withYear) {
-    String name;
     if (locale == null || !NAMED.contains(locale.getLanguage())) {
-      name = FALLBACK_MONTH.format(date);
       locale = Locale.ENGLISH;
-    } else {
-      name = DateTimeFormatter.ofPattern("LLLL", locale).format(date);
     }
-    if (!name.isEmpty()) {
-      int first = name.codePointAt(0);
-      name =
-          new String(Character.toChars(first)).toUpperCase(locale)
-              + name.substring(Character.charCount(first));
+    String pattern = withYear ? YEAR_MONTH.computeIfAbsent(locale, DisplayDate::yearMonth) : "LLLL";
+    String heading = DateTimeFormatter.ofPattern(pattern, locale).format(date);
+    if (heading.isEmpty() || !Character.isLetter(heading.codePointAt(0))) {
+      return heading;
     }
-    if (!withYear) {
-      return name;
+    int first = heading.codePointAt(0);
+    return new String(Character.toChars(first)).toUpperCase(locale)
+        + heading.substring(Character.charCount(first));
+  }
+
+  private static final java.util.Map<Locale, String> YEAR_MONTH =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The language's long date pattern ({@code d 'de' MMMM 'de' y}) without its day and what stands
+   * between the day and the next field ({@code MMMM 'de' y}), the month's name standing alone.
+   */
+  static String yearMonth(Locale locale) {
+    String p =
+        java.time.format.DateTimeFormatterBuilder.getLocalizedDateTimePattern(
+            FormatStyle.LONG, null, java.time.chrono.IsoChronology.INSTANCE, locale);
+    StringBuilder out = new StringBuilder();
+    int i = 0;
+    while (i < p.length()) {
+      char ch = p.charAt(i);
+      if (ch == '\'') {
+        int end = quoteEnd(p, i);
+        out.append(p, i, end);
+        i = end;
+      } else if (ch == 'd') {
+        while (i < p.length() && p.charAt(i) == 'd') {
+          i++;
+        }
+        while (i < p.length() && !isPatternLetter(p.charAt(i))) {
+          i = p.charAt(i) == '\'' ? quoteEnd(p, i) : i + 1;
+        }
+      } else {
+        out.append(ch);
+        i++;
+      }
     }
-    return name + " " + date.get(java.time.temporal.ChronoField.YEAR);
+    String pattern = out.toString().strip().replace("MMMM", "LLLL");
+    return pattern.contains("y") ? pattern : "LLLL y";
+  }
+
+  /** Just past the quoted literal that opens at {@code start}. */
+  private static int quoteEnd(String pattern, int start) {
+    int end = pattern.indexOf('\'', start + 1);
+    return end < 0 ? pattern.length() : end + 1;
+  }
+
+  private static boolean isPatternLetter(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
   }
 
   /** {@code date} (a day, or anything with its fields) in the long form of {@code locale}. */

@@ -71,7 +71,15 @@ class TemplatesTest {
         .as("a heading begins with a capital where a sentence would not")
         .isEqualTo("D\u00e9cembre|D\u00e9cembre 2026");
     assertThat(templates.render("t/month.peb", m, DisplayDate.locale("pt-BR")))
-        .isEqualTo("Dezembro|Dezembro 2026");
+        .as("the language's words between month and year")
+        .isEqualTo("Dezembro|Dezembro de 2026");
+    assertThat(templates.render("t/month.peb", m, DisplayDate.locale("ja")))
+        .as("the language's order")
+        .isEqualTo("12\u6708|2026\u5e7412\u6708");
+    assertThat(templates.render("t/month.peb", m, DisplayDate.locale("ru")))
+        .as("the month's name standing alone")
+        .isEqualTo(
+            "\u0414\u0435\u043a\u0430\u0431\u0440\u044c|\u0414\u0435\u043a\u0430\u0431\u0440\u044c 2026 \u0433.");
     assertThat(templates.render("t/month.peb", m, DisplayDate.locale("tlh")))
         .isEqualTo("December|December 2026");
     assertThat(
@@ -79,7 +87,7 @@ class TemplatesTest {
                 "t/month.peb",
                 java.util.Map.<String, Object>of("m", java.time.LocalDate.of(2026, 3, 9)),
                 DisplayDate.locale("es")))
-        .isEqualTo("Marzo|Marzo 2026");
+        .isEqualTo("Marzo|Marzo de 2026");
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> templates.render("t/wrong.peb", java.util.Map.of(), DisplayDate.locale("en")))
         .hasMessageContaining("monthName takes a month");
