@@ -17,8 +17,11 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 echo "== edits through the entities ($EDITS edits over $ITEMS items, $IN_FLIGHT in flight, after $WARMUP unmeasured)" >&2
 # With the JVM settings `./quire serve` runs the write path with (heap, collector, code cache), as
 # bench/site.sh runs its Pekko HTTP reference; before 2026-12-06 this ran with -Xmx512m and the
-# JVM's default collector (G1), which acked more and with a lower p99 than the server does.
-edits_line=$(java -Xms64m -Xmx"${QUIRE_HEAP:-256m}" -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=192m \
+# JVM's default collector (G1), which acked more and with a lower p99 than the server does by
+# default (QUIRE_GC=g1 runs both with G1).
+gc=-XX:+UseSerialGC
+[ "${QUIRE_GC:-serial}" = g1 ] && gc=-XX:+UseG1GC
+edits_line=$(java -Xms64m -Xmx"${QUIRE_HEAP:-256m}" "$gc" -Xss512k -XX:MaxMetaspaceSize=192m \
   -XX:ReservedCodeCacheSize=64m -cp deploy/target/quire.jar dev.quire.cli.BenchWrites "$work/edits" "$ITEMS" "$EDITS" "$IN_FLIGHT" "$WARMUP" 2>/dev/null | grep '^edits=')
 echo "$edits_line" >&2
 

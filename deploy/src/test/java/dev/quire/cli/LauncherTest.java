@@ -191,6 +191,24 @@ class LauncherTest {
   }
 
   @Test
+  void theServerCollectsWithG1WhenAskedAndRefusesAnUnknownCollector() throws Exception {
+    layOut();
+    assertThat(launch(Map.of(), "serve")).contains("-XX:+UseSerialGC");
+    assertThat(launch(Map.of("QUIRE_GC", "g1"), "serve"))
+        .contains("-XX:+UseG1GC")
+        .doesNotContain("-XX:+UseSerialGC");
+    assertThat(launch(Map.of("QUIRE_GC", "g1"), "import", "markdown", "posts"))
+        .as("the import keeps its own")
+        .contains("-XX:+UseParallelGC")
+        .doesNotContain("-XX:+UseG1GC");
+    Files.deleteIfExists(dir.resolve("args"));
+    Run bad = run(Map.of("QUIRE_GC", "zgc"), "serve");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.output()).contains("QUIRE_GC").contains("'zgc'");
+    assertThat(Files.exists(dir.resolve("args"))).as("java never started").isFalse();
+  }
+
+  @Test
   void aJvmWithoutAReleaseFileIsAskedAtEveryStart() throws Exception {
     layOut();
     Files.delete(dir.resolve("release"));
