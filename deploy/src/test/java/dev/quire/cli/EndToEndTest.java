@@ -294,6 +294,12 @@ class EndToEndTest {
         .contains("<loc>http://localhost:8080/authors/ann-lee/</loc>");
     assertThat(get("/authors/nobody/").statusCode()).isEqualTo(404);
     assertThat(get("/authors/ann-lee/page/2/").statusCode()).isEqualTo(404);
+    assertThat(ann.body()).contains("<a href=\"/authors/\" id=\"all-authors\">All authors</a>");
+    assertThat(get("/authors/").body())
+        .contains(
+            "<a href=\"/authors/ann-lee/\">ann  lee</a> <span class=\"tag-index__count\">2"
+                + " posts</span>");
+    assertThat(get("/sitemap.xml").body()).contains("<loc>http://localhost:8080/authors/</loc>");
     // The archive: posts by the month of their date, a page per month.
     for (String[] p :
         new String[][] {

@@ -158,6 +158,11 @@ class ServeDemoTest {
         .contains(
             "<a href=\"/tags/backups/\">backups</a> <span class=\"tag-index__count\">1 post</span>")
         .contains("<a href=\"/tags/quire/\">quire</a>");
+    assertThat(body("/authors/"))
+        .contains(
+            "<a href=\"/authors/mira-quill/\">Mira Quill</a> <span class=\"tag-index__count\">2"
+                + " posts</span>")
+        .contains("<a href=\"/authors/the-quire-team/\">The Quire team</a>");
     // The archive of the demo's months, linked from the blog.
     assertThat(body("/blog/")).contains("<a href=\"/archive/\" id=\"archive-link\">Archive</a>");
     assertThat(body("/archive/"))

@@ -293,6 +293,17 @@ public final class FeedsModule implements CmsModule {
               theirs.get(0).authorUrl(),
               theirs.stream().map(ItemView::updatedIso).reduce(null, FeedsModule::later)));
     }
+    // The index of authors, where the site serves it: as new as the newest change to a post with
+    // an author.
+    if (snap.servesAuthorIndex()) {
+      String authored = null;
+      for (String key : snap.authorKeys()) {
+        for (ItemView p : snap.byAuthor(key)) {
+          authored = later(authored, p.updatedIso());
+        }
+      }
+      urls.add(new SitemapUrl("/authors/", authored));
+    }
     // The index of tags, where the site serves it (no page holds its slug): it changes with them.
     if (!tags.isEmpty() && snap.servesTagIndex()) {
       urls.add(new SitemapUrl("/tags/", tags.values().stream().reduce(null, FeedsModule::later)));

@@ -302,7 +302,9 @@ public final class SiteModule implements CmsModule {
           page,
           first,
           "site/author.peb",
-          posts.isEmpty() ? Map.of() : Map.of("author", posts.get(0).author()));
+          posts.isEmpty()
+              ? Map.of()
+              : Map.of("author", posts.get(0).author(), "authorIndex", snap.servesAuthorIndex()));
     }
     if ((n == 3 || n == 5 && parts[3].equals("page")) && parts[0].equals("archive")) {
       // /archive/2026/12/ and /archive/2026/12/page/N/: a month's posts, paged like the blog.
@@ -331,6 +333,9 @@ public final class SiteModule implements CmsModule {
     if (n == 1) {
       if (parts[0].equals("tags") && snap.servesTagIndex()) {
         return ok(snap, "site/tags.peb", path, Map.of("tags", snap.tagIndex()));
+      }
+      if (parts[0].equals("authors") && snap.servesAuthorIndex()) {
+        return ok(snap, "site/authors.peb", path, Map.of("authors", snap.authorIndex()));
       }
       if (parts[0].equals("archive") && snap.servesArchive()) {
         return ok(snap, "site/archive.peb", path, Map.of("years", archiveYears(snap)));

@@ -431,6 +431,51 @@ public final class SiteSnapshot {
     return authors().keySet();
   }
 
+  /** An author on the index of authors: the name as written, the page and how many posts. */
+  public record AuthorCount(String name, String key, String url, int posts) {}
+
+  /** Every author of a published post, by name, made at its first use. */
+  private volatile List<AuthorCount> authorIndex;
+
+  /**
+   * Whether {@code /authors/} is the index of authors: posts name authors, and no page holds (or
+   * held) the slug "authors", which a site may have given a page of its own (it is not reserved).
+   */
+  public boolean servesAuthorIndex() {
+    if (authors().isEmpty()) {
+      return false;
+    }
+    ItemView at = bySlug("authors");
+    ItemView was = byAlias("authors");
+    return (at == null || at.isPost()) && (was == null || was.isPost());
+  }
+
+  /**
+   * The index of authors ({@code /authors/}): each author's name as their newest post spells it,
+   * their page and how many published posts they have, by name.
+   */
+  public List<AuthorCount> authorIndex() {
+    List<AuthorCount> index = authorIndex;
+    if (index == null) {
+      List<AuthorCount> all = new ArrayList<>();
+      authors()
+          .forEach(
+              (key, theirs) ->
+                  all.add(
+                      new AuthorCount(
+                          theirs.get(0).author().strip(),
+                          key,
+                          theirs.get(0).authorUrl(),
+                          theirs.size())));
+      all.sort(
+          Comparator.comparing(AuthorCount::name, String.CASE_INSENSITIVE_ORDER)
+              .thenComparing(AuthorCount::key));
+      index = List.copyOf(all);
+      authorIndex = index; // made the same by any thread that races here
+    }
+    return index;
+  }
+
   /** A tag on the index of tags: its name as written, its URL and how many posts carry it. */
   public record TagCount(String name, String key, String url, int posts) {}
 

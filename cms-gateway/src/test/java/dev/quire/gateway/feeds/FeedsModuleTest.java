@@ -217,7 +217,9 @@ class FeedsModuleTest {
         .as("the archive, and the month of both posts' date (2 January)")
         .containsEntry("/archive/", "2026-02-01T08:00:00+01:00")
         .containsEntry("/archive/2026/01/", "2026-02-01T08:00:00+01:00")
-        .hasSize(11);
+        .as("the index of authors")
+        .containsEntry("/authors/", "2026-02-01T08:00:00+01:00")
+        .hasSize(12);
 
     // The newest post unpublished later: the blog's lists changed then, and say so; they do not
     // go back to the newest post that is left.

@@ -166,6 +166,21 @@ class SiteSnapshotTest {
     assertThat(s.authorKeys()).containsExactlyInAnyOrder("ann-lee", "ac-dc");
     assertThat(s.byAuthor("nobody")).isEmpty();
     assertThat(withAuthor(a, " ").authorUrl()).isEmpty();
+    // The index of authors: each by name as their newest post spells it, with their posts.
+    assertThat(s.authorIndex())
+        .extracting(
+            SiteSnapshot.AuthorCount::name,
+            SiteSnapshot.AuthorCount::url,
+            SiteSnapshot.AuthorCount::posts)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("AC/DC", "/authors/ac-dc/", 1),
+            org.assertj.core.groups.Tuple.tuple("Ann Lee", "/authors/ann-lee/", 2));
+    assertThat(s.servesAuthorIndex()).isTrue();
+    // A page of the site's own at /authors/ (the slug is not reserved) keeps it; no authors, none.
+    ItemView page = view("p", "page", "authors", List.of(), List.of(), Instant.EPOCH, "Our team");
+    assertThat(SiteSnapshot.of(1, List.of(a, b, c, page), 10).servesAuthorIndex()).isFalse();
+    ItemView nobody = view("n", "post", "n", List.of(), List.of(), Instant.EPOCH, "N");
+    assertThat(SiteSnapshot.of(1, List.of(nobody), 10).servesAuthorIndex()).isFalse();
   }
 
   @Test
