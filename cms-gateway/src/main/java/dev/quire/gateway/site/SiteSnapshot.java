@@ -431,6 +431,16 @@ public final class SiteSnapshot {
     return authors().keySet();
   }
 
+  /**
+   * Whether no page holds {@code slug}, nor held it (its old slug redirects): a page answers at
+   * {@code /<slug>/}, a post's slug there does not.
+   */
+  private boolean noPageHolds(String slug) {
+    ItemView at = bySlug(slug);
+    ItemView was = byAlias(slug);
+    return (at == null || at.isPost()) && (was == null || was.isPost());
+  }
+
   /** An author on the index of authors: the name as written, the page and how many posts. */
   public record AuthorCount(String name, String key, String url, int posts) {}
 
@@ -442,12 +452,7 @@ public final class SiteSnapshot {
    * held) the slug "authors", which a site may have given a page of its own (it is not reserved).
    */
   public boolean servesAuthorIndex() {
-    if (authors().isEmpty()) {
-      return false;
-    }
-    ItemView at = bySlug("authors");
-    ItemView was = byAlias("authors");
-    return (at == null || at.isPost()) && (was == null || was.isPost());
+    return !authors().isEmpty() && noPageHolds("authors");
   }
 
   /**
@@ -488,12 +493,7 @@ public final class SiteSnapshot {
    * does not hide it: only a page answers at {@code /<slug>/}.
    */
   public boolean servesTagIndex() {
-    if (tagIndex().isEmpty()) {
-      return false;
-    }
-    ItemView at = bySlug("tags");
-    ItemView was = byAlias("tags");
-    return (at == null || at.isPost()) && (was == null || was.isPost());
+    return !tagIndex().isEmpty() && noPageHolds("tags");
   }
 
   /** The index of tags ({@code /tags/}): every tag a published post carries, by name. */
@@ -569,12 +569,7 @@ public final class SiteSnapshot {
    * held) the slug "archive", as for {@link #servesTagIndex()}.
    */
   public boolean servesArchive() {
-    if (posts.isEmpty()) {
-      return false;
-    }
-    ItemView at = bySlug("archive");
-    ItemView was = byAlias("archive");
-    return (at == null || at.isPost()) && (was == null || was.isPost());
+    return !posts.isEmpty() && noPageHolds("archive");
   }
 
   /** Published posts, newest first. */
