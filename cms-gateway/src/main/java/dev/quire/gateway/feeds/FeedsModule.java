@@ -285,23 +285,16 @@ public final class FeedsModule implements CmsModule {
     snap.posts().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
     snap.pages().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
     tags.forEach((url, lastmod) -> urls.add(new SitemapUrl(url, lastmod)));
-    // Each author's page, as new as the last change to one of their posts.
+    // Each author's page, as new as the last change to one of their posts; the index of authors,
+    // where the site serves it, as new as the newest of those.
+    String authored = null;
     for (String key : new java.util.TreeSet<>(snap.authorKeys())) {
       List<ItemView> theirs = snap.byAuthor(key);
-      urls.add(
-          new SitemapUrl(
-              theirs.get(0).authorUrl(),
-              theirs.stream().map(ItemView::updatedIso).reduce(null, FeedsModule::later)));
+      String lastmod = theirs.stream().map(ItemView::updatedIso).reduce(null, FeedsModule::later);
+      urls.add(new SitemapUrl(theirs.get(0).authorUrl(), lastmod));
+      authored = later(authored, lastmod);
     }
-    // The index of authors, where the site serves it: as new as the newest change to a post with
-    // an author.
     if (snap.servesAuthorIndex()) {
-      String authored = null;
-      for (String key : snap.authorKeys()) {
-        for (ItemView p : snap.byAuthor(key)) {
-          authored = later(authored, p.updatedIso());
-        }
-      }
       urls.add(new SitemapUrl("/authors/", authored));
     }
     // The index of tags, where the site serves it (no page holds its slug): it changes with them.

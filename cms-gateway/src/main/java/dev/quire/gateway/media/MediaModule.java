@@ -643,50 +643,54 @@ public final class MediaModule implements CmsModule {
    * the Markdown that shows it, or the error (403 for a form of another session, 400, 408, 413, 503
    * as for the API's uploads) as {@code {"error": {"code", "field", "message"}}}.
    */
+  /** A multipart upload form, bounded to the largest upload and its form's other fields. */
+  private Route uploadForm(
+      java.util.function.Function<org.apache.pekko.http.javadsl.model.Multipart.FormData, Route>
+          inner) {
+    return withSizeLimit(
+        maxUpload + FORM_OVERHEAD_BYTES,
+        () -> entity(Unmarshaller.entityToMultipartFormData(), inner));
+  }
+
   private Route adminInsert(Admin admin) {
     return post(
         () ->
             admin.signedIn(
                 Role.Permission.WRITE_DRAFTS,
                 e ->
-                    withSizeLimit(
-                        maxUpload + FORM_OVERHEAD_BYTES,
-                        () ->
-                            entity(
-                                Unmarshaller.entityToMultipartFormData(),
-                                form ->
-                                    completeWithFuture(
-                                        checkedUpload(
-                                                e,
-                                                form,
-                                                (m, sent) -> {
-                                                  Map<String, Object> v = view(m);
-                                                  v.put("markdown", markdown(m));
-                                                  return JsonResponses.of(
-                                                      json, StatusCodes.CREATED, v);
-                                                },
-                                                () ->
-                                                    jsonError(
-                                                        new HttpError(
-                                                            403,
-                                                            "forbidden",
-                                                            "_csrf",
-                                                            "this upload did not come from your"
-                                                                + " current session: reload the"
-                                                                + " page")))
-                                            .exceptionally(
-                                                failure -> {
-                                                  if (dev.quire.gateway.content.Asks.unwrap(failure)
-                                                      instanceof HttpError h) {
-                                                    return jsonError(h);
-                                                  }
-                                                  throw failure
-                                                          instanceof
-                                                          java.util.concurrent.CompletionException c
-                                                      ? c
-                                                      : new java.util.concurrent
-                                                          .CompletionException(failure);
-                                                }))))));
+                    uploadForm(
+                        form ->
+                            completeWithFuture(
+                                checkedUpload(
+                                        e,
+                                        form,
+                                        (m, sent) -> {
+                                          Map<String, Object> v = view(m);
+                                          v.put("markdown", markdown(m));
+                                          return JsonResponses.of(json, StatusCodes.CREATED, v);
+                                        },
+                                        () ->
+                                            jsonError(
+                                                new HttpError(
+                                                    403,
+                                                    "forbidden",
+                                                    "_csrf",
+                                                    "this upload did not come from your"
+                                                        + " current session: reload the"
+                                                        + " page")))
+                                    .exceptionally(
+                                        failure -> {
+                                          if (dev.quire.gateway.content.Asks.unwrap(failure)
+                                              instanceof HttpError h) {
+                                            return jsonError(h);
+                                          }
+                                          throw failure
+                                                  instanceof
+                                                  java.util.concurrent.CompletionException c
+                                              ? c
+                                              : new java.util.concurrent.CompletionException(
+                                                  failure);
+                                        })))));
   }
 
   private HttpResponse jsonError(HttpError h) {
@@ -836,14 +840,8 @@ public final class MediaModule implements CmsModule {
                                                                     page.orElse("1")))))))),
                         post(
                             () ->
-                                withSizeLimit(
-                                    maxUpload + FORM_OVERHEAD_BYTES,
-                                    () ->
-                                        entity(
-                                            Unmarshaller.entityToMultipartFormData(),
-                                            form ->
-                                                completeWithFuture(
-                                                    adminUpload(admin, e, form))))))));
+                                uploadForm(
+                                    form -> completeWithFuture(adminUpload(admin, e, form)))))));
   }
 
   /** {@code ?page=} of the admin's media list: a whole number from 1, else 400 naming it. */
