@@ -125,12 +125,12 @@ for r in "${routes[@]}"; do
   curl -fs "http://127.0.0.1:$NGINX_PORT$r" | cmp -s - "$work/www${r}index.html" \
     || { log "nginx does not serve $r as Quire does"; exit 1; }
 done
-# Pekko HTTP alone, with the launcher's memory settings and collector.
+# Pekko HTTP alone, with the server's JVM settings (memory, collector; `./quire jvm-opts serve`).
 if curl -fs -o /dev/null "http://127.0.0.1:$PEKKO_PORT/"; then
   log "something already answers on PEKKO_PORT $PEKKO_PORT"; exit 1
 fi
-java -Xms64m -Xmx"${QUIRE_HEAP:-256m}" -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=192m \
-  -XX:ReservedCodeCacheSize=64m -cp deploy/target/quire.jar \
+mapfile -t jvm < <(./quire jvm-opts serve)
+java "${jvm[@]}" -cp deploy/target/quire.jar \
   dev.quire.cli.BenchPekkoHttp "$PEKKO_PORT" "$work/www" > "$work/pekko.log" 2>&1 &
 pekko=$!
 for _ in $(seq 1 600); do

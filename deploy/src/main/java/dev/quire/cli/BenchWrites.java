@@ -5,6 +5,8 @@ import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentQuery;
 import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ReadItem;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -60,9 +62,15 @@ public final class BenchWrites {
       // The measured edits start with the read model holding the warm-up's, so that what it
       // does meanwhile is for the measured edits alone.
       awaitReadModel(target, idle);
+      long jit0 = compileMillis();
+      long gc0 = gcMillis();
       long start = System.nanoTime();
       runEdits(target, idle, edits, inFlight, warmup, latencies, failures);
       double seconds = (System.nanoTime() - start) / 1e9;
+      // What the JIT compilers and the collector took of the measured edits' wall time: a JIT
+      // still at work means the figure is not yet the steady state.
+      double jitShare = (compileMillis() - jit0) / 1e3 / seconds;
+      double gcShare = (gcMillis() - gc0) / 1e3 / seconds;
       // The projection trails the journal, and shares the cores and the database with the
       // writes: how long until the read model (what the site is built from) holds every edit.
       awaitReadModel(target, idle);
@@ -70,7 +78,8 @@ public final class BenchWrites {
       Arrays.sort(latencies);
       System.out.printf(
           "edits=%d items=%d in_flight=%d seconds=%.2f edits_per_s=%.0f p50_ms=%.1f p99_ms=%.1f"
-              + " failed=%d read_model_s=%.2f edits_per_s_read_model=%.0f%n",
+              + " failed=%d read_model_s=%.2f edits_per_s_read_model=%.0f jit_share=%.2f"
+              + " gc_share=%.2f%n",
           edits,
           items,
           inFlight,
@@ -80,8 +89,26 @@ public final class BenchWrites {
           latencies[(int) (edits * 0.99)] / 1e6,
           failures.get(),
           toReadModel,
-          edits / toReadModel);
+          edits / toReadModel,
+          jitShare,
+          gcShare);
     }
+  }
+
+  /** Milliseconds the JIT compilers have spent so far, summed over their threads. */
+  private static long compileMillis() {
+    var jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported()
+        ? jit.getTotalCompilationTime()
+        : 0;
+  }
+
+  /** Milliseconds of garbage collection so far, over every collector. */
+  private static long gcMillis() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .mapToLong(GarbageCollectorMXBean::getCollectionTime)
+        .filter(t -> t > 0)
+        .sum();
   }
 
   private static final Duration READ_MODEL_WAIT = Duration.ofMinutes(5);

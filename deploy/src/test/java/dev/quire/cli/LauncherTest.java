@@ -244,4 +244,39 @@ class LauncherTest {
     assertThat(launch(Map.of(), "import", "wordpress", "site.xml")).contains("-Xms64m");
     assertThat(launch(Map.of(), "serve")).contains("-Xms64m", "-Xmx256m");
   }
+
+  @Test
+  void theSerialCollectorGetsAYoungGenerationAsLargeAsTheOldAndG1ItsOwnSizing() throws Exception {
+    layOut();
+    assertThat(launch(Map.of(), "serve"))
+        .containsSubsequence("-XX:+UseSerialGC", "-XX:NewRatio=1", "-XX:SurvivorRatio=4");
+    assertThat(launch(Map.of("QUIRE_GC", "g1"), "serve"))
+        .as("G1 sizes its young generation itself; a fixed ratio would stop it")
+        .noneMatch(o -> o.startsWith("-XX:NewRatio") || o.startsWith("-XX:SurvivorRatio"));
+    assertThat(launch(Map.of(), "import", "markdown", "posts"))
+        .noneMatch(o -> o.startsWith("-XX:NewRatio"));
+  }
+
+  @Test
+  void jvmOptsPrintsACommandsOptionsWithoutItsClassArchiveAndStartsNothing() throws Exception {
+    layOut();
+    List<String> serve = launch(Map.of(), "serve");
+    Run printed = run(Map.of("QUIRE_JAVA_OPTS", "-Dquire.x=1"), "jvm-opts", "serve");
+    assertThat(printed.exit()).isZero();
+    assertThat(Files.exists(dir.resolve("args"))).as("java never started").isFalse();
+    List<String> options = printed.output().lines().toList();
+    assertThat(options)
+        .as("the server's options, the class archive left out")
+        .containsExactlyElementsOf(
+            java.util.stream.Stream.concat(
+                    serve.stream()
+                        .filter(o -> !o.startsWith("-Xlog:cds") && !o.contains("SharedArchive"))
+                        .filter(o -> !o.startsWith("-Xshare") && !o.contains("ArchiveClasses")),
+                    java.util.stream.Stream.of("-Dquire.x=1"))
+                .toList());
+    assertThat(run(Map.of("QUIRE_GC", "g1"), "jvm-opts", "serve").output())
+        .contains("-XX:+UseG1GC");
+    assertThat(run(Map.of(), "jvm-opts", "import", "markdown", "posts").output().lines().toList())
+        .contains("-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1", "-Xms256m");
+  }
 }
