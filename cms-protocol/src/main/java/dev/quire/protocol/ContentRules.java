@@ -15,7 +15,9 @@ import java.util.regex.Pattern;
  */
 public final class ContentRules {
 
-  private static final Pattern SLUG = Pattern.compile("[a-z0-9]+(?:-[a-z0-9]+)*");
+  /** A slug: lowercase letters a-z, digits and single hyphens. */
+  public static final Pattern SLUG = Pattern.compile("[a-z0-9]+(?:-[a-z0-9]+)*");
+
   private static final Pattern TAG = Pattern.compile("[\\p{L}\\p{N}]+(?:[- _.][\\p{L}\\p{N}]+)*");
 
   /** Slugs a page may not take because the site's own routes answer there. */

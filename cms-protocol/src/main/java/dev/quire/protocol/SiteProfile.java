@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * What the site says about itself, as its editors set it in the admin: each value, when set, wins
  * over the same {@code quire.site.*} setting of the configuration (which stays the default); {@code
  * null} means "not set here". The address the site is served at and its time zone are the
- * deployment's and stay in the configuration.
+ * deployment's and stay in the configuration. {@code homePage}: the slug of a page the site's home
+ * ({@code /}) shows instead of the latest posts.
  */
 public record SiteProfile(
     String title,
@@ -17,7 +18,8 @@ public record SiteProfile(
     String author,
     String language,
     Integer homePosts,
-    Integer pageSize)
+    Integer pageSize,
+    String homePage)
     implements QuireSerializable {
 
   public static final int MAX_TEXT = 2000;
@@ -28,9 +30,24 @@ public record SiteProfile(
 
   /** Setting name ({@code quire.site.<name>}) of each field, in the order a form shows them. */
   public static final java.util.List<String> KEYS =
-      java.util.List.of("title", "description", "author", "language", "home-posts", "page-size");
+      java.util.List.of(
+          "title", "description", "author", "language", "home-posts", "page-size", "home-page");
 
-  public static final SiteProfile NONE = new SiteProfile(null, null, null, null, null, null);
+  /** The longest slug a home page may have (as ContentRules' default slug limit). */
+  public static final int MAX_SLUG = 200;
+
+  public static final SiteProfile NONE = new SiteProfile(null, null, null, null, null, null, null);
+
+  /** A profile without a home page (profiles written before there was one). */
+  public SiteProfile(
+      String title,
+      String description,
+      String author,
+      String language,
+      Integer homePosts,
+      Integer pageSize) {
+    this(title, description, author, language, homePosts, pageSize, null);
+  }
 
   /** Blank text is "not set" (the configuration's value shows), never an empty title. */
   public SiteProfile {
@@ -38,6 +55,7 @@ public record SiteProfile(
     description = unset(description);
     author = unset(author);
     language = unset(language);
+    homePage = unset(homePage);
     if (description != null) {
       description = description.replaceAll("\\s*[\\r\\n]+\\s*", " "); // one line, for meta tags
     }
@@ -59,6 +77,7 @@ public record SiteProfile(
     put(m, "language", language);
     put(m, "home-posts", homePosts == null ? null : homePosts.toString());
     put(m, "page-size", pageSize == null ? null : pageSize.toString());
+    put(m, "home-page", homePage);
     return m;
   }
 
@@ -79,7 +98,8 @@ public record SiteProfile(
         s.get("author"),
         s.get("language"),
         number("home-posts", s.get("home-posts")),
-        number("page-size", s.get("page-size")));
+        number("page-size", s.get("page-size")),
+        s.get("home-page"));
   }
 
   private static Integer number(String field, String value) {
@@ -117,6 +137,18 @@ public record SiteProfile(
         return Optional.of(
             new FieldError((String) e[0], n + " is not between 1 and " + MAX_PER_PAGE));
       }
+    }
+    if (homePage != null
+        && (homePage.length() > MAX_SLUG || !ContentRules.SLUG.matcher(homePage).matches())) {
+      return Optional.of(
+          new FieldError(
+              "home-page",
+              "must be the slug of a page (lowercase letters a-z, digits and single hyphens, at"
+                  + " most "
+                  + MAX_SLUG
+                  + " characters), was '"
+                  + homePage
+                  + "'"));
     }
     return Optional.empty();
   }

@@ -42,6 +42,7 @@ final class SiteSettings {
     k.put("time-zone", "QUIRE_TIME_ZONE");
     k.put("home-posts", "");
     k.put("page-size", "");
+    k.put("home-page", "");
     return java.util.Collections.unmodifiableMap(k);
   }
 
@@ -132,6 +133,11 @@ final class SiteSettings {
             ZoneId.of(value);
           } catch (java.time.DateTimeException ex) {
             problems.add(where + "'" + value + "' is not a time zone");
+          }
+        }
+        case "home-page" -> {
+          if (!value.isEmpty() && !dev.quire.protocol.ContentRules.SLUG.matcher(value).matches()) {
+            problems.add(where + "'" + value + "' is not the slug of a page");
           }
         }
         case "home-posts", "page-size" -> {

@@ -1122,6 +1122,99 @@ class AdminEndToEndTest {
         .isEqualTo(403);
   }
 
+  @Test
+  @Order(18)
+  void aPublishedPageCanBeTheHomeItsOwnAddressLeadsThereAndThePostsStayOnTheBlog()
+      throws Exception {
+    AdminForms admin = signedIn("admin", "a-new-password-1"); // changed in an earlier test
+    String id =
+        publishedPost(
+            "{\"kind\": \"page\", \"title\": \"Welcome <home>\", \"slug\": \"welcome-home\","
+                + " \"body\": \"We write about *things*.\"}");
+    EndToEndTest.await(() -> status("/welcome-home/") == 200, Duration.ofSeconds(10));
+    String settingsPage = admin.get("/admin/settings/").body();
+    assertThat(settingsPage)
+        .as("the site's published pages are the choices, escaped")
+        .contains("<option value=\"welcome-home\">Welcome &lt;home&gt;</option>")
+        .contains("<option value=\"\" selected>The latest posts</option>");
+
+    // Only a published page: not a post, not a page that is not there.
+    var none = api("PUT", "/api/v1/settings", "{\"homePage\": \"no-such-page\"}");
+    assertThat(none.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(none.body()).at("/error/field").asText()).isEqualTo("homePage");
+    assertThat(JSON.readTree(none.body()).at("/error/message").asText())
+        .contains("no published page has the slug 'no-such-page'");
+    var notASlug = api("PUT", "/api/v1/settings", "{\"homePage\": \"../admin\"}");
+    assertThat(notASlug.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(notASlug.body()).at("/error/message").asText())
+        .contains("must be the slug of a page");
+
+    long version =
+        JSON.readTree(api("GET", "/api/v1/settings", null).body()).get("version").asLong();
+    Map<String, String> form = new java.util.HashMap<>();
+    for (String key : dev.quire.protocol.SiteProfile.KEYS) {
+      form.put(key, "");
+    }
+    form.put("version", Long.toString(version));
+    form.put("home-page", "welcome-home");
+    var saved = admin.submit("/admin/settings/", "/admin/settings/", form);
+    assertThat(saved.statusCode()).as(saved.body()).isEqualTo(303);
+    assertThat(admin.get("/admin/settings/").body())
+        .contains("<option value=\"welcome-home\" selected>Welcome &lt;home&gt;</option>");
+    assertThat(
+            JSON.readTree(api("GET", "/api/v1/settings", null).body())
+                .at("/settings/homePage")
+                .asText())
+        .isEqualTo("welcome-home");
+
+    // The home shows the page, at the home's address, under the site's title.
+    var home = org.jsoup.Jsoup.parse(publicPage("/"));
+    assertThat(home.select("#front-page h1").text()).isEqualTo("Welcome <home>");
+    assertThat(home.select("#front-page .prose em").text()).isEqualTo("things");
+    assertThat(home.select(".card__title")).as("no list of posts").isEmpty();
+    assertThat(home.title()).doesNotContain("Welcome");
+    String siteUrl =
+        JSON.readTree(api("GET", "/api/v1/settings", null).body()).at("/settings/baseUrl").asText();
+    assertThat(home.select("link[rel=canonical]").attr("href")).isEqualTo(siteUrl + "/");
+    assertThat(home.select(".site-nav a[href=/welcome-home/]"))
+        .as("not a second time in the header")
+        .isEmpty();
+    // Its own address leads to the home, once (no chain), and the posts stay on the blog.
+    var own =
+        AdminForms.HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/welcome-home/")).build(),
+            HttpResponse.BodyHandlers.discarding());
+    assertThat(own.statusCode()).isEqualTo(301);
+    assertThat(own.headers().firstValue("Location")).hasValue("/");
+    assertThat(org.jsoup.Jsoup.parse(publicPage("/blog/")).select(".card__title")).isNotEmpty();
+    assertThat(publicPage("/sitemap.xml"))
+        .contains("<loc>" + siteUrl + "/</loc>")
+        .doesNotContain("/welcome-home/");
+
+    // Unpublished, the home shows the posts again; the setting stays (other settings still save)
+    // and the admin says why it does not show.
+    assertThat(
+            api("POST", "/api/v1/content/" + id + "/unpublish", "{\"revision\": 2}").statusCode())
+        .isEqualTo(200);
+    EndToEndTest.await(
+        () -> !org.jsoup.Jsoup.parse(publicPage("/")).select(".card__title").isEmpty(),
+        Duration.ofSeconds(10));
+    assertThat(status("/welcome-home/")).isEqualTo(404);
+    assertThat(admin.get("/admin/settings/").body())
+        .contains(
+            "<option value=\"welcome-home\" selected>welcome-home (not published: the home shows"
+                + " the posts)</option>");
+    form.put("version", Long.toString(version + 1));
+    form.put("title", "Still saves");
+    var again = admin.submit("/admin/settings/", "/admin/settings/", form);
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(303);
+    assertThat(publicPage("/")).contains("<title>Still saves");
+
+    var cleared = api("PUT", "/api/v1/settings", "{}");
+    assertThat(cleared.statusCode()).as(cleared.body()).isEqualTo(200);
+    assertThat(JSON.readTree(cleared.body()).at("/settings/homePage").asText()).isEmpty();
+  }
+
   static String publicPage(String path) throws Exception {
     return AdminForms.HTTP
         .send(

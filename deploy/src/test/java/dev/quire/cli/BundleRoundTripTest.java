@@ -180,7 +180,8 @@ class BundleRoundTripTest {
                               "Source", "https://example.org/src")))));
           await(
               site.putProfile(
-                  new dev.quire.protocol.SiteProfile("Field Notes", null, "Ada", "en-GB", null, 5),
+                  new dev.quire.protocol.SiteProfile(
+                      "Field Notes", null, "Ada", "en-GB", null, 5, "about"),
                   0));
         });
     original = read(a);
@@ -188,6 +189,8 @@ class BundleRoundTripTest {
     assertThat(original.settings())
         .containsEntry("title", "Field Notes")
         .containsEntry("page-size", "5")
+        .as("the page the home shows")
+        .containsEntry("home-page", "about")
         .containsEntry("description", "A site made with Quire.");
     assertThat(original.history().values().stream().flatMap(List::stream))
         .filteredOn(h -> h.revertedTo() != null)
@@ -247,7 +250,7 @@ class BundleRoundTripTest {
             assertThat(await(site.profile()).profile())
                 .isEqualTo(
                     new dev.quire.protocol.SiteProfile(
-                        "Field Notes", null, "Ada", "en-GB", null, 5)));
+                        "Field Notes", null, "Ada", "en-GB", null, 5, "about")));
   }
 
   /**

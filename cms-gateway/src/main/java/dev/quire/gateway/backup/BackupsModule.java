@@ -68,7 +68,8 @@ public final class BackupsModule implements CmsModule {
           "author",
           "time-zone",
           "home-posts",
-          "page-size");
+          "page-size",
+          "home-page");
 
   private Backups backups;
   private ObjectMapper json;

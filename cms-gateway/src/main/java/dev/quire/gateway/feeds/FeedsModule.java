@@ -222,7 +222,8 @@ public final class FeedsModule implements CmsModule {
       return robots(site);
     }
     // The sitemap and its parts: the site's URLs are listed only for them.
-    List<SitemapUrl> urls = sitemapUrls(snap);
+    List<SitemapUrl> urls =
+        sitemapUrls(snap, dev.quire.gateway.site.SiteModule.homePage(snap, live.get()));
     int parts =
         Math.max(1, (urls.size() + settings.sitemapMaxUrls() - 1) / settings.sitemapMaxUrls());
     if (path.equals(SITEMAP)) {
@@ -254,9 +255,10 @@ public final class FeedsModule implements CmsModule {
   /**
    * Everything published: home, blog, posts, pages, tags, authors, the archive's months, each with
    * its last change (a list page's is its newest post's), so search engines revisit what changed
-   * and only that.
+   * and only that. {@code front}: the page the home shows (its own address redirects there), or
+   * null.
    */
-  static List<SitemapUrl> sitemapUrls(SiteSnapshot snap) {
+  static List<SitemapUrl> sitemapUrls(SiteSnapshot snap, ItemView front) {
     List<SitemapUrl> urls = new ArrayList<>();
     String newest = null;
     java.util.Map<String, String> tags = new java.util.TreeMap<>();
@@ -278,12 +280,14 @@ public final class FeedsModule implements CmsModule {
     if (snap.postsLeftAt() != null) {
       newest = later(newest, snap.postsLeftAt().toString());
     }
-    urls.add(new SitemapUrl("/", newest));
+    urls.add(new SitemapUrl("/", front != null ? front.updatedIso() : newest));
     if (!snap.posts().isEmpty()) {
       urls.add(new SitemapUrl("/blog/", newest));
     }
     snap.posts().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
-    snap.pages().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
+    snap.pages().stream()
+        .filter(p -> p != front)
+        .forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
     tags.forEach((url, lastmod) -> urls.add(new SitemapUrl(url, lastmod)));
     // Each author's page, as new as the last change to one of their posts; the index of authors,
     // where the site serves it, as new as the newest of those.

@@ -70,9 +70,13 @@ public final class SettingsModule implements CmsModule {
   /** The site's zone, for the times admin pages show. */
   private java.time.ZoneId zone;
 
+  /** The site as the gateway serves it: which pages a home page may be. */
+  private dev.quire.gateway.site.SiteState site;
+
   @Override
   public void start(ModuleContext ctx) {
     this.live = ctx.settings();
+    this.site = ctx.site();
     this.words = ctx.templates().words();
     this.zone = ctx.zone();
     this.json = ctx.json();
@@ -169,6 +173,7 @@ public final class SettingsModule implements CmsModule {
       String language,
       Integer homePosts,
       Integer pageSize,
+      String homePage,
       Long version) {}
 
   @Override
@@ -200,6 +205,7 @@ public final class SettingsModule implements CmsModule {
     set.put("language", p.language());
     set.put("homePosts", p.homePosts());
     set.put("pageSize", p.pageSize());
+    set.put("homePage", p.homePage());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("version", t.version());
     body.put("settings", view(live.configured().with(p, live.pinned())));
@@ -219,6 +225,7 @@ public final class SettingsModule implements CmsModule {
     m.put("language", s.language());
     m.put("homePosts", s.homePosts());
     m.put("pageSize", s.pageSize());
+    m.put("homePage", s.homePage());
     m.put("baseUrl", s.baseUrl());
     return m;
   }
@@ -242,8 +249,9 @@ public final class SettingsModule implements CmsModule {
             in.author(),
             in.language(),
             in.homePosts(),
-            in.pageSize());
-    Optional<FieldError> problem = profile.problem();
+            in.pageSize(),
+            in.homePage());
+    Optional<FieldError> problem = profile.problem().or(() -> homePageProblem(profile));
     if (problem.isPresent()) {
       throw HttpError.badRequest(camel(problem.get().field()), problem.get().message());
     }
@@ -266,6 +274,47 @@ public final class SettingsModule implements CmsModule {
                           JsonResponses.of(
                               json, StatusCodes.OK, Map.of("version", version, "stored", true)));
             });
+  }
+
+  /**
+   * A home page is one of the site's published pages. One set before, since unpublished, is kept
+   * (the home shows the latest posts meanwhile), so that saving other settings does not need it.
+   */
+  private Optional<FieldError> homePageProblem(SiteProfile profile) {
+    String slug = profile.homePage();
+    if (slug == null || slug.equals(live.profile().homePage())) {
+      return Optional.empty();
+    }
+    var item = site.snapshot().bySlug(slug);
+    if (item != null && !item.isPost()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new FieldError(
+            "home-page",
+            "no published page has the slug '"
+                + slug
+                + "'"
+                + (item != null ? " (a post has it; the home shows a page)" : "")
+                + ": publish the page first"));
+  }
+
+  /** The choices of the home page: the site's published pages, by title, and the current value. */
+  private List<Map<String, String>> homePageChoices(String current) {
+    List<Map<String, String>> choices = new ArrayList<>();
+    boolean listed = current == null || current.isEmpty();
+    for (var page : site.snapshot().pages()) {
+      choices.add(Map.of("slug", page.slug(), "title", page.title()));
+      listed |= page.slug().equals(current);
+    }
+    choices.sort(
+        java.util.Comparator.comparing((Map<String, String> c) -> c.get("title"))
+            .thenComparing(c -> c.get("slug")));
+    if (!listed) {
+      choices.add(
+          Map.of("slug", current, "title", current + " (not published: the home shows the posts)"));
+    }
+    return choices;
   }
 
   // ---------------------------------------------------------------- admin
@@ -343,7 +392,7 @@ public final class SettingsModule implements CmsModule {
           typed,
           new FieldError(message.substring(0, colon), message.substring(colon + 2)));
     }
-    Optional<FieldError> problem = profile.problem();
+    Optional<FieldError> problem = profile.problem().or(() -> homePageProblem(profile));
     if (problem.isPresent()) {
       return refusedPage(admin, e, typed, problem.get());
     }
@@ -414,6 +463,10 @@ public final class SettingsModule implements CmsModule {
             : dev.quire.gateway.module.Admin.shownTime(
                 java.time.Instant.parse(t.changedAt()), zone));
     vars.put("baseUrl", live.configured().baseUrl());
+    vars.put(
+        "homePages",
+        homePageChoices(
+            typed == null ? set.getOrDefault("home-page", "") : typed.get("home-page")));
     vars.put("wordLanguages", String.join(", ", words.languages()));
     if (error != null && !SiteProfile.KEYS.contains(error.field())) {
       vars.put(

@@ -191,8 +191,12 @@ public final class SiteModule implements CmsModule {
     String[] parts = path.substring(1).split("/", -1);
     int n = parts.length - 1; // segments before the trailing empty one
     if (path.equals("/")) {
-      List<ItemView> posts = snap.posts();
       SiteSettings settings = site.get(); // read once: an admin may change it meanwhile
+      ItemView front = homePage(snap, settings);
+      if (front != null) {
+        return ok(snap, "site/page.peb", path, Map.of("page", front, "front", true));
+      }
+      List<ItemView> posts = snap.posts();
       int count = Math.min(settings.homePosts(), posts.size());
       // "All posts" goes on from the first post the home page does not show: the blog page that
       // holds it. The two settings are set apart (a link to /blog/page/2/ was a 404 with 5 posts
@@ -342,12 +346,27 @@ public final class SiteModule implements CmsModule {
       }
       ItemView item = snap.bySlug(parts[0]);
       if (item != null && !item.isPost()) {
-        return ok(snap, "site/page.peb", path, Map.of("page", item));
+        // The page the home shows has one address: the home's.
+        return parts[0].equals(site.get().homePage())
+            ? moved("/")
+            : ok(snap, "site/page.peb", path, Map.of("page", item));
       }
       ItemView moved = item != null ? item : snap.byAlias(parts[0]);
       return moved == null ? notFound(snap, path) : moved(moved.url());
     }
     return notFound(snap, path);
+  }
+
+  /**
+   * The published page the home shows ({@code quire.site.home-page}, or the admin's setting), or
+   * null for the latest posts: also while no published page has that slug.
+   */
+  public static ItemView homePage(SiteSnapshot snap, SiteSettings settings) {
+    if (!settings.hasHomePage()) {
+      return null;
+    }
+    ItemView item = snap.bySlug(settings.homePage());
+    return item != null && !item.isPost() ? item : null;
   }
 
   // Five digits for the year 10000, where a post dated at the very end of 9999 falls in a zone

@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
 
 /**
  * {@code site} in templates: what the site says about itself ({@code quire.site}), with what its
- * editors set in the admin ({@link SiteProfile}) over the configuration's values.
+ * editors set in the admin ({@link SiteProfile}) over the configuration's values. {@code homePage}
+ * is the slug of the page the home ({@code /}) shows, or empty for the latest posts.
  */
 public record SiteSettings(
     String title,
@@ -18,7 +19,8 @@ public record SiteSettings(
     String language,
     String author,
     int homePosts,
-    int pageSize) {
+    int pageSize,
+    String homePage) {
 
   /**
    * The environment variable that sets each profile setting in the packaged configuration. One that
@@ -50,7 +52,8 @@ public record SiteSettings(
         language,
         s.getString("author"),
         s.getInt("home-posts"),
-        s.getInt("page-size"));
+        s.getInt("page-size"),
+        s.getString("home-page").strip());
   }
 
   /** The profile settings (by name) an environment variable sets, given how to read one. */
@@ -70,7 +73,13 @@ public record SiteSettings(
         pick(profile.language(), language, pinned.contains("language")),
         pick(profile.author(), author, pinned.contains("author")),
         pick(profile.homePosts(), homePosts, pinned.contains("home-posts")),
-        pick(profile.pageSize(), pageSize, pinned.contains("page-size")));
+        pick(profile.pageSize(), pageSize, pinned.contains("page-size")),
+        pick(profile.homePage(), homePage, pinned.contains("home-page")));
+  }
+
+  /** Whether the home shows a page (the one of slug {@link #homePage}) and not the latest posts. */
+  public boolean hasHomePage() {
+    return !homePage.isEmpty();
   }
 
   private static <T> T pick(T set, T configured, boolean pinned) {
@@ -85,6 +94,7 @@ public record SiteSettings(
         "author", author,
         "language", language,
         "home-posts", Integer.toString(homePosts),
-        "page-size", Integer.toString(pageSize));
+        "page-size", Integer.toString(pageSize),
+        "home-page", homePage);
   }
 }

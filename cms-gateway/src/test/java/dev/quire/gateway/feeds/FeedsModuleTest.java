@@ -17,7 +17,7 @@ import org.w3c.dom.Element;
 class FeedsModuleTest {
 
   static final SiteSettings SITE =
-      new SiteSettings("Site & <Co>", "About things", "https://example.org", "en", "", 10, 10);
+      new SiteSettings("Site & <Co>", "About things", "https://example.org", "en", "", 10, 10, "");
 
   static ItemView post(String id, String title, String slug, String html, List<String> tags) {
     return new ItemView(
@@ -198,9 +198,8 @@ class FeedsModuleTest {
             "page",
             "/about/",
             "2026-01-05T00:00:00Z");
-    var urls =
-        FeedsModule.sitemapUrls(
-            dev.quire.gateway.site.SiteSnapshot.of(3, List.of(older, newer, page), 10));
+    var snap = dev.quire.gateway.site.SiteSnapshot.of(3, List.of(older, newer, page), 10);
+    var urls = FeedsModule.sitemapUrls(snap, null);
     java.util.Map<String, String> lastmod = new java.util.HashMap<>();
     urls.forEach(u -> lastmod.put(u.path(), u.lastmod()));
     assertThat(lastmod)
@@ -221,6 +220,16 @@ class FeedsModuleTest {
         .containsEntry("/authors/", "2026-02-01T08:00:00+01:00")
         .hasSize(12);
 
+    // The page the home shows: listed once, at the home, as new as its own last change.
+    var front = snap.bySlug("about");
+    java.util.Map<String, String> withFront = new java.util.HashMap<>();
+    FeedsModule.sitemapUrls(snap, front).forEach(u -> withFront.put(u.path(), u.lastmod()));
+    assertThat(withFront)
+        .containsEntry("/", "2026-01-05T00:00:00Z")
+        .containsEntry("/blog/", "2026-02-01T08:00:00+01:00")
+        .doesNotContainKey("/about/")
+        .hasSize(11);
+
     // The newest post unpublished later: the blog's lists changed then, and say so; they do not
     // go back to the newest post that is left.
     var left =
@@ -229,7 +238,7 @@ class FeedsModuleTest {
                 java.time.Instant.parse("2026-02-03T00:00:00Z"),
                 java.util.Map.of("java", java.time.Instant.parse("2026-02-03T00:00:00Z")));
     java.util.Map<String, String> after = new java.util.HashMap<>();
-    FeedsModule.sitemapUrls(left).forEach(u -> after.put(u.path(), u.lastmod()));
+    FeedsModule.sitemapUrls(left, null).forEach(u -> after.put(u.path(), u.lastmod()));
     assertThat(after)
         .containsEntry("/", "2026-02-03T00:00:00Z")
         .containsEntry("/blog/", "2026-02-03T00:00:00Z")

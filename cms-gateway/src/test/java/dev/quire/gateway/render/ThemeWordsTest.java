@@ -175,7 +175,8 @@ class ThemeWordsTest {
     model.put("message", "");
     model.put("starting", false);
     model.put(
-        "site", new dev.quire.gateway.site.SiteSettings("Site", "", "http://x", "de", "", 10, 10));
+        "site",
+        new dev.quire.gateway.site.SiteSettings("Site", "", "http://x", "de", "", 10, 10, ""));
     model.put("nav", List.of());
     model.put("currentPath", path);
     model.put("year", 2026);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class LiveSettingsTest {
 
   static final SiteSettings CONFIGURED =
-      new SiteSettings("Quire", "A site.", "https://example.org", "en", "", 10, 10);
+      new SiteSettings("Quire", "A site.", "https://example.org", "en", "", 10, 10, "");
 
   @Test
   void theEditorsProfileGoesOverTheConfigurationExceptWhatTheEnvironmentSets() {
@@ -28,7 +28,8 @@ class LiveSettingsTest {
     live.install(1, new SiteProfile("Editors' title", "Theirs.", null, "de", null, 3));
     assertThat(live.known()).isDone();
     assertThat(live.get())
-        .isEqualTo(new SiteSettings("Quire", "Theirs.", "https://example.org", "de", "", 10, 3));
+        .isEqualTo(
+            new SiteSettings("Quire", "Theirs.", "https://example.org", "de", "", 10, 3, ""));
     assertThat(changes).hasValue(1);
 
     // The same again, or a change only to what the environment pins: nothing shows differently.
@@ -83,5 +84,32 @@ class LiveSettingsTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> SiteSettings.fromConfig(bad))
         .hasMessageContaining("QUIRE_SITE_LANGUAGE")
         .hasMessageContaining("'english please'");
+  }
+
+  @Test
+  void aHomePageIsASlugByNameHomePageAndFallsBackToTheConfiguration() {
+    SiteProfile p = SiteProfile.fromSettings(Map.of("home-page", " about-us ", "title", "Notes"));
+    assertThat(p.homePage()).isEqualTo("about-us");
+    assertThat(p.asSettings()).containsEntry("home-page", "about-us");
+    assertThat(p.problem()).isEmpty();
+    assertThat(SiteProfile.fromSettings(Map.of("home-page", "  ")).homePage())
+        .as("blank is not set: the latest posts")
+        .isNull();
+    assertThat(CONFIGURED.with(p, Set.of()).homePage()).isEqualTo("about-us");
+    assertThat(CONFIGURED.with(p, Set.of()).hasHomePage()).isTrue();
+    assertThat(CONFIGURED.with(SiteProfile.NONE, Set.of()).hasHomePage()).isFalse();
+    assertThat(CONFIGURED.with(p, Set.of()).profileSettings())
+        .containsEntry("home-page", "about-us");
+    for (String bad : new String[] {"About", "../admin", "a--b", "x".repeat(201), "/about/"}) {
+      assertThat(SiteProfile.fromSettings(Map.of("home-page", bad)).problem())
+          .as(bad)
+          .hasValueSatisfying(
+              e -> {
+                assertThat(e.field()).isEqualTo("home-page");
+                assertThat(e.message()).contains("slug of a page");
+              });
+    }
+    // Profiles stored before there was a home page: the six-setting form has none.
+    assertThat(new SiteProfile("T", null, null, null, null, null).homePage()).isNull();
   }
 }
