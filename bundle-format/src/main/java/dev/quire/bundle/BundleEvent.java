@@ -50,9 +50,24 @@ public record BundleEvent(
       List<String> tags,
       String coverImage,
       String author,
-      Instant date) {
+      Instant date,
+      String coverAlt) {
     public Fields {
       tags = tags == null ? List.of() : List.copyOf(tags);
+      coverAlt = coverAlt == null ? "" : coverAlt;
+    }
+
+    /** Fields without a description of the cover (as bundles before there was one hold them). */
+    public Fields(
+        String title,
+        String slug,
+        String body,
+        String description,
+        List<String> tags,
+        String coverImage,
+        String author,
+        Instant date) {
+      this(title, slug, body, description, tags, coverImage, author, date, "");
     }
   }
 }

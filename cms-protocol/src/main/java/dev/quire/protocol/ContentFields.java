@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * What an editor writes. {@code date} is the date the item claims (front matter {@code date}); when
- * null the publish time is shown instead.
+ * null the publish time is shown instead. {@code coverAlt}: what the cover image shows, for readers
+ * who do not see it (its {@code alt} text); empty for a cover that only decorates.
  */
 public record ContentFields(
     String title,
@@ -15,8 +16,22 @@ public record ContentFields(
     List<String> tags,
     String coverImage,
     String author,
-    Instant date)
+    Instant date,
+    String coverAlt)
     implements QuireSerializable {
+
+  /** Fields without a cover's description (as events stored before there was one hold them). */
+  public ContentFields(
+      String title,
+      String slug,
+      String body,
+      String description,
+      List<String> tags,
+      String coverImage,
+      String author,
+      Instant date) {
+    this(title, slug, body, description, tags, coverImage, author, date, "");
+  }
 
   public ContentFields {
     description = description == null ? "" : description;
@@ -32,9 +47,12 @@ public record ContentFields(
     coverImage = coverImage == null ? "" : coverImage;
     author = author == null ? "" : author;
     body = body == null ? "" : body;
+    // One line, as an alt attribute is read out.
+    coverAlt = coverAlt == null ? "" : coverAlt.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
   }
 
   public ContentFields withSlug(String newSlug) {
-    return new ContentFields(title, newSlug, body, description, tags, coverImage, author, date);
+    return new ContentFields(
+        title, newSlug, body, description, tags, coverImage, author, date, coverAlt);
   }
 }

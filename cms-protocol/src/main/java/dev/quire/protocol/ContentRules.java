@@ -200,6 +200,12 @@ public final class ContentRules {
     if (f.author().length() > limits.maxAuthor()) {
       errors.add(tooLong("author", f.author(), limits.maxAuthor()));
     }
+    // A cover's description is read out in place of the image: as long as a description may be.
+    if (f.coverAlt().length() > limits.maxDescription()) {
+      errors.add(tooLong("cover_alt", f.coverAlt(), limits.maxDescription()));
+    } else if (f.coverAlt().chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+      errors.add(new FieldError("cover_alt", "has control characters"));
+    }
     return errors;
   }
 

@@ -18,6 +18,7 @@ public record ReadItem(
     String description,
     List<String> tags,
     String coverImage,
+    String coverAlt,
     String author,
     Instant date,
     Instant createdAt,
@@ -32,6 +33,7 @@ public record ReadItem(
     implements QuireSerializable {
 
   public ReadItem {
+    coverAlt = coverAlt == null ? "" : coverAlt;
     tags = tags == null ? List.of() : List.copyOf(tags);
     aliases = aliases == null ? List.of() : List.copyOf(aliases);
   }
@@ -56,6 +58,7 @@ public record ReadItem(
         description,
         tags,
         coverImage,
+        coverAlt,
         author,
         date,
         createdAt,

@@ -34,4 +34,28 @@ class ContentRulesTest {
     assertThat(ContentRules.slugify("x".repeat(200), 120)).isEqualTo("x".repeat(120));
     assertThat(ContentRules.slugify("Hello, World!", 120)).isEqualTo("hello-world");
   }
+
+  @Test
+  void aCoversDescriptionIsOneLineBoundedAsADescriptionAndNamedCoverAlt() {
+    var rules =
+        new ContentRules(ContentRules.Limits.of(new int[] {200, 200, 1000, 20, 5, 40, 500, 80, 8}));
+    ContentFields ok =
+        new ContentFields(
+            "T", "t", "", "", java.util.List.of(), "/c.webp", "", null, "  A crab\n on rocks ");
+    assertThat(ok.coverAlt()).as("one line, as it is read out").isEqualTo("A crab on rocks");
+    assertThat(rules.validate(ContentKind.POST, ok)).isEmpty();
+    ContentFields tooLong =
+        new ContentFields("T", "t", "", "", java.util.List.of(), "", "", null, "x".repeat(21));
+    assertThat(rules.validate(ContentKind.POST, tooLong))
+        .singleElement()
+        .satisfies(e -> assertThat(e.field()).isEqualTo("cover_alt"));
+    ContentFields control =
+        new ContentFields("T", "t", "", "", java.util.List.of(), "", "", null, "a\u0007b");
+    assertThat(rules.validate(ContentKind.POST, control))
+        .singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("control characters"));
+    assertThat(new ContentFields("T", "t", "", "", java.util.List.of(), "", "", null).coverAlt())
+        .as("fields stored before there was one")
+        .isEmpty();
+  }
 }

@@ -1031,7 +1031,8 @@ public final class Content
         ContentRules.normaliseTags(f.tags()),
         f.coverImage().strip(),
         ContentRules.oneLine(f.author().strip()),
-        f.date());
+        f.date(),
+        f.coverAlt());
   }
 
   private static ActorRef<ContentReply> replyTo(ContentCommand c) {

@@ -136,7 +136,8 @@ public final class BenchSiteSnapshot {
         v.html(),
         v.readingMinutes(),
         v.sortDate(),
-        v.aliases());
+        v.aliases(),
+        v.coverAlt());
   }
 
   private static double median(double[] rounds) {

@@ -359,6 +359,10 @@ public final class HttpTarget implements ContentTarget {
     m.put("description", f.description());
     m.put("tags", f.tags());
     m.put("coverImage", f.coverImage());
+    // Only when there is one: a server from before it refuses the field by name.
+    if (!f.coverAlt().isEmpty()) {
+      m.put("coverAlt", f.coverAlt());
+    }
     m.put("author", f.author());
     m.put("date", f.date() == null ? null : f.date().toString());
     return m;
@@ -378,7 +382,8 @@ public final class HttpTarget implements ContentTarget {
             tags,
             n.path("coverImage").asText(""),
             n.path("author").asText(""),
-            instant(n.get("date")));
+            instant(n.get("date")),
+            n.path("coverAlt").asText(""));
     return new ContentSnapshot(
         n.get("id").asText(),
         ContentKind.parse(n.get("kind").asText()),

@@ -36,9 +36,9 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /**
  * The Markdown folder format: one {@code *.md} file per item, YAML front matter between {@code ---}
  * lines ({@code title}, {@code slug}, {@code date}, {@code publish_date}, {@code tags} as a comma
- * list or YAML list, {@code description}, {@code cover_image}, {@code draft}, {@code kind}, {@code
- * author}), then the Markdown body. Front matter is parsed with SnakeYAML's node API so every
- * problem can name its file and line.
+ * list or YAML list, {@code description}, {@code cover_image}, {@code cover_alt} (what the cover
+ * shows, its alt text), {@code draft}, {@code kind}, {@code author}), then the Markdown body. Front
+ * matter is parsed with SnakeYAML's node API so every problem can name its file and line.
  */
 public final class MarkdownFolder {
 
@@ -54,6 +54,7 @@ public final class MarkdownFolder {
           "tags",
           "description",
           "cover_image",
+          "cover_alt",
           "draft",
           "kind",
           "author",
@@ -425,7 +426,8 @@ public final class MarkdownFolder {
             tags,
             stripped(scalar(f, nodes, "cover_image", problems)),
             ContentRules.oneLine(scalar(f, nodes, "author", problems)),
-            date);
+            date,
+            stripped(scalar(f, nodes, "cover_alt", problems)));
     for (FieldError err : rules.validate(kind, fields)) {
       String key = err.field();
       if (titleMissing && (key.equals("title") || key.equals("slug") && slug == null)) {
@@ -633,6 +635,9 @@ public final class MarkdownFolder {
     }
     if (!f.coverImage().isEmpty()) {
       b.append("cover_image: ").append(quote(f.coverImage())).append('\n');
+    }
+    if (!f.coverAlt().isEmpty()) {
+      b.append("cover_alt: ").append(quote(f.coverAlt())).append('\n');
     }
     if (!f.author().isEmpty()) {
       b.append("author: ").append(quote(f.author())).append('\n');

@@ -1215,6 +1215,43 @@ class AdminEndToEndTest {
     assertThat(JSON.readTree(cleared.body()).at("/settings/homePage").asText()).isEmpty();
   }
 
+  @Test
+  @Order(19)
+  void theCoversDescriptionIsWrittenInTheFormAndARefusedOneIsShownAtItsField() throws Exception {
+    AdminForms admin = signedIn("admin", "a-new-password-1"); // changed in an earlier test
+    var created =
+        admin.submit(
+            "/admin/content/new?kind=post",
+            "/admin/content/new",
+            Map.of(
+                "kind", "post",
+                "title", "A cover described",
+                "coverImage", "/media/cover.webp",
+                "coverAlt", "A lighthouse at dusk",
+                "body", "Text."));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(303);
+    String id = AdminForms.location(created).split("/")[3];
+    String edit = "/admin/content/" + id + "/";
+    assertThat(item(id).get("coverAlt").asText()).isEqualTo("A lighthouse at dusk");
+    assertThat(admin.get(edit).body())
+        .contains("id=\"field-coverAlt\" value=\"A lighthouse at dusk\"");
+    // Refused by the content rules, it is shown at its own field, as the cover's URL is.
+    var refused = admin.submit(edit, edit, form(admin, edit, Map.of("coverAlt", "x".repeat(501))));
+    assertThat(refused.statusCode()).isEqualTo(400);
+    var page = org.jsoup.Jsoup.parse(refused.body());
+    assertThat(page.select("#field-coverAlt").attr("aria-invalid")).isEqualTo("true");
+    assertThat(page.select("#field-coverAlt + .field-error").text()).contains("500");
+    var badCover =
+        admin.submit(edit, edit, form(admin, edit, Map.of("coverImage", "javascript:alert(1)")));
+    assertThat(badCover.statusCode()).isEqualTo(400);
+    assertThat(
+            org.jsoup.Jsoup.parse(badCover.body()).select("#field-coverImage").attr("aria-invalid"))
+        .isEqualTo("true");
+    assertThat(item(id).get("coverAlt").asText())
+        .as("nothing stored")
+        .isEqualTo("A lighthouse at dusk");
+  }
+
   static String publicPage(String path) throws Exception {
     return AdminForms.HTTP
         .send(

@@ -489,6 +489,7 @@ class EndToEndTest {
         tags: rust, webdev, performance
         description: A single 3.5 MB binary.
         cover_image: rust.webp
+        cover_alt: "A crab on <rocks> & sand"
         ---
 
         Hello **world**. <script>alert(1)</script>
@@ -561,6 +562,23 @@ class EndToEndTest {
     assertThat(post).contains("<strong>world</strong>").doesNotContain("<script>alert");
     assertThat(post).contains("<table>").contains("href=\"/tags/rust/\"");
     assertThat(post).contains("content=\"" + "http://localhost:8080/rust.webp\"");
+    // The cover's description is its alt text, and the preview cards', escaped.
+    assertThat(post)
+        .contains("<img src=\"/rust.webp\" alt=\"A crab on &lt;rocks&gt; &amp; sand\"")
+        .contains(
+            "<meta property=\"og:image:alt\" content=\"A crab on &lt;rocks&gt; &amp; sand\">");
+    var item =
+        JSON.readTree(api("GET", "/api/v1/content?slug=rewriting-my-blog-in-rust", null).body());
+    assertThat(item.at("/items/0/coverAlt").asText()).isEqualTo("A crab on <rocks> & sand");
+    var longAlt =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\": \"post\", \"title\": \"Alt\", \"coverAlt\": \"" + "x".repeat(501) + "\"}");
+    assertThat(longAlt.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(longAlt.body()).at("/error/field").asText()).isEqualTo("coverAlt");
+    assertThat(JSON.readTree(longAlt.body()).at("/error/message").asText())
+        .startsWith("coverAlt: ");
     assertThat(get("/about/").body())
         .as("the theme directory overrides page.peb; the rest is the built-in theme")
         .contains("<div class=\"my-theme\"><p>About us.</p>")

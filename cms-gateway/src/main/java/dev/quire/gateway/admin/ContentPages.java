@@ -74,6 +74,7 @@ final class ContentPages {
           "description",
           "tags",
           "coverImage",
+          "coverAlt",
           "author",
           "date",
           "dateWas",
@@ -370,6 +371,7 @@ final class ContentPages {
                             fields.description(),
                             fields.tags(),
                             fields.coverImage(),
+                            fields.coverAlt(),
                             fields.author(),
                             fields.date(),
                             now == null ? at : now.createdAt(),
@@ -898,7 +900,8 @@ final class ContentPages {
         tags,
         f.getOrDefault("coverImage", "").strip(),
         f.getOrDefault("author", "").strip(),
-        date);
+        date,
+        f.getOrDefault("coverAlt", "").strip());
   }
 
   private Map<String, Object> formOf(ContentSnapshot item) {
@@ -910,6 +913,7 @@ final class ContentPages {
     form.put("description", f.description());
     form.put("tags", String.join(", ", f.tags()));
     form.put("coverImage", f.coverImage());
+    form.put("coverAlt", f.coverAlt());
     form.put("author", f.author());
     form.put("date", f.date() == null ? "" : DATE.format(f.date().atZone(zone)));
     form.put("dateWas", f.date() == null ? "" : f.date().toString());
@@ -1033,14 +1037,17 @@ final class ContentPages {
     return StatusCodes.get(HttpError.of(r).status());
   }
 
+  /** The refusal's reasons by the form's field names (cover_image is the coverImage field). */
   private static Map<String, String> errorsOf(ContentReply.Rejected r) {
     Map<String, String> out = new LinkedHashMap<>();
     if (r.errors() != null && !r.errors().isEmpty()) {
       for (FieldError fe : r.errors()) {
-        out.putIfAbsent(fe.field(), fe.message());
+        out.putIfAbsent(HttpError.apiName(fe.field()), fe.message());
       }
     } else {
-      out.put(r.field() == null || r.field().isEmpty() ? "form" : r.field(), r.message());
+      out.put(
+          r.field() == null || r.field().isEmpty() ? "form" : HttpError.apiName(r.field()),
+          r.message());
     }
     return out;
   }

@@ -256,7 +256,8 @@ public final class ContentApiModule implements CmsModule {
                       in.tags() != null ? in.tags() : now.tags(),
                       or(in.coverImage(), now.coverImage()),
                       or(in.author(), now.author()),
-                      in.date() != null || sendsNull(body, "date") ? in.date() : now.date());
+                      in.date() != null || sendsNull(body, "date") ? in.date() : now.date(),
+                      or(in.coverAlt(), now.coverAlt()));
               return content.command(
                   id, r -> new ContentCommand.Edit(in.revision(), merged, "api", r));
             })
@@ -509,7 +510,8 @@ public final class ContentApiModule implements CmsModule {
         in.tags(),
         in.coverImage(),
         in.author(),
-        in.date());
+        in.date(),
+        in.coverAlt());
   }
 
   private HttpResponse item(ContentReply reply, StatusCode success) {

@@ -13,6 +13,7 @@ public record ContentInput(
     String description,
     List<String> tags,
     @JsonAlias("cover_image") String coverImage,
+    @JsonAlias("cover_alt") String coverAlt,
     String author,
     Instant date,
     Long revision,

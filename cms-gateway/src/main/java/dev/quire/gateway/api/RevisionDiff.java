@@ -56,6 +56,7 @@ public final class RevisionDiff {
     field(out, "description", a.description(), b.description());
     field(out, "tags", a.tags(), b.tags());
     field(out, "coverImage", a.coverImage(), b.coverImage());
+    field(out, "coverAlt", a.coverAlt(), b.coverAlt());
     field(out, "author", a.author(), b.author());
     field(out, "date", a.date(), b.date());
     if (!Objects.equals(a.body(), b.body())) {

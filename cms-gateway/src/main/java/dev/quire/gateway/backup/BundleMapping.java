@@ -50,7 +50,8 @@ public final class BundleMapping {
         s.publishedAt(),
         s.scheduledAt(),
         s.aliases(),
-        media);
+        media,
+        f.coverAlt());
   }
 
   /** The stored media an item's body and cover image point at, each once, in order of use. */
@@ -149,7 +150,8 @@ public final class BundleMapping {
         f.tags(),
         f.coverImage(),
         f.author(),
-        f.date());
+        f.date(),
+        f.coverAlt());
   }
 
   public static ContentFields fields(BundleEvent.Fields f) {
@@ -161,7 +163,8 @@ public final class BundleMapping {
         f.tags(),
         f.coverImage(),
         f.author(),
-        f.date());
+        f.date(),
+        f.coverAlt());
   }
 
   public static ContentFields fields(BundleItem i) {
@@ -173,7 +176,8 @@ public final class BundleMapping {
         i.tags(),
         i.coverImage(),
         i.author(),
-        i.date());
+        i.date(),
+        i.coverAlt());
   }
 
   /**

@@ -63,7 +63,7 @@ public class HttpError extends RuntimeException {
         statusOf(r.code()),
         r.code().name().toLowerCase(Locale.ROOT),
         apiName(r.field()),
-        r.message().replace("cover_image: ", "coverImage: "),
+        r.message().replace("cover_image: ", "coverImage: ").replace("cover_alt: ", "coverAlt: "),
         r.errors().size() < 2
             ? List.of()
             : r.errors().stream()
@@ -73,10 +73,14 @@ public class HttpError extends RuntimeException {
 
   /**
    * The API's name for a field the content rules name as the front matter does: {@code cover_image}
-   * is {@code coverImage} in JSON.
+   * is {@code coverImage} in JSON, {@code cover_alt} {@code coverAlt}.
    */
-  static String apiName(String field) {
-    return "cover_image".equals(field) ? "coverImage" : field;
+  public static String apiName(String field) {
+    return switch (field == null ? "" : field) {
+      case "cover_image" -> "coverImage";
+      case "cover_alt" -> "coverAlt";
+      default -> field;
+    };
   }
 
   static int statusOf(ErrorCode code) {

@@ -26,7 +26,46 @@ public record ItemView(
     String html,
     int readingMinutes,
     Instant sortDate,
-    List<String> aliases) {
+    List<String> aliases,
+    String coverAlt) {
+
+  /** An item without a description of its cover (its alt text is then empty). */
+  public ItemView(
+      String id,
+      String kind,
+      String title,
+      String slug,
+      String url,
+      String description,
+      List<TagRef> tags,
+      String coverImage,
+      String author,
+      String dateIso,
+      String dateDisplay,
+      String updatedIso,
+      String html,
+      int readingMinutes,
+      Instant sortDate,
+      List<String> aliases) {
+    this(
+        id,
+        kind,
+        title,
+        slug,
+        url,
+        description,
+        tags,
+        coverImage,
+        author,
+        dateIso,
+        dateDisplay,
+        updatedIso,
+        html,
+        readingMinutes,
+        sortDate,
+        aliases,
+        "");
+  }
 
   public record TagRef(String name, String key, String url) {}
 
@@ -97,7 +136,8 @@ public record ItemView(
         item.html() == null ? "" : item.html(),
         Math.max(1, Math.round(item.wordCount() / (float) WORDS_PER_MINUTE)),
         date,
-        item.aliases());
+        item.aliases(),
+        item.coverAlt());
   }
 
   /** A relative cover ("cover.webp") is served from the site root, like the seed blog's. */

@@ -42,7 +42,7 @@
   if (!form) {
     return;
   }
-  var FIELDS = ["title", "slug", "description", "tags", "coverImage", "author", "date", "body"];
+  var FIELDS = ["title", "slug", "description", "tags", "coverImage", "coverAlt", "author", "date", "body"];
 
   function field(name) {
     return form.querySelector("[name=" + name + "]");

@@ -29,6 +29,7 @@ public final class TestPosts {
             "",
             tags,
             "",
+            "",
             author,
             at,
             at,

@@ -157,7 +157,7 @@ public final class ReadModel {
           c.prepareStatement(
               "UPDATE content_item SET revision=?, slug=?, title=?, description=?, tags=?,"
                   + " cover_image=?, author=?, content_date=?, updated_at=?, archive_month=?,"
-                  + " body=?, html=?, word_count=?, seq=? WHERE id=?")) {
+                  + " body=?, html=?, word_count=?, seq=?, cover_alt=? WHERE id=?")) {
         ps.setLong(1, e.revision());
         ps.setString(2, f.slug());
         ps.setString(3, f.title());
@@ -172,7 +172,8 @@ public final class ReadModel {
         ps.setString(12, renderer.render(f.body()));
         ps.setInt(13, MarkdownRenderer.wordCount(f.body()));
         ps.setLong(14, seq);
-        ps.setString(15, id);
+        ps.setString(15, f.coverAlt());
+        ps.setString(16, id);
         ps.executeUpdate();
       }
       // Most edits keep the tags: their rows stay as they are.
@@ -244,8 +245,8 @@ public final class ReadModel {
         c.prepareStatement(
             "INSERT INTO content_item (id, kind, status, revision, slug, title, description,"
                 + " tags, cover_image, author, content_date, created_at, updated_at,"
-                + " published_at, scheduled_at, archive_month, body, html, word_count, seq)"
-                + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,?,?,?,?,?)")) {
+                + " published_at, scheduled_at, archive_month, body, html, word_count, seq,"
+                + " cover_alt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,?,?,?,?,?,?)")) {
       ps.setString(1, id);
       ps.setString(2, kind.id());
       ps.setString(3, ContentStatus.DRAFT.id());
@@ -264,6 +265,7 @@ public final class ReadModel {
       ps.setString(16, renderer.render(f.body()));
       ps.setInt(17, MarkdownRenderer.wordCount(f.body()));
       ps.setLong(18, seq);
+      ps.setString(19, f.coverAlt());
       ps.executeUpdate();
     }
   }
@@ -394,8 +396,9 @@ public final class ReadModel {
   // ---------------------------------------------------------------- queries
 
   private static final String ITEM_COLUMNS =
-      "id, kind, status, revision, slug, title, description, tags, cover_image, author,"
-          + " content_date, created_at, updated_at, published_at, scheduled_at, word_count, seq";
+      "id, kind, status, revision, slug, title, description, tags, cover_image, cover_alt,"
+          + " author, content_date, created_at, updated_at, published_at, scheduled_at,"
+          + " word_count, seq";
 
   /**
    * Items changed after {@code afterSeq}, oldest change first, with their HTML but not their
@@ -777,6 +780,7 @@ public final class ReadModel {
         rs.getString("description"),
         tags.isEmpty() ? List.of() : Arrays.asList(tags.split("\n")),
         rs.getString("cover_image"),
+        rs.getString("cover_alt"),
         rs.getString("author"),
         instant(rs, "content_date"),
         instant(rs, "created_at"),
@@ -798,6 +802,7 @@ public final class ReadModel {
             + utf8(item.title())
             + utf8(item.description())
             + utf8(item.coverImage())
+            + utf8(item.coverAlt())
             + utf8(item.author())
             + utf8(item.body())
             + utf8(item.html());

@@ -332,6 +332,7 @@ public final class ContentQueries {
             + ReadModel.utf8(f.body())
             + ReadModel.utf8(f.description())
             + ReadModel.utf8(f.coverImage())
+            + ReadModel.utf8(f.coverAlt())
             + ReadModel.utf8(f.author());
     for (String t : f.tags()) {
       n += ReadModel.utf8(t) + 4;

@@ -76,6 +76,48 @@ class ReadModelTest {
   }
 
   @Test
+  void aCoversDescriptionIsKeptAndFollowsEdits() throws Exception {
+    keepsCoverDescriptions(ds, rm);
+  }
+
+  /** Also run on PostgreSQL ({@link ReadModelSchemaTest}). */
+  static void keepsCoverDescriptions(javax.sql.DataSource ds, ReadModel rm) throws Exception {
+    ContentFields first =
+        new ContentFields("Lit", "lit", "b", "", List.of(), "/c.webp", "", null, "A lamp");
+    project(
+        ds,
+        rm,
+        new Content.DraftCreated("alt", 1, ContentKind.POST, first, T0, "ed"),
+        new Content.Edited(
+            "alt",
+            2,
+            new ContentFields("Lit", "lit", "b", "", List.of(), "/c.webp", "", null, "A lit lamp"),
+            null,
+            null,
+            T0.plusSeconds(1),
+            "ed"));
+    try (Connection c = ds.getConnection()) {
+      ReadItem item = rm.changesSince(c, 0, 10, Long.MAX_VALUE).items().get(0);
+      assertThat(item.coverAlt()).isEqualTo("A lit lamp");
+    }
+    // Fields from before there was one: empty, not null.
+    project(
+        ds,
+        rm,
+        new Content.Edited(
+            "alt",
+            3,
+            new ContentFields("Lit", "lit", "b", "", List.of(), "/c.webp", "", null),
+            null,
+            null,
+            T0.plusSeconds(2),
+            "ed"));
+    try (Connection c = ds.getConnection()) {
+      assertThat(rm.changesSince(c, 0, 10, Long.MAX_VALUE).items().get(0).coverAlt()).isEmpty();
+    }
+  }
+
+  @Test
   void itemsAreFoundByWhatTheirTitleSlugOrDescriptionContains() throws Exception {
     findsByTitleSlugOrDescription(ds, rm);
   }
