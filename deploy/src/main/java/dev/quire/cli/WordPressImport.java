@@ -183,6 +183,7 @@ final class WordPressImport {
       }
 
       String cover = "";
+      String coverAlt = "";
       if (i.thumbnailId() != null) {
         WordPressWxr.Item a = attachments.get(i.thumbnailId());
         if (a == null) {
@@ -192,6 +193,17 @@ final class WordPressImport {
           String path = uploadsPath(a);
           MediaFile f = path == null ? null : mediaFile(path, media);
           cover = f != null ? f.url() : a.attachmentUrl();
+          // The featured image's alternative text becomes the cover's description.
+          coverAlt = ContentRules.oneLine(a.altText());
+          int maxAlt = rules.limits().maxDescription();
+          if (coverAlt.length() > maxAlt) {
+            coverAlt = coverAlt.substring(0, maxAlt - 1).strip() + "…";
+            warnings.add(
+                where(file, i)
+                    + "featured image's alt text shortened to "
+                    + maxAlt
+                    + " characters");
+          }
         }
       }
 
@@ -210,7 +222,8 @@ final class WordPressImport {
       }
       String author = ContentRules.oneLine(wxr.authors().getOrDefault(i.creator(), i.creator()));
       ContentFields fields =
-          new ContentFields(title, slug, body, description, tags, cover, author, i.date());
+          new ContentFields(
+              title, slug, body, description, tags, cover, author, i.date(), coverAlt);
       for (FieldError e : rules.validate(kind, fields)) {
         problems.add(
             new MarkdownFolder.Problem(

@@ -49,7 +49,8 @@ final class WordPressWxr {
       String attachmentUrl,
       String attachedFile,
       int comments,
-      int line) {}
+      int line,
+      String altText) {}
 
   /**
    * A category ({@code domain} "category") or tag ("post_tag") of an item as WordPress named it in
@@ -305,7 +306,9 @@ final class WordPressWxr {
           f.getOrDefault("wp:attachment_url", "").strip(),
           meta.getOrDefault("_wp_attached_file", "").strip(),
           itemComments,
-          line);
+          line,
+          // An image's alternative text, as its media library holds it.
+          meta.getOrDefault("_wp_attachment_image_alt", "").strip());
     }
 
     /** GMT date when WordPress recorded one (drafts often have none), else the local, else RSS. */

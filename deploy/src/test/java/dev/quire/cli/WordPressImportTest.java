@@ -118,6 +118,9 @@ class WordPressImportTest {
     assertThat(hello.fields().tags()).containsExactly("News", "Java", "C");
     assertThat(hello.fields().description()).isEqualTo("The first post on the old blog.");
     assertThat(hello.fields().coverImage()).isEqualTo(cat);
+    assertThat(hello.fields().coverAlt())
+        .as("the featured image's alt text")
+        .isEqualTo("A grey cat asleep on a <red> chair");
     assertThat(hello.fields().body())
         .contains("Welcome to **the new** blog. Read [the docs](https://example.org/docs).")
         .contains("![A cat](" + small + ")")
