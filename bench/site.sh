@@ -129,7 +129,9 @@ done
 if curl -fs -o /dev/null "http://127.0.0.1:$PEKKO_PORT/"; then
   log "something already answers on PEKKO_PORT $PEKKO_PORT"; exit 1
 fi
-mapfile -t jvm < <(./quire jvm-opts serve)
+# (Taken in two steps so that a launcher that refuses, e.g. QUIRE_GC=foo, stops the bench.)
+jvm_opts=$(./quire jvm-opts serve)
+mapfile -t jvm <<<"$jvm_opts"
 java "${jvm[@]}" -cp deploy/target/quire.jar \
   dev.quire.cli.BenchPekkoHttp "$PEKKO_PORT" "$work/www" > "$work/pekko.log" 2>&1 &
 pekko=$!

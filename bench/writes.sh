@@ -21,7 +21,9 @@ echo "== edits through the entities ($EDITS edits over $ITEMS items, $IN_FLIGHT 
 # `./quire jvm-opts serve`), as bench/site.sh runs its Pekko HTTP reference; before 2026-12-06
 # this ran with -Xmx512m and the JVM's default collector (G1), which acked more and with a lower
 # p99 than the server did then by default (QUIRE_GC=g1 runs both with G1).
-mapfile -t jvm < <(./quire jvm-opts serve)
+# (Taken in two steps so that a launcher that refuses, e.g. QUIRE_GC=foo, stops the bench.)
+jvm_opts=$(./quire jvm-opts serve)
+mapfile -t jvm <<<"$jvm_opts"
 edits_line=$(java "${jvm[@]}" -cp deploy/target/quire.jar dev.quire.cli.BenchWrites "$work/edits" "$ITEMS" "$EDITS" "$IN_FLIGHT" "$WARMUP" 2>/dev/null | grep '^edits=')
 echo "$edits_line" >&2
 

@@ -20,7 +20,7 @@ public record Manifest(
 
   public static final String FORMAT = "quire-bundle";
   public static final int MAJOR = 1;
-  public static final int MINOR = 1;
+  public static final int MINOR = 2;
   public static final String VERSION = MAJOR + "." + MINOR;
 
   public Manifest {

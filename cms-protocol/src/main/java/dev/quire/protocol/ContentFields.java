@@ -48,7 +48,7 @@ public record ContentFields(
     author = author == null ? "" : author;
     body = body == null ? "" : body;
     // One line, as an alt attribute is read out.
-    coverAlt = coverAlt == null ? "" : coverAlt.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    coverAlt = coverAlt == null ? "" : ContentRules.oneLine(coverAlt);
   }
 
   public ContentFields withSlug(String newSlug) {

@@ -33,7 +33,10 @@ public record SiteProfile(
       java.util.List.of(
           "title", "description", "author", "language", "home-posts", "page-size", "home-page");
 
-  /** The longest slug a home page may have (as ContentRules' default slug limit). */
+  /**
+   * The longest slug a home page may have: the read model's slug column (the rules' limit is
+   * lower).
+   */
   public static final int MAX_SLUG = 200;
 
   public static final SiteProfile NONE = new SiteProfile(null, null, null, null, null, null, null);

@@ -57,6 +57,22 @@ class EventReplayFixtureTest {
         .containsOnlyNulls();
   }
 
+  @Test
+  void storedEventsOfVersion4StillReplay() throws Exception {
+    // Version 4: fields may carry coverAlt, what the cover image shows (its alt text).
+    List<Content.Event> events = read("content-events-v4.tsv");
+    assertThat(events).hasSize(2);
+    Content.State state = replay(events);
+    assertThat(state.fields().coverAlt()).isEqualTo("A lit lighthouse at dusk, the sea calm");
+    // Events from before coverAlt existed read with an empty one, never null.
+    assertThat(
+            read("content-events-v3.tsv").stream()
+                .filter(e -> e instanceof Content.Edited)
+                .map(e -> ((Content.Edited) e).fields().coverAlt()))
+        .isNotEmpty()
+        .containsOnly("");
+  }
+
   static Content.State replay(List<Content.Event> events) {
     Content.State state = Content.State.empty();
     for (Content.Event e : events) {

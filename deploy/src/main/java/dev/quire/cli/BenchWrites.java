@@ -68,7 +68,9 @@ public final class BenchWrites {
       runEdits(target, idle, edits, inFlight, warmup, latencies, failures);
       double seconds = (System.nanoTime() - start) / 1e9;
       // What the JIT compilers and the collector took of the measured edits' wall time: a JIT
-      // still at work means the figure is not yet the steady state.
+      // still at work means the figure is not yet the steady state. The collector's is its pause
+      // time (as cores for the serial collector, which pauses on one thread; G1's pauses use
+      // more, and its concurrent work is not counted).
       double jitShare = (compileMillis() - jit0) / 1e3 / seconds;
       double gcShare = (gcMillis() - gc0) / 1e3 / seconds;
       // The projection trails the journal, and shares the cores and the database with the

@@ -51,6 +51,13 @@ public final class HttpTarget implements ContentTarget {
    */
   private volatile String sizeParam = "&size=" + API_PAGE;
 
+  /**
+   * Whether the server has items' {@code coverAlt} (it showed the field in an item): an edit then
+   * always sends it, so that a description taken out of a file is taken off the item too. A server
+   * from before it refuses the field by name, so until then it is sent only when there is one.
+   */
+  private volatile boolean serverHasCoverAlt;
+
   private final ObjectMapper json =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
@@ -121,6 +128,9 @@ public final class HttpTarget implements ContentTarget {
   @Override
   public CompletionStage<ContentSnapshot> edit(String id, long revision, ContentFields f) {
     Map<String, Object> body = fields(f);
+    if (serverHasCoverAlt) {
+      body.put("coverAlt", f.coverAlt());
+    }
     body.put("revision", revision);
     return send("PUT", "/" + id, body).thenApply(this::snapshot);
   }
@@ -369,6 +379,9 @@ public final class HttpTarget implements ContentTarget {
   }
 
   private ContentSnapshot snapshot(JsonNode n) {
+    if (n.has("coverAlt")) {
+      serverHasCoverAlt = true;
+    }
     List<String> tags = new ArrayList<>();
     n.get("tags").forEach(t -> tags.add(t.asText()));
     List<String> aliases = new ArrayList<>();

@@ -1135,7 +1135,7 @@ class AdminEndToEndTest {
     String settingsPage = admin.get("/admin/settings/").body();
     assertThat(settingsPage)
         .as("the site's published pages are the choices, escaped")
-        .contains("<option value=\"welcome-home\">Welcome &lt;home&gt;</option>")
+        .contains("<option value=\"welcome-home\">Welcome &lt;home&gt; (/welcome-home/)</option>")
         .contains("<option value=\"\" selected>The latest posts</option>");
 
     // Only a published page: not a post, not a page that is not there.
@@ -1160,7 +1160,8 @@ class AdminEndToEndTest {
     var saved = admin.submit("/admin/settings/", "/admin/settings/", form);
     assertThat(saved.statusCode()).as(saved.body()).isEqualTo(303);
     assertThat(admin.get("/admin/settings/").body())
-        .contains("<option value=\"welcome-home\" selected>Welcome &lt;home&gt;</option>");
+        .contains(
+            "<option value=\"welcome-home\" selected>Welcome &lt;home&gt; (/welcome-home/)</option>");
     assertThat(
             JSON.readTree(api("GET", "/api/v1/settings", null).body())
                 .at("/settings/homePage")
@@ -1191,15 +1192,35 @@ class AdminEndToEndTest {
         .contains("<loc>" + siteUrl + "/</loc>")
         .doesNotContain("/welcome-home/");
 
+    // Renamed, it is still the home (the setting names the slug it was chosen by), and both its
+    // addresses lead to the home in one hop.
+    var renamed = api("PUT", "/api/v1/content/" + id, "{\"revision\": 2, \"slug\": \"welcome\"}");
+    assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(200);
+    EndToEndTest.await(() -> status("/welcome/") == 301, Duration.ofSeconds(10));
+    for (String address : new String[] {"/welcome/", "/welcome-home/"}) {
+      var hop =
+          AdminForms.HTTP.send(
+              HttpRequest.newBuilder(URI.create(base + address)).build(),
+              HttpResponse.BodyHandlers.discarding());
+      assertThat(hop.statusCode()).as(address).isEqualTo(301);
+      assertThat(hop.headers().firstValue("Location")).as(address).hasValue("/");
+    }
+    assertThat(org.jsoup.Jsoup.parse(publicPage("/")).select("#front-page h1").text())
+        .isEqualTo("Welcome <home>");
+    assertThat(admin.get("/admin/settings/").body())
+        .as("the renamed page is the chosen one")
+        .contains(
+            "<option value=\"welcome-home\" selected>Welcome &lt;home&gt; (/welcome/)</option>");
+
     // Unpublished, the home shows the posts again; the setting stays (other settings still save)
     // and the admin says why it does not show.
     assertThat(
-            api("POST", "/api/v1/content/" + id + "/unpublish", "{\"revision\": 2}").statusCode())
+            api("POST", "/api/v1/content/" + id + "/unpublish", "{\"revision\": 3}").statusCode())
         .isEqualTo(200);
     EndToEndTest.await(
         () -> !org.jsoup.Jsoup.parse(publicPage("/")).select(".card__title").isEmpty(),
         Duration.ofSeconds(10));
-    assertThat(status("/welcome-home/")).isEqualTo(404);
+    assertThat(status("/welcome/")).isEqualTo(404);
     assertThat(admin.get("/admin/settings/").body())
         .contains(
             "<option value=\"welcome-home\" selected>welcome-home (not published: the home shows"

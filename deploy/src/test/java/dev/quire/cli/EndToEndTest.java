@@ -595,6 +595,24 @@ class EndToEndTest {
         .isZero();
     assertThat(api("GET", "/api/v1/content?slug=second", null).body()).isEqualTo(before);
 
+    // A cover's description taken out of the file is taken off the item too (the server has the
+    // field, so the import sends it empty), and put back.
+    Path described = dir.resolve("a.md");
+    String withAlt = Files.readString(described);
+    Files.writeString(described, withAlt.replace("cover_alt: \"A crab on <rocks> & sand\"\n", ""));
+    assertThat(Main.run("import", "markdown", dir.toString(), "--server", base, "--token", TOKEN))
+        .isZero();
+    await(
+        () ->
+            JSON.readTree(api("GET", "/api/v1/content?slug=rewriting-my-blog-in-rust", null).body())
+                .at("/items/0/coverAlt")
+                .asText()
+                .isEmpty(),
+        Duration.ofSeconds(5));
+    Files.writeString(described, withAlt);
+    assertThat(Main.run("import", "markdown", dir.toString(), "--server", base, "--token", TOKEN))
+        .isZero();
+
     // A date given in a file and then taken out again is taken off the item too: the import
     // sends "date": null, which clears it (a date left out of a PUT keeps its value).
     Path draft = dir.resolve("draft.md");

@@ -536,7 +536,7 @@ final class ContentPages {
                         null));
               }
               Map<String, String> errors = new LinkedHashMap<>();
-              ContentFields fields = fields(f, errors);
+              ContentFields fields = keepUnsent(fields(f, errors), f, now.fields());
               long revision = revisionOf(f.get("revision"));
               if (revision != now.revision()) {
                 return done(conflict(e, now, f, revision));
@@ -902,6 +902,27 @@ final class ContentPages {
         f.getOrDefault("author", "").strip(),
         date,
         f.getOrDefault("coverAlt", "").strip());
+  }
+
+  /**
+   * {@code typed} with what the form did not send kept as stored: a theme's copy of the edit
+   * template from before the cover's description existed would otherwise clear it at every save.
+   */
+  private static ContentFields keepUnsent(
+      ContentFields typed, Map<String, String> form, ContentFields stored) {
+    if (form.containsKey("coverAlt") || typed.coverAlt().equals(stored.coverAlt())) {
+      return typed;
+    }
+    return new ContentFields(
+        typed.title(),
+        typed.slug(),
+        typed.body(),
+        typed.description(),
+        typed.tags(),
+        typed.coverImage(),
+        typed.author(),
+        typed.date(),
+        stored.coverAlt());
   }
 
   private Map<String, Object> formOf(ContentSnapshot item) {

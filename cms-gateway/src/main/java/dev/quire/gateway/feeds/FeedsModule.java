@@ -223,7 +223,7 @@ public final class FeedsModule implements CmsModule {
     }
     // The sitemap and its parts: the site's URLs are listed only for them.
     List<SitemapUrl> urls =
-        sitemapUrls(snap, dev.quire.gateway.site.SiteModule.homePage(snap, live.get()));
+        sitemapUrls(snap, dev.quire.gateway.site.SiteModule.homePage(snap, site));
     int parts =
         Math.max(1, (urls.size() + settings.sitemapMaxUrls() - 1) / settings.sitemapMaxUrls());
     if (path.equals(SITEMAP)) {
@@ -286,7 +286,7 @@ public final class FeedsModule implements CmsModule {
     }
     snap.posts().forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
     snap.pages().stream()
-        .filter(p -> p != front)
+        .filter(p -> front == null || !p.id().equals(front.id()))
         .forEach(p -> urls.add(new SitemapUrl(p.url(), p.updatedIso())));
     tags.forEach((url, lastmod) -> urls.add(new SitemapUrl(url, lastmod)));
     // Each author's page, as new as the last change to one of their posts; the index of authors,

@@ -285,10 +285,10 @@ public final class SettingsModule implements CmsModule {
     if (slug == null || slug.equals(live.profile().homePage())) {
       return Optional.empty();
     }
-    var item = site.snapshot().bySlug(slug);
-    if (item != null && !item.isPost()) {
+    if (dev.quire.gateway.site.SiteModule.pageOf(site.snapshot(), slug) != null) {
       return Optional.empty();
     }
+    var item = site.snapshot().bySlug(slug);
     return Optional.of(
         new FieldError(
             "home-page",
@@ -303,9 +303,17 @@ public final class SettingsModule implements CmsModule {
   private List<Map<String, String>> homePageChoices(String current) {
     List<Map<String, String>> choices = new ArrayList<>();
     boolean listed = current == null || current.isEmpty();
+    // A page renamed since it was chosen is the same choice (it is still the home).
+    var chosen = listed ? null : dev.quire.gateway.site.SiteModule.pageOf(site.snapshot(), current);
     for (var page : site.snapshot().pages()) {
-      choices.add(Map.of("slug", page.slug(), "title", page.title()));
-      listed |= page.slug().equals(current);
+      boolean isChosen = page == chosen;
+      choices.add(
+          Map.of(
+              "slug",
+              isChosen ? current : page.slug(),
+              "title",
+              page.title() + " (/" + page.slug() + "/)"));
+      listed |= isChosen || page.slug().equals(current);
     }
     choices.sort(
         java.util.Comparator.comparing((Map<String, String> c) -> c.get("title"))
@@ -369,8 +377,11 @@ public final class SettingsModule implements CmsModule {
 
   private CompletionStage<HttpResponse> save(Admin admin, Admin.Editor e, Map<String, String> f) {
     Map<String, String> typed = new LinkedHashMap<>();
+    // A setting the form does not have (a theme's copy of the template from before it existed)
+    // keeps its stored value: it is not cleared by a save that never showed it.
+    Map<String, String> stored = live.profile().asSettings();
     for (String key : SiteProfile.KEYS) {
-      typed.put(key, f.getOrDefault(key, ""));
+      typed.put(key, f.containsKey(key) ? f.get(key) : stored.getOrDefault(key, ""));
     }
     // The description's box wraps; a line break typed in it is a space in a meta tag or a feed.
     typed.put("description", typed.get("description").replaceAll("\\s*[\\r\\n]+\\s*", " "));

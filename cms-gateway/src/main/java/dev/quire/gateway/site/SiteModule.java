@@ -345,13 +345,15 @@ public final class SiteModule implements CmsModule {
         return ok(snap, "site/archive.peb", path, Map.of("years", archiveYears(snap)));
       }
       ItemView item = snap.bySlug(parts[0]);
+      // The page the home shows has one address: the home's (its old slugs too, in one hop).
+      ItemView home = homePage(snap, site.get());
       if (item != null && !item.isPost()) {
-        // The page the home shows has one address: the home's.
-        return parts[0].equals(site.get().homePage())
-            ? moved("/")
-            : ok(snap, "site/page.peb", path, Map.of("page", item));
+        return item == home ? moved("/") : ok(snap, "site/page.peb", path, Map.of("page", item));
       }
       ItemView moved = item != null ? item : snap.byAlias(parts[0]);
+      if (moved != null && moved == home) {
+        return moved("/");
+      }
       return moved == null ? notFound(snap, path) : moved(moved.url());
     }
     return notFound(snap, path);
@@ -362,10 +364,18 @@ public final class SiteModule implements CmsModule {
    * null for the latest posts: also while no published page has that slug.
    */
   public static ItemView homePage(SiteSnapshot snap, SiteSettings settings) {
-    if (!settings.hasHomePage()) {
-      return null;
+    return settings.hasHomePage() ? pageOf(snap, settings.homePage()) : null;
+  }
+
+  /**
+   * The published page at {@code slug}, or that had it before a rename (the setting names it by the
+   * slug it had when chosen), or null.
+   */
+  public static ItemView pageOf(SiteSnapshot snap, String slug) {
+    ItemView item = snap.bySlug(slug);
+    if (item == null) {
+      item = snap.byAlias(slug);
     }
-    ItemView item = snap.bySlug(settings.homePage());
     return item != null && !item.isPost() ? item : null;
   }
 
