@@ -29,48 +29,6 @@ public record BundleItem(
     List<String> media,
     String coverAlt) {
 
-  /** An item without a description of its cover (as bundles before there was one hold it). */
-  public BundleItem(
-      String id,
-      String kind,
-      String status,
-      long revision,
-      String title,
-      String slug,
-      String body,
-      String description,
-      List<String> tags,
-      String coverImage,
-      String author,
-      Instant date,
-      Instant createdAt,
-      Instant updatedAt,
-      Instant publishedAt,
-      Instant scheduledAt,
-      List<String> aliases,
-      List<String> media) {
-    this(
-        id,
-        kind,
-        status,
-        revision,
-        title,
-        slug,
-        body,
-        description,
-        tags,
-        coverImage,
-        author,
-        date,
-        createdAt,
-        updatedAt,
-        publishedAt,
-        scheduledAt,
-        aliases,
-        media,
-        "");
-  }
-
   public static final List<String> KINDS = List.of("post", "page");
   public static final List<String> STATUSES =
       List.of("draft", "scheduled", "published", "archived");

@@ -75,7 +75,8 @@ final class Fixtures {
         T0.plusSeconds(60),
         null,
         i == 1 ? List.of("old-post") : List.of(),
-        List.of(media));
+        List.of(media),
+        "");
   }
 
   static BundleEvent created(int i) {

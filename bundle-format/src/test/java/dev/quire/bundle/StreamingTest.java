@@ -56,7 +56,8 @@ class StreamingTest {
                 null,
                 null,
                 List.of(),
-                i == 0 ? List.of(hash) : List.of()));
+                i == 0 ? List.of(hash) : List.of(),
+                ""));
         if (i % 20_000 == 0) {
           peak.accumulateAndGet(usedAfterGc(), Math::max);
         }

@@ -58,7 +58,8 @@ class WriterLimitsTest {
         Fixtures.T0,
         null,
         List.of(),
-        List.of());
+        List.of(),
+        "");
   }
 
   /** An item's first event, with {@code body}. */

@@ -116,7 +116,8 @@ public final class BenchSiteSnapshot {
         "<p>Post " + n + "</p>",
         1,
         date,
-        List.of());
+        List.of(),
+        "");
   }
 
   private static ItemView withSlug(ItemView v, String slug) {

@@ -48,7 +48,8 @@ class BundleCommandTest {
               null,
               null,
               List.of(),
-              List.of(photo)));
+              List.of(photo),
+              ""));
       w.redirect(new Redirect("/old/", "/posts/hello/", 301));
       w.finish();
     }

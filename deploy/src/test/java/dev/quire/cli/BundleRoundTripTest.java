@@ -581,7 +581,7 @@ class BundleRoundTripTest {
   static BundleItem draft(String id, long revision, String title, String slug) {
     return new BundleItem(
         id, "post", "draft", revision, title, slug, "", "", List.of(), "", "", null, null, null,
-        null, null, List.of(), List.of());
+        null, null, List.of(), List.of(), "");
   }
 
   /** The first event of such a post's history. */
@@ -630,7 +630,8 @@ class BundleRoundTripTest {
               null,
               at,
               List.of(),
-              List.of()));
+              List.of(),
+              ""));
       w.finish();
     }
     return file;
@@ -727,7 +728,8 @@ class BundleRoundTripTest {
                 null,
                 null,
                 List.of(),
-                List.of()));
+                List.of(),
+                ""));
       }
       List<BundleEvent> events = new java.util.ArrayList<>();
       for (int rev = 1; rev <= revisions; rev++) {

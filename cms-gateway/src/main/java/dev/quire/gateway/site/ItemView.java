@@ -29,44 +29,6 @@ public record ItemView(
     List<String> aliases,
     String coverAlt) {
 
-  /** An item without a description of its cover (its alt text is then empty). */
-  public ItemView(
-      String id,
-      String kind,
-      String title,
-      String slug,
-      String url,
-      String description,
-      List<TagRef> tags,
-      String coverImage,
-      String author,
-      String dateIso,
-      String dateDisplay,
-      String updatedIso,
-      String html,
-      int readingMinutes,
-      Instant sortDate,
-      List<String> aliases) {
-    this(
-        id,
-        kind,
-        title,
-        slug,
-        url,
-        description,
-        tags,
-        coverImage,
-        author,
-        dateIso,
-        dateDisplay,
-        updatedIso,
-        html,
-        readingMinutes,
-        sortDate,
-        aliases,
-        "");
-  }
-
   public record TagRef(String name, String key, String url) {}
 
   /**

@@ -38,7 +38,8 @@ class FeedsModuleTest {
         html,
         1,
         Instant.parse("2026-01-02T09:00:00Z"),
-        List.of());
+        List.of(),
+        "");
   }
 
   static Document parse(byte[] xml) throws Exception {
@@ -136,7 +137,8 @@ class FeedsModuleTest {
         v.html(),
         v.readingMinutes(),
         v.sortDate(),
-        v.aliases());
+        v.aliases(),
+        v.coverAlt());
   }
 
   @Test

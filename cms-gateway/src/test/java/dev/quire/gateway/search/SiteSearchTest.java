@@ -32,7 +32,8 @@ public class SiteSearchTest {
         "<p>body</p>",
         1,
         Instant.parse(date + "T00:00:00Z"),
-        List.of());
+        List.of(),
+        "");
   }
 
   public static final ItemView RUST =
@@ -104,7 +105,8 @@ public class SiteSearchTest {
         html,
         v.readingMinutes(),
         v.sortDate(),
-        v.aliases());
+        v.aliases(),
+        v.coverAlt());
   }
 
   @Test

@@ -266,7 +266,8 @@ class SiteSnapshotTest {
         v.html(),
         v.readingMinutes(),
         sortDate,
-        v.aliases());
+        v.aliases(),
+        v.coverAlt());
   }
 
   private static void assertSameSite(
@@ -392,7 +393,8 @@ class SiteSnapshotTest {
         "<p>" + id + "</p>",
         1,
         date,
-        List.copyOf(aliases));
+        List.copyOf(aliases),
+        "");
   }
 
   @Test
