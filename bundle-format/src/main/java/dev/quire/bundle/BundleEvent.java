@@ -56,18 +56,5 @@ public record BundleEvent(
       tags = tags == null ? List.of() : List.copyOf(tags);
       coverAlt = coverAlt == null ? "" : coverAlt;
     }
-
-    /** Fields without a description of the cover (as bundles before there was one hold them). */
-    public Fields(
-        String title,
-        String slug,
-        String body,
-        String description,
-        List<String> tags,
-        String coverImage,
-        String author,
-        Instant date) {
-      this(title, slug, body, description, tags, coverImage, author, date, "");
-    }
   }
 }

@@ -88,7 +88,7 @@ final class Fixtures {
         "editor",
         i == 3 ? "page" : "post",
         new BundleEvent.Fields(
-            "Post " + i, "post-" + i, "draft body", "", List.of(), "", "Ada", T0),
+            "Post " + i, "post-" + i, "draft body", "", List.of(), "", "Ada", T0, ""),
         null,
         null,
         null);

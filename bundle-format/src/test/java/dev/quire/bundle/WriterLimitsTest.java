@@ -72,7 +72,7 @@ class WriterLimitsTest {
         "editor",
         "post",
         new BundleEvent.Fields(
-            "Post " + i, "post-" + i, body, "", List.of(), "", "Ada", Fixtures.T0),
+            "Post " + i, "post-" + i, body, "", List.of(), "", "Ada", Fixtures.T0, ""),
         null,
         null,
         null);

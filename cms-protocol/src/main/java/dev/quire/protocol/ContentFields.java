@@ -20,19 +20,6 @@ public record ContentFields(
     String coverAlt)
     implements QuireSerializable {
 
-  /** Fields without a cover's description (as events stored before there was one hold them). */
-  public ContentFields(
-      String title,
-      String slug,
-      String body,
-      String description,
-      List<String> tags,
-      String coverImage,
-      String author,
-      Instant date) {
-    this(title, slug, body, description, tags, coverImage, author, date, "");
-  }
-
   public ContentFields {
     description = description == null ? "" : description;
     // A null tag (JSON's [null]) becomes an empty one, which is dropped as empty tags are;

@@ -54,8 +54,9 @@ class ContentRulesTest {
     assertThat(rules.validate(ContentKind.POST, control))
         .singleElement()
         .satisfies(e -> assertThat(e.message()).contains("control characters"));
-    assertThat(new ContentFields("T", "t", "", "", java.util.List.of(), "", "", null).coverAlt())
-        .as("fields stored before there was one")
+    assertThat(
+            new ContentFields("T", "t", "", "", java.util.List.of(), "", "", null, null).coverAlt())
+        .as("none given (events stored before there was one): empty, never null")
         .isEmpty();
   }
 }

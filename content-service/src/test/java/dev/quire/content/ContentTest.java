@@ -112,7 +112,8 @@ class ContentTest {
   }
 
   static ContentFields fields(String title, String slug) {
-    return new ContentFields(title, slug, "Hello *world*", "d", List.of("a", "b"), "", "me", null);
+    return new ContentFields(
+        title, slug, "Hello *world*", "d", List.of("a", "b"), "", "me", null, "");
   }
 
   ContentReply.Accepted accepted(
@@ -165,7 +166,7 @@ class ContentTest {
   @Test
   void rejectsOversizeBody() {
     String big = "x".repeat(RULES.limits().maxBody() + 1);
-    var f = new ContentFields("T", "big", big, "", List.of(), "", "", null);
+    var f = new ContentFields("T", "big", big, "", List.of(), "", "", null, "");
     var rej =
         rejected(
             kit.<ContentReply>runCommand(
@@ -184,7 +185,8 @@ class ContentTest {
   void anEditThatKeepsTheBodyDoesNotCheckItsNestingAgain() {
     int max = RULES.limits().maxNesting();
     String deep = ">".repeat(max + 10) + " x\n";
-    ContentFields stored = new ContentFields("T", "old-deep", deep, "", List.of(), "", "", null);
+    ContentFields stored =
+        new ContentFields("T", "old-deep", deep, "", List.of(), "", "", null, "");
     var now = newKit("old");
     now.initialize(new Content.DraftCreated("old", 1, ContentKind.POST, stored, NOW, "ed"));
     assertThat(now.getState().fields().body()).isEqualTo(deep);
@@ -195,7 +197,7 @@ class ContentTest {
                     new ContentCommand.Edit(
                         1L,
                         new ContentFields(
-                            "Retitled", "old-deep", deep, "", List.of(), "", "", null),
+                            "Retitled", "old-deep", deep, "", List.of(), "", "", null, ""),
                         "ed",
                         r)));
     assertThat(retitled.content().fields().title()).isEqualTo("Retitled");
@@ -206,7 +208,15 @@ class ContentTest {
                     new ContentCommand.Edit(
                         2L,
                         new ContentFields(
-                            "Retitled", "old-deep", deep + "more\n", "", List.of(), "", "", null),
+                            "Retitled",
+                            "old-deep",
+                            deep + "more\n",
+                            "",
+                            List.of(),
+                            "",
+                            "",
+                            null,
+                            ""),
                         "ed",
                         r)));
     assertThat(rebodied.field()).isEqualTo("body");
@@ -228,7 +238,7 @@ class ContentTest {
                 r ->
                     new ContentCommand.Create(
                         ContentKind.POST,
-                        new ContentFields("T", "deep", deep, "", List.of(), "", "", null),
+                        new ContentFields("T", "deep", deep, "", List.of(), "", "", null, ""),
                         ContentCommand.Initially.DRAFT,
                         "ed",
                         r)));
@@ -243,7 +253,7 @@ class ContentTest {
                 r ->
                     new ContentCommand.Create(
                         ContentKind.POST,
-                        new ContentFields("T", "dated", "x", "", List.of(), "", "", farOff),
+                        new ContentFields("T", "dated", "x", "", List.of(), "", "", farOff, ""),
                         ContentCommand.Initially.DRAFT,
                         "ed",
                         r)));
@@ -270,7 +280,7 @@ class ContentTest {
             r ->
                 new ContentCommand.Create(
                     ContentKind.POST,
-                    new ContentFields("T", "ok", deepEnough, "", List.of(), "", "", null),
+                    new ContentFields("T", "ok", deepEnough, "", List.of(), "", "", null, ""),
                     ContentCommand.Initially.DRAFT,
                     "ed",
                     r)));

@@ -62,7 +62,8 @@ public final class BenchProjection {
                       List.of("bench", "t" + (k % 20)),
                       "",
                       "bench",
-                      null);
+                      null,
+                      "");
               Instant at = Instant.now();
               rm.apply(c, new Content.DraftCreated(id, 1, ContentKind.POST, f, at, "bench"), ++seq);
               rm.apply(c, new Content.Published(id, 2, at, "bench"), ++seq);

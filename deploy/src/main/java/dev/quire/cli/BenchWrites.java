@@ -201,6 +201,7 @@ public final class BenchWrites {
         List.of("bench"),
         "",
         "",
-        null);
+        null,
+        "");
   }
 }

@@ -66,7 +66,7 @@ class BundleRoundTripTest {
 
   static ContentFields fields(String title, String slug, String body) {
     return new ContentFields(
-        title, slug, body, "About " + title, List.of("java", "Pekko"), "", "Ada", null);
+        title, slug, body, "About " + title, List.of("java", "Pekko"), "", "Ada", null, "");
   }
 
   /** Opens a data directory as the command line does, with the content role only. */
@@ -500,9 +500,9 @@ class BundleRoundTripTest {
     Path tooLong = tmp.resolve("too-long.quire");
     try (BundleWriter w = withHistory(tooLong)) {
       BundleEvent.Fields ok =
-          new BundleEvent.Fields("Fine", "fine", "", "", List.of(), "", "", null);
+          new BundleEvent.Fields("Fine", "fine", "", "", List.of(), "", "", null, "");
       BundleEvent.Fields bad =
-          new BundleEvent.Fields("x".repeat(5000), "long", "", "", List.of(), "", "", null);
+          new BundleEvent.Fields("x".repeat(5000), "long", "", "", List.of(), "", "", null, "");
       w.item(draft("ok-1", 1, "Fine", "fine"));
       w.event(
           new BundleEvent("ok-1", 1, "created", Instant.EPOCH, "a", "post", ok, null, null, null));
@@ -593,7 +593,7 @@ class BundleRoundTripTest {
         Instant.EPOCH,
         "a",
         "post",
-        new BundleEvent.Fields(title, slug, "", "", List.of(), "", "", null),
+        new BundleEvent.Fields(title, slug, "", "", List.of(), "", "", null, ""),
         null,
         null,
         null);
@@ -743,7 +743,7 @@ class BundleRoundTripTest {
                   "a",
                   rev == 1 ? "post" : null,
                   new BundleEvent.Fields(
-                      "T " + id, "s-" + id, text + rev, "", List.of(), "", "", null),
+                      "T " + id, "s-" + id, text + rev, "", List.of(), "", "", null, ""),
                   null,
                   null,
                   null));

@@ -85,7 +85,8 @@ class ImportCommandTest {
                   f.tags(),
                   f.coverImage(),
                   f.author(),
-                  f.date()))
+                  f.date(),
+                  ""))
           .toCompletableFuture()
           .get();
     }

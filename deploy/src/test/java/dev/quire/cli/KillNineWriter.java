@@ -25,7 +25,7 @@ public final class KillNineWriter {
       target
           .create(
               ContentKind.POST,
-              new ContentFields("Post " + i, slug, "body " + i, "", List.of(), "", "", null))
+              new ContentFields("Post " + i, slug, "body " + i, "", List.of(), "", "", null, ""))
           .whenComplete(
               (s, e) -> {
                 if (e == null) {

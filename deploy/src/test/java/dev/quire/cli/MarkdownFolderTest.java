@@ -300,7 +300,7 @@ class MarkdownFolderTest {
     String odd = "one\u2028two\u2029three\u0085four\u007fend";
     var fields =
         new dev.quire.protocol.ContentFields(
-            odd, "t", "x", odd, List.of("a tag"), "", odd, e.fields().date());
+            odd, "t", "x", odd, List.of("a tag"), "", odd, e.fields().date(), "");
     Files.writeString(
         dir.resolve("a.md"), MarkdownFolder.format(e.kind(), fields, false, e.publishAt()));
     var again = folder.read(dir);

@@ -26,7 +26,7 @@ class RevisionDiffTest {
   }
 
   private static ContentFields fields(String title, String body, List<String> tags) {
-    return new ContentFields(title, "slug", body, "", tags, "", "", null);
+    return new ContentFields(title, "slug", body, "", tags, "", "", null, "");
   }
 
   @Test

@@ -45,7 +45,7 @@ class ReadModelTest {
   }
 
   static ContentFields fields(String slug, String body, List<String> tags) {
-    return new ContentFields("Title " + slug, slug, body, "desc", tags, "", "ann", null);
+    return new ContentFields("Title " + slug, slug, body, "desc", tags, "", "ann", null, "");
   }
 
   void project(Content.Event... events) throws Exception {
@@ -107,7 +107,7 @@ class ReadModelTest {
         new Content.Edited(
             "alt",
             3,
-            new ContentFields("Lit", "lit", "b", "", List.of(), "/c.webp", "", null),
+            new ContentFields("Lit", "lit", "b", "", List.of(), "/c.webp", "", null, ""),
             null,
             null,
             T0.plusSeconds(2),
@@ -133,28 +133,29 @@ class ReadModelTest {
             1,
             ContentKind.POST,
             new ContentFields(
-                "Caf\u00e9 Notes", "cafe-notes", "b", "Weekly", List.of(), "", "ann", null),
+                "Caf\u00e9 Notes", "cafe-notes", "b", "Weekly", List.of(), "", "ann", null, ""),
             T0,
             "ed"),
         new Content.DraftCreated(
             "f2",
             1,
             ContentKind.PAGE,
-            new ContentFields("About", "about_us", "b", "100% of us", List.of(), "", "ann", null),
+            new ContentFields(
+                "About", "about_us", "b", "100% of us", List.of(), "", "ann", null, ""),
             T0.plusSeconds(1),
             "ed"),
         new Content.DraftCreated(
             "f3",
             1,
             ContentKind.POST,
-            new ContentFields("Aboutness", "aboutness", "b", "x", List.of(), "", "ann", null),
+            new ContentFields("Aboutness", "aboutness", "b", "x", List.of(), "", "ann", null, ""),
             T0.plusSeconds(2),
             "ed"),
         new Content.DraftCreated(
             "f4",
             1,
             ContentKind.POST,
-            new ContentFields("Tour", "tour", "b", "y", List.of(), "", "ann", null),
+            new ContentFields("Tour", "tour", "b", "y", List.of(), "", "ann", null, ""),
             T0.plusSeconds(3),
             "ed"));
     try (Connection c = ds.getConnection()) {
@@ -197,7 +198,15 @@ class ReadModelTest {
             1,
             ContentKind.POST,
             new ContentFields(
-                "In body", "in-body", "See ![](" + file + "a.png).", "", List.of(), "", "", null),
+                "In body",
+                "in-body",
+                "See ![](" + file + "a.png).",
+                "",
+                List.of(),
+                "",
+                "",
+                null,
+                ""),
             T0,
             "ed"),
         new Content.DraftCreated(
@@ -205,7 +214,7 @@ class ReadModelTest {
             1,
             ContentKind.PAGE,
             new ContentFields(
-                "As cover", "as-cover", "Text.", "", List.of(), file + "c.png", "", null),
+                "As cover", "as-cover", "Text.", "", List.of(), file + "c.png", "", null, ""),
             T0.plusSeconds(1),
             "ed"),
         new Content.DraftCreated(
@@ -220,7 +229,8 @@ class ReadModelTest {
                 List.of(),
                 "",
                 "",
-                null),
+                null,
+                ""),
             T0.plusSeconds(2),
             "ed"));
     // u2 is published, so that the statuses can be asked for.
@@ -429,7 +439,7 @@ class ReadModelTest {
             "m",
             1,
             ContentKind.POST,
-            new ContentFields("M", "m", "x", "", List.of(), "", "", firstOfMarch),
+            new ContentFields("M", "m", "x", "", List.of(), "", "", firstOfMarch, ""),
             T0,
             "ed"),
         new Content.Published("m", 2, T0, "ed"));
@@ -607,7 +617,7 @@ class ReadModelTest {
             "odd",
             1,
             ContentKind.POST,
-            new ContentFields("Odd", "odd", deep, "", List.of(), "", "", farOff),
+            new ContentFields("Odd", "odd", deep, "", List.of(), "", "", farOff, ""),
             T0,
             "ed"),
         new Content.Published("odd", 2, T0.plusSeconds(1), "ed", farOff),

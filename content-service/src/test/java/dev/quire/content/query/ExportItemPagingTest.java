@@ -190,7 +190,8 @@ class ExportItemPagingTest {
   }
 
   static ContentFields fields(int version, int chars) {
-    return new ContentFields("Title", "slug", body(version, chars), "", List.of(), "", "Ann", null);
+    return new ContentFields(
+        "Title", "slug", body(version, chars), "", List.of(), "", "Ann", null, "");
   }
 
   static String body(int version, int chars) {

@@ -47,7 +47,7 @@ class RevisionMessagesSerializationTest {
             ContentStatus.PUBLISHED,
             7,
             new ContentFields(
-                "T\u00edtulo", "slug", "b\u00f6dy\n", "d", List.of("a", "b"), "/c.png", "A", t),
+                "T\u00edtulo", "slug", "b\u00f6dy\n", "d", List.of("a", "b"), "/c.png", "A", t, ""),
             t,
             t,
             t,
@@ -70,7 +70,7 @@ class RevisionMessagesSerializationTest {
     SerializationTestKit serialization = new SerializationTestKit(kit.system());
     TestProbe<dev.quire.protocol.ContentReply> replies = kit.createTestProbe();
     Instant t = Instant.parse("2026-12-04T10:15:30Z");
-    ContentFields f = new ContentFields("T", "slug", "body", "d", List.of("a"), "", "A", null);
+    ContentFields f = new ContentFields("T", "slug", "body", "d", List.of("a"), "", "A", null, "");
     for (var cmd :
         List.of(
             new dev.quire.protocol.ContentCommand.Edit(3, f, "ann", replies.ref(), 1L),

@@ -17,7 +17,7 @@ class RevisionReplayTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
   private static ContentFields fields(String title, String slug) {
-    return new ContentFields(title, slug, "body of " + title, "", List.of("t"), "", "", null);
+    return new ContentFields(title, slug, "body of " + title, "", List.of("t"), "", "", null, "");
   }
 
   private static final List<Content.Event> HISTORY =
