@@ -361,7 +361,10 @@ public final class FeedsModule implements CmsModule {
           if (!site.description().isBlank()) {
             text(w, "subtitle", site.description());
           }
-          link(w, null, site.baseUrl() + RedirectRule.encoded(pagePath));
+          // The site feed's posts are listed at / unless a page is the home: then at /blog/ (its
+          // id stays /, so that readers keep it as the same feed).
+          String listedAt = pagePath.equals("/") && site.hasHomePage() ? "/blog/" : pagePath;
+          link(w, null, site.baseUrl() + RedirectRule.encoded(listedAt));
           link(w, "self", site.baseUrl() + RedirectRule.encoded(selfPath));
           text(w, "id", site.baseUrl() + RedirectRule.encoded(pagePath));
           text(

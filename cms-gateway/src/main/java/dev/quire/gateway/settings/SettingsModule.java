@@ -20,7 +20,9 @@ import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.gateway.site.LiveSettings;
 import dev.quire.gateway.site.SiteSettings;
+import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.FieldError;
 import dev.quire.protocol.ProfileCommand;
 import dev.quire.protocol.ProfileCommand.ProfileReply;
@@ -73,10 +75,14 @@ public final class SettingsModule implements CmsModule {
   /** The site as the gateway serves it: which pages a home page may be. */
   private dev.quire.gateway.site.SiteState site;
 
+  /** The content role: a page published a moment ago, which the site does not show yet. */
+  private dev.quire.gateway.content.ContentClient content;
+
   @Override
   public void start(ModuleContext ctx) {
     this.live = ctx.settings();
     this.site = ctx.site();
+    this.content = ctx.content();
     this.words = ctx.templates().words();
     this.zone = ctx.zone();
     this.json = ctx.json();
@@ -251,12 +257,20 @@ public final class SettingsModule implements CmsModule {
             in.homePosts(),
             in.pageSize(),
             in.homePage());
-    Optional<FieldError> problem = profile.problem().or(() -> homePageProblem(profile));
+    Optional<FieldError> problem = profile.problem();
     if (problem.isPresent()) {
       throw HttpError.badRequest(camel(problem.get().field()), problem.get().message());
     }
     long base = in.version() == null ? ProfileCommand.ANY_VERSION : in.version();
-    return send(profile, base, "api")
+    return homePageProblem(profile)
+        .thenCompose(
+            homeProblem -> {
+              if (homeProblem.isPresent()) {
+                throw HttpError.badRequest(
+                    camel(homeProblem.get().field()), homeProblem.get().message());
+              }
+              return send(profile, base, "api");
+            })
         .thenCompose(
             reply -> {
               if (reply instanceof ProfileReply.Refused no) {
@@ -278,25 +292,49 @@ public final class SettingsModule implements CmsModule {
 
   /**
    * A home page is one of the site's published pages. One set before, since unpublished, is kept
-   * (the home shows the latest posts meanwhile), so that saving other settings does not need it.
+   * (the home shows the latest posts meanwhile), so that saving other settings does not need it. A
+   * page this gateway's site does not show yet (published a moment ago) is asked of its slug's
+   * entity and its own, which are never stale.
    */
-  private Optional<FieldError> homePageProblem(SiteProfile profile) {
+  private CompletionStage<Optional<FieldError>> homePageProblem(SiteProfile profile) {
     String slug = profile.homePage();
-    if (slug == null || slug.equals(live.profile().homePage())) {
-      return Optional.empty();
+    if (slug == null
+        || slug.equals(live.profile().homePage())
+        || dev.quire.gateway.site.SiteModule.pageOf(site.snapshot(), slug) != null) {
+      return CompletableFuture.completedFuture(Optional.empty());
     }
-    if (dev.quire.gateway.site.SiteModule.pageOf(site.snapshot(), slug) != null) {
-      return Optional.empty();
-    }
-    var item = site.snapshot().bySlug(slug);
-    return Optional.of(
-        new FieldError(
-            "home-page",
-            "no published page has the slug '"
-                + slug
-                + "'"
-                + (item != null ? " (a post has it; the home shows a page)" : "")
-                + ": publish the page first"));
+    return content
+        .slugOwner(slug)
+        .thenCompose(
+            id ->
+                id == null || id.isEmpty() // a slug no item claims
+                    ? CompletableFuture.completedFuture((ContentSnapshot) null)
+                    : content
+                        .command(id, ContentCommand.Get::new)
+                        .thenApply(
+                            reply -> reply instanceof ContentReply.Accepted a ? a.content() : null))
+        .thenApply(
+            item -> {
+              if (item != null
+                  && item.kind() == dev.quire.protocol.ContentKind.PAGE
+                  && item.status() == dev.quire.protocol.ContentStatus.PUBLISHED) {
+                return Optional.<FieldError>empty();
+              }
+              String what =
+                  item == null
+                      ? ""
+                      : item.kind() == dev.quire.protocol.ContentKind.POST
+                          ? " (a post has it; the home shows a page)"
+                          : " (that page is " + item.status().id() + ")";
+              return Optional.of(
+                  new FieldError(
+                      "home-page",
+                      "no published page has the slug '"
+                          + slug
+                          + "'"
+                          + what
+                          + ": publish the page first"));
+            });
   }
 
   /** The choices of the home page: the site's published pages, by title, and the current value. */
@@ -403,16 +441,24 @@ public final class SettingsModule implements CmsModule {
           typed,
           new FieldError(message.substring(0, colon), message.substring(colon + 2)));
     }
-    Optional<FieldError> problem = profile.problem().or(() -> homePageProblem(profile));
+    Optional<FieldError> problem = profile.problem();
     if (problem.isPresent()) {
       return refusedPage(admin, e, typed, problem.get());
     }
-    return send(profile, base, e.username())
+    long from = base;
+    return homePageProblem(profile)
         .thenCompose(
-            reply ->
-                reply instanceof ProfileReply.Refused no
-                    ? refusedPage(admin, e, typed, new FieldError(no.field(), no.message()))
-                    : CompletableFuture.completedFuture(admin.seeOther("/admin/settings/?done=1")));
+            homeProblem ->
+                homeProblem.isPresent()
+                    ? refusedPage(admin, e, typed, homeProblem.get())
+                    : send(profile, from, e.username())
+                        .thenCompose(
+                            reply ->
+                                reply instanceof ProfileReply.Refused no
+                                    ? refusedPage(
+                                        admin, e, typed, new FieldError(no.field(), no.message()))
+                                    : CompletableFuture.completedFuture(
+                                        admin.seeOther("/admin/settings/?done=1"))));
   }
 
   /**

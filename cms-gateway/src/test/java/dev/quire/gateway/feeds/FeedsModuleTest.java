@@ -61,6 +61,17 @@ class FeedsModuleTest {
             post("legacy-id", "Second", "second", "<p>Two</p>", List.of()));
     Document d = parse(FeedsModule.atom(posts, SITE, 1, null));
     Element feed = d.getDocumentElement();
+    assertThat(((Element) feed.getElementsByTagName("link").item(0)).getAttribute("href"))
+        .isEqualTo("https://example.org/");
+    // With a page as the home, the posts are listed at /blog/; the feed stays the same feed.
+    SiteSettings withHome =
+        new SiteSettings(
+            SITE.title(), SITE.description(), SITE.baseUrl(), "en", "", 10, 10, "about");
+    Element homeFeed = parse(FeedsModule.atom(posts, withHome, 1, null)).getDocumentElement();
+    assertThat(((Element) homeFeed.getElementsByTagName("link").item(0)).getAttribute("href"))
+        .isEqualTo("https://example.org/blog/");
+    assertThat(homeFeed.getElementsByTagName("id").item(0).getTextContent())
+        .isEqualTo(feed.getElementsByTagName("id").item(0).getTextContent());
     assertThat(feed.getNamespaceURI()).isEqualTo("http://www.w3.org/2005/Atom");
     assertThat(feed.getAttributeNS("http://www.w3.org/XML/1998/namespace", "base"))
         .isEqualTo("https://example.org/");
