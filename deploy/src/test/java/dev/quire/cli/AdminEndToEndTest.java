@@ -1167,6 +1167,10 @@ class AdminEndToEndTest {
                 .at("/settings/homePage")
                 .asText())
         .isEqualTo("welcome-home");
+    // Its edit page says so, and its "view on the site" is the home.
+    var editPage = org.jsoup.Jsoup.parse(admin.get("/admin/content/" + id + "/").body());
+    assertThat(editPage.select("#view-live").attr("href")).isEqualTo("/");
+    assertThat(editPage.select("#home-page-note").text()).contains("home page");
 
     // The home shows the page, at the home's address, under the site's title.
     var home = org.jsoup.Jsoup.parse(publicPage("/"));

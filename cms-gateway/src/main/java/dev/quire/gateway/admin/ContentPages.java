@@ -89,7 +89,14 @@ final class ContentPages {
   private final String baseUrl;
   private final int maxSlug;
 
+  /** The site's settings and the site as served: which page is the home. */
+  private final dev.quire.gateway.site.LiveSettings settings;
+
+  private final dev.quire.gateway.site.SiteState site;
+
   ContentPages(ModuleContext ctx, Admin admin, ZoneId zone) {
+    this.settings = ctx.settings();
+    this.site = ctx.site();
     this.content = ctx.content();
     this.revisions = ctx.revisions();
     this.modules = ctx.modules();
@@ -963,8 +970,16 @@ final class ContentPages {
     m.put("scheduledAtIso", dev.quire.gateway.module.Admin.timeAttribute(item.scheduledAt()));
     m.put("publishedAt", shown(item.publishedAt()));
     if (item.status() == ContentStatus.PUBLISHED) {
+      var home = dev.quire.gateway.site.SiteModule.homePage(site.snapshot(), settings.get());
+      boolean isHome = home != null && home.id().equals(item.id());
       m.put(
-          "url", (item.kind() == ContentKind.POST ? "/posts/" : "/") + item.fields().slug() + "/");
+          "url",
+          isHome
+              ? "/"
+              : (item.kind() == ContentKind.POST ? "/posts/" : "/") + item.fields().slug() + "/");
+      if (isHome) {
+        m.put("home", true);
+      }
     }
     return m;
   }
