@@ -441,11 +441,30 @@ public final class SiteSnapshot {
     return (at == null || at.isPost()) && (was == null || was.isPost());
   }
 
-  /** An author on the index of authors: the name as written, the page and how many posts. */
-  public record AuthorCount(String name, String key, String url, int posts) {}
+  /**
+   * An entry of an index page (of tags, of authors): its name as written, its key, its page and how
+   * many published posts it has.
+   */
+  public record IndexEntry(String name, String key, String url, int posts) {}
+
+  /** {@code groups}' entries by name (ignoring case), then key: an index page's order. */
+  private static List<IndexEntry> sortedIndex(
+      Map<String, List<ItemView>> groups,
+      java.util.function.BiFunction<String, List<ItemView>, String> name,
+      java.util.function.BiFunction<String, List<ItemView>, String> url) {
+    List<IndexEntry> all = new ArrayList<>(groups.size());
+    groups.forEach(
+        (key, posts) ->
+            all.add(
+                new IndexEntry(name.apply(key, posts), key, url.apply(key, posts), posts.size())));
+    all.sort(
+        Comparator.comparing(IndexEntry::name, String.CASE_INSENSITIVE_ORDER)
+            .thenComparing(IndexEntry::key));
+    return List.copyOf(all);
+  }
 
   /** Every author of a published post, by name, made at its first use. */
-  private volatile List<AuthorCount> authorIndex;
+  private volatile List<IndexEntry> authorIndex;
 
   /**
    * Whether {@code /authors/} is the index of authors: posts name authors, and no page holds (or
@@ -459,33 +478,21 @@ public final class SiteSnapshot {
    * The index of authors ({@code /authors/}): each author's name as their newest post spells it,
    * their page and how many published posts they have, by name.
    */
-  public List<AuthorCount> authorIndex() {
-    List<AuthorCount> index = authorIndex;
+  public List<IndexEntry> authorIndex() {
+    List<IndexEntry> index = authorIndex;
     if (index == null) {
-      List<AuthorCount> all = new ArrayList<>();
-      authors()
-          .forEach(
-              (key, theirs) ->
-                  all.add(
-                      new AuthorCount(
-                          theirs.get(0).author().strip(),
-                          key,
-                          theirs.get(0).authorUrl(),
-                          theirs.size())));
-      all.sort(
-          Comparator.comparing(AuthorCount::name, String.CASE_INSENSITIVE_ORDER)
-              .thenComparing(AuthorCount::key));
-      index = List.copyOf(all);
+      index =
+          sortedIndex(
+              authors(),
+              (key, theirs) -> theirs.get(0).author().strip(),
+              (key, theirs) -> theirs.get(0).authorUrl());
       authorIndex = index; // made the same by any thread that races here
     }
     return index;
   }
 
-  /** A tag on the index of tags: its name as written, its URL and how many posts carry it. */
-  public record TagCount(String name, String key, String url, int posts) {}
-
   /** Every tag of a published post, by name (ignoring case), made at its first use. */
-  private volatile List<TagCount> tagIndex;
+  private volatile List<IndexEntry> tagIndex;
 
   /**
    * Whether {@code /tags/} is the index of tags: there are tags, and no page holds (or held) the
@@ -497,22 +504,14 @@ public final class SiteSnapshot {
   }
 
   /** The index of tags ({@code /tags/}): every tag a published post carries, by name. */
-  public List<TagCount> tagIndex() {
-    List<TagCount> index = tagIndex;
+  public List<IndexEntry> tagIndex() {
+    List<IndexEntry> index = tagIndex;
     if (index == null) {
-      List<TagCount> all = new ArrayList<>(byTag.size());
-      byTag.forEach(
-          (key, tagged) ->
-              all.add(
-                  new TagCount(
-                      tagNames.getOrDefault(key, key),
-                      key,
-                      RedirectRule.encoded("/tags/" + key + "/"),
-                      tagged.size())));
-      all.sort(
-          java.util.Comparator.comparing(TagCount::name, String.CASE_INSENSITIVE_ORDER)
-              .thenComparing(TagCount::key));
-      index = List.copyOf(all);
+      index =
+          sortedIndex(
+              byTag,
+              (key, tagged) -> tagNames.getOrDefault(key, key),
+              (key, tagged) -> RedirectRule.encoded("/tags/" + key + "/"));
       tagIndex = index; // made the same by any thread that races here
     }
     return index;

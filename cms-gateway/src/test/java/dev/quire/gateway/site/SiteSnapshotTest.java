@@ -131,7 +131,7 @@ class SiteSnapshotTest {
     ItemView page = view("p", "page", "about", List.of("ignored"), List.of(), Instant.EPOCH, "P");
     SiteSnapshot s = SiteSnapshot.of(1, List.of(a, b, page), 10);
     assertThat(s.tagIndex())
-        .extracting(SiteSnapshot.TagCount::name, SiteSnapshot.TagCount::posts)
+        .extracting(SiteSnapshot.IndexEntry::name, SiteSnapshot.IndexEntry::posts)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("apple", 2),
             org.assertj.core.groups.Tuple.tuple("Zebra", 1),
@@ -142,7 +142,7 @@ class SiteSnapshotTest {
     ItemView b2 = view("b", "post", "b", List.of("Éclair"), List.of(), Instant.EPOCH, "B");
     SiteSnapshot next = s.with(2, List.of(new SiteSnapshot.Change(b, b2)));
     assertThat(next.tagIndex())
-        .extracting(SiteSnapshot.TagCount::name, SiteSnapshot.TagCount::posts)
+        .extracting(SiteSnapshot.IndexEntry::name, SiteSnapshot.IndexEntry::posts)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("apple", 1),
             org.assertj.core.groups.Tuple.tuple("Zebra", 1),
@@ -169,9 +169,9 @@ class SiteSnapshotTest {
     // The index of authors: each by name as their newest post spells it, with their posts.
     assertThat(s.authorIndex())
         .extracting(
-            SiteSnapshot.AuthorCount::name,
-            SiteSnapshot.AuthorCount::url,
-            SiteSnapshot.AuthorCount::posts)
+            SiteSnapshot.IndexEntry::name,
+            SiteSnapshot.IndexEntry::url,
+            SiteSnapshot.IndexEntry::posts)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("AC/DC", "/authors/ac-dc/", 1),
             org.assertj.core.groups.Tuple.tuple("Ann Lee", "/authors/ann-lee/", 2));

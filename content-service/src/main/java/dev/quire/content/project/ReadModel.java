@@ -487,31 +487,8 @@ public final class ReadModel {
       args.add(pattern);
       args.add(pattern);
     }
-    long total;
-    try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM content_item" + where)) {
-      bind(ps, args);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        total = rs.getLong(1);
-      }
-    }
-    List<ReadItem> items = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT "
-                + ITEM_COLUMNS
-                + " FROM content_item"
-                + where
-                + " ORDER BY updated_at DESC, id LIMIT ? OFFSET ?")) {
-      bind(ps, args);
-      ps.setInt(args.size() + 1, size);
-      ps.setLong(args.size() + 2, (long) (page - 1) * size);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          items.add(item(rs, false));
-        }
-      }
-    }
+    long total = count(c, where, args);
+    List<ReadItem> items = newestFirst(c, where, args, size, (long) (page - 1) * size);
     return new ContentQuery.Page(withAliases(c, items), page, size, total);
   }
 
@@ -538,6 +515,32 @@ public final class ReadModel {
       where.append(" AND status IN (").append("?,".repeat(statuses.size() - 1)).append("?)");
       statuses.forEach(st -> args.add(st.id()));
     }
+    // One more than the limit says whether there are more, and only then are they counted.
+    List<ReadItem> items = newestFirst(c, where, args, limit + 1, 0);
+    long total = items.size();
+    if (items.size() > limit) {
+      items = new ArrayList<>(items.subList(0, limit));
+      total = count(c, where, args);
+    }
+    return new ContentQuery.Page(withAliases(c, items), 1, limit, total);
+  }
+
+  /** How many items {@code where} (with its {@code args}) selects. */
+  private static long count(Connection c, CharSequence where, List<String> args)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM content_item" + where)) {
+      bind(ps, args);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** The items {@code where} selects, newest update first: {@code limit} from {@code offset}. */
+  private static List<ReadItem> newestFirst(
+      Connection c, CharSequence where, List<String> args, int limit, long offset)
+      throws SQLException {
     List<ReadItem> items = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -545,27 +548,17 @@ public final class ReadModel {
                 + ITEM_COLUMNS
                 + " FROM content_item"
                 + where
-                + " ORDER BY updated_at DESC, id LIMIT ?")) {
+                + " ORDER BY updated_at DESC, id LIMIT ? OFFSET ?")) {
       bind(ps, args);
-      ps.setInt(args.size() + 1, limit + 1);
+      ps.setInt(args.size() + 1, limit);
+      ps.setLong(args.size() + 2, offset);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           items.add(item(rs, false));
         }
       }
     }
-    long total = items.size();
-    if (items.size() > limit) {
-      items = new ArrayList<>(items.subList(0, limit));
-      try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM content_item" + where)) {
-        bind(ps, args);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          total = rs.getLong(1);
-        }
-      }
-    }
-    return new ContentQuery.Page(withAliases(c, items), 1, limit, total);
+    return items;
   }
 
   /** A LIKE pattern (with {@code ESCAPE '\\'}) for values containing {@code text} as written. */
