@@ -6,6 +6,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.extractUnmatchedPa
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
+import static org.apache.pekko.http.javadsl.server.Directives.mapRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
@@ -19,6 +21,7 @@ import dev.quire.gateway.content.ContentClient;
 import dev.quire.gateway.content.ContentReachability;
 import dev.quire.gateway.http.ErrorMapper;
 import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.module.ApiCaller;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.gateway.module.ModuleRegistry;
@@ -166,7 +169,33 @@ public final class Gateway {
     // request that reaches it, so building the tree inside those lambdas (as this did) rebuilt
     // the concatenation of every module's routes, and an exception handler, on every request.
     Route apiRoutes = anyOf(api);
-    Route apiAuthorised = authorised(token, errors, () -> apiRoutes);
+    java.util.Map<String, dev.quire.protocol.Role.Permission> access = new java.util.HashMap<>();
+    for (CmsModule m : modules) {
+      m.apiAccess()
+          .forEach(
+              (segment, need) -> {
+                dev.quire.protocol.Role.Permission before = access.putIfAbsent(segment, need);
+                if (before != null && before != need) {
+                  throw new IllegalStateException(
+                      "modules open /api/v1/"
+                          + segment
+                          + "/ to users' tokens with two permissions, "
+                          + before
+                          + " and "
+                          + need
+                          + " (module "
+                          + m.id()
+                          + ")");
+                }
+              });
+    }
+    Route apiAuthorised =
+        authorised(
+            token,
+            new dev.quire.gateway.api.UserTokens(system, content),
+            java.util.Map.copyOf(access),
+            errors,
+            () -> apiRoutes);
     Route apiLimited = withSizeLimit(g.getBytes("api.max-body-bytes"), () -> apiAuthorised);
     Route apiRejections = handleRejections(errors.jsonRejections(), () -> apiLimited);
     Route apiRoute = handleExceptions(errors.jsonExceptions(), () -> apiRejections);
@@ -266,8 +295,19 @@ public final class Gateway {
     return concat(routes.get(0), routes.subList(1, routes.size()).toArray(new Route[0]));
   }
 
+  /**
+   * {@code inner} for a request that presents the site's token or a user's own token ({@link
+   * dev.quire.gateway.api.UserTokens}), with whom it acts for set as the request's {@link
+   * ApiCaller}; 401 for any other. A user's token whose role is below admin reaches only the paths
+   * the modules open to it ({@code access}, by first segment, with the permission each needs at
+   * least); any other path answers it 403.
+   */
   private static Route authorised(
-      ApiToken token, ErrorMapper errors, java.util.function.Supplier<Route> inner) {
+      ApiToken token,
+      dev.quire.gateway.api.UserTokens users,
+      java.util.Map<String, dev.quire.protocol.Role.Permission> access,
+      ErrorMapper errors,
+      java.util.function.Supplier<Route> inner) {
     return optionalHeaderValueByName(
         "Authorization",
         header -> {
@@ -279,21 +319,62 @@ public final class Gateway {
                   .map(h -> h.substring(7).trim())
                   .orElse(null);
           if (token.matches(presented)) {
-            return inner.get();
+            return as(ApiCaller.SITE, inner);
           }
-          HttpResponse denied =
-              errors
-                  .toJson(
-                      new HttpError(
-                          401,
-                          "unauthorized",
-                          "Authorization",
-                          header.isEmpty()
-                              ? "send the API token as 'Authorization: Bearer <token>'"
-                              : "the API token is not valid"))
-                  .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"quire\""));
-          return complete(denied);
+          java.util.Optional<dev.quire.gateway.api.UserTokens.Presented> own =
+              dev.quire.gateway.api.UserTokens.parse(presented);
+          if (own.isEmpty()) {
+            return complete(denied(errors, header.isEmpty(), "the API token is not valid"));
+          }
+          return onSuccess(
+              users.check(presented),
+              user -> {
+                if (user.isEmpty()) {
+                  return complete(
+                      denied(
+                          errors,
+                          false,
+                          "the API token is not valid: it was revoked, its user is disabled, or"
+                              + " it was never made here"));
+                }
+                ApiCaller caller =
+                    new ApiCaller(
+                        user.get().username(),
+                        user.get().displayName(),
+                        user.get().role(),
+                        own.get().id());
+                if (caller.may(dev.quire.protocol.Role.Permission.MANAGE_USERS)
+                    && caller.may(dev.quire.protocol.Role.Permission.MANAGE_SITE)) {
+                  return as(caller, inner);
+                }
+                return extractUnmatchedPath(
+                    rest -> {
+                      String segment = rest.startsWith("/") ? rest.substring(1) : rest;
+                      int slash = segment.indexOf('/');
+                      segment = slash < 0 ? segment : segment.substring(0, slash);
+                      dev.quire.protocol.Role.Permission need = access.get(segment);
+                      if (need == null || !caller.may(need)) {
+                        throw ApiCaller.forbidden(caller, "use /api/v1/" + segment);
+                      }
+                      return as(caller, inner);
+                    });
+              });
         });
+  }
+
+  private static Route as(ApiCaller caller, java.util.function.Supplier<Route> inner) {
+    return mapRequest(r -> r.addAttribute(ApiCaller.KEY, caller), inner);
+  }
+
+  private static HttpResponse denied(ErrorMapper errors, boolean none, String message) {
+    return errors
+        .toJson(
+            new HttpError(
+                401,
+                "unauthorized",
+                "Authorization",
+                none ? "send the API token as 'Authorization: Bearer <token>'" : message))
+        .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"quire\""));
   }
 
   /** The sharding proxy of entities that run on nodes of {@code role}, not this one. */

@@ -110,6 +110,61 @@ public interface UserCommand extends QuireSerializable {
   /** A device's id: the SHA-256 (hex) of the secret in the browser's device cookie. */
   java.util.regex.Pattern DEVICE_HASH = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
+  /** A token's id: 16 hex digits, the part of a user's API token that names it. */
+  Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{16}");
+
+  /** A token's secret as the directory keeps it: the SHA-256 (hex) of the secret part. */
+  Pattern TOKEN_HASH = DEVICE_HASH;
+
+  int MAX_TOKEN_NAME = 100;
+
+  /**
+   * A new API token for the user, acting with their role (whatever it is at each use) until it is
+   * revoked or the user is disabled. {@code secretHash}: the SHA-256 (hex) of the token's secret,
+   * made by the gateway, which shows the token once: the directory never holds a usable one. The
+   * same issue again (same id and hash) is answered as done.
+   */
+  record IssueToken(
+      String username,
+      String tokenId,
+      String name,
+      String secretHash,
+      String actor,
+      ActorRef<TokenReply> replyTo)
+      implements UserCommand {}
+
+  /** Revokes one token of the user: it is refused from then on, by every gateway. */
+  record RevokeToken(String username, String tokenId, String actor, ActorRef<TokenReply> replyTo)
+      implements UserCommand {}
+
+  record ListTokens(String username, ActorRef<TokenReply> replyTo) implements UserCommand {}
+
+  /**
+   * Whether a presented token is one the directory issued and has not revoked, to a user who is not
+   * disabled: answers that user (their role now), or null. Changes nothing.
+   */
+  record CheckToken(String tokenId, String secretHash, ActorRef<TokenCheck> replyTo)
+      implements UserCommand {}
+
+  /** A token as anyone may see it: never its secret or hash. */
+  record TokenView(String id, String name, Instant createdAt, String createdBy)
+      implements QuireSerializable {}
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = TokenReply.Tokens.class, name = "tokens"),
+    @JsonSubTypes.Type(value = TokenReply.Refused.class, name = "refused")
+  })
+  sealed interface TokenReply extends QuireSerializable {
+    /** The user's tokens after the command, oldest first; {@code issued} the new one, or null. */
+    record Tokens(UserView user, List<TokenView> tokens, TokenView issued) implements TokenReply {}
+
+    record Refused(ErrorCode code, String field, String message) implements TokenReply {}
+  }
+
+  /** {@code user}: whom the token acts for; null when it is not a valid token. */
+  record TokenCheck(UserView user) implements QuireSerializable {}
+
   record GetUser(String username, ActorRef<UserReply> replyTo) implements UserCommand {}
 
   record ListUsers(ActorRef<UserList> replyTo) implements UserCommand {}

@@ -94,7 +94,8 @@ public final class ContentService {
             q.getDuration("users.lockout-window"),
             q.getInt("users.snapshot-every"),
             q.getInt("users.trusted-devices"),
-            q.getDuration("users.device-trust"));
+            q.getDuration("users.device-trust"),
+            q.getInt("users.max-tokens"));
 
     return withRetries(
             () ->

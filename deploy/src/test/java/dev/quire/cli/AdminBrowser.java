@@ -253,6 +253,28 @@ final class AdminBrowser {
     assertThat(stored(base, id, apiToken)).contains("![a grey square](/media/");
     driver.get(itemPage);
 
+    // An API token of one's own, from the account page: shown once, it acts for its maker;
+    // revoked from the same page, it stops working.
+    driver.get(base + "/admin/account");
+    driver.findElement(By.id("api-tokens-link")).click();
+    wait.until(d -> d.getCurrentUrl().equals(base + "/admin/account/tokens"));
+    assertThat(driver.findElement(By.id("no-tokens")).getText()).contains("no API tokens");
+    driver.findElement(By.id("token-name")).sendKeys("Browser <script>");
+    driver.findElement(By.id("make-token-button")).click();
+    wait.until(d -> !d.findElements(By.id("new-token")).isEmpty());
+    String token = driver.findElement(By.id("new-token")).getAttribute("value");
+    assertThat(token).matches("quire_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");
+    assertThat(driver.findElement(By.id("tokens")).getText()).contains("Browser <script>");
+    assertThat(api(base, token, "GET", "/api/v1/me", "")).isEqualTo(200);
+    driver.get(base + "/admin/account/tokens");
+    assertThat(driver.findElements(By.id("new-token"))).as("shown once").isEmpty();
+    assertThat(driver.getPageSource()).doesNotContain(token.substring(24));
+    driver.findElement(By.cssSelector("#tokens button.danger")).click();
+    wait.until(d -> d.getCurrentUrl().endsWith("/admin/account/tokens?done=revoked"));
+    assertThat(driver.findElement(By.id("no-tokens")).isDisplayed()).isTrue();
+    assertThat(api(base, token, "GET", "/api/v1/me", "")).isEqualTo(401);
+    driver.get(itemPage);
+
     // Signing out forgets what this browser kept.
     driver.findElement(By.id("field-description")).sendKeys("left unsaved");
     wait.until(d -> keptDrafts(d) == 1);

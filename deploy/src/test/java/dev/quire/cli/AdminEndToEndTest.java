@@ -1302,6 +1302,62 @@ class AdminEndToEndTest {
         .isEqualTo("A lighthouse at dusk");
   }
 
+  /**
+   * An admin sees another user's API tokens from the users page and revokes one (a form with its
+   * CSRF token); only admins reach that page; the revoked token stops working at once.
+   */
+  @Test
+  @Order(20)
+  void anAdminRevokesAnotherUsersApiTokenFromTheUsersPage() throws Exception {
+    var added =
+        api(
+            "POST",
+            "/api/v1/users",
+            "{\"username\": \"tokenowner\", \"role\": \"author\","
+                + " \"password\": \"tokenowner-password-1\"}");
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+    var made = api("POST", "/api/v1/users/tokenowner/tokens", "{\"name\": \"CI <build>\"}");
+    assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
+    String token = JSON.readTree(made.body()).get("token").asText();
+    String id = JSON.readTree(made.body()).get("id").asText();
+    String path = "/admin/users/tokenowner/tokens";
+
+    AdminForms owner = signedIn("tokenowner", "tokenowner-password-1");
+    assertThat(owner.get(path).statusCode())
+        .as("an author may not see others' tokens")
+        .isEqualTo(403);
+    var own = owner.get("/admin/account/tokens");
+    assertThat(own.body()).contains("CI &lt;build&gt;").contains("quire_" + id + "_");
+
+    AdminForms admin = signedIn("admin", "a-new-password-1"); // changed in an earlier test
+    assertThat(admin.get("/admin/users/").body()).contains("href=\"" + path + "\"");
+    var page = admin.get(path);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body())
+        .contains("CI &lt;build&gt;")
+        .doesNotContain("CI <build>")
+        .doesNotContain(token.substring(24))
+        .doesNotContain("id=\"make-token\"");
+    String revoke = path + "/" + id + "/revoke";
+    assertThat(admin.post(revoke, Map.of("_csrf", "forged")).statusCode()).isEqualTo(403);
+    assertThat(bearer(token, "/api/v1/me")).isEqualTo(200);
+    var revoked = admin.submit(path, revoke, Map.of());
+    assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(303);
+    assertThat(AdminForms.location(revoked)).isEqualTo(path + "?done=revoked");
+    assertThat(admin.get(path + "?done=revoked").body()).contains("Token revoked");
+    assertThat(bearer(token, "/api/v1/me")).isEqualTo(401);
+  }
+
+  static int bearer(String token, String path) throws Exception {
+    return AdminForms.HTTP
+        .send(
+            HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
   static String publicPage(String path) throws Exception {
     return AdminForms.HTTP
         .send(

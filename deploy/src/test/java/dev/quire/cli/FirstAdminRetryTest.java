@@ -70,7 +70,7 @@ class FirstAdminRetryTest {
         .manager()
         .tell(Join.create(Cluster.get(kit.system()).selfMember().address()));
     Users.Settings settings =
-        new Users.Settings(10, 5, Duration.ofMinutes(15), 50, 10, Duration.ofDays(90));
+        new Users.Settings(10, 5, Duration.ofMinutes(15), 50, 10, Duration.ofDays(90), 3);
     ClusterSharding.get(kit.system())
         .init(
             Entity.of(

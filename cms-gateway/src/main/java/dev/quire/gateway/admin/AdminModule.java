@@ -125,6 +125,7 @@ public final class AdminModule implements CmsModule, Admin {
   private List<Admin.Link> links = List.of();
   private ContentPages contentPages;
   private UserPages userPages;
+  private TokenPages tokenPages;
 
   @Override
   public String id() {
@@ -172,6 +173,9 @@ public final class AdminModule implements CmsModule, Admin {
     this.zone = context.zone();
     this.contentPages = new ContentPages(context, this, zone);
     this.userPages = new UserPages(this, client, zone);
+    this.tokenPages =
+        new TokenPages(
+            this, new dev.quire.gateway.api.UserTokens(context.system(), context.content()), zone);
   }
 
   @Override
@@ -184,12 +188,27 @@ public final class AdminModule implements CmsModule, Admin {
 
   @Override
   public Optional<Route> adminRoutes(ModuleContext context, Admin admin) {
-    return Optional.of(concat(contentPages.routes(), userPages.routes()));
+    return Optional.of(
+        concat(
+            contentPages.routes(),
+            tokenPages.ownRoutes(),
+            tokenPages.userRoutes(),
+            userPages.routes()));
   }
 
   @Override
   public Optional<Route> apiRoutes(ModuleContext context) {
-    return Optional.of(userPages.apiRoutes(context.json()));
+    return Optional.of(
+        concat(
+            pathPrefix("users", () -> tokenPages.apiRoutes(context.json())),
+            userPages.apiRoutes(context.json()),
+            tokenPages.meRoute(context.json())));
+  }
+
+  /** Every token may ask whom it acts for ({@code GET /api/v1/me}); the users API is admins'. */
+  @Override
+  public Map<String, Role.Permission> apiAccess() {
+    return Map.of("me", Role.Permission.WRITE_DRAFTS);
   }
 
   @Override

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.api.ApiJson;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.module.Admin.Editor;
+import dev.quire.gateway.module.ApiCaller;
 import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.Role;
 import dev.quire.protocol.Role.Permission;
@@ -399,6 +400,10 @@ final class UserPages {
   // ------------------------------------------------------------------ API
 
   Route apiRoutes(ObjectMapper json) {
+    return ApiCaller.of(caller -> apiRoutes(json, caller));
+  }
+
+  private Route apiRoutes(ObjectMapper json, ApiCaller caller) {
     return pathPrefix(
         "users",
         () ->
@@ -418,7 +423,9 @@ final class UserPages {
                                 () ->
                                     entity(
                                         Unmarshaller.entityToString(),
-                                        body -> onSuccess(apiAdd(json, body), r -> complete(r)))))),
+                                        body ->
+                                            onSuccess(
+                                                apiAdd(json, caller, body), r -> complete(r)))))),
                 // Signs the user out everywhere (their password and all else unchanged).
                 path(
                     PathMatchers.segment().slash("sessions"),
@@ -427,7 +434,7 @@ final class UserPages {
                             () ->
                                 onSuccess(
                                     client.<UserReply>users(
-                                        r -> new UserCommand.EndSessions(name, "api", r)),
+                                        r -> new UserCommand.EndSessions(name, caller.actor(), r)),
                                     r -> complete(answer(json, 200, r))))),
                 path(
                     PathMatchers.segment(),
@@ -445,11 +452,11 @@ final class UserPages {
                                         Unmarshaller.entityToString(),
                                         body ->
                                             onSuccess(
-                                                apiChange(json, name, body),
+                                                apiChange(json, caller, name, body),
                                                 r -> complete(r))))))));
   }
 
-  private CompletionStage<HttpResponse> apiAdd(ObjectMapper json, String body) {
+  private CompletionStage<HttpResponse> apiAdd(ObjectMapper json, ApiCaller caller, String body) {
     UserInput in = ApiJson.parse(json, body, UserInput.class);
     if (in.username() == null || in.username().isBlank()) {
       throw HttpError.badRequest("username", "is required");
@@ -468,11 +475,13 @@ final class UserPages {
             hash ->
                 client.<UserReply>users(
                     r ->
-                        new UserCommand.Add(in.username(), in.displayName(), role, hash, "api", r)))
+                        new UserCommand.Add(
+                            in.username(), in.displayName(), role, hash, caller.actor(), r)))
         .thenApply(r -> answer(json, 201, r));
   }
 
-  private CompletionStage<HttpResponse> apiChange(ObjectMapper json, String name, String body) {
+  private CompletionStage<HttpResponse> apiChange(
+      ObjectMapper json, ApiCaller caller, String name, String body) {
     UserInput in = ApiJson.parse(json, body, UserInput.class);
     if (in.username() != null && !in.username().equals(name)) {
       throw HttpError.badRequest("username", "cannot change; add a new user instead");
@@ -488,7 +497,9 @@ final class UserPages {
         in.displayName() == null && role == null && in.disabled() == null
             ? client.users(r -> new UserCommand.GetUser(name, r))
             : client.users(
-                r -> new UserCommand.Change(name, in.displayName(), role, in.disabled(), "api", r));
+                r ->
+                    new UserCommand.Change(
+                        name, in.displayName(), role, in.disabled(), caller.actor(), r));
     return changed
         .thenCompose(
             r -> {
@@ -500,7 +511,7 @@ final class UserPages {
                   .thenCompose(
                       hash ->
                           client.<UserReply>users(
-                              x -> new UserCommand.SetPassword(name, hash, "api", x)))
+                              x -> new UserCommand.SetPassword(name, hash, caller.actor(), x)))
                   .thenApply(
                       x -> {
                         if (x instanceof UserReply.Done) {

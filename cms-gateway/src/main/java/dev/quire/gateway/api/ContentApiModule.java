@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.content.ContentClient;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
+import dev.quire.gateway.module.ApiCaller;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.protocol.ContentCommand;
@@ -27,6 +28,7 @@ import dev.quire.protocol.ContentReply;
 import dev.quire.protocol.ContentRules;
 import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ContentStatus;
+import dev.quire.protocol.Role.Permission;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +93,15 @@ public final class ContentApiModule implements CmsModule {
     this.history = ctx.revisions();
   }
 
+  /** Every role may read and write drafts here; publishing and reverting need more. */
+  @Override
+  public Map<String, Permission> apiAccess() {
+    return Map.of(
+        "content", Permission.WRITE_DRAFTS,
+        "limits", Permission.WRITE_DRAFTS,
+        "archive", Permission.WRITE_DRAFTS);
+  }
+
   @Override
   public Optional<Route> apiRoutes(ModuleContext ctx) {
     Route archive = path("archive", () -> get(() -> completeWithFuture(archive())));
@@ -120,7 +131,11 @@ public final class ContentApiModule implements CmsModule {
                             () ->
                                 concat(
                                     get(() -> parameterMap(q -> completeWithFuture(list(q)))),
-                                    post(() -> body(b -> completeWithFuture(create(b)))))),
+                                    post(
+                                        () ->
+                                            ApiCaller.of(
+                                                c ->
+                                                    body(b -> completeWithFuture(create(c, b))))))),
                         pathPrefix(
                             PathMatchers.segment(),
                             id ->
@@ -131,9 +146,12 @@ public final class ContentApiModule implements CmsModule {
                                                 get(() -> completeWithFuture(read(id))),
                                                 put(
                                                     () ->
-                                                        body(
-                                                            b ->
-                                                                completeWithFuture(edit(id, b)))))),
+                                                        ApiCaller.of(
+                                                            c ->
+                                                                body(
+                                                                    b ->
+                                                                        completeWithFuture(
+                                                                            edit(c, id, b))))))),
                                     action(id, "publish"),
                                     action(id, "schedule"),
                                     action(id, "unpublish"),
@@ -162,10 +180,14 @@ public final class ContentApiModule implements CmsModule {
                                         () ->
                                             post(
                                                 () ->
-                                                    body(
-                                                        b ->
-                                                            completeWithFuture(
-                                                                revert(id, b)))))))))));
+                                                    ApiCaller.require(
+                                                        Permission.PUBLISH,
+                                                        "revert",
+                                                        c ->
+                                                            body(
+                                                                b ->
+                                                                    completeWithFuture(
+                                                                        revert(c, id, b))))))))))));
   }
 
   /** {@code {"content": {<each of ContentRules.Limits.NAMES>: n}}}. */
@@ -187,12 +209,20 @@ public final class ContentApiModule implements CmsModule {
   }
 
   private Route action(String id, String name) {
-    return path(name, () -> post(() -> body(b -> completeWithFuture(act(id, name, b)))));
+    return path(
+        name,
+        () ->
+            post(
+                () ->
+                    ApiCaller.require(
+                        Permission.PUBLISH,
+                        name,
+                        c -> body(b -> completeWithFuture(act(c, id, name, b))))));
   }
 
   // ---------------------------------------------------------------- handlers
 
-  private CompletionStage<HttpResponse> create(String body) {
+  private CompletionStage<HttpResponse> create(ApiCaller caller, String body) {
     ContentInput in = parse(body, ContentInput.class);
     ContentKind kind;
     try {
@@ -207,8 +237,11 @@ public final class ContentApiModule implements CmsModule {
     String id = ContentIds.next();
     ContentFields fields = fields(in, slug);
     ContentCommand.Initially then = initially(in);
+    if (then.status() != ContentStatus.DRAFT && !caller.may(Permission.PUBLISH)) {
+      throw ApiCaller.forbidden(caller, "create an item " + then.status().id());
+    }
     return content
-        .command(id, r -> new ContentCommand.Create(kind, fields, then, "api", r))
+        .command(id, r -> new ContentCommand.Create(kind, fields, then, caller.actor(), r))
         .thenApply(reply -> item(reply, StatusCodes.CREATED));
   }
 
@@ -228,7 +261,7 @@ public final class ContentApiModule implements CmsModule {
     }
   }
 
-  private CompletionStage<HttpResponse> edit(String id, String body) {
+  private CompletionStage<HttpResponse> edit(ApiCaller caller, String id, String body) {
     ContentInput in = parse(body, ContentInput.class);
     if (in.status() != null || in.at() != null) {
       throw HttpError.badRequest(
@@ -245,6 +278,24 @@ public final class ContentApiModule implements CmsModule {
     return current(id)
         .thenCompose(
             current -> {
+              if (!caller.may(Permission.PUBLISH)) {
+                if (current.status() != ContentStatus.DRAFT) {
+                  throw ApiCaller.forbidden(
+                      caller, "edit an item that is " + current.status().id() + ", only drafts");
+                }
+                if (current.revision() != in.revision()) {
+                  // Checked against this revision: a newer one may be a publish.
+                  throw new HttpError(
+                      409,
+                      "stale_revision",
+                      "revision",
+                      "the item is at revision "
+                          + current.revision()
+                          + ", not "
+                          + in.revision()
+                          + "; read it again");
+                }
+              }
               // Fields left out of the body keep their current values.
               ContentFields now = current.fields();
               ContentFields merged =
@@ -259,12 +310,12 @@ public final class ContentApiModule implements CmsModule {
                       in.date() != null || sendsNull(body, "date") ? in.date() : now.date(),
                       or(in.coverAlt(), now.coverAlt()));
               return content.command(
-                  id, r -> new ContentCommand.Edit(in.revision(), merged, "api", r));
+                  id, r -> new ContentCommand.Edit(in.revision(), merged, caller.actor(), r));
             })
         .thenApply(reply -> item(reply, StatusCodes.OK));
   }
 
-  private CompletionStage<HttpResponse> act(String id, String name, String body) {
+  private CompletionStage<HttpResponse> act(ApiCaller caller, String id, String name, String body) {
     ActionInput in = body.isBlank() ? ActionInput.NONE : parse(body, ActionInput.class);
     Long rev = in.revision();
     if (in.at() != null && !name.equals("schedule")) {
@@ -274,15 +325,15 @@ public final class ContentApiModule implements CmsModule {
     java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<ContentReply>, ContentCommand>
         make =
             switch (name) {
-              case "publish" -> r -> new ContentCommand.Publish(rev, "api", r);
-              case "unpublish" -> r -> new ContentCommand.Unpublish(rev, "api", r);
-              case "archive" -> r -> new ContentCommand.Archive(rev, "api", r);
+              case "publish" -> r -> new ContentCommand.Publish(rev, caller.actor(), r);
+              case "unpublish" -> r -> new ContentCommand.Unpublish(rev, caller.actor(), r);
+              case "archive" -> r -> new ContentCommand.Archive(rev, caller.actor(), r);
               case "schedule" -> {
                 if (in.at() == null) {
                   throw HttpError.badRequest(
                       "at", "is required: an ISO-8601 instant such as 2030-01-01T09:00:00Z");
                 }
-                yield r -> new ContentCommand.Schedule(rev, in.at(), "api", r);
+                yield r -> new ContentCommand.Schedule(rev, in.at(), caller.actor(), r);
               }
               default -> throw new IllegalArgumentException(name);
             };
@@ -416,7 +467,7 @@ public final class ContentApiModule implements CmsModule {
    * a new revision, made like any edit (the same rules, the slug claimed again, a stale {@code
    * revision} refused); the item's status stays as it is.
    */
-  private CompletionStage<HttpResponse> revert(String id, String body) {
+  private CompletionStage<HttpResponse> revert(ApiCaller caller, String id, String body) {
     RevertInput in = parse(body, RevertInput.class);
     if (in.to() == null) {
       throw HttpError.badRequest("to", "is required: the revision to go back to");
@@ -429,7 +480,7 @@ public final class ContentApiModule implements CmsModule {
           "revision", "is required: send the revision you are reverting from");
     }
     return history
-        .revert(id, in.to(), in.revision(), "api")
+        .revert(id, in.to(), in.revision(), caller.actor())
         .thenApply(reply -> item(reply, StatusCodes.OK));
   }
 

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.Admin;
+import dev.quire.gateway.module.ApiCaller;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.gateway.site.ItemView;
@@ -398,12 +399,23 @@ public final class MediaModule implements CmsModule {
                         sha ->
                             delete(
                                 () ->
-                                    completeWithFuture(
-                                        remove(sha)
-                                            .thenApply(
-                                                m ->
-                                                    HttpResponse.create()
-                                                        .withStatus(StatusCodes.NO_CONTENT))))))));
+                                    ApiCaller.require(
+                                        Role.Permission.PUBLISH,
+                                        "delete media",
+                                        c ->
+                                            completeWithFuture(
+                                                remove(sha)
+                                                    .thenApply(
+                                                        m ->
+                                                            HttpResponse.create()
+                                                                .withStatus(
+                                                                    StatusCodes.NO_CONTENT)))))))));
+  }
+
+  /** Every role may list and upload files (the admin's media page too); deleting needs more. */
+  @Override
+  public java.util.Map<String, Role.Permission> apiAccess() {
+    return java.util.Map.of("media", Role.Permission.WRITE_DRAFTS);
   }
 
   /**

@@ -19,6 +19,7 @@ import dev.quire.gateway.content.FollowedTable;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.Admin;
+import dev.quire.gateway.module.ApiCaller;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.gateway.site.SiteState;
@@ -139,6 +140,12 @@ public final class MenusModule implements CmsModule {
   record MenuInput(List<SiteMenu.Link> links, Long version) {}
 
   @Override
+  public Map<String, dev.quire.protocol.Role.Permission> apiAccess() {
+    // As in the admin: editors and admins change the menus.
+    return Map.of("menus", dev.quire.protocol.Role.Permission.PUBLISH);
+  }
+
+  @Override
   public Optional<Route> apiRoutes(ModuleContext ctx) {
     return Optional.of(
         pathPrefix(
@@ -168,16 +175,23 @@ public final class MenusModule implements CmsModule {
                             concat(
                                 put(
                                     () ->
-                                        entity(
-                                            Unmarshaller.entityToString(),
-                                            body -> completeWithFuture(apiPut(name, body)))),
+                                        ApiCaller.of(
+                                            c ->
+                                                entity(
+                                                    Unmarshaller.entityToString(),
+                                                    body ->
+                                                        completeWithFuture(
+                                                            apiPut(c, name, body))))),
                                 delete(
                                     () ->
-                                        parameterOptional(
-                                            "version",
-                                            v ->
-                                                completeWithFuture(
-                                                    apiRemove(name, v.orElse(null))))))))));
+                                        ApiCaller.of(
+                                            c ->
+                                                parameterOptional(
+                                                    "version",
+                                                    v ->
+                                                        completeWithFuture(
+                                                            apiRemove(
+                                                                c, name, v.orElse(null)))))))))));
   }
 
   /** Versions count changes from 0: a negative one is a mistake, not a stale start. */
@@ -188,7 +202,7 @@ public final class MenusModule implements CmsModule {
   }
 
   /** {@code ?version=}, when given: the menus' version the removal started from (409 if stale). */
-  private CompletionStage<HttpResponse> apiRemove(String name, String version) {
+  private CompletionStage<HttpResponse> apiRemove(ApiCaller caller, String name, String version) {
     Long expected;
     try {
       expected = version == null ? null : Long.parseLong(version);
@@ -196,14 +210,16 @@ public final class MenusModule implements CmsModule {
       throw HttpError.badRequest("version", "must be a whole number, was '" + version + "'");
     }
     checkVersion(expected);
-    return send(r -> new MenuCommand.Remove(name, expected, "api", r)).thenApply(this::apiAnswer);
+    return send(r -> new MenuCommand.Remove(name, expected, caller.actor(), r))
+        .thenApply(this::apiAnswer);
   }
 
-  private CompletionStage<HttpResponse> apiPut(String name, String body) {
+  private CompletionStage<HttpResponse> apiPut(ApiCaller caller, String name, String body) {
     MenuInput in = ApiJson.parse(json, body, MenuInput.class);
     checkVersion(in.version());
     SiteMenu menu = new SiteMenu(name, in.links());
-    return send(r -> new MenuCommand.Put(menu, in.version(), "api", r)).thenApply(this::apiAnswer);
+    return send(r -> new MenuCommand.Put(menu, in.version(), caller.actor(), r))
+        .thenApply(this::apiAnswer);
   }
 
   private HttpResponse apiAnswer(MenuReply reply) {

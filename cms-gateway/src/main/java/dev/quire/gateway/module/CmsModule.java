@@ -30,6 +30,17 @@ public interface CmsModule {
   }
 
   /**
+   * The paths under {@code /api/v1} (by their first segment, such as {@code "content"}) that a
+   * user's own API token may reach when its role is below admin, each with the permission it needs
+   * at least; the module's routes check finer rights themselves with {@link ApiCaller}. A path no
+   * module names here answers such a token 403 before any route runs: a module that adds API routes
+   * and says nothing keeps them to admins and the site's token.
+   */
+  default java.util.Map<String, dev.quire.protocol.Role.Permission> apiAccess() {
+    return java.util.Map.of();
+  }
+
+  /**
    * Pages of the admin, under {@code /admin/} behind its sign-in; each route asks {@code admin} for
    * the permission it needs. Only called when the admin module is enabled.
    */

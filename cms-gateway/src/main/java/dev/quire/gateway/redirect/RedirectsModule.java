@@ -22,6 +22,7 @@ import dev.quire.gateway.content.FollowedTable;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.Admin;
+import dev.quire.gateway.module.ApiCaller;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.protocol.RedirectCommand;
@@ -186,6 +187,12 @@ public final class RedirectsModule implements CmsModule {
   }
 
   @Override
+  public java.util.Map<String, dev.quire.protocol.Role.Permission> apiAccess() {
+    // As in the admin: editors and admins change the redirects.
+    return java.util.Map.of("redirects", dev.quire.protocol.Role.Permission.PUBLISH);
+  }
+
+  @Override
   public Optional<Route> apiRoutes(ModuleContext ctx) {
     return Optional.of(
         pathPrefix(
@@ -197,13 +204,18 @@ public final class RedirectsModule implements CmsModule {
                             get(() -> completeWithFuture(list())),
                             post(
                                 () ->
-                                    entity(
-                                        Unmarshaller.entityToString(),
-                                        body -> completeWithFuture(put(body)))),
+                                    ApiCaller.of(
+                                        c ->
+                                            entity(
+                                                Unmarshaller.entityToString(),
+                                                body -> completeWithFuture(put(c, body))))),
                             delete(
                                 () ->
-                                    parameter(
-                                        "from", from -> completeWithFuture(remove(from))))))));
+                                    ApiCaller.of(
+                                        c ->
+                                            parameter(
+                                                "from",
+                                                from -> completeWithFuture(remove(c, from)))))))));
   }
 
   private CompletionStage<HttpResponse> list() {
@@ -231,13 +243,13 @@ public final class RedirectsModule implements CmsModule {
   }
 
   /** Body: one rule {@code {"from","to","status"}} or {@code {"redirects":[...]}}. */
-  private CompletionStage<HttpResponse> put(String body) {
+  private CompletionStage<HttpResponse> put(ApiCaller caller, String body) {
     List<RedirectRule> rules = parseRules(body);
-    return write(r -> new RedirectCommand.Put(rules, "api", r));
+    return write(r -> new RedirectCommand.Put(rules, caller.actor(), r));
   }
 
-  private CompletionStage<HttpResponse> remove(String from) {
-    return write(r -> new RedirectCommand.Remove(from, "api", r));
+  private CompletionStage<HttpResponse> remove(ApiCaller caller, String from) {
+    return write(r -> new RedirectCommand.Remove(from, caller.actor(), r));
   }
 
   private CompletionStage<HttpResponse> write(

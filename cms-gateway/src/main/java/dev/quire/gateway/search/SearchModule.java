@@ -237,6 +237,11 @@ public final class SearchModule implements CmsModule {
   }
 
   @Override
+  public java.util.Map<String, dev.quire.protocol.Role.Permission> apiAccess() {
+    return java.util.Map.of("search", dev.quire.protocol.Role.Permission.WRITE_DRAFTS);
+  }
+
+  @Override
   public Optional<Route> apiRoutes(ModuleContext ctx) {
     return Optional.of(
         path(

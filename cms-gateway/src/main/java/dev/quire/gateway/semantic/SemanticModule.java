@@ -82,6 +82,12 @@ public final class SemanticModule implements CmsModule {
   }
 
   @Override
+  public java.util.Map<String, dev.quire.protocol.Role.Permission> apiAccess() {
+    // Searches and an item's related items read only; the index's status and reindex are admins'.
+    return java.util.Map.of("search", dev.quire.protocol.Role.Permission.WRITE_DRAFTS);
+  }
+
+  @Override
   public Optional<Route> apiRoutes(ModuleContext ctx) {
     Route search =
         path(

@@ -16,6 +16,7 @@ import dev.quire.gateway.content.FollowedTable;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.Admin;
+import dev.quire.gateway.module.ApiCaller;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.gateway.site.LiveSettings;
@@ -199,7 +200,9 @@ public final class SettingsModule implements CmsModule {
                                 () ->
                                     entity(
                                         Unmarshaller.entityToString(),
-                                        body -> completeWithFuture(apiPut(body))))))));
+                                        body ->
+                                            ApiCaller.of(
+                                                c -> completeWithFuture(apiPut(c, body)))))))));
   }
 
   private HttpResponse apiView(ProfileTable t) {
@@ -246,7 +249,7 @@ public final class SettingsModule implements CmsModule {
             + setting.substring(dash + 2);
   }
 
-  private CompletionStage<HttpResponse> apiPut(String body) {
+  private CompletionStage<HttpResponse> apiPut(ApiCaller caller, String body) {
     SettingsInput in = ApiJson.parse(json, body, SettingsInput.class);
     SiteProfile profile =
         new SiteProfile(
@@ -269,7 +272,7 @@ public final class SettingsModule implements CmsModule {
                 throw HttpError.badRequest(
                     camel(homeProblem.get().field()), homeProblem.get().message());
               }
-              return send(profile, base, "api");
+              return send(profile, base, caller.actor());
             })
         .thenCompose(
             reply -> {

@@ -99,6 +99,26 @@ public final class Users
   }
 
   /**
+   * An API token for the user: {@code secretHash} is the SHA-256 (hex) of its secret, never the
+   * secret itself.
+   */
+  public record TokenIssued(
+      String username, String tokenId, String name, String secretHash, Instant at, String actor)
+      implements Event {}
+
+  public record TokenRevoked(String username, String tokenId, Instant at, String actor)
+      implements Event {}
+
+  /** An API token of an account: what it is called, its secret's hash, when and by whom made. */
+  public record ApiKey(
+      String id, String name, String secretHash, Instant createdAt, String createdBy)
+      implements QuireSerializable {
+    UserCommand.TokenView view() {
+      return new UserCommand.TokenView(id, name, createdAt, createdBy);
+    }
+  }
+
+  /**
    * A browser this account signed in from (OWASP's "device cookies"): its secret's hash, its last
    * successful sign-in, and the failed attempts made from it since. While trusted, attempts from it
    * count against it alone, so someone guessing from elsewhere, who can lock the account, cannot
@@ -126,11 +146,34 @@ public final class Users
       Instant createdAt,
       Instant lastLogin,
       List<Instant> attempts,
-      List<Device> devices)
+      List<Device> devices,
+      List<ApiKey> tokens)
       implements QuireSerializable {
     public Account {
       attempts = attempts == null ? List.of() : List.copyOf(attempts);
       devices = devices == null ? List.of() : List.copyOf(devices);
+      // Snapshots made before API tokens were have none.
+      tokens = tokens == null ? List.of() : List.copyOf(tokens);
+    }
+
+    /** This account with {@code next} for its API tokens. */
+    Account withTokens(List<ApiKey> next) {
+      return new Account(
+          username,
+          displayName,
+          role,
+          passwordHash,
+          disabled,
+          credentials,
+          createdAt,
+          lastLogin,
+          attempts,
+          devices,
+          next);
+    }
+
+    ApiKey token(String id) {
+      return tokens.stream().filter(t -> t.id().equals(id)).findFirst().orElse(null);
     }
 
     /** The device with this hash, if it signed in here since {@code trustedSince}; else null. */
@@ -160,7 +203,8 @@ public final class Users
           createdAt,
           last,
           attemptsNow,
-          devicesNow);
+          devicesNow,
+          tokens);
     }
 
     /**
@@ -179,7 +223,8 @@ public final class Users
           createdAt,
           lastLogin,
           attemptsKept,
-          List.of());
+          List.of(),
+          tokens);
     }
 
     UserView view() {
@@ -228,6 +273,7 @@ public final class Users
                 e.at(),
                 null,
                 List.of(),
+                List.of(),
                 List.of()));
       }
       if (event instanceof UserChanged e) {
@@ -246,7 +292,8 @@ public final class Users
                 a.createdAt(),
                 a.lastLogin(),
                 a.attempts(),
-                a.devices()));
+                a.devices(),
+                a.tokens()));
       }
       if (event instanceof SessionsEnded e) {
         Account a = accounts.get(e.username());
@@ -270,7 +317,20 @@ public final class Users
                 a.createdAt(),
                 a.lastLogin(),
                 a.attempts(),
-                a.devices()));
+                a.devices(),
+                a.tokens()));
+      }
+      if (event instanceof TokenIssued e) {
+        Account a = accounts.get(e.username());
+        List<ApiKey> next = new ArrayList<>(a.tokens());
+        next.add(new ApiKey(e.tokenId(), e.name(), e.secretHash(), e.at(), e.actor()));
+        return with(a.withTokens(next));
+      }
+      if (event instanceof TokenRevoked e) {
+        Account a = accounts.get(e.username());
+        List<ApiKey> next = new ArrayList<>(a.tokens());
+        next.removeIf(t -> t.id().equals(e.tokenId()));
+        return with(a.withTokens(next));
       }
       if (event instanceof LoginAttempted e) {
         Account a = accounts.get(e.username());
@@ -337,7 +397,8 @@ public final class Users
   /**
    * {@code maxAttempts} login attempts per account within {@code window}, counted from the last
    * success; {@code maxUsers} accounts in all; per account the last {@code trustedDevices} browsers
-   * it signed in from, each trusted for {@code deviceTrust} after its last sign-in.
+   * it signed in from, each trusted for {@code deviceTrust} after its last sign-in; at most {@code
+   * maxTokens} API tokens per account.
    */
   public record Settings(
       int maxUsers,
@@ -345,8 +406,14 @@ public final class Users
       Duration window,
       int snapshotEvery,
       int trustedDevices,
-      Duration deviceTrust) {
+      Duration deviceTrust,
+      int maxTokens) {
     public Settings {
+      if (maxTokens < 0) {
+        throw new IllegalArgumentException(
+            "quire.content.users.max-tokens must be 0 (no API tokens for users) or more, was "
+                + maxTokens);
+      }
       if (trustedDevices < 0) {
         throw new IllegalArgumentException(
             "quire.content.users.trusted-devices must be 0 (none) or more, was " + trustedDevices);
@@ -410,6 +477,18 @@ public final class Users
                       cmd.replyTo(),
                       s -> new UserReply.Done(s.accounts().get(a.username()).view()));
             })
+        .onCommand(UserCommand.IssueToken.class, this::onIssueToken)
+        .onCommand(UserCommand.RevokeToken.class, this::onRevokeToken)
+        .onCommand(
+            UserCommand.ListTokens.class,
+            (state, cmd) -> {
+              Account a = state.accounts().get(cmd.username());
+              return Effect()
+                  .reply(cmd.replyTo(), a == null ? noTokensOf(cmd.username()) : tokens(a, null));
+            })
+        .onCommand(
+            UserCommand.CheckToken.class,
+            (state, cmd) -> Effect().reply(cmd.replyTo(), check(state, cmd)))
         .onCommand(BeginLogin.class, this::onBeginLogin)
         .onCommand(LoginSucceeded.class, this::onLoginSucceeded)
         .onCommand(
@@ -531,6 +610,120 @@ public final class Users
         .thenReply(cmd.replyTo(), s -> new UserReply.Done(s.accounts().get(a.username()).view()));
   }
 
+  private ReplyEffect<Event, State> onIssueToken(State state, UserCommand.IssueToken cmd) {
+    Account a = state.accounts().get(cmd.username());
+    if (a == null) {
+      return Effect().reply(cmd.replyTo(), noTokensOf(cmd.username()));
+    }
+    if (cmd.tokenId() == null || !UserCommand.TOKEN_ID.matcher(cmd.tokenId()).matches()) {
+      return refuseToken(cmd.replyTo(), ErrorCode.INVALID, "id", "must be 16 hex digits");
+    }
+    if (cmd.secretHash() == null || !UserCommand.TOKEN_HASH.matcher(cmd.secretHash()).matches()) {
+      return refuseToken(
+          cmd.replyTo(), ErrorCode.INVALID, "secretHash", "must be a SHA-256 in hex");
+    }
+    ApiKey same = a.token(cmd.tokenId());
+    if (same != null && same.secretHash().equals(cmd.secretHash())) {
+      // The same issue again: a retry whose first answer was lost.
+      return Effect().reply(cmd.replyTo(), tokens(a, same.view()));
+    }
+    if (same != null || idTaken(state, cmd.tokenId())) {
+      return refuseToken(
+          cmd.replyTo(), ErrorCode.ALREADY_EXISTS, "id", "a token has the id " + cmd.tokenId());
+    }
+    String name = cmd.name() == null ? "" : cmd.name().strip();
+    String problem =
+        name.isEmpty()
+            ? "is required: say what the token is for (a script, a build, a person's laptop)"
+            : nameProblem(name, UserCommand.MAX_TOKEN_NAME);
+    if (problem != null) {
+      return refuseToken(cmd.replyTo(), ErrorCode.INVALID, "name", problem);
+    }
+    if (a.tokens().size() >= settings.maxTokens()) {
+      return refuseToken(
+          cmd.replyTo(),
+          ErrorCode.INVALID,
+          "name",
+          "'"
+              + a.username()
+              + "' has "
+              + a.tokens().size()
+              + " API tokens, the limit (quire.content.users.max-tokens): revoke one first");
+    }
+    return Effect()
+        .persist(
+            new TokenIssued(
+                a.username(),
+                cmd.tokenId(),
+                name,
+                cmd.secretHash(),
+                clock.instant(),
+                actor(cmd.actor())))
+        .thenReply(
+            cmd.replyTo(),
+            s -> {
+              Account after = s.accounts().get(a.username());
+              return tokens(after, after.token(cmd.tokenId()).view());
+            });
+  }
+
+  private ReplyEffect<Event, State> onRevokeToken(State state, UserCommand.RevokeToken cmd) {
+    Account a = state.accounts().get(cmd.username());
+    if (a == null) {
+      return Effect().reply(cmd.replyTo(), noTokensOf(cmd.username()));
+    }
+    if (a.token(cmd.tokenId()) == null) {
+      return refuseToken(
+          cmd.replyTo(),
+          ErrorCode.NOT_FOUND,
+          "id",
+          "'" + a.username() + "' has no API token " + cmd.tokenId());
+    }
+    return Effect()
+        .persist(new TokenRevoked(a.username(), cmd.tokenId(), clock.instant(), actor(cmd.actor())))
+        .thenReply(cmd.replyTo(), s -> tokens(s.accounts().get(a.username()), null));
+  }
+
+  private static boolean idTaken(State state, String id) {
+    return state.accounts().values().stream().anyMatch(a -> a.token(id) != null);
+  }
+
+  /** The user a presented token acts for, or none: unknown, revoked, or its user disabled. */
+  private static UserCommand.TokenCheck check(State state, UserCommand.CheckToken cmd) {
+    if (cmd.tokenId() == null || cmd.secretHash() == null) {
+      return new UserCommand.TokenCheck(null);
+    }
+    for (Account a : state.accounts().values()) {
+      ApiKey t = a.token(cmd.tokenId());
+      if (t != null) {
+        boolean right =
+            java.security.MessageDigest.isEqual(
+                t.secretHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                cmd.secretHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return new UserCommand.TokenCheck(right && !a.disabled() ? a.view() : null);
+      }
+    }
+    return new UserCommand.TokenCheck(null);
+  }
+
+  private static UserCommand.TokenReply tokens(Account a, UserCommand.TokenView issued) {
+    return new UserCommand.TokenReply.Tokens(
+        a.view(), a.tokens().stream().map(ApiKey::view).toList(), issued);
+  }
+
+  private static UserCommand.TokenReply noTokensOf(String username) {
+    return new UserCommand.TokenReply.Refused(
+        ErrorCode.NOT_FOUND, "username", "there is no user '" + username + "'");
+  }
+
+  private ReplyEffect<Event, State> refuseToken(
+      org.apache.pekko.actor.typed.ActorRef<UserCommand.TokenReply> replyTo,
+      ErrorCode code,
+      String field,
+      String message) {
+    return Effect().reply(replyTo, new UserCommand.TokenReply.Refused(code, field, message));
+  }
+
   private ReplyEffect<Event, State> onBeginLogin(State state, BeginLogin cmd) {
     Account a = cmd.username() == null ? null : state.accounts().get(cmd.username());
     if (a == null) {
@@ -586,13 +779,15 @@ public final class Users
   }
 
   private static String displayNameProblem(String displayName) {
-    if (displayName != null && displayName.strip().length() > UserCommand.MAX_DISPLAY_NAME) {
-      return "is "
-          + displayName.strip().length()
-          + " characters; at most "
-          + UserCommand.MAX_DISPLAY_NAME;
+    return nameProblem(displayName, UserCommand.MAX_DISPLAY_NAME);
+  }
+
+  /** A user's or a token's name: at most {@code max} characters, no control characters. */
+  private static String nameProblem(String name, int max) {
+    if (name != null && name.strip().length() > max) {
+      return "is " + name.strip().length() + " characters; at most " + max;
     }
-    if (displayName != null && displayName.chars().anyMatch(Character::isISOControl)) {
+    if (name != null && name.chars().anyMatch(Character::isISOControl)) {
       return "must not contain control characters";
     }
     return null;

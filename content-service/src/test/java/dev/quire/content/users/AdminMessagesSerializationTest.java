@@ -68,7 +68,41 @@ class AdminMessagesSerializationTest {
                         t,
                         t,
                         List.of(t),
-                        List.of(new Users.Device("a".repeat(64), t, List.of(t)))))),
+                        List.of(new Users.Device("a".repeat(64), t, List.of(t))),
+                        List.of(
+                            new Users.ApiKey(
+                                "0123456789abcdef",
+                                "Deploy script",
+                                "c".repeat(64),
+                                t,
+                                "admin"))))),
+            new UserCommand.IssueToken(
+                "ann",
+                "0123456789abcdef",
+                "Deploy script",
+                "c".repeat(64),
+                "admin",
+                kit.<UserCommand.TokenReply>createTestProbe().ref()),
+            new UserCommand.RevokeToken(
+                "ann",
+                "0123456789abcdef",
+                "admin",
+                kit.<UserCommand.TokenReply>createTestProbe().ref()),
+            new UserCommand.ListTokens("ann", kit.<UserCommand.TokenReply>createTestProbe().ref()),
+            new UserCommand.CheckToken(
+                "0123456789abcdef",
+                "c".repeat(64),
+                kit.<UserCommand.TokenCheck>createTestProbe().ref()),
+            new UserCommand.TokenReply.Tokens(
+                view,
+                List.of(new UserCommand.TokenView("0123456789abcdef", "Deploy script", t, "admin")),
+                new UserCommand.TokenView("0123456789abcdef", "Deploy script", t, "admin")),
+            new UserCommand.TokenReply.Refused(ErrorCode.NOT_FOUND, "id", "no"),
+            new UserCommand.TokenCheck(view),
+            new UserCommand.TokenCheck(null),
+            new Users.TokenIssued(
+                "ann", "0123456789abcdef", "Deploy script", "c".repeat(64), t, "admin"),
+            new Users.TokenRevoked("ann", "0123456789abcdef", t, "admin"),
             new UserCommand.GetUser("ann", userReplies),
             new UserCommand.EndSessions("ann", "admin", userReplies),
             new Users.SessionsEnded("ann", t, "admin"),

@@ -104,6 +104,26 @@ class UserEventsFixtureTest {
     assertThat(ann.lastLogin()).isEqualTo(Instant.parse("2026-12-06T09:00:00Z"));
   }
 
+  /** Version 4: API tokens issued and one revoked. */
+  @Test
+  void storedTokenEventsOfVersion4StillReplay() throws Exception {
+    List<Object> events = read("user-events-v4.tsv");
+    Users.State state = new Users.State(Map.of());
+    for (Object e : events) {
+      state = state.apply((Users.Event) e, 5, 10);
+    }
+    Users.Account ann = state.accounts().get("ann");
+    assertThat(ann.tokens())
+        .containsExactly(
+            new Users.ApiKey(
+                "fedcba9876543210",
+                "Laptop",
+                "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+                Instant.parse("2026-12-07T09:01:00Z"),
+                "ann"));
+    assertThat(ann.credentials()).as("tokens are not sign-in credentials").isEqualTo(1);
+  }
+
   static List<Object> read(String fixture) throws Exception {
     return dev.quire.content.StoredEvents.read(KIT.system(), fixture);
   }

@@ -61,7 +61,7 @@ class UsersTest {
             KIT.system(),
             Users.create(
                 "site",
-                new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 2, Duration.ofDays(90)),
+                new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 2, Duration.ofDays(90), 3),
                 clock));
   }
 
@@ -378,11 +378,11 @@ class UsersTest {
   @Test
   void badDeviceSettingsAreRefusedNamingTheSetting() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> new Users.Settings(3, 3, Duration.ofMinutes(15), 50, -1, Duration.ofDays(90)))
+            () -> new Users.Settings(3, 3, Duration.ofMinutes(15), 50, -1, Duration.ofDays(90), 3))
         .hasMessageContaining("quire.content.users.trusted-devices")
         .hasMessageContaining("-1");
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 10, Duration.ZERO))
+            () -> new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 10, Duration.ZERO, 3))
         .hasMessageContaining("quire.content.users.device-trust");
   }
 
@@ -393,7 +393,7 @@ class UsersTest {
             KIT.system(),
             Users.create(
                 "site",
-                new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 0, Duration.ofDays(90)),
+                new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 0, Duration.ofDays(90), 3),
                 clock));
     none.<UserReply>runCommand(r -> new UserCommand.Add("root", null, Role.ADMIN, "h", "s", r));
     none.<UserReply>runCommand(r -> new UserCommand.LoginSucceeded("root", LAPTOP, null, r));
@@ -415,5 +415,111 @@ class UsersTest {
   static UserCommand.UserView view(UserReply reply) {
     assertThat(reply).isInstanceOf(UserReply.Done.class);
     return ((UserReply.Done) reply).user();
+  }
+
+  // ---- API tokens
+
+  static final String HASH_A = "a".repeat(64);
+  static final String HASH_B = "b".repeat(64);
+
+  UserCommand.TokenReply issue(String user, String id, String name, String hash) {
+    return kit.<UserCommand.TokenReply>runCommand(
+            r -> new UserCommand.IssueToken(user, id, name, hash, "admin", r))
+        .reply();
+  }
+
+  UserCommand.UserView checkToken(String id, String hash) {
+    return kit.<UserCommand.TokenCheck>runCommand(r -> new UserCommand.CheckToken(id, hash, r))
+        .reply()
+        .user();
+  }
+
+  @Test
+  void aTokenActsForItsUserWithTheirRoleNowUntilRevokedOrTheUserIsDisabled() {
+    add("admin", Role.ADMIN);
+    add("ann", Role.AUTHOR);
+    var issued = issue("ann", "0123456789abcdef", "  Deploy script ", HASH_A);
+    assertThat(issued).isInstanceOf(UserCommand.TokenReply.Tokens.class);
+    var tokens = (UserCommand.TokenReply.Tokens) issued;
+    assertThat(tokens.issued().name()).isEqualTo("Deploy script");
+    assertThat(tokens.issued().createdBy()).isEqualTo("admin");
+    assertThat(tokens.issued().createdAt()).isEqualTo(NOW);
+    assertThat(tokens.tokens())
+        .extracting(UserCommand.TokenView::id)
+        .containsExactly("0123456789abcdef");
+
+    assertThat(checkToken("0123456789abcdef", HASH_A).username()).isEqualTo("ann");
+    assertThat(checkToken("0123456789abcdef", HASH_A).role()).isEqualTo(Role.AUTHOR);
+    // The wrong secret, an unknown id, or nothing: no one.
+    assertThat(checkToken("0123456789abcdef", HASH_B)).isNull();
+    assertThat(checkToken("fedcba9876543210", HASH_A)).isNull();
+    assertThat(checkToken(null, null)).isNull();
+
+    // A new role counts at once; a new password does not end the token.
+    change("ann", Role.EDITOR, null);
+    kit.<UserReply>runCommand(r -> new UserCommand.SetPassword("ann", "$argon2id$n", "ann", r));
+    assertThat(checkToken("0123456789abcdef", HASH_A).role()).isEqualTo(Role.EDITOR);
+
+    change("ann", null, true);
+    assertThat(checkToken("0123456789abcdef", HASH_A)).isNull();
+    change("ann", null, false);
+    assertThat(checkToken("0123456789abcdef", HASH_A).username()).isEqualTo("ann");
+
+    var revoked =
+        kit.<UserCommand.TokenReply>runCommand(
+                r -> new UserCommand.RevokeToken("ann", "0123456789abcdef", "ann", r))
+            .reply();
+    assertThat(((UserCommand.TokenReply.Tokens) revoked).tokens()).isEmpty();
+    assertThat(checkToken("0123456789abcdef", HASH_A)).isNull();
+    var again =
+        kit.<UserCommand.TokenReply>runCommand(
+                r -> new UserCommand.RevokeToken("ann", "0123456789abcdef", "ann", r))
+            .reply();
+    assertThat(again).isInstanceOf(UserCommand.TokenReply.Refused.class);
+    assertThat(((UserCommand.TokenReply.Refused) again).code()).isEqualTo(ErrorCode.NOT_FOUND);
+
+    // Restarted from its journal: the same answers.
+    kit.restart();
+    assertThat(checkToken("0123456789abcdef", HASH_A)).isNull();
+  }
+
+  @Test
+  void tokensAreBoundedNamedAndTheirIdsUnique() {
+    add("ann", Role.AUTHOR);
+    add("bob", Role.EDITOR);
+    assertThat(issue("ann", "0000000000000001", "one", HASH_A))
+        .isInstanceOf(UserCommand.TokenReply.Tokens.class);
+    // A retry of the same issue: done, nothing new.
+    assertThat(issue("ann", "0000000000000001", "one", HASH_A))
+        .isInstanceOf(UserCommand.TokenReply.Tokens.class);
+    assertThat(refusal(issue("bob", "0000000000000001", "other", HASH_B)))
+        .isEqualTo(ErrorCode.ALREADY_EXISTS + " id");
+    assertThat(refusal(issue("ann", "0000000000000002", " ", HASH_B))).isEqualTo("INVALID name");
+    assertThat(refusal(issue("ann", "0000000000000002", "x".repeat(101), HASH_B)))
+        .isEqualTo("INVALID name");
+    assertThat(refusal(issue("ann", "0000000000000002", "a\u0007b", HASH_B)))
+        .isEqualTo("INVALID name");
+    assertThat(refusal(issue("ann", "not-hex", "two", HASH_B))).isEqualTo("INVALID id");
+    assertThat(refusal(issue("ann", "0000000000000002", "two", "secret-in-clear")))
+        .isEqualTo("INVALID secretHash");
+    assertThat(refusal(issue("nobody", "0000000000000002", "two", HASH_B)))
+        .isEqualTo("NOT_FOUND username");
+    issue("ann", "0000000000000002", "two", HASH_B);
+    issue("ann", "0000000000000003", "three", HASH_B);
+    var full = issue("ann", "0000000000000004", "four", HASH_B);
+    assertThat(refusal(full)).isEqualTo("INVALID name");
+    assertThat(((UserCommand.TokenReply.Refused) full).message())
+        .contains("quire.content.users.max-tokens");
+    var list =
+        kit.<UserCommand.TokenReply>runCommand(r -> new UserCommand.ListTokens("ann", r)).reply();
+    assertThat(((UserCommand.TokenReply.Tokens) list).tokens())
+        .extracting(UserCommand.TokenView::name)
+        .containsExactly("one", "two", "three");
+  }
+
+  static String refusal(UserCommand.TokenReply reply) {
+    assertThat(reply).isInstanceOf(UserCommand.TokenReply.Refused.class);
+    var no = (UserCommand.TokenReply.Refused) reply;
+    return no.code() + " " + no.field();
   }
 }

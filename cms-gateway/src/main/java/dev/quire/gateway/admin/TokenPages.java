@@ -1,0 +1,350 @@
+package dev.quire.gateway.admin;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.delete;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quire.gateway.api.ApiJson;
+import dev.quire.gateway.api.UserTokens;
+import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.module.Admin;
+import dev.quire.gateway.module.Admin.Editor;
+import dev.quire.gateway.module.ApiCaller;
+import dev.quire.protocol.ContentReply;
+import dev.quire.protocol.Role.Permission;
+import dev.quire.protocol.UserCommand;
+import dev.quire.protocol.UserCommand.TokenReply;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * Users' own API tokens ({@link UserTokens}): every editor makes and revokes theirs on their
+ * account page, an admin sees and revokes anyone's from the users page, and the API ({@code
+ * /api/v1/users/<name>/tokens}, admins) does the same for scripts. A token is shown once, in the
+ * answer that made it; after that only its name, id and dates are.
+ */
+final class TokenPages {
+
+  private final AdminModule admin;
+  private final UserTokens tokens;
+  private final java.time.ZoneId zone;
+
+  TokenPages(AdminModule admin, UserTokens tokens, java.time.ZoneId zone) {
+    this.admin = admin;
+    this.tokens = tokens;
+    this.zone = zone;
+  }
+
+  /** What {@code POST /api/v1/users/<name>/tokens} takes. */
+  record TokenInput(String name) {}
+
+  // ------------------------------------------------------------------ admin pages
+
+  /** {@code /admin/account/tokens}: the signed-in editor's own tokens. */
+  Route ownRoutes() {
+    return concat(
+        path(
+            PathMatchers.segment("account").slash("tokens"),
+            () ->
+                admin.signedIn(
+                    null,
+                    e ->
+                        concat(
+                            get(
+                                () ->
+                                    parameterOptional(
+                                        "done",
+                                        done ->
+                                            onSuccess(
+                                                page(
+                                                    e,
+                                                    e.username(),
+                                                    StatusCodes.OK,
+                                                    done.map(
+                                                            d ->
+                                                                "Token revoked: it no longer works.")
+                                                        .orElse(null),
+                                                    null,
+                                                    Map.of()),
+                                                r -> complete(r)))),
+                            post(
+                                () ->
+                                    admin.form(
+                                        e,
+                                        f ->
+                                            onSuccess(
+                                                make(e, f.get("name")), r -> complete(r))))))),
+        path(
+            PathMatchers.segment("account")
+                .slash("tokens")
+                .slash(PathMatchers.segment())
+                .slash("revoke"),
+            id ->
+                admin.signedIn(
+                    null,
+                    e ->
+                        post(
+                            () ->
+                                admin.form(
+                                    e,
+                                    f ->
+                                        onSuccess(
+                                            revoke(e, e.username(), id, "/admin/account/tokens"),
+                                            r -> complete(r)))))));
+  }
+
+  /** {@code /admin/users/<name>/tokens}: an admin's view of a user's tokens, to revoke them. */
+  Route userRoutes() {
+    return concat(
+        path(
+            PathMatchers.segment("users").slash(PathMatchers.segment()).slash("tokens"),
+            name ->
+                admin.signedIn(
+                    Permission.MANAGE_USERS,
+                    e ->
+                        get(
+                            () ->
+                                parameterOptional(
+                                    "done",
+                                    done ->
+                                        onSuccess(
+                                            page(
+                                                e,
+                                                name,
+                                                StatusCodes.OK,
+                                                done.map(d -> "Token revoked: it no longer works.")
+                                                    .orElse(null),
+                                                null,
+                                                Map.of()),
+                                            r -> complete(r)))))),
+        path(
+            PathMatchers.segment("users")
+                .slash(PathMatchers.segment())
+                .slash("tokens")
+                .slash(PathMatchers.segment())
+                .slash("revoke"),
+            (name, id) ->
+                admin.signedIn(
+                    Permission.MANAGE_USERS,
+                    e ->
+                        post(
+                            () ->
+                                admin.form(
+                                    e,
+                                    f ->
+                                        onSuccess(
+                                            revoke(e, name, id, "/admin/users/" + name + "/tokens"),
+                                            r -> complete(r)))))));
+  }
+
+  /**
+   * The tokens page of {@code owner}; {@code made}: a token just made, shown this once (the page is
+   * never cached: the admin's pages are no-store).
+   */
+  private CompletionStage<HttpResponse> page(
+      Editor e,
+      String owner,
+      StatusCode status,
+      String notice,
+      Map<String, String> made,
+      Map<String, String> errors) {
+    return tokens
+        .<TokenReply>ask(r -> new UserCommand.ListTokens(owner, r))
+        .thenApply(
+            reply -> {
+              if (reply instanceof TokenReply.Refused no) {
+                throw refusal(no);
+              }
+              TokenReply.Tokens t = (TokenReply.Tokens) reply;
+              Map<String, Object> vars = new HashMap<>();
+              vars.put("owner", t.user());
+              vars.put("own", owner.equals(e.username()));
+              vars.put("tokens", t.tokens());
+              Map<String, String> shown = new HashMap<>();
+              t.tokens().forEach(k -> shown.put(k.id(), Admin.shownTime(k.createdAt(), zone)));
+              vars.put("createdShown", shown);
+              vars.put("errors", errors);
+              if (made != null) {
+                vars.put("made", made);
+              }
+              if (notice != null) {
+                vars.put("notice", notice);
+              }
+              return admin.page(e, status, "admin/tokens.peb", vars);
+            });
+  }
+
+  /** A new token of the editor's own, shown on the page this once. */
+  private CompletionStage<HttpResponse> make(Editor e, String name) {
+    UserTokens.Made made = tokens.make();
+    return tokens
+        .<TokenReply>ask(
+            r ->
+                new UserCommand.IssueToken(
+                    e.username(), made.id(), name, made.secretHash(), e.username(), r))
+        .thenCompose(
+            reply -> {
+              if (reply instanceof TokenReply.Refused no) {
+                return page(
+                    e,
+                    e.username(),
+                    statusOf(no),
+                    null,
+                    null,
+                    Map.of("name".equals(no.field()) ? "name" : "token", no.message()));
+              }
+              TokenReply.Tokens t = (TokenReply.Tokens) reply;
+              return page(
+                  e,
+                  e.username(),
+                  StatusCodes.OK,
+                  null,
+                  Map.of("id", made.id(), "name", t.issued().name(), "token", made.token()),
+                  Map.of());
+            });
+  }
+
+  private CompletionStage<HttpResponse> revoke(Editor e, String owner, String id, String back) {
+    return tokens
+        .<TokenReply>ask(r -> new UserCommand.RevokeToken(owner, id, e.username(), r))
+        .thenCompose(
+            reply ->
+                reply instanceof TokenReply.Refused no
+                    ? page(e, owner, statusOf(no), null, null, Map.of("token", no.message()))
+                    : java.util.concurrent.CompletableFuture.completedFuture(
+                        admin.seeOther(back + "?done=revoked")));
+  }
+
+  // ------------------------------------------------------------------ API
+
+  /** Under {@code /api/v1/users/<name>/tokens}: admins and the site's token only (not opened). */
+  Route apiRoutes(ObjectMapper json) {
+    return concat(
+        path(
+            PathMatchers.segment().slash("tokens"),
+            name ->
+                concat(
+                    get(
+                        () ->
+                            onSuccess(
+                                tokens.<TokenReply>ask(r -> new UserCommand.ListTokens(name, r)),
+                                r -> complete(listed(json, r)))),
+                    post(
+                        () ->
+                            ApiCaller.of(
+                                c ->
+                                    entity(
+                                        Unmarshaller.entityToString(),
+                                        body ->
+                                            onSuccess(
+                                                apiMake(json, c, name, body),
+                                                r -> complete(r))))))),
+        path(
+            PathMatchers.segment().slash("tokens").slash(PathMatchers.segment()),
+            (name, id) ->
+                delete(
+                    () ->
+                        ApiCaller.of(
+                            c ->
+                                onSuccess(
+                                    tokens.<TokenReply>ask(
+                                        r -> new UserCommand.RevokeToken(name, id, c.actor(), r)),
+                                    r -> {
+                                      if (r instanceof TokenReply.Refused no) {
+                                        throw refusal(no);
+                                      }
+                                      return complete(
+                                          HttpResponse.create().withStatus(StatusCodes.NO_CONTENT));
+                                    })))));
+  }
+
+  /** {@code GET /api/v1/me}: whom the token acts for; every token may ask. */
+  Route meRoute(ObjectMapper json) {
+    return path(
+        "me",
+        () ->
+            get(
+                () ->
+                    ApiCaller.of(
+                        c -> {
+                          Map<String, Object> me = new LinkedHashMap<>();
+                          me.put("site", c.site());
+                          me.put("username", c.username());
+                          me.put("displayName", c.displayName());
+                          me.put("role", c.role().id());
+                          me.put("tokenId", c.tokenId());
+                          return complete(ok(json, 200, me));
+                        })));
+  }
+
+  private CompletionStage<HttpResponse> apiMake(
+      ObjectMapper json, ApiCaller caller, String owner, String body) {
+    TokenInput in = ApiJson.parse(json, body, TokenInput.class);
+    UserTokens.Made made = tokens.make();
+    return tokens
+        .<TokenReply>ask(
+            r ->
+                new UserCommand.IssueToken(
+                    owner, made.id(), in.name(), made.secretHash(), caller.actor(), r))
+        .thenApply(
+            reply -> {
+              if (reply instanceof TokenReply.Refused no) {
+                throw refusal(no);
+              }
+              UserCommand.TokenView t = ((TokenReply.Tokens) reply).issued();
+              Map<String, Object> out = new LinkedHashMap<>();
+              out.put("id", t.id());
+              out.put("name", t.name());
+              out.put("createdAt", t.createdAt());
+              out.put("createdBy", t.createdBy());
+              out.put("username", owner);
+              out.put("token", made.token());
+              return ok(json, 201, out);
+            });
+  }
+
+  private static HttpResponse listed(ObjectMapper json, TokenReply reply) {
+    if (reply instanceof TokenReply.Refused no) {
+      throw refusal(no);
+    }
+    TokenReply.Tokens t = (TokenReply.Tokens) reply;
+    return ok(json, 200, Map.of("username", t.user().username(), "items", t.tokens()));
+  }
+
+  private static HttpError refusal(TokenReply.Refused no) {
+    return HttpError.of(new ContentReply.Rejected(no.code(), no.field(), no.message(), List.of()));
+  }
+
+  private static StatusCode statusOf(TokenReply.Refused no) {
+    return StatusCodes.get(refusal(no).status());
+  }
+
+  private static HttpResponse ok(ObjectMapper json, int status, Object body) {
+    try {
+      return HttpResponse.create()
+          .withStatus(status)
+          .withEntity(
+              HttpEntities.create(ContentTypes.APPLICATION_JSON, json.writeValueAsBytes(body)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package dev.quire.gateway.api;
+
+import dev.quire.gateway.content.Asks;
+import dev.quire.gateway.content.ContentClient;
+import dev.quire.protocol.UserCommand;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * Users' own API tokens: {@code quire_<id>_<secret>}, the id 16 hex digits (which token: shown in
+ * lists, safe to log), the secret 256 random bits in URL-safe base64. The user directory keeps only
+ * the SHA-256 of the secret (a random 256-bit secret needs no slow hash: no guess list exists for
+ * it), so neither its journal nor a backup holds a usable token; the token is shown once, when
+ * made. The prefix lets secret scanners and people tell it from other credentials.
+ */
+public final class UserTokens {
+
+  /** What every user's token starts with. */
+  public static final String PREFIX = "quire_";
+
+  private static final Pattern TOKEN =
+      Pattern.compile(Pattern.quote(PREFIX) + "([0-9a-f]{16})_([A-Za-z0-9_-]{43})");
+
+  private static final int ID_BYTES = 8;
+  private static final int SECRET_BYTES = 32;
+
+  /** A token just made: {@code token} is shown once, {@code secretHash} is what is kept. */
+  public record Made(String id, String token, String secretHash) {}
+
+  /** A presented token's parts: its id and its secret's hash. */
+  public record Presented(String id, String secretHash) {}
+
+  private final ActorSystem<?> system;
+  private final ContentClient content;
+  private final SecureRandom random = new SecureRandom();
+
+  public UserTokens(ActorSystem<?> system, ContentClient content) {
+    this.system = system;
+    this.content = content;
+  }
+
+  public Made make() {
+    byte[] id = new byte[ID_BYTES];
+    byte[] secret = new byte[SECRET_BYTES];
+    random.nextBytes(id);
+    random.nextBytes(secret);
+    String s = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    String hexId = HexFormat.of().formatHex(id);
+    return new Made(hexId, PREFIX + hexId + "_" + s, sha256(s));
+  }
+
+  /** The id and hash of a presented value shaped as a user's token; empty for anything else. */
+  public static Optional<Presented> parse(String presented) {
+    if (presented == null) {
+      return Optional.empty();
+    }
+    Matcher m = TOKEN.matcher(presented);
+    return m.matches()
+        ? Optional.of(new Presented(m.group(1), sha256(m.group(2))))
+        : Optional.empty();
+  }
+
+  /**
+   * The user a presented token acts for, when it is one the directory issued and has not revoked,
+   * to a user not disabled; empty otherwise (nothing is asked for a value not shaped as a token).
+   */
+  public CompletionStage<Optional<UserCommand.UserView>> check(String presented) {
+    Optional<Presented> p = parse(presented);
+    if (p.isEmpty()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return this.<UserCommand.TokenCheck>ask(
+            r -> new UserCommand.CheckToken(p.get().id(), p.get().secretHash(), r))
+        .thenApply(c -> Optional.ofNullable(c.user()));
+  }
+
+  /** An ask to the user directory, with the content client's timeout (503 past it). */
+  public <R> CompletionStage<R> ask(
+      org.apache.pekko.japi.function.Function<ActorRef<R>, UserCommand> make) {
+    return Asks.unavailableOnTimeout(
+        Asks.on(
+            ClusterSharding.get(system)
+                .entityRefFor(UserCommand.ENTITY_KEY, UserCommand.SITE)
+                .ask(make, content.askTimeout()),
+            system.executionContext()),
+        "the user directory");
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

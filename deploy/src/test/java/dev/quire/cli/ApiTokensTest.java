@@ -1,0 +1,239 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Users' own API tokens over HTTP on the all-in-one server (H2, loopback): made and revoked through
+ * the API, acting with their user's role as it is at each use, recorded under the user's name, and
+ * refused once revoked or once the user is disabled.
+ */
+class ApiTokensTest {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String SITE_TOKEN = "api-tokens-test-token-0123456789";
+
+  @TempDir Path tmp;
+
+  String base;
+
+  record Answer(int status, JsonNode json, String body) {}
+
+  Answer call(String method, String path, String token, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(20))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .header("Content-Type", "application/json");
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<String> r =
+        EndToEndTest.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode json = r.body().isBlank() ? null : JSON.readTree(r.body());
+    return new Answer(r.statusCode(), json, r.body());
+  }
+
+  String tokenFor(String user, String name) throws Exception {
+    Answer made =
+        call(
+            "POST", "/api/v1/users/" + user + "/tokens", SITE_TOKEN, "{\"name\":\"" + name + "\"}");
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    assertThat(made.json().get("username").asText()).isEqualTo(user);
+    assertThat(made.json().get("createdBy").asText()).isEqualTo("api");
+    String token = made.json().get("token").asText();
+    assertThat(token).matches("quire_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");
+    assertThat(token).contains(made.json().get("id").asText());
+    return token;
+  }
+
+  java.util.List<String> actors(String id, String token) throws Exception {
+    Answer history = call("GET", "/api/v1/content/" + id + "/revisions?bodies=false", token, null);
+    assertThat(history.status()).as(history.body()).isEqualTo(200);
+    return history.json().get("items").findValuesAsText("actor");
+  }
+
+  static void refused(Answer a, int status, String code, String field) {
+    assertThat(a.status()).as(a.body()).isEqualTo(status);
+    assertThat(a.json().path("error").path("code").asText()).as(a.body()).isEqualTo(code);
+    assertThat(a.json().path("error").path("field").asText()).as(a.body()).isEqualTo(field);
+  }
+
+  @Test
+  void aUsersTokenActsWithTheirRoleUnderTheirNameUntilRevokedOrDisabled() throws Exception {
+    var config =
+        QuireNode.config(
+            Map.of(
+                "quire.data-dir",
+                tmp.resolve("site").toString(),
+                "quire.gateway.http.port",
+                0,
+                "quire.embedding.enabled",
+                false));
+    try (QuireNode node =
+        QuireNode.start(
+            config,
+            true,
+            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+            SITE_TOKEN)) {
+      base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+      for (String[] u : new String[][] {{"ann", "author"}, {"ed", "editor"}}) {
+        Answer added =
+            call(
+                "POST",
+                "/api/v1/users",
+                SITE_TOKEN,
+                "{\"username\":\""
+                    + u[0]
+                    + "\",\"role\":\""
+                    + u[1]
+                    + "\",\"password\":\"a-long-password-1\"}");
+        assertThat(added.status()).as(added.body()).isEqualTo(201);
+      }
+      String ann = tokenFor("ann", "Ann's drafts script");
+      String ed = tokenFor("ed", "Ed's publishing");
+
+      Answer me = call("GET", "/api/v1/me", ann, null);
+      assertThat(me.status()).as(me.body()).isEqualTo(200);
+      assertThat(me.json().get("username").asText()).isEqualTo("ann");
+      assertThat(me.json().get("role").asText()).isEqualTo("author");
+      assertThat(me.json().get("site").asBoolean()).isFalse();
+      assertThat(call("GET", "/api/v1/me", SITE_TOKEN, null).json().get("site").asBoolean())
+          .isTrue();
+
+      // An author writes drafts, recorded under her name.
+      Answer draft =
+          call(
+              "POST",
+              "/api/v1/content",
+              ann,
+              "{\"kind\":\"post\",\"title\":\"Token draft\",\"body\":\"Hello\"}");
+      assertThat(draft.status()).as(draft.body()).isEqualTo(201);
+      String id = draft.json().get("id").asText();
+      Answer edited =
+          call("PUT", "/api/v1/content/" + id, ann, "{\"revision\":1,\"body\":\"Hello again\"}");
+      assertThat(edited.status()).as(edited.body()).isEqualTo(200);
+      // The revision list is the read model's: it follows the journal within moments.
+      EndToEndTest.await(() -> actors(id, ann).size() == 2, Duration.ofSeconds(20));
+      assertThat(actors(id, ann)).containsExactly("ann", "ann");
+
+      // ... and may not publish, make an item published, revert, or go past her role's paths.
+      refused(
+          call("POST", "/api/v1/content/" + id + "/publish", ann, "{\"revision\":2}"),
+          403,
+          "forbidden",
+          "Authorization");
+      refused(
+          call(
+              "POST",
+              "/api/v1/content",
+              ann,
+              "{\"kind\":\"post\",\"title\":\"Straight out\",\"status\":\"published\"}"),
+          403,
+          "forbidden",
+          "Authorization");
+      refused(
+          call("POST", "/api/v1/content/" + id + "/revert", ann, "{\"to\":1,\"revision\":2}"),
+          403,
+          "forbidden",
+          "Authorization");
+      refused(call("GET", "/api/v1/users", ann, null), 403, "forbidden", "Authorization");
+      refused(call("GET", "/api/v1/settings", ann, null), 403, "forbidden", "Authorization");
+      refused(call("GET", "/api/v1/backups", ann, null), 403, "forbidden", "Authorization");
+      refused(
+          call("PUT", "/api/v1/menus/main", ann, "{\"links\":[]}"),
+          403,
+          "forbidden",
+          "Authorization");
+      refused(
+          call("DELETE", "/api/v1/media/" + "0".repeat(64), ann, null),
+          403,
+          "forbidden",
+          "Authorization");
+      assertThat(call("GET", "/api/v1/media", ann, null).status()).isEqualTo(200);
+      assertThat(call("GET", "/api/v1/limits", ann, null).status()).isEqualTo(200);
+      // A token's refusals read the same whatever the path's case or form.
+      refused(call("GET", "/api/v1//users", ann, null), 403, "forbidden", "Authorization");
+
+      // An editor publishes it, under his name; the author may not edit it once it is live.
+      Answer published = call("POST", "/api/v1/content/" + id + "/publish", ed, "{\"revision\":2}");
+      assertThat(published.status()).as(published.body()).isEqualTo(200);
+      Answer live =
+          call("PUT", "/api/v1/content/" + id, ann, "{\"revision\":3,\"body\":\"Sneaky\"}");
+      refused(live, 403, "forbidden", "Authorization");
+      assertThat(live.json().path("error").path("message").asText()).contains("published");
+      EndToEndTest.await(() -> actors(id, ed).size() == 3, Duration.ofSeconds(20));
+      assertThat(actors(id, ed)).containsExactly("ed", "ann", "ann");
+      // An editor may not manage users either.
+      refused(call("GET", "/api/v1/users/ann/tokens", ed, null), 403, "forbidden", "Authorization");
+
+      // The list shows names and ids, never a secret or its hash.
+      Answer list = call("GET", "/api/v1/users/ann/tokens", SITE_TOKEN, null);
+      assertThat(list.status()).as(list.body()).isEqualTo(200);
+      assertThat(list.json().get("items").findValuesAsText("name"))
+          .containsExactly("Ann's drafts script");
+      assertThat(list.body()).doesNotContain("secret").doesNotContain(ann.substring(24));
+      String annId = list.json().get("items").get(0).get("id").asText();
+
+      // A wrong secret with a right id, and a made-up one: 401.
+      String wrong = ann.substring(0, ann.length() - 4) + (ann.endsWith("AAAA") ? "BBBB" : "AAAA");
+      refused(call("GET", "/api/v1/me", wrong, null), 401, "unauthorized", "Authorization");
+      refused(
+          call("GET", "/api/v1/me", "quire_0123456789abcdef_" + "x".repeat(43), null),
+          401,
+          "unauthorized",
+          "Authorization");
+
+      // Bad input to the tokens API names its field.
+      refused(
+          call("POST", "/api/v1/users/ann/tokens", SITE_TOKEN, "{\"name\":\"\"}"),
+          400,
+          "invalid",
+          "name");
+      refused(
+          call("POST", "/api/v1/users/nobody/tokens", SITE_TOKEN, "{\"name\":\"x\"}"),
+          404,
+          "not_found",
+          "username");
+
+      // Revoked: refused at once.
+      assertThat(call("DELETE", "/api/v1/users/ann/tokens/" + annId, SITE_TOKEN, null).status())
+          .isEqualTo(204);
+      refused(call("GET", "/api/v1/me", ann, null), 401, "unauthorized", "Authorization");
+      refused(
+          call("DELETE", "/api/v1/users/ann/tokens/" + annId, SITE_TOKEN, null),
+          404,
+          "not_found",
+          "id");
+
+      // A disabled user's token stops working, and works again when the user is enabled.
+      assertThat(call("PUT", "/api/v1/users/ed", SITE_TOKEN, "{\"disabled\":true}").status())
+          .isEqualTo(200);
+      refused(call("GET", "/api/v1/me", ed, null), 401, "unauthorized", "Authorization");
+      assertThat(call("PUT", "/api/v1/users/ed", SITE_TOKEN, "{\"disabled\":false}").status())
+          .isEqualTo(200);
+      assertThat(call("GET", "/api/v1/me", ed, null).status()).isEqualTo(200);
+
+      // Promoted to admin, the same token may manage users; its changes carry its user's name.
+      assertThat(call("PUT", "/api/v1/users/ed", SITE_TOKEN, "{\"role\":\"admin\"}").status())
+          .isEqualTo(200);
+      Answer annAgain = call("POST", "/api/v1/users/ann/tokens", ed, "{\"name\":\"made by ed\"}");
+      assertThat(annAgain.status()).as(annAgain.body()).isEqualTo(201);
+      assertThat(annAgain.json().get("createdBy").asText()).isEqualTo("ed");
+    }
+  }
+}
