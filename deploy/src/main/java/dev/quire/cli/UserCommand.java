@@ -27,21 +27,23 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code quire user list|add|passwd|set|sign-out}: the admin's users from the command line, for a
- * running site ({@code --server}, through {@code /api/v1/users}) or a stopped one (a content node
- * in this process on the data directory). The way back in when no admin can sign in: {@code quire
- * user passwd admin} sets a new password and clears the account's lockout.
+ * {@code quire user list|add|passwd|set|sign-out|token}: the admin's users from the command line,
+ * for a running site ({@code --server}, through {@code /api/v1/users}) or a stopped one (a content
+ * node in this process on the data directory). The way back in when no admin can sign in: {@code
+ * quire user passwd admin} sets a new password and clears the account's lockout.
  */
 @Command(
     name = "user",
     description =
-        "The admin's users: list, add, set a password, change a role or disable, sign out.",
+        "The admin's users: list, add, set a password, change a role or disable, sign out, and"
+            + " their API tokens.",
     subcommands = {
       UserCommand.ListUsers.class,
       UserCommand.Add.class,
       UserCommand.Passwd.class,
       UserCommand.Set.class,
-      UserCommand.SignOut.class
+      UserCommand.SignOut.class,
+      UserCommand.Tokens.class
     })
 final class UserCommand implements Runnable {
 
@@ -232,8 +234,102 @@ final class UserCommand implements Runnable {
     }
   }
 
+  @Command(
+      name = "token",
+      description =
+          "A user's own API tokens: each acts for the user, with their role, until revoked or the"
+              + " user is disabled.",
+      subcommands = {TokenAdd.class, TokenList.class, TokenRevoke.class})
+  static final class Tokens implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(System.out);
+    }
+  }
+
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
+      description =
+          "Make an API token for a user. The token alone goes to standard output (shown this once:"
+              + " keep it), so that TOKEN=$(quire user token add ...) takes it.")
+  static final class TokenAdd extends Base {
+    @Parameters(index = "0", paramLabel = "USERNAME")
+    String username;
+
+    @Option(
+        names = "--name",
+        required = true,
+        paramLabel = "NAME",
+        description = "What it is for (a script, a build), 1 to 100 characters.")
+    String name;
+
+    @Override
+    void run(Users users) throws Exception {
+      JsonNode t = users.addToken(username, name);
+      System.err.println(
+          "Made API token "
+              + t.path("id").asText()
+              + " ("
+              + t.path("name").asText()
+              + ") for "
+              + username
+              + ". It is shown this once:");
+      System.out.println(t.path("token").asText());
+    }
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List a user's API tokens.")
+  static final class TokenList extends Base {
+    @Parameters(index = "0", paramLabel = "USERNAME")
+    String username;
+
+    @Override
+    void run(Users users) throws Exception {
+      for (JsonNode t : users.tokens(username)) {
+        System.out.printf(
+            "%-16s %-20s %-8s %s%n",
+            t.path("id").asText(),
+            t.path("createdAt").asText(),
+            t.path("createdBy").asText(),
+            t.path("name").asText());
+      }
+    }
+  }
+
+  @Command(
+      name = "revoke",
+      mixinStandardHelpOptions = true,
+      description = "Revoke one of a user's API tokens: refused from then on, on every gateway.")
+  static final class TokenRevoke extends Base {
+    @Parameters(index = "0", paramLabel = "USERNAME")
+    String username;
+
+    @Parameters(index = "1", paramLabel = "ID", description = "The token's id, as listed.")
+    String id;
+
+    @Override
+    void run(Users users) throws Exception {
+      users.revokeToken(username, id);
+      System.out.println("Revoked API token " + id + " of " + username + ".");
+    }
+  }
+
   /** The users of a running site (the API) or of a stopped one (the entity, in this process). */
   abstract static class Users implements AutoCloseable {
+    /** A new token of {@code username}: {@code id, name, createdAt, createdBy, token}. */
+    abstract JsonNode addToken(String username, String name) throws Exception;
+
+    /** {@code username}'s tokens, oldest first: {@code id, name, createdAt, createdBy}. */
+    abstract List<JsonNode> tokens(String username) throws Exception;
+
+    abstract void revokeToken(String username, String id) throws Exception;
+
     abstract List<JsonNode> list() throws Exception;
 
     /** {@code body}: the API's fields ({@code username, role, password, displayName}). */
@@ -307,6 +403,30 @@ final class UserCommand implements Runnable {
           null);
     }
 
+    @Override
+    JsonNode addToken(String username, String name) throws Exception {
+      return send("POST", tokensPath(username), JSON.createObjectNode().put("name", name));
+    }
+
+    @Override
+    List<JsonNode> tokens(String username) throws Exception {
+      List<JsonNode> out = new ArrayList<>();
+      send("GET", tokensPath(username), null).path("items").forEach(out::add);
+      return out;
+    }
+
+    @Override
+    void revokeToken(String username, String id) throws Exception {
+      send(
+          "DELETE",
+          tokensPath(username) + "/" + java.net.URLEncoder.encode(id, StandardCharsets.UTF_8),
+          null);
+    }
+
+    private static String tokensPath(String username) {
+      return "/" + java.net.URLEncoder.encode(username, StandardCharsets.UTF_8) + "/tokens";
+    }
+
     private JsonNode send(String method, String path, ObjectNode body) throws Exception {
       HttpRequest.Builder b =
           HttpRequest.newBuilder(URI.create(base + path))
@@ -333,6 +453,9 @@ final class UserCommand implements Runnable {
       boolean ok = r.statusCode() / 100 == 2;
       if (ok && answer != null && !answer.isMissingNode()) {
         return answer;
+      }
+      if (r.statusCode() == 204) {
+        return JSON.createObjectNode();
       }
       JsonNode err =
           answer == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : answer;
@@ -457,6 +580,52 @@ final class UserCommand implements Runnable {
     @Override
     JsonNode endSessions(String username) throws Exception {
       return done(ask(r -> new dev.quire.protocol.UserCommand.EndSessions(username, "cli", r)));
+    }
+
+    @Override
+    JsonNode addToken(String username, String name) throws Exception {
+      dev.quire.gateway.api.UserTokens.Made made = dev.quire.gateway.api.UserTokens.make();
+      var t =
+          granted(
+              this.<dev.quire.protocol.UserCommand.TokenReply>ask(
+                  r ->
+                      new dev.quire.protocol.UserCommand.IssueToken(
+                          username, made.id(), name, made.secretHash(), "cli", r)));
+      return token(t.issued()).put("token", made.token());
+    }
+
+    @Override
+    List<JsonNode> tokens(String username) throws Exception {
+      List<JsonNode> out = new ArrayList<>();
+      granted(
+              this.<dev.quire.protocol.UserCommand.TokenReply>ask(
+                  r -> new dev.quire.protocol.UserCommand.ListTokens(username, r)))
+          .tokens()
+          .forEach(t -> out.add(token(t)));
+      return out;
+    }
+
+    @Override
+    void revokeToken(String username, String id) throws Exception {
+      granted(
+          this.<dev.quire.protocol.UserCommand.TokenReply>ask(
+              r -> new dev.quire.protocol.UserCommand.RevokeToken(username, id, "cli", r)));
+    }
+
+    private static dev.quire.protocol.UserCommand.TokenReply.Tokens granted(
+        dev.quire.protocol.UserCommand.TokenReply reply) throws Refused {
+      if (reply instanceof dev.quire.protocol.UserCommand.TokenReply.Refused no) {
+        throw new Refused(no.field(), no.message());
+      }
+      return (dev.quire.protocol.UserCommand.TokenReply.Tokens) reply;
+    }
+
+    private static ObjectNode token(dev.quire.protocol.UserCommand.TokenView t) {
+      return JSON.createObjectNode()
+          .put("id", t.id())
+          .put("name", t.name())
+          .put("createdAt", t.createdAt().toString())
+          .put("createdBy", t.createdBy());
     }
 
     /** The same bounds the admin and the API hold a password to. */

@@ -64,6 +64,31 @@ class UserCommandTest {
     assertThat(missing.code()).isEqualTo(2);
     assertThat(missing.err()).contains("username: there is no user 'nobody'");
 
+    // API tokens: the token alone on standard output, shown once; listed by id and name.
+    var made =
+        EmbeddingRoleClusterTest.runCli(
+            "user", "token", "add", "ed", "--name", "Nightly build", "--data", data);
+    assertThat(made.code()).as(made.err()).isZero();
+    assertThat(made.out().strip()).matches("quire_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");
+    assertThat(made.err()).contains("for ed. It is shown this once");
+    String tokenId = made.out().strip().substring(6, 22);
+    var tokens = EmbeddingRoleClusterTest.runCli("user", "token", "list", "ed", "--data", data);
+    assertThat(tokens.code()).as(tokens.err()).isZero();
+    assertThat(tokens.out()).containsPattern(tokenId + "\\s+\\S+\\s+cli\\s+Nightly build");
+    assertThat(tokens.out()).doesNotContain(made.out().strip().substring(23));
+    var unnamed =
+        EmbeddingRoleClusterTest.runCli(
+            "user", "token", "add", "ed", "--name", " ", "--data", data);
+    assertThat(unnamed.code()).isEqualTo(2);
+    assertThat(unnamed.err()).contains("error: name: is required");
+    var revoked =
+        EmbeddingRoleClusterTest.runCli("user", "token", "revoke", "ed", tokenId, "--data", data);
+    assertThat(revoked.code()).as(revoked.err()).isZero();
+    var again =
+        EmbeddingRoleClusterTest.runCli("user", "token", "revoke", "ed", tokenId, "--data", data);
+    assertThat(again.code()).isEqualTo(2);
+    assertThat(again.err()).contains("error: id: 'ed' has no API token " + tokenId);
+
     var signOut = EmbeddingRoleClusterTest.runCli("user", "sign-out", "ed", "--data", data);
     assertThat(signOut.code()).as(signOut.err()).isZero();
     assertThat(signOut.out()).contains("Ended every session of ed.");
@@ -129,6 +154,37 @@ class UserCommandTest {
       assertThat(admin.get("/admin/account").statusCode())
           .as("the session ended through the running site")
           .isEqualTo(303);
+      // A token made through the running site works at once, and stops once revoked.
+      var made =
+          EmbeddingRoleClusterTest.runCli(
+              "user",
+              "token",
+              "add",
+              "admin",
+              "--name",
+              "laptop",
+              "--server",
+              base,
+              "--token",
+              token);
+      assertThat(made.code()).as(made.err()).isZero();
+      String own = made.out().strip();
+      assertThat(me(base, own)).isEqualTo(200);
+      var revoked =
+          EmbeddingRoleClusterTest.runCli(
+              "user",
+              "token",
+              "revoke",
+              "admin",
+              own.substring(6, 22),
+              "--server",
+              base,
+              "--token",
+              token);
+      assertThat(revoked.code()).as(revoked.err()).isZero();
+      assertThat(revoked.out()).contains("Revoked API token " + own.substring(6, 22));
+      assertThat(me(base, own)).isEqualTo(401);
+
       var list =
           EmbeddingRoleClusterTest.runCli("user", "list", "--server", base, "--token", token);
       assertThat(list.out()).containsPattern("admin\\s+admin\\s+active\\s+Administrator");
@@ -146,6 +202,16 @@ class UserCommandTest {
           .startsWith("error: --server: GET " + base + "/not-quire/api/v1/users answered 404")
           .doesNotContain("?:");
     }
+  }
+
+  static int me(String base, String token) throws Exception {
+    return EndToEndTest.HTTP
+        .send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/me"))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   @Test

@@ -194,7 +194,7 @@ final class TokenPages {
 
   /** A new token of the editor's own, shown on the page this once. */
   private CompletionStage<HttpResponse> make(Editor e, String name) {
-    UserTokens.Made made = tokens.make();
+    UserTokens.Made made = UserTokens.make();
     return tokens
         .<TokenReply>ask(
             r ->
@@ -298,7 +298,7 @@ final class TokenPages {
   private CompletionStage<HttpResponse> apiMake(
       ObjectMapper json, ApiCaller caller, String owner, String body) {
     TokenInput in = ApiJson.parse(json, body, TokenInput.class);
-    UserTokens.Made made = tokens.make();
+    UserTokens.Made made = UserTokens.make();
     return tokens
         .<TokenReply>ask(
             r ->

@@ -44,18 +44,19 @@ public final class UserTokens {
 
   private final ActorSystem<?> system;
   private final ContentClient content;
-  private final SecureRandom random = new SecureRandom();
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   public UserTokens(ActorSystem<?> system, ContentClient content) {
     this.system = system;
     this.content = content;
   }
 
-  public Made make() {
+  /** A new token: the gateway sends its id and hash to the user directory, and shows it once. */
+  public static Made make() {
     byte[] id = new byte[ID_BYTES];
     byte[] secret = new byte[SECRET_BYTES];
-    random.nextBytes(id);
-    random.nextBytes(secret);
+    RANDOM.nextBytes(id);
+    RANDOM.nextBytes(secret);
     String s = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     String hexId = HexFormat.of().formatHex(id);
     return new Made(hexId, PREFIX + hexId + "_" + s, sha256(s));
