@@ -22,6 +22,7 @@ import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.media.MediaModule;
 import dev.quire.gateway.module.Admin;
+import dev.quire.gateway.module.ApiCaller;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.protocol.Role;
@@ -156,7 +157,11 @@ public final class BackupsModule implements CmsModule {
                         () ->
                             entity(
                                 Unmarshaller.entityToString(),
-                                body -> completeWithFuture(io(() -> startFromApi(body)))))));
+                                body ->
+                                    ApiCaller.of(
+                                        c ->
+                                            completeWithFuture(
+                                                io(() -> startFromApi(c, body))))))));
     Route file = path(PathMatchers.segment().slash("file"), this::download);
     Route one =
         path(
@@ -179,7 +184,7 @@ public final class BackupsModule implements CmsModule {
     return JsonResponses.of(json, StatusCodes.OK, Map.of("items", items, "total", items.size()));
   }
 
-  private HttpResponse startFromApi(String body) throws IOException {
+  private HttpResponse startFromApi(ApiCaller caller, String body) throws IOException {
     JsonNode n;
     try {
       n = body.isBlank() ? json.createObjectNode() : json.readTree(body);
@@ -197,7 +202,7 @@ public final class BackupsModule implements CmsModule {
               }
             });
     boolean history = Optional.ofNullable(ApiJson.bool(n, "history", "")).orElse(true);
-    Backups.Job job = started(backups.start("api", history));
+    Backups.Job job = started(backups.start(caller.actor(), history));
     return JsonResponses.of(json, StatusCodes.ACCEPTED, view(job))
         .addHeader(RawHeader.create("Location", "/api/v1/backups/" + job.name()));
   }

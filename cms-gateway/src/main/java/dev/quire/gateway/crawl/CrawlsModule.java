@@ -15,6 +15,7 @@ import dev.quire.gateway.api.ApiJson;
 import dev.quire.gateway.content.Asks;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
+import dev.quire.gateway.module.ApiCaller;
 import dev.quire.gateway.module.CmsModule;
 import dev.quire.gateway.module.ModuleContext;
 import dev.quire.protocol.CrawlJobCommand;
@@ -80,7 +81,7 @@ public final class CrawlsModule implements CmsModule {
                         () ->
                             entity(
                                 Unmarshaller.entityToString(),
-                                body -> completeWithFuture(start(body))))));
+                                body -> ApiCaller.of(c -> completeWithFuture(start(c, body)))))));
     Route one =
         path(
             PathMatchers.segment(),
@@ -97,14 +98,16 @@ public final class CrawlsModule implements CmsModule {
             id ->
                 post(
                     () ->
-                        completeWithFuture(
-                            this.<CrawlJobCommand.Job>ask(
-                                r -> new CrawlJobCommand.Cancel(id, "api", r),
-                                j -> job(j, StatusCodes.OK)))));
+                        ApiCaller.of(
+                            c ->
+                                completeWithFuture(
+                                    this.<CrawlJobCommand.Job>ask(
+                                        r -> new CrawlJobCommand.Cancel(id, c.actor(), r),
+                                        j -> job(j, StatusCodes.OK))))));
     return Optional.of(pathPrefix("crawls", () -> concat(list, cancel, one)));
   }
 
-  private CompletionStage<HttpResponse> start(String body) {
+  private CompletionStage<HttpResponse> start(ApiCaller caller, String body) {
     JsonNode n;
     try {
       n = body.isBlank() ? json.createObjectNode() : json.readTree(body);
@@ -126,7 +129,7 @@ public final class CrawlsModule implements CmsModule {
     int maxPages = Objects.requireNonNullElse(ApiJson.whole(n, "maxPages", ""), 0);
     boolean citations = Objects.requireNonNullElse(ApiJson.bool(n, "verifyCitations", ""), false);
     return this.<CrawlJobCommand.Job>ask(
-        r -> new CrawlJobCommand.Start(url, maxPages, citations, "api", r),
+        r -> new CrawlJobCommand.Start(url, maxPages, citations, caller.actor(), r),
         j -> job(j, StatusCodes.ACCEPTED));
   }
 
