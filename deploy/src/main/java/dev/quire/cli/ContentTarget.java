@@ -46,6 +46,15 @@ public interface ContentTarget extends AutoCloseable {
   /** Every item, any status (for export). */
   CompletionStage<List<ContentSnapshot>> all();
 
+  /**
+   * Who the import writes as, when that limits it to drafts: a running site's answer to {@code GET
+   * /api/v1/me} for a user's token whose role may not publish ({@code "'ann' (author)"}); empty for
+   * the site's token, a user who may publish, a stopped site, or a site older than that path.
+   */
+  default CompletionStage<java.util.Optional<String>> draftsOnly() {
+    return java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.empty());
+  }
+
   /** An item as the site lists it: which slug it has, and which old slugs still answer for it. */
   record SlugUse(
       String id,

@@ -314,6 +314,36 @@ public final class HttpTarget implements ContentTarget {
     }
   }
 
+  /** {@code GET /api/v1/me}: an author's token is held to drafts (see {@link #draftsOnly}). */
+  @Override
+  public CompletionStage<Optional<String>> draftsOnly() {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(api + "/me"))
+            .timeout(timeout)
+            .header("Authorization", "Bearer " + token)
+            .header("Accept", "application/json")
+            .GET()
+            .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .thenApply(
+            r -> {
+              if (r.statusCode() != 200) {
+                // An older site (404), or a refusal the first write will name as well.
+                return Optional.<String>empty();
+              }
+              try {
+                JsonNode me = json.readTree(r.body());
+                String role = me.path("role").asText("");
+                boolean mayPublish = role.equals("editor") || role.equals("admin");
+                return mayPublish
+                    ? Optional.<String>empty()
+                    : Optional.of("'" + me.path("username").asText() + "' (" + role + ")");
+              } catch (Exception e) {
+                return Optional.<String>empty();
+              }
+            });
+  }
+
   /** {@code GET /api/v1/limits}; empty from a site that answers 404 (older than the path). */
   @Override
   public CompletionStage<Optional<dev.quire.protocol.ContentRules.Limits>> limits() {

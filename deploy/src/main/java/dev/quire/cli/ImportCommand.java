@@ -196,6 +196,11 @@ final class ImportCommand implements Runnable {
           .flatMap(item -> Importer.archivedEdit(reached.getKey(), item, Instant.now()))
           .ifPresent(problems::add);
     }
+    java.util.Optional<String> draftsOnly =
+        within(session.target.draftsOnly(), wait, "asking whom the token acts for", "ask whom");
+    if (draftsOnly.isPresent()) {
+      problems.addAll(draftsOnlyProblems(entries, site, draftsOnly.get()));
+    }
     problems.forEach(System.err::println);
     if (!problems.isEmpty()) {
       System.err.println(
@@ -205,6 +210,52 @@ final class ImportCommand implements Runnable {
               + " against the site; nothing was imported.");
     }
     return !problems.isEmpty();
+  }
+
+  /**
+   * With a token whose user may write drafts only ({@code who}): every file that would publish or
+   * schedule, and every file whose item is not a draft on the site (editing it needs the right to
+   * publish). Found before anything is written, so an import is not refused half-way through.
+   */
+  static List<MarkdownFolder.Problem> draftsOnlyProblems(
+      List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site, String who) {
+    List<MarkdownFolder.Problem> out = new ArrayList<>();
+    for (MarkdownFolder.Entry e : entries) {
+      if (!e.draft()) {
+        out.add(
+            new MarkdownFolder.Problem(
+                e.file(),
+                1,
+                "draft",
+                "the token acts for "
+                    + who
+                    + ", who may write drafts only: mark the file draft: true, or import with the"
+                    + " token of an editor or an admin"));
+        continue;
+      }
+      for (ContentTarget.SlugUse u : site) {
+        boolean same =
+            (e.id() != null && e.id().equals(u.id()))
+                || u.slug().equals(e.fields().slug())
+                || u.aliases().contains(e.fields().slug());
+        if (same && u.status() != dev.quire.protocol.ContentStatus.DRAFT) {
+          out.add(
+              new MarkdownFolder.Problem(
+                  e.file(),
+                  e.slugLine(),
+                  "slug",
+                  "'"
+                      + e.fields().slug()
+                      + "' is "
+                      + u.status().id()
+                      + " on the site, and the token acts for "
+                      + who
+                      + ", who may edit drafts only"));
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   /**

@@ -260,6 +260,15 @@ final class AdminBrowser {
     wait.until(d -> d.getCurrentUrl().equals(base + "/admin/account/tokens"));
     assertThat(driver.findElement(By.id("no-tokens")).getText()).contains("no API tokens");
     driver.findElement(By.id("token-name")).sendKeys("Browser <script>");
+    driver.findElement(By.id("token-current-password")).sendKeys("not the password");
+    driver.findElement(By.id("make-token-button")).click();
+    wait.until(d -> !d.findElements(By.cssSelector(".field-error")).isEmpty());
+    assertThat(driver.findElement(By.cssSelector(".field-error")).getText())
+        .isEqualTo("is not your current password");
+    assertThat(driver.findElements(By.id("new-token"))).isEmpty();
+    driver.findElement(By.id("token-name")).clear();
+    driver.findElement(By.id("token-name")).sendKeys("Browser <script>");
+    driver.findElement(By.id("token-current-password")).sendKeys(password);
     driver.findElement(By.id("make-token-button")).click();
     wait.until(d -> !d.findElements(By.id("new-token")).isEmpty());
     String token = driver.findElement(By.id("new-token")).getAttribute("value");

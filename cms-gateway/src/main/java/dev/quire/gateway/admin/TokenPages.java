@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
+import static org.apache.pekko.http.javadsl.server.Directives.optionalCookie;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
@@ -85,13 +86,7 @@ final class TokenPages {
                                                     null,
                                                     Map.of()),
                                                 r -> complete(r)))),
-                            post(
-                                () ->
-                                    admin.form(
-                                        e,
-                                        f ->
-                                            onSuccess(
-                                                make(e, f.get("name")), r -> complete(r))))))),
+                            makeRoute(e)))),
         path(
             PathMatchers.segment("account")
                 .slash("tokens")
@@ -192,8 +187,46 @@ final class TokenPages {
             });
   }
 
-  /** A new token of the editor's own, shown on the page this once. */
-  private CompletionStage<HttpResponse> make(Editor e, String name) {
+  /** The form that makes a token: its CSRF token checked, the browser's device cookie read. */
+  private Route makeRoute(Editor e) {
+    return post(
+        () ->
+            optionalCookie(
+                AdminModule.DEVICE_COOKIE,
+                device ->
+                    admin.form(
+                        e,
+                        f ->
+                            onSuccess(
+                                make(
+                                    e,
+                                    f.get("name"),
+                                    f.getOrDefault("current", ""),
+                                    device.map(c -> c.value()).orElse(null)),
+                                r -> complete(r)))));
+  }
+
+  /**
+   * A new token of the editor's own, shown on the page this once, once their current password is
+   * given: a token outlives the sessions, so a stolen session alone must not be able to make one.
+   */
+  private CompletionStage<HttpResponse> make(Editor e, String name, String current, String device) {
+    return admin
+        .checkPassword(e.username(), current, device)
+        .thenCompose(
+            right ->
+                right
+                    ? issue(e, name)
+                    : page(
+                        e,
+                        e.username(),
+                        StatusCodes.FORBIDDEN,
+                        null,
+                        null,
+                        Map.of("current", "is not your current password")));
+  }
+
+  private CompletionStage<HttpResponse> issue(Editor e, String name) {
     UserTokens.Made made = UserTokens.make();
     return tokens
         .<TokenReply>ask(

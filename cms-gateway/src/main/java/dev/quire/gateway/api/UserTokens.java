@@ -37,7 +37,13 @@ public final class UserTokens {
   private static final int SECRET_BYTES = 32;
 
   /** A token just made: {@code token} is shown once, {@code secretHash} is what is kept. */
-  public record Made(String id, String token, String secretHash) {}
+  public record Made(String id, String token, String secretHash) {
+    /** Never the token: a record's own would print it into any log that shows this. */
+    @Override
+    public String toString() {
+      return "Made[id=" + id + "]";
+    }
+  }
 
   /** A presented token's parts: its id and its secret's hash. */
   public record Presented(String id, String secretHash) {}

@@ -45,11 +45,19 @@ public record ApiCaller(String username, String displayName, Role role, String t
 
   /**
    * {@code inner} with the request's caller. Module API routes are reached only through the
-   * gateway's authorisation, which always sets it; a route mounted without it (a test's) acts as
-   * the site.
+   * gateway's authorisation, which always sets it; a route reached any other way (mounted among the
+   * public or admin routes by mistake) fails closed, a 500, rather than acting for anyone.
    */
   public static Route of(Function<ApiCaller, Route> inner) {
-    return extractRequest(r -> inner.apply(r.getAttribute(KEY).orElse(SITE)));
+    return extractRequest(
+        r ->
+            inner.apply(
+                r.getAttribute(KEY)
+                    .orElseThrow(
+                        () ->
+                            new IllegalStateException(
+                                "an API route was reached without the gateway's authorisation: "
+                                    + r.getUri().path()))));
   }
 
   /** {@code inner} when the caller's role has {@code need}, else a 403 saying what is missing. */

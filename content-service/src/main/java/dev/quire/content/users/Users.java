@@ -684,26 +684,46 @@ public final class Users
         .thenReply(cmd.replyTo(), s -> tokens(s.accounts().get(a.username()), null));
   }
 
-  private static boolean idTaken(State state, String id) {
-    return state.accounts().values().stream().anyMatch(a -> a.token(id) != null);
+  private boolean idTaken(State state, String id) {
+    return ownerOf(state, id) != null;
   }
 
+  /**
+   * Which account holds the token {@code id}, from an index of every token made once per state
+   * (this actor's own, rebuilt after a change): a check, asked for every API request that presents
+   * a user's token (well-formed guesses included), looks one up instead of scanning every account.
+   */
+  private String ownerOf(State state, String id) {
+    if (state != indexedFor) {
+      Map<String, String> next = new java.util.HashMap<>();
+      for (Account a : state.accounts().values()) {
+        for (ApiKey k : a.tokens()) {
+          next.put(k.id(), a.username());
+        }
+      }
+      tokenOwners = next;
+      indexedFor = state;
+    }
+    return tokenOwners.get(id);
+  }
+
+  private State indexedFor;
+  private Map<String, String> tokenOwners = Map.of();
+
   /** The user a presented token acts for, or none: unknown, revoked, or its user disabled. */
-  private static UserCommand.TokenCheck check(State state, UserCommand.CheckToken cmd) {
-    if (cmd.tokenId() == null || cmd.secretHash() == null) {
+  private UserCommand.TokenCheck check(State state, UserCommand.CheckToken cmd) {
+    String owner =
+        cmd.tokenId() == null || cmd.secretHash() == null ? null : ownerOf(state, cmd.tokenId());
+    if (owner == null) {
       return new UserCommand.TokenCheck(null);
     }
-    for (Account a : state.accounts().values()) {
-      ApiKey t = a.token(cmd.tokenId());
-      if (t != null) {
-        boolean right =
-            java.security.MessageDigest.isEqual(
-                t.secretHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-                cmd.secretHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        return new UserCommand.TokenCheck(right && !a.disabled() ? a.view() : null);
-      }
-    }
-    return new UserCommand.TokenCheck(null);
+    Account a = state.accounts().get(owner);
+    ApiKey t = a.token(cmd.tokenId());
+    boolean right =
+        java.security.MessageDigest.isEqual(
+            t.secretHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            cmd.secretHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return new UserCommand.TokenCheck(right && !a.disabled() ? a.view() : null);
   }
 
   private static UserCommand.TokenReply tokens(Account a, UserCommand.TokenView issued) {
