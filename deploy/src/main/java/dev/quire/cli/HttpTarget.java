@@ -317,14 +317,7 @@ public final class HttpTarget implements ContentTarget {
   /** {@code GET /api/v1/me}: an author's token is held to drafts (see {@link #draftsOnly}). */
   @Override
   public CompletionStage<Optional<String>> draftsOnly() {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(api + "/me"))
-            .timeout(timeout)
-            .header("Authorization", "Bearer " + token)
-            .header("Accept", "application/json")
-            .GET()
-            .build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+    return http.sendAsync(getRequest("/me"), HttpResponse.BodyHandlers.ofString())
         .thenApply(
             r -> {
               if (r.statusCode() != 200) {
@@ -333,28 +326,32 @@ public final class HttpTarget implements ContentTarget {
               }
               try {
                 JsonNode me = json.readTree(r.body());
-                String role = me.path("role").asText("");
-                boolean mayPublish = role.equals("editor") || role.equals("admin");
-                return mayPublish
+                dev.quire.protocol.Role role =
+                    dev.quire.protocol.Role.parse(me.path("role").asText(""));
+                return role.may(dev.quire.protocol.Role.Permission.PUBLISH)
                     ? Optional.<String>empty()
-                    : Optional.of("'" + me.path("username").asText() + "' (" + role + ")");
+                    : Optional.of("'" + me.path("username").asText() + "' (" + role.id() + ")");
               } catch (Exception e) {
+                // Not an answer this command knows: the writes' own answers will say.
                 return Optional.<String>empty();
               }
             });
   }
 
+  /** A GET of the API's {@code path} with the token, asking for JSON. */
+  private HttpRequest getRequest(String path) {
+    return HttpRequest.newBuilder(URI.create(api + path))
+        .timeout(timeout)
+        .header("Authorization", "Bearer " + token)
+        .header("Accept", "application/json")
+        .GET()
+        .build();
+  }
+
   /** {@code GET /api/v1/limits}; empty from a site that answers 404 (older than the path). */
   @Override
   public CompletionStage<Optional<dev.quire.protocol.ContentRules.Limits>> limits() {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(api + "/limits"))
-            .timeout(timeout)
-            .header("Authorization", "Bearer " + token)
-            .header("Accept", "application/json")
-            .GET()
-            .build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+    return http.sendAsync(getRequest("/limits"), HttpResponse.BodyHandlers.ofString())
         .thenApply(
             r -> {
               if (r.statusCode() == 404) {

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.api.ApiJson;
 import dev.quire.gateway.api.UserTokens;
 import dev.quire.gateway.http.HttpError;
+import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.module.Admin;
 import dev.quire.gateway.module.Admin.Editor;
 import dev.quire.gateway.module.ApiCaller;
@@ -27,8 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -64,29 +63,7 @@ final class TokenPages {
     return concat(
         path(
             PathMatchers.segment("account").slash("tokens"),
-            () ->
-                admin.signedIn(
-                    null,
-                    e ->
-                        concat(
-                            get(
-                                () ->
-                                    parameterOptional(
-                                        "done",
-                                        done ->
-                                            onSuccess(
-                                                page(
-                                                    e,
-                                                    e.username(),
-                                                    StatusCodes.OK,
-                                                    done.map(
-                                                            d ->
-                                                                "Token revoked: it no longer works.")
-                                                        .orElse(null),
-                                                    null,
-                                                    Map.of()),
-                                                r -> complete(r)))),
-                            makeRoute(e)))),
+            () -> admin.signedIn(null, e -> concat(listed(e, e.username()), makeRoute(e)))),
         path(
             PathMatchers.segment("account")
                 .slash("tokens")
@@ -94,16 +71,7 @@ final class TokenPages {
                 .slash("revoke"),
             id ->
                 admin.signedIn(
-                    null,
-                    e ->
-                        post(
-                            () ->
-                                admin.form(
-                                    e,
-                                    f ->
-                                        onSuccess(
-                                            revoke(e, e.username(), id, "/admin/account/tokens"),
-                                            r -> complete(r)))))));
+                    null, e -> revokeRoute(e, e.username(), id, "/admin/account/tokens"))));
   }
 
   /** {@code /admin/users/<name>/tokens}: an admin's view of a user's tokens, to revoke them. */
@@ -111,25 +79,7 @@ final class TokenPages {
     return concat(
         path(
             PathMatchers.segment("users").slash(PathMatchers.segment()).slash("tokens"),
-            name ->
-                admin.signedIn(
-                    Permission.MANAGE_USERS,
-                    e ->
-                        get(
-                            () ->
-                                parameterOptional(
-                                    "done",
-                                    done ->
-                                        onSuccess(
-                                            page(
-                                                e,
-                                                name,
-                                                StatusCodes.OK,
-                                                done.map(d -> "Token revoked: it no longer works.")
-                                                    .orElse(null),
-                                                null,
-                                                Map.of()),
-                                            r -> complete(r)))))),
+            name -> admin.signedIn(Permission.MANAGE_USERS, e -> listed(e, name))),
         path(
             PathMatchers.segment("users")
                 .slash(PathMatchers.segment())
@@ -139,15 +89,30 @@ final class TokenPages {
             (name, id) ->
                 admin.signedIn(
                     Permission.MANAGE_USERS,
-                    e ->
-                        post(
-                            () ->
-                                admin.form(
-                                    e,
-                                    f ->
-                                        onSuccess(
-                                            revoke(e, name, id, "/admin/users/" + name + "/tokens"),
-                                            r -> complete(r)))))));
+                    e -> revokeRoute(e, name, id, "/admin/users/" + name + "/tokens"))));
+  }
+
+  /** GET: {@code owner}'s tokens page, saying so after a revocation ({@code ?done=revoked}). */
+  private Route listed(Editor e, String owner) {
+    return get(
+        () ->
+            parameterOptional(
+                "done",
+                done ->
+                    onSuccess(
+                        page(
+                            e,
+                            owner,
+                            StatusCodes.OK,
+                            done.map(d -> "Token revoked: it no longer works.").orElse(null),
+                            null,
+                            Map.of()),
+                        r -> complete(r))));
+  }
+
+  /** POST, CSRF-checked: revokes {@code owner}'s token {@code id}, then back to {@code back}. */
+  private Route revokeRoute(Editor e, String owner, String id, String back) {
+    return post(() -> admin.form(e, f -> onSuccess(revoke(e, owner, id, back), r -> complete(r))));
   }
 
   /**
@@ -279,7 +244,7 @@ final class TokenPages {
                         () ->
                             onSuccess(
                                 tokens.<TokenReply>ask(r -> new UserCommand.ListTokens(name, r)),
-                                r -> complete(listed(json, r)))),
+                                r -> complete(tokenList(json, r)))),
                     post(
                         () ->
                             ApiCaller.of(
@@ -324,7 +289,7 @@ final class TokenPages {
                           me.put("displayName", c.displayName());
                           me.put("role", c.role().id());
                           me.put("tokenId", c.tokenId());
-                          return complete(ok(json, 200, me));
+                          return complete(JsonResponses.of(json, StatusCodes.OK, me));
                         })));
   }
 
@@ -350,16 +315,17 @@ final class TokenPages {
               out.put("createdBy", t.createdBy());
               out.put("username", owner);
               out.put("token", made.token());
-              return ok(json, 201, out);
+              return JsonResponses.of(json, StatusCodes.CREATED, out);
             });
   }
 
-  private static HttpResponse listed(ObjectMapper json, TokenReply reply) {
+  private static HttpResponse tokenList(ObjectMapper json, TokenReply reply) {
     if (reply instanceof TokenReply.Refused no) {
       throw refusal(no);
     }
     TokenReply.Tokens t = (TokenReply.Tokens) reply;
-    return ok(json, 200, Map.of("username", t.user().username(), "items", t.tokens()));
+    return JsonResponses.of(
+        json, StatusCodes.OK, Map.of("username", t.user().username(), "items", t.tokens()));
   }
 
   private static HttpError refusal(TokenReply.Refused no) {
@@ -368,16 +334,5 @@ final class TokenPages {
 
   private static StatusCode statusOf(TokenReply.Refused no) {
     return StatusCodes.get(refusal(no).status());
-  }
-
-  private static HttpResponse ok(ObjectMapper json, int status, Object body) {
-    try {
-      return HttpResponse.create()
-          .withStatus(status)
-          .withEntity(
-              HttpEntities.create(ContentTypes.APPLICATION_JSON, json.writeValueAsBytes(body)));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

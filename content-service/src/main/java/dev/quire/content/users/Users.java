@@ -158,18 +158,7 @@ public final class Users
 
     /** This account with {@code next} for its API tokens. */
     Account withTokens(List<ApiKey> next) {
-      return new Account(
-          username,
-          displayName,
-          role,
-          passwordHash,
-          disabled,
-          credentials,
-          createdAt,
-          lastLogin,
-          attempts,
-          devices,
-          next);
+      return copy(lastLogin, attempts, devices, next);
     }
 
     ApiKey token(String id) {
@@ -193,6 +182,12 @@ public final class Users
 
     /** This account with its sign-in record (last sign-in, attempts, trusted devices) as given. */
     Account withLogins(Instant last, List<Instant> attemptsNow, List<Device> devicesNow) {
+      return copy(last, attemptsNow, devicesNow, tokens);
+    }
+
+    /** This account, its name, role, password and state unchanged, with these records. */
+    private Account copy(
+        Instant last, List<Instant> attemptsNow, List<Device> devicesNow, List<ApiKey> tokensNow) {
       return new Account(
           username,
           displayName,
@@ -204,7 +199,7 @@ public final class Users
           last,
           attemptsNow,
           devicesNow,
-          tokens);
+          tokensNow);
     }
 
     /**
