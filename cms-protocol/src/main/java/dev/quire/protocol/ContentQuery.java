@@ -63,6 +63,14 @@ public interface ContentQuery extends QuireSerializable {
     }
   }
 
+  /**
+   * Items, any status, whose current body and cover image do not contain {@code text} but an older
+   * revision's did: what a revert could bring back. Newest update first, at most {@code limit};
+   * {@code total} counts every match. A scan of every revision's text, for rare questions such as
+   * whether a file about to be deleted is still in the history.
+   */
+  record ReferencedBefore(String text, int limit, ActorRef<Page> replyTo) implements ContentQuery {}
+
   /** Items without bodies (lists stay small); {@code total} counts every match. */
   record Page(List<ReadItem> items, int page, int size, long total) implements QuireSerializable {}
 

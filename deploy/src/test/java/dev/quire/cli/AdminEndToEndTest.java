@@ -647,6 +647,14 @@ class AdminEndToEndTest {
                 .body()
                 .contains("id=\"delete-form\""),
         Duration.ofSeconds(10));
+    // Its older revisions still use the file: the page names the item, for its history, since a
+    // revert to one of them would show a missing file (told, not waited for).
+    assertThat(editor.get("/admin/media/delete/?sha256=" + diagramSha).body())
+        .contains("id=\"media-history-by\"")
+        .contains(
+            "<a href=\"/admin/content/"
+                + showingId
+                + "/history\">Shows a diagram</a> (draft, its history)");
     var forgedDelete =
         editor.post("/admin/media/delete/", Map.of("_csrf", "forged", "sha256", diagramSha));
     assertThat(forgedDelete.statusCode()).isEqualTo(403);
@@ -688,7 +696,9 @@ class AdminEndToEndTest {
         Duration.ofSeconds(10));
     assertThat(editor.get("/admin/media/delete/?sha256=" + secondSha).body())
         .contains("id=\"media-archived-by\"")
-        .contains("<a href=\"/admin/content/" + coveredId + "/\">Has a cover</a>");
+        .contains("<a href=\"/admin/content/" + coveredId + "/\">Has a cover</a>")
+        .as("an item that uses it now is not named again for its history")
+        .doesNotContain("id=\"media-history-by\"");
     assertThat(api("DELETE", "/api/v1/media/" + secondSha, null).statusCode()).isEqualTo(204);
     assertThat(api("DELETE", "/api/v1/media/" + secondSha, null).statusCode()).isEqualTo(404);
     assertThat(api("DELETE", "/api/v1/media/not-a-sha", null).statusCode()).isEqualTo(404);

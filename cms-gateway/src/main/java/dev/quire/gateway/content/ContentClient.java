@@ -186,6 +186,14 @@ public final class ContentClient {
     return query(r -> new ContentQuery.Referencing(text, statuses, limit, r));
   }
 
+  /**
+   * Items whose current text and cover do not contain {@code text} but an older revision's did (at
+   * most {@code limit}, and how many in all): see {@link ContentQuery.ReferencedBefore}.
+   */
+  public CompletionStage<ContentQuery.Page> referencedBefore(String text, int limit) {
+    return query(r -> new ContentQuery.ReferencedBefore(text, limit, r));
+  }
+
   /** How long an ask to content waits now: shorter while a content node is unreachable. */
   public Duration askTimeout() {
     return reachability.askTimeout();

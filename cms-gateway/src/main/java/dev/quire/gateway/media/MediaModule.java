@@ -778,11 +778,41 @@ public final class MediaModule implements CmsModule {
   private CompletionStage<HttpResponse> adminConfirm(
       Admin admin, Admin.Editor e, String sha, HttpError failure) {
     return offSiteUsers(sha)
-        .thenApplyAsync(offSite -> adminConfirmPage(admin, e, sha, failure, offSite), blocking);
+        .thenCompose(
+            offSite ->
+                historyUsers(sha)
+                    .thenApplyAsync(
+                        history -> adminConfirmPage(admin, e, sha, failure, offSite, history),
+                        blocking));
+  }
+
+  /**
+   * The items whose older revisions use stored file {@code sha} while their current text does not
+   * (at most {@code quire.media.users-named}): a revert to such a revision would show a missing
+   * file once it is deleted. Null when the content role could not say (the page then says so), as
+   * an older content node that does not know the question answers nothing.
+   */
+  private CompletionStage<dev.quire.protocol.ContentQuery.Page> historyUsers(String sha) {
+    if (content == null || !MediaStore.isSha(sha)) {
+      return CompletableFuture.completedFuture(
+          new dev.quire.protocol.ContentQuery.Page(List.of(), 1, usersNamed, 0));
+    }
+    return content
+        .referencedBefore("/media/" + sha + "/", usersNamed)
+        .exceptionally(
+            t -> {
+              LOG.warn("could not ask which older revisions use {}: {}", sha, t.toString());
+              return null;
+            });
   }
 
   private HttpResponse adminConfirmPage(
-      Admin admin, Admin.Editor e, String sha, HttpError failure, OffSite offSite) {
+      Admin admin,
+      Admin.Editor e,
+      String sha,
+      HttpError failure,
+      OffSite offSite,
+      dev.quire.protocol.ContentQuery.Page history) {
     Optional<MediaStore.Media> media;
     try {
       media = MediaStore.isSha(sha) ? store.get(sha) : Optional.empty();
@@ -805,6 +835,23 @@ public final class MediaModule implements CmsModule {
     vars.put("moreComing", offSite.moreComing());
     vars.put("archivedBy", offSite.archived().stream().map(MediaModule::adminLink).toList());
     vars.put("moreArchived", offSite.moreArchived());
+    vars.put("historyKnown", history != null);
+    vars.put(
+        "historyBy",
+        history == null
+            ? List.of()
+            : history.items().stream()
+                .map(
+                    i ->
+                        Map.of(
+                            "title",
+                            i.title(),
+                            "status",
+                            i.status().id(),
+                            "url",
+                            "/admin/content/" + i.id() + "/history"))
+                .toList());
+    vars.put("moreHistory", history == null ? 0 : history.total() - history.items().size());
     if (failure != null) {
       vars.put("error", failure.getMessage());
     }

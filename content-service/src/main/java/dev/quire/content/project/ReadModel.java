@@ -321,15 +321,17 @@ public final class ReadModel {
     String title;
     String slug;
     String body;
+    String cover;
     if (fields != null) {
       title = fields.title();
       slug = fields.slug();
       body = fields.body();
+      cover = fields.coverImage();
     } else {
       // A status change: the text is that of the previous revision.
       try (PreparedStatement ps =
           c.prepareStatement(
-              "SELECT title, slug, body FROM content_revision WHERE content_id=?"
+              "SELECT title, slug, body, cover_image FROM content_revision WHERE content_id=?"
                   + " AND revision<? ORDER BY revision DESC")) {
         ps.setString(1, e.contentId());
         ps.setLong(2, e.revision());
@@ -341,6 +343,7 @@ public final class ReadModel {
           title = rs.getString(1);
           slug = rs.getString(2);
           body = rs.getString(3);
+          cover = rs.getString(4);
         }
       }
     }
@@ -355,7 +358,8 @@ public final class ReadModel {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO content_revision (content_id, revision, event, at, actor, status,"
-                + " title, slug, body, reverted_to, publish_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+                + " title, slug, body, reverted_to, publish_at, cover_image)"
+                + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
       ps.setString(1, e.contentId());
       ps.setLong(2, e.revision());
       ps.setString(3, eventName(e));
@@ -375,6 +379,7 @@ public final class ReadModel {
       } else {
         ps.setNull(11, java.sql.Types.BIGINT);
       }
+      ps.setString(12, cover == null ? "" : cover);
       ps.executeUpdate();
     }
   }
@@ -516,6 +521,36 @@ public final class ReadModel {
       statuses.forEach(st -> args.add(st.id()));
     }
     // One more than the limit says whether there are more, and only then are they counted.
+    List<ReadItem> items = newestFirst(c, where, args, limit + 1, 0);
+    long total = items.size();
+    if (items.size() > limit) {
+      items = new ArrayList<>(items.subList(0, limit));
+      total = count(c, where, args);
+    }
+    return new ContentQuery.Page(withAliases(c, items), 1, limit, total);
+  }
+
+  /**
+   * Items whose current body and cover do not contain {@code text} but an older revision's did (in
+   * its body or as its cover: {@link ContentQuery.ReferencedBefore}), any status, newest update
+   * first, at most {@code limit}; {@code total} counts every match. A revision projected before the
+   * read model kept covers (schema version 5) is searched by its body only.
+   */
+  public ContentQuery.Page referencedBefore(Connection c, String text, int limit)
+      throws SQLException {
+    if (text == null || text.isBlank()) {
+      return new ContentQuery.Page(List.of(), 1, limit, 0);
+    }
+    String find =
+        text.length() > ContentQuery.MAX_FIND_TEXT
+            ? text.substring(0, ContentQuery.MAX_FIND_TEXT)
+            : text;
+    String pattern = containing(find);
+    String where =
+        " WHERE id IN (SELECT content_id FROM content_revision WHERE body LIKE ? ESCAPE '\\'"
+            + " OR cover_image LIKE ? ESCAPE '\\')"
+            + " AND NOT (body LIKE ? ESCAPE '\\' OR cover_image LIKE ? ESCAPE '\\')";
+    List<String> args = List.of(pattern, pattern, pattern, pattern);
     List<ReadItem> items = newestFirst(c, where, args, limit + 1, 0);
     long total = items.size();
     if (items.size() > limit) {

@@ -216,6 +216,16 @@ public final class ContentQueries {
                               readModel.referencing(
                                   c, q.text(), q.statuses(), page(q.limit(), maxPageSize))))
               .onMessage(
+                  ContentQuery.ReferencedBefore.class,
+                  q ->
+                      run(
+                          dataSource,
+                          jdbc,
+                          q.replyTo(),
+                          c ->
+                              readModel.referencedBefore(
+                                  c, q.text(), page(q.limit(), maxPageSize))))
+              .onMessage(
                   ContentQuery.Archive.class,
                   q ->
                       run(

@@ -118,13 +118,15 @@ class ReadModelSchemaTest {
       applied += r.migrationsExecuted;
     }
     pool.shutdown();
-    assertThat(applied).as("migrations executed over all nodes").isEqualTo(4);
-    assertThat(history(ds)).containsExactly("1 SQL true", "2 SQL true", "3 SQL true", "4 SQL true");
+    assertThat(applied).as("migrations executed over all nodes").isEqualTo(5);
+    assertThat(history(ds))
+        .containsExactly("1 SQL true", "2 SQL true", "3 SQL true", "4 SQL true", "5 SQL true");
     assertThat(count(ds, "SELECT COUNT(*) FROM content_item")).isZero();
     // Version 2's column is there.
     assertThat(count(ds, "SELECT COUNT(reverted_to) FROM content_revision")).isZero();
-    // And version 4's.
+    // And version 4's, and 5's.
     assertThat(count(ds, "SELECT COUNT(cover_alt) FROM content_item")).isZero();
+    assertThat(count(ds, "SELECT COUNT(cover_image) FROM content_revision")).isZero();
   }
 
   @Test
@@ -138,9 +140,15 @@ class ReadModelSchemaTest {
       st.execute("INSERT INTO slug_alias VALUES ('old-slug', 'item-1')");
     }
     MigrateResult r = ReadModelSchema.migrate(ds, SqlDialect.POSTGRES);
-    assertThat(r.migrationsExecuted).isEqualTo(4);
+    assertThat(r.migrationsExecuted).isEqualTo(5);
     assertThat(history(ds))
-        .containsExactly("0 BASELINE true", "1 SQL true", "2 SQL true", "3 SQL true", "4 SQL true");
+        .containsExactly(
+            "0 BASELINE true",
+            "1 SQL true",
+            "2 SQL true",
+            "3 SQL true",
+            "4 SQL true",
+            "5 SQL true");
     assertThat(count(ds, "SELECT COUNT(*) FROM slug_alias WHERE content_id = 'item-1'"))
         .isEqualTo(1);
     assertThat(count(ds, "SELECT COUNT(*) FROM content_item")).isZero();

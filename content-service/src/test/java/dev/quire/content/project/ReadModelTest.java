@@ -259,6 +259,44 @@ class ReadModelTest {
           .extracting(ReadItem::id)
           .containsExactly("u2");
       assertThat(rm.referencing(c, file, List.of(ContentStatus.ARCHIVED), 10).total()).isZero();
+      assertThat(rm.referencedBefore(c, file, 10).total())
+          .as("every item using it uses it now")
+          .isZero();
+    }
+    // u1's text lets the file go, and u2's cover is changed (a status change between the two
+    // edits copies the revision's cover along); u3 never used it.
+    project(
+        ds,
+        rm,
+        new Content.Edited(
+            "u1",
+            2,
+            new ContentFields(
+                "In body", "in-body", "No image now.", "", List.of(), "", "", null, ""),
+            null,
+            null,
+            T0.plusSeconds(6),
+            "ed"),
+        new Content.Unpublished("u2", 3, T0.plusSeconds(7), "ed"),
+        new Content.Edited(
+            "u2",
+            4,
+            new ContentFields(
+                "As cover", "as-cover", "Text.", "", List.of(), "/other.png", "", null, ""),
+            null,
+            null,
+            T0.plusSeconds(8),
+            "ed"));
+    try (Connection c = ds.getConnection()) {
+      assertThat(rm.referencing(c, file, List.of(), 10).total()).isZero();
+      var before = rm.referencedBefore(c, file, 10);
+      assertThat(before.items()).extracting(ReadItem::id).containsExactly("u2", "u1");
+      assertThat(before.total()).isEqualTo(2);
+      var one = rm.referencedBefore(c, file, 1);
+      assertThat(one.items()).extracting(ReadItem::id).containsExactly("u2");
+      assertThat(one.total()).as("all are counted").isEqualTo(2);
+      assertThat(rm.referencedBefore(c, "%", 10).total()).as("% is a character").isZero();
+      assertThat(rm.referencedBefore(c, " ", 10).total()).as("blank: none").isZero();
     }
   }
 

@@ -136,6 +136,10 @@ class AdminMessagesSerializationTest {
                 2,
                 25,
                 kit.<ContentQuery.Page>createTestProbe().ref()),
+            new ContentQuery.ReferencedBefore(
+                "/media/" + "ab".repeat(32) + "/",
+                5,
+                kit.<ContentQuery.Page>createTestProbe().ref()),
             new ContentQuery.Preview(
                 "# T\u00edtulo", kit.<ContentQuery.Rendered>createTestProbe().ref()),
             new ContentQuery.Rendered("<h1>T\u00edtulo</h1>", 1),
