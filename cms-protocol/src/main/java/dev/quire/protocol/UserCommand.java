@@ -120,15 +120,17 @@ public interface UserCommand extends QuireSerializable {
 
   /**
    * A new API token for the user, acting with their role (whatever it is at each use) until it is
-   * revoked or the user is disabled. {@code secretHash}: the SHA-256 (hex) of the token's secret,
-   * made by the gateway, which shows the token once: the directory never holds a usable one. The
-   * same issue again (same id and hash) is answered as done.
+   * revoked, it expires ({@code expiresAt}; null: never), or the user is disabled. {@code
+   * secretHash}: the SHA-256 (hex) of the token's secret, made by the gateway, which shows the
+   * token once: the directory never holds a usable one. The same issue again (same id and hash) is
+   * answered as done.
    */
   record IssueToken(
       String username,
       String tokenId,
       String name,
       String secretHash,
+      java.time.Instant expiresAt,
       String actor,
       ActorRef<TokenReply> replyTo)
       implements UserCommand {}
@@ -146,9 +148,13 @@ public interface UserCommand extends QuireSerializable {
   record CheckToken(String tokenId, String secretHash, ActorRef<TokenCheck> replyTo)
       implements UserCommand {}
 
-  /** A token as anyone may see it: never its secret or hash. */
-  record TokenView(String id, String name, Instant createdAt, String createdBy)
-      implements QuireSerializable {}
+  /** A token as anyone may see it: never its secret or hash. {@code expiresAt}: null, never. */
+  record TokenView(String id, String name, Instant createdAt, String createdBy, Instant expiresAt)
+      implements QuireSerializable {
+    public boolean expired(Instant now) {
+      return expiresAt != null && !now.isBefore(expiresAt);
+    }
+  }
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
   @JsonSubTypes({

@@ -266,9 +266,20 @@ final class UserCommand implements Runnable {
         description = "What it is for (a script, a build), 1 to 100 characters.")
     String name;
 
+    @Option(
+        names = "--expires-in-days",
+        paramLabel = "DAYS",
+        description = "Refused from DAYS days on (else it lasts until revoked).")
+    Integer days;
+
     @Override
     void run(Users users) throws Exception {
-      JsonNode t = users.addToken(username, name);
+      if (days != null && days < 1) {
+        throw new Refused("--expires-in-days", "must be 1 or more, was " + days);
+      }
+      java.time.Instant expiresAt =
+          days == null ? null : java.time.Instant.now().plus(java.time.Duration.ofDays(days));
+      JsonNode t = users.addToken(username, name, expiresAt);
       System.err.println(
           "Made API token "
               + t.path("id").asText()
@@ -293,10 +304,11 @@ final class UserCommand implements Runnable {
     void run(Users users) throws Exception {
       for (JsonNode t : users.tokens(username)) {
         System.out.printf(
-            "%-16s %-20s %-8s %s%n",
+            "%-16s %-20s %-8s %-20s %s%n",
             t.path("id").asText(),
             t.path("createdAt").asText(),
             t.path("createdBy").asText(),
+            t.path("expiresAt").isTextual() ? t.path("expiresAt").asText() : "never",
             t.path("name").asText());
       }
     }
@@ -322,8 +334,12 @@ final class UserCommand implements Runnable {
 
   /** The users of a running site (the API) or of a stopped one (the entity, in this process). */
   abstract static class Users implements AutoCloseable {
-    /** A new token of {@code username}: {@code id, name, createdAt, createdBy, token}. */
-    abstract JsonNode addToken(String username, String name) throws Exception;
+    /**
+     * A new token of {@code username} ({@code expiresAt} null: never): {@code id, name, createdAt,
+     * createdBy, expiresAt, token}.
+     */
+    abstract JsonNode addToken(String username, String name, java.time.Instant expiresAt)
+        throws Exception;
 
     /** {@code username}'s tokens, oldest first: {@code id, name, createdAt, createdBy}. */
     abstract List<JsonNode> tokens(String username) throws Exception;
@@ -404,8 +420,12 @@ final class UserCommand implements Runnable {
     }
 
     @Override
-    JsonNode addToken(String username, String name) throws Exception {
-      return send("POST", tokensPath(username), JSON.createObjectNode().put("name", name));
+    JsonNode addToken(String username, String name, java.time.Instant expiresAt) throws Exception {
+      ObjectNode body = JSON.createObjectNode().put("name", name);
+      if (expiresAt != null) {
+        body.put("expiresAt", expiresAt.toString());
+      }
+      return send("POST", tokensPath(username), body);
     }
 
     @Override
@@ -583,14 +603,14 @@ final class UserCommand implements Runnable {
     }
 
     @Override
-    JsonNode addToken(String username, String name) throws Exception {
+    JsonNode addToken(String username, String name, java.time.Instant expiresAt) throws Exception {
       dev.quire.gateway.api.UserTokens.Made made = dev.quire.gateway.api.UserTokens.make();
       var t =
           granted(
               this.<dev.quire.protocol.UserCommand.TokenReply>ask(
                   r ->
                       new dev.quire.protocol.UserCommand.IssueToken(
-                          username, made.id(), name, made.secretHash(), "cli", r)));
+                          username, made.id(), name, made.secretHash(), expiresAt, "cli", r)));
       return token(t.issued()).put("token", made.token());
     }
 
@@ -625,7 +645,8 @@ final class UserCommand implements Runnable {
           .put("id", t.id())
           .put("name", t.name())
           .put("createdAt", t.createdAt().toString())
-          .put("createdBy", t.createdBy());
+          .put("createdBy", t.createdBy())
+          .put("expiresAt", t.expiresAt() == null ? null : t.expiresAt().toString());
     }
 
     /** The same bounds the admin and the API hold a password to. */

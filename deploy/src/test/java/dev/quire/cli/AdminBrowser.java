@@ -274,6 +274,16 @@ final class AdminBrowser {
     String token = driver.findElement(By.id("new-token")).getAttribute("value");
     assertThat(token).matches("quire_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");
     assertThat(driver.findElement(By.id("tokens")).getText()).contains("Browser <script>");
+    java.time.Instant expires =
+        java.time.Instant.parse(
+            driver
+                .findElement(By.cssSelector("#tokens .token-expires time"))
+                .getAttribute("datetime"));
+    assertThat(expires)
+        .as("the default life, 90 days")
+        .isBetween(
+            java.time.Instant.now().plus(Duration.ofDays(89)),
+            java.time.Instant.now().plus(Duration.ofDays(91)));
     assertThat(api(base, token, "GET", "/api/v1/me", "")).isEqualTo(200);
     driver.get(base + "/admin/account/tokens");
     assertThat(driver.findElements(By.id("new-token"))).as("shown once").isEmpty();

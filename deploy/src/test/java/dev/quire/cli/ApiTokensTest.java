@@ -241,6 +241,38 @@ class ApiTokensTest {
           "not_found",
           "username");
 
+      // A token that expires: its time is kept and shown; one in the past is refused.
+      Answer lasting =
+          call(
+              "POST",
+              "/api/v1/users/ed/tokens",
+              SITE_TOKEN,
+              "{\"name\":\"a week\",\"expiresAt\":\""
+                  + java.time.Instant.now().plus(Duration.ofDays(7))
+                  + "\"}");
+      assertThat(lasting.status()).as(lasting.body()).isEqualTo(201);
+      assertThat(lasting.json().get("expiresAt").asText()).startsWith("20");
+      assertThat(call("GET", "/api/v1/me", lasting.json().get("token").asText(), null).status())
+          .isEqualTo(200);
+      refused(
+          call(
+              "POST",
+              "/api/v1/users/ed/tokens",
+              SITE_TOKEN,
+              "{\"name\":\"gone\",\"expiresAt\":\"2020-01-01T00:00:00Z\"}"),
+          400,
+          "invalid",
+          "expiresAt");
+      refused(
+          call(
+              "POST",
+              "/api/v1/users/ed/tokens",
+              SITE_TOKEN,
+              "{\"name\":\"gone\",\"expiresAt\":\"soon\"}"),
+          400,
+          "invalid",
+          "expiresAt");
+
       // Revoked: refused at once.
       assertThat(call("DELETE", "/api/v1/users/ann/tokens/" + annId, SITE_TOKEN, null).status())
           .isEqualTo(204);

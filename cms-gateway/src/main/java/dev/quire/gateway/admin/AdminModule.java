@@ -175,7 +175,10 @@ public final class AdminModule implements CmsModule, Admin {
     this.userPages = new UserPages(this, client, zone);
     this.tokenPages =
         new TokenPages(
-            this, new dev.quire.gateway.api.UserTokens(context.system(), context.content()), zone);
+            this,
+            new dev.quire.gateway.api.UserTokens(context.system(), context.content()),
+            zone,
+            TokenPages.Expiry.fromConfig(c));
   }
 
   @Override

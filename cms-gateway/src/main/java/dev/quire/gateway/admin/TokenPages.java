@@ -46,15 +46,53 @@ final class TokenPages {
   private final AdminModule admin;
   private final UserTokens tokens;
   private final java.time.ZoneId zone;
+  private final Expiry expiry;
 
-  TokenPages(AdminModule admin, UserTokens tokens, java.time.ZoneId zone) {
+  TokenPages(AdminModule admin, UserTokens tokens, java.time.ZoneId zone, Expiry expiry) {
     this.admin = admin;
     this.tokens = tokens;
     this.zone = zone;
+    this.expiry = expiry;
   }
 
-  /** What {@code POST /api/v1/users/<name>/tokens} takes. */
-  record TokenInput(String name) {}
+  /**
+   * What the account page offers for a new token's life, in days ({@code
+   * quire.gateway.admin.token-expiry-days}), and which is chosen first; "never" besides.
+   */
+  record Expiry(List<Integer> days, int defaultDays) {
+    Expiry {
+      days = List.copyOf(days);
+      if (days.isEmpty() || days.stream().anyMatch(d -> d < 1) || !days.contains(defaultDays)) {
+        throw new IllegalArgumentException(
+            "quire.gateway.admin.token-expiry-days must be whole days of 1 or more, among them"
+                + " token-expiry-default-days ("
+                + defaultDays
+                + "), was "
+                + days);
+      }
+    }
+
+    static Expiry fromConfig(com.typesafe.config.Config admin) {
+      return new Expiry(
+          admin.getIntList("token-expiry-days"), admin.getInt("token-expiry-default-days"));
+    }
+
+    /** The form's value: a number of days offered, or "never" (null); anything else refused. */
+    java.util.Optional<java.time.Instant> parse(String value, java.time.Instant now) {
+      if ("never".equals(value)) {
+        return java.util.Optional.empty();
+      }
+      for (int d : days) {
+        if (String.valueOf(d).equals(value)) {
+          return java.util.Optional.of(now.plus(java.time.Duration.ofDays(d)));
+        }
+      }
+      throw new IllegalArgumentException("choose one of " + days + " days, or never");
+    }
+  }
+
+  /** What {@code POST /api/v1/users/<name>/tokens} takes; {@code expiresAt} null: never. */
+  record TokenInput(String name, java.time.Instant expiresAt) {}
 
   // ------------------------------------------------------------------ admin pages
 
@@ -141,6 +179,20 @@ final class TokenPages {
               Map<String, String> shown = new HashMap<>();
               t.tokens().forEach(k -> shown.put(k.id(), Admin.shownTime(k.createdAt(), zone)));
               vars.put("createdShown", shown);
+              java.time.Instant now = java.time.Instant.now();
+              Map<String, String> expires = new HashMap<>();
+              t.tokens()
+                  .forEach(
+                      k ->
+                          expires.put(
+                              k.id(),
+                              k.expiresAt() == null
+                                  ? "never"
+                                  : (k.expired(now) ? "expired " : "")
+                                      + Admin.shownTime(k.expiresAt(), zone)));
+              vars.put("expiresShown", expires);
+              vars.put("expiryDays", expiry.days());
+              vars.put("expiryDefault", expiry.defaultDays());
               vars.put("errors", errors);
               if (made != null) {
                 vars.put("made", made);
@@ -165,7 +217,7 @@ final class TokenPages {
                             onSuccess(
                                 make(
                                     e,
-                                    f.get("name"),
+                                    f,
                                     f.getOrDefault("current", ""),
                                     device.map(c -> c.value()).orElse(null)),
                                 r -> complete(r)))));
@@ -175,13 +227,27 @@ final class TokenPages {
    * A new token of the editor's own, shown on the page this once, once their current password is
    * given: a token outlives the sessions, so a stolen session alone must not be able to make one.
    */
-  private CompletionStage<HttpResponse> make(Editor e, String name, String current, String device) {
+  private CompletionStage<HttpResponse> make(
+      Editor e, Map<String, String> form, String current, String device) {
+    java.time.Instant expiresAt;
+    try {
+      expiresAt =
+          expiry
+              .parse(
+                  form.getOrDefault("expires", String.valueOf(expiry.defaultDays())),
+                  java.time.Instant.now())
+              .orElse(null);
+    } catch (IllegalArgumentException ex) {
+      return page(
+          e, e.username(), StatusCodes.BAD_REQUEST, null, null, Map.of("expires", ex.getMessage()));
+    }
+    String name = form.get("name");
     return admin
         .checkPassword(e.username(), current, device)
         .thenCompose(
             right ->
                 right
-                    ? issue(e, name)
+                    ? issue(e, name, expiresAt)
                     : page(
                         e,
                         e.username(),
@@ -191,13 +257,13 @@ final class TokenPages {
                         Map.of("current", "is not your current password")));
   }
 
-  private CompletionStage<HttpResponse> issue(Editor e, String name) {
+  private CompletionStage<HttpResponse> issue(Editor e, String name, java.time.Instant expiresAt) {
     UserTokens.Made made = UserTokens.make();
     return tokens
         .<TokenReply>ask(
             r ->
                 new UserCommand.IssueToken(
-                    e.username(), made.id(), name, made.secretHash(), e.username(), r))
+                    e.username(), made.id(), name, made.secretHash(), expiresAt, e.username(), r))
         .thenCompose(
             reply -> {
               if (reply instanceof TokenReply.Refused no) {
@@ -301,7 +367,13 @@ final class TokenPages {
         .<TokenReply>ask(
             r ->
                 new UserCommand.IssueToken(
-                    owner, made.id(), in.name(), made.secretHash(), caller.actor(), r))
+                    owner,
+                    made.id(),
+                    in.name(),
+                    made.secretHash(),
+                    in.expiresAt(),
+                    caller.actor(),
+                    r))
         .thenApply(
             reply -> {
               if (reply instanceof TokenReply.Refused no) {
@@ -313,6 +385,7 @@ final class TokenPages {
               out.put("name", t.name());
               out.put("createdAt", t.createdAt());
               out.put("createdBy", t.createdBy());
+              out.put("expiresAt", t.expiresAt());
               out.put("username", owner);
               out.put("token", made.token());
               return JsonResponses.of(json, StatusCodes.CREATED, out);

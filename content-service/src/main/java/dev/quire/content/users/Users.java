@@ -100,10 +100,16 @@ public final class Users
 
   /**
    * An API token for the user: {@code secretHash} is the SHA-256 (hex) of its secret, never the
-   * secret itself.
+   * secret itself; {@code expiresAt} null: it does not expire.
    */
   public record TokenIssued(
-      String username, String tokenId, String name, String secretHash, Instant at, String actor)
+      String username,
+      String tokenId,
+      String name,
+      String secretHash,
+      Instant at,
+      String actor,
+      Instant expiresAt)
       implements Event {}
 
   public record TokenRevoked(String username, String tokenId, Instant at, String actor)
@@ -111,10 +117,15 @@ public final class Users
 
   /** An API token of an account: what it is called, its secret's hash, when and by whom made. */
   public record ApiKey(
-      String id, String name, String secretHash, Instant createdAt, String createdBy)
+      String id,
+      String name,
+      String secretHash,
+      Instant createdAt,
+      String createdBy,
+      Instant expiresAt)
       implements QuireSerializable {
     UserCommand.TokenView view() {
-      return new UserCommand.TokenView(id, name, createdAt, createdBy);
+      return new UserCommand.TokenView(id, name, createdAt, createdBy, expiresAt);
     }
   }
 
@@ -318,7 +329,8 @@ public final class Users
       if (event instanceof TokenIssued e) {
         Account a = accounts.get(e.username());
         List<ApiKey> next = new ArrayList<>(a.tokens());
-        next.add(new ApiKey(e.tokenId(), e.name(), e.secretHash(), e.at(), e.actor()));
+        next.add(
+            new ApiKey(e.tokenId(), e.name(), e.secretHash(), e.at(), e.actor(), e.expiresAt()));
         return with(a.withTokens(next));
       }
       if (event instanceof TokenRevoked e) {
@@ -634,6 +646,13 @@ public final class Users
     if (problem != null) {
       return refuseToken(cmd.replyTo(), ErrorCode.INVALID, "name", problem);
     }
+    if (cmd.expiresAt() != null && !cmd.expiresAt().isAfter(clock.instant())) {
+      return refuseToken(
+          cmd.replyTo(),
+          ErrorCode.INVALID,
+          "expiresAt",
+          "must be in the future, was " + cmd.expiresAt());
+    }
     if (a.tokens().size() >= settings.maxTokens()) {
       return refuseToken(
           cmd.replyTo(),
@@ -653,7 +672,8 @@ public final class Users
                 name,
                 cmd.secretHash(),
                 clock.instant(),
-                actor(cmd.actor())))
+                actor(cmd.actor()),
+                cmd.expiresAt()))
         .thenReply(
             cmd.replyTo(),
             s -> {
@@ -705,7 +725,9 @@ public final class Users
   private State indexedFor;
   private Map<String, String> tokenOwners = Map.of();
 
-  /** The user a presented token acts for, or none: unknown, revoked, or its user disabled. */
+  /**
+   * The user a presented token acts for, or none: unknown, revoked, expired, or its user disabled.
+   */
   private UserCommand.TokenCheck check(State state, UserCommand.CheckToken cmd) {
     String owner =
         cmd.tokenId() == null || cmd.secretHash() == null ? null : ownerOf(state, cmd.tokenId());
@@ -718,7 +740,8 @@ public final class Users
         java.security.MessageDigest.isEqual(
             t.secretHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
             cmd.secretHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    return new UserCommand.TokenCheck(right && !a.disabled() ? a.view() : null);
+    boolean live = !t.view().expired(clock.instant());
+    return new UserCommand.TokenCheck(right && live && !a.disabled() ? a.view() : null);
   }
 
   private static UserCommand.TokenReply tokens(Account a, UserCommand.TokenView issued) {

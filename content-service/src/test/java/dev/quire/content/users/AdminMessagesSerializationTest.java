@@ -75,12 +75,14 @@ class AdminMessagesSerializationTest {
                                 "Deploy script",
                                 "c".repeat(64),
                                 t,
-                                "admin"))))),
+                                "admin",
+                                t.plusSeconds(86_400)))))),
             new UserCommand.IssueToken(
                 "ann",
                 "0123456789abcdef",
                 "Deploy script",
                 "c".repeat(64),
+                t.plusSeconds(86_400),
                 "admin",
                 kit.<UserCommand.TokenReply>createTestProbe().ref()),
             new UserCommand.RevokeToken(
@@ -95,13 +97,23 @@ class AdminMessagesSerializationTest {
                 kit.<UserCommand.TokenCheck>createTestProbe().ref()),
             new UserCommand.TokenReply.Tokens(
                 view,
-                List.of(new UserCommand.TokenView("0123456789abcdef", "Deploy script", t, "admin")),
-                new UserCommand.TokenView("0123456789abcdef", "Deploy script", t, "admin")),
+                List.of(
+                    new UserCommand.TokenView(
+                        "0123456789abcdef", "Deploy script", t, "admin", null)),
+                new UserCommand.TokenView("0123456789abcdef", "Deploy script", t, "admin", null)),
             new UserCommand.TokenReply.Refused(ErrorCode.NOT_FOUND, "id", "no"),
             new UserCommand.TokenCheck(view),
             new UserCommand.TokenCheck(null),
             new Users.TokenIssued(
-                "ann", "0123456789abcdef", "Deploy script", "c".repeat(64), t, "admin"),
+                "ann", "0123456789abcdef", "Deploy script", "c".repeat(64), t, "admin", null),
+            new Users.TokenIssued(
+                "ann",
+                "0123456789abcdef",
+                "Deploy script",
+                "c".repeat(64),
+                t,
+                "admin",
+                t.plusSeconds(86_400)),
             new Users.TokenRevoked("ann", "0123456789abcdef", t, "admin"),
             new UserCommand.GetUser("ann", userReplies),
             new UserCommand.EndSessions("ann", "admin", userReplies),

@@ -424,7 +424,7 @@ class UsersTest {
 
   UserCommand.TokenReply issue(String user, String id, String name, String hash) {
     return kit.<UserCommand.TokenReply>runCommand(
-            r -> new UserCommand.IssueToken(user, id, name, hash, "admin", r))
+            r -> new UserCommand.IssueToken(user, id, name, hash, null, "admin", r))
         .reply();
   }
 
@@ -515,6 +515,31 @@ class UsersTest {
     assertThat(((UserCommand.TokenReply.Tokens) list).tokens())
         .extracting(UserCommand.TokenView::name)
         .containsExactly("one", "two", "three");
+  }
+
+  @Test
+  void anExpiringTokenWorksUntilItsTimeAndNoLonger() {
+    add("ann", Role.AUTHOR);
+    var in = NOW.plus(Duration.ofDays(30));
+    var issued =
+        kit.<UserCommand.TokenReply>runCommand(
+                r ->
+                    new UserCommand.IssueToken(
+                        "ann", "00000000000000aa", "a month", HASH_A, in, "ann", r))
+            .reply();
+    assertThat(((UserCommand.TokenReply.Tokens) issued).issued().expiresAt()).isEqualTo(in);
+    assertThat(checkToken("00000000000000aa", HASH_A).username()).isEqualTo("ann");
+    clock.now = in.minusSeconds(1);
+    assertThat(checkToken("00000000000000aa", HASH_A)).isNotNull();
+    clock.now = in;
+    assertThat(checkToken("00000000000000aa", HASH_A)).as("expired").isNull();
+    var past =
+        kit.<UserCommand.TokenReply>runCommand(
+                r ->
+                    new UserCommand.IssueToken(
+                        "ann", "00000000000000bb", "too late", HASH_B, in, "ann", r))
+            .reply();
+    assertThat(refusal(past)).isEqualTo("INVALID expiresAt");
   }
 
   static String refusal(UserCommand.TokenReply reply) {
