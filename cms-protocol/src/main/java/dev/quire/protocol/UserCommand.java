@@ -148,8 +148,18 @@ public interface UserCommand extends QuireSerializable {
   record CheckToken(String tokenId, String secretHash, ActorRef<TokenCheck> replyTo)
       implements UserCommand {}
 
-  /** A token as anyone may see it: never its secret or hash. {@code expiresAt}: null, never. */
-  record TokenView(String id, String name, Instant createdAt, String createdBy, Instant expiresAt)
+  /**
+   * A token as anyone may see it: never its secret or hash. {@code expiresAt}: null, never; {@code
+   * lastUsed}: when it last let a request in, to the directory's resolution ({@code
+   * quire.content.users.token-use-resolution}); null, not since it was made.
+   */
+  record TokenView(
+      String id,
+      String name,
+      Instant createdAt,
+      String createdBy,
+      Instant expiresAt,
+      Instant lastUsed)
       implements QuireSerializable {
     public boolean expired(Instant now) {
       return expiresAt != null && !now.isBefore(expiresAt);

@@ -95,7 +95,8 @@ public final class ContentService {
             q.getInt("users.snapshot-every"),
             q.getInt("users.trusted-devices"),
             q.getDuration("users.device-trust"),
-            q.getInt("users.max-tokens"));
+            q.getInt("users.max-tokens"),
+            q.getDuration("users.token-use-resolution"));
 
     return withRetries(
             () ->

@@ -304,11 +304,12 @@ final class UserCommand implements Runnable {
     void run(Users users) throws Exception {
       for (JsonNode t : users.tokens(username)) {
         System.out.printf(
-            "%-16s %-20s %-8s %-20s %s%n",
+            "%-16s %-20s %-8s %-20s %-20s %s%n",
             t.path("id").asText(),
             t.path("createdAt").asText(),
             t.path("createdBy").asText(),
             t.path("expiresAt").isTextual() ? t.path("expiresAt").asText() : "never",
+            t.path("lastUsed").isTextual() ? t.path("lastUsed").asText() : "never",
             t.path("name").asText());
       }
     }
@@ -646,7 +647,8 @@ final class UserCommand implements Runnable {
           .put("name", t.name())
           .put("createdAt", t.createdAt().toString())
           .put("createdBy", t.createdBy())
-          .put("expiresAt", t.expiresAt() == null ? null : t.expiresAt().toString());
+          .put("expiresAt", t.expiresAt() == null ? null : t.expiresAt().toString())
+          .put("lastUsed", t.lastUsed() == null ? null : t.lastUsed().toString());
     }
 
     /** The same bounds the admin and the API hold a password to. */

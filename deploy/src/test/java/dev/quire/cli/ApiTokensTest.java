@@ -219,6 +219,10 @@ class ApiTokensTest {
           .containsExactly("Ann's drafts script");
       assertThat(list.body()).doesNotContain("secret").doesNotContain(ann.substring(24));
       String annId = list.json().get("items").get(0).get("id").asText();
+      assertThat(list.json().get("items").get(0).get("lastUsed").asText())
+          .as("used by the calls above")
+          .startsWith("20");
+      assertThat(list.json().get("items").get(0).get("expiresAt").isNull()).isTrue();
 
       // A wrong secret with a right id, and a made-up one: 401.
       String wrong = ann.substring(0, ann.length() - 4) + (ann.endsWith("AAAA") ? "BBBB" : "AAAA");

@@ -70,7 +70,8 @@ class FirstAdminRetryTest {
         .manager()
         .tell(Join.create(Cluster.get(kit.system()).selfMember().address()));
     Users.Settings settings =
-        new Users.Settings(10, 5, Duration.ofMinutes(15), 50, 10, Duration.ofDays(90), 3);
+        new Users.Settings(
+            10, 5, Duration.ofMinutes(15), 50, 10, Duration.ofDays(90), 3, Duration.ofHours(1));
     ClusterSharding.get(kit.system())
         .init(
             Entity.of(

@@ -74,7 +74,8 @@ class UserCommandTest {
     String tokenId = made.out().strip().substring(6, 22);
     var tokens = EmbeddingRoleClusterTest.runCli("user", "token", "list", "ed", "--data", data);
     assertThat(tokens.code()).as(tokens.err()).isZero();
-    assertThat(tokens.out()).containsPattern(tokenId + "\\s+\\S+\\s+cli\\s+never\\s+Nightly build");
+    assertThat(tokens.out())
+        .containsPattern(tokenId + "\\s+\\S+\\s+cli\\s+never\\s+never\\s+Nightly build");
     var monthly =
         EmbeddingRoleClusterTest.runCli(
             "user",
@@ -90,7 +91,8 @@ class UserCommandTest {
     assertThat(monthly.code()).as(monthly.err()).isZero();
     String monthlyId = monthly.out().strip().substring(6, 22);
     assertThat(EmbeddingRoleClusterTest.runCli("user", "token", "list", "ed", "--data", data).out())
-        .containsPattern(monthlyId + "\\s+\\S+\\s+cli\\s+20\\d\\d-\\d\\d-\\d\\dT\\S+\\s+Monthly");
+        .containsPattern(
+            monthlyId + "\\s+\\S+\\s+cli\\s+20\\d\\d-\\d\\d-\\d\\dT\\S+\\s+never\\s+Monthly");
     var never =
         EmbeddingRoleClusterTest.runCli(
             "user", "token", "add", "ed", "--name", "x", "--expires-in-days", "0", "--data", data);

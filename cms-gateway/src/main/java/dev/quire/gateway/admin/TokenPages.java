@@ -191,6 +191,9 @@ final class TokenPages {
                                   : (k.expired(now) ? "expired " : "")
                                       + Admin.shownTime(k.expiresAt(), zone)));
               vars.put("expiresShown", expires);
+              Map<String, String> used = new HashMap<>();
+              t.tokens().forEach(k -> used.put(k.id(), Admin.shownTime(k.lastUsed(), zone)));
+              vars.put("usedShown", used);
               vars.put("expiryDays", expiry.days());
               vars.put("expiryDefault", expiry.defaultDays());
               vars.put("errors", errors);

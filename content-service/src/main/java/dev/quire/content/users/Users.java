@@ -115,6 +115,12 @@ public final class Users
   public record TokenRevoked(String username, String tokenId, Instant at, String actor)
       implements Event {}
 
+  /**
+   * A token let a request in: journaled at most once per {@code token-use-resolution} per token, so
+   * that its owner can tell a token in use from one forgotten.
+   */
+  public record TokenUsed(String username, String tokenId, Instant at) implements Event {}
+
   /** An API token of an account: what it is called, its secret's hash, when and by whom made. */
   public record ApiKey(
       String id,
@@ -122,10 +128,11 @@ public final class Users
       String secretHash,
       Instant createdAt,
       String createdBy,
-      Instant expiresAt)
+      Instant expiresAt,
+      Instant lastUsed)
       implements QuireSerializable {
     UserCommand.TokenView view() {
-      return new UserCommand.TokenView(id, name, createdAt, createdBy, expiresAt);
+      return new UserCommand.TokenView(id, name, createdAt, createdBy, expiresAt, lastUsed);
     }
   }
 
@@ -330,7 +337,25 @@ public final class Users
         Account a = accounts.get(e.username());
         List<ApiKey> next = new ArrayList<>(a.tokens());
         next.add(
-            new ApiKey(e.tokenId(), e.name(), e.secretHash(), e.at(), e.actor(), e.expiresAt()));
+            new ApiKey(
+                e.tokenId(), e.name(), e.secretHash(), e.at(), e.actor(), e.expiresAt(), null));
+        return with(a.withTokens(next));
+      }
+      if (event instanceof TokenUsed e) {
+        Account a = accounts.get(e.username());
+        List<ApiKey> next = new ArrayList<>(a.tokens());
+        next.replaceAll(
+            t ->
+                t.id().equals(e.tokenId())
+                    ? new ApiKey(
+                        t.id(),
+                        t.name(),
+                        t.secretHash(),
+                        t.createdAt(),
+                        t.createdBy(),
+                        t.expiresAt(),
+                        e.at())
+                    : t);
         return with(a.withTokens(next));
       }
       if (event instanceof TokenRevoked e) {
@@ -405,7 +430,8 @@ public final class Users
    * {@code maxAttempts} login attempts per account within {@code window}, counted from the last
    * success; {@code maxUsers} accounts in all; per account the last {@code trustedDevices} browsers
    * it signed in from, each trusted for {@code deviceTrust} after its last sign-in; at most {@code
-   * maxTokens} API tokens per account.
+   * maxTokens} API tokens per account, the last use of each journaled at most once per {@code
+   * tokenUseResolution}.
    */
   public record Settings(
       int maxUsers,
@@ -414,8 +440,14 @@ public final class Users
       int snapshotEvery,
       int trustedDevices,
       Duration deviceTrust,
-      int maxTokens) {
+      int maxTokens,
+      Duration tokenUseResolution) {
     public Settings {
+      if (tokenUseResolution.isNegative()) {
+        throw new IllegalArgumentException(
+            "quire.content.users.token-use-resolution must be 0 (every use) or longer, was "
+                + tokenUseResolution);
+      }
       if (maxTokens < 0) {
         throw new IllegalArgumentException(
             "quire.content.users.max-tokens must be 0 (no API tokens for users) or more, was "
@@ -495,7 +527,21 @@ public final class Users
             })
         .onCommand(
             UserCommand.CheckToken.class,
-            (state, cmd) -> Effect().reply(cmd.replyTo(), check(state, cmd)))
+            (state, cmd) -> {
+              UserCommand.TokenCheck verdict = check(state, cmd);
+              if (verdict.user() == null) {
+                return Effect().reply(cmd.replyTo(), verdict);
+              }
+              ApiKey t = state.accounts().get(verdict.user().username()).token(cmd.tokenId());
+              Instant now = clock.instant();
+              if (t.lastUsed() != null
+                  && now.isBefore(t.lastUsed().plus(settings.tokenUseResolution()))) {
+                return Effect().reply(cmd.replyTo(), verdict);
+              }
+              return Effect()
+                  .persist(new TokenUsed(verdict.user().username(), t.id(), now))
+                  .thenReply(cmd.replyTo(), s -> verdict);
+            })
         .onCommand(BeginLogin.class, this::onBeginLogin)
         .onCommand(LoginSucceeded.class, this::onLoginSucceeded)
         .onCommand(

@@ -76,7 +76,8 @@ class AdminMessagesSerializationTest {
                                 "c".repeat(64),
                                 t,
                                 "admin",
-                                t.plusSeconds(86_400)))))),
+                                t.plusSeconds(86_400),
+                                t))))),
             new UserCommand.IssueToken(
                 "ann",
                 "0123456789abcdef",
@@ -99,8 +100,9 @@ class AdminMessagesSerializationTest {
                 view,
                 List.of(
                     new UserCommand.TokenView(
-                        "0123456789abcdef", "Deploy script", t, "admin", null)),
-                new UserCommand.TokenView("0123456789abcdef", "Deploy script", t, "admin", null)),
+                        "0123456789abcdef", "Deploy script", t, "admin", null, t)),
+                new UserCommand.TokenView(
+                    "0123456789abcdef", "Deploy script", t, "admin", null, null)),
             new UserCommand.TokenReply.Refused(ErrorCode.NOT_FOUND, "id", "no"),
             new UserCommand.TokenCheck(view),
             new UserCommand.TokenCheck(null),
@@ -115,6 +117,7 @@ class AdminMessagesSerializationTest {
                 "admin",
                 t.plusSeconds(86_400)),
             new Users.TokenRevoked("ann", "0123456789abcdef", t, "admin"),
+            new Users.TokenUsed("ann", "0123456789abcdef", t),
             new UserCommand.GetUser("ann", userReplies),
             new UserCommand.EndSessions("ann", "admin", userReplies),
             new Users.SessionsEnded("ann", t, "admin"),

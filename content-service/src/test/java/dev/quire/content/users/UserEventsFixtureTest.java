@@ -121,6 +121,7 @@ class UserEventsFixtureTest {
                 "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
                 Instant.parse("2026-12-07T09:01:00Z"),
                 "ann",
+                null,
                 null));
     assertThat(ann.credentials()).as("tokens are not sign-in credentials").isEqualTo(1);
   }

@@ -61,7 +61,15 @@ class UsersTest {
             KIT.system(),
             Users.create(
                 "site",
-                new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 2, Duration.ofDays(90), 3),
+                new Users.Settings(
+                    3,
+                    3,
+                    Duration.ofMinutes(15),
+                    50,
+                    2,
+                    Duration.ofDays(90),
+                    3,
+                    Duration.ofHours(1)),
                 clock));
   }
 
@@ -378,11 +386,22 @@ class UsersTest {
   @Test
   void badDeviceSettingsAreRefusedNamingTheSetting() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> new Users.Settings(3, 3, Duration.ofMinutes(15), 50, -1, Duration.ofDays(90), 3))
+            () ->
+                new Users.Settings(
+                    3,
+                    3,
+                    Duration.ofMinutes(15),
+                    50,
+                    -1,
+                    Duration.ofDays(90),
+                    3,
+                    Duration.ofHours(1)))
         .hasMessageContaining("quire.content.users.trusted-devices")
         .hasMessageContaining("-1");
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 10, Duration.ZERO, 3))
+            () ->
+                new Users.Settings(
+                    3, 3, Duration.ofMinutes(15), 50, 10, Duration.ZERO, 3, Duration.ofHours(1)))
         .hasMessageContaining("quire.content.users.device-trust");
   }
 
@@ -393,7 +412,15 @@ class UsersTest {
             KIT.system(),
             Users.create(
                 "site",
-                new Users.Settings(3, 3, Duration.ofMinutes(15), 50, 0, Duration.ofDays(90), 3),
+                new Users.Settings(
+                    3,
+                    3,
+                    Duration.ofMinutes(15),
+                    50,
+                    0,
+                    Duration.ofDays(90),
+                    3,
+                    Duration.ofHours(1)),
                 clock));
     none.<UserReply>runCommand(r -> new UserCommand.Add("root", null, Role.ADMIN, "h", "s", r));
     none.<UserReply>runCommand(r -> new UserCommand.LoginSucceeded("root", LAPTOP, null, r));
@@ -540,6 +567,44 @@ class UsersTest {
                         "ann", "00000000000000bb", "too late", HASH_B, in, "ann", r))
             .reply();
     assertThat(refusal(past)).isEqualTo("INVALID expiresAt");
+  }
+
+  @Test
+  void aTokensLastUseIsKeptAtMostOncePerResolution() {
+    add("ann", Role.AUTHOR);
+    issue("ann", "00000000000000cc", "used", HASH_A);
+    java.util.function.Supplier<Instant> lastUsed =
+        () ->
+            ((UserCommand.TokenReply.Tokens)
+                    kit.<UserCommand.TokenReply>runCommand(
+                            r -> new UserCommand.ListTokens("ann", r))
+                        .reply())
+                .tokens()
+                .get(0)
+                .lastUsed();
+    assertThat(lastUsed.get()).as("not used yet").isNull();
+    var first =
+        kit.<UserCommand.TokenCheck>runCommand(
+            r -> new UserCommand.CheckToken("00000000000000cc", HASH_A, r));
+    assertThat(first.events()).hasSize(1);
+    assertThat(lastUsed.get()).isEqualTo(NOW);
+    clock.now = NOW.plus(Duration.ofMinutes(59));
+    var soon =
+        kit.<UserCommand.TokenCheck>runCommand(
+            r -> new UserCommand.CheckToken("00000000000000cc", HASH_A, r));
+    assertThat(soon.events()).as("within the hour: nothing journaled").isEmpty();
+    assertThat(soon.reply().user().username()).isEqualTo("ann");
+    clock.now = NOW.plus(Duration.ofHours(1));
+    kit.<UserCommand.TokenCheck>runCommand(
+        r -> new UserCommand.CheckToken("00000000000000cc", HASH_A, r));
+    assertThat(lastUsed.get()).isEqualTo(NOW.plus(Duration.ofHours(1)));
+    // A refused check is not a use.
+    clock.now = NOW.plus(Duration.ofHours(3));
+    var wrong =
+        kit.<UserCommand.TokenCheck>runCommand(
+            r -> new UserCommand.CheckToken("00000000000000cc", HASH_B, r));
+    assertThat(wrong.events()).isEmpty();
+    assertThat(wrong.reply().user()).isNull();
   }
 
   static String refusal(UserCommand.TokenReply reply) {
