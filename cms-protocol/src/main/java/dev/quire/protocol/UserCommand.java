@@ -119,6 +119,12 @@ public interface UserCommand extends QuireSerializable {
   int MAX_TOKEN_NAME = 100;
 
   /**
+   * The longest life a token may be given: a century, so that every expiry can be shown as a date
+   * in any time zone (an instant near {@code Instant.MAX} cannot).
+   */
+  java.time.Duration MAX_TOKEN_LIFE = java.time.Duration.ofDays(36_525);
+
+  /**
    * A new API token for the user, acting with their role (whatever it is at each use) until it is
    * revoked, it expires ({@code expiresAt}; null: never), or the user is disabled. {@code
    * secretHash}: the SHA-256 (hex) of the token's secret, made by the gateway, which shows the

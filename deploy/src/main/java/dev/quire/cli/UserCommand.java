@@ -278,7 +278,11 @@ final class UserCommand implements Runnable {
         throw new Refused("--expires-in-days", "must be 1 or more, was " + days);
       }
       java.time.Instant expiresAt =
-          days == null ? null : java.time.Instant.now().plus(java.time.Duration.ofDays(days));
+          days == null
+              ? null
+              : java.time.Instant.now()
+                  .plus(java.time.Duration.ofDays(days))
+                  .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
       JsonNode t = users.addToken(username, name, expiresAt);
       System.err.println(
           "Made API token "
@@ -342,7 +346,10 @@ final class UserCommand implements Runnable {
     abstract JsonNode addToken(String username, String name, java.time.Instant expiresAt)
         throws Exception;
 
-    /** {@code username}'s tokens, oldest first: {@code id, name, createdAt, createdBy}. */
+    /**
+     * {@code username}'s tokens, oldest first: {@code id, name, createdAt, createdBy, expiresAt,
+     * lastUsed}.
+     */
     abstract List<JsonNode> tokens(String username) throws Exception;
 
     abstract void revokeToken(String username, String id) throws Exception;

@@ -84,7 +84,9 @@ final class TokenPages {
       }
       for (int d : days) {
         if (String.valueOf(d).equals(value)) {
-          return java.util.Optional.of(now.plus(java.time.Duration.ofDays(d)));
+          return java.util.Optional.of(
+              now.plus(java.time.Duration.ofDays(d))
+                  .truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
         }
       }
       throw new IllegalArgumentException("choose one of " + days + " days, or never");

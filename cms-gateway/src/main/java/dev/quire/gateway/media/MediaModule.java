@@ -778,12 +778,10 @@ public final class MediaModule implements CmsModule {
   private CompletionStage<HttpResponse> adminConfirm(
       Admin admin, Admin.Editor e, String sha, HttpError failure) {
     return offSiteUsers(sha)
-        .thenCompose(
-            offSite ->
-                historyUsers(sha)
-                    .thenApplyAsync(
-                        history -> adminConfirmPage(admin, e, sha, failure, offSite, history),
-                        blocking));
+        .thenCombineAsync(
+            historyUsers(sha),
+            (offSite, history) -> adminConfirmPage(admin, e, sha, failure, offSite, history),
+            blocking);
   }
 
   /**

@@ -51,9 +51,15 @@ class BackupsTest {
         }
       };
 
+  /**
+   * Waits for a backup still being written (a test's last start) before JUnit deletes the
+   * directory: it once wrote its file into it while the directory was being deleted, which failed
+   * the test ("Failed to delete temp directory").
+   */
   @AfterEach
-  void stop() {
+  void stop() throws InterruptedException {
     executor.shutdownNow();
+    assertThat(executor.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
   }
 
   /** A writer that writes a one-setting bundle once {@code go} opens. */
@@ -107,6 +113,7 @@ class BackupsTest {
     assertThat(done.counts()).isNotNull();
     assertThat(b.file(job.name())).hasValue(dir.resolve(job.name()));
     assertThat(b.start("bob", false)).isPresent();
+    assertThat(awaitDone(b).state()).isEqualTo("complete");
   }
 
   @Test

@@ -328,11 +328,14 @@ public final class ReadModel {
       body = fields.body();
       cover = fields.coverImage();
     } else {
-      // A status change: the text is that of the previous revision.
+      // A status change: the text is that of the previous revision, and the cover the item's
+      // (a status change leaves the fields as they are; a revision projected before the read model
+      // kept covers, schema version 5, has none of its own).
       try (PreparedStatement ps =
           c.prepareStatement(
-              "SELECT title, slug, body, cover_image FROM content_revision WHERE content_id=?"
-                  + " AND revision<? ORDER BY revision DESC")) {
+              "SELECT r.title, r.slug, r.body, i.cover_image FROM content_revision r"
+                  + " JOIN content_item i ON i.id = r.content_id WHERE r.content_id=?"
+                  + " AND r.revision<? ORDER BY r.revision DESC")) {
         ps.setString(1, e.contentId());
         ps.setLong(2, e.revision());
         ps.setMaxRows(1);

@@ -443,9 +443,10 @@ public final class Users
       int maxTokens,
       Duration tokenUseResolution) {
     public Settings {
-      if (tokenUseResolution.isNegative()) {
+      if (tokenUseResolution.compareTo(Duration.ofMinutes(1)) < 0) {
+        // Shorter, nearly every API request with a user's token would be a journal write.
         throw new IllegalArgumentException(
-            "quire.content.users.token-use-resolution must be 0 (every use) or longer, was "
+            "quire.content.users.token-use-resolution must be 1m or longer, was "
                 + tokenUseResolution);
       }
       if (maxTokens < 0) {
@@ -692,12 +693,15 @@ public final class Users
     if (problem != null) {
       return refuseToken(cmd.replyTo(), ErrorCode.INVALID, "name", problem);
     }
-    if (cmd.expiresAt() != null && !cmd.expiresAt().isAfter(clock.instant())) {
+    if (cmd.expiresAt() != null
+        && (!cmd.expiresAt().isAfter(clock.instant())
+            || cmd.expiresAt().isAfter(clock.instant().plus(UserCommand.MAX_TOKEN_LIFE)))) {
       return refuseToken(
           cmd.replyTo(),
           ErrorCode.INVALID,
           "expiresAt",
-          "must be in the future, was " + cmd.expiresAt());
+          "must be in the future, at most 100 years ahead (or left out: never), was "
+              + cmd.expiresAt());
     }
     if (a.tokens().size() >= settings.maxTokens()) {
       return refuseToken(

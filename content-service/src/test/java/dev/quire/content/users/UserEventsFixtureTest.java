@@ -126,6 +126,20 @@ class UserEventsFixtureTest {
     assertThat(ann.credentials()).as("tokens are not sign-in credentials").isEqualTo(1);
   }
 
+  /** Version 5: a token that expires, and its last use. */
+  @Test
+  void storedTokenEventsOfVersion5StillReplay() throws Exception {
+    List<Object> events = read("user-events-v5.tsv");
+    Users.State state = new Users.State(Map.of());
+    for (Object e : events) {
+      state = state.apply((Users.Event) e, 5, 10);
+    }
+    Users.ApiKey t = state.accounts().get("ann").tokens().get(0);
+    assertThat(t.expiresAt()).isEqualTo(Instant.parse("2027-03-07T09:00:00Z"));
+    assertThat(t.lastUsed()).isEqualTo(Instant.parse("2026-12-07T10:00:00Z"));
+    assertThat(t.name()).isEqualTo("A quarter");
+  }
+
   static List<Object> read(String fixture) throws Exception {
     return dev.quire.content.StoredEvents.read(KIT.system(), fixture);
   }

@@ -567,6 +567,24 @@ class UsersTest {
                         "ann", "00000000000000bb", "too late", HASH_B, in, "ann", r))
             .reply();
     assertThat(refusal(past)).isEqualTo("INVALID expiresAt");
+    var forever =
+        kit.<UserCommand.TokenReply>runCommand(
+                r ->
+                    new UserCommand.IssueToken(
+                        "ann",
+                        "00000000000000bb",
+                        "too long",
+                        HASH_B,
+                        java.time.Instant.MAX,
+                        "ann",
+                        r))
+            .reply();
+    assertThat(refusal(forever)).as("a century at most").isEqualTo("INVALID expiresAt");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new Users.Settings(
+                    3, 3, Duration.ofMinutes(15), 50, 2, Duration.ofDays(90), 3, Duration.ZERO))
+        .hasMessageContaining("quire.content.users.token-use-resolution");
   }
 
   @Test
