@@ -105,7 +105,8 @@ public final class UserTokens {
         "the user directory");
   }
 
-  static String sha256(String s) {
+  /** The SHA-256 of {@code s} (UTF-8), in lower-case hex. */
+  public static String sha256(String s) {
     try {
       return HexFormat.of()
           .formatHex(

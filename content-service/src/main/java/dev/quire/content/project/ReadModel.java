@@ -511,11 +511,7 @@ public final class ReadModel {
     if (text == null || text.isBlank()) {
       return new ContentQuery.Page(List.of(), 1, limit, 0);
     }
-    String find =
-        text.length() > ContentQuery.MAX_FIND_TEXT
-            ? text.substring(0, ContentQuery.MAX_FIND_TEXT)
-            : text;
-    String pattern = containing(find);
+    String pattern = findPattern(text);
     StringBuilder where =
         new StringBuilder(" WHERE (body LIKE ? ESCAPE '\\' OR cover_image LIKE ? ESCAPE '\\')");
     List<String> args = new ArrayList<>(List.of(pattern, pattern));
@@ -523,14 +519,7 @@ public final class ReadModel {
       where.append(" AND status IN (").append("?,".repeat(statuses.size() - 1)).append("?)");
       statuses.forEach(st -> args.add(st.id()));
     }
-    // One more than the limit says whether there are more, and only then are they counted.
-    List<ReadItem> items = newestFirst(c, where, args, limit + 1, 0);
-    long total = items.size();
-    if (items.size() > limit) {
-      items = new ArrayList<>(items.subList(0, limit));
-      total = count(c, where, args);
-    }
-    return new ContentQuery.Page(withAliases(c, items), 1, limit, total);
+    return firstOnes(c, where, args, limit);
   }
 
   /**
@@ -544,16 +533,28 @@ public final class ReadModel {
     if (text == null || text.isBlank()) {
       return new ContentQuery.Page(List.of(), 1, limit, 0);
     }
-    String find =
-        text.length() > ContentQuery.MAX_FIND_TEXT
-            ? text.substring(0, ContentQuery.MAX_FIND_TEXT)
-            : text;
-    String pattern = containing(find);
+    String pattern = findPattern(text);
     String where =
         " WHERE id IN (SELECT content_id FROM content_revision WHERE body LIKE ? ESCAPE '\\'"
             + " OR cover_image LIKE ? ESCAPE '\\')"
             + " AND NOT (body LIKE ? ESCAPE '\\' OR cover_image LIKE ? ESCAPE '\\')";
-    List<String> args = List.of(pattern, pattern, pattern, pattern);
+    return firstOnes(c, where, List.of(pattern, pattern, pattern, pattern), limit);
+  }
+
+  /** A LIKE pattern for text containing {@code text}, cut to {@link ContentQuery#MAX_FIND_TEXT}. */
+  private static String findPattern(String text) {
+    return containing(
+        text.length() > ContentQuery.MAX_FIND_TEXT
+            ? text.substring(0, ContentQuery.MAX_FIND_TEXT)
+            : text);
+  }
+
+  /**
+   * The first {@code limit} items {@code where} selects, newest first, and how many it selects in
+   * all: one more than the limit is read, and only when it is there are they counted.
+   */
+  private ContentQuery.Page firstOnes(
+      Connection c, CharSequence where, List<String> args, int limit) throws SQLException {
     List<ReadItem> items = newestFirst(c, where, args, limit + 1, 0);
     long total = items.size();
     if (items.size() > limit) {
