@@ -310,11 +310,25 @@ final class UserCommand implements Runnable {
         System.out.printf(
             "%-16s %-20s %-8s %-20s %-20s %s%n",
             t.path("id").asText(),
-            t.path("createdAt").asText(),
+            seconds(t.path("createdAt")),
             t.path("createdBy").asText(),
-            t.path("expiresAt").isTextual() ? t.path("expiresAt").asText() : "never",
-            t.path("lastUsed").isTextual() ? t.path("lastUsed").asText() : "never",
+            seconds(t.path("expiresAt")),
+            seconds(t.path("lastUsed")),
             t.path("name").asText());
+      }
+    }
+
+    /** A time to the second, so that the columns line up; "never" for none. */
+    private static String seconds(JsonNode time) {
+      if (!time.isTextual()) {
+        return "never";
+      }
+      try {
+        return java.time.Instant.parse(time.asText())
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+            .toString();
+      } catch (java.time.format.DateTimeParseException e) {
+        return time.asText();
       }
     }
   }
