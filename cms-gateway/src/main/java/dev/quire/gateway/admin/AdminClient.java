@@ -19,22 +19,24 @@ final class AdminClient {
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final ContentClient content;
+  private final dev.quire.gateway.api.UserTokens users;
 
   AdminClient(ActorSystem<?> system, ContentClient content) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.content = content;
+    this.users = new dev.quire.gateway.api.UserTokens(system, content);
   }
 
+  /** The user directory's asks, which users' API tokens are checked with too. */
+  dev.quire.gateway.api.UserTokens userTokens() {
+    return users;
+  }
+
+  /** An ask to the user directory ({@link dev.quire.gateway.api.UserTokens#ask}). */
   <R> CompletionStage<R> users(
       org.apache.pekko.japi.function.Function<ActorRef<R>, UserCommand> make) {
-    return Asks.unavailableOnTimeout(
-        Asks.on(
-            sharding
-                .entityRefFor(UserCommand.ENTITY_KEY, UserCommand.SITE)
-                .ask(make, content.askTimeout()),
-            system.executionContext()),
-        "the user directory");
+    return users.ask(make);
   }
 
   CompletionStage<SessionCommand.SessionState> session(

@@ -174,11 +174,7 @@ public final class AdminModule implements CmsModule, Admin {
     this.contentPages = new ContentPages(context, this, zone);
     this.userPages = new UserPages(this, client, zone);
     this.tokenPages =
-        new TokenPages(
-            this,
-            new dev.quire.gateway.api.UserTokens(context.system(), context.content()),
-            zone,
-            TokenPages.Expiry.fromConfig(c));
+        new TokenPages(this, client.userTokens(), zone, TokenPages.Expiry.fromConfig(c));
   }
 
   @Override

@@ -285,15 +285,16 @@ public final class ContentApiModule implements CmsModule {
                 }
                 if (current.revision() != in.revision()) {
                   // Checked against this revision: a newer one may be a publish.
-                  throw new HttpError(
-                      409,
-                      "stale_revision",
-                      "revision",
-                      "the item is at revision "
-                          + current.revision()
-                          + ", not "
-                          + in.revision()
-                          + "; read it again");
+                  throw HttpError.of(
+                      new ContentReply.Rejected(
+                          dev.quire.protocol.ErrorCode.STALE_REVISION,
+                          "revision",
+                          "the item is at revision "
+                              + current.revision()
+                              + ", not "
+                              + in.revision()
+                              + "; read it again",
+                          List.of()));
                 }
               }
               // Fields left out of the body keep their current values.

@@ -838,17 +838,7 @@ public final class MediaModule implements CmsModule {
         "historyBy",
         history == null
             ? List.of()
-            : history.items().stream()
-                .map(
-                    i ->
-                        Map.of(
-                            "title",
-                            i.title(),
-                            "status",
-                            i.status().id(),
-                            "url",
-                            "/admin/content/" + i.id() + "/history"))
-                .toList());
+            : history.items().stream().map(i -> adminLink(i, "history")).toList());
     vars.put("moreHistory", history == null ? 0 : history.total() - history.items().size());
     if (failure != null) {
       vars.put("error", failure.getMessage());
@@ -859,8 +849,18 @@ public final class MediaModule implements CmsModule {
 
   /** An item not on the site as the confirmation page names it: its title, state and edit page. */
   private static Map<String, String> adminLink(dev.quire.protocol.ReadItem i) {
+    return adminLink(i, "");
+  }
+
+  /** The same, linking to {@code page} of the item's admin pages ("": its edit page). */
+  private static Map<String, String> adminLink(dev.quire.protocol.ReadItem i, String page) {
     return Map.of(
-        "title", i.title(), "status", i.status().id(), "url", "/admin/content/" + i.id() + "/");
+        "title",
+        i.title(),
+        "status",
+        i.status().id(),
+        "url",
+        "/admin/content/" + i.id() + "/" + page);
   }
 
   private Route adminList(Admin admin) {

@@ -134,6 +134,14 @@ public final class Users
     UserCommand.TokenView view() {
       return new UserCommand.TokenView(id, name, createdAt, createdBy, expiresAt, lastUsed);
     }
+
+    ApiKey usedAt(Instant at) {
+      return new ApiKey(id, name, secretHash, createdAt, createdBy, expiresAt, at);
+    }
+
+    boolean expired(Instant now) {
+      return expiresAt != null && !now.isBefore(expiresAt);
+    }
   }
 
   /**
@@ -344,18 +352,7 @@ public final class Users
       if (event instanceof TokenUsed e) {
         Account a = accounts.get(e.username());
         List<ApiKey> next = new ArrayList<>(a.tokens());
-        next.replaceAll(
-            t ->
-                t.id().equals(e.tokenId())
-                    ? new ApiKey(
-                        t.id(),
-                        t.name(),
-                        t.secretHash(),
-                        t.createdAt(),
-                        t.createdBy(),
-                        t.expiresAt(),
-                        e.at())
-                    : t);
+        next.replaceAll(t -> t.id().equals(e.tokenId()) ? t.usedAt(e.at()) : t);
         return with(a.withTokens(next));
       }
       if (event instanceof TokenRevoked e) {
@@ -790,7 +787,7 @@ public final class Users
         java.security.MessageDigest.isEqual(
             t.secretHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
             cmd.secretHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    boolean live = !t.view().expired(clock.instant());
+    boolean live = !t.expired(clock.instant());
     return new UserCommand.TokenCheck(right && live && !a.disabled() ? a.view() : null);
   }
 
