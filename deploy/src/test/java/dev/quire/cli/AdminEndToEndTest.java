@@ -1339,6 +1339,28 @@ class AdminEndToEndTest {
     var own = owner.get("/admin/account/tokens");
     assertThat(own.body()).contains("CI &lt;build&gt;").contains("quire_" + id + "_");
 
+    // The owner makes one by form; the same form sent again (a reload re-posts it) makes none.
+    String formId = org.jsoup.Jsoup.parse(own.body()).select("#make-token input[name=form]").val();
+    assertThat(formId).matches("[0-9a-f]{16}");
+    Map<String, String> makeForm =
+        Map.of(
+            "_csrf", AdminForms.csrf(own.body()),
+            "form", formId,
+            "name", "laptop",
+            "expires", "30",
+            "current", "tokenowner-password-1");
+    var first = owner.post("/admin/account/tokens", makeForm);
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    String shown = org.jsoup.Jsoup.parse(first.body()).select("#new-token").val();
+    assertThat(shown).startsWith("quire_");
+    assertThat(bearer(shown, "/api/v1/me")).isEqualTo(200);
+    var again = owner.post("/admin/account/tokens", makeForm);
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(409);
+    assertThat(again.body()).contains("This form was sent before").doesNotContain("new-token");
+    var listed = JSON.readTree(api("GET", "/api/v1/users/tokenowner/tokens", null).body());
+    assertThat(listed.get("items")).as(listed.toString()).hasSize(2);
+    assertThat(bearer(shown, "/api/v1/me")).as("the first token still works").isEqualTo(200);
+
     AdminForms admin = signedIn("admin", "a-new-password-1"); // changed in an earlier test
     assertThat(admin.get("/admin/users/").body()).contains("href=\"" + path + "\"");
     var page = admin.get(path);

@@ -199,6 +199,9 @@ final class TokenPages {
               vars.put("expiryDays", expiry.days());
               vars.put("expiryDefault", expiry.defaultDays());
               vars.put("errors", errors);
+              // The make form's one-off value: sent again (a reload re-posting it), it asks for
+              // the token it made the first time, which the directory does not make twice.
+              vars.put("formId", UserTokens.newId());
               if (made != null) {
                 vars.put("made", made);
               }
@@ -247,12 +250,15 @@ final class TokenPages {
           e, e.username(), StatusCodes.BAD_REQUEST, null, null, Map.of("expires", ex.getMessage()));
     }
     String name = form.get("name");
+    String formId = form.get("form");
+    boolean once = formId != null && UserCommand.TOKEN_ID.matcher(formId).matches();
+    String id = once ? UserTokens.idFor(e.username(), formId) : UserTokens.newId();
     return admin
         .checkPassword(e.username(), current, device)
         .thenCompose(
             right ->
                 right
-                    ? issue(e, name, expiresAt)
+                    ? issue(e, id, once, name, expiresAt)
                     : page(
                         e,
                         e.username(),
@@ -262,8 +268,13 @@ final class TokenPages {
                         Map.of("current", "is not your current password")));
   }
 
-  private CompletionStage<HttpResponse> issue(Editor e, String name, java.time.Instant expiresAt) {
-    UserTokens.Made made = UserTokens.make();
+  /**
+   * Issues the token {@code id}; {@code once}: the id came from the form's one-off value, so the
+   * directory refusing it as taken means this very form was sent before.
+   */
+  private CompletionStage<HttpResponse> issue(
+      Editor e, String id, boolean once, String name, java.time.Instant expiresAt) {
+    UserTokens.Made made = UserTokens.make(id);
     return tokens
         .<TokenReply>ask(
             r ->
@@ -271,6 +282,23 @@ final class TokenPages {
                     e.username(), made.id(), name, made.secretHash(), expiresAt, e.username(), r))
         .thenCompose(
             reply -> {
+              if (reply instanceof TokenReply.Refused no
+                  && once
+                  && no.code() == dev.quire.protocol.ErrorCode.ALREADY_EXISTS
+                  && "id".equals(no.field())) {
+                return page(
+                    e,
+                    e.username(),
+                    StatusCodes.CONFLICT,
+                    null,
+                    null,
+                    Map.of(
+                        "token",
+                        "This form was sent before (a reload sends it again). The token it made"
+                            + " is in the list below, and was shown once, when it was made; it is"
+                            + " not made twice. If you did not copy it, revoke it and make"
+                            + " another."));
+              }
               if (reply instanceof TokenReply.Refused no) {
                 return page(
                     e,

@@ -59,13 +59,36 @@ public final class UserTokens {
 
   /** A new token: the gateway sends its id and hash to the user directory, and shows it once. */
   public static Made make() {
-    byte[] id = new byte[ID_BYTES];
+    return make(newId());
+  }
+
+  /**
+   * A new token with the id {@code hexId} (16 hex digits), so that a form sent twice asks for the
+   * same id twice, and the directory makes one token, not two.
+   */
+  public static Made make(String hexId) {
+    if (!UserCommand.TOKEN_ID.matcher(hexId).matches()) {
+      throw new IllegalArgumentException("a token id is 16 hex digits, was " + hexId);
+    }
     byte[] secret = new byte[SECRET_BYTES];
-    RANDOM.nextBytes(id);
     RANDOM.nextBytes(secret);
     String s = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    String hexId = HexFormat.of().formatHex(id);
     return new Made(hexId, PREFIX + hexId + "_" + s, sha256(s));
+  }
+
+  /** A random token id, 16 hex digits. */
+  public static String newId() {
+    byte[] id = new byte[ID_BYTES];
+    RANDOM.nextBytes(id);
+    return HexFormat.of().formatHex(id);
+  }
+
+  /**
+   * The token id a form with the one-off value {@code formId} makes for {@code owner}: the same
+   * each time that form is sent, and no id another user's form can reach.
+   */
+  public static String idFor(String owner, String formId) {
+    return sha256(owner + "\n" + formId).substring(0, 2 * ID_BYTES);
   }
 
   /** The id and hash of a presented value shaped as a user's token; empty for anything else. */
