@@ -2,6 +2,7 @@ package dev.quire.gateway;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.extractUnmatchedPath;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
@@ -86,6 +87,17 @@ public final class Gateway {
               Entity.of(dev.quire.protocol.CrawlJobCommand.ENTITY_KEY, ctx -> Behaviors.empty())
                   .withRole("crawler"));
     }
+    // Failed sign-ins and failed API tokens, counted for all gateways (the admin and the API).
+    dev.quire.gateway.admin.LoginGuard.Settings guards =
+        dev.quire.gateway.admin.LoginGuard.Settings.fromConfig(config);
+    dev.quire.gateway.admin.LoginGuard.init(system, guards);
+    dev.quire.gateway.api.TokenFailures failures =
+        new dev.quire.gateway.api.TokenFailures(
+            system,
+            dev.quire.gateway.http.ClientAddress.fromConfig(config),
+            guards,
+            g.getDuration("admin.login.guard-timeout"),
+            java.time.Clock.systemUTC());
     ContentClient content =
         new ContentClient(
             system,
@@ -193,6 +205,7 @@ public final class Gateway {
         authorised(
             token,
             new dev.quire.gateway.api.UserTokens(system, content),
+            failures,
             java.util.Map.copyOf(access),
             errors,
             () -> apiRoutes);
@@ -305,6 +318,7 @@ public final class Gateway {
   private static Route authorised(
       ApiToken token,
       dev.quire.gateway.api.UserTokens users,
+      dev.quire.gateway.api.TokenFailures failures,
       java.util.Map<String, dev.quire.protocol.Role.Permission> access,
       ErrorMapper errors,
       java.util.function.Supplier<Route> inner) {
@@ -321,42 +335,85 @@ public final class Gateway {
           if (token.matches(presented)) {
             return as(ApiCaller.SITE, inner);
           }
-          java.util.Optional<dev.quire.gateway.api.UserTokens.Presented> own =
-              dev.quire.gateway.api.UserTokens.parse(presented);
-          if (own.isEmpty()) {
-            return complete(denied(errors, header.isEmpty(), "the API token is not valid"));
+          if (header.isEmpty()) {
+            return complete(denied(errors, true, "the API token is not valid"));
           }
-          return onSuccess(
-              users.check(presented),
-              user -> {
-                if (user.isEmpty()) {
-                  return complete(
-                      denied(
-                          errors,
-                          false,
-                          "the API token is not valid: it was revoked, its user is disabled, or"
-                              + " it was never made here"));
+          return extractRequest(
+              request ->
+                  userToken(
+                      presented, failures.keyOf(request), users, failures, access, errors, inner));
+        });
+  }
+
+  /**
+   * A presented {@code Authorization} that is not the site's token: a user's token, checked unless
+   * the client address ({@code key}) is turned away for its failures, each failure counted.
+   */
+  private static Route userToken(
+      String presented,
+      String key,
+      dev.quire.gateway.api.UserTokens users,
+      dev.quire.gateway.api.TokenFailures failures,
+      java.util.Map<String, dev.quire.protocol.Role.Permission> access,
+      ErrorMapper errors,
+      java.util.function.Supplier<Route> inner) {
+    java.time.Instant until = failures.turnedAwayUntil(key);
+    if (until != null) {
+      long seconds =
+          Math.max(1, java.time.Duration.between(java.time.Instant.now(), until).toSeconds() + 1);
+      return complete(
+          errors
+              .toJson(
+                  new HttpError(
+                      429,
+                      "too_many_requests",
+                      "Authorization",
+                      "too many API tokens that were not valid came from this address; it may try"
+                          + " again from "
+                          + until.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                          + " (quire.gateway.api.token-failures)"))
+              .addHeader(RawHeader.create("Retry-After", String.valueOf(seconds))));
+    }
+    java.util.Optional<dev.quire.gateway.api.UserTokens.Presented> own =
+        dev.quire.gateway.api.UserTokens.parse(presented);
+    if (own.isEmpty()) {
+      return onSuccess(
+          failures.failed(key),
+          counted -> complete(denied(errors, false, "the API token is not valid")));
+    }
+    return onSuccess(
+        users.check(presented),
+        user -> {
+          if (user.isEmpty()) {
+            return onSuccess(
+                failures.failed(key),
+                counted ->
+                    complete(
+                        denied(
+                            errors,
+                            false,
+                            "the API token is not valid: it was revoked, its user is"
+                                + " disabled, or it was never made here")));
+          }
+          ApiCaller caller =
+              new ApiCaller(
+                  user.get().username(),
+                  user.get().displayName(),
+                  user.get().role(),
+                  own.get().id());
+          if (caller.role() == dev.quire.protocol.Role.ADMIN) {
+            return as(caller, inner);
+          }
+          return extractUnmatchedPath(
+              rest -> {
+                String segment = rest.startsWith("/") ? rest.substring(1) : rest;
+                int slash = segment.indexOf('/');
+                segment = slash < 0 ? segment : segment.substring(0, slash);
+                dev.quire.protocol.Role.Permission need = access.get(segment);
+                if (need == null || !caller.may(need)) {
+                  throw ApiCaller.forbidden(caller, "use /api/v1/" + segment);
                 }
-                ApiCaller caller =
-                    new ApiCaller(
-                        user.get().username(),
-                        user.get().displayName(),
-                        user.get().role(),
-                        own.get().id());
-                if (caller.role() == dev.quire.protocol.Role.ADMIN) {
-                  return as(caller, inner);
-                }
-                return extractUnmatchedPath(
-                    rest -> {
-                      String segment = rest.startsWith("/") ? rest.substring(1) : rest;
-                      int slash = segment.indexOf('/');
-                      segment = slash < 0 ? segment : segment.substring(0, slash);
-                      dev.quire.protocol.Role.Permission need = access.get(segment);
-                      if (need == null || !caller.may(need)) {
-                        throw ApiCaller.forbidden(caller, "use /api/v1/" + segment);
-                      }
-                      return as(caller, inner);
-                    });
+                return as(caller, inner);
               });
         });
   }

@@ -303,4 +303,76 @@ class ApiTokensTest {
       assertThat(annAgain.json().get("createdBy").asText()).isEqualTo("ed");
     }
   }
+
+  /** {@code GET /api/v1/me} with {@code token} (null: none), as if from {@code address}. */
+  HttpResponse<String> meFrom(String address, String token) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + "/api/v1/me"))
+            .timeout(Duration.ofSeconds(20))
+            .header("X-Forwarded-For", address);
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return EndToEndTest.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * An address that sends too many tokens that are not valid (counted by all gateways together) has
+   * its tokens answered 429 without the user directory being asked, its valid ones too, until the
+   * window passes; the site's token, other addresses, and requests without a token are not
+   * affected. The addresses come through X-Forwarded-For from loopback, trusted as a proxy here.
+   */
+  @Test
+  void anAddressSendingTooManyBadTokensIsTurnedAwayOthersAreNot() throws Exception {
+    var config =
+        QuireNode.config(
+            Map.of(
+                "quire.data-dir",
+                tmp.resolve("guarded").toString(),
+                "quire.gateway.http.port",
+                0,
+                "quire.embedding.enabled",
+                false,
+                "quire.gateway.http.trusted-proxies",
+                java.util.List.of("127.0.0.1"),
+                "quire.gateway.api.token-failures.per-address",
+                3));
+    try (QuireNode node =
+        QuireNode.start(
+            config,
+            true,
+            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+            SITE_TOKEN)) {
+      base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+      Answer added =
+          call(
+              "POST",
+              "/api/v1/users",
+              SITE_TOKEN,
+              "{\"username\":\"ann\",\"role\":\"author\",\"password\":\"a-long-password-1\"}");
+      assertThat(added.status()).as(added.body()).isEqualTo(201);
+      String ann = tokenFor("ann", "Ann's script");
+      String guesser = "198.51.100.7";
+      assertThat(meFrom(guesser, ann).statusCode()).isEqualTo(200);
+
+      // Three failures: a value not shaped as a token, a made-up one, a wrong secret for ann's id.
+      String madeUp = "quire_0123456789abcdef_" + "A".repeat(43);
+      String wrongSecret = ann.substring(0, ann.length() - 43) + "B".repeat(43);
+      for (String bad : new String[] {"not-a-token", madeUp, wrongSecret}) {
+        assertThat(meFrom(guesser, bad).statusCode()).as(bad).isEqualTo(401);
+      }
+      HttpResponse<String> away = meFrom(guesser, ann);
+      assertThat(away.statusCode()).as(away.body()).isEqualTo(429);
+      assertThat(JSON.readTree(away.body()).path("error").path("field").asText())
+          .isEqualTo("Authorization");
+      assertThat(away.headers().firstValue("Retry-After").map(Long::parseLong).orElse(0L))
+          .isBetween(1L, 15 * 60L + 1);
+      assertThat(meFrom(guesser, madeUp).statusCode()).isEqualTo(429);
+
+      assertThat(meFrom(guesser, SITE_TOKEN).statusCode()).as("the site's token").isEqualTo(200);
+      assertThat(meFrom(guesser, null).statusCode()).as("no token: asked for one").isEqualTo(401);
+      assertThat(meFrom("198.51.100.8", ann).statusCode()).as("another address").isEqualTo(200);
+      assertThat(call("GET", "/api/v1/me", ann, null).status()).as("loopback").isEqualTo(200);
+    }
+  }
 }

@@ -139,14 +139,8 @@ public final class AdminModule implements CmsModule, Admin {
     this.client = new AdminClient(context.system(), context.content());
     this.hasher = new PasswordHasher(PasswordHasher.Params.fromConfig(c.getConfig("argon2")));
     // A name that does not exist locks as an account does, so the lockout names no account.
-    this.guardSettings =
-        new LoginGuard.Settings(
-            c.getInt("login.per-address-attempts"),
-            c.getDuration("login.per-address-window"),
-            context.config().getInt("quire.content.users.login-attempts"),
-            context.config().getDuration("quire.content.users.lockout-window"),
-            c.getInt("login.addresses-remembered"));
-    LoginGuard.init(context.system(), guardSettings);
+    // (The guard's entities are started by the gateway core: the API counts failed tokens too.)
+    this.guardSettings = LoginGuard.Settings.fromConfig(context.config());
     this.guardTimeout = c.getDuration("login.guard-timeout");
     this.clientAddress = dev.quire.gateway.http.ClientAddress.fromConfig(context.config());
     this.hashSlots = new Semaphore(c.getInt("argon2.max-concurrent"));

@@ -18,13 +18,15 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 /**
  * Failed sign-ins per key, for the whole cluster: one sharded entity per key on the gateway nodes,
  * so that every gateway counts the same failures. Past {@code max} failures within {@code window} a
- * key is turned away until its oldest failure leaves the window. Two kinds of key: a client address
- * ({@link #address}: one address guessing across many accounts; an IPv6 address counts by its /64,
- * what one host is usually given), and a username that does not exist ({@link #name}: it locks as
- * an account does, after as many attempts, so that the lockout does not tell which names exist,
- * also when the attempts are spread over gateways). Kept in memory only: a key is forgotten once
- * unused for its window (by then every failure in it has left the window), or when a node holds
- * {@code remembered} keys, the least recently used first.
+ * key is turned away until its oldest failure leaves the window. Three kinds of key: a client
+ * address ({@link #address}: one address guessing across many accounts; an IPv6 address counts by
+ * its /64, what one host is usually given), a username that does not exist ({@link #name}: it locks
+ * as an account does, after as many attempts, so that the lockout does not tell which names exist,
+ * also when the attempts are spread over gateways), and a client address's failed API tokens
+ * ({@link #apiAddress}, counted by the gateway core's API authorisation, {@code
+ * api/TokenFailures}). Kept in memory only: a key is forgotten once unused for its window (by then
+ * every failure in it has left the window), or when a node holds {@code remembered} keys, the least
+ * recently used first. The gateway core starts it, whichever modules run.
  */
 public final class LoginGuard {
 
@@ -33,6 +35,7 @@ public final class LoginGuard {
 
   private static final String ADDRESS = "address:";
   private static final String NAME = "name:";
+  private static final String API = "api:";
 
   private LoginGuard() {}
 
@@ -59,17 +62,44 @@ public final class LoginGuard {
    * {@code remembered} keys per node.
    */
   public record Settings(
-      int addressMax, Duration addressWindow, int nameMax, Duration nameWindow, int remembered) {
+      int addressMax,
+      Duration addressWindow,
+      int nameMax,
+      Duration nameWindow,
+      int apiMax,
+      Duration apiWindow,
+      int remembered) {
+
+    /**
+     * From {@code quire.gateway.admin.login} (addresses), {@code quire.content.users} (names:
+     * locked as an account is) and {@code quire.gateway.api.token-failures} (API tokens).
+     */
+    public static Settings fromConfig(com.typesafe.config.Config root) {
+      com.typesafe.config.Config login = root.getConfig("quire.gateway.admin.login");
+      com.typesafe.config.Config api = root.getConfig("quire.gateway.api.token-failures");
+      return new Settings(
+          login.getInt("per-address-attempts"),
+          login.getDuration("per-address-window"),
+          root.getInt("quire.content.users.login-attempts"),
+          root.getDuration("quire.content.users.lockout-window"),
+          api.getInt("per-address"),
+          api.getDuration("window"),
+          login.getInt("addresses-remembered"));
+    }
 
     Limit limitFor(String entityId) {
-      return entityId.startsWith(NAME)
-          ? new Limit(nameMax, nameWindow)
+      if (entityId.startsWith(NAME)) {
+        return new Limit(nameMax, nameWindow);
+      }
+      return entityId.startsWith(API)
+          ? new Limit(apiMax, apiWindow)
           : new Limit(addressMax, addressWindow);
     }
 
-    /** The longer window: a key unused that long holds no failure that still counts. */
+    /** The longest window: a key unused that long holds no failure that still counts. */
     Duration longestWindow() {
-      return addressWindow.compareTo(nameWindow) >= 0 ? addressWindow : nameWindow;
+      Duration longer = addressWindow.compareTo(nameWindow) >= 0 ? addressWindow : nameWindow;
+      return longer.compareTo(apiWindow) >= 0 ? longer : apiWindow;
     }
   }
 
@@ -119,6 +149,11 @@ public final class LoginGuard {
       return key.toString();
     }
     return ADDRESS + address.getHostAddress();
+  }
+
+  /** The key a client address's failed API tokens count under: as {@link #address}, apart. */
+  public static String apiAddress(java.net.InetAddress address) {
+    return API + address(address);
   }
 
   /** The key a username that does not exist counts under. */

@@ -40,7 +40,8 @@ class AdminRulesTest {
   }
 
   static final LoginGuard.Settings GUARD =
-      new LoginGuard.Settings(3, Duration.ofMinutes(10), 2, Duration.ofMinutes(15), 100);
+      new LoginGuard.Settings(
+          3, Duration.ofMinutes(10), 2, Duration.ofMinutes(15), 4, Duration.ofMinutes(5), 100);
 
   /** A guard entity outside sharding (its messages' serialization: theGuardsMessagesCrossNodes). */
   static final class Guard {
@@ -99,6 +100,19 @@ class AdminRulesTest {
     clock.now = first.plus(Duration.ofMinutes(15)).plusMillis(1);
     assertThat(name.attempt()).as("the first left the window").isNull();
     assertThat(name.check()).isNotNull();
+
+    // An address's failed API tokens count apart from its sign-ins, by their own limit (4 in 5
+    // minutes here): the address that failed 3 sign-ins above has no API failures yet.
+    java.net.InetAddress a = java.net.InetAddress.getByName("10.0.0.1");
+    assertThat(LoginGuard.apiAddress(a)).isNotEqualTo(LoginGuard.address(a)).startsWith("api:");
+    Guard api = new Guard(LoginGuard.apiAddress(a), clock);
+    Instant apiFirst = clock.now;
+    for (int i = 0; i < 3; i++) {
+      assertThat(api.fail()).as("failure " + (i + 1) + " of 4").isNull();
+    }
+    assertThat(api.fail()).isEqualTo(apiFirst.plus(Duration.ofMinutes(5)));
+    clock.now = apiFirst.plus(Duration.ofMinutes(5)).plusMillis(1);
+    assertThat(api.check()).as("all four left the window").isNull();
   }
 
   @Test
@@ -108,7 +122,14 @@ class AdminRulesTest {
         org.apache.pekko.actor.testkit.typed.javadsl.BehaviorTestKit.create(
             LoginGuard.create(
                 "address:10.0.0.1",
-                new LoginGuard.Settings(0, Duration.ofMinutes(10), 5, Duration.ofMinutes(15), 10),
+                new LoginGuard.Settings(
+                    0,
+                    Duration.ofMinutes(10),
+                    5,
+                    Duration.ofMinutes(15),
+                    0,
+                    Duration.ofMinutes(5),
+                    10),
                 clock));
     var inbox = org.apache.pekko.actor.testkit.typed.javadsl.TestInbox.<LoginGuard.Verdict>create();
     offKit.run(new LoginGuard.Fail(inbox.getRef()));
