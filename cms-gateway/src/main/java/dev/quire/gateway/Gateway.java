@@ -339,25 +339,23 @@ public final class Gateway {
             return complete(denied(errors, true, "the API token is not valid"));
           }
           return extractRequest(
-              request ->
-                  userToken(
-                      presented, failures.keyOf(request), users, failures, access, errors, inner));
+              request -> userToken(presented, request, users, failures, access, errors, inner));
         });
   }
 
   /**
    * A presented {@code Authorization} that is not the site's token: a user's token, checked unless
-   * the client address ({@code key}) is turned away for its failures, each failure counted.
+   * the client address is turned away for its failures, each failure counted.
    */
   private static Route userToken(
       String presented,
-      String key,
+      org.apache.pekko.http.javadsl.model.HttpRequest request,
       dev.quire.gateway.api.UserTokens users,
       dev.quire.gateway.api.TokenFailures failures,
       java.util.Map<String, dev.quire.protocol.Role.Permission> access,
       ErrorMapper errors,
       java.util.function.Supplier<Route> inner) {
-    java.time.Instant until = failures.turnedAwayUntil(key);
+    java.time.Instant until = failures.turnedAwayUntil(request);
     if (until != null) {
       long seconds =
           Math.max(1, java.time.Duration.between(java.time.Instant.now(), until).toSeconds() + 1);
@@ -378,7 +376,7 @@ public final class Gateway {
         dev.quire.gateway.api.UserTokens.parse(presented);
     if (own.isEmpty()) {
       return onSuccess(
-          failures.failed(key),
+          failures.failed(request),
           counted -> complete(denied(errors, false, "the API token is not valid")));
     }
     return onSuccess(
@@ -386,7 +384,7 @@ public final class Gateway {
         user -> {
           if (user.isEmpty()) {
             return onSuccess(
-                failures.failed(key),
+                failures.failed(request),
                 counted ->
                     complete(
                         denied(

@@ -51,13 +51,20 @@ public final class TokenFailures {
   }
 
   /** The key {@code request}'s failures count under; null when off or the address is unknown. */
-  public String keyOf(HttpRequest request) {
+  String keyOf(HttpRequest request) {
     return on ? addresses.of(request).map(LoginGuard::apiAddress).orElse(null) : null;
   }
 
-  /** Until when this node turns {@code key} away; null when it may try ({@code key} null too). */
-  public Instant turnedAwayUntil(String key) {
-    if (key == null || turnedAway.isEmpty()) {
+  /**
+   * Until when this node turns {@code request}'s client address away; null when it may try (its
+   * address is only looked at while some address is turned away).
+   */
+  public Instant turnedAwayUntil(HttpRequest request) {
+    if (turnedAway.isEmpty()) {
+      return null;
+    }
+    String key = keyOf(request);
+    if (key == null) {
       return null;
     }
     Instant until = turnedAway.get(key);
@@ -69,10 +76,11 @@ public final class TokenFailures {
   }
 
   /**
-   * Counts a failure of {@code key} (null: nothing counted) and completes once the guard has
-   * answered, or has not in time (then it is not counted, and the log says so).
+   * Counts a failure of {@code request}'s client address (unknown: nothing counted) and completes
+   * once the guard has answered, or has not in time (then it is not counted, and the log says so).
    */
-  public CompletionStage<Void> failed(String key) {
+  public CompletionStage<Void> failed(HttpRequest request) {
+    String key = keyOf(request);
     if (key == null) {
       return CompletableFuture.completedFuture(null);
     }
