@@ -441,6 +441,58 @@ class ServeDemoTest {
     return r.body();
   }
 
+  /**
+   * Fenced code that names its language is coloured by highlight.js (from its WebJar) in a real
+   * browser; a page without such code loads no script for it.
+   */
+  @Test
+  @Order(3)
+  void fencedCodeThatNamesItsLanguageIsColouredInARealBrowser() throws Exception {
+    ready();
+    var guide = org.jsoup.Jsoup.parse(page(base, "/markdown-style-guide/", 200));
+    List<String> scripts = guide.select("script[src]").eachAttr("src");
+    String hl =
+        scripts.stream()
+            .filter(s -> s.matches("/assets/js/highlight\\.[0-9a-f]{10}\\.js"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no highlight.js in " + scripts));
+    assertThat(scripts).anyMatch(s -> s.matches("/assets/js/code\\.[0-9a-f]{10}\\.js"));
+    var served =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + hl)).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(served.statusCode()).isEqualTo(200);
+    assertThat(served.body()).contains("Highlight.js v11.");
+    assertThat(served.headers().firstValue("Cache-Control").orElse(""))
+        .contains("max-age=31536000");
+    assertThat(
+            org.jsoup.Jsoup.parse(page(base, "/posts/welcome-to-quire/", 200))
+                .select("script[src]"))
+        .as("a post without fenced code")
+        .noneMatch(s -> s.attr("src").contains("highlight"));
+
+    LiveSearchBrowser.withBrowser(
+        driver -> {
+          driver.get(base + "/markdown-style-guide/");
+          var keywords =
+              new org.openqa.selenium.support.ui.WebDriverWait(driver, Duration.ofSeconds(15))
+                  .until(
+                      d -> {
+                        var found =
+                            d.findElements(
+                                org.openqa.selenium.By.cssSelector(
+                                    "code.language-java span[class*='hljs-']"));
+                        return found.isEmpty() ? null : found;
+                      });
+          var code =
+              driver.findElement(org.openqa.selenium.By.cssSelector("pre > code.language-java"));
+          assertThat(keywords.get(0).getCssValue("color"))
+              .as("a token is drawn in its own colour")
+              .isNotEqualTo(code.getCssValue("color"));
+          assertThat(code.getText()).as("the code's text is unchanged").contains("record");
+        });
+  }
+
   @Test
   @Order(3)
   void searchResultsFollowTheTypingInARealBrowser() throws Exception {

@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  * Theme assets (CSS, images, fonts) with content-hashed names: {@code css/site.css} is served as
  * {@code /assets/css/site.1a2b3c4d.css} so it can be cached for a year and still change on the next
  * deploy. Files in the theme directory on disk win over the built-in theme; in dev mode they are
- * re-read on every request.
+ * re-read on every request. A few of the built-in theme's assets are libraries' files, read from
+ * their WebJar on the class path rather than copied into the theme ({@link #VENDORED}); a theme
+ * directory's file of the same name wins over those too.
  */
 public final class Assets {
 
@@ -38,6 +40,14 @@ public final class Assets {
           Map.entry("ico", "image/x-icon"),
           Map.entry("woff2", "font/woff2"),
           Map.entry("txt", "text/plain; charset=UTF-8"));
+
+  /**
+   * Built-in assets taken from a WebJar: the asset's name, then the WebJar's artifact and the file
+   * in it. {@code js/highlight.js} is highlight.js's common build (BSD-3-Clause), which {@code
+   * js/code.js} runs on fenced code that names its language.
+   */
+  static final Map<String, String[]> VENDORED =
+      Map.of("js/highlight.js", new String[] {"highlightjs", "highlight.min.js"});
 
   /** One asset: its bytes, media type and the hash in its public name. */
   public record Asset(String name, byte[] bytes, String contentType, String hash) {
@@ -111,13 +121,13 @@ public final class Assets {
         }
       }
       if (bytes == null) {
-        try (InputStream in =
-            Assets.class.getClassLoader().getResourceAsStream("themes/default/assets/" + name)) {
-          if (in == null) {
-            return Optional.empty();
-          }
-          bytes = in.readAllBytes();
-        }
+        bytes = resource("themes/default/assets/" + name);
+      }
+      if (bytes == null && VENDORED.containsKey(name)) {
+        bytes = resource(webJarPath(VENDORED.get(name)[0], VENDORED.get(name)[1]));
+      }
+      if (bytes == null) {
+        return Optional.empty();
       }
       String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
       String type = TYPES.getOrDefault(ext, "application/octet-stream");
@@ -125,6 +135,27 @@ public final class Assets {
     } catch (IOException e) {
       throw new IllegalStateException("cannot read theme asset " + name + ": " + e.getMessage(), e);
     }
+  }
+
+  /** A class-path resource's bytes; null when there is none. */
+  private static byte[] resource(String path) throws IOException {
+    try (InputStream in = Assets.class.getClassLoader().getResourceAsStream(path)) {
+      return in == null ? null : in.readAllBytes();
+    }
+  }
+
+  /**
+   * Where {@code file} is in the WebJar {@code org.webjars:artifact}: under its version, which its
+   * Maven properties name, so that a new version of the library needs no change here.
+   */
+  static String webJarPath(String artifact, String file) throws IOException {
+    byte[] props = resource("META-INF/maven/org.webjars/" + artifact + "/pom.properties");
+    if (props == null) {
+      throw new IOException("the WebJar org.webjars:" + artifact + " is not on the class path");
+    }
+    java.util.Properties p = new java.util.Properties();
+    p.load(new java.io.ByteArrayInputStream(props));
+    return "META-INF/resources/webjars/" + artifact + "/" + p.getProperty("version") + "/" + file;
   }
 
   /** Hex digits of an asset's SHA-256 in its fingerprinted name. */

@@ -62,6 +62,15 @@ public record ItemView(
     return SiteSnapshot.archiveUrl(java.time.YearMonth.from(localDate()));
   }
 
+  /**
+   * Whether the body has fenced code that names its language ({@code <code class="language-...">},
+   * as the renderer writes it): the built-in theme then loads the scripts that colour it, {@code
+   * post.hasLanguageCode()} in templates.
+   */
+  public boolean hasLanguageCode() {
+    return html.contains("<code class=\"language-");
+  }
+
   /** The tags' names, as written: {@code post.tagNames} in templates. */
   public List<String> tagNames() {
     return tags.stream().map(TagRef::name).toList();

@@ -38,4 +38,22 @@ class AssetsTest {
     assertThat(assets.resolve("../secret.css")).isEmpty();
     assertThat(assets.resolve("css/../../secret.css")).isEmpty();
   }
+
+  @Test
+  void highlightJsComesFromItsWebJarAndAThemeFileOfTheSameNameWins() throws Exception {
+    var hl = new Assets(null, false).resolve("js/highlight.js").orElseThrow().asset();
+    String js = new String(hl.bytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(js).startsWith("/*!").contains("Highlight.js v11.").contains("highlightElement");
+    assertThat(hl.contentType()).startsWith("text/javascript");
+    assertThat(hl.url()).matches("/assets/js/highlight\\.[0-9a-f]{10}\\.js");
+    // Only the names the theme takes from a WebJar: not the jar's other files.
+    assertThat(new Assets(null, false).resolve("js/highlight.min.js")).isEmpty();
+
+    Files.createDirectories(theme.resolve("assets/js"));
+    Files.writeString(theme.resolve("assets/js/highlight.js"), "var hljs = null; // my build");
+    assertThat(
+            new String(
+                new Assets(theme, false).resolve("js/highlight.js").orElseThrow().asset().bytes()))
+        .isEqualTo("var hljs = null; // my build");
+  }
 }
