@@ -1360,6 +1360,18 @@ class AdminEndToEndTest {
     var listed = JSON.readTree(api("GET", "/api/v1/users/tokenowner/tokens", null).body());
     assertThat(listed.get("items")).as(listed.toString()).hasSize(2);
     assertThat(bearer(shown, "/api/v1/me")).as("the first token still works").isEqualTo(200);
+    // Each time the page is shown its form is a new one, and makes a token of its own.
+    var fresh = owner.get("/admin/account/tokens").body();
+    String nextForm = org.jsoup.Jsoup.parse(fresh).select("#make-token input[name=form]").val();
+    assertThat(nextForm).matches("[0-9a-f]{16}").isNotEqualTo(formId);
+    Map<String, String> nextMake = new java.util.HashMap<>(makeForm);
+    nextMake.put("form", nextForm);
+    nextMake.put("name", "desktop");
+    var second = owner.post("/admin/account/tokens", nextMake);
+    assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+    assertThat(org.jsoup.Jsoup.parse(second.body()).select("#new-token").val())
+        .startsWith("quire_")
+        .isNotEqualTo(shown);
 
     AdminForms admin = signedIn("admin", "a-new-password-1"); // changed in an earlier test
     assertThat(admin.get("/admin/users/").body()).contains("href=\"" + path + "\"");

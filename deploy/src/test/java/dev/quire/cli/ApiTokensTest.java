@@ -306,8 +306,13 @@ class ApiTokensTest {
 
   /** {@code GET /api/v1/me} with {@code token} (null: none), as if from {@code address}. */
   HttpResponse<String> meFrom(String address, String token) throws Exception {
+    return from(address, token, "/api/v1/me");
+  }
+
+  /** {@code GET path} with {@code token} (null: none), as if from {@code address}. */
+  HttpResponse<String> from(String address, String token, String path) throws Exception {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + "/api/v1/me"))
+        HttpRequest.newBuilder(URI.create(base + path))
             .timeout(Duration.ofSeconds(20))
             .header("X-Forwarded-For", address);
     if (token != null) {
@@ -373,6 +378,54 @@ class ApiTokensTest {
       assertThat(meFrom(guesser, null).statusCode()).as("no token: asked for one").isEqualTo(401);
       assertThat(meFrom("198.51.100.8", ann).statusCode()).as("another address").isEqualTo(200);
       assertThat(call("GET", "/api/v1/me", ann, null).status()).as("loopback").isEqualTo(200);
+    }
+  }
+
+  /**
+   * The limit is the gateway core's, not the admin module's: on a gateway without it, failed tokens
+   * are counted all the same, and an address turned away may try again once its window (2 s here)
+   * has passed, as Retry-After says.
+   */
+  @Test
+  void withoutTheAdminModuleFailedTokensAreCountedAndTheWindowEnds() throws Exception {
+    var config =
+        QuireNode.config(
+            Map.of(
+                "quire.data-dir",
+                tmp.resolve("no-admin").toString(),
+                "quire.gateway.http.port",
+                0,
+                "quire.embedding.enabled",
+                false,
+                "quire.gateway.modules",
+                java.util.List.of("api", "site"),
+                "quire.gateway.http.trusted-proxies",
+                java.util.List.of("127.0.0.1"),
+                "quire.gateway.api.token-failures.per-address",
+                3,
+                "quire.gateway.api.token-failures.window",
+                "2s"));
+    try (QuireNode node =
+        QuireNode.start(
+            config,
+            true,
+            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+            SITE_TOKEN)) {
+      base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+      String guesser = "203.0.113.9";
+      for (int i = 0; i < 3; i++) {
+        assertThat(meFrom(guesser, "junk-" + i).statusCode()).isEqualTo(401);
+      }
+      HttpResponse<String> away = meFrom(guesser, "more-junk");
+      assertThat(away.statusCode()).as(away.body()).isEqualTo(429);
+      long wait = away.headers().firstValue("Retry-After").map(Long::parseLong).orElseThrow();
+      assertThat(wait).isBetween(1L, 3L);
+      Thread.sleep(wait * 1000);
+      assertThat(meFrom(guesser, "junk-again").statusCode())
+          .as("the window has passed: checked, and refused, again")
+          .isEqualTo(401);
+      // (No /me here: the users' API is the admin module's.)
+      assertThat(from(guesser, SITE_TOKEN, "/api/v1/content").statusCode()).isEqualTo(200);
     }
   }
 }

@@ -470,6 +470,16 @@ class ServeDemoTest {
                 .select("script[src]"))
         .as("a post without fenced code")
         .noneMatch(s -> s.attr("src").contains("highlight"));
+    assertThat(org.jsoup.Jsoup.parse(page(base, "/about/", 200)).select("script[src]"))
+        .as("a page without fenced code")
+        .noneMatch(s -> s.attr("src").contains("highlight"));
+    assertThat(
+            org.jsoup.Jsoup.parse(page(base, "/posts/from-edit-to-page/", 200))
+                .select("script[src]")
+                .eachAttr("src"))
+        .as("a post with fenced Java")
+        .contains(hl)
+        .anyMatch(s -> s.matches("/assets/js/code\\.[0-9a-f]{10}\\.js"));
 
     LiveSearchBrowser.withBrowser(
         driver -> {

@@ -23,15 +23,24 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * its /64, what one host is usually given), a username that does not exist ({@link #name}: it locks
  * as an account does, after as many attempts, so that the lockout does not tell which names exist,
  * also when the attempts are spread over gateways), and a client address's failed API tokens
- * ({@link #apiAddress}, counted by the gateway core's API authorisation, {@code
- * api/TokenFailures}). Kept in memory only: a key is forgotten once unused for its window (by then
- * every failure in it has left the window), or when a node holds {@code remembered} keys, the least
- * recently used first. The gateway core starts it, whichever modules run.
+ * ({@link #apiAddress}, counted by the gateway core's API authorisation, {@code api/TokenFailures},
+ * in entities of their own kind, {@link #API_KEY}). Kept in memory only: a key is forgotten once
+ * unused for its window (by then every failure in it has left the window), or when a node holds
+ * {@code remembered} keys, the least recently used first. The gateway core starts it, whichever
+ * modules run.
  */
 public final class LoginGuard {
 
   public static final EntityTypeKey<Command> KEY =
       EntityTypeKey.create(Command.class, "LoginGuard");
+
+  /**
+   * The entities of the client addresses' failed API tokens: a kind of their own, so that keys made
+   * by junk {@code Authorization} headers (which cost nothing to send) have their own budget of
+   * {@code apiRemembered} per node, and cannot push sign-in counts out of memory.
+   */
+  public static final EntityTypeKey<Command> API_KEY =
+      EntityTypeKey.create(Command.class, "ApiTokenGuard");
 
   private static final String ADDRESS = "address:";
   private static final String NAME = "name:";
@@ -68,7 +77,8 @@ public final class LoginGuard {
       Duration nameWindow,
       int apiMax,
       Duration apiWindow,
-      int remembered) {
+      int remembered,
+      int apiRemembered) {
 
     /**
      * From {@code quire.gateway.admin.login} (addresses), {@code quire.content.users} (names:
@@ -84,7 +94,8 @@ public final class LoginGuard {
           root.getDuration("quire.content.users.lockout-window"),
           api.getInt("per-address"),
           api.getDuration("window"),
-          login.getInt("addresses-remembered"));
+          login.getInt("addresses-remembered"),
+          api.getInt("addresses-remembered"));
     }
 
     Limit limitFor(String entityId) {
@@ -96,10 +107,9 @@ public final class LoginGuard {
           : new Limit(addressMax, addressWindow);
     }
 
-    /** The longest window: a key unused that long holds no failure that still counts. */
+    /** The longer sign-in window: a key unused that long holds no failure that still counts. */
     Duration longestWindow() {
-      Duration longer = addressWindow.compareTo(nameWindow) >= 0 ? addressWindow : nameWindow;
-      return longer.compareTo(apiWindow) >= 0 ? longer : apiWindow;
+      return addressWindow.compareTo(nameWindow) >= 0 ? addressWindow : nameWindow;
     }
   }
 
@@ -161,18 +171,31 @@ public final class LoginGuard {
     return NAME + username;
   }
 
-  /** Starts the entities on this node (a gateway's); other gateways reach them through theirs. */
+  /**
+   * Starts both kinds of entity on this node (a gateway's); other gateways reach them through
+   * theirs.
+   */
   public static void init(ActorSystem<?> system, Settings settings) {
+    init(system, KEY, settings, settings.longestWindow(), settings.remembered());
+    init(system, API_KEY, settings, settings.apiWindow(), settings.apiRemembered());
+  }
+
+  private static void init(
+      ActorSystem<?> system,
+      EntityTypeKey<Command> key,
+      Settings settings,
+      Duration window,
+      int remembered) {
     ClusterShardingSettings sharding = ClusterShardingSettings.create(system);
     ClusterSharding.get(system)
         .init(
-            Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings, Clock.systemUTC()))
+            Entity.of(key, ctx -> create(ctx.getEntityId(), settings, Clock.systemUTC()))
                 .withSettings(
                     sharding.withPassivationStrategy(
                         sharding
                             .passivationStrategySettings()
-                            .withIdleEntityPassivation(settings.longestWindow())
-                            .withActiveEntityLimit(settings.remembered())
+                            .withIdleEntityPassivation(window)
+                            .withActiveEntityLimit(remembered)
                             .withLeastRecentlyUsedReplacement()))
                 .withRole("gateway"));
   }

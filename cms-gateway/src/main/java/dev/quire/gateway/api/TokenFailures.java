@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * that address's tokens 429 from memory, the site's excepted: a user's token costs an ask to the
  * one user-directory entity, which an address sending made-up tokens must not be able to keep busy.
  * Each other gateway learns it at its own next failure from that address. Every request with a
- * token pays one map read while some address is turned away, nothing otherwise.
+ * token pays one map read while some address is turned away, nothing otherwise. Requests that
+ * arrive all at once from a new address are checked until the guard's first answers come back: at
+ * most as many as that address has connections open, once per window.
  */
 public final class TokenFailures {
 
@@ -36,6 +38,12 @@ public final class TokenFailures {
   private final Clock clock;
   private final ConcurrentHashMap<String, Instant> turnedAway = new ConcurrentHashMap<>();
 
+  /** When the map was last cleared of what has ended (epoch ms): at most once a second. */
+  private final java.util.concurrent.atomic.AtomicLong swept =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  private static final long SWEEP_EVERY_MS = 1000;
+
   public TokenFailures(
       ActorSystem<?> system,
       ClientAddress addresses,
@@ -46,7 +54,7 @@ public final class TokenFailures {
     this.addresses = addresses;
     this.on = settings.apiMax() > 0;
     this.guardTimeout = guardTimeout;
-    this.remembered = settings.remembered();
+    this.remembered = settings.apiRemembered();
     this.clock = clock;
   }
 
@@ -62,6 +70,16 @@ public final class TokenFailures {
   public Instant turnedAwayUntil(HttpRequest request) {
     if (turnedAway.isEmpty()) {
       return null;
+    }
+    Instant now = clock.instant();
+    long last = swept.get();
+    if (now.toEpochMilli() - last >= SWEEP_EVERY_MS
+        && swept.compareAndSet(last, now.toEpochMilli())) {
+      // Ended ones go, so that once every address may try again a request looks at none.
+      turnedAway.values().removeIf(u -> !u.isAfter(now));
+      if (turnedAway.isEmpty()) {
+        return null;
+      }
     }
     String key = keyOf(request);
     if (key == null) {
@@ -85,7 +103,7 @@ public final class TokenFailures {
       return CompletableFuture.completedFuture(null);
     }
     return ClusterSharding.get(system)
-        .entityRefFor(LoginGuard.KEY, key)
+        .entityRefFor(LoginGuard.API_KEY, key)
         .<LoginGuard.Verdict>ask(LoginGuard.Fail::new, guardTimeout)
         .handle(
             (verdict, e) -> {
@@ -108,7 +126,10 @@ public final class TokenFailures {
         turnedAway.clear();
       }
     }
-    if (turnedAway.put(key, until) == null) {
+    // Answers come back in any order: the latest end wins.
+    Instant before = turnedAway.get(key);
+    turnedAway.merge(key, until, (a, b) -> a.isAfter(b) ? a : b);
+    if (before == null) {
       LOG.info("API tokens from {} turned away until {}: too many that failed", key, until);
     }
   }

@@ -46,7 +46,7 @@ public final class Assets {
    * in it. {@code js/highlight.js} is highlight.js's common build (BSD-3-Clause), which {@code
    * js/code.js} runs on fenced code that names its language.
    */
-  static final Map<String, String[]> VENDORED =
+  public static final Map<String, String[]> VENDORED =
       Map.of("js/highlight.js", new String[] {"highlightjs", "highlight.min.js"});
 
   /** One asset: its bytes, media type and the hash in its public name. */

@@ -41,7 +41,7 @@ class AdminRulesTest {
 
   static final LoginGuard.Settings GUARD =
       new LoginGuard.Settings(
-          3, Duration.ofMinutes(10), 2, Duration.ofMinutes(15), 4, Duration.ofMinutes(5), 100);
+          3, Duration.ofMinutes(10), 2, Duration.ofMinutes(15), 4, Duration.ofMinutes(5), 100, 100);
 
   /** A guard entity outside sharding (its messages' serialization: theGuardsMessagesCrossNodes). */
   static final class Guard {
@@ -129,6 +129,7 @@ class AdminRulesTest {
                     Duration.ofMinutes(15),
                     0,
                     Duration.ofMinutes(5),
+                    10,
                     10),
                 clock));
     var inbox = org.apache.pekko.actor.testkit.typed.javadsl.TestInbox.<LoginGuard.Verdict>create();
