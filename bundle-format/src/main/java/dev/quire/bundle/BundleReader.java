@@ -141,6 +141,10 @@ public final class BundleReader implements AutoCloseable {
     return manifest;
   }
 
+  private static int major(Manifest m) {
+    return Integer.parseInt(m.formatVersion().substring(0, m.formatVersion().indexOf('.')));
+  }
+
   /**
    * Checks the whole bundle; throws on the first problem, naming the entry (and line). Reads every
    * byte once, in bounded memory (the sets of item ids and media hashes are the only state that
@@ -171,6 +175,12 @@ public final class BundleReader implements AutoCloseable {
       }
       if (!present.add(name)) {
         throw new BundleException(name, "appears twice in the zip");
+      }
+      if (name.equals(Layout.USERS) && major(manifest) < 2) {
+        throw new BundleException(
+            name,
+            "holds accounts, which format 2.0 brought, in a bundle that says format "
+                + manifest.formatVersion());
       }
       if (!name.equals(Layout.MANIFEST) && !listed.containsKey(name)) {
         throw new BundleException(name, "is in the zip but not listed in the manifest");
@@ -293,6 +303,9 @@ public final class BundleReader implements AutoCloseable {
     final Map<String, Long> itemRevisions = new HashMap<>();
     final Map<String, Long> lastEventRevision = new HashMap<>();
     final Set<String> slugs = new HashSet<>();
+    final Set<String> usernames = new HashSet<>();
+    final Set<String> tokenIds = new HashSet<>();
+    long users;
     long items;
     long events;
     long redirects;
@@ -332,6 +345,8 @@ public final class BundleReader implements AutoCloseable {
               item(name, line, parse(name, line, text, BundleItem.class));
             } else if (name.startsWith(Layout.EVENTS_PREFIX)) {
               event(name, line, parse(name, line, text, BundleEvent.class));
+            } else if (name.equals(Layout.USERS)) {
+              user(name, line, parse(name, line, text, BundleUser.class));
             } else if (name.equals(Layout.REDIRECTS)) {
               Redirect r = parse(name, line, text, Redirect.class);
               requirePath(name, line, "from", r.from());
@@ -422,6 +437,61 @@ public final class BundleReader implements AutoCloseable {
       if (items > limits.maxItems()) {
         throw new BundleException(name, line, "more than " + limits.maxItems() + " items");
       }
+    }
+
+    void user(String name, long line, BundleUser u) throws BundleException {
+      require(
+          name,
+          line,
+          u.username() != null && BundleUser.USERNAME.matcher(u.username()).matches(),
+          "field 'username': not 1-64 of a-z 0-9 . - _ starting with a letter or digit");
+      require(
+          name, line, usernames.add(u.username()), "field 'username': " + u.username() + " twice");
+      require(
+          name,
+          line,
+          u.displayName() == null || u.displayName().length() <= BundleUser.MAX_DISPLAY_NAME,
+          "field 'displayName': longer than " + BundleUser.MAX_DISPLAY_NAME + " characters");
+      require(
+          name,
+          line,
+          u.role() != null && BundleUser.ROLES.contains(u.role()),
+          "field 'role': '" + u.role() + "' is not one of " + BundleUser.ROLES);
+      // Never the value in the message: it is a password's hash.
+      require(
+          name,
+          line,
+          u.passwordHash() != null
+              && u.passwordHash().length() <= BundleUser.MAX_HASH
+              && BundleUser.PASSWORD_HASH.matcher(u.passwordHash()).matches(),
+          "field 'passwordHash': not an Argon2id hash in PHC form ($argon2id$v=..$m=..,t=..,p=..$salt$hash)");
+      for (BundleUser.Token t : u.tokens()) {
+        require(
+            name,
+            line,
+            t.id() != null && BundleUser.Token.ID.matcher(t.id()).matches(),
+            "field 'tokens.id': not 16 hex digits");
+        require(name, line, tokenIds.add(t.id()), "field 'tokens.id': " + t.id() + " twice");
+        require(
+            name,
+            line,
+            t.secretHash() != null && Layout.SHA256.matcher(t.secretHash()).matches(),
+            "field 'tokens.secretHash': not a SHA-256 hex digest");
+        require(
+            name,
+            line,
+            t.name() != null
+                && !t.name().isBlank()
+                && t.name().length() <= BundleUser.MAX_TOKEN_NAME,
+            "field 'tokens.name': 1 to " + BundleUser.MAX_TOKEN_NAME + " characters");
+        require(name, line, t.createdAt() != null, "field 'tokens.createdAt': missing");
+        require(
+            name,
+            line,
+            t.createdBy() == null || t.createdBy().length() <= Layout.MAX_ACTOR,
+            "field 'tokens.createdBy': longer than " + Layout.MAX_ACTOR + " characters");
+      }
+      users++;
     }
 
     void event(String name, long line, BundleEvent e) throws BundleException {
@@ -522,6 +592,7 @@ public final class BundleReader implements AutoCloseable {
       count("mediaBytes", c.mediaBytes(), blobBytes);
       count("redirects", c.redirects(), redirects);
       count("menus", c.menus(), menus);
+      count("users", c.users(), users);
     }
 
     private void count(String field, long declared, long actual) throws BundleException {
@@ -547,6 +618,11 @@ public final class BundleReader implements AutoCloseable {
   public void forEachMedia(RecordConsumer<MediaEntry> consumer)
       throws IOException, BundleException {
     forEachRecord(Layout.MEDIA_INDEX, MediaEntry.class, consumer);
+  }
+
+  /** The admin's accounts (format 2.x); none in a bundle without them. */
+  public void forEachUser(RecordConsumer<BundleUser> consumer) throws IOException, BundleException {
+    forEachRecord(Layout.USERS, BundleUser.class, consumer);
   }
 
   public List<Redirect> redirects() throws IOException, BundleException {

@@ -68,6 +68,8 @@ public final class BundleWriter implements AutoCloseable {
   private final Part events;
   private final Part mediaIndex;
   private final Part redirects;
+  private final Part users;
+  private final Set<String> usernames = new HashSet<>();
   private List<Menu> menus = List.of();
   private Map<String, String> settings = Map.of();
   private long mediaBytes;
@@ -90,6 +92,7 @@ public final class BundleWriter implements AutoCloseable {
     this.events = new Part(Layout.EVENTS_PREFIX, options.itemsPerPart(), false);
     this.mediaIndex = new Part(Layout.MEDIA_INDEX, Integer.MAX_VALUE, true);
     this.redirects = new Part(Layout.REDIRECTS, Integer.MAX_VALUE, true);
+    this.users = new Part(Layout.USERS, Integer.MAX_VALUE, true);
   }
 
   public static BundleWriter create(Path file, Options options) throws IOException {
@@ -180,6 +183,18 @@ public final class BundleWriter implements AutoCloseable {
     redirects.write(r);
   }
 
+  /**
+   * An account of the site's admin: a bundle with any is written as format {@link
+   * Manifest#VERSION_WITH_USERS}, which 1.x readers refuse; one without stays {@link
+   * Manifest#VERSION}.
+   */
+  public void user(BundleUser user) throws IOException {
+    if (!usernames.add(user.username())) {
+      throw new IOException(Layout.USERS + ": the account '" + user.username() + "' twice");
+    }
+    users.write(user);
+  }
+
   public void menus(List<Menu> value) {
     this.menus = List.copyOf(value);
   }
@@ -190,7 +205,7 @@ public final class BundleWriter implements AutoCloseable {
 
   /** Writes the record parts and the manifest, and moves the bundle into place. */
   public Manifest finish() throws IOException {
-    for (Part p : List.of(items, events, mediaIndex, redirects)) {
+    for (Part p : List.of(items, events, mediaIndex, redirects, users)) {
       p.flushInto();
     }
     writeJson(Layout.MENUS, menus);
@@ -202,11 +217,12 @@ public final class BundleWriter implements AutoCloseable {
             mediaStored.size(),
             mediaBytes,
             redirects.total,
-            menus.size());
+            menus.size(),
+            users.total);
     Manifest manifest =
         new Manifest(
             Manifest.FORMAT,
-            Manifest.VERSION,
+            users.total > 0 ? Manifest.VERSION_WITH_USERS : Manifest.VERSION,
             options.createdBy(),
             options.clock().instant(),
             options.site(),

@@ -12,7 +12,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** Entry names, the checksum rules and the JSON mapping of format 1.x (see SPEC.md). */
+/** Entry names, the checksum rules and the JSON mapping of formats 1.x and 2.x (see SPEC.md). */
 final class Layout {
 
   static final String MANIFEST = "manifest.json";
@@ -24,12 +24,18 @@ final class Layout {
   static final String MENUS = "menus.json";
   static final String SETTINGS = "settings.json";
 
-  /** Every name a 1.x bundle may contain. Anything else is refused, never used as a path. */
+  /** The admin's accounts: format 2.x only. */
+  static final String USERS = "users.jsonl";
+
+  /**
+   * Every name a bundle may contain ({@link #USERS} only from 2.0). Anything else is refused, never
+   * used as a path.
+   */
   static final Pattern VALID_NAME =
       Pattern.compile(
           "manifest\\.json|content/items-[0-9]{6}\\.jsonl|history/events-[0-9]{6}\\.jsonl"
               + "|media/index\\.jsonl|media/[0-9a-f]{64}|redirects\\.jsonl|menus\\.json"
-              + "|settings\\.json");
+              + "|settings\\.json|users\\.jsonl");
 
   static final Pattern SLUG = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
 

@@ -134,12 +134,12 @@ class BadBundleTest {
 
   @Test
   void aNewerMajorVersionIsRefusedWithAClearMessage() throws Exception {
-    editManifest(m -> m.put("formatVersion", "2.0"), false);
-    Path file = write("v2.quire", entries);
+    editManifest(m -> m.put("formatVersion", "3.0"), false);
+    Path file = write("v3.quire", entries);
     assertThatThrownBy(() -> BundleReader.open(file, Limits.DEFAULT))
         .isInstanceOf(BundleException.class)
         .hasMessage(
-            "manifest.json: bundle format 2.0 is newer than this reader (1.x); upgrade Quire to read it");
+            "manifest.json: bundle format 3.0 is newer than this reader (2.x); upgrade Quire to read it");
   }
 
   @Test

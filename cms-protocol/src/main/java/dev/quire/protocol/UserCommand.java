@@ -220,6 +220,71 @@ public interface UserCommand extends QuireSerializable {
   record UserList(List<UserView> users) implements QuireSerializable {}
 
   /**
+   * Every account whole, its password's hash and its tokens' hashes included: for a bundle of the
+   * site that is asked to carry its accounts (the command's export, an admin's backup). Nothing
+   * else asks for it, and nothing shows it.
+   */
+  record ExportAccounts(ActorRef<Accounts> replyTo) implements UserCommand {}
+
+  record Accounts(List<AccountRecord> accounts) implements QuireSerializable {}
+
+  /**
+   * An account as a bundle carries it: its password as the directory keeps it (an Argon2id hash)
+   * and its tokens by their secrets' hashes.
+   */
+  record AccountRecord(
+      String username,
+      String displayName,
+      Role role,
+      boolean disabled,
+      String passwordHash,
+      Instant createdAt,
+      List<TokenRecord> tokens)
+      implements QuireSerializable {
+    public AccountRecord {
+      tokens = tokens == null ? List.of() : List.copyOf(tokens);
+    }
+
+    /** Never the hashes: a record's own would print them into any log that shows this. */
+    @Override
+    public String toString() {
+      return "AccountRecord[" + username + ", " + role + (disabled ? ", disabled" : "") + "]";
+    }
+  }
+
+  /** A token as a bundle carries it: {@code secretHash}, the SHA-256 (hex) of its secret. */
+  record TokenRecord(
+      String id,
+      String name,
+      String secretHash,
+      Instant createdAt,
+      String createdBy,
+      Instant expiresAt)
+      implements QuireSerializable {
+    @Override
+    public String toString() {
+      return "TokenRecord[" + id + "]";
+    }
+  }
+
+  /**
+   * Accounts from a bundle, restored as they were: each whose name the directory does not have is
+   * added with its password's hash, role, state and tokens (the tokens' ids must be free, or they
+   * are left out); one whose name it has is kept as the site has it. All checked first: one that
+   * the directory would refuse refuses them all, and nothing is added.
+   */
+  record RestoreAccounts(List<AccountRecord> accounts, String actor, ActorRef<Restored> replyTo)
+      implements UserCommand {}
+
+  /**
+   * {@code added} and {@code kept} (already on the site) by name; {@code tokens} restored; {@code
+   * tokensLeftOut}: ids another account of the site holds; {@code problem} set: nothing was added.
+   */
+  record Restored(
+      List<String> added, List<String> kept, int tokens, List<String> tokensLeftOut, String problem)
+      implements QuireSerializable {}
+
+  /**
    * {@code user} null: no such user. {@code lockedUntil} set: too many attempts, try after it (the
    * hash is then null).
    */

@@ -76,6 +76,15 @@ final class BundleCommand implements Runnable {
         description = "Only each item as it stands, not the events that made it.")
     boolean noHistory;
 
+    @Option(
+        names = "--with-users",
+        description = {
+          "Also the admin's accounts: roles, password hashes (Argon2id) and API tokens' hashes,",
+          "so that an import brings back who may sign in. Makes a format 2.0 bundle, which",
+          "Quire before 2026-12-06 cannot read; keep it as safe as the site's database."
+        })
+    boolean withUsers;
+
     @Mixin SiteOptions site = new SiteOptions();
 
     @Override
@@ -108,6 +117,7 @@ final class BundleCommand implements Runnable {
                 .run(
                     file,
                     !noHistory,
+                    withUsers,
                     new Manifest.Site(settings.get("title"), settings.get("base-url")),
                     settings,
                     dev.quire.gateway.backup.BundleMapping.CREATED_BY,
@@ -125,13 +135,14 @@ final class BundleCommand implements Runnable {
         throws java.io.IOException {
       Manifest.Counts c = m.counts();
       System.out.printf(
-          "Exported %d item(s), %d event(s), %d media blob(s) (%.1f MB), %d redirect(s) to %s"
+          "Exported %d item(s), %d event(s), %d media blob(s) (%.1f MB), %d redirect(s)%s to %s"
               + " (%.1f MB) in %.1f s%s.%nroot checksum %s%n",
           c.items(),
           c.events(),
           c.media(),
           c.mediaBytes() / 1e6,
           c.redirects(),
+          c.users() > 0 ? ", " + c.users() + " account(s)" : "",
           file,
           Files.size(file) / 1e6,
           (System.nanoTime() - t0) / 1e9,
@@ -162,7 +173,7 @@ final class BundleCommand implements Runnable {
                     config.getDuration("quire.cli.poll-interval"),
                     config.getDuration("quire.cli.backup-timeout"),
                     System.err)
-                .run(file, !noHistory);
+                .run(file, !noHistory, withUsers);
         printExported(r.manifest(), file, t0, "; the server keeps its copy as " + r.name());
         return 0;
       } catch (ServerBackup.Failed | dev.quire.bundle.BundleException e) {
@@ -381,8 +392,14 @@ final class BundleCommand implements Runnable {
         if (c != null) {
           System.out.printf(
               "holds        %d item(s), %d event(s), %d media blob(s) (%.1f MB), %d redirect(s),"
-                  + " %d menu(s)%n",
-              c.items(), c.events(), c.media(), c.mediaBytes() / 1e6, c.redirects(), c.menus());
+                  + " %d menu(s), %d account(s)%n",
+              c.items(),
+              c.events(),
+              c.media(),
+              c.mediaBytes() / 1e6,
+              c.redirects(),
+              c.menus(),
+              c.users());
         }
         System.out.printf("entries      %d%n", m.entries().size());
         System.out.printf("root         %s%n", m.rootChecksum());

@@ -56,6 +56,7 @@ final class BundleExport {
   Manifest run(
       Path file,
       boolean withHistory,
+      boolean withUsers,
       Manifest.Site siteInfo,
       Map<String, String> settings,
       String createdBy,
@@ -97,6 +98,11 @@ final class BundleExport {
       }
       writer.menus(BundleMapping.menus(await(site.menus())));
       writer.settings(settings);
+      if (withUsers) {
+        for (dev.quire.protocol.UserCommand.AccountRecord a : await(site.accounts())) {
+          writer.user(BundleMapping.user(a));
+        }
+      }
       return writer.finish();
     }
   }

@@ -222,6 +222,78 @@ final class BundleImport {
     planRedirects(bundle, policy);
     planSettings(bundle, policy);
     planMenus(bundle, policy);
+    planAccounts(bundle);
+  }
+
+  /** The bundle's accounts (format 2.x) the site lacks, restored after everything else. */
+  private final List<dev.quire.protocol.UserCommand.AccountRecord> accountsToRestore =
+      new ArrayList<>();
+
+  /**
+   * Accounts (format 2.x): one whose name the site has is kept as the site has it, whatever the
+   * policy (its password stays this site's: a site's first start makes an {@code admin} that a
+   * restore must not take over, or be refused for); the others are restored as they were, checked
+   * here against the site's limits so that a problem stops the import before anything is written.
+   */
+  private void planAccounts(BundleReader bundle) throws Exception {
+    List<dev.quire.protocol.UserCommand.AccountRecord> fromBundle = new ArrayList<>();
+    bundle.forEachUser(u -> fromBundle.add(dev.quire.gateway.backup.BundleMapping.account(u)));
+    if (fromBundle.isEmpty()) {
+      return;
+    }
+    Set<String> present = new HashSet<>();
+    Set<String> tokenIds = new HashSet<>();
+    for (dev.quire.protocol.UserCommand.AccountRecord a : await(site.accounts())) {
+      present.add(a.username());
+      a.tokens().forEach(t -> tokenIds.add(t.id()));
+    }
+    List<String> kept = new ArrayList<>();
+    int maxTokens = config.getInt("quire.content.users.max-tokens");
+    for (dev.quire.protocol.UserCommand.AccountRecord a : fromBundle) {
+      if (present.contains(a.username())) {
+        kept.add(a.username());
+        continue;
+      }
+      if (a.displayName() != null && a.displayName().chars().anyMatch(Character::isISOControl)) {
+        problem("users.jsonl: account '" + a.username() + "': displayName has control characters");
+      }
+      if (a.tokens().size() > maxTokens) {
+        problem(
+            "users.jsonl: account '"
+                + a.username()
+                + "': "
+                + a.tokens().size()
+                + " API tokens, more than quire.content.users.max-tokens ("
+                + maxTokens
+                + ")");
+      }
+      a.tokens().stream()
+          .filter(t -> tokenIds.contains(t.id()))
+          .forEach(
+              t ->
+                  notes.add(
+                      "account '"
+                          + a.username()
+                          + "': its API token "
+                          + t.id()
+                          + " is left out: an account of this site has a token with that id"));
+      accountsToRestore.add(a);
+    }
+    long max = config.getLong("quire.content.users.max-users");
+    if (present.size() + accountsToRestore.size() > max) {
+      problem(
+          "users.jsonl: the site would hold "
+              + (present.size() + accountsToRestore.size())
+              + " accounts, more than quire.content.users.max-users ("
+              + max
+              + ")");
+    }
+    if (!kept.isEmpty()) {
+      notes.add(
+          "accounts kept as this site has them (their passwords and roles are this site's, not"
+              + " the bundle's): "
+              + String.join(", ", kept));
+    }
   }
 
   private void planItems(List<BundleItem> batch, Policy policy, boolean history)
@@ -700,6 +772,21 @@ final class BundleImport {
     }
     if (profileToPut != null) {
       await(site.putProfile(profileToPut, profileBase));
+    }
+    if (!accountsToRestore.isEmpty()) {
+      dev.quire.protocol.UserCommand.Restored r = await(site.restoreAccounts(accountsToRestore));
+      if (r.problem() != null) {
+        failures.add("accounts: none restored: " + r.problem());
+      } else {
+        notes.add(
+            "accounts: "
+                + r.added().size()
+                + " restored ("
+                + String.join(", ", r.added())
+                + ") with "
+                + r.tokens()
+                + " API token(s); they sign in with the passwords they had");
+      }
     }
     return new Summary(
         counts[Action.CREATE.ordinal()] - window.failedCreates(plans),

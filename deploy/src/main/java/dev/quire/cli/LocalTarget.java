@@ -311,6 +311,33 @@ public final class LocalTarget implements ContentTarget {
             });
   }
 
+  /** The admin's accounts whole, hashes included: for a bundle asked to carry them. */
+  public CompletionStage<List<dev.quire.protocol.UserCommand.AccountRecord>> accounts() {
+    return Asks.on(
+            users()
+                .<dev.quire.protocol.UserCommand.Accounts>ask(
+                    dev.quire.protocol.UserCommand.ExportAccounts::new, timeout),
+            system.executionContext())
+        .thenApply(dev.quire.protocol.UserCommand.Accounts::accounts);
+  }
+
+  /** Restores a bundle's accounts: those the site lacks added as they were, the others kept. */
+  public CompletionStage<dev.quire.protocol.UserCommand.Restored> restoreAccounts(
+      List<dev.quire.protocol.UserCommand.AccountRecord> accounts) {
+    return Asks.on(
+        users()
+            .<dev.quire.protocol.UserCommand.Restored>ask(
+                r -> new dev.quire.protocol.UserCommand.RestoreAccounts(accounts, actor, r),
+                timeout),
+        system.executionContext());
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<dev.quire.protocol.UserCommand>
+      users() {
+    return sharding.entityRefFor(
+        dev.quire.protocol.UserCommand.ENTITY_KEY, dev.quire.protocol.UserCommand.SITE);
+  }
+
   /** The site's profile as its editors set it (title, description, ...). */
   public CompletionStage<dev.quire.protocol.ProfileCommand.ProfileTable> profile() {
     return Asks.on(

@@ -66,8 +66,8 @@ final class ServerBackup {
   /** Makes, downloads and verifies a backup into {@code file}; its manifest and server name. */
   record Result(Manifest manifest, String name) {}
 
-  Result run(Path file, boolean history) throws Exception {
-    JsonNode job = send("POST", "", "{\"history\":" + history + "}", 202);
+  Result run(Path file, boolean history, boolean users) throws Exception {
+    JsonNode job = send("POST", "", "{\"history\":" + history + ",\"users\":" + users + "}", 202);
     String name = job.path("name").asText();
     if (!dev.quire.gateway.backup.Backups.NAME.matcher(name).matches()) {
       throw new Failed("the server named its backup '" + name + "', not a backup's name");

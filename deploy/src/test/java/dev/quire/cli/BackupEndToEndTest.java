@@ -266,7 +266,10 @@ class BackupEndToEndTest {
     var forged = admin.post("/admin/backups/", Map.of("_csrf", "forged", "history", "on"));
     assertThat(forged.statusCode()).isEqualTo(403);
 
-    var made = admin.post("/admin/backups/", Map.of("_csrf", csrf, "history", "on"));
+    var box = org.jsoup.Jsoup.parse(page.body()).getElementById("backup-users");
+    assertThat(box).as("the accounts' box").isNotNull();
+    assertThat(box.hasAttr("checked")).as("off unless the site says so").isFalse();
+    var made = admin.post("/admin/backups/", Map.of("_csrf", csrf, "history", "on", "users", "on"));
     assertThat(made.statusCode()).as(made.body()).isEqualTo(303);
     assertThat(AdminForms.location(made)).isEqualTo("/admin/backups/");
     String[] name = {null};
@@ -296,6 +299,7 @@ class BackupEndToEndTest {
     Path copy = tmp.resolve("admin-copy.quire");
     Files.write(copy, download.body());
     try (BundleReader r = BundleReader.open(copy, Limits.DEFAULT)) {
+      assertThat(r.manifest().counts().users()).as("the box was ticked").isEqualTo(2);
       assertThat(r.verify(dev.quire.bundle.ProgressListener.NONE).manifest().counts().items())
           .isEqualTo(4);
     }
@@ -393,8 +397,90 @@ class BackupEndToEndTest {
     assertThat(imported.out()).contains("9 item(s) created");
   }
 
+  /**
+   * A backup asked to carry the accounts (format 2.0) brings back, once imported into an empty
+   * site, who may sign in, with the passwords they had, and their API tokens; one not asked carries
+   * none and stays 1.2.
+   */
   @Test
   @Order(5)
+  void withTheAccountsABackupBringsBackWhoMaySignInAndTheirTokens() throws Exception {
+    // ed, an editor, was added in the test before.
+    var made = api("POST", "/api/v1/users/ed/tokens", "{\"name\": \"ed's script\"}");
+    assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
+    String edToken = JSON.readTree(made.body()).path("token").asText();
+    var started = api("POST", "/api/v1/backups", "{\"users\": true}");
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    assertThat(JSON.readTree(started.body()).path("users").asBoolean()).isTrue();
+    String name = JSON.readTree(started.body()).path("name").asText();
+    JsonNode done = awaitFinished(name);
+    assertThat(done.path("state").asText()).as(done.toString()).isEqualTo("complete");
+    assertThat(done.path("users").asBoolean()).isTrue();
+    assertThat(done.at("/counts/users").asLong()).isEqualTo(2);
+    Path copy = tmp.resolve("with-users.quire");
+    Files.copy(data.resolve("backups").resolve(name), copy);
+    try (BundleReader r = BundleReader.open(copy, Limits.DEFAULT)) {
+      assertThat(r.manifest().formatVersion()).isEqualTo(Manifest.VERSION_WITH_USERS);
+    }
+    var inspect = EmbeddingRoleClusterTest.runCli("bundle", "inspect", copy.toString());
+    assertThat(inspect.out()).contains("quire-bundle 2.0").contains("2 account(s)");
+    assertThat(Files.readString(copy, java.nio.charset.StandardCharsets.ISO_8859_1))
+        .as("never a usable token")
+        .doesNotContain(edToken.substring(edToken.length() - 43));
+
+    Path restored = tmp.resolve("restored-with-users");
+    var imported =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "import", copy.toString(), "--data", restored.toString());
+    assertThat(imported.code()).as(imported.err() + imported.out()).isZero();
+    assertThat(imported.out()).contains("accounts: 2 restored (admin, ed) with 1 API token(s)");
+    try (QuireNode other =
+        QuireNode.start(
+            AdminEndToEndTest.adminNodeConfig(restored, Map.of()),
+            true,
+            new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+            "restored-site-token-0123456789")) {
+      String otherBase = "http://127.0.0.1:" + other.gateway().binding().localAddress().getPort();
+      assertThat(new AdminForms(otherBase).signIn("ed", "editor-password-1").statusCode())
+          .as("ed signs in with the password ed had")
+          .isEqualTo(303);
+      assertThat(new AdminForms(otherBase).signIn("admin", adminPassword).statusCode())
+          .isEqualTo(303);
+      assertThat(restored.resolve("admin-password"))
+          .as("no first admin made over the restored ones")
+          .doesNotExist();
+      var me =
+          EndToEndTest.HTTP.send(
+              HttpRequest.newBuilder(URI.create(otherBase + "/api/v1/me"))
+                  .header("Authorization", "Bearer " + edToken)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(me.statusCode()).as(me.body()).isEqualTo(200);
+      assertThat(JSON.readTree(me.body()).path("username").asText()).isEqualTo("ed");
+    }
+
+    var fromServer =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle",
+            "export",
+            tmp.resolve("server-with-users.quire").toString(),
+            "--with-users",
+            "--server",
+            base,
+            "--token",
+            TOKEN);
+    assertThat(fromServer.code()).as(fromServer.err()).isZero();
+    assertThat(fromServer.out()).contains(", 2 account(s) to ");
+
+    var plain = api("POST", "/api/v1/backups", "{}");
+    assertThat(plain.statusCode()).as(plain.body()).isEqualTo(202);
+    JsonNode plainDone = awaitFinished(JSON.readTree(plain.body()).path("name").asText());
+    assertThat(plainDone.path("users").asBoolean()).isFalse();
+    assertThat(plainDone.at("/counts/users").asLong()).isZero();
+  }
+
+  @Test
+  @Order(6)
   void aBackupOfTheRunningSiteHasTheEntriesAnExportOfTheStoppedSiteHas() throws Exception {
     var started = api("POST", "/api/v1/backups", "{}");
     assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
@@ -419,6 +505,20 @@ class BackupEndToEndTest {
     assertThat(online.counts()).isEqualTo(offline.counts());
     assertThat(online.entries()).isEqualTo(offline.entries());
     assertThat(online.rootChecksum()).isEqualTo(offline.rootChecksum());
+
+    // From the stopped site with its accounts: a 2.0 bundle with both.
+    Path withUsers = tmp.resolve("stopped-with-users.quire");
+    var exportUsers =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "export", withUsers.toString(), "--with-users", "--data", data.toString());
+    assertThat(exportUsers.code()).as(exportUsers.err()).isZero();
+    assertThat(exportUsers.out()).contains(", 2 account(s) to ");
+    try (BundleReader r = BundleReader.open(withUsers, Limits.DEFAULT)) {
+      r.verify(dev.quire.bundle.ProgressListener.NONE);
+      List<String> names = new ArrayList<>();
+      r.forEachUser(u -> names.add(u.username() + ":" + u.role()));
+      assertThat(names).containsExactly("admin:admin", "ed:editor");
+    }
   }
 
   // ---------------------------------------------------------------- helpers

@@ -60,6 +60,7 @@ public final class Backups {
       long size,
       Manifest.Counts counts,
       boolean history,
+      boolean users,
       String message) {
 
     public boolean running() {
@@ -68,13 +69,15 @@ public final class Backups {
 
     Job at(String phase, long done, long total) {
       return new Job(
-          name, state, phase, done, total, by, startedAt, endedAt, size, counts, history, message);
+          name, state, phase, done, total, by, startedAt, endedAt, size, counts, history, users,
+          message);
     }
   }
 
   /** What a backup is made of, given a file to write and its progress to report. */
   public interface Writer {
-    Manifest write(Path file, boolean history, SiteBackup.Progress progress) throws Exception;
+    Manifest write(Path file, boolean history, boolean users, SiteBackup.Progress progress)
+        throws Exception;
   }
 
   private final Path dir;
@@ -101,7 +104,7 @@ public final class Backups {
    * Starts a backup, unless one is being made here: then empty. Answers at once; the bundle is
    * written on the executor.
    */
-  public Optional<Job> start(String by, boolean history) throws IOException {
+  public Optional<Job> start(String by, boolean history, boolean users) throws IOException {
     Files.createDirectories(dir);
     Instant now = clock.instant();
     Job job;
@@ -111,7 +114,7 @@ public final class Backups {
         return Optional.empty();
       }
       String name = freeName(now);
-      job = new Job(name, "running", "media", 0, 0, by, now, null, 0, null, history, null);
+      job = new Job(name, "running", "media", 0, 0, by, now, null, 0, null, history, users, null);
       current.set(job);
     }
     try {
@@ -183,6 +186,7 @@ public final class Backups {
           writer.write(
               file,
               job.history(),
+              job.users(),
               (phase, done, total) -> current.updateAndGet(j -> j.at(phase, done, total)));
       long size = Files.size(file);
       // Pruned and unclaimed before it shows complete: whoever waits for that sees the directory
@@ -202,6 +206,7 @@ public final class Backups {
               size,
               m.counts(),
               job.history(),
+              job.users(),
               null));
     } catch (Throwable e) {
       // Any failure ends the job: one left "running" would refuse every later backup here.
@@ -225,6 +230,7 @@ public final class Backups {
             0,
             null,
             job.history(),
+            job.users(),
             message(e)));
   }
 
@@ -365,6 +371,7 @@ public final class Backups {
             size,
             l.counts(),
             l.history(),
+            l.counts() != null && l.counts().users() > 0,
             l.counts() == null ? "its manifest could not be read" : null));
   }
 
@@ -452,9 +459,9 @@ public final class Backups {
   }
 
   /** A scheduled backup: starts one unless one is being made here, logging which. */
-  public void scheduled() {
+  public void scheduled(boolean users) {
     try {
-      start("schedule", true)
+      start("schedule", true, users)
           .ifPresentOrElse(
               j -> LOG.info("scheduled backup {} started", j.name()),
               () -> LOG.info("scheduled backup skipped: one is being made"));

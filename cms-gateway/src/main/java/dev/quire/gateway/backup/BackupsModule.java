@@ -57,7 +57,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  */
 public final class BackupsModule implements CmsModule {
 
-  private static final List<String> FIELDS = List.of("history");
+  private static final List<String> FIELDS = List.of("history", "users");
 
   /** The settings a bundle carries, in the order {@code quire bundle export} writes them. */
   private static final List<String> SETTINGS =
@@ -77,6 +77,13 @@ public final class BackupsModule implements CmsModule {
   private scala.concurrent.ExecutionContextExecutor blocking;
   private ZoneId zone;
 
+  /**
+   * Whether backups carry the admin's accounts unless asked otherwise ({@code
+   * quire.gateway.backups.with-users}): the schedule's always, the API's and the admin's form's by
+   * default.
+   */
+  private boolean withUsers;
+
   @Override
   public String id() {
     return "backups";
@@ -87,6 +94,7 @@ public final class BackupsModule implements CmsModule {
     Config c = ctx.config();
     this.json = ctx.json();
     this.zone = ctx.zone();
+    this.withUsers = c.getBoolean("quire.gateway.backups.with-users");
     this.blocking =
         ctx.system()
             .dispatchers()
@@ -105,10 +113,11 @@ public final class BackupsModule implements CmsModule {
             c.getInt("quire.gateway.backups.keep"),
             Clock.systemUTC(),
             blocking,
-            (file, history, progress) ->
+            (file, history, users, progress) ->
                 site.write(
                     file,
                     history,
+                    users,
                     settings(ctx),
                     BundleMapping.CREATED_BY,
                     progress,
@@ -125,7 +134,9 @@ public final class BackupsModule implements CmsModule {
         blocking);
     Duration every = c.getDuration("quire.gateway.backups.every");
     if (!every.isZero() && !every.isNegative()) {
-      ctx.system().scheduler().scheduleAtFixedRate(every, every, backups::scheduled, blocking);
+      ctx.system()
+          .scheduler()
+          .scheduleAtFixedRate(every, every, () -> backups.scheduled(withUsers), blocking);
       LOG.info("a backup is made every {}", every);
     }
   }
@@ -202,7 +213,8 @@ public final class BackupsModule implements CmsModule {
               }
             });
     boolean history = Optional.ofNullable(ApiJson.bool(n, "history", "")).orElse(true);
-    Backups.Job job = started(backups.start(caller.actor(), history));
+    boolean users = Optional.ofNullable(ApiJson.bool(n, "users", "")).orElse(withUsers);
+    Backups.Job job = started(backups.start(caller.actor(), history, users));
     return JsonResponses.of(json, StatusCodes.ACCEPTED, view(job))
         .addHeader(RawHeader.create("Location", "/api/v1/backups/" + job.name()));
   }
@@ -270,6 +282,7 @@ public final class BackupsModule implements CmsModule {
       v.put("total", j.total());
     }
     v.put("history", j.history());
+    v.put("users", j.users());
     v.put("by", j.by());
     v.put("startedAt", j.startedAt());
     v.put("endedAt", j.endedAt());
@@ -366,6 +379,7 @@ public final class BackupsModule implements CmsModule {
     vars.put("backups", all.stream().map(this::row).toList());
     vars.put("running", all.stream().anyMatch(Backups.Job::running));
     vars.put("dir", backups.dir().toString());
+    vars.put("withUsers", withUsers);
     if (notice != null) {
       vars.put("notice", notice);
     }
@@ -379,7 +393,8 @@ public final class BackupsModule implements CmsModule {
   private HttpResponse startFromForm(Admin admin, Admin.Editor e, Map<String, String> f)
       throws IOException {
     boolean history = "on".equals(f.get("history")) || "true".equals(f.get("history"));
-    Optional<Backups.Job> job = backups.start(e.username(), history);
+    boolean users = "on".equals(f.get("users")) || "true".equals(f.get("users"));
+    Optional<Backups.Job> job = backups.start(e.username(), history, users);
     if (job.isEmpty()) {
       return listPage(
           admin,
@@ -430,6 +445,7 @@ public final class BackupsModule implements CmsModule {
     v.put("total", j.total());
     v.put("by", j.by() == null ? "" : j.by());
     v.put("history", j.history());
+    v.put("users", j.users());
     v.put("startedAt", Admin.timeAttribute(j.startedAt()));
     v.put("startedAtShown", Admin.shownTime(j.startedAt(), zone));
     v.put("size", megabytes(j.size()));

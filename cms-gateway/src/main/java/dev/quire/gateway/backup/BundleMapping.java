@@ -30,6 +30,51 @@ public final class BundleMapping {
 
   private BundleMapping() {}
 
+  /** An account of the user directory as a bundle carries it (format 2.0). */
+  public static dev.quire.bundle.BundleUser user(dev.quire.protocol.UserCommand.AccountRecord a) {
+    return new dev.quire.bundle.BundleUser(
+        a.username(),
+        a.displayName(),
+        a.role().name().toLowerCase(java.util.Locale.ROOT),
+        a.disabled(),
+        a.passwordHash(),
+        a.createdAt(),
+        a.tokens().stream()
+            .map(
+                t ->
+                    new dev.quire.bundle.BundleUser.Token(
+                        t.id(),
+                        t.name(),
+                        t.secretHash(),
+                        t.createdAt(),
+                        t.createdBy(),
+                        t.expiresAt()))
+            .toList());
+  }
+
+  /** A bundle's account as the user directory restores it. */
+  public static dev.quire.protocol.UserCommand.AccountRecord account(
+      dev.quire.bundle.BundleUser u) {
+    return new dev.quire.protocol.UserCommand.AccountRecord(
+        u.username(),
+        u.displayName(),
+        dev.quire.protocol.Role.valueOf(u.role().toUpperCase(java.util.Locale.ROOT)),
+        u.disabled(),
+        u.passwordHash(),
+        u.createdAt(),
+        u.tokens().stream()
+            .map(
+                t ->
+                    new dev.quire.protocol.UserCommand.TokenRecord(
+                        t.id(),
+                        t.name(),
+                        t.secretHash(),
+                        t.createdAt(),
+                        t.createdBy(),
+                        t.expiresAt()))
+            .toList());
+  }
+
   public static BundleItem item(ContentSnapshot s, List<String> media) {
     ContentFields f = s.fields();
     return new BundleItem(

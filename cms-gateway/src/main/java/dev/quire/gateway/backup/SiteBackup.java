@@ -85,6 +85,7 @@ public final class SiteBackup {
   public Manifest write(
       Path file,
       boolean withHistory,
+      boolean withUsers,
       Map<String, String> settings,
       String createdBy,
       Progress progress,
@@ -132,6 +133,11 @@ public final class SiteBackup {
       }
       writer.menus(BundleMapping.menus(menus()));
       writer.settings(settings);
+      if (withUsers) {
+        for (dev.quire.protocol.UserCommand.AccountRecord a : accounts()) {
+          writer.user(BundleMapping.user(a));
+        }
+      }
       Manifest m = writer.finish();
       progress.at("tables", 1, 1);
       return m;
@@ -227,6 +233,20 @@ public final class SiteBackup {
     }
     throw new IOException(
         "the redirect table changed while each of " + REDIRECT_READ_ATTEMPTS + " reads ran");
+  }
+
+  /** The admin's accounts whole (hashes included), for a backup asked to carry them. */
+  private List<dev.quire.protocol.UserCommand.AccountRecord> accounts() throws Exception {
+    return ask(() ->
+            Asks.on(
+                ClusterSharding.get(system)
+                    .entityRefFor(
+                        dev.quire.protocol.UserCommand.ENTITY_KEY,
+                        dev.quire.protocol.UserCommand.SITE)
+                    .<dev.quire.protocol.UserCommand.Accounts>ask(
+                        dev.quire.protocol.UserCommand.ExportAccounts::new, timeout),
+                system.executionContext()))
+        .accounts();
   }
 
   private List<dev.quire.protocol.SiteMenu> menus() throws Exception {

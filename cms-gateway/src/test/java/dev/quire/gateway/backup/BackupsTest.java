@@ -64,7 +64,7 @@ class BackupsTest {
 
   /** A writer that writes a one-setting bundle once {@code go} opens. */
   static Backups.Writer bundle(CountDownLatch go) {
-    return (file, history, progress) -> {
+    return (file, history, users, progress) -> {
       progress.at("items", 1, 2);
       if (!go.await(10, TimeUnit.SECONDS)) {
         throw new IllegalStateException("never let go");
@@ -91,9 +91,9 @@ class BackupsTest {
   void oneAtATimeWithItsProgressAndAFinishedOneIsItsFile() throws Exception {
     CountDownLatch go = new CountDownLatch(1);
     Backups b = new Backups(dir, 0, clock, executor, bundle(go));
-    Backups.Job job = b.start("ann", true).orElseThrow();
+    Backups.Job job = b.start("ann", true, false).orElseThrow();
     assertThat(job.name()).isEqualTo("quire-20261206-100000.quire");
-    assertThat(b.start("bob", true)).as("one is being made").isEmpty();
+    assertThat(b.start("bob", true, false)).as("one is being made").isEmpty();
     long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (b.get(job.name()).orElseThrow().done() != 1) {
       assertThat(System.nanoTime()).isLessThan(end);
@@ -112,7 +112,7 @@ class BackupsTest {
     assertThat(done.size()).isEqualTo(Files.size(dir.resolve(job.name())));
     assertThat(done.counts()).isNotNull();
     assertThat(b.file(job.name())).hasValue(dir.resolve(job.name()));
-    assertThat(b.start("bob", false)).isPresent();
+    assertThat(b.start("bob", false, false)).isPresent();
     assertThat(awaitDone(b).state()).isEqualTo("complete");
   }
 
@@ -121,7 +121,7 @@ class BackupsTest {
     CountDownLatch go = new CountDownLatch(0);
     Backups b = new Backups(dir, 3, clock, executor, bundle(go));
     for (int i = 0; i < 12; i++) {
-      b.start("ann", true).orElseThrow();
+      b.start("ann", true, false).orElseThrow();
       awaitDone(b);
     }
     List<String> names = b.list().stream().map(Backups.Job::name).toList();
@@ -131,7 +131,7 @@ class BackupsTest {
             "quire-20261206-100000-11.quire",
             "quire-20261206-100000-10.quire");
     now.set(now.get().plusSeconds(1));
-    b.start("ann", true).orElseThrow();
+    b.start("ann", true, false).orElseThrow();
     awaitDone(b);
     assertThat(b.list().stream().map(Backups.Job::name).toList())
         .containsExactly(
@@ -150,8 +150,8 @@ class BackupsTest {
     try {
       Backups one = new Backups(dir, 0, clock, executor, bundle(go));
       Backups two = new Backups(dir, 0, clock, other, bundle(go));
-      String first = one.start("ann", true).orElseThrow().name();
-      String second = two.start("bob", true).orElseThrow().name();
+      String first = one.start("ann", true, false).orElseThrow().name();
+      String second = two.start("bob", true, false).orElseThrow().name();
       assertThat(first).isEqualTo("quire-20261206-100000.quire");
       assertThat(second).isEqualTo("quire-20261206-100000-2.quire");
       go.countDown();
@@ -179,7 +179,7 @@ class BackupsTest {
             0,
             clock,
             executor,
-            (file, history, progress) -> {
+            (file, history, users, progress) -> {
               try (BundleWriter w =
                   BundleWriter.create(
                       file,
@@ -188,7 +188,7 @@ class BackupsTest {
                 throw new java.io.IOException("the content role did not answer within 10s");
               }
             });
-    String name = b.start("ann", true).orElseThrow().name();
+    String name = b.start("ann", true, false).orElseThrow().name();
     Backups.Job failed = awaitDone(b);
     assertThat(failed.name()).isEqualTo(name);
     assertThat(failed.state()).isEqualTo("failed");

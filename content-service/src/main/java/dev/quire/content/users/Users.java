@@ -540,6 +540,15 @@ public final class Users
                   .persist(new TokenUsed(verdict.user().username(), t.id(), now))
                   .thenReply(cmd.replyTo(), s -> verdict);
             })
+        .onCommand(
+            UserCommand.ExportAccounts.class,
+            (state, cmd) ->
+                Effect()
+                    .reply(
+                        cmd.replyTo(),
+                        new UserCommand.Accounts(
+                            state.accounts().values().stream().map(Users::record).toList())))
+        .onCommand(UserCommand.RestoreAccounts.class, this::onRestore)
         .onCommand(BeginLogin.class, this::onBeginLogin)
         .onCommand(LoginSucceeded.class, this::onLoginSucceeded)
         .onCommand(
@@ -560,6 +569,162 @@ public final class Users
                         new UserList(
                             state.accounts().values().stream().map(Account::view).toList())))
         .build();
+  }
+
+  /** An account whole, hashes included, as a bundle carries it. */
+  private static UserCommand.AccountRecord record(Account a) {
+    return new UserCommand.AccountRecord(
+        a.username(),
+        a.displayName(),
+        a.role(),
+        a.disabled(),
+        a.passwordHash(),
+        a.createdAt(),
+        a.tokens().stream()
+            .map(
+                t ->
+                    new UserCommand.TokenRecord(
+                        t.id(),
+                        t.name(),
+                        t.secretHash(),
+                        t.createdAt(),
+                        t.createdBy(),
+                        t.expiresAt()))
+            .toList());
+  }
+
+  /** The longest password hash a restore takes (the site's own are ~100 characters). */
+  private static final int MAX_RESTORED_HASH = 512;
+
+  /**
+   * Accounts from a bundle: every one checked first (names, roles, hashes, tokens, the limits),
+   * then those the site does not have added as they were, in one persist; those it has kept.
+   */
+  private ReplyEffect<Event, State> onRestore(State state, UserCommand.RestoreAccounts cmd) {
+    String actor = actor(cmd.actor());
+    Instant now = clock.instant();
+    List<String> added = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
+    List<String> leftOut = new ArrayList<>();
+    java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    List<Event> events = new ArrayList<>();
+    int tokens = 0;
+    for (UserCommand.AccountRecord r : cmd.accounts()) {
+      String problem = restoreProblem(r);
+      if (problem == null && !names.add(r.username())) {
+        problem = "the account '" + r.username() + "' is given twice";
+      }
+      if (problem != null) {
+        return Effect()
+            .reply(
+                cmd.replyTo(),
+                new UserCommand.Restored(List.of(), List.of(), 0, List.of(), problem));
+      }
+      if (state.accounts().containsKey(r.username())) {
+        kept.add(r.username());
+        continue;
+      }
+      added.add(r.username());
+      String display =
+          r.displayName() == null || r.displayName().isBlank()
+              ? r.username()
+              : r.displayName().strip();
+      events.add(
+          new UserAdded(
+              r.username(),
+              display,
+              r.role(),
+              r.passwordHash(),
+              r.createdAt() == null ? now : r.createdAt(),
+              actor));
+      if (r.disabled()) {
+        events.add(new UserChanged(r.username(), null, null, true, now, actor));
+      }
+      for (UserCommand.TokenRecord t : r.tokens()) {
+        if (idTaken(state, t.id()) || !ids.add(t.id())) {
+          leftOut.add(t.id());
+          continue;
+        }
+        events.add(
+            new TokenIssued(
+                r.username(),
+                t.id(),
+                t.name().strip(),
+                t.secretHash(),
+                t.createdAt() == null ? now : t.createdAt(),
+                t.createdBy() == null || t.createdBy().isBlank() ? actor : t.createdBy(),
+                t.expiresAt()));
+        tokens++;
+      }
+    }
+    if (state.accounts().size() + added.size() > settings.maxUsers()) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new UserCommand.Restored(
+                  List.of(),
+                  List.of(),
+                  0,
+                  List.of(),
+                  "the site has "
+                      + state.accounts().size()
+                      + " users and the bundle "
+                      + added.size()
+                      + " more: past the limit of "
+                      + settings.maxUsers()
+                      + " (quire.content.users.max-users)"));
+    }
+    UserCommand.Restored done =
+        new UserCommand.Restored(
+            List.copyOf(added), List.copyOf(kept), tokens, List.copyOf(leftOut), null);
+    return events.isEmpty()
+        ? Effect().reply(cmd.replyTo(), done)
+        : Effect().persist(events).thenReply(cmd.replyTo(), s -> done);
+  }
+
+  /** Why the directory would not take {@code r} as it stands; null when it would. */
+  private String restoreProblem(UserCommand.AccountRecord r) {
+    String who = "account '" + r.username() + "': ";
+    if (r.username() == null || !UserCommand.USERNAME.matcher(r.username()).matches()) {
+      return "an account's username is not 1 to 64 of a-z, 0-9, '.', '-' and '_'";
+    }
+    String display = displayNameProblem(r.displayName());
+    if (display != null) {
+      return who + "displayName " + display;
+    }
+    if (r.role() == null) {
+      return who + "role is missing";
+    }
+    // Never the value in a message: it is a password's hash.
+    if (r.passwordHash() == null
+        || !r.passwordHash().startsWith("$argon2id$")
+        || r.passwordHash().length() > MAX_RESTORED_HASH) {
+      return who + "passwordHash is not an Argon2id hash";
+    }
+    if (r.tokens().size() > settings.maxTokens()) {
+      return who
+          + r.tokens().size()
+          + " tokens, past the limit of "
+          + settings.maxTokens()
+          + " (quire.content.users.max-tokens)";
+    }
+    for (UserCommand.TokenRecord t : r.tokens()) {
+      if (t.id() == null || !UserCommand.TOKEN_ID.matcher(t.id()).matches()) {
+        return who + "a token's id is not 16 hex digits";
+      }
+      if (t.secretHash() == null || !UserCommand.TOKEN_HASH.matcher(t.secretHash()).matches()) {
+        return who + "token " + t.id() + ": secretHash is not a SHA-256";
+      }
+      String name =
+          t.name() == null || t.name().isBlank()
+              ? "is missing"
+              : nameProblem(t.name(), UserCommand.MAX_TOKEN_NAME);
+      if (name != null) {
+        return who + "token " + t.id() + ": name " + name;
+      }
+    }
+    return null;
   }
 
   private ReplyEffect<Event, State> onAdd(State state, Add cmd) {

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -629,5 +630,97 @@ class UsersTest {
     assertThat(reply).isInstanceOf(UserCommand.TokenReply.Refused.class);
     var no = (UserCommand.TokenReply.Refused) reply;
     return no.code() + " " + no.field();
+  }
+
+  /**
+   * A bundle's accounts: exported whole (hashes included, never printed), restored into another
+   * directory as they were (role, state, password, tokens that still work), those it has kept, and
+   * a bad or too large set refused whole with nothing added.
+   */
+  @Test
+  void accountsExportWholeAndRestoreIntoAnotherDirectoryAsTheyWere() {
+    add("ann", Role.EDITOR);
+    add("cy", Role.AUTHOR);
+    change("cy", null, true);
+    issue("ann", "00000000000000a1", "the build", HASH_A);
+    List<UserCommand.AccountRecord> exported =
+        kit.<UserCommand.Accounts>runCommand(UserCommand.ExportAccounts::new).reply().accounts();
+    assertThat(exported)
+        .extracting(UserCommand.AccountRecord::username)
+        .containsExactly("ann", "cy");
+    UserCommand.AccountRecord ann = exported.get(0);
+    assertThat(ann.passwordHash()).isEqualTo("$argon2id$hash-of-ann");
+    assertThat(ann.tokens())
+        .singleElement()
+        .satisfies(t -> assertThat(t.secretHash()).isEqualTo(HASH_A));
+    assertThat(exported.get(1).disabled()).isTrue();
+    assertThat(ann.toString() + ann.tokens()).doesNotContain("argon2").doesNotContain(HASH_A);
+
+    var other =
+        EventSourcedBehaviorTestKit.<UserCommand, Users.Event, Users.State>create(
+            KIT.system(),
+            Users.create(
+                // Another site: a journal of its own.
+                "restored-site-" + java.util.UUID.randomUUID(),
+                new Users.Settings(
+                    3,
+                    3,
+                    Duration.ofMinutes(15),
+                    50,
+                    2,
+                    Duration.ofDays(90),
+                    3,
+                    Duration.ofHours(1)),
+                clock));
+    other.<UserReply>runCommand(
+        r -> new UserCommand.Add("admin", null, Role.ADMIN, "$argon2id$hash-of-admin", "setup", r));
+    var restored =
+        other
+            .<UserCommand.Restored>runCommand(
+                r -> new UserCommand.RestoreAccounts(exported, "bundle import", r))
+            .reply();
+    assertThat(restored.problem()).isNull();
+    assertThat(restored.added()).containsExactly("ann", "cy");
+    assertThat(restored.tokens()).isEqualTo(1);
+    var ticket = other.<LoginTicket>runCommand(r -> new UserCommand.BeginLogin("ann", r)).reply();
+    assertThat(ticket.passwordHash()).isEqualTo("$argon2id$hash-of-ann");
+    assertThat(ticket.user().role()).isEqualTo(Role.EDITOR);
+    var cy = other.<UserReply>runCommand(r -> new UserCommand.GetUser("cy", r)).reply();
+    assertThat(((UserReply.Done) cy).user().disabled()).isTrue();
+    var check =
+        other
+            .<UserCommand.TokenCheck>runCommand(
+                r -> new UserCommand.CheckToken("00000000000000a1", HASH_A, r))
+            .reply();
+    assertThat(check.user()).as("the token still works").isNotNull();
+    assertThat(check.user().username()).isEqualTo("ann");
+
+    // Again: both kept as the site has them, nothing stored.
+    var again =
+        other.<UserCommand.Restored>runCommand(
+            r -> new UserCommand.RestoreAccounts(exported, "bundle import", r));
+    assertThat(again.reply().kept()).containsExactly("ann", "cy");
+    assertThat(again.events()).isEmpty();
+
+    // One more than the limit (3), or one bad hash: refused whole, nothing added.
+    var dan =
+        new UserCommand.AccountRecord(
+            "dan", null, Role.AUTHOR, false, "$argon2id$hash-of-dan", NOW, List.of());
+    var tooMany =
+        other.<UserCommand.Restored>runCommand(
+            r -> new UserCommand.RestoreAccounts(List.of(dan), "bundle import", r));
+    assertThat(tooMany.reply().problem()).contains("limit of 3");
+    assertThat(tooMany.events()).isEmpty();
+    var plain =
+        new UserCommand.AccountRecord(
+            "eve", null, Role.ADMIN, false, "a-plain-password", NOW, List.of());
+    var bad =
+        kit.<UserCommand.Restored>runCommand(
+            r -> new UserCommand.RestoreAccounts(List.of(plain), "bundle import", r));
+    assertThat(bad.reply().problem())
+        .contains("'eve'")
+        .contains("not an Argon2id hash")
+        .doesNotContain("a-plain-password");
+    assertThat(bad.events()).isEmpty();
   }
 }
