@@ -340,7 +340,7 @@ final class BundleCommand implements Runnable {
         Manifest.Counts c = report.manifest().counts();
         System.out.printf(
             "OK: %s is a whole bundle (format %s): %d item(s), %d event(s), %d media blob(s) of"
-                + " %.1f MB, %d redirect(s), %d menu(s); %d entries, %.1f MB unpacked; checked in"
+                + " %.1f MB, %d redirect(s), %d menu(s)%s; %d entries, %.1f MB unpacked; checked in"
                 + " %.1f s.%nroot checksum %s%n",
             file,
             report.manifest().formatVersion(),
@@ -350,6 +350,7 @@ final class BundleCommand implements Runnable {
             c.mediaBytes() / 1e6,
             c.redirects(),
             c.menus(),
+            c.users() > 0 ? ", " + c.users() + " account(s)" : "",
             report.entries(),
             report.uncompressedBytes() / 1e6,
             (System.nanoTime() - t0) / 1e9,

@@ -424,6 +424,9 @@ class BackupEndToEndTest {
     }
     var inspect = EmbeddingRoleClusterTest.runCli("bundle", "inspect", copy.toString());
     assertThat(inspect.out()).contains("quire-bundle 2.0").contains("2 account(s)");
+    var verify = EmbeddingRoleClusterTest.runCli("bundle", "verify", copy.toString());
+    assertThat(verify.code()).as(verify.err()).isZero();
+    assertThat(verify.out()).contains("(format 2.0)").contains(", 2 account(s);");
     assertThat(Files.readString(copy, java.nio.charset.StandardCharsets.ISO_8859_1))
         .as("never a usable token")
         .doesNotContain(edToken.substring(edToken.length() - 43));
