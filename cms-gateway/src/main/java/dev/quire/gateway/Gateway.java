@@ -129,7 +129,7 @@ public final class Gateway {
             extensions);
     // Assets the built-in theme takes from WebJars: a build that lost one (a shade filter that
     // no longer matches) fails here, rather than every page that loads it failing to render.
-    dev.quire.gateway.render.Assets.VENDORED.keySet().forEach(templates.assets()::url);
+    templates.assets().checkVendored();
     // What editors set in the admin (the "settings" module) goes over the configuration's values.
     dev.quire.gateway.site.LiveSettings settings =
         new dev.quire.gateway.site.LiveSettings(

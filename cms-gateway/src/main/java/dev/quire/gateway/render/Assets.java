@@ -137,6 +137,29 @@ public final class Assets {
     }
   }
 
+  /**
+   * Throws unless every {@link #VENDORED} asset is on the class path or in the theme directory:
+   * only looked up, not read, so that the check costs the start nothing worth measuring.
+   */
+  public void checkVendored() {
+    for (var e : VENDORED.entrySet()) {
+      boolean inTheme =
+          themeDir != null && Files.isRegularFile(themeDir.resolve("assets").resolve(e.getKey()));
+      try {
+        if (!inTheme
+            && Assets.class
+                    .getClassLoader()
+                    .getResource(webJarPath(e.getValue()[0], e.getValue()[1]))
+                == null) {
+          throw new IllegalStateException(
+              "theme asset " + e.getKey() + " is missing from this build (its WebJar's file)");
+        }
+      } catch (IOException ex) {
+        throw new IllegalStateException("theme asset " + e.getKey() + ": " + ex.getMessage(), ex);
+      }
+    }
+  }
+
   /** A class-path resource's bytes; null when there is none. */
   private static byte[] resource(String path) throws IOException {
     try (InputStream in = Assets.class.getClassLoader().getResourceAsStream(path)) {
