@@ -450,8 +450,18 @@ public final class BundleReader implements AutoCloseable {
       require(
           name,
           line,
-          u.displayName() == null || u.displayName().length() <= BundleUser.MAX_DISPLAY_NAME,
-          "field 'displayName': longer than " + BundleUser.MAX_DISPLAY_NAME + " characters");
+          usernames.size() <= limits.maxItems(),
+          "more than " + limits.maxItems() + " accounts");
+      require(
+          name,
+          line,
+          u.displayName() == null
+              || (u.displayName().length() <= BundleUser.MAX_DISPLAY_NAME
+                  && u.displayName().chars().noneMatch(Character::isISOControl)),
+          "field 'displayName': longer than "
+              + BundleUser.MAX_DISPLAY_NAME
+              + " characters, or control characters");
+      require(name, line, u.disabled() != null, "field 'disabled': missing");
       require(
           name,
           line,
@@ -482,8 +492,11 @@ public final class BundleReader implements AutoCloseable {
             line,
             t.name() != null
                 && !t.name().isBlank()
-                && t.name().length() <= BundleUser.MAX_TOKEN_NAME,
-            "field 'tokens.name': 1 to " + BundleUser.MAX_TOKEN_NAME + " characters");
+                && t.name().length() <= BundleUser.MAX_TOKEN_NAME
+                && t.name().chars().noneMatch(Character::isISOControl),
+            "field 'tokens.name': 1 to "
+                + BundleUser.MAX_TOKEN_NAME
+                + " characters, none of them control characters");
         require(name, line, t.createdAt() != null, "field 'tokens.createdAt': missing");
         require(
             name,
@@ -816,7 +829,14 @@ public final class BundleReader implements AutoCloseable {
     try {
       return Layout.JSON.readValue(text, type);
     } catch (JsonProcessingException e) {
-      throw new BundleException(name, line, "not a valid record: " + e.getOriginalMessage());
+      // The parser quotes what it could not read: for an account, that may be a hash.
+      throw new BundleException(
+          name,
+          line,
+          "not a valid record"
+              + (name.equals(Layout.USERS)
+                  ? " (at column " + e.getLocation().getColumnNr() + ")"
+                  : ": " + e.getOriginalMessage()));
     }
   }
 

@@ -15,7 +15,7 @@ public record BundleUser(
     String username,
     String displayName,
     String role,
-    boolean disabled,
+    Boolean disabled,
     String passwordHash,
     Instant createdAt,
     List<Token> tokens) {
@@ -25,10 +25,10 @@ public record BundleUser(
   /** As the site takes usernames: 1-64 of a-z 0-9 . - _, starting with a letter or digit. */
   public static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
-  /** An Argon2id hash in PHC string form, as the site stores passwords. */
+  /** An Argon2id hash in PHC string form, as the site stores passwords (version 19). */
   public static final Pattern PASSWORD_HASH =
       Pattern.compile(
-          "\\$argon2id\\$v=\\d+\\$[a-z]=\\d+(,[a-z]=\\d+)*\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+");
+          "\\$argon2id\\$v=19\\$m=\\d{1,8},t=\\d{1,3},p=\\d{1,2}\\$[A-Za-z0-9+/]{11,88}\\$[A-Za-z0-9+/]{16,88}");
 
   public static final int MAX_DISPLAY_NAME = 100;
   public static final int MAX_TOKEN_NAME = 100;
@@ -41,7 +41,12 @@ public record BundleUser(
   /** Never the hashes: a record's own would print them into any log that shows this. */
   @Override
   public String toString() {
-    return "BundleUser[" + username + ", " + role + (disabled ? ", disabled" : "") + "]";
+    return "BundleUser["
+        + username
+        + ", "
+        + role
+        + (Boolean.TRUE.equals(disabled) ? ", disabled" : "")
+        + "]";
   }
 
   /**

@@ -85,6 +85,7 @@ public final class BundleWriter implements AutoCloseable {
         Files.createTempDirectory(this.target.getParent(), "." + target.getFileName() + ".spool");
     this.options = options;
     this.progress = progress;
+    ownerOnly(partial);
     this.zip =
         new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16));
     this.zip.setLevel(Deflater.DEFAULT_COMPRESSION);
@@ -93,6 +94,20 @@ public final class BundleWriter implements AutoCloseable {
     this.mediaIndex = new Part(Layout.MEDIA_INDEX, Integer.MAX_VALUE, true);
     this.redirects = new Part(Layout.REDIRECTS, Integer.MAX_VALUE, true);
     this.users = new Part(Layout.USERS, Integer.MAX_VALUE, true);
+  }
+
+  /**
+   * Makes {@code file} anew, readable and writable by its owner only where the file system has
+   * POSIX permissions: a bundle holds every draft, and may hold the accounts' password hashes.
+   */
+  public static void ownerOnly(Path file) throws IOException {
+    Files.deleteIfExists(file);
+    if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.createFile(
+          file,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    }
   }
 
   public static BundleWriter create(Path file, Options options) throws IOException {

@@ -106,7 +106,7 @@ class BundleUsersTest {
   @Test
   void eachBadAccountIsRefusedNamingItsFieldAndLine() throws Exception {
     BundleUser a = ann();
-    Map<String, BundleUser> bad = new LinkedHashMap<>();
+    Map<String, BundleUser> bad = new java.util.TreeMap<>();
     bad.put(
         "field 'passwordHash': not an Argon2id hash",
         new BundleUser("x", null, "admin", false, "plaintext-password", Fixtures.T0, List.of()));
@@ -129,6 +129,36 @@ class BundleUsersTest {
     bad.put(
         "field 'tokens.id': 0123456789abcdef twice",
         new BundleUser("x", null, "admin", false, HASH, Fixtures.T0, a.tokens()));
+    bad.put(
+        "field 'disabled': missing",
+        new BundleUser("x", null, "admin", null, HASH, Fixtures.T0, List.of()));
+    bad.put(
+        "field 'tokens.name': 1 to 100 characters, none of them control characters",
+        new BundleUser(
+            "x",
+            null,
+            "admin",
+            false,
+            HASH,
+            Fixtures.T0,
+            List.of(
+                new BundleUser.Token(
+                    "00000000000000ff",
+                    "a\u001b[31mred",
+                    "b".repeat(64),
+                    Fixtures.T0,
+                    "a",
+                    null))));
+    bad.put(
+        "field 'passwordHash': not an Argon2id hash in PHC form",
+        new BundleUser(
+            "y",
+            null,
+            "admin",
+            false,
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$short",
+            Fixtures.T0,
+            List.of()));
     int n = 0;
     for (var e : bad.entrySet()) {
       List<BundleUser> users =
@@ -182,6 +212,61 @@ class BundleUsersTest {
       assertThatThrownBy(() -> r.verify(ProgressListener.NONE))
           .hasMessageContaining("users.jsonl: holds accounts, which format 2.0 brought")
           .hasMessageContaining("1.2");
+    }
+  }
+
+  @Test
+  void aLineThatIsNoJsonIsRefusedWithoutQuotingIt() throws Exception {
+    Path file = write("broken.quire", ann());
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    try (ZipFile z = new ZipFile(file.toFile())) {
+      for (var e : java.util.Collections.list(z.entries())) {
+        entries.put(e.getName(), z.getInputStream(e).readAllBytes());
+      }
+    }
+    // An unquoted hash: the parser's own message would quote it.
+    byte[] line =
+        ("{\"username\":\"ann\",\"passwordHash\":$argon2id$v=19$secretsalt$secret}\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    entries.put("users.jsonl", line);
+    var m =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            Layout.JSON.readTree(entries.get("manifest.json"));
+    for (var e : m.get("entries")) {
+      if (e.get("name").asText().equals("users.jsonl")) {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) e)
+            .put("size", line.length)
+            .put("sha256", Layout.hex(Layout.sha256().digest(line)));
+      }
+    }
+    Manifest parsed = Layout.JSON.treeToValue(m, Manifest.class);
+    m.put("rootChecksum", Layout.rootChecksum(parsed.entries()));
+    Map<String, byte[]> ordered = new LinkedHashMap<>(entries);
+    ordered.remove("manifest.json");
+    ordered.put("manifest.json", Layout.JSON.writeValueAsBytes(m));
+    Path broken = tmp.resolve("broken-line.quire");
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(broken))) {
+      for (var e : ordered.entrySet()) {
+        zip.putNextEntry(new ZipEntry(e.getKey()));
+        zip.write(e.getValue());
+        zip.closeEntry();
+      }
+    }
+    try (BundleReader r = BundleReader.open(broken, Limits.DEFAULT)) {
+      assertThatThrownBy(() -> r.verify(ProgressListener.NONE))
+          .hasMessageContaining("users.jsonl:1: not a valid record (at column")
+          .hasMessageNotContaining("secret");
+    }
+  }
+
+  @Test
+  void aBundleIsReadableByItsOwnerOnly() throws Exception {
+    Path file = write("private.quire", ann());
+    if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      assertThat(
+              java.nio.file.attribute.PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(file)))
+          .isEqualTo("rw-------");
     }
   }
 }

@@ -224,9 +224,102 @@ public interface UserCommand extends QuireSerializable {
    * site that is asked to carry its accounts (the command's export, an admin's backup). Nothing
    * else asks for it, and nothing shows it.
    */
-  record ExportAccounts(ActorRef<Accounts> replyTo) implements UserCommand {}
+  record ExportAccounts(String after, int max, ActorRef<Accounts> replyTo) implements UserCommand {}
 
-  record Accounts(List<AccountRecord> accounts) implements QuireSerializable {}
+  /**
+   * Accounts by username, at most {@link #EXPORT_PAGE} a page so that a page stays well under the
+   * cluster's message size (each carries up to {@code max-tokens} tokens); {@code more}: ask again
+   * after the last.
+   */
+  record Accounts(List<AccountRecord> accounts, boolean more) implements QuireSerializable {}
+
+  int EXPORT_PAGE = 25;
+
+  /**
+   * An Argon2id hash as the site stores a password (PHC string): memory in KiB, passes and lanes as
+   * groups 1 to 3.
+   */
+  Pattern PASSWORD_HASH =
+      Pattern.compile(
+          "\\$argon2id\\$v=19\\$m=(\\d{1,8}),t=(\\d{1,3}),p=(\\d{1,2})\\$([A-Za-z0-9+/]{11,88})\\$([A-Za-z0-9+/]{16,88})");
+
+  /**
+   * The most a restored password hash may ask of each sign-in: a hash from a bundle decides how
+   * much memory and time checking a password against it takes, so one made to ask for a gigabyte is
+   * refused (the site's own default is 19 MiB and 2 passes).
+   */
+  int MAX_HASH_MEMORY_KIB = 65_536;
+
+  int MAX_HASH_PASSES = 16;
+  int MAX_HASH_LANES = 8;
+
+  /**
+   * Why the user directory would not restore {@code r} as an account of its own (null when it
+   * would): its name, display name, role, password hash and tokens, as the directory checks its
+   * own. The one check, run by the import before it writes anything and by the directory.
+   */
+  static String restoreProblem(AccountRecord r, int maxTokens, Instant now) {
+    if (r.username() == null || !USERNAME.matcher(r.username()).matches()) {
+      return "an account's username is not 1 to 64 of a-z, 0-9, '.', '-' and '_'";
+    }
+    String who = "account '" + r.username() + "': ";
+    if (r.displayName() != null
+        && (r.displayName().strip().length() > MAX_DISPLAY_NAME
+            || r.displayName().chars().anyMatch(Character::isISOControl))) {
+      return who + "displayName is over " + MAX_DISPLAY_NAME + " characters or has control ones";
+    }
+    if (r.role() == null) {
+      return who + "role is missing";
+    }
+    // Never the value in a message: it is a password's hash.
+    java.util.regex.Matcher m =
+        r.passwordHash() == null ? null : PASSWORD_HASH.matcher(r.passwordHash());
+    if (m == null || !m.matches()) {
+      return who + "passwordHash is not an Argon2id hash as Quire stores passwords";
+    }
+    if (Long.parseLong(m.group(1)) > MAX_HASH_MEMORY_KIB
+        || Integer.parseInt(m.group(2)) > MAX_HASH_PASSES
+        || Integer.parseInt(m.group(3)) > MAX_HASH_LANES) {
+      return who
+          + "passwordHash asks more of each sign-in than a restore takes (at most m="
+          + MAX_HASH_MEMORY_KIB
+          + " KiB, t="
+          + MAX_HASH_PASSES
+          + ", p="
+          + MAX_HASH_LANES
+          + ")";
+    }
+    if (r.tokens().size() > maxTokens) {
+      return who
+          + r.tokens().size()
+          + " API tokens, past the limit of "
+          + maxTokens
+          + " (quire.content.users.max-tokens)";
+    }
+    for (TokenRecord t : r.tokens()) {
+      if (t.id() == null || !TOKEN_ID.matcher(t.id()).matches()) {
+        return who + "a token's id is not 16 hex digits";
+      }
+      if (t.secretHash() == null || !TOKEN_HASH.matcher(t.secretHash()).matches()) {
+        return who + "token " + t.id() + ": secretHash is not a SHA-256";
+      }
+      if (t.name() == null
+          || t.name().isBlank()
+          || t.name().strip().length() > MAX_TOKEN_NAME
+          || t.name().chars().anyMatch(Character::isISOControl)) {
+        return who
+            + "token "
+            + t.id()
+            + ": name must be 1 to "
+            + MAX_TOKEN_NAME
+            + " characters, none of them control characters";
+      }
+      if (t.expiresAt() != null && t.expiresAt().isAfter(now.plus(MAX_TOKEN_LIFE))) {
+        return who + "token " + t.id() + ": expiresAt is more than 100 years ahead";
+      }
+    }
+    return null;
+  }
 
   /**
    * An account as a bundle carries it: its password as the directory keeps it (an Argon2id hash)

@@ -207,6 +207,15 @@ final class BundleCommand implements Runnable {
         })
     BundleImport.Policy policy;
 
+    @Option(
+        names = "--with-users",
+        description = {
+          "Also restore the bundle's accounts (a format 2.0 bundle): each the site lacks as it",
+          "was, password, role and API tokens; those it has are kept. Without it they are left",
+          "out: only restore accounts, admins among them, from a bundle you trust."
+        })
+    boolean withUsers;
+
     @Mixin SiteOptions site = new SiteOptions();
 
     @Override
@@ -238,7 +247,7 @@ final class BundleCommand implements Runnable {
                   Clock.systemUTC(),
                   session.node().content().dataSource(),
                   session.node().system());
-          BundleImport.Summary s = importer[0].run(bundle, policy);
+          BundleImport.Summary s = importer[0].run(bundle, policy, withUsers);
           s.notes().forEach(n -> System.out.println("note: " + n));
           s.failures().forEach(f -> System.err.println("failed: " + f));
           System.out.printf(

@@ -161,6 +161,15 @@ final class BundleImport {
   private long profileBase;
 
   Summary run(BundleReader bundle, Policy policy) throws Exception {
+    return run(bundle, policy, false);
+  }
+
+  /**
+   * {@code withUsers}: restore the bundle's accounts (format 2.x) too; without it they are left
+   * out, and said so: accounts, admins among them, come only from a bundle one asked them from.
+   */
+  Summary run(BundleReader bundle, Policy policy, boolean withUsers) throws Exception {
+    this.withUsers = withUsers;
     plan(bundle, policy);
     if (!problems.isEmpty()) {
       throw new Refused(problems.size() + " problem(s) in the bundle", problems);
@@ -225,6 +234,17 @@ final class BundleImport {
     planAccounts(bundle);
   }
 
+  private boolean withUsers;
+
+  /** The role a restored account has, as the import's note names it. */
+  private String roleOf(String username) {
+    return accountsToRestore.stream()
+        .filter(a -> a.username().equals(username))
+        .map(a -> a.role().name().toLowerCase(java.util.Locale.ROOT))
+        .findFirst()
+        .orElse("?");
+  }
+
   /** The bundle's accounts (format 2.x) the site lacks, restored after everything else. */
   private final List<dev.quire.protocol.UserCommand.AccountRecord> accountsToRestore =
       new ArrayList<>();
@@ -241,6 +261,13 @@ final class BundleImport {
     if (fromBundle.isEmpty()) {
       return;
     }
+    if (!withUsers) {
+      notes.add(
+          "the bundle carries "
+              + fromBundle.size()
+              + " account(s), not restored: add --with-users to restore those this site lacks");
+      return;
+    }
     Set<String> present = new HashSet<>();
     Set<String> tokenIds = new HashSet<>();
     for (dev.quire.protocol.UserCommand.AccountRecord a : await(site.accounts())) {
@@ -254,18 +281,11 @@ final class BundleImport {
         kept.add(a.username());
         continue;
       }
-      if (a.displayName() != null && a.displayName().chars().anyMatch(Character::isISOControl)) {
-        problem("users.jsonl: account '" + a.username() + "': displayName has control characters");
-      }
-      if (a.tokens().size() > maxTokens) {
-        problem(
-            "users.jsonl: account '"
-                + a.username()
-                + "': "
-                + a.tokens().size()
-                + " API tokens, more than quire.content.users.max-tokens ("
-                + maxTokens
-                + ")");
+      // The user directory's own check, so that it cannot refuse what this import then writes.
+      String wrong =
+          dev.quire.protocol.UserCommand.restoreProblem(a, maxTokens, java.time.Instant.now());
+      if (wrong != null) {
+        problem("users.jsonl: " + wrong);
       }
       a.tokens().stream()
           .filter(t -> tokenIds.contains(t.id()))
@@ -782,7 +802,9 @@ final class BundleImport {
             "accounts: "
                 + r.added().size()
                 + " restored ("
-                + String.join(", ", r.added())
+                + r.added().stream()
+                    .map(n -> n + " as " + roleOf(n))
+                    .collect(java.util.stream.Collectors.joining(", "))
                 + ") with "
                 + r.tokens()
                 + " API token(s); they sign in with the passwords they had");

@@ -313,12 +313,27 @@ public final class LocalTarget implements ContentTarget {
 
   /** The admin's accounts whole, hashes included: for a bundle asked to carry them. */
   public CompletionStage<List<dev.quire.protocol.UserCommand.AccountRecord>> accounts() {
+    return accountsAfter(null, new ArrayList<>());
+  }
+
+  private CompletionStage<List<dev.quire.protocol.UserCommand.AccountRecord>> accountsAfter(
+      String after, List<dev.quire.protocol.UserCommand.AccountRecord> acc) {
     return Asks.on(
             users()
                 .<dev.quire.protocol.UserCommand.Accounts>ask(
-                    dev.quire.protocol.UserCommand.ExportAccounts::new, timeout),
+                    r ->
+                        new dev.quire.protocol.UserCommand.ExportAccounts(
+                            after, dev.quire.protocol.UserCommand.EXPORT_PAGE, r),
+                    timeout),
             system.executionContext())
-        .thenApply(dev.quire.protocol.UserCommand.Accounts::accounts);
+        .thenCompose(
+            page -> {
+              acc.addAll(page.accounts());
+              if (!page.more() || page.accounts().isEmpty()) {
+                return java.util.concurrent.CompletableFuture.completedFuture(acc);
+              }
+              return accountsAfter(page.accounts().get(page.accounts().size() - 1).username(), acc);
+            });
   }
 
   /** Restores a bundle's accounts: those the site lacks added as they were, the others kept. */

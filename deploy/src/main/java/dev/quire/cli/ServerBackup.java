@@ -156,6 +156,7 @@ final class ServerBackup {
             .header("Authorization", "Bearer " + token)
             .GET()
             .build();
+    dev.quire.bundle.BundleWriter.ownerOnly(to);
     HttpResponse<Path> r = http.send(request, HttpResponse.BodyHandlers.ofFile(to));
     if (r.statusCode() != 200) {
       String body = Files.exists(to) ? Files.readString(to) : "";

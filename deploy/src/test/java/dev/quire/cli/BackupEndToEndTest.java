@@ -427,16 +427,35 @@ class BackupEndToEndTest {
     var verify = EmbeddingRoleClusterTest.runCli("bundle", "verify", copy.toString());
     assertThat(verify.code()).as(verify.err()).isZero();
     assertThat(verify.out()).contains("(format 2.0)").contains(", 2 account(s);");
-    assertThat(Files.readString(copy, java.nio.charset.StandardCharsets.ISO_8859_1))
-        .as("never a usable token")
-        .doesNotContain(edToken.substring(edToken.length() - 43));
+    String secret = edToken.substring(edToken.length() - 43);
+    try (var zip = new java.util.zip.ZipFile(copy.toFile())) {
+      String users =
+          new String(
+              zip.getInputStream(zip.getEntry("users.jsonl")).readAllBytes(),
+              java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(users)
+          .as("the token's secret as the site keeps it, never the token")
+          .contains(dev.quire.gateway.api.UserTokens.sha256(secret))
+          .doesNotContain(secret)
+          .contains("$argon2id$");
+    }
+
+    // Not asked for, the accounts stay out of an import, which says so.
+    Path without = tmp.resolve("restored-without-users");
+    var plainImport =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "import", copy.toString(), "--data", without.toString());
+    assertThat(plainImport.code()).as(plainImport.err() + plainImport.out()).isZero();
+    assertThat(plainImport.out())
+        .contains("the bundle carries 2 account(s), not restored: add --with-users");
 
     Path restored = tmp.resolve("restored-with-users");
     var imported =
         EmbeddingRoleClusterTest.runCli(
-            "bundle", "import", copy.toString(), "--data", restored.toString());
+            "bundle", "import", copy.toString(), "--with-users", "--data", restored.toString());
     assertThat(imported.code()).as(imported.err() + imported.out()).isZero();
-    assertThat(imported.out()).contains("accounts: 2 restored (admin, ed) with 1 API token(s)");
+    assertThat(imported.out())
+        .contains("accounts: 2 restored (admin as admin, ed as editor) with 1 API token(s)");
     try (QuireNode other =
         QuireNode.start(
             AdminEndToEndTest.adminNodeConfig(restored, Map.of()),
@@ -516,6 +535,13 @@ class BackupEndToEndTest {
             "bundle", "export", withUsers.toString(), "--with-users", "--data", data.toString());
     assertThat(exportUsers.code()).as(exportUsers.err()).isZero();
     assertThat(exportUsers.out()).contains(", 2 account(s) to ");
+    if (withUsers.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      assertThat(
+              java.nio.file.attribute.PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(withUsers)))
+          .as("readable by its owner only")
+          .isEqualTo("rw-------");
+    }
     try (BundleReader r = BundleReader.open(withUsers, Limits.DEFAULT)) {
       r.verify(dev.quire.bundle.ProgressListener.NONE);
       List<String> names = new ArrayList<>();

@@ -59,7 +59,7 @@ public final class BundleMapping {
         u.username(),
         u.displayName(),
         dev.quire.protocol.Role.valueOf(u.role().toUpperCase(java.util.Locale.ROOT)),
-        u.disabled(),
+        Boolean.TRUE.equals(u.disabled()),
         u.passwordHash(),
         u.createdAt(),
         u.tokens().stream()

@@ -237,16 +237,30 @@ public final class SiteBackup {
 
   /** The admin's accounts whole (hashes included), for a backup asked to carry them. */
   private List<dev.quire.protocol.UserCommand.AccountRecord> accounts() throws Exception {
-    return ask(() ->
-            Asks.on(
-                ClusterSharding.get(system)
-                    .entityRefFor(
-                        dev.quire.protocol.UserCommand.ENTITY_KEY,
-                        dev.quire.protocol.UserCommand.SITE)
-                    .<dev.quire.protocol.UserCommand.Accounts>ask(
-                        dev.quire.protocol.UserCommand.ExportAccounts::new, timeout),
-                system.executionContext()))
-        .accounts();
+    List<dev.quire.protocol.UserCommand.AccountRecord> all = new java.util.ArrayList<>();
+    String after = null;
+    while (true) {
+      String from = after;
+      dev.quire.protocol.UserCommand.Accounts page =
+          ask(
+              () ->
+                  Asks.on(
+                      ClusterSharding.get(system)
+                          .entityRefFor(
+                              dev.quire.protocol.UserCommand.ENTITY_KEY,
+                              dev.quire.protocol.UserCommand.SITE)
+                          .<dev.quire.protocol.UserCommand.Accounts>ask(
+                              r ->
+                                  new dev.quire.protocol.UserCommand.ExportAccounts(
+                                      from, dev.quire.protocol.UserCommand.EXPORT_PAGE, r),
+                              timeout),
+                      system.executionContext()));
+      all.addAll(page.accounts());
+      if (!page.more() || page.accounts().isEmpty()) {
+        return all;
+      }
+      after = page.accounts().get(page.accounts().size() - 1).username();
+    }
   }
 
   private List<dev.quire.protocol.SiteMenu> menus() throws Exception {

@@ -542,12 +542,21 @@ public final class Users
             })
         .onCommand(
             UserCommand.ExportAccounts.class,
-            (state, cmd) ->
-                Effect()
-                    .reply(
-                        cmd.replyTo(),
-                        new UserCommand.Accounts(
-                            state.accounts().values().stream().map(Users::record).toList())))
+            (state, cmd) -> {
+              // By username (the state's map is sorted), a page at a time.
+              int max = Math.max(1, Math.min(cmd.max(), UserCommand.EXPORT_PAGE));
+              List<UserCommand.AccountRecord> page =
+                  state.accounts().values().stream()
+                      .filter(a -> cmd.after() == null || a.username().compareTo(cmd.after()) > 0)
+                      .limit(max + 1L)
+                      .map(Users::record)
+                      .toList();
+              boolean more = page.size() > max;
+              return Effect()
+                  .reply(
+                      cmd.replyTo(),
+                      new UserCommand.Accounts(more ? page.subList(0, max) : page, more));
+            })
         .onCommand(UserCommand.RestoreAccounts.class, this::onRestore)
         .onCommand(BeginLogin.class, this::onBeginLogin)
         .onCommand(LoginSucceeded.class, this::onLoginSucceeded)
@@ -593,9 +602,6 @@ public final class Users
             .toList());
   }
 
-  /** The longest password hash a restore takes (the site's own are ~100 characters). */
-  private static final int MAX_RESTORED_HASH = 512;
-
   /**
    * Accounts from a bundle: every one checked first (names, roles, hashes, tokens, the limits),
    * then those the site does not have added as they were, in one persist; those it has kept.
@@ -611,19 +617,23 @@ public final class Users
     List<Event> events = new ArrayList<>();
     int tokens = 0;
     for (UserCommand.AccountRecord r : cmd.accounts()) {
-      String problem = restoreProblem(r);
-      if (problem == null && !names.add(r.username())) {
-        problem = "the account '" + r.username() + "' is given twice";
+      String problem =
+          r.username() != null && !names.add(r.username())
+              ? "the account '" + r.username() + "' is given twice"
+              : null;
+      if (problem == null && r.username() != null && state.accounts().containsKey(r.username())) {
+        // Kept as the site has it, whatever the bundle says of it: not checked, not changed.
+        kept.add(r.username());
+        continue;
+      }
+      if (problem == null) {
+        problem = UserCommand.restoreProblem(r, settings.maxTokens(), now);
       }
       if (problem != null) {
         return Effect()
             .reply(
                 cmd.replyTo(),
                 new UserCommand.Restored(List.of(), List.of(), 0, List.of(), problem));
-      }
-      if (state.accounts().containsKey(r.username())) {
-        kept.add(r.username());
-        continue;
       }
       added.add(r.username());
       String display =
@@ -681,50 +691,6 @@ public final class Users
     return events.isEmpty()
         ? Effect().reply(cmd.replyTo(), done)
         : Effect().persist(events).thenReply(cmd.replyTo(), s -> done);
-  }
-
-  /** Why the directory would not take {@code r} as it stands; null when it would. */
-  private String restoreProblem(UserCommand.AccountRecord r) {
-    String who = "account '" + r.username() + "': ";
-    if (r.username() == null || !UserCommand.USERNAME.matcher(r.username()).matches()) {
-      return "an account's username is not 1 to 64 of a-z, 0-9, '.', '-' and '_'";
-    }
-    String display = displayNameProblem(r.displayName());
-    if (display != null) {
-      return who + "displayName " + display;
-    }
-    if (r.role() == null) {
-      return who + "role is missing";
-    }
-    // Never the value in a message: it is a password's hash.
-    if (r.passwordHash() == null
-        || !r.passwordHash().startsWith("$argon2id$")
-        || r.passwordHash().length() > MAX_RESTORED_HASH) {
-      return who + "passwordHash is not an Argon2id hash";
-    }
-    if (r.tokens().size() > settings.maxTokens()) {
-      return who
-          + r.tokens().size()
-          + " tokens, past the limit of "
-          + settings.maxTokens()
-          + " (quire.content.users.max-tokens)";
-    }
-    for (UserCommand.TokenRecord t : r.tokens()) {
-      if (t.id() == null || !UserCommand.TOKEN_ID.matcher(t.id()).matches()) {
-        return who + "a token's id is not 16 hex digits";
-      }
-      if (t.secretHash() == null || !UserCommand.TOKEN_HASH.matcher(t.secretHash()).matches()) {
-        return who + "token " + t.id() + ": secretHash is not a SHA-256";
-      }
-      String name =
-          t.name() == null || t.name().isBlank()
-              ? "is missing"
-              : nameProblem(t.name(), UserCommand.MAX_TOKEN_NAME);
-      if (name != null) {
-        return who + "token " + t.id() + ": name " + name;
-      }
-    }
-    return null;
   }
 
   private ReplyEffect<Event, State> onAdd(State state, Add cmd) {

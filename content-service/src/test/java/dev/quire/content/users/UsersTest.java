@@ -639,17 +639,33 @@ class UsersTest {
    */
   @Test
   void accountsExportWholeAndRestoreIntoAnotherDirectoryAsTheyWere() {
-    add("ann", Role.EDITOR);
-    add("cy", Role.AUTHOR);
+    // Hashes as the site makes them (a restore takes nothing else).
+    String annHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$" + "A".repeat(43);
+    kit.<UserReply>runCommand(
+        r -> new UserCommand.Add("ann", null, Role.EDITOR, annHash, "setup", r));
+    kit.<UserReply>runCommand(
+        r -> new UserCommand.Add("cy", null, Role.AUTHOR, annHash.replace('A', 'D'), "setup", r));
     change("cy", null, true);
     issue("ann", "00000000000000a1", "the build", HASH_A);
-    List<UserCommand.AccountRecord> exported =
-        kit.<UserCommand.Accounts>runCommand(UserCommand.ExportAccounts::new).reply().accounts();
+    var first =
+        kit.<UserCommand.Accounts>runCommand(r -> new UserCommand.ExportAccounts(null, 1, r))
+            .reply();
+    // A page at a time: the first holds ann, and says there is more.
+    assertThat(first.accounts())
+        .extracting(UserCommand.AccountRecord::username)
+        .containsExactly("ann");
+    assertThat(first.more()).isTrue();
+    var second =
+        kit.<UserCommand.Accounts>runCommand(r -> new UserCommand.ExportAccounts("ann", 10, r))
+            .reply();
+    assertThat(second.more()).isFalse();
+    List<UserCommand.AccountRecord> exported = new java.util.ArrayList<>(first.accounts());
+    exported.addAll(second.accounts());
     assertThat(exported)
         .extracting(UserCommand.AccountRecord::username)
         .containsExactly("ann", "cy");
     UserCommand.AccountRecord ann = exported.get(0);
-    assertThat(ann.passwordHash()).isEqualTo("$argon2id$hash-of-ann");
+    assertThat(ann.passwordHash()).isEqualTo(annHash);
     assertThat(ann.tokens())
         .singleElement()
         .satisfies(t -> assertThat(t.secretHash()).isEqualTo(HASH_A));
@@ -683,7 +699,7 @@ class UsersTest {
     assertThat(restored.added()).containsExactly("ann", "cy");
     assertThat(restored.tokens()).isEqualTo(1);
     var ticket = other.<LoginTicket>runCommand(r -> new UserCommand.BeginLogin("ann", r)).reply();
-    assertThat(ticket.passwordHash()).isEqualTo("$argon2id$hash-of-ann");
+    assertThat(ticket.passwordHash()).isEqualTo(annHash);
     assertThat(ticket.user().role()).isEqualTo(Role.EDITOR);
     var cy = other.<UserReply>runCommand(r -> new UserCommand.GetUser("cy", r)).reply();
     assertThat(((UserReply.Done) cy).user().disabled()).isTrue();
@@ -702,15 +718,50 @@ class UsersTest {
     assertThat(again.reply().kept()).containsExactly("ann", "cy");
     assertThat(again.events()).isEmpty();
 
+    // A bundle's "admin" (another hash, another role, disabled) never takes over the site's.
+    var rival =
+        new UserCommand.AccountRecord(
+            "admin",
+            "Mallory",
+            Role.AUTHOR,
+            true,
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$" + "B".repeat(43),
+            NOW,
+            List.of());
+    var takeover =
+        other.<UserCommand.Restored>runCommand(
+            r -> new UserCommand.RestoreAccounts(List.of(rival), "bundle import", r));
+    assertThat(takeover.reply().kept()).containsExactly("admin");
+    assertThat(takeover.events()).isEmpty();
+    var adminTicket =
+        other.<LoginTicket>runCommand(r -> new UserCommand.BeginLogin("admin", r)).reply();
+    assertThat(adminTicket.passwordHash()).isEqualTo("$argon2id$hash-of-admin");
+    assertThat(adminTicket.user().role()).isEqualTo(Role.ADMIN);
+    assertThat(adminTicket.user().disabled()).isFalse();
+
     // One more than the limit (3), or one bad hash: refused whole, nothing added.
     var dan =
-        new UserCommand.AccountRecord(
-            "dan", null, Role.AUTHOR, false, "$argon2id$hash-of-dan", NOW, List.of());
+        new UserCommand.AccountRecord("dan", null, Role.AUTHOR, false, annHash, NOW, List.of());
     var tooMany =
         other.<UserCommand.Restored>runCommand(
             r -> new UserCommand.RestoreAccounts(List.of(dan), "bundle import", r));
     assertThat(tooMany.reply().problem()).contains("limit of 3");
     assertThat(tooMany.events()).isEmpty();
+    // A hash asking a gigabyte of each sign-in is refused as a plain password is.
+    var greedy =
+        new UserCommand.AccountRecord(
+            "gus",
+            null,
+            Role.ADMIN,
+            false,
+            "$argon2id$v=19$m=1048576,t=2,p=1$c29tZXNhbHQ$" + "C".repeat(43),
+            NOW,
+            List.of());
+    var tooHeavy =
+        kit.<UserCommand.Restored>runCommand(
+            r -> new UserCommand.RestoreAccounts(List.of(greedy), "bundle import", r));
+    assertThat(tooHeavy.reply().problem()).contains("'gus'").contains("m=65536");
+    assertThat(tooHeavy.events()).isEmpty();
     var plain =
         new UserCommand.AccountRecord(
             "eve", null, Role.ADMIN, false, "a-plain-password", NOW, List.of());
@@ -722,5 +773,27 @@ class UsersTest {
         .contains("not an Argon2id hash")
         .doesNotContain("a-plain-password");
     assertThat(bad.events()).isEmpty();
+
+    // A token whose id an account of the site holds is left out; the account comes all the same.
+    var dee =
+        new UserCommand.AccountRecord(
+            "dee",
+            null,
+            Role.AUTHOR,
+            false,
+            annHash,
+            NOW,
+            List.of(
+                new UserCommand.TokenRecord(
+                    "00000000000000a1", "a copy", HASH_B, NOW, "admin", null)));
+    var clash =
+        kit.<UserCommand.Restored>runCommand(
+                r -> new UserCommand.RestoreAccounts(List.of(dee), "bundle import", r))
+            .reply();
+    assertThat(clash.added()).containsExactly("dee");
+    assertThat(clash.tokens()).isZero();
+    assertThat(clash.tokensLeftOut()).containsExactly("00000000000000a1");
+    assertThat(checkToken("00000000000000a1", HASH_B)).as("still ann's, not dee's").isNull();
+    assertThat(checkToken("00000000000000a1", HASH_A).username()).isEqualTo("ann");
   }
 }
