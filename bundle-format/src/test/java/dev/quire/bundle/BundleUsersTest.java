@@ -188,26 +188,9 @@ class BundleUsersTest {
   void accountsInABundleThatSaysOneTwoAreRefused() throws Exception {
     // A 1.2 bundle given a users.jsonl, its manifest resealed to list it: a forger's or a
     // buggy writer's. A 1.x reader would refuse the name; this one names the version.
-    Path file = write("users.quire", ann());
-    Map<String, byte[]> entries = new LinkedHashMap<>();
-    try (ZipFile z = new ZipFile(file.toFile())) {
-      for (var e : java.util.Collections.list(z.entries())) {
-        entries.put(e.getName(), z.getInputStream(e).readAllBytes());
-      }
-    }
-    var m =
-        (com.fasterxml.jackson.databind.node.ObjectNode)
-            Layout.JSON.readTree(entries.get("manifest.json"));
-    m.put("formatVersion", "1.2");
-    entries.put("manifest.json", Layout.JSON.writeValueAsBytes(m));
-    Path forged = tmp.resolve("forged.quire");
-    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(forged))) {
-      for (var e : entries.entrySet()) {
-        zip.putNextEntry(new ZipEntry(e.getKey()));
-        zip.write(e.getValue());
-        zip.closeEntry();
-      }
-    }
+    Path forged =
+        rewritten(
+            write("users.quire", ann()), "forged.quire", m -> m.put("formatVersion", "1.2"), null);
     try (BundleReader r = BundleReader.open(forged, Limits.DEFAULT)) {
       assertThatThrownBy(() -> r.verify(ProgressListener.NONE))
           .hasMessageContaining("users.jsonl: holds accounts, which format 2.0 brought")
@@ -217,46 +200,60 @@ class BundleUsersTest {
 
   @Test
   void aLineThatIsNoJsonIsRefusedWithoutQuotingIt() throws Exception {
-    Path file = write("broken.quire", ann());
+    // An unquoted hash: the parser's own message would quote it.
+    byte[] line =
+        ("{\"username\":\"ann\",\"passwordHash\":$argon2id$v=19$secretsalt$secret}\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Path broken = rewritten(write("broken.quire", ann()), "broken-line.quire", m -> {}, line);
+    try (BundleReader r = BundleReader.open(broken, Limits.DEFAULT)) {
+      assertThatThrownBy(() -> r.verify(ProgressListener.NONE))
+          .hasMessageContaining("users.jsonl:1: not a valid record (at column")
+          .hasMessageNotContaining("secret");
+    }
+  }
+
+  /**
+   * {@code file} copied to {@code name} with its manifest edited and, when given, {@code users} as
+   * its users.jsonl, the manifest resealed to match (a forger's bundle), the manifest last.
+   */
+  private Path rewritten(
+      Path file,
+      String name,
+      java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit,
+      byte[] users)
+      throws Exception {
     Map<String, byte[]> entries = new LinkedHashMap<>();
     try (ZipFile z = new ZipFile(file.toFile())) {
       for (var e : java.util.Collections.list(z.entries())) {
         entries.put(e.getName(), z.getInputStream(e).readAllBytes());
       }
     }
-    // An unquoted hash: the parser's own message would quote it.
-    byte[] line =
-        ("{\"username\":\"ann\",\"passwordHash\":$argon2id$v=19$secretsalt$secret}\n")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    entries.put("users.jsonl", line);
     var m =
         (com.fasterxml.jackson.databind.node.ObjectNode)
-            Layout.JSON.readTree(entries.get("manifest.json"));
-    for (var e : m.get("entries")) {
-      if (e.get("name").asText().equals("users.jsonl")) {
-        ((com.fasterxml.jackson.databind.node.ObjectNode) e)
-            .put("size", line.length)
-            .put("sha256", Layout.hex(Layout.sha256().digest(line)));
+            Layout.JSON.readTree(entries.remove("manifest.json"));
+    edit.accept(m);
+    if (users != null) {
+      entries.put("users.jsonl", users);
+      for (var e : m.get("entries")) {
+        if (e.get("name").asText().equals("users.jsonl")) {
+          ((com.fasterxml.jackson.databind.node.ObjectNode) e)
+              .put("size", users.length)
+              .put("sha256", Layout.hex(Layout.sha256().digest(users)));
+        }
       }
+      Manifest parsed = Layout.JSON.treeToValue(m, Manifest.class);
+      m.put("rootChecksum", Layout.rootChecksum(parsed.entries()));
     }
-    Manifest parsed = Layout.JSON.treeToValue(m, Manifest.class);
-    m.put("rootChecksum", Layout.rootChecksum(parsed.entries()));
-    Map<String, byte[]> ordered = new LinkedHashMap<>(entries);
-    ordered.remove("manifest.json");
-    ordered.put("manifest.json", Layout.JSON.writeValueAsBytes(m));
-    Path broken = tmp.resolve("broken-line.quire");
-    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(broken))) {
-      for (var e : ordered.entrySet()) {
+    entries.put("manifest.json", Layout.JSON.writeValueAsBytes(m));
+    Path out = tmp.resolve(name);
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
+      for (var e : entries.entrySet()) {
         zip.putNextEntry(new ZipEntry(e.getKey()));
         zip.write(e.getValue());
         zip.closeEntry();
       }
     }
-    try (BundleReader r = BundleReader.open(broken, Limits.DEFAULT)) {
-      assertThatThrownBy(() -> r.verify(ProgressListener.NONE))
-          .hasMessageContaining("users.jsonl:1: not a valid record (at column")
-          .hasMessageNotContaining("secret");
-    }
+    return out;
   }
 
   @Test

@@ -348,18 +348,11 @@ final class BundleCommand implements Runnable {
         }
         Manifest.Counts c = report.manifest().counts();
         System.out.printf(
-            "OK: %s is a whole bundle (format %s): %d item(s), %d event(s), %d media blob(s) of"
-                + " %.1f MB, %d redirect(s), %d menu(s)%s; %d entries, %.1f MB unpacked; checked in"
+            "OK: %s is a whole bundle (format %s): %s; %d entries, %.1f MB unpacked; checked in"
                 + " %.1f s.%nroot checksum %s%n",
             file,
             report.manifest().formatVersion(),
-            c.items(),
-            c.events(),
-            c.media(),
-            c.mediaBytes() / 1e6,
-            c.redirects(),
-            c.menus(),
-            c.users() > 0 ? ", " + c.users() + " account(s)" : "",
+            holds(c),
             report.entries(),
             report.uncompressedBytes() / 1e6,
             (System.nanoTime() - t0) / 1e9,
@@ -400,16 +393,7 @@ final class BundleCommand implements Runnable {
         }
         System.out.printf("history      %s%n", m.includesHistory() ? "included" : "not included");
         if (c != null) {
-          System.out.printf(
-              "holds        %d item(s), %d event(s), %d media blob(s) (%.1f MB), %d redirect(s),"
-                  + " %d menu(s), %d account(s)%n",
-              c.items(),
-              c.events(),
-              c.media(),
-              c.mediaBytes() / 1e6,
-              c.redirects(),
-              c.menus(),
-              c.users());
+          System.out.printf("holds        %s%n", holds(c));
         }
         System.out.printf("entries      %d%n", m.entries().size());
         System.out.printf("root         %s%n", m.rootChecksum());
@@ -425,5 +409,18 @@ final class BundleCommand implements Runnable {
         return 2;
       }
     }
+  }
+
+  /** What a bundle's counts say it holds, as verify and inspect print it. */
+  static String holds(Manifest.Counts c) {
+    return String.format(
+        "%d item(s), %d event(s), %d media blob(s) (%.1f MB), %d redirect(s), %d menu(s)%s",
+        c.items(),
+        c.events(),
+        c.media(),
+        c.mediaBytes() / 1e6,
+        c.redirects(),
+        c.menus(),
+        c.users() > 0 ? ", " + c.users() + " account(s)" : "");
   }
 }

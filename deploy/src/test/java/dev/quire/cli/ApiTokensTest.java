@@ -77,24 +77,25 @@ class ApiTokensTest {
     assertThat(a.json().path("error").path("field").asText()).as(a.body()).isEqualTo(field);
   }
 
-  @Test
-  void aUsersTokenActsWithTheirRoleUnderTheirNameUntilRevokedOrDisabled() throws Exception {
-    var config =
-        QuireNode.config(
-            Map.of(
-                "quire.data-dir",
-                tmp.resolve("site").toString(),
-                "quire.gateway.http.port",
-                0,
-                "quire.embedding.enabled",
-                false));
-    try (QuireNode node =
+  /** The all-in-one server on a free port, its data under {@code dir}, with {@code more} config. */
+  QuireNode started(String dir, Map<String, Object> more) throws Exception {
+    Map<String, Object> values = new java.util.HashMap<>(more);
+    values.put("quire.data-dir", tmp.resolve(dir).toString());
+    values.put("quire.gateway.http.port", 0);
+    values.put("quire.embedding.enabled", false);
+    QuireNode node =
         QuireNode.start(
-            config,
+            QuireNode.config(values),
             true,
             new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-            SITE_TOKEN)) {
-      base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+            SITE_TOKEN);
+    base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+    return node;
+  }
+
+  @Test
+  void aUsersTokenActsWithTheirRoleUnderTheirNameUntilRevokedOrDisabled() throws Exception {
+    try (QuireNode node = started("site", Map.of())) {
       for (String[] u : new String[][] {{"ann", "author"}, {"ed", "editor"}}) {
         Answer added =
             call(
@@ -329,26 +330,14 @@ class ApiTokensTest {
    */
   @Test
   void anAddressSendingTooManyBadTokensIsTurnedAwayOthersAreNot() throws Exception {
-    var config =
-        QuireNode.config(
+    try (QuireNode node =
+        started(
+            "guarded",
             Map.of(
-                "quire.data-dir",
-                tmp.resolve("guarded").toString(),
-                "quire.gateway.http.port",
-                0,
-                "quire.embedding.enabled",
-                false,
                 "quire.gateway.http.trusted-proxies",
                 java.util.List.of("127.0.0.1"),
                 "quire.gateway.api.token-failures.per-address",
-                3));
-    try (QuireNode node =
-        QuireNode.start(
-            config,
-            true,
-            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-            SITE_TOKEN)) {
-      base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+                3))) {
       Answer added =
           call(
               "POST",
@@ -388,15 +377,10 @@ class ApiTokensTest {
    */
   @Test
   void withoutTheAdminModuleFailedTokensAreCountedAndTheWindowEnds() throws Exception {
-    var config =
-        QuireNode.config(
+    try (QuireNode node =
+        started(
+            "no-admin",
             Map.of(
-                "quire.data-dir",
-                tmp.resolve("no-admin").toString(),
-                "quire.gateway.http.port",
-                0,
-                "quire.embedding.enabled",
-                false,
                 "quire.gateway.modules",
                 java.util.List.of("api", "site"),
                 "quire.gateway.http.trusted-proxies",
@@ -404,14 +388,7 @@ class ApiTokensTest {
                 "quire.gateway.api.token-failures.per-address",
                 3,
                 "quire.gateway.api.token-failures.window",
-                "2s"));
-    try (QuireNode node =
-        QuireNode.start(
-            config,
-            true,
-            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-            SITE_TOKEN)) {
-      base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+                "2s"))) {
       String guesser = "203.0.113.9";
       for (int i = 0; i < 3; i++) {
         assertThat(meFrom(guesser, "junk-" + i).statusCode()).isEqualTo(401);

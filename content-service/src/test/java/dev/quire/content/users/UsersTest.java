@@ -57,22 +57,13 @@ class UsersTest {
 
   @BeforeEach
   void fresh() {
-    kit =
-        EventSourcedBehaviorTestKit.create(
-            KIT.system(),
-            Users.create(
-                "site",
-                new Users.Settings(
-                    3,
-                    3,
-                    Duration.ofMinutes(15),
-                    50,
-                    2,
-                    Duration.ofDays(90),
-                    3,
-                    Duration.ofHours(1)),
-                clock));
+    kit = EventSourcedBehaviorTestKit.create(KIT.system(), Users.create("site", SETTINGS, clock));
   }
+
+  /** Three users, three attempts in 15 min, two trusted devices for 90 days, three tokens each. */
+  static final Users.Settings SETTINGS =
+      new Users.Settings(
+          3, 3, Duration.ofMinutes(15), 50, 2, Duration.ofDays(90), 3, Duration.ofHours(1));
 
   @AfterAll
   static void stop() {
@@ -677,17 +668,7 @@ class UsersTest {
             KIT.system(),
             Users.create(
                 // Another site: a journal of its own.
-                "restored-site-" + java.util.UUID.randomUUID(),
-                new Users.Settings(
-                    3,
-                    3,
-                    Duration.ofMinutes(15),
-                    50,
-                    2,
-                    Duration.ofDays(90),
-                    3,
-                    Duration.ofHours(1)),
-                clock));
+                "restored-site-" + java.util.UUID.randomUUID(), SETTINGS, clock));
     other.<UserReply>runCommand(
         r -> new UserCommand.Add("admin", null, Role.ADMIN, "$argon2id$hash-of-admin", "setup", r));
     var restored =
