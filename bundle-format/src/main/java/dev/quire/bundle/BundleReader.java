@@ -485,6 +485,11 @@ public final class BundleReader implements AutoCloseable {
         require(
             name,
             line,
+            u.tokens().size() <= BundleUser.MAX_TOKENS,
+            "field 'tokens': more than " + BundleUser.MAX_TOKENS + " tokens");
+        require(
+            name,
+            line,
             t.secretHash() != null && Layout.SHA256.matcher(t.secretHash()).matches(),
             "field 'tokens.secretHash': not a SHA-256 hex digest");
         require(
@@ -835,7 +840,9 @@ public final class BundleReader implements AutoCloseable {
           line,
           "not a valid record"
               + (name.equals(Layout.USERS)
-                  ? " (at column " + e.getLocation().getColumnNr() + ")"
+                  ? (e.getLocation() == null
+                      ? ""
+                      : " (at column " + e.getLocation().getColumnNr() + ")")
                   : ": " + e.getOriginalMessage()));
     }
   }

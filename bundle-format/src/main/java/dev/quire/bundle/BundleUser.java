@@ -32,6 +32,10 @@ public record BundleUser(
 
   public static final int MAX_DISPLAY_NAME = 100;
   public static final int MAX_TOKEN_NAME = 100;
+
+  /** Tokens one account may carry in a bundle (a site's limit is its own, and lower). */
+  public static final int MAX_TOKENS = 1000;
+
   public static final int MAX_HASH = 512;
 
   public BundleUser {
@@ -61,5 +65,11 @@ public record BundleUser(
       String createdBy,
       Instant expiresAt) {
     public static final Pattern ID = Pattern.compile("[0-9a-f]{16}");
+
+    /** Never the hash: a record's own would print it into any log that shows this. */
+    @Override
+    public String toString() {
+      return "Token[" + id + "]";
+    }
   }
 }

@@ -81,13 +81,18 @@ public final class BundleWriter implements AutoCloseable {
     this.limits = limits;
     this.target = target.toAbsolutePath();
     this.partial = this.target.resolveSibling(this.target.getFileName() + ".partial");
-    this.spool =
-        Files.createTempDirectory(this.target.getParent(), "." + target.getFileName() + ".spool");
+    OutputStream out = ownerOnly(partial);
+    try {
+      this.spool =
+          Files.createTempDirectory(this.target.getParent(), "." + target.getFileName() + ".spool");
+    } catch (IOException | RuntimeException e) {
+      out.close();
+      Files.deleteIfExists(partial);
+      throw e;
+    }
     this.options = options;
     this.progress = progress;
-    ownerOnly(partial);
-    this.zip =
-        new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16));
+    this.zip = new ZipOutputStream(new BufferedOutputStream(out, 1 << 16));
     this.zip.setLevel(Deflater.DEFAULT_COMPRESSION);
     this.items = new Part(Layout.ITEMS_PREFIX, options.itemsPerPart(), false);
     this.events = new Part(Layout.EVENTS_PREFIX, options.itemsPerPart(), false);
@@ -97,17 +102,24 @@ public final class BundleWriter implements AutoCloseable {
   }
 
   /**
-   * Makes {@code file} anew, readable and writable by its owner only where the file system has
-   * POSIX permissions: a bundle holds every draft, and may hold the accounts' password hashes.
+   * Makes {@code file} anew and opens it, readable and writable by its owner only where the file
+   * system has POSIX permissions (a bundle holds every draft, and may hold the accounts' password
+   * hashes): created and opened in one step, never through a link put in its place.
    */
-  public static void ownerOnly(Path file) throws IOException {
+  public static OutputStream ownerOnly(Path file) throws IOException {
     Files.deleteIfExists(file);
+    java.util.Set<java.nio.file.OpenOption> options =
+        java.util.Set.of(
+            java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
     if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      Files.createFile(
-          file,
-          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-              java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      return java.nio.channels.Channels.newOutputStream(
+          Files.newByteChannel(
+              file,
+              options,
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))));
     }
+    return java.nio.channels.Channels.newOutputStream(Files.newByteChannel(file, options));
   }
 
   public static BundleWriter create(Path file, Options options) throws IOException {

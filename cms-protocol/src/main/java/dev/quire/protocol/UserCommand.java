@@ -235,6 +235,9 @@ public interface UserCommand extends QuireSerializable {
 
   int EXPORT_PAGE = 25;
 
+  /** Tokens in one page of {@link Accounts} at most (one account's all, if it has more). */
+  int EXPORT_PAGE_TOKENS = 400;
+
   /**
    * An Argon2id hash as the site stores a password (PHC string): memory in KiB, passes and lanes as
    * groups 1 to 3.
@@ -244,14 +247,39 @@ public interface UserCommand extends QuireSerializable {
           "\\$argon2id\\$v=19\\$m=(\\d{1,8}),t=(\\d{1,3}),p=(\\d{1,2})\\$([A-Za-z0-9+/]{11,88})\\$([A-Za-z0-9+/]{16,88})");
 
   /**
-   * The most a restored password hash may ask of each sign-in: a hash from a bundle decides how
-   * much memory and time checking a password against it takes, so one made to ask for a gigabyte is
-   * refused (the site's own default is 19 MiB and 2 passes).
+   * The most a stored password hash may ask of each sign-in, for the site's own settings, the
+   * hashes it checks and the ones a bundle restores alike: a hash decides how much memory and time
+   * checking a password against it takes.
    */
-  int MAX_HASH_MEMORY_KIB = 65_536;
+  int MAX_HASH_MEMORY_KIB = 1 << 20;
 
-  int MAX_HASH_PASSES = 16;
-  int MAX_HASH_LANES = 8;
+  int MAX_HASH_PASSES = 64;
+
+  /**
+   * Why a password hash is not one the site can check (null when it is): Argon2id in PHC form,
+   * version 19, at least 1 pass and 1 lane and 8 KiB a lane, at most {@link #MAX_HASH_MEMORY_KIB}
+   * and {@link #MAX_HASH_PASSES}. Never names the hash.
+   */
+  static String hashProblem(String hash) {
+    java.util.regex.Matcher m = hash == null ? null : PASSWORD_HASH.matcher(hash);
+    if (m == null || !m.matches()) {
+      return "is not an Argon2id hash as Quire stores passwords";
+    }
+    long memory = Long.parseLong(m.group(1));
+    int passes = Integer.parseInt(m.group(2));
+    int lanes = Integer.parseInt(m.group(3));
+    if (lanes < 1 || passes < 1 || memory < 8L * lanes) {
+      return "has parameters no sign-in can use";
+    }
+    if (memory > MAX_HASH_MEMORY_KIB || passes > MAX_HASH_PASSES) {
+      return "asks more of each sign-in than the site checks (at most m="
+          + MAX_HASH_MEMORY_KIB
+          + " KiB, t="
+          + MAX_HASH_PASSES
+          + ")";
+    }
+    return null;
+  }
 
   /**
    * Why the user directory would not restore {@code r} as an account of its own (null when it
@@ -272,22 +300,9 @@ public interface UserCommand extends QuireSerializable {
       return who + "role is missing";
     }
     // Never the value in a message: it is a password's hash.
-    java.util.regex.Matcher m =
-        r.passwordHash() == null ? null : PASSWORD_HASH.matcher(r.passwordHash());
-    if (m == null || !m.matches()) {
-      return who + "passwordHash is not an Argon2id hash as Quire stores passwords";
-    }
-    if (Long.parseLong(m.group(1)) > MAX_HASH_MEMORY_KIB
-        || Integer.parseInt(m.group(2)) > MAX_HASH_PASSES
-        || Integer.parseInt(m.group(3)) > MAX_HASH_LANES) {
-      return who
-          + "passwordHash asks more of each sign-in than a restore takes (at most m="
-          + MAX_HASH_MEMORY_KIB
-          + " KiB, t="
-          + MAX_HASH_PASSES
-          + ", p="
-          + MAX_HASH_LANES
-          + ")";
+    String hash = hashProblem(r.passwordHash());
+    if (hash != null) {
+      return who + "passwordHash " + hash;
     }
     if (r.tokens().size() > maxTokens) {
       return who
@@ -363,8 +378,9 @@ public interface UserCommand extends QuireSerializable {
   /**
    * Accounts from a bundle, restored as they were: each whose name the directory does not have is
    * added with its password's hash, role, state and tokens (the tokens' ids must be free, or they
-   * are left out); one whose name it has is kept as the site has it. All checked first: one that
-   * the directory would refuse refuses them all, and nothing is added.
+   * are left out); one whose name it has is kept as the site has it, unchecked. Those to add are
+   * all checked first ({@link #restoreProblem}): one the directory would refuse refuses them all,
+   * and nothing is added.
    */
   record RestoreAccounts(List<AccountRecord> accounts, String actor, ActorRef<Restored> replyTo)
       implements UserCommand {}

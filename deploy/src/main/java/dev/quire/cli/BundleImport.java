@@ -256,18 +256,19 @@ final class BundleImport {
    * here against the site's limits so that a problem stops the import before anything is written.
    */
   private void planAccounts(BundleReader bundle) throws Exception {
-    List<dev.quire.protocol.UserCommand.AccountRecord> fromBundle = new ArrayList<>();
-    bundle.forEachUser(u -> fromBundle.add(dev.quire.gateway.backup.BundleMapping.account(u)));
-    if (fromBundle.isEmpty()) {
+    long carried = bundle.manifest().counts().users();
+    if (carried == 0) {
       return;
     }
     if (!withUsers) {
       notes.add(
           "the bundle carries "
-              + fromBundle.size()
+              + carried
               + " account(s), not restored: add --with-users to restore those this site lacks");
       return;
     }
+    List<dev.quire.protocol.UserCommand.AccountRecord> fromBundle = new ArrayList<>();
+    bundle.forEachUser(u -> fromBundle.add(dev.quire.gateway.backup.BundleMapping.account(u)));
     Set<String> present = new HashSet<>();
     Set<String> tokenIds = new HashSet<>();
     for (dev.quire.protocol.UserCommand.AccountRecord a : await(site.accounts())) {

@@ -156,8 +156,14 @@ final class ServerBackup {
             .header("Authorization", "Bearer " + token)
             .GET()
             .build();
-    dev.quire.bundle.BundleWriter.ownerOnly(to);
-    HttpResponse<Path> r = http.send(request, HttpResponse.BodyHandlers.ofFile(to));
+    dev.quire.bundle.BundleWriter.ownerOnly(to).close();
+    HttpResponse<Path> r =
+        http.send(
+            request,
+            HttpResponse.BodyHandlers.ofFile(
+                to,
+                java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS));
     if (r.statusCode() != 200) {
       String body = Files.exists(to) ? Files.readString(to) : "";
       throw new Failed(

@@ -480,6 +480,22 @@ class BackupEndToEndTest {
       assertThat(me.statusCode()).as(me.body()).isEqualTo(200);
       assertThat(JSON.readTree(me.body()).path("username").asText()).isEqualTo("ed");
     }
+    // Into a site that has them: kept as it has them, nothing written for them.
+    var again =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle",
+            "import",
+            copy.toString(),
+            "--with-users",
+            "--policy",
+            "skip",
+            "--data",
+            restored.toString());
+    assertThat(again.code()).as(again.err() + again.out()).isZero();
+    assertThat(again.out())
+        .contains("accounts kept as this site has them")
+        .contains("admin, ed")
+        .doesNotContain("restored (");
 
     var fromServer =
         EmbeddingRoleClusterTest.runCli(

@@ -21,6 +21,29 @@ public final class PasswordHasher {
 
   /** OWASP's first Argon2id choice: 19 MiB, 2 passes, 1 lane. */
   public record Params(int memoryKib, int iterations, int parallelism) {
+    public Params {
+      // The bounds every stored hash is held to (UserCommand.hashProblem), so that what the site
+      // makes it also checks, and its own backups restore.
+      if (memoryKib > dev.quire.protocol.UserCommand.MAX_HASH_MEMORY_KIB
+          || iterations > dev.quire.protocol.UserCommand.MAX_HASH_PASSES
+          || iterations < 1
+          || parallelism < 1
+          || memoryKib < 8 * parallelism) {
+        throw new IllegalArgumentException(
+            "quire.gateway.admin.argon2: memory "
+                + memoryKib
+                + " KiB, iterations "
+                + iterations
+                + ", parallelism "
+                + parallelism
+                + ": at least 1 iteration and 1 lane of 8 KiB, at most "
+                + dev.quire.protocol.UserCommand.MAX_HASH_MEMORY_KIB
+                + " KiB and "
+                + dev.quire.protocol.UserCommand.MAX_HASH_PASSES
+                + " iterations");
+      }
+    }
+
     public static Params fromConfig(Config c) {
       return new Params(
           (int) (c.getBytes("memory") / 1024), c.getInt("iterations"), c.getInt("parallelism"));
@@ -30,13 +53,8 @@ public final class PasswordHasher {
   private static final int SALT_BYTES = 16;
   private static final int HASH_BYTES = 32;
 
-  /** A stored hash asking for more memory than this is refused rather than run. */
-  private static final int MAX_MEMORY_KIB = 1 << 20;
-
-  private static final int MAX_PASSES = 64;
-  private static final Pattern PHC =
-      Pattern.compile(
-          "\\$argon2id\\$v=19\\$m=(\\d{1,8}),t=(\\d{1,3}),p=(\\d{1,2})\\$([A-Za-z0-9+/]{11,88})\\$([A-Za-z0-9+/]{16,88})");
+  /** Hashes in the form the site stores (and a restore takes). */
+  private static final Pattern PHC = dev.quire.protocol.UserCommand.PASSWORD_HASH;
 
   private final Params params;
   private final SecureRandom random = new SecureRandom();
@@ -85,16 +103,12 @@ public final class PasswordHasher {
     if (m == null || !m.matches()) {
       return false;
     }
+    if (dev.quire.protocol.UserCommand.hashProblem(stored) != null) {
+      return false; // more than the site checks, or nothing a sign-in can use: refused, not run
+    }
     int memory = Integer.parseInt(m.group(1));
     int passes = Integer.parseInt(m.group(2));
     int lanes = Integer.parseInt(m.group(3));
-    if (memory > MAX_MEMORY_KIB
-        || memory < 8 * lanes
-        || passes < 1
-        || passes > MAX_PASSES
-        || lanes < 1) {
-      return false;
-    }
     Base64.Decoder b64 = Base64.getDecoder();
     byte[] salt;
     byte[] expected;

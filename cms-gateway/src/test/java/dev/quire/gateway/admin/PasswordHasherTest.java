@@ -101,4 +101,15 @@ class PasswordHasherTest {
             hasher.verify("x", "$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHQ$c29tZXNhbHQxMjM0NTY"))
         .isFalse();
   }
+
+  @Test
+  void settingsPastWhatTheSiteChecksAreRefusedAtStart() {
+    // What the site makes it must also check, and a restore of its own backup must take.
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new PasswordHasher.Params(2 << 20, 2, 1))
+        .hasMessageContaining("quire.gateway.admin.argon2")
+        .hasMessageContaining("1048576 KiB");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PasswordHasher.Params(1024, 0, 1))
+        .hasMessageContaining("at least 1 iteration");
+  }
 }

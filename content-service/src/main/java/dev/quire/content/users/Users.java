@@ -543,19 +543,28 @@ public final class Users
         .onCommand(
             UserCommand.ExportAccounts.class,
             (state, cmd) -> {
-              // By username (the state's map is sorted), a page at a time.
+              // By username (the state's map is sorted), a page at a time: at most max accounts
+              // and EXPORT_PAGE_TOKENS tokens (but one account, whatever it holds), so that a
+              // page stays under the cluster's message size.
               int max = Math.max(1, Math.min(cmd.max(), UserCommand.EXPORT_PAGE));
-              List<UserCommand.AccountRecord> page =
-                  state.accounts().values().stream()
-                      .filter(a -> cmd.after() == null || a.username().compareTo(cmd.after()) > 0)
-                      .limit(max + 1L)
-                      .map(Users::record)
-                      .toList();
-              boolean more = page.size() > max;
+              List<UserCommand.AccountRecord> page = new ArrayList<>();
+              int tokenCount = 0;
+              boolean more = false;
+              for (Account a : state.accounts().values()) {
+                if (cmd.after() != null && a.username().compareTo(cmd.after()) <= 0) {
+                  continue;
+                }
+                if (page.size() >= max
+                    || (!page.isEmpty()
+                        && tokenCount + a.tokens().size() > UserCommand.EXPORT_PAGE_TOKENS)) {
+                  more = true;
+                  break;
+                }
+                page.add(record(a));
+                tokenCount += a.tokens().size();
+              }
               return Effect()
-                  .reply(
-                      cmd.replyTo(),
-                      new UserCommand.Accounts(more ? page.subList(0, max) : page, more));
+                  .reply(cmd.replyTo(), new UserCommand.Accounts(List.copyOf(page), more));
             })
         .onCommand(UserCommand.RestoreAccounts.class, this::onRestore)
         .onCommand(BeginLogin.class, this::onBeginLogin)
@@ -603,8 +612,9 @@ public final class Users
   }
 
   /**
-   * Accounts from a bundle: every one checked first (names, roles, hashes, tokens, the limits),
-   * then those the site does not have added as they were, in one persist; those it has kept.
+   * Accounts from a bundle: those the site has are kept, unchecked and unchanged; every other one
+   * is checked first ({@link UserCommand#restoreProblem}, and the limit of accounts), then all are
+   * added as they were, in one persist.
    */
   private ReplyEffect<Event, State> onRestore(State state, UserCommand.RestoreAccounts cmd) {
     String actor = actor(cmd.actor());

@@ -728,20 +728,20 @@ class UsersTest {
             r -> new UserCommand.RestoreAccounts(List.of(dan), "bundle import", r));
     assertThat(tooMany.reply().problem()).contains("limit of 3");
     assertThat(tooMany.events()).isEmpty();
-    // A hash asking a gigabyte of each sign-in is refused as a plain password is.
+    // A hash asking two gigabytes of each sign-in is refused as a plain password is.
     var greedy =
         new UserCommand.AccountRecord(
             "gus",
             null,
             Role.ADMIN,
             false,
-            "$argon2id$v=19$m=1048576,t=2,p=1$c29tZXNhbHQ$" + "C".repeat(43),
+            "$argon2id$v=19$m=2097152,t=2,p=1$c29tZXNhbHQ$" + "C".repeat(43),
             NOW,
             List.of());
     var tooHeavy =
         kit.<UserCommand.Restored>runCommand(
             r -> new UserCommand.RestoreAccounts(List.of(greedy), "bundle import", r));
-    assertThat(tooHeavy.reply().problem()).contains("'gus'").contains("m=65536");
+    assertThat(tooHeavy.reply().problem()).contains("'gus'").contains("m=1048576");
     assertThat(tooHeavy.events()).isEmpty();
     var plain =
         new UserCommand.AccountRecord(
