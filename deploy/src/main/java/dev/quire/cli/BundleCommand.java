@@ -80,8 +80,8 @@ final class BundleCommand implements Runnable {
         names = "--with-users",
         description = {
           "Also the admin's accounts: roles, password hashes (Argon2id) and API tokens' hashes,",
-          "so that an import brings back who may sign in. Makes a format 2.0 bundle, which",
-          "Quire before 2026-12-06 cannot read; keep it as safe as the site's database."
+          "so that an import with --with-users brings back who may sign in. Makes a 2.0 bundle,",
+          "which Quire before 2026-12-06 cannot read; keep it as safe as the site's database."
         })
     boolean withUsers;
 
