@@ -2282,11 +2282,24 @@ class EndToEndTest {
     assertThat(severalError.get("field").asText()).isEqualTo("title");
     assertThat(severalError.get("errors").findValuesAsText("field"))
         .containsExactly("title", "coverImage");
-    var huge =
-        api(
-            "POST",
-            "/api/v1/content",
-            JSON.writeValueAsString(Map.of("kind", "post", "title", "x".repeat(1_100_000))));
+    // The server answers 413 on the declared length and closes the connection without reading
+    // the rest; a client still writing the body may then lose the answer to the reset (seen once
+    // in CI: "header parser received no bytes"). A transport race, not the server's answer: tried
+    // again, up to three times. (JDK 17's client waiting for "100 Continue" hung instead.)
+    HttpResponse<String> huge = null;
+    for (int attempt = 1; huge == null; attempt++) {
+      try {
+        huge =
+            api(
+                "POST",
+                "/api/v1/content",
+                JSON.writeValueAsString(Map.of("kind", "post", "title", "x".repeat(1_100_000))));
+      } catch (java.io.IOException reset) {
+        if (attempt == 3) {
+          throw reset;
+        }
+      }
+    }
     assertThat(huge.statusCode()).isEqualTo(413);
     JsonNode tooLarge = JSON.readTree(huge.body()).get("error");
     assertThat(tooLarge.get("field").asText()).isEqualTo("body");
