@@ -10,9 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-18090}; DURATION=${DURATION:-10}
 log() { echo "api.sh: $*" >&2; }
-if ! command -v wrk >/dev/null || ! command -v curl >/dev/null; then
-  log "installing wrk and curl"; apt-get update -qq && apt-get install -y -qq wrk curl >/dev/null
-fi
+. bench/lib.sh
+need wrk curl
 [ -f deploy/target/quire.jar ] || mvn -q -DskipTests package
 work=$(mktemp -d)
 server=""

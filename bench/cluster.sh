@@ -13,9 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15}; CLIENTS=${CLIENTS:-16}; ITEMS=${ITEMS:-256}
 log() { echo "cluster.sh: $*" >&2; }
-if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null || ! command -v curl >/dev/null; then
-  log "installing wrk, nginx and curl"; apt-get update -qq && apt-get install -y -qq wrk nginx curl >/dev/null
-fi
+. bench/lib.sh
+need wrk nginx curl
 [ -f deploy/target/quire.jar ] || mvn -q -DskipTests package
 work=$(mktemp -d); chmod 755 "$work"  # PostgreSQL runs as its own user and must reach its directory
 export QUIRE_CLUSTER_DIR="$work/cluster" QUIRE_LOCAL_ROLES="" QUIRE_LB_PORT=18180

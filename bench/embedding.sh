@@ -20,9 +20,8 @@ PORT=${PORT:-18090}; POSTS=${POSTS:-1000}; WORDS=${WORDS:-1000}; DURATION=${DURA
 WARMUP=${WARMUP:-20}
 CONNECTIONS=${CONNECTIONS:-4}
 log() { echo "embedding.sh: $*" >&2; }
-if ! command -v wrk >/dev/null || ! command -v curl >/dev/null; then
-  log "installing wrk and curl"; apt-get update -qq && apt-get install -y -qq wrk curl >/dev/null
-fi
+. bench/lib.sh
+need wrk curl
 [ -f deploy/target/quire.jar ] || mvn -q -DskipTests package
 work=$(mktemp -d)
 server=""

@@ -17,9 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-18080}; NGINX_PORT=${NGINX_PORT:-18081}; PEKKO_PORT=${PEKKO_PORT:-18082}; DURATION=${DURATION:-15}; POSTS=${POSTS:-1000}
 log() { echo "site.sh: $*" >&2; }
-if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
-  log "installing wrk and nginx"; apt-get update -qq && apt-get install -y -qq wrk nginx curl >/dev/null
-fi
+. bench/lib.sh
+need wrk nginx curl
 # A jar from before the Pekko HTTP reference was added would fail only after minutes of set-up.
 [ deploy/target/quire.jar -nt deploy/src/main/java/dev/quire/cli/BenchPekkoHttp.java ] \
   || mvn -q -DskipTests package
