@@ -117,6 +117,22 @@ public interface ContentQuery extends QuireSerializable {
   record HistoryList(String contentId, List<HistoryStep> steps) implements QuireSerializable {}
 
   /**
+   * Whether the item's entity would take {@code steps} as a new item's whole history ({@code
+   * ContentCommand.Restore}), checked by the content role's own rules without writing anything:
+   * what an import into a running site plans with before its first write.
+   */
+  record CheckHistory(String contentId, List<HistoryStep> steps, ActorRef<HistoryChecked> replyTo)
+      implements ContentQuery {
+    public CheckHistory {
+      steps = steps == null ? List.of() : List.copyOf(steps);
+    }
+  }
+
+  /** {@code problem}: why the history would be refused, naming the step and field; null: fine. */
+  record HistoryChecked(String contentId, ContentReply.Rejected problem)
+      implements QuireSerializable {}
+
+  /**
    * The item as it stood at {@code revision}, replayed from the journal (the source of truth, not
    * the read model): every field, its status then, and the event that made that revision. What an
    * editor reads, compares and reverts to. Only the events up to that revision are read.

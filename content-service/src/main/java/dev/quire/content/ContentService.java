@@ -192,7 +192,8 @@ public final class ContentService {
                       readModel,
                       jdbc,
                       q.getInt("query.max-page-size"),
-                      q.getBytes("query.max-reply-bytes")),
+                      q.getBytes("query.max-reply-bytes"),
+                      MarkdownRenderer.contentRules(config)),
                   "content-queries",
                   Props.empty());
               PublishScheduler.init(

@@ -6,7 +6,9 @@ import dev.quire.bundle.BundleReader;
 import dev.quire.bundle.Limits;
 import dev.quire.bundle.Manifest;
 import dev.quire.content.render.MarkdownRenderer;
+import dev.quire.gateway.backup.BundleImport;
 import dev.quire.gateway.media.MediaModule;
+import dev.quire.protocol.ConfigChecks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -44,17 +46,6 @@ final class BundleCommand implements Runnable {
   /** Bundle import, and export with --data, open the data directory: the site must be stopped. */
   static LocalTarget local(TargetSession session) {
     return (LocalTarget) session.target;
-  }
-
-  static boolean refuseServer(SiteOptions site) {
-    if (site.server != null) {
-      System.err.println(
-          "error: a bundle is imported into a stopped site's data directory (--data DIR); stop"
-              + " the server first (a running site's backup is `quire bundle export FILE --server"
-              + " URL`)");
-      return true;
-    }
-    return false;
   }
 
   @Command(
@@ -97,7 +88,7 @@ final class BundleCommand implements Runnable {
         Config config = session.config;
         LocalTarget local = local(session);
         Map<String, String> settings =
-            SiteSettings.of(
+            dev.quire.gateway.backup.BundleSettings.of(
                 config,
                 local
                     .profile()
@@ -187,9 +178,10 @@ final class BundleCommand implements Runnable {
       name = "import",
       mixinStandardHelpOptions = true,
       description = {
-        "Import a bundle into a stopped site (--data DIR). The bundle is verified and every",
-        "item checked against the site first; on any problem nothing is written. Existing",
-        "content is never deleted."
+        "Import a bundle into a stopped site (--data DIR) or a running one (--server URL",
+        "--token T, which takes the upload and runs the import; an admin's token). The bundle is",
+        "verified and every item checked against the site first; on any problem nothing is",
+        "written. Existing content is never deleted."
       })
   static final class Import implements Callable<Integer> {
 
@@ -220,12 +212,12 @@ final class BundleCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (refuseServer(site)) {
-        return 2;
-      }
       if (!Files.isRegularFile(file)) {
         System.err.println("error: " + file + " is not a file");
         return 2;
+      }
+      if (site.server != null) {
+        return toServer();
       }
       long t0 = System.nanoTime();
       BundleImport[] importer = {null};
@@ -234,20 +226,32 @@ final class BundleCommand implements Runnable {
             EmbeddingsCommand.bar("Verifying", bundle.manifest().entries().size())) {
           bundle.verify((phase, done, total) -> bar.stepTo(done));
         }
-        try (TargetSession session = TargetSession.open(site, "import", System.err)) {
+        try (TargetSession session = TargetSession.open(site, "import", System.err);
+            PhaseBars bars = new PhaseBars()) {
           Config config = session.config;
+          var rules = MarkdownRenderer.contentRules(config);
           importer[0] =
               new BundleImport(
                   local(session),
+                  new JournalPlanner(
+                      session.node().content().dataSource(),
+                      session.node().system(),
+                      config.getInt("quire.cli.export-fetch-size"),
+                      rules),
                   MediaModule.store(config),
-                  MarkdownRenderer.contentRules(config),
                   config,
-                  config.getInt("quire.cli.bundle-import-parallelism"),
-                  config.getDuration("quire.cli.ask-timeout"),
+                  BundleImport.Settings.of(
+                      config,
+                      config.getInt("quire.cli.bundle-import-parallelism"),
+                      config.getDuration("quire.cli.ask-timeout"),
+                      ConfigChecks.atLeastOneLong(config, "quire.cli.bundle-import-max-held-chars"),
+                      0,
+                      true,
+                      "--policy"),
                   Clock.systemUTC(),
-                  session.node().content().dataSource(),
-                  session.node().system());
+                  bars::at);
           BundleImport.Summary s = importer[0].run(bundle, policy, withUsers);
+          bars.close();
           s.notes().forEach(n -> System.out.println("note: " + n));
           s.failures().forEach(f -> System.err.println("failed: " + f));
           System.out.printf(
@@ -296,6 +300,107 @@ final class BundleCommand implements Runnable {
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());
         return 3;
+      }
+    }
+
+    /**
+     * {@code --server}: verifies the bundle here (a broken file is not sent), uploads it, and
+     * follows the import the server runs, printing what it says as an import here would.
+     */
+    private int toServer() throws Exception {
+      if (site.data != null) {
+        System.err.println(
+            "error: --server and --data name two sites; give --server for a running one, --data"
+                + " for a stopped one");
+        return 2;
+      }
+      if (site.token() == null) {
+        System.err.println("error: --server needs --token (or QUIRE_API_TOKEN)");
+        return 2;
+      }
+      long t0 = System.nanoTime();
+      try (BundleReader bundle = BundleReader.open(file, Limits.DEFAULT);
+          ProgressBar bar =
+              EmbeddingsCommand.bar("Verifying", bundle.manifest().entries().size())) {
+        bundle.verify((phase, done, total) -> bar.stepTo(done));
+      } catch (BundleException e) {
+        System.err.println("error: " + e.getMessage());
+        System.err.println("Nothing was imported.");
+        return 2;
+      }
+      Config config = QuireNode.config(site.overrides());
+      com.fasterxml.jackson.databind.JsonNode job;
+      try {
+        job =
+            new ServerBackup(
+                    site.server,
+                    site.token(),
+                    config.getDuration("quire.cli.ask-timeout"),
+                    config.getDuration("quire.cli.poll-interval"),
+                    config.getDuration("quire.cli.backup-timeout"),
+                    System.err)
+                .importFile(file, policy.name().toLowerCase(java.util.Locale.ROOT), withUsers);
+      } catch (ServerBackup.Failed e) {
+        System.err.println("error: " + BundleExport.printable(e.getMessage()));
+        System.err.println("Nothing was imported.");
+        return 2;
+      }
+      String state = job.path("state").asText();
+      String id = job.path("id").asText();
+      job.path("notes").forEach(n -> System.out.println("note: " + n.asText()));
+      job.path("failures").forEach(f -> System.err.println("failed: " + f.asText()));
+      switch (state) {
+        case "complete", "partial" -> {
+          var s = job.path("summary");
+          System.out.printf(
+              "Imported %s into %s in %.1f s (import %s): %d item(s) created, %d overwritten, %d"
+                  + " skipped, %d unchanged; %d media blob(s) added (%.1f MB), %d already here;"
+                  + " %d redirect(s) written, %d kept; settings %s.%n",
+              file,
+              site.server,
+              (System.nanoTime() - t0) / 1e9,
+              id,
+              s.path("created").asLong(),
+              s.path("overwritten").asLong(),
+              s.path("skipped").asLong(),
+              s.path("unchanged").asLong(),
+              s.path("mediaAdded").asLong(),
+              s.path("mediaBytesAdded").asLong() / 1e6,
+              s.path("mediaPresent").asLong(),
+              s.path("redirectsAdded").asLong(),
+              s.path("redirectsKept").asLong(),
+              s.path("settings").asText());
+          if (state.equals("partial")) {
+            System.err.println(
+                job.path("failures").size()
+                    + " write(s) failed after the checks passed; run the import again with the"
+                    + " same --policy to finish it (items already imported compare as unchanged)");
+            return 1;
+          }
+          return 0;
+        }
+        case "refused" -> {
+          System.err.println("error: " + job.path("message").asText() + "; nothing was imported:");
+          var reasons = job.path("reasons");
+          for (int i = 0; i < Math.min(reasons.size(), MAX_LISTED); i++) {
+            System.err.println("  " + reasons.get(i).asText());
+          }
+          if (reasons.size() > MAX_LISTED) {
+            System.err.println("  ... and " + (reasons.size() - MAX_LISTED) + " more");
+          }
+          return 2;
+        }
+        default -> {
+          System.err.println("error: " + BundleExport.printable(job.path("message").asText()));
+          if (job.path("wrote").asBoolean()) {
+            System.err.println(
+                "The import stopped partway: what it wrote before this stays on the site. Items"
+                    + " already imported compare as unchanged when it runs again.");
+            return 1;
+          }
+          System.err.println("Nothing was imported.");
+          return 2;
+        }
       }
     }
   }

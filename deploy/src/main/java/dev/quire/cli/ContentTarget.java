@@ -88,12 +88,9 @@ public interface ContentTarget extends AutoCloseable {
   CompletionStage<Void> addRedirects(List<RedirectRule> rules);
 
   /** A command the site refused, with the field and reason it gave. */
-  final class Refused extends RuntimeException {
-    public final String field;
-
+  final class Refused extends dev.quire.gateway.backup.ProtocolImportSite.Refused {
     public Refused(String field, String message) {
-      super(message);
-      this.field = field;
+      super(field, message);
     }
   }
 }

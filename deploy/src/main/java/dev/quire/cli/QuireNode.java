@@ -58,7 +58,8 @@ public final class QuireNode implements AutoCloseable {
     // The database URL is built from the data directory; H2 wants it absolute.
     String dataDir = unresolved.resolve().getString("quire.data-dir");
     String absolute = Path.of(dataDir).toAbsolutePath().normalize().toString();
-    java.io.File siteConf = Path.of(absolute, SiteSettings.FILE).toFile();
+    java.io.File siteConf =
+        Path.of(absolute, dev.quire.gateway.backup.BundleSettings.FILE).toFile();
     if (siteConf.isFile()) {
       unresolved =
           ConfigFactory.parseMap(overrides)

@@ -54,7 +54,7 @@ final class ServerBackup {
     if (!s.startsWith("http://") && !s.startsWith("https://")) {
       throw new IllegalArgumentException("--server must be an http(s) URL, was " + server);
     }
-    this.api = URI.create(s + "/api/v1/backups");
+    this.api = URI.create(s + "/api/v1");
     this.token = token;
     this.timeout = timeout;
     this.poll = poll;
@@ -67,7 +67,8 @@ final class ServerBackup {
   record Result(Manifest manifest, String name) {}
 
   Result run(Path file, boolean history, boolean users) throws Exception {
-    JsonNode job = send("POST", "", "{\"history\":" + history + ",\"users\":" + users + "}", 202);
+    JsonNode job =
+        send("POST", "/backups", "{\"history\":" + history + ",\"users\":" + users + "}", 202);
     String name = job.path("name").asText();
     if (!dev.quire.gateway.backup.Backups.NAME.matcher(name).matches()) {
       throw new Failed("the server named its backup '" + name + "', not a backup's name");
@@ -129,7 +130,7 @@ final class ServerBackup {
    */
   private JsonNode poll(String name, JsonNode last) throws Exception {
     try {
-      return send("GET", "/" + name, null, 200);
+      return send("GET", "/backups/" + name, null, 200);
     } catch (NotFound notYet) {
       return last;
     }
@@ -152,7 +153,7 @@ final class ServerBackup {
 
   private void download(String name, Path to) throws Exception {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(api + "/" + name + "/file"))
+        HttpRequest.newBuilder(URI.create(api + "/backups/" + name + "/file"))
             .header("Authorization", "Bearer " + token)
             .GET()
             .build();
@@ -199,7 +200,7 @@ final class ServerBackup {
               + r.statusCode()
               + ": "
               + errorMessage(r.body())
-              + (r.statusCode() == 404 && path.isEmpty()
+              + (r.statusCode() == 404 && (path.equals("/backups") || path.startsWith("/imports?"))
                   ? " (a server without the backups module, or older than this command)"
                   : "");
       throw r.statusCode() == 404 ? new NotFound(message) : new Failed(message);
@@ -208,6 +209,113 @@ final class ServerBackup {
       return json.readTree(r.body());
     } catch (IOException e) {
       throw new Failed(method + " " + api + path + " answered without JSON");
+    }
+  }
+
+  /**
+   * Uploads {@code file} to {@code POST /api/v1/imports} (its bytes as they are, with a progress
+   * bar) and follows the import the server runs until it ends: the server's last word on it.
+   */
+  JsonNode importFile(Path file, String policy, boolean users) throws Exception {
+    long size = Files.size(file);
+    String query =
+        "?policy="
+            + policy
+            + "&users="
+            + users
+            + "&filename="
+            + java.net.URLEncoder.encode(
+                file.getFileName().toString(), java.nio.charset.StandardCharsets.UTF_8);
+    HttpResponse<String> r;
+    try (ProgressBar bar = EmbeddingsCommand.bar("Uploading", size)) {
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(api + "/imports" + query))
+              .header("Authorization", "Bearer " + token)
+              .header("Accept", "application/json")
+              .header("Content-Type", "application/zip")
+              .POST(
+                  HttpRequest.BodyPublishers.fromPublisher(
+                      HttpRequest.BodyPublishers.ofInputStream(
+                          () -> {
+                            try {
+                              return new Counted(Files.newInputStream(file), bar);
+                            } catch (IOException e) {
+                              throw new java.io.UncheckedIOException(e);
+                            }
+                          }),
+                      size))
+              .build();
+      try {
+        r = http.send(request, HttpResponse.BodyHandlers.ofString());
+      } catch (IOException e) {
+        throw new Failed("POST " + api + "/imports: " + e);
+      }
+    }
+    if (r.statusCode() != 202) {
+      throw new Failed(
+          "POST "
+              + api
+              + "/imports answered "
+              + r.statusCode()
+              + ": "
+              + errorMessage(r.body())
+              + (r.statusCode() == 404
+                  ? " (a server without the backups module, or older than this command)"
+                  : ""));
+    }
+    JsonNode job = json.readTree(r.body());
+    String id = job.path("id").asText();
+    if (!dev.quire.gateway.backup.Imports.ID.matcher(id).matches()) {
+      throw new Failed("the server named its import '" + id + "', not an import's id");
+    }
+    long end = System.nanoTime() + deadline.toNanos();
+    try (PhaseBars bars = new PhaseBars()) {
+      while ("running".equals(job.path("state").asText())) {
+        bars.at(
+            job.path("phase").asText("verifying"),
+            job.path("done").asLong(),
+            Math.max(1, job.path("total").asLong()));
+        if (System.nanoTime() > end) {
+          throw new Failed(
+              "the import "
+                  + id
+                  + " still runs after "
+                  + deadline
+                  + "; it goes on on the server (see /admin/backups/ on the gateway that took it)");
+        }
+        Thread.sleep(poll.toMillis());
+        // Only the gateway that took the upload knows the import: give --server one gateway.
+        job = send("GET", "/imports/" + id, null, 200);
+      }
+    }
+    return job;
+  }
+
+  /** Counts what the upload has read, for its progress bar. */
+  private static final class Counted extends java.io.FilterInputStream {
+    private final ProgressBar bar;
+
+    Counted(java.io.InputStream in, ProgressBar bar) {
+      super(in);
+      this.bar = bar;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        bar.stepBy(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      int n = super.read(buf, off, len);
+      if (n > 0) {
+        bar.stepBy(n);
+      }
+      return n;
     }
   }
 

@@ -10,6 +10,7 @@ import dev.quire.bundle.BundleWriter;
 import dev.quire.bundle.Limits;
 import dev.quire.bundle.Manifest;
 import dev.quire.content.render.MarkdownRenderer;
+import dev.quire.gateway.backup.BundleImport;
 import dev.quire.gateway.media.MediaModule;
 import dev.quire.gateway.media.MediaStore;
 import dev.quire.protocol.ContentFields;
@@ -108,7 +109,7 @@ class BundleRoundTripTest {
           // What the site says about itself: its configuration with its editors' profile over it.
           Map<String, String> settings =
               new TreeMap<>(
-                  SiteSettings.of(
+                  dev.quire.gateway.backup.BundleSettings.of(
                       QuireNode.config(Map.of("quire.data-dir", data.toString())),
                       await(site.profile()).profile()));
           out[0] = new Site(items, history, redirects, menus, blobs, settings);
@@ -395,7 +396,9 @@ class BundleRoundTripTest {
     // A title in site.conf (as an older Quire's import wrote it) is the site's own too.
     Path h = tmp.resolve("conf-settings");
     Files.createDirectories(h);
-    Files.writeString(h.resolve(SiteSettings.FILE), "quire.site { title = \"Old conf title\" }\n");
+    Files.writeString(
+        h.resolve(dev.quire.gateway.backup.BundleSettings.FILE),
+        "quire.site { title = \"Old conf title\" }\n");
     var conf =
         EmbeddingRoleClusterTest.runCli(
             "bundle", "import", bundle.toString(), "--data", h.toString());
@@ -523,7 +526,7 @@ class BundleRoundTripTest {
     Site untouched = read(f);
     assertThat(untouched.items()).isEmpty();
     assertThat(untouched.redirects()).isEmpty();
-    assertThat(Files.exists(f.resolve(SiteSettings.FILE))).isFalse();
+    assertThat(Files.exists(f.resolve(dev.quire.gateway.backup.BundleSettings.FILE))).isFalse();
 
     // A record whose slug is not where its history ends: the check claimed the record's slug,
     // the restore claims the history's (another item's, and it failed when written).
@@ -706,7 +709,13 @@ class BundleRoundTripTest {
   static Path historyBundle(
       String name, List<String> ids, int revisions, String text, boolean interleaved)
       throws Exception {
-    Path file = tmp.resolve(name);
+    return historyBundle(tmp.resolve(name), ids, revisions, text, interleaved);
+  }
+
+  /** {@link #historyBundle(String, List, int, String, boolean)}, written to {@code file}. */
+  static Path historyBundle(
+      Path file, List<String> ids, int revisions, String text, boolean interleaved)
+      throws Exception {
     try (BundleWriter w = withHistory(file)) {
       for (String id : ids) {
         w.item(
@@ -780,17 +789,17 @@ class BundleRoundTripTest {
         BundleReader reader = BundleReader.open(bundle, Limits.DEFAULT)) {
       reader.verify(dev.quire.bundle.ProgressListener.NONE);
       LocalTarget site = new LocalTarget(node.system(), Duration.ofSeconds(10), "test");
+      var rules = MarkdownRenderer.contentRules(config);
       BundleImport importer =
           new BundleImport(
               site,
+              new JournalPlanner(node.content().dataSource(), node.system(), 500, rules),
               MediaModule.store(config),
-              MarkdownRenderer.contentRules(config),
               config,
-              4,
-              Duration.ofSeconds(10),
+              BundleImport.Settings.of(
+                  config, 4, Duration.ofSeconds(10), maxHeldChars, 0, true, "--policy"),
               java.time.Clock.systemUTC(),
-              node.content().dataSource(),
-              node.system());
+              (phase, done, total) -> {});
       check.check(site, () -> importer.run(reader, BundleImport.Policy.FAIL));
     }
   }

@@ -418,7 +418,7 @@ class ImportCommandTest {
     Path posts = Files.createDirectories(tmp.resolve("posts"));
     Files.writeString(posts.resolve("one.md"), "---\ntitle: One\nslug: one\n---\nBody.\n");
     // The local target's media limit: read before the node starts (it once left a node running).
-    Path siteConf = data.resolve(SiteSettings.FILE);
+    Path siteConf = data.resolve(dev.quire.gateway.backup.BundleSettings.FILE);
     Files.writeString(siteConf, "quire.media.max-upload-bytes = \"lots\"\n");
     assertThat(Main.run("import", "markdown", posts.toString(), "--data", data.toString()))
         .as("the bad setting fails the command")

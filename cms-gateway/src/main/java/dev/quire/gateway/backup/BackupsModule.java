@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.getFromFile;
 import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
@@ -13,14 +14,17 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSla
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeaders;
+import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
+import dev.quire.bundle.BundleWriter;
 import dev.quire.gateway.api.ApiJson;
 import dev.quire.gateway.http.HttpError;
 import dev.quire.gateway.http.JsonResponses;
 import dev.quire.gateway.media.MediaModule;
+import dev.quire.gateway.media.MediaStore;
 import dev.quire.gateway.module.Admin;
 import dev.quire.gateway.module.ApiCaller;
 import dev.quire.gateway.module.CmsModule;
@@ -28,6 +32,7 @@ import dev.quire.gateway.module.ModuleContext;
 import dev.quire.protocol.Role;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -73,6 +78,11 @@ public final class BackupsModule implements CmsModule {
           "home-page");
 
   private Backups backups;
+  private Imports imports;
+  private long importMax;
+  private Duration importStall;
+  private Duration importMaxDuration;
+  private org.apache.pekko.stream.Materializer materializer;
   private ObjectMapper json;
   private scala.concurrent.ExecutionContextExecutor blocking;
   private ZoneId zone;
@@ -122,6 +132,7 @@ public final class BackupsModule implements CmsModule {
                     BundleMapping.CREATED_BY,
                     progress,
                     w -> LOG.warn("backup: {}", w)));
+    startImports(ctx);
     Duration staleAfter = c.getDuration("quire.gateway.backups.stale-after");
     CompletableFuture.runAsync(
         () -> {
@@ -140,6 +151,79 @@ public final class BackupsModule implements CmsModule {
       LOG.info("a backup is made every {}", every);
     }
   }
+
+  /**
+   * Imports into this running site: each verified, then planned and written through protocol
+   * messages ({@link ProtocolImportSite}), recorded as who asked; media into this node's store.
+   */
+  private void startImports(ModuleContext ctx) {
+    Config c = ctx.config();
+    this.importMax = c.getBytes("quire.gateway.imports.max-bytes");
+    this.importStall = c.getDuration("quire.gateway.imports.upload-timeout");
+    this.importMaxDuration = c.getDuration("quire.gateway.imports.upload-max-duration");
+    for (String key :
+        List.of(
+            "quire.gateway.imports.upload-timeout", "quire.gateway.imports.upload-max-duration")) {
+      if (c.getDuration(key).isZero() || c.getDuration(key).isNegative()) {
+        throw new IllegalArgumentException(
+            key + " must be longer than 0, was " + c.getDuration(key));
+      }
+    }
+    dev.quire.protocol.ConfigChecks.atLeastOne(c, "quire.gateway.imports.parallelism");
+    this.materializer = org.apache.pekko.stream.Materializer.createMaterializer(ctx.system());
+    Duration askTimeout = c.getDuration("quire.gateway.imports.ask-timeout");
+    BundleImport.Settings limits =
+        BundleImport.Settings.of(
+            c,
+            c.getInt("quire.gateway.imports.parallelism"),
+            askTimeout,
+            dev.quire.protocol.ConfigChecks.atLeastOneLong(
+                c, "quire.gateway.imports.max-held-chars"),
+            c.getBytes("quire.gateway.imports.max-history-bytes"),
+            false,
+            "policy");
+    MediaStore store = MediaModule.store(c);
+    this.imports =
+        new Imports(
+            Clock.systemUTC(),
+            blocking,
+            (file, policy, users, by, progress, writing) -> {
+              try (dev.quire.bundle.BundleReader bundle =
+                  dev.quire.bundle.BundleReader.open(file, dev.quire.bundle.Limits.DEFAULT)) {
+                bundle.verify((phase, done, total) -> progress.at("verifying", done, total));
+                ProtocolImportSite site = new ProtocolImportSite(ctx.system(), askTimeout, by);
+                BundleImport importer =
+                    new BundleImport(site, site, store, c, limits, Clock.systemUTC(), progress);
+                try {
+                  return importer.run(bundle, policy, users);
+                } catch (Exception e) {
+                  if (importer.writing()) {
+                    writing.run();
+                  }
+                  throw e;
+                }
+              }
+            },
+            c.getInt("quire.gateway.imports.remembered"));
+  }
+
+  /**
+   * An import's upload streams its body while the route runs: it answers within {@code
+   * quire.gateway.imports.upload-max-duration}, not the response deadline.
+   */
+  @Override
+  public Optional<Duration> responseDeadline(org.apache.pekko.http.javadsl.model.HttpRequest r) {
+    String path = r.getUri().path();
+    return r.method().name().equals("POST")
+            && (path.equals("/api/v1/imports")
+                || path.equals("/api/v1/imports/")
+                || path.equals(UPLOAD_PATH))
+        ? Optional.of(importMaxDuration.plus(importStall))
+        : Optional.empty();
+  }
+
+  /** The admin's upload of a bundle to import. */
+  static final String UPLOAD_PATH = "/admin/backups/import";
 
   /** The settings a bundle carries: those the site's pages show now, and its address and zone. */
   private static Map<String, String> settings(ModuleContext ctx) {
@@ -187,7 +271,323 @@ public final class BackupsModule implements CmsModule {
                                         JsonResponses.of(
                                             json, StatusCodes.OK, view(found(name)))))),
                     delete(() -> completeWithFuture(io(() -> deleteFromApi(name))))));
-    return Optional.of(pathPrefix("backups", () -> concat(list, file, one)));
+    Route restore =
+        path(
+            PathMatchers.segment().slash("restore"),
+            name ->
+                post(
+                    () ->
+                        entity(
+                            Unmarshaller.entityToString(),
+                            body ->
+                                ApiCaller.of(
+                                    c ->
+                                        completeWithFuture(
+                                            io(() -> restoreFromApi(c, name, body)))))));
+    Route importList =
+        pathEndOrSingleSlash(
+            () ->
+                concat(
+                    get(
+                        () ->
+                            completeWithFuture(
+                                io(
+                                    () ->
+                                        JsonResponses.of(
+                                            json,
+                                            StatusCodes.OK,
+                                            Map.of(
+                                                "items",
+                                                imports.list().stream()
+                                                    .map(this::importView)
+                                                    .toList()))))),
+                    post(
+                        () ->
+                            withSizeLimit(
+                                importMax,
+                                () ->
+                                    parameterOptional(
+                                        "policy",
+                                        policy ->
+                                            parameterOptional(
+                                                "users",
+                                                users ->
+                                                    parameterOptional(
+                                                        "filename",
+                                                        filename ->
+                                                            extractRequestEntity(
+                                                                entity ->
+                                                                    ApiCaller.of(
+                                                                        c ->
+                                                                            completeWithFuture(
+                                                                                uploadFromApi(
+                                                                                    c, entity,
+                                                                                    policy, users,
+                                                                                    filename)))))))))));
+    Route importOne =
+        path(
+            PathMatchers.segment(),
+            id ->
+                get(
+                    () ->
+                        completeWithFuture(
+                            io(
+                                () ->
+                                    JsonResponses.of(
+                                        json,
+                                        StatusCodes.OK,
+                                        importView(
+                                            imports
+                                                .get(id)
+                                                .orElseThrow(
+                                                    () ->
+                                                        HttpError.notFound(
+                                                            "no import "
+                                                                + id
+                                                                + " on this gateway"))))))));
+    return Optional.of(
+        concat(
+            pathPrefix("backups", () -> concat(list, restore, file, one)),
+            pathPrefix("imports", () -> concat(importList, importOne))));
+  }
+
+  // ---------------------------------------------------------------- imports
+
+  /**
+   * {@code fail} (the default), {@code skip} or {@code overwrite}; else 400 naming {@code field}.
+   */
+  private static BundleImport.Policy policy(Optional<String> value, String field) {
+    String v = value.orElse("fail").trim();
+    return switch (v) {
+      case "fail" -> BundleImport.Policy.FAIL;
+      case "skip" -> BundleImport.Policy.SKIP;
+      case "overwrite" -> BundleImport.Policy.OVERWRITE;
+      default ->
+          throw HttpError.badRequest(
+              field, "must be fail, skip or overwrite, was '" + clip(v) + "'");
+    };
+  }
+
+  /** {@code true} or {@code false} (default {@code false}); else 400 naming {@code field}. */
+  private static boolean users(Optional<String> value, String field) {
+    String v = value.orElse("false").trim();
+    if (v.equals("true") || v.equals("false")) {
+      return v.equals("true");
+    }
+    throw HttpError.badRequest(field, "must be true or false, was '" + clip(v) + "'");
+  }
+
+  private HttpError busy() {
+    return new HttpError(
+        409,
+        "busy",
+        "",
+        "an import is running on this gateway: "
+            + imports.running().map(Imports.Job::id).orElse("")
+            + "; start another once it is done");
+  }
+
+  /** {@code POST /api/v1/backups/<name>/restore}: imports one of the site's finished backups. */
+  private HttpResponse restoreFromApi(ApiCaller caller, String name, String body)
+      throws IOException {
+    JsonNode n;
+    try {
+      n = body.isBlank() ? json.createObjectNode() : json.readTree(body);
+    } catch (Exception e) {
+      throw HttpError.badRequest("", "the body is not valid JSON");
+    }
+    if (n == null || !n.isObject()) {
+      throw HttpError.badRequest("", "the body must be a JSON object");
+    }
+    n.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!List.of("policy", "users").contains(f)) {
+                throw HttpError.badRequest(f, "unknown field '" + f + "'");
+              }
+            });
+    JsonNode p = n.get("policy");
+    if (p != null && !p.isTextual()) {
+      throw HttpError.badRequest("policy", "must be fail, skip or overwrite");
+    }
+    BundleImport.Policy policy = policy(Optional.ofNullable(p).map(JsonNode::asText), "policy");
+    boolean users = Optional.ofNullable(ApiJson.bool(n, "users", "")).orElse(false);
+    Imports.Job job = restore(name, policy, users, caller.actor());
+    return JsonResponses.of(json, StatusCodes.ACCEPTED, importView(job))
+        .addHeader(RawHeader.create("Location", "/api/v1/imports/" + job.id()));
+  }
+
+  /** Starts importing a finished backup of this site's; 404 for none, 409 while one runs. */
+  private Imports.Job restore(String name, BundleImport.Policy policy, boolean users, String by)
+      throws IOException {
+    Optional<Path> file =
+        Backups.NAME.matcher(name).matches() ? backups.file(name) : Optional.empty();
+    if (file.isEmpty()) {
+      throw HttpError.notFound("no finished backup " + clip(name));
+    }
+    return imports
+        .start(file.get(), false, "backup " + name, policy, users, by)
+        .orElseThrow(this::busy);
+  }
+
+  /** {@code POST /api/v1/imports}: the body is a bundle, spooled to disk, then imported. */
+  private CompletionStage<HttpResponse> uploadFromApi(
+      ApiCaller caller,
+      org.apache.pekko.http.javadsl.model.HttpEntity entity,
+      Optional<String> policyParam,
+      Optional<String> usersParam,
+      Optional<String> filename) {
+    BundleImport.Policy policy;
+    boolean users;
+    try {
+      policy = policy(policyParam, "policy");
+      users = users(usersParam, "users");
+      if (imports.running().isPresent()) {
+        throw busy();
+      }
+    } catch (HttpError e) {
+      entity.discardBytes(materializer);
+      return CompletableFuture.failedFuture(e);
+    }
+    String source = "upload " + filename.map(BackupsModule::clip).orElse("(unnamed)");
+    return spool(entity.getDataBytes())
+        .thenApply(
+            file -> {
+              Optional<Imports.Job> job =
+                  imports.start(file, true, source, policy, users, caller.actor());
+              if (job.isEmpty()) {
+                deleteQuietly(file);
+                throw busy();
+              }
+              return JsonResponses.of(json, StatusCodes.ACCEPTED, importView(job.get()))
+                  .addHeader(RawHeader.create("Location", "/api/v1/imports/" + job.get().id()));
+            });
+  }
+
+  /**
+   * Writes an upload's bytes to an owner-only file in the backups directory, within {@code
+   * quire.gateway.imports.max-bytes} and its time limits; a refused or broken upload leaves no
+   * file.
+   */
+  private CompletionStage<Path> spool(
+      org.apache.pekko.stream.javadsl.Source<org.apache.pekko.util.ByteString, ?> bytes) {
+    Path file;
+    try {
+      Files.createDirectories(backups.dir());
+      file = backups.dir().resolve(".upload-" + java.util.UUID.randomUUID() + ".quire");
+      BundleWriter.ownerOnly(file).close();
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(new UncheckedIOException(e));
+    }
+    return bytes
+        .limitWeighted(importMax, b -> (long) b.size())
+        .idleTimeout(importStall)
+        .completionTimeout(importMaxDuration)
+        .runWith(
+            org.apache.pekko.stream.javadsl.FileIO.toPath(
+                file,
+                java.util.Set.of(
+                    java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)),
+            materializer)
+        .handle(
+            (done, failure) -> {
+              if (failure == null) {
+                return file;
+              }
+              deleteQuietly(file);
+              Throwable t = failure;
+              while (t.getCause() != null && !(t instanceof HttpError)) {
+                if (tooLarge(t) || t instanceof java.util.concurrent.TimeoutException) {
+                  break;
+                }
+                t = t.getCause();
+              }
+              if (tooLarge(t)) {
+                throw new HttpError(
+                    413,
+                    "too_large",
+                    "body",
+                    "the bundle is larger than quire.gateway.imports.max-bytes ("
+                        + importMax
+                        + " bytes); nothing was imported");
+              }
+              if (t instanceof java.util.concurrent.TimeoutException) {
+                throw new HttpError(
+                    408,
+                    "timeout",
+                    "body",
+                    "the upload stalled for quire.gateway.imports.upload-timeout ("
+                        + importStall
+                        + ") or took longer than quire.gateway.imports.upload-max-duration ("
+                        + importMaxDuration
+                        + "); nothing was imported");
+              }
+              throw failure instanceof java.util.concurrent.CompletionException c
+                  ? c
+                  : new java.util.concurrent.CompletionException(failure);
+            });
+  }
+
+  private static boolean tooLarge(Throwable t) {
+    return t instanceof org.apache.pekko.stream.StreamLimitReachedException
+        || t instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+  }
+
+  /** A value from a request, as a message may quote it: short, without control characters. */
+  static String clip(String v) {
+    String clean = v.replaceAll("\\p{Cntrl}", "?");
+    return clean.length() <= MAX_QUOTED ? clean : clean.substring(0, MAX_QUOTED) + "...";
+  }
+
+  private static final int MAX_QUOTED = 60;
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", file, e.toString());
+    }
+  }
+
+  /** An import as the API shows it. */
+  private Map<String, Object> importView(Imports.Job j) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("id", j.id());
+    v.put("state", j.state());
+    if (j.running()) {
+      v.put("phase", j.phase());
+      v.put("done", j.done());
+      v.put("total", j.total());
+    }
+    v.put("source", j.source());
+    v.put("policy", j.policy().name().toLowerCase(java.util.Locale.ROOT));
+    v.put("users", j.users());
+    v.put("by", j.by());
+    v.put("startedAt", j.startedAt());
+    v.put("endedAt", j.endedAt());
+    BundleImport.Summary s = j.summary();
+    if (s != null) {
+      Map<String, Object> sum = new LinkedHashMap<>();
+      sum.put("created", s.created());
+      sum.put("overwritten", s.overwritten());
+      sum.put("skipped", s.skipped());
+      sum.put("unchanged", s.unchanged());
+      sum.put("mediaAdded", s.mediaAdded());
+      sum.put("mediaBytesAdded", s.mediaBytesAdded());
+      sum.put("mediaPresent", s.mediaPresent());
+      sum.put("redirectsAdded", s.redirectsAdded());
+      sum.put("redirectsKept", s.redirectsKept());
+      sum.put("settings", s.settings());
+      v.put("summary", sum);
+      v.put("notes", s.notes());
+      v.put("failures", s.failures());
+    }
+    v.put("reasons", j.reasons());
+    v.put("message", j.message());
+    v.put("wrote", j.wrote());
+    v.put("location", "/api/v1/imports/" + j.id());
+    return v;
   }
 
   private HttpResponse listJson() throws IOException {
@@ -369,7 +769,207 @@ public final class BackupsModule implements CmsModule {
                                                                 () ->
                                                                     deleteFromForm(
                                                                         admin, e, name))))))),
+                            path(
+                                "import",
+                                () ->
+                                    post(
+                                        () ->
+                                            withSizeLimit(
+                                                importMax,
+                                                () ->
+                                                    entity(
+                                                        Unmarshaller.entityToMultipartFormData(),
+                                                        form ->
+                                                            completeWithFuture(
+                                                                uploadFromForm(admin, e, form)))))),
+                            path(
+                                PathMatchers.segment("imports").slash(PathMatchers.segment()),
+                                id ->
+                                    get(
+                                        () ->
+                                            completeWithFuture(
+                                                io(() -> importPage(admin, e, id))))),
+                            path(
+                                PathMatchers.segment().slash("restore"),
+                                name ->
+                                    concat(
+                                        get(
+                                            () ->
+                                                completeWithFuture(
+                                                    io(() -> restorePage(admin, e, name)))),
+                                        post(
+                                            () ->
+                                                admin.form(
+                                                    e,
+                                                    f ->
+                                                        completeWithFuture(
+                                                            io(
+                                                                () ->
+                                                                    restoreFromForm(
+                                                                        admin, e, name, f))))))),
                             path(PathMatchers.segment(), this::download)))));
+  }
+
+  /** The form to import one of the backups into this site. */
+  private HttpResponse restorePage(Admin admin, Admin.Editor e, String name) throws IOException {
+    Optional<Backups.Job> job =
+        Backups.NAME.matcher(name).matches() ? backups.get(name) : Optional.empty();
+    if (job.isEmpty() || !"complete".equals(job.get().state())) {
+      return noSuchBackup(admin, e, clip(name));
+    }
+    Map<String, Object> vars = new LinkedHashMap<>();
+    vars.put("backup", row(job.get()));
+    imports.running().ifPresent(r -> vars.put("busy", r.id()));
+    return admin.page(e, StatusCodes.OK, "backups/restore.peb", vars);
+  }
+
+  private HttpResponse restoreFromForm(
+      Admin admin, Admin.Editor e, String name, Map<String, String> f) throws IOException {
+    BundleImport.Policy policy;
+    try {
+      policy = policy(Optional.ofNullable(f.get("policy")), "policy");
+    } catch (HttpError bad) {
+      return listPage(admin, e, null, "Choose how to treat what the site already has.");
+    }
+    boolean users = "on".equals(f.get("users")) || "true".equals(f.get("users"));
+    try {
+      Imports.Job job = restore(name, policy, users, e.username());
+      return admin.seeOther("/admin/backups/imports/" + job.id());
+    } catch (HttpError err) {
+      if (err.status() == 404) {
+        return noSuchBackup(admin, e, clip(name));
+      }
+      return listPage(admin, e, null, err.getMessage());
+    }
+  }
+
+  /**
+   * The admin's upload of a bundle: a multipart form whose {@code _csrf}, {@code policy} and {@code
+   * users} come before its {@code file}, which is read only once the token matched, and spooled to
+   * disk as the API's is.
+   */
+  private CompletionStage<HttpResponse> uploadFromForm(
+      Admin admin, Admin.Editor e, org.apache.pekko.http.javadsl.model.Multipart.FormData form) {
+    Map<String, String> fields = new java.util.concurrent.ConcurrentHashMap<>();
+    Path[] spooled = {null};
+    String[] sent = {null};
+    return form.getParts()
+        .mapAsync(
+            1,
+            part -> {
+              if (!"file".equals(part.getName())) {
+                return part.getEntity()
+                    .getDataBytes()
+                    .limitWeighted(MAX_FORM_FIELD, b -> (long) b.size())
+                    .runFold(
+                        org.apache.pekko.util.ByteString.emptyByteString(),
+                        org.apache.pekko.util.ByteString::concat,
+                        materializer)
+                    .thenApply(
+                        b -> {
+                          fields.putIfAbsent(part.getName(), b.utf8String());
+                          return true;
+                        });
+              }
+              if (spooled[0] != null || !Admin.csrfMatches(e, fields.getOrDefault("_csrf", ""))) {
+                part.getEntity().discardBytes(materializer);
+                return CompletableFuture.completedFuture(false);
+              }
+              if (imports.running().isPresent()) {
+                part.getEntity().discardBytes(materializer);
+                throw busy();
+              }
+              sent[0] = part.getFilename().orElse("");
+              return spool(part.getEntity().getDataBytes())
+                  .thenApply(
+                      file -> {
+                        spooled[0] = file;
+                        return true;
+                      });
+            })
+        .runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), materializer)
+        .<CompletionStage<HttpResponse>>handle(
+            (done, failure) -> {
+              if (failure != null) {
+                if (spooled[0] != null) {
+                  deleteQuietly(spooled[0]);
+                }
+                Throwable t =
+                    failure instanceof java.util.concurrent.CompletionException c
+                            && c.getCause() != null
+                        ? c.getCause()
+                        : failure;
+                String why = t instanceof HttpError h ? h.getMessage() : "the upload broke off";
+                return io(() -> listPage(admin, e, null, "Nothing was imported: " + why + "."));
+              }
+              if (!Admin.csrfMatches(e, fields.getOrDefault("_csrf", ""))) {
+                return CompletableFuture.completedFuture(
+                    admin.page(
+                        e,
+                        StatusCodes.FORBIDDEN,
+                        "admin/message.peb",
+                        Map.of(
+                            "heading",
+                            "Form expired",
+                            "message",
+                            "This upload did not come from your current session. Reload the page and"
+                                + " try again.",
+                            "back",
+                            "/admin/backups/")));
+              }
+              if (spooled[0] == null || sent[0] == null || sent[0].isEmpty()) {
+                if (spooled[0] != null) {
+                  deleteQuietly(spooled[0]);
+                }
+                return io(() -> listPage(admin, e, null, "Choose a bundle file to import."));
+              }
+              BundleImport.Policy policy;
+              try {
+                policy = policy(Optional.ofNullable(fields.get("policy")), "policy");
+              } catch (HttpError bad) {
+                deleteQuietly(spooled[0]);
+                return io(
+                    () ->
+                        listPage(admin, e, null, "Choose how to treat what the site already has."));
+              }
+              boolean users =
+                  "on".equals(fields.get("users")) || "true".equals(fields.get("users"));
+              Optional<Imports.Job> job =
+                  imports.start(
+                      spooled[0], true, "upload " + clip(sent[0]), policy, users, e.username());
+              if (job.isEmpty()) {
+                deleteQuietly(spooled[0]);
+                return io(() -> listPage(admin, e, null, busy().getMessage()));
+              }
+              return CompletableFuture.completedFuture(
+                  admin.seeOther("/admin/backups/imports/" + job.get().id()));
+            })
+        .thenCompose(r -> r);
+  }
+
+  /** The bytes one field of the upload form (beside its file) may have. */
+  private static final long MAX_FORM_FIELD = 4096;
+
+  /** An import as the admin shows it: its state, then what it wrote or why it wrote nothing. */
+  private HttpResponse importPage(Admin admin, Admin.Editor e, String id) {
+    Optional<Imports.Job> job = imports.get(id);
+    if (job.isEmpty()) {
+      return admin.page(
+          e,
+          StatusCodes.NOT_FOUND,
+          "admin/message.peb",
+          Map.of(
+              "heading",
+              "No such import",
+              "message",
+              "This gateway ran no import " + clip(id) + " lately.",
+              "back",
+              "/admin/backups/"));
+    }
+    Map<String, Object> vars = new LinkedHashMap<>(importView(job.get()));
+    vars.put("startedAtShown", Admin.shownTime(job.get().startedAt(), zone));
+    vars.put("running", job.get().running());
+    return admin.page(e, StatusCodes.OK, "backups/import.peb", Map.of("job", vars));
   }
 
   private HttpResponse listPage(Admin admin, Admin.Editor e, String notice, String error)
@@ -380,6 +980,23 @@ public final class BackupsModule implements CmsModule {
     vars.put("running", all.stream().anyMatch(Backups.Job::running));
     vars.put("dir", backups.dir().toString());
     vars.put("withUsers", withUsers);
+    vars.put(
+        "imports",
+        imports.list().stream()
+            .map(
+                j -> {
+                  Map<String, Object> r = new LinkedHashMap<>();
+                  r.put("id", j.id());
+                  r.put("state", j.state());
+                  r.put("source", j.source());
+                  r.put("by", j.by() == null ? "" : j.by());
+                  r.put("startedAt", Admin.timeAttribute(j.startedAt()));
+                  r.put("startedAtShown", Admin.shownTime(j.startedAt(), zone));
+                  return r;
+                })
+            .toList());
+    vars.put("importing", imports.running().isPresent());
+    vars.put("maxImport", megabytes(importMax));
     if (notice != null) {
       vars.put("notice", notice);
     }

@@ -40,7 +40,8 @@ public final class ContentQueries {
       ReadModel readModel,
       Executor jdbc,
       int maxPageSize,
-      long maxReplyBytes) {
+      long maxReplyBytes,
+      dev.quire.protocol.ContentRules rules) {
     return Behaviors.setup(
         ctx -> {
           ctx.getSystem()
@@ -109,6 +110,21 @@ public final class ContentQueries {
                                     .tell(new ContentQuery.HistoryList(q.contentId(), steps));
                               }
                             });
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  ContentQuery.CheckHistory.class,
+                  q -> {
+                    // The entity's own check of a restore, run off the actor's thread (a history
+                    // can be long): CPU only, nothing read or written.
+                    CompletableFuture.runAsync(
+                        () ->
+                            q.replyTo()
+                                .tell(
+                                    new ContentQuery.HistoryChecked(
+                                        q.contentId(),
+                                        Content.checkHistory(q.contentId(), rules, q.steps()))),
+                        jdbc);
                     return Behaviors.same();
                   })
               .onMessage(

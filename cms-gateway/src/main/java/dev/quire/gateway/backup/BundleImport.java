@@ -1,19 +1,14 @@
-package dev.quire.cli;
+package dev.quire.gateway.backup;
 
 import com.typesafe.config.Config;
 import dev.quire.bundle.BundleException;
 import dev.quire.bundle.BundleItem;
 import dev.quire.bundle.BundleReader;
 import dev.quire.bundle.Redirect;
-import dev.quire.content.Content;
-import dev.quire.content.JournalHistories;
-import dev.quire.gateway.backup.BundleMapping;
 import dev.quire.gateway.media.MediaStore;
-import dev.quire.protocol.ConfigChecks;
 import dev.quire.protocol.ContentFields;
 import dev.quire.protocol.ContentKind;
 import dev.quire.protocol.ContentReply;
-import dev.quire.protocol.ContentRules;
 import dev.quire.protocol.ContentSnapshot;
 import dev.quire.protocol.ContentStatus;
 import dev.quire.protocol.FieldError;
@@ -36,29 +31,133 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import javax.sql.DataSource;
-import me.tongfei.progressbar.ProgressBar;
-import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * Imports a verified bundle into a stopped site, in two passes. The first only reads: it decides
+ * Imports a verified bundle into a site, stopped ({@code quire bundle import --data}) or running
+ * (the backups module's {@code /api/v1/imports}), in two passes. The first only reads: it decides
  * what happens to every item, redirect and setting, runs each new item's history through the same
  * checks {@code Content.Restore} applies, and stops with every reason when anything could not be
  * written, or, under {@link Policy#FAIL}, when anything already exists. Only then does the second
  * pass write: media, items (a new item's history in one journal write), redirects, settings. An
  * import never deletes: existing items are skipped or get a new revision.
  */
-final class BundleImport {
+public final class BundleImport {
 
-  enum Policy {
+  /** What an import writes through: the site's entities, by protocol messages. */
+  public interface Site {
+    CompletionStage<Optional<ContentSnapshot>> get(String id);
+
+    /** Writes a new item's whole history in one journal write ({@code ContentCommand.Restore}). */
+    CompletionStage<ContentSnapshot> restore(String id, List<HistoryStep> history);
+
+    CompletionStage<ContentSnapshot> edit(String id, long revision, ContentFields fields);
+
+    CompletionStage<ContentSnapshot> publish(String id, long revision);
+
+    CompletionStage<ContentSnapshot> schedule(String id, long revision, java.time.Instant at);
+
+    CompletionStage<ContentSnapshot> unpublish(String id, long revision);
+
+    CompletionStage<ContentSnapshot> archive(String id, long revision);
+
+    CompletionStage<List<RedirectRule>> redirects();
+
+    CompletionStage<Long> putRedirects(List<RedirectRule> rules);
+
+    CompletionStage<List<dev.quire.protocol.SiteMenu>> menus();
+
+    CompletionStage<Long> putMenu(dev.quire.protocol.SiteMenu menu);
+
+    CompletionStage<dev.quire.protocol.ProfileCommand.ProfileTable> profile();
+
+    CompletionStage<Long> putProfile(dev.quire.protocol.SiteProfile profile, long baseVersion);
+
+    CompletionStage<List<dev.quire.protocol.UserCommand.AccountRecord>> accounts();
+
+    CompletionStage<dev.quire.protocol.UserCommand.Restored> restoreAccounts(
+        List<dev.quire.protocol.UserCommand.AccountRecord> accounts);
+  }
+
+  /**
+   * What the first pass reads to decide: a stopped site answers from its journal at once, a running
+   * one through the content role.
+   */
+  public interface Planner {
+    /** Every content id the journal holds. */
+    Set<String> contentIds() throws Exception;
+
+    /** The owners of those of {@code slugs} (current or old) that an item holds. */
+    Map<String, String> slugOwners(Set<String> slugs) throws Exception;
+
+    /**
+     * Why the entity would refuse {@code steps} as a new item's history; null when it would not.
+     */
+    ContentReply.Rejected checkHistory(String id, List<HistoryStep> steps) throws Exception;
+  }
+
+  /** How far an import has come: {@code phase} is "checking", "media", "items" or "tables". */
+  public interface Progress {
+    void at(String phase, long done, long total);
+  }
+
+  /**
+   * Limits of the import and of the site it plans against. {@code maxHistoryBytes}: the UTF-8 text
+   * one new item's history may hold (0: any), where it must cross the cluster in one message.
+   * {@code siteConf}: the deployment's settings file an import writes the bundle's address and time
+   * zone to, empty where it may not (a running site keeps its configuration's).
+   */
+  public record Settings(
+      int parallelism,
+      Duration timeout,
+      long maxHeldChars,
+      long maxHistoryBytes,
+      int maxTokens,
+      long maxUsers,
+      int redirectBatch,
+      long maxRedirects,
+      long maxMenus,
+      Path siteConfRead,
+      boolean writeSiteConf,
+      String how) {
+
+    /** The limits as {@code config} holds them (the content role's, where this node has them). */
+    public static Settings of(
+        Config config,
+        int parallelism,
+        Duration timeout,
+        long maxHeldChars,
+        long maxHistoryBytes,
+        boolean writeSiteConf,
+        String how) {
+      return new Settings(
+          parallelism,
+          timeout,
+          maxHeldChars,
+          maxHistoryBytes,
+          (int) limit(config, "quire.content.users.max-tokens"),
+          limit(config, "quire.content.users.max-users"),
+          (int) Math.min(Integer.MAX_VALUE, limit(config, "quire.content.redirects.max-batch")),
+          limit(config, "quire.content.redirects.max-rules"),
+          limit(config, "quire.content.menus.max-menus"),
+          BundleSettings.file(config),
+          writeSiteConf,
+          how);
+    }
+
+    private static long limit(Config config, String path) {
+      return config.hasPath(path) ? config.getLong(path) : Integer.MAX_VALUE;
+    }
+  }
+
+  public enum Policy {
     SKIP,
     OVERWRITE,
     FAIL
   }
 
   /** The bundle cannot be imported as asked; nothing was written. */
-  static final class Refused extends Exception {
-    final List<String> reasons;
+  public static final class Refused extends Exception {
+    public final List<String> reasons;
 
     Refused(String what, List<String> reasons) {
       super(what);
@@ -66,7 +165,7 @@ final class BundleImport {
     }
   }
 
-  record Summary(
+  public record Summary(
       long created,
       long overwritten,
       long skipped,
@@ -92,48 +191,51 @@ final class BundleImport {
 
   private static final int MAX_REASONS = 50;
 
-  private final LocalTarget site;
+  private final Site site;
+  private final Planner planner;
   private final MediaStore media;
-  private final ContentRules rules;
   private final Config config;
+  private final Settings limits;
   private final int parallelism;
   private final Duration timeout;
   private final Clock clock;
-  private final DataSource db;
-  private final ActorSystem<?> system;
-  private final int fetchSize;
   private final long maxHeldChars;
+  private final Progress progress;
 
-  /** {@code db} and {@code system}: the stopped site's journal, read once to plan. */
-  BundleImport(
-      LocalTarget site,
+  /**
+   * {@code config}: the site's settings as this process has them (what a bundle's settings are
+   * compared with); {@code how}, in {@code limits}: how the asker names the options, {@code
+   * "--policy"} or {@code "policy"}, for the messages.
+   */
+  public BundleImport(
+      Site site,
+      Planner planner,
       MediaStore media,
-      ContentRules rules,
       Config config,
-      int parallelism,
-      Duration timeout,
+      Settings limits,
       Clock clock,
-      DataSource db,
-      ActorSystem<?> system) {
-    this.db = db;
-    this.system = system;
-    this.fetchSize = config.getInt("quire.cli.export-fetch-size");
-    this.maxHeldChars =
-        ConfigChecks.atLeastOneLong(config, "quire.cli.bundle-import-max-held-chars");
+      Progress progress) {
     this.site = site;
+    this.planner = planner;
     this.media = media;
-    this.rules = rules;
     this.config = config;
-    this.parallelism = parallelism;
-    this.timeout = timeout;
+    this.limits = limits;
+    this.parallelism = limits.parallelism();
+    this.timeout = limits.timeout();
+    this.maxHeldChars = limits.maxHeldChars();
     this.clock = clock;
+    this.progress = progress;
+  }
+
+  /** {@code --policy} or {@code policy}: how the asker names an option, for the messages. */
+  private String option(String name) {
+    return limits.how().startsWith("--") ? "--" + name : "\"" + name + "\"";
   }
 
   // ---- pass 1: decide and check, write nothing ----
 
   private final Map<String, Plan> plans = new HashMap<>();
   private Set<String> siteIds = Set.of();
-  private Map<String, String> slugOwners = Map.of();
   private final Set<String> claimed = new HashSet<>();
 
   /**
@@ -160,7 +262,7 @@ final class BundleImport {
 
   private long profileBase;
 
-  Summary run(BundleReader bundle, Policy policy) throws Exception {
+  public Summary run(BundleReader bundle, Policy policy) throws Exception {
     return run(bundle, policy, false);
   }
 
@@ -168,7 +270,7 @@ final class BundleImport {
    * {@code withUsers}: restore the bundle's accounts (format 2.x) too; without it they are left
    * out, and said so: accounts, admins among them, come only from a bundle one asked them from.
    */
-  Summary run(BundleReader bundle, Policy policy, boolean withUsers) throws Exception {
+  public Summary run(BundleReader bundle, Policy policy, boolean withUsers) throws Exception {
     this.withUsers = withUsers;
     plan(bundle, policy);
     if (!problems.isEmpty()) {
@@ -178,7 +280,9 @@ final class BundleImport {
       throw new Refused(
           conflicts.size()
               + " item(s), redirect(s) or setting(s) already on this site"
-              + " (--policy fail)",
+              + " ("
+              + option("policy")
+              + " fail)",
           conflicts);
     }
     return write(bundle);
@@ -186,28 +290,30 @@ final class BundleImport {
 
   private void plan(BundleReader bundle, Policy policy) throws Exception {
     boolean history = bundle.manifest().includesHistory();
-    siteIds = JournalHistories.contentIds(db);
-    slugOwners = JournalHistories.slugOwners(db, system, fetchSize);
+    siteIds = planner.contentIds();
     List<BundleItem> batch = new ArrayList<>();
-    try (ProgressBar bar = EmbeddingsCommand.bar("Checking", bundle.manifest().counts().items())) {
-      bundle.forEachItem(
-          i -> {
-            batch.add(i);
-            if (batch.size() >= parallelism) {
-              planItems(batch, policy, history);
-              bar.stepBy(batch.size());
-              batch.clear();
-            }
-          });
-      planItems(batch, policy, history);
-      bar.stepBy(batch.size());
-    }
+    long items = bundle.manifest().counts().items();
+    long[] planned = {0};
+    progress.at("checking", 0, items);
+    bundle.forEachItem(
+        i -> {
+          batch.add(i);
+          if (batch.size() >= parallelism) {
+            planItems(batch, policy, history);
+            planned[0] += batch.size();
+            progress.at("checking", planned[0], items);
+            batch.clear();
+          }
+        });
+    planItems(batch, policy, history);
+    progress.at("checking", items, items);
     if (history) {
       forEachHistory(
           bundle,
           (id, steps) -> {
             if (plans.get(id).action() == Action.CREATE) {
-              check(id, Content.checkHistory(id, rules, steps));
+              tooLong(id, steps);
+              check(id, planner.checkHistory(id, steps));
               String last = null;
               for (HistoryStep step : steps) {
                 if (step.fields() != null) {
@@ -264,11 +370,13 @@ final class BundleImport {
       notes.add(
           "the bundle carries "
               + carried
-              + " account(s), not restored: add --with-users to restore those this site lacks");
+              + " account(s), not restored: "
+              + (limits.how().startsWith("--") ? "add --with-users" : "ask with \"users\": true")
+              + " to restore those this site lacks");
       return;
     }
     List<dev.quire.protocol.UserCommand.AccountRecord> fromBundle = new ArrayList<>();
-    bundle.forEachUser(u -> fromBundle.add(dev.quire.gateway.backup.BundleMapping.account(u)));
+    bundle.forEachUser(u -> fromBundle.add(BundleMapping.account(u)));
     Set<String> present = new HashSet<>();
     Set<String> tokenIds = new HashSet<>();
     for (dev.quire.protocol.UserCommand.AccountRecord a : await(site.accounts())) {
@@ -276,7 +384,7 @@ final class BundleImport {
       a.tokens().forEach(t -> tokenIds.add(t.id()));
     }
     List<String> kept = new ArrayList<>();
-    int maxTokens = config.getInt("quire.content.users.max-tokens");
+    int maxTokens = limits.maxTokens();
     for (dev.quire.protocol.UserCommand.AccountRecord a : fromBundle) {
       if (present.contains(a.username())) {
         kept.add(a.username());
@@ -300,7 +408,7 @@ final class BundleImport {
                           + " is left out: an account of this site has a token with that id"));
       accountsToRestore.add(a);
     }
-    long max = config.getLong("quire.content.users.max-users");
+    long max = limits.maxUsers();
     if (present.size() + accountsToRestore.size() > max) {
       problem(
           "users.jsonl: the site would hold "
@@ -321,6 +429,16 @@ final class BundleImport {
       throws java.io.IOException {
     // Only items the site already has are asked for; everything else is known from the journal.
     List<CompletableFuture<Optional<ContentSnapshot>>> existing = new ArrayList<>();
+    Set<String> batchSlugs = new HashSet<>();
+    batch.forEach(i -> batchSlugs.addAll(slugsOf(i)));
+    Map<String, String> slugOwners;
+    try {
+      slugOwners = planner.slugOwners(batchSlugs);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new java.io.IOException("the site did not say who holds the slugs: " + e, e);
+    }
     for (BundleItem i : batch) {
       existing.add(
           siteIds.contains(i.id())
@@ -362,7 +480,7 @@ final class BundleImport {
                       + s.kind().id()
                       + " on this site; overwrite does not change an item's kind");
             }
-            fieldsCheck(label, s.kind(), BundleMapping.fields(item));
+            fieldsCheck(label, item.id(), s.kind(), BundleMapping.fields(item));
             if (item.status().equals(ContentStatus.SCHEDULED.id()) && item.scheduledAt() == null) {
               // Found now, not after the item was unpublished to be scheduled.
               problem(label + ": is scheduled with no time (scheduledAt)");
@@ -387,7 +505,9 @@ final class BundleImport {
           problem(
               label
                   + ": its slug belongs to another item on this site, which overwrite would"
-                  + " not replace; import with --policy skip, or change the slug");
+                  + " not replace; import with "
+                  + option("policy")
+                  + " skip, or change the slug");
         }
         plan = new Plan(Action.SKIP, item.revision(), 0);
       } else {
@@ -399,7 +519,7 @@ final class BundleImport {
           }
         }
         if (!history) {
-          check(item.id(), Content.checkHistory(item.id(), rules, synthesize(item)));
+          check(item.id(), checked(item.id(), synthesize(item)));
           for (String alias : item.aliases()) {
             RedirectRule r = aliasRedirect(item, alias);
             redirectsToPut.put(r.from(), r);
@@ -422,15 +542,85 @@ final class BundleImport {
     return new RedirectRule(prefix + alias + "/", prefix + item.slug() + "/", 301);
   }
 
+  /** The planner's check of a history, waited for as an ask is. */
+  private ContentReply.Rejected checked(String id, List<HistoryStep> steps)
+      throws java.io.IOException {
+    tooLong(id, steps);
+    try {
+      return planner.checkHistory(id, steps);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new java.io.IOException("the site did not check item " + id + ": " + e, e);
+    }
+  }
+
+  /**
+   * A new item's history is one message to its entity: where that must cross the cluster, it must
+   * fit one remoting frame (the large-message stream's 2 MiB).
+   */
+  private void tooLong(String id, List<HistoryStep> steps) {
+    if (limits.maxHistoryBytes() <= 0) {
+      return;
+    }
+    long bytes = 0;
+    for (HistoryStep step : steps) {
+      bytes += STEP_CHARS;
+      ContentFields f = step.fields();
+      if (f != null) {
+        bytes += utf8(f.body()) + utf8(f.title()) + utf8(f.description());
+      }
+    }
+    if (bytes > limits.maxHistoryBytes()) {
+      problem(
+          "item "
+              + id
+              + ": its history holds "
+              + bytes
+              + " bytes of text, more than one write to a running site carries"
+              + " (quire.gateway.imports.max-history-bytes, "
+              + limits.maxHistoryBytes()
+              + "); import the bundle with `quire bundle import --data` into the stopped site, or"
+              + " raise the limit on a site of one node");
+    }
+  }
+
+  private static long utf8(String s) {
+    if (s == null) {
+      return 0;
+    }
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+    }
+    return n;
+  }
+
   private List<HistoryStep> synthesize(BundleItem item) {
     return BundleMapping.synthesize(item, clock.instant());
   }
 
-  private void fieldsCheck(String label, ContentKind kind, ContentFields fields) {
-    for (FieldError e : rules.validate(kind, fields)) {
-      problem(label + ": field '" + e.field() + "': " + e.message());
+  /**
+   * The fields an overwrite edits the site's item to, checked by the site's own rules: those of a
+   * new item's first step, which the planner checks as the entity would.
+   */
+  private void fieldsCheck(String label, String id, ContentKind kind, ContentFields fields)
+      throws java.io.IOException {
+    HistoryStep created =
+        new HistoryStep(1, "created", clock.instant(), null, kind, fields, null, null, null, null);
+    ContentReply.Rejected r = checked(id, List.of(created));
+    if (r != null) {
+      String field =
+          r.field().startsWith(CREATED_FIELDS)
+              ? r.field().substring(CREATED_FIELDS.length())
+              : r.field();
+      problem(label + ": field '" + field + "': " + r.message());
     }
   }
+
+  /** How a first step's check names a field of its fields. */
+  private static final String CREATED_FIELDS = "history[0].fields.";
 
   private void check(String id, ContentReply.Rejected rejected) {
     if (rejected != null) {
@@ -487,7 +677,7 @@ final class BundleImport {
         redirectsKept++;
       }
     }
-    long max = config.getLong("quire.content.redirects.max-rules");
+    long max = limits.maxRedirects();
     long after =
         current.size()
             + redirectsToPut.keySet().stream().filter(f -> !current.containsKey(f)).count();
@@ -546,7 +736,7 @@ final class BundleImport {
       menusToPut.add(menu);
       added++;
     }
-    long max = config.getLong("quire.content.menus.max-menus");
+    long max = limits.maxMenus();
     long after =
         current.size() + menusToPut.stream().filter(m -> !current.containsKey(m.name())).count();
     if (after > max) {
@@ -573,8 +763,8 @@ final class BundleImport {
     if (settings.isEmpty()) {
       return;
     }
-    SiteSettings.problems(settings).forEach(this::problem);
-    List<String> unknown = SiteSettings.unknown(settings);
+    BundleSettings.problems(settings).forEach(this::problem);
+    List<String> unknown = BundleSettings.unknown(settings);
     if (!unknown.isEmpty()) {
       notes.add("settings this Quire does not know were not imported: " + unknown);
     }
@@ -600,7 +790,7 @@ final class BundleImport {
             fromBundle.put(k, v);
           }
         });
-    if (fromBundle.isEmpty() || !SiteSettings.problems(settings).isEmpty()) {
+    if (fromBundle.isEmpty() || !BundleSettings.problems(settings).isEmpty()) {
       return; // what is wrong is reported already
     }
     // A value this Quire refuses that an older one took (any language): left out, said so.
@@ -613,10 +803,10 @@ final class BundleImport {
       }
     }
     var there = await(site.profile());
-    Map<String, String> configured = SiteSettings.of(config);
-    Map<String, String> shown = SiteSettings.of(config, there.profile());
+    Map<String, String> configured = BundleSettings.of(config);
+    Map<String, String> shown = BundleSettings.of(config, there.profile());
     Map<String, String> own = there.profile().asSettings();
-    Map<String, String> inSiteConf = SiteSettings.inFile(SiteSettings.file(config));
+    Map<String, String> inSiteConf = BundleSettings.inFile(limits.siteConfRead());
     Map<String, String> wanted = new LinkedHashMap<>(own);
     List<String> ownDiffering = new ArrayList<>();
     fromBundle.forEach(
@@ -682,15 +872,34 @@ final class BundleImport {
     Map<String, String> fromBundle = new LinkedHashMap<>();
     settings.forEach(
         (k, v) -> {
-          if (SiteSettings.DEPLOYMENT.contains(k)) {
+          if (BundleSettings.DEPLOYMENT.contains(k)) {
             fromBundle.put(k, v);
           }
         });
     if (fromBundle.isEmpty()) {
       return;
     }
-    Path file = SiteSettings.file(config);
-    Map<String, String> there = SiteSettings.inFile(file);
+    if (!limits.writeSiteConf()) {
+      // A running site's address and time zone are its deployment's (its configuration and
+      // environment), which an import through it does not rewrite.
+      Map<String, String> configured = BundleSettings.of(config);
+      List<String> differ =
+          fromBundle.entrySet().stream()
+              .filter(e -> !e.getValue().equals(configured.get(e.getKey())))
+              .map(e -> e.getKey() + " '" + e.getValue() + "'")
+              .toList();
+      if (!differ.isEmpty()) {
+        notes.add(
+            "the bundle's "
+                + String.join(", ", differ)
+                + " not set: a running site keeps its configuration's (QUIRE_BASE_URL,"
+                + " QUIRE_TIME_ZONE)");
+        outcomes.add("address and time zone kept as configured");
+      }
+      return;
+    }
+    Path file = limits.siteConfRead();
+    Map<String, String> there = BundleSettings.inFile(file);
     Map<String, String> wanted = new LinkedHashMap<>(there);
     wanted.putAll(fromBundle);
     if (wanted.equals(there)) {
@@ -718,7 +927,7 @@ final class BundleImport {
   // ---- pass 2: write ----
 
   /** Whether the write pass has begun: past it, a failure leaves what was written so far. */
-  boolean writing() {
+  public boolean writing() {
     return writing;
   }
 
@@ -728,7 +937,10 @@ final class BundleImport {
     writing = true;
     List<String> failures = new ArrayList<>();
     long[] mediaAdded = {0, 0, 0};
-    try (ProgressBar bar = EmbeddingsCommand.bar("Media", bundle.manifest().counts().media())) {
+    long mediaTotal = bundle.manifest().counts().media();
+    long[] mediaDone = {0};
+    progress.at("media", 0, mediaTotal);
+    {
       bundle.forEachMedia(
           m -> {
             if (media.get(m.sha256()).isPresent()) {
@@ -745,7 +957,7 @@ final class BundleImport {
               mediaAdded[0]++;
               mediaAdded[1] += m.size();
             }
-            bar.step();
+            progress.at("media", ++mediaDone[0], mediaTotal);
           });
     }
     Window window = new Window(failures);
@@ -753,7 +965,11 @@ final class BundleImport {
     for (Plan p : plans.values()) {
       counts[p.action().ordinal()]++;
     }
-    try (ProgressBar bar = EmbeddingsCommand.bar("Items", bundle.manifest().counts().items())) {
+    long itemTotal = bundle.manifest().counts().items();
+    long[] itemsDone = {0};
+    Runnable step = () -> progress.at("items", ++itemsDone[0], itemTotal);
+    progress.at("items", 0, itemTotal);
+    {
       if (bundle.manifest().includesHistory()) {
         forEachHistory(
             bundle,
@@ -761,7 +977,7 @@ final class BundleImport {
               if (plans.get(id).action() == Action.CREATE) {
                 window.submit(id, () -> site.restore(id, steps));
               }
-              bar.step();
+              step.run();
             });
       }
       bundle.forEachItem(
@@ -770,18 +986,19 @@ final class BundleImport {
             if (plan.action() == Action.CREATE && !bundle.manifest().includesHistory()) {
               List<HistoryStep> steps = synthesize(item);
               window.submit(item.id(), () -> site.restore(item.id(), steps));
-              bar.step();
+              step.run();
             } else if (plan.action() == Action.OVERWRITE) {
               window.submit(item.id(), () -> overwrite(item, plan.siteRevision()));
             }
             if (!bundle.manifest().includesHistory() && plan.action() != Action.CREATE) {
-              bar.step();
+              step.run();
             }
           });
       window.drain();
     }
     List<RedirectRule> rules = new ArrayList<>(redirectsToPut.values());
-    int batch = config.getInt("quire.content.redirects.max-batch");
+    progress.at("tables", 0, 1);
+    int batch = Math.max(1, limits.redirectBatch());
     for (int from = 0; from < rules.size(); from += batch) {
       await(site.putRedirects(rules.subList(from, Math.min(rules.size(), from + batch))));
     }
@@ -789,7 +1006,7 @@ final class BundleImport {
       await(site.putMenu(menu));
     }
     if (settingsToWrite != null) {
-      SiteSettings.write(SiteSettings.file(config), settingsToWrite);
+      BundleSettings.write(limits.siteConfRead(), settingsToWrite);
     }
     if (profileToPut != null) {
       await(site.putProfile(profileToPut, profileBase));

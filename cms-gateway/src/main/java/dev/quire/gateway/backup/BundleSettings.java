@@ -1,4 +1,4 @@
-package dev.quire.cli;
+package dev.quire.gateway.backup;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigUtil;
@@ -16,21 +16,21 @@ import java.util.Map;
 
 /**
  * The site's settings a bundle carries ({@code quire.site.*}), and {@code <data>/site.conf}, where
- * an import writes them. {@link QuireNode#config} reads that file above the packaged defaults and
- * below system properties; each setting that has an environment variable is written so the variable
- * still wins.
+ * an import writes them. {@code QuireNode.config} (deploy) reads that file above the packaged
+ * defaults and below system properties; each setting that has an environment variable is written so
+ * the variable still wins.
  */
-final class SiteSettings {
+public final class BundleSettings {
 
-  static final String FILE = "site.conf";
+  public static final String FILE = "site.conf";
 
   /** Setting (under {@code quire.site}) to the environment variable that overrides it. */
-  static final Map<String, String> KEYS = keys();
+  public static final Map<String, String> KEYS = keys();
 
   private static final int MAX_VALUE_CHARS = 2000;
   private static final int MAX_PAGE_SIZE = 1000;
 
-  private SiteSettings() {}
+  private BundleSettings() {}
 
   private static Map<String, String> keys() {
     Map<String, String> k = new LinkedHashMap<>();
@@ -50,13 +50,13 @@ final class SiteSettings {
    * The settings that stay the deployment's ({@code <data>/site.conf}); the others are the site's
    * profile, which its editors set in the admin and an import sets like them.
    */
-  static final java.util.Set<String> DEPLOYMENT = java.util.Set.of("base-url", "time-zone");
+  public static final java.util.Set<String> DEPLOYMENT = java.util.Set.of("base-url", "time-zone");
 
   /**
    * The settings in effect: the configuration's, with what the editors set ({@code profile}) over
    * them, except where this process's environment sets one (as a gateway shows them).
    */
-  static Map<String, String> of(Config config, dev.quire.protocol.SiteProfile profile) {
+  public static Map<String, String> of(Config config, dev.quire.protocol.SiteProfile profile) {
     Map<String, String> out = of(config);
     java.util.Set<String> pinned = dev.quire.gateway.site.SiteSettings.pinned(System::getenv);
     profile
@@ -71,7 +71,7 @@ final class SiteSettings {
   }
 
   /** The settings of the configuration, as strings. */
-  static Map<String, String> of(Config config) {
+  public static Map<String, String> of(Config config) {
     Map<String, String> out = new LinkedHashMap<>();
     for (String key : KEYS.keySet()) {
       String path = "quire.site." + key;
@@ -83,7 +83,7 @@ final class SiteSettings {
   }
 
   /** The settings {@code file} itself holds (none when there is no such file), by name. */
-  static Map<String, String> inFile(Path file) {
+  public static Map<String, String> inFile(Path file) {
     Map<String, String> out = new LinkedHashMap<>();
     if (!Files.exists(file)) {
       return out;
@@ -98,12 +98,12 @@ final class SiteSettings {
     return out;
   }
 
-  static Path file(Config config) {
+  public static Path file(Config config) {
     return Path.of(config.getString("quire.data-dir")).resolve(FILE);
   }
 
   /** What is wrong with settings read from a bundle, naming the setting; empty when fine. */
-  static List<String> problems(Map<String, String> settings) {
+  public static List<String> problems(Map<String, String> settings) {
     List<String> problems = new ArrayList<>();
     for (var e : settings.entrySet()) {
       String key = e.getKey();
@@ -161,12 +161,12 @@ final class SiteSettings {
   }
 
   /** Settings of the bundle that this Quire does not know, for the import's summary. */
-  static List<String> unknown(Map<String, String> settings) {
+  public static List<String> unknown(Map<String, String> settings) {
     return settings.keySet().stream().filter(k -> !KEYS.containsKey(k)).sorted().toList();
   }
 
   /** Writes {@code settings} (known keys only) to {@code file}, atomically. */
-  static void write(Path file, Map<String, String> settings) throws IOException {
+  public static void write(Path file, Map<String, String> settings) throws IOException {
     StringBuilder conf = new StringBuilder();
     conf.append("# Site settings, written by `quire bundle import`. Edit freely; an environment\n")
         .append("# variable named on the line below a setting still wins over it, and so does\n")

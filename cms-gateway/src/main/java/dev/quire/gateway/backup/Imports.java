@@ -1,0 +1,263 @@
+package dev.quire.gateway.backup;
+
+import dev.quire.bundle.BundleException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
+
+/**
+ * Imports of bundles into the running site, run by this gateway one at a time: an uploaded bundle
+ * or one of the site's backups, verified, planned and written by {@link BundleImport}. Each job is
+ * known to the gateway that ran it (the newest {@code remembered} of them), as a backup being made
+ * is; what it wrote is the site's, seen by every gateway.
+ */
+public final class Imports {
+
+  /** A job's id: {@code import-<UTC date>-<UTC time>-<8 hex>}; matched before any lookup. */
+  public static final Pattern ID = Pattern.compile("import-\\d{8}-\\d{6}-[0-9a-f]{8}");
+
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+  private static final int ID_RANDOM_BYTES = 4;
+
+  /**
+   * An import: {@code state} "running", "complete" (everything written), "partial" (the checks
+   * passed, some writes failed: {@code failures}), "refused" (nothing written: {@code reasons}) or
+   * "failed" ({@code message}; when {@code wrote}, what was written before stays). While running,
+   * {@code phase} ("verifying", "checking", "media", "items", "tables") with {@code done} of {@code
+   * total}. {@code source}: what was imported, as the asker named it.
+   */
+  public record Job(
+      String id,
+      String state,
+      String phase,
+      long done,
+      long total,
+      String source,
+      BundleImport.Policy policy,
+      boolean users,
+      String by,
+      Instant startedAt,
+      Instant endedAt,
+      BundleImport.Summary summary,
+      List<String> reasons,
+      String message,
+      boolean wrote) {
+
+    public boolean running() {
+      return "running".equals(state);
+    }
+
+    Job at(String phase, long done, long total) {
+      return new Job(
+          id, state, phase, done, total, source, policy, users, by, startedAt, endedAt, summary,
+          reasons, message, wrote);
+    }
+
+    Job ended(
+        String state,
+        Instant at,
+        BundleImport.Summary summary,
+        List<String> reasons,
+        String message,
+        boolean wrote) {
+      return new Job(
+          id,
+          state,
+          null,
+          done,
+          total,
+          source,
+          policy,
+          users,
+          by,
+          startedAt,
+          at,
+          summary,
+          reasons == null ? List.of() : List.copyOf(reasons),
+          message,
+          wrote);
+    }
+  }
+
+  /** Imports a verified-on-open bundle file, reporting its progress; see {@link BundleImport}. */
+  public interface Runner {
+    BundleImport.Summary run(
+        Path file,
+        BundleImport.Policy policy,
+        boolean users,
+        String by,
+        BundleImport.Progress progress,
+        Runnable writing)
+        throws Exception;
+  }
+
+  private final Clock clock;
+  private final Executor executor;
+  private final Runner runner;
+  private final int remembered;
+  private final SecureRandom random = new SecureRandom();
+  private final Map<String, Job> jobs = new LinkedHashMap<>();
+  private String current;
+
+  public Imports(Clock clock, Executor executor, Runner runner, int remembered) {
+    this.clock = clock;
+    this.executor = executor;
+    this.runner = runner;
+    this.remembered = Math.max(1, remembered);
+  }
+
+  /** Whether an import runs here now (a second one waits for it: two plans would race). */
+  public synchronized Optional<Job> running() {
+    return Optional.ofNullable(current).map(jobs::get).filter(Job::running);
+  }
+
+  /**
+   * Starts importing {@code file}, unless an import runs here: then empty. {@code spooled}: the
+   * file is this import's own copy (an upload), deleted when it ends.
+   */
+  public Optional<Job> start(
+      Path file,
+      boolean spooled,
+      String source,
+      BundleImport.Policy policy,
+      boolean users,
+      String by) {
+    Job job;
+    synchronized (this) {
+      if (running().isPresent()) {
+        return Optional.empty();
+      }
+      Instant now = clock.instant();
+      byte[] r = new byte[ID_RANDOM_BYTES];
+      random.nextBytes(r);
+      String id = "import-" + STAMP.format(now) + "-" + HexFormat.of().formatHex(r);
+      job =
+          new Job(
+              id,
+              "running",
+              "verifying",
+              0,
+              0,
+              source,
+              policy,
+              users,
+              by,
+              now,
+              null,
+              null,
+              List.of(),
+              null,
+              false);
+      jobs.put(id, job);
+      current = id;
+      while (jobs.size() > remembered) {
+        jobs.remove(jobs.keySet().iterator().next());
+      }
+    }
+    try {
+      executor.execute(() -> run(job, file, spooled));
+    } catch (RuntimeException e) {
+      end(job.id(), j -> j.ended("failed", clock.instant(), null, null, e.toString(), false));
+      throw e;
+    }
+    return Optional.of(job);
+  }
+
+  private void run(Job job, Path file, boolean spooled) {
+    boolean[] wrote = {false};
+    try {
+      BundleImport.Summary s =
+          runner.run(
+              file,
+              job.policy(),
+              job.users(),
+              job.by(),
+              (phase, done, total) -> update(job.id(), j -> j.at(phase, done, total)),
+              () -> wrote[0] = true);
+      String state = s.failures().isEmpty() ? "complete" : "partial";
+      end(job.id(), j -> j.ended(state, clock.instant(), s, null, null, true));
+      LOG.info(
+          "import {} of {} by {}: {}, {} created, {} overwritten",
+          job.id(),
+          job.source(),
+          job.by(),
+          state,
+          s.created(),
+          s.overwritten());
+    } catch (BundleImport.Refused e) {
+      end(
+          job.id(),
+          j -> j.ended("refused", clock.instant(), null, e.reasons, e.getMessage(), false));
+      LOG.info("import {} of {} refused: {}", job.id(), job.source(), e.getMessage());
+    } catch (BundleException e) {
+      // Named as the asker named it: the server's spool path is not theirs to see.
+      String why = e.getMessage().replace(file.toString(), job.source());
+      end(job.id(), j -> j.ended("failed", clock.instant(), null, null, why, wrote[0]));
+      LOG.warn("import {} of {} failed: {}", job.id(), job.source(), e.getMessage());
+    } catch (Exception | Error e) {
+      String why = message(e).replace(file.toString(), job.source());
+      end(job.id(), j -> j.ended("failed", clock.instant(), null, null, why, wrote[0]));
+      LOG.warn("import {} of {} failed", job.id(), job.source(), e);
+    } finally {
+      if (spooled) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (java.io.IOException e) {
+          LOG.warn("import {}: its upload {} stays: {}", job.id(), file, e.toString());
+        }
+      }
+    }
+  }
+
+  private static String message(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null
+        && (c instanceof java.util.concurrent.ExecutionException
+            || c instanceof java.util.concurrent.CompletionException)) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+
+  private synchronized void update(String id, java.util.function.UnaryOperator<Job> change) {
+    Job j = jobs.get(id);
+    if (j != null) {
+      jobs.put(id, change.apply(j));
+    }
+  }
+
+  private synchronized void end(String id, java.util.function.UnaryOperator<Job> change) {
+    update(id, change);
+    if (id.equals(current)) {
+      current = null;
+    }
+  }
+
+  /** The job with this id, if this gateway ran it lately. */
+  public synchronized Optional<Job> get(String id) {
+    return ID.matcher(id).matches() ? Optional.ofNullable(jobs.get(id)) : Optional.empty();
+  }
+
+  /** The jobs this gateway remembers, newest first. */
+  public synchronized List<Job> list() {
+    List<Job> all = new ArrayList<>(jobs.values());
+    java.util.Collections.reverse(all);
+    return all;
+  }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Imports.class);
+}
