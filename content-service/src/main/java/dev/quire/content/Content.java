@@ -826,7 +826,14 @@ public final class Content
       List<FieldError> errors = rules.validate(kind, step.fields());
       if (!errors.isEmpty()) {
         Rejected r = invalid(errors);
-        return Rejected.of(r.code(), where + ".fields." + r.field(), r.message());
+        // Each field's error kept, named where it is, for an import to list one by one.
+        return new Rejected(
+            r.code(),
+            where + ".fields." + r.field(),
+            r.message(),
+            errors.stream()
+                .map(e -> new FieldError(where + ".fields." + e.field(), e.message()))
+                .toList());
       }
     }
     if (type.equals("edited") && step.aliasAdded() != null) {

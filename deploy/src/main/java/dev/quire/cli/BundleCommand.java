@@ -340,6 +340,15 @@ final class BundleCommand implements Runnable {
                     config.getDuration("quire.cli.backup-timeout"),
                     System.err)
                 .importFile(file, policy.name().toLowerCase(java.util.Locale.ROOT), withUsers);
+      } catch (ServerBackup.Unknown e) {
+        System.err.println("error: " + BundleExport.printable(e.getMessage()));
+        System.err.println(
+            "The server took the bundle and may still be importing it: follow it at "
+                + site.server
+                + "/api/v1/imports/"
+                + e.id
+                + ", or on the admin's Backups page, of the gateway that took it.");
+        return 1;
       } catch (ServerBackup.Failed e) {
         System.err.println("error: " + BundleExport.printable(e.getMessage()));
         System.err.println("Nothing was imported.");

@@ -34,6 +34,22 @@ final class ServerBackup {
     }
   }
 
+  /**
+   * The server took an import and this command lost track of it (its deadline passed, or the server
+   * stopped answering about it): it may still be writing.
+   */
+  static final class Unknown extends Failed {
+    final String id;
+
+    Unknown(String id, String message) {
+      super(message);
+      this.id = id;
+    }
+  }
+
+  /** Asks about an import that fail in a row (a busy or failing-over site) before giving up. */
+  private static final int POLL_ATTEMPTS = 5;
+
   private final URI api;
   private final String token;
   private final Duration timeout;
@@ -269,6 +285,7 @@ final class ServerBackup {
       throw new Failed("the server named its import '" + id + "', not an import's id");
     }
     long end = System.nanoTime() + deadline.toNanos();
+    int failedPolls = 0;
     try (PhaseBars bars = new PhaseBars()) {
       while ("running".equals(job.path("state").asText())) {
         bars.at(
@@ -276,16 +293,19 @@ final class ServerBackup {
             job.path("done").asLong(),
             Math.max(1, job.path("total").asLong()));
         if (System.nanoTime() > end) {
-          throw new Failed(
-              "the import "
-                  + id
-                  + " still runs after "
-                  + deadline
-                  + "; it goes on on the server (see /admin/backups/ on the gateway that took it)");
+          throw new Unknown(id, "the import " + id + " still runs after " + deadline);
         }
         Thread.sleep(poll.toMillis());
         // Only the gateway that took the upload knows the import: give --server one gateway.
-        job = send("GET", "/imports/" + id, null, 200);
+        try {
+          job = send("GET", "/imports/" + id, null, 200);
+          failedPolls = 0;
+        } catch (Failed e) {
+          if (++failedPolls >= POLL_ATTEMPTS) {
+            throw new Unknown(
+                id, "the server stopped answering about import " + id + ": " + e.getMessage());
+          }
+        }
       }
     }
     return job;

@@ -671,6 +671,92 @@ class BundleRoundTripTest {
   }
 
   /**
+   * An import into a running site plans, then writes: an edit an editor saves in between is the
+   * site's, and the overwrite planned against the older revision is not applied over it but listed
+   * as a failure (as are a redirect and a menu changed in between), so that importing again
+   * compares anew. The edit lands here at the start of the write pass, from the import's own
+   * progress report.
+   */
+  @Test
+  @Order(21)
+  void anEditSavedWhileAnImportWritesIsKeptAndTheImportSaysSo() throws Exception {
+    Path data = tmp.resolve("race");
+    var config = QuireNode.config(Map.of("quire.data-dir", data.toString()));
+    String id;
+    try (QuireNode node = QuireNode.start(config, false, System.out)) {
+      LocalTarget site = new LocalTarget(node.system(), Duration.ofSeconds(10), "test");
+      ContentSnapshot c = await(site.create(ContentKind.POST, fields("Live", "live", "Now.")));
+      id = await(site.publish(c.id(), c.revision())).id();
+    }
+    Path bundle = oneItemBundle("race-item.quire", id, "published", null);
+    Path withTables = tmp.resolve("race-tables.quire");
+    try (BundleReader in = BundleReader.open(bundle, Limits.DEFAULT);
+        BundleWriter w =
+            BundleWriter.create(
+                withTables,
+                new BundleWriter.Options(
+                    "test", new Manifest.Site("S", "https://s.example"), false))) {
+      in.verify(dev.quire.bundle.ProgressListener.NONE);
+      in.forEachItem(w::item);
+      w.redirect(new dev.quire.bundle.Redirect("/old-race/", "/live/", 301));
+      w.menus(
+          List.of(
+              new dev.quire.bundle.Menu(
+                  "main", List.of(new dev.quire.bundle.Menu.Link("Live", "/posts/live/")))));
+      w.finish();
+    }
+    try (QuireNode node = QuireNode.start(config, false, System.out);
+        BundleReader reader = BundleReader.open(withTables, Limits.DEFAULT)) {
+      reader.verify(dev.quire.bundle.ProgressListener.NONE);
+      LocalTarget site = new LocalTarget(node.system(), Duration.ofSeconds(10), "editor");
+      var rules = MarkdownRenderer.contentRules(config);
+      boolean[] edited = {false};
+      BundleImport importer =
+          new BundleImport(
+              site,
+              new JournalPlanner(node.content().dataSource(), node.system(), 500, rules),
+              MediaModule.store(config),
+              config,
+              BundleImport.Settings.of(
+                  config, 4, Duration.ofSeconds(10), 1_000_000, 0, true, "--policy"),
+              java.time.Clock.systemUTC(),
+              (phase, done, total) -> {
+                if (phase.equals("media") && !edited[0]) {
+                  edited[0] = true;
+                  try {
+                    ContentSnapshot s = await(site.get(id)).orElseThrow();
+                    await(site.edit(id, s.revision(), fields("Live", "live", "Edited meanwhile.")));
+                    await(
+                        site.putRedirects(
+                            List.of(new RedirectRule("/old-race/", "/elsewhere/", 301))));
+                    await(
+                        site.putMenu(
+                            new dev.quire.protocol.SiteMenu(
+                                "main",
+                                List.of(new dev.quire.protocol.SiteMenu.Link("Home", "/")))));
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                }
+              });
+      BundleImport.Summary s = importer.run(reader, BundleImport.Policy.OVERWRITE);
+      assertThat(edited[0]).isTrue();
+      assertThat(s.failures())
+          .anyMatch(
+              f ->
+                  f.contains("item " + id)
+                      && f.contains("changed on the site since the import checked it"))
+          .anyMatch(f -> f.contains("redirect from /old-race/: changed on the site"))
+          .anyMatch(f -> f.contains("menu 'main' not set"));
+      ContentSnapshot after = await(site.get(id)).orElseThrow();
+      assertThat(after.fields().body()).isEqualTo("Edited meanwhile.");
+      assertThat(await(site.redirects()))
+          .contains(new RedirectRule("/old-race/", "/elsewhere/", 301));
+      assertThat(await(site.menus()).get(0).links().get(0).label()).isEqualTo("Home");
+    }
+  }
+
+  /**
    * A backup taken while an item was scheduled, restored after the site published it: the item
    * stays on the site (its time has passed), rather than being unpublished and then refused the
    * schedule. A scheduled item with no time is refused before anything is written.

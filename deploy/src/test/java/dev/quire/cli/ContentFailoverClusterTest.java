@@ -860,6 +860,67 @@ class ContentFailoverClusterTest {
     assertThat(bodies.get("long-1")).isEqualTo(LONG_BODY_CHARS);
   }
 
+  @Test
+  @Order(5)
+  void aBundleImportedThroughTheGatewayCrossesTheClusterAndATooLongHistoryIsRefusedFirst()
+      throws Exception {
+    java.util.Random random = new java.util.Random(5);
+    // Three revisions of 150,000 CJK characters: ~1.35 MB of text, one Restore message to the
+    // item's entity on a content node, under the frame (and
+    // quire.gateway.imports.max-history-bytes).
+    String text = randomCjk(random, 150_000);
+    Path fits =
+        BundleRoundTripTest.historyBundle(
+            tmp.resolve("import-fits.quire"), List.of("imp-cjk"), 3, text, false);
+    com.fasterxml.jackson.databind.JsonNode done = importThroughGateway(fits);
+    assertThat(done.path("state").asText()).as(done.toString()).isEqualTo("complete");
+    assertThat(done.at("/summary/created").asLong()).isEqualTo(1);
+    var item = call("GET", "/api/v1/content/imp-cjk", null);
+    assertThat(item.statusCode()).as(item.body()).isEqualTo(200);
+    assertThat(JSON.readTree(item.body()).path("revision").asLong()).isEqualTo(3);
+    assertThat(JSON.readTree(item.body()).path("body").asText()).isEqualTo(text + 3);
+
+    // Seven such revisions (~2.3 MB) would not fit one message: refused in the checks, before
+    // the history is sent anywhere, nothing written.
+    Path tooLong =
+        BundleRoundTripTest.historyBundle(
+            tmp.resolve("import-too-long.quire"), List.of("imp-long"), 7, text, false);
+    com.fasterxml.jackson.databind.JsonNode refused = importThroughGateway(tooLong);
+    assertThat(refused.path("state").asText()).isEqualTo("refused");
+    assertThat(refused.path("reasons").toString())
+        .contains("item imp-long")
+        .contains("quire.gateway.imports.max-history-bytes");
+    assertThat(call("GET", "/api/v1/content/imp-long", null).statusCode()).isEqualTo(404);
+  }
+
+  /** Uploads {@code bundle} to the first gateway and waits for its import to end. */
+  static com.fasterxml.jackson.databind.JsonNode importThroughGateway(Path bundle)
+      throws Exception {
+    var started =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/v1/imports?policy=fail"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/zip")
+                .POST(HttpRequest.BodyPublishers.ofFile(bundle))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    String id = JSON.readTree(started.body()).path("id").asText();
+    com.fasterxml.jackson.databind.JsonNode[] job = new com.fasterxml.jackson.databind.JsonNode[1];
+    await(
+        () -> {
+          try {
+            job[0] = JSON.readTree(call("GET", "/api/v1/imports/" + id, null).body());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          return !"running".equals(job[0].path("state").asText());
+        },
+        Duration.ofSeconds(120),
+        "the import ends");
+    return job[0];
+  }
+
   static final int LONG_POSTS = 14;
   static final int LONG_BODY_CHARS = 240_000;
   static final int CJK_BODY_CHARS = 200_000;

@@ -259,6 +259,37 @@ class ImportEndToEndTest {
                     base, "POST", "/api/v1/backups/" + backup + "/restore", "{}", edToken)
                 .statusCode())
         .isEqualTo(403);
+    var editorUpload =
+        EndToEndTest.HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/v1/imports"))
+                .header("Authorization", "Bearer " + edToken)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3}))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(editorUpload.statusCode()).isEqualTo(403);
+
+    // A backup with the accounts, restored with them: the site has both, so both are kept.
+    var withUsers = api("POST", "/api/v1/backups", "{\"users\": true}");
+    assertThat(withUsers.statusCode()).as(withUsers.body()).isEqualTo(202);
+    String usersBackup = JSON.readTree(withUsers.body()).path("name").asText();
+    EndToEndTest.await(
+        () ->
+            JSON.readTree(api("GET", "/api/v1/backups/" + usersBackup, null).body())
+                .path("state")
+                .asText()
+                .equals("complete"),
+        Duration.ofSeconds(60));
+    var restoredUsers =
+        api(
+            "POST",
+            "/api/v1/backups/" + usersBackup + "/restore",
+            "{\"policy\": \"skip\", \"users\": true}");
+    JsonNode users = awaitImport(idOf(restoredUsers));
+    assertThat(users.path("state").asText()).as(users.toString()).isEqualTo("complete");
+    assertThat(users.path("users").asBoolean()).isTrue();
+    assertThat(users.path("notes").toString())
+        .contains("accounts kept as this site has them")
+        .contains("admin, ed");
 
     AdminForms admin = new AdminForms(base);
     assertThat(admin.signIn("admin", adminPassword).statusCode()).isEqualTo(303);
@@ -296,6 +327,7 @@ class ImportEndToEndTest {
         () -> admin.get(formJob).body().contains("data-state=\"complete\""),
         Duration.ofSeconds(30));
     assertThat(item("form-1").path("body").asText()).isEqualTo("By form v1");
+    int imports = JSON.readTree(api("GET", "/api/v1/imports", null).body()).path("items").size();
     var forged =
         admin.postMultipart(
             "/admin/backups/import",
@@ -303,6 +335,22 @@ class ImportEndToEndTest {
             "form.quire",
             bytes);
     assertThat(forged.statusCode()).isEqualTo(403);
+    // The token after the file: the file is not read, and the form is refused the same way.
+    var late =
+        admin.postMultipart(
+            "/admin/backups/import",
+            List.of(new String[] {"policy", "fail"}, new String[] {"_csrf", csrf}),
+            "form.quire",
+            bytes);
+    assertThat(late.statusCode()).isEqualTo(403);
+    assertThat(JSON.readTree(api("GET", "/api/v1/imports", null).body()).path("items").size())
+        .as("neither started an import")
+        .isEqualTo(imports);
+    try (Stream<Path> left = Files.list(data.resolve("backups"))) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .as("nor left an upload behind")
+          .noneMatch(n -> n.startsWith(".upload-"));
+    }
     var forgedRestore =
         admin.post(
             "/admin/backups/" + backup + "/restore", Map.of("_csrf", "nope", "policy", "skip"));

@@ -138,6 +138,7 @@ public final class BackupsModule implements CmsModule {
         () -> {
           try {
             backups.sweep(staleAfter);
+            sweepUploads(staleAfter);
           } catch (IOException e) {
             LOG.warn("backups: could not sweep unfinished ones: {}", e.toString());
           }
@@ -471,62 +472,121 @@ public final class BackupsModule implements CmsModule {
    */
   private CompletionStage<Path> spool(
       org.apache.pekko.stream.javadsl.Source<org.apache.pekko.util.ByteString, ?> bytes) {
-    Path file;
-    try {
-      Files.createDirectories(backups.dir());
-      file = backups.dir().resolve(".upload-" + java.util.UUID.randomUUID() + ".quire");
-      BundleWriter.ownerOnly(file).close();
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(new UncheckedIOException(e));
+    // One upload at a time per gateway, besides the import that runs: the disk holds at most two
+    // bundles' worth of uploads, not one per client that tries.
+    if (!receiving.compareAndSet(false, true)) {
+      bytes.runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), materializer);
+      return CompletableFuture.failedFuture(
+          new HttpError(
+              409,
+              "busy",
+              "",
+              "this gateway is receiving another bundle; send this one once that import runs"));
     }
-    return bytes
-        .limitWeighted(importMax, b -> (long) b.size())
-        .idleTimeout(importStall)
-        .completionTimeout(importMaxDuration)
-        .runWith(
-            org.apache.pekko.stream.javadsl.FileIO.toPath(
-                file,
-                java.util.Set.of(
-                    java.nio.file.StandardOpenOption.WRITE,
-                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)),
-            materializer)
-        .handle(
-            (done, failure) -> {
-              if (failure == null) {
+    CompletionStage<Path> made =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                Files.createDirectories(backups.dir());
+                Path file =
+                    backups.dir().resolve(UPLOAD_PREFIX + java.util.UUID.randomUUID() + ".quire");
+                BundleWriter.ownerOnly(file).close();
                 return file;
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
               }
-              deleteQuietly(file);
-              Throwable t = failure;
-              while (t.getCause() != null && !(t instanceof HttpError)) {
-                if (tooLarge(t) || t instanceof java.util.concurrent.TimeoutException) {
-                  break;
-                }
-                t = t.getCause();
-              }
-              if (tooLarge(t)) {
-                throw new HttpError(
-                    413,
-                    "too_large",
-                    "body",
-                    "the bundle is larger than quire.gateway.imports.max-bytes ("
-                        + importMax
-                        + " bytes); nothing was imported");
-              }
-              if (t instanceof java.util.concurrent.TimeoutException) {
-                throw new HttpError(
-                    408,
-                    "timeout",
-                    "body",
-                    "the upload stalled for quire.gateway.imports.upload-timeout ("
-                        + importStall
-                        + ") or took longer than quire.gateway.imports.upload-max-duration ("
-                        + importMaxDuration
-                        + "); nothing was imported");
-              }
-              throw failure instanceof java.util.concurrent.CompletionException c
-                  ? c
-                  : new java.util.concurrent.CompletionException(failure);
-            });
+            },
+            blocking);
+    CompletionStage<Path> written =
+        made.thenCompose(
+            file ->
+                bytes
+                    .limitWeighted(importMax, b -> (long) b.size())
+                    .idleTimeout(importStall)
+                    .completionTimeout(importMaxDuration)
+                    .runWith(
+                        org.apache.pekko.stream.javadsl.FileIO.toPath(
+                            file,
+                            java.util.Set.of(
+                                java.nio.file.StandardOpenOption.WRITE,
+                                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)),
+                        materializer)
+                    .handleAsync(
+                        (done, failure) -> {
+                          if (failure == null) {
+                            return file;
+                          }
+                          deleteQuietly(file);
+                          throw uploadFailure(failure);
+                        },
+                        blocking));
+    made.exceptionally(
+        e -> {
+          // No file to write to: the bytes are read and dropped, so the connection stays usable.
+          bytes.runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), materializer);
+          return null;
+        });
+    return written.whenComplete((file, failure) -> receiving.set(false));
+  }
+
+  /** What an upload that broke off answers: 413 past the limit, 408 past a time limit. */
+  private RuntimeException uploadFailure(Throwable failure) {
+    Throwable t = failure;
+    while (t.getCause() != null && !(t instanceof HttpError)) {
+      if (tooLarge(t) || t instanceof java.util.concurrent.TimeoutException) {
+        break;
+      }
+      t = t.getCause();
+    }
+    if (tooLarge(t)) {
+      return new HttpError(
+          413,
+          "too_large",
+          "body",
+          "the bundle is larger than quire.gateway.imports.max-bytes ("
+              + importMax
+              + " bytes); nothing was imported");
+    }
+    if (t instanceof java.util.concurrent.TimeoutException) {
+      return new HttpError(
+          408,
+          "timeout",
+          "body",
+          "the upload stalled for quire.gateway.imports.upload-timeout ("
+              + importStall
+              + ") or took longer than quire.gateway.imports.upload-max-duration ("
+              + importMaxDuration
+              + "); nothing was imported");
+    }
+    return failure instanceof java.util.concurrent.CompletionException c
+        ? c
+        : new java.util.concurrent.CompletionException(failure);
+  }
+
+  /** Whether this gateway is receiving an upload now. */
+  private final java.util.concurrent.atomic.AtomicBoolean receiving =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** How an upload's file in the backups directory is named, then a random UUID and ".quire". */
+  static final String UPLOAD_PREFIX = ".upload-";
+
+  /**
+   * Deletes uploads a gateway stopped mid-way left (killed while receiving or importing), once
+   * untouched for {@code staleAfter}: none is anyone's any more.
+   */
+  private void sweepUploads(Duration staleAfter) throws IOException {
+    if (!Files.isDirectory(backups.dir())) {
+      return;
+    }
+    java.time.Instant before = java.time.Instant.now().minus(staleAfter);
+    try (var files = Files.newDirectoryStream(backups.dir(), UPLOAD_PREFIX + "*.quire")) {
+      for (Path f : files) {
+        if (Files.getLastModifiedTime(f).toInstant().isBefore(before)) {
+          LOG.info("deleting {}, an upload a stopped import left", f.getFileName());
+          Files.deleteIfExists(f);
+        }
+      }
+    }
   }
 
   private static boolean tooLarge(Throwable t) {
@@ -853,10 +913,20 @@ public final class BackupsModule implements CmsModule {
     Map<String, String> fields = new java.util.concurrent.ConcurrentHashMap<>();
     Path[] spooled = {null};
     String[] sent = {null};
+    int[] seen = {0};
     return form.getParts()
         .mapAsync(
             1,
             part -> {
+              seen[0]++;
+              boolean first = seen[0] == 1;
+              if (first != "_csrf".equals(part.getName())
+                  || seen[0] > MAX_FORM_PARTS
+                  || !FORM_PARTS.contains(part.getName())) {
+                // The token comes first, once; a part this form does not have is not read.
+                part.getEntity().discardBytes(materializer);
+                return CompletableFuture.completedFuture(false);
+              }
               if (!"file".equals(part.getName())) {
                 return part.getEntity()
                     .getDataBytes()
@@ -949,6 +1019,13 @@ public final class BackupsModule implements CmsModule {
 
   /** The bytes one field of the upload form (beside its file) may have. */
   private static final long MAX_FORM_FIELD = 4096;
+
+  /** The upload form's parts: its token first, its choices, its file. */
+  private static final java.util.Set<String> FORM_PARTS =
+      java.util.Set.of("_csrf", "policy", "users", "file");
+
+  /** Parts an upload form may have before the rest is discarded unread. */
+  private static final int MAX_FORM_PARTS = 8;
 
   /** An import as the admin shows it: its state, then what it wrote or why it wrote nothing. */
   private HttpResponse importPage(Admin admin, Admin.Editor e, String id) {

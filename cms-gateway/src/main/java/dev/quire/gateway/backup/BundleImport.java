@@ -68,6 +68,12 @@ public final class BundleImport {
 
     CompletionStage<Long> putMenu(dev.quire.protocol.SiteMenu menu);
 
+    /** The menus with the version they are at. */
+    CompletionStage<dev.quire.protocol.MenuCommand.MenuTable> menuTable();
+
+    /** Sets one menu if the menus are still at {@code expectedVersion}; refused otherwise. */
+    CompletionStage<Long> putMenu(dev.quire.protocol.SiteMenu menu, long expectedVersion);
+
     CompletionStage<dev.quire.protocol.ProfileCommand.ProfileTable> profile();
 
     CompletionStage<Long> putProfile(dev.quire.protocol.SiteProfile profile, long baseVersion);
@@ -245,11 +251,53 @@ public final class BundleImport {
    */
   private final Map<String, String> recordSlugs = new HashMap<>();
 
-  private final List<String> problems = new ArrayList<>();
-  private final List<String> conflicts = new ArrayList<>();
+  private final Reasons problems = new Reasons();
+  private final Reasons conflicts = new Reasons();
+
+  /**
+   * Reasons, the first {@link #MAX_LISTED_REASONS} kept with a count of all: a bundle of 100,000
+   * conflicts is counted, not listed whole (in a reply, in a gateway's memory).
+   */
+  private static final class Reasons {
+    private final List<String> shown = new ArrayList<>();
+    private long total;
+
+    void add(String reason) {
+      total++;
+      if (shown.size() < MAX_LISTED_REASONS) {
+        shown.add(reason);
+      }
+    }
+
+    boolean isEmpty() {
+      return total == 0;
+    }
+
+    long size() {
+      return total;
+    }
+
+    /** The reasons kept, and a last line saying how many more there were. */
+    List<String> listed() {
+      List<String> out = new ArrayList<>(shown);
+      if (total > shown.size()) {
+        out.add("... and " + (total - shown.size()) + " more");
+      }
+      return out;
+    }
+  }
+
+  private static final int MAX_LISTED_REASONS = 1000;
   private final List<String> notes = new ArrayList<>();
   private final Map<String, RedirectRule> redirectsToPut = new LinkedHashMap<>();
   private final List<dev.quire.protocol.SiteMenu> menusToPut = new ArrayList<>();
+
+  /** The menus' version the plan read: a menu is set only while they are still at it. */
+  private long menusVersion;
+
+  /** What the site had for each redirect this import writes, when the plan read its table. */
+  private final Map<String, Optional<RedirectRule>> redirectsSeen = new HashMap<>();
+
   private long redirectsKept;
 
   /** The site settings this import writes to site.conf; null when it writes none. */
@@ -274,7 +322,7 @@ public final class BundleImport {
     this.withUsers = withUsers;
     plan(bundle, policy);
     if (!problems.isEmpty()) {
-      throw new Refused(problems.size() + " problem(s) in the bundle", problems);
+      throw new Refused(problems.size() + " problem(s) in the bundle", problems.listed());
     }
     if (policy == Policy.FAIL && !conflicts.isEmpty()) {
       throw new Refused(
@@ -283,7 +331,7 @@ public final class BundleImport {
               + " ("
               + option("policy")
               + " fail)",
-          conflicts);
+          conflicts.listed());
     }
     return write(bundle);
   }
@@ -312,8 +360,7 @@ public final class BundleImport {
           bundle,
           (id, steps) -> {
             if (plans.get(id).action() == Action.CREATE) {
-              tooLong(id, steps);
-              check(id, planner.checkHistory(id, steps));
+              check(id, checked(id, steps));
               String last = null;
               for (HistoryStep step : steps) {
                 if (step.fields() != null) {
@@ -371,7 +418,9 @@ public final class BundleImport {
           "the bundle carries "
               + carried
               + " account(s), not restored: "
-              + (limits.how().startsWith("--") ? "add --with-users" : "ask with \"users\": true")
+              + (limits.how().startsWith("--")
+                  ? "add --with-users"
+                  : "ask for them (users=true, or the form's box for the accounts)")
               + " to restore those this site lacks");
       return;
     }
@@ -545,7 +594,9 @@ public final class BundleImport {
   /** The planner's check of a history, waited for as an ask is. */
   private ContentReply.Rejected checked(String id, List<HistoryStep> steps)
       throws java.io.IOException {
-    tooLong(id, steps);
+    if (tooLong(id, steps)) {
+      return null; // refused already: the history is not sent to be checked either
+    }
     try {
       return planner.checkHistory(id, steps);
     } catch (java.io.IOException | RuntimeException e) {
@@ -559,16 +610,32 @@ public final class BundleImport {
    * A new item's history is one message to its entity: where that must cross the cluster, it must
    * fit one remoting frame (the large-message stream's 2 MiB).
    */
-  private void tooLong(String id, List<HistoryStep> steps) {
+  private boolean tooLong(String id, List<HistoryStep> steps) {
     if (limits.maxHistoryBytes() <= 0) {
-      return;
+      return false;
     }
     long bytes = 0;
     for (HistoryStep step : steps) {
-      bytes += STEP_CHARS;
+      bytes +=
+          STEP_JSON_BYTES
+              + json(step.actor())
+              + json(step.aliasAdded())
+              + json(step.slugReleased());
       ContentFields f = step.fields();
       if (f != null) {
-        bytes += utf8(f.body()) + utf8(f.title()) + utf8(f.description());
+        bytes +=
+            json(f.body())
+                + json(f.title())
+                + json(f.description())
+                + json(f.slug())
+                + json(f.coverImage())
+                + json(f.coverAlt())
+                + json(f.author());
+        if (f.tags() != null) {
+          for (String t : f.tags()) {
+            bytes += json(t) + 1;
+          }
+        }
       }
     }
     if (bytes > limits.maxHistoryBytes()) {
@@ -582,17 +649,32 @@ public final class BundleImport {
               + limits.maxHistoryBytes()
               + "); import the bundle with `quire bundle import --data` into the stopped site, or"
               + " raise the limit on a site of one node");
+      return true;
     }
+    return false;
   }
 
-  private static long utf8(String s) {
+  /**
+   * What a step costs in the JSON message beside its texts: its field names, times, kind, revision
+   * and type, with room to spare.
+   */
+  private static final long STEP_JSON_BYTES = 512;
+
+  /** {@code s} as a JSON string in UTF-8: escapes counted, as the serializer writes them. */
+  private static long json(String s) {
     if (s == null) {
-      return 0;
+      return 4;
     }
-    long n = 0;
+    long n = 2;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+      if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+        n += 2;
+      } else if (c < 0x20) {
+        n += 6;
+      } else {
+        n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+      }
     }
     return n;
   }
@@ -610,13 +692,19 @@ public final class BundleImport {
     HistoryStep created =
         new HistoryStep(1, "created", clock.instant(), null, kind, fields, null, null, null, null);
     ContentReply.Rejected r = checked(id, List.of(created));
-    if (r != null) {
-      String field =
-          r.field().startsWith(CREATED_FIELDS)
-              ? r.field().substring(CREATED_FIELDS.length())
-              : r.field();
-      problem(label + ": field '" + field + "': " + r.message());
+    if (r == null) {
+      return;
     }
+    if (r.errors().isEmpty()) {
+      problem(label + ": field '" + fieldName(r.field()) + "': " + r.message());
+    }
+    for (FieldError e : r.errors()) {
+      problem(label + ": field '" + fieldName(e.field()) + "': " + e.message());
+    }
+  }
+
+  private static String fieldName(String field) {
+    return field.startsWith(CREATED_FIELDS) ? field.substring(CREATED_FIELDS.length()) : field;
   }
 
   /** How a first step's check names a field of its fields. */
@@ -652,6 +740,9 @@ public final class BundleImport {
         continue;
       }
       redirectsToPut.put(rule.from(), rule);
+    }
+    for (RedirectRule rule : redirectsToPut.values()) {
+      redirectsSeen.put(rule.from(), Optional.ofNullable(current.get(rule.from())));
     }
     for (var it = redirectsToPut.values().iterator(); it.hasNext(); ) {
       RedirectRule rule = it.next();
@@ -698,7 +789,9 @@ public final class BundleImport {
    */
   private void planMenus(BundleReader bundle, Policy policy) throws Exception {
     Map<String, dev.quire.protocol.SiteMenu> current = new HashMap<>();
-    for (dev.quire.protocol.SiteMenu m : await(site.menus())) {
+    dev.quire.protocol.MenuCommand.MenuTable table = await(site.menuTable());
+    menusVersion = table.version();
+    for (dev.quire.protocol.SiteMenu m : table.menus()) {
       current.put(m.name(), m);
     }
     int added = 0;
@@ -996,37 +1089,60 @@ public final class BundleImport {
           });
       window.drain();
     }
-    List<RedirectRule> rules = new ArrayList<>(redirectsToPut.values());
     progress.at("tables", 0, 1);
+    // A redirect changed on the site since the plan read it is the site's now: left as it is.
+    Map<String, RedirectRule> now = new HashMap<>();
+    for (RedirectRule r : await(site.redirects())) {
+      now.put(r.from(), r);
+    }
+    List<RedirectRule> rules = new ArrayList<>();
+    for (RedirectRule rule : redirectsToPut.values()) {
+      if (Optional.ofNullable(now.get(rule.from())).equals(redirectsSeen.get(rule.from()))) {
+        rules.add(rule);
+      } else {
+        failures.add(
+            "redirect from "
+                + rule.from()
+                + ": changed on the site since the import checked it; not replaced");
+      }
+    }
     int batch = Math.max(1, limits.redirectBatch());
     for (int from = 0; from < rules.size(); from += batch) {
-      await(site.putRedirects(rules.subList(from, Math.min(rules.size(), from + batch))));
+      List<RedirectRule> part = rules.subList(from, Math.min(rules.size(), from + batch));
+      try {
+        await(site.putRedirects(part));
+      } catch (Exception e) {
+        failures.add(part.size() + " redirect(s) not written: " + cause(e));
+      }
     }
+    long version = menusVersion;
     for (dev.quire.protocol.SiteMenu menu : menusToPut) {
-      await(site.putMenu(menu));
+      try {
+        version = await(site.putMenu(menu, version));
+      } catch (Exception e) {
+        failures.add(
+            "menu '"
+                + menu.name()
+                + "' not set (the menus changed on the site since the import checked them, or it"
+                + " was refused): "
+                + cause(e));
+      }
     }
     if (settingsToWrite != null) {
       BundleSettings.write(limits.siteConfRead(), settingsToWrite);
     }
     if (profileToPut != null) {
-      await(site.putProfile(profileToPut, profileBase));
+      try {
+        await(site.putProfile(profileToPut, profileBase));
+      } catch (Exception e) {
+        failures.add(
+            "settings not set (the site's changed since the import checked them, or they were"
+                + " refused): "
+                + cause(e));
+      }
     }
     if (!accountsToRestore.isEmpty()) {
-      dev.quire.protocol.UserCommand.Restored r = await(site.restoreAccounts(accountsToRestore));
-      if (r.problem() != null) {
-        failures.add("accounts: none restored: " + r.problem());
-      } else {
-        notes.add(
-            "accounts: "
-                + r.added().size()
-                + " restored ("
-                + r.added().stream()
-                    .map(n -> n + " as " + roleOf(n))
-                    .collect(java.util.stream.Collectors.joining(", "))
-                + ") with "
-                + r.tokens()
-                + " API token(s); they sign in with the passwords they had");
-      }
+      restoreAccounts(failures);
     }
     return new Summary(
         counts[Action.CREATE.ordinal()] - window.failedCreates(plans),
@@ -1043,6 +1159,69 @@ public final class BundleImport {
         failures);
   }
 
+  /**
+   * The accounts, in pages as the directory exports them (a page stays within a cluster message);
+   * each was checked in the plan, so a page the directory refuses is one that changed meanwhile.
+   */
+  private void restoreAccounts(List<String> failures) {
+    List<String> added = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
+    List<String> leftOut = new ArrayList<>();
+    int tokens = 0;
+    int page = dev.quire.protocol.UserCommand.EXPORT_PAGE;
+    for (int from = 0; from < accountsToRestore.size(); from += page) {
+      List<dev.quire.protocol.UserCommand.AccountRecord> part =
+          accountsToRestore.subList(from, Math.min(accountsToRestore.size(), from + page));
+      dev.quire.protocol.UserCommand.Restored r;
+      try {
+        r = await(site.restoreAccounts(part));
+      } catch (Exception e) {
+        failures.add("accounts: " + part.size() + " not restored: " + cause(e));
+        continue;
+      }
+      if (r.problem() != null) {
+        failures.add("accounts: " + part.size() + " not restored: " + r.problem());
+        continue;
+      }
+      added.addAll(r.added());
+      kept.addAll(r.kept());
+      leftOut.addAll(r.tokensLeftOut());
+      tokens += r.tokens();
+    }
+    if (!added.isEmpty()) {
+      notes.add(
+          "accounts: "
+              + added.size()
+              + " restored ("
+              + added.stream()
+                  .map(n -> n + " as " + roleOf(n))
+                  .collect(java.util.stream.Collectors.joining(", "))
+              + ") with "
+              + tokens
+              + " API token(s); they sign in with the passwords they had");
+    }
+    if (!kept.isEmpty()) {
+      notes.add(
+          "accounts made on the site since the import checked it, kept as they are: "
+              + String.join(", ", kept));
+    }
+    if (!leftOut.isEmpty()) {
+      notes.add(
+          "API tokens left out, their ids taken on the site meanwhile: "
+              + String.join(", ", leftOut));
+    }
+  }
+
+  private static String cause(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null
+        && (c instanceof java.util.concurrent.ExecutionException
+            || c instanceof java.util.concurrent.CompletionException)) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+
   /** Brings an existing item to the bundle's fields and status, each step a new revision. */
   private CompletionStage<ContentSnapshot> overwrite(BundleItem item, long revision) {
     ContentFields fields = BundleMapping.fields(item);
@@ -1053,7 +1232,22 @@ public final class BundleImport {
       target = ContentStatus.PUBLISHED;
     }
     ContentStatus to = target;
-    CompletionStage<ContentSnapshot> at = site.get(item.id()).thenApply(Optional::orElseThrow);
+    // Where the plan saw it: an edit saved since is the site's, not overwritten.
+    CompletionStage<ContentSnapshot> at =
+        site.get(item.id())
+            .thenApply(Optional::orElseThrow)
+            .thenApply(
+                s -> {
+                  if (s.revision() != revision) {
+                    throw new IllegalStateException(
+                        "changed on the site since the import checked it (revision "
+                            + revision
+                            + ", now "
+                            + s.revision()
+                            + "); not overwritten: import again to compare it anew");
+                  }
+                  return s;
+                });
     // An archived item cannot be edited: it is published again first, as an editor would.
     at =
         at.thenCompose(
@@ -1124,9 +1318,14 @@ public final class BundleImport {
                       + open.size()
                       + " item(s) at once passes "
                       + maxHeldChars
-                      + " characters of text (quire.cli.bundle-import-max-held-chars): a bundle"
-                      + " Quire writes keeps each item's events together; raise the limit, and the"
-                      + " heap (QUIRE_HEAP), for an item with a history this long");
+                      + " characters of text ("
+                      + (limits.how().startsWith("--")
+                          ? "quire.cli.bundle-import-max-held-chars"
+                          : "quire.gateway.imports.max-held-chars")
+                      + "): a bundle Quire writes keeps each item's events together; raise the"
+                      + " limit, and the heap ("
+                      + (limits.how().startsWith("--") ? "QUIRE_HEAP" : "the gateway's -Xmx")
+                      + "), for an item with a history this long");
             }
             if (e.revision() == plans.get(e.itemId()).bundleRevision()) {
               open.remove(e.itemId());

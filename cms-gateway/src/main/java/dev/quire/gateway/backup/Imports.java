@@ -171,6 +171,9 @@ public final class Imports {
     try {
       executor.execute(() -> run(job, file, spooled));
     } catch (RuntimeException e) {
+      if (spooled) {
+        deleteSpool(job.id(), file);
+      }
       end(job.id(), j -> j.ended("failed", clock.instant(), null, null, e.toString(), false));
       throw e;
     }
@@ -179,6 +182,7 @@ public final class Imports {
 
   private void run(Job job, Path file, boolean spooled) {
     boolean[] wrote = {false};
+    java.util.function.UnaryOperator<Job> outcome;
     try {
       BundleImport.Summary s =
           runner.run(
@@ -189,7 +193,7 @@ public final class Imports {
               (phase, done, total) -> update(job.id(), j -> j.at(phase, done, total)),
               () -> wrote[0] = true);
       String state = s.failures().isEmpty() ? "complete" : "partial";
-      end(job.id(), j -> j.ended(state, clock.instant(), s, null, null, true));
+      outcome = j -> j.ended(state, clock.instant(), s, null, null, true);
       LOG.info(
           "import {} of {} by {}: {}, {} created, {} overwritten",
           job.id(),
@@ -199,27 +203,30 @@ public final class Imports {
           s.created(),
           s.overwritten());
     } catch (BundleImport.Refused e) {
-      end(
-          job.id(),
-          j -> j.ended("refused", clock.instant(), null, e.reasons, e.getMessage(), false));
+      outcome = j -> j.ended("refused", clock.instant(), null, e.reasons, e.getMessage(), false);
       LOG.info("import {} of {} refused: {}", job.id(), job.source(), e.getMessage());
     } catch (BundleException e) {
       // Named as the asker named it: the server's spool path is not theirs to see.
       String why = e.getMessage().replace(file.toString(), job.source());
-      end(job.id(), j -> j.ended("failed", clock.instant(), null, null, why, wrote[0]));
+      outcome = j -> j.ended("failed", clock.instant(), null, null, why, wrote[0]);
       LOG.warn("import {} of {} failed: {}", job.id(), job.source(), e.getMessage());
-    } catch (Exception | Error e) {
+    } catch (Throwable e) {
       String why = message(e).replace(file.toString(), job.source());
-      end(job.id(), j -> j.ended("failed", clock.instant(), null, null, why, wrote[0]));
+      outcome = j -> j.ended("failed", clock.instant(), null, null, why, wrote[0]);
       LOG.warn("import {} of {} failed", job.id(), job.source(), e);
-    } finally {
-      if (spooled) {
-        try {
-          Files.deleteIfExists(file);
-        } catch (java.io.IOException e) {
-          LOG.warn("import {}: its upload {} stays: {}", job.id(), file, e.toString());
-        }
-      }
+    }
+    // The upload goes before the job shows ended: whoever sees it ended sees no file left.
+    if (spooled) {
+      deleteSpool(job.id(), file);
+    }
+    end(job.id(), outcome);
+  }
+
+  private static void deleteSpool(String id, Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (java.io.IOException e) {
+      LOG.warn("import {}: its upload {} stays: {}", id, file, e.toString());
     }
   }
 

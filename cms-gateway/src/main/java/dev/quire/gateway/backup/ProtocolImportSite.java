@@ -248,17 +248,34 @@ public class ProtocolImportSite implements BundleImport.Site, BundleImport.Plann
   @Override
   public CompletionStage<List<SiteMenu>> menus() {
     return Asks.on(
-            menuTable().<MenuCommand.MenuTable>ask(r -> new MenuCommand.Get(-1, r), timeout),
+            menuEntity().<MenuCommand.MenuTable>ask(r -> new MenuCommand.Get(-1, r), timeout),
             system.executionContext())
         .thenApply(MenuCommand.MenuTable::menus);
+  }
+
+  @Override
+  public CompletionStage<MenuCommand.MenuTable> menuTable() {
+    return Asks.on(
+        menuEntity().<MenuCommand.MenuTable>ask(r -> new MenuCommand.Get(-1, r), timeout),
+        system.executionContext());
+  }
+
+  @Override
+  public CompletionStage<Long> putMenu(SiteMenu menu, long expectedVersion) {
+    return putMenu(menu, Long.valueOf(expectedVersion));
   }
 
   /** Sets one menu, all its links at once. */
   @Override
   public CompletionStage<Long> putMenu(SiteMenu menu) {
+    return putMenu(menu, (Long) null);
+  }
+
+  private CompletionStage<Long> putMenu(SiteMenu menu, Long expectedVersion) {
     return Asks.on(
-            menuTable()
-                .<MenuCommand.MenuReply>ask(r -> new MenuCommand.Put(menu, actor, r), timeout),
+            menuEntity()
+                .<MenuCommand.MenuReply>ask(
+                    r -> new MenuCommand.Put(menu, expectedVersion, actor, r), timeout),
             system.executionContext())
         .thenApply(
             reply -> {
@@ -338,7 +355,7 @@ public class ProtocolImportSite implements BundleImport.Site, BundleImport.Plann
     return sharding.entityRefFor(ProfileCommand.ENTITY_KEY, ProfileCommand.SITE);
   }
 
-  private EntityRef<MenuCommand> menuTable() {
+  private EntityRef<MenuCommand> menuEntity() {
     return sharding.entityRefFor(MenuCommand.ENTITY_KEY, MenuCommand.SITE);
   }
 

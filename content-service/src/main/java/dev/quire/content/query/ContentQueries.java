@@ -5,6 +5,7 @@ import dev.quire.content.project.ReadModel;
 import dev.quire.content.render.MarkdownRenderer;
 import dev.quire.protocol.ContentCommand;
 import dev.quire.protocol.ContentQuery;
+import dev.quire.protocol.ContentReply;
 import java.sql.Connection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -118,12 +119,21 @@ public final class ContentQueries {
                     // The entity's own check of a restore, run off the actor's thread (a history
                     // can be long): CPU only, nothing read or written.
                     CompletableFuture.runAsync(
-                        () ->
-                            q.replyTo()
-                                .tell(
-                                    new ContentQuery.HistoryChecked(
-                                        q.contentId(),
-                                        Content.checkHistory(q.contentId(), rules, q.steps()))),
+                        () -> {
+                          ContentReply.Rejected problem;
+                          try {
+                            problem = Content.checkHistory(q.contentId(), rules, q.steps());
+                          } catch (RuntimeException e) {
+                            // Answered at once: the asker would otherwise wait out its timeout.
+                            LOG.warn("checking the history of {} failed", q.contentId(), e);
+                            problem =
+                                ContentReply.Rejected.of(
+                                    dev.quire.protocol.ErrorCode.INVALID,
+                                    "history",
+                                    "could not be checked: " + e);
+                          }
+                          q.replyTo().tell(new ContentQuery.HistoryChecked(q.contentId(), problem));
+                        },
                         jdbc);
                     return Behaviors.same();
                   })

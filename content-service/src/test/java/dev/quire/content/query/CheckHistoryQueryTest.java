@@ -26,17 +26,21 @@ class CheckHistoryQueryTest {
 
   static ActorTestKit kit;
   static ActorRef<ContentQuery> queries;
+  static final java.util.concurrent.ExecutorService CHECKS =
+      java.util.concurrent.Executors.newSingleThreadExecutor();
   static final ContentRules RULES = MarkdownRenderer.contentRules(ConfigFactory.load());
 
   @BeforeAll
   static void start() {
     kit = ActorTestKit.create("check-history");
-    queries = kit.spawn(ContentQueries.create(null, null, Runnable::run, 500, 1_000_000, RULES));
+    // The check runs off the actor's thread, as on the content role's JDBC pool.
+    queries = kit.spawn(ContentQueries.create(null, null, CHECKS, 500, 1_000_000, RULES));
   }
 
   @AfterAll
   static void stop() {
     kit.shutdownTestKit();
+    CHECKS.shutdown();
   }
 
   static List<HistoryStep> steps(List<Content.Event> events) {
@@ -56,8 +60,29 @@ class CheckHistoryQueryTest {
     List<HistoryStep> broken = good.subList(1, good.size());
     queries.tell(new ContentQuery.CheckHistory("id-1", broken, probe.ref()));
     ContentQuery.HistoryChecked refused = probe.receiveMessage();
-    assertThat(refused.problem()).isEqualTo(Content.checkHistory("id-1", RULES, broken));
     assertThat(refused.problem().field()).isEqualTo("history[0].revision");
+    assertThat(refused.problem().message()).contains("must be 1");
+
+    // Fields the rules refuse: each named under its step, one by one.
+    HistoryStep first = good.get(0);
+    HistoryStep bad =
+        new HistoryStep(
+            1,
+            "created",
+            first.at(),
+            "ann",
+            first.kind(),
+            new dev.quire.protocol.ContentFields(
+                "", "Not A Slug", "Body.", "", List.of(), "", "Ann", null, ""),
+            null,
+            null,
+            null,
+            null);
+    queries.tell(new ContentQuery.CheckHistory("id-2", List.of(bad), probe.ref()));
+    ContentQuery.HistoryChecked fields = probe.receiveMessage();
+    assertThat(fields.problem().errors())
+        .extracting(dev.quire.protocol.FieldError::field)
+        .contains("history[0].fields.title", "history[0].fields.slug");
   }
 
   @Test
