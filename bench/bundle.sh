@@ -65,6 +65,19 @@ measure import ./quire bundle import "$work/site.quire" --data "$work/copy"
 import_s=$secs; import_rss=$rss_mb
 cat "$work/time.import.stdout" >&2
 
+log "quire bundle import --server into an empty running site"
+SERVED_PORT=$(( PORT + 1 ))
+QUIRE_API_TOKEN=bench-token-0123456789 QUIRE_ROLES=gateway,content ./quire serve --port "$SERVED_PORT" --data "$work/served" > "$work/served.log" 2>&1 &
+server=$!
+until curl -fs -o /dev/null "http://127.0.0.1:$SERVED_PORT/healthz"; do
+  sleep 0.2; kill -0 "$server" 2>/dev/null || { cat "$work/served.log" >&2; exit 1; }
+done
+measure served ./quire bundle import "$work/site.quire" --server "http://127.0.0.1:$SERVED_PORT" --token bench-token-0123456789
+served_s=$secs; served_cli_rss=$rss_mb
+served_rss=$(awk '/VmHWM/ {printf "%d", $2/1024}' "/proc/$server/status")
+cat "$work/time.served.stdout" >&2
+kill "$server"; wait "$server" 2>/dev/null || true; server=""
+
 rate() { awk -v n="$1" -v s="$2" 'BEGIN{ if (s > 0) printf "%.0f", n/s; else print "-" }'; }
 printf '\n%d posts (3 events each), %d MB media in %d files; data dir %d MB, bundle %d MB; heap %s\n\n' \
   "$POSTS" "$MEDIA_MB" "$files" "$data_mb" "$bundle_mb" "${QUIRE_HEAP:-256m}"
@@ -73,3 +86,4 @@ printf '| reference: tar + sha256sum of the data dir | %.1f | | %s | %s |\n' "$r
 printf '| quire bundle export | %.1f | %s | %s | %s |\n' "$export_s" "$(rate "$POSTS" "$export_s")" "$(rate "$bundle_mb" "$export_s")" "$export_rss"
 printf '| quire bundle verify | %.1f | %s | %s | %s |\n' "$verify_s" "$(rate "$POSTS" "$verify_s")" "$(rate "$bundle_mb" "$verify_s")" "$verify_rss"
 printf '| quire bundle import (empty site) | %.1f | %s | %s | %s |\n' "$import_s" "$(rate "$POSTS" "$import_s")" "$(rate "$bundle_mb" "$import_s")" "$import_rss"
+printf '| quire bundle import --server (empty running site: upload, checks, writes; RSS: the server, the command) | %.1f | %s | %s | %s, %s |\n' "$served_s" "$(rate "$POSTS" "$served_s")" "$(rate "$bundle_mb" "$served_s")" "$served_rss" "$served_cli_rss"
