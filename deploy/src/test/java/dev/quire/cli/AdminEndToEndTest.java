@@ -70,6 +70,18 @@ class AdminEndToEndTest {
     var out = new java.io.ByteArrayOutputStream();
     node = QuireNode.start(config, true, new java.io.PrintStream(out, true), TOKEN);
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+    // Serving: the content role's queries are reachable (in a JVM warmed by earlier tests the
+    // first request could come ~0.2 s before they registered, and the admin said 503).
+    EndToEndTest.await(
+        () ->
+            EndToEndTest.HTTP
+                    .send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/healthz"))
+                            .build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding())
+                    .statusCode()
+                == 200,
+        Duration.ofSeconds(20));
     Path file = tmp.resolve("data/admin-password");
     EndToEndTest.await(() -> Files.exists(file), Duration.ofSeconds(20));
     EndToEndTest.await(
