@@ -52,6 +52,20 @@ class SiteStateCatchUpTest {
                 .withFallback(ConfigFactory.load()));
     Cluster cluster = Cluster.get(kit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    // Up before the test runs: a node shut down while still joining waited out its leave and
+    // overran the kit's 10 s to stop (once in CI, on a busy machine).
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+    while (cluster.selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the test node did not come up: " + cluster.selfMember());
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
   }
 
   @AfterEach
