@@ -345,8 +345,7 @@ final class BundleCommand implements Runnable {
         System.err.println(
             "The server took the bundle and may still be importing it: follow it at "
                 + site.server
-                + "/api/v1/imports/"
-                + e.id
+                + e.location
                 + ", or on the admin's Backups page, of the gateway that took it.");
         return 1;
       } catch (ServerBackup.Failed e) {
@@ -391,11 +390,20 @@ final class BundleCommand implements Runnable {
         case "refused" -> {
           System.err.println("error: " + job.path("message").asText() + "; nothing was imported:");
           var reasons = job.path("reasons");
-          for (int i = 0; i < Math.min(reasons.size(), MAX_LISTED); i++) {
+          // The server lists at most 1,000, its last line then counting the rest.
+          long total = reasons.size();
+          int listed = reasons.size();
+          String last = listed == 0 ? "" : reasons.get(listed - 1).asText();
+          var counted = java.util.regex.Pattern.compile("\\.\\.\\. and (\\d+) more").matcher(last);
+          if (counted.matches()) {
+            listed--;
+            total = listed + Long.parseLong(counted.group(1));
+          }
+          for (int i = 0; i < Math.min(listed, MAX_LISTED); i++) {
             System.err.println("  " + reasons.get(i).asText());
           }
-          if (reasons.size() > MAX_LISTED) {
-            System.err.println("  ... and " + (reasons.size() - MAX_LISTED) + " more");
+          if (total > Math.min(listed, MAX_LISTED)) {
+            System.err.println("  ... and " + (total - Math.min(listed, MAX_LISTED)) + " more");
           }
           return 2;
         }

@@ -39,11 +39,12 @@ final class ServerBackup {
    * stopped answering about it): it may still be writing.
    */
   static final class Unknown extends Failed {
-    final String id;
+    /** Where the server follows the import ({@code /api/v1/imports/<id>}). */
+    final String location;
 
-    Unknown(String id, String message) {
+    Unknown(String location, String message) {
       super(message);
-      this.id = id;
+      this.location = location;
     }
   }
 
@@ -279,10 +280,21 @@ final class ServerBackup {
                   ? " (a server without the backups module, or older than this command)"
                   : ""));
     }
-    JsonNode job = json.readTree(r.body());
+    // Past the 202 the server has the bundle: whatever goes wrong here leaves its import going.
+    String location = r.headers().firstValue("Location").orElse("/api/v1/imports/");
+    JsonNode job;
+    try {
+      job = json.readTree(r.body());
+    } catch (IOException e) {
+      throw new Unknown(location, "the server took the bundle but answered without JSON");
+    }
     String id = job.path("id").asText();
     if (!dev.quire.gateway.backup.Imports.ID.matcher(id).matches()) {
-      throw new Failed("the server named its import '" + id + "', not an import's id");
+      throw new Unknown(
+          location,
+          "the server took the bundle and named its import '"
+              + BundleExport.printable(id)
+              + "', not an import's id");
     }
     long end = System.nanoTime() + deadline.toNanos();
     int failedPolls = 0;
@@ -293,7 +305,8 @@ final class ServerBackup {
             job.path("done").asLong(),
             Math.max(1, job.path("total").asLong()));
         if (System.nanoTime() > end) {
-          throw new Unknown(id, "the import " + id + " still runs after " + deadline);
+          throw new Unknown(
+              "/api/v1/imports/" + id, "the import " + id + " still runs after " + deadline);
         }
         Thread.sleep(poll.toMillis());
         // Only the gateway that took the upload knows the import: give --server one gateway.
@@ -303,7 +316,8 @@ final class ServerBackup {
         } catch (Failed e) {
           if (++failedPolls >= POLL_ATTEMPTS) {
             throw new Unknown(
-                id, "the server stopped answering about import " + id + ": " + e.getMessage());
+                "/api/v1/imports/" + id,
+                "the server stopped answering about import " + id + ": " + e.getMessage());
           }
         }
       }

@@ -748,6 +748,10 @@ class BundleRoundTripTest {
                       && f.contains("changed on the site since the import checked it"))
           .anyMatch(f -> f.contains("redirect from /old-race/: changed on the site"))
           .anyMatch(f -> f.contains("menu 'main' not set"));
+      // What was not written is not counted as written.
+      assertThat(s.overwritten()).isZero();
+      assertThat(s.redirectsAdded()).isZero();
+      assertThat(s.notes()).noneMatch(n -> n.startsWith("menus: 1 set"));
       ContentSnapshot after = await(site.get(id)).orElseThrow();
       assertThat(after.fields().body()).isEqualTo("Edited meanwhile.");
       assertThat(await(site.redirects()))

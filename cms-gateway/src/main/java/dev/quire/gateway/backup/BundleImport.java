@@ -840,10 +840,11 @@ public final class BundleImport {
               + max
               + ")");
     }
-    if (added + kept > 0) {
-      notes.add("menus: " + added + " set from the bundle, " + kept + " kept as the site has them");
-    }
+    menusKept = kept;
   }
+
+  /** Menus the plan keeps as the site has them (said with those set, once written). */
+  private int menusKept;
 
   /**
    * Settings: the site's profile (title, description, ... as editors set them in the admin) is set
@@ -1090,35 +1091,16 @@ public final class BundleImport {
       window.drain();
     }
     progress.at("tables", 0, 1);
-    // A redirect changed on the site since the plan read it is the site's now: left as it is.
-    Map<String, RedirectRule> now = new HashMap<>();
-    for (RedirectRule r : await(site.redirects())) {
-      now.put(r.from(), r);
-    }
-    List<RedirectRule> rules = new ArrayList<>();
-    for (RedirectRule rule : redirectsToPut.values()) {
-      if (Optional.ofNullable(now.get(rule.from())).equals(redirectsSeen.get(rule.from()))) {
-        rules.add(rule);
-      } else {
-        failures.add(
-            "redirect from "
-                + rule.from()
-                + ": changed on the site since the import checked it; not replaced");
-      }
-    }
-    int batch = Math.max(1, limits.redirectBatch());
-    for (int from = 0; from < rules.size(); from += batch) {
-      List<RedirectRule> part = rules.subList(from, Math.min(rules.size(), from + batch));
-      try {
-        await(site.putRedirects(part));
-      } catch (Exception e) {
-        failures.add(part.size() + " redirect(s) not written: " + cause(e));
-      }
+    long redirectsWritten = 0;
+    if (!redirectsToPut.isEmpty()) {
+      redirectsWritten = writeRedirects(failures);
     }
     long version = menusVersion;
+    int menusSet = 0;
     for (dev.quire.protocol.SiteMenu menu : menusToPut) {
       try {
         version = await(site.putMenu(menu, version));
+        menusSet++;
       } catch (Exception e) {
         failures.add(
             "menu '"
@@ -1131,10 +1113,19 @@ public final class BundleImport {
     if (settingsToWrite != null) {
       BundleSettings.write(limits.siteConfRead(), settingsToWrite);
     }
+    if (menusSet + menusKept > 0) {
+      notes.add(
+          "menus: "
+              + menusSet
+              + " set from the bundle, "
+              + menusKept
+              + " kept as the site has them");
+    }
     if (profileToPut != null) {
       try {
         await(site.putProfile(profileToPut, profileBase));
       } catch (Exception e) {
+        settingsOutcome = "profile not set (see the failures)";
         failures.add(
             "settings not set (the site's changed since the import checked them, or they were"
                 + " refused): "
@@ -1145,19 +1136,82 @@ public final class BundleImport {
       restoreAccounts(failures);
     }
     return new Summary(
-        counts[Action.CREATE.ordinal()] - window.failedCreates(plans),
-        counts[Action.OVERWRITE.ordinal()],
+        counts[Action.CREATE.ordinal()] - window.failed(plans, Action.CREATE),
+        counts[Action.OVERWRITE.ordinal()] - window.failed(plans, Action.OVERWRITE),
         counts[Action.SKIP.ordinal()],
         counts[Action.UNCHANGED.ordinal()],
         mediaAdded[0],
         mediaAdded[1],
         mediaAdded[2],
-        rules.size(),
+        redirectsWritten,
         redirectsKept,
         settingsOutcome,
         notes,
         failures);
   }
+
+  /**
+   * Writes the planned redirects that the site's table still has as the plan read it (one an editor
+   * changed since is the site's now, left as it is and listed); answers how many were written. The
+   * table is read again first, twice at most: a read spanning a change is torn.
+   */
+  private long writeRedirects(List<String> failures) {
+    Map<String, RedirectRule> now = new HashMap<>();
+    Exception lastFailure = null;
+    for (int attempt = 0; attempt < REDIRECT_READS && now.isEmpty(); attempt++) {
+      try {
+        for (RedirectRule r : await(site.redirects())) {
+          now.put(r.from(), r);
+        }
+        lastFailure = null;
+        break;
+      } catch (Exception e) {
+        now.clear();
+        lastFailure = e;
+      }
+    }
+    if (lastFailure != null) {
+      failures.add(
+          redirectsToPut.size()
+              + " redirect(s) not written: the site's table could not be read again: "
+              + cause(lastFailure));
+      return 0;
+    }
+    List<RedirectRule> rules = new ArrayList<>();
+    long changed = 0;
+    for (RedirectRule rule : redirectsToPut.values()) {
+      if (Optional.ofNullable(now.get(rule.from())).equals(redirectsSeen.get(rule.from()))) {
+        rules.add(rule);
+      } else if (++changed <= MAX_LISTED_FAILURES) {
+        failures.add(
+            "redirect from "
+                + rule.from()
+                + ": changed on the site since the import checked it; not replaced");
+      }
+    }
+    if (changed > MAX_LISTED_FAILURES) {
+      failures.add(
+          "... and " + (changed - MAX_LISTED_FAILURES) + " more redirect(s) changed meanwhile");
+    }
+    long written = 0;
+    int batch = Math.max(1, limits.redirectBatch());
+    for (int from = 0; from < rules.size(); from += batch) {
+      List<RedirectRule> part = rules.subList(from, Math.min(rules.size(), from + batch));
+      try {
+        await(site.putRedirects(part));
+        written += part.size();
+      } catch (Exception e) {
+        failures.add(part.size() + " redirect(s) not written: " + cause(e));
+      }
+    }
+    return written;
+  }
+
+  /** Reads of the redirect table before the import gives its redirects up. */
+  private static final int REDIRECT_READS = 2;
+
+  /** Failures of one kind listed one by one; past it, a count. */
+  private static final int MAX_LISTED_FAILURES = 50;
 
   /**
    * The accounts, in pages as the directory exports them (a page stays within a cluster message);
@@ -1168,10 +1222,7 @@ public final class BundleImport {
     List<String> kept = new ArrayList<>();
     List<String> leftOut = new ArrayList<>();
     int tokens = 0;
-    int page = dev.quire.protocol.UserCommand.EXPORT_PAGE;
-    for (int from = 0; from < accountsToRestore.size(); from += page) {
-      List<dev.quire.protocol.UserCommand.AccountRecord> part =
-          accountsToRestore.subList(from, Math.min(accountsToRestore.size(), from + page));
+    for (List<dev.quire.protocol.UserCommand.AccountRecord> part : accountPages()) {
       dev.quire.protocol.UserCommand.Restored r;
       try {
         r = await(site.restoreAccounts(part));
@@ -1210,6 +1261,32 @@ public final class BundleImport {
           "API tokens left out, their ids taken on the site meanwhile: "
               + String.join(", ", leftOut));
     }
+  }
+
+  /**
+   * The accounts to restore in pages as the directory exports them: at most {@code EXPORT_PAGE}
+   * accounts and {@code EXPORT_PAGE_TOKENS} tokens each (one account always), so that a page stays
+   * under the ordinary stream's frame.
+   */
+  private List<List<dev.quire.protocol.UserCommand.AccountRecord>> accountPages() {
+    List<List<dev.quire.protocol.UserCommand.AccountRecord>> pages = new ArrayList<>();
+    List<dev.quire.protocol.UserCommand.AccountRecord> page = new ArrayList<>();
+    int tokens = 0;
+    for (dev.quire.protocol.UserCommand.AccountRecord a : accountsToRestore) {
+      if (!page.isEmpty()
+          && (page.size() >= dev.quire.protocol.UserCommand.EXPORT_PAGE
+              || tokens + a.tokens().size() > dev.quire.protocol.UserCommand.EXPORT_PAGE_TOKENS)) {
+        pages.add(page);
+        page = new ArrayList<>();
+        tokens = 0;
+      }
+      page.add(a);
+      tokens += a.tokens().size();
+    }
+    if (!page.isEmpty()) {
+      pages.add(page);
+    }
+    return pages;
   }
 
   private static String cause(Throwable e) {
@@ -1405,9 +1482,9 @@ public final class BundleImport {
       }
     }
 
-    long failedCreates(Map<String, Plan> plans) {
+    long failed(Map<String, Plan> plans, Action action) {
       synchronized (failures) {
-        return failedIds.stream().filter(id -> plans.get(id).action() == Action.CREATE).count();
+        return failedIds.stream().filter(id -> plans.get(id).action() == action).count();
       }
     }
   }
