@@ -16,9 +16,19 @@ public interface RedirectCommand extends QuireSerializable {
   /** The entity id of the site's one redirect table. */
   String SITE = "site";
 
-  /** Adds or replaces (by {@code from}) every rule, all or none. */
-  record Put(List<RedirectRule> rules, String actor, ActorRef<RedirectReply> replyTo)
-      implements RedirectCommand {}
+  /**
+   * Adds or replaces (by {@code from}) every rule, all or none; with {@code expectedVersion}, only
+   * while the table is still at it (an import that checked the table: refused {@code
+   * STALE_REVISION} otherwise). A node from before the field sends none.
+   */
+  record Put(
+      List<RedirectRule> rules, Long expectedVersion, String actor, ActorRef<RedirectReply> replyTo)
+      implements RedirectCommand {
+
+    public Put(List<RedirectRule> rules, String actor, ActorRef<RedirectReply> replyTo) {
+      this(rules, null, actor, replyTo);
+    }
+  }
 
   record Remove(String from, String actor, ActorRef<RedirectReply> replyTo)
       implements RedirectCommand {}

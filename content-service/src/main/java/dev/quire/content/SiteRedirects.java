@@ -203,6 +203,17 @@ public final class SiteRedirects
               + settings.maxRules()
               + " (quire.content.redirects.max-rules)");
     }
+    if (cmd.expectedVersion() != null && cmd.expectedVersion() != state.version()) {
+      return refuse(
+          cmd,
+          ErrorCode.STALE_REVISION,
+          "version",
+          "the redirects were changed after version "
+              + cmd.expectedVersion()
+              + " (they are at "
+              + state.version()
+              + " now)");
+    }
     return Effect()
         .persist(new RulesPut(List.copyOf(rules), clock.instant(), actor(cmd.actor())))
         .thenReply(cmd.replyTo(), s -> new RedirectReply.Stored(s.version(), s.rules().size()));

@@ -757,6 +757,16 @@ class BundleRoundTripTest {
       assertThat(await(site.redirects()))
           .contains(new RedirectRule("/old-race/", "/elsewhere/", 301));
       assertThat(await(site.menus()).get(0).links().get(0).label()).isEqualTo("Home");
+
+      // The redirect table takes a batch only at the version its writer read (as the import
+      // writes its batches): a write from an older reading is refused, the table unchanged.
+      long v = await(site.redirectsAt()).version();
+      await(site.putRedirects(List.of(new RedirectRule("/x-race/", "/live/", 301)), v));
+      assertThatThrownBy(
+              () ->
+                  await(site.putRedirects(List.of(new RedirectRule("/y-race/", "/live/", 301)), v)))
+          .hasStackTraceContaining("the redirects were changed after version " + v);
+      assertThat(await(site.redirects())).noneMatch(r -> r.from().equals("/y-race/"));
     }
   }
 

@@ -43,6 +43,9 @@ import java.util.function.Supplier;
  */
 public final class BundleImport {
 
+  /** A redirect table as read at one {@code version}. */
+  public record RedirectsAt(long version, List<RedirectRule> rules) {}
+
   /** What an import writes through: the site's entities, by protocol messages. */
   public interface Site {
     CompletionStage<Optional<ContentSnapshot>> get(String id);
@@ -63,6 +66,12 @@ public final class BundleImport {
     CompletionStage<List<RedirectRule>> redirects();
 
     CompletionStage<Long> putRedirects(List<RedirectRule> rules);
+
+    /** The whole redirect table, read at one version, with that version. */
+    CompletionStage<RedirectsAt> redirectsAt();
+
+    /** Adds or replaces rules while the table is still at {@code expectedVersion}; its new one. */
+    CompletionStage<Long> putRedirects(List<RedirectRule> rules, long expectedVersion);
 
     CompletionStage<List<dev.quire.protocol.SiteMenu>> menus();
 
@@ -1158,9 +1167,12 @@ public final class BundleImport {
   private long writeRedirects(List<String> failures) {
     Map<String, RedirectRule> now = new HashMap<>();
     Exception lastFailure = null;
-    for (int attempt = 0; attempt < REDIRECT_READS && now.isEmpty(); attempt++) {
+    long version = -1;
+    for (int attempt = 0; attempt < REDIRECT_READS; attempt++) {
       try {
-        for (RedirectRule r : await(site.redirects())) {
+        RedirectsAt table = await(site.redirectsAt());
+        version = table.version();
+        for (RedirectRule r : table.rules()) {
           now.put(r.from(), r);
         }
         lastFailure = null;
@@ -1193,15 +1205,22 @@ public final class BundleImport {
       failures.add(
           "... and " + (changed - MAX_LISTED_FAILURES) + " more redirect(s) changed meanwhile");
     }
+    // Each batch only while the table is as read (or as the batch before left it): one an editor
+    // changes in between is theirs, and the rest of the import's redirects are left out, listed.
     long written = 0;
     int batch = Math.max(1, limits.redirectBatch());
     for (int from = 0; from < rules.size(); from += batch) {
       List<RedirectRule> part = rules.subList(from, Math.min(rules.size(), from + batch));
       try {
-        await(site.putRedirects(part));
+        version = await(site.putRedirects(part, version));
         written += part.size();
       } catch (Exception e) {
-        failures.add(part.size() + " redirect(s) not written: " + cause(e));
+        failures.add(
+            (rules.size() - from)
+                + " redirect(s) not written (the table changed on the site while the import wrote"
+                + " it, or was refused): "
+                + cause(e));
+        break;
       }
     }
     return written;

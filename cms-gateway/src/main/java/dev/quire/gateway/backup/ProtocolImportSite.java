@@ -202,10 +202,15 @@ public class ProtocolImportSite implements BundleImport.Site, BundleImport.Plann
   /** The whole redirect table: every page of it, read at one version. */
   @Override
   public CompletionStage<List<RedirectRule>> redirects() {
+    return redirectsAt().thenApply(BundleImport.RedirectsAt::rules);
+  }
+
+  @Override
+  public CompletionStage<BundleImport.RedirectsAt> redirectsAt() {
     return redirectsFrom(0, -1, new ArrayList<>());
   }
 
-  private CompletionStage<List<RedirectRule>> redirectsFrom(
+  private CompletionStage<BundleImport.RedirectsAt> redirectsFrom(
       int offset, long version, List<RedirectRule> acc) {
     return Asks.on(
             redirectTable()
@@ -224,7 +229,8 @@ public class ProtocolImportSite implements BundleImport.Site, BundleImport.Plann
               }
               acc.addAll(page.rules());
               return page.next() == null
-                  ? CompletableFuture.completedFuture(List.copyOf(acc))
+                  ? CompletableFuture.completedFuture(
+                      new BundleImport.RedirectsAt(page.version(), List.copyOf(acc)))
                   : redirectsFrom(page.next(), page.version(), acc);
             });
   }
@@ -232,9 +238,19 @@ public class ProtocolImportSite implements BundleImport.Site, BundleImport.Plann
   /** Adds or replaces rules (by {@code from}) in one journaled change. */
   @Override
   public CompletionStage<Long> putRedirects(List<RedirectRule> rules) {
+    return putRedirects(rules, (Long) null);
+  }
+
+  @Override
+  public CompletionStage<Long> putRedirects(List<RedirectRule> rules, long expectedVersion) {
+    return putRedirects(rules, Long.valueOf(expectedVersion));
+  }
+
+  private CompletionStage<Long> putRedirects(List<RedirectRule> rules, Long expectedVersion) {
     return Asks.on(
             redirectTable()
-                .<RedirectReply>ask(r -> new RedirectCommand.Put(rules, actor, r), timeout),
+                .<RedirectReply>ask(
+                    r -> new RedirectCommand.Put(rules, expectedVersion, actor, r), timeout),
             system.executionContext())
         .thenApply(
             reply -> {
