@@ -143,14 +143,7 @@ final class BundleCommand implements Runnable {
 
     /** {@code --server}: the running site makes the backup; this command fetches and checks it. */
     private int fromServer() throws Exception {
-      if (site.data != null) {
-        System.err.println(
-            "error: --server and --data name two sites; give --server for a running one, --data"
-                + " for a stopped one");
-        return 2;
-      }
-      if (site.token() == null) {
-        System.err.println("error: --server needs --token (or QUIRE_API_TOKEN)");
+      if (!serverOptionsFine(site)) {
         return 2;
       }
       Config config = QuireNode.config(site.overrides());
@@ -308,14 +301,7 @@ final class BundleCommand implements Runnable {
      * follows the import the server runs, printing what it says as an import here would.
      */
     private int toServer() throws Exception {
-      if (site.data != null) {
-        System.err.println(
-            "error: --server and --data name two sites; give --server for a running one, --data"
-                + " for a stopped one");
-        return 2;
-      }
-      if (site.token() == null) {
-        System.err.println("error: --server needs --token (or QUIRE_API_TOKEN)");
+      if (!serverOptionsFine(site)) {
         return 2;
       }
       long t0 = System.nanoTime();
@@ -420,6 +406,21 @@ final class BundleCommand implements Runnable {
         }
       }
     }
+  }
+
+  /** {@code --server} with a token and without {@code --data}; else says what is wrong. */
+  static boolean serverOptionsFine(SiteOptions site) {
+    if (site.data != null) {
+      System.err.println(
+          "error: --server and --data name two sites; give --server for a running one, --data"
+              + " for a stopped one");
+      return false;
+    }
+    if (site.token() == null) {
+      System.err.println("error: --server needs --token (or QUIRE_API_TOKEN)");
+      return false;
+    }
+    return true;
   }
 
   @Command(

@@ -582,22 +582,39 @@ class BackupEndToEndTest {
   }
 
   static String created(String kind, String title, String slug, String body) throws Exception {
+    return created(base, TOKEN, kind, title, slug, body);
+  }
+
+  /** Creates a draft on the site at {@code site}; its id. */
+  static String created(
+      String site, String token, String kind, String title, String slug, String body)
+      throws Exception {
     var r =
-        api(
+        EndToEndTest.apiAt(
+            site,
             "POST",
             "/api/v1/content",
             JSON.writeValueAsString(
-                Map.of("kind", kind, "title", title, "slug", slug, "body", body)));
+                Map.of("kind", kind, "title", title, "slug", slug, "body", body)),
+            token);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     return JSON.readTree(r.body()).path("id").asText();
   }
 
   static void edit(String id, long revision, String body) throws Exception {
+    edit(base, TOKEN, id, revision, body);
+  }
+
+  /** Replaces an item's body on the site at {@code site}, from {@code revision}. */
+  static void edit(String site, String token, String id, long revision, String body)
+      throws Exception {
     var r =
-        api(
+        EndToEndTest.apiAt(
+            site,
             "PUT",
             "/api/v1/content/" + id,
-            JSON.writeValueAsString(Map.of("revision", revision, "body", body)));
+            JSON.writeValueAsString(Map.of("revision", revision, "body", body)),
+            token);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 

@@ -367,23 +367,11 @@ class ImportEndToEndTest {
   // ---------------------------------------------------------------- helpers
 
   static String created(String kind, String title, String slug, String body) throws Exception {
-    var r =
-        api(
-            "POST",
-            "/api/v1/content",
-            JSON.writeValueAsString(
-                Map.of("kind", kind, "title", title, "slug", slug, "body", body)));
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    return JSON.readTree(r.body()).path("id").asText();
+    return BackupEndToEndTest.created(base, TOKEN, kind, title, slug, body);
   }
 
   static void edit(String id, long revision, String body) throws Exception {
-    var r =
-        api(
-            "PUT",
-            "/api/v1/content/" + id,
-            JSON.writeValueAsString(Map.of("revision", revision, "body", body)));
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    BackupEndToEndTest.edit(base, TOKEN, id, revision, body);
   }
 
   static String page(String path) throws Exception {

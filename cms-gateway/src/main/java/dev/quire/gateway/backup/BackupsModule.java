@@ -391,22 +391,7 @@ public final class BackupsModule implements CmsModule {
   /** {@code POST /api/v1/backups/<name>/restore}: imports one of the site's finished backups. */
   private HttpResponse restoreFromApi(ApiCaller caller, String name, String body)
       throws IOException {
-    JsonNode n;
-    try {
-      n = body.isBlank() ? json.createObjectNode() : json.readTree(body);
-    } catch (Exception e) {
-      throw HttpError.badRequest("", "the body is not valid JSON");
-    }
-    if (n == null || !n.isObject()) {
-      throw HttpError.badRequest("", "the body must be a JSON object");
-    }
-    n.fieldNames()
-        .forEachRemaining(
-            f -> {
-              if (!List.of("policy", "users").contains(f)) {
-                throw HttpError.badRequest(f, "unknown field '" + f + "'");
-              }
-            });
+    JsonNode n = jsonObject(body, List.of("policy", "users"));
     JsonNode p = n.get("policy");
     if (p != null && !p.isTextual()) {
       throw HttpError.badRequest("policy", "must be fail, skip or overwrite");
@@ -656,6 +641,16 @@ public final class BackupsModule implements CmsModule {
   }
 
   private HttpResponse startFromApi(ApiCaller caller, String body) throws IOException {
+    JsonNode n = jsonObject(body, FIELDS);
+    boolean history = Optional.ofNullable(ApiJson.bool(n, "history", "")).orElse(true);
+    boolean users = Optional.ofNullable(ApiJson.bool(n, "users", "")).orElse(withUsers);
+    Backups.Job job = started(backups.start(caller.actor(), history, users));
+    return JsonResponses.of(json, StatusCodes.ACCEPTED, view(job))
+        .addHeader(RawHeader.create("Location", "/api/v1/backups/" + job.name()));
+  }
+
+  /** A request's JSON object (an empty body: {}), refusing fields other than {@code known}. */
+  private JsonNode jsonObject(String body, List<String> known) {
     JsonNode n;
     try {
       n = body.isBlank() ? json.createObjectNode() : json.readTree(body);
@@ -668,15 +663,11 @@ public final class BackupsModule implements CmsModule {
     n.fieldNames()
         .forEachRemaining(
             f -> {
-              if (!FIELDS.contains(f)) {
+              if (!known.contains(f)) {
                 throw HttpError.badRequest(f, "unknown field '" + f + "'");
               }
             });
-    boolean history = Optional.ofNullable(ApiJson.bool(n, "history", "")).orElse(true);
-    boolean users = Optional.ofNullable(ApiJson.bool(n, "users", "")).orElse(withUsers);
-    Backups.Job job = started(backups.start(caller.actor(), history, users));
-    return JsonResponses.of(json, StatusCodes.ACCEPTED, view(job))
-        .addHeader(RawHeader.create("Location", "/api/v1/backups/" + job.name()));
+    return n;
   }
 
   private Backups.Job started(Optional<Backups.Job> job) {

@@ -1308,7 +1308,8 @@ public final class BundleImport {
     return pages;
   }
 
-  private static String cause(Throwable e) {
+  /** What went wrong, past the wrappers of futures. */
+  static String cause(Throwable e) {
     Throwable c = e;
     while (c.getCause() != null
         && (c instanceof java.util.concurrent.ExecutionException

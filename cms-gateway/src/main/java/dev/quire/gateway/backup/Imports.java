@@ -211,7 +211,7 @@ public final class Imports {
       outcome = j -> j.ended("failed", clock.instant(), null, null, why, wrote[0]);
       LOG.warn("import {} of {} failed: {}", job.id(), job.source(), e.getMessage());
     } catch (Throwable e) {
-      String why = message(e).replace(file.toString(), job.source());
+      String why = BundleImport.cause(e).replace(file.toString(), job.source());
       outcome = j -> j.ended("failed", clock.instant(), null, null, why, wrote[0]);
       LOG.warn("import {} of {} failed", job.id(), job.source(), e);
     }
@@ -228,16 +228,6 @@ public final class Imports {
     } catch (java.io.IOException e) {
       LOG.warn("import {}: its upload {} stays: {}", id, file, e.toString());
     }
-  }
-
-  private static String message(Throwable e) {
-    Throwable c = e;
-    while (c.getCause() != null
-        && (c instanceof java.util.concurrent.ExecutionException
-            || c instanceof java.util.concurrent.CompletionException)) {
-      c = c.getCause();
-    }
-    return c.getMessage() == null ? c.toString() : c.getMessage();
   }
 
   private synchronized void update(String id, java.util.function.UnaryOperator<Job> change) {
