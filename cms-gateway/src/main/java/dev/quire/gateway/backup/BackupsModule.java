@@ -205,7 +205,8 @@ public final class BackupsModule implements CmsModule {
                 }
               }
             },
-            c.getInt("quire.gateway.imports.remembered"));
+            c.getInt("quire.gateway.imports.remembered"),
+            Path.of(c.getString("quire.gateway.backups.dir")).resolve("imports"));
   }
 
   /**
@@ -995,15 +996,23 @@ public final class BackupsModule implements CmsModule {
               }
               boolean users =
                   "on".equals(fields.get("users")) || "true".equals(fields.get("users"));
-              Optional<Imports.Job> job =
-                  imports.start(
-                      spooled[0], true, "upload " + clip(sent[0]), policy, users, e.username());
-              if (job.isEmpty()) {
-                deleteQuietly(spooled[0]);
-                return io(() -> listPage(admin, e, null, busy().getMessage()));
-              }
-              return CompletableFuture.completedFuture(
-                  admin.seeOther("/admin/backups/imports/" + job.get().id()));
+              // Started off the stream's thread: the job's file is written as it starts.
+              return io(
+                  () -> {
+                    Optional<Imports.Job> job =
+                        imports.start(
+                            spooled[0],
+                            true,
+                            "upload " + clip(sent[0]),
+                            policy,
+                            users,
+                            e.username());
+                    if (job.isEmpty()) {
+                      deleteQuietly(spooled[0]);
+                      return listPage(admin, e, null, busy().getMessage());
+                    }
+                    return admin.seeOther("/admin/backups/imports/" + job.get().id());
+                  });
             })
         .thenCompose(r -> r);
   }
@@ -1030,7 +1039,7 @@ public final class BackupsModule implements CmsModule {
               "heading",
               "No such import",
               "message",
-              "This gateway ran no import " + clip(id) + " lately.",
+              "There is no import " + clip(id) + " among the latest.",
               "back",
               "/admin/backups/"));
     }

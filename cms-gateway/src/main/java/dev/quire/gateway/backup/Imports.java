@@ -20,8 +20,10 @@ import java.util.regex.Pattern;
 /**
  * Imports of bundles into the running site, run by this gateway one at a time: an uploaded bundle
  * or one of the site's backups, verified, planned and written by {@link BundleImport}. Each job is
- * known to the gateway that ran it (the newest {@code remembered} of them), as a backup being made
- * is; what it wrote is the site's, seen by every gateway.
+ * kept as a small JSON file under {@code <backups dir>/imports} as it goes (its progress at most
+ * once a second, every change of state at once), so that every gateway sharing the directory can
+ * answer for it, as for backups: a client behind a load balancer follows an import whichever
+ * gateway answers. The newest {@code remembered} are kept.
  */
 public final class Imports {
 
@@ -109,15 +111,116 @@ public final class Imports {
   private final Executor executor;
   private final Runner runner;
   private final int remembered;
+  private final Path dir;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Job> jobs = new LinkedHashMap<>();
+  private final Map<String, Instant> written = new java.util.HashMap<>();
   private String current;
 
-  public Imports(Clock clock, Executor executor, Runner runner, int remembered) {
+  /** How often a running job's file is written at most (its state changes always are). */
+  private static final java.time.Duration WRITE_EVERY = java.time.Duration.ofSeconds(1);
+
+  /**
+   * A job another gateway runs whose file has not changed for this long is taken as one its gateway
+   * stopped while running (a running job writes its progress every item or media file).
+   */
+  static final java.time.Duration ABANDONED_AFTER = java.time.Duration.ofMinutes(10);
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      dev.quire.gateway.api.ApiJson.mapper();
+
+  /** {@code dir}: where the jobs' files are kept (the backups directory's {@code imports}). */
+  public Imports(Clock clock, Executor executor, Runner runner, int remembered, Path dir) {
     this.clock = clock;
     this.executor = executor;
     this.runner = runner;
     this.remembered = Math.max(1, remembered);
+    this.dir = dir;
+  }
+
+  /** Writes {@code job}'s file: at once when {@code now}, else when a second has passed. */
+  private void persist(Job job, boolean now) {
+    Instant at = clock.instant();
+    Instant last = written.get(job.id());
+    if (!now && last != null && at.isBefore(last.plus(WRITE_EVERY))) {
+      return;
+    }
+    written.put(job.id(), at);
+    try {
+      Files.createDirectories(dir);
+      Path tmp = dir.resolve("." + job.id() + ".json.tmp");
+      Files.write(tmp, JSON.writeValueAsBytes(job));
+      Files.move(
+          tmp,
+          file(job.id()),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.io.IOException e) {
+      LOG.warn("import {}: its file could not be written: {}", job.id(), e.toString());
+    }
+  }
+
+  private Path file(String id) {
+    return dir.resolve(id + ".json");
+  }
+
+  /** A job's file, as another gateway (or this one, before a restart) wrote it; empty if none. */
+  private Optional<Job> read(String id) {
+    Path f = file(id);
+    try {
+      Job j = JSON.readValue(f.toFile(), Job.class);
+      if (j.running()) {
+        Instant changed = Files.getLastModifiedTime(f).toInstant();
+        if (changed.plus(ABANDONED_AFTER).isBefore(clock.instant())) {
+          return Optional.of(
+              j.ended(
+                  "failed",
+                  changed,
+                  null,
+                  null,
+                  "the gateway running it stopped: it wrote nothing for "
+                      + ABANDONED_AFTER.toMinutes()
+                      + " minutes; what it wrote before stays, and importing the same bundle"
+                      + " again completes it",
+                  true));
+        }
+      }
+      return Optional.of(j);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return Optional.empty();
+    } catch (java.io.IOException e) {
+      LOG.warn("import {}: its file could not be read: {}", id, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** Deletes the files of jobs beyond the newest {@code remembered}. */
+  private void prune() {
+    List<Path> files = files();
+    for (int i = 0; i < files.size() - remembered; i++) {
+      try {
+        Files.deleteIfExists(files.get(i));
+      } catch (java.io.IOException e) {
+        LOG.warn("could not delete {}: {}", files.get(i), e.toString());
+      }
+    }
+  }
+
+  /** The jobs' files, oldest first (their names begin with their UTC start time). */
+  private List<Path> files() {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var s = Files.newDirectoryStream(dir, "import-*.json")) {
+      List<Path> out = new ArrayList<>();
+      s.forEach(out::add);
+      out.removeIf(f -> !ID.matcher(f.getFileName().toString().replace(".json", "")).matches());
+      out.sort(java.util.Comparator.comparing(f -> f.getFileName().toString()));
+      return out;
+    } catch (java.io.IOException e) {
+      LOG.warn("could not list {}: {}", dir, e.toString());
+      return List.of();
+    }
   }
 
   /** Whether an import runs here now (a second one waits for it: two plans would race). */
@@ -165,8 +268,11 @@ public final class Imports {
       jobs.put(id, job);
       current = id;
       while (jobs.size() > remembered) {
-        jobs.remove(jobs.keySet().iterator().next());
+        String oldest = jobs.keySet().iterator().next();
+        jobs.remove(oldest);
+        written.remove(oldest);
       }
+      persist(job, true);
     }
     try {
       executor.execute(() -> run(job, file, spooled));
@@ -233,7 +339,9 @@ public final class Imports {
   private synchronized void update(String id, java.util.function.UnaryOperator<Job> change) {
     Job j = jobs.get(id);
     if (j != null) {
-      jobs.put(id, change.apply(j));
+      Job next = change.apply(j);
+      jobs.put(id, next);
+      persist(next, !next.running());
     }
   }
 
@@ -242,18 +350,30 @@ public final class Imports {
     if (id.equals(current)) {
       current = null;
     }
+    prune();
   }
 
-  /** The job with this id, if this gateway ran it lately. */
+  /** The job with this id: this gateway's, or from its file (another gateway's, or older). */
   public synchronized Optional<Job> get(String id) {
-    return ID.matcher(id).matches() ? Optional.ofNullable(jobs.get(id)) : Optional.empty();
+    if (!ID.matcher(id).matches()) {
+      return Optional.empty();
+    }
+    Job here = jobs.get(id);
+    return here != null ? Optional.of(here) : read(id);
   }
 
-  /** The jobs this gateway remembers, newest first. */
+  /** The newest {@code remembered} jobs, of this gateway and of those sharing its directory. */
   public synchronized List<Job> list() {
-    List<Job> all = new ArrayList<>(jobs.values());
-    java.util.Collections.reverse(all);
-    return all;
+    Map<String, Job> all = new java.util.HashMap<>();
+    for (Path f : files()) {
+      String id = f.getFileName().toString().replace(".json", "");
+      read(id).ifPresent(j -> all.put(id, j));
+    }
+    all.putAll(jobs);
+    return all.values().stream()
+        .sorted(java.util.Comparator.comparing(Job::startedAt).thenComparing(Job::id).reversed())
+        .limit(remembered)
+        .toList();
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Imports.class);
