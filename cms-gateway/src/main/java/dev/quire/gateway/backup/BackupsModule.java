@@ -160,6 +160,11 @@ public final class BackupsModule implements CmsModule {
   private void startImports(ModuleContext ctx) {
     Config c = ctx.config();
     this.importMax = c.getBytes("quire.gateway.imports.max-bytes");
+    if (importMax < 1) {
+      throw new IllegalArgumentException(
+          "quire.gateway.imports.max-bytes must be at least 1 byte, was " + importMax);
+    }
+    dev.quire.protocol.ConfigChecks.atLeastOne(c, "quire.gateway.imports.remembered");
     this.importStall = c.getDuration("quire.gateway.imports.upload-timeout");
     this.importMaxDuration = c.getDuration("quire.gateway.imports.upload-max-duration");
     for (String key :
