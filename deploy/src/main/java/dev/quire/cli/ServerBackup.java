@@ -235,6 +235,19 @@ final class ServerBackup {
    */
   JsonNode importFile(Path file, String policy, boolean users) throws Exception {
     long size = Files.size(file);
+    // Past the server's limit the upload would be cut off at its first bytes (a reset, not a
+    // clear answer, for a client still sending): asked first, and said here.
+    long max = send("GET", "/imports", null, 200).path("maxBytes").asLong(0);
+    if (max > 0 && size > max) {
+      throw new Failed(
+          file
+              + " is "
+              + size
+              + " bytes; the server takes bundles of at most "
+              + max
+              + " bytes (quire.gateway.imports.max-bytes, QUIRE_IMPORT_MAX_BYTES): raise it"
+              + " there, or import into the stopped site with --data");
+    }
     String query =
         "?policy="
             + policy

@@ -236,6 +236,28 @@ class ImportEndToEndTest {
     assertThat(refused.err()).contains("nothing was imported").contains("item cli-1");
     assertThat(item("cli-1").path("body").asText()).isEqualTo("From the command v2");
 
+    // Larger than the server takes: said before a byte is sent, and nothing is imported.
+    Path big =
+        BundleRoundTripTest.historyBundle(
+            tmp.resolve("big.quire"),
+            List.of("big-1"),
+            1,
+            ContentFailoverClusterTest.randomText(new java.util.Random(7), 2 * MAX_BYTES),
+            false);
+    assertThat(Files.size(big)).isGreaterThan(MAX_BYTES);
+    int before = JSON.readTree(api("GET", "/api/v1/imports", null).body()).path("items").size();
+    assertThat(JSON.readTree(api("GET", "/api/v1/imports", null).body()).path("maxBytes").asLong())
+        .isEqualTo(MAX_BYTES);
+    var tooBig =
+        EmbeddingRoleClusterTest.runCli(
+            "bundle", "import", big.toString(), "--server", base, "--token", TOKEN);
+    assertThat(tooBig.code()).isEqualTo(2);
+    assertThat(tooBig.err())
+        .contains("the server takes bundles of at most " + MAX_BYTES + " bytes")
+        .contains("Nothing was imported.");
+    assertThat(JSON.readTree(api("GET", "/api/v1/imports", null).body()).path("items").size())
+        .isEqualTo(before);
+
     var wrongToken =
         EmbeddingRoleClusterTest.runCli(
             "bundle", "import", changed.toString(), "--server", base, "--token", "x".repeat(30));

@@ -307,7 +307,9 @@ public final class BackupsModule implements CmsModule {
                                                 "items",
                                                 imports.list().stream()
                                                     .map(this::importView)
-                                                    .toList()))))),
+                                                    .toList(),
+                                                "maxBytes",
+                                                importMax))))),
                     post(
                         () ->
                             withSizeLimit(
