@@ -218,6 +218,34 @@ final class AdminBrowser {
     importWait.until(
         d -> "complete".equals(d.findElement(By.id("import-state")).getAttribute("data-state")));
     assertThat(driver.findElement(By.tagName("main")).getText()).contains("upload " + backupName);
+    // A file larger than the site takes is refused in the page, before a byte is sent: a sparse
+    // file of 3 GiB against the default 2 GiB (quire.gateway.imports.max-bytes).
+    java.nio.file.Path huge;
+    try {
+      huge = Files.createTempFile("quire-huge", ".quire");
+      try (var f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+        f.setLength(3L << 30);
+      }
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    try {
+      driver.get(base + "/admin/backups/");
+      assertThat(driver.findElement(By.id("import-start")).isEnabled()).isTrue();
+      driver.findElement(By.id("import-file")).sendKeys(huge.toString());
+      wait.until(
+          d ->
+              d.findElement(By.id("import-file-status"))
+                  .getText()
+                  .contains("this site takes bundles of at most"));
+      assertThat(driver.findElement(By.id("import-start")).isEnabled()).isFalse();
+    } finally {
+      try {
+        Files.deleteIfExists(huge);
+      } catch (java.io.IOException e) {
+        // a temporary file: the system's to clean
+      }
+    }
 
     // A box to tick sits before its words, on their line (it once stood alone, centred in a
     // text box's width, above them).

@@ -1081,6 +1081,7 @@ public final class BackupsModule implements CmsModule {
             .toList());
     vars.put("importing", imports.running().isPresent());
     vars.put("maxImport", megabytes(importMax));
+    vars.put("maxImportBytes", importMax);
     if (notice != null) {
       vars.put("notice", notice);
     }

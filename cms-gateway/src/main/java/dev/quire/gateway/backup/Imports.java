@@ -186,8 +186,8 @@ public final class Imports {
         }
       }
       return Optional.of(j);
-    } catch (java.nio.file.NoSuchFileException e) {
-      return Optional.empty();
+    } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
+      return Optional.empty(); // no such import: a 404, not worth a warning
     } catch (java.io.IOException e) {
       LOG.warn("import {}: its file could not be read: {}", id, e.toString());
       return Optional.empty();
