@@ -149,11 +149,11 @@ public final class ContentService {
         .thenApply(
             done -> {
               SlugRegistry registry = SlugRegistry.sharded(system);
+              // One set of rules (and its Markdown reader) for the entities and the queries' check.
+              dev.quire.protocol.ContentRules rules = MarkdownRenderer.contentRules(config);
               Content.Settings settings =
                   new Content.Settings(
-                      MarkdownRenderer.contentRules(config),
-                      q.getDuration("slug-claim-timeout"),
-                      q.getInt("snapshot-every"));
+                      rules, q.getDuration("slug-claim-timeout"), q.getInt("snapshot-every"));
               int activeLimit = q.getInt("active-entity-limit");
               Content.init(system, settings, registry, activeLimit);
               SlugClaim.init(system, q.getDuration("slug-claim-timeout"), registry, activeLimit);
@@ -193,7 +193,7 @@ public final class ContentService {
                       jdbc,
                       q.getInt("query.max-page-size"),
                       q.getBytes("query.max-reply-bytes"),
-                      MarkdownRenderer.contentRules(config)),
+                      rules),
                   "content-queries",
                   Props.empty());
               PublishScheduler.init(

@@ -146,18 +146,9 @@ final class BundleCommand implements Runnable {
       if (!serverOptionsFine(site)) {
         return 2;
       }
-      Config config = QuireNode.config(site.overrides());
       long t0 = System.nanoTime();
       try {
-        ServerBackup.Result r =
-            new ServerBackup(
-                    site.server,
-                    site.token(),
-                    config.getDuration("quire.cli.ask-timeout"),
-                    config.getDuration("quire.cli.poll-interval"),
-                    config.getDuration("quire.cli.backup-timeout"),
-                    System.err)
-                .run(file, !noHistory, withUsers);
+        ServerBackup.Result r = ServerBackup.of(site).run(file, !noHistory, withUsers);
         printExported(r.manifest(), file, t0, "; the server keeps its copy as " + r.name());
         return 0;
       } catch (ServerBackup.Failed | dev.quire.bundle.BundleException e) {
@@ -314,17 +305,10 @@ final class BundleCommand implements Runnable {
         System.err.println("Nothing was imported.");
         return 2;
       }
-      Config config = QuireNode.config(site.overrides());
       com.fasterxml.jackson.databind.JsonNode job;
       try {
         job =
-            new ServerBackup(
-                    site.server,
-                    site.token(),
-                    config.getDuration("quire.cli.ask-timeout"),
-                    config.getDuration("quire.cli.poll-interval"),
-                    config.getDuration("quire.cli.backup-timeout"),
-                    System.err)
+            ServerBackup.of(site)
                 .importFile(file, policy.name().toLowerCase(java.util.Locale.ROOT), withUsers);
       } catch (ServerBackup.Unknown e) {
         System.err.println("error: " + BundleExport.printable(e.getMessage()));

@@ -80,6 +80,18 @@ final class ServerBackup {
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
   }
 
+  /** The client of {@code site}'s server, with the command's timeouts from its configuration. */
+  static ServerBackup of(SiteOptions site) {
+    com.typesafe.config.Config config = QuireNode.config(site.overrides());
+    return new ServerBackup(
+        site.server,
+        site.token(),
+        config.getDuration("quire.cli.ask-timeout"),
+        config.getDuration("quire.cli.poll-interval"),
+        config.getDuration("quire.cli.backup-timeout"),
+        System.err);
+  }
+
   /** Makes, downloads and verifies a backup into {@code file}; its manifest and server name. */
   record Result(Manifest manifest, String name) {}
 

@@ -569,10 +569,15 @@ class BackupEndToEndTest {
   // ---------------------------------------------------------------- helpers
 
   static JsonNode awaitFinished(String name) throws Exception {
+    return awaitJob(base, TOKEN, "/api/v1/backups/" + name);
+  }
+
+  /** The backup or import at {@code path} of the site at {@code site}, once it is not running. */
+  static JsonNode awaitJob(String site, String token, String path) throws Exception {
     JsonNode[] job = {null};
     EndToEndTest.await(
         () -> {
-          var r = api("GET", "/api/v1/backups/" + name, null);
+          var r = EndToEndTest.apiAt(site, "GET", path, null, token);
           assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
           job[0] = JSON.readTree(r.body());
           return !"running".equals(job[0].path("state").asText());

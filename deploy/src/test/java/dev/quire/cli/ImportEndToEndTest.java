@@ -72,13 +72,11 @@ class ImportEndToEndTest {
     var made = api("POST", "/api/v1/backups", "{}");
     assertThat(made.statusCode()).as(made.body()).isEqualTo(202);
     backup = JSON.readTree(made.body()).path("name").asText();
-    EndToEndTest.await(
-        () ->
-            JSON.readTree(api("GET", "/api/v1/backups/" + backup, null).body())
+    assertThat(
+            BackupEndToEndTest.awaitJob(base, TOKEN, "/api/v1/backups/" + backup)
                 .path("state")
-                .asText()
-                .equals("complete"),
-        Duration.ofSeconds(60));
+                .asText())
+        .isEqualTo("complete");
   }
 
   @AfterAll
@@ -301,13 +299,11 @@ class ImportEndToEndTest {
     var withUsers = api("POST", "/api/v1/backups", "{\"users\": true}");
     assertThat(withUsers.statusCode()).as(withUsers.body()).isEqualTo(202);
     String usersBackup = JSON.readTree(withUsers.body()).path("name").asText();
-    EndToEndTest.await(
-        () ->
-            JSON.readTree(api("GET", "/api/v1/backups/" + usersBackup, null).body())
+    assertThat(
+            BackupEndToEndTest.awaitJob(base, TOKEN, "/api/v1/backups/" + usersBackup)
                 .path("state")
-                .asText()
-                .equals("complete"),
-        Duration.ofSeconds(60));
+                .asText())
+        .isEqualTo("complete");
     var restoredUsers =
         api(
             "POST",
@@ -416,16 +412,7 @@ class ImportEndToEndTest {
   }
 
   static JsonNode awaitImport(String id) throws Exception {
-    JsonNode[] job = {null};
-    EndToEndTest.await(
-        () -> {
-          var r = api("GET", "/api/v1/imports/" + id, null);
-          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-          job[0] = JSON.readTree(r.body());
-          return !"running".equals(job[0].path("state").asText());
-        },
-        Duration.ofSeconds(60));
-    return job[0];
+    return BackupEndToEndTest.awaitJob(base, TOKEN, "/api/v1/imports/" + id);
   }
 
   static JsonNode item(String id) throws Exception {

@@ -608,11 +608,7 @@ public final class BackupsModule implements CmsModule {
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("id", j.id());
     v.put("state", j.state());
-    if (j.running()) {
-      v.put("phase", j.phase());
-      v.put("done", j.done());
-      v.put("total", j.total());
-    }
+    progress(v, j.running(), j.phase(), j.done(), j.total());
     v.put("source", j.source());
     v.put("policy", j.policy().name().toLowerCase(java.util.Locale.ROOT));
     v.put("users", j.users());
@@ -730,16 +726,22 @@ public final class BackupsModule implements CmsModule {
                 }));
   }
 
+  /** A running job's phase with how far it has come, as the API shows backups and imports. */
+  private static void progress(
+      Map<String, Object> v, boolean running, String phase, long done, long total) {
+    if (running) {
+      v.put("phase", phase);
+      v.put("done", done);
+      v.put("total", total);
+    }
+  }
+
   /** A backup as the API shows it. */
   private Map<String, Object> view(Backups.Job j) {
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("name", j.name());
     v.put("state", j.state());
-    if (j.running()) {
-      v.put("phase", j.phase());
-      v.put("done", j.done());
-      v.put("total", j.total());
-    }
+    progress(v, j.running(), j.phase(), j.done(), j.total());
     v.put("history", j.history());
     v.put("users", j.users());
     v.put("by", j.by());
@@ -972,19 +974,7 @@ public final class BackupsModule implements CmsModule {
                 return io(() -> listPage(admin, e, null, "Nothing was imported: " + why + "."));
               }
               if (!Admin.csrfMatches(e, fields.getOrDefault("_csrf", ""))) {
-                return CompletableFuture.completedFuture(
-                    admin.page(
-                        e,
-                        StatusCodes.FORBIDDEN,
-                        "admin/message.peb",
-                        Map.of(
-                            "heading",
-                            "Form expired",
-                            "message",
-                            "This upload did not come from your current session. Reload the page and"
-                                + " try again.",
-                            "back",
-                            "/admin/backups/")));
+                return CompletableFuture.completedFuture(admin.uploadRefused(e, "/admin/backups/"));
               }
               if (spooled[0] == null || sent[0] == null || sent[0].isEmpty()) {
                 if (spooled[0] != null) {

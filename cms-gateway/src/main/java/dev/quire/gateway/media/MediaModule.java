@@ -1021,17 +1021,7 @@ public final class MediaModule implements CmsModule {
   }
 
   private static HttpResponse refused(Admin admin, Admin.Editor e) {
-    return admin.page(
-        e,
-        StatusCodes.FORBIDDEN,
-        "admin/message.peb",
-        Map.of(
-            "heading",
-            "Form expired",
-            "message",
-            "This upload did not come from your current session. Reload the page and try again.",
-            "back",
-            "/admin/media/"));
+    return admin.uploadRefused(e, "/admin/media/");
   }
 
   private static Map<String, Object> view(MediaStore.Media m) {

@@ -60,6 +60,24 @@ public interface Admin {
   HttpResponse seeOther(String path);
 
   /**
+   * The 403 page for a multipart upload whose {@code _csrf} part did not match the session (what
+   * {@link #form} answers for an ordinary form), with a link {@code back}.
+   */
+  default HttpResponse uploadRefused(Editor editor, String back) {
+    return page(
+        editor,
+        org.apache.pekko.http.javadsl.model.StatusCodes.FORBIDDEN,
+        "admin/message.peb",
+        Map.of(
+            "heading",
+            "Form expired",
+            "message",
+            "This upload did not come from your current session. Reload the page and try again.",
+            "back",
+            back));
+  }
+
+  /**
    * Whether {@code token} is the editor's CSRF token, compared in constant time: for a form the
    * module reads itself (a file upload, whose first part carries the token).
    */
