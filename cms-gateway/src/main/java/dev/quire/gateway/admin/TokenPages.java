@@ -295,7 +295,8 @@ final class TokenPages {
                     Map.of(
                         "token",
                         "This form was sent before (a reload sends it again). The token it made"
-                            + " is in the list below, and was shown once, when it was made; it is"
+                            + " is in the list below (unless it was revoked since: a token is never made"
+                            + " again), and was shown once, when it was made; it is"
                             + " not made twice. If you did not copy it, revoke it and make"
                             + " another."));
               }

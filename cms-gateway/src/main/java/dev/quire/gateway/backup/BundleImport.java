@@ -1277,7 +1277,7 @@ public final class BundleImport {
     }
     if (!leftOut.isEmpty()) {
       notes.add(
-          "API tokens left out, their ids taken on the site meanwhile: "
+          "API tokens left out, their ids taken on the site meanwhile or revoked on it before: "
               + String.join(", ", leftOut));
     }
   }

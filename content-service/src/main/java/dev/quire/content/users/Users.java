@@ -23,7 +23,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -253,16 +255,31 @@ public final class Users
     }
   }
 
-  /** Immutable: every event makes a new map. */
-  public record State(Map<String, Account> accounts) implements QuireSerializable {
+  /**
+   * Immutable: every event makes a new map. {@code revokedTokens}: the id of every token revoked
+   * here, never issued again, so that an id names one token for good (in the audit trail, in the
+   * lists) and the admin's token form, whose id comes from the form, sent again after the token it
+   * made was revoked, does not make a second token under the first one's id. Sixteen hex digits
+   * each; snapshots from before it was kept read as none.
+   */
+  public record State(Map<String, Account> accounts, Set<String> revokedTokens)
+      implements QuireSerializable {
     public State {
       accounts = Collections.unmodifiableMap(new TreeMap<>(accounts));
+      revokedTokens =
+          revokedTokens == null
+              ? Set.of()
+              : Collections.unmodifiableSet(new TreeSet<>(revokedTokens));
+    }
+
+    public State(Map<String, Account> accounts) {
+      this(accounts, Set.of());
     }
 
     State with(Account a) {
       Map<String, Account> next = new TreeMap<>(accounts);
       next.put(a.username(), a);
-      return new State(next);
+      return new State(next, revokedTokens);
     }
 
     long enabledAdmins() {
@@ -359,7 +376,10 @@ public final class Users
         Account a = accounts.get(e.username());
         List<ApiKey> next = new ArrayList<>(a.tokens());
         next.removeIf(t -> t.id().equals(e.tokenId()));
-        return with(a.withTokens(next));
+        State after = with(a.withTokens(next));
+        Set<String> revoked = new TreeSet<>(revokedTokens);
+        revoked.add(e.tokenId());
+        return new State(after.accounts(), revoked);
       }
       if (event instanceof LoginAttempted e) {
         Account a = accounts.get(e.username());
@@ -887,8 +907,9 @@ public final class Users
         .thenReply(cmd.replyTo(), s -> tokens(s.accounts().get(a.username()), null));
   }
 
+  /** Held by an account, or revoked here once: a token id is made once. */
   private boolean idTaken(State state, String id) {
-    return ownerOf(state, id) != null;
+    return ownerOf(state, id) != null || state.revokedTokens().contains(id);
   }
 
   /**

@@ -77,7 +77,8 @@ class AdminMessagesSerializationTest {
                                 t,
                                 "admin",
                                 t.plusSeconds(86_400),
-                                t))))),
+                                t)))),
+                java.util.Set.of("fedcba9876543210")),
             new UserCommand.IssueToken(
                 "ann",
                 "0123456789abcdef",
@@ -176,5 +177,30 @@ class AdminMessagesSerializationTest {
             new dev.quire.protocol.MenuCommand.MenuReply.Refused(ErrorCode.INVALID, "name", "x"))) {
       assertThat(s.verifySerialization(m, true)).as(m.toString()).isEqualTo(m);
     }
+  }
+
+  /**
+   * A snapshot of the user directory stored before it kept the ids of revoked tokens reads as
+   * having revoked none (not as a failure to recover the directory).
+   */
+  @Test
+  void aDirectorySnapshotFromBeforeRevokedIdsWereKeptReadsAsNoneRevoked() throws Exception {
+    var serialization = org.apache.pekko.serialization.SerializationExtension.get(kit.system());
+    Users.State state = new Users.State(java.util.Map.of(), java.util.Set.of("fedcba9876543210"));
+    var serializer = serialization.findSerializerFor(state);
+    String manifest = org.apache.pekko.serialization.Serializers.manifestFor(serializer, state);
+    String json = new String(serializer.toBinary(state), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(json).contains("\"revokedTokens\":[\"fedcba9876543210\"]");
+    String before = json.replace(",\"revokedTokens\":[\"fedcba9876543210\"]", "");
+    assertThat(before).doesNotContain("revokedTokens");
+    Object read =
+        serialization
+            .deserialize(
+                before.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                serializer.identifier(),
+                manifest)
+            .get();
+    assertThat(read).isEqualTo(new Users.State(java.util.Map.of()));
+    assertThat(((Users.State) read).revokedTokens()).isEmpty();
   }
 }

@@ -496,10 +496,18 @@ class UsersTest {
             .reply();
     assertThat(again).isInstanceOf(UserCommand.TokenReply.Refused.class);
     assertThat(((UserCommand.TokenReply.Refused) again).code()).isEqualTo(ErrorCode.NOT_FOUND);
+    // A revoked token's id is never issued again, with any secret (a form sent twice, the first
+    // token revoked in between, would otherwise make a second token under the first one's id).
+    assertThat(refusal(issue("ann", "0123456789abcdef", "Deploy script", HASH_B)))
+        .isEqualTo(ErrorCode.ALREADY_EXISTS + " id");
+    assertThat(refusal(issue("admin", "0123456789abcdef", "Other", HASH_A)))
+        .isEqualTo(ErrorCode.ALREADY_EXISTS + " id");
 
     // Restarted from its journal: the same answers.
     kit.restart();
     assertThat(checkToken("0123456789abcdef", HASH_A)).isNull();
+    assertThat(refusal(issue("ann", "0123456789abcdef", "Deploy script", HASH_B)))
+        .isEqualTo(ErrorCode.ALREADY_EXISTS + " id");
   }
 
   @Test
