@@ -189,6 +189,7 @@ public final class BackupsModule implements CmsModule {
             false,
             "policy");
     MediaStore store = MediaModule.store(c);
+    ImportLease.init(ctx.system(), Imports.ABANDONED_AFTER);
     this.imports =
         new Imports(
             Clock.systemUTC(),
@@ -211,7 +212,8 @@ public final class BackupsModule implements CmsModule {
               }
             },
             c.getInt("quire.gateway.imports.remembered"),
-            Path.of(c.getString("quire.gateway.backups.dir")).resolve("imports"));
+            Path.of(c.getString("quire.gateway.backups.dir")).resolve("imports"),
+            ImportLease.sharded(ctx.system(), askTimeout));
   }
 
   /**

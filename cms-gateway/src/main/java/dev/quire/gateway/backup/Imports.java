@@ -23,7 +23,9 @@ import java.util.regex.Pattern;
  * kept as a small JSON file under {@code <backups dir>/imports} as it goes (its progress at most
  * once a second, every change of state at once), so that every gateway sharing the directory can
  * answer for it, as for backups: a client behind a load balancer follows an import whichever
- * gateway answers. The newest {@code remembered} are kept.
+ * gateway answers. The newest {@code remembered} are kept. One import at a time for the whole site,
+ * whichever gateway runs it: each takes the site's slot ({@link Lease}, {@link ImportLease}) before
+ * it plans, and one that finds it held ends refused, having written nothing.
  */
 public final class Imports {
 
@@ -95,6 +97,26 @@ public final class Imports {
     }
   }
 
+  /**
+   * The site's one import at a time ({@link ImportLease}): {@link #take} is called on the import's
+   * own thread, before it plans; {@link #keep} with its progress, at most every {@link
+   * #KEEP_EVERY}; {@link #give} when it ends.
+   */
+  public interface Lease {
+    /** Takes the slot for {@code importId}: empty when it is this import's now, else who has it. */
+    Optional<ImportLease.Holder> take(String importId) throws Exception;
+
+    void keep(String importId);
+
+    void give(String importId);
+  }
+
+  /**
+   * How often a running import tells the slot it is still at work, at most (with its progress): a
+   * holder is dropped once it has not done so for {@link #ABANDONED_AFTER}.
+   */
+  static final java.time.Duration KEEP_EVERY = java.time.Duration.ofSeconds(30);
+
   /** Imports a verified-on-open bundle file, reporting its progress; see {@link BundleImport}. */
   public interface Runner {
     BundleImport.Summary run(
@@ -112,10 +134,14 @@ public final class Imports {
   private final Runner runner;
   private final int remembered;
   private final Path dir;
+  private final Lease lease;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Job> jobs = new LinkedHashMap<>();
   private final Map<String, Instant> written = new java.util.HashMap<>();
   private String current;
+
+  /** When the running import last kept the slot. */
+  private Instant kept = Instant.EPOCH;
 
   /** How often a running job's file is written at most (its state changes always are). */
   private static final java.time.Duration WRITE_EVERY = java.time.Duration.ofSeconds(1);
@@ -129,13 +155,18 @@ public final class Imports {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       dev.quire.gateway.api.ApiJson.mapper();
 
-  /** {@code dir}: where the jobs' files are kept (the backups directory's {@code imports}). */
-  public Imports(Clock clock, Executor executor, Runner runner, int remembered, Path dir) {
+  /**
+   * {@code dir}: where the jobs' files are kept (the backups directory's {@code imports}); {@code
+   * lease}: the site's one slot, shared by every gateway.
+   */
+  public Imports(
+      Clock clock, Executor executor, Runner runner, int remembered, Path dir, Lease lease) {
     this.clock = clock;
     this.executor = executor;
     this.runner = runner;
     this.remembered = Math.max(1, remembered);
     this.dir = dir;
+    this.lease = lease;
   }
 
   /** Writes {@code job}'s file: at once when {@code now}, else when a second has passed. */
@@ -289,7 +320,19 @@ public final class Imports {
   private void run(Job job, Path file, boolean spooled) {
     boolean[] wrote = {false};
     java.util.function.UnaryOperator<Job> outcome;
+    boolean holding = false;
     try {
+      Optional<ImportLease.Holder> other;
+      try {
+        other = lease.take(job.id());
+      } catch (Exception e) {
+        throw new SlotUnanswered(e);
+      }
+      if (other.isPresent()) {
+        throw new BundleImport.Refused(
+            "another import runs on this site; nothing was written", List.of(heldBy(other.get())));
+      }
+      holding = true;
       BundleImport.Summary s =
           runner.run(
               file,
@@ -310,6 +353,13 @@ public final class Imports {
           s.overwritten());
     } catch (BundleImport.Refused e) {
       outcome = j -> j.ended("refused", clock.instant(), null, e.reasons, e.getMessage(), false);
+    } catch (SlotUnanswered e) {
+      String why =
+          "no gateway answered for the site's import slot (which keeps imports one at a time): "
+              + BundleImport.cause(e.getCause())
+              + "; nothing was written, try again";
+      outcome = j -> j.ended("failed", clock.instant(), null, null, why, false);
+      LOG.warn("import {} of {}: {}", job.id(), job.source(), why);
       LOG.info("import {} of {} refused: {}", job.id(), job.source(), e.getMessage());
     } catch (BundleException e) {
       // Named as the asker named it: the server's spool path is not theirs to see.
@@ -325,7 +375,29 @@ public final class Imports {
     if (spooled) {
       deleteSpool(job.id(), file);
     }
+    if (holding) {
+      lease.give(job.id());
+    }
     end(job.id(), outcome);
+  }
+
+  /** The site's import slot could not be asked: nothing was planned or written. */
+  private static final class SlotUnanswered extends Exception {
+    SlotUnanswered(Exception cause) {
+      super(cause);
+    }
+  }
+
+  /** Why an import was refused when another held the site's slot. */
+  private static String heldBy(ImportLease.Holder h) {
+    return "another import runs on this site: "
+        + h.importId()
+        + ", on the gateway at "
+        + h.gateway()
+        + ", since "
+        + h.since()
+        + "; two at once would race each other's writes, so this one wrote nothing: start it"
+        + " again once that one has ended";
   }
 
   private static void deleteSpool(String id, Path file) {
@@ -342,6 +414,11 @@ public final class Imports {
       Job next = change.apply(j);
       jobs.put(id, next);
       persist(next, !next.running());
+      Instant now = clock.instant();
+      if (next.running() && id.equals(current) && !now.isBefore(kept.plus(KEEP_EVERY))) {
+        kept = now;
+        lease.keep(id);
+      }
     }
   }
 
