@@ -204,11 +204,13 @@ public final class ErrorMapper {
   private byte[] safePage(HttpError error, String path) {
     try {
       // Messages the gateway writes for visitors; a 500's may name internals, so it is not shown.
-      // A 400 names the input at fault ("q: at most 200 characters, ...").
+      // A 400 names the input at fault ("q: at most 200 characters, ..."); a 422 why the site
+      // will not make what was asked (a PDF of an item too large to print).
       boolean shown =
           error.status() == 400
               || error.status() == 404
               || error.status() == 405
+              || error.status() == 422
               || error.status() == 503;
       String message =
           error.status() == 400 && !error.field().isEmpty()

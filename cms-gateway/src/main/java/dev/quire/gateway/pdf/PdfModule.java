@@ -67,7 +67,8 @@ public final class PdfModule implements CmsModule {
       java.util.regex.Pattern.compile("^/(posts/)?[a-z0-9]+(-[a-z0-9]+)*\\.pdf$");
 
   /** {@code quire.gateway.pdf}. */
-  record Settings(long cacheBytes, int maxConcurrent, long maxImagePixels, int imageWidth) {
+  record Settings(
+      long cacheBytes, int maxConcurrent, long maxImagePixels, int imageWidth, int maxElements) {
     static Settings fromConfig(Config config) {
       Config c = config.getConfig("quire.gateway.pdf");
       Settings s =
@@ -75,11 +76,12 @@ public final class PdfModule implements CmsModule {
               c.getBytes("cache-bytes"),
               c.getInt("max-concurrent"),
               c.getLong("max-image-pixels"),
-              c.getInt("image-width"));
-      if (s.cacheBytes < 0 || s.maxConcurrent < 1 || s.maxImagePixels < 1) {
+              c.getInt("image-width"),
+              c.getInt("max-elements"));
+      if (s.cacheBytes < 0 || s.maxConcurrent < 1 || s.maxImagePixels < 1 || s.maxElements < 1) {
         throw new IllegalArgumentException(
-            "quire.gateway.pdf: cache-bytes must be at least 0, max-concurrent and"
-                + " max-image-pixels at least 1");
+            "quire.gateway.pdf: cache-bytes must be at least 0, max-concurrent,"
+                + " max-image-pixels and max-elements at least 1");
       }
       List<Integer> widths = config.getIntList("quire.media.images.widths");
       if (!widths.contains(s.imageWidth)) {
@@ -128,6 +130,16 @@ public final class PdfModule implements CmsModule {
             "PDFs are being made for other readers; try again in a moment.");
   }
 
+  /**
+   * Whether {@code item}'s text has more elements than a PDF is printed of ({@code
+   * quire.gateway.pdf.max-elements}): the layout holds a box for each, ~3 KB a table cell, and a
+   * 300 by 300 table (182 KB of Markdown, within the body's limit) took the whole 256 MB heap and
+   * the server with it. Such an item has no PDF link, and its PDF address says why.
+   */
+  private boolean tooLarge(ItemView item) {
+    return PdfRenderer.startTags(item.html()) > settings.maxElements();
+  }
+
   /** The PDF's URL of a post or page: its URL without the trailing slash, plus ".pdf". */
   static String pdfUrl(ItemView item) {
     return item.url().substring(0, item.url().length() - 1) + SUFFIX;
@@ -135,7 +147,7 @@ public final class PdfModule implements CmsModule {
 
   @Override
   public List<Fragment> fragments(String slot, Object item, long siteSeq) {
-    if (!slot.equals("post.after") || !(item instanceof ItemView post)) {
+    if (!slot.equals("post.after") || !(item instanceof ItemView post) || tooLarge(post)) {
       return List.of();
     }
     return List.of(new Fragment("pdf/link.peb", Map.of("url", pdfUrl(post)), true));
@@ -188,6 +200,19 @@ public final class PdfModule implements CmsModule {
       }
       return CompletableFuture.failedFuture(
           HttpError.notFound("There is no published post or page to print at this address."));
+    }
+    if (tooLarge(item)) {
+      return CompletableFuture.failedFuture(
+          new HttpError(
+              422,
+              "too_large",
+              null,
+              "This is too large to print as a PDF here: its text has "
+                  + PdfRenderer.startTags(item.html())
+                  + " elements (table cells, paragraphs, list items), and a PDF is printed of at"
+                  + " most "
+                  + settings.maxElements()
+                  + ". Read it on its page, or print that page from the browser."));
     }
     byte[] html = pages.render(snap, "pdf/document.peb", item.url(), Map.of("item", item));
     String etag = SiteModule.etagOf(html);
