@@ -135,7 +135,15 @@ public final class ContentRules {
   }
 
   public List<FieldError> validate(ContentKind kind, ContentFields f) {
-    return validate(kind, f, null);
+    return validate(kind, f, (ContentFields) null);
+  }
+
+  /**
+   * As {@link #validate(ContentKind, ContentFields, ContentFields)} with only the stored body
+   * known.
+   */
+  public List<FieldError> validate(ContentKind kind, ContentFields f, String storedBody) {
+    return validate(kind, f, storedBody, null);
   }
 
   /**
@@ -144,7 +152,12 @@ public final class ContentRules {
    * costs a parse, on the entity's thread, at every change of its title or tags; and a body stored
    * before the nesting limit still lets its other fields be changed).
    */
-  public List<FieldError> validate(ContentKind kind, ContentFields f, String storedBody) {
+  public List<FieldError> validate(ContentKind kind, ContentFields f, ContentFields stored) {
+    return validate(kind, f, stored == null ? null : stored.body(), stored);
+  }
+
+  private List<FieldError> validate(
+      ContentKind kind, ContentFields f, String storedBody, ContentFields stored) {
     List<FieldError> errors = new ArrayList<>();
     if (kind == null) {
       errors.add(new FieldError("kind", "is required (post or page)"));
@@ -200,6 +213,15 @@ public final class ContentRules {
     if (f.author().length() > limits.maxAuthor()) {
       errors.add(tooLong("author", f.author(), limits.maxAuthor()));
     }
+    // Control characters (a NUL, a bell, a terminal's escape) went into the page's title, its
+    // feeds and an author's address, which then answered 404 from the sitemap. Line breaks and
+    // tabs are text (titles and authors are folded onto one line). A value stored before this
+    // check, left as it was by an edit, is not refused again.
+    controlsIn("title", f.title(), stored == null ? null : stored.title()).ifPresent(errors::add);
+    controlsIn("description", f.description(), stored == null ? null : stored.description())
+        .ifPresent(errors::add);
+    controlsIn("author", f.author(), stored == null ? null : stored.author())
+        .ifPresent(errors::add);
     // A cover's description is read out in place of the image: as long as a description may be.
     if (f.coverAlt().length() > limits.maxDescription()) {
       errors.add(tooLong("cover_alt", f.coverAlt(), limits.maxDescription()));
@@ -207,6 +229,31 @@ public final class ContentRules {
       errors.add(new FieldError("cover_alt", "has control characters"));
     }
     return errors;
+  }
+
+  /** A control character other than a tab or a line break. */
+  private static boolean isControl(int c) {
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f;
+  }
+
+  /** The first control character in a new {@code value} of {@code field}, named by position. */
+  private static java.util.Optional<FieldError> controlsIn(
+      String field, String value, String stored) {
+    if (value == null || value.equals(stored)) {
+      return java.util.Optional.empty();
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (isControl(value.charAt(i))) {
+        return java.util.Optional.of(
+            new FieldError(
+                field,
+                String.format(
+                    "has a control character (U+%04X) at character %d; only text, tabs and line"
+                        + " breaks are kept",
+                    (int) value.charAt(i), i + 1)));
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /**
@@ -259,8 +306,9 @@ public final class ContentRules {
   /**
    * Tags as written, trimmed, each once: spellings that share a URL ("Event Sourcing" and
    * "event_sourcing", both /tags/event-sourcing/) are one tag, kept as first written. (A post once
-   * listed such a pair twice, both linking to one tag page.) Exact repeats are left for {@link
-   * #validate}, which refuses them by name.
+   * listed such a pair twice, both linking to one tag page.) So are spellings that differ only in
+   * case ("Java" and "java"). Exact repeats are left for {@link #validate}, which refuses them by
+   * name.
    */
   public static List<String> normaliseTags(List<String> tags) {
     List<String> out = new ArrayList<>();
@@ -269,7 +317,7 @@ public final class ContentRules {
       if (t != null && !t.isBlank()) {
         String tag = t.strip();
         String first = byKey.putIfAbsent(tagKey(tag), tag);
-        if (first == null || first.equalsIgnoreCase(tag)) {
+        if (first == null || first.equals(tag)) {
           out.add(tag);
         }
       }

@@ -59,4 +59,67 @@ class ContentRulesTest {
         .as("none given (events stored before there was one): empty, never null")
         .isEmpty();
   }
+
+  static ContentFields fields(String title, String description, String author) {
+    return new ContentFields(
+        title, "t", "", description, java.util.List.of(), "", author, null, "");
+  }
+
+  /**
+   * A NUL, a bell or a terminal's escape in a title, description or author is refused, naming the
+   * field and where; tabs and line breaks are text; a value stored before the rule, kept as it is
+   * by an edit, is not refused again (an edit of the body of such an item goes through).
+   */
+  @Test
+  void controlCharactersInTitleDescriptionOrAuthorAreRefusedNamingWhere() {
+    var rules =
+        new ContentRules(ContentRules.Limits.of(new int[] {200, 200, 1000, 20, 5, 40, 500, 80, 8}));
+    assertThat(rules.validate(ContentKind.POST, fields("Ctl\u0000 x", "d", "a")))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.field()).isEqualTo("title");
+              assertThat(e.message()).contains("U+0000").contains("at character 4");
+            });
+    assertThat(rules.validate(ContentKind.POST, fields("T", "desc\u0008", "a\u001bb")))
+        .extracting(FieldError::field)
+        .containsExactly("description", "author");
+    assertThat(rules.validate(ContentKind.POST, fields("T", "d", "a\u007f")))
+        .extracting(FieldError::field)
+        .containsExactly("author");
+    assertThat(rules.validate(ContentKind.POST, fields("Tab\there", "Two\r\nlines", "A\tB")))
+        .isEmpty();
+    ContentFields stored = fields("Old\u0007 title", "d", "a");
+    assertThat(rules.validate(ContentKind.POST, fields("Old\u0007 title", "new", "a"), stored))
+        .as("the stored title, unchanged")
+        .isEmpty();
+    assertThat(rules.validate(ContentKind.POST, fields("New\u0007 title", "d", "a"), stored))
+        .extracting(FieldError::field)
+        .containsExactly("title");
+  }
+
+  /** Spellings of one tag fold into the first, case included; an exact repeat is refused. */
+  @Test
+  void spellingsOfOneTagFoldAndAnExactRepeatIsRefused() {
+    assertThat(ContentRules.normaliseTags(java.util.List.of("Java", "java", "JAVA", "x")))
+        .containsExactly("Java", "x");
+    assertThat(ContentRules.normaliseTags(java.util.List.of("Event Sourcing", "event-sourcing")))
+        .containsExactly("Event Sourcing");
+    var rules =
+        new ContentRules(ContentRules.Limits.of(new int[] {200, 200, 1000, 20, 5, 40, 500, 80, 8}));
+    var twice =
+        new ContentFields(
+            "T",
+            "t",
+            "",
+            "",
+            ContentRules.normaliseTags(java.util.List.of("a", "a")),
+            "",
+            "",
+            null,
+            "");
+    assertThat(rules.validate(ContentKind.POST, twice))
+        .singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("'a' is listed twice"));
+  }
 }

@@ -566,8 +566,7 @@ public final class Content
    * stored}: the item's fields now (null for a new item), whose body is not checked again.
    */
   private Rejected fieldRefusal(ContentKind kind, ContentFields fields, ContentFields stored) {
-    List<FieldError> errors =
-        settings.rules().validate(kind, fields, stored == null ? null : stored.body());
+    List<FieldError> errors = settings.rules().validate(kind, fields, stored);
     return errors.isEmpty() ? null : invalid(errors);
   }
 
