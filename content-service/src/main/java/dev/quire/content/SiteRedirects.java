@@ -192,6 +192,16 @@ public final class SiteRedirects
         added++;
       }
     }
+    // Each new rule followed through the table as it would be: a loop (/about to /about/, which
+    // the rule itself answers for the other slash) took a live page down for every visitor.
+    java.util.Map<String, RedirectRule> after = new java.util.HashMap<>(state.rules());
+    rules.forEach(r -> after.put(r.from(), r));
+    for (int i = 0; i < rules.size(); i++) {
+      Optional<String> loop = RedirectRule.loopFrom(after, rules.get(i));
+      if (loop.isPresent()) {
+        return refuse(cmd, ErrorCode.INVALID, "redirects[" + i + "].to", loop.get());
+      }
+    }
     if (state.rules().size() + added > settings.maxRules()) {
       return refuse(
           cmd,

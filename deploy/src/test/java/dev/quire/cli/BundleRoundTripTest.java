@@ -771,6 +771,44 @@ class BundleRoundTripTest {
   }
 
   /**
+   * Redirects an older Quire stored that no visitor could follow (a loop, a pair that sends a
+   * visitor back and forth, one under the admin's address) are left out of an import, said so; the
+   * rest of the bundle is imported.
+   */
+  @Test
+  @Order(22)
+  void redirectsNoVisitorCouldFollowAreLeftOutOfAnImportSaidSo() throws Exception {
+    Path file = tmp.resolve("loops.quire");
+    try (BundleWriter w =
+        BundleWriter.create(
+            file,
+            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), false))) {
+      for (String[] r :
+          new String[][] {
+            {"/old/", "/live/"},
+            {"/about", "/about/"},
+            {"/ping/", "/pong/"},
+            {"/pong/", "/ping"},
+            {"/admin/old/", "/live/"}
+          }) {
+        w.redirect(new dev.quire.bundle.Redirect(r[0], r[1], 301));
+      }
+      w.finish();
+    }
+    Path site = tmp.resolve("loops-site");
+    var r = overwrite(file, site);
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out() + r.err())
+        .contains("3 redirect(s) left out, which no visitor could follow")
+        .contains("/admin/old/ (its 'from' is under /admin")
+        .contains("/about (it leads back to itself")
+        .contains("/ping/ (it leads back to itself");
+    assertThat(read(site).redirects())
+        .extracting(RedirectRule::from)
+        .containsExactly("/old/", "/pong/");
+  }
+
+  /**
    * A backup taken while an item was scheduled, restored after the site published it: the item
    * stays on the site (its time has passed), rather than being unpublished and then refused the
    * schedule. A scheduled item with no time is refused before anything is written.

@@ -1520,6 +1520,43 @@ class EndToEndTest {
       assertThat(refused.statusCode()).as(evil).isEqualTo(400);
       assertThat(JSON.readTree(refused.body()).at("/error/field").asText()).isEqualTo("to");
     }
+    // A rule that loops took a live page down: /about to /about/ (the rule answers for the other
+    // slash too), or two rules that send a visitor back and forth. Both refused, the page intact.
+    var slash =
+        api(
+            "POST",
+            "/api/v1/redirects",
+            JSON.writeValueAsString(Map.of("from", "/about", "to", "/about/")));
+    assertThat(slash.statusCode()).as(slash.body()).isEqualTo(400);
+    assertThat(JSON.readTree(slash.body()).at("/error/message").asText()).contains("leads back");
+    assertThat(get("/about/").statusCode()).isEqualTo(200);
+    assertThat(
+            api(
+                    "POST",
+                    "/api/v1/redirects",
+                    JSON.writeValueAsString(Map.of("from", "/ping/", "to", "/pong/")))
+                .statusCode())
+        .isEqualTo(200);
+    var back =
+        api(
+            "POST",
+            "/api/v1/redirects",
+            JSON.writeValueAsString(Map.of("from", "/pong/", "to", "/ping")));
+    assertThat(back.statusCode()).as(back.body()).isEqualTo(400);
+    assertThat(JSON.readTree(back.body()).at("/error/message").asText())
+        .contains("/pong/ -> /ping/");
+    // Rules no request would meet: under the site's own addresses, or with a dot segment.
+    for (String never : new String[] {"/admin/old/", "/api/v1/content", "/healthz", "/x/../y/"}) {
+      var refused =
+          api(
+              "POST",
+              "/api/v1/redirects",
+              JSON.writeValueAsString(Map.of("from", never, "to", "/about/")));
+      assertThat(refused.statusCode()).as(never).isEqualTo(400);
+      assertThat(JSON.readTree(refused.body()).at("/error/field").asText()).isEqualTo("from");
+    }
+    assertThat(api("DELETE", "/api/v1/redirects?from=%2Fping%2F", null).statusCode())
+        .isEqualTo(200);
     var list = JSON.readTree(api("GET", "/api/v1/redirects", null).body());
     assertThat(list.get("total").asInt()).isEqualTo(4);
     assertThat(

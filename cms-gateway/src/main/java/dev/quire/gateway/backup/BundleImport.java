@@ -741,11 +741,18 @@ public final class BundleImport {
     for (RedirectRule r : await(site.redirects())) {
       current.put(r.from(), r);
     }
+    List<String> leftOut = new ArrayList<>();
     for (Redirect r : bundle.redirects()) {
       RedirectRule rule = new RedirectRule(r.from(), r.to(), r.status());
-      Optional<FieldError> bad = rule.problem();
+      Optional<FieldError> bad = rule.shapeProblem();
       if (bad.isPresent()) {
         problem("redirects.jsonl: " + r.from() + ": " + bad.get());
+        continue;
+      }
+      // What an older Quire stored and this one refuses, as never met by a request: left out.
+      Optional<FieldError> unmet = rule.neverFollowed();
+      if (unmet.isPresent()) {
+        leftOut.add(r.from() + " (its 'from' " + unmet.get().message() + ")");
         continue;
       }
       redirectsToPut.put(rule.from(), rule);
@@ -776,6 +783,32 @@ public final class BundleImport {
         it.remove();
         redirectsKept++;
       }
+    }
+    // A rule that would loop through the site's table with the bundle's (the site refuses to
+    // store one): left out, said so, one at a time until none loops.
+    for (boolean again = true; again; ) {
+      again = false;
+      Map<String, RedirectRule> table = new HashMap<>(current);
+      table.putAll(redirectsToPut);
+      for (RedirectRule rule : redirectsToPut.values()) {
+        Optional<String> loop = RedirectRule.loopFrom(table, rule);
+        if (loop.isPresent()) {
+          leftOut.add(rule.from() + " (it " + loop.get() + ")");
+          redirectsToPut.remove(rule.from());
+          redirectsSeen.remove(rule.from());
+          again = true;
+          break;
+        }
+      }
+    }
+    if (!leftOut.isEmpty()) {
+      notes.add(
+          leftOut.size()
+              + " redirect(s) left out, which no visitor could follow: "
+              + String.join("; ", leftOut.subList(0, Math.min(MAX_LISTED_FAILURES, leftOut.size())))
+              + (leftOut.size() > MAX_LISTED_FAILURES
+                  ? "; and " + (leftOut.size() - MAX_LISTED_FAILURES) + " more"
+                  : ""));
     }
     long max = limits.maxRedirects();
     long after =

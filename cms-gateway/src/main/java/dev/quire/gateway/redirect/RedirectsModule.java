@@ -141,21 +141,7 @@ public final class RedirectsModule implements CmsModule {
 
   /** The rule for a request: path with query first, then the path alone, then the other slash. */
   Optional<RedirectRule> match(String path, Optional<String> query) {
-    Map<String, RedirectRule> rules = table.get().byFrom();
-    if (rules.isEmpty()) {
-      return Optional.empty();
-    }
-    if (query.isPresent()) {
-      RedirectRule r = rules.get(path + "?" + query.get());
-      if (r != null) {
-        return Optional.of(r);
-      }
-    }
-    RedirectRule r = rules.get(path);
-    if (r == null && path.length() > 1) {
-      r = rules.get(path.endsWith("/") ? path.substring(0, path.length() - 1) : path + "/");
-    }
-    return Optional.ofNullable(r);
+    return Optional.ofNullable(RedirectRule.match(table.get().byFrom(), path, query.orElse(null)));
   }
 
   @Override

@@ -1,0 +1,80 @@
+package dev.quire.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which rules a visitor could never get through: loops (as a request meets rules: its path with its
+ * query, the path, the path with the other slash), chains longer than browsers follow, and rules no
+ * request meets.
+ */
+class RedirectRuleTest {
+
+  static Map<String, RedirectRule> table(RedirectRule... rules) {
+    Map<String, RedirectRule> t = new HashMap<>();
+    for (RedirectRule r : rules) {
+      t.put(r.from(), r);
+    }
+    return t;
+  }
+
+  static RedirectRule rule(String from, String to) {
+    return new RedirectRule(from, to, 301);
+  }
+
+  @Test
+  void aRuleThatComesBackToItselfOrToAnotherItPassedLoops() {
+    RedirectRule slash = rule("/about", "/about/");
+    assertThat(RedirectRule.loopFrom(table(slash), slash))
+        .hasValueSatisfying(m -> assertThat(m).contains("/about -> /about"));
+    RedirectRule ping = rule("/ping/", "/pong/");
+    RedirectRule pong = rule("/pong/", "/ping");
+    assertThat(RedirectRule.loopFrom(table(ping, pong), pong))
+        .hasValueSatisfying(m -> assertThat(m).contains("/pong/ -> /ping/ -> /pong/"));
+    // Into a loop other rules make is a loop too.
+    RedirectRule a = rule("/a/", "/b/");
+    RedirectRule b = rule("/b/", "/c/");
+    RedirectRule c = rule("/c/", "/b/");
+    assertThat(RedirectRule.loopFrom(table(a, b, c), a)).isPresent();
+  }
+
+  @Test
+  void aChainThatEndsAtAPageIsFineAndOneLongerThanBrowsersFollowIsNot() {
+    List<RedirectRule> chain = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      chain.add(rule("/p" + i + "/", "/p" + (i + 1) + "/"));
+    }
+    Map<String, RedirectRule> t = table(chain.toArray(new RedirectRule[0]));
+    assertThat(RedirectRule.loopFrom(t, chain.get(0))).isEmpty();
+    RedirectRule longer = rule("/p20/", "/p21/");
+    t.put(longer.from(), longer);
+    assertThat(RedirectRule.loopFrom(t, chain.get(0)))
+        .hasValueSatisfying(m -> assertThat(m).contains("more than 20 redirects"));
+    // A rule of a query (WordPress's /?p=12) to the home page: the home page meets no rule.
+    RedirectRule byQuery = rule("/?p=12", "/");
+    assertThat(RedirectRule.loopFrom(table(byQuery), byQuery)).isEmpty();
+    // But a target with the query that rule matches comes back to it.
+    RedirectRule toQuery = rule("/old/", "/?p=12");
+    assertThat(RedirectRule.loopFrom(table(byQuery, rule("/", "/old/"), toQuery), toQuery))
+        .isPresent();
+  }
+
+  @Test
+  void aRuleNoRequestMeetsIsRefusedAndOlderBundlesCanTellItApart() {
+    for (String from : List.of("/admin/", "/admin", "/api/v1/content", "/healthz", "/x/../y/")) {
+      RedirectRule r = rule(from, "/about/");
+      assertThat(r.shapeProblem()).as(from).isEmpty();
+      assertThat(r.neverFollowed()).as(from).isPresent();
+      assertThat(r.problem())
+          .as(from)
+          .hasValueSatisfying(e -> assertThat(e.field()).isEqualTo("from"));
+    }
+    for (String from : List.of("/administration/", "/apis/", "/blog/old/", "/x/..y/", "/?p=1")) {
+      assertThat(rule(from, "/about/").problem()).as(from).isEmpty();
+    }
+  }
+}
