@@ -614,6 +614,10 @@ final class ContentPages {
               "is in the hour skipped when clocks go forward in "
                   + zone.getId()
                   + ": choose another time";
+        } else if (!local.atZone(zone).toInstant().isAfter(Instant.now())) {
+          // Checked before the form's edit is saved: refused after it, the edit was stored and
+          // the page showed only the error.
+          problem = "must be a time in the future, was " + when + " (" + zone.getId() + ")";
         } else {
           at = local.atZone(zone).toInstant();
         }

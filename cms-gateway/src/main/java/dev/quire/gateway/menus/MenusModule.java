@@ -341,7 +341,11 @@ public final class MenusModule implements CmsModule {
       if (row.isEmpty()) {
         continue;
       }
-      int bar = row.lastIndexOf('|');
+      // At the last " | ", as the page writes each link: a label or URL may hold a '|' of its own
+      // (a URL holds no space), and a menu made through the API then saved back unchanged was
+      // refused, its URL cut at its own '|'. Without one, at the last '|' ("Label|/url").
+      int spaced = row.lastIndexOf(" | ");
+      int bar = spaced >= 0 ? spaced + 1 : row.lastIndexOf('|');
       if (bar < 0) {
         return page(
             admin,
