@@ -38,6 +38,7 @@ public final class PdfRenderer {
     // openhtmltopdf logs through java.util.logging to its own console handler, past logback, and
     // warns with the whole URL of every resource refused below; failures still reach the caller.
     com.openhtmltopdf.util.XRLog.setLoggingEnabled(false);
+    JarFontMapper.install();
   }
 
   /**

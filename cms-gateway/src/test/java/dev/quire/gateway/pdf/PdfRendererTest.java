@@ -26,6 +26,40 @@ class PdfRendererTest {
 
   @TempDir Path tmp;
 
+  /**
+   * PDFBox is never left to look for fonts on the machine: its default mapper scanned the system's
+   * font directories at the first PDF and wrote a cache to the home directory. Every font a PDF
+   * names is drawn with the Liberation Sans in PDFBox's jar.
+   */
+  @Test
+  void noFontIsLookedForOnTheMachine() throws Exception {
+    String before = System.getProperty("pdfbox.fontcache");
+    System.setProperty("pdfbox.fontcache", tmp.toString());
+    try {
+      PdfRenderer renderer = new PdfRenderer("http://localhost", null, 1);
+      assertThat(org.apache.pdfbox.pdmodel.font.FontMappers.instance())
+          .isSameAs(JarFontMapper.INSTANCE);
+      var helvetica =
+          org.apache.pdfbox.pdmodel.font.FontMappers.instance().getFontBoxFont("Helvetica", null);
+      assertThat(helvetica.isFallback()).isTrue();
+      assertThat(helvetica.getFont().getName()).startsWith("LiberationSans");
+      byte[] pdf = renderer.render("<html><body><p>Plain <b>text</b></p></body></html>");
+      try (var doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
+        assertThat(new org.apache.pdfbox.text.PDFTextStripper().getText(doc))
+            .contains("Plain text");
+      }
+      try (var files = java.nio.file.Files.list(tmp)) {
+        assertThat(files).as("no font cache written").isEmpty();
+      }
+    } finally {
+      if (before == null) {
+        System.clearProperty("pdfbox.fontcache");
+      } else {
+        System.setProperty("pdfbox.fontcache", before);
+      }
+    }
+  }
+
   @Test
   void thePdfHoldsTheTextAndOnlyTheSitesOwnImages() throws Exception {
     MediaStore media =
