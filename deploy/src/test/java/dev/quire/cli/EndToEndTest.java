@@ -2322,6 +2322,43 @@ class EndToEndTest {
       assertThat(error.get("field").asText()).as(c[1]).isEqualTo(c[2]);
       assertThat(error.get("message").asText()).as(c[1]).contains(c[3]);
     }
+    // Deeper in a body: a break in the JSON is named by line and column (it was called a value
+    // of the wrong type), a value by its whole path, and a list of objects is not "of strings".
+    String[][] nested = {
+      {
+        "PUT",
+        "/api/v1/menus/test",
+        "{\"links\":[{\"label\":\"L\",\"url\":\"/a/\"x}]}",
+        "",
+        "not valid JSON at line 1"
+      },
+      {
+        "POST",
+        "/api/v1/content",
+        "{\"kind\":\"post\",\"title\":\"ok\",\"tags\":[\"a\" \"b\"]}",
+        "",
+        "not valid JSON at line 1"
+      },
+      {"PUT", "/api/v1/menus/test", "{\"links\":[1]}", "links[0]", "must be an object"},
+      {"PUT", "/api/v1/menus/test", "{\"links\":\"x\"}", "links", "must be a list"},
+      {
+        "PUT",
+        "/api/v1/menus/test",
+        "{\"links\":[{\"label\":\"L\",\"url\":\"/a/\",\"x\":1}]}",
+        "links[0].x",
+        "unknown field 'x'"
+      },
+    };
+    for (String[] c : nested) {
+      var r = api(c[0], c[1], c[2]);
+      assertThat(r.statusCode()).as(c[2]).isEqualTo(400);
+      JsonNode error = JSON.readTree(r.body()).get("error");
+      assertThat(error.get("field").asText()).as(c[2]).isEqualTo(c[3]);
+      assertThat(error.get("message").asText())
+          .as(c[2])
+          .contains(c[4])
+          .doesNotContain("list of strings");
+    }
     // A method the path does not take: 405, and Allow names HEAD too (answered as GET).
     // A URL the HTTP parser cannot read gets the theme's page too (sent raw: the client refuses
     // it).

@@ -82,39 +82,75 @@ public final class ApiJson {
       value = json.readValue(body, type);
     } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
       throw dev.quire.gateway.http.HttpError.badRequest(
-          e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'");
+          pathOf(e.getPath()), "unknown field '" + e.getPropertyName() + "'");
     } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-      if (e.getPath().isEmpty()) {
+      // A break in the JSON inside a list or an object comes wrapped with where it was read:
+      // it is still a break in the JSON, named by line and column, not a value of a wrong type.
+      for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+        if (c instanceof com.fasterxml.jackson.core.exc.StreamReadException syntax) {
+          throw notJson(syntax);
+        }
+      }
+      var path = e.getPath();
+      if (path.isEmpty()) {
         throw dev.quire.gateway.http.HttpError.badRequest("", "the body must be a JSON object");
       }
-      String field = String.valueOf(e.getPath().get(0).getFieldName());
       Class<?> target =
           e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m
               ? m.getTargetType()
               : null;
-      throw dev.quire.gateway.http.HttpError.badRequest(
-          field, expected(e.getPath().size() > 1 ? java.util.List.class : target));
+      var last = path.get(path.size() - 1);
+      boolean element = last.getFieldName() == null && last.getIndex() >= 0;
+      if (element && (target == null || target == String.class)) {
+        // An element of a list of strings (tags: [1]): named as the list, as the docs say it.
+        String list = pathOf(path.subList(0, path.size() - 1));
+        throw dev.quire.gateway.http.HttpError.badRequest(
+            list, expected(java.util.List.class, list));
+      }
+      String field = pathOf(path);
+      throw dev.quire.gateway.http.HttpError.badRequest(field, expected(target, field));
     } catch (Exception e) {
-      String where =
-          e instanceof com.fasterxml.jackson.core.JsonProcessingException jp
-                  && jp.getLocation() != null
-              ? " at line "
-                  + jp.getLocation().getLineNr()
-                  + ", column "
-                  + jp.getLocation().getColumnNr()
-                  + (jp.getOriginalMessage() != null
-                          && jp.getOriginalMessage().startsWith("Duplicate field")
-                      ? ": "
-                          + jp.getOriginalMessage().replace("Duplicate field", "the key")
-                          + " is given twice"
-                      : "")
-              : "";
-      throw dev.quire.gateway.http.HttpError.badRequest("", "the body is not valid JSON" + where);
+      throw notJson(e);
     }
     if (value == null) { // the body was the literal null
       throw dev.quire.gateway.http.HttpError.badRequest("", "the body must be a JSON object");
     }
     return value;
+  }
+
+  /** Where a value sits in the body, as the docs name it: {@code links[0].url}. */
+  static String pathOf(List<com.fasterxml.jackson.databind.JsonMappingException.Reference> path) {
+    StringBuilder b = new StringBuilder();
+    for (var r : path) {
+      if (r.getFieldName() != null) {
+        if (b.length() > 0) {
+          b.append('.');
+        }
+        b.append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return b.toString();
+  }
+
+  /** A body that is not JSON: where it breaks, by line and column, when the parser knows. */
+  private static dev.quire.gateway.http.HttpError notJson(Exception e) {
+    String where =
+        e instanceof com.fasterxml.jackson.core.JsonProcessingException jp
+                && jp.getLocation() != null
+            ? " at line "
+                + jp.getLocation().getLineNr()
+                + ", column "
+                + jp.getLocation().getColumnNr()
+                + (jp.getOriginalMessage() != null
+                        && jp.getOriginalMessage().startsWith("Duplicate field")
+                    ? ": "
+                        + jp.getOriginalMessage().replace("Duplicate field", "the key")
+                        + " is given twice"
+                    : "")
+            : "";
+    return dev.quire.gateway.http.HttpError.badRequest("", "the body is not valid JSON" + where);
   }
 
   // Fields of a body read as a tree (one whose shape varies, or whose errors name a list index):
@@ -161,11 +197,25 @@ public final class ApiJson {
 
   /** What a field of type {@code target} must be, in the words of the API's docs. */
   private static String expected(Class<?> target) {
+    return expected(target, "tags");
+  }
+
+  /**
+   * What {@code field}, of type {@code target}, must be: a list of strings for tags, a list for
+   * other lists (a menu's links are objects), an object for a value read into one of the API's
+   * records.
+   */
+  private static String expected(Class<?> target, String field) {
     if (target == null) {
       return "has the wrong type";
     }
     if (java.util.Collection.class.isAssignableFrom(target)) {
-      return "must be a list of strings, e.g. [\"news\", \"java\"]";
+      return field.endsWith("tags")
+          ? "must be a list of strings, e.g. [\"news\", \"java\"]"
+          : "must be a list";
+    }
+    if (target.isRecord() || java.util.Map.class.isAssignableFrom(target)) {
+      return "must be an object";
     }
     if (target == java.time.Instant.class) {
       return "must be an ISO-8601 instant such as 2030-01-01T09:00:00Z";
