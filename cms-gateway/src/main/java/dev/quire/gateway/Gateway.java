@@ -240,27 +240,67 @@ public final class Gateway {
     Route root = handleExceptions(errors.htmlExceptions(), () -> htmlRejections);
     java.util.concurrent.CompletableFuture<Void> firstPage =
         new java.util.concurrent.CompletableFuture<>();
+    Route routed =
+        dev.quire.gateway.http.HttpMetrics.timed(
+            dev.quire.gateway.http.FirstPage.watch(
+                firstPage,
+                site::ready,
+                dev.quire.gateway.http.HeadRequests.answeredAsGet(
+                    dev.quire.gateway.http.ResponseDeadline.within(
+                        deadlines(modules, g.getDuration("http.response-timeout")),
+                        request ->
+                            errors.forPath(
+                                HttpError.unavailable(
+                                    "the server did not answer in time; please try again"),
+                                request.getUri().path()),
+                        system.executionContext(),
+                        root))));
+    var routes = routed.handler(system);
+    List<CmsModule> inOrder = g.getBoolean("http.ready-answers") ? List.copyOf(modules) : List.of();
     return Http.get(system)
         .newServerAt(g.getString("http.host"), g.getInt("http.port"))
         // HEAD is answered by HeadRequests, so that the metrics see it (the management port
         // keeps Pekko's own conversion, on in quire-http.conf).
         .withSettings(httpSettings(system))
         .bind(
-            dev.quire.gateway.http.HttpMetrics.timed(
-                dev.quire.gateway.http.FirstPage.watch(
-                    firstPage,
-                    site::ready,
-                    dev.quire.gateway.http.HeadRequests.answeredAsGet(
-                        dev.quire.gateway.http.ResponseDeadline.within(
-                            deadlines(modules, g.getDuration("http.response-timeout")),
-                            request ->
-                                errors.forPath(
-                                    HttpError.unavailable(
-                                        "the server did not answer in time; please try again"),
-                                    request.getUri().path()),
-                            system.executionContext(),
-                            root)))))
+            (org.apache.pekko.japi.function.Function<
+                    org.apache.pekko.http.javadsl.model.HttpRequest,
+                    java.util.concurrent.CompletionStage<HttpResponse>>)
+                request -> {
+                  long t0 = System.nanoTime();
+                  HttpResponse ready = ready(inOrder, request);
+                  if (ready == null) {
+                    return routes.apply(request);
+                  }
+                  dev.quire.gateway.http.HttpMetrics.record(request, ready.status().intValue(), t0);
+                  if (!firstPage.isDone() && ready.status().intValue() < 500) {
+                    firstPage.complete(null);
+                  }
+                  return java.util.concurrent.CompletableFuture.completedFuture(ready);
+                })
         .thenApply(binding -> new Started(binding, site, firstPage.minimalCompletionStage()));
+  }
+
+  /**
+   * The answer a module holds ready for {@code request} ({@link CmsModule#ready}), asked in module
+   * order for GET requests without a query; null when the routes answer it.
+   */
+  static HttpResponse ready(
+      List<CmsModule> modules, org.apache.pekko.http.javadsl.model.HttpRequest request) {
+    if (request.method() != org.apache.pekko.http.javadsl.model.HttpMethods.GET
+        || request.getUri().rawQueryString().isPresent()) {
+      return null;
+    }
+    for (CmsModule m : modules) {
+      HttpResponse r = m.ready(request);
+      if (r == CmsModule.ROUTES) {
+        return null;
+      }
+      if (r != null) {
+        return r;
+      }
+    }
+    return null;
   }
 
   /**

@@ -1530,6 +1530,21 @@ class EndToEndTest {
     assertThat(slash.statusCode()).as(slash.body()).isEqualTo(400);
     assertThat(JSON.readTree(slash.body()).at("/error/message").asText()).contains("leads back");
     assertThat(get("/about/").statusCode()).isEqualTo(200);
+    // A page the site has kept (answered without the routes) still gives way to a rule that
+    // moves it, at once, and comes back when the rule goes.
+    assertThat(get("/about/").statusCode()).isEqualTo(200);
+    var aboutRule =
+        api(
+            "POST",
+            "/api/v1/redirects",
+            JSON.writeValueAsString(Map.of("from", "/about/", "to", "/posts/second/")));
+    assertThat(aboutRule.statusCode()).as(aboutRule.body()).isEqualTo(200);
+    var aboutMoved = get("/about/");
+    assertThat(aboutMoved.statusCode()).isEqualTo(301);
+    assertThat(aboutMoved.headers().firstValue("Location")).hasValue("/posts/second/");
+    assertThat(api("DELETE", "/api/v1/redirects?from=%2Fabout%2F", null).statusCode())
+        .isEqualTo(200);
+    assertThat(get("/about/").statusCode()).isEqualTo(200);
     assertThat(
             api(
                     "POST",

@@ -52,6 +52,14 @@ public final class HttpMetrics {
         });
   }
 
+  /** Records an exchange answered without the routes (a module's ready answer), as above. */
+  public static void record(
+      org.apache.pekko.http.javadsl.model.HttpRequest request, int status, long startNanos) {
+    String method = METHODS.contains(request.method().name()) ? request.method().name() : "other";
+    timer(group(request.getUri().path()), method, status)
+        .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+  }
+
   /** Timers by route, method and status: a map lookup per request, not a meter registration. */
   private static final ConcurrentHashMap<String, Timer> TIMERS = new ConcurrentHashMap<>();
 

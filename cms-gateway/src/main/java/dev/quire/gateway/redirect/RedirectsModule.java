@@ -139,6 +139,14 @@ public final class RedirectsModule implements CmsModule {
     }
   }
 
+  /** A path a rule moved is the routes' to answer: never a page the site holds ready for it. */
+  @Override
+  public HttpResponse ready(org.apache.pekko.http.javadsl.model.HttpRequest req) {
+    return table.get().byFrom().isEmpty() || match(req.getUri().path(), Optional.empty()).isEmpty()
+        ? null
+        : ROUTES;
+  }
+
   /** The rule for a request: path with query first, then the path alone, then the other slash. */
   Optional<RedirectRule> match(String path, Optional<String> query) {
     return Optional.ofNullable(RedirectRule.match(table.get().byFrom(), path, query.orElse(null)));

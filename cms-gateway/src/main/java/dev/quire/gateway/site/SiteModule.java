@@ -148,6 +148,20 @@ public final class SiteModule implements CmsModule {
     return Optional.of(get(() -> extractRequest(req -> complete(handle(req)))));
   }
 
+  /**
+   * A page already rendered and kept (every page after its first visitor), answered as {@link
+   * #handle} answers it: with its tag, a 304 to a matching {@code If-None-Match}, gzip to a client
+   * that takes it. Not a redirect (it may carry the query), nothing in dev mode, nothing to render.
+   */
+  @Override
+  public HttpResponse ready(HttpRequest req) {
+    if (devMode || !state.ready()) {
+      return null;
+    }
+    SiteSnapshot.Rendered page = state.snapshot().kept(req.getUri().path());
+    return page == null || page.status() != 200 ? null : page.answer(req, PAGE_CACHE);
+  }
+
   HttpResponse handle(HttpRequest req) {
     String path = req.getUri().path();
     if (path.startsWith(Assets.PREFIX)) {

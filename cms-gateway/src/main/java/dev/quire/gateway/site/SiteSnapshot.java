@@ -632,6 +632,11 @@ public final class SiteSnapshot {
     return memo.containsKey(key);
   }
 
+  /** The page kept for {@code key}, or null: nothing is rendered. */
+  public Rendered kept(String key) {
+    return memo.get(key);
+  }
+
   /**
    * The memoised page for {@code key}, rendering it once if absent (bounded by count: a full memo
    * starts again empty, so that the pages asked for now are kept whatever filled it before, a
