@@ -281,6 +281,8 @@ public final class Gateway {
         .thenApply(binding -> new Started(binding, site, firstPage.minimalCompletionStage()));
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Gateway.class);
+
   /**
    * The answer a module holds ready for {@code request} ({@link CmsModule#ready}), asked in module
    * order for GET requests without a query; null when the routes answer it.
@@ -292,7 +294,14 @@ public final class Gateway {
       return null;
     }
     for (CmsModule m : modules) {
-      HttpResponse r = m.ready(request);
+      HttpResponse r;
+      try {
+        r = m.ready(request);
+      } catch (RuntimeException e) {
+        // The routes answer it, with the site's error page and the metrics, as without this.
+        LOG.warn("module {}: its ready answer failed; the routes answer", m.id(), e);
+        return null;
+      }
       if (r == CmsModule.ROUTES) {
         return null;
       }

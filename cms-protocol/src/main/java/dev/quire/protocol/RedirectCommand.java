@@ -21,12 +21,30 @@ public interface RedirectCommand extends QuireSerializable {
    * while the table is still at it (an import that checked the table: refused {@code
    * STALE_REVISION} otherwise). A node from before the field sends none.
    */
+  /**
+   * {@code loopsChecked}: the sender followed the whole table these rules will be part of and found
+   * no loop (a bundle import, which writes its rules in batches: a batch could loop with the site's
+   * rules that a later batch replaces); otherwise the entity follows each rule through the table as
+   * it would be and refuses one that loops.
+   */
   record Put(
-      List<RedirectRule> rules, Long expectedVersion, String actor, ActorRef<RedirectReply> replyTo)
+      List<RedirectRule> rules,
+      Long expectedVersion,
+      boolean loopsChecked,
+      String actor,
+      ActorRef<RedirectReply> replyTo)
       implements RedirectCommand {
 
     public Put(List<RedirectRule> rules, String actor, ActorRef<RedirectReply> replyTo) {
-      this(rules, null, actor, replyTo);
+      this(rules, null, false, actor, replyTo);
+    }
+
+    public Put(
+        List<RedirectRule> rules,
+        Long expectedVersion,
+        String actor,
+        ActorRef<RedirectReply> replyTo) {
+      this(rules, expectedVersion, false, actor, replyTo);
     }
   }
 

@@ -110,6 +110,43 @@ public record RedirectRule(String from, String to, int status) implements QuireS
    */
   public static Optional<String> loopFrom(
       java.util.Map<String, RedirectRule> rules, RedirectRule start) {
+    return trouble(follow(rules, start));
+  }
+
+  /**
+   * Whether following {@code start} through {@code rules} comes back to {@code start} itself within
+   * {@link #MAX_HOPS}: it is one of the rules of a loop, not one that only leads into one.
+   */
+  public static boolean onLoop(java.util.Map<String, RedirectRule> rules, RedirectRule start) {
+    return start.from().equals(follow(rules, start).revisited());
+  }
+
+  /**
+   * As {@link #loopFrom} for every other rule of {@code rules} whose chain passes through one of
+   * {@code through} (the rules being added): a rule already there may reach a new one and loop back
+   * through it (a request's query kept along the way), or a chain may grow past {@link #MAX_HOPS}
+   * at its end. Loops that pass through none of them are not this change's.
+   */
+  public static Optional<String> loopThrough(
+      java.util.Map<String, RedirectRule> rules, java.util.Set<String> through) {
+    for (RedirectRule r : rules.values()) {
+      if (through.contains(r.from())) {
+        continue;
+      }
+      Trail t = follow(rules, r);
+      Optional<String> trouble = trouble(t);
+      if (trouble.isPresent() && t.followed().stream().anyMatch(through::contains)) {
+        return Optional.of("with the rule from " + r.from() + " it " + trouble.get());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The rules followed from a start, the one met again (null for none), and whether it ran on. */
+  private record Trail(
+      java.util.LinkedHashSet<String> followed, String revisited, boolean tooLong) {}
+
+  private static Trail follow(java.util.Map<String, RedirectRule> rules, RedirectRule start) {
     java.util.LinkedHashSet<String> followed = new java.util.LinkedHashSet<>();
     followed.add(start.from());
     RedirectRule at = start;
@@ -129,24 +166,34 @@ public record RedirectRule(String from, String to, int status) implements QuireS
       }
       RedirectRule next = match(rules, path, query);
       if (next == null) {
-        return Optional.empty();
+        return new Trail(followed, null, false);
       }
       if (!followed.add(next.from())) {
-        return Optional.of(
-            "leads back to itself: "
-                + String.join(" -> ", followed)
-                + " -> "
-                + next.from()
-                + ", a loop no browser gets out of");
+        return new Trail(followed, next.from(), false);
       }
       at = next;
     }
-    return Optional.of(
-        "starts a chain of more than "
-            + MAX_HOPS
-            + " redirects ("
-            + String.join(" -> ", followed)
-            + " ...), more than browsers follow");
+    return new Trail(followed, null, true);
+  }
+
+  private static Optional<String> trouble(Trail t) {
+    if (t.revisited() != null) {
+      return Optional.of(
+          "leads back to itself: "
+              + String.join(" -> ", t.followed())
+              + " -> "
+              + t.revisited()
+              + ", a loop no browser gets out of");
+    }
+    if (t.tooLong()) {
+      return Optional.of(
+          "starts a chain of more than "
+              + MAX_HOPS
+              + " redirects ("
+              + String.join(" -> ", t.followed())
+              + " ...), more than browsers follow");
+    }
+    return Optional.empty();
   }
 
   /** What is wrong with this rule, naming the field; empty when it is fine. */

@@ -63,6 +63,38 @@ class RedirectRuleTest {
         .isPresent();
   }
 
+  /**
+   * A rule already there can reach a new one and come back through it: a request's query is kept
+   * along the way (/y/?q=1 to /x/?q=1, then /x/ to /y/ keeps ?q=1), or a chain grows past what
+   * browsers follow at its end. Loops the new rules are not part of are not theirs.
+   */
+  @Test
+  void rulesAlreadyThereThatComeBackThroughANewOneLoopToo() {
+    RedirectRule byQuery = rule("/y/?q=1", "/x/?q=1");
+    RedirectRule added = rule("/x/", "/y/");
+    Map<String, RedirectRule> t = table(byQuery, added);
+    assertThat(RedirectRule.loopFrom(t, added)).as("from the new rule, without a query").isEmpty();
+    assertThat(RedirectRule.loopThrough(t, java.util.Set.of("/x/")))
+        .hasValueSatisfying(m -> assertThat(m).contains("with the rule from /y/?q=1"));
+    Map<String, RedirectRule> chain = new HashMap<>();
+    for (int i = 0; i < 20; i++) {
+      chain.put("/c" + i + "/", rule("/c" + i + "/", "/c" + (i + 1) + "/"));
+    }
+    chain.put("/c20/", rule("/c20/", "/c21/"));
+    assertThat(RedirectRule.loopFrom(chain, chain.get("/c20/"))).isEmpty();
+    assertThat(RedirectRule.loopThrough(chain, java.util.Set.of("/c20/"))).isPresent();
+    // An old loop elsewhere in the table is not the new rule's to answer for.
+    Map<String, RedirectRule> old =
+        table(rule("/p/", "/q/"), rule("/q/", "/p/"), rule("/n/", "/page/"));
+    assertThat(RedirectRule.loopThrough(old, java.util.Set.of("/n/"))).isEmpty();
+    assertThat(RedirectRule.onLoop(old, old.get("/p/"))).isTrue();
+    assertThat(
+            RedirectRule.onLoop(
+                table(rule("/o/", "/p/"), rule("/p/", "/q/"), rule("/q/", "/p/")),
+                rule("/o/", "/p/")))
+        .isFalse();
+  }
+
   @Test
   void aRuleNoRequestMeetsIsRefusedAndOlderBundlesCanTellItApart() {
     for (String from : List.of("/admin/", "/admin", "/api/v1/content", "/healthz", "/x/../y/")) {

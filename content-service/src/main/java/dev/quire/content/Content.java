@@ -822,7 +822,7 @@ public final class Content
       if (step.fields() == null) {
         return Rejected.of(ErrorCode.INVALID, where + ".fields", "is missing");
       }
-      List<FieldError> errors = rules.validate(kind, step.fields());
+      List<FieldError> errors = rules.validateStored(kind, step.fields());
       if (!errors.isEmpty()) {
         Rejected r = invalid(errors);
         // Each field's error kept, named where it is, for an import to list one by one.

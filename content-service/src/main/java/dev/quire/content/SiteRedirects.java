@@ -196,10 +196,17 @@ public final class SiteRedirects
     // the rule itself answers for the other slash) took a live page down for every visitor.
     java.util.Map<String, RedirectRule> after = new java.util.HashMap<>(state.rules());
     rules.forEach(r -> after.put(r.from(), r));
-    for (int i = 0; i < rules.size(); i++) {
+    for (int i = 0; !cmd.loopsChecked() && i < rules.size(); i++) {
       Optional<String> loop = RedirectRule.loopFrom(after, rules.get(i));
       if (loop.isPresent()) {
         return refuse(cmd, ErrorCode.INVALID, "redirects[" + i + "].to", loop.get());
+      }
+    }
+    // And the rules already there that reach a new one: one pass over the table per put.
+    if (!cmd.loopsChecked()) {
+      Optional<String> through = RedirectRule.loopThrough(after, seen);
+      if (through.isPresent()) {
+        return refuse(cmd, ErrorCode.INVALID, "redirects", through.get());
       }
     }
     if (state.rules().size() + added > settings.maxRules()) {

@@ -438,7 +438,7 @@ final class BundleCommand implements Runnable {
         for (int i = 0; i < redirects.size(); i++) {
           dev.quire.bundle.Redirect x = redirects.get(i);
           java.util.Optional<dev.quire.protocol.FieldError> bad =
-              new dev.quire.protocol.RedirectRule(x.from(), x.to(), x.status()).problem();
+              new dev.quire.protocol.RedirectRule(x.from(), x.to(), x.status()).shapeProblem();
           if (bad.isPresent()) {
             System.err.println(
                 "error: "

@@ -264,6 +264,15 @@ final class WordPressImport {
     if (anyPublished && !feedPage) {
       redirects.putIfAbsent("/feed/", new RedirectRule("/feed/", FEED, 301));
     }
+    // A rule no visitor could get through (two old URLs sending each other back and forth) is
+    // refused by the site, with the whole batch it came in: left out here, said so.
+    for (RedirectRule r : List.copyOf(redirects.values())) {
+      Optional<String> loop = RedirectRule.loopFrom(redirects, r);
+      if (loop.isPresent()) {
+        redirects.remove(r.from());
+        warnings.add("old URL " + r.from() + " kept no redirect: it " + loop.get());
+      }
+    }
     if (missingFiles > 0) {
       warnings.add(
           missingFiles
@@ -440,7 +449,9 @@ final class WordPressImport {
       List<String> warnings,
       Path file,
       WordPressWxr.Item i) {
-    if (from.equals(to) || from.equals("/")) {
+    // The site answers a page's address without its trailing slash itself (/about to /about/);
+    // a rule for it would answer the other slash too, and loop.
+    if (from.equals(to) || from.equals("/") || to.equals(from + "/") || from.equals(to + "/")) {
       return;
     }
     RedirectRule rule = new RedirectRule(from, to, 301);

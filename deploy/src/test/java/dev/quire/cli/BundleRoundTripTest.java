@@ -793,6 +793,29 @@ class BundleRoundTripTest {
           }) {
         w.redirect(new dev.quire.bundle.Redirect(r[0], r[1], 301));
       }
+      // An item an older Quire stored with a control character in its title: restored as it
+      // was (the rule against them is for new values; a site's own backup was refused whole).
+      w.item(
+          new BundleItem(
+              dev.quire.protocol.ContentIds.next(),
+              "post",
+              "published",
+              3,
+              "Old\u0007 title",
+              "old-title",
+              "Text.",
+              "",
+              List.of(),
+              "",
+              "Ada",
+              null,
+              null,
+              null,
+              null,
+              null,
+              List.of(),
+              List.of(),
+              ""));
       w.finish();
     }
     Path site = tmp.resolve("loops-site");
@@ -806,6 +829,9 @@ class BundleRoundTripTest {
     assertThat(read(site).redirects())
         .extracting(RedirectRule::from)
         .containsExactly("/old/", "/pong/");
+    assertThat(read(site).items().values())
+        .singleElement()
+        .satisfies(i -> assertThat(i.fields().title()).isEqualTo("Old\u0007 title"));
   }
 
   /**

@@ -1500,11 +1500,7 @@ class EndToEndTest {
 
     // A path in other scripts than ASCII is kept percent-encoded, as a URL carries it: the raw
     // 'é' once made every request for the rule answer 500 (no such Location header can be sent).
-    var accented =
-        api(
-            "POST",
-            "/api/v1/redirects",
-            JSON.writeValueAsString(Map.of("from", "/ancien-café/", "to", "/café/")));
+    var accented = postRedirect("/ancien-café/", "/café/");
     assertThat(accented.statusCode()).as(accented.body()).isEqualTo(200);
     var movedAccented = get("/ancien-caf%C3%A9/");
     assertThat(movedAccented.statusCode()).isEqualTo(301);
@@ -1512,32 +1508,20 @@ class EndToEndTest {
 
     for (String evil :
         new String[] {"https://evil.example/", "//evil.example/", "/\\evil", "/.//evil.example/"}) {
-      var refused =
-          api(
-              "POST",
-              "/api/v1/redirects",
-              JSON.writeValueAsString(Map.of("from", "/x/", "to", evil)));
+      var refused = postRedirect("/x/", evil);
       assertThat(refused.statusCode()).as(evil).isEqualTo(400);
       assertThat(JSON.readTree(refused.body()).at("/error/field").asText()).isEqualTo("to");
     }
     // A rule that loops took a live page down: /about to /about/ (the rule answers for the other
     // slash too), or two rules that send a visitor back and forth. Both refused, the page intact.
-    var slash =
-        api(
-            "POST",
-            "/api/v1/redirects",
-            JSON.writeValueAsString(Map.of("from", "/about", "to", "/about/")));
+    var slash = postRedirect("/about", "/about/");
     assertThat(slash.statusCode()).as(slash.body()).isEqualTo(400);
     assertThat(JSON.readTree(slash.body()).at("/error/message").asText()).contains("leads back");
     assertThat(get("/about/").statusCode()).isEqualTo(200);
     // A page the site has kept (answered without the routes) still gives way to a rule that
     // moves it, at once, and comes back when the rule goes.
     assertThat(get("/about/").statusCode()).isEqualTo(200);
-    var aboutRule =
-        api(
-            "POST",
-            "/api/v1/redirects",
-            JSON.writeValueAsString(Map.of("from", "/about/", "to", "/posts/second/")));
+    var aboutRule = postRedirect("/about/", "/posts/second/");
     assertThat(aboutRule.statusCode()).as(aboutRule.body()).isEqualTo(200);
     var aboutMoved = get("/about/");
     assertThat(aboutMoved.statusCode()).isEqualTo(301);
@@ -1545,28 +1529,14 @@ class EndToEndTest {
     assertThat(api("DELETE", "/api/v1/redirects?from=%2Fabout%2F", null).statusCode())
         .isEqualTo(200);
     assertThat(get("/about/").statusCode()).isEqualTo(200);
-    assertThat(
-            api(
-                    "POST",
-                    "/api/v1/redirects",
-                    JSON.writeValueAsString(Map.of("from", "/ping/", "to", "/pong/")))
-                .statusCode())
-        .isEqualTo(200);
-    var back =
-        api(
-            "POST",
-            "/api/v1/redirects",
-            JSON.writeValueAsString(Map.of("from", "/pong/", "to", "/ping")));
+    assertThat(postRedirect("/ping/", "/pong/").statusCode()).isEqualTo(200);
+    var back = postRedirect("/pong/", "/ping");
     assertThat(back.statusCode()).as(back.body()).isEqualTo(400);
     assertThat(JSON.readTree(back.body()).at("/error/message").asText())
         .contains("/pong/ -> /ping/");
     // Rules no request would meet: under the site's own addresses, or with a dot segment.
     for (String never : new String[] {"/admin/old/", "/api/v1/content", "/healthz", "/x/../y/"}) {
-      var refused =
-          api(
-              "POST",
-              "/api/v1/redirects",
-              JSON.writeValueAsString(Map.of("from", never, "to", "/about/")));
+      var refused = postRedirect(never, "/about/");
       assertThat(refused.statusCode()).as(never).isEqualTo(400);
       assertThat(JSON.readTree(refused.body()).at("/error/field").asText()).isEqualTo("from");
     }
@@ -2137,6 +2107,12 @@ class EndToEndTest {
 
   // ---------------------------------------------------------------- helpers
 
+  /** Posts one redirect rule through the API. */
+  static HttpResponse<String> postRedirect(String from, String to) throws Exception {
+    return api(
+        "POST", "/api/v1/redirects", JSON.writeValueAsString(Map.of("from", from, "to", to)));
+  }
+
   static HttpResponse<String> get(String path) throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create(base + path)).build(),
@@ -2374,6 +2350,12 @@ class EndToEndTest {
           .contains(c[4])
           .doesNotContain("list of strings");
     }
+    // A number too large for its field is the field's fault, not a break in the JSON.
+    var tooBig = api("PUT", "/api/v1/settings", "{\"homePosts\": 3000000000}");
+    assertThat(tooBig.statusCode()).as(tooBig.body()).isEqualTo(400);
+    assertThat(JSON.readTree(tooBig.body()).at("/error/field").asText()).isEqualTo("homePosts");
+    assertThat(JSON.readTree(tooBig.body()).at("/error/message").asText())
+        .doesNotContain("not valid JSON");
     // A method the path does not take: 405, and Allow names HEAD too (answered as GET).
     // A URL the HTTP parser cannot read gets the theme's page too (sent raw: the client refuses
     // it).

@@ -168,6 +168,9 @@ class WordPressImportTest {
         // "Uncategorized" is no tag here, so its old page keeps no redirect.
         .noneMatch(x -> x.from().startsWith("/category/uncategorized/"))
         .noneMatch(x -> x.from().equals("/about/"))
+        // Its old link had no trailing slash: the site answers /about with /about/ itself, and a
+        // rule for it would loop (the site refuses one, with the whole batch it came in).
+        .noneMatch(x -> x.from().equals("/about"))
         .noneMatch(x -> x.to().contains("only-for-me") || x.to().contains("notes-on"));
 
     // Running it again changes nothing.

@@ -87,7 +87,8 @@ public final class ApiJson {
       // A break in the JSON inside a list or an object comes wrapped with where it was read:
       // it is still a break in the JSON, named by line and column, not a value of a wrong type.
       for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-        if (c instanceof com.fasterxml.jackson.core.exc.StreamReadException syntax) {
+        // (Not a number too large for its field, InputCoercionException: that is the field's.)
+        if (c instanceof com.fasterxml.jackson.core.JsonParseException syntax) {
           throw notJson(syntax);
         }
       }

@@ -785,19 +785,30 @@ public final class BundleImport {
       }
     }
     // A rule that would loop through the site's table with the bundle's (the site refuses to
-    // store one): left out, said so, one at a time until none loops.
-    for (boolean again = true; again; ) {
-      again = false;
-      Map<String, RedirectRule> table = new HashMap<>(current);
-      table.putAll(redirectsToPut);
-      for (RedirectRule rule : redirectsToPut.values()) {
-        Optional<String> loop = RedirectRule.loopFrom(table, rule);
+    // store one): left out, said so. First one rule of each loop the bundle's rules close, in the
+    // bundle's order (the rest of that loop then leads somewhere), then any rule still leading
+    // into a loop of the site's own or down a chain longer than browsers follow: two passes over
+    // the rules, each following at most MAX_HOPS of them.
+    Map<String, RedirectRule> table = new HashMap<>(current);
+    table.putAll(redirectsToPut);
+    for (boolean closing : new boolean[] {true, false}) {
+      for (RedirectRule rule : List.copyOf(redirectsToPut.values())) {
+        Optional<String> loop =
+            closing
+                ? (RedirectRule.onLoop(table, rule)
+                    ? RedirectRule.loopFrom(table, rule)
+                    : Optional.empty())
+                : RedirectRule.loopFrom(table, rule);
         if (loop.isPresent()) {
           leftOut.add(rule.from() + " (it " + loop.get() + ")");
           redirectsToPut.remove(rule.from());
           redirectsSeen.remove(rule.from());
-          again = true;
-          break;
+          RedirectRule before = current.get(rule.from());
+          if (before == null) {
+            table.remove(rule.from());
+          } else {
+            table.put(rule.from(), before);
+          }
         }
       }
     }

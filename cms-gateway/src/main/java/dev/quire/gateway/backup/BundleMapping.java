@@ -123,7 +123,9 @@ public final class BundleMapping {
   public static List<RedirectRule> exportable(List<RedirectRule> rules, Consumer<String> warn) {
     List<RedirectRule> out = new ArrayList<>(rules.size());
     for (RedirectRule r : rules) {
-      Optional<FieldError> problem = r.problem();
+      // Only what every reader refuses: a rule no request meets (under /admin, a dot segment) is
+      // exported, and an import leaves it out with a note.
+      Optional<FieldError> problem = r.shapeProblem();
       if (problem.isEmpty()) {
         out.add(r);
         continue;

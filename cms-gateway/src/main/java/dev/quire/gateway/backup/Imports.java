@@ -99,8 +99,8 @@ public final class Imports {
 
   /**
    * The site's one import at a time ({@link ImportLease}): {@link #take} is called on the import's
-   * own thread, before it plans; {@link #keep} with its progress, at most every {@link
-   * #KEEP_EVERY}; {@link #give} when it ends.
+   * own thread, before it plans; {@link #keep} every {@link #KEEP_EVERY} while it runs; {@link
+   * #give} when it ends (and after a take that was not answered, in case it arrives late).
    */
   public interface Lease {
     /** Takes the slot for {@code importId}: empty when it is this import's now, else who has it. */
@@ -112,10 +112,19 @@ public final class Imports {
   }
 
   /**
-   * How often a running import tells the slot it is still at work, at most (with its progress): a
-   * holder is dropped once it has not done so for {@link #ABANDONED_AFTER}.
+   * How often a running import tells the slot it is still at work: a holder is dropped once it has
+   * not done so for {@link #ABANDONED_AFTER} (its gateway stopped).
    */
   static final java.time.Duration KEEP_EVERY = java.time.Duration.ofSeconds(30);
+
+  /** Tells the slot a running import is still at work: one daemon thread for every gateway. */
+  private static final java.util.concurrent.ScheduledExecutorService KEEPER =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "quire-import-slot");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** Imports a verified-on-open bundle file, reporting its progress; see {@link BundleImport}. */
   public interface Runner {
@@ -139,9 +148,6 @@ public final class Imports {
   private final Map<String, Job> jobs = new LinkedHashMap<>();
   private final Map<String, Instant> written = new java.util.HashMap<>();
   private String current;
-
-  /** When the running import last kept the slot. */
-  private Instant kept = Instant.EPOCH;
 
   /** How often a running job's file is written at most (its state changes always are). */
   private static final java.time.Duration WRITE_EVERY = java.time.Duration.ofSeconds(1);
@@ -321,6 +327,7 @@ public final class Imports {
     boolean[] wrote = {false};
     java.util.function.UnaryOperator<Job> outcome;
     boolean holding = false;
+    java.util.concurrent.ScheduledFuture<?> keeping = null;
     try {
       Optional<ImportLease.Holder> other;
       try {
@@ -333,6 +340,14 @@ public final class Imports {
             "another import runs on this site; nothing was written", List.of(heldBy(other.get())));
       }
       holding = true;
+      // Kept on a clock while the import works, not only with its progress: some of its steps
+      // (planning the redirects, writing them, the accounts) report none for a while.
+      keeping =
+          KEEPER.scheduleAtFixedRate(
+              () -> lease.keep(job.id()),
+              KEEP_EVERY.toMillis(),
+              KEEP_EVERY.toMillis(),
+              java.util.concurrent.TimeUnit.MILLISECONDS);
       BundleImport.Summary s =
           runner.run(
               file,
@@ -353,14 +368,17 @@ public final class Imports {
           s.overwritten());
     } catch (BundleImport.Refused e) {
       outcome = j -> j.ended("refused", clock.instant(), null, e.reasons, e.getMessage(), false);
+      LOG.info("import {} of {} refused: {}", job.id(), job.source(), e.getMessage());
     } catch (SlotUnanswered e) {
+      // The take may still arrive after its ask timed out: let go of a slot this job never uses
+      // (the entity ignores it when another holds the slot).
+      lease.give(job.id());
       String why =
           "no gateway answered for the site's import slot (which keeps imports one at a time): "
               + BundleImport.cause(e.getCause())
               + "; nothing was written, try again";
       outcome = j -> j.ended("failed", clock.instant(), null, null, why, false);
       LOG.warn("import {} of {}: {}", job.id(), job.source(), why);
-      LOG.info("import {} of {} refused: {}", job.id(), job.source(), e.getMessage());
     } catch (BundleException e) {
       // Named as the asker named it: the server's spool path is not theirs to see.
       String why = e.getMessage().replace(file.toString(), job.source());
@@ -374,6 +392,9 @@ public final class Imports {
     // The upload goes before the job shows ended: whoever sees it ended sees no file left.
     if (spooled) {
       deleteSpool(job.id(), file);
+    }
+    if (keeping != null) {
+      keeping.cancel(false);
     }
     if (holding) {
       lease.give(job.id());
@@ -414,11 +435,6 @@ public final class Imports {
       Job next = change.apply(j);
       jobs.put(id, next);
       persist(next, !next.running());
-      Instant now = clock.instant();
-      if (next.running() && id.equals(current) && !now.isBefore(kept.plus(KEEP_EVERY))) {
-        kept = now;
-        lease.keep(id);
-      }
     }
   }
 

@@ -246,11 +246,18 @@ public class ProtocolImportSite implements BundleImport.Site, BundleImport.Plann
     return putRedirects(rules, Long.valueOf(expectedVersion));
   }
 
+  /**
+   * A batch at a version is a bundle import's, whose plan followed the whole table for loops
+   * ({@code loopsChecked}): a batch alone could loop with a rule a later batch replaces.
+   */
   private CompletionStage<Long> putRedirects(List<RedirectRule> rules, Long expectedVersion) {
     return Asks.on(
             redirectTable()
                 .<RedirectReply>ask(
-                    r -> new RedirectCommand.Put(rules, expectedVersion, actor, r), timeout),
+                    r ->
+                        new RedirectCommand.Put(
+                            rules, expectedVersion, expectedVersion != null, actor, r),
+                    timeout),
             system.executionContext())
         .thenApply(
             reply -> {

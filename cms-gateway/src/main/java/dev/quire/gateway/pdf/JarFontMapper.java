@@ -61,17 +61,17 @@ final class JarFontMapper implements FontMapper {
 
   @Override
   public FontMapping<TrueTypeFont> getTrueTypeFont(String baseFont, PDFontDescriptor descriptor) {
-    return new FontMapping<>(font(), true);
+    return new FontMapping<>(font(), false);
   }
 
   @Override
   public FontMapping<FontBoxFont> getFontBoxFont(String baseFont, PDFontDescriptor descriptor) {
-    return new FontMapping<>(font(), true);
+    return new FontMapping<>(font(), false);
   }
 
   @Override
   public CIDFontMapping getCIDFont(
       String baseFont, PDFontDescriptor descriptor, PDCIDSystemInfo cidSystemInfo) {
-    return new CIDFontMapping(null, font(), true);
+    return new CIDFontMapping(null, font(), false);
   }
 }

@@ -155,10 +155,13 @@ public final class SiteModule implements CmsModule {
    */
   @Override
   public HttpResponse ready(HttpRequest req) {
-    if (devMode || !state.ready()) {
+    String path = req.getUri().path();
+    // The site's pages end with a slash; the snapshot also keeps the feeds' answers (/feed.xml),
+    // which are the feeds module's to answer, with its headers.
+    if (devMode || !path.endsWith("/") || !state.ready()) {
       return null;
     }
-    SiteSnapshot.Rendered page = state.snapshot().kept(req.getUri().path());
+    SiteSnapshot.Rendered page = state.snapshot().kept(path);
     return page == null || page.status() != 200 ? null : page.answer(req, PAGE_CACHE);
   }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,7 +72,8 @@ class AdminRulesTest {
 
   @Test
   void anAddressIsTurnedAwayAfterItsFailuresUntilTheyLeaveTheWindow() throws Exception {
-    MutableClock clock = new MutableClock();
+    dev.quire.gateway.MovableClock clock =
+        new dev.quire.gateway.MovableClock(Instant.parse("2026-12-04T10:00:00Z"));
     Guard address =
         new Guard(LoginGuard.address(java.net.InetAddress.getByName("10.0.0.1")), clock);
     Instant start = clock.now;
@@ -117,7 +117,8 @@ class AdminRulesTest {
 
   @Test
   void zeroTurnsTheLimitOffAndIpv6CountsBySlash64() throws Exception {
-    MutableClock clock = new MutableClock();
+    dev.quire.gateway.MovableClock clock =
+        new dev.quire.gateway.MovableClock(Instant.parse("2026-12-04T10:00:00Z"));
     var offKit =
         org.apache.pekko.actor.testkit.typed.javadsl.BehaviorTestKit.create(
             LoginGuard.create(
@@ -184,24 +185,5 @@ class AdminRulesTest {
     assertThat(Secrets.same(Secrets.csrf(a), Secrets.csrf(a))).isTrue();
     assertThat(Secrets.same(null, null)).isFalse();
     assertThat(Secrets.password(20)).hasSize(20).matches("[a-zA-Z2-9]+");
-  }
-
-  static final class MutableClock extends Clock {
-    Instant now = Instant.parse("2026-12-04T10:00:00Z");
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

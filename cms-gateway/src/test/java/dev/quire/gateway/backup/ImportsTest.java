@@ -49,6 +49,11 @@ class ImportsTest {
     return ImportLease.lease(KIT.system(), site, gateway, Duration.ofSeconds(5));
   }
 
+  /** A gateway's imports: {@code runner} on the test's pool, the site's slot as {@code gateway}. */
+  Imports imports(Imports.Runner runner, int remembered, Path dir, String gateway) {
+    return new Imports(Clock.systemUTC(), pool, runner, remembered, dir, slot(gateway));
+  }
+
   @AfterEach
   void stop() {
     pool.shutdownNow();
@@ -71,9 +76,7 @@ class ImportsTest {
     CountDownLatch midway = new CountDownLatch(1);
     CountDownLatch go = new CountDownLatch(1);
     Imports one =
-        new Imports(
-            Clock.systemUTC(),
-            pool,
+        imports(
             (file, policy, users, by, progress, writing) -> {
               progress.at("items", 3, 10);
               midway.countDown();
@@ -83,15 +86,8 @@ class ImportsTest {
             },
             20,
             dir,
-            slot("gateway-one"));
-    Imports two =
-        new Imports(
-            Clock.systemUTC(),
-            pool,
-            (f, p, u, b, pr, w) -> summary(0),
-            20,
-            dir,
-            slot("gateway-two"));
+            "gateway-one");
+    Imports two = imports((f, p, u, b, pr, w) -> summary(0), 20, dir, "gateway-two");
 
     Imports.Job job =
         one.start(
@@ -136,9 +132,7 @@ class ImportsTest {
     CountDownLatch midway = new CountDownLatch(1);
     CountDownLatch go = new CountDownLatch(1);
     Imports one =
-        new Imports(
-            Clock.systemUTC(),
-            pool,
+        imports(
             (file, policy, users, by, progress, writing) -> {
               progress.at("items", 1, 2);
               midway.countDown();
@@ -147,19 +141,17 @@ class ImportsTest {
             },
             20,
             tmp.resolve("one"),
-            slot("10.0.0.1:25520"));
+            "10.0.0.1:25520");
     java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
     Imports two =
-        new Imports(
-            Clock.systemUTC(),
-            pool,
+        imports(
             (f, p, u, b, pr, w) -> {
               ran.incrementAndGet();
               return summary(1);
             },
             20,
             tmp.resolve("two"),
-            slot("10.0.0.2:25520"));
+            "10.0.0.2:25520");
     Imports.Job first =
         one.start(tmp.resolve("a.quire"), false, "a", BundleImport.Policy.SKIP, false, "ann")
             .orElseThrow();
@@ -205,7 +197,7 @@ class ImportsTest {
    */
   @Test
   void theSlotIsKeptWhileItsHolderReportsAndFreedOnceItStopsForTheHold() {
-    var clock = new MovableClock();
+    var clock = new dev.quire.gateway.MovableClock(Instant.parse("2026-12-06T10:00:00Z"));
     var slot = KIT.spawn(ImportLease.create(Duration.ofMinutes(10), clock));
     var lease = ImportLease.lease(KIT.system(), slot, "g1", Duration.ofSeconds(5));
     var other = ImportLease.lease(KIT.system(), slot, "g2", Duration.ofSeconds(5));
@@ -237,25 +229,6 @@ class ImportsTest {
     }
   }
 
-  static final class MovableClock extends Clock {
-    volatile Instant now = Instant.parse("2026-12-06T10:00:00Z");
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return java.time.ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
   @Test
   void theSlotsMessagesCrossTheClusterAsTheSameValues() {
     var s = new org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit(KIT.system());
@@ -279,16 +252,14 @@ class ImportsTest {
     Path dir = tmp.resolve("imports");
     CountDownLatch never = new CountDownLatch(1);
     Imports stopped =
-        new Imports(
-            Clock.systemUTC(),
-            pool,
+        imports(
             (f, p, u, b, pr, w) -> {
               never.await(10, TimeUnit.SECONDS);
               return summary(0);
             },
             2,
             dir,
-            slot("stopped"));
+            "stopped");
     Imports.Job job =
         stopped
             .start(
