@@ -1517,6 +1517,7 @@ class EndToEndTest {
     var slash = postRedirect("/about", "/about/");
     assertThat(slash.statusCode()).as(slash.body()).isEqualTo(400);
     assertThat(JSON.readTree(slash.body()).at("/error/message").asText()).contains("leads back");
+    assertThat(JSON.readTree(slash.body()).at("/error/field").asText()).isEqualTo("to");
     assertThat(get("/about/").statusCode()).isEqualTo(200);
     // A page the site has kept (answered without the routes) still gives way to a rule that
     // moves it, at once, and comes back when the rule goes.

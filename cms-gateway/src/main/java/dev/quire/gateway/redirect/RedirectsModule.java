@@ -239,21 +239,27 @@ public final class RedirectsModule implements CmsModule {
   /** Body: one rule {@code {"from","to","status"}} or {@code {"redirects":[...]}}. */
   private CompletionStage<HttpResponse> put(ApiCaller caller, String body) {
     List<RedirectRule> rules = parseRules(body);
-    return write(r -> new RedirectCommand.Put(rules, caller.actor(), r));
+    // One rule sent alone is named as it was sent: "to", not "redirects[0].to".
+    boolean alone = !body.contains("\"redirects\"");
+    return write(r -> new RedirectCommand.Put(rules, caller.actor(), r), alone);
   }
 
   private CompletionStage<HttpResponse> remove(ApiCaller caller, String from) {
-    return write(r -> new RedirectCommand.Remove(from, caller.actor(), r));
+    return write(r -> new RedirectCommand.Remove(from, caller.actor(), r), false);
   }
 
   private CompletionStage<HttpResponse> write(
-      java.util.function.Function<ActorRef<RedirectReply>, RedirectCommand> make) {
+      java.util.function.Function<ActorRef<RedirectReply>, RedirectCommand> make, boolean alone) {
     return send(make)
         .thenApply(
             reply -> {
               if (reply instanceof RedirectReply.Refused f) {
+                String field =
+                    alone && f.field().startsWith("redirects[0].")
+                        ? f.field().substring("redirects[0].".length())
+                        : f.field();
                 throw HttpError.of(
-                    dev.quire.protocol.ContentReply.Rejected.of(f.code(), f.field(), f.message()));
+                    dev.quire.protocol.ContentReply.Rejected.of(f.code(), field, f.message()));
               }
               RedirectReply.Stored stored = (RedirectReply.Stored) reply;
               return JsonResponses.of(
