@@ -139,21 +139,14 @@ public final class ContentRules {
   }
 
   /**
-   * As {@link #validate(ContentKind, ContentFields, ContentFields)} with only the stored body
-   * known.
-   */
-  public List<FieldError> validate(ContentKind kind, ContentFields f, String storedBody) {
-    return validate(kind, f, storedBody, null, true);
-  }
-
-  /**
-   * As {@link #validate(ContentKind, ContentFields)} for an edit of an item whose body is {@code
-   * storedBody}: a body the edit leaves as it was is not read for its nesting again (a long body
-   * costs a parse, on the entity's thread, at every change of its title or tags; and a body stored
-   * before the nesting limit still lets its other fields be changed).
+   * As {@link #validate(ContentKind, ContentFields)} for an edit of an item whose fields are {@code
+   * stored}: a body the edit leaves as it was is not read for its nesting again (a long body costs
+   * a parse, on the entity's thread, at every change of its title or tags; and a body stored before
+   * the nesting limit still lets its other fields be changed), nor a title, description or author
+   * for control characters.
    */
   public List<FieldError> validate(ContentKind kind, ContentFields f, ContentFields stored) {
-    return validate(kind, f, stored == null ? null : stored.body(), stored, true);
+    return validate(kind, f, stored, true);
   }
 
   /**
@@ -163,15 +156,12 @@ public final class ContentRules {
    * that had one was refused whole).
    */
   public List<FieldError> validateStored(ContentKind kind, ContentFields f) {
-    return validate(kind, f, null, null, false);
+    return validate(kind, f, null, false);
   }
 
   private List<FieldError> validate(
-      ContentKind kind,
-      ContentFields f,
-      String storedBody,
-      ContentFields stored,
-      boolean controls) {
+      ContentKind kind, ContentFields f, ContentFields stored, boolean controls) {
+    String storedBody = stored == null ? null : stored.body();
     List<FieldError> errors = new ArrayList<>();
     if (kind == null) {
       errors.add(new FieldError("kind", "is required (post or page)"));

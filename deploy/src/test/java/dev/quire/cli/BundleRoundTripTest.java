@@ -574,6 +574,12 @@ class BundleRoundTripTest {
   }
 
   /** A bundle (no history) holding one item in {@code status}, scheduled at {@code at}. */
+  /** A bundle writer without history, for bundles a test makes by hand. */
+  static BundleWriter withoutHistory(Path file) throws Exception {
+    return BundleWriter.create(
+        file, new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), false));
+  }
+
   /** A bundle writer with history, for bundles a test makes by hand. */
   static BundleWriter withHistory(Path file) throws Exception {
     return BundleWriter.create(
@@ -610,10 +616,7 @@ class BundleRoundTripTest {
 
   static Path oneItemBundle(String name, String id, String status, Instant at) throws Exception {
     Path file = tmp.resolve(name);
-    try (BundleWriter w =
-        BundleWriter.create(
-            file,
-            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), false))) {
+    try (BundleWriter w = withoutHistory(file)) {
       w.item(
           new BundleItem(
               id,
@@ -691,11 +694,7 @@ class BundleRoundTripTest {
     Path bundle = oneItemBundle("race-item.quire", id, "published", null);
     Path withTables = tmp.resolve("race-tables.quire");
     try (BundleReader in = BundleReader.open(bundle, Limits.DEFAULT);
-        BundleWriter w =
-            BundleWriter.create(
-                withTables,
-                new BundleWriter.Options(
-                    "test", new Manifest.Site("S", "https://s.example"), false))) {
+        BundleWriter w = withoutHistory(withTables)) {
       in.verify(dev.quire.bundle.ProgressListener.NONE);
       in.forEachItem(w::item);
       w.redirect(new dev.quire.bundle.Redirect("/old-race/", "/live/", 301));
@@ -779,10 +778,7 @@ class BundleRoundTripTest {
   @Order(22)
   void redirectsNoVisitorCouldFollowAreLeftOutOfAnImportSaidSo() throws Exception {
     Path file = tmp.resolve("loops.quire");
-    try (BundleWriter w =
-        BundleWriter.create(
-            file,
-            new BundleWriter.Options("test", new Manifest.Site("S", "https://s.example"), false))) {
+    try (BundleWriter w = withoutHistory(file)) {
       for (String[] r :
           new String[][] {
             {"/old/", "/live/"},

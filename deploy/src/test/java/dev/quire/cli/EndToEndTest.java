@@ -1275,23 +1275,7 @@ class EndToEndTest {
     for (int row = 0; row < 302; row++) {
       table.append(row == 1 ? "|-".repeat(300) : "|a".repeat(300)).append("|\n");
     }
-    var big =
-        api(
-            "POST",
-            "/api/v1/content",
-            JSON.writeValueAsString(
-                Map.of(
-                    "kind",
-                    "post",
-                    "title",
-                    "Big table",
-                    "slug",
-                    "big-table",
-                    "status",
-                    "published",
-                    "body",
-                    table.toString())));
-    assertThat(big.statusCode()).as(big.body()).isEqualTo(201);
+    publishNew("big-table", "Big table", table.toString());
     await(() -> get("/posts/big-table/").statusCode() == 200, Duration.ofSeconds(5));
     assertThat(get("/posts/big-table/").body()).doesNotContain("big-table.pdf");
     var refused = get("/posts/big-table.pdf");

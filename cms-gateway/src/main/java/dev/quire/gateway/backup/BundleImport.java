@@ -794,10 +794,8 @@ public final class BundleImport {
     for (boolean closing : new boolean[] {true, false}) {
       for (RedirectRule rule : List.copyOf(redirectsToPut.values())) {
         Optional<String> loop =
-            closing
-                ? (RedirectRule.onLoop(table, rule)
-                    ? RedirectRule.loopFrom(table, rule)
-                    : Optional.empty())
+            closing && !RedirectRule.onLoop(table, rule)
+                ? Optional.empty()
                 : RedirectRule.loopFrom(table, rule);
         if (loop.isPresent()) {
           leftOut.add(rule.from() + " (it " + loop.get() + ")");

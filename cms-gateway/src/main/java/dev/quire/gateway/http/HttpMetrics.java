@@ -39,20 +39,16 @@ public final class HttpMetrics {
     return extractRequest(
         request -> {
           long t0 = System.nanoTime();
-          String group = group(request.getUri().path());
-          String method =
-              METHODS.contains(request.method().name()) ? request.method().name() : "other";
           return mapResponse(
               response -> {
-                timer(group, method, response.status().intValue())
-                    .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                record(request, response.status().intValue(), t0);
                 return response;
               },
               () -> inner);
         });
   }
 
-  /** Records an exchange answered without the routes (a module's ready answer), as above. */
+  /** Records one exchange of {@code request} begun at {@code startNanos}, routed or not. */
   public static void record(
       org.apache.pekko.http.javadsl.model.HttpRequest request, int status, long startNanos) {
     String method = METHODS.contains(request.method().name()) ? request.method().name() : "other";
