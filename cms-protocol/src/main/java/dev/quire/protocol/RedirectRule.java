@@ -19,8 +19,51 @@ public record RedirectRule(String from, String to, int status) implements QuireS
    * every request for the rule answer 500. Rules stored before are read the same way.
    */
   public RedirectRule {
-    from = encoded(from);
+    from = asRequested(encoded(from));
     to = encoded(to);
+  }
+
+  /**
+   * Characters a path may hold raw whose percent-escape the server decodes before a request is
+   * matched (RFC 3986's unreserved characters, sub-delims, {@code :} and {@code @}): a request for
+   * {@code /a%2Db} arrives as {@code /a-b}.
+   */
+  private static final String DECODED_IN_PATH = "-._~!$&'()*+,;=:@";
+
+  /**
+   * {@code from} as a request for it is matched: in its path (not its query, which is matched as
+   * sent) an escape of a letter, digit or {@link #DECODED_IN_PATH} character is the character
+   * itself. Otherwise a rule from {@code /a%2Db} would never be met.
+   */
+  /** The key a rule from {@code from} is held and looked up by: what its constructor makes. */
+  public static String key(String from) {
+    return asRequested(encoded(from));
+  }
+
+  static String asRequested(String from) {
+    if (from == null || from.indexOf('%') < 0) {
+      return from;
+    }
+    int q = from.indexOf('?');
+    int end = q < 0 ? from.length() : q;
+    StringBuilder b = new StringBuilder(from.length());
+    for (int i = 0; i < end; i++) {
+      char c = from.charAt(i);
+      if (c == '%' && i + 2 < end) {
+        int hi = Character.digit(from.charAt(i + 1), 16);
+        int lo = Character.digit(from.charAt(i + 2), 16);
+        if (hi >= 0 && lo >= 0) {
+          char d = (char) (hi * 16 + lo);
+          if (d < 0x80 && (Character.isLetterOrDigit(d) || DECODED_IN_PATH.indexOf(d) >= 0)) {
+            b.append(d);
+            i += 2;
+            continue;
+          }
+        }
+      }
+      b.append(c);
+    }
+    return b.append(from, end, from.length()).toString();
   }
 
   private static final String RAW_NOT_ALLOWED = "\"<>{}|^`[]";

@@ -65,7 +65,7 @@ public final class SiteRedirects
       if (event instanceof RulesPut p) {
         p.rules().forEach(r -> next.put(r.from(), r));
       } else if (event instanceof RuleRemoved r) {
-        next.remove(RedirectRule.encoded(r.from()));
+        next.remove(RedirectRule.key(r.from()));
       }
       return new State(version + 1, next);
     }
@@ -238,7 +238,7 @@ public final class SiteRedirects
 
   private ReplyEffect<Event, State> onRemove(State state, Remove cmd) {
     // A path as typed (/café/) or as a URL carries it (/caf%C3%A9/): both name the same rule.
-    String from = RedirectRule.encoded(cmd.from());
+    String from = RedirectRule.key(cmd.from());
     if (from == null || !state.rules().containsKey(from)) {
       return Effect()
           .reply(

@@ -1510,6 +1510,19 @@ class AdminEndToEndTest {
     assertThat(admin.get("/admin/content/?q=nothing-like-this").body())
         .contains("Nothing matches.");
     assertThat(admin.get("/admin/content/?kind=video").statusCode()).isEqualTo(400);
+    // A page number below 1 is an error naming it, as on the media list, not page 1.
+    var below = admin.get("/admin/content/?page=-1");
+    assertThat(below.statusCode()).isEqualTo(400);
+    assertThat(below.body())
+        .contains("Check what was sent")
+        .contains("page: must be a whole number from 1, was &#39;-1&#39;");
+    // A method the address does not answer: 405, headed as such and naming the ones it does.
+    var wrongMethod = admin.send("DELETE", "/admin/content/");
+    assertThat(wrongMethod.statusCode()).isEqualTo(405);
+    assertThat(wrongMethod.body())
+        .contains("Not answered here")
+        .contains("answers GET")
+        .doesNotContain("Something went wrong");
   }
 
   @Test

@@ -46,6 +46,14 @@ final class AdminForms {
             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
   }
 
+  /** {@code method} on {@code path} with no body, as a script or a mistaken client sends it. */
+  HttpResponse<String> send(String method, String path) throws Exception {
+    return keep(
+        HTTP.send(
+            request(path).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
+  }
+
   HttpResponse<String> post(String path, Map<String, String> form) throws Exception {
     String body =
         form.entrySet().stream()

@@ -529,10 +529,32 @@ public final class AdminModule implements CmsModule, Admin {
     return HttpResponse.create().withStatus(StatusCodes.SEE_OTHER).addHeader(Location.create(path));
   }
 
+  /** The admin's error page heading for {@code status}: what kind of problem, in a few words. */
+  static String heading(int status) {
+    return switch (status) {
+      case 400 -> "Check what was sent";
+      case 403 -> "Not allowed";
+      case 404 -> "Not found";
+      case 405 -> "Not answered here";
+      case 409 -> "Changed meanwhile";
+      case 413 -> "Too large";
+      case 422 -> "Cannot be done";
+      case 429 -> "Too many attempts";
+      case 503 -> "Busy: try again in a moment";
+      default -> status < 500 ? "This request cannot be answered" : "Something went wrong";
+    };
+  }
+
   HttpResponse errorPage(HttpError error) {
     Map<String, Object> vars = new HashMap<>();
-    vars.put("heading", error.status() == 404 ? "Not found" : "Something went wrong");
-    vars.put("message", error.getMessage());
+    vars.put("heading", heading(error.status()));
+    // What was wrong, named: "page: must be a whole number from 1, was '-1'".
+    String field = error.field();
+    vars.put(
+        "message",
+        field == null || field.isEmpty() || error.getMessage().startsWith(field)
+            ? error.getMessage()
+            : field + ": " + error.getMessage());
     HttpResponse r = page(null, StatusCodes.get(error.status()), "admin/message.peb", vars);
     return error.status() == 503 ? r.addHeader(RawHeader.create("Retry-After", "5")) : r;
   }

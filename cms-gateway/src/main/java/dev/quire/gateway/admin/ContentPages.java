@@ -221,12 +221,7 @@ final class ContentPages {
 
   private CompletionStage<HttpResponse> list(Editor e, Map<String, String> q) {
     ContentStatus status = optional(q, "status", ContentStatus::parse);
-    int page = 1;
-    try {
-      page = Math.max(1, Integer.parseInt(q.getOrDefault("page", "1")));
-    } catch (NumberFormatException ex) {
-      throw HttpError.badRequest("page", "must be a number, was '" + q.get("page") + "'");
-    }
+    int page = HttpError.pageNumber("page", q.getOrDefault("page", "1"));
     ContentKind kind = optional(q, "kind", ContentKind::parse);
     String find = q.getOrDefault("q", "").strip();
     if (find.length() > ContentQuery.MAX_FIND_TEXT) {

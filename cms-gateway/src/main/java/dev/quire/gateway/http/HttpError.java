@@ -54,6 +54,22 @@ public class HttpError extends RuntimeException {
     return new HttpError(400, "invalid", field, message);
   }
 
+  /**
+   * {@code value} of the query parameter {@code field} as a page number: a whole number from 1,
+   * else a 400 naming the field and what was sent.
+   */
+  public static int pageNumber(String field, String value) {
+    try {
+      int n = Integer.parseInt(value.strip());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException ex) {
+      // below
+    }
+    throw badRequest(field, "must be a whole number from 1, was '" + value + "'");
+  }
+
   public static HttpError unavailable(String message) {
     return new HttpError(503, "unavailable", "", message);
   }

@@ -893,25 +893,12 @@ public final class MediaModule implements CmsModule {
                                                                                     "Deleted: "
                                                                                         + d))
                                                                     .orElse(null),
-                                                                adminPageNumber(
-                                                                    page.orElse("1")))))))),
+                                                                HttpError.pageNumber(
+                                                                    "page", page.orElse("1")))))))),
                         post(
                             () ->
                                 uploadForm(
                                     form -> completeWithFuture(adminUpload(admin, e, form)))))));
-  }
-
-  /** {@code ?page=} of the admin's media list: a whole number from 1, else 400 naming it. */
-  private static int adminPageNumber(String page) {
-    try {
-      int n = Integer.parseInt(page.strip());
-      if (n >= 1) {
-        return n;
-      }
-    } catch (NumberFormatException ex) {
-      // below
-    }
-    throw HttpError.badRequest("page", "must be a whole number from 1, was '" + page + "'");
   }
 
   private CompletionStage<HttpResponse> adminPage(
