@@ -442,8 +442,8 @@ public final class Gateway {
                         denied(
                             errors,
                             false,
-                            "the API token is not valid: it was revoked, its user is"
-                                + " disabled, or it was never made here")));
+                            "the API token is not valid: it expired or was revoked, its"
+                                + " user is disabled, or it was never made here")));
           }
           ApiCaller caller =
               new ApiCaller(

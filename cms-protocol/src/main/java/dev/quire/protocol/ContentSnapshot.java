@@ -3,7 +3,11 @@ package dev.quire.protocol;
 import java.time.Instant;
 import java.util.List;
 
-/** The authoritative state of one content item as its entity holds it. */
+/**
+ * The authoritative state of one content item as its entity holds it. {@code createdBy}: the user
+ * (or importer) who started it, null where the entity does not know (an item whose last snapshot
+ * was taken before this was kept).
+ */
 public record ContentSnapshot(
     String id,
     ContentKind kind,
@@ -14,10 +18,44 @@ public record ContentSnapshot(
     Instant updatedAt,
     Instant publishedAt,
     Instant scheduledAt,
-    List<String> aliases)
+    List<String> aliases,
+    String createdBy)
     implements QuireSerializable {
 
   public ContentSnapshot {
     aliases = aliases == null ? List.of() : List.copyOf(aliases);
+  }
+
+  public ContentSnapshot(
+      String id,
+      ContentKind kind,
+      ContentStatus status,
+      long revision,
+      ContentFields fields,
+      Instant createdAt,
+      Instant updatedAt,
+      Instant publishedAt,
+      Instant scheduledAt,
+      List<String> aliases) {
+    this(
+        id,
+        kind,
+        status,
+        revision,
+        fields,
+        createdAt,
+        updatedAt,
+        publishedAt,
+        scheduledAt,
+        aliases,
+        null);
+  }
+
+  /**
+   * Whether {@code user} may work on this item as its author: they started it, or the entity does
+   * not know who did (an item from before this was kept, which any author could edit then).
+   */
+  public boolean startedBy(String user) {
+    return createdBy == null || createdBy.equals(user);
   }
 }

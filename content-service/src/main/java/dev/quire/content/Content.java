@@ -134,7 +134,10 @@ public final class Content
 
   // ---- state ----
 
-  /** Immutable; {@code kind == null} until the item is created. */
+  /**
+   * Immutable; {@code kind == null} until the item is created. {@code createdBy}: the actor of its
+   * created step (the user who started it); null in snapshots taken before it was kept.
+   */
   public record State(
       ContentKind kind,
       ContentStatus status,
@@ -144,11 +147,35 @@ public final class Content
       Instant updatedAt,
       Instant publishedAt,
       Instant scheduledAt,
-      List<String> aliases)
+      List<String> aliases,
+      String createdBy)
       implements QuireSerializable {
 
     public State {
       aliases = aliases == null ? List.of() : List.copyOf(aliases);
+    }
+
+    public State(
+        ContentKind kind,
+        ContentStatus status,
+        long revision,
+        ContentFields fields,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant publishedAt,
+        Instant scheduledAt,
+        List<String> aliases) {
+      this(
+          kind,
+          status,
+          revision,
+          fields,
+          createdAt,
+          updatedAt,
+          publishedAt,
+          scheduledAt,
+          aliases,
+          null);
     }
 
     public static State empty() {
@@ -175,7 +202,8 @@ public final class Content
           updatedAt,
           publishedAt,
           scheduledAt,
-          aliases);
+          aliases,
+          createdBy);
     }
 
     public State apply(Event event) {
@@ -183,7 +211,16 @@ public final class Content
       Instant at = event.at();
       if (event instanceof DraftCreated e) {
         return new State(
-            e.kind(), ContentStatus.DRAFT, rev, e.fields(), at, at, null, null, List.of());
+            e.kind(),
+            ContentStatus.DRAFT,
+            rev,
+            e.fields(),
+            at,
+            at,
+            null,
+            null,
+            List.of(),
+            e.actor());
       } else if (event instanceof Edited e) {
         List<String> newAliases = new ArrayList<>(aliases);
         newAliases.remove(e.fields().slug());
@@ -191,12 +228,30 @@ public final class Content
           newAliases.add(e.aliasAdded());
         }
         return new State(
-            kind, status, rev, e.fields(), createdAt, at, publishedAt, scheduledAt, newAliases);
+            kind,
+            status,
+            rev,
+            e.fields(),
+            createdAt,
+            at,
+            publishedAt,
+            scheduledAt,
+            newAliases,
+            createdBy);
       } else if (event instanceof Published e) {
         Instant first =
             publishedAt != null ? publishedAt : e.publishedAt() != null ? e.publishedAt() : at;
         return new State(
-            kind, ContentStatus.PUBLISHED, rev, fields, createdAt, at, first, null, aliases);
+            kind,
+            ContentStatus.PUBLISHED,
+            rev,
+            fields,
+            createdAt,
+            at,
+            first,
+            null,
+            aliases,
+            createdBy);
       } else if (event instanceof PublishScheduled e) {
         return new State(
             kind,
@@ -207,13 +262,32 @@ public final class Content
             at,
             publishedAt,
             e.publishAt(),
-            aliases);
+            aliases,
+            createdBy);
       } else if (event instanceof Unpublished) {
         return new State(
-            kind, ContentStatus.DRAFT, rev, fields, createdAt, at, publishedAt, null, aliases);
+            kind,
+            ContentStatus.DRAFT,
+            rev,
+            fields,
+            createdAt,
+            at,
+            publishedAt,
+            null,
+            aliases,
+            createdBy);
       } else if (event instanceof Archived) {
         return new State(
-            kind, ContentStatus.ARCHIVED, rev, fields, createdAt, at, publishedAt, null, aliases);
+            kind,
+            ContentStatus.ARCHIVED,
+            rev,
+            fields,
+            createdAt,
+            at,
+            publishedAt,
+            null,
+            aliases,
+            createdBy);
       }
       throw new IllegalStateException("unknown event " + event);
     }

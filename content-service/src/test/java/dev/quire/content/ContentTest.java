@@ -146,6 +146,22 @@ class ContentTest {
   }
 
   @Test
+  void remembersWhoStartedTheItemThroughOthersChangesAndARestart() {
+    create(kit, "started");
+    var edited =
+        accepted(
+                kit.<ContentReply>runCommand(
+                    r -> new ContentCommand.Edit(1, fields("T2", "started"), "someone-else", r)))
+            .content();
+    assertThat(edited.createdBy()).isEqualTo("ed");
+    assertThat(edited.startedBy("ed")).isTrue();
+    assertThat(edited.startedBy("someone-else")).isFalse();
+    assertThat(kit.restart().state().snapshot("c1").createdBy()).isEqualTo("ed");
+    // A state from before it was kept knows no one: any author may work on it, as then.
+    assertThat(Content.State.empty().snapshot("x").startedBy("anyone")).isTrue();
+  }
+
+  @Test
   void rejectsInvalidFieldsNamingTheField() {
     var r =
         kit.<ContentReply>runCommand(

@@ -47,12 +47,19 @@ public interface ContentTarget extends AutoCloseable {
   CompletionStage<List<ContentSnapshot>> all();
 
   /**
-   * Who the import writes as, when that limits it to drafts: a running site's answer to {@code GET
-   * /api/v1/me} for a user's token whose role may not publish ({@code "'ann' (author)"}); empty for
-   * the site's token, a user who may publish, a stopped site, or a site older than that path.
+   * Who the import writes as, when that limits it to the drafts they started: a running site's
+   * answer to {@code GET /api/v1/me} for a user's token whose role may not publish; empty for the
+   * site's token, a user who may publish, a stopped site, or a site older than that path.
    */
-  default CompletionStage<java.util.Optional<String>> draftsOnly() {
+  default CompletionStage<java.util.Optional<DraftsOnly>> draftsOnly() {
     return java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.empty());
+  }
+
+  /** A token's user held to the drafts they started: {@code who} as messages name them. */
+  record DraftsOnly(String username, String role) {
+    String who() {
+      return "'" + username + "' (" + role + ")";
+    }
   }
 
   /** An item as the site lists it: which slug it has, and which old slugs still answer for it. */

@@ -316,24 +316,24 @@ public final class HttpTarget implements ContentTarget {
 
   /** {@code GET /api/v1/me}: an author's token is held to drafts (see {@link #draftsOnly}). */
   @Override
-  public CompletionStage<Optional<String>> draftsOnly() {
+  public CompletionStage<Optional<DraftsOnly>> draftsOnly() {
     return http.sendAsync(getRequest("/me"), HttpResponse.BodyHandlers.ofString())
         .thenApply(
             r -> {
               if (r.statusCode() != 200) {
                 // An older site (404), or a refusal the first write will name as well.
-                return Optional.<String>empty();
+                return Optional.<DraftsOnly>empty();
               }
               try {
                 JsonNode me = json.readTree(r.body());
                 dev.quire.protocol.Role role =
                     dev.quire.protocol.Role.parse(me.path("role").asText(""));
                 return role.may(dev.quire.protocol.Role.Permission.PUBLISH)
-                    ? Optional.<String>empty()
-                    : Optional.of("'" + me.path("username").asText() + "' (" + role.id() + ")");
+                    ? Optional.<DraftsOnly>empty()
+                    : Optional.of(new DraftsOnly(me.path("username").asText(), role.id()));
               } catch (Exception e) {
                 // Not an answer this command knows: the writes' own answers will say.
-                return Optional.<String>empty();
+                return Optional.<DraftsOnly>empty();
               }
             });
   }
@@ -434,7 +434,8 @@ public final class HttpTarget implements ContentTarget {
         instant(n.get("updatedAt")),
         instant(n.get("publishedAt")),
         instant(n.get("scheduledAt")),
-        aliases);
+        aliases,
+        n.hasNonNull("createdBy") ? n.get("createdBy").asText() : null);
   }
 
   private static Instant instant(JsonNode n) {

@@ -196,10 +196,40 @@ final class ImportCommand implements Runnable {
           .flatMap(item -> Importer.archivedEdit(reached.getKey(), item, Instant.now()))
           .ifPresent(problems::add);
     }
-    java.util.Optional<String> draftsOnly =
+    java.util.Optional<ContentTarget.DraftsOnly> draftsOnly =
         within(session.target.draftsOnly(), wait, "asking whom the token acts for", "ask whom");
     if (draftsOnly.isPresent()) {
-      problems.addAll(draftsOnlyProblems(entries, site, draftsOnly.get()));
+      ContentTarget.DraftsOnly who = draftsOnly.get();
+      problems.addAll(draftsOnlyProblems(entries, site, who.who()));
+      // A draft someone else started is theirs to change: each draft the files would change is
+      // read for who started it (the list does not say), before anything is written.
+      for (var reached :
+          Importer.reached(entries, site, dev.quire.protocol.ContentStatus.DRAFT).entrySet()) {
+        String id = reached.getValue().id();
+        java.util.Optional<dev.quire.protocol.ContentSnapshot> item =
+            within(
+                session.target.get(id),
+                wait,
+                "reading the site's item " + id,
+                "read the site's item " + id);
+        MarkdownFolder.Entry e = reached.getKey();
+        if (item.isPresent()
+            && !item.get().startedBy(who.username())
+            && !item.get().fields().equals(e.fields())) {
+          problems.add(
+              new MarkdownFolder.Problem(
+                  e.file(),
+                  e.slugLine(),
+                  "slug",
+                  "'"
+                      + e.fields().slug()
+                      + "' is a draft "
+                      + item.get().createdBy()
+                      + " started, and the token acts for "
+                      + who.who()
+                      + ", who may edit only the drafts they started"));
+        }
+      }
     }
     problems.forEach(System.err::println);
     if (!problems.isEmpty()) {

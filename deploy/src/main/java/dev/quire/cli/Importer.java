@@ -182,6 +182,12 @@ public final class Importer {
    */
   public static Map<MarkdownFolder.Entry, ContentTarget.SlugUse> archivedReached(
       List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site) {
+    return reached(entries, site, ContentStatus.ARCHIVED);
+  }
+
+  /** The items in {@code status} the files would reach, each under its file (as above). */
+  public static Map<MarkdownFolder.Entry, ContentTarget.SlugUse> reached(
+      List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site, ContentStatus status) {
     SiteIndex index = SiteIndex.of(site);
     Map<MarkdownFolder.Entry, ContentTarget.SlugUse> reached = new java.util.LinkedHashMap<>();
     for (MarkdownFolder.Entry e : entries) {
@@ -189,7 +195,7 @@ public final class Importer {
       if (u == null) {
         u = index.bySlug().get(e.fields().slug());
       }
-      if (u != null && u.status() == ContentStatus.ARCHIVED) {
+      if (u != null && u.status() == status) {
         reached.put(e, u);
       }
     }

@@ -301,7 +301,9 @@ public final class QuireNode implements AutoCloseable {
       // the key, rather than lost in a background start.
       dev.quire.embedding.EmbeddingService.Settings.fromConfig(config);
     }
+    boolean existed = Files.isDirectory(dataDir);
     Files.createDirectories(dataDir);
+    ownerOnly(dataDir, existed);
     FileLock lock = lock(dataDir);
     boolean withGateway = roles.contains("gateway");
     if (withGateway) {
@@ -447,6 +449,52 @@ public final class QuireNode implements AutoCloseable {
       lock.release();
       lock.channel().close();
       throw e;
+    }
+  }
+
+  /**
+   * The data directory holds the journal (password hashes, drafts not yet public), the media and
+   * the backups: it is kept to its owner, as PostgreSQL keeps its own. The files in it are made
+   * with the process's umask (022 gives 644: every local user could read the hashes), so the
+   * directory is what keeps them: group and others lose their access to it. A directory found open
+   * says so once in the log; where that cannot be done (another owner, no POSIX permissions) a
+   * warning says what to run.
+   */
+  static void ownerOnly(Path dir, boolean existed) {
+    java.nio.file.attribute.PosixFileAttributeView view =
+        Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class);
+    if (view == null) {
+      return;
+    }
+    try {
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> has =
+          view.readAttributes().permissions();
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> own =
+          java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+      for (var p : has) {
+        if (p.name().startsWith("OWNER_")) {
+          own.add(p);
+        }
+      }
+      if (own.size() == has.size()) {
+        return;
+      }
+      view.setPermissions(own);
+      if (existed) {
+        org.slf4j.LoggerFactory.getLogger(QuireNode.class)
+            .info(
+                "{} was open to other users ({}); it is now its owner's only ({})",
+                dir,
+                java.nio.file.attribute.PosixFilePermissions.toString(has),
+                java.nio.file.attribute.PosixFilePermissions.toString(own));
+      }
+    } catch (IOException | SecurityException e) {
+      org.slf4j.LoggerFactory.getLogger(QuireNode.class)
+          .warn(
+              "{} holds password hashes and drafts, and other users may read it; could not"
+                  + " change that ({}): run chmod 700 on it",
+              dir,
+              e.toString());
     }
   }
 

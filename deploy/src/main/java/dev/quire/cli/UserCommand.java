@@ -675,11 +675,11 @@ final class UserCommand implements Runnable {
     /** The same bounds the admin and the API hold a password to. */
     private String checked(String password) throws Refused {
       Config c = node.system().settings().config().getConfig("quire.gateway.admin.password");
-      if (password.length() < c.getInt("min-length")
-          || password.length() > c.getInt("max-length")) {
-        throw new Refused(
-            "password",
-            "must be " + c.getInt("min-length") + " to " + c.getInt("max-length") + " characters");
+      String problem =
+          dev.quire.gateway.admin.PasswordRules.problem(
+              password, c.getInt("min-length"), c.getInt("max-length"));
+      if (problem != null) {
+        throw new Refused("password", problem);
       }
       return password;
     }

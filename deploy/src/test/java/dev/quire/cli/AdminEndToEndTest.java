@@ -332,7 +332,7 @@ class AdminEndToEndTest {
     assertThat(editLive.statusCode()).isEqualTo(403);
     // The item may have been published while the author typed: the text comes back to copy.
     assertThat(editLive.body())
-        .contains("Not saved: your role may edit drafts only, and this item is published.")
+        .contains("Not saved: Your role may edit drafts only. This item is published.")
         .contains("Typed by an author.")
         .contains("value=\"Changed by an author\"");
     assertThat(item(published).get("title").asText()).isNotEqualTo("Changed by an author");
@@ -345,6 +345,38 @@ class AdminEndToEndTest {
     assertThat(draft.statusCode()).as(draft.body()).isEqualTo(303);
     String draftId = AdminForms.location(draft).split("/")[3];
     assertThat(item(draftId).get("kind").asText()).isEqualTo("page");
+    assertThat(writer.get("/admin/content/" + draftId + "/").body())
+        .contains("started by <span id=\"started-by\">writer</span>")
+        .contains("id=\"save\"");
+    // A revert is an editor's, as through the API, even of her own draft: not offered, refused.
+    assertThat(writer.get("/admin/content/" + draftId + "/history").body())
+        .doesNotContain("/revert\"");
+    var revert =
+        writer.submit(
+            "/admin/content/" + draftId + "/history",
+            "/admin/content/" + draftId + "/revert",
+            Map.of("revision", "1", "to", "1"));
+    assertThat(revert.statusCode()).isEqualTo(403);
+    // Another's draft she may read, not change: the form is read-only and says why, and a save
+    // sent all the same is refused with her text back to copy.
+    var others =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\": \"post\", \"title\": \"The site's own draft\", \"body\": \"Ours.\"}");
+    assertThat(others.statusCode()).as(others.body()).isEqualTo(201);
+    String othersId = JSON.readTree(others.body()).get("id").asText();
+    assertThat(writer.get("/admin/content/" + othersId + "/").body())
+        .contains("Your role may edit the drafts you started; api started this one.")
+        .doesNotContain("id=\"save\"");
+    var notHers =
+        writer.submit(
+            "/admin/content/" + othersId + "/",
+            "/admin/content/" + othersId + "/",
+            Map.of("revision", "1", "title", "Taken over", "body", "Mine."));
+    assertThat(notHers.statusCode()).isEqualTo(403);
+    assertThat(notHers.body()).contains("Not saved: Your role may edit the drafts you started");
+    assertThat(item(othersId).get("title").asText()).isEqualTo("The site's own draft");
 
     // The admin disables the author: the author's session ends at its next request.
     AdminForms admin = signedIn("admin", adminPassword);

@@ -135,6 +135,26 @@ class ApiTokensTest {
       // The revision list is the read model's: it follows the journal within moments.
       EndToEndTest.await(() -> actors(id, ann).size() == 2, Duration.ofSeconds(20));
       assertThat(actors(id, ann)).containsExactly("ann", "ann");
+      assertThat(edited.json().get("createdBy").asText()).isEqualTo("ann");
+
+      // An author edits the drafts she started, not another's (nor one made with the site's
+      // token), as in WordPress and Ghost; editors any.
+      Answer sites =
+          call(
+              "POST",
+              "/api/v1/content",
+              SITE_TOKEN,
+              "{\"kind\":\"post\",\"title\":\"The site's draft\",\"slug\":\"the-sites-draft\","
+                  + "\"body\":\"Ours\"}");
+      assertThat(sites.status()).as(sites.body()).isEqualTo(201);
+      String sitesId = sites.json().get("id").asText();
+      Answer notHers =
+          call("PUT", "/api/v1/content/" + sitesId, ann, "{\"revision\":1,\"body\":\"Mine now\"}");
+      refused(notHers, 403, "forbidden", "Authorization");
+      assertThat(notHers.json().path("error").path("message").asText())
+          .contains("edit a draft api started");
+      assertThat(call("GET", "/api/v1/content/" + sitesId, ann, null).json().get("body").asText())
+          .isEqualTo("Ours");
 
       // ... and may not publish, make an item published, revert, or go past her role's paths.
       refused(
@@ -200,10 +220,35 @@ class ApiTokensTest {
           EmbeddingRoleClusterTest.runCli(
               "import", "markdown", folder.toString(), "--server", base, "--token", ann);
       assertThat(imported.code()).as(imported.err()).isZero();
+      // Nor through an import: a file that would change a draft another started is found before
+      // anything is written.
+      java.nio.file.Files.writeString(
+          folder.resolve("theirs.md"),
+          "---\ntitle: The site's draft\nslug: the-sites-draft\ndraft: true\n---\nMine now.\n");
+      java.nio.file.Files.writeString(
+          folder.resolve("another.md"), "---\ntitle: Another of hers\ndraft: true\n---\nText.\n");
+      var theirs =
+          EmbeddingRoleClusterTest.runCli(
+              "import", "markdown", folder.toString(), "--server", base, "--token", ann);
+      assertThat(theirs.code()).as(theirs.out()).isNotZero();
+      assertThat(theirs.err())
+          .contains(
+              "theirs.md:3: slug: 'the-sites-draft' is a draft api started, and the token acts for"
+                  + " 'ann' (author), who may edit only the drafts they started")
+          .contains("nothing was imported");
+      assertThat(
+              call("GET", "/api/v1/content?slug=another-of-hers", ann, null)
+                  .json()
+                  .get("total")
+                  .asInt())
+          .isZero();
+      java.nio.file.Files.delete(folder.resolve("theirs.md"));
+      java.nio.file.Files.delete(folder.resolve("another.md"));
 
       // An editor publishes it, under his name; the author may not edit it once it is live.
       Answer published = call("POST", "/api/v1/content/" + id + "/publish", ed, "{\"revision\":2}");
       assertThat(published.status()).as(published.body()).isEqualTo(200);
+      assertThat(published.json().get("createdBy").asText()).as("kept").isEqualTo("ann");
       Answer live =
           call("PUT", "/api/v1/content/" + id, ann, "{\"revision\":3,\"body\":\"Sneaky\"}");
       refused(live, 403, "forbidden", "Authorization");
@@ -212,6 +257,45 @@ class ApiTokensTest {
       assertThat(actors(id, ed)).containsExactly("ed", "ann", "ann");
       // An editor may not manage users either.
       refused(call("GET", "/api/v1/users/ann/tokens", ed, null), 403, "forbidden", "Authorization");
+
+      // A token alone does not change its own user's password: the current one is asked for, as
+      // on the account page (a leaked token would otherwise take over the account's sign-in).
+      Answer ada =
+          call(
+              "POST",
+              "/api/v1/users",
+              SITE_TOKEN,
+              "{\"username\":\"ada\",\"role\":\"admin\",\"password\":\"a-long-password-1\"}");
+      assertThat(ada.status()).as(ada.body()).isEqualTo(201);
+      String adas = tokenFor("ada", "Ada's script");
+      refused(
+          call("PUT", "/api/v1/users/ada", adas, "{\"password\":\"another-password-2\"}"),
+          400,
+          "invalid",
+          "currentPassword");
+      refused(
+          call(
+              "PUT",
+              "/api/v1/users/ada",
+              adas,
+              "{\"password\":\"another-password-2\",\"currentPassword\":\"not-it-at-all\"}"),
+          403,
+          "forbidden",
+          "currentPassword");
+      Answer ownChanged =
+          call(
+              "PUT",
+              "/api/v1/users/ada",
+              adas,
+              "{\"password\":\"another-password-2\","
+                  + "\"currentPassword\":\"a-long-password-1\"}");
+      assertThat(ownChanged.status()).as(ownChanged.body()).isEqualTo(200);
+      // Ten spaces are not a password.
+      refused(
+          call("PUT", "/api/v1/users/ann", adas, "{\"password\":\"          \"}"),
+          400,
+          "invalid",
+          "password");
 
       // The list shows names and ids, never a secret or its hash.
       Answer list = call("GET", "/api/v1/users/ann/tokens", SITE_TOKEN, null);

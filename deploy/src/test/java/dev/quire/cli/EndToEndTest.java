@@ -87,6 +87,16 @@ class EndToEndTest {
   }
 
   @Test
+  @Order(1)
+  void theDataDirectoryIsItsOwnersOnly() throws Exception {
+    // The journal in it holds the users' password hashes; H2 makes its file with the umask.
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(tmp.resolve("data"))))
+        .isEqualTo("rwx------");
+  }
+
+  @Test
   @Order(12)
   void theShutdownFindsTheReadModelsKeepAlivePinger() throws Exception {
     // ContentProjection stops this pinger by its path before the cluster shuts down: a ping that

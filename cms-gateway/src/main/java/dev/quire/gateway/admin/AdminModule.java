@@ -729,7 +729,7 @@ public final class AdminModule implements CmsModule, Admin {
       return done(
           loginAgain(StatusCodes.BAD_REQUEST, username, next, "Enter your username and password."));
     }
-    boolean tooLong = password.length() > maxPassword || username.length() > 64;
+    boolean tooLong = PasswordRules.longerThan(password, maxPassword) || username.length() > 64;
     // The client address's failures, counted for the whole cluster (see LoginGuard).
     return guard(addressKey(address), LoginGuard.Check::new)
         .thenCompose(
@@ -1048,7 +1048,7 @@ public final class AdminModule implements CmsModule, Admin {
    * the browser's device secret, when the account trusts it).
    */
   CompletionStage<Boolean> checkPassword(String username, String password, String device) {
-    if (password.length() > maxPassword) {
+    if (PasswordRules.longerThan(password, maxPassword)) {
       return CompletableFuture.completedFuture(false);
     }
     return inSlot(
@@ -1074,11 +1074,9 @@ public final class AdminModule implements CmsModule, Admin {
 
   /** Null when {@code password} is acceptable, else what is wrong with it. */
   String passwordProblem(String password, String repeat) {
-    if (password == null || password.length() < minPassword) {
-      return "must be at least " + minPassword + " characters";
-    }
-    if (password.length() > maxPassword) {
-      return "must be at most " + maxPassword + " characters";
+    String problem = PasswordRules.problem(password, minPassword, maxPassword);
+    if (problem != null) {
+      return problem;
     }
     if (repeat != null && !repeat.equals(password)) {
       return "the two passwords differ";

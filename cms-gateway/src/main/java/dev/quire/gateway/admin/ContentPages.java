@@ -521,9 +521,11 @@ final class ContentPages {
         .current(id)
         .thenCompose(
             now -> {
-              if (now.status() != ContentStatus.DRAFT && !e.may(Permission.PUBLISH)) {
-                // Published (or scheduled) since the form was opened, perhaps: the text comes
-                // back, read-only, to copy, as on any other refusal.
+              String readOnly = readOnlyBecause(e, now);
+              if (readOnly != null) {
+                // Published (or scheduled) since the form was opened, perhaps, or another
+                // author's draft: the text comes back, read-only, to copy, as on any other
+                // refusal.
                 return done(
                     formPage(
                         e,
@@ -532,9 +534,12 @@ final class ContentPages {
                         withRevision(f, revisionOf(f.get("revision"))),
                         Map.of(
                             "form",
-                            "Not saved: your role may edit drafts only, and this item is "
-                                + now.status().id()
-                                + ". Your text is below, to copy."),
+                            "Not saved: "
+                                + readOnly
+                                + (now.status() == ContentStatus.DRAFT
+                                    ? ""
+                                    : " This item is " + now.status().id() + ".")
+                                + " Your text is below, to copy."),
                         null));
               }
               Map<String, String> errors = new LinkedHashMap<>();
@@ -744,7 +749,7 @@ final class ContentPages {
                           // not offered (move it to the drafts first).
                           vars.put(
                               "mayRevert",
-                              now.status() != ContentStatus.ARCHIVED && mayWrite(e, now));
+                              now.status() != ContentStatus.ARCHIVED && e.may(Permission.PUBLISH));
                           return admin.page(e, StatusCodes.OK, "admin/history.peb", vars);
                         }));
   }
@@ -803,8 +808,10 @@ final class ContentPages {
         .current(id)
         .thenCompose(
             now -> {
-              if (!mayWrite(e, now)) {
-                return done(notAllowed(e, "revert a " + now.status().id() + " item"));
+              // As through the API: a revert is an editor's (it can bring back text that was
+              // published), even of a draft.
+              if (!e.may(Permission.PUBLISH)) {
+                return done(notAllowed(e, "revert an item"));
               }
               if (revision != now.revision()) {
                 return done(
@@ -849,9 +856,24 @@ final class ContentPages {
   // ------------------------------------------------------------------ helpers
 
   private static boolean mayWrite(Editor e, ContentSnapshot item) {
-    return item.status() == ContentStatus.DRAFT
-        ? e.may(Permission.WRITE_DRAFTS)
-        : e.may(Permission.PUBLISH);
+    return readOnlyBecause(e, item) == null;
+  }
+
+  /**
+   * Why {@code e} may not change {@code item}, or null when they may: editors and admins change any
+   * item; an author the drafts they started (as the API allows: {@code
+   * ContentApiModule.authorMayNotEdit}).
+   */
+  static String readOnlyBecause(Editor e, ContentSnapshot item) {
+    if (e.may(Permission.PUBLISH)) {
+      return null;
+    }
+    if (!e.may(Permission.WRITE_DRAFTS) || item.status() != ContentStatus.DRAFT) {
+      return "Your role may edit drafts only.";
+    }
+    return item.startedBy(e.username())
+        ? null
+        : "Your role may edit the drafts you started; " + item.createdBy() + " started this one.";
   }
 
   private HttpResponse notAllowed(Editor e, String what) {
@@ -963,6 +985,9 @@ final class ContentPages {
     m.put("revision", item.revision());
     m.put("title", item.fields().title());
     m.put("slug", item.fields().slug());
+    if (item.createdBy() != null) {
+      m.put("createdBy", item.createdBy());
+    }
     m.put("updated", shown(item.updatedAt()));
     m.put("updatedIso", dev.quire.gateway.module.Admin.timeAttribute(item.updatedAt()));
     m.put("scheduledAt", shown(item.scheduledAt()));
@@ -1010,6 +1035,9 @@ final class ContentPages {
     vars.put("form", full);
     vars.put("errors", errors);
     vars.put("mayWrite", item == null || mayWrite(e, item));
+    if (item != null && !mayWrite(e, item)) {
+      vars.put("readOnly", readOnlyBecause(e, item));
+    }
     vars.put("mayPublish", e.may(Permission.PUBLISH));
     if (notice != null) {
       vars.put("notice", notice);

@@ -59,7 +59,12 @@ final class UserPages {
 
   /** What the API takes: every field optional on a change; null means "as it is". */
   record UserInput(
-      String username, String displayName, String role, Boolean disabled, String password) {}
+      String username,
+      String displayName,
+      String role,
+      Boolean disabled,
+      String password,
+      String currentPassword) {}
 
   Route routes() {
     return concat(
@@ -493,6 +498,35 @@ final class UserPages {
         throw HttpError.badRequest("password", problem);
       }
     }
+    boolean own = name.equals(caller.username());
+    if (in.currentPassword() != null && !(own && in.password() != null)) {
+      throw HttpError.badRequest(
+          "currentPassword", "is sent only with a new password of the token's own user");
+    }
+    if (own && in.password() != null) {
+      // As on the account page: a token alone does not change its user's password (a leaked
+      // token would otherwise take over the account's sign-in). The check counts as a sign-in
+      // attempt, so guessing is locked out as at the sign-in form.
+      if (in.currentPassword() == null || in.currentPassword().isEmpty()) {
+        throw HttpError.badRequest(
+            "currentPassword", "is required to change your own password: send the one you have");
+      }
+      return admin
+          .checkPassword(name, in.currentPassword(), null)
+          .thenCompose(
+              right -> {
+                if (!right) {
+                  throw new HttpError(
+                      403, "forbidden", "currentPassword", "is not your current password");
+                }
+                return change(json, caller, name, in, role);
+              });
+    }
+    return change(json, caller, name, in, role);
+  }
+
+  private CompletionStage<HttpResponse> change(
+      ObjectMapper json, ApiCaller caller, String name, UserInput in, Role role) {
     CompletionStage<UserReply> changed =
         in.displayName() == null && role == null && in.disabled() == null
             ? client.users(r -> new UserCommand.GetUser(name, r))

@@ -27,7 +27,11 @@ public record ApiItem(
     Instant updatedAt,
     Instant publishedAt,
     Instant scheduledAt,
-    List<String> aliases) {
+    List<String> aliases,
+    // Who started the item; only where the item's entity answers (not in lists), else left out.
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        String createdBy) {
 
   static ApiItem of(ContentSnapshot s) {
     var f = s.fields();
@@ -49,7 +53,8 @@ public record ApiItem(
         s.updatedAt(),
         s.publishedAt(),
         s.scheduledAt(),
-        s.aliases());
+        s.aliases(),
+        s.createdBy());
   }
 
   static ApiItem of(ReadItem i) {
@@ -71,6 +76,7 @@ public record ApiItem(
         i.updatedAt(),
         i.publishedAt(),
         i.scheduledAt(),
-        i.aliases());
+        i.aliases(),
+        null);
   }
 }

@@ -283,6 +283,13 @@ public final class ContentApiModule implements CmsModule {
                   throw ApiCaller.forbidden(
                       caller, "edit an item that is " + current.status().id() + ", only drafts");
                 }
+                if (!current.startedBy(caller.actor())) {
+                  throw ApiCaller.forbidden(
+                      caller,
+                      "edit a draft "
+                          + current.createdBy()
+                          + " started, only the drafts they started themselves");
+                }
                 if (current.revision() != in.revision()) {
                   // Checked against this revision: a newer one may be a publish.
                   throw HttpError.of(

@@ -83,6 +83,6 @@ public record ApiCaller(String username, String displayName, Role role, String t
             + caller.role().id()
             + ") may not "
             + what
-            + "; ask an editor or an admin, or use a token of someone whose role may");
+            + "; someone whose role may has to do it (the roles: docs/api.md)");
   }
 }
