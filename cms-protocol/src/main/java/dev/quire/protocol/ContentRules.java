@@ -227,6 +227,11 @@ public final class ContentRules {
           .ifPresent(errors::add);
       controlsIn("author", f.author(), stored == null ? null : stored.author())
           .ifPresent(errors::add);
+      // In a body too: a NUL is text no PostgreSQL column holds (the cluster's read model could
+      // not take the item in), and the others are nothing Markdown writes.
+      if (f.body() != null && !f.body().equals(storedBody)) {
+        bodyControl(f.body()).ifPresent(errors::add);
+      }
     }
     // A cover's description is read out in place of the image: as long as a description may be.
     if (f.coverAlt().length() > limits.maxDescription()) {
@@ -261,6 +266,28 @@ public final class ContentRules {
                     "has a control character (U+%04X) at character %d; only text, tabs and line"
                         + " breaks are kept",
                     (int) value.charAt(i), i + 1)));
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** The first control character in a body, named by line and column. */
+  private static java.util.Optional<FieldError> bodyControl(String body) {
+    int line = 1;
+    int lineStart = 0;
+    for (int i = 0; i < body.length(); i++) {
+      char c = body.charAt(i);
+      if (c == '\n') {
+        line++;
+        lineStart = i + 1;
+      } else if (isControl(c)) {
+        return java.util.Optional.of(
+            new FieldError(
+                "body",
+                String.format(
+                    "has a control character (U+%04X) at line %d, column %d; only text, tabs and"
+                        + " line breaks are kept",
+                    (int) c, line, i - lineStart + 1)));
       }
     }
     return java.util.Optional.empty();

@@ -99,6 +99,23 @@ class ContentRulesTest {
     // A history being restored (a site's own backup of such an item) is taken as it was stored.
     assertThat(rules.validateStored(ContentKind.POST, fields("Old\u0000", "d\u0008", "a\u001b")))
         .isEmpty();
+    // In a body, named by line and column: a NUL is text no PostgreSQL column holds.
+    ContentFields nulBody =
+        new ContentFields("T", "t", "One\ntwo \u0000", "", java.util.List.of(), "", "", null, "");
+    assertThat(rules.validate(ContentKind.POST, nulBody))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.field()).isEqualTo("body");
+              assertThat(e.message()).contains("U+0000").contains("at line 2, column 5");
+            });
+    assertThat(rules.validate(ContentKind.POST, nulBody, nulBody)).as("kept as stored").isEmpty();
+    assertThat(
+            rules.validate(
+                ContentKind.POST,
+                new ContentFields(
+                    "T", "t", "A\ttab\r\nand lines", "", java.util.List.of(), "", "", null, "")))
+        .isEmpty();
   }
 
   /** Spellings of one tag fold into the first, case included; an exact repeat is refused. */

@@ -108,7 +108,7 @@ public final class ReadModel {
       }
       try (PreparedStatement ps =
           c.prepareStatement("DELETE FROM " + offsetTable + " WHERE \"projection_name\" = ?")) {
-        ps.setString(1, projection);
+        setText(ps, 1, projection);
         ps.executeUpdate();
       }
       c.commit();
@@ -129,6 +129,16 @@ public final class ReadModel {
    * it): applied again, it rolled the row back to an older revision, which then stayed until the
    * next edit.
    */
+  /**
+   * {@code text} into parameter {@code i}, as every database takes it: PostgreSQL's text holds no
+   * NUL (U+0000), which an item's history from before 2026-12-06 may carry in any field (refused in
+   * new text since). Written as U+FFFD, as CommonMark renders a NUL; the projection stopped at such
+   * an item for good before.
+   */
+  private static void setText(PreparedStatement ps, int i, String text) throws SQLException {
+    ps.setString(i, text == null || text.indexOf('\0') < 0 ? text : text.replace('\0', '\uFFFD'));
+  }
+
   public void apply(Connection c, Content.Event event, long seq) throws SQLException {
     String id = event.contentId();
     if (event instanceof Content.DraftCreated e) {
@@ -159,21 +169,21 @@ public final class ReadModel {
                   + " cover_image=?, author=?, content_date=?, updated_at=?, archive_month=?,"
                   + " body=?, html=?, word_count=?, seq=?, cover_alt=? WHERE id=?")) {
         ps.setLong(1, e.revision());
-        ps.setString(2, f.slug());
-        ps.setString(3, f.title());
-        ps.setString(4, f.description());
-        ps.setString(5, tags);
-        ps.setString(6, f.coverImage());
-        ps.setString(7, f.author());
+        setText(ps, 2, f.slug());
+        setText(ps, 3, f.title());
+        setText(ps, 4, f.description());
+        setText(ps, 5, tags);
+        setText(ps, 6, f.coverImage());
+        setText(ps, 7, f.author());
         setInstant(ps, 8, f.date());
         ps.setLong(9, e.at().toEpochMilli());
         setMonth(ps, 10, f.date() != null ? f.date() : row.publishedAt);
-        ps.setString(11, f.body());
-        ps.setString(12, renderer.render(f.body()));
+        setText(ps, 11, f.body());
+        setText(ps, 12, renderer.render(f.body()));
         ps.setInt(13, MarkdownRenderer.wordCount(f.body()));
         ps.setLong(14, seq);
-        ps.setString(15, f.coverAlt());
-        ps.setString(16, id);
+        setText(ps, 15, f.coverAlt());
+        setText(ps, 16, id);
         ps.executeUpdate();
       }
       // Most edits keep the tags: their rows stay as they are.
@@ -181,17 +191,17 @@ public final class ReadModel {
         replaceTags(c, id, f.tags());
       }
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM slug_alias WHERE slug=?")) {
-        ps.setString(1, f.slug());
+        setText(ps, 1, f.slug());
         ps.executeUpdate();
       }
       if (e.aliasAdded() != null) {
         try (PreparedStatement del = c.prepareStatement("DELETE FROM slug_alias WHERE slug=?");
             PreparedStatement ins =
                 c.prepareStatement("INSERT INTO slug_alias (slug, content_id) VALUES (?, ?)")) {
-          del.setString(1, e.aliasAdded());
+          setText(del, 1, e.aliasAdded());
           del.executeUpdate();
-          ins.setString(1, e.aliasAdded());
-          ins.setString(2, id);
+          setText(ins, 1, e.aliasAdded());
+          setText(ins, 2, id);
           ins.executeUpdate();
         }
       }
@@ -219,14 +229,14 @@ public final class ReadModel {
         c.prepareStatement(
             "UPDATE content_item SET status=?, revision=?, updated_at=?, published_at=?,"
                 + " scheduled_at=?, archive_month=?, seq=? WHERE id=?")) {
-      ps.setString(1, status.id());
+      setText(ps, 1, status.id());
       ps.setLong(2, event.revision());
       ps.setLong(3, event.at().toEpochMilli());
       setInstant(ps, 4, publishedAt);
       setInstant(ps, 5, scheduledAt);
       setMonth(ps, 6, row.date != null ? row.date : publishedAt);
       ps.setLong(7, seq);
-      ps.setString(8, id);
+      setText(ps, 8, id);
       ps.executeUpdate();
     }
     addRevision(c, event, status, null, true);
@@ -247,25 +257,25 @@ public final class ReadModel {
                 + " tags, cover_image, author, content_date, created_at, updated_at,"
                 + " published_at, scheduled_at, archive_month, body, html, word_count, seq,"
                 + " cover_alt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,?,?,?,?,?,?)")) {
-      ps.setString(1, id);
-      ps.setString(2, kind.id());
-      ps.setString(3, ContentStatus.DRAFT.id());
+      setText(ps, 1, id);
+      setText(ps, 2, kind.id());
+      setText(ps, 3, ContentStatus.DRAFT.id());
       ps.setLong(4, revision);
-      ps.setString(5, f.slug());
-      ps.setString(6, f.title());
-      ps.setString(7, f.description());
-      ps.setString(8, String.join("\n", f.tags()));
-      ps.setString(9, f.coverImage());
-      ps.setString(10, f.author());
+      setText(ps, 5, f.slug());
+      setText(ps, 6, f.title());
+      setText(ps, 7, f.description());
+      setText(ps, 8, String.join("\n", f.tags()));
+      setText(ps, 9, f.coverImage());
+      setText(ps, 10, f.author());
       setInstant(ps, 11, f.date());
       ps.setLong(12, at.toEpochMilli());
       ps.setLong(13, at.toEpochMilli());
       setMonth(ps, 14, f.date());
-      ps.setString(15, f.body());
-      ps.setString(16, renderer.render(f.body()));
+      setText(ps, 15, f.body());
+      setText(ps, 16, renderer.render(f.body()));
       ps.setInt(17, MarkdownRenderer.wordCount(f.body()));
       ps.setLong(18, seq);
-      ps.setString(19, f.coverAlt());
+      setText(ps, 19, f.coverAlt());
       ps.executeUpdate();
     }
   }
@@ -276,7 +286,7 @@ public final class ReadModel {
    */
   private boolean deleteItem(Connection c, String id) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM content_item WHERE id=?")) {
-      ps.setString(1, id);
+      setText(ps, 1, id);
       if (ps.executeUpdate() == 0) {
         return false;
       }
@@ -287,7 +297,7 @@ public final class ReadModel {
             "DELETE FROM slug_alias WHERE content_id=?",
             "DELETE FROM content_revision WHERE content_id=?")) {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setString(1, id);
+        setText(ps, 1, id);
         ps.executeUpdate();
       }
     }
@@ -296,7 +306,7 @@ public final class ReadModel {
 
   private void replaceTags(Connection c, String id, List<String> tags) throws SQLException {
     try (PreparedStatement del = c.prepareStatement("DELETE FROM content_tag WHERE content_id=?")) {
-      del.setString(1, id);
+      setText(del, 1, id);
       del.executeUpdate();
     }
     insertTags(c, id, tags);
@@ -306,8 +316,8 @@ public final class ReadModel {
     try (PreparedStatement ins =
         c.prepareStatement("INSERT INTO content_tag (content_id, tag_key) VALUES (?, ?)")) {
       for (String key : tags.stream().map(ReadModel::tagKey).distinct().toList()) {
-        ins.setString(1, id);
-        ins.setString(2, key);
+        setText(ins, 1, id);
+        setText(ins, 2, key);
         ins.addBatch();
       }
       ins.executeBatch();
@@ -336,7 +346,7 @@ public final class ReadModel {
               "SELECT r.title, r.slug, r.body, i.cover_image FROM content_revision r"
                   + " JOIN content_item i ON i.id = r.content_id WHERE r.content_id=?"
                   + " AND r.revision<? ORDER BY r.revision DESC")) {
-        ps.setString(1, e.contentId());
+        setText(ps, 1, e.contentId());
         ps.setLong(2, e.revision());
         ps.setMaxRows(1);
         try (ResultSet rs = ps.executeQuery()) {
@@ -353,7 +363,7 @@ public final class ReadModel {
     if (mayExist) {
       try (PreparedStatement del =
           c.prepareStatement("DELETE FROM content_revision WHERE content_id=? AND revision=?")) {
-        del.setString(1, e.contentId());
+        setText(del, 1, e.contentId());
         del.setLong(2, e.revision());
         del.executeUpdate();
       }
@@ -363,15 +373,15 @@ public final class ReadModel {
             "INSERT INTO content_revision (content_id, revision, event, at, actor, status,"
                 + " title, slug, body, reverted_to, publish_at, cover_image)"
                 + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
-      ps.setString(1, e.contentId());
+      setText(ps, 1, e.contentId());
       ps.setLong(2, e.revision());
-      ps.setString(3, eventName(e));
+      setText(ps, 3, eventName(e));
       ps.setLong(4, e.at().toEpochMilli());
-      ps.setString(5, e.actor());
-      ps.setString(6, status.id());
-      ps.setString(7, title);
-      ps.setString(8, slug);
-      ps.setString(9, body);
+      setText(ps, 5, e.actor());
+      setText(ps, 6, status.id());
+      setText(ps, 7, title);
+      setText(ps, 8, slug);
+      setText(ps, 9, body);
       if (e instanceof Content.Edited ed && ed.revertedTo() != null) {
         ps.setLong(10, ed.revertedTo());
       } else {
@@ -382,7 +392,7 @@ public final class ReadModel {
       } else {
         ps.setNull(11, java.sql.Types.BIGINT);
       }
-      ps.setString(12, cover == null ? "" : cover);
+      setText(ps, 12, cover == null ? "" : cover);
       ps.executeUpdate();
     }
   }
@@ -626,7 +636,7 @@ public final class ReadModel {
                 + (withoutBodies ? "''" : "body")
                 + ", reverted_to, publish_at FROM content_revision"
                 + " WHERE content_id=? AND (?=0 OR revision<?) ORDER BY revision DESC")) {
-      ps.setString(1, contentId);
+      setText(ps, 1, contentId);
       ps.setLong(2, beforeRevision);
       ps.setLong(3, beforeRevision);
       long bytes = 0;
@@ -701,7 +711,7 @@ public final class ReadModel {
         c.prepareStatement(
             "SELECT status, published_at, content_date, tags, revision FROM content_item"
                 + " WHERE id=?")) {
-      ps.setString(1, id);
+      setText(ps, 1, id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return null;
@@ -720,7 +730,7 @@ public final class ReadModel {
   private static Long storedRevision(Connection c, String id) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement("SELECT revision FROM content_item WHERE id=?")) {
-      ps.setString(1, id);
+      setText(ps, 1, id);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? rs.getLong(1) : null;
       }
@@ -737,7 +747,7 @@ public final class ReadModel {
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT id, kind, slug, status FROM content_item WHERE id > ? ORDER BY id LIMIT ?")) {
-      ps.setString(1, afterId == null ? "" : afterId);
+      setText(ps, 1, afterId == null ? "" : afterId);
       ps.setInt(2, limit + 1);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -776,7 +786,7 @@ public final class ReadModel {
         c.prepareStatement(
             "SELECT content_id, slug FROM slug_alias WHERE content_id IN (" + marks + ")")) {
       for (int i = 0; i < ids.size(); i++) {
-        ps.setString(i + 1, ids.get(i));
+        setText(ps, i + 1, ids.get(i));
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -893,7 +903,7 @@ public final class ReadModel {
 
   private static void bind(PreparedStatement ps, List<String> args) throws SQLException {
     for (int i = 0; i < args.size(); i++) {
-      ps.setString(i + 1, args.get(i));
+      setText(ps, i + 1, args.get(i));
     }
   }
 

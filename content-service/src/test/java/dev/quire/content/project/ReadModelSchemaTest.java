@@ -83,6 +83,14 @@ class ReadModelSchemaTest {
   }
 
   @Test
+  void textWithANulIsTakenInOnPostgres() throws Exception {
+    DataSource ds = database("nul_text");
+    ReadModelSchema.migrate(ds, SqlDialect.POSTGRES);
+    ReadModelTest.takesTextWithANul(
+        ds, new ReadModel(SqlDialect.POSTGRES, new dev.quire.content.render.MarkdownRenderer()));
+  }
+
+  @Test
   void itemsUsingAFileAreFoundOnPostgres() throws Exception {
     DataSource ds = database("using_text");
     ReadModelSchema.migrate(ds, SqlDialect.POSTGRES);

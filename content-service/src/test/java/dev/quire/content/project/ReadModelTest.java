@@ -117,6 +117,42 @@ class ReadModelTest {
     }
   }
 
+  /**
+   * A history from before NULs were refused (2026-12-06) may hold one in any text; PostgreSQL's
+   * text holds none, and the projection stopped at such an item for good. Shown as U+FFFD, as
+   * CommonMark shows a NUL.
+   */
+  static void takesTextWithANul(javax.sql.DataSource ds, ReadModel rm) throws Exception {
+    ContentFields nul =
+        new ContentFields(
+            "Odd\0title", "odd", "a \0 body", "de\0sc", List.of(), "", "a\0uthor", null, "");
+    project(
+        ds,
+        rm,
+        new Content.DraftCreated("nul", 1, ContentKind.POST, nul, T0, "ed"),
+        new Content.Edited(
+            "nul",
+            2,
+            new ContentFields(
+                "Odd\0title", "odd", "still \0 odd", "", List.of(), "", "", null, "x\0y"),
+            null,
+            null,
+            T0.plusSeconds(1),
+            "ed"));
+    try (Connection c = ds.getConnection()) {
+      ReadItem item = rm.changesSince(c, 0, 10, Long.MAX_VALUE).items().get(0);
+      assertThat(item.title()).isEqualTo("Odd\uFFFDtitle");
+      assertThat(item.html()).isEqualTo("<p>still \uFFFD odd</p>\n");
+      assertThat(item.coverAlt()).isEqualTo("x\uFFFDy");
+      assertThat(item.revision()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void textWithANulIsTakenIn() throws Exception {
+    takesTextWithANul(ds, rm);
+  }
+
   @Test
   void itemsAreFoundByWhatTheirTitleSlugOrDescriptionContains() throws Exception {
     findsByTitleSlugOrDescription(ds, rm);
