@@ -420,7 +420,11 @@ final class ImportCommand implements Runnable {
       }
       WordPressWxr.Export wxr;
       try {
-        wxr = WordPressWxr.read(file, config.getBytes("quire.cli.wordpress.max-file-bytes"));
+        wxr =
+            WordPressWxr.read(
+                file,
+                config.getBytes("quire.cli.wordpress.max-file-bytes"),
+                config.getInt("quire.cli.wordpress.max-text-chars"));
       } catch (WordPressWxr.Unreadable e) {
         System.err.println("error: " + e.getMessage());
         System.err.println("Nothing was imported.");

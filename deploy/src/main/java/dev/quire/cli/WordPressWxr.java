@@ -75,7 +75,23 @@ final class WordPressWxr {
 
   private WordPressWxr() {}
 
+  /**
+   * As {@link #read(Path, long, int)} with {@code quire.cli.wordpress.max-text-chars}'s default.
+   */
   static Export read(Path file, long maxBytes) throws IOException, Unreadable {
+    return read(file, maxBytes, DEFAULT_MAX_TEXT);
+  }
+
+  /** {@code quire.cli.wordpress.max-text-chars}'s default. */
+  static final int DEFAULT_MAX_TEXT = 4 * 1024 * 1024;
+
+  /**
+   * The export in {@code file}, at most {@code maxBytes}. No element's text, and no stretch of the
+   * file without markup (an attribute's value), may be longer than {@code maxText}: the parser
+   * holds such a stretch whole, and one of 20 MB in an export within the size limit ran the heap
+   * out (the longest body a site takes is 262,144 characters).
+   */
+  static Export read(Path file, long maxBytes, int maxText) throws IOException, Unreadable {
     long size = Files.size(file);
     if (size > maxBytes) {
       throw new Unreadable(
@@ -92,19 +108,103 @@ final class WordPressWxr {
     factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
     factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
     factory.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, true);
-    factory.setProperty(XMLInputFactory.IS_COALESCING, true);
-    try (InputStream in = Files.newInputStream(file)) {
-      XMLStreamReader r = factory.createXMLStreamReader(in);
+    // Text comes in pieces (a CDATA section too, in pieces of this many characters), which the
+    // parser's reading of each element bounds (Parser.text).
+    factory.setProperty(XMLInputFactory.IS_COALESCING, false);
+    try {
+      factory.setProperty("jdk.xml.cdataChunkSize", CDATA_CHUNK);
+    } catch (IllegalArgumentException e) {
+      // Another StAX implementation: CDATA comes whole, still bounded by the markup runs below.
+    }
+    try (MarkupRuns in = new MarkupRuns(Files.newInputStream(file), maxText)) {
+      XMLStreamReader r = null;
       try {
-        return new Parser(file, r).export();
+        r = factory.createXMLStreamReader(in);
+        return new Parser(file, r, maxText).export();
       } catch (XMLStreamException e) {
+        // The reader wraps the stream's refusal as any other failure to read.
+        if (in.overAt() > 0) {
+          throw new Unreadable(file, in.overAt(), in.overMessage());
+        }
+        if (r == null) {
+          throw new Unreadable(file, 0, "not XML: " + firstLine(e.getMessage()));
+        }
         int line = e.getLocation() == null ? 0 : e.getLocation().getLineNumber();
         throw new Unreadable(file, line, "not well-formed XML: " + firstLine(e.getMessage()));
       } finally {
-        r.close();
+        if (r != null) {
+          try {
+            r.close();
+          } catch (XMLStreamException e) {
+            // Closing a reader that failed: nothing more to say.
+          }
+        }
       }
-    } catch (XMLStreamException e) {
-      throw new Unreadable(file, 0, "not XML: " + firstLine(e.getMessage()));
+    }
+  }
+
+  private static final int CDATA_CHUNK = 64 * 1024;
+
+  /**
+   * The file as read, refusing a stretch of more than {@code max} bytes without a {@code <}: an
+   * attribute's value (which holds none) or a text that long, which the parser would hold whole.
+   * Where it stopped is kept for the message, since the parser reports the failure its own way.
+   */
+  static final class MarkupRuns extends java.io.FilterInputStream {
+    private final long max;
+    private long run;
+    private int line = 1;
+    private int overAt;
+
+    MarkupRuns(InputStream in, long max) {
+      super(in);
+      this.max = max;
+    }
+
+    int overAt() {
+      return overAt;
+    }
+
+    String overMessage() {
+      return "more than "
+          + max
+          + " characters without markup (an attribute's value, or an element's text):"
+          + " at most quire.cli.wordpress.max-text-chars; the longest body a site takes is far"
+          + " shorter";
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        see((byte) b);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      int n = super.read(buf, off, len);
+      for (int i = off; i < off + n; i++) {
+        see(buf[i]);
+      }
+      return n;
+    }
+
+    private void see(byte b) throws IOException {
+      if (b == '<') {
+        run = 0;
+        return;
+      }
+      if (b == '\n') {
+        line++;
+      }
+      if (++run > max) {
+        if (overAt == 0) {
+          overAt = line;
+        }
+        throw new IOException(overMessage());
+      }
     }
   }
 
@@ -145,9 +245,57 @@ final class WordPressWxr {
     private int comments;
     private boolean sawChannel;
 
-    Parser(Path file, XMLStreamReader r) {
+    private final int maxText;
+
+    Parser(Path file, XMLStreamReader r, int maxText) {
       this.file = file;
       this.r = r;
+      this.maxText = maxText;
+    }
+
+    /**
+     * The text of the element the reader is at the start of, as {@code getElementText} reads it,
+     * but refused past {@code maxText} characters (the reader gives it in pieces).
+     */
+    private String text() throws XMLStreamException, Unreadable {
+      String element = key(r);
+      int at = line();
+      StringBuilder b = new StringBuilder();
+      while (true) {
+        int ev = r.next();
+        switch (ev) {
+          case XMLStreamConstants.CHARACTERS,
+              XMLStreamConstants.CDATA,
+              XMLStreamConstants.SPACE,
+              XMLStreamConstants.ENTITY_REFERENCE -> {
+            int len = r.getTextLength();
+            if ((long) b.length() + len > maxText) {
+              throw new Unreadable(
+                  file,
+                  at,
+                  "<"
+                      + element
+                      + "> holds more than "
+                      + maxText
+                      + " characters of text (quire.cli.wordpress.max-text-chars); the longest"
+                      + " body a site takes is far shorter");
+            }
+            b.append(r.getTextCharacters(), r.getTextStart(), len);
+          }
+          case XMLStreamConstants.END_ELEMENT -> {
+            return b.toString();
+          }
+          case XMLStreamConstants.START_ELEMENT ->
+              throw new XMLStreamException(
+                  "<" + element + "> holds an element where only text belongs", r.getLocation());
+          case XMLStreamConstants.END_DOCUMENT ->
+              throw new XMLStreamException(
+                  "the file ends inside <" + element + ">", r.getLocation());
+          default -> {
+            // A comment or a processing instruction: not text.
+          }
+        }
+      }
     }
 
     Export export() throws XMLStreamException, Unreadable {
@@ -193,8 +341,8 @@ final class WordPressWxr {
           continue;
         }
         switch (key(r)) {
-          case "title" -> title = r.getElementText().strip();
-          case "link" -> link = r.getElementText().strip();
+          case "title" -> title = text().strip();
+          case "link" -> link = text().strip();
           case "wp:author" -> author();
           case "item" -> items.add(item());
           default -> skip();
@@ -202,7 +350,7 @@ final class WordPressWxr {
       }
     }
 
-    private void author() throws XMLStreamException {
+    private void author() throws XMLStreamException, Unreadable {
       String login = null;
       String display = null;
       while (r.hasNext()) {
@@ -212,8 +360,8 @@ final class WordPressWxr {
         }
         if (ev == XMLStreamConstants.START_ELEMENT) {
           switch (key(r)) {
-            case "wp:author_login" -> login = r.getElementText().strip();
-            case "wp:author_display_name" -> display = r.getElementText().strip();
+            case "wp:author_login" -> login = text().strip();
+            case "wp:author_display_name" -> display = text().strip();
             default -> skip();
           }
         }
@@ -244,7 +392,7 @@ final class WordPressWxr {
           case "category" -> {
             String domain = r.getAttributeValue(null, "domain");
             String nicename = r.getAttributeValue(null, "nicename");
-            String name = r.getElementText().strip();
+            String name = text().strip();
             if ("post_tag".equals(domain)) {
               tags.add(name);
             } else if ("category".equals(domain)) {
@@ -272,7 +420,7 @@ final class WordPressWxr {
               "wp:status",
               "wp:post_type",
               "wp:attachment_url" ->
-              f.put(k, r.getElementText());
+              f.put(k, text());
           default -> skip();
         }
       }
@@ -334,7 +482,7 @@ final class WordPressWxr {
       return null;
     }
 
-    private void postmeta(Map<String, String> meta) throws XMLStreamException {
+    private void postmeta(Map<String, String> meta) throws XMLStreamException, Unreadable {
       String k = null;
       String v = null;
       while (r.hasNext()) {
@@ -344,8 +492,8 @@ final class WordPressWxr {
         }
         if (ev == XMLStreamConstants.START_ELEMENT) {
           switch (key(r)) {
-            case "wp:meta_key" -> k = r.getElementText().strip();
-            case "wp:meta_value" -> v = r.getElementText();
+            case "wp:meta_key" -> k = text().strip();
+            case "wp:meta_value" -> v = text();
             default -> skip();
           }
         }

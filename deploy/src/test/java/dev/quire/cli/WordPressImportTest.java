@@ -233,6 +233,31 @@ class WordPressImportTest {
     assertThat(h.err()).contains("huge.xml:").contains(": body: ").contains("nothing was imported");
     assertThat(Files.exists(data)).isFalse();
 
+    // One element of 20 MB of HTML, and one attribute of 5 MB, in an export within the file limit:
+    // the parser held each whole and ran the heap out. Refused naming the line and the limit.
+    Path longText = tmp.resolve("long-text.xml");
+    Files.writeString(longText, xml.replace("<p>Later.</p>", "<p>word</p>".repeat(2_000_000)));
+    var lt =
+        EmbeddingRoleClusterTest.runCli(
+            "import", "wordpress", longText.toString(), "--data", data.toString());
+    assertThat(lt.code()).as(lt.err()).isEqualTo(2);
+    assertThat(lt.err())
+        .containsPattern("long-text.xml:\\d+: <content:encoded> holds more than 4194304 characters")
+        .contains("quire.cli.wordpress.max-text-chars")
+        .contains("Nothing was imported.")
+        .doesNotContain("OutOfMemoryError");
+    Path longAttribute = tmp.resolve("long-attribute.xml");
+    Files.writeString(
+        longAttribute, xml.replaceFirst("<item>", "<item a=\"" + "A".repeat(5_000_000) + "\">"));
+    var la =
+        EmbeddingRoleClusterTest.runCli(
+            "import", "wordpress", longAttribute.toString(), "--data", data.toString());
+    assertThat(la.code()).as(la.err()).isEqualTo(2);
+    assertThat(la.err())
+        .contains("long-attribute.xml:27: more than 4194304 characters without markup")
+        .doesNotContain("OutOfMemoryError");
+    assertThat(Files.exists(data)).isFalse();
+
     // An export over the file limit (96 MiB: its items are held while checked, and a 283 MB one
     // ran the default heap out) is refused before it is parsed, naming the limit. Sparse.
     Path tooBig = tmp.resolve("too-big.xml");
