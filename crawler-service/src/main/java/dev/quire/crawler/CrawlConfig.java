@@ -25,7 +25,8 @@ public record CrawlConfig(
     long maxRobotsBytes,
     Duration slowPage,
     Set<String> allowHosts,
-    Citations citations) {
+    Citations citations,
+    Duration maxDuration) {
 
   /**
    * Thresholds and sizes of the citation check: the longest claim (the citing paragraph, cut around
@@ -86,7 +87,32 @@ public record CrawlConfig(
             dev.quire.protocol.ConfigChecks.atLeastOne(
                 root, "quire.crawler.citations.max-passage-chars"),
             dev.quire.protocol.ConfigChecks.atLeastOne(
-                root, "quire.crawler.citations.max-sources")));
+                root, "quire.crawler.citations.max-sources")),
+        c.getDuration("max-duration"));
+  }
+
+  /** This configuration with the crawl's time bounded by {@code d} instead. */
+  public CrawlConfig withMaxDuration(Duration d) {
+    return new CrawlConfig(
+        userAgent,
+        robotsAgent,
+        connectTimeout,
+        readTimeout,
+        callTimeout,
+        maxResponseBytes,
+        maxRedirects,
+        maxPages,
+        maxDepth,
+        maxExternalChecks,
+        concurrency,
+        perHostConcurrency,
+        politenessDelay,
+        maxCrawlDelay,
+        maxRobotsBytes,
+        slowPage,
+        allowHosts,
+        citations,
+        d);
   }
 
   public CrawlConfig withMaxPages(int n) {
@@ -132,6 +158,7 @@ public record CrawlConfig(
         maxRobotsBytes,
         slowPage,
         allow,
-        citations);
+        citations,
+        maxDuration);
   }
 }

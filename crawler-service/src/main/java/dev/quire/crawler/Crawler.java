@@ -52,7 +52,8 @@ public final class Crawler {
       boolean sitemapFound,
       List<String> disallowed,
       boolean cancelled,
-      boolean pageLimitReached) {}
+      boolean pageLimitReached,
+      boolean timeLimitReached) {}
 
   /** Called on the crawl's thread after each page or check. */
   @FunctionalInterface
@@ -129,8 +130,15 @@ public final class Crawler {
     int inFlight = 0;
     int inFlightPages = 0;
     boolean limitReached = false;
+    boolean outOfTime = false;
+    long deadline = t0 + config.maxDuration().toNanos();
     try {
       while (!cancelled.get() && (!frontier.isEmpty() || inFlight > 0)) {
+        if (System.nanoTime() - deadline > 0) {
+          // Ends with what it has: requests under way are abandoned (the pool is stopped below).
+          outOfTime = true;
+          break;
+        }
         // Start what may start now: a free slot overall and on the task's host, the pause kept.
         long now = System.nanoTime();
         long wakeAt = Long.MAX_VALUE;
@@ -251,7 +259,8 @@ public final class Crawler {
         sitemapFound,
         disallowed,
         cancelled.get(),
-        limitReached);
+        limitReached,
+        outOfTime);
   }
 
   private void enqueue(

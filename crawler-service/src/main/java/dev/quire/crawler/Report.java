@@ -35,7 +35,8 @@ public record Report(
     List<Finding> findings,
     List<Citation> citations,
     int omittedFindings,
-    int omittedCitations) {
+    int omittedCitations,
+    boolean timeLimitReached) {
 
   /** A cited source and how well it supports the paragraph that cites it. */
   public record Citation(
@@ -67,7 +68,8 @@ public record Report(
         List.copyOf(findings),
         List.copyOf(citations),
         0,
-        0);
+        0,
+        crawl.timeLimitReached());
   }
 
   /**
@@ -99,7 +101,8 @@ public record Report(
               List.copyOf(findings.subList(0, keepFindings)),
               List.copyOf(citations.subList(0, keepCitations)),
               omittedFindings + findings.size() - keepFindings,
-              omittedCitations + citations.size() - keepCitations);
+              omittedCitations + citations.size() - keepCitations,
+              timeLimitReached);
     }
     return r;
   }

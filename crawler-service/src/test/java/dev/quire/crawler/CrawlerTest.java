@@ -498,6 +498,46 @@ class CrawlerTest {
     }
   }
 
+  /**
+   * max-duration bounds the whole crawl: each request has its call-timeout, but a site answering
+   * every page slowly held a crawl (and a deploy gate on it) for hours.
+   */
+  @Test
+  void aCrawlEndsAtItsTimeLimitWithWhatItHas() throws Exception {
+    StringBuilder links = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      site.pages.put(
+          "/slow-page-" + i, new Page(200, "text/html", page("S" + i, "", "s"), Map.of(), 400));
+      links.append("<a href=\"/slow-page-").append(i).append("\">").append(i).append("</a> ");
+    }
+    site.pages.put("/", Page.html(page("Home", "", links.toString())));
+    CrawlConfig c = config().withMaxDuration(java.time.Duration.ofSeconds(1));
+    Fetcher fetcher = new Fetcher(c, new AddressGuard(c.allowHosts()));
+    try {
+      Crawler.Result r = new Crawler(c, fetcher).crawl(site.url("/"), (p, k, q) -> {});
+      assertThat(r.timeLimitReached()).isTrue();
+      assertThat(r.pages().stream().filter(v -> v.url().contains("/slow-page-")).count())
+          .as("not all 40 slow pages")
+          .isLessThan(40);
+      Report report = Report.of(r, List.of(), List.of());
+      assertThat(report.timeLimitReached()).isTrue();
+    } finally {
+      fetcher.close();
+    }
+    // Without the limit the same site is crawled whole.
+    Crawler.Result whole;
+    CrawlConfig all = config().withConcurrency(16, 16).withPolitenessDelay(java.time.Duration.ZERO);
+    Fetcher f2 = new Fetcher(all, new AddressGuard(all.allowHosts()));
+    try {
+      whole = new Crawler(all, f2).crawl(site.url("/"), (p, k, q) -> {});
+    } finally {
+      f2.close();
+    }
+    assertThat(whole.timeLimitReached()).isFalse();
+    assertThat(whole.pages().stream().filter(v -> v.url().contains("/slow-page-")).count())
+        .isEqualTo(40);
+  }
+
   @Test
   void pageAndSizeLimitsHold() throws Exception {
     CrawlConfig c = config().withMaxPages(3);

@@ -81,6 +81,14 @@ final class CrawlCommand implements Callable<Integer> {
   Integer concurrency;
 
   @Option(
+      names = "--max-duration",
+      paramLabel = "DURATION",
+      description =
+          "The whole crawl at most, e.g. 10m or 90s (default: quire.crawler.max-duration, 30m);"
+              + " past it the crawl ends with what it has.")
+  String maxDuration;
+
+  @Option(
       names = "--data",
       paramLabel = "DIR",
       description = "Data directory, for the embedding model files (default: ./data).")
@@ -106,6 +114,21 @@ final class CrawlCommand implements Callable<Integer> {
       return 2;
     }
     CrawlConfig cc = CrawlConfig.from(config);
+    // Limits that make no crawl: refused, as --concurrency 0 is (a page limit of -5 crawled
+    // nothing and passed the gate).
+    if (maxPages != null && maxPages < 1) {
+      System.err.println("error: --max-pages must be at least 1, was " + maxPages);
+      return 2;
+    }
+    if (maxDepth != null && maxDepth < 0) {
+      System.err.println(
+          "error: --max-depth must be 0 (the start page only) or more, was " + maxDepth);
+      return 2;
+    }
+    if (delayMillis != null && delayMillis < 0) {
+      System.err.println("error: --delay must be 0 or more milliseconds, was " + delayMillis);
+      return 2;
+    }
     if (maxPages != null) {
       cc = cc.withMaxPages(maxPages);
     }
@@ -114,6 +137,26 @@ final class CrawlCommand implements Callable<Integer> {
     }
     if (delayMillis != null) {
       cc = cc.withPolitenessDelay(Duration.ofMillis(delayMillis));
+    }
+    if (maxDuration != null) {
+      Duration d;
+      try {
+        d =
+            com.typesafe.config.ConfigFactory.parseString(
+                    "d = \"" + maxDuration.replace("\"", "") + "\"")
+                .getDuration("d");
+      } catch (com.typesafe.config.ConfigException e) {
+        System.err.println(
+            "error: --max-duration must be a duration such as 10m or 90s, was '"
+                + maxDuration
+                + "'");
+        return 2;
+      }
+      if (d.isNegative() || d.isZero()) {
+        System.err.println("error: --max-duration must be longer than 0, was " + maxDuration);
+        return 2;
+      }
+      cc = cc.withMaxDuration(d);
     }
     if (concurrency != null) {
       if (concurrency < 1) {
@@ -149,6 +192,14 @@ final class CrawlCommand implements Callable<Integer> {
       Report report = Report.of(result, findings, citations);
       report.write(out);
       print(report);
+      if (report.pages() == 0) {
+        // Nothing audited is no pass: the start was disallowed by robots.txt, or the limits left
+        // no page to visit.
+        System.err.println(
+            "error: no page was crawled (see the report's notes: robots.txt may disallow the"
+                + " start); a deploy gate should not pass on that");
+        return 1;
+      }
       return report.errors() > 0 ? 1 : 0;
     } finally {
       fetcher.close();
@@ -195,7 +246,8 @@ final class CrawlCommand implements Callable<Integer> {
         r.pages(),
         r.checkedLinks(),
         r.millis() / 1000.0,
-        r.pageLimitReached() ? " (page limit reached)" : "");
+        (r.pageLimitReached() ? " (page limit reached)" : "")
+            + (r.timeLimitReached() ? " (time limit reached: quire.crawler.max-duration)" : ""));
     System.out.printf(
         "%d error(s), %d warning(s), %d note(s).%n",
         r.counts().get("error"), r.counts().get("warning"), r.counts().get("info"));

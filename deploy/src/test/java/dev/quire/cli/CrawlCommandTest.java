@@ -134,6 +134,44 @@ class CrawlCommandTest {
     sources.stop(0);
   }
 
+  /** Limits that make no crawl are refused before it starts, as --concurrency 0 is. */
+  @Test
+  void limitsThatMakeNoCrawlAreRefused() throws Exception {
+    String start = "http://127.0.0.1:" + blog.getAddress().getPort() + "/";
+    for (String[] bad :
+        new String[][] {
+          {"--max-pages", "-5", "--max-pages must be at least 1, was -5"},
+          {"--max-pages", "0", "--max-pages must be at least 1, was 0"},
+          {"--max-depth", "-1", "--max-depth must be 0 (the start page only) or more, was -1"},
+          {"--delay", "-1", "--delay must be 0 or more milliseconds, was -1"},
+          {"--max-duration", "soon", "--max-duration must be a duration such as 10m or 90s"},
+          {"--max-duration", "0s", "--max-duration must be longer than 0"}
+        }) {
+      var r =
+          EmbeddingRoleClusterTest.runCli(
+              "crawl", start, "--out", tmp.resolve("no-report").toString(), bad[0], bad[1]);
+      assertThat(r.code()).as(r.err()).isEqualTo(2);
+      assertThat(r.err()).contains(bad[2]);
+    }
+    assertThat(java.nio.file.Files.exists(tmp.resolve("no-report"))).isFalse();
+
+    // A site whose robots.txt keeps the crawler out: nothing audited, and the gate fails.
+    HttpServer closed =
+        serve(Map.of("/robots.txt", "User-agent: *\nDisallow: /\n", "/", "<title>Home</title>"));
+    try {
+      var r =
+          EmbeddingRoleClusterTest.runCli(
+              "crawl",
+              "http://127.0.0.1:" + closed.getAddress().getPort() + "/",
+              "--out",
+              tmp.resolve("closed").toString());
+      assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
+      assertThat(r.err()).contains("error: no page was crawled");
+    } finally {
+      closed.stop(0);
+    }
+  }
+
   @Test
   void citationsAreJudgedByMeaningAndTheReportsWritten() throws Exception {
     Path out = tmp.resolve("report");
