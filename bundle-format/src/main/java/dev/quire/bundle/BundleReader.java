@@ -95,6 +95,10 @@ public final class BundleReader implements AutoCloseable {
         }
       } catch (JsonProcessingException e) {
         throw new BundleException(Layout.MANIFEST, "not valid JSON: " + e.getOriginalMessage());
+      } catch (LimitExceeded over) {
+        // A problem of the bundle, as any entry's (exit 2), not a failure to read the file.
+        throw new BundleException(
+            Layout.MANIFEST, over.getMessage().substring(Layout.MANIFEST.length() + 2));
       }
       // Parsed as it inflates (not read into a byte array first), within its own limit.
       try (InputStream in =
@@ -102,6 +106,9 @@ public final class BundleReader implements AutoCloseable {
         manifest = Layout.JSON.readValue(in, Manifest.class);
       } catch (JsonProcessingException e) {
         throw new BundleException(Layout.MANIFEST, "not valid JSON: " + e.getOriginalMessage());
+      } catch (LimitExceeded over) {
+        throw new BundleException(
+            Layout.MANIFEST, over.getMessage().substring(Layout.MANIFEST.length() + 2));
       }
       checkVersion(manifest);
       return new BundleReader(zip, limits, manifest);

@@ -119,7 +119,9 @@ class BadBundleTest {
   @Test
   void aManifestOverItsLimitIsRefusedAtOpenNamingIt() throws Exception {
     assertThat(Limits.DEFAULT.maxManifestBytes()).isLessThan(Limits.DEFAULT.maxRecordEntryBytes());
+    // A problem of the bundle (the commands' exit 2), not a failure to read the file (exit 1).
     assertThatThrownBy(() -> BundleReader.open(good, Limits.DEFAULT.withMaxManifestBytes(100)))
+        .isInstanceOf(BundleException.class)
         .hasMessageContaining("manifest.json: inflates past the size limit of 100 bytes");
     try (BundleReader r = BundleReader.open(good, Limits.DEFAULT)) {
       assertThat(r.manifest().entries()).isNotEmpty();

@@ -57,6 +57,11 @@ final class ImportCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (!Files.isDirectory(dir)) {
+        // As the other importers answer a missing file: a usage error, before a site is opened.
+        System.err.println("error: " + dir + " is not a directory");
+        return 2;
+      }
       var config = QuireNode.config(site.overrides());
       MarkdownFolder folder =
           folder(dev.quire.protocol.ContentRules.Limits.fromConfig(config), config);
@@ -302,9 +307,29 @@ final class ImportCommand implements Runnable {
           doing + " took longer than quire.cli.list-timeout (" + wait + ")", e);
     } catch (ExecutionException e) {
       Throwable c = e.getCause() != null ? e.getCause() : e;
-      throw new java.io.IOException(
-          "could not " + done + ": " + (c.getMessage() != null ? c.getMessage() : c), c);
+      throw new java.io.IOException("could not " + done + ": " + reason(c), c);
     }
+  }
+
+  /**
+   * Why {@code c} happened, in words: the JDK's HTTP client fails to connect with a bare {@code
+   * java.net.ConnectException} (no message), which said nothing of the server being down.
+   */
+  static String reason(Throwable c) {
+    for (Throwable t = c; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return "the server did not accept a connection (is it running, and is --server its"
+            + " address?)";
+      }
+      if (t instanceof java.net.http.HttpTimeoutException) {
+        return "the server did not answer in time";
+      }
+      if (t instanceof java.nio.channels.UnresolvedAddressException
+          || t instanceof java.net.UnknownHostException) {
+        return "the server's host name does not resolve";
+      }
+    }
+    return c.getMessage() != null ? c.getMessage() : c.toString();
   }
 
   /** The files an empty site consists of, in the order they can go. */

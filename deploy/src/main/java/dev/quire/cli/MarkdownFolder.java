@@ -189,6 +189,29 @@ public final class MarkdownFolder {
     List<Problem> problems = new ArrayList<>();
     List<Problem> warnings = new ArrayList<>();
     unread(dir).ifPresent(warnings::add);
+    // A link in the folder to a file outside it is not read: the folder is what was named, and a
+    // link to /etc/passwd or to another person's drafts would be read with the importer's rights
+    // (a WordPress import's --media refuses such links too). A link within the folder is read.
+    Path real = dir.toRealPath();
+    List<Path> inside = new ArrayList<>();
+    for (Path f : files) {
+      Path target = f.toRealPath();
+      if (target.startsWith(real)) {
+        inside.add(f);
+      } else {
+        problems.add(
+            new Problem(
+                f,
+                1,
+                "file",
+                "is a link to "
+                    + target
+                    + ", outside "
+                    + dir
+                    + ": copy the file into the folder to import it"));
+      }
+    }
+    files = inside;
     long total = 0;
     for (Path f : files) {
       total += Files.size(f);

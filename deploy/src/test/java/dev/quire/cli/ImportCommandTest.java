@@ -59,6 +59,18 @@ class ImportCommandTest {
     }
   }
 
+  /** A server that is down is named as such, not as a bare java.net.ConnectException. */
+  @Test
+  void aServerThatIsDownIsSaidPlainly() throws Exception {
+    Path one = Files.createDirectories(tmp.resolve("one"));
+    Files.writeString(one.resolve("a.md"), "---\ntitle: A\n---\nA.\n");
+    var down =
+        EmbeddingRoleClusterTest.runCli(
+            "import", "markdown", one.toString(), "--server", "http://127.0.0.1:1", "--token", "t");
+    assertThat(down.code()).isNotZero();
+    assertThat(down.err()).contains("the server did not accept a connection");
+  }
+
   @Test
   void aFileTheSiteWouldRefuseStopsTheWholeImportBeforeAnythingIsWritten() throws Exception {
     Path data = tmp.resolve("data");
@@ -301,7 +313,8 @@ class ImportCommandTest {
             "--server",
             "http://127.0.0.1:9");
     String printed = missing.err() + noToken.err();
-    assertThat(missing.code()).isEqualTo(1);
+    // A usage error, as the other importers' missing file is (it was 1 until 2026-12-06).
+    assertThat(missing.code()).isEqualTo(2);
     assertThat(noToken.code()).isEqualTo(2);
     assertThat(printed)
         .contains("error: " + tmp.resolve("nowhere") + " is not a directory")

@@ -33,6 +33,27 @@ class MarkdownFolderTest {
         .toList();
   }
 
+  /** A link to a file outside the folder is not read; one to a file inside it is. */
+  @Test
+  void aLinkOutOfTheFolderIsAProblemAndItsTargetIsNotRead(@TempDir Path elsewhere)
+      throws Exception {
+    Path secret =
+        Files.writeString(
+            elsewhere.resolve("secret.md"), "---\ntitle: Secret outside\n---\nTOP SECRET\n");
+    Files.createSymbolicLink(dir.resolve("link.md"), secret);
+    Path own = Files.writeString(dir.resolve("own.txt"), "---\ntitle: Own\n---\nMine\n");
+    Files.createSymbolicLink(dir.resolve("inside.md"), own);
+    var r = folder.read(dir);
+    assertThat(problems(r))
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p)
+                    .startsWith("link.md:1: file: is a link to " + secret.toRealPath())
+                    .contains("copy the file into the folder"));
+    assertThat(r.entries()).extracting(e -> e.fields().title()).containsExactly("Own");
+  }
+
   @Test
   void readsTheSeedFormatWithBothTagStyles() throws Exception {
     var r =
