@@ -394,6 +394,19 @@ public final class MarkdownFolder {
     for (Map.Entry<String, Node> e : nodes.entrySet()) {
       if (!KEYS.contains(e.getKey())) {
         warnings.add(new Problem(f, line(e.getValue()), e.getKey(), "unknown key, ignored"));
+      } else {
+        explicitTag(e.getValue())
+            .ifPresent(
+                t ->
+                    problems.add(
+                        new Problem(
+                            f,
+                            line(t),
+                            e.getKey(),
+                            "the YAML tag "
+                                + t.getTag().getValue()
+                                + " is not read (its value would be taken as plain text): leave"
+                                + " the tag out")));
       }
     }
     // One line, as the site keeps them: a re-import then finds nothing changed.
@@ -493,6 +506,32 @@ public final class MarkdownFolder {
       }
     }
     return line + 2;
+  }
+
+  /** YAML's own kinds of value: what front matter written by hand or by an export holds. */
+  private static final Set<String> PLAIN_TAGS =
+      Set.of("str", "int", "float", "bool", "null", "timestamp", "seq", "map").stream()
+          .map(t -> "tag:yaml.org,2002:" + t)
+          .collect(java.util.stream.Collectors.toSet());
+
+  /**
+   * The first node in {@code n} with a tag other than YAML's plain kinds ({@code !!binary}, {@code
+   * !custom}): such a value was taken as its text ({@code description: !!binary aGVsbG8=} became
+   * "aGVsbG8="), so it is refused rather than read wrong.
+   */
+  private static java.util.Optional<Node> explicitTag(Node n) {
+    if (!PLAIN_TAGS.contains(n.getTag().getValue())) {
+      return java.util.Optional.of(n);
+    }
+    if (n instanceof SequenceNode seq) {
+      for (Node item : seq.getValue()) {
+        var inner = explicitTag(item);
+        if (inner.isPresent()) {
+          return inner;
+        }
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   private static int line(Node n) {

@@ -33,6 +33,22 @@ class MarkdownFolderTest {
         .toList();
   }
 
+  /** A YAML tag beyond YAML's plain kinds was read as its text: refused, naming the line. */
+  @Test
+  void aValueWithAYamlTagIsAProblemNotItsText() throws Exception {
+    var r =
+        read(
+            "tagged.md",
+            "---\ntitle: !!str Plainly fine\ndescription: !!binary aGVsbG8=\n"
+                + "tags: [a, !custom b]\ndate: 2026-05-06\n---\nBody.\n");
+    assertThat(problems(r))
+        .containsExactly(
+            "tagged.md:3: description: the YAML tag tag:yaml.org,2002:binary is not read (its"
+                + " value would be taken as plain text): leave the tag out",
+            "tagged.md:4: tags: the YAML tag !custom is not read (its value would be taken as"
+                + " plain text): leave the tag out");
+  }
+
   /** A link to a file outside the folder is not read; one to a file inside it is. */
   @Test
   void aLinkOutOfTheFolderIsAProblemAndItsTargetIsNotRead(@TempDir Path elsewhere)
