@@ -27,6 +27,34 @@ final class ServeCommand implements Callable<Integer> {
 
   private static final int MAX_PORT = 65_535;
 
+  /**
+   * Whether the site's base URL is the built-in default: set by no configuration file, {@code
+   * site.conf}, system property or {@code QUIRE_BASE_URL} ({@code env}).
+   */
+  static boolean isDefaultBaseUrl(com.typesafe.config.Config config, String env) {
+    if (env != null && !env.isBlank()) {
+      return false;
+    }
+    var origin = config.getValue("quire.site.base-url").origin();
+    return origin.resource() != null && origin.resource().equals("reference.conf");
+  }
+
+  /**
+   * The base URL for a server whose site address was never set, on another port than the default's
+   * 8080: {@code http://localhost:<port>}, so that a site tried out on {@code --port 18501} links
+   * to itself (its canonical URLs, feeds and sitemap named port 8080, where nothing listened).
+   * Empty when the address was set, or the port is the default's or chosen at start.
+   */
+  static java.util.Optional<String> localBaseUrl(com.typesafe.config.Config config, String env) {
+    int port = config.getInt("quire.gateway.http.port");
+    int defaultPort =
+        com.typesafe.config.ConfigFactory.defaultReference().getInt("quire.gateway.http.port");
+    if (!isDefaultBaseUrl(config, env) || port <= 0 || port == defaultPort) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("http://localhost:" + port);
+  }
+
   @Option(names = "--port", description = "HTTP port (default 8080 or $QUIRE_PORT).")
   Integer port;
 
@@ -187,6 +215,20 @@ final class ServeCommand implements Callable<Integer> {
     try {
       var config = QuireNode.config(o);
       nodeRoles = QuireNode.roles(config);
+      if (nodeRoles.contains("gateway")) {
+        java.util.Optional<String> local = localBaseUrl(config, System.getenv("QUIRE_BASE_URL"));
+        if (local.isPresent()) {
+          o.put("quire.site.base-url", local.get());
+          config = QuireNode.config(o);
+        }
+        if (local.isPresent() || isDefaultBaseUrl(config, System.getenv("QUIRE_BASE_URL"))) {
+          System.err.println(
+              "note: quire.site.base-url is not set, so links in feeds, the sitemap, canonical"
+                  + " URLs and Open Graph tags name "
+                  + config.getString("quire.site.base-url")
+                  + "; set QUIRE_BASE_URL to the site's public address");
+        }
+      }
       if (demo && !nodeRoles.contains("content")) {
         System.err.println("error: --demo needs the content role in this process");
         return 2;

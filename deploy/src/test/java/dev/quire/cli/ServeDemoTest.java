@@ -55,7 +55,10 @@ class ServeDemoTest {
                 "QUIRE_API_TOKEN",
                 "demo-test-token-0123456789",
                 "QUIRE_EMBEDDING_ENABLED",
-                "false"));
+                "false",
+                // One address for both servers, whose pages are compared below.
+                "QUIRE_BASE_URL",
+                "http://localhost:8080"));
     base = "http://127.0.0.1:" + port;
     Path indentedDir = Files.createDirectories(indentedDir());
     int indentedPort = EmbeddingRoleClusterTest.freePort();
@@ -69,7 +72,9 @@ class ServeDemoTest {
                 "QUIRE_EMBEDDING_ENABLED",
                 "false",
                 "QUIRE_TRIM_TEMPLATE_INDENTATION",
-                "false"));
+                "false",
+                "QUIRE_BASE_URL",
+                "http://localhost:8080"));
     indentedBase = "http://127.0.0.1:" + indentedPort;
   }
 
