@@ -1880,7 +1880,7 @@ class AdminEndToEndTest {
     assertThat(germanHome)
         .contains("lang=\"de\"")
         .contains("Min. Lesezeit</span>")
-        .contains(">Alle Beiträge <span")
+        .contains(">Ältere Beiträge <span")
         .contains(">Zum Inhalt springen</a>")
         .doesNotContain("min read");
     String postUrl = org.jsoup.Jsoup.parse(germanHome).selectFirst(".card__title a").attr("href");

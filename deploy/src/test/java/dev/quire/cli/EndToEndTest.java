@@ -303,6 +303,10 @@ class EndToEndTest {
     assertThat(get("/sitemap.xml").body())
         .contains("<loc>http://localhost:8080/authors/ann-lee/</loc>");
     assertThat(get("/authors/nobody/").statusCode()).isEqualTo(404);
+    // The name as written in the byline, folded as a tag is: 301 to the one URL.
+    var byName = get("/authors/Ann-Lee/");
+    assertThat(byName.statusCode()).isEqualTo(301);
+    assertThat(byName.headers().firstValue("Location")).hasValue("/authors/ann-lee/");
     assertThat(get("/authors/ann-lee/page/2/").statusCode()).isEqualTo(404);
     assertThat(ann.body()).contains("<a href=\"/authors/\" id=\"all-authors\">All authors</a>");
     assertThat(get("/authors/").body())
@@ -1436,10 +1440,12 @@ class EndToEndTest {
     // The site's 404 page, not an empty body a browser shows blank.
     assertThat(noFeed.body()).contains("<html").contains("there is no feed here");
     assertThat(get("/tags/feed.xml").statusCode()).isEqualTo(404);
-    // Another spelling of the same tag (its page redirects to the key) has no feed of its own.
+    // Another spelling of the same tag answers 301 to the key's feed, as the tag's page does.
     String spelled = "/tags/" + tagRef.key().toUpperCase(java.util.Locale.ROOT) + "/feed.xml";
     assertThat(tagRef.key()).isNotEqualTo(tagRef.key().toUpperCase(java.util.Locale.ROOT));
-    assertThat(get(spelled).statusCode()).isEqualTo(404);
+    var spelledFeed = get(spelled);
+    assertThat(spelledFeed.statusCode()).isEqualTo(301);
+    assertThat(spelledFeed.headers().firstValue("Location")).hasValue(tagRef.url() + "feed.xml");
 
     var sitemap = get("/sitemap.xml");
     assertThat(sitemap.statusCode()).isEqualTo(200);
@@ -2084,6 +2090,9 @@ class EndToEndTest {
     assertThat(typed)
         .contains("value=\"&lt;b&gt;bold&lt;/b&gt; &quot;quoted&quot;\"")
         .doesNotContain("<b>bold</b>");
+    // A NUL (an HTML parse error) or an escape comes back as a space.
+    String nul = get("/search/?q=a%00b%1Bc").body();
+    assertThat(nul).contains("value=\"a b c\"").doesNotContain("\u0000").doesNotContain("\u001b");
     var tooLong = get("/search/?q=" + "a".repeat(201));
     assertThat(tooLong.statusCode()).isEqualTo(400);
     assertThat(tooLong.body()).contains("q: at most 200 characters, was 201 characters");

@@ -199,12 +199,18 @@ public final class FeedsModule implements CmsModule {
     String tag = tagOfFeed(path);
     if (tag != null) {
       // Only the tag's own URL (its key, as the site links it) has a feed: another spelling
-      // ("Java", whose page redirects to the key) or a tag that does not exist is a 404, kept out
-      // of the page memo so made-up paths do not fill it. (Pekko gives the path re-encoded in one
-      // form, so "%6Aava" arrives as "java".)
+      // ("Java") answers 301 to it, as the tag's page does; a tag that does not exist is a 404.
+      // Neither is kept in the page memo, so made-up paths do not fill it. (Pekko gives the path
+      // re-encoded in one form, so "%6Aava" arrives as "java".)
       List<ItemView> tagged = snap.tagged(tag);
       String page = TAGS + tag + "/";
       if (tagged.isEmpty()) {
+        String key = dev.quire.protocol.ContentRules.tagKey(tag);
+        if (!key.equals(tag) && !snap.tagged(key).isEmpty()) {
+          return dev.quire.gateway.site.SiteModule.redirect(
+                  dev.quire.protocol.RedirectRule.encoded(TAGS + key + TAG_FEED))
+              .once();
+        }
         return notFound(path, "there is no feed here").once();
       }
       return ok(

@@ -53,6 +53,33 @@ public final class PdfRenderer {
   private static final String UNICODE_FONT =
       "/org/apache/pdfbox/resources/ttf/LiberationSans-Regular.ttf";
 
+  /**
+   * The document's own families (pdf/document.peb): Liberation Serif, Sans and Mono (SIL Open Font
+   * License, from the openpdf-fonts-extra jar), each in four faces, embedded as subsets. PDF's
+   * standard fonts were used before, and no PDF viewer had to show them as the layout measured
+   * them: code came out in a proportional face, and nothing was embedded for a tagged PDF.
+   */
+  public static final java.util.Map<String, String> FAMILIES =
+      java.util.Map.of(
+          "Quire Serif",
+          "LiberationSerif",
+          "Quire Sans",
+          "LiberationSans",
+          "Quire Mono",
+          "LiberationMono");
+
+  /**
+   * CSS's generic families, each as the library may name it, set in the same fonts: a tagged PDF
+   * takes embedded fonts only, and a theme's own document may ask for {@code serif}.
+   */
+  private static final java.util.Map<String, List<String>> GENERIC =
+      java.util.Map.of(
+          "Quire Serif", List.of("serif", "Serif", "Times", "Times New Roman"),
+          "Quire Sans", List.of("sans-serif", "SansSerif", "Helvetica", "Arial"),
+          "Quire Mono", List.of("monospace", "Monospaced", "Courier", "Courier New"));
+
+  private static final String FONTS = "/liberation/";
+
   private final String baseUrl;
   private final MediaStore media;
   private final long maxImagePixels;
@@ -147,10 +174,29 @@ public final class PdfRenderer {
         }
       }
     }
+    forPrint(page);
     org.w3c.dom.Document dom = W3CDom.convert(page);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PdfRendererBuilder builder = new PdfRendererBuilder();
     builder.useFastMode();
+    // A tagged PDF (PDF/UA): its structure (headings, paragraphs, lists, tables, figures with
+    // their alt text) and its language (the page's lang) for screen readers and reflow.
+    builder.usePdfUaAccessibility(true);
+    for (var family : FAMILIES.entrySet()) {
+      List<String> names = new java.util.ArrayList<>(List.of(family.getKey()));
+      names.addAll(GENERIC.get(family.getKey()));
+      for (Face face : Face.values()) {
+        String resource = FONTS + family.getValue() + "-" + face.file + ".ttf";
+        for (String name : names) {
+          builder.useFont(
+              () -> PdfRenderer.class.getResourceAsStream(resource),
+              name,
+              face.weight,
+              face.style,
+              true);
+        }
+      }
+    }
     builder.withW3cDocument(dom, baseUrl + "/");
     for (ExternalResourceControlPriority when : ExternalResourceControlPriority.values()) {
       builder.useExternalResourceAccessControl(this::allowed, when);
@@ -174,6 +220,56 @@ public final class PdfRenderer {
       throw new UncheckedIOException(e);
     }
     return out.toByteArray();
+  }
+
+  /** A font's four faces, as the jar names their files. */
+  private enum Face {
+    REGULAR(
+        "Regular", 400, com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle.NORMAL),
+    BOLD("Bold", 700, com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle.NORMAL),
+    ITALIC(
+        "Italic", 400, com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle.ITALIC),
+    BOLD_ITALIC(
+        "BoldItalic",
+        700,
+        com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle.ITALIC);
+
+    final String file;
+    final int weight;
+    final com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle style;
+
+    Face(
+        String file,
+        int weight,
+        com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle style) {
+      this.file = file;
+      this.weight = weight;
+      this.style = style;
+    }
+  }
+
+  /**
+   * What a screen shows that paper cannot: a task list's checkbox (the layout draws form fields
+   * empty, so a done task printed as not done) becomes a box with an x for a done one; a footnote's
+   * way back (↩, which no embedded font has: it printed as '#') an ↑.
+   */
+  static void forPrint(org.jsoup.nodes.Document page) {
+    for (org.jsoup.nodes.Element box : page.select("input[type=checkbox]")) {
+      boolean done = box.hasAttr("checked");
+      org.jsoup.nodes.Element mark = new org.jsoup.nodes.Element("span");
+      mark.addClass("task-box").addClass(done ? "task-done" : "task-open");
+      mark.attr("aria-label", done ? "done" : "not done");
+      mark.text(done ? "x" : "\u00a0");
+      // Its item shows the box instead of a bullet.
+      org.jsoup.nodes.Element item = box.closest("li");
+      if (item != null) {
+        item.addClass("task-item");
+      }
+      box.replaceWith(mark);
+    }
+    for (org.jsoup.nodes.Element back : page.select("a[data-footnote-backref]")) {
+      back.text("\u2191");
+    }
   }
 
   /** Only raster images stored in this site's media (checked before and after resolving). */

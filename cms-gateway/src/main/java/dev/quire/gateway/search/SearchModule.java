@@ -276,6 +276,25 @@ public final class SearchModule implements CmsModule {
     return n;
   }
 
+  /**
+   * {@code q} with each control character (a NUL, an escape) as a space: the page shows the query
+   * back in its box and title, where a NUL is an HTML parse error, and no word holds one.
+   */
+  static String spacedControls(String q) {
+    for (int i = 0; i < q.length(); i++) {
+      if (Character.isISOControl(q.charAt(i))) {
+        StringBuilder b = new StringBuilder(q);
+        for (int j = i; j < b.length(); j++) {
+          if (Character.isISOControl(b.charAt(j))) {
+            b.setCharAt(j, ' ');
+          }
+        }
+        return b.toString();
+      }
+    }
+    return q;
+  }
+
   /** The search page, or with {@code search/live.peb} its results alone. */
   private CompletionStage<HttpResponse> page(HttpRequest req, String template) {
     String q;
@@ -287,6 +306,7 @@ public final class SearchModule implements CmsModule {
       return CompletableFuture.failedFuture(
           HttpError.badRequest("q", "is not valid percent-encoded text"));
     }
+    q = spacedControls(q);
     return searchNow(q, settings.results())
         .thenApply(
             outcome -> {

@@ -314,6 +314,17 @@ public final class SiteModule implements CmsModule {
       List<ItemView> posts = key == null ? List.of() : snap.byAuthor(key);
       int page = n == 2 ? 1 : parsePage(parts[3]);
       String first = "/authors/" + parts[1] + "/";
+      if (posts.isEmpty() && key != null && page >= 1) {
+        // "Mira-Quill" as typed from the byline: folded as a tag is, to the one URL the site
+        // links (it answered 404 where /tags/WEB/ answered 301).
+        String canonical = ContentRules.tagKey(key);
+        if (!canonical.equals(key) && !snap.byAuthor(canonical).isEmpty()) {
+          return redirect(
+                  RedirectRule.encoded(
+                      "/authors/" + canonical + "/" + (page > 1 ? "page/" + page + "/" : "")))
+              .once();
+        }
+      }
       // The name as the newest post spells it.
       return pagedList(
           snap,
@@ -607,7 +618,8 @@ public final class SiteModule implements CmsModule {
     return RawHeader.create("Cache-Control", "public, max-age=" + age.toSeconds());
   }
 
-  private static SiteSnapshot.Rendered redirect(String location) {
+  /** A 301 to {@code location}, a path on this site. */
+  public static SiteSnapshot.Rendered redirect(String location) {
     // Locations are built from validated slugs and the request's own (still percent-encoded)
     // path: always a local path, never another host.
     return new SiteSnapshot.Rendered(

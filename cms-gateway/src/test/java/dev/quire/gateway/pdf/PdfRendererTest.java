@@ -151,6 +151,52 @@ class PdfRendererTest {
     }
   }
 
+  /**
+   * The document's families are embedded fonts (code in a monospaced one: PDF's standard fonts were
+   * never embedded, and code came out proportional); the PDF is tagged, in the page's language; a
+   * done task prints as done, and a footnote's way back as an arrow, not '#'.
+   */
+  @Test
+  void fontsAreEmbeddedThePdfIsTaggedAndTasksAndFootnotesPrint() throws Exception {
+    MediaStore media =
+        new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
+    String html =
+        "<!doctype html><html lang=\"de\"><head><title>T</title><style>"
+            + "body { font-family: \"Quire Serif\"; } h1 { font-family: \"Quire Sans\"; }"
+            + " code { font-family: \"Quire Mono\"; } strong { font-weight: bold; }</style></head>"
+            + "<body><h1>Title</h1><p>Text with <code>code()</code> and <strong>bold</strong>"
+            + "<sup><a href=\"#fn-1\" data-footnote-ref>1</a></sup>.</p>"
+            + "<ul><li><input type=\"checkbox\" disabled checked> A done task</li>"
+            + "<li><input type=\"checkbox\" disabled> An open task</li></ul>"
+            + "<section data-footnotes><ol><li id=\"fn-1\"><p>Note."
+            + " <a href=\"#fnref-1\" data-footnote-backref>\u21a9</a></p></li></ol></section>"
+            + "</body></html>";
+    byte[] pdf = new PdfRenderer("https://example.org", media, 40_000_000).render(html);
+    try (PDDocument doc = Loader.loadPDF(pdf)) {
+      java.util.Set<String> fonts = new java.util.TreeSet<>();
+      var resources = doc.getPage(0).getResources();
+      for (var name : resources.getFontNames()) {
+        var font = resources.getFont(name);
+        assertThat(font.isEmbedded()).as(font.getName()).isTrue();
+        fonts.add(font.getName().replaceFirst("^[A-Z]{6}\\+", ""));
+      }
+      assertThat(fonts)
+          .contains(
+              "LiberationSerif", "LiberationSans-Bold", "LiberationMono", "LiberationSerif-Bold");
+      assertThat(doc.getDocumentCatalog().getLanguage()).isEqualTo("de");
+      assertThat(doc.getDocumentCatalog().getMarkInfo().isMarked()).isTrue();
+      assertThat(doc.getDocumentCatalog().getStructureTreeRoot()).isNotNull();
+      PDFTextStripper stripper = new PDFTextStripper();
+      stripper.setSortByPosition(true);
+      String text = stripper.getText(doc);
+      assertThat(text)
+          .containsPattern("x\\s*A done task")
+          .contains("An open task")
+          .contains("Note. \u2191")
+          .doesNotContain("#");
+    }
+  }
+
   @Test
   void aMediaImageOverThePixelLimitIsLeftOutNotDecoded() throws Exception {
     MediaStore media =

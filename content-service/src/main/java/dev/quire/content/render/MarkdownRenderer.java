@@ -91,7 +91,21 @@ public final class MarkdownRenderer {
             FootnotesExtension.create(),
             TaskListItemsExtension.create());
     this.parser = Parser.builder().extensions(extensions).build();
-    this.renderer = HtmlRenderer.builder().extensions(extensions).build();
+    this.renderer =
+        HtmlRenderer.builder()
+            .extensions(extensions)
+            // A table column's alignment as a class (align-left, -center, -right): the align
+            // attribute the tables extension writes is obsolete HTML (validators flag every cell),
+            // and the PDF's renderer ignores it; the theme and the PDF style the classes.
+            .attributeProviderFactory(
+                context ->
+                    (node, tagName, attributes) -> {
+                      if ((tagName.equals("th") || tagName.equals("td"))
+                          && attributes.containsKey("align")) {
+                        attributes.put("class", "align-" + attributes.remove("align"));
+                      }
+                    })
+            .build();
     this.safelist =
         Safelist.relaxed()
             .addTags(
@@ -122,8 +136,8 @@ public final class MarkdownRenderer {
                 "data-footnote-backref-idx",
                 "aria-label")
             .addAttributes("input", "type", "checked", "disabled")
-            .addAttributes("th", "align")
-            .addAttributes("td", "align")
+            .addAttributes("th", "align", "class")
+            .addAttributes("td", "align", "class")
             .addAttributes("ol", "start")
             .addAttributes("details", "open")
             .addEnforcedAttribute("input", "disabled", "disabled")

@@ -21,7 +21,10 @@ class MarkdownRendererTest {
             "## A heading\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n~~gone~~ https://example.org\n\n"
                 + "- [x] done\n- [ ] todo\n\nText[^1].\n\n[^1]: The note.\n\n```java\nint x;\n```\n");
     assertThat(html).contains("<h2 id=\"a-heading\">A heading</h2>");
-    assertThat(html).contains("<table>").contains("<td align=\"right\">2</td>");
+    assertThat(html)
+        .contains("<table>")
+        .contains("<td class=\"align-right\">2</td>")
+        .doesNotContain("align=");
     assertThat(html).contains("<del>gone</del>");
     assertThat(html).contains("<a href=\"https://example.org\">https://example.org</a>");
     assertThat(Jsoup.parseBodyFragment(html).select("input[type=checkbox][disabled][checked]"))
