@@ -13,6 +13,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValu
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.reject;
+import static org.apache.pekko.http.javadsl.server.Directives.respondWithDefaultHeaders;
 import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -237,7 +238,11 @@ public final class Gateway {
     all.addAll(pub);
     Route allRoutes = anyOf(all);
     Route htmlRejections = handleRejections(errors.htmlRejections(), () -> allRoutes);
-    Route root = handleExceptions(errors.htmlExceptions(), () -> htmlRejections);
+    Route handled = handleExceptions(errors.htmlExceptions(), () -> htmlRejections);
+    // Added where a module set none of its own (the admin's and the media's are stricter).
+    List<org.apache.pekko.http.javadsl.model.HttpHeader> security =
+        dev.quire.gateway.http.SecurityHeaders.of(system.settings().config());
+    Route root = respondWithDefaultHeaders(security, () -> handled);
     java.util.concurrent.CompletableFuture<Void> firstPage =
         new java.util.concurrent.CompletableFuture<>();
     Route routed =

@@ -86,6 +86,36 @@ class EndToEndTest {
     node.close();
   }
 
+  /**
+   * Every answer carries nosniff, a Content-Security-Policy and a Referrer-Policy unless its module
+   * sets its own: the public pages had only nosniff (and feeds, the sitemap and error pages none)
+   * while the admin had all three.
+   */
+  @Test
+  @Order(1)
+  void publicAnswersCarryTheSecurityHeadersAndTheAdminKeepsItsOwn() throws Exception {
+    for (String path :
+        new String[] {
+          "/", "/?from=feed", "/feed.xml", "/sitemap.xml", "/robots.txt", "/no-such-page/"
+        }) {
+      var r = get(path);
+      assertThat(r.headers().firstValue("X-Content-Type-Options")).as(path).hasValue("nosniff");
+      assertThat(r.headers().firstValue("Content-Security-Policy"))
+          .as(path)
+          .hasValueSatisfying(
+              v -> assertThat(v).contains("default-src 'self'").contains("frame-ancestors 'self'"));
+      assertThat(r.headers().firstValue("Referrer-Policy"))
+          .as(path)
+          .hasValue("strict-origin-when-cross-origin");
+      assertThat(r.headers().allValues("Content-Security-Policy")).as(path).hasSize(1);
+    }
+    var admin = get("/admin/login");
+    assertThat(admin.headers().allValues("Content-Security-Policy"))
+        .singleElement()
+        .satisfies(v -> assertThat(v).contains("frame-ancestors 'none'"));
+    assertThat(admin.headers().firstValue("Referrer-Policy")).hasValue("same-origin");
+  }
+
   @Test
   @Order(1)
   void theDataDirectoryIsItsOwnersOnly() throws Exception {

@@ -65,6 +65,7 @@ public final class SiteModule implements CmsModule {
   private PageRenderer pages;
   private Assets assets;
   private boolean devMode;
+  private List<org.apache.pekko.http.javadsl.model.HttpHeader> security = List.of();
   private List<CmsModule> modules;
   private Compression compression;
   private java.time.ZoneId zone;
@@ -83,6 +84,8 @@ public final class SiteModule implements CmsModule {
     this.pages = ctx.pages();
     this.assets = ctx.templates().assets();
     this.devMode = ctx.config().getBoolean("quire.gateway.dev-mode");
+    // With the page, not added per request: a kept page is answered before the routes.
+    this.security = dev.quire.gateway.http.SecurityHeaders.of(ctx.config());
     this.modules = ctx.modules();
     this.zone = ctx.zone();
     this.compression = new Compression(Compression.Settings.fromConfig(ctx.config()));
@@ -557,7 +560,7 @@ public final class SiteModule implements CmsModule {
 
   private SiteSnapshot.Rendered page(int status, byte[] body, String etag) {
     HttpResponse head =
-        HttpResponse.create().withStatus(status).addHeader(PAGE_CACHE).addHeader(NOSNIFF);
+        HttpResponse.create().withStatus(status).addHeader(PAGE_CACHE).addHeaders(security);
     if (status == 200 && !devMode) {
       // Compressed once here, with the page, not on every request that accepts gzip.
       var v = compression.variants(head, ContentTypes.TEXT_HTML_UTF8, body, etag);
