@@ -333,6 +333,12 @@ class EndToEndTest {
     assertThat(get("/sitemap.xml").body())
         .contains("<loc>http://localhost:8080/authors/ann-lee/</loc>");
     assertThat(get("/authors/nobody/").statusCode()).isEqualTo(404);
+    // Its own description (every list page had the site's), the title escaped once.
+    assertThat(ann.body())
+        .contains(
+            "<meta name=\"description\" content=\"Posts by ann  lee · Quire. A site made with"
+                + " Quire.\">")
+        .doesNotContain("&amp;amp;");
     // The name as written in the byline, folded as a tag is: 301 to the one URL.
     var byName = get("/authors/Ann-Lee/");
     assertThat(byName.statusCode()).isEqualTo(301);
