@@ -93,53 +93,44 @@ public record CrawlConfig(
 
   /** This configuration with the crawl's time bounded by {@code d} instead. */
   public CrawlConfig withMaxDuration(Duration d) {
-    return new CrawlConfig(
-        userAgent,
-        robotsAgent,
-        connectTimeout,
-        readTimeout,
-        callTimeout,
-        maxResponseBytes,
-        maxRedirects,
-        maxPages,
-        maxDepth,
-        maxExternalChecks,
-        concurrency,
-        perHostConcurrency,
-        politenessDelay,
-        maxCrawlDelay,
-        maxRobotsBytes,
-        slowPage,
-        allowHosts,
-        citations,
-        d);
+    return copy(
+        maxPages, maxDepth, concurrency, perHostConcurrency, politenessDelay, allowHosts, d);
   }
 
   public CrawlConfig withMaxPages(int n) {
-    return copy(n, maxDepth, concurrency, perHostConcurrency, politenessDelay, allowHosts);
+    return copy(
+        n, maxDepth, concurrency, perHostConcurrency, politenessDelay, allowHosts, maxDuration);
   }
 
   public CrawlConfig withMaxDepth(int n) {
-    return copy(maxPages, n, concurrency, perHostConcurrency, politenessDelay, allowHosts);
+    return copy(
+        maxPages, n, concurrency, perHostConcurrency, politenessDelay, allowHosts, maxDuration);
   }
 
   public CrawlConfig withPolitenessDelay(Duration d) {
-    return copy(maxPages, maxDepth, concurrency, perHostConcurrency, d, allowHosts);
+    return copy(maxPages, maxDepth, concurrency, perHostConcurrency, d, allowHosts, maxDuration);
   }
 
   public CrawlConfig withMoreAllowedHosts(List<String> hosts) {
     Set<String> all = new TreeSet<>(allowHosts);
     hosts.forEach(h -> all.add(h.toLowerCase(java.util.Locale.ROOT)));
-    return copy(maxPages, maxDepth, concurrency, perHostConcurrency, politenessDelay, all);
+    return copy(
+        maxPages, maxDepth, concurrency, perHostConcurrency, politenessDelay, all, maxDuration);
   }
 
   public CrawlConfig withConcurrency(int total, int perHost) {
-    return copy(maxPages, maxDepth, total, perHost, politenessDelay, allowHosts);
+    return copy(maxPages, maxDepth, total, perHost, politenessDelay, allowHosts, maxDuration);
   }
 
   /** This configuration with the settings a command line or a job may change. */
   private CrawlConfig copy(
-      int pages, int depth, int total, int perHost, Duration delay, Set<String> allow) {
+      int pages,
+      int depth,
+      int total,
+      int perHost,
+      Duration delay,
+      Set<String> allow,
+      Duration duration) {
     return new CrawlConfig(
         userAgent,
         robotsAgent,
@@ -159,6 +150,6 @@ public record CrawlConfig(
         slowPage,
         allow,
         citations,
-        maxDuration);
+        duration);
   }
 }
