@@ -1360,6 +1360,9 @@ class EndToEndTest {
     assertThat(covered.at("/publisher/name").asText()).isNotBlank();
     assertThat(jsonLd(plain).get("image").asText())
         .isEqualTo("http://localhost:8080/og/posts/second.png");
+    // A post without an author is the site's, as its feed entry says: never without one.
+    JsonNode plainLd = jsonLd(plain);
+    assertThat(plainLd.at("/author/name").asText()).as(plainLd.toString()).isNotBlank();
     assertThat(get("/").body())
         .contains("<meta property=\"og:image\" content=\"http://localhost:8080/og/site.png\">");
     assertThat(get("/about/").body())
