@@ -238,11 +238,11 @@ public final class Gateway {
     all.addAll(pub);
     Route allRoutes = anyOf(all);
     Route htmlRejections = handleRejections(errors.htmlRejections(), () -> allRoutes);
-    Route handled = handleExceptions(errors.htmlExceptions(), () -> htmlRejections);
-    // Added where a module set none of its own (the admin's and the media's are stricter).
+    Route root = handleExceptions(errors.htmlExceptions(), () -> htmlRejections);
+    // Added where a module set none of its own (the admin's and the media's are stricter), to
+    // every answer of the routes, the response deadline's 503 included.
     List<org.apache.pekko.http.javadsl.model.HttpHeader> security =
         dev.quire.gateway.http.SecurityHeaders.of(system.settings().config());
-    Route root = respondWithDefaultHeaders(security, () -> handled);
     java.util.concurrent.CompletableFuture<Void> firstPage =
         new java.util.concurrent.CompletableFuture<>();
     Route routed =
@@ -251,15 +251,18 @@ public final class Gateway {
                 firstPage,
                 site::ready,
                 dev.quire.gateway.http.HeadRequests.answeredAsGet(
-                    dev.quire.gateway.http.ResponseDeadline.within(
-                        deadlines(modules, g.getDuration("http.response-timeout")),
-                        request ->
-                            errors.forPath(
-                                HttpError.unavailable(
-                                    "the server did not answer in time; please try again"),
-                                request.getUri().path()),
-                        system.executionContext(),
-                        root))));
+                    respondWithDefaultHeaders(
+                        security,
+                        () ->
+                            dev.quire.gateway.http.ResponseDeadline.within(
+                                deadlines(modules, g.getDuration("http.response-timeout")),
+                                request ->
+                                    errors.forPath(
+                                        HttpError.unavailable(
+                                            "the server did not answer in time; please try again"),
+                                        request.getUri().path()),
+                                system.executionContext(),
+                                root)))));
     var routes = routed.handler(system);
     List<CmsModule> inOrder = g.getBoolean("http.ready-answers") ? List.copyOf(modules) : List.of();
     return Http.get(system)

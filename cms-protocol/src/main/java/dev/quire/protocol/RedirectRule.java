@@ -30,16 +30,16 @@ public record RedirectRule(String from, String to, int status) implements QuireS
    */
   private static final String DECODED_IN_PATH = "-._~!$&'()*+,;=:@";
 
-  /**
-   * {@code from} as a request for it is matched: in its path (not its query, which is matched as
-   * sent) an escape of a letter, digit or {@link #DECODED_IN_PATH} character is the character
-   * itself. Otherwise a rule from {@code /a%2Db} would never be met.
-   */
   /** The key a rule from {@code from} is held and looked up by: what its constructor makes. */
   public static String key(String from) {
     return asRequested(encoded(from));
   }
 
+  /**
+   * {@code from} as a request for it is matched: in its path (not its query, which is matched as
+   * sent) an escape of a letter, digit or {@link #DECODED_IN_PATH} character is the character
+   * itself. Otherwise a rule from {@code /a%2Db} would never be met.
+   */
   static String asRequested(String from) {
     if (from == null || from.indexOf('%') < 0) {
       return from;
@@ -207,7 +207,8 @@ public record RedirectRule(String from, String to, int status) implements QuireS
       } else if (at.from().contains("?")) {
         query = null; // a rule that matched a query answers with its target as stored
       }
-      RedirectRule next = match(rules, path, query);
+      // The path as the server gives it to the rules: /a%2Db arrives as /a-b.
+      RedirectRule next = match(rules, asRequested(path), query);
       if (next == null) {
         return new Trail(followed, null, false);
       }

@@ -43,6 +43,9 @@ class RedirectRuleTest {
     // And a rule that only looked different, /a%2Db to /a-b/, is the loop it is.
     RedirectRule disguised = rule("/a%2Db", "/a-b/");
     assertThat(RedirectRule.loopFrom(table(disguised), disguised)).isPresent();
+    // Nor one whose target only looks different.
+    RedirectRule back = rule("/a-b", "/a%2Db");
+    assertThat(RedirectRule.loopFrom(table(back), back)).isPresent();
   }
 
   @Test

@@ -43,11 +43,13 @@ public final class CitationChecker {
   static final int FAILURES_BEFORE_GIVING_UP = 3;
 
   private final CrawlConfig.Citations config;
+  private final java.time.Duration maxDuration;
   private final Fetcher fetcher;
   private final Similarity similarity;
 
   public CitationChecker(CrawlConfig config, Fetcher fetcher, Similarity similarity) {
     this.config = config.citations();
+    this.maxDuration = config.maxDuration();
     this.fetcher = fetcher;
     this.similarity = similarity;
   }
@@ -89,11 +91,20 @@ public final class CitationChecker {
     int done = 0;
     int failuresInARow = 0;
     String givenUp = null;
+    // The check after the crawl is bounded like the crawl: up to max-sources fetches of their
+    // call timeout each would otherwise hold a deploy gate on a slow source for an hour.
+    long deadline = System.nanoTime() + maxDuration.toNanos();
     for (Cited c : cited) {
       String post = c.post();
       PageInfo.Link link = c.link();
       if (givenUp == null && cancelled.getAsBoolean()) {
         givenUp = "not checked: the crawl was cancelled";
+      }
+      if (givenUp == null && System.nanoTime() - deadline > 0) {
+        givenUp =
+            "not checked: the check's time limit of "
+                + maxDuration
+                + " was reached (quire.crawler.max-duration)";
       }
       if (givenUp == null
           && !sources.containsKey(link.url())

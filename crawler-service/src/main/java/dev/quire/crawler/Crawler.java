@@ -107,9 +107,10 @@ public final class Crawler {
     Map<String, Fetcher.Result> checked = new LinkedHashMap<>();
     List<String> disallowed = new ArrayList<>();
 
+    long deadline = t0 + config.maxDuration().toNanos();
     BaseRobotRules siteRules = robots(origin, robots);
     Set<String> sitemap = new LinkedHashSet<>();
-    boolean sitemapFound = readSitemaps(origin, siteRules, sitemap);
+    boolean sitemapFound = readSitemaps(origin, siteRules, sitemap, deadline);
 
     seenPages.add(start);
     frontier.add(new Task(start, 0, null, true));
@@ -130,8 +131,8 @@ public final class Crawler {
     int inFlight = 0;
     int inFlightPages = 0;
     boolean limitReached = false;
-    boolean outOfTime = false;
-    long deadline = t0 + config.maxDuration().toNanos();
+    // The sitemaps above count against the limit too (up to 50 fetches of a slow site).
+    boolean outOfTime = System.nanoTime() - deadline > 0;
     try {
       while (!cancelled.get() && (!frontier.isEmpty() || inFlight > 0)) {
         if (System.nanoTime() - deadline > 0) {
@@ -336,7 +337,8 @@ public final class Crawler {
   }
 
   /** The sitemap URLs robots.txt names, or {@code /sitemap.xml}; index files followed once. */
-  private boolean readSitemaps(String origin, BaseRobotRules rules, Set<String> out) {
+  private boolean readSitemaps(
+      String origin, BaseRobotRules rules, Set<String> out, long deadline) {
     List<String> roots = new ArrayList<>(rules.getSitemaps());
     if (roots.isEmpty()) {
       roots.add(origin + "/sitemap.xml");
@@ -345,7 +347,7 @@ public final class Crawler {
     boolean found = false;
     Deque<String> pending = new ArrayDeque<>(roots);
     Set<String> seen = new LinkedHashSet<>();
-    while (!pending.isEmpty() && seen.size() < MAX_SITEMAPS) {
+    while (!pending.isEmpty() && seen.size() < MAX_SITEMAPS && System.nanoTime() - deadline <= 0) {
       String u = pending.poll();
       if (!seen.add(u)) {
         continue;

@@ -194,10 +194,12 @@ public final class MarkdownFolder {
     // (a WordPress import's --media refuses such links too). A link within the folder is read.
     Path real = dir.toRealPath();
     List<Path> inside = new ArrayList<>();
+    Map<Path, Path> targets = new HashMap<>();
     for (Path f : files) {
       Path target = f.toRealPath();
       if (target.startsWith(real)) {
         inside.add(f);
+        targets.put(f, target);
       } else {
         problems.add(
             new Problem(
@@ -234,7 +236,7 @@ public final class MarkdownFolder {
     Map<String, Path> slugs = new HashMap<>();
     Map<String, Path> ids = new HashMap<>();
     for (Path f : files) {
-      Read r = readFile(f, problems, warnings);
+      Read r = readFile(f, targets.get(f), problems, warnings);
       // A file with other problems still claims its slug: a second file with the same slug is
       // reported now, not in the next run after the first problems are fixed.
       Path other = r.slug() == null ? null : slugs.putIfAbsent(r.slug(), f);
@@ -284,20 +286,39 @@ public final class MarkdownFolder {
     return s == null ? null : s.strip();
   }
 
+  /** Where in a body the content rules found a character ("at line 2, column 5" of the body). */
+  private static final java.util.regex.Pattern BODY_AT =
+      java.util.regex.Pattern.compile("at line (\\d+), column (\\d+)");
+
   /** A file read: its entry when it has no problem, and the slug it asks for when it has one. */
   record Read(Entry entry, String slug, int slugLine, int idLine) {
     static final Read NOTHING = new Read(null, null, 1, 1);
   }
 
-  Read readFile(Path f, List<Problem> problems, List<Problem> warnings) throws IOException {
+  /**
+   * The file {@code f} (named so in problems), read from {@code target}, where it resolved inside
+   * the folder: a link swapped after the check is not followed out of it (the last step is opened
+   * without following a link).
+   */
+  Read readFile(Path f, Path target, List<Problem> problems, List<Problem> warnings)
+      throws IOException {
     int before = problems.size();
-    long size = Files.size(f);
+    long size = Files.size(target);
     if (size > maxFileBytes) {
       problems.add(
           new Problem(f, 1, "file", "is " + size + " bytes, at most " + maxFileBytes + " allowed"));
       return Read.NOTHING;
     }
-    byte[] bytes = Files.readAllBytes(f);
+    byte[] bytes;
+    try (var in = Files.newInputStream(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxFileBytes + 1));
+    }
+    if (bytes.length > maxFileBytes) {
+      problems.add(
+          new Problem(
+              f, 1, "file", "is more than " + maxFileBytes + " bytes, at most that allowed"));
+      return Read.NOTHING;
+    }
     int[] badAt = new int[1];
     String text = utf8(bytes, badAt);
     if (text == null) {
@@ -473,7 +494,18 @@ public final class MarkdownFolder {
       }
       Node n = nodes.get(key);
       int line = n != null ? line(n) : key.equals("body") ? lineOf(text, end) : 1;
-      problems.add(new Problem(f, line, key, err.message()));
+      String message = err.message();
+      java.util.regex.Matcher at = BODY_AT.matcher(message);
+      if (key.equals("body") && at.find()) {
+        // The body's own line, as a line of the file: one number for the reader to go to.
+        line += Integer.parseInt(at.group(1)) - 1;
+        message =
+            message.substring(0, at.start())
+                + "at column "
+                + at.group(2)
+                + message.substring(at.end());
+      }
+      problems.add(new Problem(f, line, key, message));
     }
     int slugLine =
         nodes.containsKey("slug")

@@ -47,8 +47,12 @@ final class ServeCommand implements Callable<Integer> {
    */
   static java.util.Optional<String> localBaseUrl(com.typesafe.config.Config config, String env) {
     int port = config.getInt("quire.gateway.http.port");
+    // The reference's own port, not one QUIRE_PORT or a system property put there: with
+    // QUIRE_PORT=18501 the resolved reference says 18501, and the links kept naming 8080.
     int defaultPort =
-        com.typesafe.config.ConfigFactory.defaultReference().getInt("quire.gateway.http.port");
+        com.typesafe.config.ConfigFactory.defaultReferenceUnresolved()
+            .resolve(com.typesafe.config.ConfigResolveOptions.noSystem())
+            .getInt("quire.gateway.http.port");
     if (!isDefaultBaseUrl(config, env) || port <= 0 || port == defaultPort) {
       return java.util.Optional.empty();
     }

@@ -168,7 +168,7 @@ final class WordPressWxr {
     String overMessage() {
       return "more than "
           + max
-          + " characters without markup (an attribute's value, or an element's text):"
+          + " bytes without markup (an attribute's value, an element's text, a comment):"
           + " at most quire.cli.wordpress.max-text-chars; the longest body a site takes is far"
           + " shorter";
     }
@@ -192,13 +192,35 @@ final class WordPressWxr {
     }
 
     private void see(byte b) throws IOException {
+      last = (last << 8) | (b & 0xff);
+      if (b == '\n') {
+        line++;
+      }
+      // A comment or a processing instruction is held whole by the parser too, '<' or not.
+      if (inside != 0) {
+        boolean ends =
+            inside == COMMENT ? (last & 0xffffff) == COMMENT_END : (last & 0xffff) == PI_END;
+        if (ends) {
+          inside = 0;
+          run = 0;
+          return;
+        }
+        over();
+        return;
+      }
+      if (last == COMMENT_START) {
+        inside = COMMENT;
+      } else if ((last & 0xffff) == PI_START) {
+        inside = PI;
+      }
       if (b == '<') {
         run = 0;
         return;
       }
-      if (b == '\n') {
-        line++;
-      }
+      over();
+    }
+
+    private void over() throws IOException {
       if (++run > max) {
         if (overAt == 0) {
           overAt = line;
@@ -206,6 +228,15 @@ final class WordPressWxr {
         throw new IOException(overMessage());
       }
     }
+
+    private static final int COMMENT = 1;
+    private static final int PI = 2;
+    private static final int COMMENT_START = ('<' << 24) | ('!' << 16) | ('-' << 8) | '-';
+    private static final int COMMENT_END = ('-' << 16) | ('-' << 8) | '>';
+    private static final int PI_START = ('<' << 8) | '?';
+    private static final int PI_END = ('?' << 8) | '>';
+    private int last;
+    private int inside;
   }
 
   private static String firstLine(String s) {

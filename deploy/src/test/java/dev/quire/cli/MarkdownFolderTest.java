@@ -49,6 +49,16 @@ class MarkdownFolderTest {
                 + " plain text): leave the tag out");
   }
 
+  /** A control character in a body is named by the line of the file it is on, and its column. */
+  @Test
+  void aControlCharacterInABodyIsNamedByItsLineInTheFile() throws Exception {
+    var r = read("nul.md", "---\ntitle: T\n---\nline one\nline two \u0000\n");
+    assertThat(problems(r))
+        .containsExactly(
+            "nul.md:5: body: has a control character (U+0000) at column 10; only text, tabs and"
+                + " line breaks are kept");
+  }
+
   /** A link to a file outside the folder is not read; one to a file inside it is. */
   @Test
   void aLinkOutOfTheFolderIsAProblemAndItsTargetIsNotRead(@TempDir Path elsewhere)

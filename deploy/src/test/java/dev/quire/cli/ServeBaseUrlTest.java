@@ -26,6 +26,17 @@ class ServeBaseUrlTest {
             Map.of("quire.gateway.http.port", 18501, "quire.site.base-url", "https://ex.org"));
     assertThat(ServeCommand.localBaseUrl(set, null)).isEmpty();
     assertThat(ServeCommand.isDefaultBaseUrl(set, null)).isFalse();
+    // A port set from outside the command line (as QUIRE_PORT or a system property sets it) is
+    // another port all the same.
+    System.setProperty("quire.gateway.http.port", "18502");
+    com.typesafe.config.ConfigFactory.invalidateCaches();
+    try {
+      assertThat(ServeCommand.localBaseUrl(QuireNode.config(Map.of()), null))
+          .hasValue("http://localhost:18502");
+    } finally {
+      System.clearProperty("quire.gateway.http.port");
+      com.typesafe.config.ConfigFactory.invalidateCaches();
+    }
     // QUIRE_BASE_URL set (to the default's very value, even) is set.
     assertThat(ServeCommand.localBaseUrl(onAnotherPort, "http://localhost:8080")).isEmpty();
   }

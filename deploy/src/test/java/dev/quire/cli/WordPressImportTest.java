@@ -254,7 +254,18 @@ class WordPressImportTest {
             "import", "wordpress", longAttribute.toString(), "--data", data.toString());
     assertThat(la.code()).as(la.err()).isEqualTo(2);
     assertThat(la.err())
-        .contains("long-attribute.xml:27: more than 4194304 characters without markup")
+        .contains("long-attribute.xml:27: more than 4194304 bytes without markup")
+        .doesNotContain("OutOfMemoryError");
+    // A comment is held whole as well, '<' in it or not.
+    Path longComment = tmp.resolve("long-comment.xml");
+    Files.writeString(
+        longComment, xml.replaceFirst("<item>", "<!-- " + "<a>".repeat(2_000_000) + " --><item>"));
+    var lc =
+        EmbeddingRoleClusterTest.runCli(
+            "import", "wordpress", longComment.toString(), "--data", data.toString());
+    assertThat(lc.code()).as(lc.err()).isEqualTo(2);
+    assertThat(lc.err())
+        .contains("long-comment.xml:27: more than 4194304 bytes without markup")
         .doesNotContain("OutOfMemoryError");
     assertThat(Files.exists(data)).isFalse();
 

@@ -123,13 +123,6 @@ public final class ReadModel {
   }
 
   /**
-   * Applies one event at {@code seq}. An event at or below the revision the item's row holds is
-   * skipped: it is applied already (a replay from an older offset), or a second instance of the
-   * projection is behind this one (a node the cluster downed while it ran a batch, still committing
-   * it): applied again, it rolled the row back to an older revision, which then stayed until the
-   * next edit.
-   */
-  /**
    * {@code text} into parameter {@code i}, as every database takes it: PostgreSQL's text holds no
    * NUL (U+0000), which an item's history from before 2026-12-06 may carry in any field (refused in
    * new text since). Written as U+FFFD, as CommonMark renders a NUL; the projection stopped at such
@@ -139,6 +132,13 @@ public final class ReadModel {
     ps.setString(i, text == null || text.indexOf('\0') < 0 ? text : text.replace('\0', '\uFFFD'));
   }
 
+  /**
+   * Applies one event at {@code seq}. An event at or below the revision the item's row holds is
+   * skipped: it is applied already (a replay from an older offset), or a second instance of the
+   * projection is behind this one (a node the cluster downed while it ran a batch, still committing
+   * it): applied again, it rolled the row back to an older revision, which then stayed until the
+   * next edit.
+   */
   public void apply(Connection c, Content.Event event, long seq) throws SQLException {
     String id = event.contentId();
     if (event instanceof Content.DraftCreated e) {

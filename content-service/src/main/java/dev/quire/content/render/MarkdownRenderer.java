@@ -107,7 +107,7 @@ public final class MarkdownRenderer {
                     })
             .build();
     this.safelist =
-        Safelist.relaxed()
+        new AlignClasses()
             .addTags(
                 "del",
                 "s",
@@ -297,6 +297,28 @@ public final class MarkdownRenderer {
       n = n.getNext();
     }
     return new int[] {max, line};
+  }
+
+  /**
+   * jsoup's relaxed allow-list, whose {@code class} on a table cell is only a column's alignment as
+   * this renderer writes it: raw HTML in a body may not borrow the theme's other classes.
+   */
+  private static final class AlignClasses extends Safelist {
+    private static final java.util.regex.Pattern ALIGN =
+        java.util.regex.Pattern.compile("align-(left|center|right)");
+
+    AlignClasses() {
+      super(Safelist.relaxed());
+    }
+
+    @Override
+    public boolean isSafeAttribute(
+        String tagName, org.jsoup.nodes.Element el, org.jsoup.nodes.Attribute attr) {
+      if (attr.getKey().equals("class") && (tagName.equals("th") || tagName.equals("td"))) {
+        return ALIGN.matcher(attr.getValue()).matches();
+      }
+      return super.isSafeAttribute(tagName, el, attr);
+    }
   }
 
   /** The Markdown as commonmark-java reads it, with this renderer's extensions. */

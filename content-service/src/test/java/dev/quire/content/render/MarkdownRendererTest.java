@@ -25,6 +25,16 @@ class MarkdownRendererTest {
         .contains("<table>")
         .contains("<td class=\"align-right\">2</td>")
         .doesNotContain("align=");
+    // With raw HTML in the body (which is then sanitized), the alignment stays, and a table cell
+    // written by hand may not borrow the theme's other classes.
+    String raw =
+        md.render(
+            "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n<table><tr><td class=\"visually-hidden\">x</td>"
+                + "<td class=\"align-center\">y</td></tr></table>\n");
+    assertThat(raw)
+        .contains("<td class=\"align-right\">2</td>")
+        .contains("<td class=\"align-center\">y</td>")
+        .doesNotContain("visually-hidden");
     assertThat(html).contains("<del>gone</del>");
     assertThat(html).contains("<a href=\"https://example.org\">https://example.org</a>");
     assertThat(Jsoup.parseBodyFragment(html).select("input[type=checkbox][disabled][checked]"))
