@@ -180,6 +180,71 @@ class AdminMessagesSerializationTest {
   }
 
   /**
+   * An item's snapshot, and its state sent to a gateway, stored before they kept who started the
+   * item read as starting with no one known (any author may edit it, as then), not as failures.
+   */
+  @Test
+  void anItemStateAndSnapshotFromBeforeCreatedByWasKeptReadWithoutIt() throws Exception {
+    var fields =
+        new dev.quire.protocol.ContentFields("T", "t", "b", "", List.of(), "", "", null, "");
+    Instant at = Instant.parse("2026-12-01T10:00:00Z");
+    var state =
+        new dev.quire.content.Content.State(
+            dev.quire.protocol.ContentKind.POST,
+            dev.quire.protocol.ContentStatus.DRAFT,
+            1,
+            fields,
+            at,
+            at,
+            null,
+            null,
+            List.of(),
+            "ann");
+    Object[] values = {state, state.snapshot("c1")};
+    Object[] before = {
+      new dev.quire.content.Content.State(
+          dev.quire.protocol.ContentKind.POST,
+          dev.quire.protocol.ContentStatus.DRAFT,
+          1,
+          fields,
+          at,
+          at,
+          null,
+          null,
+          List.of()),
+      new dev.quire.content.Content.State(
+              dev.quire.protocol.ContentKind.POST,
+              dev.quire.protocol.ContentStatus.DRAFT,
+              1,
+              fields,
+              at,
+              at,
+              null,
+              null,
+              List.of())
+          .snapshot("c1")
+    };
+    var serialization = org.apache.pekko.serialization.SerializationExtension.get(kit.system());
+    for (int i = 0; i < values.length; i++) {
+      Object value = values[i];
+      var serializer = serialization.findSerializerFor(value);
+      String manifest = org.apache.pekko.serialization.Serializers.manifestFor(serializer, value);
+      String json = new String(serializer.toBinary(value), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(json).contains("\"createdBy\":\"ann\"");
+      String old = json.replace(",\"createdBy\":\"ann\"", "");
+      assertThat(old).doesNotContain("createdBy");
+      Object read =
+          serialization
+              .deserialize(
+                  old.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                  serializer.identifier(),
+                  manifest)
+              .get();
+      assertThat(read).as(json).isEqualTo(before[i]);
+    }
+  }
+
+  /**
    * A snapshot of the user directory stored before it kept the ids of revoked tokens reads as
    * having revoked none (not as a failure to recover the directory).
    */
