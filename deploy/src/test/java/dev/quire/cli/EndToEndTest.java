@@ -2126,6 +2126,13 @@ class EndToEndTest {
 
     // What the reader typed comes back escaped, in the box and in the summary.
     String typed = get("/search/?q=" + query("<b>bold</b> \"quoted\"")).body();
+    // Its search landmarks (the page's; the header's where the theme has one) are named, apart.
+    var landmarks = org.jsoup.Jsoup.parse(typed).select("[role=search]");
+    assertThat(landmarks).isNotEmpty();
+    assertThat(landmarks.eachAttr("aria-label"))
+        .hasSameSizeAs(landmarks)
+        .doesNotHaveDuplicates()
+        .doesNotContain("");
     assertThat(typed)
         .contains("value=\"&lt;b&gt;bold&lt;/b&gt; &quot;quoted&quot;\"")
         .doesNotContain("<b>bold</b>");

@@ -184,6 +184,14 @@ class ServeDemoTest {
   @Order(2)
   void theDefaultThemeNamesEachPagesOwnCard() throws Exception {
     ready();
+    // Search landmarks are named: the header's on every page, the search page's own there.
+    assertThat(org.jsoup.Jsoup.parse(body("/")).select("[role=search]").eachAttr("aria-label"))
+        .containsExactly("Search");
+    assertThat(
+            org.jsoup.Jsoup.parse(body("/search/?q=markdown"))
+                .select("[role=search]")
+                .eachAttr("aria-label"))
+        .containsExactly("Search posts and pages");
     assertThat(body("/about/"))
         .contains(
             "<meta property=\"og:image\" content=\"http://localhost:8080/og/pages/about.png\">");
