@@ -206,6 +206,13 @@ public final class Content
           createdBy);
     }
 
+    /** This item moved to {@code to} at {@code rev}: its text, aliases and who started it kept. */
+    private State step(
+        ContentStatus to, long rev, Instant at, Instant published, Instant scheduled) {
+      return new State(
+          kind, to, rev, fields, createdAt, at, published, scheduled, aliases, createdBy);
+    }
+
     public State apply(Event event) {
       long rev = event.revision();
       Instant at = event.at();
@@ -241,53 +248,13 @@ public final class Content
       } else if (event instanceof Published e) {
         Instant first =
             publishedAt != null ? publishedAt : e.publishedAt() != null ? e.publishedAt() : at;
-        return new State(
-            kind,
-            ContentStatus.PUBLISHED,
-            rev,
-            fields,
-            createdAt,
-            at,
-            first,
-            null,
-            aliases,
-            createdBy);
+        return step(ContentStatus.PUBLISHED, rev, at, first, null);
       } else if (event instanceof PublishScheduled e) {
-        return new State(
-            kind,
-            ContentStatus.SCHEDULED,
-            rev,
-            fields,
-            createdAt,
-            at,
-            publishedAt,
-            e.publishAt(),
-            aliases,
-            createdBy);
+        return step(ContentStatus.SCHEDULED, rev, at, publishedAt, e.publishAt());
       } else if (event instanceof Unpublished) {
-        return new State(
-            kind,
-            ContentStatus.DRAFT,
-            rev,
-            fields,
-            createdAt,
-            at,
-            publishedAt,
-            null,
-            aliases,
-            createdBy);
+        return step(ContentStatus.DRAFT, rev, at, publishedAt, null);
       } else if (event instanceof Archived) {
-        return new State(
-            kind,
-            ContentStatus.ARCHIVED,
-            rev,
-            fields,
-            createdAt,
-            at,
-            publishedAt,
-            null,
-            aliases,
-            createdBy);
+        return step(ContentStatus.ARCHIVED, rev, at, publishedAt, null);
       }
       throw new IllegalStateException("unknown event " + event);
     }

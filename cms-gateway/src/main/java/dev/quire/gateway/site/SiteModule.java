@@ -286,17 +286,11 @@ public final class SiteModule implements CmsModule {
       List<ItemView> posts = key == null ? List.of() : snap.tagged(key);
       int page = n == 2 ? 1 : parsePage(parts[3]);
       String first = "/tags/" + parts[1] + "/";
-      if (posts.isEmpty() && key != null && page >= 1) {
-        // "Event Sourcing", "UPPER" or "snake_case" as written on a post: the tag's one URL is
-        // its key (ContentRules.tagKey), as the site links it.
-        String canonical = ContentRules.tagKey(key);
-        if (!canonical.equals(key) && !snap.tagged(canonical).isEmpty()) {
-          // Not kept in the page memo: a tag has any number of spellings.
-          return redirect(
-                  RedirectRule.encoded(
-                      "/tags/" + canonical + "/" + (page > 1 ? "page/" + page + "/" : "")))
-              .once();
-        }
+      // "Event Sourcing", "UPPER" or "snake_case" as written on a post: the tag's one URL is its
+      // key (ContentRules.tagKey), as the site links it.
+      SiteSnapshot.Rendered folded = folded("/tags/", key, posts, page, snap::tagged);
+      if (folded != null) {
+        return folded;
       }
       return pagedList(
           snap,
@@ -317,16 +311,11 @@ public final class SiteModule implements CmsModule {
       List<ItemView> posts = key == null ? List.of() : snap.byAuthor(key);
       int page = n == 2 ? 1 : parsePage(parts[3]);
       String first = "/authors/" + parts[1] + "/";
-      if (posts.isEmpty() && key != null && page >= 1) {
-        // "Mira-Quill" as typed from the byline: folded as a tag is, to the one URL the site
-        // links (it answered 404 where /tags/WEB/ answered 301).
-        String canonical = ContentRules.tagKey(key);
-        if (!canonical.equals(key) && !snap.byAuthor(canonical).isEmpty()) {
-          return redirect(
-                  RedirectRule.encoded(
-                      "/authors/" + canonical + "/" + (page > 1 ? "page/" + page + "/" : "")))
-              .once();
-        }
+      // "Mira-Quill" as typed from the byline: folded as a tag is, to the one URL the site links
+      // (it answered 404 where /tags/WEB/ answered 301).
+      SiteSnapshot.Rendered folded = folded("/authors/", key, posts, page, snap::byAuthor);
+      if (folded != null) {
+        return folded;
       }
       // The name as the newest post spells it.
       return pagedList(
@@ -619,6 +608,29 @@ public final class SiteModule implements CmsModule {
           "quire.gateway.moved-max-age must be 0 or more, was " + age);
     }
     return RawHeader.create("Cache-Control", "public, max-age=" + age.toSeconds());
+  }
+
+  /**
+   * For a list under {@code prefix} that {@code key} finds empty: a 301 to its key's spelling
+   * ({@link ContentRules#tagKey}) when that one lists posts ({@code listed}), page kept; else null.
+   * Not kept in the page memo: a key has any number of spellings.
+   */
+  private static SiteSnapshot.Rendered folded(
+      String prefix,
+      String key,
+      List<ItemView> posts,
+      int page,
+      java.util.function.Function<String, List<ItemView>> listed) {
+    if (!posts.isEmpty() || key == null || page < 1) {
+      return null;
+    }
+    String canonical = ContentRules.tagKey(key);
+    if (canonical.equals(key) || listed.apply(canonical).isEmpty()) {
+      return null;
+    }
+    return redirect(
+            RedirectRule.encoded(prefix + canonical + "/" + (page > 1 ? "page/" + page + "/" : "")))
+        .once();
   }
 
   /** A 301 to {@code location}, a path on this site. */
