@@ -246,7 +246,7 @@ public final class Audit {
                   "in the sitemap but no page links to it"));
         }
       }
-    } else {
+    } else if (crawl.robotsProblem() == null) {
       out.add(
           new Finding(
               origin + "/sitemap.xml",
@@ -254,6 +254,18 @@ public final class Audit {
               "missing-sitemap",
               Severity.WARNING,
               "no sitemap (none at /sitemap.xml or named in robots.txt)"));
+    }
+    if (crawl.robotsProblem() != null) {
+      out.add(
+          new Finding(
+              origin + "/robots.txt",
+              "(site)",
+              "robots-unreadable",
+              Severity.ERROR,
+              "robots.txt could not be read ("
+                  + crawl.robotsProblem()
+                  + "): crawlers then crawl nothing (RFC 9309), search engines included, and"
+                  + " neither did this crawl"));
     }
     for (String u : crawl.disallowed()) {
       out.add(

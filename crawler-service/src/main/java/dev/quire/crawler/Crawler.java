@@ -51,6 +51,7 @@ public final class Crawler {
       Set<String> sitemap,
       boolean sitemapFound,
       List<String> disallowed,
+      String robotsProblem,
       boolean cancelled,
       boolean pageLimitReached,
       boolean timeLimitReached) {}
@@ -67,11 +68,19 @@ public final class Crawler {
    * A fetch done on the pool: a task's, or, with {@code robotsOf} set, the robots.txt of that
    * origin (then {@code task} is the one that asked, and {@code rules} what was read).
    */
-  private record Fetched(Task task, Fetcher.Result result, String robotsOf, BaseRobotRules rules) {
+  private record Fetched(Task task, Fetcher.Result result, String robotsOf, Robots robots) {
     Fetched(Task task, Fetcher.Result result) {
       this(task, result, null, null);
     }
   }
+
+  /**
+   * A host's robots.txt as read: its rules, and {@code problem} when it could not be read (a 5xx
+   * answer, a timeout, a refused connection), in which case RFC 9309 asks for complete disallow.
+   */
+  private record Robots(BaseRobotRules rules, String problem) {}
+
+  private static final int TOO_MANY_REQUESTS = 429;
 
   private final CrawlConfig config;
   private final Fetcher fetcher;
@@ -97,6 +106,7 @@ public final class Crawler {
     Instant startedAt = Instant.now();
     String origin = origin(start);
     Map<String, BaseRobotRules> robots = new HashMap<>();
+    Set<String> robotsUnread = new java.util.HashSet<>();
     Set<String> robotsPending = new java.util.HashSet<>();
     Map<String, Long> nextSlot = new HashMap<>();
     Map<String, Integer> inFlightByHost = new HashMap<>();
@@ -108,9 +118,13 @@ public final class Crawler {
     List<String> disallowed = new ArrayList<>();
 
     long deadline = t0 + config.maxDuration().toNanos();
-    BaseRobotRules siteRules = robots(origin, robots);
+    Robots site = readRobots(origin);
+    robots.put(origin, site.rules());
+    BaseRobotRules siteRules = site.rules();
     Set<String> sitemap = new LinkedHashSet<>();
-    boolean sitemapFound = readSitemaps(origin, siteRules, sitemap, deadline);
+    // Nothing may be crawled where robots.txt could not be read, sitemaps included.
+    boolean sitemapFound =
+        site.problem() == null && readSitemaps(origin, siteRules, sitemap, deadline);
 
     seenPages.add(start);
     frontier.add(new Task(start, 0, null, true));
@@ -162,7 +176,9 @@ public final class Crawler {
             frontier.addLast(task);
             continue;
           }
-          if (!rules.isAllowed(task.url())) {
+          // A link is checked even where robots.txt could not be read (a dead host's link is
+          // broken, not disallowed); pages there are not crawled.
+          if (!rules.isAllowed(task.url()) && (task.page() || !robotsUnread.contains(host))) {
             disallowed.add(task.url());
             continue;
           }
@@ -212,7 +228,10 @@ public final class Crawler {
         }
         inFlight--;
         if (out.robotsOf() != null) {
-          robots.put(out.robotsOf(), out.rules());
+          robots.put(out.robotsOf(), out.robots().rules());
+          if (out.robots().problem() != null) {
+            robotsUnread.add(out.robotsOf());
+          }
           robotsPending.remove(out.robotsOf());
           inFlightByHost.merge(out.robotsOf(), -1, Integer::sum);
           continue;
@@ -259,6 +278,7 @@ public final class Crawler {
         sitemap,
         sitemapFound,
         disallowed,
+        site.problem(),
         cancelled.get(),
         limitReached,
         outOfTime);
@@ -284,23 +304,30 @@ public final class Crawler {
     }
   }
 
-  private BaseRobotRules robots(String origin, Map<String, BaseRobotRules> cache) {
-    return cache.computeIfAbsent(origin, this::readRobots);
-  }
-
-  /** The rules of {@code origin}'s robots.txt (blocking: a fetch). */
-  private BaseRobotRules readRobots(String origin) {
+  /**
+   * {@code origin}'s robots.txt (blocking: a fetch). As RFC 9309 reads it: a 4xx means no rules, a
+   * 5xx or no answer at all (timeout, refused) means nothing may be crawled. A host the address
+   * guard refuses is left to the pages' own fetches, which show that.
+   */
+  private Robots readRobots(String origin) {
     Fetcher.Result r = fetcher.fetchText(origin + "/robots.txt", config.maxRobotsBytes());
     SimpleRobotRulesParser parser = new SimpleRobotRulesParser();
+    if (r.status() == 0 && r.blocked()) {
+      return new Robots(new SimpleRobotRules(SimpleRobotRules.RobotRulesMode.ALLOW_ALL), null);
+    }
     if (r.status() == 0) {
-      // Unreachable or blocked: as if allowed; the pages' own fetches show the problem.
-      return new SimpleRobotRules(SimpleRobotRules.RobotRulesMode.ALLOW_ALL);
+      return new Robots(
+          new SimpleRobotRules(SimpleRobotRules.RobotRulesMode.ALLOW_NONE), r.error());
+    }
+    if (r.status() >= 500 || r.status() == TOO_MANY_REQUESTS) {
+      return new Robots(parser.failedFetch(r.status()), "answered " + r.status());
     }
     if (r.status() >= 400) {
-      return parser.failedFetch(r.status());
+      return new Robots(parser.failedFetch(r.status()), null);
     }
     byte[] body = r.body() == null ? new byte[0] : r.body();
-    return parser.parseContent(origin + "/robots.txt", body, "text/plain", robotNames());
+    return new Robots(
+        parser.parseContent(origin + "/robots.txt", body, "text/plain", robotNames()), null);
   }
 
   /**

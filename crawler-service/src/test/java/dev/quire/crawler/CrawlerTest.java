@@ -433,6 +433,64 @@ class CrawlerTest {
   }
 
   /**
+   * A robots.txt that answers 5xx, or not within the call timeout, means "crawl nothing" (RFC
+   * 9309): no page of the site is fetched and the report says why, as an error. A timeout was read
+   * as "allow all" until 2026-12-06.
+   */
+  @Test
+  void anUnreadableRobotsTxtCrawlsNothingAndSaysWhy() throws Exception {
+    CrawlConfig c =
+        CrawlConfig.from(
+                ConfigFactory.parseMap(
+                        Map.of(
+                            "quire.crawler.call-timeout", "400ms",
+                            "quire.crawler.read-timeout", "400ms"))
+                    .withFallback(ConfigFactory.defaultReference()))
+            .withPolitenessDelay(Duration.ofMillis(5))
+            .withMoreAllowedHosts(List.of("127.0.0.1"));
+    for (Page robots :
+        List.of(
+            new Page(503, "text/plain", "", Map.of(), 0),
+            new Page(200, "text/plain", "User-agent: *\nDisallow:\n", Map.of(), 2_000))) {
+      site.pages.put("/robots.txt", robots);
+      site.hits.clear();
+      Crawler.Result[] crawl = new Crawler.Result[1];
+      List<Finding> f = audit(c, crawl);
+      assertThat(crawl[0].pages()).as("robots.txt %s", robots).isEmpty();
+      assertThat(site.hits("/")).isZero();
+      assertThat(site.hits("/sitemap.xml")).isZero();
+      assertThat(f).noneMatch(x -> x.kind().equals("missing-sitemap"));
+      assertThat(crawl[0].robotsProblem()).isNotBlank();
+      assertThat(f)
+          .filteredOn(x -> x.kind().equals("robots-unreadable"))
+          .singleElement()
+          .satisfies(
+              x -> {
+                assertThat(x.severity()).isEqualTo(Finding.Severity.ERROR);
+                assertThat(x.page()).isEqualTo(site.url("/robots.txt"));
+                assertThat(x.message()).contains(crawl[0].robotsProblem());
+              });
+    }
+  }
+
+  /**
+   * Another host's robots.txt that cannot be read stops no link check there: its missing page is a
+   * broken link, not one robots.txt disallowed.
+   */
+  @Test
+  void aLinkToAHostWhoseRobotsTxtFailsIsStillChecked() throws Exception {
+    other.pages.put("/robots.txt", new Page(503, "text/plain", "", Map.of(), 0));
+    other.pages.remove("/ok");
+    List<Finding> f = audit(config("localhost"), null);
+    assertThat(other.hits("/ok")).isPositive();
+    assertThat(
+            has(f, "broken-outbound-link", site.url("/"), "a[href=\"" + other.url("/ok") + "\"]"))
+        .as(f.toString())
+        .isTrue();
+    assertThat(f).noneMatch(x -> x.kind().equals("robots-unreadable"));
+  }
+
+  /**
    * Hosts' robots.txt are fetched on the crawl's pool: read one after another on the thread that
    * schedules, two hosts answering in 3 s each held the crawl 6 s (20,000 slow hosts, days).
    */

@@ -196,8 +196,13 @@ final class CrawlCommand implements Callable<Integer> {
         // Nothing audited is no pass: the start was disallowed by robots.txt, or the limits left
         // no page to visit.
         System.err.println(
-            "error: no page was crawled (see the report's notes: robots.txt may disallow the"
-                + " start); a deploy gate should not pass on that");
+            result.robotsProblem() != null
+                ? "error: no page was crawled: the site's robots.txt could not be read ("
+                    + result.robotsProblem()
+                    + "), which means crawl nothing (RFC 9309); a deploy gate should not pass on"
+                    + " that"
+                : "error: no page was crawled (see the report's notes: robots.txt may disallow"
+                    + " the start); a deploy gate should not pass on that");
         return 1;
       }
       return report.errors() > 0 ? 1 : 0;
