@@ -493,7 +493,10 @@ class AdminEndToEndTest {
     assertThat(late.body())
         .contains("Not saved: your session has ended")
         .contains("Typed &lt;b&gt;before&lt;/b&gt; the end")
-        .doesNotContain("name=\"_csrf\" value=\"x\"");
+        .doesNotContain("name=\"_csrf\" value=\"x\"")
+        // Labelled as the editing page labels them, in its order; the page's own fields left out.
+        .containsPattern("(?s)<label>Title\\s*<textarea[^>]*>\\s*Late</textarea>.*<label>Body")
+        .doesNotContain("<label>kind");
     // A form opened before signing in again carries the old session's token: nothing is done,
     // and what it held is shown back too, read only, without the token.
     AdminForms again = signedIn("admin", adminPassword);
@@ -508,6 +511,15 @@ class AdminEndToEndTest {
         .contains("Kept &lt;i&gt;text&lt;/i&gt;")
         .doesNotContain(opened.get("_csrf"));
     assertThat(again.get("/admin/content/").body()).doesNotContain("Opened earlier");
+    // The editing page's script takes the current session's token before saving a form opened in
+    // an earlier one; only the session's own page can read it, and only signed in.
+    var token = again.get("/admin/session/token");
+    assertThat(token.statusCode()).isEqualTo(200);
+    assertThat(token.body())
+        .isEqualTo(AdminForms.csrf(again.get("/admin/content/new?kind=post").body()))
+        .isNotEqualTo(opened.get("_csrf"));
+    assertThat(token.headers().firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(new AdminForms(base).get("/admin/session/token").statusCode()).isEqualTo(303);
     // And a sign-in page never sends the editor off the site afterwards.
     var evil = new AdminForms(base).get("/admin/login?next=//evil.example/");
     assertThat(evil.body()).contains("name=\"next\" value=\"/admin/\"");

@@ -92,11 +92,7 @@ class AdminIdleSessionTest {
     LiveSearchBrowser.withBrowser(
         driver -> {
           var wait = new WebDriverWait(driver, Duration.ofSeconds(15));
-          driver.get(base + "/admin/login");
-          driver.findElement(By.id("username")).sendKeys("admin");
-          driver.findElement(By.id("password")).sendKeys(password);
-          driver.findElement(By.id("sign-in")).click();
-          wait.until(d -> d.getCurrentUrl().equals(base + "/admin/content/"));
+          signIn(driver, wait);
 
           driver.get(base + "/admin/content/new");
           driver.findElement(By.id("field-title")).sendKeys("Written slowly");
@@ -118,7 +114,67 @@ class AdminIdleSessionTest {
           sleep(IDLE_SECONDS * 1000L + 500);
           driver.findElement(By.id("field-body")).sendKeys("b");
           wait.until(d -> d.findElement(By.id("session-ended")).isDisplayed());
+
+          // Saved while still signed out: nothing is sent, the form stays as typed, and says so.
+          String itemPage = driver.getCurrentUrl();
+          driver.findElement(By.id("save")).click();
+          wait.until(
+              d -> d.findElement(By.id("session-ended")).getText().contains("still signed out"));
+          assertThat(driver.getCurrentUrl()).isEqualTo(itemPage);
+          assertThat(driver.findElement(By.id("field-body")).getAttribute("value")).endsWith("ab");
+
+          // Signed in again in another tab, then saved here: the save takes the new session's
+          // form token and goes through (it was refused as a form from an earlier session).
+          String editorTab = driver.getWindowHandle();
+          driver.switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+          signIn(driver, wait);
+          driver.close();
+          driver.switchTo().window(editorTab);
+          driver.findElement(By.id("save")).click();
+          wait.until(d -> d.getCurrentUrl().endsWith("/?done=saved"));
+          assertThat(driver.findElement(By.id("field-body")).getAttribute("value")).endsWith("ab");
+
+          // Typed, not saved, and signed out in another tab: the sign-out forgets this browser's
+          // kept drafts, and this page keeps its own again at once (it was lost with the tab).
+          driver.findElement(By.id("field-body")).sendKeys("c");
+          wait.until(d -> keptBody(d) != null && keptBody(d).endsWith("abc"));
+          driver.switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+          driver.get(base + "/admin/account");
+          driver.findElement(By.id("sign-out")).click();
+          wait.until(d -> d.getCurrentUrl().contains("/admin/login"));
+          // The sign-in page's deferred script, which forgets them, has run by then.
+          wait.until(
+              d ->
+                  "complete"
+                      .equals(
+                          ((org.openqa.selenium.JavascriptExecutor) d)
+                              .executeScript("return document.readyState")));
+          String signOutTab = driver.getWindowHandle();
+          driver.switchTo().window(editorTab);
+          wait.until(d -> keptBody(d) != null && keptBody(d).endsWith("abc"));
+          driver.switchTo().window(signOutTab);
+          assertThat(keptBody(driver)).as("seen from the signed-out tab too").endsWith("abc");
         });
+  }
+
+  private static void signIn(
+      org.openqa.selenium.WebDriver driver, org.openqa.selenium.support.ui.WebDriverWait wait) {
+    driver.get(base + "/admin/login");
+    driver.findElement(By.id("username")).sendKeys("admin");
+    driver.findElement(By.id("password")).sendKeys(password);
+    driver.findElement(By.id("sign-in")).click();
+    wait.until(d -> d.getCurrentUrl().equals(base + "/admin/content/"));
+  }
+
+  /** The body of the one draft this browser keeps, or null. */
+  private static String keptBody(org.openqa.selenium.WebDriver driver) {
+    return (String)
+        ((org.openqa.selenium.JavascriptExecutor) driver)
+            .executeScript(
+                "var ks = Object.keys(window.localStorage)"
+                    + ".filter(function (k) { return k.indexOf('quire-draft:') === 0; });"
+                    + "return ks.length === 1"
+                    + " ? JSON.parse(window.localStorage.getItem(ks[0])).fields.body : null;");
   }
 
   private static void sleep(long millis) {

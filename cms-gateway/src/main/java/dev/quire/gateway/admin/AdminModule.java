@@ -243,6 +243,24 @@ public final class AdminModule implements CmsModule, Admin {
             () ->
                 signedInPost(
                     e -> complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)))));
+    // The current session's form token, for an editing page whose sign-in ended and was made
+    // again in another tab: its script takes the new token before it saves (same-origin only:
+    // another site cannot read the answer).
+    routes.add(
+        path(
+            segment("session").slash("token"),
+            () ->
+                get(
+                    () ->
+                        signedIn(
+                            null,
+                            e ->
+                                complete(
+                                    HttpResponse.create()
+                                        .withEntity(
+                                            org.apache.pekko.http.javadsl.model.ContentTypes
+                                                .TEXT_PLAIN_UTF8,
+                                            e.csrf()))))));
     routes.add(home);
     routes.addAll(pages);
     Route admin = concat(routes.get(0), routes.subList(1, routes.size()).toArray(new Route[0]));
@@ -429,14 +447,45 @@ public final class AdminModule implements CmsModule, Admin {
         });
   }
 
-  /** What a form that was not saved held, to show back: never its token or a password. */
+  /**
+   * What a form that was not saved held, to show back, labelled as the editing page labels it and
+   * in its order (other forms' fields after, by name): never its token or a password, nor the
+   * fields only the page itself reads (revision, the date it showed, the kind, the button).
+   */
   private static Map<String, String> keptFields(Map<String, String> f) {
-    Map<String, String> kept = new java.util.TreeMap<>(f);
-    kept.remove("_csrf");
-    kept.remove("password");
-    kept.remove("current");
-    kept.remove("repeat");
+    Map<String, String> rest = new java.util.TreeMap<>(f);
+    for (String hidden :
+        List.of(
+            "_csrf", "password", "current", "repeat", "revision", "dateWas", "kind", "preview")) {
+      rest.remove(hidden);
+    }
+    Map<String, String> kept = new java.util.LinkedHashMap<>();
+    EDIT_LABELS.forEach(
+        (name, label) -> {
+          String value = rest.remove(name);
+          if (value != null) {
+            kept.put(label, value);
+          }
+        });
+    kept.putAll(rest);
     return kept;
+  }
+
+  private static final Map<String, String> EDIT_LABELS = editLabels();
+
+  private static Map<String, String> editLabels() {
+    Map<String, String> labels = new java.util.LinkedHashMap<>();
+    labels.put("title", "Title");
+    labels.put("slug", "Slug");
+    labels.put("body", "Body");
+    labels.put("description", "Description");
+    labels.put("tags", "Tags");
+    labels.put("coverImage", "Cover image");
+    labels.put("coverAlt", "Cover image text");
+    labels.put("author", "Author");
+    labels.put("date", "Date");
+    labels.put("at", "Publish at");
+    return java.util.Collections.unmodifiableMap(labels);
   }
 
   private static String urlEncoded(String s) {

@@ -7,11 +7,16 @@
  *    was typed on, so saving it over a newer revision is a conflict the server shows, never a
  *    silent overwrite. What was kept is forgotten once a form carrying it was saved (the page that
  *    answers the save has ?done=...; a reload of that page forgets nothing more), when discarded,
- *    and when its user signs out.
+ *    and when its user signs out, except that a page still open with unsaved typing (another
+ *    tab) keeps its own again at once: a sign-out in one tab threw away what another held.
+ *    Leaving the page with typing not sent asks first, as browsers do (beforeunload).
  * 2. A sign-in ends after quire.gateway.admin.session-idle-timeout without a request, and writing
  *    a long post sends none: while the form is typed in, this tells the server at most once per
  *    data-keepalive-ms that the editor is still there, and if the sign-in has ended anyway (its
- *    lifetime, a sign-out elsewhere) the next keystroke that asks shows it above the form.
+ *    lifetime, a sign-out elsewhere) the next keystroke that asks shows it above the form. Saving
+ *    then first takes the current session's form token (GET data-token-url): signed in again in
+ *    another tab, the save goes through with it; still signed out, the form stays as it is and
+ *    says so (before, the save was refused as a form from an earlier session).
  */
 (function () {
   "use strict";
@@ -43,6 +48,26 @@
     return;
   }
   var FIELDS = ["title", "slug", "description", "tags", "coverImage", "coverAlt", "author", "date", "body"];
+
+  // Typing not sent yet: leaving the page asks first. A save that goes (not one held back by a
+  // handler below, which prevents it) clears it; the event reaches the window after them all.
+  var dirty = false;
+  // Another tab signed out or saved this item: the form token may be an earlier session's.
+  var recheck = false;
+  form.addEventListener("input", function () {
+    dirty = true;
+  });
+  window.addEventListener("submit", function (event) {
+    if (event.target === form && !event.defaultPrevented) {
+      dirty = false;
+    }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 
   function field(name) {
     return form.querySelector("[name=" + name + "]");
@@ -140,6 +165,7 @@
           revisionField.value = kept.revision;
         }
         notice.hidden = true;
+        dirty = true;
         write(key, false);
       });
       document.getElementById("draft-discard").addEventListener("click", function () {
@@ -147,6 +173,17 @@
         notice.hidden = true;
       });
     }
+
+    // Another tab forgot it (a sign-out, a save of the same item): typing here not yet sent is
+    // kept again at once.
+    window.addEventListener("storage", function (event) {
+      if ((event.key === key || event.key === null) && event.newValue === null) {
+        recheck = true;
+        if (dirty) {
+          write(key, false);
+        }
+      }
+    });
 
     form.addEventListener("input", function () {
       window.clearTimeout(saveTimer);
@@ -205,5 +242,43 @@
       last = Date.now();
       ping();
     }
+  });
+
+  // The sign-in ended: before saving, take the current session's token (signed in again in
+  // another tab) or stay here saying so.
+  var tokenUrl = form.getAttribute("data-token-url");
+  form.addEventListener("submit", function (event) {
+    if (!ended || !tokenUrl || (ended.hidden && !recheck)) {
+      return;
+    }
+    event.preventDefault();
+    var by = event.submitter || null;
+    fetch(tokenUrl, { credentials: "same-origin", redirect: "manual", cache: "no-store" })
+      .then(function (answer) {
+        if (answer.status !== 200) {
+          throw new Error("signed out");
+        }
+        return answer.text();
+      })
+      .then(function (fresh) {
+        document.querySelectorAll("input[name=_csrf]").forEach(function (el) {
+          el.value = fresh;
+        });
+        ended.hidden = true;
+        recheck = false;
+        if (form.requestSubmit) {
+          form.requestSubmit(by);
+        } else {
+          form.submit();
+        }
+      })
+      .catch(function () {
+        var still = ended.getAttribute("data-still-out");
+        if (still) {
+          ended.textContent = still;
+        }
+        ended.hidden = false;
+        ended.scrollIntoView({ block: "center" });
+      });
   });
 })();
