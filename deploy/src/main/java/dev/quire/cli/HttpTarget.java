@@ -282,7 +282,9 @@ public final class HttpTarget implements ContentTarget {
               .timeout(timeout)
               .header("Authorization", "Bearer " + token)
               .header("Accept", "application/json")
-              .header("Content-Type", contentType)
+              .header(
+                  "Content-Type",
+                  dev.quire.gateway.media.MediaStore.importedType(file, contentType))
               .POST(HttpRequest.BodyPublishers.ofFile(file))
               .build();
       return exchange(request, "POST /media").thenApply(n -> n.get("url").asText());

@@ -91,7 +91,9 @@ public final class LocalTarget extends dev.quire.gateway.backup.ProtocolImportSi
     return CompletableFuture.supplyAsync(
         () -> {
           try (InputStream in = Files.newInputStream(file)) {
-            return media.put(in, contentType, filename, maxMediaBytes).url();
+            return media
+                .put(in, MediaStore.importedType(file, contentType), filename, maxMediaBytes)
+                .url();
           } catch (IOException e) {
             throw new java.io.UncheckedIOException(file + ": " + e.getMessage(), e);
           }

@@ -125,7 +125,8 @@ class BundleRoundTripTest {
         (site, media) -> {
           MediaStore.Media photo =
               media.put(
-                  new ByteArrayInputStream(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1, 2}),
+                  new ByteArrayInputStream(
+                      new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 1, 2}),
                   "image/png",
                   "cat photo.png",
                   1 << 20);

@@ -1644,8 +1644,23 @@ class EndToEndTest {
     assertThat(jsServed.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
     assertThat(get("/media/" + "0".repeat(64) + "/x.png").statusCode()).isEqualTo(404);
     assertThat(get("/media/..%2F..%2Fquire.mv.db/x").statusCode()).isEqualTo(404);
+    // A file sent as an image must be one (a text file named .jpg was served as image/jpeg), an
+    // empty file is refused, and an image sent as another is stored as what it is.
+    var fake = upload("just text".getBytes(), "image/jpeg", "fake.jpg");
+    assertThat(fake.statusCode()).as(fake.body()).isEqualTo(422);
+    assertThat(JSON.readTree(fake.body()).at("/error/field").asText()).isEqualTo("file");
+    assertThat(JSON.readTree(fake.body()).at("/error/message").asText())
+        .contains("sent as image/jpeg but its bytes are not that image");
+    var empty = upload(new byte[0], "image/png", "empty.png");
+    assertThat(empty.statusCode()).as(empty.body()).isEqualTo(422);
+    assertThat(JSON.readTree(empty.body()).at("/error/message").asText()).contains("empty");
+    byte[] otherPng = {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 9, 9};
+    var mislabelled = upload(otherPng, "image/jpeg", "really-a-png.jpg");
+    assertThat(mislabelled.statusCode()).as(mislabelled.body()).isEqualTo(201);
+    assertThat(JSON.readTree(mislabelled.body()).get("contentType").asText())
+        .isEqualTo("image/png");
     assertThat(JSON.readTree(api("GET", "/api/v1/media", null).body()).get("total").asInt())
-        .isEqualTo(3);
+        .isEqualTo(4);
   }
 
   @Test

@@ -1093,7 +1093,7 @@ public final class BundleImport {
             } else {
               MediaStore.Media stored;
               try (InputStream in = bundle.openMedia(m.sha256())) {
-                stored = media.put(in, m.contentType(), m.filename(), m.size());
+                stored = media.restore(in, m.contentType(), m.filename(), m.size());
               }
               if (!stored.sha256().equals(m.sha256())) {
                 throw new BundleException(

@@ -575,6 +575,8 @@ public final class MediaModule implements CmsModule {
             return store.put(in, type, filename, maxUpload);
           } catch (MediaStore.TooLarge e) {
             throw new HttpError(413, "too_large", "body", e.getMessage());
+          } catch (MediaStore.Refused e) {
+            throw new HttpError(422, "invalid", "file", e.getMessage());
           } catch (IOException e) {
             if (timedOut(e)) {
               throw new HttpError(

@@ -62,6 +62,13 @@ public final class MediaStore {
     }
   }
 
+  /** The upload is not what it was sent as (an empty file, or not the image it names). */
+  public static final class Refused extends IOException {
+    public Refused(String message) {
+      super(message);
+    }
+  }
+
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern TYPE =
       Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*");
@@ -150,8 +157,40 @@ public final class MediaStore {
     return s.isEmpty() ? "file" : s;
   }
 
-  /** Stores what {@code in} yields (at most {@code maxBytes}) and returns its record. */
+  /**
+   * Stores what {@code in} yields (at most {@code maxBytes}) and returns its record. An upload: an
+   * image is stored under its own type, and an empty file or one sent as an image it is not is
+   * refused ({@link Refused}).
+   */
   public Media put(InputStream in, String contentType, String filename, long maxBytes)
+      throws IOException {
+    return put(in, contentType, filename, maxBytes, true);
+  }
+
+  /** Stores a file as a bundle carried it: its type as it was, unchecked (a site's own backup). */
+  public Media restore(InputStream in, String contentType, String filename, long maxBytes)
+      throws IOException {
+    return put(in, contentType, filename, maxBytes, false);
+  }
+
+  /**
+   * The type an importer sends a file as: the image its first bytes begin like, else what its name
+   * says, except an image type the bytes are not (then {@code application/octet-stream}: a
+   * WordPress upload named {@code .jpg} that is not one travels as a plain file).
+   */
+  public static String importedType(Path file, String declared) throws IOException {
+    byte[] head = new byte[ImageBytes.HEAD];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(head, 0, head.length);
+    }
+    String type = normaliseType(declared);
+    return ImageBytes.sniff(head, n)
+        .orElse(ImageBytes.CHECKED.contains(type) ? "application/octet-stream" : type);
+  }
+
+  private Media put(
+      InputStream in, String contentType, String filename, long maxBytes, boolean check)
       throws IOException {
     Path tmpDir = Files.createDirectories(dir.resolve("tmp"));
     Path tmp = tmpDir.resolve(UUID.randomUUID() + ".part");
@@ -170,6 +209,8 @@ public final class MediaStore {
           out.write(buf, 0, n);
         }
       }
+      String type =
+          check ? checkedType(tmp, size, normaliseType(contentType)) : normaliseType(contentType);
       try (var ch =
           java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
         ch.force(true);
@@ -184,8 +225,7 @@ public final class MediaStore {
         Path target = blob(hex);
         Files.createDirectories(target.getParent());
         move(tmp, target);
-        Media m =
-            new Media(hex, size, normaliseType(contentType), safeName(filename), clock.instant());
+        Media m = new Media(hex, size, type, safeName(filename), clock.instant());
         Path metaTmp = tmpDir.resolve(UUID.randomUUID() + ".json");
         Files.write(metaTmp, JSON.writeValueAsBytes(m));
         move(metaTmp, meta(hex));
@@ -194,6 +234,33 @@ public final class MediaStore {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * The type a received file is stored as: an image's own, by its first bytes, whatever image type
+   * it was sent as; refused when empty, or sent as an image it is not.
+   */
+  private static String checkedType(Path file, long size, String declared) throws IOException {
+    if (size == 0) {
+      throw new Refused("the file is empty; nothing was stored");
+    }
+    byte[] head = new byte[ImageBytes.HEAD];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(head, 0, head.length);
+    }
+    Optional<String> sniffed = ImageBytes.sniff(head, n);
+    if (sniffed.isPresent()) {
+      return sniffed.get();
+    }
+    if (ImageBytes.CHECKED.contains(declared)) {
+      throw new Refused(
+          "the file was sent as "
+              + declared
+              + " but its bytes are not that image (nor another the site shows); nothing was"
+              + " stored");
+    }
+    return declared;
   }
 
   /** The record of a stored blob; empty when there is none (or the name is not a hash). */
