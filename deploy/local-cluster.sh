@@ -165,7 +165,9 @@ start_node() {
   QUIRE_TRUSTED_PROXIES="${QUIRE_TRUSTED_PROXIES:-127.0.0.1,::1}" \
   QUIRE_API_TOKEN=$(cat "$dir/api-token") QUIRE_MEDIA_DIR="$dir/media" MALLOC_ARENA_MAX=2 \
     setsid nohup java -Xms64m -Xmx"$heap" -XX:+UseSerialGC "${trim_opt[@]}" ${QUIRE_JAVA_OPTS:-} -jar "$jar" \
-    "${args[@]}" > "$dir/logs/$name.log" 2>&1 < /dev/null &
+    # Appended, with a line per start: a node that crashed keeps its log when it is started again.
+    echo "=== $(date -u +%FT%TZ) local-cluster.sh starts $name" >> "$dir/logs/$name.log"
+    "${args[@]}" >> "$dir/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$dir/pids/$name.pid"
 }
 
@@ -177,7 +179,9 @@ up() {
   need_tools
   trim_options
   mkdir -p "$dir/media"
-  [ -f "$dir/api-token" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/api-token"
+  # Owner-only, as the server keeps its own token file.
+  [ -f "$dir/api-token" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/api-token")
+  chmod 600 "$dir/api-token"
   start_pg
   db_env
   nodes | while read -r name role heap http mgmt; do start_node "$name" "$role" "$heap" "$http" "$mgmt"; done

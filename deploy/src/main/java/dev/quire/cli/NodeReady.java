@@ -5,16 +5,20 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.ActorSystem;
 
 /**
  * A Pekko Management readiness check: true once {@link QuireNode} has started every role of this
- * node. (Cluster membership is checked by Pekko Management's own cluster check beside it.)
+ * node and, on a gateway, while its site is loaded (what {@code /healthz} says): a gateway's port
+ * opens, and its roles start, 7-12 s before it has pages to serve, and a readiness probe or a load
+ * balancer that sent it requests then got "The site is starting" (503) all that time. (Cluster
+ * membership is checked by Pekko Management's own cluster check beside it.)
  */
 public final class NodeReady implements Supplier<CompletionStage<Boolean>> {
 
-  private static final Map<ActorSystem, Boolean> STARTED =
+  private static final Map<ActorSystem, BooleanSupplier> STARTED =
       Collections.synchronizedMap(new WeakHashMap<>());
 
   private final ActorSystem system;
@@ -23,12 +27,14 @@ public final class NodeReady implements Supplier<CompletionStage<Boolean>> {
     this.system = system;
   }
 
-  static void started(ActorSystem system) {
-    STARTED.put(system, true);
+  /** Every role of {@code system}'s node has started; {@code serving}: whether it serves now. */
+  static void started(ActorSystem system, BooleanSupplier serving) {
+    STARTED.put(system, serving);
   }
 
   @Override
   public CompletionStage<Boolean> get() {
-    return CompletableFuture.completedFuture(STARTED.getOrDefault(system, false));
+    BooleanSupplier serving = STARTED.get(system);
+    return CompletableFuture.completedFuture(serving != null && serving.getAsBoolean());
   }
 }

@@ -441,7 +441,7 @@ public final class QuireNode implements AutoCloseable {
         ShardingGauges.start(
             system, sharded, config.getDuration("quire.management.sharding-metrics-interval"));
       }
-      NodeReady.started(system.classicSystem());
+      NodeReady.started(system.classicSystem(), gw == null ? () -> true : gw.site()::ready);
       return new QuireNode(system, lock, content, gw);
     } catch (Exception e) {
       system.terminate();

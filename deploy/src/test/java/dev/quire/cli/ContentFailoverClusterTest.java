@@ -469,6 +469,8 @@ class ContentFailoverClusterTest {
     // The gateway's management port: alive, ready once started, and the members with roles.
     String mgmt = "http://127.0.0.1:" + management;
     await(() -> status(mgmt + "/ready") == 200, Duration.ofSeconds(60), "/ready");
+    // Ready means serving: a probe that sends it requests then meets no "The site is starting".
+    assertThat(status(base + "/healthz")).as("/healthz once /ready").isEqualTo(200);
     assertThat(status(mgmt + "/alive")).isEqualTo(200);
     String members =
         HTTP.send(
