@@ -801,6 +801,30 @@ class AdminEndToEndTest {
             "/admin/redirects/", "/admin/redirects/remove", Map.of("from", "/2019/old-post.html"));
     assertThat(removed.statusCode()).isEqualTo(303);
     assertThat(editor.get("/admin/redirects/").body()).doesNotContain("/2019/old-post.html");
+    // A rule from a published post's own address hides it: the admin asks first (it said "Saved"
+    // and the post was gone), and takes it once the box is ticked.
+    Map<String, String> hiding =
+        new java.util.HashMap<>(
+            Map.of("from", "/posts/written-in-the-admin/", "to", "/2019/x/", "status", "302"));
+    var asked = editor.submit("/admin/redirects/", "/admin/redirects/", hiding);
+    assertThat(asked.statusCode()).isEqualTo(400);
+    assertThat(asked.body())
+        .contains("is the address of the published post")
+        .contains("id=\"redirect-hide\"");
+    assertThat(status("/posts/written-in-the-admin/")).isEqualTo(200);
+    hiding.put("hide", "yes");
+    assertThat(editor.submit("/admin/redirects/", "/admin/redirects/", hiding).statusCode())
+        .isEqualTo(303);
+    assertThat(status("/posts/written-in-the-admin/")).isEqualTo(302);
+    assertThat(
+            editor
+                .submit(
+                    "/admin/redirects/",
+                    "/admin/redirects/remove",
+                    Map.of("from", "/posts/written-in-the-admin/"))
+                .statusCode())
+        .isEqualTo(303);
+    assertThat(status("/posts/written-in-the-admin/")).isEqualTo(200);
 
     // Redirects are for editors: an author has no such page, and no link to it.
     api(

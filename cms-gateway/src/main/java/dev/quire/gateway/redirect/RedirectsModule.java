@@ -74,8 +74,11 @@ public final class RedirectsModule implements CmsModule {
   /** {@code Cache-Control} of a rule's answer: {@code quire.gateway.moved-max-age}. */
   private org.apache.pekko.http.javadsl.model.HttpHeader cache;
 
+  private dev.quire.gateway.site.SiteState site;
+
   @Override
   public void start(ModuleContext ctx) {
+    this.site = ctx.site();
     this.cache = dev.quire.gateway.site.SiteModule.movedCache(ctx.config());
     this.system = ctx.system();
     this.json = ctx.json();
@@ -241,6 +244,7 @@ public final class RedirectsModule implements CmsModule {
     List<RedirectRule> rules = parseRules(body);
     // One rule sent alone is named as it was sent: "to", not "redirects[0].to".
     boolean alone = !body.contains("\"redirects\"");
+
     return write(r -> new RedirectCommand.Put(rules, caller.actor(), r), alone);
   }
 
@@ -273,6 +277,41 @@ public final class RedirectsModule implements CmsModule {
   private CompletionStage<RedirectReply> send(
       java.util.function.Function<ActorRef<RedirectReply>, RedirectCommand> make) {
     return followed.send(make, reply -> !(reply instanceof RedirectReply.Refused));
+  }
+
+  /** The published posts' and pages' addresses, each with what to call it in a message. */
+  private Map<String, String> liveAddresses() {
+    var snapshot = site.snapshot();
+    Map<String, String> live = new java.util.HashMap<>();
+    for (var item : snapshot.posts()) {
+      live.put(item.url(), "the published post '" + item.title() + "'");
+    }
+    for (var item : snapshot.pages()) {
+      live.put(item.url(), "the published page '" + item.title() + "'");
+    }
+    return live;
+  }
+
+  /**
+   * Why a rule would hide a published post or page: redirects are answered before the site, so a
+   * rule from its address sent every visitor elsewhere, without a word to whoever added it.
+   */
+  private static Optional<String> hides(RedirectRule rule, Map<String, String> live) {
+    String from = RedirectRule.key(rule.from());
+    if (from.contains("?")) {
+      return Optional.empty();
+    }
+    String what = live.get(from.endsWith("/") ? from : from + "/");
+    return Optional.ofNullable(what)
+        .map(
+            w ->
+                "'"
+                    + rule.from()
+                    + "' is the address of "
+                    + w
+                    + ": a redirect from it hides it from every visitor. To move it, change its"
+                    + " slug instead (its old address then redirects by itself); to hide it"
+                    + " anyway, tick the box and save again.");
   }
 
   // ---------------------------------------------------------------- admin
@@ -375,7 +414,16 @@ public final class RedirectsModule implements CmsModule {
     RedirectRule rule =
         new RedirectRule(
             f.getOrDefault("from", "").strip(), f.getOrDefault("to", "").strip(), status);
-    java.util.Optional<dev.quire.protocol.FieldError> problem = rule.problem();
+    // A rule may move a published post or page away (the API takes it as sent), but the admin
+    // asks first: the form said "Saved" and the post was gone from the site.
+    java.util.Optional<dev.quire.protocol.FieldError> problem =
+        rule.problem()
+            .or(
+                () ->
+                    "yes".equals(f.get("hide"))
+                        ? Optional.empty()
+                        : hides(rule, liveAddresses())
+                            .map(m -> new dev.quire.protocol.FieldError("hide", m)));
     if (problem.isPresent()) {
       return adminPage(
           admin,
