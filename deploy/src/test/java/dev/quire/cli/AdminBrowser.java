@@ -304,6 +304,24 @@ final class AdminBrowser {
         d ->
             body.getAttribute("value")
                 .matches("(?s).*!\\[\\]\\(/media/[0-9a-f]{64}/pasted\\.png\\)$"));
+    // Two files chosen at once: each its own paragraph, one after the other (they went in each
+    // inside the one before's brackets, three deep for three files).
+    java.nio.file.Path[] two = new java.nio.file.Path[2];
+    try {
+      for (int i = 0; i < 2; i++) {
+        two[i] = Files.createTempFile("quire-two-" + i + "-", ".png");
+        Files.write(two[i], pngBytes(5 + i));
+      }
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    driver.findElement(By.id("body-file")).sendKeys(two[0] + "\n" + two[1]);
+    String image = "!\\[\\]\\(/media/[0-9a-f]{64}/[A-Za-z0-9._-]+\\.png\\)";
+    wait.until(
+        d ->
+            body.getAttribute("value")
+                .matches("(?s).*pasted\\.png\\)\n\n" + image + "\n\n" + image + "$"));
+    assertThat(body.getAttribute("value")).contains("quire-two-0-").contains("quire-two-1-");
     driver.findElement(By.id("save")).click();
     wait.until(d -> d.getCurrentUrl().endsWith("/?done=saved"));
     assertThat(stored(base, id, apiToken)).contains("![a grey square](/media/");
