@@ -299,10 +299,11 @@ class ServeDemoTest {
         assertThat(diff.select("pre.diff").text())
             .as("the body's line diff was compared")
             .contains("indented line");
-        // Fields as the edit form shows them: tags listed, a date in the site's zone.
+        // Fields as the edit form shows them: named in words, tags listed, a date in the site's
+        // zone.
         assertThat(diff.select("#field-changes").text())
-            .contains("tags quire, announcements quire, news")
-            .contains("date 2026-11-02 2026-11-03");
+            .contains("Tags quire, announcements quire, news")
+            .contains("Date 2026-11-02 2026-11-03");
       }
       if (path.equals("{edit}")) {
         assertThat(org.jsoup.Jsoup.parse(a.body()).select("textarea[name=body]").text())

@@ -104,7 +104,10 @@ final class ContentPages {
     this.zone = zone;
     this.baseUrl = ctx.config().getString("quire.site.base-url");
     this.maxSlug = ctx.config().getInt("quire.content.limits.slug-chars");
+    this.diffWordChars = ctx.config().getInt("quire.gateway.admin.diff-word-chars");
   }
+
+  private final int diffWordChars;
 
   Route routes() {
     return pathPrefix(
@@ -778,7 +781,9 @@ final class ContentPages {
                   if (unified instanceof String u) {
                     body.put(
                         "lines",
-                        Arrays.stream(u.split("\n", -1)).map(ContentPages::diffLine).toList());
+                        WordDiff.marked(
+                            Arrays.stream(u.split("\n", -1)).map(ContentPages::diffLine).toList(),
+                            diffWordChars));
                   }
                 } else {
                   fields.add(shownChange(change));
@@ -1085,6 +1090,7 @@ final class ContentPages {
    */
   private Map<String, Object> shownChange(Map<String, Object> change) {
     Map<String, Object> shown = new HashMap<>(change);
+    shown.put("label", label(String.valueOf(change.get("field"))));
     for (String side : List.of("from", "to")) {
       Object v = change.get(side);
       if (v instanceof Instant t) {
@@ -1094,6 +1100,12 @@ final class ContentPages {
       }
     }
     return shown;
+  }
+
+  /** A field's name as a person reads it: coverImage is "Cover image". */
+  static String label(String field) {
+    String words = field.replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT);
+    return words.isEmpty() ? words : Character.toUpperCase(words.charAt(0)) + words.substring(1);
   }
 
   private static StatusCode status(ContentReply.Rejected r) {
