@@ -395,11 +395,15 @@ public final class ContentRules {
     return slugify(title, limits.maxSlug());
   }
 
-  /** Suggests a slug from a title: "Hello, World!" becomes "hello-world". */
+  /**
+   * Suggests a slug from a title: "Hello, World!" becomes "hello-world", and an apostrophe inside a
+   * word goes ("The editor's notes" is "the-editors-notes", not "the-editor-s-notes").
+   */
   public static String slugify(String title) {
     String s =
         java.text.Normalizer.normalize(title, java.text.Normalizer.Form.NFKD)
             .replaceAll("\\p{M}", "")
+            .replaceAll("(?<=\\p{L})['\u2019](?=\\p{L})", "")
             .toLowerCase(Locale.ROOT)
             .replaceAll("[^a-z0-9]+", "-")
             .replaceAll("(^-+|-+$)", "");

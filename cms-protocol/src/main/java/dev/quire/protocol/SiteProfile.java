@@ -25,8 +25,12 @@ public record SiteProfile(
   public static final int MAX_TEXT = 2000;
   public static final int MAX_PER_PAGE = 1000;
 
-  /** A language tag as {@code <html lang>} takes it: {@code en}, {@code pt-BR}, {@code zh-Hant}. */
-  public static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}");
+  /**
+   * A language tag as {@code <html lang>} takes it: {@code en}, {@code pt-BR}, {@code zh-Hant}. Its
+   * language is a code of two or three letters (ISO 639; BCP 47's longer ones were never
+   * registered): "english" was taken, and the site then said {@code <html lang="english">}.
+   */
+  public static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}");
 
   /** Setting name ({@code quire.site.<name>}) of each field, in the order a form shows them. */
   public static final java.util.List<String> KEYS =

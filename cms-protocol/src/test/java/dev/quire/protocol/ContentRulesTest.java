@@ -33,6 +33,9 @@ class ContentRulesTest {
     assertThat(ContentRules.slugify(title).startsWith(slug + "-")).isTrue();
     assertThat(ContentRules.slugify("x".repeat(200), 120)).isEqualTo("x".repeat(120));
     assertThat(ContentRules.slugify("Hello, World!", 120)).isEqualTo("hello-world");
+    assertThat(ContentRules.slugify("The editor's notes, 'quoted'", 120))
+        .isEqualTo("the-editors-notes-quoted");
+    assertThat(ContentRules.slugify("Don\u2019t panic", 120)).isEqualTo("dont-panic");
   }
 
   @Test

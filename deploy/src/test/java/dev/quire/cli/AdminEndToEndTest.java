@@ -801,6 +801,14 @@ class AdminEndToEndTest {
             "/admin/redirects/", "/admin/redirects/remove", Map.of("from", "/2019/old-post.html"));
     assertThat(removed.statusCode()).isEqualTo(303);
     assertThat(editor.get("/admin/redirects/").body()).doesNotContain("/2019/old-post.html");
+    // The account page's address with a slash, as every other admin page has, leads to it.
+    var slashed = editor.get("/admin/account/");
+    assertThat(slashed.statusCode()).isEqualTo(301);
+    assertThat(AdminForms.location(slashed)).isEqualTo("/admin/account");
+    // Every admin page starts with a link past its navigation, to the page's content.
+    assertThat(editor.get("/admin/redirects/").body())
+        .contains("<a class=\"skip-link\" href=\"#main\">")
+        .contains("id=\"main\"");
     // A rule from a published post's own address hides it: the admin asks first (it said "Saved"
     // and the post was gone), and takes it once the box is ticked.
     Map<String, String> hiding =

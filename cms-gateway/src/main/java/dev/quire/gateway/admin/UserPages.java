@@ -13,6 +13,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSla
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
+import static org.apache.pekko.http.javadsl.server.Directives.redirect;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quire.gateway.api.ApiJson;
@@ -108,6 +109,15 @@ final class UserPages {
             () ->
                 admin.signedIn(
                     null, e -> ownForm(e, (f, device, ends) -> endOtherSessions(e, device, ends)))),
+        // The other pages' addresses end in a slash: this one's with it leads here, not to a 404.
+        path(
+            PathMatchers.segment("account").slash(),
+            () ->
+                get(
+                    () ->
+                        redirect(
+                            org.apache.pekko.http.javadsl.model.Uri.create("/admin/account"),
+                            StatusCodes.MOVED_PERMANENTLY))),
         path(
             "account",
             () ->
