@@ -186,8 +186,11 @@ class AdminEndToEndTest {
     stale.put("revision", "1");
     var conflict = admin.submit(edit, edit, stale);
     assertThat(conflict.statusCode()).isEqualTo(409);
+    // Who saved it, and when (it said "Someone"), so the editor knows whose work a save replaces.
     assertThat(conflict.body())
-        .contains("Someone saved this item after you opened it")
+        .contains("<strong id=\"conflict-by\">admin</strong> saved this item after you opened it")
+        .containsPattern("after you opened it, at <time datetime=\"[^\"]+\">")
+        .contains("Saving yours over it replaces those changes")
         .contains("My late edit")
         .contains("diff?from=1")
         .contains("Save mine over it");

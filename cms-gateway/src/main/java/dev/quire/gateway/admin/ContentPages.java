@@ -549,7 +549,7 @@ final class ContentPages {
               ContentFields fields = keepUnsent(fields(f, errors), f, now.fields());
               long revision = revisionOf(f.get("revision"));
               if (revision != now.revision()) {
-                return done(conflict(e, now, f, revision));
+                return conflict(e, now, f, revision);
               }
               if (!errors.isEmpty()) {
                 return done(
@@ -565,7 +565,7 @@ final class ContentPages {
                             // Saved by someone else since the check: say where it is now.
                             return revisions
                                 .current(id)
-                                .thenApply(latest -> conflict(e, latest, f, revision));
+                                .thenCompose(latest -> conflict(e, latest, f, revision));
                           }
                           return done(
                               formPage(
@@ -581,19 +581,38 @@ final class ContentPages {
             });
   }
 
-  /** The form again with what the editor typed, saying the item moved on since they opened it. */
-  private HttpResponse conflict(Editor e, ContentSnapshot now, Map<String, String> f, long yours) {
+  /**
+   * The form again with what the editor typed, saying the item moved on since they opened it: who
+   * saved the newest revision and when ("Someone" when the journal cannot say at once), so the
+   * editor knows whose work a save over it would replace.
+   */
+  private CompletionStage<HttpResponse> conflict(
+      Editor e, ContentSnapshot now, Map<String, String> f, long yours) {
     Map<String, Object> conflict = new HashMap<>();
     conflict.put("yours", yours);
     conflict.put("latest", now.revision());
-    return formPage(
-        e,
-        StatusCodes.CONFLICT,
-        now,
-        withRevision(f, yours),
-        Map.of(),
-        null,
-        Map.of("conflict", conflict));
+    return revisions
+        .stateAt(now.id(), now.revision(), "revision", now)
+        .handle(
+            (st, failure) -> {
+              if (failure == null && st != null) {
+                if (st.actor() != null) {
+                  conflict.put("by", st.actor());
+                }
+                if (st.at() != null) {
+                  conflict.put("at", Admin.shownTime(st.at(), zone));
+                  conflict.put("atIso", Admin.timeAttribute(st.at()));
+                }
+              }
+              return formPage(
+                  e,
+                  StatusCodes.CONFLICT,
+                  now,
+                  withRevision(f, yours),
+                  Map.of(),
+                  null,
+                  Map.of("conflict", conflict));
+            });
   }
 
   /**
