@@ -578,6 +578,19 @@ public final class MediaModule implements CmsModule {
           } catch (MediaStore.Refused e) {
             throw new HttpError(422, "invalid", "file", e.getMessage());
           } catch (IOException e) {
+            if (cause(e, org.apache.pekko.http.scaladsl.model.EntityStreamSizeException.class)) {
+              // A body longer than it said, or chunked past the limit: cut off by the size limit
+              // as it streamed in (this was a 500).
+              throw new HttpError(
+                  413,
+                  "too_large",
+                  "body",
+                  new MediaStore.TooLarge(maxUpload).getMessage() + "; nothing was stored");
+            }
+            if (String.valueOf(e.getMessage()).contains("No space left on device")) {
+              throw new HttpError(
+                  507, "storage_full", "body", "the server's disk is full; nothing was stored");
+            }
             if (timedOut(e)) {
               throw new HttpError(
                   408,
@@ -601,6 +614,15 @@ public final class MediaModule implements CmsModule {
    * Whether reading an upload failed on one of its time limits: the whole upload's (the stream
    * fails with a TimeoutException) or a stall's (the stream's reader gives up waiting).
    */
+  private static boolean cause(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static boolean timedOut(IOException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof java.util.concurrent.TimeoutException

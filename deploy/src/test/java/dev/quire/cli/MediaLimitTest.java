@@ -1,0 +1,64 @@
+package dev.quire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A media upload past quire.media.max-upload-bytes, on a node whose limit is small: a body sent
+ * without its length (chunked), cut off as it streams in, is 413 naming the limit (it was a 500
+ * "internal error"), and nothing is stored.
+ */
+class MediaLimitTest {
+
+  static final String TOKEN = "media-limit-token-0123456789";
+
+  @TempDir Path tmp;
+
+  @Test
+  void anUploadPastTheLimitIs413AndStoresNothing() throws Exception {
+    var config =
+        AdminEndToEndTest.adminNodeConfig(
+            tmp.resolve("data"), Map.of("quire.media.max-upload-bytes", 4096));
+    try (QuireNode node =
+        QuireNode.start(
+            config,
+            true,
+            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+            TOKEN)) {
+      String base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+      byte[] png = new byte[20_000];
+      System.arraycopy(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10}, 0, png, 0, 8);
+      var answer =
+          EndToEndTest.HTTP.send(
+              HttpRequest.newBuilder(URI.create(base + "/api/v1/media?filename=big.png"))
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .header("Content-Type", "image/png")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(png)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(413);
+      var error = new ObjectMapper().readTree(answer.body()).get("error");
+      assertThat(error.get("code").asText()).isEqualTo("too_large");
+      assertThat(error.get("message").asText())
+          .contains("4096 bytes (quire.media.max-upload-bytes)")
+          .contains("nothing was stored");
+      var list =
+          EndToEndTest.HTTP.send(
+              HttpRequest.newBuilder(URI.create(base + "/api/v1/media"))
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(new ObjectMapper().readTree(list.body()).get("total").asInt()).isZero();
+    }
+  }
+}
