@@ -158,6 +158,8 @@ start_node() {
   local args=(serve --roles "$role" --data "$dir/nodes/$name" --management-port "$mgmt"
     --contact-points "$contact_points")
   [ "$http" != 0 ] && args+=(--port "$http")
+  # Appended, with a line per start: a node that crashed keeps its log when it is started again.
+  echo "=== $(date -u +%FT%TZ) local-cluster.sh starts $name" >> "$dir/logs/$name.log"
   # Every node knows the site's address (canonical links, feeds); the crawler may audit it.
   # The gateways believe the X-Forwarded-For of the nginx in front of them (on this host), so
   # failed sign-ins are counted per visitor, not all under nginx's address.
@@ -165,8 +167,6 @@ start_node() {
   QUIRE_TRUSTED_PROXIES="${QUIRE_TRUSTED_PROXIES:-127.0.0.1,::1}" \
   QUIRE_API_TOKEN=$(cat "$dir/api-token") QUIRE_MEDIA_DIR="$dir/media" MALLOC_ARENA_MAX=2 \
     setsid nohup java -Xms64m -Xmx"$heap" -XX:+UseSerialGC "${trim_opt[@]}" ${QUIRE_JAVA_OPTS:-} -jar "$jar" \
-    # Appended, with a line per start: a node that crashed keeps its log when it is started again.
-    echo "=== $(date -u +%FT%TZ) local-cluster.sh starts $name" >> "$dir/logs/$name.log"
     "${args[@]}" >> "$dir/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$dir/pids/$name.pid"
 }
