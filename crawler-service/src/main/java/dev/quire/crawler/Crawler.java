@@ -306,13 +306,19 @@ public final class Crawler {
 
   /**
    * {@code origin}'s robots.txt (blocking: a fetch). As RFC 9309 reads it: a 4xx means no rules, a
-   * 5xx or no answer at all (timeout, refused) means nothing may be crawled. A host the address
-   * guard refuses is left to the pages' own fetches, which show that.
+   * 5xx, a 429 or no answer in time means nothing may be crawled. A host that refuses the
+   * connection or has no address, or that the address guard refuses, is left to the pages' own
+   * fetches, which say so.
    */
   private Robots readRobots(String origin) {
     Fetcher.Result r = fetcher.fetchText(origin + "/robots.txt", config.maxRobotsBytes());
     SimpleRobotRulesParser parser = new SimpleRobotRulesParser();
-    if (r.status() == 0 && r.blocked()) {
+    // A host that is not there at all (refused, unknown): left to the pages' own fetches, so a
+    // site that is down is reported as its start unreachable, not as robots.txt unreadable.
+    if (r.status() == 0
+        && (r.blocked()
+            || String.valueOf(r.error()).startsWith("connection refused")
+            || String.valueOf(r.error()).startsWith("unknown host"))) {
       return new Robots(new SimpleRobotRules(SimpleRobotRules.RobotRulesMode.ALLOW_ALL), null);
     }
     if (r.status() == 0) {
@@ -320,7 +326,10 @@ public final class Crawler {
           new SimpleRobotRules(SimpleRobotRules.RobotRulesMode.ALLOW_NONE), r.error());
     }
     if (r.status() >= 500 || r.status() == TOO_MANY_REQUESTS) {
-      return new Robots(parser.failedFetch(r.status()), "answered " + r.status());
+      // (crawler-commons reads a 429 as any 4xx, "allow all".)
+      return new Robots(
+          new SimpleRobotRules(SimpleRobotRules.RobotRulesMode.ALLOW_NONE),
+          "answered " + r.status());
     }
     if (r.status() >= 400) {
       return new Robots(parser.failedFetch(r.status()), null);

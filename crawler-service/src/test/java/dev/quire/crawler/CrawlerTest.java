@@ -451,6 +451,7 @@ class CrawlerTest {
     for (Page robots :
         List.of(
             new Page(503, "text/plain", "", Map.of(), 0),
+            new Page(429, "text/plain", "", Map.of(), 0),
             new Page(200, "text/plain", "User-agent: *\nDisallow:\n", Map.of(), 2_000))) {
       site.pages.put("/robots.txt", robots);
       site.hits.clear();
