@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
  * The diff page's lines, with the words that changed marked: a removed line followed by its added
  * one (runs of the same length, line by line) are compared word by word (java-diff-utils, as the
  * line diff), so "feel real." against "feel unreal." shows which word, not two lines that look the
- * same. At most {@code budgetChars} of such lines are compared on one page; the rest are shown
- * whole.
+ * same. The comparison costs up to the product of the two lines' words, so a line longer than
+ * {@code lineChars} is shown whole, and at most {@code budgetChars} of lines are compared on one
+ * page; the rest are shown whole.
  */
 final class WordDiff {
 
@@ -26,7 +27,8 @@ final class WordDiff {
    * {@code lines}: each {@code {"text", "kind"}} as the page shows it; answers them with {@code
    * "parts"} ({@code {"text", "changed"}}) added to the removed and added lines compared.
    */
-  static List<Map<String, Object>> marked(List<Map<String, String>> lines, int budgetChars) {
+  static List<Map<String, Object>> marked(
+      List<Map<String, String>> lines, int budgetChars, int lineChars) {
     List<Map<String, Object>> out = new ArrayList<>();
     for (Map<String, String> l : lines) {
       out.add(new java.util.HashMap<>(l));
@@ -52,6 +54,9 @@ final class WordDiff {
           Map<String, Object> now = out.get(j + t);
           String a = (String) was.get("text");
           String b = (String) now.get("text");
+          if (a.length() > lineChars || b.length() > lineChars) {
+            continue;
+          }
           budget -= a.length() + b.length();
           if (budget < 0) {
             return out;

@@ -31,7 +31,8 @@ class WordDiffTest {
                 line("removed", "-It all has to feel real. Then more."),
                 line("added", "+It all has to feel unreal. Then more!"),
                 line("same", " After.")),
-            1_000);
+            1_000,
+            100);
     assertThat(shown(out.get(1))).isEqualTo("-It all has to feel [real]. Then more[.]");
     assertThat(shown(out.get(2))).isEqualTo("+It all has to feel [unreal]. Then more[!]");
     assertThat(out.get(0)).doesNotContainKey("parts");
@@ -43,7 +44,8 @@ class WordDiffTest {
     var unpaired =
         WordDiff.marked(
             List.of(line("removed", "-one"), line("removed", "-two"), line("added", "+three")),
-            1_000);
+            1_000,
+            100);
     assertThat(unpaired).allSatisfy(l -> assertThat(l).doesNotContainKey("parts"));
     var over =
         WordDiff.marked(
@@ -52,8 +54,21 @@ class WordDiffTest {
                 line("added", "+a c"),
                 line("removed", "-long line here"),
                 line("added", "+long line there")),
-            10);
+            10,
+            100);
     assertThat(shown(over.get(1))).isEqualTo("+a [c]");
     assertThat(over.get(3)).doesNotContainKey("parts");
+    // A line longer than the line bound is shown whole; the budget goes on to the next pair.
+    var longLine =
+        WordDiff.marked(
+            List.of(
+                line("removed", "-" + "word ".repeat(30)),
+                line("added", "+" + "word ".repeat(29) + "other"),
+                line("removed", "-a b"),
+                line("added", "+a c")),
+            1_000,
+            100);
+    assertThat(longLine.get(1)).doesNotContainKey("parts");
+    assertThat(shown(longLine.get(3))).isEqualTo("+a [c]");
   }
 }
