@@ -91,8 +91,9 @@ public final class LocalTarget extends dev.quire.gateway.backup.ProtocolImportSi
     return CompletableFuture.supplyAsync(
         () -> {
           try (InputStream in = Files.newInputStream(file)) {
+            // As the site had it: typed by its bytes, an empty file kept (it was there before).
             return media
-                .put(in, MediaStore.importedType(file, contentType), filename, maxMediaBytes)
+                .restore(in, MediaStore.importedType(file, contentType), filename, maxMediaBytes)
                 .url();
           } catch (IOException e) {
             throw new java.io.UncheckedIOException(file + ": " + e.getMessage(), e);

@@ -73,8 +73,10 @@ final class ImageBytes {
     if (at < 0) {
       return false;
     }
+    // A doctype may carry an internal subset in brackets (Illustrator writes entities there).
     String before =
-        text.substring(0, at).replaceAll("(?s)<\\?.*?\\?>|<!--.*?-->|<!doctype[^>]*>", "");
+        text.substring(0, at)
+            .replaceAll("(?s)<\\?.*?\\?>|<!--.*?-->|<!doctype[^\\[>]*(\\[.*?\\])?\\s*>", "");
     return before.replace("\uFEFF", "").isBlank();
   }
 

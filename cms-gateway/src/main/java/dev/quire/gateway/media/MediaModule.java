@@ -610,10 +610,7 @@ public final class MediaModule implements CmsModule {
         uploads);
   }
 
-  /**
-   * Whether reading an upload failed on one of its time limits: the whole upload's (the stream
-   * fails with a TimeoutException) or a stall's (the stream's reader gives up waiting).
-   */
+  /** Whether {@code e}, or one of its causes, is a {@code type}. */
   private static boolean cause(Throwable e, Class<? extends Throwable> type) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (type.isInstance(t)) {
@@ -623,6 +620,10 @@ public final class MediaModule implements CmsModule {
     return false;
   }
 
+  /**
+   * Whether reading an upload failed on one of its time limits: the whole upload's (the stream
+   * fails with a TimeoutException) or a stall's (the stream's reader gives up waiting).
+   */
   static boolean timedOut(IOException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof java.util.concurrent.TimeoutException

@@ -185,6 +185,9 @@ public final class MediaStore {
       n = in.readNBytes(head, 0, head.length);
     }
     String type = normaliseType(declared);
+    if (!type.startsWith("image/") && !type.equals("application/octet-stream")) {
+      return type;
+    }
     return ImageBytes.sniff(head, n)
         .orElse(ImageBytes.CHECKED.contains(type) ? "application/octet-stream" : type);
   }
@@ -249,7 +252,11 @@ public final class MediaStore {
     try (InputStream in = Files.newInputStream(file)) {
       n = in.readNBytes(head, 0, head.length);
     }
-    Optional<String> sniffed = ImageBytes.sniff(head, n);
+    // Only a file sent as an image, or as plain bytes, is typed by its bytes: a CSV that begins
+    // "BM..." is not a bitmap.
+    boolean imageOrBytes =
+        declared.startsWith("image/") || declared.equals("application/octet-stream");
+    Optional<String> sniffed = imageOrBytes ? ImageBytes.sniff(head, n) : Optional.empty();
     if (sniffed.isPresent()) {
       return sniffed.get();
     }

@@ -43,6 +43,12 @@ class ImageBytesTest {
                     + " \"-//W3C//DTD SVG 1.1//EN\" \"x\">\n<SVG>"))
         .hasValue("image/svg+xml");
     assertThat(sniff("<html><body><svg></svg></body></html>")).isEmpty();
+    assertThat(
+            sniff(
+                "<?xml version=\"1.0\"?>\n<!DOCTYPE svg PUBLIC \"x\" \"y\" [\n"
+                    + "  <!ENTITY ns_svg \"http://www.w3.org/2000/svg\">\n]>\n<svg>"))
+        .as("an internal subset, as Illustrator writes")
+        .hasValue("image/svg+xml");
   }
 
   @Test

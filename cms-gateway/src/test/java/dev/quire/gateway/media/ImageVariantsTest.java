@@ -249,6 +249,12 @@ class ImageVariantsTest {
         store.restore(
             new ByteArrayInputStream(image(900, 600, "png")), "image/jpeg", "wrong.jpg", 1 << 26);
     assertThat(images.size(mislabelled.sha256())).isEmpty();
+    // Only a file sent as an image or as plain bytes is typed by its bytes: a CSV beginning "BM"
+    // stays a CSV.
+    assertThat(
+            put(store, "BMI,height,weight\n21,180,68\n".getBytes(), "text/csv", "bmi.csv")
+                .contentType())
+        .isEqualTo("text/csv");
     // Uploaded, such bytes are stored as the PNG they are.
     assertThat(put(store, image(901, 600, "png"), "image/jpeg", "right.jpg").contentType())
         .isEqualTo("image/png");
