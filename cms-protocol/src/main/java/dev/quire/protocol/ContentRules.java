@@ -396,14 +396,20 @@ public final class ContentRules {
   }
 
   /**
-   * Suggests a slug from a title: "Hello, World!" becomes "hello-world", and an apostrophe inside a
-   * word goes ("The editor's notes" is "the-editors-notes", not "the-editor-s-notes").
+   * The slug the admin and the API suggest for a new item without one: {@link #slugify}, with an
+   * apostrophe inside a word dropped ("The editor's notes" is "the-editors-notes", not
+   * "the-editor-s-notes"). The importers keep {@link #slugify} as it was: they match files without
+   * a slug to items by the slug it made, and a new spelling would import those again.
    */
+  public static String suggestSlug(String title, int maxChars) {
+    return slugify(title.replaceAll("(?<=\\p{L})['\u2019](?=\\p{L})", ""), maxChars);
+  }
+
+  /** Suggests a slug from a title: "Hello, World!" becomes "hello-world". */
   public static String slugify(String title) {
     String s =
         java.text.Normalizer.normalize(title, java.text.Normalizer.Form.NFKD)
             .replaceAll("\\p{M}", "")
-            .replaceAll("(?<=\\p{L})['\u2019](?=\\p{L})", "")
             .toLowerCase(Locale.ROOT)
             .replaceAll("[^a-z0-9]+", "-")
             .replaceAll("(^-+|-+$)", "");

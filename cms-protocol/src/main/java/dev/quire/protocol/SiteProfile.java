@@ -32,6 +32,13 @@ public record SiteProfile(
    */
   public static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}");
 
+  /**
+   * What a configuration file's language was held to before 2026-12-06 (a language of up to 8
+   * letters): a site configured so still starts, with a warning, rather than not at all.
+   */
+  public static final Pattern LANGUAGE_CONFIGURED =
+      Pattern.compile("[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}");
+
   /** Setting name ({@code quire.site.<name>}) of each field, in the order a form shows them. */
   public static final java.util.List<String> KEYS =
       java.util.List.of(

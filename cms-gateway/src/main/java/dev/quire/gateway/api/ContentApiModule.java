@@ -232,7 +232,7 @@ public final class ContentApiModule implements CmsModule {
     }
     String slug =
         in.slug() == null || in.slug().isBlank()
-            ? (in.title() == null ? null : ContentRules.slugify(in.title(), maxSlug))
+            ? (in.title() == null ? null : ContentRules.suggestSlug(in.title(), maxSlug))
             : in.slug();
     String id = ContentIds.next();
     ContentFields fields = fields(in, slug);

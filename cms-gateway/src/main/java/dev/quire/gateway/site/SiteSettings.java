@@ -39,7 +39,16 @@ public record SiteSettings(
     // As an admin's value is read: en_US (a locale's spelling) is the tag en-US; anything else that
     // is not a language tag stops the start, naming the key.
     String language = s.getString("language").strip().replace('_', '-');
-    if (!dev.quire.protocol.SiteProfile.LANGUAGE.matcher(language).matches()) {
+    if (dev.quire.protocol.SiteProfile.LANGUAGE_CONFIGURED.matcher(language).matches()
+        && !dev.quire.protocol.SiteProfile.LANGUAGE.matcher(language).matches()) {
+      org.slf4j.LoggerFactory.getLogger(SiteSettings.class)
+          .warn(
+              "quire.site.language (QUIRE_SITE_LANGUAGE): '{}' is not a language code of two or"
+                  + " three letters (en, pt-BR); pages say <html lang=\"{}\">, which browsers and"
+                  + " screen readers do not know",
+              language,
+              language);
+    } else if (!dev.quire.protocol.SiteProfile.LANGUAGE.matcher(language).matches()) {
       throw new IllegalArgumentException(
           "quire.site.language (QUIRE_SITE_LANGUAGE): '"
               + s.getString("language")
