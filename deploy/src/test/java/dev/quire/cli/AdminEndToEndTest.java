@@ -518,7 +518,9 @@ class AdminEndToEndTest {
     // an earlier one; only the session's own page can read it, and only signed in.
     var token = again.get("/admin/session/token");
     assertThat(token.statusCode()).isEqualTo(200);
-    assertThat(token.body())
+    var session = new com.fasterxml.jackson.databind.ObjectMapper().readTree(token.body());
+    assertThat(session.get("user").asText()).as("whose session it is").isEqualTo("admin");
+    assertThat(session.get("csrf").asText())
         .isEqualTo(AdminForms.csrf(again.get("/admin/content/new?kind=post").body()))
         .isNotEqualTo(opened.get("_csrf"));
     assertThat(token.headers().firstValue("Cache-Control")).hasValue("no-store");

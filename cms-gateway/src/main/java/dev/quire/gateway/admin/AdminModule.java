@@ -243,9 +243,9 @@ public final class AdminModule implements CmsModule, Admin {
             () ->
                 signedInPost(
                     e -> complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)))));
-    // The current session's form token, for an editing page whose sign-in ended and was made
-    // again in another tab: its script takes the new token before it saves (same-origin only:
-    // another site cannot read the answer).
+    // The current session's form token and its user, for an editing page whose sign-in ended and
+    // was made again in another tab: its script takes the new token before it saves, if the user
+    // is the one the page was opened for (same-origin only: another site cannot read the answer).
     routes.add(
         path(
             segment("session").slash("token"),
@@ -259,8 +259,8 @@ public final class AdminModule implements CmsModule, Admin {
                                     HttpResponse.create()
                                         .withEntity(
                                             org.apache.pekko.http.javadsl.model.ContentTypes
-                                                .TEXT_PLAIN_UTF8,
-                                            e.csrf()))))));
+                                                .APPLICATION_JSON,
+                                            sessionJson(e)))))));
     routes.add(home);
     routes.addAll(pages);
     Route admin = concat(routes.get(0), routes.subList(1, routes.size()).toArray(new Route[0]));
@@ -447,6 +447,17 @@ public final class AdminModule implements CmsModule, Admin {
         });
   }
 
+  private static String sessionJson(Editor e) {
+    try {
+      return SESSION_JSON.writeValueAsString(Map.of("user", e.username(), "csrf", e.csrf()));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+      throw new IllegalStateException(x);
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper SESSION_JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   /**
    * What a form that was not saved held, to show back, labelled as the editing page labels it and
    * in its order (other forms' fields after, by name): never its token or a password, nor the
@@ -481,7 +492,7 @@ public final class AdminModule implements CmsModule, Admin {
     labels.put("description", "Description");
     labels.put("tags", "Tags");
     labels.put("coverImage", "Cover image");
-    labels.put("coverAlt", "Cover image text");
+    labels.put("coverAlt", "Cover image description");
     labels.put("author", "Author");
     labels.put("date", "Date");
     labels.put("at", "Publish at");

@@ -105,9 +105,11 @@ final class ContentPages {
     this.baseUrl = ctx.config().getString("quire.site.base-url");
     this.maxSlug = ctx.config().getInt("quire.content.limits.slug-chars");
     this.diffWordChars = ctx.config().getInt("quire.gateway.admin.diff-word-chars");
+    this.diffWordLineChars = ctx.config().getInt("quire.gateway.admin.diff-word-line-chars");
   }
 
   private final int diffWordChars;
+  private final int diffWordLineChars;
 
   Route routes() {
     return pathPrefix(
@@ -802,7 +804,8 @@ final class ContentPages {
                         "lines",
                         WordDiff.marked(
                             Arrays.stream(u.split("\n", -1)).map(ContentPages::diffLine).toList(),
-                            diffWordChars));
+                            diffWordChars,
+                            diffWordLineChars));
                   }
                 } else {
                   fields.add(shownChange(change));
@@ -921,7 +924,7 @@ final class ContentPages {
     String title = f.getOrDefault("title", "").strip();
     String slug = f.getOrDefault("slug", "").strip();
     if (slug.isEmpty() && !title.isEmpty()) {
-      slug = ContentRules.slugify(title, maxSlug);
+      slug = ContentRules.suggestSlug(title, maxSlug);
     }
     List<String> tags =
         Arrays.stream(f.getOrDefault("tags", "").split(","))
@@ -1121,8 +1124,11 @@ final class ContentPages {
     return shown;
   }
 
-  /** A field's name as a person reads it: coverImage is "Cover image". */
+  /** A field's name as a person reads it: coverImage is "Cover image", as the form names it. */
   static String label(String field) {
+    if ("coverAlt".equals(field)) {
+      return "Cover image description";
+    }
     String words = field.replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT);
     return words.isEmpty() ? words : Character.toUpperCase(words.charAt(0)) + words.substring(1);
   }

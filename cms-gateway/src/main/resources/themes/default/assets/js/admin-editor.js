@@ -51,14 +51,17 @@
 
   // Typing not sent yet: leaving the page asks first. A save that goes (not one held back by a
   // handler below, which prevents it) clears it; the event reaches the window after them all.
-  var dirty = false;
+  // A page that answers a preview, a conflict or a refused save holds text not yet saved.
+  var dirty = !!document.querySelector("#preview, #conflict, #edit-form .field-error, p.error[role=alert]:not([hidden])");
   // Another tab signed out or saved this item: the form token may be an earlier session's.
   var recheck = false;
   form.addEventListener("input", function () {
     dirty = true;
   });
   window.addEventListener("submit", function (event) {
-    if (event.target === form && !event.defaultPrevented) {
+    var by = event.submitter;
+    var preview = by && (by.name === "preview" || by.getAttribute("formtarget") === "_blank");
+    if (event.target === form && !event.defaultPrevented && !preview) {
       dirty = false;
     }
   });
@@ -216,6 +219,7 @@
     return;
   }
   var last = Date.now();
+  var lastOk = Date.now(); // when the server last said this sign-in is open
   var sending = false;
 
   function ping() {
@@ -225,7 +229,9 @@
     fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual" })
       .then(function (answer) {
         // 204: still signed in. Anything else (a redirect to sign in, a refusal) means it ended.
-        if (answer.status !== 204 && ended) {
+        if (answer.status === 204) {
+          lastOk = Date.now();
+        } else if (ended) {
           ended.hidden = false;
         }
       })
@@ -248,7 +254,10 @@
   // another tab) or stay here saying so.
   var tokenUrl = form.getAttribute("data-token-url");
   form.addEventListener("submit", function (event) {
-    if (!ended || !tokenUrl || (ended.hidden && !recheck)) {
+    // Also when nothing has said for a while that the sign-in is open: it may have ended and been
+    // made again in another tab while this page sat unused.
+    var stale = Date.now() - lastOk > every;
+    if (!ended || !tokenUrl || !form.requestSubmit || (ended.hidden && !recheck && !stale)) {
       return;
     }
     event.preventDefault();
@@ -258,22 +267,25 @@
         if (answer.status !== 200) {
           throw new Error("signed out");
         }
-        return answer.text();
+        return answer.json();
       })
-      .then(function (fresh) {
+      .then(function (session) {
+        // Signed in again as someone else (a shared computer): this form is not theirs to send.
+        if (!session || session.user !== form.getAttribute("data-draft-user")) {
+          throw new Error("another user");
+        }
         document.querySelectorAll("input[name=_csrf]").forEach(function (el) {
-          el.value = fresh;
+          el.value = session.csrf;
         });
         ended.hidden = true;
         recheck = false;
-        if (form.requestSubmit) {
-          form.requestSubmit(by);
-        } else {
-          form.submit();
-        }
+        lastOk = Date.now();
+        form.requestSubmit(by);
       })
-      .catch(function () {
-        var still = ended.getAttribute("data-still-out");
+      .catch(function (why) {
+        var still = ended.getAttribute(
+          why && why.message === "another user" ? "data-other-user" : "data-still-out"
+        );
         if (still) {
           ended.textContent = still;
         }

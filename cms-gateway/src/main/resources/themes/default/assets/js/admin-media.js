@@ -1,9 +1,10 @@
 /*
  * Quire admin, the editing page: files into the body. A file chosen under the body, dropped on it
  * or pasted into it is uploaded (POST /admin/media/insert, the same store and limits as the Media
- * page) and its Markdown is written where the cursor is, as a paragraph of its own (it was glued
- * into the line): a cursor inside a line, or inside an image's brackets, puts it after that line. An image's goes in as ![](url) with the cursor between the brackets, so its alt
- * text is typed next. Several files go in one after another, each its own paragraph, the cursor
+ * page) and its Markdown is written where the cursor is when the answer comes, as a paragraph of
+ * its own (it was glued into the line): a cursor inside a line, or inside an image's brackets,
+ * puts it after that line. An image's goes in as ![](url) with the cursor between the brackets,
+ * so its alt text is typed next. Several files go in one after another, each its own paragraph, the cursor
  * after the last (they went in at the cursor, each inside the one before's brackets). Without this
  * script nothing here shows, and the Media page gives the Markdown to copy.
  */
@@ -64,6 +65,11 @@
       .then(function (answer) {
         if (answer.ok && answer.json && answer.json.markdown) {
           var text = answer.json.markdown;
+          if (place.start === null) {
+            // Where the cursor is when the first answer comes (typing may go on during the
+            // upload): after its line, replacing nothing.
+            place.start = place.end = blockAt(body.selectionEnd);
+          }
           var went = insert(text, place.start, place.end);
           place.start = place.end = went.next;
           place.last = { at: went.at, text: text };
@@ -92,12 +98,7 @@
   }
 
   function uploadAll(files) {
-    var start = body.selectionStart;
-    var end = body.selectionEnd;
-    if (start === end) {
-      start = end = blockAt(start);
-    }
-    var place = { start: start, end: end, count: 0, last: null };
+    var place = { start: null, end: null, count: 0, last: null };
     var chain = Promise.resolve();
     Array.prototype.forEach.call(files, function (f) {
       chain = chain.then(function () {
