@@ -447,16 +447,13 @@ public final class AdminModule implements CmsModule, Admin {
         });
   }
 
-  private static String sessionJson(Editor e) {
+  private String sessionJson(Editor e) {
     try {
-      return SESSION_JSON.writeValueAsString(Map.of("user", e.username(), "csrf", e.csrf()));
+      return ctx.json().writeValueAsString(Map.of("user", e.username(), "csrf", e.csrf()));
     } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
       throw new IllegalStateException(x);
     }
   }
-
-  private static final com.fasterxml.jackson.databind.ObjectMapper SESSION_JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
 
   /**
    * What a form that was not saved held, to show back, labelled as the editing page labels it and
@@ -471,7 +468,7 @@ public final class AdminModule implements CmsModule, Admin {
       rest.remove(hidden);
     }
     Map<String, String> kept = new java.util.LinkedHashMap<>();
-    EDIT_LABELS.forEach(
+    FIELD_LABELS.forEach(
         (name, label) -> {
           String value = rest.remove(name);
           if (value != null) {
@@ -482,7 +479,10 @@ public final class AdminModule implements CmsModule, Admin {
     return kept;
   }
 
-  private static final Map<String, String> EDIT_LABELS = editLabels();
+  /**
+   * The editing page's fields as it labels them, in its order (the diff page names them so too).
+   */
+  static final Map<String, String> FIELD_LABELS = editLabels();
 
   private static Map<String, String> editLabels() {
     Map<String, String> labels = new java.util.LinkedHashMap<>();

@@ -1126,8 +1126,9 @@ final class ContentPages {
 
   /** A field's name as a person reads it: coverImage is "Cover image", as the form names it. */
   static String label(String field) {
-    if ("coverAlt".equals(field)) {
-      return "Cover image description";
+    String known = AdminModule.FIELD_LABELS.get(field);
+    if (known != null) {
+      return known;
     }
     String words = field.replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT);
     return words.isEmpty() ? words : Character.toUpperCase(words.charAt(0)) + words.substring(1);

@@ -179,17 +179,25 @@ public final class MediaStore {
    * WordPress upload named {@code .jpg} that is not one travels as a plain file).
    */
   public static String importedType(Path file, String declared) throws IOException {
+    String type = normaliseType(declared);
+    return ownImageType(file, type)
+        .orElse(ImageBytes.CHECKED.contains(type) ? "application/octet-stream" : type);
+  }
+
+  /**
+   * The image type {@code file}'s first bytes say, for a file sent as an image or as plain bytes
+   * only: a CSV that begins "BM..." is not a bitmap.
+   */
+  private static Optional<String> ownImageType(Path file, String declared) throws IOException {
+    if (!declared.startsWith("image/") && !declared.equals("application/octet-stream")) {
+      return Optional.empty();
+    }
     byte[] head = new byte[ImageBytes.HEAD];
     int n;
     try (InputStream in = Files.newInputStream(file)) {
       n = in.readNBytes(head, 0, head.length);
     }
-    String type = normaliseType(declared);
-    if (!type.startsWith("image/") && !type.equals("application/octet-stream")) {
-      return type;
-    }
-    return ImageBytes.sniff(head, n)
-        .orElse(ImageBytes.CHECKED.contains(type) ? "application/octet-stream" : type);
+    return ImageBytes.sniff(head, n);
   }
 
   private Media put(
@@ -247,16 +255,7 @@ public final class MediaStore {
     if (size == 0) {
       throw new Refused("the file is empty; nothing was stored");
     }
-    byte[] head = new byte[ImageBytes.HEAD];
-    int n;
-    try (InputStream in = Files.newInputStream(file)) {
-      n = in.readNBytes(head, 0, head.length);
-    }
-    // Only a file sent as an image, or as plain bytes, is typed by its bytes: a CSV that begins
-    // "BM..." is not a bitmap.
-    boolean imageOrBytes =
-        declared.startsWith("image/") || declared.equals("application/octet-stream");
-    Optional<String> sniffed = imageOrBytes ? ImageBytes.sniff(head, n) : Optional.empty();
+    Optional<String> sniffed = ownImageType(file, declared);
     if (sniffed.isPresent()) {
       return sniffed.get();
     }
