@@ -126,6 +126,12 @@ public final class Main implements Runnable {
       cmd.getErr().println("error: " + e.getMessage());
       return 2;
     }
+    if (e instanceof QuireNode.DatabaseUnusable) {
+      // 2, as for a refused setting: a restart would be refused again (the systemd unit does not
+      // restart on 2).
+      cmd.getErr().println("error: " + e.getMessage());
+      return 2;
+    }
     Throwable io = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
     if (io instanceof java.nio.file.FileSystemException f) {
       // Its message is often the path alone ("/out"): say what went wrong with it.

@@ -140,6 +140,82 @@ public final class QuireNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Thrown when the embedded database cannot be opened for a reason its owner must act on (a
+   * damaged or read-only file): the message says which file, what H2 said and what to do.
+   */
+  public static final class DatabaseUnusable extends RuntimeException {
+    DatabaseUnusable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** H2's error code for a file it could not read ("File corrupted while reading record"). */
+  static final int H2_FILE_CORRUPTED = 90030;
+
+  /**
+   * The embedded (H2) database opened once before the content role's pools open it, so that a file
+   * H2 cannot read or write stops the start with one line naming the file and what to do (the
+   * pools' own failure is a page of stack traces). {@code null} for another database.
+   */
+  static java.sql.Connection openEmbedded(Config config) {
+    String url = config.getString("quire.db.url");
+    if (SqlDialect.fromJdbcUrl(url) != SqlDialect.H2) {
+      return null;
+    }
+    // The file the URL names (jdbc:h2:file:/data/quire;OPTIONS is /data/quire.mv.db).
+    String path = url.substring("jdbc:h2:".length()).replaceFirst(";.*$", "");
+    String file = path.startsWith("file:") ? path.substring("file:".length()) + ".mv.db" : path;
+    java.sql.Connection c;
+    try {
+      c =
+          java.sql.DriverManager.getConnection(
+              url, config.getString("quire.db.user"), config.getString("quire.db.password"));
+    } catch (java.sql.SQLException e) {
+      if (e.getErrorCode() == H2_FILE_CORRUPTED) {
+        throw new DatabaseUnusable(
+            "the database "
+                + file
+                + " cannot be read (H2 "
+                + org.h2.engine.Constants.FULL_VERSION
+                + ": "
+                + rootMessage(e)
+                + "). It was left as it is. Import the latest backup into an empty data"
+                + " directory (quire bundle import FILE --with-users --data NEW_DIR). If this site"
+                + " last ran on a Quire built with H2 2.5.x (before 2026-12-06), whose recovery"
+                + " after a kill could damage the file, that build may still open it: take a"
+                + " bundle with it (quire bundle export) and import that instead. See"
+                + " docs/architecture.md, Durability.",
+            e);
+      }
+      throw new DatabaseUnusable(
+          "the database " + file + " cannot be opened: " + rootMessage(e), e);
+    }
+    try {
+      if (c.isReadOnly()) {
+        c.close();
+        throw new DatabaseUnusable(
+            "the database "
+                + file
+                + " is read-only for this user: give the user that runs Quire write access to it"
+                + " and to its directory",
+            null);
+      }
+    } catch (java.sql.SQLException e) {
+      throw new DatabaseUnusable(
+          "the database " + file + " cannot be opened: " + rootMessage(e), e);
+    }
+    return c;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? e.getMessage() : e.getMessage() + "; " + root.getMessage();
+  }
+
   /** The roles of the short-lived nodes of import/export: content only. */
   public static final List<String> CONTENT_ONLY = List.of("content");
 
@@ -343,12 +419,16 @@ public final class QuireNode implements AutoCloseable {
           && SqlDialect.fromJdbcUrl(config.getString("quire.db.url")) == SqlDialect.H2) {
         H2SingleContentNode.check(system, startTimeout);
       }
-      ContentService.Handle content =
-          withContent
-              ? ContentService.init(system)
-                  .toCompletableFuture()
-                  .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
-              : null;
+      ContentService.Handle content;
+      try (java.sql.Connection held = withContent ? openEmbedded(config) : null) {
+        // Held open while the pools open: the database is opened (read) once, here.
+        content =
+            withContent
+                ? ContentService.init(system)
+                    .toCompletableFuture()
+                    .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                : null;
+      }
       if (roles.contains("crawler")) {
         dev.quire.crawler.CrawlerService.init(system);
       }
