@@ -174,6 +174,10 @@ public final class ContentService {
               SiteProfileEntity.init(
                   system, new SiteProfileEntity.Settings(q.getInt("profile.snapshot-every")));
 
+              if (dialect == SqlDialect.H2) {
+                EmbeddedDatabaseWatch.start(
+                    system, dataSource, config.getDuration("quire.db.h2-closed-check"), jdbc);
+              }
               ActorRef<Topic.Command<ContentTopic>> topic =
                   system.systemActorOf(
                       Topic.create(ContentTopic.class, ContentTopic.NAME),

@@ -1,0 +1,133 @@
+package dev.quire.content;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.jdbc.db.SlickExtension$;
+import org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reopens the embedded (H2) database after H2 closed it.
+ *
+ * <p>When a write to its file fails (a full disk), H2 closes the whole database, and every
+ * connection the pools hold answers "The database has been closed" from then on: HikariCP does not
+ * take that error for a dead connection, and H2's {@code isValid} still says yes. Writes failed
+ * until the process was restarted (the reliability review's disk-full run), though freeing the disk
+ * was all a restart needed. This asks the database every {@code quire.db.h2-closed-check} whether
+ * it is open; when H2 has closed it, both pools (the read model's and the journal's) drop their
+ * connections, so that the next connection opens the file again, as a restart would (H2 recovers it
+ * to its last commit). While the disk is still full, that open or the next write fails again, and
+ * the watch tries again at the next check.
+ */
+final class EmbeddedDatabaseWatch {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabaseWatch.class);
+
+  /** H2: DATABASE_IS_CLOSED, DATABASE_CALLED_AT_SHUTDOWN. */
+  static final List<Integer> CLOSED_CODES = List.of(90098, 90121);
+
+  /**
+   * At most one warning (and one "open again") per this long: while the disk stays full, the
+   * database reopens and is closed again at every other check.
+   */
+  static final Duration LOG_EVERY = Duration.ofMinutes(1);
+
+  private final List<HikariDataSource> pools;
+  private final Duration every;
+  // Checks run one after another (each after the one before has ended), on the dispatcher's
+  // threads: volatile for what one check leaves to the next.
+  private volatile boolean closed;
+  private volatile int closes;
+  private volatile long warnedAt = Long.MIN_VALUE;
+  private volatile long reopenedAt = Long.MIN_VALUE;
+
+  EmbeddedDatabaseWatch(List<HikariDataSource> pools, Duration every) {
+    this.pools = pools;
+    this.every = every;
+  }
+
+  /** Checks every {@code every} on {@code jdbc}. */
+  static void start(
+      ActorSystem<?> system, HikariDataSource readModel, Duration every, Executor jdbc) {
+    SlickExtensionImpl slick =
+        (SlickExtensionImpl) SlickExtension$.MODULE$.get(system.classicSystem());
+    var source =
+        slick.database(system.settings().config().getConfig("jdbc-journal")).database().source();
+    List<HikariDataSource> pools =
+        source instanceof slick.jdbc.hikaricp.HikariCPJdbcDataSource h
+            ? List.of(readModel, h.ds())
+            : List.of(readModel);
+    EmbeddedDatabaseWatch watch = new EmbeddedDatabaseWatch(pools, every);
+    system
+        .scheduler()
+        .scheduleWithFixedDelay(
+            every, every, watch::check, scala.concurrent.ExecutionContext.fromExecutor(jdbc));
+  }
+
+  /** One check: true when the database is open (again). */
+  boolean check() {
+    HikariDataSource readModel = pools.get(0);
+    if (readModel.isClosed()) {
+      return false;
+    }
+    long now = System.nanoTime();
+    try (Connection c = readModel.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute("SELECT 1");
+      if (closed) {
+        closed = false;
+        if (now - reopenedAt >= LOG_EVERY.toNanos() || reopenedAt == Long.MIN_VALUE) {
+          reopenedAt = now;
+          log.info("the embedded database is open again; writes go through");
+        }
+      }
+      return true;
+    } catch (SQLException e) {
+      if (closedByH2(e)) {
+        closed = true;
+        closes++;
+        if (warnedAt == Long.MIN_VALUE || now - warnedAt >= LOG_EVERY.toNanos()) {
+          warnedAt = now;
+          log.warn(
+              "H2 closed the embedded database ({} time(s) since the last warning) after a write"
+                  + " to its file failed (a full disk?): writes fail until it is open again; the"
+                  + " pools reopen it, and again every {} ms while it is closed: {}",
+              closes,
+              every.toMillis(),
+              e.getMessage());
+          closes = 0;
+        }
+        pools.forEach(p -> p.getHikariPoolMXBean().softEvictConnections());
+      } else if (closed) {
+        // Reopening failed (the disk still full?): tried again at the next check.
+        log.debug("the embedded database does not open yet: {}", e.getMessage());
+        pools.forEach(p -> p.getHikariPoolMXBean().softEvictConnections());
+      }
+      return false;
+    } catch (RuntimeException e) {
+      log.warn("checking the embedded database failed", e);
+      return false;
+    }
+  }
+
+  /** Whether {@code e} says that H2 has closed the database (not: a statement failed). */
+  static boolean closedByH2(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SQLException s && CLOSED_CODES.contains(s.getErrorCode())) {
+        return true;
+      }
+      if (t.getClass().getName().equals("org.h2.mvstore.MVStoreException")
+          && String.valueOf(t.getMessage()).contains("store is closed")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
