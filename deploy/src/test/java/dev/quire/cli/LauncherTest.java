@@ -261,6 +261,9 @@ class LauncherTest {
   void jvmOptsPrintsACommandsOptionsWithoutItsClassArchiveAndStartsNothing() throws Exception {
     layOut();
     List<String> serve = launch(Map.of(), "serve");
+    // Out of memory, the process ends (a service manager starts it again) instead of running on
+    // with threads that died of it.
+    assertThat(serve).contains("-XX:+ExitOnOutOfMemoryError");
     Run printed = run(Map.of("QUIRE_JAVA_OPTS", "-Dquire.x=1"), "jvm-opts", "serve");
     assertThat(printed.exit()).isZero();
     assertThat(Files.exists(dir.resolve("args"))).as("java never started").isFalse();
