@@ -124,6 +124,23 @@ public final class MediaModule implements CmsModule {
     this.uploadTimeout = ctx.config().getDuration("quire.media.upload-timeout");
     checkUploadLimits(ctx.config());
     this.uploadMaxDuration = ctx.config().getDuration("quire.media.upload-max-duration");
+    Duration longestUpload = uploadMaxDuration.plus(uploadTimeout);
+    var log = ctx.system().log();
+    java.util.concurrent.CompletableFuture.runAsync(
+        () -> {
+          try {
+            int removed = store.removeLeftovers(longestUpload);
+            if (removed > 0) {
+              log.info(
+                  "media: removed {} file(s) that uploads which never finished left in {}",
+                  removed,
+                  store.dir().resolve("tmp"));
+            }
+          } catch (IOException e) {
+            log.warn("media: cannot remove what unfinished uploads left: {}", e.getMessage());
+          }
+        },
+        blocking);
     this.maxConcurrentUploads = ctx.config().getInt("quire.media.max-concurrent-uploads");
     this.uploadSlots = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.uploads =

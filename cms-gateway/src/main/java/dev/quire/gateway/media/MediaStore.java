@@ -103,6 +103,36 @@ public final class MediaStore {
     return dir;
   }
 
+  /**
+   * Deletes what uploads that never finished left in the store's {@code tmp} directory (the gateway
+   * was killed mid-upload): files last written more than {@code olderThan} ago. An upload still
+   * running writes its file at least every {@code quire.media.upload-timeout}, and on a store
+   * shared by several gateways another gateway's upload may be running, so {@code olderThan} is the
+   * longest an upload can run. Returns how many were deleted.
+   */
+  public int removeLeftovers(Duration olderThan) throws IOException {
+    Path tmpDir = dir.resolve("tmp");
+    if (!Files.isDirectory(tmpDir)) {
+      return 0;
+    }
+    FileTime before = FileTime.from(clock.instant().minus(olderThan));
+    int removed = 0;
+    try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(tmpDir)) {
+      for (Path f : files) {
+        try {
+          if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              && Files.getLastModifiedTime(f).compareTo(before) < 0
+              && Files.deleteIfExists(f)) {
+            removed++;
+          }
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // Finished or removed meanwhile.
+        }
+      }
+    }
+    return removed;
+  }
+
   public static boolean isSha(String s) {
     return s != null && SHA.matcher(s).matches();
   }
