@@ -600,7 +600,10 @@ public final class AdminModule implements CmsModule, Admin {
       case 413 -> "Too large";
       case 422 -> "Cannot be done";
       case 429 -> "Too many attempts";
+      case 408 -> "Took too long";
+      case 501 -> "Not supported";
       case 503 -> "Busy: try again in a moment";
+      case 507 -> "No storage space left";
       default -> status < 500 ? "This request cannot be answered" : "Something went wrong";
     };
   }

@@ -65,7 +65,12 @@ public class HttpError extends RuntimeException {
         return n;
       }
     } catch (NumberFormatException ex) {
-      // below
+      if (value.strip().matches("[0-9]{1,1000}")) {
+        // A whole number, too large for a page: said so ("must be a whole number" was wrong).
+        throw badRequest(
+            field,
+            "must be a whole number from 1 to " + Integer.MAX_VALUE + ", was '" + value + "'");
+      }
     }
     throw badRequest(field, "must be a whole number from 1, was '" + value + "'");
   }

@@ -73,6 +73,11 @@ class ErrorMapperTest {
                   throw HttpError.unavailable("the content service is not reachable");
                 }),
             path(
+                "unsupported",
+                () -> {
+                  throw new HttpError(501, "not_implemented", "", "no such method here");
+                }),
+            path(
                 "broken",
                 () -> {
                   throw new IllegalStateException("a bug");
@@ -133,6 +138,13 @@ class ErrorMapperTest {
         .doesNotContain("rel=\"canonical\"")
         .as("no internals leak into the page")
         .doesNotContain("a bug");
+
+    HttpResponse<String> unsupported = get("/unsupported");
+    assertThat(unsupported.statusCode()).isEqualTo(501);
+    assertThat(unsupported.body())
+        .as("a method the server does not take is the request's doing, not the site's fault")
+        .contains("This request cannot be answered")
+        .doesNotContain("Something went wrong");
   }
 
   @Test
