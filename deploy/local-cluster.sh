@@ -166,7 +166,7 @@ start_node() {
   QUIRE_BASE_URL="${QUIRE_BASE_URL:-http://localhost:$lb_port}" \
   QUIRE_TRUSTED_PROXIES="${QUIRE_TRUSTED_PROXIES:-127.0.0.1,::1}" \
   QUIRE_API_TOKEN=$(cat "$dir/api-token") QUIRE_MEDIA_DIR="$dir/media" MALLOC_ARENA_MAX=2 \
-    setsid nohup java -Xms64m -Xmx"$heap" -XX:+UseSerialGC "${trim_opt[@]}" ${QUIRE_JAVA_OPTS:-} -jar "$jar" \
+    setsid nohup java -Xms64m -Xmx"$heap" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError "${trim_opt[@]}" ${QUIRE_JAVA_OPTS:-} -jar "$jar" \
     "${args[@]}" >> "$dir/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$dir/pids/$name.pid"
 }

@@ -64,7 +64,7 @@ public final class ContentService {
     Config q = config.getConfig("quire.content");
     Executor jdbc =
         system.dispatchers().lookup(DispatcherSelector.fromConfig("quire.jdbc-dispatcher"));
-    // Before anything opens the database: settings that disagree with its URL are named now.
+    // Before the pools open the database: settings that disagree with its URL are named now.
     SqlDialect.checked(config);
     HikariDataSource dataSource = dataSource(config, "quire-read-model");
     CoordinatedShutdown.get(system)

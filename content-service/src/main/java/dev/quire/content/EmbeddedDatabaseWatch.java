@@ -56,14 +56,25 @@ final class EmbeddedDatabaseWatch {
   /** Checks every {@code every} on {@code jdbc}. */
   static void start(
       ActorSystem<?> system, HikariDataSource readModel, Duration every, Executor jdbc) {
+    if (every.isZero() || every.isNegative()) {
+      throw new IllegalArgumentException(
+          "quire.db.h2-closed-check (QUIRE_DB_H2_CLOSED_CHECK): must be a positive duration, was "
+              + every);
+    }
     SlickExtensionImpl slick =
         (SlickExtensionImpl) SlickExtension$.MODULE$.get(system.classicSystem());
     var source =
         slick.database(system.settings().config().getConfig("jdbc-journal")).database().source();
-    List<HikariDataSource> pools =
-        source instanceof slick.jdbc.hikaricp.HikariCPJdbcDataSource h
-            ? List.of(readModel, h.ds())
-            : List.of(readModel);
+    List<HikariDataSource> pools;
+    if (source instanceof slick.jdbc.hikaricp.HikariCPJdbcDataSource h) {
+      pools = List.of(readModel, h.ds());
+    } else {
+      log.warn(
+          "the journal's connections do not come from a HikariCP pool ({}): after H2 closes the"
+              + " database, only the read model's are replaced",
+          source.getClass().getName());
+      pools = List.of(readModel);
+    }
     EmbeddedDatabaseWatch watch = new EmbeddedDatabaseWatch(pools, every);
     system
         .scheduler()
@@ -71,26 +82,39 @@ final class EmbeddedDatabaseWatch {
             every, every, watch::check, scala.concurrent.ExecutionContext.fromExecutor(jdbc));
   }
 
-  /** One check: true when the database is open (again). */
+  /**
+   * One check: true when the database is open (again). Each pool is asked: a pool may already hold
+   * a new connection (it grows, or replaces an old one), which opens the file again, while the
+   * other pool's connections are still the closed database's.
+   */
   boolean check() {
-    HikariDataSource readModel = pools.get(0);
-    if (readModel.isClosed()) {
-      return false;
-    }
     long now = System.nanoTime();
-    try (Connection c = readModel.getConnection();
-        Statement st = c.createStatement()) {
-      st.execute("SELECT 1");
-      if (closed) {
-        closed = false;
-        if (now - reopenedAt >= LOG_EVERY.toNanos() || reopenedAt == Long.MIN_VALUE) {
-          reopenedAt = now;
-          log.info("the embedded database is open again; writes go through");
+    try {
+      SQLException seen = null;
+      boolean seenClosed = false;
+      for (HikariDataSource pool : pools) {
+        if (pool.isClosed()) {
+          return false; // the node is stopping
+        }
+        try (Connection c = pool.getConnection();
+            Statement st = c.createStatement()) {
+          st.execute("SELECT 1");
+        } catch (SQLException e) {
+          seen = seen == null ? e : seen;
+          seenClosed |= closedByH2(e);
         }
       }
-      return true;
-    } catch (SQLException e) {
-      if (closedByH2(e)) {
+      if (seen == null) {
+        if (closed) {
+          closed = false;
+          if (reopenedAt == Long.MIN_VALUE || now - reopenedAt >= LOG_EVERY.toNanos()) {
+            reopenedAt = now;
+            log.info("the embedded database is open again; writes go through");
+          }
+        }
+        return true;
+      }
+      if (seenClosed) {
         closed = true;
         closes++;
         if (warnedAt == Long.MIN_VALUE || now - warnedAt >= LOG_EVERY.toNanos()) {
@@ -101,17 +125,18 @@ final class EmbeddedDatabaseWatch {
                   + " pools reopen it, and again every {} ms while it is closed: {}",
               closes,
               every.toMillis(),
-              e.getMessage());
+              seen.getMessage());
           closes = 0;
         }
         pools.forEach(p -> p.getHikariPoolMXBean().softEvictConnections());
       } else if (closed) {
         // Reopening failed (the disk still full?): tried again at the next check.
-        log.debug("the embedded database does not open yet: {}", e.getMessage());
+        log.debug("the embedded database does not open yet: {}", seen.getMessage());
         pools.forEach(p -> p.getHikariPoolMXBean().softEvictConnections());
       }
       return false;
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // Never out of the scheduled task: that would end the checks for good.
       log.warn("checking the embedded database failed", e);
       return false;
     }

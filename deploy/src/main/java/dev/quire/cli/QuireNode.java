@@ -150,29 +150,33 @@ public final class QuireNode implements AutoCloseable {
     }
   }
 
-  /** H2's error code for a file it could not read ("File corrupted while reading record"). */
-  static final int H2_FILE_CORRUPTED = 90030;
+  /**
+   * H2's error codes for a file it cannot read: "File corrupted while reading record" (90030) and
+   * "Unsupported database file version or invalid file header" (90048).
+   */
+  static final java.util.Set<Integer> H2_UNREADABLE = java.util.Set.of(90030, 90048);
 
   /**
    * The embedded (H2) database opened once before the content role's pools open it, so that a file
    * H2 cannot read or write stops the start with one line naming the file and what to do (the
    * pools' own failure is a page of stack traces). {@code null} for another database.
    */
-  static java.sql.Connection openEmbedded(Config config) {
+  static java.sql.Connection openEmbedded(Config config) throws java.sql.SQLException {
     String url = config.getString("quire.db.url");
-    if (SqlDialect.fromJdbcUrl(url) != SqlDialect.H2) {
+    if (!url.startsWith(ExportCommand.Markdown.H2_FILE_URL)) {
       return null;
     }
     // The file the URL names (jdbc:h2:file:/data/quire;OPTIONS is /data/quire.mv.db).
-    String path = url.substring("jdbc:h2:".length()).replaceFirst(";.*$", "");
-    String file = path.startsWith("file:") ? path.substring("file:".length()) + ".mv.db" : path;
+    String file =
+        url.substring(ExportCommand.Markdown.H2_FILE_URL.length()).replaceFirst(";.*$", "")
+            + ".mv.db";
     java.sql.Connection c;
     try {
       c =
           java.sql.DriverManager.getConnection(
               url, config.getString("quire.db.user"), config.getString("quire.db.password"));
     } catch (java.sql.SQLException e) {
-      if (e.getErrorCode() == H2_FILE_CORRUPTED) {
+      if (H2_UNREADABLE.contains(e.getErrorCode())) {
         throw new DatabaseUnusable(
             "the database "
                 + file
@@ -188,22 +192,25 @@ public final class QuireNode implements AutoCloseable {
                 + " docs/architecture.md, Durability.",
             e);
       }
-      throw new DatabaseUnusable(
-          "the database " + file + " cannot be opened: " + rootMessage(e), e);
+      // Anything else (an I/O error, a full disk while H2 recovers the file) may pass: it fails
+      // the start as before, with exit 1, which a service manager restarts.
+      throw e;
     }
+    boolean readOnly;
     try {
-      if (c.isReadOnly()) {
-        c.close();
-        throw new DatabaseUnusable(
-            "the database "
-                + file
-                + " is read-only for this user: give the user that runs Quire write access to it"
-                + " and to its directory",
-            null);
-      }
+      readOnly = c.isReadOnly();
     } catch (java.sql.SQLException e) {
+      c.close();
+      throw e;
+    }
+    if (readOnly) {
+      c.close();
       throw new DatabaseUnusable(
-          "the database " + file + " cannot be opened: " + rootMessage(e), e);
+          "the database "
+              + file
+              + " is read-only for this user: give the user that runs Quire write access to it"
+              + " and to its directory",
+          null);
     }
     return c;
   }

@@ -127,20 +127,25 @@ public final class MediaModule implements CmsModule {
     Duration longestUpload = uploadMaxDuration.plus(uploadTimeout);
     var log = ctx.system().log();
     java.util.concurrent.CompletableFuture.runAsync(
-        () -> {
-          try {
-            int removed = store.removeLeftovers(longestUpload);
-            if (removed > 0) {
-              log.info(
-                  "media: removed {} file(s) that uploads which never finished left in {}",
-                  removed,
-                  store.dir().resolve("tmp"));
-            }
-          } catch (IOException e) {
-            log.warn("media: cannot remove what unfinished uploads left: {}", e.getMessage());
-          }
-        },
-        blocking);
+            () -> {
+              try {
+                int removed = store.removeLeftovers(longestUpload);
+                if (removed > 0) {
+                  log.info(
+                      "media: removed {} file(s) that uploads which never finished left in {}",
+                      removed,
+                      store.dir().resolve("tmp"));
+                }
+              } catch (IOException e) {
+                log.warn("media: cannot remove what unfinished uploads left: {}", e.getMessage());
+              }
+            },
+            blocking)
+        .exceptionally(
+            e -> {
+              log.warn("media: cannot remove what unfinished uploads left: {}", e.toString());
+              return null;
+            });
     this.maxConcurrentUploads = ctx.config().getInt("quire.media.max-concurrent-uploads");
     this.uploadSlots = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.uploads =

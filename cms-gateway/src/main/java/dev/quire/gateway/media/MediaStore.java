@@ -117,6 +117,7 @@ public final class MediaStore {
     }
     FileTime before = FileTime.from(clock.instant().minus(olderThan));
     int removed = 0;
+    IOException failed = null;
     try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(tmpDir)) {
       for (Path f : files) {
         try {
@@ -127,8 +128,18 @@ public final class MediaStore {
           }
         } catch (java.nio.file.NoSuchFileException gone) {
           // Finished or removed meanwhile.
+        } catch (IOException e) {
+          // One file that cannot go (its permissions) does not keep the others.
+          failed = failed == null ? e : failed;
         }
       }
+    } catch (java.nio.file.DirectoryIteratorException e) {
+      throw e.getCause();
+    }
+    if (failed != null) {
+      throw new IOException(
+          "removed " + removed + " file(s) of unfinished uploads; some could not be: " + failed,
+          failed);
     }
     return removed;
   }

@@ -36,11 +36,18 @@ class MediaLeftoversTest {
     Files.setLastModifiedTime(crashedMeta, FileTime.from(now.minus(Duration.ofHours(3))));
     Path running = Files.writeString(tmp.resolve("running.part"), "still coming");
     Files.setLastModifiedTime(running, FileTime.from(now.minus(Duration.ofMinutes(1))));
+    // A link is never followed, nor removed: what it points to is not the store's.
+    Path outside = Files.writeString(dir.getParent().resolve(dir.getFileName() + "-keep"), "x");
+    Files.setLastModifiedTime(outside, FileTime.from(now.minus(Duration.ofDays(1))));
+    Path link = Files.createSymbolicLink(tmp.resolve("link.part"), outside);
 
     assertThat(store.removeLeftovers(Duration.ofMinutes(11))).isEqualTo(2);
     assertThat(crashed).doesNotExist();
     assertThat(crashedMeta).doesNotExist();
     assertThat(running).exists();
+    assertThat(outside).exists();
+    assertThat(link).exists();
+    Files.delete(outside);
     assertThat(store.get(stored.sha256())).isPresent();
   }
 }
