@@ -114,6 +114,9 @@ http {
   server {
     listen 127.0.0.1:$lb_port;
     client_max_body_size 64m;
+    # The gateways have no limit on the time a request's headers take (Pekko HTTP has none):
+    # the proxy bounds it, so a client that trickles them cannot hold the gateways' connections.
+    client_header_timeout 10s;
     location / {
       proxy_pass http://gateways;
       proxy_http_version 1.1;
