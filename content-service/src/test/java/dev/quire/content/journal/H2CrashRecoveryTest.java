@@ -45,8 +45,11 @@ class H2CrashRecoveryTest {
   /** Between one writer's commits: more than the retention time, so each may reuse space. */
   static final long PAUSE_MILLIS = 1_200;
 
-  /** How much the file may grow over the test while it reuses space (48 commits, 8 opens). */
-  static final long REUSE_MARGIN_BYTES = 64 * 1024;
+  /**
+   * How much the file may grow over the test while it reuses space: -8 KB and +36 KB in runs here;
+   * without reuse ({@code REUSE_SPACE=FALSE}) it grew by 840 KB.
+   */
+  static final long REUSE_MARGIN_BYTES = 256 * 1024;
 
   /** Commits per writer before it is killed. */
   static final int COMMITS_PER_WRITER = 3;
