@@ -20,13 +20,14 @@ public final class FullDiskFilePath extends FilePathWrapper {
 
   static volatile boolean full;
 
-  static {
-    FilePath.register(new FullDiskFilePath());
-  }
+  private static final java.util.concurrent.atomic.AtomicBoolean REGISTERED =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** Registers the {@code fulldisk:} scheme (once). */
+  /** Registers the {@code fulldisk:} scheme with H2 (once). */
   static void register() {
-    // The static initializer does it.
+    if (REGISTERED.compareAndSet(false, true)) {
+      FilePath.register(new FullDiskFilePath());
+    }
   }
 
   @Override

@@ -126,24 +126,29 @@ public final class MediaModule implements CmsModule {
     this.uploadMaxDuration = ctx.config().getDuration("quire.media.upload-max-duration");
     Duration longestUpload = uploadMaxDuration.plus(uploadTimeout);
     var log = ctx.system().log();
-    java.util.concurrent.CompletableFuture.runAsync(
+    java.util.concurrent.CompletableFuture.supplyAsync(
             () -> {
               try {
-                int removed = store.removeLeftovers(longestUpload);
-                if (removed > 0) {
-                  log.info(
-                      "media: removed {} file(s) that uploads which never finished left in {}",
-                      removed,
-                      store.dir().resolve("tmp"));
-                }
+                return store.removeLeftovers(longestUpload);
               } catch (IOException e) {
-                log.warn("media: cannot remove what unfinished uploads left: {}", e.getMessage());
+                throw new java.io.UncheckedIOException(e);
               }
             },
             blocking)
+        .thenAccept(
+            removed -> {
+              if (removed > 0) {
+                log.info(
+                    "media: removed {} file(s) that uploads which never finished left in {}",
+                    removed,
+                    store.dir().resolve("tmp"));
+              }
+            })
         .exceptionally(
             e -> {
-              log.warn("media: cannot remove what unfinished uploads left: {}", e.toString());
+              // One message for every failure (an I/O error, one thrown while listing).
+              Throwable cause = e.getCause() != null ? e.getCause() : e;
+              log.warn("media: cannot remove what unfinished uploads left: {}", cause.getMessage());
               return null;
             });
     this.maxConcurrentUploads = ctx.config().getInt("quire.media.max-concurrent-uploads");
