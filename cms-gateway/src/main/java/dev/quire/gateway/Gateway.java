@@ -265,27 +265,34 @@ public final class Gateway {
                                 root)))));
     var routes = routed.handler(system);
     List<CmsModule> inOrder = g.getBoolean("http.ready-answers") ? List.copyOf(modules) : List.of();
+    var serverSettings = httpSettings(system);
+    // As Pekko HTTP's bind(handler) does for HTTP/1.1 (one mapAsync of the pipelining limit),
+    // with the connection closed when no request's headers come within the limit.
     return Http.get(system)
         .newServerAt(g.getString("http.host"), g.getInt("http.port"))
         // HEAD is answered by HeadRequests, so that the metrics see it (the management port
         // keeps Pekko's own conversion, on in quire-http.conf).
-        .withSettings(httpSettings(system))
-        .bind(
-            (org.apache.pekko.japi.function.Function<
-                    org.apache.pekko.http.javadsl.model.HttpRequest,
-                    java.util.concurrent.CompletionStage<HttpResponse>>)
-                request -> {
-                  long t0 = System.nanoTime();
-                  HttpResponse ready = ready(inOrder, request);
-                  if (ready == null) {
-                    return routes.apply(request);
-                  }
-                  dev.quire.gateway.http.HttpMetrics.record(request, ready.status().intValue(), t0);
-                  if (!firstPage.isDone() && ready.status().intValue() < 500) {
-                    firstPage.complete(null);
-                  }
-                  return java.util.concurrent.CompletableFuture.completedFuture(ready);
-                })
+        .withSettings(serverSettings)
+        .bindFlow(
+            dev.quire.gateway.http.RequestHeaderDeadline.around(
+                org.apache.pekko.stream.javadsl.Flow.of(
+                        org.apache.pekko.http.javadsl.model.HttpRequest.class)
+                    .mapAsync(
+                        serverSettings.getPipeliningLimit(),
+                        request -> {
+                          long t0 = System.nanoTime();
+                          HttpResponse ready = ready(inOrder, request);
+                          if (ready == null) {
+                            return routes.apply(request);
+                          }
+                          dev.quire.gateway.http.HttpMetrics.record(
+                              request, ready.status().intValue(), t0);
+                          if (!firstPage.isDone() && ready.status().intValue() < 500) {
+                            firstPage.complete(null);
+                          }
+                          return java.util.concurrent.CompletableFuture.completedFuture(ready);
+                        }),
+                g.getDuration("http.request-header-timeout")))
         .thenApply(binding -> new Started(binding, site, firstPage.minimalCompletionStage()));
   }
 

@@ -18,10 +18,17 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * over HTTP, a session in use stays open past it and an unused one ends; in chromium, the editing
  * page keeps its session open while someone types for longer than that, and says at once when it
  * has ended anyway.
+ *
+ * <p>The node also closes connections with no request's headers after {@value
+ * #HEADER_TIMEOUT_SECONDS} s (quire.gateway.http.request-header-timeout), shorter than every pause
+ * here: the sign-ins, saves and keep-alives after a pause go over a connection the server has
+ * closed in the meantime, as a browser's and a client's kept-alive connections do after 20 s in
+ * use.
  */
 class AdminIdleSessionTest {
 
   static final int IDLE_SECONDS = 4;
+  static final int HEADER_TIMEOUT_SECONDS = 2;
 
   @TempDir static Path tmp;
   static QuireNode node;
@@ -33,7 +40,11 @@ class AdminIdleSessionTest {
     var config =
         AdminEndToEndTest.adminNodeConfig(
             tmp.resolve("data"),
-            Map.of("quire.gateway.admin.session-idle-timeout", IDLE_SECONDS + "s"));
+            Map.of(
+                "quire.gateway.admin.session-idle-timeout",
+                IDLE_SECONDS + "s",
+                "quire.gateway.http.request-header-timeout",
+                HEADER_TIMEOUT_SECONDS + "s"));
     node =
         QuireNode.start(
             config,
@@ -85,6 +96,44 @@ class AdminIdleSessionTest {
                 .statusCode())
         .as("nor does a keep-alive open it again")
         .isNotEqualTo(204);
+  }
+
+  @Test
+  void aConnectionTricklingRequestHeadersIsClosedAfterTheHeaderTimeout() throws Exception {
+    var uri = java.net.URI.create(base);
+    try (var socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(15_000);
+      var out = socket.getOutputStream();
+      long t0 = System.nanoTime();
+      out.write("GET /admin/login HTTP/1.1\r\nHost: localhost\r\n".getBytes());
+      out.flush();
+      // A header line every 500 ms (Pekko's idle timeout, 60 s, would start again at each) until
+      // the server closes the connection, which a read then sees.
+      var trickle =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = 0; i < 30; i++) {
+                    Thread.sleep(500);
+                    out.write(("X-Slow-" + i + ": y\r\n").getBytes());
+                    out.flush();
+                  }
+                } catch (Exception closed) {
+                  // The server closed it.
+                }
+              });
+      trickle.start();
+      int read;
+      try {
+        read = socket.getInputStream().read();
+      } catch (java.net.SocketException reset) {
+        read = -1;
+      }
+      trickle.interrupt();
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(read).as("closed without an answer").isEqualTo(-1);
+      assertThat(ms).isBetween(HEADER_TIMEOUT_SECONDS * 1000L - 50, HEADER_TIMEOUT_SECONDS * 4000L);
+    }
   }
 
   @Test
