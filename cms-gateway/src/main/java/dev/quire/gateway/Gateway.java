@@ -267,14 +267,15 @@ public final class Gateway {
     List<CmsModule> inOrder = g.getBoolean("http.ready-answers") ? List.copyOf(modules) : List.of();
     var serverSettings = httpSettings(system);
     // As Pekko HTTP's bind(handler) does for HTTP/1.1 (one mapAsync of the pipelining limit),
-    // with the connection closed when no request's headers come within the limit.
+    // with the connection closed when no request's headers come within the limit, and refused
+    // past the open connections one address may have.
     return Http.get(system)
         .newServerAt(g.getString("http.host"), g.getInt("http.port"))
         // HEAD is answered by HeadRequests, so that the metrics see it (the management port
         // keeps Pekko's own conversion, on in quire-http.conf).
         .withSettings(serverSettings)
         .bindFlow(
-            dev.quire.gateway.http.RequestHeaderDeadline.around(
+            dev.quire.gateway.http.ConnectionGuard.around(
                 org.apache.pekko.stream.javadsl.Flow.of(
                         org.apache.pekko.http.javadsl.model.HttpRequest.class)
                     .mapAsync(
@@ -292,7 +293,15 @@ public final class Gateway {
                           }
                           return java.util.concurrent.CompletableFuture.completedFuture(ready);
                         }),
-                g.getDuration("http.request-header-timeout")))
+                g.getDuration("http.request-header-timeout"),
+                new dev.quire.gateway.http.ConnectionGuard.AddressLimit(
+                    g.getInt("http.max-connections-per-address"),
+                    dev.quire.gateway.http.ClientAddress.anyOf(
+                            system.settings().config(), "quire.gateway.http.trusted-proxies")
+                        .or(
+                            dev.quire.gateway.http.ClientAddress.anyOf(
+                                system.settings().config(),
+                                "quire.gateway.http.connection-limit-exempt")))))
         .thenApply(binding -> new Started(binding, site, firstPage.minimalCompletionStage()));
   }
 

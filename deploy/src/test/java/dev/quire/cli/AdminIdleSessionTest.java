@@ -23,12 +23,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * #HEADER_TIMEOUT_SECONDS} s (quire.gateway.http.request-header-timeout), shorter than every pause
  * here: the sign-ins, saves and keep-alives after a pause go over a connection the server has
  * closed in the meantime, as a browser's and a client's kept-alive connections do after 20 s in
- * use.
+ * use. It also takes at most {@value #PER_ADDRESS} connections from one address, the loopback
+ * included here (chromium opens up to six).
  */
 class AdminIdleSessionTest {
 
   static final int IDLE_SECONDS = 4;
   static final int HEADER_TIMEOUT_SECONDS = 2;
+  static final int PER_ADDRESS = 24;
 
   @TempDir static Path tmp;
   static QuireNode node;
@@ -44,7 +46,12 @@ class AdminIdleSessionTest {
                 "quire.gateway.admin.session-idle-timeout",
                 IDLE_SECONDS + "s",
                 "quire.gateway.http.request-header-timeout",
-                HEADER_TIMEOUT_SECONDS + "s"));
+                HEADER_TIMEOUT_SECONDS + "s",
+                "quire.gateway.http.max-connections-per-address",
+                String.valueOf(PER_ADDRESS),
+                // The test connects from the loopback, which is not counted by default.
+                "quire.gateway.http.connection-limit-exempt",
+                ""));
     node =
         QuireNode.start(
             config,
@@ -133,6 +140,58 @@ class AdminIdleSessionTest {
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertThat(read).as("closed without an answer").isEqualTo(-1);
       assertThat(ms).isBetween(HEADER_TIMEOUT_SECONDS * 1000L - 50, HEADER_TIMEOUT_SECONDS * 4000L);
+    }
+  }
+
+  @Test
+  void connectionsPastTheLimitPerAddressAreClosedAsTheyOpen() throws Exception {
+    var uri = java.net.URI.create(base);
+    var sockets = new java.util.ArrayList<java.net.Socket>();
+    try {
+      for (int i = 0; i < PER_ADDRESS + 6; i++) {
+        sockets.add(new java.net.Socket(uri.getHost(), uri.getPort()));
+      }
+      // Well within the header timeout: a connection closed by then was refused as it opened.
+      Thread.sleep(700);
+      int closed = 0;
+      for (var s : sockets) {
+        s.setSoTimeout(5);
+        try {
+          if (s.getInputStream().read() == -1) {
+            closed++;
+          }
+        } catch (java.net.SocketTimeoutException open) {
+          // still open
+        } catch (java.net.SocketException reset) {
+          closed++;
+        }
+      }
+      // At least the six past the limit; more if connections of the tests before are still open.
+      assertThat(closed).isBetween(6, PER_ADDRESS + 6);
+    } finally {
+      for (var s : sockets) {
+        s.close();
+      }
+    }
+    // Once they are closed, the address is admitted again: six at once, as a browser opens them.
+    Thread.sleep(500);
+    var fresh = new java.util.ArrayList<java.net.Socket>();
+    try {
+      for (int i = 0; i < 6; i++) {
+        fresh.add(new java.net.Socket(uri.getHost(), uri.getPort()));
+      }
+      for (var s : fresh) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes());
+        s.getOutputStream().flush();
+        byte[] head = s.getInputStream().readNBytes(12);
+        assertThat(new String(head, java.nio.charset.StandardCharsets.US_ASCII))
+            .isEqualTo("HTTP/1.1 200");
+      }
+    } finally {
+      for (var s : fresh) {
+        s.close();
+      }
     }
   }
 

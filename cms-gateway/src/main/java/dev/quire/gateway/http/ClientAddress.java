@@ -55,7 +55,19 @@ public final class ClientAddress {
 
   /** From {@code quire.gateway.http.trusted-proxies}: a list, or a comma-separated string. */
   public static ClientAddress fromConfig(Config config) {
-    String key = "quire.gateway.http.trusted-proxies";
+    return new ClientAddress(networks(config, "quire.gateway.http.trusted-proxies"));
+  }
+
+  /**
+   * Whether an address is in one of the networks (addresses, or {@code a.b.c.d/n}) listed at {@code
+   * key}: a list, or a comma-separated string (from the environment).
+   */
+  public static java.util.function.Predicate<InetAddress> anyOf(Config config, String key) {
+    List<Network> networks = networks(config, key);
+    return a -> networks.stream().anyMatch(n -> n.contains(a));
+  }
+
+  private static List<Network> networks(Config config, String key) {
     List<String> entries = new ArrayList<>();
     if (config.getValue(key).valueType() == ConfigValueType.STRING) {
       for (String e : config.getString(key).split(",")) {
@@ -70,7 +82,7 @@ public final class ClientAddress {
     for (String e : entries) {
       networks.add(network(key, e));
     }
-    return new ClientAddress(networks);
+    return networks;
   }
 
   private static Network network(String key, String entry) {

@@ -32,11 +32,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Connections through {@link RequestHeaderDeadline} over loopback, written byte by byte on a plain
- * socket (an HTTP client library would not trickle headers), with Pekko HTTP's idle timeout at 60 s
- * so that only the deadline can close them within a test's wait.
+ * Connections through {@link ConnectionGuard} over loopback, written byte by byte on a plain socket
+ * (an HTTP client library would not trickle headers), with Pekko HTTP's idle timeout at 60 s so
+ * that only the deadline can close them within a test's wait.
  */
-class RequestHeaderDeadlineTest {
+class ConnectionGuardTest {
 
   static final Duration LIMIT = Duration.ofMillis(1000);
 
@@ -46,15 +46,24 @@ class RequestHeaderDeadlineTest {
   static ActorSystem<Void> system;
   static ServerBinding binding;
 
+  static final io.micrometer.core.instrument.simple.SimpleMeterRegistry METRICS =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
+  static double closed(String reason) {
+    var c = METRICS.find("quire.http.connections.closed").tag("reason", reason).counter();
+    return c == null ? 0 : c.count();
+  }
+
   @BeforeAll
   static void start() throws Exception {
+    io.micrometer.core.instrument.Metrics.addRegistry(METRICS);
     system =
         ActorSystem.create(
             Behaviors.empty(),
             "header-deadline",
             com.typesafe.config.ConfigFactory.parseString(
                     "pekko.http.server { idle-timeout = 60s, request-timeout = off,"
-                        + " transparent-head-requests = off }")
+                        + " transparent-head-requests = off, remote-address-attribute = on }")
                 .withFallback(com.typesafe.config.ConfigFactory.load()));
     Route routes =
         concat(
@@ -84,6 +93,21 @@ class RequestHeaderDeadlineTest {
                                     Source.range(0, 9)
                                         .throttle(1, Duration.ofMillis(300))
                                         .map(i -> ByteString.fromString("abc" + i)))))),
+            // Answers 413 after 300 ms of reading the body, however much of it has come.
+            path(
+                "upload",
+                () ->
+                    org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity(
+                        entity ->
+                            completeWithFuture(
+                                entity
+                                    .toStrict(300, system)
+                                    .handle(
+                                        (strict, failure) ->
+                                            HttpResponse.create()
+                                                .withStatus(failure == null ? 200 : 413)
+                                                .withEntity(
+                                                    failure == null ? "stored" : "cut off"))))),
             // Two limits of work before the answer.
             path(
                 "slow",
@@ -96,7 +120,9 @@ class RequestHeaderDeadlineTest {
     binding =
         Http.get(system)
             .newServerAt("127.0.0.1", 0)
-            .bindFlow(RequestHeaderDeadline.around(routes.flow(system), LIMIT))
+            .bindFlow(
+                ConnectionGuard.around(
+                    routes.flow(system), LIMIT, ConnectionGuard.AddressLimit.none()))
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
   }
@@ -107,7 +133,11 @@ class RequestHeaderDeadlineTest {
   }
 
   static Socket connect() throws IOException {
-    Socket s = new Socket("127.0.0.1", binding.localAddress().getPort());
+    return connect(binding);
+  }
+
+  static Socket connect(ServerBinding to) throws IOException {
+    Socket s = new Socket("127.0.0.1", to.localAddress().getPort());
     s.setSoTimeout((int) WAIT.toMillis());
     return s;
   }
@@ -194,10 +224,12 @@ class RequestHeaderDeadlineTest {
 
   @Test
   void aConnectionThatSendsNothingIsClosedAfterTheLimit() throws Exception {
+    double before = closed("header-timeout");
     try (Socket s = connect()) {
       long t0 = System.nanoTime();
       assertThat(msUntilClosed(s, t0)).isBetween(LIMIT.toMillis() - 50, LIMIT.toMillis() + 3000);
     }
+    assertThat(closed("header-timeout")).as("counted on /metrics").isGreaterThan(before);
   }
 
   @Test
@@ -213,6 +245,15 @@ class RequestHeaderDeadlineTest {
       }
       long t0 = System.nanoTime();
       assertThat(msUntilClosed(s, t0)).isBetween(LIMIT.toMillis() - 50, LIMIT.toMillis() + 3000);
+    }
+  }
+
+  @Test
+  void aRouteThatAnswersBeforeTheBodyHasComeGetsItsAnswerSent() throws Exception {
+    // As a media upload cut off at its limit is answered 408 or 413 while its body still comes.
+    try (Socket s = connect()) {
+      send(s, "POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\nabc");
+      assertThat(readAnswer(s)).startsWith("HTTP/1.1 413").endsWith("cut off");
     }
   }
 
@@ -271,12 +312,95 @@ class RequestHeaderDeadlineTest {
   void aLimitThatIsNotPositiveIsRefused() {
     assertThatThrownBy(
             () ->
-                RequestHeaderDeadline.around(
+                ConnectionGuard.around(
                     org.apache.pekko.stream.javadsl.Flow.of(
                             org.apache.pekko.http.javadsl.model.HttpRequest.class)
                         .map(r -> HttpResponse.create()),
-                    Duration.ZERO))
+                    Duration.ZERO,
+                    ConnectionGuard.AddressLimit.none()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("request header timeout");
+  }
+
+  /** A server on the same routes with its own address limit and a header timeout of 30 s. */
+  static ServerBinding limited(ConnectionGuard.AddressLimit limit) throws Exception {
+    return Http.get(system)
+        .newServerAt("127.0.0.1", 0)
+        .bindFlow(
+            ConnectionGuard.around(
+                path("page", () -> complete("page")).flow(system), Duration.ofSeconds(30), limit))
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anAddressPastItsLimitIsRefusedAsItConnectsAndAdmittedAgainWhenOneCloses() throws Exception {
+    var loopback = java.net.InetAddress.getByName("127.0.0.1");
+    var limit = new ConnectionGuard.AddressLimit(3, a -> false);
+    double refusedBefore = closed("per-address-limit");
+    ServerBinding server = limited(limit);
+    try {
+      Socket[] held = {connect(server), connect(server), connect(server)};
+      for (Socket s : held) {
+        send(s, get("/page"));
+        assertThat(readAnswer(s)).endsWith("page");
+      }
+      assertThat(limit.openFrom(loopback)).isEqualTo(3);
+      try (Socket fourth = connect(server)) {
+        send(fourth, get("/page"));
+        long t0 = System.nanoTime();
+        assertThat(msUntilClosed(fourth, t0)).as("closed at once, unanswered").isLessThan(3000);
+      }
+      assertThat(limit.refused()).isEqualTo(1);
+      assertThat(closed("per-address-limit") - refusedBefore)
+          .as("counted on /metrics")
+          .isEqualTo(1);
+      // The three kept-alive connections are still served.
+      for (Socket s : held) {
+        send(s, get("/page"));
+        assertThat(readAnswer(s)).endsWith("page");
+      }
+      held[0].close();
+      long until = System.nanoTime() + WAIT.toNanos();
+      while (limit.openFrom(loopback) > 2 && System.nanoTime() < until) {
+        Thread.sleep(20);
+      }
+      assertThat(limit.openFrom(loopback)).as("the closed one is no longer counted").isEqualTo(2);
+      try (Socket again = connect(server)) {
+        send(again, get("/page"));
+        assertThat(readAnswer(again)).endsWith("page");
+      }
+      held[1].close();
+      held[2].close();
+    } finally {
+      server.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anExemptAddressIsNotCounted() throws Exception {
+    var limit = new ConnectionGuard.AddressLimit(1, a -> a.isLoopbackAddress());
+    ServerBinding server = limited(limit);
+    try {
+      Socket[] held = {connect(server), connect(server), connect(server)};
+      for (Socket s : held) {
+        send(s, get("/page"));
+        assertThat(readAnswer(s)).endsWith("page");
+      }
+      assertThat(limit.refused()).isZero();
+      assertThat(limit.openFrom(java.net.InetAddress.getByName("127.0.0.1"))).isZero();
+      for (Socket s : held) {
+        s.close();
+      }
+    } finally {
+      server.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aNegativeAddressLimitIsRefused() {
+    assertThatThrownBy(() -> new ConnectionGuard.AddressLimit(-1, a -> false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("connections per address");
   }
 }
