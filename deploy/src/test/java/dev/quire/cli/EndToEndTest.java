@@ -1659,8 +1659,34 @@ class EndToEndTest {
     assertThat(mislabelled.statusCode()).as(mislabelled.body()).isEqualTo(201);
     assertThat(JSON.readTree(mislabelled.body()).get("contentType").asText())
         .isEqualTo("image/png");
-    assertThat(JSON.readTree(api("GET", "/api/v1/media", null).body()).get("total").asInt())
-        .isEqualTo(4);
+    var whole = JSON.readTree(api("GET", "/api/v1/media", null).body());
+    assertThat(whole.get("total").asInt()).isEqualTo(4);
+    assertThat(whole.get("items")).hasSize(4);
+    assertThat(whole.has("page")).as("the whole list, as before paging").isFalse();
+    // A page at a time, oldest first, as the whole list orders them.
+    var second = JSON.readTree(api("GET", "/api/v1/media?page=2&size=3", null).body());
+    assertThat(second.get("page").asInt()).isEqualTo(2);
+    assertThat(second.get("size").asInt()).isEqualTo(3);
+    assertThat(second.get("total").asInt()).isEqualTo(4);
+    assertThat(second.get("items")).hasSize(1);
+    assertThat(second.at("/items/0/sha256").asText())
+        .isEqualTo(whole.at("/items/3/sha256").asText());
+    var first = JSON.readTree(api("GET", "/api/v1/media?size=3", null).body());
+    assertThat(first.get("page").asInt()).isEqualTo(1);
+    assertThat(first.get("items")).hasSize(3);
+    assertThat(first.at("/items/0/sha256").asText())
+        .isEqualTo(whole.at("/items/0/sha256").asText());
+    var defaults = JSON.readTree(api("GET", "/api/v1/media?page=1", null).body());
+    assertThat(defaults.get("size").asInt()).as("the API's default page size").isEqualTo(20);
+    assertThat(defaults.get("items")).hasSize(4);
+    var tooBig = api("GET", "/api/v1/media?size=201", null);
+    assertThat(tooBig.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(tooBig.body()).at("/error/field").asText()).isEqualTo("size");
+    assertThat(JSON.readTree(tooBig.body()).at("/error/message").asText())
+        .contains("between 1 and 200");
+    var notANumber = api("GET", "/api/v1/media?page=x", null);
+    assertThat(notANumber.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(notANumber.body()).at("/error/field").asText()).isEqualTo("page");
   }
 
   @Test

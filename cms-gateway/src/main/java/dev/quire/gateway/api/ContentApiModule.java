@@ -625,17 +625,6 @@ public final class ContentApiModule implements CmsModule {
 
   private static int intParam(Map<String, String> q, String name, int dflt, int min, int max) {
     String v = q.get(name);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      int n = Integer.parseInt(v);
-      if (n < min || n > max) {
-        throw HttpError.badRequest(name, "must be between " + min + " and " + max + ", was " + n);
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw HttpError.badRequest(name, "must be a whole number, was '" + v + "'");
-    }
+    return v == null ? dflt : HttpError.wholeNumber(name, v, min, max);
   }
 }

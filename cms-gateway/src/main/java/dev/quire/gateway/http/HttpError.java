@@ -75,6 +75,22 @@ public class HttpError extends RuntimeException {
     throw badRequest(field, "must be a whole number from 1, was '" + value + "'");
   }
 
+  /**
+   * {@code value} of the query parameter {@code field} as a whole number from {@code min} to {@code
+   * max}, else a 400 naming the field, the range and what was sent.
+   */
+  public static int wholeNumber(String field, String value, int min, int max) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n < min || n > max) {
+        throw badRequest(field, "must be between " + min + " and " + max + ", was " + n);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw badRequest(field, "must be a whole number, was '" + value + "'");
+    }
+  }
+
   public static HttpError unavailable(String message) {
     return new HttpError(503, "unavailable", "", message);
   }

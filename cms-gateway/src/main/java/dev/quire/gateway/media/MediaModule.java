@@ -87,6 +87,8 @@ public final class MediaModule implements CmsModule {
   private ObjectMapper json;
   private long maxUpload;
   private int adminPageSize;
+  private int apiPageSize;
+  private int apiMaxPageSize;
   private Duration uploadTimeout;
   private Duration uploadMaxDuration;
   private java.util.concurrent.Executor uploads;
@@ -121,6 +123,8 @@ public final class MediaModule implements CmsModule {
     this.json = ctx.json();
     this.maxUpload = ctx.config().getBytes("quire.media.max-upload-bytes");
     this.adminPageSize = ConfigChecks.atLeastOne(ctx.config(), "quire.media.admin-page-size");
+    this.apiPageSize = ConfigChecks.atLeastOne(ctx.config(), "quire.gateway.api.default-page-size");
+    this.apiMaxPageSize = ConfigChecks.atLeastOne(ctx.config(), "quire.gateway.api.max-page-size");
     this.uploadTimeout = ctx.config().getDuration("quire.media.upload-timeout");
     checkUploadLimits(ctx.config());
     this.uploadMaxDuration = ctx.config().getDuration("quire.media.upload-max-duration");
@@ -414,7 +418,14 @@ public final class MediaModule implements CmsModule {
                                             m ->
                                                 JsonResponses.of(
                                                     json, StatusCodes.CREATED, view(m)))))));
-    Route list = get(() -> completeWithFuture(list()));
+    Route list =
+        get(
+            () ->
+                parameterOptional(
+                    "page",
+                    page ->
+                        parameterOptional(
+                            "size", size -> completeWithFuture(list(listPage(page, size))))));
     return Optional.of(
         pathPrefix(
             "media",
@@ -661,13 +672,47 @@ public final class MediaModule implements CmsModule {
     return false;
   }
 
-  private CompletionStage<HttpResponse> list() {
+  /** A page of the API's media list: its number from 1 and how many a page holds. */
+  record ListPage(int page, int size) {}
+
+  /**
+   * The page {@code GET /media?page=&size=} asks for; null for the whole list, when it names
+   * neither (as before paging). A page number or size out of range is a 400 naming it.
+   */
+  ListPage listPage(Optional<String> page, Optional<String> size) {
+    if (page.isEmpty() && size.isEmpty()) {
+      return null;
+    }
+    int s = size.map(v -> HttpError.wholeNumber("size", v, 1, apiMaxPageSize)).orElse(apiPageSize);
+    int p =
+        page.map(v -> HttpError.wholeNumber("page", v, 1, Integer.MAX_VALUE / apiMaxPageSize))
+            .orElse(1);
+    return new ListPage(p, s);
+  }
+
+  /** The stored files, oldest first: all of them, or one page ({@code page} not null). */
+  private CompletionStage<HttpResponse> list(ListPage page) {
     return CompletableFuture.supplyAsync(
         () -> {
           try {
-            List<Map<String, Object>> items = store.list().stream().map(MediaModule::view).toList();
-            return JsonResponses.of(
-                json, StatusCodes.OK, Map.of("items", items, "total", items.size()));
+            List<MediaStore.Media> all = store.list();
+            if (page == null) {
+              List<Map<String, Object>> items = all.stream().map(MediaModule::view).toList();
+              return JsonResponses.of(
+                  json, StatusCodes.OK, Map.of("items", items, "total", items.size()));
+            }
+            List<Map<String, Object>> items =
+                all.stream()
+                    .skip((long) (page.page() - 1) * page.size())
+                    .limit(page.size())
+                    .map(MediaModule::view)
+                    .toList();
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("items", items);
+            out.put("page", page.page());
+            out.put("size", page.size());
+            out.put("total", all.size());
+            return JsonResponses.of(json, StatusCodes.OK, out);
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
