@@ -95,6 +95,12 @@ class DeploymentFilesTest {
     assertThat(dockerEnv).containsEntry("QUIRE_MANAGEMENT", "true");
     String management = dockerEnv.get("QUIRE_MANAGEMENT_PORT");
     String remoting = dockerEnv.get("QUIRE_CLUSTER_PORT");
+    // The image runs as a numbered user that is not root, which the pods' runAsUser names.
+    Matcher user = Pattern.compile("(?m)^USER (\\d+):(\\d+)$").matcher(dockerfile);
+    assertThat(user.find()).as("USER uid:gid by number").isTrue();
+    String uid = user.group(1);
+    assertThat(Integer.parseInt(uid)).isPositive();
+    assertThat(dockerfile).contains("--uid " + uid);
 
     Set<String> roles = new HashSet<>();
     Set<String> known = configuredVariables();
@@ -119,6 +125,14 @@ class DeploymentFilesTest {
         podReader = d.at("/subjects/0/name").asText();
       }
     }
+    // The site's public address, read by every node from one ConfigMap.
+    JsonNode site =
+        all.stream()
+            .filter(d -> d.path("kind").asText().equals("ConfigMap"))
+            .filter(d -> d.at("/metadata/name").asText().equals("quire-site"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(site.at("/data/QUIRE_BASE_URL").asText()).startsWith("https://");
     String account = podReader;
     assertThat(all)
         .anyMatch(
@@ -139,6 +153,18 @@ class DeploymentFilesTest {
         }
         JsonNode c = doc.at("/spec/template/spec/containers/0");
         assertThat(c.path("image").asText()).as(file + ": image").isEqualTo(image);
+        assertThat(c.path("envFrom").toString())
+            .as(file + ": the site's settings")
+            .contains("\"configMapRef\":{\"name\":\"quire-site\"}");
+        // Not root, no privilege escalation, no capabilities, the runtime's seccomp profile.
+        JsonNode pod = doc.at("/spec/template/spec/securityContext");
+        assertThat(pod.path("runAsNonRoot").asBoolean()).as(file + ": runAsNonRoot").isTrue();
+        assertThat(pod.path("runAsUser").asText()).as(file + ": runAsUser").isEqualTo(uid);
+        assertThat(pod.at("/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+        assertThat(c.at("/securityContext/allowPrivilegeEscalation").asBoolean(true))
+            .as(file + ": allowPrivilegeEscalation")
+            .isFalse();
+        assertThat(c.at("/securityContext/capabilities/drop").toString()).contains("ALL");
         String role = null;
         Map<String, String> podEnv = new HashMap<>();
         for (JsonNode e : c.path("env")) {
@@ -181,7 +207,13 @@ class DeploymentFilesTest {
     String unit = Files.readString(DEPLOY.resolve("systemd/quire@.service"));
     assertThat(unit)
         .contains("-jar /opt/quire/quire.jar serve")
-        .contains("Environment=QUIRE_ROLES=%i");
+        .contains("Environment=QUIRE_ROLES=%i")
+        // The sandbox leaves the node its data directory, which systemd makes for it.
+        .contains("Environment=QUIRE_DATA=/var/lib/quire/%i")
+        .contains("StateDirectory=quire/%i")
+        .contains("ProtectSystem=strict")
+        .contains("NoNewPrivileges=yes")
+        .doesNotContain("MemoryDenyWriteExecute=yes");
     assertThat(known).containsAll(quireVariables(unit));
   }
 }
