@@ -111,14 +111,14 @@ http {
     server 127.0.0.1:$((base + 12)) max_fails=1 fail_timeout=5s;
     keepalive 64;
     # Sooner than the gateways close a connection with no request on it
-    # (quire.gateway.http.request-header-timeout, 20 s), so nginx never sends a request down a
+    # (quire.gateway.http.request-header-timeout, 60 s), so nginx never sends a request down a
     # connection the gateway is closing.
     keepalive_timeout 15s;
   }
   server {
     listen 127.0.0.1:$lb_port;
     client_max_body_size 64m;
-    # The gateways close a connection whose request headers take over 20 s; the proxy, which
+    # The gateways close a connection whose request headers take over 60 s; the proxy, which
     # holds every visitor's connection, bounds it tighter.
     client_header_timeout 10s;
     location / {

@@ -346,6 +346,9 @@ public final class Gateway {
         org.apache.pekko.http.javadsl.settings.ServerSettings.create(system.classicSystem());
     return settings
         .withTransparentHeadRequests(false)
+        // ConnectionGuard counts connections per address by it (quire-http.conf sets it too, but
+        // that file is the all-in-one's; the limit must not depend on it).
+        .withRemoteAddressAttribute(true)
         .withParsingErrorHandler(dev.quire.gateway.http.ParsingErrorPage.class.getName())
         .withTimeouts(
             settings.getTimeouts().withRequestTimeout(scala.concurrent.duration.Duration.Inf()));

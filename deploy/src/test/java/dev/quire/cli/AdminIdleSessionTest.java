@@ -22,8 +22,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * <p>The node also closes connections with no request's headers after {@value
  * #HEADER_TIMEOUT_SECONDS} s (quire.gateway.http.request-header-timeout), shorter than every pause
  * here: the sign-ins, saves and keep-alives after a pause go over a connection the server has
- * closed in the meantime, as a browser's and a client's kept-alive connections do after 20 s in
- * use. It also takes at most {@value #PER_ADDRESS} connections from one address, the loopback
+ * closed in the meantime, as a browser's and a client's kept-alive connections do after 60 s
+ * unused. It also takes at most {@value #PER_ADDRESS} connections from one address, the loopback
  * included here (chromium opens up to six).
  */
 class AdminIdleSessionTest {

@@ -31,27 +31,28 @@ import org.slf4j.LoggerFactory;
  * gateway's handler.
  *
  * <p><b>Request headers in time.</b> A connection on which no request's headers have arrived within
- * a time limit, counted from when the connection opened or from when the last answer was sent in
- * full, with nothing in between, is closed. Pekko HTTP has no limit on the time a request's headers
- * take, and its idle timeout starts again with every byte, so a client sending one header line
- * every 30 s held a connection for as long as it liked, and ~1,100 such clients (past {@code
- * pekko.http.server.max-connections}) made the site unreachable. This is the equivalent of nginx's
- * {@code client_header_timeout} together with its {@code keepalive_timeout}: a kept-alive
- * connection with no new request is closed after the same limit. The stage sees a request once its
- * headers are complete (its body may still be coming: the routes bound that with their own limits)
- * and an answer once the handler has made it. A streamed answer (a media file, a PDF, a bundle)
- * counts as being sent until its last byte has left the handler: its body is watched, and only then
- * does the clock start. Strict answers (every page served from memory) pass as they are, with no
- * allocation: the cost on the page path is a counter and a clock read per answer, and one timer per
- * connection that looks at it a few times per limit.
+ * a time limit, counted from when the connection opened or from when the last answer was handed to
+ * it in full (a streamed body: its last byte), with nothing in between, is closed. Pekko HTTP has
+ * no limit on the time a request's headers take, and its idle timeout starts again with every byte,
+ * so a client sending one header line every 30 s held a connection for as long as it liked, and
+ * ~1,100 such clients (past {@code pekko.http.server.max-connections}) made the site unreachable.
+ * This is the equivalent of nginx's {@code client_header_timeout} together with its {@code
+ * keepalive_timeout}: a kept-alive connection with no new request is closed after the same limit.
+ * The stage sees a request once its headers are complete (its body may still be coming: the routes
+ * bound that with their own limits) and an answer once the handler has made it. A streamed answer
+ * (a media file, a PDF, a bundle) counts as being sent until its last byte has left the handler:
+ * its body is watched, and only then does the clock start. Strict answers (every page served from
+ * memory) pass as they are, with no allocation: the cost on the page path is a counter and a clock
+ * read per answer, and one timer per connection that looks at it a few times per limit.
  *
  * <p><b>Connections per address.</b> With the limit above, one address could still hold every
  * connection the server takes by opening them faster than they time out. A connection from an
  * address that already has {@link AddressLimit#max} open is closed as it opens, before anything is
- * read (nginx's {@code limit_conn}). Addresses in {@link AddressLimit#exempt} (the trusted proxies,
- * through which every visitor comes, and by default the loopback, where a proxy on the same host
- * connects from) are not counted. The address is the one Pekko HTTP gives the connection ({@code
- * remote-address-attribute}, on in quire-http.conf); where it is unknown, nothing is counted.
+ * read (nginx's {@code limit_conn} reads the request first and answers 503). Addresses in {@link
+ * AddressLimit#exempt} (the trusted proxies, through which every visitor comes, and by default the
+ * loopback, where a proxy on the same host connects from) are not counted. The address is the one
+ * Pekko HTTP gives the connection ({@code remote-address-attribute}, on in quire-http.conf); where
+ * it is unknown, nothing is counted.
  */
 public final class ConnectionGuard {
 
@@ -113,6 +114,24 @@ public final class ConnectionGuard {
     /** No limit. */
     public static AddressLimit none() {
       return new AddressLimit(0, a -> true);
+    }
+
+    /**
+     * What a connection from {@code a} is counted under: an IPv4 address itself, an IPv6 address's
+     * /64 network (one client is commonly given a whole /64, so counting each address would let it
+     * open as many connections as it likes).
+     */
+    static InetAddress counted(InetAddress a) {
+      if (!(a instanceof java.net.Inet6Address)) {
+        return a;
+      }
+      byte[] b = a.getAddress();
+      java.util.Arrays.fill(b, 8, 16, (byte) 0);
+      try {
+        return InetAddress.getByAddress(b);
+      } catch (java.net.UnknownHostException e) {
+        throw new IllegalStateException("16 bytes are an IPv6 address", e);
+      }
     }
 
     /** Counts a connection from {@code a}; false when that is one too many (still counted). */
@@ -200,7 +219,8 @@ public final class ConnectionGuard {
               : inheritedAttributes
                   .getAttribute(HttpAttributes.RemoteAddress.class)
                   .map(a -> a.address().getAddress())
-                  .filter(a -> !addresses.exempt.test(a))
+                  .filter(a -> a != null && !addresses.exempt.test(a))
+                  .map(AddressLimit::counted)
                   .orElse(null);
       return new TimerGraphStageLogic(shape) {
         /** Requests handed to the handler whose answers have not been sent in full. */
@@ -211,12 +231,18 @@ public final class ConnectionGuard {
 
         AsyncCallback<Done> bodySent;
 
+        /** Whether this connection was counted against its address (postStop takes it off). */
+        boolean counted;
+
         @Override
         public void preStart() {
-          if (peer != null && !addresses.open(peer)) {
-            addresses.refusedOne(peer);
-            completeStage();
-            return;
+          if (peer != null) {
+            counted = true;
+            if (!addresses.open(peer)) {
+              addresses.refusedOne(peer);
+              completeStage();
+              return;
+            }
           }
           bodySent = createAsyncCallback(done -> answered());
           idleSince = System.nanoTime();
@@ -225,7 +251,7 @@ public final class ConnectionGuard {
 
         @Override
         public void postStop() {
-          if (peer != null) {
+          if (counted) {
             addresses.close(peer);
           }
         }
@@ -241,6 +267,7 @@ public final class ConnectionGuard {
           if (open == 0 && System.nanoTime() - idleSince >= limitNanos) {
             LOG.debug("closing a connection that sent no complete request headers in {}", limit);
             HEADER_TIMEOUTS.increment();
+            cancelTimer(TIMER);
             completeStage();
           }
         }
@@ -280,7 +307,7 @@ public final class ConnectionGuard {
                 public void onPush() {
                   HttpResponse response = grab(responseIn);
                   ResponseEntity entity = response.entity();
-                  if (entity.isStrict()) {
+                  if (entity.isStrict() || entity.isKnownEmpty()) {
                     push(responseOut, response);
                     answered();
                   } else {
