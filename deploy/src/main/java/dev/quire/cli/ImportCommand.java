@@ -120,7 +120,11 @@ final class ImportCommand implements Runnable {
           return 2;
         }
         Importer.Summary s =
-            new Importer(session.target, session.importParallelism(), Clock.systemUTC())
+            new Importer(
+                    session.target,
+                    session.importParallelism(),
+                    Clock.systemUTC(),
+                    session.stopOnJournalFailure())
                 .run(entries);
         s.failures().forEach(f -> System.err.println("failed: " + f));
         // Part of the import: the site is served from the read model (see TargetSession).
@@ -128,7 +132,16 @@ final class ImportCommand implements Runnable {
         System.out.printf(
             "Imported %d file(s) in %.1f s: %s%n",
             entries.size(), (System.nanoTime() - start) / 1e9, s);
-        return s.failures().isEmpty() ? 0 : 1;
+        if (s.stoppedBecause() != null) {
+          System.err.println(
+              "error: the import stopped: "
+                  + s.stoppedBecause()
+                  + "; "
+                  + s.notTried()
+                  + " file(s) were not tried. Once the cause is mended, run the same import"
+                  + " again: the files already imported are unchanged and skipped.");
+        }
+        return s.failures().isEmpty() && s.stoppedBecause() == null ? 0 : 1;
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());
         return 3;
@@ -547,7 +560,11 @@ final class ImportCommand implements Runnable {
           }
         }
         Importer.Summary s =
-            new Importer(session.target, session.importParallelism(), Clock.systemUTC())
+            new Importer(
+                    session.target,
+                    session.importParallelism(),
+                    Clock.systemUTC(),
+                    session.stopOnJournalFailure())
                 .run(plan.entries());
         List<RedirectRule> redirects = plan.redirects();
         for (int from = 0; from < redirects.size(); from += batch) {
@@ -565,7 +582,16 @@ final class ImportCommand implements Runnable {
             s,
             plan.media().size(),
             redirects.size());
-        return s.failures().isEmpty() ? 0 : 1;
+        if (s.stoppedBecause() != null) {
+          System.err.println(
+              "error: the import stopped: "
+                  + s.stoppedBecause()
+                  + "; "
+                  + s.notTried()
+                  + " item(s) were not tried. Once the cause is mended, run the same import"
+                  + " again: the items already imported are unchanged and skipped.");
+        }
+        return s.failures().isEmpty() && s.stoppedBecause() == null ? 0 : 1;
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());
         return 3;

@@ -31,7 +31,9 @@ public final class Importer {
       int scheduled,
       int unpublished,
       int unchanged,
-      List<String> failures) {
+      List<String> failures,
+      int notTried,
+      String stoppedBecause) {
     @Override
     public String toString() {
       return created
@@ -47,18 +49,34 @@ public final class Importer {
           + unchanged
           + " unchanged, "
           + failures.size()
-          + " failed";
+          + " failed"
+          + (notTried > 0 ? ", " + notTried + " not tried" : "");
     }
   }
 
   private final ContentTarget target;
   private final int parallelism;
   private final Clock clock;
+  private final java.util.function.Supplier<String> stop;
 
   public Importer(ContentTarget target, int parallelism, Clock clock) {
+    this(target, parallelism, clock, () -> null);
+  }
+
+  /**
+   * {@code stop} is asked before each file: a reason stops the import there (the files in flight
+   * finish), and the rest are counted as not tried. A full disk made every later file wait out its
+   * timeout and fail: 267 of 1,000 in 55 s, each with pages of stack traces.
+   */
+  public Importer(
+      ContentTarget target,
+      int parallelism,
+      Clock clock,
+      java.util.function.Supplier<String> stop) {
     this.target = target;
     this.parallelism = parallelism;
     this.clock = clock;
+    this.stop = stop;
   }
 
   /**
@@ -267,8 +285,16 @@ public final class Importer {
     AtomicInteger unchanged = new AtomicInteger();
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     Semaphore inFlight = new Semaphore(parallelism);
+    int tried = 0;
+    String stoppedBecause = null;
     for (MarkdownFolder.Entry e : entries) {
       inFlight.acquire();
+      stoppedBecause = stop.get();
+      if (stoppedBecause != null) {
+        inFlight.release();
+        break;
+      }
+      tried++;
       long[] before = {-1};
       CompletionStage<Boolean> done =
           find(e)
@@ -335,7 +361,9 @@ public final class Importer {
         scheduled.get(),
         unpublished.get(),
         unchanged.get(),
-        List.copyOf(failures));
+        List.copyOf(failures),
+        entries.size() - tried,
+        stoppedBecause);
   }
 
   /**

@@ -73,6 +73,47 @@ final class TargetSession implements AutoCloseable {
         node == null ? "quire.cli.server-import-parallelism" : "quire.cli.import-parallelism");
   }
 
+  /**
+   * For a stopped site: a reason to stop a long write (an import) once the journal has refused a
+   * write since now (a full disk, a database gone), naming the data directory's free space; else
+   * never. Over {@code --server} the running site answers each write itself.
+   */
+  java.util.function.Supplier<String> stopOnJournalFailure() {
+    if (node == null) {
+      return () -> null;
+    }
+    long before = dev.quire.content.metrics.TimedJdbcJournal.failedWrites();
+    java.nio.file.Path dataDir = java.nio.file.Path.of(config.getString("quire.data-dir"));
+    return () -> {
+      long failed = dev.quire.content.metrics.TimedJdbcJournal.failedWrites() - before;
+      if (failed == 0) {
+        return null;
+      }
+      return "the journal refused "
+          + failed
+          + " write(s), so later files would fail too (in "
+          + dataDir
+          + ", free now: "
+          + freeSpace(dataDir)
+          + "; a full disk is the usual cause)";
+    };
+  }
+
+  /** The free space on the disk holding {@code dataDir} (or its nearest existing parent). */
+  static String freeSpace(java.nio.file.Path dataDir) {
+    try {
+      java.nio.file.Path existing = dataDir.toAbsolutePath();
+      while (existing != null && !java.nio.file.Files.exists(existing)) {
+        existing = existing.getParent();
+      }
+      return existing == null
+          ? "unknown"
+          : (java.nio.file.Files.getFileStore(existing).getUsableSpace() / (1024 * 1024)) + " MB";
+    } catch (java.io.IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+  }
+
   /** The node started for a local session; null for {@code --server}. */
   QuireNode node() {
     return node;
@@ -130,7 +171,9 @@ final class TargetSession implements AutoCloseable {
         err.println(
             "warning: could not find out how far the site's read model has got ("
                 + (c.getMessage() != null ? c.getMessage() : c.toString())
-                + "); "
+                + ")"
+                + closedDatabaseNote(c, java.nio.file.Path.of(config.getString("quire.data-dir")))
+                + "; "
                 + otherwise);
         return false;
       }
@@ -144,6 +187,36 @@ final class TargetSession implements AutoCloseable {
             + otherwise);
     return false;
   }
+
+  /**
+   * When {@code failure} says that H2 has closed the database (it does so when a write to its file
+   * fails: most often a full disk), what the user needs to know: that, and how much room the disk
+   * holding {@code dataDir} has left. Empty for any other failure. A full disk otherwise showed
+   * only as "The database has been closed", under pages of the projection's stack traces.
+   */
+  static String closedDatabaseNote(Throwable failure, java.nio.file.Path dataDir) {
+    boolean closed = false;
+    for (Throwable t = failure; t != null && !closed; t = t.getCause() == t ? null : t.getCause()) {
+      // Closed, or the write that closes it (H2 wraps it in a general error, code 50000).
+      closed =
+          t instanceof java.sql.SQLException s
+              && (s.getErrorCode() == H2_DATABASE_IS_CLOSED
+                  || String.valueOf(s.getMessage()).contains("MVStoreException: Writing to"));
+    }
+    if (!closed) {
+      return "";
+    }
+    String room = freeSpace(dataDir);
+    return ": H2 closed the database after a write to it failed, most often because the disk is"
+        + " full; free space on the disk holding "
+        + dataDir
+        + " (free now: "
+        + room
+        + ")";
+  }
+
+  /** H2's DATABASE_IS_CLOSED. */
+  static final int H2_DATABASE_IS_CLOSED = 90098;
 
   @Override
   public void close() throws Exception {

@@ -44,6 +44,27 @@ class ImporterCountTest {
     assertThat(s.failures()).singleElement().asString().contains("taken");
   }
 
+  @Test
+  void anImportToldToStopTriesNoMoreFilesAndCountsThem() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      Files.writeString(
+          dir.resolve("p" + i + ".md"), "---\ntitle: P" + i + "\nslug: p" + i + "\n---\nx");
+    }
+    var read =
+        new MarkdownFolder(MarkdownRenderer.contentRules(ConfigFactory.load()), 10_000).read(dir);
+    assertThat(read.problems()).isEmpty();
+    // As the journal refusing a write after the third file: the stop is asked before each file.
+    int[] asked = {0};
+    Importer.Summary s =
+        new Importer(
+                new RefusingSite(), 1, Clock.systemUTC(), () -> ++asked[0] > 3 ? "disk full" : null)
+            .run(read.entries());
+    assertThat(s.created()).isEqualTo(3);
+    assertThat(s.notTried()).isEqualTo(7);
+    assertThat(s.stoppedBecause()).isEqualTo("disk full");
+    assertThat(s.toString()).endsWith("0 failed, 7 not tried");
+  }
+
   /** A site that holds nothing and refuses to create the item with the slug "taken". */
   static final class RefusingSite implements ContentTarget {
     @Override

@@ -33,6 +33,18 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
           .description("Journal writes that failed, and how long they took to fail")
           .register(Metrics.globalRegistry);
 
+  /**
+   * Failed journal writes since the JVM started, for a command to stop on (the Timer's count is 0
+   * where no meter registry is installed, as in the commands).
+   */
+  private static final java.util.concurrent.atomic.AtomicLong FAILED_WRITES =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** Journal writes that failed since the JVM started. */
+  public static long failedWrites() {
+    return FAILED_WRITES.get();
+  }
+
   public TimedJdbcJournal(Config config) {
     super(config);
   }
@@ -57,6 +69,7 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
             EVENTS.increment(count);
           } else {
             FAILED.record(took, TimeUnit.NANOSECONDS);
+            FAILED_WRITES.incrementAndGet();
           }
           return BoxedUnit.UNIT;
         },
