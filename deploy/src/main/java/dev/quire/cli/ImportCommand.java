@@ -132,20 +132,27 @@ final class ImportCommand implements Runnable {
         System.out.printf(
             "Imported %d file(s) in %.1f s: %s%n",
             entries.size(), (System.nanoTime() - start) / 1e9, s);
-        if (s.stoppedBecause() != null) {
-          System.err.println(
-              "error: the import stopped: "
-                  + s.stoppedBecause()
-                  + "; "
-                  + s.notTried()
-                  + " file(s) were not tried. Once the cause is mended, run the same import"
-                  + " again: the files already imported are unchanged and skipped.");
-        }
+        printStopped(s, "file(s)");
         return s.failures().isEmpty() && s.stoppedBecause() == null ? 0 : 1;
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());
         return 3;
       }
+    }
+  }
+
+  /** Says on stderr why an import stopped early and what to do, when it did. */
+  static void printStopped(Importer.Summary s, String what) {
+    if (s.stoppedBecause() != null) {
+      System.err.println(
+          "error: the import stopped: "
+              + s.stoppedBecause()
+              + "; "
+              + s.notTried()
+              + " "
+              + what
+              + " were not tried. Once the cause is mended, run the same import again: what was"
+              + " imported is unchanged and skipped.");
     }
   }
 
@@ -582,15 +589,7 @@ final class ImportCommand implements Runnable {
             s,
             plan.media().size(),
             redirects.size());
-        if (s.stoppedBecause() != null) {
-          System.err.println(
-              "error: the import stopped: "
-                  + s.stoppedBecause()
-                  + "; "
-                  + s.notTried()
-                  + " item(s) were not tried. Once the cause is mended, run the same import"
-                  + " again: the items already imported are unchanged and skipped.");
-        }
+        printStopped(s, "item(s)");
         return s.failures().isEmpty() && s.stoppedBecause() == null ? 0 : 1;
       } catch (QuireNode.DataDirLocked e) {
         System.err.println("error: " + e.getMessage());

@@ -70,20 +70,19 @@ public final class ConnectionGuard {
 
   /** Connections closed by either bound, by reason: on the management port's /metrics. */
   private static final io.micrometer.core.instrument.Counter HEADER_TIMEOUTS =
-      io.micrometer.core.instrument.Counter.builder("quire.http.connections.closed")
-          .description(
-              "Connections the gateway closed: no request headers in time, or one too many from an"
-                  + " address")
-          .tag("reason", "header-timeout")
-          .register(io.micrometer.core.instrument.Metrics.globalRegistry);
+      closedCounter("header-timeout");
 
   private static final io.micrometer.core.instrument.Counter REFUSED =
-      io.micrometer.core.instrument.Counter.builder("quire.http.connections.closed")
-          .description(
-              "Connections the gateway closed: no request headers in time, or one too many from an"
-                  + " address")
-          .tag("reason", "per-address-limit")
-          .register(io.micrometer.core.instrument.Metrics.globalRegistry);
+      closedCounter("per-address-limit");
+
+  private static io.micrometer.core.instrument.Counter closedCounter(String reason) {
+    return io.micrometer.core.instrument.Counter.builder("quire.http.connections.closed")
+        .description(
+            "Connections the gateway closed: no request headers in time, or one too many from an"
+                + " address")
+        .tag("reason", reason)
+        .register(io.micrometer.core.instrument.Metrics.globalRegistry);
+  }
 
   /** At most one warning about refused connections per this long. */
   private static final Duration WARN_EVERY = Duration.ofMinutes(1);
