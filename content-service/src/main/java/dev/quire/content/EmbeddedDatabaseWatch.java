@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * to its last commit). While the disk is still full, that open or the next write fails again, and
  * the watch tries again at the next check.
  */
-final class EmbeddedDatabaseWatch {
+public final class EmbeddedDatabaseWatch {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabaseWatch.class);
 
@@ -143,13 +143,30 @@ final class EmbeddedDatabaseWatch {
   }
 
   /** Whether {@code e} says that H2 has closed the database (not: a statement failed). */
-  static boolean closedByH2(SQLException e) {
+  public static boolean closedByH2(Throwable e) {
+    return anyCause(
+        e,
+        t ->
+            t instanceof SQLException s && CLOSED_CODES.contains(s.getErrorCode())
+                || t.getClass().getName().equals("org.h2.mvstore.MVStoreException")
+                    && String.valueOf(t.getMessage()).contains("store is closed"));
+  }
+
+  /**
+   * Whether {@code e} is H2 failing to write its file, the failure after which it closes the
+   * database (H2 wraps it in a general error, code 50000): most often a full disk.
+   */
+  public static boolean writeFailedInH2(Throwable e) {
+    return anyCause(
+        e,
+        t ->
+            t instanceof SQLException s
+                && String.valueOf(s.getMessage()).contains("MVStoreException: Writing to"));
+  }
+
+  private static boolean anyCause(Throwable e, java.util.function.Predicate<Throwable> test) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof SQLException s && CLOSED_CODES.contains(s.getErrorCode())) {
-        return true;
-      }
-      if (t.getClass().getName().equals("org.h2.mvstore.MVStoreException")
-          && String.valueOf(t.getMessage()).contains("store is closed")) {
+      if (test.test(t)) {
         return true;
       }
     }

@@ -195,15 +195,8 @@ final class TargetSession implements AutoCloseable {
    * only as "The database has been closed", under pages of the projection's stack traces.
    */
   static String closedDatabaseNote(Throwable failure, java.nio.file.Path dataDir) {
-    boolean closed = false;
-    for (Throwable t = failure; t != null && !closed; t = t.getCause() == t ? null : t.getCause()) {
-      // Closed, or the write that closes it (H2 wraps it in a general error, code 50000).
-      closed =
-          t instanceof java.sql.SQLException s
-              && (s.getErrorCode() == H2_DATABASE_IS_CLOSED
-                  || String.valueOf(s.getMessage()).contains("MVStoreException: Writing to"));
-    }
-    if (!closed) {
+    if (!dev.quire.content.EmbeddedDatabaseWatch.closedByH2(failure)
+        && !dev.quire.content.EmbeddedDatabaseWatch.writeFailedInH2(failure)) {
       return "";
     }
     String room = freeSpace(dataDir);
@@ -214,9 +207,6 @@ final class TargetSession implements AutoCloseable {
         + room
         + ")";
   }
-
-  /** H2's DATABASE_IS_CLOSED. */
-  static final int H2_DATABASE_IS_CLOSED = 90098;
 
   @Override
   public void close() throws Exception {

@@ -482,27 +482,20 @@ public final class ImageVariants {
     }
     java.time.Instant before = java.time.Instant.now().minus(olderThan);
     int swept = 0;
+    List<IOException> failed = new java.util.ArrayList<>();
     try (var dirs =
         Files.newDirectoryStream(
             root, d -> Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
       for (Path dir : dirs) {
-        try (var files = Files.newDirectoryStream(dir, "*.tmp")) {
-          for (Path f : files) {
-            try {
-              if (Files.getLastModifiedTime(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                      .toInstant()
-                      .isBefore(before)
-                  && Files.deleteIfExists(f)) {
-                swept++;
-              }
-            } catch (java.nio.file.NoSuchFileException gone) {
-              // Finished (moved in place) or swept by another gateway since the listing.
-            }
-          }
+        try {
+          swept += MediaStore.deleteStale(dir, "*.tmp", before, failed);
         } catch (java.nio.file.NoSuchFileException gone) {
           // Removed since the listing.
         }
       }
+    }
+    if (!failed.isEmpty()) {
+      throw failed.get(0);
     }
     return swept;
   }

@@ -115,31 +115,45 @@ public final class MediaStore {
     if (!Files.isDirectory(tmpDir)) {
       return 0;
     }
-    FileTime before = FileTime.from(clock.instant().minus(olderThan));
+    List<IOException> failed = new ArrayList<>();
+    int removed = deleteStale(tmpDir, "*", clock.instant().minus(olderThan), failed);
+    if (!failed.isEmpty()) {
+      throw new IOException(
+          "removed "
+              + removed
+              + " file(s) of unfinished uploads; some could not be: "
+              + failed.get(0),
+          failed.get(0));
+    }
+    return removed;
+  }
+
+  /**
+   * Deletes the regular files directly in {@code dir} whose names match {@code glob} and that were
+   * last written before {@code before}: what a stopped process left half-written. A file gone
+   * meanwhile (finished, or swept by another gateway) is skipped; one that cannot be deleted (its
+   * permissions) is added to {@code failed} and does not keep the others. Returns how many went.
+   */
+  static int deleteStale(Path dir, String glob, Instant before, List<IOException> failed)
+      throws IOException {
+    FileTime limit = FileTime.from(before);
     int removed = 0;
-    IOException failed = null;
-    try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(tmpDir)) {
+    try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir, glob)) {
       for (Path f : files) {
         try {
           if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-              && Files.getLastModifiedTime(f).compareTo(before) < 0
+              && Files.getLastModifiedTime(f).compareTo(limit) < 0
               && Files.deleteIfExists(f)) {
             removed++;
           }
         } catch (java.nio.file.NoSuchFileException gone) {
           // Finished or removed meanwhile.
         } catch (IOException e) {
-          // One file that cannot go (its permissions) does not keep the others.
-          failed = failed == null ? e : failed;
+          failed.add(e);
         }
       }
     } catch (java.nio.file.DirectoryIteratorException e) {
       throw e.getCause();
-    }
-    if (failed != null) {
-      throw new IOException(
-          "removed " + removed + " file(s) of unfinished uploads; some could not be: " + failed,
-          failed);
     }
     return removed;
   }
