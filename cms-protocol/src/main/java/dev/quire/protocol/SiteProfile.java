@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  * over the same {@code quire.site.*} setting of the configuration (which stays the default); {@code
  * null} means "not set here". The address the site is served at and its time zone are the
  * deployment's and stay in the configuration. {@code homePage}: the slug of a page the site's home
- * ({@code /}) shows instead of the latest posts.
+ * ({@code /}) shows instead of the latest posts. {@code icon}: the address of an image in the
+ * site's media ({@code /media/<sha256>/<name>}) that browsers show in tabs and bookmarks, feeds
+ * name, and the header shows beside the title, instead of the theme's mark.
  */
 public record SiteProfile(
     String title,
@@ -19,7 +21,8 @@ public record SiteProfile(
     String language,
     Integer homePosts,
     Integer pageSize,
-    String homePage)
+    String homePage,
+    String icon)
     implements QuireSerializable {
 
   public static final int MAX_TEXT = 2000;
@@ -42,7 +45,21 @@ public record SiteProfile(
   /** Setting name ({@code quire.site.<name>}) of each field, in the order a form shows them. */
   public static final java.util.List<String> KEYS =
       java.util.List.of(
-          "title", "description", "author", "language", "home-posts", "page-size", "home-page");
+          "title",
+          "description",
+          "author",
+          "language",
+          "home-posts",
+          "page-size",
+          "home-page",
+          "icon");
+
+  /**
+   * A media file's address as the media module serves it: {@code /media/<sha256>/<name>}, the name
+   * as it stores names ({@code [A-Za-z0-9._-]}, at most 100).
+   */
+  public static final Pattern MEDIA_URL =
+      Pattern.compile("/media/([0-9a-f]{64})/[A-Za-z0-9._-]{1,100}");
 
   /**
    * The longest slug a home page may have: the read model's slug column (the rules' limit is
@@ -50,7 +67,8 @@ public record SiteProfile(
    */
   public static final int MAX_SLUG = 200;
 
-  public static final SiteProfile NONE = new SiteProfile(null, null, null, null, null, null, null);
+  public static final SiteProfile NONE =
+      new SiteProfile(null, null, null, null, null, null, null, null);
 
   /** A profile without a home page (profiles written before there was one). */
   public SiteProfile(
@@ -60,7 +78,19 @@ public record SiteProfile(
       String language,
       Integer homePosts,
       Integer pageSize) {
-    this(title, description, author, language, homePosts, pageSize, null);
+    this(title, description, author, language, homePosts, pageSize, null, null);
+  }
+
+  /** A profile without an icon (profiles written before there was one). */
+  public SiteProfile(
+      String title,
+      String description,
+      String author,
+      String language,
+      Integer homePosts,
+      Integer pageSize,
+      String homePage) {
+    this(title, description, author, language, homePosts, pageSize, homePage, null);
   }
 
   /** Blank text is "not set" (the configuration's value shows), never an empty title. */
@@ -70,6 +100,7 @@ public record SiteProfile(
     author = unset(author);
     language = unset(language);
     homePage = unset(homePage);
+    icon = unset(icon);
     if (description != null) {
       description = description.replaceAll("\\s*[\\r\\n]+\\s*", " "); // one line, for meta tags
     }
@@ -92,6 +123,7 @@ public record SiteProfile(
     put(m, "home-posts", homePosts == null ? null : homePosts.toString());
     put(m, "page-size", pageSize == null ? null : pageSize.toString());
     put(m, "home-page", homePage);
+    put(m, "icon", icon);
     return m;
   }
 
@@ -113,7 +145,8 @@ public record SiteProfile(
         s.get("language"),
         number("home-posts", s.get("home-posts")),
         number("page-size", s.get("page-size")),
-        s.get("home-page"));
+        s.get("home-page"),
+        s.get("icon"));
   }
 
   private static Integer number(String field, String value) {
@@ -164,7 +197,25 @@ public record SiteProfile(
                   + homePage
                   + "'"));
     }
+    if (icon != null && !MEDIA_URL.matcher(icon).matches()) {
+      return Optional.of(
+          new FieldError(
+              "icon",
+              "must be the address of an image in the site's media (/media/<sha256>/<name>, as"
+                  + " an upload answers), was '"
+                  + (icon.length() > 120 ? icon.substring(0, 120) + "..." : icon)
+                  + "'"));
+    }
     return Optional.empty();
+  }
+
+  /** The SHA-256 of the media file the icon is; empty when there is no icon (or it is no such). */
+  public Optional<String> iconSha() {
+    if (icon == null) {
+      return Optional.empty();
+    }
+    var m = MEDIA_URL.matcher(icon);
+    return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
   private static String t(String s) {

@@ -116,4 +116,25 @@ class SiteProfileEntityTest {
     assertThat(state.profile())
         .isEqualTo(new SiteProfile("Field Notes", null, "Ada", null, null, 20));
   }
+
+  /** Version 2: a home page (2026-12-06) and an icon (2026-12-07). */
+  @Test
+  void storedProfileEventsOfVersion2StillReplay() throws Exception {
+    SiteProfileEntity.State state = new SiteProfileEntity.State(0, SiteProfile.NONE, null, null);
+    for (Object event : StoredEvents.read(KIT.system(), "profile-events-v2.tsv")) {
+      state = state.apply((SiteProfileEntity.Event) event);
+    }
+    assertThat(state.version()).isEqualTo(1);
+    assertThat(state.profile())
+        .isEqualTo(
+            new SiteProfile(
+                "Field Notes",
+                null,
+                "Ada",
+                "en-GB",
+                null,
+                20,
+                "about",
+                "/media/" + "ab".repeat(32) + "/logo.png"));
+  }
 }

@@ -172,6 +172,36 @@ final class AdminBrowser {
     driver.get(base + "/");
     assertThat(driver.getTitle()).as("emptied: the configuration's again").isEqualTo("Quire");
 
+    // The site's icon: one of its images, chosen from the settings' list. The browser shows it in
+    // the header (the page's policy lets it load) and names it as the tab's icon.
+    String icon = upload(base, apiToken, "mark.png", 48);
+    driver.get(base + "/admin/settings/");
+    new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("setting-icon")))
+        .selectByValue(icon);
+    driver.findElement(By.id("settings-save")).click();
+    wait.until(d -> d.getCurrentUrl().endsWith("/admin/settings/?done=1"));
+    assertThat(driver.findElement(By.id("setting-icon-preview")).getAttribute("src"))
+        .isEqualTo(base + icon);
+    driver.get(base + "/");
+    wait.until(
+        d ->
+            Boolean.TRUE.equals(
+                ((org.openqa.selenium.JavascriptExecutor) d)
+                    .executeScript(
+                        "const i = document.querySelector('.site-title__mark');"
+                            + " return i.complete && i.naturalWidth === 48;")));
+    assertThat(driver.findElement(By.cssSelector("link[rel=icon]")).getAttribute("href"))
+        .isEqualTo(base + icon);
+    driver.get(base + "/admin/settings/");
+    new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("setting-icon")))
+        .selectByValue("");
+    driver.findElement(By.id("settings-save")).click();
+    wait.until(d -> d.getCurrentUrl().endsWith("/admin/settings/?done=1"));
+    driver.get(base + "/");
+    assertThat(driver.findElement(By.cssSelector("link[rel=icon]")).getAttribute("href"))
+        .as("the theme's again")
+        .contains("/assets/favicon.");
+
     // A backup from the admin's navigation: the page reloads itself while it is made, until the
     // backup shows complete with a link to download it.
     driver.get(base + "/admin/content/");
@@ -405,6 +435,29 @@ final class AdminBrowser {
                   .build(),
               HttpResponse.BodyHandlers.ofString())
           .statusCode();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Uploads a square PNG of {@code size} pixels through the API; answers the file's address. */
+  private static String upload(String base, String token, String name, int size) {
+    try {
+      byte[] bytes = AdminEndToEndTest.pngBytes(size);
+      var r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(base + "/api/v1/media?filename=" + name))
+                      .header("Authorization", "Bearer " + token)
+                      .header("Content-Type", "image/png")
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+      return new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(r.body())
+          .get("url")
+          .asText();
     } catch (Exception e) {
       throw new AssertionError(e);
     }

@@ -1945,6 +1945,130 @@ class AdminEndToEndTest {
     assertThat(status(lastPage)).isEqualTo(404);
   }
 
+  @Test
+  @Order(21)
+  void theSitesIconIsOneOfItsImagesInTabsFeedsTheHeaderAndAtFaviconIco() throws Exception {
+    // Without one: the theme's, also at /favicon.ico, where browsers and feed readers look.
+    var themeIco =
+        AdminForms.HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/favicon.ico")).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(themeIco.statusCode()).isEqualTo(200);
+    assertThat(themeIco.headers().firstValue("Content-Type")).hasValue("image/x-icon");
+    assertThat(java.util.Arrays.copyOf(themeIco.body(), 4))
+        .as("an ICO file's header")
+        .containsExactly(0, 0, 1, 0);
+    var themed = org.jsoup.Jsoup.parse(publicPage("/"));
+    assertThat(themed.selectFirst("link[rel=icon]").attr("href"))
+        .matches("/assets/favicon\\..*svg");
+    assertThat(themed.select("link[rel=apple-touch-icon]")).isEmpty();
+
+    String png = upload("logo.png", "image/png", pngBytes(64));
+    String text =
+        upload(
+            "notes.txt",
+            "text/plain",
+            "not an image".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String sha = png.split("/")[2];
+
+    // Refused, naming the field: a file that is no image, one the media does not have, another
+    // host (the pages would load it from there).
+    var notImage = api("PUT", "/api/v1/settings", "{\"icon\": \"" + text + "\"}");
+    assertThat(notImage.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(notImage.body()).at("/error/field").asText()).isEqualTo("icon");
+    assertThat(JSON.readTree(notImage.body()).at("/error/message").asText()).contains("text/plain");
+    var missing =
+        api("PUT", "/api/v1/settings", "{\"icon\": \"/media/" + "0".repeat(64) + "/gone.png\"}");
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(missing.body()).at("/error/message").asText()).contains("no file");
+    var elsewhere =
+        api("PUT", "/api/v1/settings", "{\"icon\": \"https://elsewhere.example/x.png\"}");
+    assertThat(elsewhere.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(elsewhere.body()).at("/error/field").asText()).isEqualTo("icon");
+
+    // Chosen in the admin's form, from the site's images (the text file is not offered).
+    AdminForms admin = signedIn("admin", "a-new-password-1"); // changed in an earlier test
+    var form = org.jsoup.Jsoup.parse(admin.get("/admin/settings/").body());
+    var options = form.select("#setting-icon option");
+    assertThat(options.eachAttr("value")).contains("", png).doesNotContain(text);
+    Map<String, String> fields = new java.util.HashMap<>();
+    for (var input : form.select("#settings-form input[name], #settings-form textarea[name]")) {
+      fields.put(input.attr("name"), input.val());
+    }
+    fields.remove("_csrf");
+    fields.put("icon", png);
+    var saved = admin.submit("/admin/settings/", "/admin/settings/", fields);
+    assertThat(saved.statusCode()).as(saved.body()).isEqualTo(303);
+    assertThat(JSON.readTree(api("GET", "/api/v1/settings", null).body()).at("/set/icon").asText())
+        .isEqualTo(png);
+    var chosen = org.jsoup.Jsoup.parse(admin.get("/admin/settings/").body());
+    assertThat(chosen.selectFirst("#setting-icon option[selected]").attr("value")).isEqualTo(png);
+    assertThat(chosen.selectFirst("#setting-icon-preview").attr("src")).isEqualTo(png);
+
+    // Every page, the feed and /favicon.ico name it at once.
+    var page = org.jsoup.Jsoup.parse(publicPage("/"));
+    assertThat(page.selectFirst("link[rel=icon]").attr("href")).isEqualTo(png);
+    assertThat(page.selectFirst("link[rel=apple-touch-icon]").attr("href")).isEqualTo(png);
+    assertThat(page.selectFirst(".site-title__mark").attr("src")).isEqualTo(png);
+    var ico =
+        AdminForms.HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/favicon.ico")).build(),
+            HttpResponse.BodyHandlers.discarding());
+    assertThat(ico.statusCode()).isEqualTo(302);
+    assertThat(ico.headers().firstValue("Location")).hasValue(png);
+    // The feed names it absolutely, at the site's configured address.
+    String siteBase =
+        JSON.readTree(api("GET", "/api/v1/settings", null).body()).at("/settings/baseUrl").asText();
+    assertThat(publicPage("/feed.xml")).contains("<icon>" + siteBase + png + "</icon>");
+
+    // While it is the icon, the file cannot be deleted: the pages would name a missing file.
+    var refused = api("DELETE", "/api/v1/media/" + sha, null);
+    assertThat(refused.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(refused.body()).at("/error/message").asText())
+        .contains("the site's icon");
+    assertThat(admin.get("/admin/media/delete/?sha256=" + sha).body())
+        .contains("id=\"media-site-icon\"")
+        .doesNotContain("id=\"delete-form\"");
+
+    // Back to the theme's: then it may go.
+    fields.put("icon", "");
+    fields.put("version", chosen.selectFirst("input[name=version]").val()); // the form as shown
+    assertThat(admin.submit("/admin/settings/", "/admin/settings/", fields).statusCode())
+        .isEqualTo(303);
+    assertThat(org.jsoup.Jsoup.parse(publicPage("/")).selectFirst("link[rel=icon]").attr("href"))
+        .startsWith("/assets/favicon.");
+    assertThat(status("/favicon.ico")).isEqualTo(200);
+    assertThat(publicPage("/feed.xml")).contains("<icon>" + siteBase + "/favicon.ico</icon>");
+    assertThat(api("DELETE", "/api/v1/media/" + sha, null).statusCode()).isEqualTo(204);
+  }
+
+  /** Uploads {@code bytes} through the API as {@code type}; answers the file's address. */
+  static String upload(String name, String type, byte[] bytes) throws Exception {
+    var r =
+        EndToEndTest.HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/v1/media?filename=" + name))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", type)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return JSON.readTree(r.body()).get("url").asText();
+  }
+
+  /** A square PNG of {@code size} pixels, one colour. */
+  static byte[] pngBytes(int size) throws Exception {
+    var img =
+        new java.awt.image.BufferedImage(size, size, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    var g = img.createGraphics();
+    g.setColor(new java.awt.Color(0xc2410c));
+    g.fillRect(0, 0, size, size);
+    g.dispose();
+    var out = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(img, "png", out);
+    return out.toByteArray();
+  }
+
   /** The day of the first {@code <time datetime="yyyy-mm-dd">} on a page. */
   static java.time.LocalDate firstDate(String page) {
     Matcher m = Pattern.compile("<time datetime=\"(\\d{4}-\\d{2}-\\d{2})\">").matcher(page);

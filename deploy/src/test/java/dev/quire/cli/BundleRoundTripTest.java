@@ -183,7 +183,7 @@ class BundleRoundTripTest {
           await(
               site.putProfile(
                   new dev.quire.protocol.SiteProfile(
-                      "Field Notes", null, "Ada", "en-GB", null, 5, "about"),
+                      "Field Notes", null, "Ada", "en-GB", null, 5, "about", photo.url()),
                   0));
         });
     original = read(a);
@@ -193,6 +193,9 @@ class BundleRoundTripTest {
         .containsEntry("page-size", "5")
         .as("the page the home shows")
         .containsEntry("home-page", "about")
+        .as("the site's icon, one of its media files")
+        .hasEntrySatisfying(
+            "icon", v -> assertThat(v).matches("/media/[0-9a-f]{64}/cat-photo\\.png"))
         .containsEntry("description", "A site made with Quire.");
     assertThat(original.history().values().stream().flatMap(List::stream))
         .filteredOn(h -> h.revertedTo() != null)
@@ -252,7 +255,14 @@ class BundleRoundTripTest {
             assertThat(await(site.profile()).profile())
                 .isEqualTo(
                     new dev.quire.protocol.SiteProfile(
-                        "Field Notes", null, "Ada", "en-GB", null, 5, "about")));
+                        "Field Notes",
+                        null,
+                        "Ada",
+                        "en-GB",
+                        null,
+                        5,
+                        "about",
+                        original.settings().get("icon"))));
   }
 
   /**

@@ -75,7 +75,8 @@ public final class BackupsModule implements CmsModule {
           "time-zone",
           "home-posts",
           "page-size",
-          "home-page");
+          "home-page",
+          "icon");
 
   private Backups backups;
   private Imports imports;

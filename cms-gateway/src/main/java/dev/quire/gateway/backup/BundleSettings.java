@@ -43,6 +43,7 @@ public final class BundleSettings {
     k.put("home-posts", "");
     k.put("page-size", "");
     k.put("home-page", "");
+    k.put("icon", "");
     return java.util.Collections.unmodifiableMap(k);
   }
 
@@ -138,6 +139,12 @@ public final class BundleSettings {
         case "home-page" -> {
           if (!value.isEmpty() && !dev.quire.protocol.ContentRules.SLUG.matcher(value).matches()) {
             problems.add(where + "'" + value + "' is not the slug of a page");
+          }
+        }
+        case "icon" -> {
+          if (!value.isEmpty()
+              && !dev.quire.protocol.SiteProfile.MEDIA_URL.matcher(value).matches()) {
+            problems.add(where + "'" + value + "' is not the address of a media file");
           }
         }
         case "home-posts", "page-size" -> {

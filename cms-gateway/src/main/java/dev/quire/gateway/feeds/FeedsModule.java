@@ -387,6 +387,8 @@ public final class FeedsModule implements CmsModule {
           text(w, "name", site.author().isBlank() ? site.title() : site.author());
           w.writeEndElement();
           text(w, "generator", "Quire");
+          // The site's icon, which readers show beside the feed's name.
+          text(w, "icon", site.baseUrl() + (site.hasIcon() ? site.icon() : "/favicon.ico"));
           for (ItemView p : newest) {
             w.writeStartElement("entry");
             text(w, "title", p.title());

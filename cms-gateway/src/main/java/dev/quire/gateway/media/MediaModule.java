@@ -79,6 +79,10 @@ public final class MediaModule implements CmsModule {
   private static final Set<String> INLINE_TYPES = Set.of("application/pdf");
 
   private MediaStore store;
+
+  /** What the site's pages show of its settings: its icon is one of these files. */
+  private dev.quire.gateway.site.LiveSettings siteSettings;
+
   private ImageVariants variants;
   private final ImageVariants.ForTemplates templateImages = new ImageVariants.ForTemplates();
   private java.util.concurrent.Semaphore making;
@@ -115,6 +119,7 @@ public final class MediaModule implements CmsModule {
   public void start(ModuleContext ctx) {
     this.store = store(ctx.config());
     this.site = ctx.site();
+    this.siteSettings = ctx.settings();
     this.content = ctx.content();
     this.usersNamed = ConfigChecks.atLeastOne(ctx.config(), "quire.media.users-named");
     this.blocking =
@@ -509,6 +514,15 @@ public final class MediaModule implements CmsModule {
   }
 
   /**
+   * Whether stored file {@code sha} is the site's icon as pages show it (the admin's setting or the
+   * configuration's): deleting it would leave every page and feed naming a missing file.
+   */
+  private boolean isSiteIcon(String sha) {
+    var m = dev.quire.protocol.SiteProfile.MEDIA_URL.matcher(siteSettings.get().icon());
+    return m.matches() && m.group(1).equals(sha);
+  }
+
+  /**
    * Drafts and scheduled items that use a file ({@code coming}, and how many more than those named:
    * a delete waits for them all), and archived ones ({@code archived}, and how many more: told, not
    * waited for; one brought back shows a missing file).
@@ -540,8 +554,12 @@ public final class MediaModule implements CmsModule {
         throw HttpError.notFound("no such media file");
       }
       List<ItemView> using = usedBy(sha);
-      if (!using.isEmpty() || offSite.holdsBack()) {
+      boolean icon = isSiteIcon(sha);
+      if (!using.isEmpty() || offSite.holdsBack() || icon) {
         List<String> why = new java.util.ArrayList<>();
+        if (icon) {
+          why.add("it is the site's icon (settings: icon, /admin/settings/)");
+        }
         if (!using.isEmpty()) {
           why.add(
               "shown by "
@@ -928,6 +946,7 @@ public final class MediaModule implements CmsModule {
         usedBy(sha).stream().map(v -> Map.of("title", v.title(), "url", v.url())).toList());
     vars.put("comingBy", offSite.coming().stream().map(MediaModule::adminLink).toList());
     vars.put("moreComing", offSite.moreComing());
+    vars.put("siteIcon", isSiteIcon(sha));
     vars.put("archivedBy", offSite.archived().stream().map(MediaModule::adminLink).toList());
     vars.put("moreArchived", offSite.moreArchived());
     vars.put("historyKnown", history != null);

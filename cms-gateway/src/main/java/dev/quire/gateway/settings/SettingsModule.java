@@ -79,6 +79,25 @@ public final class SettingsModule implements CmsModule {
   /** The content role: a page published a moment ago, which the site does not show yet. */
   private dev.quire.gateway.content.ContentClient content;
 
+  /** The site's media, which the icon is one of; read on {@link #blocking}. */
+  private dev.quire.gateway.media.MediaStore media;
+
+  private java.util.concurrent.Executor blocking;
+
+  /** The most images the form offers as the icon, newest first. */
+  private int iconChoicesMax;
+
+  /** The media types browsers show as a site's icon. */
+  static final java.util.Set<String> ICON_TYPES =
+      java.util.Set.of(
+          "image/png",
+          "image/x-icon",
+          "image/vnd.microsoft.icon",
+          "image/svg+xml",
+          "image/gif",
+          "image/jpeg",
+          "image/webp");
+
   @Override
   public void start(ModuleContext ctx) {
     this.live = ctx.settings();
@@ -87,6 +106,16 @@ public final class SettingsModule implements CmsModule {
     this.words = ctx.templates().words();
     this.zone = ctx.zone();
     this.json = ctx.json();
+    this.media = dev.quire.gateway.media.MediaModule.store(ctx.config());
+    this.iconChoicesMax =
+        dev.quire.protocol.ConfigChecks.atLeastOne(
+            ctx.config(), "quire.gateway.settings.icon-choices");
+    this.blocking =
+        ctx.system()
+            .dispatchers()
+            .lookup(
+                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(
+                    "quire.media.dispatcher"));
     this.followed =
         new FollowedTable<>(
             ctx.system(),
@@ -181,6 +210,7 @@ public final class SettingsModule implements CmsModule {
       Integer homePosts,
       Integer pageSize,
       String homePage,
+      String icon,
       Long version) {}
 
   @Override
@@ -215,6 +245,7 @@ public final class SettingsModule implements CmsModule {
     set.put("homePosts", p.homePosts());
     set.put("pageSize", p.pageSize());
     set.put("homePage", p.homePage());
+    set.put("icon", p.icon());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("version", t.version());
     body.put("settings", view(live.configured().with(p, live.pinned())));
@@ -235,6 +266,7 @@ public final class SettingsModule implements CmsModule {
     m.put("homePosts", s.homePosts());
     m.put("pageSize", s.pageSize());
     m.put("homePage", s.homePage());
+    m.put("icon", s.icon());
     m.put("baseUrl", s.baseUrl());
     return m;
   }
@@ -259,13 +291,15 @@ public final class SettingsModule implements CmsModule {
             in.language(),
             in.homePosts(),
             in.pageSize(),
-            in.homePage());
+            in.homePage(),
+            in.icon());
     Optional<FieldError> problem = profile.problem();
     if (problem.isPresent()) {
       throw HttpError.badRequest(camel(problem.get().field()), problem.get().message());
     }
     long base = in.version() == null ? ProfileCommand.ANY_VERSION : in.version();
     return homePageProblem(profile)
+        .thenCombine(iconProblem(profile), (home, icon) -> home.or(() -> icon))
         .thenCompose(
             homeProblem -> {
               if (homeProblem.isPresent()) {
@@ -340,6 +374,79 @@ public final class SettingsModule implements CmsModule {
             });
   }
 
+  /**
+   * An icon is an image stored in the site's media, of a type browsers show as one. One set before
+   * is kept as it is (so other settings still save should its file have gone from this node's media
+   * directory). On the media dispatcher.
+   */
+  private CompletionStage<Optional<FieldError>> iconProblem(SiteProfile profile) {
+    var sha = profile.iconSha();
+    if (sha.isEmpty() || java.util.Objects.equals(profile.icon(), live.profile().icon())) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return CompletableFuture.supplyAsync(
+        () -> {
+          Optional<dev.quire.gateway.media.MediaStore.Media> file;
+          try {
+            file = media.get(sha.get());
+          } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+          }
+          if (file.isEmpty()) {
+            return Optional.of(
+                new FieldError(
+                    "icon",
+                    "the site's media has no file "
+                        + sha.get()
+                        + ": upload the image first (Media, or POST /api/v1/media)"));
+          }
+          if (!ICON_TYPES.contains(file.get().contentType())) {
+            return Optional.of(
+                new FieldError(
+                    "icon",
+                    "'"
+                        + file.get().filename()
+                        + "' is "
+                        + file.get().contentType()
+                        + "; an icon is a PNG, ICO, SVG, GIF, JPEG or WebP image"));
+          }
+          return Optional.<FieldError>empty();
+        },
+        blocking);
+  }
+
+  /**
+   * The images of the site's media that may be its icon, newest first, by name and address, with
+   * {@code current} among them (said to be missing when its file is gone). On the media dispatcher.
+   */
+  private CompletionStage<List<Map<String, String>>> iconChoices(String current) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          List<dev.quire.gateway.media.MediaStore.Media> all;
+          try {
+            all = media.list();
+          } catch (java.io.IOException ex) {
+            LOG.warn("could not list the site's media for the icon's choices: {}", ex.toString());
+            all = List.of();
+          }
+          List<Map<String, String>> choices = new ArrayList<>();
+          boolean listed = current == null || current.isEmpty();
+          for (int i = all.size() - 1; i >= 0 && choices.size() < iconChoicesMax; i--) {
+            var m = all.get(i);
+            if (ICON_TYPES.contains(m.contentType())) {
+              choices.add(Map.of("url", m.url(), "title", m.filename()));
+              listed |= m.url().equals(current);
+            }
+          }
+          if (!listed) {
+            choices.add(
+                0, Map.of("url", current, "title", current + " (not in this server's media)"));
+          }
+          return choices;
+        },
+        blocking);
+  }
+
   /** The choices of the home page: the site's published pages, by title, and the current value. */
   private List<Map<String, String>> homePageChoices(String current) {
     List<Map<String, String>> choices = new ArrayList<>();
@@ -393,7 +500,7 @@ public final class SettingsModule implements CmsModule {
                                                     completeWithFuture(
                                                         followed
                                                             .current()
-                                                            .thenApply(
+                                                            .thenCompose(
                                                                 t ->
                                                                     page(
                                                                         admin,
@@ -450,6 +557,7 @@ public final class SettingsModule implements CmsModule {
     }
     long from = base;
     return homePageProblem(profile)
+        .thenCombine(iconProblem(profile), (home, icon) -> home.or(() -> icon))
         .thenCompose(
             homeProblem ->
                 homeProblem.isPresent()
@@ -471,7 +579,7 @@ public final class SettingsModule implements CmsModule {
       Admin admin, Admin.Editor e, Map<String, String> typed, FieldError error) {
     return followed
         .current()
-        .thenApply(
+        .thenCompose(
             t ->
                 page(
                     admin,
@@ -485,7 +593,8 @@ public final class SettingsModule implements CmsModule {
                     error));
   }
 
-  private HttpResponse page(
+  /** The form, with the images that may be the icon (read off the media directory first). */
+  private CompletionStage<HttpResponse> page(
       Admin admin,
       Admin.Editor e,
       StatusCode status,
@@ -493,6 +602,21 @@ public final class SettingsModule implements CmsModule {
       String notice,
       Map<String, String> typed,
       FieldError error) {
+    String icon =
+        typed == null ? t.profile().asSettings().getOrDefault("icon", "") : typed.get("icon");
+    return iconChoices(icon)
+        .thenApply(icons -> page(admin, e, status, t, notice, typed, error, icons));
+  }
+
+  private HttpResponse page(
+      Admin admin,
+      Admin.Editor e,
+      StatusCode status,
+      ProfileTable t,
+      String notice,
+      Map<String, String> typed,
+      FieldError error,
+      List<Map<String, String>> icons) {
     Map<String, String> set = t.profile().asSettings();
     Map<String, String> configured = live.configured().profileSettings();
     List<Map<String, Object>> fields = new ArrayList<>();
@@ -527,6 +651,8 @@ public final class SettingsModule implements CmsModule {
         "homePages",
         homePageChoices(
             typed == null ? set.getOrDefault("home-page", "") : typed.get("home-page")));
+    vars.put("icons", icons);
+    vars.put("iconsCapped", icons.size() >= iconChoicesMax);
     vars.put("wordLanguages", String.join(", ", words.languages()));
     if (error != null && !SiteProfile.KEYS.contains(error.field())) {
       vars.put(

@@ -173,6 +173,9 @@ public final class SiteModule implements CmsModule {
     if (path.startsWith(Assets.PREFIX)) {
       return asset(req, path.substring(Assets.PREFIX.length()));
     }
+    if (path.equals(FAVICON)) {
+      return favicon(req);
+    }
     if (!state.ready()) {
       // Never a blank site while the content is still loading.
       return HttpResponse.create()
@@ -679,6 +682,25 @@ public final class SiteModule implements CmsModule {
       return -1;
     }
     return Integer.parseInt(s);
+  }
+
+  /** Where browsers, feed readers and bookmark tools look for a site's icon without a page. */
+  static final String FAVICON = "/favicon.ico";
+
+  /**
+   * {@code /favicon.ico}: the site's icon (a media image, set in the admin's settings) by a 302 to
+   * its address, which names its bytes and so may change; without one, the theme's {@code
+   * favicon.ico} asset (a theme directory may hold its own).
+   */
+  private HttpResponse favicon(HttpRequest req) {
+    SiteSettings settings = site.get();
+    if (settings.hasIcon()) {
+      return HttpResponse.create()
+          .withStatus(StatusCodes.FOUND)
+          .addHeader(Location.create(settings.icon()))
+          .addHeader(SHORT_CACHE);
+    }
+    return asset(req, "favicon.ico");
   }
 
   private HttpResponse asset(HttpRequest req, String path) {

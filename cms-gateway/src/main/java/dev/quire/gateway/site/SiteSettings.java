@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 /**
  * {@code site} in templates: what the site says about itself ({@code quire.site}), with what its
  * editors set in the admin ({@link SiteProfile}) over the configuration's values. {@code homePage}
- * is the slug of the page the home ({@code /}) shows, or empty for the latest posts.
+ * is the slug of the page the home ({@code /}) shows, or empty for the latest posts; {@code icon}
+ * the address of the media image that is the site's icon, or empty for the theme's.
  */
 public record SiteSettings(
     String title,
@@ -20,7 +21,21 @@ public record SiteSettings(
     String author,
     int homePosts,
     int pageSize,
-    String homePage) {
+    String homePage,
+    String icon) {
+
+  /** Settings without an icon (the theme's shows). */
+  public SiteSettings(
+      String title,
+      String description,
+      String baseUrl,
+      String language,
+      String author,
+      int homePosts,
+      int pageSize,
+      String homePage) {
+    this(title, description, baseUrl, language, author, homePosts, pageSize, homePage, "");
+  }
 
   /**
    * The environment variable that sets each profile setting in the packaged configuration. One that
@@ -54,6 +69,14 @@ public record SiteSettings(
               + s.getString("language")
               + "' is not a language tag such as en or pt-BR");
     }
+    String icon = s.getString("icon").strip();
+    if (!icon.isEmpty() && !SiteProfile.MEDIA_URL.matcher(icon).matches()) {
+      throw new IllegalArgumentException(
+          "quire.site.icon: '"
+              + icon
+              + "' is not the address of a media file (/media/<sha256>/<name>, as an upload"
+              + " answers); leave it empty for the theme's icon");
+    }
     return new SiteSettings(
         s.getString("title"),
         s.getString("description"),
@@ -62,7 +85,8 @@ public record SiteSettings(
         s.getString("author"),
         s.getInt("home-posts"),
         s.getInt("page-size"),
-        s.getString("home-page").strip());
+        s.getString("home-page").strip(),
+        icon);
   }
 
   /** The profile settings (by name) an environment variable sets, given how to read one. */
@@ -83,7 +107,8 @@ public record SiteSettings(
         pick(profile.author(), author, pinned.contains("author")),
         pick(profile.homePosts(), homePosts, pinned.contains("home-posts")),
         pick(profile.pageSize(), pageSize, pinned.contains("page-size")),
-        pick(profile.homePage(), homePage, pinned.contains("home-page")));
+        pick(profile.homePage(), homePage, pinned.contains("home-page")),
+        pick(profile.icon(), icon, pinned.contains("icon")));
   }
 
   /** Whether the home shows a page (the one of slug {@link #homePage}) and not the latest posts. */
@@ -95,6 +120,19 @@ public record SiteSettings(
     return set == null || pinned ? configured : set;
   }
 
+  /** Whether the site has an icon of its own (a media image), not the theme's. */
+  public boolean hasIcon() {
+    return !icon.isEmpty();
+  }
+
+  /**
+   * Whether the icon's name says SVG, which phones' home screens do not take ({@code
+   * apple-touch-icon} is left out for it).
+   */
+  public boolean iconSvg() {
+    return icon.toLowerCase(java.util.Locale.ROOT).endsWith(".svg");
+  }
+
   /** Each profile setting's value here, by name ({@code home-posts}, ...), as text. */
   public Map<String, String> profileSettings() {
     return Map.of(
@@ -104,6 +142,7 @@ public record SiteSettings(
         "language", language,
         "home-posts", Integer.toString(homePosts),
         "page-size", Integer.toString(pageSize),
-        "home-page", homePage);
+        "home-page", homePage,
+        "icon", icon);
   }
 }
