@@ -3,7 +3,7 @@ package dev.quire.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -32,7 +32,11 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
   static final String DJL_ONNX_ENGINE = "ai.djl.onnxruntime.engine.OrtEngine";
 
-  static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{24} - %msg%n";
+  /**
+   * Each line; a failure's stack trace follows it through {@link RepeatedTraces} ({@code
+   * %repeatedEx}), in full once a minute per place it failed.
+   */
+  static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{24} - %msg%n%repeatedEx";
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
@@ -41,9 +45,9 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         || loader.getResource("logback-test.xml") != null) {
       return ExecutionStatus.INVOKE_NEXT_IF_ANY;
     }
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    var encoder = new ch.qos.logback.core.encoder.LayoutWrappingEncoder<ILoggingEvent>();
     encoder.setContext(context);
-    encoder.setPattern(PATTERN);
+    encoder.setLayout(layout(context));
     encoder.start();
     ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
     console.setContext(context);
@@ -87,9 +91,23 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 
+  /** The console's layout: {@link #PATTERN}, with {@link RepeatedTraces} for stack traces. */
+  static PatternLayout layout(LoggerContext context) {
+    PatternLayout layout = new PatternLayout();
+    layout.setContext(context);
+    layout.getInstanceConverterMap().put("repeatedEx", RepeatedTraces::new);
+    layout.setPattern(PATTERN);
+    layout.start();
+    return layout;
+  }
+
   /** A level from a system property or the environment; an unknown name gives the default. */
   static Level level(String name, Level fallback) {
-    String value = System.getProperty(name, System.getenv(name));
-    return Level.toLevel(value, fallback);
+    return Level.toLevel(setting(name), fallback);
+  }
+
+  /** A setting from a system property or else the environment; null when neither has it. */
+  static String setting(String name) {
+    return System.getProperty(name, System.getenv(name));
   }
 }
