@@ -1961,7 +1961,17 @@ class AdminEndToEndTest {
     var themed = org.jsoup.Jsoup.parse(publicPage("/"));
     assertThat(themed.selectFirst("link[rel=icon]").attr("href"))
         .matches("/assets/favicon\\..*svg");
-    assertThat(themed.select("link[rel=apple-touch-icon]")).isEmpty();
+    assertThat(themed.selectFirst("link[rel=apple-touch-icon]").attr("href"))
+        .matches("/assets/apple-touch-icon\\..*png");
+    var themeTouch =
+        AdminForms.HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/apple-touch-icon.png")).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(themeTouch.statusCode()).isEqualTo(200);
+    var touchImage =
+        javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(themeTouch.body()));
+    assertThat(touchImage.getWidth()).as("a phone's home-screen size").isEqualTo(180);
+    assertThat(status("/apple-touch-icon-precomposed.png")).isEqualTo(200);
 
     String png = upload("logo.png", "image/png", pngBytes(64));
     String text =
@@ -2016,6 +2026,12 @@ class AdminEndToEndTest {
             HttpResponse.BodyHandlers.discarding());
     assertThat(ico.statusCode()).isEqualTo(302);
     assertThat(ico.headers().firstValue("Location")).hasValue(png);
+    var touch =
+        AdminForms.HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/apple-touch-icon.png")).build(),
+            HttpResponse.BodyHandlers.discarding());
+    assertThat(touch.statusCode()).isEqualTo(302);
+    assertThat(touch.headers().firstValue("Location")).hasValue(png);
     // The feed names it absolutely, at the site's configured address.
     String siteBase =
         JSON.readTree(api("GET", "/api/v1/settings", null).body()).at("/settings/baseUrl").asText();

@@ -743,6 +743,11 @@ class EndToEndTest {
     assertThat(get("/blog/").body()).contains("Second post");
     assertThat(get("/blog/page/1/").statusCode()).isEqualTo(301);
     assertThat(get("/blog/page/9/").statusCode()).isEqualTo(404);
+    // A post's address cut back to its folder: the posts' list.
+    var folder = get("/posts/");
+    assertThat(folder.statusCode()).isEqualTo(301);
+    assertThat(folder.headers().firstValue("Location")).hasValue("/blog/");
+    assertThat(get("/posts").headers().firstValue("Location")).hasValue("/blog/");
     // Assets: fingerprinted and cached for a year.
     String css =
         get("/").body().replaceAll("(?s).*href=\"(/assets/css/site\\.[0-9a-f]+\\.css)\".*", "$1");

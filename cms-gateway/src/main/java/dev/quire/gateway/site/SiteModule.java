@@ -174,7 +174,10 @@ public final class SiteModule implements CmsModule {
       return asset(req, path.substring(Assets.PREFIX.length()));
     }
     if (path.equals(FAVICON)) {
-      return favicon(req);
+      return icon(req, "favicon.ico", true);
+    }
+    if (TOUCH_ICONS.contains(path)) {
+      return icon(req, "apple-touch-icon.png", !site.get().iconSvg());
     }
     if (!state.ready()) {
       // Never a blank site while the content is still loading.
@@ -241,6 +244,10 @@ public final class SiteModule implements CmsModule {
     }
     if (n == 1 && parts[0].equals("blog")) {
       return blogPage(snap, path, 1);
+    }
+    if (n == 1 && parts[0].equals("posts")) {
+      // A post's address cut back to its folder: the posts are listed at /blog/.
+      return redirect("/blog/");
     }
     if (n == 3 && parts[0].equals("blog") && parts[1].equals("page")) {
       int page = parsePage(parts[2]);
@@ -687,20 +694,25 @@ public final class SiteModule implements CmsModule {
   /** Where browsers, feed readers and bookmark tools look for a site's icon without a page. */
   static final String FAVICON = "/favicon.ico";
 
+  /** Where phones look for a home-screen icon without a page (Safari asks for both). */
+  static final java.util.Set<String> TOUCH_ICONS =
+      java.util.Set.of("/apple-touch-icon.png", "/apple-touch-icon-precomposed.png");
+
   /**
-   * {@code /favicon.ico}: the site's icon (a media image, set in the admin's settings) by a 302 to
-   * its address, which names its bytes and so may change; without one, the theme's {@code
-   * favicon.ico} asset (a theme directory may hold its own).
+   * {@code /favicon.ico} and the touch icons: the site's icon (a media image, set in the admin's
+   * settings) by a 302 to its address, which names its bytes and so may change, where it serves
+   * ({@code siteIconServes}: not an SVG for a phone's home screen); else the theme's {@code asset}
+   * (a theme directory may hold its own).
    */
-  private HttpResponse favicon(HttpRequest req) {
+  private HttpResponse icon(HttpRequest req, String asset, boolean siteIconServes) {
     SiteSettings settings = site.get();
-    if (settings.hasIcon()) {
+    if (settings.hasIcon() && siteIconServes) {
       return HttpResponse.create()
           .withStatus(StatusCodes.FOUND)
           .addHeader(Location.create(settings.icon()))
           .addHeader(SHORT_CACHE);
     }
-    return asset(req, "favicon.ico");
+    return asset(req, asset);
   }
 
   private HttpResponse asset(HttpRequest req, String path) {
