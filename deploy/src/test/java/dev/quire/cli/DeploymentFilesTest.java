@@ -173,6 +173,22 @@ class DeploymentFilesTest {
           }
           podEnv.put(e.path("name").asText(), e.path("value").asText());
         }
+        // Each pod has only the Secret it uses: the gateways, facing visitors, no database
+        // password; the embedding nodes nothing.
+        List<String> secrets = new ArrayList<>();
+        for (JsonNode from : c.path("envFrom")) {
+          if (from.has("secretRef")) {
+            secrets.add(from.at("/secretRef/name").asText());
+          }
+        }
+        assertThat(secrets)
+            .as(file + ": the Secrets of role " + role)
+            .containsExactlyElementsOf(
+                switch (String.valueOf(role)) {
+                  case "content", "crawler" -> List.of("quire-db");
+                  case "gateway" -> List.of("quire-api");
+                  default -> List.of();
+                });
         // Cluster Bootstrap through the Kubernetes API: the pods are found by label app=<service
         // name> with a port named "management", with the pod-reader service account.
         assertThat(podEnv)
