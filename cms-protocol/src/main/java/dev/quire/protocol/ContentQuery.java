@@ -233,4 +233,26 @@ public interface ContentQuery extends QuireSerializable {
   record ArchiveMonth(int year, int month, int posts) implements QuireSerializable {}
 
   record ArchiveMonths(List<ArchiveMonth> months) implements QuireSerializable {}
+
+  /**
+   * How this content node's journal writes have been going: gateways tell editors when saving fails
+   * (a full disk, a database that went away) rather than leave them with timeouts.
+   */
+  record StoreHealth(ActorRef<StoreReport> replyTo) implements ContentQuery {}
+
+  /**
+   * {@code failedWrites} since the node started; {@code lastFailureAt} and {@code lastSuccessAt} in
+   * epoch milliseconds (0: none yet); {@code lastFailure} what the last failure said (null: none);
+   * {@code freeBytes} the room left on the embedded database's disk (-1: not known, as for
+   * PostgreSQL, whose disk is the database server's).
+   */
+  record StoreReport(
+      long failedWrites, long lastFailureAt, String lastFailure, long lastSuccessAt, long freeBytes)
+      implements QuireSerializable {
+
+    /** Whether the last write failed: none has succeeded since. */
+    public boolean failing() {
+      return lastFailureAt != 0 && lastFailureAt >= lastSuccessAt;
+    }
+  }
 }

@@ -199,7 +199,13 @@ public final class ContentService {
                       jdbc,
                       q.getInt("query.max-page-size"),
                       q.getBytes("query.max-reply-bytes"),
-                      rules),
+                      rules,
+                      // The embedded database's disk; PostgreSQL's is its server's, not known here.
+                      dialect == SqlDialect.H2
+                          ? () ->
+                              EmbeddedDatabaseWatch.freeBytes(
+                                  java.nio.file.Path.of(config.getString("quire.data-dir")))
+                          : () -> -1L),
                   "content-queries",
                   Props.empty());
               PublishScheduler.init(

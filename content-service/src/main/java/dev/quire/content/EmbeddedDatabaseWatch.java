@@ -142,6 +142,22 @@ public final class EmbeddedDatabaseWatch {
     }
   }
 
+  /**
+   * The room left on the disk holding {@code dir} (or its nearest existing parent), in bytes; -1
+   * when it cannot be told. A file-system call: not on an actor's thread.
+   */
+  public static long freeBytes(java.nio.file.Path dir) {
+    try {
+      java.nio.file.Path existing = dir.toAbsolutePath();
+      while (existing != null && !java.nio.file.Files.exists(existing)) {
+        existing = existing.getParent();
+      }
+      return existing == null ? -1 : java.nio.file.Files.getFileStore(existing).getUsableSpace();
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+  }
+
   /** Whether {@code e} says that H2 has closed the database (not: a statement failed). */
   public static boolean closedByH2(Throwable e) {
     return anyCause(

@@ -101,17 +101,8 @@ final class TargetSession implements AutoCloseable {
 
   /** The free space on the disk holding {@code dataDir} (or its nearest existing parent). */
   static String freeSpace(java.nio.file.Path dataDir) {
-    try {
-      java.nio.file.Path existing = dataDir.toAbsolutePath();
-      while (existing != null && !java.nio.file.Files.exists(existing)) {
-        existing = existing.getParent();
-      }
-      return existing == null
-          ? "unknown"
-          : (java.nio.file.Files.getFileStore(existing).getUsableSpace() / (1024 * 1024)) + " MB";
-    } catch (java.io.IOException e) {
-      return "unknown (" + e.getMessage() + ")";
-    }
+    long free = dev.quire.content.EmbeddedDatabaseWatch.freeBytes(dataDir);
+    return free < 0 ? "unknown" : (free / (1024 * 1024)) + " MB";
   }
 
   /** The node started for a local session; null for {@code --server}. */

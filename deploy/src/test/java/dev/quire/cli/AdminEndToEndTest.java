@@ -2058,6 +2058,70 @@ class AdminEndToEndTest {
     assertThat(api("DELETE", "/api/v1/media/" + sha, null).statusCode()).isEqualTo(204);
   }
 
+  @Test
+  @Order(22)
+  void whileTheDatabaseRefusesWritesEveryAdminPageSaysSoUntilOneGoesThrough() throws Exception {
+    AdminForms admin = signedIn("admin", "a-new-password-1"); // changed in an earlier test
+    assertThat(admin.get("/admin/content/").body()).doesNotContain("id=\"store-trouble\"");
+    var config = node.system().settings().config();
+    try (var db =
+        java.sql.DriverManager.getConnection(
+            config.getString("quire.db.url"),
+            config.getString("quire.db.user"),
+            config.getString("quire.db.password"))) {
+      try (var st = db.createStatement()) {
+        st.execute(
+            "CREATE TRIGGER \"quire_test_refuse\" BEFORE INSERT ON \"event_journal\" FOR EACH"
+                + " ROW CALL '"
+                + RefuseJournalWrites.class.getName()
+                + "'");
+      }
+      try {
+        var refused =
+            api(
+                "POST",
+                "/api/v1/content",
+                "{\"kind\": \"post\", \"title\": \"Never stored\", \"slug\":"
+                    + " \"never-stored\", \"body\": \"x\"}");
+        assertThat(refused.statusCode()).as(refused.body()).isGreaterThanOrEqualTo(500);
+        String page = awaitAdminPage(admin, body -> body.contains("id=\"store-trouble\""));
+        var note = org.jsoup.Jsoup.parse(page).getElementById("store-trouble").text();
+        assertThat(note)
+            .startsWith("Saving is failing: the database refused the last write, at ")
+            .contains(RefuseJournalWrites.MESSAGE)
+            .containsPattern("The disk holding the site's data has \\d+ MB free")
+            .contains("Everything saved before is kept");
+        assertThat(publicPage("/")).as("visitors are not told").doesNotContain("Saving is failing");
+      } finally {
+        try (var st = db.createStatement()) {
+          st.execute("DROP TRIGGER \"quire_test_refuse\"");
+        }
+      }
+    }
+    // A write that goes through clears it.
+    var stored =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\": \"post\", \"title\": \"Stored again\", \"slug\": \"stored-again\","
+                + " \"body\": \"x\"}");
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(201);
+    awaitAdminPage(admin, body -> !body.contains("id=\"store-trouble\""));
+  }
+
+  /** An admin page once {@code test} holds for it, asked again each half second (at most 30 s). */
+  static String awaitAdminPage(AdminForms admin, java.util.function.Predicate<String> test)
+      throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    String body = admin.get("/admin/content/").body();
+    while (!test.test(body)) {
+      assertThat(System.nanoTime()).as("the admin page in time: " + body).isLessThan(deadline);
+      Thread.sleep(500);
+      body = admin.get("/admin/content/").body();
+    }
+    return body;
+  }
+
   /** Uploads {@code bytes} through the API as {@code type}; answers the file's address. */
   static String upload(String name, String type, byte[] bytes) throws Exception {
     var r =

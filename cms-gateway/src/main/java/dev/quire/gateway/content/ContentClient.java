@@ -207,6 +207,32 @@ public final class ContentClient {
     return queryActors.reachable();
   }
 
+  /**
+   * How each reachable content node's journal writes have been going (one answer per node; a node
+   * that does not answer within {@code timeout}, or is older than the question, is left out).
+   */
+  public CompletionStage<List<ContentQuery.StoreReport>> storeReports(Duration timeout) {
+    List<CompletableFuture<ContentQuery.StoreReport>> asks = new java.util.ArrayList<>();
+    java.util.Set<org.apache.pekko.actor.Address> asked = new java.util.HashSet<>();
+    for (ActorRef<ContentQuery> target : queryActors.all()) {
+      if (!asked.add(target.path().address())) {
+        continue;
+      }
+      asks.add(
+          AskPattern.<ContentQuery, ContentQuery.StoreReport>ask(
+                  target, ContentQuery.StoreHealth::new, timeout, system.scheduler())
+              .toCompletableFuture()
+              .exceptionally(e -> null));
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+        .thenApply(
+            v ->
+                asks.stream()
+                    .map(CompletableFuture::join)
+                    .filter(java.util.Objects::nonNull)
+                    .toList());
+  }
+
   private <R> CompletionStage<R> query(
       org.apache.pekko.japi.function.Function<ActorRef<R>, ContentQuery> make) {
     return queryActors

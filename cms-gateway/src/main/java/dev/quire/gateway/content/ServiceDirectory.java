@@ -60,6 +60,11 @@ public final class ServiceDirectory<T> {
         : Optional.of(all.get(Math.floorMod(Thread.currentThread().hashCode(), all.size())));
   }
 
+  /** Every instance known now. */
+  public List<ActorRef<T>> all() {
+    return instances.get();
+  }
+
   public ServiceKey<T> key() {
     return key;
   }

@@ -45,6 +45,39 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
     return FAILED_WRITES.get();
   }
 
+  /** When the last write failed and succeeded (epoch milliseconds, 0: never), and why it failed. */
+  private static volatile long lastFailureAt;
+
+  private static volatile long lastSuccessAt;
+  private static volatile String lastFailure;
+
+  /** The longest reason kept: a driver's message may carry a whole SQL statement. */
+  private static final int MAX_REASON_CHARS = 300;
+
+  /** How this JVM's journal writes have been going, for editors to be told when saving fails. */
+  public record Health(
+      long failedWrites, long lastFailureAt, String lastFailure, long lastSuccessAt) {
+    /** Whether the last write failed: none has succeeded since. */
+    public boolean failing() {
+      return lastFailureAt != 0 && lastFailureAt >= lastSuccessAt;
+    }
+  }
+
+  public static Health health() {
+    return new Health(FAILED_WRITES.get(), lastFailureAt, lastFailure, lastSuccessAt);
+  }
+
+  /** What a failure says, innermost cause first (the driver's wrapper adds nothing). */
+  static String reason(Throwable e) {
+    Throwable root = e;
+    for (int i = 0; root.getCause() != null && root.getCause() != root && i < 16; i++) {
+      root = root.getCause();
+    }
+    String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    m = m.replaceAll("\\s+", " ").strip();
+    return m.length() > MAX_REASON_CHARS ? m.substring(0, MAX_REASON_CHARS) + "..." : m;
+  }
+
   public TimedJdbcJournal(Config config) {
     super(config);
   }
@@ -67,9 +100,12 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
           if (result.isSuccess()) {
             WRITES.record(took, TimeUnit.NANOSECONDS);
             EVENTS.increment(count);
+            lastSuccessAt = System.currentTimeMillis();
           } else {
             FAILED.record(took, TimeUnit.NANOSECONDS);
             FAILED_WRITES.incrementAndGet();
+            lastFailure = reason(result.failed().get());
+            lastFailureAt = System.currentTimeMillis();
           }
           return BoxedUnit.UNIT;
         },

@@ -42,7 +42,8 @@ public final class ContentQueries {
       Executor jdbc,
       int maxPageSize,
       long maxReplyBytes,
-      dev.quire.protocol.ContentRules rules) {
+      dev.quire.protocol.ContentRules rules,
+      java.util.function.LongSupplier freeBytes) {
     return Behaviors.setup(
         ctx -> {
           ctx.getSystem()
@@ -169,6 +170,25 @@ public final class ContentQueries {
                                 q.replyTo().tell(r.answer(q.contentId(), q.revision()));
                               }
                             });
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  ContentQuery.StoreHealth.class,
+                  q -> {
+                    // The disk's room is a file-system call: on the JDBC executor, as queries.
+                    CompletableFuture.runAsync(
+                        () -> {
+                          var h = dev.quire.content.metrics.TimedJdbcJournal.health();
+                          q.replyTo()
+                              .tell(
+                                  new ContentQuery.StoreReport(
+                                      h.failedWrites(),
+                                      h.lastFailureAt(),
+                                      h.lastFailure(),
+                                      h.lastSuccessAt(),
+                                      freeBytes.getAsLong()));
+                        },
+                        jdbc);
                     return Behaviors.same();
                   })
               .onMessage(

@@ -34,7 +34,8 @@ class CheckHistoryQueryTest {
   static void start() {
     kit = ActorTestKit.create("check-history");
     // The check runs off the actor's thread, as on the content role's JDBC pool.
-    queries = kit.spawn(ContentQueries.create(null, null, CHECKS, 500, 1_000_000, RULES));
+    queries =
+        kit.spawn(ContentQueries.create(null, null, CHECKS, 500, 1_000_000, RULES, () -> -1L));
   }
 
   @AfterAll
