@@ -95,8 +95,18 @@ public interface ContentTarget extends AutoCloseable {
   CompletionStage<Void> addRedirects(List<RedirectRule> rules);
 
   /** A command the site refused, with the field and reason it gave. */
-  final class Refused extends dev.quire.gateway.backup.ProtocolImportSite.Refused {
+  class Refused extends dev.quire.gateway.backup.ProtocolImportSite.Refused {
     public Refused(String field, String message) {
+      super(field, message);
+    }
+  }
+
+  /**
+   * The site did not answer in time (its own ask timed out: 503 {@code unavailable}); the change
+   * may still be applied.
+   */
+  final class Unavailable extends Refused {
+    public Unavailable(String field, String message) {
       super(field, message);
     }
   }

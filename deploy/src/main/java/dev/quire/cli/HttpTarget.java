@@ -476,9 +476,13 @@ public final class HttpTarget implements ContentTarget {
               }
               if (r.statusCode() >= 400) {
                 JsonNode err = n.path("error");
-                throw new Refused(
-                    err.path("field").asText(""),
-                    err.path("message").asText("HTTP " + r.statusCode()));
+                String field = err.path("field").asText("");
+                String message = err.path("message").asText("HTTP " + r.statusCode());
+                // 503: the server's own ask timed out (the change may still land), or it is
+                // busy; anything else the server refused.
+                throw r.statusCode() == 503
+                    ? new ContentTarget.Unavailable(field, message)
+                    : new Refused(field, message);
               }
               return n;
             });

@@ -124,7 +124,8 @@ final class ImportCommand implements Runnable {
                     session.target,
                     session.importParallelism(),
                     Clock.systemUTC(),
-                    session.stopOnJournalFailure())
+                    session.stopOnJournalFailure(),
+                    session.importRetryPause())
                 .run(entries);
         s.failures().forEach(f -> System.err.println("failed: " + f));
         // Part of the import: the site is served from the read model (see TargetSession).
@@ -571,7 +572,8 @@ final class ImportCommand implements Runnable {
                     session.target,
                     session.importParallelism(),
                     Clock.systemUTC(),
-                    session.stopOnJournalFailure())
+                    session.stopOnJournalFailure(),
+                    session.importRetryPause())
                 .run(plan.entries());
         List<RedirectRule> redirects = plan.redirects();
         for (int from = 0; from < redirects.size(); from += batch) {

@@ -33,7 +33,8 @@ public final class Importer {
       int unchanged,
       List<String> failures,
       int notTried,
-      String stoppedBecause) {
+      String stoppedBecause,
+      int retried) {
     @Override
     public String toString() {
       return created
@@ -50,7 +51,10 @@ public final class Importer {
           + " unchanged, "
           + failures.size()
           + " failed"
-          + (notTried > 0 ? ", " + notTried + " not tried" : "");
+          + (notTried > 0 ? ", " + notTried + " not tried" : "")
+          + (retried > 0
+              ? " (" + retried + " file(s) tried again after the site did not answer in time)"
+              : "");
     }
   }
 
@@ -58,25 +62,39 @@ public final class Importer {
   private final int parallelism;
   private final Clock clock;
   private final java.util.function.Supplier<String> stop;
+  private final java.time.Duration retryPause;
 
   public Importer(ContentTarget target, int parallelism, Clock clock) {
     this(target, parallelism, clock, () -> null);
   }
 
-  /**
-   * {@code stop} is asked before each file: a reason stops the import there (the files in flight
-   * finish), and the rest are counted as not tried. A full disk made every later file wait out its
-   * timeout and fail: 267 of 1,000 in 55 s, each with pages of stack traces.
-   */
+  /** Without tries again: a file the site did not answer in time for fails. */
   public Importer(
       ContentTarget target,
       int parallelism,
       Clock clock,
       java.util.function.Supplier<String> stop) {
+    this(target, parallelism, clock, stop, java.time.Duration.ZERO);
+  }
+
+  /**
+   * {@code stop} is asked before each file: a reason stops the import there (the files in flight
+   * finish), and the rest are counted as not tried. A full disk made every later file wait out its
+   * timeout and fail: 267 of 1,000 in 55 s, each with pages of stack traces. A file the site did
+   * not answer in time for (not one it refused) is tried once more after {@code retryPause} (zero:
+   * never), read against the site again first: the change may have landed meanwhile.
+   */
+  public Importer(
+      ContentTarget target,
+      int parallelism,
+      Clock clock,
+      java.util.function.Supplier<String> stop,
+      java.time.Duration retryPause) {
     this.target = target;
     this.parallelism = parallelism;
     this.clock = clock;
     this.stop = stop;
+    this.retryPause = retryPause;
   }
 
   /**
@@ -276,13 +294,35 @@ public final class Importer {
         e.file(), field.equals("kind") ? e.kindLine() : e.slugLine(), field, message);
   }
 
+  /** Counts of writes done: the import's, and one attempt's at a file before they join them. */
+  private record Counts(
+      AtomicInteger created,
+      AtomicInteger updated,
+      AtomicInteger published,
+      AtomicInteger scheduled,
+      AtomicInteger unpublished) {
+    Counts() {
+      this(
+          new AtomicInteger(),
+          new AtomicInteger(),
+          new AtomicInteger(),
+          new AtomicInteger(),
+          new AtomicInteger());
+    }
+
+    void add(Counts o) {
+      created.addAndGet(o.created.get());
+      updated.addAndGet(o.updated.get());
+      published.addAndGet(o.published.get());
+      scheduled.addAndGet(o.scheduled.get());
+      unpublished.addAndGet(o.unpublished.get());
+    }
+  }
+
   public Summary run(List<MarkdownFolder.Entry> entries) throws InterruptedException {
-    AtomicInteger created = new AtomicInteger();
-    AtomicInteger updated = new AtomicInteger();
-    AtomicInteger published = new AtomicInteger();
-    AtomicInteger scheduled = new AtomicInteger();
-    AtomicInteger unpublished = new AtomicInteger();
+    Counts counts = new Counts();
     AtomicInteger unchanged = new AtomicInteger();
+    AtomicInteger retried = new AtomicInteger();
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     Semaphore inFlight = new Semaphore(parallelism);
     int tried = 0;
@@ -295,48 +335,50 @@ public final class Importer {
         break;
       }
       tried++;
-      long[] before = {-1};
+      // What the site had before the file's first attempt (null: not read yet).
+      var firstSeen = new java.util.concurrent.atomic.AtomicReference<Optional<ContentSnapshot>>();
+      Counts first = new Counts();
+      Counts second = new Counts();
+      boolean[] again = {false};
       CompletionStage<Boolean> done =
-          find(e)
-              .thenApply(
-                  existing -> {
-                    before[0] = existing.map(ContentSnapshot::revision).orElse(-1L);
-                    return existing;
-                  })
-              .thenCompose(
-                  existing -> {
-                    if (existing.isEmpty()) {
-                      // Created in the status its file asks for, in one write; the status step
-                      // below then finds nothing to do. Counted once written: a refused write
-                      // is "failed", not also "created".
-                      ContentCommand.Initially then = initially(e);
-                      return counted(
-                          target.create(e.kind(), e.fields(), then),
-                          created,
-                          switch (then.status()) {
-                            case PUBLISHED -> published;
-                            case SCHEDULED -> scheduled;
-                            default -> null;
-                          });
-                    }
-                    ContentSnapshot s = existing.get();
-                    if (s.kind() != e.kind()) {
-                      throw new ContentTarget.Refused(
-                          "kind",
-                          "the site has it as a "
-                              + s.kind().id()
-                              + ", the file as a "
-                              + e.kind().id());
-                    }
-                    if (s.fields().equals(e.fields())) {
-                      return CompletableFuture.completedFuture(s);
-                    }
-                    return counted(target.edit(s.id(), s.revision(), e.fields()), updated, null);
-                  })
-              .thenCompose(s -> status(e, s, published, scheduled, unpublished))
+          attempt(e, firstSeen, first)
               .handle(
                   (after, failure) -> {
-                    if (failure == null && after.revision() == before[0]) {
+                    if (failure == null
+                        || retryPause.isZero()
+                        || !transientFailure(failure)
+                        || stop.get() != null) {
+                      return failure == null
+                          ? CompletableFuture.completedFuture(after)
+                          : CompletableFuture.<ContentSnapshot>failedFuture(failure);
+                    }
+                    // The site did not answer in time (a shard moving, a busy node): the change
+                    // may still land, so after a pause the file is read against the site again
+                    // and only what is still missing is sent. Once.
+                    again[0] = true;
+                    retried.incrementAndGet();
+                    return CompletableFuture.supplyAsync(
+                            () -> null,
+                            CompletableFuture.delayedExecutor(
+                                retryPause.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+                        .thenCompose(v -> attempt(e, firstSeen, second));
+                  })
+              .thenCompose(x -> x)
+              .handle(
+                  (after, failure) -> {
+                    Optional<ContentSnapshot> was = firstSeen.get();
+                    if (failure == null && again[0] && was != null) {
+                      // What the first try wrote before it timed out is not known write by
+                      // write: the file counts as what changed from before to after.
+                      countChange(was, after, counts);
+                    } else {
+                      counts.add(first);
+                      counts.add(second);
+                    }
+                    if (failure == null
+                        && was != null
+                        && was.isPresent()
+                        && after.revision() == was.get().revision()) {
                       unchanged.incrementAndGet();
                     }
                     if (failure != null) {
@@ -355,15 +397,106 @@ public final class Importer {
     }
     inFlight.acquire(parallelism);
     return new Summary(
-        created.get(),
-        updated.get(),
-        published.get(),
-        scheduled.get(),
-        unpublished.get(),
+        counts.created().get(),
+        counts.updated().get(),
+        counts.published().get(),
+        counts.scheduled().get(),
+        counts.unpublished().get(),
         unchanged.get(),
         List.copyOf(failures),
         entries.size() - tried,
-        stoppedBecause);
+        stoppedBecause,
+        retried.get());
+  }
+
+  /** A file tried twice, counted by what changed on the site from {@code was} to {@code now}. */
+  private static void countChange(Optional<ContentSnapshot> was, ContentSnapshot now, Counts c) {
+    ContentStatus before = was.map(ContentSnapshot::status).orElse(null);
+    if (was.isEmpty()) {
+      c.created().incrementAndGet();
+    } else if (!was.get().fields().equals(now.fields())) {
+      c.updated().incrementAndGet();
+    }
+    ContentStatus after = now.status();
+    boolean moved =
+        before != after
+            || after == ContentStatus.SCHEDULED
+                && !java.util.Objects.equals(was.get().scheduledAt(), now.scheduledAt());
+    if (!moved) {
+      return;
+    }
+    switch (after) {
+      case PUBLISHED -> c.published().incrementAndGet();
+      case SCHEDULED -> c.scheduled().incrementAndGet();
+      case DRAFT -> {
+        if (before != null) {
+          c.unpublished().incrementAndGet();
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /**
+   * One attempt at bringing the site in line with file {@code e}: read what the site has, then
+   * create or edit it, then move it to its status, each write counted in {@code counts} once done.
+   * Its first reading is kept in {@code firstSeen} (a second attempt finds what the first may
+   * already have written).
+   */
+  private CompletionStage<ContentSnapshot> attempt(
+      MarkdownFolder.Entry e,
+      java.util.concurrent.atomic.AtomicReference<Optional<ContentSnapshot>> firstSeen,
+      Counts counts) {
+    return find(e)
+        .thenApply(
+            existing -> {
+              firstSeen.compareAndSet(null, existing);
+              return existing;
+            })
+        .thenCompose(
+            existing -> {
+              if (existing.isEmpty()) {
+                // Created in the status its file asks for, in one write; the status step
+                // below then finds nothing to do. Counted once written: a refused write
+                // is "failed", not also "created".
+                ContentCommand.Initially then = initially(e);
+                return counted(
+                    target.create(e.kind(), e.fields(), then),
+                    counts.created(),
+                    switch (then.status()) {
+                      case PUBLISHED -> counts.published();
+                      case SCHEDULED -> counts.scheduled();
+                      default -> null;
+                    });
+              }
+              ContentSnapshot s = existing.get();
+              if (s.kind() != e.kind()) {
+                throw new ContentTarget.Refused(
+                    "kind",
+                    "the site has it as a " + s.kind().id() + ", the file as a " + e.kind().id());
+              }
+              if (s.fields().equals(e.fields())) {
+                return CompletableFuture.completedFuture(s);
+              }
+              return counted(target.edit(s.id(), s.revision(), e.fields()), counts.updated(), null);
+            })
+        .thenCompose(
+            s -> status(e, s, counts.published(), counts.scheduled(), counts.unpublished()));
+  }
+
+  /**
+   * Whether {@code failure} says the site did not answer in time, rather than refused: a file worth
+   * reading against the site again.
+   */
+  static boolean transientFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ContentTarget.Unavailable
+          || t instanceof java.util.concurrent.TimeoutException
+          || t instanceof java.net.http.HttpTimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -56,6 +56,11 @@ public final class LocalTarget extends dev.quire.gateway.backup.ProtocolImportSi
   }
 
   @Override
+  protected RuntimeException unavailable(String field, String message) {
+    return new ContentTarget.Unavailable(field, message);
+  }
+
+  @Override
   public CompletionStage<Optional<ContentSnapshot>> findBySlug(String slug) {
     return slugOwner(slug)
         .thenCompose(

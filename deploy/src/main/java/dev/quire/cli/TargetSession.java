@@ -73,6 +73,11 @@ final class TargetSession implements AutoCloseable {
         node == null ? "quire.cli.server-import-parallelism" : "quire.cli.import-parallelism");
   }
 
+  /** How long an import waits before trying a file again that the site did not answer in time. */
+  java.time.Duration importRetryPause() {
+    return config.getDuration("quire.cli.import-retry-pause");
+  }
+
   /**
    * For a stopped site: a reason to stop a long write (an import) once the journal has refused a
    * write since now (a full disk, a database gone), naming the data directory's free space; else

@@ -69,6 +69,14 @@ public class ProtocolImportSite implements BundleImport.Site, BundleImport.Plann
     return new Refused(field, message);
   }
 
+  /**
+   * What a command the entity could not carry out in time throws (its own ask of another entity
+   * timed out: the change may still be applied); a refusal unless a subclass says otherwise.
+   */
+  protected RuntimeException unavailable(String field, String message) {
+    return refused(field, message);
+  }
+
   /** A command the site refused, with the field and reason it gave. */
   public static class Refused extends RuntimeException {
     public final String field;
@@ -146,7 +154,9 @@ public class ProtocolImportSite implements BundleImport.Site, BundleImport.Plann
         .thenApply(
             reply -> {
               if (reply instanceof ContentReply.Rejected r) {
-                throw refused(r.field(), r.message());
+                throw r.code() == dev.quire.protocol.ErrorCode.UNAVAILABLE
+                    ? unavailable(r.field(), r.message())
+                    : refused(r.field(), r.message());
               }
               return ((ContentReply.Accepted) reply).content();
             });
