@@ -341,7 +341,7 @@ public final class Importer {
       Counts second = new Counts();
       boolean[] again = {false};
       CompletionStage<Boolean> done =
-          attempt(e, firstSeen, first)
+          attempt(e, firstSeen, first, false)
               .handle(
                   (after, failure) -> {
                     if (failure == null
@@ -361,7 +361,7 @@ public final class Importer {
                             () -> null,
                             CompletableFuture.delayedExecutor(
                                 retryPause.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-                        .thenCompose(v -> attempt(e, firstSeen, second));
+                        .thenCompose(v -> attempt(e, firstSeen, second, true));
                   })
               .thenCompose(x -> x)
               .handle(
@@ -446,7 +446,8 @@ public final class Importer {
   private CompletionStage<ContentSnapshot> attempt(
       MarkdownFolder.Entry e,
       java.util.concurrent.atomic.AtomicReference<Optional<ContentSnapshot>> firstSeen,
-      Counts counts) {
+      Counts counts,
+      boolean again) {
     return find(e)
         .thenApply(
             existing -> {
@@ -460,8 +461,15 @@ public final class Importer {
                 // below then finds nothing to do. Counted once written: a refused write
                 // is "failed", not also "created".
                 ContentCommand.Initially then = initially(e);
+                CompletionStage<ContentSnapshot> create = target.create(e.kind(), e.fields(), then);
+                if (again) {
+                  // The first try's create may still be landing: its slug claimed, its item not
+                  // yet written, so not found above and this create refused for the slug. After
+                  // another pause, an item with the slug and the file's fields is that create.
+                  create = create.exceptionallyCompose(failure -> landedLate(e, failure));
+                }
                 return counted(
-                    target.create(e.kind(), e.fields(), then),
+                    create,
                     counts.created(),
                     switch (then.status()) {
                       case PUBLISHED -> counts.published();
@@ -482,6 +490,32 @@ public final class Importer {
             })
         .thenCompose(
             s -> status(e, s, counts.published(), counts.scheduled(), counts.unpublished()));
+  }
+
+  /**
+   * For a second try's create refused for its slug: the item the first try created, once it has
+   * landed (after a pause, with the slug and exactly the file's fields); else the refusal.
+   */
+  private CompletionStage<ContentSnapshot> landedLate(MarkdownFolder.Entry e, Throwable failure) {
+    Throwable c =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (!(c instanceof ContentTarget.Refused r) || !"slug".equals(r.field)) {
+      return CompletableFuture.failedFuture(failure);
+    }
+    return CompletableFuture.supplyAsync(
+            () -> null,
+            CompletableFuture.delayedExecutor(
+                retryPause.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+        .thenCompose(v -> target.findBySlug(e.fields().slug()))
+        .thenCompose(
+            found ->
+                found.isPresent()
+                        && found.get().kind() == e.kind()
+                        && found.get().fields().equals(e.fields())
+                    ? CompletableFuture.completedFuture(found.get())
+                    : CompletableFuture.<ContentSnapshot>failedFuture(failure));
   }
 
   /**

@@ -67,7 +67,7 @@ class ImporterCountTest {
 
   @Test
   void aFileTheSiteDidNotAnswerInTimeForIsReadAgainAndOnlyWhatIsMissingSent() throws Exception {
-    for (String slug : List.of("ok", "late", "lost", "taken")) {
+    for (String slug : List.of("ok", "late", "lost", "later", "taken")) {
       Files.writeString(dir.resolve(slug + ".md"), "---\ntitle: T\nslug: " + slug + "\n---\nx");
     }
     var read =
@@ -80,28 +80,31 @@ class ImporterCountTest {
             .run(read.entries());
     // "late" was stored though its answer timed out: found on the second reading, not sent again.
     assertThat(site.creates).containsEntry("late", 1).containsEntry("lost", 2);
+    // "later" landed only as the second try's create was refused for its slug: found then.
+    assertThat(site.creates).containsEntry("later", 2);
     assertThat(site.creates).as("a refusal is not tried again").containsEntry("taken", 1);
-    assertThat(s.created()).isEqualTo(3);
-    assertThat(s.published()).isEqualTo(3);
+    assertThat(s.created()).isEqualTo(4);
+    assertThat(s.published()).isEqualTo(4);
     assertThat(s.failures()).singleElement().asString().contains("taken.md");
-    assertThat(s.retried()).isEqualTo(2);
+    assertThat(s.retried()).isEqualTo(3);
     assertThat(s.toString())
-        .contains("3 created")
-        .endsWith("1 failed (2 file(s) tried again after the site did not answer in time)");
+        .contains("4 created")
+        .endsWith("1 failed (3 file(s) tried again after the site did not answer in time)");
 
     // Without the pause (the four-argument importer), both fail as before.
     SlowOnceSite other = new SlowOnceSite();
     Importer.Summary once =
         new Importer(other, 4, Clock.systemUTC(), () -> null).run(read.entries());
-    assertThat(once.failures()).hasSize(3);
+    assertThat(once.failures()).hasSize(4);
     assertThat(once.retried()).isZero();
     assertThat(other.creates).containsEntry("lost", 1);
   }
 
   /**
-   * A site that keeps what it creates, and whose first create of "late" (stored) and of "lost" (not
-   * stored) does not answer in time; "taken" it refuses. A stand-in: a real site cannot be made to
-   * time out exactly once.
+   * A site that keeps what it creates, and whose first create of "late" (stored), of "lost" (not
+   * stored) and of "later" (stored only as a second create of its slug is refused, its slug being
+   * claimed meanwhile) does not answer in time; "taken" it refuses. A stand-in: a real site cannot
+   * be made to time out exactly once.
    */
   static final class SlowOnceSite implements ContentTarget {
     final java.util.Map<String, ContentSnapshot> items =
@@ -139,7 +142,12 @@ class ImporterCountTest {
               then.status() == ContentStatus.PUBLISHED ? Instant.EPOCH : null,
               null,
               List.of());
-      if (n == 1 && (slug.equals("late") || slug.equals("lost"))) {
+      if (slug.equals("later") && n == 2) {
+        items.put(slug, made); // the first create lands now
+        return CompletableFuture.failedFuture(
+            new Refused("slug", "'later' is already used by content id-later"));
+      }
+      if (n == 1 && (slug.equals("late") || slug.equals("lost") || slug.equals("later"))) {
         if (slug.equals("late")) {
           items.put(slug, made);
         }
