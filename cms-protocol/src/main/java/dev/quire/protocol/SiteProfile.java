@@ -70,7 +70,7 @@ public record SiteProfile(
   public static final SiteProfile NONE =
       new SiteProfile(null, null, null, null, null, null, null, null);
 
-  /** A profile without a home page (profiles written before there was one). */
+  /** A profile without a home page or icon (profiles written before there were). */
   public SiteProfile(
       String title,
       String description,
@@ -79,18 +79,6 @@ public record SiteProfile(
       Integer homePosts,
       Integer pageSize) {
     this(title, description, author, language, homePosts, pageSize, null, null);
-  }
-
-  /** A profile without an icon (profiles written before there was one). */
-  public SiteProfile(
-      String title,
-      String description,
-      String author,
-      String language,
-      Integer homePosts,
-      Integer pageSize,
-      String homePage) {
-    this(title, description, author, language, homePosts, pageSize, homePage, null);
   }
 
   /** Blank text is "not set" (the configuration's value shows), never an empty title. */

@@ -61,6 +61,6 @@ class SiteProfileTest {
     assertThat(SiteProfile.fromSettings(full.asSettings())).isEqualTo(full);
     assertThat(SiteProfile.KEYS).contains("icon");
     // Profiles written before there was an icon have none.
-    assertThat(new SiteProfile("T", null, null, "en", 3, 4, "about").icon()).isNull();
+    assertThat(new SiteProfile("T", null, null, "en", 3, 4).icon()).isNull();
   }
 }

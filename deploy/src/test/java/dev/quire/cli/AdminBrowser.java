@@ -443,16 +443,7 @@ final class AdminBrowser {
   /** Uploads a square PNG of {@code size} pixels through the API; answers the file's address. */
   private static String upload(String base, String token, String name, int size) {
     try {
-      byte[] bytes = AdminEndToEndTest.pngBytes(size);
-      var r =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create(base + "/api/v1/media?filename=" + name))
-                      .header("Authorization", "Bearer " + token)
-                      .header("Content-Type", "image/png")
-                      .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
+      var r = EndToEndTest.upload(base, token, AdminEndToEndTest.pngBytes(size), "image/png", name);
       assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
       return new com.fasterxml.jackson.databind.ObjectMapper()
           .readTree(r.body())

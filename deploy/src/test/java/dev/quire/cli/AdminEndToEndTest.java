@@ -2124,14 +2124,7 @@ class AdminEndToEndTest {
 
   /** Uploads {@code bytes} through the API as {@code type}; answers the file's address. */
   static String upload(String name, String type, byte[] bytes) throws Exception {
-    var r =
-        EndToEndTest.HTTP.send(
-            HttpRequest.newBuilder(URI.create(base + "/api/v1/media?filename=" + name))
-                .header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", type)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    var r = EndToEndTest.upload(base, TOKEN, bytes, type, name);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     return JSON.readTree(r.body()).get("url").asText();
   }

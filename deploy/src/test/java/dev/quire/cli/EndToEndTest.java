@@ -2042,9 +2042,15 @@ class EndToEndTest {
   }
 
   static HttpResponse<String> upload(byte[] bytes, String type, String name) throws Exception {
+    return upload(base, TOKEN, bytes, type, name);
+  }
+
+  /** {@code POST /api/v1/media} of {@code bytes} as {@code type} to the site at {@code base}. */
+  static HttpResponse<String> upload(
+      String base, String token, byte[] bytes, String type, String name) throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create(base + "/api/v1/media?filename=" + name))
-            .header("Authorization", "Bearer " + TOKEN)
+            .header("Authorization", "Bearer " + token)
             .header("Content-Type", type)
             .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
             .build(),

@@ -106,7 +106,7 @@ class ImporterCountTest {
    * claimed meanwhile) does not answer in time; "taken" it refuses. A stand-in: a real site cannot
    * be made to time out exactly once.
    */
-  static final class SlowOnceSite implements ContentTarget {
+  static final class SlowOnceSite extends RefusingSite {
     final java.util.Map<String, ContentSnapshot> items =
         new java.util.concurrent.ConcurrentHashMap<>();
     final java.util.Map<String, Integer> creates = new java.util.concurrent.ConcurrentHashMap<>();
@@ -114,11 +114,6 @@ class ImporterCountTest {
     @Override
     public CompletionStage<Optional<ContentSnapshot>> findBySlug(String slug) {
       return CompletableFuture.completedFuture(Optional.ofNullable(items.get(slug)));
-    }
-
-    @Override
-    public CompletionStage<Optional<ContentSnapshot>> get(String id) {
-      return CompletableFuture.completedFuture(Optional.empty());
     }
 
     @Override
@@ -130,18 +125,7 @@ class ImporterCountTest {
         return CompletableFuture.failedFuture(
             new Refused("slug", "'taken' is held by another item"));
       }
-      ContentSnapshot made =
-          new ContentSnapshot(
-              "id-" + slug,
-              kind,
-              then.status(),
-              1,
-              fields,
-              Instant.EPOCH,
-              Instant.EPOCH,
-              then.status() == ContentStatus.PUBLISHED ? Instant.EPOCH : null,
-              null,
-              List.of());
+      ContentSnapshot made = made(kind, fields, then);
       if (slug.equals("later") && n == 2) {
         items.put(slug, made); // the first create lands now
         return CompletableFuture.failedFuture(
@@ -159,51 +143,13 @@ class ImporterCountTest {
     }
 
     @Override
-    public CompletionStage<ContentSnapshot> edit(String id, long revision, ContentFields fields) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<ContentSnapshot> publish(String id, long revision) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<ContentSnapshot> schedule(String id, long revision, Instant at) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<ContentSnapshot> unpublish(String id, long revision) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
     public CompletionStage<List<ContentSnapshot>> all() {
       return CompletableFuture.completedFuture(List.copyOf(items.values()));
     }
-
-    @Override
-    public CompletionStage<List<SlugUse>> slugUses() {
-      return CompletableFuture.completedFuture(List.of());
-    }
-
-    @Override
-    public CompletionStage<String> putMedia(Path file, String contentType, String filename) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletionStage<Void> addRedirects(List<RedirectRule> rules) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close() {}
   }
 
   /** A site that holds nothing and refuses to create the item with the slug "taken". */
-  static final class RefusingSite implements ContentTarget {
+  static class RefusingSite implements ContentTarget {
     @Override
     public CompletionStage<Optional<ContentSnapshot>> findBySlug(String slug) {
       return CompletableFuture.completedFuture(Optional.empty());
@@ -221,18 +167,23 @@ class ImporterCountTest {
         return CompletableFuture.failedFuture(
             new Refused("slug", "'taken' is held by another item"));
       }
-      return CompletableFuture.completedFuture(
-          new ContentSnapshot(
-              "id-" + fields.slug(),
-              kind,
-              then.status(),
-              1,
-              fields,
-              Instant.EPOCH,
-              Instant.EPOCH,
-              then.status() == ContentStatus.PUBLISHED ? Instant.EPOCH : null,
-              null,
-              List.of()));
+      return CompletableFuture.completedFuture(made(kind, fields, then));
+    }
+
+    /** The item a create makes: revision 1, in the status asked for. */
+    static ContentSnapshot made(
+        ContentKind kind, ContentFields fields, ContentCommand.Initially then) {
+      return new ContentSnapshot(
+          "id-" + fields.slug(),
+          kind,
+          then.status(),
+          1,
+          fields,
+          Instant.EPOCH,
+          Instant.EPOCH,
+          then.status() == ContentStatus.PUBLISHED ? Instant.EPOCH : null,
+          null,
+          List.of());
     }
 
     @Override

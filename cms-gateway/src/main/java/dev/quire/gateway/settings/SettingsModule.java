@@ -605,66 +605,57 @@ public final class SettingsModule implements CmsModule {
     String icon =
         typed == null ? t.profile().asSettings().getOrDefault("icon", "") : typed.get("icon");
     return iconChoices(icon)
-        .thenApply(icons -> page(admin, e, status, t, notice, typed, error, icons));
-  }
-
-  private HttpResponse page(
-      Admin admin,
-      Admin.Editor e,
-      StatusCode status,
-      ProfileTable t,
-      String notice,
-      Map<String, String> typed,
-      FieldError error,
-      List<Map<String, String>> icons) {
-    Map<String, String> set = t.profile().asSettings();
-    Map<String, String> configured = live.configured().profileSettings();
-    List<Map<String, Object>> fields = new ArrayList<>();
-    for (String key : SiteProfile.KEYS) {
-      Map<String, Object> v = new LinkedHashMap<>();
-      v.put("key", key);
-      v.put("value", typed == null ? set.getOrDefault(key, "") : typed.get(key));
-      v.put("configured", configured.get(key));
-      String env = SiteSettings.ENVIRONMENT.get(key);
-      if (live.pinned().contains(key)) {
-        v.put("pinnedBy", env);
-        v.put("stored", set.getOrDefault(key, ""));
-      }
-      if (error != null && key.equals(error.field())) {
-        v.put("error", error.message());
-      }
-      fields.add(v);
-    }
-    Map<String, Object> vars = new LinkedHashMap<>();
-    vars.put("fields", fields);
-    vars.put("version", t.version());
-    vars.put("changedBy", t.changedBy());
-    vars.put("changedAt", t.changedAt());
-    vars.put(
-        "changedAtShown",
-        t.changedAt() == null
-            ? null
-            : dev.quire.gateway.module.Admin.shownTime(
-                java.time.Instant.parse(t.changedAt()), zone));
-    vars.put("baseUrl", live.configured().baseUrl());
-    vars.put(
-        "homePages",
-        homePageChoices(
-            typed == null ? set.getOrDefault("home-page", "") : typed.get("home-page")));
-    vars.put("icons", icons);
-    vars.put("iconsCapped", icons.size() >= iconChoicesMax);
-    vars.put("wordLanguages", String.join(", ", words.languages()));
-    if (error != null && !SiteProfile.KEYS.contains(error.field())) {
-      vars.put(
-          "problem",
-          error.message()
-              + ("version".equals(error.field())
-                  ? ". The form shows what you typed; saving it again replaces that change."
-                  : ""));
-    }
-    if (notice != null) {
-      vars.put("notice", notice);
-    }
-    return admin.page(e, status, "settings/admin.peb", vars);
+        .thenApply(
+            icons -> {
+              Map<String, String> set = t.profile().asSettings();
+              Map<String, String> configured = live.configured().profileSettings();
+              List<Map<String, Object>> fields = new ArrayList<>();
+              for (String key : SiteProfile.KEYS) {
+                Map<String, Object> v = new LinkedHashMap<>();
+                v.put("key", key);
+                v.put("value", typed == null ? set.getOrDefault(key, "") : typed.get(key));
+                v.put("configured", configured.get(key));
+                String env = SiteSettings.ENVIRONMENT.get(key);
+                if (live.pinned().contains(key)) {
+                  v.put("pinnedBy", env);
+                  v.put("stored", set.getOrDefault(key, ""));
+                }
+                if (error != null && key.equals(error.field())) {
+                  v.put("error", error.message());
+                }
+                fields.add(v);
+              }
+              Map<String, Object> vars = new LinkedHashMap<>();
+              vars.put("fields", fields);
+              vars.put("version", t.version());
+              vars.put("changedBy", t.changedBy());
+              vars.put("changedAt", t.changedAt());
+              vars.put(
+                  "changedAtShown",
+                  t.changedAt() == null
+                      ? null
+                      : dev.quire.gateway.module.Admin.shownTime(
+                          java.time.Instant.parse(t.changedAt()), zone));
+              vars.put("baseUrl", live.configured().baseUrl());
+              vars.put(
+                  "homePages",
+                  homePageChoices(
+                      typed == null ? set.getOrDefault("home-page", "") : typed.get("home-page")));
+              vars.put("icons", icons);
+              vars.put("iconsCapped", icons.size() >= iconChoicesMax);
+              vars.put("wordLanguages", String.join(", ", words.languages()));
+              if (error != null && !SiteProfile.KEYS.contains(error.field())) {
+                vars.put(
+                    "problem",
+                    error.message()
+                        + ("version".equals(error.field())
+                            ? ". The form shows what you typed; saving it again replaces that change."
+                            : ""));
+              }
+              if (notice != null) {
+                vars.put("notice", notice);
+              }
+              return admin.page(e, status, "settings/admin.peb", vars);
+            });
   }
 }

@@ -24,19 +24,6 @@ public record SiteSettings(
     String homePage,
     String icon) {
 
-  /** Settings without an icon (the theme's shows). */
-  public SiteSettings(
-      String title,
-      String description,
-      String baseUrl,
-      String language,
-      String author,
-      int homePosts,
-      int pageSize,
-      String homePage) {
-    this(title, description, baseUrl, language, author, homePosts, pageSize, homePage, "");
-  }
-
   /**
    * The environment variable that sets each profile setting in the packaged configuration. One that
    * is set pins its setting: the operator's word wins over the admin's, which shows it so.

@@ -17,7 +17,8 @@ import org.w3c.dom.Element;
 class FeedsModuleTest {
 
   static final SiteSettings SITE =
-      new SiteSettings("Site & <Co>", "About things", "https://example.org", "en", "", 10, 10, "");
+      new SiteSettings(
+          "Site & <Co>", "About things", "https://example.org", "en", "", 10, 10, "", "");
 
   static ItemView post(String id, String title, String slug, String html, List<String> tags) {
     return new ItemView(
@@ -66,7 +67,7 @@ class FeedsModuleTest {
     // With a page as the home, the posts are listed at /blog/; the feed stays the same feed.
     SiteSettings withHome =
         new SiteSettings(
-            SITE.title(), SITE.description(), SITE.baseUrl(), "en", "", 10, 10, "about");
+            SITE.title(), SITE.description(), SITE.baseUrl(), "en", "", 10, 10, "about", "");
     Element homeFeed = parse(FeedsModule.atom(posts, withHome, 1, null)).getDocumentElement();
     assertThat(((Element) homeFeed.getElementsByTagName("link").item(0)).getAttribute("href"))
         .isEqualTo("https://example.org/blog/");

@@ -176,7 +176,7 @@ class ThemeWordsTest {
     model.put("starting", false);
     model.put(
         "site",
-        new dev.quire.gateway.site.SiteSettings("Site", "", "http://x", "de", "", 10, 10, ""));
+        new dev.quire.gateway.site.SiteSettings("Site", "", "http://x", "de", "", 10, 10, "", ""));
     model.put("nav", List.of());
     model.put("currentPath", path);
     model.put("year", 2026);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class LiveSettingsTest {
 
   static final SiteSettings CONFIGURED =
-      new SiteSettings("Quire", "A site.", "https://example.org", "en", "", 10, 10, "");
+      new SiteSettings("Quire", "A site.", "https://example.org", "en", "", 10, 10, "", "");
 
   @Test
   void theEditorsProfileGoesOverTheConfigurationExceptWhatTheEnvironmentSets() {
@@ -29,7 +29,7 @@ class LiveSettingsTest {
     assertThat(live.known()).isDone();
     assertThat(live.get())
         .isEqualTo(
-            new SiteSettings("Quire", "Theirs.", "https://example.org", "de", "", 10, 3, ""));
+            new SiteSettings("Quire", "Theirs.", "https://example.org", "de", "", 10, 3, "", ""));
     assertThat(changes).hasValue(1);
 
     // The same again, or a change only to what the environment pins: nothing shows differently.
