@@ -107,6 +107,8 @@ public final class Gateway {
                 g.getDuration("failover-ask-timeout"),
                 g.getDuration("failover-after-removal")));
     ZoneId zone = ZoneId.of(config.getString("quire.site.time-zone"));
+    content.watchStore(
+        g.getDuration("store-check.interval"), g.getDuration("store-check.timeout"), zone);
     SiteState site =
         SiteState.deferred(
             system,

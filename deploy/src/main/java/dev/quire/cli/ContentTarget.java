@@ -102,6 +102,16 @@ public interface ContentTarget extends AutoCloseable {
   }
 
   /**
+   * The site's database is refusing writes (503 {@code store_failing}: a full disk, a database gone
+   * away): later writes would fail too.
+   */
+  final class StoreFailing extends Refused {
+    public StoreFailing(String message) {
+      super("", message);
+    }
+  }
+
+  /**
    * The site did not answer in time (its own ask timed out: 503 {@code unavailable}); the change
    * may still be applied.
    */

@@ -478,14 +478,27 @@ public final class HttpTarget implements ContentTarget {
                 JsonNode err = n.path("error");
                 String field = err.path("field").asText("");
                 String message = err.path("message").asText("HTTP " + r.statusCode());
-                // 503: the server's own ask timed out (the change may still land), or it is
-                // busy; anything else the server refused.
+                // 503: the server's database refusing writes (later files would fail too),
+                // its own ask timed out (the change may still land), or it is busy; anything
+                // else the server refused.
+                if (r.statusCode() == 503 && "store_failing".equals(err.path("code").asText())) {
+                  storeFailing = message;
+                  throw new ContentTarget.StoreFailing(message);
+                }
                 throw r.statusCode() == 503
                     ? new ContentTarget.Unavailable(field, message)
                     : new Refused(field, message);
               }
               return n;
             });
+  }
+
+  /** What the server last said of its database refusing writes; null while it has not. */
+  private volatile String storeFailing;
+
+  /** Whether the server has said its database is refusing writes, and its words; else null. */
+  String storeFailing() {
+    return storeFailing;
   }
 
   @Override

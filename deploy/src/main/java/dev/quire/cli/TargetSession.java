@@ -81,11 +81,12 @@ final class TargetSession implements AutoCloseable {
   /**
    * For a stopped site: a reason to stop a long write (an import) once the journal has refused a
    * write since now (a full disk, a database gone), naming the data directory's free space; else
-   * never. Over {@code --server} the running site answers each write itself.
+   * never. Over {@code --server}: once the server has answered that its database is refusing writes
+   * (503 {@code store_failing}).
    */
   java.util.function.Supplier<String> stopOnJournalFailure() {
     if (node == null) {
-      return () -> null;
+      return target instanceof HttpTarget http ? http::storeFailing : () -> null;
     }
     long before = dev.quire.content.metrics.TimedJdbcJournal.failedWrites();
     java.nio.file.Path dataDir = java.nio.file.Path.of(config.getString("quire.data-dir"));

@@ -125,9 +125,6 @@ public final class AdminModule implements CmsModule, Admin {
   private List<Admin.Link> links = List.of();
   private ContentPages contentPages;
 
-  /** Whether the content nodes are refusing writes, which every admin page then says. */
-  private StoreWatch storeWatch;
-
   private UserPages userPages;
   private TokenPages tokenPages;
 
@@ -141,13 +138,6 @@ public final class AdminModule implements CmsModule, Admin {
     this.ctx = context;
     Config c = context.config().getConfig("quire.gateway.admin");
     this.client = new AdminClient(context.system(), context.content());
-    this.storeWatch =
-        StoreWatch.start(
-            context.system(),
-            context.content(),
-            c.getDuration("store-check.interval"),
-            c.getDuration("store-check.timeout"),
-            context.zone());
     this.hasher = new PasswordHasher(PasswordHasher.Params.fromConfig(c.getConfig("argon2")));
     // A name that does not exist locks as an account does, so the lockout names no account.
     // (The guard's entities are started by the gateway core: the API counts failed tokens too.)
@@ -584,7 +574,7 @@ public final class AdminModule implements CmsModule, Admin {
                 .toList());
     model.put("siteTitle", ctx.settings().get().title());
     if (editor != null) {
-      storeWatch.trouble().ifPresent(t -> model.put("storeTrouble", t));
+      ctx.content().storeTrouble().ifPresent(t -> model.put("storeTrouble", t));
     }
     // How often the editing page's script may say the session is in use; 0: no idle timeout.
     model.put("keepAliveMs", idleTimeout == null ? 0L : idleTimeout.toMillis() / KEEP_ALIVE_STEPS);

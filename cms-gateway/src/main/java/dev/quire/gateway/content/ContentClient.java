@@ -56,19 +56,58 @@ public final class ContentClient {
         new ServiceDirectory<>(system, ContentQuery.SERVICE_KEY, "content-query-directory");
   }
 
-  /** Sends a command to the item's entity. A rejection is returned, not thrown. */
+  /** Whether the content nodes are refusing writes; none until {@link #watchStore}. */
+  private volatile StoreWatch store;
+
+  /** Asks the content nodes every {@code interval} whether their writes are failing. */
+  public void watchStore(Duration interval, Duration timeout, java.time.ZoneId zone) {
+    this.store = StoreWatch.start(system, this, interval, timeout, zone);
+  }
+
+  /** Why the content nodes are refusing writes, if they are (as last asked). */
+  public java.util.Optional<StoreWatch.Trouble> storeTrouble() {
+    StoreWatch s = store;
+    return s == null ? java.util.Optional.empty() : s.trouble();
+  }
+
+  /**
+   * Sends a command to the item's entity. A rejection is returned, not thrown. A change that times
+   * out while the content nodes are refusing writes is 503 {@code store_failing}, saying why.
+   */
   public CompletionStage<ContentReply> command(
       String contentId, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
     ContentCommand[] sent = new ContentCommand[1];
     return Asks.unavailableOnTimeout(
-        Asks.on(
-            sharding
-                .entityRefFor(ContentCommand.ENTITY_KEY, contentId)
-                .ask(ref -> sent[0] = make.apply(ref), askTimeout()),
-            system.executionContext()),
-        "content " + contentId,
-        () -> !(sent[0] instanceof ContentCommand.Get));
+            Asks.on(
+                sharding
+                    .entityRefFor(ContentCommand.ENTITY_KEY, contentId)
+                    .<ContentReply>ask(ref -> sent[0] = make.apply(ref), askTimeout()),
+                system.executionContext()),
+            "content " + contentId,
+            () -> !(sent[0] instanceof ContentCommand.Get))
+        .exceptionally(
+            e -> {
+              Throwable cause = Asks.unwrap(e);
+              var trouble = storeTrouble();
+              if (cause instanceof Asks.ChangeMayStillApply && trouble.isPresent()) {
+                throw new HttpError(
+                    503,
+                    STORE_FAILING,
+                    "",
+                    trouble.get().describe()
+                        + "; content "
+                        + contentId
+                        + " did not answer in time, so this change was most likely not saved");
+              }
+              if (cause instanceof RuntimeException re) {
+                throw re;
+              }
+              throw new java.util.concurrent.CompletionException(cause);
+            });
   }
+
+  /** The API's error code for a change refused because the content nodes refuse writes. */
+  public static final String STORE_FAILING = "store_failing";
 
   /** The item holding {@code slug}, or empty. Answered by the slug's own entity: never stale. */
   public CompletionStage<String> slugOwner(String slug) {

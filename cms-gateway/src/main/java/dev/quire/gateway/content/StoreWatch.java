@@ -1,6 +1,5 @@
-package dev.quire.gateway.admin;
+package dev.quire.gateway.content;
 
-import dev.quire.gateway.content.ContentClient;
 import dev.quire.protocol.ContentQuery;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,14 +12,27 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * Whether the site's content nodes are refusing writes (a full disk, a database that went away),
- * asked of each every {@code quire.gateway.admin.store-check.interval}: the admin then says so on
- * every page, rather than leave editors with saves that time out. Clear again once a write on every
- * node has succeeded since its last failure.
+ * asked of each every {@code quire.gateway.store-check.interval}: the admin then says so on every
+ * page, and a change that times out meanwhile is answered 503 {@code store_failing} saying why,
+ * rather than leave editors and importers with timeouts. Clear again once a write on every node has
+ * succeeded since its last failure.
  */
-final class StoreWatch {
+public final class StoreWatch {
 
   /** What editors are told: the node whose writes fail, as its report says. */
-  record Trouble(long failedWrites, String lastFailureAt, String lastFailure, long freeMegabytes) {}
+  public record Trouble(
+      long failedWrites, String lastFailureAt, String lastFailure, long freeMegabytes) {
+
+    /** In words, for an answer: when, why, and the room left where that is known. */
+    public String describe() {
+      return "the site's database is refusing writes: it refused the last one at "
+          + lastFailureAt
+          + (lastFailure == null ? "" : " (" + lastFailure + ")")
+          + (freeMegabytes >= 0
+              ? "; the disk holding the site's data has " + freeMegabytes + " MB free"
+              : "");
+    }
+  }
 
   private final AtomicReference<Optional<Trouble>> current =
       new AtomicReference<>(Optional.empty());
@@ -78,7 +90,7 @@ final class StoreWatch {
                         r.freeBytes() < 0 ? -1 : r.freeBytes() / (1024 * 1024))));
   }
 
-  Optional<Trouble> trouble() {
+  public Optional<Trouble> trouble() {
     return current.get();
   }
 }
