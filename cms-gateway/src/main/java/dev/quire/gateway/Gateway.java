@@ -108,7 +108,10 @@ public final class Gateway {
                 g.getDuration("failover-after-removal")));
     ZoneId zone = ZoneId.of(config.getString("quire.site.time-zone"));
     content.watchStore(
-        g.getDuration("store-check.interval"), g.getDuration("store-check.timeout"), zone);
+        g.getDuration("store-check.interval"),
+        g.getDuration("store-check.timeout"),
+        g.getDuration("store-check.remember"),
+        zone);
     SiteState site =
         SiteState.deferred(
             system,

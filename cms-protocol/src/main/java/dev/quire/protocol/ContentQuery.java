@@ -244,10 +244,16 @@ public interface ContentQuery extends QuireSerializable {
    * {@code failedWrites} since the node started; {@code lastFailureAt} and {@code lastSuccessAt} in
    * epoch milliseconds (0: none yet); {@code lastFailure} what the last failure said (null: none);
    * {@code freeBytes} the room left on the embedded database's disk (-1: not known, as for
-   * PostgreSQL, whose disk is the database server's).
+   * PostgreSQL, whose disk is the database server's); {@code reportedAt} the node's clock as it
+   * answered, for how long ago the failure was.
    */
   record StoreReport(
-      long failedWrites, long lastFailureAt, String lastFailure, long lastSuccessAt, long freeBytes)
+      long failedWrites,
+      long lastFailureAt,
+      String lastFailure,
+      long lastSuccessAt,
+      long freeBytes,
+      long reportedAt)
       implements QuireSerializable {
 
     /** Whether the last write failed: none has succeeded since. */

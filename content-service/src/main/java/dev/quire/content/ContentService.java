@@ -202,9 +202,10 @@ public final class ContentService {
                       rules,
                       // The embedded database's disk; PostgreSQL's is its server's, not known here.
                       dialect == SqlDialect.H2
-                          ? () ->
-                              EmbeddedDatabaseWatch.freeBytes(
-                                  java.nio.file.Path.of(config.getString("quire.data-dir")))
+                          ? EmbeddedDatabaseWatch.freeSpaceKept(
+                              system,
+                              java.nio.file.Path.of(config.getString("quire.data-dir")),
+                              config.getDuration("quire.db.free-space-check"))
                           : () -> -1L),
                   "content-queries",
                   Props.empty());

@@ -143,6 +143,25 @@ public final class EmbeddedDatabaseWatch {
   }
 
   /**
+   * The room left on the disk holding {@code dir}, read every {@code every} on the blocking
+   * dispatcher and kept: for answers given on an actor's thread (-1 until first read).
+   */
+  static java.util.function.LongSupplier freeSpaceKept(
+      ActorSystem<?> system, java.nio.file.Path dir, Duration every) {
+    java.util.concurrent.atomic.AtomicLong kept = new java.util.concurrent.atomic.AtomicLong(-1);
+    system
+        .scheduler()
+        .scheduleWithFixedDelay(
+            Duration.ZERO,
+            every,
+            () -> kept.set(freeBytes(dir)),
+            system
+                .dispatchers()
+                .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+    return kept::get;
+  }
+
+  /**
    * The room left on the disk holding {@code dir} (or its nearest existing parent), in bytes; -1
    * when it cannot be told. A file-system call: not on an actor's thread.
    */

@@ -60,8 +60,9 @@ public final class ContentClient {
   private volatile StoreWatch store;
 
   /** Asks the content nodes every {@code interval} whether their writes are failing. */
-  public void watchStore(Duration interval, Duration timeout, java.time.ZoneId zone) {
-    this.store = StoreWatch.start(system, this, interval, timeout, zone);
+  public void watchStore(
+      Duration interval, Duration timeout, Duration remember, java.time.ZoneId zone) {
+    this.store = StoreWatch.start(system, this, interval, timeout, remember, zone);
   }
 
   /** Why the content nodes are refusing writes, if they are (as last asked). */
@@ -247,29 +248,33 @@ public final class ContentClient {
   }
 
   /**
-   * How each reachable content node's journal writes have been going (one answer per node; a node
-   * that does not answer within {@code timeout}, or is older than the question, is left out).
+   * How each reachable content node's journal writes have been going, by node: empty for a node
+   * that did not answer within {@code timeout} (or is older than the question).
    */
-  public CompletionStage<List<ContentQuery.StoreReport>> storeReports(Duration timeout) {
-    List<CompletableFuture<ContentQuery.StoreReport>> asks = new java.util.ArrayList<>();
-    java.util.Set<org.apache.pekko.actor.Address> asked = new java.util.HashSet<>();
+  public CompletionStage<
+          java.util.Map<
+              org.apache.pekko.actor.Address, java.util.Optional<ContentQuery.StoreReport>>>
+      storeReports(Duration timeout) {
+    java.util.Map<org.apache.pekko.actor.Address, CompletableFuture<ContentQuery.StoreReport>>
+        asks = new java.util.HashMap<>();
     for (ActorRef<ContentQuery> target : queryActors.all()) {
-      if (!asked.add(target.path().address())) {
-        continue;
-      }
-      asks.add(
-          AskPattern.<ContentQuery, ContentQuery.StoreReport>ask(
-                  target, ContentQuery.StoreHealth::new, timeout, system.scheduler())
-              .toCompletableFuture()
-              .exceptionally(e -> null));
+      asks.computeIfAbsent(
+          target.path().address(),
+          a ->
+              AskPattern.<ContentQuery, ContentQuery.StoreReport>ask(
+                      target, ContentQuery.StoreHealth::new, timeout, system.scheduler())
+                  .toCompletableFuture()
+                  .exceptionally(e -> null));
     }
-    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+    return CompletableFuture.allOf(asks.values().toArray(CompletableFuture[]::new))
         .thenApply(
-            v ->
-                asks.stream()
-                    .map(CompletableFuture::join)
-                    .filter(java.util.Objects::nonNull)
-                    .toList());
+            v -> {
+              java.util.Map<
+                      org.apache.pekko.actor.Address, java.util.Optional<ContentQuery.StoreReport>>
+                  answers = new java.util.HashMap<>();
+              asks.forEach((a, f) -> answers.put(a, java.util.Optional.ofNullable(f.join())));
+              return answers;
+            });
   }
 
   private <R> CompletionStage<R> query(

@@ -4,7 +4,6 @@ import dev.quire.protocol.ContentQuery;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.Cancellable;
@@ -36,10 +35,21 @@ public final class StoreWatch {
 
   private final AtomicReference<Optional<Trouble>> current =
       new AtomicReference<>(Optional.empty());
-  private final ZoneId zone;
 
-  StoreWatch(ZoneId zone) {
+  /**
+   * Each node's last answer: a node that does not answer (its queries stuck behind a database gone
+   * away, a pause) keeps its last word rather than clear the note. Updated by one poll at a time
+   * (the scheduler's fixed delay).
+   */
+  private volatile java.util.Map<org.apache.pekko.actor.Address, ContentQuery.StoreReport> last =
+      java.util.Map.of();
+
+  private final ZoneId zone;
+  private final Duration remember;
+
+  StoreWatch(ZoneId zone, Duration remember) {
     this.zone = zone;
+    this.remember = remember;
   }
 
   /** Asks every {@code interval} until the system stops. */
@@ -48,8 +58,9 @@ public final class StoreWatch {
       ContentClient content,
       Duration interval,
       Duration timeout,
+      Duration remember,
       ZoneId zone) {
-    StoreWatch watch = new StoreWatch(zone);
+    StoreWatch watch = new StoreWatch(zone, remember);
     Cancellable task =
         system
             .scheduler()
@@ -74,11 +85,25 @@ public final class StoreWatch {
     return watch;
   }
 
-  /** The latest answers: trouble when any node's last write failed. */
-  void update(List<ContentQuery.StoreReport> reports) {
+  /**
+   * The latest answers, by node (empty: no answer this time): trouble when a node's last write
+   * failed, less than {@code remember} before its answer.
+   */
+  void update(
+      java.util.Map<org.apache.pekko.actor.Address, Optional<ContentQuery.StoreReport>> answers) {
+    java.util.Map<org.apache.pekko.actor.Address, ContentQuery.StoreReport> known =
+        new java.util.HashMap<>();
+    answers.forEach(
+        (node, answer) -> {
+          ContentQuery.StoreReport r = answer.orElse(last.get(node));
+          if (r != null) {
+            known.put(node, r);
+          }
+        });
+    last = java.util.Map.copyOf(known);
     current.set(
-        reports.stream()
-            .filter(ContentQuery.StoreReport::failing)
+        known.values().stream()
+            .filter(r -> r.failing() && r.reportedAt() - r.lastFailureAt() < remember.toMillis())
             .max(java.util.Comparator.comparingLong(ContentQuery.StoreReport::lastFailureAt))
             .map(
                 r ->

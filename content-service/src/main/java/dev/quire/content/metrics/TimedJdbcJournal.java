@@ -34,27 +34,25 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
           .register(Metrics.globalRegistry);
 
   /**
-   * Failed journal writes since the JVM started, for a command to stop on (the Timer's count is 0
-   * where no meter registry is installed, as in the commands).
+   * How the writes have gone since the JVM started, one snapshot (read whole: a failure's time and
+   * reason always belong together). Failed writes are counted here for a command to stop on (the
+   * Timer's count is 0 where no meter registry is installed, as in the commands).
    */
-  private static final java.util.concurrent.atomic.AtomicLong FAILED_WRITES =
-      new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicReference<Health> HEALTH =
+      new java.util.concurrent.atomic.AtomicReference<>(new Health(0, 0, null, 0));
 
   /** Journal writes that failed since the JVM started. */
   public static long failedWrites() {
-    return FAILED_WRITES.get();
+    return HEALTH.get().failedWrites();
   }
-
-  /** When the last write failed and succeeded (epoch milliseconds, 0: never), and why it failed. */
-  private static volatile long lastFailureAt;
-
-  private static volatile long lastSuccessAt;
-  private static volatile String lastFailure;
 
   /** The longest reason kept: a driver's message may carry a whole SQL statement. */
   private static final int MAX_REASON_CHARS = 300;
 
-  /** How this JVM's journal writes have been going, for editors to be told when saving fails. */
+  /**
+   * How this JVM's journal writes have been going, for editors to be told when saving fails: when
+   * the last failed and succeeded (epoch milliseconds, 0: never), and why it failed.
+   */
   public record Health(
       long failedWrites, long lastFailureAt, String lastFailure, long lastSuccessAt) {
     /** Whether the last write failed: none has succeeded since. */
@@ -64,7 +62,7 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
   }
 
   public static Health health() {
-    return new Health(FAILED_WRITES.get(), lastFailureAt, lastFailure, lastSuccessAt);
+    return HEALTH.get();
   }
 
   /** What a failure says, innermost cause first (the driver's wrapper adds nothing). */
@@ -100,12 +98,14 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
           if (result.isSuccess()) {
             WRITES.record(took, TimeUnit.NANOSECONDS);
             EVENTS.increment(count);
-            lastSuccessAt = System.currentTimeMillis();
+            long now = System.currentTimeMillis();
+            HEALTH.updateAndGet(
+                h -> new Health(h.failedWrites(), h.lastFailureAt(), h.lastFailure(), now));
           } else {
             FAILED.record(took, TimeUnit.NANOSECONDS);
-            FAILED_WRITES.incrementAndGet();
-            lastFailure = reason(result.failed().get());
-            lastFailureAt = System.currentTimeMillis();
+            String why = reason(result.failed().get());
+            long now = System.currentTimeMillis();
+            HEALTH.updateAndGet(h -> new Health(h.failedWrites() + 1, now, why, h.lastSuccessAt()));
           }
           return BoxedUnit.UNIT;
         },

@@ -43,6 +43,7 @@ public final class ContentQueries {
       int maxPageSize,
       long maxReplyBytes,
       dev.quire.protocol.ContentRules rules,
+      // Read on the actor's thread: a value kept in memory, not a file-system call.
       java.util.function.LongSupplier freeBytes) {
     return Behaviors.setup(
         ctx -> {
@@ -175,20 +176,19 @@ public final class ContentQueries {
               .onMessage(
                   ContentQuery.StoreHealth.class,
                   q -> {
-                    // The disk's room is a file-system call: on the JDBC executor, as queries.
-                    CompletableFuture.runAsync(
-                        () -> {
-                          var h = dev.quire.content.metrics.TimedJdbcJournal.health();
-                          q.replyTo()
-                              .tell(
-                                  new ContentQuery.StoreReport(
-                                      h.failedWrites(),
-                                      h.lastFailureAt(),
-                                      h.lastFailure(),
-                                      h.lastSuccessAt(),
-                                      freeBytes.getAsLong()));
-                        },
-                        jdbc);
+                    // On the actor's thread, from values kept in memory: the JDBC executor's
+                    // queries wait out the pool's timeout while the database is gone, and this
+                    // answer must not queue behind them.
+                    var h = dev.quire.content.metrics.TimedJdbcJournal.health();
+                    q.replyTo()
+                        .tell(
+                            new ContentQuery.StoreReport(
+                                h.failedWrites(),
+                                h.lastFailureAt(),
+                                h.lastFailure(),
+                                h.lastSuccessAt(),
+                                freeBytes.getAsLong(),
+                                System.currentTimeMillis()));
                     return Behaviors.same();
                   })
               .onMessage(
