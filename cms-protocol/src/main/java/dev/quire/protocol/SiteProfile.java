@@ -197,6 +197,12 @@ public record SiteProfile(
     return Optional.empty();
   }
 
+  /** This profile with {@code icon} as its icon. */
+  public SiteProfile withIcon(String icon) {
+    return new SiteProfile(
+        title, description, author, language, homePosts, pageSize, homePage, icon);
+  }
+
   /** The SHA-256 of the media file the icon is; empty when there is no icon (or it is no such). */
   public Optional<String> iconSha() {
     if (icon == null) {

@@ -461,15 +461,8 @@ public final class Importer {
                 // below then finds nothing to do. Counted once written: a refused write
                 // is "failed", not also "created".
                 ContentCommand.Initially then = initially(e);
-                CompletionStage<ContentSnapshot> create = target.create(e.kind(), e.fields(), then);
-                if (again) {
-                  // The first try's create may still be landing: its slug claimed, its item not
-                  // yet written, so not found above and this create refused for the slug. After
-                  // another pause, an item with the slug and the file's fields is that create.
-                  create = create.exceptionallyCompose(failure -> landedLate(e, failure));
-                }
                 return counted(
-                    create,
+                    target.create(e.kind(), e.fields(), then),
                     counts.created(),
                     switch (then.status()) {
                       case PUBLISHED -> counts.published();
@@ -489,33 +482,57 @@ public final class Importer {
               return counted(target.edit(s.id(), s.revision(), e.fields()), counts.updated(), null);
             })
         .thenCompose(
-            s -> status(e, s, counts.published(), counts.scheduled(), counts.unpublished()));
+            s -> status(e, s, counts.published(), counts.scheduled(), counts.unpublished()))
+        // The first try's writes may still be landing: a create's slug claimed but its item not
+        // yet written (not found above, this create refused for the slug), an edit or a publish
+        // landing after this try read the item (refused as stale). After another pause, the
+        // item as the file wants it is those writes.
+        .exceptionallyCompose(failure -> again ? landedLate(e, failure) : failed(failure));
+  }
+
+  private static <T> CompletionStage<T> failed(Throwable failure) {
+    return CompletableFuture.failedFuture(failure);
   }
 
   /**
-   * For a second try's create refused for its slug: the item the first try created, once it has
-   * landed (after a pause, with the slug and exactly the file's fields); else the refusal.
+   * For a second try the site refused: the item as the first try's writes left it, once they have
+   * landed (after a pause, read again: the file's kind, exactly its fields and the status it asks
+   * for); else the refusal.
    */
   private CompletionStage<ContentSnapshot> landedLate(MarkdownFolder.Entry e, Throwable failure) {
     Throwable c =
         failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
             ? failure.getCause()
             : failure;
-    if (!(c instanceof ContentTarget.Refused r) || !"slug".equals(r.field)) {
+    if (!(c instanceof ContentTarget.Refused)
+        || c instanceof ContentTarget.StoreFailing
+        || c instanceof ContentTarget.Unavailable) {
       return CompletableFuture.failedFuture(failure);
     }
     return CompletableFuture.supplyAsync(
             () -> null,
             CompletableFuture.delayedExecutor(
                 retryPause.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-        .thenCompose(v -> target.findBySlug(e.fields().slug()))
+        .thenCompose(v -> find(e))
         .thenCompose(
             found ->
                 found.isPresent()
                         && found.get().kind() == e.kind()
                         && found.get().fields().equals(e.fields())
+                        && asWanted(e, found.get())
                     ? CompletableFuture.completedFuture(found.get())
                     : CompletableFuture.<ContentSnapshot>failedFuture(failure));
+  }
+
+  /** Whether {@code s} is in the status file {@code e} asks for (as {@link #status} moves it). */
+  private boolean asWanted(MarkdownFolder.Entry e, ContentSnapshot s) {
+    ContentCommand.Initially want = initially(e);
+    return switch (want.status()) {
+      case DRAFT -> s.status() != ContentStatus.PUBLISHED && s.status() != ContentStatus.SCHEDULED;
+      case SCHEDULED ->
+          s.status() == ContentStatus.SCHEDULED && want.scheduleAt().equals(s.scheduledAt());
+      default -> s.status() == ContentStatus.PUBLISHED;
+    };
   }
 
   /**

@@ -2037,6 +2037,26 @@ class AdminEndToEndTest {
         JSON.readTree(api("GET", "/api/v1/settings", null).body()).at("/settings/baseUrl").asText();
     assertThat(publicPage("/feed.xml")).contains("<icon>" + siteBase + png + "</icon>");
 
+    // An SVG uploaded under a PNG's name is named as what it is: phones, which take no SVG, get
+    // the theme's home-screen icon.
+    String svgUpload =
+        upload(
+            "mark.png",
+            "image/svg+xml",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1 1\"/>"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    var svgSet = api("PUT", "/api/v1/settings", "{\"icon\": \"" + svgUpload + "\"}");
+    assertThat(svgSet.statusCode()).as(svgSet.body()).isEqualTo(200);
+    String svgIcon = JSON.readTree(svgSet.body()).at("/set/icon").asText();
+    assertThat(svgIcon).isEqualTo(svgUpload.replace("/mark.png", "/mark.svg"));
+    var svgPage = org.jsoup.Jsoup.parse(publicPage("/"));
+    assertThat(svgPage.selectFirst("link[rel=icon]").attr("href")).isEqualTo(svgIcon);
+    assertThat(svgPage.selectFirst("link[rel=apple-touch-icon]").attr("href"))
+        .startsWith("/assets/apple-touch-icon.");
+    assertThat(status("/apple-touch-icon.png")).isEqualTo(200);
+    var back = api("PUT", "/api/v1/settings", "{\"icon\": \"" + png + "\"}");
+    assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+
     // While it is the icon, the file cannot be deleted: the pages would name a missing file.
     var refused = api("DELETE", "/api/v1/media/" + sha, null);
     assertThat(refused.statusCode()).isEqualTo(409);
@@ -2048,7 +2068,11 @@ class AdminEndToEndTest {
 
     // Back to the theme's: then it may go.
     fields.put("icon", "");
-    fields.put("version", chosen.selectFirst("input[name=version]").val()); // the form as shown
+    fields.put(
+        "version",
+        org.jsoup.Jsoup.parse(admin.get("/admin/settings/").body())
+            .selectFirst("input[name=version]")
+            .val()); // the form as shown now
     assertThat(admin.submit("/admin/settings/", "/admin/settings/", fields).statusCode())
         .isEqualTo(303);
     assertThat(org.jsoup.Jsoup.parse(publicPage("/")).selectFirst("link[rel=icon]").attr("href"))

@@ -67,7 +67,7 @@ class ImporterCountTest {
 
   @Test
   void aFileTheSiteDidNotAnswerInTimeForIsReadAgainAndOnlyWhatIsMissingSent() throws Exception {
-    for (String slug : List.of("ok", "late", "lost", "later", "taken")) {
+    for (String slug : List.of("ok", "late", "lost", "later", "taken", "edited")) {
       Files.writeString(dir.resolve(slug + ".md"), "---\ntitle: T\nslug: " + slug + "\n---\nx");
     }
     var read =
@@ -83,19 +83,24 @@ class ImporterCountTest {
     // "later" landed only as the second try's create was refused for its slug: found then.
     assertThat(site.creates).containsEntry("later", 2);
     assertThat(site.creates).as("a refusal is not tried again").containsEntry("taken", 1);
+    // "edited" was on the site with another title: its first edit landed only as the second
+    // try's edit was refused as stale; the item as the file wants it is that edit.
+    assertThat(site.edits).isEqualTo(2);
+    assertThat(site.items.get("edited").fields().title()).isEqualTo("T");
     assertThat(s.created()).isEqualTo(4);
+    assertThat(s.updated()).isEqualTo(1);
     assertThat(s.published()).isEqualTo(4);
     assertThat(s.failures()).singleElement().asString().contains("taken.md");
-    assertThat(s.retried()).isEqualTo(3);
+    assertThat(s.retried()).isEqualTo(4);
     assertThat(s.toString())
-        .contains("4 created")
-        .endsWith("1 failed (3 file(s) tried again after the site did not answer in time)");
+        .contains("4 created, 1 updated")
+        .endsWith("1 failed (4 file(s) tried again after the site did not answer in time)");
 
     // Without the pause (the four-argument importer), both fail as before.
     SlowOnceSite other = new SlowOnceSite();
     Importer.Summary once =
         new Importer(other, 4, Clock.systemUTC(), () -> null).run(read.entries());
-    assertThat(once.failures()).hasSize(4);
+    assertThat(once.failures()).hasSize(5);
     assertThat(once.retried()).isZero();
     assertThat(other.creates).containsEntry("lost", 1);
   }
@@ -110,6 +115,43 @@ class ImporterCountTest {
     final java.util.Map<String, ContentSnapshot> items =
         new java.util.concurrent.ConcurrentHashMap<>();
     final java.util.Map<String, Integer> creates = new java.util.concurrent.ConcurrentHashMap<>();
+    int edits;
+
+    SlowOnceSite() {
+      ContentSnapshot was =
+          made(
+              ContentKind.POST,
+              new ContentFields(
+                  "Old title", "edited", "x", null, List.of(), null, null, null, null),
+              ContentCommand.Initially.publishedSince(null));
+      items.put("edited", was);
+    }
+
+    @Override
+    public synchronized CompletionStage<ContentSnapshot> edit(
+        String id, long revision, ContentFields fields) {
+      edits++;
+      ContentSnapshot now = items.get("edited");
+      ContentSnapshot after =
+          new ContentSnapshot(
+              now.id(),
+              now.kind(),
+              now.status(),
+              now.revision() + 1,
+              fields,
+              now.createdAt(),
+              Instant.EPOCH,
+              now.publishedAt(),
+              now.scheduledAt(),
+              List.of());
+      if (edits == 2) {
+        items.put("edited", after); // the first edit lands now
+        return CompletableFuture.failedFuture(
+            new Refused("revision", "stale: the item changed since revision " + revision));
+      }
+      return CompletableFuture.failedFuture(
+          new Unavailable("", "content did not answer in time: the change may still be applied"));
+    }
 
     @Override
     public CompletionStage<Optional<ContentSnapshot>> findBySlug(String slug) {

@@ -83,6 +83,9 @@ public final class MediaModule implements CmsModule {
   /** What the site's pages show of its settings: its icon is one of these files. */
   private dev.quire.gateway.site.LiveSettings siteSettings;
 
+  private org.apache.pekko.actor.typed.ActorSystem<?> system;
+  private Duration askTimeout;
+
   private ImageVariants variants;
   private final ImageVariants.ForTemplates templateImages = new ImageVariants.ForTemplates();
   private java.util.concurrent.Semaphore making;
@@ -120,6 +123,8 @@ public final class MediaModule implements CmsModule {
     this.store = store(ctx.config());
     this.site = ctx.site();
     this.siteSettings = ctx.settings();
+    this.system = ctx.system();
+    this.askTimeout = ctx.config().getDuration("quire.gateway.ask-timeout");
     this.content = ctx.content();
     this.usersNamed = ConfigChecks.atLeastOne(ctx.config(), "quire.media.users-named");
     this.blocking =
@@ -517,9 +522,41 @@ public final class MediaModule implements CmsModule {
    * Whether stored file {@code sha} is the site's icon as pages show it (the admin's setting or the
    * configuration's): deleting it would leave every page and feed naming a missing file.
    */
-  private boolean isSiteIcon(String sha) {
-    var m = dev.quire.protocol.SiteProfile.MEDIA_URL.matcher(siteSettings.get().icon());
-    return m.matches() && m.group(1).equals(sha);
+  private boolean isSiteIcon(String sha, String storedIcon) {
+    for (String icon :
+        new String[] {
+          siteSettings.get().icon(),
+          siteSettings.configured().icon(),
+          storedIcon == null ? "" : storedIcon
+        }) {
+      var m = dev.quire.protocol.SiteProfile.MEDIA_URL.matcher(icon);
+      if (m.matches() && m.group(1).equals(sha)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The icon the site's settings hold now, asked of their entity (this gateway's copy may be a
+   * refresh behind one just set on another); empty for none. Fails when the entity does not answer:
+   * a delete then waits rather than take the icon's file.
+   */
+  private CompletionStage<String> storedIcon() {
+    return dev.quire.gateway.content.Asks.on(
+            org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system)
+                .entityRefFor(
+                    dev.quire.protocol.ProfileCommand.ENTITY_KEY,
+                    dev.quire.protocol.ProfileCommand.SITE)
+                .<dev.quire.protocol.ProfileCommand.ProfileTable>ask(
+                    r -> new dev.quire.protocol.ProfileCommand.Get(-1, r), askTimeout),
+            system.executionContext())
+        .thenApply(t -> t.profile().icon() == null ? "" : t.profile().icon())
+        .exceptionally(
+            e -> {
+              throw HttpError.unavailable(
+                  "the site's settings did not answer (is the site's icon this file?); try again");
+            });
   }
 
   /**
@@ -544,17 +581,19 @@ public final class MediaModule implements CmsModule {
    * do not hold it back). 404 when there is no such file. On the media dispatcher.
    */
   CompletionStage<MediaStore.Media> remove(String sha) {
-    return offSiteUsers(sha).thenApplyAsync(offSite -> removeUnused(sha, offSite), blocking);
+    return offSiteUsers(sha)
+        .thenCombine(storedIcon(), (offSite, icon) -> new Object[] {offSite, icon})
+        .thenApplyAsync(p -> removeUnused(sha, (OffSite) p[0], (String) p[1]), blocking);
   }
 
-  private MediaStore.Media removeUnused(String sha, OffSite offSite) {
+  private MediaStore.Media removeUnused(String sha, OffSite offSite, String storedIcon) {
     try {
       Optional<MediaStore.Media> media = MediaStore.isSha(sha) ? store.get(sha) : Optional.empty();
       if (media.isEmpty()) {
         throw HttpError.notFound("no such media file");
       }
       List<ItemView> using = usedBy(sha);
-      boolean icon = isSiteIcon(sha);
+      boolean icon = isSiteIcon(sha, storedIcon);
       if (!using.isEmpty() || offSite.holdsBack() || icon) {
         List<String> why = new java.util.ArrayList<>();
         if (icon) {
@@ -946,7 +985,7 @@ public final class MediaModule implements CmsModule {
         usedBy(sha).stream().map(v -> Map.of("title", v.title(), "url", v.url())).toList());
     vars.put("comingBy", offSite.coming().stream().map(MediaModule::adminLink).toList());
     vars.put("moreComing", offSite.moreComing());
-    vars.put("siteIcon", isSiteIcon(sha));
+    vars.put("siteIcon", isSiteIcon(sha, null));
     vars.put("archivedBy", offSite.archived().stream().map(MediaModule::adminLink).toList());
     vars.put("moreArchived", offSite.moreArchived());
     vars.put("historyKnown", history != null);

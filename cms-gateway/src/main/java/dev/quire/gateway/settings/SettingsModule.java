@@ -87,16 +87,34 @@ public final class SettingsModule implements CmsModule {
   /** The most images the form offers as the icon, newest first. */
   private int iconChoicesMax;
 
-  /** The media types browsers show as a site's icon. */
-  static final java.util.Set<String> ICON_TYPES =
-      java.util.Set.of(
-          "image/png",
-          "image/x-icon",
-          "image/vnd.microsoft.icon",
-          "image/svg+xml",
-          "image/gif",
-          "image/jpeg",
-          "image/webp");
+  /**
+   * The media types browsers show as a site's icon, with the extension the icon's address ends
+   * with: pages and phones decide by it (an SVG uploaded as "logo.png" is named logo.svg).
+   */
+  static final Map<String, String> ICON_EXTENSIONS =
+      Map.of(
+          "image/png", ".png",
+          "image/x-icon", ".ico",
+          "image/vnd.microsoft.icon", ".ico",
+          "image/svg+xml", ".svg",
+          "image/gif", ".gif",
+          "image/jpeg", ".jpg",
+          "image/webp", ".webp");
+
+  /** The longest name in a media address (MediaStore.safeName's limit). */
+  private static final int MAX_NAME = 100;
+
+  /** The icon's address for stored image {@code m}: its name, with the extension its type has. */
+  static String iconUrl(dev.quire.gateway.media.MediaStore.Media m) {
+    String ext = ICON_EXTENSIONS.get(m.contentType());
+    String base =
+        dev.quire.gateway.media.MediaStore.safeName(m.filename())
+            .replaceFirst("(?i)\\.(png|ico|svg|gif|jpe?g|webp)$", "");
+    if (base.length() > MAX_NAME - ext.length()) {
+      base = base.substring(0, MAX_NAME - ext.length());
+    }
+    return "/media/" + m.sha256() + "/" + (base.isEmpty() ? "icon" : base) + ext;
+  }
 
   @Override
   public void start(ModuleContext ctx) {
@@ -298,15 +316,14 @@ public final class SettingsModule implements CmsModule {
       throw HttpError.badRequest(camel(problem.get().field()), problem.get().message());
     }
     long base = in.version() == null ? ProfileCommand.ANY_VERSION : in.version();
-    return homePageProblem(profile)
-        .thenCombine(iconProblem(profile), (home, icon) -> home.or(() -> icon))
+    return checked(profile)
         .thenCompose(
-            homeProblem -> {
-              if (homeProblem.isPresent()) {
+            c -> {
+              if (c.problem().isPresent()) {
                 throw HttpError.badRequest(
-                    camel(homeProblem.get().field()), homeProblem.get().message());
+                    camel(c.problem().get().field()), c.problem().get().message());
               }
-              return send(profile, base, caller.actor());
+              return send(c.profile(), base, caller.actor());
             })
         .thenCompose(
             reply -> {
@@ -374,15 +391,33 @@ public final class SettingsModule implements CmsModule {
             });
   }
 
+  /** What the icon's check found: a problem, or the address to store (its canonical form). */
+  record IconCheck(Optional<FieldError> problem, String url) {}
+
+  /** A profile checked against the site: its problem, or the profile to store. */
+  record Checked(Optional<FieldError> problem, SiteProfile profile) {}
+
+  /** The home page's and the icon's checks of {@code profile}, which the store's need the site. */
+  private CompletionStage<Checked> checked(SiteProfile profile) {
+    return homePageProblem(profile)
+        .thenCombine(
+            iconCheck(profile),
+            (home, icon) ->
+                new Checked(
+                    home.or(icon::problem),
+                    icon.url() == null ? profile : profile.withIcon(icon.url())));
+  }
+
   /**
-   * An icon is an image stored in the site's media, of a type browsers show as one. One set before
-   * is kept as it is (so other settings still save should its file have gone from this node's media
-   * directory). On the media dispatcher.
+   * An icon is an image stored in the site's media, of a type browsers show as one; its address is
+   * stored in its canonical form ({@link #iconUrl}). One set before is kept as it is (so other
+   * settings still save should its file have gone from this node's media directory). On the media
+   * dispatcher.
    */
-  private CompletionStage<Optional<FieldError>> iconProblem(SiteProfile profile) {
+  private CompletionStage<IconCheck> iconCheck(SiteProfile profile) {
     var sha = profile.iconSha();
     if (sha.isEmpty() || java.util.Objects.equals(profile.icon(), live.profile().icon())) {
-      return CompletableFuture.completedFuture(Optional.empty());
+      return CompletableFuture.completedFuture(new IconCheck(Optional.empty(), null));
     }
     return CompletableFuture.supplyAsync(
         () -> {
@@ -393,33 +428,41 @@ public final class SettingsModule implements CmsModule {
             throw new java.io.UncheckedIOException(ex);
           }
           if (file.isEmpty()) {
-            return Optional.of(
-                new FieldError(
-                    "icon",
-                    "the site's media has no file "
-                        + sha.get()
-                        + ": upload the image first (Media, or POST /api/v1/media)"));
+            return new IconCheck(
+                Optional.of(
+                    new FieldError(
+                        "icon",
+                        "the site's media has no file "
+                            + sha.get()
+                            + ": upload the image first (Media, or POST /api/v1/media)")),
+                null);
           }
-          if (!ICON_TYPES.contains(file.get().contentType())) {
-            return Optional.of(
-                new FieldError(
-                    "icon",
-                    "'"
-                        + file.get().filename()
-                        + "' is "
-                        + file.get().contentType()
-                        + "; an icon is a PNG, ICO, SVG, GIF, JPEG or WebP image"));
+          if (!ICON_EXTENSIONS.containsKey(file.get().contentType())) {
+            return new IconCheck(
+                Optional.of(
+                    new FieldError(
+                        "icon",
+                        "'"
+                            + file.get().filename()
+                            + "' is "
+                            + file.get().contentType()
+                            + "; an icon is a PNG, ICO, SVG, GIF, JPEG or WebP image")),
+                null);
           }
-          return Optional.<FieldError>empty();
+          return new IconCheck(Optional.empty(), iconUrl(file.get()));
         },
         blocking);
   }
 
+  /** The images the form offers as the icon, and whether the site has more than those. */
+  record IconChoices(List<Map<String, String>> choices, boolean capped) {}
+
   /**
-   * The images of the site's media that may be its icon, newest first, by name and address, with
-   * {@code current} among them (said to be missing when its file is gone). On the media dispatcher.
+   * The images of the site's media that may be its icon, newest first (at most {@code
+   * quire.gateway.settings.icon-choices}), by name and address, with {@code current} among them
+   * (said to be missing when its file is gone). On the media dispatcher.
    */
-  private CompletionStage<List<Map<String, String>>> iconChoices(String current) {
+  private CompletionStage<IconChoices> iconChoices(String current) {
     return CompletableFuture.supplyAsync(
         () -> {
           List<dev.quire.gateway.media.MediaStore.Media> all;
@@ -431,18 +474,32 @@ public final class SettingsModule implements CmsModule {
           }
           List<Map<String, String>> choices = new ArrayList<>();
           boolean listed = current == null || current.isEmpty();
-          for (int i = all.size() - 1; i >= 0 && choices.size() < iconChoicesMax; i--) {
+          int images = 0;
+          for (int i = all.size() - 1; i >= 0; i--) {
             var m = all.get(i);
-            if (ICON_TYPES.contains(m.contentType())) {
-              choices.add(Map.of("url", m.url(), "title", m.filename()));
-              listed |= m.url().equals(current);
+            if (ICON_EXTENSIONS.containsKey(m.contentType()) && ++images <= iconChoicesMax) {
+              String url = iconUrl(m);
+              choices.add(Map.of("url", url, "title", m.filename()));
+              listed |= url.equals(current);
             }
           }
           if (!listed) {
+            var sha = SiteProfile.NONE.withIcon(current).iconSha();
+            Optional<dev.quire.gateway.media.MediaStore.Media> file = Optional.empty();
+            try {
+              file = sha.isPresent() ? media.get(sha.get()) : Optional.empty();
+            } catch (java.io.IOException ex) {
+              LOG.warn("could not read the icon's file {}: {}", current, ex.toString());
+            }
             choices.add(
-                0, Map.of("url", current, "title", current + " (not in this server's media)"));
+                0,
+                Map.of(
+                    "url",
+                    current,
+                    "title",
+                    file.map(f -> f.filename()).orElse(current + " (not in this server's media)")));
           }
-          return choices;
+          return new IconChoices(choices, images > iconChoicesMax);
         },
         blocking);
   }
@@ -556,13 +613,12 @@ public final class SettingsModule implements CmsModule {
       return refusedPage(admin, e, typed, problem.get());
     }
     long from = base;
-    return homePageProblem(profile)
-        .thenCombine(iconProblem(profile), (home, icon) -> home.or(() -> icon))
+    return checked(profile)
         .thenCompose(
-            homeProblem ->
-                homeProblem.isPresent()
-                    ? refusedPage(admin, e, typed, homeProblem.get())
-                    : send(profile, from, e.username())
+            c ->
+                c.problem().isPresent()
+                    ? refusedPage(admin, e, typed, c.problem().get())
+                    : send(c.profile(), from, e.username())
                         .thenCompose(
                             reply ->
                                 reply instanceof ProfileReply.Refused no
@@ -641,8 +697,8 @@ public final class SettingsModule implements CmsModule {
                   "homePages",
                   homePageChoices(
                       typed == null ? set.getOrDefault("home-page", "") : typed.get("home-page")));
-              vars.put("icons", icons);
-              vars.put("iconsCapped", icons.size() >= iconChoicesMax);
+              vars.put("icons", icons.choices());
+              vars.put("iconsCapped", icons.capped());
               vars.put("wordLanguages", String.join(", ", words.languages()));
               if (error != null && !SiteProfile.KEYS.contains(error.field())) {
                 vars.put(

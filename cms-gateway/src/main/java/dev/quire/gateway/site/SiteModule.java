@@ -177,7 +177,7 @@ public final class SiteModule implements CmsModule {
       return icon(req, "favicon.ico", true);
     }
     if (TOUCH_ICONS.contains(path)) {
-      return icon(req, "apple-touch-icon.png", !site.get().iconSvg());
+      return icon(req, "apple-touch-icon.png", site.get().iconTouch());
     }
     if (!state.ready()) {
       // Never a blank site while the content is still loading.
@@ -701,8 +701,8 @@ public final class SiteModule implements CmsModule {
   /**
    * {@code /favicon.ico} and the touch icons: the site's icon (a media image, set in the admin's
    * settings) by a 302 to its address, which names its bytes and so may change, where it serves
-   * ({@code siteIconServes}: not an SVG for a phone's home screen); else the theme's {@code asset}
-   * (a theme directory may hold its own).
+   * ({@code siteIconServes}: a phone's home screen takes a PNG or JPEG); else the theme's {@code
+   * asset} (a theme directory may hold its own).
    */
   private HttpResponse icon(HttpRequest req, String asset, boolean siteIconServes) {
     SiteSettings settings = site.get();

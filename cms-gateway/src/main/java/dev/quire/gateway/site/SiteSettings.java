@@ -113,11 +113,12 @@ public record SiteSettings(
   }
 
   /**
-   * Whether the icon's name says SVG, which phones' home screens do not take ({@code
-   * apple-touch-icon} is left out for it).
+   * Whether the icon is one phones' home screens take ({@code apple-touch-icon}): a PNG or JPEG, as
+   * its address's extension says (the settings store it with the one its type has).
    */
-  public boolean iconSvg() {
-    return icon.toLowerCase(java.util.Locale.ROOT).endsWith(".svg");
+  public boolean iconTouch() {
+    String name = icon.toLowerCase(java.util.Locale.ROOT);
+    return name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg");
   }
 
   /** Each profile setting's value here, by name ({@code home-posts}, ...), as text. */

@@ -64,6 +64,21 @@ class FeedsModuleTest {
     Element feed = d.getDocumentElement();
     assertThat(((Element) feed.getElementsByTagName("link").item(0)).getAttribute("href"))
         .isEqualTo("https://example.org/");
+    // Readers show the site's icon beside the feed's name: the theme's at /favicon.ico, or the
+    // site's own.
+    assertThat(feed.getElementsByTagName("icon").item(0).getTextContent())
+        .isEqualTo("https://example.org/favicon.ico");
+    String mark = "/media/" + "ab".repeat(32) + "/mark.png";
+    SiteSettings withIcon =
+        new SiteSettings(
+            SITE.title(), SITE.description(), SITE.baseUrl(), "en", "", 10, 10, "", mark);
+    assertThat(
+            parse(FeedsModule.atom(posts, withIcon, 1, null))
+                .getDocumentElement()
+                .getElementsByTagName("icon")
+                .item(0)
+                .getTextContent())
+        .isEqualTo("https://example.org" + mark);
     // With a page as the home, the posts are listed at /blog/; the feed stays the same feed.
     SiteSettings withHome =
         new SiteSettings(
