@@ -125,7 +125,8 @@ final class ImportCommand implements Runnable {
                     session.importParallelism(),
                     Clock.systemUTC(),
                     session.stopOnJournalFailure(),
-                    session.importRetryPause())
+                    session.importRetryPause(),
+                    session.importStopGrace())
                 .run(entries);
         s.failures().forEach(f -> System.err.println("failed: " + f));
         // Part of the import: the site is served from the read model (see TargetSession).
@@ -152,8 +153,14 @@ final class ImportCommand implements Runnable {
               + s.notTried()
               + " "
               + what
-              + " were not tried. Once the cause is mended, run the same import again: what was"
-              + " imported is unchanged and skipped.");
+              + " were not tried"
+              + (s.inFlightAtStop() > 0
+                  ? ", and "
+                      + s.inFlightAtStop()
+                      + " were being written when it stopped (whether they were is not known)"
+                  : "")
+              + ". Once the cause is mended, run the same import again: what was"
+              + " imported is unchanged and skipped, and the rest is written.");
     }
   }
 
@@ -573,7 +580,8 @@ final class ImportCommand implements Runnable {
                     session.importParallelism(),
                     Clock.systemUTC(),
                     session.stopOnJournalFailure(),
-                    session.importRetryPause())
+                    session.importRetryPause(),
+                    session.importStopGrace())
                 .run(plan.entries());
         List<RedirectRule> redirects = plan.redirects();
         for (int from = 0; from < redirects.size(); from += batch) {

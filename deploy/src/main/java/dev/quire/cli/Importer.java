@@ -34,7 +34,8 @@ public final class Importer {
       List<String> failures,
       int notTried,
       String stoppedBecause,
-      int retried) {
+      int retried,
+      int inFlightAtStop) {
     @Override
     public String toString() {
       return created
@@ -52,6 +53,7 @@ public final class Importer {
           + failures.size()
           + " failed"
           + (notTried > 0 ? ", " + notTried + " not tried" : "")
+          + (inFlightAtStop > 0 ? ", " + inFlightAtStop + " not known" : "")
           + (retried > 0
               ? " (" + retried + " file(s) tried again after the site did not answer in time)"
               : "");
@@ -63,6 +65,7 @@ public final class Importer {
   private final Clock clock;
   private final java.util.function.Supplier<String> stop;
   private final java.time.Duration retryPause;
+  private final java.time.Duration stopGrace;
 
   public Importer(ContentTarget target, int parallelism, Clock clock) {
     this(target, parallelism, clock, () -> null);
@@ -74,7 +77,7 @@ public final class Importer {
       int parallelism,
       Clock clock,
       java.util.function.Supplier<String> stop) {
-    this(target, parallelism, clock, stop, java.time.Duration.ZERO);
+    this(target, parallelism, clock, stop, java.time.Duration.ZERO, null);
   }
 
   /**
@@ -82,20 +85,28 @@ public final class Importer {
    * finish), and the rest are counted as not tried. A full disk made every later file wait out its
    * timeout and fail: 267 of 1,000 in 55 s, each with pages of stack traces. A file the site did
    * not answer in time for (not one it refused) is tried once more after {@code retryPause} (zero:
-   * never), read against the site again first: the change may have landed meanwhile.
+   * never), read against the site again first: the change may have landed meanwhile. Once stopped,
+   * the files in flight are waited for {@code stopGrace} at most (null: until they end): with the
+   * journal refusing writes their entities have stopped and will not answer, and each waited out
+   * its whole timeout (30 s) for nothing.
    */
   public Importer(
       ContentTarget target,
       int parallelism,
       Clock clock,
       java.util.function.Supplier<String> stop,
-      java.time.Duration retryPause) {
+      java.time.Duration retryPause,
+      java.time.Duration stopGrace) {
     this.target = target;
     this.parallelism = parallelism;
     this.clock = clock;
     this.stop = stop;
     this.retryPause = retryPause;
+    this.stopGrace = stopGrace;
   }
+
+  /** How often the files in flight are looked at while an import waits for them to end. */
+  private static final long IN_FLIGHT_LOOK_MS = 100;
 
   /**
    * What in {@code entries} the site would refuse, found before anything is written: a file that
@@ -395,7 +406,10 @@ public final class Importer {
                   });
       done.toCompletableFuture();
     }
-    inFlight.acquire(parallelism);
+    int unknown = awaitInFlight(inFlight, stoppedBecause);
+    if (stoppedBecause == null && unknown > 0) {
+      stoppedBecause = stop.get();
+    }
     return new Summary(
         counts.created().get(),
         counts.updated().get(),
@@ -406,7 +420,30 @@ public final class Importer {
         List.copyOf(failures),
         entries.size() - tried,
         stoppedBecause,
-        retried.get());
+        retried.get(),
+        unknown);
+  }
+
+  /**
+   * Waits for the files in flight to end; once the import has stopped (now, or while they end),
+   * {@link #stopGrace} at most. Answers how many were still in flight when it gave up on them.
+   */
+  private int awaitInFlight(Semaphore inFlight, String stoppedBecause) throws InterruptedException {
+    if (stopGrace == null) {
+      inFlight.acquire(parallelism);
+      return 0;
+    }
+    long stoppedAt = stoppedBecause != null ? System.nanoTime() : 0;
+    while (!inFlight.tryAcquire(
+        parallelism, IN_FLIGHT_LOOK_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      if (stoppedAt == 0 && stop.get() != null) {
+        stoppedAt = System.nanoTime();
+      }
+      if (stoppedAt != 0 && System.nanoTime() - stoppedAt > stopGrace.toNanos()) {
+        return parallelism - inFlight.availablePermits();
+      }
+    }
+    return 0;
   }
 
   /** A file tried twice, counted by what changed on the site from {@code was} to {@code now}. */

@@ -78,6 +78,11 @@ final class TargetSession implements AutoCloseable {
     return config.getDuration("quire.cli.import-retry-pause");
   }
 
+  /** How long a stopped import waits for the files in flight before it gives up on them. */
+  java.time.Duration importStopGrace() {
+    return config.getDuration("quire.cli.import-stop-grace");
+  }
+
   /**
    * For a stopped site: a reason to stop a long write (an import) once the journal has refused a
    * write since now (a full disk, a database gone), naming the data directory's free space; else

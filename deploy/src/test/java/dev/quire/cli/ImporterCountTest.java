@@ -66,6 +66,43 @@ class ImporterCountTest {
   }
 
   @Test
+  void aStoppedImportGivesUpOnFilesInFlightThatWillNeverBeAnswered() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      Files.writeString(
+          dir.resolve("p" + i + ".md"), "---\ntitle: P" + i + "\nslug: p" + i + "\n---\nx");
+    }
+    var read =
+        new MarkdownFolder(MarkdownRenderer.contentRules(ConfigFactory.load()), 10_000).read(dir);
+    // As entities the journal refused: stopped, they never answer.
+    RefusingSite silent =
+        new RefusingSite() {
+          @Override
+          public CompletionStage<ContentSnapshot> create(
+              ContentKind kind, ContentFields fields, ContentCommand.Initially then) {
+            return new CompletableFuture<>();
+          }
+        };
+    int[] asked = {0};
+    long t0 = System.nanoTime();
+    Importer.Summary s =
+        new Importer(
+                silent,
+                4,
+                Clock.systemUTC(),
+                () -> ++asked[0] > 3 ? "disk full" : null,
+                java.time.Duration.ZERO,
+                java.time.Duration.ofMillis(200))
+            .run(read.entries());
+    assertThat(s.inFlightAtStop()).isEqualTo(3);
+    assertThat(s.notTried()).isEqualTo(7);
+    assertThat(s.stoppedBecause()).isEqualTo("disk full");
+    assertThat(s.toString()).endsWith("0 failed, 7 not tried, 3 not known");
+    assertThat(System.nanoTime() - t0)
+        .as("not the files' own timeouts")
+        .isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(20));
+  }
+
+  @Test
   void aFileTheSiteDidNotAnswerInTimeForIsReadAgainAndOnlyWhatIsMissingSent() throws Exception {
     for (String slug : List.of("ok", "late", "lost", "later", "taken", "edited")) {
       Files.writeString(dir.resolve(slug + ".md"), "---\ntitle: T\nslug: " + slug + "\n---\nx");
@@ -76,7 +113,7 @@ class ImporterCountTest {
 
     SlowOnceSite site = new SlowOnceSite();
     Importer.Summary s =
-        new Importer(site, 4, Clock.systemUTC(), () -> null, java.time.Duration.ofMillis(20))
+        new Importer(site, 4, Clock.systemUTC(), () -> null, java.time.Duration.ofMillis(20), null)
             .run(read.entries());
     // "late" was stored though its answer timed out: found on the second reading, not sent again.
     assertThat(site.creates).containsEntry("late", 1).containsEntry("lost", 2);
