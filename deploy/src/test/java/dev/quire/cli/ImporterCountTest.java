@@ -44,14 +44,19 @@ class ImporterCountTest {
     assertThat(s.failures()).singleElement().asString().contains("taken");
   }
 
-  @Test
-  void anImportToldToStopTriesNoMoreFilesAndCountsThem() throws Exception {
+  /** Ten files, p0.md to p9.md, read as the import reads them. */
+  private MarkdownFolder.Result tenPosts() throws Exception {
     for (int i = 0; i < 10; i++) {
       Files.writeString(
           dir.resolve("p" + i + ".md"), "---\ntitle: P" + i + "\nslug: p" + i + "\n---\nx");
     }
-    var read =
-        new MarkdownFolder(MarkdownRenderer.contentRules(ConfigFactory.load()), 10_000).read(dir);
+    return new MarkdownFolder(MarkdownRenderer.contentRules(ConfigFactory.load()), 10_000)
+        .read(dir);
+  }
+
+  @Test
+  void anImportToldToStopTriesNoMoreFilesAndCountsThem() throws Exception {
+    var read = tenPosts();
     assertThat(read.problems()).isEmpty();
     // As the journal refusing a write after the third file: the stop is asked before each file.
     int[] asked = {0};
@@ -67,12 +72,7 @@ class ImporterCountTest {
 
   @Test
   void aStoppedImportGivesUpOnFilesInFlightThatWillNeverBeAnswered() throws Exception {
-    for (int i = 0; i < 10; i++) {
-      Files.writeString(
-          dir.resolve("p" + i + ".md"), "---\ntitle: P" + i + "\nslug: p" + i + "\n---\nx");
-    }
-    var read =
-        new MarkdownFolder(MarkdownRenderer.contentRules(ConfigFactory.load()), 10_000).read(dir);
+    var read = tenPosts();
     // As entities the journal refused: stopped, they never answer.
     RefusingSite silent =
         new RefusingSite() {
