@@ -154,7 +154,14 @@ public final class EmbeddedDatabaseWatch {
         .scheduleWithFixedDelay(
             Duration.ZERO,
             every,
-            () -> kept.set(freeBytes(dir)),
+            () -> {
+              try {
+                kept.set(freeBytes(dir));
+              } catch (RuntimeException e) {
+                // Thrown out of the task, it would end the schedule for good.
+                kept.set(-1);
+              }
+            },
             system
                 .dispatchers()
                 .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));

@@ -583,7 +583,10 @@ final class ImportCommand implements Runnable {
                     session.importRetryPause(),
                     session.importStopGrace())
                 .run(plan.entries());
-        List<RedirectRule> redirects = plan.redirects();
+        // A stopped import writes no redirects either: each batch would wait out its timeout
+        // against a database refusing writes, and the summary that says why would not be shown.
+        List<RedirectRule> redirects =
+            s.stoppedBecause() == null ? plan.redirects() : List.<RedirectRule>of();
         for (int from = 0; from < redirects.size(); from += batch) {
           session
               .target

@@ -339,10 +339,21 @@ public final class Importer {
     int tried = 0;
     String stoppedBecause = null;
     for (MarkdownFolder.Entry e : entries) {
-      inFlight.acquire();
-      stoppedBecause = stop.get();
+      // Asked while waiting for room too: with every file in flight stuck on an entity that has
+      // stopped, the wait for a permit would otherwise be their whole timeout.
+      boolean acquired = false;
+      while (stoppedBecause == null
+          && !(acquired =
+              inFlight.tryAcquire(IN_FLIGHT_LOOK_MS, java.util.concurrent.TimeUnit.MILLISECONDS))) {
+        stoppedBecause = stop.get();
+      }
+      if (stoppedBecause == null) {
+        stoppedBecause = stop.get();
+      }
       if (stoppedBecause != null) {
-        inFlight.release();
+        if (acquired) {
+          inFlight.release();
+        }
         break;
       }
       tried++;
@@ -407,7 +418,8 @@ public final class Importer {
       done.toCompletableFuture();
     }
     int unknown = awaitInFlight(inFlight, stoppedBecause);
-    if (stoppedBecause == null && unknown > 0) {
+    if (stoppedBecause == null) {
+      // A stop after the last file went out is still said, with its reason.
       stoppedBecause = stop.get();
     }
     return new Summary(

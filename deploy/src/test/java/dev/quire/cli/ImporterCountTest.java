@@ -71,6 +71,7 @@ class ImporterCountTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(30) // without the fix, it waits for ever
   void aStoppedImportGivesUpOnFilesInFlightThatWillNeverBeAnswered() throws Exception {
     var read = tenPosts();
     // As entities the journal refused: stopped, they never answer.
@@ -99,6 +100,40 @@ class ImporterCountTest {
     assertThat(s.toString()).endsWith("0 failed, 7 not tried, 3 not known");
     assertThat(System.nanoTime() - t0)
         .as("not the files' own timeouts")
+        .isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(20));
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(30) // without the fix, it waits for ever
+  void aStopWhileEveryFileInFlightIsStuckIsNoticedWithoutWaitingForThem() throws Exception {
+    var read = tenPosts();
+    // The journal refuses writes once the fourth file is sent: all four permits are taken by
+    // files whose entities have stopped, and the fifth waits for room.
+    java.util.concurrent.atomic.AtomicInteger sent =
+        new java.util.concurrent.atomic.AtomicInteger();
+    RefusingSite silent =
+        new RefusingSite() {
+          @Override
+          public CompletionStage<ContentSnapshot> create(
+              ContentKind kind, ContentFields fields, ContentCommand.Initially then) {
+            sent.incrementAndGet();
+            return new CompletableFuture<>();
+          }
+        };
+    long t0 = System.nanoTime();
+    Importer.Summary s =
+        new Importer(
+                silent,
+                4,
+                Clock.systemUTC(),
+                () -> sent.get() >= 4 ? "disk full" : null,
+                java.time.Duration.ZERO,
+                java.time.Duration.ofMillis(200))
+            .run(read.entries());
+    assertThat(s.inFlightAtStop()).isEqualTo(4);
+    assertThat(s.notTried()).isEqualTo(6);
+    assertThat(s.stoppedBecause()).isEqualTo("disk full");
+    assertThat(System.nanoTime() - t0)
         .isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(20));
   }
 

@@ -39,9 +39,13 @@ public final class Asks {
    * The 503 of a change whose ask timed out: unlike any other 503 (a read that timed out, no
    * content node reachable yet), the change may have been sent and may still be applied.
    */
-  public static final class ChangeMayStillApply extends HttpError {
+  public static class ChangeMayStillApply extends HttpError {
     ChangeMayStillApply(String message) {
-      super(503, "unavailable", "", message);
+      this("unavailable", message);
+    }
+
+    ChangeMayStillApply(String code, String message) {
+      super(503, code, "", message);
     }
   }
 

@@ -91,14 +91,16 @@ public final class ContentClient {
               Throwable cause = Asks.unwrap(e);
               var trouble = storeTrouble();
               if (cause instanceof Asks.ChangeMayStillApply && trouble.isPresent()) {
-                throw new HttpError(
-                    503,
+                // Still a change that may land (the entity may carry it out once the database
+                // takes writes again): the same advice, and why.
+                throw new Asks.ChangeMayStillApply(
                     STORE_FAILING,
-                    "",
                     trouble.get().describe()
                         + "; content "
                         + contentId
-                        + " did not answer in time, so this change was most likely not saved");
+                        + " did not answer in time: the change may still be applied once the"
+                        + " database takes writes again. Read it again before sending the change"
+                        + " again");
               }
               if (cause instanceof RuntimeException re) {
                 throw re;

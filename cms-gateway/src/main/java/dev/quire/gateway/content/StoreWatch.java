@@ -36,13 +36,25 @@ public final class StoreWatch {
   private final AtomicReference<Optional<Trouble>> current =
       new AtomicReference<>(Optional.empty());
 
+  /** A node's answer, and when this gateway had it (its own clock: {@link System#nanoTime}). */
+  private record Kept(ContentQuery.StoreReport report, long receivedAt) {
+
+    /** How long ago, in milliseconds, the node's last failure was. */
+    long failureAgeMillis(long now) {
+      return report.reportedAt() - report.lastFailureAt() + (now - receivedAt) / 1_000_000;
+    }
+  }
+
   /**
    * Each node's last answer: a node that does not answer (its queries stuck behind a database gone
-   * away, a pause) keeps its last word rather than clear the note. Updated by one poll at a time
-   * (the scheduler's fixed delay).
+   * away, a pause) keeps its last word, ageing, rather than clear the note. Updated by one poll at
+   * a time ({@link #polling}).
    */
-  private volatile java.util.Map<org.apache.pekko.actor.Address, ContentQuery.StoreReport> last =
-      java.util.Map.of();
+  private volatile java.util.Map<org.apache.pekko.actor.Address, Kept> last = java.util.Map.of();
+
+  /** Whether a poll is under way: the next is skipped rather than overlap it. */
+  private final java.util.concurrent.atomic.AtomicBoolean polling =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private final ZoneId zone;
   private final Duration remember;
@@ -67,11 +79,20 @@ public final class StoreWatch {
             .scheduleWithFixedDelay(
                 interval,
                 interval,
-                () ->
+                () -> {
+                  if (!watch.polling.compareAndSet(false, true)) {
+                    return;
+                  }
+                  try {
                     content
                         .storeReports(timeout)
                         .thenAccept(watch::update)
-                        .exceptionally(e -> null),
+                        .whenComplete((v, e) -> watch.polling.set(false));
+                  } catch (RuntimeException e) {
+                    // Thrown out of the task, it would end the schedule for good.
+                    watch.polling.set(false);
+                  }
+                },
                 system.executionContext());
     org.apache.pekko.actor.CoordinatedShutdown.get(system)
         .addTask(
@@ -91,19 +112,20 @@ public final class StoreWatch {
    */
   void update(
       java.util.Map<org.apache.pekko.actor.Address, Optional<ContentQuery.StoreReport>> answers) {
-    java.util.Map<org.apache.pekko.actor.Address, ContentQuery.StoreReport> known =
-        new java.util.HashMap<>();
+    long now = System.nanoTime();
+    java.util.Map<org.apache.pekko.actor.Address, Kept> known = new java.util.HashMap<>();
     answers.forEach(
         (node, answer) -> {
-          ContentQuery.StoreReport r = answer.orElse(last.get(node));
-          if (r != null) {
-            known.put(node, r);
+          Kept k = answer.map(r -> new Kept(r, now)).orElse(last.get(node));
+          if (k != null) {
+            known.put(node, k);
           }
         });
     last = java.util.Map.copyOf(known);
     current.set(
         known.values().stream()
-            .filter(r -> r.failing() && r.reportedAt() - r.lastFailureAt() < remember.toMillis())
+            .filter(k -> k.report().failing() && k.failureAgeMillis(now) < remember.toMillis())
+            .map(Kept::report)
             .max(java.util.Comparator.comparingLong(ContentQuery.StoreReport::lastFailureAt))
             .map(
                 r ->

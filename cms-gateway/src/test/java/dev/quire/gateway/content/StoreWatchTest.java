@@ -68,4 +68,14 @@ class StoreWatchTest {
         Map.of(A, Optional.of(new StoreReport(1, T, "Connection refused", 0, -1, T + 1_000))));
     assertThat(watch.trouble().orElseThrow().describe()).doesNotContain("MB free");
   }
+
+  @Test
+  void aNodeThatStopsAnsweringHasItsLastWordAgeOnThisGatewaysClock() throws Exception {
+    StoreWatch watch = new StoreWatch(ZoneId.of("UTC"), Duration.ofMillis(200));
+    watch.update(Map.of(A, Optional.of(failing(T, T))));
+    assertThat(watch.trouble()).isPresent();
+    Thread.sleep(300);
+    watch.update(Map.of(A, Optional.empty()));
+    assertThat(watch.trouble()).as("aged past remember without a word since").isEmpty();
+  }
 }

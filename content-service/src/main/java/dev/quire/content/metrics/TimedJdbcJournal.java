@@ -80,6 +80,27 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
     super(config);
   }
 
+  /**
+   * An entity's recovery first asks for its highest sequence number: with the database gone
+   * (PostgreSQL down) that fails before any write is tried, and is told of as a failure too (not
+   * counted as a write, and not cleared by a read that works: a full disk still reads).
+   */
+  @Override
+  public Future<Object> asyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
+    Future<Object> f = super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
+    f.onComplete(
+        result -> {
+          if (result.isFailure()) {
+            String why = reason(result.failed().get());
+            long now = System.currentTimeMillis();
+            HEALTH.updateAndGet(h -> new Health(h.failedWrites(), now, why, h.lastSuccessAt()));
+          }
+          return BoxedUnit.UNIT;
+        },
+        scala.concurrent.ExecutionContext.parasitic$.MODULE$);
+    return f;
+  }
+
   @Override
   public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
     long t0 = System.nanoTime();
