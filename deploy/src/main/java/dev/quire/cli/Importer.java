@@ -336,6 +336,9 @@ public final class Importer {
     AtomicInteger retried = new AtomicInteger();
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     Semaphore inFlight = new Semaphore(parallelism);
+    // Set once the summary is made; also the lock between it and a file ending.
+    java.util.concurrent.atomic.AtomicBoolean closed =
+        new java.util.concurrent.atomic.AtomicBoolean();
     int tried = 0;
     String stoppedBecause = null;
     for (MarkdownFolder.Entry e : entries) {
@@ -383,36 +386,33 @@ public final class Importer {
                             () -> null,
                             CompletableFuture.delayedExecutor(
                                 retryPause.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-                        .thenCompose(v -> attempt(e, firstSeen, second, true));
+                        .thenCompose(
+                            v ->
+                                closed.get()
+                                    ? failed(
+                                        new ContentTarget.Refused(
+                                            "item", "not tried again: the import had stopped"))
+                                    : attempt(e, firstSeen, second, true));
                   })
               .thenCompose(x -> x)
               .handle(
                   (after, failure) -> {
-                    Optional<ContentSnapshot> was = firstSeen.get();
-                    if (failure == null && again[0] && was != null) {
-                      // What the first try wrote before it timed out is not known write by
-                      // write: the file counts as what changed from before to after.
-                      countChange(was, after, counts);
-                    } else {
-                      counts.add(first);
-                      counts.add(second);
+                    synchronized (closed) {
+                      if (!closed.get()) {
+                        settleFile(
+                            e,
+                            after,
+                            failure,
+                            firstSeen.get(),
+                            again[0],
+                            first,
+                            second,
+                            counts,
+                            unchanged,
+                            failures);
+                      }
+                      inFlight.release();
                     }
-                    if (failure == null
-                        && was != null
-                        && was.isPresent()
-                        && after.revision() == was.get().revision()) {
-                      unchanged.incrementAndGet();
-                    }
-                    if (failure != null) {
-                      Throwable c = failure.getCause() != null ? failure.getCause() : failure;
-                      String field =
-                          c instanceof ContentTarget.Refused r && !r.field.isEmpty()
-                              ? r.field
-                              : "item";
-                      String why = c.getMessage() != null ? c.getMessage() : c.toString();
-                      failures.add(problem(e, field, why).toString());
-                    }
-                    inFlight.release();
                     return true;
                   });
       done.toCompletableFuture();
@@ -422,18 +422,64 @@ public final class Importer {
       // A stop after the last file went out is still said, with its reason.
       stoppedBecause = stop.get();
     }
-    return new Summary(
-        counts.created().get(),
-        counts.updated().get(),
-        counts.published().get(),
-        counts.scheduled().get(),
-        counts.unpublished().get(),
-        unchanged.get(),
-        List.copyOf(failures),
-        entries.size() - tried,
-        stoppedBecause,
-        retried.get(),
-        unknown);
+    synchronized (closed) {
+      // A file still in flight that ends from now on changes nothing the summary says: it is
+      // "not known", whatever it does.
+      closed.set(true);
+      if (unknown > 0) {
+        unknown = parallelism - inFlight.availablePermits();
+      }
+      return new Summary(
+          counts.created().get(),
+          counts.updated().get(),
+          counts.published().get(),
+          counts.scheduled().get(),
+          counts.unpublished().get(),
+          unchanged.get(),
+          List.copyOf(failures),
+          entries.size() - tried,
+          stoppedBecause,
+          retried.get(),
+          unknown);
+    }
+  }
+
+  /**
+   * Counts file {@code e} once it has ended: with what its tries wrote ({@code first}, {@code
+   * second}), or, tried twice and done, by what changed from {@code was} to {@code after}; a
+   * failure in the list.
+   */
+  private void settleFile(
+      MarkdownFolder.Entry e,
+      ContentSnapshot after,
+      Throwable failure,
+      Optional<ContentSnapshot> was,
+      boolean again,
+      Counts first,
+      Counts second,
+      Counts counts,
+      AtomicInteger unchanged,
+      ConcurrentLinkedQueue<String> failures) {
+    if (failure == null && again && was != null) {
+      // What the first try wrote before it timed out is not known write by
+      // write: the file counts as what changed from before to after.
+      countChange(was, after, counts);
+    } else {
+      counts.add(first);
+      counts.add(second);
+    }
+    if (failure == null
+        && was != null
+        && was.isPresent()
+        && after.revision() == was.get().revision()) {
+      unchanged.incrementAndGet();
+    }
+    if (failure != null) {
+      Throwable c = failure.getCause() != null ? failure.getCause() : failure;
+      String field = c instanceof ContentTarget.Refused r && !r.field.isEmpty() ? r.field : "item";
+      String why = c.getMessage() != null ? c.getMessage() : c.toString();
+      failures.add(problem(e, field, why).toString());
+    }
   }
 
   /**
