@@ -119,15 +119,7 @@ final class ImportCommand implements Runnable {
         if (conflicts(session, entries, dir)) {
           return 2;
         }
-        Importer.Summary s =
-            new Importer(
-                    session.target,
-                    session.importParallelism(),
-                    Clock.systemUTC(),
-                    session.stopOnJournalFailure(),
-                    session.importRetryPause(),
-                    session.importStopGrace())
-                .run(entries);
+        Importer.Summary s = session.importer().run(entries);
         s.failures().forEach(f -> System.err.println("failed: " + f));
         // Part of the import: the site is served from the read model (see TargetSession).
         session.awaitReadModel(System.err);
@@ -574,15 +566,7 @@ final class ImportCommand implements Runnable {
             bar.step();
           }
         }
-        Importer.Summary s =
-            new Importer(
-                    session.target,
-                    session.importParallelism(),
-                    Clock.systemUTC(),
-                    session.stopOnJournalFailure(),
-                    session.importRetryPause(),
-                    session.importStopGrace())
-                .run(plan.entries());
+        Importer.Summary s = session.importer().run(plan.entries());
         // A stopped import writes no redirects either: each batch would wait out its timeout
         // against a database refusing writes, and the summary that says why would not be shown.
         List<RedirectRule> redirects =

@@ -73,14 +73,18 @@ final class TargetSession implements AutoCloseable {
         node == null ? "quire.cli.server-import-parallelism" : "quire.cli.import-parallelism");
   }
 
-  /** How long an import waits before trying a file again that the site did not answer in time. */
-  java.time.Duration importRetryPause() {
-    return config.getDuration("quire.cli.import-retry-pause");
-  }
-
-  /** How long a stopped import waits for the files in flight before it gives up on them. */
-  java.time.Duration importStopGrace() {
-    return config.getDuration("quire.cli.import-stop-grace");
+  /**
+   * The importer for this site: its parallelism, its stop (see {@link #stopOnJournalFailure}),
+   * {@code quire.cli.import-retry-pause} and {@code quire.cli.import-stop-grace}.
+   */
+  Importer importer() {
+    return new Importer(
+        target,
+        importParallelism(),
+        java.time.Clock.systemUTC(),
+        stopOnJournalFailure(),
+        config.getDuration("quire.cli.import-retry-pause"),
+        config.getDuration("quire.cli.import-stop-grace"));
   }
 
   /**
