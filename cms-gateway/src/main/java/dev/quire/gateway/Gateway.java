@@ -120,6 +120,7 @@ public final class Gateway {
                 g.getInt("catch-up-page"),
                 g.getDuration("catch-up-interval"),
                 g.getDuration("startup-poll"),
+                g.getDuration("catch-up-retry"),
                 g.getInt("page-memo-entries"),
                 zone));
     List<CmsModule> modules = ModuleRegistry.enabled(g.getStringList("modules"));

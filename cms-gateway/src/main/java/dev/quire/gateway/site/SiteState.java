@@ -32,9 +32,17 @@ public final class SiteState {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SiteState.class);
 
-  /** {@code startupPoll}: how often to look for the content service until the first load. */
+  /**
+   * {@code startupPoll}: how often to look for the content service until the first load; {@code
+   * catchUpRetry}: how soon a failed catch-up is tried again when a change is known to be waiting.
+   */
   public record Settings(
-      int fetchPage, Duration catchUpInterval, Duration startupPoll, int memoLimit, ZoneId zone) {}
+      int fetchPage,
+      Duration catchUpInterval,
+      Duration startupPoll,
+      Duration catchUpRetry,
+      int memoLimit,
+      ZoneId zone) {}
 
   private final AtomicReference<SiteSnapshot> current;
   private volatile boolean ready;
@@ -293,6 +301,11 @@ public final class SiteState {
                         f -> {
                           inFlight[0] = false;
                           LOG.info("site catch-up failed (will retry): {}", f.reason());
+                          // A change announced while it failed is fetched soon, not at the
+                          // next catch-up tick (its notification will not come again).
+                          if (ready && wanted[0] > lastSeq[0]) {
+                            timers.startSingleTimer("retry", new Tick(), settings.catchUpRetry());
+                          }
                           return Behaviors.same();
                         })
                     .onMessage(

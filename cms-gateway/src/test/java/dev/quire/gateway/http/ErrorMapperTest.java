@@ -57,7 +57,12 @@ class ErrorMapperTest {
             kit.system(),
             new ContentClient(kit.system(), Duration.ofSeconds(1)),
             new SiteState.Settings(
-                200, Duration.ofHours(1), Duration.ofHours(1), 100, ZoneOffset.UTC));
+                200,
+                Duration.ofHours(1),
+                Duration.ofHours(1),
+                Duration.ofHours(1),
+                100,
+                ZoneOffset.UTC));
     PageRenderer pages =
         new PageRenderer(
             new Templates(null, false, true, List.of()),

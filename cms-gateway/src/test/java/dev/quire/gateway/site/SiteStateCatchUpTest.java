@@ -153,9 +153,9 @@ class SiteStateCatchUpTest {
   /**
    * A read model holding each item's latest row, answering in pages of the asked limit as the real
    * one does; it leaves unanswered (the ask times out) the first request for changes after {@code
-   * failOnceAfter} (-1: none).
+   * failOnceAfter} (-1: none), and says when it has.
    */
-  void readModel(Map<String, ReadItem> rows, long failOnceAfter) {
+  AtomicBoolean readModel(Map<String, ReadItem> rows, long failOnceAfter) {
     AtomicBoolean failed = new AtomicBoolean();
     ActorRef<ContentQuery> queries =
         kit.spawn(
@@ -184,13 +184,15 @@ class SiteStateCatchUpTest {
                     })
                 .build());
     kit.system().receptionist().tell(Receptionist.register(ContentQuery.SERVICE_KEY, queries));
+    return failed;
   }
 
   SiteState site(Duration catchUp) {
     return new SiteState(
         kit.system(),
         new ContentClient(kit.system(), Duration.ofSeconds(3)),
-        new SiteState.Settings(200, catchUp, Duration.ofMillis(50), 100, ZoneOffset.UTC));
+        new SiteState.Settings(
+            200, catchUp, Duration.ofMillis(50), Duration.ofMillis(200), 100, ZoneOffset.UTC));
   }
 
   @Test
@@ -223,7 +225,12 @@ class SiteStateCatchUpTest {
             kit.system(),
             new ContentClient(kit.system(), Duration.ofSeconds(3)),
             new SiteState.Settings(
-                200, Duration.ofHours(1), Duration.ofMillis(50), 100, ZoneOffset.UTC));
+                200,
+                Duration.ofHours(1),
+                Duration.ofMillis(50),
+                Duration.ofMillis(200),
+                100,
+                ZoneOffset.UTC));
     var calls = new java.util.concurrent.atomic.AtomicInteger();
     site.transformItems(
         item -> {
@@ -271,6 +278,43 @@ class SiteStateCatchUpTest {
     assertThat(site.snapshot().seq()).isEqualTo(2);
   }
 
+  /**
+   * A notification that arrives while a catch-up is failing (the read model's database down: the
+   * query goes unanswered) is not lost with it: the change is fetched again soon after the failure,
+   * not at the next catch-up tick, which here is an hour away.
+   */
+  @Test
+  void aChangeAnnouncedWhileACatchUpFailsIsFetchedSoonAfterTheFailure() throws Exception {
+    Map<String, ReadItem> readModel =
+        new ConcurrentHashMap<>(Map.of("a", published("a", "first", 1)));
+    AtomicBoolean unanswered = readModel(readModel, 1);
+    SiteState site =
+        new SiteState(
+            kit.system(),
+            new ContentClient(kit.system(), Duration.ofMillis(300)),
+            new SiteState.Settings(
+                200,
+                Duration.ofHours(1),
+                Duration.ofMillis(50),
+                Duration.ofMillis(200),
+                100,
+                ZoneOffset.UTC));
+    awaitUntil(site::ready, Duration.ofSeconds(10));
+    readModel.put("b", published("b", "second", 2));
+    ActorRef<Topic.Command<ContentTopic>> topic =
+        kit.spawn(Topic.create(ContentTopic.class, ContentTopic.NAME));
+    // Announced until the fetch it starts has reached the read model (and goes unanswered); not
+    // after, so that no later notification is what fetches the change.
+    awaitUntil(
+        () -> {
+          topic.tell(Topic.publish(new ContentTopic(2)));
+          return unanswered.get();
+        },
+        Duration.ofSeconds(10));
+    awaitUntil(() -> site.snapshot().bySlug("second") != null, Duration.ofSeconds(5));
+    assertThat(site.snapshot().seq()).isEqualTo(2);
+  }
+
   @Test
   void aCatchUpOverSeveralPagesWithAFailureBetweenThemShowsOnlyWholeStates() throws Exception {
     Map<String, ReadItem> rows = new ConcurrentHashMap<>();
@@ -283,7 +327,12 @@ class SiteStateCatchUpTest {
             kit.system(),
             new ContentClient(kit.system(), Duration.ofMillis(300)),
             new SiteState.Settings(
-                1, Duration.ofMillis(200), Duration.ofMillis(50), 100, ZoneOffset.UTC));
+                1,
+                Duration.ofMillis(200),
+                Duration.ofMillis(50),
+                Duration.ofMillis(200),
+                100,
+                ZoneOffset.UTC));
     awaitUntil(site::ready, Duration.ofSeconds(10));
     assertThat(site.snapshot().tagged("x")).extracting(ItemView::id).containsExactly("b", "a");
 
