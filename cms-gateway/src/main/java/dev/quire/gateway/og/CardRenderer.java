@@ -32,8 +32,10 @@ import org.apache.pdfbox.io.RandomAccessReadBuffer;
  * would pick its fonts through the operating system's (fontconfig and whatever fonts are
  * installed), so a card would look different on each server; outlines from one font file look the
  * same everywhere and need nothing installed. The font has Latin, Greek, Cyrillic and Hebrew
- * letters (Hebrew laid out left to right: there is no bidirectional layout here); others (CJK,
- * Arabic) are drawn as its empty box. It has one weight: bold is drawn by stroking the outlines.
+ * letters (Hebrew laid out left to right: there is no bidirectional layout here). Letters it lacks
+ * are taken from the server's fallback fonts ({@code quire.gateway.fallback-fonts}: Chinese,
+ * Japanese, Korean once such a font is installed), else drawn as its empty box. It has one weight:
+ * bold is drawn by stroking the outlines.
  */
 public final class CardRenderer {
 
@@ -149,8 +151,35 @@ public final class CardRenderer {
 
   private final ConcurrentHashMap<Integer, Glyph> glyphs = new ConcurrentHashMap<>();
 
+  /** Fonts on the server for letters Liberation Sans lacks (CJK), read at the first need. */
+  private final dev.quire.gateway.render.FallbackFonts fallbackFonts;
+
+  private volatile List<Face> fallbackFaces;
+
+  /**
+   * By code point, the glyph a fallback font has for it, scaled to the card font's units; {@link
+   * #NO_GLYPH} where none has one. At most {@code fallbackGlyphCache} entries: a CJK font has tens
+   * of thousands of glyphs, and those past the bound are read from the font each time.
+   */
+  private final ConcurrentHashMap<Integer, Glyph> fallbackGlyphs = new ConcurrentHashMap<>();
+
+  private final int fallbackGlyphCache;
+
+  private static final Glyph NO_GLYPH = new Glyph(null, 0);
+
   public CardRenderer(Style style) {
+    this(style, dev.quire.gateway.render.FallbackFonts.none(), 0);
+  }
+
+  /**
+   * {@code fallbackFonts}: the server's fonts for letters the card's font lacks; {@code
+   * fallbackGlyphCache}: how many of their glyphs are kept.
+   */
+  public CardRenderer(
+      Style style, dev.quire.gateway.render.FallbackFonts fallbackFonts, int fallbackGlyphCache) {
     this.style = style;
+    this.fallbackFonts = fallbackFonts;
+    this.fallbackGlyphCache = fallbackGlyphCache;
     // Read at the first card, but known to be there at start: a jar without it fails now.
     if (CardRenderer.class.getResource(FONT) == null) {
       throw new IllegalStateException("the font " + FONT + " is not on the class path");
@@ -180,6 +209,64 @@ public final class CardRenderer {
 
   public Style style() {
     return style;
+  }
+
+  /** What a card's drawing depends on besides the card: the style and the fallback fonts. */
+  public String key() {
+    return style.key() + "," + fallbackFonts.key();
+  }
+
+  private List<Face> fallbackFaces() {
+    List<Face> f = fallbackFaces;
+    if (f != null) {
+      return f;
+    }
+    synchronized (this) {
+      if (fallbackFaces == null) {
+        List<Face> faces = new java.util.ArrayList<>();
+        for (var usable : fallbackFonts.usable()) {
+          try {
+            TrueTypeFont font = dev.quire.gateway.render.FallbackFonts.open(usable);
+            faces.add(new Face(font, font.getUnicodeCmapLookup(), font.getUnitsPerEm()));
+          } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(CardRenderer.class)
+                .warn("fallback font {} could not be opened: {}", usable.file(), e.toString());
+          }
+        }
+        fallbackFaces = List.copyOf(faces);
+      }
+      return fallbackFaces;
+    }
+  }
+
+  /** The glyph a fallback font has for {@code codePoint}, in the card font's units, or null. */
+  private Glyph fallbackGlyph(int codePoint) {
+    Glyph cached = fallbackGlyphs.get(codePoint);
+    if (cached != null) {
+      return cached == NO_GLYPH ? null : cached;
+    }
+    Glyph found = NO_GLYPH;
+    int unitsPerEm = face().unitsPerEm();
+    for (Face f : fallbackFaces()) {
+      synchronized (f.font()) {
+        int gid = f.cmap().getGlyphId(codePoint);
+        if (gid != 0) {
+          Glyph g = load(f.font(), gid);
+          double scale = (double) unitsPerEm / f.unitsPerEm();
+          GeneralPath path = null;
+          if (g.path() != null) {
+            path = new GeneralPath(g.path());
+            path.transform(AffineTransform.getScaleInstance(scale, scale));
+          }
+          found = new Glyph(path, (int) Math.round(g.advance() * scale));
+          break;
+        }
+      }
+    }
+    if (fallbackGlyphs.size() < fallbackGlyphCache) {
+      fallbackGlyphs.put(codePoint, found);
+    }
+    return found == NO_GLYPH ? null : found;
   }
 
   /** The card as a PNG. */
@@ -366,28 +453,37 @@ public final class CardRenderer {
                 return true;
               }
               Integer gid = glyphIds.get(cp);
-              if (gid != null) {
-                return gid != 0;
+              if (gid == null) {
+                Face f = face();
+                synchronized (f.font()) {
+                  gid = glyphIds.computeIfAbsent(cp, c -> f.cmap().getGlyphId(c));
+                }
               }
-              Face f = face();
-              synchronized (f.font()) {
-                return glyphIds.computeIfAbsent(cp, c -> f.cmap().getGlyphId(c)) != 0;
-              }
+              return gid != 0 || fallbackGlyph(cp) != null;
             });
   }
 
   private Glyph glyph(int codePoint) {
     Integer gid = glyphIds.get(codePoint);
-    Glyph g = gid == null ? null : glyphs.get(gid);
+    Glyph g = gid == null || gid == 0 ? null : glyphs.get(gid);
     if (g != null) {
       return g;
     }
     Face f = face();
+    int id;
     // FontBox reads the font lazily from one buffer: one reader at a time.
     synchronized (f.font()) {
-      int id =
+      id =
           glyphIds.computeIfAbsent(
               codePoint, cp -> f.cmap().getGlyphId(Character.isWhitespace(cp) ? ' ' : cp));
+    }
+    if (id == 0) {
+      Glyph fallback = fallbackGlyph(codePoint);
+      if (fallback != null) {
+        return fallback;
+      }
+    }
+    synchronized (f.font()) {
       return glyphs.computeIfAbsent(id, glyphId -> load(f.font(), glyphId));
     }
   }

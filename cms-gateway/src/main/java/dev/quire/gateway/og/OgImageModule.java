@@ -112,7 +112,15 @@ public final class OgImageModule implements CmsModule {
     this.site = ctx.site();
     this.live = ctx.settings();
     this.words = ctx.templates().words();
-    this.renderer = new CardRenderer(CardRenderer.Style.fromConfig(ctx.config()));
+    var fallbackFonts = dev.quire.gateway.render.FallbackFonts.fromConfig(ctx.config());
+    this.renderer =
+        new CardRenderer(
+            CardRenderer.Style.fromConfig(ctx.config()),
+            fallbackFonts,
+            c.getInt("fallback-glyph-cache"));
+    // The fallback fonts are looked for now, off the routes: a card's ETag names them.
+    java.util.concurrent.CompletableFuture.runAsync(
+        fallbackFonts::usable, ctx.system().dispatchers().lookup(DispatcherSelector.blocking()));
     this.drawn =
         new MadeOnDemand(
             c.getBytes("cache-bytes"),
@@ -257,7 +265,7 @@ public final class OgImageModule implements CmsModule {
         String.join(
             "\u0000",
             "og-1",
-            renderer.style().key(),
+            renderer.key(),
             card.site(),
             card.title(),
             card.subtitle(),

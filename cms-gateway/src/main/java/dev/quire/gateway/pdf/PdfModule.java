@@ -120,7 +120,11 @@ public final class PdfModule implements CmsModule {
             media,
             settings.maxImagePixels(),
             new ImageVariants(media, ImageVariants.Settings.fromConfig(ctx.config())),
-            settings.imageWidth());
+            settings.imageWidth(),
+            dev.quire.gateway.render.FallbackFonts.fromConfig(ctx.config()));
+    // The fallback fonts are looked for now, off the routes: a PDF's ETag names them.
+    java.util.concurrent.CompletableFuture.runAsync(
+        renderer::fontsKey, ctx.system().dispatchers().lookup(DispatcherSelector.blocking()));
     this.printed =
         new MadeOnDemand(
             settings.cacheBytes(),
@@ -215,7 +219,11 @@ public final class PdfModule implements CmsModule {
                   + ". Read it on its page, or print that page from the browser."));
     }
     byte[] html = pages.render(snap, "pdf/document.peb", item.url(), Map.of("item", item));
-    String etag = SiteModule.etagOf(html);
+    // The same document prints differently once a fallback font is installed: its ETag says so.
+    byte[] fonts = renderer.fontsKey().getBytes(StandardCharsets.UTF_8);
+    byte[] named = java.util.Arrays.copyOf(html, html.length + fonts.length);
+    System.arraycopy(fonts, 0, named, html.length, fonts.length);
+    String etag = SiteModule.etagOf(named);
     if (Compression.noneMatchHits(req, etag)) {
       return CompletableFuture.completedFuture(SiteSnapshot.Rendered.notModified(etag, NO_CACHE));
     }

@@ -50,6 +50,14 @@ public final class PdfRenderer {
    */
   public static final String UNICODE_FAMILY = "Quire Unicode";
 
+  /** The family the server's fallback fonts are registered under (see {@link #render}). */
+  public static final String FALLBACK_FAMILY = "Quire Fallback";
+
+  /** What a PDF's letters depend on besides its document: the fallback fonts found. */
+  public String fontsKey() {
+    return fallbackFonts.key();
+  }
+
   private static final String UNICODE_FONT =
       "/org/apache/pdfbox/resources/ttf/LiberationSans-Regular.ttf";
 
@@ -86,6 +94,9 @@ public final class PdfRenderer {
   private final ImageVariants variants;
   private final int imageWidth;
 
+  /** The server's fonts for letters the document's fonts lack (CJK), embedded as subsets. */
+  private final dev.quire.gateway.render.FallbackFonts fallbackFonts;
+
   /**
    * {@code baseUrl}: the site's, without a trailing slash; relative links resolve against it.
    * {@code maxImagePixels}: a media image larger than this (width times height, read from its
@@ -107,6 +118,24 @@ public final class PdfRenderer {
       long maxImagePixels,
       ImageVariants variants,
       int imageWidth) {
+    this(
+        baseUrl,
+        media,
+        maxImagePixels,
+        variants,
+        imageWidth,
+        dev.quire.gateway.render.FallbackFonts.none());
+  }
+
+  /** As above, with the server's fallback fonts ({@code quire.gateway.fallback-fonts}). */
+  public PdfRenderer(
+      String baseUrl,
+      MediaStore media,
+      long maxImagePixels,
+      ImageVariants variants,
+      int imageWidth,
+      dev.quire.gateway.render.FallbackFonts fallbackFonts) {
+    this.fallbackFonts = fallbackFonts;
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.media = media;
     this.maxImagePixels = maxImagePixels;
@@ -213,6 +242,20 @@ public final class PdfRenderer {
         400,
         com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle.NORMAL,
         true);
+    // Letters none of those have (Chinese, Japanese, Korean) from the server's fallback fonts,
+    // whatever family the text asks for, a theme's own template's too; without one they print
+    // as '#'. Read by the layout only when a letter needs them.
+    for (var fallback : fallbackFonts.usable()) {
+      builder.useFont(
+          fallback.file().toFile(),
+          FALLBACK_FAMILY,
+          400,
+          com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle.NORMAL,
+          true,
+          java.util.EnumSet.of(
+              com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FSFontUseCase
+                  .FALLBACK_PRE));
+    }
     builder.toStream(out);
     try {
       builder.run();

@@ -54,6 +54,38 @@ class CardRendererTest {
         .isZero();
   }
 
+  /**
+   * Letters Liberation Sans lacks come from the server's fallback font: without it two Japanese
+   * titles of four letters each draw the same four boxes; with it, their own letters, wrapped
+   * inside the width like any other.
+   */
+  @Test
+  void lettersTheCardFontLacksAreDrawnFromTheServersFallbackFont() {
+    java.nio.file.Path font = dev.quire.gateway.render.FallbackFontsTest.installed();
+    CardRenderer withFallback =
+        new CardRenderer(
+            renderer.style(), new dev.quire.gateway.render.FallbackFonts(List.of(font)), 100);
+    String tokyo = "東京の朝";
+    String osaka = "大阪の夜";
+    assertThat(renderer.canDraw(tokyo)).isFalse();
+    assertThat(withFallback.canDraw(tokyo)).isTrue();
+    assertThat(withFallback.canDraw("Tokyo 東京")).as("Latin and CJK together").isTrue();
+    assertThat(renderer.render(new CardRenderer.Card("S", tokyo, "", "", "h")))
+        .as("boxes alike")
+        .isEqualTo(renderer.render(new CardRenderer.Card("S", osaka, "", "", "h")));
+    assertThat(withFallback.render(new CardRenderer.Card("S", tokyo, "", "", "h")))
+        .isNotEqualTo(withFallback.render(new CardRenderer.Card("S", osaka, "", "", "h")));
+    // A long title without spaces, as Japanese is written, still fits the width.
+    String long_ = "東京の朝は早い".repeat(20);
+    for (String line : withFallback.lines(long_, 76, 1040)) {
+      assertThat(withFallback.width(line, 76)).isLessThanOrEqualTo(1040);
+    }
+    assertThat(withFallback.width(tokyo, 76))
+        .as("the fallback's letters at the card font's size: about one em each")
+        .isBetween(4 * 76 * 0.8, 4 * 76 * 1.2);
+    assertThat(withFallback.key()).as("cards' ETags name the fonts").isNotEqualTo(renderer.key());
+  }
+
   @Test
   void differentTextsDrawDifferentCards() {
     byte[] a = renderer.render(new CardRenderer.Card("S", "One title", "", "", "h"));

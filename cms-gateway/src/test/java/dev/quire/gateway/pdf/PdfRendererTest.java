@@ -152,6 +152,45 @@ class PdfRendererTest {
   }
 
   /**
+   * Chinese and Japanese letters, which no font in the jar has, print from the server's fallback
+   * font (embedded like the others) in whatever family the text asks for, a heading's and code's
+   * too; without one they print as '#'.
+   */
+  @Test
+  void lettersNoEmbeddedFontHasPrintFromTheServersFallbackFont() throws Exception {
+    java.nio.file.Path font = dev.quire.gateway.render.FallbackFontsTest.installed();
+    String html =
+        "<!doctype html><html lang=\"ja\"><head><title>T</title><style>body { font-family:"
+            + " \"Quire Serif\"; } h1 { font-family: \"Quire Sans\"; } code { font-family:"
+            + " \"Quire Mono\"; }</style></head><body><h1>東京の朝</h1><p>Plain text, then"
+            + " 中文段落 and <code>変数</code>.</p></body></html>";
+    PdfRenderer without = new PdfRenderer("https://example.org", null, 40_000_000);
+    PdfRenderer with =
+        new PdfRenderer(
+            "https://example.org",
+            null,
+            40_000_000,
+            null,
+            0,
+            new dev.quire.gateway.render.FallbackFonts(List.of(font)));
+    assertThat(text(without.render(html))).contains("Plain text, then").contains("#");
+    String printed = text(with.render(html));
+    assertThat(printed)
+        .contains("東京の朝")
+        .contains("Plain text, then 中文段落 and 変数")
+        .doesNotContain("#");
+    assertThat(with.fontsKey()).isNotEqualTo(without.fontsKey());
+  }
+
+  private static String text(byte[] pdf) throws Exception {
+    try (PDDocument doc = Loader.loadPDF(pdf)) {
+      PDFTextStripper stripper = new PDFTextStripper();
+      stripper.setSortByPosition(true);
+      return stripper.getText(doc);
+    }
+  }
+
+  /**
    * The document's families are embedded fonts (code in a monospaced one: PDF's standard fonts were
    * never embedded, and code came out proportional); the PDF is tagged, in the page's language; a
    * done task prints as done, and a footnote's way back as an arrow, not '#'.

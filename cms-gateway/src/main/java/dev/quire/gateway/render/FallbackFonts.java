@@ -1,0 +1,154 @@
+package dev.quire.gateway.render;
+
+import com.typesafe.config.Config;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.fontbox.ttf.TTFParser;
+import org.apache.fontbox.ttf.TrueTypeCollection;
+import org.apache.fontbox.ttf.TrueTypeFont;
+import org.apache.pdfbox.io.RandomAccessReadBufferedFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fonts installed on the server that set the letters Quire's own fonts (Liberation: Latin, Greek,
+ * Cyrillic, Hebrew) lack, such as Chinese, Japanese and Korean, in PDFs and Open Graph cards
+ * ({@code quire.gateway.fallback-fonts}). No font for those scripts is published as a Maven
+ * artifact, and one is several megabytes, so Quire ships none: the operator installs one (Debian's
+ * {@code fonts-droid-fallback}, {@code fonts-wqy-microhei}) and Quire finds it where the package
+ * puts it.
+ *
+ * <p>Only TrueType outlines ({@code .ttf}, and the first such font of a {@code .ttc} collection)
+ * are used: PDFBox embeds no other kind in a PDF, so the OpenType/CFF builds (Noto Sans CJK's
+ * {@code .otf} and {@code .ttc}) are skipped, with a line in the log saying so. The files are
+ * checked once, at the first PDF or card, not at start; a font installed later takes a restart.
+ */
+public final class FallbackFonts {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FallbackFonts.class);
+
+  /** A usable fallback font: its file and, for a collection, which of its fonts. */
+  public record Usable(Path file, String name, long bytes) {}
+
+  private final List<Path> configured;
+  private final AtomicReference<List<Usable>> usable = new AtomicReference<>();
+
+  public FallbackFonts(List<Path> configured) {
+    this.configured = List.copyOf(configured);
+  }
+
+  /** {@code quire.gateway.fallback-fonts}: files separated as in {@code PATH}. */
+  public static FallbackFonts fromConfig(Config config) {
+    return new FallbackFonts(
+        Arrays.stream(config.getString("quire.gateway.fallback-fonts").split(File.pathSeparator))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .map(Path::of)
+            .toList());
+  }
+
+  public static FallbackFonts none() {
+    return new FallbackFonts(List.of());
+  }
+
+  /** The configured fonts that exist and have TrueType outlines, in the configured order. */
+  public List<Usable> usable() {
+    List<Usable> u = usable.get();
+    if (u == null) {
+      u = check();
+      if (usable.compareAndSet(null, u)) {
+        if (u.isEmpty()) {
+          LOG.info(
+              "no fallback font found (quire.gateway.fallback-fonts): PDFs print letters that"
+                  + " Liberation lacks (Chinese, Japanese, Korean, Arabic, ...) as '#', and cards"
+                  + " draw them as boxes; install one, e.g. apt-get install fonts-droid-fallback");
+        } else {
+          LOG.info(
+              "fallback fonts for PDFs and cards: {}",
+              u.stream().map(f -> f.file() + " (" + f.name() + ")").toList());
+        }
+      }
+      u = usable.get();
+    }
+    return u;
+  }
+
+  /** What the drawing depends on: each usable font's file and size, for cards' ETags. */
+  public String key() {
+    StringBuilder sb = new StringBuilder();
+    for (Usable f : usable()) {
+      sb.append(f.file()).append('#').append(f.name()).append('#').append(f.bytes()).append(';');
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Opens a usable font for reading its glyphs: read from the file as needed, not held in the heap.
+   * Its reads are not thread-safe: callers hold the font's monitor.
+   */
+  public static TrueTypeFont open(Usable f) throws IOException {
+    if (isCollection(f.file())) {
+      TrueTypeCollection c = new TrueTypeCollection(f.file().toFile());
+      TrueTypeFont font = c.getFontByName(f.name());
+      if (font == null) {
+        c.close();
+        throw new IOException(f.file() + " no longer holds the font " + f.name());
+      }
+      return font;
+    }
+    return new TTFParser().parse(new RandomAccessReadBufferedFile(f.file().toFile()));
+  }
+
+  private List<Usable> check() {
+    List<Usable> found = new ArrayList<>();
+    for (Path file : configured) {
+      if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+        continue;
+      }
+      try {
+        Usable u = usableIn(file);
+        if (u == null) {
+          LOG.info(
+              "fallback font {} skipped: it has no TrueType outlines (an OpenType/CFF font),"
+                  + " which PDFs cannot embed",
+              file);
+        } else {
+          found.add(u);
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("fallback font {} skipped: it could not be read: {}", file, e.toString());
+      }
+    }
+    return List.copyOf(found);
+  }
+
+  private static Usable usableIn(Path file) throws IOException {
+    long bytes = Files.size(file);
+    if (isCollection(file)) {
+      String[] name = {null};
+      try (TrueTypeCollection c = new TrueTypeCollection(file.toFile())) {
+        c.processAllFonts(
+            font -> {
+              if (name[0] == null && font.getGlyph() != null) {
+                name[0] = font.getName();
+              }
+            });
+      }
+      return name[0] == null ? null : new Usable(file, name[0], bytes);
+    }
+    try (TrueTypeFont font =
+        new TTFParser().parse(new RandomAccessReadBufferedFile(file.toFile()))) {
+      return font.getGlyph() == null ? null : new Usable(file, font.getName(), bytes);
+    }
+  }
+
+  private static boolean isCollection(Path file) {
+    return file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".ttc");
+  }
+}
