@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * Cyrillic, Hebrew) lack, such as Chinese, Japanese and Korean, in PDFs and Open Graph cards
  * ({@code quire.gateway.fallback-fonts}). No font for those scripts is published as a Maven
  * artifact, and one is several megabytes, so Quire ships none: the operator installs one (Debian's
- * {@code fonts-droid-fallback}, {@code fonts-wqy-microhei}) and Quire finds it where the package
- * puts it.
+ * {@code fonts-droid-fallback} and {@code fonts-nanum}, or {@code fonts-wqy-microhei}) and Quire
+ * finds it where the package puts it.
  *
  * <p>Only TrueType outlines ({@code .ttf}, and the first such font of a {@code .ttc} collection)
  * are used: PDFBox embeds no other kind in a PDF, so the OpenType/CFF builds (Noto Sans CJK's
@@ -43,14 +43,21 @@ public final class FallbackFonts {
     this.configured = List.copyOf(configured);
   }
 
+  /** One per configured list: the PDFs and the cards share the check and its log line. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, FallbackFonts> SHARED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** {@code quire.gateway.fallback-fonts}: files separated as in {@code PATH}. */
   public static FallbackFonts fromConfig(Config config) {
-    return new FallbackFonts(
-        Arrays.stream(config.getString("quire.gateway.fallback-fonts").split(File.pathSeparator))
-            .map(String::trim)
-            .filter(s -> !s.isEmpty())
-            .map(Path::of)
-            .toList());
+    return SHARED.computeIfAbsent(
+        config.getString("quire.gateway.fallback-fonts"),
+        list ->
+            new FallbackFonts(
+                Arrays.stream(list.split(File.pathSeparator))
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .map(Path::of)
+                    .toList()));
   }
 
   public static FallbackFonts none() {
