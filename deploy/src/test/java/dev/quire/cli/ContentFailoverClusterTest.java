@@ -964,8 +964,8 @@ class ContentFailoverClusterTest {
       long published = System.nanoTime();
       await(
           () -> page(base + "/posts/after-the-outage/").contains("once the database was back"),
-          // Under a second in four runs of five; once more than 15 s, not explained (that run's
-          // logs were not kept): bounded here by what a reader can be asked to wait.
+          // Under 0.4 s in four runs of five; once more than 15 s, not explained (that run's logs
+          // were not kept): bounded here by what a reader can be asked to wait.
           Duration.ofSeconds(30),
           "a post published after the outage is served");
       publishedToVisible = (System.nanoTime() - published) / 1_000_000;

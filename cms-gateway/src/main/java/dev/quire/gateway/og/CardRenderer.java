@@ -228,7 +228,7 @@ public final class CardRenderer {
           try {
             TrueTypeFont font = dev.quire.gateway.render.FallbackFonts.open(usable);
             faces.add(new Face(font, font.getUnicodeCmapLookup(), font.getUnitsPerEm()));
-          } catch (IOException e) {
+          } catch (IOException | RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(CardRenderer.class)
                 .warn("fallback font {} could not be opened: {}", usable.file(), e.toString());
           }
@@ -251,7 +251,14 @@ public final class CardRenderer {
       synchronized (f.font()) {
         int gid = f.cmap().getGlyphId(codePoint);
         if (gid != 0) {
-          Glyph g = load(f.font(), gid);
+          Glyph g;
+          try {
+            g = load(f.font(), gid);
+          } catch (RuntimeException damaged) {
+            // A damaged glyph in a font on the server: the next font, else the empty box, not a
+            // card that fails.
+            continue;
+          }
           double scale = (double) unitsPerEm / f.unitsPerEm();
           GeneralPath path = null;
           if (g.path() != null) {
@@ -459,8 +466,32 @@ public final class CardRenderer {
                   gid = glyphIds.computeIfAbsent(cp, c -> f.cmap().getGlyphId(c));
                 }
               }
-              return gid != 0 || fallbackGlyph(cp) != null;
+              return gid != 0 || fallbackHas(cp);
             });
+  }
+
+  /**
+   * By code point, whether a fallback font maps it: asked on a route for each card's date and
+   * reading time, so answered from the fonts' character maps, never by loading outlines.
+   */
+  private final ConcurrentHashMap<Integer, Boolean> fallbackHas = new ConcurrentHashMap<>();
+
+  private boolean fallbackHas(int codePoint) {
+    Boolean known = fallbackHas.get(codePoint);
+    if (known != null) {
+      return known;
+    }
+    boolean has = false;
+    for (Face f : fallbackFaces()) {
+      synchronized (f.font()) {
+        if (f.cmap().getGlyphId(codePoint) != 0) {
+          has = true;
+          break;
+        }
+      }
+    }
+    fallbackHas.put(codePoint, has);
+    return has;
   }
 
   private Glyph glyph(int codePoint) {

@@ -118,9 +118,6 @@ public final class OgImageModule implements CmsModule {
             CardRenderer.Style.fromConfig(ctx.config()),
             fallbackFonts,
             c.getInt("fallback-glyph-cache"));
-    // The fallback fonts are looked for now, off the routes: a card's ETag names them.
-    java.util.concurrent.CompletableFuture.runAsync(
-        fallbackFonts::usable, ctx.system().dispatchers().lookup(DispatcherSelector.blocking()));
     this.drawn =
         new MadeOnDemand(
             c.getBytes("cache-bytes"),

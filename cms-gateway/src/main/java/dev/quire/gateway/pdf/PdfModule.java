@@ -122,9 +122,6 @@ public final class PdfModule implements CmsModule {
             new ImageVariants(media, ImageVariants.Settings.fromConfig(ctx.config())),
             settings.imageWidth(),
             dev.quire.gateway.render.FallbackFonts.fromConfig(ctx.config()));
-    // The fallback fonts are looked for now, off the routes: a PDF's ETag names them.
-    java.util.concurrent.CompletableFuture.runAsync(
-        renderer::fontsKey, ctx.system().dispatchers().lookup(DispatcherSelector.blocking()));
     this.printed =
         new MadeOnDemand(
             settings.cacheBytes(),

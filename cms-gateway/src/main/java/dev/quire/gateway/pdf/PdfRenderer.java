@@ -53,6 +53,40 @@ public final class PdfRenderer {
   /** The family the server's fallback fonts are registered under (see {@link #render}). */
   public static final String FALLBACK_FAMILY = "Quire Fallback";
 
+  /** Liberation Sans's character map, for {@link #needsFallback}; read at the first need. */
+  private static volatile org.apache.fontbox.ttf.CmapLookup liberation;
+
+  /**
+   * Whether {@code html} has a letter Liberation lacks (Liberation Serif and Mono, the document's
+   * other families, have the same ones): only then are the fallback fonts given to the layout,
+   * which reads a collection's every face for each PDF it is given.
+   */
+  static boolean needsFallback(String html) {
+    org.apache.fontbox.ttf.CmapLookup cmap = liberation;
+    if (cmap == null) {
+      try (InputStream in = PdfRenderer.class.getResourceAsStream(UNICODE_FONT)) {
+        if (in == null) {
+          throw new IllegalStateException("the font " + UNICODE_FONT + " is not on the class path");
+        }
+        cmap =
+            new org.apache.fontbox.ttf.TTFParser()
+                .parse(new org.apache.pdfbox.io.RandomAccessReadBuffer(in))
+                .getUnicodeCmapLookup();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      liberation = cmap;
+    }
+    for (int i = 0; i < html.length(); ) {
+      int cp = html.codePointAt(i);
+      i += Character.charCount(cp);
+      if (cp >= 0x80 && !Character.isWhitespace(cp) && cmap.getGlyphId(cp) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** What a PDF's letters depend on besides its document: the fallback fonts found. */
   public String fontsKey() {
     return fallbackFonts.key();
@@ -245,7 +279,10 @@ public final class PdfRenderer {
     // Letters none of those have (Chinese, Japanese, Korean) from the server's fallback fonts,
     // whatever family the text asks for, a theme's own template's too; without one they print
     // as '#'. Read by the layout only when a letter needs them.
-    for (var fallback : fallbackFonts.usable()) {
+    for (var fallback :
+        needsFallback(page.outerHtml())
+            ? fallbackFonts.usable()
+            : List.<dev.quire.gateway.render.FallbackFonts.Usable>of()) {
       builder.useFont(
           fallback.file().toFile(),
           FALLBACK_FAMILY,

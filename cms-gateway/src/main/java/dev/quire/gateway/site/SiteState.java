@@ -42,7 +42,14 @@ public final class SiteState {
       Duration startupPoll,
       Duration catchUpRetry,
       int memoLimit,
-      ZoneId zone) {}
+      ZoneId zone) {
+    public Settings {
+      if (catchUpRetry.isNegative() || catchUpRetry.isZero()) {
+        throw new IllegalArgumentException(
+            "quire.gateway.catch-up-retry must be more than 0, was " + catchUpRetry);
+      }
+    }
+  }
 
   private final AtomicReference<SiteSnapshot> current;
   private volatile boolean ready;
@@ -252,6 +259,8 @@ public final class SiteState {
                 Map<String, java.time.Instant> tagsLeftAt = new HashMap<>();
                 long[] wanted = {0};
                 boolean[] inFlight = {false};
+                // Catch-ups failed in a row: the first is logged, the retries back off.
+                int[] failures = {0};
                 Runnable fetch =
                     () -> {
                       inFlight[0] = true;
@@ -300,11 +309,25 @@ public final class SiteState {
                         LoadFailed.class,
                         f -> {
                           inFlight[0] = false;
-                          LOG.info("site catch-up failed (will retry): {}", f.reason());
+                          failures[0]++;
+                          if (failures[0] == 1) {
+                            LOG.info("site catch-up failed (will retry): {}", f.reason());
+                          } else {
+                            LOG.debug(
+                                "site catch-up failed again ({}): {}", failures[0], f.reason());
+                          }
                           // A change announced while it failed is fetched soon, not at the
-                          // next catch-up tick (its notification will not come again).
+                          // next catch-up tick (its notification will not come again): after
+                          // catch-up-retry, doubling while it keeps failing, up to the interval.
                           if (ready && wanted[0] > lastSeq[0]) {
-                            timers.startSingleTimer("retry", new Tick(), settings.catchUpRetry());
+                            Duration delay =
+                                settings
+                                    .catchUpRetry()
+                                    .multipliedBy(1L << Math.min(failures[0] - 1, 20));
+                            if (delay.compareTo(settings.catchUpInterval()) > 0) {
+                              delay = settings.catchUpInterval();
+                            }
+                            timers.startSingleTimer("retry", new Tick(), delay);
                           }
                           return Behaviors.same();
                         })
@@ -312,6 +335,10 @@ public final class SiteState {
                         Loaded.class,
                         l -> {
                           inFlight[0] = false;
+                          if (failures[0] > 0) {
+                            LOG.info("site catch-up works again, after {} failures", failures[0]);
+                            failures[0] = 0;
+                          }
                           ContentQuery.Changes changes = l.changes();
                           boolean changed = changes.lastSeq() > lastSeq[0];
                           lastSeq[0] = changes.lastSeq();

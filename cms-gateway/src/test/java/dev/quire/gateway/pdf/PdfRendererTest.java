@@ -180,6 +180,11 @@ class PdfRendererTest {
         .contains("Plain text, then 中文段落 and 変数")
         .doesNotContain("#");
     assertThat(with.fontsKey()).isNotEqualTo(without.fontsKey());
+    // Given to the layout only for a document with such a letter (the layout reads a collection's
+    // every face for each PDF it is given).
+    assertThat(PdfRenderer.needsFallback("<p>Plain café, Ελληνικά, Русский, עברית</p>")).isFalse();
+    assertThat(PdfRenderer.needsFallback("<p>Plain 東京</p>")).isTrue();
+    assertThat(PdfRenderer.needsFallback("<p>한국어</p>")).isTrue();
   }
 
   private static String text(byte[] pdf) throws Exception {

@@ -313,6 +313,17 @@ class SiteStateCatchUpTest {
         Duration.ofSeconds(10));
     awaitUntil(() -> site.snapshot().bySlug("second") != null, Duration.ofSeconds(5));
     assertThat(site.snapshot().seq()).isEqualTo(2);
+    // No retry at once after a failure: a content side that fails fast would be asked in a loop.
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new SiteState.Settings(
+                    200,
+                    Duration.ofHours(1),
+                    Duration.ofMillis(50),
+                    Duration.ZERO,
+                    100,
+                    ZoneOffset.UTC))
+        .hasMessageContaining("quire.gateway.catch-up-retry must be more than 0");
   }
 
   @Test
