@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The site's search, as the demo post "Search that understands what you meant" asks for: both
@@ -19,7 +18,8 @@ import java.util.regex.Pattern;
  *   <li><b>Words</b>: every word of the query starts a word of the item's title, tags, description
  *       or text ("rus" finds "Rust", "cafe" finds "Café"); a title counts more than a tag, a tag
  *       more than the description, the description more than the text. Exact and instant, from the
- *       gateway's memory.
+ *       gateway's memory. Chinese, Japanese and Korean, written without spaces, are matched by
+ *       pairs of letters (see {@link #fold}).
  *   <li><b>Meaning</b>: the embedding service's nearest published items to the query, over their
  *       whole text, above a minimum similarity.
  * </ul>
@@ -36,8 +36,6 @@ public final class SiteSearch {
   static final int TAG = 4;
   static final int DESCRIPTION = 2;
   static final int TEXT = 1;
-
-  private static final Pattern MARKS = Pattern.compile("\\p{M}+");
 
   private SiteSearch() {}
 
@@ -130,17 +128,48 @@ public final class SiteSearch {
    * {@code text} for matching: lower case, accents dropped ("Café" is "cafe"), and every run of
    * anything but letters and digits one space, with a space in front, so that {@code " " + word} is
    * found exactly where a word starts.
+   *
+   * <p>Chinese, Japanese and Korean are written without spaces between words (Korean between
+   * phrases), so a run of their letters is one "word" and a word inside it could not be found: such
+   * a run becomes its overlapping pairs of letters ("東京都" is "東京 京都"), and its last letter alone,
+   * so that any letter of it starts a word. A query is folded the same way without that last letter
+   * ({@link #foldQuery}): "京都" finds "東京都", and so does "京". Their marks (Japanese voicing,
+   * Hangul's decomposed syllables) are kept: "ガ" is not "カ".
    */
   static String fold(String text) {
+    return fold(text, true);
+  }
+
+  /** {@code query} folded as {@link #fold} folds a field, for matching against one. */
+  static String foldQuery(String query) {
+    return fold(query, false);
+  }
+
+  private static String fold(String text, boolean field) {
     if (text == null || text.isEmpty()) {
       return " ";
     }
-    String plain = MARKS.matcher(Normalizer.normalize(text, Normalizer.Form.NFD)).replaceAll("");
+    String plain = Normalizer.normalize(text, Normalizer.Form.NFD);
     StringBuilder out = new StringBuilder(plain.length() + 1).append(' ');
+    StringBuilder run = new StringBuilder();
     boolean space = true;
     for (int i = 0; i < plain.length(); ) {
       int cp = plain.codePointAt(i);
       i += Character.charCount(cp);
+      if (isMark(cp)) {
+        // An accent on a Latin letter is dropped; a CJK letter's mark is part of it.
+        if (run.length() > 0) {
+          run.appendCodePoint(cp);
+        }
+        continue;
+      }
+      if (isCjk(cp)) {
+        run.appendCodePoint(cp);
+        continue;
+      }
+      if (run.length() > 0) {
+        space = pairs(run, out, space, field);
+      }
       if (Character.isLetterOrDigit(cp)) {
         out.appendCodePoint(Character.toLowerCase(cp));
         space = false;
@@ -149,7 +178,60 @@ public final class SiteSearch {
         space = true;
       }
     }
+    if (run.length() > 0) {
+      pairs(run, out, space, field);
+    }
     return out.toString();
+  }
+
+  /**
+   * Writes the CJK letters of {@code run} (decomposed) to {@code out} as overlapping pairs, and for
+   * a field its last letter alone; empties {@code run}. Returns that {@code out} ends in a space.
+   */
+  private static boolean pairs(StringBuilder run, StringBuilder out, boolean space, boolean field) {
+    int[] letters = Normalizer.normalize(run, Normalizer.Form.NFC).codePoints().toArray();
+    run.setLength(0);
+    if (!space) {
+      out.append(' ');
+    }
+    if (letters.length == 1) {
+      out.appendCodePoint(letters[0]);
+    } else {
+      for (int k = 0; k + 1 < letters.length; k++) {
+        if (k > 0) {
+          out.append(' ');
+        }
+        out.appendCodePoint(letters[k]).appendCodePoint(letters[k + 1]);
+      }
+      if (field) {
+        out.append(' ').appendCodePoint(letters[letters.length - 1]);
+      }
+    }
+    out.append(' ');
+    return true;
+  }
+
+  private static boolean isMark(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.NON_SPACING_MARK
+        || type == Character.COMBINING_SPACING_MARK
+        || type == Character.ENCLOSING_MARK;
+  }
+
+  /** A letter of a script written without spaces between words: Han, kana, Hangul. */
+  static boolean isCjk(int cp) {
+    if (cp < 0x1100) {
+      return false;
+    }
+    // The prolonged sound marks and the iteration mark belong to no one script.
+    if (cp == 0x30FC || cp == 0xFF70 || cp == 0x3005) {
+      return true;
+    }
+    Character.UnicodeScript s = Character.UnicodeScript.of(cp);
+    return s == Character.UnicodeScript.HAN
+        || s == Character.UnicodeScript.HIRAGANA
+        || s == Character.UnicodeScript.KATAKANA
+        || s == Character.UnicodeScript.HANGUL;
   }
 
   /** Words shorter than this are left out of a query that has a longer one. */
@@ -162,13 +244,16 @@ public final class SiteSearch {
    */
   static List<String> words(String query, int max) {
     LinkedHashSet<String> all = new LinkedHashSet<>();
-    for (String w : fold(query).trim().split(" ")) {
+    for (String w : foldQuery(query).trim().split(" ")) {
       if (!w.isEmpty()) {
         all.add(w);
       }
     }
-    boolean anyLong = all.stream().anyMatch(w -> w.length() >= SHORT_WORD);
-    return all.stream().filter(w -> !anyLong || w.length() >= SHORT_WORD).limit(max).toList();
+    // A pair of CJK letters is a word of its own, not a short one.
+    java.util.function.Predicate<String> isLong =
+        w -> w.length() >= SHORT_WORD || isCjk(w.codePointAt(0));
+    boolean anyLong = all.stream().anyMatch(isLong);
+    return all.stream().filter(w -> !anyLong || isLong.test(w)).limit(max).toList();
   }
 
   /**

@@ -140,6 +140,39 @@ public class SiteSearchTest {
     assertThat(SiteSearch.textWords("")).isEqualTo(" ");
   }
 
+  /**
+   * Chinese, Japanese and Korean are written without spaces between words: a word inside a run of
+   * their letters is found (as pairs of letters), a single letter too, and a query of them keeps
+   * its short words. Before, the whole run was one word: "ホーム" did not find "駅のホームには".
+   */
+  @Test
+  void wordsInsideTextWrittenWithoutSpacesAreFound() {
+    assertThat(SiteSearch.fold("東京都")).isEqualTo(" 東京 京都 都 ");
+    assertThat(SiteSearch.foldQuery("東京都")).isEqualTo(" 東京 京都 ");
+    assertThat(SiteSearch.fold("Tokyo東京, ok")).isEqualTo(" tokyo 東京 京 ok");
+    assertThat(SiteSearch.fold("ガス")).as("voicing kept").isEqualTo(" ガス ス ");
+    assertThat(SiteSearch.fold("한국어")).as("syllables kept whole").isEqualTo(" 한국 국어 어 ");
+    assertThat(SiteSearch.words("東京 ホーム", 10)).containsExactly("東京", "ホー", "ーム");
+    assertThat(SiteSearch.words("京", 10)).containsExactly("京");
+    ItemView tokyo =
+        withHtml(item("6", "post", "東京の朝", "散歩の記録", "2026-05-01"), "<p>東京の朝は早い。駅のホームには人が並ぶ。</p>");
+    ItemView osaka =
+        withHtml(
+            item("7", "post", "大阪の夜", "食べ歩き", "2026-05-02"), "<p>한국어 문장도 있습니다. カスタードを食べた。</p>");
+    SiteSearch.Index idx = SiteSearch.Index.of(SiteSnapshot.of(7, List.of(tokyo, osaka), 100));
+    assertThat(SiteSearch.byWords(idx, SiteSearch.words("ホーム", 10), 10)).containsExactly(tokyo);
+    assertThat(SiteSearch.byWords(idx, SiteSearch.words("駅 ホーム", 10), 10)).containsExactly(tokyo);
+    assertThat(SiteSearch.byWords(idx, SiteSearch.words("朝", 10), 10)).containsExactly(tokyo);
+    assertThat(SiteSearch.byWords(idx, SiteSearch.words("の", 10), 10))
+        .containsExactlyInAnyOrder(tokyo, osaka);
+    assertThat(SiteSearch.byWords(idx, SiteSearch.words("문장", 10), 10)).containsExactly(osaka);
+    assertThat(SiteSearch.byWords(idx, SiteSearch.words("ガスター", 10), 10))
+        .as("カスタード is not ガス")
+        .isEmpty();
+    assertThat(SiteSearch.byWords(idx, SiteSearch.words("カスタード", 10), 10)).containsExactly(osaka);
+    assertThat(SiteSearch.byWords(idx, SiteSearch.words("東京 大阪", 10), 10)).isEmpty();
+  }
+
   @Test
   void aNewIndexReadsOnlyTheItemsThatChanged() {
     SiteSnapshot first = SiteSnapshot.of(7, List.of(RUST, CAFE, TAGGED), 100);
