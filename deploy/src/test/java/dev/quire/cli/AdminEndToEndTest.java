@@ -65,8 +65,16 @@ class AdminEndToEndTest {
     var config =
         adminNodeConfig(
             tmp.resolve("data"),
-            // One file a page, so that the media page's paging shows with two files.
-            Map.of("quire.crawler.politeness-delay", "0ms", "quire.media.admin-page-size", 1));
+            // One file a page, so that the media page's paging shows with two files. No fallback
+            // font on this server, whatever the machine has: the Settings page says so for a site
+            // in Japanese (the CJK PDF and card tests use a real one, in cms-gateway).
+            Map.of(
+                "quire.crawler.politeness-delay",
+                "0ms",
+                "quire.media.admin-page-size",
+                1,
+                "quire.gateway.fallback-fonts",
+                tmp.resolve("no-such-font.ttf").toString()));
     var out = new java.io.ByteArrayOutputStream();
     node = QuireNode.start(config, true, new java.io.PrintStream(out, true), TOKEN);
     base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
@@ -2179,12 +2187,18 @@ class AdminEndToEndTest {
   /** An admin page once {@code test} holds for it, asked again each half second (at most 30 s). */
   static String awaitAdminPage(AdminForms admin, java.util.function.Predicate<String> test)
       throws Exception {
+    return awaitAdminPage(admin, "/admin/content/", test);
+  }
+
+  /** The admin page at {@code path} once {@code test} holds for it (within 30 s). */
+  static String awaitAdminPage(
+      AdminForms admin, String path, java.util.function.Predicate<String> test) throws Exception {
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-    String body = admin.get("/admin/content/").body();
+    String body = admin.get(path).body();
     while (!test.test(body)) {
       assertThat(System.nanoTime()).as("the admin page in time: " + body).isLessThan(deadline);
       Thread.sleep(500);
-      body = admin.get("/admin/content/").body();
+      body = admin.get(path).body();
     }
     return body;
   }
@@ -2289,5 +2303,31 @@ class AdminEndToEndTest {
             ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
     return EndToEndTest.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * A site in Japanese on a server without a font for its letters: the Settings page says that its
+   * PDFs print them as '#' and how to install one; in English it says nothing.
+   */
+  @Test
+  @Order(23)
+  void theSettingsPageSaysWhenTheSitesLanguageHasNoFontForPdfsAndCards() throws Exception {
+    AdminForms admin = signedIn("admin", "a-new-password-1"); // changed in an earlier test
+    assertThat(admin.get("/admin/settings/").body()).doesNotContain("id=\"font-trouble\"");
+    var japanese = api("PUT", "/api/v1/settings", "{\"language\": \"ja\"}");
+    assertThat(japanese.statusCode()).as(japanese.body()).isEqualTo(200);
+    try {
+      String page =
+          awaitAdminPage(admin, "/admin/settings/", body -> body.contains("id=\"font-trouble\""));
+      String note = org.jsoup.Jsoup.parse(page).getElementById("font-trouble").text();
+      assertThat(note)
+          .startsWith("The site's language is Japanese, but this server has no font")
+          .contains("PDFs print them as #")
+          .contains("apt-get install fonts-droid-fallback fonts-nanum")
+          .contains("quire.gateway.fallback-fonts");
+    } finally {
+      var english = api("PUT", "/api/v1/settings", "{\"language\": \"en\"}");
+      assertThat(english.statusCode()).as(english.body()).isEqualTo(200);
+    }
   }
 }

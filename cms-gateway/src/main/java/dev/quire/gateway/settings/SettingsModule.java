@@ -63,6 +63,14 @@ public final class SettingsModule implements CmsModule {
   private FollowedTable<ProfileCommand, ProfileTable> followed;
   private LiveSettings live;
   private dev.quire.gateway.render.ThemeWords words;
+
+  /** The server's fonts for letters Quire's own lack: the Settings page says when there is none. */
+  private dev.quire.gateway.render.FallbackFonts fallbackFonts;
+
+  /** Languages (primary subtags) whose letters only the fallback fonts have. */
+  private static final java.util.Set<String> NEEDS_FALLBACK_FONT =
+      java.util.Set.of("zh", "ja", "ko");
+
   private ObjectMapper json;
 
   @Override
@@ -119,6 +127,7 @@ public final class SettingsModule implements CmsModule {
   @Override
   public void start(ModuleContext ctx) {
     this.live = ctx.settings();
+    this.fallbackFonts = dev.quire.gateway.render.FallbackFonts.fromConfig(ctx.config());
     this.site = ctx.site();
     this.content = ctx.content();
     this.words = ctx.templates().words();
@@ -660,9 +669,19 @@ public final class SettingsModule implements CmsModule {
       FieldError error) {
     String icon =
         typed == null ? t.profile().asSettings().getOrDefault("icon", "") : typed.get("icon");
+    // A site in Chinese, Japanese or Korean without a font for them: its PDFs print '#'. Looked for
+    // on the blocking dispatcher (the fonts are read at the first look), only for those languages.
+    String language = live.get().language();
+    String primary = language.split("-")[0].toLowerCase(java.util.Locale.ROOT);
+    CompletionStage<Boolean> noFont =
+        NEEDS_FALLBACK_FONT.contains(primary)
+            ? CompletableFuture.supplyAsync(() -> fallbackFonts.usable().isEmpty(), blocking)
+            : CompletableFuture.completedFuture(false);
     return iconChoices(icon)
+        .thenCombine(noFont, java.util.Map::entry)
         .thenApply(
-            icons -> {
+            both -> {
+              IconChoices icons = both.getKey();
               Map<String, String> set = t.profile().asSettings();
               Map<String, String> configured = live.configured().profileSettings();
               List<Map<String, Object>> fields = new ArrayList<>();
@@ -700,6 +719,12 @@ public final class SettingsModule implements CmsModule {
               vars.put("icons", icons.choices());
               vars.put("iconsCapped", icons.capped());
               vars.put("wordLanguages", String.join(", ", words.languages()));
+              if (both.getValue()) {
+                vars.put(
+                    "fontTrouble",
+                    java.util.Locale.forLanguageTag(language)
+                        .getDisplayLanguage(java.util.Locale.ENGLISH));
+              }
               if (error != null && !SiteProfile.KEYS.contains(error.field())) {
                 vars.put(
                     "problem",
