@@ -248,27 +248,28 @@ public final class CardRenderer {
     Glyph found = NO_GLYPH;
     int unitsPerEm = face().unitsPerEm();
     for (Face f : fallbackFaces()) {
-      synchronized (f.font()) {
-        int gid = f.cmap().getGlyphId(codePoint);
-        if (gid != 0) {
-          Glyph g;
-          try {
-            g = load(f.font(), gid);
-          } catch (RuntimeException damaged) {
-            // A damaged glyph in a font on the server: the next font, else the empty box, not a
-            // card that fails.
-            continue;
-          }
-          double scale = (double) unitsPerEm / f.unitsPerEm();
-          GeneralPath path = null;
-          if (g.path() != null) {
-            path = new GeneralPath(g.path());
-            path.transform(AffineTransform.getScaleInstance(scale, scale));
-          }
-          found = new Glyph(path, (int) Math.round(g.advance() * scale));
-          break;
-        }
+      int gid = glyphId(f, codePoint);
+      if (gid == 0) {
+        continue;
       }
+      Glyph g;
+      try {
+        synchronized (f.font()) {
+          g = load(f.font(), gid);
+        }
+      } catch (RuntimeException damaged) {
+        // A damaged glyph in a font on the server: the next font, else the empty box, not a card
+        // that fails.
+        continue;
+      }
+      double scale = (double) unitsPerEm / f.unitsPerEm();
+      GeneralPath path = null;
+      if (g.path() != null) {
+        path = new GeneralPath(g.path());
+        path.transform(AffineTransform.getScaleInstance(scale, scale));
+      }
+      found = new Glyph(path, (int) Math.round(g.advance() * scale));
+      break;
     }
     if (fallbackGlyphs.size() < fallbackGlyphCache) {
       fallbackGlyphs.put(codePoint, found);
@@ -481,17 +482,16 @@ public final class CardRenderer {
     if (known != null) {
       return known;
     }
-    boolean has = false;
-    for (Face f : fallbackFaces()) {
-      synchronized (f.font()) {
-        if (f.cmap().getGlyphId(codePoint) != 0) {
-          has = true;
-          break;
-        }
-      }
-    }
+    boolean has = fallbackFaces().stream().anyMatch(f -> glyphId(f, codePoint) != 0);
     fallbackHas.put(codePoint, has);
     return has;
+  }
+
+  /** {@code codePoint}'s glyph id in {@code f}, 0 for none (FontBox reads one at a time). */
+  private static int glyphId(Face f, int codePoint) {
+    synchronized (f.font()) {
+      return f.cmap().getGlyphId(codePoint);
+    }
   }
 
   private Glyph glyph(int codePoint) {

@@ -53,7 +53,7 @@ public final class PdfRenderer {
   /** The family the server's fallback fonts are registered under (see {@link #render}). */
   public static final String FALLBACK_FAMILY = "Quire Fallback";
 
-  /** Liberation Sans's character map, for {@link #needsFallback}; read at the first need. */
+  /** Liberation Sans's character map, for {@link #needsFallback}; taken at the first need. */
   private static volatile org.apache.fontbox.ttf.CmapLookup liberation;
 
   /**
@@ -64,14 +64,9 @@ public final class PdfRenderer {
   static boolean needsFallback(String html) {
     org.apache.fontbox.ttf.CmapLookup cmap = liberation;
     if (cmap == null) {
-      try (InputStream in = PdfRenderer.class.getResourceAsStream(UNICODE_FONT)) {
-        if (in == null) {
-          throw new IllegalStateException("the font " + UNICODE_FONT + " is not on the class path");
-        }
-        cmap =
-            new org.apache.fontbox.ttf.TTFParser()
-                .parse(new org.apache.pdfbox.io.RandomAccessReadBuffer(in))
-                .getUnicodeCmapLookup();
+      // The copy PDFBox's font mapper already holds (the same file as UNICODE_FONT).
+      try {
+        cmap = JarFontMapper.INSTANCE.font().getUnicodeCmapLookup();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

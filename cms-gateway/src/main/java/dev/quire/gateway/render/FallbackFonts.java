@@ -34,7 +34,7 @@ public final class FallbackFonts {
   private static final Logger LOG = LoggerFactory.getLogger(FallbackFonts.class);
 
   /** A usable fallback font: its file and, for a collection, which of its fonts. */
-  public record Usable(Path file, String name, long bytes) {}
+  public record Usable(Path file, String name) {}
 
   private final List<Path> configured;
   private final AtomicReference<List<Usable>> usable = new AtomicReference<>();
@@ -163,7 +163,6 @@ public final class FallbackFonts {
   }
 
   private static Usable usableIn(Path file) throws IOException {
-    long bytes = Files.size(file);
     if (isCollection(file)) {
       String[] name = {null};
       try (TrueTypeCollection c = new TrueTypeCollection(file.toFile())) {
@@ -178,11 +177,11 @@ public final class FallbackFonts {
               }
             });
       }
-      return name[0] == null ? null : new Usable(file, name[0], bytes);
+      return name[0] == null ? null : new Usable(file, name[0]);
     }
     try (TrueTypeFont font =
         new TTFParser().parse(new RandomAccessReadBufferedFile(file.toFile()))) {
-      return font.getGlyph() == null ? null : new Usable(file, font.getName(), bytes);
+      return font.getGlyph() == null ? null : new Usable(file, font.getName());
     } catch (IOException e) {
       if (String.valueOf(e.getMessage()).contains("CFF")) {
         return null;

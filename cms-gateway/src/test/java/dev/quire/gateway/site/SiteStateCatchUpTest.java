@@ -266,15 +266,7 @@ class SiteStateCatchUpTest {
     SiteState site = site(Duration.ofHours(1));
     awaitUntil(site::ready, Duration.ofSeconds(10));
     readModel.put("b", published("b", "second", 2));
-    ActorRef<Topic.Command<ContentTopic>> topic =
-        kit.spawn(Topic.create(ContentTopic.class, ContentTopic.NAME));
-    awaitUntil(
-        () -> {
-          // Re-sent until the topic's subscriber list has spread to the publisher.
-          topic.tell(Topic.publish(new ContentTopic(2)));
-          return site.snapshot().bySlug("second") != null;
-        },
-        Duration.ofSeconds(10));
+    announceUntil(2, () -> site.snapshot().bySlug("second") != null);
     assertThat(site.snapshot().seq()).isEqualTo(2);
   }
 
@@ -301,16 +293,9 @@ class SiteStateCatchUpTest {
                 ZoneOffset.UTC));
     awaitUntil(site::ready, Duration.ofSeconds(10));
     readModel.put("b", published("b", "second", 2));
-    ActorRef<Topic.Command<ContentTopic>> topic =
-        kit.spawn(Topic.create(ContentTopic.class, ContentTopic.NAME));
     // Announced until the fetch it starts has reached the read model (and goes unanswered); not
     // after, so that no later notification is what fetches the change.
-    awaitUntil(
-        () -> {
-          topic.tell(Topic.publish(new ContentTopic(2)));
-          return unanswered.get();
-        },
-        Duration.ofSeconds(10));
+    announceUntil(2, unanswered::get);
     awaitUntil(() -> site.snapshot().bySlug("second") != null, Duration.ofSeconds(5));
     assertThat(site.snapshot().seq()).isEqualTo(2);
     // No retry at once after a failure: a content side that fails fast would be asked in a loop.
@@ -409,6 +394,22 @@ class SiteStateCatchUpTest {
             .getData()
             .utf8String();
     assertThat(html).contains("Title first").contains("Title second");
+  }
+
+  /**
+   * Announces a change up to {@code seq} on the content topic, again and again (the topic's
+   * subscribers reach a new publisher after a while), until {@code done} (within 10 s).
+   */
+  void announceUntil(long seq, java.util.function.BooleanSupplier done)
+      throws InterruptedException {
+    ActorRef<Topic.Command<ContentTopic>> topic =
+        kit.spawn(Topic.create(ContentTopic.class, ContentTopic.NAME));
+    awaitUntil(
+        () -> {
+          topic.tell(Topic.publish(new ContentTopic(seq)));
+          return done.getAsBoolean();
+        },
+        Duration.ofSeconds(10));
   }
 
   static void awaitUntil(java.util.function.BooleanSupplier done, Duration within)
