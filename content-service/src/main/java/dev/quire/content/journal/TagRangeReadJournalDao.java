@@ -52,6 +52,27 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
 
   private final Serialization serialization;
   private final String eventsByTagSql;
+  private final String journalSequenceSql;
+
+  /** The gaps in the journal's ordering being watched (see {@link #journalSequence}). */
+  private final OrderingGaps gaps = new OrderingGaps();
+
+  /** Who can write to the journal's database, as far as gaps in its ordering go. */
+  enum Writers {
+    /** Not known yet: the first query finds out. */
+    UNKNOWN,
+    /** PostgreSQL: any of its sessions; it lists them with their transactions. */
+    POSTGRES,
+    /** An embedded H2 database: this JVM's journal only ({@link WritesInFlight}). */
+    THIS_JVM,
+    /** Another database, a server-mode H2, or one that would not list its sessions. */
+    NOT_LISTED
+  }
+
+  private volatile Writers writers = Writers.UNKNOWN;
+
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(TagRangeReadJournalDao.class);
 
   public TagRangeReadJournalDao(
       JdbcBackend.JdbcDatabaseDef db,
@@ -63,7 +84,126 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
     super(db, profile, config, serialization, ec, mat);
     this.serialization = serialization;
     this.eventsByTagSql = eventsByTagSql(config);
+    var journal = config.eventJournalTableConfiguration();
+    String ordering = q(journal.columnNames().ordering());
+    this.journalSequenceSql =
+        "SELECT "
+            + ordering
+            + " FROM "
+            + table(journal.schemaName(), journal.tableName())
+            + " WHERE "
+            + ordering
+            + " > ? ORDER BY "
+            + ordering
+            + " LIMIT ?";
   }
+
+  /**
+   * The journal's ordering values above {@code offset}, for the library's gap finder, with the
+   * values of writes that were rolled back added once that is known (see {@link OrderingGaps}):
+   * later events then do not wait out the library's 10 s for them. Where the open transactions
+   * cannot be listed, the library's query as it is.
+   */
+  @Override
+  public Source<Object, NotUsed> journalSequence(long offset, long limit) {
+    if (writers == Writers.NOT_LISTED) {
+      return super.journalSequence(offset, limit);
+    }
+    SimpleJdbcAction<List<Long>> read =
+        new SimpleJdbcAction<>(ctx -> sequence(ctx.connection(), offset, limit));
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Future<List<Long>> values = db().run((DBIOAction) read);
+    return org.apache.pekko.stream.javadsl.Source.completionStage(FutureConverters.asJava(values))
+        .<Object>mapConcat(list -> new ArrayList<Object>(list))
+        .asScala();
+  }
+
+  private List<Long> sequence(Connection connection, long offset, long limit) {
+    try {
+      if (writers == Writers.UNKNOWN) {
+        writers = writers(connection.getMetaData());
+      }
+      java.util.Set<String> before =
+          gaps.pendingAbove(offset) ? openTransactions(connection) : null;
+      List<Long> rows = new ArrayList<>();
+      try (PreparedStatement st = connection.prepareStatement(journalSequenceSql)) {
+        st.setLong(1, offset);
+        st.setLong(2, limit);
+        try (ResultSet rs = st.executeQuery()) {
+          while (rs.next()) {
+            rows.add(rs.getLong(1));
+          }
+        }
+      }
+      return gaps.resolve(offset, rows, before, () -> openTransactions(connection));
+    } catch (SQLException e) {
+      throw new IllegalStateException("journal sequence query failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Who may write to the database: H2 is embedded unless reached over the network or open to other
+   * processes ({@code AUTO_SERVER}).
+   */
+  static Writers writers(java.sql.DatabaseMetaData meta) throws SQLException {
+    String product = meta.getDatabaseProductName();
+    String url = meta.getURL() == null ? "" : meta.getURL().toUpperCase(java.util.Locale.ROOT);
+    if ("PostgreSQL".equals(product)) {
+      return Writers.POSTGRES;
+    }
+    if ("H2".equals(product)
+        && !url.startsWith("JDBC:H2:TCP:")
+        && !url.startsWith("JDBC:H2:SSL:")
+        && !url.replace(" ", "").contains("AUTO_SERVER=TRUE")) {
+      return Writers.THIS_JVM;
+    }
+    log.info(
+        "The journal's database ({}) is not one whose open writes Quire can list: a write rolled"
+            + " back holds later events back for the read journal's gap wait",
+        product);
+    return Writers.NOT_LISTED;
+  }
+
+  /**
+   * The transactions open now that may write to the journal; null if they cannot be listed (then
+   * gaps wait for the library's give-up, and the list is not asked again). On PostgreSQL: by
+   * backend and start time, and a backend whose details this role may not read counts as open for
+   * as long as it exists.
+   */
+  private java.util.Set<String> openTransactions(Connection connection) {
+    Writers w = writers;
+    if (w == Writers.THIS_JVM) {
+      return WritesInFlight.open();
+    }
+    if (w != Writers.POSTGRES) {
+      return null;
+    }
+    try (var st = connection.createStatement();
+        ResultSet rs = st.executeQuery(OPEN_TRANSACTIONS_SQL)) {
+      java.util.Set<String> open = new java.util.HashSet<>();
+      while (rs.next()) {
+        String start = rs.getString(2);
+        open.add(rs.getInt(1) + "@" + (start == null ? "hidden" : start));
+      }
+      return open;
+    } catch (SQLException e) {
+      writers = Writers.NOT_LISTED;
+      log.warn(
+          "Cannot list the database's open transactions ({}); a write rolled back will hold later"
+              + " events back for the read journal's gap wait",
+          e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * PostgreSQL's open transactions in this database, other than the asking one's: those with a
+   * start time, and those this role may not see into.
+   */
+  static final String OPEN_TRANSACTIONS_SQL =
+      "SELECT pid, xact_start::text FROM pg_stat_activity WHERE datname = current_database()"
+          + " AND pid <> pg_backend_pid()"
+          + " AND (xact_start IS NOT NULL OR query = '<insufficient privilege>')";
 
   /**
    * The query: events with the tag whose ordering is in {@code (offset, maxOffset]}, in order, at

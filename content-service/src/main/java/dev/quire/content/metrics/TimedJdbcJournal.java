@@ -1,6 +1,7 @@
 package dev.quire.content.metrics;
 
 import com.typesafe.config.Config;
+import dev.quire.content.journal.WritesInFlight;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
@@ -16,6 +17,7 @@ import scala.util.Try;
  * The JDBC journal with its writes timed: {@code quire.journal.writes} is the time from a batch of
  * events reaching the journal to the database confirming it (what every acknowledged edit waits
  * for), {@code quire.journal.events} the events written. Configured as {@code jdbc-journal.class}.
+ * Each write is also registered in {@link WritesInFlight} while it is open.
  */
 public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
 
@@ -110,11 +112,21 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
       events += it.next().size();
     }
     long count = events;
-    Future<Seq<Try<BoxedUnit>>> f = super.asyncWriteMessages(messages);
+    // Open until the database has committed or rolled the write back: the read journal gives up
+    // a gap in the ordering on H2 only once the writes open when it saw it have ended.
+    long write = WritesInFlight.begin();
+    Future<Seq<Try<BoxedUnit>>> f;
+    try {
+      f = super.asyncWriteMessages(messages);
+    } catch (RuntimeException e) {
+      WritesInFlight.end(write);
+      throw e;
+    }
     // On the completing thread (parasitic): Scala's CompletionStage view would run a Java
     // callback "async" on the common pool, which on 2 cores starts a thread per call.
     f.onComplete(
         result -> {
+          WritesInFlight.end(write);
           long took = System.nanoTime() - t0;
           if (result.isSuccess()) {
             WRITES.record(took, TimeUnit.NANOSECONDS);

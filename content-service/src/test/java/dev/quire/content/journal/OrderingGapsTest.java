@@ -1,0 +1,95 @@
+package dev.quire.content.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bookkeeping that gives up ordering values of rolled-back writes; on a real PostgreSQL in
+ * {@code TagRangeReadJournalDaoTest}.
+ */
+class OrderingGapsTest {
+
+  static final Supplier<Set<String>> NOT_ASKED =
+      () -> {
+        throw new AssertionError("open transactions asked without a new gap");
+      };
+
+  @Test
+  void valuesWithoutGapsPassAsTheyAreAndNothingIsAsked() {
+    OrderingGaps gaps = new OrderingGaps();
+    assertThat(gaps.resolve(0, List.of(1L, 2L, 3L), null, NOT_ASKED)).containsExactly(1L, 2L, 3L);
+    assertThat(gaps.gaps()).isEmpty();
+    assertThat(gaps.pendingAbove(0)).isFalse();
+  }
+
+  @Test
+  void aGapIsGivenUpOnlyOnALaterReadAfterEveryTransactionOpenAtItsFirstSightEnded() {
+    OrderingGaps gaps = new OrderingGaps();
+    // First seen: never given up on the same read, even with nothing open.
+    assertThat(gaps.resolve(0, List.of(1L, 4L), null, () -> Set.of("7@a", "8@b")))
+        .containsExactly(1L, 4L);
+    assertThat(gaps.pendingAbove(1)).isTrue();
+    // 7@a still open: kept.
+    assertThat(gaps.resolve(1, List.of(4L, 5L), Set.of("7@a", "9@c"), NOT_ASKED))
+        .containsExactly(4L, 5L);
+    // 7@a is open again in a new transaction (7@x): not the one that was open, so given up.
+    assertThat(gaps.resolve(1, List.of(4L, 5L), Set.of("7@x", "9@c"), NOT_ASKED))
+        .containsExactly(2L, 3L, 4L, 5L);
+    assertThat(gaps.gaps()).isEmpty();
+  }
+
+  @Test
+  void aGapSeenWhenNothingWasOpenIsGivenUpOnTheNextRead() {
+    OrderingGaps gaps = new OrderingGaps();
+    assertThat(gaps.resolve(0, List.of(2L), null, Set::of)).containsExactly(2L);
+    assertThat(gaps.resolve(0, List.of(2L), Set.of("1@a"), NOT_ASKED)).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void aRowThatCommitsLateIsReadAndItsGapForgotten() {
+    OrderingGaps gaps = new OrderingGaps();
+    gaps.resolve(0, List.of(1L, 3L), null, () -> Set.of("7@a"));
+    assertThat(gaps.resolve(1, List.of(2L, 3L), Set.of("7@a"), NOT_ASKED)).containsExactly(2L, 3L);
+    assertThat(gaps.gaps()).isEmpty();
+  }
+
+  @Test
+  void partOfAGapFilledLeavesTheRestToBeGivenUp() {
+    OrderingGaps gaps = new OrderingGaps();
+    gaps.resolve(1, List.of(6L), null, () -> Set.of("7@a", "8@b"));
+    assertThat(gaps.gaps()).containsExactly(new OrderingGaps.Gap(2, 6, Set.of("7@a", "8@b")));
+    // 8@b committed value 4; 7@a is still open.
+    assertThat(gaps.resolve(1, List.of(4L, 6L), Set.of("7@a"), NOT_ASKED)).containsExactly(4L, 6L);
+    assertThat(gaps.gaps())
+        .containsExactly(
+            new OrderingGaps.Gap(2, 4, Set.of("7@a")), new OrderingGaps.Gap(5, 6, Set.of("7@a")));
+    assertThat(gaps.resolve(1, List.of(4L, 6L), Set.of(), NOT_ASKED))
+        .containsExactly(2L, 3L, 4L, 5L, 6L);
+  }
+
+  @Test
+  void aGapBeyondAReadCutShortByItsLimitIsKept() {
+    OrderingGaps gaps = new OrderingGaps();
+    gaps.resolve(0, List.of(1L, 2L, 3L, 5L), null, () -> Set.of("7@a"));
+    // The reader restarted lower (a new query from 0), and its limit stopped it before the gap.
+    assertThat(gaps.resolve(0, List.of(1L, 2L), Set.of("7@a"), NOT_ASKED)).containsExactly(1L, 2L);
+    assertThat(gaps.gaps()).containsExactly(new OrderingGaps.Gap(4, 5, Set.of("7@a")));
+    assertThat(gaps.resolve(2, List.of(3L, 5L), Set.of(), NOT_ASKED)).containsExactly(3L, 4L, 5L);
+  }
+
+  @Test
+  void aGapWhoseWritersCouldNotBeListedWaitsForTheLibrary() {
+    OrderingGaps gaps = new OrderingGaps();
+    gaps.resolve(0, List.of(1L, 3L), null, () -> null);
+    assertThat(gaps.resolve(1, List.of(3L), Set.of(), NOT_ASKED)).containsExactly(3L);
+    assertThat(gaps.resolve(1, List.of(3L), Set.of(), NOT_ASKED)).containsExactly(3L);
+    // The library gives it up itself and reads on from above it: the gap is dropped.
+    assertThat(gaps.resolve(3, List.of(4L), null, NOT_ASKED)).containsExactly(4L);
+    assertThat(gaps.gaps()).isEmpty();
+    assertThat(gaps.pendingAbove(3)).isFalse();
+  }
+}
