@@ -71,6 +71,9 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
 
   private volatile Writers writers = Writers.UNKNOWN;
 
+  /** Whether this system's journal registers its writes in {@link WritesInFlight}. */
+  private final boolean journalRegistersWrites;
+
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(TagRangeReadJournalDao.class);
 
@@ -83,6 +86,7 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
       Materializer mat) {
     super(db, profile, config, serialization, ec, mat);
     this.serialization = serialization;
+    this.journalRegistersWrites = journalRegistersWrites(mat.system().settings().config());
     this.eventsByTagSql = eventsByTagSql(config);
     var journal = config.eventJournalTableConfiguration();
     String ordering = q(journal.columnNames().ordering());
@@ -121,7 +125,7 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
   private List<Long> sequence(Connection connection, long offset, long limit) {
     try {
       if (writers == Writers.UNKNOWN) {
-        writers = writers(connection.getMetaData());
+        writers = writers(connection.getMetaData(), journalRegistersWrites);
       }
       java.util.Set<String> before =
           gaps.pendingAbove(offset) ? openTransactions(connection) : null;
@@ -143,15 +147,18 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
 
   /**
    * Who may write to the database: H2 is embedded unless reached over the network or open to other
-   * processes ({@code AUTO_SERVER}).
+   * processes ({@code AUTO_SERVER}); its writes are known only if this system's journal registers
+   * them.
    */
-  static Writers writers(java.sql.DatabaseMetaData meta) throws SQLException {
+  static Writers writers(java.sql.DatabaseMetaData meta, boolean journalRegistersWrites)
+      throws SQLException {
     String product = meta.getDatabaseProductName();
     String url = meta.getURL() == null ? "" : meta.getURL().toUpperCase(java.util.Locale.ROOT);
     if ("PostgreSQL".equals(product)) {
       return Writers.POSTGRES;
     }
     if ("H2".equals(product)
+        && journalRegistersWrites
         && !url.startsWith("JDBC:H2:TCP:")
         && !url.startsWith("JDBC:H2:SSL:")
         && !url.replace(" ", "").contains("AUTO_SERVER=TRUE")) {
@@ -162,6 +169,15 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
             + " back holds later events back for the read journal's gap wait",
         product);
     return Writers.NOT_LISTED;
+  }
+
+  /** Whether the journal plugin {@code config} names is one that registers its writes. */
+  static boolean journalRegistersWrites(com.typesafe.config.Config config) {
+    String plugin = config.getString("pekko.persistence.journal.plugin");
+    String key = plugin + ".class";
+    return !plugin.isEmpty()
+        && config.hasPath(key)
+        && config.getString(key).equals(dev.quire.content.metrics.TimedJdbcJournal.class.getName());
   }
 
   /**

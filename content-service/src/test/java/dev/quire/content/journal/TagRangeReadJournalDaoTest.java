@@ -430,6 +430,57 @@ class TagRangeReadJournalDaoTest {
     }
   }
 
+  /** Metadata of a database {@code product} at {@code url}. */
+  static java.sql.DatabaseMetaData meta(String product, String url) {
+    return (java.sql.DatabaseMetaData)
+        java.lang.reflect.Proxy.newProxyInstance(
+            TagRangeReadJournalDaoTest.class.getClassLoader(),
+            new Class<?>[] {java.sql.DatabaseMetaData.class},
+            (proxy, method, args) ->
+                switch (method.getName()) {
+                  case "getDatabaseProductName" -> product;
+                  case "getURL" -> url;
+                  default -> throw new UnsupportedOperationException(method.getName());
+                });
+  }
+
+  /**
+   * Gaps are given up early only where every transaction that could fill one can be listed: on
+   * PostgreSQL, and on an H2 file this JVM alone writes, through a journal that registers its
+   * writes. Anywhere else a write the list missed would be skipped for ever.
+   */
+  @Test
+  void gapsAreGivenUpEarlyOnlyWhereEveryWriterCanBeListed() throws Exception {
+    var shipped = ConfigFactory.load(ConfigFactory.parseResourcesAnySyntax("application"));
+    assertThat(TagRangeReadJournalDao.journalRegistersWrites(shipped)).isTrue();
+    var otherJournal =
+        ConfigFactory.parseString(
+                "jdbc-journal.class = \"org.apache.pekko.persistence.jdbc.journal"
+                    + ".JdbcAsyncWriteJournal\"")
+            .withFallback(shipped);
+    assertThat(TagRangeReadJournalDao.journalRegistersWrites(otherJournal)).isFalse();
+
+    String file = "jdbc:h2:file:/srv/quire/data/quire;WRITE_DELAY=0";
+    assertThat(TagRangeReadJournalDao.writers(meta("H2", file), true))
+        .isEqualTo(TagRangeReadJournalDao.Writers.THIS_JVM);
+    assertThat(TagRangeReadJournalDao.writers(meta("H2", file), false))
+        .isEqualTo(TagRangeReadJournalDao.Writers.NOT_LISTED);
+    for (String shared :
+        List.of(
+            "jdbc:h2:tcp://db.example:9092/quire",
+            "jdbc:h2:ssl://db.example/quire",
+            "jdbc:h2:file:/srv/quire/data/quire;AUTO_SERVER=TRUE")) {
+      assertThat(TagRangeReadJournalDao.writers(meta("H2", shared), true))
+          .as(shared)
+          .isEqualTo(TagRangeReadJournalDao.Writers.NOT_LISTED);
+    }
+    assertThat(
+            TagRangeReadJournalDao.writers(meta("PostgreSQL", "jdbc:postgresql://db/quire"), false))
+        .isEqualTo(TagRangeReadJournalDao.Writers.POSTGRES);
+    assertThat(TagRangeReadJournalDao.writers(meta("MySQL", "jdbc:mysql://db/quire"), true))
+        .isEqualTo(TagRangeReadJournalDao.Writers.NOT_LISTED);
+  }
+
   /** Well under the library's 10 s, well over the 50 ms query delay on a busy machine. */
   static final Duration GAP_GIVEN_UP = Duration.ofSeconds(3);
 }
