@@ -61,12 +61,12 @@ class CrashRestartPublishTest {
       awaitHealthy(http, base, second, "restart.log");
       long published = createAndPublish(http, base, "after-the-crash");
       long deadline = published + TimeUnit.SECONDS.toNanos(60);
-      while (status(http, base + "/posts/after-the-crash/") != 200) {
+      while (ServeDemoTest.status(http, base + "/posts/after-the-crash/") != 200) {
         assertThat(System.nanoTime()).as("the post never showed").isLessThan(deadline);
         Thread.sleep(20);
       }
       took = Duration.ofNanos(System.nanoTime() - published);
-      assertThat(status(http, base + "/posts/before-the-crash/")).isEqualTo(200);
+      assertThat(ServeDemoTest.status(http, base + "/posts/before-the-crash/")).isEqualTo(200);
     } finally {
       second.destroy();
       assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("stopped; see restart.log").isTrue();
@@ -92,7 +92,7 @@ class CrashRestartPublishTest {
   static void awaitHealthy(HttpClient http, String base, Process serve, String log)
       throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (status(http, base + "/healthz") != 200) {
+    while (ServeDemoTest.status(http, base + "/healthz") != 200) {
       assertThat(serve.isAlive()).as("serve exited early; see %s", log).isTrue();
       assertThat(System.nanoTime()).as("never healthy; see %s", log).isLessThan(deadline);
       Thread.sleep(100);
@@ -130,16 +130,5 @@ class CrashRestartPublishTest {
             .POST(HttpRequest.BodyPublishers.ofString(json))
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  static int status(HttpClient http, String url) {
-    try {
-      return http.send(
-              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (Exception e) {
-      return -1;
-    }
   }
 }

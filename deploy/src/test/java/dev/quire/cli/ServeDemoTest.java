@@ -626,7 +626,7 @@ class ServeDemoTest {
         .doesNotContain("\tat ");
   }
 
-  private static int status(HttpClient http, String url) {
+  static int status(HttpClient http, String url) {
     try {
       return http.send(
               HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),

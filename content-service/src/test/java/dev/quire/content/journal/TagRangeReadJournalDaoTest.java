@@ -269,36 +269,62 @@ class TagRangeReadJournalDaoTest {
     Config db = postgresDatabase("lateorder");
     ActorTestKit kit = kitOn(db);
     try {
-      TestProbe<Done> acks = kit.createTestProbe();
-      ActorRef<Persist> writer = kit.spawn(writer("writer"));
-      writer.tell(new Persist("c0", acks.ref()));
-      acks.expectMessage(Duration.ofSeconds(10), Done.getInstance());
-      var received = new java.util.concurrent.LinkedBlockingQueue<Object>();
-      PersistenceQuery.get(kit.system())
-          .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
-          .eventsByTag("l", Offset.noOffset())
-          .runForeach(env -> received.add(env.event()), kit.system());
+      LiveTag live = LiveTag.start(kit);
       try (Connection held =
           java.sql.DriverManager.getConnection(db.getString("quire.db.url"), "postgres", "")) {
         holdRow(held, "l");
         // A later row commits first, while the held one is still open.
-        writer.tell(new Persist("l1", acks.ref()));
-        acks.expectMessage(Duration.ofSeconds(10), Done.getInstance());
+        live.write("l1");
         Thread.sleep(HELD.toMillis());
         held.commit();
       }
+      // The held row (a copy of "c0", tagged "l") has the lower ordering, so it comes first.
+      assertThat(live.take(2)).containsExactly("c0", "l1");
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  /**
+   * The live tag query on "l" of {@code kit}'s read journal, after the entity "writer" has written
+   * "c0" (tagged "c": the first row of "writer", which {@link #holdRow} copies).
+   */
+  record LiveTag(
+      ActorRef<Persist> writer,
+      TestProbe<Done> acks,
+      java.util.concurrent.BlockingQueue<Object> received) {
+
+    static LiveTag start(ActorTestKit kit) {
+      LiveTag live =
+          new LiveTag(
+              kit.spawn(TagRangeReadJournalDaoTest.writer("writer")),
+              kit.createTestProbe(),
+              new java.util.concurrent.LinkedBlockingQueue<>());
+      live.write("c0");
+      PersistenceQuery.get(kit.system())
+          .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
+          .eventsByTag("l", Offset.noOffset())
+          .runForeach(env -> live.received().add(env.event()), kit.system());
+      return live;
+    }
+
+    /** Writes {@code event} through "writer" and waits for its acknowledgement. */
+    void write(String event) {
+      writer.tell(new Persist(event, acks.ref()));
+      acks.expectMessage(Duration.ofSeconds(10), Done.getInstance());
+    }
+
+    /** The next {@code n} events the query delivers, or fewer if 30 s pass first. */
+    List<Object> take(int n) throws InterruptedException {
       List<Object> events = new ArrayList<>();
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (events.size() < 2 && System.nanoTime() < deadline) {
+      while (events.size() < n && System.nanoTime() < deadline) {
         Object e = received.poll(1, TimeUnit.SECONDS);
         if (e != null) {
           events.add(e);
         }
       }
-      // The held row (a copy of "c0", tagged "l") has the lower ordering, so it comes first.
-      assertThat(events).containsExactly("c0", "l1");
-    } finally {
-      kit.shutdownTestKit();
+      return events;
     }
   }
 
@@ -348,30 +374,21 @@ class TagRangeReadJournalDaoTest {
     Config db = postgresDatabase("rolledback");
     ActorTestKit kit = kitOn(db);
     try {
-      TestProbe<Done> acks = kit.createTestProbe();
-      ActorRef<Persist> writer = kit.spawn(writer("writer"));
-      writer.tell(new Persist("c0", acks.ref()));
-      acks.expectMessage(Duration.ofSeconds(10), Done.getInstance());
-      var received = new java.util.concurrent.LinkedBlockingQueue<Object>();
-      PersistenceQuery.get(kit.system())
-          .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
-          .eventsByTag("l", Offset.noOffset())
-          .runForeach(env -> received.add(env.event()), kit.system());
+      LiveTag live = LiveTag.start(kit);
       long rolledBack;
       try (Connection held =
           java.sql.DriverManager.getConnection(db.getString("quire.db.url"), "postgres", "")) {
         holdRow(held, "l");
-        writer.tell(new Persist("l1", acks.ref()));
-        acks.expectMessage(Duration.ofSeconds(10), Done.getInstance());
-        assertThat(received.poll(HELD.toMillis(), TimeUnit.MILLISECONDS))
+        live.write("l1");
+        assertThat(live.received().poll(HELD.toMillis(), TimeUnit.MILLISECONDS))
             .as("an event behind a row still being written waits for it")
             .isNull();
         rolledBack = System.nanoTime();
         held.rollback();
       }
-      Object first = received.poll(30, TimeUnit.SECONDS);
+      List<Object> first = live.take(1);
       Duration waited = Duration.ofNanos(System.nanoTime() - rolledBack);
-      assertThat(first).isEqualTo("l1");
+      assertThat(first).containsExactly("l1");
       assertThat(waited)
           .as("from the rollback to the later event (the library's gap wait is 10 s)")
           .isLessThan(GAP_GIVEN_UP);
@@ -393,38 +410,20 @@ class TagRangeReadJournalDaoTest {
     Config db = ConfigFactory.parseString("quire.data-dir = \"" + dir + "\"");
     ActorTestKit kit = kitOn(db);
     try {
-      Config config = kit.system().settings().config();
-      TestProbe<Done> acks = kit.createTestProbe();
-      ActorRef<Persist> writer = kit.spawn(writer("writer"));
-      writer.tell(new Persist("c0", acks.ref()));
-      acks.expectMessage(Duration.ofSeconds(10), Done.getInstance());
-      var received = new java.util.concurrent.LinkedBlockingQueue<Object>();
-      PersistenceQuery.get(kit.system())
-          .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
-          .eventsByTag("l", Offset.noOffset())
-          .runForeach(env -> received.add(env.event()), kit.system());
+      LiveTag live = LiveTag.start(kit);
+      String url = kit.system().settings().config().getString("quire.db.url");
       long write = WritesInFlight.begin();
-      try (Connection held =
-          java.sql.DriverManager.getConnection(config.getString("quire.db.url"), "quire", "")) {
+      try (Connection held = java.sql.DriverManager.getConnection(url, "quire", "")) {
         holdRow(held, "l");
-        writer.tell(new Persist("l1", acks.ref()));
-        acks.expectMessage(Duration.ofSeconds(10), Done.getInstance());
-        assertThat(received.poll(HELD.toMillis(), TimeUnit.MILLISECONDS))
+        live.write("l1");
+        assertThat(live.received().poll(HELD.toMillis(), TimeUnit.MILLISECONDS))
             .as("an event behind a journal write still open waits for it")
             .isNull();
         held.commit();
       } finally {
         WritesInFlight.end(write);
       }
-      List<Object> events = new ArrayList<>();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (events.size() < 2 && System.nanoTime() < deadline) {
-        Object e = received.poll(1, TimeUnit.SECONDS);
-        if (e != null) {
-          events.add(e);
-        }
-      }
-      assertThat(events).containsExactly("c0", "l1");
+      assertThat(live.take(2)).containsExactly("c0", "l1");
     } finally {
       kit.shutdownTestKit();
     }
