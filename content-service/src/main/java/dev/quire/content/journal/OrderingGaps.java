@@ -32,6 +32,20 @@ final class OrderingGaps {
 
   private List<Gap> gaps = List.of();
 
+  /** The most given-up values one {@link #resolve} hands back; larger gaps are not handed back. */
+  private final long maxValues;
+
+  /**
+   * @param maxValues the most given-up values one read hands back (they are listed one by one): a
+   *     gap that would pass it is left to the library's own give-up
+   */
+  OrderingGaps(long maxValues) {
+    if (maxValues < 1) {
+      throw new IllegalArgumentException("maxValues must be at least 1, not " + maxValues);
+    }
+    this.maxValues = maxValues;
+  }
+
   /**
    * Whether a value above {@code offset} is missing: then the open transactions are asked first.
    */
@@ -73,6 +87,7 @@ final class OrderingGaps {
     long last = rows.isEmpty() ? offset : rows.get(rows.size() - 1);
     List<Gap> kept = new ArrayList<>();
     List<Long> out = new ArrayList<>(rows.size());
+    long handedBack = 0;
     Set<String> after = null;
     boolean askedAfter = false;
     long previous = offset;
@@ -82,10 +97,13 @@ final class OrderingGaps {
         Gap known = covering(old, at);
         if (known != null) {
           long end = Math.min(known.to(), row);
-          if (known.holders() != null && known.holders().isEmpty()) {
+          if (known.holders() != null
+              && known.holders().isEmpty()
+              && handedBack + (end - at) <= maxValues) {
             for (long v = at; v < end; v++) {
               out.add(v); // every writer that could have filled it has ended: rolled back
             }
+            handedBack += end - at;
           } else {
             kept.add(new Gap(at, end, known.holders()));
           }

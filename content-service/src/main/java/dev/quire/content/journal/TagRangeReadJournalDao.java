@@ -55,7 +55,7 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
   private final String journalSequenceSql;
 
   /** The gaps in the journal's ordering being watched (see {@link #journalSequence}). */
-  private final OrderingGaps gaps = new OrderingGaps();
+  private final OrderingGaps gaps;
 
   /** Who can write to the journal's database, as far as gaps in its ordering go. */
   enum Writers {
@@ -65,14 +65,32 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
     POSTGRES,
     /** An embedded H2 database: this JVM's journal only ({@link WritesInFlight}). */
     THIS_JVM,
-    /** Another database, a server-mode H2, or one that would not list its sessions. */
+    /**
+     * Another database, H2 that other processes may open, a journal that does not register its
+     * writes, or a PostgreSQL whose open transactions or ordering cannot be relied on.
+     */
     NOT_LISTED
   }
 
-  private volatile Writers writers = Writers.UNKNOWN;
+  /** Guarded by {@link #gaps}' lock, as is every read of the gap finder's query. */
+  private Writers writers = Writers.UNKNOWN;
 
   /** Whether this system's journal registers its writes in {@link WritesInFlight}. */
   private final boolean journalRegistersWrites;
+
+  /** Who this DAO found may write to the journal's database (UNKNOWN before its first read). */
+  Writers writers() {
+    synchronized (gaps) {
+      return writers;
+    }
+  }
+
+  /**
+   * The journal table and its ordering column, as PostgreSQL's pg_get_serial_sequence takes them.
+   */
+  private final String journalTable;
+
+  private final String orderingColumn;
 
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(TagRangeReadJournalDao.class);
@@ -86,10 +104,14 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
       Materializer mat) {
     super(db, profile, config, serialization, ec, mat);
     this.serialization = serialization;
-    this.journalRegistersWrites = journalRegistersWrites(mat.system().settings().config());
+    com.typesafe.config.Config system = mat.system().settings().config();
+    this.journalRegistersWrites = journalRegistersWrites(system);
+    this.gaps = new OrderingGaps(system.getLong("quire.db.journal-gap-max-values"));
     this.eventsByTagSql = eventsByTagSql(config);
     var journal = config.eventJournalTableConfiguration();
     String ordering = q(journal.columnNames().ordering());
+    this.journalTable = table(journal.schemaName(), journal.tableName());
+    this.orderingColumn = journal.columnNames().ordering();
     this.journalSequenceSql =
         "SELECT "
             + ordering
@@ -110,7 +132,11 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
    */
   @Override
   public Source<Object, NotUsed> journalSequence(long offset, long limit) {
-    if (writers == Writers.NOT_LISTED) {
+    boolean notListed;
+    synchronized (gaps) {
+      notListed = writers == Writers.NOT_LISTED;
+    }
+    if (notListed) {
       return super.journalSequence(offset, limit);
     }
     SimpleJdbcAction<List<Long>> read =
@@ -122,46 +148,95 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
         .asScala();
   }
 
+  /**
+   * One read for the gap finder. Under one lock: a list of open transactions taken for one read
+   * must not be applied to a gap another read has just recorded.
+   */
   private List<Long> sequence(Connection connection, long offset, long limit) {
-    try {
-      if (writers == Writers.UNKNOWN) {
-        writers = writers(connection.getMetaData(), journalRegistersWrites);
-      }
-      java.util.Set<String> before =
-          gaps.pendingAbove(offset) ? openTransactions(connection) : null;
-      List<Long> rows = new ArrayList<>();
-      try (PreparedStatement st = connection.prepareStatement(journalSequenceSql)) {
-        st.setLong(1, offset);
-        st.setLong(2, limit);
-        try (ResultSet rs = st.executeQuery()) {
-          while (rs.next()) {
-            rows.add(rs.getLong(1));
+    synchronized (gaps) {
+      try {
+        if (writers == Writers.UNKNOWN) {
+          writers = detect(connection);
+        }
+        List<Long> rows = new ArrayList<>();
+        java.util.Set<String> before =
+            writers != Writers.NOT_LISTED && gaps.pendingAbove(offset)
+                ? openTransactions(connection)
+                : null;
+        try (PreparedStatement st = connection.prepareStatement(journalSequenceSql)) {
+          st.setLong(1, offset);
+          st.setLong(2, limit);
+          try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              rows.add(rs.getLong(1));
+            }
           }
         }
+        if (writers == Writers.NOT_LISTED) {
+          return rows; // as the library's query: its own wait gives gaps up
+        }
+        return gaps.resolve(offset, rows, before, () -> openTransactions(connection));
+      } catch (SQLException e) {
+        throw new IllegalStateException("journal sequence query failed: " + e.getMessage(), e);
       }
-      return gaps.resolve(offset, rows, before, () -> openTransactions(connection));
-    } catch (SQLException e) {
-      throw new IllegalStateException("journal sequence query failed: " + e.getMessage(), e);
     }
   }
 
+  /** Who may write to the journal's database, from the connection's database and settings. */
+  private Writers detect(Connection connection) throws SQLException {
+    Writers w = writers(connection.getMetaData(), journalRegistersWrites);
+    if (w != Writers.POSTGRES) {
+      return w;
+    }
+    // The rule holds only if PostgreSQL reports transactions (track_activities) and hands the
+    // ordering's values out one at a time, in order (a sequence cache of 1, as BIGSERIAL makes it).
+    try (PreparedStatement st =
+        connection.prepareStatement(
+            "SELECT current_setting('track_activities'), (SELECT seqcache FROM pg_sequence"
+                + " WHERE seqrelid = pg_get_serial_sequence(?, ?)::regclass)")) {
+      st.setString(1, journalTable);
+      st.setString(2, orderingColumn);
+      try (ResultSet rs = st.executeQuery()) {
+        rs.next();
+        String tracking = rs.getString(1);
+        long cache = rs.getLong(2);
+        boolean noSequence = rs.wasNull();
+        if (!"on".equals(tracking) || noSequence || cache != 1) {
+          log.info(
+              "PostgreSQL's open transactions cannot tell when a gap in the journal's ordering is"
+                  + " final (track_activities {}, the ordering's sequence cache {}): a write rolled"
+                  + " back holds later events back for the read journal's gap wait",
+              tracking,
+              noSequence ? "not found" : cache);
+          return Writers.NOT_LISTED;
+        }
+      }
+    } catch (SQLException e) {
+      if (notPermitted(e)) {
+        log.warn(
+            "Cannot read PostgreSQL's settings for the journal's ordering ({}); a write rolled back"
+                + " will hold later events back for the read journal's gap wait",
+            e.getMessage());
+        return Writers.NOT_LISTED;
+      }
+      throw e;
+    }
+    return Writers.POSTGRES;
+  }
+
   /**
-   * Who may write to the database: H2 is embedded unless reached over the network or open to other
-   * processes ({@code AUTO_SERVER}); its writes are known only if this system's journal registers
-   * them.
+   * Who may write to the database: H2 is this JVM's alone unless reached over the network or opened
+   * for other processes ({@code AUTO_SERVER}, {@code FILE_LOCK=NO}); its writes are known only if
+   * this system's journal registers them.
    */
   static Writers writers(java.sql.DatabaseMetaData meta, boolean journalRegistersWrites)
       throws SQLException {
     String product = meta.getDatabaseProductName();
-    String url = meta.getURL() == null ? "" : meta.getURL().toUpperCase(java.util.Locale.ROOT);
+    String url = meta.getURL() == null ? "" : meta.getURL();
     if ("PostgreSQL".equals(product)) {
       return Writers.POSTGRES;
     }
-    if ("H2".equals(product)
-        && journalRegistersWrites
-        && !url.startsWith("JDBC:H2:TCP:")
-        && !url.startsWith("JDBC:H2:SSL:")
-        && !url.replace(" ", "").contains("AUTO_SERVER=TRUE")) {
+    if ("H2".equals(product) && journalRegistersWrites && h2OfThisProcessOnly(url)) {
       return Writers.THIS_JVM;
     }
     log.info(
@@ -169,6 +244,31 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
             + " back holds later events back for the read journal's gap wait",
         product);
     return Writers.NOT_LISTED;
+  }
+
+  /** Whether an H2 URL opens a database no other process can write to. */
+  static boolean h2OfThisProcessOnly(String url) {
+    String[] parts = url.split(";");
+    String base = parts[0].toLowerCase(java.util.Locale.ROOT);
+    if (base.startsWith("jdbc:h2:tcp:") || base.startsWith("jdbc:h2:ssl:")) {
+      return false;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      int eq = parts[i].indexOf('=');
+      if (eq < 0) {
+        continue;
+      }
+      String key = parts[i].substring(0, eq).strip().toUpperCase(java.util.Locale.ROOT);
+      String value = parts[i].substring(eq + 1).strip().toLowerCase(java.util.Locale.ROOT);
+      // H2 reads a setting's boolean as false only from these.
+      if (key.equals("AUTO_SERVER") && !List.of("false", "0", "f", "n", "no").contains(value)) {
+        return false;
+      }
+      if (key.equals("FILE_LOCK") && value.equals("no")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether the journal plugin {@code config} names is one that registers its writes. */
@@ -180,46 +280,62 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
         && config.getString(key).equals(dev.quire.content.metrics.TimedJdbcJournal.class.getName());
   }
 
+  /** A refusal that will not change by trying again: no such object, no permission, no feature. */
+  static boolean notPermitted(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("42") || state.startsWith("0A"));
+  }
+
   /**
-   * The transactions open now that may write to the journal; null if they cannot be listed (then
-   * gaps wait for the library's give-up, and the list is not asked again). On PostgreSQL: by
-   * backend and start time, and a backend whose details this role may not read counts as open for
-   * as long as it exists.
+   * The transactions open now that may write to the journal; null if not known (then gaps wait for
+   * the library's give-up). On PostgreSQL: by backend and transaction start; a backend this role
+   * may not see into, or one not reporting its activity, counts as open for as long as it exists. A
+   * failure that may pass (a connection lost) is thrown, and the read is tried again.
    */
   private java.util.Set<String> openTransactions(Connection connection) {
-    Writers w = writers;
-    if (w == Writers.THIS_JVM) {
+    if (writers == Writers.THIS_JVM) {
       return WritesInFlight.open();
     }
-    if (w != Writers.POSTGRES) {
+    if (writers != Writers.POSTGRES) {
       return null;
     }
-    try (var st = connection.createStatement();
-        ResultSet rs = st.executeQuery(OPEN_TRANSACTIONS_SQL)) {
-      java.util.Set<String> open = new java.util.HashSet<>();
-      while (rs.next()) {
-        String start = rs.getString(2);
-        open.add(rs.getInt(1) + "@" + (start == null ? "hidden" : start));
+    try {
+      if (!connection.getAutoCommit()) {
+        return null; // PostgreSQL keeps one copy of the list per transaction
       }
-      return open;
+      try (var st = connection.createStatement();
+          ResultSet rs = st.executeQuery(OPEN_TRANSACTIONS_SQL)) {
+        java.util.Set<String> open = new java.util.HashSet<>();
+        while (rs.next()) {
+          long start = rs.getLong(2);
+          open.add(rs.getInt(1) + "@" + (rs.wasNull() ? "unknown" : Long.toString(start)));
+        }
+        return open;
+      }
     } catch (SQLException e) {
-      writers = Writers.NOT_LISTED;
-      log.warn(
-          "Cannot list the database's open transactions ({}); a write rolled back will hold later"
-              + " events back for the read journal's gap wait",
-          e.getMessage());
-      return null;
+      if (notPermitted(e)) {
+        writers = Writers.NOT_LISTED;
+        log.warn(
+            "Cannot list the database's open transactions ({}); a write rolled back will hold"
+                + " later events back for the read journal's gap wait",
+            e.getMessage());
+        return null;
+      }
+      throw new IllegalStateException("listing open transactions failed: " + e.getMessage(), e);
     }
   }
 
   /**
-   * PostgreSQL's open transactions in this database, other than the asking one's: those with a
-   * start time, and those this role may not see into.
+   * PostgreSQL's client sessions in this database with a transaction open, other than the asking
+   * one, and those whose activity is hidden from this role or not reported; each with its
+   * transaction's start in microseconds (null when not known).
    */
   static final String OPEN_TRANSACTIONS_SQL =
-      "SELECT pid, xact_start::text FROM pg_stat_activity WHERE datname = current_database()"
-          + " AND pid <> pg_backend_pid()"
-          + " AND (xact_start IS NOT NULL OR query = '<insufficient privilege>')";
+      "SELECT pid, (extract(epoch FROM xact_start) * 1000000)::bigint FROM pg_stat_activity"
+          + " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+          + " AND (backend_type IS NULL OR backend_type = 'client backend')"
+          + " AND (xact_start IS NOT NULL OR state IS NULL OR state = 'disabled'"
+          + " OR query = '<insufficient privilege>')";
 
   /**
    * The query: events with the tag whose ordering is in {@code (offset, maxOffset]}, in order, at

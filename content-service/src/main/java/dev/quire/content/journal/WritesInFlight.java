@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class WritesInFlight {
 
   private static final AtomicLong NEXT = new AtomicLong();
+  private static final AtomicLong ENDED = new AtomicLong();
   private static final Set<Long> OPEN = ConcurrentHashMap.newKeySet();
 
   private WritesInFlight() {}
@@ -27,7 +28,14 @@ public final class WritesInFlight {
 
   /** The write {@code id} has ended: committed, or failed and rolled back. */
   public static void end(long id) {
-    OPEN.remove(id);
+    if (OPEN.remove(id)) {
+      ENDED.incrementAndGet();
+    }
+  }
+
+  /** How many writes have begun and ended since the JVM started: that the journal registers. */
+  static long ended() {
+    return ENDED.get();
   }
 
   /** The writes open now, as transaction names for {@link OrderingGaps}. */

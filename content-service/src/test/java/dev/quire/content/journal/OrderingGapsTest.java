@@ -20,7 +20,7 @@ class OrderingGapsTest {
 
   @Test
   void valuesWithoutGapsPassAsTheyAreAndNothingIsAsked() {
-    OrderingGaps gaps = new OrderingGaps();
+    OrderingGaps gaps = new OrderingGaps(1_000);
     assertThat(gaps.resolve(0, List.of(1L, 2L, 3L), null, NOT_ASKED)).containsExactly(1L, 2L, 3L);
     assertThat(gaps.gaps()).isEmpty();
     assertThat(gaps.pendingAbove(0)).isFalse();
@@ -28,7 +28,7 @@ class OrderingGapsTest {
 
   @Test
   void aGapIsGivenUpOnlyOnALaterReadAfterEveryTransactionOpenAtItsFirstSightEnded() {
-    OrderingGaps gaps = new OrderingGaps();
+    OrderingGaps gaps = new OrderingGaps(1_000);
     // First seen: never given up on the same read, even with nothing open.
     assertThat(gaps.resolve(0, List.of(1L, 4L), null, () -> Set.of("7@a", "8@b")))
         .containsExactly(1L, 4L);
@@ -44,14 +44,14 @@ class OrderingGapsTest {
 
   @Test
   void aGapSeenWhenNothingWasOpenIsGivenUpOnTheNextRead() {
-    OrderingGaps gaps = new OrderingGaps();
+    OrderingGaps gaps = new OrderingGaps(1_000);
     assertThat(gaps.resolve(0, List.of(2L), null, Set::of)).containsExactly(2L);
     assertThat(gaps.resolve(0, List.of(2L), Set.of("1@a"), NOT_ASKED)).containsExactly(1L, 2L);
   }
 
   @Test
   void aRowThatCommitsLateIsReadAndItsGapForgotten() {
-    OrderingGaps gaps = new OrderingGaps();
+    OrderingGaps gaps = new OrderingGaps(1_000);
     gaps.resolve(0, List.of(1L, 3L), null, () -> Set.of("7@a"));
     assertThat(gaps.resolve(1, List.of(2L, 3L), Set.of("7@a"), NOT_ASKED)).containsExactly(2L, 3L);
     assertThat(gaps.gaps()).isEmpty();
@@ -59,7 +59,7 @@ class OrderingGapsTest {
 
   @Test
   void partOfAGapFilledLeavesTheRestToBeGivenUp() {
-    OrderingGaps gaps = new OrderingGaps();
+    OrderingGaps gaps = new OrderingGaps(1_000);
     gaps.resolve(1, List.of(6L), null, () -> Set.of("7@a", "8@b"));
     assertThat(gaps.gaps()).containsExactly(new OrderingGaps.Gap(2, 6, Set.of("7@a", "8@b")));
     // 8@b committed value 4; 7@a is still open.
@@ -73,7 +73,7 @@ class OrderingGapsTest {
 
   @Test
   void aGapBeyondAReadCutShortByItsLimitIsKept() {
-    OrderingGaps gaps = new OrderingGaps();
+    OrderingGaps gaps = new OrderingGaps(1_000);
     gaps.resolve(0, List.of(1L, 2L, 3L, 5L), null, () -> Set.of("7@a"));
     // The reader restarted lower (a new query from 0), and its limit stopped it before the gap.
     assertThat(gaps.resolve(0, List.of(1L, 2L), Set.of("7@a"), NOT_ASKED)).containsExactly(1L, 2L);
@@ -82,8 +82,49 @@ class OrderingGapsTest {
   }
 
   @Test
+  void aReaderMovedIntoAGapKeepsTheRestWithItsWriters() {
+    OrderingGaps gaps = new OrderingGaps(1_000);
+    gaps.resolve(0, List.of(1L, 6L), null, () -> Set.of("7@a"));
+    // The library gave 2 and 3 up itself (its own wait), and reads on from 3.
+    assertThat(gaps.resolve(3, List.of(6L), Set.of("7@a"), NOT_ASKED)).containsExactly(6L);
+    assertThat(gaps.gaps()).containsExactly(new OrderingGaps.Gap(4, 6, Set.of("7@a")));
+    assertThat(gaps.resolve(3, List.of(6L), Set.of(), NOT_ASKED)).containsExactly(4L, 5L, 6L);
+  }
+
+  @Test
+  void aNewGapBesideAKnownOneHasItsOwnWriters() {
+    OrderingGaps gaps = new OrderingGaps(1_000);
+    gaps.resolve(0, List.of(1L, 3L), null, () -> Set.of("7@a"));
+    // The next read ends at 6, with 4 and 5 missing too: a new gap, with the writers open now.
+    assertThat(gaps.resolve(1, List.of(3L, 6L), Set.of(), () -> Set.of("8@b")))
+        .containsExactly(2L, 3L, 6L);
+    assertThat(gaps.gaps()).containsExactly(new OrderingGaps.Gap(4, 6, Set.of("8@b")));
+    assertThat(gaps.resolve(3, List.of(6L), Set.of("8@b"), NOT_ASKED)).containsExactly(6L);
+    assertThat(gaps.resolve(3, List.of(6L), Set.of("9@c"), NOT_ASKED)).containsExactly(4L, 5L, 6L);
+  }
+
+  @Test
+  void aGapLargerThanTheLimitIsLeftToTheLibrary() {
+    OrderingGaps gaps = new OrderingGaps(3);
+    gaps.resolve(0, List.of(1L, 3L, 10L), null, Set::of);
+    // 2 fits; 4..9 (six values) would pass the limit of three: not handed back, still known.
+    assertThat(gaps.resolve(1, List.of(3L, 10L), Set.of(), NOT_ASKED)).containsExactly(2L, 3L, 10L);
+    assertThat(gaps.gaps()).containsExactly(new OrderingGaps.Gap(4, 10, Set.of()));
+    // Once the library has given it up and reads on from above it, it is forgotten.
+    assertThat(gaps.resolve(10, List.of(11L), null, NOT_ASKED)).containsExactly(11L);
+    assertThat(gaps.gaps()).isEmpty();
+  }
+
+  @Test
+  void aLimitBelowOneIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new OrderingGaps(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxValues");
+  }
+
+  @Test
   void aGapWhoseWritersCouldNotBeListedWaitsForTheLibrary() {
-    OrderingGaps gaps = new OrderingGaps();
+    OrderingGaps gaps = new OrderingGaps(1_000);
     gaps.resolve(0, List.of(1L, 3L), null, () -> null);
     assertThat(gaps.resolve(1, List.of(3L), Set.of(), NOT_ASKED)).containsExactly(3L);
     assertThat(gaps.resolve(1, List.of(3L), Set.of(), NOT_ASKED)).containsExactly(3L);
