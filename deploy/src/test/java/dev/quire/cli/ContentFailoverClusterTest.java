@@ -969,7 +969,7 @@ class ContentFailoverClusterTest {
           // Writes cut off by the outage leave their ordering values unused, and the read
           // journal waited 10 s for such a gap before it read on: 15.1 s and more than 15 s in
           // two of eight runs before the gap was given up once no open transaction could fill
-          // it, 216-233 ms in four runs after.
+          // it, 216-233 ms in five runs after.
           Duration.ofSeconds(10),
           "a post published after the outage is served");
       publishedToVisible = (System.nanoTime() - published) / 1_000_000;

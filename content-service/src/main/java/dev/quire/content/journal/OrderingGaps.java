@@ -80,7 +80,7 @@ final class OrderingGaps {
       Set<String> holders = g.holders();
       if (openBefore != null && holders != null) {
         holders = new HashSet<>(holders);
-        holders.retainAll(openBefore);
+        holders.removeIf(h -> !stillOpen(h, openBefore));
       }
       old.add(new Gap(from, g.to(), holders == null ? null : Set.copyOf(holders)));
     }
@@ -99,7 +99,7 @@ final class OrderingGaps {
           long end = Math.min(known.to(), row);
           if (known.holders() != null
               && known.holders().isEmpty()
-              && handedBack + (end - at) <= maxValues) {
+              && end - at <= maxValues - handedBack) {
             for (long v = at; v < end; v++) {
               out.add(v); // every writer that could have filled it has ended: rolled back
             }
@@ -130,6 +130,33 @@ final class OrderingGaps {
     }
     gaps = List.copyOf(kept);
     return out;
+  }
+
+  /**
+   * Whether the transaction {@code holder} is among {@code open}. A name {@code "s@*"} stands for
+   * whatever transaction session {@code s} has open, its start not known: such a session holds
+   * every transaction named {@code "s@..."}, and is held by any.
+   */
+  static boolean stillOpen(String holder, Set<String> open) {
+    if (open.contains(holder)) {
+      return true;
+    }
+    int at = holder.lastIndexOf('@');
+    if (at < 0) {
+      return false;
+    }
+    String session = holder.substring(0, at + 1);
+    if (open.contains(session + "*")) {
+      return true;
+    }
+    if (holder.endsWith("@*")) {
+      for (String o : open) {
+        if (o.startsWith(session)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static Gap covering(List<Gap> gaps, long value) {

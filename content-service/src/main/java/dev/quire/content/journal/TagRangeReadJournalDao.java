@@ -78,6 +78,15 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
   /** Whether this system's journal registers its writes in {@link WritesInFlight}. */
   private final boolean journalRegistersWrites;
 
+  /** This system's journal writes. */
+  private final WritesInFlight writesInFlight;
+
+  /**
+   * The read journal's database URL as configured, settings included (H2's connection metadata
+   * leaves out everything after the first {@code ;}); null if not found in the configuration.
+   */
+  private final String configuredUrl;
+
   /** Who this DAO found may write to the journal's database (UNKNOWN before its first read). */
   Writers writers() {
     synchronized (gaps) {
@@ -106,6 +115,8 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
     this.serialization = serialization;
     com.typesafe.config.Config system = mat.system().settings().config();
     this.journalRegistersWrites = journalRegistersWrites(system);
+    this.writesInFlight = WritesInFlight.get(mat.system());
+    this.configuredUrl = configuredUrl(system);
     this.gaps = new OrderingGaps(system.getLong("quire.db.journal-gap-max-values"));
     this.eventsByTagSql = eventsByTagSql(config);
     var journal = config.eventJournalTableConfiguration();
@@ -184,7 +195,12 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
 
   /** Who may write to the journal's database, from the connection's database and settings. */
   private Writers detect(Connection connection) throws SQLException {
-    Writers w = writers(connection.getMetaData(), journalRegistersWrites);
+    var meta = connection.getMetaData();
+    Writers w =
+        writers(
+            meta.getDatabaseProductName(),
+            configuredUrl != null ? configuredUrl : meta.getURL(),
+            journalRegistersWrites);
     if (w != Writers.POSTGRES) {
       return w;
     }
@@ -193,7 +209,7 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
     try (PreparedStatement st =
         connection.prepareStatement(
             "SELECT current_setting('track_activities'), (SELECT seqcache FROM pg_sequence"
-                + " WHERE seqrelid = pg_get_serial_sequence(?, ?)::regclass)")) {
+                + " WHERE seqrelid = pg_get_serial_sequence(?, ?)::regclass), version()")) {
       st.setString(1, journalTable);
       st.setString(2, orderingColumn);
       try (ResultSet rs = st.executeQuery()) {
@@ -201,13 +217,15 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
         String tracking = rs.getString(1);
         long cache = rs.getLong(2);
         boolean noSequence = rs.wasNull();
-        if (!"on".equals(tracking) || noSequence || cache != 1) {
+        String version = rs.getString(3);
+        if (!"on".equals(tracking) || noSequence || cache != 1 || !postgresItself(version)) {
           log.info(
               "PostgreSQL's open transactions cannot tell when a gap in the journal's ordering is"
-                  + " final (track_activities {}, the ordering's sequence cache {}): a write rolled"
-                  + " back holds later events back for the read journal's gap wait",
+                  + " final (track_activities {}, the ordering's sequence cache {}, {}): a write"
+                  + " rolled back holds later events back for the read journal's gap wait",
               tracking,
-              noSequence ? "not found" : cache);
+              noSequence ? "not found" : cache,
+              version);
           return Writers.NOT_LISTED;
         }
       }
@@ -225,14 +243,38 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
   }
 
   /**
+   * Whether {@code version()} is PostgreSQL's own: databases that speak its protocol and call
+   * themselves PostgreSQL (YugabyteDB, Redshift) list their sessions and hand out sequence values
+   * differently.
+   */
+  static boolean postgresItself(String version) {
+    return version != null
+        && version.startsWith("PostgreSQL ")
+        && !version.contains("-YB-")
+        && !version.contains("Redshift");
+  }
+
+  /**
+   * The URL of the database the read journal's Slick settings name ({@code jdbc-read-journal}, its
+   * shared database if it uses one); null if there is none.
+   */
+  static String configuredUrl(com.typesafe.config.Config config) {
+    String base = "jdbc-read-journal";
+    String shared = base + ".use-shared-db";
+    String path =
+        config.hasPath(shared) && !config.getString(shared).isEmpty()
+            ? "pekko-persistence-jdbc.shared-databases." + config.getString(shared) + ".db.url"
+            : base + ".slick.db.url";
+    return config.hasPath(path) ? config.getString(path) : null;
+  }
+
+  /**
    * Who may write to the database: H2 is this JVM's alone unless reached over the network or opened
    * for other processes ({@code AUTO_SERVER}, {@code FILE_LOCK=NO}); its writes are known only if
    * this system's journal registers them.
    */
-  static Writers writers(java.sql.DatabaseMetaData meta, boolean journalRegistersWrites)
-      throws SQLException {
-    String product = meta.getDatabaseProductName();
-    String url = meta.getURL() == null ? "" : meta.getURL();
+  static Writers writers(String product, String url, boolean journalRegistersWrites) {
+    url = url == null ? "" : url;
     if ("PostgreSQL".equals(product)) {
       return Writers.POSTGRES;
     }
@@ -280,10 +322,15 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
         && config.getString(key).equals(dev.quire.content.metrics.TimedJdbcJournal.class.getName());
   }
 
-  /** A refusal that will not change by trying again: no such object, no permission, no feature. */
+  /**
+   * A refusal that will not change by trying again: no such function, no permission, no feature.
+   * Not a missing table (42P01): the schema may be on its way.
+   */
   static boolean notPermitted(SQLException e) {
     String state = e.getSQLState();
-    return state != null && (state.startsWith("42") || state.startsWith("0A"));
+    return state != null
+        && (state.startsWith("42") || state.startsWith("0A"))
+        && !state.equals("42P01");
   }
 
   /**
@@ -294,7 +341,7 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
    */
   private java.util.Set<String> openTransactions(Connection connection) {
     if (writers == Writers.THIS_JVM) {
-      return WritesInFlight.open();
+      return writesInFlight.open();
     }
     if (writers != Writers.POSTGRES) {
       return null;
@@ -308,7 +355,8 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
         java.util.Set<String> open = new java.util.HashSet<>();
         while (rs.next()) {
           long start = rs.getLong(2);
-          open.add(rs.getInt(1) + "@" + (rs.wasNull() ? "unknown" : Long.toString(start)));
+          // A start not known ("*"): whatever transaction the session has (OrderingGaps.stillOpen).
+          open.add(rs.getInt(1) + "@" + (rs.wasNull() ? "*" : Long.toString(start)));
         }
         return open;
       }
@@ -326,16 +374,16 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
   }
 
   /**
-   * PostgreSQL's client sessions in this database with a transaction open, other than the asking
-   * one, and those whose activity is hidden from this role or not reported; each with its
-   * transaction's start in microseconds (null when not known).
+   * PostgreSQL's sessions in this database not known to be idle outside a transaction, other than
+   * the asking one: those with a transaction open, and those whose activity is hidden from this
+   * role or not reported; each with its transaction's start in microseconds (null when not known).
+   * Sessions of no role (autovacuum workers, which write no journal rows) are left out.
    */
   static final String OPEN_TRANSACTIONS_SQL =
       "SELECT pid, (extract(epoch FROM xact_start) * 1000000)::bigint FROM pg_stat_activity"
           + " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-          + " AND (backend_type IS NULL OR backend_type = 'client backend')"
-          + " AND (xact_start IS NOT NULL OR state IS NULL OR state = 'disabled'"
-          + " OR query = '<insufficient privilege>')";
+          + " AND usesysid IS NOT NULL"
+          + " AND (state IS DISTINCT FROM 'idle' OR xact_start IS NOT NULL)";
 
   /**
    * The query: events with the tag whose ordering is in {@code (offset, maxOffset]}, in order, at

@@ -114,19 +114,20 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
     long count = events;
     // Open until the database has committed or rolled the write back: the read journal gives up
     // a gap in the ordering on H2 only once the writes open when it saw it have ended.
-    long write = WritesInFlight.begin();
+    WritesInFlight writes = WritesInFlight.get(context().system());
+    long write = writes.begin();
     Future<Seq<Try<BoxedUnit>>> f;
     try {
       f = super.asyncWriteMessages(messages);
     } catch (RuntimeException e) {
-      WritesInFlight.end(write);
+      writes.end(write);
       throw e;
     }
     // On the completing thread (parasitic): Scala's CompletionStage view would run a Java
     // callback "async" on the common pool, which on 2 cores starts a thread per call.
     f.onComplete(
         result -> {
-          WritesInFlight.end(write);
+          writes.end(write);
           long took = System.nanoTime() - t0;
           if (result.isSuccess()) {
             WRITES.record(took, TimeUnit.NANOSECONDS);

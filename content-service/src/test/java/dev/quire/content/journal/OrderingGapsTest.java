@@ -116,6 +116,25 @@ class OrderingGapsTest {
   }
 
   @Test
+  void aSessionWhoseTransactionStartIsNotKnownHoldsAndIsHeldByItsOwnTransactions() {
+    // Listed with its start at first sight, then without (its activity no longer reported).
+    assertThat(OrderingGaps.stillOpen("7@100", Set.of("7@*"))).isTrue();
+    // Listed without a start at first sight: any transaction of that session may be it.
+    assertThat(OrderingGaps.stillOpen("7@*", Set.of("7@200"))).isTrue();
+    assertThat(OrderingGaps.stillOpen("7@*", Set.of("7@*"))).isTrue();
+    assertThat(OrderingGaps.stillOpen("7@100", Set.of("7@200", "8@*"))).isFalse();
+    assertThat(OrderingGaps.stillOpen("7@*", Set.of("17@200", "8@*"))).isFalse();
+    // H2's journal writes: names without a session.
+    assertThat(OrderingGaps.stillOpen("write-3", Set.of("write-3"))).isTrue();
+    assertThat(OrderingGaps.stillOpen("write-3", Set.of("write-4"))).isFalse();
+
+    OrderingGaps gaps = new OrderingGaps(1_000);
+    gaps.resolve(0, List.of(1L, 3L), null, () -> Set.of("7@100"));
+    assertThat(gaps.resolve(1, List.of(3L), Set.of("7@*"), NOT_ASKED)).containsExactly(3L);
+    assertThat(gaps.resolve(1, List.of(3L), Set.of("7@300"), NOT_ASKED)).containsExactly(2L, 3L);
+  }
+
+  @Test
   void aLimitBelowOneIsRefused() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new OrderingGaps(0))
         .isInstanceOf(IllegalArgumentException.class)
