@@ -189,10 +189,13 @@ class SiteStateCatchUpTest {
 
   SiteState site(Duration catchUp) {
     return new SiteState(
-        kit.system(),
-        new ContentClient(kit.system(), Duration.ofSeconds(3)),
-        new SiteState.Settings(
-            200, catchUp, Duration.ofMillis(50), Duration.ofMillis(200), 100, ZoneOffset.UTC));
+        kit.system(), new ContentClient(kit.system(), Duration.ofSeconds(3)), settings(catchUp));
+  }
+
+  /** Pages of 200, the catch-up tick {@code catchUp}, a 50 ms start-up poll, a 200 ms retry. */
+  static SiteState.Settings settings(Duration catchUp) {
+    return new SiteState.Settings(
+        200, catchUp, Duration.ofMillis(50), Duration.ofMillis(200), 100, ZoneOffset.UTC);
   }
 
   @Test
@@ -224,13 +227,7 @@ class SiteStateCatchUpTest {
         SiteState.deferred(
             kit.system(),
             new ContentClient(kit.system(), Duration.ofSeconds(3)),
-            new SiteState.Settings(
-                200,
-                Duration.ofHours(1),
-                Duration.ofMillis(50),
-                Duration.ofMillis(200),
-                100,
-                ZoneOffset.UTC));
+            settings(Duration.ofHours(1)));
     var calls = new java.util.concurrent.atomic.AtomicInteger();
     site.transformItems(
         item -> {
@@ -284,13 +281,7 @@ class SiteStateCatchUpTest {
         new SiteState(
             kit.system(),
             new ContentClient(kit.system(), Duration.ofMillis(300)),
-            new SiteState.Settings(
-                200,
-                Duration.ofHours(1),
-                Duration.ofMillis(50),
-                Duration.ofMillis(200),
-                100,
-                ZoneOffset.UTC));
+            settings(Duration.ofHours(1)));
     awaitUntil(site::ready, Duration.ofSeconds(10));
     readModel.put("b", published("b", "second", 2));
     // Announced until the fetch it starts has reached the read model (and goes unanswered); not

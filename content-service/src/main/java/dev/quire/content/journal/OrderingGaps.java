@@ -111,10 +111,11 @@ final class OrderingGaps {
         } else {
           long end = Math.min(row, nextStart(old, at));
           if (!askedAfter) {
-            after = openAfter.get();
+            Set<String> listed = openAfter.get();
+            after = listed == null ? null : Set.copyOf(listed);
             askedAfter = true;
           }
-          kept.add(new Gap(at, end, after == null ? null : Set.copyOf(after)));
+          kept.add(new Gap(at, end, after));
           at = end;
         }
       }

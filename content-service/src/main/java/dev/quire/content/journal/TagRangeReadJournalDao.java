@@ -72,8 +72,8 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
     NOT_LISTED
   }
 
-  /** Guarded by {@link #gaps}' lock, as is every read of the gap finder's query. */
-  private Writers writers = Writers.UNKNOWN;
+  /** Set under {@link #gaps}' lock, as every read of the gap finder's query runs. */
+  private volatile Writers writers = Writers.UNKNOWN;
 
   /** Whether this system's journal registers its writes in {@link WritesInFlight}. */
   private final boolean journalRegistersWrites;
@@ -89,9 +89,7 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
 
   /** Who this DAO found may write to the journal's database (UNKNOWN before its first read). */
   Writers writers() {
-    synchronized (gaps) {
-      return writers;
-    }
+    return writers;
   }
 
   /**
@@ -127,7 +125,7 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
         "SELECT "
             + ordering
             + " FROM "
-            + table(journal.schemaName(), journal.tableName())
+            + journalTable
             + " WHERE "
             + ordering
             + " > ? ORDER BY "
@@ -143,11 +141,7 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
    */
   @Override
   public Source<Object, NotUsed> journalSequence(long offset, long limit) {
-    boolean notListed;
-    synchronized (gaps) {
-      notListed = writers == Writers.NOT_LISTED;
-    }
-    if (notListed) {
+    if (writers == Writers.NOT_LISTED) {
       return super.journalSequence(offset, limit);
     }
     SimpleJdbcAction<List<Long>> read =

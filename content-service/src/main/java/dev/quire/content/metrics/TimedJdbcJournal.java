@@ -78,8 +78,12 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
     return m.length() > MAX_REASON_CHARS ? m.substring(0, MAX_REASON_CHARS) + "..." : m;
   }
 
+  /** This system's open journal writes (the read journal's gap finder reads them on H2). */
+  private final WritesInFlight writes;
+
   public TimedJdbcJournal(Config config) {
     super(config);
+    this.writes = WritesInFlight.get(context().system());
   }
 
   /**
@@ -114,7 +118,6 @@ public final class TimedJdbcJournal extends JdbcAsyncWriteJournal {
     long count = events;
     // Open until the database has committed or rolled the write back: the read journal gives up
     // a gap in the ordering on H2 only once the writes open when it saw it have ended.
-    WritesInFlight writes = WritesInFlight.get(context().system());
     long write = writes.begin();
     Future<Seq<Try<BoxedUnit>>> f;
     try {
