@@ -66,6 +66,7 @@ public final class ContentService {
         system.dispatchers().lookup(DispatcherSelector.fromConfig("quire.jdbc-dispatcher"));
     // Before the pools open the database: settings that disagree with its URL are named now.
     SqlDialect.checked(config);
+    dev.quire.content.journal.TagRangeReadJournalDao.gapMaxValues(config);
     HikariDataSource dataSource = dataSource(config, "quire-read-model");
     CoordinatedShutdown.get(system)
         .addTask(

@@ -115,7 +115,7 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
     this.journalRegistersWrites = journalRegistersWrites(system);
     this.writesInFlight = WritesInFlight.get(mat.system());
     this.configuredUrl = configuredUrl(system);
-    this.gaps = new OrderingGaps(system.getLong("quire.db.journal-gap-max-values"));
+    this.gaps = new OrderingGaps(gapMaxValues(system));
     this.eventsByTagSql = eventsByTagSql(config);
     var journal = config.eventJournalTableConfiguration();
     String ordering = q(journal.columnNames().ordering());
@@ -305,6 +305,21 @@ public class TagRangeReadJournalDao extends DefaultReadJournalDao {
       }
     }
     return true;
+  }
+
+  /** The setting that bounds the given-up values one read hands back. */
+  public static final String GAP_MAX_VALUES = "quire.db.journal-gap-max-values";
+
+  /**
+   * {@link #GAP_MAX_VALUES} from {@code config}, checked: the content role calls this at start, so
+   * that a bad value stops it with the setting's name rather than failing the projection later.
+   */
+  public static long gapMaxValues(com.typesafe.config.Config config) {
+    long max = config.getLong(GAP_MAX_VALUES);
+    if (max < 1) {
+      throw new IllegalArgumentException(GAP_MAX_VALUES + " must be at least 1, not " + max);
+    }
+    return max;
   }
 
   /** Whether the journal plugin {@code config} names is one that registers its writes. */

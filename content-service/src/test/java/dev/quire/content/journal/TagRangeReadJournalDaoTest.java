@@ -487,6 +487,13 @@ class TagRangeReadJournalDaoTest {
                     + ".JdbcAsyncWriteJournal\"")
             .withFallback(shipped);
     assertThat(TagRangeReadJournalDao.journalRegistersWrites(otherJournal)).isFalse();
+    assertThat(TagRangeReadJournalDao.gapMaxValues(shipped)).isEqualTo(100_000);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                TagRangeReadJournalDao.gapMaxValues(
+                    ConfigFactory.parseString("quire.db.journal-gap-max-values = 0")
+                        .withFallback(shipped)))
+        .hasMessage("quire.db.journal-gap-max-values must be at least 1, not 0");
 
     var thisJvm = TagRangeReadJournalDao.Writers.THIS_JVM;
     var notListed = TagRangeReadJournalDao.Writers.NOT_LISTED;
