@@ -361,6 +361,39 @@ final class ServeCommand implements Callable<Integer> {
       return;
     }
     Path dir = Files.createTempDirectory("quire-demo");
+    long expected;
+    try {
+      expected = importDemo(dir, config, target);
+    } finally {
+      // The copies are only the importer's input: until 2026-12-07 every --demo start on an empty
+      // site left one more folder of them in the temporary directory.
+      try (var files = Files.list(dir)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
+    // The gateway loads the site from the read model: wait until the projection holds the demo.
+    long deadline = System.nanoTime() + config.getDuration("quire.start-timeout").toNanos();
+    while (target
+            .readModelPage(1, 1)
+            .toCompletableFuture()
+            .get(askMillis, TimeUnit.MILLISECONDS)
+            .total()
+        < expected) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the read model did not take in the demo content in time");
+      }
+      Thread.sleep(DEMO_POLL_MILLIS);
+    }
+  }
+
+  /**
+   * Copies the demo's Markdown files into {@code dir} and imports them; returns how many landed.
+   */
+  private static long importDemo(Path dir, com.typesafe.config.Config config, LocalTarget target)
+      throws Exception {
     try (InputStream index = ServeCommand.class.getResourceAsStream("/demo/index.txt")) {
       for (String name : new String(index.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
         if (name.isBlank()) {
@@ -384,19 +417,6 @@ final class ServeCommand implements Callable<Integer> {
     Importer.Summary s = new Importer(target, 16, Clock.systemUTC()).run(r.entries());
     System.out.println("Demo content: " + s);
     s.failures().forEach(f -> System.err.println("demo: failed: " + f));
-    long expected = r.entries().size() - s.failures().size();
-    // The gateway loads the site from the read model: wait until the projection holds the demo.
-    long deadline = System.nanoTime() + config.getDuration("quire.start-timeout").toNanos();
-    while (target
-            .readModelPage(1, 1)
-            .toCompletableFuture()
-            .get(askMillis, TimeUnit.MILLISECONDS)
-            .total()
-        < expected) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the read model did not take in the demo content in time");
-      }
-      Thread.sleep(DEMO_POLL_MILLIS);
-    }
+    return r.entries().size() - s.failures().size();
   }
 }

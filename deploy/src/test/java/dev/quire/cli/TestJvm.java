@@ -31,8 +31,19 @@ final class TestJvm {
    */
   static Process quire(Path dir, Path out, Path err, Map<String, String> env, String... args)
       throws java.io.IOException {
+    return quire(List.of(), dir, out, err, env, args);
+  }
+
+  private static Process quire(
+      List<String> jvmOptions,
+      Path dir,
+      Path out,
+      Path err,
+      Map<String, String> env,
+      String... args)
+      throws java.io.IOException {
     ProcessBuilder pb =
-        new ProcessBuilder(command("256m", List.of(), Main.class, List.of(args)))
+        new ProcessBuilder(command("256m", jvmOptions, Main.class, List.of(args)))
             .directory(dir.toFile())
             .redirectOutput(out.toFile());
     if (err.equals(out)) {
@@ -46,11 +57,13 @@ final class TestJvm {
 
   /**
    * {@code quire serve --demo} on {@code port} with its data in {@code tmp/data}, logging to {@code
-   * tmp/serve.log}.
+   * tmp/serve.log}, its temporary files in {@link #tempDir tmp/tmp}.
    */
   static Process serveDemo(Path tmp, int port, Map<String, String> env) throws java.io.IOException {
     Path log = tmp.resolve("serve.log");
+    java.nio.file.Files.createDirectories(tempDir(tmp));
     return quire(
+        List.of("-Djava.io.tmpdir=" + tempDir(tmp)),
         tmp,
         log,
         log,
@@ -61,5 +74,10 @@ final class TestJvm {
         String.valueOf(port),
         "--data",
         tmp.resolve("data").toString());
+  }
+
+  /** The temporary directory of a {@link #serveDemo} JVM run in {@code tmp}. */
+  static Path tempDir(Path tmp) {
+    return tmp.resolve("tmp");
   }
 }
