@@ -607,13 +607,13 @@ class CrawlerTest {
   }
 
   @Test
-  void theReportIsJsonAndEscapedHtml() throws Exception {
+  void theReportIsJsonAndEscapedHtml(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
     site.pages.put(
         "/a/", Page.html(page("A", "", "<a href=\"/nope?q=<script>alert(1)</script>\">x</a>")));
     Crawler.Result[] crawl = new Crawler.Result[1];
     List<Finding> f = audit(config(), crawl);
     Report r = Report.of(crawl[0], f, List.of());
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("report");
     r.write(dir);
     var json = Report.json().readTree(dir.resolve("report.json").toFile());
     assertThat(json.get("findings").get(0).fieldNames())

@@ -4,18 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The node's configuration as the quire command assembles it. */
 class QuireNodeConfigTest {
 
+  @TempDir static Path dataDir;
+
   static Config config(Map<String, Object> overrides) throws Exception {
     Map<String, Object> all = new HashMap<>(overrides);
-    all.put("quire.data-dir", Files.createTempDirectory("quire-config").toString());
+    all.put("quire.data-dir", dataDir.toString());
     return QuireNode.config(all);
   }
 

@@ -42,6 +42,7 @@ import org.apache.pekko.stream.Materializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import scala.Tuple3;
 import scala.util.Try;
 
@@ -198,8 +199,7 @@ class TagRangeReadJournalDaoTest {
   }
 
   @Test
-  void readsWhatTheLibraryReadsOnH2AndReadsOnlyThePage() throws Exception {
-    Path dir = Files.createTempDirectory("tag-range");
+  void readsWhatTheLibraryReadsOnH2AndReadsOnlyThePage(@TempDir Path dir) throws Exception {
     ActorTestKit kit = compareOn(ConfigFactory.parseString("quire.data-dir = \"" + dir + "\""));
     try {
       Config config = kit.system().settings().config();
@@ -385,8 +385,7 @@ class TagRangeReadJournalDaoTest {
    * the test's connection stands in for one, registered as the journal registers its own.
    */
   @Test
-  void aRowOfAJournalWriteRolledBackDoesNotHoldLaterEventsOnH2() throws Exception {
-    Path dir = Files.createTempDirectory("tag-range-rolledback");
+  void aRowOfAJournalWriteRolledBackDoesNotHoldLaterEventsOnH2(@TempDir Path dir) throws Exception {
     ActorTestKit kit = kitOn(ConfigFactory.parseString("quire.data-dir = \"" + dir + "\""));
     try {
       assertRolledBackRowGivenUpPromptly(kit, "quire", true);
@@ -436,8 +435,7 @@ class TagRangeReadJournalDaoTest {
    * write open given up on a real restart after kill -9.
    */
   @Test
-  void aRowOfAJournalWriteStillOpenIsWaitedForOnH2() throws Exception {
-    Path dir = Files.createTempDirectory("tag-range-held");
+  void aRowOfAJournalWriteStillOpenIsWaitedForOnH2(@TempDir Path dir) throws Exception {
     Config db = ConfigFactory.parseString("quire.data-dir = \"" + dir + "\"");
     ActorTestKit kit = kitOn(db);
     try {
