@@ -291,6 +291,11 @@ public final class BundleWriter implements AutoCloseable {
   @Override
   public void close() throws IOException {
     if (!finished) {
+      // Closed before they are deleted: a deleted file still open keeps its disk space, and each
+      // failed backup or export kept its spooled parts so until 2026-12-07.
+      for (Part p : List.of(items, events, mediaIndex, redirects, users)) {
+        p.abandon();
+      }
       try {
         zip.close();
       } catch (IOException ignored) {
@@ -501,6 +506,18 @@ public final class BundleWriter implements AutoCloseable {
         return " (item " + e.itemId() + ", revision " + e.revision() + ")";
       }
       return "";
+    }
+
+    /** Closes the file being written, if any; what it held is deleted with the spool. */
+    void abandon() {
+      if (out != null) {
+        try {
+          out.close();
+        } catch (IOException ignored) {
+          // nothing written to it is kept
+        }
+        out = null;
+      }
     }
 
     void flushInto() throws IOException {
