@@ -172,32 +172,41 @@ public final class PdfRenderer {
     this.imageWidth = imageWidth;
   }
 
-  /** The file printed for media image {@code sha}, or null when it is left out. */
+  /**
+   * The file printed for media image {@code sha}, or null when it is left out (its alt text is
+   * printed). The library decodes what it prints whole (a GIF, a BMP, a PNG it cannot copy as it
+   * is: to an RGB raster, three bytes a pixel, beside the decoded image), so nothing is printed
+   * that decodes past the copies' limit ({@code quire.media.images.decode-pixels}): a JPEG or PNG
+   * past it is printed from its copy, and left out without one; other images are printed only
+   * within it. Until 2026-12-07 they were printed from the original up to max-image-pixels: a 6,300
+   * x 6,300 GIF of 31 KB took 238 MB of a 256 MB heap for one PDF, and two at once ran it out (the
+   * server exits then).
+   */
   java.nio.file.Path printable(String sha) throws IOException {
     java.nio.file.Path blob = media.blob(sha);
-    if (!Files.isRegularFile(blob) || !withinPixels(blob)) {
+    if (!Files.isRegularFile(blob)) {
       return null;
     }
     if (variants == null) {
-      return blob;
+      return withinPixels(blob, maxImagePixels) ? blob : null;
     }
+    long decodable = Math.min(maxImagePixels, variants.settings().decodePixels());
     var size = variants.size(sha);
-    if (size.isEmpty()
-        || (long) size.get().width() * size.get().height() <= variants.settings().decodePixels()) {
+    if (size.isEmpty()) {
+      // Not a JPEG or PNG of which copies are made (a GIF, a BMP; WebP the library cannot read).
+      return withinPixels(blob, decodable) ? blob : null;
+    }
+    if ((long) size.get().width() * size.get().height() <= decodable) {
       return blob;
     }
     // The widest copy up to imageWidth that the site makes of this image (a very tall one gets
-    // only narrower ones); without one (a palette PNG, a copy that failed), the original, within
-    // max-image-pixels, as before.
+    // only narrower ones, one of extreme proportions none).
     var width =
         variants.widthsFor(size.get()).stream().filter(w -> w <= imageWidth).max(Integer::compare);
     if (width.isPresent()) {
-      java.nio.file.Path copy = variants.variant(sha, width.get()).file();
-      if (copy != null) {
-        return copy;
-      }
+      return variants.variant(sha, width.get()).file();
     }
-    return blob;
+    return null;
   }
 
   /**
@@ -219,9 +228,11 @@ public final class PdfRenderer {
   public byte[] render(String html) {
     org.jsoup.nodes.Document page = Jsoup.parse(html, baseUrl + "/");
     // Images other than the site's media are dropped before the layout sees them (their alt text
-    // stays): the library has paths (an img of a data: PDF) that do not ask the check below.
+    // stays): the library has paths (an img of a data: PDF) that do not ask the check below. So
+    // are the site's images that are not printed (a reader is told what was there).
     for (org.jsoup.nodes.Element img : page.select("img")) {
-      if (mediaSha(img.absUrl("src")) == null) {
+      String sha = mediaSha(img.absUrl("src"));
+      if (sha == null || !printed(sha)) {
         img.replaceWith(new org.jsoup.nodes.TextNode(img.attr("alt")));
       } else if ("async".equals(img.attr("decoding"))) {
         // What the site adds for screens (its size, copies, lazy loading; an author's own size
@@ -364,6 +375,10 @@ public final class PdfRenderer {
 
   /** Whether the image at {@code file} is at most {@code maxImagePixels}, by its header alone. */
   boolean withinPixels(java.nio.file.Path file) throws IOException {
+    return withinPixels(file, maxImagePixels);
+  }
+
+  private static boolean withinPixels(java.nio.file.Path file, long limit) throws IOException {
     try (var in = javax.imageio.ImageIO.createImageInputStream(file.toFile())) {
       var readers = in == null ? null : javax.imageio.ImageIO.getImageReaders(in);
       if (readers == null || !readers.hasNext()) {
@@ -372,10 +387,18 @@ public final class PdfRenderer {
       var reader = readers.next();
       try {
         reader.setInput(in, true, true);
-        return (long) reader.getWidth(0) * reader.getHeight(0) <= maxImagePixels;
+        return (long) reader.getWidth(0) * reader.getHeight(0) <= limit;
       } finally {
         reader.dispose();
       }
+    }
+  }
+
+  private boolean printed(String sha) {
+    try {
+      return printable(sha) != null;
+    } catch (IOException unreadable) {
+      return false;
     }
   }
 

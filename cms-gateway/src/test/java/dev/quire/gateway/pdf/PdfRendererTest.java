@@ -292,10 +292,11 @@ class PdfRendererTest {
     }
     // A tall image (1500 x 3000) whose 1200-wide copy the site does not make (the decoder keeps
     // at most 750 of its width): its widest copy that fits, 480; and one the site makes no copy
-    // of at all (1000 x 9000): the original, as before, not left out.
+    // of at all (1000 x 9000): left out, as its original would decode past the limit (until
+    // 2026-12-07 it was printed from the original).
     assertThat(renderer.printable(png(media, 1500, 3000)).getFileName().toString()).contains("480");
     String noCopy = png(media, 1000, 9000);
-    assertThat(renderer.printable(noCopy)).isEqualTo(media.blob(noCopy));
+    assertThat(renderer.printable(noCopy)).isNull();
     // Within the decode limit, the original is printed.
     PdfRenderer roomy =
         new PdfRenderer(
@@ -308,6 +309,54 @@ class PdfRendererTest {
                     List.of(480, 1200), 40_000_000, 8_000_000, 0.82f, "100vw", 16)),
             1200);
     assertThat(roomy.printable(sha)).isEqualTo(media.blob(sha));
+  }
+
+  /**
+   * What the library would decode whole is printed only within the copies' decode limit: a GIF over
+   * it (3 MP here, a 2 MP limit; GIFs get no copies) is left out, its alt text printed instead; a
+   * small one is printed. Until 2026-12-07 it was printed from the original, up to max-image-pixels
+   * (40 MP): a 31 KB GIF of 6,300 x 6,300 took 238 MB of a 256 MB heap.
+   */
+  @Test
+  void nothingIsPrintedThatWouldDecodePastTheLimit() throws Exception {
+    MediaStore media =
+        new MediaStore(
+            tmp.resolve("media-bombs"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
+    var variants =
+        new dev.quire.gateway.media.ImageVariants(
+            media,
+            new dev.quire.gateway.media.ImageVariants.Settings(
+                List.of(480, 1200), 40_000_000, 2_000_000, 0.82f, "100vw", 16));
+    PdfRenderer renderer =
+        new PdfRenderer("https://example.org", media, 40_000_000, variants, 1200);
+    String bigGif = stored(media, image(2000, 1500, "gif"), "image/gif", "big.gif");
+    String smallGif = stored(media, image(300, 200, "gif"), "image/gif", "small.gif");
+    assertThat(renderer.printable(bigGif)).isNull();
+    assertThat(renderer.printable(smallGif)).isEqualTo(media.blob(smallGif));
+    String html =
+        "<html><body><p><img src=\"/media/"
+            + bigGif
+            + "/big.gif\" alt=\"The big map\"></p><p><img src=\"/media/"
+            + smallGif
+            + "/small.gif\" alt=\"small\"></p></body></html>";
+    try (PDDocument doc = Loader.loadPDF(renderer.render(html))) {
+      assertThat(images(doc)).as("only the small GIF").isEqualTo(1);
+      assertThat(new PDFTextStripper().getText(doc)).contains("The big map");
+    }
+  }
+
+  private static byte[] image(int width, int height, String format) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(
+            ImageIO.write(
+                new BufferedImage(width, height, BufferedImage.TYPE_BYTE_INDEXED), format, out))
+        .isTrue();
+    return out.toByteArray();
+  }
+
+  private static String stored(MediaStore media, byte[] bytes, String type, String name)
+      throws Exception {
+    return media.put(new ByteArrayInputStream(bytes), type, name, 1 << 22).sha256();
   }
 
   /** A 3000 x 2000 PNG of one colour stored in {@code media}: a few KB, 24 MB decoded. */
