@@ -606,6 +606,58 @@ class CrawlerTest {
     assertThat(crawl[0].pageLimitReached()).isTrue();
   }
 
+  /**
+   * A gzipped sitemap is unpacked only up to the response limit, and what fits is read: here its
+   * first URLs, before ~1 MB of padding, past a 16 KB limit. The sitemap library unpacked without
+   * limit and kept every URL: 3 MB of gzip (within the response limit) that unpacked to 1 GB ran a
+   * 256 MB heap out, measured 2026-12-07.
+   */
+  @Test
+  void aGzippedSitemapIsUnpackedOnlyUpToTheLimit() throws Exception {
+    StringBuilder xml =
+        new StringBuilder(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                + "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">");
+    for (String p : List.of("/", "/a/", "/orphan/", "/gone/")) {
+      xml.append("<url><loc>").append(site.url(p)).append("</loc></url>");
+    }
+    String padding = "<url><loc>" + site.url("/padding/") + "</loc></url>";
+    while (xml.length() < 1 << 20) {
+      xml.append(padding);
+    }
+    xml.append("</urlset>");
+    var gz = new java.io.ByteArrayOutputStream();
+    try (var z = new java.util.zip.GZIPOutputStream(gz)) {
+      z.write(xml.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertThat(gz.size()).as("the gzip itself within the limit").isLessThan(16 * 1024);
+    site.pages.put("/sitemap.xml", new Page(200, "application/x-gzip", "", Map.of(), 0));
+    site.raw.put("/sitemap.xml", gz.toByteArray());
+    CrawlConfig c =
+        CrawlConfig.from(
+                ConfigFactory.parseMap(
+                        Map.of(
+                            "quire.crawler.slow-page",
+                            "300ms",
+                            "quire.crawler.max-response-bytes",
+                            "16k"))
+                    .withFallback(ConfigFactory.defaultReference()))
+            .withPolitenessDelay(Duration.ofMillis(5))
+            .withMoreAllowedHosts(List.of("127.0.0.1"));
+    List<Finding> f = audit(c, null);
+    assertThat(has(f, "sitemap-only", site.url("/orphan/"), null)).isTrue();
+    assertThat(has(f, "sitemap-url-broken", site.url("/gone/"), null)).isTrue();
+    assertThat(f).noneMatch(x -> x.kind().equals("missing-sitemap"));
+
+    byte[] unpacked = Crawler.unpacked(gz.toByteArray(), 16 * 1024);
+    assertThat(unpacked).hasSize(16 * 1024);
+    // A gzip stream cut short gives what it held; a body that is not gzip is read as it is.
+    byte[] cut = java.util.Arrays.copyOf(gz.toByteArray(), gz.size() / 2);
+    assertThat(Crawler.unpacked(cut, 1 << 22).length).isBetween(1, 1 << 20);
+    byte[] plain = "<urlset/>".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(Crawler.unpacked(plain, 4)).isSameAs(plain);
+  }
+
   @Test
   void theReportIsJsonAndEscapedHtml(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {

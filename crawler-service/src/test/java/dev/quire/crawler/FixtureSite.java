@@ -28,6 +28,10 @@ final class FixtureSite implements AutoCloseable {
 
   private final HttpServer server;
   final Map<String, Page> pages = new ConcurrentHashMap<>();
+
+  /** Bodies sent as they are instead of their page's text (which gives the status and type). */
+  final Map<String, byte[]> raw = new ConcurrentHashMap<>();
+
   final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
   final String host;
 
@@ -54,7 +58,8 @@ final class FixtureSite implements AutoCloseable {
               Thread.currentThread().interrupt();
             }
           }
-          byte[] body = p.body().getBytes(StandardCharsets.UTF_8);
+          byte[] body =
+              raw.containsKey(path) ? raw.get(path) : p.body().getBytes(StandardCharsets.UTF_8);
           ex.getResponseHeaders().add("Content-Type", p.contentType());
           p.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
           boolean head = ex.getRequestMethod().equals("HEAD");
