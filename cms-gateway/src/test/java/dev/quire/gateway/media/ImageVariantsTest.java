@@ -1,6 +1,7 @@
 package dev.quire.gateway.media;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -21,7 +22,7 @@ class ImageVariantsTest {
 
   static final ImageVariants.Settings SETTINGS =
       new ImageVariants.Settings(
-          List.of(480, 800, 1200, 1600), 40_000_000, 8_000_000, 0.8f, "100vw", 100);
+          List.of(480, 800, 1200, 1600), 40_000_000, 8_000_000, 0.8f, "100vw", 100, 100);
 
   /** The first {@code <img>} of {@code html} as the site shows it, rewritten by {@code images}. */
   static org.jsoup.nodes.Element rewritten(ImageVariants images, String html) throws Exception {
@@ -267,7 +268,7 @@ class ImageVariantsTest {
         new ImageVariants(
             store,
             new ImageVariants.Settings(
-                List.of(480, 800), 1_000_000, 8_000_000, 0.8f, "100vw", 100));
+                List.of(480, 800), 1_000_000, 8_000_000, 0.8f, "100vw", 100, 100));
     var photo = put(store, image(2000, 1000, "jpg"), "image/jpeg", "big.jpg");
     var img = rewritten(images, "<img src=\"" + photo.url() + "\" alt=\"\">");
     assertThat(img.attr("width")).isEqualTo("2000");
@@ -297,5 +298,62 @@ class ImageVariantsTest {
     assertThat(fresh).as("may be another gateway's, writing now").exists();
     assertThat(copy).as("a finished copy").exists();
     assertThat(images.kept(photo.sha256(), 480)).hasValue(copy);
+  }
+
+  /**
+   * A JPEG of more scans than max-jpeg-scans gets no copy, and is not decoded: each scan is a pass
+   * over every block, so a small file of many costs minutes to hours (a 125 KB one of 4,000 by
+   * 4,000 pixels and 1,010 scans took 24 s to decode, 2026-12-07). Counted by walking the file: a
+   * baseline JPEG has one scan, the JDK's progressive one ten.
+   */
+  @Test
+  void aJpegOfTooManyScansGetsNoCopy() throws Exception {
+    MediaStore store = new MediaStore(dir, Clock.systemUTC(), java.time.Duration.ofSeconds(2));
+    ImageVariants images = new ImageVariants(store, SETTINGS);
+    var baseline = put(store, image(1000, 800, "jpg"), "image/jpeg", "baseline.jpg");
+    assertThat(ImageVariants.jpegScans(store.blob(baseline.sha256()), 100)).isEqualTo(1);
+    byte[] progressive = progressiveJpeg(1000, 800);
+    var fine = put(store, progressive, "image/jpeg", "progressive.jpg");
+    assertThat(ImageVariants.jpegScans(store.blob(fine.sha256()), 100)).isEqualTo(10);
+    assertThat(images.variant(fine.sha256(), 480).file()).isNotNull();
+    // The same with its last scan repeated 200 times (legal to a decoder, which warns and goes
+    // on): 210 scans.
+    int lastScan = -1;
+    for (int i = 2; i < progressive.length - 1; i++) {
+      if ((progressive[i] & 0xff) == 0xFF && (progressive[i + 1] & 0xff) == 0xDA) {
+        lastScan = i;
+      }
+    }
+    int eoi = progressive.length - 2;
+    var many = new java.io.ByteArrayOutputStream();
+    many.write(progressive, 0, eoi);
+    for (int i = 0; i < 200; i++) {
+      many.write(progressive, lastScan, eoi - lastScan);
+    }
+    many.write(progressive, eoi, 2);
+    var bomb = put(store, many.toByteArray(), "image/jpeg", "many-scans.jpg");
+    assertThat(ImageVariants.jpegScans(store.blob(bomb.sha256()), 100)).isEqualTo(101);
+    assertThat(ImageVariants.jpegScans(store.blob(bomb.sha256()), 1000)).isEqualTo(210);
+    assertThatThrownBy(() -> images.variant(bomb.sha256(), 480))
+        .hasMessageContaining("more than 100 scans");
+    assertThat(images.variant(bomb.sha256(), 480).file()).as("not tried again").isNull();
+  }
+
+  private static byte[] progressiveJpeg(int w, int h) throws Exception {
+    var writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    var param = writer.getDefaultWriteParam();
+    param.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+    var out = new ByteArrayOutputStream();
+    try (var ios = ImageIO.createImageOutputStream(out)) {
+      writer.setOutput(ios);
+      writer.write(
+          null,
+          new javax.imageio.IIOImage(
+              new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB), null, null),
+          param);
+    } finally {
+      writer.dispose();
+    }
+    return out.toByteArray();
   }
 }

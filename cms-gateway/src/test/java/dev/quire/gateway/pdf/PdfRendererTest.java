@@ -274,7 +274,7 @@ class PdfRendererTest {
         new dev.quire.gateway.media.ImageVariants(
             media,
             new dev.quire.gateway.media.ImageVariants.Settings(
-                List.of(480, 1200), 40_000_000, 2_000_000, 0.82f, "100vw", 16));
+                List.of(480, 1200), 40_000_000, 2_000_000, 0.82f, "100vw", 16, 100));
     PdfRenderer renderer =
         new PdfRenderer("https://example.org", media, 40_000_000, variants, 1200);
     assertThat(renderer.printable(sha)).isNotNull().isNotEqualTo(media.blob(sha));
@@ -306,7 +306,7 @@ class PdfRendererTest {
             new dev.quire.gateway.media.ImageVariants(
                 media,
                 new dev.quire.gateway.media.ImageVariants.Settings(
-                    List.of(480, 1200), 40_000_000, 8_000_000, 0.82f, "100vw", 16)),
+                    List.of(480, 1200), 40_000_000, 8_000_000, 0.82f, "100vw", 16, 100)),
             1200);
     assertThat(roomy.printable(sha)).isEqualTo(media.blob(sha));
   }
@@ -326,7 +326,7 @@ class PdfRendererTest {
         new dev.quire.gateway.media.ImageVariants(
             media,
             new dev.quire.gateway.media.ImageVariants.Settings(
-                List.of(480, 1200), 40_000_000, 2_000_000, 0.82f, "100vw", 16));
+                List.of(480, 1200), 40_000_000, 2_000_000, 0.82f, "100vw", 16, 100));
     PdfRenderer renderer =
         new PdfRenderer("https://example.org", media, 40_000_000, variants, 1200);
     String bigGif = stored(media, image(2000, 1500, "gif"), "image/gif", "big.gif");
