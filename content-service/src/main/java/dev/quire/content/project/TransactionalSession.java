@@ -19,12 +19,23 @@ public final class TransactionalSession implements JdbcSession {
   private final List<Runnable> afterCommit = new ArrayList<>();
 
   public TransactionalSession(DataSource dataSource) {
+    Connection c = null;
     try {
-      this.connection = dataSource.getConnection();
-      connection.setAutoCommit(false);
+      c = dataSource.getConnection();
+      c.setAutoCommit(false);
     } catch (SQLException e) {
+      // Given back: nothing else closes a session that was never made, and each connection kept
+      // was one fewer in the pool until a restart.
+      if (c != null) {
+        try {
+          c.close();
+        } catch (SQLException alsoFailed) {
+          e.addSuppressed(alsoFailed);
+        }
+      }
       throw new IllegalStateException("cannot open a read-model connection: " + e.getMessage(), e);
     }
+    this.connection = c;
   }
 
   @Override
