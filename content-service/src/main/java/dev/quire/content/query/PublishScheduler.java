@@ -62,10 +62,18 @@ public final class PublishScheduler {
                 timers -> {
                   timers.startTimerWithFixedDelay(new Tick(), interval);
                   ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+                  // One read at a time: while the database hangs, each read waits for a
+                  // connection (10 s), and a read a tick piled up on the JDBC dispatcher in
+                  // front of the gateways' queries, for as long as it lasted.
+                  boolean[] reading = {false};
                   return Behaviors.receive(Msg.class)
                       .onMessage(
                           Tick.class,
                           t -> {
+                            if (reading[0]) {
+                              return Behaviors.same();
+                            }
+                            reading[0] = true;
                             ctx.pipeToSelf(
                                 CompletableFuture.supplyAsync(
                                     () -> {
@@ -90,6 +98,7 @@ public final class PublishScheduler {
                       .onMessage(
                           Due.class,
                           d -> {
+                            reading[0] = false;
                             for (String id : d.ids()) {
                               ctx.getLog().info("publishing scheduled content {}", id);
                               sharding
