@@ -388,13 +388,21 @@ public final class CrawlJobs
         .onCommand(Resume.class, this::onResume)
         .onCommand(
             Stop.class,
-            (s, stop) ->
-                runningId != null && s.jobs().containsKey(runningId)
-                    ? Effect()
-                        .persist(new Interrupted(runningId, clock.instant()))
-                        .thenStop()
-                        .thenNoReply()
-                    : Effect().stop().thenNoReply())
+            (s, stop) -> {
+              // The crawl is run again where the job starts next: this one ends here, rather
+              // than going on for up to max-duration, its pool and connections held, for a
+              // report no one would receive.
+              Crawler running = runningCrawler;
+              if (running != null) {
+                running.cancel();
+              }
+              return runningId != null && s.jobs().containsKey(runningId)
+                  ? Effect()
+                      .persist(new Interrupted(runningId, clock.instant()))
+                      .thenStop()
+                      .thenNoReply()
+                  : Effect().stop().thenNoReply();
+            })
         .onCommand(
             Begin.class,
             (s, b) ->

@@ -160,8 +160,12 @@ class CrawlJobsTest {
   @Test
   void aCleanStopWhileAJobRunsIsNotCountedAsACrash() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
+    CrawlConfig config = CrawlConfig.from(com.typesafe.config.ConfigFactory.defaultReference());
+    Fetcher fetcher = new Fetcher(config, new AddressGuard(config.allowHosts()));
+    Crawler crawler = new Crawler(config, fetcher);
     CrawlJobs.Runner runner =
         (job, progress, started) -> {
+          started.accept(crawler);
           await(never);
           throw new IllegalStateException("never gets here in the test");
         };
@@ -180,6 +184,9 @@ class CrawlJobsTest {
     var watcher = KIT.createTestProbe();
     entity.tell(new CrawlJobs.Stop());
     watcher.expectTerminated(entity, Duration.ofSeconds(10));
+    // Its crawl is told to end (until 2026-12-07 it went on, for up to max-duration).
+    assertThat(crawler.isCancelled()).isTrue();
+    fetcher.close();
     assertThat(journal.persistedInStorage(pid))
         .last()
         .isInstanceOfSatisfying(CrawlJobs.Interrupted.class, i -> assertThat(i.id()).isEqualTo(id));
