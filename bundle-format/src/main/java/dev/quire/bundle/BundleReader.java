@@ -61,6 +61,7 @@ public final class BundleReader implements AutoCloseable {
 
   /** Opens the file and reads its manifest; refuses a newer major version or a foreign file. */
   public static BundleReader open(Path file, Limits limits) throws IOException, BundleException {
+    checkDirectory(file, limits);
     ZipFile zip;
     try {
       zip = new ZipFile(file.toFile(), StandardCharsets.UTF_8);
@@ -117,6 +118,77 @@ public final class BundleReader implements AutoCloseable {
       throw e;
     }
   }
+
+  /**
+   * Refuses, before the zip library reads it, a central directory (the list of entries, read into
+   * one array when the file is opened) of more entries than {@code maxEntries} or more bytes than
+   * {@code maxDirectoryBytes}: the entry count was checked only once the library had read it whole,
+   * so a bundle of mostly directory (200 MB, within the import limit) could run a 256 MB heap out
+   * first. Read from the end of central directory record (and its ZIP64 form); a file without one
+   * is left to the library.
+   */
+  static void checkDirectory(Path file, Limits limits) throws IOException, BundleException {
+    long entries;
+    long bytes;
+    try (var ch = java.nio.channels.FileChannel.open(file)) {
+      long size = ch.size();
+      int tail = (int) Math.min(size, END_MAX);
+      java.nio.ByteBuffer b =
+          java.nio.ByteBuffer.allocate(tail).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      ch.read(b, size - tail);
+      int end = -1;
+      for (int i = tail - END_SIZE; i >= 0; i--) {
+        if (b.getInt(i) == END_SIG) {
+          end = i;
+          break;
+        }
+      }
+      if (end < 0) {
+        return; // not a zip: the library says so
+      }
+      entries = b.getShort(end + 10) & 0xFFFFL;
+      bytes = b.getInt(end + 12) & 0xFFFFFFFFL;
+      if ((entries == 0xFFFFL || bytes == 0xFFFFFFFFL) && end >= ZIP64_LOCATOR_SIZE) {
+        int locator = end - ZIP64_LOCATOR_SIZE;
+        if (b.getInt(locator) == ZIP64_LOCATOR_SIG) {
+          long at = b.getLong(locator + 8);
+          java.nio.ByteBuffer z =
+              java.nio.ByteBuffer.allocate(ZIP64_END_SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+          if (at >= 0 && at + ZIP64_END_SIZE <= size) {
+            ch.read(z, at);
+            if (z.getInt(0) == ZIP64_END_SIG) {
+              entries = z.getLong(32);
+              bytes = z.getLong(40);
+            }
+          }
+        }
+      }
+    }
+    if (entries > limits.maxEntries() || entries < 0) {
+      throw new BundleException(
+          null,
+          "the bundle's directory lists "
+              + Long.toUnsignedString(entries)
+              + " entries, more than the limit of "
+              + limits.maxEntries());
+    }
+    if (bytes > limits.maxDirectoryBytes() || bytes < 0) {
+      throw new BundleException(
+          null,
+          "the bundle's directory is "
+              + Long.toUnsignedString(bytes)
+              + " bytes, more than the limit of "
+              + limits.maxDirectoryBytes());
+    }
+  }
+
+  private static final int END_SIG = 0x06054b50;
+  private static final int END_SIZE = 22;
+  private static final int END_MAX = END_SIZE + 0xFFFF; // the record and the longest comment
+  private static final int ZIP64_LOCATOR_SIG = 0x07064b50;
+  private static final int ZIP64_LOCATOR_SIZE = 20;
+  private static final int ZIP64_END_SIG = 0x06064b50;
+  private static final int ZIP64_END_SIZE = 56;
 
   private static void checkVersion(Manifest m) throws BundleException {
     if (!Manifest.FORMAT.equals(m.format())) {
@@ -347,6 +419,13 @@ public final class BundleReader implements AutoCloseable {
                   m.sha256() != null && Layout.SHA256.matcher(m.sha256()).matches(),
                   "field 'sha256': not a SHA-256 hex digest");
               require(name, line, m.size() >= 0, "field 'size': negative");
+              // Each file listed is an entry of its own: no more can be listed than the bundle
+              // holds (a 256 MiB index of made-up digests was ~3 million, ~450 MB of heap).
+              require(
+                  name,
+                  line,
+                  mediaIndexed.containsKey(m.sha256()) || mediaIndexed.size() < zip.size(),
+                  "lists more media files than the bundle's " + zip.size() + " entries");
               mediaIndexed.put(m.sha256(), m.size());
             } else if (name.startsWith(Layout.ITEMS_PREFIX)) {
               item(name, line, parse(name, line, text, BundleItem.class));

@@ -13,15 +13,27 @@ public record Limits(
     int maxCompressionRatio,
     int maxLineBytes,
     long maxItems,
-    long maxManifestBytes) {
+    long maxManifestBytes,
+    long maxDirectoryBytes) {
 
   /**
    * {@code maxManifestBytes}: the manifest lists every entry (~200 bytes each), and is read whole
    * into the heap before anything else: 64 MiB holds ~330,000 entries, and a manifest at the record
-   * limit (256 MiB, inflated from a 1.3 MB bundle) ran the command's 256 MB heap out.
+   * limit (256 MiB, inflated from a 1.3 MB bundle) ran the command's 256 MB heap out. {@code
+   * maxDirectoryBytes}: the zip's central directory (~120 bytes an entry), which the zip library
+   * reads into one array when the file is opened, before any entry can be counted.
    */
   public static final Limits DEFAULT =
-      new Limits(2_000_000, 256L << 20, 4L << 30, 64L << 30, 200, 8 << 20, 1_000_000, 64L << 20);
+      new Limits(
+          2_000_000,
+          256L << 20,
+          4L << 30,
+          64L << 30,
+          200,
+          8 << 20,
+          1_000_000,
+          64L << 20,
+          64L << 20);
 
   public Limits withMaxEntries(int n) {
     return new Limits(
@@ -32,7 +44,8 @@ public record Limits(
         maxCompressionRatio,
         maxLineBytes,
         maxItems,
-        maxManifestBytes);
+        maxManifestBytes,
+        maxDirectoryBytes);
   }
 
   public Limits withMaxMediaEntryBytes(long n) {
@@ -44,7 +57,8 @@ public record Limits(
         maxCompressionRatio,
         maxLineBytes,
         maxItems,
-        maxManifestBytes);
+        maxManifestBytes,
+        maxDirectoryBytes);
   }
 
   public Limits withMaxCompressionRatio(int n) {
@@ -56,7 +70,8 @@ public record Limits(
         n,
         maxLineBytes,
         maxItems,
-        maxManifestBytes);
+        maxManifestBytes,
+        maxDirectoryBytes);
   }
 
   public Limits withMaxManifestBytes(long n) {
@@ -68,6 +83,20 @@ public record Limits(
         maxCompressionRatio,
         maxLineBytes,
         maxItems,
+        n,
+        maxDirectoryBytes);
+  }
+
+  public Limits withMaxDirectoryBytes(long n) {
+    return new Limits(
+        maxEntries,
+        maxRecordEntryBytes,
+        maxMediaEntryBytes,
+        maxTotalBytes,
+        maxCompressionRatio,
+        maxLineBytes,
+        maxItems,
+        maxManifestBytes,
         n);
   }
 
@@ -80,6 +109,7 @@ public record Limits(
         maxCompressionRatio,
         maxLineBytes,
         maxItems,
-        maxManifestBytes);
+        maxManifestBytes,
+        maxDirectoryBytes);
   }
 }

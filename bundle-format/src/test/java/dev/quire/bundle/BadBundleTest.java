@@ -128,6 +128,48 @@ class BadBundleTest {
     }
   }
 
+  /**
+   * A media index cannot list more files than the bundle holds entries, each file being one: a 256
+   * MiB index of made-up digests was ~3 million of them, ~450 MB of heap, before anything compared
+   * them with the zip (until 2026-12-07).
+   */
+  @Test
+  void aMediaIndexListingMoreFilesThanTheBundleHoldsIsRefused() throws Exception {
+    StringBuilder index =
+        new StringBuilder(new String(entries.get("media/index.jsonl"), StandardCharsets.UTF_8));
+    for (int i = 0; i < entries.size() + 5; i++) {
+      index
+          .append("{\"sha256\":\"")
+          .append(String.format("%064x", i + 1))
+          .append("\",\"size\":1}\n");
+    }
+    entries.put("media/index.jsonl", index.toString().getBytes(StandardCharsets.UTF_8));
+    reseal();
+    assertRefused(write("index.quire", entries), "lists more media files than the bundle's");
+  }
+
+  /**
+   * The zip's central directory is checked from its end record before the zip library reads it
+   * whole into one array: its entries (here in the ZIP64 record, past 65,535) and its bytes.
+   */
+  @Test
+  void theDirectoryIsCheckedBeforeItIsRead() throws Exception {
+    assertThatThrownBy(() -> BundleReader.open(good, Limits.DEFAULT.withMaxDirectoryBytes(100)))
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("the bundle's directory is ")
+        .hasMessageContaining(" bytes, more than the limit of 100");
+    Path many = tmp.resolve("many.zip");
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(many))) {
+      for (int i = 0; i < 70_000; i++) {
+        zip.putNextEntry(new ZipEntry("e" + i));
+        zip.closeEntry();
+      }
+    }
+    assertThatThrownBy(() -> BundleReader.open(many, Limits.DEFAULT.withMaxEntries(69_999)))
+        .isInstanceOf(BundleException.class)
+        .hasMessage("the bundle's directory lists 70000 entries, more than the limit of 69999");
+  }
+
   @Test
   void tooManyEntriesAreRefusedAtOpen() throws Exception {
     assertThatThrownBy(() -> BundleReader.open(good, Limits.DEFAULT.withMaxEntries(5)))

@@ -24,11 +24,12 @@ class WriterLimitsTest {
   @TempDir Path dir;
 
   /** 8 KiB per record entry (parts split at 2 KiB), 1 KiB per line, 16-byte blobs, 5 items. */
-  static final Limits SMALL = new Limits(1_000, 8 << 10, 16, 1L << 30, 200, 1 << 10, 5, 1 << 20);
+  static final Limits SMALL =
+      new Limits(1_000, 8 << 10, 16, 1L << 30, 200, 1 << 10, 5, 1 << 20, 1 << 20);
 
   /** The same, with room for 1,000 items. */
   static final Limits MANY_ITEMS =
-      new Limits(1_000, 8 << 10, 16, 1L << 30, 200, 1 << 10, 1_000, 1 << 20);
+      new Limits(1_000, 8 << 10, 16, 1L << 30, 200, 1 << 10, 1_000, 1 << 20, 1 << 20);
 
   static BundleWriter.Options options() {
     return new BundleWriter.Options(
