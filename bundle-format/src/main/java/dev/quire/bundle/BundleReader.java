@@ -420,7 +420,8 @@ public final class BundleReader implements AutoCloseable {
                   "field 'sha256': not a SHA-256 hex digest");
               require(name, line, m.size() >= 0, "field 'size': negative");
               // Each file listed is an entry of its own: no more can be listed than the bundle
-              // holds (a 256 MiB index of made-up digests was ~3 million, ~450 MB of heap).
+              // holds (a 256 MiB index of made-up digests: ~3 million, ~450 MB of heap by
+              // estimate).
               require(
                   name,
                   line,

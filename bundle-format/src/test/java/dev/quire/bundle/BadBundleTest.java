@@ -130,8 +130,8 @@ class BadBundleTest {
 
   /**
    * A media index cannot list more files than the bundle holds entries, each file being one: a 256
-   * MiB index of made-up digests was ~3 million of them, ~450 MB of heap, before anything compared
-   * them with the zip (until 2026-12-07).
+   * MiB index of made-up digests would be ~3 million of them, ~450 MB of heap by estimate, before
+   * anything compared them with the zip (until 2026-12-07).
    */
   @Test
   void aMediaIndexListingMoreFilesThanTheBundleHoldsIsRefused() throws Exception {
