@@ -46,17 +46,25 @@ public final class Embedder implements AutoCloseable {
 
   /**
    * The loaded model: its ONNX Runtime session, its tokenizers and the predictors on it. A {@link
-   * Predictor} is not thread-safe, so each inference thread gets its own.
+   * Predictor} is not thread-safe: an inference takes one from {@code idle} (or makes one) and
+   * gives it back, so there are never more than inferences have run at once. One per thread, as
+   * until 2026-12-07, made one more for each new thread of a dispatcher (idle ones end after a
+   * minute), kept until the model was unloaded.
    */
   private record Loaded(
       HuggingFaceTokenizer tokenizer,
       // The same vocabulary without truncation or padding: splits whole texts into chunks.
       HuggingFaceTokenizer spanTokenizer,
       Model model,
-      ThreadLocal<Predictor<NDList, NDList>> predictors,
-      // Every predictor made on this session, closed with it: after an unload the inference
-      // threads' ThreadLocal maps still hold the old ones until they are cleaned out.
+      java.util.concurrent.ConcurrentLinkedQueue<Predictor<NDList, NDList>> idle,
+      java.util.function.Supplier<Predictor<NDList, NDList>> maker,
+      // Every predictor made on this session, closed with it.
       List<Predictor<NDList, NDList>> made) {
+
+    Predictor<NDList, NDList> take() {
+      Predictor<NDList, NDList> p = idle.poll();
+      return p != null ? p : maker.get();
+    }
 
     void close() {
       made.forEach(Predictor::close);
@@ -166,12 +174,12 @@ public final class Embedder implements AutoCloseable {
           tokenizer,
           spanTokenizer,
           model,
-          ThreadLocal.withInitial(
-              () -> {
-                Predictor<NDList, NDList> p = opened.newPredictor(translator);
-                made.add(p);
-                return p;
-              }),
+          new java.util.concurrent.ConcurrentLinkedQueue<>(),
+          () -> {
+            Predictor<NDList, NDList> p = opened.newPredictor(translator);
+            made.add(p);
+            return p;
+          },
           made);
     } catch (Exception e) {
       for (AutoCloseable c : new AutoCloseable[] {model, tokenizer, spanTokenizer}) {
@@ -334,6 +342,12 @@ public final class Embedder implements AutoCloseable {
   }
 
   /** One L2-normalised vector per text, in order; texts longer than the window are truncated. */
+  /** Predictors made on the model loaded now (0 while it is not loaded). */
+  int predictorsMade() {
+    Loaded m = loaded;
+    return m == null ? 0 : m.made().size();
+  }
+
   public float[][] embed(List<String> texts) {
     if (texts.isEmpty()) {
       return new float[0][];
@@ -368,7 +382,13 @@ public final class Embedder implements AutoCloseable {
       maskArray.setName("attention_mask");
       NDArray typeArray = manager.create(types);
       typeArray.setName("token_type_ids");
-      NDList out = m.predictors().get().predict(new NDList(idArray, maskArray, typeArray));
+      Predictor<NDList, NDList> predictor = m.take();
+      NDList out;
+      try {
+        out = predictor.predict(new NDList(idArray, maskArray, typeArray));
+      } finally {
+        m.idle().add(predictor);
+      }
       float[] states = out.get(0).toFloatArray();
       int dim = states.length / (batch * len);
       float[][] vectors = new float[batch][];

@@ -61,6 +61,23 @@ class EmbedderTest {
     assertThat(dir.resolve("all-minilm-l6-v2-q/model.onnx")).exists();
   }
 
+  /**
+   * Inferences share predictors, one made only when all are in use: each new thread (a dispatcher's
+   * idle threads end after a minute and are replaced) made one more until the model was unloaded,
+   * until 2026-12-07. Thirty threads one after another make one in all.
+   */
+  @Test
+  void predictorsAreSharedNotMadePerThread() throws Exception {
+    try (Embedder own = Embedder.load(ModelSpec.MINILM_L6_V2_Q, dir, 1)) {
+      for (int i = 0; i < 30; i++) {
+        Thread t = new Thread(() -> own.embed(List.of("A sentence from a thread of its own.")));
+        t.start();
+        t.join();
+      }
+      assertThat(own.predictorsMade()).isEqualTo(1);
+    }
+  }
+
   @Test
   void vectorsAreNormalisedAndDeterministic() {
     float[][] v = embedder.embed(List.of("A short sentence.", "A short sentence.", "Other."));
