@@ -61,4 +61,72 @@ class MediaLimitTest {
       assertThat(new ObjectMapper().readTree(list.body()).get("total").asInt()).isZero();
     }
   }
+
+  /**
+   * An upload that would leave less than quire.media.keep-free on the disk is 507 naming the
+   * setting, and nothing is stored: media never fill the disk the site's database writes to (set
+   * here above the disk's room, so any upload is refused; 0 lets the same one in).
+   */
+  @Test
+  void anUploadThatWouldEatTheDatabasesRoomIs507AndStoresNothing() throws Exception {
+    long past = 1L << 60; // more than any disk here has free
+    var config =
+        AdminEndToEndTest.adminNodeConfig(
+            tmp.resolve("data"), Map.of("quire.media.keep-free", Long.toString(past)));
+    try (QuireNode node =
+        QuireNode.start(
+            config,
+            true,
+            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+            TOKEN)) {
+      String base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+      var answer = upload(base, "small.png", png());
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(507);
+      var error = new ObjectMapper().readTree(answer.body()).get("error");
+      assertThat(error.get("code").asText()).isEqualTo("storage_full");
+      assertThat(error.get("message").asText())
+          .contains("quire.media.keep-free keeps " + (past >> 20) + " MB")
+          .contains("nothing was stored");
+      assertThat(mediaTotal(base)).isZero();
+    }
+    var roomy =
+        AdminEndToEndTest.adminNodeConfig(
+            tmp.resolve("data"), Map.of("quire.media.keep-free", "0"));
+    try (QuireNode node =
+        QuireNode.start(
+            roomy, true, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), TOKEN)) {
+      String base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+      var answer = upload(base, "small.png", png());
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
+      assertThat(mediaTotal(base)).isEqualTo(1);
+    }
+  }
+
+  private static byte[] png() throws Exception {
+    var image = new java.awt.image.BufferedImage(20, 20, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    var out = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(image, "png", out);
+    return out.toByteArray();
+  }
+
+  private static HttpResponse<String> upload(String base, String name, byte[] body)
+      throws Exception {
+    return EndToEndTest.HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + "/api/v1/media?filename=" + name))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", "image/png")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static int mediaTotal(String base) throws Exception {
+    var list =
+        EndToEndTest.HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/v1/media"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return new ObjectMapper().readTree(list.body()).get("total").asInt();
+  }
 }

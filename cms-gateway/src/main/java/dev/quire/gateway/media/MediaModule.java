@@ -93,6 +93,7 @@ public final class MediaModule implements CmsModule {
   private Materializer materializer;
   private ObjectMapper json;
   private long maxUpload;
+  private long keepFree;
   private int adminPageSize;
   private int apiPageSize;
   private int apiMaxPageSize;
@@ -132,6 +133,11 @@ public final class MediaModule implements CmsModule {
     this.materializer = Materializer.matFromSystem(ctx.system());
     this.json = ctx.json();
     this.maxUpload = ctx.config().getBytes("quire.media.max-upload-bytes");
+    this.keepFree = ctx.config().getBytes("quire.media.keep-free");
+    if (keepFree < 0) {
+      throw new IllegalArgumentException(
+          "quire.media.keep-free must be 0 or more bytes, was " + keepFree);
+    }
     this.adminPageSize = ConfigChecks.atLeastOne(ctx.config(), "quire.media.admin-page-size");
     this.apiPageSize = ConfigChecks.atLeastOne(ctx.config(), "quire.gateway.api.default-page-size");
     this.apiMaxPageSize = ConfigChecks.atLeastOne(ctx.config(), "quire.gateway.api.max-page-size");
@@ -642,6 +648,11 @@ public final class MediaModule implements CmsModule {
    * more is refused at once (503 with Retry-After) rather than queued, where its time would run out
    * unread.
    */
+  /** {@code bytes} in whole megabytes (MiB), as a person reads a disk's room. */
+  static String megabytes(long bytes) {
+    return (bytes >> 20) + " MB";
+  }
+
   private CompletionStage<MediaStore.Media> upload(
       HttpEntity entity, String filename, long deadline) {
     if (!uploadSlots.tryAcquire()) {
@@ -664,9 +675,25 @@ public final class MediaModule implements CmsModule {
       throw e;
     }
     String type = entity.getContentType().mediaType().toString();
+    // A body of unknown length may be as long as the limit.
+    long coming = entity.getContentLengthOption().orElse(maxUpload);
     return CompletableFuture.supplyAsync(
         () -> {
           try (in) {
+            // Room kept for the site's database on a shared disk: media filling it would leave
+            // every edit refused (503 store_failing) until room is made.
+            long free = store.usableBytes();
+            if (free >= 0 && free - Math.min(coming, maxUpload) < keepFree) {
+              throw new HttpError(
+                  507,
+                  "storage_full",
+                  "body",
+                  "the server's disk has "
+                      + megabytes(free)
+                      + " free, and quire.media.keep-free keeps "
+                      + megabytes(keepFree)
+                      + " of it for the site's database; nothing was stored");
+            }
             return store.put(in, type, filename, maxUpload);
           } catch (MediaStore.TooLarge e) {
             throw new HttpError(413, "too_large", "body", e.getMessage());

@@ -324,6 +324,22 @@ public final class MediaStore {
     return declared;
   }
 
+  /**
+   * The room left on the disk the store is on, in bytes; -1 when it cannot be told. A file-system
+   * call: not on an actor's or a route's thread.
+   */
+  public long usableBytes() {
+    try {
+      Path existing = dir.toAbsolutePath();
+      while (existing != null && !Files.exists(existing)) {
+        existing = existing.getParent();
+      }
+      return existing == null ? -1 : Files.getFileStore(existing).getUsableSpace();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** The record of a stored blob; empty when there is none (or the name is not a hash). */
   public Optional<Media> get(String sha) throws IOException {
     if (!isSha(sha) || !Files.exists(meta(sha)) || !Files.exists(blob(sha))) {
