@@ -128,42 +128,48 @@ public final class BundleReader implements AutoCloseable {
    * is left to the library.
    */
   static void checkDirectory(Path file, Limits limits) throws IOException, BundleException {
-    long entries;
-    long bytes;
     try (var ch = java.nio.channels.FileChannel.open(file)) {
       long size = ch.size();
       int tail = (int) Math.min(size, END_MAX);
       java.nio.ByteBuffer b =
           java.nio.ByteBuffer.allocate(tail).order(java.nio.ByteOrder.LITTLE_ENDIAN);
       ch.read(b, size - tail);
-      int end = -1;
-      for (int i = tail - END_SIZE; i >= 0; i--) {
-        if (b.getInt(i) == END_SIG) {
-          end = i;
-          break;
+      // Every candidate in the tail: a zip library passes over one that does not check out and
+      // looks further back, so a made-up record in the real one's comment must not be the only
+      // one checked.
+      for (int end = tail - END_SIZE; end >= 0; end--) {
+        if (b.getInt(end) != END_SIG) {
+          continue;
         }
-      }
-      if (end < 0) {
-        return; // not a zip: the library says so
-      }
-      entries = b.getShort(end + 10) & 0xFFFFL;
-      bytes = b.getInt(end + 12) & 0xFFFFFFFFL;
-      if ((entries == 0xFFFFL || bytes == 0xFFFFFFFFL) && end >= ZIP64_LOCATOR_SIZE) {
-        int locator = end - ZIP64_LOCATOR_SIZE;
-        if (b.getInt(locator) == ZIP64_LOCATOR_SIG) {
-          long at = b.getLong(locator + 8);
-          java.nio.ByteBuffer z =
-              java.nio.ByteBuffer.allocate(ZIP64_END_SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-          if (at >= 0 && at + ZIP64_END_SIZE <= size) {
-            ch.read(z, at);
-            if (z.getInt(0) == ZIP64_END_SIG) {
-              entries = z.getLong(32);
-              bytes = z.getLong(40);
+        long entries = b.getShort(end + 10) & 0xFFFFL;
+        long bytes = b.getInt(end + 12) & 0xFFFFFFFFL;
+        long at = size - tail + end - ZIP64_LOCATOR_SIZE;
+        if ((entries == 0xFFFFL || bytes == 0xFFFFFFFFL) && at >= 0) {
+          java.nio.ByteBuffer locator =
+              java.nio.ByteBuffer.allocate(ZIP64_LOCATOR_SIZE)
+                  .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+          ch.read(locator, at);
+          if (locator.getInt(0) == ZIP64_LOCATOR_SIG) {
+            long zip64 = locator.getLong(8);
+            java.nio.ByteBuffer z =
+                java.nio.ByteBuffer.allocate(ZIP64_END_SIZE)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (zip64 >= 0 && zip64 + ZIP64_END_SIZE <= size) {
+              ch.read(z, zip64);
+              if (z.getInt(0) == ZIP64_END_SIG) {
+                entries = z.getLong(32);
+                bytes = z.getLong(40);
+              }
             }
           }
         }
+        checkDirectory(entries, bytes, limits);
       }
     }
+  }
+
+  private static void checkDirectory(long entries, long bytes, Limits limits)
+      throws BundleException {
     if (entries > limits.maxEntries() || entries < 0) {
       throw new BundleException(
           null,

@@ -168,6 +168,18 @@ class BadBundleTest {
     assertThatThrownBy(() -> BundleReader.open(many, Limits.DEFAULT.withMaxEntries(69_999)))
         .isInstanceOf(BundleException.class)
         .hasMessage("the bundle's directory lists 70000 entries, more than the limit of 69999");
+    // A made-up end record of one entry in the real one's comment is not the only one read.
+    Path hidden = tmp.resolve("hidden.zip");
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(hidden))) {
+      for (int i = 0; i < 10; i++) {
+        zip.putNextEntry(new ZipEntry("e" + i));
+        zip.closeEntry();
+      }
+      zip.setComment("PK\u0005\u0006\0\0\0\0\u0001\0\u0001\0\u0010\0\0\0\0\0\0\0\0\0");
+    }
+    assertThatThrownBy(() -> BundleReader.open(hidden, Limits.DEFAULT.withMaxEntries(5)))
+        .isInstanceOf(BundleException.class)
+        .hasMessage("the bundle's directory lists 10 entries, more than the limit of 5");
   }
 
   @Test
