@@ -216,7 +216,8 @@ public final class ContentService {
                   readModel,
                   jdbc,
                   q.getDuration("scheduler.interval"),
-                  q.getInt("scheduler.batch"));
+                  q.getInt("scheduler.batch"),
+                  q.getDuration("scheduler.read-timeout"));
               return new Handle(dataSource, readModel);
             });
   }

@@ -684,7 +684,8 @@ public final class ReadModel {
   }
 
   /** Ids of scheduled items whose time has come, oldest first. */
-  public List<String> dueForPublishing(Connection c, Instant now, int limit) throws SQLException {
+  public List<String> dueForPublishing(
+      Connection c, Instant now, int limit, java.time.Duration timeout) throws SQLException {
     List<String> ids = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -692,6 +693,7 @@ public final class ReadModel {
                 + " ORDER BY scheduled_at")) {
       ps.setLong(1, now.toEpochMilli());
       ps.setMaxRows(limit);
+      ps.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           ids.add(rs.getString(1));

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -39,9 +40,12 @@ public final class PublishScheduler {
       ReadModel readModel,
       Executor jdbc,
       Duration interval,
-      int batch) {
+      int batch,
+      Duration readTimeout) {
     Behavior<Msg> behavior =
-        Behaviors.supervise(create(dataSource, readModel, jdbc, interval, batch, Clock.systemUTC()))
+        Behaviors.supervise(
+                create(
+                    dataSource, readModel, jdbc, interval, batch, readTimeout, Clock.systemUTC()))
             .onFailure(SupervisorStrategy.restart());
     ClusterSingleton.get(system)
         .init(
@@ -55,6 +59,7 @@ public final class PublishScheduler {
       Executor jdbc,
       Duration interval,
       int batch,
+      Duration readTimeout,
       Clock clock) {
     return Behaviors.setup(
         ctx ->
@@ -76,15 +81,16 @@ public final class PublishScheduler {
                             reading[0] = true;
                             ctx.pipeToSelf(
                                 CompletableFuture.supplyAsync(
-                                    () -> {
-                                      try (Connection c = dataSource.getConnection()) {
-                                        return readModel.dueForPublishing(
-                                            c, clock.instant(), batch);
-                                      } catch (Exception e) {
-                                        throw new IllegalStateException(e);
-                                      }
-                                    },
-                                    jdbc),
+                                        () -> {
+                                          try (Connection c = dataSource.getConnection()) {
+                                            return readModel.dueForPublishing(
+                                                c, clock.instant(), batch, readTimeout);
+                                          } catch (Exception e) {
+                                            throw new IllegalStateException(e);
+                                          }
+                                        },
+                                        jdbc)
+                                    .orTimeout(readTimeout.toMillis(), TimeUnit.MILLISECONDS),
                                 (ids, failure) -> {
                                   if (failure != null) {
                                     ctx.getLog()

@@ -718,8 +718,10 @@ class ReadModelTest {
         new Content.Published("u", 2, T0, "ed"),
         new Content.Unpublished("u", 3, T0.plusSeconds(1), "ed"));
     try (Connection c = ds.getConnection()) {
-      assertThat(rm.dueForPublishing(c, T0.plusSeconds(3599), 10)).isEmpty();
-      assertThat(rm.dueForPublishing(c, T0.plusSeconds(3600), 10)).containsExactly("s");
+      assertThat(rm.dueForPublishing(c, T0.plusSeconds(3599), 10, java.time.Duration.ofSeconds(5)))
+          .isEmpty();
+      assertThat(rm.dueForPublishing(c, T0.plusSeconds(3600), 10, java.time.Duration.ofSeconds(5)))
+          .containsExactly("s");
       assertThat(rm.list(c, null, ContentStatus.PUBLISHED, null, 1, 10).total()).isZero();
       assertThat(rm.list(c, null, ContentStatus.DRAFT, null, 1, 10).items())
           .extracting(ReadItem::id)

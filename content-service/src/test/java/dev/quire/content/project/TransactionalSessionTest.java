@@ -20,6 +20,11 @@ class TransactionalSessionTest {
    */
   @Test
   void aConnectionThatFailsToStartATransactionIsGivenBack() throws Exception {
+    // The pool checks a connection it hands out only if unused for longer than this (500 ms by
+    // default, which a loaded machine could pass between the two calls below).
+    String bypass = "com.zaxxer.hikari.aliveBypassWindowMs";
+    String before = System.getProperty(bypass);
+    System.setProperty(bypass, "600000");
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl("jdbc:h2:mem:transactional-session;DB_CLOSE_DELAY=-1");
     config.setMaximumPoolSize(1);
@@ -33,6 +38,12 @@ class TransactionalSessionTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("cannot open a read-model connection");
       assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+    } finally {
+      if (before == null) {
+        System.clearProperty(bypass);
+      } else {
+        System.setProperty(bypass, before);
+      }
     }
   }
 }

@@ -53,7 +53,13 @@ class PublishSchedulerTest {
     try {
       kit.spawn(
           PublishScheduler.create(
-              hanging, null, jdbc, Duration.ofMillis(10), 10, Clock.systemUTC()));
+              hanging,
+              null,
+              jdbc,
+              Duration.ofMillis(10),
+              10,
+              Duration.ofSeconds(30),
+              Clock.systemUTC()));
       Thread.sleep(500); // ~50 ticks
       assertThat(asked.get()).isEqualTo(1);
       release.countDown();
@@ -64,6 +70,57 @@ class PublishSchedulerTest {
       assertThat(asked.get()).as("reads go on after the failure").isGreaterThanOrEqualTo(3);
     } finally {
       release.countDown();
+      kit.shutdownTestKit();
+      jdbc.shutdownNow();
+    }
+  }
+
+  /**
+   * A read that never answers is given up after the read timeout, and the next tick reads again:
+   * the one-at-a-time guard does not stop scheduled publishing for good.
+   */
+  @Test
+  void aReadThatNeverAnswersIsGivenUpAfterTheTimeout() throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    AtomicInteger asked = new AtomicInteger();
+    DataSource hanging =
+        new NoDataSource() {
+          @Override
+          public Connection getConnection() throws SQLException {
+            asked.incrementAndGet();
+            try {
+              never.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            throw new SQLException("the database did not answer");
+          }
+        };
+    ActorTestKit kit =
+        ActorTestKit.create(
+            ConfigFactory.parseString(
+                    "pekko.actor.provider = cluster\n"
+                        + "pekko.remote.artery.canonical.port = 0\n"
+                        + "pekko.remote.artery.canonical.hostname = 127.0.0.1")
+                .withFallback(ConfigFactory.load()));
+    var jdbc = Executors.newFixedThreadPool(8);
+    try {
+      kit.spawn(
+          PublishScheduler.create(
+              hanging,
+              null,
+              jdbc,
+              Duration.ofMillis(10),
+              10,
+              Duration.ofMillis(200),
+              Clock.systemUTC()));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (asked.get() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(asked.get()).as("reads again after each timeout").isGreaterThanOrEqualTo(3);
+    } finally {
+      never.countDown();
       kit.shutdownTestKit();
       jdbc.shutdownNow();
     }
