@@ -140,6 +140,34 @@ class UserEventsFixtureTest {
     assertThat(t.name()).isEqualTo("A quarter");
   }
 
+  /**
+   * The directory's snapshot as version 1 stores it must still be read: since 2026-12-07 the events
+   * behind the older of its two latest snapshots are deleted, so for an older account the snapshot
+   * is the only copy. If this fails, the state's shape changed and needs a migration.
+   */
+  @Test
+  void aStoredSnapshotOfVersion1IsStillRead() throws Exception {
+    List<Object> stored = read("users-snapshot-v1.tsv");
+    assertThat(stored).hasSize(1);
+    Users.State state = (Users.State) stored.get(0);
+    Users.Account ann = state.accounts().get("ann");
+    assertThat(ann.role()).isEqualTo(Role.AUTHOR);
+    assertThat(ann.passwordHash()).startsWith("$argon2id$v=19$m=19456,t=2,p=1$");
+    assertThat(ann.credentials()).isEqualTo(2);
+    assertThat(ann.lastLogin()).isEqualTo(Instant.parse("2026-12-04T10:05:00Z"));
+    assertThat(ann.attempts()).containsExactly(Instant.parse("2026-12-04T10:03:00Z"));
+    assertThat(ann.devices())
+        .containsExactly(
+            new Users.Device(
+                "a".repeat(64),
+                Instant.parse("2026-12-04T10:02:00Z"),
+                List.of(Instant.parse("2026-12-04T10:04:00Z"))));
+    assertThat(ann.tokens()).extracting(Users.ApiKey::name).containsExactly("Laptop", "A quarter");
+    assertThat(ann.tokens().get(1).expiresAt()).isEqualTo(Instant.parse("2027-03-07T09:00:00Z"));
+    assertThat(state.revokedTokens()).containsExactly("0123456789abcdef");
+    assertThat(state.enabledAdmins()).isZero();
+  }
+
   static List<Object> read(String fixture) throws Exception {
     return dev.quire.content.StoredEvents.read(KIT.system(), fixture);
   }
