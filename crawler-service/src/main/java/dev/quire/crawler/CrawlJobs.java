@@ -321,6 +321,9 @@ public final class CrawlJobs
   private volatile Crawler runningCrawler;
   private boolean cancelRequested;
 
+  /** Set by {@link Stop}: a crawl that registers itself after it is cancelled at once. */
+  private volatile boolean stopped;
+
   private CrawlJobs(
       String id,
       Settings settings,
@@ -392,6 +395,7 @@ public final class CrawlJobs
               // The crawl is run again where the job starts next: this one ends here, rather
               // than going on for up to max-duration, its pool and connections held, for a
               // report no one would receive.
+              stopped = true;
               Crawler running = runningCrawler;
               if (running != null) {
                 running.cancel();
@@ -618,7 +622,12 @@ public final class CrawlJobs
                             self.tell(new Progress(id, pages, checks));
                           }
                         },
-                        c -> runningCrawler = c);
+                        c -> {
+                          runningCrawler = c;
+                          if (stopped) {
+                            c.cancel(); // the entity stopped before the crawl had started
+                          }
+                        });
                 return new Done(id, r, Report.json().writeValueAsString(r), null);
               } catch (Exception e) {
                 return new Done(

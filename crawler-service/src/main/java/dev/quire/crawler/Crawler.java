@@ -396,13 +396,18 @@ public final class Crawler {
       }
       try {
         byte[] xml = unpacked(r.body(), config.maxResponseBytes());
-        AbstractSiteMap map =
-            xml == r.body()
-                ? parser.parseSiteMap(r.contentType(), xml, new URL(r.finalUrl()))
-                : parser.parseSiteMap(
-                    looksLikeXml(xml) ? "application/xml" : "text/plain",
-                    xml,
-                    new URL(r.finalUrl()));
+        String declared = r.contentType() == null ? "" : r.contentType().toLowerCase(Locale.ROOT);
+        // Told by its bytes when its type says nothing of them: none (the library failed on a
+        // missing type), bytes, or gzip (unpacked here, or already by the HTTP client when it
+        // came with Content-Encoding: gzip too).
+        String type =
+            xml != r.body()
+                    || declared.isBlank()
+                    || declared.contains("gzip")
+                    || declared.contains("octet-stream")
+                ? (looksLikeXml(xml) ? "application/xml" : "text/plain")
+                : r.contentType();
+        AbstractSiteMap map = parser.parseSiteMap(type, xml, new URL(r.finalUrl()));
         found = true;
         if (map instanceof SiteMapIndex index) {
           for (AbstractSiteMap child : index.getSitemaps()) {
@@ -453,7 +458,13 @@ public final class Crawler {
 
   /** Whether {@code bytes} begin, after a byte order mark and white space, with {@code <}. */
   private static boolean looksLikeXml(byte[] bytes) {
-    int i = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef ? 3 : 0;
+    int i =
+        bytes.length >= 3
+                && (bytes[0] & 0xff) == 0xef
+                && (bytes[1] & 0xff) == 0xbb
+                && (bytes[2] & 0xff) == 0xbf
+            ? 3
+            : 0;
     while (i < bytes.length && Character.isWhitespace(bytes[i])) {
       i++;
     }

@@ -649,6 +649,14 @@ class CrawlerTest {
     assertThat(has(f, "sitemap-url-broken", site.url("/gone/"), null)).isTrue();
     assertThat(f).noneMatch(x -> x.kind().equals("missing-sitemap"));
 
+    // The same sitemap unpacked, sent without a type: read by what it is (the library failed).
+    site.raw.remove("/sitemap.xml");
+    site.pages.put(
+        "/sitemap.xml", new Page(200, null, xml.substring(0, 8000) + "</urlset>", Map.of(), 0));
+    List<Finding> asBytes = audit(c, null);
+    assertThat(has(asBytes, "sitemap-only", site.url("/orphan/"), null)).isTrue();
+    assertThat(asBytes).noneMatch(x -> x.kind().equals("missing-sitemap"));
+
     byte[] unpacked = Crawler.unpacked(gz.toByteArray(), 16 * 1024);
     assertThat(unpacked).hasSize(16 * 1024);
     // A gzip stream cut short gives what it held; a body that is not gzip is read as it is.

@@ -60,7 +60,9 @@ final class FixtureSite implements AutoCloseable {
           }
           byte[] body =
               raw.containsKey(path) ? raw.get(path) : p.body().getBytes(StandardCharsets.UTF_8);
-          ex.getResponseHeaders().add("Content-Type", p.contentType());
+          if (p.contentType() != null) {
+            ex.getResponseHeaders().add("Content-Type", p.contentType());
+          }
           p.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
           boolean head = ex.getRequestMethod().equals("HEAD");
           ex.sendResponseHeaders(p.status(), head || body.length == 0 ? -1 : body.length);
