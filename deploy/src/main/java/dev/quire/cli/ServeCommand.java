@@ -371,8 +371,11 @@ final class ServeCommand implements Callable<Integer> {
         for (Path f : (Iterable<Path>) files::iterator) {
           Files.deleteIfExists(f);
         }
+        Files.deleteIfExists(dir);
+      } catch (java.io.IOException e) {
+        // Said, not thrown: it would hide the import's own failure, if there was one.
+        System.err.println("note: could not delete the demo's copies in " + dir + ": " + e);
       }
-      Files.deleteIfExists(dir);
     }
     // The gateway loads the site from the read model: wait until the projection holds the demo.
     long deadline = System.nanoTime() + config.getDuration("quire.start-timeout").toNanos();

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Timeout;
  * Finding the uploads folder's URLs in an item's text, and its shortcodes, in one pass: the
  * patterns they replace scanned on from every {@code //} or unclosed {@code [caption }, so 80,000
  * slashes took 37 s and the 4 million characters an item may have would take a day (measured
- * 2026-12-07). The time limit turns such a regression into a failure instead of a hung build.
+ * 2026-12-07). The time limit, on a thread of its own (a pattern does not heed interrupts), turns
+ * such a regression into a failure instead of a hung build.
  */
 class WordPressUploadUrlsTest {
 
@@ -49,7 +50,7 @@ class WordPressUploadUrlsTest {
   }
 
   @Test
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void textsMadeToBacktrackTakeOnePass() {
     int n = 4_000_000;
     assertThat(urls("/".repeat(n))).isEmpty();

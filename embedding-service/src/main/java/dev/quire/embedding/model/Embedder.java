@@ -341,13 +341,13 @@ public final class Embedder implements AutoCloseable {
     }
   }
 
-  /** One L2-normalised vector per text, in order; texts longer than the window are truncated. */
   /** Predictors made on the model loaded now (0 while it is not loaded). */
   int predictorsMade() {
     Loaded m = loaded;
     return m == null ? 0 : m.made().size();
   }
 
+  /** One L2-normalised vector per text, in order; texts longer than the window are truncated. */
   public float[][] embed(List<String> texts) {
     if (texts.isEmpty()) {
       return new float[0][];
