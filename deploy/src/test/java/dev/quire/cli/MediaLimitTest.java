@@ -25,16 +25,8 @@ class MediaLimitTest {
 
   @Test
   void anUploadPastTheLimitIs413AndStoresNothing() throws Exception {
-    var config =
-        AdminEndToEndTest.adminNodeConfig(
-            tmp.resolve("data"), Map.of("quire.media.max-upload-bytes", 4096));
-    try (QuireNode node =
-        QuireNode.start(
-            config,
-            true,
-            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-            TOKEN)) {
-      String base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+    try (QuireNode node = node(Map.of("quire.media.max-upload-bytes", 4096))) {
+      String base = base(node);
       byte[] png = new byte[20_000];
       System.arraycopy(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10}, 0, png, 0, 8);
       var answer =
@@ -70,16 +62,8 @@ class MediaLimitTest {
   @Test
   void anUploadThatWouldEatTheDatabasesRoomIs507AndStoresNothing() throws Exception {
     long past = 1L << 60; // more than any disk here has free
-    var config =
-        AdminEndToEndTest.adminNodeConfig(
-            tmp.resolve("data"), Map.of("quire.media.keep-free", Long.toString(past)));
-    try (QuireNode node =
-        QuireNode.start(
-            config,
-            true,
-            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-            TOKEN)) {
-      String base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+    try (QuireNode node = node(Map.of("quire.media.keep-free", Long.toString(past)))) {
+      String base = base(node);
       var answer = upload(base, "small.png", png());
       assertThat(answer.statusCode()).as(answer.body()).isEqualTo(507);
       var error = new ObjectMapper().readTree(answer.body()).get("error");
@@ -89,17 +73,25 @@ class MediaLimitTest {
           .contains("nothing was stored");
       assertThat(mediaTotal(base)).isZero();
     }
-    var roomy =
-        AdminEndToEndTest.adminNodeConfig(
-            tmp.resolve("data"), Map.of("quire.media.keep-free", "0"));
-    try (QuireNode node =
-        QuireNode.start(
-            roomy, true, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), TOKEN)) {
-      String base = "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
+    try (QuireNode node = node(Map.of("quire.media.keep-free", "0"))) {
+      String base = base(node);
       var answer = upload(base, "small.png", png());
       assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
       assertThat(mediaTotal(base)).isEqualTo(1);
     }
+  }
+
+  /** A node with the admin's settings and {@code settings}, its data in this test's folder. */
+  private QuireNode node(Map<String, Object> settings) throws Exception {
+    return QuireNode.start(
+        AdminEndToEndTest.adminNodeConfig(tmp.resolve("data"), settings),
+        true,
+        new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+        TOKEN);
+  }
+
+  private static String base(QuireNode node) {
+    return "http://127.0.0.1:" + node.gateway().binding().localAddress().getPort();
   }
 
   private static byte[] png() throws Exception {

@@ -21,57 +21,68 @@ import org.junit.jupiter.api.Test;
 class PublishSchedulerTest {
 
   /**
-   * While a read hangs (a database that does not answer: a test double, as a real one cannot be
-   * made to hang on demand here), later ticks start no other read; once it fails, reads go on.
-   * Until 2026-12-07 each 1 s tick queued one more on the JDBC dispatcher.
+   * A database that does not answer until {@link #close()} (a test double, as a real one cannot be
+   * made to hang on demand here), under a scheduler ticking every 10 ms whose reads time out after
+   * {@code readTimeout}.
    */
-  @Test
-  void aHangingReadIsNotJoinedByMore() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger asked = new AtomicInteger();
-    DataSource hanging =
-        new NoDataSource() {
-          @Override
-          public Connection getConnection() throws SQLException {
-            asked.incrementAndGet();
-            try {
-              release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            throw new SQLException("the database did not answer");
-          }
-        };
-    ActorTestKit kit =
+  private static final class Hanging implements AutoCloseable {
+    final CountDownLatch release = new CountDownLatch(1);
+    final AtomicInteger asked = new AtomicInteger();
+    final ActorTestKit kit =
         ActorTestKit.create(
             ConfigFactory.parseString(
                     "pekko.actor.provider = cluster\n"
                         + "pekko.remote.artery.canonical.port = 0\n"
                         + "pekko.remote.artery.canonical.hostname = 127.0.0.1")
                 .withFallback(ConfigFactory.load()));
-    var jdbc = Executors.newFixedThreadPool(4);
-    try {
+    final java.util.concurrent.ExecutorService jdbc = Executors.newFixedThreadPool(8);
+
+    Hanging(Duration readTimeout) {
+      DataSource db =
+          new NoDataSource() {
+            @Override
+            public Connection getConnection() throws SQLException {
+              asked.incrementAndGet();
+              try {
+                release.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              throw new SQLException("the database did not answer");
+            }
+          };
       kit.spawn(
           PublishScheduler.create(
-              hanging,
-              null,
-              jdbc,
-              Duration.ofMillis(10),
-              10,
-              Duration.ofSeconds(30),
-              Clock.systemUTC()));
-      Thread.sleep(500); // ~50 ticks
-      assertThat(asked.get()).isEqualTo(1);
-      release.countDown();
+              db, null, jdbc, Duration.ofMillis(10), 10, readTimeout, Clock.systemUTC()));
+    }
+
+    void awaitAsked(int times) throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (asked.get() < 3 && System.nanoTime() < deadline) {
+      while (asked.get() < times && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
-      assertThat(asked.get()).as("reads go on after the failure").isGreaterThanOrEqualTo(3);
-    } finally {
+    }
+
+    @Override
+    public void close() {
       release.countDown();
       kit.shutdownTestKit();
       jdbc.shutdownNow();
+    }
+  }
+
+  /**
+   * While a read hangs, later ticks start no other read; once it fails, reads go on. Until
+   * 2026-12-07 each 1 s tick queued one more on the JDBC dispatcher.
+   */
+  @Test
+  void aHangingReadIsNotJoinedByMore() throws Exception {
+    try (Hanging db = new Hanging(Duration.ofSeconds(30))) {
+      Thread.sleep(500); // ~50 ticks
+      assertThat(db.asked.get()).isEqualTo(1);
+      db.release.countDown();
+      db.awaitAsked(3);
+      assertThat(db.asked.get()).as("reads go on after the failure").isGreaterThanOrEqualTo(3);
     }
   }
 
@@ -81,48 +92,9 @@ class PublishSchedulerTest {
    */
   @Test
   void aReadThatNeverAnswersIsGivenUpAfterTheTimeout() throws Exception {
-    CountDownLatch never = new CountDownLatch(1);
-    AtomicInteger asked = new AtomicInteger();
-    DataSource hanging =
-        new NoDataSource() {
-          @Override
-          public Connection getConnection() throws SQLException {
-            asked.incrementAndGet();
-            try {
-              never.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            throw new SQLException("the database did not answer");
-          }
-        };
-    ActorTestKit kit =
-        ActorTestKit.create(
-            ConfigFactory.parseString(
-                    "pekko.actor.provider = cluster\n"
-                        + "pekko.remote.artery.canonical.port = 0\n"
-                        + "pekko.remote.artery.canonical.hostname = 127.0.0.1")
-                .withFallback(ConfigFactory.load()));
-    var jdbc = Executors.newFixedThreadPool(8);
-    try {
-      kit.spawn(
-          PublishScheduler.create(
-              hanging,
-              null,
-              jdbc,
-              Duration.ofMillis(10),
-              10,
-              Duration.ofMillis(200),
-              Clock.systemUTC()));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (asked.get() < 3 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      assertThat(asked.get()).as("reads again after each timeout").isGreaterThanOrEqualTo(3);
-    } finally {
-      never.countDown();
-      kit.shutdownTestKit();
-      jdbc.shutdownNow();
+    try (Hanging db = new Hanging(Duration.ofMillis(200))) {
+      db.awaitAsked(3);
+      assertThat(db.asked.get()).as("reads again after each timeout").isGreaterThanOrEqualTo(3);
     }
   }
 
