@@ -44,13 +44,7 @@ class MediaLimitTest {
       assertThat(error.get("message").asText())
           .contains("4096 bytes (quire.media.max-upload-bytes)")
           .contains("nothing was stored");
-      var list =
-          EndToEndTest.HTTP.send(
-              HttpRequest.newBuilder(URI.create(base + "/api/v1/media"))
-                  .header("Authorization", "Bearer " + TOKEN)
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      assertThat(new ObjectMapper().readTree(list.body()).get("total").asInt()).isZero();
+      assertThat(mediaTotal(base)).isZero();
     }
   }
 
