@@ -213,6 +213,38 @@ class BundleRoundTripTest {
         .contains("2 redirect(s)");
   }
 
+  /**
+   * A bundle whose media would leave less than quire.media.keep-free on the disk (set above the
+   * disk's room here) is refused before anything is written, as an upload is.
+   */
+  @Test
+  @Order(1)
+  void aBundleWhoseMediaWouldEatTheDatabasesRoomIsRefusedAndNothingIsWritten() throws Exception {
+    Path full = tmp.resolve("full");
+    System.setProperty("quire.media.keep-free", Long.toString(1L << 60));
+    com.typesafe.config.ConfigFactory.invalidateCaches();
+    EmbeddingRoleClusterTest.Cli r;
+    try {
+      r =
+          EmbeddingRoleClusterTest.runCli(
+              "bundle", "import", bundle.toString(), "--data", full.toString());
+    } finally {
+      System.clearProperty("quire.media.keep-free");
+      com.typesafe.config.ConfigFactory.invalidateCaches();
+    }
+    assertThat(r.code()).as(r.out()).isNotZero();
+    assertThat(r.err())
+        .contains("not enough room on the disk for the bundle's media")
+        .contains("quire.media.keep-free")
+        .contains("nothing was changed");
+    withSite(
+        full,
+        (site, media) -> {
+          assertThat(await(site.ids())).isEmpty();
+          assertThat(media.list()).isEmpty();
+        });
+  }
+
   @Test
   @Order(1)
   void anEmptySiteGetsEveryItemRevisionMediaBlobAndRedirect() throws Exception {

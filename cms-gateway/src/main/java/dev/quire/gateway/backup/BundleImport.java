@@ -342,7 +342,41 @@ public final class BundleImport {
               + " fail)",
           conflicts.listed());
     }
+    checkRoom(bundle);
     return write(bundle);
+  }
+
+  /**
+   * Refuses, before anything is written, a bundle whose media the site does not hold yet would
+   * leave less than {@code quire.media.keep-free} on the media directory's disk: the room uploads
+   * keep for the database that shares it.
+   */
+  private void checkRoom(BundleReader bundle) throws Exception {
+    long keepFree =
+        config.hasPath("quire.media.keep-free") ? config.getBytes("quire.media.keep-free") : 0;
+    if (keepFree <= 0) {
+      return;
+    }
+    long[] incoming = {0};
+    bundle.forEachMedia(
+        m -> {
+          if (media.get(m.sha256()).isEmpty()) {
+            incoming[0] += m.size();
+          }
+        });
+    long free = media.usableBytes();
+    if (incoming[0] > 0 && free >= 0 && free - incoming[0] < keepFree) {
+      throw new Refused(
+          "not enough room on the disk for the bundle's media",
+          List.of(
+              "its media files this site does not hold ("
+                  + (incoming[0] >> 20)
+                  + " MB) would leave less than quire.media.keep-free ("
+                  + (keepFree >> 20)
+                  + " MB) of the "
+                  + (free >> 20)
+                  + " MB free on the media directory's disk; nothing was changed"));
+    }
   }
 
   private void plan(BundleReader bundle, Policy policy) throws Exception {
