@@ -370,12 +370,12 @@ public final class BundleImport {
           "not enough room on the disk for the bundle's media",
           List.of(
               "its media files this site does not hold ("
-                  + (incoming[0] >> 20)
-                  + " MB) would leave less than quire.media.keep-free ("
-                  + (keepFree >> 20)
-                  + " MB) of the "
-                  + (free >> 20)
-                  + " MB free on the media directory's disk; nothing was changed"));
+                  + MediaStore.megabytes(incoming[0])
+                  + ") would leave less than quire.media.keep-free ("
+                  + MediaStore.megabytes(keepFree)
+                  + ") of the "
+                  + MediaStore.megabytes(free)
+                  + " free on the media directory's disk; nothing was changed"));
     }
   }
 

@@ -648,11 +648,6 @@ public final class MediaModule implements CmsModule {
    * more is refused at once (503 with Retry-After) rather than queued, where its time would run out
    * unread.
    */
-  /** {@code bytes} in whole megabytes (MiB), as a person reads a disk's room. */
-  static String megabytes(long bytes) {
-    return (bytes >> 20) + " MB";
-  }
-
   private CompletionStage<MediaStore.Media> upload(
       HttpEntity entity, String filename, long deadline) {
     if (!uploadSlots.tryAcquire()) {
@@ -689,9 +684,9 @@ public final class MediaModule implements CmsModule {
                   "storage_full",
                   "body",
                   "the server's disk has "
-                      + megabytes(free)
+                      + MediaStore.megabytes(free)
                       + " free, and quire.media.keep-free keeps "
-                      + megabytes(keepFree)
+                      + MediaStore.megabytes(keepFree)
                       + " of it for the site's database; nothing was stored");
             }
             return store.put(in, type, filename, maxUpload);

@@ -324,6 +324,11 @@ public final class MediaStore {
     return declared;
   }
 
+  /** {@code bytes} in whole megabytes (MiB), as a person reads a disk's room. */
+  public static String megabytes(long bytes) {
+    return (bytes >> 20) + " MB";
+  }
+
   /**
    * The room left on the disk the store is on, in bytes; -1 when it cannot be told. A file-system
    * call: not on an actor's or a route's thread.

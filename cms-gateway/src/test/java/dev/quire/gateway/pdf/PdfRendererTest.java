@@ -270,11 +270,7 @@ class PdfRendererTest {
         new MediaStore(
             tmp.resolve("media-copies"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     String sha = bigPng(media);
-    var variants =
-        new dev.quire.gateway.media.ImageVariants(
-            media,
-            new dev.quire.gateway.media.ImageVariants.Settings(
-                List.of(480, 1200), 40_000_000, 2_000_000, 0.82f, "100vw", 16, 100));
+    var variants = variants(media, 2_000_000);
     PdfRenderer renderer =
         new PdfRenderer("https://example.org", media, 40_000_000, variants, 1200);
     assertThat(renderer.printable(sha)).isNotNull().isNotEqualTo(media.blob(sha));
@@ -299,15 +295,7 @@ class PdfRendererTest {
     assertThat(renderer.printable(noCopy)).isNull();
     // Within the decode limit, the original is printed.
     PdfRenderer roomy =
-        new PdfRenderer(
-            "https://example.org",
-            media,
-            40_000_000,
-            new dev.quire.gateway.media.ImageVariants(
-                media,
-                new dev.quire.gateway.media.ImageVariants.Settings(
-                    List.of(480, 1200), 40_000_000, 8_000_000, 0.82f, "100vw", 16, 100)),
-            1200);
+        new PdfRenderer("https://example.org", media, 40_000_000, variants(media, 8_000_000), 1200);
     assertThat(roomy.printable(sha)).isEqualTo(media.blob(sha));
   }
 
@@ -322,11 +310,7 @@ class PdfRendererTest {
     MediaStore media =
         new MediaStore(
             tmp.resolve("media-bombs"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
-    var variants =
-        new dev.quire.gateway.media.ImageVariants(
-            media,
-            new dev.quire.gateway.media.ImageVariants.Settings(
-                List.of(480, 1200), 40_000_000, 2_000_000, 0.82f, "100vw", 16, 100));
+    var variants = variants(media, 2_000_000);
     PdfRenderer renderer =
         new PdfRenderer("https://example.org", media, 40_000_000, variants, 1200);
     String bigGif = stored(media, image(2000, 1500, "gif"), "image/gif", "big.gif");
@@ -343,6 +327,15 @@ class PdfRendererTest {
       assertThat(images(doc)).as("only the small GIF").isEqualTo(1);
       assertThat(new PDFTextStripper().getText(doc)).contains("The big map");
     }
+  }
+
+  /** Copies 480 and 1200 wide, decoding at most {@code decodePixels}. */
+  private static dev.quire.gateway.media.ImageVariants variants(
+      MediaStore media, long decodePixels) {
+    return new dev.quire.gateway.media.ImageVariants(
+        media,
+        new dev.quire.gateway.media.ImageVariants.Settings(
+            List.of(480, 1200), 40_000_000, decodePixels, 0.82f, "100vw", 16, 100));
   }
 
   private static byte[] image(int width, int height, String format) throws Exception {
