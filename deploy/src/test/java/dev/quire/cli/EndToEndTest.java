@@ -610,7 +610,7 @@ class EndToEndTest {
     assertThat(home).doesNotContain("Not yet");
     String post = get("/posts/rewriting-my-blog-in-rust/").body();
     assertThat(post).contains("<strong>world</strong>").doesNotContain("<script>alert");
-    assertThat(post).contains("<table>").contains("href=\"/tags/rust/\"");
+    assertThat(post).contains("<table tabindex=\"0\">").contains("href=\"/tags/rust/\"");
     assertThat(post).contains("content=\"" + "http://localhost:8080/rust.webp\"");
     // The cover's description is its alt text, and the preview cards', escaped.
     assertThat(post)

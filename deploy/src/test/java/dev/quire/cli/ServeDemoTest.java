@@ -545,6 +545,14 @@ class ServeDemoTest {
     AdminBrowser.check(base, demoDir.resolve("data"), "demo-test-token-0123456789");
   }
 
+  /** After the admin's own test, so that it finds the post, the upload and the backup it made. */
+  @Test
+  @Order(5)
+  void theSiteAndTheAdminPassAxesChecksInARealBrowser() throws Exception {
+    ready();
+    AccessibilityBrowser.check(base, demoDir.resolve("data"));
+  }
+
   private static void ready() throws Exception {
     ready(base);
   }

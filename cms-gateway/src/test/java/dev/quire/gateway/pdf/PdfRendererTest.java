@@ -211,7 +211,8 @@ class PdfRendererTest {
             + "<body><h1>Title</h1><p>Text with <code>code()</code> and <strong>bold</strong>"
             + "<sup><a href=\"#fn-1\" data-footnote-ref>1</a></sup>.</p>"
             + "<ul><li><input type=\"checkbox\" disabled checked> A done task</li>"
-            + "<li><input type=\"checkbox\" disabled> An open task</li></ul>"
+            // (as bodies are rendered since 2026-12-07: the checkbox in a label with the text)
+            + "<li><label><input type=\"checkbox\" disabled> An open task</label></li></ul>"
             + "<section data-footnotes><ol><li id=\"fn-1\"><p>Note."
             + " <a href=\"#fnref-1\" data-footnote-backref>\u21a9</a></p></li></ol></section>"
             + "</body></html>";

@@ -35,7 +35,8 @@ import org.jsoup.safety.Safelist;
  * Markdown to safe HTML. commonmark-java (CommonMark-compliant, with the GFM extensions) renders;
  * jsoup's allow-list sanitizer then removes whatever raw HTML in the Markdown could run script or
  * break out of the page, keeping what the renderer itself emits (code language classes, heading
- * ids, footnote links, task-list checkboxes). Thread-safe: parser and renderer are immutable.
+ * ids, footnote links, task-list checkboxes and their labels). Thread-safe: parser and renderer are
+ * immutable.
  *
  * <p>Most documents hold no raw HTML. For those, commonmark-java's own output is already within the
  * allow-list: it escapes every text and attribute value, and emits only the elements and attributes
@@ -94,6 +95,8 @@ public final class MarkdownRenderer {
     this.renderer =
         HtmlRenderer.builder()
             .extensions(extensions)
+            // A task's checkbox labelled by its text (see TaskItemLabels).
+            .nodeRendererFactory(TaskItemLabels::new)
             // A table column's alignment as a class (align-left, -center, -right): the align
             // attribute the tables extension writes is obsolete HTML (validators flag every cell),
             // and the PDF's renderer ignores it; the theme and the PDF style the classes.
@@ -103,6 +106,13 @@ public final class MarkdownRenderer {
                       if ((tagName.equals("th") || tagName.equals("td"))
                           && attributes.containsKey("align")) {
                         attributes.put("class", "align-" + attributes.remove("align"));
+                      }
+                      // Code and tables scroll sideways when wider than the column (the theme
+                      // gives a table no wrapper): boxes a keyboard can reach, to scroll them with
+                      // the arrow keys (WCAG 2.1.1; Safari does not make a scrolling box focusable
+                      // by itself).
+                      if (tagName.equals("pre") || tagName.equals("table")) {
+                        attributes.put("tabindex", "0");
                       }
                     })
             .build();
@@ -122,10 +132,12 @@ public final class MarkdownRenderer {
                 "abbr",
                 "kbd",
                 "samp",
-                "var")
+                "var",
+                "label")
             .addAttributes(":all", "id", "title")
             .addAttributes("code", "class")
-            .addAttributes("pre", "class")
+            .addAttributes("pre", "class", "tabindex")
+            .addAttributes("table", "tabindex")
             .addAttributes("section", "class", "data-footnotes")
             .addAttributes("sup", "class")
             .addAttributes(
@@ -141,6 +153,8 @@ public final class MarkdownRenderer {
             .addAttributes("ol", "start")
             .addAttributes("details", "open")
             .addEnforcedAttribute("input", "disabled", "disabled")
+            .addEnforcedAttribute("pre", "tabindex", "0")
+            .addEnforcedAttribute("table", "tabindex", "0")
             .addProtocols("a", "href", "#", "http", "https", "mailto")
             .addProtocols("img", "src", "http", "https")
             .preserveRelativeLinks(true);
@@ -204,7 +218,7 @@ public final class MarkdownRenderer {
 
   /** The source, escaped, for a document too deeply nested to render. */
   private static String unrendered(String markdown) {
-    return "<pre class=\"unrendered\">"
+    return "<pre class=\"unrendered\" tabindex=\"0\">"
         + Entities.escape(markdown == null ? "" : markdown)
         + "</pre>\n";
   }

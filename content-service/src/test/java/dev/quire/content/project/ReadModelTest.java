@@ -700,7 +700,7 @@ class ReadModelTest {
     try (Connection c = ds.getConnection()) {
       List<ReadItem> items = rm.changesSince(c, 0, 10, Long.MAX_VALUE).items();
       assertThat(items).extracting(ReadItem::id).containsExactly("odd", "next");
-      assertThat(items.get(0).html()).startsWith("<pre class=\"unrendered\">");
+      assertThat(items.get(0).html()).startsWith("<pre class=\"unrendered\" tabindex=\"0\">");
       assertThat(items.get(0).date()).isEqualTo(ContentRules.LATEST.truncatedTo(ChronoUnit.MILLIS));
       assertThat(items.get(0).publishedAt())
           .isEqualTo(ContentRules.LATEST.truncatedTo(ChronoUnit.MILLIS));

@@ -22,7 +22,7 @@ class MarkdownRendererTest {
                 + "- [x] done\n- [ ] todo\n\nText[^1].\n\n[^1]: The note.\n\n```java\nint x;\n```\n");
     assertThat(html).contains("<h2 id=\"a-heading\">A heading</h2>");
     assertThat(html)
-        .contains("<table>")
+        .contains("<table tabindex=\"0\">")
         .contains("<td class=\"align-right\">2</td>")
         .doesNotContain("align=");
     // With raw HTML in the body (which is then sanitized), the alignment stays, and a table cell
@@ -39,8 +39,41 @@ class MarkdownRendererTest {
     assertThat(html).contains("<a href=\"https://example.org\">https://example.org</a>");
     assertThat(Jsoup.parseBodyFragment(html).select("input[type=checkbox][disabled][checked]"))
         .hasSize(1);
+    assertThat(html).contains("<pre tabindex=\"0\"><code class=\"language-java\">");
     assertThat(html).contains("class=\"footnotes\"").contains("href=\"#fn-1\"");
     assertThat(html).contains("<code class=\"language-java\">int x;");
+  }
+
+  /**
+   * A task's checkbox is named by the item's text (a label around both), in tight lists, loose ones
+   * (the label inside the first paragraph, since a label holds no paragraph) and nested ones, and
+   * the same through jsoup; other items, and a "[ ]" with no text, are plain items.
+   */
+  @Test
+  void aTasksCheckboxIsLabelledByItsText() {
+    String tight =
+        md.render("- [x] Write *alt* text\n- [ ] Check contrast\n  - [ ] nested\n- plain\n");
+    var doc = Jsoup.parseBodyFragment(tight);
+    assertThat(doc.select("li > label > input[type=checkbox]")).hasSize(3);
+    assertThat(doc.select("li > input")).isEmpty();
+    assertThat(doc.select("label").eachText())
+        .containsExactly("Write alt text", "Check contrast", "nested");
+    assertThat(doc.select("label").first().html()).contains("<em>alt</em>");
+    assertThat(doc.select("li").last().html()).isEqualTo("plain");
+
+    String loose = md.render("- [ ] First\n\n  More.\n\n- [x] Second\n");
+    var looseDoc = Jsoup.parseBodyFragment(loose);
+    assertThat(looseDoc.select("li > p:first-child > label > input[type=checkbox]")).hasSize(2);
+    assertThat(looseDoc.select("label").eachText()).containsExactly("First", "Second");
+    assertThat(looseDoc.select("li").first().select("p").last().text()).isEqualTo("More.");
+
+    String raw = md.render("- [ ] With <b>raw</b> HTML\n\n<pre tabindex=\"3\">x</pre>\n");
+    assertThat(raw)
+        .as("through jsoup: the label kept, a pre's tab order not the author's")
+        .contains("<li><label><input type=\"checkbox\" disabled> With <b>raw</b> HTML</label></li>")
+        .contains("<pre tabindex=\"0\">x</pre>");
+
+    assertThat(md.render("- [ ]\n- [x] \n")).doesNotContain("<label").doesNotContain("<input");
   }
 
   @Test
@@ -212,10 +245,12 @@ class MarkdownRendererTest {
     String stars = "*".repeat(100_000) + "x" + "*".repeat(100_000);
     for (String deep : List.of(quotes, stars, ">".repeat(12) + " x")) {
       String html = small.render(deep);
-      assertThat(html).startsWith("<pre class=\"unrendered\">").doesNotContain("<script");
+      assertThat(html)
+          .startsWith("<pre class=\"unrendered\" tabindex=\"0\">")
+          .doesNotContain("<script");
       assertThat(Jsoup.parse(html).selectFirst("pre").wholeText()).isEqualTo(deep);
     }
-    assertThat(md.render(quotes)).startsWith("<pre class=\"unrendered\">");
+    assertThat(md.render(quotes)).startsWith("<pre class=\"unrendered\" tabindex=\"0\">");
     assertThat(md.nestingProblem(quotes, 100))
         .hasValueSatisfying(
             p -> assertThat(p).contains("200001 levels deep (line 1 of the body)", "at most 100"));
