@@ -37,7 +37,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * and axe's best practices. Each page is checked in the light and the dark colour scheme at a
  * desktop width, and the site's pages again at a phone's width, where tables and code scroll
  * sideways. Any violation fails the test, naming the page, the scheme and width, the rule and the
- * elements.
+ * elements; so does a {@code <time>} whose {@code datetime} HTML does not take.
  *
  * <p>axe finds what a program can (names, contrast, landmarks, focusable scrolling boxes, labels);
  * what it cannot judge (whether alt text describes the image, reading order that makes sense) is
@@ -52,6 +52,10 @@ final class AccessibilityBrowser {
   private static final Dimension DESKTOP = new Dimension(1200, 900);
   private static final Dimension PHONE = new Dimension(390, 844);
   private static final int TAG_PAGES = 3;
+  private static final Pattern DATETIME =
+      Pattern.compile(
+          "\\d{4}-\\d{2}-\\d{2}"
+              + "([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:?\\d{2}))?");
   private static final Pattern LOC = Pattern.compile("<loc>https?://[^/<]+(/[^<]*)</loc>");
 
   private AccessibilityBrowser() {}
@@ -174,6 +178,14 @@ final class AccessibilityBrowser {
   }
 
   private static void analyze(WebDriver driver, String where, List<String> problems) {
+    // Not axe's, but read by machines as the page's own: a <time>'s datetime as HTML defines it
+    // (a second has at most three digits; Instant.toString() writes nine).
+    for (var time : driver.findElements(By.cssSelector("time[datetime]"))) {
+      String at = time.getAttribute("datetime");
+      if (!DATETIME.matcher(at).matches()) {
+        problems.add(where + ": <time datetime=\"" + at + "\"> is not a date or time HTML takes");
+      }
+    }
     Results results = axe().analyze(driver);
     if (results.isErrored()) {
       problems.add(where + ": axe failed: " + results.getErrorMessage());

@@ -22,9 +22,12 @@ public interface Admin {
     return t == null ? "" : SHOWN_TIME.format(t.atZone(zone));
   }
 
-  /** The instant for the {@code <time datetime>} around a {@link #shownTime}; "" for none. */
+  /**
+   * The instant for the {@code <time datetime>} around a {@link #shownTime}; "" for none. Templates
+   * given an {@code Instant} write it with the filter {@code datetime}, which gives the same.
+   */
   static String timeAttribute(java.time.Instant t) {
-    return t == null ? "" : t.toString();
+    return dev.quire.gateway.render.DisplayDate.attribute(t);
   }
 
   /** The pattern of {@link #shownTime}. */

@@ -104,6 +104,15 @@ public final class DisplayDate {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
   }
 
+  /**
+   * {@code t} as HTML's {@code <time datetime>} takes an instant ("2026-12-07T14:55:00.392Z"): at
+   * most three digits of a second, where {@code Instant.toString()} writes up to nine, which the
+   * HTML standard (and its validator) refuses; "" for none.
+   */
+  public static String attribute(java.time.Instant t) {
+    return t == null ? "" : t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+  }
+
   /** {@code date} (a day, or anything with its fields) in the long form of {@code locale}. */
   public static String longDate(TemporalAccessor date, Locale locale) {
     if (locale == null || !NAMED.contains(locale.getLanguage())) {

@@ -185,6 +185,33 @@ public final class Templates {
               MONTH_WANTED.formatted("monthYear"),
               MONTH_FIELDS,
               (d, locale) -> DisplayDate.monthHeading(d, locale, true)),
+          "datetime",
+          new io.pebbletemplates.pebble.extension.Filter() {
+            @Override
+            public List<String> getArgumentNames() {
+              return List.of();
+            }
+
+            @Override
+            public Object apply(
+                Object input,
+                Map<String, Object> args,
+                PebbleTemplate self,
+                EvaluationContext context,
+                int lineNumber) {
+              if (input == null) {
+                return "";
+              }
+              if (!(input instanceof java.time.Instant t)) {
+                throw new io.pebbletemplates.pebble.error.PebbleException(
+                    null,
+                    "datetime takes an Instant, was " + input.getClass().getSimpleName(),
+                    lineNumber,
+                    self.getName());
+              }
+              return DisplayDate.attribute(t);
+            }
+          },
           "jsonLd",
           new io.pebbletemplates.pebble.extension.Filter() {
             @Override

@@ -55,6 +55,21 @@ class TemplatesTest {
         .isEqualTo("5 December 2026");
   }
 
+  /** HTML's datetime takes at most three digits of a second; Instant.toString() writes nine. */
+  @Test
+  void datetimeWritesAnInstantAsTheTimeElementTakesIt(@TempDir Path theme) throws Exception {
+    Files.createDirectories(theme.resolve("templates/t"));
+    Files.writeString(
+        theme.resolve("templates/t/time.peb"), "<time datetime=\"{{ t | datetime }}\">");
+    Templates templates = new Templates(theme, false, true, List.of());
+    var t = java.time.Instant.parse("2026-12-07T14:55:00.392389359Z");
+    assertThat(templates.render("t/time.peb", java.util.Map.of("t", t)))
+        .isEqualTo("<time datetime=\"2026-12-07T14:55:00.392Z\">");
+    assertThat(DisplayDate.attribute(java.time.Instant.parse("2026-12-07T14:55:00.000999Z")))
+        .isEqualTo("2026-12-07T14:55:00Z");
+    assertThat(DisplayDate.attribute(null)).isEmpty();
+  }
+
   @Test
   void monthFiltersWriteAMonthAsAHeadingInThePagesLanguage(@TempDir Path theme) throws Exception {
     Files.createDirectories(theme.resolve("templates/t"));
