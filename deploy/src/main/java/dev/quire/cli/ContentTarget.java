@@ -86,6 +86,17 @@ public interface ContentTarget extends AutoCloseable {
   }
 
   /**
+   * Why storing media files of these sizes (by SHA-256) would leave less than {@code
+   * quire.media.keep-free} on the media directory's disk, counting only the files the site does not
+   * hold yet; empty when there is room. A running site checks each upload itself (507 {@code
+   * storage_full}), so over HTTP this is always empty.
+   */
+  default java.util.Optional<String> mediaRoomProblem(java.util.Map<String, Long> sizeBySha)
+      throws java.io.IOException {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Stores a media file (once per content hash) and answers its URL on the site, {@code
    * /media/<sha256>/<name>}.
    */

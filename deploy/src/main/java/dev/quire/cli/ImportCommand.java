@@ -551,6 +551,17 @@ final class ImportCommand implements Runnable {
         if (conflicts(session, plan.entries(), file)) {
           return 2;
         }
+        // Into a stopped site, media that would eat the room the database needs is refused
+        // before anything is written (a running site refuses each such upload itself).
+        java.util.Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+        for (WordPressImport.MediaFile m : plan.media()) {
+          sizes.put(m.sha256(), Files.size(m.file()));
+        }
+        java.util.Optional<String> room = session.target.mediaRoomProblem(sizes);
+        if (room.isPresent()) {
+          System.err.println("error: " + file + ": " + room.get() + "; nothing was imported");
+          return 2;
+        }
         Duration wait = session.config.getDuration("quire.cli.ask-timeout");
         try (ProgressBar bar = EmbeddingsCommand.bar("Media", plan.media().size())) {
           for (WordPressImport.MediaFile m : plan.media()) {

@@ -37,17 +37,54 @@ public final class LocalTarget extends dev.quire.gateway.backup.ProtocolImportSi
 
   private final MediaStore media;
   private final long maxMediaBytes;
+  private final long keepFree;
 
   public LocalTarget(ActorSystem<?> system, Duration timeout, String actor) {
-    this(system, timeout, actor, null, 0);
+    this(system, timeout, actor, null, 0, 0);
   }
 
-  /** {@code media}: where {@link #putMedia} stores files, at most {@code maxMediaBytes} each. */
+  /**
+   * {@code media}: where {@link #putMedia} stores files, at most {@code maxMediaBytes} each; {@code
+   * keepFree}: the room they must leave on its disk ({@code quire.media.keep-free}, see {@link
+   * #mediaRoomProblem}).
+   */
   public LocalTarget(
-      ActorSystem<?> system, Duration timeout, String actor, MediaStore media, long maxMediaBytes) {
+      ActorSystem<?> system,
+      Duration timeout,
+      String actor,
+      MediaStore media,
+      long maxMediaBytes,
+      long keepFree) {
     super(system, timeout, actor);
     this.media = media;
     this.maxMediaBytes = maxMediaBytes;
+    this.keepFree = keepFree;
+  }
+
+  @Override
+  public java.util.Optional<String> mediaRoomProblem(java.util.Map<String, Long> sizeBySha)
+      throws IOException {
+    if (media == null || keepFree <= 0) {
+      return java.util.Optional.empty();
+    }
+    long incoming = 0;
+    for (var e : sizeBySha.entrySet()) {
+      if (media.get(e.getKey()).isEmpty()) {
+        incoming += e.getValue();
+      }
+    }
+    long free = media.usableBytes();
+    if (incoming == 0 || free < 0 || free - incoming >= keepFree) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        "the media files this site does not hold ("
+            + MediaStore.megabytes(incoming)
+            + ") would leave less than quire.media.keep-free ("
+            + MediaStore.megabytes(keepFree)
+            + ") of the "
+            + MediaStore.megabytes(free)
+            + " free on the media directory's disk");
   }
 
   @Override

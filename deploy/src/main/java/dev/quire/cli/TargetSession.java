@@ -49,9 +49,11 @@ final class TargetSession implements AutoCloseable {
     // The local target's settings are read before the node starts: a bad one fails at once.
     var media = dev.quire.gateway.media.MediaModule.store(config);
     long maxMediaBytes = config.getBytes("quire.media.max-upload-bytes");
+    long keepFree = config.getBytes("quire.media.keep-free");
     QuireNode node = QuireNode.start(config, false, err);
     try {
-      LocalTarget local = new LocalTarget(node.system(), timeout, actor, media, maxMediaBytes);
+      LocalTarget local =
+          new LocalTarget(node.system(), timeout, actor, media, maxMediaBytes, keepFree);
       return new TargetSession(local, config, node);
     } catch (Exception | Error e) {
       // Nobody else holds the node: left running, it would keep the data directory locked.

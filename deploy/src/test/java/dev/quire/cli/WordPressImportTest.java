@@ -342,4 +342,42 @@ class WordPressImportTest {
     assertThat(c.out())
         .contains("3 media file(s)"); // cat.jpg, cat-300x200.jpg and report.pdf via the About link
   }
+
+  /**
+   * Into a stopped site, media that would leave less than quire.media.keep-free on the disk (set
+   * above the disk's room here) is refused before anything is written, as an upload is.
+   */
+  @Test
+  @Order(3)
+  void mediaThatWouldEatTheDatabasesRoomIsRefusedAndNothingIsWritten() throws Exception {
+    Path data = tmp.resolve("full");
+    System.setProperty("quire.media.keep-free", Long.toString(1L << 60));
+    com.typesafe.config.ConfigFactory.invalidateCaches();
+    EmbeddingRoleClusterTest.Cli r;
+    try {
+      r =
+          EmbeddingRoleClusterTest.runCli(
+              "import",
+              "wordpress",
+              wxr.toString(),
+              "--media",
+              uploads.toString(),
+              "--data",
+              data.toString());
+    } finally {
+      System.clearProperty("quire.media.keep-free");
+      com.typesafe.config.ConfigFactory.invalidateCaches();
+    }
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+    assertThat(r.err())
+        .contains(wxr + ": the media files this site does not hold (")
+        .contains("would leave less than quire.media.keep-free (")
+        .contains("nothing was imported");
+    BundleRoundTripTest.withSite(
+        data,
+        (site, store) -> {
+          assertThat(await(site.ids())).isEmpty();
+          assertThat(store.list()).isEmpty();
+        });
+  }
 }
