@@ -35,9 +35,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * pages (tag and author indexes, search results, the second page of the blog, a 404), and each
  * admin page signed in (and its sign-in page signed out), against the rules for WCAG 2.2 A and AA
  * and axe's best practices. Each page is checked in the light and the dark colour scheme at a
- * desktop width, and the site's pages again at a phone's width, where tables and code scroll
- * sideways. Any violation fails the test, naming the page, the scheme and width, the rule and the
- * elements; so does a {@code <time>} whose {@code datetime} HTML does not take.
+ * desktop width, and again at a phone's width (light), where tables and code scroll sideways. Any
+ * violation fails the test, naming the page, the scheme and width, the rule and the elements; so
+ * does a {@code <time>} whose {@code datetime} HTML does not take.
  *
  * <p>axe finds what a program can (names, contrast, landmarks, focusable scrolling boxes, labels);
  * what it cannot judge (whether alt text describes the image, reading order that makes sense) is
@@ -103,6 +103,10 @@ final class AccessibilityBrowser {
       analyze(driver, "a new post saved without a title (" + scheme + ", desktop)", problems);
     }
     colours(driver, "light");
+    driver.manage().window().setSize(PHONE);
+    for (String path : admin) {
+      check(driver, base, path, "light, phone", problems);
+    }
 
     assertThat(problems).as("axe-core's findings (rules %s)", RULES).isEmpty();
   }
