@@ -105,6 +105,36 @@ public final class DisplayDate {
   }
 
   /**
+   * Scripts written right to left (ISO 15924 codes, as a language tag's script subtag names them:
+   * {@code az-Arab}).
+   */
+  private static final java.util.Set<String> RTL_SCRIPTS =
+      java.util.Set.of(
+          "Adlm", "Arab", "Hebr", "Mand", "Mend", "Nkoo", "Rohg", "Samr", "Syrc", "Thaa", "Yezi");
+
+  /**
+   * Languages whose usual script is one of those (CLDR's likely scripts): Arabic, Hebrew, Persian,
+   * Urdu, Pashto, Sindhi, Uyghur, Kashmiri, Central Kurdish, Dhivehi, Yiddish, Syriac and others.
+   */
+  private static final java.util.Set<String> RTL_LANGUAGES =
+      java.util.Set.of(
+          "ar", "arc", "ckb", "dv", "fa", "glk", "he", "iw", "ji", "ks", "lrc", "mzn", "nqo", "pnb",
+          "ps", "sd", "syr", "ug", "ur", "yi");
+
+  /**
+   * "rtl" for a language tag written right to left ({@code he}, {@code ar-EG}, {@code fa}, {@code
+   * az-Arab}), else "ltr": the pages' {@code <html dir>}. A script subtag decides when there is one
+   * ({@code ku-Arab} right to left, {@code ur-Latn} left to right).
+   */
+  public static String direction(String languageTag) {
+    Locale locale = Locale.forLanguageTag(languageTag == null ? "" : languageTag);
+    if (!locale.getScript().isEmpty()) {
+      return RTL_SCRIPTS.contains(locale.getScript()) ? "rtl" : "ltr";
+    }
+    return RTL_LANGUAGES.contains(locale.getLanguage()) ? "rtl" : "ltr";
+  }
+
+  /**
    * {@code t} as HTML's {@code <time datetime>} takes an instant ("2026-12-07T14:55:00.392Z"): at
    * most three digits of a second, where {@code Instant.toString()} writes up to nine, which the
    * HTML standard (and its validator) refuses; "" for none.

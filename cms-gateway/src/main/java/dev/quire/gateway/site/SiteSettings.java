@@ -76,6 +76,14 @@ public record SiteSettings(
         icon);
   }
 
+  /**
+   * {@code site.direction} in templates: "rtl" when the site's language is written right to left
+   * (Hebrew, Arabic, Persian, Urdu, ...), else "ltr", for {@code <html dir>}.
+   */
+  public String direction() {
+    return dev.quire.gateway.render.DisplayDate.direction(language);
+  }
+
   /** The profile settings (by name) an environment variable sets, given how to read one. */
   public static Set<String> pinned(Function<String, String> environment) {
     return ENVIRONMENT.entrySet().stream()
