@@ -1,5 +1,7 @@
 package dev.quire.gateway.pdf;
 
+import com.openhtmltopdf.bidi.support.ICUBidiReorderer;
+import com.openhtmltopdf.bidi.support.ICUBidiSplitter;
 import com.openhtmltopdf.extend.FSStream;
 import com.openhtmltopdf.outputdevice.helper.ExternalResourceControlPriority;
 import com.openhtmltopdf.outputdevice.helper.ExternalResourceType;
@@ -244,6 +246,53 @@ public final class PdfRenderer {
       }
     }
     forPrint(page);
+    // No empty text (an image without alt text left out above): the bidirectional layout finds
+    // no run in it and fails the whole PDF (openhtmltopdf 1.1.31's BoxBuilder.doBidi).
+    List<org.jsoup.nodes.TextNode> empty = new java.util.ArrayList<>();
+    page.traverse(
+        (node, depth) -> {
+          if (node instanceof org.jsoup.nodes.TextNode t && t.getWholeText().isEmpty()) {
+            empty.add(t);
+          }
+        });
+    empty.forEach(org.jsoup.nodes.Node::remove);
+    if (!rightToLeft(page)) {
+      return layout(page, false);
+    }
+    try {
+      return layout(page, true);
+    } catch (RuntimeException | AssertionError e) {
+      // The library's bidirectional layout is younger than the rest: should it fail on a page,
+      // the page still prints, each run left to right as before it was used.
+      org.slf4j.LoggerFactory.getLogger(PdfRenderer.class)
+          .warn("PDF: the right-to-left layout failed ({}); printed without it", e.toString());
+      return layout(page, false);
+    }
+  }
+
+  /**
+   * Whether {@code page} needs the bidirectional layout: it says it is written right to left, or
+   * has a letter of a right-to-left script (a Hebrew quote on an English page). Other pages are
+   * laid out as they always were.
+   */
+  static boolean rightToLeft(org.jsoup.nodes.Document page) {
+    if (page.select("html").attr("dir").equalsIgnoreCase("rtl")) {
+      return true;
+    }
+    String text = page.text();
+    for (int i = 0; i < text.length(); ) {
+      int c = text.codePointAt(i);
+      byte d = Character.getDirectionality(c);
+      if (d == Character.DIRECTIONALITY_RIGHT_TO_LEFT
+          || d == Character.DIRECTIONALITY_RIGHT_TO_LEFT_ARABIC) {
+        return true;
+      }
+      i += Character.charCount(c);
+    }
+    return false;
+  }
+
+  private byte[] layout(org.jsoup.nodes.Document page, boolean bidi) {
     org.w3c.dom.Document dom = W3CDom.convert(page);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PdfRendererBuilder builder = new PdfRendererBuilder();
@@ -251,6 +300,21 @@ public final class PdfRenderer {
     // A tagged PDF (PDF/UA): its structure (headings, paragraphs, lists, tables, figures with
     // their alt text) and its language (the page's lang) for screen readers and reflow.
     builder.usePdfUaAccessibility(true);
+    // Hebrew and Arabic in reading order (ICU's bidirectional algorithm and Arabic shaping): the
+    // layout alone sets every run left to right, so a Hebrew word printed backwards. The page's
+    // base direction is its <html dir> (pdf/document.peb writes the site's), else its language's.
+    if (bidi) {
+      builder.useUnicodeBidiSplitter(new ICUBidiSplitter.ICUBidiSplitterFactory());
+      builder.useUnicodeBidiReorderer(new ICUBidiReorderer());
+      String dir = page.select("html").attr("dir");
+      if (dir.isEmpty()) {
+        dir = dev.quire.gateway.render.DisplayDate.direction(page.select("html").attr("lang"));
+      }
+      builder.defaultTextDirection(
+          dir.equalsIgnoreCase("rtl")
+              ? com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.TextDirection.RTL
+              : com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.TextDirection.LTR);
+    }
     for (var family : FAMILIES.entrySet()) {
       List<String> names = new java.util.ArrayList<>(List.of(family.getKey()));
       names.addAll(GENERIC.get(family.getKey()));

@@ -242,6 +242,46 @@ class PdfRendererTest {
     }
   }
 
+  /**
+   * Hebrew prints in reading order: drawn right to left, as PDFBox's text extraction (which reads
+   * right-to-left runs back from their drawn order) then gives it in the order it was written.
+   * Before ICU's bidirectional algorithm was in the layout, the same page gave each word backwards
+   * ("םולש"). Code in it stays left to right; the page's sides turn (the paragraph sits against the
+   * right margin).
+   */
+  @Test
+  void hebrewPrintsInReadingOrderAndThePageTurns() throws Exception {
+    MediaStore media =
+        new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
+    String html =
+        "<!doctype html><html lang=\"he\" dir=\"rtl\"><head><title>T</title><style>"
+            + "html[dir=\"rtl\"] body { direction: rtl; text-align: right; }</style></head>"
+            + "<body><p id=\"p\">שלום עולם</p>"
+            // An image from elsewhere without alt text, left out: no empty text for the layout.
+            + "<p><img src=\"https://elsewhere.example/x.png\"></p>"
+            + "<pre>int x = 1;</pre></body></html>";
+    byte[] pdf = new PdfRenderer("https://example.org", media, 40_000_000).render(html);
+    try (PDDocument doc = Loader.loadPDF(pdf)) {
+      String text = new PDFTextStripper().getText(doc);
+      assertThat(text).contains("שלום עולם").contains("int x = 1;");
+      // Where the Hebrew line starts: near the right margin, not the left.
+      float[] firstX = {Float.NaN};
+      PDFTextStripper where =
+          new PDFTextStripper() {
+            @Override
+            protected void writeString(
+                String s, List<org.apache.pdfbox.text.TextPosition> positions) {
+              if (Float.isNaN(firstX[0]) && s.contains("ש")) {
+                firstX[0] = positions.get(0).getXDirAdj();
+              }
+            }
+          };
+      where.getText(doc);
+      float width = doc.getPage(0).getMediaBox().getWidth();
+      assertThat(firstX[0]).isGreaterThan(width / 2);
+    }
+  }
+
   @Test
   void aMediaImageOverThePixelLimitIsLeftOutNotDecoded() throws Exception {
     MediaStore media =
