@@ -32,10 +32,12 @@ import org.apache.pdfbox.io.RandomAccessReadBuffer;
  * would pick its fonts through the operating system's (fontconfig and whatever fonts are
  * installed), so a card would look different on each server; outlines from one font file look the
  * same everywhere and need nothing installed. The font has Latin, Greek, Cyrillic and Hebrew
- * letters (Hebrew laid out left to right: there is no bidirectional layout here). Letters it lacks
- * are taken from the server's fallback fonts ({@code quire.gateway.fallback-fonts}: Chinese,
- * Japanese, Korean once such a font is installed), else drawn as its empty box. It has one weight:
- * bold is drawn by stroking the outlines.
+ * letters. A right-to-left text (Hebrew, Arabic) is drawn in reading order by ICU's bidirectional
+ * algorithm (its runs reversed, brackets mirrored; Arabic shaped into its joining forms first), and
+ * a card whose title begins right to left is laid out mirrored: text against the right margin, the
+ * host on the left. Letters it lacks are taken from the server's fallback fonts ({@code
+ * quire.gateway.fallback-fonts}: Chinese, Japanese, Korean once such a font is installed), else
+ * drawn as its empty box. It has one weight: bold is drawn by stroking the outlines.
  */
 public final class CardRenderer {
 
@@ -279,6 +281,14 @@ public final class CardRenderer {
 
   /** The card as a PNG. */
   public byte[] render(Card card) {
+    card =
+        new Card(
+            shaped(card.site()),
+            shaped(card.title()),
+            shaped(card.subtitle()),
+            shaped(card.meta()),
+            card.host());
+    boolean rtl = rightToLeft(card.title());
     int w = style.width();
     int h = style.height();
     int m = style.margin();
@@ -295,19 +305,28 @@ public final class CardRenderer {
       // The site's name, then a short rule in the accent colour.
       int y = m + style.siteSize();
       g.setColor(style.accent());
-      draw(g, fit(card.site(), style.siteSize(), textWidth), m, y, style.siteSize(), true);
+      String site = fit(card.site(), style.siteSize(), textWidth);
+      draw(g, site, side(rtl, m, width(site, style.siteSize())), y, style.siteSize(), true);
       int ruleY = y + style.siteSize() / 2;
-      g.fillRect(m, ruleY, style.siteSize() * 2, Math.max(2, style.siteSize() / 8));
+      int rule = style.siteSize() * 2;
+      g.fillRect((int) side(rtl, m, rule), ruleY, rule, Math.max(2, style.siteSize() / 8));
 
       // The bottom line: facts on the left, the host on the right.
       int bottom = h - m;
       g.setColor(style.muted());
       double hostWidth = width(card.host(), style.metaSize());
       if (!card.host().isEmpty()) {
-        draw(g, card.host(), w - m - hostWidth, bottom, style.metaSize(), false);
+        draw(
+            g,
+            card.host(),
+            side(rtl, w - m - hostWidth, hostWidth),
+            bottom,
+            style.metaSize(),
+            false);
       }
       double metaRoom = textWidth - hostWidth - (card.host().isEmpty() ? 0 : style.metaSize());
-      draw(g, fit(card.meta(), style.metaSize(), metaRoom), m, bottom, style.metaSize(), false);
+      String meta = fit(card.meta(), style.metaSize(), metaRoom);
+      draw(g, meta, side(rtl, m, width(meta, style.metaSize())), bottom, style.metaSize(), false);
 
       // The title, as large as lets it fit, then the subtitle, between the two.
       int top = ruleY + style.siteSize() + style.titleMaxSize() / 4;
@@ -330,7 +349,7 @@ public final class CardRenderer {
       g.setColor(style.text());
       double baseline = top + size;
       for (String l : title) {
-        draw(g, l, m, baseline, size, true);
+        draw(g, l, side(rtl, m, width(l, size)), baseline, size, true);
         baseline += size * LINE_HEIGHT;
       }
       // The subtitle in the lines left above the bottom line, the last cut with an ellipsis.
@@ -341,7 +360,13 @@ public final class CardRenderer {
       for (String l :
           firstLines(
               subAll, Math.min(fits, style.subtitleMaxLines()), style.subtitleSize(), textWidth)) {
-        draw(g, l, m, baseline, style.subtitleSize(), false);
+        draw(
+            g,
+            l,
+            side(rtl, m, width(l, style.subtitleSize())),
+            baseline,
+            style.subtitleSize(),
+            false);
         baseline += subLine;
       }
     } finally {
@@ -430,7 +455,75 @@ public final class CardRenderer {
     return units * size / face().unitsPerEm();
   }
 
+  /**
+   * Where a text of {@code width} that starts at {@code x} on a left-to-right card starts on this
+   * one: the same, or mirrored across the card's middle on a right-to-left one.
+   */
+  private double side(boolean rtl, double x, double width) {
+    return rtl ? style.width() - x - width : x;
+  }
+
+  /** Whether {@code text}'s first letter with a direction is written right to left. */
+  static boolean rightToLeft(String text) {
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      byte d = Character.getDirectionality(cp);
+      if (d == Character.DIRECTIONALITY_RIGHT_TO_LEFT
+          || d == Character.DIRECTIONALITY_RIGHT_TO_LEFT_ARABIC) {
+        return true;
+      }
+      if (d == Character.DIRECTIONALITY_LEFT_TO_RIGHT) {
+        return false;
+      }
+      i += Character.charCount(cp);
+    }
+    return false;
+  }
+
+  /** Whether {@code text} has a letter written right to left. */
+  private static boolean hasRightToLeft(String text) {
+    return text.codePoints()
+        .anyMatch(
+            cp ->
+                Character.getDirectionality(cp) == Character.DIRECTIONALITY_RIGHT_TO_LEFT
+                    || Character.getDirectionality(cp)
+                        == Character.DIRECTIONALITY_RIGHT_TO_LEFT_ARABIC);
+  }
+
+  /**
+   * Arabic letters in the forms they take beside their neighbours (ICU's shaping into Unicode's
+   * presentation forms, which fonts with Arabic carry), as a browser joins them; other text as is.
+   */
+  static String shaped(String text) {
+    if (text.codePoints()
+        .noneMatch(cp -> Character.UnicodeScript.of(cp) == Character.UnicodeScript.ARABIC)) {
+      return text;
+    }
+    try {
+      return new com.ibm.icu.text.ArabicShaping(
+              com.ibm.icu.text.ArabicShaping.LETTERS_SHAPE
+                  | com.ibm.icu.text.ArabicShaping.TEXT_DIRECTION_LOGICAL)
+          .shape(text);
+    } catch (com.ibm.icu.text.ArabicShapingException e) {
+      return text;
+    }
+  }
+
+  /**
+   * {@code line} in the order its letters are drawn, left to right: its right-to-left runs reversed
+   * and their brackets mirrored (ICU's bidirectional algorithm, the line's direction taken from its
+   * first letter that has one). A line without right-to-left letters is returned as it is.
+   */
+  static String visual(String line) {
+    if (!hasRightToLeft(line)) {
+      return line;
+    }
+    return new com.ibm.icu.text.Bidi(line, com.ibm.icu.text.Bidi.LEVEL_DEFAULT_LTR)
+        .writeReordered(com.ibm.icu.text.Bidi.DO_MIRRORING);
+  }
+
   private void draw(Graphics2D g, String text, double x, double baseline, int size, boolean bold) {
+    text = visual(text);
     double scale = (double) size / face().unitsPerEm();
     double pen = x;
     BasicStroke embolden = new BasicStroke((float) (size * 0.035));

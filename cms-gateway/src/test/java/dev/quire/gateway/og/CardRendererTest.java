@@ -33,6 +33,62 @@ class CardRendererTest {
     return n;
   }
 
+  /** The leftmost and rightmost inked columns in a band of rows ({-1, -1} for none). */
+  private static int[] inkedColumns(BufferedImage image, int fromY, int toY, int background) {
+    int left = -1;
+    int right = -1;
+    for (int y = fromY; y < toY; y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        if ((image.getRGB(x, y) & 0xffffff) != background) {
+          left = left < 0 ? x : Math.min(left, x);
+          right = Math.max(right, x);
+        }
+      }
+    }
+    return new int[] {left, right};
+  }
+
+  /**
+   * Hebrew is drawn in reading order (each right-to-left run reversed for drawing, brackets
+   * mirrored), and a card whose title is Hebrew is laid out mirrored: a short title sits against
+   * the right margin, where a Latin one sits against the left. Before, the letters went left to
+   * right in the order they are stored: every word backwards.
+   */
+  @Test
+  void aHebrewTitleIsDrawnInReadingOrderFromTheRightMargin() throws Exception {
+    String shalom = "\u05e9\u05dc\u05d5\u05dd";
+    assertThat(CardRenderer.visual(shalom)).isEqualTo("\u05dd\u05d5\u05dc\u05e9");
+    assertThat(CardRenderer.visual("Quire " + shalom)).isEqualTo("Quire \u05dd\u05d5\u05dc\u05e9");
+    assertThat(CardRenderer.visual("(" + shalom + ")"))
+        .as("a right-to-left line: its brackets mirrored, so they still open before the word")
+        .isEqualTo("(\u05dd\u05d5\u05dc\u05e9)");
+    assertThat(CardRenderer.visual("Fast pages")).isEqualTo("Fast pages");
+
+    var style = renderer.style();
+    int bg = style.background().getRGB() & 0xffffff;
+    int from = style.margin() + 150;
+    int to = style.margin() + 260;
+    int[] hebrew =
+        inkedColumns(
+            read(renderer.render(new CardRenderer.Card("Quire", shalom, "", "", "example.org"))),
+            from,
+            to,
+            bg);
+    int[] latin =
+        inkedColumns(
+            read(renderer.render(new CardRenderer.Card("Quire", "Shalom", "", "", "example.org"))),
+            from,
+            to,
+            bg);
+    int w = style.width();
+    assertThat(latin[0]).as("a Latin title from the left margin").isLessThan(style.margin() + 20);
+    assertThat(latin[1]).isLessThan(w / 2);
+    assertThat(hebrew[1])
+        .as("a Hebrew title against the right margin")
+        .isGreaterThan(w - style.margin() - 20);
+    assertThat(hebrew[0]).isGreaterThan(w / 2);
+  }
+
   @Test
   void aCardIsAPngOfTheConfiguredSizeWithItsTextDrawn() throws Exception {
     var style = renderer.style();
