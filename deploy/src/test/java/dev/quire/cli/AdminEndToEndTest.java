@@ -1896,7 +1896,7 @@ class AdminEndToEndTest {
     String settingsPage = admin.get("/admin/settings/").body();
     assertThat(settingsPage)
         .as("the languages the theme has words in")
-        .contains("it has them in de, en, es, fr, it, nl, pt, pt-BR;")
+        .contains("it has them in de, en, es, fr, he, it, nl, pt, pt-BR;")
         .contains("Last changed by admin")
         .contains("name=\"version\" value=\"1\"");
     var changed = org.jsoup.Jsoup.parse(settingsPage).selectFirst("#settings-changed time");

@@ -42,7 +42,7 @@ public final class ThemeWords {
    * words.properties}; {@code ThemeWordsTest} checks each has its file).
    */
   public static final List<String> BUILT_IN_LANGUAGES =
-      List.of("de", "en", "es", "fr", "it", "nl", "pt", "pt-BR");
+      List.of("de", "en", "es", "fr", "he", "it", "nl", "pt", "pt-BR");
 
   private final Path themeDir;
   private final boolean devMode;

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The theme's words in the site's language: the built-in files, a theme's, and the t function. */
 class ThemeWordsTest {
 
-  static final List<String> LANGUAGES = List.of("de", "es", "fr", "it", "nl", "pt");
+  static final List<String> LANGUAGES = List.of("de", "es", "fr", "he", "it", "nl", "pt");
 
   @Test
   void everyBuiltInLanguageHasEveryWordAndNothingElse() {
