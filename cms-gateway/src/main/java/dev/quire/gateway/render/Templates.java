@@ -202,14 +202,23 @@ public final class Templates {
               if (input == null) {
                 return "";
               }
-              if (!(input instanceof java.time.Instant t)) {
-                throw new io.pebbletemplates.pebble.error.PebbleException(
-                    null,
-                    "datetime takes an Instant, was " + input.getClass().getSimpleName(),
-                    lineNumber,
-                    self.getName());
+              if (input instanceof java.time.Instant t) {
+                return DisplayDate.attribute(t);
               }
-              return DisplayDate.attribute(t);
+              // An instant as text (what a message carries, "2026-12-07T14:55:00.392389359Z").
+              if (input instanceof String s) {
+                try {
+                  return DisplayDate.attribute(java.time.Instant.parse(s));
+                } catch (java.time.format.DateTimeParseException e) {
+                  // Not an instant: written as it is, as before the filter.
+                  return s;
+                }
+              }
+              throw new io.pebbletemplates.pebble.error.PebbleException(
+                  null,
+                  "datetime takes an Instant or its text, was " + input.getClass().getSimpleName(),
+                  lineNumber,
+                  self.getName());
             }
           },
           "jsonLd",

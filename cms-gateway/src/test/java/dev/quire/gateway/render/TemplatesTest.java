@@ -65,6 +65,10 @@ class TemplatesTest {
     var t = java.time.Instant.parse("2026-12-07T14:55:00.392389359Z");
     assertThat(templates.render("t/time.peb", java.util.Map.of("t", t)))
         .isEqualTo("<time datetime=\"2026-12-07T14:55:00.392Z\">");
+    // As text too (the settings page's last change comes as the message's string).
+    assertThat(
+            templates.render("t/time.peb", java.util.Map.of("t", "2026-12-07T14:55:00.392389359Z")))
+        .isEqualTo("<time datetime=\"2026-12-07T14:55:00.392Z\">");
     assertThat(DisplayDate.attribute(java.time.Instant.parse("2026-12-07T14:55:00.000999Z")))
         .isEqualTo("2026-12-07T14:55:00Z");
     assertThat(DisplayDate.attribute(null)).isEmpty();
