@@ -190,6 +190,31 @@ class LauncherTest {
         .contains("-XX:ArchiveClassesAtExit=" + dir.resolve("deploy/target/quire.jsa"));
   }
 
+  /**
+   * A server still in its first start after a build writes its archive only as it exits: a build
+   * made meanwhile leaves an archive newer than the new jar, but of the old one, which the JVM
+   * would ignore without a word (start-up without it until the next build). The launcher sees the
+   * jar is newer than the archive's start and makes it again.
+   */
+  @Test
+  void anArchiveOfAJarRebuiltWhileItWasBeingMadeIsMadeAgain() throws Exception {
+    layOut();
+    jdk("17.0.15+6", "17.0.15");
+    Path jsa = archiveMade(launch(Map.of(), "serve"), "-XX:ArchiveClassesAtExit=");
+    long now = System.currentTimeMillis();
+    Path stamp = Path.of(jsa + ".stamp");
+    assertThat(stamp).exists();
+    Files.setLastModifiedTime(stamp, java.nio.file.attribute.FileTime.fromMillis(now - 60_000));
+    Files.setLastModifiedTime(
+        dir.resolve("deploy/target/quire.jar"),
+        java.nio.file.attribute.FileTime.fromMillis(now - 30_000));
+    Files.writeString(jsa, "archive of the jar before");
+    assertThat(archiveMade(launch(Map.of(), "serve"), "-XX:ArchiveClassesAtExit=")).isEqualTo(jsa);
+    // Made again against the jar as it is, it is used.
+    madeAtExit(jsa);
+    assertThat(launch(Map.of(), "serve")).contains("-XX:SharedArchiveFile=" + jsa);
+  }
+
   @Test
   void theServerCollectsWithG1WhenAskedAndRefusesAnUnknownCollector() throws Exception {
     layOut();
