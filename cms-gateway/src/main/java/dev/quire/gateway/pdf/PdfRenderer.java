@@ -46,9 +46,10 @@ public final class PdfRenderer {
   /**
    * The family name under which documents can ask for a font with Greek, Cyrillic and Central and
    * Eastern European letters: Liberation Sans (SIL Open Font License), the copy PDFBox carries in
-   * its jar, so nothing is fetched or installed for it. It has Hebrew letters too, laid out left to
-   * right (no bidirectional layout is set up); it has no CJK or Arabic letters: those still print
-   * as '#'. One face: bold and italic text in these letters is set upright and regular.
+   * its jar, so nothing is fetched or installed for it. It has Hebrew letters too (printed in
+   * reading order, see {@link #render}); it has no CJK or Arabic letters: those print from a
+   * fallback font or as '#'. One face: bold and italic text in these letters is set upright and
+   * regular.
    */
   public static final String UNICODE_FAMILY = "Quire Unicode";
 
@@ -84,10 +85,17 @@ public final class PdfRenderer {
     return false;
   }
 
-  /** What a PDF's letters depend on besides its document: the fallback fonts found. */
+  /**
+   * What a PDF depends on besides its document: how this renderer lays documents out (changed when
+   * the same HTML prints differently, as when Hebrew began printing in reading order), and the
+   * fallback fonts found.
+   */
   public String fontsKey() {
-    return fallbackFonts.key();
+    return LAYOUT + fallbackFonts.key();
   }
+
+  /** This renderer's layout, for {@link #fontsKey}: raised when a document prints differently. */
+  private static final String LAYOUT = "layout-2;";
 
   private static final String UNICODE_FONT =
       "/org/apache/pdfbox/resources/ttf/LiberationSans-Regular.ttf";
@@ -256,16 +264,27 @@ public final class PdfRenderer {
           }
         });
     empty.forEach(org.jsoup.nodes.Node::remove);
+    return print(page);
+  }
+
+  /**
+   * {@code page} printed: with the bidirectional layout when it is right to left or has a letter
+   * that is ({@link #rightToLeft}), else as pages always were. That layout is younger than the rest
+   * of the library: should it fail on a page (an error of its own, or of ICU's classes), the page
+   * still prints, each run left to right as before it was used. Reading the page's files or writing
+   * the PDF failing is not the layout's, and is not tried again.
+   */
+  byte[] print(org.jsoup.nodes.Document page) {
     if (!rightToLeft(page)) {
       return layout(page, false);
     }
     try {
       return layout(page, true);
-    } catch (RuntimeException | AssertionError e) {
-      // The library's bidirectional layout is younger than the rest: should it fail on a page,
-      // the page still prints, each run left to right as before it was used.
+    } catch (UncheckedIOException e) {
+      throw e;
+    } catch (RuntimeException | AssertionError | LinkageError e) {
       org.slf4j.LoggerFactory.getLogger(PdfRenderer.class)
-          .warn("PDF: the right-to-left layout failed ({}); printed without it", e.toString());
+          .warn("PDF: the right-to-left layout failed; printed without it", e);
       return layout(page, false);
     }
   }

@@ -254,8 +254,8 @@ class PdfRendererTest {
     MediaStore media =
         new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
     String html =
-        "<!doctype html><html lang=\"he\" dir=\"rtl\"><head><title>T</title><style>"
-            + "html[dir=\"rtl\"] body { direction: rtl; text-align: right; }</style></head>"
+        // (No style of its own: the page's direction alone puts the paragraph on the right.)
+        "<!doctype html><html lang=\"he\" dir=\"rtl\"><head><title>T</title></head>"
             + "<body><p id=\"p\">שלום עולם</p>"
             // An image from elsewhere without alt text, left out: no empty text for the layout.
             + "<p><img src=\"https://elsewhere.example/x.png\"></p>"
@@ -279,6 +279,25 @@ class PdfRendererTest {
       where.getText(doc);
       float width = doc.getPage(0).getMediaBox().getWidth();
       assertThat(firstX[0]).isGreaterThan(width / 2);
+    }
+  }
+
+  /**
+   * Should the bidirectional layout fail on a page (here on an empty text node, which render()
+   * removes first and print() does not), the page still prints, without it: its Hebrew then drawn
+   * left to right, each word backwards, as before that layout was used, rather than no PDF.
+   */
+  @Test
+  void aPageTheRightToLeftLayoutFailsOnStillPrints() throws Exception {
+    MediaStore media =
+        new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
+    var page =
+        org.jsoup.Jsoup.parse(
+            "<html lang=\"he\" dir=\"rtl\"><body><p>\u05e9\u05dc\u05d5\u05dd</p><p></p></body></html>");
+    page.select("p").last().appendChild(new org.jsoup.nodes.TextNode(""));
+    byte[] pdf = new PdfRenderer("https://example.org", media, 40_000_000).print(page);
+    try (PDDocument doc = Loader.loadPDF(pdf)) {
+      assertThat(new PDFTextStripper().getText(doc)).contains("\u05dd\u05d5\u05dc\u05e9");
     }
   }
 
