@@ -34,15 +34,27 @@ import org.apache.pdfbox.io.RandomAccessReadBuffer;
  * same everywhere and need nothing installed. The font has Latin, Greek, Cyrillic and Hebrew
  * letters. A right-to-left text (Hebrew, Arabic) is drawn in reading order by ICU's bidirectional
  * algorithm (its runs reversed, brackets mirrored; Arabic shaped into its joining forms first), and
- * a card whose title begins right to left is laid out mirrored: text against the right margin, the
- * host on the left. Letters it lacks are taken from the server's fallback fonts ({@code
- * quire.gateway.fallback-fonts}: Chinese, Japanese, Korean once such a font is installed), else
- * drawn as its empty box. It has one weight: bold is drawn by stroking the outlines.
+ * a right-to-left card ({@link Card#rightToLeft}: a right-to-left site's) is laid out mirrored:
+ * text against the right margin, the host on the left. Letters it lacks are taken from the server's
+ * fallback fonts ({@code quire.gateway.fallback-fonts}: Chinese, Japanese, Korean once such a font
+ * is installed), else drawn as its empty box. It has one weight: bold is drawn by stroking the
+ * outlines.
  */
 public final class CardRenderer {
 
-  /** What a card says. {@code subtitle} and {@code meta} may be empty. */
-  public record Card(String site, String title, String subtitle, String meta, String host) {}
+  /**
+   * What a card says. {@code subtitle} and {@code meta} may be empty. {@code rightToLeft}: the
+   * site's language is written right to left, so the card is laid out mirrored and its lines read
+   * right to left (the host, an address, stays left to right).
+   */
+  public record Card(
+      String site, String title, String subtitle, String meta, String host, boolean rightToLeft) {
+
+    /** A card whose direction is its title's: that of its first letter that has one. */
+    public Card(String site, String title, String subtitle, String meta, String host) {
+      this(site, title, subtitle, meta, host, CardRenderer.rightToLeft(title));
+    }
+  }
 
   /** {@code quire.gateway.og}: size and colours. */
   public record Style(
@@ -281,14 +293,15 @@ public final class CardRenderer {
 
   /** The card as a PNG. */
   public byte[] render(Card card) {
+    boolean rtl = card.rightToLeft();
     card =
         new Card(
             shaped(card.site()),
             shaped(card.title()),
             shaped(card.subtitle()),
             shaped(card.meta()),
-            card.host());
-    boolean rtl = rightToLeft(card.title());
+            card.host(),
+            rtl);
     int w = style.width();
     int h = style.height();
     int m = style.margin();
@@ -306,7 +319,7 @@ public final class CardRenderer {
       int y = m + style.siteSize();
       g.setColor(style.accent());
       String site = fit(card.site(), style.siteSize(), textWidth);
-      draw(g, site, side(rtl, m, width(site, style.siteSize())), y, style.siteSize(), true);
+      draw(g, site, side(rtl, m, width(site, style.siteSize())), y, style.siteSize(), true, rtl);
       int ruleY = y + style.siteSize() / 2;
       int rule = style.siteSize() * 2;
       g.fillRect((int) side(rtl, m, rule), ruleY, rule, Math.max(2, style.siteSize() / 8));
@@ -322,11 +335,19 @@ public final class CardRenderer {
             side(rtl, w - m - hostWidth, hostWidth),
             bottom,
             style.metaSize(),
+            false,
             false);
       }
       double metaRoom = textWidth - hostWidth - (card.host().isEmpty() ? 0 : style.metaSize());
       String meta = fit(card.meta(), style.metaSize(), metaRoom);
-      draw(g, meta, side(rtl, m, width(meta, style.metaSize())), bottom, style.metaSize(), false);
+      draw(
+          g,
+          meta,
+          side(rtl, m, width(meta, style.metaSize())),
+          bottom,
+          style.metaSize(),
+          false,
+          rtl);
 
       // The title, as large as lets it fit, then the subtitle, between the two.
       int top = ruleY + style.siteSize() + style.titleMaxSize() / 4;
@@ -349,7 +370,7 @@ public final class CardRenderer {
       g.setColor(style.text());
       double baseline = top + size;
       for (String l : title) {
-        draw(g, l, side(rtl, m, width(l, size)), baseline, size, true);
+        draw(g, l, side(rtl, m, width(l, size)), baseline, size, true, rtl);
         baseline += size * LINE_HEIGHT;
       }
       // The subtitle in the lines left above the bottom line, the last cut with an ellipsis.
@@ -366,7 +387,8 @@ public final class CardRenderer {
             side(rtl, m, width(l, style.subtitleSize())),
             baseline,
             style.subtitleSize(),
-            false);
+            false,
+            rtl);
         baseline += subLine;
       }
     } finally {
@@ -510,20 +532,23 @@ public final class CardRenderer {
   }
 
   /**
-   * {@code line} in the order its letters are drawn, left to right: its right-to-left runs reversed
-   * and their brackets mirrored (ICU's bidirectional algorithm, the line's direction taken from its
-   * first letter that has one). A line without right-to-left letters is returned as it is.
+   * {@code line} of a paragraph written right to left ({@code rtl}) or left to right, in the order
+   * its letters are drawn, left to right: its runs in the paragraph's order and those written right
+   * to left reversed, their brackets mirrored (ICU's bidirectional algorithm). A line of a
+   * left-to-right paragraph without right-to-left letters is returned as it is.
    */
-  static String visual(String line) {
-    if (!hasRightToLeft(line)) {
+  static String visual(String line, boolean rtl) {
+    if (!rtl && !hasRightToLeft(line)) {
       return line;
     }
-    return new com.ibm.icu.text.Bidi(line, com.ibm.icu.text.Bidi.LEVEL_DEFAULT_LTR)
+    return new com.ibm.icu.text.Bidi(
+            line, rtl ? com.ibm.icu.text.Bidi.RTL : com.ibm.icu.text.Bidi.LTR)
         .writeReordered(com.ibm.icu.text.Bidi.DO_MIRRORING);
   }
 
-  private void draw(Graphics2D g, String text, double x, double baseline, int size, boolean bold) {
-    text = visual(text);
+  private void draw(
+      Graphics2D g, String text, double x, double baseline, int size, boolean bold, boolean rtl) {
+    text = visual(text, rtl);
     double scale = (double) size / face().unitsPerEm();
     double pen = x;
     BasicStroke embolden = new BasicStroke((float) (size * 0.035));

@@ -195,7 +195,8 @@ public final class OgImageModule implements CmsModule {
   CardRenderer.Card siteCard() {
     SiteSettings settings = live.get();
     String about = settings.description().isBlank() ? settings.title() : settings.description();
-    return new CardRenderer.Card(settings.title(), about, "", "", host());
+    return new CardRenderer.Card(
+        settings.title(), about, "", "", host(), settings.direction().equals("rtl"));
   }
 
   /** What a card shows for a post or page. */
@@ -210,7 +211,13 @@ public final class OgImageModule implements CmsModule {
               words,
               renderer);
     }
-    return new CardRenderer.Card(settings.title(), item.title(), item.description(), meta, host());
+    return new CardRenderer.Card(
+        settings.title(),
+        item.title(),
+        item.description(),
+        meta,
+        host(),
+        settings.direction().equals("rtl"));
   }
 
   /**
@@ -261,13 +268,16 @@ public final class OgImageModule implements CmsModule {
     String key =
         String.join(
             "\u0000",
-            "og-1",
+            // Raised when the same card is drawn differently (og-2: right-to-left text in reading
+            // order, 2026-12-07), so a card a browser or proxy holds is drawn again.
+            "og-2",
             renderer.key(),
             card.site(),
             card.title(),
             card.subtitle(),
             card.meta(),
-            card.host());
+            card.host(),
+            card.rightToLeft() ? "rtl" : "ltr");
     return SiteModule.etagOf(key.getBytes(StandardCharsets.UTF_8));
   }
 

@@ -57,12 +57,16 @@ class CardRendererTest {
   @Test
   void aHebrewTitleIsDrawnInReadingOrderFromTheRightMargin() throws Exception {
     String shalom = "\u05e9\u05dc\u05d5\u05dd";
-    assertThat(CardRenderer.visual(shalom)).isEqualTo("\u05dd\u05d5\u05dc\u05e9");
-    assertThat(CardRenderer.visual("Quire " + shalom)).isEqualTo("Quire \u05dd\u05d5\u05dc\u05e9");
-    assertThat(CardRenderer.visual("(" + shalom + ")"))
+    assertThat(CardRenderer.visual(shalom, true)).isEqualTo("\u05dd\u05d5\u05dc\u05e9");
+    assertThat(CardRenderer.visual("Quire " + shalom, false))
+        .isEqualTo("Quire \u05dd\u05d5\u05dc\u05e9");
+    assertThat(CardRenderer.visual("(" + shalom + ")", true))
         .as("a right-to-left line: its brackets mirrored, so they still open before the word")
         .isEqualTo("(\u05dd\u05d5\u05dc\u05e9)");
-    assertThat(CardRenderer.visual("Fast pages")).isEqualTo("Fast pages");
+    assertThat(CardRenderer.visual("Fast pages", false)).isEqualTo("Fast pages");
+    assertThat(CardRenderer.visual("iOS 18 " + shalom, true))
+        .as("a right-to-left site's line that starts with a Latin word still reads right to left")
+        .isEqualTo("\u05dd\u05d5\u05dc\u05e9 iOS 18");
 
     var style = renderer.style();
     int bg = style.background().getRGB() & 0xffffff;
