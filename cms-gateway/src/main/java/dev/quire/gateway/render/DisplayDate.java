@@ -113,13 +113,16 @@ public final class DisplayDate {
           "Adlm", "Arab", "Hebr", "Mand", "Mend", "Nkoo", "Rohg", "Samr", "Syrc", "Thaa", "Yezi");
 
   /**
-   * Languages whose usual script is one of those (CLDR's likely scripts): Arabic, Hebrew, Persian,
-   * Urdu, Pashto, Sindhi, Uyghur, Kashmiri, Central Kurdish, Dhivehi, Yiddish, Syriac and others.
+   * Languages whose usual script is one of those (CLDR's likely scripts): Arabic, Hebrew, Persian
+   * and Dari, Urdu, Pashto, Sindhi, Uyghur, Kashmiri, Central and Southern Kurdish, Balochi, South
+   * Azerbaijani, Luri, Dhivehi, Yiddish, Syriac and others. A list rather than ICU4J's
+   * ULocale.isRightToLeft(): every page asks, and ICU's locale data stays off the page path.
    */
   private static final java.util.Set<String> RTL_LANGUAGES =
       java.util.Set.of(
-          "ar", "arc", "ckb", "dv", "fa", "glk", "he", "iw", "ji", "ks", "lrc", "mzn", "nqo", "pnb",
-          "ps", "sd", "syr", "ug", "ur", "yi");
+          "ar", "arc", "azb", "bal", "bgn", "bqi", "ckb", "dv", "fa", "glk", "he", "iw", "ji",
+          "khw", "ks", "lrc", "luz", "mzn", "nqo", "pnb", "prs", "ps", "sd", "sdh", "syr", "ug",
+          "ur", "yi");
 
   /**
    * "rtl" for a language tag written right to left ({@code he}, {@code ar-EG}, {@code fa}, {@code
