@@ -52,10 +52,16 @@ final class AccessibilityBrowser {
   private static final Dimension DESKTOP = new Dimension(1200, 900);
   private static final Dimension PHONE = new Dimension(390, 844);
   private static final int TAG_PAGES = 3;
+
+  /**
+   * The forms of HTML's datetime the pages use, as the standard writes them: a year, month or day;
+   * a local date and time; or one with its zone. A second has at most three digits.
+   */
   private static final Pattern DATETIME =
       Pattern.compile(
-          "\\d{4}-\\d{2}-\\d{2}"
-              + "([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:?\\d{2}))?");
+          "\\d{4}(-\\d{2}(-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?"
+              + "(Z|[+-]\\d{2}:?\\d{2})?)?)?)?");
+
   private static final Pattern LOC = Pattern.compile("<loc>https?://[^/<]+(/[^<]*)</loc>");
 
   private AccessibilityBrowser() {}

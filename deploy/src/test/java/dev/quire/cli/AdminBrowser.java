@@ -224,9 +224,10 @@ final class AdminBrowser {
     // Restored into the running site from its Restore link: nothing differs yet, so every item
     // compares unchanged. The import's page reloads itself until the import ends.
     String backupName = download.getAttribute("href").replaceAll(".*/", "");
+    // The page reloads itself while the import runs: an element found just before a reload is
+    // stale, or (chromium's words for the same race) "does not belong to the document".
     var importWait =
-        new WebDriverWait(driver, WAIT)
-            .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        new WebDriverWait(driver, WAIT).ignoring(org.openqa.selenium.WebDriverException.class);
     driver.findElement(By.cssSelector("a[aria-label='Restore " + backupName + "']")).click();
     wait.until(d -> d.getCurrentUrl().endsWith("/admin/backups/" + backupName + "/restore"));
     assertThat(

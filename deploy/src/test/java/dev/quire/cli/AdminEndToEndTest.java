@@ -1756,7 +1756,7 @@ class AdminEndToEndTest {
     assertThat(form.body())
         .as("a one-line input would drop the line break on the next save")
         .contains(
-            "<textarea name=\"description\" id=\"field-description\" rows=\"3\">\nline one\nline two</textarea>");
+            "<textarea name=\"description\" id=\"field-description\" rows=\"3\" dir=\"auto\">\nline one\nline two</textarea>");
     var saved =
         editor.submit(
             "/admin/content/" + id + "/",

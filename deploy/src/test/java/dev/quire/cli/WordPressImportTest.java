@@ -379,5 +379,37 @@ class WordPressImportTest {
           assertThat(await(site.ids())).isEmpty();
           assertThat(store.list()).isEmpty();
         });
+
+    // Media the site already holds takes no more room: imported once with room, the same export
+    // goes in again under the same setting (its three files counted as none).
+    var first =
+        EmbeddingRoleClusterTest.runCli(
+            "import",
+            "wordpress",
+            wxr.toString(),
+            "--media",
+            uploads.toString(),
+            "--data",
+            data.toString());
+    assertThat(first.code()).as(first.out() + first.err()).isZero();
+    System.setProperty("quire.media.keep-free", Long.toString(1L << 60));
+    com.typesafe.config.ConfigFactory.invalidateCaches();
+    EmbeddingRoleClusterTest.Cli again;
+    try {
+      again =
+          EmbeddingRoleClusterTest.runCli(
+              "import",
+              "wordpress",
+              wxr.toString(),
+              "--media",
+              uploads.toString(),
+              "--data",
+              data.toString());
+    } finally {
+      System.clearProperty("quire.media.keep-free");
+      com.typesafe.config.ConfigFactory.invalidateCaches();
+    }
+    assertThat(again.code()).as(again.out() + again.err()).isZero();
+    assertThat(again.out()).contains("7 unchanged");
   }
 }
