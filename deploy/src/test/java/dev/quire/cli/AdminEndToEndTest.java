@@ -2325,6 +2325,13 @@ class AdminEndToEndTest {
           .contains("PDFs print them as #")
           .contains("apt-get install fonts-droid-fallback fonts-nanum")
           .contains("quire.gateway.fallback-fonts");
+      // Arabic letters too, with the package that has a font for them.
+      var arabic = api("PUT", "/api/v1/settings", "{\"language\": \"ar\"}");
+      assertThat(arabic.statusCode()).as(arabic.body()).isEqualTo(200);
+      String arabicPage =
+          awaitAdminPage(admin, "/admin/settings/", body -> body.contains("is Arabic, but"));
+      assertThat(org.jsoup.Jsoup.parse(arabicPage).getElementById("font-trouble").text())
+          .contains("apt-get install fonts-noto-core");
     } finally {
       var english = api("PUT", "/api/v1/settings", "{\"language\": \"en\"}");
       assertThat(english.statusCode()).as(english.body()).isEqualTo(200);

@@ -40,6 +40,10 @@ public final class FallbackFonts {
   private final AtomicReference<List<Usable>> usable = new AtomicReference<>();
   private final AtomicReference<String> key = new AtomicReference<>();
 
+  /** {@link #has}'s answers by letter: the fonts do not change until a restart. */
+  private final java.util.concurrent.ConcurrentHashMap<Integer, Boolean> has =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   public FallbackFonts(List<Path> configured) {
     this.configured = List.copyOf(configured);
   }
@@ -63,6 +67,32 @@ public final class FallbackFonts {
 
   public static FallbackFonts none() {
     return new FallbackFonts(List.of());
+  }
+
+  /**
+   * Whether one of the usable fonts has a glyph for {@code codePoint} (each font is opened to look,
+   * once per letter asked: blocking file reads). A font that cannot be read counts as not having
+   * it.
+   */
+  public boolean has(int codePoint) {
+    return has.computeIfAbsent(
+        codePoint,
+        cp -> {
+          for (Usable f : usable()) {
+            try (TrueTypeFont font = open(f)) {
+              if (font.getUnicodeCmapLookup().getGlyphId(cp) != 0) {
+                return true;
+              }
+            } catch (IOException | RuntimeException e) {
+              LOG.debug(
+                  "fallback font {} not read for U+{}: {}",
+                  f.file(),
+                  Integer.toHexString(cp),
+                  e.toString());
+            }
+          }
+          return false;
+        });
   }
 
   /** The configured fonts that exist and have TrueType outlines, in the configured order. */

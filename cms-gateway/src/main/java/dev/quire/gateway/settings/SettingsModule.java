@@ -67,9 +67,28 @@ public final class SettingsModule implements CmsModule {
   /** The server's fonts for letters Quire's own lack: the Settings page says when there is none. */
   private dev.quire.gateway.render.FallbackFonts fallbackFonts;
 
-  /** Languages (primary subtags) whose letters only the fallback fonts have. */
-  private static final java.util.Set<String> NEEDS_FALLBACK_FONT =
-      java.util.Set.of("zh", "ja", "ko");
+  /**
+   * Languages (primary subtags) whose letters only the fallback fonts have, each with one of its
+   * letters: the Settings page warns when no fallback font has that one. Chinese, Japanese, Korean,
+   * and the languages written in Arabic letters.
+   */
+  private static final Map<String, Integer> NEEDS_FALLBACK_FONT =
+      Map.ofEntries(
+          Map.entry("zh", 0x4E2D),
+          Map.entry("ja", 0x3042),
+          Map.entry("ko", 0xAC00),
+          Map.entry("ar", 0x0627),
+          Map.entry("fa", 0x0627),
+          Map.entry("prs", 0x0627),
+          Map.entry("ur", 0x0627),
+          Map.entry("ps", 0x0627),
+          Map.entry("sd", 0x0627),
+          Map.entry("ug", 0x0627),
+          Map.entry("ckb", 0x0627),
+          Map.entry("ks", 0x0627),
+          Map.entry("pnb", 0x0627),
+          Map.entry("bal", 0x0627),
+          Map.entry("azb", 0x0627));
 
   private ObjectMapper json;
 
@@ -669,13 +688,15 @@ public final class SettingsModule implements CmsModule {
       FieldError error) {
     String icon =
         typed == null ? t.profile().asSettings().getOrDefault("icon", "") : typed.get("icon");
-    // A site in Chinese, Japanese or Korean without a font for them: its PDFs print '#'. Looked for
-    // on the blocking dispatcher (the fonts are read at the first look), only for those languages.
+    // A site in Chinese, Japanese, Korean or Arabic letters without a font that has them: its PDFs
+    // print '#'. Looked for on the blocking dispatcher (the fonts are read at the first look), only
+    // for those languages.
     String language = live.get().language();
     String primary = language.split("-")[0].toLowerCase(java.util.Locale.ROOT);
+    Integer letter = NEEDS_FALLBACK_FONT.get(primary);
     CompletionStage<Boolean> noFont =
-        NEEDS_FALLBACK_FONT.contains(primary)
-            ? CompletableFuture.supplyAsync(() -> fallbackFonts.usable().isEmpty(), blocking)
+        letter != null
+            ? CompletableFuture.supplyAsync(() -> !fallbackFonts.has(letter), blocking)
             : CompletableFuture.completedFuture(false);
     return iconChoices(icon)
         .thenCombine(noFont, java.util.Map::entry)
@@ -724,6 +745,12 @@ public final class SettingsModule implements CmsModule {
                     "fontTrouble",
                     java.util.Locale.forLanguageTag(language)
                         .getDisplayLanguage(java.util.Locale.ENGLISH));
+                // Debian's and Ubuntu's packages of the default fallback fonts for those letters.
+                vars.put(
+                    "fontPackages",
+                    Character.UnicodeScript.of(letter) == Character.UnicodeScript.ARABIC
+                        ? "fonts-noto-core"
+                        : "fonts-droid-fallback fonts-nanum");
               }
               if (error != null && !SiteProfile.KEYS.contains(error.field())) {
                 vars.put(

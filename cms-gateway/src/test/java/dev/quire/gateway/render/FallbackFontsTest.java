@@ -62,6 +62,28 @@ public class FallbackFontsTest {
     }
   }
 
+  /**
+   * Whether a fallback font has a letter, which the Settings page asks before it warns: read from
+   * the fonts' own character maps (here Liberation Sans, copied out of PDFBox's jar: Latin and
+   * Hebrew yes, Chinese and Arabic no), a font that cannot be read counting as none.
+   */
+  @Test
+  void theFontsSayWhichLettersTheyHave() throws Exception {
+    Path liberation = tmp.resolve("LiberationSans-Regular.ttf");
+    try (var in =
+        FallbackFontsTest.class.getResourceAsStream(
+            "/org/apache/pdfbox/resources/ttf/LiberationSans-Regular.ttf")) {
+      Files.copy(in, liberation);
+    }
+    Path broken = Files.writeString(tmp.resolve("broken.ttf"), "not a font");
+    FallbackFonts fonts = new FallbackFonts(List.of(broken, liberation));
+    assertThat(fonts.has('A')).isTrue();
+    assertThat(fonts.has(0x05D0)).as("Hebrew alef").isTrue();
+    assertThat(fonts.has(0x4E2D)).as("a Chinese letter").isFalse();
+    assertThat(fonts.has(0x0627)).as("Arabic alef").isFalse();
+    assertThat(FallbackFonts.none().has('A')).isFalse();
+  }
+
   @Test
   void noFontsAtAllIsAnEmptyListAndAnEmptyKey() {
     FallbackFonts none =
