@@ -221,17 +221,11 @@ class BundleRoundTripTest {
   @Order(1)
   void aBundleWhoseMediaWouldEatTheDatabasesRoomIsRefusedAndNothingIsWritten() throws Exception {
     Path full = tmp.resolve("full");
-    System.setProperty("quire.media.keep-free", Long.toString(1L << 60));
-    com.typesafe.config.ConfigFactory.invalidateCaches();
-    EmbeddingRoleClusterTest.Cli r;
-    try {
-      r =
-          EmbeddingRoleClusterTest.runCli(
-              "bundle", "import", bundle.toString(), "--data", full.toString());
-    } finally {
-      System.clearProperty("quire.media.keep-free");
-      com.typesafe.config.ConfigFactory.invalidateCaches();
-    }
+    var r =
+        WordPressImportTest.withNoRoom(
+            () ->
+                EmbeddingRoleClusterTest.runCli(
+                    "bundle", "import", bundle.toString(), "--data", full.toString()));
     assertThat(r.code()).as(r.out()).isNotZero();
     assertThat(r.err())
         .contains("not enough room on the disk for the bundle's media")

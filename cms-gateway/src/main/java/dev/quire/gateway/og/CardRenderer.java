@@ -1,6 +1,7 @@
 package dev.quire.gateway.og;
 
 import com.typesafe.config.Config;
+import dev.quire.gateway.render.DisplayDate;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -36,9 +37,9 @@ import org.apache.pdfbox.io.RandomAccessReadBuffer;
  * algorithm (its runs reversed, brackets mirrored; Arabic shaped into its joining forms first), and
  * a right-to-left card ({@link Card#rightToLeft}: a right-to-left site's) is laid out mirrored:
  * text against the right margin, the host on the left. Letters it lacks are taken from the server's
- * fallback fonts ({@code quire.gateway.fallback-fonts}: Chinese, Japanese, Korean once such a font
- * is installed), else drawn as its empty box. It has one weight: bold is drawn by stroking the
- * outlines.
+ * fallback fonts ({@code quire.gateway.fallback-fonts}: Chinese, Japanese, Korean, Arabic once such
+ * a font is installed), else drawn as its empty box. It has one weight: bold is drawn by stroking
+ * the outlines.
  */
 public final class CardRenderer {
 
@@ -489,27 +490,15 @@ public final class CardRenderer {
   static boolean rightToLeft(String text) {
     for (int i = 0; i < text.length(); ) {
       int cp = text.codePointAt(i);
-      byte d = Character.getDirectionality(cp);
-      if (d == Character.DIRECTIONALITY_RIGHT_TO_LEFT
-          || d == Character.DIRECTIONALITY_RIGHT_TO_LEFT_ARABIC) {
+      if (DisplayDate.rightToLeftLetter(cp)) {
         return true;
       }
-      if (d == Character.DIRECTIONALITY_LEFT_TO_RIGHT) {
+      if (Character.getDirectionality(cp) == Character.DIRECTIONALITY_LEFT_TO_RIGHT) {
         return false;
       }
       i += Character.charCount(cp);
     }
     return false;
-  }
-
-  /** Whether {@code text} has a letter written right to left. */
-  private static boolean hasRightToLeft(String text) {
-    return text.codePoints()
-        .anyMatch(
-            cp ->
-                Character.getDirectionality(cp) == Character.DIRECTIONALITY_RIGHT_TO_LEFT
-                    || Character.getDirectionality(cp)
-                        == Character.DIRECTIONALITY_RIGHT_TO_LEFT_ARABIC);
   }
 
   /**
@@ -538,7 +527,7 @@ public final class CardRenderer {
    * left-to-right paragraph without right-to-left letters is returned as it is.
    */
   static String visual(String line, boolean rtl) {
-    if (!rtl && !hasRightToLeft(line)) {
+    if (!rtl && !DisplayDate.hasRightToLeft(line)) {
       return line;
     }
     return new com.ibm.icu.text.Bidi(

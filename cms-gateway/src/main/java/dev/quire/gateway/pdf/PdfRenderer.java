@@ -283,8 +283,13 @@ public final class PdfRenderer {
     } catch (UncheckedIOException e) {
       throw e;
     } catch (RuntimeException | AssertionError | LinkageError e) {
-      org.slf4j.LoggerFactory.getLogger(PdfRenderer.class)
-          .warn("PDF: the right-to-left layout failed; printed without it", e);
+      // The whole trace once (ICU missing would fail every such PDF alike), then a line each.
+      var log = org.slf4j.LoggerFactory.getLogger(PdfRenderer.class);
+      if (BIDI_TRACE_LOGGED.compareAndSet(false, true)) {
+        log.warn("PDF: the right-to-left layout failed; printed without it", e);
+      } else {
+        log.warn("PDF: the right-to-left layout failed ({}); printed without it", e.toString());
+      }
       return layout(page, false);
     }
   }
@@ -298,18 +303,12 @@ public final class PdfRenderer {
     if (page.select("html").attr("dir").equalsIgnoreCase("rtl")) {
       return true;
     }
-    String text = page.text();
-    for (int i = 0; i < text.length(); ) {
-      int c = text.codePointAt(i);
-      byte d = Character.getDirectionality(c);
-      if (d == Character.DIRECTIONALITY_RIGHT_TO_LEFT
-          || d == Character.DIRECTIONALITY_RIGHT_TO_LEFT_ARABIC) {
-        return true;
-      }
-      i += Character.charCount(c);
-    }
-    return false;
+    return dev.quire.gateway.render.DisplayDate.hasRightToLeft(page.text());
   }
+
+  /** Whether a failed right-to-left layout's stack trace was logged (once per process). */
+  private static final java.util.concurrent.atomic.AtomicBoolean BIDI_TRACE_LOGGED =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private byte[] layout(org.jsoup.nodes.Document page, boolean bidi) {
     org.w3c.dom.Document dom = W3CDom.convert(page);
@@ -365,7 +364,8 @@ public final class PdfRenderer {
         400,
         com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle.NORMAL,
         true);
-    // Letters none of those have (Chinese, Japanese, Korean) from the server's fallback fonts,
+    // Letters none of those have (Chinese, Japanese, Korean, Arabic) from the server's fallback
+    // fonts,
     // whatever family the text asks for, a theme's own template's too; without one they print
     // as '#'. Read by the layout only when a letter needs them.
     for (var fallback :

@@ -18,11 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fonts installed on the server that set the letters Quire's own fonts (Liberation: Latin, Greek,
- * Cyrillic, Hebrew) lack, such as Chinese, Japanese and Korean, in PDFs and Open Graph cards
- * ({@code quire.gateway.fallback-fonts}). No font for those scripts is published as a Maven
+ * Cyrillic, Hebrew) lack, such as Chinese, Japanese, Korean and Arabic, in PDFs and Open Graph
+ * cards ({@code quire.gateway.fallback-fonts}). No font for those scripts is published as a Maven
  * artifact, and one is several megabytes, so Quire ships none: the operator installs one (Debian's
- * {@code fonts-droid-fallback} and {@code fonts-nanum}, or {@code fonts-wqy-microhei}) and Quire
- * finds it where the package puts it.
+ * {@code fonts-droid-fallback} and {@code fonts-nanum}, or {@code fonts-wqy-microhei}; {@code
+ * fonts-noto-core} for Arabic) and Quire finds it where the package puts it.
  *
  * <p>Only TrueType outlines ({@code .ttf}, and the first such font of a {@code .ttc} collection)
  * are used: PDFBox embeds no other kind in a PDF, so the OpenType/CFF builds (Noto Sans CJK's
@@ -70,29 +70,44 @@ public final class FallbackFonts {
   }
 
   /**
-   * Whether one of the usable fonts has a glyph for {@code codePoint} (each font is opened to look,
-   * once per letter asked: blocking file reads). A font that cannot be read counts as not having
-   * it.
+   * Whether one of the usable fonts has a glyph for {@code codePoint}: blocking file reads, once
+   * per letter asked (the fonts do not change until a restart). A font that cannot be read counts
+   * as not having it, and that answer is not kept: it may be readable at the next look.
    */
   public boolean has(int codePoint) {
-    return has.computeIfAbsent(
-        codePoint,
-        cp -> {
-          for (Usable f : usable()) {
-            try (TrueTypeFont font = open(f)) {
-              if (font.getUnicodeCmapLookup().getGlyphId(cp) != 0) {
-                return true;
-              }
-            } catch (IOException | RuntimeException e) {
-              LOG.debug(
-                  "fallback font {} not read for U+{}: {}",
-                  f.file(),
-                  Integer.toHexString(cp),
-                  e.toString());
-            }
-          }
-          return false;
-        });
+    Boolean known = has.get(codePoint);
+    if (known != null) {
+      return known;
+    }
+    boolean unread = false;
+    for (Usable f : usable()) {
+      try {
+        if (maps(f, codePoint)) {
+          has.put(codePoint, true);
+          return true;
+        }
+      } catch (IOException | RuntimeException e) {
+        unread = true;
+        LOG.debug("fallback font {} not read: {}", f.file(), e.toString());
+      }
+    }
+    if (!unread) {
+      has.put(codePoint, false);
+    }
+    return false;
+  }
+
+  /** Whether {@code f}'s character map has {@code codePoint}; a collection is closed after. */
+  private static boolean maps(Usable f, int codePoint) throws IOException {
+    if (isCollection(f.file())) {
+      try (TrueTypeCollection c = new TrueTypeCollection(f.file().toFile())) {
+        TrueTypeFont font = c.getFontByName(f.name());
+        return font != null && font.getUnicodeCmapLookup().getGlyphId(codePoint) != 0;
+      }
+    }
+    try (TrueTypeFont font = open(f)) {
+      return font.getUnicodeCmapLookup().getGlyphId(codePoint) != 0;
+    }
   }
 
   /** The configured fonts that exist and have TrueType outlines, in the configured order. */
@@ -105,7 +120,8 @@ public final class FallbackFonts {
           LOG.info(
               "no fallback font found (quire.gateway.fallback-fonts): PDFs print letters that"
                   + " Liberation lacks (Chinese, Japanese, Korean, Arabic, ...) as '#', and cards"
-                  + " draw them as boxes; install one, e.g. apt-get install fonts-droid-fallback");
+                  + " draw them as boxes; install one, e.g. apt-get install fonts-droid-fallback"
+                  + " fonts-noto-core");
         } else {
           LOG.info(
               "fallback fonts for PDFs and cards: {}",

@@ -68,27 +68,19 @@ public final class SettingsModule implements CmsModule {
   private dev.quire.gateway.render.FallbackFonts fallbackFonts;
 
   /**
-   * Languages (primary subtags) whose letters only the fallback fonts have, each with one of its
-   * letters: the Settings page warns when no fallback font has that one. Chinese, Japanese, Korean,
-   * and the languages written in Arabic letters.
+   * Scripts (ISO 15924, {@code DisplayDate.script}) whose letters only the fallback fonts have,
+   * each with the letters a font must map for them: a Chinese, a Japanese kana, a Korean syllable;
+   * for Arabic, alef and one of the joining forms that ICU's shaping writes and PDFs and cards
+   * draw.
    */
-  private static final Map<String, Integer> NEEDS_FALLBACK_FONT =
-      Map.ofEntries(
-          Map.entry("zh", 0x4E2D),
-          Map.entry("ja", 0x3042),
-          Map.entry("ko", 0xAC00),
-          Map.entry("ar", 0x0627),
-          Map.entry("fa", 0x0627),
-          Map.entry("prs", 0x0627),
-          Map.entry("ur", 0x0627),
-          Map.entry("ps", 0x0627),
-          Map.entry("sd", 0x0627),
-          Map.entry("ug", 0x0627),
-          Map.entry("ckb", 0x0627),
-          Map.entry("ks", 0x0627),
-          Map.entry("pnb", 0x0627),
-          Map.entry("bal", 0x0627),
-          Map.entry("azb", 0x0627));
+  private static final Map<String, List<Integer>> NEEDS_FALLBACK_FONT =
+      Map.of(
+          "Hani", List.of(0x4E2D),
+          "Hans", List.of(0x4E2D),
+          "Hant", List.of(0x4E2D),
+          "Jpan", List.of(0x3042),
+          "Kore", List.of(0xAC00),
+          "Arab", List.of(0x0627, 0xFE8E));
 
   private ObjectMapper json;
 
@@ -692,11 +684,12 @@ public final class SettingsModule implements CmsModule {
     // print '#'. Looked for on the blocking dispatcher (the fonts are read at the first look), only
     // for those languages.
     String language = live.get().language();
-    String primary = language.split("-")[0].toLowerCase(java.util.Locale.ROOT);
-    Integer letter = NEEDS_FALLBACK_FONT.get(primary);
+    String script = dev.quire.gateway.render.DisplayDate.script(language);
+    List<Integer> letters = NEEDS_FALLBACK_FONT.get(script);
     CompletionStage<Boolean> noFont =
-        letter != null
-            ? CompletableFuture.supplyAsync(() -> !fallbackFonts.has(letter), blocking)
+        letters != null
+            ? CompletableFuture.supplyAsync(
+                () -> !letters.stream().allMatch(fallbackFonts::has), blocking)
             : CompletableFuture.completedFuture(false);
     return iconChoices(icon)
         .thenCombine(noFont, java.util.Map::entry)
@@ -748,9 +741,7 @@ public final class SettingsModule implements CmsModule {
                 // Debian's and Ubuntu's packages of the default fallback fonts for those letters.
                 vars.put(
                     "fontPackages",
-                    Character.UnicodeScript.of(letter) == Character.UnicodeScript.ARABIC
-                        ? "fonts-noto-core"
-                        : "fonts-droid-fallback fonts-nanum");
+                    script.equals("Arab") ? "fonts-noto-core" : "fonts-droid-fallback fonts-nanum");
               }
               if (error != null && !SiteProfile.KEYS.contains(error.field())) {
                 vars.put(

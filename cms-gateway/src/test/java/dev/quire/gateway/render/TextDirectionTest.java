@@ -21,6 +21,13 @@ class TextDirectionTest {
       assertThat(DisplayDate.direction(ltr)).as(ltr).isEqualTo("ltr");
     }
     assertThat(DisplayDate.direction(null)).isEqualTo("ltr");
+    // The script, which the Settings page's font warning also goes by.
+    assertThat(DisplayDate.script("fa")).isEqualTo("Arab");
+    assertThat(DisplayDate.script("az-Arab")).isEqualTo("Arab");
+    assertThat(DisplayDate.script("ur-Latn")).isEqualTo("Latn");
+    assertThat(DisplayDate.script("ja")).isEqualTo("Jpan");
+    assertThat(DisplayDate.script("zh-Hant-TW")).isEqualTo("Hant");
+    assertThat(DisplayDate.script("de")).isEmpty();
   }
 
   @Test
