@@ -58,15 +58,7 @@ class WordPressImportTest {
   @Order(1)
   void postsPagesMediaAndOldPermalinksArriveAsQuireContent() throws Exception {
     Path data = tmp.resolve("site");
-    var r =
-        EmbeddingRoleClusterTest.runCli(
-            "import",
-            "wordpress",
-            wxr.toString(),
-            "--media",
-            uploads.toString(),
-            "--data",
-            data.toString());
+    var r = importInto(data);
     assertThat(r.code()).as(r.out() + r.err()).isZero();
     assertThat(r.out())
         .contains("Read " + wxr + " (Old Blog): 5 post(s), 2 page(s), 3 media file(s)")
@@ -174,15 +166,7 @@ class WordPressImportTest {
         .noneMatch(x -> x.to().contains("only-for-me") || x.to().contains("notes-on"));
 
     // Running it again changes nothing.
-    var again =
-        EmbeddingRoleClusterTest.runCli(
-            "import",
-            "wordpress",
-            wxr.toString(),
-            "--media",
-            uploads.toString(),
-            "--data",
-            data.toString());
+    var again = importInto(data);
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.out())
         .contains("0 created, 0 updated, 0 published, 0 scheduled, 0 unpublished, 7 unchanged");

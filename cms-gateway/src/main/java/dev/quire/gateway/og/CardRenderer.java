@@ -1,7 +1,7 @@
 package dev.quire.gateway.og;
 
 import com.typesafe.config.Config;
-import dev.quire.gateway.render.DisplayDate;
+import dev.quire.gateway.render.TextDirection;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -490,7 +490,7 @@ public final class CardRenderer {
   static boolean rightToLeft(String text) {
     for (int i = 0; i < text.length(); ) {
       int cp = text.codePointAt(i);
-      if (DisplayDate.rightToLeftLetter(cp)) {
+      if (TextDirection.rightToLeftLetter(cp)) {
         return true;
       }
       if (Character.getDirectionality(cp) == Character.DIRECTIONALITY_LEFT_TO_RIGHT) {
@@ -527,7 +527,7 @@ public final class CardRenderer {
    * left-to-right paragraph without right-to-left letters is returned as it is.
    */
   static String visual(String line, boolean rtl) {
-    if (!rtl && !DisplayDate.hasRightToLeft(line)) {
+    if (!rtl && !TextDirection.hasRightToLeft(line)) {
       return line;
     }
     return new com.ibm.icu.text.Bidi(

@@ -303,7 +303,7 @@ public final class PdfRenderer {
     if (page.select("html").attr("dir").equalsIgnoreCase("rtl")) {
       return true;
     }
-    return dev.quire.gateway.render.DisplayDate.hasRightToLeft(page.text());
+    return dev.quire.gateway.render.TextDirection.hasRightToLeft(page.text());
   }
 
   /** Whether a failed right-to-left layout's stack trace was logged (once per process). */
@@ -326,7 +326,7 @@ public final class PdfRenderer {
       builder.useUnicodeBidiReorderer(new ICUBidiReorderer());
       String dir = page.select("html").attr("dir");
       if (dir.isEmpty()) {
-        dir = dev.quire.gateway.render.DisplayDate.direction(page.select("html").attr("lang"));
+        dir = dev.quire.gateway.render.TextDirection.direction(page.select("html").attr("lang"));
       }
       builder.defaultTextDirection(
           dir.equalsIgnoreCase("rtl")

@@ -68,7 +68,7 @@ public final class SettingsModule implements CmsModule {
   private dev.quire.gateway.render.FallbackFonts fallbackFonts;
 
   /**
-   * Scripts (ISO 15924, {@code DisplayDate.script}) whose letters only the fallback fonts have,
+   * Scripts (ISO 15924, {@code TextDirection.script}) whose letters only the fallback fonts have,
    * each with the letters a font must map for them: a Chinese, a Japanese kana, a Korean syllable;
    * for Arabic, alef and one of the joining forms that ICU's shaping writes and PDFs and cards
    * draw.
@@ -684,7 +684,7 @@ public final class SettingsModule implements CmsModule {
     // print '#'. Looked for on the blocking dispatcher (the fonts are read at the first look), only
     // for those languages.
     String language = live.get().language();
-    String script = dev.quire.gateway.render.DisplayDate.script(language);
+    String script = dev.quire.gateway.render.TextDirection.script(language);
     List<Integer> letters = NEEDS_FALLBACK_FONT.get(script);
     CompletionStage<Boolean> noFont =
         letters != null

@@ -81,7 +81,7 @@ public record SiteSettings(
    * (Hebrew, Arabic, Persian, Urdu, ...), else "ltr", for {@code <html dir>}.
    */
   public String direction() {
-    return dev.quire.gateway.render.DisplayDate.direction(language);
+    return dev.quire.gateway.render.TextDirection.direction(language);
   }
 
   /** The profile settings (by name) an environment variable sets, given how to read one. */

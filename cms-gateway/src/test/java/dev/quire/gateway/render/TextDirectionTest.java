@@ -15,19 +15,19 @@ class TextDirectionTest {
   void languagesWrittenRightToLeftAreNamedSoAndTheirScriptDecides() {
     for (String rtl :
         List.of("he", "ar", "ar-EG", "fa", "prs", "ur", "ps", "yi", "ckb", "sdh", "az-Arab")) {
-      assertThat(DisplayDate.direction(rtl)).as(rtl).isEqualTo("rtl");
+      assertThat(TextDirection.direction(rtl)).as(rtl).isEqualTo("rtl");
     }
     for (String ltr : List.of("en", "de", "pt-BR", "ja", "zh-Hant", "ur-Latn", "tlh", "", "x")) {
-      assertThat(DisplayDate.direction(ltr)).as(ltr).isEqualTo("ltr");
+      assertThat(TextDirection.direction(ltr)).as(ltr).isEqualTo("ltr");
     }
-    assertThat(DisplayDate.direction(null)).isEqualTo("ltr");
+    assertThat(TextDirection.direction(null)).isEqualTo("ltr");
     // The script, which the Settings page's font warning also goes by.
-    assertThat(DisplayDate.script("fa")).isEqualTo("Arab");
-    assertThat(DisplayDate.script("az-Arab")).isEqualTo("Arab");
-    assertThat(DisplayDate.script("ur-Latn")).isEqualTo("Latn");
-    assertThat(DisplayDate.script("ja")).isEqualTo("Jpan");
-    assertThat(DisplayDate.script("zh-Hant-TW")).isEqualTo("Hant");
-    assertThat(DisplayDate.script("de")).isEmpty();
+    assertThat(TextDirection.script("fa")).isEqualTo("Arab");
+    assertThat(TextDirection.script("az-Arab")).isEqualTo("Arab");
+    assertThat(TextDirection.script("ur-Latn")).isEqualTo("Latn");
+    assertThat(TextDirection.script("ja")).isEqualTo("Jpan");
+    assertThat(TextDirection.script("zh-Hant-TW")).isEqualTo("Hant");
+    assertThat(TextDirection.script("de")).isEmpty();
   }
 
   @Test
