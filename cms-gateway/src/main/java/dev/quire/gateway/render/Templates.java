@@ -221,6 +221,32 @@ public final class Templates {
                   self.getName());
             }
           },
+          "footnotes",
+          new io.pebbletemplates.pebble.extension.Filter() {
+            @Override
+            public List<String> getArgumentNames() {
+              return List.of();
+            }
+
+            @Override
+            public Object apply(
+                Object input,
+                Map<String, Object> args,
+                PebbleTemplate self,
+                EvaluationContext context,
+                int lineNumber) {
+              if (input == null) {
+                return new io.pebbletemplates.pebble.extension.escaper.SafeString("");
+              }
+              // The body is the renderer's sanitized HTML, written as it is (as "| raw" would).
+              java.util.Locale locale = context.getLocale();
+              return new io.pebbletemplates.pebble.extension.escaper.SafeString(
+                  Footnotes.localize(
+                      input.toString(),
+                      word("post.footnotes", locale),
+                      n -> word("post.footnoteBack", locale, n)));
+            }
+          },
           "jsonLd",
           new io.pebbletemplates.pebble.extension.Filter() {
             @Override
@@ -246,6 +272,11 @@ public final class Templates {
                   JsonLd.write(input));
             }
           });
+    }
+
+    /** The theme's word for {@code key} in {@code locale}, or the key where no file has it. */
+    private String word(String key, java.util.Locale locale, Object... args) {
+      return words.format(key, locale, args).orElse(key);
     }
 
     private static final String MONTH_WANTED =

@@ -283,6 +283,79 @@ class PdfRendererTest {
   }
 
   /**
+   * The built-in document's footer: the site's name where a line starts and the page number where
+   * it ends, so the two change sides on a site written right to left; and footnotes open with a
+   * heading in the site's language.
+   */
+  @Test
+  void theFooterTurnsWithTheSitesDirection() throws Exception {
+    MediaStore media =
+        new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
+    var templates = new dev.quire.gateway.render.Templates(null, false, true, List.of());
+    for (String language : List.of("en", "he")) {
+      var post = dev.quire.gateway.site.TestPosts.published(List.of(), "");
+      post =
+          new dev.quire.gateway.site.ItemView(
+              post.id(),
+              post.kind(),
+              post.title(),
+              post.slug(),
+              post.url(),
+              post.description(),
+              post.tags(),
+              post.coverImage(),
+              post.author(),
+              post.dateIso(),
+              post.dateDisplay(),
+              post.updatedIso(),
+              dev.quire.gateway.render.TemplatesTest.FOOTNOTES_BODY,
+              post.readingMinutes(),
+              post.sortDate(),
+              post.aliases(),
+              post.coverAlt());
+      var model = new java.util.HashMap<String, Object>();
+      model.put(
+          "site",
+          new dev.quire.gateway.site.SiteSettings(
+              "Sitename", "", "https://example.org", language, "", 10, 10, "", ""));
+      model.put("item", post);
+      String html =
+          templates.render(
+              "pdf/document.peb", model, dev.quire.gateway.render.DisplayDate.locale(language));
+      byte[] pdf = new PdfRenderer("https://example.org", media, 40_000_000).render(html);
+      try (PDDocument doc = Loader.loadPDF(pdf)) {
+        java.util.Map<String, Float> x = new java.util.HashMap<>();
+        PDFTextStripper where =
+            new PDFTextStripper() {
+              @Override
+              protected void writeString(
+                  String s, List<org.apache.pdfbox.text.TextPosition> positions)
+                  throws java.io.IOException {
+                super.writeString(s, positions);
+                if (s.contains("Sitename") || s.matches(".*\\d+ / \\d+.*")) {
+                  x.putIfAbsent(
+                      s.contains("Sitename") ? "name" : "number", positions.get(0).getXDirAdj());
+                }
+              }
+            };
+        String text = where.getText(doc);
+        float middle = doc.getPage(0).getMediaBox().getWidth() / 2;
+        assertThat(x).containsKeys("name", "number");
+        if (language.equals("he")) {
+          assertThat(x.get("name")).as("the name on the right").isGreaterThan(middle);
+          assertThat(x.get("number")).as("the number on the left").isLessThan(middle);
+          assertThat(text)
+              .contains("\u05d4\u05e2\u05e8\u05d5\u05ea \u05e9\u05d5\u05dc\u05d9\u05d9\u05dd");
+        } else {
+          assertThat(x.get("name")).isLessThan(middle);
+          assertThat(x.get("number")).isGreaterThan(middle);
+          assertThat(text).contains("Footnotes");
+        }
+      }
+    }
+  }
+
+  /**
    * Should the bidirectional layout fail on a page (here on an empty text node, which render()
    * removes first and print() does not), the page still prints, without it: its Hebrew then drawn
    * left to right, each word backwards, as before that layout was used, rather than no PDF.

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Compiling a site's templates ahead of its first request, with a theme that overrides one. */
-class TemplatesTest {
+public class TemplatesTest {
 
   static final List<String> SITE = List.of("site/layout.peb", "site/home.peb", "site/post.peb");
 
@@ -72,6 +72,77 @@ class TemplatesTest {
     assertThat(DisplayDate.attribute(java.time.Instant.parse("2026-12-07T14:55:00.000999Z")))
         .isEqualTo("2026-12-07T14:55:00Z");
     assertThat(DisplayDate.attribute(null)).isEmpty();
+  }
+
+  /**
+   * The stored body is the same in every language; its footnotes get a heading (the HTML checker
+   * warned of a section without one) and their links back a label in the page's language.
+   */
+  /** The Markdown renderer's output for two footnotes, as MarkdownRendererTest checks it. */
+  public static final String FOOTNOTES_BODY =
+      """
+      <p>A note<sup class="footnote-ref"><a href="#fn-a" id="fnref-a" data-footnote-ref>1</a></sup> \
+      and another<sup class="footnote-ref"><a href="#fn-b" id="fnref-b" data-footnote-ref>2</a></sup>.</p>
+      <section class="footnotes" data-footnotes>
+      <ol>
+      <li id="fn-a">
+      <p>First &quot;one&quot;. <a href="#fnref-a" class="footnote-backref" data-footnote-backref \
+      data-footnote-backref-idx="1" aria-label="Back to reference 1">\u21a9</a></p>
+      </li>
+      <li id="fn-b">
+      <p>Second. <a href="#fnref-b" class="footnote-backref" data-footnote-backref \
+      data-footnote-backref-idx="2" aria-label="Back to reference 2">\u21a9</a></p>
+      </li>
+      </ol>
+      </section>
+      """;
+
+  @Test
+  void footnotesGetAHeadingAndLinksBackInThePagesLanguage(@TempDir Path theme) throws Exception {
+    Files.createDirectories(theme.resolve("templates/t"));
+    Files.writeString(theme.resolve("templates/t/body.peb"), "{{ html | footnotes | raw }}");
+    Templates templates = new Templates(theme, false, true, List.of());
+    // What content-service's MarkdownRenderer writes for "A note[^a] and another[^b]." and two
+    // notes (MarkdownRendererTest holds it to this form).
+    String body = FOOTNOTES_BODY;
+    assertThat(body).contains("aria-label=\"Back to reference 2\"");
+    var model = java.util.Map.<String, Object>of("html", body);
+
+    String en = templates.render("t/body.peb", model, DisplayDate.locale("en"));
+    org.jsoup.nodes.Document page = org.jsoup.Jsoup.parseBodyFragment(en);
+    var section = page.selectFirst("section[data-footnotes]");
+    assertThat(section.child(0).tagName()).isEqualTo("h2");
+    assertThat(section.child(0).text()).isEqualTo("Footnotes");
+    assertThat(section.child(0).classNames()).contains("visually-hidden");
+    assertThat(page.select("a[data-footnote-backref]").eachAttr("aria-label"))
+        .containsExactly("Back to reference 1", "Back to reference 2");
+    assertThat(en.replace("\n<h2 class=\"visually-hidden footnotes-heading\">Footnotes</h2>", ""))
+        .as("nothing else of the body changes")
+        .isEqualTo(body);
+
+    String de = templates.render("t/body.peb", model, DisplayDate.locale("de"));
+    page = org.jsoup.Jsoup.parseBodyFragment(de);
+    assertThat(page.selectFirst("section[data-footnotes] > h2").text()).isEqualTo("Fu\u00dfnoten");
+    assertThat(page.select("a[data-footnote-backref]").eachAttr("aria-label"))
+        .containsExactly("Zur\u00fcck zum Verweis 1", "Zur\u00fcck zum Verweis 2");
+    assertThat(de).doesNotContain("Back to reference");
+
+    // A body with raw HTML went through jsoup, which writes empty attributes as ="".
+    String sanitized = body.replace("data-footnotes>", "data-footnotes=\"\">");
+    page =
+        org.jsoup.Jsoup.parseBodyFragment(
+            templates.render(
+                "t/body.peb", java.util.Map.of("html", sanitized), DisplayDate.locale("fr")));
+    assertThat(page.selectFirst("section[data-footnotes] > h2").text()).isEqualTo("Notes");
+    assertThat(page.select("a[data-footnote-backref]").eachAttr("aria-label"))
+        .containsExactly(
+            "Retour \u00e0 l\u2019appel de note 1", "Retour \u00e0 l\u2019appel de note 2");
+
+    String plain = "<p>No notes here.</p>\n";
+    assertThat(
+            templates.render(
+                "t/body.peb", java.util.Map.of("html", plain), DisplayDate.locale("de")))
+        .isEqualTo(plain);
   }
 
   @Test

@@ -45,6 +45,37 @@ class MarkdownRendererTest {
   }
 
   /**
+   * Footnotes exactly as the gateway's {@code footnotes} filter finds them (its TemplatesTest holds
+   * the same text): it gives the section a heading and the links back a label in the page's
+   * language, so a change here must change it too.
+   */
+  @Test
+  void footnotesAreWrittenAsTheGatewayLocalizesThem() {
+    assertThat(md.render("A note[^a] and another[^b].\n\n[^a]: First \"one\".\n[^b]: Second.\n"))
+        .isEqualTo(
+            """
+            <p>A note<sup class="footnote-ref"><a href="#fn-a" id="fnref-a" data-footnote-ref>1</a></sup> \
+            and another<sup class="footnote-ref"><a href="#fn-b" id="fnref-b" data-footnote-ref>2</a></sup>.</p>
+            <section class="footnotes" data-footnotes>
+            <ol>
+            <li id="fn-a">
+            <p>First &quot;one&quot;. <a href="#fnref-a" class="footnote-backref" data-footnote-backref \
+            data-footnote-backref-idx="1" aria-label="Back to reference 1">\u21a9</a></p>
+            </li>
+            <li id="fn-b">
+            <p>Second. <a href="#fnref-b" class="footnote-backref" data-footnote-backref \
+            data-footnote-backref-idx="2" aria-label="Back to reference 2">\u21a9</a></p>
+            </li>
+            </ol>
+            </section>
+            """);
+    // With raw HTML the body goes through jsoup, which writes the attribute as data-footnotes="".
+    assertThat(md.render("<b>A</b> note[^a].\n\n[^a]: One.\n"))
+        .contains("<section class=\"footnotes\" data-footnotes=\"\">")
+        .contains("aria-label=\"Back to reference 1\"");
+  }
+
+  /**
    * A task's checkbox is named by the item's text (a label around both), in tight lists, loose ones
    * (the label inside the first paragraph, since a label holds no paragraph) and nested ones, and
    * the same through jsoup; other items, and a "[ ]" with no text, are plain items.

@@ -1,0 +1,69 @@
+package dev.quire.gateway.render;
+
+import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A body's footnotes in the page's language: the {@code footnotes} filter ({@code {{ post.html |
+ * footnotes | raw }}}). The stored HTML is the Markdown renderer's, the same for every language, so
+ * its footnotes section has no heading (a screen reader's list of headings does not show it, and
+ * the HTML checker warns of a section without one) and its links back carry commonmark's English
+ * "Back to reference 1". At render time the section gains a heading, hidden from sight on screen
+ * (the built-in theme's {@code visually-hidden}; the PDF shows it), and each link back its label in
+ * the page's language. A body without footnotes is returned as it is, after one search.
+ */
+public final class Footnotes {
+
+  /**
+   * How the renderer opens the section: {@code data-footnotes>}, or {@code data-footnotes="">} when
+   * the body had raw HTML and went through jsoup's sanitizer.
+   */
+  static final String SECTION = "<section class=\"footnotes\" data-footnotes";
+
+  private static final Pattern BACK_LABEL =
+      Pattern.compile("aria-label=\"Back to reference (\\d+)\"");
+
+  private static final MarkupEscape ESCAPE = new MarkupEscape();
+
+  private Footnotes() {}
+
+  /**
+   * {@code html} with a {@code heading} (plain text, escaped here) opening its footnotes and each
+   * link back labelled {@code backLabel.apply(n)} (plain text, escaped here).
+   */
+  public static String localize(String html, String heading, IntFunction<String> backLabel) {
+    if (html == null) {
+      return "";
+    }
+    int at = html.indexOf(SECTION);
+    int open = at < 0 ? -1 : html.indexOf('>', at + SECTION.length()) + 1;
+    if (open <= 0) {
+      return html;
+    }
+    StringBuilder out = new StringBuilder(html.length() + 128);
+    out.append(html, 0, open)
+        .append("\n<h2 class=\"visually-hidden footnotes-heading\">")
+        .append(ESCAPE.escape(heading))
+        .append("</h2>");
+    Matcher m = BACK_LABEL.matcher(html);
+    int from = open;
+    while (m.find(from)) {
+      int n;
+      try {
+        n = Integer.parseInt(m.group(1));
+      } catch (NumberFormatException e) {
+        // More digits than an int: left in English rather than numbered wrong.
+        out.append(html, from, m.end());
+        from = m.end();
+        continue;
+      }
+      out.append(html, from, m.start())
+          .append("aria-label=\"")
+          .append(ESCAPE.escape(backLabel.apply(n)))
+          .append('"');
+      from = m.end();
+    }
+    return out.append(html, from, html.length()).toString();
+  }
+}
