@@ -13,7 +13,10 @@ import java.util.stream.Collectors;
  * A date as readers of the site's language write it: the JDK's CLDR long form for the site's {@code
  * language} ({@code en}: "December 5, 2026", {@code en-GB}: "5 December 2026", {@code de}: "5.
  * Dezember 2026", {@code fr}: "5 décembre 2026"). A language the JDK has no date names for gets the
- * English "5 December 2026", as every page had before dates followed the language.
+ * English "5 December 2026", as every page had before dates followed the language. Digits are the
+ * language's, as its numbers in the theme's words are ({@code ar}: "٥ ديسمبر ٢٠٢٦" beside "٣
+ * دقائق"; {@code ar-u-nu-latn} or {@code ar-MA}: Latin digits in both), so a line never mixes two
+ * kinds.
  */
 public final class DisplayDate {
 
@@ -50,7 +53,10 @@ public final class DisplayDate {
       locale = Locale.ENGLISH;
     }
     String pattern = withYear ? YEAR_MONTH.computeIfAbsent(locale, DisplayDate::yearMonth) : "LLLL";
-    String heading = DateTimeFormatter.ofPattern(pattern, locale).format(date);
+    String heading =
+        DateTimeFormatter.ofPattern(pattern, locale)
+            .withDecimalStyle(java.time.format.DecimalStyle.of(locale))
+            .format(date);
     if (heading.isEmpty() || !Character.isLetter(heading.codePointAt(0))) {
       return heading;
     }
@@ -118,6 +124,9 @@ public final class DisplayDate {
     if (locale == null || !NAMED.contains(locale.getLanguage())) {
       return FALLBACK.format(date);
     }
-    return DateTimeFormatter.ofLocalizedDate(FormatStyle.LONG).withLocale(locale).format(date);
+    return DateTimeFormatter.ofLocalizedDate(FormatStyle.LONG)
+        .withLocale(locale)
+        .withDecimalStyle(java.time.format.DecimalStyle.of(locale))
+        .format(date);
   }
 }

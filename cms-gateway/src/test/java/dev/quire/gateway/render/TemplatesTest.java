@@ -55,6 +55,35 @@ public class TemplatesTest {
         .isEqualTo("5 December 2026");
   }
 
+  /**
+   * A date's digits are the language's, as the numbers in its theme words are: before, an Arabic
+   * site's post showed "5 ديسمبر 2026" beside "٣ min read" (MessageFormat's digits).
+   */
+  @Test
+  void aDateHasTheDigitsOfTheLanguagesNumbers(@TempDir Path theme) throws Exception {
+    Files.createDirectories(theme.resolve("templates/t"));
+    Files.writeString(
+        theme.resolve("templates/t/line.peb"),
+        "{{ day | longDate }} \u00b7 {{ t(\"post.readingTime\", 3) }} \u00b7 {{ day | monthYear }}");
+    Templates templates = new Templates(theme, false, true, List.of());
+    var day = java.util.Map.<String, Object>of("day", java.time.LocalDate.of(2026, 12, 5));
+    assertThat(templates.render("t/line.peb", day, DisplayDate.locale("ar")))
+        .isEqualTo(
+            "\u0665 \u062f\u064a\u0633\u0645\u0628\u0631 \u0662\u0660\u0662\u0666 \u00b7 \u0663 min read"
+                + " \u00b7 \u062f\u064a\u0633\u0645\u0628\u0631 \u0662\u0660\u0662\u0666");
+    assertThat(templates.render("t/line.peb", day, DisplayDate.locale("ar-u-nu-latn")))
+        .as("the site's language tag can ask for Latin digits, in both")
+        .isEqualTo(
+            "5 \u062f\u064a\u0633\u0645\u0628\u0631 2026 \u00b7 3 min read"
+                + " \u00b7 \u062f\u064a\u0633\u0645\u0628\u0631 2026");
+    assertThat(templates.render("t/line.peb", day, DisplayDate.locale("fa")))
+        .contains("\u06f5")
+        .contains("\u06f3 min")
+        .doesNotContainPattern("[0-9]");
+    assertThat(templates.render("t/line.peb", day, DisplayDate.locale("de")))
+        .isEqualTo("5. Dezember 2026 \u00b7 3 Min. Lesezeit \u00b7 Dezember 2026");
+  }
+
   /** HTML's datetime takes at most three digits of a second; Instant.toString() writes nine. */
   @Test
   void datetimeWritesAnInstantAsTheTimeElementTakesIt(@TempDir Path theme) throws Exception {
