@@ -438,6 +438,16 @@ final class ImportCommand implements Runnable {
       })
   static final class WordPress implements Callable<Integer> {
 
+    /** Each media file's size by its SHA-256. */
+    private static java.util.Map<String, Long> mediaSizes(WordPressImport.Plan plan)
+        throws java.io.IOException {
+      java.util.Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+      for (WordPressImport.MediaFile m : plan.media()) {
+        sizes.put(m.sha256(), Files.size(m.file()));
+      }
+      return sizes;
+    }
+
     @Parameters(paramLabel = "FILE.xml", description = "The WordPress export.")
     Path file;
 
@@ -449,7 +459,11 @@ final class ImportCommand implements Runnable {
 
     @Mixin SiteOptions site = new SiteOptions();
 
-    @Option(names = "--dry-run", description = "Check and convert, print what would happen, stop.")
+    @Option(
+        names = "--dry-run",
+        description =
+            "Check and convert, print what would happen (into a stopped site: also whether its"
+                + " media leave quire.media.keep-free), stop.")
     boolean dryRun;
 
     @Override
@@ -525,6 +539,20 @@ final class ImportCommand implements Runnable {
           plan.comments(),
           plan.skipped().isEmpty() ? "" : "; skipped " + plan.skipped());
       if (dryRun) {
+        // Into a stopped site, the room its media would take is known without starting it (a
+        // running site refuses each upload itself, and is not asked here).
+        if (site.server == null) {
+          java.util.Optional<String> room =
+              LocalTarget.mediaRoomProblem(
+                  dev.quire.gateway.media.MediaModule.store(config),
+                  config.getBytes("quire.media.keep-free"),
+                  mediaSizes(plan));
+          if (room.isPresent()) {
+            System.err.println(
+                "error: " + file + ": " + room.get() + "; an import would stop here");
+            return 2;
+          }
+        }
         return 0;
       }
       long start = System.nanoTime();
@@ -553,11 +581,7 @@ final class ImportCommand implements Runnable {
         }
         // Into a stopped site, media that would eat the room the database needs is refused
         // before anything is written (a running site refuses each such upload itself).
-        java.util.Map<String, Long> sizes = new java.util.LinkedHashMap<>();
-        for (WordPressImport.MediaFile m : plan.media()) {
-          sizes.put(m.sha256(), Files.size(m.file()));
-        }
-        java.util.Optional<String> room = session.target.mediaRoomProblem(sizes);
+        java.util.Optional<String> room = session.target.mediaRoomProblem(mediaSizes(plan));
         if (room.isPresent()) {
           System.err.println("error: " + file + ": " + room.get() + "; nothing was imported");
           return 2;

@@ -64,6 +64,16 @@ public final class LocalTarget extends dev.quire.gateway.backup.ProtocolImportSi
   @Override
   public java.util.Optional<String> mediaRoomProblem(java.util.Map<String, Long> sizeBySha)
       throws IOException {
+    return mediaRoomProblem(media, keepFree, sizeBySha);
+  }
+
+  /**
+   * Whether files of these sizes by SHA-256, those {@code media} does not hold, would leave less
+   * than {@code keepFree} on its disk: what a stopped site's import checks before it writes, and
+   * what its {@code --dry-run} reports. Reads the media directory only.
+   */
+  static java.util.Optional<String> mediaRoomProblem(
+      MediaStore media, long keepFree, java.util.Map<String, Long> sizeBySha) throws IOException {
     if (media == null || keepFree <= 0) {
       return java.util.Optional.empty();
     }

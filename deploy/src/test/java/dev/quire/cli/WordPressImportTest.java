@@ -335,6 +335,13 @@ class WordPressImportTest {
   @Order(3)
   void mediaThatWouldEatTheDatabasesRoomIsRefusedAndNothingIsWritten() throws Exception {
     Path data = tmp.resolve("full");
+    // A dry run says so too, and touches nothing (no data directory is made).
+    var dry = withNoRoom(() -> importInto(data, "--dry-run"));
+    assertThat(dry.code()).as(dry.out() + dry.err()).isEqualTo(2);
+    assertThat(dry.err())
+        .contains(wxr + ": the media files this site does not hold (")
+        .contains("an import would stop here");
+    assertThat(data).doesNotExist();
     var r = withNoRoom(() -> importInto(data));
     assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
     assertThat(r.err())
@@ -352,21 +359,27 @@ class WordPressImportTest {
     // goes in again under the same setting (its three files counted as none).
     var first = importInto(data);
     assertThat(first.code()).as(first.out() + first.err()).isZero();
+    var dryAgain = withNoRoom(() -> importInto(data, "--dry-run"));
+    assertThat(dryAgain.code()).as(dryAgain.out() + dryAgain.err()).isZero();
     var again = withNoRoom(() -> importInto(data));
     assertThat(again.code()).as(again.out() + again.err()).isZero();
     assertThat(again.out()).contains("7 unchanged");
   }
 
   /** The export, with its uploads, into the stopped site at {@code data}. */
-  private static EmbeddingRoleClusterTest.Cli importInto(Path data) {
-    return EmbeddingRoleClusterTest.runCli(
-        "import",
-        "wordpress",
-        wxr.toString(),
-        "--media",
-        uploads.toString(),
-        "--data",
-        data.toString());
+  private static EmbeddingRoleClusterTest.Cli importInto(Path data, String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "import",
+                "wordpress",
+                wxr.toString(),
+                "--media",
+                uploads.toString(),
+                "--data",
+                data.toString()));
+    args.addAll(List.of(more));
+    return EmbeddingRoleClusterTest.runCli(args.toArray(String[]::new));
   }
 
   /** {@code run} with quire.media.keep-free above any disk's room (BundleRoundTripTest's too). */
