@@ -377,7 +377,20 @@ public final class ContentRules {
    * author never wrote.
    */
   public static String slugify(String title, int maxChars) {
-    String s = slugify(title);
+    return cut(slugify(title), maxChars);
+  }
+
+  /**
+   * {@code slug} with the number {@code n}: "notes-2", the slug cut first (at a hyphen where there
+   * is one) so that the whole stays within {@code maxChars}.
+   */
+  public static String numbered(String slug, int n, int maxChars) {
+    String suffix = "-" + n;
+    return cut(slug, Math.max(1, maxChars - suffix.length())) + suffix;
+  }
+
+  /** {@code s} at most {@code maxChars} long, cut at a hyphen where there is one. */
+  private static String cut(String s, int maxChars) {
     if (s.length() <= maxChars) {
       return s;
     }
@@ -396,24 +409,70 @@ public final class ContentRules {
   }
 
   /**
-   * The slug the admin and the API suggest for a new item without one: {@link #slugify}, with an
-   * apostrophe inside a word dropped ("The editor's notes" is "the-editors-notes", not
-   * "the-editor-s-notes"). The importers keep {@link #slugify} as it was: they match files without
-   * a slug to items by the slug it made, and a new spelling would import those again.
+   * The slug the admin and the API suggest for a new item without one: the title spelled in Latin
+   * letters ({@link #latin}: "Straße" is "strasse", "Привет мир" "privet-mir", "学习 Java 笔记"
+   * "xue-xi-java-bi-ji"), with an apostrophe inside a word dropped ("The editor's notes" is
+   * "the-editors-notes", not "the-editor-s-notes"). The importers keep {@link #slugify}: they match
+   * files without a slug to items by the slug it made, and a new spelling would import those again.
    */
   public static String suggestSlug(String title, int maxChars) {
-    return slugify(title.replaceAll("(?<=\\p{L})['\u2019](?=\\p{L})", ""), maxChars);
+    String s = ascii(latin(title.replaceAll("(?<=\\p{L})['\u2019](?=\\p{L})", "")));
+    return cut(s.isEmpty() ? UNTITLED : s, maxChars);
   }
 
-  /** Suggests a slug from a title: "Hello, World!" becomes "hello-world". */
+  /**
+   * Suggests a slug from a title: "Hello, World!" becomes "hello-world", "Café" "cafe" (its accents
+   * dropped, other letters with them: "Straße" "stra-e", as ever). A title with no letter or digit
+   * left so, one written only in another script, is spelled in Latin letters first ({@link
+   * #latin}): "Привет мир" is "privet-mir", "שלום" "slwm". Until 2026-12-07 each such title was
+   * "untitled", so two of them met on one slug, and an import matched a file to whichever item held
+   * it. "untitled" is left for titles with nothing to spell (emoji alone).
+   */
   public static String slugify(String title) {
-    String s =
-        java.text.Normalizer.normalize(title, java.text.Normalizer.Form.NFKD)
-            .replaceAll("\\p{M}", "")
-            .toLowerCase(Locale.ROOT)
-            .replaceAll("[^a-z0-9]+", "-")
-            .replaceAll("(^-+|-+$)", "");
-    return s.isEmpty() ? "untitled" : s;
+    String s = ascii(title);
+    if (s.isEmpty()) {
+      s = ascii(latin(title));
+    }
+    return s.isEmpty() ? UNTITLED : s;
+  }
+
+  /** The slug of a title with nothing to spell a slug with. */
+  public static final String UNTITLED = "untitled";
+
+  /** Whether {@link #slugify} finds something to spell in {@code title} (not emoji alone, say). */
+  public static boolean spellsASlug(String title) {
+    return !ascii(title).isEmpty() || !ascii(latin(title)).isEmpty();
+  }
+
+  /** Letters and digits with their accents dropped, lower case, hyphens between; may be empty. */
+  private static String ascii(String title) {
+    return java.text.Normalizer.normalize(title, java.text.Normalizer.Form.NFKD)
+        .replaceAll("\\p{M}", "")
+        .toLowerCase(Locale.ROOT)
+        .replaceAll("[^a-z0-9]+", "-")
+        .replaceAll("(^-+|-+$)", "");
+  }
+
+  /**
+   * {@code text} in Latin letters, by ICU4J's {@code Any-Latin; Latin-ASCII} transliterator (each
+   * script's usual romanisation, Han by its pinyin); text of ASCII alone is returned as it is
+   * without loading it. The transliterator is made once, at the first title that needs it (~0.3 s,
+   * its data read from the jar), and used by one thread at a time.
+   */
+  static String latin(String text) {
+    if (text.chars().allMatch(c -> c < 0x80)) {
+      return text;
+    }
+    com.ibm.icu.text.Transliterator t = Transliteration.INSTANCE;
+    synchronized (t) {
+      return t.transliterate(text);
+    }
+  }
+
+  /** Made at its first use (the holder's class is loaded then). */
+  private static final class Transliteration {
+    static final com.ibm.icu.text.Transliterator INSTANCE =
+        com.ibm.icu.text.Transliterator.getInstance("Any-Latin; Latin-ASCII");
   }
 
   static boolean isSafeUrl(String url) {

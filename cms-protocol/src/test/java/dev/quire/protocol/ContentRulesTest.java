@@ -40,6 +40,37 @@ class ContentRulesTest {
     assertThat(ContentRules.slugify("The editor's notes", 120)).isEqualTo("the-editor-s-notes");
   }
 
+  /**
+   * A title written in another script gets a slug spelled from it, not "untitled" for all of them
+   * (two such posts then met on one slug, and an import matched a file to whichever item held it).
+   * What the importers made before for a title with Latin letters stays as it was.
+   */
+  @Test
+  void aTitleInAnotherScriptIsSpelledInLatinLetters() {
+    assertThat(ContentRules.slugify("\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440"))
+        .isEqualTo("privet-mir");
+    assertThat(ContentRules.slugify("\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd"))
+        .isEqualTo("slwm-wlm");
+    assertThat(ContentRules.slugify("\u65e5\u672c\u8a9e\u306e\u30bf\u30a4\u30c8\u30eb"))
+        .isEqualTo("ri-ben-yunotaitoru");
+    assertThat(ContentRules.slugify("\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac"))
+        .isEqualTo("ellenika");
+    assertThat(ContentRules.slugify("\ud83c\udf89\ud83c\udf89"))
+        .as("nothing to spell")
+        .isEqualTo(ContentRules.UNTITLED);
+    // Kept for the importers: the Latin letters alone, as before.
+    assertThat(ContentRules.slugify("\u5b66\u4e60 Java \u7b14\u8bb0")).isEqualTo("java");
+    assertThat(ContentRules.slugify("Stra\u00dfe")).isEqualTo("stra-e");
+    // What the admin and the API suggest for a new item spells every letter.
+    assertThat(ContentRules.suggestSlug("\u5b66\u4e60 Java \u7b14\u8bb0", 120))
+        .isEqualTo("xue-xi-java-bi-ji");
+    assertThat(ContentRules.suggestSlug("Stra\u00dfe und \u00c6r\u00f8", 120))
+        .isEqualTo("strasse-und-aero");
+    assertThat(ContentRules.suggestSlug("Caf\u00e9 cr\u00e8me", 120)).isEqualTo("cafe-creme");
+    assertThat(ContentRules.suggestSlug("\u041f\u0440\u0438\u0432\u0435\u0442 ".repeat(40), 20))
+        .isEqualTo("privet-privet-privet");
+  }
+
   @Test
   void aCoversDescriptionIsOneLineBoundedAsADescriptionAndNamedCoverAlt() {
     var rules =

@@ -434,7 +434,13 @@ public final class MarkdownFolder {
     String title = ContentRules.oneLine(scalar(f, nodes, "title", problems));
     String slug = scalar(f, nodes, "slug", problems);
     if (slug == null && title != null) {
-      slug = rules.slugFor(title);
+      // A title with nothing to spell a slug with (emoji alone) takes the file's name instead:
+      // "untitled" for every such file would match each to whichever item holds that slug.
+      String name = f.getFileName().toString().replaceFirst("(?i)\\.md$", "");
+      slug =
+          ContentRules.spellsASlug(title) || !ContentRules.spellsASlug(name)
+              ? rules.slugFor(title)
+              : rules.slugFor(name);
     }
     String id = scalar(f, nodes, "id", problems);
     if (id != null && !ID.matcher(id).matches()) {

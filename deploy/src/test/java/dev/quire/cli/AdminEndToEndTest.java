@@ -181,6 +181,15 @@ class AdminEndToEndTest {
         () -> admin.get("/admin/content/").body().contains("Written in the &lt;admin&gt;"),
         Duration.ofSeconds(5));
     assertThat(admin.get("/admin/content/").body()).doesNotContain("<admin>");
+    // The same title again, its slug left empty: the slug made from it gets a number.
+    var again =
+        admin.submit(
+            "/admin/content/new?kind=post",
+            "/admin/content/new",
+            Map.of("kind", "post", "title", "Written in the admin", "body", "Another"));
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(303);
+    assertThat(item(AdminForms.location(again).split("/")[3]).get("slug").asText())
+        .isEqualTo("written-in-the-admin-2");
 
     // Open, save unchanged: the date shown as a day keeps its time; the body keeps its lines.
     var saved =

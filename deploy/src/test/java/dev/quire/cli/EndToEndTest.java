@@ -845,6 +845,49 @@ class EndToEndTest {
     assertThat(list.at("/items/0").has("title")).isTrue();
   }
 
+  /**
+   * A slug made from a title, none given: spelled in Latin letters from any script (every Japanese
+   * or Russian title was "untitled" before, so the second was refused, naming a slug nobody typed),
+   * and numbered while another item holds it. A slug that was given is refused when taken, as ever.
+   */
+  /** The slug of the item {@code body} creates (201). */
+  private static String createdSlug(String body) throws Exception {
+    var r = api("POST", "/api/v1/content", body);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return JSON.readTree(r.body()).get("slug").asText();
+  }
+
+  @Test
+  @Order(4)
+  void aSlugMadeFromATitleIsSpelledInLatinAndNumberedWhenTaken() throws Exception {
+    assertThat(
+            createdSlug(
+                "{\"kind\":\"post\",\"title\":\"\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440\"}"))
+        .isEqualTo("privet-mir");
+    assertThat(
+            createdSlug(
+                "{\"kind\":\"post\",\"title\":\"\u65e5\u672c\u8a9e\u306e\u30bf\u30a4\u30c8\u30eb\"}"))
+        .isEqualTo("ri-ben-yunotaitoru");
+    assertThat(createdSlug("{\"kind\":\"post\",\"title\":\"Same title\"}")).isEqualTo("same-title");
+    assertThat(createdSlug("{\"kind\":\"post\",\"title\":\"Same title\"}"))
+        .isEqualTo("same-title-2");
+    assertThat(createdSlug("{\"kind\":\"page\",\"title\":\"Same  title!\"}"))
+        .isEqualTo("same-title-3");
+    var given =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"x\",\"slug\":\"same-title\"}");
+    assertThat(given.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(given.body()).at("/error/code").asText()).isEqualTo("slug_taken");
+    // Every numbered try that was refused left nothing behind: one item per slug.
+    assertThat(
+            JSON.readTree(api("GET", "/api/v1/content?slug=same-title-3", null).body())
+                .get("total")
+                .asInt())
+        .isEqualTo(1);
+  }
+
   @Test
   @Order(4)
   void everyRevisionCanBeReadComparedAndRevertedTo() throws Exception {

@@ -188,6 +188,24 @@ class MarkdownFolderTest {
         .doesNotEndWith("-");
   }
 
+  /**
+   * Titles in other scripts without a slug get one spelled from them; every one of them was
+   * "untitled" before (two in a folder refused, one matched to whatever item held the slug). A
+   * title with nothing to spell takes the file's name.
+   */
+  @Test
+  void titlesInOtherScriptsGetTheirOwnSlugsAndEmojiTheFilesName() throws Exception {
+    var r =
+        read(
+            "ru.md", "---\ntitle: \u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440\n---\nx",
+            "he.md", "---\ntitle: \u05e9\u05dc\u05d5\u05dd\n---\nx",
+            "party-time.md", "---\ntitle: \"\ud83c\udf89\ud83c\udf89\"\n---\nx",
+            "untitled-one.md", "---\ntitle: Untitled\n---\nx");
+    assertThat(problems(r)).isEmpty();
+    assertThat(r.entries().stream().map(e -> e.fields().slug()))
+        .containsExactlyInAnyOrder("privet-mir", "slwm", "party-time", "untitled");
+  }
+
   /** Markdown the import does not read (a subfolder's, a .MD) is named, not passed over. */
   @Test
   void markdownInSubfoldersIsNamedAsNotRead() throws Exception {

@@ -89,6 +89,9 @@ final class ContentPages {
   private final String baseUrl;
   private final int maxSlug;
 
+  /** quire.gateway.slug-from-title-attempts: numbered slugs tried for a new item's title. */
+  private final int slugFromTitleAttempts;
+
   /** The site's settings and the site as served: which page is the home. */
   private final dev.quire.gateway.site.LiveSettings settings;
 
@@ -104,6 +107,9 @@ final class ContentPages {
     this.zone = zone;
     this.baseUrl = ctx.config().getString("quire.site.base-url");
     this.maxSlug = ctx.config().getInt("quire.content.limits.slug-chars");
+    this.slugFromTitleAttempts =
+        dev.quire.protocol.ConfigChecks.atLeastOne(
+            ctx.config(), "quire.gateway.slug-from-title-attempts");
     this.diffWordChars = ctx.config().getInt("quire.gateway.admin.diff-word-chars");
     this.diffWordLineChars = ctx.config().getInt("quire.gateway.admin.diff-word-line-chars");
   }
@@ -302,25 +308,35 @@ final class ContentPages {
     if (f.containsKey("preview")) {
       return preview(e, null, NEW, new HashMap<>(f), fields.body());
     }
-    String id = ContentIds.next();
+    // A slug left empty is made from the title, numbered while another item holds it.
+    boolean fromTitle = f.getOrDefault("slug", "").isBlank();
+    CompletionStage<ContentReply> created =
+        fromTitle
+            ? content.createWithSlugFromTitle(
+                kind,
+                fields,
+                ContentCommand.Initially.DRAFT,
+                e.username(),
+                slugFromTitleAttempts,
+                maxSlug)
+            : content.command(
+                ContentIds.next(),
+                r ->
+                    new ContentCommand.Create(
+                        kind, fields, ContentCommand.Initially.DRAFT, e.username(), r));
     return kept(
         e,
         null,
         NEW,
         new HashMap<>(f),
-        content
-            .command(
-                id,
-                r ->
-                    new ContentCommand.Create(
-                        kind, fields, ContentCommand.Initially.DRAFT, e.username(), r))
-            .thenApply(
-                reply -> {
-                  if (reply instanceof ContentReply.Rejected rej) {
-                    return formPage(e, status(rej), null, new HashMap<>(f), errorsOf(rej), null);
-                  }
-                  return admin.seeOther("/admin/content/" + id + "/?done=created");
-                }));
+        created.thenApply(
+            reply -> {
+              if (reply instanceof ContentReply.Rejected rej) {
+                return formPage(e, status(rej), null, new HashMap<>(f), errorsOf(rej), null);
+              }
+              String id = ((ContentReply.Accepted) reply).content().id();
+              return admin.seeOther("/admin/content/" + id + "/?done=created");
+            }));
   }
 
   /**

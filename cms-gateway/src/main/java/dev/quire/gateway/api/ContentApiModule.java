@@ -67,6 +67,9 @@ public final class ContentApiModule implements CmsModule {
   /** quire.content.limits.slug-chars: a slug made from a title is cut to it. */
   private int maxSlug;
 
+  /** quire.gateway.slug-from-title-attempts: numbered slugs tried for a new item's title. */
+  private int slugFromTitleAttempts;
+
   /** {@code GET /api/v1/limits}: this node's {@code quire.content.limits}, as JSON. */
   private byte[] limitsJson;
 
@@ -78,6 +81,9 @@ public final class ContentApiModule implements CmsModule {
     this.maxPageSize = ctx.config().getInt("quire.gateway.api.max-page-size");
     ContentRules.Limits limits = ContentRules.Limits.fromConfig(ctx.config());
     this.maxSlug = limits.maxSlug();
+    this.slugFromTitleAttempts =
+        dev.quire.protocol.ConfigChecks.atLeastOne(
+            ctx.config(), "quire.gateway.slug-from-title-attempts");
     this.limitsJson = limitsJson(limits);
     this.revisionsMaxChars = ctx.config().getLong("quire.gateway.api.revisions-max-chars");
     if (maxPageSize < 1 || defaultPageSize < 1 || defaultPageSize > maxPageSize) {
@@ -230,16 +236,21 @@ public final class ContentApiModule implements CmsModule {
     } catch (IllegalArgumentException e) {
       throw HttpError.badRequest("kind", e.getMessage());
     }
-    String slug =
-        in.slug() == null || in.slug().isBlank()
-            ? (in.title() == null ? null : ContentRules.suggestSlug(in.title(), maxSlug))
-            : in.slug();
-    String id = ContentIds.next();
+    boolean fromTitle = (in.slug() == null || in.slug().isBlank()) && in.title() != null;
+    String slug = fromTitle ? ContentRules.suggestSlug(in.title(), maxSlug) : in.slug();
     ContentFields fields = fields(in, slug);
     ContentCommand.Initially then = initially(in);
     if (then.status() != ContentStatus.DRAFT && !caller.may(Permission.PUBLISH)) {
       throw ApiCaller.forbidden(caller, "create an item " + then.status().id());
     }
+    if (fromTitle) {
+      // A slug the caller did not choose: a number is added while another item holds it.
+      return content
+          .createWithSlugFromTitle(
+              kind, fields, then, caller.actor(), slugFromTitleAttempts, maxSlug)
+          .thenApply(reply -> item(reply, StatusCodes.CREATED));
+    }
+    String id = ContentIds.next();
     return content
         .command(id, r -> new ContentCommand.Create(kind, fields, then, caller.actor(), r))
         .thenApply(reply -> item(reply, StatusCodes.CREATED));

@@ -75,6 +75,50 @@ public final class ContentClient {
    * Sends a command to the item's entity. A rejection is returned, not thrown. A change that times
    * out while the content nodes are refusing writes is 503 {@code store_failing}, saying why.
    */
+  /**
+   * Creates an item whose slug was made from its title, none being given ({@code
+   * ContentRules.suggestSlug}): should another item hold that slug, the item is created as {@code
+   * <slug>-2}, then {@code -3}, and so on (as WordPress does), each try under a new id, at most
+   * {@code attempts} slugs in all (the last refusal is the answer then). The editor never typed the
+   * slug, so a refusal naming it told them nothing they could have avoided. A slug cut to {@code
+   * maxSlug} leaves room for its number.
+   */
+  public CompletionStage<ContentReply> createWithSlugFromTitle(
+      dev.quire.protocol.ContentKind kind,
+      dev.quire.protocol.ContentFields fields,
+      ContentCommand.Initially then,
+      String actor,
+      int attempts,
+      int maxSlug) {
+    return createTry(kind, fields, then, actor, 1, attempts, maxSlug);
+  }
+
+  private CompletionStage<ContentReply> createTry(
+      dev.quire.protocol.ContentKind kind,
+      dev.quire.protocol.ContentFields fields,
+      ContentCommand.Initially then,
+      String actor,
+      int n,
+      int attempts,
+      int maxSlug) {
+    String slug =
+        n == 1
+            ? fields.slug()
+            : dev.quire.protocol.ContentRules.numbered(fields.slug(), n, maxSlug);
+    dev.quire.protocol.ContentFields tried = fields.withSlug(slug);
+    return command(
+            dev.quire.protocol.ContentIds.next(),
+            r -> new ContentCommand.Create(kind, tried, then, actor, r))
+        .thenCompose(
+            reply ->
+                reply instanceof ContentReply.Rejected rej
+                        && rej.code() == dev.quire.protocol.ErrorCode.SLUG_TAKEN
+                        && "slug".equals(rej.field())
+                        && n < attempts
+                    ? createTry(kind, fields, then, actor, n + 1, attempts, maxSlug)
+                    : CompletableFuture.completedFuture(reply));
+  }
+
   public CompletionStage<ContentReply> command(
       String contentId, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
     ContentCommand[] sent = new ContentCommand[1];
