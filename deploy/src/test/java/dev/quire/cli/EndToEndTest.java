@@ -1256,6 +1256,11 @@ class EndToEndTest {
             api("POST", "/api/v1/content/" + bread2 + "/unpublish", "{\"revision\":" + rev + "}")
                 .statusCode())
         .isEqualTo(200);
+    // Once the site has let it go, no post links to it as related, not even the first view after
+    // the change (which showed the related list from before, with a link that answered 404).
+    await(
+        () -> node.gateway().site().snapshot().bySlug("rye-loaf") == null, Duration.ofSeconds(10));
+    assertThat(get("/posts/sourdough-basics/").body()).doesNotContain(RELATED_RYE);
     await(
         () -> api("GET", "/api/v1/content/" + bread2 + "/related", null).statusCode() == 404,
         Duration.ofSeconds(30));

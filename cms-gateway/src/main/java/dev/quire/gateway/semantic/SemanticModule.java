@@ -233,8 +233,23 @@ public final class SemanticModule implements CmsModule {
       return List.of(new Fragment("semantic/related.peb", Map.of("related", known.items()), true));
     }
     fetch(post.id(), siteSeq);
-    List<ItemView> stale = known == null ? List.of() : known.items();
+    // The list from before the site changed, while the new one is fetched: without the items the
+    // site no longer shows (a link to one answered 404 until the fetch came back), each as shown
+    // now.
+    List<ItemView> stale = known == null ? List.of() : stillShown(known.items(), site.snapshot());
     return List.of(new Fragment("semantic/related.peb", Map.of("related", stale), false));
+  }
+
+  /** Of {@code items}, those {@code snap} still shows at their slug, as it shows them. */
+  static List<ItemView> stillShown(List<ItemView> items, SiteSnapshot snap) {
+    List<ItemView> shown = new ArrayList<>(items.size());
+    for (ItemView v : items) {
+      ItemView now = snap.bySlug(v.slug());
+      if (now != null && now.id().equals(v.id())) {
+        shown.add(now);
+      }
+    }
+    return shown;
   }
 
   private void fetch(String id, long seq) {
