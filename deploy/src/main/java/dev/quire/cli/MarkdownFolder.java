@@ -395,6 +395,13 @@ public final class MarkdownFolder {
         line = m.getProblemMark().getLine() + 2;
       }
       String msg = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
+      if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
+        // What is wrong ("found character '\t(TAB)' that cannot start any token"), then what
+        // the parser was doing: its message's first line held only the latter.
+        msg =
+            m.getProblem().strip()
+                + (m.getContext() == null ? "" : " (" + m.getContext().strip() + ")");
+      }
       if (e instanceof org.yaml.snakeyaml.reader.ReaderException r) {
         // A character YAML does not allow: its own line, and which it is (it was always line 2,
         // "special characters are not allowed").

@@ -122,7 +122,8 @@ class MarkdownFolderTest {
             "4.md", "---\ntitle: [unclosed\n---\nx",
             "5.md", "---\ntitle: Dup\nslug: same\n---\n",
             "6.md", "---\ntitle: Dup again\nslug: same\n---\n",
-            "7.md", "---\ntitle: Big\n---\n" + "x".repeat(10_000));
+            "7.md", "---\ntitle: Big\n---\n" + "x".repeat(10_000),
+            "8.md", "---\ntitle: Tabs\n\tslug: tabbed\n---\nx");
     assertThat(problems(r))
         .contains(
             "1.md:3: slug: 'Not OK' must be lowercase letters a-z, digits and single hyphens (e.g. my-first-post)",
@@ -131,6 +132,12 @@ class MarkdownFolderTest {
             "3.md:1: front matter: the file must start with a '---' line",
             "6.md:3: slug: 'same' is also used by " + dir.resolve("5.md"))
         .anyMatch(p -> p.startsWith("4.md:") && p.contains("front matter: is not valid YAML"))
+        // What is wrong, not only what the parser was doing ("while scanning for the next token").
+        .anyMatch(
+            p ->
+                p.startsWith("8.md:3: front matter: is not valid YAML: found character")
+                    && p.contains("TAB")
+                    && p.contains("while scanning for the next token"))
         .anyMatch(p -> p.startsWith("7.md:1: file: is 100") && p.contains("at most 10000 allowed"));
     assertThat(r.entries())
         .extracting(e -> e.file().getFileName().toString())
