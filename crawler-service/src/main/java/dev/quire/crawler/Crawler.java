@@ -376,15 +376,25 @@ public final class Crawler {
   private boolean readSitemaps(
       String origin, BaseRobotRules rules, Set<String> out, long deadline) {
     List<String> roots = new ArrayList<>(rules.getSitemaps());
+    String usual = origin + "/sitemap.xml";
     if (roots.isEmpty()) {
-      roots.add(origin + "/sitemap.xml");
+      roots.add(usual);
     }
     // Partial documents allowed: a sitemap cut at the size limit still gives its first URLs.
     SiteMapParser parser = new SiteMapParser(false, true);
     boolean found = false;
     Deque<String> pending = new ArrayDeque<>(roots);
     Set<String> seen = new LinkedHashSet<>();
-    while (!pending.isEmpty() && seen.size() < MAX_SITEMAPS && System.nanoTime() - deadline <= 0) {
+    while (seen.size() < MAX_SITEMAPS && System.nanoTime() - deadline <= 0) {
+      if (pending.isEmpty()) {
+        // None of those robots.txt names could be read (one on another host, say: a site whose
+        // robots.txt names localhost, crawled at 127.0.0.1): the usual place, before saying
+        // there is no sitemap.
+        if (found || seen.contains(usual)) {
+          break;
+        }
+        pending.add(usual);
+      }
       String u = pending.poll();
       if (!seen.add(u)) {
         continue;

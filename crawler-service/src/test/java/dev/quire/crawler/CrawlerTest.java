@@ -433,6 +433,27 @@ class CrawlerTest {
   }
 
   /**
+   * A robots.txt that names a sitemap the crawler cannot read (here on another host: a site whose
+   * base URL says localhost, crawled at 127.0.0.1) leaves the usual /sitemap.xml to try before
+   * saying there is none (it said so, with the sitemap answering 200 where it always is).
+   */
+  @Test
+  void aSitemapNamedWhereItCannotBeReadLeavesTheUsualPlaceToTry() throws Exception {
+    site.pages.put(
+        "/robots.txt",
+        new Page(
+            200,
+            "text/plain",
+            "User-agent: *\nDisallow:\n\nSitemap: " + other.url("/sitemap.xml") + "\n",
+            Map.of(),
+            0));
+    List<Finding> f = audit(config(), null);
+    assertThat(site.hits("/sitemap.xml")).isEqualTo(1);
+    assertThat(f).noneMatch(x -> x.kind().equals("missing-sitemap"));
+    assertThat(has(f, "sitemap-only", site.url("/orphan/"), null)).isTrue();
+  }
+
+  /**
    * A robots.txt that answers 5xx, or not within the call timeout, means "crawl nothing" (RFC
    * 9309): no page of the site is fetched and the report says why, as an error. A timeout was read
    * as "allow all" until 2026-12-06.
