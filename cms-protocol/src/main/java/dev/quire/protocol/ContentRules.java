@@ -193,7 +193,8 @@ public final class ContentRules {
               "has " + f.tags().size() + " tags, at most " + limits.maxTags() + " allowed"));
     }
     java.util.Set<String> seen = new java.util.HashSet<>();
-    for (String tag : f.tags()) {
+    for (String written : f.tags()) {
+      String tag = written == null ? null : composed(written);
       if (tag == null || tag.isBlank()) {
         errors.add(new FieldError("tags", "contains an empty tag"));
       } else if (tag.length() > limits.maxTag()) {
@@ -345,14 +346,16 @@ public final class ContentRules {
    * "event_sourcing", both /tags/event-sourcing/) are one tag, kept as first written. (A post once
    * listed such a pair twice, both linking to one tag page.) So are spellings that differ only in
    * case ("Java" and "java"). Exact repeats are left for {@link #validate}, which refuses them by
-   * name.
+   * name. Each in Unicode's composed form (NFC): "Café" typed on a Mac often arrives as "e" and a
+   * combining accent, which looks the same, was refused as not a letter, and would have been
+   * another tag page.
    */
   public static List<String> normaliseTags(List<String> tags) {
     List<String> out = new ArrayList<>();
     java.util.Map<String, String> byKey = new java.util.HashMap<>();
     for (String t : tags) {
       if (t != null && !t.isBlank()) {
-        String tag = t.strip();
+        String tag = composed(t.strip());
         String first = byKey.putIfAbsent(tagKey(tag), tag);
         if (first == null || first.equals(tag)) {
           out.add(tag);
@@ -360,6 +363,11 @@ public final class ContentRules {
       }
     }
     return out;
+  }
+
+  /** {@code text} in Unicode's composed form (NFC), as the site keeps tags. */
+  static String composed(String text) {
+    return java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFC);
   }
 
   /**

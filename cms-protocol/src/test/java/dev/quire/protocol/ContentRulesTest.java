@@ -177,5 +177,16 @@ class ContentRulesTest {
     assertThat(rules.validate(ContentKind.POST, twice))
         .singleElement()
         .satisfies(e -> assertThat(e.message()).contains("'a' is listed twice"));
+
+    // "Café" as a Mac often sends it (e and a combining accent): a letter, and the same tag as
+    // the composed spelling, kept composed.
+    String decomposed = "Cafe\u0301";
+    var cafe = new ContentFields("T", "t", "", "", java.util.List.of(decomposed), "", "", null, "");
+    assertThat(rules.validate(ContentKind.POST, cafe)).isEmpty();
+    // Both spellings are one exact repeat, refused by name as any other.
+    assertThat(ContentRules.normaliseTags(java.util.List.of(decomposed, "Caf\u00e9")))
+        .containsExactly("Caf\u00e9", "Caf\u00e9");
+    assertThat(ContentRules.normaliseTags(java.util.List.of(decomposed, "caf\u00e9")))
+        .containsExactly("Caf\u00e9");
   }
 }
