@@ -491,8 +491,28 @@ public final class ContentRules {
     return !lower.contains(":") && !lower.startsWith("//");
   }
 
-  private static FieldError tooLong(String field, String value, int max) {
+  /**
+   * A value over its limit, which counts UTF-16 units as a browser's {@code maxlength} does: an
+   * emoji, or a character of the rarer CJK ideographs, counts as two. The message says so when the
+   * value holds such characters, else "150 emoji" read as "300 characters long" looked wrong.
+   */
+  static FieldError tooLong(String field, String value, int max) {
+    int pairs = value.length() - value.codePointCount(0, value.length());
     return new FieldError(
-        field, "is " + value.length() + " characters long, at most " + max + " allowed");
+        field,
+        "is "
+            + value.length()
+            + " characters long"
+            + (pairs == 0
+                ? ""
+                : " ("
+                    + pairs
+                    + (pairs == 1
+                        ? " of them an emoji or another character"
+                        : " of them emoji or other characters")
+                    + " outside Unicode's first 65,536, which count as two)")
+            + ", at most "
+            + max
+            + " allowed");
   }
 }

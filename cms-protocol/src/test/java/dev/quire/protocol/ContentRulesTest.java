@@ -154,6 +154,20 @@ class ContentRulesTest {
         .isEmpty();
   }
 
+  /**
+   * A limit counts UTF-16 units, as a browser's maxlength does; a value with emoji says how many
+   * counted twice (150 emoji were "300 characters long", which looked wrong).
+   */
+  @Test
+  void aTooLongValueWithEmojiSaysTheyCountTwice() {
+    assertThat(ContentRules.tooLong("title", "\ud83c\udf89".repeat(150), 200).message())
+        .isEqualTo(
+            "is 300 characters long (150 of them emoji or other characters outside Unicode's"
+                + " first 65,536, which count as two), at most 200 allowed");
+    assertThat(ContentRules.tooLong("title", "x".repeat(201), 200).message())
+        .isEqualTo("is 201 characters long, at most 200 allowed");
+  }
+
   /** Spellings of one tag fold into the first, case included; an exact repeat is refused. */
   @Test
   void spellingsOfOneTagFoldAndAnExactRepeatIsRefused() {
