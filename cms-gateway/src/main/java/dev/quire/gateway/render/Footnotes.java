@@ -1,6 +1,6 @@
 package dev.quire.gateway.render;
 
-import java.util.function.IntFunction;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,8 +21,12 @@ public final class Footnotes {
    */
   static final String SECTION = "<section class=\"footnotes\" data-footnotes";
 
+  /**
+   * commonmark's label of a link back: "Back to reference 1", or "Back to reference 1-2" for the
+   * second place a note is cited.
+   */
   private static final Pattern BACK_LABEL =
-      Pattern.compile("aria-label=\"Back to reference (\\d+)\"");
+      Pattern.compile("aria-label=\"Back to reference (\\d+(?:-\\d+)?)\"");
 
   private static final MarkupEscape ESCAPE = new MarkupEscape();
 
@@ -30,9 +34,10 @@ public final class Footnotes {
 
   /**
    * {@code html} with a {@code heading} (plain text, escaped here) opening its footnotes and each
-   * link back labelled {@code backLabel.apply(n)} (plain text, escaped here).
+   * link back labelled {@code backLabel.apply(n)}, {@code n} being its number as commonmark writes
+   * it ("1", or "1-2" for a note's second citation; the label plain text, escaped here).
    */
-  public static String localize(String html, String heading, IntFunction<String> backLabel) {
+  public static String localize(String html, String heading, Function<String, String> backLabel) {
     if (html == null) {
       return "";
     }
@@ -49,18 +54,9 @@ public final class Footnotes {
     Matcher m = BACK_LABEL.matcher(html);
     int from = open;
     while (m.find(from)) {
-      int n;
-      try {
-        n = Integer.parseInt(m.group(1));
-      } catch (NumberFormatException e) {
-        // More digits than an int: left in English rather than numbered wrong.
-        out.append(html, from, m.end());
-        from = m.end();
-        continue;
-      }
       out.append(html, from, m.start())
           .append("aria-label=\"")
-          .append(ESCAPE.escape(backLabel.apply(n)))
+          .append(ESCAPE.escape(backLabel.apply(m.group(1))))
           .append('"');
       from = m.end();
     }

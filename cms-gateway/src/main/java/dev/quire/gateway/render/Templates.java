@@ -236,15 +236,23 @@ public final class Templates {
                 EvaluationContext context,
                 int lineNumber) {
               if (input == null) {
-                return new io.pebbletemplates.pebble.extension.escaper.SafeString("");
+                return "";
               }
-              // The body is the renderer's sanitized HTML, written as it is (as "| raw" would).
+              // Text, as its input was: "| raw" after it, as the body had before, writes it.
               java.util.Locale locale = context.getLocale();
-              return new io.pebbletemplates.pebble.extension.escaper.SafeString(
-                  Footnotes.localize(
-                      input.toString(),
-                      word("post.footnotes", locale),
-                      n -> word("post.footnoteBack", locale, n)));
+              try {
+                return Footnotes.localize(
+                    input.toString(),
+                    word("post.footnotes", locale),
+                    n -> word("post.footnoteBack", locale, n));
+              } catch (IllegalArgumentException | UncheckedIOException e) {
+                // A theme's pattern that does not parse, or (dev mode) a word file unreadable.
+                throw new io.pebbletemplates.pebble.error.PebbleException(
+                    e,
+                    "theme words 'post.footnotes' and 'post.footnoteBack': " + e.getMessage(),
+                    lineNumber,
+                    self.getName());
+              }
             }
           },
           "jsonLd",

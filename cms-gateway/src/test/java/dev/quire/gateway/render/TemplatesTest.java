@@ -104,19 +104,21 @@ public class TemplatesTest {
   }
 
   /**
-   * The stored body is the same in every language; its footnotes get a heading (the HTML checker
-   * warned of a section without one) and their links back a label in the page's language.
+   * The Markdown renderer's output for two footnotes, one cited twice, as MarkdownRendererTest
+   * checks it.
    */
-  /** The Markdown renderer's output for two footnotes, as MarkdownRendererTest checks it. */
   public static final String FOOTNOTES_BODY =
       """
       <p>A note<sup class="footnote-ref"><a href="#fn-a" id="fnref-a" data-footnote-ref>1</a></sup> \
-      and another<sup class="footnote-ref"><a href="#fn-b" id="fnref-b" data-footnote-ref>2</a></sup>.</p>
+      and another<sup class="footnote-ref"><a href="#fn-b" id="fnref-b" data-footnote-ref>2</a></sup>, \
+      and the first again<sup class="footnote-ref"><a href="#fn-a" id="fnref-a-2" data-footnote-ref>1</a></sup>.</p>
       <section class="footnotes" data-footnotes>
       <ol>
       <li id="fn-a">
       <p>First &quot;one&quot;. <a href="#fnref-a" class="footnote-backref" data-footnote-backref \
-      data-footnote-backref-idx="1" aria-label="Back to reference 1">\u21a9</a></p>
+      data-footnote-backref-idx="1" aria-label="Back to reference 1">\u21a9</a> \
+      <a href="#fnref-a-2" class="footnote-backref" data-footnote-backref data-footnote-backref-idx="1-2" \
+      aria-label="Back to reference 1-2"><sup class="footnote-ref">2</sup>\u21a9</a></p>
       </li>
       <li id="fn-b">
       <p>Second. <a href="#fnref-b" class="footnote-backref" data-footnote-backref \
@@ -126,12 +128,17 @@ public class TemplatesTest {
       </section>
       """;
 
+  /**
+   * The stored body is the same in every language; its footnotes get a heading (the HTML checker
+   * warned of a section without one) and their links back a label in the page's language.
+   */
   @Test
   void footnotesGetAHeadingAndLinksBackInThePagesLanguage(@TempDir Path theme) throws Exception {
     Files.createDirectories(theme.resolve("templates/t"));
     Files.writeString(theme.resolve("templates/t/body.peb"), "{{ html | footnotes | raw }}");
     Templates templates = new Templates(theme, false, true, List.of());
-    // What content-service's MarkdownRenderer writes for "A note[^a] and another[^b]." and two
+    // What content-service's MarkdownRenderer writes for "A note[^a] and another[^b], and the
+    // first again[^a]." and two
     // notes (MarkdownRendererTest holds it to this form).
     String body = FOOTNOTES_BODY;
     assertThat(body).contains("aria-label=\"Back to reference 2\"");
@@ -144,7 +151,7 @@ public class TemplatesTest {
     assertThat(section.child(0).text()).isEqualTo("Footnotes");
     assertThat(section.child(0).classNames()).contains("visually-hidden");
     assertThat(page.select("a[data-footnote-backref]").eachAttr("aria-label"))
-        .containsExactly("Back to reference 1", "Back to reference 2");
+        .containsExactly("Back to reference 1", "Back to reference 1-2", "Back to reference 2");
     assertThat(en.replace("\n<h2 class=\"visually-hidden footnotes-heading\">Footnotes</h2>", ""))
         .as("nothing else of the body changes")
         .isEqualTo(body);
@@ -153,7 +160,10 @@ public class TemplatesTest {
     page = org.jsoup.Jsoup.parseBodyFragment(de);
     assertThat(page.selectFirst("section[data-footnotes] > h2").text()).isEqualTo("Fu\u00dfnoten");
     assertThat(page.select("a[data-footnote-backref]").eachAttr("aria-label"))
-        .containsExactly("Zur\u00fcck zum Verweis 1", "Zur\u00fcck zum Verweis 2");
+        .containsExactly(
+            "Zur\u00fcck zum Verweis 1",
+            "Zur\u00fcck zum Verweis 1-2",
+            "Zur\u00fcck zum Verweis 2");
     assertThat(de).doesNotContain("Back to reference");
 
     // A body with raw HTML went through jsoup, which writes empty attributes as ="".
@@ -165,7 +175,9 @@ public class TemplatesTest {
     assertThat(page.selectFirst("section[data-footnotes] > h2").text()).isEqualTo("Notes");
     assertThat(page.select("a[data-footnote-backref]").eachAttr("aria-label"))
         .containsExactly(
-            "Retour \u00e0 l\u2019appel de note 1", "Retour \u00e0 l\u2019appel de note 2");
+            "Retour \u00e0 l\u2019appel de note 1",
+            "Retour \u00e0 l\u2019appel de note 1-2",
+            "Retour \u00e0 l\u2019appel de note 2");
 
     String plain = "<p>No notes here.</p>\n";
     assertThat(

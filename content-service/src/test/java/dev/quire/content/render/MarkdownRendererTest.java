@@ -51,16 +51,21 @@ class MarkdownRendererTest {
    */
   @Test
   void footnotesAreWrittenAsTheGatewayLocalizesThem() {
-    assertThat(md.render("A note[^a] and another[^b].\n\n[^a]: First \"one\".\n[^b]: Second.\n"))
+    assertThat(
+            md.render(
+                "A note[^a] and another[^b], and the first again[^a].\n\n[^a]: First \"one\".\n[^b]: Second.\n"))
         .isEqualTo(
             """
             <p>A note<sup class="footnote-ref"><a href="#fn-a" id="fnref-a" data-footnote-ref>1</a></sup> \
-            and another<sup class="footnote-ref"><a href="#fn-b" id="fnref-b" data-footnote-ref>2</a></sup>.</p>
+            and another<sup class="footnote-ref"><a href="#fn-b" id="fnref-b" data-footnote-ref>2</a></sup>, \
+            and the first again<sup class="footnote-ref"><a href="#fn-a" id="fnref-a-2" data-footnote-ref>1</a></sup>.</p>
             <section class="footnotes" data-footnotes>
             <ol>
             <li id="fn-a">
             <p>First &quot;one&quot;. <a href="#fnref-a" class="footnote-backref" data-footnote-backref \
-            data-footnote-backref-idx="1" aria-label="Back to reference 1">\u21a9</a></p>
+            data-footnote-backref-idx="1" aria-label="Back to reference 1">\u21a9</a> \
+            <a href="#fnref-a-2" class="footnote-backref" data-footnote-backref data-footnote-backref-idx="1-2" \
+            aria-label="Back to reference 1-2"><sup class="footnote-ref">2</sup>\u21a9</a></p>
             </li>
             <li id="fn-b">
             <p>Second. <a href="#fnref-b" class="footnote-backref" data-footnote-backref \
