@@ -193,8 +193,9 @@ public final class ContentRules {
               "has " + f.tags().size() + " tags, at most " + limits.maxTags() + " allowed"));
     }
     java.util.Set<String> seen = new java.util.HashSet<>();
-    for (String written : f.tags()) {
-      String tag = written == null ? null : composed(written);
+    // Tags as sent: a command's are composed (normaliseTags) before they get here; a stored
+    // history's (a bundle's restore) are kept as they were, so a decomposed one is refused there.
+    for (String tag : f.tags()) {
       if (tag == null || tag.isBlank()) {
         errors.add(new FieldError("tags", "contains an empty tag"));
       } else if (tag.length() > limits.maxTag()) {
@@ -366,7 +367,7 @@ public final class ContentRules {
   }
 
   /** {@code text} in Unicode's composed form (NFC), as the site keeps tags. */
-  static String composed(String text) {
+  public static String composed(String text) {
     return java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFC);
   }
 
@@ -424,7 +425,7 @@ public final class ContentRules {
    * files without a slug to items by the slug it made, and a new spelling would import those again.
    */
   public static String suggestSlug(String title, int maxChars) {
-    String s = ascii(latin(title.replaceAll("(?<=\\p{L})['\u2019](?=\\p{L})", "")));
+    String s = ascii(inWords(latin(title.replaceAll("(?<=\\p{L})['\u2019](?=\\p{L})", ""))));
     return cut(s.isEmpty() ? UNTITLED : s, maxChars);
   }
 
@@ -439,13 +440,31 @@ public final class ContentRules {
   public static String slugify(String title) {
     String s = ascii(title);
     if (s.isEmpty()) {
-      s = ascii(latin(title));
+      s = ascii(inWords(latin(title)));
     }
     return s.isEmpty() ? UNTITLED : s;
   }
 
   /** The slug of a title with nothing to spell a slug with. */
   public static final String UNTITLED = "untitled";
+
+  /**
+   * Transliterated text with the marks a romanisation writes inside a word taken out: Russian's
+   * soft and hard signs (ʹ ʺ, or ' once made ASCII), Arabic's ʿayn. Left in, each split its word in
+   * the slug ("Мальчик" was "mal-cik"; now "malcik").
+   */
+  private static String inWords(String latin) {
+    return latin.replaceAll("(?<=\\p{L})[\\p{Lm}'\"\u2019]+(?=\\p{L})", "");
+  }
+
+  /**
+   * Whether {@link #slugify} made {@link #UNTITLED} of {@code text} until 2026-12-07: it has no
+   * letter or digit that stays once accents are dropped (another script, emoji). The importers then
+   * also look for a file's item at the slug they made of it before (its title the same).
+   */
+  public static boolean wasUntitled(String text) {
+    return ascii(text).isEmpty();
+  }
 
   /** Whether {@link #slugify} finds something to spell in {@code title} (not emoji alone, say). */
   public static boolean spellsASlug(String title) {
@@ -508,9 +527,10 @@ public final class ContentRules {
                 : " ("
                     + pairs
                     + (pairs == 1
-                        ? " of them an emoji or another character"
-                        : " of them emoji or other characters")
-                    + " outside Unicode's first 65,536, which count as two)")
+                        ? " of them an emoji or another character outside Unicode's first"
+                            + " 65,536, which counts as two)"
+                        : " of them emoji or other characters outside Unicode's first 65,536,"
+                            + " which count as two)"))
             + ", at most "
             + max
             + " allowed");

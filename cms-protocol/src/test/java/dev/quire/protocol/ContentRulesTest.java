@@ -21,6 +21,16 @@ class ContentRulesTest {
     assertThat(ContentRules.oneLine(once)).isEqualTo(once).isEqualTo("x y");
   }
 
+  /** A number on a slug keeps it within the limit, cut at a hyphen where there is one. */
+  @Test
+  void aNumberedSlugStaysWithinTheLimit() {
+    assertThat(ContentRules.numbered("notes", 2, 120)).isEqualTo("notes-2");
+    assertThat(ContentRules.numbered("x".repeat(120), 2, 120)).isEqualTo("x".repeat(118) + "-2");
+    assertThat(ContentRules.numbered("x".repeat(120), 10, 120)).isEqualTo("x".repeat(117) + "-10");
+    assertThat(ContentRules.numbered("a".repeat(100) + "-" + "b".repeat(19), 2, 120))
+        .isEqualTo("a".repeat(100) + "-2");
+  }
+
   /** A slug made from a long title is cut at a word's end within the limit. */
   @Test
   void aSlugFromALongTitleIsCutAtAWordsEnd() {
@@ -53,6 +63,13 @@ class ContentRulesTest {
         .isEqualTo("slwm-wlm");
     assertThat(ContentRules.slugify("\u65e5\u672c\u8a9e\u306e\u30bf\u30a4\u30c8\u30eb"))
         .isEqualTo("ri-ben-yunotaitoru");
+    // A soft sign (and Arabic's ʿayn) inside a word does not split it.
+    assertThat(ContentRules.slugify("\u041c\u0430\u043b\u044c\u0447\u0438\u043a"))
+        .isEqualTo("malcik");
+    assertThat(
+            ContentRules.suggestSlug(
+                "\u041e\u0431\u044a\u044f\u0432\u043b\u0435\u043d\u0438\u0435", 120))
+        .isEqualTo("obavlenie");
     assertThat(ContentRules.slugify("\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac"))
         .isEqualTo("ellenika");
     assertThat(ContentRules.slugify("\ud83c\udf89\ud83c\udf89"))
@@ -160,6 +177,10 @@ class ContentRulesTest {
    */
   @Test
   void aTooLongValueWithEmojiSaysTheyCountTwice() {
+    assertThat(ContentRules.tooLong("title", "x".repeat(199) + "\ud83c\udf89", 200).message())
+        .isEqualTo(
+            "is 201 characters long (1 of them an emoji or another character outside Unicode's"
+                + " first 65,536, which counts as two), at most 200 allowed");
     assertThat(ContentRules.tooLong("title", "\ud83c\udf89".repeat(150), 200).message())
         .isEqualTo(
             "is 300 characters long (150 of them emoji or other characters outside Unicode's"
@@ -196,7 +217,16 @@ class ContentRulesTest {
     // the composed spelling, kept composed.
     String decomposed = "Cafe\u0301";
     var cafe = new ContentFields("T", "t", "", "", java.util.List.of(decomposed), "", "", null, "");
-    assertThat(rules.validate(ContentKind.POST, cafe)).isEmpty();
+    assertThat(
+            rules.validate(
+                ContentKind.POST,
+                new ContentFields(
+                    "T", "t", "", "", ContentRules.normaliseTags(cafe.tags()), "", "", null, "")))
+        .isEmpty();
+    // A stored history (a bundle's) is checked as it is: decomposed, it is refused.
+    assertThat(rules.validateStored(ContentKind.POST, cafe))
+        .singleElement()
+        .satisfies(e -> assertThat(e.field()).isEqualTo("tags"));
     // Both spellings are one exact repeat, refused by name as any other.
     assertThat(ContentRules.normaliseTags(java.util.List.of(decomposed, "Caf\u00e9")))
         .containsExactly("Caf\u00e9", "Caf\u00e9");

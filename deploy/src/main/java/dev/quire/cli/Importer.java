@@ -651,15 +651,38 @@ public final class Importer {
    */
   private CompletionStage<Optional<ContentSnapshot>> find(MarkdownFolder.Entry e) {
     if (e.id() == null) {
-      return target.findBySlug(e.fields().slug());
+      return bySlugOrFormer(e);
     }
     return target
         .get(e.id())
         .thenCompose(
-            byId ->
-                byId.isPresent()
-                    ? CompletableFuture.completedFuture(byId)
-                    : target.findBySlug(e.fields().slug()));
+            byId -> byId.isPresent() ? CompletableFuture.completedFuture(byId) : bySlugOrFormer(e));
+  }
+
+  /**
+   * The item holding the file's slug; failing that, one at a slug an import made of its title
+   * before ({@link MarkdownFolder.Entry#formerSlugs}), if it has the file's title and kind.
+   */
+  private CompletionStage<Optional<ContentSnapshot>> bySlugOrFormer(MarkdownFolder.Entry e) {
+    return target
+        .findBySlug(e.fields().slug())
+        .thenCompose(
+            found -> found.isPresent() ? CompletableFuture.completedFuture(found) : former(e, 0));
+  }
+
+  private CompletionStage<Optional<ContentSnapshot>> former(MarkdownFolder.Entry e, int i) {
+    if (i >= e.formerSlugs().size()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return target
+        .findBySlug(e.formerSlugs().get(i))
+        .thenCompose(
+            found ->
+                found.isPresent()
+                        && found.get().kind() == e.kind()
+                        && found.get().fields().title().equals(e.fields().title())
+                    ? CompletableFuture.completedFuture(found)
+                    : former(e, i + 1));
   }
 
   /** The status its file asks for: what a new item starts in, and what an existing one moves to. */

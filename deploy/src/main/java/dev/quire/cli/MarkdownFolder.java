@@ -95,6 +95,10 @@ public final class MarkdownFolder {
   /**
    * {@code id}: the item the file was exported from, when it says (an export writes it), so that a
    * file whose slug was changed renames its item instead of making a new one; null otherwise.
+   * {@code formerSlugs}: where an import before 2026-12-07 put a file whose slug was made from a
+   * title with no Latin letter ("untitled", or WordPress's "untitled-<id>"), looked at (in order)
+   * when no item holds its slug now, and taken only if that item has the file's title and kind: the
+   * file then renames it instead of making a second one.
    */
   public record Entry(
       Path file,
@@ -104,7 +108,12 @@ public final class MarkdownFolder {
       Instant publishAt,
       int slugLine,
       String id,
-      int kindLine) {
+      int kindLine,
+      List<String> formerSlugs) {
+    public Entry {
+      formerSlugs = formerSlugs == null ? List.of() : List.copyOf(formerSlugs);
+    }
+
     public Entry(
         Path file,
         ContentKind kind,
@@ -112,7 +121,7 @@ public final class MarkdownFolder {
         boolean draft,
         Instant publishAt,
         int slugLine) {
-      this(file, kind, fields, draft, publishAt, slugLine, null, slugLine);
+      this(file, kind, fields, draft, publishAt, slugLine, null, slugLine, List.of());
     }
   }
 
@@ -398,9 +407,11 @@ public final class MarkdownFolder {
       if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
         // What is wrong ("found character '\t(TAB)' that cannot start any token"), then what
         // the parser was doing: its message's first line held only the latter.
+        // On one line, as every problem is printed.
         msg =
-            m.getProblem().strip()
-                + (m.getContext() == null ? "" : " (" + m.getContext().strip() + ")");
+            (m.getProblem().strip()
+                    + (m.getContext() == null ? "" : " (" + m.getContext().strip() + ")"))
+                .replaceAll("\\s*\\R\\s*", " ");
       }
       if (e instanceof org.yaml.snakeyaml.reader.ReaderException r) {
         // A character YAML does not allow: its own line, and which it is (it was always line 2,
@@ -537,7 +548,14 @@ public final class MarkdownFolder {
             publishAt != null ? publishAt : date,
             slugLine,
             id,
-            nodes.containsKey("kind") ? line(nodes.get("kind")) : slugLine),
+            nodes.containsKey("kind") ? line(nodes.get("kind")) : slugLine,
+            // A slug made from a title that made "untitled" before: where that import put it.
+            !nodes.containsKey("slug")
+                    && title != null
+                    && ContentRules.wasUntitled(title)
+                    && !ContentRules.UNTITLED.equals(slug)
+                ? List.of(ContentRules.UNTITLED)
+                : List.of()),
         slug,
         slugLine,
         idLine);

@@ -231,7 +231,18 @@ final class WordPressImport {
             new MarkdownFolder.Problem(
                 file, i.line(), e.field(), e.message() + " (WordPress item " + i.id() + ")"));
       }
-      entries.add(new MarkdownFolder.Entry(file, kind, fields, draft, publishAt, i.line()));
+      // A post_name (or title) with no Latin letter made "untitled" before 2026-12-07, or
+      // "untitled-<id>" when an earlier item of the file had that: a re-import finds it there.
+      String source = i.slug().isEmpty() ? title : decode(i.slug());
+      List<String> former =
+          ContentRules.wasUntitled(source) && !slug.startsWith(ContentRules.UNTITLED)
+              ? List.of(
+                  ContentRules.UNTITLED + "-" + ContentRules.slugify(String.valueOf(i.id())),
+                  ContentRules.UNTITLED)
+              : List.of();
+      entries.add(
+          new MarkdownFolder.Entry(
+              file, kind, fields, draft, publishAt, i.line(), null, i.line(), former));
       feedPage |= kind == ContentKind.PAGE && slug.equals("feed");
 
       if (!draft) {
@@ -406,7 +417,8 @@ final class WordPressImport {
     }
     names.addAll(i.tags());
     for (String name : names) {
-      String clean = cleanTag(name);
+      // Composed (NFC), as the site keeps tags: one decomposed would be refused as no letter.
+      String clean = cleanTag(ContentRules.composed(name));
       if (!clean.isEmpty()) {
         byKey.putIfAbsent(clean.toLowerCase(Locale.ROOT), clean);
       }

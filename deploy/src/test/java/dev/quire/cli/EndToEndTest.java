@@ -845,11 +845,6 @@ class EndToEndTest {
     assertThat(list.at("/items/0").has("title")).isTrue();
   }
 
-  /**
-   * A slug made from a title, none given: spelled in Latin letters from any script (every Japanese
-   * or Russian title was "untitled" before, so the second was refused, naming a slug nobody typed),
-   * and numbered while another item holds it. A slug that was given is refused when taken, as ever.
-   */
   /** The slug of the item {@code body} creates (201). */
   private static String createdSlug(String body) throws Exception {
     var r = api("POST", "/api/v1/content", body);
@@ -857,6 +852,11 @@ class EndToEndTest {
     return JSON.readTree(r.body()).get("slug").asText();
   }
 
+  /**
+   * A slug made from a title, none given: spelled in Latin letters from any script (every Japanese
+   * or Russian title was "untitled" before, so the second was refused, naming a slug nobody typed),
+   * and numbered while another item holds it. A slug that was given is refused when taken, as ever.
+   */
   @Test
   @Order(4)
   void aSlugMadeFromATitleIsSpelledInLatinAndNumberedWhenTaken() throws Exception {
@@ -873,6 +873,8 @@ class EndToEndTest {
         .isEqualTo("same-title-2");
     assertThat(createdSlug("{\"kind\":\"page\",\"title\":\"Same  title!\"}"))
         .isEqualTo("same-title-3");
+    // A page whose title makes a slug the site's own pages answer at starts numbered.
+    assertThat(createdSlug("{\"kind\":\"page\",\"title\":\"Archive\"}")).isEqualTo("archive-2");
     var given =
         api(
             "POST",

@@ -260,7 +260,47 @@ class ImportCommandTest {
     }
   }
 
+  /**
+   * Before 2026-12-07 a file without a slug whose title has no Latin letter was imported at
+   * "untitled". The same file imported again now makes "privet-mir": it renames the item it made
+   * then (same title and kind) instead of adding a second one; an unrelated item at "untitled" is
+   * left alone.
+   */
+  @Test
+  void aFileImportedAsUntitledBeforeRenamesThatItemInsteadOfCopyingIt() throws Exception {
+    String russian = "\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440";
+    Path data = tmp.resolve("untitled");
+    Path other = tmp.resolve("unrelated");
+    for (var site : List.of(List.of(data, russian), List.of(other, "\u65e5\u672c\u8a9e"))) {
+      try (var session = localSite((Path) site.get(0))) {
+        session
+            .target
+            .create(
+                dev.quire.protocol.ContentKind.POST,
+                new ContentFields(
+                    (String) site.get(1), "untitled", "Old.", "", List.of(), "", "", null, ""))
+            .toCompletableFuture()
+            .get();
+      }
+    }
+    Path posts = Files.createDirectories(tmp.resolve("ru"));
+    Files.writeString(posts.resolve("ru.md"), "---\ntitle: " + russian + "\n---\nNew.\n");
+
+    Run renamed = run("import", "markdown", posts.toString(), "--data", data.toString());
+    assertThat(renamed.code()).as(renamed.err()).isZero();
+    assertThat(exportedFiles(data, tmp.resolve("out1"))).containsExactly("privet-mir.md");
+    assertThat(Files.readString(tmp.resolve("out1/privet-mir.md"))).contains("New.");
+
+    Run created = run("import", "markdown", posts.toString(), "--data", other.toString());
+    assertThat(created.code()).as(created.err()).isZero();
+    assertThat(exportedFiles(other, tmp.resolve("out2")))
+        .containsExactlyInAnyOrder("untitled.md", "privet-mir.md");
+    assertThat(Files.readString(tmp.resolve("out2/untitled.md"))).contains("Old.");
+  }
+
   /** What a command answered, and what it printed on standard error. */
+  record Run(int code, String err) {}
+
   /** The stopped site in {@code data}, opened as a command opens it. */
   static TargetSession localSite(Path data) throws Exception {
     SiteOptions site = new SiteOptions();
@@ -281,8 +321,6 @@ class ImportCommandTest {
   static Connection siteDatabase(Path data) throws java.sql.SQLException {
     return DriverManager.getConnection("jdbc:h2:file:" + data.resolve("quire"), "quire", "");
   }
-
-  record Run(int code, String err) {}
 
   static Run run(String... args) {
     var err = new java.io.ByteArrayOutputStream();

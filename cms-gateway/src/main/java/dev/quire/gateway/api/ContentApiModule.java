@@ -237,7 +237,10 @@ public final class ContentApiModule implements CmsModule {
       throw HttpError.badRequest("kind", e.getMessage());
     }
     boolean fromTitle = (in.slug() == null || in.slug().isBlank()) && in.title() != null;
-    String slug = fromTitle ? ContentRules.suggestSlug(in.title(), maxSlug) : in.slug();
+    String slug =
+        fromTitle
+            ? ContentRules.suggestSlug(in.title(), maxSlug)
+            : (in.slug() == null || in.slug().isBlank() ? null : in.slug());
     ContentFields fields = fields(in, slug);
     ContentCommand.Initially then = initially(in);
     if (then.status() != ContentStatus.DRAFT && !caller.may(Permission.PUBLISH)) {

@@ -72,10 +72,6 @@ public final class ContentClient {
   }
 
   /**
-   * Sends a command to the item's entity. A rejection is returned, not thrown. A change that times
-   * out while the content nodes are refusing writes is 503 {@code store_failing}, saying why.
-   */
-  /**
    * Creates an item whose slug was made from its title, none being given ({@code
    * ContentRules.suggestSlug}): should another item hold that slug, the item is created as {@code
    * <slug>-2}, then {@code -3}, and so on (as WordPress does), each try under a new id, at most
@@ -90,7 +86,14 @@ public final class ContentClient {
       String actor,
       int attempts,
       int maxSlug) {
-    return createTry(kind, fields, then, actor, 1, attempts, maxSlug);
+    // A page titled "Archive" or "Search" would take a slug the site's own pages answer at, which
+    // is refused as reserved: its numbers start at 2.
+    int first =
+        kind == dev.quire.protocol.ContentKind.PAGE
+                && dev.quire.protocol.ContentRules.RESERVED_SLUGS.contains(fields.slug())
+            ? 2
+            : 1;
+    return createTry(kind, fields, then, actor, first, first + attempts - 1, maxSlug);
   }
 
   private CompletionStage<ContentReply> createTry(
@@ -99,7 +102,7 @@ public final class ContentClient {
       ContentCommand.Initially then,
       String actor,
       int n,
-      int attempts,
+      int last,
       int maxSlug) {
     String slug =
         n == 1
@@ -114,11 +117,15 @@ public final class ContentClient {
                 reply instanceof ContentReply.Rejected rej
                         && rej.code() == dev.quire.protocol.ErrorCode.SLUG_TAKEN
                         && "slug".equals(rej.field())
-                        && n < attempts
-                    ? createTry(kind, fields, then, actor, n + 1, attempts, maxSlug)
+                        && n < last
+                    ? createTry(kind, fields, then, actor, n + 1, last, maxSlug)
                     : CompletableFuture.completedFuture(reply));
   }
 
+  /**
+   * Sends a command to the item's entity. A rejection is returned, not thrown. A change that times
+   * out while the content nodes are refusing writes is 503 {@code store_failing}, saying why.
+   */
   public CompletionStage<ContentReply> command(
       String contentId, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
     ContentCommand[] sent = new ContentCommand[1];

@@ -240,11 +240,17 @@ public final class SemanticModule implements CmsModule {
     return List.of(new Fragment("semantic/related.peb", Map.of("related", stale), false));
   }
 
-  /** Of {@code items}, those {@code snap} still shows at their slug, as it shows them. */
+  /**
+   * Of {@code items}, those {@code snap} still shows, as it shows them: at their slug, or at the
+   * one an item renamed since took.
+   */
   static List<ItemView> stillShown(List<ItemView> items, SiteSnapshot snap) {
     List<ItemView> shown = new ArrayList<>(items.size());
     for (ItemView v : items) {
       ItemView now = snap.bySlug(v.slug());
+      if (now == null || !now.id().equals(v.id())) {
+        now = snap.byAlias(v.slug());
+      }
       if (now != null && now.id().equals(v.id())) {
         shown.add(now);
       }
