@@ -2522,6 +2522,14 @@ class EndToEndTest {
     String unreadable = raw("GET /%ZZ/ HTTP/1.1\r\nHost: x\r\n");
     assertThat(unreadable).startsWith("HTTP/1.1 400").contains("text/html");
     assertThat(unreadable).contains("The address could not be read").contains("class=\"error\"");
+    // Under the API, the same refusal in the API's JSON.
+    String apiUnreadable = raw("GET /api/v1/search?q=a%2 HTTP/1.1\r\nHost: x\r\n");
+    assertThat(apiUnreadable)
+        .startsWith("HTTP/1.1 400")
+        .contains("Content-Type: application/json")
+        .contains(
+            "{\"error\":{\"code\":\"invalid\",\"field\":\"url\","
+                + "\"message\":\"The address could not be read");
     var emptySlug = api("GET", "/api/v1/content?slug=", null);
     assertThat(emptySlug.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(emptySlug.body()).at("/error/field").asText()).isEqualTo("slug");
