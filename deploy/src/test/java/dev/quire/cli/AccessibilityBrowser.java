@@ -37,7 +37,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * and axe's best practices. Each page is checked in the light and the dark colour scheme at a
  * desktop width, and again at a phone's width (light), where tables and code scroll sideways. Any
  * violation fails the test, naming the page, the scheme and width, the rule and the elements; so
- * does a {@code <time>} whose {@code datetime} HTML does not take.
+ * does a {@code <time>} whose {@code datetime} HTML does not take, and a page wider than the
+ * window.
  *
  * <p>axe finds what a program can (names, contrast, landmarks, focusable scrolling boxes, labels);
  * what it cannot judge (whether alt text describes the image, reading order that makes sense) is
@@ -183,6 +184,18 @@ final class AccessibilityBrowser {
     if (missing != path.equals("/no-such-page/")) {
       problems.add(path + " (" + how + "): unexpected page '" + title + "'");
       return;
+    }
+    // Not axe's either: at a phone's width nothing pushes the page sideways (tables and code
+    // scroll in their own boxes); the admin's menu and its tables once did.
+    long wider =
+        ((Number)
+                ((org.openqa.selenium.JavascriptExecutor) driver)
+                    .executeScript(
+                        "return document.documentElement.scrollWidth"
+                            + " - document.documentElement.clientWidth;"))
+            .longValue();
+    if (wider > 0) {
+      problems.add(path + " (" + how + "): the page is " + wider + " px wider than the window");
     }
     analyze(driver, path + " (" + how + ")", problems);
   }

@@ -356,7 +356,9 @@ class AdminEndToEndTest {
         .contains("Typed by an author.")
         .contains("value=\"Changed by an author\"");
     assertThat(item(published).get("title").asText()).isNotEqualTo("Changed by an author");
-    assertThat(writer.get("/admin/users/").statusCode()).isEqualTo(403);
+    var users = writer.get("/admin/users/");
+    assertThat(users.statusCode()).isEqualTo(403);
+    assertThat(users.body()).contains("does not allow this. Ask an admin.");
     var draft =
         writer.submit(
             "/admin/content/new?kind=page",
@@ -864,7 +866,11 @@ class AdminEndToEndTest {
         "/api/v1/users",
         "{\"username\": \"author2\", \"role\": \"author\", \"password\": \"author2-password\"}");
     AdminForms author = signedIn("author2", "author2-password");
-    assertThat(author.get("/admin/redirects/").statusCode()).isEqualTo(403);
+    var notAllowed = author.get("/admin/redirects/");
+    assertThat(notAllowed.statusCode()).isEqualTo(403);
+    // Who to ask: editors keep the redirects too.
+    assertThat(notAllowed.body())
+        .contains("Your role (author) does not allow this. Ask an editor or an admin.");
     String nav = author.get("/admin/media/").body();
     assertThat(nav).contains("href=\"/admin/media/\"").doesNotContain("href=\"/admin/redirects/\"");
     // Deleting media is for editors too: an author sees no delete link and cannot ask.

@@ -45,6 +45,40 @@ class MediaLimitTest {
           .contains("4096 bytes (quire.media.max-upload-bytes)")
           .contains("nothing was stored");
       assertThat(mediaTotal(base)).isZero();
+
+      // The same file from the admin: the Media page and the editing page's upload name the
+      // media's limit (they said the form was larger than the admin's 4 MiB form limit), the
+      // editing page's script reading it as JSON.
+      Path password = tmp.resolve("data/admin-password");
+      EndToEndTest.await(
+          () -> java.nio.file.Files.exists(password), java.time.Duration.ofSeconds(20));
+      AdminForms admin = new AdminForms(base);
+      var in = admin.signIn("admin", java.nio.file.Files.readString(password).strip());
+      assertThat(in.statusCode()).as(in.body()).isEqualTo(303);
+      String csrf = AdminForms.csrf(admin.get("/admin/media/").body());
+      var page =
+          admin.postMultipart(
+              "/admin/media/",
+              java.util.List.<String[]>of(new String[] {"_csrf", csrf}),
+              "big.png",
+              png);
+      assertThat(page.statusCode()).isEqualTo(413);
+      assertThat(page.body())
+          .contains("the file is larger than 4096 bytes (quire.media.max-upload-bytes)")
+          .doesNotContain("max-form-bytes");
+      var insert =
+          admin.postMultipart(
+              "/admin/media/insert",
+              java.util.List.<String[]>of(new String[] {"_csrf", csrf}),
+              "big.png",
+              png);
+      assertThat(insert.statusCode()).isEqualTo(413);
+      assertThat(insert.headers().firstValue("Content-Type")).hasValue("application/json");
+      var insertError = new ObjectMapper().readTree(insert.body()).get("error");
+      assertThat(insertError.get("code").asText()).isEqualTo("too_large");
+      assertThat(insertError.get("message").asText())
+          .contains("4096 bytes (quire.media.max-upload-bytes)");
+      assertThat(mediaTotal(base)).isZero();
     }
   }
 

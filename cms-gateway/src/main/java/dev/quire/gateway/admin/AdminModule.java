@@ -119,6 +119,10 @@ public final class AdminModule implements CmsModule, Admin {
 
   private boolean secureCookies;
   private long maxFormBytes;
+
+  /** quire.media.max-upload-bytes: what a file over it is told. */
+  private long maxUploadBytes;
+
   private int minPassword;
   private int maxPassword;
   private ZoneId zone;
@@ -163,6 +167,7 @@ public final class AdminModule implements CmsModule, Admin {
             ? context.config().getString("quire.site.base-url").startsWith("https:")
             : Boolean.parseBoolean(secure);
     this.maxFormBytes = c.getBytes("max-form-bytes");
+    this.maxUploadBytes = context.config().getBytes("quire.media.max-upload-bytes");
     this.minPassword = c.getInt("password.min-length");
     this.maxPassword = c.getInt("password.max-length");
     this.zone = context.zone();
@@ -275,16 +280,8 @@ public final class AdminModule implements CmsModule, Admin {
                     cause = cause.getCause();
                   }
                   if (cause
-                      instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException) {
-                    return complete(
-                        errorPage(
-                            new HttpError(
-                                413,
-                                "too_large",
-                                "",
-                                "The form is larger than "
-                                    + maxFormBytes
-                                    + " bytes (quire.gateway.admin.max-form-bytes).")));
+                      instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException s) {
+                    return tooLarge(s.limit());
                   }
                   return complete(errorPage(ErrorMapper.httpError(e)));
                 })
@@ -313,27 +310,18 @@ public final class AdminModule implements CmsModule, Admin {
             .handle(
                 Rejection.class,
                 r -> {
-                  boolean tooLarge =
-                      r
-                              instanceof
-                              org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection
-                                  m
-                          && m.getCause()
-                              instanceof
-                              org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+                  if (r
+                          instanceof
+                          org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection m
+                      && m.getCause()
+                          instanceof
+                          org.apache.pekko.http.scaladsl.model.EntityStreamSizeException s) {
+                    return tooLarge(s.limit());
+                  }
                   return complete(
                       errorPage(
-                          tooLarge
-                              ? new HttpError(
-                                  413,
-                                  "too_large",
-                                  "",
-                                  "The form is larger than "
-                                      + maxFormBytes
-                                      + " bytes (quire.gateway.admin.max-form-bytes).")
-                              : HttpError.badRequest(
-                                  "",
-                                  "The form could not be read. Reload the page and try again.")));
+                          HttpError.badRequest(
+                              "", "The form could not be read. Reload the page and try again.")));
                 })
             .handleNotFound(
                 extractUri(
@@ -407,11 +395,65 @@ public final class AdminModule implements CmsModule, Admin {
                                       "message",
                                       "Your role ("
                                           + e.role().id()
-                                          + ") does not allow this. Ask an admin.")));
+                                          + ") does not allow this. Ask "
+                                          + whoMay(need)
+                                          + ".")));
                         }
                         return inner.apply(e);
                       });
                 }));
+  }
+
+  /**
+   * A form or upload over {@code limit}: the admin's form limit, or (any other limit, a media
+   * upload's) the media's, named as the Media page names it. It said "the form is larger than
+   * 4194304 bytes" for a file over the media's 64 MB. The editing page's upload (its script reads
+   * JSON) gets the API's JSON error.
+   */
+  private Route tooLarge(long limit) {
+    HttpError error =
+        limit == maxFormBytes
+            ? new HttpError(
+                413,
+                "too_large",
+                "",
+                "The form is larger than "
+                    + maxFormBytes
+                    + " bytes (quire.gateway.admin.max-form-bytes).")
+            : new HttpError(
+                413,
+                "too_large",
+                "file",
+                new dev.quire.gateway.media.MediaStore.TooLarge(maxUploadBytes).getMessage()
+                    + "; nothing was stored");
+    return extractUri(
+        uri ->
+            uri.path().equals(dev.quire.gateway.media.MediaModule.INSERT_PATH)
+                ? complete(
+                    dev.quire.gateway.http.JsonResponses.of(
+                        ctx.json(),
+                        org.apache.pekko.http.javadsl.model.StatusCodes.PAYLOAD_TOO_LARGE,
+                        Map.of(
+                            "error",
+                            Map.of(
+                                "code",
+                                error.code(),
+                                "field",
+                                error.field(),
+                                "message",
+                                error.getMessage()))))
+                : complete(errorPage(error)));
+  }
+
+  /**
+   * Who to ask for what {@code need} allows: "an editor or an admin" for what editors do (the
+   * redirects, the menus, the site audit), "an admin" for the rest. It said "an admin" for all.
+   */
+  static String whoMay(dev.quire.protocol.Role.Permission need) {
+    return java.util.Arrays.stream(dev.quire.protocol.Role.values())
+        .filter(r -> r.may(need))
+        .map(r -> "an " + r.id())
+        .collect(java.util.stream.Collectors.joining(" or "));
   }
 
   /**

@@ -402,7 +402,7 @@ public final class MediaModule implements CmsModule {
   }
 
   /** The editing page's upload: the file's Markdown in JSON, for its script to insert. */
-  static final String INSERT_PATH = "/admin/media/insert";
+  public static final String INSERT_PATH = "/admin/media/insert";
 
   /** An upload: a POST to the API's or the admin's media list, or from the editing page. */
   static boolean isUpload(String method, String path) {
@@ -824,13 +824,6 @@ public final class MediaModule implements CmsModule {
                     adminList(admin))));
   }
 
-  /**
-   * {@code POST /admin/media/insert}: an upload from the editing page (a file chosen, dropped or
-   * pasted into the body), as the media page's form sends it (its first part the CSRF token), for
-   * anyone who may write drafts. Answers JSON, for the page's script: 201 with the stored file and
-   * the Markdown that shows it, or the error (403 for a form of another session, 400, 408, 413, 503
-   * as for the API's uploads) as {@code {"error": {"code", "field", "message"}}}.
-   */
   /** A multipart upload form, bounded to the largest upload and its form's other fields. */
   private Route uploadForm(
       java.util.function.Function<org.apache.pekko.http.javadsl.model.Multipart.FormData, Route>
@@ -840,6 +833,13 @@ public final class MediaModule implements CmsModule {
         () -> entity(Unmarshaller.entityToMultipartFormData(), inner));
   }
 
+  /**
+   * {@code POST /admin/media/insert}: an upload from the editing page (a file chosen, dropped or
+   * pasted into the body), as the media page's form sends it (its first part the CSRF token), for
+   * anyone who may write drafts. Answers JSON, for the page's script: 201 with the stored file and
+   * the Markdown that shows it, or the error (403 for a form of another session, 400, 408, 413, 503
+   * as for the API's uploads) as {@code {"error": {"code", "field", "message"}}}.
+   */
   private Route adminInsert(Admin admin) {
     return post(
         () ->
