@@ -202,10 +202,19 @@ public final class MediaStore {
     return ACTIVE_TYPES.contains(storedType) ? "application/octet-stream" : storedType;
   }
 
-  /** A display name safe in a URL path segment and a header: [A-Za-z0-9._-], at most 100. */
+  /**
+   * A display name safe in a URL path segment and a header: [A-Za-z0-9._-], at most 100. Letters
+   * lose their accents first, as slugs' do ("Café ü.png" is "Cafe-u.png"; the letters were dropped,
+   * "red dot ü.png" stored as "red-dot-.png"). A name already safe is its own safe name, so the
+   * addresses of files stored before stay as they were.
+   */
   public static String safeName(String name) {
     String base = name == null ? "" : name.replaceAll(".*[/\\\\]", "");
-    String s = base.replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("^[.-]+", "");
+    String s =
+        java.text.Normalizer.normalize(base, java.text.Normalizer.Form.NFKD)
+            .replaceAll("\\p{M}+", "")
+            .replaceAll("[^A-Za-z0-9._-]+", "-")
+            .replaceAll("^[.-]+", "");
     if (s.length() > 100) {
       s = s.substring(s.length() - 100);
     }
