@@ -93,32 +93,37 @@ public final class ContentClient {
                 && dev.quire.protocol.ContentRules.RESERVED_SLUGS.contains(fields.slug())
             ? 2
             : 1;
-    return createTry(kind, fields, then, actor, first, first + attempts - 1, maxSlug);
+    return createTry(
+        n -> {
+          dev.quire.protocol.ContentFields tried =
+              n == 1
+                  ? fields
+                  : fields.withSlug(
+                      dev.quire.protocol.ContentRules.numbered(fields.slug(), n, maxSlug));
+          return r -> new ContentCommand.Create(kind, tried, then, actor, r);
+        },
+        first,
+        first + attempts - 1);
   }
 
+  /**
+   * The create {@code createFor(n)} makes, under a new id; the next number's while its slug is
+   * taken.
+   */
   private CompletionStage<ContentReply> createTry(
-      dev.quire.protocol.ContentKind kind,
-      dev.quire.protocol.ContentFields fields,
-      ContentCommand.Initially then,
-      String actor,
+      java.util.function.IntFunction<
+              java.util.function.Function<ActorRef<ContentReply>, ContentCommand>>
+          createFor,
       int n,
-      int last,
-      int maxSlug) {
-    String slug =
-        n == 1
-            ? fields.slug()
-            : dev.quire.protocol.ContentRules.numbered(fields.slug(), n, maxSlug);
-    dev.quire.protocol.ContentFields tried = fields.withSlug(slug);
-    return command(
-            dev.quire.protocol.ContentIds.next(),
-            r -> new ContentCommand.Create(kind, tried, then, actor, r))
+      int last) {
+    return command(dev.quire.protocol.ContentIds.next(), createFor.apply(n))
         .thenCompose(
             reply ->
                 reply instanceof ContentReply.Rejected rej
                         && rej.code() == dev.quire.protocol.ErrorCode.SLUG_TAKEN
                         && "slug".equals(rej.field())
                         && n < last
-                    ? createTry(kind, fields, then, actor, n + 1, last, maxSlug)
+                    ? createTry(createFor, n + 1, last)
                     : CompletableFuture.completedFuture(reply));
   }
 

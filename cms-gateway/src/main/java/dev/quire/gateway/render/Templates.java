@@ -186,100 +186,92 @@ public final class Templates {
               MONTH_FIELDS,
               (d, locale) -> DisplayDate.monthHeading(d, locale, true)),
           "datetime",
-          new io.pebbletemplates.pebble.extension.Filter() {
-            @Override
-            public List<String> getArgumentNames() {
-              return List.of();
-            }
-
-            @Override
-            public Object apply(
-                Object input,
-                Map<String, Object> args,
-                PebbleTemplate self,
-                EvaluationContext context,
-                int lineNumber) {
-              if (input == null) {
-                return "";
-              }
-              if (input instanceof java.time.Instant t) {
-                return DisplayDate.attribute(t);
-              }
-              // An instant as text (what a message carries, "2026-12-07T14:55:00.392389359Z").
-              if (input instanceof String s) {
-                try {
-                  return DisplayDate.attribute(java.time.Instant.parse(s));
-                } catch (java.time.format.DateTimeParseException e) {
-                  // Not an instant: written as it is, as before the filter.
-                  return s;
+          noArguments(
+              (input, context, fault) -> {
+                if (input == null) {
+                  return "";
                 }
-              }
-              throw new io.pebbletemplates.pebble.error.PebbleException(
-                  null,
-                  "datetime takes an Instant or its text, was " + input.getClass().getSimpleName(),
-                  lineNumber,
-                  self.getName());
-            }
-          },
+                if (input instanceof java.time.Instant t) {
+                  return DisplayDate.attribute(t);
+                }
+                // An instant as text (what a message carries, "2026-12-07T14:55:00.392389359Z").
+                if (input instanceof String s) {
+                  try {
+                    return DisplayDate.attribute(java.time.Instant.parse(s));
+                  } catch (java.time.format.DateTimeParseException e) {
+                    // Not an instant: written as it is, as before the filter.
+                    return s;
+                  }
+                }
+                throw fault.at(
+                    "datetime takes an Instant or its text, was "
+                        + input.getClass().getSimpleName(),
+                    null);
+              }),
           "footnotes",
-          new io.pebbletemplates.pebble.extension.Filter() {
-            @Override
-            public List<String> getArgumentNames() {
-              return List.of();
-            }
-
-            @Override
-            public Object apply(
-                Object input,
-                Map<String, Object> args,
-                PebbleTemplate self,
-                EvaluationContext context,
-                int lineNumber) {
-              if (input == null) {
-                return "";
-              }
-              // Text, as its input was: "| raw" after it, as the body had before, writes it.
-              java.util.Locale locale = context.getLocale();
-              try {
-                return Footnotes.localize(
-                    input.toString(),
-                    word("post.footnotes", locale),
-                    n -> word("post.footnoteBack", locale, n));
-              } catch (IllegalArgumentException | UncheckedIOException e) {
-                // A theme's pattern that does not parse, or (dev mode) a word file unreadable.
-                throw new io.pebbletemplates.pebble.error.PebbleException(
-                    e,
-                    "theme words 'post.footnotes' and 'post.footnoteBack': " + e.getMessage(),
-                    lineNumber,
-                    self.getName());
-              }
-            }
-          },
+          noArguments(
+              (input, context, fault) -> {
+                if (input == null) {
+                  return "";
+                }
+                // Text, as its input was: "| raw" after it, as the body had before, writes it.
+                java.util.Locale locale = context.getLocale();
+                try {
+                  return Footnotes.localize(
+                      input.toString(),
+                      word("post.footnotes", locale),
+                      n -> word("post.footnoteBack", locale, n));
+                } catch (IllegalArgumentException | UncheckedIOException e) {
+                  // A theme's pattern that does not parse, or (dev mode) a word file unreadable.
+                  throw fault.at(
+                      "theme words 'post.footnotes' and 'post.footnoteBack': " + e.getMessage(), e);
+                }
+              }),
           "jsonLd",
-          new io.pebbletemplates.pebble.extension.Filter() {
-            @Override
-            public List<String> getArgumentNames() {
-              return List.of();
-            }
+          noArguments(
+              (input, context, fault) -> {
+                if (!(input instanceof Map<?, ?>)) {
+                  throw fault.at(
+                      "jsonLd takes a map, such as {\"@type\": \"BlogPosting\", ...}", null);
+                }
+                return new io.pebbletemplates.pebble.extension.escaper.SafeString(
+                    JsonLd.write(input));
+              }));
+    }
 
-            @Override
-            public Object apply(
-                Object input,
-                Map<String, Object> args,
-                PebbleTemplate self,
-                EvaluationContext context,
-                int lineNumber) {
-              if (!(input instanceof Map<?, ?>)) {
-                throw new io.pebbletemplates.pebble.error.PebbleException(
-                    null,
-                    "jsonLd takes a map, such as {\"@type\": \"BlogPosting\", ...}",
-                    lineNumber,
-                    self.getName());
-              }
-              return new io.pebbletemplates.pebble.extension.escaper.SafeString(
-                  JsonLd.write(input));
-            }
-          });
+    /** What a filter without arguments makes of its input, in the page's context. */
+    private interface NoArguments {
+      Object apply(Object input, EvaluationContext context, Fault fault);
+    }
+
+    /** A template error at the filter's place in its template, saying {@code message}. */
+    private interface Fault {
+      io.pebbletemplates.pebble.error.PebbleException at(String message, Throwable cause);
+    }
+
+    /** A filter that takes no arguments: {@code body} with the template's place for its errors. */
+    private static io.pebbletemplates.pebble.extension.Filter noArguments(NoArguments body) {
+      return new io.pebbletemplates.pebble.extension.Filter() {
+        @Override
+        public List<String> getArgumentNames() {
+          return List.of();
+        }
+
+        @Override
+        public Object apply(
+            Object input,
+            Map<String, Object> args,
+            PebbleTemplate self,
+            EvaluationContext context,
+            int lineNumber) {
+          return body.apply(
+              input,
+              context,
+              (message, cause) ->
+                  new io.pebbletemplates.pebble.error.PebbleException(
+                      cause, message, lineNumber, self.getName()));
+        }
+      };
     }
 
     /** The theme's word for {@code key} in {@code locale}, or the key where no file has it. */
