@@ -322,9 +322,14 @@ public final class HttpTarget implements ContentTarget {
     return http.sendAsync(getRequest("/me"), HttpResponse.BodyHandlers.ofString())
         .thenApply(
             r -> {
+              if (r.statusCode() == 404) {
+                return Optional.<DraftsOnly>empty(); // a site older than the path
+              }
               if (r.statusCode() != 200) {
-                // An older site (404), or a refusal the first write will name as well.
-                return Optional.<DraftsOnly>empty();
+                // A refused token, a busy site: importing without knowing whom the token acts
+                // for would skip the checks that keep an author's import from failing half-way.
+                throw new Refused(
+                    "", "GET " + api + "/me answered " + r.statusCode() + ": " + r.body());
               }
               try {
                 JsonNode me = json.readTree(r.body());

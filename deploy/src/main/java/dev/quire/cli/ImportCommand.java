@@ -225,6 +225,24 @@ final class ImportCommand implements Runnable {
         within(session.target.draftsOnly(), wait, "asking whom the token acts for", "ask whom");
     if (draftsOnly.isPresent()) {
       ContentTarget.DraftsOnly who = draftsOnly.get();
+      // The list trails the journal by a moment: a draft someone started just before it was read
+      // is not in it yet, and the import would write until the server refused that file. Each
+      // file the list does not place is looked up by its slug where the site answers at once.
+      List<ContentTarget.SlugUse> known = new ArrayList<>(site);
+      for (MarkdownFolder.Entry e : Importer.unplaced(entries, site)) {
+        String slug = e.fields().slug();
+        within(
+                session.target.findBySlug(slug),
+                wait,
+                "looking up the site's item at '" + slug + "'",
+                "look up the site's item at '" + slug + "'")
+            .ifPresent(
+                s ->
+                    known.add(
+                        new ContentTarget.SlugUse(
+                            s.id(), s.kind(), s.fields().slug(), s.aliases(), s.status())));
+      }
+      site = known;
       problems.addAll(draftsOnlyProblems(entries, site, who.who()));
       // A draft someone else started is theirs to change: each draft the files would change is
       // read for who started it (the list does not say), before anything is written.

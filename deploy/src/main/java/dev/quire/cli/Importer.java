@@ -233,6 +233,25 @@ public final class Importer {
   }
 
   /** The items in {@code status} the files would reach, each under its file (as above). */
+  /**
+   * The files that name no item of {@code site}: neither by id nor by slug or an old slug (new
+   * files, or items the site's list does not hold yet).
+   */
+  public static List<MarkdownFolder.Entry> unplaced(
+      List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site) {
+    SiteIndex index = SiteIndex.of(site);
+    List<MarkdownFolder.Entry> out = new ArrayList<>();
+    for (MarkdownFolder.Entry e : entries) {
+      String slug = e.fields().slug();
+      if ((e.id() == null || !index.byId().containsKey(e.id()))
+          && !index.bySlug().containsKey(slug)
+          && !index.byAlias().containsKey(slug)) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
   public static Map<MarkdownFolder.Entry, ContentTarget.SlugUse> reached(
       List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site, ContentStatus status) {
     SiteIndex index = SiteIndex.of(site);
