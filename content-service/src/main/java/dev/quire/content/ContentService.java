@@ -265,7 +265,11 @@ public final class ContentService {
     hc.setPassword(db.getString("password"));
     hc.setMaximumPoolSize(db.getInt("read-model-pool-size"));
     hc.setMinimumIdle(1);
-    hc.setConnectionTimeout(db.getDuration("connection-timeout").toMillis());
+    long timeout = db.getDuration("connection-timeout").toMillis();
+    hc.setConnectionTimeout(timeout);
+    // HikariCP's 5 s check of a connection it hands out may not outlast the wait for one (it
+    // would shorten it, with a warning at every start).
+    hc.setValidationTimeout(Math.min(hc.getValidationTimeout(), timeout));
     return new HikariDataSource(hc);
   }
 }

@@ -2179,7 +2179,7 @@ class AdminEndToEndTest {
       }
     }
     // A write that goes through clears it. After that many failures Pekko's circuit breaker lets
-    // one write through every jdbc-journal.circuit-breaker.reset-timeout (5 s): saves work again
+    // one write through every jdbc-journal.circuit-breaker.reset-timeout (1 s): saves work again
     // within that, as an editor trying again finds.
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     for (int n = 0; ; n++) {

@@ -971,8 +971,10 @@ class ContentFailoverClusterTest {
           // Writes cut off by the outage leave their ordering values unused, and the read
           // journal waited 10 s for such a gap before it read on: 15.1 s and more than 15 s in
           // two of eight runs before the gap was given up once no open transaction could fill
-          // it, 216-233 ms in five runs after.
-          Duration.ofSeconds(10),
+          // it, 216-233 ms in five runs after. Then 245-5,787 ms: the projection's node still
+          // waited out HikariCP's sleep between tries to connect (up to the 10 s connection
+          // timeout then, 1 s now) and the projection's 3 s restart backoff (500 ms now).
+          Duration.ofSeconds(4),
           "a post published after the outage is served");
       publishedToVisible = (System.nanoTime() - published) / 1_000_000;
       awaitEveryItemWritable(load);
