@@ -882,6 +882,9 @@ class EndToEndTest {
             "{\"kind\":\"post\",\"title\":\"x\",\"slug\":\"same-title\"}");
     assertThat(given.statusCode()).isEqualTo(409);
     assertThat(JSON.readTree(given.body()).at("/error/code").asText()).isEqualTo("slug_taken");
+    // The refusal says which item holds the slug, by title as well as by id.
+    assertThat(JSON.readTree(given.body()).at("/error/message").asText())
+        .startsWith("'same-title' is already used by the post \"Same title\" (content ");
     // Every numbered try that was refused left nothing behind: one item per slug.
     assertThat(
             JSON.readTree(api("GET", "/api/v1/content?slug=same-title-3", null).body())

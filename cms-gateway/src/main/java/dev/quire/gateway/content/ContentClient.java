@@ -116,7 +116,7 @@ public final class ContentClient {
           createFor,
       int n,
       int last) {
-    return command(dev.quire.protocol.ContentIds.next(), createFor.apply(n))
+    return commandOnce(dev.quire.protocol.ContentIds.next(), createFor.apply(n))
         .thenCompose(
             reply ->
                 reply instanceof ContentReply.Rejected rej
@@ -124,7 +124,7 @@ public final class ContentClient {
                         && "slug".equals(rej.field())
                         && n < last
                     ? createTry(createFor, n + 1, last)
-                    : CompletableFuture.completedFuture(reply));
+                    : namingTheOwner(reply, createFor.apply(n).apply(null)));
   }
 
   /**
@@ -132,6 +132,72 @@ public final class ContentClient {
    * out while the content nodes are refusing writes is 503 {@code store_failing}, saying why.
    */
   public CompletionStage<ContentReply> command(
+      String contentId, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
+    ContentCommand[] sent = new ContentCommand[1];
+    return commandOnce(
+            contentId,
+            r -> {
+              sent[0] = make.apply(r);
+              return sent[0];
+            })
+        .thenCompose(reply -> namingTheOwner(reply, sent[0]));
+  }
+
+  /**
+   * A refusal of {@code sent}'s slug as taken, saying which item holds it by kind and title as well
+   * as id: the entity knows only the id, which told an editor nothing. Any other reply, or when the
+   * holder cannot be read, as it came.
+   */
+  private CompletionStage<ContentReply> namingTheOwner(ContentReply reply, ContentCommand sent) {
+    if (!(reply instanceof ContentReply.Rejected rej
+        && rej.code() == dev.quire.protocol.ErrorCode.SLUG_TAKEN
+        && "slug".equals(rej.field()))) {
+      return CompletableFuture.completedFuture(reply);
+    }
+    String slug =
+        sent instanceof ContentCommand.Create c
+            ? c.fields().slug()
+            : sent instanceof ContentCommand.Edit e
+                ? e.fields().slug()
+                : sent instanceof ContentCommand.EditAndWithdraw w ? w.fields().slug() : null;
+    if (slug == null) {
+      return CompletableFuture.completedFuture(reply);
+    }
+    return slugOwner(slug)
+        .thenCompose(
+            owner ->
+                owner == null
+                    ? CompletableFuture.<ContentReply>completedFuture(reply)
+                    : commandOnce(owner, ContentCommand.Get::new)
+                        .thenApply(
+                            got ->
+                                got instanceof ContentReply.Accepted a
+                                        && (a.content().fields().slug().equals(slug)
+                                            || a.content().aliases().contains(slug))
+                                    ? (ContentReply)
+                                        new ContentReply.Rejected(
+                                            rej.code(),
+                                            rej.field(),
+                                            "'"
+                                                + slug
+                                                + "' is already used by the "
+                                                + a.content().kind().id()
+                                                + " \""
+                                                + a.content().fields().title()
+                                                + "\" (content "
+                                                + owner
+                                                + ")"
+                                                + (a.content().fields().slug().equals(slug)
+                                                    ? ""
+                                                    : ", as an old address that still leads to"
+                                                        + " it"),
+                                            rej.errors())
+                                    : reply))
+        .exceptionally(e -> reply);
+  }
+
+  /** {@link #command} without naming a slug's holder. */
+  private CompletionStage<ContentReply> commandOnce(
       String contentId, java.util.function.Function<ActorRef<ContentReply>, ContentCommand> make) {
     ContentCommand[] sent = new ContentCommand[1];
     return Asks.unavailableOnTimeout(
