@@ -3,8 +3,6 @@ package dev.quire.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,44 +37,39 @@ class AuthorImportListLagTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/",
-        exchange -> {
-          String path = exchange.getRequestURI().getPath();
-          String query = String.valueOf(exchange.getRequestURI().getQuery());
-          asked.add(exchange.getRequestMethod() + " " + path + "?" + query);
-          int status = 200;
-          String body;
-          if (!exchange.getRequestMethod().equals("GET")) {
-            status = 500;
-            body = "{\"error\":{\"code\":\"test\",\"field\":\"\",\"message\":\"no writes\"}}";
-          } else if (path.equals("/api/v1/me")) {
-            status = meStatus;
-            body =
-                meStatus == 200
-                    ? "{\"username\":\"ann\",\"role\":\"author\"}"
-                    : "{\"error\":{\"code\":\"unavailable\",\"field\":\"\",\"message\":\"busy\"}}";
-          } else if (path.equals("/api/v1/content") && query.startsWith("slug=the-sites-draft")) {
-            body = "{\"items\":[" + ITEM + "],\"page\":1,\"size\":1,\"total\":1}";
-          } else if (path.equals("/api/v1/content") && query.startsWith("slug=")) {
-            body = "{\"items\":[],\"page\":1,\"size\":1,\"total\":0}";
-          } else if (path.equals("/api/v1/content/c-1")) {
-            body = ITEM;
-          } else if (path.equals("/api/v1/content")) {
-            // The list, which has not taken in the draft yet.
-            body = "{\"items\":[],\"page\":1,\"size\":100,\"total\":0}";
-          } else {
-            status = 404;
-            body = "{\"error\":{\"code\":\"not_found\",\"field\":\"\",\"message\":\"no\"}}";
-          }
-          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().add("Content-Type", "application/json");
-          exchange.sendResponseHeaders(status, bytes.length);
-          exchange.getResponseBody().write(bytes);
-          exchange.close();
-        });
-    server.start();
+    server =
+        StandInSite.start(
+            exchange -> {
+              String path = exchange.getRequestURI().getPath();
+              String query = String.valueOf(exchange.getRequestURI().getQuery());
+              asked.add(exchange.getRequestMethod() + " " + path + "?" + query);
+              int status = 200;
+              String body;
+              if (!exchange.getRequestMethod().equals("GET")) {
+                status = 500;
+                body = "{\"error\":{\"code\":\"test\",\"field\":\"\",\"message\":\"no writes\"}}";
+              } else if (path.equals("/api/v1/me")) {
+                status = meStatus;
+                body =
+                    meStatus == 200
+                        ? "{\"username\":\"ann\",\"role\":\"author\"}"
+                        : "{\"error\":{\"code\":\"unavailable\",\"field\":\"\",\"message\":\"busy\"}}";
+              } else if (path.equals("/api/v1/content")
+                  && query.startsWith("slug=the-sites-draft")) {
+                body = "{\"items\":[" + ITEM + "],\"page\":1,\"size\":1,\"total\":1}";
+              } else if (path.equals("/api/v1/content") && query.startsWith("slug=")) {
+                body = "{\"items\":[],\"page\":1,\"size\":1,\"total\":0}";
+              } else if (path.equals("/api/v1/content/c-1")) {
+                body = ITEM;
+              } else if (path.equals("/api/v1/content")) {
+                // The list, which has not taken in the draft yet.
+                body = "{\"items\":[],\"page\":1,\"size\":100,\"total\":0}";
+              } else {
+                status = 404;
+                body = "{\"error\":{\"code\":\"not_found\",\"field\":\"\",\"message\":\"no\"}}";
+              }
+              StandInSite.json(exchange, status, body);
+            });
   }
 
   @AfterEach

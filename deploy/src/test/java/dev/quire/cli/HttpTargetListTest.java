@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,58 +30,53 @@ class HttpTargetListTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/api/v1/content",
-        exchange -> {
-          String path = exchange.getRequestURI().getPath();
-          String query = exchange.getRequestURI().getQuery();
-          String body;
-          if (path.equals("/api/v1/content") && maxPageSize100 && query.contains("size=200")) {
-            byte[] refused =
-                "{\"error\":{\"code\":\"invalid\",\"field\":\"size\",\"message\":\"must be between 1 and 100\"}}"
-                    .getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(400, refused.length);
-            exchange.getResponseBody().write(refused);
-            exchange.close();
-            return;
-          }
-          if (path.equals("/api/v1/content")) {
-            int page = query.contains("page=2") ? 2 : 1;
-            if (page == 1) {
-              passes.incrementAndGet();
-            }
-            List<Integer> ids = new ArrayList<>();
-            boolean raced = passes.get() == 1;
-            if (page == 1) {
-              if (!raced) {
-                ids.add(ITEMS - 1); // the item saved during the first read, now first
+    server =
+        StandInSite.start(
+            exchange -> {
+              String path = exchange.getRequestURI().getPath();
+              String query = exchange.getRequestURI().getQuery();
+              String body;
+              if (!path.startsWith("/api/v1/content")) {
+                StandInSite.json(exchange, 404, "{\"error\":{\"code\":\"not_found\"}}");
+                return;
               }
-              for (int i = 0; i < (raced ? 200 : 199); i++) {
-                ids.add(i);
+              if (path.equals("/api/v1/content") && maxPageSize100 && query.contains("size=200")) {
+                StandInSite.json(
+                    exchange,
+                    400,
+                    "{\"error\":{\"code\":\"invalid\",\"field\":\"size\",\"message\":\"must be between 1 and 100\"}}");
+                return;
               }
-            } else {
-              // The first read's second page starts one late: 199 again, 249 never.
-              for (int i = 199; i < ITEMS - 1; i++) {
-                ids.add(i);
+              if (path.equals("/api/v1/content")) {
+                int page = query.contains("page=2") ? 2 : 1;
+                if (page == 1) {
+                  passes.incrementAndGet();
+                }
+                List<Integer> ids = new ArrayList<>();
+                boolean raced = passes.get() == 1;
+                if (page == 1) {
+                  if (!raced) {
+                    ids.add(ITEMS - 1); // the item saved during the first read, now first
+                  }
+                  for (int i = 0; i < (raced ? 200 : 199); i++) {
+                    ids.add(i);
+                  }
+                } else {
+                  // The first read's second page starts one late: 199 again, 249 never.
+                  for (int i = 199; i < ITEMS - 1; i++) {
+                    ids.add(i);
+                  }
+                }
+                StringBuilder items = new StringBuilder();
+                for (int i : ids) {
+                  items.append(items.length() == 0 ? "" : ",").append(item(i));
+                }
+                body = "{\"items\":[" + items + "],\"total\":" + ITEMS + "}";
+              } else {
+                body = item(Integer.parseInt(path.substring(path.lastIndexOf('-') + 1)));
               }
-            }
-            StringBuilder items = new StringBuilder();
-            for (int i : ids) {
-              items.append(items.length() == 0 ? "" : ",").append(item(i));
-            }
-            body = "{\"items\":[" + items + "],\"total\":" + ITEMS + "}";
-          } else {
-            body = item(Integer.parseInt(path.substring(path.lastIndexOf('-') + 1)));
-          }
-          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().add("Content-Type", "application/json");
-          exchange.sendResponseHeaders(200, bytes.length);
-          exchange.getResponseBody().write(bytes);
-          exchange.close();
-        });
-    server.start();
+              StandInSite.json(exchange, 200, body);
+            });
   }
 
   @AfterEach

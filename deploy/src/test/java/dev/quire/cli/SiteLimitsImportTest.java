@@ -3,8 +3,6 @@ package dev.quire.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,31 +29,25 @@ class SiteLimitsImportTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/",
-        exchange -> {
-          String path = exchange.getRequestURI().getPath();
-          asked.add(exchange.getRequestMethod() + " " + path);
-          String body;
-          int status;
-          if (path.equals("/api/v1/limits") && limitsStatus == 200) {
-            status = 200;
-            body =
-                "{\"content\":{\"titleChars\":20,\"slugChars\":120,\"bodyChars\":262144,"
-                    + "\"descriptionChars\":500,\"tags\":20,\"tagChars\":40,\"urlChars\":2000,"
-                    + "\"authorChars\":200,\"markdownNesting\":100}}";
-          } else {
-            status = 404;
-            body = "{\"error\":{\"code\":\"not_found\",\"field\":\"\",\"message\":\"no\"}}";
-          }
-          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().add("Content-Type", "application/json");
-          exchange.sendResponseHeaders(status, bytes.length);
-          exchange.getResponseBody().write(bytes);
-          exchange.close();
-        });
-    server.start();
+    server =
+        StandInSite.start(
+            exchange -> {
+              String path = exchange.getRequestURI().getPath();
+              asked.add(exchange.getRequestMethod() + " " + path);
+              String body;
+              int status;
+              if (path.equals("/api/v1/limits") && limitsStatus == 200) {
+                status = 200;
+                body =
+                    "{\"content\":{\"titleChars\":20,\"slugChars\":120,\"bodyChars\":262144,"
+                        + "\"descriptionChars\":500,\"tags\":20,\"tagChars\":40,\"urlChars\":2000,"
+                        + "\"authorChars\":200,\"markdownNesting\":100}}";
+              } else {
+                status = 404;
+                body = "{\"error\":{\"code\":\"not_found\",\"field\":\"\",\"message\":\"no\"}}";
+              }
+              StandInSite.json(exchange, status, body);
+            });
   }
 
   @AfterEach
