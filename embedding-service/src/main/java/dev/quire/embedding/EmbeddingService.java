@@ -551,12 +551,7 @@ public final class EmbeddingService {
         .thenApplyAsync(
             plans ->
                 plans.stream()
-                    .map(
-                        p ->
-                            new Work(
-                                p.item(),
-                                p.hash(),
-                                p.text() == null ? List.of() : chunker.chunks(p.text())))
+                    .map(p -> new Work(p.item(), p.hash(), chunksOf(p.item(), p.text())))
                     .toList(),
             chunkExecutor)
         .thenCompose(
@@ -619,6 +614,28 @@ public final class EmbeddingService {
                       },
                       indexExecutor);
             });
+  }
+
+  /**
+   * {@code text}'s chunks (none for no text). An item whose text cannot be split is left out of the
+   * index, saying which: its failure failed its whole page, again at every retry, and no item
+   * changed after it reached semantic search or related posts until it was edited.
+   */
+  private List<String> chunksOf(ReadItem item, String text) {
+    if (text == null) {
+      return List.of();
+    }
+    try {
+      return chunker.chunks(text);
+    } catch (dev.quire.embedding.model.Embedder.UnsplittableText e) {
+      LOG.warn(
+          "content {} (/{}) left out of semantic search and related posts: its text could not be"
+              + " split into the model's tokens: {}",
+          item.id(),
+          item.slug(),
+          e.toString());
+      return List.of();
+    }
   }
 
   /** The document vector: the normalised mean of its chunks' vectors. */

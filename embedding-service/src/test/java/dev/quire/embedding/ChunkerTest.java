@@ -140,4 +140,30 @@ public class ChunkerTest {
           .isEqualTo("5-6");
     }
   }
+
+  /**
+   * Half of an emoji (a client that cut a string inside one) beside a whole one: the tokenizer's
+   * spans ran past the text, and the failure stopped the site's whole semantic index at that item.
+   */
+  @Test
+  void textWithHalfAnEmojiIsSplitWithinItsBounds() throws Exception {
+    String title = "Party \ud83c\udf89 time \ud83d";
+    String lowFirst = "\udf89 then \ud83d\ude00 and a lone \ud83d";
+    assertThat(Embedder.wellFormed(title)).isEqualTo("Party \ud83c\udf89 time \ufffd");
+    assertThat(Embedder.wellFormed(lowFirst))
+        .isEqualTo("\ufffd then \ud83d\ude00 and a lone \ufffd");
+    assertThat(Embedder.wellFormed("plain")).isSameAs("plain");
+    try (Embedder model = Embedder.load(ModelSpec.MINILM_L6_V2_Q, dir, 1)) {
+      for (String text : List.of(title, lowFirst, title + ". \ud83d\ude00 " + lowFirst)) {
+        int[][] spans = model.tokenSpans(text);
+        assertThat(spans).isNotEmpty();
+        for (int[] s : spans) {
+          assertThat(s[0]).isBetween(0, s[1]);
+          assertThat(s[1]).isLessThanOrEqualTo(text.length());
+        }
+        assertThat(new Chunker(8, 2, model::tokenSpans).chunks(text)).isNotEmpty();
+        assertThat(model.embed(List.of(text))[0]).hasSize(384);
+      }
+    }
+  }
 }

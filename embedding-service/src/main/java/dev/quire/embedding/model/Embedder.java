@@ -266,7 +266,7 @@ public final class Embedder implements AutoCloseable {
 
   /** Number of tokens {@code text} takes, special tokens included, before truncation. */
   public int tokenCount(String text) {
-    return whileOpen(m -> m.tokenizer().encode(text, true, false).getIds().length);
+    return whileOpen(m -> m.tokenizer().encode(wellFormed(text), true, false).getIds().length);
   }
 
   /**
@@ -274,12 +274,26 @@ public final class Embedder implements AutoCloseable {
    * special tokens left out, the whole text however long.
    */
   public int[][] tokenSpans(String text) {
-    return whileOpen(m -> spans(m.spanTokenizer(), text));
+    return whileOpen(
+        m -> {
+          try {
+            return spans(m.spanTokenizer(), text);
+          } catch (RuntimeException e) {
+            throw new UnsplittableText(e);
+          }
+        });
+  }
+
+  /** The tokenizer failed on a text (not a closed or missing model): that text's own problem. */
+  public static final class UnsplittableText extends IllegalArgumentException {
+    UnsplittableText(RuntimeException cause) {
+      super("the tokenizer failed on the text: " + cause, cause);
+    }
   }
 
   private static int[][] spans(HuggingFaceTokenizer spanTokenizer, String text) {
     ai.djl.huggingface.tokenizers.jni.CharSpan[] spans =
-        spanTokenizer.encode(text, false, false).getCharTokenSpans();
+        spanTokenizer.encode(wellFormed(text), false, false).getCharTokenSpans();
     // The tokenizer counts code points; Java strings count UTF-16 units (two for an emoji).
     int[] utf16 = null;
     int codePoints = text.codePointCount(0, text.length());
@@ -295,9 +309,45 @@ public final class Embedder implements AutoCloseable {
     for (int i = 0; i < spans.length; i++) {
       int start = spans[i].getStart();
       int end = spans[i].getEnd();
+      // Bounded by the text: a span past its end (a count that differs from the tokenizer's)
+      // failed the whole page of items, again at every retry.
+      start = Math.min(start, codePoints);
+      end = Math.min(Math.max(end, start), codePoints);
       out[i] = utf16 == null ? new int[] {start, end} : new int[] {utf16[start], utf16[end]};
     }
     return out;
+  }
+
+  /**
+   * {@code text} with each half of a surrogate pair that has no other half (text cut inside an
+   * emoji, kept from an older site or a restored bundle) made U+FFFD. The native tokenizer counts
+   * such a text's characters otherwise than Java does, and its spans ran past the end of the text.
+   * Same length, so spans found in the result are spans of {@code text}.
+   */
+  public static String wellFormed(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean paired =
+          Character.isHighSurrogate(c)
+              ? i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
+              : !Character.isLowSurrogate(c)
+                  || i > 0 && Character.isHighSurrogate(text.charAt(i - 1));
+      if (Character.isHighSurrogate(c) && paired) {
+        if (out != null) {
+          out.append(c).append(text.charAt(i + 1));
+        }
+        i++;
+        continue;
+      }
+      if (!paired && out == null) {
+        out = new StringBuilder(text.length()).append(text, 0, i);
+      }
+      if (out != null) {
+        out.append(paired ? c : '\uFFFD');
+      }
+    }
+    return out == null ? text : out.toString();
   }
 
   /**
@@ -363,7 +413,7 @@ public final class Embedder implements AutoCloseable {
     Encoding[] encodings = new Encoding[batch];
     int len = 0;
     for (int i = 0; i < batch; i++) {
-      encodings[i] = m.tokenizer().encode(texts.get(i));
+      encodings[i] = m.tokenizer().encode(wellFormed(texts.get(i)));
       len = Math.max(len, encodings[i].getIds().length);
     }
     long[][] ids = new long[batch][];
