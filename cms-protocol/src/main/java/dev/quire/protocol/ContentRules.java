@@ -229,6 +229,9 @@ public final class ContentRules {
           .ifPresent(errors::add);
       controlsIn("author", f.author(), stored == null ? null : stored.author())
           .ifPresent(errors::add);
+      // A cover's address went into the page's <img src> and og:image as sent, a bell included.
+      controlsIn("cover_image", cover, stored == null ? null : stored.coverImage())
+          .ifPresent(errors::add);
       // In a body too: a NUL is text no PostgreSQL column holds (the cluster's read model could
       // not take the item in), and the others are nothing Markdown writes.
       if (f.body() != null && !f.body().equals(storedBody)) {
@@ -240,6 +243,9 @@ public final class ContentRules {
       errors.add(tooLong("cover_alt", f.coverAlt(), limits.maxDescription()));
     } else if (f.coverAlt().chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
       errors.add(new FieldError("cover_alt", "has control characters"));
+    } else if (controls) {
+      controlsIn("cover_alt", f.coverAlt(), stored == null ? null : stored.coverAlt())
+          .ifPresent(errors::add);
     }
     return errors;
   }
@@ -253,21 +259,55 @@ public final class ContentRules {
     return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
   }
 
-  /** The first control character in a new {@code value} of {@code field}, named by position. */
+  /**
+   * Whether the UTF-16 unit at {@code i} is half of a surrogate pair without its other half: what a
+   * client leaves that cut a string inside an emoji. Pages showed it as '?', and the embedding
+   * model's tokenizer failed on it.
+   */
+  private static boolean isHalfACharacter(String value, int i) {
+    char c = value.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 >= value.length() || !Character.isLowSurrogate(value.charAt(i + 1));
+    }
+    return Character.isLowSurrogate(c)
+        && (i == 0 || !Character.isHighSurrogate(value.charAt(i - 1)));
+  }
+
+  /** What is wrong with the unit at {@code i}, or null: a control character or half of one. */
+  private static String notText(String value, int i) {
+    char c = value.charAt(i);
+    if (isControl(c)) {
+      return String.format("has a control character (U+%04X)", (int) c);
+    }
+    if (isHalfACharacter(value, i)) {
+      return String.format(
+          "has half of a character (U+%04X, one of an emoji's two halves, as text cut inside one"
+              + " leaves)",
+          (int) c);
+    }
+    return null;
+  }
+
+  /**
+   * The first control character, or half of a character, in a new {@code value} of {@code field},
+   * named by position.
+   */
   private static java.util.Optional<FieldError> controlsIn(
       String field, String value, String stored) {
     if (value == null || value.equals(stored)) {
       return java.util.Optional.empty();
     }
     for (int i = 0; i < value.length(); i++) {
-      if (isControl(value.charAt(i))) {
+      String what = notText(value, i);
+      if (what != null) {
         return java.util.Optional.of(
             new FieldError(
                 field,
-                String.format(
-                    "has a control character (U+%04X) at character %d; only text, tabs and line"
-                        + " breaks are kept",
-                    (int) value.charAt(i), i + 1)));
+                what
+                    + " at character "
+                    // Counted as a reader counts them: an emoji before it is one.
+                    + (value.codePointCount(0, i) + 1)
+                    + "; only text, tabs and line breaks are kept"));
       }
     }
     return java.util.Optional.empty();
@@ -282,14 +322,16 @@ public final class ContentRules {
       if (c == '\n') {
         line++;
         lineStart = i + 1;
-      } else if (isControl(c)) {
-        return java.util.Optional.of(
-            new FieldError(
-                "body",
-                String.format(
-                    "has a control character (U+%04X) at line %d, column %d; only text, tabs and"
-                        + " line breaks are kept",
-                    (int) c, line, i - lineStart + 1)));
+      } else {
+        String what = notText(body, i);
+        if (what != null) {
+          return java.util.Optional.of(
+              new FieldError(
+                  "body",
+                  String.format(
+                      "%s at line %d, column %d; only text, tabs and line breaks are kept",
+                      what, line, body.codePointCount(lineStart, i) + 1)));
+        }
       }
     }
     return java.util.Optional.empty();

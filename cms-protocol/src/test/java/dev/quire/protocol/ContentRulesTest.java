@@ -172,6 +172,42 @@ class ContentRulesTest {
   }
 
   /**
+   * Half of an emoji (a client that cut a string inside one) is refused where control characters
+   * are: pages showed it as '?', and the embedding model's tokenizer failed on it. A cover image's
+   * address is held to the same rule (a bell went into the page's img src).
+   */
+  @Test
+  void halfACharacterAndControlsInACoverAreRefusedNamingWhere() {
+    var rules =
+        new ContentRules(ContentRules.Limits.of(new int[] {200, 200, 1000, 20, 5, 40, 500, 80, 8}));
+    assertThat(rules.validate(ContentKind.POST, fields("Party \ud83c\udf89 time \ud83d", "d", "a")))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.field()).isEqualTo("title");
+              assertThat(e.message())
+                  .contains("half of a character (U+D83D")
+                  .contains("at character 14");
+            });
+    assertThat(rules.validate(ContentKind.POST, fields("Whole \ud83d\ude00", "\ude00 d", "a")))
+        .extracting(FieldError::field)
+        .containsExactly("description");
+    ContentFields body =
+        new ContentFields("T", "t", "One\ntwo \ud83d", "", java.util.List.of(), "", "", null, "");
+    assertThat(rules.validate(ContentKind.POST, body))
+        .singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("at line 2, column 5"));
+    assertThat(rules.validate(ContentKind.POST, body, body)).as("kept as stored").isEmpty();
+    ContentFields cover =
+        new ContentFields(
+            "T", "t", "", "", java.util.List.of(), "/media/x\u0007.png", "", null, "alt \ud83d");
+    assertThat(rules.validate(ContentKind.POST, cover))
+        .extracting(FieldError::field)
+        .containsExactly("cover_image", "cover_alt");
+    assertThat(rules.validateStored(ContentKind.POST, cover)).as("a history restored").isEmpty();
+  }
+
+  /**
    * A limit counts UTF-16 units, as a browser's maxlength does; a value with emoji says how many
    * counted twice (150 emoji were "300 characters long", which looked wrong).
    */
