@@ -885,6 +885,17 @@ class EndToEndTest {
     // The refusal says which item holds the slug, by title as well as by id.
     assertThat(JSON.readTree(given.body()).at("/error/message").asText())
         .startsWith("'same-title' is already used by the post \"Same title\" (content ");
+    // Half an emoji, as a client that cut a string inside one sends it, is refused by field.
+    var half =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"Party \\ud83c\\udf89 time \\ud83d\"}");
+    assertThat(half.statusCode()).as(half.body()).isEqualTo(400);
+    assertThat(JSON.readTree(half.body()).at("/error/field").asText()).isEqualTo("title");
+    assertThat(JSON.readTree(half.body()).at("/error/message").asText())
+        .contains("half of a character (U+D83D")
+        .contains("at character 14");
     // Every numbered try that was refused left nothing behind: one item per slug.
     assertThat(
             JSON.readTree(api("GET", "/api/v1/content?slug=same-title-3", null).body())
