@@ -145,6 +145,15 @@ final class WordPressImport {
           continue;
         }
       }
+      if (i.passwordProtected() && !draft) {
+        // Published here, its text would be public: what the password kept from visitors.
+        draft = true;
+        publishAt = null;
+        warnings.add(
+            where(file, i)
+                + "protected by a password, imported as a draft (Quire has no password-protected"
+                + " items; publish it once its text may be public)");
+      }
       ContentKind kind = i.type().equals("page") ? ContentKind.PAGE : ContentKind.POST;
 
       // The body: WordPress's own paragraphs, caption shortcodes unwrapped, uploads re-pointed.

@@ -50,7 +50,8 @@ final class WordPressWxr {
       String attachedFile,
       int comments,
       int line,
-      String altText) {}
+      String altText,
+      boolean passwordProtected) {}
 
   /**
    * A category ({@code domain} "category") or tag ("post_tag") of an item as WordPress named it in
@@ -449,6 +450,7 @@ final class WordPressWxr {
               "wp:post_date_gmt",
               "wp:post_name",
               "wp:status",
+              "wp:post_password",
               "wp:post_type",
               "wp:attachment_url" ->
               f.put(k, text());
@@ -487,7 +489,9 @@ final class WordPressWxr {
           itemComments,
           line,
           // An image's alternative text, as its media library holds it.
-          meta.getOrDefault("_wp_attachment_image_alt", "").strip());
+          meta.getOrDefault("_wp_attachment_image_alt", "").strip(),
+          // WordPress shows such a post's text only to visitors who give its password.
+          !f.getOrDefault("wp:post_password", "").isEmpty());
     }
 
     /** GMT date when WordPress recorded one (drafts often have none), else the local, else RSS. */

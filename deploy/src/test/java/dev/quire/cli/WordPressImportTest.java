@@ -61,7 +61,7 @@ class WordPressImportTest {
     var r = importInto(data);
     assertThat(r.code()).as(r.out() + r.err()).isZero();
     assertThat(r.out())
-        .contains("Read " + wxr + " (Old Blog): 5 post(s), 2 page(s), 3 media file(s)")
+        .contains("Read " + wxr + " (Old Blog): 6 post(s), 2 page(s), 3 media file(s)")
         .contains("2 comment(s) left out")
         .contains("status trash=1")
         .contains("type nav_menu_item=1");
@@ -69,6 +69,10 @@ class WordPressImportTest {
         .contains(
             "export.xml:157: WordPress item 5: slug 'blog' is reserved for the site's own pages; imported as 'blog-5'")
         .contains("WordPress item 6: private, imported as a draft")
+        // Published, its text would be public: what the password kept from visitors.
+        .contains(
+            "WordPress item 12: protected by a password, imported as a draft (Quire has no"
+                + " password-protected items")
         .contains("1 WordPress shortcode(s) left in the text");
 
     Map<String, ContentSnapshot> bySlug = new HashMap<>();
@@ -92,6 +96,7 @@ class WordPressImportTest {
             "about",
             "blog-5",
             "only-for-me",
+            "members-only",
             "a-cat");
 
     String cat = "/media/" + sha(uploads.resolve("2024/05/cat.jpg")) + "/cat.jpg";
@@ -137,6 +142,7 @@ class WordPressImportTest {
     assertThat(bySlug.get("about").fields().body()).contains("[report](" + report + ")");
     assertThat(bySlug.get("blog-5").status()).isEqualTo(ContentStatus.PUBLISHED);
     assertThat(bySlug.get("only-for-me").status()).isEqualTo(ContentStatus.DRAFT);
+    assertThat(bySlug.get("members-only").status()).isEqualTo(ContentStatus.DRAFT);
     assertThat(bySlug.get("a-cat").fields().body())
         .contains("![cat](" + cat + ")")
         .contains("[gallery ids=")
@@ -163,13 +169,17 @@ class WordPressImportTest {
         // Its old link had no trailing slash: the site answers /about with /about/ itself, and a
         // rule for it would loop (the site refuses one, with the whole batch it came in).
         .noneMatch(x -> x.from().equals("/about"))
-        .noneMatch(x -> x.to().contains("only-for-me") || x.to().contains("notes-on"));
+        .noneMatch(
+            x ->
+                x.to().contains("only-for-me")
+                    || x.to().contains("members-only")
+                    || x.to().contains("notes-on"));
 
     // Running it again changes nothing.
     var again = importInto(data);
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.out())
-        .contains("0 created, 0 updated, 0 published, 0 scheduled, 0 unpublished, 7 unchanged");
+        .contains("0 created, 0 updated, 0 published, 0 scheduled, 0 unpublished, 8 unchanged");
   }
 
   @Test
@@ -363,7 +373,7 @@ class WordPressImportTest {
     assertThat(dryAgain.code()).as(dryAgain.out() + dryAgain.err()).isZero();
     var again = withNoRoom(() -> importInto(data));
     assertThat(again.code()).as(again.out() + again.err()).isZero();
-    assertThat(again.out()).contains("7 unchanged");
+    assertThat(again.out()).contains("8 unchanged");
   }
 
   /** The export, with its uploads, into the stopped site at {@code data}. */
