@@ -83,6 +83,11 @@ final class BundleCommand implements Runnable {
       if (site.server != null) {
         return fromServer();
       }
+      // A mistyped --data made an empty site and a bundle of nothing, exit 0: a backup script
+      // would not have noticed.
+      if (site.noSiteThere()) {
+        return 2;
+      }
       long t0 = System.nanoTime();
       try (TargetSession session = TargetSession.open(site, "export", System.err)) {
         Config config = session.config;

@@ -58,18 +58,9 @@ final class ExportCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       var config = QuireNode.config(site.overrides());
-      if (site.server == null) {
-        // An export reads a site: a mistyped --data must not create an empty one and export it.
-        Path db = missingDatabase(config);
-        if (db != null) {
-          System.err.println(
-              "error: there is no site at "
-                  + db.getParent()
-                  + " (no "
-                  + db.getFileName()
-                  + "); check --data, or use --server for a running site");
-          return 2;
-        }
+      // An export reads a site: a mistyped --data must not create an empty one and export it.
+      if (site.noSiteThere()) {
+        return 2;
       }
       try (TargetSession session = TargetSession.open(site, config, "export", System.err)) {
         var items =

@@ -33,6 +33,28 @@ public final class SiteOptions {
     return o;
   }
 
+  /**
+   * For a command that reads or changes a site that must exist: without {@code --server}, when the
+   * configured embedded database is not there (a mistyped {@code --data}), says so on stderr and
+   * answers true. Opening it would create an empty site, and an export of it looked like a backup.
+   */
+  boolean noSiteThere() {
+    if (server != null) {
+      return false;
+    }
+    java.nio.file.Path db = ExportCommand.Markdown.missingDatabase(QuireNode.config(overrides()));
+    if (db == null) {
+      return false;
+    }
+    System.err.println(
+        "error: there is no site at "
+            + db.getParent()
+            + " (no "
+            + db.getFileName()
+            + "); check --data, or use --server for a running site");
+    return true;
+  }
+
   /** --token, else $QUIRE_API_TOKEN; an empty one is none. */
   String token() {
     String t = token != null ? token : System.getenv("QUIRE_API_TOKEN");

@@ -91,8 +91,16 @@ final class UserCommand implements Runnable {
 
     abstract void run(Users users) throws Exception;
 
+    /** Whether the command may start a site where there is none (adding its first account). */
+    boolean mayStartASite() {
+      return false;
+    }
+
     @Override
     public Integer call() throws Exception {
+      if (!mayStartASite() && site.noSiteThere()) {
+        return 2;
+      }
       try (Users users = Users.open(site)) {
         run(users);
         return 0;
@@ -110,7 +118,12 @@ final class UserCommand implements Runnable {
   static final class ListUsers extends Base {
     @Override
     void run(Users users) throws Exception {
-      for (JsonNode u : users.list()) {
+      List<JsonNode> all = users.list();
+      if (all.isEmpty()) {
+        System.err.println(
+            "no users yet: add the first admin with quire user add NAME --role admin");
+      }
+      for (JsonNode u : all) {
         System.out.printf(
             "%-24s %-7s %-8s %s%n",
             u.path("username").asText(),
@@ -123,6 +136,11 @@ final class UserCommand implements Runnable {
 
   @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a user.")
   static final class Add extends Base {
+    @Override
+    boolean mayStartASite() {
+      return true; // the first admin, made before the site's first start
+    }
+
     @Parameters(index = "0", paramLabel = "USERNAME")
     String username;
 

@@ -209,6 +209,30 @@ class ImportCommandTest {
     assertThat(out.resolve("old-name.md")).as("left alone: not the export's to delete").exists();
   }
 
+  /**
+   * A backup or a user listing with a mistyped --data made an empty site there and answered as if
+   * all was well (a bundle of nothing, exit 0). Only adding a user may start a site.
+   */
+  @Test
+  void commandsThatReadASiteRefuseAFolderWithoutOne() throws Exception {
+    Path typo = tmp.resolve("no-site-here");
+    for (String[] args :
+        List.of(
+            new String[] {"bundle", "export", tmp.resolve("b.quire").toString()},
+            new String[] {"user", "list"},
+            new String[] {"user", "token", "list", "ann"},
+            new String[] {"user", "sign-out", "ann"})) {
+      List<String> all = new java.util.ArrayList<>(List.of(args));
+      all.addAll(List.of("--data", typo.toString()));
+      Run r = run(all.toArray(String[]::new));
+      assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isEqualTo(2);
+      assertThat(r.err())
+          .contains("error: there is no site at " + typo.toAbsolutePath() + " (no quire.mv.db)");
+      assertThat(typo).as("no empty site made by " + String.join(" ", args)).doesNotExist();
+    }
+    assertThat(tmp.resolve("b.quire")).doesNotExist();
+  }
+
   @Test
   void anExportedFileWithANewSlugRenamesItsItem() throws Exception {
     Path data = tmp.resolve("data");
