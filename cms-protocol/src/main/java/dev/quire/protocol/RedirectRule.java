@@ -153,7 +153,20 @@ public record RedirectRule(String from, String to, int status) implements QuireS
    */
   public static Optional<String> loopFrom(
       java.util.Map<String, RedirectRule> rules, RedirectRule start) {
-    return trouble(follow(rules, start));
+    return trouble(follow(rules, start, p -> null));
+  }
+
+  /**
+   * As {@link #loopFrom}, where a path no rule meets is asked of {@code site}: where the site
+   * itself sends it (an old slug to the item's address, a tag's other spelling to its one), or
+   * null. A rule from a post's address to one of its old slugs sent visitors round for ever: the
+   * table alone showed no loop.
+   */
+  public static Optional<String> loopFrom(
+      java.util.Map<String, RedirectRule> rules,
+      RedirectRule start,
+      java.util.function.UnaryOperator<String> site) {
+    return trouble(follow(rules, start, site));
   }
 
   /**
@@ -161,7 +174,7 @@ public record RedirectRule(String from, String to, int status) implements QuireS
    * {@link #MAX_HOPS}: it is one of the rules of a loop, not one that only leads into one.
    */
   public static boolean onLoop(java.util.Map<String, RedirectRule> rules, RedirectRule start) {
-    return start.from().equals(follow(rules, start).revisited());
+    return start.from().equals(follow(rules, start, p -> null).revisited());
   }
 
   /**
@@ -176,7 +189,7 @@ public record RedirectRule(String from, String to, int status) implements QuireS
       if (through.contains(r.from())) {
         continue;
       }
-      Trail t = follow(rules, r);
+      Trail t = follow(rules, r, p -> null);
       Optional<String> trouble = trouble(t);
       if (trouble.isPresent() && t.followed().stream().anyMatch(through::contains)) {
         return Optional.of("with the rule from " + r.from() + " it " + trouble.get());
@@ -189,13 +202,18 @@ public record RedirectRule(String from, String to, int status) implements QuireS
   private record Trail(
       java.util.LinkedHashSet<String> followed, String revisited, boolean tooLong) {}
 
-  private static Trail follow(java.util.Map<String, RedirectRule> rules, RedirectRule start) {
+  private static Trail follow(
+      java.util.Map<String, RedirectRule> rules,
+      RedirectRule start,
+      java.util.function.UnaryOperator<String> site) {
     java.util.LinkedHashSet<String> followed = new java.util.LinkedHashSet<>();
     followed.add(start.from());
     RedirectRule at = start;
     String query = null;
+    String sentTo = null; // where the site itself sent the last path, when it did
     for (int hop = 0; hop < MAX_HOPS; hop++) {
-      String to = at.to();
+      String to = sentTo != null ? sentTo : at.to();
+      sentTo = null;
       int hash = to.indexOf('#');
       if (hash >= 0) {
         to = to.substring(0, hash);
@@ -210,7 +228,12 @@ public record RedirectRule(String from, String to, int status) implements QuireS
       // The path as the server gives it to the rules: /a%2Db arrives as /a-b.
       RedirectRule next = match(rules, asRequested(path), query);
       if (next == null) {
-        return new Trail(followed, null, false);
+        sentTo = path.startsWith("/") ? site.apply(asRequested(path)) : null;
+        if (sentTo == null) {
+          return new Trail(followed, null, false);
+        }
+        followed.add(path + " (which the site sends to " + sentTo + ")");
+        continue;
       }
       if (!followed.add(next.from())) {
         return new Trail(followed, next.from(), false);

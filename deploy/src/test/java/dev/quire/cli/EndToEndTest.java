@@ -1669,6 +1669,36 @@ class EndToEndTest {
     assertThat(api("DELETE", "/api/v1/redirects?from=%2Fancien-caf%C3%A9%2F", null).statusCode())
         .isEqualTo(200);
     assertThat(get("/ancien-caf%C3%A9/").statusCode()).isEqualTo(404);
+
+    // A rule that loops through the site's own redirects: from a post's address to one of its old
+    // slugs (which the site sends back to it), or from a tag's page to another spelling of the tag
+    // (which the site folds back). Both took the page off the site; both refused now.
+    var made =
+        JSON.readTree(
+            api(
+                    "POST",
+                    "/api/v1/content",
+                    "{\"kind\":\"post\",\"title\":\"Loop check\",\"slug\":\"loop-one\","
+                        + "\"tags\":[\"LoopTag\"],\"status\":\"published\"}")
+                .body());
+    var renamed =
+        api(
+            "PUT",
+            "/api/v1/content/" + made.get("id").asText(),
+            "{\"revision\":"
+                + made.get("revision").asLong()
+                + ",\"title\":\"Loop check\",\"slug\":\"loop-two\",\"tags\":[\"LoopTag\"]}");
+    assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(200);
+    await(() -> get("/posts/loop-one/").statusCode() == 301, Duration.ofSeconds(10));
+    var throughOldSlug = postRedirect("/posts/loop-two/", "/posts/loop-one/");
+    assertThat(throughOldSlug.statusCode()).as(throughOldSlug.body()).isEqualTo(400);
+    assertThat(JSON.readTree(throughOldSlug.body()).at("/error/field").asText()).isEqualTo("to");
+    assertThat(JSON.readTree(throughOldSlug.body()).at("/error/message").asText())
+        .contains("/posts/loop-one/ (which the site sends to /posts/loop-two/)");
+    var throughTag = postRedirect("/tags/looptag/", "/tags/LoopTag/");
+    assertThat(throughTag.statusCode()).as(throughTag.body()).isEqualTo(400);
+    assertThat(get("/posts/loop-two/").statusCode()).isEqualTo(200);
+    assertThat(get("/tags/looptag/").statusCode()).isEqualTo(200);
   }
 
   @Test

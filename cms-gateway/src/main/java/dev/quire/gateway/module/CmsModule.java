@@ -107,6 +107,16 @@ public interface CmsModule {
   org.apache.pekko.http.javadsl.model.HttpResponse ROUTES =
       org.apache.pekko.http.javadsl.model.HttpResponse.create();
 
+  /**
+   * Where this module's routes send a GET of {@code path} (a local path as requested, decoded,
+   * without a query) with a redirect they make themselves (an old slug to the item's address, a
+   * tag's other spelling to its one), decided from memory; empty when they answer it otherwise or
+   * not at all. The redirects module follows these to refuse a rule that would loop with them.
+   */
+  default Optional<String> movedTo(String path) {
+    return Optional.empty();
+  }
+
   /** Pebble functions, filters and globals this module's templates need. */
   default List<Extension> pebbleExtensions() {
     return List.of();

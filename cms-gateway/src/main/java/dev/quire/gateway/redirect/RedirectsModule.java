@@ -75,10 +75,12 @@ public final class RedirectsModule implements CmsModule {
   private org.apache.pekko.http.javadsl.model.HttpHeader cache;
 
   private dev.quire.gateway.site.SiteState site;
+  private List<CmsModule> modules = List.of();
 
   @Override
   public void start(ModuleContext ctx) {
     this.site = ctx.site();
+    this.modules = ctx.modules();
     this.cache = dev.quire.gateway.site.SiteModule.movedCache(ctx.config());
     this.system = ctx.system();
     this.json = ctx.json();
@@ -244,6 +246,11 @@ public final class RedirectsModule implements CmsModule {
     List<RedirectRule> rules = parseRules(body);
     // One rule sent alone is named as it was sent: "to", not "redirects[0].to".
     boolean alone = !body.contains("\"redirects\"");
+    loopWithTheSite(rules, alone ? "" : "redirects[%d].")
+        .ifPresent(
+            p -> {
+              throw HttpError.badRequest(p.field(), p.message());
+            });
 
     return write(r -> new RedirectCommand.Put(rules, caller.actor(), r), alone);
   }
@@ -271,6 +278,37 @@ public final class RedirectsModule implements CmsModule {
                   StatusCodes.OK,
                   Map.of("version", stored.version(), "total", stored.count()));
             });
+  }
+
+  /**
+   * The first of {@code rules} that would send visitors round through the site's own redirects (an
+   * old slug to its item's address, a tag's other spelling to its one), with the table as this
+   * gateway holds it: the content role checks loops among rules alone, and a rule from a post's
+   * address to one of its old slugs passed, taking the post off the site. {@code where}: the
+   * field's prefix, with %d for the rule's index.
+   */
+  private Optional<dev.quire.protocol.FieldError> loopWithTheSite(
+      List<RedirectRule> rules, String where) {
+    Map<String, RedirectRule> after = new java.util.HashMap<>(table.get().byFrom());
+    rules.forEach(r -> after.put(r.from(), r));
+    java.util.function.UnaryOperator<String> siteSends =
+        path -> {
+          for (CmsModule m : modules) {
+            Optional<String> to = m.movedTo(path);
+            if (to.isPresent()) {
+              return to.get();
+            }
+          }
+          return null;
+        };
+    for (int i = 0; i < rules.size(); i++) {
+      Optional<String> loop = RedirectRule.loopFrom(after, rules.get(i), siteSends);
+      if (loop.isPresent()) {
+        return Optional.of(
+            new dev.quire.protocol.FieldError(String.format(where, i) + "to", loop.get()));
+      }
+    }
+    return Optional.empty();
   }
 
   /** Sends a change to the table; a stored one is answered once this gateway holds it. */
@@ -418,6 +456,7 @@ public final class RedirectsModule implements CmsModule {
     // asks first: the form said "Saved" and the post was gone from the site.
     java.util.Optional<dev.quire.protocol.FieldError> problem =
         rule.problem()
+            .or(() -> loopWithTheSite(List.of(rule), ""))
             .or(
                 () ->
                     "yes".equals(f.get("hide"))

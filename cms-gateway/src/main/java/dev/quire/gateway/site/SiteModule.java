@@ -168,6 +168,18 @@ public final class SiteModule implements CmsModule {
     return page == null || page.status() != 200 ? null : page.answer(req, PAGE_CACHE);
   }
 
+  @Override
+  public Optional<String> movedTo(String path) {
+    if (!state.ready()) {
+      return Optional.empty();
+    }
+    SiteSnapshot.Rendered r = resolve(state.snapshot(), path);
+    if (r.status() < 300 || r.status() >= 400) {
+      return Optional.empty();
+    }
+    return r.response().getHeader(Location.class).map(l -> l.getUri().toString());
+  }
+
   HttpResponse handle(HttpRequest req) {
     String path = req.getUri().path();
     if (path.startsWith(Assets.PREFIX)) {
