@@ -1699,6 +1699,10 @@ class EndToEndTest {
     assertThat(throughTag.statusCode()).as(throughTag.body()).isEqualTo(400);
     assertThat(get("/posts/loop-two/").statusCode()).isEqualTo(200);
     assertThat(get("/tags/looptag/").statusCode()).isEqualTo(200);
+    // A delete that names no rule is the caller's mistake, named as the API names others.
+    var noFrom = api("DELETE", "/api/v1/redirects", null);
+    assertThat(noFrom.statusCode()).as(noFrom.body()).isEqualTo(400);
+    assertThat(JSON.readTree(noFrom.body()).at("/error/field").asText()).isEqualTo("from");
   }
 
   @Test

@@ -131,7 +131,14 @@ public final class RevisionDiff {
         String.join(
             "\n",
             UnifiedDiffUtils.generateUnifiedDiff(
-                "revision " + fromRevision, "revision " + toRevision, a, patch, limits.context())));
+                    "revision " + fromRevision,
+                    "revision " + toRevision,
+                    a,
+                    patch,
+                    limits.context())
+                .stream()
+                .map(RevisionDiff::emptyRangeAsDiffWritesIt)
+                .toList()));
     return m;
   }
 
@@ -172,6 +179,33 @@ public final class RevisionDiff {
       i = j;
     }
     return out;
+  }
+
+  private static final java.util.regex.Pattern HUNK =
+      java.util.regex.Pattern.compile("^@@ -(\\d+),(\\d+) \\+(\\d+),(\\d+) @@(.*)$");
+
+  /**
+   * A hunk header as diff -u writes it: a side with no lines is named by the line before it (0 at
+   * the top), where java-diff-utils names the line after ({@code @@ -1,2 +1,0 @@} for a body
+   * emptied, which diff writes {@code @@ -1,2 +0,0 @@}); tools that apply patches read the start.
+   */
+  static String emptyRangeAsDiffWritesIt(String line) {
+    java.util.regex.Matcher h = HUNK.matcher(line);
+    if (!h.matches() || !h.group(2).equals("0") && !h.group(4).equals("0")) {
+      return line;
+    }
+    long from = Long.parseLong(h.group(1));
+    long to = Long.parseLong(h.group(3));
+    return "@@ -"
+        + (h.group(2).equals("0") ? Math.max(0, from - 1) : from)
+        + ","
+        + h.group(2)
+        + " +"
+        + (h.group(4).equals("0") ? Math.max(0, to - 1) : to)
+        + ","
+        + h.group(4)
+        + " @@"
+        + h.group(5);
   }
 
   private static Map<String, Object> omitted(Map<String, Object> m, String why) {

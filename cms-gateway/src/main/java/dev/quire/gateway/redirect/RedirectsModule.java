@@ -7,7 +7,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.parameter;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
@@ -212,9 +211,19 @@ public final class RedirectsModule implements CmsModule {
                                 () ->
                                     ApiCaller.of(
                                         c ->
-                                            parameter(
+                                            parameterOptional(
                                                 "from",
-                                                from -> completeWithFuture(remove(c, from)))))))));
+                                                from ->
+                                                    completeWithFuture(
+                                                        remove(
+                                                            c,
+                                                            from.orElseThrow(
+                                                                () ->
+                                                                    HttpError.badRequest(
+                                                                        "from",
+                                                                        "is required: the rule's"
+                                                                            + " from, as a query"
+                                                                            + " parameter")))))))))));
   }
 
   private CompletionStage<HttpResponse> list() {

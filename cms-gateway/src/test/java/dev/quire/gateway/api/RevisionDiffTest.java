@@ -68,6 +68,22 @@ class RevisionDiffTest {
         .containsEntry("removed", 0);
   }
 
+  /** A side with no lines is named by the line before it, 0 at the top, as diff -u writes it. */
+  @Test
+  void anEmptySideIsWrittenAsDiffWritesIt() {
+    var full = at(1, ContentStatus.DRAFT, fields("T", "a\nb", List.of()));
+    var empty = at(2, ContentStatus.DRAFT, fields("T", "", List.of()));
+    assertThat(RevisionDiff.changes(full, empty, LIMITS).get(0))
+        .containsEntry("unified", "--- revision 1\n+++ revision 2\n@@ -1,2 +0,0 @@\n-a\n-b");
+    assertThat(RevisionDiff.changes(empty, full, LIMITS).get(0))
+        .containsEntry("unified", "--- revision 2\n+++ revision 1\n@@ -0,0 +1,2 @@\n+a\n+b");
+    // With no context, lines added after line 3 of the old text (diff -U0 writes -3,0 +4,2).
+    assertThat(RevisionDiff.emptyRangeAsDiffWritesIt("@@ -4,0 +4,2 @@"))
+        .isEqualTo("@@ -3,0 +4,2 @@");
+    assertThat(RevisionDiff.emptyRangeAsDiffWritesIt("@@ -1,3 +1,4 @@"))
+        .isEqualTo("@@ -1,3 +1,4 @@");
+  }
+
   @Test
   void bodiesThatDifferOnlyInTheFinalNewlineSaySo() {
     var a = at(1, ContentStatus.DRAFT, fields("T", "one\ntwo\n", List.of()));
