@@ -83,6 +83,8 @@ final class ContentPages {
 
   private final ContentClient content;
   private final Revisions revisions;
+  private final java.time.Duration historyWait;
+  private final java.time.Duration historyPoll;
   private final List<dev.quire.gateway.module.CmsModule> modules;
   private final Admin admin;
   private final ZoneId zone;
@@ -102,6 +104,8 @@ final class ContentPages {
     this.site = ctx.site();
     this.content = ctx.content();
     this.revisions = ctx.revisions();
+    this.historyWait = ctx.config().getDuration("quire.gateway.api.history-wait");
+    this.historyPoll = ctx.config().getDuration("quire.gateway.api.history-poll");
     this.modules = ctx.modules();
     this.admin = admin;
     this.zone = zone;
@@ -756,7 +760,8 @@ final class ContentPages {
         .thenCompose(
             now ->
                 content
-                    .revisions(id, 0, Long.MAX_VALUE, false)
+                    .revisionsThrough(
+                        id, now.revision(), Long.MAX_VALUE, false, historyWait, historyPoll)
                     .thenApply(
                         list -> {
                           Map<String, Object> vars = new HashMap<>();

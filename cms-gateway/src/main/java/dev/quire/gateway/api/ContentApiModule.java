@@ -57,6 +57,8 @@ public final class ContentApiModule implements CmsModule {
   private int defaultPageSize;
   private int maxPageSize;
   private long revisionsMaxChars;
+  private java.time.Duration historyWait;
+  private java.time.Duration historyPoll;
   private Revisions history;
 
   @Override
@@ -86,6 +88,8 @@ public final class ContentApiModule implements CmsModule {
             ctx.config(), "quire.gateway.slug-from-title-attempts");
     this.limitsJson = limitsJson(limits);
     this.revisionsMaxChars = ctx.config().getLong("quire.gateway.api.revisions-max-chars");
+    this.historyWait = ctx.config().getDuration("quire.gateway.api.history-wait");
+    this.historyPoll = ctx.config().getDuration("quire.gateway.api.history-poll");
     if (maxPageSize < 1 || defaultPageSize < 1 || defaultPageSize > maxPageSize) {
       // A 0 made every list request fail (a division by it), a default above the maximum every
       // request that left the size out.
@@ -532,7 +536,12 @@ public final class ContentApiModule implements CmsModule {
     }
     boolean bodies = bodiesParam.equals("true");
     return current(id)
-        .thenCompose(now -> content.revisions(id, before, revisionsMaxChars, bodies))
+        .thenCompose(
+            now ->
+                before == 0
+                    ? content.revisionsThrough(
+                        id, now.revision(), revisionsMaxChars, bodies, historyWait, historyPoll)
+                    : content.revisions(id, before, revisionsMaxChars, bodies))
         .thenApply(list -> ok(revisionPage(id, list, bodies)));
   }
 

@@ -273,6 +273,36 @@ public final class ContentClient {
     return revisionsBefore(contentId, before, maxChars, !bodies, new java.util.ArrayList<>(), 0);
   }
 
+  /**
+   * As {@link #revisions} from the newest, once the list holds revision {@code newest} (the item's
+   * own, as its entity answered): the list is the read model's, which trails the journal by a
+   * moment, and an editor who saved and opened the history did not find their save there. Asked
+   * again every {@code poll} for up to {@code wait}; then the list as it is.
+   */
+  public CompletionStage<ContentQuery.RevisionList> revisionsThrough(
+      String contentId, long newest, long maxChars, boolean bodies, Duration wait, Duration poll) {
+    return revisionsThrough(
+        contentId, newest, maxChars, bodies, poll, System.nanoTime() + wait.toNanos());
+  }
+
+  private CompletionStage<ContentQuery.RevisionList> revisionsThrough(
+      String contentId, long newest, long maxChars, boolean bodies, Duration poll, long deadline) {
+    return revisions(contentId, 0, maxChars, bodies)
+        .thenCompose(
+            list -> {
+              boolean holds =
+                  !list.revisions().isEmpty() && list.revisions().get(0).revision() >= newest;
+              if (holds || System.nanoTime() + poll.toNanos() > deadline) {
+                return CompletableFuture.completedFuture(list);
+              }
+              return org.apache.pekko.pattern.Patterns.after(
+                  poll,
+                  system.classicSystem().scheduler(),
+                  system.executionContext(),
+                  () -> revisionsThrough(contentId, newest, maxChars, bodies, poll, deadline));
+            });
+  }
+
   private CompletionStage<ContentQuery.RevisionList> revisionsBefore(
       String contentId,
       long before,
