@@ -220,6 +220,28 @@ final class ServeCommand implements Callable<Integer> {
       var config = QuireNode.config(o);
       nodeRoles = QuireNode.roles(config);
       if (nodeRoles.contains("gateway")) {
+        // Checked before anything starts: a port out of range (QUIRE_PORT=99999) or a host that
+        // is no address failed only at the bind, after the database and the content role, the
+        // latter with a 53-line stack trace.
+        int httpPort = config.getInt("quire.gateway.http.port");
+        if (httpPort < 0 || httpPort > MAX_PORT) {
+          System.err.println(
+              "error: quire.gateway.http.port (--port, QUIRE_PORT) must be a port from 0 to "
+                  + MAX_PORT
+                  + ", was "
+                  + httpPort);
+          return 2;
+        }
+        String httpHost = config.getString("quire.gateway.http.host");
+        try {
+          java.net.InetAddress.getByName(httpHost);
+        } catch (java.net.UnknownHostException e) {
+          System.err.println(
+              "error: quire.gateway.http.host (--host, QUIRE_HOST) '"
+                  + httpHost
+                  + "' is neither an address nor a name this machine can resolve");
+          return 2;
+        }
         java.util.Optional<String> local = localBaseUrl(config, System.getenv("QUIRE_BASE_URL"));
         if (local.isPresent()) {
           o.put("quire.site.base-url", local.get());
@@ -259,8 +281,12 @@ final class ServeCommand implements Callable<Integer> {
       return 2;
     } catch (java.util.concurrent.ExecutionException e) {
       for (Throwable c = e; c != null; c = c.getCause()) {
-        if (c instanceof java.net.BindException) {
-          System.err.println("error: cannot serve HTTP: " + c.getMessage());
+        if (c instanceof java.net.SocketException) {
+          // In use, or not an address of this machine.
+          System.err.println(
+              "error: cannot serve HTTP: "
+                  + c.getMessage()
+                  + "; give another --port or --host (QUIRE_PORT, QUIRE_HOST)");
           return 1;
         }
       }
