@@ -19,6 +19,16 @@ public final class ConfigChecks {
     return checked(key, config.getLong(key));
   }
 
+  /** A duration setting of at least {@code least}, refused naming the setting otherwise. */
+  public static java.time.Duration atLeast(Config config, String key, java.time.Duration least) {
+    java.time.Duration value = config.getDuration(key);
+    if (value.compareTo(least) < 0) {
+      throw new IllegalArgumentException(
+          key + " must be at least " + least.toMillis() + " ms, was " + value.toMillis() + " ms");
+    }
+    return value;
+  }
+
   private static long checked(String key, long value) {
     if (value < 1) {
       throw new IllegalArgumentException(key + " must be at least 1, was " + value);

@@ -256,6 +256,9 @@ public final class ContentService {
   }
 
   /** A pool on {@code quire.db}; the journal has its own (Slick's) on the same database. */
+  /** HikariCP's least connection timeout. */
+  public static final java.time.Duration MIN_CONNECTION_TIMEOUT = java.time.Duration.ofMillis(250);
+
   public static HikariDataSource dataSource(Config config, String poolName) {
     Config db = config.getConfig("quire.db");
     HikariConfig hc = new HikariConfig();
@@ -263,9 +266,15 @@ public final class ContentService {
     hc.setJdbcUrl(db.getString("url"));
     hc.setUsername(db.getString("user"));
     hc.setPassword(db.getString("password"));
-    hc.setMaximumPoolSize(db.getInt("read-model-pool-size"));
+    // Named in full when refused: HikariCP's own "maxPoolSize cannot be less than 1" did not say
+    // which setting (QUIRE_DB_READ_POOL) it was.
+    hc.setMaximumPoolSize(
+        dev.quire.protocol.ConfigChecks.atLeastOne(config, "quire.db.read-model-pool-size"));
     hc.setMinimumIdle(1);
-    long timeout = db.getDuration("connection-timeout").toMillis();
+    long timeout =
+        dev.quire.protocol.ConfigChecks.atLeast(
+                config, "quire.db.connection-timeout", MIN_CONNECTION_TIMEOUT)
+            .toMillis();
     hc.setConnectionTimeout(timeout);
     // HikariCP's 5 s check of a connection it hands out may not outlast the wait for one (it
     // would shorten it, with a warning at every start).

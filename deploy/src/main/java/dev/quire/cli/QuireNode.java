@@ -384,6 +384,16 @@ public final class QuireNode implements AutoCloseable {
       // the key, rather than lost in a background start.
       dev.quire.embedding.EmbeddingService.Settings.fromConfig(config);
     }
+    if (roles.contains("content")) {
+      // The database pools' settings, named in full before anything opens (HikariCP's own
+      // "maxPoolSize cannot be less than 1" came with a stack trace and no setting's name).
+      dev.quire.protocol.ConfigChecks.atLeastOne(config, "quire.db.journal-pool-size");
+      dev.quire.protocol.ConfigChecks.atLeastOne(config, "quire.db.read-model-pool-size");
+      dev.quire.protocol.ConfigChecks.atLeast(
+          config,
+          "quire.db.connection-timeout",
+          dev.quire.content.ContentService.MIN_CONNECTION_TIMEOUT);
+    }
     boolean existed = Files.isDirectory(dataDir);
     Files.createDirectories(dataDir);
     ownerOnly(dataDir, existed);
