@@ -129,7 +129,12 @@ final class WordPressImport {
       boolean draft;
       Instant publishAt = null;
       switch (status) {
-        case "publish" -> draft = false;
+        case "publish" -> {
+          draft = false;
+          // Published since its WordPress date, as a Markdown file's past publish_date is: it
+          // counted as published at the import, and feeds named the import's day.
+          publishAt = i.date() != null && !i.date().isAfter(now) ? i.date() : null;
+        }
         case "future" -> {
           draft = false;
           publishAt = i.date() != null ? i.date() : now;

@@ -950,7 +950,8 @@ class EndToEndTest {
     assertThat(JSON.readTree(beyond.body()).at("/error/message").asText())
         .contains("revision 4 does not exist")
         .contains("at revision 3");
-    for (String bad : List.of("0", "x", "-1")) {
+    // One address per revision: not also +1, 01 or another script's digit one (%D9%A1).
+    for (String bad : List.of("0", "x", "-1", "%2B1", "01", "%D9%A1")) {
       var r = api("GET", base + "/revisions/" + bad, null);
       assertThat(r.statusCode()).as(bad).isEqualTo(400);
       assertThat(JSON.readTree(r.body()).at("/error/field").asText()).isEqualTo("revision");

@@ -141,6 +141,8 @@ class WordPressImportTest {
     assertThat(bySlug.get("about").kind()).isEqualTo(ContentKind.PAGE);
     assertThat(bySlug.get("about").fields().body()).contains("[report](" + report + ")");
     assertThat(bySlug.get("blog-5").status()).isEqualTo(ContentStatus.PUBLISHED);
+    // Published since its WordPress date, not since the import.
+    assertThat(bySlug.get("about").publishedAt()).isEqualTo(Instant.parse("2024-01-01T00:00:00Z"));
     assertThat(bySlug.get("only-for-me").status()).isEqualTo(ContentStatus.DRAFT);
     assertThat(bySlug.get("members-only").status()).isEqualTo(ContentStatus.DRAFT);
     assertThat(bySlug.get("a-cat").fields().body())

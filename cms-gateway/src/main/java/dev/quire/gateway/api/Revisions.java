@@ -157,13 +157,10 @@ public final class Revisions {
 
   /** A revision number from a request: 1 or more, else a 400 naming {@code field}. */
   public static long number(String field, String value) {
-    try {
-      long n = Long.parseLong(value);
-      if (n >= 1) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // answered below
+    // Written as the API writes them: Long.parseLong also took "+1" and other scripts' digits
+    // ("١"), so one revision answered at many addresses.
+    if (value != null && value.matches("[1-9][0-9]{0,17}")) {
+      return Long.parseLong(value);
     }
     throw HttpError.badRequest(field, "must be a revision number, 1 or more, was '" + value + "'");
   }
