@@ -1073,6 +1073,10 @@ class AdminEndToEndTest {
                 .statusCode())
         .isEqualTo(200);
 
+    // A main menu without links is a header without navigation, not an empty landmark.
+    var emptied = api("PUT", "/api/v1/menus/main", "{\"links\": []}");
+    assertThat(emptied.statusCode()).as(emptied.body()).isEqualTo(200);
+    assertThat(publicPage("/")).doesNotContain("class=\"site-nav\"").doesNotContain(">Start</a>");
     var removed = editor.submit("/admin/menus/", "/admin/menus/remove", Map.of("name", "main"));
     assertThat(removed.statusCode()).isEqualTo(303);
     assertThat(publicPage("/")).doesNotContain(">Start</a>").contains(">Blog</a>");
