@@ -41,6 +41,14 @@ public record SiteMenu(String name, List<Link> links) implements QuireSerializab
       if (l.label() == null || l.label().isBlank()) {
         return Optional.of(new FieldError(at + "label", "is required"));
       }
+      // Only zero-width or other invisible characters made a header link no one could see.
+      if (l.label()
+          .codePoints()
+          .allMatch(c -> Character.isSpaceChar(c) || Character.getType(c) == Character.FORMAT)) {
+        return Optional.of(
+            new FieldError(
+                at + "label", "has nothing to read: only spaces or invisible characters"));
+      }
       if (l.label().length() > MAX_LABEL || l.label().chars().anyMatch(Character::isISOControl)) {
         return Optional.of(
             new FieldError(

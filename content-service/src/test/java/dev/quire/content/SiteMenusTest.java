@@ -59,6 +59,8 @@ class SiteMenusTest {
         List.of(
             menu("Main", "Home", "/"),
             menu("main", "", "/"),
+            menu("main", "\u200b", "/"),
+            menu("main", "\u00a0\u2060", "/"),
             menu("main", "X", "javascript:alert(1)"),
             menu("main", "X", "//evil.example/"),
             menu("main", "X", "data:text/html,hi"),
