@@ -80,6 +80,15 @@ final class BundleCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (Files.isDirectory(file)) {
+        // Found only once the whole site was read, naming the spool file (FILE.partial).
+        System.err.println(
+            "error: "
+                + file
+                + " is a folder; give the bundle's file name, e.g. "
+                + file.resolve("site.quire"));
+        return 2;
+      }
       if (site.server != null) {
         return fromServer();
       }

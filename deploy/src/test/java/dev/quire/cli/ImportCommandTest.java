@@ -231,6 +231,11 @@ class ImportCommandTest {
       assertThat(typo).as("no empty site made by " + String.join(" ", args)).doesNotExist();
     }
     assertThat(tmp.resolve("b.quire")).doesNotExist();
+    // A folder given for the bundle's file is named at once, not after the site was read.
+    Run folder = run("bundle", "export", tmp.toString(), "--data", typo.toString());
+    assertThat(folder.code()).isEqualTo(2);
+    assertThat(folder.err())
+        .contains("error: " + tmp + " is a folder; give the bundle's file name");
   }
 
   @Test
