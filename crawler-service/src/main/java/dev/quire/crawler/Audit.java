@@ -216,6 +216,30 @@ public final class Audit {
       }
     }
     if (crawl.sitemapFound()) {
+      Set<String> sitemap = crawl.sitemap();
+      // A site whose base URL names another host than the one crawled (localhost against
+      // 127.0.0.1) lists every page elsewhere: each was reported missing from the sitemap. Its
+      // pages are compared by path then, and the one cause is said once.
+      Set<String> elsewhere = new HashSet<>();
+      sitemap.forEach(u -> elsewhere.add(Crawler.origin(u)));
+      if (!sitemap.isEmpty() && elsewhere.size() == 1 && !elsewhere.contains(origin)) {
+        String other = elsewhere.iterator().next();
+        Set<String> byPath = new HashSet<>();
+        sitemap.forEach(u -> byPath.add(onOrigin(u, origin)));
+        sitemap = byPath;
+        out.add(
+            new Finding(
+                crawl.start(),
+                "sitemap <loc>",
+                "sitemap-host",
+                Severity.WARNING,
+                "the sitemap lists the site's pages at "
+                    + other
+                    + ", not at "
+                    + origin
+                    + " where it was crawled; they are compared by path here. A Quire site's"
+                    + " quire.site.base-url (QUIRE_BASE_URL) should be the address visitors use"));
+      }
       Set<String> crawledOk = new HashSet<>();
       for (Crawler.Visit v : crawl.pages()) {
         if (v.info() != null) {
@@ -223,7 +247,7 @@ public final class Audit {
         }
       }
       for (String u : linkedPages) {
-        if (crawledOk.contains(u) && !crawl.sitemap().contains(u)) {
+        if (crawledOk.contains(u) && !sitemap.contains(u)) {
           out.add(
               new Finding(
                   u,
@@ -233,7 +257,7 @@ public final class Audit {
                   "linked from the site but not listed in the sitemap"));
         }
       }
-      for (String u : crawl.sitemap()) {
+      for (String u : sitemap) {
         if (Crawler.origin(u).equals(origin)
             && !linkedPages.contains(u)
             && !u.equals(crawl.start())) {
@@ -278,6 +302,17 @@ public final class Audit {
     }
     out.sort(Comparator.comparing(Finding::severity).thenComparing(Finding::page));
     return out;
+  }
+
+  /** {@code url}'s path and query at {@code origin}. */
+  static String onOrigin(String url, String origin) {
+    try {
+      java.net.URI u = java.net.URI.create(url);
+      String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+      return origin + path + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+    } catch (IllegalArgumentException e) {
+      return url;
+    }
   }
 
   static String describe(Fetcher.Result r) {

@@ -143,6 +143,38 @@ class CrawlerTest {
                     && (element == null || f.element().equals(element)));
   }
 
+  /**
+   * A site whose base URL names localhost, crawled at 127.0.0.1: its sitemap lists every page at
+   * the other host, and each linked page was reported missing from it. They are compared by path,
+   * and the cause said once.
+   */
+  @Test
+  void aSitemapAtAnotherHostOfTheSiteIsComparedByPathAndSaidOnce() throws Exception {
+    String local = site.url("").replace("127.0.0.1", "localhost");
+    site.pages.put(
+        "/sitemap.xml",
+        new Page(
+            200,
+            "application/xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset"
+                + " xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
+                + "<url><loc>"
+                + local
+                + "/</loc></url><url><loc>"
+                + local
+                + "/a/</loc></url><url><loc>"
+                + local
+                + "/b/</loc></url></urlset>",
+            Map.of(),
+            0));
+    List<Finding> f = audit(config("localhost"), null);
+    assertThat(f.stream().filter(x -> x.kind().equals("sitemap-host")))
+        .singleElement()
+        .satisfies(x -> assertThat(x.message()).contains(local).contains("compared by path"));
+    assertThat(has(f, "not-in-sitemap", site.url("/a/"), null)).as(f.toString()).isFalse();
+    assertThat(has(f, "not-in-sitemap", site.url("/b/"), null)).isFalse();
+  }
+
   @Test
   void findsWhatIsBrokenOrMissingAndNamesThePageAndElement() throws Exception {
     Crawler.Result[] crawl = new Crawler.Result[1];
