@@ -230,8 +230,10 @@ public final class ContentRules {
       controlsIn("author", f.author(), stored == null ? null : stored.author())
           .ifPresent(errors::add);
       // A cover's address went into the page's <img src> and og:image as sent, a bell included.
-      controlsIn("cover_image", cover, stored == null ? null : stored.coverImage())
-          .ifPresent(errors::add);
+      if (errors.stream().noneMatch(e -> e.field().equals("cover_image"))) {
+        controlsIn("cover_image", cover, stored == null ? null : stored.coverImage())
+            .ifPresent(errors::add);
+      }
       // In a body too: a NUL is text no PostgreSQL column holds (the cluster's read model could
       // not take the item in), and the others are nothing Markdown writes.
       if (f.body() != null && !f.body().equals(storedBody)) {

@@ -212,7 +212,8 @@ public record RedirectRule(String from, String to, int status) implements QuireS
     String query = null;
     String sentTo = null; // where the site itself sent the last path, when it did
     for (int hop = 0; hop < MAX_HOPS; hop++) {
-      String to = sentTo != null ? sentTo : at.to();
+      boolean siteHop = sentTo != null;
+      String to = siteHop ? sentTo : at.to();
       sentTo = null;
       int hash = to.indexOf('#');
       if (hash >= 0) {
@@ -222,9 +223,10 @@ public record RedirectRule(String from, String to, int status) implements QuireS
       String path = q < 0 ? to : to.substring(0, q);
       if (q >= 0) {
         query = to.substring(q + 1);
-      } else if (at.from().contains("?")) {
+      } else if (at.from().contains("?") && !siteHop) {
         query = null; // a rule that matched a query answers with its target as stored
       }
+      // (The site's own redirects keep the request's query.)
       // The path as the server gives it to the rules: /a%2Db arrives as /a-b.
       RedirectRule next = match(rules, asRequested(path), query);
       if (next == null) {

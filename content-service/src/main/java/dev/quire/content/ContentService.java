@@ -255,10 +255,10 @@ public final class ContentService {
         .thenCompose(x -> x);
   }
 
-  /** A pool on {@code quire.db}; the journal has its own (Slick's) on the same database. */
   /** HikariCP's least connection timeout. */
   public static final java.time.Duration MIN_CONNECTION_TIMEOUT = java.time.Duration.ofMillis(250);
 
+  /** A pool on {@code quire.db}; the journal has its own (Slick's) on the same database. */
   public static HikariDataSource dataSource(Config config, String poolName) {
     Config db = config.getConfig("quire.db");
     HikariConfig hc = new HikariConfig();
@@ -270,7 +270,9 @@ public final class ContentService {
     // which setting (QUIRE_DB_READ_POOL) it was.
     hc.setMaximumPoolSize(
         dev.quire.protocol.ConfigChecks.atLeastOne(config, "quire.db.read-model-pool-size"));
-    hc.setMinimumIdle(1);
+    // Every connection made at start and kept: a burst after an idle spell must not wait on
+    // connections made one at a time, within connection-timeout.
+    hc.setMinimumIdle(hc.getMaximumPoolSize());
     long timeout =
         dev.quire.protocol.ConfigChecks.atLeast(
                 config, "quire.db.connection-timeout", MIN_CONNECTION_TIMEOUT)

@@ -232,7 +232,6 @@ public final class Importer {
     return reached(entries, site, ContentStatus.ARCHIVED);
   }
 
-  /** The items in {@code status} the files would reach, each under its file (as above). */
   /**
    * The files that name no item of {@code site}: neither by id nor by slug or an old slug (new
    * files, or items the site's list does not hold yet).
@@ -252,6 +251,7 @@ public final class Importer {
     return out;
   }
 
+  /** The items in {@code status} the files would reach, each under its file (as above). */
   public static Map<MarkdownFolder.Entry, ContentTarget.SlugUse> reached(
       List<MarkdownFolder.Entry> entries, List<ContentTarget.SlugUse> site, ContentStatus status) {
     SiteIndex index = SiteIndex.of(site);

@@ -281,12 +281,14 @@ final class ServeCommand implements Callable<Integer> {
       return 2;
     } catch (java.util.concurrent.ExecutionException e) {
       for (Throwable c = e; c != null; c = c.getCause()) {
-        if (c instanceof java.net.SocketException) {
-          // In use, or not an address of this machine.
+        if (c instanceof java.net.BindException) {
+          // In use, or not an address of this machine. Only a bind: a database that refuses
+          // connections is a SocketException too, and must not be blamed on the port.
           System.err.println(
               "error: cannot serve HTTP: "
                   + c.getMessage()
-                  + "; give another --port or --host (QUIRE_PORT, QUIRE_HOST)");
+                  + "; give another --port or --host (QUIRE_PORT, QUIRE_HOST) if that is the"
+                  + " site's address");
           return 1;
         }
       }

@@ -104,8 +104,13 @@ final class ContentPages {
     this.site = ctx.site();
     this.content = ctx.content();
     this.revisions = ctx.revisions();
-    this.historyWait = ctx.config().getDuration("quire.gateway.api.history-wait");
-    this.historyPoll = ctx.config().getDuration("quire.gateway.api.history-poll");
+    this.historyWait =
+        dev.quire.protocol.ConfigChecks.atLeast(
+            ctx.config(), "quire.gateway.api.history-wait", java.time.Duration.ZERO);
+    // Not 0: a poll of 0 asks again at once, for as long as the wait.
+    this.historyPoll =
+        dev.quire.protocol.ConfigChecks.atLeast(
+            ctx.config(), "quire.gateway.api.history-poll", java.time.Duration.ofMillis(1));
     this.modules = ctx.modules();
     this.admin = admin;
     this.zone = zone;

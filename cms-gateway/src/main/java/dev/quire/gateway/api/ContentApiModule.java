@@ -88,8 +88,13 @@ public final class ContentApiModule implements CmsModule {
             ctx.config(), "quire.gateway.slug-from-title-attempts");
     this.limitsJson = limitsJson(limits);
     this.revisionsMaxChars = ctx.config().getLong("quire.gateway.api.revisions-max-chars");
-    this.historyWait = ctx.config().getDuration("quire.gateway.api.history-wait");
-    this.historyPoll = ctx.config().getDuration("quire.gateway.api.history-poll");
+    this.historyWait =
+        dev.quire.protocol.ConfigChecks.atLeast(
+            ctx.config(), "quire.gateway.api.history-wait", java.time.Duration.ZERO);
+    // Not 0: a poll of 0 asks again at once, for as long as the wait.
+    this.historyPoll =
+        dev.quire.protocol.ConfigChecks.atLeast(
+            ctx.config(), "quire.gateway.api.history-poll", java.time.Duration.ofMillis(1));
     if (maxPageSize < 1 || defaultPageSize < 1 || defaultPageSize > maxPageSize) {
       // A 0 made every list request fail (a division by it), a default above the maximum every
       // request that left the size out.

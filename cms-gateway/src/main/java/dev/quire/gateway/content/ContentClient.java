@@ -166,7 +166,8 @@ public final class ContentClient {
     return slugOwner(slug)
         .thenCompose(
             owner ->
-                owner == null
+                // "" when no one holds it any more (let go since the refusal).
+                owner == null || owner.isEmpty()
                     ? CompletableFuture.<ContentReply>completedFuture(reply)
                     : commandOnce(owner, ContentCommand.Get::new)
                         .thenApply(
@@ -287,13 +288,15 @@ public final class ContentClient {
 
   private CompletionStage<ContentQuery.RevisionList> revisionsThrough(
       String contentId, long newest, long maxChars, boolean bodies, Duration poll, long deadline) {
-    return revisions(contentId, 0, maxChars, bodies)
+    // Each look is the first answer's worth, without bodies; the list itself is read once.
+    return this.<ContentQuery.RevisionList>query(
+            r -> new ContentQuery.Revisions(contentId, 0, true, true, r))
         .thenCompose(
-            list -> {
+            first -> {
               boolean holds =
-                  !list.revisions().isEmpty() && list.revisions().get(0).revision() >= newest;
+                  !first.revisions().isEmpty() && first.revisions().get(0).revision() >= newest;
               if (holds || System.nanoTime() + poll.toNanos() > deadline) {
-                return CompletableFuture.completedFuture(list);
+                return revisions(contentId, 0, maxChars, bodies);
               }
               return org.apache.pekko.pattern.Patterns.after(
                   poll,

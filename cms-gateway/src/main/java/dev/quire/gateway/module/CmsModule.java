@@ -108,10 +108,11 @@ public interface CmsModule {
       org.apache.pekko.http.javadsl.model.HttpResponse.create();
 
   /**
-   * Where this module's routes send a GET of {@code path} (a local path as requested, decoded,
-   * without a query) with a redirect they make themselves (an old slug to the item's address, a
-   * tag's other spelling to its one), decided from memory; empty when they answer it otherwise or
-   * not at all. The redirects module follows these to refuse a rule that would loop with them.
+   * Where this module's routes send a GET of {@code path} (a local path as the server hands it to
+   * routes, without a query) with a redirect they make themselves (an old slug to the item's
+   * address, a tag's other spelling to its one); empty when they answer it otherwise or not at all.
+   * Decided from memory, rendering nothing: the redirects module asks it for every hop of every
+   * rule it is sent (thousands in a WordPress import), to refuse one that would loop.
    */
   default Optional<String> movedTo(String path) {
     return Optional.empty();

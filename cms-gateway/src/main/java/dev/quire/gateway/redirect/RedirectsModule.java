@@ -303,9 +303,13 @@ public final class RedirectsModule implements CmsModule {
     java.util.function.UnaryOperator<String> siteSends =
         path -> {
           for (CmsModule m : modules) {
-            Optional<String> to = m.movedTo(path);
-            if (to.isPresent()) {
-              return to.get();
+            try {
+              Optional<String> to = m.movedTo(path);
+              if (to.isPresent()) {
+                return to.get();
+              }
+            } catch (RuntimeException e) {
+              // A module that cannot say moves nothing here; the rule is checked as before.
             }
           }
           return null;

@@ -168,16 +168,67 @@ public final class SiteModule implements CmsModule {
     return page == null || page.status() != 200 ? null : page.answer(req, PAGE_CACHE);
   }
 
+  /**
+   * The redirects {@link #resolve} makes, decided from the snapshot's maps alone: it renders no
+   * page, so a batch of thousands of redirect rules (a WordPress import's) is checked in moments,
+   * on the route's thread. Kept in step with {@link #resolve}'s redirects: an old slug to its item,
+   * {@code /blog/<slug>/} to the post, a tag's or an author's other spelling to its key, a page
+   * shown at the home to {@code /}, and the trailing slash.
+   */
   @Override
   public Optional<String> movedTo(String path) {
-    if (!state.ready()) {
+    if (!state.ready() || !path.startsWith("/")) {
       return Optional.empty();
     }
-    SiteSnapshot.Rendered r = resolve(state.snapshot(), path);
-    if (r.status() < 300 || r.status() >= 400) {
-      return Optional.empty();
+    SiteSnapshot snap = state.snapshot();
+    if (!path.endsWith("/")) {
+      return Optional.of(movedTo(path + "/").orElse(path + "/"));
     }
-    return r.response().getHeader(Location.class).map(l -> l.getUri().toString());
+    String[] parts = path.substring(1).split("/", -1);
+    int n = parts.length - 1;
+    if (n == 1 && parts[0].equals("posts")) {
+      return Optional.of("/blog/");
+    }
+    if (n == 3 && parts[0].equals("blog") && parts[1].equals("page") && parsePage(parts[2]) == 1) {
+      return Optional.of("/blog/");
+    }
+    if (n == 2 && parts[0].equals("blog")) {
+      ItemView item = findPost(snap, parts[1]);
+      return item == null ? Optional.empty() : Optional.of(item.url());
+    }
+    if (n == 2 && parts[0].equals("posts")) {
+      ItemView item = snap.bySlug(parts[1]);
+      if (item != null && item.isPost()) {
+        return Optional.empty();
+      }
+      ItemView moved = item != null ? item : snap.byAlias(parts[1]);
+      return moved == null ? Optional.empty() : Optional.of(moved.url());
+    }
+    if ((n == 2 || n == 4 && parts[2].equals("page"))
+        && (parts[0].equals("tags") || parts[0].equals("authors"))) {
+      String key = decodeSegment(parts[1]);
+      java.util.function.Function<String, List<ItemView>> listed =
+          parts[0].equals("tags") ? snap::tagged : snap::byAuthor;
+      List<ItemView> posts = key == null ? List.of() : listed.apply(key);
+      SiteSnapshot.Rendered folded =
+          folded("/" + parts[0] + "/", key, posts, n == 2 ? 1 : parsePage(parts[3]), listed);
+      return folded == null
+          ? Optional.empty()
+          : folded.response().getHeader(Location.class).map(l -> l.getUri().toString());
+    }
+    if (n == 1 && !List.of("tags", "authors", "archive").contains(parts[0])) {
+      ItemView item = snap.bySlug(parts[0]);
+      ItemView home = homePage(snap, site.get());
+      if (item != null && !item.isPost()) {
+        return item == home ? Optional.of("/") : Optional.empty();
+      }
+      ItemView moved = item != null ? item : snap.byAlias(parts[0]);
+      if (moved != null && moved == home) {
+        return Optional.of("/");
+      }
+      return moved == null ? Optional.empty() : Optional.of(moved.url());
+    }
+    return Optional.empty();
   }
 
   HttpResponse handle(HttpRequest req) {
