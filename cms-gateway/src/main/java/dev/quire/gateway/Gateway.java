@@ -173,7 +173,8 @@ public final class Gateway {
                 system
                     .dispatchers()
                     .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()),
-                g.getInt("api.diff.max-concurrent")),
+                g.getInt("api.diff.max-concurrent"),
+                config),
             settings);
     modules.forEach(m -> m.start(ctx));
     site.start();

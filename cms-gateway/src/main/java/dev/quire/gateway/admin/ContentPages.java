@@ -83,8 +83,6 @@ final class ContentPages {
 
   private final ContentClient content;
   private final Revisions revisions;
-  private final java.time.Duration historyWait;
-  private final java.time.Duration historyPoll;
   private final List<dev.quire.gateway.module.CmsModule> modules;
   private final Admin admin;
   private final ZoneId zone;
@@ -104,13 +102,6 @@ final class ContentPages {
     this.site = ctx.site();
     this.content = ctx.content();
     this.revisions = ctx.revisions();
-    this.historyWait =
-        dev.quire.protocol.ConfigChecks.atLeast(
-            ctx.config(), "quire.gateway.api.history-wait", java.time.Duration.ZERO);
-    // Not 0: a poll of 0 asks again at once, for as long as the wait.
-    this.historyPoll =
-        dev.quire.protocol.ConfigChecks.atLeast(
-            ctx.config(), "quire.gateway.api.history-poll", java.time.Duration.ofMillis(1));
     this.modules = ctx.modules();
     this.admin = admin;
     this.zone = zone;
@@ -764,9 +755,8 @@ final class ContentPages {
         .current(id)
         .thenCompose(
             now ->
-                content
-                    .revisionsThrough(
-                        id, now.revision(), Long.MAX_VALUE, false, historyWait, historyPoll)
+                revisions
+                    .history(id, now.revision(), Long.MAX_VALUE, false)
                     .thenApply(
                         list -> {
                           Map<String, Object> vars = new HashMap<>();

@@ -57,8 +57,6 @@ public final class ContentApiModule implements CmsModule {
   private int defaultPageSize;
   private int maxPageSize;
   private long revisionsMaxChars;
-  private java.time.Duration historyWait;
-  private java.time.Duration historyPoll;
   private Revisions history;
 
   @Override
@@ -88,13 +86,6 @@ public final class ContentApiModule implements CmsModule {
             ctx.config(), "quire.gateway.slug-from-title-attempts");
     this.limitsJson = limitsJson(limits);
     this.revisionsMaxChars = ctx.config().getLong("quire.gateway.api.revisions-max-chars");
-    this.historyWait =
-        dev.quire.protocol.ConfigChecks.atLeast(
-            ctx.config(), "quire.gateway.api.history-wait", java.time.Duration.ZERO);
-    // Not 0: a poll of 0 asks again at once, for as long as the wait.
-    this.historyPoll =
-        dev.quire.protocol.ConfigChecks.atLeast(
-            ctx.config(), "quire.gateway.api.history-poll", java.time.Duration.ofMillis(1));
     if (maxPageSize < 1 || defaultPageSize < 1 || defaultPageSize > maxPageSize) {
       // A 0 made every list request fail (a division by it), a default above the maximum every
       // request that left the size out.
@@ -544,8 +535,7 @@ public final class ContentApiModule implements CmsModule {
         .thenCompose(
             now ->
                 before == 0
-                    ? content.revisionsThrough(
-                        id, now.revision(), revisionsMaxChars, bodies, historyWait, historyPoll)
+                    ? history.history(id, now.revision(), revisionsMaxChars, bodies)
                     : content.revisions(id, before, revisionsMaxChars, bodies))
         .thenApply(list -> ok(revisionPage(id, list, bodies)));
   }

@@ -27,13 +27,36 @@ public final class Revisions {
   private final RevisionDiff.Limits limits;
   private final Executor blocking;
   private final Semaphore diffSlots;
+  private final java.time.Duration historyWait;
+  private final java.time.Duration historyPoll;
 
   public Revisions(
-      ContentClient content, RevisionDiff.Limits limits, Executor blocking, int maxConcurrent) {
+      ContentClient content,
+      RevisionDiff.Limits limits,
+      Executor blocking,
+      int maxConcurrent,
+      com.typesafe.config.Config config) {
     this.content = content;
     this.limits = limits;
     this.blocking = blocking;
     this.diffSlots = new Semaphore(maxConcurrent);
+    this.historyWait =
+        dev.quire.protocol.ConfigChecks.atLeast(
+            config, "quire.gateway.api.history-wait", java.time.Duration.ZERO);
+    // Not 0: a poll of 0 asks again at once, for as long as the wait.
+    this.historyPoll =
+        dev.quire.protocol.ConfigChecks.atLeast(
+            config, "quire.gateway.api.history-poll", java.time.Duration.ofMillis(1));
+  }
+
+  /**
+   * The item's revisions from the newest, once the read model holds {@code newest} (its entity's
+   * revision), waiting up to {@code quire.gateway.api.history-wait} (see {@link
+   * ContentClient#revisionsThrough}): the API's list and the admin's History page.
+   */
+  public CompletionStage<dev.quire.protocol.ContentQuery.RevisionList> history(
+      String id, long newest, long maxChars, boolean bodies) {
+    return content.revisionsThrough(id, newest, maxChars, bodies, historyWait, historyPoll);
   }
 
   /** What changed from {@code from} to {@code to}, with the newest revision when compared. */
