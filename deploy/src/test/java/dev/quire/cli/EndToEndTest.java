@@ -1711,6 +1711,8 @@ class EndToEndTest {
         .contains("/posts/loop-one/ (which the site sends to /posts/loop-two/)");
     var throughTag = postRedirect("/tags/looptag/", "/tags/LoopTag/");
     assertThat(throughTag.statusCode()).as(throughTag.body()).isEqualTo(400);
+    var throughTagFeed = postRedirect("/tags/looptag/feed.xml", "/tags/LoopTag/feed.xml");
+    assertThat(throughTagFeed.statusCode()).as(throughTagFeed.body()).isEqualTo(400);
     assertThat(get("/posts/loop-two/").statusCode()).isEqualTo(200);
     assertThat(get("/tags/looptag/").statusCode()).isEqualTo(200);
     // A delete that names no rule is the caller's mistake, named as the API names others.

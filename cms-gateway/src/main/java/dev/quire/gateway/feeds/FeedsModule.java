@@ -141,6 +141,21 @@ public final class FeedsModule implements CmsModule {
     return dev.quire.gateway.site.SiteModule.decodeSegment(segment);
   }
 
+  /** A tag feed's other spelling moves to its key's (as {@link #handle} answers it). */
+  @Override
+  public java.util.Optional<String> movedTo(String path) {
+    String tag = tagOfFeed(path);
+    if (tag == null || !state.ready()) {
+      return java.util.Optional.empty();
+    }
+    SiteSnapshot snap = state.snapshot();
+    String key = dev.quire.protocol.ContentRules.tagKey(tag);
+    if (!snap.tagged(tag).isEmpty() || key.equals(tag) || snap.tagged(key).isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(dev.quire.protocol.RedirectRule.encoded(TAGS + key + TAG_FEED));
+  }
+
   /** N of {@code /sitemap-N.xml}, or -1. */
   static int sitemapPart(String path) {
     if (!path.startsWith("/sitemap-") || !path.endsWith(".xml")) {
