@@ -270,7 +270,10 @@ public final class Audit {
                   "in the sitemap but no page links to it"));
         }
       }
-    } else if (crawl.robotsProblem() == null) {
+    } else if (crawl.robotsProblem() == null
+        && out.stream().noneMatch(f -> f.kind().equals("start-unreachable"))) {
+      // A site whose start page could not be fetched was not seen at all: "no sitemap" beside
+      // that error said something about it no one had looked at.
       out.add(
           new Finding(
               origin + "/sitemap.xml",

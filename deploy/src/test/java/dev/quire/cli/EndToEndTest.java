@@ -1889,7 +1889,9 @@ class EndToEndTest {
         Duration.ofSeconds(30));
     assertThat(job[0].get("report").get("findings").toString())
         .contains("start-unreachable")
-        .contains("blocked");
+        .contains("blocked")
+        .as("nothing is said of a site that was not seen")
+        .doesNotContain("missing-sitemap");
   }
 
   /**
