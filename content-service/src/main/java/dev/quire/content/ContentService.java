@@ -270,9 +270,7 @@ public final class ContentService {
     // which setting (QUIRE_DB_READ_POOL) it was.
     hc.setMaximumPoolSize(
         dev.quire.protocol.ConfigChecks.atLeastOne(config, "quire.db.read-model-pool-size"));
-    // Every connection made at start and kept: a burst after an idle spell must not wait on
-    // connections made one at a time, within connection-timeout.
-    hc.setMinimumIdle(hc.getMaximumPoolSize());
+    hc.setMinimumIdle(1);
     long timeout =
         dev.quire.protocol.ConfigChecks.atLeast(
                 config, "quire.db.connection-timeout", MIN_CONNECTION_TIMEOUT)

@@ -973,8 +973,8 @@ class ContentFailoverClusterTest {
           // two of eight runs before the gap was given up once no open transaction could fill
           // it, 216-233 ms in five runs after. Then 245-5,787 ms: the projection's node still
           // waited out HikariCP's sleep between tries to connect (up to the 10 s connection
-          // timeout then, 1 s now) and the projection's 3 s restart backoff (500 ms now).
-          Duration.ofSeconds(4),
+          // timeout then, 3 s now) and the projection's 3 s restart backoff (500 ms now).
+          Duration.ofSeconds(5),
           "a post published after the outage is served");
       publishedToVisible = (System.nanoTime() - published) / 1_000_000;
       awaitEveryItemWritable(load);
