@@ -59,7 +59,7 @@ final class ExportCommand implements Runnable {
     public Integer call() throws Exception {
       var config = QuireNode.config(site.overrides());
       // An export reads a site: a mistyped --data must not create an empty one and export it.
-      if (site.noSiteThere()) {
+      if (site.noSiteThere(config)) {
         return 2;
       }
       try (TargetSession session = TargetSession.open(site, config, "export", System.err)) {

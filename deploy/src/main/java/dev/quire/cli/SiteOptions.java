@@ -39,10 +39,15 @@ public final class SiteOptions {
    * answers true. Opening it would create an empty site, and an export of it looked like a backup.
    */
   boolean noSiteThere() {
+    return server == null && noSiteThere(QuireNode.config(overrides()));
+  }
+
+  /** As {@link #noSiteThere()}, with the command's configuration already read. */
+  boolean noSiteThere(com.typesafe.config.Config config) {
     if (server != null) {
       return false;
     }
-    java.nio.file.Path db = ExportCommand.Markdown.missingDatabase(QuireNode.config(overrides()));
+    java.nio.file.Path db = ExportCommand.Markdown.missingDatabase(config);
     if (db == null) {
       return false;
     }

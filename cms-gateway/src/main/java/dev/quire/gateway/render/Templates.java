@@ -294,33 +294,17 @@ public final class Templates {
         List<java.time.temporal.ChronoField> fields,
         java.util.function.BiFunction<java.time.temporal.TemporalAccessor, java.util.Locale, String>
             format) {
-      return new io.pebbletemplates.pebble.extension.Filter() {
-        @Override
-        public List<String> getArgumentNames() {
-          return List.of();
-        }
-
-        @Override
-        public Object apply(
-            Object input,
-            Map<String, Object> args,
-            PebbleTemplate self,
-            EvaluationContext context,
-            int lineNumber) {
-          if (input == null) {
-            return "";
-          }
-          if (!(input instanceof java.time.temporal.TemporalAccessor date)
-              || !fields.stream().allMatch(date::isSupported)) {
-            throw new io.pebbletemplates.pebble.error.PebbleException(
-                null,
-                wanted + ", was " + input.getClass().getSimpleName(),
-                lineNumber,
-                self.getName());
-          }
-          return format.apply(date, context.getLocale());
-        }
-      };
+      return noArguments(
+          (input, context, fault) -> {
+            if (input == null) {
+              return "";
+            }
+            if (!(input instanceof java.time.temporal.TemporalAccessor date)
+                || !fields.stream().allMatch(date::isSupported)) {
+              throw fault.at(wanted + ", was " + input.getClass().getSimpleName(), null);
+            }
+            return format.apply(date, context.getLocale());
+          });
     }
 
     @Override
