@@ -54,6 +54,10 @@ public final class MarkdownRenderer {
   private static final String SANITIZE_BASE = "https://quire.invalid/";
 
   private final Parser parser;
+
+  /** As {@link #parser}, with each block's lines: only to say where a refused body nests. */
+  private final Parser locatingParser;
+
   private final HtmlRenderer renderer;
   private final Safelist safelist;
   private final int maxNesting;
@@ -92,6 +96,11 @@ public final class MarkdownRenderer {
             FootnotesExtension.create(),
             TaskListItemsExtension.create());
     this.parser = Parser.builder().extensions(extensions).build();
+    this.locatingParser =
+        Parser.builder()
+            .extensions(extensions)
+            .includeSourceSpans(IncludeSourceSpans.BLOCKS)
+            .build();
     this.renderer =
         HtmlRenderer.builder()
             .extensions(extensions)
@@ -161,9 +170,15 @@ public final class MarkdownRenderer {
   }
 
   /**
-   * Safe HTML for {@code markdown}. Never fails on a document: one nested deeper than the limit
-   * (which the content rules refuse, but an event stored before that check may hold) becomes its
-   * escaped source in a {@code <pre>}, so the projection goes on past it.
+   * Safe HTML for {@code markdown}. Never fails on a document: one nested deeper than the limit, as
+   * Markdown or as the HTML elements it makes with its raw HTML (which the content rules refuse,
+   * but an event stored before either check may hold), becomes its escaped source in a {@code
+   * <pre>}, so the projection goes on past it.
+   *
+   * <p>The HTML's depth is bounded because jsoup's sanitizer costs the square of it: each element
+   * it copies looks up through all of its ancestors. 52,000 nested {@code <div>}s, within the
+   * body's length limit, took more than 5 s of a thread, where the same length nested 100 deep
+   * takes ~50 ms. jsoup's parse, which comes first, is linear.
    */
   public String render(String markdown) {
     try {
@@ -173,7 +188,11 @@ public final class MarkdownRenderer {
       }
       underTheTitle(doc);
       String raw = renderer.render(doc);
-      return needsSanitizer(doc) ? sanitize(raw) : raw;
+      if (!needsSanitizer(doc)) {
+        return raw;
+      }
+      Document dirty = Jsoup.parseBodyFragment(raw, SANITIZE_BASE);
+      return elementDepth(dirty) > maxNesting ? unrendered(markdown) : clean(dirty);
     } catch (StackOverflowError e) {
       // commonmark-java's post-processors walk the tree by recursion while parsing, before the
       // depth can be checked; the overflow unwinds this call alone (no lock or shared state).
@@ -229,8 +248,11 @@ public final class MarkdownRenderer {
    */
   public java.util.Optional<String> nestingProblem(String markdown, int max) {
     try {
-      if (depth(parse(markdown)) <= max) {
-        return java.util.Optional.empty();
+      Node doc = parse(markdown);
+      if (depth(doc) <= max) {
+        return needsSanitizer(doc)
+            ? htmlNestingProblem(markdown, doc, max)
+            : java.util.Optional.empty();
       }
     } catch (StackOverflowError e) {
       // Too deep for the extensions' recursive post-processing: measured below without them.
@@ -250,6 +272,53 @@ public final class MarkdownRenderer {
                 "nests quotes, lists, links or emphasis too deeply to read; at most "
                     + max
                     + " levels allowed"));
+  }
+
+  /**
+   * Why a document with raw HTML, within the Markdown nesting limit, makes HTML elements nested
+   * deeper than {@code max} (raw HTML's own, and the Markdown's around it), or empty; names how
+   * deep, and the line where the first top-level block that does so by itself starts.
+   */
+  private java.util.Optional<String> htmlNestingProblem(String markdown, Node doc, int max) {
+    int deep = elementDepth(Jsoup.parseBodyFragment(renderer.render(doc), SANITIZE_BASE));
+    if (deep <= max) {
+      return java.util.Optional.empty();
+    }
+    String where = "";
+    Node block = locatingParser.parse(markdown).getFirstChild();
+    for (; block != null; block = block.getNext()) {
+      List<SourceSpan> spans = block.getSourceSpans();
+      if (!spans.isEmpty()
+          && spans.get(0) != null
+          && elementDepth(Jsoup.parseBodyFragment(renderer.render(block), SANITIZE_BASE)) > max) {
+        where = " (line " + (spans.get(0).getLineIndex() + 1) + " of the body)";
+        break;
+      }
+    }
+    return java.util.Optional.of(
+        "nests HTML elements "
+            + deep
+            + " levels deep, its raw HTML and the Markdown around it counted together"
+            + where
+            + "; at most "
+            + max
+            + " allowed");
+  }
+
+  /**
+   * How deep the elements of a parsed document's body nest (its children are level 1), walked
+   * without recursion.
+   */
+  static int elementDepth(Document html) {
+    int[] deepest = {0};
+    org.jsoup.select.NodeTraversor.traverse(
+        (node, depth) -> {
+          if (node instanceof org.jsoup.nodes.Element && depth > deepest[0]) {
+            deepest[0] = depth;
+          }
+        },
+        html.body());
+    return deepest[0];
   }
 
   /**
@@ -344,8 +413,14 @@ public final class MarkdownRenderer {
    * jsoup's allow-list applied to rendered HTML: what every document with raw HTML goes through.
    */
   String sanitize(String html) {
-    Document.OutputSettings out = new Document.OutputSettings().prettyPrint(false);
-    return Jsoup.clean(html, SANITIZE_BASE, safelist, out);
+    return clean(Jsoup.parseBodyFragment(html, SANITIZE_BASE));
+  }
+
+  /** jsoup's allow-list applied to a parsed document, written as {@link Jsoup#clean} writes it. */
+  private String clean(Document dirty) {
+    Document clean = new org.jsoup.safety.Cleaner(safelist).clean(dirty);
+    clean.outputSettings(new Document.OutputSettings().prettyPrint(false));
+    return clean.body().html();
   }
 
   /** The allow-list, for tests that check the renderer's own output against it. */

@@ -293,4 +293,37 @@ class MarkdownRendererTest {
     assertThat(md.nestingProblem(stars, 100)).isPresent();
     assertThat(md.nestingProblem("# Title\n\n- a\n  - b\n\n> *c*", 100)).isEmpty();
   }
+
+  /**
+   * Raw HTML nested past the limit is refused and shown as its source as well: jsoup's sanitizer
+   * costs the square of the nesting, and 52,000 {@code <div>}s (within the body's length) held a
+   * thread for more than 5 s, in the projection for every save and in each preview. The limit
+   * counts the raw HTML's elements and the Markdown's around them together.
+   */
+  @Test
+  void rawHtmlNestedPastTheLimitIsRefusedAndItsEscapedSource() {
+    String divs = "Intro\n\n" + "<div>".repeat(52_000) + "deep";
+    String html = md.render(divs);
+    assertThat(html).startsWith("<pre class=\"unrendered\" tabindex=\"0\">");
+    assertThat(Jsoup.parse(html).selectFirst("pre").wholeText()).isEqualTo(divs);
+    assertThat(md.nestingProblem(divs, 100))
+        .hasValueSatisfying(
+            p ->
+                assertThat(p)
+                    .contains("HTML elements 52000 levels deep", "(line 3 of the body)")
+                    .contains("at most 100"));
+    // Inline raw HTML inside Markdown quotes: 5 quotes, a paragraph, 100 <b>s.
+    String inline = "> ".repeat(5) + "a " + "<b>".repeat(100) + "b";
+    assertThat(md.nestingProblem(inline, 100))
+        .hasValueSatisfying(p -> assertThat(p).contains("106 levels deep", "(line 1 of the body)"));
+    assertThat(md.render(inline)).startsWith("<pre class=\"unrendered\"");
+    // Nesting opened across blocks is counted too, without a line to name (150 divs, a paragraph).
+    String across = "<div>\n\n".repeat(150) + "x";
+    assertThat(md.nestingProblem(across, 100))
+        .hasValueSatisfying(p -> assertThat(p).contains("151 levels deep").doesNotContain("line"));
+    // Within the limit, raw HTML is sanitized as before.
+    String within = "<div>".repeat(90) + "<script>x</script><em>ok</em>";
+    assertThat(md.nestingProblem(within, 100)).isEmpty();
+    assertThat(md.render(within)).contains("<em>ok</em>").doesNotContain("script");
+  }
 }
