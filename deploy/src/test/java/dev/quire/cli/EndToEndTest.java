@@ -455,6 +455,13 @@ class EndToEndTest {
     var asWritten = get("/tags/Caf%C3%A9/");
     assertThat(asWritten.statusCode()).isEqualTo(301);
     assertThat(asWritten.headers().firstValue("Location")).hasValue("/tags/caf%C3%A9/");
+    // And decomposed: e and a combining acute accent, as macOS and some keyboards write it.
+    var decomposed = get("/tags/cafe%CC%81/");
+    assertThat(decomposed.statusCode()).isEqualTo(301);
+    assertThat(decomposed.headers().firstValue("Location")).hasValue("/tags/caf%C3%A9/");
+    var decomposedFeed = get("/tags/cafe%CC%81/feed.xml");
+    assertThat(decomposedFeed.statusCode()).isEqualTo(301);
+    assertThat(decomposedFeed.headers().firstValue("Location")).hasValue("/tags/caf%C3%A9/feed.xml");
     assertThat(get("/tags/PAGED/page/2/").headers().firstValue("Location"))
         .hasValue("/tags/paged/page/2/");
     // Without the slash too: each spelling answers, none is kept (the memo holds 5,000 pages, and
@@ -1170,6 +1177,15 @@ class EndToEndTest {
     var oldPdf = get("/posts/second.pdf");
     assertThat(oldPdf.statusCode()).as("and so does its PDF's").isEqualTo(301);
     assertThat(oldPdf.headers().firstValue("Location")).hasValue("/posts/second-post.pdf");
+    // Kept a while only, as the page's: renamed back below, a 301 kept for good would loop.
+    assertThat(oldPdf.headers().firstValue("Cache-Control")).hasValue("public, max-age=300");
+    var oldCard = get("/og/posts/second.png");
+    assertThat(oldCard.statusCode()).as("and its card's").isEqualTo(301);
+    assertThat(oldCard.headers().firstValue("Location")).hasValue("/og/posts/second-post.png");
+    assertThat(oldCard.headers().firstValue("Cache-Control")).hasValue("public, max-age=300");
+    var legacyCard = get("/og/second.svg");
+    assertThat(legacyCard.statusCode()).isEqualTo(301);
+    assertThat(legacyCard.headers().firstValue("Cache-Control")).hasValue("public, max-age=300");
     Files.writeString(rename.resolve("second.md"), secondText);
     assertThat(
             Main.run("import", "markdown", rename.toString(), "--server", base, "--token", TOKEN))

@@ -220,7 +220,8 @@ public final class FeedsModule implements CmsModule {
       List<ItemView> tagged = snap.tagged(tag);
       String page = TAGS + tag + "/";
       if (tagged.isEmpty()) {
-        String key = dev.quire.protocol.ContentRules.tagKey(tag);
+        String key =
+            dev.quire.protocol.ContentRules.tagKey(dev.quire.protocol.ContentRules.composed(tag));
         if (!key.equals(tag) && !snap.tagged(key).isEmpty()) {
           return dev.quire.gateway.site.SiteModule.redirect(
                   dev.quire.protocol.RedirectRule.encoded(TAGS + key + TAG_FEED))

@@ -101,6 +101,9 @@ public final class OgImageModule implements CmsModule {
   private MadeOnDemand drawn;
   private HttpHeader cacheControl;
 
+  /** An old slug's 301 is kept a while only: another item may take the slug later. */
+  private HttpHeader movedCache;
+
   @Override
   public String id() {
     return "og";
@@ -110,6 +113,7 @@ public final class OgImageModule implements CmsModule {
   public void start(ModuleContext ctx) {
     var c = ctx.config().getConfig("quire.gateway.og");
     this.site = ctx.site();
+    this.movedCache = dev.quire.gateway.site.SiteModule.movedCache(ctx.config());
     this.live = ctx.settings();
     this.words = ctx.templates().words();
     var fallbackFonts = dev.quire.gateway.render.FallbackFonts.fromConfig(ctx.config());
@@ -305,7 +309,8 @@ public final class OgImageModule implements CmsModule {
     return CompletableFuture.completedFuture(
         HttpResponse.create()
             .withStatus(StatusCodes.MOVED_PERMANENTLY)
-            .addHeader(Location.create(imagePath(item))));
+            .addHeader(Location.create(imagePath(item)))
+            .addHeader(movedCache));
   }
 
   private CompletionStage<HttpResponse> answer(HttpRequest req, String path) {
@@ -331,7 +336,8 @@ public final class OgImageModule implements CmsModule {
           return CompletableFuture.completedFuture(
               HttpResponse.create()
                   .withStatus(StatusCodes.MOVED_PERMANENTLY)
-                  .addHeader(Location.create(imagePath(moved))));
+                  .addHeader(Location.create(imagePath(moved)))
+                  .addHeader(movedCache));
         }
         return CompletableFuture.failedFuture(
             HttpError.notFound("There is no published post or page with this image."));

@@ -102,6 +102,9 @@ public final class PdfModule implements CmsModule {
   private MadeOnDemand printed;
   private dev.quire.gateway.site.LiveSettings live;
 
+  /** An old slug's 301 is kept a while only: another item may take the slug later. */
+  private HttpHeader movedCache;
+
   @Override
   public String id() {
     return "pdf";
@@ -110,6 +113,7 @@ public final class PdfModule implements CmsModule {
   @Override
   public void start(ModuleContext ctx) {
     this.settings = Settings.fromConfig(ctx.config());
+    this.movedCache = dev.quire.gateway.site.SiteModule.movedCache(ctx.config());
     this.live = ctx.settings();
     this.site = ctx.site();
     this.pages = ctx.pages();
@@ -197,7 +201,8 @@ public final class PdfModule implements CmsModule {
         return CompletableFuture.completedFuture(
             HttpResponse.create()
                 .withStatus(StatusCodes.MOVED_PERMANENTLY)
-                .addHeader(Location.create(pdfUrl(moved))));
+                .addHeader(Location.create(pdfUrl(moved)))
+                .addHeader(movedCache));
       }
       return CompletableFuture.failedFuture(
           HttpError.notFound("There is no published post or page to print at this address."));

@@ -697,7 +697,9 @@ public final class SiteModule implements CmsModule {
     if (!posts.isEmpty() || key == null || page < 1) {
       return null;
     }
-    String canonical = ContentRules.tagKey(key);
+    // Composed first: "zu\u0308rich" (u and a combining mark, as some keyboards and macOS file
+    // names write it) is the stored "z\u00fcrich".
+    String canonical = ContentRules.tagKey(ContentRules.composed(key));
     if (canonical.equals(key) || listed.apply(canonical).isEmpty()) {
       return null;
     }

@@ -356,6 +356,119 @@ class PdfRendererTest {
   }
 
   /**
+   * Nothing is cut off at the margin: a table wider than the text column and a word longer than a
+   * line wrap within it, as on the page. Before, the theme's document gave neither a rule, and a
+   * 12-column table lost its last four columns and a long word its end, without a word.
+   */
+  @Test
+  void wideTablesAndLongWordsWrapInsideTheMargins() throws Exception {
+    MediaStore media =
+        new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
+    StringBuilder body = new StringBuilder("<table><thead><tr>");
+    for (int c = 0; c < 12; c++) {
+      body.append("<th>Column").append(c).append("</th>");
+    }
+    body.append("</tr></thead><tbody><tr>");
+    for (int c = 0; c < 12; c++) {
+      body.append("<td>value number ").append(c).append(" here</td>");
+    }
+    String word = "Long" + "a".repeat(150) + "End";
+    String path = "/srv/" + "deeply/nested/".repeat(12) + "file.txt";
+    body.append("</tr></tbody></table><p>")
+        .append(word)
+        .append("</p><p><code>")
+        .append(path)
+        .append("</code></p>");
+    try (PDDocument doc = Loader.loadPDF(byTheTheme(media, body.toString(), "", ""))) {
+      float width = doc.getPage(0).getMediaBox().getWidth();
+      float[] rightmost = {0};
+      PDFTextStripper where =
+          new PDFTextStripper() {
+            @Override
+            protected void writeString(
+                String s, List<org.apache.pdfbox.text.TextPosition> positions)
+                throws java.io.IOException {
+              super.writeString(s, positions);
+              for (var p : positions) {
+                rightmost[0] = Math.max(rightmost[0], p.getXDirAdj() + p.getWidthDirAdj());
+              }
+            }
+          };
+      String text = where.getText(doc).replaceAll("\\s+", "");
+      // (Text drawn past the page's edge is still in the content, hence the positions.)
+      assertThat(rightmost[0]).as("the right end of the rightmost letter").isLessThan(width);
+      for (int c = 0; c < 12; c++) {
+        assertThat(text).contains("Column" + c).contains("valuenumber" + c + "here");
+      }
+      assertThat(text).contains(word).contains(path);
+    }
+  }
+
+  /** The cover image prints above the body, as the page shows it; none, no image. */
+  @Test
+  void theCoverImagePrints() throws Exception {
+    MediaStore media =
+        new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(new BufferedImage(40, 20, BufferedImage.TYPE_INT_RGB), "png", png);
+    String sha =
+        media
+            .put(new ByteArrayInputStream(png.toByteArray()), "image/png", "cover.png", 1 << 20)
+            .sha256();
+    String cover = "/media/" + sha + "/cover.png";
+    for (boolean withCover : List.of(true, false)) {
+      byte[] pdf =
+          byTheTheme(media, "<p>Body.</p>", withCover ? cover : "", withCover ? "A harbour" : "");
+      try (PDDocument doc = Loader.loadPDF(pdf)) {
+        int images = 0;
+        for (var name : doc.getPage(0).getResources().getXObjectNames()) {
+          if (doc.getPage(0).getResources().getXObject(name) instanceof PDImageXObject) {
+            images++;
+          }
+        }
+        assertThat(images).as("with a cover: " + withCover).isEqualTo(withCover ? 1 : 0);
+        assertThat(new PDFTextStripper().getText(doc)).contains("Body.");
+      }
+    }
+  }
+
+  /** A post with {@code html} for its body printed through the theme's {@code pdf/document.peb}. */
+  private static byte[] byTheTheme(MediaStore media, String html, String cover, String coverAlt)
+      throws Exception {
+    var templates = new dev.quire.gateway.render.Templates(null, false, true, List.of());
+    var post = dev.quire.gateway.site.TestPosts.published(List.of(), "");
+    post =
+        new dev.quire.gateway.site.ItemView(
+            post.id(),
+            post.kind(),
+            post.title(),
+            post.slug(),
+            post.url(),
+            post.description(),
+            post.tags(),
+            cover,
+            post.author(),
+            post.dateIso(),
+            post.dateDisplay(),
+            post.updatedIso(),
+            html,
+            post.readingMinutes(),
+            post.sortDate(),
+            post.aliases(),
+            coverAlt);
+    var model = new java.util.HashMap<String, Object>();
+    model.put(
+        "site",
+        new dev.quire.gateway.site.SiteSettings(
+            "Sitename", "", "https://example.org", "en", "", 10, 10, "", ""));
+    model.put("item", post);
+    String page =
+        templates.render(
+            "pdf/document.peb", model, dev.quire.gateway.render.DisplayDate.locale("en"));
+    return new PdfRenderer("https://example.org", media, 40_000_000).render(page);
+  }
+
+  /**
    * Should the bidirectional layout fail on a page (here on an empty text node, which render()
    * removes first and print() does not), the page still prints, without it: its Hebrew then drawn
    * left to right, each word backwards, as before that layout was used, rather than no PDF.
