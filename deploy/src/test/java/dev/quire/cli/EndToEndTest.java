@@ -461,7 +461,8 @@ class EndToEndTest {
     assertThat(decomposed.headers().firstValue("Location")).hasValue("/tags/caf%C3%A9/");
     var decomposedFeed = get("/tags/cafe%CC%81/feed.xml");
     assertThat(decomposedFeed.statusCode()).isEqualTo(301);
-    assertThat(decomposedFeed.headers().firstValue("Location")).hasValue("/tags/caf%C3%A9/feed.xml");
+    assertThat(decomposedFeed.headers().firstValue("Location"))
+        .hasValue("/tags/caf%C3%A9/feed.xml");
     assertThat(get("/tags/PAGED/page/2/").headers().firstValue("Location"))
         .hasValue("/tags/paged/page/2/");
     // Without the slash too: each spelling answers, none is kept (the memo holds 5,000 pages, and

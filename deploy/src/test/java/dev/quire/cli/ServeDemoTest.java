@@ -130,6 +130,20 @@ class ServeDemoTest {
         .contains("Matches your words");
     // A page is found like a post; a draft is not found at all.
     assertThat(body("/search/?q=about")).contains("href=\"/about/\"");
+    // More than a page of results: the page says how many were found, shows the first ten and
+    // links to the rest (it said "10 results" where more matched, with no way to the others).
+    String first = body("/search/?q=the");
+    var found = java.util.regex.Pattern.compile("(\\d+) results for").matcher(first);
+    assertThat(found.find()).as(first).isTrue();
+    int total = Integer.parseInt(found.group(1));
+    assertThat(total).isGreaterThan(10);
+    assertThat(first.split("class=\"search-result\"", -1)).hasSize(11);
+    assertThat(first).contains("href=\"/search/?q=the&amp;page=2\" rel=\"next\"");
+    String second = body("/search/?q=the&page=2");
+    assertThat(second).contains(total + " results for").contains("start=\"11\"");
+    assertThat(second.split("class=\"search-result\"", -1)).hasSize(1 + Math.min(10, total - 10));
+    assertThat(second).contains("href=\"/search/?q=the\" rel=\"prev\"");
+    assertThat(status(HTTP, base + "/search/?q=the&page=0")).isEqualTo(400);
     assertThat(body("/search/?q=" + "reader+survey")).doesNotContain("/posts/reader-survey/");
   }
 

@@ -298,21 +298,41 @@ public final class SearchModule implements CmsModule {
   /** The search page, or with {@code search/live.peb} its results alone. */
   private CompletionStage<HttpResponse> page(HttpRequest req, String template) {
     String q;
+    Optional<String> pageParam;
     try {
       // Pekko's request parser (strict URI parsing, the default) refuses a malformed query
       // before any route; should it be relaxed, that is a 400 naming q here, not a 500.
       q = req.getUri().query().get("q").orElse("");
+      pageParam = req.getUri().query().get("page");
     } catch (org.apache.pekko.http.scaladsl.model.IllegalUriException e) {
       return CompletableFuture.failedFuture(
           HttpError.badRequest("q", "is not valid percent-encoded text"));
     }
     q = spacedControls(q);
-    return searchNow(q, settings.results())
+    int pageNo = pageNumber(pageParam);
+    // Every result there is (at most max-results), shown results at a time: the page says how
+    // many were found and links to the rest. (It said "10 results" where 16 matched, and showed
+    // no way to the other six.) The fused ranking does not depend on how many are asked for.
+    return searchNow(q, settings.maxResults())
         .thenApply(
             outcome -> {
+              List<SiteSearch.Result> all = outcome.results();
+              int per = settings.results();
+              int pageCount = Math.max(1, (all.size() + per - 1) / per);
+              int from = Math.min(all.size(), (pageNo - 1) * per);
+              Map<String, Object> paging = new LinkedHashMap<>();
+              paging.put("page", pageNo);
+              paging.put("totalPages", pageCount);
+              paging.put("hasPrev", pageNo > 1);
+              paging.put("hasNext", pageNo < pageCount);
+              paging.put("prevUrl", pageUrl(outcome.query(), Math.min(pageNo, pageCount + 1) - 1));
+              paging.put("nextUrl", pageUrl(outcome.query(), pageNo + 1));
               Map<String, Object> vars = new LinkedHashMap<>();
               vars.put("query", outcome.query());
-              vars.put("results", outcome.results());
+              vars.put("results", all.subList(from, Math.min(all.size(), from + per)));
+              vars.put("total", all.size());
+              vars.put("first", from + 1);
+              vars.put("searchPages", paging);
               vars.put("meaning", outcome.meaning());
               vars.put("notice", outcome.notice());
               vars.put("noticeWord", outcome.noticeWord());
@@ -326,6 +346,30 @@ public final class SearchModule implements CmsModule {
                   : head.addHeader(Compression.VARY)
                       .withEntity(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, body));
             });
+  }
+
+  /** The {@code page} a search page asks for: 1 when not given; a 400 naming it when not one. */
+  private static int pageNumber(Optional<String> page) {
+    if (page.isEmpty()) {
+      return 1;
+    }
+    try {
+      int n = Integer.parseInt(page.get());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw HttpError.badRequest(
+        "page", "must be a whole number from 1, was '" + spacedControls(page.get()) + "'");
+  }
+
+  /** The search page's address for {@code query}'s page {@code n}. */
+  private static String pageUrl(String query, int n) {
+    String q =
+        PATH + "?q=" + java.net.URLEncoder.encode(query, java.nio.charset.StandardCharsets.UTF_8);
+    return n > 1 ? q + "&page=" + n : q;
   }
 
   /**
