@@ -13,6 +13,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValu
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.reject;
+import static org.apache.pekko.http.javadsl.server.Directives.respondWithDefaultHeader;
 import static org.apache.pekko.http.javadsl.server.Directives.respondWithDefaultHeaders;
 import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
@@ -239,8 +240,14 @@ public final class Gateway {
     HttpResponse noApiHere =
         errors.toJson(HttpError.notFound("there is no API here; it lives under /api/v1/"));
     // The text match first, so a page's request pays one prefix test, as before.
+    // An answer to a request with a token is the caller's alone (drafts, a new token's secret):
+    // no cache keeps it unless a route says otherwise.
     Route underApi =
-        concat(pathPrefix("v1", () -> wholeSegment(() -> apiRoute)), complete(noApiHere));
+        respondWithDefaultHeader(
+            org.apache.pekko.http.javadsl.model.headers.CacheControl.create(
+                org.apache.pekko.http.javadsl.model.headers.CacheDirectives.NO_STORE),
+            () ->
+                concat(pathPrefix("v1", () -> wholeSegment(() -> apiRoute)), complete(noApiHere)));
     all.add(pathPrefix("api", () -> wholeSegment(() -> underApi)));
     all.addAll(pub);
     Route allRoutes = anyOf(all);

@@ -114,6 +114,13 @@ class EndToEndTest {
         .singleElement()
         .satisfies(v -> assertThat(v).contains("frame-ancestors 'none'"));
     assertThat(admin.headers().firstValue("Referrer-Policy")).hasValue("same-origin");
+    // On plain HTTP no Strict-Transport-Security (SecurityHeadersTest: an https site sends it).
+    assertThat(get("/").headers().firstValue("Strict-Transport-Security")).isEmpty();
+    // An API answer is the caller's alone: no cache keeps it (drafts, a new token's secret).
+    for (String path : new String[] {"/api/v1/content", "/api/v1/no-such", "/api/nope"}) {
+      var api = api("GET", path, null);
+      assertThat(api.headers().firstValue("Cache-Control")).as(path).hasValue("no-store");
+    }
   }
 
   @Test

@@ -679,6 +679,9 @@ public final class AdminModule implements CmsModule, Admin {
         || next.contains("//")
         || next.contains("/..")
         || next.contains("/./")
+        // A dot written as an escape: Pekko's Location header decodes "%2e" into ".", so
+        // "/admin/%2e%2e/%2e%2e/x" left /admin/ for "/x". Admin paths never need one.
+        || next.toLowerCase(java.util.Locale.ROOT).contains("%2e")
         || next.chars().anyMatch(ch -> ch < 0x21 || ch >= 0x7f)
         || badEscape(next)) {
       return PATH + "/";

@@ -10,8 +10,10 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
  * The headers every answer of the gateway's port carries unless its module sets its own (the
  * admin's stricter policy, the media's sandbox): {@code X-Content-Type-Options: nosniff}, and the
  * configured {@code Content-Security-Policy} and {@code Referrer-Policy} ({@code
- * quire.gateway.http.headers}; an empty one is not sent). A visitor review found the public pages
- * with none of them while the admin had all.
+ * quire.gateway.http.headers}; an empty one is not sent), and with an https base URL {@code
+ * Strict-Transport-Security} ({@code hsts-max-age}; 0 sends none). A visitor review found the
+ * public pages with none of them while the admin had all; a security review, no HSTS on an https
+ * site.
  */
 public final class SecurityHeaders {
 
@@ -29,6 +31,19 @@ public final class SecurityHeaders {
     String referrer = c.getString("referrer-policy").strip();
     if (!referrer.isEmpty()) {
       out.add(RawHeader.create("Referrer-Policy", referrer));
+    }
+    java.time.Duration hsts = c.getDuration("hsts-max-age");
+    if (hsts.isNegative()) {
+      throw new IllegalArgumentException(
+          "quire.gateway.http.headers.hsts-max-age must be 0 or more, was " + hsts);
+    }
+    boolean https =
+        root.getString("quire.site.base-url")
+            .strip()
+            .toLowerCase(java.util.Locale.ROOT)
+            .startsWith("https://");
+    if (https && !hsts.isZero()) {
+      out.add(RawHeader.create("Strict-Transport-Security", "max-age=" + hsts.toSeconds()));
     }
     return List.copyOf(out);
   }

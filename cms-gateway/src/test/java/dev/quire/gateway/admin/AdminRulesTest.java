@@ -32,7 +32,12 @@ class AdminRulesTest {
           "/posts/hello/",
           "javascript:alert(1)",
           "/admin/caf\u00e9/",
-          "/admin/x%zz"
+          "/admin/x%zz",
+          // Dots written as escapes: the Location header decodes them into a real "..".
+          "/admin/%2e%2e/%2e%2e/evil",
+          "/admin/%2E%2E/posts/x/",
+          "/admin/.%2e/x",
+          "/admin/%2e/x"
         }) {
       assertThat(AdminModule.safeNext(evil)).as(evil).isEqualTo("/admin/");
     }
