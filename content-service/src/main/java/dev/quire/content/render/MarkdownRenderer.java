@@ -142,8 +142,10 @@ public final class MarkdownRenderer {
                 "kbd",
                 "samp",
                 "var",
-                "label")
-            .addAttributes(":all", "id", "title")
+                "label",
+                "bdi",
+                "bdo")
+            .addAttributes(":all", "id", "title", "dir", "lang")
             .addAttributes("code", "class")
             .addAttributes("pre", "class", "tabindex")
             .addAttributes("table", "tabindex")
@@ -394,14 +396,27 @@ public final class MarkdownRenderer {
       super(Safelist.relaxed());
     }
 
+    /** A language tag as BCP 47 writes one ("ar", "pt-BR", "zh-Hant-TW"). */
+    private static final java.util.regex.Pattern LANG =
+        java.util.regex.Pattern.compile("[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,7}");
+
     @Override
     public boolean isSafeAttribute(
         String tagName, org.jsoup.nodes.Element el, org.jsoup.nodes.Attribute attr) {
       if (attr.getKey().equals("class") && (tagName.equals("th") || tagName.equals("td"))) {
         return ALIGN.matcher(attr.getValue()).matches();
       }
+      // A passage's direction and language, on any element: an Arabic quote in an English post.
+      if (attr.getKey().equals("dir")) {
+        return DIRECTIONS.contains(attr.getValue().toLowerCase(Locale.ROOT));
+      }
+      if (attr.getKey().equals("lang")) {
+        return LANG.matcher(attr.getValue()).matches();
+      }
       return super.isSafeAttribute(tagName, el, attr);
     }
+
+    private static final Set<String> DIRECTIONS = Set.of("ltr", "rtl", "auto");
   }
 
   /** The Markdown as commonmark-java reads it, with this renderer's extensions. */
@@ -419,6 +434,9 @@ public final class MarkdownRenderer {
   /** jsoup's allow-list applied to a parsed document, written as {@link Jsoup#clean} writes it. */
   private String clean(Document dirty) {
     Document clean = new org.jsoup.safety.Cleaner(safelist).clean(dirty);
+    // The one form field a body shows is a task's checkbox (which the renderer writes): another,
+    // written as raw HTML, was left as an unlabelled box on the page.
+    clean.select("input:not([type=checkbox])").remove();
     clean.outputSettings(new Document.OutputSettings().prettyPrint(false));
     return clean.body().html();
   }

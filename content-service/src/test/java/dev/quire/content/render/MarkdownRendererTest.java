@@ -145,6 +145,31 @@ class MarkdownRendererTest {
     assertThat(html).contains("<details><summary>More</summary>kept</details>");
   }
 
+  /**
+   * A passage's direction and language are kept (an Arabic quote on an English site), with values a
+   * browser reads; a form field other than a task's checkbox is not (an unlabelled password box was
+   * left on the page).
+   */
+  @Test
+  void directionAndLanguageAreKeptFormFieldsAreNot() {
+    String html =
+        md.render(
+            "<div dir=\"rtl\" lang=\"ar\">\u0645\u0631\u062d\u0628\u0627</div>\n\n"
+                + "<p dir=\"sideways\" lang=\"en&quot;x\">odd</p>\n\n"
+                + "<span lang=\"pt-BR\">ol\u00e1</span> <bdi dir=\"auto\">x</bdi>\n\n"
+                + "<form><input type=\"password\"><input><input type=\"checkbox\" checked></form>\n\n"
+                + "- [x] done\n");
+    assertThat(html)
+        .contains("<div dir=\"rtl\" lang=\"ar\">")
+        .contains("<p>odd</p>")
+        .contains("<span lang=\"pt-BR\">")
+        .doesNotContain("password")
+        .doesNotContain("<input disabled>");
+    assertThat(org.jsoup.Jsoup.parse(html).select("input"))
+        .allSatisfy(i -> assertThat(i.attr("type")).isEqualTo("checkbox"))
+        .hasSize(2);
+  }
+
   /** Markdown without raw HTML: the documents that skip jsoup. */
   static final List<String> PLAIN =
       List.of(
