@@ -114,6 +114,14 @@ class EndToEndTest {
         .singleElement()
         .satisfies(v -> assertThat(v).contains("frame-ancestors 'none'"));
     assertThat(admin.headers().firstValue("Referrer-Policy")).hasValue("same-origin");
+    // The site has no post yet: its feed was updated when the gateway started (Atom requires a
+    // time; it said 1970).
+    String empty = get("/feed.xml").body();
+    assertThat(empty).doesNotContain("<entry>").doesNotContain("1970-01-01");
+    var updated = java.util.regex.Pattern.compile("<updated>([^<]+)</updated>").matcher(empty);
+    assertThat(updated.find()).as(empty).isTrue();
+    assertThat(java.time.Instant.parse(updated.group(1)))
+        .isBetween(java.time.Instant.now().minus(Duration.ofMinutes(10)), java.time.Instant.now());
     // On plain HTTP no Strict-Transport-Security (SecurityHeadersTest: an https site sends it).
     assertThat(get("/").headers().firstValue("Strict-Transport-Security")).isEmpty();
     // An API answer is the caller's alone: no cache keeps it (drafts, a new token's secret).

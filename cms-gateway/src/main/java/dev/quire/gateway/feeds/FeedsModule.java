@@ -96,7 +96,14 @@ public final class FeedsModule implements CmsModule {
     this.settings = Settings.fromConfig(ctx.config());
     this.compression = new Compression(Compression.Settings.fromConfig(ctx.config()));
     this.pages = ctx.pages();
+    this.started = Instant.now();
   }
+
+  /**
+   * When this gateway started: the {@code updated} of a site feed that has never had a post (Atom
+   * requires one; it said 1970).
+   */
+  private Instant started = Instant.EPOCH;
 
   @Override
   public List<Extension> pebbleExtensions() {
@@ -209,7 +216,14 @@ public final class FeedsModule implements CmsModule {
   private SiteSnapshot.Rendered render(SiteSnapshot snap, String path) {
     SiteSettings site = live.get();
     if (path.equals(FEED)) {
-      return ok(ATOM_TYPE, atom(snap.posts(), site, settings.entries(), snap.postsLeftAt()));
+      Instant floor = snap.postsLeftAt();
+      return ok(
+          ATOM_TYPE,
+          atom(
+              snap.posts(),
+              site,
+              settings.entries(),
+              floor == null && snap.posts().isEmpty() ? started : floor));
     }
     String tag = tagOfFeed(path);
     if (tag != null) {
