@@ -1232,6 +1232,16 @@ class EndToEndTest {
             "Tuning database indexes",
             "A B-tree index speeds up range queries; check the query plan before adding another"
                 + " index to a table.");
+    // Without a description of its own, a post's meta and Open Graph descriptions are the opening
+    // of its text (every such post had the site's one), cut at a word's end.
+    await(() -> get("/posts/rye-loaf/").statusCode() == 200, Duration.ofSeconds(5));
+    String rye = get("/posts/rye-loaf/").body();
+    String lede =
+        "Rye flour makes a heavy dough; knead it briefly, proof it in a basket and bake the bread"
+            + " slowly.";
+    assertThat(rye)
+        .contains("<meta name=\"description\" content=\"" + lede + "\">")
+        .contains("<meta property=\"og:description\" content=\"" + lede + "\">");
 
     // Embedded within seconds of publishing (the real model, in this JVM's embedding role).
     await(

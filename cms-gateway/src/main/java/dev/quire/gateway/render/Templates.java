@@ -227,6 +227,31 @@ public final class Templates {
                       "theme words 'post.footnotes' and 'post.footnoteBack': " + e.getMessage(), e);
                 }
               }),
+          "excerpt",
+          new io.pebbletemplates.pebble.extension.Filter() {
+            @Override
+            public List<String> getArgumentNames() {
+              return List.of("length");
+            }
+
+            @Override
+            public Object apply(
+                Object input,
+                Map<String, Object> args,
+                PebbleTemplate self,
+                EvaluationContext context,
+                int lineNumber) {
+              if (!(args.get("length") instanceof Number n) || n.intValue() < 1) {
+                throw new io.pebbletemplates.pebble.error.PebbleException(
+                    null,
+                    "excerpt takes the most characters it may give, a whole number from 1:"
+                        + " post.html | excerpt(160)",
+                    lineNumber,
+                    self.getName());
+              }
+              return input == null ? "" : Excerpt.of(input.toString(), n.intValue());
+            }
+          },
           "jsonLd",
           noArguments(
               (input, context, fault) -> {
