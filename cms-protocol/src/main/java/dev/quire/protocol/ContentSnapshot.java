@@ -58,4 +58,14 @@ public record ContentSnapshot(
   public boolean startedBy(String user) {
     return createdBy == null || createdBy.equals(user);
   }
+
+  /**
+   * Whether {@code user} may read this item's text and history: a role that publishes reads every
+   * item; an author the items they started and what is published (whose text the site shows
+   * anyway), as WordPress and Ghost keep an author from another's drafts. Until 2026-12-07 any
+   * author read every draft's text and every earlier version of it.
+   */
+  public boolean readableBy(String user, boolean mayPublish) {
+    return mayPublish || status == ContentStatus.PUBLISHED || startedBy(user);
+  }
 }

@@ -47,6 +47,15 @@ public interface ContentTarget extends AutoCloseable {
   CompletionStage<List<ContentSnapshot>> all();
 
   /**
+   * The ids of items read so far whose text the target did not give: another's drafts, to an
+   * author's token on a running site (docs/api.md). Their bodies read as empty, so an export leaves
+   * them out rather than write them so.
+   */
+  default java.util.Set<String> withoutText() {
+    return java.util.Set.of();
+  }
+
+  /**
    * Who the import writes as, when that limits it to the drafts they started: a running site's
    * answer to {@code GET /api/v1/me} for a user's token whose role may not publish; empty for the
    * site's token, a user who may publish, a stopped site, or a site older than that path.

@@ -63,12 +63,23 @@ final class ExportCommand implements Runnable {
         return 2;
       }
       try (TargetSession session = TargetSession.open(site, config, "export", System.err)) {
-        var items =
+        var read =
             ImportCommand.within(
                 session.target.all(),
                 session.config.getDuration("quire.cli.list-timeout"),
                 "reading the site's items",
                 "read the site's items");
+        // Another's drafts an author's token may not read come without their text: left out,
+        // not written as empty files that an import would take for the drafts' new text.
+        java.util.Set<String> closed = session.target.withoutText();
+        var items = read.stream().filter(i -> !closed.contains(i.id())).toList();
+        if (items.size() < read.size()) {
+          System.err.println(
+              "note: "
+                  + (read.size() - items.size())
+                  + " item(s) that others started and are not published were left out: the"
+                  + " token's role may not read their text");
+        }
         Exporter.Summary s =
             Exporter.write(
                 items, dir, java.time.ZoneId.of(session.config.getString("quire.site.time-zone")));

@@ -58,6 +58,15 @@ public final class HttpTarget implements ContentTarget {
    */
   private volatile boolean serverHasCoverAlt;
 
+  /** Items read whole but answered without their text ({@link #withoutText}). */
+  private final java.util.Set<String> withoutText =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  @Override
+  public java.util.Set<String> withoutText() {
+    return java.util.Set.copyOf(withoutText);
+  }
+
   private final ObjectMapper json =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
@@ -415,6 +424,10 @@ public final class HttpTarget implements ContentTarget {
   private ContentSnapshot snapshot(JsonNode n) {
     if (n.has("coverAlt")) {
       serverHasCoverAlt = true;
+    }
+    // One item read whole comes with its text, unless the token's role may not read it.
+    if (!n.has("body")) {
+      withoutText.add(n.get("id").asText());
     }
     List<String> tags = new ArrayList<>();
     n.get("tags").forEach(t -> tags.add(t.asText()));

@@ -379,8 +379,10 @@ class AdminEndToEndTest {
             "/admin/content/" + draftId + "/revert",
             Map.of("revision", "1", "to", "1"));
     assertThat(revert.statusCode()).isEqualTo(403);
-    // Another's draft she may read, not change: the form is read-only and says why, and a save
-    // sent all the same is refused with her text back to copy.
+    // Another's draft she may neither read nor change, as in WordPress and Ghost: the page, its
+    // history and its diffs say so without its text (until 2026-12-07 any author read every
+    // draft's text and every earlier version), and a save sent all the same is refused with her
+    // text back to copy.
     var others =
         api(
             "POST",
@@ -388,16 +390,24 @@ class AdminEndToEndTest {
             "{\"kind\": \"post\", \"title\": \"The site's own draft\", \"body\": \"Ours.\"}");
     assertThat(others.statusCode()).as(others.body()).isEqualTo(201);
     String othersId = JSON.readTree(others.body()).get("id").asText();
-    assertThat(writer.get("/admin/content/" + othersId + "/").body())
-        .contains("Your role may edit the drafts you started; api started this one.")
-        .doesNotContain("id=\"save\"");
+    for (String path : new String[] {"/", "/history", "/diff?from=1"}) {
+      var closed = writer.get("/admin/content/" + othersId + path);
+      assertThat(closed.statusCode()).as(path).isEqualTo(403);
+      assertThat(closed.body())
+          .as(path)
+          .contains("may not read a draft item api started, only the items you started")
+          .doesNotContain("Ours.")
+          .doesNotContain("id=\"save\"");
+    }
     var notHers =
         writer.submit(
-            "/admin/content/" + othersId + "/",
+            "/admin/content/" + draftId + "/",
             "/admin/content/" + othersId + "/",
             Map.of("revision", "1", "title", "Taken over", "body", "Mine."));
     assertThat(notHers.statusCode()).isEqualTo(403);
-    assertThat(notHers.body()).contains("Not saved: Your role may edit the drafts you started");
+    assertThat(notHers.body())
+        .contains("Not saved: Your role may edit the drafts you started")
+        .doesNotContain("Ours.");
     assertThat(item(othersId).get("title").asText()).isEqualTo("The site's own draft");
 
     // The admin disables the author: the author's session ends at its next request.

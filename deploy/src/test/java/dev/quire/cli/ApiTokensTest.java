@@ -153,8 +153,33 @@ class ApiTokensTest {
       refused(notHers, 403, "forbidden", "Authorization");
       assertThat(notHers.json().path("error").path("message").asText())
           .contains("edit a draft api started");
-      assertThat(call("GET", "/api/v1/content/" + sitesId, ann, null).json().get("body").asText())
+      // Nor does she read another's draft: its title, slug, status and who started it, as lists
+      // show them, but not its text, nor its history (any author read every draft's text and
+      // every earlier version of it until 2026-12-07).
+      Answer seen = call("GET", "/api/v1/content/" + sitesId, ann, null);
+      assertThat(seen.status()).as(seen.body()).isEqualTo(200);
+      assertThat(seen.json().get("title").asText()).isEqualTo("The site's draft");
+      assertThat(seen.json().get("createdBy").asText()).isEqualTo("api");
+      assertThat(seen.json().has("body")).as(seen.body()).isFalse();
+      Answer bySlug = call("GET", "/api/v1/content?slug=the-sites-draft", ann, null);
+      assertThat(bySlug.json().at("/items/0/id").asText()).isEqualTo(sitesId);
+      assertThat(bySlug.json().at("/items/0").has("body")).as(bySlug.body()).isFalse();
+      for (String history :
+          new String[] {"/revisions", "/revisions/1", "/diff?from=1", "/diff?from=1&to=1"}) {
+        Answer h = call("GET", "/api/v1/content/" + sitesId + history, ann, null);
+        refused(h, 403, "forbidden", "Authorization");
+        assertThat(h.json().path("error").path("message").asText())
+            .as(history)
+            .contains("read the text or history of a draft item api started")
+            .doesNotContain("Ours");
+      }
+      // Her own she reads whole, and an editor reads every item.
+      assertThat(call("GET", "/api/v1/content/" + id, ann, null).json().get("body").asText())
+          .isEqualTo("Hello again");
+      assertThat(call("GET", "/api/v1/content/" + sitesId, ed, null).json().get("body").asText())
           .isEqualTo("Ours");
+      assertThat(call("GET", "/api/v1/content/" + sitesId + "/revisions/1", ed, null).status())
+          .isEqualTo(200);
 
       // ... and may not publish, make an item published, revert, or go past her role's paths.
       refused(
@@ -246,6 +271,16 @@ class ApiTokensTest {
           .isZero();
       java.nio.file.Files.delete(folder.resolve("theirs.md"));
       java.nio.file.Files.delete(folder.resolve("another.md"));
+      // Her export leaves out the draft she may not read, rather than write it empty.
+      Path out = tmp.resolve("ann-export");
+      var exported =
+          EmbeddingRoleClusterTest.runCli(
+              "export", "markdown", out.toString(), "--server", base, "--token", ann);
+      assertThat(exported.code()).as(exported.err()).isZero();
+      assertThat(exported.err())
+          .contains("1 item(s) that others started and are not published were left out");
+      assertThat(out.resolve("the-sites-draft.md")).doesNotExist();
+      assertThat(out.resolve("a-draft-of-hers.md")).content().contains("Text.");
 
       // An editor publishes it, under his name; the author may not edit it once it is live.
       Answer published = call("POST", "/api/v1/content/" + id + "/publish", ed, "{\"revision\":2}");

@@ -469,6 +469,9 @@ final class ContentPages {
         .current(id)
         .thenApply(
             item -> {
+              if (!readable(e, item)) {
+                return notReadable(e, item);
+              }
               Map<String, Object> form = formOf(item);
               return formPage(e, StatusCodes.OK, item, form, Map.of(), notice(done));
             });
@@ -755,43 +758,47 @@ final class ContentPages {
         .current(id)
         .thenCompose(
             now ->
-                revisions
-                    .history(id, now.revision(), Long.MAX_VALUE, false)
-                    .thenApply(
-                        list -> {
-                          Map<String, Object> vars = new HashMap<>();
-                          vars.put("item", itemVars(now));
-                          vars.put(
-                              "revisions",
-                              list.revisions().stream()
-                                  .map(
-                                      r -> {
-                                        Map<String, Object> m = new HashMap<>();
-                                        m.put("revision", r.revision());
-                                        m.put(
-                                            "event",
-                                            r.revertedTo() != null
-                                                ? r.event() + " to " + r.revertedTo()
-                                                : r.publishAt() != null
-                                                    ? r.event() + " for " + shown(r.publishAt())
-                                                    : r.event());
-                                        m.put("at", shown(r.at()));
-                                        m.put(
-                                            "atIso",
-                                            dev.quire.gateway.module.Admin.timeAttribute(r.at()));
-                                        m.put("actor", r.actor());
-                                        m.put("status", r.status().id());
-                                        m.put("title", r.title());
-                                        return m;
-                                      })
-                                  .toList());
-                          // An archived item cannot be edited, so a revert of it is refused:
-                          // not offered (move it to the drafts first).
-                          vars.put(
-                              "mayRevert",
-                              now.status() != ContentStatus.ARCHIVED && e.may(Permission.PUBLISH));
-                          return admin.page(e, StatusCodes.OK, "admin/history.peb", vars);
-                        }));
+                !readable(e, now)
+                    ? CompletableFuture.completedFuture(notReadable(e, now))
+                    : revisions
+                        .history(id, now.revision(), Long.MAX_VALUE, false)
+                        .thenApply(
+                            list -> {
+                              Map<String, Object> vars = new HashMap<>();
+                              vars.put("item", itemVars(now));
+                              vars.put(
+                                  "revisions",
+                                  list.revisions().stream()
+                                      .map(
+                                          r -> {
+                                            Map<String, Object> m = new HashMap<>();
+                                            m.put("revision", r.revision());
+                                            m.put(
+                                                "event",
+                                                r.revertedTo() != null
+                                                    ? r.event() + " to " + r.revertedTo()
+                                                    : r.publishAt() != null
+                                                        ? r.event() + " for " + shown(r.publishAt())
+                                                        : r.event());
+                                            m.put("at", shown(r.at()));
+                                            m.put(
+                                                "atIso",
+                                                dev.quire.gateway.module.Admin.timeAttribute(
+                                                    r.at()));
+                                            m.put("actor", r.actor());
+                                            m.put("status", r.status().id());
+                                            m.put("title", r.title());
+                                            return m;
+                                          })
+                                      .toList());
+                              // An archived item cannot be edited, so a revert of it is refused:
+                              // not offered (move it to the drafts first).
+                              vars.put(
+                                  "mayRevert",
+                                  now.status() != ContentStatus.ARCHIVED
+                                      && e.may(Permission.PUBLISH));
+                              return admin.page(e, StatusCodes.OK, "admin/history.peb", vars);
+                            }));
   }
 
   private CompletionStage<HttpResponse> diff(Editor e, String id, Map<String, String> q) {
@@ -801,10 +808,22 @@ final class ContentPages {
     long from = Revisions.number("from", q.get("from"));
     Long to =
         q.get("to") == null || q.get("to").isEmpty() ? null : Revisions.number("to", q.get("to"));
+    ContentSnapshot[] closed = {null}; // the item, when e may not read it
     return revisions
-        .diff(id, from, to)
+        .current(id)
+        .thenCompose(
+            now -> {
+              if (readable(e, now)) {
+                return revisions.diff(id, from, to);
+              }
+              closed[0] = now;
+              return CompletableFuture.completedFuture((Revisions.Compared) null);
+            })
         .thenApply(
             c -> {
+              if (c == null) {
+                return notReadable(e, closed[0]);
+              }
               Map<String, Object> vars = new HashMap<>();
               vars.put("item", itemVars(c.now()));
               vars.put("from", c.from());
@@ -897,6 +916,22 @@ final class ContentPages {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** Whether {@code e} may read {@code item}'s text and history ({@code readableBy}). */
+  private static boolean readable(Editor e, ContentSnapshot item) {
+    return item.readableBy(e.username(), e.may(Permission.PUBLISH));
+  }
+
+  /** The 403 page for an author opening another's draft, scheduled or archived item. */
+  private HttpResponse notReadable(Editor e, ContentSnapshot item) {
+    return notAllowed(
+        e,
+        "read a "
+            + item.status().id()
+            + " item "
+            + item.createdBy()
+            + " started, only the items you started and published ones");
+  }
 
   private static boolean mayWrite(Editor e, ContentSnapshot item) {
     return readOnlyBecause(e, item) == null;

@@ -57,6 +57,30 @@ public record ApiItem(
         s.createdBy());
   }
 
+  /** This item without its text: what an author sees of another's draft ({@code readableBy}). */
+  ApiItem withoutBody() {
+    return new ApiItem(
+        id,
+        kind,
+        status,
+        revision,
+        title,
+        slug,
+        null,
+        description,
+        tags,
+        coverImage,
+        coverAlt,
+        author,
+        date,
+        createdAt,
+        updatedAt,
+        publishedAt,
+        scheduledAt,
+        aliases,
+        createdBy);
+  }
+
   static ApiItem of(ReadItem i) {
     return new ApiItem(
         i.id(),

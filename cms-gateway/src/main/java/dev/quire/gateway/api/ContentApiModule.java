@@ -136,7 +136,12 @@ public final class ContentApiModule implements CmsModule {
                         pathEndOrSingleSlash(
                             () ->
                                 concat(
-                                    get(() -> parameterMap(q -> completeWithFuture(list(q)))),
+                                    get(
+                                        () ->
+                                            ApiCaller.of(
+                                                c ->
+                                                    parameterMap(
+                                                        q -> completeWithFuture(list(c, q))))),
                                     post(
                                         () ->
                                             ApiCaller.of(
@@ -149,7 +154,10 @@ public final class ContentApiModule implements CmsModule {
                                     pathEndOrSingleSlash(
                                         () ->
                                             concat(
-                                                get(() -> completeWithFuture(read(id))),
+                                                get(
+                                                    () ->
+                                                        ApiCaller.of(
+                                                            c -> completeWithFuture(read(c, id)))),
                                                 put(
                                                     () ->
                                                         ApiCaller.of(
@@ -167,20 +175,33 @@ public final class ContentApiModule implements CmsModule {
                                         () ->
                                             get(
                                                 () ->
-                                                    parameterMap(
-                                                        q ->
-                                                            completeWithFuture(revisions(id, q))))),
+                                                    ApiCaller.of(
+                                                        c ->
+                                                            parameterMap(
+                                                                q ->
+                                                                    completeWithFuture(
+                                                                        revisions(c, id, q)))))),
                                     path(
                                         PathMatchers.segment("revisions")
                                             .slash(PathMatchers.segment()),
-                                        n -> get(() -> completeWithFuture(revision(id, n)))),
+                                        n ->
+                                            get(
+                                                () ->
+                                                    ApiCaller.of(
+                                                        c ->
+                                                            completeWithFuture(
+                                                                revision(c, id, n))))),
                                     path(
                                         "diff",
                                         () ->
                                             get(
                                                 () ->
-                                                    parameterMap(
-                                                        q -> completeWithFuture(diff(id, q))))),
+                                                    ApiCaller.of(
+                                                        c ->
+                                                            parameterMap(
+                                                                q ->
+                                                                    completeWithFuture(
+                                                                        diff(c, id, q)))))),
                                     path(
                                         "revert",
                                         () ->
@@ -362,11 +383,42 @@ public final class ContentApiModule implements CmsModule {
     return content.command(id, make).thenApply(reply -> item(reply, StatusCodes.OK));
   }
 
-  private CompletionStage<HttpResponse> read(String id) {
-    return content.command(id, ContentCommand.Get::new).thenApply(r -> item(r, StatusCodes.OK));
+  private CompletionStage<HttpResponse> read(ApiCaller caller, String id) {
+    return content
+        .command(id, ContentCommand.Get::new)
+        .thenApply(
+            r ->
+                r instanceof ContentReply.Accepted a
+                    ? respond(StatusCodes.OK, shown(caller, a.content()))
+                    : item(r, StatusCodes.OK));
   }
 
-  private CompletionStage<HttpResponse> list(Map<String, String> q) {
+  /**
+   * {@code s} as {@code caller} may see it: without its text for an author reading another's draft,
+   * scheduled or archived item ({@link ContentSnapshot#readableBy}). Its title, slug, status and
+   * who started it stay, as lists show them, so that an author's import can tell that a file would
+   * change another's draft.
+   */
+  private static ApiItem shown(ApiCaller caller, ContentSnapshot s) {
+    ApiItem item = ApiItem.of(s);
+    return s.readableBy(caller.actor(), caller.may(Permission.PUBLISH)) ? item : item.withoutBody();
+  }
+
+  /** A 403 unless {@code caller} may read {@code s}'s text and history. */
+  private static ContentSnapshot readable(ApiCaller caller, ContentSnapshot s) {
+    if (!s.readableBy(caller.actor(), caller.may(Permission.PUBLISH))) {
+      throw ApiCaller.forbidden(
+          caller,
+          "read the text or history of a "
+              + s.status().id()
+              + " item "
+              + s.createdBy()
+              + " started, only of the items they started and of published ones");
+    }
+    return s;
+  }
+
+  private CompletionStage<HttpResponse> list(ApiCaller caller, Map<String, String> q) {
     String slug = q.get("slug");
     if (slug != null && slug.isEmpty()) {
       throw HttpError.badRequest("slug", "must not be empty");
@@ -396,7 +448,8 @@ public final class ContentApiModule implements CmsModule {
                                         "items",
                                         holds
                                             ? List.of(
-                                                ApiItem.of(((ContentReply.Accepted) r).content()))
+                                                shown(
+                                                    caller, ((ContentReply.Accepted) r).content()))
                                             : List.of(),
                                         "page",
                                         1,
@@ -439,9 +492,10 @@ public final class ContentApiModule implements CmsModule {
    * {@code GET .../revisions/<n>}: the item as it stood at revision n, with the event that made
    * that revision.
    */
-  private CompletionStage<HttpResponse> revision(String id, String n) {
+  private CompletionStage<HttpResponse> revision(ApiCaller caller, String id, String n) {
     long rev = revisionNumber("revision", n);
     return current(id)
+        .thenApply(now -> readable(caller, now))
         .thenCompose(
             now ->
                 stateAt(id, rev, "revision", now)
@@ -463,15 +517,16 @@ public final class ContentApiModule implements CmsModule {
    * {@code GET .../diff?from=n&to=m}: what changed from revision n to revision m ({@code to}
    * defaults to the newest, which the entity holds, so only revision n is read from the journal).
    */
-  private CompletionStage<HttpResponse> diff(String id, Map<String, String> q) {
+  private CompletionStage<HttpResponse> diff(ApiCaller caller, String id, Map<String, String> q) {
     String fromParam = q.get("from");
     if (fromParam == null) {
       throw HttpError.badRequest("from", "is required: the revision to compare from");
     }
     long from = revisionNumber("from", fromParam);
     Long to = q.get("to") == null ? null : revisionNumber("to", q.get("to"));
-    return history
-        .diff(id, from, to)
+    return current(id)
+        .thenApply(now -> readable(caller, now))
+        .thenCompose(now -> history.diff(id, from, to))
         .thenApply(
             c -> {
               Map<String, Object> out = new LinkedHashMap<>();
@@ -524,7 +579,8 @@ public final class ContentApiModule implements CmsModule {
    * holds revisions until their text passes {@code revisions-max-chars}; then {@code more} is true
    * and {@code next} is the {@code before} to ask with.
    */
-  private CompletionStage<HttpResponse> revisions(String id, Map<String, String> q) {
+  private CompletionStage<HttpResponse> revisions(
+      ApiCaller caller, String id, Map<String, String> q) {
     long before = q.containsKey("before") ? revisionNumber("before", q.get("before")) : 0;
     String bodiesParam = q.getOrDefault("bodies", "true");
     if (!bodiesParam.equals("true") && !bodiesParam.equals("false")) {
@@ -532,6 +588,7 @@ public final class ContentApiModule implements CmsModule {
     }
     boolean bodies = bodiesParam.equals("true");
     return current(id)
+        .thenApply(now -> readable(caller, now))
         .thenCompose(
             now ->
                 before == 0
