@@ -290,6 +290,13 @@ class MarkdownRendererTest {
   void countsWords() {
     assertThat(MarkdownRenderer.wordCount("Hello, *brave* new-world!")).isEqualTo(4);
     assertThat(MarkdownRenderer.wordCount("")).isZero();
+    // Chinese and Japanese have no spaces between words: a character counts as 1/2.5 of one, so
+    // 9,800 characters read in ~17 minutes, not as a handful of "words" in 3.
+    assertThat(MarkdownRenderer.wordCount("\u99c5\u306e\u30db\u30fc\u30e0".repeat(1960)))
+        .isEqualTo(3920);
+    // (a lone character between two words is a fraction of one, rounded away)
+    assertThat(MarkdownRenderer.wordCount("Java \u3068 Quire\u3002")).isEqualTo(2);
+    assertThat(MarkdownRenderer.wordCount("\ud840\udc0b\ud840\udc0b")).isEqualTo(1);
   }
 
   /**
