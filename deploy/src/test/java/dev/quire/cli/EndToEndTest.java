@@ -656,6 +656,7 @@ class EndToEndTest {
         .as("the theme directory overrides page.peb; the rest is the built-in theme")
         .contains("<div class=\"my-theme\"><p>About us.</p>")
         .contains("class=\"site-header\"");
+    assertThat(get("/About/").headers().firstValue("Location")).hasValue("/about/");
     // The draft is absent because it is a draft, not because the site has not got to it yet.
     awaitSiteFollowed("not-yet", "draft");
     assertThat(get("/not-yet/").statusCode()).isEqualTo(404);
@@ -1195,6 +1196,14 @@ class EndToEndTest {
     assertThat(oldPdf.headers().firstValue("Location")).hasValue("/posts/second-post.pdf");
     // Kept a while only, as the page's: renamed back below, a 301 kept for good would loop.
     assertThat(oldPdf.headers().firstValue("Cache-Control")).hasValue("public, max-age=300");
+    // A slug is lower case: another spelling of the address answers 301 to the item's.
+    var spelled = get("/posts/Second-Post/");
+    assertThat(spelled.statusCode()).isEqualTo(301);
+    assertThat(spelled.headers().firstValue("Location")).hasValue("/posts/second-post/");
+    assertThat(get("/posts/SECOND/").headers().firstValue("Location"))
+        .as("an old slug's spelling, in one hop")
+        .hasValue("/posts/second-post/");
+    assertThat(get("/posts/Nothing-Here/").statusCode()).isEqualTo(404);
     var oldCard = get("/og/posts/second.png");
     assertThat(oldCard.statusCode()).as("and its card's").isEqualTo(301);
     assertThat(oldCard.headers().firstValue("Location")).hasValue("/og/posts/second-post.png");

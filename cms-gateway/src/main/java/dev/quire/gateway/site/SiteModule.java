@@ -350,7 +350,10 @@ public final class SiteModule implements CmsModule {
         return complete ? page : page.once();
       }
       ItemView moved = item != null ? item : snap.byAlias(parts[1]);
-      return moved == null ? notFound(snap, path) : moved(moved.url());
+      if (moved == null) {
+        return spelled(snap, path, parts[1]);
+      }
+      return moved(moved.url());
     }
     if ((n == 2 || n == 4 && parts[2].equals("page")) && parts[0].equals("tags")) {
       // /tags/<tag>/ and /tags/<tag>/page/N/, paged like the blog: a tag on every post would
@@ -447,7 +450,27 @@ public final class SiteModule implements CmsModule {
       if (moved != null && moved == home) {
         return moved("/");
       }
-      return moved == null ? notFound(snap, path) : moved(moved.url());
+      return moved == null ? spelled(snap, path, parts[0]) : moved(moved.url());
+    }
+    return notFound(snap, path);
+  }
+
+  /**
+   * For an address whose slug names no item: a 301 to the item its lower-case spelling names (a
+   * slug is lower case: "/posts/Fast-Pages/" is "/posts/fast-pages/", as WordPress answers), else
+   * the 404. Not kept in the page memo: a slug has any number of spellings.
+   */
+  private SiteSnapshot.Rendered spelled(SiteSnapshot snap, String path, String slug) {
+    String lower = slug.toLowerCase(java.util.Locale.ROOT);
+    if (!lower.equals(slug)) {
+      ItemView item = snap.bySlug(lower);
+      if (item == null) {
+        item = snap.byAlias(lower);
+      }
+      if (item != null) {
+        ItemView home = homePage(snap, site.get());
+        return moved(item == home ? "/" : item.url()).once();
+      }
     }
     return notFound(snap, path);
   }
