@@ -68,4 +68,13 @@ public record ContentSnapshot(
   public boolean readableBy(String user, boolean mayPublish) {
     return mayPublish || status == ContentStatus.PUBLISHED || startedBy(user);
   }
+
+  /**
+   * Whether {@code user} may read this item's history (its revisions and the diffs between them): a
+   * role that publishes, or the author who started it. A published item's earlier revisions hold
+   * text that was never shown, cut before it went out.
+   */
+  public boolean historyReadableBy(String user, boolean mayPublish) {
+    return mayPublish || startedBy(user);
+  }
 }

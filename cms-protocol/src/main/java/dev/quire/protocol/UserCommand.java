@@ -24,6 +24,13 @@ public interface UserCommand extends QuireSerializable {
   /** Lowercase letters, digits, dot, dash and underscore; 1 to 64 of them. */
   Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
+  /**
+   * Names a new account may not take: what the journal records as the actor of a change made with
+   * the site's token ("api") or without one ("unknown"). A user so named was taken for the one who
+   * started every such item: they edited and read its drafts.
+   */
+  java.util.Set<String> RESERVED_USERNAMES = java.util.Set.of("api", "unknown");
+
   int MAX_DISPLAY_NAME = 100;
 
   /**

@@ -758,7 +758,7 @@ final class ContentPages {
         .current(id)
         .thenCompose(
             now ->
-                !readable(e, now)
+                !now.historyReadableBy(e.username(), e.may(Permission.PUBLISH))
                     ? CompletableFuture.completedFuture(notReadable(e, now))
                     : revisions
                         .history(id, now.revision(), Long.MAX_VALUE, false)
@@ -813,7 +813,7 @@ final class ContentPages {
         .current(id)
         .thenCompose(
             now -> {
-              if (readable(e, now)) {
+              if (now.historyReadableBy(e.username(), e.may(Permission.PUBLISH))) {
                 return revisions.diff(id, from, to);
               }
               closed[0] = now;
@@ -922,7 +922,10 @@ final class ContentPages {
     return item.readableBy(e.username(), e.may(Permission.PUBLISH));
   }
 
-  /** The 403 page for an author opening another's draft, scheduled or archived item. */
+  /**
+   * The 403 page for an author opening another's draft, scheduled or archived item, or the history
+   * of another's item.
+   */
   private HttpResponse notReadable(Editor e, ContentSnapshot item) {
     return notAllowed(
         e,
@@ -930,7 +933,9 @@ final class ContentPages {
             + item.status().id()
             + " item "
             + item.createdBy()
-            + " started, only the items you started and published ones");
+            + " started"
+            + (item.status() == ContentStatus.PUBLISHED ? " as it stood before" : "")
+            + ", only the items you started and published ones as they are");
   }
 
   private static boolean mayWrite(Editor e, ContentSnapshot item) {

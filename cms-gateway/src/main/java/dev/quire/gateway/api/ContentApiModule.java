@@ -404,16 +404,16 @@ public final class ContentApiModule implements CmsModule {
     return s.readableBy(caller.actor(), caller.may(Permission.PUBLISH)) ? item : item.withoutBody();
   }
 
-  /** A 403 unless {@code caller} may read {@code s}'s text and history. */
+  /** A 403 unless {@code caller} may read {@code s}'s history ({@code historyReadableBy}). */
   private static ContentSnapshot readable(ApiCaller caller, ContentSnapshot s) {
-    if (!s.readableBy(caller.actor(), caller.may(Permission.PUBLISH))) {
+    if (!s.historyReadableBy(caller.actor(), caller.may(Permission.PUBLISH))) {
       throw ApiCaller.forbidden(
           caller,
-          "read the text or history of a "
+          "read the history of a "
               + s.status().id()
               + " item "
               + s.createdBy()
-              + " started, only of the items they started and of published ones");
+              + " started, only of the items they started");
     }
     return s;
   }

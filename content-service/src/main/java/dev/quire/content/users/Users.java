@@ -736,6 +736,16 @@ public final class Users
           "username",
           "must be 1 to 64 of a-z, 0-9, '.', '-' and '_', starting with a letter or digit");
     }
+    if (UserCommand.RESERVED_USERNAMES.contains(name) && !state.accounts().containsKey(name)) {
+      return refuse(
+          cmd.replyTo(),
+          ErrorCode.INVALID,
+          "username",
+          "'"
+              + name
+              + "' is what the site records for changes made without a user (the site's token);"
+              + " choose another name");
+    }
     Account existing = state.accounts().get(name);
     if (existing != null
         && existing.role() == cmd.role()

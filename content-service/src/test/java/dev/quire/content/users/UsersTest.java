@@ -110,6 +110,13 @@ class UsersTest {
     UserReply.Refused bad = refusal(add("Alice Smith", Role.AUTHOR));
     assertThat(bad.field()).isEqualTo("username");
     assertThat(bad.code()).isEqualTo(ErrorCode.INVALID);
+    // The names the journal records for changes made with the site's token or without a user:
+    // an account so named was taken for the one who started those items.
+    for (String reserved : List.of("api", "unknown")) {
+      UserReply.Refused taken = refusal(add(reserved, Role.AUTHOR));
+      assertThat(taken.field()).isEqualTo("username");
+      assertThat(taken.message()).contains("changes made without a user");
+    }
     var noRole =
         refusal(
             kit.<UserReply>runCommand(r -> new UserCommand.Add("bob", null, null, "h", "a", r))
