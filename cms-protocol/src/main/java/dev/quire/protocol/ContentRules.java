@@ -109,7 +109,12 @@ public final class ContentRules {
    */
   @FunctionalInterface
   public interface NestingCheck {
-    java.util.Optional<String> problem(String body, int maxNesting);
+    /**
+     * {@code rawHtml}: whether the HTML the body's raw HTML makes is held to the limit too: for a
+     * new value, not for a step of a history being restored (a body stored before that rule is
+     * restored as it was, and shown as its source).
+     */
+    java.util.Optional<String> problem(String body, int maxNesting, boolean rawHtml);
   }
 
   /** The first and last instants every date on the site can be written as (four-digit years). */
@@ -179,7 +184,7 @@ public final class ContentRules {
       errors.add(tooLong("body", f.body(), limits.maxBody()));
     } else if (nesting != null && !f.body().equals(storedBody)) {
       nesting
-          .problem(f.body(), limits.maxNesting())
+          .problem(f.body(), limits.maxNesting(), controls)
           .ifPresent(p -> errors.add(new FieldError("body", p)));
     }
     dateProblem("date", f.date()).ifPresent(errors::add);

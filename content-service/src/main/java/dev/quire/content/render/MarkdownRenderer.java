@@ -249,10 +249,15 @@ public final class MarkdownRenderer {
    * empty; names how deep, and the line where the deepest block starts.
    */
   public java.util.Optional<String> nestingProblem(String markdown, int max) {
+    return nestingProblem(markdown, max, true);
+  }
+
+  /** As above; {@code rawHtml} false leaves out the HTML's own nesting (a stored history step). */
+  public java.util.Optional<String> nestingProblem(String markdown, int max, boolean rawHtml) {
     try {
       Node doc = parse(markdown);
       if (depth(doc) <= max) {
-        return needsSanitizer(doc)
+        return rawHtml && needsSanitizer(doc)
             ? htmlNestingProblem(markdown, doc, max)
             : java.util.Optional.empty();
       }

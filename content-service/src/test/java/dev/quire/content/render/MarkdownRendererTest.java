@@ -344,6 +344,18 @@ class MarkdownRendererTest {
                 assertThat(p)
                     .contains("HTML elements 52000 levels deep", "(line 3 of the body)")
                     .contains("at most 100"));
+    // A new value is refused; a step of a history being restored (a backup from before the
+    // rule) is taken as stored, and shown as its source.
+    var rules =
+        MarkdownRenderer.contentRules(
+            new dev.quire.protocol.ContentRules.Limits(
+                200, 120, 262_144, 500, 20, 40, 500, 120, 100));
+    var fields =
+        new dev.quire.protocol.ContentFields("T", "t", divs, "", List.of(), "", "", null, "");
+    assertThat(rules.validate(dev.quire.protocol.ContentKind.POST, fields))
+        .extracting(dev.quire.protocol.FieldError::field)
+        .containsExactly("body");
+    assertThat(rules.validateStored(dev.quire.protocol.ContentKind.POST, fields)).isEmpty();
     // Inline raw HTML inside Markdown quotes: 5 quotes, a paragraph, 100 <b>s.
     String inline = "> ".repeat(5) + "a " + "<b>".repeat(100) + "b";
     assertThat(md.nestingProblem(inline, 100))
