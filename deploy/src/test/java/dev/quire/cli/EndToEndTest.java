@@ -1764,6 +1764,9 @@ class EndToEndTest {
     assertThat(throughTag.statusCode()).as(throughTag.body()).isEqualTo(400);
     var throughTagFeed = postRedirect("/tags/looptag/feed.xml", "/tags/LoopTag/feed.xml");
     assertThat(throughTagFeed.statusCode()).as(throughTagFeed.body()).isEqualTo(400);
+    // Through a slug spelled with capitals, which the site sends back to the rule's address.
+    var throughCapitals = postRedirect("/posts/loop-two/", "/posts/Loop-Two/");
+    assertThat(throughCapitals.statusCode()).as(throughCapitals.body()).isEqualTo(400);
     assertThat(get("/posts/loop-two/").statusCode()).isEqualTo(200);
     assertThat(get("/tags/looptag/").statusCode()).isEqualTo(200);
     // A delete that names no rule is the caller's mistake, named as the API names others.

@@ -144,6 +144,11 @@ class ServeDemoTest {
     assertThat(second.split("class=\"search-result\"", -1)).hasSize(1 + Math.min(10, total - 10));
     assertThat(second).contains("href=\"/search/?q=the\" rel=\"prev\"");
     assertThat(status(HTTP, base + "/search/?q=the&page=0")).isEqualTo(400);
+    assertThat(status(HTTP, base + "/search/?q=the&page=x")).isEqualTo(400);
+    // Past the last page, as the blog's: a 404 (a page far past it overflowed into a 500).
+    assertThat(status(HTTP, base + "/search/?q=the&page=" + (total / 10 + 2))).isEqualTo(404);
+    assertThat(status(HTTP, base + "/search/?q=the&page=2147483647")).isEqualTo(404);
+    assertThat(status(HTTP, base + "/search/?q=&page=2147483647")).isEqualTo(404);
     assertThat(body("/search/?q=" + "reader+survey")).doesNotContain("/posts/reader-survey/");
   }
 

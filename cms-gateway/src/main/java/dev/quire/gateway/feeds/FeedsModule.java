@@ -103,7 +103,7 @@ public final class FeedsModule implements CmsModule {
    * When this gateway started: the {@code updated} of a site feed that has never had a post (Atom
    * requires one; it said 1970).
    */
-  private Instant started = Instant.EPOCH;
+  private volatile Instant started = Instant.EPOCH;
 
   @Override
   public List<Extension> pebbleExtensions() {
@@ -156,7 +156,8 @@ public final class FeedsModule implements CmsModule {
       return java.util.Optional.empty();
     }
     SiteSnapshot snap = state.snapshot();
-    String key = dev.quire.protocol.ContentRules.tagKey(tag);
+    String key =
+        dev.quire.protocol.ContentRules.tagKey(dev.quire.protocol.ContentRules.composed(tag));
     if (!snap.tagged(tag).isEmpty() || key.equals(tag) || snap.tagged(key).isEmpty()) {
       return java.util.Optional.empty();
     }

@@ -319,13 +319,18 @@ public final class SearchModule implements CmsModule {
               List<SiteSearch.Result> all = outcome.results();
               int per = settings.results();
               int pageCount = Math.max(1, (all.size() + per - 1) / per);
-              int from = Math.min(all.size(), (pageNo - 1) * per);
+              if (pageNo > pageCount) {
+                // As the blog's pages past the last: a 404, not "page 7 of 2".
+                throw HttpError.notFound(
+                    "There is no page " + pageNo + " of results for this search.");
+              }
+              int from = (pageNo - 1) * per;
               Map<String, Object> paging = new LinkedHashMap<>();
               paging.put("page", pageNo);
               paging.put("totalPages", pageCount);
               paging.put("hasPrev", pageNo > 1);
               paging.put("hasNext", pageNo < pageCount);
-              paging.put("prevUrl", pageUrl(outcome.query(), Math.min(pageNo, pageCount + 1) - 1));
+              paging.put("prevUrl", pageUrl(outcome.query(), pageNo - 1));
               paging.put("nextUrl", pageUrl(outcome.query(), pageNo + 1));
               Map<String, Object> vars = new LinkedHashMap<>();
               vars.put("query", outcome.query());

@@ -172,8 +172,9 @@ public final class SiteModule implements CmsModule {
    * The redirects {@link #resolve} makes, decided from the snapshot's maps alone: it renders no
    * page, so a batch of thousands of redirect rules (a WordPress import's) is checked in moments,
    * on the route's thread. Kept in step with {@link #resolve}'s redirects: an old slug to its item,
-   * {@code /blog/<slug>/} to the post, a tag's or an author's other spelling to its key, a page
-   * shown at the home to {@code /}, and the trailing slash.
+   * {@code /blog/<slug>/} to the post, a tag's or an author's other spelling to its key, a slug's
+   * spelling with capitals to the item, a page shown at the home to {@code /}, and the trailing
+   * slash.
    */
   @Override
   public Optional<String> movedTo(String path) {
@@ -202,7 +203,9 @@ public final class SiteModule implements CmsModule {
         return Optional.empty();
       }
       ItemView moved = item != null ? item : snap.byAlias(parts[1]);
-      return moved == null ? Optional.empty() : Optional.of(moved.url());
+      return moved == null
+          ? Optional.ofNullable(spelledTo(snap, parts[1]))
+          : Optional.of(moved.url());
     }
     if ((n == 2 || n == 4 && parts[2].equals("page"))
         && (parts[0].equals("tags") || parts[0].equals("authors"))) {
@@ -226,7 +229,9 @@ public final class SiteModule implements CmsModule {
       if (moved != null && moved == home) {
         return Optional.of("/");
       }
-      return moved == null ? Optional.empty() : Optional.of(moved.url());
+      return moved == null
+          ? Optional.ofNullable(spelledTo(snap, parts[0]))
+          : Optional.of(moved.url());
     }
     return Optional.empty();
   }
@@ -461,18 +466,27 @@ public final class SiteModule implements CmsModule {
    * the 404. Not kept in the page memo: a slug has any number of spellings.
    */
   private SiteSnapshot.Rendered spelled(SiteSnapshot snap, String path, String slug) {
+    String to = spelledTo(snap, slug);
+    return to == null ? notFound(snap, path) : moved(to).once();
+  }
+
+  /**
+   * Where a slug spelled with capitals moves, as {@link #spelled} answers it: the address of the
+   * item (or the item that held it) its lower-case spelling names; null when there is none.
+   */
+  private String spelledTo(SiteSnapshot snap, String slug) {
     String lower = slug.toLowerCase(java.util.Locale.ROOT);
-    if (!lower.equals(slug)) {
-      ItemView item = snap.bySlug(lower);
-      if (item == null) {
-        item = snap.byAlias(lower);
-      }
-      if (item != null) {
-        ItemView home = homePage(snap, site.get());
-        return moved(item == home ? "/" : item.url()).once();
-      }
+    if (lower.equals(slug)) {
+      return null;
     }
-    return notFound(snap, path);
+    ItemView item = snap.bySlug(lower);
+    if (item == null) {
+      item = snap.byAlias(lower);
+    }
+    if (item == null) {
+      return null;
+    }
+    return item == homePage(snap, site.get()) ? "/" : item.url();
   }
 
   /**

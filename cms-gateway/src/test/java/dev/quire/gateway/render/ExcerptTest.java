@@ -22,6 +22,24 @@ class ExcerptTest {
     assertThat(Excerpt.of("<pre>code only</pre>", 160)).isEmpty();
     assertThat(Excerpt.of("", 160)).isEmpty();
     assertThat(Excerpt.of(null, 160)).isEmpty();
+    assertThat(Excerpt.of(html, 1)).isEqualTo("\u2026");
+    assertThat(Excerpt.of(html, 2)).isEqualTo("F\u2026");
+  }
+
+  /**
+   * A long body is read from its opening only, with the same result; one whose opening holds too
+   * little text (a long code block first) is read whole.
+   */
+  @Test
+  void aLongBodyIsReadFromItsOpening() {
+    String para = "<p>" + "word ".repeat(40) + "</p>";
+    String longBody = para.repeat(500);
+    assertThat(Excerpt.of(longBody, 160)).hasSize(160).endsWith("\u2026").startsWith("word word");
+    String codeFirst = "<pre><code>" + "x".repeat(10_000) + "</code></pre><p>After the code.</p>";
+    assertThat(Excerpt.of(codeFirst, 160)).isEqualTo("After the code.");
+    // Cut inside an entity or a tag past the excerpt's end: not in the excerpt.
+    String entities = "<p>" + "a &amp; b ".repeat(400) + "</p>";
+    assertThat(Excerpt.of(entities, 160)).startsWith("a & b a & b").doesNotContain("&amp");
   }
 
   /** Text without spaces (Chinese) is cut mid-run, never inside an emoji's pair. */
