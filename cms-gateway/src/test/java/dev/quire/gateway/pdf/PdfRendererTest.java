@@ -291,38 +291,10 @@ class PdfRendererTest {
   void theFooterTurnsWithTheSitesDirection() throws Exception {
     MediaStore media =
         new MediaStore(tmp.resolve("media"), Clock.systemUTC(), java.time.Duration.ofSeconds(2));
-    var templates = new dev.quire.gateway.render.Templates(null, false, true, List.of());
     for (String language : List.of("en", "he")) {
-      var post = dev.quire.gateway.site.TestPosts.published(List.of(), "");
-      post =
-          new dev.quire.gateway.site.ItemView(
-              post.id(),
-              post.kind(),
-              post.title(),
-              post.slug(),
-              post.url(),
-              post.description(),
-              post.tags(),
-              post.coverImage(),
-              post.author(),
-              post.dateIso(),
-              post.dateDisplay(),
-              post.updatedIso(),
-              dev.quire.gateway.render.TemplatesTest.FOOTNOTES_BODY,
-              post.readingMinutes(),
-              post.sortDate(),
-              post.aliases(),
-              post.coverAlt());
-      var model = new java.util.HashMap<String, Object>();
-      model.put(
-          "site",
-          new dev.quire.gateway.site.SiteSettings(
-              "Sitename", "", "https://example.org", language, "", 10, 10, "", ""));
-      model.put("item", post);
-      String html =
-          templates.render(
-              "pdf/document.peb", model, dev.quire.gateway.render.DisplayDate.locale(language));
-      byte[] pdf = new PdfRenderer("https://example.org", media, 40_000_000).render(html);
+      byte[] pdf =
+          byTheTheme(
+              media, dev.quire.gateway.render.TemplatesTest.FOOTNOTES_BODY, "", "", language);
       try (PDDocument doc = Loader.loadPDF(pdf)) {
         java.util.Map<String, Float> x = new java.util.HashMap<>();
         PDFTextStripper where =
@@ -435,6 +407,13 @@ class PdfRendererTest {
   /** A post with {@code html} for its body printed through the theme's {@code pdf/document.peb}. */
   private static byte[] byTheTheme(MediaStore media, String html, String cover, String coverAlt)
       throws Exception {
+    return byTheTheme(media, html, cover, coverAlt, "en");
+  }
+
+  /** As above, on a site written in {@code language}. */
+  private static byte[] byTheTheme(
+      MediaStore media, String html, String cover, String coverAlt, String language)
+      throws Exception {
     var templates = new dev.quire.gateway.render.Templates(null, false, true, List.of());
     var post = dev.quire.gateway.site.TestPosts.published(List.of(), "");
     post =
@@ -460,11 +439,11 @@ class PdfRendererTest {
     model.put(
         "site",
         new dev.quire.gateway.site.SiteSettings(
-            "Sitename", "", "https://example.org", "en", "", 10, 10, "", ""));
+            "Sitename", "", "https://example.org", language, "", 10, 10, "", ""));
     model.put("item", post);
     String page =
         templates.render(
-            "pdf/document.peb", model, dev.quire.gateway.render.DisplayDate.locale("en"));
+            "pdf/document.peb", model, dev.quire.gateway.render.DisplayDate.locale(language));
     return new PdfRenderer("https://example.org", media, 40_000_000).render(page);
   }
 
