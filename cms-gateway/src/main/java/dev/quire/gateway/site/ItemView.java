@@ -111,12 +111,17 @@ public record ItemView(
         item.coverAlt());
   }
 
-  /** A relative cover ("cover.webp") is served from the site root, like the seed blog's. */
+  /**
+   * A relative cover ("cover.webp") is served from the site root, like the seed blog's; a space in
+   * the address is written {@code %20}, as a browser sends it: the address goes into {@code
+   * og:image} and the JSON-LD as it is, where a space made it no URL.
+   */
   public static String coverUrl(String cover) {
-    if (cover.isEmpty() || cover.startsWith("/") || cover.contains("://")) {
-      return cover;
+    String spaced = cover.replace(" ", "%20");
+    if (spaced.isEmpty() || spaced.startsWith("/") || spaced.contains("://")) {
+      return spaced;
     }
-    return "/" + cover;
+    return "/" + spaced;
   }
 
   public static String urlFor(ContentKind kind, String slug) {
