@@ -808,49 +808,43 @@ final class ContentPages {
     long from = Revisions.number("from", q.get("from"));
     Long to =
         q.get("to") == null || q.get("to").isEmpty() ? null : Revisions.number("to", q.get("to"));
-    ContentSnapshot[] closed = {null}; // the item, when e may not read it
     return revisions
         .current(id)
         .thenCompose(
-            now -> {
-              if (now.historyReadableBy(e.username(), e.may(Permission.PUBLISH))) {
-                return revisions.diff(id, from, to);
-              }
-              closed[0] = now;
-              return CompletableFuture.completedFuture((Revisions.Compared) null);
-            })
-        .thenApply(
-            c -> {
-              if (c == null) {
-                return notReadable(e, closed[0]);
-              }
-              Map<String, Object> vars = new HashMap<>();
-              vars.put("item", itemVars(c.now()));
-              vars.put("from", c.from());
-              vars.put("to", c.to());
-              List<Map<String, Object>> fields = new ArrayList<>();
-              Map<String, Object> body = null;
-              for (Map<String, Object> change : c.changes()) {
-                if ("body".equals(change.get("field"))) {
-                  body = new HashMap<>(change);
-                  Object unified = change.get("unified");
-                  if (unified instanceof String u) {
-                    body.put(
-                        "lines",
-                        WordDiff.marked(
-                            Arrays.stream(u.split("\n", -1)).map(ContentPages::diffLine).toList(),
-                            diffWordChars,
-                            diffWordLineChars));
-                  }
-                } else {
-                  fields.add(shownChange(change));
-                }
-              }
-              vars.put("fields", fields);
-              vars.put("body", body);
-              vars.put("same", c.changes().isEmpty());
-              return admin.page(e, StatusCodes.OK, "admin/diff.peb", vars);
-            });
+            now ->
+                now.historyReadableBy(e.username(), e.may(Permission.PUBLISH))
+                    ? revisions.diff(id, from, to, now).thenApply(c -> diffPage(e, c))
+                    : CompletableFuture.completedFuture(notReadable(e, now)));
+  }
+
+  /** The diff page of a comparison. */
+  private HttpResponse diffPage(Editor e, Revisions.Compared c) {
+    Map<String, Object> vars = new HashMap<>();
+    vars.put("item", itemVars(c.now()));
+    vars.put("from", c.from());
+    vars.put("to", c.to());
+    List<Map<String, Object>> fields = new ArrayList<>();
+    Map<String, Object> body = null;
+    for (Map<String, Object> change : c.changes()) {
+      if ("body".equals(change.get("field"))) {
+        body = new HashMap<>(change);
+        Object unified = change.get("unified");
+        if (unified instanceof String u) {
+          body.put(
+              "lines",
+              WordDiff.marked(
+                  Arrays.stream(u.split("\n", -1)).map(ContentPages::diffLine).toList(),
+                  diffWordChars,
+                  diffWordLineChars));
+        }
+      } else {
+        fields.add(shownChange(change));
+      }
+    }
+    vars.put("fields", fields);
+    vars.put("body", body);
+    vars.put("same", c.changes().isEmpty());
+    return admin.page(e, StatusCodes.OK, "admin/diff.peb", vars);
   }
 
   private static Map<String, String> diffLine(String line) {

@@ -526,7 +526,7 @@ public final class ContentApiModule implements CmsModule {
     Long to = q.get("to") == null ? null : revisionNumber("to", q.get("to"));
     return current(id)
         .thenApply(now -> readable(caller, now))
-        .thenCompose(now -> history.diff(id, from, to))
+        .thenCompose(now -> history.diff(id, from, to, now))
         .thenApply(
             c -> {
               Map<String, Object> out = new LinkedHashMap<>();

@@ -110,25 +110,26 @@ public final class Revisions {
    * journal read.
    */
   public CompletionStage<Compared> diff(String id, long from, Long to) {
-    return current(id)
+    return current(id).thenCompose(now -> diff(id, from, to, now));
+  }
+
+  /** As {@link #diff(String, long, Long)}, against {@code now}, the item its caller has read. */
+  public CompletionStage<Compared> diff(String id, long from, Long to, ContentSnapshot now) {
+    long target = to != null ? to : now.revision();
+    if (from > now.revision()) {
+      throw beyond(from, "from", now);
+    }
+    if (target > now.revision()) {
+      throw beyond(target, "to", now);
+    }
+    return stateAt(id, from, "from", now)
         .thenCompose(
-            now -> {
-              long target = to != null ? to : now.revision();
-              if (from > now.revision()) {
-                throw beyond(from, "from", now);
-              }
-              if (target > now.revision()) {
-                throw beyond(target, "to", now);
-              }
-              return stateAt(id, from, "from", now)
-                  .thenCompose(
-                      a ->
-                          (target == now.revision()
-                                  ? CompletableFuture.completedFuture(now)
-                                  : stateAt(id, target, "to", now)
-                                      .thenApply(ContentQuery.RevisionState::item))
-                              .thenCompose(b -> compare(from, target, now, a.item(), b)));
-            });
+            a ->
+                (target == now.revision()
+                        ? CompletableFuture.completedFuture(now)
+                        : stateAt(id, target, "to", now)
+                            .thenApply(ContentQuery.RevisionState::item))
+                    .thenCompose(b -> compare(from, target, now, a.item(), b)));
   }
 
   /**
