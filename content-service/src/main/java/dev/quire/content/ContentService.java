@@ -87,7 +87,7 @@ public final class ContentService {
     ReadModel readModel =
         new ReadModel(
             dialect,
-            new MarkdownRenderer(config.getInt("quire.content.limits.markdown-nesting")),
+            new MarkdownRenderer(config),
             java.time.ZoneId.of(config.getString("quire.site.time-zone")));
     // Read (and checked) before anything starts: a bad setting is named at once.
     dev.quire.content.users.Users.Settings users =

@@ -13,7 +13,6 @@ import org.commonmark.ext.autolink.AutolinkExtension;
 import org.commonmark.ext.footnotes.FootnotesExtension;
 import org.commonmark.ext.gfm.strikethrough.StrikethroughExtension;
 import org.commonmark.ext.gfm.tables.TablesExtension;
-import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
 import org.commonmark.ext.task.list.items.TaskListItemsExtension;
 import org.commonmark.node.AbstractVisitor;
 import org.commonmark.node.Heading;
@@ -62,9 +61,19 @@ public final class MarkdownRenderer {
   private final Safelist safelist;
   private final int maxNesting;
 
-  /** With the configured nesting limit ({@code quire.content.limits.markdown-nesting}). */
+  /**
+   * With the configured nesting limit ({@code quire.content.limits.markdown-nesting}) and theme ids
+   * ({@code quire.content.markdown.theme-ids}).
+   */
   public MarkdownRenderer() {
-    this(ConfigFactory.load().getInt("quire.content.limits.markdown-nesting"));
+    this(ConfigFactory.load());
+  }
+
+  /** With {@code config}'s nesting limit and theme ids. */
+  public MarkdownRenderer(Config config) {
+    this(
+        config.getInt("quire.content.limits.markdown-nesting"),
+        Set.copyOf(config.getStringList("quire.content.markdown.theme-ids")));
   }
 
   /**
@@ -86,13 +95,21 @@ public final class MarkdownRenderer {
    * rendered (rendering walks the nesting by recursion).
    */
   public MarkdownRenderer(int maxNesting) {
+    this(maxNesting, Set.of());
+  }
+
+  /**
+   * As above; {@code themeIds}: the ids of the elements around the body on the theme's pages, which
+   * no heading gets (see {@link HeadingIds}) and raw HTML may not set.
+   */
+  public MarkdownRenderer(int maxNesting, Set<String> themeIds) {
     this.maxNesting = maxNesting;
+    // Headings' ids come from HeadingIds, made as the heading-anchor extension makes them.
     List<Extension> extensions =
         List.of(
             TablesExtension.create(),
             StrikethroughExtension.create(),
             AutolinkExtension.create(),
-            HeadingAnchorExtension.create(),
             FootnotesExtension.create(),
             TaskListItemsExtension.create());
     this.parser = Parser.builder().extensions(extensions).build();
@@ -106,6 +123,7 @@ public final class MarkdownRenderer {
             .extensions(extensions)
             // A task's checkbox labelled by its text (see TaskItemLabels).
             .nodeRendererFactory(TaskItemLabels::new)
+            .attributeProviderFactory(context -> new HeadingIds(themeIds))
             // A table column's alignment as a class (align-left, -center, -right): the align
             // attribute the tables extension writes is obsolete HTML (validators flag every cell),
             // and the PDF's renderer ignores it; the theme and the PDF style the classes.
@@ -126,7 +144,7 @@ public final class MarkdownRenderer {
                     })
             .build();
     this.safelist =
-        new AlignClasses()
+        new AlignClasses(themeIds)
             .addTags(
                 "del",
                 "s",
@@ -397,8 +415,12 @@ public final class MarkdownRenderer {
     private static final java.util.regex.Pattern ALIGN =
         java.util.regex.Pattern.compile("align-(left|center|right)");
 
-    AlignClasses() {
+    /** Ids raw HTML may not give an element (see {@link HeadingIds#taken}). */
+    private final Set<String> themeIds;
+
+    AlignClasses(Set<String> themeIds) {
       super(Safelist.relaxed());
+      this.themeIds = themeIds;
     }
 
     /** A language tag as BCP 47 writes one ("ar", "pt-BR", "zh-Hant-TW"). */
@@ -417,6 +439,11 @@ public final class MarkdownRenderer {
       }
       if (attr.getKey().equals("lang")) {
         return LANG.matcher(attr.getValue()).matches();
+      }
+      // A raw element may not take the id of one around the body, which a link to it would find
+      // instead. (The footnotes' ids stay allowed: the renderer's own are in the HTML cleaned.)
+      if (attr.getKey().equals("id") && themeIds.contains(attr.getValue())) {
+        return false;
       }
       return super.isSafeAttribute(tagName, el, attr);
     }

@@ -14,6 +14,37 @@ class MarkdownRendererTest {
 
   final MarkdownRenderer md = new MarkdownRenderer();
 
+  /**
+   * A heading never takes an id the page around the body has ({@code <main id="main">} in the
+   * default theme) or a footnote's, nor one an earlier heading got; other headings keep the ids the
+   * heading-anchor extension gave them, with or without raw HTML in the body.
+   */
+  @Test
+  void headingsKeepClearOfTheThemesAndTheFootnotesIds() {
+    String body =
+        "## Main\n\n## Main\n\n## Main 1\n\n## Fn note\n\nText[^note].\n\n## A `code` heading\n\n"
+            + "## Site search q\n\n[^note]: The note.\n";
+    for (String html : List.of(md.render(body), md.render(body + "\n<b>raw</b>\n"))) {
+      assertThat(html)
+          .contains(
+              "<h2 id=\"main-1\">Main</h2>",
+              "<h2 id=\"main-2\">Main</h2>",
+              "<h2 id=\"main-1-1\">Main 1</h2>",
+              "<h2 id=\"fn-note-1\">Fn note</h2>",
+              "<h2 id=\"a-code-heading\">",
+              "<h2 id=\"site-search-q-1\">",
+              "<li id=\"fn-note\">",
+              "id=\"fnref-note\"")
+          .doesNotContain("id=\"main\"", "id=\"site-search-q\"");
+    }
+    // Raw HTML may not give an element a theme's id either; other ids stay.
+    assertThat(md.render("<div id=\"main\">x</div>\n\n<p id=\"mine\">y</p>\n"))
+        .doesNotContain("id=\"main\"")
+        .contains("<p id=\"mine\">y</p>");
+    // Without theme ids (the rules' own renderer), a heading gets the id it always had.
+    assertThat(new MarkdownRenderer(100).render("## Main\n")).contains("<h2 id=\"main\">");
+  }
+
   @Test
   void rendersTheExtensions() {
     String html =
