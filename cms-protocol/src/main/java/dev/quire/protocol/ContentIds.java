@@ -26,4 +26,22 @@ public final class ContentIds {
   public static String next() {
     return GENERATOR.generate().toString();
   }
+
+  /** The namespace of {@link #forKey}'s name-based ids (fixed: changing it forgets every key). */
+  private static final java.util.UUID KEYED =
+      java.util.UUID.fromString("6b1f9a52-3c1e-4f0e-9a57-2d1c5b7e8f40");
+
+  private static final com.fasterxml.uuid.impl.NameBasedGenerator NAMED =
+      Generators.nameBasedGenerator(KEYED);
+
+  /**
+   * The id a create sent with an idempotency key makes: the same {@code actor}, {@code key} and
+   * {@code attempt} (the try's number, when a slug made from a title is taken and the next number
+   * is tried under a new id) always give the same id (a name-based UUID, version 5), so the create
+   * sent again lands on the item the first one made instead of making a second. Different actors'
+   * keys never meet.
+   */
+  public static String forKey(String actor, String key, int attempt) {
+    return NAMED.generate(actor + '\u0000' + key + '\u0000' + attempt).toString();
+  }
 }

@@ -190,6 +190,25 @@ class AdminEndToEndTest {
     assertThat(again.statusCode()).as(again.body()).isEqualTo(303);
     assertThat(item(AdminForms.location(again).split("/")[3]).get("slug").asText())
         .isEqualTo("written-in-the-admin-2");
+    // The new-item form sent twice (a double click; a browser sending it again after its answer
+    // was lost) makes one item: it carries the item's key. Changed and sent again (the editor
+    // went back to it to write another), a second item, with what was typed.
+    Map<String, String> twice = hiddenFields(admin.get("/admin/content/new?kind=post").body());
+    assertThat(twice.get("createKey")).matches("[0-9a-f-]{36}");
+    twice.put("title", "Sent twice");
+    twice.put("body", "Once\r\n");
+    var sent = admin.post("/admin/content/new", twice);
+    var sentAgain = admin.post("/admin/content/new", twice);
+    assertThat(sent.statusCode()).as(sent.body()).isEqualTo(303);
+    assertThat(sentAgain.statusCode()).as(sentAgain.body()).isEqualTo(303);
+    assertThat(AdminForms.location(sentAgain)).isEqualTo(AdminForms.location(sent));
+    twice.put("body", "Written after going back");
+    var another = admin.post("/admin/content/new", twice);
+    assertThat(another.statusCode()).as(another.body()).isEqualTo(303);
+    String anotherId = AdminForms.location(another).split("/")[3];
+    assertThat(anotherId).isNotEqualTo(AdminForms.location(sent).split("/")[3]);
+    assertThat(item(anotherId).get("slug").asText()).isEqualTo("sent-twice-2");
+    assertThat(item(anotherId).get("body").asText()).isEqualTo("Written after going back");
 
     // Open, save unchanged: the date shown as a day keeps its time; the body keeps its lines.
     var saved =

@@ -881,6 +881,78 @@ class EndToEndTest {
    * or Russian title was "untitled" before, so the second was refused, naming a slug nobody typed),
    * and numbered while another item holds it. A slug that was given is refused when taken, as ever.
    */
+  /**
+   * A create sent again with its Idempotency-Key (a client that timed out and retried) answers with
+   * the item the first one made, instead of a second item (without a slug) or a 409 (with one);
+   * also when the title's slug was taken and the first try made a numbered one.
+   */
+  @Test
+  @Order(4)
+  void aCreateSentAgainWithItsIdempotencyKeyMakesOneItem() throws Exception {
+    String post = "{\"kind\":\"post\",\"title\":\"Retried create\"}";
+    var first = keyed("k-retried-1", post);
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+    String id = JSON.readTree(first.body()).get("id").asText();
+    assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+    // Sent again, and again as the draft standard writes it (a quoted string).
+    for (String key : List.of("k-retried-1", "\"k-retried-1\"")) {
+      var again = keyed(key, post);
+      assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
+      assertThat(JSON.readTree(again.body()).get("id").asText()).isEqualTo(id);
+      assertThat(JSON.readTree(again.body()).get("slug").asText()).isEqualTo("retried-create");
+      assertThat(again.headers().firstValue("Idempotent-Replayed")).contains("true");
+    }
+    // A title whose slug another item holds: the first try made the numbered slug, and so does
+    // the one sent again, as the same item.
+    assertThat(createdSlug("{\"kind\":\"post\",\"title\":\"Keyed taken\"}"))
+        .isEqualTo("keyed-taken");
+    String taken = "{\"kind\":\"post\",\"title\":\"Keyed taken\"}";
+    var numbered = keyed("k-taken", taken);
+    assertThat(JSON.readTree(numbered.body()).get("slug").asText()).isEqualTo("keyed-taken-2");
+    var numberedAgain = keyed("k-taken", taken);
+    assertThat(numberedAgain.statusCode()).as(numberedAgain.body()).isEqualTo(201);
+    assertThat(JSON.readTree(numberedAgain.body()).get("id").asText())
+        .isEqualTo(JSON.readTree(numbered.body()).get("id").asText());
+    // A slug given: the retry is the item, not a 409 naming it.
+    String slugged = "{\"kind\":\"page\",\"title\":\"Keyed\",\"slug\":\"keyed-page\"}";
+    var page = keyed("k-page", slugged);
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(201);
+    assertThat(keyed("k-page", slugged).body()).isEqualTo(page.body());
+    for (String slug : List.of("retried-create-2", "retried-create-3", "keyed-taken-3")) {
+      assertThat(
+              JSON.readTree(api("GET", "/api/v1/content?slug=" + slug, null).body())
+                  .get("total")
+                  .asInt())
+          .as(slug)
+          .isZero();
+    }
+    // A key sent with another kind of create is the client's mistake: said, nothing made.
+    var reused = keyed("k-retried-1", "{\"kind\":\"page\",\"title\":\"Retried create\"}");
+    assertThat(reused.statusCode()).as(reused.body()).isEqualTo(422);
+    assertThat(JSON.readTree(reused.body()).at("/error/code").asText()).isEqualTo("key_reused");
+    assertThat(JSON.readTree(reused.body()).at("/error/field").asText())
+        .isEqualTo("Idempotency-Key");
+    // Keys are bounded.
+    for (String bad : List.of("\"\"", "k".repeat(256))) {
+      var refused = keyed(bad, post);
+      assertThat(refused.statusCode()).as(bad + ": " + refused.body()).isEqualTo(400);
+      assertThat(JSON.readTree(refused.body()).at("/error/field").asText())
+          .isEqualTo("Idempotency-Key");
+    }
+  }
+
+  /** {@code POST /api/v1/content} with {@code body} and an Idempotency-Key header. */
+  private static HttpResponse<String> keyed(String key, String body) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + "/api/v1/content"))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", key)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   @Test
   @Order(4)
   void aSlugMadeFromATitleIsSpelledInLatinAndNumberedWhenTaken() throws Exception {

@@ -65,6 +65,12 @@ final class ContentPages {
   private static final int PAGE_SIZE = 25;
   private static final String NEW = "/admin/content/new";
 
+  /** The new-item form's hidden field with the item's key, and what a key may be (a UUID's). */
+  private static final String CREATE_KEY = "createKey";
+
+  private static final java.util.regex.Pattern KEY =
+      java.util.regex.Pattern.compile("[0-9a-f-]{36}");
+
   /** Every field the edit form shows, so that a template never meets a missing one. */
   private static final List<String> FORM_FIELDS =
       List.of(
@@ -78,6 +84,7 @@ final class ContentPages {
           "author",
           "date",
           "dateWas",
+          CREATE_KEY,
           "body",
           "revision");
 
@@ -295,6 +302,9 @@ final class ContentPages {
     Map<String, Object> form = new HashMap<>();
     form.put("kind", kind.id());
     form.put("author", e.displayName());
+    // The new item's key: the form sent twice (a double click, a browser sending it again after
+    // the answer was lost) makes one item.
+    form.put(CREATE_KEY, java.util.UUID.randomUUID().toString());
     return formPage(e, StatusCodes.OK, null, form, Map.of(), null);
   }
 
@@ -308,22 +318,30 @@ final class ContentPages {
     if (f.containsKey("preview")) {
       return preview(e, null, NEW, new HashMap<>(f), fields.body());
     }
-    // A slug left empty is made from the title, numbered while another item holds it.
-    boolean fromTitle = f.getOrDefault("slug", "").isBlank();
+    // The form's key makes the item's id (ContentIds.forKey), as an API create's
+    // Idempotency-Key does: sent again (a double click, a browser sending it again after the
+    // answer was lost), the form meets the item it made. A form without one (a theme's own)
+    // creates as before.
+    String key = f.get(CREATE_KEY);
+    boolean keyed = key != null && KEY.matcher(key).matches();
+    String[] tried = new String[1];
     CompletionStage<ContentReply> created =
-        fromTitle
-            ? content.createWithSlugFromTitle(
+        createItem(
+                e,
                 kind,
                 fields,
-                ContentCommand.Initially.DRAFT,
-                e.username(),
-                slugFromTitleAttempts,
-                maxSlug)
-            : content.command(
-                ContentIds.next(),
-                r ->
-                    new ContentCommand.Create(
-                        kind, fields, ContentCommand.Initially.DRAFT, e.username(), r));
+                f,
+                n -> {
+                  tried[0] = keyed ? ContentIds.forKey(e.username(), key, n) : ContentIds.next();
+                  return tried[0];
+                })
+            .thenCompose(
+                reply ->
+                    keyed
+                            && reply instanceof ContentReply.Rejected rej
+                            && rej.code() == dev.quire.protocol.ErrorCode.ALREADY_EXISTS
+                        ? sentBefore(e, kind, fields, f, tried[0])
+                        : CompletableFuture.completedFuture(reply));
     return kept(
         e,
         null,
@@ -337,6 +355,59 @@ final class ContentPages {
               String id = ((ContentReply.Accepted) reply).content().id();
               return admin.seeOther("/admin/content/" + id + "/?done=created");
             }));
+  }
+
+  /** Creates the item of a new-item form, try {@code n} under the id {@code ids} gives. */
+  private CompletionStage<ContentReply> createItem(
+      Editor e,
+      ContentKind kind,
+      ContentFields fields,
+      Map<String, String> f,
+      java.util.function.IntFunction<String> ids) {
+    // A slug left empty is made from the title, numbered while another item holds it.
+    return f.getOrDefault("slug", "").isBlank()
+        ? content.createWithSlugFromTitle(
+            kind,
+            fields,
+            ContentCommand.Initially.DRAFT,
+            e.username(),
+            slugFromTitleAttempts,
+            maxSlug,
+            ids)
+        : content.command(
+            ids.apply(1),
+            r ->
+                new ContentCommand.Create(
+                    kind, fields, ContentCommand.Initially.DRAFT, e.username(), r));
+  }
+
+  /**
+   * A new-item form whose key made item {@code id} before: that item, when it holds what the form
+   * sends (the same form sent again), so one item is made; otherwise (the editor went back to the
+   * sent form, changed it and saved it as another item) a new item under a new id, so what they
+   * typed is not lost.
+   */
+  private CompletionStage<ContentReply> sentBefore(
+      Editor e, ContentKind kind, ContentFields fields, Map<String, String> f, String id) {
+    return content
+        .command(id, ContentCommand.Get::new)
+        .thenCompose(
+            got ->
+                got instanceof ContentReply.Accepted a
+                        && a.content().kind() == kind
+                        && sameText(a.content().fields(), fields)
+                    ? CompletableFuture.completedFuture(got)
+                    : createItem(e, kind, fields, f, n -> ContentIds.next()));
+  }
+
+  /** Whether a stored item's title and body are the ones a form sends (line ends aside). */
+  private static boolean sameText(ContentFields stored, ContentFields sent) {
+    return lines(stored.title()).equals(lines(sent.title()))
+        && lines(stored.body()).equals(lines(sent.body()));
+  }
+
+  private static String lines(String s) {
+    return s == null ? "" : s.replace("\r\n", "\n").strip();
   }
 
   /**

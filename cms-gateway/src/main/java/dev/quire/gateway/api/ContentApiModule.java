@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
@@ -38,6 +39,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
@@ -86,6 +88,9 @@ public final class ContentApiModule implements CmsModule {
             ctx.config(), "quire.gateway.slug-from-title-attempts");
     this.limitsJson = limitsJson(limits);
     this.revisionsMaxChars = ctx.config().getLong("quire.gateway.api.revisions-max-chars");
+    this.maxKeyChars =
+        dev.quire.protocol.ConfigChecks.atLeastOne(
+            ctx.config(), "quire.gateway.api.idempotency-key-chars");
     if (maxPageSize < 1 || defaultPageSize < 1 || defaultPageSize > maxPageSize) {
       // A 0 made every list request fail (a division by it), a default above the maximum every
       // request that left the size out.
@@ -146,7 +151,16 @@ public final class ContentApiModule implements CmsModule {
                                         () ->
                                             ApiCaller.of(
                                                 c ->
-                                                    body(b -> completeWithFuture(create(c, b))))))),
+                                                    optionalHeaderValueByName(
+                                                        IDEMPOTENCY_KEY,
+                                                        k ->
+                                                            body(
+                                                                b ->
+                                                                    completeWithFuture(
+                                                                        create(
+                                                                            c,
+                                                                            b,
+                                                                            k.orElse(null))))))))),
                         pathPrefix(
                             PathMatchers.segment(),
                             id ->
@@ -249,7 +263,48 @@ public final class ContentApiModule implements CmsModule {
 
   // ---------------------------------------------------------------- handlers
 
-  private CompletionStage<HttpResponse> create(ApiCaller caller, String body) {
+  /**
+   * The header that makes a create safe to send again (as in the IETF's draft "The Idempotency-Key
+   * HTTP Header Field", and Stripe's API): creates sent with the same key by the same user make one
+   * item.
+   */
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  /** quire.gateway.api.idempotency-key-chars: the longest key taken. */
+  private int maxKeyChars;
+
+  /**
+   * The key a create was sent with: the header's value, a quoted string's contents (the draft
+   * writes it as a structured-field string), or a 400 naming the header when it is empty, longer
+   * than {@link #maxKeyChars} or holds anything but printable ASCII. Null without the header.
+   */
+  private String idempotencyKey(String header) {
+    if (header == null) {
+      return null;
+    }
+    String key = header.strip();
+    if (key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")) {
+      key = key.substring(1, key.length() - 1);
+    }
+    if (key.isEmpty() || key.length() > maxKeyChars) {
+      throw HttpError.badRequest(
+          IDEMPOTENCY_KEY, "must be 1 to " + maxKeyChars + " characters, was " + key.length());
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char ch = key.charAt(i);
+      if (ch < 0x20 || ch > 0x7e) {
+        throw HttpError.badRequest(
+            IDEMPOTENCY_KEY,
+            "may hold printable ASCII only (a UUID is a good key); character "
+                + (i + 1)
+                + " is not");
+      }
+    }
+    return key;
+  }
+
+  private CompletionStage<HttpResponse> create(ApiCaller caller, String body, String keyHeader) {
+    String key = idempotencyKey(keyHeader);
     ContentInput in = parse(body, ContentInput.class);
     ContentKind kind;
     try {
@@ -267,17 +322,58 @@ public final class ContentApiModule implements CmsModule {
     if (then.status() != ContentStatus.DRAFT && !caller.may(Permission.PUBLISH)) {
       throw ApiCaller.forbidden(caller, "create an item " + then.status().id());
     }
-    if (fromTitle) {
-      // A slug the caller did not choose: a number is added while another item holds it.
-      return content
-          .createWithSlugFromTitle(
-              kind, fields, then, caller.actor(), slugFromTitleAttempts, maxSlug)
-          .thenApply(reply -> item(reply, StatusCodes.CREATED));
-    }
-    String id = ContentIds.next();
+    // With a key, each try's id is the key's (see ContentIds.forKey); the last one tried is
+    // the item a refusal as existing names. Tries run one after another.
+    String[] tried = new String[1];
+    java.util.function.IntFunction<String> ids =
+        n -> {
+          tried[0] = key == null ? ContentIds.next() : ContentIds.forKey(caller.actor(), key, n);
+          return tried[0];
+        };
+    CompletionStage<ContentReply> created =
+        fromTitle
+            // A slug the caller did not choose: a number is added while another item holds it.
+            ? content.createWithSlugFromTitle(
+                kind, fields, then, caller.actor(), slugFromTitleAttempts, maxSlug, ids)
+            : content.command(
+                ids.apply(1),
+                r -> new ContentCommand.Create(kind, fields, then, caller.actor(), r));
+    return created.thenCompose(
+        reply ->
+            key != null
+                    && reply instanceof ContentReply.Rejected r
+                    && r.code() == dev.quire.protocol.ErrorCode.ALREADY_EXISTS
+                ? replayed(tried[0], kind)
+                : CompletableFuture.completedFuture(item(reply, StatusCodes.CREATED)));
+  }
+
+  /**
+   * The answer to a create sent again with its idempotency key: the item the first one made (as it
+   * stands now; it may have been edited since), 201 as the first answer was, marked {@code
+   * Idempotent-Replayed: true}. A key used before for an item of the other kind is a 422: the
+   * client sent two different creates with one key.
+   */
+  private CompletionStage<HttpResponse> replayed(String id, ContentKind kind) {
     return content
-        .command(id, r -> new ContentCommand.Create(kind, fields, then, caller.actor(), r))
-        .thenApply(reply -> item(reply, StatusCodes.CREATED));
+        .command(id, ContentCommand.Get::new)
+        .thenApply(
+            reply -> {
+              if (reply instanceof ContentReply.Accepted a && a.content().kind() != kind) {
+                throw new HttpError(
+                    422,
+                    "key_reused",
+                    IDEMPOTENCY_KEY,
+                    "was sent before with the create of the "
+                        + a.content().kind().id()
+                        + " \""
+                        + a.content().fields().title()
+                        + "\" (content "
+                        + id
+                        + "); send each create with a key of its own");
+              }
+              return item(reply, StatusCodes.CREATED)
+                  .addHeader(RawHeader.create("Idempotent-Replayed", "true"));
+            });
   }
 
   /**

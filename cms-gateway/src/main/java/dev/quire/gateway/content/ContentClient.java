@@ -86,6 +86,24 @@ public final class ContentClient {
       String actor,
       int attempts,
       int maxSlug) {
+    return createWithSlugFromTitle(
+        kind, fields, then, actor, attempts, maxSlug, n -> dev.quire.protocol.ContentIds.next());
+  }
+
+  /**
+   * As above, try {@code n} under the id {@code ids} gives for it: the same ids each time for a
+   * create sent with an idempotency key ({@link dev.quire.protocol.ContentIds#forKey}), so a
+   * retried create meets the item its first try made (refused as existing) instead of making
+   * another.
+   */
+  public CompletionStage<ContentReply> createWithSlugFromTitle(
+      dev.quire.protocol.ContentKind kind,
+      dev.quire.protocol.ContentFields fields,
+      ContentCommand.Initially then,
+      String actor,
+      int attempts,
+      int maxSlug,
+      java.util.function.IntFunction<String> ids) {
     // A page titled "Archive" or "Search" would take a slug the site's own pages answer at, which
     // is refused as reserved: its numbers start at 2.
     int first =
@@ -103,7 +121,8 @@ public final class ContentClient {
           return r -> new ContentCommand.Create(kind, tried, then, actor, r);
         },
         first,
-        first + attempts - 1);
+        first + attempts - 1,
+        ids);
   }
 
   /**
@@ -115,15 +134,16 @@ public final class ContentClient {
               java.util.function.Function<ActorRef<ContentReply>, ContentCommand>>
           createFor,
       int n,
-      int last) {
-    return commandOnce(dev.quire.protocol.ContentIds.next(), createFor.apply(n))
+      int last,
+      java.util.function.IntFunction<String> ids) {
+    return commandOnce(ids.apply(n), createFor.apply(n))
         .thenCompose(
             reply ->
                 reply instanceof ContentReply.Rejected rej
                         && rej.code() == dev.quire.protocol.ErrorCode.SLUG_TAKEN
                         && "slug".equals(rej.field())
                         && n < last
-                    ? createTry(createFor, n + 1, last)
+                    ? createTry(createFor, n + 1, last, ids)
                     : namingTheOwner(reply, createFor.apply(n).apply(null)));
   }
 
