@@ -280,6 +280,38 @@ class AdminEndToEndTest {
     assertThat(pastSchedule.body()).contains("must be a time in the future");
     assertThat(item(id).get("revision").asLong()).isEqualTo(before);
     assertThat(item(id).get("description").asText()).isNotEqualTo("Changed meanwhile");
+    // The page that comes back offers the time typed, not one nobody chose.
+    assertThat(pastSchedule.body()).contains("id=\"schedule-at\" value=\"2020-01-01T10:00\"");
+
+    // An embargoed item's page offers its own time (it offered an hour from now), so a typo fixed
+    // and saved with "Save and schedule" as shown keeps the embargo, to the second.
+    java.time.Instant embargo =
+        java.time.Instant.now()
+            .plus(Duration.ofDays(3))
+            .truncatedTo(java.time.temporal.ChronoUnit.MINUTES)
+            .plusSeconds(30);
+    var scheduled =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"Embargoed\",\"status\":\"scheduled\",\"at\":\""
+                + embargo
+                + "\"}");
+    assertThat(scheduled.statusCode()).as(scheduled.body()).isEqualTo(201);
+    String embargoed = "/admin/content/" + JSON.readTree(scheduled.body()).get("id").asText() + "/";
+    String shown =
+        java.time.LocalDateTime.ofInstant(embargo, java.time.ZoneOffset.UTC)
+            .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss"));
+    assertThat(admin.get(embargoed).body())
+        .contains("id=\"schedule-at\" value=\"" + shown + "\" step=\"1\"");
+    Map<String, String> typoFixed = form(admin, embargoed, Map.of("title", "Embargoed, fixed"));
+    assertThat(typoFixed.get("at")).isEqualTo(shown);
+    var rescheduled = admin.submit(embargoed, embargoed + "schedule", typoFixed);
+    assertThat(rescheduled.statusCode()).as(rescheduled.body()).isEqualTo(303);
+    JsonNode kept = item(embargoed.split("/")[3]);
+    assertThat(kept.get("title").asText()).isEqualTo("Embargoed, fixed");
+    assertThat(kept.get("status").asText()).isEqualTo("scheduled");
+    assertThat(java.time.Instant.parse(kept.get("scheduledAt").asText())).isEqualTo(embargo);
 
     // A form without the session's token changes nothing.
     var forged = admin.post(edit, Map.of("_csrf", "x", "revision", "3", "title", "Forged"));

@@ -62,6 +62,13 @@ final class ContentPages {
 
   private static final DateTimeFormatter DATE = DateTimeFormatter.ISO_LOCAL_DATE;
   private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm");
+  private static final DateTimeFormatter LOCAL_SECONDS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
+
+  /** A datetime-local field's value: seconds when its step allows them. */
+  private static final DateTimeFormatter LOCAL_SECONDS_OPTIONAL =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm[:ss]");
+
   private static final int PAGE_SIZE = 25;
   private static final String NEW = "/admin/content/new";
 
@@ -721,7 +728,7 @@ final class ContentPages {
       String when = f.getOrDefault("at", "").strip();
       String problem = null;
       try {
-        LocalDateTime local = LocalDateTime.parse(when, LOCAL);
+        LocalDateTime local = LocalDateTime.parse(when, LOCAL_SECONDS_OPTIONAL);
         if (zone.getRules().getValidOffsets(local).isEmpty()) {
           // Skipped when the clocks went forward: atZone moved it an hour on without a word.
           problem =
@@ -1196,7 +1203,25 @@ final class ContentPages {
     vars.putIfAbsent("action", item == null ? NEW : "/admin/content/" + item.id() + "/");
     if (item != null) {
       vars.put("item", itemVars(item));
-      vars.put("scheduleDefault", LOCAL.format(Instant.now().plusSeconds(3600).atZone(zone)));
+      // What "Save and schedule" sends unless changed: the time typed when the page comes back
+      // refused, else the item's own time when it is scheduled (it was always an hour from now,
+      // so saving a typo fix on an embargoed post moved it to within the hour), else an hour on.
+      Object typed = form.get("at");
+      Instant when =
+          item.status() == ContentStatus.SCHEDULED && item.scheduledAt() != null
+              ? item.scheduledAt()
+              : Instant.now().plusSeconds(3600);
+      java.time.LocalDateTime local = when.atZone(zone).toLocalDateTime();
+      vars.put(
+          "scheduleDefault",
+          typed instanceof String t && !t.isBlank()
+              ? t
+              : (local.getSecond() == 0 ? LOCAL : LOCAL_SECONDS).format(local));
+      if (local.getSecond() != 0 || typed instanceof String t && t.length() > 16) {
+        // A time with seconds (one the API set): the field steps by seconds, or the browser
+        // refuses to send it.
+        vars.put("scheduleStep", "1");
+      }
     }
     vars.put("zone", zone.getId());
     vars.put("baseUrl", baseUrl);
