@@ -152,6 +152,51 @@ class AdminEndToEndTest {
     assertThat(home.body()).contains("Administrator (admin)");
   }
 
+  /**
+   * A post whose address a redirect rule already moves elsewhere (redirects are answered before
+   * pages) says so on its admin page, before and after it is published: it was hidden without a
+   * word.
+   */
+  @Test
+  @Order(2)
+  void anItemWhoseAddressARedirectTakesSaysSo() throws Exception {
+    var rule =
+        api(
+            "POST",
+            "/api/v1/redirects",
+            "{\"redirects\":[{\"from\":\"/posts/taken-by-a-rule/\",\"to\":\"/blog/\"}]}");
+    assertThat(rule.statusCode()).as(rule.body()).isEqualTo(200);
+    var created =
+        api(
+            "POST",
+            "/api/v1/content",
+            "{\"kind\":\"post\",\"title\":\"Taken\",\"slug\":\"taken-by-a-rule\"}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = JSON.readTree(created.body()).get("id").asText();
+    AdminForms admin = signedIn("admin", adminPassword);
+    String page = admin.get("/admin/content/" + id + "/").body();
+    assertThat(org.jsoup.Jsoup.parse(page).getElementById("taken-over").text())
+        .isEqualTo(
+            "Once published, visitors to /posts/taken-by-a-rule/ will not see this post: a"
+                + " redirect rule (301) sends them from /posts/taken-by-a-rule/ to /blog/; delete"
+                + " it under Redirects to show it.");
+    assertThat(api("POST", "/api/v1/content/" + id + "/publish", "{\"revision\": 1}").statusCode())
+        .isEqualTo(200);
+    assertThat(admin.get("/admin/content/" + id + "/").body())
+        .contains("Visitors to /posts/taken-by-a-rule/ do not see this post: a redirect rule");
+    assertThat(status("/posts/taken-by-a-rule/")).isEqualTo(301);
+    // Without the rule, the page shows, and the admin says nothing.
+    assertThat(
+            api("DELETE", "/api/v1/redirects?from=%2Fposts%2Ftaken-by-a-rule%2F", null)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(admin.get("/admin/content/" + id + "/").body()).doesNotContain("taken-over");
+    EndToEndTest.await(() -> status("/posts/taken-by-a-rule/") == 200, Duration.ofSeconds(5));
+    // An item no rule takes says nothing either.
+    assertThat(admin.get("/admin/content/" + firstPublishedId() + "/").body())
+        .doesNotContain("taken-over");
+  }
+
   @Test
   @Order(2)
   void editorsWriteSeeConflictsWithoutLosingTextPublishAndRevert() throws Exception {

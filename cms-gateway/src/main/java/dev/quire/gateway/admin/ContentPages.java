@@ -1148,16 +1148,27 @@ final class ContentPages {
     m.put("scheduledAt", shown(item.scheduledAt()));
     m.put("scheduledAtIso", dev.quire.gateway.module.Admin.timeAttribute(item.scheduledAt()));
     m.put("publishedAt", shown(item.publishedAt()));
+    var home = dev.quire.gateway.site.SiteModule.homePage(site.snapshot(), settings.get());
+    boolean isHome = home != null && home.id().equals(item.id());
+    String address =
+        isHome
+            ? "/"
+            : (item.kind() == ContentKind.POST ? "/posts/" : "/") + item.fields().slug() + "/";
     if (item.status() == ContentStatus.PUBLISHED) {
-      var home = dev.quire.gateway.site.SiteModule.homePage(site.snapshot(), settings.get());
-      boolean isHome = home != null && home.id().equals(item.id());
-      m.put(
-          "url",
-          isHome
-              ? "/"
-              : (item.kind() == ContentKind.POST ? "/posts/" : "/") + item.fields().slug() + "/");
+      m.put("url", address);
       if (isHome) {
         m.put("home", true);
+      }
+    }
+    if (item.status() != ContentStatus.ARCHIVED) {
+      // A module that answers the item's address before the site (a redirect rule from it).
+      for (var module : modules) {
+        java.util.Optional<String> why = module.takesOver(address);
+        if (why.isPresent()) {
+          m.put("address", address);
+          m.put("takenOver", why.get());
+          break;
+        }
       }
     }
     return m;

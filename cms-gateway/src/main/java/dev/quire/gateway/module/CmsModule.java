@@ -118,6 +118,17 @@ public interface CmsModule {
     return Optional.empty();
   }
 
+  /**
+   * Why a GET of {@code path}, a post's or page's address, would not show the site's page there
+   * because this module answers it first (a redirect rule from it, which the redirects module
+   * answers before the site), said for an editor ("a redirect rule sends visitors to /blog/");
+   * empty when it does not. The admin shows it on the item's page, where a page published or
+   * renamed onto such an address was hidden without a word. Decided from memory, at once.
+   */
+  default Optional<String> takesOver(String path) {
+    return Optional.empty();
+  }
+
   /** Pebble functions, filters and globals this module's templates need. */
   default List<Extension> pebbleExtensions() {
     return List.of();

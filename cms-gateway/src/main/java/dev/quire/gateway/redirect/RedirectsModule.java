@@ -151,6 +151,21 @@ public final class RedirectsModule implements CmsModule {
         : ROUTES;
   }
 
+  /** A rule from an item's address sends its visitors elsewhere: redirects come before pages. */
+  @Override
+  public Optional<String> takesOver(String path) {
+    return match(path, Optional.empty())
+        .map(
+            r ->
+                "a redirect rule ("
+                    + r.status()
+                    + ") sends them from "
+                    + r.from()
+                    + " to "
+                    + r.to()
+                    + "; delete it under Redirects to show it");
+  }
+
   /** The rule for a request: path with query first, then the path alone, then the other slash. */
   Optional<RedirectRule> match(String path, Optional<String> query) {
     return Optional.ofNullable(RedirectRule.match(table.get().byFrom(), path, query.orElse(null)));
