@@ -533,9 +533,10 @@ public final class ContentRules {
    * {@code text} in Latin letters, by ICU4J's {@code Any-Latin; Latin-ASCII} transliterator (each
    * script's usual romanisation, Han by its pinyin); text of ASCII alone is returned as it is
    * without loading it. The transliterator is made once, at the first title that needs it (~0.3 s,
-   * its data read from the jar), and used by one thread at a time.
+   * its data read from the jar), and used by one thread at a time. Also a media file's name ({@code
+   * MediaStore.safeName}).
    */
-  static String latin(String text) {
+  public static String latin(String text) {
     if (text.chars().allMatch(c -> c < 0x80)) {
       return text;
     }

@@ -355,7 +355,7 @@ public final class ImageVariants {
     }
     Matcher m = URL.matcher(url);
     List<Integer> widths = widthsFor(size.get());
-    if (!m.matches() || widths.isEmpty() || !MediaStore.safeName(m.group(2)).equals(m.group(2))) {
+    if (!m.matches() || widths.isEmpty() || !MediaStore.isSafeName(m.group(2))) {
       return "";
     }
     StringBuilder set = new StringBuilder();

@@ -267,7 +267,7 @@ public final class MediaModule implements CmsModule {
   }
 
   private CompletionStage<Served> variant(String sha, String widthDigits, String name) {
-    if (!MediaStore.isSha(sha) || !MediaStore.safeName(name).equals(name)) {
+    if (!MediaStore.isSha(sha) || !MediaStore.isSafeName(name)) {
       return CompletableFuture.failedFuture(HttpError.notFound("no such media file"));
     }
     int width = Integer.parseInt(widthDigits);

@@ -2,6 +2,7 @@ package dev.quire.gateway.media;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.quire.protocol.ContentRules;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -205,20 +206,51 @@ public final class MediaStore {
   /**
    * A display name safe in a URL path segment and a header: [A-Za-z0-9._-], at most 100. Letters
    * lose their accents first, as slugs' do ("Café ü.png" is "Cafe-u.png"; the letters were dropped,
-   * "red dot ü.png" stored as "red-dot-.png"). A name already safe is its own safe name, so the
-   * addresses of files stored before stay as they were.
+   * "red dot ü.png" stored as "red-dot-.png"), and a name with letters of another script is spelled
+   * in Latin letters first, as a slug is ("报告.pdf" is "bao-gao.pdf"). A name already safe is its
+   * own safe name, so the addresses of files stored before stay as they were.
    */
   public static String safeName(String name) {
     String base = name == null ? "" : name.replaceAll(".*[/\\\\]", "");
+    if (base.codePoints().anyMatch(MediaStore::otherScript)) {
+      // Spelled in Latin letters as a slug is ("报告.pdf" is bao-gao.pdf): each such letter was
+      // dropped, so the name was its extension alone ("pdf", no dot) or "qaE--.png".
+      base = ContentRules.latin(base);
+    }
     String s =
         java.text.Normalizer.normalize(base, java.text.Normalizer.Form.NFKD)
             .replaceAll("\\p{M}+", "")
             .replaceAll("[^A-Za-z0-9._-]+", "-")
             .replaceAll("^[.-]+", "");
     if (s.length() > 100) {
-      s = s.substring(s.length() - 100);
+      // The end, with the extension; never starting with a dot or hyphen (such a name was not
+      // its own safe name, so its address was refused).
+      s = s.substring(s.length() - 100).replaceAll("^[.-]+", "");
     }
     return s.isEmpty() ? "file" : s;
+  }
+
+  private static final java.util.regex.Pattern SAFE =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,99}");
+
+  /**
+   * Whether {@code name} is its own {@link #safeName} (a file's name in its address), decided
+   * without making one: a request's name in another script would load and hold the transliterator,
+   * which serves one thread at a time.
+   */
+  public static boolean isSafeName(String name) {
+    return SAFE.matcher(name).matches();
+  }
+
+  /** A letter of a script other than Latin (Han, Arabic, Cyrillic...). */
+  private static boolean otherScript(int codePoint) {
+    if (!Character.isLetter(codePoint)) {
+      return false;
+    }
+    Character.UnicodeScript script = Character.UnicodeScript.of(codePoint);
+    return script != Character.UnicodeScript.LATIN
+        && script != Character.UnicodeScript.COMMON
+        && script != Character.UnicodeScript.INHERITED;
   }
 
   /**
