@@ -70,6 +70,20 @@ final class WordPressImport {
   private static final Pattern NOT_TAG_CHARS = Pattern.compile("[^\\p{L}\\p{N}]+");
   private static final Set<String> DEFAULT_CATEGORIES = Set.of("uncategorized");
 
+  /** "C++", "Notepad++": spelled "Cpp", as their users write them in file names. */
+  private static final Pattern AFTER_WORD_PLUSES = Pattern.compile("(?<=[\\p{L}\\p{N}])\\+\\+");
+
+  /** "C#", "F#": spelled "Csharp", "Fsharp". */
+  private static final Pattern AFTER_WORD_HASH = Pattern.compile("(?<=[\\p{L}\\p{N}])#");
+
+  private static final Pattern AMPERSAND = Pattern.compile("\\s*&\\s*");
+
+  /** An apostrophe inside a word ("what's new"): dropped, not a space between two words. */
+  private static final Pattern APOSTROPHE = Pattern.compile("(?<=\\p{L})['\u2019](?=\\p{L})");
+
+  /** Tags (and pairs of them) this import has warned about: each is said once. */
+  private final Set<String> warnedTags = new HashSet<>();
+
   /** The site's Atom feed, and each tag's under its page. */
   private static final String FEED = "/feed.xml";
 
@@ -430,11 +444,38 @@ final class WordPressImport {
       }
     }
     names.addAll(i.tags());
+    Map<String, String> named = new HashMap<>();
     for (String name : names) {
       // Composed (NFC), as the site keeps tags: one decomposed would be refused as no letter.
-      String clean = cleanTag(ContentRules.composed(name));
+      String composed = ContentRules.composed(name);
+      String clean = cleanTag(composed);
+      String shown = Jsoup.parse(composed).text().strip();
+      if (!clean.equals(shown) && warnedTags.add(shown)) {
+        // Said once an import: 'C++' and 'C#' were both stored as 'C', without a word.
+        warnings.add(
+            "tag '"
+                + shown
+                + "' imported as "
+                + (clean.isEmpty() ? "no tag" : "'" + clean + "'")
+                + ": a tag holds letters and digits, with - _ . or a space between words");
+      }
       if (!clean.isEmpty()) {
-        byKey.putIfAbsent(clean.toLowerCase(Locale.ROOT), clean);
+        String key = clean.toLowerCase(Locale.ROOT);
+        String first = named.putIfAbsent(key, shown);
+        if (first != null
+            && !first.equalsIgnoreCase(shown)
+            && warnedTags.add(first + "\u0000" + shown)) {
+          warnings.add(
+              where(file, i)
+                  + "tags '"
+                  + first
+                  + "' and '"
+                  + shown
+                  + "' are one tag, '"
+                  + byKey.get(key)
+                  + "'");
+        }
+        byKey.putIfAbsent(key, clean);
       }
     }
     List<String> tags = new ArrayList<>(byKey.values());
@@ -450,7 +491,13 @@ final class WordPressImport {
    * A WordPress category or tag name as a Quire tag: letters and digits, words, at most the limit.
    */
   private String cleanTag(String name) {
-    String clean = NOT_TAG_CHARS.matcher(Jsoup.parse(name).text()).replaceAll(" ").strip();
+    String text = Jsoup.parse(name).text();
+    // Symbols of well-known names spelled out, so they stay apart: "C++" and "C#" were both "C".
+    text = AFTER_WORD_PLUSES.matcher(text).replaceAll("pp");
+    text = AFTER_WORD_HASH.matcher(text).replaceAll("sharp");
+    text = AMPERSAND.matcher(text).replaceAll(" and ");
+    text = APOSTROPHE.matcher(text).replaceAll("");
+    String clean = NOT_TAG_CHARS.matcher(text).replaceAll(" ").strip();
     if (clean.length() > rules.limits().maxTag()) {
       clean = clean.substring(0, rules.limits().maxTag()).strip();
     }
