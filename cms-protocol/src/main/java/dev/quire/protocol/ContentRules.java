@@ -204,7 +204,15 @@ public final class ContentRules {
       if (tag == null || tag.isBlank()) {
         errors.add(new FieldError("tags", "contains an empty tag"));
       } else if (tag.length() > limits.maxTag()) {
-        errors.add(tooLong("tags", tag, limits.maxTag()));
+        // Which tag: "is 41 characters long" did not say, among twenty.
+        FieldError long_ = tooLong("tags", tag, limits.maxTag());
+        errors.add(
+            new FieldError(
+                "tags",
+                "'"
+                    + (tag.length() > 60 ? tag.substring(0, 57) + "..." : tag)
+                    + "' "
+                    + long_.message()));
       } else if (!TAG.matcher(tag).matches()) {
         errors.add(
             new FieldError(

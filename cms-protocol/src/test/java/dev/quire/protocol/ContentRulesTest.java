@@ -223,6 +223,27 @@ class ContentRulesTest {
                 + " first 65,536, which count as two), at most 200 allowed");
     assertThat(ContentRules.tooLong("title", "x".repeat(201), 200).message())
         .isEqualTo("is 201 characters long, at most 200 allowed");
+    // A tag too long is named, among the item's others.
+    ContentRules rules =
+        new ContentRules(ContentRules.Limits.of(new int[] {200, 200, 1000, 20, 5, 40, 500, 80, 8}));
+    String tag = "t".repeat(rules.limits().maxTag() + 1);
+    assertThat(
+            rules.validate(
+                ContentKind.POST,
+                new ContentFields(
+                    "T", "t", "", "", java.util.List.of("ok", tag), "", "", null, "")))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.message())
+                    .isEqualTo(
+                        "'"
+                            + tag
+                            + "' is "
+                            + tag.length()
+                            + " characters long, at most "
+                            + rules.limits().maxTag()
+                            + " allowed"));
   }
 
   /** Spellings of one tag fold into the first, case included; an exact repeat is refused. */

@@ -1033,7 +1033,7 @@ public final class Content
       return Rejected.of(
           ErrorCode.STALE_REVISION,
           "revision",
-          "you edited revision "
+          "you started from revision "
               + expectedRevision
               + " but the item is at revision "
               + state.revision()

@@ -2767,7 +2767,9 @@ class EndToEndTest {
     JsonNode tooLarge = JSON.readTree(huge.body()).get("error");
     assertThat(tooLarge.get("field").asText()).isEqualTo("body");
     assertThat(tooLarge.get("message").asText())
-        .isEqualTo("is larger than the limit of 1048576 bytes");
+        .isEqualTo(
+            "is larger than the limit of 1048576 bytes (the whole request as sent, its JSON"
+                + " escapes included)");
   }
 
   /** The whole answer to a request written to the socket as given, without a body. */

@@ -91,8 +91,11 @@ public final class ErrorMapper {
                             code,
                             "body",
                             limit.find()
-                                ? "is larger than the limit of " + limit.group(1) + " bytes"
-                                : "is too large"))
+                                ? "is larger than the limit of "
+                                    + limit.group(1)
+                                    + " bytes (the whole request as sent, its JSON escapes"
+                                    + " included)"
+                                : "is too large (the whole request as sent)"))
                     .withHeaders(response.getHeaders());
               }
               return toJson(
