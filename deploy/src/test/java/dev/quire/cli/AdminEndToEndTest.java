@@ -377,6 +377,8 @@ class AdminEndToEndTest {
 
     var history = admin.get(edit + "history");
     assertThat(history.body()).contains("draft-created").contains("published").contains(">admin<");
+    // Each revision's address too: a rename alone looked like no change.
+    assertThat(history.body()).contains("<code>/posts/written-in-the-admin/</code>");
     var diff = admin.get(edit + "diff?from=1&to=3");
     assertThat(diff.statusCode()).isEqualTo(200);
     assertThat(diff.body())

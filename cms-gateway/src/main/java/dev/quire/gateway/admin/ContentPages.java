@@ -866,6 +866,7 @@ final class ContentPages {
                                             m.put("actor", r.actor());
                                             m.put("status", r.status().id());
                                             m.put("title", r.title());
+                                            m.put("slug", r.slug());
                                             return m;
                                           })
                                       .toList());
