@@ -33,6 +33,7 @@ import dev.quire.gateway.site.PageRenderer;
 import dev.quire.gateway.site.SiteSettings;
 import dev.quire.gateway.site.SiteState;
 import dev.quire.protocol.ContentCommand;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -107,7 +108,7 @@ public final class Gateway {
                 g.getDuration("ask-timeout"),
                 g.getDuration("failover-ask-timeout"),
                 g.getDuration("failover-after-removal")));
-    ZoneId zone = ZoneId.of(config.getString("quire.site.time-zone"));
+    ZoneId zone = dev.quire.protocol.ConfigChecks.timeZone(config);
     content.watchStore(
         g.getDuration("store-check.interval"),
         g.getDuration("store-check.timeout"),
@@ -128,6 +129,20 @@ public final class Gateway {
     List<io.pebbletemplates.pebble.extension.Extension> extensions = new ArrayList<>();
     modules.forEach(m -> extensions.addAll(m.pebbleExtensions()));
     String themeDir = g.getString("theme-dir");
+    if (!themeDir.isBlank()
+        && !(Files.isDirectory(Path.of(themeDir).resolve("templates"))
+            || Files.isDirectory(Path.of(themeDir).resolve("assets"))
+            || Files.isDirectory(
+                Path.of(themeDir).resolve(dev.quire.gateway.render.ThemeWords.DIR)))) {
+      // A misspelt path served the built-in theme without a word.
+      throw new IllegalArgumentException(
+          "quire.gateway.theme-dir (--theme, QUIRE_THEME_DIR) '"
+              + themeDir
+              + "' holds no templates/, assets/ or i18n/ directory: "
+              + (Files.isDirectory(Path.of(themeDir))
+                  ? "a theme overrides the built-in one from those"
+                  : "there is no such directory"));
+    }
     Templates templates =
         new Templates(
             themeDir.isBlank() ? null : Path.of(themeDir),
@@ -259,24 +274,24 @@ public final class Gateway {
         dev.quire.gateway.http.SecurityHeaders.of(system.settings().config());
     java.util.concurrent.CompletableFuture<Void> firstPage =
         new java.util.concurrent.CompletableFuture<>();
+    // Made once, at start: the directive below asks its supplier for every request, so a bad
+    // response-timeout was read (and failed, 500) at each one, after the server said it served.
+    Route deadlined =
+        dev.quire.gateway.http.ResponseDeadline.within(
+            deadlines(modules, g.getDuration("http.response-timeout")),
+            request ->
+                errors.forPath(
+                    HttpError.unavailable("the server did not answer in time; please try again"),
+                    request.getUri().path()),
+            system.executionContext(),
+            root);
     Route routed =
         dev.quire.gateway.http.HttpMetrics.timed(
             dev.quire.gateway.http.FirstPage.watch(
                 firstPage,
                 site::ready,
                 dev.quire.gateway.http.HeadRequests.answeredAsGet(
-                    respondWithDefaultHeaders(
-                        security,
-                        () ->
-                            dev.quire.gateway.http.ResponseDeadline.within(
-                                deadlines(modules, g.getDuration("http.response-timeout")),
-                                request ->
-                                    errors.forPath(
-                                        HttpError.unavailable(
-                                            "the server did not answer in time; please try again"),
-                                        request.getUri().path()),
-                                system.executionContext(),
-                                root)))));
+                    respondWithDefaultHeaders(security, () -> deadlined))));
     var routes = routed.handler(system);
     List<CmsModule> inOrder = g.getBoolean("http.ready-answers") ? List.copyOf(modules) : List.of();
     var serverSettings = httpSettings(system);

@@ -29,6 +29,23 @@ public final class ConfigChecks {
     return value;
   }
 
+  /**
+   * The site's time zone ({@code quire.site.time-zone}, {@code QUIRE_TIME_ZONE}), refused naming
+   * the setting when Java knows no such zone ("Mars/Base" stopped the start with a stack trace).
+   */
+  public static java.time.ZoneId timeZone(Config config) {
+    String zone = config.getString("quire.site.time-zone");
+    try {
+      return java.time.ZoneId.of(zone);
+    } catch (java.time.DateTimeException e) {
+      throw new IllegalArgumentException(
+          "quire.site.time-zone (QUIRE_TIME_ZONE) must be a time zone such as UTC, Europe/Berlin"
+              + " or America/New_York, was '"
+              + zone
+              + "'");
+    }
+  }
+
   private static long checked(String key, long value) {
     if (value < 1) {
       throw new IllegalArgumentException(key + " must be at least 1, was " + value);

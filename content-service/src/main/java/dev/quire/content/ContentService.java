@@ -88,12 +88,14 @@ public final class ContentService {
         new ReadModel(
             dialect,
             new MarkdownRenderer(config),
-            java.time.ZoneId.of(config.getString("quire.site.time-zone")));
+            dev.quire.protocol.ConfigChecks.timeZone(config));
     // Read (and checked) before anything starts: a bad setting is named at once.
     dev.quire.content.users.Users.Settings users =
         new dev.quire.content.users.Users.Settings(
-            q.getInt("users.max-users"),
-            q.getInt("users.login-attempts"),
+            dev.quire.protocol.ConfigChecks.atLeastOne(config, "quire.content.users.max-users"),
+            // 0 refused every sign-in (each attempt counted as one too many).
+            dev.quire.protocol.ConfigChecks.atLeastOne(
+                config, "quire.content.users.login-attempts"),
             q.getDuration("users.lockout-window"),
             q.getInt("users.snapshot-every"),
             q.getInt("users.trusted-devices"),
@@ -157,7 +159,9 @@ public final class ContentService {
               Content.Settings settings =
                   new Content.Settings(
                       rules, q.getDuration("slug-claim-timeout"), q.getInt("snapshot-every"));
-              int activeLimit = q.getInt("active-entity-limit");
+              int activeLimit =
+                  dev.quire.protocol.ConfigChecks.atLeastOne(
+                      config, "quire.content.active-entity-limit");
               Content.init(system, settings, registry, activeLimit);
               SlugClaim.init(system, q.getDuration("slug-claim-timeout"), registry, activeLimit);
               SiteRedirects.init(

@@ -510,7 +510,9 @@ final class BundleCommand implements Runnable {
         System.out.printf("format       %s %s%n", m.format(), m.formatVersion());
         System.out.printf("created      %s by %s%n", m.createdAt(), m.createdBy());
         if (m.site() != null) {
-          System.out.printf("site         %s (%s)%n", m.site().title(), m.site().baseUrl());
+          System.out.printf(
+              "site         %s (%s)%n",
+              m.site().title(), m.site().baseUrl() == null ? "no address set" : m.site().baseUrl());
         }
         System.out.printf("history      %s%n", m.includesHistory() ? "included" : "not included");
         if (c != null) {

@@ -81,8 +81,7 @@ final class ExportCommand implements Runnable {
                   + " token's role may not read their text");
         }
         Exporter.Summary s =
-            Exporter.write(
-                items, dir, java.time.ZoneId.of(session.config.getString("quire.site.time-zone")));
+            Exporter.write(items, dir, dev.quire.protocol.ConfigChecks.timeZone(session.config));
         List<String> others = Exporter.others(items, dir);
         if (!others.isEmpty()) {
           System.err.println(

@@ -167,7 +167,7 @@ final class ImportCommand implements Runnable {
         MarkdownRenderer.contentRules(limits),
         config.getBytes("quire.cli.max-file-bytes"),
         config.getBytes("quire.cli.max-folder-bytes"),
-        java.time.ZoneId.of(config.getString("quire.site.time-zone")));
+        dev.quire.protocol.ConfigChecks.timeZone(config));
   }
 
   /** A running site's limits when they differ from {@code config}'s; else empty. */

@@ -1,5 +1,8 @@
 package dev.quire.cli;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -116,14 +119,61 @@ public final class Main implements Runnable {
   }
 
   /**
+   * A setting or argument refused ({@link IllegalArgumentException}), or a setting the
+   * configuration library could not read (a duration that is not one: its message names the key and
+   * where the value came from), as {@code e} or as what it wraps from a start that runs
+   * asynchronously; null for anything else. A setting a command reads was a stack trace, exit 1.
+   */
+  static String described(Throwable refused) {
+    return described(refused, System.getenv());
+  }
+
+  /**
+   * A refusal's message, with the environment variables it came from when the configuration library
+   * names only part of the key: "env variables: Invalid value at 'http.response-timeout': No number
+   * in duration value 'banana'" says which variable too ({@code
+   * QUIRE_HTTP_RESPONSE_TIMEOUT=banana}).
+   */
+  static String described(Throwable refused, Map<String, String> env) {
+    String message = String.valueOf(refused.getMessage());
+    if (!(refused instanceof com.typesafe.config.ConfigException)) {
+      return message;
+    }
+    List<String> from = new ArrayList<>();
+    env.forEach(
+        (k, v) -> {
+          if (k.startsWith("QUIRE_") && !v.isEmpty() && message.contains("'" + v + "'")) {
+            from.add(k + "=" + v);
+          }
+        });
+    java.util.Collections.sort(from);
+    return from.isEmpty() ? message : message + " (" + String.join(", ", from) + ")";
+  }
+
+  static Throwable refusedSetting(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof IllegalArgumentException
+          || c instanceof com.typesafe.config.ConfigException) {
+        return c;
+      }
+      if (!(c instanceof java.util.concurrent.ExecutionException
+          || c instanceof java.util.concurrent.CompletionException)) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /**
    * What a user can put right (a bad argument, a missing folder, a site that cannot be reached) is
    * one line naming it, not a stack trace: exit 2 for an argument, 1 for the rest. Anything else is
    * a fault in Quire and keeps its stack trace.
    */
   static int userError(Exception e, CommandLine cmd, CommandLine.ParseResult parsed)
       throws Exception {
-    if (e instanceof IllegalArgumentException) {
-      cmd.getErr().println("error: " + e.getMessage());
+    Throwable refused = refusedSetting(e);
+    if (refused != null) {
+      cmd.getErr().println("error: " + described(refused));
       return 2;
     }
     if (e instanceof QuireNode.DatabaseUnusable) {

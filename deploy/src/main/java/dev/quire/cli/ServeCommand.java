@@ -1,6 +1,8 @@
 package dev.quire.cli;
 
 import dev.quire.content.render.MarkdownRenderer;
+import dev.quire.gateway.site.SiteSettings;
+import dev.quire.protocol.ConfigChecks;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -245,6 +247,7 @@ final class ServeCommand implements Callable<Integer> {
         java.util.Optional<String> local = localBaseUrl(config, System.getenv("QUIRE_BASE_URL"));
         if (local.isPresent()) {
           o.put("quire.site.base-url", local.get());
+          o.put(SiteSettings.GUESSED, true);
           config = QuireNode.config(o);
         }
         if (local.isPresent() || isDefaultBaseUrl(config, System.getenv("QUIRE_BASE_URL"))) {
@@ -277,9 +280,15 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
       // A setting the node refused, or one the configuration library could not read (a duration
       // that is not one): its message names the key, the value and where it came from.
-      System.err.println("error: " + e.getMessage());
+      System.err.println("error: " + Main.described(e));
       return 2;
     } catch (java.util.concurrent.ExecutionException e) {
+      Throwable refused = Main.refusedSetting(e);
+      if (refused != null) {
+        // Refused while the node started (a role's settings are read there).
+        System.err.println("error: " + Main.described(refused));
+        return 2;
+      }
       for (Throwable c = e; c != null; c = c.getCause()) {
         if (c instanceof java.net.BindException) {
           // In use, or not an address of this machine. Only a bind: a database that refuses
@@ -306,7 +315,11 @@ final class ServeCommand implements Callable<Integer> {
         "Node %s:%d runs %s (started in %d ms)%n",
         cluster.host().get(),
         cluster.port().get(),
-        String.join(",", nodeRoles),
+        String.join(",", nodeRoles)
+            + (nodeRoles.contains("embedding")
+                    && !node.system().settings().config().getBoolean("quire.embedding.enabled")
+                ? " (embedding off: quire.embedding.enabled)"
+                : ""),
         (System.nanoTime() - t0) / 1_000_000);
     node.awaitTermination();
     var reason =
@@ -440,7 +453,7 @@ final class ServeCommand implements Callable<Integer> {
                 MarkdownRenderer.contentRules(config),
                 config.getBytes("quire.cli.max-file-bytes"),
                 Long.MAX_VALUE,
-                java.time.ZoneId.of(config.getString("quire.site.time-zone")))
+                ConfigChecks.timeZone(config))
             .read(dir);
     if (!r.problems().isEmpty()) {
       throw new IllegalStateException("demo content is invalid: " + r.problems());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -17,6 +18,35 @@ class MainTest {
   static final String[] ALL = {
     "serve", "import", "export", "embeddings", "bundle", "crawl", "read-model", "user", "help"
   };
+
+  /**
+   * A setting the configuration library cannot read is one line naming it and the variable it came
+   * from (the library names only part of the key), exit 2; so is one wrapped by an asynchronous
+   * start. Any other failure is not taken for one.
+   */
+  @Test
+  void aSettingThatCannotBeReadIsNamedWithItsVariable() {
+    var bad =
+        new com.typesafe.config.ConfigException.BadValue(
+            com.typesafe.config.ConfigOriginFactory.newSimple("env variables"),
+            "http.response-timeout",
+            "No number in duration value 'banana'");
+    assertThat(Main.described(bad, Map.of("QUIRE_HTTP_RESPONSE_TIMEOUT", "banana", "HOME", "x")))
+        .isEqualTo(
+            "env variables: Invalid value at 'http.response-timeout': No number in duration value"
+                + " 'banana' (QUIRE_HTTP_RESPONSE_TIMEOUT=banana)");
+    assertThat(
+            Main.refusedSetting(
+                new java.util.concurrent.ExecutionException(
+                    new java.util.concurrent.CompletionException(bad))))
+        .isSameAs(bad);
+    assertThat(
+            Main.refusedSetting(
+                new java.util.concurrent.ExecutionException(new IllegalStateException(bad))))
+        .isNull();
+    assertThat(Main.described(new IllegalArgumentException("x must be 1"), Map.of("QUIRE_X", "1")))
+        .isEqualTo("x must be 1");
+  }
 
   @Test
   void aRunThatNamesASubcommandBuildsThatOneOnly() {

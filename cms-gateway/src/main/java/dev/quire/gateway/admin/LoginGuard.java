@@ -90,7 +90,7 @@ public final class LoginGuard {
       return new Settings(
           login.getInt("per-address-attempts"),
           login.getDuration("per-address-window"),
-          root.getInt("quire.content.users.login-attempts"),
+          dev.quire.protocol.ConfigChecks.atLeastOne(root, "quire.content.users.login-attempts"),
           root.getDuration("quire.content.users.lockout-window"),
           api.getInt("per-address"),
           api.getDuration("window"),

@@ -101,11 +101,30 @@ public final class Backups {
   }
 
   /**
+   * Makes {@code dir} (and parents it needs) readable by its owner alone, as the bundles in it are
+   * (a backup holds the whole site, with --with-users its accounts' password hashes): it was made
+   * 755. A directory already there is left as it is.
+   */
+  static void ownersOnly(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      Files.createDirectories(
+          dir,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createDirectories(dir); // not a POSIX file system
+    }
+  }
+
+  /**
    * Starts a backup, unless one is being made here: then empty. Answers at once; the bundle is
    * written on the executor.
    */
   public Optional<Job> start(String by, boolean history, boolean users) throws IOException {
-    Files.createDirectories(dir);
+    ownersOnly(dir);
     Instant now = clock.instant();
     Job job;
     synchronized (this) {

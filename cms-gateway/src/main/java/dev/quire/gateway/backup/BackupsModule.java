@@ -121,7 +121,7 @@ public final class BackupsModule implements CmsModule {
     this.backups =
         new Backups(
             Path.of(c.getString("quire.gateway.backups.dir")),
-            c.getInt("quire.gateway.backups.keep"),
+            keep(c),
             Clock.systemUTC(),
             blocking,
             (file, history, users, progress) ->
@@ -146,12 +146,34 @@ public final class BackupsModule implements CmsModule {
         },
         blocking);
     Duration every = c.getDuration("quire.gateway.backups.every");
-    if (!every.isZero() && !every.isNegative()) {
+    Duration least = c.getDuration("quire.gateway.backups.every-at-least");
+    if (every.isNegative() || !every.isZero() && every.compareTo(least) < 0) {
+      // 1ms made them back to back, the log filling with "skipped: one is being made".
+      throw new IllegalArgumentException(
+          "quire.gateway.backups.every (QUIRE_BACKUP_EVERY) must be 0s (only when asked) or at"
+              + " least "
+              + least.toMinutes()
+              + " minutes, was "
+              + c.getString("quire.gateway.backups.every"));
+    }
+    if (!every.isZero()) {
       ctx.system()
           .scheduler()
           .scheduleAtFixedRate(every, every, () -> backups.scheduled(withUsers), blocking);
       LOG.info("a backup is made every {}", every);
     }
+  }
+
+  /** quire.gateway.backups.keep: 0 (all) or more. */
+  private static int keep(com.typesafe.config.Config c) {
+    int keep = c.getInt("quire.gateway.backups.keep");
+    if (keep < 0) {
+      throw new IllegalArgumentException(
+          "quire.gateway.backups.keep (QUIRE_BACKUP_KEEP) must be 0 (keep every backup) or more,"
+              + " was "
+              + keep);
+    }
+    return keep;
   }
 
   /**
@@ -238,7 +260,10 @@ public final class BackupsModule implements CmsModule {
   /** The settings a bundle carries: those the site's pages show now, and its address and zone. */
   private static Map<String, String> settings(ModuleContext ctx) {
     Map<String, String> all = new LinkedHashMap<>(ctx.settings().get().profileSettings());
-    all.put("base-url", ctx.config().getString("quire.site.base-url"));
+    if (dev.quire.gateway.site.SiteSettings.baseUrlSet(ctx.config())) {
+      // Not a default or an address made up for a trial run: see SiteSettings.baseUrlSet.
+      all.put("base-url", ctx.config().getString("quire.site.base-url"));
+    }
     all.put("time-zone", ctx.config().getString("quire.site.time-zone"));
     Map<String, String> out = new LinkedHashMap<>();
     for (String key : SETTINGS) {
@@ -483,7 +508,7 @@ public final class BackupsModule implements CmsModule {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                Files.createDirectories(backups.dir());
+                Backups.ownersOnly(backups.dir());
                 Path file =
                     backups.dir().resolve(UPLOAD_PREFIX + java.util.UUID.randomUUID() + ".quire");
                 BundleWriter.ownerOnly(file).close();

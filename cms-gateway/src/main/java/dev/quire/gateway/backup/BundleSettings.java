@@ -76,7 +76,8 @@ public final class BundleSettings {
     Map<String, String> out = new LinkedHashMap<>();
     for (String key : KEYS.keySet()) {
       String path = "quire.site." + key;
-      if (config.hasPath(path)) {
+      if (config.hasPath(path)
+          && !(key.equals("base-url") && !dev.quire.gateway.site.SiteSettings.baseUrlSet(config))) {
         out.put(key, config.getString(path));
       }
     }

@@ -19,7 +19,7 @@ public interface ModuleContext {
 
   /** The site's time zone ({@code quire.site.time-zone}): dates on pages, times in the admin. */
   default java.time.ZoneId zone() {
-    return java.time.ZoneId.of(config().getString("quire.site.time-zone"));
+    return dev.quire.protocol.ConfigChecks.timeZone(config());
   }
 
   ContentClient content();

@@ -35,9 +35,48 @@ public record SiteSettings(
           "language", "QUIRE_SITE_LANGUAGE",
           "author", "QUIRE_SITE_AUTHOR");
 
+  /**
+   * Whether {@code quire.site.base-url} was set (a configuration file, {@code site.conf}, a system
+   * property, {@code QUIRE_BASE_URL}): not the built-in default, nor the address {@code quire
+   * serve} gives a site tried out on another port ({@code quire.site.base-url-guessed}). Only a set
+   * address goes into a bundle: one exported from a trial run pinned {@code http://localhost:18301}
+   * into the {@code site.conf} of every site it was imported into.
+   */
+  public static boolean baseUrlSet(Config config) {
+    if (config.hasPath(GUESSED) && config.getBoolean(GUESSED)) {
+      return false;
+    }
+    String env = System.getenv("QUIRE_BASE_URL");
+    if (env != null && !env.isBlank()) {
+      return true;
+    }
+    var origin = config.getValue("quire.site.base-url").origin();
+    return origin.resource() == null || !origin.resource().equals("reference.conf");
+  }
+
+  /** Set by {@code quire serve} beside the address it made up for a local trial. */
+  public static final String GUESSED = "quire.site.base-url-guessed";
+
   public static SiteSettings fromConfig(Config c) {
     Config s = c.getConfig("quire.site");
     String base = s.getString("base-url");
+    try {
+      java.net.URI u = new java.net.URI(base);
+      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+          || u.getHost() == null
+          || u.getRawQuery() != null
+          || u.getRawFragment() != null) {
+        throw new java.net.URISyntaxException(base, "not an http(s) address");
+      }
+    } catch (java.net.URISyntaxException e) {
+      // Every canonical link, feed and sitemap entry is made from it: "notaurl" gave
+      // <loc>notaurl/</loc>.
+      throw new IllegalArgumentException(
+          "quire.site.base-url (QUIRE_BASE_URL) must be the site's public address, http or https"
+              + " with a host and no query, such as https://example.org, was '"
+              + base
+              + "'");
+    }
     // As an admin's value is read: en_US (a locale's spelling) is the tag en-US; anything else that
     // is not a language tag stops the start, naming the key.
     String language = s.getString("language").strip().replace('_', '-');
