@@ -35,13 +35,15 @@ public final class ContentIds {
       Generators.nameBasedGenerator(KEYED);
 
   /**
-   * The id a create sent with an idempotency key makes: the same {@code actor}, {@code key} and
-   * {@code attempt} (the try's number, when a slug made from a title is taken and the next number
-   * is tried under a new id) always give the same id (a name-based UUID, version 5), so the create
-   * sent again lands on the item the first one made instead of making a second. Different actors'
-   * keys never meet.
+   * The id a create sent with an idempotency key makes: the same {@code actor} and {@code key}
+   * always give the same id (a name-based UUID, version 5), so the create sent again lands on the
+   * item the first one made instead of making a second. Every numbered slug a create tries (its
+   * title's slug being taken) is tried under this one id: with an id per try, a retry that found
+   * the title's slug freed meanwhile made a second item under the first try's id. (A refused claim
+   * leaves the entity without state, so the next slug can be tried under the same id.) Different
+   * actors' keys never meet.
    */
-  public static String forKey(String actor, String key, int attempt) {
-    return NAMED.generate(actor + '\u0000' + key + '\u0000' + attempt).toString();
+  public static String forKey(String actor, String key) {
+    return NAMED.generate(actor + '\u0000' + key).toString();
   }
 }

@@ -154,7 +154,8 @@ public final class Main implements Runnable {
     for (Throwable c = e; c != null; c = c.getCause()) {
       if (c instanceof IllegalArgumentException
           || c instanceof com.typesafe.config.ConfigException) {
-        return c;
+        // Without a message it says nothing to put right: a fault, kept with its stack trace.
+        return c.getMessage() == null ? null : c;
       }
       if (!(c instanceof java.util.concurrent.ExecutionException
           || c instanceof java.util.concurrent.CompletionException)) {

@@ -67,7 +67,11 @@ final class WordPressImport {
   private static final Pattern BLOCK_TAG =
       Pattern.compile(
           "<(p|div|h[1-6]|ul|ol|table|blockquote|pre|figure)[\\s>]", Pattern.CASE_INSENSITIVE);
-  private static final Pattern NOT_TAG_CHARS = Pattern.compile("[^\\p{L}\\p{N}]+");
+  private static final Pattern NOT_TAG_CHARS = Pattern.compile("[^\\p{L}\\p{N}\\-_. ]+");
+
+  /** A run of separators, or one that is not between two letters or digits. */
+  private static final Pattern NOT_SEPARATORS = Pattern.compile("[-_. ]{2,}");
+
   private static final Set<String> DEFAULT_CATEGORIES = Set.of("uncategorized");
 
   /** "C++", "Notepad++": spelled "Cpp", as their users write them in file names. */
@@ -490,16 +494,22 @@ final class WordPressImport {
   /**
    * A WordPress category or tag name as a Quire tag: letters and digits, words, at most the limit.
    */
-  private String cleanTag(String name) {
+  String cleanTag(String name) {
     String text = Jsoup.parse(name).text();
     // Symbols of well-known names spelled out, so they stay apart: "C++" and "C#" were both "C".
     text = AFTER_WORD_PLUSES.matcher(text).replaceAll("pp");
     text = AFTER_WORD_HASH.matcher(text).replaceAll("sharp");
     text = AMPERSAND.matcher(text).replaceAll(" and ");
     text = APOSTROPHE.matcher(text).replaceAll("");
-    String clean = NOT_TAG_CHARS.matcher(text).replaceAll(" ").strip();
+    // What a tag holds: letters and digits, one - _ . or space between them ("node.js" and
+    // "e-commerce" stay as they are; they were "node js" and "e commerce").
+    String clean =
+        NOT_SEPARATORS
+            .matcher(NOT_TAG_CHARS.matcher(text).replaceAll(" "))
+            .replaceAll(" ")
+            .replaceAll("^[-_. ]+|[-_. ]+$", "");
     if (clean.length() > rules.limits().maxTag()) {
-      clean = clean.substring(0, rules.limits().maxTag()).strip();
+      clean = clean.substring(0, rules.limits().maxTag()).replaceAll("[-_. ]+$", "");
     }
     return clean;
   }

@@ -254,6 +254,14 @@ class AdminEndToEndTest {
     assertThat(anotherId).isNotEqualTo(AdminForms.location(sent).split("/")[3]);
     assertThat(item(anotherId).get("slug").asText()).isEqualTo("sent-twice-2");
     assertThat(item(anotherId).get("body").asText()).isEqualTo("Written after going back");
+    // Any field changed: the tags alone, say.
+    twice.put("body", "Once\r\n");
+    twice.put("tags", "later");
+    var tagged = admin.post("/admin/content/new", twice);
+    assertThat(tagged.statusCode()).as(tagged.body()).isEqualTo(303);
+    String taggedId = AdminForms.location(tagged).split("/")[3];
+    assertThat(taggedId).isNotIn(anotherId, AdminForms.location(sent).split("/")[3]);
+    assertThat(item(taggedId).get("tags").get(0).asText()).isEqualTo("later");
 
     // Open, save unchanged: the date shown as a day keeps its time; the body keeps its lines.
     var saved =

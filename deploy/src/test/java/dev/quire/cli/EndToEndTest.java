@@ -877,11 +877,6 @@ class EndToEndTest {
   }
 
   /**
-   * A slug made from a title, none given: spelled in Latin letters from any script (every Japanese
-   * or Russian title was "untitled" before, so the second was refused, naming a slug nobody typed),
-   * and numbered while another item holds it. A slug that was given is refused when taken, as ever.
-   */
-  /**
    * A create sent again with its Idempotency-Key (a client that timed out and retried) answers with
    * the item the first one made, instead of a second item (without a slug) or a 409 (with one);
    * also when the title's slug was taken and the first try made a numbered one.
@@ -913,12 +908,28 @@ class EndToEndTest {
     assertThat(numberedAgain.statusCode()).as(numberedAgain.body()).isEqualTo(201);
     assertThat(JSON.readTree(numberedAgain.body()).get("id").asText())
         .isEqualTo(JSON.readTree(numbered.body()).get("id").asText());
+    // Also once the title's slug is free again (its holder renamed): a try per number under an id
+    // of its own made a second item here, as "keyed-taken".
+    JsonNode holder =
+        JSON.readTree(api("GET", "/api/v1/content?slug=keyed-taken", null).body()).at("/items/0");
+    var renamed =
+        api(
+            "PUT",
+            "/api/v1/content/" + holder.get("id").asText(),
+            "{\"revision\":" + holder.get("revision").asLong() + ",\"slug\":\"keyed-elsewhere\"}");
+    assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(200);
+    var afterRename = keyed("k-taken", taken);
+    assertThat(afterRename.statusCode()).as(afterRename.body()).isEqualTo(201);
+    assertThat(JSON.readTree(afterRename.body()).get("id").asText())
+        .isEqualTo(JSON.readTree(numbered.body()).get("id").asText());
+    assertThat(JSON.readTree(afterRename.body()).get("slug").asText()).isEqualTo("keyed-taken-2");
     // A slug given: the retry is the item, not a 409 naming it.
     String slugged = "{\"kind\":\"page\",\"title\":\"Keyed\",\"slug\":\"keyed-page\"}";
     var page = keyed("k-page", slugged);
     assertThat(page.statusCode()).as(page.body()).isEqualTo(201);
     assertThat(keyed("k-page", slugged).body()).isEqualTo(page.body());
-    for (String slug : List.of("retried-create-2", "retried-create-3", "keyed-taken-3")) {
+    for (String slug :
+        List.of("retried-create-2", "retried-create-3", "keyed-taken", "keyed-taken-3")) {
       assertThat(
               JSON.readTree(api("GET", "/api/v1/content?slug=" + slug, null).body())
                   .get("total")
@@ -953,6 +964,11 @@ class EndToEndTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * A slug made from a title, none given: spelled in Latin letters from any script (every Japanese
+   * or Russian title was "untitled" before, so the second was refused, naming a slug nobody typed),
+   * and numbered while another item holds it. A slug that was given is refused when taken, as ever.
+   */
   @Test
   @Order(4)
   void aSlugMadeFromATitleIsSpelledInLatinAndNumberedWhenTaken() throws Exception {

@@ -48,6 +48,34 @@ class WordPressImportTest {
     Files.writeString(tmp.resolve("secret.txt"), "not for the site");
   }
 
+  /**
+   * A WordPress tag's name as a tag: what a tag holds stays as it is, well-known symbols are
+   * spelled out so that names stay apart ("C++" and "C#" were both "C"), and the rest becomes a
+   * space.
+   */
+  @Test
+  void aTagsNameKeepsWhatATagHolds() {
+    WordPressImport wp =
+        new WordPressImport(
+            dev.quire.content.render.MarkdownRenderer.contentRules(
+                com.typesafe.config.ConfigFactory.load()),
+            null,
+            java.time.Instant.now());
+    Map<String, String> expected =
+        Map.of(
+            "node.js", "node.js",
+            "e-commerce", "e-commerce",
+            "C++", "Cpp",
+            "C#", "Csharp",
+            "Q&A", "Q and A",
+            "what's new", "whats new",
+            "rock & roll", "rock and roll",
+            "2026/12", "2026 12",
+            "--a..b--", "a b",
+            "<b>Bold</b> tag", "Bold tag");
+    expected.forEach((name, tag) -> assertThat(wp.cleanTag(name)).as(name).isEqualTo(tag));
+  }
+
   static String sha(Path f) throws Exception {
     return java.util.HexFormat.of()
         .formatHex(
@@ -78,7 +106,9 @@ class WordPressImportTest {
         // "C++" was stored as "C", without a word, and met "C#" there.
         .contains(
             "tag 'C++' imported as 'Cpp': a tag holds letters and digits, with - _ . or a space"
-                + " between words");
+                + " between words")
+        // A name a tag holds as it is ("Java") is not warned about.
+        .doesNotContain("tag 'Java'");
 
     Map<String, ContentSnapshot> bySlug = new HashMap<>();
     List<RedirectRule>[] redirects = new List[1];

@@ -507,7 +507,15 @@ public final class AdminModule implements CmsModule, Admin {
     Map<String, String> rest = new java.util.TreeMap<>(f);
     for (String hidden :
         List.of(
-            "_csrf", "password", "current", "repeat", "revision", "dateWas", "kind", "preview")) {
+            "_csrf",
+            "password",
+            "current",
+            "repeat",
+            "revision",
+            "dateWas",
+            "kind",
+            "preview",
+            "createKey")) {
       rest.remove(hidden);
     }
     Map<String, String> kept = new java.util.LinkedHashMap<>();

@@ -339,7 +339,7 @@ final class ContentPages {
                 fields,
                 f,
                 n -> {
-                  tried[0] = keyed ? ContentIds.forKey(e.username(), key, n) : ContentIds.next();
+                  tried[0] = keyed ? ContentIds.forKey(e.username(), key) : ContentIds.next();
                   return tried[0];
                 })
             .thenCompose(
@@ -399,18 +399,35 @@ final class ContentPages {
     return content
         .command(id, ContentCommand.Get::new)
         .thenCompose(
-            got ->
-                got instanceof ContentReply.Accepted a
-                        && a.content().kind() == kind
-                        && sameText(a.content().fields(), fields)
-                    ? CompletableFuture.completedFuture(got)
-                    : createItem(e, kind, fields, f, n -> ContentIds.next()));
+            got -> {
+              if (!(got instanceof ContentReply.Accepted a)) {
+                // Not read (a timeout, a node failing over): said, rather than a second item.
+                return CompletableFuture.completedFuture(got);
+              }
+              return a.content().kind() == kind
+                      && same(a.content().fields(), fields, f.getOrDefault("slug", "").isBlank())
+                  ? CompletableFuture.completedFuture(got)
+                  : createItem(e, kind, fields, f, n -> ContentIds.next());
+            });
   }
 
-  /** Whether a stored item's title and body are the ones a form sends (line ends aside). */
-  private static boolean sameText(ContentFields stored, ContentFields sent) {
+  /**
+   * Whether a stored item holds what a form sends (line ends and surrounding spaces aside; the slug
+   * when the form gave one): any field changed after going back makes another item.
+   */
+  private static boolean same(ContentFields stored, ContentFields sent, boolean slugMade) {
     return lines(stored.title()).equals(lines(sent.title()))
-        && lines(stored.body()).equals(lines(sent.body()));
+        && lines(stored.body()).equals(lines(sent.body()))
+        && lines(stored.description()).equals(lines(sent.description()))
+        && stored.tags().stream()
+            .map(t -> t.toLowerCase(java.util.Locale.ROOT))
+            .toList()
+            .equals(sent.tags().stream().map(t -> t.toLowerCase(java.util.Locale.ROOT)).toList())
+        && lines(stored.coverImage()).equals(lines(sent.coverImage()))
+        && lines(stored.coverAlt()).equals(lines(sent.coverAlt()))
+        && lines(stored.author()).equals(lines(sent.author()))
+        && java.util.Objects.equals(stored.date(), sent.date())
+        && (slugMade || lines(stored.slug()).equals(lines(sent.slug())));
   }
 
   private static String lines(String s) {
@@ -1219,8 +1236,11 @@ final class ContentPages {
       // refused, else the item's own time when it is scheduled (it was always an hour from now,
       // so saving a typo fix on an embargoed post moved it to within the hour), else an hour on.
       Object typed = form.get("at");
+      // (A time already past, its publish not yet done, would be refused: an hour on then.)
       Instant when =
-          item.status() == ContentStatus.SCHEDULED && item.scheduledAt() != null
+          item.status() == ContentStatus.SCHEDULED
+                  && item.scheduledAt() != null
+                  && item.scheduledAt().isAfter(Instant.now())
               ? item.scheduledAt()
               : Instant.now().plusSeconds(3600);
       java.time.LocalDateTime local = when.atZone(zone).toLocalDateTime();

@@ -322,12 +322,12 @@ public final class ContentApiModule implements CmsModule {
     if (then.status() != ContentStatus.DRAFT && !caller.may(Permission.PUBLISH)) {
       throw ApiCaller.forbidden(caller, "create an item " + then.status().id());
     }
-    // With a key, each try's id is the key's (see ContentIds.forKey); the last one tried is
-    // the item a refusal as existing names. Tries run one after another.
+    // With a key, every try's id is the key's (see ContentIds.forKey), the item a refusal as
+    // existing names. Tries run one after another.
     String[] tried = new String[1];
     java.util.function.IntFunction<String> ids =
         n -> {
-          tried[0] = key == null ? ContentIds.next() : ContentIds.forKey(caller.actor(), key, n);
+          tried[0] = key == null ? ContentIds.next() : ContentIds.forKey(caller.actor(), key);
           return tried[0];
         };
     CompletionStage<ContentReply> created =

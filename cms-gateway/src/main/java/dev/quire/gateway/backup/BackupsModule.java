@@ -152,8 +152,8 @@ public final class BackupsModule implements CmsModule {
       throw new IllegalArgumentException(
           "quire.gateway.backups.every (QUIRE_BACKUP_EVERY) must be 0s (only when asked) or at"
               + " least "
-              + least.toMinutes()
-              + " minutes, was "
+              + least.toSeconds()
+              + " s (quire.gateway.backups.every-at-least), was "
               + c.getString("quire.gateway.backups.every"));
     }
     if (!every.isZero()) {

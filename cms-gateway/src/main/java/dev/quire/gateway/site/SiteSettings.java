@@ -43,7 +43,8 @@ public record SiteSettings(
    * into the {@code site.conf} of every site it was imported into.
    */
   public static boolean baseUrlSet(Config config) {
-    if (config.hasPath(GUESSED) && config.getBoolean(GUESSED)) {
+    if (config.hasPath(GUESSED) && config.getBoolean(GUESSED)
+        || config.getString("quire.site.base-url").isBlank()) {
       return false;
     }
     String env = System.getenv("QUIRE_BASE_URL");
@@ -62,10 +63,14 @@ public record SiteSettings(
     String base = s.getString("base-url");
     try {
       java.net.URI u = new java.net.URI(base);
-      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
-          || u.getHost() == null
-          || u.getRawQuery() != null
-          || u.getRawFragment() != null) {
+      // (The authority, not the host: java.net.URI has no host for a name with "_", a compose
+      // service's, or letters outside ASCII. Empty, as QUIRE_BASE_URL= leaves it: links relative.)
+      if (!base.isEmpty()
+          && (!("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
+              || u.getRawAuthority() == null
+              || u.getRawAuthority().isEmpty()
+              || u.getRawQuery() != null
+              || u.getRawFragment() != null)) {
         throw new java.net.URISyntaxException(base, "not an http(s) address");
       }
     } catch (java.net.URISyntaxException e) {

@@ -16,14 +16,15 @@ class MarkdownRendererTest {
 
   /**
    * A heading never takes an id the page around the body has ({@code <main id="main">} in the
-   * default theme) or a footnote's, nor one an earlier heading got; other headings keep the ids the
-   * heading-anchor extension gave them, with or without raw HTML in the body.
+   * default theme) or a footnote's (its reference written in another case than its note), nor one
+   * an earlier heading got; every other heading keeps the id the heading-anchor extension gave it,
+   * with or without raw HTML in the body.
    */
   @Test
   void headingsKeepClearOfTheThemesAndTheFootnotesIds() {
     String body =
-        "## Main\n\n## Main\n\n## Main 1\n\n## Fn note\n\nText[^note].\n\n## A `code` heading\n\n"
-            + "## Site search q\n\n[^note]: The note.\n";
+        "## Main\n\n## Main\n\n## Main 1\n\n## Fn note\n\nText[^Note].\n\n## A `code` heading\n\n"
+            + "## Site search q\n\n## Fnref note\n\n[^note]: The note.\n";
     for (String html : List.of(md.render(body), md.render(body + "\n<b>raw</b>\n"))) {
       assertThat(html)
           .contains(
@@ -31,11 +32,16 @@ class MarkdownRendererTest {
               "<h2 id=\"main-2\">Main</h2>",
               "<h2 id=\"main-1-1\">Main 1</h2>",
               "<h2 id=\"fn-note-1\">Fn note</h2>",
+              "<h2 id=\"fnref-note-1\">Fnref note</h2>",
               "<h2 id=\"a-code-heading\">",
               "<h2 id=\"site-search-q-1\">",
               "<li id=\"fn-note\">",
               "id=\"fnref-note\"")
           .doesNotContain("id=\"main\"", "id=\"site-search-q\"");
+      // The first Main takes the theme's id: it gets the first free one of its own; the second
+      // keeps main-1, which links to it named. "Main 1" also made main-1 (so a link to it led to
+      // the second Main): it gets one of its own too.
+      assertThat(html.indexOf("id=\"main-2\"")).isLessThan(html.indexOf("id=\"main-1\""));
     }
     // Raw HTML may not give an element a theme's id either; other ids stay.
     assertThat(md.render("<div id=\"main\">x</div>\n\n<p id=\"mine\">y</p>\n"))
