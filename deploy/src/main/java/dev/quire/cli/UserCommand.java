@@ -292,8 +292,11 @@ final class UserCommand implements Runnable {
 
     @Override
     void run(Users users) throws Exception {
-      if (days != null && days < 1) {
-        throw new Refused("--expires-in-days", "must be 1 or more, was " + days);
+      long most = dev.quire.protocol.UserCommand.MAX_TOKEN_LIFE.toDays();
+      if (days != null && (days < 1 || days > most)) {
+        // (99999999 was refused by the directory naming the year 275817, not the flag.)
+        throw new Refused(
+            "--expires-in-days", "must be 1 to " + most + " (a century), was " + days);
       }
       java.time.Instant expiresAt =
           days == null

@@ -97,7 +97,23 @@ class UserCommandTest {
         EmbeddingRoleClusterTest.runCli(
             "user", "token", "add", "ed", "--name", "x", "--expires-in-days", "0", "--data", data);
     assertThat(never.code()).isEqualTo(2);
-    assertThat(never.err()).contains("error: --expires-in-days: must be 1 or more, was 0");
+    assertThat(never.err())
+        .contains("error: --expires-in-days: must be 1 to 36525 (a century), was 0");
+    var ages =
+        EmbeddingRoleClusterTest.runCli(
+            "user",
+            "token",
+            "add",
+            "ed",
+            "--name",
+            "x",
+            "--expires-in-days",
+            "99999999",
+            "--data",
+            data);
+    assertThat(ages.code()).isEqualTo(2);
+    assertThat(ages.err())
+        .contains("error: --expires-in-days: must be 1 to 36525 (a century), was 99999999");
     assertThat(tokens.out()).doesNotContain(made.out().strip().substring(23));
     var unnamed =
         EmbeddingRoleClusterTest.runCli(
