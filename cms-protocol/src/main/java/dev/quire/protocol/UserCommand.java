@@ -289,6 +289,17 @@ public interface UserCommand extends QuireSerializable {
   }
 
   /**
+   * Why {@code name} cannot be a username by its shape (null when it can): what the directory
+   * refuses an add for first, checked by the gateway too, before a password is hashed, so that a
+   * form's every problem is named at once.
+   */
+  static String usernameShapeProblem(String name) {
+    return name == null || !USERNAME.matcher(name).matches()
+        ? "must be 1 to 64 of a-z, 0-9, '.', '-' and '_', starting with a letter or digit"
+        : null;
+  }
+
+  /**
    * Why the user directory would not restore {@code r} as an account of its own (null when it
    * would): its name, display name, role, password hash and tokens, as the directory checks its
    * own. The one check, run by the import before it writes anything and by the directory.

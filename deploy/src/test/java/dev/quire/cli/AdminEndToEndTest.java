@@ -442,6 +442,19 @@ class AdminEndToEndTest {
             "{\"username\": \"w2\", \"role\": \"author\", \"password\": \"short\"}");
     assertThat(weak.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(weak.body()).at("/error/field").asText()).isEqualTo("password");
+    // Every problem at once: the username was only named once the password had been mended.
+    var several =
+        api(
+            "POST",
+            "/api/v1/users",
+            "{\"username\": \"Bob\", \"role\": \"boss\", \"password\": \"short\"}");
+    assertThat(several.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(several.body()).at("/error/field").asText()).isEqualTo("username");
+    List<String> fields = new ArrayList<>();
+    JSON.readTree(several.body())
+        .at("/error/errors")
+        .forEach(x -> fields.add(x.get("field").asText()));
+    assertThat(fields).containsExactly("username", "role", "password");
 
     AdminForms writer = signedIn("writer", "writer-password-1");
     String published = firstPublishedId();

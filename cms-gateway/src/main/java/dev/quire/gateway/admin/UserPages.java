@@ -179,16 +179,26 @@ final class UserPages {
 
   private CompletionStage<HttpResponse> add(Editor e, Map<String, String> f) {
     String username = f.getOrDefault("username", "").strip().toLowerCase(java.util.Locale.ROOT);
-    Role role;
+    // Every problem of the form at once (one at a time took a try per field).
+    Map<String, String> problems = new java.util.LinkedHashMap<>();
+    String shape = UserCommand.usernameShapeProblem(username);
+    if (shape != null) {
+      problems.put("username", shape);
+    }
+    Role role = null;
     try {
       role = Role.parse(f.getOrDefault("role", ""));
     } catch (IllegalArgumentException ex) {
-      return usersPage(e, StatusCodes.BAD_REQUEST, null, Map.of("role", ex.getMessage()), keep(f));
+      problems.put("role", ex.getMessage());
     }
     String problem = admin.passwordProblem(f.get("password"), null);
     if (problem != null) {
-      return usersPage(e, StatusCodes.BAD_REQUEST, null, Map.of("password", problem), keep(f));
+      problems.put("password", problem);
     }
+    if (!problems.isEmpty()) {
+      return usersPage(e, StatusCodes.BAD_REQUEST, null, problems, keep(f));
+    }
+    Role chosen = role;
     return admin
         .hash(f.get("password"))
         .thenCompose(
@@ -196,7 +206,7 @@ final class UserPages {
                 client.<UserReply>users(
                     r ->
                         new UserCommand.Add(
-                            username, f.get("displayName"), role, hash, e.username(), r)))
+                            username, f.get("displayName"), chosen, hash, e.username(), r)))
         .thenCompose(
             reply ->
                 reply instanceof UserReply.Refused no
@@ -468,17 +478,42 @@ final class UserPages {
 
   private CompletionStage<HttpResponse> apiAdd(ObjectMapper json, ApiCaller caller, String body) {
     UserInput in = ApiJson.parse(json, body, UserInput.class);
+    // Every problem of the request at once (one at a time took a try per field).
+    List<dev.quire.protocol.FieldError> problems = new java.util.ArrayList<>();
     if (in.username() == null || in.username().isBlank()) {
-      throw HttpError.badRequest("username", "is required");
+      problems.add(new dev.quire.protocol.FieldError("username", "is required"));
+    } else if (UserCommand.usernameShapeProblem(in.username()) != null) {
+      problems.add(
+          new dev.quire.protocol.FieldError(
+              "username", UserCommand.usernameShapeProblem(in.username())));
     }
-    Role role = role(in.role() == null ? "" : in.role());
+    Role role = null;
+    try {
+      role = Role.parse(in.role() == null ? "" : in.role());
+    } catch (IllegalArgumentException e) {
+      problems.add(new dev.quire.protocol.FieldError("role", e.getMessage()));
+    }
     String problem = admin.passwordProblem(in.password(), null);
     if (problem != null) {
-      throw HttpError.badRequest("password", problem);
+      problems.add(new dev.quire.protocol.FieldError("password", problem));
+    }
+    if (problems.size() == 1) {
+      throw HttpError.badRequest(problems.get(0).field(), problems.get(0).message());
+    }
+    if (!problems.isEmpty()) {
+      throw new HttpError(
+          400,
+          "invalid",
+          problems.get(0).field(),
+          problems.stream()
+              .map(p -> p.field() + ": " + p.message())
+              .collect(java.util.stream.Collectors.joining("; ")),
+          problems.size() < 2 ? List.of() : problems);
     }
     if (in.disabled() != null) {
       throw HttpError.badRequest("disabled", "is set on a change only");
     }
+    Role chosenRole = role;
     return admin
         .hash(in.password())
         .thenCompose(
@@ -486,7 +521,7 @@ final class UserPages {
                 client.<UserReply>users(
                     r ->
                         new UserCommand.Add(
-                            in.username(), in.displayName(), role, hash, caller.actor(), r)))
+                            in.username(), in.displayName(), chosenRole, hash, caller.actor(), r)))
         .thenApply(r -> answer(json, 201, r));
   }
 

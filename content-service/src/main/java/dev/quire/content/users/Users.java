@@ -729,12 +729,9 @@ public final class Users
 
   private ReplyEffect<Event, State> onAdd(State state, Add cmd) {
     String name = cmd.username();
-    if (name == null || !UserCommand.USERNAME.matcher(name).matches()) {
-      return refuse(
-          cmd.replyTo(),
-          ErrorCode.INVALID,
-          "username",
-          "must be 1 to 64 of a-z, 0-9, '.', '-' and '_', starting with a letter or digit");
+    String shape = UserCommand.usernameShapeProblem(name);
+    if (shape != null) {
+      return refuse(cmd.replyTo(), ErrorCode.INVALID, "username", shape);
     }
     if (UserCommand.RESERVED_USERNAMES.contains(name) && !state.accounts().containsKey(name)) {
       return refuse(
