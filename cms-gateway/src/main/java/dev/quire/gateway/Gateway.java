@@ -49,6 +49,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -240,14 +241,22 @@ public final class Gateway {
     Route apiRejections = handleRejections(errors.jsonRejections(), () -> apiLimited);
     Route apiRoute = handleExceptions(errors.jsonExceptions(), () -> apiRejections);
     Route health =
-        path(
-            "healthz",
-            () ->
-                get(
-                    () ->
-                        site.ready()
-                            ? complete("ok")
-                            : complete(StatusCodes.SERVICE_UNAVAILABLE, "loading")));
+        concat(
+            path(
+                "healthz",
+                () ->
+                    get(
+                        () ->
+                            site.ready()
+                                ? complete("ok")
+                                : complete(StatusCodes.SERVICE_UNAVAILABLE, "loading"))),
+            // Whether writes are taken: /healthz stays 200 while the database refuses them (pages
+            // are served from memory), so a monitor that alerts on failing writes asks here.
+            // From the content nodes' last answer to this gateway's store check (every
+            // quire.gateway.store-check.interval).
+            path(
+                PathMatchers.segment("healthz").slash("writes"),
+                () -> get(() -> writesHealth(content.storeTrouble().orElse(null)))));
     List<Route> all = new ArrayList<>();
     all.add(health);
     // "api" and "v1" as whole path segments: pathPrefix("api") matches the text, so it took
@@ -401,6 +410,13 @@ public final class Gateway {
       }
       return fallback;
     };
+  }
+
+  /** {@code /healthz/writes}: 200 "ok", or 503 saying why the database refuses writes. */
+  private static Route writesHealth(dev.quire.gateway.content.StoreWatch.Trouble trouble) {
+    return trouble == null
+        ? complete("ok")
+        : complete(StatusCodes.SERVICE_UNAVAILABLE, "failing: " + trouble.describe());
   }
 
   /** {@code inner} if the segment a path prefix just matched ends there, else no match. */

@@ -2245,6 +2245,7 @@ class AdminEndToEndTest {
   void whileTheDatabaseRefusesWritesEveryAdminPageSaysSoUntilOneGoesThrough() throws Exception {
     AdminForms admin = signedIn("admin", "a-new-password-1"); // changed in an earlier test
     assertThat(admin.get("/admin/content/").body()).doesNotContain("id=\"store-trouble\"");
+    assertThat(writesHealth().statusCode()).isEqualTo(200);
     var config = node.system().settings().config();
     try (var db =
         java.sql.DriverManager.getConnection(
@@ -2274,6 +2275,13 @@ class AdminEndToEndTest {
             .containsPattern("The disk holding the site's data has \\d+ MB free")
             .contains("Everything saved before is kept");
         assertThat(publicPage("/")).as("visitors are not told").doesNotContain("Saving is failing");
+        // A monitor is: /healthz stays 200 (pages are served), /healthz/writes says why not.
+        assertThat(status("/healthz")).isEqualTo(200);
+        var writes = writesHealth();
+        assertThat(writes.statusCode()).isEqualTo(503);
+        assertThat(writes.body())
+            .startsWith("failing: the site's database is refusing writes")
+            .contains(RefuseJournalWrites.MESSAGE);
         // A change that times out now says why, and that it was most likely not saved.
         var failing =
             api(
@@ -2330,6 +2338,13 @@ class AdminEndToEndTest {
       assertThat(System.nanoTime()).as("saving works again in time").isLessThan(deadline);
     }
     awaitAdminPage(admin, body -> !body.contains("id=\"store-trouble\""));
+    assertThat(writesHealth().statusCode()).isEqualTo(200);
+  }
+
+  private static HttpResponse<String> writesHealth() throws Exception {
+    return EndToEndTest.HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + "/healthz/writes")).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** An admin page once {@code test} holds for it, asked again each half second (at most 30 s). */
