@@ -33,5 +33,20 @@ public sealed interface ContentReply extends QuireSerializable {
     public static Rejected of(ErrorCode code, String field, String message) {
       return new Rejected(code, field == null ? "" : field, message);
     }
+
+    /**
+     * Input refused for each of {@code errors} (at least one): the first field named, the message
+     * covering them all ("title: must not be empty; slug: ..."), each listed.
+     */
+    public static Rejected invalid(List<FieldError> errors) {
+      StringBuilder message = new StringBuilder();
+      for (FieldError e : errors) {
+        if (message.length() > 0) {
+          message.append("; ");
+        }
+        message.append(e);
+      }
+      return new Rejected(ErrorCode.INVALID, errors.get(0).field(), message.toString(), errors);
+    }
   }
 }

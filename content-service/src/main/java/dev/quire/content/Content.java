@@ -608,7 +608,7 @@ public final class Content
    */
   private Rejected fieldRefusal(ContentKind kind, ContentFields fields, ContentFields stored) {
     List<FieldError> errors = settings.rules().validate(kind, fields, stored);
-    return errors.isEmpty() ? null : invalid(errors);
+    return errors.isEmpty() ? null : Rejected.invalid(errors);
   }
 
   /** Why {@code cmd} cannot apply to the item as it is now, or null. */
@@ -865,7 +865,7 @@ public final class Content
       }
       List<FieldError> errors = rules.validateStored(kind, step.fields());
       if (!errors.isEmpty()) {
-        Rejected r = invalid(errors);
+        Rejected r = Rejected.invalid(errors);
         // Each field's error kept, named where it is, for an import to list one by one.
         return new Rejected(
             r.code(),
@@ -1055,18 +1055,6 @@ public final class Content
 
   private Rejected notFound() {
     return Rejected.of(ErrorCode.NOT_FOUND, "id", "no content with id " + contentId);
-  }
-
-  private static Rejected invalid(List<FieldError> errors) {
-    FieldError first = errors.get(0);
-    StringBuilder message = new StringBuilder();
-    for (FieldError e : errors) {
-      if (message.length() > 0) {
-        message.append("; ");
-      }
-      message.append(e);
-    }
-    return new Rejected(ErrorCode.INVALID, first.field(), message.toString(), errors);
   }
 
   private static ContentFields normalise(ContentFields f) {

@@ -29,16 +29,9 @@ final class ServeCommand implements Callable<Integer> {
 
   private static final int MAX_PORT = 65_535;
 
-  /**
-   * Whether the site's base URL is the built-in default: set by no configuration file, {@code
-   * site.conf}, system property or {@code QUIRE_BASE_URL} ({@code env}).
-   */
+  /** {@link SiteSettings#isDefaultBaseUrl}. */
   static boolean isDefaultBaseUrl(com.typesafe.config.Config config, String env) {
-    if (env != null && !env.isBlank()) {
-      return false;
-    }
-    var origin = config.getValue("quire.site.base-url").origin();
-    return origin.resource() != null && origin.resource().equals("reference.conf");
+    return SiteSettings.isDefaultBaseUrl(config, env);
   }
 
   /**

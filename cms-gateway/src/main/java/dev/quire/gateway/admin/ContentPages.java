@@ -330,24 +330,16 @@ final class ContentPages {
     // answer was lost), the form meets the item it made. A form without one (a theme's own)
     // creates as before.
     String key = f.get(CREATE_KEY);
-    boolean keyed = key != null && KEY.matcher(key).matches();
-    String[] tried = new String[1];
+    String keyed =
+        key != null && KEY.matcher(key).matches() ? ContentIds.forKey(e.username(), key) : null;
     CompletionStage<ContentReply> created =
-        createItem(
-                e,
-                kind,
-                fields,
-                f,
-                n -> {
-                  tried[0] = keyed ? ContentIds.forKey(e.username(), key) : ContentIds.next();
-                  return tried[0];
-                })
+        createItem(e, kind, fields, f, keyed)
             .thenCompose(
                 reply ->
-                    keyed
+                    keyed != null
                             && reply instanceof ContentReply.Rejected rej
                             && rej.code() == dev.quire.protocol.ErrorCode.ALREADY_EXISTS
-                        ? sentBefore(e, kind, fields, f, tried[0])
+                        ? sentBefore(e, kind, fields, f, keyed)
                         : CompletableFuture.completedFuture(reply));
     return kept(
         e,
@@ -364,28 +356,21 @@ final class ContentPages {
             }));
   }
 
-  /** Creates the item of a new-item form, try {@code n} under the id {@code ids} gives. */
+  /**
+   * Creates the item of a new-item form as a draft, under {@code id} (null: a new one); a slug left
+   * empty is made from the title, numbered while another item holds it.
+   */
   private CompletionStage<ContentReply> createItem(
-      Editor e,
-      ContentKind kind,
-      ContentFields fields,
-      Map<String, String> f,
-      java.util.function.IntFunction<String> ids) {
-    // A slug left empty is made from the title, numbered while another item holds it.
-    return f.getOrDefault("slug", "").isBlank()
-        ? content.createWithSlugFromTitle(
-            kind,
-            fields,
-            ContentCommand.Initially.DRAFT,
-            e.username(),
-            slugFromTitleAttempts,
-            maxSlug,
-            ids)
-        : content.command(
-            ids.apply(1),
-            r ->
-                new ContentCommand.Create(
-                    kind, fields, ContentCommand.Initially.DRAFT, e.username(), r));
+      Editor e, ContentKind kind, ContentFields fields, Map<String, String> f, String id) {
+    return content.create(
+        kind,
+        fields,
+        ContentCommand.Initially.DRAFT,
+        e.username(),
+        f.getOrDefault("slug", "").isBlank(),
+        slugFromTitleAttempts,
+        maxSlug,
+        id);
   }
 
   /**
@@ -407,7 +392,7 @@ final class ContentPages {
               return a.content().kind() == kind
                       && same(a.content().fields(), fields, f.getOrDefault("slug", "").isBlank())
                   ? CompletableFuture.completedFuture(got)
-                  : createItem(e, kind, fields, f, n -> ContentIds.next());
+                  : createItem(e, kind, fields, f, null);
             });
   }
 

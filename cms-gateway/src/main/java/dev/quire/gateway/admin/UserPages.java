@@ -482,10 +482,11 @@ final class UserPages {
     List<dev.quire.protocol.FieldError> problems = new java.util.ArrayList<>();
     if (in.username() == null || in.username().isBlank()) {
       problems.add(new dev.quire.protocol.FieldError("username", "is required"));
-    } else if (UserCommand.usernameShapeProblem(in.username()) != null) {
-      problems.add(
-          new dev.quire.protocol.FieldError(
-              "username", UserCommand.usernameShapeProblem(in.username())));
+    } else {
+      String shape = UserCommand.usernameShapeProblem(in.username());
+      if (shape != null) {
+        problems.add(new dev.quire.protocol.FieldError("username", shape));
+      }
     }
     Role role = null;
     try {
@@ -501,14 +502,7 @@ final class UserPages {
       throw HttpError.badRequest(problems.get(0).field(), problems.get(0).message());
     }
     if (!problems.isEmpty()) {
-      throw new HttpError(
-          400,
-          "invalid",
-          problems.get(0).field(),
-          problems.stream()
-              .map(p -> p.field() + ": " + p.message())
-              .collect(java.util.stream.Collectors.joining("; ")),
-          problems.size() < 2 ? List.of() : problems);
+      throw HttpError.of(ContentReply.Rejected.invalid(problems));
     }
     if (in.disabled() != null) {
       throw HttpError.badRequest("disabled", "is set on a change only");

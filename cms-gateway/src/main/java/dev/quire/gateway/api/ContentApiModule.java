@@ -322,29 +322,20 @@ public final class ContentApiModule implements CmsModule {
     if (then.status() != ContentStatus.DRAFT && !caller.may(Permission.PUBLISH)) {
       throw ApiCaller.forbidden(caller, "create an item " + then.status().id());
     }
-    // With a key, every try's id is the key's (see ContentIds.forKey), the item a refusal as
-    // existing names. Tries run one after another.
-    String[] tried = new String[1];
-    java.util.function.IntFunction<String> ids =
-        n -> {
-          tried[0] = key == null ? ContentIds.next() : ContentIds.forKey(caller.actor(), key);
-          return tried[0];
-        };
-    CompletionStage<ContentReply> created =
-        fromTitle
-            // A slug the caller did not choose: a number is added while another item holds it.
-            ? content.createWithSlugFromTitle(
-                kind, fields, then, caller.actor(), slugFromTitleAttempts, maxSlug, ids)
-            : content.command(
-                ids.apply(1),
-                r -> new ContentCommand.Create(kind, fields, then, caller.actor(), r));
-    return created.thenCompose(
-        reply ->
-            key != null
-                    && reply instanceof ContentReply.Rejected r
-                    && r.code() == dev.quire.protocol.ErrorCode.ALREADY_EXISTS
-                ? replayed(tried[0], kind)
-                : CompletableFuture.completedFuture(item(reply, StatusCodes.CREATED)));
+    // With a key, the item's id is the key's (see ContentIds.forKey): a refusal as existing is
+    // the first create's item. A slug the caller did not choose gets a number while another item
+    // holds it.
+    String keyed = key == null ? null : ContentIds.forKey(caller.actor(), key);
+    return content
+        .create(
+            kind, fields, then, caller.actor(), fromTitle, slugFromTitleAttempts, maxSlug, keyed)
+        .thenCompose(
+            reply ->
+                keyed != null
+                        && reply instanceof ContentReply.Rejected r
+                        && r.code() == dev.quire.protocol.ErrorCode.ALREADY_EXISTS
+                    ? replayed(keyed, kind)
+                    : CompletableFuture.completedFuture(item(reply, StatusCodes.CREATED)));
   }
 
   /**

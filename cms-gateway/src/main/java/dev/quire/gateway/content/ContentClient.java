@@ -72,38 +72,30 @@ public final class ContentClient {
   }
 
   /**
-   * Creates an item whose slug was made from its title, none being given ({@code
-   * ContentRules.suggestSlug}): should another item hold that slug, the item is created as {@code
-   * <slug>-2}, then {@code -3}, and so on (as WordPress does), each try under a new id, at most
-   * {@code attempts} slugs in all (the last refusal is the answer then). The editor never typed the
-   * slug, so a refusal naming it told them nothing they could have avoided. A slug cut to {@code
-   * maxSlug} leaves room for its number.
+   * Creates an item, as the API and the admin do. Its slug as {@code fields} give it, or, when
+   * {@code slugFromTitle} (none was given; {@code ContentRules.suggestSlug} made it): should
+   * another item hold that slug, the item is created as {@code <slug>-2}, then {@code -3}, and so
+   * on (as WordPress does), at most {@code attempts} slugs in all (the last refusal is the answer
+   * then). The editor never typed the slug, so a refusal naming it told them nothing they could
+   * have avoided. A slug cut to {@code maxSlug} leaves room for its number. Under {@code id}, every
+   * try; null: a new id for each. A create sent with an idempotency key gives the key's ({@link
+   * dev.quire.protocol.ContentIds#forKey}), so that one sent again meets the item the first made
+   * (refused as existing) instead of making another.
    */
-  public CompletionStage<ContentReply> createWithSlugFromTitle(
+  public CompletionStage<ContentReply> create(
       dev.quire.protocol.ContentKind kind,
       dev.quire.protocol.ContentFields fields,
       ContentCommand.Initially then,
       String actor,
-      int attempts,
-      int maxSlug) {
-    return createWithSlugFromTitle(
-        kind, fields, then, actor, attempts, maxSlug, n -> dev.quire.protocol.ContentIds.next());
-  }
-
-  /**
-   * As above, try {@code n} under the id {@code ids} gives for it: the same ids each time for a
-   * create sent with an idempotency key ({@link dev.quire.protocol.ContentIds#forKey}), so a
-   * retried create meets the item its first try made (refused as existing) instead of making
-   * another.
-   */
-  public CompletionStage<ContentReply> createWithSlugFromTitle(
-      dev.quire.protocol.ContentKind kind,
-      dev.quire.protocol.ContentFields fields,
-      ContentCommand.Initially then,
-      String actor,
+      boolean slugFromTitle,
       int attempts,
       int maxSlug,
-      java.util.function.IntFunction<String> ids) {
+      String id) {
+    if (!slugFromTitle) {
+      return command(
+          id != null ? id : dev.quire.protocol.ContentIds.next(),
+          r -> new ContentCommand.Create(kind, fields, then, actor, r));
+    }
     // A page titled "Archive" or "Search" would take a slug the site's own pages answer at, which
     // is refused as reserved: its numbers start at 2.
     int first =
@@ -122,12 +114,12 @@ public final class ContentClient {
         },
         first,
         first + attempts - 1,
-        ids);
+        id);
   }
 
   /**
-   * The create {@code createFor(n)} makes, under a new id; the next number's while its slug is
-   * taken.
+   * The create {@code createFor(n)} makes, under {@code id} (null: a new one); the next number's
+   * while its slug is taken.
    */
   private CompletionStage<ContentReply> createTry(
       java.util.function.IntFunction<
@@ -135,15 +127,15 @@ public final class ContentClient {
           createFor,
       int n,
       int last,
-      java.util.function.IntFunction<String> ids) {
-    return commandOnce(ids.apply(n), createFor.apply(n))
+      String id) {
+    return commandOnce(id != null ? id : dev.quire.protocol.ContentIds.next(), createFor.apply(n))
         .thenCompose(
             reply ->
                 reply instanceof ContentReply.Rejected rej
                         && rej.code() == dev.quire.protocol.ErrorCode.SLUG_TAKEN
                         && "slug".equals(rej.field())
                         && n < last
-                    ? createTry(createFor, n + 1, last, ids)
+                    ? createTry(createFor, n + 1, last, id)
                     : namingTheOwner(reply, createFor.apply(n).apply(null)));
   }
 

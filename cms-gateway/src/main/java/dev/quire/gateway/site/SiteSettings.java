@@ -43,16 +43,21 @@ public record SiteSettings(
    * into the {@code site.conf} of every site it was imported into.
    */
   public static boolean baseUrlSet(Config config) {
-    if (config.hasPath(GUESSED) && config.getBoolean(GUESSED)
-        || config.getString("quire.site.base-url").isBlank()) {
+    return !(config.hasPath(GUESSED) && config.getBoolean(GUESSED))
+        && !config.getString("quire.site.base-url").isBlank()
+        && !isDefaultBaseUrl(config, System.getenv("QUIRE_BASE_URL"));
+  }
+
+  /**
+   * Whether the site's base URL is the built-in default: set by no configuration file, {@code
+   * site.conf}, system property or {@code QUIRE_BASE_URL} ({@code env}).
+   */
+  public static boolean isDefaultBaseUrl(Config config, String env) {
+    if (env != null && !env.isBlank()) {
       return false;
     }
-    String env = System.getenv("QUIRE_BASE_URL");
-    if (env != null && !env.isBlank()) {
-      return true;
-    }
     var origin = config.getValue("quire.site.base-url").origin();
-    return origin.resource() == null || !origin.resource().equals("reference.conf");
+    return origin.resource() != null && origin.resource().equals("reference.conf");
   }
 
   /** Set by {@code quire serve} beside the address it made up for a local trial. */

@@ -86,7 +86,6 @@ final class HeadingIds implements AttributeProvider {
     taken.addAll(footnoteIds(root));
     // Ids a heading keeps: the first heading with each, unless the page has it already.
     Set<String> kept = new HashSet<>();
-    Set<String> all = new HashSet<>(given);
     Map<Node, String> out = new IdentityHashMap<>();
     for (int i = 0; i < headings.size(); i++) {
       String id = given.get(i);
@@ -95,7 +94,7 @@ final class HeadingIds implements AttributeProvider {
       }
     }
     // The others: the first free id of their own, free of every id above.
-    Set<String> used = new HashSet<>(all);
+    Set<String> used = new HashSet<>(given);
     used.addAll(taken);
     for (int i = 0; i < headings.size(); i++) {
       if (out.containsKey(headings.get(i))) {
